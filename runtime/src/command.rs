@@ -1,0 +1,200 @@
+//! The command a node runs: program, arguments, environment, working
+//! directory and stdio defaults — a builder shaped like
+//! [`std::process::Command`], so it reads the same.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+/// Where a node's standard stream goes when no edge claims it.
+///
+/// ```
+/// use process_graph_runtime::{Command, Stdio};
+///
+/// let quiet = Command::new("make").stdout(Stdio::Null);
+/// let labelled = Command::new("server").stderr(Stdio::Prefixed);
+/// # let _ = (quiet, labelled);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdio {
+    /// Share the parent's stream (the default).
+    Inherit,
+    /// Connect the stream to `/dev/null`.
+    Null,
+    /// Forward each line the child writes to the parent's stream of the same
+    /// name, prefixed with `[node] ` (as foreman and docker-compose do). A
+    /// background thread reads the lines, so the child never waits on the
+    /// application. Only for stdout and stderr.
+    Prefixed,
+}
+
+/// A program to run as a node of a graph.
+///
+/// ```
+/// use process_graph_runtime::Command;
+///
+/// let cmd = Command::new("grep")
+///     .arg("-c")
+///     .arg("error")
+///     .env("LC_ALL", "C")
+///     .current_dir("/tmp");
+/// assert_eq!(cmd.get_program(), "grep");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub(crate) program: OsString,
+    pub(crate) args: Vec<OsString>,
+    pub(crate) env_clear: bool,
+    pub(crate) env: BTreeMap<OsString, Option<OsString>>,
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) stdin: Option<Stdio>,
+    pub(crate) stdout: Option<Stdio>,
+    pub(crate) stderr: Option<Stdio>,
+}
+
+impl Command {
+    /// A command running `program`, looked up in `PATH` when it has no `/`.
+    pub fn new(program: impl AsRef<OsStr>) -> Self {
+        Command {
+            program: program.as_ref().to_owned(),
+            args: Vec::new(),
+            env_clear: false,
+            env: BTreeMap::new(),
+            cwd: None,
+            stdin: None,
+            stdout: None,
+            stderr: None,
+        }
+    }
+
+    /// Appends one argument, passed to the program byte for byte.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Appends several arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets an environment variable for the child.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .insert(key.as_ref().to_owned(), Some(value.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets several environment variables.
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        for (k, v) in vars {
+            self = self.env(k, v);
+        }
+        self
+    }
+
+    /// Removes a variable from the inherited environment.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env.insert(key.as_ref().to_owned(), None);
+        self
+    }
+
+    /// Starts the child with an empty environment plus the variables set here.
+    pub fn env_clear(mut self) -> Self {
+        self.env_clear = true;
+        self.env.retain(|_, v| v.is_some());
+        self
+    }
+
+    /// The child's working directory.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cwd = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// Where stdin comes from when no edge claims it.
+    pub fn stdin(mut self, stdio: Stdio) -> Self {
+        self.stdin = Some(stdio);
+        self
+    }
+
+    /// Where stdout goes when no edge claims it.
+    pub fn stdout(mut self, stdio: Stdio) -> Self {
+        self.stdout = Some(stdio);
+        self
+    }
+
+    /// Where stderr goes when no edge claims it.
+    pub fn stderr(mut self, stdio: Stdio) -> Self {
+        self.stderr = Some(stdio);
+        self
+    }
+
+    /// The program.
+    pub fn get_program(&self) -> &OsStr {
+        &self.program
+    }
+
+    /// The arguments, without the program.
+    pub fn get_args(&self) -> impl Iterator<Item = &OsStr> {
+        self.args.iter().map(OsString::as_os_str)
+    }
+
+    /// The working directory, if one was set.
+    pub fn get_current_dir(&self) -> Option<&Path> {
+        self.cwd.as_deref()
+    }
+
+    /// The explicit stdio setting of fd 0, 1 or 2, if any.
+    pub(crate) fn stdio(&self, fd: i32) -> Option<Stdio> {
+        match fd {
+            0 => self.stdin,
+            1 => self.stdout,
+            2 => self.stderr,
+            _ => None,
+        }
+    }
+}
+
+/// Takes the program, arguments, environment changes and working directory
+/// of a [`std::process::Command`].
+///
+/// std does not expose whether `env_clear` was called or how stdio was set,
+/// so those two are not carried over: set them on the result.
+///
+/// ```
+/// let std_cmd = {
+///     let mut c = std::process::Command::new("ls");
+///     c.arg("-l").env("A", "1");
+///     c
+/// };
+/// let cmd = process_graph_runtime::Command::from(&std_cmd);
+/// assert_eq!(cmd.get_args().collect::<Vec<_>>(), ["-l"]);
+/// ```
+impl From<&std::process::Command> for Command {
+    fn from(std_cmd: &std::process::Command) -> Self {
+        let mut cmd = Command::new(std_cmd.get_program()).args(std_cmd.get_args());
+        for (key, value) in std_cmd.get_envs() {
+            cmd.env.insert(key.to_owned(), value.map(OsStr::to_owned));
+        }
+        cmd.cwd = std_cmd.get_current_dir().map(Path::to_owned);
+        cmd
+    }
+}
+
+impl From<std::process::Command> for Command {
+    fn from(std_cmd: std::process::Command) -> Self {
+        Command::from(&std_cmd)
+    }
+}

@@ -1,0 +1,271 @@
+//! Errors: what went wrong, in which node, at which step.
+//!
+//! Messages follow one shape — lowercase, no trailing period, the node first,
+//! then the step — e.g. `node "filter": dup2 onto fd 3 failed: Bad file
+//! descriptor (os error 9)`.
+
+use std::fmt;
+use std::io;
+
+use crate::graph::GraphErrors;
+
+/// Everything that can go wrong while building, spawning or running a graph.
+///
+/// ```
+/// use process_graph_runtime::{Command, Error, Graph};
+///
+/// let mut graph = Graph::new();
+/// graph.node("missing", Command::new("/nonexistent/program"));
+/// match graph.spawn() {
+///     Err(Error::Spawn(e)) => assert_eq!(e.node(), "missing"),
+///     other => panic!("expected a spawn error, got {other:?}"),
+/// }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The graph breaks one or more wiring rules; every violation is listed.
+    Invalid(GraphErrors),
+    /// A node's command cannot be turned into an `execve` call (for example an
+    /// argument holds a NUL byte). Nothing was started.
+    Command {
+        /// The node whose command is malformed.
+        node: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A node could not be started. Every process started by the same call
+    /// was stopped and reaped before this error was returned.
+    Spawn(SpawnError),
+    /// A system call made on the parent's side failed.
+    Io {
+        /// The node concerned, if the call was made for one node.
+        node: Option<String>,
+        /// What the runtime was doing, e.g. `"create pipe"`.
+        op: &'static str,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The node has already been reaped, so it can no longer be signalled.
+    NotRunning {
+        /// The node.
+        node: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(node: Option<&str>, op: &'static str, source: impl Into<io::Error>) -> Self {
+        Error::Io {
+            node: node.map(str::to_owned),
+            op,
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(errors) => write!(f, "invalid graph: {errors}"),
+            Error::Command { node, problem } => write!(f, "node {node:?}: {problem}"),
+            Error::Spawn(e) => e.fmt(f),
+            Error::Io {
+                node: Some(node),
+                op,
+                source,
+            } => write!(f, "node {node:?}: {op} failed: {source}"),
+            Error::Io {
+                node: None,
+                op,
+                source,
+            } => write!(f, "{op} failed: {source}"),
+            Error::NotRunning { node } => write!(f, "node {node:?}: not running"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(errors) => Some(errors),
+            Error::Spawn(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
+            Error::Command { .. } | Error::NotRunning { .. } => None,
+        }
+    }
+}
+
+/// The step of starting a process that failed.
+///
+/// The child performs these in order, between `clone3` and `execve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// `clone3` itself (in the parent).
+    Clone,
+    /// `setpgid(0, 0)`: putting the child in its own process group.
+    ProcessGroup,
+    /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
+    ParentDeathSignal,
+    /// The parent died before the death signal was armed.
+    ParentDied,
+    /// Resetting SIGPIPE to its default action.
+    ResetSigpipe,
+    /// Clearing the signal mask.
+    ResetSignalMask,
+    /// `fcntl(F_DUPFD_CLOEXEC)`: moving a source fd above every target fd.
+    MoveFd {
+        /// The fd being moved.
+        fd: i32,
+    },
+    /// `dup2` onto a declared fd.
+    Dup2 {
+        /// The target fd number in the child.
+        fd: i32,
+    },
+    /// `close_range`: closing every fd that was not declared.
+    CloseRange,
+    /// `chdir` into the command's working directory.
+    Chdir,
+    /// `execve` of the program.
+    Execve,
+}
+
+impl Step {
+    /// Encodes a step into the two words the child writes to its error slot.
+    pub(crate) const fn encode(self) -> (u32, i32) {
+        match self {
+            Step::Clone => (0, 0),
+            Step::ProcessGroup => (1, 0),
+            Step::ParentDeathSignal => (2, 0),
+            Step::ParentDied => (3, 0),
+            Step::ResetSigpipe => (4, 0),
+            Step::ResetSignalMask => (5, 0),
+            Step::MoveFd { fd } => (6, fd),
+            Step::Dup2 { fd } => (7, fd),
+            Step::CloseRange => (8, 0),
+            Step::Chdir => (9, 0),
+            Step::Execve => (10, 0),
+        }
+    }
+
+    pub(crate) const fn decode(code: u32, fd: i32) -> Step {
+        match code {
+            1 => Step::ProcessGroup,
+            2 => Step::ParentDeathSignal,
+            3 => Step::ParentDied,
+            4 => Step::ResetSigpipe,
+            5 => Step::ResetSignalMask,
+            6 => Step::MoveFd { fd },
+            7 => Step::Dup2 { fd },
+            8 => Step::CloseRange,
+            9 => Step::Chdir,
+            10 => Step::Execve,
+            _ => Step::Clone,
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Clone => f.write_str("clone3"),
+            Step::ProcessGroup => f.write_str("setpgid"),
+            Step::ParentDeathSignal => f.write_str("prctl(PR_SET_PDEATHSIG)"),
+            Step::ParentDied => f.write_str("parent-death check"),
+            Step::ResetSigpipe => f.write_str("reset SIGPIPE"),
+            Step::ResetSignalMask => f.write_str("reset signal mask"),
+            Step::MoveFd { fd } => write!(f, "move fd {fd} above the fd table"),
+            Step::Dup2 { fd } => write!(f, "dup2 onto fd {fd}"),
+            Step::CloseRange => f.write_str("close_range"),
+            Step::Chdir => f.write_str("chdir"),
+            Step::Execve => f.write_str("execve"),
+        }
+    }
+}
+
+/// What kind of spawn failure this is, for programs that react to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnErrorKind {
+    /// The program does not exist (`ENOENT` from `execve`, on every `PATH` entry).
+    NotFound,
+    /// The program or a directory on its path may not be executed (`EACCES`).
+    PermissionDenied,
+    /// The file is not in a format the kernel can execute (`ENOEXEC`).
+    NotExecutable,
+    /// The working directory could not be entered.
+    BadWorkingDirectory,
+    /// An fd could not be placed in the child's fd table.
+    FdSetup,
+    /// Any other failure.
+    Other,
+}
+
+/// A node failed to start: which node, at which step, and the errno.
+///
+/// ```
+/// use process_graph_runtime::{Command, Error, Graph, SpawnErrorKind, Step};
+///
+/// let mut graph = Graph::new();
+/// graph.node("tool", Command::new("true").current_dir("/nonexistent"));
+/// let Err(Error::Spawn(e)) = graph.spawn() else { panic!() };
+/// assert_eq!(e.step(), Step::Chdir);
+/// assert_eq!(e.kind(), SpawnErrorKind::BadWorkingDirectory);
+/// ```
+#[derive(Debug)]
+pub struct SpawnError {
+    pub(crate) node: String,
+    pub(crate) step: Step,
+    pub(crate) errno: i32,
+}
+
+impl SpawnError {
+    /// The node that failed to start.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The step that failed.
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    /// The raw errno.
+    pub fn errno(&self) -> i32 {
+        self.errno
+    }
+
+    /// The failure's kind.
+    pub fn kind(&self) -> SpawnErrorKind {
+        match (self.step, self.errno) {
+            (Step::Execve, libc::ENOENT) => SpawnErrorKind::NotFound,
+            (Step::Execve, libc::EACCES) => SpawnErrorKind::PermissionDenied,
+            (Step::Execve, libc::ENOEXEC) => SpawnErrorKind::NotExecutable,
+            (Step::Chdir, _) => SpawnErrorKind::BadWorkingDirectory,
+            (Step::MoveFd { .. } | Step::Dup2 { .. } | Step::CloseRange, _) => {
+                SpawnErrorKind::FdSetup
+            }
+            _ => SpawnErrorKind::Other,
+        }
+    }
+
+    /// The errno as an [`io::Error`].
+    pub fn io_error(&self) -> io::Error {
+        io::Error::from_raw_os_error(self.errno)
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "node {:?}: {} failed: {}",
+            self.node,
+            self.step,
+            self.io_error()
+        )
+    }
+}
+
+impl std::error::Error for SpawnError {}

@@ -1,0 +1,133 @@
+//! `Stdio::Prefixed`: a background thread that copies each child's output to
+//! the parent's stdout or stderr line by line, prefixed with `[node] `.
+//!
+//! A thread of its own, not the application's event loop, so a child never
+//! blocks on a full pipe because the application is busy elsewhere. It ends
+//! when every stream has reached EOF, or — after the graph has been reaped —
+//! when told to drain what is left and stop (a double-forked daemon may hold a
+//! write end forever).
+
+use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::thread::JoinHandle;
+
+use rustix::fs::OFlags;
+
+use crate::poller::{Poller, WAKE_TOKEN, Waker};
+
+/// One stream to forward.
+pub(crate) struct PrefixedStream {
+    pub(crate) prefix: String,
+    /// 1 for stdout, 2 for stderr: the parent stream to write to.
+    pub(crate) stream: i32,
+    pub(crate) read_end: OwnedFd,
+}
+
+/// The running forwarder thread.
+#[derive(Debug)]
+pub(crate) struct Forwarder {
+    stop: Waker,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Forwarder {
+    pub(crate) fn start(streams: Vec<PrefixedStream>) -> io::Result<Forwarder> {
+        let poller = Poller::new()?;
+        for (token, s) in streams.iter().enumerate() {
+            rustix::fs::fcntl_setfl(&s.read_end, OFlags::NONBLOCK)?;
+            poller.watch(s.read_end.as_fd(), token as u64)?;
+        }
+        let stop = poller.waker();
+        let thread = std::thread::Builder::new()
+            .name("process-graph-stdio".to_owned())
+            .spawn(move || run(poller, streams))?;
+        Ok(Forwarder {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Drains what the children wrote and stops the thread.
+    pub(crate) fn finish(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            self.stop.wake();
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Forwarder {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+fn run(poller: Poller, streams: Vec<PrefixedStream>) {
+    let mut pending: Vec<Vec<u8>> = vec![Vec::new(); streams.len()];
+    let mut open: Vec<bool> = vec![true; streams.len()];
+    let mut ready = Vec::new();
+    while open.iter().any(|o| *o) {
+        ready.clear();
+        if poller.wait(None, &mut ready).is_err() {
+            break;
+        }
+        let stopping = ready.contains(&WAKE_TOKEN);
+        let tokens: Vec<usize> = if stopping {
+            (0..streams.len()).collect()
+        } else {
+            ready.iter().map(|&t| t as usize).collect()
+        };
+        for i in tokens {
+            if open[i] && !pump(&streams[i], &mut pending[i]) {
+                open[i] = false;
+                poller.unwatch(streams[i].read_end.as_fd());
+            }
+        }
+        if stopping {
+            break;
+        }
+    }
+    for (s, rest) in streams.iter().zip(&mut pending) {
+        if !rest.is_empty() {
+            rest.push(b'\n');
+            emit(s, rest);
+        }
+    }
+}
+
+/// Reads what is available; emits complete lines. False at EOF or error.
+fn pump(stream: &PrefixedStream, pending: &mut Vec<u8>) -> bool {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match rustix::io::read(&stream.read_end, &mut buf) {
+            Ok(0) => return false,
+            Ok(n) => {
+                pending.extend_from_slice(&buf[..n]);
+                if let Some(last) = pending.iter().rposition(|&b| b == b'\n') {
+                    let rest = pending.split_off(last + 1);
+                    emit(stream, pending);
+                    *pending = rest;
+                }
+            }
+            Err(rustix::io::Errno::AGAIN) => return true,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Writes complete lines, each with the stream's prefix, in one write call
+/// per batch so lines of different nodes do not interleave mid-line.
+fn emit(stream: &PrefixedStream, lines: &mut Vec<u8>) {
+    let mut out = Vec::with_capacity(lines.len() + 16);
+    for line in lines.split_inclusive(|&b| b == b'\n') {
+        out.extend_from_slice(stream.prefix.as_bytes());
+        out.extend_from_slice(line);
+    }
+    lines.clear();
+    // A closed or broken parent stream drops the output; the child must not suffer.
+    let _ = match stream.stream {
+        2 => io::stderr().lock().write_all(&out),
+        _ => io::stdout().lock().write_all(&out),
+    };
+}

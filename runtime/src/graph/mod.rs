@@ -1,0 +1,173 @@
+//! The dynamic graph API: nodes, edges, and the run-time check of the same
+//! wiring rules the `#[process_graph]` macro enforces at compile time.
+
+mod endpoint;
+mod validate;
+
+use std::time::Duration;
+
+pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId};
+pub(crate) use endpoint::ShowEndpoint;
+pub use validate::{GraphError, GraphErrors};
+
+use crate::command::Command;
+
+/// The socket type of a socketpair edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SocketKind {
+    /// `SOCK_STREAM` (the default): a byte stream.
+    #[default]
+    Stream,
+    /// `SOCK_SEQPACKET`: reliable, ordered messages with boundaries kept.
+    SeqPacket,
+}
+
+/// What an edge is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EdgeKind {
+    /// A pipe: every writer shares the write end, the reader holds the read end.
+    Pipe {
+        writers: Vec<Endpoint>,
+        readers: Vec<Endpoint>,
+    },
+    /// A socketpair: one end each.
+    SocketPair {
+        ends: [Endpoint; 2],
+        socket: SocketKind,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NodeSpec {
+    pub(crate) name: String,
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EdgeSpec {
+    pub(crate) name: Option<String>,
+    pub(crate) kind: EdgeKind,
+}
+
+/// How long [`RunningGraph`](crate::RunningGraph)'s `Drop` waits after the
+/// stop signal before it sends SIGKILL.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A graph of processes and the pipes and socketpairs between them, built at
+/// run time. [`Graph::spawn`] checks it and starts every node.
+///
+/// ```
+/// use std::io::Read;
+/// use process_graph_runtime::{Command, Endpoint, Graph};
+///
+/// let mut graph = Graph::new();
+/// let seq = graph.node("seq", Command::new("seq").args(["1", "1000"]));
+/// let grep = graph.node("grep", Command::new("grep").arg("7"));
+/// let wc = graph.node("wc", Command::new("wc").arg("-l"));
+/// graph.pipe(seq.stdout(), grep.stdin());
+/// graph.pipe(grep.stdout(), wc.stdin());
+/// let count = graph.pipe(wc.stdout(), Endpoint::Parent);
+///
+/// let mut running = graph.spawn()?;
+/// let mut out = String::new();
+/// running.take_reader(count).unwrap().read_to_string(&mut out)?;
+/// assert_eq!(out.trim(), "271");
+/// assert!(running.wait()?.success());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub(crate) nodes: Vec<NodeSpec>,
+    pub(crate) edges: Vec<EdgeSpec>,
+    pub(crate) stop_timeout: Duration,
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Graph::new()
+    }
+}
+
+impl Graph {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Graph {
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+        }
+    }
+
+    /// Adds a process. Names must be unique within the graph.
+    pub fn node(&mut self, name: impl Into<String>, command: Command) -> NodeId {
+        let id = NodeId::from_index(self.nodes.len());
+        self.nodes.push(NodeSpec {
+            name: name.into(),
+            command,
+        });
+        id
+    }
+
+    /// Adds a pipe from one or more `writers` to one reader.
+    ///
+    /// A pipe's write end is an output of a node (`stdout`, `stderr` or
+    /// `fd(N)`) or the parent; its read end is an input (`stdin` or `fd(N)`)
+    /// or the parent. Several writers may share a pipe; several readers may
+    /// not (each would see an arbitrary share of the data).
+    pub fn pipe(&mut self, writers: impl Into<Endpoints>, readers: impl Into<Endpoints>) -> EdgeId {
+        self.edge(EdgeKind::Pipe {
+            writers: writers.into().0,
+            readers: readers.into().0,
+        })
+    }
+
+    /// Adds a `SOCK_STREAM` socketpair between `a` and `b`.
+    pub fn socketpair(&mut self, a: Endpoint, b: Endpoint) -> EdgeId {
+        self.socketpair_of(SocketKind::Stream, a, b)
+    }
+
+    /// Adds a socketpair of the given kind between `a` and `b`.
+    pub fn socketpair_of(&mut self, socket: SocketKind, a: Endpoint, b: Endpoint) -> EdgeId {
+        self.edge(EdgeKind::SocketPair {
+            ends: [a, b],
+            socket,
+        })
+    }
+
+    /// Names an edge; error messages then use the name.
+    pub fn name_edge(&mut self, edge: EdgeId, name: impl Into<String>) {
+        if let Some(spec) = self.edges.get_mut(edge.index()) {
+            spec.name = Some(name.into());
+        }
+    }
+
+    /// Sets how long `Drop` of the running graph waits after SIGTERM before
+    /// it sends SIGKILL (default [`DEFAULT_STOP_TIMEOUT`]).
+    pub fn stop_timeout(&mut self, timeout: Duration) {
+        self.stop_timeout = timeout;
+    }
+
+    /// The name of a node, if it exists.
+    pub fn node_name(&self, node: NodeId) -> Option<&str> {
+        self.nodes.get(node.index()).map(|n| n.name.as_str())
+    }
+
+    /// The number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn edge(&mut self, kind: EdgeKind) -> EdgeId {
+        let id = EdgeId(u32::try_from(self.edges.len()).unwrap_or(u32::MAX));
+        self.edges.push(EdgeSpec { name: None, kind });
+        id
+    }
+
+    pub(crate) fn show(&self, endpoint: Endpoint) -> ShowEndpoint<'_> {
+        let name = match endpoint {
+            Endpoint::Node { node, .. } => self.node_name(node),
+            Endpoint::Parent => None,
+        };
+        ShowEndpoint { endpoint, name }
+    }
+}

@@ -1,0 +1,328 @@
+//! Every wiring rule a graph must satisfy before anything is started.
+//!
+//! The `#[process_graph]` macro checks the same rules at compile time; this
+//! module is the run-time check for graphs built with the dynamic API. All
+//! violations are collected, not just the first.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+
+use super::{EdgeKind, EdgeSpec, Endpoint, Graph};
+use crate::command::Stdio;
+
+/// One broken wiring rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GraphError {
+    /// Two nodes share a name.
+    DuplicateNodeName {
+        /// The repeated name.
+        name: String,
+    },
+    /// An edge names a node that is not in this graph.
+    UnknownNode {
+        /// The edge.
+        edge: String,
+        /// The node index it names.
+        index: usize,
+    },
+    /// An endpoint names a negative fd.
+    NegativeFd {
+        /// The edge.
+        edge: String,
+        /// The endpoint.
+        endpoint: String,
+    },
+    /// A pipe is written through a node's stdin.
+    WriterAtStdin {
+        /// The edge.
+        edge: String,
+        /// The endpoint.
+        endpoint: String,
+    },
+    /// A pipe is read through a node's stdout or stderr.
+    ReaderAtOutput {
+        /// The edge.
+        edge: String,
+        /// The endpoint.
+        endpoint: String,
+    },
+    /// A pipe has no writer.
+    NoWriter {
+        /// The edge.
+        edge: String,
+    },
+    /// A pipe has no reader.
+    NoReader {
+        /// The edge.
+        edge: String,
+    },
+    /// A pipe has more than one reader.
+    SeveralReaders {
+        /// The edge.
+        edge: String,
+    },
+    /// The parent is on both ends of an edge.
+    ParentOnBothEnds {
+        /// The edge.
+        edge: String,
+    },
+    /// The same endpoint appears twice in one edge.
+    EndpointListedTwice {
+        /// The edge.
+        edge: String,
+        /// The endpoint.
+        endpoint: String,
+    },
+    /// One fd of one node is claimed by two edges, or by an edge and a stdio
+    /// setting.
+    FdClaimedTwice {
+        /// The node.
+        node: String,
+        /// The fd.
+        fd: i32,
+        /// What claimed it first.
+        first: String,
+        /// What claimed it again.
+        second: String,
+    },
+    /// `Stdio::Prefixed` was set on stdin, which has nothing to forward.
+    PrefixedStdin {
+        /// The node.
+        node: String,
+    },
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GraphError::DuplicateNodeName { name } => {
+                write!(f, "two nodes are named {name:?}")
+            }
+            GraphError::UnknownNode { edge, index } => {
+                write!(f, "{edge}: node #{index} is not in this graph")
+            }
+            GraphError::NegativeFd { edge, endpoint } => {
+                write!(f, "{edge}: {endpoint} is not a valid fd")
+            }
+            GraphError::WriterAtStdin { edge, endpoint } => write!(
+                f,
+                "{edge}: {endpoint} cannot write into a pipe; write from stdout, stderr or fd(N)"
+            ),
+            GraphError::ReaderAtOutput { edge, endpoint } => write!(
+                f,
+                "{edge}: {endpoint} cannot read from a pipe; read with stdin or fd(N)"
+            ),
+            GraphError::NoWriter { edge } => write!(f, "{edge}: pipe has no writer"),
+            GraphError::NoReader { edge } => write!(f, "{edge}: pipe has no reader"),
+            GraphError::SeveralReaders { edge } => write!(
+                f,
+                "{edge}: pipe has several readers; each would get an arbitrary share of the data"
+            ),
+            GraphError::ParentOnBothEnds { edge } => {
+                write!(f, "{edge}: the parent is on both ends")
+            }
+            GraphError::EndpointListedTwice { edge, endpoint } => {
+                write!(f, "{edge}: {endpoint} is listed twice")
+            }
+            GraphError::FdClaimedTwice {
+                node,
+                fd,
+                first,
+                second,
+            } => write!(
+                f,
+                "node {node:?}: fd {fd} is claimed twice, by {first} and by {second}"
+            ),
+            GraphError::PrefixedStdin { node } => {
+                write!(f, "node {node:?}: stdin cannot be prefixed")
+            }
+        }
+    }
+}
+
+impl std::error::Error for GraphError {}
+
+/// Every rule a graph breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphErrors(pub(crate) Vec<GraphError>);
+
+impl GraphErrors {
+    /// The individual violations.
+    pub fn errors(&self) -> &[GraphError] {
+        &self.0
+    }
+}
+
+impl fmt::Display for GraphErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            error.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GraphErrors {}
+
+impl Graph {
+    /// Checks every wiring rule and returns all violations.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, GraphError};
+    ///
+    /// let mut graph = Graph::new();
+    /// let a = graph.node("a", Command::new("cat"));
+    /// let b = graph.node("b", Command::new("cat"));
+    /// graph.pipe(a.stdin(), b.stdin()); // writes through a's stdin
+    /// let errors = graph.validate().unwrap_err();
+    /// assert!(matches!(errors.errors()[0], GraphError::WriterAtStdin { .. }));
+    /// ```
+    pub fn validate(&self) -> Result<(), GraphErrors> {
+        let mut errors = Vec::new();
+        let mut names = HashMap::new();
+        for node in &self.nodes {
+            if names.insert(node.name.as_str(), ()).is_some() {
+                errors.push(GraphError::DuplicateNodeName {
+                    name: node.name.clone(),
+                });
+            }
+        }
+        let mut claims = Claims::default();
+        for (index, node) in self.nodes.iter().enumerate() {
+            for (fd, stream) in [(0, "stdin"), (1, "stdout"), (2, "stderr")] {
+                if let Some(stdio) = node.command.stdio(fd) {
+                    if fd == 0 && stdio == Stdio::Prefixed {
+                        errors.push(GraphError::PrefixedStdin {
+                            node: node.name.clone(),
+                        });
+                    }
+                    let claim = format!("the {stream} setting {stdio:?}");
+                    claims.claim(self, index, fd, claim, &mut errors);
+                }
+            }
+        }
+        for edge in &self.edges {
+            self.check_edge(edge, &mut claims, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(GraphErrors(errors))
+        }
+    }
+
+    /// How error messages name an edge: its name, or its wiring.
+    pub(crate) fn describe_edge(&self, edge: &EdgeSpec) -> String {
+        if let Some(name) = &edge.name {
+            return format!("edge {name:?}");
+        }
+        let list = |ends: &[Endpoint]| {
+            ends.iter()
+                .map(|e| self.show(*e).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match &edge.kind {
+            EdgeKind::Pipe { writers, readers } => {
+                format!("pipe {} -> {}", list(writers), list(readers))
+            }
+            EdgeKind::SocketPair { ends, .. } => {
+                format!("socketpair {} <-> {}", list(&ends[..1]), list(&ends[1..]))
+            }
+        }
+    }
+
+    fn check_edge(&self, edge: &EdgeSpec, claims: &mut Claims, errors: &mut Vec<GraphError>) {
+        let name = self.describe_edge(edge);
+        let (writers, readers): (&[Endpoint], &[Endpoint]) = match &edge.kind {
+            EdgeKind::Pipe { writers, readers } => {
+                if writers.is_empty() {
+                    errors.push(GraphError::NoWriter { edge: name.clone() });
+                }
+                match readers.len() {
+                    0 => errors.push(GraphError::NoReader { edge: name.clone() }),
+                    1 => {}
+                    _ => errors.push(GraphError::SeveralReaders { edge: name.clone() }),
+                }
+                for w in writers.iter().filter(|w| w.is_stdin()) {
+                    errors.push(GraphError::WriterAtStdin {
+                        edge: name.clone(),
+                        endpoint: self.show(*w).to_string(),
+                    });
+                }
+                for r in readers.iter().filter(|r| r.is_output()) {
+                    errors.push(GraphError::ReaderAtOutput {
+                        edge: name.clone(),
+                        endpoint: self.show(*r).to_string(),
+                    });
+                }
+                (writers, readers)
+            }
+            EdgeKind::SocketPair { ends, .. } => (&ends[..1], &ends[1..]),
+        };
+        if writers.contains(&Endpoint::Parent) && readers.contains(&Endpoint::Parent) {
+            errors.push(GraphError::ParentOnBothEnds { edge: name.clone() });
+        }
+        let mut seen = Vec::new();
+        for (i, &endpoint) in writers.iter().chain(readers).enumerate() {
+            // The parent on both sides is reported above, as its own rule.
+            let parent_on_other_side = endpoint == Endpoint::Parent && i >= writers.len();
+            if seen.contains(&endpoint) && !parent_on_other_side {
+                errors.push(GraphError::EndpointListedTwice {
+                    edge: name.clone(),
+                    endpoint: self.show(endpoint).to_string(),
+                });
+                continue;
+            }
+            seen.push(endpoint);
+            let Endpoint::Node { node, fd } = endpoint else {
+                continue;
+            };
+            if node.index() >= self.nodes.len() {
+                errors.push(GraphError::UnknownNode {
+                    edge: name.clone(),
+                    index: node.index(),
+                });
+            } else if fd < 0 {
+                errors.push(GraphError::NegativeFd {
+                    edge: name.clone(),
+                    endpoint: self.show(endpoint).to_string(),
+                });
+            } else {
+                claims.claim(self, node.index(), fd, name.clone(), errors);
+            }
+        }
+    }
+}
+
+/// Which edge or setting holds each (node, fd).
+#[derive(Default)]
+struct Claims(HashMap<(usize, i32), String>);
+
+impl Claims {
+    fn claim(
+        &mut self,
+        graph: &Graph,
+        node: usize,
+        fd: i32,
+        by: String,
+        errors: &mut Vec<GraphError>,
+    ) {
+        match self.0.entry((node, fd)) {
+            Entry::Vacant(slot) => {
+                slot.insert(by);
+            }
+            Entry::Occupied(first) => errors.push(GraphError::FdClaimedTwice {
+                node: graph.nodes[node].name.clone(),
+                fd,
+                first: first.get().clone(),
+                second: by,
+            }),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The runtime of [process-graph](https://docs.rs/process-graph): start a
+//! graph of child processes wired by pipes and socketpairs, wait on them, and
+//! tear them down so that nothing is left behind.
+//!
+//! Most users reach it through the `process-graph` crate and its
+//! `#[process_graph]` macro, which expands to calls of this crate's dynamic
+//! API: [`Graph`] to declare, [`Graph::spawn`] to start, [`RunningGraph`] to
+//! supervise.
+//!
+//! ```
+//! use std::io::Read;
+//! use process_graph_runtime::{Command, Endpoint, Graph};
+//!
+//! let mut graph = Graph::new();
+//! let input = graph.node("input", Command::new("printf").arg("b\\na\\nc\\n"));
+//! let sort = graph.node("sort", Command::new("sort"));
+//! graph.pipe(input.stdout(), sort.stdin());
+//! let out = graph.pipe(sort.stdout(), Endpoint::Parent);
+//!
+//! let mut running = graph.spawn()?;
+//! let mut sorted = String::new();
+//! running.take_reader(out).unwrap().read_to_string(&mut sorted)?;
+//! assert_eq!(sorted, "a\nb\nc\n");
+//! running.wait()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Guarantees
+//!
+//! - **Spawning** uses `clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD)`: its
+//!   cost does not grow with the parent's memory, and each child comes with
+//!   a pidfd from the start. Between clone and exec the child allocates
+//!   nothing, takes no lock and cannot panic.
+//! - **Fds**: every fd the runtime creates is CLOEXEC. A child's fd table is
+//!   exactly 0, 1, 2 and its declared fds; everything else is closed with
+//!   `close_range`, including fds other threads opened without `O_CLOEXEC`.
+//!   The parent closes its copies of the children's ends right after the
+//!   spawn, so readers see EOF.
+//! - **Signals** in the child: handlers reset (`CLONE_CLEAR_SIGHAND`),
+//!   SIGPIPE back to its default, signal mask empty.
+//! - **Waiting** uses one pidfd per child and one `epoll`; no `waitpid(-1)`,
+//!   no SIGCHLD handler, so other code's children are never stolen, and an
+//!   idle graph causes no wake-ups.
+//! - **Containment**: each node runs in its own process group, and has
+//!   `PR_SET_PDEATHSIG(SIGKILL)` (armed race-free: the child checks that its
+//!   parent is still the spawner after arming it). When a node's main process
+//!   exits, whatever is left in its process group is SIGKILLed before it is
+//!   reaped. On drop or shutdown every node's group is SIGKILLed after the
+//!   stop timeout.
+//!
+//! # Where the guarantees stop
+//!
+//! - A process that leaves its node's process group (`setsid`, `setpgid`,
+//!   a double-forking daemon) escapes group kills, and PDEATHSIG covers only
+//!   the direct child. Only a pid-namespace scope contains such processes.
+//! - PDEATHSIG fires when the *thread* that spawned the child exits, not the
+//!   process: spawn from a thread that lives as long as the graph (not from a
+//!   short-lived pool thread).
+//! - If the application is killed with SIGKILL, direct children die by
+//!   PDEATHSIG; their own children do not.
+//! - Linux only (x86_64 and aarch64), kernel 5.5 or later.
+
+#![warn(missing_docs)]
+
+mod command;
+mod error;
+mod exit;
+mod forward;
+mod graph;
+mod plan;
+mod poller;
+mod process;
+mod running;
+mod signal;
+mod spawn;
+mod sys;
+
+pub use command::{Command, Stdio};
+pub use error::{Error, SpawnError, SpawnErrorKind, Step};
+pub use exit::{ExitReport, ExitStatus, NodeExit};
+pub use graph::{
+    DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, NodeId,
+    SocketKind,
+};
+pub use poller::Waker;
+pub use running::{Event, RunningGraph};
+pub use signal::{Signal, UnknownSignal};
+
+impl Graph {
+    /// Checks the graph, then starts every node in declaration order.
+    ///
+    /// If a node fails to start, every node already started is killed and
+    /// reaped, and the error names the node and the step that failed.
+    pub fn spawn(self) -> Result<RunningGraph, Error> {
+        spawn::start(self)
+    }
+}

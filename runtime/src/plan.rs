@@ -1,0 +1,97 @@
+//! The plan: for every node, the exact fd table its child will have.
+//!
+//! Computed from a validated graph before anything is created, so the fd
+//! table is a plain, inspectable value; spawning only turns each source into
+//! a live fd.
+
+use crate::command::Stdio;
+use crate::graph::{EdgeId, EdgeKind, Endpoint, Graph};
+
+/// Where a child fd comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FdSource {
+    /// The read end of a pipe edge.
+    PipeRead(EdgeId),
+    /// The write end of a pipe edge.
+    PipeWrite(EdgeId),
+    /// End `0` or `1` of a socketpair edge.
+    Socket(EdgeId, usize),
+    /// `/dev/null`.
+    DevNull,
+    /// The write end of the pipe that forwards this stream with a prefix.
+    Prefixed,
+}
+
+/// One entry of a child's fd table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FdAssignment {
+    pub(crate) target: i32,
+    pub(crate) source: FdSource,
+}
+
+/// The fds one child gets besides the inherited stdio streams, by target fd.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NodePlan {
+    pub(crate) fds: Vec<FdAssignment>,
+}
+
+impl NodePlan {
+    /// The streams (1 and 2) this node forwards with a prefix.
+    pub(crate) fn prefixed_streams(&self) -> impl Iterator<Item = i32> + '_ {
+        self.fds
+            .iter()
+            .filter(|a| a.source == FdSource::Prefixed)
+            .map(|a| a.target)
+    }
+}
+
+/// The fd table of every node of a graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub(crate) nodes: Vec<NodePlan>,
+}
+
+impl Plan {
+    /// Plans a graph that has passed [`Graph::validate`].
+    pub(crate) fn of(graph: &Graph) -> Plan {
+        let mut nodes = vec![NodePlan::default(); graph.nodes.len()];
+        for (index, edge) in graph.edges.iter().enumerate() {
+            let id = EdgeId(index as u32);
+            let mut assign = |endpoint: Endpoint, source: FdSource| {
+                if let Endpoint::Node { node, fd } = endpoint {
+                    nodes[node.index()].fds.push(FdAssignment { target: fd, source });
+                }
+            };
+            match &edge.kind {
+                EdgeKind::Pipe { writers, readers } => {
+                    for &w in writers {
+                        assign(w, FdSource::PipeWrite(id));
+                    }
+                    for &r in readers {
+                        assign(r, FdSource::PipeRead(id));
+                    }
+                }
+                EdgeKind::SocketPair { ends, .. } => {
+                    for (side, &end) in ends.iter().enumerate() {
+                        assign(end, FdSource::Socket(id, side));
+                    }
+                }
+            }
+        }
+        for (spec, plan) in graph.nodes.iter().zip(&mut nodes) {
+            for fd in 0..=2 {
+                let claimed = plan.fds.iter().any(|a| a.target == fd);
+                let source = match spec.command.stdio(fd) {
+                    Some(Stdio::Null) => FdSource::DevNull,
+                    Some(Stdio::Prefixed) => FdSource::Prefixed,
+                    Some(Stdio::Inherit) | None => continue,
+                };
+                if !claimed {
+                    plan.fds.push(FdAssignment { target: fd, source });
+                }
+            }
+            plan.fds.sort_by_key(|a| a.target);
+        }
+        Plan { nodes }
+    }
+}

@@ -1,0 +1,105 @@
+//! One child process, held by its pidfd.
+//!
+//! The pidfd comes from `CLONE_PIDFD`, so there is no window in which the pid
+//! could name another process. Signals go through `pidfd_send_signal`; the
+//! child is reaped with `waitid(P_PIDFD)`, which cannot steal anyone else's
+//! child. The status is cached on reaping and the pidfd closed, so a stale
+//! handle can never signal a recycled pid: it gets an error instead.
+
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::process::{Pid, WaitId, WaitIdOptions, kill_process_group, pidfd_send_signal};
+
+use crate::exit::ExitStatus;
+use crate::signal::Signal;
+
+/// A started child: its pid, its pidfd until it is reaped, then its status.
+#[derive(Debug)]
+pub(crate) struct Process {
+    pid: Pid,
+    pidfd: Option<OwnedFd>,
+    status: Option<ExitStatus>,
+}
+
+impl Process {
+    pub(crate) fn new(pid: Pid, pidfd: OwnedFd) -> Self {
+        Process {
+            pid,
+            pidfd: Some(pidfd),
+            status: None,
+        }
+    }
+
+    pub(crate) fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    pub(crate) fn status(&self) -> Option<ExitStatus> {
+        self.status
+    }
+
+    pub(crate) fn pidfd(&self) -> Option<BorrowedFd<'_>> {
+        self.pidfd.as_ref().map(AsFd::as_fd)
+    }
+
+    /// Sends `signal` to the process (not its group). `ESRCH` once reaped.
+    pub(crate) fn signal(&self, signal: Signal) -> io::Result<()> {
+        let pidfd = self.pidfd.as_ref().ok_or(io::Error::from_raw_os_error(libc::ESRCH))?;
+        Ok(pidfd_send_signal(pidfd, signal.to_rustix())?)
+    }
+
+    /// SIGKILLs every process in the node's process group.
+    ///
+    /// Only while the leader is unreaped: until then its pid, and so the
+    /// group id, cannot be reused, so this cannot hit a stranger's group.
+    pub(crate) fn kill_group(&self) {
+        if self.pidfd.is_some() {
+            // ESRCH (group already empty) is the expected outcome, not an error.
+            let _ = kill_process_group(self.pid, rustix::process::Signal::KILL);
+        }
+    }
+
+    /// Reaps the process if it has exited; `blocking` waits until it does.
+    ///
+    /// What is left of its process group (helpers it started, a pipeline's
+    /// other members) is SIGKILLed first: a node is its process group, and
+    /// nothing of it outlives its main process.
+    pub(crate) fn reap(&mut self, blocking: bool) -> io::Result<Option<ExitStatus>> {
+        if self.status.is_some() {
+            return Ok(self.status);
+        }
+        let Some(pidfd) = &self.pidfd else {
+            return Ok(None);
+        };
+        let mut options = WaitIdOptions::EXITED;
+        if !blocking {
+            options |= WaitIdOptions::NOHANG;
+        }
+        // Peek first (WNOWAIT), so the group is killed while the leader's pid
+        // still pins the group id.
+        let Some(_) = waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT)? else {
+            return Ok(None);
+        };
+        self.kill_group();
+        let status = waitid_retrying(pidfd, WaitIdOptions::EXITED)?
+            .map(|s| ExitStatus::from_waitid(&s));
+        if status.is_some() {
+            self.status = status;
+            self.pidfd = None;
+        }
+        Ok(status)
+    }
+}
+
+fn waitid_retrying(
+    pidfd: &OwnedFd,
+    options: WaitIdOptions,
+) -> io::Result<Option<rustix::process::WaitIdStatus>> {
+    loop {
+        match rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), options) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => return Ok(other?),
+        }
+    }
+}

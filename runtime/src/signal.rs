@@ -1,0 +1,129 @@
+//! `Signal`: a signal number with its name, independent of any syscall crate.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A Linux signal.
+///
+/// ```
+/// use process_graph_runtime::Signal;
+///
+/// assert_eq!("SIGTERM".parse::<Signal>(), Ok(Signal::TERM));
+/// assert_eq!("hup".parse::<Signal>(), Ok(Signal::HUP));
+/// assert_eq!(Signal::KILL.to_string(), "SIGKILL");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signal(i32);
+
+/// Standard signals by number and name, as `kill -l` prints them.
+const NAMES: [(i32, &str); 31] = [
+    (libc::SIGHUP, "HUP"),
+    (libc::SIGINT, "INT"),
+    (libc::SIGQUIT, "QUIT"),
+    (libc::SIGILL, "ILL"),
+    (libc::SIGTRAP, "TRAP"),
+    (libc::SIGABRT, "ABRT"),
+    (libc::SIGBUS, "BUS"),
+    (libc::SIGFPE, "FPE"),
+    (libc::SIGKILL, "KILL"),
+    (libc::SIGUSR1, "USR1"),
+    (libc::SIGSEGV, "SEGV"),
+    (libc::SIGUSR2, "USR2"),
+    (libc::SIGPIPE, "PIPE"),
+    (libc::SIGALRM, "ALRM"),
+    (libc::SIGTERM, "TERM"),
+    (libc::SIGSTKFLT, "STKFLT"),
+    (libc::SIGCHLD, "CHLD"),
+    (libc::SIGCONT, "CONT"),
+    (libc::SIGSTOP, "STOP"),
+    (libc::SIGTSTP, "TSTP"),
+    (libc::SIGTTIN, "TTIN"),
+    (libc::SIGTTOU, "TTOU"),
+    (libc::SIGURG, "URG"),
+    (libc::SIGXCPU, "XCPU"),
+    (libc::SIGXFSZ, "XFSZ"),
+    (libc::SIGVTALRM, "VTALRM"),
+    (libc::SIGPROF, "PROF"),
+    (libc::SIGWINCH, "WINCH"),
+    (libc::SIGIO, "IO"),
+    (libc::SIGPWR, "PWR"),
+    (libc::SIGSYS, "SYS"),
+];
+
+impl Signal {
+    /// SIGHUP.
+    pub const HUP: Signal = Signal(libc::SIGHUP);
+    /// SIGINT.
+    pub const INT: Signal = Signal(libc::SIGINT);
+    /// SIGQUIT.
+    pub const QUIT: Signal = Signal(libc::SIGQUIT);
+    /// SIGKILL.
+    pub const KILL: Signal = Signal(libc::SIGKILL);
+    /// SIGUSR1.
+    pub const USR1: Signal = Signal(libc::SIGUSR1);
+    /// SIGUSR2.
+    pub const USR2: Signal = Signal(libc::SIGUSR2);
+    /// SIGTERM.
+    pub const TERM: Signal = Signal(libc::SIGTERM);
+    /// SIGCONT.
+    pub const CONT: Signal = Signal(libc::SIGCONT);
+    /// SIGSTOP.
+    pub const STOP: Signal = Signal(libc::SIGSTOP);
+
+    /// The signal with this number, if it is a standard or real-time signal.
+    pub fn from_raw(signo: i32) -> Option<Signal> {
+        (1..=libc::SIGRTMAX()).contains(&signo).then_some(Signal(signo))
+    }
+
+    /// The signal number.
+    pub const fn as_raw(self) -> i32 {
+        self.0
+    }
+
+    /// The name without the `SIG` prefix (`"TERM"`), for standard signals.
+    pub fn name(self) -> Option<&'static str> {
+        NAMES.iter().find(|(n, _)| *n == self.0).map(|(_, name)| *name)
+    }
+
+    pub(crate) fn to_rustix(self) -> rustix::process::Signal {
+        // SAFETY: `Signal` values are always in 1..=SIGRTMAX (see `from_raw`
+        // and the constants), which is what rustix requires.
+        unsafe { rustix::process::Signal::from_raw_unchecked(self.0) }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "SIG{name}"),
+            None => write!(f, "signal {}", self.0),
+        }
+    }
+}
+
+/// The error of parsing a signal name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSignal(pub String);
+
+impl fmt::Display for UnknownSignal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown signal {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownSignal {}
+
+impl FromStr for Signal {
+    type Err = UnknownSignal;
+
+    /// Accepts `SIGTERM`, `TERM` or `term`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.to_ascii_uppercase();
+        let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+        NAMES
+            .iter()
+            .find(|(_, name)| *name == bare)
+            .map(|(n, _)| Signal(*n))
+            .ok_or_else(|| UnknownSignal(s.to_owned()))
+    }
+}

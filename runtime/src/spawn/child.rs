@@ -1,0 +1,161 @@
+//! The code that runs in the child between `clone3` and `execve`.
+//!
+//! The child shares the parent's memory (`CLONE_VM`) while the parent thread
+//! is suspended (`CLONE_VFORK`), and the parent may have other threads that
+//! hold locks — the allocator's among them. So, in this module only:
+//!
+//! - **no allocation**: every string, pointer array and fd table was built by
+//!   the parent beforehand;
+//! - **no locks**: no `std::env`, no stdio, no `println!`;
+//! - **no panics**: no indexing, no `unwrap`; every failure is returned as a
+//!   `(Step, errno)` pair;
+//! - **raw system calls only**: rustix's linux_raw backend or [`crate::sys`],
+//!   which never write the (shared) thread-local `errno`;
+//! - **leave with `exit_group`**, never by returning or unwinding.
+//!
+//! A failure is written into [`ChildContext::failure`], which the parent reads
+//! after `clone3` returns: with `CLONE_VFORK` that happens only once the child
+//! has exec'd (success) or exited (failure), so the slot needs no other
+//! synchronisation. glibc's `posix_spawn` reports errors the same way.
+
+use core::ffi::{c_char, c_void};
+use std::ffi::{CStr, CString};
+use std::os::fd::{BorrowedFd, IntoRawFd};
+
+use rustix::io::Errno;
+use rustix::process::{self, Pid, Signal};
+
+use crate::error::Step;
+use crate::sys;
+
+/// One fd to place: `src` (open in the parent, CLOEXEC) becomes `target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FdMove {
+    pub(crate) src: i32,
+    pub(crate) target: i32,
+}
+
+/// A failed step, as the child reports it. `errno == 0` means no failure.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Failure {
+    pub(crate) step: u32,
+    pub(crate) fd: i32,
+    pub(crate) errno: i32,
+}
+
+/// Everything the child needs, prepared by the parent.
+pub(crate) struct ChildContext<'a> {
+    /// The parent's pid, to detect that it died before PDEATHSIG was armed.
+    pub(crate) parent_pid: Pid,
+    /// The fd table, sorted by target; the child rewrites `src` when it
+    /// moves an fd out of the way.
+    pub(crate) fds: &'a mut [FdMove],
+    /// The highest target fd, at least 2.
+    pub(crate) max_target: i32,
+    pub(crate) cwd: Option<&'a CStr>,
+    /// The paths to try in order (one, or one per `PATH` entry).
+    pub(crate) candidates: &'a [CString],
+    pub(crate) argv: *const *const c_char,
+    pub(crate) envp: *const *const c_char,
+    pub(crate) failure: Failure,
+}
+
+/// The child's entry point, called on the child stack by
+/// [`sys::clone3_with_stack`].
+///
+/// # Safety
+///
+/// `arg` must point to a live `ChildContext` that nothing else touches until
+/// the child has exec'd or exited (guaranteed by `CLONE_VFORK`).
+pub(crate) unsafe extern "C" fn child_main(arg: *mut c_void) -> ! {
+    // SAFETY: see the function's contract.
+    let ctx = unsafe { &mut *arg.cast::<ChildContext<'_>>() };
+    let Err((step, errno)) = setup_and_exec(ctx);
+    let (code, fd) = step.encode();
+    ctx.failure = Failure {
+        step: code,
+        fd,
+        errno,
+    };
+    sys::exit_group(127)
+}
+
+type StepResult = Result<(), (Step, i32)>;
+
+fn check(ret: isize, step: Step) -> StepResult {
+    if ret < 0 {
+        Err((step, -(ret as i32)))
+    } else {
+        Ok(())
+    }
+}
+
+fn on(step: Step) -> impl FnOnce(Errno) -> (Step, i32) {
+    move |e| (step, e.raw_os_error())
+}
+
+/// Sets the child up and execs; returns only the step that failed.
+fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallible, (Step, i32)> {
+    // Its own process group, so the whole node can be signalled at once.
+    process::setpgid(None, None).map_err(on(Step::ProcessGroup))?;
+    process::set_parent_process_death_signal(Some(Signal::KILL))
+        .map_err(on(Step::ParentDeathSignal))?;
+    // If the parent died before the prctl, the death signal will never come:
+    // we have been reparented, so getppid() no longer names the parent.
+    if process::getppid() != Some(ctx.parent_pid) {
+        return Err((Step::ParentDied, libc::ESRCH));
+    }
+    check(sys::set_sigpipe_default(), Step::ResetSigpipe)?;
+    check(sys::reset_signal_mask(), Step::ResetSignalMask)?;
+    place_fds(ctx)?;
+    if let Some(cwd) = ctx.cwd {
+        process::chdir(cwd).map_err(on(Step::Chdir))?;
+    }
+    Err(exec(ctx))
+}
+
+/// Builds the fd table: move every source above the highest target, `dup2`
+/// each onto its target (which clears CLOEXEC there), then close everything
+/// else from 3 up — including fds other threads opened without `O_CLOEXEC`.
+fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
+    let above = ctx.max_target + 1;
+    for m in ctx.fds.iter_mut() {
+        if m.src <= ctx.max_target {
+            // SAFETY: `src` is open: the parent holds it until spawn returns.
+            let src = unsafe { BorrowedFd::borrow_raw(m.src) };
+            let moved = rustix::io::fcntl_dupfd_cloexec(src, above)
+                .map_err(on(Step::MoveFd { fd: m.src }))?;
+            m.src = moved.into_raw_fd();
+        }
+    }
+    let mut next_unused = 3;
+    for m in ctx.fds.iter() {
+        check(sys::dup3(m.src, m.target), Step::Dup2 { fd: m.target })?;
+        if m.target > next_unused {
+            check(
+                sys::close_range(next_unused as u32, (m.target - 1) as u32),
+                Step::CloseRange,
+            )?;
+        }
+        next_unused = next_unused.max(m.target + 1);
+    }
+    check(sys::close_range(next_unused as u32, u32::MAX), Step::CloseRange)
+}
+
+/// `execve` each candidate path in turn, as `execvp` does: a missing file or
+/// directory moves on to the next; permission denied is remembered; any other
+/// error stops the search.
+fn exec(ctx: &ChildContext<'_>) -> (Step, i32) {
+    let mut denied = false;
+    for path in ctx.candidates {
+        // SAFETY: argv and envp are null-terminated arrays of C strings owned
+        // by the parent's `ExecSpec`, alive until the child has exec'd.
+        let errno = -(unsafe { sys::execve(path.as_ptr(), ctx.argv, ctx.envp) } as i32);
+        match errno {
+            libc::EACCES => denied = true,
+            libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}
+            _ => return (Step::Execve, errno),
+        }
+    }
+    (Step::Execve, if denied { libc::EACCES } else { libc::ENOENT })
+}

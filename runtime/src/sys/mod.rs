@@ -1,0 +1,17 @@
+//! Raw system calls that rustix does not offer as public, allocation-free
+//! wrappers: `clone3` with a caller-supplied stack, `close_range`, `execve`,
+//! `rt_sigprocmask`, `rt_sigaction` and `exit_group`.
+//!
+//! They are issued with inline assembly rather than through `libc::syscall`
+//! because the vfork-style child shares the parent's memory *and* its
+//! thread-local storage: `libc::syscall` writes `errno` on failure, which would
+//! silently overwrite the suspended parent thread's `errno`. These wrappers
+//! return the raw result and touch nothing else.
+
+mod raw;
+mod stack;
+
+pub(crate) use raw::{
+    clone3_with_stack, close_range, dup3, execve, exit_group, reset_signal_mask, set_sigpipe_default,
+};
+pub(crate) use stack::ChildStack;

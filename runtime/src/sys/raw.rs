@@ -1,0 +1,195 @@
+//! The raw syscall entry points (x86_64 and aarch64).
+//!
+//! Every function returns the kernel's result unchanged: a non-negative value,
+//! or `-errno`. Nothing here allocates, takes a lock, or can panic, so all of
+//! it may run in the child between `clone3` and `execve`.
+
+use core::ffi::{c_char, c_void};
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("process-graph-runtime supports x86_64 and aarch64 Linux");
+
+/// The child's entry point: it runs on the new stack and must never return.
+pub(crate) type ChildEntry = unsafe extern "C" fn(arg: *mut c_void) -> !;
+
+#[cfg(target_arch = "x86_64")]
+unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the caller upholds the syscall's contract; `syscall` clobbers
+    // only rax, rcx and r11 on x86_64.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a0, in("rsi") a1, in("rdx") a2, in("r10") a3,
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the caller upholds the syscall's contract; `svc 0` clobbers only x0.
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            in("x8") nr,
+            inlateout("x0") a0 => ret,
+            in("x1") a1, in("x2") a2, in("x3") a3,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// `clone3(args, size)` where the child starts on the stack named in `args`
+/// and calls `entry(arg)`.
+///
+/// Returns the child's pid in the parent, or `-errno`. The child never returns
+/// from this function: it runs `entry`, which must end in `execve` or
+/// `exit_group`.
+///
+/// # Safety
+///
+/// `args` must describe a valid stack that stays mapped until the child has
+/// exec'd or exited (with `CLONE_VFORK` the parent is suspended until then),
+/// and `entry` must obey the rules of [`crate::spawn::child`].
+pub(crate) unsafe fn clone3_with_stack(
+    args: &mut libc::clone_args,
+    entry: ChildEntry,
+    arg: *mut c_void,
+) -> isize {
+    let ret: isize;
+    let args_ptr = args as *mut libc::clone_args;
+    let size = core::mem::size_of::<libc::clone_args>();
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: in the parent this is an ordinary syscall. In the child the
+    // kernel has switched rsp to the top of the new (16-byte aligned) stack;
+    // r12 and r13 survive `syscall`, so the child calls `entry(arg)` with a
+    // correctly aligned stack and never comes back (`ud2` traps if it did).
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "mov rdi, r13",
+            "call r12",
+            "ud2",
+            "2:",
+            inlateout("rax") libc::SYS_clone3 as isize => ret,
+            in("rdi") args_ptr,
+            in("rsi") size,
+            in("r12") entry,
+            in("r13") arg,
+            lateout("rcx") _, lateout("r11") _,
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: as above; on aarch64 only x0 changes across `svc`, so x9 and x10
+    // still hold `entry` and `arg` in the child.
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            "cbnz x0, 2f",
+            "mov x29, xzr",
+            "mov x30, xzr",
+            "mov x0, x10",
+            "blr x9",
+            "brk #0",
+            "2:",
+            in("x8") libc::SYS_clone3,
+            inlateout("x0") args_ptr => ret,
+            in("x1") size,
+            in("x9") entry,
+            in("x10") arg,
+        );
+    }
+    ret
+}
+
+/// `close_range(first, last, 0)`: close every fd in `first..=last`.
+pub(crate) fn close_range(first: u32, last: u32) -> isize {
+    // SAFETY: closing fds is memory-safe; the caller owns the whole range.
+    unsafe { syscall4(libc::SYS_close_range, first as usize, last as usize, 0, 0) }
+}
+
+/// `dup3(src, target, 0)`: make `target` a copy of `src`, without CLOEXEC.
+///
+/// `dup3` rather than `dup2` because aarch64 has no `dup2`; the two differ only
+/// when `src == target`, which the fd plan never asks for.
+pub(crate) fn dup3(src: i32, target: i32) -> isize {
+    // SAFETY: dup3 only changes the fd table.
+    unsafe { syscall4(libc::SYS_dup3, src as usize, target as usize, 0, 0) }
+}
+
+/// `execve(path, argv, envp)`; returns only on failure, with `-errno`.
+///
+/// # Safety
+///
+/// `argv` and `envp` must be null-terminated arrays of pointers to
+/// NUL-terminated strings that stay valid for the call.
+pub(crate) unsafe fn execve(
+    path: *const c_char,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> isize {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        syscall4(
+            libc::SYS_execve,
+            path as usize,
+            argv as usize,
+            envp as usize,
+            0,
+        )
+    }
+}
+
+/// `rt_sigprocmask(SIG_SETMASK, {}, NULL)`: unblock every signal.
+pub(crate) fn reset_signal_mask() -> isize {
+    let empty: u64 = 0;
+    // SAFETY: `empty` is a valid kernel sigset of 8 bytes for the call.
+    unsafe {
+        syscall4(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK as usize,
+            &empty as *const u64 as usize,
+            0,
+            8,
+        )
+    }
+}
+
+/// `rt_sigaction(SIGPIPE, SIG_DFL)`.
+///
+/// The Rust runtime sets SIGPIPE to `SIG_IGN`, and an ignored disposition
+/// survives `execve` (and `CLONE_CLEAR_SIGHAND`), so children would otherwise
+/// never die of a broken pipe.
+pub(crate) fn set_sigpipe_default() -> isize {
+    // The kernel's `struct sigaction` on x86_64 and aarch64: handler, flags,
+    // restorer, mask. All zero is SIG_DFL with no flags and an empty mask.
+    let default_action = [0u64; 4];
+    // SAFETY: `default_action` matches the kernel layout and outlives the call.
+    unsafe {
+        syscall4(
+            libc::SYS_rt_sigaction,
+            libc::SIGPIPE as usize,
+            default_action.as_ptr() as usize,
+            0,
+            8,
+        )
+    }
+}
+
+/// `exit_group(code)`: end the child without running any user-space exit code.
+pub(crate) fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group never returns and touches no memory.
+    unsafe {
+        syscall4(libc::SYS_exit_group, code as usize, 0, 0, 0);
+        core::hint::unreachable_unchecked()
+    }
+}
