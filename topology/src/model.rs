@@ -1,0 +1,84 @@
+//! The topology types. Every field is `'static` data so a whole topology can
+//! be a `const`; the macro builds one at compile time by leaking its strings.
+
+/// A whole graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Topology {
+    /// The graph's name (the struct's name).
+    pub name: &'static str,
+    /// Processes, in declaration order.
+    pub nodes: &'static [NodeInfo],
+    /// Pipes and socketpairs, in declaration order.
+    pub edges: &'static [EdgeInfo],
+    /// Namespace scopes, in declaration order.
+    pub scopes: &'static [ScopeInfo],
+    /// The restart strategy: `"one_for_one"`, `"one_for_all"` or `"rest_for_one"`.
+    pub strategy: &'static str,
+    /// At most this many restarts within `period_ms`, or the graph gives up.
+    pub intensity: u32,
+    /// The intensity period, in milliseconds.
+    pub period_ms: u64,
+}
+
+/// One process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// The field name.
+    pub name: &'static str,
+    /// The command line, when it is known at compile time.
+    pub command: Option<&'static str>,
+    /// Index into [`Topology::scopes`].
+    pub scope: Option<usize>,
+    /// `"never"`, `"on-failure"` or `"always"`.
+    pub restart: &'static str,
+    /// The graph ends when this node ends.
+    pub critical: bool,
+    /// Indices of the nodes that must be ready before this one starts.
+    pub after: &'static [usize],
+    /// Readiness: `None` (ready at exec), `Some("fd(3)")`, `Some("notify")`.
+    pub ready: Option<&'static str>,
+}
+
+/// Whether an edge is a pipe or a socketpair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// A pipe: `from` are the writers, `to` the one reader.
+    Pipe,
+    /// A socketpair: `from` and `to` hold one end each.
+    SocketPair,
+}
+
+/// One end of an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointInfo {
+    /// Index into [`Topology::nodes`]; `None` is the parent.
+    pub node: Option<usize>,
+    /// The fd number in the child (ignored for the parent).
+    pub fd: i32,
+}
+
+/// One pipe or socketpair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeInfo {
+    /// The field name.
+    pub name: &'static str,
+    /// Pipe or socketpair.
+    pub kind: EdgeKind,
+    /// The writers of a pipe, or the first end of a socketpair.
+    pub from: &'static [EndpointInfo],
+    /// The reader of a pipe, or the second end of a socketpair.
+    pub to: &'static [EndpointInfo],
+}
+
+/// One namespace scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScopeInfo {
+    /// The field name.
+    pub name: &'static str,
+    /// Namespace kinds: `"user"`, `"pid"`, `"net"`, `"mount"`, `"uts"`, `"ipc"`.
+    pub namespaces: &'static [&'static str],
+    /// The hostname set in its uts namespace.
+    pub hostname: Option<&'static str>,
+    /// Index of the enclosing scope.
+    pub parent: Option<usize>,
+}
