@@ -46,7 +46,9 @@ impl ExitStatus {
     pub(crate) fn from_waitid(status: &rustix::process::WaitIdStatus) -> ExitStatus {
         match (status.exit_status(), status.terminating_signal()) {
             (Some(code), _) => ExitStatus::Exited(code),
-            (None, Some(signo)) => ExitStatus::Signaled(Signal::from_raw(signo).unwrap_or(Signal::KILL)),
+            (None, Some(signo)) => {
+                ExitStatus::Signaled(Signal::from_raw(signo).unwrap_or(Signal::KILL))
+            }
             (None, None) => ExitStatus::Exited(status.raw_code()),
         }
     }

@@ -68,9 +68,11 @@ mod exit;
 mod forward;
 mod graph;
 mod plan;
+mod policy;
 mod poller;
 mod process;
 mod running;
+mod scope;
 mod signal;
 mod spawn;
 mod sys;
@@ -80,10 +82,12 @@ pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit};
 pub use graph::{
     DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, NodeId,
-    SocketKind,
+    Pipe, ScopeId, SocketKind, SocketPair,
 };
+pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;
 pub use running::{Event, RunningGraph};
+pub use scope::{Namespace, Scope, ScopeSpec};
 pub use signal::{Signal, UnknownSignal};
 
 impl Graph {

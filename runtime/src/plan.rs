@@ -59,11 +59,15 @@ impl Plan {
             let id = EdgeId(index as u32);
             let mut assign = |endpoint: Endpoint, source: FdSource| {
                 if let Endpoint::Node { node, fd } = endpoint {
-                    nodes[node.index()].fds.push(FdAssignment { target: fd, source });
+                    nodes[node.index()]
+                        .fds
+                        .push(FdAssignment { target: fd, source });
                 }
             };
             match &edge.kind {
-                EdgeKind::Pipe { writers, readers } => {
+                EdgeKind::Pipe {
+                    writers, readers, ..
+                } => {
                     for &w in writers {
                         assign(w, FdSource::PipeWrite(id));
                     }

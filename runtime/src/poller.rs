@@ -92,7 +92,11 @@ impl Poller {
         });
         let mut events = Vec::with_capacity(16);
         loop {
-            match epoll::wait(&self.epoll, rustix::buffer::spare_capacity(&mut events), timeout.as_ref()) {
+            match epoll::wait(
+                &self.epoll,
+                rustix::buffer::spare_capacity(&mut events),
+                timeout.as_ref(),
+            ) {
                 Err(rustix::io::Errno::INTR) => continue,
                 other => {
                     other?;

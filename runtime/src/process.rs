@@ -45,7 +45,10 @@ impl Process {
 
     /// Sends `signal` to the process (not its group). `ESRCH` once reaped.
     pub(crate) fn signal(&self, signal: Signal) -> io::Result<()> {
-        let pidfd = self.pidfd.as_ref().ok_or(io::Error::from_raw_os_error(libc::ESRCH))?;
+        let pidfd = self
+            .pidfd
+            .as_ref()
+            .ok_or(io::Error::from_raw_os_error(libc::ESRCH))?;
         Ok(pidfd_send_signal(pidfd, signal.to_rustix())?)
     }
 
@@ -82,8 +85,8 @@ impl Process {
             return Ok(None);
         };
         self.kill_group();
-        let status = waitid_retrying(pidfd, WaitIdOptions::EXITED)?
-            .map(|s| ExitStatus::from_waitid(&s));
+        let status =
+            waitid_retrying(pidfd, WaitIdOptions::EXITED)?.map(|s| ExitStatus::from_waitid(&s));
         if status.is_some() {
             self.status = status;
             self.pidfd = None;

@@ -72,7 +72,9 @@ impl Signal {
 
     /// The signal with this number, if it is a standard or real-time signal.
     pub fn from_raw(signo: i32) -> Option<Signal> {
-        (1..=libc::SIGRTMAX()).contains(&signo).then_some(Signal(signo))
+        (1..=libc::SIGRTMAX())
+            .contains(&signo)
+            .then_some(Signal(signo))
     }
 
     /// The signal number.
@@ -82,7 +84,10 @@ impl Signal {
 
     /// The name without the `SIG` prefix (`"TERM"`), for standard signals.
     pub fn name(self) -> Option<&'static str> {
-        NAMES.iter().find(|(n, _)| *n == self.0).map(|(_, name)| *name)
+        NAMES
+            .iter()
+            .find(|(n, _)| *n == self.0)
+            .map(|(_, name)| *name)
     }
 
     pub(crate) fn to_rustix(self) -> rustix::process::Signal {

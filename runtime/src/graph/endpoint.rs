@@ -60,6 +60,18 @@ impl EdgeId {
     }
 }
 
+/// A namespace scope of a [`Graph`](crate::Graph), returned by
+/// [`Graph::scope`](crate::Graph::scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub(crate) u32);
+
+impl ScopeId {
+    /// The scope's position in its graph, in declaration order.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One end of an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {

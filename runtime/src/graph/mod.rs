@@ -1,26 +1,20 @@
 //! The dynamic graph API: nodes, edges, and the run-time check of the same
 //! wiring rules the `#[process_graph]` macro enforces at compile time.
 
+mod edge;
 mod endpoint;
 mod validate;
 
 use std::time::Duration;
 
-pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId};
+pub use edge::{Pipe, SocketKind, SocketPair};
 pub(crate) use endpoint::ShowEndpoint;
+pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId, ScopeId};
 pub use validate::{GraphError, GraphErrors};
 
 use crate::command::Command;
-
-/// The socket type of a socketpair edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SocketKind {
-    /// `SOCK_STREAM` (the default): a byte stream.
-    #[default]
-    Stream,
-    /// `SOCK_SEQPACKET`: reliable, ordered messages with boundaries kept.
-    SeqPacket,
-}
+use crate::policy::{Intensity, NodeOptions, Strategy};
+use crate::scope::ScopeSpec;
 
 /// What an edge is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +23,12 @@ pub(crate) enum EdgeKind {
     Pipe {
         writers: Vec<Endpoint>,
         readers: Vec<Endpoint>,
+        pipe: Pipe,
     },
     /// A socketpair: one end each.
     SocketPair {
         ends: [Endpoint; 2],
-        socket: SocketKind,
+        pair: SocketPair,
     },
 }
 
@@ -41,6 +36,7 @@ pub(crate) enum EdgeKind {
 pub(crate) struct NodeSpec {
     pub(crate) name: String,
     pub(crate) command: Command,
+    pub(crate) options: NodeOptions,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +75,10 @@ pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Graph {
     pub(crate) nodes: Vec<NodeSpec>,
     pub(crate) edges: Vec<EdgeSpec>,
+    pub(crate) scopes: Vec<ScopeSpec>,
     pub(crate) stop_timeout: Duration,
+    pub(crate) strategy: Strategy,
+    pub(crate) intensity: Intensity,
 }
 
 impl Default for Graph {
@@ -94,18 +93,53 @@ impl Graph {
         Graph {
             nodes: Vec::new(),
             edges: Vec::new(),
+            scopes: Vec::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
+            strategy: Strategy::default(),
+            intensity: Intensity::default(),
         }
     }
 
     /// Adds a process. Names must be unique within the graph.
     pub fn node(&mut self, name: impl Into<String>, command: Command) -> NodeId {
+        self.node_with(name, command, NodeOptions::default())
+    }
+
+    /// Adds a process with supervision options.
+    pub fn node_with(
+        &mut self,
+        name: impl Into<String>,
+        command: Command,
+        options: NodeOptions,
+    ) -> NodeId {
         let id = NodeId::from_index(self.nodes.len());
         self.nodes.push(NodeSpec {
             name: name.into(),
             command,
+            options,
         });
         id
+    }
+
+    /// Adds a namespace scope; nodes join it with [`NodeOptions::scope`].
+    pub fn scope(&mut self, name: impl Into<String>, spec: ScopeSpec) -> ScopeId {
+        let id = ScopeId(u32::try_from(self.scopes.len()).unwrap_or(u32::MAX));
+        self.scopes.push(spec.named(name.into()));
+        id
+    }
+
+    /// Which nodes are restarted together (default [`Strategy::OneForOne`]).
+    pub fn strategy(&mut self, strategy: Strategy) {
+        self.strategy = strategy;
+    }
+
+    /// At most `max_restarts` restarts within `period`, or the graph stops
+    /// and reports which node exceeded it.
+    pub fn intensity(&mut self, max_restarts: u32, period: Duration) {
+        self.intensity = Intensity {
+            max_restarts,
+            period,
+        };
     }
 
     /// Adds a pipe from one or more `writers` to one reader.
@@ -115,23 +149,31 @@ impl Graph {
     /// or the parent. Several writers may share a pipe; several readers may
     /// not (each would see an arbitrary share of the data).
     pub fn pipe(&mut self, writers: impl Into<Endpoints>, readers: impl Into<Endpoints>) -> EdgeId {
+        self.pipe_of(Pipe::default(), writers, readers)
+    }
+
+    /// Adds a pipe with options.
+    pub fn pipe_of(
+        &mut self,
+        pipe: Pipe,
+        writers: impl Into<Endpoints>,
+        readers: impl Into<Endpoints>,
+    ) -> EdgeId {
         self.edge(EdgeKind::Pipe {
             writers: writers.into().0,
             readers: readers.into().0,
+            pipe,
         })
     }
 
     /// Adds a `SOCK_STREAM` socketpair between `a` and `b`.
     pub fn socketpair(&mut self, a: Endpoint, b: Endpoint) -> EdgeId {
-        self.socketpair_of(SocketKind::Stream, a, b)
+        self.socketpair_of(SocketPair::default(), a, b)
     }
 
-    /// Adds a socketpair of the given kind between `a` and `b`.
-    pub fn socketpair_of(&mut self, socket: SocketKind, a: Endpoint, b: Endpoint) -> EdgeId {
-        self.edge(EdgeKind::SocketPair {
-            ends: [a, b],
-            socket,
-        })
+    /// Adds a socketpair with options between `a` and `b`.
+    pub fn socketpair_of(&mut self, pair: SocketPair, a: Endpoint, b: Endpoint) -> EdgeId {
+        self.edge(EdgeKind::SocketPair { ends: [a, b], pair })
     }
 
     /// Names an edge; error messages then use the name.

@@ -92,6 +92,32 @@ pub enum GraphError {
         /// The node.
         node: String,
     },
+    /// A node's `after` or `scope` names something not in this graph.
+    UnknownReference {
+        /// The node.
+        node: String,
+        /// What it names, e.g. `after node #7`.
+        what: String,
+    },
+    /// The `after` dependencies form a cycle; the names go round it.
+    AfterCycle {
+        /// The nodes on the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// Scopes are nested in a cycle; the names go round it.
+    ScopeCycle {
+        /// The scopes on the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// A scope option needs a namespace the scope does not create.
+    ScopeNeeds {
+        /// The scope.
+        scope: String,
+        /// The option, e.g. `hostname`.
+        option: &'static str,
+        /// The namespace it needs.
+        namespace: crate::Namespace,
+    },
 }
 
 impl fmt::Display for GraphError {
@@ -138,6 +164,27 @@ impl fmt::Display for GraphError {
             GraphError::PrefixedStdin { node } => {
                 write!(f, "node {node:?}: stdin cannot be prefixed")
             }
+            GraphError::UnknownReference { node, what } => {
+                write!(f, "node {node:?}: {what} is not in this graph")
+            }
+            GraphError::AfterCycle { cycle } => {
+                write!(
+                    f,
+                    "`after` dependencies form a cycle: {}",
+                    cycle.join(" -> ")
+                )
+            }
+            GraphError::ScopeCycle { cycle } => {
+                write!(f, "scopes are nested in a cycle: {}", cycle.join(" -> "))
+            }
+            GraphError::ScopeNeeds {
+                scope,
+                option,
+                namespace,
+            } => write!(
+                f,
+                "scope {scope:?}: `{option}` needs the {namespace} namespace; add `{namespace}` to the scope"
+            ),
         }
     }
 }
@@ -206,13 +253,76 @@ impl Graph {
                 }
             }
         }
+        for (index, node) in self.nodes.iter().enumerate() {
+            if let crate::Readiness::Fd(fd) = node.options.ready {
+                claims.claim(self, index, fd, "its `ready` fd".to_owned(), &mut errors);
+            }
+        }
         for edge in &self.edges {
             self.check_edge(edge, &mut claims, &mut errors);
+        }
+        self.check_references(&mut errors);
+        if errors.is_empty() {
+            let after = |i: usize| {
+                self.nodes[i]
+                    .options
+                    .after
+                    .iter()
+                    .map(|n| n.index())
+                    .collect()
+            };
+            if let Some(cycle) = find_cycle(self.nodes.len(), after) {
+                let cycle = cycle.iter().map(|&i| self.nodes[i].name.clone()).collect();
+                errors.push(GraphError::AfterCycle { cycle });
+            }
+            let parent = |i: usize| self.scopes[i].parent.iter().map(|s| s.index()).collect();
+            if let Some(cycle) = find_cycle(self.scopes.len(), parent) {
+                let cycle = cycle.iter().map(|&i| self.scopes[i].name.clone()).collect();
+                errors.push(GraphError::ScopeCycle { cycle });
+            }
         }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(GraphErrors(errors))
+        }
+    }
+
+    /// `after` and `scope` name existing nodes and scopes; scope options have
+    /// the namespaces they need.
+    fn check_references(&self, errors: &mut Vec<GraphError>) {
+        for node in &self.nodes {
+            let unknown = |what: String| GraphError::UnknownReference {
+                node: node.name.clone(),
+                what,
+            };
+            for dep in &node.options.after {
+                if dep.index() >= self.nodes.len() {
+                    errors.push(unknown(format!("after node #{}", dep.index())));
+                }
+            }
+            if let Some(scope) = node.options.scope
+                && scope.index() >= self.scopes.len()
+            {
+                errors.push(unknown(format!("scope #{}", scope.index())));
+            }
+        }
+        for scope in &self.scopes {
+            if scope.hostname.is_some() && !scope.has(crate::Namespace::Uts) {
+                errors.push(GraphError::ScopeNeeds {
+                    scope: scope.name.clone(),
+                    option: "hostname",
+                    namespace: crate::Namespace::Uts,
+                });
+            }
+            if let Some(parent) = scope.parent
+                && parent.index() >= self.scopes.len()
+            {
+                errors.push(GraphError::UnknownReference {
+                    node: scope.name.clone(),
+                    what: format!("parent scope #{}", parent.index()),
+                });
+            }
         }
     }
 
@@ -228,7 +338,9 @@ impl Graph {
                 .join(", ")
         };
         match &edge.kind {
-            EdgeKind::Pipe { writers, readers } => {
+            EdgeKind::Pipe {
+                writers, readers, ..
+            } => {
                 format!("pipe {} -> {}", list(writers), list(readers))
             }
             EdgeKind::SocketPair { ends, .. } => {
@@ -240,7 +352,9 @@ impl Graph {
     fn check_edge(&self, edge: &EdgeSpec, claims: &mut Claims, errors: &mut Vec<GraphError>) {
         let name = self.describe_edge(edge);
         let (writers, readers): (&[Endpoint], &[Endpoint]) = match &edge.kind {
-            EdgeKind::Pipe { writers, readers } => {
+            EdgeKind::Pipe {
+                writers, readers, ..
+            } => {
                 if writers.is_empty() {
                     errors.push(GraphError::NoWriter { edge: name.clone() });
                 }
@@ -325,4 +439,49 @@ impl Claims {
             }),
         }
     }
+}
+
+/// A cycle in the directed graph `0..count` with edges `i -> next(i)`, as the
+/// list of vertices round it with the first repeated at the end.
+fn find_cycle(count: usize, next: impl Fn(usize) -> Vec<usize>) -> Option<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    fn visit(
+        v: usize,
+        next: &dyn Fn(usize) -> Vec<usize>,
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        marks[v] = Mark::OnPath;
+        path.push(v);
+        for w in next(v) {
+            match marks[w] {
+                Mark::OnPath => {
+                    let start = path.iter().position(|&p| p == w).unwrap_or(0);
+                    let mut cycle = path[start..].to_vec();
+                    cycle.push(w);
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    if let Some(cycle) = visit(w, next, marks, path) {
+                        return Some(cycle);
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        path.pop();
+        marks[v] = Mark::Done;
+        None
+    }
+    let mut marks = vec![Mark::New; count];
+    (0..count).find_map(|v| {
+        (marks[v] == Mark::New)
+            .then(|| visit(v, &next, &mut marks, &mut Vec::new()))
+            .flatten()
+    })
 }

@@ -139,7 +139,10 @@ fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
         }
         next_unused = next_unused.max(m.target + 1);
     }
-    check(sys::close_range(next_unused as u32, u32::MAX), Step::CloseRange)
+    check(
+        sys::close_range(next_unused as u32, u32::MAX),
+        Step::CloseRange,
+    )
 }
 
 /// `execve` each candidate path in turn, as `execvp` does: a missing file or
@@ -157,5 +160,8 @@ fn exec(ctx: &ChildContext<'_>) -> (Step, i32) {
             _ => return (Step::Execve, errno),
         }
     }
-    (Step::Execve, if denied { libc::EACCES } else { libc::ENOENT })
+    (
+        Step::Execve,
+        if denied { libc::EACCES } else { libc::ENOENT },
+    )
 }

@@ -30,12 +30,15 @@ pub(crate) enum ParentEnd {
 impl EdgeFds {
     pub(crate) fn create(kind: &EdgeKind) -> io::Result<EdgeFds> {
         Ok(match kind {
-            EdgeKind::Pipe { .. } => {
+            EdgeKind::Pipe { pipe, .. } => {
                 let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+                if let Some(bytes) = pipe.capacity() {
+                    rustix::pipe::fcntl_setpipe_size(&write, bytes)?;
+                }
                 EdgeFds::Pipe { read, write }
             }
-            EdgeKind::SocketPair { socket, .. } => {
-                let kind = match socket {
+            EdgeKind::SocketPair { pair, .. } => {
+                let kind = match pair.kind() {
                     SocketKind::Stream => SocketType::STREAM,
                     SocketKind::SeqPacket => SocketType::SEQPACKET,
                 };
@@ -70,7 +73,11 @@ impl EdgeFds {
             }
             (EdgeFds::Socket([a, b]), EdgeKind::SocketPair { ends, .. }) => {
                 let side = ends.iter().position(|e| *e == Endpoint::Parent)?;
-                Some(ParentEnd::Socket(UnixStream::from(if side == 0 { a } else { b })))
+                Some(ParentEnd::Socket(UnixStream::from(if side == 0 {
+                    a
+                } else {
+                    b
+                })))
             }
             _ => None,
         }

@@ -59,12 +59,16 @@ impl ExecSpec {
         let mut envp = Vec::with_capacity(env.len());
         for (key, value) in &env {
             if key.is_empty() || key.as_bytes().contains(&b'=') {
-                return Err(format!("environment variable name {key:?} is empty or holds '='"));
+                return Err(format!(
+                    "environment variable name {key:?} is empty or holds '='"
+                ));
             }
             let mut entry = key.clone().into_vec();
             entry.push(b'=');
             entry.extend_from_slice(value.as_bytes());
-            envp.push(c_string(&entry, || format!("environment variable {key:?}"))?);
+            envp.push(c_string(&entry, || {
+                format!("environment variable {key:?}")
+            })?);
         }
         let cwd = match &command.cwd {
             Some(dir) => Some(c_string(dir.as_os_str().as_bytes(), || {
@@ -154,7 +158,10 @@ mod tests {
     #[test]
     fn interior_nul_names_the_argument() {
         let cmd = Command::new("echo").arg("ok").arg("bad\0arg");
-        assert_eq!(ExecSpec::new(&cmd).unwrap_err(), "argument 2 contains a NUL byte");
+        assert_eq!(
+            ExecSpec::new(&cmd).unwrap_err(),
+            "argument 2 contains a NUL byte"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod raw;
 mod stack;
 
 pub(crate) use raw::{
-    clone3_with_stack, close_range, dup3, execve, exit_group, reset_signal_mask, set_sigpipe_default,
+    clone3_with_stack, close_range, dup3, execve, exit_group, reset_signal_mask,
+    set_sigpipe_default,
 };
 pub(crate) use stack::ChildStack;

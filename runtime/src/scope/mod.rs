@@ -1,0 +1,5 @@
+//! Namespace scopes: groups of nodes that share a set of new Linux namespaces.
+
+mod spec;
+
+pub use spec::{Namespace, Scope, ScopeSpec};

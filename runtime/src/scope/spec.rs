@@ -1,0 +1,176 @@
+//! What a scope is made of: its namespace kinds and settings.
+
+use std::fmt;
+
+use crate::graph::ScopeId;
+
+/// A kind of Linux namespace a scope can create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Namespace {
+    /// `CLONE_NEWUSER`: own uid/gid mapping; makes the others possible unprivileged.
+    User,
+    /// `CLONE_NEWPID`: own pid numbers, with a small init as pid 1.
+    Pid,
+    /// `CLONE_NEWNET`: own network stack, with `lo` up.
+    Net,
+    /// `CLONE_NEWNS`: own mount table (`/` made private, fresh `/proc` with `Pid`).
+    Mount,
+    /// `CLONE_NEWUTS`: own hostname.
+    Uts,
+    /// `CLONE_NEWIPC`: own System V IPC and POSIX message queues.
+    Ipc,
+}
+
+impl Namespace {
+    /// Every kind, in the order they are listed in docs.
+    pub const ALL: [Namespace; 6] = [
+        Namespace::User,
+        Namespace::Pid,
+        Namespace::Net,
+        Namespace::Mount,
+        Namespace::Uts,
+        Namespace::Ipc,
+    ];
+
+    /// The `clone3` flag.
+    pub(crate) fn clone_flag(self) -> u64 {
+        (match self {
+            Namespace::User => libc::CLONE_NEWUSER,
+            Namespace::Pid => libc::CLONE_NEWPID,
+            Namespace::Net => libc::CLONE_NEWNET,
+            Namespace::Mount => libc::CLONE_NEWNS,
+            Namespace::Uts => libc::CLONE_NEWUTS,
+            Namespace::Ipc => libc::CLONE_NEWIPC,
+        }) as u64
+    }
+
+    /// The name used in declarations and `/proc/<pid>/ns/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Namespace::User => "user",
+            Namespace::Pid => "pid",
+            Namespace::Net => "net",
+            Namespace::Mount => "mnt",
+            Namespace::Uts => "uts",
+            Namespace::Ipc => "ipc",
+        }
+    }
+}
+
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Namespace::Mount => "mount",
+            other => other.name(),
+        })
+    }
+}
+
+/// Run-time settings of a scope; the value of a `#[scope]` field.
+///
+/// ```
+/// use process_graph_runtime::Scope;
+///
+/// let as_root = Scope::default();      // uid 0 inside, mapped to the caller
+/// let as_user = Scope::new().uid(1000); // uid 1000 inside
+/// assert_eq!(as_root.inside_uid(), 0);
+/// assert_eq!(as_user.inside_uid(), 1000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scope {
+    uid: u32,
+    gid: u32,
+}
+
+impl Scope {
+    /// Root inside the user namespace, mapped to the caller's own ids.
+    pub fn new() -> Self {
+        Scope::default()
+    }
+
+    /// The uid processes have inside the user namespace (mapped to the caller's).
+    pub fn uid(mut self, uid: u32) -> Self {
+        self.uid = uid;
+        self
+    }
+
+    /// The gid processes have inside the user namespace (mapped to the caller's).
+    pub fn gid(mut self, gid: u32) -> Self {
+        self.gid = gid;
+        self
+    }
+
+    /// The uid inside.
+    pub fn inside_uid(&self) -> u32 {
+        self.uid
+    }
+
+    /// The gid inside.
+    pub fn inside_gid(&self) -> u32 {
+        self.gid
+    }
+}
+
+/// The declaration of a scope: which namespaces it creates, its hostname,
+/// the scope it is nested in, and its settings.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+///
+/// let mut graph = Graph::new();
+/// let sandbox = graph.scope(
+///     "sandbox",
+///     ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Net, Namespace::Uts])
+///         .hostname("sandbox"),
+/// );
+/// graph.node_with("server", Command::new("true"), NodeOptions::new().scope(sandbox));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScopeSpec {
+    pub(crate) name: String,
+    pub(crate) namespaces: Vec<Namespace>,
+    pub(crate) hostname: Option<String>,
+    pub(crate) parent: Option<ScopeId>,
+    pub(crate) settings: Scope,
+}
+
+impl ScopeSpec {
+    /// A scope creating these namespaces.
+    pub fn new(namespaces: impl IntoIterator<Item = Namespace>) -> Self {
+        let mut namespaces: Vec<Namespace> = namespaces.into_iter().collect();
+        namespaces.sort();
+        namespaces.dedup();
+        ScopeSpec {
+            namespaces,
+            ..ScopeSpec::default()
+        }
+    }
+
+    /// The hostname set in the scope's uts namespace (needs [`Namespace::Uts`]).
+    pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// Nest this scope inside `parent`: its namespaces are created inside the parent's.
+    pub fn parent(mut self, parent: ScopeId) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// The run-time settings.
+    pub fn settings(mut self, settings: Scope) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    pub(crate) fn named(mut self, name: String) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// Whether the scope creates namespace `ns`.
+    pub fn has(&self, ns: Namespace) -> bool {
+        self.namespaces.contains(&ns)
+    }
+}
