@@ -51,6 +51,27 @@ pub enum Error {
         /// The node.
         node: String,
     },
+    /// Restarts exceeded the graph's intensity; the graph was stopped.
+    RestartIntensity {
+        /// The node whose restart was one too many.
+        node: String,
+        /// The intensity's limit.
+        max_restarts: u32,
+        /// The intensity's period.
+        period: std::time::Duration,
+        /// How every node ended.
+        report: Box<crate::ExitReport>,
+    },
+    /// A node could never start because a node it starts `after` ended for
+    /// good without being ready; the graph was stopped.
+    DependencyFailed {
+        /// The node that could not start.
+        node: String,
+        /// The dependency.
+        dependency: String,
+        /// How every node ended.
+        report: Box<crate::ExitReport>,
+    },
 }
 
 impl Error {
@@ -80,6 +101,21 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "{op} failed: {source}"),
             Error::NotRunning { node } => write!(f, "node {node:?}: not running"),
+            Error::RestartIntensity {
+                node,
+                max_restarts,
+                period,
+                ..
+            } => write!(
+                f,
+                "node {node:?}: more than {max_restarts} restarts within {period:?}; the graph was stopped"
+            ),
+            Error::DependencyFailed {
+                node, dependency, ..
+            } => write!(
+                f,
+                "node {node:?}: cannot start, its dependency {dependency:?} ended without becoming ready"
+            ),
         }
     }
 }
@@ -90,7 +126,10 @@ impl std::error::Error for Error {
             Error::Invalid(errors) => Some(errors),
             Error::Spawn(e) => Some(e),
             Error::Io { source, .. } => Some(source),
-            Error::Command { .. } | Error::NotRunning { .. } => None,
+            Error::Command { .. }
+            | Error::NotRunning { .. }
+            | Error::RestartIntensity { .. }
+            | Error::DependencyFailed { .. } => None,
         }
     }
 }
@@ -213,7 +252,7 @@ pub enum SpawnErrorKind {
 /// assert_eq!(e.step(), Step::Chdir);
 /// assert_eq!(e.kind(), SpawnErrorKind::BadWorkingDirectory);
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnError {
     pub(crate) node: String,
     pub(crate) step: Step,

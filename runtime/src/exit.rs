@@ -70,15 +70,31 @@ pub struct NodeExit {
     pub node: NodeId,
     /// Its name.
     pub name: String,
-    /// How its process ended.
-    pub status: ExitStatus,
-    /// It did not stop within the stop timeout and was sent SIGKILL.
+    /// How its last process ended; `None` if it never started (a dependency
+    /// failed, or the graph stopped first).
+    pub status: Option<ExitStatus>,
+    /// How many times it was restarted.
+    pub restarts: u32,
+    /// Its last process did not stop within the stop timeout and was SIGKILLed.
     pub killed_after_timeout: bool,
+}
+
+impl NodeExit {
+    /// It ran, and its last process exited with code 0.
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(ExitStatus::success)
+    }
 }
 
 impl fmt::Display for NodeExit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name, self.status)?;
+        match self.status {
+            Some(status) => write!(f, "{}: {status}", self.name)?,
+            None => write!(f, "{}: never started", self.name)?,
+        }
+        if self.restarts > 0 {
+            write!(f, " after {} restart(s)", self.restarts)?;
+        }
         if self.killed_after_timeout {
             f.write_str(" (after the stop timeout)")?;
         }
@@ -86,7 +102,36 @@ impl fmt::Display for NodeExit {
     }
 }
 
-/// How every node of a graph ended, in node order.
+/// Why a graph ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Every node ended on its own and none is to be restarted.
+    Completed,
+    /// The application asked for it (`shutdown`, `stop_graph`, drop).
+    Shutdown,
+    /// A signal registered with `stop_on_signals` arrived.
+    Signal(Signal),
+    /// A critical node ended for good.
+    Critical {
+        /// The node.
+        node: NodeId,
+    },
+    /// Restarts exceeded the graph's intensity; this node's was one too many.
+    RestartIntensity {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node could never start because a dependency failed.
+    DependencyFailed {
+        /// The node that could not start.
+        node: NodeId,
+        /// The dependency.
+        dependency: NodeId,
+    },
+}
+
+/// How every node of a graph ended, in node order, and why the graph ended.
 ///
 /// ```
 /// use process_graph_runtime::{Command, Graph};
@@ -95,20 +140,26 @@ impl fmt::Display for NodeExit {
 /// let ok = graph.node("ok", Command::new("true"));
 /// let bad = graph.node("bad", Command::new("false"));
 /// let report = graph.spawn()?.wait()?;
-/// assert!(report[ok].status.success());
-/// assert_eq!(report[bad].status.code(), Some(1));
+/// assert!(report[ok].success());
+/// assert_eq!(report[bad].status.and_then(|s| s.code()), Some(1));
 /// assert!(!report.success());
 /// # Ok::<(), process_graph_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitReport {
     pub(crate) nodes: Vec<NodeExit>,
+    pub(crate) outcome: Outcome,
 }
 
 impl ExitReport {
-    /// Every node exited with code 0.
+    /// Every node ran and its last process exited with code 0.
     pub fn success(&self) -> bool {
-        self.nodes.iter().all(|n| n.status.success())
+        self.nodes.iter().all(NodeExit::success)
+    }
+
+    /// Why the graph ended.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
     }
 
     /// The nodes, in declaration order.

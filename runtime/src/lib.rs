@@ -75,18 +75,20 @@ mod running;
 mod scope;
 mod signal;
 mod spawn;
+mod supervise;
 mod sys;
 
 pub use command::{Command, Stdio};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
-pub use exit::{ExitReport, ExitStatus, NodeExit};
+pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
     DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, NodeId,
     Pipe, ScopeId, SocketKind, SocketPair,
 };
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;
-pub use running::{Event, RunningGraph};
+pub use running::RunningGraph;
+pub use supervise::{Decision, Event, NodeSnapshot, NodeState, Snapshot};
 pub use scope::{Namespace, Scope, ScopeSpec};
 pub use signal::{Signal, UnknownSignal};
 
@@ -96,6 +98,6 @@ impl Graph {
     /// If a node fails to start, every node already started is killed and
     /// reaped, and the error names the node and the step that failed.
     pub fn spawn(self) -> Result<RunningGraph, Error> {
-        spawn::start(self)
+        RunningGraph::start(self)
     }
 }

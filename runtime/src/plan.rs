@@ -6,6 +6,7 @@
 
 use crate::command::Stdio;
 use crate::graph::{EdgeId, EdgeKind, Endpoint, Graph};
+use crate::policy::Readiness;
 
 /// Where a child fd comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,9 @@ pub(crate) enum FdSource {
     DevNull,
     /// The write end of the pipe that forwards this stream with a prefix.
     Prefixed,
+    /// The write end of the node's readiness pipe (`Readiness::Fd`), new for
+    /// every start of the node.
+    Ready,
 }
 
 /// One entry of a child's fd table.
@@ -83,6 +87,12 @@ impl Plan {
             }
         }
         for (spec, plan) in graph.nodes.iter().zip(&mut nodes) {
+            if let Readiness::Fd(fd) = spec.options.ready {
+                plan.fds.push(FdAssignment {
+                    target: fd,
+                    source: FdSource::Ready,
+                });
+            }
             for fd in 0..=2 {
                 let claimed = plan.fds.iter().any(|a| a.target == fd);
                 let source = match spec.command.stdio(fd) {

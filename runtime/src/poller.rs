@@ -33,7 +33,12 @@ pub(crate) struct Poller {
 /// let mut running = graph.spawn()?;
 /// let waker = running.waker();
 /// std::thread::spawn(move || waker.wake());
-/// assert_eq!(running.next_event(Some(Duration::from_secs(5)))?, Some(Event::Woken));
+/// loop {
+///     match running.next_event(Some(Duration::from_secs(5)))? {
+///         Some(Event::Started { .. }) => continue,
+///         other => break assert_eq!(other, Some(Event::Woken)),
+///     }
+/// }
 /// # Ok::<(), process_graph_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone)]

@@ -1,6 +1,5 @@
-//! `RunningGraph`: the handle of a started graph — its processes, the ends of
-//! edges the parent holds, the event loop, and the teardown that leaves
-//! nothing behind.
+//! `RunningGraph`: the handle of a started graph — its nodes, the ends of
+//! edges the parent holds, and the supervision loop (in `supervise/`).
 
 use std::collections::VecDeque;
 use std::io::{PipeReader, PipeWriter};
@@ -8,41 +7,31 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::exit::{ExitReport, ExitStatus, NodeExit};
-use crate::forward::{Forwarder, PrefixedStream};
+use crate::exit::{ExitReport, ExitStatus, NodeExit, Outcome};
+use crate::forward::Forwarder;
 use crate::graph::{EdgeId, Graph, NodeId};
-use crate::poller::{Poller, WAKE_TOKEN, Waker};
-use crate::process::Process;
+use crate::policy::{Intensity, NodeOptions, Strategy};
+use crate::poller::{Poller, Waker};
 use crate::signal::Signal;
-use crate::spawn::ParentEnd;
-
-/// Something that happened in a running graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// A node's process ended and has been reaped.
-    Exited {
-        /// The node.
-        node: NodeId,
-        /// How it ended.
-        status: ExitStatus,
-    },
-    /// A [`Waker`] was used.
-    Woken,
-}
+use crate::spawn::{LaunchKit, Launcher, ParentEnd};
+use crate::supervise::{
+    Decision, Deps, Event, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot, Token,
+};
 
 /// A started graph.
 ///
-/// Dropping it stops every node that is still running — SIGTERM in reverse
-/// start order, SIGKILL to each node's process group after the stop timeout —
-/// and reaps them all. Call [`wait`](Self::wait) or
-/// [`shutdown`](Self::shutdown) to do the same explicitly and get the report.
+/// All supervision happens on the thread that calls its methods: call
+/// [`wait`](Self::wait), or loop on [`next_event`](Self::next_event) to apply
+/// a policy of your own.
+///
+/// Dropping it stops every node that is still running — dependents first,
+/// each with its stop signal, SIGKILL to its process group after its stop
+/// timeout — and reaps them all.
 ///
 /// ```
 /// use std::io::{BufRead, BufReader, Write};
 /// use process_graph_runtime::{Command, Endpoint, Graph};
 ///
-/// // The parent talks to `cat` over a socketpair on cat's stdin and stdout.
 /// let mut graph = Graph::new();
 /// let cat = graph.node("cat", Command::new("cat"));
 /// let to_cat = graph.pipe(Endpoint::Parent, cat.stdin());
@@ -60,50 +49,100 @@ pub enum Event {
 /// ```
 #[derive(Debug)]
 pub struct RunningGraph {
-    names: Vec<String>,
-    processes: Vec<Process>,
-    killed_after_timeout: Vec<bool>,
-    parent_ends: Vec<Option<ParentEnd>>,
-    poller: Poller,
-    ready: VecDeque<u64>,
-    forwarder: Option<Forwarder>,
-    stop_timeout: Duration,
+    pub(crate) names: Vec<String>,
+    pub(crate) options: Vec<NodeOptions>,
+    pub(crate) deps: Deps,
+    pub(crate) strategy: Strategy,
+    pub(crate) intensity: Intensity,
+    pub(crate) stop_timeout: Duration,
+    pub(crate) nodes: Vec<NodeRuntime>,
+    pub(crate) launcher: Launcher,
+    pub(crate) parent_ends: Vec<Option<ParentEnd>>,
+    pub(crate) poller: Poller,
+    pub(crate) notify: Vec<Option<NotifySocket>>,
+    pub(crate) signals: Option<SignalFd>,
+    pub(crate) forwarder: Option<Forwarder>,
+    /// When recent restarts happened, for the intensity limit.
+    pub(crate) restart_log: VecDeque<Instant>,
+    pub(crate) events: VecDeque<Event>,
+    /// The decision of the last `Exited` event handed out, applied at the
+    /// next call unless the application overrides it.
+    pub(crate) pending: Option<(usize, Decision)>,
+    /// Why the decision, if it stops the graph.
+    pub(crate) pending_cause: Option<Outcome>,
+    /// Per node: the decision about its exit not yet handed out or applied.
+    pub(crate) undecided: Vec<Option<(Decision, Option<Outcome>)>>,
+    /// Nodes restarting together: none of them starts before all are down.
+    pub(crate) group: Vec<usize>,
+    /// When the group restarts.
+    pub(crate) group_at: Option<Instant>,
+    /// Set once the graph is being stopped, with the reason.
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) start_counter: u64,
 }
 
 impl RunningGraph {
-    pub(crate) fn new(graph: &Graph) -> Result<RunningGraph, Error> {
-        Ok(RunningGraph {
-            names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
-            processes: Vec::with_capacity(graph.nodes.len()),
-            killed_after_timeout: vec![false; graph.nodes.len()],
-            parent_ends: Vec::with_capacity(graph.edges.len()),
-            poller: Poller::new().map_err(|e| Error::io(None, "create epoll", e))?,
-            ready: VecDeque::new(),
-            forwarder: None,
-            stop_timeout: graph.stop_timeout,
-        })
-    }
-
-    /// Registers the process of node `index` (nodes are attached in order).
-    pub(crate) fn attach(&mut self, index: usize, process: Process) -> Result<(), Error> {
-        debug_assert_eq!(index, self.processes.len());
-        let pidfd = process.pidfd().expect("a new process has its pidfd");
-        let watched = self.poller.watch(pidfd, index as u64);
-        self.processes.push(process);
-        watched.map_err(|e| Error::io(Some(&self.names[index]), "watch pidfd", e))
-    }
-
-    pub(crate) fn add_parent_end(&mut self, end: Option<ParentEnd>) {
-        self.parent_ends.push(end);
-    }
-
-    pub(crate) fn start_forwarder(&mut self, streams: Vec<PrefixedStream>) -> Result<(), Error> {
-        if !streams.is_empty() {
-            let forwarder =
-                Forwarder::start(streams).map_err(|e| Error::io(None, "start stdio thread", e))?;
-            self.forwarder = Some(forwarder);
+    /// Validates and prepares `graph`, then starts its nodes.
+    pub(crate) fn start(graph: Graph) -> Result<RunningGraph, Error> {
+        graph.validate().map_err(Error::Invalid)?;
+        let notify = graph
+            .nodes
+            .iter()
+            .map(|n| match n.options.ready {
+                crate::Readiness::Notify => NotifySocket::bind(&n.name)
+                    .map(Some)
+                    .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let extra_env: Vec<Vec<_>> = notify
+            .iter()
+            .map(|n| n.iter().map(NotifySocket::env).collect())
+            .collect();
+        let LaunchKit {
+            launcher,
+            parent_ends,
+            prefixed,
+        } = Launcher::new(&graph, &extra_env)?;
+        let poller = Poller::new().map_err(|e| Error::io(None, "create epoll", e))?;
+        for (index, socket) in notify.iter().enumerate() {
+            if let Some(socket) = socket {
+                poller
+                    .watch(socket.fd(), Token::Notify(index).encode())
+                    .map_err(|e| Error::io(None, "watch NOTIFY_SOCKET", e))?;
+            }
         }
-        Ok(())
+        let forwarder = (!prefixed.is_empty())
+            .then(|| Forwarder::start(prefixed))
+            .transpose()
+            .map_err(|e| Error::io(None, "start stdio thread", e))?;
+        let now = Instant::now();
+        let mut running = RunningGraph {
+            names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
+            options: graph.nodes.iter().map(|n| n.options.clone()).collect(),
+            deps: Deps::of(&graph),
+            strategy: graph.strategy,
+            intensity: graph.intensity,
+            stop_timeout: graph.stop_timeout,
+            nodes: graph.nodes.iter().map(|_| NodeRuntime::new(now)).collect(),
+            launcher,
+            parent_ends,
+            poller,
+            notify,
+            signals: None,
+            forwarder,
+            restart_log: VecDeque::new(),
+            events: VecDeque::new(),
+            pending: None,
+            pending_cause: None,
+            undecided: graph.nodes.iter().map(|_| None).collect(),
+            group: Vec::new(),
+            group_at: None,
+            outcome: None,
+            start_counter: 0,
+        };
+        running.start_all()?;
+        Ok(running)
     }
 
     /// The node's name.
@@ -111,36 +150,42 @@ impl RunningGraph {
         &self.names[node.index()]
     }
 
-    /// The node's pid, while its process has not been reaped.
+    /// The node's current pid, while it has a process that is not reaped.
     pub fn pid(&self, node: NodeId) -> Option<u32> {
-        let process = &self.processes[node.index()];
+        let runtime = &self.nodes[node.index()];
+        let process = runtime.process.as_ref()?;
         process
             .status()
             .is_none()
             .then(|| process.pid().as_raw_nonzero().get() as u32)
     }
 
-    /// How the node's process ended, once it has been reaped.
+    /// How the node's last process ended, once it has been reaped.
     pub fn status(&self, node: NodeId) -> Option<ExitStatus> {
-        self.processes[node.index()].status()
+        self.nodes[node.index()].last_exit()
     }
 
-    /// Sends `signal` to the node's process through its pidfd.
+    /// Where the node is in its life.
+    pub fn state(&self, node: NodeId) -> NodeState {
+        self.nodes[node.index()].state
+    }
+
+    /// Sends `signal` to the node's current process through its pidfd.
     ///
     /// Fails with [`Error::NotRunning`] once the process has been reaped: a
     /// stale handle never reaches a process that reused the pid.
     pub fn signal(&self, node: NodeId, signal: Signal) -> Result<(), Error> {
-        self.processes[node.index()]
-            .signal(signal)
-            .map_err(|e| match e.raw_os_error() {
-                Some(libc::ESRCH) => Error::NotRunning {
-                    node: self.name(node).to_owned(),
-                },
-                _ => Error::io(Some(self.name(node)), "pidfd_send_signal", e),
-            })
+        let not_running = || Error::NotRunning {
+            node: self.name(node).to_owned(),
+        };
+        let process = self.nodes[node.index()].process.as_ref().ok_or_else(not_running)?;
+        process.signal(signal).map_err(|e| match e.raw_os_error() {
+            Some(libc::ESRCH) => not_running(),
+            _ => Error::io(Some(self.name(node)), "pidfd_send_signal", e),
+        })
     }
 
-    /// Sends SIGKILL to the node's process.
+    /// Sends SIGKILL to the node's current process.
     pub fn kill(&self, node: NodeId) -> Result<(), Error> {
         self.signal(node, Signal::KILL)
     }
@@ -181,119 +226,132 @@ impl RunningGraph {
         self.poller.waker()
     }
 
-    /// True once every node's process has been reaped.
+    /// Turns these signals, sent to the application, into an orderly
+    /// shutdown of the graph: they are blocked in the calling thread and read
+    /// through a signalfd by the event loop, which then reports
+    /// [`Event::Signal`] and stops every node. No handler is installed.
+    ///
+    /// Call it from the thread that runs the event loop before the
+    /// application starts other threads (threads inherit the signal mask;
+    /// a thread that does not block the signals would take them instead).
+    pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
+        let fd = SignalFd::new(signals).map_err(|e| Error::io(None, "signalfd", e))?;
+        self.poller
+            .watch(fd.fd(), Token::Signals.encode())
+            .map_err(|e| Error::io(None, "watch signalfd", e))?;
+        self.signals = Some(fd);
+        Ok(())
+    }
+
+    /// True once every node has ended for good.
     pub fn is_finished(&self) -> bool {
-        self.processes.iter().all(|p| p.status().is_some())
+        self.pending.is_none()
+            && self.events.is_empty()
+            && self.nodes.iter().all(|n| n.state.is_final())
     }
 
     /// Waits for the next event, up to `timeout` (`None`: no limit).
     ///
-    /// Returns `Ok(None)` when the timeout passes, or at once when every node
-    /// has already been reaped. A node's exit is reported once, after it has
-    /// been reaped and anything left in its process group killed.
+    /// Returns `Ok(None)` when the timeout passes, or at once when the graph
+    /// has finished. The decision of the previous [`Event::Exited`] is
+    /// carried out first (see [`decide`](Self::decide)).
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            while let Some(token) = self.ready.pop_front() {
-                if token == WAKE_TOKEN {
-                    return Ok(Some(Event::Woken));
-                }
-                let index = token as usize;
-                let reaped = self.processes[index]
-                    .reap(false)
-                    .map_err(|e| Error::io(Some(&self.names[index]), "waitid", e))?;
-                // The pidfd is closed on reaping, which also removes it from epoll.
-                if let Some(status) = reaped {
-                    let node = NodeId::from_index(index);
-                    return Ok(Some(Event::Exited { node, status }));
-                }
+        self.step(timeout.map(|t| Instant::now() + t))
+    }
+
+    /// Replaces the decision of the last [`Event::Exited`] returned by
+    /// [`next_event`](Self::next_event), before it is carried out.
+    ///
+    /// Returns false if there is no decision to replace (the exit was caused
+    /// by the runtime itself, or the decision was already carried out).
+    pub fn decide(&mut self, decision: Decision) -> bool {
+        match &mut self.pending {
+            Some((_, pending)) => {
+                *pending = decision;
+                self.pending_cause = None;
+                true
             }
-            if self.is_finished() {
-                return Ok(None);
-            }
-            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            let mut ready = Vec::new();
-            self.poller
-                .wait(remaining, &mut ready)
-                .map_err(|e| Error::io(None, "epoll_wait", e))?;
-            if ready.is_empty() && remaining.is_some() {
-                return Ok(None);
-            }
-            self.ready.extend(ready);
+            None => false,
         }
     }
 
-    /// Waits for every node to end and reports how each did.
+    /// Restarts a node now: stops it first if it is running, then starts it
+    /// again (after the nodes it starts `after` are ready).
+    pub fn restart(&mut self, node: NodeId) {
+        self.request_restart(node.index(), Instant::now());
+    }
+
+    /// Stops a node for good, with its stop signal and timeout; it is not
+    /// restarted.
+    pub fn stop(&mut self, node: NodeId) {
+        self.request_stop(node.index(), false);
+    }
+
+    /// Waits for the graph to finish and reports how each node ended.
     ///
     /// Close or drain the pipe ends you took first: a child blocked writing
     /// into a full pipe nobody reads never ends.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RestartIntensity`] if restarts exceeded the graph's intensity,
+    /// [`Error::DependencyFailed`] if a node could never start; either way
+    /// every node has been stopped and reaped.
     pub fn wait(&mut self) -> Result<ExitReport, Error> {
         while !self.is_finished() {
-            self.next_event(None)?;
+            self.step_automatic()?;
         }
-        Ok(self.report())
+        self.finish()
     }
 
-    /// Stops every node still running and reports how each ended.
-    ///
-    /// Sends SIGTERM to each running node, in reverse start order, waits up to
-    /// `grace` for them to end, then SIGKILLs the process group of every node
-    /// still running (the report marks those) and reaps everything.
+    /// Stops every node — dependents first, each with its stop signal, then
+    /// SIGKILL to its process group after its stop timeout (`grace` for
+    /// nodes that set none) — reaps them all and reports how each ended.
     pub fn shutdown(&mut self, grace: Duration) -> Result<ExitReport, Error> {
-        for process in self.processes.iter().rev() {
-            // ESRCH: it has exited but is not reaped yet; it is reaped below.
-            let _ = process.signal(Signal::TERM);
-        }
-        let deadline = Instant::now() + grace;
-        while !self.is_finished() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            self.next_event(Some(left))?;
-        }
-        for (index, process) in self.processes.iter().enumerate() {
-            if process.status().is_none() {
-                self.killed_after_timeout[index] = true;
-            }
-        }
-        self.kill_all();
-        Ok(self.report())
+        self.stop_timeout = grace;
+        self.stop_graph(crate::exit::Outcome::Shutdown);
+        self.wait()
     }
 
-    /// SIGKILLs every node's process group and reaps every process.
-    pub(crate) fn kill_all(&mut self) {
-        for process in &self.processes {
-            process.kill_group();
-            let _ = process.signal(Signal::KILL);
-        }
-        for process in &mut self.processes {
-            // Blocking: SIGKILL cannot be caught, so this returns promptly.
-            let _ = process.reap(true);
-        }
+    /// A snapshot of every node: pid, state, restarts, uptime, last exit,
+    /// status text. Its `Display` is a table.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::of(self)
+    }
+
+    fn finish(&mut self) -> Result<ExitReport, Error> {
         if let Some(forwarder) = &mut self.forwarder {
             forwarder.finish();
         }
-    }
-
-    fn report(&mut self) -> ExitReport {
-        if let Some(forwarder) = &mut self.forwarder {
-            forwarder.finish();
-        }
+        let outcome = self.outcome.unwrap_or(Outcome::Completed);
         let nodes = self
-            .processes
+            .nodes
             .iter()
             .zip(&self.names)
-            .zip(&self.killed_after_timeout)
             .enumerate()
-            .map(|(index, ((process, name), killed))| NodeExit {
+            .map(|(index, (node, name))| NodeExit {
                 node: NodeId::from_index(index),
                 name: name.clone(),
-                status: process.status().expect("every process is reaped"),
-                killed_after_timeout: *killed,
+                status: node.last_exit(),
+                restarts: node.restarts,
+                killed_after_timeout: node.killed_after_timeout,
             })
             .collect();
-        ExitReport { nodes }
+        let report = ExitReport { nodes, outcome };
+        match outcome {
+            Outcome::RestartIntensity { node } => Err(Error::RestartIntensity {
+                node: self.name(node).to_owned(),
+                max_restarts: self.intensity.max_restarts,
+                period: self.intensity.period,
+                report: Box::new(report),
+            }),
+            Outcome::DependencyFailed { node, dependency } => Err(Error::DependencyFailed {
+                node: self.name(node).to_owned(),
+                dependency: self.name(dependency).to_owned(),
+                report: Box::new(report),
+            }),
+            _ => Ok(report),
+        }
     }
 }
 

@@ -45,8 +45,12 @@ fn null_terminated(strings: &[CString]) -> Vec<*const c_char> {
 }
 
 impl ExecSpec {
-    /// Prepares `command`; the error says which part holds a NUL byte.
-    pub(crate) fn new(command: &Command) -> Result<ExecSpec, String> {
+    /// Prepares `command`, with `extra_env` set on top of its environment;
+    /// the error says which part holds a NUL byte.
+    pub(crate) fn new(
+        command: &Command,
+        extra_env: &[(OsString, OsString)],
+    ) -> Result<ExecSpec, String> {
         let program = command.program.as_bytes();
         if program.is_empty() {
             return Err("the program name is empty".to_owned());
@@ -55,7 +59,11 @@ impl ExecSpec {
         for (i, arg) in command.args.iter().enumerate() {
             argv.push(c_string(arg.as_bytes(), || format!("argument {}", i + 1))?);
         }
-        let env = child_environment(command);
+        let mut env = child_environment(command);
+        for (key, value) in extra_env {
+            env.retain(|(k, _)| k != key);
+            env.push((key.clone(), value.clone()));
+        }
         let mut envp = Vec::with_capacity(env.len());
         for (key, value) in &env {
             if key.is_empty() || key.as_bytes().contains(&b'=') {
@@ -159,7 +167,7 @@ mod tests {
     fn interior_nul_names_the_argument() {
         let cmd = Command::new("echo").arg("ok").arg("bad\0arg");
         assert_eq!(
-            ExecSpec::new(&cmd).unwrap_err(),
+            ExecSpec::new(&cmd, &[]).unwrap_err(),
             "argument 2 contains a NUL byte"
         );
     }
@@ -167,7 +175,7 @@ mod tests {
     #[test]
     fn environment_changes_apply_over_a_cleared_base() {
         let cmd = Command::new("env").env_clear().env("A", "1");
-        let spec = ExecSpec::new(&cmd).unwrap();
+        let spec = ExecSpec::new(&cmd, &[]).unwrap();
         assert_eq!(spec._envp, [CString::new("A=1").unwrap()]);
     }
 }

@@ -12,16 +12,16 @@
 mod child;
 mod edges;
 mod exec_spec;
-mod start;
+mod launcher;
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
 use rustix::process::Pid;
 
 pub(crate) use child::FdMove;
-pub(crate) use edges::{EdgeFds, ParentEnd};
+pub(crate) use edges::{HeldEdge, ParentEnd};
 pub(crate) use exec_spec::ExecSpec;
-pub(crate) use start::start;
+pub(crate) use launcher::{LaunchKit, Launcher};
 
 use crate::error::Step;
 use crate::process::Process;

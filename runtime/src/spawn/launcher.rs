@@ -1,0 +1,154 @@
+//! The `Launcher`: everything needed to start any node of a graph, at any
+//! time — the prebuilt `execve` arguments, the edge fds the parent holds,
+//! `/dev/null`, and the write ends of prefixed-stdio pipes — so that a
+//! restart costs one `clone3` and nothing is rebuilt.
+
+use std::ffi::OsString;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use rustix::fs::{Mode, OFlags};
+use rustix::pipe::{PipeFlags, pipe_with};
+
+use super::{ExecSpec, FdMove, HeldEdge, ParentEnd, spawn_process};
+use crate::error::{Error, SpawnError};
+use crate::forward::PrefixedStream;
+use crate::graph::Graph;
+use crate::plan::{FdSource, NodePlan, Plan};
+use crate::process::Process;
+
+/// A node that has just been started.
+#[derive(Debug)]
+pub(crate) struct Launched {
+    pub(crate) process: Process,
+    /// The read end of its readiness pipe, for `Readiness::Fd`.
+    pub(crate) ready_pipe: Option<OwnedFd>,
+}
+
+/// What starting a graph hands to the application and to the stdio thread.
+pub(crate) struct LaunchKit {
+    pub(crate) launcher: Launcher,
+    pub(crate) parent_ends: Vec<Option<ParentEnd>>,
+    pub(crate) prefixed: Vec<PrefixedStream>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Launcher {
+    names: Vec<String>,
+    plans: Vec<NodePlan>,
+    execs: Vec<ExecSpec>,
+    edges: Vec<HeldEdge>,
+    dev_null: Option<OwnedFd>,
+    /// Per node: the write ends of its prefixed streams, in plan order.
+    prefix_writers: Vec<Vec<OwnedFd>>,
+}
+
+impl Launcher {
+    /// Prepares every node of a validated graph; `extra_env[i]` is added to
+    /// node `i`'s environment (e.g. `NOTIFY_SOCKET`).
+    pub(crate) fn new(graph: &Graph, extra_env: &[Vec<(OsString, OsString)>]) -> Result<LaunchKit, Error> {
+        let plan = Plan::of(graph);
+        let execs = graph
+            .nodes
+            .iter()
+            .zip(extra_env)
+            .map(|(node, env)| {
+                ExecSpec::new(&node.command, env).map_err(|problem| Error::Command {
+                    node: node.name.clone(),
+                    problem,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut edges = Vec::with_capacity(graph.edges.len());
+        let mut parent_ends = Vec::with_capacity(graph.edges.len());
+        for edge in &graph.edges {
+            let (held, parent_end) =
+                HeldEdge::create(&edge.kind).map_err(|e| Error::io(None, "create edge", e))?;
+            edges.push(held);
+            parent_ends.push(parent_end);
+        }
+        let needs_null = plan.nodes.iter().flat_map(|n| &n.fds).any(|a| a.source == FdSource::DevNull);
+        let dev_null = needs_null
+            .then(|| rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()))
+            .transpose()
+            .map_err(|e| Error::io(None, "open /dev/null", e))?;
+        let mut prefixed = Vec::new();
+        let mut prefix_writers = Vec::with_capacity(plan.nodes.len());
+        for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
+            let mut writers = Vec::new();
+            for stream in node_plan.prefixed_streams() {
+                let (read_end, write_end) = pipe_with(PipeFlags::CLOEXEC)
+                    .map_err(|e| Error::io(Some(&node.name), "create stdio pipe", e))?;
+                prefixed.push(PrefixedStream {
+                    prefix: format!("[{}] ", node.name),
+                    stream,
+                    read_end,
+                });
+                writers.push(write_end);
+            }
+            prefix_writers.push(writers);
+        }
+        let launcher = Launcher {
+            names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
+            plans: plan.nodes,
+            execs,
+            edges,
+            dev_null,
+            prefix_writers,
+        };
+        Ok(LaunchKit {
+            launcher,
+            parent_ends,
+            prefixed,
+        })
+    }
+
+    /// Starts node `index`.
+    pub(crate) fn launch(&self, index: usize) -> Result<Launched, SpawnError> {
+        let failed = |(step, errno)| SpawnError {
+            node: self.names[index].clone(),
+            step,
+            errno,
+        };
+        let plan = &self.plans[index];
+        let ready = plan
+            .fds
+            .iter()
+            .any(|a| a.source == FdSource::Ready)
+            .then(|| pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK))
+            .transpose()
+            .map_err(|e| failed((crate::Step::Clone, e.raw_os_error())))?;
+        let mut prefix_writer = self.prefix_writers[index].iter();
+        let mut fds: Vec<FdMove> = plan
+            .fds
+            .iter()
+            .map(|a| FdMove {
+                target: a.target,
+                src: match a.source {
+                    FdSource::DevNull => self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd),
+                    FdSource::Prefixed => prefix_writer.next().map_or(-1, AsRawFd::as_raw_fd),
+                    FdSource::Ready => ready.as_ref().map_or(-1, |(_, w)| w.as_raw_fd()),
+                    FdSource::PipeRead(e) | FdSource::PipeWrite(e) | FdSource::Socket(e, _) => {
+                        self.edges[e.index()].raw(a.source)
+                    }
+                },
+            })
+            .collect();
+        let process = spawn_process(&self.execs[index], &mut fds).map_err(failed)?;
+        Ok(Launched {
+            process,
+            ready_pipe: ready.map(|(read, _write)| read),
+        })
+    }
+
+    /// Closes every held fd that no node which may still start needs.
+    pub(crate) fn release(&mut self, may_start: &dyn Fn(usize) -> bool) {
+        for edge in &mut self.edges {
+            edge.release(may_start);
+        }
+        for (index, writers) in self.prefix_writers.iter_mut().enumerate() {
+            if !may_start(index) {
+                writers.clear();
+            }
+        }
+    }
+}

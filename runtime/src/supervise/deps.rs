@@ -1,0 +1,61 @@
+//! Who depends on whom: a node depends on the nodes it starts `after` and on
+//! the nodes that write into a pipe it reads. Dependents start after, stop
+//! before, and are restarted with their dependency under `rest_for_one`.
+
+use crate::graph::{EdgeKind, Endpoint, Graph};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Deps {
+    /// `after[i]`: the nodes that must be ready before `i` starts.
+    pub(crate) after: Vec<Vec<usize>>,
+    /// `dependents[i]`: the nodes that depend on `i` directly.
+    pub(crate) dependents: Vec<Vec<usize>>,
+}
+
+impl Deps {
+    pub(crate) fn of(graph: &Graph) -> Deps {
+        let count = graph.nodes.len();
+        let after: Vec<Vec<usize>> = graph
+            .nodes
+            .iter()
+            .map(|n| n.options.after.iter().map(|d| d.index()).collect())
+            .collect();
+        let mut dependents = vec![Vec::new(); count];
+        for (node, deps) in after.iter().enumerate() {
+            for &dep in deps {
+                dependents[dep].push(node);
+            }
+        }
+        for edge in &graph.edges {
+            if let EdgeKind::Pipe {
+                writers, readers, ..
+            } = &edge.kind
+            {
+                for (w, r) in writers.iter().flat_map(|w| readers.iter().map(move |r| (w, r))) {
+                    if let (Endpoint::Node { node: w, .. }, Endpoint::Node { node: r, .. }) = (w, r)
+                        && w != r
+                    {
+                        dependents[w.index()].push(r.index());
+                    }
+                }
+            }
+        }
+        for list in &mut dependents {
+            list.sort_unstable();
+            list.dedup();
+        }
+        Deps { after, dependents }
+    }
+
+    /// `node` and everything that depends on it, transitively, in index order.
+    pub(crate) fn with_dependents(&self, node: usize) -> Vec<usize> {
+        let mut seen = vec![false; self.dependents.len()];
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if !std::mem::replace(&mut seen[n], true) {
+                stack.extend(&self.dependents[n]);
+            }
+        }
+        (0..seen.len()).filter(|&n| seen[n]).collect()
+    }
+}

@@ -1,0 +1,505 @@
+//! The event loop: dispatch what epoll reports, start what may start, decide
+//! what to do when a node ends.
+
+use std::os::fd::AsFd;
+use std::time::Instant;
+
+use super::readiness::read_ready_pipe;
+use super::{Decision, Event, NodeState, Token};
+use crate::error::{Error, SpawnError};
+use crate::exit::{ExitStatus, Outcome};
+use crate::graph::NodeId;
+use crate::policy::{Readiness, Restart, Strategy};
+use crate::running::RunningGraph;
+
+/// How a step treats decisions: handed to the application first
+/// (`next_event`), or carried out at once (`wait`, and while starting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Interactive,
+    Automatic,
+}
+
+impl RunningGraph {
+    /// Starts every node that can start, running the loop until each has
+    /// started once (nodes started `after` others wait for their readiness)
+    /// or the graph is being stopped. A node that cannot be spawned fails the
+    /// whole start: everything already started is killed and reaped.
+    pub(crate) fn start_all(&mut self) -> Result<(), Error> {
+        loop {
+            if let Err(e) = self.advance(Instant::now(), true) {
+                self.kill_all();
+                return Err(Error::Spawn(e));
+            }
+            self.apply_undecided();
+            let all_started = self
+                .nodes
+                .iter()
+                .all(|n| n.start_seq > 0 || n.state.is_final());
+            if all_started || self.outcome.is_some() {
+                return Ok(());
+            }
+            self.poll(self.next_timer())?;
+        }
+    }
+
+    /// One turn of the loop for `next_event` (interactive) or `wait`.
+    pub(crate) fn step(&mut self, deadline: Option<Instant>) -> Result<Option<Event>, Error> {
+        self.turn(deadline, Mode::Interactive)
+    }
+
+    pub(crate) fn step_automatic(&mut self) -> Result<(), Error> {
+        self.turn(None, Mode::Automatic).map(drop)
+    }
+
+    fn turn(&mut self, deadline: Option<Instant>, mode: Mode) -> Result<Option<Event>, Error> {
+        loop {
+            if let Some((index, decision)) = self.pending.take() {
+                let cause = self.pending_cause.take();
+                self.apply(index, decision, cause);
+            }
+            self.advance(Instant::now(), false)
+                .expect("spawn failures after start are events");
+            if mode == Mode::Automatic {
+                self.apply_undecided();
+            }
+            if let Some(event) = self.events.pop_front() {
+                if mode == Mode::Automatic {
+                    continue;
+                }
+                if let Event::Exited { node, .. } = event
+                    && let Some((decision, cause)) = self.undecided[node.index()].take()
+                {
+                    self.pending = Some((node.index(), decision));
+                    self.pending_cause = cause;
+                }
+                return Ok(Some(event));
+            }
+            if self.is_finished() {
+                return Ok(None);
+            }
+            let now = Instant::now();
+            if deadline.is_some_and(|d| d <= now) {
+                return Ok(None);
+            }
+            let until = match (deadline, self.next_timer()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            self.poll(until)?;
+            if mode == Mode::Automatic && deadline.is_some() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Waits in epoll until `until` and handles what became ready.
+    fn poll(&mut self, until: Option<Instant>) -> Result<(), Error> {
+        let timeout = until.map(|u| u.saturating_duration_since(Instant::now()));
+        let mut ready = Vec::new();
+        self.poller
+            .wait(timeout, &mut ready)
+            .map_err(|e| Error::io(None, "epoll_wait", e))?;
+        for token in ready {
+            self.dispatch(Token::decode(token))?;
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, token: Token) -> Result<(), Error> {
+        match token {
+            Token::Pidfd(i) => {
+                let reaped = match &mut self.nodes[i].process {
+                    Some(process) => process
+                        .reap(false)
+                        .map_err(|e| Error::io(Some(&self.names[i]), "waitid", e))?,
+                    None => None,
+                };
+                // Reaping closed the pidfd, which also removed it from epoll.
+                if let Some(status) = reaped {
+                    self.on_exit(i, status);
+                }
+            }
+            Token::ReadyPipe(i) => {
+                let Some(pipe) = &self.nodes[i].ready_pipe else {
+                    return Ok(());
+                };
+                let notice = read_ready_pipe(pipe);
+                if notice.ready || notice.closed {
+                    self.poller.unwatch(pipe.as_fd());
+                    self.nodes[i].ready_pipe = None;
+                }
+                if notice.ready {
+                    self.mark_ready(i);
+                }
+            }
+            Token::Notify(i) => {
+                let pid = self.nodes[i].process.as_ref().map(|p| p.pid());
+                let Some(socket) = &self.notify[i] else {
+                    return Ok(());
+                };
+                let notice = socket.read(pid);
+                if notice.status.is_some() {
+                    self.nodes[i].status_text = notice.status;
+                }
+                if notice.ready {
+                    self.mark_ready(i);
+                }
+            }
+            Token::Signals => {
+                while let Some(signal) = self.signals.as_ref().and_then(|s| s.read()) {
+                    self.events.push_back(Event::Signal(signal));
+                    self.stop_graph(Outcome::Signal(signal));
+                }
+            }
+            Token::Wake => self.events.push_back(Event::Woken),
+        }
+        Ok(())
+    }
+
+    fn mark_ready(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        node.was_ready = true;
+        node.ready_deadline = None;
+        if node.state == NodeState::Starting {
+            node.state = NodeState::Running;
+            self.events.push_back(Event::Ready {
+                node: NodeId::from_index(i),
+            });
+        }
+    }
+
+    /// Handles a reaped exit: runtime-caused exits are settled at once; any
+    /// other gets a decision the application may still change.
+    fn on_exit(&mut self, i: usize, status: ExitStatus) {
+        let now = Instant::now();
+        let node = &mut self.nodes[i];
+        node.stop_deadline = None;
+        node.ready_deadline = None;
+        if let Some(pipe) = node.ready_pipe.take() {
+            self.poller.unwatch(pipe.as_fd());
+        }
+        node.state = NodeState::Exited;
+        let decision = if node.stop_requested {
+            let again = node.restart_after_stop && self.outcome.is_none();
+            node.stop_requested = false;
+            node.restart_after_stop = false;
+            if again {
+                let at = self.group_at.unwrap_or(now).max(now);
+                self.schedule(i, at);
+                Decision::Restart {
+                    delay: at - now,
+                }
+            } else {
+                self.nodes[i].state = NodeState::Stopped;
+                Decision::Leave
+            }
+        } else {
+            let (decision, cause) = self.decide_exit(i, status, now);
+            self.undecided[i] = Some((decision, cause));
+            decision
+        };
+        self.events.push_back(Event::Exited {
+            node: NodeId::from_index(i),
+            status,
+            decision,
+        });
+    }
+
+    /// What the policies say about a node that ended on its own.
+    fn decide_exit(&mut self, i: usize, status: ExitStatus, now: Instant) -> (Decision, Option<Outcome>) {
+        let options = &self.options[i];
+        let node = NodeId::from_index(i);
+        if self.outcome.is_some() {
+            return (Decision::Leave, None);
+        }
+        if options.restart.applies_to(status) {
+            let window = self.intensity.period;
+            while self
+                .restart_log
+                .front()
+                .is_some_and(|&t| now.duration_since(t) > window)
+            {
+                self.restart_log.pop_front();
+            }
+            if self.restart_log.len() >= self.intensity.max_restarts as usize {
+                return (
+                    Decision::StopGraph,
+                    Some(Outcome::RestartIntensity { node }),
+                );
+            }
+            let delay = options.backoff.delay(self.backoff_attempt(i, now));
+            return (Decision::Restart { delay }, None);
+        }
+        if options.critical {
+            return (Decision::StopGraph, Some(Outcome::Critical { node }));
+        }
+        (Decision::Leave, None)
+    }
+
+    /// The node's backoff step: reset once it stayed up longer than the cap.
+    fn backoff_attempt(&self, i: usize, now: Instant) -> u32 {
+        let node = &self.nodes[i];
+        let stayed_up = node
+            .started_at
+            .is_some_and(|t| now.duration_since(t) >= self.options[i].backoff.max);
+        if stayed_up { 0 } else { node.backoff_attempt }
+    }
+
+    /// Carries out every decision nobody will see (automatic mode).
+    fn apply_undecided(&mut self) {
+        for i in 0..self.nodes.len() {
+            if let Some((decision, cause)) = self.undecided[i].take() {
+                self.apply(i, decision, cause);
+            }
+        }
+    }
+
+    /// Carries out a decision about node `i`, which has ended.
+    pub(crate) fn apply(&mut self, i: usize, decision: Decision, cause: Option<Outcome>) {
+        self.undecided[i] = None;
+        if self.nodes[i].state != NodeState::Exited {
+            return;
+        }
+        let now = Instant::now();
+        match decision {
+            Decision::Leave => self.nodes[i].state = NodeState::Stopped,
+            Decision::StopGraph => {
+                self.nodes[i].state = NodeState::Stopped;
+                self.stop_graph(cause.unwrap_or(Outcome::Shutdown));
+            }
+            Decision::Restart { delay } => {
+                self.restart_log.push_back(now);
+                let attempt = self.backoff_attempt(i, now);
+                let node = &mut self.nodes[i];
+                node.restarts += 1;
+                node.backoff_attempt = attempt.saturating_add(1);
+                let at = now + delay;
+                self.schedule(i, at);
+                let members = match self.strategy {
+                    Strategy::OneForOne => vec![i],
+                    Strategy::OneForAll => (0..self.nodes.len()).collect(),
+                    Strategy::RestForOne => self.deps.with_dependents(i),
+                };
+                if members.len() > 1 {
+                    self.restart_group(i, members, at);
+                }
+            }
+        }
+    }
+
+    /// Stops the other members of a group restart; each running member that
+    /// may be restarted starts again, with `failed`, once all are down.
+    fn restart_group(&mut self, failed: usize, members: Vec<usize>, at: Instant) {
+        let mut group = vec![failed];
+        for m in members.into_iter().filter(|&m| m != failed) {
+            if !self.nodes[m].state.is_alive() {
+                continue;
+            }
+            let again = self.options[m].restart != Restart::Never;
+            self.request_stop(m, again);
+            if again {
+                self.nodes[m].restarts += 1;
+                group.push(m);
+            }
+        }
+        self.group = group;
+        self.group_at = Some(at);
+    }
+
+    /// Marks a node to start at `at` (after its dependencies are ready).
+    pub(crate) fn schedule(&mut self, i: usize, at: Instant) {
+        let node = &mut self.nodes[i];
+        node.not_before = Some(at);
+        node.state = if at > Instant::now() {
+            NodeState::BackingOff
+        } else {
+            NodeState::Waiting
+        };
+    }
+
+    /// Does what time and state allow: stop progress, ready timeouts, due
+    /// restarts, starting nodes whose dependencies are ready. Spawn failures
+    /// are returned only while the graph is starting (`starting`); later
+    /// they become [`Event::StartFailed`].
+    pub(crate) fn advance(&mut self, now: Instant, starting: bool) -> Result<(), SpawnError> {
+        self.progress_stops(now);
+        for i in 0..self.nodes.len() {
+            let node = &mut self.nodes[i];
+            if node.state == NodeState::Starting && node.ready_deadline.is_some_and(|d| d <= now) {
+                node.ready_deadline = None;
+                self.events.push_back(Event::ReadyTimeout {
+                    node: NodeId::from_index(i),
+                });
+                if let Some(process) = &self.nodes[i].process {
+                    process.kill_group();
+                }
+            }
+            let node = &mut self.nodes[i];
+            if node.state == NodeState::BackingOff && node.not_before.is_some_and(|t| t <= now) {
+                node.state = NodeState::Waiting;
+            }
+        }
+        while self.outcome.is_none() {
+            let mut progressed = false;
+            for i in 0..self.nodes.len() {
+                if self.nodes[i].state != NodeState::Waiting
+                    || self.nodes[i].not_before.is_some_and(|t| t > now)
+                    || self.held_by_group(i)
+                {
+                    continue;
+                }
+                if let Some(dependency) = self.failed_dependency(i) {
+                    self.nodes[i].state = NodeState::Failed;
+                    let (node, dependency) = (NodeId::from_index(i), NodeId::from_index(dependency));
+                    self.events
+                        .push_back(Event::DependencyFailed { node, dependency });
+                    self.stop_graph(Outcome::DependencyFailed { node, dependency });
+                    break;
+                }
+                if self.dependencies_ready(i) {
+                    self.start_node(i, now, starting)?;
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        let group_done = self.group.iter().all(|&m| {
+            let n = &self.nodes[m];
+            let waiting = matches!(
+                n.state,
+                NodeState::Waiting | NodeState::BackingOff | NodeState::Exited
+            );
+            !waiting && !(n.stop_requested && n.restart_after_stop)
+        });
+        if group_done {
+            self.group.clear();
+            self.group_at = None;
+        }
+        self.release_fds();
+        Ok(())
+    }
+
+    /// A member of a group restart waits until every member is down.
+    fn held_by_group(&self, i: usize) -> bool {
+        self.group.contains(&i) && self.group.iter().any(|&m| self.nodes[m].state.is_alive())
+    }
+
+    fn dependencies_ready(&self, i: usize) -> bool {
+        self.deps.after[i]
+            .iter()
+            .all(|&d| self.nodes[d].state == NodeState::Running || self.nodes[d].completed())
+    }
+
+    /// A dependency that ended for good without completing.
+    fn failed_dependency(&self, i: usize) -> Option<usize> {
+        self.deps.after[i].iter().copied().find(|&d| {
+            let dep = &self.nodes[d];
+            dep.state == NodeState::Failed || (dep.state == NodeState::Stopped && !dep.completed())
+        })
+    }
+
+    fn start_node(&mut self, i: usize, now: Instant, starting: bool) -> Result<(), SpawnError> {
+        let launched = match self.launcher.launch(i) {
+            Ok(launched) => launched,
+            Err(error) if starting => return Err(error),
+            Err(error) => {
+                self.nodes[i].state = NodeState::Failed;
+                let node = NodeId::from_index(i);
+                self.events.push_back(Event::StartFailed { node, error });
+                if self.options[i].critical {
+                    self.stop_graph(Outcome::Critical { node });
+                }
+                return Ok(());
+            }
+        };
+        let pid = launched.process.pid().as_raw_nonzero().get() as u32;
+        let pidfd = launched.process.pidfd().expect("a new process has its pidfd");
+        // A failed registration would leave the node unsupervised: kill it,
+        // and its exit (seen by the blocking reap below) is handled as usual.
+        if self.poller.watch(pidfd, Token::Pidfd(i).encode()).is_err() {
+            launched.process.kill_group();
+        }
+        if let Some(pipe) = &launched.ready_pipe {
+            let _ = self.poller.watch(pipe.as_fd(), Token::ReadyPipe(i).encode());
+        }
+        self.start_counter += 1;
+        let options = &self.options[i];
+        let node = &mut self.nodes[i];
+        node.process = Some(launched.process);
+        node.ready_pipe = launched.ready_pipe;
+        node.not_before = None;
+        node.started_at = Some(now);
+        node.start_seq = self.start_counter;
+        node.killed_after_timeout = false;
+        node.was_ready = options.ready == Readiness::Exec;
+        node.state = if node.was_ready {
+            NodeState::Running
+        } else {
+            NodeState::Starting
+        };
+        node.ready_deadline = options.ready_timeout.map(|t| now + t);
+        self.events.push_back(Event::Started {
+            node: NodeId::from_index(i),
+            pid,
+        });
+        Ok(())
+    }
+
+    /// The earliest instant at which `advance` has something to do.
+    pub(crate) fn next_timer(&self) -> Option<Instant> {
+        self.nodes
+            .iter()
+            .flat_map(|n| {
+                let backoff = matches!(n.state, NodeState::BackingOff | NodeState::Waiting)
+                    .then_some(n.not_before)
+                    .flatten();
+                let ready = (n.state == NodeState::Starting).then_some(n.ready_deadline).flatten();
+                let stop = n.state.is_alive().then_some(n.stop_deadline).flatten();
+                [backoff, ready, stop]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Whether node `i` may still be started (again); its edge fds are held
+    /// for it until it may not.
+    fn may_start(&self, i: usize) -> bool {
+        let node = &self.nodes[i];
+        match node.state {
+            NodeState::Waiting | NodeState::BackingOff | NodeState::Exited => true,
+            NodeState::Stopped | NodeState::Failed => false,
+            NodeState::Starting | NodeState::Running | NodeState::Stopping => {
+                self.outcome.is_none()
+                    && if node.stop_requested {
+                        node.restart_after_stop
+                    } else {
+                        self.options[i].restart != Restart::Never
+                    }
+            }
+        }
+    }
+
+    fn release_fds(&mut self) {
+        let may_start: Vec<bool> = (0..self.nodes.len()).map(|i| self.may_start(i)).collect();
+        self.launcher.release(&|i| may_start[i]);
+    }
+
+    /// Kills and reaps every node at once (a failed start).
+    pub(crate) fn kill_all(&mut self) {
+        for node in &mut self.nodes {
+            if let Some(process) = &mut node.process {
+                process.kill_group();
+                let _ = process.signal(crate::Signal::KILL);
+                // Blocking: SIGKILL cannot be caught, so this returns promptly.
+                let _ = process.reap(true);
+            }
+            node.state = NodeState::Stopped;
+        }
+        self.events.clear();
+        self.undecided.iter_mut().for_each(|u| *u = None);
+        self.outcome.get_or_insert(Outcome::Shutdown);
+    }
+}

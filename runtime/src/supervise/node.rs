@@ -1,0 +1,122 @@
+//! The supervision state of one node.
+
+use std::fmt;
+use std::os::fd::OwnedFd;
+use std::time::Instant;
+
+use crate::exit::ExitStatus;
+use crate::process::Process;
+
+/// Where a node is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NodeState {
+    /// Not started yet: waiting for the nodes it starts `after`.
+    Waiting,
+    /// Started; not ready yet.
+    Starting,
+    /// Started and ready.
+    Running,
+    /// Ended; waiting out its backoff delay before a restart.
+    BackingOff,
+    /// Asked to stop; waiting for it to end.
+    Stopping,
+    /// Ended; what happens next is being decided.
+    Exited,
+    /// Ended, and will not be started again.
+    Stopped,
+    /// Will not be started again because it failed: it could not be
+    /// spawned, or a dependency failed.
+    Failed,
+}
+
+impl NodeState {
+    /// A process of the node exists (not yet reaped).
+    pub fn is_alive(self) -> bool {
+        matches!(
+            self,
+            NodeState::Starting | NodeState::Running | NodeState::Stopping
+        )
+    }
+
+    /// Nothing more will happen to the node.
+    pub fn is_final(self) -> bool {
+        matches!(self, NodeState::Stopped | NodeState::Failed)
+    }
+}
+
+impl fmt::Display for NodeState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NodeState::Waiting => "waiting",
+            NodeState::Starting => "starting",
+            NodeState::Running => "running",
+            NodeState::BackingOff => "backing-off",
+            NodeState::Stopping => "stopping",
+            NodeState::Exited => "exited",
+            NodeState::Stopped => "stopped",
+            NodeState::Failed => "failed",
+        })
+    }
+}
+
+/// Supervision bookkeeping for one node.
+#[derive(Debug)]
+pub(crate) struct NodeRuntime {
+    pub(crate) state: NodeState,
+    /// The current process, or the last one (then reaped, status cached).
+    pub(crate) process: Option<Process>,
+    pub(crate) ready_pipe: Option<OwnedFd>,
+    /// Waiting / BackingOff: not before this instant.
+    pub(crate) not_before: Option<Instant>,
+    pub(crate) ready_deadline: Option<Instant>,
+    /// The stop signal has been sent; SIGKILL at this instant.
+    pub(crate) stop_deadline: Option<Instant>,
+    /// The runtime wants this process to end (stop, group restart, shutdown).
+    pub(crate) stop_requested: bool,
+    /// Once it has ended, restart it (a group restart or `restart(node)`).
+    pub(crate) restart_after_stop: bool,
+    pub(crate) started_at: Option<Instant>,
+    /// Order of the latest start, for reverse-order shutdown.
+    pub(crate) start_seq: u64,
+    /// The current (or last) process became ready.
+    pub(crate) was_ready: bool,
+    pub(crate) restarts: u32,
+    pub(crate) backoff_attempt: u32,
+    pub(crate) status_text: Option<String>,
+    pub(crate) killed_after_timeout: bool,
+}
+
+impl NodeRuntime {
+    pub(crate) fn new(now: Instant) -> Self {
+        NodeRuntime {
+            state: NodeState::Waiting,
+            process: None,
+            ready_pipe: None,
+            not_before: Some(now),
+            ready_deadline: None,
+            stop_deadline: None,
+            stop_requested: false,
+            restart_after_stop: false,
+            started_at: None,
+            start_seq: 0,
+            was_ready: false,
+            restarts: 0,
+            backoff_attempt: 0,
+            status_text: None,
+            killed_after_timeout: false,
+        }
+    }
+
+    pub(crate) fn last_exit(&self) -> Option<ExitStatus> {
+        self.process.as_ref().and_then(Process::status)
+    }
+
+    /// Ended successfully after having been ready: good enough for the nodes
+    /// that start `after` it (a one-shot setup job).
+    pub(crate) fn completed(&self) -> bool {
+        self.state == NodeState::Stopped
+            && self.was_ready
+            && self.last_exit().is_some_and(ExitStatus::success)
+    }
+}

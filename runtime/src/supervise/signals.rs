@@ -1,0 +1,62 @@
+//! Turning the application's own SIGTERM/SIGINT into an orderly graph
+//! shutdown, without installing a handler behind the application's back: the
+//! signals are blocked in the calling thread and read from a signalfd that
+//! the graph's event loop watches.
+//!
+//! rustix has no `signalfd`, so this is the one place that calls libc for it.
+
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
+
+use crate::signal::Signal;
+
+#[derive(Debug)]
+pub(crate) struct SignalFd {
+    fd: OwnedFd,
+}
+
+impl SignalFd {
+    /// Blocks `signals` in the calling thread and opens a signalfd for them.
+    pub(crate) fn new(signals: &[Signal]) -> io::Result<SignalFd> {
+        // SAFETY: sigset_t is plain data; sigemptyset initialises it.
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `set` is a valid sigset_t for all of these calls.
+        unsafe {
+            libc::sigemptyset(&mut set);
+            for signal in signals {
+                libc::sigaddset(&mut set, signal.as_raw());
+            }
+        }
+        // SAFETY: `set` is initialised; the old mask is not needed.
+        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        // SAFETY: -1 asks for a new signalfd; `set` is initialised.
+        let fd = unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: signalfd returned a new fd that we own.
+        Ok(SignalFd {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The next pending signal, if any.
+    pub(crate) fn read(&self) -> Option<Signal> {
+        let mut info = [0u8; std::mem::size_of::<libc::signalfd_siginfo>()];
+        match rustix::io::read(&self.fd, &mut info) {
+            Ok(n) if n == info.len() => {
+                // ssi_signo is the first u32 of signalfd_siginfo.
+                let signo = u32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+                Signal::from_raw(signo as i32)
+            }
+            _ => None,
+        }
+    }
+}

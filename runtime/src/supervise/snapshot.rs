@@ -1,0 +1,111 @@
+//! A point-in-time view of every node, printable as a table.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use super::NodeState;
+use crate::exit::ExitStatus;
+use crate::running::RunningGraph;
+
+/// One node's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSnapshot {
+    /// The node's name.
+    pub name: String,
+    /// Its current pid, if it has a live process.
+    pub pid: Option<u32>,
+    /// Where it is in its life.
+    pub state: NodeState,
+    /// How many times it was restarted.
+    pub restarts: u32,
+    /// How long its current process has been running.
+    pub uptime: Option<Duration>,
+    /// How its last process ended.
+    pub last_exit: Option<ExitStatus>,
+    /// The last `STATUS=` text it sent over `NOTIFY_SOCKET`.
+    pub status_text: Option<String>,
+}
+
+/// The status of every node of a running graph.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NodeState};
+///
+/// let mut graph = Graph::new();
+/// let sleeper = graph.node("sleeper", Command::new("sleep").arg("5"));
+/// let running = graph.spawn()?;
+/// let snapshot = running.snapshot();
+/// assert_eq!(snapshot.nodes[sleeper.index()].state, NodeState::Running);
+/// println!("{snapshot}");
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// One entry per node, in declaration order.
+    pub nodes: Vec<NodeSnapshot>,
+}
+
+impl Snapshot {
+    pub(crate) fn of(graph: &RunningGraph) -> Snapshot {
+        let now = Instant::now();
+        let nodes = graph
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                let id = crate::NodeId::from_index(i);
+                let pid = graph.pid(id);
+                NodeSnapshot {
+                    name: graph.names[i].clone(),
+                    pid,
+                    state: node.state,
+                    restarts: node.restarts,
+                    uptime: pid.and(node.started_at).map(|t| now.duration_since(t)),
+                    last_exit: node.last_exit(),
+                    status_text: node.status_text.clone(),
+                }
+            })
+            .collect();
+        Snapshot { nodes }
+    }
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows: Vec<[String; 7]> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                [
+                    n.name.clone(),
+                    n.pid.map_or("-".into(), |p| p.to_string()),
+                    n.state.to_string(),
+                    n.restarts.to_string(),
+                    n.uptime.map_or("-".into(), |u| format!("{:.1}s", u.as_secs_f64())),
+                    n.last_exit.map_or("-".into(), |e| e.to_string()),
+                    n.status_text.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let header = ["NODE", "PID", "STATE", "RESTARTS", "UPTIME", "LAST EXIT", "STATUS"];
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[&str]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            writeln!(f, "{}", padded.join("  ").trim_end())
+        };
+        line(f, &header)?;
+        for row in &rows {
+            line(f, &row.each_ref().map(String::as_str))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! Stopping nodes in order: a node is sent its stop signal only once every
+//! node that depends on it and is being stopped too has ended — dependents
+//! first, the reverse of the start order — and is SIGKILLed, with its whole
+//! process group, when its stop timeout runs out.
+
+use std::time::Instant;
+
+use super::NodeState;
+use crate::exit::Outcome;
+use crate::running::RunningGraph;
+use crate::signal::Signal;
+
+impl RunningGraph {
+    /// Asks node `i` to stop; `restart_after` starts it again once it has.
+    pub(crate) fn request_stop(&mut self, i: usize, restart_after: bool) {
+        let node = &mut self.nodes[i];
+        if node.state.is_alive() {
+            node.stop_requested = true;
+            node.restart_after_stop = restart_after;
+        } else if restart_after {
+            self.schedule(i, Instant::now());
+        } else if !node.state.is_final() {
+            node.state = NodeState::Stopped;
+            self.undecided[i] = None;
+        }
+    }
+
+    /// Restarts node `i` as soon as it is down.
+    pub(crate) fn request_restart(&mut self, i: usize, now: Instant) {
+        if self.outcome.is_some() {
+            return;
+        }
+        if self.nodes[i].state.is_alive() {
+            self.request_stop(i, true);
+        } else {
+            self.undecided[i] = None;
+            self.schedule(i, now);
+        }
+    }
+
+    /// Stops the whole graph for `cause` (the first cause wins).
+    pub(crate) fn stop_graph(&mut self, cause: Outcome) {
+        self.outcome.get_or_insert(cause);
+        self.pending = None;
+        self.pending_cause = None;
+        for i in 0..self.nodes.len() {
+            self.request_stop(i, false);
+        }
+    }
+
+    /// Sends stop signals whose turn has come and SIGKILLs what outlived its
+    /// stop timeout.
+    pub(crate) fn progress_stops(&mut self, now: Instant) {
+        for i in 0..self.nodes.len() {
+            let node = &self.nodes[i];
+            if !node.stop_requested || !node.state.is_alive() || node.killed_after_timeout {
+                continue;
+            }
+            match node.stop_deadline {
+                None => {
+                    let dependents_running = self.deps.dependents[i].iter().any(|&d| {
+                        self.nodes[d].stop_requested && self.nodes[d].state.is_alive()
+                    });
+                    if dependents_running {
+                        continue;
+                    }
+                    let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
+                    let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+                    if let Some(process) = &self.nodes[i].process {
+                        // ESRCH: it already exited; its exit is being reaped.
+                        let _ = process.signal(signal);
+                    }
+                    let node = &mut self.nodes[i];
+                    node.stop_deadline = Some(now + timeout);
+                    node.state = NodeState::Stopping;
+                }
+                Some(deadline) if deadline <= now => {
+                    if let Some(process) = &self.nodes[i].process {
+                        process.kill_group();
+                    }
+                    self.nodes[i].killed_after_timeout = true;
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
