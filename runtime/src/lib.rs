@@ -88,9 +88,9 @@ pub use graph::{
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;
 pub use running::RunningGraph;
-pub use supervise::{Decision, Event, NodeSnapshot, NodeState, Snapshot};
 pub use scope::{Namespace, Scope, ScopeSpec};
 pub use signal::{Signal, UnknownSignal};
+pub use supervise::{Decision, Event, NodeSnapshot, NodeState, Snapshot};
 
 impl Graph {
     /// Checks the graph, then starts every node in declaration order.

@@ -178,7 +178,10 @@ impl RunningGraph {
         let not_running = || Error::NotRunning {
             node: self.name(node).to_owned(),
         };
-        let process = self.nodes[node.index()].process.as_ref().ok_or_else(not_running)?;
+        let process = self.nodes[node.index()]
+            .process
+            .as_ref()
+            .ok_or_else(not_running)?;
         process.signal(signal).map_err(|e| match e.raw_os_error() {
             Some(libc::ESRCH) => not_running(),
             _ => Error::io(Some(self.name(node)), "pidfd_send_signal", e),

@@ -67,7 +67,9 @@ impl HeldEdge {
                 })
                 .collect::<Vec<_>>()
         });
-        let parent_side = ends.iter().position(|side| side.contains(&Endpoint::Parent));
+        let parent_side = ends
+            .iter()
+            .position(|side| side.contains(&Endpoint::Parent));
         let [side0, side1] = fds;
         let mut sides = [Some(side0), Some(side1)];
         let parent_end = parent_side.and_then(|side| {

@@ -45,7 +45,10 @@ pub(crate) struct Launcher {
 impl Launcher {
     /// Prepares every node of a validated graph; `extra_env[i]` is added to
     /// node `i`'s environment (e.g. `NOTIFY_SOCKET`).
-    pub(crate) fn new(graph: &Graph, extra_env: &[Vec<(OsString, OsString)>]) -> Result<LaunchKit, Error> {
+    pub(crate) fn new(
+        graph: &Graph,
+        extra_env: &[Vec<(OsString, OsString)>],
+    ) -> Result<LaunchKit, Error> {
         let plan = Plan::of(graph);
         let execs = graph
             .nodes
@@ -66,7 +69,11 @@ impl Launcher {
             edges.push(held);
             parent_ends.push(parent_end);
         }
-        let needs_null = plan.nodes.iter().flat_map(|n| &n.fds).any(|a| a.source == FdSource::DevNull);
+        let needs_null = plan
+            .nodes
+            .iter()
+            .flat_map(|n| &n.fds)
+            .any(|a| a.source == FdSource::DevNull);
         let dev_null = needs_null
             .then(|| rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()))
             .transpose()

@@ -31,7 +31,10 @@ impl Deps {
                 writers, readers, ..
             } = &edge.kind
             {
-                for (w, r) in writers.iter().flat_map(|w| readers.iter().map(move |r| (w, r))) {
+                for (w, r) in writers
+                    .iter()
+                    .flat_map(|w| readers.iter().map(move |r| (w, r)))
+                {
                     if let (Endpoint::Node { node: w, .. }, Endpoint::Node { node: r, .. }) = (w, r)
                         && w != r
                     {

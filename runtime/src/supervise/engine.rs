@@ -187,9 +187,7 @@ impl RunningGraph {
             if again {
                 let at = self.group_at.unwrap_or(now).max(now);
                 self.schedule(i, at);
-                Decision::Restart {
-                    delay: at - now,
-                }
+                Decision::Restart { delay: at - now }
             } else {
                 self.nodes[i].state = NodeState::Stopped;
                 Decision::Leave
@@ -207,7 +205,12 @@ impl RunningGraph {
     }
 
     /// What the policies say about a node that ended on its own.
-    fn decide_exit(&mut self, i: usize, status: ExitStatus, now: Instant) -> (Decision, Option<Outcome>) {
+    fn decide_exit(
+        &mut self,
+        i: usize,
+        status: ExitStatus,
+        now: Instant,
+    ) -> (Decision, Option<Outcome>) {
         let options = &self.options[i];
         let node = NodeId::from_index(i);
         if self.outcome.is_some() {
@@ -340,6 +343,13 @@ impl RunningGraph {
                 node.state = NodeState::Waiting;
             }
         }
+        // Once every member has been down at the same time, the group has
+        // done its job; the members then start in dependency order as usual.
+        let group_done = self.group.iter().all(|&m| !self.nodes[m].state.is_alive());
+        if group_done {
+            self.group.clear();
+            self.group_at = None;
+        }
         while self.outcome.is_none() {
             let mut progressed = false;
             for i in 0..self.nodes.len() {
@@ -351,7 +361,8 @@ impl RunningGraph {
                 }
                 if let Some(dependency) = self.failed_dependency(i) {
                     self.nodes[i].state = NodeState::Failed;
-                    let (node, dependency) = (NodeId::from_index(i), NodeId::from_index(dependency));
+                    let (node, dependency) =
+                        (NodeId::from_index(i), NodeId::from_index(dependency));
                     self.events
                         .push_back(Event::DependencyFailed { node, dependency });
                     self.stop_graph(Outcome::DependencyFailed { node, dependency });
@@ -365,18 +376,6 @@ impl RunningGraph {
             if !progressed {
                 break;
             }
-        }
-        let group_done = self.group.iter().all(|&m| {
-            let n = &self.nodes[m];
-            let waiting = matches!(
-                n.state,
-                NodeState::Waiting | NodeState::BackingOff | NodeState::Exited
-            );
-            !waiting && !(n.stop_requested && n.restart_after_stop)
-        });
-        if group_done {
-            self.group.clear();
-            self.group_at = None;
         }
         self.release_fds();
         Ok(())
@@ -416,14 +415,19 @@ impl RunningGraph {
             }
         };
         let pid = launched.process.pid().as_raw_nonzero().get() as u32;
-        let pidfd = launched.process.pidfd().expect("a new process has its pidfd");
+        let pidfd = launched
+            .process
+            .pidfd()
+            .expect("a new process has its pidfd");
         // A failed registration would leave the node unsupervised: kill it,
         // and its exit (seen by the blocking reap below) is handled as usual.
         if self.poller.watch(pidfd, Token::Pidfd(i).encode()).is_err() {
             launched.process.kill_group();
         }
         if let Some(pipe) = &launched.ready_pipe {
-            let _ = self.poller.watch(pipe.as_fd(), Token::ReadyPipe(i).encode());
+            let _ = self
+                .poller
+                .watch(pipe.as_fd(), Token::ReadyPipe(i).encode());
         }
         self.start_counter += 1;
         let options = &self.options[i];
@@ -456,7 +460,9 @@ impl RunningGraph {
                 let backoff = matches!(n.state, NodeState::BackingOff | NodeState::Waiting)
                     .then_some(n.not_before)
                     .flatten();
-                let ready = (n.state == NodeState::Starting).then_some(n.ready_deadline).flatten();
+                let ready = (n.state == NodeState::Starting)
+                    .then_some(n.ready_deadline)
+                    .flatten();
                 let stop = n.state.is_alive().then_some(n.stop_deadline).flatten();
                 [backoff, ready, stop]
             })

@@ -17,8 +17,8 @@ mod stop;
 
 pub(crate) use deps::Deps;
 pub use event::{Decision, Event};
-pub use node::NodeState;
 pub(crate) use node::NodeRuntime;
+pub use node::NodeState;
 pub(crate) use readiness::NotifySocket;
 pub(crate) use signals::SignalFd;
 pub use snapshot::{NodeSnapshot, Snapshot};

@@ -76,7 +76,10 @@ impl NotifySocket {
             None,
         )?;
         rustix::net::sockopt::set_socket_passcred(&socket, true)?;
-        rustix::net::bind(&socket, &SocketAddrUnix::new_abstract_name(name.as_bytes())?)?;
+        rustix::net::bind(
+            &socket,
+            &SocketAddrUnix::new_abstract_name(name.as_bytes())?,
+        )?;
         Ok(NotifySocket { socket, name })
     }
 

@@ -81,13 +81,22 @@ impl fmt::Display for Snapshot {
                     n.pid.map_or("-".into(), |p| p.to_string()),
                     n.state.to_string(),
                     n.restarts.to_string(),
-                    n.uptime.map_or("-".into(), |u| format!("{:.1}s", u.as_secs_f64())),
+                    n.uptime
+                        .map_or("-".into(), |u| format!("{:.1}s", u.as_secs_f64())),
                     n.last_exit.map_or("-".into(), |e| e.to_string()),
                     n.status_text.clone().unwrap_or_default(),
                 ]
             })
             .collect();
-        let header = ["NODE", "PID", "STATE", "RESTARTS", "UPTIME", "LAST EXIT", "STATUS"];
+        let header = [
+            "NODE",
+            "PID",
+            "STATE",
+            "RESTARTS",
+            "UPTIME",
+            "LAST EXIT",
+            "STATUS",
+        ];
         let mut widths = header.map(str::len);
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {

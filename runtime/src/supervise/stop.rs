@@ -58,9 +58,9 @@ impl RunningGraph {
             }
             match node.stop_deadline {
                 None => {
-                    let dependents_running = self.deps.dependents[i].iter().any(|&d| {
-                        self.nodes[d].stop_requested && self.nodes[d].state.is_alive()
-                    });
+                    let dependents_running = self.deps.dependents[i]
+                        .iter()
+                        .any(|&d| self.nodes[d].stop_requested && self.nodes[d].state.is_alive());
                     if dependents_running {
                         continue;
                     }
