@@ -1,0 +1,257 @@
+//! Helpers shared by the runtime integration tests: a watchdog, markers that
+//! tag a test's processes, and views of processes and fds through `/proc`.
+//!
+//! `cargo test` runs the tests of one file as threads of one process, and
+//! other programs run on the same machine, so a test never counts "all
+//! processes": it tags its children with a marker in their environment and
+//! looks only for processes carrying it.
+
+// Every test file compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use process_graph_runtime::{Command, Event, RunningGraph};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{Pid, PidfdFlags, pidfd_open};
+
+/// How long a process may take to die after it was sent SIGKILL. Generous:
+/// CI machines are loaded; a process that should die but does not still fails.
+pub const DEATH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `f` on its own thread and fails the test if it takes longer than
+/// `limit`, instead of hanging the whole suite. A panic inside `f` is
+/// re-raised here.
+///
+/// `f` must finish with its graphs: children of a graph spawned on the
+/// watchdog's thread die with that thread (PDEATHSIG).
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, result) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    match result.recv_timeout(limit) {
+        Ok(value) => {
+            worker.join().expect("the worker sent its result");
+            value
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the worker returned without sending"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what} did not finish within {limit:?} (deadlock or lost EOF?)")
+        }
+    }
+}
+
+/// The environment variable that tags a test's processes.
+pub const MARKER_VAR: &str = "PROCESS_GRAPH_TEST_MARKER";
+
+/// A marker no other test or run uses.
+pub fn unique_marker(test: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{test}-{}-{n}", std::process::id())
+}
+
+/// `command` with `marker` in its environment (inherited by its children).
+pub fn marked(command: Command, marker: &str) -> Command {
+    command.env(MARKER_VAR, marker)
+}
+
+/// The fields of `/proc/PID/stat` the tests need.
+#[derive(Debug, Clone)]
+pub struct ProcStat {
+    pub pid: i32,
+    pub comm: String,
+    pub state: char,
+    pub ppid: i32,
+    pub pgrp: i32,
+}
+
+impl ProcStat {
+    /// Alive: neither a zombie nor dead.
+    pub fn is_live(&self) -> bool {
+        !matches!(self.state, 'Z' | 'X' | 'x')
+    }
+}
+
+/// `/proc/PID/stat` of one process; `None` if it is gone.
+pub fn proc_stat(pid: i32) -> Option<ProcStat> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // comm is in parentheses and may itself hold spaces and parentheses.
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let mut rest = text[close + 1..].split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    let pgrp = rest.next()?.parse().ok()?;
+    Some(ProcStat {
+        pid,
+        comm: text[open + 1..close].to_owned(),
+        state,
+        ppid,
+        pgrp,
+    })
+}
+
+/// Every process on the machine, as far as `/proc` shows it right now.
+pub fn all_processes() -> Vec<ProcStat> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(proc_stat)
+        .collect()
+}
+
+/// The children of this process, zombies included.
+pub fn children_of_this_process() -> Vec<ProcStat> {
+    let me = std::process::id() as i32;
+    all_processes()
+        .into_iter()
+        .filter(|p| p.ppid == me)
+        .collect()
+}
+
+/// Live processes whose environment holds `marker`.
+pub fn live_marked_processes(marker: &str) -> Vec<ProcStat> {
+    let needle = format!("{MARKER_VAR}={marker}");
+    all_processes()
+        .into_iter()
+        .filter(ProcStat::is_live)
+        .filter(|p| {
+            fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|env| {
+                env.split(|&b| b == 0)
+                    .any(|entry| entry == needle.as_bytes())
+            })
+        })
+        .collect()
+}
+
+/// Live processes in process group `pgid`.
+pub fn live_group_members(pgid: i32) -> Vec<ProcStat> {
+    all_processes()
+        .into_iter()
+        .filter(|p| p.pgrp == pgid && p.is_live())
+        .collect()
+}
+
+/// A pidfd for `pid`, or `None` if it has already gone.
+pub fn open_pidfd(pid: i32) -> Option<OwnedFd> {
+    pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()
+}
+
+/// True once the process behind `pidfd` has exited (a pidfd turns readable
+/// when its process ends, whoever its parent is); waits up to `timeout`.
+pub fn exits_within(pidfd: &OwnedFd, timeout: Duration) -> bool {
+    let timeout = Timespec::try_from(timeout).expect("a short timeout");
+    let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
+    loop {
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(n) => return n == 1,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => panic!("poll on a pidfd failed: {e}"),
+        }
+    }
+}
+
+/// Fails unless each of `processes` exits within [`DEATH_TIMEOUT`].
+///
+/// Right after a SIGKILL a process may still show as live while the signal
+/// is delivered; that is not a leak. One that stays alive is.
+pub fn assert_all_exit(processes: &[ProcStat], what: &str) {
+    for p in processes {
+        if let Some(pidfd) = open_pidfd(p.pid) {
+            assert!(
+                exits_within(&pidfd, DEATH_TIMEOUT),
+                "{what}: process {} ({}) is still alive: {p:?}",
+                p.pid,
+                p.comm
+            );
+        }
+    }
+}
+
+/// This process's open fds and what each points to, e.g.
+/// `3 -> "pipe:[1234]"`. The fd used to read the directory is left out.
+pub fn open_fds() -> BTreeMap<i32, String> {
+    let own_dir = format!("/proc/{}/fd", std::process::id());
+    fds_of_path(Path::new("/proc/self/fd"))
+        .into_iter()
+        .filter(|(_, target)| *target != own_dir)
+        .collect()
+}
+
+/// Another process's open fds and what each points to.
+pub fn fds_of(pid: u32) -> BTreeMap<i32, String> {
+    fds_of_path(&PathBuf::from(format!("/proc/{pid}/fd")))
+}
+
+fn fds_of_path(dir: &Path) -> BTreeMap<i32, String> {
+    fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let fd = entry.file_name().to_str()?.parse().ok()?;
+            let target = fs::read_link(entry.path()).ok()?;
+            Some((fd, target.to_string_lossy().into_owned()))
+        })
+        .collect()
+}
+
+/// What fd `fd` of this process points to, e.g. `"pipe:[1234]"`.
+pub fn fd_target(fd: impl AsFd) -> String {
+    let path = format!("/proc/self/fd/{}", fd.as_fd().as_raw_fd());
+    fs::read_link(&path)
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A directory removed with everything in it when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(test: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("process-graph-{}", unique_marker(test)));
+        fs::create_dir(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The next event of `running` that is not a node's start (every start is
+/// reported too, the first ones included).
+pub fn next_event_past_starts(
+    running: &mut RunningGraph,
+    timeout: Option<Duration>,
+) -> Option<Event> {
+    loop {
+        match running.next_event(timeout).expect("next_event") {
+            Some(Event::Started { .. }) => continue,
+            other => return other,
+        }
+    }
+}

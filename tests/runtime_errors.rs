@@ -1,0 +1,105 @@
+//! Spawn failures are typed: each names the node, the step that failed and
+//! the errno, and says so in its message.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use process_graph_runtime::{Command, Error, Graph, SpawnError, SpawnErrorKind, Step};
+
+/// Serialises the tests of this file. A file just written can fail `execve`
+/// with ETXTBSY while a child spawned by another thread still holds a copy
+/// of its write fd (between clone and close_range); no spawn may run while
+/// a test writes a program.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes `bytes` to `dir/name` with permission bits `mode`.
+fn write_file(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, bytes).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+/// Spawns a graph of `true` followed by `node` running `command`; returns
+/// the spawn error, which must name `node`.
+fn spawn_error(node: &str, command: Command) -> SpawnError {
+    let mut graph = Graph::new();
+    graph.node("fine", Command::new("true"));
+    graph.node(node, command);
+    let error = match graph.spawn() {
+        Err(error) => error,
+        Ok(_) => panic!("{node:?} started"),
+    };
+    let text = error.to_string();
+    let Error::Spawn(e) = error else {
+        panic!("expected a spawn error for {node:?}, got {error:?}");
+    };
+    assert_eq!(e.node(), node);
+    // `Error`'s message is the spawn error's.
+    assert_eq!(text, e.to_string());
+    e
+}
+
+/// The message names the node, the step and the errno's text.
+fn assert_message(e: &SpawnError, step: &str) {
+    let expected = format!("node {:?}: {step} failed: {}", e.node(), e.io_error());
+    assert_eq!(e.to_string(), expected);
+}
+
+#[test]
+fn a_missing_program_is_not_found_at_execve() {
+    let _serial = serial();
+    for program in ["/nonexistent/program", "no-such-program-on-path"] {
+        let e = spawn_error("missing", Command::new(program));
+        assert_eq!(e.step(), Step::Execve);
+        assert_eq!(e.errno(), libc::ENOENT);
+        assert_eq!(e.kind(), SpawnErrorKind::NotFound);
+        assert_message(&e, "execve");
+    }
+}
+
+#[test]
+fn a_file_without_execute_permission_is_permission_denied() {
+    let _serial = serial();
+    let dir = common::TempDir::new("no-exec-bit");
+    let script = write_file(dir.path(), "script", b"#!/bin/sh\nexit 0\n", 0o644);
+    // Root bypasses read and write checks, but execve still wants an x bit.
+    let by_path = spawn_error("locked", Command::new(&script));
+    let by_search = spawn_error("locked", Command::new("script").env("PATH", dir.path()));
+    for e in [by_path, by_search] {
+        assert_eq!(e.step(), Step::Execve);
+        assert_eq!(e.errno(), libc::EACCES);
+        assert_eq!(e.kind(), SpawnErrorKind::PermissionDenied);
+        assert_message(&e, "execve");
+    }
+}
+
+#[test]
+fn an_executable_file_of_garbage_is_not_executable() {
+    let _serial = serial();
+    let dir = common::TempDir::new("garbage");
+    // Neither ELF nor `#!`: the kernel has no loader for it.
+    let garbage = write_file(dir.path(), "garbage", b"\x00\x01\x02garbage\xff\xfe", 0o755);
+    let e = spawn_error("garbage", Command::new(&garbage));
+    assert_eq!(e.step(), Step::Execve);
+    assert_eq!(e.errno(), libc::ENOEXEC);
+    assert_eq!(e.kind(), SpawnErrorKind::NotExecutable);
+    assert_message(&e, "execve");
+}
+
+#[test]
+fn a_bad_working_directory_fails_at_chdir() {
+    let _serial = serial();
+    let e = spawn_error("lost", Command::new("true").current_dir("/nonexistent/dir"));
+    assert_eq!(e.step(), Step::Chdir);
+    assert_eq!(e.errno(), libc::ENOENT);
+    assert_eq!(e.kind(), SpawnErrorKind::BadWorkingDirectory);
+    assert_message(&e, "chdir");
+}

@@ -1,0 +1,137 @@
+//! A child's fd table is exactly 0, 1, 2 and its declared fds, even while
+//! another thread of the parent keeps opening fds without `O_CLOEXEC`.
+
+mod common;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+
+const SPAWNS: usize = 200;
+
+/// Opens fds without `O_CLOEXEC` (plain files and pipes) until told to stop,
+/// keeping a few dozen open at any moment so every spawn races with some.
+struct FdLeaker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl FdLeaker {
+    fn start() -> FdLeaker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut open: VecDeque<i32> = VecDeque::new();
+            let mut opened = 0;
+            while !flag.load(Ordering::Relaxed) {
+                // SAFETY: a NUL-terminated path; the fd is owned by `open`.
+                let file = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY) };
+                assert!(file >= 0, "open /dev/null");
+                open.push_back(file);
+                let mut pipe = [-1; 2];
+                // SAFETY: `pipe` has room for the two fds; plain pipe(), no O_CLOEXEC.
+                assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0, "pipe");
+                open.extend(pipe);
+                opened += 3;
+                while open.len() > 48 {
+                    let fd = open.pop_front().expect("not empty");
+                    // SAFETY: `fd` was opened above and is closed exactly once.
+                    unsafe { libc::close(fd) };
+                }
+            }
+            for fd in open {
+                // SAFETY: as above.
+                unsafe { libc::close(fd) };
+            }
+            opened
+        });
+        FdLeaker {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the thread; returns how many fds it opened.
+    fn stop(mut self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread
+            .take()
+            .expect("stopped once")
+            .join()
+            .expect("the leaking thread does not panic")
+    }
+}
+
+/// One spawn of `cat` with stdin and stdout from the parent, a socketpair at
+/// fd 3, a pipe to the parent at fd 7 and stderr on /dev/null; checks its fd
+/// table once `cat` has echoed a line (so it is past its own start-up).
+fn check_one_child_fd_table() {
+    let mut graph = Graph::new();
+    let cat = graph.node("cat", Command::new("cat").stderr(Stdio::Null));
+    let input = graph.pipe(Endpoint::Parent, cat.stdin());
+    let output = graph.pipe(cat.stdout(), Endpoint::Parent);
+    let control = graph.socketpair(cat.fd(3), Endpoint::Parent);
+    let side = graph.pipe(cat.fd(7), Endpoint::Parent);
+
+    let mut running = graph.spawn().expect("cat starts");
+    let mut input = running
+        .take_writer(input)
+        .expect("parent writes cat's stdin");
+    let mut output = BufReader::new(
+        running
+            .take_reader(output)
+            .expect("parent reads cat's stdout"),
+    );
+    let control = running.take_socket(control).expect("parent holds one end");
+    let mut side = running.take_reader(side).expect("parent reads fd 7");
+
+    input.write_all(b"ping\n").unwrap();
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    assert_eq!(line, "ping\n");
+
+    let pid = running.pid(cat).expect("cat is running");
+    let fds = common::fds_of(pid);
+    let numbers: Vec<i32> = fds.keys().copied().collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 7], "cat's fd table: {fds:?}");
+    let expected = BTreeMap::from([
+        (0, common::fd_target(&input)),
+        (1, common::fd_target(output.get_ref())),
+        (2, "/dev/null".to_owned()),
+        (7, common::fd_target(&side)),
+    ]);
+    for (fd, target) in expected {
+        assert_eq!(fds[&fd], target, "cat's fd {fd}: {fds:?}");
+    }
+    // The child holds the other end of the pair: a socket, not the parent's.
+    assert!(fds[&3].starts_with("socket:"), "cat's fd 3: {fds:?}");
+    assert_ne!(fds[&3], common::fd_target(&control));
+
+    drop(input);
+    let mut rest = Vec::new();
+    output.read_to_end(&mut rest).unwrap();
+    // EOF on fd 7 proves the parent closed its copy of the write end.
+    side.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    let report = running.wait().unwrap();
+    assert!(report.success(), "{report}");
+}
+
+#[test]
+fn child_sees_only_stdio_and_declared_fds_while_another_thread_opens_fds() {
+    common::within(Duration::from_secs(60), "the fd hygiene spawns", || {
+        let leaker = FdLeaker::start();
+        for _ in 0..SPAWNS {
+            check_one_child_fd_table();
+        }
+        let opened = leaker.stop();
+        assert!(
+            opened > SPAWNS,
+            "the leaking thread ran alongside: {opened} fds"
+        );
+    });
+}

@@ -1,0 +1,102 @@
+//! Stdio defaults: `Prefixed` forwards each line to the parent's own stream
+//! with a `[node] ` prefix; `Null` connects a stream to /dev/null.
+//!
+//! The forwarder writes to the real fds 1 and 2, which the test harness does
+//! not capture, so the prefixed graph runs in a second copy of this test
+//! binary whose output this test reads.
+
+mod common;
+
+use std::io::Read;
+use std::time::Duration;
+
+use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+
+/// Set in the copy of this binary that runs the graph.
+const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_PREFIXED_HELPER";
+
+/// Runs the prefixed graph when this binary was started by
+/// [`prefixed_lines_reach_the_parent_streams`]; passes at once otherwise.
+#[test]
+fn prefixed_graph_helper() {
+    if std::env::var_os(HELPER_VAR).is_none() {
+        return;
+    }
+    let mut graph = Graph::new();
+    graph.node(
+        "talker",
+        Command::new("sh")
+            .args([
+                "-c",
+                "printf 'hello\\nworld\\n'; printf 'oops\\n' >&2; printf partial",
+            ])
+            .stdout(Stdio::Prefixed)
+            .stderr(Stdio::Prefixed),
+    );
+    graph.node(
+        "silent",
+        Command::new("sh")
+            .args(["-c", "echo should-not-appear; echo should-not-appear >&2"])
+            .stdout(Stdio::Null)
+            .stderr(Stdio::Null),
+    );
+    let report = graph.spawn().unwrap().wait().unwrap();
+    assert!(report.success(), "{report}");
+}
+
+#[test]
+fn prefixed_lines_reach_the_parent_streams() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "prefixed_graph_helper",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(HELPER_VAR, "1")
+        .output()
+        .expect("run this test binary again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the helper failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
+    // The harness prints "test prefixed_graph_helper ... " without a
+    // newline, so the first line may share its line with that.
+    assert!(
+        stdout.contains("[talker] hello\n[talker] world\n"),
+        "stdout:\n{stdout}"
+    );
+    // The final line had no newline: it is flushed as a line of its own.
+    assert!(stdout.contains("\n[talker] partial\n"), "stdout:\n{stdout}");
+    assert!(stderr.contains("[talker] oops\n"), "stderr:\n{stderr}");
+    assert!(
+        !stdout.contains("oops"),
+        "stderr stays on stderr:\n{stdout}"
+    );
+    assert!(
+        !stdout.contains("should-not-appear") && !stderr.contains("should-not-appear"),
+        "Stdio::Null output leaked:\n{stdout}\n{stderr}"
+    );
+}
+
+#[test]
+fn null_stdin_reads_as_empty() {
+    let text = common::within(Duration::from_secs(30), "cat on /dev/null", || {
+        let mut graph = Graph::new();
+        let cat = graph.node("cat", Command::new("cat").stdin(Stdio::Null));
+        let out = graph.pipe(cat.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let mut text = String::new();
+        running
+            .take_reader(out)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(running.wait().unwrap().success());
+        text
+    });
+    assert_eq!(text, "");
+}

@@ -1,0 +1,206 @@
+//! The dynamic API checks the wiring rules before anything starts: every
+//! rule has its error, and every broken rule of a graph is reported at once.
+
+use process_graph_runtime::{Command, Endpoint, Error, Graph, GraphError, NodeId, Stdio};
+
+/// A graph with three `cat` nodes named a, b and c.
+fn three_nodes() -> (Graph, NodeId, NodeId, NodeId) {
+    let mut graph = Graph::new();
+    let a = graph.node("a", Command::new("cat"));
+    let b = graph.node("b", Command::new("cat"));
+    let c = graph.node("c", Command::new("cat"));
+    (graph, a, b, c)
+}
+
+/// `graph` breaks exactly one rule, the one `expected` accepts; `spawn`
+/// refuses it with the same error.
+fn assert_single_error(graph: Graph, rule: &str, expected: impl Fn(&GraphError) -> bool) {
+    let errors = graph.validate().expect_err(rule);
+    assert_eq!(errors.errors().len(), 1, "{rule}: {errors}");
+    let error = &errors.errors()[0];
+    assert!(expected(error), "{rule}: got {error:?}");
+    match graph.spawn() {
+        Err(Error::Invalid(from_spawn)) => assert_eq!(from_spawn, errors, "{rule}"),
+        other => panic!("{rule}: spawn gave {other:?}"),
+    }
+}
+
+#[test]
+fn an_edge_to_an_unknown_node_is_rejected() {
+    let (mut graph, a, _, _) = three_nodes();
+    graph.pipe(NodeId::from_index(99).stdout(), a.stdin());
+    assert_single_error(graph, "unknown node", |e| {
+        matches!(e, GraphError::UnknownNode { index: 99, .. })
+    });
+}
+
+#[test]
+fn a_negative_fd_is_rejected() {
+    let (mut graph, a, b, _) = three_nodes();
+    graph.pipe(a.fd(-1), b.stdin());
+    assert_single_error(graph, "negative fd", |e| {
+        matches!(e, GraphError::NegativeFd { .. })
+    });
+}
+
+#[test]
+fn a_writer_at_stdin_is_rejected() {
+    let (mut graph, a, b, _) = three_nodes();
+    graph.pipe(a.stdin(), b.fd(3));
+    assert_single_error(
+        graph,
+        "writer at stdin",
+        |e| matches!(e, GraphError::WriterAtStdin { endpoint, .. } if endpoint == "a.stdin"),
+    );
+}
+
+#[test]
+fn a_reader_at_stdout_is_rejected() {
+    let (mut graph, a, b, _) = three_nodes();
+    graph.pipe(a.fd(3), b.stdout());
+    assert_single_error(
+        graph,
+        "reader at stdout",
+        |e| matches!(e, GraphError::ReaderAtOutput { endpoint, .. } if endpoint == "b.stdout"),
+    );
+}
+
+#[test]
+fn a_pipe_without_writer_is_rejected() {
+    let (mut graph, a, _, _) = three_nodes();
+    graph.pipe(Vec::<Endpoint>::new(), a.stdin());
+    assert_single_error(graph, "no writer", |e| {
+        matches!(e, GraphError::NoWriter { .. })
+    });
+}
+
+#[test]
+fn a_pipe_without_reader_is_rejected() {
+    let (mut graph, a, _, _) = three_nodes();
+    graph.pipe(a.stdout(), Vec::<Endpoint>::new());
+    assert_single_error(graph, "no reader", |e| {
+        matches!(e, GraphError::NoReader { .. })
+    });
+}
+
+#[test]
+fn a_pipe_with_several_readers_is_rejected() {
+    let (mut graph, a, b, c) = three_nodes();
+    graph.pipe(a.stdout(), [b.stdin(), c.stdin()]);
+    assert_single_error(graph, "several readers", |e| {
+        matches!(e, GraphError::SeveralReaders { .. })
+    });
+}
+
+#[test]
+fn the_parent_on_both_ends_is_rejected() {
+    let mut pipe = Graph::new();
+    pipe.pipe(Endpoint::Parent, Endpoint::Parent);
+    assert_single_error(pipe, "parent on both ends of a pipe", |e| {
+        matches!(e, GraphError::ParentOnBothEnds { .. })
+    });
+    let mut pair = Graph::new();
+    pair.socketpair(Endpoint::Parent, Endpoint::Parent);
+    assert_single_error(pair, "parent on both ends of a socketpair", |e| {
+        matches!(e, GraphError::ParentOnBothEnds { .. })
+    });
+}
+
+#[test]
+fn an_endpoint_listed_twice_is_rejected() {
+    let (mut graph, a, b, _) = three_nodes();
+    graph.pipe([a.stdout(), a.stdout()], b.stdin());
+    assert_single_error(
+        graph,
+        "endpoint listed twice",
+        |e| matches!(e, GraphError::EndpointListedTwice { endpoint, .. } if endpoint == "a.stdout"),
+    );
+}
+
+#[test]
+fn an_fd_claimed_by_two_edges_is_rejected() {
+    let (mut graph, a, b, c) = three_nodes();
+    graph.pipe(a.stdout(), c.fd(3));
+    graph.socketpair(b.fd(4), c.fd(3));
+    assert_single_error(
+        graph,
+        "fd claimed by two edges",
+        |e| matches!(e, GraphError::FdClaimedTwice { node, fd: 3, .. } if node == "c"),
+    );
+}
+
+#[test]
+fn an_fd_claimed_by_an_edge_and_a_stdio_setting_is_rejected() {
+    let mut graph = Graph::new();
+    let a = graph.node("a", Command::new("cat"));
+    let b = graph.node("b", Command::new("cat").stdin(Stdio::Null));
+    graph.pipe(a.stdout(), b.stdin());
+    assert_single_error(
+        graph,
+        "fd claimed by an edge and stdio",
+        |e| matches!(e, GraphError::FdClaimedTwice { node, fd: 0, .. } if node == "b"),
+    );
+}
+
+#[test]
+fn a_prefixed_stdin_is_rejected() {
+    let mut graph = Graph::new();
+    graph.node("a", Command::new("cat").stdin(Stdio::Prefixed));
+    assert_single_error(
+        graph,
+        "prefixed stdin",
+        |e| matches!(e, GraphError::PrefixedStdin { node } if node == "a"),
+    );
+}
+
+#[test]
+fn duplicate_node_names_are_rejected() {
+    let mut graph = Graph::new();
+    graph.node("same", Command::new("cat"));
+    graph.node("same", Command::new("cat"));
+    assert_single_error(
+        graph,
+        "duplicate names",
+        |e| matches!(e, GraphError::DuplicateNodeName { name } if name == "same"),
+    );
+}
+
+#[test]
+fn every_mistake_is_reported_at_once() {
+    let (mut graph, a, b, c) = three_nodes();
+    graph.node("a", Command::new("cat"));
+    graph.pipe(a.stdin(), b.stdin());
+    graph.pipe(b.stdout(), [c.stdin(), Endpoint::Parent]);
+    let errors = graph.validate().unwrap_err();
+    let kinds: Vec<_> = errors.errors().to_vec();
+    assert_eq!(kinds.len(), 3, "{errors}");
+    assert!(
+        kinds
+            .iter()
+            .any(|e| matches!(e, GraphError::DuplicateNodeName { .. }))
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|e| matches!(e, GraphError::WriterAtStdin { .. }))
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|e| matches!(e, GraphError::SeveralReaders { .. }))
+    );
+    // The message lists them all.
+    let message = errors.to_string();
+    for error in &kinds {
+        assert!(message.contains(&error.to_string()), "{message}");
+    }
+}
+
+#[test]
+fn a_valid_graph_passes() {
+    let (mut graph, a, b, c) = three_nodes();
+    graph.pipe([a.stdout(), b.stdout()], c.stdin());
+    graph.pipe(Endpoint::Parent, a.stdin());
+    graph.socketpair(c.fd(3), Endpoint::Parent);
+    graph.validate().expect("a valid graph");
+}
