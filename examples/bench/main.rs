@@ -1,0 +1,73 @@
+//! Side-by-side benchmarks: process-graph against the other ways of doing the
+//! same thing, measured in one process and one run so that ratios hold even
+//! when absolute numbers drift (see BENCHMARKS.md for results).
+//!
+//! ```text
+//! cargo run --release --example bench -- spawn [--iterations N] [--rounds N] [--memory 0,1,4] [--pin[=CPU]]
+//! cargo run --release --example bench -- spawn-overhead [--iterations N] [--rounds N] [--pin[=CPU]]
+//! ```
+//!
+//! Each subcommand is one module; `measure` holds what they share (interleaved
+//! rounds, medians, the ratio table), `child_elf` the libc-free child program.
+
+// The child program and the raw clone3 floor are x86_64 machine code.
+#[cfg(target_arch = "x86_64")]
+mod child_elf;
+#[cfg(target_arch = "x86_64")]
+mod cli;
+#[cfg(target_arch = "x86_64")]
+mod measure;
+#[cfg(target_arch = "x86_64")]
+mod memory;
+#[cfg(target_arch = "x86_64")]
+mod spawn;
+#[cfg(target_arch = "x86_64")]
+mod system;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: bench <subcommand> [options]
+
+subcommands:
+  spawn   spawn + reap a trivial static child through each method, with the
+          parent holding 0, 1 and 4 GiB of touched memory
+          --iterations N   spawns per method per round (default 500)
+          --rounds N       interleaved rounds (default 7)
+          --memory LIST    GiB of touched parent memory, e.g. 0,1,4 (default)
+          --pin[=CPU]      run on one CPU only (default CPU 1), like taskset -c 1
+  spawn-overhead
+          where process-graph's time over the floor goes: the floor re-run
+          with each extra step the runtime takes, alone and all together
+          --iterations N, --rounds N, --pin[=CPU] as above";
+
+#[cfg(target_arch = "x86_64")]
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let result = match args.next().as_deref() {
+        Some("spawn") => spawn::compare(args),
+        Some("spawn-overhead") => spawn::overhead(args),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn main() -> ExitCode {
+    eprintln!(
+        "{USAGE}\n\nbench: only x86_64 is supported (the child program is x86_64 machine code)"
+    );
+    ExitCode::FAILURE
+}

@@ -1,0 +1,223 @@
+//! What every subcommand shares: run the subjects in interleaved rounds (so
+//! drift hits all of them alike), summarise each by its median per-operation
+//! time, and print the ratios to the fastest baseline as a Markdown table.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+/// One way of doing the measured operation.
+pub trait Subject {
+    /// The row label in the tables.
+    fn label(&self) -> &str;
+    /// Whether this subject is a raw baseline the others are compared with.
+    fn is_floor(&self) -> bool;
+    /// Does the operation once; fails if it did not do what was asked.
+    fn run_once(&mut self) -> io::Result<()>;
+}
+
+/// How much to measure.
+pub struct Plan {
+    pub rounds: usize,
+    /// Operations per subject per round.
+    pub iterations: usize,
+    /// The most time one subject may take over all rounds: a slower subject
+    /// gets fewer iterations per round (never fewer than [`MIN_ITERATIONS`]).
+    pub budget: Duration,
+}
+
+pub const MIN_ITERATIONS: usize = 3;
+
+/// Operations timed before the rounds, to estimate each subject's cost.
+const CALIBRATION_RUNS: usize = 5;
+
+/// One subject's result: the per-operation time of each round.
+pub struct Summary {
+    /// Sorted, one per round.
+    per_op: Vec<Duration>,
+    pub iterations: usize,
+}
+
+impl Summary {
+    pub fn median(&self) -> Duration {
+        let n = self.per_op.len();
+        if n % 2 == 1 {
+            self.per_op[n / 2]
+        } else {
+            (self.per_op[n / 2 - 1] + self.per_op[n / 2]) / 2
+        }
+    }
+
+    pub fn min(&self) -> Duration {
+        self.per_op[0]
+    }
+
+    pub fn max(&self) -> Duration {
+        self.per_op[self.per_op.len() - 1]
+    }
+}
+
+/// Runs `plan.rounds` rounds; in each, every subject runs its iterations back
+/// to back, starting one subject later each round.
+pub fn interleaved(plan: &Plan, subjects: &mut [Box<dyn Subject>]) -> io::Result<Vec<Summary>> {
+    let iterations = subjects
+        .iter_mut()
+        .map(|subject| calibrate(plan, subject.as_mut()))
+        .collect::<io::Result<Vec<_>>>()?;
+    let mut per_op = vec![Vec::with_capacity(plan.rounds); subjects.len()];
+    for round in 0..plan.rounds {
+        for turn in 0..subjects.len() {
+            let index = (round + turn) % subjects.len();
+            let subject = subjects[index].as_mut();
+            let start = Instant::now();
+            for _ in 0..iterations[index] {
+                run_labelled(subject)?;
+            }
+            per_op[index].push(start.elapsed() / iterations[index] as u32);
+        }
+    }
+    Ok(per_op
+        .into_iter()
+        .zip(iterations)
+        .map(|(mut per_op, iterations)| {
+            per_op.sort();
+            Summary { per_op, iterations }
+        })
+        .collect())
+}
+
+/// Warms the subject up and picks its iterations per round: `plan.iterations`,
+/// or fewer if that many would not fit in `plan.budget`.
+fn calibrate(plan: &Plan, subject: &mut dyn Subject) -> io::Result<usize> {
+    // The first operation pays one-time costs (page faults, lazy set-up).
+    run_labelled(subject)?;
+    let start = Instant::now();
+    for _ in 0..CALIBRATION_RUNS {
+        run_labelled(subject)?;
+    }
+    let cost = start.elapsed().as_secs_f64() / CALIBRATION_RUNS as f64;
+    let affordable = plan.budget.as_secs_f64() / (plan.rounds as f64 * cost);
+    Ok((affordable as usize).clamp(MIN_ITERATIONS, plan.iterations.max(MIN_ITERATIONS)))
+}
+
+fn run_labelled(subject: &mut dyn Subject) -> io::Result<()> {
+    subject
+        .run_once()
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", subject.label())))
+}
+
+/// One row of a table: a subject's summaries, one per column.
+pub struct Row {
+    pub label: String,
+    pub is_floor: bool,
+    pub cells: Vec<Summary>,
+}
+
+/// Prints the median per operation with its ratio to, and difference from,
+/// the column's floor (the fastest row marked `is_floor`); then the spread
+/// over rounds and the iterations actually run.
+pub fn print_ratio_table(columns: &[String], rows: &[Row]) {
+    let floors: Vec<Option<Duration>> = (0..columns.len())
+        .map(|c| {
+            rows.iter()
+                .filter(|r| r.is_floor)
+                .map(|r| r.cells[c].median())
+                .min()
+        })
+        .collect();
+    let medians = rows.iter().map(|row| {
+        let cells = row.cells.iter().zip(&floors).map(|(cell, &floor)| {
+            let median = cell.median();
+            match floor {
+                Some(floor) if median == floor && row.is_floor => {
+                    format!("{} (floor)", format_duration(median))
+                }
+                Some(floor) => format!(
+                    "{} ({:.2}×, {}{})",
+                    format_duration(median),
+                    median.as_secs_f64() / floor.as_secs_f64(),
+                    if median >= floor { "+" } else { "−" },
+                    format_duration(median.abs_diff(floor))
+                ),
+                None => format_duration(median),
+            }
+        });
+        (row.label.clone(), cells.collect())
+    });
+    print_markdown("median per operation (× and ± the floor)", columns, medians);
+    let spreads = rows.iter().map(|row| {
+        let cells = row.cells.iter().map(|cell| {
+            format!(
+                "{}–{} ({}×{})",
+                format_duration(cell.min()),
+                format_duration(cell.max()),
+                cell.per_op.len(),
+                cell.iterations
+            )
+        });
+        (row.label.clone(), cells.collect())
+    });
+    println!();
+    print_markdown(
+        "fastest–slowest round (rounds × iterations)",
+        columns,
+        spreads,
+    );
+}
+
+/// Prints an aligned Markdown table: a label column, then `columns`.
+fn print_markdown(
+    corner: &str,
+    columns: &[String],
+    rows: impl Iterator<Item = (String, Vec<String>)>,
+) {
+    let header: Vec<String> = std::iter::once(corner.to_owned())
+        .chain(columns.iter().cloned())
+        .collect();
+    let body: Vec<Vec<String>> = rows
+        .map(|(label, cells)| std::iter::once(label).chain(cells).collect())
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            std::iter::once(&header)
+                .chain(&body)
+                .map(|line| line[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let print_line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, &width))| match c {
+                0 => format!("{cell:<width$}"),
+                _ => format!("{cell:>width$}"),
+            })
+            .collect();
+        println!("| {} |", padded.join(" | "));
+    };
+    print_line(&header);
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, &width)| match c {
+            0 => "-".repeat(width),
+            _ => format!("{}:", "-".repeat(width - 1)),
+        })
+        .collect();
+    println!("| {} |", rule.join(" | "));
+    for line in &body {
+        print_line(line);
+    }
+}
+
+/// `61.3 µs`, or `13.42 ms` from one millisecond up.
+pub fn format_duration(d: Duration) -> String {
+    let micros = d.as_secs_f64() * 1e6;
+    if micros < 1000.0 {
+        format!("{micros:.1} µs")
+    } else {
+        format!("{:.2} ms", micros / 1000.0)
+    }
+}

@@ -1,0 +1,152 @@
+//! The floor: `clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD)` straight into
+//! `execve`, in a few instructions of assembly, reaped with
+//! `waitid(P_PIDFD)`.
+//!
+//! With `stack = 0` the child runs on the parent's stack, exactly like
+//! `vfork`; that is safe only because the child's code below uses registers
+//! alone — no calls, no pushes — and ends in `execve` or `exit_group`, while
+//! `CLONE_VFORK` keeps the parent suspended until then.
+
+use std::io;
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+
+use rustix::process::{WaitId, WaitIdOptions, WaitIdStatus, waitid};
+
+use super::exec_args::ExecArgs;
+
+/// Zeroed bytes the child set-up reads: an all-default `struct sigaction`
+/// (SIG_DFL, no flags, empty mask) and an empty signal set.
+static ZEROES: [u64; 4] = [0; 4];
+
+/// What the child does between `clone3` and `execve`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ChildSetup {
+    /// Nothing: the floor.
+    None,
+    /// The system calls process-graph's child makes for a node with
+    /// inherited stdio (runtime/src/spawn/child.rs), results ignored:
+    /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
+    /// SIGPIPE to `SIG_DFL`, an empty signal mask, `close_range(3, ~0)`.
+    LikeRuntime,
+}
+
+/// A started child: its pid and pidfd.
+pub struct Child {
+    pub pid: i32,
+    pub pidfd: OwnedFd,
+}
+
+/// Starts a child that execs `exec` (and exits 127 if `execve` fails), with
+/// `extra_flags` added to `CLONE_VM | CLONE_VFORK | CLONE_PIDFD`.
+pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result<Child> {
+    let mut pidfd: i32 = -1;
+    // SAFETY: clone_args is plain old data; all-zero is its default.
+    let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
+    args.flags = (libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD) as u64 | extra_flags;
+    args.pidfd = std::ptr::from_mut(&mut pidfd) as u64;
+    args.exit_signal = libc::SIGCHLD as u64;
+    let zeroes = match setup {
+        ChildSetup::None => std::ptr::null(),
+        ChildSetup::LikeRuntime => ZEROES.as_ptr(),
+    };
+    let ret: isize;
+    // SAFETY: in the parent this is one syscall that clobbers rcx and r11
+    // (CLONE_VM | CLONE_VFORK with no stack, so the child borrows ours and the
+    // parent resumes only after the child's execve or exit). The child
+    // (rax == 0) touches only registers and the exec arguments, which `exec`
+    // keeps alive; r15 is null unless it runs the set-up.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 3f",
+            "test r15, r15",
+            "jz 2f",
+            "mov eax, {setpgid}",
+            "xor edi, edi",
+            "xor esi, esi",
+            "syscall",
+            "mov eax, {prctl}",
+            "mov edi, {pr_set_pdeathsig}",
+            "mov esi, {sigkill}",
+            "syscall",
+            "mov eax, {getppid}",
+            "syscall",
+            "mov eax, {rt_sigaction}",
+            "mov edi, {sigpipe}",
+            "mov rsi, r15",
+            "xor edx, edx",
+            "mov r10d, 8",
+            "syscall",
+            "mov eax, {rt_sigprocmask}",
+            "mov edi, {sig_setmask}",
+            "mov rsi, r15",
+            "xor edx, edx",
+            "mov r10d, 8",
+            "syscall",
+            "mov eax, {close_range}",
+            "mov edi, 3",
+            "mov esi, -1",
+            "xor edx, edx",
+            "syscall",
+            "2:",
+            "mov eax, {execve}",
+            "mov rdi, r12",
+            "mov rsi, r13",
+            "mov rdx, r14",
+            "syscall",
+            "mov edi, 127",
+            "mov eax, {exit_group}",
+            "syscall",
+            "ud2",
+            "3:",
+            setpgid = const libc::SYS_setpgid,
+            prctl = const libc::SYS_prctl,
+            pr_set_pdeathsig = const libc::PR_SET_PDEATHSIG,
+            sigkill = const libc::SIGKILL,
+            getppid = const libc::SYS_getppid,
+            rt_sigaction = const libc::SYS_rt_sigaction,
+            sigpipe = const libc::SIGPIPE,
+            rt_sigprocmask = const libc::SYS_rt_sigprocmask,
+            sig_setmask = const libc::SIG_SETMASK,
+            close_range = const libc::SYS_close_range,
+            execve = const libc::SYS_execve,
+            exit_group = const libc::SYS_exit_group,
+            inlateout("rax") libc::SYS_clone3 as isize => ret,
+            in("rdi") std::ptr::from_mut(&mut args),
+            in("rsi") size_of::<libc::clone_args>(),
+            in("r12") exec.path(),
+            in("r13") exec.argv(),
+            in("r14") exec.envp(),
+            in("r15") zeroes,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    if ret < 0 {
+        return Err(io::Error::from_raw_os_error(-ret as i32));
+    }
+    Ok(Child {
+        pid: ret as i32,
+        // SAFETY: clone3 succeeded, so the kernel stored a pidfd we now own.
+        pidfd: unsafe { OwnedFd::from_raw_fd(pidfd) },
+    })
+}
+
+/// `waitid(P_PIDFD, …)`: waits for `child` to end (or only peeks, with
+/// `WaitIdOptions::NOWAIT`) and returns how it ended.
+pub fn wait(child: &Child, options: WaitIdOptions) -> io::Result<WaitIdStatus> {
+    loop {
+        match waitid(
+            WaitId::PidFd(child.pidfd.as_fd()),
+            WaitIdOptions::EXITED | options,
+        ) {
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+            Ok(status) => {
+                return status.ok_or_else(|| io::Error::other("waitid returned no status"));
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! `bench spawn-overhead`: where process-graph's time over the floor goes.
+//!
+//! The floor (bare `clone3` + `waitid`) is re-run with each thing a one-node
+//! `Graph::spawn` + `wait` does beyond it added alone, then with all of them
+//! together — a replica that should cost what the real thing costs, run
+//! beside it.
+
+use std::error::Error;
+use std::io;
+
+use rustix::event::{EventfdFlags, epoll, eventfd};
+use rustix::process::{Pid, Signal, WaitIdOptions, kill_process_group};
+
+use super::exec_args::ExecArgs;
+use super::floor::{self, Child, ChildSetup};
+use super::methods::{OneNodeGraph, exited_zero};
+use super::setup;
+use crate::measure::{self, Row, Subject};
+
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+
+/// What the runtime does on top of the floor, one switch each.
+#[derive(Clone, Copy)]
+struct Extras {
+    /// `CLONE_CLEAR_SIGHAND` in the clone flags.
+    clear_sighand: bool,
+    /// The child's system calls before `execve` ([`ChildSetup::LikeRuntime`]).
+    child_setup: bool,
+    /// Reaping as `Process::reap` does: peek with `WNOWAIT`, SIGKILL the
+    /// process group, then `waitid`.
+    group_kill: bool,
+    /// A `RunningGraph`'s poller: an epoll and an eventfd created before the
+    /// spawn, the pidfd added, the exit seen by `epoll_wait`.
+    epoll: bool,
+    /// The exec arguments and environment rebuilt for every spawn, as
+    /// `ExecSpec::new` does from `std::env::vars_os`.
+    environment: bool,
+}
+
+const FLOOR: Extras = Extras {
+    clear_sighand: false,
+    child_setup: false,
+    group_kill: false,
+    epoll: false,
+    environment: false,
+};
+
+const ALL: Extras = Extras {
+    clear_sighand: true,
+    child_setup: true,
+    group_kill: true,
+    epoll: true,
+    environment: true,
+};
+
+const REPLICAS: [(&str, Extras); 7] = [
+    ("raw clone3 + waitid (floor)", FLOOR),
+    (
+        "+ CLONE_CLEAR_SIGHAND",
+        Extras {
+            clear_sighand: true,
+            ..FLOOR
+        },
+    ),
+    (
+        "+ child set-up (setpgid, PDEATHSIG, getppid, SIGPIPE, sigmask, close_range)",
+        Extras {
+            child_setup: true,
+            ..FLOOR
+        },
+    ),
+    (
+        "+ reap with WNOWAIT peek, kill(-pgid), waitid",
+        Extras {
+            group_kill: true,
+            ..FLOOR
+        },
+    ),
+    (
+        "+ epoll + eventfd per spawn, exit seen by epoll_wait",
+        Extras {
+            epoll: true,
+            ..FLOOR
+        },
+    ),
+    (
+        "+ exec arguments and environment rebuilt per spawn",
+        Extras {
+            environment: true,
+            ..FLOOR
+        },
+    ),
+    ("all of the above (a replica of the runtime)", ALL),
+];
+
+pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
+    let setup = setup::prepare(args, &[])?;
+    let mut subjects: Vec<Box<dyn Subject>> =
+        vec![Box::new(OneNodeGraph(setup.child.path().to_owned()))];
+    for (label, extras) in REPLICAS {
+        subjects.push(Box::new(Replica {
+            label,
+            extras,
+            exec: ExecArgs::new(setup.child.path())?,
+        }));
+    }
+    let summaries = measure::interleaved(&setup.plan, &mut subjects)?;
+    let rows: Vec<Row> = subjects
+        .iter()
+        .zip(summaries)
+        .map(|(subject, summary)| Row {
+            label: subject.label().to_owned(),
+            is_floor: subject.is_floor(),
+            cells: vec![summary],
+        })
+        .collect();
+    measure::print_ratio_table(&["no extra parent memory".to_owned()], &rows);
+    Ok(())
+}
+
+/// The floor with some of the runtime's extras.
+struct Replica {
+    label: &'static str,
+    extras: Extras,
+    exec: ExecArgs,
+}
+
+impl Subject for Replica {
+    fn label(&self) -> &str {
+        self.label
+    }
+
+    fn is_floor(&self) -> bool {
+        !(self.extras.clear_sighand
+            || self.extras.child_setup
+            || self.extras.group_kill
+            || self.extras.epoll
+            || self.extras.environment)
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let extras = self.extras;
+        let rebuilt;
+        let exec = if extras.environment {
+            rebuilt = ExecArgs::new(self.exec.program())?;
+            &rebuilt
+        } else {
+            &self.exec
+        };
+        let poller = extras.epoll.then(Poller::new).transpose()?;
+        let flags = if extras.clear_sighand {
+            CLONE_CLEAR_SIGHAND
+        } else {
+            0
+        };
+        let setup = if extras.child_setup {
+            ChildSetup::LikeRuntime
+        } else {
+            ChildSetup::None
+        };
+        let child = floor::spawn(exec, flags, setup)?;
+        if let Some(poller) = poller {
+            poller.wait_for_exit(&child)?;
+        }
+        if extras.group_kill {
+            floor::wait(&child, WaitIdOptions::NOWAIT)?;
+            let pid = Pid::from_raw(child.pid).expect("a child's pid is positive");
+            // ESRCH unless the child made its own group: the cost is the call.
+            let _ = kill_process_group(pid, Signal::KILL);
+        }
+        let status = floor::wait(&child, WaitIdOptions::empty())?;
+        exited_zero(status.exit_status() == Some(0), format_args!("{status:?}"))
+    }
+}
+
+/// What a `RunningGraph`'s poller costs: an epoll with a wake-up eventfd in it.
+struct Poller {
+    epoll: std::os::fd::OwnedFd,
+    _wake: std::os::fd::OwnedFd,
+}
+
+impl Poller {
+    fn new() -> io::Result<Poller> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        epoll::add(
+            &epoll,
+            &wake,
+            epoll::EventData::new_u64(u64::MAX),
+            epoll::EventFlags::IN,
+        )?;
+        Ok(Poller { epoll, _wake: wake })
+    }
+
+    /// Adds the child's pidfd and waits until epoll reports it readable.
+    fn wait_for_exit(&self, child: &Child) -> io::Result<()> {
+        epoll::add(
+            &self.epoll,
+            &child.pidfd,
+            epoll::EventData::new_u64(0),
+            epoll::EventFlags::IN,
+        )?;
+        let mut events = Vec::with_capacity(16);
+        epoll::wait(
+            &self.epoll,
+            rustix::buffer::spare_capacity(&mut events),
+            None,
+        )?;
+        Ok(())
+    }
+}
