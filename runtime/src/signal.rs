@@ -12,7 +12,7 @@ use std::str::FromStr;
 /// assert_eq!("hup".parse::<Signal>(), Ok(Signal::HUP));
 /// assert_eq!(Signal::KILL.to_string(), "SIGKILL");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Signal(i32);
 
 /// Standard signals by number and name, as `kill -l` prints them.
@@ -94,6 +94,12 @@ impl Signal {
         // SAFETY: `Signal` values are always in 1..=SIGRTMAX (see `from_raw`
         // and the constants), which is what rustix requires.
         unsafe { rustix::process::Signal::from_raw_unchecked(self.0) }
+    }
+}
+
+impl fmt::Debug for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

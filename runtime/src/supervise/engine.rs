@@ -53,6 +53,7 @@ impl RunningGraph {
     }
 
     fn turn(&mut self, deadline: Option<Instant>, mode: Mode) -> Result<Option<Event>, Error> {
+        let mut polled = false;
         loop {
             if let Some((index, decision)) = self.pending.take() {
                 let cause = self.pending_cause.take();
@@ -78,18 +79,17 @@ impl RunningGraph {
             if self.is_finished() {
                 return Ok(None);
             }
-            let now = Instant::now();
-            if deadline.is_some_and(|d| d <= now) {
+            // Past the deadline, still look once without blocking, so that a
+            // zero timeout reports what has already happened.
+            if polled && deadline.is_some_and(|d| d <= Instant::now()) {
                 return Ok(None);
             }
+            polled = true;
             let until = match (deadline, self.next_timer()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
             self.poll(until)?;
-            if mode == Mode::Automatic && deadline.is_some() {
-                return Ok(None);
-            }
         }
     }
 
