@@ -51,6 +51,18 @@ pub enum Error {
         /// The node.
         node: String,
     },
+    /// A scope's namespaces could not be created or set up. Nothing of the
+    /// graph was left running.
+    Scope {
+        /// The scope.
+        scope: String,
+        /// The namespace kind concerned, when it is known.
+        namespace: Option<crate::Namespace>,
+        /// The step that failed, e.g. `"clone3"` or `"write uid_map"`.
+        step: &'static str,
+        /// The underlying error.
+        source: io::Error,
+    },
     /// Restarts exceeded the graph's intensity; the graph was stopped.
     RestartIntensity {
         /// The node whose restart was one too many.
@@ -101,6 +113,21 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "{op} failed: {source}"),
             Error::NotRunning { node } => write!(f, "node {node:?}: not running"),
+            Error::Scope {
+                scope,
+                namespace: Some(namespace),
+                step,
+                source,
+            } => write!(
+                f,
+                "scope {scope:?}: {step} failed for the {namespace} namespace: {source}"
+            ),
+            Error::Scope {
+                scope,
+                namespace: None,
+                step,
+                source,
+            } => write!(f, "scope {scope:?}: {step} failed: {source}"),
             Error::RestartIntensity {
                 node,
                 max_restarts,
@@ -125,7 +152,7 @@ impl std::error::Error for Error {
         match self {
             Error::Invalid(errors) => Some(errors),
             Error::Spawn(e) => Some(e),
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } | Error::Scope { source, .. } => Some(source),
             Error::Command { .. }
             | Error::NotRunning { .. }
             | Error::RestartIntensity { .. }
@@ -142,6 +169,8 @@ impl std::error::Error for Error {
 pub enum Step {
     /// `clone3` itself (in the parent).
     Clone,
+    /// `setns`: joining the namespaces of the node's scope.
+    Setns,
     /// `setpgid(0, 0)`: putting the child in its own process group.
     ProcessGroup,
     /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
@@ -185,6 +214,7 @@ impl Step {
             Step::CloseRange => (8, 0),
             Step::Chdir => (9, 0),
             Step::Execve => (10, 0),
+            Step::Setns => (11, 0),
         }
     }
 
@@ -200,6 +230,7 @@ impl Step {
             8 => Step::CloseRange,
             9 => Step::Chdir,
             10 => Step::Execve,
+            11 => Step::Setns,
             _ => Step::Clone,
         }
     }
@@ -209,6 +240,7 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::Clone => f.write_str("clone3"),
+            Step::Setns => f.write_str("setns into the scope"),
             Step::ProcessGroup => f.write_str("setpgid"),
             Step::ParentDeathSignal => f.write_str("prctl(PR_SET_PDEATHSIG)"),
             Step::ParentDied => f.write_str("parent-death check"),

@@ -1,5 +1,8 @@
 //! Namespace scopes: groups of nodes that share a set of new Linux namespaces.
 
+mod init;
+mod runtime;
 mod spec;
 
+pub(crate) use runtime::ScopeRuntime;
 pub use spec::{Namespace, Scope, ScopeSpec};

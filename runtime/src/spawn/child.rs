@@ -43,10 +43,19 @@ pub(crate) struct Failure {
     pub(crate) errno: i32,
 }
 
+/// How the child tells that its parent died before PDEATHSIG was armed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ParentCheck {
+    /// `getppid()` no longer names the spawner once it has died.
+    Pid(Pid),
+    /// In a new pid namespace `getppid()` is 0, so poll a pidfd of the
+    /// spawner instead: it becomes readable when the spawner exits.
+    Pidfd(i32),
+}
+
 /// Everything the child needs, prepared by the parent.
 pub(crate) struct ChildContext<'a> {
-    /// The parent's pid, to detect that it died before PDEATHSIG was armed.
-    pub(crate) parent_pid: Pid,
+    pub(crate) parent: ParentCheck,
     /// The fd table, sorted by target; the child rewrites `src` when it
     /// moves an fd out of the way.
     pub(crate) fds: &'a mut [FdMove],
@@ -61,7 +70,7 @@ pub(crate) struct ChildContext<'a> {
 }
 
 /// The child's entry point, called on the child stack by
-/// [`sys::clone3_with_stack`].
+/// [`sys::clone3_then_call`].
 ///
 /// # Safety
 ///
@@ -100,18 +109,32 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     process::setpgid(None, None).map_err(on(Step::ProcessGroup))?;
     process::set_parent_process_death_signal(Some(Signal::KILL))
         .map_err(on(Step::ParentDeathSignal))?;
-    // If the parent died before the prctl, the death signal will never come:
-    // we have been reparented, so getppid() no longer names the parent.
-    if process::getppid() != Some(ctx.parent_pid) {
+    // If the parent died before the prctl, the death signal will never come.
+    if parent_died(ctx.parent) {
         return Err((Step::ParentDied, libc::ESRCH));
     }
     check(sys::set_sigpipe_default(), Step::ResetSigpipe)?;
-    check(sys::reset_signal_mask(), Step::ResetSignalMask)?;
+    check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
     if let Some(cwd) = ctx.cwd {
         process::chdir(cwd).map_err(on(Step::Chdir))?;
     }
     Err(exec(ctx))
+}
+
+/// Whether the spawner has exited.
+pub(crate) fn parent_died(parent: ParentCheck) -> bool {
+    match parent {
+        // Reparented: the parent is gone.
+        ParentCheck::Pid(pid) => process::getppid() != Some(pid),
+        ParentCheck::Pidfd(fd) => {
+            // SAFETY: the spawner keeps its pidfd open until the spawn returns.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+            let now = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
+            matches!(rustix::event::poll(&mut fds, Some(&now)), Ok(n) if n > 0)
+        }
+    }
 }
 
 /// Builds the fd table: move every source above the highest target, `dup2`

@@ -9,12 +9,13 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
-use super::{ExecSpec, FdMove, HeldEdge, ParentEnd, spawn_process};
+use super::{ExecSpec, FdMove, HeldEdge, ParentCheck, ParentEnd, spawn_process};
 use crate::error::{Error, SpawnError};
 use crate::forward::PrefixedStream;
 use crate::graph::Graph;
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::process::Process;
+use crate::scope::ScopeRuntime;
 
 /// A node that has just been started.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ pub(crate) struct LaunchKit {
 
 #[derive(Debug)]
 pub(crate) struct Launcher {
+    // Field order is drop order: the scope inits die after everything else.
     names: Vec<String>,
     plans: Vec<NodePlan>,
     execs: Vec<ExecSpec>,
@@ -40,6 +42,12 @@ pub(crate) struct Launcher {
     dev_null: Option<OwnedFd>,
     /// Per node: the write ends of its prefixed streams, in plan order.
     prefix_writers: Vec<Vec<OwnedFd>>,
+    /// Per node: the scope it runs in.
+    node_scope: Vec<Option<usize>>,
+    /// The application's own pidfd, when there are scopes: children in a new
+    /// pid namespace check it to see whether the application died early.
+    self_pidfd: Option<OwnedFd>,
+    scopes: Vec<ScopeRuntime>,
 }
 
 impl Launcher {
@@ -94,6 +102,7 @@ impl Launcher {
             }
             prefix_writers.push(writers);
         }
+        let (self_pidfd, scopes) = create_scopes(graph)?;
         let launcher = Launcher {
             names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             plans: plan.nodes,
@@ -101,6 +110,9 @@ impl Launcher {
             edges,
             dev_null,
             prefix_writers,
+            node_scope: graph.nodes.iter().map(|n| n.options.scope.map(|s| s.index())).collect(),
+            self_pidfd,
+            scopes,
         };
         Ok(LaunchKit {
             launcher,
@@ -140,7 +152,14 @@ impl Launcher {
                 },
             })
             .collect();
-        let process = spawn_process(&self.execs[index], &mut fds).map_err(failed)?;
+        let (parent, scope) = match (self.node_scope[index], &self.self_pidfd) {
+            (Some(scope), Some(pidfd)) => (
+                ParentCheck::Pidfd(pidfd.as_raw_fd()),
+                Some(self.scopes[scope].join()),
+            ),
+            _ => (ParentCheck::Pid(rustix::process::getpid()), None),
+        };
+        let process = spawn_process(&self.execs[index], &mut fds, parent, scope).map_err(failed)?;
         Ok(Launched {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
@@ -158,4 +177,33 @@ impl Launcher {
             }
         }
     }
+}
+
+/// Creates every scope of the graph, enclosing scopes first.
+fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Vec<ScopeRuntime>), Error> {
+    if graph.scopes.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let self_pidfd = rustix::process::pidfd_open(rustix::process::getpid(), rustix::process::PidfdFlags::empty())
+        .map_err(|e| Error::io(None, "pidfd_open of the application", e))?;
+    let mut created: Vec<Option<ScopeRuntime>> = graph.scopes.iter().map(|_| None).collect();
+    // Validation rejected nesting cycles, so each pass creates at least one.
+    while created.iter().any(Option::is_none) {
+        for (index, spec) in graph.scopes.iter().enumerate() {
+            if created[index].is_some() {
+                continue;
+            }
+            let enclosing = match spec.parent {
+                Some(parent) => match &created[parent.index()] {
+                    Some(outer) => Some(outer),
+                    None => continue,
+                },
+                None => None,
+            };
+            let scope = ScopeRuntime::create(spec, enclosing, &self_pidfd)?;
+            created[index] = Some(scope);
+        }
+    }
+    let scopes = created.into_iter().map(|s| s.expect("every scope was created")).collect();
+    Ok((Some(self_pidfd), scopes))
 }

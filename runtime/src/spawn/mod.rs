@@ -12,35 +12,53 @@
 mod child;
 mod edges;
 mod exec_spec;
+mod join;
 mod launcher;
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
 use rustix::process::Pid;
 
-pub(crate) use child::FdMove;
+pub(crate) use child::{FdMove, ParentCheck, parent_died};
 pub(crate) use edges::{HeldEdge, ParentEnd};
 pub(crate) use exec_spec::ExecSpec;
 pub(crate) use launcher::{LaunchKit, Launcher};
 
 use crate::error::Step;
 use crate::process::Process;
-use crate::sys::{ChildStack, clone3_with_stack};
+use crate::sys::{ChildStack, clone3_then_call};
 use child::{ChildContext, child_main};
+use join::{JoinContext, join_main};
 
 // Defined here as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
+const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
+const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
+/// The scope a process is started in: the pidfd of the scope's init and
+/// the namespaces to join through it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScopeJoin {
+    pub(crate) init_pidfd: i32,
+    pub(crate) namespaces: u32,
+}
+
 /// Starts one process running `exec` with the fd table `fds` (sorted by
-/// target). Returns the failed step and errno if the child did not reach a
-/// successful `execve`; the failed child has been reaped by then.
-pub(crate) fn spawn_process(exec: &ExecSpec, fds: &mut [FdMove]) -> Result<Process, (Step, i32)> {
+/// target), inside `scope` if given. Returns the failed step and errno if the
+/// child did not reach a successful `execve`; the failed child has been
+/// reaped by then.
+pub(crate) fn spawn_process(
+    exec: &ExecSpec,
+    fds: &mut [FdMove],
+    parent: ParentCheck,
+    scope: Option<ScopeJoin>,
+) -> Result<Process, (Step, i32)> {
     let max_target = fds.iter().map(|m| m.target).max().unwrap_or(0).max(2);
     let mut ctx = ChildContext {
-        parent_pid: rustix::process::getpid(),
+        parent,
         fds,
         max_target,
         cwd: exec.cwd.as_deref(),
@@ -50,23 +68,34 @@ pub(crate) fn spawn_process(exec: &ExecSpec, fds: &mut [FdMove]) -> Result<Proce
         failure: Default::default(),
     };
     let mut pidfd: i32 = -1;
-    // SAFETY: clone_args is plain old data; all-zero is its documented default.
-    let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
-    args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND;
-    args.pidfd = std::ptr::from_mut(&mut pidfd) as u64;
-    args.exit_signal = libc::SIGCHLD as u64;
-    let ret = ChildStack::with(|stack, size| {
-        args.stack = stack as u64;
-        args.stack_size = size as u64;
-        // SAFETY: the stack stays mapped and unused by anyone else until the
-        // child has exec'd or exited (CLONE_VFORK holds this thread until
-        // then); `ctx` outlives the call and `child_main` keeps its rules.
-        unsafe { clone3_with_stack(&mut args, child_main, std::ptr::from_mut(&mut ctx).cast()) }
+    let mut args = clone_args(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND, &mut pidfd);
+    let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
+    let ret = ChildStack::with(|stack, size| match scope {
+        None => {
+            args.stack = stack as u64;
+            args.stack_size = size as u64;
+            // SAFETY: the stack stays mapped and unused by anyone else until
+            // the child has exec'd or exited (CLONE_VFORK holds this thread
+            // until then); `ctx` outlives the call; `child_main` keeps its rules.
+            match unsafe { clone3_then_call(&mut args, child_main, ctx_ptr) } {
+                ret if ret < 0 => Err((Step::Clone, -(ret as i32))),
+                ret => Ok(ret),
+            }
+        }
+        Some(scope) => {
+            // The real child's parent is ours (CLONE_PARENT), which requires
+            // exit_signal 0: it inherits ours.
+            args.flags |= CLONE_PARENT;
+            args.exit_signal = 0;
+            let half = size / 2;
+            args.stack = stack as u64;
+            args.stack_size = half as u64;
+            // SAFETY: as above; the helper and the child use the two halves of
+            // the stack, and the helper is suspended while the child runs.
+            unsafe { join_and_clone(scope, &mut args, child_main, ctx_ptr, stack.add(half), half) }
+        }
     })
-    .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))?;
-    if ret < 0 {
-        return Err((Step::Clone, -(ret as i32)));
-    }
+    .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))??;
     // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
     // SAFETY: a successful clone3 returns the child's pid, which is positive.
@@ -79,4 +108,70 @@ pub(crate) fn spawn_process(exec: &ExecSpec, fds: &mut [FdMove]) -> Result<Proce
         return Err((Step::decode(failure.step, failure.fd), failure.errno));
     }
     Ok(process)
+}
+
+/// `clone_args` with these flags, `SIGCHLD` as exit signal, and the pidfd
+/// stored in `pidfd`.
+pub(crate) fn clone_args(flags: u64, pidfd: &mut i32) -> libc::clone_args {
+    // SAFETY: clone_args is plain old data; all-zero is its documented default.
+    let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
+    args.flags = flags;
+    args.pidfd = std::ptr::from_mut(pidfd) as u64;
+    args.exit_signal = libc::SIGCHLD as u64;
+    args
+}
+
+/// Runs `clone3(args)` calling `entry(arg)` from a helper that has joined
+/// `scope`'s namespaces (see [`join`]); returns the inner clone's result.
+///
+/// # Safety
+///
+/// As for [`clone3_then_call`], for `args`, `entry` and `arg`; the helper
+/// runs on `helper_stack` (`helper_size` bytes), which must stay mapped and
+/// unused until it has exited.
+pub(crate) unsafe fn join_and_clone(
+    scope: ScopeJoin,
+    args: &mut libc::clone_args,
+    entry: crate::sys::ChildEntry,
+    arg: *mut core::ffi::c_void,
+    helper_stack: *mut u8,
+    helper_size: usize,
+) -> Result<isize, (Step, i32)> {
+    let mut join = JoinContext {
+        scope_init: scope.init_pidfd,
+        namespaces: scope.namespaces,
+        args,
+        entry,
+        arg,
+        failure: Default::default(),
+        clone_result: -(libc::ECHILD as isize),
+    };
+    let mut helper_pidfd: i32 = -1;
+    let mut helper_args = clone_args(
+        CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+        &mut helper_pidfd,
+    );
+    helper_args.stack = helper_stack as u64;
+    helper_args.stack_size = helper_size as u64;
+    // SAFETY: guaranteed by the caller; `join` outlives the helper, which
+    // CLONE_VFORK keeps this thread waiting for.
+    let ret = unsafe {
+        clone3_then_call(&mut helper_args, join_main, std::ptr::from_mut(&mut join).cast())
+    };
+    if ret < 0 {
+        return Err((Step::Clone, -(ret as i32)));
+    }
+    // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
+    let helper_pidfd = unsafe { OwnedFd::from_raw_fd(helper_pidfd) };
+    // SAFETY: as above.
+    let helper_pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
+    // The helper has exited (or is exiting) by now; reap it.
+    let _ = Process::new(helper_pid, helper_pidfd).reap(true);
+    if join.failure.errno != 0 {
+        return Err((Step::Setns, join.failure.errno));
+    }
+    if join.clone_result < 0 {
+        return Err((Step::Clone, -(join.clone_result as i32)));
+    }
+    Ok(join.clone_result)
 }

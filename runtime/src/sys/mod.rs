@@ -1,6 +1,6 @@
 //! Raw system calls that rustix does not offer as public, allocation-free
 //! wrappers: `clone3` with a caller-supplied stack, `close_range`, `execve`,
-//! `rt_sigprocmask`, `rt_sigaction` and `exit_group`.
+//! `rt_sigprocmask`, `rt_sigaction`, `signalfd4`, `ioctl` and `exit_group`.
 //!
 //! They are issued with inline assembly rather than through `libc::syscall`
 //! because the vfork-style child shares the parent's memory *and* its
@@ -12,7 +12,7 @@ mod raw;
 mod stack;
 
 pub(crate) use raw::{
-    clone3_with_stack, close_range, dup3, execve, exit_group, reset_signal_mask,
-    set_sigpipe_default,
+    ChildEntry, clone3_then_call, close_range, dup3, execve, exit_group, ioctl, set_signal_mask,
+    set_sigpipe_default, signalfd,
 };
 pub(crate) use stack::ChildStack;

@@ -45,19 +45,21 @@ unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize
     ret
 }
 
-/// `clone3(args, size)` where the child starts on the stack named in `args`
-/// and calls `entry(arg)`.
+/// `clone3(args, size)`, after which the child calls `entry(arg)`.
 ///
-/// Returns the child's pid in the parent, or `-errno`. The child never returns
-/// from this function: it runs `entry`, which must end in `execve` or
-/// `exit_group`.
+/// With a stack in `args` (the `CLONE_VM` case) the child starts on that
+/// stack; with none (a fork-like clone) it continues on its private copy of
+/// the caller's stack, which the asm block leaves aligned for a call.
+/// Returns the child's pid in the parent, or `-errno`. The child never
+/// returns from this function: `entry` must end in `execve` or `exit_group`.
 ///
 /// # Safety
 ///
-/// `args` must describe a valid stack that stays mapped until the child has
-/// exec'd or exited (with `CLONE_VFORK` the parent is suspended until then),
-/// and `entry` must obey the rules of [`crate::spawn::child`].
-pub(crate) unsafe fn clone3_with_stack(
+/// A stack in `args` must stay mapped and unused until the child has exec'd
+/// or exited (with `CLONE_VFORK` the parent is suspended until then); `arg`
+/// must stay valid for the child; `entry` must obey the rules of
+/// [`crate::spawn::child`].
+pub(crate) unsafe fn clone3_then_call(
     args: &mut libc::clone_args,
     entry: ChildEntry,
     arg: *mut c_void,
@@ -149,19 +151,43 @@ pub(crate) unsafe fn execve(
     }
 }
 
-/// `rt_sigprocmask(SIG_SETMASK, {}, NULL)`: unblock every signal.
-pub(crate) fn reset_signal_mask() -> isize {
-    let empty: u64 = 0;
-    // SAFETY: `empty` is a valid kernel sigset of 8 bytes for the call.
+/// `rt_sigprocmask(SIG_SETMASK, mask, NULL)`: bit `n - 1` blocks signal `n`.
+pub(crate) fn set_signal_mask(mask: u64) -> isize {
+    // SAFETY: `mask` is a valid kernel sigset of 8 bytes for the call.
     unsafe {
         syscall4(
             libc::SYS_rt_sigprocmask,
             libc::SIG_SETMASK as usize,
-            &empty as *const u64 as usize,
+            &mask as *const u64 as usize,
             0,
             8,
         )
     }
+}
+
+/// `signalfd4(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK)`: a new signalfd.
+pub(crate) fn signalfd(mask: u64) -> isize {
+    let flags = (libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) as usize;
+    // SAFETY: `mask` is a valid kernel sigset of 8 bytes for the call.
+    unsafe {
+        syscall4(
+            libc::SYS_signalfd4,
+            usize::MAX, // -1: create a new fd
+            &mask as *const u64 as usize,
+            8,
+            flags,
+        )
+    }
+}
+
+/// `ioctl(fd, request, arg)`.
+///
+/// # Safety
+///
+/// `arg` must point to memory of the layout `request` expects.
+pub(crate) unsafe fn ioctl(fd: i32, request: u64, arg: *mut u8) -> isize {
+    // SAFETY: guaranteed by the caller.
+    unsafe { syscall4(libc::SYS_ioctl, fd as usize, request as usize, arg as usize, 0) }
 }
 
 /// `rt_sigaction(SIGPIPE, SIG_DFL)`.
