@@ -33,17 +33,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut graph = Graph::new();
     let sandbox = graph.scope(
         "sandbox",
-        ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Net, Namespace::Uts])
-            .hostname("sandbox"),
+        ScopeSpec::new([
+            Namespace::User,
+            Namespace::Pid,
+            Namespace::Net,
+            Namespace::Uts,
+        ])
+        .hostname("sandbox"),
     );
     let server = graph.node_with(
         "server",
-        Command::new("python3").args(["-c", SERVER]).stderr(Stdio::Prefixed),
+        Command::new("python3")
+            .args(["-c", SERVER])
+            .stderr(Stdio::Prefixed),
         NodeOptions::new().scope(sandbox).ready(Readiness::Fd(3)),
     );
     let client = graph.node_with(
         "client",
-        Command::new("python3").args(["-c", CLIENT]).stderr(Stdio::Prefixed),
+        Command::new("python3")
+            .args(["-c", CLIENT])
+            .stderr(Stdio::Prefixed),
         NodeOptions::new().scope(sandbox).after([server]),
     );
     let result = graph.pipe(client.stdout(), Endpoint::Parent);
@@ -51,7 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("starting a server and a client in a new user, pid, net and uts namespace");
     let mut running = graph.spawn()?;
     let mut text = String::new();
-    running.take_reader(result).expect("the parent reads `result`").read_to_string(&mut text)?;
+    running
+        .take_reader(result)
+        .expect("the parent reads `result`")
+        .read_to_string(&mut text)?;
     println!("through the pipe out of the sandbox: {}", text.trim());
     let report = running.wait()?;
     print!("{report}");

@@ -41,9 +41,18 @@ pub(crate) enum InitStep {
 impl InitStep {
     pub(crate) fn decode(code: u32) -> Option<InitStep> {
         use InitStep::*;
-        [DeathSignal, WaitForMaps, MakeRootPrivate, MountProc, LoopbackUp, SetHostname, Signalfd, CloseFds]
-            .into_iter()
-            .find(|s| *s as u32 == code)
+        [
+            DeathSignal,
+            WaitForMaps,
+            MakeRootPrivate,
+            MountProc,
+            LoopbackUp,
+            SetHostname,
+            Signalfd,
+            CloseFds,
+        ]
+        .into_iter()
+        .find(|s| *s as u32 == code)
     }
 
     pub(crate) fn describe(self) -> &'static str {
@@ -112,8 +121,11 @@ fn set_up_and_reap(ctx: &InitContext<'_>) -> StepResult<core::convert::Infallibl
         Err(e) => return Err((InitStep::WaitForMaps, e.raw_os_error())),
     }
     if ctx.make_root_private {
-        rustix::mount::mount_change(c"/", MountPropagationFlags::PRIVATE | MountPropagationFlags::REC)
-            .map_err(on(InitStep::MakeRootPrivate))?;
+        rustix::mount::mount_change(
+            c"/",
+            MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+        )
+        .map_err(on(InitStep::MakeRootPrivate))?;
     }
     if ctx.mount_proc {
         let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
@@ -163,7 +175,12 @@ fn close_all_but(keep: &mut [i32]) -> StepResult {
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
 /// kernel then adds 127.0.0.1/8 and ::1 by itself.
 fn loopback_up() -> Result<(), Errno> {
-    let socket = rustix::net::socket_with(AddressFamily::INET, SocketType::DGRAM, SocketFlags::CLOEXEC, None)?;
+    let socket = rustix::net::socket_with(
+        AddressFamily::INET,
+        SocketType::DGRAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?;
     // struct ifreq: 16 bytes of name, then a union whose first member here is
     // `short ifr_flags`; 40 bytes in all on 64-bit Linux.
     let mut ifreq = [0u8; 40];
@@ -202,6 +219,9 @@ fn reap_forever(signals: &OwnedFd, parent_pidfd: i32) -> ! {
         }
         let mut info = [0u8; 128];
         while rustix::io::read(signals, &mut info).is_ok() {}
-        while let Ok(Some(_)) = rustix::process::waitid(WaitId::All, WaitIdOptions::EXITED | WaitIdOptions::NOHANG) {}
+        while let Ok(Some(_)) =
+            rustix::process::waitid(WaitId::All, WaitIdOptions::EXITED | WaitIdOptions::NOHANG)
+        {
+        }
     }
 }

@@ -43,16 +43,20 @@ impl ScopeRuntime {
         enclosing: Option<&ScopeRuntime>,
         parent_pidfd: &OwnedFd,
     ) -> Result<ScopeRuntime, Error> {
-        let failed = |namespace: Option<Namespace>, step: &'static str, source: io::Error| {
-            Error::Scope {
+        let failed =
+            |namespace: Option<Namespace>, step: &'static str, source: io::Error| Error::Scope {
                 scope: spec.name.clone(),
                 namespace,
                 step,
                 source,
-            }
-        };
-        let (ours, theirs) = socketpair(AddressFamily::UNIX, SocketType::SEQPACKET, SocketFlags::CLOEXEC, None)
-            .map_err(|e| failed(None, "create sync socketpair", e.into()))?;
+            };
+        let (ours, theirs) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .map_err(|e| failed(None, "create sync socketpair", e.into()))?;
         let hostname = spec.hostname.as_deref().map(str::as_bytes);
         let ctx = InitContext {
             sync: theirs.as_raw_fd(),
@@ -79,7 +83,9 @@ impl ScopeRuntime {
                 ChildStack::with(|stack, size| {
                     // SAFETY: the helper runs on this thread's child stack;
                     // the init is a fork-like copy of the helper.
-                    unsafe { join_and_clone(outer.join(), &mut args, init_main, ctx_ptr, stack, size) }
+                    unsafe {
+                        join_and_clone(outer.join(), &mut args, init_main, ctx_ptr, stack, size)
+                    }
                 })
                 .map_err(|e| failed(None, "map the child stack", e))?
             }
@@ -88,7 +94,11 @@ impl ScopeRuntime {
         let ret = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);
             let namespace = likely_culprit(spec, errno);
-            let step = if step == crate::Step::Setns { "setns into the enclosing scope" } else { "clone3" };
+            let step = if step == crate::Step::Setns {
+                "setns into the enclosing scope"
+            } else {
+                "clone3"
+            };
             failed(namespace, step, source)
         })?;
         // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
@@ -107,9 +117,7 @@ impl ScopeRuntime {
             })?;
         }
         let mut report = [0u8; 8];
-        let answer = sync
-            .write_all(b"g")
-            .and_then(|()| sync.read(&mut report));
+        let answer = sync.write_all(b"g").and_then(|()| sync.read(&mut report));
         match answer {
             Ok(8) if report == [0; 8] => Ok(scope),
             Ok(8) => {
@@ -125,7 +133,11 @@ impl ScopeRuntime {
             }
             Ok(_) => {
                 scope.stop();
-                Err(failed(None, "scope init", io::Error::from(io::ErrorKind::UnexpectedEof)))
+                Err(failed(
+                    None,
+                    "scope init",
+                    io::Error::from(io::ErrorKind::UnexpectedEof),
+                ))
             }
             Err(e) => {
                 scope.stop();
@@ -171,7 +183,10 @@ impl InitStep {
 /// ones kernels restrict (`user.max_user_namespaces`, AppArmor, EPERM for
 /// an unprivileged caller without one).
 fn likely_culprit(spec: &ScopeSpec, errno: i32) -> Option<Namespace> {
-    let restricted = matches!(errno, libc::EPERM | libc::ENOSPC | libc::EUSERS | libc::EACCES);
+    let restricted = matches!(
+        errno,
+        libc::EPERM | libc::ENOSPC | libc::EUSERS | libc::EACCES
+    );
     if restricted && spec.has(Namespace::User) {
         Some(Namespace::User)
     } else if restricted {

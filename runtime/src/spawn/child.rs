@@ -130,8 +130,14 @@ pub(crate) fn parent_died(parent: ParentCheck) -> bool {
         ParentCheck::Pidfd(fd) => {
             // SAFETY: the spawner keeps its pidfd open until the spawn returns.
             let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-            let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
-            let now = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
+            let mut fds = [rustix::event::PollFd::new(
+                &fd,
+                rustix::event::PollFlags::IN,
+            )];
+            let now = rustix::event::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
             matches!(rustix::event::poll(&mut fds, Some(&now)), Ok(n) if n > 0)
         }
     }

@@ -52,10 +52,9 @@ pub(crate) unsafe extern "C" fn join_main(arg: *mut c_void) -> ! {
     let ctx = unsafe { &mut *arg.cast::<JoinContext>() };
     // SAFETY: the parent keeps the init's pidfd open until the spawn returns.
     let init = unsafe { BorrowedFd::borrow_raw(ctx.scope_init) };
-    if let Err(e) = move_into_thread_name_spaces(
-        init,
-        ThreadNameSpaceType::from_bits_retain(ctx.namespaces),
-    ) {
+    if let Err(e) =
+        move_into_thread_name_spaces(init, ThreadNameSpaceType::from_bits_retain(ctx.namespaces))
+    {
         let (step, fd) = Step::Setns.encode();
         ctx.failure = Failure {
             step,

@@ -110,7 +110,11 @@ impl Launcher {
             edges,
             dev_null,
             prefix_writers,
-            node_scope: graph.nodes.iter().map(|n| n.options.scope.map(|s| s.index())).collect(),
+            node_scope: graph
+                .nodes
+                .iter()
+                .map(|n| n.options.scope.map(|s| s.index()))
+                .collect(),
             self_pidfd,
             scopes,
         };
@@ -184,8 +188,11 @@ fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Vec<ScopeRuntime>), 
     if graph.scopes.is_empty() {
         return Ok((None, Vec::new()));
     }
-    let self_pidfd = rustix::process::pidfd_open(rustix::process::getpid(), rustix::process::PidfdFlags::empty())
-        .map_err(|e| Error::io(None, "pidfd_open of the application", e))?;
+    let self_pidfd = rustix::process::pidfd_open(
+        rustix::process::getpid(),
+        rustix::process::PidfdFlags::empty(),
+    )
+    .map_err(|e| Error::io(None, "pidfd_open of the application", e))?;
     let mut created: Vec<Option<ScopeRuntime>> = graph.scopes.iter().map(|_| None).collect();
     // Validation rejected nesting cycles, so each pass creates at least one.
     while created.iter().any(Option::is_none) {
@@ -204,6 +211,9 @@ fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Vec<ScopeRuntime>), 
             created[index] = Some(scope);
         }
     }
-    let scopes = created.into_iter().map(|s| s.expect("every scope was created")).collect();
+    let scopes = created
+        .into_iter()
+        .map(|s| s.expect("every scope was created"))
+        .collect();
     Ok((Some(self_pidfd), scopes))
 }

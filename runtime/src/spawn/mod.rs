@@ -68,7 +68,10 @@ pub(crate) fn spawn_process(
         failure: Default::default(),
     };
     let mut pidfd: i32 = -1;
-    let mut args = clone_args(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND, &mut pidfd);
+    let mut args = clone_args(
+        CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+        &mut pidfd,
+    );
     let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
     let ret = ChildStack::with(|stack, size| match scope {
         None => {
@@ -156,7 +159,11 @@ pub(crate) unsafe fn join_and_clone(
     // SAFETY: guaranteed by the caller; `join` outlives the helper, which
     // CLONE_VFORK keeps this thread waiting for.
     let ret = unsafe {
-        clone3_then_call(&mut helper_args, join_main, std::ptr::from_mut(&mut join).cast())
+        clone3_then_call(
+            &mut helper_args,
+            join_main,
+            std::ptr::from_mut(&mut join).cast(),
+        )
     };
     if ret < 0 {
         return Err((Step::Clone, -(ret as i32)));

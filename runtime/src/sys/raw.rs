@@ -187,7 +187,15 @@ pub(crate) fn signalfd(mask: u64) -> isize {
 /// `arg` must point to memory of the layout `request` expects.
 pub(crate) unsafe fn ioctl(fd: i32, request: u64, arg: *mut u8) -> isize {
     // SAFETY: guaranteed by the caller.
-    unsafe { syscall4(libc::SYS_ioctl, fd as usize, request as usize, arg as usize, 0) }
+    unsafe {
+        syscall4(
+            libc::SYS_ioctl,
+            fd as usize,
+            request as usize,
+            arg as usize,
+            0,
+        )
+    }
 }
 
 /// `rt_sigaction(SIGPIPE, SIG_DFL)`.

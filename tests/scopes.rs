@@ -1,0 +1,360 @@
+//! Namespace scopes. Every test runs twice: as the user running the suite,
+//! and — when that is root — again as uid 65534 (re-running this binary under
+//! `setpriv`), since scopes must work unprivileged. Where the kernel refuses
+//! user namespaces the test says so and skips; it never passes silently.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio as StdStdio};
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{
+    Command, Endpoint, Error, Graph, Namespace, NodeOptions, Readiness, ScopeSpec,
+};
+
+const PYTHON: &str = "/usr/bin/python3";
+const UNPRIVILEGED: &str = "PROCESS_GRAPH_TEST_UNPRIVILEGED";
+const APPLICATION: &str = "PROCESS_GRAPH_TEST_SCOPE_APPLICATION";
+
+/// Runs `body` as the current user, then as uid 65534 if we are root.
+fn as_root_and_unprivileged(test: &str, body: fn()) {
+    if !user_namespaces_available() {
+        return;
+    }
+    body();
+    let euid = rustix::process::geteuid().as_raw();
+    if euid != 0 || std::env::var_os(UNPRIVILEGED).is_some() {
+        return;
+    }
+    let output = StdCommand::new("setpriv")
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "--",
+        ])
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(UNPRIVILEGED, "1")
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && text.contains("1 passed"),
+        "as uid 65534:\n{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Whether this kernel lets us create a user namespace; prints why not.
+fn user_namespaces_available() -> bool {
+    let mut graph = Graph::new();
+    let scope = graph.scope("probe", ScopeSpec::new([Namespace::User]));
+    graph.node_with(
+        "probe",
+        Command::new("true"),
+        NodeOptions::new().scope(scope),
+    );
+    match graph.spawn() {
+        Ok(mut running) => {
+            running.wait().unwrap();
+            true
+        }
+        Err(e @ Error::Scope { .. }) => {
+            println!("skipped: the kernel refuses user namespaces here: {e}");
+            false
+        }
+        Err(e) => panic!("probe failed for another reason: {e}"),
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "pg-scope-{name}-{}-{}",
+        std::process::id(),
+        rustix::process::geteuid().as_raw()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The pids of every process whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmd| String::from_utf8_lossy(&cmd).contains(marker))
+        })
+        .collect()
+}
+
+const VIEW: &str = r#"
+import os, socket
+print(os.readlink("/proc/self/ns/pid"), socket.gethostname(), os.getpid(), flush=True)
+"#;
+
+/// Listens inside the scope, says so on fd 3, answers one client, then waits
+/// for stdin to close so the port stays bound while the test probes it.
+const SERVER: &str = r#"
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+os.write(3, b"\n")
+conn, _ = s.accept()
+conn.sendall(b"pong\n")
+sys.stdin.read()
+"#;
+
+const CLIENT: &str = r#"
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as c:
+    print(c.makefile().readline().strip(), flush=True)
+"#;
+
+#[test]
+fn members_share_pid_net_and_uts_namespaces() {
+    as_root_and_unprivileged("members_share_pid_net_and_uts_namespaces", || {
+        let port = (20000 + std::process::id() % 20000).to_string();
+        let mut graph = Graph::new();
+        let scope = graph.scope(
+            "box",
+            ScopeSpec::new([
+                Namespace::User,
+                Namespace::Pid,
+                Namespace::Net,
+                Namespace::Uts,
+            ])
+            .hostname("box"),
+        );
+        let in_scope = || NodeOptions::new().scope(scope);
+        let a = graph.node_with("a", Command::new(PYTHON).args(["-c", VIEW]), in_scope());
+        let b = graph.node_with("b", Command::new(PYTHON).args(["-c", VIEW]), in_scope());
+        let server = graph.node_with(
+            "server",
+            Command::new(PYTHON).args(["-c", SERVER, &port]),
+            in_scope().ready(Readiness::Fd(3)),
+        );
+        let client = graph.node_with(
+            "client",
+            Command::new(PYTHON).args(["-c", CLIENT, &port]),
+            in_scope().after([server]),
+        );
+        let views = graph.pipe([a.stdout(), b.stdout()], Endpoint::Parent);
+        let hold = graph.pipe(Endpoint::Parent, server.stdin());
+        let reply = graph.pipe(client.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+
+        // The server is listening inside (it is ready, and the client started
+        // after it), yet the same address outside reaches nothing.
+        let outside = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap()));
+        assert!(outside.is_err(), "the scope's loopback is not the host's");
+
+        let mut answer = String::new();
+        running
+            .take_reader(reply)
+            .unwrap()
+            .read_to_string(&mut answer)
+            .unwrap();
+        assert_eq!(
+            answer.trim(),
+            "pong",
+            "the client reached the server over 127.0.0.1"
+        );
+        drop(running.take_writer(hold));
+
+        let mut text = String::new();
+        running
+            .take_reader(views)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        let own_pid_ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
+        let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0][0], lines[1][0], "same pid namespace");
+        assert_ne!(
+            Path::new(lines[0][0]),
+            own_pid_ns,
+            "not the test's pid namespace"
+        );
+        for view in &lines {
+            assert_eq!(view[1], "box", "the scope's hostname");
+            let pid: u32 = view[2].parse().unwrap();
+            assert!(pid < 10, "pid {pid} is numbered inside the new namespace");
+        }
+        assert!(running.wait().unwrap().success());
+    });
+}
+
+#[test]
+fn a_user_scope_is_root_inside_and_the_caller_outside() {
+    as_root_and_unprivileged("a_user_scope_is_root_inside_and_the_caller_outside", || {
+        let dir = temp_dir("user");
+        let mut graph = Graph::new();
+        let scope = graph.scope("user", ScopeSpec::new([Namespace::User]));
+        let node = graph.node_with(
+            "toucher",
+            Command::new("sh")
+                .args(["-c", "id -u; touch made-inside"])
+                .current_dir(&dir),
+            NodeOptions::new().scope(scope),
+        );
+        let out = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let mut uid = String::new();
+        running
+            .take_reader(out)
+            .unwrap()
+            .read_to_string(&mut uid)
+            .unwrap();
+        assert!(running.wait().unwrap().success());
+        assert_eq!(uid.trim(), "0", "root inside the user namespace");
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(dir.join("made-inside")).unwrap().uid();
+        assert_eq!(
+            owner,
+            rustix::process::geteuid().as_raw(),
+            "the caller's uid outside"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+/// Started by the test below as its own child: runs a pid scope whose node
+/// leaves a daemon behind (double fork plus setsid, so it escapes the node's
+/// process group), says "up", and waits to be SIGKILLed.
+#[test]
+fn scope_application_helper() {
+    let Some(marker) = std::env::var_os(APPLICATION) else {
+        return; // Only meaningful when started by the test below.
+    };
+    let marker = marker.into_string().unwrap();
+    let script = format!("setsid sleep {marker} & sleep 0.05; echo >&3; exec sleep {marker}");
+    let mut graph = Graph::new();
+    let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    graph.node_with(
+        "daemonizer",
+        Command::new("sh").args(["-c", &script]),
+        NodeOptions::new().scope(scope).ready(Readiness::Fd(3)),
+    );
+    let mut running = graph.spawn().unwrap();
+    // Ready means the daemon has been forked.
+    while !matches!(
+        running.next_event(Some(Duration::from_secs(10))).unwrap(),
+        Some(process_graph_runtime::Event::Ready { .. })
+    ) {}
+    println!("\napplication-up");
+    std::thread::sleep(Duration::from_secs(60));
+    drop(running);
+}
+
+#[test]
+fn sigkill_of_the_application_leaves_nothing_of_a_pid_scope() {
+    as_root_and_unprivileged(
+        "sigkill_of_the_application_leaves_nothing_of_a_pid_scope",
+        || {
+            let mut survivors = 0;
+            for trial in 0..100 {
+                // A unique sleep duration is the marker: it shows in every
+                // process of the graph's command line and nowhere else.
+                let marker = format!("999.{}{:03}", std::process::id(), trial);
+                let mut app = StdCommand::new(std::env::current_exe().unwrap())
+                    .args([
+                        "--exact",
+                        "scope_application_helper",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env(APPLICATION, &marker)
+                    .stdout(StdStdio::piped())
+                    .spawn()
+                    .unwrap();
+                let mut out = BufReader::new(app.stdout.take().unwrap());
+                let mut line = String::new();
+                // libtest prints the test's name first, on the same line.
+                while !line.trim_end().ends_with("application-up") {
+                    line.clear();
+                    assert_ne!(
+                        out.read_line(&mut line).unwrap(),
+                        0,
+                        "the helper died early"
+                    );
+                }
+                // The daemon may still be between fork and exec: wait until both
+                // show, so that each trial really has a daemon to contain.
+                let started = Instant::now();
+                while processes_with(&marker).len() < 2 {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(5),
+                        "no daemon appeared"
+                    );
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                app.kill().unwrap();
+                app.wait().unwrap();
+                let deadline = Instant::now() + Duration::from_millis(100);
+                while !processes_with(&marker).is_empty() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                survivors += processes_with(&marker).len();
+            }
+            assert_eq!(survivors, 0, "processes outlived the SIGKILLed application");
+        },
+    );
+}
+
+#[test]
+fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
+    as_root_and_unprivileged(
+        "shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie",
+        || {
+            let marker = format!("998.{}", std::process::id());
+            let mut graph = Graph::new();
+            let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            // The orphan is reparented to the scope's init; the node exits.
+            let script = format!("setsid sleep {marker} & sleep 0.05; echo >&3");
+            let node = graph.node_with(
+                "orphan-maker",
+                Command::new("sh").args(["-c", &script]),
+                NodeOptions::new().scope(scope).ready(Readiness::Fd(3)),
+            );
+            let keeper = graph.node_with(
+                "keeper",
+                Command::new("sleep").arg(&marker),
+                NodeOptions::new().scope(scope),
+            );
+            let mut running = graph.spawn().unwrap();
+            while running.status(node).is_none() {
+                running.next_event(Some(Duration::from_secs(5))).unwrap();
+            }
+            assert_eq!(
+                processes_with(&marker).len(),
+                2,
+                "the orphan and the keeper run"
+            );
+            let report = running.shutdown(Duration::from_secs(2)).unwrap();
+            assert!(report[keeper].status.is_some());
+            drop(running);
+            assert!(
+                processes_with(&marker).is_empty(),
+                "nothing of the scope is left"
+            );
+            let zombies: Vec<String> = std::fs::read_dir("/proc")
+                .unwrap()
+                .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+                .filter(|stat| {
+                    let after = &stat[stat.rfind(')').unwrap() + 2..];
+                    let fields: Vec<&str> = after.split(' ').collect();
+                    fields[0] == "Z" && fields[1] == std::process::id().to_string()
+                })
+                .collect();
+            assert!(zombies.is_empty(), "zombie children: {zombies:?}");
+        },
+    );
+}
