@@ -358,3 +358,44 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
         },
     );
 }
+
+#[test]
+fn notify_readiness_reaches_out_of_a_network_scope() {
+    as_root_and_unprivileged("notify_readiness_reaches_out_of_a_network_scope", || {
+        // Abstract socket addresses do not cross network namespaces, so the
+        // runtime hands such nodes a socket file.
+        let notify = r#"
+import os, socket, time
+addr = os.environ["NOTIFY_SOCKET"]
+assert not addr.startswith("@"), addr
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", addr)
+time.sleep(30)
+"#;
+        let mut graph = Graph::new();
+        let scope = graph.scope("net", ScopeSpec::new([Namespace::User, Namespace::Net]));
+        let node = graph.node_with(
+            "notifier",
+            Command::new(PYTHON).args(["-c", notify]),
+            NodeOptions::new()
+                .scope(scope)
+                .ready(Readiness::Notify)
+                .ready_timeout(Duration::from_secs(10)),
+        );
+        let after = graph.node_with(
+            "after",
+            Command::new("true"),
+            NodeOptions::new().after([node]),
+        );
+        let mut running = graph.spawn().unwrap();
+        let report = loop {
+            if running.status(after).is_some() {
+                break running.shutdown(Duration::from_secs(1)).unwrap();
+            }
+            running.next_event(Some(Duration::from_secs(10))).unwrap();
+        };
+        assert!(
+            report[after].success(),
+            "the dependent ran once the node was ready"
+        );
+    });
+}

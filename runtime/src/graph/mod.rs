@@ -205,6 +205,23 @@ impl Graph {
         id
     }
 
+    /// Whether a node runs in a scope (or a scope nested in one) that has its
+    /// own network namespace.
+    pub(crate) fn in_own_network(&self, node: &NodeSpec) -> bool {
+        let mut scope = node.options.scope;
+        // Bounded by the scope count, so a (rejected) cycle cannot loop forever.
+        for _ in 0..self.scopes.len() {
+            let Some(spec) = scope.and_then(|s| self.scopes.get(s.index())) else {
+                return false;
+            };
+            if spec.has(crate::Namespace::Net) {
+                return true;
+            }
+            scope = spec.parent;
+        }
+        false
+    }
+
     pub(crate) fn show(&self, endpoint: Endpoint) -> ShowEndpoint<'_> {
         let name = match endpoint {
             Endpoint::Node { node, .. } => self.node_name(node),

@@ -4,7 +4,9 @@
 //!   child's fd `n`; the node is ready when a newline arrives. EOF before a
 //!   newline means it will never say so (the ready timeout then applies).
 //! - `Readiness::Notify`: one datagram socket per node, bound to an abstract
-//!   address named in the child's `NOTIFY_SOCKET`. `SO_PASSCRED` makes the
+//!   address named in the child's `NOTIFY_SOCKET` (a socket file for nodes
+//!   in a scope with its own network namespace, where the parent's abstract
+//!   addresses are out of reach). `SO_PASSCRED` makes the
 //!   kernel attach the sender's pid to each message, and only messages from
 //!   the node's current main process are believed — no other process can
 //!   make the node ready. `READY=1` marks it ready; `STATUS=…` is kept as its
@@ -14,6 +16,8 @@ use std::ffi::OsString;
 use std::io::IoSliceMut;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustix::io::Errno;
@@ -57,18 +61,22 @@ pub(crate) fn read_ready_pipe(pipe: &OwnedFd) -> Notice {
 #[derive(Debug)]
 pub(crate) struct NotifySocket {
     socket: OwnedFd,
-    name: String,
+    /// The `NOTIFY_SOCKET` value.
+    address: String,
+    /// The directory holding a filesystem socket, removed on drop.
+    directory: Option<PathBuf>,
 }
 
 impl NotifySocket {
-    /// Binds a fresh abstract socket, unique to this process, graph and node.
-    pub(crate) fn bind(node: &str) -> std::io::Result<NotifySocket> {
+    /// Binds a fresh socket, unique to this process, graph and node.
+    ///
+    /// Abstract addresses belong to a network namespace, so a node in a
+    /// scope with its own network gets a socket file instead, in a private
+    /// directory of the temp dir.
+    pub(crate) fn bind(node: &str, own_network: bool) -> std::io::Result<NotifySocket> {
         static SERIAL: AtomicU64 = AtomicU64::new(0);
         let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
-        let name = format!(
-            "process-graph/{}/{serial}/{node}",
-            rustix::process::getpid().as_raw_nonzero()
-        );
+        let pid = rustix::process::getpid().as_raw_nonzero();
         let socket = rustix::net::socket_with(
             AddressFamily::UNIX,
             SocketType::DGRAM,
@@ -76,16 +84,35 @@ impl NotifySocket {
             None,
         )?;
         rustix::net::sockopt::set_socket_passcred(&socket, true)?;
-        rustix::net::bind(
-            &socket,
-            &SocketAddrUnix::new_abstract_name(name.as_bytes())?,
-        )?;
-        Ok(NotifySocket { socket, name })
+        if !own_network {
+            let name = format!("process-graph/{pid}/{serial}/{node}");
+            let address = SocketAddrUnix::new_abstract_name(name.as_bytes())?;
+            rustix::net::bind(&socket, &address)?;
+            return Ok(NotifySocket {
+                socket,
+                address: format!("@{name}"),
+                directory: None,
+            });
+        }
+        let directory = std::env::temp_dir().join(format!("process-graph-{pid}-{serial}"));
+        std::fs::DirBuilder::new().mode(0o700).create(&directory)?;
+        let path = directory.join("notify");
+        let bound = SocketAddrUnix::new(path.as_path())
+            .and_then(|address| rustix::net::bind(&socket, &address));
+        if let Err(e) = bound {
+            let _ = std::fs::remove_dir_all(&directory);
+            return Err(e.into());
+        }
+        Ok(NotifySocket {
+            socket,
+            address: path.to_string_lossy().into_owned(),
+            directory: Some(directory),
+        })
     }
 
-    /// The `NOTIFY_SOCKET` value: `@` marks an abstract address.
+    /// The `NOTIFY_SOCKET` variable: `@` marks an abstract address.
     pub(crate) fn env(&self) -> (OsString, OsString) {
-        ("NOTIFY_SOCKET".into(), format!("@{}", self.name).into())
+        ("NOTIFY_SOCKET".into(), self.address.clone().into())
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -118,6 +145,14 @@ impl NotifySocket {
                 continue;
             }
             parse_notify(&buf[..received], &mut notice);
+        }
+    }
+}
+
+impl Drop for NotifySocket {
+    fn drop(&mut self) {
+        if let Some(directory) = &self.directory {
+            let _ = std::fs::remove_dir_all(directory);
         }
     }
 }
