@@ -1,0 +1,99 @@
+//! The words every renderer uses for the same thing, so the SVG, DOT,
+//! Mermaid and the tables can never disagree on how an fd or a scope is
+//! called.
+
+use crate::model::{EndpointInfo, NodeInfo, ScopeInfo, Topology};
+
+/// Commands longer than this are cut in the diagrams (the tables show them whole).
+pub(crate) const COMMAND_CHARS: usize = 36;
+
+/// `stdin`, `stdout`, `stderr` or `fd(N)`: the names the declaration syntax uses.
+pub(crate) fn fd_name(fd: i32) -> String {
+    match fd {
+        0 => "stdin".to_owned(),
+        1 => "stdout".to_owned(),
+        2 => "stderr".to_owned(),
+        n => format!("fd({n})"),
+    }
+}
+
+/// One end of a drawn link, seen from the link: the child's fd, or `parent`.
+pub(crate) fn end_name(end: &EndpointInfo) -> String {
+    match end.node {
+        Some(_) => fd_name(end.fd),
+        None => "parent".to_owned(),
+    }
+}
+
+/// An endpoint in the declaration syntax: `source.stdout`, `filter.fd(3)` or `parent`.
+pub(crate) fn endpoint_name(topology: &Topology, end: &EndpointInfo) -> String {
+    match end.node.and_then(|n| topology.nodes.get(n)) {
+        Some(node) => format!("{}.{}", node.name, fd_name(end.fd)),
+        None => "parent".to_owned(),
+    }
+}
+
+/// The frame label of a scope: `sandbox: user, pid, net`.
+pub(crate) fn scope_label(scope: &ScopeInfo) -> String {
+    if scope.namespaces.is_empty() {
+        scope.name.to_owned()
+    } else {
+        format!("{}: {}", scope.name, scope.namespaces.join(", "))
+    }
+}
+
+/// The node's command on one line, cut to `max` characters with an ellipsis.
+pub(crate) fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
+    let command = one_line(node.command?);
+    if command.chars().count() <= max {
+        Some(command)
+    } else {
+        let cut: String = command.chars().take(max.saturating_sub(1)).collect();
+        Some(format!("{}…", cut.trim_end()))
+    }
+}
+
+/// The lines of a process's box: its name, then its command cut short.
+pub(crate) fn node_lines(node: &NodeInfo) -> Vec<String> {
+    std::iter::once(node.name.to_owned())
+        .chain(short_command(node, COMMAND_CHARS))
+        .collect()
+}
+
+/// Control characters (a newline in a command, say) would break every
+/// line-based format; a space keeps the text readable.
+pub(crate) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fd_names_follow_the_declaration_syntax() {
+        assert_eq!(fd_name(0), "stdin");
+        assert_eq!(fd_name(2), "stderr");
+        assert_eq!(fd_name(7), "fd(7)");
+    }
+
+    #[test]
+    fn long_commands_are_cut_with_an_ellipsis() {
+        let node = NodeInfo {
+            name: "n",
+            command: Some("printf 'a\nb' and much more text"),
+            scope: None,
+            restart: "never",
+            critical: false,
+            after: &[],
+            ready: None,
+        };
+        assert_eq!(short_command(&node, 12).as_deref(), Some("printf 'a b…"));
+        assert_eq!(
+            short_command(&node, 100).as_deref(),
+            Some("printf 'a b' and much more text")
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! A layered (Sugiyama-style) layout of a topology, the geometry the SVG
+//! diagram is drawn from:
+//!
+//! 1. [`rank`](self::rank): layers by data flow, cycles broken deterministically;
+//! 2. [`items`](self::items): long links split into one dummy item per rank,
+//!    labels given a rank of their own between two layers;
+//! 3. [`order`](self::order): crossing reduction, scopes kept contiguous;
+//! 4. [`horizontal`](self::horizontal): x coordinates, frames around their scopes;
+//! 5. [`route`](self::route): ports, and tracks for lines that move sideways;
+//! 6. [`vertical`](self::vertical): y coordinates, with room for frames and tracks.
+
+mod horizontal;
+mod items;
+mod metrics;
+mod order;
+mod rank;
+mod route;
+mod separation;
+mod straighten;
+mod tracks;
+mod vertical;
+
+pub(crate) use metrics::{
+    DETAIL_FONT, DETAIL_LINE, FRAME_HEADER, FRAME_PAD, NAME_FONT, text_width,
+};
+
+use crate::labels::scope_label;
+pub use crate::links::{LinkKind, Vertex};
+use crate::links::{links, uses_parent};
+use crate::model::Topology;
+use crate::scopes::ScopeTree;
+
+/// A point of the drawing, in pixels; y grows downward.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Distance from the left edge.
+    pub x: f64,
+    /// Distance from the top edge.
+    pub y: f64,
+}
+
+/// An axis-aligned rectangle, in pixels.
+///
+/// ```
+/// use process_graph_topology::Rect;
+///
+/// let a = Rect { x: 0.0, y: 0.0, width: 10.0, height: 10.0 };
+/// let b = Rect { x: 10.0, y: 0.0, width: 10.0, height: 10.0 };
+/// assert!(!a.overlaps(&b)); // touching is not overlapping
+/// assert!(Rect { x: -1.0, y: -1.0, width: 20.0, height: 20.0 }.contains(&a));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl Rect {
+    /// The right edge.
+    pub fn right(&self) -> f64 {
+        self.x + self.width
+    }
+
+    /// The bottom edge.
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height
+    }
+
+    /// Whether the two share any interior point.
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x < other.right()
+            && other.x < self.right()
+            && self.y < other.bottom()
+            && other.y < self.bottom()
+    }
+
+    /// Whether `other` lies within this rectangle, edges included.
+    pub fn contains(&self, other: &Rect) -> bool {
+        self.x <= other.x
+            && other.right() <= self.right()
+            && self.y <= other.y
+            && other.bottom() <= self.bottom()
+    }
+}
+
+/// One drawn line: a pipe from one writer to its reader, a socketpair, or
+/// an `after` dependency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgePath {
+    /// What the line stands for.
+    pub kind: LinkKind,
+    /// Index into [`Topology::edges`]; `None` for an `after` dependency.
+    pub edge: Option<usize>,
+    /// Where the line starts: the writer, the first end of a socketpair,
+    /// the process that must be ready first.
+    pub from: Vertex,
+    /// Where it ends (its arrowhead).
+    pub to: Vertex,
+    /// The line from `from` to `to`: horizontal and vertical segments
+    /// (renderers may round the corners). It meets boxes vertically, or
+    /// horizontally for a line from a box to itself.
+    pub points: Vec<Point>,
+    /// Where the label (the edge's name above its fds) goes.
+    pub label: Option<Rect>,
+    /// The fds the line connects, as its label shows them: `stdout → stdin`,
+    /// `fd(3) ↔ parent`; `None` for an `after` dependency.
+    pub fds: Option<String>,
+}
+
+/// Where everything goes: see [`Topology::layout`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Width of the whole drawing.
+    pub width: f64,
+    /// Height of the whole drawing.
+    pub height: f64,
+    /// The box of every process, by index into [`Topology::nodes`].
+    pub nodes: Vec<Rect>,
+    /// The parent's box, when some edge reaches the parent.
+    pub parent: Option<Rect>,
+    /// The frame of every scope, by index into [`Topology::scopes`]; its top
+    /// strip (of [`Layout::FRAME_HEADER`] pixels) holds the scope's label.
+    pub frames: Vec<Rect>,
+    /// Every line: edges in declaration order (a pipe with several writers
+    /// gives one line per writer), then `after` dependencies in node order.
+    pub edges: Vec<EdgePath>,
+}
+
+impl Layout {
+    /// Height of the label strip at the top of a frame.
+    pub const FRAME_HEADER: f64 = FRAME_HEADER;
+
+    /// The box of a vertex, if it is drawn.
+    ///
+    /// ```
+    /// # use process_graph_topology::{Topology, Vertex};
+    /// # let topology = Topology { name: "Empty", nodes: &[], edges: &[], scopes: &[],
+    /// #     strategy: "one_for_one", intensity: 1, period_ms: 1000 };
+    /// assert_eq!(topology.layout().vertex(Vertex::Parent), None);
+    /// ```
+    pub fn vertex(&self, vertex: Vertex) -> Option<Rect> {
+        match vertex {
+            Vertex::Node(n) => self.nodes.get(n).copied(),
+            Vertex::Parent => self.parent,
+        }
+    }
+}
+
+impl Topology {
+    /// Lays the graph out in layers, writers above readers: processes (and
+    /// the parent, when an edge reaches it) as boxes sized to their labels,
+    /// scopes as frames around their processes, nested scopes nested, and
+    /// every edge as a line that passes between boxes, never through one.
+    /// No two boxes, labels or sibling frames overlap; a frame holds
+    /// exactly the processes of its scope. Deterministic.
+    ///
+    /// ```
+    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+    ///
+    /// const fn node(name: &'static str, scope: Option<usize>) -> NodeInfo {
+    ///     NodeInfo { name, command: None, scope, restart: "never", critical: false,
+    ///                after: &[], ready: None }
+    /// }
+    /// const fn end(node: usize, fd: i32) -> EndpointInfo {
+    ///     EndpointInfo { node: Some(node), fd }
+    /// }
+    /// const TOPOLOGY: Topology = Topology {
+    ///     name: "Pair",
+    ///     nodes: &[node("client", None), node("server", Some(0))],
+    ///     edges: &[EdgeInfo { name: "requests", kind: EdgeKind::Pipe,
+    ///                         from: &[end(0, 1)], to: &[end(1, 0)] }],
+    ///     scopes: &[ScopeInfo { name: "sandbox", namespaces: &["net"], hostname: None,
+    ///                           parent: None }],
+    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    /// };
+    /// let layout = TOPOLOGY.layout();
+    /// let (client, server) = (layout.nodes[0], layout.nodes[1]);
+    /// assert!(client.bottom() < server.y); // the writer is drawn above the reader
+    /// assert!(layout.frames[0].contains(&server) && !layout.frames[0].overlaps(&client));
+    /// assert_eq!(layout.edges[0].points.first().unwrap().y, client.bottom());
+    /// ```
+    pub fn layout(&self) -> Layout {
+        let tree = ScopeTree::new(self);
+        let links = links(self);
+        let with_parent = uses_parent(&links);
+        let graph = items::build(self, &tree, &links, with_parent);
+        let ranks = order::order(&graph, &tree);
+        let frame_labels: Vec<String> = self.scopes.iter().map(scope_label).collect();
+        let columns = horizontal::place(&graph, &tree, &ranks, &frame_labels);
+        let vertices = self.nodes.len() + usize::from(with_parent);
+        let routing = route::Routing::new(&graph, &columns, vertices);
+        let rows = vertical::place(&graph, &tree, &routing.track_counts);
+        let mut boxes = routing.boxes(&rows);
+        let edges = routing.paths(self, &links, &rows, &boxes);
+        let parent = with_parent.then(|| boxes.pop()).flatten();
+        let frames = (0..self.scopes.len())
+            .map(|s| Rect {
+                x: columns.frame_x[s].0,
+                y: rows.frame_y[s].0,
+                width: columns.frame_x[s].1 - columns.frame_x[s].0,
+                height: rows.frame_y[s].1 - rows.frame_y[s].0,
+            })
+            .collect();
+        Layout {
+            width: columns.width,
+            height: rows.height,
+            nodes: boxes,
+            parent,
+            frames,
+            edges,
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The layered graph the layout works on: one item per vertex, a chain of
+//! dummy items for every link that spans more than one rank, and
+//! placeholders that keep a scope's frame present on ranks where it holds
+//! nothing else.
+//!
+//! Vertices sit on even ranks; odd ranks between two layers carry the edge
+//! labels, so a label takes room like a box and never covers another.
+
+use super::metrics::{
+    BOX_HEIGHT, BOX_HEIGHT_WITH_COMMAND, BOX_MIN_WIDTH, BOX_PAD, DETAIL_FONT, LABEL_GAP,
+    LOOP_REACH, NAME_FONT, label_size, text_width,
+};
+use super::rank::{self, Arc};
+use crate::labels::{COMMAND_CHARS, short_command};
+use crate::links::{Link, Vertex};
+use crate::model::Topology;
+use crate::scopes::ScopeTree;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum ItemKind {
+    Vertex(Vertex),
+    /// A link passing a rank.
+    Dummy,
+    /// A link passing a rank, with its label to the right of the line.
+    Label {
+        label_width: f64,
+    },
+    /// Holds a frame open on a rank where its scope has nothing else.
+    Placeholder,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Item {
+    pub kind: ItemKind,
+    pub rank: usize,
+    pub scope: Option<usize>,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Item {
+    /// Where a line through this item runs, relative to its centre: a label
+    /// item carries its line on its left edge, the text right of it.
+    pub fn line_offset(&self) -> f64 {
+        match self.kind {
+            ItemKind::Label { .. } => -self.width / 2.0,
+            _ => 0.0,
+        }
+    }
+
+    pub fn is_vertex(&self) -> bool {
+        matches!(self.kind, ItemKind::Vertex(_))
+    }
+}
+
+/// A link drawn across ranks: its items from the upper end to the lower.
+#[derive(Debug, Clone)]
+pub(super) struct Chain {
+    pub link: usize,
+    pub items: Vec<usize>,
+    /// The link runs from the lower item up to the upper one.
+    pub upward: bool,
+}
+
+/// Links from a vertex to itself, drawn as loops on the right of its box.
+#[derive(Debug, Clone)]
+pub(super) struct Loops {
+    pub item: usize,
+    pub links: Vec<usize>,
+    pub box_width: f64,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Graph {
+    pub items: Vec<Item>,
+    pub chains: Vec<Chain>,
+    pub loops: Vec<Loops>,
+    pub ranks: usize,
+    /// First and last rank of every scope's frame.
+    pub spans: Vec<(usize, usize)>,
+}
+
+/// Vertices are numbered nodes first, then the parent; the first items of
+/// a [`Graph`] are its vertices in that order.
+pub(super) fn vertex_index(vertex: Vertex, nodes: usize) -> usize {
+    match vertex {
+        Vertex::Node(n) => n,
+        Vertex::Parent => nodes,
+    }
+}
+
+/// The lines of an edge label: the edge's name above its fds.
+pub(super) fn label_lines<'t>(topology: &'t Topology, link: &'t Link) -> Option<[&'t str; 2]> {
+    Some([link.name(topology)?, link.fds.as_deref()?])
+}
+
+/// The size of a vertex's box, before loops widen its footprint.
+pub(super) fn box_size(topology: &Topology, vertex: Vertex) -> (f64, f64) {
+    let (name, command) = match vertex {
+        Vertex::Node(n) => (
+            topology.nodes[n].name,
+            short_command(&topology.nodes[n], COMMAND_CHARS),
+        ),
+        Vertex::Parent => ("parent", None),
+    };
+    let name_width = text_width(name, NAME_FONT);
+    let command_width = command
+        .as_deref()
+        .map_or(0.0, |c| text_width(c, DETAIL_FONT));
+    let width = (name_width.max(command_width) + 2.0 * BOX_PAD).max(BOX_MIN_WIDTH);
+    let height = match command {
+        Some(_) => BOX_HEIGHT_WITH_COMMAND,
+        None => BOX_HEIGHT,
+    };
+    (width.ceil(), height)
+}
+
+pub(super) fn build(
+    topology: &Topology,
+    tree: &ScopeTree,
+    links: &[Link],
+    with_parent: bool,
+) -> Graph {
+    let nodes = topology.nodes.len();
+    let vertices: Vec<Vertex> = (0..nodes)
+        .map(Vertex::Node)
+        .chain(with_parent.then_some(Vertex::Parent))
+        .collect();
+    let index = |v: Vertex| vertex_index(v, nodes);
+
+    let crossing: Vec<usize> = (0..links.len())
+        .filter(|&l| links[l].from != links[l].to)
+        .collect();
+    let arcs: Vec<Arc> = crossing
+        .iter()
+        .map(|&l| Arc {
+            from: index(links[l].from),
+            to: index(links[l].to),
+            kind: links[l].kind,
+        })
+        .collect();
+    let layering = rank::layers(vertices.len(), &arcs);
+
+    let mut items = Vec::new();
+    let mut loops = Vec::new();
+    for (v, &vertex) in vertices.iter().enumerate() {
+        let (box_width, box_height) = box_size(topology, vertex);
+        let own: Vec<usize> = (0..links.len())
+            .filter(|&l| links[l].from == vertex && links[l].to == vertex)
+            .collect();
+        let (mut width, mut height) = (box_width, box_height);
+        if !own.is_empty() {
+            let sizes: Vec<(f64, f64)> = own
+                .iter()
+                .map(|&l| label_lines(topology, &links[l]).map_or((0.0, 0.0), |t| label_size(&t)))
+                .collect();
+            let widest = sizes.iter().map(|s| s.0).fold(0.0, f64::max);
+            let tallest = sizes.iter().map(|s| s.1).fold(0.0, f64::max);
+            width += LOOP_REACH + LABEL_GAP + widest;
+            height = height.max(own.len() as f64 * (tallest + 4.0));
+            loops.push(Loops {
+                item: v,
+                links: own,
+                box_width,
+            });
+        }
+        items.push(Item {
+            kind: ItemKind::Vertex(vertex),
+            rank: 2 * layering.layer[v],
+            scope: match vertex {
+                Vertex::Node(n) => tree.of_node(n),
+                Vertex::Parent => None,
+            },
+            width,
+            height,
+        });
+    }
+
+    let mut chains = Vec::new();
+    for (a, &l) in crossing.iter().enumerate() {
+        let (from, to) = (index(links[l].from), index(links[l].to));
+        let upward = layering.upward[a];
+        let (upper, lower) = if upward { (to, from) } else { (from, to) };
+        let scope = tree.common(items[upper].scope, items[lower].scope);
+        let label = label_lines(topology, &links[l]).map(|t| label_size(&t));
+        let mut chain = vec![upper];
+        for rank in items[upper].rank + 1..items[lower].rank {
+            let (kind, width, height) = match label {
+                Some((w, h)) if rank == items[upper].rank + 1 => {
+                    (ItemKind::Label { label_width: w }, LABEL_GAP + w, h)
+                }
+                _ => (ItemKind::Dummy, 0.0, 0.0),
+            };
+            chain.push(items.len());
+            items.push(Item {
+                kind,
+                rank,
+                scope,
+                width,
+                height,
+            });
+        }
+        chain.push(lower);
+        chains.push(Chain {
+            link: l,
+            items: chain,
+            upward,
+        });
+    }
+
+    let ranks = items.iter().map(|i| i.rank + 1).max().unwrap_or(1);
+    let spans = scope_spans(tree, &items);
+    add_placeholders(tree, &spans, &mut items);
+    Graph {
+        items,
+        chains,
+        loops,
+        ranks,
+        spans,
+    }
+}
+
+/// The ranks each scope's frame covers: those of everything inside it. A
+/// scope with nothing inside gets the first rank of its enclosing scope.
+fn scope_spans(tree: &ScopeTree, items: &[Item]) -> Vec<(usize, usize)> {
+    let mut spans: Vec<Option<(usize, usize)>> = vec![None; tree.len()];
+    let widen = |spans: &mut Vec<Option<(usize, usize)>>, scope: Option<usize>, (t, b)| {
+        for s in tree.chain(scope) {
+            spans[s] = Some(spans[s].map_or((t, b), |(t0, b0)| (t0.min(t), b0.max(b))));
+        }
+    };
+    for item in items {
+        widen(&mut spans, item.scope, (item.rank, item.rank));
+    }
+    let mut by_depth: Vec<usize> = (0..tree.len()).collect();
+    by_depth.sort_by_key(|&s| tree.depth(s));
+    for s in by_depth {
+        if spans[s].is_none() {
+            let top = tree.parent(s).and_then(|p| spans[p]).map_or(0, |(t, _)| t);
+            widen(&mut spans, Some(s), (top, top));
+        }
+    }
+    spans.into_iter().map(|s| s.unwrap_or((0, 0))).collect()
+}
+
+/// Innermost scopes first, so an enclosing scope sees its children's placeholders.
+fn add_placeholders(tree: &ScopeTree, spans: &[(usize, usize)], items: &mut Vec<Item>) {
+    let mut by_depth: Vec<usize> = (0..tree.len()).collect();
+    by_depth.sort_by_key(|&s| std::cmp::Reverse(tree.depth(s)));
+    for s in by_depth {
+        let (top, bottom) = spans[s];
+        for rank in top..=bottom {
+            let occupied = items
+                .iter()
+                .any(|i| i.rank == rank && tree.chain(i.scope).contains(&s));
+            if !occupied {
+                items.push(Item {
+                    kind: ItemKind::Placeholder,
+                    rank,
+                    scope: Some(s),
+                    width: 0.0,
+                    height: 0.0,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Layering: every vertex gets a layer so that pipes run from writer
+//! (above) to reader (below). Cycles — a pipe back to the parent, two
+//! processes feeding each other — are broken by turning some links upward,
+//! chosen greedily and deterministically: pipes claim their direction
+//! first, then `after` dependencies, then socketpairs (which have none of
+//! their own), each in declaration order.
+
+use crate::links::LinkKind;
+
+/// A link between two distinct vertices, by vertex index.
+pub(super) struct Arc {
+    pub from: usize,
+    pub to: usize,
+    pub kind: LinkKind,
+}
+
+/// The layer of every vertex, and for every arc whether it points upward.
+pub(super) struct Layering {
+    pub layer: Vec<usize>,
+    pub upward: Vec<bool>,
+}
+
+pub(super) fn layers(vertices: usize, arcs: &[Arc]) -> Layering {
+    let priority = |kind: LinkKind| match kind {
+        LinkKind::Pipe => 0,
+        LinkKind::After => 1,
+        LinkKind::SocketPair => 2,
+    };
+    let mut by_priority: Vec<usize> = (0..arcs.len()).collect();
+    by_priority.sort_by_key(|&a| priority(arcs[a].kind));
+
+    let mut successors = vec![Vec::new(); vertices];
+    let mut upward = vec![false; arcs.len()];
+    for a in by_priority {
+        let Arc { from, to, .. } = arcs[a];
+        upward[a] = reaches(&successors, to, from);
+        let (u, v) = if upward[a] { (to, from) } else { (from, to) };
+        successors[u].push(v);
+    }
+
+    let order = topological(&successors);
+    let mut predecessors = vec![0usize; vertices];
+    let mut layer = vec![0usize; vertices];
+    for &u in &order {
+        for &v in &successors[u] {
+            layer[v] = layer[v].max(layer[u] + 1);
+            predecessors[v] += 1;
+        }
+    }
+    // A source sits right above its nearest successor rather than on the
+    // top layer, so a parent feeding one deep process draws a short arrow.
+    for &u in order.iter().rev() {
+        if predecessors[u] == 0
+            && let Some(nearest) = successors[u].iter().map(|&v| layer[v]).min()
+        {
+            layer[u] = nearest - 1;
+        }
+    }
+    let top = layer.iter().copied().min().unwrap_or(0);
+    layer.iter_mut().for_each(|l| *l -= top);
+    Layering { layer, upward }
+}
+
+fn reaches(successors: &[Vec<usize>], from: usize, target: usize) -> bool {
+    let mut seen = vec![false; successors.len()];
+    let mut stack = vec![from];
+    while let Some(u) = stack.pop() {
+        if u == target {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[u], true) {
+            stack.extend(&successors[u]);
+        }
+    }
+    false
+}
+
+/// Kahn's algorithm, smallest index first among the ready vertices.
+fn topological(successors: &[Vec<usize>]) -> Vec<usize> {
+    let mut indegree = vec![0usize; successors.len()];
+    successors.iter().flatten().for_each(|&v| indegree[v] += 1);
+    let mut ready: std::collections::BTreeSet<usize> = (0..successors.len())
+        .filter(|&v| indegree[v] == 0)
+        .collect();
+    let mut order = Vec::with_capacity(successors.len());
+    while let Some(u) = ready.pop_first() {
+        order.push(u);
+        for &v in &successors[u] {
+            indegree[v] -= 1;
+            if indegree[v] == 0 {
+                ready.insert(v);
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipe(from: usize, to: usize) -> Arc {
+        Arc {
+            from,
+            to,
+            kind: LinkKind::Pipe,
+        }
+    }
+
+    #[test]
+    fn writers_sit_above_readers() {
+        let l = layers(3, &[pipe(0, 1), pipe(1, 2)]);
+        assert_eq!(l.layer, [0, 1, 2]);
+        assert_eq!(l.upward, [false, false]);
+    }
+
+    #[test]
+    fn a_cycle_turns_its_last_pipe_upward() {
+        let l = layers(3, &[pipe(2, 0), pipe(0, 1), pipe(1, 2)]);
+        assert_eq!(l.layer, [1, 2, 0]);
+        assert_eq!(l.upward, [false, false, true]);
+    }
+
+    #[test]
+    fn socketpairs_yield_to_pipes() {
+        let sp = Arc {
+            from: 1,
+            to: 0,
+            kind: LinkKind::SocketPair,
+        };
+        let l = layers(2, &[sp, pipe(0, 1)]);
+        assert_eq!(l.layer, [0, 1]);
+        assert_eq!(l.upward, [true, false]);
+    }
+
+    #[test]
+    fn a_source_moves_down_to_its_reader() {
+        let l = layers(4, &[pipe(0, 1), pipe(1, 2), pipe(3, 2)]);
+        assert_eq!(l.layer, [0, 1, 2, 1]);
+    }
+}

@@ -1,0 +1,285 @@
+//! Lines and labels. A line leaves the bottom of its upper box and enters
+//! the top of its lower box at a port of its own (ports sorted by where the
+//! line goes, so lines leaving one box do not cross there), passes every
+//! rank in between vertically at its dummy item, and moves sideways only on
+//! a horizontal track between two ranks (see [`tracks`](super::tracks)).
+//! Boxes and labels only sit on ranks, tracks only between them, so a line
+//! can never cross a box or a label.
+
+use super::horizontal::Columns;
+use super::items::{Graph, ItemKind, label_lines};
+use super::metrics::{LABEL_GAP, LINE_SEP, LOOP_REACH, label_size};
+use super::separation::{Separation, satisfy};
+use super::tracks::{self, Jog};
+use super::vertical::Rows;
+use super::{EdgePath, Point, Rect};
+use crate::links::Link;
+use crate::model::Topology;
+
+/// Closest spacing of ports on one side of a box: that of lines passing a
+/// rank, so parallel lines can run straight into their ports.
+const PORT_SPACING: f64 = LINE_SEP;
+/// No port closer than this to a box's corner.
+const PORT_INSET: f64 = 6.0;
+
+pub(super) struct Routing<'g> {
+    graph: &'g Graph,
+    x: &'g [f64],
+    /// Left edge and width of every vertex's box.
+    box_x: Vec<(f64, f64)>,
+    /// Per chain: x of its port on the upper box's bottom, and on the lower box's top.
+    bottom_port: Vec<f64>,
+    top_port: Vec<f64>,
+    /// Per chain, per segment (items k to k+1): its track, if it jogs.
+    tracks: Vec<Vec<Option<usize>>>,
+    /// Tracks needed in the gap below every rank.
+    pub track_counts: Vec<usize>,
+}
+
+impl<'g> Routing<'g> {
+    pub fn new(graph: &'g Graph, columns: &'g Columns, vertices: usize) -> Routing<'g> {
+        let x = &columns.x;
+        let box_x: Vec<(f64, f64)> = (0..vertices)
+            .map(|v| {
+                let item = &graph.items[v];
+                let width = graph
+                    .loops
+                    .iter()
+                    .find(|l| l.item == v)
+                    .map_or(item.width, |l| l.box_width);
+                (x[v] - item.width / 2.0, width)
+            })
+            .collect();
+        let chains = &graph.chains;
+        let mut routing = Routing {
+            graph,
+            x,
+            box_x,
+            bottom_port: vec![0.0; chains.len()],
+            top_port: vec![0.0; chains.len()],
+            tracks: chains
+                .iter()
+                .map(|c| vec![None; c.items.len() - 1])
+                .collect(),
+            track_counts: vec![0; graph.ranks],
+        };
+        routing.place_ports();
+        routing.assign_tracks();
+        routing
+    }
+
+    fn line_x(&self, item: usize) -> f64 {
+        self.x[item] + self.graph.items[item].line_offset()
+    }
+
+    fn place_ports(&mut self) {
+        let chains = &self.graph.chains;
+        for (v, &(left, width)) in self.box_x.iter().enumerate() {
+            // (chain, x of the next item along the line), per side.
+            let mut leaving: Vec<(usize, f64)> = (0..chains.len())
+                .filter(|&c| chains[c].items[0] == v)
+                .map(|c| (c, self.line_x(chains[c].items[1])))
+                .collect();
+            let mut entering: Vec<(usize, f64)> = (0..chains.len())
+                .filter(|&c| chains[c].items.last() == Some(&v))
+                .map(|c| (c, self.line_x(chains[c].items[chains[c].items.len() - 2])))
+                .collect();
+            for (ends, ports) in [
+                (&mut leaving, &mut self.bottom_port),
+                (&mut entering, &mut self.top_port),
+            ] {
+                spread(left, width, ends, ports);
+            }
+        }
+    }
+
+    /// The x where segment `k` of chain `c` leaves its upper item and enters its lower one.
+    fn segment_x(&self, c: usize, k: usize) -> Jog {
+        let items = &self.graph.chains[c].items;
+        let top = if k == 0 {
+            self.bottom_port[c]
+        } else {
+            self.line_x(items[k])
+        };
+        let bottom = if k + 2 == items.len() {
+            self.top_port[c]
+        } else {
+            self.line_x(items[k + 1])
+        };
+        Jog { top, bottom }
+    }
+
+    fn assign_tracks(&mut self) {
+        let mut by_gap: Vec<Vec<(usize, usize, Jog)>> = vec![Vec::new(); self.graph.ranks];
+        for (c, chain) in self.graph.chains.iter().enumerate() {
+            for k in 0..chain.items.len() - 1 {
+                let jog = self.segment_x(c, k);
+                if (jog.top - jog.bottom).abs() > 1e-6 {
+                    by_gap[self.graph.items[chain.items[k]].rank].push((c, k, jog));
+                }
+            }
+        }
+        for (gap, jogs) in by_gap.iter().enumerate() {
+            let (track, count) = tracks::assign(&jogs.iter().map(|j| j.2).collect::<Vec<_>>());
+            for (&(c, k, _), t) in jogs.iter().zip(track) {
+                self.tracks[c][k] = Some(t);
+            }
+            self.track_counts[gap] = count;
+        }
+    }
+
+    /// The box of every vertex, by vertex index.
+    pub fn boxes(&self, rows: &Rows) -> Vec<Rect> {
+        self.box_x
+            .iter()
+            .enumerate()
+            .map(|(v, &(x, width))| {
+                let (y, height) = rows.rank_y[self.graph.items[v].rank];
+                Rect {
+                    x,
+                    y,
+                    width,
+                    height,
+                }
+            })
+            .collect()
+    }
+
+    /// Every link's line, in link order.
+    pub fn paths(
+        &self,
+        topology: &Topology,
+        links: &[Link],
+        rows: &Rows,
+        boxes: &[Rect],
+    ) -> Vec<EdgePath> {
+        let graph = self.graph;
+        let mut paths: Vec<Option<EdgePath>> = vec![None; links.len()];
+        for (c, chain) in graph.chains.iter().enumerate() {
+            let items = &chain.items;
+            let mut points = vec![Point {
+                x: self.bottom_port[c],
+                y: boxes[items[0]].bottom(),
+            }];
+            let mut label = None;
+            for k in 0..items.len() - 1 {
+                let jog = self.segment_x(c, k);
+                if let Some(track) = self.tracks[c][k] {
+                    let y = rows.track_y(graph.items[items[k]].rank, track);
+                    points.push(Point { x: jog.top, y });
+                    points.push(Point { x: jog.bottom, y });
+                }
+                let next = items[k + 1];
+                if k + 2 == items.len() {
+                    points.push(Point {
+                        x: jog.bottom,
+                        y: boxes[next].y,
+                    });
+                    break;
+                }
+                let (top, height) = rows.rank_y[graph.items[next].rank];
+                points.push(Point {
+                    x: jog.bottom,
+                    y: top,
+                });
+                if height > 0.0 {
+                    points.push(Point {
+                        x: jog.bottom,
+                        y: top + height,
+                    });
+                }
+                if let ItemKind::Label { label_width } = graph.items[next].kind {
+                    let label_height = graph.items[next].height;
+                    label = Some(Rect {
+                        x: jog.bottom + LABEL_GAP,
+                        y: top + (height - label_height) / 2.0,
+                        width: label_width,
+                        height: label_height,
+                    });
+                }
+            }
+            if chain.upward {
+                points.reverse();
+            }
+            paths[chain.link] = Some(path(&links[chain.link], points, label));
+        }
+        for loops in &graph.loops {
+            let b = boxes[loops.item];
+            let slot = b.height / loops.links.len() as f64;
+            for (k, &l) in loops.links.iter().enumerate() {
+                let top = b.y + slot * k as f64;
+                let (out, back) = (top + slot * 0.3, top + slot * 0.7);
+                let reach = b.right() + LOOP_REACH;
+                let points = vec![
+                    Point {
+                        x: b.right(),
+                        y: out,
+                    },
+                    Point { x: reach, y: out },
+                    Point { x: reach, y: back },
+                    Point {
+                        x: b.right(),
+                        y: back,
+                    },
+                ];
+                let label = label_lines(topology, &links[l]).map(|lines| {
+                    let (width, height) = label_size(&lines);
+                    Rect {
+                        x: reach + LABEL_GAP,
+                        y: top + (slot - height) / 2.0,
+                        width,
+                        height,
+                    }
+                });
+                paths[l] = Some(path(&links[l], points, label));
+            }
+        }
+        paths.into_iter().flatten().collect()
+    }
+}
+
+/// Ports on one side of a box, in the order their lines go: each as close
+/// above (below) the next item on its line as the others allow, so a line
+/// to an item right below runs straight.
+fn spread(left: f64, width: f64, ends: &mut [(usize, f64)], ports: &mut [f64]) {
+    ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let (low, high) = (left + PORT_INSET, left + width - PORT_INSET);
+    let spacing = match ends.len() {
+        0 | 1 => 0.0,
+        n => PORT_SPACING.min((high - low) / (n - 1) as f64),
+    };
+    // Two walls that do not move, the ports between them.
+    let mut desired = vec![low];
+    desired.extend(ends.iter().map(|e| e.1.clamp(low, high)));
+    desired.push(high);
+    let mut weight = vec![1.0; desired.len()];
+    weight[0] = 1e9;
+    weight[desired.len() - 1] = 1e9;
+    let constraints: Vec<Separation> = (0..desired.len() - 1)
+        .map(|v| Separation {
+            left: v,
+            right: v + 1,
+            gap: if v == 0 || v == ends.len() {
+                0.0
+            } else {
+                spacing
+            },
+        })
+        .collect();
+    let x = satisfy(&desired, &weight, &constraints);
+    for (k, &(c, _)) in ends.iter().enumerate() {
+        ports[c] = x[k + 1].clamp(low, high);
+    }
+}
+
+fn path(link: &Link, points: Vec<Point>, label: Option<Rect>) -> EdgePath {
+    EdgePath {
+        kind: link.kind,
+        edge: link.edge,
+        from: link.from,
+        to: link.to,
+        points,
+        label,
+        fds: link.fds.clone(),
+    }
+}

@@ -1,0 +1,98 @@
+//! The lines every renderer draws: one per writer → reader pair of a pipe,
+//! one per socketpair, one per `after` dependency. Endpoints that name no
+//! node of the topology are dropped here, once, so no renderer can panic on
+//! them.
+
+use crate::labels::end_name;
+use crate::model::{EdgeKind, Topology};
+
+/// A box in the diagram: a process, or the parent that spawns them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Vertex {
+    /// Index into [`Topology::nodes`].
+    Node(usize),
+    /// The program that declared the graph; it holds the `parent` ends.
+    Parent,
+}
+
+/// What a drawn line stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// A pipe from one writer to the reader: an arrow.
+    Pipe,
+    /// A socketpair: a double-ended arrow.
+    SocketPair,
+    /// `after`: the arrow's target starts once its source is ready (dashed).
+    After,
+}
+
+/// One drawn line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub kind: LinkKind,
+    /// Index into [`Topology::edges`]; `None` for an `after` dependency.
+    pub edge: Option<usize>,
+    pub from: Vertex,
+    pub to: Vertex,
+    /// `stdout → stdin`, `fd(3) ↔ parent`; `None` for an `after` dependency.
+    pub fds: Option<String>,
+}
+
+impl Link {
+    /// The edge's field name, for links that are edges.
+    pub fn name<'t>(&self, topology: &'t Topology) -> Option<&'t str> {
+        self.edge.map(|e| topology.edges[e].name)
+    }
+}
+
+/// Every line of the diagram: edges in declaration order, then `after`
+/// dependencies in node order.
+pub(crate) fn links(topology: &Topology) -> Vec<Link> {
+    let vertex = |node: Option<usize>| match node {
+        None => Some(Vertex::Parent),
+        Some(n) if n < topology.nodes.len() => Some(Vertex::Node(n)),
+        Some(_) => None,
+    };
+    let mut links = Vec::new();
+    for (index, edge) in topology.edges.iter().enumerate() {
+        let (kind, arrow) = match edge.kind {
+            EdgeKind::Pipe => (LinkKind::Pipe, "→"),
+            EdgeKind::SocketPair => (LinkKind::SocketPair, "↔"),
+        };
+        for from in edge.from {
+            for to in edge.to {
+                let (Some(a), Some(b)) = (vertex(from.node), vertex(to.node)) else {
+                    continue;
+                };
+                links.push(Link {
+                    kind,
+                    edge: Some(index),
+                    from: a,
+                    to: b,
+                    fds: Some(format!("{} {arrow} {}", end_name(from), end_name(to))),
+                });
+            }
+        }
+    }
+    for (index, node) in topology.nodes.iter().enumerate() {
+        for &dependency in node.after {
+            if dependency < topology.nodes.len() {
+                links.push(Link {
+                    kind: LinkKind::After,
+                    edge: None,
+                    from: Vertex::Node(dependency),
+                    to: Vertex::Node(index),
+                    fds: None,
+                });
+            }
+        }
+    }
+    links
+}
+
+/// The parent is drawn only when some line reaches it.
+pub(crate) fn uses_parent(links: &[Link]) -> bool {
+    links
+        .iter()
+        .any(|l| l.from == Vertex::Parent || l.to == Vertex::Parent)
+}

@@ -1,0 +1,135 @@
+//! Mermaid export: the diagram's information as a Mermaid flowchart, which
+//! GitHub, GitLab and many Markdown tools render.
+
+use crate::labels::{node_lines, one_line, scope_label};
+use crate::links::{LinkKind, Vertex, links, uses_parent};
+use crate::model::Topology;
+use crate::scopes::ScopeTree;
+use std::fmt::Write;
+
+impl Topology {
+    /// The graph as a Mermaid `flowchart TB`: processes as boxes (name, and
+    /// command when known), the parent as a dark stadium, scopes as
+    /// subgraphs labelled with their namespaces (nested scopes nested),
+    /// pipes as arrows labelled with the edge's name and fds, socketpairs
+    /// as `<-->`, `after` dependencies as dotted arrows `-.->`. Node ids are
+    /// `n0`, `n1`, … and `parent`; all text is quoted and escaped with
+    /// Mermaid's entity codes. Deterministic.
+    ///
+    /// ```
+    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
+    ///
+    /// const fn node(name: &'static str) -> NodeInfo {
+    ///     NodeInfo { name, command: None, scope: None, restart: "never", critical: false,
+    ///                after: &[], ready: None }
+    /// }
+    /// const TOPOLOGY: Topology = Topology {
+    ///     name: "Pair",
+    ///     nodes: &[node("a"), NodeInfo { after: &[0], ..node("b") }],
+    ///     edges: &[EdgeInfo {
+    ///         name: "data",
+    ///         kind: EdgeKind::Pipe,
+    ///         from: &[EndpointInfo { node: Some(0), fd: 1 }],
+    ///         to: &[EndpointInfo { node: Some(1), fd: 0 }],
+    ///     }],
+    ///     scopes: &[],
+    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    /// };
+    /// let mermaid = TOPOLOGY.to_mermaid();
+    /// assert!(mermaid.contains(r#"n0 -->|"data<br/>stdout → stdin"| n1"#));
+    /// assert!(mermaid.contains("n0 -.-> n1"));
+    /// ```
+    pub fn to_mermaid(&self) -> String {
+        let tree = ScopeTree::new(self);
+        let links = links(self);
+        let mut out = String::from("flowchart TB\n");
+        if uses_parent(&links) {
+            out.push_str("  parent([\"parent\"])\n");
+            out.push_str("  style parent fill:#1e293b,stroke:#1e293b,color:#ffffff\n");
+        }
+        write_subgraphs(self, &tree, None, 1, &mut out);
+        for link in &links {
+            let arrow = match link.kind {
+                LinkKind::Pipe => "-->",
+                LinkKind::SocketPair => "<-->",
+                LinkKind::After => "-.->",
+            };
+            let label = match (link.name(self), &link.fds) {
+                (Some(name), Some(fds)) => format!("|{}|", quote_lines(&[name, fds])),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  {} {arrow}{label} {}", id(link.from), id(link.to));
+        }
+        out
+    }
+}
+
+fn write_subgraphs(
+    topology: &Topology,
+    tree: &ScopeTree,
+    scope: Option<usize>,
+    depth: usize,
+    out: &mut String,
+) {
+    let indent = "  ".repeat(depth);
+    for (n, node) in topology.nodes.iter().enumerate() {
+        if tree.of_node(n) == scope {
+            let lines = node_lines(node);
+            let _ = writeln!(out, "{indent}n{n}[{}]", quote_lines(&lines));
+        }
+    }
+    for child in tree.children(scope) {
+        let label = scope_label(&topology.scopes[child]);
+        let _ = writeln!(
+            out,
+            "{indent}subgraph scope{child}[{}]",
+            quote_lines(&[&label])
+        );
+        write_subgraphs(topology, tree, Some(child), depth + 1, out);
+        let _ = writeln!(out, "{indent}end");
+    }
+}
+
+fn id(vertex: Vertex) -> String {
+    match vertex {
+        Vertex::Node(n) => format!("n{n}"),
+        Vertex::Parent => "parent".to_owned(),
+    }
+}
+
+/// A quoted Mermaid label of several lines. Characters Mermaid (or the
+/// HTML it renders to) could read as syntax become entity codes.
+fn quote_lines(lines: &[impl AsRef<str>]) -> String {
+    let escaped: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            one_line(line.as_ref())
+                .chars()
+                .map(|c| match c {
+                    '"' => "#quot;".to_owned(),
+                    '#' => "#35;".to_owned(),
+                    '&' => "#amp;".to_owned(),
+                    '<' => "#lt;".to_owned(),
+                    '>' => "#gt;".to_owned(),
+                    '`' => "#96;".to_owned(),
+                    '|' => "#124;".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    format!("\"{}\"", escaped.join("<br/>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_characters_become_entity_codes() {
+        assert_eq!(
+            quote_lines(&["a\"b#c", "<d>|`e`&"]),
+            "\"a#quot;b#35;c<br/>#lt;d#gt;#124;#96;e#96;#amp;\""
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! The diagram as one inline `<svg>` element: no script, no external
+//! reference, no stylesheet — presentation attributes only — and no blank
+//! line, so Markdown (rustdoc) takes the whole element as one HTML block.
+//! It paints its own white background, so it reads the same in rustdoc's
+//! light and dark themes.
+
+use crate::labels::{COMMAND_CHARS, one_line, scope_label, short_command};
+use crate::layout::{
+    DETAIL_FONT, DETAIL_LINE, EdgePath, FRAME_PAD, Layout, LinkKind, NAME_FONT, Point, Rect,
+    Vertex, text_width,
+};
+use crate::model::Topology;
+use crate::scopes::ScopeTree;
+use std::fmt::Write;
+
+const FONT: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace";
+const INK: &str = "#0f172a";
+const MUTED: &str = "#64748b";
+/// Frame fill, stroke and label colour, by nesting depth.
+const FRAME_COLOURS: [(&str, &str, &str); 4] = [
+    ("#eff6ff", "#93c5fd", "#1d4ed8"),
+    ("#faf5ff", "#d8b4fe", "#7e22ce"),
+    ("#f0fdf4", "#86efac", "#15803d"),
+    ("#fff7ed", "#fdba74", "#c2410c"),
+];
+const ARROW_LENGTH: f64 = 7.0;
+/// Lines turn with rounded corners of at most this radius.
+const CORNER_RADIUS: f64 = 5.0;
+const ARROW_HALF_WIDTH: f64 = 3.5;
+const LEGEND_HEIGHT: f64 = 26.0;
+
+impl Topology {
+    /// The diagram rustdoc shows for the graph: processes as rounded boxes
+    /// (name, and command when known), the parent as a dark pill, scopes as
+    /// tinted frames labelled with their namespaces (`sandbox: user, pid,
+    /// net`), pipes as arrows labelled with the edge's name and fds
+    /// (`stdout → stdin`), socketpairs as double-ended arrows, `after`
+    /// dependencies as dashed arrows, and a legend of the line kinds used.
+    ///
+    /// The result is a self-contained `<svg>` element: inline attributes
+    /// only, all text XML-escaped, no blank lines (so it can be pasted into
+    /// Markdown as one HTML block), deterministic.
+    ///
+    /// ```
+    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
+    ///
+    /// const fn node(name: &'static str, command: &'static str) -> NodeInfo {
+    ///     NodeInfo { name, command: Some(command), scope: None, restart: "never",
+    ///                critical: false, after: &[], ready: None }
+    /// }
+    /// const TOPOLOGY: Topology = Topology {
+    ///     name: "Count",
+    ///     nodes: &[node("source", "cat log"), node("count", "wc -l")],
+    ///     edges: &[EdgeInfo {
+    ///         name: "lines",
+    ///         kind: EdgeKind::Pipe,
+    ///         from: &[EndpointInfo { node: Some(0), fd: 1 }],
+    ///         to: &[EndpointInfo { node: Some(1), fd: 0 }],
+    ///     }],
+    ///     scopes: &[],
+    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    /// };
+    /// let svg = TOPOLOGY.to_svg();
+    /// assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    /// assert!(svg.contains(">wc -l</text>") && svg.contains(">stdout → stdin</tspan>"));
+    /// assert!(!svg.contains("\n\n") && !svg.contains("<script"));
+    /// ```
+    pub fn to_svg(&self) -> String {
+        let layout = self.layout();
+        let kinds: Vec<LinkKind> = [LinkKind::Pipe, LinkKind::SocketPair, LinkKind::After]
+            .into_iter()
+            .filter(|k| layout.edges.iter().any(|e| e.kind == *k))
+            .collect();
+        let legend_top = layout.height - 4.0;
+        let height = if kinds.is_empty() {
+            layout.height
+        } else {
+            legend_top + LEGEND_HEIGHT
+        };
+        let width = layout.width.max(legend_width(&kinds));
+        let mut svg = String::new();
+        let _ = writeln!(
+            svg,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" font-family=\"{FONT}\" style=\"max-width:100%;height:auto\">",
+            w = num(width),
+            h = num(height),
+        );
+        let _ = writeln!(
+            svg,
+            "<title>{}</title>",
+            text(&format!("process graph {}", self.name))
+        );
+        let _ = writeln!(
+            svg,
+            "<rect width=\"{}\" height=\"{}\" rx=\"6\" fill=\"#ffffff\" stroke=\"#e2e8f0\"/>",
+            num(width),
+            num(height)
+        );
+        self.draw_frames(&layout, &mut svg);
+        for edge in &layout.edges {
+            draw_line(edge, &mut svg);
+        }
+        self.draw_frame_labels(&layout, &mut svg);
+        for edge in &layout.edges {
+            self.draw_edge_label(edge, &mut svg);
+        }
+        for (n, rect) in layout.nodes.iter().enumerate() {
+            let node = &self.nodes[n];
+            draw_box(
+                rect,
+                node.name,
+                short_command(node, COMMAND_CHARS).as_deref(),
+                false,
+                &mut svg,
+            );
+        }
+        if let Some(rect) = layout.vertex(Vertex::Parent) {
+            draw_box(&rect, "parent", None, true, &mut svg);
+        }
+        draw_legend(&kinds, legend_top, &mut svg);
+        svg.push_str("</svg>");
+        svg
+    }
+
+    /// Outer frames first, so nested ones are painted over them.
+    fn frames_by_depth(&self) -> Vec<(usize, usize)> {
+        let tree = ScopeTree::new(self);
+        let mut frames: Vec<(usize, usize)> =
+            (0..self.scopes.len()).map(|s| (s, tree.depth(s))).collect();
+        frames.sort_by_key(|&(_, depth)| depth);
+        frames
+    }
+
+    fn draw_frames(&self, layout: &Layout, svg: &mut String) {
+        for (s, depth) in self.frames_by_depth() {
+            let r = layout.frames[s];
+            let (fill, stroke, _) = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.2\"/>",
+                num(r.x),
+                num(r.y),
+                num(r.width),
+                num(r.height)
+            );
+        }
+    }
+
+    /// Drawn over the lines, with a halo in the frame's own colour, so a
+    /// line entering the frame through its label leaves the label readable.
+    fn draw_frame_labels(&self, layout: &Layout, svg: &mut String) {
+        for (s, depth) in self.frames_by_depth() {
+            let r = layout.frames[s];
+            let (fill, _, ink) = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
+            let _ = writeln!(
+                svg,
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"600\" fill=\"{ink}\" stroke=\"{fill}\" stroke-width=\"4\" paint-order=\"stroke\">{}</text>",
+                num(r.x + FRAME_PAD),
+                num(r.y + 14.0),
+                num(DETAIL_FONT),
+                text(&scope_label(&self.scopes[s]))
+            );
+        }
+    }
+
+    fn draw_edge_label(&self, edge: &EdgePath, svg: &mut String) {
+        let (Some(label), Some(e)) = (edge.label, edge.edge) else {
+            return;
+        };
+        let fds = edge.fds.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x}\" y=\"{}\" font-size=\"{}\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"><tspan fill=\"{MUTED}\" font-style=\"italic\">{}</tspan><tspan x=\"{x}\" dy=\"{}\">{}</tspan></text>",
+            num(label.y + DETAIL_LINE - 2.0),
+            num(DETAIL_FONT),
+            text(self.edges[e].name),
+            num(DETAIL_LINE),
+            text(fds),
+            x = num(label.x),
+        );
+    }
+}
+
+fn style(kind: LinkKind) -> (&'static str, &'static str) {
+    match kind {
+        LinkKind::Pipe => ("#334155", ""),
+        LinkKind::SocketPair => ("#7c3aed", ""),
+        LinkKind::After => ("#94a3b8", " stroke-dasharray=\"5 4\""),
+    }
+}
+
+fn draw_line(edge: &EdgePath, svg: &mut String) {
+    let mut points = edge.points.clone();
+    if points.len() < 2 {
+        return;
+    }
+    let (colour, dash) = style(edge.kind);
+    // The line stops where its arrowhead starts.
+    let last = points.len() - 1;
+    let (back, head) = arrowhead(&points[last - 1], &points[last]);
+    points[last] = back;
+    let mut heads = vec![head];
+    if edge.kind == LinkKind::SocketPair {
+        let (back, head) = arrowhead(&points[1], &points[0]);
+        points[0] = back;
+        heads.push(head);
+    }
+    let mut d = format!("M{} {}", num(points[0].x), num(points[0].y));
+    for i in 1..points.len() {
+        let corner = points[i];
+        if let Some(next) = points.get(i + 1) {
+            let (din, len_in) = direction(&points[i - 1], &corner);
+            let (dout, len_out) = direction(&corner, next);
+            let turn = din.0 * dout.1 - din.1 * dout.0;
+            if turn.abs() > 1e-9 {
+                let r = CORNER_RADIUS.min(len_in / 2.0).min(len_out / 2.0);
+                let _ = write!(
+                    d,
+                    " L{} {} Q{} {} {} {}",
+                    num(corner.x - din.0 * r),
+                    num(corner.y - din.1 * r),
+                    num(corner.x),
+                    num(corner.y),
+                    num(corner.x + dout.0 * r),
+                    num(corner.y + dout.1 * r)
+                );
+                continue;
+            }
+        }
+        let _ = write!(d, " L{} {}", num(corner.x), num(corner.y));
+    }
+    let _ = writeln!(
+        svg,
+        "<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.4\"{dash}/>"
+    );
+    for head in heads {
+        let _ = writeln!(svg, "<path d=\"{head}\" fill=\"{colour}\"/>");
+    }
+}
+
+/// The unit vector from `a` to `b`, and the distance.
+fn direction(a: &Point, b: &Point) -> ((f64, f64), f64) {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let length = dx.hypot(dy);
+    if length == 0.0 {
+        ((0.0, 0.0), 0.0)
+    } else {
+        ((dx / length, dy / length), length)
+    }
+}
+
+/// The arrowhead at `tip`, coming from `from`: the point where the line
+/// should stop, and the triangle's path. Lines meet boxes vertically
+/// (loops horizontally), so the head points straight along one axis.
+fn arrowhead(from: &Point, tip: &Point) -> (Point, String) {
+    let (dx, dy) = if tip.y != from.y {
+        (0.0, (tip.y - from.y).signum())
+    } else {
+        ((tip.x - from.x).signum(), 0.0)
+    };
+    let back = Point {
+        x: tip.x - dx * ARROW_LENGTH,
+        y: tip.y - dy * ARROW_LENGTH,
+    };
+    let (nx, ny) = (-dy * ARROW_HALF_WIDTH, dx * ARROW_HALF_WIDTH);
+    let head = format!(
+        "M{} {} L{} {} L{} {} Z",
+        num(tip.x),
+        num(tip.y),
+        num(back.x + nx),
+        num(back.y + ny),
+        num(back.x - nx),
+        num(back.y - ny)
+    );
+    (back, head)
+}
+
+fn draw_box(rect: &Rect, name: &str, command: Option<&str>, parent: bool, svg: &mut String) {
+    let (fill, stroke, ink, radius) = if parent {
+        ("#1e293b", "#1e293b", "#ffffff", rect.height / 2.0)
+    } else {
+        ("#ffffff", "#475569", INK, 6.0)
+    };
+    let _ = writeln!(
+        svg,
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.4\"/>",
+        num(rect.x),
+        num(rect.y),
+        num(rect.width),
+        num(rect.height),
+        num(radius)
+    );
+    let centre = rect.x + rect.width / 2.0;
+    let middle = rect.y + rect.height / 2.0;
+    let name_y = if command.is_some() {
+        middle - 3.0
+    } else {
+        middle + NAME_FONT * 0.35
+    };
+    let _ = writeln!(
+        svg,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\" font-weight=\"700\" fill=\"{ink}\">{}</text>",
+        num(centre),
+        num(name_y),
+        num(NAME_FONT),
+        text(name)
+    );
+    if let Some(command) = command {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\" fill=\"{MUTED}\">{}</text>",
+            num(centre),
+            num(middle + 13.0),
+            num(DETAIL_FONT),
+            text(command)
+        );
+    }
+}
+
+fn legend_entry(kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Pipe => "pipe",
+        LinkKind::SocketPair => "socketpair",
+        LinkKind::After => "after (starts once ready)",
+    }
+}
+
+const LEGEND_SAMPLE: f64 = 28.0;
+const LEGEND_SPACING: f64 = 22.0;
+
+fn legend_width(kinds: &[LinkKind]) -> f64 {
+    let entries: f64 = kinds
+        .iter()
+        .map(|&k| LEGEND_SAMPLE + 6.0 + text_width(legend_entry(k), DETAIL_FONT) + LEGEND_SPACING)
+        .sum();
+    (2.0 * 16.0 + entries).ceil()
+}
+
+/// One sample line per kind of line drawn, left to right.
+fn draw_legend(kinds: &[LinkKind], top: f64, svg: &mut String) {
+    let mut x = 16.0;
+    let y = top + LEGEND_HEIGHT / 2.0;
+    for &kind in kinds {
+        let sample = EdgePath {
+            kind,
+            edge: None,
+            from: Vertex::Parent,
+            to: Vertex::Parent,
+            points: vec![
+                Point { x, y },
+                Point {
+                    x: x + LEGEND_SAMPLE,
+                    y,
+                },
+            ],
+            label: None,
+            fds: None,
+        };
+        draw_line(&sample, svg);
+        x += LEGEND_SAMPLE + 6.0;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" font-size=\"{}\" fill=\"{MUTED}\">{}</text>",
+            num(x),
+            num(y + 4.0),
+            num(DETAIL_FONT),
+            legend_entry(kind)
+        );
+        x += text_width(legend_entry(kind), DETAIL_FONT) + LEGEND_SPACING;
+    }
+}
+
+/// Coordinates to a tenth of a pixel, without a trailing `.0`.
+fn num(value: f64) -> String {
+    let tenths = (value * 10.0).round() / 10.0;
+    let tenths = if tenths == 0.0 { 0.0 } else { tenths };
+    format!("{tenths}")
+}
+
+/// Text content or attribute value: one line, XML-escaped.
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in one_line(value).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_for_xml() {
+        assert_eq!(
+            text("a<b & \"c\" 'd'>\n"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt; "
+        );
+    }
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(num(12.0), "12");
+        assert_eq!(num(12.349), "12.3");
+        assert_eq!(num(-0.01), "0");
+    }
+}

@@ -1,0 +1,116 @@
+//! The DOT export goes through the real Graphviz `dot`: every example and
+//! random graphs of up to 50 processes must be accepted without a warning,
+//! with every process and scope in the result.
+
+use crate::{examples, expected, random_topologies};
+use process_graph_topology::Topology;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `dot -Tsvg` on `source`. `None` when Graphviz is missing and the
+/// environment says to skip; a missing `dot` is a failure otherwise, so a
+/// CI machine without Graphviz cannot pass this test by accident.
+fn graphviz(source: &str) -> Option<Result<String, String>> {
+    let child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::env::var("PROCESS_GRAPH_SKIP_GRAPHVIZ").as_deref() == Ok("1") {
+                eprintln!(
+                    "skipped: graphviz's `dot` is not installed and PROCESS_GRAPH_SKIP_GRAPHVIZ=1"
+                );
+                return None;
+            }
+            panic!(
+                "graphviz's `dot` is not installed: install it (Debian: apt-get install graphviz) \
+                 or set PROCESS_GRAPH_SKIP_GRAPHVIZ=1 to skip this test"
+            );
+        }
+        Err(e) => panic!("cannot run dot: {e}"),
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let input = source.to_owned();
+    // Written from another thread so a large graph cannot fill both pipes.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("dot runs");
+    writer.join().unwrap().expect("dot reads its input");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() || !stderr.is_empty() {
+        return Some(Err(format!("dot: {}: {stderr}", output.status)));
+    }
+    Some(Ok(
+        String::from_utf8(output.stdout).expect("dot writes UTF-8")
+    ))
+}
+
+fn check(topology: &Topology) -> Option<Result<(), String>> {
+    let name = topology.name;
+    let dot = topology.to_dot();
+    let want = expected(topology);
+    let lines = dot.lines().filter(|l| l.contains(" -> ")).count();
+    if lines != want.lines.len() {
+        return Some(Err(format!(
+            "{name}: {lines} edges in DOT, expected {}",
+            want.lines.len()
+        )));
+    }
+    let svg = match graphviz(&dot)? {
+        Ok(svg) => svg,
+        Err(e) => return Some(Err(format!("{name}: {e}\n{dot}"))),
+    };
+    for n in 0..topology.nodes.len() {
+        if !svg.contains(&format!("<title>n{n}</title>")) {
+            return Some(Err(format!("{name}: dot lost node n{n}")));
+        }
+    }
+    for s in 0..topology.scopes.len() {
+        if !svg.contains(&format!("<title>cluster_{s}</title>")) {
+            return Some(Err(format!("{name}: dot lost scope {s}")));
+        }
+    }
+    Some(Ok(()))
+}
+
+#[test]
+fn graphviz_accepts_every_example() {
+    for topology in examples::ALL {
+        match check(&topology) {
+            None => return,
+            Some(result) => result.unwrap(),
+        }
+    }
+}
+
+#[test]
+fn graphviz_accepts_random_graphs_up_to_50_nodes() {
+    let sizes = (1..=50).step_by(7).chain([50]);
+    let topologies: Vec<Topology> = sizes.flat_map(|n| random_topologies(n..=n, 2)).collect();
+    let mut failures = Vec::new();
+    for topology in &topologies {
+        match check(topology) {
+            None => return,
+            Some(Err(e)) => failures.push(e),
+            Some(Ok(())) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn dot_labels_say_what_the_svg_says() {
+    let dot = examples::ERROR_COUNT.to_dot();
+    for wanted in [
+        r#"subgraph cluster_0 {"#,
+        r#"label="sandbox: user, pid, net";"#,
+        r#"n0 -> n1 [label="lines\nstdout → stdin"];"#,
+        r#"n1 -> parent [label="control\nfd(3) ↔ parent", dir=both"#,
+        r#"n0 -> n1 [style=dashed"#,
+    ] {
+        assert!(dot.contains(wanted), "missing {wanted:?} in\n{dot}");
+    }
+}

@@ -1,0 +1,198 @@
+//! The layout's promises, checked on every example and on random graphs of
+//! up to 30 processes: no two boxes or labels overlap, every process sits
+//! inside its scope's frame (below its label) and outside every other
+//! frame, frames nest as scopes do, and no line runs through a box.
+
+use crate::{examples, random_topologies};
+use process_graph_topology::{Layout, Point, Rect, Topology};
+
+const EPSILON: f64 = 1e-6;
+
+/// `rect` without its outer `EPSILON`, so touching is not overlapping.
+fn interior(rect: &Rect) -> Rect {
+    Rect {
+        x: rect.x + EPSILON,
+        y: rect.y + EPSILON,
+        width: rect.width - 2.0 * EPSILON,
+        height: rect.height - 2.0 * EPSILON,
+    }
+}
+
+fn below_header(frame: &Rect) -> Rect {
+    Rect {
+        y: frame.y + Layout::FRAME_HEADER,
+        height: frame.height - Layout::FRAME_HEADER,
+        ..*frame
+    }
+}
+
+fn segment_box(a: &Point, b: &Point) -> Rect {
+    Rect {
+        x: a.x.min(b.x),
+        y: a.y.min(b.y),
+        width: (a.x - b.x).abs(),
+        height: (a.y - b.y).abs(),
+    }
+}
+
+/// Every scope enclosing `scope`, itself included.
+fn enclosing(topology: &Topology, scope: Option<usize>) -> Vec<usize> {
+    std::iter::successors(scope, |&s| topology.scopes[s].parent).collect()
+}
+
+fn check(topology: &Topology) -> Result<(), String> {
+    let layout = topology.layout();
+    let name = topology.name;
+    let mut boxes: Vec<(String, Rect)> = layout
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (topology.nodes[n].name.to_owned(), *r))
+        .collect();
+    if let Some(parent) = layout.parent {
+        boxes.push(("parent".into(), parent));
+    }
+    let labels: Vec<Rect> = layout.edges.iter().filter_map(|e| e.label).collect();
+    let whole = Rect {
+        x: 0.0,
+        y: 0.0,
+        width: layout.width,
+        height: layout.height,
+    };
+
+    for (i, (a, ra)) in boxes.iter().enumerate() {
+        if !whole.contains(ra) {
+            return Err(format!("{name}: box {a} {ra:?} outside the drawing"));
+        }
+        for (b, rb) in &boxes[i + 1..] {
+            if ra.overlaps(rb) {
+                return Err(format!("{name}: boxes {a} and {b} overlap: {ra:?} {rb:?}"));
+            }
+        }
+        for label in &labels {
+            if label.overlaps(ra) {
+                return Err(format!("{name}: a label {label:?} covers box {a}"));
+            }
+        }
+    }
+    for (i, a) in labels.iter().enumerate() {
+        if !whole.contains(a) {
+            return Err(format!("{name}: label {a:?} outside the drawing"));
+        }
+        if let Some(b) = labels[i + 1..].iter().find(|b| a.overlaps(b)) {
+            return Err(format!("{name}: labels overlap: {a:?} {b:?}"));
+        }
+        if let Some(f) = layout
+            .frames
+            .iter()
+            .find(|f| f.overlaps(a) && !f.contains(a))
+        {
+            return Err(format!("{name}: label {a:?} straddles frame {f:?}"));
+        }
+    }
+
+    for (s, frame) in layout.frames.iter().enumerate() {
+        let scope = topology.scopes[s].name;
+        if !whole.contains(frame) {
+            return Err(format!("{name}: frame {scope} outside the drawing"));
+        }
+        for (n, rect) in layout.nodes.iter().enumerate() {
+            let inside = enclosing(topology, topology.nodes[n].scope).contains(&s);
+            let node = topology.nodes[n].name;
+            if inside && !below_header(frame).contains(rect) {
+                return Err(format!("{name}: {node} not inside the frame of {scope}"));
+            }
+            if !inside && frame.overlaps(rect) {
+                return Err(format!("{name}: frame {scope} covers {node}, not in it"));
+            }
+        }
+        if layout.parent.is_some_and(|p| frame.overlaps(&p)) {
+            return Err(format!("{name}: frame {scope} covers the parent"));
+        }
+        for (t, other) in layout.frames.iter().enumerate().skip(s + 1) {
+            let other_scope = topology.scopes[t].name;
+            let nested_in_s = enclosing(topology, Some(t)).contains(&s);
+            let nested_in_t = enclosing(topology, Some(s)).contains(&t);
+            if nested_in_s && !below_header(frame).contains(other) {
+                return Err(format!("{name}: frame {other_scope} not inside {scope}"));
+            }
+            if nested_in_t && !below_header(other).contains(frame) {
+                return Err(format!("{name}: frame {scope} not inside {other_scope}"));
+            }
+            if !nested_in_s && !nested_in_t && frame.overlaps(other) {
+                return Err(format!("{name}: frames {scope} and {other_scope} overlap"));
+            }
+        }
+    }
+
+    for edge in &layout.edges {
+        let ends = [layout.vertex(edge.from), layout.vertex(edge.to)];
+        if ends.iter().any(Option::is_none) {
+            return Err(format!("{name}: a line ends at a vertex without a box"));
+        }
+        let first = edge
+            .points
+            .first()
+            .ok_or(format!("{name}: a line without points"))?;
+        let last = edge.points.last().unwrap();
+        for (point, end) in [(first, ends[0].unwrap()), (last, ends[1].unwrap())] {
+            let on_border = (point.x >= end.x - EPSILON && point.x <= end.right() + EPSILON)
+                && (point.y >= end.y - EPSILON && point.y <= end.bottom() + EPSILON)
+                && !interior(&end).contains(&segment_box(point, point));
+            if !on_border {
+                return Err(format!(
+                    "{name}: line {:?} does not start/end on its box: {point:?} {end:?}",
+                    edge.edge
+                ));
+            }
+        }
+        for pair in edge.points.windows(2) {
+            let span = segment_box(&pair[0], &pair[1]);
+            for (b, rect) in &boxes {
+                if interior(rect).overlaps(&span) {
+                    return Err(format!(
+                        "{name}: a line {:?} crosses box {b}: {span:?}",
+                        edge.fds
+                    ));
+                }
+            }
+            for label in &labels {
+                if interior(label).overlaps(&span) {
+                    return Err(format!(
+                        "{name}: a line {:?} crosses a label {label:?}",
+                        edge.fds
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn examples_lay_out_cleanly() {
+    for topology in examples::ALL {
+        check(&topology).unwrap();
+    }
+}
+
+#[test]
+fn random_graphs_up_to_30_nodes_lay_out_cleanly() {
+    let failures: Vec<String> = random_topologies(1..=30, 6)
+        .iter()
+        .filter_map(|t| check(t).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_layout_is_deterministic() {
+    for topology in random_topologies(12..=14, 2) {
+        assert_eq!(topology.layout(), topology.layout());
+    }
+}

@@ -1,0 +1,109 @@
+//! The Markdown tables: one row per process, edge and scope, every row as
+//! wide as its header, and text that cannot break out of its cell.
+
+use crate::{examples, random_topologies};
+use process_graph_topology::Topology;
+
+/// Cells of a table row, split on the `|`s that are not escaped.
+fn cells(row: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut chars = row.trim().trim_start_matches('|').chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                cells.last_mut().unwrap().push('|');
+                chars.next();
+            }
+            '|' => cells.push(String::new()),
+            c => cells.last_mut().unwrap().push(c),
+        }
+    }
+    if cells.last().is_some_and(|c| c.trim().is_empty()) {
+        cells.pop();
+    }
+    cells.into_iter().map(|c| c.trim().to_owned()).collect()
+}
+
+/// The rows of the table under the caption `**title**`.
+fn table<'m>(markdown: &'m str, title: &str) -> Vec<&'m str> {
+    let caption = format!("**{title}**");
+    markdown
+        .lines()
+        .skip_while(|l| *l != caption)
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect()
+}
+
+fn check(topology: &Topology) -> Result<(), String> {
+    let name = topology.name;
+    let markdown = topology.to_markdown_tables();
+    for (title, rows) in [
+        ("Processes", topology.nodes.len()),
+        ("Edges", topology.edges.len()),
+        ("Scopes", topology.scopes.len()),
+    ] {
+        let table = table(&markdown, title);
+        if rows == 0 {
+            if !table.is_empty() {
+                return Err(format!("{name}: an empty {title} table"));
+            }
+            continue;
+        }
+        if table.len() != rows + 2 {
+            return Err(format!(
+                "{name}: {title} has {} lines for {rows} rows",
+                table.len()
+            ));
+        }
+        let width = cells(table[0]).len();
+        if let Some(row) = table.iter().find(|r| cells(r).len() != width) {
+            return Err(format!("{name}: row {row:?} is not {width} cells wide"));
+        }
+    }
+    let first_cells: Vec<String> = markdown
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| cells(l)[0].clone())
+        .collect();
+    let names = topology
+        .nodes
+        .iter()
+        .map(|n| n.name)
+        .chain(topology.edges.iter().map(|e| e.name))
+        .chain(topology.scopes.iter().map(|s| s.name));
+    for wanted in names {
+        if !first_cells
+            .iter()
+            .any(|c| c.trim_matches('`').trim() == wanted)
+        {
+            return Err(format!("{name}: no row for {wanted:?}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn tables_have_a_row_for_everything() {
+    let failures: Vec<String> = examples::ALL
+        .iter()
+        .chain(&random_topologies(1..=30, 1))
+        .filter_map(|t| check(t).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tables_of_error_count() {
+    let markdown = examples::ERROR_COUNT.to_markdown_tables();
+    for row in [
+        "**Supervision:** strategy `one_for_one`, at most 5 restarts within 10 s.",
+        "| `filter` | `grep --line-buffered -i error` | `sandbox` | on-failure | at exec | `source` |  |",
+        "| `count` | `wc -l` | `sandbox` | never | at exec | — | yes |",
+        "| `lines` | pipe | `source.stdout` (fd 1) | `filter.stdin` (fd 0) |",
+        "| `control` | socketpair | `filter.fd(3)` | `parent` |",
+        "| `sandbox` | user, pid, net | — | — | `filter`, `count` |",
+    ] {
+        assert!(markdown.contains(row), "missing {row:?} in\n{markdown}");
+    }
+}
