@@ -1,13 +1,13 @@
 //! A layered (Sugiyama-style) layout of a topology, the geometry the SVG
 //! diagram is drawn from:
 //!
-//! 1. [`rank`](self::rank): layers by data flow, cycles broken deterministically;
-//! 2. [`items`](self::items): long links split into one dummy item per rank,
+//! 1. [`rank`]: layers by data flow, cycles broken deterministically;
+//! 2. [`items`]: long links split into one dummy item per rank,
 //!    labels given a rank of their own between two layers;
-//! 3. [`order`](self::order): crossing reduction, scopes kept contiguous;
-//! 4. [`horizontal`](self::horizontal): x coordinates, frames around their scopes;
-//! 5. [`route`](self::route): ports, and tracks for lines that move sideways;
-//! 6. [`vertical`](self::vertical): y coordinates, with room for frames and tracks.
+//! 3. [`order`]: crossing reduction, scopes kept contiguous;
+//! 4. [`horizontal`]: x coordinates, frames around their scopes;
+//! 5. [`route`]: ports, and tracks for lines that move sideways;
+//! 6. [`vertical`]: y coordinates, with room for frames and tracks.
 
 mod horizontal;
 mod items;

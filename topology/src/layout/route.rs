@@ -2,7 +2,7 @@
 //! the top of its lower box at a port of its own (ports sorted by where the
 //! line goes, so lines leaving one box do not cross there), passes every
 //! rank in between vertically at its dummy item, and moves sideways only on
-//! a horizontal track between two ranks (see [`tracks`](super::tracks)).
+//! a horizontal track between two ranks (see [`super::tracks`]).
 //! Boxes and labels only sit on ranks, tracks only between them, so a line
 //! can never cross a box or a label.
 

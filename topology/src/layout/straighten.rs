@@ -1,5 +1,5 @@
 //! A finishing pass over the horizontal positions. The rounds in
-//! [`position`](super::position) minimise squared line lengths, which
+//! [`horizontal`](super::horizontal) minimise squared line lengths, which
 //! spreads a long line's bends over every rank it passes; people read a
 //! line more easily when it runs straight and bends once. So here each
 //! variable moves alone, only within the interval its constraints leave it

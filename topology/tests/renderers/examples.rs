@@ -214,3 +214,45 @@ pub const LOOPS: Topology = topology(
 );
 
 pub const ALL: [Topology; 6] = [ERROR_COUNT, PIPELINE, HARNESS, TRICKY, LONELY, LOOPS];
+
+/// Nothing at all.
+pub const EMPTY: Topology = topology("Empty", &[], &[], &[]);
+
+/// Indices the macro would never produce: renderers draw what they can
+/// and skip the rest instead of panicking.
+pub const BROKEN: Topology = topology(
+    "Broken",
+    &[
+        NodeInfo {
+            after: &[7, 0],
+            ..node("a", None, Some(5))
+        },
+        node("b", None, Some(1)),
+    ],
+    &[
+        pipe("to_nowhere", &[at(0, 1)], &[at(9, 0)]),
+        pipe("no_writer", &[], &[at(1, 0)]),
+        pipe("parent_to_parent", &[PARENT], &[PARENT]),
+        pipe("two_readers", &[at(0, 2)], &[at(1, 0), at(1, 5)]),
+    ],
+    &[
+        ScopeInfo {
+            name: "cycle_a",
+            namespaces: &[],
+            hostname: None,
+            parent: Some(1),
+        },
+        ScopeInfo {
+            name: "cycle_b",
+            namespaces: &["pid"],
+            hostname: None,
+            parent: Some(0),
+        },
+        ScopeInfo {
+            name: "lost",
+            namespaces: &["net"],
+            hostname: None,
+            parent: Some(42),
+        },
+    ],
+);

@@ -196,3 +196,31 @@ fn the_layout_is_deterministic() {
         assert_eq!(topology.layout(), topology.layout());
     }
 }
+
+#[test]
+fn degenerate_topologies_still_render() {
+    check(&examples::EMPTY).unwrap();
+    for topology in [examples::EMPTY, examples::BROKEN] {
+        for output in [
+            topology.to_svg(),
+            topology.to_dot(),
+            topology.to_mermaid(),
+            topology.to_markdown_tables(),
+        ] {
+            assert!(!output.is_empty());
+        }
+    }
+    let broken = examples::BROKEN.layout();
+    // Two readers of one pipe and the parent feeding itself are drawn;
+    // the pipe to node 9 and the one without a writer are not.
+    assert_eq!(broken.edges.iter().filter(|e| e.edge == Some(3)).count(), 2);
+    assert_eq!(broken.edges.iter().filter(|e| e.edge == Some(2)).count(), 1);
+    assert!(
+        broken
+            .edges
+            .iter()
+            .all(|e| e.edge != Some(0) && e.edge != Some(1))
+    );
+    assert!(!broken.nodes[0].overlaps(&broken.nodes[1]));
+    assert_eq!(broken.frames.len(), 3);
+}
