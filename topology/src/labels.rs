@@ -2,10 +2,11 @@
 //! Mermaid and the tables can never disagree on how an fd or a scope is
 //! called.
 
+use crate::links::Vertex;
 use crate::model::{EndpointInfo, NodeInfo, ScopeInfo, Topology};
 
 /// Commands longer than this are cut in the diagrams (the tables show them whole).
-pub(crate) const COMMAND_CHARS: usize = 36;
+const COMMAND_CHARS: usize = 36;
 
 /// `stdin`, `stdout`, `stderr` or `fd(N)`: the names the declaration syntax uses.
 pub(crate) fn fd_name(fd: i32) -> String {
@@ -43,7 +44,7 @@ pub(crate) fn scope_label(scope: &ScopeInfo) -> String {
 }
 
 /// The node's command on one line, cut to `max` characters with an ellipsis.
-pub(crate) fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
+fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
     let command = one_line(node.command?);
     if command.chars().count() <= max {
         Some(command)
@@ -58,6 +59,14 @@ pub(crate) fn node_lines(node: &NodeInfo) -> Vec<String> {
     std::iter::once(node.name.to_owned())
         .chain(short_command(node, COMMAND_CHARS))
         .collect()
+}
+
+/// The lines of a vertex's box: a process's, or the parent's one word.
+pub(crate) fn vertex_lines(topology: &Topology, vertex: Vertex) -> Vec<String> {
+    match vertex {
+        Vertex::Node(n) => node_lines(&topology.nodes[n]),
+        Vertex::Parent => vec!["parent".to_owned()],
+    }
 }
 
 /// Control characters (a newline in a command, say) would break every

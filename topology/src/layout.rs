@@ -31,6 +31,25 @@ use crate::model::Topology;
 use crate::scopes::ScopeTree;
 
 /// A point of the drawing, in pixels; y grows downward.
+///
+/// ```
+/// # use process_graph_topology::*;
+/// # const TOPOLOGY: Topology = Topology {
+/// #     name: "Worker",
+/// #     nodes: &[NodeInfo { name: "worker", command: None, scope: None, restart: "never",
+/// #                         critical: false, after: &[], ready: None }],
+/// #     edges: &[EdgeInfo { name: "control", kind: EdgeKind::SocketPair,
+/// #                         from: &[EndpointInfo { node: Some(0), fd: 3 }],
+/// #                         to: &[EndpointInfo { node: None, fd: -1 }] }],
+/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # };
+/// // A worker with a socketpair to the parent: the line starts on the
+/// // worker's bottom edge and ends on the parent's top edge.
+/// let layout = TOPOLOGY.layout();
+/// let (start, end): (Point, Point) = (layout.edges[0].points[0], *layout.edges[0].points.last().unwrap());
+/// assert_eq!(start.y, layout.nodes[0].bottom());
+/// assert_eq!(end.y, layout.parent.unwrap().y);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
     /// Distance from the left edge.
@@ -63,16 +82,33 @@ pub struct Rect {
 
 impl Rect {
     /// The right edge.
+    ///
+    /// ```
+    /// # use process_graph_topology::Rect;
+    /// assert_eq!(Rect { x: 2.0, y: 0.0, width: 3.0, height: 1.0 }.right(), 5.0);
+    /// ```
     pub fn right(&self) -> f64 {
         self.x + self.width
     }
 
     /// The bottom edge.
+    ///
+    /// ```
+    /// # use process_graph_topology::Rect;
+    /// assert_eq!(Rect { x: 0.0, y: 2.0, width: 1.0, height: 3.0 }.bottom(), 5.0);
+    /// ```
     pub fn bottom(&self) -> f64 {
         self.y + self.height
     }
 
     /// Whether the two share any interior point.
+    ///
+    /// ```
+    /// # use process_graph_topology::Rect;
+    /// let a = Rect { x: 0.0, y: 0.0, width: 10.0, height: 10.0 };
+    /// assert!(a.overlaps(&Rect { x: 9.0, y: 9.0, width: 5.0, height: 5.0 }));
+    /// assert!(!a.overlaps(&Rect { x: 0.0, y: 10.0, width: 5.0, height: 5.0 }));
+    /// ```
     pub fn overlaps(&self, other: &Rect) -> bool {
         self.x < other.right()
             && other.x < self.right()
@@ -81,6 +117,13 @@ impl Rect {
     }
 
     /// Whether `other` lies within this rectangle, edges included.
+    ///
+    /// ```
+    /// # use process_graph_topology::Rect;
+    /// let a = Rect { x: 0.0, y: 0.0, width: 10.0, height: 10.0 };
+    /// assert!(a.contains(&a));
+    /// assert!(!a.contains(&Rect { x: 5.0, y: 5.0, width: 6.0, height: 1.0 }));
+    /// ```
     pub fn contains(&self, other: &Rect) -> bool {
         self.x <= other.x
             && other.right() <= self.right()
@@ -91,6 +134,25 @@ impl Rect {
 
 /// One drawn line: a pipe from one writer to its reader, a socketpair, or
 /// an `after` dependency.
+///
+/// ```
+/// # use process_graph_topology::*;
+/// # const TOPOLOGY: Topology = Topology {
+/// #     name: "Worker",
+/// #     nodes: &[NodeInfo { name: "worker", command: None, scope: None, restart: "never",
+/// #                         critical: false, after: &[], ready: None }],
+/// #     edges: &[EdgeInfo { name: "control", kind: EdgeKind::SocketPair,
+/// #                         from: &[EndpointInfo { node: Some(0), fd: 3 }],
+/// #                         to: &[EndpointInfo { node: None, fd: -1 }] }],
+/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # };
+/// // A worker's fd 3 and the parent hold the two ends of a socketpair.
+/// let line = &TOPOLOGY.layout().edges[0];
+/// assert_eq!((line.kind, line.edge), (LinkKind::SocketPair, Some(0)));
+/// assert_eq!((line.from, line.to), (Vertex::Node(0), Vertex::Parent));
+/// assert_eq!(line.fds.as_deref(), Some("fd(3) ↔ parent"));
+/// assert!(line.label.is_some());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EdgePath {
     /// What the line stands for.
@@ -114,6 +176,26 @@ pub struct EdgePath {
 }
 
 /// Where everything goes: see [`Topology::layout`].
+///
+/// ```
+/// # use process_graph_topology::*;
+/// # const TOPOLOGY: Topology = Topology {
+/// #     name: "Worker",
+/// #     nodes: &[NodeInfo { name: "worker", command: None, scope: None, restart: "never",
+/// #                         critical: false, after: &[], ready: None }],
+/// #     edges: &[EdgeInfo { name: "control", kind: EdgeKind::SocketPair,
+/// #                         from: &[EndpointInfo { node: Some(0), fd: 3 }],
+/// #                         to: &[EndpointInfo { node: None, fd: -1 }] }],
+/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # };
+/// // A worker with a socketpair to the parent.
+/// let layout = TOPOLOGY.layout();
+/// let (worker, parent) = (layout.nodes[0], layout.parent.unwrap());
+/// assert!(worker.bottom() < parent.y);
+/// assert!(worker.right() <= layout.width && parent.bottom() <= layout.height);
+/// assert_eq!(layout.edges.len(), 1);
+/// assert!(layout.frames.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     /// Width of the whole drawing.
@@ -133,7 +215,24 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Height of the label strip at the top of a frame.
+    /// Height of the label strip at the top of a frame: what a frame holds
+    /// sits below it.
+    ///
+    /// ```
+    /// # use process_graph_topology::*;
+    /// # const TOPOLOGY: Topology = Topology {
+    /// #     name: "Boxed",
+    /// #     nodes: &[NodeInfo { name: "inside", command: None, scope: Some(0),
+    /// #                         restart: "never", critical: false, after: &[], ready: None }],
+    /// #     edges: &[],
+    /// #     scopes: &[ScopeInfo { name: "sandbox", namespaces: &["pid"], hostname: None,
+    /// #                           parent: None }],
+    /// #     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    /// # };
+    /// // One process in a pid scope.
+    /// let layout = TOPOLOGY.layout();
+    /// assert!(layout.nodes[0].y >= layout.frames[0].y + Layout::FRAME_HEADER);
+    /// ```
     pub const FRAME_HEADER: f64 = FRAME_HEADER;
 
     /// The box of a vertex, if it is drawn.

@@ -7,6 +7,24 @@ use crate::labels::end_name;
 use crate::model::{EdgeKind, Topology};
 
 /// A box in the diagram: a process, or the parent that spawns them all.
+///
+/// ```
+/// # use process_graph_topology::*;
+/// # const TOPOLOGY: Topology = Topology {
+/// #     name: "Feed",
+/// #     nodes: &[NodeInfo { name: "cat", command: Some("cat"), scope: None, restart: "never",
+/// #                         critical: false, after: &[], ready: None }],
+/// #     edges: &[EdgeInfo { name: "input", kind: EdgeKind::Pipe,
+/// #                         from: &[EndpointInfo { node: None, fd: -1 }],
+/// #                         to: &[EndpointInfo { node: Some(0), fd: 0 }] }],
+/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # };
+/// // The parent writes into `cat`'s stdin.
+/// let layout = TOPOLOGY.layout();
+/// assert_eq!((layout.edges[0].from, layout.edges[0].to), (Vertex::Parent, Vertex::Node(0)));
+/// assert_eq!(layout.vertex(Vertex::Node(0)), Some(layout.nodes[0]));
+/// assert!(layout.vertex(Vertex::Parent).is_some());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Vertex {
     /// Index into [`Topology::nodes`].
@@ -16,6 +34,25 @@ pub enum Vertex {
 }
 
 /// What a drawn line stands for.
+///
+/// ```
+/// # use process_graph_topology::*;
+/// # const TOPOLOGY: Topology = Topology {
+/// #     name: "Ordered",
+/// #     nodes: &[
+/// #         NodeInfo { name: "db", command: None, scope: None, restart: "never",
+/// #                    critical: false, after: &[], ready: Some("notify") },
+/// #         NodeInfo { name: "app", command: None, scope: None, restart: "never",
+/// #                    critical: false, after: &[0], ready: None },
+/// #     ],
+/// #     edges: &[], scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # };
+/// // `app` starts once `db` is ready: a dashed arrow without a label.
+/// let line = &TOPOLOGY.layout().edges[0];
+/// assert_eq!(line.kind, LinkKind::After);
+/// assert_eq!((line.from, line.to), (Vertex::Node(0), Vertex::Node(1)));
+/// assert_eq!((line.edge, line.label), (None, None));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkKind {
     /// A pipe from one writer to the reader: an arrow.

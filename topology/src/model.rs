@@ -2,6 +2,22 @@
 //! be a `const`; the macro builds one at compile time by leaking its strings.
 
 /// A whole graph.
+///
+/// ```
+/// use process_graph_topology::{NodeInfo, Topology};
+///
+/// const TOPOLOGY: Topology = Topology {
+///     name: "Single",
+///     nodes: &[NodeInfo { name: "server", command: Some("./server"), scope: None,
+///                         restart: "always", critical: true, after: &[], ready: Some("notify") }],
+///     edges: &[],
+///     scopes: &[],
+///     strategy: "one_for_one",
+///     intensity: 5,
+///     period_ms: 10_000,
+/// };
+/// assert_eq!(TOPOLOGY.nodes[0].name, "server");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Topology {
     /// The graph's name (the struct's name).
@@ -21,6 +37,16 @@ pub struct Topology {
 }
 
 /// One process.
+///
+/// ```
+/// use process_graph_topology::NodeInfo;
+///
+/// // `#[process(restart = "on-failure", after = [source], ready = fd(3))] filter: Cmd`
+/// let filter = NodeInfo { name: "filter", command: Some("grep error"), scope: None,
+///                         restart: "on-failure", critical: false, after: &[0],
+///                         ready: Some("fd(3)") };
+/// assert_eq!(filter.after, [0]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeInfo {
     /// The field name.
@@ -40,6 +66,12 @@ pub struct NodeInfo {
 }
 
 /// Whether an edge is a pipe or a socketpair.
+///
+/// ```
+/// use process_graph_topology::EdgeKind;
+///
+/// assert_ne!(EdgeKind::Pipe, EdgeKind::SocketPair);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeKind {
     /// A pipe: `from` are the writers, `to` the one reader.
@@ -49,6 +81,14 @@ pub enum EdgeKind {
 }
 
 /// One end of an edge.
+///
+/// ```
+/// use process_graph_topology::EndpointInfo;
+///
+/// let filter_fd3 = EndpointInfo { node: Some(1), fd: 3 }; // `filter.fd(3)`
+/// let parent = EndpointInfo { node: None, fd: -1 };       // `parent`
+/// assert!(parent.node.is_none() && filter_fd3.fd == 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EndpointInfo {
     /// Index into [`Topology::nodes`]; `None` is the parent.
@@ -58,6 +98,19 @@ pub struct EndpointInfo {
 }
 
 /// One pipe or socketpair.
+///
+/// ```
+/// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo};
+///
+/// // `#[pipe(a.stdout, b.stdout -> c.stdin)] merged: Pipe`
+/// let merged = EdgeInfo {
+///     name: "merged",
+///     kind: EdgeKind::Pipe,
+///     from: &[EndpointInfo { node: Some(0), fd: 1 }, EndpointInfo { node: Some(1), fd: 1 }],
+///     to: &[EndpointInfo { node: Some(2), fd: 0 }],
+/// };
+/// assert_eq!(merged.from.len(), 2);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EdgeInfo {
     /// The field name.
@@ -71,6 +124,15 @@ pub struct EdgeInfo {
 }
 
 /// One namespace scope.
+///
+/// ```
+/// use process_graph_topology::ScopeInfo;
+///
+/// // `#[scope(user, pid, net, uts, hostname = "sandbox")] sandbox: Scope`
+/// let sandbox = ScopeInfo { name: "sandbox", namespaces: &["user", "pid", "net", "uts"],
+///                           hostname: Some("sandbox"), parent: None };
+/// assert!(sandbox.namespaces.contains(&"pid"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScopeInfo {
     /// The field name.

@@ -4,7 +4,7 @@
 //! It paints its own white background, so it reads the same in rustdoc's
 //! light and dark themes.
 
-use crate::labels::{COMMAND_CHARS, one_line, scope_label, short_command};
+use crate::labels::{one_line, scope_label, vertex_lines};
 use crate::layout::{
     DETAIL_FONT, DETAIL_LINE, EdgePath, FRAME_PAD, Layout, LinkKind, NAME_FONT, Point, Rect,
     Vertex, text_width,
@@ -104,18 +104,14 @@ impl Topology {
         for edge in &layout.edges {
             self.draw_edge_label(edge, &mut svg);
         }
-        for (n, rect) in layout.nodes.iter().enumerate() {
-            let node = &self.nodes[n];
-            draw_box(
-                rect,
-                node.name,
-                short_command(node, COMMAND_CHARS).as_deref(),
-                false,
-                &mut svg,
-            );
-        }
-        if let Some(rect) = layout.vertex(Vertex::Parent) {
-            draw_box(&rect, "parent", None, true, &mut svg);
+        let vertices = (0..self.nodes.len())
+            .map(Vertex::Node)
+            .chain([Vertex::Parent]);
+        for vertex in vertices {
+            if let Some(rect) = layout.vertex(vertex) {
+                let lines = vertex_lines(self, vertex);
+                draw_box(&rect, &lines, vertex == Vertex::Parent, &mut svg);
+            }
         }
         draw_legend(&kinds, legend_top, &mut svg);
         svg.push_str("</svg>");
@@ -275,7 +271,9 @@ fn arrowhead(from: &Point, tip: &Point) -> (Point, String) {
     (back, head)
 }
 
-fn draw_box(rect: &Rect, name: &str, command: Option<&str>, parent: bool, svg: &mut String) {
+/// A rounded box (a dark pill for the parent) with its name in bold and
+/// its command, if any, below.
+fn draw_box(rect: &Rect, lines: &[String], parent: bool, svg: &mut String) {
     let (fill, stroke, ink, radius) = if parent {
         ("#1e293b", "#1e293b", "#ffffff", rect.height / 2.0)
     } else {
@@ -292,7 +290,7 @@ fn draw_box(rect: &Rect, name: &str, command: Option<&str>, parent: bool, svg: &
     );
     let centre = rect.x + rect.width / 2.0;
     let middle = rect.y + rect.height / 2.0;
-    let name_y = if command.is_some() {
+    let name_y = if lines.len() > 1 {
         middle - 3.0
     } else {
         middle + NAME_FONT * 0.35
@@ -303,9 +301,9 @@ fn draw_box(rect: &Rect, name: &str, command: Option<&str>, parent: bool, svg: &
         num(centre),
         num(name_y),
         num(NAME_FONT),
-        text(name)
+        text(&lines[0])
     );
-    if let Some(command) = command {
+    if let Some(command) = lines.get(1) {
         let _ = writeln!(
             svg,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\" fill=\"{MUTED}\">{}</text>",

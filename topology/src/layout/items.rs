@@ -11,20 +11,19 @@ use super::metrics::{
     LOOP_REACH, NAME_FONT, label_size, text_width,
 };
 use super::rank::{self, Arc};
-use crate::labels::{COMMAND_CHARS, short_command};
+use crate::labels::vertex_lines;
 use crate::links::{Link, Vertex};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum ItemKind {
-    Vertex(Vertex),
+    /// A process or the parent: the first items of a [`Graph`].
+    Vertex,
     /// A link passing a rank.
     Dummy,
     /// A link passing a rank, with its label to the right of the line.
-    Label {
-        label_width: f64,
-    },
+    Label { label_width: f64 },
     /// Holds a frame open on a rank where its scope has nothing else.
     Placeholder,
 }
@@ -49,7 +48,7 @@ impl Item {
     }
 
     pub fn is_vertex(&self) -> bool {
-        matches!(self.kind, ItemKind::Vertex(_))
+        matches!(self.kind, ItemKind::Vertex)
     }
 }
 
@@ -94,23 +93,19 @@ pub(super) fn label_lines<'t>(topology: &'t Topology, link: &'t Link) -> Option<
     Some([link.name(topology)?, link.fds.as_deref()?])
 }
 
-/// The size of a vertex's box, before loops widen its footprint.
-pub(super) fn box_size(topology: &Topology, vertex: Vertex) -> (f64, f64) {
-    let (name, command) = match vertex {
-        Vertex::Node(n) => (
-            topology.nodes[n].name,
-            short_command(&topology.nodes[n], COMMAND_CHARS),
-        ),
-        Vertex::Parent => ("parent", None),
-    };
-    let name_width = text_width(name, NAME_FONT);
-    let command_width = command
-        .as_deref()
-        .map_or(0.0, |c| text_width(c, DETAIL_FONT));
-    let width = (name_width.max(command_width) + 2.0 * BOX_PAD).max(BOX_MIN_WIDTH);
-    let height = match command {
-        Some(_) => BOX_HEIGHT_WITH_COMMAND,
-        None => BOX_HEIGHT,
+/// The size of a box showing `lines`: a name, maybe a command below it.
+fn box_size(lines: &[String]) -> (f64, f64) {
+    let fonts = std::iter::once(NAME_FONT).chain(std::iter::repeat(DETAIL_FONT));
+    let text = lines
+        .iter()
+        .zip(fonts)
+        .map(|(line, font)| text_width(line, font))
+        .fold(0.0, f64::max);
+    let width = (text + 2.0 * BOX_PAD).max(BOX_MIN_WIDTH);
+    let height = if lines.len() > 1 {
+        BOX_HEIGHT_WITH_COMMAND
+    } else {
+        BOX_HEIGHT
     };
     (width.ceil(), height)
 }
@@ -144,7 +139,7 @@ pub(super) fn build(
     let mut items = Vec::new();
     let mut loops = Vec::new();
     for (v, &vertex) in vertices.iter().enumerate() {
-        let (box_width, box_height) = box_size(topology, vertex);
+        let (box_width, box_height) = box_size(&vertex_lines(topology, vertex));
         let own: Vec<usize> = (0..links.len())
             .filter(|&l| links[l].from == vertex && links[l].to == vertex)
             .collect();
@@ -165,7 +160,7 @@ pub(super) fn build(
             });
         }
         items.push(Item {
-            kind: ItemKind::Vertex(vertex),
+            kind: ItemKind::Vertex,
             rank: 2 * layering.layer[v],
             scope: match vertex {
                 Vertex::Node(n) => tree.of_node(n),
