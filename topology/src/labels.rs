@@ -3,7 +3,7 @@
 //! called.
 
 use crate::links::Vertex;
-use crate::model::{EndpointInfo, NodeInfo, ScopeInfo, Topology};
+use crate::model::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
 
 /// Commands longer than this are cut in the diagrams (the tables show them whole).
 const COMMAND_CHARS: usize = 36;
@@ -24,6 +24,26 @@ pub(crate) fn end_name(end: &EndpointInfo) -> String {
         Some(_) => fd_name(end.fd),
         None => "parent".to_owned(),
     }
+}
+
+/// The fds of an edge as its label shows them: `stdout → stdin`,
+/// `fd(3) ↔ parent`; a pipe with several writers names each distinct
+/// writer fd once: `stdout, stderr → stdin`.
+pub(crate) fn edge_fds(edge: &EdgeInfo) -> String {
+    let arrow = match edge.kind {
+        EdgeKind::Pipe => "→",
+        EdgeKind::SocketPair => "↔",
+    };
+    let names = |ends: &[EndpointInfo]| {
+        let mut names: Vec<String> = Vec::new();
+        for name in ends.iter().map(end_name) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names.join(", ")
+    };
+    format!("{} {arrow} {}", names(edge.from), names(edge.to))
 }
 
 /// An endpoint in the declaration syntax: `source.stdout`, `filter.fd(3)` or `parent`.

@@ -168,10 +168,13 @@ pub struct EdgePath {
     /// (renderers may round the corners). It meets boxes vertically, or
     /// horizontally for a line from a box to itself.
     pub points: Vec<Point>,
-    /// Where the label (the edge's name above its fds) goes.
+    /// Where the label goes: the edge's name above its fds, as in
+    /// `lines` / `stdout → stdin`. The lines of a pipe with several writers
+    /// share one label, on the first writer's line, listing each writer fd
+    /// once (`stdout, stderr → stdin`); they join at the reader in one port.
     pub label: Option<Rect>,
-    /// The fds the line connects, as its label shows them: `stdout → stdin`,
-    /// `fd(3) ↔ parent`; `None` for an `after` dependency.
+    /// The fds this line connects: `stdout → stdin`, `fd(3) ↔ parent`;
+    /// `None` for an `after` dependency.
     pub fds: Option<String>,
 }
 
@@ -296,7 +299,7 @@ impl Topology {
         let routing = route::Routing::new(&graph, &columns, vertices);
         let rows = vertical::place(&graph, &tree, &routing.track_counts);
         let mut boxes = routing.boxes(&rows);
-        let edges = routing.paths(self, &links, &rows, &boxes);
+        let edges = routing.paths(&links, &rows, &boxes);
         let parent = with_parent.then(|| boxes.pop()).flatten();
         let frames = (0..self.scopes.len())
             .map(|s| Rect {

@@ -3,7 +3,7 @@
 //! node of the topology are dropped here, once, so no renderer can panic on
 //! them.
 
-use crate::labels::end_name;
+use crate::labels::{edge_fds, end_name};
 use crate::model::{EdgeKind, Topology};
 
 /// A box in the diagram: a process, or the parent that spawns them all.
@@ -71,8 +71,16 @@ pub(crate) struct Link {
     pub edge: Option<usize>,
     pub from: Vertex,
     pub to: Vertex,
-    /// `stdout → stdin`, `fd(3) ↔ parent`; `None` for an `after` dependency.
+    /// This line's fds: `stdout → stdin`, `fd(3) ↔ parent`; `None` for an
+    /// `after` dependency.
     pub fds: Option<String>,
+    /// The label the diagram draws beside this line: the edge's name and
+    /// fds. A pipe with several writers is labelled once, on its first
+    /// writer's line.
+    pub label: Option<[String; 2]>,
+    /// One of several writers of a pipe: in the diagram its line joins the
+    /// others at the reader, one arrow into one port.
+    pub shares_reader: bool,
 }
 
 impl Link {
@@ -96,7 +104,8 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
             EdgeKind::Pipe => (LinkKind::Pipe, "→"),
             EdgeKind::SocketPair => (LinkKind::SocketPair, "↔"),
         };
-        for from in edge.from {
+        let shares_reader = kind == LinkKind::Pipe && edge.from.len() > 1;
+        for (writer, from) in edge.from.iter().enumerate() {
             for to in edge.to {
                 let (Some(a), Some(b)) = (vertex(from.node), vertex(to.node)) else {
                     continue;
@@ -107,6 +116,8 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
                     from: a,
                     to: b,
                     fds: Some(format!("{} {arrow} {}", end_name(from), end_name(to))),
+                    label: (writer == 0).then(|| [edge.name.to_owned(), edge_fds(edge)]),
+                    shares_reader,
                 });
             }
         }
@@ -120,6 +131,8 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
                     from: Vertex::Node(dependency),
                     to: Vertex::Node(index),
                     fds: None,
+                    label: None,
+                    shares_reader: false,
                 });
             }
         }

@@ -4,7 +4,7 @@
 //! It paints its own white background, so it reads the same in rustdoc's
 //! light and dark themes.
 
-use crate::labels::{one_line, scope_label, vertex_lines};
+use crate::labels::{edge_fds, one_line, scope_label, vertex_lines};
 use crate::layout::{
     DETAIL_FONT, DETAIL_LINE, EdgePath, FRAME_PAD, Layout, LinkKind, NAME_FONT, Point, Rect,
     Vertex, text_width,
@@ -159,19 +159,19 @@ impl Topology {
         }
     }
 
-    fn draw_edge_label(&self, edge: &EdgePath, svg: &mut String) {
-        let (Some(label), Some(e)) = (edge.label, edge.edge) else {
+    fn draw_edge_label(&self, line: &EdgePath, svg: &mut String) {
+        let (Some(label), Some(e)) = (line.label, line.edge) else {
             return;
         };
-        let fds = edge.fds.as_deref().unwrap_or_default();
+        let edge = &self.edges[e];
         let _ = writeln!(
             svg,
             "<text x=\"{x}\" y=\"{}\" font-size=\"{}\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"><tspan fill=\"{MUTED}\" font-style=\"italic\">{}</tspan><tspan x=\"{x}\" dy=\"{}\">{}</tspan></text>",
             num(label.y + DETAIL_LINE - 2.0),
             num(DETAIL_FONT),
-            text(self.edges[e].name),
+            text(edge.name),
             num(DETAIL_LINE),
-            text(fds),
+            text(&edge_fds(edge)),
             x = num(label.x),
         );
     }

@@ -59,6 +59,9 @@ pub(super) struct Chain {
     pub items: Vec<usize>,
     /// The link runs from the lower item up to the upper one.
     pub upward: bool,
+    /// The edge whose other lines this one joins at the reader: one of
+    /// several writers of a pipe.
+    pub joins: Option<usize>,
 }
 
 /// Links from a vertex to itself, drawn as loops on the right of its box.
@@ -89,8 +92,10 @@ pub(super) fn vertex_index(vertex: Vertex, nodes: usize) -> usize {
 }
 
 /// The lines of an edge label: the edge's name above its fds.
-pub(super) fn label_lines<'t>(topology: &'t Topology, link: &'t Link) -> Option<[&'t str; 2]> {
-    Some([link.name(topology)?, link.fds.as_deref()?])
+pub(super) fn label_lines(link: &Link) -> Option<[&str; 2]> {
+    link.label
+        .as_ref()
+        .map(|[name, fds]| [name.as_str(), fds.as_str()])
 }
 
 /// The size of a box showing `lines`: a name, maybe a command below it.
@@ -147,7 +152,7 @@ pub(super) fn build(
         if !own.is_empty() {
             let sizes: Vec<(f64, f64)> = own
                 .iter()
-                .map(|&l| label_lines(topology, &links[l]).map_or((0.0, 0.0), |t| label_size(&t)))
+                .map(|&l| label_lines(&links[l]).map_or((0.0, 0.0), |t| label_size(&t)))
                 .collect();
             let widest = sizes.iter().map(|s| s.0).fold(0.0, f64::max);
             let tallest = sizes.iter().map(|s| s.1).fold(0.0, f64::max);
@@ -177,11 +182,18 @@ pub(super) fn build(
         let upward = layering.upward[a];
         let (upper, lower) = if upward { (to, from) } else { (from, to) };
         let scope = tree.common(items[upper].scope, items[lower].scope);
-        let label = label_lines(topology, &links[l]).map(|t| label_size(&t));
+        let label = label_lines(&links[l]).map(|t| label_size(&t));
+        // A label goes next to the writer; on a pipe with several writers,
+        // whose lines join at the reader, next to the reader.
+        let label_rank = if links[l].shares_reader && !upward {
+            items[lower].rank - 1
+        } else {
+            items[upper].rank + 1
+        };
         let mut chain = vec![upper];
         for rank in items[upper].rank + 1..items[lower].rank {
             let (kind, width, height) = match label {
-                Some((w, h)) if rank == items[upper].rank + 1 => {
+                Some((w, h)) if rank == label_rank => {
                     (ItemKind::Label { label_width: w }, LABEL_GAP + w, h)
                 }
                 _ => (ItemKind::Dummy, 0.0, 0.0),
@@ -197,6 +209,7 @@ pub(super) fn build(
         }
         chain.push(lower);
         chains.push(Chain {
+            joins: links[l].edge.filter(|_| links[l].shares_reader),
             link: l,
             items: chain,
             upward,

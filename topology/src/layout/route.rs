@@ -14,7 +14,6 @@ use super::tracks::{self, Jog};
 use super::vertical::Rows;
 use super::{EdgePath, Point, Rect};
 use crate::links::Link;
-use crate::model::Topology;
 
 /// Closest spacing of ports on one side of a box: that of lines passing a
 /// rank, so parallel lines can run straight into their ports.
@@ -75,21 +74,40 @@ impl<'g> Routing<'g> {
     fn place_ports(&mut self) {
         let chains = &self.graph.chains;
         for (v, &(left, width)) in self.box_x.iter().enumerate() {
-            // (chain, x of the next item along the line), per side.
-            let mut leaving: Vec<(usize, f64)> = (0..chains.len())
-                .filter(|&c| chains[c].items[0] == v)
-                .map(|c| (c, self.line_x(chains[c].items[1])))
-                .collect();
-            let mut entering: Vec<(usize, f64)> = (0..chains.len())
-                .filter(|&c| chains[c].items.last() == Some(&v))
-                .map(|c| (c, self.line_x(chains[c].items[chains[c].items.len() - 2])))
-                .collect();
-            for (ends, ports) in [
-                (&mut leaving, &mut self.bottom_port),
-                (&mut entering, &mut self.top_port),
-            ] {
-                spread(left, width, ends, ports);
-            }
+            // Each side's lines with the x of the next item along them;
+            // the lines of one pipe's writers arriving at its reader share
+            // one port there.
+            let side = |bottom: bool| {
+                let mut ends: Vec<(Vec<usize>, f64)> = Vec::new();
+                for (c, chain) in chains.iter().enumerate() {
+                    let items = &chain.items;
+                    let (end, next) = if bottom {
+                        (items[0], items[1])
+                    } else {
+                        (items[items.len() - 1], items[items.len() - 2])
+                    };
+                    if end != v {
+                        continue;
+                    }
+                    let x = self.line_x(next);
+                    let at_reader = chain.upward == bottom;
+                    let joined = chain.joins.filter(|_| at_reader).and_then(|e| {
+                        ends.iter_mut()
+                            .find(|(cs, _)| chains[cs[0]].joins == Some(e))
+                    });
+                    match joined {
+                        Some((cs, mean)) => {
+                            *mean = (*mean * cs.len() as f64 + x) / (cs.len() + 1) as f64;
+                            cs.push(c);
+                        }
+                        None => ends.push((vec![c], x)),
+                    }
+                }
+                ends
+            };
+            let (leaving, entering) = (side(true), side(false));
+            spread(left, width, leaving, &mut self.bottom_port);
+            spread(left, width, entering, &mut self.top_port);
         }
     }
 
@@ -146,13 +164,7 @@ impl<'g> Routing<'g> {
     }
 
     /// Every link's line, in link order.
-    pub fn paths(
-        &self,
-        topology: &Topology,
-        links: &[Link],
-        rows: &Rows,
-        boxes: &[Rect],
-    ) -> Vec<EdgePath> {
+    pub fn paths(&self, links: &[Link], rows: &Rows, boxes: &[Rect]) -> Vec<EdgePath> {
         let graph = self.graph;
         let mut paths: Vec<Option<EdgePath>> = vec![None; links.len()];
         for (c, chain) in graph.chains.iter().enumerate() {
@@ -222,7 +234,7 @@ impl<'g> Routing<'g> {
                         y: back,
                     },
                 ];
-                let label = label_lines(topology, &links[l]).map(|lines| {
+                let label = label_lines(&links[l]).map(|lines| {
                     let (width, height) = label_size(&lines);
                     Rect {
                         x: reach + LABEL_GAP,
@@ -241,8 +253,8 @@ impl<'g> Routing<'g> {
 /// Ports on one side of a box, in the order their lines go: each as close
 /// above (below) the next item on its line as the others allow, so a line
 /// to an item right below runs straight.
-fn spread(left: f64, width: f64, ends: &mut [(usize, f64)], ports: &mut [f64]) {
-    ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+fn spread(left: f64, width: f64, mut ends: Vec<(Vec<usize>, f64)>, ports: &mut [f64]) {
+    ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0[0].cmp(&b.0[0])));
     let (low, high) = (left + PORT_INSET, left + width - PORT_INSET);
     let spacing = match ends.len() {
         0 | 1 => 0.0,
@@ -267,8 +279,10 @@ fn spread(left: f64, width: f64, ends: &mut [(usize, f64)], ports: &mut [f64]) {
         })
         .collect();
     let x = satisfy(&desired, &weight, &constraints);
-    for (k, &(c, _)) in ends.iter().enumerate() {
-        ports[c] = x[k + 1].clamp(low, high);
+    for (k, (chains, _)) in ends.iter().enumerate() {
+        for &c in chains {
+            ports[c] = x[k + 1].clamp(low, high);
+        }
     }
 }
 

@@ -213,7 +213,15 @@ pub const LOOPS: Topology = topology(
     }],
 );
 
-pub const ALL: [Topology; 6] = [ERROR_COUNT, PIPELINE, HARNESS, TRICKY, LONELY, LOOPS];
+pub const ALL: [Topology; 7] = [
+    ERROR_COUNT,
+    PIPELINE,
+    HARNESS,
+    DEV_ENV,
+    TRICKY,
+    LONELY,
+    LOOPS,
+];
 
 /// Nothing at all.
 pub const EMPTY: Topology = topology("Empty", &[], &[], &[]);
@@ -253,6 +261,68 @@ pub const BROKEN: Topology = topology(
             namespaces: &["net"],
             hostname: None,
             parent: Some(42),
+        },
+    ],
+);
+
+/// A development environment: services behind a proxy, workers fed by a
+/// queue, every stderr into one logger — the many-writers pipe.
+pub const DEV_ENV: Topology = topology(
+    "DevEnv",
+    &[
+        NodeInfo {
+            ready: Some("notify"),
+            ..node("postgres", Some("postgres -D ./data"), Some(0))
+        },
+        NodeInfo {
+            ready: Some("fd(3)"),
+            ..node("redis", Some("redis-server --port 0"), Some(0))
+        },
+        NodeInfo {
+            after: &[0, 1],
+            restart: "on-failure",
+            ..node("api", Some("cargo run -p api"), Some(1))
+        },
+        NodeInfo {
+            after: &[2],
+            ..node("web", Some("npm run dev"), Some(1))
+        },
+        NodeInfo {
+            after: &[3],
+            critical: true,
+            ..node("proxy", Some("caddy run"), None)
+        },
+        NodeInfo {
+            after: &[1],
+            restart: "always",
+            ..node("worker", Some("cargo run -p worker"), Some(1))
+        },
+        node("logger", Some("vector --config vector.toml"), None),
+    ],
+    &[
+        socketpair("db", &[at(2, 3)], &[at(0, 3)]),
+        socketpair("cache", &[at(2, 4)], &[at(1, 4)]),
+        socketpair("jobs", &[at(5, 3)], &[at(1, 5)]),
+        pipe("upstream", &[at(3, 1)], &[at(4, 0)]),
+        pipe(
+            "logs",
+            &[at(0, 2), at(1, 2), at(2, 2), at(3, 2), at(5, 2)],
+            &[at(6, 0)],
+        ),
+        pipe("shutdown", &[PARENT], &[at(4, 5)]),
+    ],
+    &[
+        ScopeInfo {
+            name: "data",
+            namespaces: &["net", "mount"],
+            hostname: None,
+            parent: None,
+        },
+        ScopeInfo {
+            name: "app",
+            namespaces: &["pid"],
+            hostname: Some("app"),
+            parent: None,
         },
     ],
 );

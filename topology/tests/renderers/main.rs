@@ -18,11 +18,14 @@ use process_graph_topology::{EdgeKind, Topology};
 pub struct Expected {
     pub names: Vec<String>,
     pub scope_labels: Vec<String>,
-    /// (edge name, fds) per drawn line, one per writer of a pipe.
+    /// (edge name, fds) per edge as the diagram labels it: a pipe with
+    /// several writers once, each writer fd named once.
     pub edge_labels: Vec<(String, String)>,
-    /// (from id, to id) per drawn line, `after` dependencies included, in
-    /// the renderers' ids: `n3`, `parent`.
+    /// (from id, to id) per line, one per writer of a pipe, `after`
+    /// dependencies included, in the renderers' ids: `n3`, `parent`.
     pub lines: Vec<(String, String)>,
+    /// (edge name, this line's fds) per line that is an edge.
+    pub line_labels: Vec<(String, String)>,
 }
 
 fn one_line(text: &str) -> String {
@@ -47,24 +50,28 @@ pub fn expected(topology: &Topology) -> Expected {
     let end = |node: Option<usize>, fd: i32| node.map_or("parent".to_owned(), |_| fd_name(fd));
     let mut edge_labels = Vec::new();
     let mut lines = Vec::new();
+    let mut line_labels = Vec::new();
     for edge in topology.edges {
         let arrow = if edge.kind == EdgeKind::Pipe {
             "→"
         } else {
             "↔"
         };
+        let mut writers: Vec<String> = Vec::new();
         for from in edge.from {
+            let writer = end(from.node, from.fd);
             for to in edge.to {
-                edge_labels.push((
-                    one_line(edge.name),
-                    format!(
-                        "{} {arrow} {}",
-                        end(from.node, from.fd),
-                        end(to.node, to.fd)
-                    ),
-                ));
+                let reader = end(to.node, to.fd);
+                line_labels.push((one_line(edge.name), format!("{writer} {arrow} {reader}")));
                 lines.push((id(from.node), id(to.node)));
             }
+            if !writers.contains(&writer) {
+                writers.push(writer);
+            }
+        }
+        if let Some(to) = edge.to.first() {
+            let label = format!("{} {arrow} {}", writers.join(", "), end(to.node, to.fd));
+            edge_labels.push((one_line(edge.name), label));
         }
     }
     for (n, node) in topology.nodes.iter().enumerate() {
@@ -88,6 +95,7 @@ pub fn expected(topology: &Topology) -> Expected {
             .collect(),
         edge_labels,
         lines,
+        line_labels,
     }
 }
 

@@ -121,10 +121,10 @@ fn check(topology: &Topology) -> Result<(), String> {
         .filter_map(|(_, _, l)| l)
         .map(|l| (l[0].clone(), l[1].clone()))
         .collect();
-    if labels != want.edge_labels {
+    if labels != want.line_labels {
         return Err(format!(
             "{name}: link labels {labels:?}, expected {:?}",
-            want.edge_labels
+            want.line_labels
         ));
     }
     Ok(())
