@@ -143,18 +143,47 @@ impl Topology {
     }
 
     /// Drawn over the lines, with a halo in the frame's own colour, so a
-    /// line entering the frame through its label leaves the label readable.
+    /// line entering the frame through its label leaves the label
+    /// readable; placed where the fewest lines cross the label strip,
+    /// leftmost among equals.
     fn draw_frame_labels(&self, layout: &Layout, svg: &mut String) {
         for (s, depth) in self.frames_by_depth() {
-            let r = layout.frames[s];
+            let frame = layout.frames[s];
             let (fill, _, ink) = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
+            let label = scope_label(&self.scopes[s]);
+            let width = text_width(&label, DETAIL_FONT);
+            let strip = |x: f64| Rect {
+                x,
+                y: frame.y,
+                width,
+                height: Layout::FRAME_HEADER,
+            };
+            let (left, right) = (frame.x + FRAME_PAD, frame.right() - FRAME_PAD - width);
+            // Flush left, flush right, or just right of a line through the strip.
+            let after_lines = layout
+                .edges
+                .iter()
+                .flat_map(|line| &line.points)
+                .map(|p| p.x + 6.0)
+                .filter(|&x| left < x && x < right);
+            let x = [left, right]
+                .into_iter()
+                .chain(after_lines)
+                .min_by(|&a, &b| {
+                    let (ca, cb) = (
+                        crossings(&layout.edges, &strip(a)),
+                        crossings(&layout.edges, &strip(b)),
+                    );
+                    ca.cmp(&cb).then(a.total_cmp(&b))
+                })
+                .unwrap_or(left);
             let _ = writeln!(
                 svg,
                 "<text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"600\" fill=\"{ink}\" stroke=\"{fill}\" stroke-width=\"4\" paint-order=\"stroke\">{}</text>",
-                num(r.x + FRAME_PAD),
-                num(r.y + 14.0),
+                num(x),
+                num(frame.y + 14.0),
                 num(DETAIL_FONT),
-                text(&scope_label(&self.scopes[s]))
+                text(&label)
             );
         }
     }
@@ -175,6 +204,21 @@ impl Topology {
             x = num(label.x),
         );
     }
+}
+
+/// How many line segments pass through `area`.
+fn crossings(lines: &[EdgePath], area: &Rect) -> usize {
+    lines
+        .iter()
+        .flat_map(|line| line.points.windows(2))
+        .filter(|pair| {
+            let (a, b) = (pair[0], pair[1]);
+            a.x.min(b.x) <= area.right()
+                && area.x <= a.x.max(b.x)
+                && a.y.min(b.y) <= area.bottom()
+                && area.y <= a.y.max(b.y)
+        })
+        .count()
 }
 
 fn style(kind: LinkKind) -> (&'static str, &'static str) {
