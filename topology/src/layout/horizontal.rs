@@ -142,18 +142,15 @@ impl<'g> Horizontal<'g> {
         }
 
         let mut pulls = vec![Vec::new(); n];
-        for chain in &graph.chains {
-            for pair in chain.items.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
-                // Weights as in Graphviz dot: straight long lines matter most.
-                let w = match (items[a].is_vertex(), items[b].is_vertex()) {
-                    (true, true) => 1.0,
-                    (false, false) => 8.0,
-                    _ => 2.0,
-                };
-                pulls[a].push((b, w));
-                pulls[b].push((a, w));
-            }
+        for (a, b) in graph.segments() {
+            // Weights as in Graphviz dot: straight long lines matter most.
+            let w = match (items[a].is_vertex(), items[b].is_vertex()) {
+                (true, true) => 1.0,
+                (false, false) => 8.0,
+                _ => 2.0,
+            };
+            pulls[a].push((b, w));
+            pulls[b].push((a, w));
         }
         let depths = (0..tree.len()).map(|s| tree.depth(s)).collect();
         Horizontal {

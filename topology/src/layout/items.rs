@@ -82,6 +82,15 @@ pub(super) struct Graph {
     pub spans: Vec<(usize, usize)>,
 }
 
+impl Graph {
+    /// Every pair of items next to each other on a line, the upper first.
+    pub fn segments(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.chains
+            .iter()
+            .flat_map(|c| c.items.windows(2).map(|pair| (pair[0], pair[1])))
+    }
+}
+
 /// Vertices are numbered nodes first, then the parent; the first items of
 /// a [`Graph`] are its vertices in that order.
 pub(super) fn vertex_index(vertex: Vertex, nodes: usize) -> usize {

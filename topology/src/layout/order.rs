@@ -82,11 +82,9 @@ impl<'g> Sorter<'g> {
     fn new(graph: &'g Graph, tree: &ScopeTree) -> Sorter<'g> {
         let n = graph.items.len();
         let (mut above, mut below) = (vec![Vec::new(); n], vec![Vec::new(); n]);
-        for chain in &graph.chains {
-            for pair in chain.items.windows(2) {
-                below[pair[0]].push(pair[1]);
-                above[pair[1]].push(pair[0]);
-            }
+        for (a, b) in graph.segments() {
+            below[a].push(b);
+            above[b].push(a);
         }
         let chains = graph.items.iter().map(|i| tree.chain(i.scope)).collect();
         Sorter {
@@ -194,40 +192,27 @@ impl<'g> Sorter<'g> {
             (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
         };
         // Entries without a key keep their slot; the others are sorted into the rest.
-        let entry_keys: Vec<Option<f64>> = entries.iter().map(|(_, b)| key(b)).collect();
-        let mut keyed: Vec<usize> = (0..entries.len())
-            .filter(|&e| entry_keys[e].is_some())
+        let keyed: Vec<(usize, f64)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(e, (_, block))| key(block).map(|k| (e, k)))
             .collect();
-        keyed.sort_by(|&a, &b| {
-            entry_keys[a]
-                .partial_cmp(&entry_keys[b])
-                .unwrap()
-                .then(a.cmp(&b))
-        });
+        let mut sorted = keyed.clone();
+        sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         let mut arranged: Vec<usize> = (0..entries.len()).collect();
-        let free: Vec<usize> = (0..entries.len())
-            .filter(|&e| entry_keys[e].is_some())
-            .collect();
-        for (&slot, &e) in free.iter().zip(&keyed) {
+        for (&(slot, _), &(e, _)) in keyed.iter().zip(&sorted) {
             arranged[slot] = e;
         }
         // Scope blocks take the slots scopes hold, in the one sibling order.
-        let scope_slots: Vec<usize> = (0..arranged.len())
-            .filter(|&p| matches!(entries[arranged[p]].0, Entry::Scope(_)))
-            .collect();
-        let mut scopes: Vec<usize> = scope_slots.iter().map(|&p| arranged[p]).collect();
-        let scope_of = |e: usize| match entries[e].0 {
-            Entry::Scope(s) => s,
-            Entry::Item(_) => unreachable!("only scope entries are reordered"),
-        };
-        scopes.sort_by(|&a, &b| {
-            let (sa, sb) = (scope_of(a), scope_of(b));
-            sibling[sa]
-                .partial_cmp(&sibling[sb])
-                .unwrap()
-                .then(sa.cmp(&sb))
-        });
-        for (&slot, &e) in scope_slots.iter().zip(&scopes) {
+        let mut scope_slots: Vec<(usize, usize, usize)> = Vec::new(); // (slot, scope, entry)
+        for (slot, &e) in arranged.iter().enumerate() {
+            if let Entry::Scope(s) = entries[e].0 {
+                scope_slots.push((slot, s, e));
+            }
+        }
+        let mut by_sibling_order = scope_slots.clone();
+        by_sibling_order.sort_by(|a, b| sibling[a.1].total_cmp(&sibling[b.1]).then(a.1.cmp(&b.1)));
+        for (&(slot, _, _), &(_, _, e)) in scope_slots.iter().zip(&by_sibling_order) {
             arranged[slot] = e;
         }
         for e in arranged {

@@ -38,11 +38,9 @@ impl<'a> Straighten<'a> {
             outgoing[s.left].push(c);
         }
         let mut neighbours = vec![Vec::new(); graph.items.len()];
-        for chain in &graph.chains {
-            for pair in chain.items.windows(2) {
-                neighbours[pair[0]].push(pair[1]);
-                neighbours[pair[1]].push(pair[0]);
-            }
+        for (a, b) in graph.segments() {
+            neighbours[a].push(b);
+            neighbours[b].push(a);
         }
         Straighten {
             graph,
