@@ -281,7 +281,8 @@ fn draw_line(edge: &EdgePath, svg: &mut String) {
 /// The unit vector from `a` to `b`, and the distance.
 fn direction(a: &Point, b: &Point) -> ((f64, f64), f64) {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let length = dx.hypot(dy);
+    // sqrt is correctly rounded everywhere, so the output is the same on every machine.
+    let length = (dx * dx + dy * dy).sqrt();
     if length == 0.0 {
         ((0.0, 0.0), 0.0)
     } else {
