@@ -399,3 +399,93 @@ time.sleep(30)
         );
     });
 }
+
+#[test]
+fn a_restarted_node_rejoins_its_scope() {
+    as_root_and_unprivileged("a_restarted_node_rejoins_its_scope", || {
+        use process_graph_runtime::{Event, Restart};
+        let mut graph = Graph::new();
+        let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+        let node = graph.node_with(
+            "worker",
+            Command::new("sh").args(["-c", "readlink /proc/self/ns/pid; exec sleep 30"]),
+            NodeOptions::new().scope(scope).restart(Restart::Always),
+        );
+        let views = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let mut lines = BufReader::new(running.take_reader(views).unwrap());
+        let mut first = String::new();
+        lines.read_line(&mut first).unwrap();
+        running.kill(node).unwrap();
+        let mut exited = false;
+        loop {
+            match running.next_event(Some(Duration::from_secs(10))).unwrap() {
+                Some(Event::Exited { .. }) => exited = true,
+                // The first start's event is still queued; wait for the restart.
+                Some(Event::Started { node: n, .. }) if exited && n == node => break,
+                Some(_) => {}
+                None => panic!("the node was not restarted"),
+            }
+        }
+        let mut second = String::new();
+        lines.read_line(&mut second).unwrap();
+        assert_eq!(
+            first, second,
+            "the restarted node is in the same pid namespace"
+        );
+        running.shutdown(Duration::from_secs(1)).unwrap();
+    });
+}
+
+#[test]
+fn a_refused_namespace_is_a_clear_error_and_leaves_nothing() {
+    as_root_and_unprivileged(
+        "a_refused_namespace_is_a_clear_error_and_leaves_nothing",
+        || {
+            if rustix::process::geteuid().as_raw() == 0 {
+                // Root may create a pid namespace without a user namespace; the
+                // refusal is checked in the uid 65534 run.
+                return;
+            }
+            let marker = format!("997.{}", std::process::id());
+            let mut graph = Graph::new();
+            let fine = graph.scope("fine", ScopeSpec::new([Namespace::User]));
+            let refused = graph.scope("refused", ScopeSpec::new([Namespace::Pid]));
+            graph.node_with(
+                "a",
+                Command::new("sleep").arg(&marker),
+                NodeOptions::new().scope(fine),
+            );
+            graph.node_with(
+                "b",
+                Command::new("sleep").arg(&marker),
+                NodeOptions::new().scope(refused),
+            );
+            match graph.spawn() {
+                Err(Error::Scope {
+                    scope,
+                    namespace,
+                    step,
+                    source,
+                }) => {
+                    assert_eq!(scope, "refused");
+                    assert_eq!(namespace, Some(Namespace::Pid));
+                    assert_eq!(step, "clone3");
+                    assert_eq!(source.raw_os_error(), Some(libc::EPERM));
+                }
+                other => panic!("expected a scope error, got {other:?}"),
+            }
+            assert!(processes_with(&marker).is_empty());
+            let error = {
+                let mut graph = Graph::new();
+                let s = graph.scope("refused", ScopeSpec::new([Namespace::Net]));
+                graph.node_with("b", Command::new("true"), NodeOptions::new().scope(s));
+                graph.spawn().unwrap_err().to_string()
+            };
+            assert_eq!(
+                error,
+                "scope \"refused\": clone3 failed for the net namespace: Operation not permitted (os error 1)"
+            );
+        },
+    );
+}

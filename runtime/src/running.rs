@@ -103,7 +103,7 @@ impl RunningGraph {
             launcher,
             parent_ends,
             prefixed,
-        } = Launcher::new(&graph, &extra_env)?;
+        } = Launcher::prepare(&graph, &extra_env)?;
         let poller = Poller::new().map_err(|e| Error::io(None, "create epoll", e))?;
         for (index, socket) in notify.iter().enumerate() {
             if let Some(socket) = socket {

@@ -191,7 +191,7 @@ fn loopback_up() -> Result<(), Errno> {
             ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
         }
         // SAFETY: `ifreq` has the layout both requests expect.
-        let ret = unsafe { sys::ioctl(socket.as_raw_fd(), request as u64, ifreq.as_mut_ptr()) };
+        let ret = unsafe { sys::ioctl(socket.as_raw_fd(), request, ifreq.as_mut_ptr()) };
         if ret < 0 {
             return Err(Errno::from_raw_os_error(-(ret as i32)));
         }

@@ -53,7 +53,7 @@ pub(crate) struct Launcher {
 impl Launcher {
     /// Prepares every node of a validated graph; `extra_env[i]` is added to
     /// node `i`'s environment (e.g. `NOTIFY_SOCKET`).
-    pub(crate) fn new(
+    pub(crate) fn prepare(
         graph: &Graph,
         extra_env: &[Vec<(OsString, OsString)>],
     ) -> Result<LaunchKit, Error> {
