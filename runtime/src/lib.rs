@@ -85,6 +85,7 @@ pub use graph::{
     DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, NodeId,
     Pipe, ScopeId, SocketKind, SocketPair,
 };
+pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;
 pub use running::RunningGraph;

@@ -208,18 +208,19 @@ impl Graph {
     /// Whether a node runs in a scope (or a scope nested in one) that has its
     /// own network namespace.
     pub(crate) fn in_own_network(&self, node: &NodeSpec) -> bool {
-        let mut scope = node.options.scope;
+        self.enclosing_scopes(node)
+            .any(|scope| scope.has(crate::Namespace::Net))
+    }
+
+    /// A node's scope, then each scope enclosing it.
+    pub(crate) fn enclosing_scopes(&self, node: &NodeSpec) -> impl Iterator<Item = &ScopeSpec> {
+        let mut next = node.options.scope;
         // Bounded by the scope count, so a (rejected) cycle cannot loop forever.
-        for _ in 0..self.scopes.len() {
-            let Some(spec) = scope.and_then(|s| self.scopes.get(s.index())) else {
-                return false;
-            };
-            if spec.has(crate::Namespace::Net) {
-                return true;
-            }
-            scope = spec.parent;
-        }
-        false
+        (0..self.scopes.len()).map_while(move |_| {
+            let spec = self.scopes.get(next?.index())?;
+            next = spec.parent;
+            Some(spec)
+        })
     }
 
     pub(crate) fn show(&self, endpoint: Endpoint) -> ShowEndpoint<'_> {

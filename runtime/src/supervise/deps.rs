@@ -62,3 +62,39 @@ impl Deps {
         (0..seen.len()).filter(|&n| seen[n]).collect()
     }
 }
+
+impl Deps {
+    /// The order in which nodes start: waves of nodes started one after
+    /// another, in index order, as soon as the nodes they start `after` are
+    /// ready. `ready_at_exec[i]` says node `i` is ready once started; the
+    /// others become ready (by their protocol) after their wave. This mirrors
+    /// [`RunningGraph::advance`](crate::RunningGraph), which repeats passes in
+    /// index order, starting whatever may start.
+    pub(crate) fn start_waves(&self, ready_at_exec: &[bool]) -> Vec<Vec<usize>> {
+        let count = self.after.len();
+        let (mut started, mut ready) = (vec![false; count], vec![false; count]);
+        let mut waves = Vec::new();
+        loop {
+            let mut wave = Vec::new();
+            let mut progressed = true;
+            while progressed {
+                progressed = false;
+                for i in 0..count {
+                    if !started[i] && self.after[i].iter().all(|&d| ready[d]) {
+                        started[i] = true;
+                        ready[i] = ready_at_exec[i];
+                        wave.push(i);
+                        progressed = true;
+                    }
+                }
+            }
+            if wave.is_empty() {
+                return waves;
+            }
+            for &i in &wave {
+                ready[i] = true;
+            }
+            waves.push(wave);
+        }
+    }
+}

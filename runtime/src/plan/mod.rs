@@ -4,6 +4,10 @@
 //! table is a plain, inspectable value; spawning only turns each source into
 //! a live fd.
 
+mod spawn_plan;
+
+pub use spawn_plan::{FdOrigin, PlannedNode, SpawnPlan};
+
 use crate::command::Stdio;
 use crate::graph::{EdgeId, EdgeKind, Endpoint, Graph};
 use crate::policy::Readiness;

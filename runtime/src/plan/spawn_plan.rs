@@ -1,0 +1,248 @@
+//! `SpawnPlan`: what spawning a graph will do, computed without starting
+//! anything — the start order, each child's complete fd table, its
+//! namespaces, its environment additions and its policies. It is built from
+//! the same fd plan the launcher executes, so tests can assert on it and
+//! reviewers can diff it.
+
+use std::fmt;
+
+use super::{FdSource, Plan};
+use crate::graph::{EdgeId, EdgeKind, Graph, GraphErrors, NodeId};
+use crate::policy::{Readiness, Restart};
+use crate::scope::Namespace;
+use crate::supervise::Deps;
+
+/// Where one fd of a child comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FdOrigin {
+    /// The parent's fd of the same number (stdio only).
+    Inherited,
+    /// `/dev/null`.
+    DevNull,
+    /// The read end of a pipe edge.
+    PipeRead {
+        /// The edge's name (or `pipe #N`).
+        edge: String,
+    },
+    /// The write end of a pipe edge.
+    PipeWrite {
+        /// The edge's name (or `pipe #N`).
+        edge: String,
+    },
+    /// One end of a socketpair edge.
+    Socket {
+        /// The edge's name (or `socketpair #N`).
+        edge: String,
+    },
+    /// A pipe to the parent's stdio thread (`Stdio::Prefixed`).
+    Prefixed,
+    /// The write end of the node's readiness pipe (`Readiness::Fd`).
+    Readiness,
+}
+
+impl fmt::Display for FdOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FdOrigin::Inherited => f.write_str("inherited from the parent"),
+            FdOrigin::DevNull => f.write_str("/dev/null"),
+            FdOrigin::PipeRead { edge } => write!(f, "{edge} (read end)"),
+            FdOrigin::PipeWrite { edge } => write!(f, "{edge} (write end)"),
+            FdOrigin::Socket { edge } => write!(f, "{edge} (socket)"),
+            FdOrigin::Prefixed => f.write_str("prefixed copy to the parent's stream"),
+            FdOrigin::Readiness => f.write_str("readiness pipe to the parent"),
+        }
+    }
+}
+
+/// The plan of one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedNode {
+    /// The node.
+    pub node: NodeId,
+    /// Its name.
+    pub name: String,
+    /// Its complete fd table, by fd number: 0, 1, 2 and every declared fd.
+    pub fds: Vec<(i32, FdOrigin)>,
+    /// The scope it runs in, if any.
+    pub scope: Option<String>,
+    /// The namespaces it joins (its scope's and every enclosing scope's).
+    pub namespaces: Vec<Namespace>,
+    /// Variables the runtime adds to its environment.
+    pub env: Vec<(String, String)>,
+    /// Its restart policy.
+    pub restart: Restart,
+    /// Its readiness protocol.
+    pub ready: Readiness,
+    /// The nodes it starts after.
+    pub after: Vec<String>,
+    /// Whether the graph ends when it ends.
+    pub critical: bool,
+}
+
+/// What [`Graph::spawn`] will do.
+///
+/// ```
+/// use process_graph_runtime::{Command, FdOrigin, Graph};
+///
+/// let mut graph = Graph::new();
+/// let a = graph.node("a", Command::new("seq").arg("3"));
+/// let b = graph.node("b", Command::new("cat"));
+/// let lines = graph.pipe(a.stdout(), b.stdin());
+/// graph.name_edge(lines, "lines");
+/// let plan = graph.plan()?;
+/// assert_eq!(plan.nodes[1].fds[0], (0, FdOrigin::PipeRead { edge: "lines".into() }));
+/// println!("{plan}");
+/// # Ok::<(), process_graph_runtime::GraphErrors>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpawnPlan {
+    /// Start order: the nodes of each wave start at once, in the order
+    /// listed; a node of a later wave starts as soon as the nodes it starts
+    /// `after` are ready.
+    pub waves: Vec<Vec<NodeId>>,
+    /// Every node, in declaration order.
+    pub nodes: Vec<PlannedNode>,
+}
+
+impl Graph {
+    /// The plan of what [`spawn`](Graph::spawn) will do, without starting
+    /// anything; fails with the same errors.
+    pub fn plan(&self) -> Result<SpawnPlan, GraphErrors> {
+        self.validate()?;
+        let fd_plan = Plan::of(self);
+        let ready_at_exec: Vec<bool> = self
+            .nodes
+            .iter()
+            .map(|n| n.options.ready == Readiness::Exec)
+            .collect();
+        let waves = Deps::of(self)
+            .start_waves(&ready_at_exec)
+            .into_iter()
+            .map(|wave| wave.into_iter().map(NodeId::from_index).collect())
+            .collect();
+        let nodes = self
+            .nodes
+            .iter()
+            .zip(&fd_plan.nodes)
+            .enumerate()
+            .map(|(index, (spec, node_plan))| {
+                let mut fds: Vec<(i32, FdOrigin)> = node_plan
+                    .fds
+                    .iter()
+                    .map(|a| (a.target, self.origin(a.source)))
+                    .collect();
+                for stdio in 0..=2 {
+                    if !fds.iter().any(|(fd, _)| *fd == stdio) {
+                        fds.push((stdio, FdOrigin::Inherited));
+                    }
+                }
+                fds.sort_by_key(|(fd, _)| *fd);
+                let options = &spec.options;
+                let env = match options.ready {
+                    Readiness::Notify => vec![(
+                        "NOTIFY_SOCKET".to_owned(),
+                        format!("<a socket of node {:?}, made at spawn>", spec.name),
+                    )],
+                    _ => Vec::new(),
+                };
+                PlannedNode {
+                    node: NodeId::from_index(index),
+                    name: spec.name.clone(),
+                    fds,
+                    scope: options.scope.map(|s| self.scopes[s.index()].name.clone()),
+                    namespaces: self.joined_namespaces(spec),
+                    env,
+                    restart: options.restart,
+                    ready: options.ready,
+                    after: options
+                        .after
+                        .iter()
+                        .map(|d| self.nodes[d.index()].name.clone())
+                        .collect(),
+                    critical: options.critical,
+                }
+            })
+            .collect();
+        Ok(SpawnPlan { waves, nodes })
+    }
+
+    fn origin(&self, source: FdSource) -> FdOrigin {
+        match source {
+            FdSource::PipeRead(e) => FdOrigin::PipeRead {
+                edge: self.edge_label(e),
+            },
+            FdSource::PipeWrite(e) => FdOrigin::PipeWrite {
+                edge: self.edge_label(e),
+            },
+            FdSource::Socket(e, _) => FdOrigin::Socket {
+                edge: self.edge_label(e),
+            },
+            FdSource::DevNull => FdOrigin::DevNull,
+            FdSource::Prefixed => FdOrigin::Prefixed,
+            FdSource::Ready => FdOrigin::Readiness,
+        }
+    }
+
+    fn edge_label(&self, edge: EdgeId) -> String {
+        let spec = &self.edges[edge.index()];
+        match (&spec.name, &spec.kind) {
+            (Some(name), _) => name.clone(),
+            (None, EdgeKind::Pipe { .. }) => format!("pipe #{}", edge.index()),
+            (None, EdgeKind::SocketPair { .. }) => format!("socketpair #{}", edge.index()),
+        }
+    }
+
+    /// The namespaces of a node's scope and every enclosing scope.
+    fn joined_namespaces(&self, node: &crate::graph::NodeSpec) -> Vec<Namespace> {
+        let mut namespaces: Vec<Namespace> = self
+            .enclosing_scopes(node)
+            .flat_map(|scope| scope.namespaces.iter().copied())
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        namespaces
+    }
+}
+
+impl fmt::Display for SpawnPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "start order:")?;
+        for (i, wave) in self.waves.iter().enumerate() {
+            let names: Vec<&str> = wave
+                .iter()
+                .map(|n| self.nodes[n.index()].name.as_str())
+                .collect();
+            writeln!(f, "  {}. {}", i + 1, names.join(", "))?;
+        }
+        for node in &self.nodes {
+            writeln!(f)?;
+            write!(f, "node {:?}", node.name)?;
+            if let Some(scope) = &node.scope {
+                let kinds: Vec<String> = node.namespaces.iter().map(ToString::to_string).collect();
+                write!(f, " in scope {scope:?} ({})", kinds.join(", "))?;
+            }
+            writeln!(f)?;
+            for (fd, origin) in &node.fds {
+                writeln!(f, "  fd {fd:<3} {origin}")?;
+            }
+            for (key, value) in &node.env {
+                writeln!(f, "  env    {key}={value}")?;
+            }
+            let ready = match node.ready {
+                Readiness::Exec => "at exec".to_owned(),
+                Readiness::Fd(fd) => format!("fd({fd})"),
+                Readiness::Notify => "notify".to_owned(),
+            };
+            write!(f, "  policy restart {:?}, ready {ready}", node.restart)?;
+            if !node.after.is_empty() {
+                write!(f, ", after {}", node.after.join(", "))?;
+            }
+            if node.critical {
+                write!(f, ", critical")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
