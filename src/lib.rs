@@ -1,1 +1,171 @@
+//! Declare the child processes a program needs — their commands, the pipes
+//! and socketpairs between them, the namespaces they share and how they are
+//! supervised — as a plain Rust struct. [`#[process_graph]`](process_graph)
+//! checks the wiring at compile time and generates a typed API that spawns
+//! every process, hands the parent its ends of the edges as std types, waits
+//! on all of them, and tears everything down so nothing leaks.
+//!
+//! ```
+//! use std::io::Read;
+//! use process_graph::prelude::*;
+//!
+//! /// Count the lines of a log that mention an error.
+//! #[process_graph]
+//! struct ErrorCount {
+//!     #[process]
+//!     source: Cmd,
+//!     #[process(after = [source])]
+//!     filter: Cmd,
+//!     #[process]
+//!     count: Cmd,
+//!
+//!     #[pipe(source.stdout -> filter.stdin)]
+//!     lines: Pipe,
+//!     #[pipe(filter.stdout -> count.stdin)]
+//!     errors: Pipe,
+//!     #[pipe(count.stdout -> parent)] // the parent reads the count
+//!     total: Pipe,
+//! }
+//!
+//! let graph = ErrorCount::new(
+//!     Cmd::new("printf").arg("ok\nerror: disk\nok\nerror: net\n"),
+//!     Cmd::new("grep").arg("error"),
+//!     Cmd::new("wc").arg("-l"),
+//! );
+//! let mut running = graph.spawn()?;
+//! let mut total = String::new();
+//! running.total.take().unwrap().read_to_string(&mut total)?;
+//! assert_eq!(total.trim(), "2");
+//!
+//! let report = running.wait()?; // one field per process
+//! assert!(report.success());
+//! assert_eq!(report.count.status, Some(ExitStatus::Exited(0)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The same graph can be built at run time with [`Graph`] — the macro
+//! expands to exactly those calls ([`ErrorCount::graph`](Graph) returns
+//! them), so both front doors share one engine and one set of rules.
+//!
+//! # Crates
+//!
+//! - this crate: the facade, with the macro and everything it names;
+//! - `process-graph-runtime`: spawning, wiring, supervision, teardown
+//!   (all of it re-exported here, see [`Graph`] and [`RunningGraph`]);
+//! - [`topology`]: the graph's shape as data (`Name::TOPOLOGY`).
 
+#![warn(missing_docs)]
+
+mod event;
+mod node;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use event::GraphEvent;
+pub use node::{GraphNode, ProcessHandle};
+pub use process_graph_runtime::*;
+pub use process_graph_topology as topology;
+pub use process_graph_topology::Topology;
+
+/// The value of a `#[process]` field: the command the process runs.
+///
+/// ```
+/// use process_graph::Cmd;
+///
+/// let grep = Cmd::new("grep").arg("-c").arg("error").env("LC_ALL", "C");
+/// assert_eq!(grep.get_program(), "grep");
+/// ```
+pub type Cmd = Command;
+
+/// Declares a graph of processes as a struct; see the crate docs for an
+/// example.
+///
+/// # Fields
+///
+/// Every field has exactly one role attribute:
+///
+/// | attribute | field type | declares |
+/// |---|---|---|
+/// | `#[process(...)]` | [`Cmd`] | a process; the value is its command |
+/// | `#[pipe(writers -> reader)]` | [`Pipe`] | a pipe; the value sets its buffer size |
+/// | `#[socketpair(a <-> b)]` | [`SocketPair`] | a socketpair; the value sets its socket type |
+/// | `#[scope(namespaces...)]` | [`Scope`] | a set of new namespaces; the value sets the ids inside |
+///
+/// **Endpoints** are `node.stdin`, `node.stdout`, `node.stderr`,
+/// `node.fd(N)` (N ≥ 3) and `parent` (the application itself). A pipe goes
+/// from one or more writers to one reader: `#[pipe(a.stdout, b.stdout ->
+/// c.stdin)]`. A socketpair has one end on each side: `#[socketpair(a.fd(3)
+/// <-> parent)]`.
+///
+/// **`#[process(...)]` keys**: `restart = "never" | "on-failure" |
+/// "always"`; `critical` (the graph ends when it ends for good);
+/// `after = [a, b]` (start once those are ready); `ready = fd(N)` (the child
+/// writes a newline to fd N, as s6) or `ready = "notify"` (systemd's
+/// `NOTIFY_SOCKET`); `ready_timeout = "5s"`; `stop_signal = "SIGINT"`;
+/// `stop_timeout = "3s"`; `backoff = "100ms..30s"`; `scope = name`;
+/// `stdin`, `stdout`, `stderr = "inherit" | "null" | "prefixed"` (for
+/// streams no edge claims). Durations are numbers with units `ms`, `s`, `m`,
+/// `h`, e.g. `"1m30s"`.
+///
+/// **`#[scope(...)]`**: namespace kinds `user`, `pid`, `net`, `mount`,
+/// `uts`, `ipc`; `hostname = "box"` (needs `uts`); `parent = other_scope`.
+///
+/// **`#[process_graph(...)]`**: `strategy = "one_for_one" | "one_for_all" |
+/// "rest_for_one"`, `intensity = 5`, `period = "10s"` (at most `intensity`
+/// restarts per `period`), and `crate = "path"` when this crate is not
+/// reachable as `::process_graph`.
+///
+/// # What it generates
+///
+/// For `struct Name`:
+/// - `Name::new(cmd, ...)`, taking one command per process in declaration
+///   order (edges and scopes get defaults); a struct literal works too;
+/// - `Name::spawn(self) -> Result<RunningName, Error>`, and
+///   `Name::graph(self) -> Graph` for the dynamic graph it stands for;
+/// - `Name::TOPOLOGY`, a [`Topology`] constant;
+/// - `enum NameNode`, one variant per process (see [`GraphNode`]);
+/// - `struct RunningName`: one [`ProcessHandle`] accessor per process, the
+///   parent's end of each `parent` edge as a public `Option` field named
+///   after the edge ([`PipeReader`](std::io::PipeReader),
+///   [`PipeWriter`](std::io::PipeWriter) or
+///   [`UnixStream`](std::os::unix::net::UnixStream), like the pipes of
+///   [`std::process::Child`]), `next_event` (a [`GraphEvent`]), `signal`,
+///   `restart`, `stop`, `decide`, `wait` and `shutdown`;
+/// - `struct NameReport`, one [`NodeExit`] field per process.
+///
+/// # Checked at compile time
+///
+/// Each mistake is reported at the token that is wrong, all of them at once:
+/// unknown process or scope names (with the closest name suggested); a pipe
+/// written through `stdin` or read through `stdout`/`stderr`; a pipe with no
+/// writer, no reader or two readers; a socketpair without exactly one end per
+/// side; an fd of a process claimed twice (by two edges, an edge and a stdio
+/// setting, or an edge and `ready = fd(N)`); `parent` on both ends; an
+/// endpoint listed twice; `after` and scope-nesting cycles (named in full);
+/// a field type that does not fit its attribute; fields without a role or
+/// with two; unknown keys, policies, namespace kinds and signal names; bad
+/// durations and fd numbers; a hostname without `uts`; and structs that
+/// cannot be graphs (tuple and unit structs, enums, unions, generics).
+///
+/// ```compile_fail
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Typo {
+///     #[process]
+///     filter: Cmd,
+///     #[pipe(fliter.stdout -> parent)] // error: unknown process `fliter`; did you mean `filter`?
+///     out: Pipe,
+/// }
+/// ```
+#[doc(inline)]
+pub use process_graph_macros::process_graph;
+
+/// What a program declaring graphs needs in scope.
+pub mod prelude {
+    pub use crate::{
+        Cmd, Command, ExitStatus, GraphEvent, GraphNode, Pipe, Scope, Signal, SocketPair, Stdio,
+        process_graph,
+    };
+}

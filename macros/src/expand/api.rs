@@ -1,0 +1,293 @@
+//! The impl on the user's struct: `new`, `graph`, `spawn` and `TOPOLOGY`,
+//! and the private `build` function that turns the declaration into calls
+//! of the runtime's dynamic API — one engine behind both front doors.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+
+use super::{Bodies, Parts, Private, running, topology};
+use crate::model::{EdgeKind, Endpoint, Graph, Keyword, Process, Ready, Role, Target};
+use crate::names;
+
+pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
+    let name = &graph.item.ident;
+    let running_ty = names::running(name);
+    let value = Ident::new("value", Span::mixed_site());
+    let graph_var = Ident::new("graph", Span::mixed_site());
+    let running_var = Ident::new("running", Span::mixed_site());
+    let ends = Ident::new("ends", Span::mixed_site());
+    let parent_edges = running::parent_edges(graph, pg).len();
+
+    let topology = bodies.or_placeholder(topology::expand(graph, pg));
+    let new_body = bodies.or_placeholder(constructor(graph, pg));
+    let build_body = bodies.or_placeholder(build(graph, pg, &value, &graph_var));
+    let construct = running::construct(graph, pg, &running_var, &ends);
+    let (params, param_types): (Vec<_>, Vec<_>) =
+        graph.processes().map(|(f, _)| (&f.ident, &f.ty)).unzip();
+    let allow_unused = (bodies == Bodies::Placeholder).then(|| quote!(#[allow(unused_variables)]));
+
+    let topology_doc = format!(
+        "The shape of [`{name}`] — its processes, edges with their fds, scopes and \
+         policies — as data, e.g. to draw it."
+    );
+    let new_doc = format!(
+        "A [`{name}`] running these commands, one per process in declaration order; \
+         every edge and scope gets its default settings."
+    );
+    let impls = quote! {
+        impl #name {
+            #[doc = #topology_doc]
+            pub const TOPOLOGY: #pg::topology::Topology = #topology;
+
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments)]
+            #allow_unused
+            pub fn new(#(#params: #param_types),*) -> Self {
+                #new_body
+            }
+
+            /// The dynamic graph this declaration stands for, to inspect or
+            /// extend before spawning it.
+            pub fn graph(self) -> #pg::Graph {
+                build(self).0
+            }
+
+            /// Starts every process and wires every edge.
+            ///
+            /// If a process fails to start, every process already started is
+            /// killed and reaped, and the error names the process and the step
+            /// that failed.
+            pub fn spawn(self) -> #pg::Result<#running_ty, #pg::Error> {
+                let (#graph_var, #ends) = build(self);
+                let mut #running_var = #graph_var.spawn()?;
+                #pg::Result::Ok(#construct)
+            }
+        }
+
+        #allow_unused
+        fn build(#value: #name) -> (#pg::Graph, [#pg::EdgeId; #parent_edges]) {
+            #build_body
+        }
+    };
+    Parts {
+        items: TokenStream::new(),
+        impls,
+    }
+}
+
+/// `Self { process: arg, edge: Default::default(), .. }`.
+fn constructor(graph: &Graph, pg: &Private) -> TokenStream {
+    let fields = graph.fields.iter().map(|field| {
+        let ident = &field.ident;
+        match field.role {
+            Some(Role::Process(_)) => quote!(#ident),
+            // Spanned at the type, so a type without a default is reported there.
+            _ => quote_spanned!(field.ty.span()=> #ident: #pg::Default::default()),
+        }
+    });
+    quote!(Self { #(#fields,)* })
+}
+
+/// The body of `build`: graph options, scopes (parents first), processes,
+/// then edges; returns the graph and the ids of the edges the parent holds.
+fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
+    let options = graph_options(graph, pg, g);
+    let scopes = scope_order(graph).into_iter().map(|i| {
+        let (field, scope) = graph.scopes().nth(i).expect("index of a scope");
+        let name = names::display(&field.ident);
+        let var = names::local("scope", &field.ident);
+        let ident = &field.ident;
+        let namespaces = scope.namespaces.iter().map(|n| {
+            let variant = Ident::new(n.value.variant(), Span::call_site());
+            quote!(#pg::Namespace::#variant)
+        });
+        let hostname = scope.hostname.as_ref().map(|h| quote!(.hostname(#h)));
+        let parent = scope.parent.as_ref().map(|p| {
+            let parent = names::local("scope", p);
+            quote!(.parent(#parent))
+        });
+        let settings = quote_spanned!(field.ty.span()=> #value.#ident);
+        quote! {
+            let #var = #g.scope(
+                #name,
+                #pg::ScopeSpec::new([#(#namespaces),*])#hostname #parent.settings(#settings),
+            );
+        }
+    });
+    let node_enum = names::node_enum(&graph.item.ident);
+    let nodes = graph.processes().map(|(field, process)| {
+        let name = names::display(&field.ident);
+        let ident = &field.ident;
+        let stdio = process
+            .stdio
+            .iter()
+            .zip(["stdin", "stdout", "stderr"])
+            .filter_map(|(mode, stream)| {
+                let variant = Ident::new(mode.as_ref()?.value.variant(), Span::call_site());
+                let stream = Ident::new(stream, Span::call_site());
+                Some(quote!(.#stream(#pg::Stdio::#variant)))
+            });
+        let command = quote_spanned!(field.ty.span()=> #value.#ident);
+        let command = quote!(#command #(#stdio)*);
+        match node_options(process, pg, &node_enum) {
+            None => quote!(#g.node(#name, #command);),
+            Some(options) => quote!(#g.node_with(#name, #command, #options);),
+        }
+    });
+    let edges = graph.edges().filter_map(|(field, edge)| {
+        let wiring = edge.wiring.as_ref()?;
+        let name = names::display(&field.ident);
+        let ident = &field.ident;
+        let var = names::local("edge", ident);
+        let settings = quote_spanned!(field.ty.span()=> #value.#ident);
+        let ends = |list: &[Endpoint]| {
+            let list = list.iter().map(|e| endpoint(e, pg, &node_enum));
+            quote!([#(#list),*])
+        };
+        let (from, to) = (ends(&wiring.from), ends(&wiring.to));
+        let add = match edge.kind {
+            EdgeKind::Pipe => quote!(#g.pipe_of(#settings, #from, #to)),
+            EdgeKind::SocketPair => {
+                let (a, b) = (&wiring.from[0], &wiring.to[0]);
+                let (a, b) = (endpoint(a, pg, &node_enum), endpoint(b, pg, &node_enum));
+                quote!(#g.socketpair_of(#settings, #a, #b))
+            }
+        };
+        Some(quote! {
+            let #var = #add;
+            #g.name_edge(#var, #name);
+        })
+    });
+    let parent_ends = graph
+        .edges()
+        .filter(|(_, e)| e.wiring.as_ref().is_some_and(|w| w.parent_end().is_some()))
+        .map(|(f, _)| names::local("edge", &f.ident));
+    quote! {
+        let mut #g = #pg::Graph::new();
+        #options
+        #(#scopes)*
+        #(#nodes)*
+        #(#edges)*
+        (#g, [#(#parent_ends),*])
+    }
+}
+
+/// `strategy`, `intensity` and `period`, when given.
+fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
+    let options = &graph.options;
+    let strategy = options.strategy.map(|s| {
+        let variant = Ident::new(s.variant(), Span::call_site());
+        quote!(#g.strategy(#pg::Strategy::#variant);)
+    });
+    let intensity = (options.intensity.is_some() || options.period.is_some()).then(|| {
+        let max = match options.intensity {
+            Some(n) => {
+                let n = Literal::u32_unsuffixed(n);
+                quote!(#n)
+            }
+            None => quote!(#pg::Intensity::default().max_restarts),
+        };
+        let period = match options.period {
+            Some(p) => millis(p.value, pg),
+            None => quote!(#pg::Intensity::default().period),
+        };
+        quote!(#g.intensity(#max, #period);)
+    });
+    quote!(#strategy #intensity)
+}
+
+/// `NodeOptions::new().restart(..)...`, or `None` when every option is the default.
+fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStream> {
+    let mut calls = Vec::new();
+    if let Some(restart) = p.restart {
+        let variant = Ident::new(restart.variant(), Span::call_site());
+        calls.push(quote!(.restart(#pg::Restart::#variant)));
+    }
+    if p.critical {
+        calls.push(quote!(.critical(true)));
+    }
+    if !p.after.is_empty() {
+        let after = p.after.iter().map(names::variant);
+        calls.push(quote!(.after([#(#node_enum::#after.id()),*])));
+    }
+    match p.ready.map(|r| r.value) {
+        Some(Ready::Fd(fd)) => {
+            let fd = Literal::i32_unsuffixed(fd);
+            calls.push(quote!(.ready(#pg::Readiness::Fd(#fd))));
+        }
+        Some(Ready::Notify) => calls.push(quote!(.ready(#pg::Readiness::Notify))),
+        None => {}
+    }
+    if let Some(t) = p.ready_timeout {
+        let t = millis(t, pg);
+        calls.push(quote!(.ready_timeout(#t)));
+    }
+    if let Some(signal) = &p.stop_signal {
+        calls.push(quote!(.stop_signal(#pg::signal_named(#signal))));
+    }
+    if let Some(t) = p.stop_timeout {
+        let t = millis(t, pg);
+        calls.push(quote!(.stop_timeout(#t)));
+    }
+    if let Some(b) = p.backoff {
+        let (initial, max) = (millis(b.initial, pg), millis(b.max, pg));
+        calls.push(quote!(.backoff(#initial, #max)));
+    }
+    if let Some(scope) = &p.scope {
+        let scope = names::local("scope", scope);
+        calls.push(quote!(.scope(#scope)));
+    }
+    (!calls.is_empty()).then(|| quote!(#pg::NodeOptions::new() #(#calls)*))
+}
+
+/// `Name Node::Filter.id().stdout()`, `.fd(3)`, or `Endpoint::Parent`.
+fn endpoint(endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream {
+    match &endpoint.target {
+        Target::Parent => quote!(#pg::Endpoint::Parent),
+        Target::Node { node, fd } => {
+            let variant = names::variant(node);
+            let fd = match fd {
+                0 => quote!(stdin()),
+                1 => quote!(stdout()),
+                2 => quote!(stderr()),
+                n => {
+                    let n = Literal::i32_unsuffixed(*n);
+                    quote!(fd(#n))
+                }
+            };
+            quote!(#node_enum::#variant.id().#fd)
+        }
+    }
+}
+
+fn millis(ms: u64, pg: &Private) -> TokenStream {
+    let ms = Literal::u64_unsuffixed(ms);
+    quote!(#pg::Duration::from_millis(#ms))
+}
+
+/// Scope indices with every parent before its children (`Graph::scope`
+/// takes the parent's id, so the parent must exist first).
+fn scope_order(graph: &Graph) -> Vec<usize> {
+    let parents: Vec<Option<usize>> = graph
+        .scopes()
+        .map(|(_, s)| s.parent.as_ref().and_then(|p| graph.scope_index(p)))
+        .collect();
+    let mut order = Vec::new();
+    for start in 0..parents.len() {
+        let mut chain = vec![start];
+        while let Some(parent) = parents[*chain.last().expect("non-empty")] {
+            // Cycles are rejected by the checks; stop rather than loop.
+            if chain.contains(&parent) {
+                break;
+            }
+            chain.push(parent);
+        }
+        for scope in chain.into_iter().rev() {
+            if !order.contains(&scope) {
+                order.push(scope);
+            }
+        }
+    }
+    order
+}

@@ -1,0 +1,119 @@
+//! Code generation: the struct itself, its node enum, its typed running
+//! handle and report, and the impl that builds the dynamic graph.
+//!
+//! Generated code names only `::process_graph::__private::…` (or the path
+//! given with `crate = "..."`), puts every impl in a `const _: () = { … };`
+//! block, and gives its locals mixed-site hygiene.
+
+mod api;
+mod node_enum;
+mod report;
+mod running;
+mod topology;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+use crate::ctxt::Ctxt;
+use crate::model::Graph;
+use crate::{check, parse};
+
+/// The whole macro: `#[process_graph(args)] item` → generated code.
+pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item: DeriveInput = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let error = syn::Error::new_spanned(
+                &input,
+                "#[process_graph] goes on a struct whose fields are processes, edges and scopes",
+            );
+            return quote!(#input)
+                .into_iter()
+                .chain(error.to_compile_error())
+                .collect();
+        }
+    };
+    let cx = Ctxt::new();
+    let (item, graph) = parse::graph(&cx, args, item);
+    if let Some(graph) = &graph {
+        check::check(&cx, graph);
+    }
+    let errors = cx.check().err();
+    let bodies = match errors {
+        None => Bodies::Real,
+        Some(_) => Bodies::Placeholder,
+    };
+    let generated = graph.map(|graph| generate(&graph, bodies));
+    let errors = errors.map(|e| e.to_compile_error());
+    quote! {
+        #item
+        #generated
+        #errors
+    }
+}
+
+/// Whether the declaration checked clean. When it did not, the generated
+/// items keep their signatures but their bodies only panic, so the user's
+/// other code still type-checks and one mistake gives one error.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    Real,
+    Placeholder,
+}
+
+impl Bodies {
+    /// `body` as given, or a placeholder of any type.
+    fn or_placeholder(self, body: TokenStream) -> TokenStream {
+        match self {
+            Bodies::Real => body,
+            Bodies::Placeholder => quote! {
+                ::core::unimplemented!("the #[process_graph] declaration has errors")
+            },
+        }
+    }
+}
+
+/// The path of the facade's private module.
+pub struct Private(TokenStream);
+
+impl Private {
+    fn new(graph: &Graph) -> Self {
+        let krate = match &graph.options.krate {
+            Some(path) => quote!(#path),
+            None => quote!(::process_graph),
+        };
+        Private(quote!(#krate::__private))
+    }
+}
+
+impl quote::ToTokens for Private {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.0.to_tokens(tokens);
+    }
+}
+
+/// What one module generates: items the user names, and their impls.
+#[derive(Default)]
+struct Parts {
+    items: TokenStream,
+    impls: TokenStream,
+}
+
+fn generate(graph: &Graph, bodies: Bodies) -> TokenStream {
+    let pg = Private::new(graph);
+    let parts = [
+        node_enum::expand(graph, &pg),
+        report::expand(graph, &pg),
+        running::expand(graph, &pg),
+        api::expand(graph, &pg, bodies),
+    ];
+    let items = parts.iter().map(|p| &p.items);
+    let impls = parts.iter().map(|p| &p.impls);
+    quote! {
+        #(#items)*
+        const _: () = {
+            #(#impls)*
+        };
+    }
+}

@@ -1,0 +1,188 @@
+//! `struct RunningName`: the started graph, with one handle per process and
+//! the parent's end of each `parent` edge as a std type.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
+
+use super::{Parts, Private, report};
+use crate::model::{EdgeKind, Graph, ParentEnd};
+use crate::names;
+
+/// An edge whose one end the parent holds.
+pub(super) struct ParentEdge<'a> {
+    pub field: &'a Ident,
+    /// The std type of the parent's end.
+    pub ty: TokenStream,
+    /// The `RunningGraph` method that hands it over.
+    pub take: Ident,
+    /// A pipe the parent writes into: closed before waiting, as
+    /// `std::process::Child::wait` closes stdin, so readers see EOF.
+    pub writer: bool,
+    pub doc: String,
+}
+
+pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge<'a>> {
+    graph
+        .edges()
+        .filter_map(|(field, edge)| {
+            let wiring = edge.wiring.as_ref()?;
+            let side = wiring.parent_end()?;
+            let (ty, take, what) = match (edge.kind, side) {
+                (EdgeKind::Pipe, ParentEnd::From) => (
+                    quote!(#pg::PipeWriter),
+                    "take_writer",
+                    "write end of the pipe",
+                ),
+                (EdgeKind::Pipe, ParentEnd::To) => (
+                    quote!(#pg::PipeReader),
+                    "take_reader",
+                    "read end of the pipe",
+                ),
+                (EdgeKind::SocketPair, _) => (
+                    quote!(#pg::UnixStream),
+                    "take_socket",
+                    "end of the socketpair",
+                ),
+            };
+            let writer = edge.kind == EdgeKind::Pipe && side == ParentEnd::From;
+            let doc = format!(
+                "The parent's {what} `{}`; `None` once taken.",
+                names::display(&field.ident)
+            );
+            let take = Ident::new(take, Span::call_site());
+            Some(ParentEdge {
+                field: &field.ident,
+                ty,
+                take,
+                writer,
+                doc,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
+    let vis = &graph.item.vis;
+    let name = &graph.item.ident;
+    let node = names::node_enum(name);
+    let running = names::running(name);
+    let report_ty = names::report(name);
+    let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
+    let ends = parent_edges(graph, pg);
+    let end_fields = ends.iter().map(|e| e.field);
+    let end_types = ends.iter().map(|e| &e.ty);
+    let end_docs = ends.iter().map(|e| &e.doc);
+    let writers: Vec<_> = ends.iter().filter(|e| e.writer).map(|e| e.field).collect();
+    let processes: Vec<_> = graph.processes().map(|(f, _)| &f.ident).collect();
+    let variants = processes.iter().map(|f| names::variant(f));
+    let process_docs = processes.iter().map(|f| {
+        format!(
+            "The `{}` process: its pid, status and signals.",
+            names::display(f)
+        )
+    });
+    let doc = format!(
+        "A started [`{name}`], returned by [`{name}::spawn`].\n\n\
+         Dropping it stops every process still running (the stop signal in reverse start \
+         order, SIGKILL after the stop timeout) and reaps them all."
+    );
+    let report = Ident::new("report", Span::mixed_site());
+    let typed_report = report::from_exit_report(graph, &quote!(#report));
+    let items = quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        #vis struct #running {
+            #( #[doc = #end_docs] pub #end_fields: #pg::Option<#end_types>, )*
+            #inner: #pg::RunningGraph,
+        }
+    };
+    let impls = quote! {
+        impl #running {
+            #(
+                #[doc = #process_docs]
+                pub fn #processes(&self) -> #pg::ProcessHandle<'_, #node> {
+                    #pg::process_handle(&self.#inner, #node::#variants)
+                }
+            )*
+
+            /// The handle of one process.
+            pub fn process(&self, node: #node) -> #pg::ProcessHandle<'_, #node> {
+                #pg::process_handle(&self.#inner, node)
+            }
+
+            /// Sends `signal` to a process through its pidfd.
+            pub fn signal(&self, node: #node, signal: #pg::Signal) -> #pg::Result<(), #pg::Error> {
+                self.#inner.signal(node.id(), signal)
+            }
+
+            /// Restarts a process now: stops it first if it is running, then
+            /// starts it again (after the processes it starts `after` are ready).
+            pub fn restart(&mut self, node: #node) {
+                self.#inner.restart(node.id())
+            }
+
+            /// Stops a process for good, with its stop signal and timeout.
+            pub fn stop(&mut self, node: #node) {
+                self.#inner.stop(node.id())
+            }
+
+            /// Replaces what the runtime will do about the last `Exited` event
+            /// returned by `next_event`; false if there is nothing left to decide.
+            pub fn decide(&mut self, decision: #pg::Decision) -> bool {
+                self.#inner.decide(decision)
+            }
+
+            /// Waits for the next event, up to `timeout` (`None`: no limit);
+            /// `Ok(None)` when the timeout passes or every process has been reaped.
+            pub fn next_event(
+                &mut self,
+                timeout: #pg::Option<#pg::Duration>,
+            ) -> #pg::Result<#pg::Option<#pg::GraphEvent<#node>>, #pg::Error> {
+                #pg::next_event(&mut self.#inner, timeout)
+            }
+
+            /// Closes the pipe ends the parent writes into (so their readers see
+            /// EOF), then waits for every process to end.
+            pub fn wait(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
+                #( self.#writers = #pg::Option::None; )*
+                let #report = self.#inner.wait()?;
+                #pg::Result::Ok(#typed_report)
+            }
+
+            /// Stops every process still running: the stop signal, then SIGKILL
+            /// after `grace`.
+            pub fn shutdown(&mut self, grace: #pg::Duration) -> #pg::Result<#report_ty, #pg::Error> {
+                let #report = self.#inner.shutdown(grace)?;
+                #pg::Result::Ok(#typed_report)
+            }
+
+            /// The untyped running graph.
+            pub fn running_graph(&self) -> &#pg::RunningGraph {
+                &self.#inner
+            }
+
+            /// The untyped running graph, mutably.
+            pub fn running_graph_mut(&mut self) -> &mut #pg::RunningGraph {
+                &mut self.#inner
+            }
+        }
+    };
+    Parts { items, impls }
+}
+
+/// The struct literal of the running handle, taking each parent end out of
+/// `running` (a `RunningGraph`) by its edge id in `ends`.
+pub(super) fn construct(graph: &Graph, pg: &Private, running: &Ident, ends: &Ident) -> TokenStream {
+    let name = names::running(&graph.item.ident);
+    let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
+    let edges = parent_edges(graph, pg);
+    let fields = edges.iter().map(|e| e.field);
+    let takes = edges.iter().map(|e| &e.take);
+    let indices = (0..edges.len()).map(Literal::usize_unsuffixed);
+    quote! {
+        #name {
+            #( #fields: #running.#takes(#ends[#indices]), )*
+            #inner: #running,
+        }
+    }
+}

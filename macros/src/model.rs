@@ -1,0 +1,255 @@
+//! The declaration as a typed model: `parse` builds it from the struct,
+//! `check` enforces the rules across fields, `expand` generates code from it.
+
+use std::fmt;
+
+use proc_macro2::{Span, TokenStream};
+use syn::{DeriveInput, Ident, LitStr, Path, Type};
+
+/// A whole `#[process_graph]` struct.
+pub struct Graph {
+    /// The struct as written, minus the attributes this macro consumes.
+    pub item: DeriveInput,
+    pub options: GraphOptions,
+    /// Every named field, in declaration order.
+    pub fields: Vec<Field>,
+}
+
+/// `#[process_graph(...)]`.
+#[derive(Default)]
+pub struct GraphOptions {
+    /// `crate = "..."`: the path of the facade crate.
+    pub krate: Option<Path>,
+    pub strategy: Option<Strategy>,
+    pub intensity: Option<u32>,
+    pub period: Option<Spanned<Millis>>,
+}
+
+pub struct Field {
+    pub ident: Ident,
+    pub ty: Type,
+    /// `None`: the field has no (valid) role attribute; already reported.
+    pub role: Option<Role>,
+}
+
+/// What a field declares.
+pub enum Role {
+    Process(Process),
+    Edge(Edge),
+    Scope(ScopeDecl),
+}
+
+/// `#[process(...)]`.
+#[derive(Default)]
+pub struct Process {
+    pub restart: Option<Restart>,
+    pub critical: bool,
+    pub after: Vec<Ident>,
+    pub ready: Option<Spanned<Ready>>,
+    pub ready_timeout: Option<Millis>,
+    /// The signal's name without `SIG`, upper case.
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<Millis>,
+    pub backoff: Option<Backoff>,
+    pub scope: Option<Ident>,
+    /// `stdin`, `stdout`, `stderr` defaults, by fd.
+    pub stdio: [Option<Spanned<StdioMode>>; 3],
+}
+
+/// `#[pipe(...)]` or `#[socketpair(...)]`.
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// `None` when the wiring did not parse (already reported).
+    pub wiring: Option<Wiring>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    Pipe,
+    SocketPair,
+}
+
+/// `from -> to` (a pipe: writers, then the reader) or `a <-> b`.
+pub struct Wiring {
+    pub from: Vec<Endpoint>,
+    /// The `->` or `<->` token.
+    pub arrow: Span,
+    pub to: Vec<Endpoint>,
+}
+
+/// `node.stdin`, `node.stdout`, `node.stderr`, `node.fd(N)` or `parent`.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// The endpoint as written, so that errors underline all of it.
+    pub tokens: TokenStream,
+    pub target: Target,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum Target {
+    Parent,
+    Node { node: Ident, fd: i32 },
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Parent => f.write_str("parent"),
+            Target::Node { node, fd } => match fd {
+                0 => write!(f, "{node}.stdin"),
+                1 => write!(f, "{node}.stdout"),
+                2 => write!(f, "{node}.stderr"),
+                n => write!(f, "{node}.fd({n})"),
+            },
+        }
+    }
+}
+
+/// `#[scope(...)]`.
+#[derive(Default)]
+pub struct ScopeDecl {
+    pub namespaces: Vec<Spanned<Namespace>>,
+    pub hostname: Option<LitStr>,
+    pub parent: Option<Ident>,
+}
+
+/// A value with the span of the tokens it was parsed from.
+#[derive(Clone, Copy)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A duration in milliseconds.
+pub type Millis = u64;
+
+#[derive(Clone, Copy)]
+pub struct Backoff {
+    pub initial: Millis,
+    pub max: Millis,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    Fd(i32),
+    Notify,
+}
+
+/// A value spelt as one of a fixed set of words.
+pub trait Keyword: Copy + Sized + 'static {
+    /// What the value is, for messages ("restart policy").
+    const WHAT: &'static str;
+    /// Every spelling, with its value.
+    const WORDS: &'static [(&'static str, Self)];
+    /// The variant's name in the runtime enum of the same name.
+    fn variant(self) -> &'static str;
+
+    fn word(self) -> &'static str
+    where
+        Self: PartialEq,
+    {
+        Self::WORDS
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map(|(w, _)| *w)
+            .expect("every value has a word")
+    }
+}
+
+macro_rules! keyword {
+    ($name:ident, $what:literal, { $($word:literal => $variant:ident),* $(,)? }) => {
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum $name { $($variant),* }
+
+        impl Keyword for $name {
+            const WHAT: &'static str = $what;
+            const WORDS: &'static [(&'static str, Self)] = &[$(($word, $name::$variant)),*];
+            fn variant(self) -> &'static str {
+                match self { $($name::$variant => stringify!($variant)),* }
+            }
+        }
+    };
+}
+
+keyword!(Strategy, "strategy", {
+    "one_for_one" => OneForOne,
+    "one_for_all" => OneForAll,
+    "rest_for_one" => RestForOne,
+});
+
+keyword!(Restart, "restart policy", {
+    "never" => Never,
+    "on-failure" => OnFailure,
+    "always" => Always,
+});
+
+keyword!(StdioMode, "stdio mode", {
+    "inherit" => Inherit,
+    "null" => Null,
+    "prefixed" => Prefixed,
+});
+
+keyword!(Namespace, "namespace kind", {
+    "user" => User,
+    "pid" => Pid,
+    "net" => Net,
+    "mount" => Mount,
+    "uts" => Uts,
+    "ipc" => Ipc,
+});
+
+impl Graph {
+    pub fn processes(&self) -> impl Iterator<Item = (&Field, &Process)> {
+        self.fields.iter().filter_map(|f| match &f.role {
+            Some(Role::Process(p)) => Some((f, p)),
+            _ => None,
+        })
+    }
+
+    pub fn edges(&self) -> impl Iterator<Item = (&Field, &Edge)> {
+        self.fields.iter().filter_map(|f| match &f.role {
+            Some(Role::Edge(e)) => Some((f, e)),
+            _ => None,
+        })
+    }
+
+    pub fn scopes(&self) -> impl Iterator<Item = (&Field, &ScopeDecl)> {
+        self.fields.iter().filter_map(|f| match &f.role {
+            Some(Role::Scope(s)) => Some((f, s)),
+            _ => None,
+        })
+    }
+
+    /// The position of the process named `name` among the processes.
+    pub fn process_index(&self, name: &Ident) -> Option<usize> {
+        self.processes().position(|(f, _)| f.ident == *name)
+    }
+
+    /// The position of the scope named `name` among the scopes.
+    pub fn scope_index(&self, name: &Ident) -> Option<usize> {
+        self.scopes().position(|(f, _)| f.ident == *name)
+    }
+}
+
+impl Wiring {
+    /// The endpoint where the parent holds this edge, if it does.
+    pub fn parent_end(&self) -> Option<ParentEnd> {
+        let is_parent = |e: &Endpoint| e.target == Target::Parent;
+        let in_from = self.from.iter().any(is_parent);
+        let in_to = self.to.iter().any(is_parent);
+        match (in_from, in_to) {
+            (true, false) => Some(ParentEnd::From),
+            (false, true) => Some(ParentEnd::To),
+            _ => None,
+        }
+    }
+}
+
+/// On which side of an edge the parent is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ParentEnd {
+    /// A writer of a pipe, or the first end of a socketpair.
+    From,
+    /// The reader of a pipe, or the second end of a socketpair.
+    To,
+}

@@ -1,0 +1,92 @@
+//! Names of the generated items, shared by the checks (which reject
+//! declarations that would clash with them) and the expansion.
+
+use proc_macro2::Span;
+use quote::format_ident;
+use syn::Ident;
+use syn::ext::IdentExt;
+
+/// Methods of the generated `Running*` struct; a process accessor of the
+/// same name would clash with them.
+pub const RUNNING_METHODS: [&str; 10] = [
+    "process",
+    "signal",
+    "restart",
+    "stop",
+    "decide",
+    "next_event",
+    "wait",
+    "shutdown",
+    "running_graph",
+    "running_graph_mut",
+];
+
+/// The private field of the `Running*` struct that holds the running graph,
+/// beside the parent's ends of the edges (named after the edges).
+pub const RUNNING_INNER: &str = "running";
+
+/// The private field of the `*Report` struct that holds why the graph
+/// ended, beside one field per process.
+pub const REPORT_OUTCOME: &str = "outcome";
+
+/// `ErrorCount` → `ErrorCountNode`.
+pub fn node_enum(graph: &Ident) -> Ident {
+    format_ident!("{}Node", graph)
+}
+
+/// `ErrorCount` → `RunningErrorCount`.
+pub fn running(graph: &Ident) -> Ident {
+    format_ident!("Running{}", graph)
+}
+
+/// `ErrorCount` → `ErrorCountReport`.
+pub fn report(graph: &Ident) -> Ident {
+    format_ident!("{}Report", graph)
+}
+
+/// `db_server` → `DbServer`, spanned at the field.
+pub fn variant(field: &Ident) -> Ident {
+    Ident::new(&pascal_case(&field.unraw().to_string()), field.span())
+}
+
+/// A field's name as the runtime and messages show it (`r#type` → `type`).
+pub fn display(field: &Ident) -> String {
+    field.unraw().to_string()
+}
+
+fn pascal_case(snake: &str) -> String {
+    let pascal: String = snake
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect();
+    // `__` or `_1` are field names, but `` and `1` are not identifiers.
+    match pascal.chars().next() {
+        Some(c) if !c.is_ascii_digit() => pascal,
+        _ => format!("N{pascal}"),
+    }
+}
+
+/// An identifier for a local of generated code, invisible to the user's code.
+pub fn local(prefix: &str, field: &Ident) -> Ident {
+    Ident::new(&format!("{prefix}_{}", field.unraw()), Span::mixed_site())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pascal_case;
+
+    #[test]
+    fn pascal_case_of_field_names() {
+        assert_eq!(pascal_case("source"), "Source");
+        assert_eq!(pascal_case("db_server"), "DbServer");
+        assert_eq!(pascal_case("_private_x"), "PrivateX");
+        assert_eq!(pascal_case("a2b_c"), "A2bC");
+        assert_eq!(pascal_case("_1"), "N1");
+        assert_eq!(pascal_case("__"), "N");
+    }
+}

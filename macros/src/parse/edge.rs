@@ -1,0 +1,135 @@
+//! The wiring of `#[pipe(a.stdout, b.stdout -> c.stdin)]` and
+//! `#[socketpair(a.fd(3) <-> parent)]`.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, Meta, Token};
+
+use super::value;
+use crate::ctxt::Ctxt;
+use crate::model::{Edge, EdgeKind, Endpoint, Target, Wiring};
+use crate::suggest;
+
+const STREAMS: [&str; 4] = ["stdin", "stdout", "stderr", "fd"];
+
+pub fn parse(cx: &Ctxt, attr: &Attribute, kind: EdgeKind) -> Edge {
+    let example = match kind {
+        EdgeKind::Pipe => "#[pipe(a.stdout -> b.stdin)]",
+        EdgeKind::SocketPair => "#[socketpair(a.fd(3) <-> parent)]",
+    };
+    let wiring = match &attr.meta {
+        Meta::List(list) => (|input: ParseStream| wiring(input, kind))
+            .parse2(list.tokens.clone())
+            .map_err(|e| cx.syn_error(e))
+            .ok(),
+        _ => {
+            cx.error_spanned_by(attr, format!("an edge needs its wiring, e.g. {example}"));
+            None
+        }
+    };
+    Edge { kind, wiring }
+}
+
+fn wiring(input: ParseStream, kind: EdgeKind) -> syn::Result<Wiring> {
+    let from = endpoints(input)?;
+    let arrow = arrow(input, kind)?;
+    let to = endpoints(input)?;
+    Ok(Wiring { from, arrow, to })
+}
+
+/// `->` for a pipe, `<->` for a socketpair.
+fn arrow(input: ParseStream, kind: EdgeKind) -> syn::Result<Span> {
+    let (span, found) = if input.peek(Token![->]) {
+        (input.parse::<Token![->]>()?.spans[0], EdgeKind::Pipe)
+    } else if input.peek(Token![<-]) && input.peek2(Token![>]) {
+        let left = input.parse::<Token![<-]>()?;
+        input.parse::<Token![>]>()?;
+        (left.spans[0], EdgeKind::SocketPair)
+    } else {
+        let expected = match kind {
+            EdgeKind::Pipe => "`->` between the writers and the reader",
+            EdgeKind::SocketPair => "`<->` between the two ends",
+        };
+        return Err(input.error(format!("expected `,` or {expected}")));
+    };
+    match (kind, found) {
+        (EdgeKind::Pipe, EdgeKind::SocketPair) => Err(syn::Error::new(
+            span,
+            "a pipe is one-way: write `writers -> reader`; `<->` is for #[socketpair]",
+        )),
+        (EdgeKind::SocketPair, EdgeKind::Pipe) => Err(syn::Error::new(
+            span,
+            "a socketpair is two-way: write `a <-> b`; `->` is for #[pipe]",
+        )),
+        _ => Ok(span),
+    }
+}
+
+/// A comma-separated list, possibly empty, up to an arrow or the end.
+fn endpoints(input: ParseStream) -> syn::Result<Vec<Endpoint>> {
+    let mut list = Vec::new();
+    while !input.is_empty() && !input.peek(Token![->]) && !input.peek(Token![<-]) {
+        list.push(endpoint(input)?);
+        if !input.peek(Token![,]) {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(list)
+}
+
+fn endpoint(input: ParseStream) -> syn::Result<Endpoint> {
+    let start = input.fork();
+    let target = target(input)?;
+    // The tokens of the endpoint as written, so errors underline all of it.
+    let mut tokens = TokenStream::new();
+    while start.cursor() != input.cursor() {
+        tokens.extend([start.parse::<TokenTree>()?]);
+    }
+    Ok(Endpoint { tokens, target })
+}
+
+fn target(input: ParseStream) -> syn::Result<Target> {
+    let node: Ident = input.parse().map_err(|e| {
+        syn::Error::new(e.span(), "expected an endpoint: `node.stdin`, `node.stdout`, `node.stderr`, `node.fd(N)` or `parent`")
+    })?;
+    if node == "parent" {
+        if input.peek(Token![.]) {
+            return Err(syn::Error::new(
+                node.span(),
+                "`parent` is an endpoint by itself: the parent holds this end; write `parent`",
+            ));
+        }
+        return Ok(Target::Parent);
+    }
+    if !input.peek(Token![.]) {
+        return Err(syn::Error::new(
+            node.span(),
+            format!("expected `{node}.stdin`, `{node}.stdout`, `{node}.stderr` or `{node}.fd(N)`"),
+        ));
+    }
+    input.parse::<Token![.]>()?;
+    let stream: Ident = input.parse()?;
+    let fd = match stream.to_string().as_str() {
+        "stdin" => 0,
+        "stdout" => 1,
+        "stderr" => 2,
+        "fd" => {
+            let fd = value::fd_number(input)?;
+            if let Some(name) = ["stdin", "stdout", "stderr"].get(fd.value as usize) {
+                return Err(syn::Error::new(
+                    fd.span,
+                    format!("fd {} is {name}: write `{node}.{name}`", fd.value),
+                ));
+            }
+            fd.value
+        }
+        other => {
+            return Err(syn::Error::new(
+                stream.span(),
+                format!("unknown stream `{other}`{}", suggest::hint(other, STREAMS)),
+            ));
+        }
+    };
+    Ok(Target::Node { node, fd })
+}

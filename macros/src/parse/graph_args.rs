@@ -1,0 +1,57 @@
+//! `#[process_graph(strategy = "...", intensity = N, period = "...", crate = "...")]`.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::{LitInt, LitStr, Path};
+
+use super::value::{self, SeenKeys};
+use crate::ctxt::Ctxt;
+use crate::model::{GraphOptions, Strategy};
+
+const KEYS: [&str; 4] = ["strategy", "intensity", "period", "crate"];
+
+pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
+    let mut options = GraphOptions::default();
+    let mut seen = SeenKeys::default();
+    let parser = syn::meta::parser(|meta| {
+        let key = value::key(&meta);
+        if !seen.first(cx, &meta, &key)? {
+            return Ok(());
+        }
+        match key.as_str() {
+            "strategy" => {
+                options.strategy = value::keyword::<Strategy>(cx, &meta)?.map(|s| s.value);
+            }
+            "intensity" => {
+                let lit: LitInt = meta.value()?.parse()?;
+                match lit.base10_parse::<u32>() {
+                    Ok(n) => options.intensity = Some(n),
+                    Err(_) => cx.error(
+                        lit.span(),
+                        "intensity is the number of restarts allowed per period, e.g. `intensity = 5`",
+                    ),
+                }
+            }
+            "period" => options.period = value::duration(cx, &meta)?,
+            "crate" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                match lit.parse::<Path>() {
+                    Ok(path) => options.krate = Some(path),
+                    Err(_) => cx.error(
+                        lit.span(),
+                        format!(
+                            "`crate` takes a path, e.g. \"::process_graph\"; found \"{}\"",
+                            lit.value()
+                        ),
+                    ),
+                }
+            }
+            _ => value::unknown_key(cx, &meta, "process_graph", &KEYS)?,
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    options
+}

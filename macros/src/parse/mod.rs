@@ -1,0 +1,132 @@
+//! From the struct to the model: the struct's shape, then each field's role
+//! attribute. Every error goes to the `Ctxt`; parsing carries on past it.
+
+mod edge;
+mod graph_args;
+mod process;
+mod scope;
+mod value;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::{Attribute, Data, DeriveInput, Fields};
+
+use crate::ctxt::Ctxt;
+use crate::model::{EdgeKind, Field, Graph, Role};
+
+/// The role attributes, as written on fields.
+const ROLES: [&str; 4] = ["process", "pipe", "socketpair", "scope"];
+
+/// Parses the macro's arguments and the struct. Returns the struct without
+/// the field attributes this macro consumes, and the model when the item is a
+/// struct the macro can generate code for.
+pub fn graph(cx: &Ctxt, args: TokenStream, mut item: DeriveInput) -> (DeriveInput, Option<Graph>) {
+    let options = graph_args::parse(cx, args);
+    let shape_ok = check_shape(cx, &item);
+    let mut fields = Vec::new();
+    for_each_field(&mut item.data, |field| {
+        let role_attrs = take_role_attrs(field);
+        if let (true, Some(ident)) = (shape_ok, &field.ident) {
+            fields.push(Field {
+                ident: ident.clone(),
+                ty: field.ty.clone(),
+                role: role(cx, ident, &role_attrs),
+            });
+        }
+    });
+    let graph = shape_ok.then(|| Graph {
+        item: item.clone(),
+        options,
+        fields,
+    });
+    (item, graph)
+}
+
+/// Only a struct with named fields and no generic parameters can be a graph:
+/// its fields are the nodes, and the generated API names concrete types.
+fn check_shape(cx: &Ctxt, item: &DeriveInput) -> bool {
+    let found = match &item.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(_) => None,
+            Fields::Unnamed(fields) => Some((fields.to_token_stream(), "a tuple struct")),
+            Fields::Unit => Some((item.ident.to_token_stream(), "a unit struct")),
+        },
+        Data::Enum(e) => Some((e.enum_token.to_token_stream(), "an enum")),
+        Data::Union(u) => Some((u.union_token.to_token_stream(), "a union")),
+    };
+    if let Some((tokens, what)) = found {
+        let name = &item.ident;
+        cx.error_spanned_by(
+            tokens,
+            format!(
+                "#[process_graph] needs a struct with named fields, found {what}; \
+                 write `struct {name} {{ #[process] name: Cmd, ... }}`"
+            ),
+        );
+        return false;
+    }
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        cx.error_spanned_by(
+            &item.generics,
+            "a #[process_graph] struct cannot have generic parameters: \
+             its fields are processes, edges and scopes of fixed types",
+        );
+        return false;
+    }
+    true
+}
+
+fn for_each_field(data: &mut Data, mut f: impl FnMut(&mut syn::Field)) {
+    match data {
+        Data::Struct(s) => s.fields.iter_mut().for_each(&mut f),
+        Data::Enum(e) => e
+            .variants
+            .iter_mut()
+            .flat_map(|v| &mut v.fields)
+            .for_each(&mut f),
+        Data::Union(u) => u.fields.named.iter_mut().for_each(&mut f),
+    }
+}
+
+/// Removes the role attributes from a field (they are not real attributes
+/// once the macro has run) and returns them.
+fn take_role_attrs(field: &mut syn::Field) -> Vec<Attribute> {
+    let (roles, others) = field
+        .attrs
+        .drain(..)
+        .partition(|a| ROLES.iter().any(|r| a.path().is_ident(r)));
+    field.attrs = others;
+    roles
+}
+
+fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
+    let Some((first, rest)) = attrs.split_first() else {
+        cx.error(
+            ident.span(),
+            format!(
+                "field `{ident}` has no role; mark it #[process], #[pipe(...)], \
+                 #[socketpair(...)] or #[scope(...)]"
+            ),
+        );
+        return None;
+    };
+    for extra in rest {
+        cx.error_spanned_by(
+            extra,
+            format!(
+                "field `{ident}` already has a role attribute; a field is exactly one of \
+                 #[process], #[pipe], #[socketpair] or #[scope]"
+            ),
+        );
+    }
+    let path = first.path();
+    if path.is_ident("process") {
+        Some(Role::Process(process::parse(cx, first)))
+    } else if path.is_ident("pipe") {
+        Some(Role::Edge(edge::parse(cx, first, EdgeKind::Pipe)))
+    } else if path.is_ident("socketpair") {
+        Some(Role::Edge(edge::parse(cx, first, EdgeKind::SocketPair)))
+    } else {
+        Some(Role::Scope(scope::parse(cx, first)))
+    }
+}

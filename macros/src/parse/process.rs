@@ -1,0 +1,162 @@
+//! `#[process(restart = "...", after = [..], ready = fd(N), ...)]`.
+
+use syn::meta::ParseNestedMeta;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, LitStr, Meta, Token, bracketed};
+
+use super::value::{self, SeenKeys};
+use crate::ctxt::Ctxt;
+use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
+
+const KEYS: [&str; 12] = [
+    "restart",
+    "critical",
+    "after",
+    "ready",
+    "ready_timeout",
+    "stop_signal",
+    "stop_timeout",
+    "backoff",
+    "scope",
+    "stdin",
+    "stdout",
+    "stderr",
+];
+
+pub fn parse(cx: &Ctxt, attr: &Attribute) -> Process {
+    let mut process = Process::default();
+    match &attr.meta {
+        Meta::Path(_) => {}
+        Meta::List(_) => {
+            let mut seen = SeenKeys::default();
+            let parsed = attr.parse_nested_meta(|meta| {
+                let key = value::key(&meta);
+                if seen.first(cx, &meta, &key)? {
+                    item(cx, &mut process, &meta, &key)?;
+                }
+                Ok(())
+            });
+            if let Err(error) = parsed {
+                cx.syn_error(error);
+            }
+        }
+        Meta::NameValue(nv) => {
+            cx.error_spanned_by(nv, "write #[process] or #[process(key = value, ...)]")
+        }
+    }
+    process
+}
+
+fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
+    match key {
+        "restart" => p.restart = value::keyword::<Restart>(cx, meta)?.map(|r| r.value),
+        "critical" => {
+            value::flag(cx, meta)?;
+            p.critical = true;
+        }
+        "after" => p.after = idents(meta)?,
+        "ready" => p.ready = ready(cx, meta)?,
+        "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?.map(|d| d.value),
+        "stop_signal" => p.stop_signal = value::signal(cx, meta)?,
+        "stop_timeout" => p.stop_timeout = value::duration(cx, meta)?.map(|d| d.value),
+        "backoff" => p.backoff = backoff(cx, meta)?,
+        "scope" => p.scope = Some(value::ident(meta)?),
+        "stdin" | "stdout" | "stderr" => {
+            let fd = ["stdin", "stdout", "stderr"]
+                .iter()
+                .position(|s| *s == key)
+                .unwrap_or(0);
+            let mode = value::keyword::<StdioMode>(cx, meta)?;
+            if let Some(Spanned {
+                value: StdioMode::Prefixed,
+                span,
+            }) = mode.filter(|_| fd == 0)
+            {
+                cx.error(
+                    span,
+                    "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
+                );
+            }
+            p.stdio[fd] = mode;
+        }
+        _ => value::unknown_key(cx, meta, "process", &KEYS)?,
+    }
+    Ok(())
+}
+
+/// `[a, b]`, or a single `a`.
+fn idents(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        bracketed!(content in input);
+        let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+/// `fd(N)` (s6's notification fd) or `"notify"` (systemd's `NOTIFY_SOCKET`).
+fn ready(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<Ready>>> {
+    let input = meta.value()?;
+    const EXPECTED: &str = "write `ready = fd(N)` (the child writes a newline to fd N) \
+                            or `ready = \"notify\"` (the child sends READY=1 to $NOTIFY_SOCKET)";
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        if lit.value() == "notify" {
+            return Ok(Some(Spanned {
+                value: Ready::Notify,
+                span: lit.span(),
+            }));
+        }
+        cx.error(
+            lit.span(),
+            format!("unknown readiness \"{}\"; {EXPECTED}", lit.value()),
+        );
+        return Ok(None);
+    }
+    let word: Ident = input
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
+    if word != "fd" {
+        return Err(syn::Error::new(word.span(), EXPECTED));
+    }
+    let fd = value::fd_number(input)?;
+    if fd.value < 3 {
+        cx.error(
+            fd.span,
+            "the readiness fd must be 3 or above: 0, 1 and 2 are stdin, stdout and stderr",
+        );
+        return Ok(None);
+    }
+    Ok(Some(Spanned {
+        value: Ready::Fd(fd.value),
+        span: fd.span,
+    }))
+}
+
+/// `"100ms..30s"`: the first delay, then the cap.
+fn backoff(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Backoff>> {
+    let lit: LitStr = meta.value()?.parse()?;
+    let text = lit.value();
+    let Some((initial, max)) = text.split_once("..") else {
+        cx.error(
+            lit.span(),
+            format!("bad backoff \"{text}\"; write \"initial..max\", e.g. \"100ms..30s\""),
+        );
+        return Ok(None);
+    };
+    let part = |s: &str| value::duration_lit(cx, &LitStr::new(s, lit.span()));
+    let (Some(initial), Some(max)) = (part(initial), part(max)) else {
+        return Ok(None);
+    };
+    if initial > max {
+        cx.error(
+            lit.span(),
+            format!("backoff \"{text}\" starts above its maximum; write the smaller delay first"),
+        );
+        return Ok(None);
+    }
+    Ok(Some(Backoff { initial, max }))
+}

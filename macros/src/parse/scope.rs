@@ -1,0 +1,64 @@
+//! `#[scope(user, pid, net, mount, uts, ipc, hostname = "...", parent = other)]`.
+
+use syn::{Attribute, LitStr, Meta, Token};
+
+use super::value::{self, SeenKeys};
+use crate::ctxt::Ctxt;
+use crate::model::{Keyword, Namespace, ScopeDecl, Spanned};
+use crate::suggest;
+
+const KEYS: [&str; 2] = ["hostname", "parent"];
+
+pub fn parse(cx: &Ctxt, attr: &Attribute) -> ScopeDecl {
+    let mut scope = ScopeDecl::default();
+    let Meta::List(_) = &attr.meta else {
+        cx.error_spanned_by(
+            attr,
+            "a scope creates namespaces; write e.g. #[scope(user, pid, net)]",
+        );
+        return scope;
+    };
+    let mut seen = SeenKeys::default();
+    let parsed = attr.parse_nested_meta(|meta| {
+        let key = value::key(&meta);
+        if !seen.first(cx, &meta, &key)? {
+            return Ok(());
+        }
+        if let Some(&(_, ns)) = Namespace::WORDS.iter().find(|(w, _)| *w == key) {
+            value::flag(cx, &meta)?;
+            scope.namespaces.push(Spanned {
+                value: ns,
+                span: syn::spanned::Spanned::span(&meta.path),
+            });
+            return Ok(());
+        }
+        match key.as_str() {
+            "hostname" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                let name = lit.value();
+                if name.is_empty() || name.len() > 64 {
+                    cx.error(lit.span(), "a hostname is 1 to 64 bytes long");
+                }
+                scope.hostname = Some(lit);
+            }
+            "parent" => scope.parent = Some(value::ident(&meta)?),
+            _ if meta.input.peek(Token![=]) => value::unknown_key(cx, &meta, "scope", &KEYS)?,
+            _ => {
+                let words = Namespace::WORDS.iter().map(|(w, _)| *w);
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!(
+                        "unknown namespace kind `{key}`{}",
+                        suggest::hint(&key, words)
+                    ),
+                );
+                value::flag(cx, &meta)?;
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = parsed {
+        cx.syn_error(error);
+    }
+    scope
+}

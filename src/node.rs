@@ -1,0 +1,107 @@
+//! The node enum a `#[process_graph]` struct gets, and the handle of one of
+//! its running processes.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use process_graph_runtime::{Error, ExitStatus, NodeId, NodeState, RunningGraph, Signal};
+
+/// The processes of a declared graph as an enum: one variant per `#[process]`
+/// field. `#[process_graph]` implements it for the `<Name>Node` enum it
+/// generates; the enum also has these items as inherent ones.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Pair {
+///     #[process]
+///     left: Cmd,
+///     #[process]
+///     right_side: Cmd,
+/// }
+///
+/// assert_eq!(PairNode::ALL, [PairNode::Left, PairNode::RightSide]);
+/// assert_eq!(PairNode::RightSide.name(), "right_side");
+/// assert_eq!(PairNode::from_id(PairNode::Left.id()), Some(PairNode::Left));
+/// ```
+pub trait GraphNode: Copy + Eq + Hash + Debug + 'static {
+    /// Every process, in declaration order.
+    const ALL: &'static [Self];
+
+    /// The field name of the process.
+    fn name(self) -> &'static str;
+
+    /// The process's id in the dynamic graph.
+    fn id(self) -> NodeId;
+
+    /// The process with this id, if it is one of this graph's.
+    fn from_id(id: NodeId) -> Option<Self>;
+}
+
+/// One process of a running declared graph, borrowed from its
+/// `Running<Name>` handle.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Sleeper {
+///     #[process]
+///     nap: Cmd,
+/// }
+///
+/// let running = Sleeper::new(Cmd::new("sleep").arg("10")).spawn()?;
+/// let nap = running.nap();
+/// assert_eq!(nap.node(), SleeperNode::Nap);
+/// assert!(nap.pid().is_some());
+/// nap.signal(Signal::TERM)?;
+/// # Ok::<(), process_graph::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessHandle<'a, N> {
+    running: &'a RunningGraph,
+    node: N,
+}
+
+impl<'a, N: GraphNode> ProcessHandle<'a, N> {
+    pub(crate) fn new(running: &'a RunningGraph, node: N) -> Self {
+        ProcessHandle { running, node }
+    }
+
+    /// Which process this is.
+    pub fn node(&self) -> N {
+        self.node
+    }
+
+    /// The field name of the process.
+    pub fn name(&self) -> &'static str {
+        self.node.name()
+    }
+
+    /// Its current pid, while a process of the node is running.
+    pub fn pid(&self) -> Option<u32> {
+        self.running.pid(self.node.id())
+    }
+
+    /// How its last process ended, once reaped.
+    pub fn status(&self) -> Option<ExitStatus> {
+        self.running.status(self.node.id())
+    }
+
+    /// Where the node is in its life (waiting, running, stopped, …).
+    pub fn state(&self) -> NodeState {
+        self.running.state(self.node.id())
+    }
+
+    /// Sends `signal` to its process through its pidfd; never reaches a
+    /// process that reused the pid.
+    pub fn signal(&self, signal: Signal) -> Result<(), Error> {
+        self.running.signal(self.node.id(), signal)
+    }
+
+    /// Sends SIGKILL to its process.
+    pub fn kill(&self) -> Result<(), Error> {
+        self.running.kill(self.node.id())
+    }
+}
