@@ -62,6 +62,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "tokio")]
+mod async_wait;
 mod command;
 mod error;
 mod exit;

@@ -68,6 +68,12 @@ impl Poller {
         })
     }
 
+    /// A second fd for the same epoll instance (for an async reactor).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn duplicate(&self) -> io::Result<OwnedFd> {
+        Ok(rustix::io::fcntl_dupfd_cloexec(&self.epoll, 0)?)
+    }
+
     pub(crate) fn waker(&self) -> Waker {
         Waker(Arc::clone(&self.wake))
     }

@@ -322,7 +322,7 @@ impl RunningGraph {
         Snapshot::of(self)
     }
 
-    fn finish(&mut self) -> Result<ExitReport, Error> {
+    pub(crate) fn finish(&mut self) -> Result<ExitReport, Error> {
         if let Some(forwarder) = &mut self.forwarder {
             forwarder.finish();
         }
