@@ -5,6 +5,7 @@
 pub use core::default::Default;
 pub use core::fmt;
 pub use core::option::Option;
+pub use core::panic;
 pub use core::result::Result;
 pub use core::writeln;
 pub use std::io::{PipeReader, PipeWriter};

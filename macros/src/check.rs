@@ -78,52 +78,16 @@ fn type_name(ty: &Type) -> Option<String> {
 
 /// Names that would clash with the endpoint keyword or the generated API.
 fn reserved_names(cx: &Ctxt, graph: &Graph) {
-    let running = names::running(&graph.item.ident);
-    let mut variants: HashMap<String, &Ident> = HashMap::new();
     for (field, _) in graph.processes() {
-        let name = names::display(&field.ident);
-        if name == "parent" {
+        if names::display(&field.ident) == "parent" {
             cx.error(
                 field.ident.span(),
                 "a process cannot be named `parent`: in an endpoint, `parent` is the application itself",
             );
-        } else if name == names::REPORT_OUTCOME {
-            cx.error(
-                field.ident.span(),
-                format!(
-                    "a process cannot be named `{name}`: `{}::{name}` is generated; rename the field",
-                    names::report(&graph.item.ident)
-                ),
-            );
-        } else if names::RUNNING_METHODS.contains(&name.as_str()) {
-            cx.error(
-                field.ident.span(),
-                format!(
-                    "a process cannot be named `{name}`: `{running}::{name}` is a generated method; rename the field"
-                ),
-            );
-        }
-        let variant = names::variant(&field.ident).to_string();
-        if let Some(first) = variants.insert(variant.clone(), &field.ident) {
-            cx.error(
-                field.ident.span(),
-                format!(
-                    "processes `{first}` and `{}` would both be the node variant `{variant}`; rename one",
-                    field.ident
-                ),
-            );
         }
     }
-    for (field, _) in graph.edges() {
-        if names::display(&field.ident) == names::RUNNING_INNER {
-            cx.error(
-                field.ident.span(),
-                format!(
-                    "an edge cannot be named `{}`: `{running}` keeps its running graph in a field of that name",
-                    names::RUNNING_INNER
-                ),
-            );
-        }
+    for (index, message) in names::clashes(graph) {
+        cx.error(graph.fields[index].ident.span(), message);
     }
 }
 
@@ -209,14 +173,14 @@ fn wiring(cx: &Ctxt, graph: &Graph) {
 fn pipe_directions(cx: &Ctxt, field: &Field, wiring: &Wiring) {
     let name = &field.ident;
     if wiring.from.is_empty() {
-        cx.error(
-            wiring.arrow,
+        cx.error_spanned_by(
+            &wiring.arrow,
             format!("pipe `{name}` has no writer; put one before `->`, e.g. `a.stdout -> ...`"),
         );
     }
     match wiring.to.as_slice() {
-        [] => cx.error(
-            wiring.arrow,
+        [] => cx.error_spanned_by(
+            &wiring.arrow,
             format!("pipe `{name}` has no reader; put one after `->`, e.g. `... -> b.stdin`"),
         ),
         [_] => {}
@@ -257,8 +221,8 @@ fn pipe_directions(cx: &Ctxt, field: &Field, wiring: &Wiring) {
 fn socketpair_ends(cx: &Ctxt, wiring: &Wiring) {
     for side in [&wiring.from, &wiring.to] {
         if side.is_empty() {
-            cx.error(
-                wiring.arrow,
+            cx.error_spanned_by(
+                &wiring.arrow,
                 "a socketpair has one end on each side of `<->`",
             );
         }

@@ -72,8 +72,8 @@ pub enum EdgeKind {
 /// `from -> to` (a pipe: writers, then the reader) or `a <-> b`.
 pub struct Wiring {
     pub from: Vec<Endpoint>,
-    /// The `->` or `<->` token.
-    pub arrow: Span,
+    /// The `->` or `<->` tokens.
+    pub arrow: TokenStream,
     pub to: Vec<Endpoint>,
 }
 

@@ -1,10 +1,14 @@
 //! Names of the generated items, shared by the checks (which reject
 //! declarations that would clash with them) and the expansion.
 
+use std::collections::HashMap;
+
 use proc_macro2::Span;
 use quote::format_ident;
 use syn::Ident;
 use syn::ext::IdentExt;
+
+use crate::model::{Graph, Role};
 
 /// Methods of the generated `Running*` struct; a process accessor of the
 /// same name would clash with them.
@@ -74,6 +78,50 @@ fn pascal_case(snake: &str) -> String {
 /// An identifier for a local of generated code, invisible to the user's code.
 pub fn local(prefix: &str, field: &Ident) -> Ident {
     Ident::new(&format!("{prefix}_{}", field.unraw()), Span::mixed_site())
+}
+
+/// Fields whose names clash with generated items, by index into
+/// `graph.fields`, with the message that explains it. The checks report
+/// them; the placeholder expansion leaves them out.
+pub fn clashes(graph: &Graph) -> Vec<(usize, String)> {
+    let name = &graph.item.ident;
+    let mut variants: HashMap<String, &Ident> = HashMap::new();
+    let mut found = Vec::new();
+    for (index, field) in graph.fields.iter().enumerate() {
+        let field_name = display(&field.ident);
+        let message = match &field.role {
+            Some(Role::Process(_)) if field_name == REPORT_OUTCOME => Some(format!(
+                "a process cannot be named `{field_name}`: `{}::{field_name}` is generated; rename the field",
+                report(name)
+            )),
+            Some(Role::Process(_)) if RUNNING_METHODS.contains(&field_name.as_str()) => {
+                Some(format!(
+                    "a process cannot be named `{field_name}`: `{}::{field_name}` is a generated method; rename the field",
+                    running(name)
+                ))
+            }
+            Some(Role::Process(_)) => {
+                let variant = variant(&field.ident).to_string();
+                variants.get(&variant).map(|first| {
+                    format!(
+                        "processes `{first}` and `{}` would both be the node variant `{variant}`; rename one",
+                        field.ident
+                    )
+                })
+                .or_else(|| {
+                    variants.insert(variant, &field.ident);
+                    None
+                })
+            }
+            Some(Role::Edge(_)) if field_name == RUNNING_INNER => Some(format!(
+                "an edge cannot be named `{RUNNING_INNER}`: `{}` keeps its running graph in a field of that name",
+                running(name)
+            )),
+            _ => None,
+        };
+        found.extend(message.map(|m| (index, m)));
+    }
+    found
 }
 
 #[cfg(test)]

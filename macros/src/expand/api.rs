@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use super::{Bodies, Parts, Private, running, topology};
-use crate::model::{EdgeKind, Endpoint, Graph, Keyword, Process, Ready, Role, Target};
+use crate::model::{EdgeKind, Endpoint, Field, Graph, Keyword, Process, Ready, Role, Target};
 use crate::names;
 
 pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
@@ -19,9 +19,11 @@ pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
     let ends = Ident::new("ends", Span::mixed_site());
     let parent_edges = running::parent_edges(graph, pg).len();
 
-    let topology = bodies.or_placeholder(topology::expand(graph, pg));
-    let new_body = bodies.or_placeholder(constructor(graph, pg));
-    let build_body = bodies.or_placeholder(build(graph, pg, &value, &graph_var));
+    // TOPOLOGY is built from whatever resolved, even with errors: a
+    // placeholder would be evaluated, and fail, wherever it is used.
+    let topology = topology::expand(graph, pg);
+    let new_body = bodies.or_placeholder(|| constructor(graph, pg), pg);
+    let build_body = bodies.or_placeholder(|| build(graph, pg, &value, &graph_var), pg);
     let construct = running::construct(graph, pg, &running_var, &ends);
     let (params, param_types): (Vec<_>, Vec<_>) =
         graph.processes().map(|(f, _)| (&f.ident, &f.ty)).unzip();
@@ -97,7 +99,6 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let (field, scope) = graph.scopes().nth(i).expect("index of a scope");
         let name = names::display(&field.ident);
         let var = names::local("scope", &field.ident);
-        let ident = &field.ident;
         let namespaces = scope.namespaces.iter().map(|n| {
             let variant = Ident::new(n.value.variant(), Span::call_site());
             quote!(#pg::Namespace::#variant)
@@ -107,7 +108,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             let parent = names::local("scope", p);
             quote!(.parent(#parent))
         });
-        let settings = quote_spanned!(field.ty.span()=> #value.#ident);
+        let settings = field_value(value, field);
         quote! {
             let #var = #g.scope(
                 #name,
@@ -118,7 +119,6 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     let node_enum = names::node_enum(&graph.item.ident);
     let nodes = graph.processes().map(|(field, process)| {
         let name = names::display(&field.ident);
-        let ident = &field.ident;
         let stdio = process
             .stdio
             .iter()
@@ -128,7 +128,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
                 let stream = Ident::new(stream, Span::call_site());
                 Some(quote!(.#stream(#pg::Stdio::#variant)))
             });
-        let command = quote_spanned!(field.ty.span()=> #value.#ident);
+        let command = field_value(value, field);
         let command = quote!(#command #(#stdio)*);
         match node_options(process, pg, &node_enum) {
             None => quote!(#g.node(#name, #command);),
@@ -140,7 +140,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let name = names::display(&field.ident);
         let ident = &field.ident;
         let var = names::local("edge", ident);
-        let settings = quote_spanned!(field.ty.span()=> #value.#ident);
+        let settings = field_value(value, field);
         let ends = |list: &[Endpoint]| {
             let list = list.iter().map(|e| endpoint(e, pg, &node_enum));
             quote!([#(#list),*])
@@ -259,6 +259,16 @@ fn endpoint(endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream
             quote!(#node_enum::#variant.id().#fd)
         }
     }
+}
+
+/// `value.field`, located at the field's type: when an alias hides a type
+/// that does not fit the role, rustc's mismatch points at the type.
+fn field_value(value: &Ident, field: &Field) -> TokenStream {
+    let at = field.ty.span();
+    let value = Ident::new(&value.to_string(), value.span().located_at(at));
+    let mut name = field.ident.clone();
+    name.set_span(name.span().located_at(at));
+    quote_spanned!(at=> #value.#name)
 }
 
 fn millis(ms: u64, pg: &Private) -> TokenStream {

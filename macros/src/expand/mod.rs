@@ -17,7 +17,7 @@ use syn::DeriveInput;
 
 use crate::ctxt::Ctxt;
 use crate::model::Graph;
-use crate::{check, parse};
+use crate::{check, names, parse};
 
 /// The whole macro: `#[process_graph(args)] item` → generated code.
 pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -44,7 +44,16 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
         None => Bodies::Real,
         Some(_) => Bodies::Placeholder,
     };
-    let generated = graph.map(|graph| generate(&graph, bodies));
+    let generated = graph.map(|mut graph| {
+        if bodies == Bodies::Placeholder {
+            // Leave out fields whose names clash with generated items, so the
+            // clash is reported once, by the checks, and not again by rustc.
+            for (index, _) in names::clashes(&graph) {
+                graph.fields[index].role = None;
+            }
+        }
+        generate(&graph, bodies)
+    });
     let errors = errors.map(|e| e.to_compile_error());
     quote! {
         #item
@@ -63,12 +72,12 @@ pub enum Bodies {
 }
 
 impl Bodies {
-    /// `body` as given, or a placeholder of any type.
-    fn or_placeholder(self, body: TokenStream) -> TokenStream {
+    /// The body `body` makes, or a placeholder of any type.
+    fn or_placeholder(self, body: impl FnOnce() -> TokenStream, pg: &Private) -> TokenStream {
         match self {
-            Bodies::Real => body,
+            Bodies::Real => body(),
             Bodies::Placeholder => quote! {
-                ::core::unimplemented!("the #[process_graph] declaration has errors")
+                #pg::panic!("the #[process_graph] declaration has errors")
             },
         }
     }

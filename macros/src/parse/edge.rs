@@ -1,7 +1,8 @@
 //! The wiring of `#[pipe(a.stdout, b.stdout -> c.stdin)]` and
 //! `#[socketpair(a.fd(3) <-> parent)]`.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, Meta, Token};
 
@@ -38,13 +39,15 @@ fn wiring(input: ParseStream, kind: EdgeKind) -> syn::Result<Wiring> {
 }
 
 /// `->` for a pipe, `<->` for a socketpair.
-fn arrow(input: ParseStream, kind: EdgeKind) -> syn::Result<Span> {
-    let (span, found) = if input.peek(Token![->]) {
-        (input.parse::<Token![->]>()?.spans[0], EdgeKind::Pipe)
-    } else if input.peek(Token![<-]) && input.peek2(Token![>]) {
-        let left = input.parse::<Token![<-]>()?;
-        input.parse::<Token![>]>()?;
-        (left.spans[0], EdgeKind::SocketPair)
+fn arrow(input: ParseStream, kind: EdgeKind) -> syn::Result<TokenStream> {
+    let (tokens, found) = if input.peek(Token![->]) {
+        let arrow: Token![->] = input.parse()?;
+        (arrow.into_token_stream(), EdgeKind::Pipe)
+    } else if input.peek(Token![<]) && input.peek2(Token![->]) {
+        // `<->` is not one token: `<` then `->`.
+        let left: Token![<] = input.parse()?;
+        let right: Token![->] = input.parse()?;
+        (quote::quote!(#left #right), EdgeKind::SocketPair)
     } else {
         let expected = match kind {
             EdgeKind::Pipe => "`->` between the writers and the reader",
@@ -53,15 +56,15 @@ fn arrow(input: ParseStream, kind: EdgeKind) -> syn::Result<Span> {
         return Err(input.error(format!("expected `,` or {expected}")));
     };
     match (kind, found) {
-        (EdgeKind::Pipe, EdgeKind::SocketPair) => Err(syn::Error::new(
-            span,
+        (EdgeKind::Pipe, EdgeKind::SocketPair) => Err(syn::Error::new_spanned(
+            tokens,
             "a pipe is one-way: write `writers -> reader`; `<->` is for #[socketpair]",
         )),
-        (EdgeKind::SocketPair, EdgeKind::Pipe) => Err(syn::Error::new(
-            span,
+        (EdgeKind::SocketPair, EdgeKind::Pipe) => Err(syn::Error::new_spanned(
+            tokens,
             "a socketpair is two-way: write `a <-> b`; `->` is for #[pipe]",
         )),
-        _ => Ok(span),
+        _ => Ok(tokens),
     }
 }
 

@@ -1,0 +1,55 @@
+//! Every key of every attribute, together.
+
+use process_graph::prelude::*;
+
+#[process_graph(strategy = "rest_for_one", intensity = 5, period = "10s")]
+pub struct Everything {
+    #[process(
+        restart = "always",
+        critical,
+        ready = fd(3),
+        ready_timeout = "5s",
+        stop_signal = "SIGINT",
+        stop_timeout = "1m30s",
+        backoff = "100ms..30s",
+        stdin = "null",
+        stderr = "prefixed"
+    )]
+    pub db: Cmd,
+    #[process(after = [db], ready = "notify", restart = "on-failure", stderr = "inherit")]
+    pub app: Cmd,
+    #[process(after = db, restart = "never", stop_signal = "hup")]
+    pub tail: Cmd,
+
+    #[pipe(app.stdout, tail.stdout -> parent)]
+    pub output: Pipe,
+    #[pipe(parent -> app.stdin)]
+    pub input: Pipe,
+    #[socketpair(db.fd(4) <-> app.fd(4))]
+    pub link: SocketPair,
+    #[socketpair(parent <-> db.fd(5))]
+    pub admin: SocketPair,
+}
+
+fn main() {
+    let graph = Everything {
+        db: Cmd::new("true"),
+        app: Cmd::new("true"),
+        tail: Cmd::new("true"),
+        output: Pipe::with_capacity(1 << 20),
+        input: Pipe::new(),
+        link: SocketPair::seqpacket(),
+        admin: SocketPair::default(),
+    };
+    let _: process_graph::Graph = graph.graph();
+    let topology: process_graph::Topology = Everything::TOPOLOGY;
+    assert_eq!(topology.strategy, "rest_for_one");
+    let _spawn: fn(Everything) -> Result<RunningEverything, process_graph::Error> = Everything::spawn;
+    let _ends = |r: RunningEverything| -> (
+        Option<std::io::PipeReader>,
+        Option<std::io::PipeWriter>,
+        Option<std::os::unix::net::UnixStream>,
+    ) { (r.output, r.input, r.admin) };
+    let _report = |r: EverythingReport| -> process_graph::NodeExit { r.db };
+    let _node: fn(EverythingNode) -> &'static str = EverythingNode::name;
+}

@@ -1,0 +1,6 @@
+use process_graph::prelude::*;
+
+#[process_graph]
+struct Nothing;
+
+fn main() {}
