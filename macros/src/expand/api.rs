@@ -15,9 +15,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
     let running_ty = names::running(name);
     let value = Ident::new("value", Span::mixed_site());
     let graph_var = Ident::new("graph", Span::mixed_site());
-    let running_var = Ident::new("running", Span::mixed_site());
+    let running_var = Ident::new("started", Span::mixed_site());
     let ends = Ident::new("ends", Span::mixed_site());
-    let parent_edges = running::parent_edges(graph, pg).len();
+    let parent_edges = Literal::usize_unsuffixed(running::parent_edges(graph, pg).len());
 
     // TOPOLOGY is built from whatever resolved, even with errors: a
     // placeholder would be evaluated, and fail, wherever it is used.
@@ -30,12 +30,12 @@ pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
     let allow_unused = (bodies == Bodies::Placeholder).then(|| quote!(#[allow(unused_variables)]));
 
     let topology_doc = format!(
-        "The shape of [`{name}`] — its processes, edges with their fds, scopes and \
+        " The shape of [`{name}`] — its processes, edges with their fds, scopes and \
          policies — as data, e.g. to draw it."
     );
     let new_doc = format!(
-        "A [`{name}`] running these commands, one per process in declaration order; \
-         every edge and scope gets its default settings."
+        " The [`{name}`] that runs these commands, one per process in declaration \
+         order; every edge and scope gets its default settings."
     );
     let impls = quote! {
         impl #name {

@@ -9,6 +9,8 @@ mod api;
 mod node_enum;
 mod report;
 mod running;
+#[cfg(test)]
+mod snapshots;
 mod topology;
 
 use proc_macro2::TokenStream;

@@ -14,9 +14,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let fields: Vec<_> = graph.processes().map(|(f, _)| &f.ident).collect();
     let variants: Vec<_> = fields.iter().map(|f| names::variant(f)).collect();
     let strings: Vec<_> = fields.iter().map(|f| names::display(f)).collect();
-    let docs = strings.iter().map(|s| format!("The `{s}` process."));
+    let docs = strings.iter().map(|s| format!(" The `{s}` process."));
     let enum_doc = format!(
-        "The processes of [`{name}`], one variant per `#[process]` field, in declaration order."
+        " The processes of [`{name}`], one variant per `#[process]` field, in declaration order."
     );
     let items = quote! {
         #[doc = #enum_doc]

@@ -16,9 +16,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let variants: Vec<_> = fields.iter().map(|f| names::variant(f)).collect();
     let docs = fields
         .iter()
-        .map(|f| format!("How the `{}` process ended.", names::display(f)));
+        .map(|f| format!(" How the `{}` process ended.", names::display(f)));
     let doc = format!(
-        "How each process of [`{name}`] ended: one field per process, returned by \
+        " How each process of [`{name}`] ended: one field per process, returned by \
          [`{running}::wait`] and [`{running}::shutdown`].",
         running = names::running(name)
     );

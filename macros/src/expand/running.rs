@@ -46,7 +46,7 @@ pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge
             };
             let writer = edge.kind == EdgeKind::Pipe && side == ParentEnd::From;
             let doc = format!(
-                "The parent's {what} `{}`; `None` once taken.",
+                " The parent's {what} `{}`; `None` once taken.",
                 names::display(&field.ident)
             );
             let take = Ident::new(take, Span::call_site());
@@ -77,12 +77,12 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let variants = processes.iter().map(|f| names::variant(f));
     let process_docs = processes.iter().map(|f| {
         format!(
-            "The `{}` process: its pid, status and signals.",
+            " The `{}` process: its pid, status and signals.",
             names::display(f)
         )
     });
     let doc = format!(
-        "A started [`{name}`], returned by [`{name}::spawn`].\n\n\
+        " A started [`{name}`], returned by [`{name}::spawn`].\n\n\
          Dropping it stops every process still running (the stop signal in reverse start \
          order, SIGKILL after the stop timeout) and reaps them all."
     );

@@ -43,11 +43,11 @@ fn arrow(input: ParseStream, kind: EdgeKind) -> syn::Result<TokenStream> {
     let (tokens, found) = if input.peek(Token![->]) {
         let arrow: Token![->] = input.parse()?;
         (arrow.into_token_stream(), EdgeKind::Pipe)
-    } else if input.peek(Token![<]) && input.peek2(Token![->]) {
-        // `<->` is not one token: `<` then `->`.
-        let left: Token![<] = input.parse()?;
-        let right: Token![->] = input.parse()?;
-        (quote::quote!(#left #right), EdgeKind::SocketPair)
+    } else if input.peek(Token![<]) && input.peek2(Token![-]) {
+        // `<->` is not one token; rustc splits it `<` `->`, `quote!` `<-` `>`.
+        let (left, minus, right): (Token![<], Token![-], Token![>]) =
+            (input.parse()?, input.parse()?, input.parse()?);
+        (quote::quote!(#left #minus #right), EdgeKind::SocketPair)
     } else {
         let expected = match kind {
             EdgeKind::Pipe => "`->` between the writers and the reader",

@@ -1,0 +1,455 @@
+// Expansion of this declaration (macros/src/expand/snapshots.rs):
+//
+// #[process_graph(strategy = "one_for_all", intensity = 5, period = "10s")]
+// /// Count the lines of a log that mention an error, with a control
+// /// channel to the filter.
+// pub struct ErrorCount {
+//     #[process]
+//     source: Cmd,
+//     #[process(restart = "on-failure", after = [source], stderr = "prefixed")]
+//     filter: Cmd,
+//     #[process]
+//     count: Cmd,
+//     #[pipe(source.stdout->filter.stdin)]
+//     lines: Pipe,
+//     #[pipe(filter.stdout->count.stdin)]
+//     errors: Pipe,
+//     #[pipe(count.stdout->parent)]
+//     total: Pipe,
+//     #[socketpair(filter.fd(3)<->parent)]
+//     control: SocketPair,
+// }
+
+/// Count the lines of a log that mention an error, with a control
+/// channel to the filter.
+pub struct ErrorCount {
+    source: Cmd,
+    filter: Cmd,
+    count: Cmd,
+    lines: Pipe,
+    errors: Pipe,
+    total: Pipe,
+    control: SocketPair,
+}
+/// The processes of [`ErrorCount`], one variant per `#[process]` field, in declaration order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorCountNode {
+    /// The `source` process.
+    Source,
+    /// The `filter` process.
+    Filter,
+    /// The `count` process.
+    Count,
+}
+/// How each process of [`ErrorCount`] ended: one field per process, returned by [`RunningErrorCount::wait`] and [`RunningErrorCount::shutdown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCountReport {
+    /// How the `source` process ended.
+    pub source: ::process_graph::__private::NodeExit,
+    /// How the `filter` process ended.
+    pub filter: ::process_graph::__private::NodeExit,
+    /// How the `count` process ended.
+    pub count: ::process_graph::__private::NodeExit,
+    outcome: ::process_graph::__private::Outcome,
+}
+/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`].
+
+Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
+#[derive(Debug)]
+pub struct RunningErrorCount {
+    /// The parent's read end of the pipe `total`; `None` once taken.
+    pub total: ::process_graph::__private::Option<
+        ::process_graph::__private::PipeReader,
+    >,
+    /// The parent's end of the socketpair `control`; `None` once taken.
+    pub control: ::process_graph::__private::Option<
+        ::process_graph::__private::UnixStream,
+    >,
+    running: ::process_graph::__private::RunningGraph,
+}
+const _: () = {
+    impl ErrorCountNode {
+        /// Every process, in declaration order.
+        pub const ALL: &'static [Self] = &[Self::Source, Self::Filter, Self::Count];
+        /// The field name of the process.
+        pub const fn name(self) -> &'static str {
+            match self {
+                Self::Source => "source",
+                Self::Filter => "filter",
+                Self::Count => "count",
+            }
+        }
+        /// The process's id in the dynamic graph.
+        pub fn id(self) -> ::process_graph::__private::NodeId {
+            ::process_graph::__private::NodeId::from_index(self as usize)
+        }
+        /// The process with this id, if it is one of this graph's.
+        pub fn from_id(
+            id: ::process_graph::__private::NodeId,
+        ) -> ::process_graph::__private::Option<Self> {
+            Self::ALL.get(id.index()).copied()
+        }
+    }
+    impl ::process_graph::__private::GraphNode for ErrorCountNode {
+        const ALL: &'static [Self] = Self::ALL;
+        fn name(self) -> &'static str {
+            Self::name(self)
+        }
+        fn id(self) -> ::process_graph::__private::NodeId {
+            Self::id(self)
+        }
+        fn from_id(
+            id: ::process_graph::__private::NodeId,
+        ) -> ::process_graph::__private::Option<Self> {
+            Self::from_id(id)
+        }
+    }
+    impl ::process_graph::__private::fmt::Display for ErrorCountNode {
+        fn fmt(
+            &self,
+            f: &mut ::process_graph::__private::fmt::Formatter<'_>,
+        ) -> ::process_graph::__private::fmt::Result {
+            f.write_str(self.name())
+        }
+    }
+    impl ErrorCountReport {
+        /// Every process ran, and its last process exited with code 0.
+        pub fn success(&self) -> bool {
+            true && self.source.success() && self.filter.success()
+                && self.count.success()
+        }
+        /// Why the graph ended.
+        pub fn outcome(&self) -> ::process_graph::__private::Outcome {
+            self.outcome
+        }
+        /// The entry of one process.
+        pub fn get(
+            &self,
+            node: ErrorCountNode,
+        ) -> &::process_graph::__private::NodeExit {
+            match node {
+                ErrorCountNode::Source => &self.source,
+                ErrorCountNode::Filter => &self.filter,
+                ErrorCountNode::Count => &self.count,
+            }
+        }
+    }
+    impl ::process_graph::__private::fmt::Display for ErrorCountReport {
+        fn fmt(
+            &self,
+            f: &mut ::process_graph::__private::fmt::Formatter<'_>,
+        ) -> ::process_graph::__private::fmt::Result {
+            ::process_graph::__private::writeln!(f, "{}", self.source)?;
+            ::process_graph::__private::writeln!(f, "{}", self.filter)?;
+            ::process_graph::__private::writeln!(f, "{}", self.count)?;
+            ::process_graph::__private::Result::Ok(())
+        }
+    }
+    impl RunningErrorCount {
+        /// The `source` process: its pid, status and signals.
+        pub fn source(
+            &self,
+        ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
+            ::process_graph::__private::process_handle(
+                &self.running,
+                ErrorCountNode::Source,
+            )
+        }
+        /// The `filter` process: its pid, status and signals.
+        pub fn filter(
+            &self,
+        ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
+            ::process_graph::__private::process_handle(
+                &self.running,
+                ErrorCountNode::Filter,
+            )
+        }
+        /// The `count` process: its pid, status and signals.
+        pub fn count(
+            &self,
+        ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
+            ::process_graph::__private::process_handle(
+                &self.running,
+                ErrorCountNode::Count,
+            )
+        }
+        /// The handle of one process.
+        pub fn process(
+            &self,
+            node: ErrorCountNode,
+        ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
+            ::process_graph::__private::process_handle(&self.running, node)
+        }
+        /// Sends `signal` to a process through its pidfd.
+        pub fn signal(
+            &self,
+            node: ErrorCountNode,
+            signal: ::process_graph::__private::Signal,
+        ) -> ::process_graph::__private::Result<(), ::process_graph::__private::Error> {
+            self.running.signal(node.id(), signal)
+        }
+        /// Restarts a process now: stops it first if it is running, then
+        /// starts it again (after the processes it starts `after` are ready).
+        pub fn restart(&mut self, node: ErrorCountNode) {
+            self.running.restart(node.id())
+        }
+        /// Stops a process for good, with its stop signal and timeout.
+        pub fn stop(&mut self, node: ErrorCountNode) {
+            self.running.stop(node.id())
+        }
+        /// Replaces what the runtime will do about the last `Exited` event
+        /// returned by `next_event`; false if there is nothing left to decide.
+        pub fn decide(
+            &mut self,
+            decision: ::process_graph::__private::Decision,
+        ) -> bool {
+            self.running.decide(decision)
+        }
+        /// Waits for the next event, up to `timeout` (`None`: no limit);
+        /// `Ok(None)` when the timeout passes or every process has been reaped.
+        pub fn next_event(
+            &mut self,
+            timeout: ::process_graph::__private::Option<
+                ::process_graph::__private::Duration,
+            >,
+        ) -> ::process_graph::__private::Result<
+            ::process_graph::__private::Option<
+                ::process_graph::__private::GraphEvent<ErrorCountNode>,
+            >,
+            ::process_graph::__private::Error,
+        > {
+            ::process_graph::__private::next_event(&mut self.running, timeout)
+        }
+        /// Closes the pipe ends the parent writes into (so their readers see
+        /// EOF), then waits for every process to end.
+        pub fn wait(
+            &mut self,
+        ) -> ::process_graph::__private::Result<
+            ErrorCountReport,
+            ::process_graph::__private::Error,
+        > {
+            let report = self.running.wait()?;
+            ::process_graph::__private::Result::Ok(ErrorCountReport {
+                source: report[ErrorCountNode::Source.id()].clone(),
+                filter: report[ErrorCountNode::Filter.id()].clone(),
+                count: report[ErrorCountNode::Count.id()].clone(),
+                outcome: report.outcome(),
+            })
+        }
+        /// Stops every process still running: the stop signal, then SIGKILL
+        /// after `grace`.
+        pub fn shutdown(
+            &mut self,
+            grace: ::process_graph::__private::Duration,
+        ) -> ::process_graph::__private::Result<
+            ErrorCountReport,
+            ::process_graph::__private::Error,
+        > {
+            let report = self.running.shutdown(grace)?;
+            ::process_graph::__private::Result::Ok(ErrorCountReport {
+                source: report[ErrorCountNode::Source.id()].clone(),
+                filter: report[ErrorCountNode::Filter.id()].clone(),
+                count: report[ErrorCountNode::Count.id()].clone(),
+                outcome: report.outcome(),
+            })
+        }
+        /// The untyped running graph.
+        pub fn running_graph(&self) -> &::process_graph::__private::RunningGraph {
+            &self.running
+        }
+        /// The untyped running graph, mutably.
+        pub fn running_graph_mut(
+            &mut self,
+        ) -> &mut ::process_graph::__private::RunningGraph {
+            &mut self.running
+        }
+    }
+    impl ErrorCount {
+        /// The shape of [`ErrorCount`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
+        pub const TOPOLOGY: ::process_graph::__private::topology::Topology = ::process_graph::__private::topology::Topology {
+            name: "ErrorCount",
+            nodes: &[
+                ::process_graph::__private::topology::NodeInfo {
+                    name: "source",
+                    command: ::process_graph::__private::Option::None,
+                    scope: ::process_graph::__private::Option::None,
+                    restart: "never",
+                    critical: false,
+                    after: &[],
+                    ready: ::process_graph::__private::Option::None,
+                },
+                ::process_graph::__private::topology::NodeInfo {
+                    name: "filter",
+                    command: ::process_graph::__private::Option::None,
+                    scope: ::process_graph::__private::Option::None,
+                    restart: "on-failure",
+                    critical: false,
+                    after: &[0],
+                    ready: ::process_graph::__private::Option::None,
+                },
+                ::process_graph::__private::topology::NodeInfo {
+                    name: "count",
+                    command: ::process_graph::__private::Option::None,
+                    scope: ::process_graph::__private::Option::None,
+                    restart: "never",
+                    critical: false,
+                    after: &[],
+                    ready: ::process_graph::__private::Option::None,
+                },
+            ],
+            edges: &[
+                ::process_graph::__private::topology::EdgeInfo {
+                    name: "lines",
+                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                    from: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(0),
+                            fd: 1,
+                        },
+                    ],
+                    to: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(1),
+                            fd: 0,
+                        },
+                    ],
+                },
+                ::process_graph::__private::topology::EdgeInfo {
+                    name: "errors",
+                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                    from: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(1),
+                            fd: 1,
+                        },
+                    ],
+                    to: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(2),
+                            fd: 0,
+                        },
+                    ],
+                },
+                ::process_graph::__private::topology::EdgeInfo {
+                    name: "total",
+                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                    from: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(2),
+                            fd: 1,
+                        },
+                    ],
+                    to: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::None,
+                            fd: -1,
+                        },
+                    ],
+                },
+                ::process_graph::__private::topology::EdgeInfo {
+                    name: "control",
+                    kind: ::process_graph::__private::topology::EdgeKind::SocketPair,
+                    from: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(1),
+                            fd: 3,
+                        },
+                    ],
+                    to: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::None,
+                            fd: -1,
+                        },
+                    ],
+                },
+            ],
+            scopes: &[],
+            strategy: "one_for_all",
+            intensity: 5,
+            period_ms: 10000,
+        };
+        /// The [`ErrorCount`] that runs these commands, one per process in declaration order; every edge and scope gets its default settings.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(source: Cmd, filter: Cmd, count: Cmd) -> Self {
+            Self {
+                source,
+                filter,
+                count,
+                lines: ::process_graph::__private::Default::default(),
+                errors: ::process_graph::__private::Default::default(),
+                total: ::process_graph::__private::Default::default(),
+                control: ::process_graph::__private::Default::default(),
+            }
+        }
+        /// The dynamic graph this declaration stands for, to inspect or
+        /// extend before spawning it.
+        pub fn graph(self) -> ::process_graph::__private::Graph {
+            build(self).0
+        }
+        /// Starts every process and wires every edge.
+        ///
+        /// If a process fails to start, every process already started is
+        /// killed and reaped, and the error names the process and the step
+        /// that failed.
+        pub fn spawn(
+            self,
+        ) -> ::process_graph::__private::Result<
+            RunningErrorCount,
+            ::process_graph::__private::Error,
+        > {
+            let (graph, ends) = build(self);
+            let mut started = graph.spawn()?;
+            ::process_graph::__private::Result::Ok(RunningErrorCount {
+                total: started.take_reader(ends[0]),
+                control: started.take_socket(ends[1]),
+                running: started,
+            })
+        }
+    }
+    fn build(
+        value: ErrorCount,
+    ) -> (::process_graph::__private::Graph, [::process_graph::__private::EdgeId; 2]) {
+        let mut graph = ::process_graph::__private::Graph::new();
+        graph.strategy(::process_graph::__private::Strategy::OneForAll);
+        graph.intensity(5, ::process_graph::__private::Duration::from_millis(10000));
+        graph.node("source", value.source);
+        graph
+            .node_with(
+                "filter",
+                value.filter.stderr(::process_graph::__private::Stdio::Prefixed),
+                ::process_graph::__private::NodeOptions::new()
+                    .restart(::process_graph::__private::Restart::OnFailure)
+                    .after([ErrorCountNode::Source.id()]),
+            );
+        graph.node("count", value.count);
+        let edge_lines = graph
+            .pipe_of(
+                value.lines,
+                [ErrorCountNode::Source.id().stdout()],
+                [ErrorCountNode::Filter.id().stdin()],
+            );
+        graph.name_edge(edge_lines, "lines");
+        let edge_errors = graph
+            .pipe_of(
+                value.errors,
+                [ErrorCountNode::Filter.id().stdout()],
+                [ErrorCountNode::Count.id().stdin()],
+            );
+        graph.name_edge(edge_errors, "errors");
+        let edge_total = graph
+            .pipe_of(
+                value.total,
+                [ErrorCountNode::Count.id().stdout()],
+                [::process_graph::__private::Endpoint::Parent],
+            );
+        graph.name_edge(edge_total, "total");
+        let edge_control = graph
+            .socketpair_of(
+                value.control,
+                ErrorCountNode::Filter.id().fd(3),
+                ::process_graph::__private::Endpoint::Parent,
+            );
+        graph.name_edge(edge_control, "control");
+        (graph, [edge_total, edge_control])
+    }
+};

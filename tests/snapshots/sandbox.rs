@@ -1,0 +1,388 @@
+// Expansion of this declaration (macros/src/expand/snapshots.rs):
+//
+// #[process_graph(crate = "pg")]
+// struct Sandbox {
+//     #[scope(pid, mount, parent = outer)]
+//     inner: Scope,
+//     #[scope(user, net, uts, hostname = "box")]
+//     outer: Scope,
+//     #[process(
+//         scope = inner,
+//         ready = fd(3),
+//         ready_timeout = "5s",
+//         stop_signal = "SIGINT",
+//         stop_timeout = "1m30s",
+//         backoff = "100ms..30s",
+//         restart = "always",
+//         critical,
+//         stdin = "null"
+//     )]
+//     server: Cmd,
+//     #[process(scope = outer, after = [server], ready = "notify")]
+//     client: Cmd,
+//     #[pipe(parent->server.fd(4))]
+//     requests: Pipe,
+//     #[socketpair(server.fd(5)<->client.fd(5))]
+//     link: SocketPair,
+// }
+
+struct Sandbox {
+    inner: Scope,
+    outer: Scope,
+    server: Cmd,
+    client: Cmd,
+    requests: Pipe,
+    link: SocketPair,
+}
+/// The processes of [`Sandbox`], one variant per `#[process]` field, in declaration order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum SandboxNode {
+    /// The `server` process.
+    Server,
+    /// The `client` process.
+    Client,
+}
+/// How each process of [`Sandbox`] ended: one field per process, returned by [`RunningSandbox::wait`] and [`RunningSandbox::shutdown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SandboxReport {
+    /// How the `server` process ended.
+    pub server: pg::__private::NodeExit,
+    /// How the `client` process ended.
+    pub client: pg::__private::NodeExit,
+    outcome: pg::__private::Outcome,
+}
+/** A started [`Sandbox`], returned by [`Sandbox::spawn`].
+
+Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
+#[derive(Debug)]
+struct RunningSandbox {
+    /// The parent's write end of the pipe `requests`; `None` once taken.
+    pub requests: pg::__private::Option<pg::__private::PipeWriter>,
+    running: pg::__private::RunningGraph,
+}
+const _: () = {
+    impl SandboxNode {
+        /// Every process, in declaration order.
+        pub const ALL: &'static [Self] = &[Self::Server, Self::Client];
+        /// The field name of the process.
+        pub const fn name(self) -> &'static str {
+            match self {
+                Self::Server => "server",
+                Self::Client => "client",
+            }
+        }
+        /// The process's id in the dynamic graph.
+        pub fn id(self) -> pg::__private::NodeId {
+            pg::__private::NodeId::from_index(self as usize)
+        }
+        /// The process with this id, if it is one of this graph's.
+        pub fn from_id(id: pg::__private::NodeId) -> pg::__private::Option<Self> {
+            Self::ALL.get(id.index()).copied()
+        }
+    }
+    impl pg::__private::GraphNode for SandboxNode {
+        const ALL: &'static [Self] = Self::ALL;
+        fn name(self) -> &'static str {
+            Self::name(self)
+        }
+        fn id(self) -> pg::__private::NodeId {
+            Self::id(self)
+        }
+        fn from_id(id: pg::__private::NodeId) -> pg::__private::Option<Self> {
+            Self::from_id(id)
+        }
+    }
+    impl pg::__private::fmt::Display for SandboxNode {
+        fn fmt(
+            &self,
+            f: &mut pg::__private::fmt::Formatter<'_>,
+        ) -> pg::__private::fmt::Result {
+            f.write_str(self.name())
+        }
+    }
+    impl SandboxReport {
+        /// Every process ran, and its last process exited with code 0.
+        pub fn success(&self) -> bool {
+            true && self.server.success() && self.client.success()
+        }
+        /// Why the graph ended.
+        pub fn outcome(&self) -> pg::__private::Outcome {
+            self.outcome
+        }
+        /// The entry of one process.
+        pub fn get(&self, node: SandboxNode) -> &pg::__private::NodeExit {
+            match node {
+                SandboxNode::Server => &self.server,
+                SandboxNode::Client => &self.client,
+            }
+        }
+    }
+    impl pg::__private::fmt::Display for SandboxReport {
+        fn fmt(
+            &self,
+            f: &mut pg::__private::fmt::Formatter<'_>,
+        ) -> pg::__private::fmt::Result {
+            pg::__private::writeln!(f, "{}", self.server)?;
+            pg::__private::writeln!(f, "{}", self.client)?;
+            pg::__private::Result::Ok(())
+        }
+    }
+    impl RunningSandbox {
+        /// The `server` process: its pid, status and signals.
+        pub fn server(&self) -> pg::__private::ProcessHandle<'_, SandboxNode> {
+            pg::__private::process_handle(&self.running, SandboxNode::Server)
+        }
+        /// The `client` process: its pid, status and signals.
+        pub fn client(&self) -> pg::__private::ProcessHandle<'_, SandboxNode> {
+            pg::__private::process_handle(&self.running, SandboxNode::Client)
+        }
+        /// The handle of one process.
+        pub fn process(
+            &self,
+            node: SandboxNode,
+        ) -> pg::__private::ProcessHandle<'_, SandboxNode> {
+            pg::__private::process_handle(&self.running, node)
+        }
+        /// Sends `signal` to a process through its pidfd.
+        pub fn signal(
+            &self,
+            node: SandboxNode,
+            signal: pg::__private::Signal,
+        ) -> pg::__private::Result<(), pg::__private::Error> {
+            self.running.signal(node.id(), signal)
+        }
+        /// Restarts a process now: stops it first if it is running, then
+        /// starts it again (after the processes it starts `after` are ready).
+        pub fn restart(&mut self, node: SandboxNode) {
+            self.running.restart(node.id())
+        }
+        /// Stops a process for good, with its stop signal and timeout.
+        pub fn stop(&mut self, node: SandboxNode) {
+            self.running.stop(node.id())
+        }
+        /// Replaces what the runtime will do about the last `Exited` event
+        /// returned by `next_event`; false if there is nothing left to decide.
+        pub fn decide(&mut self, decision: pg::__private::Decision) -> bool {
+            self.running.decide(decision)
+        }
+        /// Waits for the next event, up to `timeout` (`None`: no limit);
+        /// `Ok(None)` when the timeout passes or every process has been reaped.
+        pub fn next_event(
+            &mut self,
+            timeout: pg::__private::Option<pg::__private::Duration>,
+        ) -> pg::__private::Result<
+            pg::__private::Option<pg::__private::GraphEvent<SandboxNode>>,
+            pg::__private::Error,
+        > {
+            pg::__private::next_event(&mut self.running, timeout)
+        }
+        /// Closes the pipe ends the parent writes into (so their readers see
+        /// EOF), then waits for every process to end.
+        pub fn wait(
+            &mut self,
+        ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
+            self.requests = pg::__private::Option::None;
+            let report = self.running.wait()?;
+            pg::__private::Result::Ok(SandboxReport {
+                server: report[SandboxNode::Server.id()].clone(),
+                client: report[SandboxNode::Client.id()].clone(),
+                outcome: report.outcome(),
+            })
+        }
+        /// Stops every process still running: the stop signal, then SIGKILL
+        /// after `grace`.
+        pub fn shutdown(
+            &mut self,
+            grace: pg::__private::Duration,
+        ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
+            let report = self.running.shutdown(grace)?;
+            pg::__private::Result::Ok(SandboxReport {
+                server: report[SandboxNode::Server.id()].clone(),
+                client: report[SandboxNode::Client.id()].clone(),
+                outcome: report.outcome(),
+            })
+        }
+        /// The untyped running graph.
+        pub fn running_graph(&self) -> &pg::__private::RunningGraph {
+            &self.running
+        }
+        /// The untyped running graph, mutably.
+        pub fn running_graph_mut(&mut self) -> &mut pg::__private::RunningGraph {
+            &mut self.running
+        }
+    }
+    impl Sandbox {
+        /// The shape of [`Sandbox`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
+        pub const TOPOLOGY: pg::__private::topology::Topology = pg::__private::topology::Topology {
+            name: "Sandbox",
+            nodes: &[
+                pg::__private::topology::NodeInfo {
+                    name: "server",
+                    command: pg::__private::Option::None,
+                    scope: pg::__private::Option::Some(0),
+                    restart: "always",
+                    critical: true,
+                    after: &[],
+                    ready: pg::__private::Option::Some("fd(3)"),
+                },
+                pg::__private::topology::NodeInfo {
+                    name: "client",
+                    command: pg::__private::Option::None,
+                    scope: pg::__private::Option::Some(1),
+                    restart: "never",
+                    critical: false,
+                    after: &[0],
+                    ready: pg::__private::Option::Some("notify"),
+                },
+            ],
+            edges: &[
+                pg::__private::topology::EdgeInfo {
+                    name: "requests",
+                    kind: pg::__private::topology::EdgeKind::Pipe,
+                    from: &[
+                        pg::__private::topology::EndpointInfo {
+                            node: pg::__private::Option::None,
+                            fd: -1,
+                        },
+                    ],
+                    to: &[
+                        pg::__private::topology::EndpointInfo {
+                            node: pg::__private::Option::Some(0),
+                            fd: 4,
+                        },
+                    ],
+                },
+                pg::__private::topology::EdgeInfo {
+                    name: "link",
+                    kind: pg::__private::topology::EdgeKind::SocketPair,
+                    from: &[
+                        pg::__private::topology::EndpointInfo {
+                            node: pg::__private::Option::Some(0),
+                            fd: 5,
+                        },
+                    ],
+                    to: &[
+                        pg::__private::topology::EndpointInfo {
+                            node: pg::__private::Option::Some(1),
+                            fd: 5,
+                        },
+                    ],
+                },
+            ],
+            scopes: &[
+                pg::__private::topology::ScopeInfo {
+                    name: "inner",
+                    namespaces: &["pid", "mount"],
+                    hostname: pg::__private::Option::None,
+                    parent: pg::__private::Option::Some(1),
+                },
+                pg::__private::topology::ScopeInfo {
+                    name: "outer",
+                    namespaces: &["user", "net", "uts"],
+                    hostname: pg::__private::Option::Some("box"),
+                    parent: pg::__private::Option::None,
+                },
+            ],
+            strategy: "one_for_one",
+            intensity: 3,
+            period_ms: 5000,
+        };
+        /// The [`Sandbox`] that runs these commands, one per process in declaration order; every edge and scope gets its default settings.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(server: Cmd, client: Cmd) -> Self {
+            Self {
+                inner: pg::__private::Default::default(),
+                outer: pg::__private::Default::default(),
+                server,
+                client,
+                requests: pg::__private::Default::default(),
+                link: pg::__private::Default::default(),
+            }
+        }
+        /// The dynamic graph this declaration stands for, to inspect or
+        /// extend before spawning it.
+        pub fn graph(self) -> pg::__private::Graph {
+            build(self).0
+        }
+        /// Starts every process and wires every edge.
+        ///
+        /// If a process fails to start, every process already started is
+        /// killed and reaped, and the error names the process and the step
+        /// that failed.
+        pub fn spawn(
+            self,
+        ) -> pg::__private::Result<RunningSandbox, pg::__private::Error> {
+            let (graph, ends) = build(self);
+            let mut started = graph.spawn()?;
+            pg::__private::Result::Ok(RunningSandbox {
+                requests: started.take_writer(ends[0]),
+                running: started,
+            })
+        }
+    }
+    fn build(value: Sandbox) -> (pg::__private::Graph, [pg::__private::EdgeId; 1]) {
+        let mut graph = pg::__private::Graph::new();
+        let scope_outer = graph
+            .scope(
+                "outer",
+                pg::__private::ScopeSpec::new([
+                        pg::__private::Namespace::User,
+                        pg::__private::Namespace::Net,
+                        pg::__private::Namespace::Uts,
+                    ])
+                    .hostname("box")
+                    .settings(value.outer),
+            );
+        let scope_inner = graph
+            .scope(
+                "inner",
+                pg::__private::ScopeSpec::new([
+                        pg::__private::Namespace::Pid,
+                        pg::__private::Namespace::Mount,
+                    ])
+                    .parent(scope_outer)
+                    .settings(value.inner),
+            );
+        graph
+            .node_with(
+                "server",
+                value.server.stdin(pg::__private::Stdio::Null),
+                pg::__private::NodeOptions::new()
+                    .restart(pg::__private::Restart::Always)
+                    .critical(true)
+                    .ready(pg::__private::Readiness::Fd(3))
+                    .ready_timeout(pg::__private::Duration::from_millis(5000))
+                    .stop_signal(pg::__private::signal_named("INT"))
+                    .stop_timeout(pg::__private::Duration::from_millis(90000))
+                    .backoff(
+                        pg::__private::Duration::from_millis(100),
+                        pg::__private::Duration::from_millis(30000),
+                    )
+                    .scope(scope_inner),
+            );
+        graph
+            .node_with(
+                "client",
+                value.client,
+                pg::__private::NodeOptions::new()
+                    .after([SandboxNode::Server.id()])
+                    .ready(pg::__private::Readiness::Notify)
+                    .scope(scope_outer),
+            );
+        let edge_requests = graph
+            .pipe_of(
+                value.requests,
+                [pg::__private::Endpoint::Parent],
+                [SandboxNode::Server.id().fd(4)],
+            );
+        graph.name_edge(edge_requests, "requests");
+        let edge_link = graph
+            .socketpair_of(
+                value.link,
+                SandboxNode::Server.id().fd(5),
+                SandboxNode::Client.id().fd(5),
+            );
+        graph.name_edge(edge_link, "link");
+        (graph, [edge_requests])
+    }
+};

@@ -1,0 +1,308 @@
+// Expansion of this declaration (macros/src/expand/snapshots.rs):
+//
+// #[process_graph()]
+// struct Broken {
+//     #[process]
+//     source: Cmd,
+//     #[process(restart = "sometimes")]
+//     wait: Cmd,
+//     #[pipe(source.stdout->snk.stdin)]
+//     lines: Pipe,
+//     #[pipe(source.stderr->parent)]
+//     errors: Pipe,
+// }
+
+struct Broken {
+    source: Cmd,
+    wait: Cmd,
+    lines: Pipe,
+    errors: Pipe,
+}
+/// The processes of [`Broken`], one variant per `#[process]` field, in declaration order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum BrokenNode {
+    /// The `source` process.
+    Source,
+}
+/// How each process of [`Broken`] ended: one field per process, returned by [`RunningBroken::wait`] and [`RunningBroken::shutdown`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BrokenReport {
+    /// How the `source` process ended.
+    pub source: ::process_graph::__private::NodeExit,
+    outcome: ::process_graph::__private::Outcome,
+}
+/** A started [`Broken`], returned by [`Broken::spawn`].
+
+Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
+#[derive(Debug)]
+struct RunningBroken {
+    /// The parent's read end of the pipe `errors`; `None` once taken.
+    pub errors: ::process_graph::__private::Option<
+        ::process_graph::__private::PipeReader,
+    >,
+    running: ::process_graph::__private::RunningGraph,
+}
+const _: () = {
+    impl BrokenNode {
+        /// Every process, in declaration order.
+        pub const ALL: &'static [Self] = &[Self::Source];
+        /// The field name of the process.
+        pub const fn name(self) -> &'static str {
+            match self {
+                Self::Source => "source",
+            }
+        }
+        /// The process's id in the dynamic graph.
+        pub fn id(self) -> ::process_graph::__private::NodeId {
+            ::process_graph::__private::NodeId::from_index(self as usize)
+        }
+        /// The process with this id, if it is one of this graph's.
+        pub fn from_id(
+            id: ::process_graph::__private::NodeId,
+        ) -> ::process_graph::__private::Option<Self> {
+            Self::ALL.get(id.index()).copied()
+        }
+    }
+    impl ::process_graph::__private::GraphNode for BrokenNode {
+        const ALL: &'static [Self] = Self::ALL;
+        fn name(self) -> &'static str {
+            Self::name(self)
+        }
+        fn id(self) -> ::process_graph::__private::NodeId {
+            Self::id(self)
+        }
+        fn from_id(
+            id: ::process_graph::__private::NodeId,
+        ) -> ::process_graph::__private::Option<Self> {
+            Self::from_id(id)
+        }
+    }
+    impl ::process_graph::__private::fmt::Display for BrokenNode {
+        fn fmt(
+            &self,
+            f: &mut ::process_graph::__private::fmt::Formatter<'_>,
+        ) -> ::process_graph::__private::fmt::Result {
+            f.write_str(self.name())
+        }
+    }
+    impl BrokenReport {
+        /// Every process ran, and its last process exited with code 0.
+        pub fn success(&self) -> bool {
+            true && self.source.success()
+        }
+        /// Why the graph ended.
+        pub fn outcome(&self) -> ::process_graph::__private::Outcome {
+            self.outcome
+        }
+        /// The entry of one process.
+        pub fn get(&self, node: BrokenNode) -> &::process_graph::__private::NodeExit {
+            match node {
+                BrokenNode::Source => &self.source,
+            }
+        }
+    }
+    impl ::process_graph::__private::fmt::Display for BrokenReport {
+        fn fmt(
+            &self,
+            f: &mut ::process_graph::__private::fmt::Formatter<'_>,
+        ) -> ::process_graph::__private::fmt::Result {
+            ::process_graph::__private::writeln!(f, "{}", self.source)?;
+            ::process_graph::__private::Result::Ok(())
+        }
+    }
+    impl RunningBroken {
+        /// The `source` process: its pid, status and signals.
+        pub fn source(
+            &self,
+        ) -> ::process_graph::__private::ProcessHandle<'_, BrokenNode> {
+            ::process_graph::__private::process_handle(&self.running, BrokenNode::Source)
+        }
+        /// The handle of one process.
+        pub fn process(
+            &self,
+            node: BrokenNode,
+        ) -> ::process_graph::__private::ProcessHandle<'_, BrokenNode> {
+            ::process_graph::__private::process_handle(&self.running, node)
+        }
+        /// Sends `signal` to a process through its pidfd.
+        pub fn signal(
+            &self,
+            node: BrokenNode,
+            signal: ::process_graph::__private::Signal,
+        ) -> ::process_graph::__private::Result<(), ::process_graph::__private::Error> {
+            self.running.signal(node.id(), signal)
+        }
+        /// Restarts a process now: stops it first if it is running, then
+        /// starts it again (after the processes it starts `after` are ready).
+        pub fn restart(&mut self, node: BrokenNode) {
+            self.running.restart(node.id())
+        }
+        /// Stops a process for good, with its stop signal and timeout.
+        pub fn stop(&mut self, node: BrokenNode) {
+            self.running.stop(node.id())
+        }
+        /// Replaces what the runtime will do about the last `Exited` event
+        /// returned by `next_event`; false if there is nothing left to decide.
+        pub fn decide(
+            &mut self,
+            decision: ::process_graph::__private::Decision,
+        ) -> bool {
+            self.running.decide(decision)
+        }
+        /// Waits for the next event, up to `timeout` (`None`: no limit);
+        /// `Ok(None)` when the timeout passes or every process has been reaped.
+        pub fn next_event(
+            &mut self,
+            timeout: ::process_graph::__private::Option<
+                ::process_graph::__private::Duration,
+            >,
+        ) -> ::process_graph::__private::Result<
+            ::process_graph::__private::Option<
+                ::process_graph::__private::GraphEvent<BrokenNode>,
+            >,
+            ::process_graph::__private::Error,
+        > {
+            ::process_graph::__private::next_event(&mut self.running, timeout)
+        }
+        /// Closes the pipe ends the parent writes into (so their readers see
+        /// EOF), then waits for every process to end.
+        pub fn wait(
+            &mut self,
+        ) -> ::process_graph::__private::Result<
+            BrokenReport,
+            ::process_graph::__private::Error,
+        > {
+            let report = self.running.wait()?;
+            ::process_graph::__private::Result::Ok(BrokenReport {
+                source: report[BrokenNode::Source.id()].clone(),
+                outcome: report.outcome(),
+            })
+        }
+        /// Stops every process still running: the stop signal, then SIGKILL
+        /// after `grace`.
+        pub fn shutdown(
+            &mut self,
+            grace: ::process_graph::__private::Duration,
+        ) -> ::process_graph::__private::Result<
+            BrokenReport,
+            ::process_graph::__private::Error,
+        > {
+            let report = self.running.shutdown(grace)?;
+            ::process_graph::__private::Result::Ok(BrokenReport {
+                source: report[BrokenNode::Source.id()].clone(),
+                outcome: report.outcome(),
+            })
+        }
+        /// The untyped running graph.
+        pub fn running_graph(&self) -> &::process_graph::__private::RunningGraph {
+            &self.running
+        }
+        /// The untyped running graph, mutably.
+        pub fn running_graph_mut(
+            &mut self,
+        ) -> &mut ::process_graph::__private::RunningGraph {
+            &mut self.running
+        }
+    }
+    impl Broken {
+        /// The shape of [`Broken`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
+        pub const TOPOLOGY: ::process_graph::__private::topology::Topology = ::process_graph::__private::topology::Topology {
+            name: "Broken",
+            nodes: &[
+                ::process_graph::__private::topology::NodeInfo {
+                    name: "source",
+                    command: ::process_graph::__private::Option::None,
+                    scope: ::process_graph::__private::Option::None,
+                    restart: "never",
+                    critical: false,
+                    after: &[],
+                    ready: ::process_graph::__private::Option::None,
+                },
+            ],
+            edges: &[
+                ::process_graph::__private::topology::EdgeInfo {
+                    name: "lines",
+                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                    from: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(0),
+                            fd: 1,
+                        },
+                    ],
+                    to: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::None,
+                            fd: 0,
+                        },
+                    ],
+                },
+                ::process_graph::__private::topology::EdgeInfo {
+                    name: "errors",
+                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                    from: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::Some(0),
+                            fd: 2,
+                        },
+                    ],
+                    to: &[
+                        ::process_graph::__private::topology::EndpointInfo {
+                            node: ::process_graph::__private::Option::None,
+                            fd: -1,
+                        },
+                    ],
+                },
+            ],
+            scopes: &[],
+            strategy: "one_for_one",
+            intensity: 3,
+            period_ms: 5000,
+        };
+        /// The [`Broken`] that runs these commands, one per process in declaration order; every edge and scope gets its default settings.
+        #[allow(clippy::too_many_arguments)]
+        #[allow(unused_variables)]
+        pub fn new(source: Cmd) -> Self {
+            ::process_graph::__private::panic!(
+                "the #[process_graph] declaration has errors"
+            )
+        }
+        /// The dynamic graph this declaration stands for, to inspect or
+        /// extend before spawning it.
+        pub fn graph(self) -> ::process_graph::__private::Graph {
+            build(self).0
+        }
+        /// Starts every process and wires every edge.
+        ///
+        /// If a process fails to start, every process already started is
+        /// killed and reaped, and the error names the process and the step
+        /// that failed.
+        pub fn spawn(
+            self,
+        ) -> ::process_graph::__private::Result<
+            RunningBroken,
+            ::process_graph::__private::Error,
+        > {
+            let (graph, ends) = build(self);
+            let mut started = graph.spawn()?;
+            ::process_graph::__private::Result::Ok(RunningBroken {
+                errors: started.take_reader(ends[0]),
+                running: started,
+            })
+        }
+    }
+    #[allow(unused_variables)]
+    fn build(
+        value: Broken,
+    ) -> (::process_graph::__private::Graph, [::process_graph::__private::EdgeId; 1]) {
+        ::process_graph::__private::panic!("the #[process_graph] declaration has errors")
+    }
+};
+::core::compile_error! {
+    "unknown restart policy \"sometimes\"; expected one of `never`, `on-failure`, `always`"
+}
+::core::compile_error! {
+    "a process cannot be named `wait`: `RunningBroken::wait` is a generated method; rename the field"
+}
+::core::compile_error! {
+    "unknown process `snk`; expected one of `source`, `wait`"
+}
