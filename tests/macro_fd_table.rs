@@ -12,13 +12,11 @@ use process_graph::{Endpoint, Graph};
 
 /// A shell that lists its own fd table on `stream` (1 or 2).
 fn lister(stream: u8) -> Cmd {
-    // `exec >&2` moves stdout for good (a redirect of one command would make
-    // the shell save fd 1 in a spare fd while it runs); `; true` keeps the
-    // shell alive (it would `exec` a last command).
-    let redirect = if stream == 2 { "exec >&2; " } else { "" };
+    // The redirect happens in the subshell, leaving the listed shell's fds
+    // alone; `; true` keeps the shell alive (it would `exec` a last command).
     Cmd::new("sh")
         .arg("-c")
-        .arg(format!("{redirect}ls -l /proc/$$/fd; true"))
+        .arg(format!("(ls -l /proc/$$/fd >&{stream}); true"))
 }
 
 #[process_graph]
