@@ -52,9 +52,13 @@ fn write_large_graph(nodes: usize) -> PathBuf {
         nodes - 1
     )
     .unwrap();
+    let commands = vec!["Cmd::new(\"true\")"; nodes].join(", ");
     writeln!(
         src,
-        "fn main() {{\n    assert_eq!(LargeNode::ALL.len(), {nodes});\n    assert_eq!(Large::TOPOLOGY.edges.len(), {});\n}}",
+        "fn main() {{\n    assert_eq!(LargeNode::ALL.len(), {nodes});\n    \
+         assert_eq!(Large::TOPOLOGY.edges.len(), {});\n    \
+         Large::new({commands}).graph().validate().unwrap();\n    \
+         let _spawn: fn(Large) -> Result<RunningLarge, process_graph::Error> = Large::spawn;\n}}",
         nodes + nodes.div_ceil(10)
     )
     .unwrap();
