@@ -22,6 +22,14 @@
 
 /// Count the lines of a log that mention an error, with a control
 /// channel to the filter.
+///
+/** # Graph
+
+ `#[process_graph]` generates `ErrorCountNode`, `RunningErrorCount`, `ErrorCountReport` and `ErrorCount::TOPOLOGY` for this declaration.*/
+#[cfg_attr(doc, doc = "")]
+#[cfg_attr(doc, doc = "<svg>(Topology::to_svg)</svg>")]
+///
+///(Topology::to_markdown_tables)
 pub struct ErrorCount {
     source: Cmd,
     filter: Cmd,

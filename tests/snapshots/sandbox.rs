@@ -26,6 +26,14 @@
 //     link: SocketPair,
 // }
 
+///
+/** # Graph
+
+ `#[process_graph]` generates `SandboxNode`, `RunningSandbox`, `SandboxReport` and `Sandbox::TOPOLOGY` for this declaration.*/
+#[cfg_attr(doc, doc = "")]
+#[cfg_attr(doc, doc = "<svg>(Topology::to_svg)</svg>")]
+///
+///(Topology::to_markdown_tables)
 struct Sandbox {
     inner: Scope,
     outer: Scope,

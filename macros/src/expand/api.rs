@@ -3,6 +3,7 @@
 //! of the runtime's dynamic API — one engine behind both front doors.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
+use process_graph_topology::Topology;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
@@ -10,7 +11,7 @@ use super::{Bodies, Parts, Private, running, topology};
 use crate::model::{EdgeKind, Endpoint, Field, Graph, Keyword, Process, Ready, Role, Target};
 use crate::names;
 
-pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
+pub(super) fn expand(graph: &Graph, pg: &Private, topology: &Topology, bodies: Bodies) -> Parts {
     let name = &graph.item.ident;
     let running_ty = names::running(name);
     let value = Ident::new("value", Span::mixed_site());
@@ -21,7 +22,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, bodies: Bodies) -> Parts {
 
     // TOPOLOGY is built from whatever resolved, even with errors: a
     // placeholder would be evaluated, and fail, wherever it is used.
-    let topology = topology::expand(graph, pg);
+    let topology = topology::expand(topology, pg);
     let new_body = bodies.or_placeholder(|| constructor(graph, pg), pg);
     let build_body = bodies.or_placeholder(|| build(graph, pg, &value, &graph_var), pg);
     let construct = running::construct(graph, pg, &running_var, &ends);

@@ -6,6 +6,7 @@
 //! block, and gives its locals mixed-site hygiene.
 
 mod api;
+mod docs;
 mod node_enum;
 mod report;
 mod running;
@@ -14,6 +15,7 @@ mod snapshots;
 mod topology;
 
 use proc_macro2::TokenStream;
+use process_graph_topology::Topology;
 use quote::quote;
 use syn::DeriveInput;
 
@@ -37,7 +39,7 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let (item, graph) = parse::graph(&cx, args, item);
+    let (mut item, graph) = parse::graph(&cx, args, item);
     if let Some(graph) = &graph {
         check::check(&cx, graph);
     }
@@ -54,7 +56,11 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
                 graph.fields[index].role = None;
             }
         }
-        generate(&graph, bodies)
+        let topology = topology::of(&graph);
+        if bodies == Bodies::Real {
+            item.attrs.extend(docs::attrs(&topology));
+        }
+        generate(&graph, &topology, bodies)
     });
     let errors = errors.map(|e| e.to_compile_error());
     quote! {
@@ -111,13 +117,13 @@ struct Parts {
     impls: TokenStream,
 }
 
-fn generate(graph: &Graph, bodies: Bodies) -> TokenStream {
+fn generate(graph: &Graph, topology: &Topology, bodies: Bodies) -> TokenStream {
     let pg = Private::new(graph);
     let parts = [
         node_enum::expand(graph, &pg),
         report::expand(graph, &pg),
         running::expand(graph, &pg),
-        api::expand(graph, &pg, bodies),
+        api::expand(graph, &pg, topology, bodies),
     ];
     let items = parts.iter().map(|p| &p.items);
     let impls = parts.iter().map(|p| &p.impls);
