@@ -80,7 +80,24 @@ pub enum GraphEvent<N> {
 }
 
 impl<N: GraphNode> GraphEvent<N> {
-    /// The typed form of a runtime event.
+    /// The typed form of a runtime event, e.g. one taken from the untyped
+    /// running graph.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Job {
+    ///     #[process]
+    ///     work: Cmd,
+    /// }
+    ///
+    /// let mut running = Job::new(Cmd::new("true")).spawn()?;
+    /// let event = running.running_graph_mut().next_event(None)?.expect("an event");
+    /// let typed = GraphEvent::<JobNode>::from_event(event);
+    /// assert!(matches!(typed, GraphEvent::Started { node: JobNode::Work, .. }));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn from_event(event: Event) -> Self {
         Self::typed(&event).unwrap_or(GraphEvent::Untyped(event))
     }

@@ -162,7 +162,22 @@ pub type Cmd = Command;
 #[doc(inline)]
 pub use process_graph_macros::process_graph;
 
-/// What a program declaring graphs needs in scope.
+/// What a program declaring graphs needs in scope: the macro, the field
+/// types, and the types their values and events use.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Hello {
+///     #[process(stdout = "null")]
+///     greet: Cmd,
+/// }
+///
+/// let report = Hello::new(Cmd::new("echo").arg("hello")).spawn()?.wait()?;
+/// assert_eq!(report.greet.status, Some(ExitStatus::Exited(0)));
+/// # Ok::<(), process_graph::Error>(())
+/// ```
 pub mod prelude {
     pub use crate::{
         Cmd, Command, ExitStatus, GraphEvent, GraphNode, Pipe, Scope, Signal, SocketPair, Stdio,
