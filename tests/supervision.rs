@@ -285,18 +285,22 @@ fn shutdown_stops_dependents_first() {
     let mut previous: Option<NodeId> = None;
     let mut nodes = Vec::new();
     for name in ["first", "second", "third"] {
-        // Each records when it starts and when SIGTERM ends it.
+        // Each records when it starts, says it is ready only then (so the
+        // next one starts after the stamp), and records when SIGTERM ends it.
         let script = format!(
-            "date +%s%N > {name}.start; trap 'date +%s%N > {name}.stop; exit 0' TERM; \
-             while :; do sleep 0.05; done"
+            "trap 'date +%s%N > {name}.stop; exit 0' TERM; date +%s%N > {name}.start; \
+             echo >&3; while :; do sleep 0.05; done"
         );
-        let opts = NodeOptions::new().after(previous);
+        let opts = NodeOptions::new().after(previous).ready(Readiness::Fd(3));
         let node = graph.node_with(name, sh(&script).current_dir(&dir), opts);
         previous = Some(node);
         nodes.push(name);
     }
     let mut running = graph.spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(300)); // let the traps be installed
+    // The last node installs its trap before it says it is ready.
+    while running.state(previous.unwrap()) != NodeState::Running {
+        running.next_event(Some(Duration::from_secs(5))).unwrap();
+    }
     let report = running.shutdown(Duration::from_secs(5)).unwrap();
     assert!(report.success(), "{report}");
     let starts: Vec<u128> = nodes
