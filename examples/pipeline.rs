@@ -48,7 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         text.trim()
     );
 
-    let socket = running.take_socket(control).expect("the parent holds one end");
+    let socket = running
+        .take_socket(control)
+        .expect("the parent holds one end");
     let mut answers = BufReader::new(socket.try_clone()?);
     let mut ask = socket;
     writeln!(ask, "is anybody there?")?;

@@ -1,7 +1,7 @@
 //! Supervision: readiness-gated start order, restart policies, strategies,
 //! intensity, critical nodes and ordered shutdown.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
@@ -22,7 +22,7 @@ fn sh(script: &str) -> Command {
 }
 
 /// Nanoseconds since the epoch, as written by `date +%s%N`.
-fn stamp(dir: &PathBuf, name: &str) -> u128 {
+fn stamp(dir: &Path, name: &str) -> u128 {
     let text = std::fs::read_to_string(dir.join(name))
         .unwrap_or_else(|e| panic!("{name} was not written: {e}"));
     text.trim().parse().unwrap()
