@@ -13,8 +13,9 @@ pub use std::os::unix::net::UnixStream;
 pub use std::time::Duration;
 
 pub use process_graph_runtime::{
-    Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit, NodeId, NodeOptions,
-    Outcome, Readiness, Restart, RunningGraph, ScopeSpec, Signal, Stdio, Strategy,
+    Command, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit, NodeId,
+    NodeOptions, Outcome, Pipe, Readiness, Restart, RunningGraph, Scope, ScopeSpec, Signal,
+    SocketPair, Stdio, Strategy,
 };
 pub use process_graph_topology as topology;
 

@@ -417,43 +417,50 @@ const _: () = {
     fn build(
         value: ErrorCount,
     ) -> (::process_graph::__private::Graph, [::process_graph::__private::EdgeId; 2]) {
+        let field_source: ::process_graph::__private::Command = value.source;
+        let field_filter: ::process_graph::__private::Command = value.filter;
+        let field_count: ::process_graph::__private::Command = value.count;
+        let field_lines: ::process_graph::__private::Pipe = value.lines;
+        let field_errors: ::process_graph::__private::Pipe = value.errors;
+        let field_total: ::process_graph::__private::Pipe = value.total;
+        let field_control: ::process_graph::__private::SocketPair = value.control;
         let mut graph = ::process_graph::__private::Graph::new();
         graph.strategy(::process_graph::__private::Strategy::OneForAll);
         graph.intensity(5, ::process_graph::__private::Duration::from_millis(10000));
-        graph.node("source", value.source);
+        graph.node("source", field_source);
         graph
             .node_with(
                 "filter",
-                value.filter.stderr(::process_graph::__private::Stdio::Prefixed),
+                field_filter.stderr(::process_graph::__private::Stdio::Prefixed),
                 ::process_graph::__private::NodeOptions::new()
                     .restart(::process_graph::__private::Restart::OnFailure)
                     .after([ErrorCountNode::Source.id()]),
             );
-        graph.node("count", value.count);
+        graph.node("count", field_count);
         let edge_lines = graph
             .pipe_of(
-                value.lines,
+                field_lines,
                 [ErrorCountNode::Source.id().stdout()],
                 [ErrorCountNode::Filter.id().stdin()],
             );
         graph.name_edge(edge_lines, "lines");
         let edge_errors = graph
             .pipe_of(
-                value.errors,
+                field_errors,
                 [ErrorCountNode::Filter.id().stdout()],
                 [ErrorCountNode::Count.id().stdin()],
             );
         graph.name_edge(edge_errors, "errors");
         let edge_total = graph
             .pipe_of(
-                value.total,
+                field_total,
                 [ErrorCountNode::Count.id().stdout()],
                 [::process_graph::__private::Endpoint::Parent],
             );
         graph.name_edge(edge_total, "total");
         let edge_control = graph
             .socketpair_of(
-                value.control,
+                field_control,
                 ErrorCountNode::Filter.id().fd(3),
                 ::process_graph::__private::Endpoint::Parent,
             );

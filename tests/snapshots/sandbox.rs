@@ -329,6 +329,12 @@ const _: () = {
         }
     }
     fn build(value: Sandbox) -> (pg::__private::Graph, [pg::__private::EdgeId; 1]) {
+        let field_inner: pg::__private::Scope = value.inner;
+        let field_outer: pg::__private::Scope = value.outer;
+        let field_server: pg::__private::Command = value.server;
+        let field_client: pg::__private::Command = value.client;
+        let field_requests: pg::__private::Pipe = value.requests;
+        let field_link: pg::__private::SocketPair = value.link;
         let mut graph = pg::__private::Graph::new();
         let scope_outer = graph
             .scope(
@@ -339,7 +345,7 @@ const _: () = {
                         pg::__private::Namespace::Uts,
                     ])
                     .hostname("box")
-                    .settings(value.outer),
+                    .settings(field_outer),
             );
         let scope_inner = graph
             .scope(
@@ -349,12 +355,12 @@ const _: () = {
                         pg::__private::Namespace::Mount,
                     ])
                     .parent(scope_outer)
-                    .settings(value.inner),
+                    .settings(field_inner),
             );
         graph
             .node_with(
                 "server",
-                value.server.stdin(pg::__private::Stdio::Null),
+                field_server.stdin(pg::__private::Stdio::Null),
                 pg::__private::NodeOptions::new()
                     .restart(pg::__private::Restart::Always)
                     .critical(true)
@@ -371,7 +377,7 @@ const _: () = {
         graph
             .node_with(
                 "client",
-                value.client,
+                field_client,
                 pg::__private::NodeOptions::new()
                     .after([SandboxNode::Server.id()])
                     .ready(pg::__private::Readiness::Notify)
@@ -379,14 +385,14 @@ const _: () = {
             );
         let edge_requests = graph
             .pipe_of(
-                value.requests,
+                field_requests,
                 [pg::__private::Endpoint::Parent],
                 [SandboxNode::Server.id().fd(4)],
             );
         graph.name_edge(edge_requests, "requests");
         let edge_link = graph
             .socketpair_of(
-                value.link,
+                field_link,
                 SandboxNode::Server.id().fd(5),
                 SandboxNode::Client.id().fd(5),
             );

@@ -109,7 +109,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             let parent = names::local("scope", p);
             quote!(.parent(#parent))
         });
-        let settings = field_value(value, field);
+        let settings = names::local("field", &field.ident);
         quote! {
             let #var = #g.scope(
                 #name,
@@ -129,7 +129,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
                 let stream = Ident::new(stream, Span::call_site());
                 Some(quote!(.#stream(#pg::Stdio::#variant)))
             });
-        let command = field_value(value, field);
+        let command = names::local("field", &field.ident);
         let command = quote!(#command #(#stdio)*);
         match node_options(process, pg, &node_enum) {
             None => quote!(#g.node(#name, #command);),
@@ -141,7 +141,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let name = names::display(&field.ident);
         let ident = &field.ident;
         let var = names::local("edge", ident);
-        let settings = field_value(value, field);
+        let settings = names::local("field", &field.ident);
         let ends = |list: &[Endpoint]| {
             let list = list.iter().map(|e| endpoint(e, pg, &node_enum));
             quote!([#(#list),*])
@@ -164,7 +164,19 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         .edges()
         .filter(|(_, e)| e.wiring.as_ref().is_some_and(|w| w.parent_end().is_some()))
         .map(|(f, _)| names::local("edge", &f.ident));
+    let fields = graph.fields.iter().filter_map(|field| {
+        let ty = match field.role.as_ref()? {
+            Role::Process(_) => quote!(#pg::Command),
+            Role::Edge(edge) if edge.kind == EdgeKind::Pipe => quote!(#pg::Pipe),
+            Role::Edge(_) => quote!(#pg::SocketPair),
+            Role::Scope(_) => quote!(#pg::Scope),
+        };
+        let local = names::local("field", &field.ident);
+        let field_value = field_value(value, field);
+        Some(quote!(let #local: #ty = #field_value;))
+    });
     quote! {
+        #(#fields)*
         let mut #g = #pg::Graph::new();
         #options
         #(#scopes)*
@@ -263,7 +275,8 @@ fn endpoint(endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream
 }
 
 /// `value.field`, located at the field's type: when an alias hides a type
-/// that does not fit the role, rustc's mismatch points at the type.
+/// that does not fit the role, rustc's mismatch points at the type (and at
+/// nothing outside this crate).
 fn field_value(value: &Ident, field: &Field) -> TokenStream {
     let at = field.ty.span();
     let value = Ident::new(&value.to_string(), value.span().located_at(at));
