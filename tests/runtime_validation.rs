@@ -39,7 +39,7 @@ fn a_negative_fd_is_rejected() {
     let (mut graph, a, b, _) = three_nodes();
     graph.pipe(a.fd(-1), b.stdin());
     assert_single_error(graph, "negative fd", |e| {
-        matches!(e, GraphError::NegativeFd { .. })
+        matches!(e, GraphError::FdOutOfRange { .. })
     });
 }
 

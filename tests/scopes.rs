@@ -177,7 +177,7 @@ fn members_share_pid_net_and_uts_namespaces() {
         let own_pid_ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
         let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
         assert_eq!(lines.len(), 2, "{text}");
-        assert_eq!(lines[0][0], lines[1][0], "same pid namespace");
+        assert_eq!(lines[0][0], lines[1][0], "same pid namespace: {text}");
         assert_ne!(
             Path::new(lines[0][0]),
             own_pid_ns,

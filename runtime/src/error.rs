@@ -197,42 +197,57 @@ pub enum Step {
     Chdir,
     /// `execve` of the program.
     Execve,
+    /// Creating the readiness pipe (in the parent).
+    ReadinessPipe,
+    /// Registering the new process's pidfd with the event loop (in the parent).
+    Supervise,
+    /// The edge for this fd was closed after the node's last start: only
+    /// nodes with a restart policy keep their edges open for a new start.
+    EdgeReleased {
+        /// The target fd in the child.
+        fd: i32,
+    },
 }
 
+/// Every step, in the order of their codes: the child reports a failed step
+/// as its index here plus its fd, and the parent rebuilds it from the same
+/// table (one list, so the two sides cannot drift apart).
+const STEPS: [fn(i32) -> Step; 15] = [
+    |_| Step::Clone,
+    |_| Step::Setns,
+    |_| Step::ProcessGroup,
+    |_| Step::ParentDeathSignal,
+    |_| Step::ParentDied,
+    |_| Step::ResetSigpipe,
+    |_| Step::ResetSignalMask,
+    |fd| Step::MoveFd { fd },
+    |fd| Step::Dup2 { fd },
+    |_| Step::CloseRange,
+    |_| Step::Chdir,
+    |_| Step::Execve,
+    |_| Step::ReadinessPipe,
+    |fd| Step::EdgeReleased { fd },
+    |_| Step::Supervise,
+];
+
 impl Step {
-    /// Encodes a step into the two words the child writes to its error slot.
-    pub(crate) const fn encode(self) -> (u32, i32) {
-        match self {
-            Step::Clone => (0, 0),
-            Step::ProcessGroup => (1, 0),
-            Step::ParentDeathSignal => (2, 0),
-            Step::ParentDied => (3, 0),
-            Step::ResetSigpipe => (4, 0),
-            Step::ResetSignalMask => (5, 0),
-            Step::MoveFd { fd } => (6, fd),
-            Step::Dup2 { fd } => (7, fd),
-            Step::CloseRange => (8, 0),
-            Step::Chdir => (9, 0),
-            Step::Execve => (10, 0),
-            Step::Setns => (11, 0),
-        }
+    /// The two words the child writes to its error slot.
+    pub(crate) fn encode(self) -> (u32, i32) {
+        let fd = match self {
+            Step::MoveFd { fd } | Step::Dup2 { fd } | Step::EdgeReleased { fd } => fd,
+            _ => 0,
+        };
+        let same = |make: &fn(i32) -> Step| {
+            std::mem::discriminant(&make(fd)) == std::mem::discriminant(&self)
+        };
+        let code = STEPS.iter().position(same).unwrap_or(0);
+        (code as u32, fd)
     }
 
-    pub(crate) const fn decode(code: u32, fd: i32) -> Step {
-        match code {
-            1 => Step::ProcessGroup,
-            2 => Step::ParentDeathSignal,
-            3 => Step::ParentDied,
-            4 => Step::ResetSigpipe,
-            5 => Step::ResetSignalMask,
-            6 => Step::MoveFd { fd },
-            7 => Step::Dup2 { fd },
-            8 => Step::CloseRange,
-            9 => Step::Chdir,
-            10 => Step::Execve,
-            11 => Step::Setns,
-            _ => Step::Clone,
-        }
+    pub(crate) fn decode(code: u32, fd: i32) -> Step {
+        STEPS
+            .get(code as usize)
+            .map_or(Step::Clone, |make| make(fd))
     }
 }
 
@@ -251,6 +266,12 @@ impl fmt::Display for Step {
             Step::CloseRange => f.write_str("close_range"),
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
+            Step::ReadinessPipe => f.write_str("create the readiness pipe"),
+            Step::Supervise => f.write_str("watch its pidfd"),
+            Step::EdgeReleased { fd } => write!(
+                f,
+                "start again (the edge on fd {fd} was closed after its last start, as it has no restart policy)"
+            ),
         }
     }
 }
@@ -340,3 +361,17 @@ impl fmt::Display for SpawnError {
 }
 
 impl std::error::Error for SpawnError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_survives_the_trip_through_the_child() {
+        for make in STEPS {
+            let step = make(7);
+            let (code, fd) = step.encode();
+            assert_eq!(Step::decode(code, fd), step);
+        }
+    }
+}

@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use rustix::fs::OFlags;
 
 use crate::poller::{Poller, WAKE_TOKEN, Waker};
+use crate::sigmask::SignalMaskGuard;
 
 /// One stream to forward.
 pub(crate) struct PrefixedStream {
@@ -38,9 +39,15 @@ impl Forwarder {
             poller.watch(s.read_end.as_fd(), token as u64)?;
         }
         let stop = poller.waker();
+        // The thread inherits a mask blocking every signal, so signals sent to
+        // the application are never delivered to it (where, blocked nowhere
+        // else, their default action would kill the whole process).
+        let blocked = SignalMaskGuard::block(None)?;
         let thread = std::thread::Builder::new()
             .name("process-graph-stdio".to_owned())
-            .spawn(move || run(poller, streams))?;
+            .spawn(move || run(poller, streams));
+        drop(blocked);
+        let thread = thread?;
         Ok(Forwarder {
             stop,
             thread: Some(thread),

@@ -75,6 +75,7 @@ mod poller;
 mod process;
 mod running;
 mod scope;
+mod sigmask;
 mod signal;
 mod spawn;
 mod supervise;
@@ -84,8 +85,8 @@ pub use command::{Command, Stdio};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
-    DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, NodeId,
-    Pipe, ScopeId, SocketKind, SocketPair,
+    DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, MAX_FD,
+    NodeId, Pipe, ScopeId, SocketKind, SocketPair,
 };
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};

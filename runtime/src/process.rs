@@ -63,12 +63,31 @@ impl Process {
         }
     }
 
+    /// SIGKILLs the process and everything in its process group (it may have
+    /// left the group itself, so both).
+    pub(crate) fn kill(&self) {
+        self.kill_group();
+        let _ = self.signal(Signal::KILL);
+    }
+
     /// Reaps the process if it has exited; `blocking` waits until it does.
     ///
     /// What is left of its process group (helpers it started, a pipeline's
     /// other members) is SIGKILLed first: a node is its process group, and
     /// nothing of it outlives its main process.
     pub(crate) fn reap(&mut self, blocking: bool) -> io::Result<Option<ExitStatus>> {
+        self.reap_then(blocking, |_| {})
+    }
+
+    /// [`reap`](Self::reap), calling `before_close` with the pidfd just
+    /// before it is closed — to take it out of an epoll set explicitly, as a
+    /// fork-like copy of this process (a scope init being set up) may hold
+    /// the same file open and keep a stale entry alive.
+    pub(crate) fn reap_then(
+        &mut self,
+        blocking: bool,
+        before_close: impl FnOnce(BorrowedFd<'_>),
+    ) -> io::Result<Option<ExitStatus>> {
         if self.status.is_some() {
             return Ok(self.status);
         }
@@ -89,6 +108,7 @@ impl Process {
             waitid_retrying(pidfd, WaitIdOptions::EXITED)?.map(|s| ExitStatus::from_waitid(&s));
         if status.is_some() {
             self.status = status;
+            before_close(pidfd.as_fd());
             self.pidfd = None;
         }
         Ok(status)

@@ -10,7 +10,7 @@ use std::time::Duration;
 pub use edge::{Pipe, SocketKind, SocketPair};
 pub(crate) use endpoint::ShowEndpoint;
 pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId, ScopeId};
-pub use validate::{GraphError, GraphErrors};
+pub use validate::{GraphError, GraphErrors, MAX_FD};
 
 use crate::command::Command;
 use crate::policy::{Intensity, NodeOptions, Strategy};

@@ -11,6 +11,14 @@ use std::fmt;
 use super::{EdgeKind, EdgeSpec, Endpoint, Graph};
 use crate::command::Stdio;
 
+/// Fd numbers a node may declare: `0..MAX_FD`. The kernel's ceiling on any
+/// process's fd table (`fs.nr_open`) defaults to 2^20; keeping below it also
+/// keeps every fd computation in the child far from overflow.
+pub const MAX_FD: i32 = 1 << 20;
+
+/// `sethostname` takes at most this many bytes (`HOST_NAME_MAX`).
+const HOST_NAME_MAX: usize = 64;
+
 /// One broken wiring rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -27,8 +35,8 @@ pub enum GraphError {
         /// The node index it names.
         index: usize,
     },
-    /// An endpoint names a negative fd.
-    NegativeFd {
+    /// An endpoint names an fd outside `0..MAX_FD`.
+    FdOutOfRange {
         /// The edge.
         edge: String,
         /// The endpoint.
@@ -109,6 +117,13 @@ pub enum GraphError {
         /// The scopes on the cycle, the first repeated at the end.
         cycle: Vec<String>,
     },
+    /// A hostname longer than the kernel takes (64 bytes).
+    HostnameTooLong {
+        /// The scope.
+        scope: String,
+        /// The hostname's length in bytes.
+        len: usize,
+    },
     /// A scope option needs a namespace the scope does not create.
     ScopeNeeds {
         /// The scope.
@@ -129,9 +144,11 @@ impl fmt::Display for GraphError {
             GraphError::UnknownNode { edge, index } => {
                 write!(f, "{edge}: node #{index} is not in this graph")
             }
-            GraphError::NegativeFd { edge, endpoint } => {
-                write!(f, "{edge}: {endpoint} is not a valid fd")
-            }
+            GraphError::FdOutOfRange { edge, endpoint } => write!(
+                f,
+                "{edge}: {endpoint} is not a valid fd; fd numbers go from 0 to {}",
+                MAX_FD - 1
+            ),
             GraphError::WriterAtStdin { edge, endpoint } => write!(
                 f,
                 "{edge}: {endpoint} cannot write into a pipe; write from stdout, stderr or fd(N)"
@@ -177,6 +194,10 @@ impl fmt::Display for GraphError {
             GraphError::ScopeCycle { cycle } => {
                 write!(f, "scopes are nested in a cycle: {}", cycle.join(" -> "))
             }
+            GraphError::HostnameTooLong { scope, len } => write!(
+                f,
+                "scope {scope:?}: the hostname is {len} bytes; the kernel takes at most {HOST_NAME_MAX}"
+            ),
             GraphError::ScopeNeeds {
                 scope,
                 option,
@@ -255,7 +276,14 @@ impl Graph {
         }
         for (index, node) in self.nodes.iter().enumerate() {
             if let crate::Readiness::Fd(fd) = node.options.ready {
-                claims.claim(self, index, fd, "its `ready` fd".to_owned(), &mut errors);
+                if (0..MAX_FD).contains(&fd) {
+                    claims.claim(self, index, fd, "its `ready` fd".to_owned(), &mut errors);
+                } else {
+                    errors.push(GraphError::FdOutOfRange {
+                        edge: format!("node {:?}", node.name),
+                        endpoint: format!("ready = fd({fd})"),
+                    });
+                }
             }
         }
         for edge in &self.edges {
@@ -313,6 +341,14 @@ impl Graph {
                     scope: scope.name.clone(),
                     option: "hostname",
                     namespace: crate::Namespace::Uts,
+                });
+            }
+            if let Some(hostname) = &scope.hostname
+                && hostname.len() > HOST_NAME_MAX
+            {
+                errors.push(GraphError::HostnameTooLong {
+                    scope: scope.name.clone(),
+                    len: hostname.len(),
                 });
             }
             if let Some(parent) = scope.parent
@@ -402,8 +438,8 @@ impl Graph {
                     edge: name.clone(),
                     index: node.index(),
                 });
-            } else if fd < 0 {
-                errors.push(GraphError::NegativeFd {
+            } else if !(0..MAX_FD).contains(&fd) {
+                errors.push(GraphError::FdOutOfRange {
                     edge: name.clone(),
                     endpoint: self.show(endpoint).to_string(),
                 });

@@ -12,6 +12,16 @@
 //! [`crate::spawn::child`] hold here too: no allocation, no locks, no panics,
 //! raw system calls only.
 
+// This code runs between clone and exec (or exit): make every panic path a
+// compile error, not a reviewer's catch.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
 use core::ffi::c_void;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
@@ -22,7 +32,7 @@ use rustix::net::{AddressFamily, SocketFlags, SocketType};
 use rustix::process::{Signal, WaitId, WaitIdOptions};
 
 use crate::spawn::{ParentCheck, parent_died};
-use crate::sys;
+use crate::sys::{self, failed_at};
 
 /// A setup step of the init, as reported to the parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,20 +49,19 @@ pub(crate) enum InitStep {
 }
 
 impl InitStep {
+    const ALL: [InitStep; 8] = [
+        InitStep::DeathSignal,
+        InitStep::WaitForMaps,
+        InitStep::MakeRootPrivate,
+        InitStep::MountProc,
+        InitStep::LoopbackUp,
+        InitStep::SetHostname,
+        InitStep::Signalfd,
+        InitStep::CloseFds,
+    ];
+
     pub(crate) fn decode(code: u32) -> Option<InitStep> {
-        use InitStep::*;
-        [
-            DeathSignal,
-            WaitForMaps,
-            MakeRootPrivate,
-            MountProc,
-            LoopbackUp,
-            SetHostname,
-            Signalfd,
-            CloseFds,
-        ]
-        .into_iter()
-        .find(|s| *s as u32 == code)
+        InitStep::ALL.into_iter().find(|s| *s as u32 == code)
     }
 
     pub(crate) fn describe(self) -> &'static str {
@@ -90,9 +99,9 @@ pub(crate) unsafe extern "C" fn init_main(arg: *mut c_void) -> ! {
     // SAFETY: see the function's contract.
     let ctx = unsafe { &*arg.cast::<InitContext<'_>>() };
     let Err((step, errno)) = set_up_and_reap(ctx);
-    let mut report = [0u8; 8];
-    report[..4].copy_from_slice(&(step as u32).to_ne_bytes());
-    report[4..].copy_from_slice(&errno.to_ne_bytes());
+    let [a, b, c, d] = (step as u32).to_ne_bytes();
+    let [e, f, g, h] = errno.to_ne_bytes();
+    let report = [a, b, c, d, e, f, g, h];
     // SAFETY: `sync` is open: it was inherited, and only closed on success.
     let sync = unsafe { BorrowedFd::borrow_raw(ctx.sync) };
     let _ = rustix::io::write(sync, &report);
@@ -101,13 +110,9 @@ pub(crate) unsafe extern "C" fn init_main(arg: *mut c_void) -> ! {
 
 type StepResult<T = ()> = Result<T, (InitStep, i32)>;
 
-fn on(step: InitStep) -> impl FnOnce(Errno) -> (InitStep, i32) {
-    move |e| (step, e.raw_os_error())
-}
-
 fn set_up_and_reap(ctx: &InitContext<'_>) -> StepResult<core::convert::Infallible> {
     rustix::process::set_parent_process_death_signal(Some(Signal::KILL))
-        .map_err(on(InitStep::DeathSignal))?;
+        .map_err(failed_at(InitStep::DeathSignal))?;
     if parent_died(ParentCheck::Pidfd(ctx.parent_pidfd)) {
         sys::exit_group(0);
     }
@@ -125,52 +130,53 @@ fn set_up_and_reap(ctx: &InitContext<'_>) -> StepResult<core::convert::Infallibl
             c"/",
             MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
         )
-        .map_err(on(InitStep::MakeRootPrivate))?;
+        .map_err(failed_at(InitStep::MakeRootPrivate))?;
     }
     if ctx.mount_proc {
         let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
         rustix::mount::mount(c"proc", c"/proc", c"proc", flags, None)
-            .map_err(on(InitStep::MountProc))?;
+            .map_err(failed_at(InitStep::MountProc))?;
     }
     if ctx.loopback_up {
-        loopback_up().map_err(on(InitStep::LoopbackUp))?;
+        loopback_up().map_err(failed_at(InitStep::LoopbackUp))?;
     }
     if let Some(hostname) = ctx.hostname {
-        rustix::system::sethostname(hostname).map_err(on(InitStep::SetHostname))?;
+        rustix::system::sethostname(hostname).map_err(failed_at(InitStep::SetHostname))?;
     }
     // Orphans announce their death with SIGCHLD; read it from a signalfd.
-    let all_blocked = !0u64;
-    if sys::set_signal_mask(all_blocked) < 0 {
-        return Err((InitStep::Signalfd, libc::EINVAL));
+    let blocked = sys::set_signal_mask(!0u64);
+    if blocked < 0 {
+        return Err((InitStep::Signalfd, sys::errno_of(blocked)));
     }
     let sigchld = 1u64 << (libc::SIGCHLD - 1);
     let ret = sys::signalfd(sigchld);
     if ret < 0 {
-        return Err((InitStep::Signalfd, -(ret as i32)));
+        return Err((InitStep::Signalfd, sys::errno_of(ret)));
     }
     // SAFETY: signalfd returned a new fd that we own.
     let signals = unsafe { OwnedFd::from_raw_fd(ret as i32) };
-    close_all_but(&mut [ctx.sync, ctx.parent_pidfd, signals.as_raw_fd()])?;
+    // The init must not hold the application's pipes open: their readers
+    // would never see EOF.
+    let mut keep = [ctx.sync, ctx.parent_pidfd, signals.as_raw_fd()];
+    keep.sort_unstable();
+    let closed = sys::close_fds_except(keep);
+    if closed < 0 {
+        return Err((InitStep::CloseFds, sys::errno_of(closed)));
+    }
     let _ = rustix::io::write(sync, &[0u8; 8]);
     reap_forever(&signals, ctx.parent_pidfd)
 }
 
-/// Closes every fd from 3 up except `keep`: the init must not hold the
-/// application's pipes open (their readers would never see EOF).
-fn close_all_but(keep: &mut [i32]) -> StepResult {
-    keep.sort_unstable();
-    let mut next = 3i32;
-    for &fd in keep.iter() {
-        if fd > next && sys::close_range(next as u32, (fd - 1) as u32) < 0 {
-            return Err((InitStep::CloseFds, libc::EBADF));
-        }
-        next = next.max(fd + 1);
-    }
-    if sys::close_range(next as u32, u32::MAX) < 0 {
-        return Err((InitStep::CloseFds, libc::EBADF));
-    }
-    Ok(())
+/// `struct ifreq` with the `ifr_flags` member of its union (40 bytes on
+/// 64-bit Linux).
+#[repr(C)]
+struct IfreqFlags {
+    name: [u8; 16],
+    flags: i16,
+    _rest: [u8; 22],
 }
+
+const _: () = assert!(std::mem::size_of::<IfreqFlags>() == std::mem::size_of::<libc::ifreq>());
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
 /// kernel then adds 127.0.0.1/8 and ::1 by itself.
@@ -181,20 +187,33 @@ fn loopback_up() -> Result<(), Errno> {
         SocketFlags::CLOEXEC,
         None,
     )?;
-    // struct ifreq: 16 bytes of name, then a union whose first member here is
-    // `short ifr_flags`; 40 bytes in all on 64-bit Linux.
-    let mut ifreq = [0u8; 40];
-    ifreq[..2].copy_from_slice(b"lo");
-    for request in [libc::SIOCGIFFLAGS, libc::SIOCSIFFLAGS] {
-        if request == libc::SIOCSIFFLAGS {
-            let flags = i16::from_ne_bytes([ifreq[16], ifreq[17]]) | libc::IFF_UP as i16;
-            ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
-        }
-        // SAFETY: `ifreq` has the layout both requests expect.
-        let ret = unsafe { sys::ioctl(socket.as_raw_fd(), request, ifreq.as_mut_ptr()) };
-        if ret < 0 {
-            return Err(Errno::from_raw_os_error(-(ret as i32)));
-        }
+    let mut ifreq = IfreqFlags {
+        name: *b"lo\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        flags: 0,
+        _rest: [0; 22],
+    };
+    // SAFETY: `ifreq` has the layout SIOCGIFFLAGS expects.
+    let ret = unsafe {
+        sys::ioctl(
+            socket.as_raw_fd(),
+            libc::SIOCGIFFLAGS,
+            std::ptr::from_mut(&mut ifreq).cast(),
+        )
+    };
+    if ret < 0 {
+        return Err(Errno::from_raw_os_error(sys::errno_of(ret)));
+    }
+    ifreq.flags |= libc::IFF_UP as i16;
+    // SAFETY: `ifreq` has the layout SIOCSIFFLAGS expects.
+    let ret = unsafe {
+        sys::ioctl(
+            socket.as_raw_fd(),
+            libc::SIOCSIFFLAGS,
+            std::ptr::from_mut(&mut ifreq).cast(),
+        )
+    };
+    if ret < 0 {
+        return Err(Errno::from_raw_os_error(sys::errno_of(ret)));
     }
     Ok(())
 }

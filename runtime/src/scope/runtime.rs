@@ -21,11 +21,10 @@ use super::init::{InitContext, InitStep, init_main};
 use super::{Namespace, ScopeSpec};
 use crate::error::Error;
 use crate::process::Process;
-use crate::spawn::{ScopeJoin, clone_args, join_and_clone};
-use crate::sys::{ChildStack, clone3_then_call};
-
-const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
-const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
+use crate::spawn::{
+    CLONE_CLEAR_SIGHAND, CLONE_PARENT, CLONE_PIDFD, ScopeJoin, clone_args, join_and_clone,
+};
+use crate::sys::{self, ChildStack, clone3_then_call};
 
 /// A scope whose namespaces exist, held by its init.
 #[derive(Debug)]
@@ -68,13 +67,18 @@ impl ScopeRuntime {
         };
         let own_flags: u64 = spec.namespaces.iter().map(|ns| ns.clone_flag()).sum();
         let mut pidfd: i32 = -1;
-        let mut args = clone_args(own_flags | CLONE_PIDFD, &mut pidfd);
+        // The init is a fork-like copy of this multi-threaded process: no
+        // handler of the application may run in it, hence CLEAR_SIGHAND, and
+        // no signal may arrive before it has blocked them all itself.
+        let mut args = clone_args(own_flags | CLONE_PIDFD | CLONE_CLEAR_SIGHAND, &mut pidfd);
         let ctx_ptr = std::ptr::from_ref(&ctx).cast_mut().cast();
+        let blocked = crate::sigmask::SignalMaskGuard::block(None)
+            .map_err(|e| failed(None, "block signals", e))?;
         let result = match enclosing {
             // SAFETY: a fork-like clone (no stack, no CLONE_VM): the init runs
             // `init_main` on its private copy of this stack and of `ctx`.
             None => match unsafe { clone3_then_call(&mut args, init_main, ctx_ptr) } {
-                ret if ret < 0 => Err((crate::Step::Clone, -(ret as i32))),
+                ret if ret < 0 => Err((crate::Step::Clone, sys::errno_of(ret))),
                 ret => Ok(ret),
             },
             Some(outer) => {
@@ -90,6 +94,7 @@ impl ScopeRuntime {
                 .map_err(|e| failed(None, "map the child stack", e))?
             }
         };
+        drop(blocked);
         drop(theirs);
         let ret = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);

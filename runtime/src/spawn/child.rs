@@ -18,15 +18,24 @@
 //! has exec'd (success) or exited (failure), so the slot needs no other
 //! synchronisation. glibc's `posix_spawn` reports errors the same way.
 
+// This code runs between clone and exec (or exit): make every panic path a
+// compile error, not a reviewer's catch.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
 use core::ffi::{c_char, c_void};
 use std::ffi::{CStr, CString};
 use std::os::fd::{BorrowedFd, IntoRawFd};
 
-use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal};
 
 use crate::error::Step;
-use crate::sys;
+use crate::sys::{self, failed_at};
 
 /// One fd to place: `src` (open in the parent, CLOEXEC) becomes `target`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,22 +102,18 @@ type StepResult = Result<(), (Step, i32)>;
 
 fn check(ret: isize, step: Step) -> StepResult {
     if ret < 0 {
-        Err((step, -(ret as i32)))
+        Err((step, sys::errno_of(ret)))
     } else {
         Ok(())
     }
 }
 
-fn on(step: Step) -> impl FnOnce(Errno) -> (Step, i32) {
-    move |e| (step, e.raw_os_error())
-}
-
 /// Sets the child up and execs; returns only the step that failed.
 fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallible, (Step, i32)> {
     // Its own process group, so the whole node can be signalled at once.
-    process::setpgid(None, None).map_err(on(Step::ProcessGroup))?;
+    process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
     process::set_parent_process_death_signal(Some(Signal::KILL))
-        .map_err(on(Step::ParentDeathSignal))?;
+        .map_err(failed_at(Step::ParentDeathSignal))?;
     // If the parent died before the prctl, the death signal will never come.
     if parent_died(ctx.parent) {
         return Err((Step::ParentDied, libc::ESRCH));
@@ -117,7 +122,7 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
     if let Some(cwd) = ctx.cwd {
-        process::chdir(cwd).map_err(on(Step::Chdir))?;
+        process::chdir(cwd).map_err(failed_at(Step::Chdir))?;
     }
     Err(exec(ctx))
 }
@@ -147,31 +152,22 @@ pub(crate) fn parent_died(parent: ParentCheck) -> bool {
 /// each onto its target (which clears CLOEXEC there), then close everything
 /// else from 3 up — including fds other threads opened without `O_CLOEXEC`.
 fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
-    let above = ctx.max_target + 1;
+    // Validation bounds every fd by MAX_FD, far below i32::MAX.
+    let above = ctx.max_target.saturating_add(1);
     for m in ctx.fds.iter_mut() {
         if m.src <= ctx.max_target {
             // SAFETY: `src` is open: the parent holds it until spawn returns.
             let src = unsafe { BorrowedFd::borrow_raw(m.src) };
             let moved = rustix::io::fcntl_dupfd_cloexec(src, above)
-                .map_err(on(Step::MoveFd { fd: m.src }))?;
+                .map_err(failed_at(Step::MoveFd { fd: m.src }))?;
             m.src = moved.into_raw_fd();
         }
     }
-    let mut next_unused = 3;
     for m in ctx.fds.iter() {
         check(sys::dup3(m.src, m.target), Step::Dup2 { fd: m.target })?;
-        if m.target > next_unused {
-            check(
-                sys::close_range(next_unused as u32, (m.target - 1) as u32),
-                Step::CloseRange,
-            )?;
-        }
-        next_unused = next_unused.max(m.target + 1);
     }
-    check(
-        sys::close_range(next_unused as u32, u32::MAX),
-        Step::CloseRange,
-    )
+    let targets = ctx.fds.iter().map(|m| m.target);
+    check(sys::close_fds_except(targets), Step::CloseRange)
 }
 
 /// `execve` each candidate path in turn, as `execvp` does: a missing file or
@@ -182,7 +178,7 @@ fn exec(ctx: &ChildContext<'_>) -> (Step, i32) {
     for path in ctx.candidates {
         // SAFETY: argv and envp are null-terminated arrays of C strings owned
         // by the parent's `ExecSpec`, alive until the child has exec'd.
-        let errno = -(unsafe { sys::execve(path.as_ptr(), ctx.argv, ctx.envp) } as i32);
+        let errno = sys::errno_of(unsafe { sys::execve(path.as_ptr(), ctx.argv, ctx.envp) });
         match errno {
             libc::EACCES => denied = true,
             libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}

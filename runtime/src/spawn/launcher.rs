@@ -10,7 +10,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
 use super::{ExecSpec, FdMove, HeldEdge, ParentCheck, ParentEnd, spawn_process};
-use crate::error::{Error, SpawnError};
+use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
 use crate::graph::Graph;
 use crate::plan::{FdSource, NodePlan, Plan};
@@ -133,13 +133,18 @@ impl Launcher {
             errno,
         };
         let plan = &self.plans[index];
+        // Only the parent's end is non-blocking; the child gets a plain fd.
         let ready = plan
             .fds
             .iter()
             .any(|a| a.source == FdSource::Ready)
-            .then(|| pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK))
+            .then(|| {
+                let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+                rustix::fs::fcntl_setfl(&read, rustix::fs::OFlags::NONBLOCK)?;
+                Ok::<_, rustix::io::Errno>((read, write))
+            })
             .transpose()
-            .map_err(|e| failed((crate::Step::Clone, e.raw_os_error())))?;
+            .map_err(|e| failed((Step::ReadinessPipe, e.raw_os_error())))?;
         let mut prefix_writer = self.prefix_writers[index].iter();
         let mut fds: Vec<FdMove> = plan
             .fds
@@ -156,6 +161,14 @@ impl Launcher {
                 },
             })
             .collect();
+        if let Some(released) = fds.iter().find(|m| m.src < 0) {
+            return Err(failed((
+                Step::EdgeReleased {
+                    fd: released.target,
+                },
+                libc::EBADF,
+            )));
+        }
         let (parent, scope) = match (self.node_scope[index], &self.self_pidfd) {
             (Some(scope), Some(pidfd)) => (
                 ParentCheck::Pidfd(pidfd.as_raw_fd()),

@@ -22,21 +22,21 @@ use rustix::process::Pid;
 pub(crate) use child::{FdMove, ParentCheck, parent_died};
 pub(crate) use edges::{HeldEdge, ParentEnd};
 pub(crate) use exec_spec::ExecSpec;
-pub(crate) use launcher::{LaunchKit, Launcher};
+pub(crate) use launcher::{LaunchKit, Launched, Launcher};
 
 use crate::error::Step;
 use crate::process::Process;
-use crate::sys::{ChildStack, clone3_then_call};
+use crate::sys::{self, ChildStack, clone3_then_call};
 use child::{ChildContext, child_main};
 use join::{JoinContext, join_main};
 
-// Defined here as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
+// clone3 flags as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
-const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
+pub(crate) const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
-const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
-const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+pub(crate) const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
+pub(crate) const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
 /// The scope a process is started in: the pidfd of the scope's init and
 /// the namespaces to join through it.
@@ -81,7 +81,7 @@ pub(crate) fn spawn_process(
             // the child has exec'd or exited (CLONE_VFORK holds this thread
             // until then); `ctx` outlives the call; `child_main` keeps its rules.
             match unsafe { clone3_then_call(&mut args, child_main, ctx_ptr) } {
-                ret if ret < 0 => Err((Step::Clone, -(ret as i32))),
+                ret if ret < 0 => Err((Step::Clone, sys::errno_of(ret))),
                 ret => Ok(ret),
             }
         }
@@ -156,6 +156,11 @@ pub(crate) unsafe fn join_and_clone(
     );
     helper_args.stack = helper_stack as u64;
     helper_args.stack_size = helper_size as u64;
+    // With every signal blocked, the helper inherits that mask: no signal can
+    // end it between its inner clone and reporting the new child's pid (the
+    // child clears its mask before exec).
+    let blocked = crate::sigmask::SignalMaskGuard::block(None)
+        .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::EINVAL)))?;
     // SAFETY: guaranteed by the caller; `join` outlives the helper, which
     // CLONE_VFORK keeps this thread waiting for.
     let ret = unsafe {
@@ -165,8 +170,9 @@ pub(crate) unsafe fn join_and_clone(
             std::ptr::from_mut(&mut join).cast(),
         )
     };
+    drop(blocked);
     if ret < 0 {
-        return Err((Step::Clone, -(ret as i32)));
+        return Err((Step::Clone, sys::errno_of(ret)));
     }
     // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
     let helper_pidfd = unsafe { OwnedFd::from_raw_fd(helper_pidfd) };
@@ -178,7 +184,7 @@ pub(crate) unsafe fn join_and_clone(
         return Err((Step::Setns, join.failure.errno));
     }
     if join.clone_result < 0 {
-        return Err((Step::Clone, -(join.clone_result as i32)));
+        return Err((Step::Clone, sys::errno_of(join.clone_result)));
     }
     Ok(join.clone_result)
 }

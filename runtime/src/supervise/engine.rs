@@ -11,6 +11,7 @@ use crate::exit::{ExitStatus, Outcome};
 use crate::graph::NodeId;
 use crate::policy::{Readiness, Restart, Strategy};
 use crate::running::RunningGraph;
+use crate::spawn::Launched;
 
 /// How a step treats decisions: handed to the application first
 /// (`next_event`), or carried out at once (`wait`, and while starting).
@@ -109,13 +110,13 @@ impl RunningGraph {
     fn dispatch(&mut self, token: Token) -> Result<(), Error> {
         match token {
             Token::Pidfd(i) => {
+                let poller = &self.poller;
                 let reaped = match &mut self.nodes[i].process {
                     Some(process) => process
-                        .reap(false)
+                        .reap_then(false, |pidfd| poller.unwatch(pidfd))
                         .map_err(|e| Error::io(Some(&self.names[i]), "waitid", e))?,
                     None => None,
                 };
-                // Reaping closed the pidfd, which also removed it from epoll.
                 if let Some(status) = reaped {
                     self.on_exit(i, status);
                 }
@@ -173,12 +174,18 @@ impl RunningGraph {
     /// other gets a decision the application may still change.
     fn on_exit(&mut self, i: usize, status: ExitStatus) {
         let now = Instant::now();
+        // A one-shot job may say it is ready and exit before the pipe's
+        // event is seen: read the pipe once more so that is not lost.
+        if let Some(pipe) = self.nodes[i].ready_pipe.take() {
+            self.poller.unwatch(pipe.as_fd());
+            if read_ready_pipe(&pipe).ready {
+                self.mark_ready(i);
+            }
+        }
         let node = &mut self.nodes[i];
         node.stop_deadline = None;
         node.ready_deadline = None;
-        if let Some(pipe) = node.ready_pipe.take() {
-            self.poller.unwatch(pipe.as_fd());
-        }
+        node.exited_at = Some(now);
         node.state = NodeState::Exited;
         let decision = if node.stop_requested {
             let again = node.restart_after_stop && self.outcome.is_none();
@@ -231,7 +238,7 @@ impl RunningGraph {
                     Some(Outcome::RestartIntensity { node }),
                 );
             }
-            let delay = options.backoff.delay(self.backoff_attempt(i, now));
+            let delay = options.backoff.delay(self.backoff_attempt(i));
             return (Decision::Restart { delay }, None);
         }
         if options.critical {
@@ -240,12 +247,14 @@ impl RunningGraph {
         (Decision::Leave, None)
     }
 
-    /// The node's backoff step: reset once it stayed up longer than the cap.
-    fn backoff_attempt(&self, i: usize, now: Instant) -> u32 {
+    /// The node's backoff step: reset once its last run stayed up longer
+    /// than the cap.
+    fn backoff_attempt(&self, i: usize) -> u32 {
         let node = &self.nodes[i];
-        let stayed_up = node
-            .started_at
-            .is_some_and(|t| now.duration_since(t) >= self.options[i].backoff.max);
+        let stayed_up = match (node.started_at, node.exited_at) {
+            (Some(start), Some(end)) => end.duration_since(start) >= self.options[i].backoff.max,
+            _ => false,
+        };
         if stayed_up { 0 } else { node.backoff_attempt }
     }
 
@@ -273,7 +282,7 @@ impl RunningGraph {
             }
             Decision::Restart { delay } => {
                 self.restart_log.push_back(now);
-                let attempt = self.backoff_attempt(i, now);
+                let attempt = self.backoff_attempt(i);
                 let node = &mut self.nodes[i];
                 node.restarts += 1;
                 node.backoff_attempt = attempt.saturating_add(1);
@@ -335,12 +344,17 @@ impl RunningGraph {
                     node: NodeId::from_index(i),
                 });
                 if let Some(process) = &self.nodes[i].process {
-                    process.kill_group();
+                    process.kill();
                 }
             }
             let node = &mut self.nodes[i];
-            if node.state == NodeState::BackingOff && node.not_before.is_some_and(|t| t <= now) {
-                node.state = NodeState::Waiting;
+            if node.not_before.is_some_and(|t| t <= now) {
+                // Passed: forget it, or it would count as a due timer forever
+                // and turn every wait into a busy poll.
+                node.not_before = None;
+                if node.state == NodeState::BackingOff {
+                    node.state = NodeState::Waiting;
+                }
             }
         }
         // Once every member has been down at the same time, the group has
@@ -401,7 +415,7 @@ impl RunningGraph {
     }
 
     fn start_node(&mut self, i: usize, now: Instant, starting: bool) -> Result<(), SpawnError> {
-        let launched = match self.launcher.launch(i) {
+        let launched = match self.launch_watched(i) {
             Ok(launched) => launched,
             Err(error) if starting => return Err(error),
             Err(error) => {
@@ -415,20 +429,6 @@ impl RunningGraph {
             }
         };
         let pid = launched.process.pid().as_raw_nonzero().get() as u32;
-        let pidfd = launched
-            .process
-            .pidfd()
-            .expect("a new process has its pidfd");
-        // A failed registration would leave the node unsupervised: kill it,
-        // and its exit (seen by the blocking reap below) is handled as usual.
-        if self.poller.watch(pidfd, Token::Pidfd(i).encode()).is_err() {
-            launched.process.kill_group();
-        }
-        if let Some(pipe) = &launched.ready_pipe {
-            let _ = self
-                .poller
-                .watch(pipe.as_fd(), Token::ReadyPipe(i).encode());
-        }
         self.start_counter += 1;
         let options = &self.options[i];
         let node = &mut self.nodes[i];
@@ -450,6 +450,34 @@ impl RunningGraph {
             pid,
         });
         Ok(())
+    }
+
+    /// Starts node `i` and registers its pidfd and readiness pipe. A node
+    /// whose pidfd cannot be watched would go unsupervised: it is killed and
+    /// reaped at once, and reported as not started.
+    fn launch_watched(&mut self, i: usize) -> Result<Launched, SpawnError> {
+        let mut launched = self.launcher.launch(i)?;
+        let pidfd = launched
+            .process
+            .pidfd()
+            .expect("a new process has its pidfd");
+        if let Err(e) = self.poller.watch(pidfd, Token::Pidfd(i).encode()) {
+            launched.process.kill();
+            let _ = launched.process.reap(true);
+            return Err(SpawnError {
+                node: self.names[i].clone(),
+                step: crate::Step::Supervise,
+                errno: e.raw_os_error().unwrap_or(libc::EINVAL),
+            });
+        }
+        if let Some(pipe) = &launched.ready_pipe {
+            // The pipe is also read once more when the node exits, so a
+            // failure to watch it only delays readiness to that moment.
+            let _ = self
+                .poller
+                .watch(pipe.as_fd(), Token::ReadyPipe(i).encode());
+        }
+        Ok(launched)
     }
 
     /// The earliest instant at which `advance` has something to do.
@@ -497,8 +525,7 @@ impl RunningGraph {
     pub(crate) fn kill_all(&mut self) {
         for node in &mut self.nodes {
             if let Some(process) = &mut node.process {
-                process.kill_group();
-                let _ = process.signal(crate::Signal::KILL);
+                process.kill();
                 // Blocking: SIGKILL cannot be caught, so this returns promptly.
                 let _ = process.reap(true);
             }

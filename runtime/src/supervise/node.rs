@@ -77,6 +77,8 @@ pub(crate) struct NodeRuntime {
     /// Once it has ended, restart it (a group restart or `restart(node)`).
     pub(crate) restart_after_stop: bool,
     pub(crate) started_at: Option<Instant>,
+    /// When its last process was reaped.
+    pub(crate) exited_at: Option<Instant>,
     /// Order of the latest start, for reverse-order shutdown.
     pub(crate) start_seq: u64,
     /// The current (or last) process became ready.
@@ -99,6 +101,7 @@ impl NodeRuntime {
             stop_requested: false,
             restart_after_stop: false,
             started_at: None,
+            exited_at: None,
             start_seq: 0,
             was_ready: false,
             restarts: 0,

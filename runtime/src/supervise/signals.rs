@@ -1,23 +1,27 @@
 //! Turning the application's own SIGTERM/SIGINT into an orderly graph
 //! shutdown, without installing a handler behind the application's back: the
 //! signals are blocked in the calling thread and read from a signalfd that
-//! the graph's event loop watches.
+//! the graph's event loop watches. Dropping it unblocks them again.
 //!
-//! rustix has no `signalfd`, so this is the one place that calls libc for it.
+//! rustix has no `signalfd`, so this is one of the few places that call libc.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
+use crate::sigmask::SignalMaskGuard;
 use crate::signal::Signal;
 
 #[derive(Debug)]
 pub(crate) struct SignalFd {
     fd: OwnedFd,
+    // Dropped after `fd`: nothing reads the signals once they are unblocked.
+    _blocked: SignalMaskGuard,
 }
 
 impl SignalFd {
     /// Blocks `signals` in the calling thread and opens a signalfd for them.
     pub(crate) fn new(signals: &[Signal]) -> io::Result<SignalFd> {
+        let blocked = SignalMaskGuard::block(Some(signals))?;
         // SAFETY: sigset_t is plain data; sigemptyset initialises it.
         let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
         // SAFETY: `set` is a valid sigset_t for all of these calls.
@@ -27,19 +31,16 @@ impl SignalFd {
                 libc::sigaddset(&mut set, signal.as_raw());
             }
         }
-        // SAFETY: `set` is initialised; the old mask is not needed.
-        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
-        if rc != 0 {
-            return Err(io::Error::from_raw_os_error(rc));
-        }
         // SAFETY: -1 asks for a new signalfd; `set` is initialised.
         let fd = unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: signalfd returned a new fd that we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(SignalFd {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fd,
+            _blocked: blocked,
         })
     }
 

@@ -30,6 +30,7 @@ impl RunningGraph {
         if self.outcome.is_some() {
             return;
         }
+        self.nodes[i].restarts += 1;
         if self.nodes[i].state.is_alive() {
             self.request_stop(i, true);
         } else {
@@ -76,9 +77,12 @@ impl RunningGraph {
                 }
                 Some(deadline) if deadline <= now => {
                     if let Some(process) = &self.nodes[i].process {
-                        process.kill_group();
+                        process.kill();
                     }
-                    self.nodes[i].killed_after_timeout = true;
+                    let node = &mut self.nodes[i];
+                    node.killed_after_timeout = true;
+                    // Done with this timer: SIGKILL cannot be ignored.
+                    node.stop_deadline = None;
                 }
                 Some(_) => {}
             }

@@ -8,11 +8,14 @@
 //! silently overwrite the suspended parent thread's `errno`. These wrappers
 //! return the raw result and touch nothing else.
 
+mod fds;
 mod raw;
 mod stack;
 
+pub(crate) use fds::{close_fds_except, errno_of, failed_at};
+
 pub(crate) use raw::{
-    ChildEntry, clone3_then_call, close_range, dup3, execve, exit_group, ioctl, set_signal_mask,
+    ChildEntry, clone3_then_call, dup3, execve, exit_group, ioctl, set_signal_mask,
     set_sigpipe_default, signalfd,
 };
 pub(crate) use stack::ChildStack;

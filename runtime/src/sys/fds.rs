@@ -1,0 +1,45 @@
+//! Closing every fd a child must not keep. Shared by the node child and the
+//! scope init, both of which run between clone and exec-or-exit, so this
+//! allocates nothing and cannot panic.
+
+// This code runs between clone and exec (or exit): make every panic path a
+// compile error, not a reviewer's catch.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+use super::raw::close_range;
+
+/// Closes every fd from 3 up except those in `keep` (ascending; entries
+/// below 3 are ignored). Returns the first failing `close_range` result
+/// (`-errno`), or 0.
+pub(crate) fn close_fds_except(keep: impl IntoIterator<Item = i32>) -> isize {
+    let mut next: i32 = 3;
+    for fd in keep {
+        if fd > next {
+            // `fd > next >= 3`, so `fd - 1` cannot underflow.
+            let ret = close_range(next as u32, fd.wrapping_sub(1) as u32);
+            if ret < 0 {
+                return ret;
+            }
+        }
+        next = next.max(fd.saturating_add(1));
+    }
+    close_range(next as u32, u32::MAX)
+}
+
+/// The errno of a raw syscall's `-errno` result.
+pub(crate) fn errno_of(ret: isize) -> i32 {
+    // The kernel returns -4095..=-1 on failure; no overflow is possible, but
+    // this runs in children, where even the check must not panic.
+    (ret as i32).wrapping_neg()
+}
+
+/// Maps an errno to `(step, errno)`, the failure both kinds of child report.
+pub(crate) fn failed_at<S: Copy>(step: S) -> impl FnOnce(rustix::io::Errno) -> (S, i32) {
+    move |e| (step, e.raw_os_error())
+}
