@@ -6,12 +6,10 @@
 
 use std::io::Read;
 
-use process_graph_runtime::{
-    Command, Endpoint, Graph, Namespace, NodeOptions, Readiness, ScopeSpec, Stdio,
-};
+use process_graph::prelude::*;
 
-/// The server: listens on 127.0.0.1:7000 inside the scope's own network,
-/// says it is ready on fd 3 once listening, and answers one client.
+/// The server listens on 127.0.0.1:7000 of the scope's own network, says it
+/// is ready on fd 3 once listening, and answers one client.
 const SERVER: &str = r#"
 import os, socket
 s = socket.socket()
@@ -29,39 +27,38 @@ with socket.create_connection(("127.0.0.1", 7000)) as c:
     print("client got:", c.makefile().readline().strip())
 "#;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut graph = Graph::new();
-    let sandbox = graph.scope(
-        "sandbox",
-        ScopeSpec::new([
-            Namespace::User,
-            Namespace::Pid,
-            Namespace::Net,
-            Namespace::Uts,
-        ])
-        .hostname("sandbox"),
-    );
-    let server = graph.node_with(
-        "server",
-        Command::new("python3")
-            .args(["-c", SERVER])
-            .stderr(Stdio::Prefixed),
-        NodeOptions::new().scope(sandbox).ready(Readiness::Fd(3)),
-    );
-    let client = graph.node_with(
-        "client",
-        Command::new("python3")
-            .args(["-c", CLIENT])
-            .stderr(Stdio::Prefixed),
-        NodeOptions::new().scope(sandbox).after([server]),
-    );
-    let result = graph.pipe(client.stdout(), Endpoint::Parent);
+/// A client and a server sealed in their own namespaces; only the result
+/// comes out.
+#[process_graph]
+pub struct Sandbox {
+    #[scope(user, pid, net, uts, hostname = "sandbox")]
+    sandbox: Scope,
+    #[process(scope = sandbox, ready = fd(3), stderr = "prefixed")]
+    server: Cmd,
+    #[process(scope = sandbox, after = [server], stderr = "prefixed")]
+    client: Cmd,
+    /// The only way out of the sandbox.
+    #[pipe(client.stdout -> parent)]
+    result: Pipe,
+}
 
+/// The example's graph with its commands (the tests plan and draw it too).
+pub fn sandbox() -> Sandbox {
+    // Debian's python3 by path: a shim under root's home is out of reach of
+    // other users, and this example runs unprivileged too.
+    Sandbox::new(
+        Cmd::new("/usr/bin/python3").args(["-c", SERVER]),
+        Cmd::new("/usr/bin/python3").args(["-c", CLIENT]),
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("starting a server and a client in a new user, pid, net and uts namespace");
-    let mut running = graph.spawn()?;
+    let mut running = sandbox().spawn()?;
     let mut text = String::new();
     running
-        .take_reader(result)
+        .result
+        .take()
         .expect("the parent reads `result`")
         .read_to_string(&mut text)?;
     println!("through the pipe out of the sandbox: {}", text.trim());

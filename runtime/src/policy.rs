@@ -17,6 +17,17 @@ pub enum Restart {
     Always,
 }
 
+impl std::fmt::Display for Restart {
+    /// As declared: `never`, `on-failure`, `always`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Restart::Never => "never",
+            Restart::OnFailure => "on-failure",
+            Restart::Always => "always",
+        })
+    }
+}
+
 impl Restart {
     /// Whether a node that ended with `status` is restarted under this policy.
     pub fn applies_to(self, status: crate::ExitStatus) -> bool {

@@ -234,7 +234,7 @@ impl fmt::Display for SpawnPlan {
                 Readiness::Fd(fd) => format!("fd({fd})"),
                 Readiness::Notify => "notify".to_owned(),
             };
-            write!(f, "  policy restart {:?}, ready {ready}", node.restart)?;
+            write!(f, "  policy restart {}, ready {ready}", node.restart)?;
             if !node.after.is_empty() {
                 write!(f, ", after {}", node.after.join(", "))?;
             }
