@@ -208,11 +208,16 @@ pub struct Intensity {
     pub period: Duration,
 }
 
+impl Intensity {
+    /// 3 restarts within 5 seconds, as Erlang/OTP.
+    pub const DEFAULT: Intensity = Intensity {
+        max_restarts: process_graph_topology::Topology::DEFAULT_INTENSITY,
+        period: Duration::from_millis(process_graph_topology::Topology::DEFAULT_PERIOD_MS),
+    };
+}
+
 impl Default for Intensity {
     fn default() -> Self {
-        Intensity {
-            max_restarts: 3,
-            period: Duration::from_secs(5),
-        }
+        Intensity::DEFAULT
     }
 }

@@ -36,6 +36,15 @@ pub struct Topology {
     pub period_ms: u64,
 }
 
+impl Topology {
+    /// The restart intensity when a graph sets none: 3 restarts within
+    /// [`DEFAULT_PERIOD_MS`](Self::DEFAULT_PERIOD_MS), as Erlang/OTP. The
+    /// macro (at compile time) and the runtime both take it from here.
+    pub const DEFAULT_INTENSITY: u32 = 3;
+    /// The intensity period when a graph sets none: 5 seconds.
+    pub const DEFAULT_PERIOD_MS: u64 = 5_000;
+}
+
 /// One process.
 ///
 /// ```

@@ -10,10 +10,9 @@ use super::Private;
 use crate::model::{self, Endpoint, Graph, Keyword, Ready, Restart, Strategy, Target};
 use crate::names;
 
-/// The runtime's default intensity (`Intensity::default()`: 3 restarts in
-/// 5 s, as OTP); a test of the facade keeps the two equal.
-const DEFAULT_INTENSITY: u32 = 3;
-const DEFAULT_PERIOD_MS: u64 = 5_000;
+/// The default intensity, shared with the runtime's `Intensity::DEFAULT`.
+const DEFAULT_INTENSITY: u32 = Topology::DEFAULT_INTENSITY;
+const DEFAULT_PERIOD_MS: u64 = Topology::DEFAULT_PERIOD_MS;
 
 /// The topology of the declaration. Its `'static` data is leaked: a few
 /// bytes per expansion, for the life of the compiler process.

@@ -58,6 +58,12 @@ impl EdgeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The edge at position `index`. A wrong index names no edge: taking
+    /// its parent end gives `None`.
+    pub fn from_index(index: usize) -> Self {
+        EdgeId(u32::try_from(index).unwrap_or(u32::MAX))
+    }
 }
 
 /// A namespace scope of a [`Graph`](crate::Graph), returned by

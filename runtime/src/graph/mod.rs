@@ -200,7 +200,7 @@ impl Graph {
     }
 
     fn edge(&mut self, kind: EdgeKind) -> EdgeId {
-        let id = EdgeId(u32::try_from(self.edges.len()).unwrap_or(u32::MAX));
+        let id = EdgeId::from_index(self.edges.len());
         self.edges.push(EdgeSpec { name: None, kind });
         id
     }
