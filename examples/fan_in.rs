@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use process_graph::prelude::*;
 
 #[process_graph]
-struct FanIn {
+pub struct FanIn {
     #[process]
     ticks: Cmd,
     #[process]

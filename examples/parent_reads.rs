@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use process_graph::prelude::*;
 
 #[process_graph]
-struct Primes {
+pub struct Primes {
     #[process]
     numbers: Cmd,
     #[process(stderr = "prefixed")]

@@ -16,7 +16,7 @@ use std::os::unix::net::UnixStream;
 use process_graph::prelude::*;
 
 #[process_graph]
-struct Sockets {
+pub struct Sockets {
     #[process]
     upper: Cmd,
     #[process(stdout = "prefixed")]
