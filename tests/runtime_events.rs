@@ -75,7 +75,7 @@ fn waker_timeout_and_exit_each_end_a_wait() {
         "timeout"
     );
 
-    let waker = running.waker();
+    let waker = running.waker().unwrap();
     let from_another_thread = std::thread::spawn(move || waker.wake());
     assert_eq!(
         running.next_event(Some(common::DEATH_TIMEOUT)).unwrap(),

@@ -38,7 +38,7 @@ impl Forwarder {
             rustix::fs::fcntl_setfl(&s.read_end, OFlags::NONBLOCK)?;
             poller.watch(s.read_end.as_fd(), token as u64)?;
         }
-        let stop = poller.waker();
+        let stop = poller.waker()?;
         // The thread inherits a mask blocking every signal, so signals sent to
         // the application are never delivered to it (where, blocked nowhere
         // else, their default action would kill the whole process).

@@ -6,7 +6,7 @@
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rustix::event::{EventfdFlags, Timespec, epoll, eventfd};
@@ -17,7 +17,9 @@ pub(crate) const WAKE_TOKEN: u64 = u64::MAX;
 #[derive(Debug)]
 pub(crate) struct Poller {
     epoll: OwnedFd,
-    wake: Arc<OwnedFd>,
+    /// Made on the first `waker()` call: most graphs never need one, and an
+    /// eventfd plus its registration would cost every spawn three syscalls.
+    wake: OnceLock<Arc<OwnedFd>>,
 }
 
 /// Wakes a thread blocked in [`RunningGraph::next_event`](crate::RunningGraph::next_event)
@@ -31,7 +33,7 @@ pub(crate) struct Poller {
 /// let mut graph = Graph::new();
 /// graph.node("sleeper", Command::new("sleep").arg("10"));
 /// let mut running = graph.spawn()?;
-/// let waker = running.waker();
+/// let waker = running.waker()?;
 /// std::thread::spawn(move || waker.wake());
 /// loop {
 ///     match running.next_event(Some(Duration::from_secs(5)))? {
@@ -55,16 +57,9 @@ impl Waker {
 impl Poller {
     pub(crate) fn new() -> io::Result<Poller> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
-        epoll::add(
-            &epoll,
-            &wake,
-            epoll::EventData::new_u64(WAKE_TOKEN),
-            epoll::EventFlags::IN,
-        )?;
         Ok(Poller {
             epoll,
-            wake: Arc::new(wake),
+            wake: OnceLock::new(),
         })
     }
 
@@ -74,8 +69,16 @@ impl Poller {
         Ok(rustix::io::fcntl_dupfd_cloexec(&self.epoll, 0)?)
     }
 
-    pub(crate) fn waker(&self) -> Waker {
-        Waker(Arc::clone(&self.wake))
+    pub(crate) fn waker(&self) -> io::Result<Waker> {
+        if let Some(wake) = self.wake.get() {
+            return Ok(Waker(Arc::clone(wake)));
+        }
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        self.watch(wake.as_fd(), WAKE_TOKEN)?;
+        // Two racing callers may both get here; the loser's eventfd is dropped,
+        // which also takes it out of the epoll set.
+        let wake = self.wake.get_or_init(|| Arc::new(wake));
+        Ok(Waker(Arc::clone(wake)))
     }
 
     /// Watches `fd` for readability, reported as `token`.
@@ -117,9 +120,9 @@ impl Poller {
         }
         for event in &events {
             let token = event.data.u64();
-            if token == WAKE_TOKEN {
+            if let (WAKE_TOKEN, Some(wake)) = (token, self.wake.get()) {
                 let mut counter = [0u8; 8];
-                let _ = rustix::io::read(self.wake.as_fd(), &mut counter);
+                let _ = rustix::io::read(wake.as_fd(), &mut counter);
             }
             ready.push(token);
         }

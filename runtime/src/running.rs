@@ -224,9 +224,12 @@ impl RunningGraph {
         None
     }
 
-    /// A handle that wakes [`next_event`](Self::next_event) from another thread.
-    pub fn waker(&self) -> Waker {
-        self.poller.waker()
+    /// A handle that wakes [`next_event`](Self::next_event) from another
+    /// thread. The first call creates the eventfd behind it.
+    pub fn waker(&self) -> Result<Waker, Error> {
+        self.poller
+            .waker()
+            .map_err(|e| Error::io(None, "create the wake-up eventfd", e))
     }
 
     /// Turns these signals, sent to the application, into an orderly

@@ -4,7 +4,7 @@
 //! only reads it. Reused for every restart of the node.
 
 use std::ffi::{CString, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 
 use core::ffi::c_char;
 
@@ -18,30 +18,61 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 pub(crate) struct ExecSpec {
     pub(crate) candidates: Vec<CString>,
     pub(crate) cwd: Option<CString>,
-    // The pointer arrays point into these; they are never modified after
-    // construction, and a CString's heap buffer does not move with it.
-    _argv: Vec<CString>,
-    _envp: Vec<CString>,
-    argv_ptrs: Vec<*const c_char>,
-    envp_ptrs: Vec<*const c_char>,
+    argv: StringArray,
+    envp: StringArray,
 }
 
-// SAFETY: the raw pointers only point into the CStrings owned by the same
-// value, which are immutable after construction.
-unsafe impl Send for ExecSpec {}
+/// A null-terminated array of pointers to NUL-terminated strings, as
+/// `execve` takes them, in two allocations however many strings there are
+/// (a spawn is short enough that one allocation per environment variable
+/// shows up in its cost).
+#[derive(Debug, Default)]
+struct StringArray {
+    /// Every string, each followed by its NUL. Never changed once `ptrs`
+    /// points into it.
+    bytes: Vec<u8>,
+    /// Where each string starts in `bytes`, until `finish` turns the offsets
+    /// into pointers.
+    starts: Vec<usize>,
+    ptrs: Vec<*const c_char>,
+}
+
+// SAFETY: the raw pointers only point into `bytes` of the same value, which
+// is immutable after `finish`.
+unsafe impl Send for StringArray {}
 // SAFETY: as above; shared access only reads.
-unsafe impl Sync for ExecSpec {}
+unsafe impl Sync for StringArray {}
+
+impl StringArray {
+    /// Appends the concatenation of `parts`; `what` names it in the error if
+    /// it holds a NUL byte.
+    fn push(&mut self, parts: &[&[u8]], what: impl FnOnce() -> String) -> Result<(), String> {
+        if parts.iter().any(|p| p.contains(&0)) {
+            return Err(format!("{} contains a NUL byte", what()));
+        }
+        self.starts.push(self.bytes.len());
+        for part in parts {
+            self.bytes.extend_from_slice(part);
+        }
+        self.bytes.push(0);
+        Ok(())
+    }
+
+    fn finish(mut self) -> StringArray {
+        let base = self.bytes.as_ptr();
+        self.ptrs = self
+            .starts
+            .iter()
+            // SAFETY: every start is an offset inside `bytes`.
+            .map(|&start| unsafe { base.add(start) }.cast::<c_char>())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect();
+        self
+    }
+}
 
 fn c_string(bytes: &[u8], what: impl FnOnce() -> String) -> Result<CString, String> {
     CString::new(bytes).map_err(|_| format!("{} contains a NUL byte", what()))
-}
-
-fn null_terminated(strings: &[CString]) -> Vec<*const c_char> {
-    strings
-        .iter()
-        .map(|s| s.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect()
 }
 
 impl ExecSpec {
@@ -55,28 +86,22 @@ impl ExecSpec {
         if program.is_empty() {
             return Err("the program name is empty".to_owned());
         }
-        let mut argv = vec![c_string(program, || "the program name".to_owned())?];
+        let mut argv = StringArray::default();
+        argv.push(&[program], || "the program name".to_owned())?;
         for (i, arg) in command.args.iter().enumerate() {
-            argv.push(c_string(arg.as_bytes(), || format!("argument {}", i + 1))?);
+            argv.push(&[arg.as_bytes()], || format!("argument {}", i + 1))?;
         }
-        let mut env = child_environment(command);
-        for (key, value) in extra_env {
-            env.retain(|(k, _)| k != key);
-            env.push((key.clone(), value.clone()));
-        }
-        let mut envp = Vec::with_capacity(env.len());
+        let env = child_environment(command, extra_env);
+        let mut envp = StringArray::default();
         for (key, value) in &env {
             if key.is_empty() || key.as_bytes().contains(&b'=') {
                 return Err(format!(
                     "environment variable name {key:?} is empty or holds '='"
                 ));
             }
-            let mut entry = key.clone().into_vec();
-            entry.push(b'=');
-            entry.extend_from_slice(value.as_bytes());
-            envp.push(c_string(&entry, || {
+            envp.push(&[key.as_bytes(), b"=", value.as_bytes()], || {
                 format!("environment variable {key:?}")
-            })?);
+            })?;
         }
         let cwd = match &command.cwd {
             Some(dir) => Some(c_string(dir.as_os_str().as_bytes(), || {
@@ -95,37 +120,40 @@ impl ExecSpec {
         Ok(ExecSpec {
             candidates,
             cwd,
-            argv_ptrs: null_terminated(&argv),
-            envp_ptrs: null_terminated(&envp),
-            _argv: argv,
-            _envp: envp,
+            argv: argv.finish(),
+            envp: envp.finish(),
         })
     }
 
     pub(crate) fn argv(&self) -> *const *const c_char {
-        self.argv_ptrs.as_ptr()
+        self.argv.ptrs.as_ptr()
     }
 
     pub(crate) fn envp(&self) -> *const *const c_char {
-        self.envp_ptrs.as_ptr()
+        self.envp.ptrs.as_ptr()
     }
 }
 
-/// The child's environment: the parent's (unless cleared) with the command's
-/// changes applied, in a stable order.
-fn child_environment(command: &Command) -> Vec<(OsString, OsString)> {
-    let mut env: std::collections::BTreeMap<OsString, OsString> = if command.env_clear {
-        Default::default()
+/// The child's environment: the parent's (unless cleared), then the
+/// command's changes, then `extra` (variables the runtime sets).
+fn child_environment(
+    command: &Command,
+    extra: &[(OsString, OsString)],
+) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = if command.env_clear {
+        Vec::new()
     } else {
         std::env::vars_os().collect()
     };
-    for (key, value) in &command.env {
-        match value {
-            Some(value) => env.insert(key.clone(), value.clone()),
-            None => env.remove(key),
-        };
+    let changes = command.env.iter().map(|(k, v)| (k, v.as_ref()));
+    let extra = extra.iter().map(|(k, v)| (k, Some(v)));
+    for (key, value) in changes.chain(extra) {
+        env.retain(|(k, _)| k != key);
+        if let Some(value) = value {
+            env.push((key.clone(), value.clone()));
+        }
     }
-    env.into_iter().collect()
+    env
 }
 
 /// The paths `execvp` would try: the program itself if it holds a `/`,
@@ -176,6 +204,11 @@ mod tests {
     fn environment_changes_apply_over_a_cleared_base() {
         let cmd = Command::new("env").env_clear().env("A", "1");
         let spec = ExecSpec::new(&cmd, &[]).unwrap();
-        assert_eq!(spec._envp, [CString::new("A=1").unwrap()]);
+        assert_eq!(spec.envp.bytes, b"A=1\0");
+        assert_eq!(
+            spec.envp.ptrs.len(),
+            2,
+            "one entry and the terminating null"
+        );
     }
 }
