@@ -204,3 +204,38 @@ fn a_valid_graph_passes() {
     graph.socketpair(c.fd(3), Endpoint::Parent);
     graph.validate().expect("a valid graph");
 }
+
+#[test]
+fn an_fd_beyond_the_kernel_ceiling_is_rejected() {
+    let (mut graph, a, b, _) = three_nodes();
+    graph.pipe(a.fd(process_graph_runtime::MAX_FD), b.stdin());
+    assert_single_error(graph, "fd at MAX_FD", |e| {
+        matches!(e, GraphError::FdOutOfRange { .. })
+    });
+}
+
+#[test]
+fn a_ready_timeout_without_a_readiness_protocol_is_rejected() {
+    let mut graph = Graph::new();
+    graph.node_with(
+        "server",
+        Command::new("true"),
+        process_graph_runtime::NodeOptions::new().ready_timeout(std::time::Duration::from_secs(1)),
+    );
+    assert_single_error(graph, "ready_timeout at exec", |e| {
+        matches!(e, GraphError::ReadyTimeoutWithoutReadiness { .. })
+    });
+}
+
+#[test]
+fn a_hostname_longer_than_the_kernel_takes_is_rejected() {
+    use process_graph_runtime::{Namespace, ScopeSpec};
+    let mut graph = Graph::new();
+    graph.scope(
+        "box",
+        ScopeSpec::new([Namespace::User, Namespace::Uts]).hostname("h".repeat(65)),
+    );
+    assert_single_error(graph, "hostname of 65 bytes", |e| {
+        matches!(e, GraphError::HostnameTooLong { len: 65, .. })
+    });
+}

@@ -21,6 +21,7 @@ pub fn check(cx: &Ctxt, graph: &Graph) {
     reserved_names(cx, graph);
     wiring(cx, graph);
     after(cx, graph);
+    readiness(cx, graph);
     scopes(cx, graph);
     if let Some(period) = graph.options.period.filter(|p| p.value == 0) {
         cx.error(period.span, "the intensity period must be longer than zero");
@@ -310,6 +311,19 @@ fn after(cx: &Ctxt, graph: &Graph) {
                 path(&cycle, &processes)
             ),
         );
+    }
+}
+
+/// A ready timeout needs a readiness protocol: without one a process is
+/// ready the moment it starts, and the timeout could never apply.
+fn readiness(cx: &Ctxt, graph: &Graph) {
+    for (_, process) in graph.processes() {
+        if let (Some(timeout), None) = (&process.ready_timeout, &process.ready) {
+            cx.error(
+                timeout.span,
+                "`ready_timeout` needs `ready = fd(N)` or `ready = \"notify\"`; without one the process is ready at exec",
+            );
+        }
     }
 }
 

@@ -46,7 +46,7 @@ pub struct Process {
     pub critical: bool,
     pub after: Vec<Ident>,
     pub ready: Option<Spanned<Ready>>,
-    pub ready_timeout: Option<Millis>,
+    pub ready_timeout: Option<Spanned<Millis>>,
     /// The signal's name without `SIG`, upper case.
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<Millis>,

@@ -232,8 +232,8 @@ fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStr
         Some(Ready::Notify) => calls.push(quote!(.ready(#pg::Readiness::Notify))),
         None => {}
     }
-    if let Some(t) = p.ready_timeout {
-        let t = millis(t, pg);
+    if let Some(t) = &p.ready_timeout {
+        let t = millis(t.value, pg);
         calls.push(quote!(.ready_timeout(#t)));
     }
     if let Some(signal) = &p.stop_signal {

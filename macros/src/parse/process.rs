@@ -56,7 +56,7 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         }
         "after" => p.after = idents(meta)?,
         "ready" => p.ready = ready(cx, meta)?,
-        "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?.map(|d| d.value),
+        "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?,
         "stop_signal" => p.stop_signal = value::signal(cx, meta)?,
         "stop_timeout" => p.stop_timeout = value::duration(cx, meta)?.map(|d| d.value),
         "backoff" => p.backoff = backoff(cx, meta)?,

@@ -100,6 +100,12 @@ pub enum GraphError {
         /// The node.
         node: String,
     },
+    /// A node has a ready timeout but no readiness protocol, so it is ready
+    /// the moment it starts and the timeout could never apply.
+    ReadyTimeoutWithoutReadiness {
+        /// The node.
+        node: String,
+    },
     /// A node's `after` or `scope` names something not in this graph.
     UnknownReference {
         /// The node.
@@ -181,6 +187,10 @@ impl fmt::Display for GraphError {
             GraphError::PrefixedStdin { node } => {
                 write!(f, "node {node:?}: stdin cannot be prefixed")
             }
+            GraphError::ReadyTimeoutWithoutReadiness { node } => write!(
+                f,
+                "node {node:?}: a ready timeout needs a readiness protocol (Readiness::Fd or Readiness::Notify)"
+            ),
             GraphError::UnknownReference { node, what } => {
                 write!(f, "node {node:?}: {what} is not in this graph")
             }
@@ -320,6 +330,12 @@ impl Graph {
     /// the namespaces they need.
     fn check_references(&self, errors: &mut Vec<GraphError>) {
         for node in &self.nodes {
+            if node.options.ready_timeout.is_some() && node.options.ready == crate::Readiness::Exec
+            {
+                errors.push(GraphError::ReadyTimeoutWithoutReadiness {
+                    node: node.name.clone(),
+                });
+            }
             let unknown = |what: String| GraphError::UnknownReference {
                 node: node.name.clone(),
                 what,
