@@ -489,3 +489,48 @@ fn a_refused_namespace_is_a_clear_error_and_leaves_nothing() {
         },
     );
 }
+
+#[test]
+fn a_nested_scope_lives_inside_its_enclosing_scope() {
+    as_root_and_unprivileged("a_nested_scope_lives_inside_its_enclosing_scope", || {
+        let view =
+            "readlink /proc/self/ns/pid /proc/self/ns/net /proc/self/ns/user | tr '\\n' ' '; echo";
+        let mut graph = Graph::new();
+        let outer = graph.scope("outer", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+        let inner = graph.scope("inner", ScopeSpec::new([Namespace::Net]).parent(outer));
+        let a = graph.node_with(
+            "in-outer",
+            Command::new("sh").args(["-c", view]),
+            NodeOptions::new().scope(outer),
+        );
+        let b = graph.node_with(
+            "in-inner",
+            Command::new("sh").args(["-c", view]),
+            NodeOptions::new().scope(inner).after([a]),
+        );
+        let out_a = graph.pipe(a.stdout(), Endpoint::Parent);
+        let out_b = graph.pipe(b.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let read = |running: &mut process_graph_runtime::RunningGraph, edge| {
+            let mut text = String::new();
+            running
+                .take_reader(edge)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let (va, vb) = (read(&mut running, out_a), read(&mut running, out_b));
+        assert!(running.wait().unwrap().success());
+        assert_eq!(
+            va[0], vb[0],
+            "the inner scope shares the outer pid namespace"
+        );
+        assert_ne!(va[1], vb[1], "but has a network of its own");
+        assert_eq!(va[2], vb[2], "and the outer user namespace");
+        let own_user = std::fs::read_link("/proc/self/ns/user").unwrap();
+        assert_ne!(Path::new(&va[2]), own_user);
+    });
+}

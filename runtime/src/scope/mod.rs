@@ -4,5 +4,5 @@ mod init;
 mod runtime;
 mod spec;
 
-pub(crate) use runtime::ScopeRuntime;
+pub(crate) use runtime::{ScopeRuntime, Scopes};
 pub use spec::{Namespace, Scope, ScopeSpec};

@@ -167,6 +167,23 @@ impl ScopeRuntime {
     }
 }
 
+/// The scopes of a graph, in creation order (enclosing scopes first).
+///
+/// Dropped innermost first: a dying pid-namespace init lingers until every
+/// process of its namespace has been reaped — including a nested scope's
+/// init, whose parent is the application — so reaping an enclosing init
+/// before the nested one would wait forever.
+#[derive(Debug, Default)]
+pub(crate) struct Scopes(pub(crate) Vec<ScopeRuntime>);
+
+impl Drop for Scopes {
+    fn drop(&mut self) {
+        while let Some(scope) = self.0.pop() {
+            drop(scope);
+        }
+    }
+}
+
 impl Drop for ScopeRuntime {
     fn drop(&mut self) {
         self.stop();

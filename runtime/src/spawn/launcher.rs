@@ -15,7 +15,7 @@ use crate::forward::PrefixedStream;
 use crate::graph::Graph;
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::process::Process;
-use crate::scope::ScopeRuntime;
+use crate::scope::{ScopeRuntime, Scopes};
 
 /// A node that has just been started.
 #[derive(Debug)]
@@ -42,12 +42,12 @@ pub(crate) struct Launcher {
     dev_null: Option<OwnedFd>,
     /// Per node: the write ends of its prefixed streams, in plan order.
     prefix_writers: Vec<Vec<OwnedFd>>,
-    /// Per node: the scope it runs in.
+    /// Per node: the scope it runs in, as a place in `scopes`.
     node_scope: Vec<Option<usize>>,
     /// The application's own pidfd, when there are scopes: children in a new
     /// pid namespace check it to see whether the application died early.
     self_pidfd: Option<OwnedFd>,
-    scopes: Vec<ScopeRuntime>,
+    scopes: Scopes,
 }
 
 impl Launcher {
@@ -102,7 +102,7 @@ impl Launcher {
             }
             prefix_writers.push(writers);
         }
-        let (self_pidfd, scopes) = create_scopes(graph)?;
+        let (self_pidfd, scopes, scope_place) = create_scopes(graph)?;
         let launcher = Launcher {
             names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             plans: plan.nodes,
@@ -113,7 +113,7 @@ impl Launcher {
             node_scope: graph
                 .nodes
                 .iter()
-                .map(|n| n.options.scope.map(|s| s.index()))
+                .map(|n| n.options.scope.map(|s| scope_place[s.index()]))
                 .collect(),
             self_pidfd,
             scopes,
@@ -172,7 +172,7 @@ impl Launcher {
         let (parent, scope) = match (self.node_scope[index], &self.self_pidfd) {
             (Some(scope), Some(pidfd)) => (
                 ParentCheck::Pidfd(pidfd.as_raw_fd()),
-                Some(self.scopes[scope].join()),
+                Some(self.scopes.0[scope].join()),
             ),
             _ => (ParentCheck::Pid(rustix::process::getpid()), None),
         };
@@ -196,37 +196,38 @@ impl Launcher {
     }
 }
 
-/// Creates every scope of the graph, enclosing scopes first.
-fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Vec<ScopeRuntime>), Error> {
+/// Creates every scope of the graph, enclosing scopes first. Returns them
+/// in creation order, and for each declared scope its place in that order.
+fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Scopes, Vec<usize>), Error> {
     if graph.scopes.is_empty() {
-        return Ok((None, Vec::new()));
+        return Ok((None, Scopes::default(), Vec::new()));
     }
     let self_pidfd = rustix::process::pidfd_open(
         rustix::process::getpid(),
         rustix::process::PidfdFlags::empty(),
     )
     .map_err(|e| Error::io(None, "pidfd_open of the application", e))?;
-    let mut created: Vec<Option<ScopeRuntime>> = graph.scopes.iter().map(|_| None).collect();
+    // On an error, `created` drops what exists innermost first.
+    let mut created = Scopes::default();
+    let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
     // Validation rejected nesting cycles, so each pass creates at least one.
-    while created.iter().any(Option::is_none) {
+    while place.iter().any(Option::is_none) {
         for (index, spec) in graph.scopes.iter().enumerate() {
-            if created[index].is_some() {
+            if place[index].is_some() {
                 continue;
             }
             let enclosing = match spec.parent {
-                Some(parent) => match &created[parent.index()] {
-                    Some(outer) => Some(outer),
+                Some(parent) => match place[parent.index()] {
+                    Some(outer) => Some(&created.0[outer]),
                     None => continue,
                 },
                 None => None,
             };
             let scope = ScopeRuntime::create(spec, enclosing, &self_pidfd)?;
-            created[index] = Some(scope);
+            place[index] = Some(created.0.len());
+            created.0.push(scope);
         }
     }
-    let scopes = created
-        .into_iter()
-        .map(|s| s.expect("every scope was created"))
-        .collect();
-    Ok((Some(self_pidfd), scopes))
+    let place = place.into_iter().flatten().collect();
+    Ok((Some(self_pidfd), created, place))
 }
