@@ -93,9 +93,13 @@ fn processes_with(marker: &str) -> Vec<u32> {
         .collect()
 }
 
+/// One line per process, in a single write (atomic below PIPE_BUF), as both
+/// views share one pipe: `print` with several arguments may write each
+/// separately and interleave with the other process.
 const VIEW: &str = r#"
 import os, socket
-print(os.readlink("/proc/self/ns/pid"), socket.gethostname(), os.getpid(), flush=True)
+line = f"{os.readlink('/proc/self/ns/pid')} {socket.gethostname()} {os.getpid()}\n"
+os.write(1, line.encode())
 "#;
 
 /// Listens inside the scope, says so on fd 3, answers one client, then waits
