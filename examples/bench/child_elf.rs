@@ -1,5 +1,5 @@
-//! The benchmark child: a static, libc-free x86_64 executable whose entry
-//! point calls `exit_group(0)`, written as bytes into a temporary file.
+//! The benchmark children: static, libc-free x86_64 executables of a few
+//! instructions, written as bytes into a temporary file.
 //!
 //! A glibc program would pay ~450 µs at exec on the build machines (CPUID
 //! traps before `main`, perf-floors.md fact 1) and hide the spawn method; this
@@ -19,11 +19,64 @@ const EM_X86_64: u16 = 62;
 /// `xor edi, edi; mov eax, 231 (exit_group); syscall`.
 const EXIT_GROUP_0: [u8; 9] = [0x31, 0xff, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05];
 
+/// Writes one byte to fd 3, then sleeps in `pause()` until a signal kills
+/// it; if the write fails it exits 1 instead, so a broken fd 3 shows up as
+/// an exit rather than a hang.
+#[rustfmt::skip]
+const MARK_THEN_PAUSE: [u8; 49] = [
+    0x6a, 0x21,                   // push '!'
+    0xbf, 0x03, 0x00, 0x00, 0x00, // mov edi, 3
+    0x48, 0x89, 0xe6,             // mov rsi, rsp
+    0xba, 0x01, 0x00, 0x00, 0x00, // mov edx, 1
+    0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1 (write)
+    0x0f, 0x05,                   // syscall
+    0x48, 0x83, 0xf8, 0x01,       // cmp rax, 1
+    0x75, 0x09,                   // jne fail
+    0xb8, 0x22, 0x00, 0x00, 0x00, // again: mov eax, 34 (pause)
+    0x0f, 0x05,                   // syscall
+    0xeb, 0xf7,                   // jmp again
+    0xbf, 0x01, 0x00, 0x00, 0x00, // fail: mov edi, 1
+    0xb8, 0xe7, 0x00, 0x00, 0x00, // mov eax, 231 (exit_group)
+    0x0f, 0x05,                   // syscall
+];
+
+/// What a child program does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Calls `exit_group(0)`.
+    Exit0,
+    /// Writes one byte to fd 3, then blocks in `pause()` until killed.
+    MarkThenPause,
+}
+
+impl Behaviour {
+    fn code(self) -> &'static [u8] {
+        match self {
+            Behaviour::Exit0 => &EXIT_GROUP_0,
+            Behaviour::MarkThenPause => &MARK_THEN_PAUSE,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Behaviour::Exit0 => "exit0",
+            Behaviour::MarkThenPause => "mark-then-pause",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Behaviour::Exit0 => "calls exit_group(0)",
+            Behaviour::MarkThenPause => "writes one byte to fd 3, then pause()s until killed",
+        }
+    }
+}
+
 /// The whole executable: ELF header, one `PT_LOAD` program header mapping
-/// the file itself read+execute, then the code.
-pub fn exit0_executable() -> Vec<u8> {
+/// the file itself read+execute, then `code`.
+pub fn executable(code: &[u8]) -> Vec<u8> {
     let code_offset = u64::from(ELF_HEADER_SIZE + PROGRAM_HEADER_SIZE);
-    let file_size = code_offset + EXIT_GROUP_0.len() as u64;
+    let file_size = code_offset + code.len() as u64;
     let mut elf = Vec::with_capacity(file_size as usize);
     // e_ident: magic, 64-bit, little-endian, version 1, System V ABI, padding.
     elf.extend_from_slice(b"\x7fELF\x02\x01\x01\x00");
@@ -48,7 +101,7 @@ pub fn exit0_executable() -> Vec<u8> {
     elf.extend_from_slice(&file_size.to_le_bytes()); // p_memsz
     elf.extend_from_slice(&0x1000u64.to_le_bytes()); // p_align
     debug_assert_eq!(elf.len() as u64, code_offset);
-    elf.extend_from_slice(&EXIT_GROUP_0);
+    elf.extend_from_slice(code);
     elf
 }
 
@@ -57,20 +110,23 @@ pub struct ChildProgram {
     dir: PathBuf,
     path: PathBuf,
     size: usize,
+    behaviour: Behaviour,
 }
 
 impl ChildProgram {
-    /// Writes the executable into a fresh temporary directory and checks that
-    /// it runs and exits 0.
-    pub fn create() -> io::Result<ChildProgram> {
+    /// Writes the executable into a fresh temporary directory. An `Exit0`
+    /// child is run once and must exit 0; a `MarkThenPause` child needs an
+    /// fd 3, so its user checks for the byte it writes.
+    pub fn create(behaviour: Behaviour) -> io::Result<ChildProgram> {
         let dir = std::env::temp_dir().join(format!("process-graph-bench-{}", std::process::id()));
         fs::create_dir(&dir)?;
-        let path = dir.join("exit0");
-        let bytes = exit0_executable();
+        let path = dir.join(behaviour.file_name());
+        let bytes = executable(behaviour.code());
         let program = ChildProgram {
             dir,
             path,
             size: bytes.len(),
+            behaviour,
         };
         // Closed before the first exec: a file still open for writing fails
         // execve with ETXTBSY.
@@ -80,12 +136,14 @@ impl ChildProgram {
             .mode(0o755)
             .open(&program.path)?
             .write_all(&bytes)?;
-        let status = std::process::Command::new(&program.path).status()?;
-        if !status.success() {
-            return Err(io::Error::other(format!(
-                "the generated child {} ended with {status}, not exit 0",
-                program.path.display()
-            )));
+        if behaviour == Behaviour::Exit0 {
+            let status = std::process::Command::new(&program.path).status()?;
+            if !status.success() {
+                return Err(io::Error::other(format!(
+                    "the generated child {} ended with {status}, not exit 0",
+                    program.path.display()
+                )));
+            }
         }
         Ok(program)
     }
@@ -94,9 +152,13 @@ impl ChildProgram {
         &self.path
     }
 
-    /// The file's size in bytes.
-    pub fn size(&self) -> usize {
-        self.size
+    /// What the program is, for the header of a run.
+    pub fn describe(&self) -> String {
+        format!(
+            "a {}-byte static child that {}",
+            self.size,
+            self.behaviour.describe()
+        )
     }
 }
 

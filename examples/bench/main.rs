@@ -5,10 +5,13 @@
 //! ```text
 //! cargo run --release --example bench -- spawn [--iterations N] [--rounds N] [--memory 0,1,4] [--pin[=CPU]]
 //! cargo run --release --example bench -- spawn-overhead [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- restart [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
-//! rounds, medians, the ratio table), `child_elf` the libc-free child program.
+//! rounds, medians, the ratio table), `child_elf` the libc-free child
+//! programs, `floor` the raw `clone3` every result is compared with.
 
 // The child program and the raw clone3 floor are x86_64 machine code.
 #[cfg(target_arch = "x86_64")]
@@ -16,9 +19,19 @@ mod child_elf;
 #[cfg(target_arch = "x86_64")]
 mod cli;
 #[cfg(target_arch = "x86_64")]
+mod exec_args;
+#[cfg(target_arch = "x86_64")]
+mod floor;
+#[cfg(target_arch = "x86_64")]
 mod measure;
 #[cfg(target_arch = "x86_64")]
 mod memory;
+#[cfg(target_arch = "x86_64")]
+mod restart;
+#[cfg(target_arch = "x86_64")]
+mod scopes;
+#[cfg(target_arch = "x86_64")]
+mod setup;
 #[cfg(target_arch = "x86_64")]
 mod spawn;
 #[cfg(target_arch = "x86_64")]
@@ -46,6 +59,8 @@ fn main() -> ExitCode {
     let result = match args.next().as_deref() {
         Some("spawn") => spawn::compare(args),
         Some("spawn-overhead") => spawn::overhead(args),
+        Some("scopes") => scopes::run(args),
+        Some("restart") => restart::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -15,6 +15,17 @@ pub trait Subject {
     fn run_once(&mut self) -> io::Result<()>;
 }
 
+/// Ok if `ok`; otherwise an error saying how the child ended instead.
+pub fn exited_zero(ok: bool, how: impl std::fmt::Display) -> io::Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "the child ended with {how}, not exit 0"
+        )))
+    }
+}
+
 /// How much to measure.
 pub struct Plan {
     pub rounds: usize,
@@ -53,6 +64,10 @@ impl Summary {
 
     pub fn max(&self) -> Duration {
         self.per_op[self.per_op.len() - 1]
+    }
+
+    pub fn rounds(&self) -> usize {
+        self.per_op.len()
     }
 }
 
@@ -132,11 +147,10 @@ pub fn print_ratio_table(columns: &[String], rows: &[Row]) {
                     format!("{} (floor)", format_duration(median))
                 }
                 Some(floor) => format!(
-                    "{} ({:.2}×, {}{})",
+                    "{} ({}, {})",
                     format_duration(median),
-                    median.as_secs_f64() / floor.as_secs_f64(),
-                    if median >= floor { "+" } else { "−" },
-                    format_duration(median.abs_diff(floor))
+                    format_ratio(median, floor),
+                    format_difference(median, floor)
                 ),
                 None => format_duration(median),
             }
@@ -145,15 +159,7 @@ pub fn print_ratio_table(columns: &[String], rows: &[Row]) {
     });
     print_markdown("median per operation (× and ± the floor)", columns, medians);
     let spreads = rows.iter().map(|row| {
-        let cells = row.cells.iter().map(|cell| {
-            format!(
-                "{}–{} ({}×{})",
-                format_duration(cell.min()),
-                format_duration(cell.max()),
-                cell.per_op.len(),
-                cell.iterations
-            )
-        });
+        let cells = row.cells.iter().map(format_spread);
         (row.label.clone(), cells.collect())
     });
     println!();
@@ -164,8 +170,41 @@ pub fn print_ratio_table(columns: &[String], rows: &[Row]) {
     );
 }
 
+/// `71.6 µs–92.0 µs (7×500)`: the fastest and slowest round, then rounds ×
+/// iterations per round.
+pub fn format_spread(summary: &Summary) -> String {
+    format!(
+        "{}–{} ({}×{})",
+        format_duration(summary.min()),
+        format_duration(summary.max()),
+        summary.rounds(),
+        summary.iterations
+    )
+}
+
+/// `2.02×`: `value` as a multiple of `base`.
+pub fn format_ratio(value: Duration, base: Duration) -> String {
+    format!("{:.2}×", value.as_secs_f64() / base.as_secs_f64())
+}
+
+/// `+80.3 µs` or `−5.1 µs`: `value` minus `base`.
+pub fn format_difference(value: Duration, base: Duration) -> String {
+    format!(
+        "{}{}",
+        if value >= base { "+" } else { "−" },
+        format_duration(value.abs_diff(base))
+    )
+}
+
+/// The value below which `fraction` of the samples fall (nearest rank);
+/// `sorted` must be sorted and not empty.
+pub fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    let rank = (fraction * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
 /// Prints an aligned Markdown table: a label column, then `columns`.
-fn print_markdown(
+pub fn print_markdown(
     corner: &str,
     columns: &[String],
     rows: impl Iterator<Item = (String, Vec<String>)>,

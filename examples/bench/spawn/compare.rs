@@ -5,12 +5,12 @@ use std::error::Error;
 use std::time::Instant;
 
 use super::methods;
-use super::setup;
 use crate::measure::{self, Row};
 use crate::memory::TouchedMemory;
+use crate::setup;
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &["memory"])?;
+    let setup = setup::prepare(args, &["memory"], super::SPAWN)?;
     let memory_gib: Vec<usize> = setup.flags.list("memory", &[0, 1, 4])?;
     let mut subjects = methods::all(setup.child.path())?;
     let mut columns = Vec::new();

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use process_graph_runtime::{Command, Graph};
 use rustix::process::WaitIdOptions;
 
-use super::exec_args::ExecArgs;
-use super::floor::{self, ChildSetup};
-use crate::measure::Subject;
+use crate::exec_args::ExecArgs;
+use crate::floor::{self, ChildSetup};
+use crate::measure::{Subject, exited_zero};
 
 /// Every method, ours first and the floors last.
 pub fn all(child: &Path) -> io::Result<Vec<Box<dyn Subject>>> {
@@ -145,16 +145,5 @@ impl Subject for Clone3Vfork {
         let child = floor::spawn(&self.0, 0, ChildSetup::None)?;
         let status = floor::wait(&child, WaitIdOptions::empty())?;
         exited_zero(status.exit_status() == Some(0), format_args!("{status:?}"))
-    }
-}
-
-/// Ok if `ok`; otherwise an error saying how the child ended instead.
-pub fn exited_zero(ok: bool, how: impl std::fmt::Display) -> io::Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "the child ended with {how}, not exit 0"
-        )))
     }
 }

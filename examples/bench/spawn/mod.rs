@@ -3,11 +3,22 @@
 //! process-graph's time over the floor.
 
 mod compare;
-mod exec_args;
-mod floor;
 mod methods;
 mod overhead;
-mod setup;
+
+use std::time::Duration;
+
+use crate::child_elf::Behaviour;
+use crate::setup::Subcommand;
 
 pub use compare::run as compare;
 pub use overhead::run as overhead;
+
+/// Both spawn subcommands measure the same operation the same way.
+const SPAWN: Subcommand = Subcommand {
+    operation: "spawn + reap",
+    child: Behaviour::Exit0,
+    rounds: 7,
+    iterations: 500,
+    budget: Some(Duration::from_secs(8)),
+};

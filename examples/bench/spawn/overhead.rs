@@ -8,14 +8,14 @@
 use std::error::Error;
 use std::io;
 
-use rustix::event::{EventfdFlags, epoll, eventfd};
+use rustix::event::epoll;
 use rustix::process::{Pid, Signal, WaitIdOptions, kill_process_group};
 
-use super::exec_args::ExecArgs;
-use super::floor::{self, Child, ChildSetup};
-use super::methods::{OneNodeGraph, exited_zero};
-use super::setup;
-use crate::measure::{self, Row, Subject};
+use super::methods::OneNodeGraph;
+use crate::exec_args::ExecArgs;
+use crate::floor::{self, Child, ChildSetup};
+use crate::measure::{self, Row, Subject, exited_zero};
+use crate::setup;
 
 const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
@@ -29,11 +29,12 @@ struct Extras {
     /// Reaping as `Process::reap` does: peek with `WNOWAIT`, SIGKILL the
     /// process group, then `waitid`.
     group_kill: bool,
-    /// A `RunningGraph`'s poller: an epoll and an eventfd created before the
-    /// spawn, the pidfd added, the exit seen by `epoll_wait`.
+    /// A `RunningGraph`'s poller: an epoll created before the spawn, the
+    /// pidfd added, the exit seen by `epoll_wait`, the pidfd removed (the
+    /// wake-up eventfd is made only when the application asks for a `Waker`).
     epoll: bool,
     /// The exec arguments and environment rebuilt for every spawn, as
-    /// `ExecSpec::new` does from `std::env::vars_os`.
+    /// `ExecSpec::new` does from `std::env::vars_os` (see `ExecArgs`).
     environment: bool,
 }
 
@@ -77,7 +78,7 @@ const REPLICAS: [(&str, Extras); 7] = [
         },
     ),
     (
-        "+ epoll + eventfd per spawn, exit seen by epoll_wait",
+        "+ epoll per spawn, exit seen by epoll_wait",
         Extras {
             epoll: true,
             ..FLOOR
@@ -94,7 +95,7 @@ const REPLICAS: [(&str, Extras); 7] = [
 ];
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &[])?;
+    let setup = setup::prepare(args, &[], super::SPAWN)?;
     let mut subjects: Vec<Box<dyn Subject>> =
         vec![Box::new(OneNodeGraph(setup.child.path().to_owned()))];
     for (label, extras) in REPLICAS {
@@ -173,26 +174,19 @@ impl Subject for Replica {
     }
 }
 
-/// What a `RunningGraph`'s poller costs: an epoll with a wake-up eventfd in it.
+/// What a `RunningGraph`'s poller costs: an epoll instance.
 struct Poller {
     epoll: std::os::fd::OwnedFd,
-    _wake: std::os::fd::OwnedFd,
 }
 
 impl Poller {
     fn new() -> io::Result<Poller> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
-        epoll::add(
-            &epoll,
-            &wake,
-            epoll::EventData::new_u64(u64::MAX),
-            epoll::EventFlags::IN,
-        )?;
-        Ok(Poller { epoll, _wake: wake })
+        Ok(Poller { epoll })
     }
 
-    /// Adds the child's pidfd and waits until epoll reports it readable.
+    /// Adds the child's pidfd, waits until epoll reports it readable, and
+    /// takes the pidfd out again.
     fn wait_for_exit(&self, child: &Child) -> io::Result<()> {
         epoll::add(
             &self.epoll,
@@ -206,6 +200,7 @@ impl Poller {
             rustix::buffer::spare_capacity(&mut events),
             None,
         )?;
+        epoll::delete(&self.epoll, &child.pidfd)?;
         Ok(())
     }
 }

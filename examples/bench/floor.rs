@@ -8,19 +8,19 @@
 //! `CLONE_VFORK` keeps the parent suspended until then.
 
 use std::io;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::process::{WaitId, WaitIdOptions, WaitIdStatus, waitid};
 
-use super::exec_args::ExecArgs;
+use crate::exec_args::ExecArgs;
 
 /// Zeroed bytes the child set-up reads: an all-default `struct sigaction`
 /// (SIG_DFL, no flags, empty mask) and an empty signal set.
 static ZEROES: [u64; 4] = [0; 4];
 
 /// What the child does between `clone3` and `execve`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ChildSetup {
+#[derive(Clone, Copy)]
+pub enum ChildSetup<'fd> {
     /// Nothing: the floor.
     None,
     /// The system calls process-graph's child makes for a node with
@@ -28,6 +28,10 @@ pub enum ChildSetup {
     /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
     /// SIGPIPE to `SIG_DFL`, an empty signal mask, `close_range(3, ~0)`.
     LikeRuntime,
+    /// Only `dup3(fd, 3, 0)`: the child gets `fd` as its fd 3 (without
+    /// CLOEXEC). `fd` must not be 3 itself, or dup3 fails and fd 3 stays
+    /// close-on-exec.
+    Fd3(BorrowedFd<'fd>),
 }
 
 /// A started child: its pid and pidfd.
@@ -46,15 +50,20 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
     args.pidfd = std::ptr::from_mut(&mut pidfd) as u64;
     args.exit_signal = libc::SIGCHLD as u64;
     let zeroes = match setup {
-        ChildSetup::None => std::ptr::null(),
+        ChildSetup::None | ChildSetup::Fd3(_) => std::ptr::null(),
         ChildSetup::LikeRuntime => ZEROES.as_ptr(),
+    };
+    let fd3_source: isize = match setup {
+        ChildSetup::Fd3(fd) => fd.as_raw_fd() as isize,
+        ChildSetup::None | ChildSetup::LikeRuntime => -1,
     };
     let ret: isize;
     // SAFETY: in the parent this is one syscall that clobbers rcx and r11
     // (CLONE_VM | CLONE_VFORK with no stack, so the child borrows ours and the
     // parent resumes only after the child's execve or exit). The child
     // (rax == 0) touches only registers and the exec arguments, which `exec`
-    // keeps alive; r15 is null unless it runs the set-up.
+    // keeps alive; r15 is null unless it runs the set-up, r8 negative unless
+    // it moves an fd to 3.
     unsafe {
         core::arch::asm!(
             "syscall",
@@ -90,6 +99,14 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             "xor edx, edx",
             "syscall",
             "2:",
+            "test r8, r8",
+            "js 4f",
+            "mov eax, {dup3}",
+            "mov rdi, r8",
+            "mov esi, 3",
+            "xor edx, edx",
+            "syscall",
+            "4:",
             "mov eax, {execve}",
             "mov rdi, r12",
             "mov rsi, r13",
@@ -110,6 +127,7 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             rt_sigprocmask = const libc::SYS_rt_sigprocmask,
             sig_setmask = const libc::SIG_SETMASK,
             close_range = const libc::SYS_close_range,
+            dup3 = const libc::SYS_dup3,
             execve = const libc::SYS_execve,
             exit_group = const libc::SYS_exit_group,
             inlateout("rax") libc::SYS_clone3 as isize => ret,
@@ -119,6 +137,7 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             in("r13") exec.argv(),
             in("r14") exec.envp(),
             in("r15") zeroes,
+            in("r8") fd3_source,
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),

@@ -1,0 +1,240 @@
+//! The two restart loops compared: process-graph's supervisor, and a raw
+//! pidfd + `clone3` loop doing the same steps by hand. Each keeps one child
+//! running that has written its byte to fd 3; one restart kills it and
+//! waits until its replacement runs.
+
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{
+    Command, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart,
+    RunningGraph, Signal,
+};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{WaitIdOptions, pidfd_send_signal};
+
+use crate::exec_args::ExecArgs;
+use crate::floor::{self, Child, ChildSetup};
+
+/// How long one step may take before the run counts as broken.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The lowest fd the raw loop's pipe end gets: anything but 3, which
+/// `dup3(fd, 3)` in the child could not move.
+const PIPE_FD_MIN: i32 = 10;
+
+/// How long one restart took, from just before the SIGKILL.
+#[derive(Clone, Copy)]
+pub struct Latency {
+    /// Until the replacement was spawned: `Event::Started` returned, or
+    /// (raw) `clone3` returned, which with `CLONE_VFORK` is after `execve`.
+    pub started: Duration,
+    /// Until the parent read the byte the replacement's first instructions
+    /// wrote to fd 3.
+    pub running: Duration,
+}
+
+pub trait RestartLoop {
+    fn label(&self) -> &str;
+    /// Kills the current child and waits until its replacement runs.
+    fn restart_once(&mut self) -> io::Result<Latency>;
+}
+
+/// process-graph: one node with restart = always and no backoff; its fd 3 is
+/// a pipe to the parent. SIGKILL through `RunningGraph::kill`, then
+/// `next_event` until the replacement's `Event::Started`.
+pub struct Ours {
+    running: RunningGraph,
+    node: NodeId,
+    marks: std::io::PipeReader,
+}
+
+impl Ours {
+    pub fn start(child: &Path) -> io::Result<Ours> {
+        let mut graph = Graph::new();
+        let node = graph.node_with(
+            "blocker",
+            Command::new(child),
+            NodeOptions::new()
+                .restart(Restart::Always)
+                .backoff(Duration::ZERO, Duration::ZERO),
+        );
+        let marks = graph.pipe(node.fd(3), Endpoint::Parent);
+        // Thousands of restarts a second are the point here, not a failure.
+        graph.intensity(u32::MAX, Duration::from_secs(1));
+        graph.stop_timeout(Duration::ZERO);
+        let mut running = graph.spawn().map_err(io::Error::other)?;
+        let mut marks = running
+            .take_reader(marks)
+            .ok_or_else(|| io::Error::other("no reader for fd 3"))?;
+        read_mark(&mut marks)?;
+        // The start queued by `spawn`.
+        match running
+            .next_event(Some(TIMEOUT))
+            .map_err(io::Error::other)?
+        {
+            Some(Event::Started { .. }) => Ok(Ours {
+                running,
+                node,
+                marks,
+            }),
+            other => Err(io::Error::other(format!(
+                "expected the first start, got {other:?}"
+            ))),
+        }
+    }
+}
+
+impl RestartLoop for Ours {
+    fn label(&self) -> &str {
+        "process-graph (restart = always, no backoff)"
+    }
+
+    fn restart_once(&mut self) -> io::Result<Latency> {
+        let begin = Instant::now();
+        self.running.kill(self.node).map_err(io::Error::other)?;
+        loop {
+            match self
+                .running
+                .next_event(Some(TIMEOUT))
+                .map_err(io::Error::other)?
+            {
+                Some(Event::Started { node, .. }) if node == self.node => break,
+                Some(Event::Exited {
+                    status, decision, ..
+                }) => {
+                    killed(status == ExitStatus::Signaled(Signal::KILL), status)?;
+                    if !matches!(decision, Decision::Restart { .. }) {
+                        return Err(io::Error::other(format!(
+                            "the runtime decided {decision:?}, not a restart"
+                        )));
+                    }
+                }
+                other => {
+                    return Err(io::Error::other(format!(
+                        "expected an exit and a start, got {other:?}"
+                    )));
+                }
+            }
+        }
+        let started = begin.elapsed();
+        read_mark(&mut self.marks)?;
+        Ok(Latency {
+            started,
+            running: begin.elapsed(),
+        })
+    }
+}
+
+/// The floor: `pidfd_send_signal(SIGKILL)`, `poll` on the pidfd,
+/// `waitid(P_PIDFD)`, then `clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD)`
+/// with the pipe moved to fd 3 and nothing else.
+pub struct Raw {
+    exec: ExecArgs,
+    child: Option<Child>,
+    marks: std::fs::File,
+    /// The write end every child gets as fd 3; kept open across restarts.
+    mark_writer: OwnedFd,
+}
+
+impl Raw {
+    pub fn start(child: &Path) -> io::Result<Raw> {
+        let (reader, writer) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+        let mark_writer = rustix::io::fcntl_dupfd_cloexec(&writer, PIPE_FD_MIN)?;
+        let mut raw = Raw {
+            exec: ExecArgs::new(child)?,
+            child: None,
+            marks: reader.into(),
+            mark_writer,
+        };
+        raw.spawn()?;
+        read_mark(&mut raw.marks)?;
+        Ok(raw)
+    }
+
+    fn spawn(&mut self) -> io::Result<()> {
+        let setup = ChildSetup::Fd3(self.mark_writer.as_fd());
+        self.child = Some(floor::spawn(&self.exec, 0, setup)?);
+        Ok(())
+    }
+}
+
+impl RestartLoop for Raw {
+    fn label(&self) -> &str {
+        "raw pidfd + clone3 loop"
+    }
+
+    fn restart_once(&mut self) -> io::Result<Latency> {
+        let begin = Instant::now();
+        let child = self.child.take().expect("a child is always running");
+        pidfd_send_signal(&child.pidfd, rustix::process::Signal::KILL)?;
+        wait_readable(child.pidfd.as_fd())?;
+        let status = floor::wait(&child, WaitIdOptions::empty())?;
+        killed(
+            status.terminating_signal() == Some(libc::SIGKILL),
+            format_args!("{status:?}"),
+        )?;
+        self.spawn()?;
+        let started = begin.elapsed();
+        read_mark(&mut self.marks)?;
+        Ok(Latency {
+            started,
+            running: begin.elapsed(),
+        })
+    }
+}
+
+impl Drop for Raw {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            // Best effort: the child only pauses, SIGKILL ends it promptly.
+            let _ = pidfd_send_signal(&child.pidfd, rustix::process::Signal::KILL);
+            let _ = floor::wait(child, WaitIdOptions::empty());
+        }
+    }
+}
+
+/// Ok if the child died of the SIGKILL; otherwise an error saying how it
+/// ended instead.
+fn killed(ok: bool, how: impl std::fmt::Display) -> io::Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "the child ended with {how}, not SIGKILL"
+        )))
+    }
+}
+
+/// Waits up to [`TIMEOUT`] until `fd` is readable.
+fn wait_readable(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let timeout = Timespec {
+        tv_sec: TIMEOUT.as_secs() as i64,
+        tv_nsec: 0,
+    };
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    loop {
+        match poll(&mut fds, Some(&timeout)) {
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+            Ok(0) => return Err(io::Error::other(format!("nothing within {TIMEOUT:?}"))),
+            Ok(_) => return Ok(()),
+        }
+    }
+}
+
+/// Reads the one byte a new child writes to its fd 3.
+fn read_mark(reader: &mut (impl Read + AsFd)) -> io::Result<()> {
+    wait_readable(reader.as_fd())
+        .map_err(|e| io::Error::new(e.kind(), format!("the child's byte: {e}")))?;
+    let mut byte = [0u8; 1];
+    match reader.read(&mut byte)? {
+        1 if byte == *b"!" => Ok(()),
+        n => Err(io::Error::other(format!(
+            "expected the child's byte '!', read {:?}",
+            &byte[..n]
+        ))),
+    }
+}

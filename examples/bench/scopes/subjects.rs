@@ -1,0 +1,183 @@
+//! The three things measured for each set of namespaces: the raw `clone3`
+//! with the same `CLONE_NEW*` flags, a new scope with one node, and one
+//! more node started into a scope that already exists.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use process_graph_runtime::{
+    Command, Decision, Event, Graph, NodeId, NodeOptions, Restart, RunningGraph, ScopeSpec,
+};
+use rustix::process::WaitIdOptions;
+
+use super::sets::NamespaceSet;
+use crate::exec_args::ExecArgs;
+use crate::floor::{self, ChildSetup};
+use crate::measure::{Subject, exited_zero};
+
+/// How long a restart may take before the run counts as broken.
+const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The subjects for `set`, in the order the report reads them: raw, (a), (b).
+pub fn for_set(set: &NamespaceSet, child: &Path) -> io::Result<[Box<dyn Subject>; 3]> {
+    let label = set.label();
+    Ok([
+        Box::new(RawClone {
+            label: format!("{label}: raw clone3 + CLONE_NEW* + exec + reap"),
+            exec: ExecArgs::new(child)?,
+            flags: set.clone_flags(),
+        }),
+        Box::new(NewScope {
+            label: format!("{label}: (a) new scope + 1 node, spawn + wait"),
+            child: child.to_owned(),
+            scope: scope_spec(set),
+        }),
+        Box::new(OneMoreNode {
+            label: format!("{label}: (b) one more node in the live scope"),
+            child: child.to_owned(),
+            scope: scope_spec(set),
+            running: None,
+        }),
+    ])
+}
+
+/// The scope for `set`; `None` for the empty set (no scope at all).
+fn scope_spec(set: &NamespaceSet) -> Option<ScopeSpec> {
+    (!set.0.is_empty()).then(|| ScopeSpec::new(set.0.iter().copied()))
+}
+
+/// A one-node graph, the node inside a new scope built from `scope`.
+fn graph_with(child: &Path, scope: &Option<ScopeSpec>, options: NodeOptions) -> (Graph, NodeId) {
+    let mut graph = Graph::new();
+    let options = match scope {
+        Some(spec) => options.scope(graph.scope("bench", spec.clone())),
+        None => options,
+    };
+    let node = graph.node_with("child", Command::new(child), options);
+    (graph, node)
+}
+
+/// The floor: `clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_NEW*)`
+/// straight into `execve`, reaped with `waitid`. Nothing sets the new
+/// namespaces up: no id maps, no `lo`, no `/proc`.
+struct RawClone {
+    label: String,
+    exec: ExecArgs,
+    flags: u64,
+}
+
+impl Subject for RawClone {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn is_floor(&self) -> bool {
+        true
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let child = floor::spawn(&self.exec, self.flags, ChildSetup::None)?;
+        let status = floor::wait(&child, WaitIdOptions::empty())?;
+        exited_zero(status.exit_status() == Some(0), format_args!("{status:?}"))
+    }
+}
+
+/// (a) Creating a scope: a graph with the scope and one node, spawned and
+/// waited — the scope's init created with the namespaces and set up, the
+/// node joined to it, the node reaped, the init killed and reaped.
+struct NewScope {
+    label: String,
+    child: PathBuf,
+    scope: Option<ScopeSpec>,
+}
+
+impl Subject for NewScope {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn is_floor(&self) -> bool {
+        false
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let (graph, _) = graph_with(&self.child, &self.scope, NodeOptions::new());
+        let report = graph
+            .spawn()
+            .map_err(io::Error::other)?
+            .wait()
+            .map_err(io::Error::other)?;
+        exited_zero(report.success(), report)
+    }
+}
+
+/// (b) One more node into a scope that exists: a node of a live graph that
+/// exits at once and is restarted at once (restart = always, no backoff),
+/// so that each operation is one reap and one spawn joined to the scope
+/// (setns helper + `CLONE_PARENT`), seen through `next_event`.
+struct OneMoreNode {
+    label: String,
+    child: PathBuf,
+    scope: Option<ScopeSpec>,
+    /// Started on the first operation (warm-up), kept for the whole run.
+    running: Option<(RunningGraph, NodeId)>,
+}
+
+impl OneMoreNode {
+    fn start(&self) -> io::Result<(RunningGraph, NodeId)> {
+        let options = NodeOptions::new()
+            .restart(Restart::Always)
+            .backoff(Duration::ZERO, Duration::ZERO);
+        let (mut graph, node) = graph_with(&self.child, &self.scope, options);
+        // Thousands of restarts a second are the point here, not a failure.
+        graph.intensity(u32::MAX, Duration::from_secs(1));
+        let running = graph.spawn().map_err(io::Error::other)?;
+        Ok((running, node))
+    }
+}
+
+impl Subject for OneMoreNode {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn is_floor(&self) -> bool {
+        false
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        if self.running.is_none() {
+            self.running = Some(self.start()?);
+        }
+        let (running, node) = self.running.as_mut().expect("started above");
+        // The first call returns the start queued by `spawn`; each later one
+        // the exit of the previous process, then its replacement's start.
+        loop {
+            match running
+                .next_event(Some(RESTART_TIMEOUT))
+                .map_err(io::Error::other)?
+            {
+                Some(Event::Started { node: started, .. }) if started == *node => return Ok(()),
+                Some(Event::Exited {
+                    status, decision, ..
+                }) => {
+                    exited_zero(status.success(), status)?;
+                    if !matches!(decision, Decision::Restart { .. }) {
+                        return Err(io::Error::other(format!(
+                            "the runtime decided {decision:?}, not a restart"
+                        )));
+                    }
+                }
+                Some(event) => {
+                    return Err(io::Error::other(format!("unexpected event {event:?}")));
+                }
+                None => {
+                    return Err(io::Error::other(format!(
+                        "no restart within {RESTART_TIMEOUT:?}"
+                    )));
+                }
+            }
+        }
+    }
+}
