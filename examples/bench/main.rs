@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example bench -- spawn [--iterations N] [--rounds N] [--memory 0,1,4] [--pin[=CPU]]
 //! cargo run --release --example bench -- spawn-overhead [--iterations N] [--rounds N] [--pin[=CPU]]
-//! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--memory N] [--pin[=CPU]]
 //! cargo run --release --example bench -- restart [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! ```
 //!

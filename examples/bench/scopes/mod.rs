@@ -10,6 +10,10 @@
 //! - (b) one more node into a scope that already exists: the runtime joins
 //!   it through a `setns` helper and `CLONE_PARENT`, measured as the restart
 //!   of a node that exits at once.
+//!
+//! `--memory N` runs everything with N GiB of touched parent memory: the
+//! scope's init is a fork-like clone (no `CLONE_VM`), so creating a scope
+//! copies the parent's page tables as `fork` does.
 
 mod sets;
 mod subjects;
@@ -21,6 +25,7 @@ use crate::child_elf::Behaviour;
 use crate::measure::{
     self, Summary, format_difference, format_duration, format_ratio, format_spread,
 };
+use crate::memory::TouchedMemory;
 use crate::setup::{self, Subcommand};
 
 const SCOPES: Subcommand = Subcommand {
@@ -38,7 +43,11 @@ const COLUMNS: [&str; 3] = [
 ];
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &[], SCOPES)?;
+    let setup = setup::prepare(args, &["memory"], SCOPES)?;
+    let memory_gib: usize = setup.flags.value("memory", 0)?;
+    let _memory =
+        TouchedMemory::new(memory_gib).map_err(|e| format!("touch {memory_gib} GiB: {e}"))?;
+    println!("parent memory: {memory_gib} GiB touched\n");
     let privileged = rustix::process::geteuid().is_root();
     let sets = sets::all(privileged);
     if !privileged {
