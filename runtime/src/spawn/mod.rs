@@ -15,7 +15,7 @@ mod exec_spec;
 mod join;
 mod launcher;
 
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 
 use rustix::process::Pid;
 
@@ -170,16 +170,19 @@ pub(crate) unsafe fn join_and_clone(
             std::ptr::from_mut(&mut join).cast(),
         )
     };
-    drop(blocked);
     if ret < 0 {
         return Err((Step::Clone, sys::errno_of(ret)));
     }
     // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
     let helper_pidfd = unsafe { OwnedFd::from_raw_fd(helper_pidfd) };
-    // SAFETY: as above.
-    let helper_pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
-    // The helper has exited (or is exiting) by now; reap it.
-    let _ = Process::new(helper_pid, helper_pidfd).reap(true);
+    // The helper has exited (or is exiting) by now; reap it. One plain wait:
+    // it has no process group of its own to clean up.
+    let _ = rustix::process::waitid(
+        rustix::process::WaitId::PidFd(helper_pidfd.as_fd()),
+        rustix::process::WaitIdOptions::EXITED,
+    );
+    // Only now: with signals still blocked, no handler can interrupt the wait.
+    drop(blocked);
     if join.failure.errno != 0 {
         return Err((Step::Setns, join.failure.errno));
     }

@@ -28,11 +28,13 @@ impl RunningGraph {
     /// whole start: everything already started is killed and reaped.
     pub(crate) fn start_all(&mut self) -> Result<(), Error> {
         loop {
+            // Decide about exits first: what was decided (a dependency that
+            // will never be ready, a restart) changes what `advance` may do.
+            self.apply_undecided();
             if let Err(e) = self.advance(Instant::now(), true) {
                 self.kill_all();
                 return Err(Error::Spawn(e));
             }
-            self.apply_undecided();
             let all_started = self
                 .nodes
                 .iter()
@@ -60,11 +62,11 @@ impl RunningGraph {
                 let cause = self.pending_cause.take();
                 self.apply(index, decision, cause);
             }
-            self.advance(Instant::now(), false)
-                .expect("spawn failures after start are events");
             if mode == Mode::Automatic {
                 self.apply_undecided();
             }
+            self.advance(Instant::now(), false)
+                .expect("spawn failures after start are events");
             if let Some(event) = self.events.pop_front() {
                 if mode == Mode::Automatic {
                     continue;
