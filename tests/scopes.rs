@@ -538,3 +538,40 @@ fn a_nested_scope_lives_inside_its_enclosing_scope() {
         assert_ne!(Path::new(&va[2]), own_user);
     });
 }
+
+#[test]
+fn a_mount_and_pid_scope_sees_only_its_own_processes_in_proc() {
+    as_root_and_unprivileged(
+        "a_mount_and_pid_scope_sees_only_its_own_processes_in_proc",
+        || {
+            let mut graph = Graph::new();
+            let scope = graph.scope(
+                "jail",
+                ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]),
+            );
+            // The shell (pid 2; the scope's init is pid 1) lists /proc's pids.
+            let node = graph.node_with(
+                "lister",
+                Command::new("sh").args(["-c", "cd /proc && echo [0-9]*"]),
+                NodeOptions::new().scope(scope),
+            );
+            let out = graph.pipe(node.stdout(), Endpoint::Parent);
+            let mut running = graph.spawn().unwrap();
+            let mut pids = String::new();
+            running
+                .take_reader(out)
+                .unwrap()
+                .read_to_string(&mut pids)
+                .unwrap();
+            assert!(running.wait().unwrap().success());
+            assert_eq!(
+                pids.trim(),
+                "1 2",
+                "a fresh /proc shows the scope's init and the node"
+            );
+            // The host's /proc is untouched: the mount happened in the scope's
+            // private mount namespace.
+            assert!(Path::new(&format!("/proc/{}", std::process::id())).exists());
+        },
+    );
+}

@@ -45,20 +45,30 @@
 //!   `PR_SET_PDEATHSIG(SIGKILL)` (armed race-free: the child checks that its
 //!   parent is still the spawner after arming it). When a node's main process
 //!   exits, whatever is left in its process group is SIGKILLed before it is
-//!   reaped. On drop or shutdown every node's group is SIGKILLed after the
-//!   stop timeout.
+//!   reaped. On drop or shutdown every node gets its stop signal, dependents
+//!   first, and its process group is SIGKILLed after its stop timeout.
+//! - **Pid scopes contain everything.** A [`ScopeSpec`] with
+//!   [`Namespace::Pid`] runs a small init as pid 1 of its namespace, which
+//!   reaps every orphan and exits when the application exits — by
+//!   PDEATHSIG, and by watching a pidfd of the application. When it dies the
+//!   kernel kills every process left in the namespace. So **no process
+//!   started in a pid scope — grandchildren and double-forked daemons
+//!   included — outlives the graph, even if the application is killed with
+//!   SIGKILL.**
 //!
 //! # Where the guarantees stop
 //!
-//! - A process that leaves its node's process group (`setsid`, `setpgid`,
-//!   a double-forking daemon) escapes group kills, and PDEATHSIG covers only
-//!   the direct child. Only a pid-namespace scope contains such processes.
+//! - Outside pid scopes, a process that leaves its node's process group
+//!   (`setsid`, `setpgid`, a double-forking daemon) escapes the group kills,
+//!   and PDEATHSIG covers only the direct child: if the application is
+//!   SIGKILLed, direct children die, their own children do not.
 //! - PDEATHSIG fires when the *thread* that spawned the child exits, not the
-//!   process: spawn from a thread that lives as long as the graph (not from a
-//!   short-lived pool thread).
-//! - If the application is killed with SIGKILL, direct children die by
-//!   PDEATHSIG; their own children do not.
-//! - Linux only (x86_64 and aarch64), kernel 5.5 or later.
+//!   process: spawn, and run the event loop (which restarts nodes), on a
+//!   thread that lives as long as the graph — not a short-lived pool thread.
+//! - A user namespace maps one uid and one gid (the caller's own); when
+//!   unprivileged, `setgroups` is denied inside.
+//! - Linux only (x86_64 and aarch64), kernel 5.5 or later (`clone3`,
+//!   `CLONE_PIDFD`, `CLONE_CLEAR_SIGHAND`, `close_range`).
 
 #![warn(missing_docs)]
 
