@@ -8,9 +8,12 @@
 //! init of a pid namespace dies, the kernel kills every process left in it.
 //! That is the containment guarantee of pid scopes.
 //!
-//! It is a fork-like copy of a multi-threaded process, so the rules of
-//! [`crate::spawn::child`] hold here too: no allocation, no locks, no panics,
-//! raw system calls only.
+//! It shares the application's memory (`CLONE_VM`, so creating a scope costs
+//! the same whatever the application's size) and runs, for its whole life,
+//! on a stack of its own that the application keeps mapped until the init is
+//! reaped. So the rules of [`crate::spawn::child`] hold here too, for good:
+//! no allocation, no locks, no panics, no thread-local storage, raw system
+//! calls only, and nothing read but its own context.
 
 // This code runs between clone and exec (or exit): make every panic path a
 // compile error, not a reviewer's catch.
@@ -78,8 +81,10 @@ impl InitStep {
     }
 }
 
-/// What the init does, prepared by the parent.
-pub(crate) struct InitContext<'a> {
+/// What the init does, prepared by the parent, which keeps it (and the
+/// init's stack) alive until the init has been reaped.
+#[derive(Debug)]
+pub(crate) struct InitContext {
     /// The init's end of the sync socketpair.
     pub(crate) sync: i32,
     /// The application's pidfd.
@@ -87,17 +92,17 @@ pub(crate) struct InitContext<'a> {
     pub(crate) make_root_private: bool,
     pub(crate) mount_proc: bool,
     pub(crate) loopback_up: bool,
-    pub(crate) hostname: Option<&'a [u8]>,
+    pub(crate) hostname: Option<Vec<u8>>,
 }
 
 /// The init's entry point.
 ///
 /// # Safety
 ///
-/// `arg` must point to an `InitContext` in the init's (copied) memory.
+/// `arg` must point to an `InitContext` that outlives the init.
 pub(crate) unsafe extern "C" fn init_main(arg: *mut c_void) -> ! {
     // SAFETY: see the function's contract.
-    let ctx = unsafe { &*arg.cast::<InitContext<'_>>() };
+    let ctx = unsafe { &*arg.cast::<InitContext>() };
     let Err((step, errno)) = set_up_and_reap(ctx);
     let [a, b, c, d] = (step as u32).to_ne_bytes();
     let [e, f, g, h] = errno.to_ne_bytes();
@@ -110,7 +115,7 @@ pub(crate) unsafe extern "C" fn init_main(arg: *mut c_void) -> ! {
 
 type StepResult<T = ()> = Result<T, (InitStep, i32)>;
 
-fn set_up_and_reap(ctx: &InitContext<'_>) -> StepResult<core::convert::Infallible> {
+fn set_up_and_reap(ctx: &InitContext) -> StepResult<core::convert::Infallible> {
     rustix::process::set_parent_process_death_signal(Some(Signal::KILL))
         .map_err(failed_at(InitStep::DeathSignal))?;
     if parent_died(ParentCheck::Pidfd(ctx.parent_pidfd)) {
@@ -140,7 +145,7 @@ fn set_up_and_reap(ctx: &InitContext<'_>) -> StepResult<core::convert::Infallibl
     if ctx.loopback_up {
         loopback_up().map_err(failed_at(InitStep::LoopbackUp))?;
     }
-    if let Some(hostname) = ctx.hostname {
+    if let Some(hostname) = &ctx.hostname {
         rustix::system::sethostname(hostname).map_err(failed_at(InitStep::SetHostname))?;
     }
     // Orphans announce their death with SIGCHLD; read it from a signalfd.

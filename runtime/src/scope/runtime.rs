@@ -2,9 +2,10 @@
 //! what a node needs to join them.
 //!
 //! Creating a scope, in order:
-//! 1. `clone3` with the scope's `CLONE_NEW*` flags — fork-like, since the init
-//!    outlives the call — directly from the application, or for a nested
-//!    scope from a helper that has joined the enclosing scope first;
+//! 1. `clone3` with the scope's `CLONE_NEW*` flags and `CLONE_VM`, the init
+//!    on a stack of its own since it outlives the call — directly from the
+//!    application, or for a nested scope from a helper that has joined the
+//!    enclosing scope first;
 //! 2. the application writes the id maps (`setgroups` = `deny` before
 //!    `gid_map` when unprivileged; CVE-2014-8989) and sends one byte;
 //! 3. the init sets the namespaces up from inside and answers with eight
@@ -22,7 +23,7 @@ use super::{Namespace, ScopeSpec};
 use crate::error::Error;
 use crate::process::Process;
 use crate::spawn::{
-    CLONE_CLEAR_SIGHAND, CLONE_PARENT, CLONE_PIDFD, ScopeJoin, clone_args, join_and_clone,
+    CLONE_CLEAR_SIGHAND, CLONE_PARENT, CLONE_PIDFD, CLONE_VM, ScopeJoin, clone_args, join_and_clone,
 };
 use crate::sys::{self, ChildStack, clone3_then_call};
 
@@ -30,6 +31,10 @@ use crate::sys::{self, ChildStack, clone3_then_call};
 #[derive(Debug)]
 pub(crate) struct ScopeRuntime {
     init: Process,
+    /// What the init reads and the stack it runs on: dropped only after
+    /// `Drop` has killed and reaped it.
+    _context: Box<InitContext>,
+    _stack: ChildStack,
     /// The `CLONE_NEW*` flags of this scope and every enclosing one: what a
     /// process joins to be inside.
     namespaces: u32,
@@ -56,27 +61,33 @@ impl ScopeRuntime {
             None,
         )
         .map_err(|e| failed(None, "create sync socketpair", e.into()))?;
-        let hostname = spec.hostname.as_deref().map(str::as_bytes);
-        let ctx = InitContext {
+        let stack = ChildStack::map().map_err(|e| failed(None, "map the init's stack", e))?;
+        let ctx = Box::new(InitContext {
             sync: theirs.as_raw_fd(),
             parent_pidfd: parent_pidfd.as_raw_fd(),
             make_root_private: spec.has(Namespace::Mount),
             mount_proc: spec.has(Namespace::Mount) && spec.has(Namespace::Pid),
             loopback_up: spec.has(Namespace::Net),
-            hostname,
-        };
+            hostname: spec.hostname.as_ref().map(|h| h.as_bytes().to_vec()),
+        });
         let own_flags: u64 = spec.namespaces.iter().map(|ns| ns.clone_flag()).sum();
         let mut pidfd: i32 = -1;
-        // The init is a fork-like copy of this multi-threaded process: no
-        // handler of the application may run in it, hence CLEAR_SIGHAND, and
-        // no signal may arrive before it has blocked them all itself.
-        let mut args = clone_args(own_flags | CLONE_PIDFD | CLONE_CLEAR_SIGHAND, &mut pidfd);
-        let ctx_ptr = std::ptr::from_ref(&ctx).cast_mut().cast();
+        // The init shares this process's memory: no handler of the
+        // application may run in it, hence CLEAR_SIGHAND, and no signal may
+        // arrive before it has blocked them all itself.
+        let mut args = clone_args(
+            own_flags | CLONE_VM | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+            &mut pidfd,
+        );
+        let (stack_base, stack_size) = stack.usable();
+        args.stack = stack_base as u64;
+        args.stack_size = stack_size as u64;
+        let ctx_ptr = std::ptr::from_ref(&*ctx).cast_mut().cast();
         let blocked = crate::sigmask::SignalMaskGuard::block(None)
             .map_err(|e| failed(None, "block signals", e))?;
         let result = match enclosing {
-            // SAFETY: a fork-like clone (no stack, no CLONE_VM): the init runs
-            // `init_main` on its private copy of this stack and of `ctx`.
+            // SAFETY: the init runs `init_main` on `stack`, reading `ctx`;
+            // both stay alive in the returned ScopeRuntime until it is reaped.
             None => match unsafe { clone3_then_call(&mut args, init_main, ctx_ptr) } {
                 ret if ret < 0 => Err((crate::Step::Clone, sys::errno_of(ret))),
                 ret => Ok(ret),
@@ -85,8 +96,8 @@ impl ScopeRuntime {
                 args.flags |= CLONE_PARENT;
                 args.exit_signal = 0;
                 ChildStack::with(|stack, size| {
-                    // SAFETY: the helper runs on this thread's child stack;
-                    // the init is a fork-like copy of the helper.
+                    // SAFETY: the helper runs on this thread's child stack,
+                    // the init on `stack`; as above for `ctx`.
                     unsafe {
                         join_and_clone(outer.join(), &mut args, init_main, ctx_ptr, stack, size)
                     }
@@ -112,6 +123,8 @@ impl ScopeRuntime {
         let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
         let mut scope = ScopeRuntime {
             init: Process::new(pid, init_pidfd),
+            _context: ctx,
+            _stack: stack,
             namespaces: enclosing.map_or(0, |o| o.namespaces) | own_flags as u32,
         };
         let mut sync = UnixStream::from(ours);

@@ -31,7 +31,7 @@ use child::{ChildContext, child_main};
 use join::{JoinContext, join_main};
 
 // clone3 flags as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
-const CLONE_VM: u64 = libc::CLONE_VM as u64;
+pub(crate) const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
 pub(crate) const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_FILES: u64 = libc::CLONE_FILES as u64;

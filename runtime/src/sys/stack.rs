@@ -16,12 +16,21 @@ const STACK_SIZE: usize = 256 * 1024;
 const GUARD_SIZE: usize = 4096;
 
 /// A mapped child stack with a `PROT_NONE` guard page below it.
+#[derive(Debug)]
 pub(crate) struct ChildStack {
     base: NonNull<u8>,
 }
 
+// SAFETY: a ChildStack is an exclusively owned mapping; moving it between
+// threads moves nothing shared.
+unsafe impl Send for ChildStack {}
+// SAFETY: shared references give no access to the mapping's contents.
+unsafe impl Sync for ChildStack {}
+
 impl ChildStack {
-    fn map() -> std::io::Result<Self> {
+    /// Maps a stack of its own (for a long-lived child, such as a scope's
+    /// init, which keeps running on it after the spawning call returns).
+    pub(crate) fn map() -> std::io::Result<Self> {
         // SAFETY: a fresh anonymous mapping aliases nothing.
         let base = unsafe {
             rustix::mm::mmap_anonymous(
@@ -37,6 +46,12 @@ impl ChildStack {
         Ok(ChildStack { base })
     }
 
+    /// The usable part: `(lowest address, size)`.
+    pub(crate) fn usable(&self) -> (*mut u8, usize) {
+        // SAFETY: GUARD_SIZE is within the mapping.
+        (unsafe { self.base.as_ptr().add(GUARD_SIZE) }, STACK_SIZE)
+    }
+
     /// Runs `f` with this thread's child stack as `(lowest usable address, size)`.
     pub(crate) fn with<R>(f: impl FnOnce(*mut u8, usize) -> R) -> std::io::Result<R> {
         thread_local! {
@@ -47,9 +62,8 @@ impl ChildStack {
                 Some(stack) => stack,
                 None => ChildStack::map()?,
             };
-            // SAFETY: GUARD_SIZE is within the mapping.
-            let usable = unsafe { stack.base.as_ptr().add(GUARD_SIZE) };
-            let result = f(usable, STACK_SIZE);
+            let (usable, size) = stack.usable();
+            let result = f(usable, size);
             slot.set(Some(stack));
             Ok(result)
         })
@@ -58,8 +72,9 @@ impl ChildStack {
 
 impl Drop for ChildStack {
     fn drop(&mut self) {
-        // SAFETY: the mapping was made in `map` with this size and no child can
-        // be running on it: spawns on this thread have all returned.
+        // SAFETY: the mapping was made in `map` with this size and no child
+        // runs on it any more: spawns on this thread have all returned, and a
+        // scope init's stack is dropped only after the init was reaped.
         let _ = unsafe { rustix::mm::munmap(self.base.as_ptr().cast(), GUARD_SIZE + STACK_SIZE) };
     }
 }
