@@ -81,8 +81,9 @@ impl Process {
 
     /// [`reap`](Self::reap), calling `before_close` with the pidfd just
     /// before it is closed — to take it out of an epoll set explicitly, as a
-    /// fork-like copy of this process (a scope init being set up) may hold
-    /// the same file open and keep a stale entry alive.
+    /// process with a copy of this fd table (a scope init, until it has
+    /// closed what it inherited) may hold the same file open and keep a stale
+    /// entry alive.
     pub(crate) fn reap_then(
         &mut self,
         blocking: bool,

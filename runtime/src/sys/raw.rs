@@ -57,9 +57,8 @@ unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize
 
 /// `clone3(args, size)`, after which the child calls `entry(arg)`.
 ///
-/// With a stack in `args` (the `CLONE_VM` case) the child starts on that
-/// stack; with none (a fork-like clone) it continues on its private copy of
-/// the caller's stack, which the asm block leaves aligned for a call.
+/// The child starts on the stack named in `args` (every caller passes one:
+/// all children share the caller's memory), 16-byte aligned for the call.
 /// Returns the child's pid in the parent, or `-errno`. The child never
 /// returns from this function: `entry` must end in `execve` or `exit_group`.
 ///
