@@ -77,7 +77,7 @@ fn only_the_main_process_can_make_its_node_ready() {
     let options = || {
         NodeOptions::new()
             .ready(Readiness::Notify)
-            .ready_timeout(Duration::from_millis(800))
+            .ready_timeout(Duration::from_secs(2))
     };
     // The main process (after exec) sends READY=1 itself.
     let honest = graph.node_with(
@@ -96,7 +96,7 @@ fn only_the_main_process_can_make_its_node_ready() {
     );
     let mut running = graph.spawn().unwrap();
     let (mut ready, mut timed_out) = (Vec::new(), Vec::new());
-    while let Some(event) = running.next_event(Some(Duration::from_secs(3))).unwrap() {
+    while let Some(event) = running.next_event(Some(Duration::from_secs(5))).unwrap() {
         match event {
             Event::Ready { node } => ready.push(node),
             Event::ReadyTimeout { node } => timed_out.push(node),

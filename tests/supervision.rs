@@ -189,7 +189,7 @@ fn restarted_after_crash(strategy: Strategy, crash: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         match running
-            .next_event(Some(Duration::from_millis(300)))
+            .next_event(Some(Duration::from_millis(1000)))
             .unwrap()
         {
             Some(Event::Started { node, .. }) => started.push(running.name(node).to_owned()),
@@ -246,7 +246,7 @@ fn rest_for_one_follows_pipes_too() {
     running.kill(producer).unwrap();
     let mut started = Vec::new();
     while let Some(event) = running
-        .next_event(Some(Duration::from_millis(300)))
+        .next_event(Some(Duration::from_millis(1000)))
         .unwrap()
     {
         if let Event::Started { node, .. } = event {
