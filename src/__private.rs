@@ -38,5 +38,5 @@ pub fn next_event<N: GraphNode>(
     running: &mut RunningGraph,
     timeout: Option<Duration>,
 ) -> Result<Option<GraphEvent<N>>, Error> {
-    Ok(running.next_event(timeout)?.map(GraphEvent::from_event))
+    Ok(running.next_event(timeout)?.map(crate::event::typed))
 }

@@ -25,32 +25,36 @@ pub enum Decision {
 }
 
 /// Something that happened in a running graph.
+///
+/// `N` names the nodes: a [`NodeId`] from the dynamic API, or the node enum
+/// of a `#[process_graph]` struct (see [`Event::map_node`]), so a failure
+/// policy can be an exhaustive `match`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Event {
+pub enum Event<N = NodeId> {
     /// A node's process was started.
     Started {
         /// The node.
-        node: NodeId,
+        node: N,
         /// Its new pid.
         pid: u32,
     },
     /// A node with a readiness protocol said it is ready.
     Ready {
         /// The node.
-        node: NodeId,
+        node: N,
     },
     /// A node was not ready within its `ready_timeout`; it is being killed,
     /// and its exit follows as an [`Event::Exited`].
     ReadyTimeout {
         /// The node.
-        node: NodeId,
+        node: N,
     },
     /// A node's process ended and was reaped (after anything left in its
     /// process group was killed).
     Exited {
         /// The node.
-        node: NodeId,
+        node: N,
         /// How it ended.
         status: ExitStatus,
         /// What the runtime will do next. For an exit the runtime caused
@@ -62,7 +66,7 @@ pub enum Event {
     /// A node could not be started again; it is marked failed.
     StartFailed {
         /// The node.
-        node: NodeId,
+        node: N,
         /// Why.
         error: SpawnError,
     },
@@ -70,9 +74,9 @@ pub enum Event {
     /// good without being ready.
     DependencyFailed {
         /// The node that cannot start.
-        node: NodeId,
+        node: N,
         /// The dependency that failed.
-        dependency: NodeId,
+        dependency: N,
     },
     /// A signal registered with
     /// [`RunningGraph::stop_on_signals`](crate::RunningGraph::stop_on_signals)
@@ -80,4 +84,45 @@ pub enum Event {
     Signal(Signal),
     /// A [`Waker`](crate::Waker) was used.
     Woken,
+}
+
+impl<N> Event<N> {
+    /// The same event with its nodes renamed by `rename`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Event, NodeId};
+    ///
+    /// let event: Event = Event::Ready { node: NodeId::from_index(1) };
+    /// let named = event.map_node(|id| ["db", "app"][id.index()]);
+    /// assert_eq!(named, Event::Ready { node: "app" });
+    /// ```
+    pub fn map_node<M>(self, mut rename: impl FnMut(N) -> M) -> Event<M> {
+        match self {
+            Event::Started { node, pid } => Event::Started {
+                node: rename(node),
+                pid,
+            },
+            Event::Ready { node } => Event::Ready { node: rename(node) },
+            Event::ReadyTimeout { node } => Event::ReadyTimeout { node: rename(node) },
+            Event::Exited {
+                node,
+                status,
+                decision,
+            } => Event::Exited {
+                node: rename(node),
+                status,
+                decision,
+            },
+            Event::StartFailed { node, error } => Event::StartFailed {
+                node: rename(node),
+                error,
+            },
+            Event::DependencyFailed { node, dependency } => Event::DependencyFailed {
+                node: rename(node),
+                dependency: rename(dependency),
+            },
+            Event::Signal(signal) => Event::Signal(signal),
+            Event::Woken => Event::Woken,
+        }
+    }
 }
