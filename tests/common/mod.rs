@@ -255,3 +255,19 @@ pub fn next_event_past_starts(
         }
     }
 }
+
+/// Whether `tool` (from the Debian package `package`) is on PATH. In CI
+/// (`CI` set; `.ci/run` installs the package) a missing tool fails the test;
+/// on a developer's machine the test prints why it skips.
+pub fn installed(tool: &str, package: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`{tool}` is not installed; .ci/run installs {package}"
+        );
+        println!("skipped: `{tool}` is not installed (Debian: apt-get install {package})");
+    }
+    found
+}

@@ -20,16 +20,16 @@ fn graphviz(source: &str) -> Option<Result<String, String>> {
     let mut child = match child {
         Ok(child) => child,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if std::env::var("PROCESS_GRAPH_SKIP_GRAPHVIZ").as_deref() == Ok("1") {
-                eprintln!(
-                    "skipped: graphviz's `dot` is not installed and PROCESS_GRAPH_SKIP_GRAPHVIZ=1"
-                );
-                return None;
-            }
-            panic!(
-                "graphviz's `dot` is not installed: install it (Debian: apt-get install graphviz) \
-                 or set PROCESS_GRAPH_SKIP_GRAPHVIZ=1 to skip this test"
+            // CI installs graphviz (.ci/run), so there a missing `dot` is a
+            // failure; on a developer's machine the test says why it skips.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "graphviz's `dot` is not installed; .ci/run installs it"
             );
+            println!(
+                "skipped: graphviz's `dot` is not installed (Debian: apt-get install graphviz)"
+            );
+            return None;
         }
         Err(e) => panic!("cannot run dot: {e}"),
     };
