@@ -26,6 +26,9 @@ fn as_root_and_unprivileged(test: &str, body: fn()) {
     if euid != 0 || std::env::var_os(UNPRIVILEGED).is_some() {
         return;
     }
+    // The checkout may sit where uid 65534 cannot reach (under /root, say):
+    // run a world-readable copy of this test binary from the temp dir.
+    let copy = unprivileged_copy_of_this_binary();
     let output = StdCommand::new("setpriv")
         .args([
             "--reuid",
@@ -35,17 +38,35 @@ fn as_root_and_unprivileged(test: &str, body: fn()) {
             "--clear-groups",
             "--",
         ])
-        .arg(std::env::current_exe().unwrap())
+        .arg(&copy)
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(UNPRIVILEGED, "1")
+        .current_dir("/")
         .output()
         .expect("setpriv (util-linux) runs");
+    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && text.contains("1 passed"),
         "as uid 65534:\n{text}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A copy of this test binary in a fresh directory of the temp dir, both
+/// readable and executable by anyone.
+fn unprivileged_copy_of_this_binary() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("pg-scope-bin-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("scopes-test");
+    std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy
 }
 
 /// Whether this kernel lets us create a user namespace; prints why not.
