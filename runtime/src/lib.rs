@@ -72,6 +72,23 @@
 
 #![warn(missing_docs)]
 
+/// Declares a module whose code runs between `clone3` and `execve` (or
+/// `exit_group`), where a panic would run the unwinding machinery on memory
+/// shared with the parent: every clippy lint for a panic path is an error
+/// there — one list for all such modules.
+macro_rules! child_side_module {
+    ($vis:vis mod $name:ident;) => {
+        #[deny(
+            clippy::arithmetic_side_effects,
+            clippy::indexing_slicing,
+            clippy::panic,
+            clippy::unwrap_used,
+            clippy::expect_used
+        )]
+        $vis mod $name;
+    };
+}
+
 #[cfg(feature = "tokio")]
 mod async_wait;
 mod command;

@@ -1,6 +1,8 @@
 //! Namespace scopes: groups of nodes that share a set of new Linux namespaces.
 
-mod init;
+child_side_module!(
+    mod init;
+);
 mod runtime;
 mod spec;
 

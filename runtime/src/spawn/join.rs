@@ -15,15 +15,6 @@
 //! The same rules as [`super::child`] apply here: no allocation, no locks, no
 //! panics, raw syscalls only.
 
-// This code runs between clone and exec (or exit): make every panic path a
-// compile error, not a reviewer's catch.
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::unwrap_used,
-    clippy::expect_used
-)]
 
 use core::ffi::c_void;
 use std::os::fd::BorrowedFd;

@@ -9,10 +9,14 @@
 //! handler in the child, so no handler of the parent's can run on the shared
 //! memory before `execve`.
 
-mod child;
+child_side_module!(
+    mod child;
+);
 mod edges;
 mod exec_spec;
-mod join;
+child_side_module!(
+    mod join;
+);
 mod launcher;
 
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};

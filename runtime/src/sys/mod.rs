@@ -8,8 +8,12 @@
 //! silently overwrite the suspended parent thread's `errno`. These wrappers
 //! return the raw result and touch nothing else.
 
-mod fds;
-mod raw;
+child_side_module!(
+    mod fds;
+);
+child_side_module!(
+    mod raw;
+);
 mod stack;
 
 pub(crate) use fds::{close_fds_except, errno_of, failed_at};
