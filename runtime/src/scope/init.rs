@@ -188,29 +188,19 @@ fn loopback_up() -> Result<(), Errno> {
         flags: 0,
         _rest: [0; 22],
     };
-    // SAFETY: `ifreq` has the layout SIOCGIFFLAGS expects.
-    let ret = unsafe {
-        sys::ioctl(
-            socket.as_raw_fd(),
-            libc::SIOCGIFFLAGS,
-            std::ptr::from_mut(&mut ifreq).cast(),
-        )
+    let interface_flags = |request, ifreq: &mut IfreqFlags| {
+        // SAFETY: `ifreq` has the layout both flag requests expect.
+        let ret = unsafe {
+            sys::ioctl(socket.as_raw_fd(), request, std::ptr::from_mut(ifreq).cast())
+        };
+        if ret < 0 {
+            return Err(Errno::from_raw_os_error(sys::errno_of(ret)));
+        }
+        Ok(())
     };
-    if ret < 0 {
-        return Err(Errno::from_raw_os_error(sys::errno_of(ret)));
-    }
+    interface_flags(libc::SIOCGIFFLAGS, &mut ifreq)?;
     ifreq.flags |= libc::IFF_UP as i16;
-    // SAFETY: `ifreq` has the layout SIOCSIFFLAGS expects.
-    let ret = unsafe {
-        sys::ioctl(
-            socket.as_raw_fd(),
-            libc::SIOCSIFFLAGS,
-            std::ptr::from_mut(&mut ifreq).cast(),
-        )
-    };
-    if ret < 0 {
-        return Err(Errno::from_raw_os_error(sys::errno_of(ret)));
-    }
+    interface_flags(libc::SIOCSIFFLAGS, &mut ifreq)?;
     Ok(())
 }
 
