@@ -25,17 +25,7 @@ impl NamespaceSet {
     pub fn clone_flags(&self) -> u64 {
         self.0
             .iter()
-            .map(|kind| {
-                (match kind {
-                    Namespace::User => libc::CLONE_NEWUSER,
-                    Namespace::Pid => libc::CLONE_NEWPID,
-                    Namespace::Net => libc::CLONE_NEWNET,
-                    Namespace::Mount => libc::CLONE_NEWNS,
-                    Namespace::Uts => libc::CLONE_NEWUTS,
-                    Namespace::Ipc => libc::CLONE_NEWIPC,
-                }) as u64
-            })
-            .fold(0, |flags, flag| flags | flag)
+            .fold(0, |flags, kind| flags | kind.clone_flag())
     }
 }
 

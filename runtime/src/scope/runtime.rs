@@ -70,7 +70,10 @@ impl ScopeRuntime {
             loopback_up: spec.has(Namespace::Net),
             hostname: spec.hostname.as_ref().map(|h| h.as_bytes().to_vec()),
         });
-        let own_flags: u64 = spec.namespaces.iter().map(|ns| ns.clone_flag()).sum();
+        let own_flags = spec
+            .namespaces
+            .iter()
+            .fold(0, |flags, ns| flags | ns.clone_flag());
         let mut pidfd: i32 = -1;
         // The init shares this process's memory: no handler of the
         // application may run in it, hence CLEAR_SIGHAND, and no signal may

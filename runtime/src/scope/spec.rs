@@ -32,8 +32,14 @@ impl Namespace {
         Namespace::Ipc,
     ];
 
-    /// The `clone3` flag.
-    pub(crate) fn clone_flag(self) -> u64 {
+    /// The `CLONE_NEW*` flag that creates this kind of namespace.
+    ///
+    /// ```
+    /// use process_graph_runtime::Namespace;
+    ///
+    /// assert_eq!(Namespace::Net.clone_flag(), libc::CLONE_NEWNET as u64);
+    /// ```
+    pub fn clone_flag(self) -> u64 {
         (match self {
             Namespace::User => libc::CLONE_NEWUSER,
             Namespace::Pid => libc::CLONE_NEWPID,
