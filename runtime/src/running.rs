@@ -65,21 +65,22 @@ pub struct RunningGraph {
     /// When recent restarts happened, for the intensity limit.
     pub(crate) restart_log: VecDeque<Instant>,
     pub(crate) events: VecDeque<Event>,
-    /// The decision of the last `Exited` event handed out, applied at the
-    /// next call unless the application overrides it.
-    pub(crate) pending: Option<(usize, Decision)>,
-    /// Why the decision, if it stops the graph.
-    pub(crate) pending_cause: Option<Outcome>,
+    /// The decision of the last `Exited` event handed out (with the node,
+    /// and why, if it stops the graph), applied at the next call unless the
+    /// application overrides it.
+    pub(crate) pending: Option<(usize, Verdict)>,
     /// Per node: the decision about its exit not yet handed out or applied.
-    pub(crate) undecided: Vec<Option<(Decision, Option<Outcome>)>>,
+    pub(crate) undecided: Vec<Option<Verdict>>,
     /// Nodes restarting together: none of them starts before all are down.
     pub(crate) group: Vec<usize>,
     /// When the group restarts.
     pub(crate) group_at: Option<Instant>,
     /// Set once the graph is being stopped, with the reason.
     pub(crate) outcome: Option<Outcome>,
-    pub(crate) start_counter: u64,
 }
+
+/// A decision about a node's exit, and why, when it stops the graph.
+pub(crate) type Verdict = (Decision, Option<Outcome>);
 
 impl RunningGraph {
     /// Validates and prepares `graph`, then starts its nodes.
@@ -134,12 +135,10 @@ impl RunningGraph {
             restart_log: VecDeque::new(),
             events: VecDeque::new(),
             pending: None,
-            pending_cause: None,
             undecided: graph.nodes.iter().map(|_| None).collect(),
             group: Vec::new(),
             group_at: None,
             outcome: None,
-            start_counter: 0,
         };
         running.start_all()?;
         Ok(running)
@@ -272,9 +271,8 @@ impl RunningGraph {
     /// by the runtime itself, or the decision was already carried out).
     pub fn decide(&mut self, decision: Decision) -> bool {
         match &mut self.pending {
-            Some((_, pending)) => {
-                *pending = decision;
-                self.pending_cause = None;
+            Some((_, verdict)) => {
+                *verdict = (decision, None);
                 true
             }
             None => false,

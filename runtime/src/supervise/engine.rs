@@ -38,7 +38,7 @@ impl RunningGraph {
             let all_started = self
                 .nodes
                 .iter()
-                .all(|n| n.start_seq > 0 || n.state.is_final());
+                .all(|n| n.started_at.is_some() || n.state.is_final());
             if all_started || self.outcome.is_some() {
                 return Ok(());
             }
@@ -58,8 +58,7 @@ impl RunningGraph {
     fn turn(&mut self, deadline: Option<Instant>, mode: Mode) -> Result<Option<Event>, Error> {
         let mut polled = false;
         loop {
-            if let Some((index, decision)) = self.pending.take() {
-                let cause = self.pending_cause.take();
+            if let Some((index, (decision, cause))) = self.pending.take() {
                 self.apply(index, decision, cause);
             }
             if mode == Mode::Automatic {
@@ -72,10 +71,9 @@ impl RunningGraph {
                     continue;
                 }
                 if let Event::Exited { node, .. } = event
-                    && let Some((decision, cause)) = self.undecided[node.index()].take()
+                    && let Some(verdict) = self.undecided[node.index()].take()
                 {
-                    self.pending = Some((node.index(), decision));
-                    self.pending_cause = cause;
+                    self.pending = Some((node.index(), verdict));
                 }
                 return Ok(Some(event));
             }
@@ -431,14 +429,12 @@ impl RunningGraph {
             }
         };
         let pid = launched.process.pid().as_raw_nonzero().get() as u32;
-        self.start_counter += 1;
         let options = &self.options[i];
         let node = &mut self.nodes[i];
         node.process = Some(launched.process);
         node.ready_pipe = launched.ready_pipe;
         node.not_before = None;
         node.started_at = Some(now);
-        node.start_seq = self.start_counter;
         node.killed_after_timeout = false;
         node.was_ready = options.ready == Readiness::Exec;
         node.state = if node.was_ready {

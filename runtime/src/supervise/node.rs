@@ -79,8 +79,6 @@ pub(crate) struct NodeRuntime {
     pub(crate) started_at: Option<Instant>,
     /// When its last process was reaped.
     pub(crate) exited_at: Option<Instant>,
-    /// Order of the latest start, for reverse-order shutdown.
-    pub(crate) start_seq: u64,
     /// The current (or last) process became ready.
     pub(crate) was_ready: bool,
     pub(crate) restarts: u32,
@@ -102,7 +100,6 @@ impl NodeRuntime {
             restart_after_stop: false,
             started_at: None,
             exited_at: None,
-            start_seq: 0,
             was_ready: false,
             restarts: 0,
             backoff_attempt: 0,

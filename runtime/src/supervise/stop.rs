@@ -43,7 +43,6 @@ impl RunningGraph {
     pub(crate) fn stop_graph(&mut self, cause: Outcome) {
         self.outcome.get_or_insert(cause);
         self.pending = None;
-        self.pending_cause = None;
         for i in 0..self.nodes.len() {
             self.request_stop(i, false);
         }
