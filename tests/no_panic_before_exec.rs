@@ -25,7 +25,13 @@ fn report(line: &str) {
 /// fails if it does not finish within `limit` (it is then killed).
 fn run_scenario(name: &str, limit: Duration) -> String {
     let mut child = StdCommand::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(SCENARIO, "1")
         .stdout(StdStdio::piped())
         .stderr(StdStdio::piped())
@@ -69,6 +75,7 @@ fn an_fd_at_i32_max_is_refused_without_a_panic_in_the_child() {
 }
 
 #[test]
+#[ignore = "a scenario, run in a copy of this binary by the test above"]
 fn scenario_fd_at_i32_max() {
     if !in_scenario() {
         return;
@@ -108,6 +115,7 @@ fn restarting_a_default_node_with_an_edge_does_not_panic_in_the_child() {
 }
 
 #[test]
+#[ignore = "a scenario, run in a copy of this binary by the test above"]
 fn scenario_restart_default_node() {
     if !in_scenario() {
         return;

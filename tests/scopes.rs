@@ -255,6 +255,7 @@ fn a_user_scope_is_root_inside_and_the_caller_outside() {
 /// leaves a daemon behind (double fork plus setsid, so it escapes the node's
 /// process group), says "up", and waits to be SIGKILLed.
 #[test]
+#[ignore = "the application of the SIGKILL test below, run in a copy of this binary"]
 fn scope_application_helper() {
     let Some(marker) = std::env::var_os(APPLICATION) else {
         return; // Only meaningful when started by the test below.
@@ -293,6 +294,7 @@ fn sigkill_of_the_application_leaves_nothing_of_a_pid_scope() {
                     .args([
                         "--exact",
                         "scope_application_helper",
+                        "--ignored",
                         "--nocapture",
                         "--test-threads=1",
                     ])
