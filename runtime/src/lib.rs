@@ -67,8 +67,9 @@
 //!   thread that lives as long as the graph — not a short-lived pool thread.
 //! - A user namespace maps one uid and one gid (the caller's own); when
 //!   unprivileged, `setgroups` is denied inside.
-//! - Linux only (x86_64 and aarch64), kernel 5.5 or later (`clone3`,
-//!   `CLONE_PIDFD`, `CLONE_CLEAR_SIGHAND`, `close_range`).
+//! - Linux only, kernel 5.9 or later (`clone3` with `CLONE_PIDFD` and
+//!   `CLONE_CLEAR_SIGHAND`, `close_range`; scopes `setns` through a pidfd).
+//!   Tested on x86_64; the aarch64 system-call code is written but untested.
 
 #![warn(missing_docs)]
 
