@@ -5,7 +5,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -30,12 +29,7 @@ fn run_one_graph(thread: usize) {
     }
     let out = graph.pipe(prev.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().expect("the graph starts");
-    let mut text = String::new();
-    running
-        .take_reader(out)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = common::read_to_end(&mut running, out);
     assert_eq!(text, format!("{words}\n"));
     let report = running.wait().unwrap();
     assert!(report.success(), "{report}");

@@ -13,12 +13,7 @@ use process_graph_runtime::{Command, Endpoint, Graph, SocketPair};
 fn read_output(graph: Graph, out: process_graph_runtime::EdgeId) -> String {
     common::within(Duration::from_secs(30), "the graph", move || {
         let mut running = graph.spawn().expect("the graph starts");
-        let mut text = String::new();
-        running
-            .take_reader(out)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
+        let text = common::read_to_end(&mut running, out);
         let report = running.wait().unwrap();
         assert!(report.success(), "{report}");
         text

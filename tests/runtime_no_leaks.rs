@@ -8,7 +8,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, PipeReader, Read};
+use std::io::{BufRead, BufReader, PipeReader};
 use std::time::Duration;
 
 use process_graph_runtime::{
@@ -73,12 +73,7 @@ fn after_wait(marker: &str) {
 
     let mut running = graph.spawn().expect("the pipeline starts");
     let background = background_pidfd(running.take_reader(pids).unwrap());
-    let mut text = String::new();
-    running
-        .take_reader(out)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = common::read_to_end(&mut running, out);
     assert_eq!(text.trim(), "272");
     let report = running.wait().unwrap();
     assert!(report.success(), "{report}");

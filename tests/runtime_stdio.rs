@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::time::Duration;
 
 use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
@@ -91,12 +90,7 @@ fn null_stdin_reads_as_empty() {
         let cat = graph.node("cat", Command::new("cat").stdin(Stdio::Null));
         let out = graph.pipe(cat.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
-        let mut text = String::new();
-        running
-            .take_reader(out)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
+        let text = common::read_to_end(&mut running, out);
         assert!(running.wait().unwrap().success());
         text
     });

@@ -271,3 +271,18 @@ pub fn installed(tool: &str, package: &str) -> bool {
     }
     found
 }
+
+/// Takes the parent's read end of `out` and reads it to EOF.
+pub fn read_to_end(
+    running: &mut process_graph_runtime::RunningGraph,
+    out: process_graph_runtime::EdgeId,
+) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    running
+        .take_reader(out)
+        .expect("the parent reads this edge")
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
