@@ -14,7 +14,7 @@ use crate::running::RunningGraph;
 use crate::spawn::Launched;
 
 /// How a step treats decisions: handed to the application first
-/// (`next_event`), or carried out at once (`wait`, and while starting).
+/// (`next_event`), or carried out at once (`wait`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     Interactive,
@@ -31,9 +31,14 @@ impl RunningGraph {
             // Decide about exits first: what was decided (a dependency that
             // will never be ready, a restart) changes what `advance` may do.
             self.apply_undecided();
-            if let Err(e) = self.advance(Instant::now(), true) {
+            self.advance(Instant::now());
+            let failed_start = self.events.iter().find_map(|event| match event {
+                Event::StartFailed { error, .. } => Some(error.clone()),
+                _ => None,
+            });
+            if let Some(error) = failed_start {
                 self.kill_all();
-                return Err(Error::Spawn(e));
+                return Err(Error::Spawn(error));
             }
             let all_started = self
                 .nodes
@@ -64,8 +69,7 @@ impl RunningGraph {
             if mode == Mode::Automatic {
                 self.apply_undecided();
             }
-            self.advance(Instant::now(), false)
-                .expect("spawn failures after start are events");
+            self.advance(Instant::now());
             if let Some(event) = self.events.pop_front() {
                 if mode == Mode::Automatic {
                     continue;
@@ -331,10 +335,9 @@ impl RunningGraph {
     }
 
     /// Does what time and state allow: stop progress, ready timeouts, due
-    /// restarts, starting nodes whose dependencies are ready. Spawn failures
-    /// are returned only while the graph is starting (`starting`); later
-    /// they become [`Event::StartFailed`].
-    pub(crate) fn advance(&mut self, now: Instant, starting: bool) -> Result<(), SpawnError> {
+    /// restarts, starting nodes whose dependencies are ready. A node that
+    /// cannot be spawned becomes [`Event::StartFailed`].
+    pub(crate) fn advance(&mut self, now: Instant) {
         self.progress_stops(now);
         for i in 0..self.nodes.len() {
             let node = &mut self.nodes[i];
@@ -383,7 +386,7 @@ impl RunningGraph {
                     break;
                 }
                 if self.dependencies_ready(i) {
-                    self.start_node(i, now, starting)?;
+                    self.start_node(i, now);
                     progressed = true;
                 }
             }
@@ -392,7 +395,6 @@ impl RunningGraph {
             }
         }
         self.release_fds();
-        Ok(())
     }
 
     /// A member of a group restart waits until every member is down.
@@ -414,10 +416,9 @@ impl RunningGraph {
         })
     }
 
-    fn start_node(&mut self, i: usize, now: Instant, starting: bool) -> Result<(), SpawnError> {
+    fn start_node(&mut self, i: usize, now: Instant) {
         let launched = match self.launch_watched(i) {
             Ok(launched) => launched,
-            Err(error) if starting => return Err(error),
             Err(error) => {
                 self.nodes[i].state = NodeState::Failed;
                 let node = NodeId::from_index(i);
@@ -425,7 +426,7 @@ impl RunningGraph {
                 if self.options[i].critical {
                     self.stop_graph(Outcome::Critical { node });
                 }
-                return Ok(());
+                return;
             }
         };
         let pid = launched.process.pid().as_raw_nonzero().get() as u32;
@@ -447,7 +448,6 @@ impl RunningGraph {
             node: NodeId::from_index(i),
             pid,
         });
-        Ok(())
     }
 
     /// Starts node `i` and registers its pidfd and readiness pipe. A node
