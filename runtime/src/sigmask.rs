@@ -22,22 +22,17 @@ pub(crate) struct SignalMaskGuard {
 impl SignalMaskGuard {
     /// Blocks every signal in `signals`, or every signal at all for `None`.
     pub(crate) fn block(signals: Option<&[crate::Signal]>) -> io::Result<SignalMaskGuard> {
-        // SAFETY: sigset_t is plain data, initialised by sigemptyset/sigfillset.
-        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `set` is a valid sigset_t for all of these calls.
-        unsafe {
-            match signals {
-                None => libc::sigfillset(&mut set),
-                Some(signals) => {
-                    libc::sigemptyset(&mut set);
-                    for signal in signals {
-                        libc::sigaddset(&mut set, signal.as_raw());
-                    }
-                    0
-                }
-            };
-        }
-        // SAFETY: as above.
+        let set = match signals {
+            Some(signals) => signal_set(signals),
+            None => {
+                // SAFETY: sigset_t is plain data, initialised by sigfillset.
+                let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+                // SAFETY: `set` is a valid sigset_t.
+                unsafe { libc::sigfillset(&mut set) };
+                set
+            }
+        };
+        // SAFETY: sigset_t is plain data; pthread_sigmask fills it in.
         let mut previous: libc::sigset_t = unsafe { std::mem::zeroed() };
         // SAFETY: both sets are valid; this changes only the calling thread.
         let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous) };
@@ -63,4 +58,18 @@ impl Drop for SignalMaskGuard {
             };
         }
     }
+}
+
+/// The set of `signals`, as the libc signal calls take it.
+pub(crate) fn signal_set(signals: &[crate::Signal]) -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data, initialised by sigemptyset.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a valid sigset_t for both calls.
+    unsafe {
+        libc::sigemptyset(&mut set);
+        for signal in signals {
+            libc::sigaddset(&mut set, signal.as_raw());
+        }
+    }
+    set
 }

@@ -8,7 +8,7 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use crate::sigmask::SignalMaskGuard;
+use crate::sigmask::{SignalMaskGuard, signal_set};
 use crate::signal::Signal;
 
 #[derive(Debug)]
@@ -22,15 +22,7 @@ impl SignalFd {
     /// Blocks `signals` in the calling thread and opens a signalfd for them.
     pub(crate) fn new(signals: &[Signal]) -> io::Result<SignalFd> {
         let blocked = SignalMaskGuard::block(Some(signals))?;
-        // SAFETY: sigset_t is plain data; sigemptyset initialises it.
-        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `set` is a valid sigset_t for all of these calls.
-        unsafe {
-            libc::sigemptyset(&mut set);
-            for signal in signals {
-                libc::sigaddset(&mut set, signal.as_raw());
-            }
-        }
+        let set = signal_set(signals);
         // SAFETY: -1 asks for a new signalfd; `set` is initialised.
         let fd = unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) };
         if fd < 0 {
