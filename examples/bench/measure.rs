@@ -26,6 +26,16 @@ pub fn exited_zero(ok: bool, how: impl std::fmt::Display) -> io::Result<()> {
     }
 }
 
+/// Spawns `graph`, waits for it, and checks that every node exited 0.
+pub fn spawn_and_wait(graph: process_graph_runtime::Graph) -> io::Result<()> {
+    let report = graph
+        .spawn()
+        .map_err(io::Error::other)?
+        .wait()
+        .map_err(io::Error::other)?;
+    exited_zero(report.success(), report)
+}
+
 /// How much to measure.
 pub struct Plan {
     pub rounds: usize,

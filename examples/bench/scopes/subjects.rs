@@ -14,7 +14,7 @@ use rustix::process::WaitIdOptions;
 use super::sets::NamespaceSet;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{Subject, exited_zero};
+use crate::measure::{Subject, exited_zero, spawn_and_wait};
 
 /// How long a restart may take before the run counts as broken.
 const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,12 +103,7 @@ impl Subject for NewScope {
 
     fn run_once(&mut self) -> io::Result<()> {
         let (graph, _) = graph_with(&self.child, &self.scope, NodeOptions::new());
-        let report = graph
-            .spawn()
-            .map_err(io::Error::other)?
-            .wait()
-            .map_err(io::Error::other)?;
-        exited_zero(report.success(), report)
+        spawn_and_wait(graph)
     }
 }
 

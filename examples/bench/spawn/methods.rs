@@ -10,7 +10,7 @@ use rustix::process::WaitIdOptions;
 
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{Subject, exited_zero};
+use crate::measure::{Subject, exited_zero, spawn_and_wait};
 
 /// Every method, ours first and the floors last.
 pub fn all(child: &Path) -> io::Result<Vec<Box<dyn Subject>>> {
@@ -44,12 +44,7 @@ impl Subject for OneNodeGraph {
     fn run_once(&mut self) -> io::Result<()> {
         let mut graph = Graph::new();
         graph.node("child", Command::new(&self.0));
-        let report = graph
-            .spawn()
-            .map_err(io::Error::other)?
-            .wait()
-            .map_err(io::Error::other)?;
-        exited_zero(report.success(), report)
+        spawn_and_wait(graph)
     }
 }
 
