@@ -76,10 +76,13 @@ fn c_string(bytes: &[u8], what: impl FnOnce() -> String) -> Result<CString, Stri
 }
 
 impl ExecSpec {
-    /// Prepares `command`, with `extra_env` set on top of its environment;
-    /// the error says which part holds a NUL byte.
+    /// Prepares `command`: its environment is `inherited` (the parent's,
+    /// read once for the whole graph) unless it clears it, with its changes
+    /// and then `extra_env` on top. The error says which part holds a NUL
+    /// byte.
     pub(crate) fn new(
         command: &Command,
+        inherited: &[(OsString, OsString)],
         extra_env: &[(OsString, OsString)],
     ) -> Result<ExecSpec, String> {
         let program = command.program.as_bytes();
@@ -91,7 +94,7 @@ impl ExecSpec {
         for (i, arg) in command.args.iter().enumerate() {
             argv.push(&[arg.as_bytes()], || format!("argument {}", i + 1))?;
         }
-        let env = child_environment(command, extra_env);
+        let env = child_environment(command, inherited, extra_env);
         let mut envp = StringArray::default();
         for (key, value) in &env {
             if key.is_empty() || key.as_bytes().contains(&b'=') {
@@ -134,16 +137,17 @@ impl ExecSpec {
     }
 }
 
-/// The child's environment: the parent's (unless cleared), then the
+/// The child's environment: `inherited` (unless cleared), then the
 /// command's changes, then `extra` (variables the runtime sets).
 fn child_environment(
     command: &Command,
+    inherited: &[(OsString, OsString)],
     extra: &[(OsString, OsString)],
 ) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = if command.env_clear {
         Vec::new()
     } else {
-        std::env::vars_os().collect()
+        inherited.to_vec()
     };
     let changes = command.env.iter().map(|(k, v)| (k, v.as_ref()));
     let extra = extra.iter().map(|(k, v)| (k, Some(v)));
@@ -195,7 +199,7 @@ mod tests {
     fn interior_nul_names_the_argument() {
         let cmd = Command::new("echo").arg("ok").arg("bad\0arg");
         assert_eq!(
-            ExecSpec::new(&cmd, &[]).unwrap_err(),
+            ExecSpec::new(&cmd, &[], &[]).unwrap_err(),
             "argument 2 contains a NUL byte"
         );
     }
@@ -203,7 +207,7 @@ mod tests {
     #[test]
     fn environment_changes_apply_over_a_cleared_base() {
         let cmd = Command::new("env").env_clear().env("A", "1");
-        let spec = ExecSpec::new(&cmd, &[]).unwrap();
+        let spec = ExecSpec::new(&cmd, &[], &[]).unwrap();
         assert_eq!(spec.envp.bytes, b"A=1\0");
         assert_eq!(
             spec.envp.ptrs.len(),

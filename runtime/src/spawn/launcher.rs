@@ -58,12 +58,20 @@ impl Launcher {
         extra_env: &[Vec<(OsString, OsString)>],
     ) -> Result<LaunchKit, Error> {
         let plan = Plan::of(graph);
+        // Read the parent's environment once for every node (and only if a
+        // node inherits it).
+        let inherited: Vec<(OsString, OsString)> =
+            if graph.nodes.iter().all(|n| n.command.env_clear) {
+                Vec::new()
+            } else {
+                std::env::vars_os().collect()
+            };
         let execs = graph
             .nodes
             .iter()
             .zip(extra_env)
             .map(|(node, env)| {
-                ExecSpec::new(&node.command, env).map_err(|problem| Error::Command {
+                ExecSpec::new(&node.command, &inherited, env).map_err(|problem| Error::Command {
                     node: node.name.clone(),
                     problem,
                 })
