@@ -3,13 +3,16 @@
 //! `setpriv`), since scopes must work unprivileged. Where the kernel refuses
 //! user namespaces the test says so and skips; it never passes silently.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio as StdStdio};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Endpoint, Error, Graph, Namespace, NodeOptions, Readiness, ScopeSpec,
+    Command, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, Readiness, RunningGraph,
+    ScopeSpec,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -112,6 +115,31 @@ fn processes_with(marker: &str) -> Vec<u32> {
                 .is_ok_and(|cmd| String::from_utf8_lossy(&cmd).contains(marker))
         })
         .collect()
+}
+
+/// The direct children of this process that belong to `running`: its nodes
+/// and its scopes' inits. Other tests of this binary run alongside and have
+/// children of their own, so the test cannot count every child. An init is a
+/// clone that never execs: it keeps the name of the thread that spawned it,
+/// and the test harness names each test's thread after the test.
+fn children_of_this_graph(running: &RunningGraph, nodes: &[NodeId]) -> Vec<i32> {
+    let thread = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+    let mut pids: Vec<i32> = common::children_of_this_process()
+        .into_iter()
+        .filter(|child| child.comm == thread.trim_end())
+        .map(|child| child.pid)
+        .collect();
+    assert!(
+        !pids.is_empty(),
+        "the scope's init is a child of this process"
+    );
+    pids.extend(
+        nodes
+            .iter()
+            .filter_map(|&node| running.pid(node))
+            .map(|pid| pid as i32),
+    );
+    pids
 }
 
 /// One line per process, in a single write (atomic below PIPE_BUF), as both
@@ -365,6 +393,7 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
                 2,
                 "the orphan and the keeper run"
             );
+            let ours = children_of_this_graph(&running, &[node, keeper]);
             let report = running.shutdown(Duration::from_secs(2)).unwrap();
             assert!(report[keeper].status.is_some());
             drop(running);
@@ -372,16 +401,11 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
                 processes_with(&marker).is_empty(),
                 "nothing of the scope is left"
             );
-            let zombies: Vec<String> = std::fs::read_dir("/proc")
-                .unwrap()
-                .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
-                .filter(|stat| {
-                    let after = &stat[stat.rfind(')').unwrap() + 2..];
-                    let fields: Vec<&str> = after.split(' ').collect();
-                    fields[0] == "Z" && fields[1] == std::process::id().to_string()
-                })
+            let left: Vec<_> = common::children_of_this_process()
+                .into_iter()
+                .filter(|child| ours.contains(&child.pid))
                 .collect();
-            assert!(zombies.is_empty(), "zombie children: {zombies:?}");
+            assert!(left.is_empty(), "children (zombies?) left: {left:?}");
         },
     );
 }
@@ -538,7 +562,7 @@ fn a_nested_scope_lives_inside_its_enclosing_scope() {
         let out_a = graph.pipe(a.stdout(), Endpoint::Parent);
         let out_b = graph.pipe(b.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
-        let read = |running: &mut process_graph_runtime::RunningGraph, edge| {
+        let read = |running: &mut RunningGraph, edge| {
             let mut text = String::new();
             running
                 .take_reader(edge)
