@@ -1,8 +1,8 @@
 //! Waiting on a running graph from a tokio runtime (feature `tokio`).
 //!
-//! The graph's own epoll instance is itself pollable: it turns readable when
-//! any pidfd, readiness channel or wake-up it watches is. So the async API
-//! registers (a duplicate of) that one fd with tokio's reactor and runs the
+//! The blocking loop waits in `poll` on the fds the graph holds. The async
+//! API puts the same fds in an epoll instance — one fd that turns readable
+//! when any of them is — registers it with tokio's reactor, and runs the
 //! same event loop with a zero timeout whenever it fires; backoff and stop
 //! timers become a `tokio::time` deadline. No thread is blocked.
 
@@ -39,14 +39,6 @@ impl RunningGraph {
     /// # }
     /// ```
     pub async fn next_event_async(&mut self) -> Result<Option<Event>, Error> {
-        let epoll = self
-            .poller
-            .duplicate()
-            .map_err(|e| Error::io(None, "duplicate the epoll fd", e))?;
-        // SAFETY: `epoll` is a fresh fd owned by the AsyncFd for its whole
-        // life, so it stays open and refers to the same epoll instance.
-        let readiness = unsafe { AsyncFd::register_with_interest(epoll, Interest::READABLE) }
-            .map_err(|e| Error::io(None, "register with the tokio reactor", e.into_parts().1))?;
         loop {
             if let Some(event) = self.next_event(Some(Duration::ZERO))? {
                 return Ok(Some(event));
@@ -54,6 +46,18 @@ impl RunningGraph {
             if self.is_finished() {
                 return Ok(None);
             }
+            // Each turn may change the fds (a restart brings a new pidfd), so
+            // each wait watches the set the graph holds now.
+            let epoll = self
+                .wait_set()
+                .to_epoll()
+                .map_err(|e| Error::io(None, "epoll for the tokio reactor", e))?;
+            // SAFETY: `epoll` is a fresh fd owned by the AsyncFd for its whole
+            // life, so it stays open and refers to the same epoll instance.
+            let readiness = unsafe { AsyncFd::register_with_interest(epoll, Interest::READABLE) }
+                .map_err(|e| {
+                Error::io(None, "register with the tokio reactor", e.into_parts().1)
+            })?;
             let readable = readiness.readable();
             let ready = match self.next_timer() {
                 Some(at) => tokio::time::timeout_at(at.into(), readable).await.ok(),

@@ -199,8 +199,6 @@ pub enum Step {
     Execve,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
-    /// Registering the new process's pidfd with the event loop (in the parent).
-    Supervise,
     /// The edge for this fd was closed after the node's last start: only
     /// nodes with a restart policy keep their edges open for a new start.
     EdgeReleased {
@@ -212,7 +210,7 @@ pub enum Step {
 /// Every step, in the order of their codes: the child reports a failed step
 /// as its index here plus its fd, and the parent rebuilds it from the same
 /// table (one list, so the two sides cannot drift apart).
-const STEPS: [fn(i32) -> Step; 15] = [
+const STEPS: [fn(i32) -> Step; 14] = [
     |_| Step::Clone,
     |_| Step::Setns,
     |_| Step::ProcessGroup,
@@ -227,7 +225,6 @@ const STEPS: [fn(i32) -> Step; 15] = [
     |_| Step::Execve,
     |_| Step::ReadinessPipe,
     |fd| Step::EdgeReleased { fd },
-    |_| Step::Supervise,
 ];
 
 impl Step {
@@ -267,7 +264,6 @@ impl fmt::Display for Step {
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
-            Step::Supervise => f.write_str("watch its pidfd"),
             Step::EdgeReleased { fd } => write!(
                 f,
                 "start again (the edge on fd {fd} was closed after its last start, as it has no restart policy)"

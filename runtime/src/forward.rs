@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use rustix::fs::OFlags;
 
-use crate::poller::{Poller, WAKE_TOKEN, Waker};
+use crate::poller::{WaitSet, WakeFd, Waker};
 use crate::sigmask::SignalMaskGuard;
 
 /// One stream to forward.
@@ -33,19 +33,18 @@ pub(crate) struct Forwarder {
 
 impl Forwarder {
     pub(crate) fn start(streams: Vec<PrefixedStream>) -> io::Result<Forwarder> {
-        let poller = Poller::new()?;
-        for (token, s) in streams.iter().enumerate() {
+        for s in &streams {
             rustix::fs::fcntl_setfl(&s.read_end, OFlags::NONBLOCK)?;
-            poller.watch(s.read_end.as_fd(), token as u64)?;
         }
-        let stop = poller.waker()?;
+        let wake = WakeFd::default();
+        let stop = wake.waker()?;
         // The thread inherits a mask blocking every signal, so signals sent to
         // the application are never delivered to it (where, blocked nowhere
         // else, their default action would kill the whole process).
         let blocked = SignalMaskGuard::block(None)?;
         let thread = std::thread::Builder::new()
             .name("process-graph-stdio".to_owned())
-            .spawn(move || run(poller, streams));
+            .spawn(move || run(&wake, streams));
         drop(blocked);
         let thread = thread?;
         Ok(Forwarder {
@@ -69,25 +68,31 @@ impl Drop for Forwarder {
     }
 }
 
-fn run(poller: Poller, streams: Vec<PrefixedStream>) {
+/// Forwards until every stream has reached EOF or `stop` is woken. A
+/// stream is waited on under its index, the stop request under `None`.
+fn run(stop: &WakeFd, streams: Vec<PrefixedStream>) {
     let mut pending: Vec<Vec<u8>> = vec![Vec::new(); streams.len()];
     let mut open: Vec<bool> = vec![true; streams.len()];
-    let mut ready = Vec::new();
     while open.iter().any(|o| *o) {
-        ready.clear();
-        if poller.wait(None, &mut ready).is_err() {
-            break;
+        let mut set = WaitSet::new();
+        for (i, s) in streams.iter().enumerate().filter(|(i, _)| open[*i]) {
+            set.add(s.read_end.as_fd(), Some(i));
         }
-        let stopping = ready.contains(&WAKE_TOKEN);
+        if let Some(fd) = stop.fd() {
+            set.add(fd, None);
+        }
+        let Ok(ready) = set.wait(None) else {
+            break;
+        };
+        let stopping = ready.contains(&None);
         let tokens: Vec<usize> = if stopping {
             (0..streams.len()).collect()
         } else {
-            ready.iter().map(|&t| t as usize).collect()
+            ready.into_iter().flatten().collect()
         };
         for i in tokens {
             if open[i] && !pump(&streams[i], &mut pending[i]) {
                 open[i] = false;
-                poller.unwatch(streams[i].read_end.as_fd());
             }
         }
         if stopping {

@@ -38,7 +38,7 @@
 //!   spawn, so readers see EOF.
 //! - **Signals** in the child: handlers reset (`CLONE_CLEAR_SIGHAND`),
 //!   SIGPIPE back to its default, signal mask empty.
-//! - **Waiting** uses one pidfd per child and one `epoll`; no `waitpid(-1)`,
+//! - **Waiting** uses one pidfd per child and one `poll(2)`; no `waitpid(-1)`,
 //!   no SIGCHLD handler, so other code's children are never stolen, and an
 //!   idle graph causes no wake-ups.
 //! - **Containment**: each node runs in its own process group, and has

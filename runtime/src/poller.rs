@@ -1,25 +1,118 @@
-//! The one `epoll` instance a running graph waits on: every live pidfd, plus
-//! an eventfd another thread can use to wake the waiting thread.
+//! Waiting until one of the fds a graph holds turns readable: one `poll(2)`
+//! over them, plus an eventfd another thread can use to wake the wait.
 //!
-//! No SIGCHLD handler, no signalfd, no timer: an idle graph sleeps in
-//! `epoll_wait` and costs no wake-ups at all.
+//! No SIGCHLD handler, no signalfd unless asked for, no timer: an idle graph
+//! sleeps in `poll` and costs no wake-ups at all.
+//!
+//! Why `poll` and not `epoll`: the set is built afresh for every wait from
+//! what the graph holds at that moment, so there is no registration to keep
+//! in step with the fds' lifetimes — an epoll entry outlives a closed fd
+//! while another process (a scope init, a join helper) still shares the file
+//! — and no epoll instance to create, fill and close for every graph. For a
+//! one-node graph that instance cost 8.6 µs of a 75 µs spawn, one `poll`
+//! 1.7 µs (`bench spawn-overhead`, BENCHMARKS.md). `poll` is linear in the
+//! number of fds, which for graphs of tens of processes is a few hundred
+//! nanoseconds.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use rustix::event::{EventfdFlags, Timespec, epoll, eventfd};
+use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, eventfd, poll};
 
-/// The token of the wake-up eventfd.
-pub(crate) const WAKE_TOKEN: u64 = u64::MAX;
+/// The fds to wait on, each with the token that reports it.
+pub(crate) struct WaitSet<'fd, T> {
+    fds: Vec<PollFd<'fd>>,
+    tokens: Vec<T>,
+}
 
-#[derive(Debug)]
-pub(crate) struct Poller {
-    epoll: OwnedFd,
-    /// Made on the first `waker()` call: most graphs never need one, and an
-    /// eventfd plus its registration would cost every spawn three syscalls.
-    wake: OnceLock<Arc<OwnedFd>>,
+impl<'fd, T: Copy> WaitSet<'fd, T> {
+    pub(crate) fn new() -> Self {
+        WaitSet {
+            fds: Vec::new(),
+            tokens: Vec::new(),
+        }
+    }
+
+    /// Watches `fd` for readability (hang-up and error count too), reported
+    /// as `token`.
+    pub(crate) fn add(&mut self, fd: BorrowedFd<'fd>, token: T) {
+        self.fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+        self.tokens.push(token);
+    }
+
+    /// Waits until something is ready or `timeout` passes; returns the tokens
+    /// of what is ready (none after a timeout).
+    pub(crate) fn wait(mut self, timeout: Option<Duration>) -> io::Result<Vec<T>> {
+        let timeout = timeout.map(|t| Timespec {
+            tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: t.subsec_nanos().into(),
+        });
+        loop {
+            match poll(&mut self.fds, timeout.as_ref()) {
+                Err(rustix::io::Errno::INTR) => continue,
+                other => {
+                    other?;
+                    break;
+                }
+            }
+        }
+        Ok(self
+            .fds
+            .iter()
+            .zip(&self.tokens)
+            .filter(|(fd, _)| !fd.revents().is_empty())
+            .map(|(_, &token)| token)
+            .collect())
+    }
+
+    /// An epoll instance watching the same fds, readable when one of them is:
+    /// a single fd for an async reactor to wait on.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn to_epoll(&self) -> io::Result<OwnedFd> {
+        use rustix::event::epoll;
+        let instance = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        for fd in &self.fds {
+            epoll::add(
+                &instance,
+                fd,
+                epoll::EventData::new_u64(0),
+                epoll::EventFlags::IN,
+            )?;
+        }
+        Ok(instance)
+    }
+}
+
+/// The eventfd behind [`Waker`]s, made on the first `waker()` call: most
+/// graphs never need one, and it would cost every spawn two syscalls.
+#[derive(Debug, Default)]
+pub(crate) struct WakeFd(OnceLock<Arc<OwnedFd>>);
+
+impl WakeFd {
+    pub(crate) fn waker(&self) -> io::Result<Waker> {
+        if let Some(wake) = self.0.get() {
+            return Ok(Waker(Arc::clone(wake)));
+        }
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        // Two racing callers may both get here; the loser's eventfd is dropped.
+        let wake = self.0.get_or_init(|| Arc::new(wake));
+        Ok(Waker(Arc::clone(wake)))
+    }
+
+    /// The eventfd, to wait on, if a waker was ever made.
+    pub(crate) fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.0.get().map(|fd| fd.as_fd())
+    }
+
+    /// Consumes the wake-ups so far, so the fd stops being readable.
+    pub(crate) fn drain(&self) {
+        if let Some(fd) = self.0.get() {
+            let mut counter = [0u8; 8];
+            let _ = rustix::io::read(fd.as_fd(), &mut counter);
+        }
+    }
 }
 
 /// Wakes a thread blocked in [`RunningGraph::next_event`](crate::RunningGraph::next_event)
@@ -51,81 +144,5 @@ impl Waker {
     pub fn wake(&self) {
         // Fails only if the counter would overflow, which still leaves it readable.
         let _ = rustix::io::write(&*self.0, &1u64.to_ne_bytes());
-    }
-}
-
-impl Poller {
-    pub(crate) fn new() -> io::Result<Poller> {
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        Ok(Poller {
-            epoll,
-            wake: OnceLock::new(),
-        })
-    }
-
-    /// A second fd for the same epoll instance (for an async reactor).
-    #[cfg(feature = "tokio")]
-    pub(crate) fn duplicate(&self) -> io::Result<OwnedFd> {
-        Ok(rustix::io::fcntl_dupfd_cloexec(&self.epoll, 0)?)
-    }
-
-    pub(crate) fn waker(&self) -> io::Result<Waker> {
-        if let Some(wake) = self.wake.get() {
-            return Ok(Waker(Arc::clone(wake)));
-        }
-        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
-        self.watch(wake.as_fd(), WAKE_TOKEN)?;
-        // Two racing callers may both get here; the loser's eventfd is dropped,
-        // which also takes it out of the epoll set.
-        let wake = self.wake.get_or_init(|| Arc::new(wake));
-        Ok(Waker(Arc::clone(wake)))
-    }
-
-    /// Watches `fd` for readability, reported as `token`.
-    pub(crate) fn watch(&self, fd: BorrowedFd<'_>, token: u64) -> io::Result<()> {
-        Ok(epoll::add(
-            &self.epoll,
-            fd,
-            epoll::EventData::new_u64(token),
-            epoll::EventFlags::IN,
-        )?)
-    }
-
-    /// Stops watching `fd`.
-    pub(crate) fn unwatch(&self, fd: BorrowedFd<'_>) {
-        // ENOENT means it was never added, which is fine to ignore.
-        let _ = epoll::delete(&self.epoll, fd);
-    }
-
-    /// Waits until something is ready or `timeout` passes; appends the ready
-    /// tokens to `ready`. A wake-up is consumed and reported as [`WAKE_TOKEN`].
-    pub(crate) fn wait(&self, timeout: Option<Duration>, ready: &mut Vec<u64>) -> io::Result<()> {
-        let timeout = timeout.map(|t| Timespec {
-            tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
-            tv_nsec: t.subsec_nanos().into(),
-        });
-        let mut events = Vec::with_capacity(16);
-        loop {
-            match epoll::wait(
-                &self.epoll,
-                rustix::buffer::spare_capacity(&mut events),
-                timeout.as_ref(),
-            ) {
-                Err(rustix::io::Errno::INTR) => continue,
-                other => {
-                    other?;
-                    break;
-                }
-            }
-        }
-        for event in &events {
-            let token = event.data.u64();
-            if let (WAKE_TOKEN, Some(wake)) = (token, self.wake.get()) {
-                let mut counter = [0u8; 8];
-                let _ = rustix::io::read(wake.as_fd(), &mut counter);
-            }
-            ready.push(token);
-        }
-        Ok(())
     }
 }

@@ -76,19 +76,6 @@ impl Process {
     /// other members) is SIGKILLed first: a node is its process group, and
     /// nothing of it outlives its main process.
     pub(crate) fn reap(&mut self, blocking: bool) -> io::Result<Option<ExitStatus>> {
-        self.reap_then(blocking, |_| {})
-    }
-
-    /// [`reap`](Self::reap), calling `before_close` with the pidfd just
-    /// before it is closed — to take it out of an epoll set explicitly, as a
-    /// process with a copy of this fd table (a scope init, until it has
-    /// closed what it inherited) may hold the same file open and keep a stale
-    /// entry alive.
-    pub(crate) fn reap_then(
-        &mut self,
-        blocking: bool,
-        before_close: impl FnOnce(BorrowedFd<'_>),
-    ) -> io::Result<Option<ExitStatus>> {
         if self.status.is_some() {
             return Ok(self.status);
         }
@@ -109,7 +96,6 @@ impl Process {
             waitid_retrying(pidfd, WaitIdOptions::EXITED)?.map(|s| ExitStatus::from_waitid(&s));
         if status.is_some() {
             self.status = status;
-            before_close(pidfd.as_fd());
             self.pidfd = None;
         }
         Ok(status)

@@ -11,11 +11,11 @@ use crate::exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 use crate::forward::Forwarder;
 use crate::graph::{EdgeId, Graph, NodeId};
 use crate::policy::{Intensity, NodeOptions, Strategy};
-use crate::poller::{Poller, Waker};
+use crate::poller::{WakeFd, Waker};
 use crate::signal::Signal;
 use crate::spawn::{LaunchKit, Launcher, ParentEnd};
 use crate::supervise::{
-    Decision, Deps, Event, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot, Token,
+    Decision, Deps, Event, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot,
 };
 
 /// A started graph.
@@ -58,7 +58,7 @@ pub struct RunningGraph {
     pub(crate) nodes: Vec<NodeRuntime>,
     pub(crate) launcher: Launcher,
     pub(crate) parent_ends: Vec<Option<ParentEnd>>,
-    pub(crate) poller: Poller,
+    pub(crate) wake: WakeFd,
     pub(crate) notify: Vec<Option<NotifySocket>>,
     pub(crate) signals: Option<SignalFd>,
     pub(crate) forwarder: Option<Forwarder>,
@@ -105,14 +105,6 @@ impl RunningGraph {
             parent_ends,
             prefixed,
         } = Launcher::prepare(&graph, &extra_env)?;
-        let poller = Poller::new().map_err(|e| Error::io(None, "create epoll", e))?;
-        for (index, socket) in notify.iter().enumerate() {
-            if let Some(socket) = socket {
-                poller
-                    .watch(socket.fd(), Token::Notify(index).encode())
-                    .map_err(|e| Error::io(None, "watch NOTIFY_SOCKET", e))?;
-            }
-        }
         let forwarder = (!prefixed.is_empty())
             .then(|| Forwarder::start(prefixed))
             .transpose()
@@ -128,7 +120,7 @@ impl RunningGraph {
             nodes: graph.nodes.iter().map(|_| NodeRuntime::new(now)).collect(),
             launcher,
             parent_ends,
-            poller,
+            wake: WakeFd::default(),
             notify,
             signals: None,
             forwarder,
@@ -226,7 +218,7 @@ impl RunningGraph {
     /// A handle that wakes [`next_event`](Self::next_event) from another
     /// thread. The first call creates the eventfd behind it.
     pub fn waker(&self) -> Result<Waker, Error> {
-        self.poller
+        self.wake
             .waker()
             .map_err(|e| Error::io(None, "create the wake-up eventfd", e))
     }
@@ -241,9 +233,6 @@ impl RunningGraph {
     /// a thread that does not block the signals would take them instead).
     pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
         let fd = SignalFd::new(signals).map_err(|e| Error::io(None, "signalfd", e))?;
-        self.poller
-            .watch(fd.fd(), Token::Signals.encode())
-            .map_err(|e| Error::io(None, "watch signalfd", e))?;
         self.signals = Some(fd);
         Ok(())
     }

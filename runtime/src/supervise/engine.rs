@@ -1,4 +1,4 @@
-//! The event loop: dispatch what epoll reports, start what may start, decide
+//! The event loop: dispatch what `poll` reports, start what may start, decide
 //! what to do when a node ends.
 
 use std::os::fd::AsFd;
@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use super::readiness::read_ready_pipe;
 use super::{Decision, Event, NodeState, Token};
-use crate::error::{Error, SpawnError};
+use crate::error::Error;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::NodeId;
 use crate::policy::{Readiness, Restart, Strategy};
+use crate::poller::WaitSet;
 use crate::running::RunningGraph;
-use crate::spawn::Launched;
 
 /// How a step treats decisions: handed to the application first
 /// (`next_event`), or carried out at once (`wait`).
@@ -98,26 +98,52 @@ impl RunningGraph {
         }
     }
 
-    /// Waits in epoll until `until` and handles what became ready.
+    /// Waits until `until` for one of the graph's fds and handles what
+    /// became ready.
     fn poll(&mut self, until: Option<Instant>) -> Result<(), Error> {
         let timeout = until.map(|u| u.saturating_duration_since(Instant::now()));
-        let mut ready = Vec::new();
-        self.poller
-            .wait(timeout, &mut ready)
-            .map_err(|e| Error::io(None, "epoll_wait", e))?;
+        let ready = self
+            .wait_set()
+            .wait(timeout)
+            .map_err(|e| Error::io(None, "poll", e))?;
         for token in ready {
-            self.dispatch(Token::decode(token))?;
+            self.dispatch(token)?;
         }
         Ok(())
+    }
+
+    /// Every fd the graph waits on right now: the pidfd of each live node,
+    /// the readiness channels, the signalfd and the wake-up eventfd.
+    pub(crate) fn wait_set(&self) -> WaitSet<'_, Token> {
+        let mut set = WaitSet::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(pidfd) = node.process.as_ref().and_then(|p| p.pidfd()) {
+                set.add(pidfd, Token::Pidfd(i));
+            }
+            if let Some(pipe) = &node.ready_pipe {
+                set.add(pipe.as_fd(), Token::ReadyPipe(i));
+            }
+        }
+        for (i, socket) in self.notify.iter().enumerate() {
+            if let Some(socket) = socket {
+                set.add(socket.fd(), Token::Notify(i));
+            }
+        }
+        if let Some(signals) = &self.signals {
+            set.add(signals.fd(), Token::Signals);
+        }
+        if let Some(wake) = self.wake.fd() {
+            set.add(wake, Token::Wake);
+        }
+        set
     }
 
     fn dispatch(&mut self, token: Token) -> Result<(), Error> {
         match token {
             Token::Pidfd(i) => {
-                let poller = &self.poller;
                 let reaped = match &mut self.nodes[i].process {
                     Some(process) => process
-                        .reap_then(false, |pidfd| poller.unwatch(pidfd))
+                        .reap(false)
                         .map_err(|e| Error::io(Some(&self.names[i]), "waitid", e))?,
                     None => None,
                 };
@@ -131,7 +157,6 @@ impl RunningGraph {
                 };
                 let notice = read_ready_pipe(pipe);
                 if notice.ready || notice.closed {
-                    self.poller.unwatch(pipe.as_fd());
                     self.nodes[i].ready_pipe = None;
                 }
                 if notice.ready {
@@ -157,7 +182,10 @@ impl RunningGraph {
                     self.stop_graph(Outcome::Signal(signal));
                 }
             }
-            Token::Wake => self.events.push_back(Event::Woken),
+            Token::Wake => {
+                self.wake.drain();
+                self.events.push_back(Event::Woken);
+            }
         }
         Ok(())
     }
@@ -180,11 +208,10 @@ impl RunningGraph {
         let now = Instant::now();
         // A one-shot job may say it is ready and exit before the pipe's
         // event is seen: read the pipe once more so that is not lost.
-        if let Some(pipe) = self.nodes[i].ready_pipe.take() {
-            self.poller.unwatch(pipe.as_fd());
-            if read_ready_pipe(&pipe).ready {
-                self.mark_ready(i);
-            }
+        if let Some(pipe) = self.nodes[i].ready_pipe.take()
+            && read_ready_pipe(&pipe).ready
+        {
+            self.mark_ready(i);
         }
         let node = &mut self.nodes[i];
         node.stop_deadline = None;
@@ -417,7 +444,7 @@ impl RunningGraph {
     }
 
     fn start_node(&mut self, i: usize, now: Instant) {
-        let launched = match self.launch_watched(i) {
+        let launched = match self.launcher.launch(i) {
             Ok(launched) => launched,
             Err(error) => {
                 self.nodes[i].state = NodeState::Failed;
@@ -448,34 +475,6 @@ impl RunningGraph {
             node: NodeId::from_index(i),
             pid,
         });
-    }
-
-    /// Starts node `i` and registers its pidfd and readiness pipe. A node
-    /// whose pidfd cannot be watched would go unsupervised: it is killed and
-    /// reaped at once, and reported as not started.
-    fn launch_watched(&mut self, i: usize) -> Result<Launched, SpawnError> {
-        let mut launched = self.launcher.launch(i)?;
-        let pidfd = launched
-            .process
-            .pidfd()
-            .expect("a new process has its pidfd");
-        if let Err(e) = self.poller.watch(pidfd, Token::Pidfd(i).encode()) {
-            launched.process.kill();
-            let _ = launched.process.reap(true);
-            return Err(SpawnError {
-                node: self.names[i].clone(),
-                step: crate::Step::Supervise,
-                errno: e.raw_os_error().unwrap_or(libc::EINVAL),
-            });
-        }
-        if let Some(pipe) = &launched.ready_pipe {
-            // The pipe is also read once more when the node exits, so a
-            // failure to watch it only delays readiness to that moment.
-            let _ = self
-                .poller
-                .watch(pipe.as_fd(), Token::ReadyPipe(i).encode());
-        }
-        Ok(launched)
     }
 
     /// The earliest instant at which `advance` has something to do.
