@@ -8,7 +8,7 @@
 use std::error::Error;
 use std::io;
 
-use rustix::event::epoll;
+use rustix::event::{PollFd, PollFlags, epoll, poll};
 use rustix::process::{Pid, Signal, WaitIdOptions, kill_process_group};
 
 use super::methods::OneNodeGraph;
@@ -29,9 +29,13 @@ struct Extras {
     /// Reaping as `Process::reap` does: peek with `WNOWAIT`, SIGKILL the
     /// process group, then `waitid`.
     group_kill: bool,
-    /// A `RunningGraph`'s poller: an epoll created before the spawn, the
-    /// pidfd added, the exit seen by `epoll_wait`, the pidfd removed (the
-    /// wake-up eventfd is made only when the application asks for a `Waker`).
+    /// How a `RunningGraph` waits: the exit seen by one `poll` on the
+    /// pidfd (the wake-up eventfd is made only when the application asks for
+    /// a `Waker`).
+    poll: bool,
+    /// How it waited before: an epoll instance created before the spawn, the
+    /// pidfd added, the exit seen by `epoll_wait`, the pidfd removed. Kept
+    /// as the reason for `poll`.
     epoll: bool,
     /// The exec arguments and environment rebuilt for every spawn, as
     /// `ExecSpec::new` does from `std::env::vars_os` (see `ExecArgs`).
@@ -43,6 +47,7 @@ const FLOOR: Extras = Extras {
     child_setup: false,
     group_kill: false,
     epoll: false,
+    poll: false,
     environment: false,
 };
 
@@ -50,11 +55,12 @@ const ALL: Extras = Extras {
     clear_sighand: true,
     child_setup: true,
     group_kill: true,
-    epoll: true,
+    epoll: false,
+    poll: true,
     environment: true,
 };
 
-const REPLICAS: [(&str, Extras); 7] = [
+const REPLICAS: [(&str, Extras); 8] = [
     ("raw clone3 + waitid (floor)", FLOOR),
     (
         "+ CLONE_CLEAR_SIGHAND",
@@ -78,7 +84,14 @@ const REPLICAS: [(&str, Extras); 7] = [
         },
     ),
     (
-        "+ epoll per spawn, exit seen by epoll_wait",
+        "+ exit seen by poll on the pidfd",
+        Extras {
+            poll: true,
+            ..FLOOR
+        },
+    ),
+    (
+        "+ exit seen by epoll_wait (an epoll per graph, as before)",
         Extras {
             epoll: true,
             ..FLOOR
@@ -91,7 +104,7 @@ const REPLICAS: [(&str, Extras); 7] = [
             ..FLOOR
         },
     ),
-    ("all of the above (a replica of the runtime)", ALL),
+    ("all of the above but epoll (a replica of the runtime)", ALL),
 ];
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
@@ -136,6 +149,7 @@ impl Subject for Replica {
             || self.extras.child_setup
             || self.extras.group_kill
             || self.extras.epoll
+            || self.extras.poll
             || self.extras.environment)
     }
 
@@ -162,6 +176,10 @@ impl Subject for Replica {
         let child = floor::spawn(exec, flags, setup)?;
         if let Some(poller) = poller {
             poller.wait_for_exit(&child)?;
+        }
+        if extras.poll {
+            let mut fds = [PollFd::new(&child.pidfd, PollFlags::IN)];
+            poll(&mut fds, None)?;
         }
         if extras.group_kill {
             floor::wait(&child, WaitIdOptions::NOWAIT)?;
