@@ -191,7 +191,8 @@ pub enum Step {
         /// The target fd number in the child.
         fd: i32,
     },
-    /// `close_range`: closing every fd that was not declared.
+    /// `close_range`: closing every fd that was not declared (marking it
+    /// close-on-exec, where the kernel can).
     CloseRange,
     /// `chdir` into the command's working directory.
     Chdir,

@@ -155,7 +155,7 @@ fn set_up_and_reap(ctx: &InitContext) -> StepResult<core::convert::Infallible> {
     // would never see EOF.
     let mut keep = [ctx.sync, ctx.parent_pidfd, signals.as_raw_fd()];
     keep.sort_unstable();
-    let closed = sys::close_fds_except(keep);
+    let closed = sys::close_fds_except(keep, sys::Closing::Now);
     if closed < 0 {
         return Err((InitStep::CloseFds, sys::errno_of(closed)));
     }

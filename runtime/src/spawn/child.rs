@@ -158,7 +158,7 @@ fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
         check(sys::dup3(m.src, m.target), Step::Dup2 { fd: m.target })?;
     }
     let targets = ctx.fds.iter().map(|m| m.target);
-    check(sys::close_fds_except(targets), Step::CloseRange)
+    check(sys::close_fds_except(targets, sys::Closing::AtExec), Step::CloseRange)
 }
 
 /// `execve` each candidate path in turn, as `execvp` does: a missing file or

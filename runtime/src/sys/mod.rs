@@ -16,7 +16,7 @@ child_side_module!(
 );
 mod stack;
 
-pub(crate) use fds::{close_fds_except, errno_of, failed_at};
+pub(crate) use fds::{Closing, close_fds_except, errno_of, failed_at};
 
 pub(crate) use raw::{
     ChildEntry, clone3_then_call, dup3, execve, exit_group, ioctl, set_signal_mask,

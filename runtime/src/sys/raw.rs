@@ -113,10 +113,19 @@ pub(crate) unsafe fn clone3_then_call(
     ret
 }
 
-/// `close_range(first, last, 0)`: close every fd in `first..=last`.
-pub(crate) fn close_range(first: u32, last: u32) -> isize {
+/// `close_range(first, last, flags)`: close every fd in `first..=last`, or
+/// with `CLOSE_RANGE_CLOEXEC` mark them close-on-exec.
+pub(crate) fn close_range(first: u32, last: u32, flags: u32) -> isize {
     // SAFETY: closing fds is memory-safe; the caller owns the whole range.
-    unsafe { syscall4(libc::SYS_close_range, first as usize, last as usize, 0, 0) }
+    unsafe {
+        syscall4(
+            libc::SYS_close_range,
+            first as usize,
+            last as usize,
+            flags as usize,
+            0,
+        )
+    }
 }
 
 /// `dup3(src, target, 0)`: make `target` a copy of `src`, without CLOEXEC.
