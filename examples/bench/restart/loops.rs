@@ -44,15 +44,18 @@ pub trait RestartLoop {
 
 /// process-graph: one node with restart = always and no backoff; its fd 3 is
 /// a pipe to the parent. SIGKILL through `RunningGraph::kill`, then
-/// `next_event` until the replacement's `Event::Started`.
+/// `next_event` until the replacement's `Event::Started`. Siblings are nodes
+/// of the same graph that write to one shared pipe and never restart.
 pub struct Ours {
     running: RunningGraph,
     node: NodeId,
     marks: std::io::PipeReader,
+    /// Kept open so the siblings' write to fd 3 succeeds.
+    _sibling_marks: Option<std::io::PipeReader>,
 }
 
 impl Ours {
-    pub fn start(child: &Path) -> io::Result<Ours> {
+    pub fn start(child: &Path, siblings: usize) -> io::Result<Ours> {
         let mut graph = Graph::new();
         let node = graph.node_with(
             "blocker",
@@ -62,6 +65,13 @@ impl Ours {
                 .backoff(Duration::ZERO, Duration::ZERO),
         );
         let marks = graph.pipe(node.fd(3), Endpoint::Parent);
+        let sibling_nodes: Vec<NodeId> = (0..siblings)
+            .map(|k| graph.node(format!("sibling-{k}"), Command::new(child)))
+            .collect();
+        let sibling_marks = (!sibling_nodes.is_empty()).then(|| {
+            let writers: Vec<_> = sibling_nodes.iter().map(|n| n.fd(3)).collect();
+            graph.pipe(writers, Endpoint::Parent)
+        });
         // Thousands of restarts a second are the point here, not a failure.
         graph.intensity(u32::MAX, Duration::from_secs(1));
         graph.stop_timeout(Duration::ZERO);
@@ -69,21 +79,28 @@ impl Ours {
         let mut marks = running
             .take_reader(marks)
             .ok_or_else(|| io::Error::other("no reader for fd 3"))?;
+        let sibling_marks = sibling_marks.and_then(|edge| running.take_reader(edge));
         read_mark(&mut marks)?;
-        // The start queued by `spawn`.
-        match running
-            .next_event(Some(TIMEOUT))
-            .map_err(io::Error::other)?
-        {
-            Some(Event::Started { .. }) => Ok(Ours {
-                running,
-                node,
-                marks,
-            }),
-            other => Err(io::Error::other(format!(
-                "expected the first start, got {other:?}"
-            ))),
+        // The starts queued by `spawn`.
+        for _ in 0..=siblings {
+            match running
+                .next_event(Some(TIMEOUT))
+                .map_err(io::Error::other)?
+            {
+                Some(Event::Started { .. }) => {}
+                other => {
+                    return Err(io::Error::other(format!(
+                        "expected the first starts, got {other:?}"
+                    )));
+                }
+            }
         }
+        Ok(Ours {
+            running,
+            node,
+            marks,
+            _sibling_marks: sibling_marks,
+        })
     }
 }
 
@@ -137,18 +154,31 @@ pub struct Raw {
     marks: std::fs::File,
     /// The write end every child gets as fd 3; kept open across restarts.
     mark_writer: OwnedFd,
+    /// Children that just run beside the restarted one, and the read end of
+    /// the pipe they write their byte to.
+    siblings: Vec<Child>,
+    _sibling_marks: Option<OwnedFd>,
 }
 
 impl Raw {
-    pub fn start(child: &Path) -> io::Result<Raw> {
-        let (reader, writer) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-        let mark_writer = rustix::io::fcntl_dupfd_cloexec(&writer, PIPE_FD_MIN)?;
+    pub fn start(child: &Path, siblings: usize) -> io::Result<Raw> {
+        let (reader, writer) = marks_pipe()?;
         let mut raw = Raw {
             exec: ExecArgs::new(child)?,
             child: None,
             marks: reader.into(),
-            mark_writer,
+            mark_writer: writer,
+            siblings: Vec::with_capacity(siblings),
+            _sibling_marks: None,
         };
+        if siblings > 0 {
+            let (reader, writer) = marks_pipe()?;
+            for _ in 0..siblings {
+                let setup = ChildSetup::Fd3(writer.as_fd());
+                raw.siblings.push(floor::spawn(&raw.exec, 0, setup)?);
+            }
+            raw._sibling_marks = Some(reader);
+        }
         raw.spawn()?;
         read_mark(&mut raw.marks)?;
         Ok(raw)
@@ -188,12 +218,19 @@ impl RestartLoop for Raw {
 
 impl Drop for Raw {
     fn drop(&mut self) {
-        if let Some(child) = &self.child {
+        for child in self.child.iter().chain(&self.siblings) {
             // Best effort: the child only pauses, SIGKILL ends it promptly.
             let _ = pidfd_send_signal(&child.pidfd, rustix::process::Signal::KILL);
             let _ = floor::wait(child, WaitIdOptions::empty());
         }
     }
+}
+
+/// A pipe whose write end is at [`PIPE_FD_MIN`] or above, for children's fd 3.
+fn marks_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (reader, writer) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let writer = rustix::io::fcntl_dupfd_cloexec(&writer, PIPE_FD_MIN)?;
+    Ok((reader, writer))
 }
 
 /// Ok if the child died of the SIGKILL; otherwise an error saying how it

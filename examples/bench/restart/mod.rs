@@ -2,6 +2,10 @@
 //! its replacement running — through process-graph's supervisor and through
 //! a raw pidfd + `clone3` loop, interleaved; then a few restarts after 1 s
 //! idle each, where the CPU has gone to sleep (perf-floors: ~1 ms).
+//!
+//! `--siblings N` keeps N more children running beside the restarted one in
+//! both loops (in our graph as nodes that never restart): what a restart
+//! costs in a large graph.
 
 mod loops;
 
@@ -27,11 +31,17 @@ const WARM_UP: usize = 20;
 const IDLE: Duration = Duration::from_secs(1);
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &["idle"], RESTART)?;
+    let setup = setup::prepare(args, &["idle", "siblings"], RESTART)?;
     let idle_samples: usize = setup.flags.value("idle", 10)?;
+    let siblings: usize = setup.flags.value("siblings", 0)?;
     let path = setup.child.path();
-    let mut loops: [Box<dyn RestartLoop>; 2] =
-        [Box::new(Ours::start(path)?), Box::new(Raw::start(path)?)];
+    let mut loops: [Box<dyn RestartLoop>; 2] = [
+        Box::new(Ours::start(path, siblings)?),
+        Box::new(Raw::start(path, siblings)?),
+    ];
+    if siblings > 0 {
+        println!("each loop keeps {siblings} more children running beside the restarted one");
+    }
     for restart_loop in &mut loops {
         for _ in 0..WARM_UP {
             restart_loop.restart_once()?;
