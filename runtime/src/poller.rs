@@ -146,3 +146,48 @@ impl Waker {
         let _ = rustix::io::write(&*self.0, &1u64.to_ne_bytes());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_the_tokens_of_ready_fds_only() {
+        let (quiet_reader, _quiet_writer) = rustix::pipe::pipe().unwrap();
+        let (loud_reader, loud_writer) = rustix::pipe::pipe().unwrap();
+        let (closed_reader, closed_writer) = rustix::pipe::pipe().unwrap();
+        rustix::io::write(&loud_writer, b"x").unwrap();
+        drop(closed_writer);
+        let mut set = WaitSet::new();
+        set.add(quiet_reader.as_fd(), 'q');
+        set.add(loud_reader.as_fd(), 'l');
+        set.add(closed_reader.as_fd(), 'c');
+        // A hang-up counts: the owner must look at the fd to see its EOF.
+        assert_eq!(set.wait(None).unwrap(), ['l', 'c']);
+    }
+
+    #[test]
+    fn times_out_with_nothing_ready() {
+        let (reader, _writer) = rustix::pipe::pipe().unwrap();
+        let mut set = WaitSet::new();
+        set.add(reader.as_fd(), ());
+        assert!(set.wait(Some(Duration::from_millis(1))).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_wake_up_is_reported_until_drained() {
+        let wake = WakeFd::default();
+        assert!(wake.fd().is_none(), "no eventfd before the first waker");
+        let waker = wake.waker().unwrap();
+        waker.wake();
+        waker.wake();
+        let ready = |wake: &WakeFd| {
+            let mut set = WaitSet::new();
+            set.add(wake.fd().unwrap(), ());
+            set.wait(Some(Duration::ZERO)).unwrap().len()
+        };
+        assert_eq!(ready(&wake), 1);
+        wake.drain();
+        assert_eq!(ready(&wake), 0, "one drain consumes every wake-up so far");
+    }
+}
