@@ -58,6 +58,12 @@ fn as_root_and_unprivileged(test: &str, body: fn()) {
 
 /// A copy of this test binary in a fresh directory of the temp dir, both
 /// readable and executable by anyone.
+///
+/// `cp` writes the copy, not this process: other tests of this binary spawn
+/// children all the time, and one cloned while this process held the copy
+/// open for writing keeps that fd until its exec closes it (a scope's init,
+/// which never execs, until the end of its set-up). Executing the copy in
+/// that window fails with ETXTBSY ("Text file busy").
 fn unprivileged_copy_of_this_binary() -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -67,7 +73,12 @@ fn unprivileged_copy_of_this_binary() -> PathBuf {
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.join("scopes-test");
-    std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
+    let status = StdCommand::new("cp")
+        .arg(std::env::current_exe().unwrap())
+        .arg(&copy)
+        .status()
+        .expect("cp runs");
+    assert!(status.success(), "cp of this binary failed: {status}");
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
     copy
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Endpoint, Event, FdOrigin, Graph, NodeOptions, Readiness, Stdio,
@@ -101,6 +101,38 @@ fn matches(
     }
 }
 
+/// How long a `sleep` may take to get from its spawn to its sleep on a
+/// loaded machine. Generous, like `common::DEATH_TIMEOUT`: it only bounds
+/// the wait; a child that never gets there still fails.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits until the `sleep` with pid `pid` is blocked in its sleep. `spawn()`
+/// returns while the child is still in execve (which closes the fds marked
+/// close-on-exec only after it has released the parent), then the loader
+/// and `sleep` itself open files (libc, locale data) and close them again;
+/// from its sleep on, its fd table is the one the plan promises.
+fn wait_until_asleep(pid: u32) {
+    let path = format!("/proc/{pid}/syscall");
+    let started = Instant::now();
+    loop {
+        // The number of the system call it is blocked in, or "running".
+        let syscall =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        let number = syscall
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<libc::c_long>().ok());
+        if number.is_some_and(|n| n == libc::SYS_clock_nanosleep || n == libc::SYS_nanosleep) {
+            return;
+        }
+        assert!(
+            started.elapsed() < STARTUP_TIMEOUT,
+            "{pid} is not asleep after {STARTUP_TIMEOUT:?}: {path} is {syscall:?}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[test]
 fn children_have_exactly_the_planned_fds() {
     let graph = sample();
@@ -109,6 +141,7 @@ fn children_have_exactly_the_planned_fds() {
     let running = graph.spawn().unwrap();
     for planned in &plan.nodes {
         let pid = running.pid(planned.node).expect("sleeping");
+        wait_until_asleep(pid);
         let actual = common::fds_of(pid);
         let numbers: Vec<i32> = actual.keys().copied().collect();
         let planned_numbers: Vec<i32> = planned.fds.iter().map(|(fd, _)| *fd).collect();
