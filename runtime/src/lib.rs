@@ -32,8 +32,10 @@
 //!   a pidfd from the start. Between clone and exec the child allocates
 //!   nothing, takes no lock and cannot panic.
 //! - **Fds**: every fd the runtime creates is CLOEXEC. A child's fd table is
-//!   exactly 0, 1, 2 and its declared fds; everything else is closed with
-//!   `close_range`, including fds other threads opened without `O_CLOEXEC`.
+//!   exactly 0, 1, 2 and its declared fds from its first instruction on:
+//!   everything else, including fds other threads opened without
+//!   `O_CLOEXEC`, is marked close-on-exec with `close_range` and closed by
+//!   `execve` (so the spawning thread does not wait for a thousand closes).
 //!   The parent closes its copies of the children's ends right after the
 //!   spawn, so readers see EOF.
 //! - **Signals** in the child: handlers reset (`CLONE_CLEAR_SIGHAND`),
