@@ -11,9 +11,9 @@
 //!   it through a `setns` helper and `CLONE_PARENT`, measured as the restart
 //!   of a node that exits at once.
 //!
-//! `--memory N` runs everything with N GiB of touched parent memory: the
-//! scope's init is a fork-like clone (no `CLONE_VM`), so creating a scope
-//! copies the parent's page tables as `fork` does.
+//! `--memory N` runs everything with N GiB of touched parent memory, to show
+//! that creating a scope does not grow with it: the scope's init is cloned
+//! with `CLONE_VM` onto a stack of its own, sharing the parent's memory.
 
 mod sets;
 mod subjects;
