@@ -10,9 +10,10 @@
 //! while another process (a scope init, a join helper) still shares the file
 //! — and no epoll instance to create, fill and close for every graph. For a
 //! one-node graph that instance cost 8.6 µs of a 75 µs spawn, one `poll`
-//! 1.7 µs (`bench spawn-overhead`, BENCHMARKS.md). `poll` is linear in the
-//! number of fds, which for graphs of tens of processes is a few hundred
-//! nanoseconds.
+//! 1.7 µs (`bench spawn-overhead`, BENCHMARKS.md). The price: `poll` is
+//! linear in the number of fds. A restart costs 1.09× a raw pidfd loop
+//! alone, 1.6× beside 100 running nodes and 4.9× beside 1,000 (`bench
+//! restart --siblings N`), where an epoll would be cheaper.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
