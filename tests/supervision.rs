@@ -180,6 +180,32 @@ fn crash_loop_backs_off_then_exceeds_the_intensity() {
     }
 }
 
+#[test]
+fn exits_reaped_together_each_count_against_the_intensity() {
+    let mut graph = Graph::new();
+    let opts = || {
+        NodeOptions::new()
+            .restart(Restart::Always)
+            .backoff(Duration::ZERO, Duration::ZERO)
+    };
+    let a = graph.node_with("a", Command::new("sleep").arg("30"), opts());
+    let b = graph.node_with("b", Command::new("sleep").arg("30"), opts());
+    graph.intensity(1, Duration::from_secs(60));
+    let mut running = graph.spawn().unwrap();
+    running.kill(a).unwrap();
+    running.kill(b).unwrap();
+    // Both are dead before the loop looks, so one poll reports both exits
+    // and both are decided before either decision is carried out.
+    std::thread::sleep(Duration::from_millis(200));
+    match running.wait() {
+        Err(Error::RestartIntensity { max_restarts, .. }) => assert_eq!(max_restarts, 1),
+        other => panic!("expected RestartIntensity, got {other:?}"),
+    }
+    let snapshot = running.snapshot();
+    let restarts: u32 = snapshot.nodes.iter().map(|n| n.restarts).sum();
+    assert!(restarts <= 1, "{restarts} restarts with an intensity of 1");
+}
+
 /// Runs a graph of three sleepers `a <- b <- c` (b after a, c after b) plus
 /// an independent `x`, crashes `crash`, and returns which nodes were
 /// started again, in order.

@@ -216,8 +216,15 @@ impl RunningGraph {
         let node = &mut self.nodes[i];
         node.stop_deadline = None;
         node.ready_deadline = None;
-        node.exited_at = Some(now);
         node.state = NodeState::Exited;
+        // A run that stayed up longer than the backoff's cap starts it over.
+        let backoff_cap = self.options[i].backoff.max;
+        if node
+            .started_at
+            .is_some_and(|start| now.duration_since(start) >= backoff_cap)
+        {
+            node.backoff_attempt = 0;
+        }
         let decision = if node.stop_requested {
             let again = node.restart_after_stop && self.outcome.is_none();
             node.stop_requested = false;
@@ -263,13 +270,15 @@ impl RunningGraph {
             {
                 self.restart_log.pop_front();
             }
-            if self.restart_log.len() >= self.intensity.max_restarts as usize {
+            if self.restart_log.len() + self.proposed_restarts()
+                >= self.intensity.max_restarts as usize
+            {
                 return (
                     Decision::StopGraph,
                     Some(Outcome::RestartIntensity { node }),
                 );
             }
-            let delay = options.backoff.delay(self.backoff_attempt(i));
+            let delay = options.backoff.delay(self.nodes[i].backoff_attempt);
             return (Decision::Restart { delay }, None);
         }
         if options.critical {
@@ -278,15 +287,16 @@ impl RunningGraph {
         (Decision::Leave, None)
     }
 
-    /// The node's backoff step: reset once its last run stayed up longer
-    /// than the cap.
-    fn backoff_attempt(&self, i: usize) -> u32 {
-        let node = &self.nodes[i];
-        let stayed_up = match (node.started_at, node.exited_at) {
-            (Some(start), Some(end)) => end.duration_since(start) >= self.options[i].backoff.max,
-            _ => false,
-        };
-        if stayed_up { 0 } else { node.backoff_attempt }
+    /// Restarts proposed but not yet carried out (and so not yet in the
+    /// restart log): exits reaped together are each decided before any is
+    /// applied, and each must count against the intensity.
+    fn proposed_restarts(&self) -> usize {
+        self.undecided
+            .iter()
+            .flatten()
+            .chain(self.pending.iter().map(|(_, verdict)| verdict))
+            .filter(|(decision, _)| matches!(decision, Decision::Restart { .. }))
+            .count()
     }
 
     /// Carries out every decision nobody will see (automatic mode).
@@ -313,10 +323,8 @@ impl RunningGraph {
             }
             Decision::Restart { delay } => {
                 self.restart_log.push_back(now);
-                let attempt = self.backoff_attempt(i);
                 let node = &mut self.nodes[i];
-                node.restarts += 1;
-                node.backoff_attempt = attempt.saturating_add(1);
+                node.backoff_attempt = node.backoff_attempt.saturating_add(1);
                 let at = now + delay;
                 self.schedule(i, at);
                 let members = match self.strategy {
@@ -342,7 +350,6 @@ impl RunningGraph {
             let again = self.options[m].restart != Restart::Never;
             self.request_stop(m, again);
             if again {
-                self.nodes[m].restarts += 1;
                 group.push(m);
             }
         }
@@ -462,6 +469,9 @@ impl RunningGraph {
         node.process = Some(launched.process);
         node.ready_pipe = launched.ready_pipe;
         node.not_before = None;
+        if node.started_at.is_some() {
+            node.restarts += 1;
+        }
         node.started_at = Some(now);
         node.killed_after_timeout = false;
         node.was_ready = options.ready == Readiness::Exec;

@@ -77,10 +77,9 @@ pub(crate) struct NodeRuntime {
     /// Once it has ended, restart it (a group restart or `restart(node)`).
     pub(crate) restart_after_stop: bool,
     pub(crate) started_at: Option<Instant>,
-    /// When its last process was reaped.
-    pub(crate) exited_at: Option<Instant>,
     /// The current (or last) process became ready.
     pub(crate) was_ready: bool,
+    /// Starts after the first.
     pub(crate) restarts: u32,
     pub(crate) backoff_attempt: u32,
     pub(crate) status_text: Option<String>,
@@ -99,7 +98,6 @@ impl NodeRuntime {
             stop_requested: false,
             restart_after_stop: false,
             started_at: None,
-            exited_at: None,
             was_ready: false,
             restarts: 0,
             backoff_attempt: 0,

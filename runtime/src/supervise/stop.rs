@@ -17,8 +17,6 @@ impl RunningGraph {
         if node.state.is_alive() {
             node.stop_requested = true;
             node.restart_after_stop = restart_after;
-        } else if restart_after {
-            self.schedule(i, Instant::now());
         } else if !node.state.is_final() {
             node.state = NodeState::Stopped;
             self.undecided[i] = None;
@@ -30,7 +28,6 @@ impl RunningGraph {
         if self.outcome.is_some() {
             return;
         }
-        self.nodes[i].restarts += 1;
         if self.nodes[i].state.is_alive() {
             self.request_stop(i, true);
         } else {
