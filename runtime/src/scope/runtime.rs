@@ -124,7 +124,7 @@ impl ScopeRuntime {
         let init_pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
         // SAFETY: a successful clone3 returns the child's pid, which is positive.
         let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
-        let mut scope = ScopeRuntime {
+        let scope = ScopeRuntime {
             init: Process::new(pid, init_pidfd),
             _context: ctx,
             _stack: stack,
@@ -132,17 +132,13 @@ impl ScopeRuntime {
         };
         let mut sync = UnixStream::from(ours);
         if spec.has(Namespace::User) {
-            write_id_maps(pid, spec).map_err(|(step, e)| {
-                scope.stop();
-                failed(Some(Namespace::User), step, e)
-            })?;
+            write_id_maps(pid, spec).map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
         }
         let mut report = [0u8; 8];
         let answer = sync.write_all(b"g").and_then(|()| sync.read(&mut report));
         match answer {
             Ok(8) if report == [0; 8] => Ok(scope),
             Ok(8) => {
-                scope.stop();
                 let step = u32::from_ne_bytes(report[..4].try_into().expect("4 bytes"));
                 let errno = i32::from_ne_bytes(report[4..].try_into().expect("4 bytes"));
                 let step = InitStep::decode(step);
@@ -152,18 +148,12 @@ impl ScopeRuntime {
                     io::Error::from_raw_os_error(errno),
                 ))
             }
-            Ok(_) => {
-                scope.stop();
-                Err(failed(
-                    None,
-                    "scope init",
-                    io::Error::from(io::ErrorKind::UnexpectedEof),
-                ))
-            }
-            Err(e) => {
-                scope.stop();
-                Err(failed(None, "talk to the scope init", e))
-            }
+            Ok(_) => Err(failed(
+                None,
+                "scope init",
+                io::Error::from(io::ErrorKind::UnexpectedEof),
+            )),
+            Err(e) => Err(failed(None, "talk to the scope init", e)),
         }
     }
 
@@ -173,13 +163,6 @@ impl ScopeRuntime {
             init_pidfd: self.init.pidfd().map_or(-1, |fd| fd.as_fd().as_raw_fd()),
             namespaces: self.namespaces,
         }
-    }
-
-    /// Kills the init — which, for a pid scope, makes the kernel kill every
-    /// process left in the namespace — and reaps it.
-    fn stop(&mut self) {
-        let _ = self.init.signal(crate::Signal::KILL);
-        let _ = self.init.reap(true);
     }
 }
 
@@ -200,9 +183,13 @@ impl Drop for Scopes {
     }
 }
 
+/// Kills the init — which, for a pid scope, makes the kernel kill every
+/// process left in the namespace — and reaps it. Also what a failed
+/// creation does, by returning the error and so dropping the scope.
 impl Drop for ScopeRuntime {
     fn drop(&mut self) {
-        self.stop();
+        let _ = self.init.signal(crate::Signal::KILL);
+        let _ = self.init.reap(true);
     }
 }
 

@@ -40,10 +40,18 @@ impl ChildStack {
                 rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::STACK,
             )?
         };
-        // SAFETY: the guard page is the first page of the mapping just made.
-        unsafe { rustix::mm::mprotect(base, GUARD_SIZE, rustix::mm::MprotectFlags::empty())? };
         let base = NonNull::new(base.cast::<u8>()).expect("mmap never returns null");
-        Ok(ChildStack { base })
+        // Owned before anything else can fail, so an error unmaps it.
+        let stack = ChildStack { base };
+        // SAFETY: the guard page is the first page of the mapping just made.
+        unsafe {
+            rustix::mm::mprotect(
+                base.as_ptr().cast(),
+                GUARD_SIZE,
+                rustix::mm::MprotectFlags::empty(),
+            )?
+        };
+        Ok(stack)
     }
 
     /// The usable part: `(lowest address, size)`.
