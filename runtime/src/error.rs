@@ -163,7 +163,9 @@ impl std::error::Error for Error {
 
 /// The step of starting a process that failed.
 ///
-/// The child performs these in order, between `clone3` and `execve`.
+/// From `ProcessGroup` to `Execve`, the child performs them in this order,
+/// between `clone3` and `execve`; `Setns` happens in the helper that joins a
+/// scope, and `Clone`, `ReadinessPipe` and `EdgeReleased` in the parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {

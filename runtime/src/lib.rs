@@ -35,7 +35,8 @@
 //!   exactly 0, 1, 2 and its declared fds from its first instruction on:
 //!   everything else, including fds other threads opened without
 //!   `O_CLOEXEC`, is marked close-on-exec with `close_range` and closed by
-//!   `execve` (so the spawning thread does not wait for a thousand closes).
+//!   `execve`, so the spawning thread does not wait for a thousand closes
+//!   (Linux 5.11 and later; on 5.9 and 5.10 the child closes them itself).
 //!   The parent closes its copies of the children's ends right after the
 //!   spawn, so readers see EOF.
 //! - **Signals** in the child: handlers reset (`CLONE_CLEAR_SIGHAND`),

@@ -4,7 +4,8 @@
 //! Used where a signal delivered at the wrong moment would do harm: around
 //! creating the stdio thread (so process-directed signals meant for the
 //! application never land on it), around the clones that create scope inits
-//! and join helpers (so no handler of the application runs in them), and by
+//! and join helpers (so no signal can end them before they have set
+//! themselves up and reported back), and by
 //! `stop_on_signals` (whose signals stay blocked while its signalfd reads
 //! them). glibc's `pthread_sigmask` is used, which keeps its own internal
 //! signals usable.

@@ -206,7 +206,7 @@ fn loopback_up() -> Result<(), Errno> {
 
 /// Reaps every child that dies, until the application exits.
 fn reap_forever(signals: &OwnedFd, parent_pidfd: i32) -> ! {
-    // SAFETY: the parent pidfd stays open: close_all_but kept it.
+    // SAFETY: the parent pidfd stays open: close_fds_except kept it.
     let parent = unsafe { BorrowedFd::borrow_raw(parent_pidfd) };
     loop {
         let mut fds = [

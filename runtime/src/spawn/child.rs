@@ -140,8 +140,9 @@ pub(crate) fn parent_died(parent: ParentCheck) -> bool {
 }
 
 /// Builds the fd table: move every source above the highest target, `dup2`
-/// each onto its target (which clears CLOEXEC there), then close everything
-/// else from 3 up — including fds other threads opened without `O_CLOEXEC`.
+/// each onto its target (which clears CLOEXEC there), then mark everything
+/// else from 3 up close-on-exec — including fds other threads opened without
+/// `O_CLOEXEC` — for `execve` to close.
 fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
     // Validation bounds every fd by MAX_FD, far below i32::MAX.
     let above = ctx.max_target.saturating_add(1);
@@ -163,7 +164,8 @@ fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
 
 /// `execve` each candidate path in turn, as `execvp` does: a missing file or
 /// directory moves on to the next; permission denied is remembered; any other
-/// error stops the search.
+/// error stops the search. Unlike glibc's `execvp`, a file without a known
+/// format (`ENOEXEC`) is not retried through `/bin/sh`.
 fn exec(ctx: &ChildContext<'_>) -> (Step, i32) {
     let mut denied = false;
     for path in ctx.candidates {

@@ -23,9 +23,9 @@ pub(crate) struct ExecSpec {
 }
 
 /// A null-terminated array of pointers to NUL-terminated strings, as
-/// `execve` takes them, in two allocations however many strings there are
-/// (a spawn is short enough that one allocation per environment variable
-/// shows up in its cost).
+/// `execve` takes them, in a fixed number of allocations however many
+/// strings there are (a spawn is short enough that one allocation per
+/// environment variable shows up in its cost).
 #[derive(Debug, Default)]
 struct StringArray {
     /// Every string, each followed by its NUL. Never changed once `ptrs`

@@ -1,6 +1,7 @@
 //! Raw system calls that rustix does not offer as public, allocation-free
-//! wrappers: `clone3` with a caller-supplied stack, `close_range`, `execve`,
-//! `rt_sigprocmask`, `rt_sigaction`, `signalfd4`, `ioctl` and `exit_group`.
+//! wrappers: `clone3` with a caller-supplied stack, `close_range`, `dup3`,
+//! `execve`, `rt_sigprocmask`, `rt_sigaction`, `signalfd4`, `ioctl` and
+//! `exit_group`.
 //!
 //! They are issued with inline assembly rather than through `libc::syscall`
 //! because the vfork-style child shares the parent's memory *and* its
