@@ -108,7 +108,7 @@ impl fmt::Display for NodeExit {
 pub enum Outcome {
     /// Every node ended on its own and none is to be restarted.
     Completed,
-    /// The application asked for it (`shutdown`, `stop_graph`, drop).
+    /// The application asked for it (`shutdown`, `Decision::StopGraph`, drop).
     Shutdown,
     /// A signal registered with `stop_on_signals` arrived.
     Signal(Signal),

@@ -128,7 +128,12 @@ pub use signal::{Signal, UnknownSignal};
 pub use supervise::{Decision, Event, NodeSnapshot, NodeState, Snapshot};
 
 impl Graph {
-    /// Checks the graph, then starts every node in declaration order.
+    /// Checks the graph, then starts its nodes in dependency order: a node
+    /// starts once every node it starts `after` is ready, the rest at once
+    /// (the order [`plan`](Graph::plan) shows). `spawn` returns when every
+    /// node has started once. A node that exits meanwhile is handled by its
+    /// declared policy — the application's [`decide`](RunningGraph::decide)
+    /// applies to exits reported by `next_event` after `spawn` returned.
     ///
     /// If a node fails to start, every node already started is killed and
     /// reaped, and the error names the node and the step that failed.

@@ -9,8 +9,9 @@
 //! in step with the fds' lifetimes — an epoll entry outlives a closed fd
 //! while another process (a scope init, a join helper) still shares the file
 //! — and no epoll instance to create, fill and close for every graph. For a
-//! one-node graph that instance cost 8.6 µs of a 75 µs spawn, one `poll`
-//! 1.7 µs (`bench spawn-overhead`, BENCHMARKS.md). The price: `poll` is
+//! one-node graph that instance cost +7.0 to +8.6 µs on a ~72 µs spawn, one
+//! `poll` +0.1 to +2.5 µs (`bench spawn-overhead`, pinned, over four runs;
+//! the last is in BENCHMARKS.md). The price: `poll` is
 //! linear in the number of fds. A restart costs 1.09× a raw pidfd loop
 //! alone, 1.6× beside 100 running nodes and 4.9× beside 1,000 (`bench
 //! restart --siblings N`), where an epoll would be cheaper.

@@ -45,8 +45,9 @@ pub(crate) struct EdgeSpec {
     pub(crate) kind: EdgeKind,
 }
 
-/// How long [`RunningGraph`](crate::RunningGraph)'s `Drop` waits after the
-/// stop signal before it sends SIGKILL.
+/// How long a node has, after its stop signal, before it is SIGKILLed —
+/// whatever stops it (`shutdown`, `Drop`, a critical node, a group restart,
+/// `stop`) — unless the node sets its own `stop_timeout`.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A graph of processes and the pipes and socketpairs between them, built at
@@ -183,8 +184,9 @@ impl Graph {
         }
     }
 
-    /// Sets how long `Drop` of the running graph waits after SIGTERM before
-    /// it sends SIGKILL (default [`DEFAULT_STOP_TIMEOUT`]).
+    /// Sets how long a node has after its stop signal before it is
+    /// SIGKILLed, for nodes without a `stop_timeout` of their own (default
+    /// [`DEFAULT_STOP_TIMEOUT`]).
     pub fn stop_timeout(&mut self, timeout: Duration) {
         self.stop_timeout = timeout;
     }

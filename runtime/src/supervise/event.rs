@@ -71,7 +71,7 @@ pub enum Event<N = NodeId> {
         error: SpawnError,
     },
     /// A node can never start because a node it starts `after` ended for
-    /// good without being ready.
+    /// good without completing (being ready, then exiting with status 0).
     DependencyFailed {
         /// The node that cannot start.
         node: N,
