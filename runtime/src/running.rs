@@ -15,7 +15,7 @@ use crate::poller::{WakeFd, Waker};
 use crate::signal::Signal;
 use crate::spawn::{LaunchKit, Launcher, ParentEnd};
 use crate::supervise::{
-    Decision, Deps, Event, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot,
+    Decision, Deps, Event, Mode, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot,
 };
 
 /// A started graph.
@@ -250,7 +250,7 @@ impl RunningGraph {
     /// has finished. The decision of the previous [`Event::Exited`] is
     /// carried out first (see [`decide`](Self::decide)).
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
-        self.step(timeout.map(|t| Instant::now() + t))
+        self.turn(timeout.map(|t| Instant::now() + t), Mode::Interactive)
     }
 
     /// Replaces the decision of the last [`Event::Exited`] returned by
@@ -291,9 +291,7 @@ impl RunningGraph {
     /// [`Error::DependencyFailed`] if a node could never start; either way
     /// every node has been stopped and reaped.
     pub fn wait(&mut self) -> Result<ExitReport, Error> {
-        while !self.is_finished() {
-            self.step_automatic()?;
-        }
+        self.turn(None, Mode::Automatic)?;
         self.finish()
     }
 

@@ -13,7 +13,7 @@ use crate::policy::{Readiness, Restart, Strategy};
 use crate::poller::WaitSet;
 use crate::running::RunningGraph;
 
-/// How a step treats decisions: handed to the application first
+/// How a turn treats decisions: handed to the application first
 /// (`next_event`), or carried out at once (`wait`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -51,16 +51,14 @@ impl RunningGraph {
         }
     }
 
-    /// One turn of the loop for `next_event` (interactive) or `wait`.
-    pub(crate) fn step(&mut self, deadline: Option<Instant>) -> Result<Option<Event>, Error> {
-        self.turn(deadline, Mode::Interactive)
-    }
-
-    pub(crate) fn step_automatic(&mut self) -> Result<(), Error> {
-        self.turn(None, Mode::Automatic).map(drop)
-    }
-
-    fn turn(&mut self, deadline: Option<Instant>, mode: Mode) -> Result<Option<Event>, Error> {
+    /// Runs the loop until it has an event to hand out (interactive: for
+    /// `next_event`, until `deadline`) or, carrying out every decision
+    /// itself (automatic: for `wait`), until the graph has finished.
+    pub(crate) fn turn(
+        &mut self,
+        deadline: Option<Instant>,
+        mode: Mode,
+    ) -> Result<Option<Event>, Error> {
         let mut polled = false;
         loop {
             if let Some((index, (decision, cause))) = self.pending.take() {

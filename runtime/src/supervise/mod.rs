@@ -16,6 +16,7 @@ mod snapshot;
 mod stop;
 
 pub(crate) use deps::Deps;
+pub(crate) use engine::Mode;
 pub use event::{Decision, Event};
 pub(crate) use node::NodeRuntime;
 pub use node::NodeState;
