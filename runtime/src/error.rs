@@ -210,47 +210,6 @@ pub enum Step {
     },
 }
 
-/// Every step, in the order of their codes: the child reports a failed step
-/// as its index here plus its fd, and the parent rebuilds it from the same
-/// table (one list, so the two sides cannot drift apart).
-const STEPS: [fn(i32) -> Step; 14] = [
-    |_| Step::Clone,
-    |_| Step::Setns,
-    |_| Step::ProcessGroup,
-    |_| Step::ParentDeathSignal,
-    |_| Step::ParentDied,
-    |_| Step::ResetSigpipe,
-    |_| Step::ResetSignalMask,
-    |fd| Step::MoveFd { fd },
-    |fd| Step::Dup2 { fd },
-    |_| Step::CloseRange,
-    |_| Step::Chdir,
-    |_| Step::Execve,
-    |_| Step::ReadinessPipe,
-    |fd| Step::EdgeReleased { fd },
-];
-
-impl Step {
-    /// The two words the child writes to its error slot.
-    pub(crate) fn encode(self) -> (u32, i32) {
-        let fd = match self {
-            Step::MoveFd { fd } | Step::Dup2 { fd } | Step::EdgeReleased { fd } => fd,
-            _ => 0,
-        };
-        let same = |make: &fn(i32) -> Step| {
-            std::mem::discriminant(&make(fd)) == std::mem::discriminant(&self)
-        };
-        let code = STEPS.iter().position(same).unwrap_or(0);
-        (code as u32, fd)
-    }
-
-    pub(crate) fn decode(code: u32, fd: i32) -> Step {
-        STEPS
-            .get(code as usize)
-            .map_or(Step::Clone, |make| make(fd))
-    }
-}
-
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -360,17 +319,3 @@ impl fmt::Display for SpawnError {
 }
 
 impl std::error::Error for SpawnError {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_step_survives_the_trip_through_the_child() {
-        for make in STEPS {
-            let step = make(7);
-            let (code, fd) = step.encode();
-            assert_eq!(Step::decode(code, fd), step);
-        }
-    }
-}

@@ -35,14 +35,6 @@ pub(crate) struct FdMove {
     pub(crate) target: i32,
 }
 
-/// A failed step, as the child reports it. `errno == 0` means no failure.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Failure {
-    pub(crate) step: u32,
-    pub(crate) fd: i32,
-    pub(crate) errno: i32,
-}
-
 /// How the child tells that its parent died before PDEATHSIG was armed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ParentCheck {
@@ -66,7 +58,9 @@ pub(crate) struct ChildContext<'a> {
     pub(crate) candidates: &'a [CString],
     pub(crate) argv: *const *const c_char,
     pub(crate) envp: *const *const c_char,
-    pub(crate) failure: Failure,
+    /// Written by the child when a step fails (with `CLONE_VM` it writes the
+    /// parent's memory); read by the parent once the child has exited.
+    pub(crate) failure: Option<(Step, i32)>,
 }
 
 /// The child's entry point, called on the child stack by
@@ -79,13 +73,8 @@ pub(crate) struct ChildContext<'a> {
 pub(crate) unsafe extern "C" fn child_main(arg: *mut c_void) -> ! {
     // SAFETY: see the function's contract.
     let ctx = unsafe { &mut *arg.cast::<ChildContext<'_>>() };
-    let Err((step, errno)) = setup_and_exec(ctx);
-    let (code, fd) = step.encode();
-    ctx.failure = Failure {
-        step: code,
-        fd,
-        errno,
-    };
+    let Err(failure) = setup_and_exec(ctx);
+    ctx.failure = Some(failure);
     sys::exit_group(127)
 }
 

@@ -21,8 +21,6 @@ use std::os::fd::BorrowedFd;
 
 use rustix::thread::{ThreadNameSpaceType, move_into_thread_name_spaces};
 
-use super::child::Failure;
-use crate::error::Step;
 use crate::sys::{self, ChildEntry};
 
 /// What the helper needs; it writes its results back here.
@@ -35,8 +33,8 @@ pub(crate) struct JoinContext {
     pub(crate) args: *mut libc::clone_args,
     pub(crate) entry: ChildEntry,
     pub(crate) arg: *mut c_void,
-    /// `setns` failed.
-    pub(crate) failure: Failure,
+    /// The errno of a failed `setns`.
+    pub(crate) setns_failed: Option<i32>,
     /// What the inner `clone3` returned: a pid, or `-errno`.
     pub(crate) clone_result: isize,
 }
@@ -56,12 +54,7 @@ pub(crate) unsafe extern "C" fn join_main(arg: *mut c_void) -> ! {
     if let Err(e) =
         move_into_thread_name_spaces(init, ThreadNameSpaceType::from_bits_retain(ctx.namespaces))
     {
-        let (step, fd) = Step::Setns.encode();
-        ctx.failure = Failure {
-            step,
-            fd,
-            errno: e.raw_os_error(),
-        };
+        ctx.setns_failed = Some(e.raw_os_error());
         sys::exit_group(127);
     }
     // SAFETY: guaranteed by the function's contract.

@@ -69,7 +69,7 @@ pub(crate) fn spawn_process(
         candidates: &exec.candidates,
         argv: exec.argv(),
         envp: exec.envp(),
-        failure: Default::default(),
+        failure: None,
     };
     let mut pidfd: i32 = -1;
     let mut args = clone_args(
@@ -108,11 +108,10 @@ pub(crate) fn spawn_process(
     // SAFETY: a successful clone3 returns the child's pid, which is positive.
     let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
     let mut process = Process::new(pid, pidfd);
-    let failure = ctx.failure;
-    if failure.errno != 0 {
+    if let Some(failure) = ctx.failure {
         // The child has already called exit_group; reap it so no zombie stays.
         let _ = process.reap(true);
-        return Err((Step::decode(failure.step, failure.fd), failure.errno));
+        return Err(failure);
     }
     Ok(process)
 }
@@ -150,7 +149,7 @@ pub(crate) unsafe fn join_and_clone(
         args,
         entry,
         arg,
-        failure: Default::default(),
+        setns_failed: None,
         clone_result: -(libc::ECHILD as isize),
     };
     let mut helper_pidfd: i32 = -1;
@@ -187,8 +186,8 @@ pub(crate) unsafe fn join_and_clone(
     );
     // Only now: with signals still blocked, no handler can interrupt the wait.
     drop(blocked);
-    if join.failure.errno != 0 {
-        return Err((Step::Setns, join.failure.errno));
+    if let Some(errno) = join.setns_failed {
+        return Err((Step::Setns, errno));
     }
     if join.clone_result < 0 {
         return Err((Step::Clone, sys::errno_of(join.clone_result)));
