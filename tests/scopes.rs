@@ -49,10 +49,17 @@ fn as_root_and_unprivileged(test: &str, body: fn()) {
         .expect("setpriv (util-linux) runs");
     let _ = std::fs::remove_dir_all(copy.parent().unwrap());
     let text = String::from_utf8_lossy(&output.stdout);
+    let errors = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success() && text.contains("1 passed"),
-        "as uid 65534:\n{text}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        "as uid 65534:\n{text}\n{errors}"
+    );
+    // The child passes when it skips too: a skip as uid 65534 (the kernel
+    // lets root, but not others, create user namespaces) would leave the
+    // unprivileged case unchecked.
+    assert!(
+        !text.contains(common::SKIP_MARKER) && !errors.contains(common::SKIP_MARKER),
+        "as uid 65534 the test skipped instead of running:\n{text}\n{errors}"
     );
 }
 
@@ -83,7 +90,8 @@ fn unprivileged_copy_of_this_binary() -> PathBuf {
     copy
 }
 
-/// Whether this kernel lets us create a user namespace; prints why not.
+/// Whether this kernel lets us create a user namespace; prints why not. In CI
+/// (`CI` set) a refusal fails the test instead: there it must not skip.
 fn user_namespaces_available() -> bool {
     let mut graph = Graph::new();
     let scope = graph.scope("probe", ScopeSpec::new([Namespace::User]));
@@ -98,6 +106,11 @@ fn user_namespaces_available() -> bool {
             true
         }
         Err(e @ Error::Scope { .. }) => {
+            assert!(
+                !common::in_ci(),
+                "the kernel refuses user namespaces (as uid {}), and CI must not skip: {e}",
+                rustix::process::geteuid().as_raw()
+            );
             println!("skipped: the kernel refuses user namespaces here: {e}");
             false
         }

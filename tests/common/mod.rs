@@ -264,13 +264,22 @@ pub fn installed(tool: &str, package: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()));
     if !found {
         assert!(
-            std::env::var_os("CI").is_none(),
+            !in_ci(),
             "`{tool}` is not installed; .ci/run installs {package}"
         );
         println!("skipped: `{tool}` is not installed (Debian: apt-get install {package})");
     }
     found
 }
+
+/// Whether the suite runs in CI (`CI` set), where nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// What a test prints before the reason it skips; a test that re-runs a
+/// test in a child process looks for it in the child's output.
+pub const SKIP_MARKER: &str = "skipped:";
 
 /// Takes the parent's read end of `out` and reads it to EOF.
 pub fn read_to_end(
