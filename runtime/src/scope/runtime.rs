@@ -12,7 +12,7 @@
 //!    zero bytes, or with the step and errno that failed.
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
@@ -22,10 +22,8 @@ use super::init::{InitContext, InitStep, init_main};
 use super::{Namespace, ScopeSpec};
 use crate::error::Error;
 use crate::process::Process;
-use crate::spawn::{
-    CLONE_CLEAR_SIGHAND, CLONE_PARENT, CLONE_PIDFD, CLONE_VM, ScopeJoin, clone_args, join_and_clone,
-};
-use crate::sys::{self, ChildStack, clone3_then_call};
+use crate::spawn::{CLONE_CLEAR_SIGHAND, CLONE_VM, ScopeJoin, clone_process};
+use crate::sys::ChildStack;
 
 /// A scope whose namespaces exist, held by its init.
 #[derive(Debug)]
@@ -74,43 +72,29 @@ impl ScopeRuntime {
             .namespaces
             .iter()
             .fold(0, |flags, ns| flags | ns.clone_flag());
-        let mut pidfd: i32 = -1;
         // The init shares this process's memory: no handler of the
         // application may run in it, hence CLEAR_SIGHAND, and no signal may
         // arrive before it has blocked them all itself.
-        let mut args = clone_args(
-            own_flags | CLONE_VM | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
-            &mut pidfd,
-        );
-        let (stack_base, stack_size) = stack.usable();
-        args.stack = stack_base as u64;
-        args.stack_size = stack_size as u64;
+        let flags = own_flags | CLONE_VM | CLONE_CLEAR_SIGHAND;
         let ctx_ptr = std::ptr::from_ref(&*ctx).cast_mut().cast();
+        // SAFETY: the init runs `init_main` on `stack`, reading `ctx`; both
+        // stay alive in the returned ScopeRuntime until it is reaped. A join
+        // helper runs on this thread's child stack and has exited when
+        // `clone_process` returns.
+        let clone =
+            |join| unsafe { clone_process(flags, init_main, ctx_ptr, stack.usable(), join) };
         let blocked = crate::sigmask::SignalMaskGuard::block(None)
             .map_err(|e| failed(None, "block signals", e))?;
         let result = match enclosing {
-            // SAFETY: the init runs `init_main` on `stack`, reading `ctx`;
-            // both stay alive in the returned ScopeRuntime until it is reaped.
-            None => match unsafe { clone3_then_call(&mut args, init_main, ctx_ptr) } {
-                ret if ret < 0 => Err((crate::Step::Clone, sys::errno_of(ret))),
-                ret => Ok(ret),
-            },
+            None => clone(None),
             Some(outer) => {
-                args.flags |= CLONE_PARENT;
-                args.exit_signal = 0;
-                ChildStack::with(|stack, size| {
-                    // SAFETY: the helper runs on this thread's child stack,
-                    // the init on `stack`; as above for `ctx`.
-                    unsafe {
-                        join_and_clone(outer.join(), &mut args, init_main, ctx_ptr, stack, size)
-                    }
-                })
-                .map_err(|e| failed(None, "map the child stack", e))?
+                ChildStack::with(|helper, size| clone(Some((outer.join(), helper, size))))
+                    .map_err(|e| failed(None, "map the child stack", e))?
             }
         };
         drop(blocked);
         drop(theirs);
-        let ret = result.map_err(|(step, errno)| {
+        let init = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);
             let namespace = likely_culprit(spec, errno);
             let step = if step == crate::Step::Setns {
@@ -120,12 +104,9 @@ impl ScopeRuntime {
             };
             failed(namespace, step, source)
         })?;
-        // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
-        let init_pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-        // SAFETY: a successful clone3 returns the child's pid, which is positive.
-        let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
+        let pid = init.pid();
         let scope = ScopeRuntime {
-            init: Process::new(pid, init_pidfd),
+            init,
             _context: ctx,
             _stack: stack,
             namespaces: enclosing.map_or(0, |o| o.namespaces) | own_flags as u32,

@@ -37,9 +37,9 @@ use join::{JoinContext, join_main};
 // clone3 flags as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
 pub(crate) const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
-pub(crate) const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
+const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
-pub(crate) const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
+const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 pub(crate) const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
 /// The scope a process is started in: the pidfd of the scope's init and
@@ -71,43 +71,25 @@ pub(crate) fn spawn_process(
         envp: exec.envp(),
         failure: None,
     };
-    let mut pidfd: i32 = -1;
-    let mut args = clone_args(
-        CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
-        &mut pidfd,
-    );
     let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
-    let ret = ChildStack::with(|stack, size| match scope {
-        None => {
-            args.stack = stack as u64;
-            args.stack_size = size as u64;
-            // SAFETY: the stack stays mapped and unused by anyone else until
-            // the child has exec'd or exited (CLONE_VFORK holds this thread
-            // until then); `ctx` outlives the call; `child_main` keeps its rules.
-            match unsafe { clone3_then_call(&mut args, child_main, ctx_ptr) } {
-                ret if ret < 0 => Err((Step::Clone, sys::errno_of(ret))),
-                ret => Ok(ret),
-            }
-        }
-        Some(scope) => {
-            // The real child's parent is ours (CLONE_PARENT), which requires
-            // exit_signal 0: it inherits ours.
-            args.flags |= CLONE_PARENT;
-            args.exit_signal = 0;
-            let half = size / 2;
-            args.stack = stack as u64;
-            args.stack_size = half as u64;
-            // SAFETY: as above; the helper and the child use the two halves of
-            // the stack, and the helper is suspended while the child runs.
-            unsafe { join_and_clone(scope, &mut args, child_main, ctx_ptr, stack.add(half), half) }
-        }
+    let flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND;
+    let mut process = ChildStack::with(|stack, size| {
+        // The join helper, if any, runs on the upper half of the stack.
+        let (size, helper) = match scope {
+            None => (size, None),
+            // SAFETY: `size / 2` is within the stack.
+            Some(scope) => (
+                size / 2,
+                Some((scope, unsafe { stack.add(size / 2) }, size / 2)),
+            ),
+        };
+        // SAFETY: the stack stays mapped and unused by anyone else until the
+        // child has exec'd or exited (CLONE_VFORK holds this thread until
+        // then; the helper is suspended while the child runs); `ctx` outlives
+        // the call; `child_main` keeps its rules.
+        unsafe { clone_process(flags, child_main, ctx_ptr, (stack, size), helper) }
     })
     .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))??;
-    // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-    // SAFETY: a successful clone3 returns the child's pid, which is positive.
-    let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
-    let mut process = Process::new(pid, pidfd);
     if let Some(failure) = ctx.failure {
         // The child has already called exit_group; reap it so no zombie stays.
         let _ = process.reap(true);
@@ -118,13 +100,57 @@ pub(crate) fn spawn_process(
 
 /// `clone_args` with these flags, `SIGCHLD` as exit signal, and the pidfd
 /// stored in `pidfd`.
-pub(crate) fn clone_args(flags: u64, pidfd: &mut i32) -> libc::clone_args {
+fn clone_args(flags: u64, pidfd: &mut i32) -> libc::clone_args {
     // SAFETY: clone_args is plain old data; all-zero is its documented default.
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
     args.flags = flags;
     args.pidfd = std::ptr::from_mut(pidfd) as u64;
     args.exit_signal = libc::SIGCHLD as u64;
     args
+}
+
+/// Clones a process with `flags` (plus `CLONE_PIDFD`'s pidfd) that runs
+/// `entry(arg)` on `stack` (base, size). With `join`, it is cloned inside a
+/// scope: from a helper that has joined the scope's namespaces, running on
+/// the given helper stack, with the new process still our child
+/// (`CLONE_PARENT`).
+///
+/// # Safety
+///
+/// As for [`clone3_then_call`], for `entry`, `arg` and both stacks, which
+/// must stay mapped and unused until the process (and the helper) no longer
+/// run on them.
+pub(crate) unsafe fn clone_process(
+    flags: u64,
+    entry: crate::sys::ChildEntry,
+    arg: *mut core::ffi::c_void,
+    stack: (*mut u8, usize),
+    join: Option<(ScopeJoin, *mut u8, usize)>,
+) -> Result<Process, (Step, i32)> {
+    let mut pidfd: i32 = -1;
+    let mut args = clone_args(flags | CLONE_PIDFD, &mut pidfd);
+    args.stack = stack.0 as u64;
+    args.stack_size = stack.1 as u64;
+    let ret = match join {
+        // SAFETY: guaranteed by the caller.
+        None => match unsafe { clone3_then_call(&mut args, entry, arg) } {
+            ret if ret < 0 => Err((Step::Clone, sys::errno_of(ret))),
+            ret => Ok(ret),
+        },
+        Some((scope, helper_stack, helper_size)) => {
+            // The process's parent is ours, not the helper (CLONE_PARENT),
+            // which requires exit_signal 0: it inherits ours.
+            args.flags |= CLONE_PARENT;
+            args.exit_signal = 0;
+            // SAFETY: guaranteed by the caller.
+            unsafe { join_and_clone(scope, &mut args, entry, arg, helper_stack, helper_size) }
+        }
+    }?;
+    // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+    // SAFETY: a successful clone3 returns the process's pid, which is positive.
+    let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
+    Ok(Process::new(pid, pidfd))
 }
 
 /// Runs `clone3(args)` calling `entry(arg)` from a helper that has joined
@@ -135,7 +161,7 @@ pub(crate) fn clone_args(flags: u64, pidfd: &mut i32) -> libc::clone_args {
 /// As for [`clone3_then_call`], for `args`, `entry` and `arg`; the helper
 /// runs on `helper_stack` (`helper_size` bytes), which must stay mapped and
 /// unused until it has exited.
-pub(crate) unsafe fn join_and_clone(
+unsafe fn join_and_clone(
     scope: ScopeJoin,
     args: &mut libc::clone_args,
     entry: crate::sys::ChildEntry,
