@@ -9,6 +9,7 @@
 //! 5. [`route`]: ports, and tracks for lines that move sideways;
 //! 6. [`vertical`]: y coordinates, with room for frames and tracks.
 
+mod dag;
 mod horizontal;
 mod items;
 mod metrics;

@@ -5,6 +5,7 @@
 //! first, then `after` dependencies, then socketpairs (which have none of
 //! their own), each in declaration order.
 
+use super::dag::{longest_path_layers, reaches, topological};
 use crate::links::LinkKind;
 
 /// A link between two distinct vertices, by vertex index.
@@ -39,14 +40,12 @@ pub(super) fn layers(vertices: usize, arcs: &[Arc]) -> Layering {
     }
 
     let order = topological(&successors);
+    let mut layer = longest_path_layers(&successors, &order);
     let mut predecessors = vec![0usize; vertices];
-    let mut layer = vec![0usize; vertices];
-    for &u in &order {
-        for &v in &successors[u] {
-            layer[v] = layer[v].max(layer[u] + 1);
-            predecessors[v] += 1;
-        }
-    }
+    successors
+        .iter()
+        .flatten()
+        .for_each(|&v| predecessors[v] += 1);
     // A source sits right above its nearest successor rather than on the
     // top layer, so a parent feeding one deep process draws a short arrow.
     for &u in order.iter().rev() {
@@ -59,40 +58,6 @@ pub(super) fn layers(vertices: usize, arcs: &[Arc]) -> Layering {
     let top = layer.iter().copied().min().unwrap_or(0);
     layer.iter_mut().for_each(|l| *l -= top);
     Layering { layer, upward }
-}
-
-fn reaches(successors: &[Vec<usize>], from: usize, target: usize) -> bool {
-    let mut seen = vec![false; successors.len()];
-    let mut stack = vec![from];
-    while let Some(u) = stack.pop() {
-        if u == target {
-            return true;
-        }
-        if !std::mem::replace(&mut seen[u], true) {
-            stack.extend(&successors[u]);
-        }
-    }
-    false
-}
-
-/// Kahn's algorithm, smallest index first among the ready vertices.
-fn topological(successors: &[Vec<usize>]) -> Vec<usize> {
-    let mut indegree = vec![0usize; successors.len()];
-    successors.iter().flatten().for_each(|&v| indegree[v] += 1);
-    let mut ready: std::collections::BTreeSet<usize> = (0..successors.len())
-        .filter(|&v| indegree[v] == 0)
-        .collect();
-    let mut order = Vec::with_capacity(successors.len());
-    while let Some(u) = ready.pop_first() {
-        order.push(u);
-        for &v in &successors[u] {
-            indegree[v] -= 1;
-            if indegree[v] == 0 {
-                ready.insert(v);
-            }
-        }
-    }
-    order
 }
 
 #[cfg(test)]

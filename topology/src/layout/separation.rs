@@ -8,6 +8,8 @@
 //! so every constraint already met stays met: the result satisfies all of
 //! them, provided the constraints have no cycle.
 
+use super::dag::topological;
+
 /// `x[right] - x[left] >= gap`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Separation {
@@ -89,28 +91,11 @@ pub(super) fn satisfy(desired: &[f64], weight: &[f64], constraints: &[Separation
 /// the ready variables. Variables on a cycle (a bug upstream) come last, in
 /// index order, so the result is still defined.
 fn constraint_order(n: usize, constraints: &[Separation]) -> Vec<usize> {
-    let mut indegree = vec![0usize; n];
     let mut outgoing = vec![Vec::new(); n];
     for c in constraints {
-        indegree[c.right] += 1;
         outgoing[c.left].push(c.right);
     }
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..n).filter(|&v| indegree[v] == 0).collect();
-    let mut order = Vec::with_capacity(n);
-    let mut placed = vec![false; n];
-    while let Some(v) = ready.pop_first() {
-        order.push(v);
-        placed[v] = true;
-        for &w in &outgoing[v] {
-            indegree[w] -= 1;
-            if indegree[w] == 0 {
-                ready.insert(w);
-            }
-        }
-    }
-    order.extend((0..n).filter(|&v| !placed[v]));
-    order
+    topological(&outgoing)
 }
 
 #[cfg(test)]

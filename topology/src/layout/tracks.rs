@@ -8,6 +8,7 @@
 //! choices are settled the way layering settles cycles: strongest
 //! preference first, each kept unless it closes a cycle.
 
+use super::dag::{longest_path_layers, reaches, topological};
 use super::metrics::TRACK_CLEARANCE;
 
 /// A sideways move in the gap below one rank: from `top` (x where the line
@@ -74,35 +75,9 @@ pub(super) fn assign(jogs: &[Jog]) -> (Vec<usize>, usize) {
         }
     }
     // Each jog one track below the lowest of those that must be above it.
-    let mut track = vec![0usize; n];
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for u in 0..n {
-            for &v in &below[u] {
-                if track[v] < track[u] + 1 {
-                    track[v] = track[u] + 1;
-                    changed = true;
-                }
-            }
-        }
-    }
+    let track = longest_path_layers(&below, &topological(&below));
     let count = track.iter().map(|t| t + 1).max().unwrap_or(0);
     (track, count)
-}
-
-fn reaches(below: &[Vec<usize>], from: usize, target: usize) -> bool {
-    let mut seen = vec![false; below.len()];
-    let mut stack = vec![from];
-    while let Some(u) = stack.pop() {
-        if u == target {
-            return true;
-        }
-        if !std::mem::replace(&mut seen[u], true) {
-            stack.extend(&below[u]);
-        }
-    }
-    false
 }
 
 #[cfg(test)]
