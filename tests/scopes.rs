@@ -90,7 +90,7 @@ fn unprivileged_copy_of_this_binary() -> PathBuf {
     copy
 }
 
-/// Whether this kernel lets us create a user namespace; prints why not. In CI
+/// Whether this kernel lets us create a user namespace; says why not. In CI
 /// (`CI` set) a refusal fails the test instead: there it must not skip.
 fn user_namespaces_available() -> bool {
     let mut graph = Graph::new();
@@ -111,7 +111,7 @@ fn user_namespaces_available() -> bool {
                 "the kernel refuses user namespaces (as uid {}), and CI must not skip: {e}",
                 rustix::process::geteuid().as_raw()
             );
-            println!("skipped: the kernel refuses user namespaces here: {e}");
+            common::skip(&format!("the kernel refuses user namespaces here: {e}"));
             false
         }
         Err(e) => panic!("probe failed for another reason: {e}"),

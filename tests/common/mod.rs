@@ -258,7 +258,7 @@ pub fn next_event_past_starts(
 
 /// Whether `tool` (from the Debian package `package`) is on PATH. In CI
 /// (`CI` set; `.ci/run` installs the package) a missing tool fails the test;
-/// on a developer's machine the test prints why it skips.
+/// on a developer's machine the test says why it skips ([`skip`]).
 pub fn installed(tool: &str, package: &str) -> bool {
     let found = std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()));
@@ -267,7 +267,9 @@ pub fn installed(tool: &str, package: &str) -> bool {
             !in_ci(),
             "`{tool}` is not installed; .ci/run installs {package}"
         );
-        println!("skipped: `{tool}` is not installed (Debian: apt-get install {package})");
+        skip(&format!(
+            "`{tool}` is not installed (Debian: apt-get install {package})"
+        ));
     }
     found
 }
@@ -277,9 +279,17 @@ pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some()
 }
 
-/// What a test prints before the reason it skips; a test that re-runs a
-/// test in a child process looks for it in the child's output.
+/// What [`skip`] writes before its reason; a test that re-runs a test in a
+/// child process looks for it in the child's output.
 pub const SKIP_MARKER: &str = "skipped:";
+
+/// Says why a test skips. libtest captures `print!` and `eprint!` of a test
+/// that passes, so the reason would never show: this writes to the stderr
+/// handle directly, which is not captured.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{SKIP_MARKER} {reason}");
+}
 
 /// Takes the parent's read end of `out` and reads it to EOF.
 pub fn read_to_end(

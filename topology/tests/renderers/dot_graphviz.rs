@@ -26,7 +26,10 @@ fn graphviz(source: &str) -> Option<Result<String, String>> {
                 std::env::var_os("CI").is_none(),
                 "graphviz's `dot` is not installed; .ci/run installs it"
             );
-            println!(
+            // libtest captures `println!` of a passing test; a direct write
+            // to stderr is not captured, so the reason shows.
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped: graphviz's `dot` is not installed (Debian: apt-get install graphviz)"
             );
             return None;
