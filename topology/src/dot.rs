@@ -2,7 +2,7 @@
 //! `xdot` or any tool that reads it.
 
 use crate::labels::{node_lines, one_line, scope_label};
-use crate::links::{LinkKind, Vertex, links, uses_parent};
+use crate::links::{LinkKind, links, uses_parent};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
 use std::fmt::Write;
@@ -63,8 +63,8 @@ impl Topology {
             let _ = writeln!(
                 dot,
                 "  {} -> {} [{}];",
-                id(link.from),
-                id(link.to),
+                link.from.id(),
+                link.to.id(),
                 attributes.join(", ")
             );
         }
@@ -83,11 +83,9 @@ fn write_clusters(
     dot: &mut String,
 ) {
     let indent = "  ".repeat(depth);
-    for (n, node) in topology.nodes.iter().enumerate() {
-        if tree.of_node(n) == scope {
-            let lines = node_lines(node);
-            let _ = writeln!(dot, "{indent}n{n} [label={}];", quote_lines(&lines));
-        }
+    for n in tree.nodes_in(scope) {
+        let lines = node_lines(&topology.nodes[n]);
+        let _ = writeln!(dot, "{indent}n{n} [label={}];", quote_lines(&lines));
     }
     for child in tree.children(scope) {
         let _ = writeln!(dot, "{indent}subgraph cluster_{child} {{");
@@ -107,13 +105,6 @@ fn write_clusters(
         }
         write_clusters(topology, tree, Some(child), depth + 1, dot);
         let _ = writeln!(dot, "{indent}}}");
-    }
-}
-
-fn id(vertex: Vertex) -> String {
-    match vertex {
-        Vertex::Node(n) => format!("n{n}"),
-        Vertex::Parent => "parent".to_owned(),
     }
 }
 

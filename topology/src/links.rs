@@ -33,6 +33,16 @@ pub enum Vertex {
     Parent,
 }
 
+impl Vertex {
+    /// The vertex's identifier in DOT and Mermaid output.
+    pub(crate) fn id(self) -> String {
+        match self {
+            Vertex::Node(n) => format!("n{n}"),
+            Vertex::Parent => "parent".to_owned(),
+        }
+    }
+}
+
 /// What a drawn line stands for.
 ///
 /// ```

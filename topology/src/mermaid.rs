@@ -2,7 +2,7 @@
 //! GitHub, GitLab and many Markdown tools render.
 
 use crate::labels::{node_lines, one_line, scope_label};
-use crate::links::{LinkKind, Vertex, links, uses_parent};
+use crate::links::{LinkKind, links, uses_parent};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
 use std::fmt::Write;
@@ -58,7 +58,7 @@ impl Topology {
                 (Some(name), Some(fds)) => format!("|{}|", quote_lines(&[name, fds])),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "  {} {arrow}{label} {}", id(link.from), id(link.to));
+            let _ = writeln!(out, "  {} {arrow}{label} {}", link.from.id(), link.to.id());
         }
         out
     }
@@ -72,11 +72,9 @@ fn write_subgraphs(
     out: &mut String,
 ) {
     let indent = "  ".repeat(depth);
-    for (n, node) in topology.nodes.iter().enumerate() {
-        if tree.of_node(n) == scope {
-            let lines = node_lines(node);
-            let _ = writeln!(out, "{indent}n{n}[{}]", quote_lines(&lines));
-        }
+    for n in tree.nodes_in(scope) {
+        let lines = node_lines(&topology.nodes[n]);
+        let _ = writeln!(out, "{indent}n{n}[{}]", quote_lines(&lines));
     }
     for child in tree.children(scope) {
         let label = scope_label(&topology.scopes[child]);
@@ -87,13 +85,6 @@ fn write_subgraphs(
         );
         write_subgraphs(topology, tree, Some(child), depth + 1, out);
         let _ = writeln!(out, "{indent}end");
-    }
-}
-
-fn id(vertex: Vertex) -> String {
-    match vertex {
-        Vertex::Node(n) => format!("n{n}"),
-        Vertex::Parent => "parent".to_owned(),
     }
 }
 

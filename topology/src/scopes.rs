@@ -51,6 +51,12 @@ impl ScopeTree {
         self.node_scope[node]
     }
 
+    /// The nodes directly in `scope` (`None`: outside every scope), in
+    /// declaration order.
+    pub fn nodes_in(&self, scope: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+        (0..self.node_scope.len()).filter(move |&n| self.node_scope[n] == scope)
+    }
+
     /// The scopes directly inside `scope` (`None`: the top level), in declaration order.
     pub fn children(&self, scope: Option<usize>) -> impl Iterator<Item = usize> + '_ {
         (0..self.len()).filter(move |&s| self.parent[s] == scope)

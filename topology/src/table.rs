@@ -94,8 +94,8 @@ impl Topology {
         }
         if !self.scopes.is_empty() {
             let members = |s: usize| {
-                let names = (0..self.nodes.len())
-                    .filter(|&n| tree.of_node(n) == Some(s))
+                let names = tree
+                    .nodes_in(Some(s))
                     .map(|n| code(self.nodes[n].name))
                     .collect();
                 list(names)
