@@ -334,10 +334,15 @@ fn shutdown_stops_dependents_first() {
     let mut nodes = Vec::new();
     for name in ["first", "second", "third"] {
         // Each records when it starts, says it is ready only then (so the
-        // next one starts after the stamp), and records when SIGTERM ends it.
+        // next one starts after the stamp), and records when SIGTERM reaches
+        // it. It waits in `wait`, which a trapped signal interrupts, so the
+        // stamp is taken at once (a foreground `sleep` would delay the trap
+        // until it ends). It then takes 0.2 s to exit: a dependency
+        // signalled only once its dependent has exited stamps at least that
+        // much later than the dependent.
         let script = format!(
-            "trap 'date +%s%N > {name}.stop; exit 0' TERM; date +%s%N > {name}.start; \
-             echo >&3; while :; do sleep 0.05; done"
+            "trap 'date +%s%N > {name}.stop; sleep 0.2; exit 0' TERM; \
+             date +%s%N > {name}.start; echo >&3; while :; do sleep 0.05 & wait $!; done"
         );
         let opts = NodeOptions::new().after(previous).ready(Readiness::Fd(3));
         let node = graph.node_with(name, sh(&script).current_dir(&dir), opts);
@@ -363,10 +368,20 @@ fn shutdown_stops_dependents_first() {
         starts.is_sorted(),
         "started in declaration order: {starts:?}"
     );
-    assert!(
-        stops.iter().rev().is_sorted(),
-        "stopped in reverse start order: {stops:?}"
-    );
+    // The trap's `sleep 0.2` less scheduling slack: the runtime signalled
+    // each dependency only after its dependent had exited, not all at once.
+    const STOP_LAG: u128 = Duration::from_millis(150).as_nanos();
+    for (i, pair) in stops.windows(2).enumerate() {
+        let (dependency, dependent) = (pair[0], pair[1]);
+        assert!(
+            dependency >= dependent + STOP_LAG,
+            "{} was stopped {} ms after its dependent {}, not once the dependent \
+             had exited (>= 150 ms): {stops:?}",
+            nodes[i],
+            (dependency as i128 - dependent as i128) / 1_000_000,
+            nodes[i + 1]
+        );
+    }
 }
 
 #[test]
