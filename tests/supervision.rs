@@ -97,6 +97,7 @@ fn not_ready_in_time_is_a_failure_of_the_node() {
     );
     let mut running = graph.spawn().unwrap();
     let mut saw_timeout = false;
+    let mut exited = false;
     while let Some(event) = running.next_event(Some(Duration::from_secs(10))).unwrap() {
         match event {
             Event::ReadyTimeout { node } => saw_timeout = node == slow,
@@ -108,12 +109,17 @@ fn not_ready_in_time_is_a_failure_of_the_node() {
                 assert_eq!(node, slow);
                 assert!(!status.success());
                 assert_eq!(decision, Decision::Leave);
+                exited = true;
                 break;
             }
             _ => {}
         }
     }
     assert!(saw_timeout);
+    assert!(
+        exited,
+        "the node that was not ready in time was stopped (an Exited event)"
+    );
 }
 
 #[test]
