@@ -21,8 +21,8 @@ pub use process_graph_topology as topology;
 
 pub use crate::{GraphEvent, GraphNode, ProcessHandle};
 
-/// The signal named `name` (`"TERM"`); the macro accepts only names the
-/// runtime knows.
+/// The signal named `name` (`"TERM"`); the macro accepts only names from
+/// the same table the runtime parses (`process_graph_topology::SIGNALS`).
 pub fn signal_named(name: &str) -> Signal {
     name.parse()
         .expect("#[process_graph] accepts only known signal names")

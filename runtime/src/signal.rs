@@ -15,40 +15,7 @@ use std::str::FromStr;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Signal(i32);
 
-/// Standard signals by number and name, as `kill -l` prints them.
-const NAMES: [(i32, &str); 31] = [
-    (libc::SIGHUP, "HUP"),
-    (libc::SIGINT, "INT"),
-    (libc::SIGQUIT, "QUIT"),
-    (libc::SIGILL, "ILL"),
-    (libc::SIGTRAP, "TRAP"),
-    (libc::SIGABRT, "ABRT"),
-    (libc::SIGBUS, "BUS"),
-    (libc::SIGFPE, "FPE"),
-    (libc::SIGKILL, "KILL"),
-    (libc::SIGUSR1, "USR1"),
-    (libc::SIGSEGV, "SEGV"),
-    (libc::SIGUSR2, "USR2"),
-    (libc::SIGPIPE, "PIPE"),
-    (libc::SIGALRM, "ALRM"),
-    (libc::SIGTERM, "TERM"),
-    (libc::SIGSTKFLT, "STKFLT"),
-    (libc::SIGCHLD, "CHLD"),
-    (libc::SIGCONT, "CONT"),
-    (libc::SIGSTOP, "STOP"),
-    (libc::SIGTSTP, "TSTP"),
-    (libc::SIGTTIN, "TTIN"),
-    (libc::SIGTTOU, "TTOU"),
-    (libc::SIGURG, "URG"),
-    (libc::SIGXCPU, "XCPU"),
-    (libc::SIGXFSZ, "XFSZ"),
-    (libc::SIGVTALRM, "VTALRM"),
-    (libc::SIGPROF, "PROF"),
-    (libc::SIGWINCH, "WINCH"),
-    (libc::SIGIO, "IO"),
-    (libc::SIGPWR, "PWR"),
-    (libc::SIGSYS, "SYS"),
-];
+use process_graph_topology::{SIGNALS, signal_index};
 
 impl Signal {
     /// SIGHUP.
@@ -84,10 +51,8 @@ impl Signal {
 
     /// The name without the `SIG` prefix (`"TERM"`), for standard signals.
     pub fn name(self) -> Option<&'static str> {
-        NAMES
-            .iter()
-            .find(|(n, _)| *n == self.0)
-            .map(|(_, name)| *name)
+        let index = usize::try_from(self.0).ok()?.checked_sub(1)?;
+        SIGNALS.get(index).copied()
     }
 
     pub(crate) fn to_rustix(self) -> rustix::process::Signal {
@@ -129,12 +94,59 @@ impl FromStr for Signal {
 
     /// Accepts `SIGTERM`, `TERM` or `term`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let upper = s.to_ascii_uppercase();
-        let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
-        NAMES
-            .iter()
-            .find(|(_, name)| *name == bare)
-            .map(|(n, _)| Signal(*n))
+        // SIGNALS has 31 entries, so the number fits.
+        signal_index(s)
+            .map(|index| Signal(index as i32 + 1))
             .ok_or_else(|| UnknownSignal(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shared name table is in this platform's signal-number order.
+    #[test]
+    fn names_match_libc_numbers() {
+        let libc_numbers = [
+            libc::SIGHUP,
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGILL,
+            libc::SIGTRAP,
+            libc::SIGABRT,
+            libc::SIGBUS,
+            libc::SIGFPE,
+            libc::SIGKILL,
+            libc::SIGUSR1,
+            libc::SIGSEGV,
+            libc::SIGUSR2,
+            libc::SIGPIPE,
+            libc::SIGALRM,
+            libc::SIGTERM,
+            libc::SIGSTKFLT,
+            libc::SIGCHLD,
+            libc::SIGCONT,
+            libc::SIGSTOP,
+            libc::SIGTSTP,
+            libc::SIGTTIN,
+            libc::SIGTTOU,
+            libc::SIGURG,
+            libc::SIGXCPU,
+            libc::SIGXFSZ,
+            libc::SIGVTALRM,
+            libc::SIGPROF,
+            libc::SIGWINCH,
+            libc::SIGIO,
+            libc::SIGPWR,
+            libc::SIGSYS,
+        ];
+        for (name, number) in SIGNALS.iter().zip(libc_numbers) {
+            assert_eq!(
+                name.parse::<Signal>().unwrap().as_raw(),
+                number,
+                "SIG{name}"
+            );
+        }
     }
 }

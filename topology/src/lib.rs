@@ -52,8 +52,10 @@ mod links;
 mod mermaid;
 mod model;
 mod scopes;
+mod signals;
 mod svg;
 mod table;
 
 pub use layout::{EdgePath, Layout, LinkKind, Point, Rect, Vertex};
 pub use model::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+pub use signals::{SIGNALS, signal_index};

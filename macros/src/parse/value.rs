@@ -2,6 +2,7 @@
 //! and the handling of unknown and repeated keys.
 
 use proc_macro2::TokenTree;
+use process_graph_topology::{SIGNALS, signal_index};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
@@ -134,21 +135,14 @@ fn parse_duration(text: &str) -> Option<Millis> {
     (!text.is_empty()).then_some(total)
 }
 
-/// The signals a node may be stopped with, as `kill -l` names them.
-const SIGNALS: [&str; 31] = [
-    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
-    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
-];
-
 /// `key = "SIGTERM"` (also `"TERM"` or `"term"`) → `"TERM"`.
 pub fn signal(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> {
     let lit: LitStr = meta.value()?.parse()?;
+    if let Some(index) = signal_index(&lit.value()) {
+        return Ok(Some(SIGNALS[index].to_owned()));
+    }
     let upper = lit.value().to_ascii_uppercase();
     let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
-    if SIGNALS.contains(&bare) {
-        return Ok(Some(bare.to_owned()));
-    }
     let names: Vec<String> = SIGNALS.iter().map(|s| format!("SIG{s}")).collect();
     let candidate = format!("SIG{bare}");
     let hint = match suggest::closest(&candidate, names.iter().map(String::as_str)) {
