@@ -37,8 +37,10 @@ fn application() {
         .unwrap();
     println!("running");
     while let Some(event) = running.next_event(None).unwrap() {
-        if let Event::Signal(signal) = event {
-            println!("got {signal}");
+        match event {
+            Event::Signal(signal) => println!("got {signal}"),
+            Event::Exited { node, .. } => println!("exited {}", running.name(node)),
+            _ => {}
         }
     }
     let report = running.wait().unwrap();
@@ -69,4 +71,10 @@ fn signal_stops_the_graph_in_order() {
     assert!(rest.contains("outcome Signal(SIGTERM)"), "{rest}");
     assert!(rest.contains("db: killed by SIGTERM"), "{rest}");
     assert!(rest.contains("app: killed by SIGTERM"), "{rest}");
+    // In order: the dependent `app` exits before its dependency `db`.
+    let exits: Vec<&str> = rest
+        .lines()
+        .filter_map(|l| l.strip_prefix("exited "))
+        .collect();
+    assert_eq!(exits, ["app", "db"], "exit order:\n{rest}");
 }
