@@ -112,6 +112,13 @@ fn restarting_a_default_node_with_an_edge_does_not_panic_in_the_child() {
         out.contains("done") && !out.contains("SIGABRT") && out.contains("panicking=false"),
         "the relaunched child panicked before exec; the scenario said:\n{out}"
     );
+    // Without a relaunch there is no child to panic: the test would pass
+    // without checking anything.
+    assert!(
+        out.contains("relaunch attempted"),
+        "restart(cat) neither started cat nor reported a failed start; the \
+         scenario said:\n{out}"
+    );
 }
 
 #[test]
@@ -140,6 +147,11 @@ fn scenario_restart_default_node() {
         match event {
             Event::Exited { status, .. } if status.signal() == Some(abort_signal()) => {
                 report("exited by SIGABRT")
+            }
+            // The restart really tried to launch cat again.
+            Event::Started { node, .. } | Event::StartFailed { node, .. } if node == cat => {
+                report(&format!("{event:?}"));
+                report("relaunch attempted");
             }
             other => report(&format!("{other:?}")),
         }
