@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use process_graph_topology::STDIO;
 use syn::{Ident, Type};
 
 use crate::ctxt::Ctxt;
@@ -116,7 +117,7 @@ fn wiring(cx: &Ctxt, graph: &Graph) {
         let name = names::display(&field.ident);
         for (fd, mode) in process.stdio.iter().enumerate() {
             if let Some(mode) = mode {
-                let key = ["stdin", "stdout", "stderr"][fd];
+                let key = STDIO[fd];
                 claims.insert(
                     (name.clone(), fd as i32),
                     Claim::Stdio(key, mode.value.word()),

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use proc_macro2::{Span, TokenStream};
+use process_graph_topology::fd_name;
 use syn::{DeriveInput, Ident, LitStr, Path, Type};
 
 /// A whole `#[process_graph]` struct.
@@ -95,12 +96,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Parent => f.write_str("parent"),
-            Target::Node { node, fd } => match fd {
-                0 => write!(f, "{node}.stdin"),
-                1 => write!(f, "{node}.stdout"),
-                2 => write!(f, "{node}.stderr"),
-                n => write!(f, "{node}.fd({n})"),
-            },
+            Target::Node { node, fd } => write!(f, "{node}.{}", fd_name(*fd)),
         }
     }
 }

@@ -8,13 +8,20 @@ use crate::model::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topolo
 /// Commands longer than this are cut in the diagrams (the tables show them whole).
 const COMMAND_CHARS: usize = 36;
 
-/// `stdin`, `stdout`, `stderr` or `fd(N)`: the names the declaration syntax uses.
-pub(crate) fn fd_name(fd: i32) -> String {
-    match fd {
-        0 => "stdin".to_owned(),
-        1 => "stdout".to_owned(),
-        2 => "stderr".to_owned(),
-        n => format!("fd({n})"),
+/// The names of fds 0, 1 and 2 in the declaration syntax.
+pub const STDIO: [&str; 3] = ["stdin", "stdout", "stderr"];
+
+/// `stdin`, `stdout`, `stderr` or `fd(N)`: the names the declaration syntax
+/// uses, which the macro parses and every renderer prints.
+///
+/// ```
+/// assert_eq!(process_graph_topology::fd_name(1), "stdout");
+/// assert_eq!(process_graph_topology::fd_name(3), "fd(3)");
+/// ```
+pub fn fd_name(fd: i32) -> String {
+    match usize::try_from(fd).ok().and_then(|i| STDIO.get(i)) {
+        Some(name) => (*name).to_owned(),
+        None => format!("fd({fd})"),
     }
 }
 

@@ -56,6 +56,7 @@ mod signals;
 mod svg;
 mod table;
 
+pub use labels::{STDIO, fd_name};
 pub use layout::{EdgePath, Layout, LinkKind, Point, Rect, Vertex};
 pub use model::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
 pub use signals::{SIGNALS, signal_index};

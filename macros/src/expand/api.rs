@@ -3,7 +3,7 @@
 //! of the runtime's dynamic API — one engine behind both front doors.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use process_graph_topology::Topology;
+use process_graph_topology::{STDIO, Topology};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
@@ -123,7 +123,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let stdio = process
             .stdio
             .iter()
-            .zip(["stdin", "stdout", "stderr"])
+            .zip(STDIO)
             .filter_map(|(mode, stream)| {
                 let variant = Ident::new(mode.as_ref()?.value.variant(), Span::call_site());
                 let stream = Ident::new(stream, Span::call_site());
@@ -260,12 +260,13 @@ fn endpoint(endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream
         Target::Parent => quote!(#pg::Endpoint::Parent),
         Target::Node { node, fd } => {
             let variant = names::variant(node);
-            let fd = match fd {
-                0 => quote!(stdin()),
-                1 => quote!(stdout()),
-                2 => quote!(stderr()),
-                n => {
-                    let n = Literal::i32_unsuffixed(*n);
+            let fd = match usize::try_from(*fd).ok().and_then(|i| STDIO.get(i)) {
+                Some(stream) => {
+                    let stream = Ident::new(stream, Span::call_site());
+                    quote!(#stream())
+                }
+                None => {
+                    let n = Literal::i32_unsuffixed(*fd);
                     quote!(fd(#n))
                 }
             };

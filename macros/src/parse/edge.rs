@@ -6,6 +6,8 @@ use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, Meta, Token};
 
+use process_graph_topology::STDIO;
+
 use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Edge, EdgeKind, Endpoint, Target, Wiring};
@@ -113,13 +115,12 @@ fn target(input: ParseStream) -> syn::Result<Target> {
     }
     input.parse::<Token![.]>()?;
     let stream: Ident = input.parse()?;
-    let fd = match stream.to_string().as_str() {
-        "stdin" => 0,
-        "stdout" => 1,
-        "stderr" => 2,
-        "fd" => {
+    let stream_name = stream.to_string();
+    let fd = match STDIO.iter().position(|s| *s == stream_name) {
+        Some(fd) => fd as i32,
+        None if stream_name == "fd" => {
             let fd = value::fd_number(input)?;
-            if let Some(name) = ["stdin", "stdout", "stderr"].get(fd.value as usize) {
+            if let Some(name) = STDIO.get(fd.value as usize) {
                 return Err(syn::Error::new(
                     fd.span,
                     format!("fd {} is {name}: write `{node}.{name}`", fd.value),
@@ -127,10 +128,13 @@ fn target(input: ParseStream) -> syn::Result<Target> {
             }
             fd.value
         }
-        other => {
+        None => {
             return Err(syn::Error::new(
                 stream.span(),
-                format!("unknown stream `{other}`{}", suggest::hint(other, STREAMS)),
+                format!(
+                    "unknown stream `{stream_name}`{}",
+                    suggest::hint(&stream_name, STREAMS)
+                ),
             ));
         }
     };

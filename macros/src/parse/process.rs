@@ -4,6 +4,8 @@ use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitStr, Meta, Token, bracketed};
 
+use process_graph_topology::STDIO;
+
 use super::value::{self, SeenKeys};
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
@@ -48,6 +50,9 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> Process {
 }
 
 fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
+    if let Some(fd) = STDIO.iter().position(|stream| *stream == key) {
+        return stdio(cx, p, meta, fd);
+    }
     match key {
         "restart" => p.restart = value::keyword::<Restart>(cx, meta)?.map(|r| r.value),
         "critical" => {
@@ -61,26 +66,25 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         "stop_timeout" => p.stop_timeout = value::duration(cx, meta)?.map(|d| d.value),
         "backoff" => p.backoff = backoff(cx, meta)?,
         "scope" => p.scope = Some(value::ident(meta)?),
-        "stdin" | "stdout" | "stderr" => {
-            let fd = ["stdin", "stdout", "stderr"]
-                .iter()
-                .position(|s| *s == key)
-                .unwrap_or(0);
-            let mode = value::keyword::<StdioMode>(cx, meta)?;
-            if let Some(Spanned {
-                value: StdioMode::Prefixed,
-                span,
-            }) = mode.filter(|_| fd == 0)
-            {
-                cx.error(
-                    span,
-                    "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
-                );
-            }
-            p.stdio[fd] = mode;
-        }
         _ => value::unknown_key(cx, meta, "process", &KEYS)?,
     }
+    Ok(())
+}
+
+/// `stdin = "null"`, `stdout = "prefixed"`, ...: the default of fd `fd`.
+fn stdio(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, fd: usize) -> syn::Result<()> {
+    let mode = value::keyword::<StdioMode>(cx, meta)?;
+    if let Some(Spanned {
+        value: StdioMode::Prefixed,
+        span,
+    }) = mode.filter(|_| fd == 0)
+    {
+        cx.error(
+            span,
+            "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
+        );
+    }
+    p.stdio[fd] = mode;
     Ok(())
 }
 
