@@ -96,7 +96,9 @@ fn graphviz_accepts_random_graphs_up_to_50_nodes() {
     let mut failures = Vec::new();
     for topology in &topologies {
         match check(topology) {
-            None => return,
+            // `dot` is missing (and this is no CI machine): the failures
+            // found so far, which needed no `dot`, still count.
+            None => break,
             Some(Err(e)) => failures.push(e),
             Some(Ok(())) => {}
         }
