@@ -44,6 +44,10 @@ fn each_start_and_exit_is_reported_exactly_once() {
         "next_event returned None before the end"
     );
     assert_eq!(starts.len(), 3, "{starts:?}");
+    // Every node, including those whose pid had gone when `pids` was taken.
+    for node in [zero, one, three] {
+        assert_eq!(starts[&node].len(), 1, "one start of {node:?}: {starts:?}");
+    }
     for (node, pid) in pids {
         assert_eq!(starts[&node], [pid], "the start of {node:?}");
     }
