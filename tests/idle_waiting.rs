@@ -47,6 +47,13 @@ fn waiting_for_a_dependency_does_not_spin() {
         running.shutdown(Duration::from_secs(1)).expect("shutdown");
         used
     });
+    // db says it is ready only after its `sleep 1`, which started after
+    // the clock did: a spawn() that returned sooner did not wait for db, and
+    // the CPU bound below would measure nothing.
+    assert!(
+        wall >= Duration::from_secs(1),
+        "spawn() returned after {wall:?}, before db was ready: it did not wait"
+    );
     assert!(
         cpu < wall / 10,
         "the thread waiting for db's readiness used {cpu:?} of CPU in {wall:?}: it spins"
