@@ -4,6 +4,7 @@
 
 pub use core::default::Default;
 pub use core::fmt;
+pub use core::ops::{Deref, DerefMut};
 pub use core::option::Option;
 pub use core::panic;
 pub use core::result::Result;
@@ -19,7 +20,7 @@ pub use process_graph_runtime::{
 };
 pub use process_graph_topology as topology;
 
-pub use crate::{GraphEvent, GraphNode, ProcessHandle};
+pub use crate::{GraphEvent, GraphNode, ProcessHandle, Running};
 
 /// The signal named `name` (`"TERM"`); the macro accepts only names from
 /// the same table the runtime parses (`process_graph_topology::SIGNALS`).
@@ -28,15 +29,7 @@ pub fn signal_named(name: &str) -> Signal {
         .expect("#[process_graph] accepts only known signal names")
 }
 
-/// The handle of one process of a running graph.
-pub fn process_handle<N: GraphNode>(running: &RunningGraph, node: N) -> ProcessHandle<'_, N> {
-    ProcessHandle::new(running, node)
-}
-
-/// The next event, typed with the graph's node enum.
-pub fn next_event<N: GraphNode>(
-    running: &mut RunningGraph,
-    timeout: Option<Duration>,
-) -> Result<Option<GraphEvent<N>>, Error> {
-    Ok(running.next_event(timeout)?.map(crate::event::typed))
+/// `running`, addressed by the node enum `N` it was built from.
+pub fn typed_running<N: GraphNode>(running: RunningGraph) -> Running<N> {
+    Running::new(running)
 }

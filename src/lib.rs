@@ -58,6 +58,7 @@
 
 mod event;
 mod node;
+mod running;
 
 #[doc(hidden)]
 pub mod __private;
@@ -67,6 +68,7 @@ pub use node::{GraphNode, ProcessHandle};
 pub use process_graph_runtime::*;
 pub use process_graph_topology as topology;
 pub use process_graph_topology::Topology;
+pub use running::Running;
 
 /// The value of a `#[process]` field: the command the process runs.
 ///

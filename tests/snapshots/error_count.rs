@@ -60,7 +60,7 @@ pub struct ErrorCountReport {
     pub count: ::process_graph::__private::NodeExit,
     outcome: ::process_graph::__private::Outcome,
 }
-/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`].
+/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -73,7 +73,7 @@ pub struct RunningErrorCount {
     pub control: ::process_graph::__private::Option<
         ::process_graph::__private::UnixStream,
     >,
-    running: ::process_graph::__private::RunningGraph,
+    running: ::process_graph::__private::Running<ErrorCountNode>,
 }
 const _: () = {
     impl ErrorCountNode {
@@ -153,80 +153,37 @@ const _: () = {
             ::process_graph::__private::Result::Ok(())
         }
     }
+    impl ::process_graph::__private::Deref for RunningErrorCount {
+        type Target = ::process_graph::__private::Running<ErrorCountNode>;
+        fn deref(&self) -> &::process_graph::__private::Running<ErrorCountNode> {
+            &self.running
+        }
+    }
+    impl ::process_graph::__private::DerefMut for RunningErrorCount {
+        fn deref_mut(
+            &mut self,
+        ) -> &mut ::process_graph::__private::Running<ErrorCountNode> {
+            &mut self.running
+        }
+    }
     impl RunningErrorCount {
         /// The `source` process: its pid, status and signals.
         pub fn source(
             &self,
         ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
-            ::process_graph::__private::process_handle(
-                &self.running,
-                ErrorCountNode::Source,
-            )
+            self.running.process(ErrorCountNode::Source)
         }
         /// The `filter` process: its pid, status and signals.
         pub fn filter(
             &self,
         ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
-            ::process_graph::__private::process_handle(
-                &self.running,
-                ErrorCountNode::Filter,
-            )
+            self.running.process(ErrorCountNode::Filter)
         }
         /// The `count` process: its pid, status and signals.
         pub fn count(
             &self,
         ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
-            ::process_graph::__private::process_handle(
-                &self.running,
-                ErrorCountNode::Count,
-            )
-        }
-        /// The handle of one process.
-        pub fn process(
-            &self,
-            node: ErrorCountNode,
-        ) -> ::process_graph::__private::ProcessHandle<'_, ErrorCountNode> {
-            ::process_graph::__private::process_handle(&self.running, node)
-        }
-        /// Sends `signal` to a process through its pidfd.
-        pub fn signal(
-            &self,
-            node: ErrorCountNode,
-            signal: ::process_graph::__private::Signal,
-        ) -> ::process_graph::__private::Result<(), ::process_graph::__private::Error> {
-            self.running.signal(node.id(), signal)
-        }
-        /// Restarts a process now: stops it first if it is running, then
-        /// starts it again (after the processes it starts `after` are ready).
-        pub fn restart(&mut self, node: ErrorCountNode) {
-            self.running.restart(node.id())
-        }
-        /// Stops a process for good, with its stop signal and timeout.
-        pub fn stop(&mut self, node: ErrorCountNode) {
-            self.running.stop(node.id())
-        }
-        /// Replaces what the runtime will do about the last `Exited` event
-        /// returned by `next_event`; false if there is nothing left to decide.
-        pub fn decide(
-            &mut self,
-            decision: ::process_graph::__private::Decision,
-        ) -> bool {
-            self.running.decide(decision)
-        }
-        /// Waits for the next event, up to `timeout` (`None`: no limit);
-        /// `Ok(None)` when the timeout passes or every process has been reaped.
-        pub fn next_event(
-            &mut self,
-            timeout: ::process_graph::__private::Option<
-                ::process_graph::__private::Duration,
-            >,
-        ) -> ::process_graph::__private::Result<
-            ::process_graph::__private::Option<
-                ::process_graph::__private::GraphEvent<ErrorCountNode>,
-            >,
-            ::process_graph::__private::Error,
-        > {
-            ::process_graph::__private::next_event(&mut self.running, timeout)
+            self.running.process(ErrorCountNode::Count)
         }
         /// Closes the pipe ends the parent writes into (so their readers see
         /// EOF), then waits for every process to end.
@@ -236,7 +193,7 @@ const _: () = {
             ErrorCountReport,
             ::process_graph::__private::Error,
         > {
-            let report = self.running.wait()?;
+            let report = self.running.running_graph_mut().wait()?;
             ::process_graph::__private::Result::Ok(ErrorCountReport {
                 source: report[ErrorCountNode::Source.id()].clone(),
                 filter: report[ErrorCountNode::Filter.id()].clone(),
@@ -253,23 +210,13 @@ const _: () = {
             ErrorCountReport,
             ::process_graph::__private::Error,
         > {
-            let report = self.running.shutdown(grace)?;
+            let report = self.running.running_graph_mut().shutdown(grace)?;
             ::process_graph::__private::Result::Ok(ErrorCountReport {
                 source: report[ErrorCountNode::Source.id()].clone(),
                 filter: report[ErrorCountNode::Filter.id()].clone(),
                 count: report[ErrorCountNode::Count.id()].clone(),
                 outcome: report.outcome(),
             })
-        }
-        /// The untyped running graph.
-        pub fn running_graph(&self) -> &::process_graph::__private::RunningGraph {
-            &self.running
-        }
-        /// The untyped running graph, mutably.
-        pub fn running_graph_mut(
-            &mut self,
-        ) -> &mut ::process_graph::__private::RunningGraph {
-            &mut self.running
         }
     }
     impl ErrorCount {
@@ -410,7 +357,7 @@ const _: () = {
             ::process_graph::__private::Result::Ok(RunningErrorCount {
                 total: started.take_reader(ends[0]),
                 control: started.take_socket(ends[1]),
-                running: started,
+                running: ::process_graph::__private::typed_running(started),
             })
         }
     }

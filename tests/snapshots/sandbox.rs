@@ -59,14 +59,14 @@ struct SandboxReport {
     pub client: pg::__private::NodeExit,
     outcome: pg::__private::Outcome,
 }
-/** A started [`Sandbox`], returned by [`Sandbox::spawn`].
+/** A started [`Sandbox`], returned by [`Sandbox::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
 struct RunningSandbox {
     /// The parent's write end of the pipe `requests`; `None` once taken.
     pub requests: pg::__private::Option<pg::__private::PipeWriter>,
-    running: pg::__private::RunningGraph,
+    running: pg::__private::Running<SandboxNode>,
 }
 const _: () = {
     impl SandboxNode {
@@ -135,54 +135,25 @@ const _: () = {
             pg::__private::Result::Ok(())
         }
     }
+    impl pg::__private::Deref for RunningSandbox {
+        type Target = pg::__private::Running<SandboxNode>;
+        fn deref(&self) -> &pg::__private::Running<SandboxNode> {
+            &self.running
+        }
+    }
+    impl pg::__private::DerefMut for RunningSandbox {
+        fn deref_mut(&mut self) -> &mut pg::__private::Running<SandboxNode> {
+            &mut self.running
+        }
+    }
     impl RunningSandbox {
         /// The `server` process: its pid, status and signals.
         pub fn server(&self) -> pg::__private::ProcessHandle<'_, SandboxNode> {
-            pg::__private::process_handle(&self.running, SandboxNode::Server)
+            self.running.process(SandboxNode::Server)
         }
         /// The `client` process: its pid, status and signals.
         pub fn client(&self) -> pg::__private::ProcessHandle<'_, SandboxNode> {
-            pg::__private::process_handle(&self.running, SandboxNode::Client)
-        }
-        /// The handle of one process.
-        pub fn process(
-            &self,
-            node: SandboxNode,
-        ) -> pg::__private::ProcessHandle<'_, SandboxNode> {
-            pg::__private::process_handle(&self.running, node)
-        }
-        /// Sends `signal` to a process through its pidfd.
-        pub fn signal(
-            &self,
-            node: SandboxNode,
-            signal: pg::__private::Signal,
-        ) -> pg::__private::Result<(), pg::__private::Error> {
-            self.running.signal(node.id(), signal)
-        }
-        /// Restarts a process now: stops it first if it is running, then
-        /// starts it again (after the processes it starts `after` are ready).
-        pub fn restart(&mut self, node: SandboxNode) {
-            self.running.restart(node.id())
-        }
-        /// Stops a process for good, with its stop signal and timeout.
-        pub fn stop(&mut self, node: SandboxNode) {
-            self.running.stop(node.id())
-        }
-        /// Replaces what the runtime will do about the last `Exited` event
-        /// returned by `next_event`; false if there is nothing left to decide.
-        pub fn decide(&mut self, decision: pg::__private::Decision) -> bool {
-            self.running.decide(decision)
-        }
-        /// Waits for the next event, up to `timeout` (`None`: no limit);
-        /// `Ok(None)` when the timeout passes or every process has been reaped.
-        pub fn next_event(
-            &mut self,
-            timeout: pg::__private::Option<pg::__private::Duration>,
-        ) -> pg::__private::Result<
-            pg::__private::Option<pg::__private::GraphEvent<SandboxNode>>,
-            pg::__private::Error,
-        > {
-            pg::__private::next_event(&mut self.running, timeout)
+            self.running.process(SandboxNode::Client)
         }
         /// Closes the pipe ends the parent writes into (so their readers see
         /// EOF), then waits for every process to end.
@@ -190,7 +161,7 @@ const _: () = {
             &mut self,
         ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
             self.requests = pg::__private::Option::None;
-            let report = self.running.wait()?;
+            let report = self.running.running_graph_mut().wait()?;
             pg::__private::Result::Ok(SandboxReport {
                 server: report[SandboxNode::Server.id()].clone(),
                 client: report[SandboxNode::Client.id()].clone(),
@@ -203,20 +174,12 @@ const _: () = {
             &mut self,
             grace: pg::__private::Duration,
         ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
-            let report = self.running.shutdown(grace)?;
+            let report = self.running.running_graph_mut().shutdown(grace)?;
             pg::__private::Result::Ok(SandboxReport {
                 server: report[SandboxNode::Server.id()].clone(),
                 client: report[SandboxNode::Client.id()].clone(),
                 outcome: report.outcome(),
             })
-        }
-        /// The untyped running graph.
-        pub fn running_graph(&self) -> &pg::__private::RunningGraph {
-            &self.running
-        }
-        /// The untyped running graph, mutably.
-        pub fn running_graph_mut(&mut self) -> &mut pg::__private::RunningGraph {
-            &mut self.running
         }
     }
     impl Sandbox {
@@ -324,7 +287,7 @@ const _: () = {
             let mut started = graph.spawn()?;
             pg::__private::Result::Ok(RunningSandbox {
                 requests: started.take_writer(ends[0]),
-                running: started,
+                running: pg::__private::typed_running(started),
             })
         }
     }

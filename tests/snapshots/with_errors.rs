@@ -31,7 +31,7 @@ struct BrokenReport {
     pub source: ::process_graph::__private::NodeExit,
     outcome: ::process_graph::__private::Outcome,
 }
-/** A started [`Broken`], returned by [`Broken::spawn`].
+/** A started [`Broken`], returned by [`Broken::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -40,7 +40,7 @@ struct RunningBroken {
     pub errors: ::process_graph::__private::Option<
         ::process_graph::__private::PipeReader,
     >,
-    running: ::process_graph::__private::RunningGraph,
+    running: ::process_graph::__private::Running<BrokenNode>,
 }
 const _: () = {
     impl BrokenNode {
@@ -110,59 +110,23 @@ const _: () = {
             ::process_graph::__private::Result::Ok(())
         }
     }
+    impl ::process_graph::__private::Deref for RunningBroken {
+        type Target = ::process_graph::__private::Running<BrokenNode>;
+        fn deref(&self) -> &::process_graph::__private::Running<BrokenNode> {
+            &self.running
+        }
+    }
+    impl ::process_graph::__private::DerefMut for RunningBroken {
+        fn deref_mut(&mut self) -> &mut ::process_graph::__private::Running<BrokenNode> {
+            &mut self.running
+        }
+    }
     impl RunningBroken {
         /// The `source` process: its pid, status and signals.
         pub fn source(
             &self,
         ) -> ::process_graph::__private::ProcessHandle<'_, BrokenNode> {
-            ::process_graph::__private::process_handle(&self.running, BrokenNode::Source)
-        }
-        /// The handle of one process.
-        pub fn process(
-            &self,
-            node: BrokenNode,
-        ) -> ::process_graph::__private::ProcessHandle<'_, BrokenNode> {
-            ::process_graph::__private::process_handle(&self.running, node)
-        }
-        /// Sends `signal` to a process through its pidfd.
-        pub fn signal(
-            &self,
-            node: BrokenNode,
-            signal: ::process_graph::__private::Signal,
-        ) -> ::process_graph::__private::Result<(), ::process_graph::__private::Error> {
-            self.running.signal(node.id(), signal)
-        }
-        /// Restarts a process now: stops it first if it is running, then
-        /// starts it again (after the processes it starts `after` are ready).
-        pub fn restart(&mut self, node: BrokenNode) {
-            self.running.restart(node.id())
-        }
-        /// Stops a process for good, with its stop signal and timeout.
-        pub fn stop(&mut self, node: BrokenNode) {
-            self.running.stop(node.id())
-        }
-        /// Replaces what the runtime will do about the last `Exited` event
-        /// returned by `next_event`; false if there is nothing left to decide.
-        pub fn decide(
-            &mut self,
-            decision: ::process_graph::__private::Decision,
-        ) -> bool {
-            self.running.decide(decision)
-        }
-        /// Waits for the next event, up to `timeout` (`None`: no limit);
-        /// `Ok(None)` when the timeout passes or every process has been reaped.
-        pub fn next_event(
-            &mut self,
-            timeout: ::process_graph::__private::Option<
-                ::process_graph::__private::Duration,
-            >,
-        ) -> ::process_graph::__private::Result<
-            ::process_graph::__private::Option<
-                ::process_graph::__private::GraphEvent<BrokenNode>,
-            >,
-            ::process_graph::__private::Error,
-        > {
-            ::process_graph::__private::next_event(&mut self.running, timeout)
+            self.running.process(BrokenNode::Source)
         }
         /// Closes the pipe ends the parent writes into (so their readers see
         /// EOF), then waits for every process to end.
@@ -172,7 +136,7 @@ const _: () = {
             BrokenReport,
             ::process_graph::__private::Error,
         > {
-            let report = self.running.wait()?;
+            let report = self.running.running_graph_mut().wait()?;
             ::process_graph::__private::Result::Ok(BrokenReport {
                 source: report[BrokenNode::Source.id()].clone(),
                 outcome: report.outcome(),
@@ -187,21 +151,11 @@ const _: () = {
             BrokenReport,
             ::process_graph::__private::Error,
         > {
-            let report = self.running.shutdown(grace)?;
+            let report = self.running.running_graph_mut().shutdown(grace)?;
             ::process_graph::__private::Result::Ok(BrokenReport {
                 source: report[BrokenNode::Source.id()].clone(),
                 outcome: report.outcome(),
             })
-        }
-        /// The untyped running graph.
-        pub fn running_graph(&self) -> &::process_graph::__private::RunningGraph {
-            &self.running
-        }
-        /// The untyped running graph, mutably.
-        pub fn running_graph_mut(
-            &mut self,
-        ) -> &mut ::process_graph::__private::RunningGraph {
-            &mut self.running
         }
     }
     impl Broken {
@@ -286,7 +240,7 @@ const _: () = {
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningBroken {
                 errors: started.take_reader(ends[0]),
-                running: started,
+                running: ::process_graph::__private::typed_running(started),
             })
         }
     }

@@ -82,7 +82,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         )
     });
     let doc = format!(
-        " A started [`{name}`], returned by [`{name}::spawn`].\n\n\
+        " A started [`{name}`], returned by [`{name}::spawn`]; the methods every \
+         graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from \
+         `process_graph::Running`, which it dereferences to.\n\n\
          Dropping it stops every process still running (the stop signal in reverse start \
          order, SIGKILL after the stop timeout) and reaps them all."
     );
@@ -93,77 +95,45 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         #[derive(Debug)]
         #vis struct #running {
             #( #[doc = #end_docs] pub #end_fields: #pg::Option<#end_types>, )*
-            #inner: #pg::RunningGraph,
+            #inner: #pg::Running<#node>,
         }
     };
     let impls = quote! {
+        impl #pg::Deref for #running {
+            type Target = #pg::Running<#node>;
+
+            fn deref(&self) -> &#pg::Running<#node> {
+                &self.#inner
+            }
+        }
+
+        impl #pg::DerefMut for #running {
+            fn deref_mut(&mut self) -> &mut #pg::Running<#node> {
+                &mut self.#inner
+            }
+        }
+
         impl #running {
             #(
                 #[doc = #process_docs]
                 pub fn #processes(&self) -> #pg::ProcessHandle<'_, #node> {
-                    #pg::process_handle(&self.#inner, #node::#variants)
+                    self.#inner.process(#node::#variants)
                 }
             )*
-
-            /// The handle of one process.
-            pub fn process(&self, node: #node) -> #pg::ProcessHandle<'_, #node> {
-                #pg::process_handle(&self.#inner, node)
-            }
-
-            /// Sends `signal` to a process through its pidfd.
-            pub fn signal(&self, node: #node, signal: #pg::Signal) -> #pg::Result<(), #pg::Error> {
-                self.#inner.signal(node.id(), signal)
-            }
-
-            /// Restarts a process now: stops it first if it is running, then
-            /// starts it again (after the processes it starts `after` are ready).
-            pub fn restart(&mut self, node: #node) {
-                self.#inner.restart(node.id())
-            }
-
-            /// Stops a process for good, with its stop signal and timeout.
-            pub fn stop(&mut self, node: #node) {
-                self.#inner.stop(node.id())
-            }
-
-            /// Replaces what the runtime will do about the last `Exited` event
-            /// returned by `next_event`; false if there is nothing left to decide.
-            pub fn decide(&mut self, decision: #pg::Decision) -> bool {
-                self.#inner.decide(decision)
-            }
-
-            /// Waits for the next event, up to `timeout` (`None`: no limit);
-            /// `Ok(None)` when the timeout passes or every process has been reaped.
-            pub fn next_event(
-                &mut self,
-                timeout: #pg::Option<#pg::Duration>,
-            ) -> #pg::Result<#pg::Option<#pg::GraphEvent<#node>>, #pg::Error> {
-                #pg::next_event(&mut self.#inner, timeout)
-            }
 
             /// Closes the pipe ends the parent writes into (so their readers see
             /// EOF), then waits for every process to end.
             pub fn wait(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
                 #( self.#writers = #pg::Option::None; )*
-                let #report = self.#inner.wait()?;
+                let #report = self.#inner.running_graph_mut().wait()?;
                 #pg::Result::Ok(#typed_report)
             }
 
             /// Stops every process still running: the stop signal, then SIGKILL
             /// after `grace`.
             pub fn shutdown(&mut self, grace: #pg::Duration) -> #pg::Result<#report_ty, #pg::Error> {
-                let #report = self.#inner.shutdown(grace)?;
+                let #report = self.#inner.running_graph_mut().shutdown(grace)?;
                 #pg::Result::Ok(#typed_report)
-            }
-
-            /// The untyped running graph.
-            pub fn running_graph(&self) -> &#pg::RunningGraph {
-                &self.#inner
-            }
-
-            /// The untyped running graph, mutably.
-            pub fn running_graph_mut(&mut self) -> &mut #pg::RunningGraph {
-                &mut self.#inner
             }
         }
     };
@@ -182,7 +152,7 @@ pub(super) fn construct(graph: &Graph, pg: &Private, running: &Ident, ends: &Ide
     quote! {
         #name {
             #( #fields: #running.#takes(#ends[#indices]), )*
-            #inner: #running,
+            #inner: #pg::typed_running(#running),
         }
     }
 }

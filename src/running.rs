@@ -1,0 +1,101 @@
+//! `Running<N>`: a running graph addressed by a declared graph's node enum.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use process_graph_runtime::{Decision, Error, RunningGraph, Signal};
+
+use crate::{GraphEvent, GraphNode, ProcessHandle};
+
+/// A running graph whose processes are named by the node enum `N` of a
+/// `#[process_graph]` struct.
+///
+/// The `Running<Name>` struct the macro generates holds one and
+/// dereferences to it, so these methods are the same for every graph; the
+/// generated struct adds one handle per process, the parent's ends of the
+/// edges as fields, and `wait` and `shutdown` with a report that has one
+/// field per process.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Nap {
+///     #[process]
+///     sleeper: Cmd,
+/// }
+///
+/// let mut running = Nap::new(Cmd::new("sleep").arg("10")).spawn()?;
+/// running.signal(NapNode::Sleeper, Signal::TERM)?; // a method of Running<NapNode>
+/// loop {
+///     match running.next_event(None)? {
+///         Some(GraphEvent::Exited { node: NapNode::Sleeper, status, .. }) => {
+///             break assert_eq!(status, ExitStatus::Signaled(Signal::TERM));
+///         }
+///         Some(_) => continue,
+///         None => unreachable!("the sleeper's exit is reported"),
+///     }
+/// }
+/// # Ok::<(), process_graph::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Running<N> {
+    graph: RunningGraph,
+    node: PhantomData<fn() -> N>,
+}
+
+impl<N: GraphNode> Running<N> {
+    /// A running graph built from `N`'s declaration (its node ids are `N`'s).
+    pub(crate) fn new(graph: RunningGraph) -> Self {
+        Running {
+            graph,
+            node: PhantomData,
+        }
+    }
+
+    /// The handle of one process.
+    pub fn process(&self, node: N) -> ProcessHandle<'_, N> {
+        ProcessHandle::new(&self.graph, node)
+    }
+
+    /// Sends `signal` to a process through its pidfd.
+    pub fn signal(&self, node: N, signal: Signal) -> Result<(), Error> {
+        self.graph.signal(node.id(), signal)
+    }
+
+    /// Restarts a process now: stops it first if it is running, then starts
+    /// it again (after the processes it starts `after` are ready).
+    pub fn restart(&mut self, node: N) {
+        self.graph.restart(node.id())
+    }
+
+    /// Stops a process for good, with its stop signal and timeout.
+    pub fn stop(&mut self, node: N) {
+        self.graph.stop(node.id())
+    }
+
+    /// Replaces what the runtime will do about the last `Exited` event
+    /// returned by `next_event`; false if there is nothing left to decide.
+    pub fn decide(&mut self, decision: Decision) -> bool {
+        self.graph.decide(decision)
+    }
+
+    /// Waits for the next event, up to `timeout` (`None`: no limit);
+    /// `Ok(None)` when the timeout passes or every process has been reaped.
+    pub fn next_event(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<Option<GraphEvent<N>>, Error> {
+        Ok(self.graph.next_event(timeout)?.map(crate::event::typed))
+    }
+
+    /// The untyped running graph.
+    pub fn running_graph(&self) -> &RunningGraph {
+        &self.graph
+    }
+
+    /// The untyped running graph, mutably.
+    pub fn running_graph_mut(&mut self) -> &mut RunningGraph {
+        &mut self.graph
+    }
+}
