@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
-use super::{ExecSpec, FdMove, HeldEdge, ParentCheck, ParentEnd, spawn_process};
+use super::{ExecSpec, FdMove, HeldEdge, ParentCheck, ParentEnd, ScopeJoin, spawn_process};
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
 use crate::graph::Graph;
@@ -42,12 +42,15 @@ pub(crate) struct Launcher {
     dev_null: Option<OwnedFd>,
     /// Per node: the write ends of its prefixed streams, in plan order.
     prefix_writers: Vec<Vec<OwnedFd>>,
-    /// Per node: the scope it runs in, as a place in `scopes`.
-    node_scope: Vec<Option<usize>>,
-    /// The application's own pidfd, when there are scopes: children in a new
-    /// pid namespace check it to see whether the application died early.
-    self_pidfd: Option<OwnedFd>,
-    scopes: Scopes,
+    /// Per node: how its child checks that the application is still alive,
+    /// and the scope it joins. Fixed once the scopes exist; the fds they name
+    /// live as long as the launcher.
+    starts: Vec<(ParentCheck, Option<ScopeJoin>)>,
+    /// Held for `starts`: the application's own pidfd, when there are scopes
+    /// (children in a new pid namespace check it to see whether the
+    /// application died early), and the scopes' inits.
+    _self_pidfd: Option<OwnedFd>,
+    _scopes: Scopes,
 }
 
 impl Launcher {
@@ -111,6 +114,18 @@ impl Launcher {
             prefix_writers.push(writers);
         }
         let (self_pidfd, scopes, scope_place) = create_scopes(graph)?;
+        let self_pid = rustix::process::getpid();
+        let starts = graph
+            .nodes
+            .iter()
+            .map(|n| match (n.options.scope, &self_pidfd) {
+                (Some(scope), Some(pidfd)) => (
+                    ParentCheck::Pidfd(pidfd.as_raw_fd()),
+                    Some(scopes.0[scope_place[scope.index()]].join()),
+                ),
+                _ => (ParentCheck::Pid(self_pid), None),
+            })
+            .collect();
         let launcher = Launcher {
             names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             plans: plan.nodes,
@@ -118,13 +133,9 @@ impl Launcher {
             edges,
             dev_null,
             prefix_writers,
-            node_scope: graph
-                .nodes
-                .iter()
-                .map(|n| n.options.scope.map(|s| scope_place[s.index()]))
-                .collect(),
-            self_pidfd,
-            scopes,
+            starts,
+            _self_pidfd: self_pidfd,
+            _scopes: scopes,
         };
         Ok(LaunchKit {
             launcher,
@@ -177,13 +188,7 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
-        let (parent, scope) = match (self.node_scope[index], &self.self_pidfd) {
-            (Some(scope), Some(pidfd)) => (
-                ParentCheck::Pidfd(pidfd.as_raw_fd()),
-                Some(self.scopes.0[scope].join()),
-            ),
-            _ => (ParentCheck::Pid(rustix::process::getpid()), None),
-        };
+        let (parent, scope) = self.starts[index];
         let process = spawn_process(&self.execs[index], &mut fds, parent, scope).map_err(failed)?;
         Ok(Launched {
             process,
