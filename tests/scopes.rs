@@ -323,10 +323,14 @@ fn scope_application_helper() {
     );
     let mut running = graph.spawn().unwrap();
     // Ready means the daemon has been forked.
-    while !matches!(
-        running.next_event(Some(Duration::from_secs(10))).unwrap(),
-        Some(process_graph_runtime::Event::Ready { .. })
-    ) {}
+    loop {
+        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
+            Some(process_graph_runtime::Event::Ready { .. }) => break,
+            Some(_) => {}
+            // The test below sees the helper die ("the helper died early").
+            None => panic!("the daemonizer was not ready within 10 s"),
+        }
+    }
     println!("\napplication-up");
     std::thread::sleep(Duration::from_secs(60));
     drop(running);
@@ -410,7 +414,8 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
             );
             let mut running = graph.spawn().unwrap();
             while running.status(node).is_none() {
-                running.next_event(Some(Duration::from_secs(5))).unwrap();
+                let event = running.next_event(Some(Duration::from_secs(5))).unwrap();
+                assert!(event.is_some(), "the orphan-maker did not exit within 5 s");
             }
             assert_eq!(
                 processes_with(&marker).len(),
@@ -466,7 +471,11 @@ time.sleep(30)
             if running.status(after).is_some() {
                 break running.shutdown(Duration::from_secs(1)).unwrap();
             }
-            running.next_event(Some(Duration::from_secs(10))).unwrap();
+            let event = running.next_event(Some(Duration::from_secs(10))).unwrap();
+            assert!(
+                event.is_some(),
+                "the dependent did not run within 10 s (was the notifier ever ready?)"
+            );
         };
         assert!(
             report[after].success(),

@@ -358,7 +358,8 @@ fn shutdown_stops_dependents_first() {
     let mut running = graph.spawn().unwrap();
     // The last node installs its trap before it says it is ready.
     while running.state(previous.unwrap()) != NodeState::Running {
-        running.next_event(Some(Duration::from_secs(5))).unwrap();
+        let event = running.next_event(Some(Duration::from_secs(5))).unwrap();
+        assert!(event.is_some(), "the last node was not running within 5 s");
     }
     let report = running.shutdown(Duration::from_secs(5)).unwrap();
     assert!(report.success(), "{report}");
