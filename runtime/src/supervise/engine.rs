@@ -68,10 +68,12 @@ impl RunningGraph {
                 self.apply_undecided();
             }
             self.advance(Instant::now());
+            if mode == Mode::Automatic && !self.events.is_empty() {
+                // Nobody sees them; their decisions are carried out above.
+                self.events.clear();
+                continue;
+            }
             if let Some(event) = self.events.pop_front() {
-                if mode == Mode::Automatic {
-                    continue;
-                }
                 if let Event::Exited { node, .. } = event
                     && let Some(verdict) = self.undecided[node.index()].take()
                 {
