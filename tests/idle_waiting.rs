@@ -1,6 +1,6 @@
 //! Review: waiting must not spin. A node that waits for a dependency to
 //! become ready keeps `not_before` at an instant in the past, which
-//! `next_timer` keeps reporting, so the event loop polls epoll with a zero
+//! `next_timer` keeps reporting, so the event loop calls poll(2) with a zero
 //! timeout in a loop until the dependency is ready.
 
 mod common;
@@ -22,9 +22,10 @@ fn thread_cpu_time() -> Duration {
 }
 
 /// `spawn()` waits for `db` to say it is ready (after about a second) before
-/// it starts `app`. Blocked in epoll, the waiting thread uses next to no
-/// CPU; spinning, it uses a good share of the wall time even on a loaded
-/// machine. The bound is a tenth of the wall time.
+/// it starts `app`. Blocked in one poll(2) over the graph's fds (the
+/// runtime's `poller`), the waiting thread uses next to no CPU; spinning, it
+/// uses a good share of the wall time even on a loaded machine. The bound is
+/// a tenth of the wall time.
 #[test]
 fn waiting_for_a_dependency_does_not_spin() {
     let (cpu, wall) = common::within(Duration::from_secs(30), "spawn", || {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use process_graph_runtime::{Command, Event, Graph, NodeOptions, Restart};
 
 /// Open fds of this process that are pipes or sockets or anonymous inodes
-/// (pidfds, epoll): what a leaking supervisor would accumulate.
+/// (pidfds, the waker's eventfd): what a leaking supervisor would accumulate.
 fn ipc_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .unwrap()
