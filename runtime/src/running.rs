@@ -277,7 +277,7 @@ impl RunningGraph {
     /// Stops a node for good, with its stop signal and timeout; it is not
     /// restarted.
     pub fn stop(&mut self, node: NodeId) {
-        self.request_stop(node.index(), false);
+        self.request_stop(node.index(), crate::supervise::AfterStop::Leave);
     }
 
     /// Waits for the graph to finish and reports how each node ended.

@@ -4,6 +4,7 @@
 use std::os::fd::AsFd;
 use std::time::Instant;
 
+use super::node::AfterStop;
 use super::readiness::read_ready_pipe;
 use super::{Decision, Event, NodeState, Token};
 use crate::error::Error;
@@ -225,11 +226,8 @@ impl RunningGraph {
         {
             node.backoff_attempt = 0;
         }
-        let decision = if node.stop_requested {
-            let again = node.restart_after_stop && self.outcome.is_none();
-            node.stop_requested = false;
-            node.restart_after_stop = false;
-            if again {
+        let decision = if let Some(after) = node.stop_requested.take() {
+            if after == AfterStop::Restart && self.outcome.is_none() {
                 let at = self.group_at.unwrap_or(now).max(now);
                 self.schedule(i, at);
                 Decision::Restart { delay: at - now }
@@ -347,9 +345,10 @@ impl RunningGraph {
             if !self.nodes[m].state.is_alive() {
                 continue;
             }
-            let again = self.options[m].restart != Restart::Never;
-            self.request_stop(m, again);
-            if again {
+            if self.options[m].restart == Restart::Never {
+                self.request_stop(m, AfterStop::Leave);
+            } else {
+                self.request_stop(m, AfterStop::Restart);
                 group.push(m);
             }
         }
@@ -514,10 +513,9 @@ impl RunningGraph {
             NodeState::Stopped | NodeState::Failed => false,
             NodeState::Starting | NodeState::Running | NodeState::Stopping => {
                 self.outcome.is_none()
-                    && if node.stop_requested {
-                        node.restart_after_stop
-                    } else {
-                        self.options[i].restart != Restart::Never
+                    && match node.stop_requested {
+                        Some(after) => after == AfterStop::Restart,
+                        None => self.options[i].restart != Restart::Never,
                     }
             }
         }

@@ -60,6 +60,15 @@ impl fmt::Display for NodeState {
     }
 }
 
+/// What becomes of a node the runtime stops, once it has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AfterStop {
+    /// It stays down (`stop(node)`, a shutdown).
+    Leave,
+    /// It starts again (a group restart, `restart(node)`).
+    Restart,
+}
+
 /// Supervision bookkeeping for one node.
 #[derive(Debug)]
 pub(crate) struct NodeRuntime {
@@ -72,10 +81,9 @@ pub(crate) struct NodeRuntime {
     pub(crate) ready_deadline: Option<Instant>,
     /// The stop signal has been sent; SIGKILL at this instant.
     pub(crate) stop_deadline: Option<Instant>,
-    /// The runtime wants this process to end (stop, group restart, shutdown).
-    pub(crate) stop_requested: bool,
-    /// Once it has ended, restart it (a group restart or `restart(node)`).
-    pub(crate) restart_after_stop: bool,
+    /// The runtime wants this process to end (stop, group restart,
+    /// shutdown), and what then.
+    pub(crate) stop_requested: Option<AfterStop>,
     pub(crate) started_at: Option<Instant>,
     /// The current (or last) process became ready.
     pub(crate) was_ready: bool,
@@ -95,8 +103,7 @@ impl NodeRuntime {
             not_before: Some(now),
             ready_deadline: None,
             stop_deadline: None,
-            stop_requested: false,
-            restart_after_stop: false,
+            stop_requested: None,
             started_at: None,
             was_ready: false,
             restarts: 0,

@@ -6,17 +6,17 @@
 use std::time::Instant;
 
 use super::NodeState;
+use super::node::AfterStop;
 use crate::exit::Outcome;
 use crate::running::RunningGraph;
 use crate::signal::Signal;
 
 impl RunningGraph {
-    /// Asks node `i` to stop; `restart_after` starts it again once it has.
-    pub(crate) fn request_stop(&mut self, i: usize, restart_after: bool) {
+    /// Asks node `i` to stop, and to do `after` once it has.
+    pub(crate) fn request_stop(&mut self, i: usize, after: AfterStop) {
         let node = &mut self.nodes[i];
         if node.state.is_alive() {
-            node.stop_requested = true;
-            node.restart_after_stop = restart_after;
+            node.stop_requested = Some(after);
         } else if !node.state.is_final() {
             node.state = NodeState::Stopped;
             self.undecided[i] = None;
@@ -29,7 +29,7 @@ impl RunningGraph {
             return;
         }
         if self.nodes[i].state.is_alive() {
-            self.request_stop(i, true);
+            self.request_stop(i, AfterStop::Restart);
         } else {
             self.undecided[i] = None;
             self.schedule(i, now);
@@ -41,7 +41,7 @@ impl RunningGraph {
         self.outcome.get_or_insert(cause);
         self.pending = None;
         for i in 0..self.nodes.len() {
-            self.request_stop(i, false);
+            self.request_stop(i, AfterStop::Leave);
         }
     }
 
@@ -50,14 +50,15 @@ impl RunningGraph {
     pub(crate) fn progress_stops(&mut self, now: Instant) {
         for i in 0..self.nodes.len() {
             let node = &self.nodes[i];
-            if !node.stop_requested || !node.state.is_alive() || node.killed_after_timeout {
+            if node.stop_requested.is_none() || !node.state.is_alive() || node.killed_after_timeout
+            {
                 continue;
             }
             match node.stop_deadline {
                 None => {
-                    let dependents_running = self.deps.dependents[i]
-                        .iter()
-                        .any(|&d| self.nodes[d].stop_requested && self.nodes[d].state.is_alive());
+                    let dependents_running = self.deps.dependents[i].iter().any(|&d| {
+                        self.nodes[d].stop_requested.is_some() && self.nodes[d].state.is_alive()
+                    });
                     if dependents_running {
                         continue;
                     }
