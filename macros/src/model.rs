@@ -209,6 +209,14 @@ impl Graph {
         })
     }
 
+    /// The edges one end of which the parent holds, with that end, in
+    /// declaration order: the order of the ends `build` returns and of the
+    /// fields of the `Running*` struct.
+    pub fn parent_edges(&self) -> impl Iterator<Item = (&Field, &Edge, ParentEnd)> {
+        self.edges()
+            .filter_map(|(f, e)| Some((f, e, e.wiring.as_ref()?.parent_end()?)))
+    }
+
     pub fn scopes(&self) -> impl Iterator<Item = (&Field, &ScopeDecl)> {
         self.fields.iter().filter_map(|f| match &f.role {
             Some(Role::Scope(s)) => Some((f, s)),

@@ -11,21 +11,27 @@ use super::{Bodies, Parts, Private, running, topology};
 use crate::model::{EdgeKind, Endpoint, Field, Graph, Keyword, Process, Ready, Role, Target};
 use crate::names;
 
-pub(super) fn expand(graph: &Graph, pg: &Private, topology: &Topology, bodies: Bodies) -> Parts {
+pub(super) fn expand(
+    graph: &Graph,
+    pg: &Private,
+    topology: &Topology,
+    bodies: Bodies,
+    ends_of: &[running::ParentEdge<'_>],
+) -> Parts {
     let name = &graph.item.ident;
     let running_ty = names::running(name);
     let value = Ident::new("value", Span::mixed_site());
     let graph_var = Ident::new("graph", Span::mixed_site());
     let running_var = Ident::new("started", Span::mixed_site());
     let ends = Ident::new("ends", Span::mixed_site());
-    let parent_edges = Literal::usize_unsuffixed(running::parent_edges(graph, pg).len());
+    let parent_edges = Literal::usize_unsuffixed(ends_of.len());
 
     // TOPOLOGY is built from whatever resolved, even with errors: a
     // placeholder would be evaluated, and fail, wherever it is used.
     let topology = topology::expand(topology, pg);
     let new_body = bodies.or_placeholder(|| constructor(graph, pg), pg);
     let build_body = bodies.or_placeholder(|| build(graph, pg, &value, &graph_var), pg);
-    let construct = running::construct(graph, pg, &running_var, &ends);
+    let construct = running::construct(graph, pg, ends_of, &running_var, &ends);
     let (params, param_types): (Vec<_>, Vec<_>) =
         graph.processes().map(|(f, _)| (&f.ident, &f.ty)).unzip();
     let allow_unused = (bodies == Bodies::Placeholder).then(|| quote!(#[allow(unused_variables)]));
@@ -161,9 +167,8 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         })
     });
     let parent_ends = graph
-        .edges()
-        .filter(|(_, e)| e.wiring.as_ref().is_some_and(|w| w.parent_end().is_some()))
-        .map(|(f, _)| names::local("edge", &f.ident));
+        .parent_edges()
+        .map(|(f, _, _)| names::local("edge", &f.ident));
     let fields = graph.fields.iter().filter_map(|field| {
         let ty = match field.role.as_ref()? {
             Role::Process(_) => quote!(#pg::Command),

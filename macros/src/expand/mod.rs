@@ -119,11 +119,12 @@ struct Parts {
 
 fn generate(graph: &Graph, topology: &Topology, bodies: Bodies) -> TokenStream {
     let pg = Private::new(graph);
+    let parent_edges = running::parent_edges(graph, &pg);
     let parts = [
         node_enum::expand(graph, &pg),
         report::expand(graph, &pg),
-        running::expand(graph, &pg),
-        api::expand(graph, &pg, topology, bodies),
+        running::expand(graph, &pg, &parent_edges),
+        api::expand(graph, &pg, topology, bodies, &parent_edges),
     ];
     let items = parts.iter().map(|p| &p.items);
     let impls = parts.iter().map(|p| &p.impls);

@@ -23,10 +23,8 @@ pub(super) struct ParentEdge<'a> {
 
 pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge<'a>> {
     graph
-        .edges()
-        .filter_map(|(field, edge)| {
-            let wiring = edge.wiring.as_ref()?;
-            let side = wiring.parent_end()?;
+        .parent_edges()
+        .map(|(field, edge, side)| {
             let (ty, take, what) = match (edge.kind, side) {
                 (EdgeKind::Pipe, ParentEnd::From) => (
                     quote!(#pg::PipeWriter),
@@ -50,25 +48,24 @@ pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge
                 names::display(&field.ident)
             );
             let take = Ident::new(take, Span::call_site());
-            Some(ParentEdge {
+            ParentEdge {
                 field: &field.ident,
                 ty,
                 take,
                 writer,
                 doc,
-            })
+            }
         })
         .collect()
 }
 
-pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
+pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Parts {
     let vis = &graph.item.vis;
     let name = &graph.item.ident;
     let node = names::node_enum(name);
     let running = names::running(name);
     let report_ty = names::report(name);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
-    let ends = parent_edges(graph, pg);
     let end_fields = ends.iter().map(|e| e.field);
     let end_types = ends.iter().map(|e| &e.ty);
     let end_docs = ends.iter().map(|e| &e.doc);
@@ -142,10 +139,15 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
 
 /// The struct literal of the running handle, taking each parent end out of
 /// `running` (a `RunningGraph`) by its edge id in `ends`.
-pub(super) fn construct(graph: &Graph, pg: &Private, running: &Ident, ends: &Ident) -> TokenStream {
+pub(super) fn construct(
+    graph: &Graph,
+    pg: &Private,
+    edges: &[ParentEdge<'_>],
+    running: &Ident,
+    ends: &Ident,
+) -> TokenStream {
     let name = names::running(&graph.item.ident);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
-    let edges = parent_edges(graph, pg);
     let fields = edges.iter().map(|e| e.field);
     let takes = edges.iter().map(|e| &e.take);
     let indices = (0..edges.len()).map(Literal::usize_unsuffixed);
