@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::time::Duration;
 
 use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions, Readiness, Stdio};
@@ -50,12 +49,7 @@ fn redis_cli_after_a_notify_ready_redis_always_gets_pong() {
         );
         let reply = graph.pipe(cli.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().expect("redis and redis-cli start");
-        let mut out = String::new();
-        running
-            .take_reader(reply)
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
+        let out = common::read_to_end(&mut running, reply);
         assert_eq!(out.trim(), "PONG", "round {round}");
         let status = running.snapshot().nodes[redis.index()].status_text.clone();
         assert!(

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio as StdStdio};
 use std::time::{Duration, Instant};
@@ -232,12 +232,7 @@ fn members_share_pid_net_and_uts_namespaces() {
         let outside = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap()));
         assert!(outside.is_err(), "the scope's loopback is not the host's");
 
-        let mut answer = String::new();
-        running
-            .take_reader(reply)
-            .unwrap()
-            .read_to_string(&mut answer)
-            .unwrap();
+        let answer = common::read_to_end(&mut running, reply);
         assert_eq!(
             answer.trim(),
             "pong",
@@ -245,12 +240,7 @@ fn members_share_pid_net_and_uts_namespaces() {
         );
         drop(running.take_writer(hold));
 
-        let mut text = String::new();
-        running
-            .take_reader(views)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
+        let text = common::read_to_end(&mut running, views);
         let own_pid_ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
         let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
         assert_eq!(lines.len(), 2, "{text}");
@@ -284,12 +274,7 @@ fn a_user_scope_is_root_inside_and_the_caller_outside() {
         );
         let out = graph.pipe(node.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
-        let mut uid = String::new();
-        running
-            .take_reader(out)
-            .unwrap()
-            .read_to_string(&mut uid)
-            .unwrap();
+        let uid = common::read_to_end(&mut running, out);
         assert!(running.wait().unwrap().success());
         assert_eq!(uid.trim(), "0", "root inside the user namespace");
         use std::os::unix::fs::MetadataExt;
@@ -596,13 +581,8 @@ fn a_nested_scope_lives_inside_its_enclosing_scope() {
         let out_b = graph.pipe(b.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
         let read = |running: &mut RunningGraph, edge| {
-            let mut text = String::new();
-            running
-                .take_reader(edge)
-                .unwrap()
-                .read_to_string(&mut text)
-                .unwrap();
-            text.split_whitespace()
+            common::read_to_end(running, edge)
+                .split_whitespace()
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
         };
@@ -637,12 +617,7 @@ fn a_mount_and_pid_scope_sees_only_its_own_processes_in_proc() {
             );
             let out = graph.pipe(node.stdout(), Endpoint::Parent);
             let mut running = graph.spawn().unwrap();
-            let mut pids = String::new();
-            running
-                .take_reader(out)
-                .unwrap()
-                .read_to_string(&mut pids)
-                .unwrap();
+            let pids = common::read_to_end(&mut running, out);
             assert!(running.wait().unwrap().success());
             assert_eq!(
                 pids.trim(),
