@@ -1,8 +1,8 @@
 //! Every rule that spans more than one attribute: names that must resolve,
 //! wiring that must make sense, fds claimed once, no cycles. (Rules about a
 //! single value — a duration, a signal name, an fd number — are checked
-//! where it is parsed, in `parse/`.) Each error is spanned on the token
-//! that is wrong.
+//! where it is parsed, in `parse/`, except the graph's `period`, whose zero
+//! is checked here.) Each error is spanned on the token that is wrong.
 
 use std::collections::HashMap;
 

@@ -6,7 +6,9 @@
 //! This crate has no dependencies, so both the proc-macro crate and the
 //! runtime can use it: one description, one renderer.
 //!
-//! Renderers, all deterministic and all showing the same information:
+//! Renderers, all deterministic: the SVG, DOT and Mermaid draw the same
+//! processes, edges (with their fds) and scopes; the tables add what a
+//! picture leaves out (full commands, policies, readiness, hostnames):
 //!
 //! - an inline SVG diagram, the rustdoc picture, by [`Topology::to_svg`],
 //!   drawn from [`Topology::layout`];

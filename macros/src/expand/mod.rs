@@ -1,9 +1,11 @@
 //! Code generation: the struct itself, its node enum, its typed running
 //! handle and report, and the impl that builds the dynamic graph.
 //!
-//! Generated code names only `::process_graph::__private::…` (or the path
-//! given with `crate = "..."`), puts every impl in a `const _: () = { … };`
-//! block, and gives its locals mixed-site hygiene.
+//! Generated code names the library only through `::process_graph::__private::…`
+//! (or the path given with `crate = "..."`), puts every impl in a
+//! `const _: () = { … };` block, and gives its locals mixed-site hygiene.
+//! The derives it adds (`Debug`, `Clone`, ...) resolve at the call site, as
+//! any derive does.
 
 mod api;
 mod docs;
