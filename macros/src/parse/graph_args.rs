@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::{LitInt, LitStr, Path};
 
-use super::value::{self, SeenKeys};
+use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{GraphOptions, Strategy};
 
@@ -12,15 +12,10 @@ const KEYS: [&str; 4] = ["strategy", "intensity", "period", "crate"];
 
 pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
     let mut options = GraphOptions::default();
-    let mut seen = SeenKeys::default();
-    let parser = syn::meta::parser(|meta| {
-        let key = value::key(&meta);
-        if !seen.first(cx, &meta, &key)? {
-            return Ok(());
-        }
-        match key.as_str() {
+    let parser = syn::meta::parser(value::each_key(cx, |meta, key| {
+        match key {
             "strategy" => {
-                options.strategy = value::keyword::<Strategy>(cx, &meta)?.map(|s| s.value);
+                options.strategy = value::keyword::<Strategy>(cx, meta)?.map(|s| s.value);
             }
             "intensity" => {
                 let lit: LitInt = meta.value()?.parse()?;
@@ -32,7 +27,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
                     ),
                 }
             }
-            "period" => options.period = value::duration(cx, &meta)?,
+            "period" => options.period = value::duration(cx, meta)?,
             "crate" => {
                 let lit: LitStr = meta.value()?.parse()?;
                 match lit.parse::<Path>() {
@@ -46,10 +41,10 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
                     ),
                 }
             }
-            _ => value::unknown_key(cx, &meta, "process_graph", &KEYS)?,
+            _ => value::unknown_key(cx, meta, "process_graph", &KEYS)?,
         }
         Ok(())
-    });
+    }));
     if let Err(error) = parser.parse2(args) {
         cx.syn_error(error);
     }

@@ -6,7 +6,7 @@ use syn::{Attribute, Ident, LitStr, Meta, Token, bracketed};
 
 use process_graph_topology::STDIO;
 
-use super::value::{self, SeenKeys};
+use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
 
@@ -30,14 +30,9 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> Process {
     match &attr.meta {
         Meta::Path(_) => {}
         Meta::List(_) => {
-            let mut seen = SeenKeys::default();
-            let parsed = attr.parse_nested_meta(|meta| {
-                let key = value::key(&meta);
-                if seen.first(cx, &meta, &key)? {
-                    item(cx, &mut process, &meta, &key)?;
-                }
-                Ok(())
-            });
+            let parsed = attr.parse_nested_meta(value::each_key(cx, |meta, key| {
+                item(cx, &mut process, meta, key)
+            }));
             if let Err(error) = parsed {
                 cx.syn_error(error);
             }

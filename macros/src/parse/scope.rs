@@ -2,7 +2,7 @@
 
 use syn::{Attribute, LitStr, Meta, Token};
 
-use super::value::{self, SeenKeys};
+use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Keyword, Namespace, ScopeDecl, Spanned};
 use crate::suggest;
@@ -18,21 +18,16 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> ScopeDecl {
         );
         return scope;
     };
-    let mut seen = SeenKeys::default();
-    let parsed = attr.parse_nested_meta(|meta| {
-        let key = value::key(&meta);
-        if !seen.first(cx, &meta, &key)? {
-            return Ok(());
-        }
+    let parsed = attr.parse_nested_meta(value::each_key(cx, |meta, key| {
         if let Some(&(_, ns)) = Namespace::WORDS.iter().find(|(w, _)| *w == key) {
-            value::flag(cx, &meta)?;
+            value::flag(cx, meta)?;
             scope.namespaces.push(Spanned {
                 value: ns,
                 span: syn::spanned::Spanned::span(&meta.path),
             });
             return Ok(());
         }
-        match key.as_str() {
+        match key {
             "hostname" => {
                 let lit: LitStr = meta.value()?.parse()?;
                 let name = lit.value();
@@ -41,22 +36,22 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> ScopeDecl {
                 }
                 scope.hostname = Some(lit);
             }
-            "parent" => scope.parent = Some(value::ident(&meta)?),
-            _ if meta.input.peek(Token![=]) => value::unknown_key(cx, &meta, "scope", &KEYS)?,
+            "parent" => scope.parent = Some(value::ident(meta)?),
+            _ if meta.input.peek(Token![=]) => value::unknown_key(cx, meta, "scope", &KEYS)?,
             _ => {
                 let words = Namespace::WORDS.iter().map(|(w, _)| *w);
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
                         "unknown namespace kind `{key}`{}",
-                        suggest::hint(&key, words)
+                        suggest::hint(key, words)
                     ),
                 );
-                value::flag(cx, &meta)?;
+                value::flag(cx, meta)?;
             }
         }
         Ok(())
-    });
+    }));
     if let Err(error) = parsed {
         cx.syn_error(error);
     }

@@ -48,14 +48,31 @@ fn skip_value(input: ParseStream) -> syn::Result<()> {
     Ok(())
 }
 
+/// The callback for `parse_nested_meta` or `syn::meta::parser` that reads
+/// each `key`, `key = value` or `key(...)` of one attribute: `item` handles
+/// a key the first time it is given; a repeat is reported and skipped.
+pub fn each_key<'a>(
+    cx: &'a Ctxt,
+    mut item: impl FnMut(&ParseNestedMeta, &str) -> syn::Result<()> + 'a,
+) -> impl FnMut(ParseNestedMeta) -> syn::Result<()> + 'a {
+    let mut seen = SeenKeys::default();
+    move |meta| {
+        let key = key(&meta);
+        if seen.first(cx, &meta, &key)? {
+            item(&meta, &key)?;
+        }
+        Ok(())
+    }
+}
+
 /// The keys already seen in one attribute.
 #[derive(Default)]
-pub struct SeenKeys(Vec<String>);
+struct SeenKeys(Vec<String>);
 
 impl SeenKeys {
     /// True the first time `key` is seen; later, reports it and skips its
     /// value.
-    pub fn first(&mut self, cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<bool> {
+    fn first(&mut self, cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<bool> {
         if self.0.iter().any(|k| k == key) {
             cx.error_spanned_by(&meta.path, format!("`{key}` is given twice"));
             skip_value(meta.input)?;
