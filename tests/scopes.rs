@@ -118,17 +118,6 @@ fn user_namespaces_available() -> bool {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "pg-scope-{name}-{}-{}",
-        std::process::id(),
-        rustix::process::geteuid().as_raw()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The pids of every process whose command line contains `marker`.
 fn processes_with(marker: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")
@@ -262,14 +251,14 @@ fn members_share_pid_net_and_uts_namespaces() {
 #[test]
 fn a_user_scope_is_root_inside_and_the_caller_outside() {
     as_root_and_unprivileged("a_user_scope_is_root_inside_and_the_caller_outside", || {
-        let dir = temp_dir("user");
+        let dir = common::TempDir::new("user");
         let mut graph = Graph::new();
         let scope = graph.scope("user", ScopeSpec::new([Namespace::User]));
         let node = graph.node_with(
             "toucher",
             Command::new("sh")
                 .args(["-c", "id -u; touch made-inside"])
-                .current_dir(&dir),
+                .current_dir(dir.path()),
             NodeOptions::new().scope(scope),
         );
         let out = graph.pipe(node.stdout(), Endpoint::Parent);
@@ -278,13 +267,14 @@ fn a_user_scope_is_root_inside_and_the_caller_outside() {
         assert!(running.wait().unwrap().success());
         assert_eq!(uid.trim(), "0", "root inside the user namespace");
         use std::os::unix::fs::MetadataExt;
-        let owner = std::fs::metadata(dir.join("made-inside")).unwrap().uid();
+        let owner = std::fs::metadata(dir.path().join("made-inside"))
+            .unwrap()
+            .uid();
         assert_eq!(
             owner,
             rustix::process::geteuid().as_raw(),
             "the caller's uid outside"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     });
 }
 

@@ -1,43 +1,15 @@
 //! Supervision: readiness-gated start order, restart policies, strategies,
 //! intensity, critical nodes and ordered shutdown.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Decision, Error, Event, Graph, NodeId, NodeOptions, NodeState, Outcome, Readiness,
     Restart, Strategy,
 };
-
-/// A fresh directory for one test's marker files, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = std::path::Path;
-
-    fn deref(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl AsRef<std::path::Path> for Scratch {
-    fn as_ref(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(test: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("pg-supervision-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 fn sh(script: &str) -> Command {
     Command::new("sh").arg("-c").arg(script)
@@ -52,16 +24,16 @@ fn stamp(dir: &Path, name: &str) -> u128 {
 
 #[test]
 fn notification_fd_gates_the_dependent_start() {
-    let dir = scratch("notify-fd");
+    let dir = common::TempDir::new("notify-fd");
     let mut graph = Graph::new();
     let db = graph.node_with(
         "db",
-        sh("sleep 0.3; date +%s%N > ready; echo >&3; exec sleep 30").current_dir(&dir),
+        sh("sleep 0.3; date +%s%N > ready; echo >&3; exec sleep 30").current_dir(dir.path()),
         NodeOptions::new().ready(Readiness::Fd(3)),
     );
     let app = graph.node_with(
         "app",
-        sh("date +%s%N > started").current_dir(&dir),
+        sh("date +%s%N > started").current_dir(dir.path()),
         NodeOptions::new().after([db]),
     );
     let mut running = graph.spawn().unwrap();
@@ -81,7 +53,7 @@ fn notification_fd_gates_the_dependent_start() {
         [("started", db), ("ready", db), ("started", app)],
         "the dependent starts only after its dependency said it is ready"
     );
-    assert!(stamp(&dir, "started") >= stamp(&dir, "ready"));
+    assert!(stamp(dir.path(), "started") >= stamp(dir.path(), "ready"));
     running.shutdown(Duration::from_secs(1)).unwrap();
 }
 
@@ -334,7 +306,7 @@ fn a_critical_node_ends_the_graph() {
 
 #[test]
 fn shutdown_stops_dependents_first() {
-    let dir = scratch("stop-order");
+    let dir = common::TempDir::new("stop-order");
     let mut graph = Graph::new();
     let mut previous: Option<NodeId> = None;
     let mut nodes = Vec::new();
@@ -351,7 +323,7 @@ fn shutdown_stops_dependents_first() {
              date +%s%N > {name}.start; echo >&3; while :; do sleep 0.05 & wait $!; done"
         );
         let opts = NodeOptions::new().after(previous).ready(Readiness::Fd(3));
-        let node = graph.node_with(name, sh(&script).current_dir(&dir), opts);
+        let node = graph.node_with(name, sh(&script).current_dir(dir.path()), opts);
         previous = Some(node);
         nodes.push(name);
     }
@@ -365,11 +337,11 @@ fn shutdown_stops_dependents_first() {
     assert!(report.success(), "{report}");
     let starts: Vec<u128> = nodes
         .iter()
-        .map(|n| stamp(&dir, &format!("{n}.start")))
+        .map(|n| stamp(dir.path(), &format!("{n}.start")))
         .collect();
     let stops: Vec<u128> = nodes
         .iter()
-        .map(|n| stamp(&dir, &format!("{n}.stop")))
+        .map(|n| stamp(dir.path(), &format!("{n}.stop")))
         .collect();
     assert!(
         starts.is_sorted(),
