@@ -165,7 +165,8 @@ impl std::error::Error for Error {
 ///
 /// From `ProcessGroup` to `Execve`, the child performs them in this order,
 /// between `clone3` and `execve`; `Setns` happens in the helper that joins a
-/// scope, and `Clone`, `ReadinessPipe` and `EdgeReleased` in the parent.
+/// scope, and `Clone`, `ReadinessPipe`, `CreateEdge` and `EdgeReleased` in
+/// the parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {
@@ -202,6 +203,12 @@ pub enum Step {
     Execve,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
+    /// Creating the pipe or socketpair of the edge on this fd (in the
+    /// parent, just before the first node that uses it starts).
+    CreateEdge {
+        /// The target fd in the child.
+        fd: i32,
+    },
     /// The edge for this fd was closed after the node's last start: only
     /// nodes with a restart policy keep their edges open for a new start.
     EdgeReleased {
@@ -226,6 +233,7 @@ impl fmt::Display for Step {
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
+            Step::CreateEdge { fd } => write!(f, "create the edge on fd {fd}"),
             Step::EdgeReleased { fd } => write!(
                 f,
                 "start again (the edge on fd {fd} was closed after its last start, as it has no restart policy)"

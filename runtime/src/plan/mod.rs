@@ -30,6 +30,16 @@ pub(crate) enum FdSource {
     Ready,
 }
 
+impl FdSource {
+    /// The edge this fd comes from, if any.
+    pub(crate) fn edge(self) -> Option<EdgeId> {
+        match self {
+            FdSource::PipeRead(e) | FdSource::PipeWrite(e) | FdSource::Socket(e, _) => Some(e),
+            FdSource::DevNull | FdSource::Prefixed | FdSource::Ready => None,
+        }
+    }
+}
+
 /// One entry of a child's fd table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FdAssignment {

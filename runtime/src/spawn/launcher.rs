@@ -84,7 +84,7 @@ impl Launcher {
         let mut parent_ends = Vec::with_capacity(graph.edges.len());
         for edge in &graph.edges {
             let (held, parent_end) =
-                HeldEdge::create(&edge.kind).map_err(|e| Error::io(None, "create edge", e))?;
+                HeldEdge::new(&edge.kind).map_err(|e| Error::io(None, "create edge", e))?;
             edges.push(held);
             parent_ends.push(parent_end);
         }
@@ -144,14 +144,26 @@ impl Launcher {
         })
     }
 
-    /// Starts node `index`.
-    pub(crate) fn launch(&self, index: usize) -> Result<Launched, SpawnError> {
+    /// Starts node `index`, creating the edges it is the first to use.
+    pub(crate) fn launch(&mut self, index: usize) -> Result<Launched, SpawnError> {
         let failed = |(step, errno)| SpawnError {
             node: self.names[index].clone(),
             step,
             errno,
         };
         let plan = &self.plans[index];
+        for assignment in &plan.fds {
+            if let Some(edge) = assignment.source.edge() {
+                self.edges[edge.index()].open().map_err(|e| {
+                    failed((
+                        Step::CreateEdge {
+                            fd: assignment.target,
+                        },
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                })?;
+            }
+        }
         // Only the parent's end is non-blocking; the child gets a plain fd.
         let ready = plan
             .fds
@@ -194,6 +206,17 @@ impl Launcher {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
         })
+    }
+
+    /// Closes the fds of node `index`'s edges that no node which may still
+    /// start needs: called right after it started, it costs only its own
+    /// edges.
+    pub(crate) fn release_edges_of(&mut self, index: usize, may_start: &dyn Fn(usize) -> bool) {
+        for assignment in &self.plans[index].fds {
+            if let Some(edge) = assignment.source.edge() {
+                self.edges[edge.index()].release(may_start);
+            }
+        }
     }
 
     /// Closes every held fd that no node which may still start needs.

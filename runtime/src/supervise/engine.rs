@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use super::node::AfterStop;
 use super::readiness::read_ready_pipe;
-use super::{Decision, Event, NodeState, Token};
+use super::{Decision, Event, NodeRuntime, NodeState, Token};
 use crate::error::Error;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::NodeId;
-use crate::policy::{Readiness, Restart, Strategy};
+use crate::policy::{NodeOptions, Readiness, Restart, Strategy};
 use crate::poller::WaitSet;
 use crate::running::RunningGraph;
 
@@ -449,7 +449,16 @@ impl RunningGraph {
         })
     }
 
+    /// Starts node `i`, then closes the edge fds it was the last to need,
+    /// so the next spawn does not copy them.
     fn start_node(&mut self, i: usize, now: Instant) {
+        self.launch_node(i, now);
+        let (nodes, options, stopping) = (&self.nodes, &self.options, self.outcome.is_some());
+        self.launcher
+            .release_edges_of(i, &|n| may_start(&nodes[n], &options[n], stopping));
+    }
+
+    fn launch_node(&mut self, i: usize, now: Instant) {
         let launched = match self.launcher.launch(i) {
             Ok(launched) => launched,
             Err(error) => {
@@ -504,26 +513,10 @@ impl RunningGraph {
             .min()
     }
 
-    /// Whether node `i` may still be started (again); its edge fds are held
-    /// for it until it may not.
-    fn may_start(&self, i: usize) -> bool {
-        let node = &self.nodes[i];
-        match node.state {
-            NodeState::Waiting | NodeState::BackingOff | NodeState::Exited => true,
-            NodeState::Stopped | NodeState::Failed => false,
-            NodeState::Starting | NodeState::Running | NodeState::Stopping => {
-                self.outcome.is_none()
-                    && match node.stop_requested {
-                        Some(after) => after == AfterStop::Restart,
-                        None => self.options[i].restart != Restart::Never,
-                    }
-            }
-        }
-    }
-
     fn release_fds(&mut self) {
-        let may_start: Vec<bool> = (0..self.nodes.len()).map(|i| self.may_start(i)).collect();
-        self.launcher.release(&|i| may_start[i]);
+        let (nodes, options, stopping) = (&self.nodes, &self.options, self.outcome.is_some());
+        self.launcher
+            .release(&|n| may_start(&nodes[n], &options[n], stopping));
     }
 
     /// Kills and reaps every node at once (a failed start).
@@ -539,5 +532,21 @@ impl RunningGraph {
         self.events.clear();
         self.undecided.iter_mut().for_each(|u| *u = None);
         self.outcome.get_or_insert(Outcome::Shutdown);
+    }
+}
+
+/// Whether a node may still be started (again); its edge fds are held for it
+/// until it may not. `stopping`: the graph is being stopped.
+fn may_start(node: &NodeRuntime, options: &NodeOptions, stopping: bool) -> bool {
+    match node.state {
+        NodeState::Waiting | NodeState::BackingOff | NodeState::Exited => true,
+        NodeState::Stopped | NodeState::Failed => false,
+        NodeState::Starting | NodeState::Running | NodeState::Stopping => {
+            !stopping
+                && match node.stop_requested {
+                    Some(after) => after == AfterStop::Restart,
+                    None => options.restart != Restart::Never,
+                }
+        }
     }
 }
