@@ -40,6 +40,29 @@ const MARK_THEN_PAUSE: [u8; 49] = [
     0x0f, 0x05,                   // syscall
 ];
 
+/// `cat`: copies fd 0 to fd 1 in reads of up to 4 KiB until a read returns
+/// 0 or fails, then exits 0 (a short write is not retried: the benchmark's
+/// pipelines carry no data, only the EOF).
+#[rustfmt::skip]
+const CAT: [u8; 51] = [
+    0x48, 0x81, 0xec, 0x00, 0x10, 0x00, 0x00, // sub rsp, 4096
+    0x31, 0xc0,                               // again: xor eax, eax (read)
+    0x31, 0xff,                               // xor edi, edi (fd 0)
+    0x48, 0x89, 0xe6,                         // mov rsi, rsp
+    0xba, 0x00, 0x10, 0x00, 0x00,             // mov edx, 4096
+    0x0f, 0x05,                               // syscall
+    0x48, 0x85, 0xc0,                         // test rax, rax
+    0x7e, 0x10,                               // jle done
+    0x89, 0xc2,                               // mov edx, eax
+    0xbf, 0x01, 0x00, 0x00, 0x00,             // mov edi, 1
+    0xb8, 0x01, 0x00, 0x00, 0x00,             // mov eax, 1 (write)
+    0x0f, 0x05,                               // syscall
+    0xeb, 0xdd,                               // jmp again
+    0x31, 0xff,                               // done: xor edi, edi
+    0xb8, 0xe7, 0x00, 0x00, 0x00,             // mov eax, 231 (exit_group)
+    0x0f, 0x05,                               // syscall
+];
+
 /// What a child program does.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {
@@ -47,6 +70,8 @@ pub enum Behaviour {
     Exit0,
     /// Writes one byte to fd 3, then blocks in `pause()` until killed.
     MarkThenPause,
+    /// Copies fd 0 to fd 1 until EOF, then exits 0.
+    Cat,
 }
 
 impl Behaviour {
@@ -54,6 +79,7 @@ impl Behaviour {
         match self {
             Behaviour::Exit0 => &EXIT_GROUP_0,
             Behaviour::MarkThenPause => &MARK_THEN_PAUSE,
+            Behaviour::Cat => &CAT,
         }
     }
 
@@ -61,6 +87,7 @@ impl Behaviour {
         match self {
             Behaviour::Exit0 => "exit0",
             Behaviour::MarkThenPause => "mark-then-pause",
+            Behaviour::Cat => "cat",
         }
     }
 
@@ -68,6 +95,7 @@ impl Behaviour {
         match self {
             Behaviour::Exit0 => "calls exit_group(0)",
             Behaviour::MarkThenPause => "writes one byte to fd 3, then pause()s until killed",
+            Behaviour::Cat => "copies fd 0 to fd 1 until EOF, then calls exit_group(0)",
         }
     }
 }
@@ -115,7 +143,7 @@ pub struct ChildProgram {
 
 impl ChildProgram {
     /// Writes the executable into a fresh temporary directory. An `Exit0`
-    /// child is run once and must exit 0; a `MarkThenPause` child needs an
+    /// or `Cat` child is run once (with stdin at /dev/null) and must exit 0; a `MarkThenPause` child needs an
     /// fd 3, so its user checks for the byte it writes.
     pub fn create(behaviour: Behaviour) -> io::Result<ChildProgram> {
         let dir = std::env::temp_dir().join(format!("process-graph-bench-{}", std::process::id()));
@@ -136,8 +164,10 @@ impl ChildProgram {
             .mode(0o755)
             .open(&program.path)?
             .write_all(&bytes)?;
-        if behaviour == Behaviour::Exit0 {
-            let status = std::process::Command::new(&program.path).status()?;
+        if behaviour != Behaviour::MarkThenPause {
+            let status = std::process::Command::new(&program.path)
+                .stdin(std::process::Stdio::null())
+                .status()?;
             if !status.success() {
                 return Err(io::Error::other(format!(
                     "the generated child {} ended with {status}, not exit 0",

@@ -7,6 +7,7 @@
 //! cargo run --release --example bench -- spawn-overhead [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--memory N] [--pin[=CPU]]
 //! cargo run --release --example bench -- restart [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
+//! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -26,6 +27,8 @@ mod floor;
 mod measure;
 #[cfg(target_arch = "x86_64")]
 mod memory;
+#[cfg(target_arch = "x86_64")]
+mod pipeline;
 #[cfg(target_arch = "x86_64")]
 mod restart;
 #[cfg(target_arch = "x86_64")]
@@ -51,6 +54,11 @@ subcommands:
   spawn-overhead
           where process-graph's time over the floor goes: the floor re-run
           with each extra step the runtime takes, alone and all together
+          --iterations N, --rounds N, --pin[=CPU] as above
+  pipeline
+          a chain of N static cats, spawn to all reaped, against a raw
+          posix_spawn chain and bash
+          --stages LIST    chain lengths (default 10,100,1000,2000)
           --iterations N, --rounds N, --pin[=CPU] as above";
 
 #[cfg(target_arch = "x86_64")]
@@ -61,6 +69,7 @@ fn main() -> ExitCode {
         Some("spawn-overhead") => spawn::overhead(args),
         Some("scopes") => scopes::run(args),
         Some("restart") => restart::run(args),
+        Some("pipeline") => pipeline::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,240 @@
+//! `bench pipeline`: a chain of N `cat`s (`cat < /dev/null | cat | … | cat >
+//! /dev/null`), from the first spawn until every stage is reaped, through
+//! process-graph, a raw `posix_spawn` chain, and bash.
+//!
+//! The raw chain holds at most two pipe fds while it spawns (the read end
+//! feeding the next stage and the pipe being made), which is what keeps it
+//! linear; a parent holding every pipe makes each spawn copy and close all
+//! of them (perf-floors.md, scale floors).
+
+use std::error::Error;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use process_graph_runtime::{Command, Graph, NodeId, Stdio};
+use rustix::pipe::{PipeFlags, pipe_with};
+
+use crate::child_elf::Behaviour;
+use crate::exec_args::ExecArgs;
+use crate::measure::{self, Row, Subject, exited_zero, spawn_and_wait};
+use crate::setup::{self, Subcommand};
+
+const PIPELINE: Subcommand = Subcommand {
+    operation: "pipeline of N cats, spawn to all reaped",
+    child: Behaviour::Cat,
+    rounds: 5,
+    iterations: 10,
+    budget: Some(std::time::Duration::from_secs(10)),
+};
+
+pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
+    let setup = setup::prepare(args, &["stages"], PIPELINE)?;
+    let stages: Vec<usize> = setup.flags.list("stages", &[10, 100, 1000, 2000])?;
+    let path = setup.child.path();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut columns = Vec::new();
+    for &n in &stages {
+        if n == 0 {
+            return Err("--stages: a pipeline has at least one stage".into());
+        }
+        let mut subjects: Vec<Box<dyn Subject>> = vec![
+            Box::new(GraphChain {
+                child: path.to_owned(),
+                stages: n,
+            }),
+            Box::new(PosixSpawnChain {
+                exec: ExecArgs::new(path)?,
+                stages: n,
+                dev_null: dev_null()?,
+            }),
+            Box::new(BashChain::new(path, n)),
+        ];
+        let summaries = measure::interleaved(&setup.plan, &mut subjects)?;
+        eprintln!("measured {n} stages");
+        if rows.is_empty() {
+            rows = subjects
+                .iter()
+                .map(|s| Row {
+                    label: s.label().to_owned(),
+                    is_floor: s.is_floor(),
+                    cells: Vec::new(),
+                })
+                .collect();
+        }
+        for (row, summary) in rows.iter_mut().zip(summaries) {
+            row.cells.push(summary);
+        }
+        columns.push(format!("{n} stages"));
+    }
+    measure::print_ratio_table(&columns, &rows);
+    Ok(())
+}
+
+fn dev_null() -> io::Result<OwnedFd> {
+    Ok(std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?
+        .into())
+}
+
+/// process-graph: one node per stage, a pipe between each two.
+struct GraphChain {
+    child: PathBuf,
+    stages: usize,
+}
+
+impl Subject for GraphChain {
+    fn label(&self) -> &str {
+        "process-graph Graph::spawn + wait"
+    }
+
+    fn is_floor(&self) -> bool {
+        false
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let mut graph = Graph::new();
+        let mut previous: Option<NodeId> = None;
+        for stage in 0..self.stages {
+            let mut command = Command::new(&self.child);
+            if stage == 0 {
+                command = command.stdin(Stdio::Null);
+            }
+            if stage + 1 == self.stages {
+                command = command.stdout(Stdio::Null);
+            }
+            let node = graph.node(format!("cat{stage}"), command);
+            if let Some(previous) = previous {
+                graph.pipe(previous.stdout(), node.stdin());
+            }
+            previous = Some(node);
+        }
+        spawn_and_wait(graph)
+    }
+}
+
+/// The raw chain: `posix_spawn` with two `dup2` file actions per stage,
+/// CLOEXEC pipes made one at a time, then `waitpid` of every stage.
+struct PosixSpawnChain {
+    exec: ExecArgs,
+    stages: usize,
+    dev_null: OwnedFd,
+}
+
+impl PosixSpawnChain {
+    fn spawn_stage(&self, stdin: i32, stdout: i32) -> io::Result<libc::pid_t> {
+        // SAFETY: a zeroed posix_spawn_file_actions_t is initialised by
+        // posix_spawn_file_actions_init before any other use, and destroyed
+        // once below.
+        let mut actions = unsafe { std::mem::zeroed::<libc::posix_spawn_file_actions_t>() };
+        // SAFETY: `actions` is valid for writes.
+        unsafe { libc::posix_spawn_file_actions_init(&mut actions) };
+        // SAFETY: `actions` was initialised; the fds are open in the parent
+        // (dup2 onto 0 and 1 clears their CLOEXEC in the child).
+        unsafe {
+            libc::posix_spawn_file_actions_adddup2(&mut actions, stdin, 0);
+            libc::posix_spawn_file_actions_adddup2(&mut actions, stdout, 1);
+        }
+        let mut pid = 0;
+        // SAFETY: path, argv and envp are valid and null-terminated;
+        // `actions` is initialised; null attributes mean none.
+        let error = unsafe {
+            libc::posix_spawn(
+                &mut pid,
+                self.exec.path(),
+                &actions,
+                std::ptr::null(),
+                self.exec.argv().cast(),
+                self.exec.envp().cast(),
+            )
+        };
+        // SAFETY: initialised above, destroyed once.
+        unsafe { libc::posix_spawn_file_actions_destroy(&mut actions) };
+        match error {
+            0 => Ok(pid),
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+}
+
+impl Subject for PosixSpawnChain {
+    fn label(&self) -> &str {
+        "raw posix_spawn chain + waitpid"
+    }
+
+    fn is_floor(&self) -> bool {
+        true
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let mut pids = Vec::with_capacity(self.stages);
+        let mut feed: Option<OwnedFd> = None;
+        for stage in 0..self.stages {
+            let stdin = feed.as_ref().unwrap_or(&self.dev_null).as_raw_fd();
+            let (next, stdout) = if stage + 1 == self.stages {
+                (None, self.dev_null.as_raw_fd())
+            } else {
+                let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+                let raw = write.as_raw_fd();
+                (Some((read, write)), raw)
+            };
+            pids.push(self.spawn_stage(stdin, stdout)?);
+            // Drops this stage's input and the parent's write end.
+            feed = next.map(|(read, _write)| read);
+        }
+        for pid in pids {
+            let mut status = 0;
+            // SAFETY: `pid` is our unreaped child; `status` is a valid out-pointer.
+            while unsafe { libc::waitpid(pid, &mut status, 0) } < 0 {
+                let error = io::Error::last_os_error();
+                if error.kind() != io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+            exited_zero(
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+                format_args!("wait status {status:#x}"),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `bash -c 'cat < /dev/null | cat | … | cat > /dev/null'` with the static
+/// cat; bash's own start (a glibc program) is part of its time.
+struct BashChain {
+    script: String,
+}
+
+impl BashChain {
+    fn new(child: &Path, stages: usize) -> BashChain {
+        let cat = child.display().to_string();
+        let mut script = format!("{cat} < /dev/null");
+        for _ in 1..stages {
+            script.push_str(" | ");
+            script.push_str(&cat);
+        }
+        script.push_str(" > /dev/null");
+        BashChain { script }
+    }
+}
+
+impl Subject for BashChain {
+    fn label(&self) -> &str {
+        "bash -c 'cat | … | cat'"
+    }
+
+    fn is_floor(&self) -> bool {
+        false
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&self.script)
+            .status()?;
+        exited_zero(status.success(), status)
+    }
+}
