@@ -165,8 +165,8 @@ impl std::error::Error for Error {
 ///
 /// From `ProcessGroup` to `Execve`, the child performs them in this order,
 /// between `clone3` and `execve`; `Setns` happens in the helper that joins a
-/// scope, and `Clone`, `ReadinessPipe`, `CreateEdge` and `EdgeReleased` in
-/// the parent.
+/// scope, and `Clone`, `ReadinessPipe`, `Watch`, `CreateEdge` and
+/// `EdgeReleased` in the parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {
@@ -203,6 +203,9 @@ pub enum Step {
     Execve,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
+    /// Adding the new process's pidfd or readiness pipe to the graph's wait
+    /// set (in the parent, right after `clone3`; the process is then killed).
+    Watch,
     /// Creating the pipe or socketpair of the edge on this fd (in the
     /// parent, just before the first node that uses it starts).
     CreateEdge {
@@ -233,6 +236,7 @@ impl fmt::Display for Step {
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
+            Step::Watch => f.write_str("add to the wait set"),
             Step::CreateEdge { fd } => write!(f, "create the edge on fd {fd}"),
             Step::EdgeReleased { fd } => write!(
                 f,

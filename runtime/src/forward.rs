@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use rustix::fs::OFlags;
 
-use crate::poller::{WaitSet, WakeFd, Waker};
+use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::sigmask::SignalMaskGuard;
 
 /// One stream to forward.
@@ -68,31 +68,37 @@ impl Drop for Forwarder {
     }
 }
 
-/// Forwards until every stream has reached EOF or `stop` is woken. A
-/// stream is waited on under its index, the stop request under `None`.
+/// The token of the stop request; a stream's is its index.
+const STOP: u64 = u64::MAX;
+
+/// Forwards until every stream has reached EOF or `stop` is woken.
 fn run(stop: &WakeFd, streams: Vec<PrefixedStream>) {
     let mut pending: Vec<Vec<u8>> = vec![Vec::new(); streams.len()];
     let mut open: Vec<bool> = vec![true; streams.len()];
-    while open.iter().any(|o| *o) {
-        let mut set = WaitSet::new();
-        for (i, s) in streams.iter().enumerate().filter(|(i, _)| open[*i]) {
-            set.add(s.read_end.as_fd(), Some(i));
-        }
-        if let Some(fd) = stop.fd() {
-            set.add(fd, None);
-        }
-        let Ok(ready) = set.wait(None) else {
+    let mut set = WaitSet::new();
+    let watched = streams
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.read_end.as_fd(), i as u64))
+        .chain(stop.fd().map(|fd| (fd, STOP)))
+        .try_for_each(|(fd, token)| set.add(fd, token, Interest::Readable));
+    let mut ready = Vec::new();
+    // A set that cannot be made ends the thread, as a failed wait does.
+    while watched.is_ok() && open.iter().any(|o| *o) {
+        ready.clear();
+        if set.wait(None, &mut ready).is_err() {
             break;
-        };
-        let stopping = ready.contains(&None);
+        }
+        let stopping = ready.contains(&STOP);
         let tokens: Vec<usize> = if stopping {
             (0..streams.len()).collect()
         } else {
-            ready.into_iter().flatten().collect()
+            ready.iter().map(|&i| i as usize).collect()
         };
         for i in tokens {
             if open[i] && !pump(&streams[i], &mut pending[i]) {
                 open[i] = false;
+                set.remove(streams[i].read_end.as_fd());
             }
         }
         if stopping {

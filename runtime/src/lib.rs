@@ -41,9 +41,11 @@
 //!   spawn, so readers see EOF.
 //! - **Signals** in the child: handlers reset (`CLONE_CLEAR_SIGHAND`),
 //!   SIGPIPE back to its default, signal mask empty.
-//! - **Waiting** uses one pidfd per child and one `poll(2)`; no `waitpid(-1)`,
-//!   no SIGCHLD handler, so other code's children are never stolen, and an
-//!   idle graph causes no wake-ups.
+//! - **Waiting** uses one pidfd per child in one wait set per graph, kept in
+//!   step with the fds the graph holds (`ppoll` while small, epoll beyond
+//!   eight fds, so an event costs the same whatever the graph's size); no
+//!   `waitpid(-1)`, no SIGCHLD handler, so other code's children are never
+//!   stolen, and an idle graph causes no wake-ups.
 //! - **Containment**: each node runs in its own process group, and has
 //!   `PR_SET_PDEATHSIG(SIGKILL)` (armed race-free: the child checks that its
 //!   parent is still the spawner after arming it). When a node's main process

@@ -1,89 +1,228 @@
-//! Waiting until one of the fds a graph holds turns readable: one `poll(2)`
-//! over them, plus an eventfd another thread can use to wake the wait.
+//! The wait set of a running graph: every fd it waits on (pidfds, readiness
+//! channels, the signalfd, the wake-up eventfd; later cgroup event files),
+//! kept in step with what the graph holds — an fd is added when the graph
+//! gets it and removed just before the graph closes it — plus an eventfd
+//! another thread can use to wake the wait.
 //!
 //! No SIGCHLD handler, no signalfd unless asked for, no timer: an idle graph
-//! sleeps in `poll` and costs no wake-ups at all.
+//! sleeps in one wait and costs no wake-ups at all.
 //!
-//! Why `poll` and not `epoll`: the set is built afresh for every wait from
-//! what the graph holds at that moment, so there is no registration to keep
-//! in step with the fds' lifetimes — an epoll entry outlives a closed fd
-//! while another process (a scope init, a join helper) still shares the file
-//! — and no epoll instance to create, fill and close for every graph. For a
-//! one-node graph that instance cost +7.0 to +8.6 µs on a ~72 µs spawn, one
-//! `poll` +0.1 to +2.5 µs (`bench spawn-overhead`, pinned, over four runs;
-//! the last is in BENCHMARKS.md). The price: `poll` is
-//! linear in the number of fds. A restart costs 1.09× a raw pidfd loop
-//! alone, 1.6× beside 100 running nodes and 4.9× beside 1,000 (`bench
-//! restart --siblings N`), where an epoll would be cheaper.
+//! Two ways of waiting, chosen by size. A small set is waited on with one
+//! `ppoll` over the kept list: no epoll instance to create, fill and close,
+//! which for a one-node graph cost +7.0 to +8.6 µs on a ~72 µs spawn against
+//! +0.1 to +2.5 µs for one `poll` (`bench spawn-overhead`, pinned). But
+//! `poll` is linear in the number of fds, and a restart beside 1,000 running
+//! nodes cost 4.9× a raw pidfd loop. So once the set holds more than
+//! [`POLL_LIMIT`] fds it moves, for good, into an epoll instance, where an
+//! event costs the same whatever the number of fds; so does an async
+//! reactor's wait, which needs one fd to register.
+//!
+//! Removing before closing matters for epoll: an entry lives as long as the
+//! open file, and another process (a scope's join helper) may briefly share
+//! it; a closed fd left registered would keep reporting its token.
 
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, eventfd, poll};
+use rustix::buffer::spare_capacity;
+use rustix::event::{EventfdFlags, epoll, eventfd};
 
-/// The fds to wait on, each with the token that reports it.
-pub(crate) struct WaitSet<'fd, T> {
-    fds: Vec<PollFd<'fd>>,
-    tokens: Vec<T>,
+use crate::sys;
+
+/// Beyond this many fds, the set waits in epoll instead of `ppoll`.
+const POLL_LIMIT: usize = 8;
+
+/// The most events one epoll wait reports; more stay ready for the next.
+const EPOLL_BATCH: usize = 64;
+
+/// What a token of the wait set must be: a small copyable value that
+/// survives a round trip through epoll's 64-bit user data.
+pub(crate) trait WaitKey: Copy {
+    fn to_u64(self) -> u64;
+    fn from_u64(key: u64) -> Self;
 }
 
-impl<'fd, T: Copy> WaitSet<'fd, T> {
+impl WaitKey for u64 {
+    fn to_u64(self) -> u64 {
+        self
+    }
+    fn from_u64(key: u64) -> Self {
+        key
+    }
+}
+
+/// What an fd is watched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interest {
+    /// Readable; hang-up and error count too (`POLLIN`).
+    Readable,
+    /// An exceptional condition, such as a changed cgroup event file
+    /// (`POLLPRI`).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "for cgroup.events files, which come next")
+    )]
+    Priority,
+}
+
+impl Interest {
+    fn poll_events(self) -> libc::c_short {
+        match self {
+            Interest::Readable => libc::POLLIN,
+            Interest::Priority => libc::POLLPRI,
+        }
+    }
+
+    fn epoll_flags(self) -> epoll::EventFlags {
+        // The poll and epoll bits have the same values.
+        epoll::EventFlags::from_bits_retain(self.poll_events() as u16 as u32)
+    }
+}
+
+/// The fds a running graph waits on, each with the token that reports it.
+pub(crate) struct WaitSet<T> {
+    /// While small: every fd, polled together, and its token.
+    polled: Vec<libc::pollfd>,
+    tokens: Vec<T>,
+    /// Once large (or an async reactor asked for one fd): the epoll
+    /// instance holding every fd instead. Shared with the reactor.
+    epoll: Option<Arc<OwnedFd>>,
+    events: Vec<epoll::Event>,
+    /// Whether the last wait reported nothing ready.
+    drained: bool,
+}
+
+impl<T> std::fmt::Debug for WaitSet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.epoll {
+            Some(epoll) => write!(f, "WaitSet(epoll {epoll:?})"),
+            None => write!(f, "WaitSet(ppoll over {:?})", self.polled),
+        }
+    }
+}
+
+impl<T: WaitKey> WaitSet<T> {
     pub(crate) fn new() -> Self {
         WaitSet {
-            fds: Vec::new(),
+            polled: Vec::new(),
             tokens: Vec::new(),
+            epoll: None,
+            events: Vec::new(),
+            drained: true,
         }
     }
 
-    /// Watches `fd` for readability (hang-up and error count too), reported
-    /// as `token`.
-    pub(crate) fn add(&mut self, fd: BorrowedFd<'fd>, token: T) {
-        self.fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+    /// Watches `fd` for `interest`, reported as `token`, until
+    /// [`remove`](Self::remove)d. The caller keeps `fd` open until then.
+    pub(crate) fn add(
+        &mut self,
+        fd: BorrowedFd<'_>,
+        token: T,
+        interest: Interest,
+    ) -> io::Result<()> {
+        if let Some(epoll) = &self.epoll {
+            return Ok(epoll::add(
+                epoll,
+                fd,
+                epoll::EventData::new_u64(token.to_u64()),
+                interest.epoll_flags(),
+            )?);
+        }
+        self.polled.push(libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: interest.poll_events(),
+            revents: 0,
+        });
         self.tokens.push(token);
+        if self.polled.len() > POLL_LIMIT {
+            self.move_to_epoll()?;
+        }
+        Ok(())
     }
 
-    /// Waits until something is ready or `timeout` passes; returns the tokens
-    /// of what is ready (none after a timeout).
-    pub(crate) fn wait(mut self, timeout: Option<Duration>) -> io::Result<Vec<T>> {
-        let timeout = timeout.map(|t| Timespec {
-            tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
+    /// Stops watching `fd`: call it before closing `fd`.
+    pub(crate) fn remove(&mut self, fd: BorrowedFd<'_>) {
+        if let Some(epoll) = &self.epoll {
+            // ENOENT (never added) is the only failure, and harmless.
+            let _ = epoll::delete(epoll, fd);
+            return;
+        }
+        if let Some(place) = self.polled.iter().position(|p| p.fd == fd.as_raw_fd()) {
+            self.polled.swap_remove(place);
+            self.tokens.swap_remove(place);
+        }
+    }
+
+    /// Moves every fd into a new epoll instance, where the set stays.
+    fn move_to_epoll(&mut self) -> io::Result<Arc<OwnedFd>> {
+        let instance = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        for (entry, &token) in self.polled.iter().zip(&self.tokens) {
+            // Every fd in the list is open: the caller removes an fd before
+            // closing it.
+            sys::epoll_add_listed(&instance, entry, token.to_u64())?;
+        }
+        self.polled = Vec::new();
+        self.tokens = Vec::new();
+        self.events = Vec::with_capacity(EPOLL_BATCH);
+        let instance = Arc::new(instance);
+        self.epoll = Some(Arc::clone(&instance));
+        Ok(instance)
+    }
+
+    /// The one fd that is readable when any fd of the set is ready, for an
+    /// async reactor to register once (the set moves into epoll for it).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn shared_fd(&mut self) -> io::Result<Arc<OwnedFd>> {
+        match &self.epoll {
+            Some(epoll) => Ok(Arc::clone(epoll)),
+            None => self.move_to_epoll(),
+        }
+    }
+
+    /// Whether the last wait found nothing ready.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn drained(&self) -> bool {
+        self.drained
+    }
+
+    /// Waits until something is ready or `timeout` passes; appends the
+    /// tokens of what is ready to `ready` (nothing after a timeout).
+    pub(crate) fn wait(&mut self, timeout: Option<Duration>, ready: &mut Vec<T>) -> io::Result<()> {
+        let before = ready.len();
+        let timeout = timeout.map(|t| libc::timespec {
+            tv_sec: t.as_secs().try_into().unwrap_or(libc::time_t::MAX),
             tv_nsec: t.subsec_nanos().into(),
         });
-        loop {
-            match poll(&mut self.fds, timeout.as_ref()) {
-                Err(rustix::io::Errno::INTR) => continue,
-                other => {
-                    other?;
-                    break;
+        if let Some(epoll) = &self.epoll {
+            let timeout = timeout.map(|t| rustix::event::Timespec {
+                tv_sec: t.tv_sec,
+                tv_nsec: t.tv_nsec,
+            });
+            self.events.clear();
+            loop {
+                match epoll::wait(&**epoll, spare_capacity(&mut self.events), timeout.as_ref()) {
+                    Err(rustix::io::Errno::INTR) => continue,
+                    other => {
+                        other?;
+                        break;
+                    }
                 }
             }
+            ready.extend(self.events.iter().map(|e| T::from_u64(e.data.u64())));
+        } else {
+            sys::ppoll(&mut self.polled, timeout.as_ref())?;
+            ready.extend(
+                self.polled
+                    .iter()
+                    .zip(&self.tokens)
+                    .filter(|(p, _)| p.revents != 0)
+                    .map(|(_, &token)| token),
+            );
         }
-        Ok(self
-            .fds
-            .iter()
-            .zip(&self.tokens)
-            .filter(|(fd, _)| !fd.revents().is_empty())
-            .map(|(_, &token)| token)
-            .collect())
-    }
-
-    /// An epoll instance watching the same fds, readable when one of them is:
-    /// a single fd for an async reactor to wait on.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn to_epoll(&self) -> io::Result<OwnedFd> {
-        use rustix::event::epoll;
-        let instance = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        for fd in &self.fds {
-            epoll::add(
-                &instance,
-                fd,
-                epoll::EventData::new_u64(0),
-                epoll::EventFlags::IN,
-            )?;
-        }
-        Ok(instance)
+        self.drained = ready.len() == before;
+        Ok(())
     }
 }
 
@@ -153,27 +292,73 @@ impl Waker {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reports_the_tokens_of_ready_fds_only() {
+    fn ready_now(set: &mut WaitSet<u64>) -> Vec<u64> {
+        let mut ready = Vec::new();
+        set.wait(Some(Duration::ZERO), &mut ready).unwrap();
+        ready.sort();
+        ready
+    }
+
+    /// The same answers from `ppoll` (small) and epoll (large).
+    fn reports_the_tokens_of_ready_fds_only(extra: usize) {
         let (quiet_reader, _quiet_writer) = rustix::pipe::pipe().unwrap();
         let (loud_reader, loud_writer) = rustix::pipe::pipe().unwrap();
         let (closed_reader, closed_writer) = rustix::pipe::pipe().unwrap();
         rustix::io::write(&loud_writer, b"x").unwrap();
         drop(closed_writer);
         let mut set = WaitSet::new();
-        set.add(quiet_reader.as_fd(), 'q');
-        set.add(loud_reader.as_fd(), 'l');
-        set.add(closed_reader.as_fd(), 'c');
+        set.add(quiet_reader.as_fd(), 1, Interest::Readable)
+            .unwrap();
+        set.add(loud_reader.as_fd(), 2, Interest::Readable).unwrap();
+        set.add(closed_reader.as_fd(), 3, Interest::Readable)
+            .unwrap();
+        let fillers: Vec<_> = (0..extra).map(|_| rustix::pipe::pipe().unwrap()).collect();
+        for (i, (reader, _)) in fillers.iter().enumerate() {
+            set.add(reader.as_fd(), 10 + i as u64, Interest::Readable)
+                .unwrap();
+        }
+        assert_eq!(set.epoll.is_some(), 3 + extra > POLL_LIMIT);
         // A hang-up counts: the owner must look at the fd to see its EOF.
-        assert_eq!(set.wait(None).unwrap(), ['l', 'c']);
+        let mut ready = Vec::new();
+        set.wait(None, &mut ready).unwrap();
+        ready.sort();
+        assert_eq!(ready, [2, 3]);
+        // Removed, an fd is no longer reported, even while still ready.
+        set.remove(loud_reader.as_fd());
+        assert_eq!(ready_now(&mut set), [3]);
+        set.remove(closed_reader.as_fd());
+        assert!(ready_now(&mut set).is_empty());
+        assert!(set.drained);
+    }
+
+    #[test]
+    fn reports_the_tokens_of_ready_fds_only_in_poll() {
+        reports_the_tokens_of_ready_fds_only(0);
+    }
+
+    #[test]
+    fn reports_the_tokens_of_ready_fds_only_in_epoll() {
+        reports_the_tokens_of_ready_fds_only(POLL_LIMIT);
+    }
+
+    #[test]
+    fn priority_interest_ignores_plain_readability() {
+        let (reader, writer) = rustix::pipe::pipe().unwrap();
+        rustix::io::write(&writer, b"x").unwrap();
+        let mut set = WaitSet::new();
+        set.add(reader.as_fd(), 1, Interest::Priority).unwrap();
+        assert!(ready_now(&mut set).is_empty());
     }
 
     #[test]
     fn times_out_with_nothing_ready() {
         let (reader, _writer) = rustix::pipe::pipe().unwrap();
         let mut set = WaitSet::new();
-        set.add(reader.as_fd(), ());
-        assert!(set.wait(Some(Duration::from_millis(1))).unwrap().is_empty());
+        set.add(reader.as_fd(), 0u64, Interest::Readable).unwrap();
+        let mut ready = Vec::new();
+        set.wait(Some(Duration::from_millis(1)), &mut ready)
+            .unwrap();
+        assert!(ready.is_empty());
     }
 
     #[test]
@@ -183,13 +368,14 @@ mod tests {
         let waker = wake.waker().unwrap();
         waker.wake();
         waker.wake();
-        let ready = |wake: &WakeFd| {
-            let mut set = WaitSet::new();
-            set.add(wake.fd().unwrap(), ());
-            set.wait(Some(Duration::ZERO)).unwrap().len()
-        };
-        assert_eq!(ready(&wake), 1);
+        let mut set = WaitSet::new();
+        set.add(wake.fd().unwrap(), 0u64, Interest::Readable)
+            .unwrap();
+        assert_eq!(ready_now(&mut set).len(), 1);
         wake.drain();
-        assert_eq!(ready(&wake), 0, "one drain consumes every wake-up so far");
+        assert!(
+            ready_now(&mut set).is_empty(),
+            "one drain consumes every wake-up so far"
+        );
     }
 }

@@ -76,6 +76,16 @@ impl Process {
     /// other members) is SIGKILLed first: a node is its process group, and
     /// nothing of it outlives its main process.
     pub(crate) fn reap(&mut self, blocking: bool) -> io::Result<Option<ExitStatus>> {
+        self.reap_then(blocking, |_| {})
+    }
+
+    /// [`reap`](Self::reap), handing the pidfd to `before_close` (to take it
+    /// out of a wait set) once the process is reaped, just before closing it.
+    pub(crate) fn reap_then(
+        &mut self,
+        blocking: bool,
+        before_close: impl FnOnce(BorrowedFd<'_>),
+    ) -> io::Result<Option<ExitStatus>> {
         if self.status.is_some() {
             return Ok(self.status);
         }
@@ -96,6 +106,7 @@ impl Process {
             waitid_retrying(pidfd, WaitIdOptions::EXITED)?.map(|s| ExitStatus::from_waitid(&s));
         if status.is_some() {
             self.status = status;
+            before_close(pidfd.as_fd());
             self.pidfd = None;
         }
         Ok(status)

@@ -11,11 +11,11 @@ use crate::exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 use crate::forward::Forwarder;
 use crate::graph::{EdgeId, Graph, NodeId};
 use crate::policy::{Intensity, NodeOptions, Strategy};
-use crate::poller::{WakeFd, Waker};
+use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::signal::Signal;
 use crate::spawn::{LaunchKit, Launcher, ParentEnd};
 use crate::supervise::{
-    Decision, Deps, Event, Mode, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot,
+    Decision, Deps, Event, Mode, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot, Token,
 };
 
 /// A started graph.
@@ -59,6 +59,14 @@ pub struct RunningGraph {
     pub(crate) launcher: Launcher,
     pub(crate) parent_ends: Vec<Option<ParentEnd>>,
     pub(crate) wake: WakeFd,
+    /// Every fd the loop waits on, kept in step with what the graph holds.
+    pub(crate) waits: WaitSet<Token>,
+    /// Whether `wake`'s eventfd, made on the first `waker()`, is in `waits`.
+    pub(crate) wake_watched: bool,
+    /// `waits`, registered once with the tokio reactor of the first async
+    /// call.
+    #[cfg(feature = "tokio")]
+    pub(crate) reactor: Option<tokio::io::unix::AsyncFd<std::sync::Arc<std::os::fd::OwnedFd>>>,
     pub(crate) notify: Vec<Option<NotifySocket>>,
     pub(crate) signals: Option<SignalFd>,
     pub(crate) forwarder: Option<Forwarder>,
@@ -121,6 +129,10 @@ impl RunningGraph {
             launcher,
             parent_ends,
             wake: WakeFd::default(),
+            waits: WaitSet::new(),
+            wake_watched: false,
+            #[cfg(feature = "tokio")]
+            reactor: None,
             notify,
             signals: None,
             forwarder,
@@ -132,6 +144,14 @@ impl RunningGraph {
             group_at: None,
             outcome: None,
         };
+        for (i, socket) in running.notify.iter().enumerate() {
+            if let Some(socket) = socket {
+                running
+                    .waits
+                    .add(socket.fd(), Token::Notify(i), Interest::Readable)
+                    .map_err(|e| Error::io(Some(&running.names[i]), "watch NOTIFY_SOCKET", e))?;
+            }
+        }
         running.start_all()?;
         Ok(running)
     }
@@ -233,7 +253,12 @@ impl RunningGraph {
     /// a thread that does not block the signals would take them instead).
     pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
         let fd = SignalFd::new(signals).map_err(|e| Error::io(None, "signalfd", e))?;
-        self.signals = Some(fd);
+        self.waits
+            .add(fd.fd(), Token::Signals, Interest::Readable)
+            .map_err(|e| Error::io(None, "watch the signalfd", e))?;
+        if let Some(old) = self.signals.replace(fd) {
+            self.waits.remove(old.fd());
+        }
         Ok(())
     }
 

@@ -26,7 +26,7 @@ use rustix::process::Pid;
 pub(crate) use child::{FdMove, ParentCheck, parent_died};
 pub(crate) use edges::{HeldEdge, ParentEnd};
 pub(crate) use exec_spec::ExecSpec;
-pub(crate) use launcher::{LaunchKit, Launcher};
+pub(crate) use launcher::{LaunchKit, Launched, Launcher};
 
 use crate::error::Step;
 use crate::process::Process;

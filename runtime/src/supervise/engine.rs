@@ -1,18 +1,19 @@
 //! The event loop: dispatch what `poll` reports, start what may start, decide
 //! what to do when a node ends.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
 use super::node::AfterStop;
 use super::readiness::read_ready_pipe;
 use super::{Decision, Event, NodeRuntime, NodeState, Token};
-use crate::error::Error;
+use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::NodeId;
 use crate::policy::{NodeOptions, Readiness, Restart, Strategy};
-use crate::poller::WaitSet;
+use crate::poller::Interest;
 use crate::running::RunningGraph;
+use crate::spawn::Launched;
 
 /// How a turn treats decisions: handed to the application first
 /// (`next_event`), or carried out at once (`wait`).
@@ -102,49 +103,45 @@ impl RunningGraph {
     /// Waits until `until` for one of the graph's fds and handles what
     /// became ready.
     fn poll(&mut self, until: Option<Instant>) -> Result<(), Error> {
+        self.watch_wake()?;
         let timeout = until.map(|u| u.saturating_duration_since(Instant::now()));
-        let ready = self
-            .wait_set()
-            .wait(timeout)
-            .map_err(|e| Error::io(None, "poll", e))?;
+        let mut ready = Vec::new();
+        self.waits
+            .wait(timeout, &mut ready)
+            .map_err(|e| Error::io(None, "wait", e))?;
         for token in ready {
             self.dispatch(token)?;
         }
         Ok(())
     }
 
-    /// Every fd the graph waits on right now: the pidfd of each live node,
-    /// the readiness channels, the signalfd and the wake-up eventfd.
-    pub(crate) fn wait_set(&self) -> WaitSet<'_, Token> {
-        let mut set = WaitSet::new();
-        for (i, node) in self.nodes.iter().enumerate() {
-            if let Some(pidfd) = node.process.as_ref().and_then(|p| p.pidfd()) {
-                set.add(pidfd, Token::Pidfd(i));
-            }
-            if let Some(pipe) = &node.ready_pipe {
-                set.add(pipe.as_fd(), Token::ReadyPipe(i));
-            }
+    /// Adds the wake-up eventfd to the wait set once a `Waker` made it.
+    pub(crate) fn watch_wake(&mut self) -> Result<(), Error> {
+        if !self.wake_watched
+            && let Some(fd) = self.wake.fd()
+        {
+            self.waits
+                .add(fd, Token::Wake, Interest::Readable)
+                .map_err(|e| Error::io(None, "watch the wake-up eventfd", e))?;
+            self.wake_watched = true;
         }
-        for (i, socket) in self.notify.iter().enumerate() {
-            if let Some(socket) = socket {
-                set.add(socket.fd(), Token::Notify(i));
-            }
-        }
-        if let Some(signals) = &self.signals {
-            set.add(signals.fd(), Token::Signals);
-        }
-        if let Some(wake) = self.wake.fd() {
-            set.add(wake, Token::Wake);
-        }
-        set
+        Ok(())
+    }
+
+    /// Closes node `i`'s readiness pipe, taking it out of the wait set first.
+    fn close_ready_pipe(&mut self, i: usize) -> Option<OwnedFd> {
+        let pipe = self.nodes[i].ready_pipe.take()?;
+        self.waits.remove(pipe.as_fd());
+        Some(pipe)
     }
 
     fn dispatch(&mut self, token: Token) -> Result<(), Error> {
         match token {
             Token::Pidfd(i) => {
+                let waits = &mut self.waits;
                 let reaped = match &mut self.nodes[i].process {
                     Some(process) => process
-                        .reap(false)
+                        .reap_then(false, |pidfd| waits.remove(pidfd))
                         .map_err(|e| Error::io(Some(&self.names[i]), "waitid", e))?,
                     None => None,
                 };
@@ -158,7 +155,7 @@ impl RunningGraph {
                 };
                 let notice = read_ready_pipe(pipe);
                 if notice.ready || notice.closed {
-                    self.nodes[i].ready_pipe = None;
+                    self.close_ready_pipe(i);
                 }
                 if notice.ready {
                     self.mark_ready(i);
@@ -209,7 +206,7 @@ impl RunningGraph {
         let now = Instant::now();
         // A one-shot job may say it is ready and exit before the pipe's
         // event is seen: read the pipe once more so that is not lost.
-        if let Some(pipe) = self.nodes[i].ready_pipe.take()
+        if let Some(pipe) = self.close_ready_pipe(i)
             && read_ready_pipe(&pipe).ready
         {
             self.mark_ready(i);
@@ -459,7 +456,7 @@ impl RunningGraph {
     }
 
     fn launch_node(&mut self, i: usize, now: Instant) {
-        let launched = match self.launcher.launch(i) {
+        let launched = match self.launcher.launch(i).and_then(|l| self.watch(i, l)) {
             Ok(launched) => launched,
             Err(error) => {
                 self.nodes[i].state = NodeState::Failed;
@@ -495,6 +492,34 @@ impl RunningGraph {
         });
     }
 
+    /// Adds a just-launched node's pidfd and readiness pipe to the wait set;
+    /// if that fails, kills and reaps it (it could never be waited on).
+    fn watch(&mut self, i: usize, mut launched: Launched) -> Result<Launched, SpawnError> {
+        let waits = &mut self.waits;
+        let mut added = launched.process.pidfd().map_or(Ok(()), |pidfd| {
+            waits.add(pidfd, Token::Pidfd(i), Interest::Readable)
+        });
+        if let (Ok(()), Some(pipe)) = (&added, &launched.ready_pipe) {
+            added = waits.add(pipe.as_fd(), Token::ReadyPipe(i), Interest::Readable);
+        }
+        let Err(error) = added else {
+            return Ok(launched);
+        };
+        if let Some(pipe) = &launched.ready_pipe {
+            waits.remove(pipe.as_fd());
+        }
+        launched.process.kill();
+        // Blocking: SIGKILL cannot be caught, so this returns promptly.
+        let _ = launched
+            .process
+            .reap_then(true, |pidfd| waits.remove(pidfd));
+        Err(SpawnError {
+            node: self.names[i].clone(),
+            step: Step::Watch,
+            errno: error.raw_os_error().unwrap_or(libc::ENOMEM),
+        })
+    }
+
     /// The earliest instant at which `advance` has something to do.
     pub(crate) fn next_timer(&self) -> Option<Instant> {
         self.nodes
@@ -521,11 +546,12 @@ impl RunningGraph {
 
     /// Kills and reaps every node at once (a failed start).
     pub(crate) fn kill_all(&mut self) {
+        let waits = &mut self.waits;
         for node in &mut self.nodes {
             if let Some(process) = &mut node.process {
                 process.kill();
                 // Blocking: SIGKILL cannot be caught, so this returns promptly.
-                let _ = process.reap(true);
+                let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
             }
             node.state = NodeState::Stopped;
         }

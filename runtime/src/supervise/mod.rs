@@ -3,8 +3,9 @@
 //! and stops them in reverse order.
 //!
 //! Everything happens on the thread that calls `RunningGraph`'s methods, in
-//! one `poll`; timers (backoff, ready and stop timeouts) are just the
-//! wait's timeout, so an idle graph never wakes up.
+//! one wait on the graph's wait set (`poller`); timers (backoff, ready and
+//! stop timeouts) are just the wait's timeout, so an idle graph never wakes
+//! up.
 
 mod deps;
 mod engine;
@@ -32,4 +33,29 @@ pub(crate) enum Token {
     Notify(usize),
     Signals,
     Wake,
+}
+
+/// The kind in the top byte, the node index below it.
+impl crate::poller::WaitKey for Token {
+    fn to_u64(self) -> u64 {
+        let (kind, index) = match self {
+            Token::Pidfd(i) => (0, i),
+            Token::ReadyPipe(i) => (1, i),
+            Token::Notify(i) => (2, i),
+            Token::Signals => (3, 0),
+            Token::Wake => (4, 0),
+        };
+        (kind << 56) | index as u64
+    }
+
+    fn from_u64(key: u64) -> Self {
+        let index = (key & ((1 << 56) - 1)) as usize;
+        match key >> 56 {
+            0 => Token::Pidfd(index),
+            1 => Token::ReadyPipe(index),
+            2 => Token::Notify(index),
+            3 => Token::Signals,
+            _ => Token::Wake,
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! Raw system calls that rustix does not offer as public, allocation-free
 //! wrappers: `clone3` with a caller-supplied stack, `close_range`, `dup3`,
 //! `execve`, `rt_sigprocmask`, `rt_sigaction`, `signalfd4`, `ioctl` and
-//! `exit_group`.
+//! `exit_group`. Besides them, for the parent only, `ppoll` over a list of
+//! raw fds (through libc: the parent's errno is its own).
 //!
 //! They are issued with inline assembly rather than through `libc::syscall`
 //! because the vfork-style child shares the parent's memory *and* its
@@ -15,10 +16,12 @@ child_side_module!(
 child_side_module!(
     mod raw;
 );
+mod poll;
 mod stack;
 
 pub(crate) use fds::{Closing, close_fds_except, errno_of, failed_at};
 
+pub(crate) use poll::{epoll_add_listed, ppoll};
 pub(crate) use raw::{
     ChildEntry, clone3_then_call, dup3, execve, exit_group, ioctl, set_signal_mask,
     set_sigpipe_default, signalfd,
