@@ -15,7 +15,8 @@ use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::signal::Signal;
 use crate::spawn::{LaunchKit, Launcher, ParentEnd};
 use crate::supervise::{
-    Decision, Deps, Event, Mode, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot, Token,
+    Agenda, Decision, Deps, Event, Mode, NodeRuntime, NodeState, NotifySocket, SignalFd, Snapshot,
+    Token,
 };
 
 /// A started graph.
@@ -56,6 +57,8 @@ pub struct RunningGraph {
     pub(crate) intensity: Intensity,
     pub(crate) stop_timeout: Duration,
     pub(crate) nodes: Vec<NodeRuntime>,
+    /// The nodes the next turn must look at, and how many are alive.
+    pub(crate) agenda: Agenda,
     pub(crate) launcher: Launcher,
     pub(crate) parent_ends: Vec<Option<ParentEnd>>,
     pub(crate) wake: WakeFd,
@@ -126,6 +129,7 @@ impl RunningGraph {
             intensity: graph.intensity,
             stop_timeout: graph.stop_timeout,
             nodes: graph.nodes.iter().map(|_| NodeRuntime::new(now)).collect(),
+            agenda: Agenda::all(graph.nodes.len()),
             launcher,
             parent_ends,
             wake: WakeFd::default(),
@@ -264,9 +268,7 @@ impl RunningGraph {
 
     /// True once every node has ended for good.
     pub fn is_finished(&self) -> bool {
-        self.pending.is_none()
-            && self.events.is_empty()
-            && self.nodes.iter().all(|n| n.state.is_final())
+        self.pending.is_none() && self.events.is_empty() && self.agenda.finished(&self.nodes)
     }
 
     /// Waits for the next event, up to `timeout` (`None`: no limit).

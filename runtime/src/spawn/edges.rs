@@ -74,8 +74,8 @@ pub(crate) struct HeldEdge {
 
 impl HeldEdge {
     /// Prepares the edge. Its fds are created now only if the application
-    /// holds one end, which is then split off; otherwise at the first
-    /// [`open`](Self::open).
+    /// holds one end, which is then split off; otherwise by
+    /// [`create`](Self::create).
     pub(crate) fn new(kind: &EdgeKind) -> io::Result<(HeldEdge, Option<ParentEnd>)> {
         let (make, ends): (Make, [&[Endpoint]; 2]) = match kind {
             EdgeKind::Pipe {
@@ -129,14 +129,24 @@ impl HeldEdge {
         Ok((edge, Some(parent_end)))
     }
 
-    /// Creates the edge's fds if they do not exist yet: called just before a
-    /// node that uses it starts. Does nothing once created, even if released.
-    pub(crate) fn open(&mut self) -> io::Result<()> {
-        if self.sides.is_none() {
-            let [side0, side1] = self.make.fds()?;
-            self.sides = Some([Some(side0), Some(side1)]);
-        }
+    /// Creates the edge's fds: called just before the first node that uses
+    /// it starts, if it was not [created](Self::is_created) yet.
+    pub(crate) fn create(&mut self) -> io::Result<()> {
+        let [side0, side1] = self.make.fds()?;
+        self.sides = Some([Some(side0), Some(side1)]);
         Ok(())
+    }
+
+    /// Whether its fds were created (they may have been released since).
+    pub(crate) fn is_created(&self) -> bool {
+        self.sides.is_some()
+    }
+
+    /// Whether the parent holds a side of it now.
+    pub(crate) fn is_open(&self) -> bool {
+        self.sides
+            .as_ref()
+            .is_some_and(|sides| sides.iter().any(Option::is_some))
     }
 
     /// The parent's fd for a plan source of this edge; -1 if already released.
@@ -159,7 +169,7 @@ impl HeldEdge {
             return;
         };
         for (fd, users) in sides.iter_mut().zip(&self.users) {
-            if !users.iter().any(|&n| may_start(n)) {
+            if fd.is_some() && !users.iter().any(|&n| may_start(n)) {
                 *fd = None;
             }
         }

@@ -39,9 +39,14 @@ pub(crate) struct Launcher {
     plans: Vec<NodePlan>,
     execs: Vec<ExecSpec>,
     edges: Vec<HeldEdge>,
+    /// The edges with a side still open in the parent, so that releasing
+    /// costs what is open, not every edge of the graph.
+    open_edges: Vec<usize>,
     dev_null: Option<OwnedFd>,
     /// Per node: the write ends of its prefixed streams, in plan order.
     prefix_writers: Vec<Vec<OwnedFd>>,
+    /// The nodes whose prefix writers are still open.
+    prefixing: Vec<usize>,
     /// Per node: how its child checks that the application is still alive,
     /// and the scope it joins. Fixed once the scopes exist; the fds they name
     /// live as long as the launcher.
@@ -82,9 +87,13 @@ impl Launcher {
             .collect::<Result<Vec<_>, _>>()?;
         let mut edges = Vec::with_capacity(graph.edges.len());
         let mut parent_ends = Vec::with_capacity(graph.edges.len());
-        for edge in &graph.edges {
+        let mut open_edges = Vec::new();
+        for (index, edge) in graph.edges.iter().enumerate() {
             let (held, parent_end) =
                 HeldEdge::new(&edge.kind).map_err(|e| Error::io(None, "create edge", e))?;
+            if held.is_open() {
+                open_edges.push(index);
+            }
             edges.push(held);
             parent_ends.push(parent_end);
         }
@@ -131,7 +140,11 @@ impl Launcher {
             plans: plan.nodes,
             execs,
             edges,
+            open_edges,
             dev_null,
+            prefixing: (0..prefix_writers.len())
+                .filter(|&n| !prefix_writers[n].is_empty())
+                .collect(),
             prefix_writers,
             starts,
             _self_pidfd: self_pidfd,
@@ -154,7 +167,11 @@ impl Launcher {
         let plan = &self.plans[index];
         for assignment in &plan.fds {
             if let Some(edge) = assignment.source.edge() {
-                self.edges[edge.index()].open().map_err(|e| {
+                let held = &mut self.edges[edge.index()];
+                if held.is_created() {
+                    continue;
+                }
+                held.create().map_err(|e| {
                     failed((
                         Step::CreateEdge {
                             fd: assignment.target,
@@ -162,6 +179,7 @@ impl Launcher {
                         e.raw_os_error().unwrap_or(libc::EIO),
                     ))
                 })?;
+                self.open_edges.push(edge.index());
             }
         }
         // Only the parent's end is non-blocking; the child gets a plain fd.
@@ -221,14 +239,19 @@ impl Launcher {
 
     /// Closes every held fd that no node which may still start needs.
     pub(crate) fn release(&mut self, may_start: &dyn Fn(usize) -> bool) {
-        for edge in &mut self.edges {
-            edge.release(may_start);
-        }
-        for (index, writers) in self.prefix_writers.iter_mut().enumerate() {
-            if !may_start(index) {
-                writers.clear();
+        let edges = &mut self.edges;
+        self.open_edges.retain(|&e| {
+            edges[e].release(may_start);
+            edges[e].is_open()
+        });
+        let writers = &mut self.prefix_writers;
+        self.prefixing.retain(|&node| {
+            if may_start(node) {
+                return true;
             }
-        }
+            writers[node].clear();
+            false
+        });
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::node::AfterStop;
 use super::readiness::read_ready_pipe;
-use super::{Decision, Event, NodeRuntime, NodeState, Token};
+use super::{Decision, Event, NodeRuntime, NodeState, Token, agenda};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::NodeId;
@@ -204,6 +204,8 @@ impl RunningGraph {
     /// other gets a decision the application may still change.
     fn on_exit(&mut self, i: usize, status: ExitStatus) {
         let now = Instant::now();
+        self.agenda.mark(i);
+        self.agenda.reaped();
         // A one-shot job may say it is ready and exit before the pipe's
         // event is seen: read the pipe once more so that is not lost.
         if let Some(pipe) = self.close_ready_pipe(i)
@@ -286,9 +288,9 @@ impl RunningGraph {
     /// restart log): exits reaped together are each decided before any is
     /// applied, and each must count against the intensity.
     fn proposed_restarts(&self) -> usize {
-        self.undecided
+        self.agenda
             .iter()
-            .flatten()
+            .filter_map(|i| self.undecided[i].as_ref())
             .chain(self.pending.iter().map(|(_, verdict)| verdict))
             .filter(|(decision, _)| matches!(decision, Decision::Restart { .. }))
             .count()
@@ -296,7 +298,7 @@ impl RunningGraph {
 
     /// Carries out every decision nobody will see (automatic mode).
     fn apply_undecided(&mut self) {
-        for i in 0..self.nodes.len() {
+        for i in self.agenda.nodes() {
             if let Some((decision, cause)) = self.undecided[i].take() {
                 self.apply(i, decision, cause);
             }
@@ -355,6 +357,7 @@ impl RunningGraph {
 
     /// Marks a node to start at `at` (after its dependencies are ready).
     pub(crate) fn schedule(&mut self, i: usize, at: Instant) {
+        self.agenda.mark(i);
         let node = &mut self.nodes[i];
         node.not_before = Some(at);
         node.state = if at > Instant::now() {
@@ -369,7 +372,7 @@ impl RunningGraph {
     /// cannot be spawned becomes [`Event::StartFailed`].
     pub(crate) fn advance(&mut self, now: Instant) {
         self.progress_stops(now);
-        for i in 0..self.nodes.len() {
+        for i in self.agenda.nodes() {
             let node = &mut self.nodes[i];
             if node.state == NodeState::Starting && node.ready_deadline.is_some_and(|d| d <= now) {
                 node.ready_deadline = None;
@@ -399,7 +402,7 @@ impl RunningGraph {
         }
         while self.outcome.is_none() {
             let mut progressed = false;
-            for i in 0..self.nodes.len() {
+            for i in self.agenda.nodes() {
                 if self.nodes[i].state != NodeState::Waiting
                     || self.nodes[i].not_before.is_some_and(|t| t > now)
                     || self.held_by_group(i)
@@ -425,6 +428,9 @@ impl RunningGraph {
             }
         }
         self.release_fds();
+        let (nodes, undecided) = (&self.nodes, &self.undecided);
+        self.agenda
+            .settle(|i| agenda::pending(&nodes[i], undecided[i].is_some()));
     }
 
     /// A member of a group restart waits until every member is down.
@@ -468,6 +474,7 @@ impl RunningGraph {
                 return;
             }
         };
+        self.agenda.started();
         let pid = launched.process.pid().as_raw_nonzero().get() as u32;
         let options = &self.options[i];
         let node = &mut self.nodes[i];
@@ -522,9 +529,10 @@ impl RunningGraph {
 
     /// The earliest instant at which `advance` has something to do.
     pub(crate) fn next_timer(&self) -> Option<Instant> {
-        self.nodes
+        self.agenda
             .iter()
-            .flat_map(|n| {
+            .flat_map(|i| {
+                let n = &self.nodes[i];
                 let backoff = matches!(n.state, NodeState::BackingOff | NodeState::Waiting)
                     .then_some(n.not_before)
                     .flatten();
@@ -555,6 +563,7 @@ impl RunningGraph {
             }
             node.state = NodeState::Stopped;
         }
+        self.agenda.all_reaped();
         self.events.clear();
         self.undecided.iter_mut().for_each(|u| *u = None);
         self.outcome.get_or_insert(Outcome::Shutdown);

@@ -7,6 +7,7 @@
 //! stop timeouts) are just the wait's timeout, so an idle graph never wakes
 //! up.
 
+mod agenda;
 mod deps;
 mod engine;
 mod event;
@@ -16,6 +17,7 @@ mod signals;
 mod snapshot;
 mod stop;
 
+pub(crate) use agenda::Agenda;
 pub(crate) use deps::Deps;
 pub(crate) use engine::Mode;
 pub use event::{Decision, Event};

@@ -14,6 +14,7 @@ use crate::signal::Signal;
 impl RunningGraph {
     /// Asks node `i` to stop, and to do `after` once it has.
     pub(crate) fn request_stop(&mut self, i: usize, after: AfterStop) {
+        self.agenda.mark(i);
         let node = &mut self.nodes[i];
         if node.state.is_alive() {
             node.stop_requested = Some(after);
@@ -48,7 +49,7 @@ impl RunningGraph {
     /// Sends stop signals whose turn has come and SIGKILLs what outlived its
     /// stop timeout.
     pub(crate) fn progress_stops(&mut self, now: Instant) {
-        for i in 0..self.nodes.len() {
+        for i in self.agenda.nodes() {
             let node = &self.nodes[i];
             if node.stop_requested.is_none() || !node.state.is_alive() || node.killed_after_timeout
             {

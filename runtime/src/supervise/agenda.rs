@@ -1,0 +1,114 @@
+//! Which nodes the event loop must look at on its next turn, so that a turn
+//! costs what is happening, not the size of the graph.
+//!
+//! A node is on the agenda while something may be due for it: it waits to
+//! start or to be restarted, its exit awaits a decision, it is being
+//! stopped, or a timer of its is armed. A node that is just running, or has
+//! ended for good, is off it; the few places that can wake such a node (its
+//! exit, a stop or restart request) put it back. The count of live processes
+//! is kept beside, so whether the graph has finished is known without a
+//! scan.
+
+use std::collections::BTreeSet;
+
+use super::{NodeRuntime, NodeState};
+
+#[derive(Debug)]
+pub(crate) struct Agenda {
+    /// In index order, which is the order nodes start in.
+    nodes: BTreeSet<usize>,
+    /// Nodes with a process not yet reaped.
+    live: usize,
+}
+
+impl Agenda {
+    /// A new graph: every node waits to start.
+    pub(crate) fn all(count: usize) -> Agenda {
+        Agenda {
+            nodes: (0..count).collect(),
+            live: 0,
+        }
+    }
+
+    /// Puts node `i` on the agenda.
+    pub(crate) fn mark(&mut self, i: usize) {
+        self.nodes.insert(i);
+    }
+
+    /// The nodes on the agenda now, in index order.
+    pub(crate) fn nodes(&self) -> Vec<usize> {
+        self.nodes.iter().copied().collect()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().copied()
+    }
+
+    /// Takes off every node `pending(i)` says nothing is pending for.
+    pub(crate) fn settle(&mut self, pending: impl Fn(usize) -> bool) {
+        self.nodes.retain(|&i| pending(i));
+    }
+
+    pub(crate) fn started(&mut self) {
+        self.live += 1;
+    }
+
+    pub(crate) fn reaped(&mut self) {
+        self.live = self.live.saturating_sub(1);
+    }
+
+    pub(crate) fn all_reaped(&mut self) {
+        self.live = 0;
+    }
+
+    /// No process is alive and every node on the agenda has ended for good.
+    pub(crate) fn finished(&self, nodes: &[NodeRuntime]) -> bool {
+        self.live == 0 && self.nodes.iter().all(|&i| nodes[i].state.is_final())
+    }
+}
+
+/// Whether anything may be due for `node`: it must stay on the agenda.
+/// `undecided`: its exit still awaits a decision.
+pub(crate) fn pending(node: &NodeRuntime, undecided: bool) -> bool {
+    undecided
+        || matches!(
+            node.state,
+            NodeState::Waiting | NodeState::BackingOff | NodeState::Exited | NodeState::Stopping
+        )
+        || node.stop_requested.is_some()
+        || node.not_before.is_some()
+        || node.ready_deadline.is_some()
+        || node.stop_deadline.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn a_running_node_leaves_the_agenda_and_a_marked_one_returns() {
+        let now = Instant::now();
+        let mut nodes = vec![NodeRuntime::new(now), NodeRuntime::new(now)];
+        let mut agenda = Agenda::all(2);
+        for node in &mut nodes {
+            node.state = NodeState::Running;
+            node.not_before = None;
+        }
+        agenda.started();
+        agenda.started();
+        nodes[1].ready_deadline = Some(now);
+        agenda.settle(|i| pending(&nodes[i], false));
+        assert_eq!(agenda.nodes(), [1], "an armed timer keeps a node on");
+        assert!(!agenda.finished(&nodes));
+        nodes[0].state = NodeState::Exited;
+        agenda.mark(0);
+        agenda.reaped();
+        assert_eq!(agenda.nodes(), [0, 1]);
+        nodes[0].state = NodeState::Stopped;
+        nodes[1].state = NodeState::Stopped;
+        agenda.reaped();
+        assert!(agenda.finished(&nodes));
+    }
+}
