@@ -101,7 +101,7 @@ impl RunningGraph {
             .nodes
             .iter()
             .map(|n| match n.options.ready {
-                crate::Readiness::Notify => NotifySocket::bind(&n.name, graph.in_own_network(n))
+                crate::Readiness::Notify => NotifySocket::bind(graph.in_own_network(n))
                     .map(Some)
                     .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
                 _ => Ok(None),

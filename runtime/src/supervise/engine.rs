@@ -138,6 +138,10 @@ impl RunningGraph {
     fn dispatch(&mut self, token: Token) -> Result<(), Error> {
         match token {
             Token::Pidfd(i) => {
+                // Before the reap, while its pid cannot name another
+                // process: what the main process said before it ended (a
+                // one-shot job says `READY=1` and exits).
+                self.read_notify(i);
                 let waits = &mut self.waits;
                 let reaped = match &mut self.nodes[i].process {
                     Some(process) => process
@@ -161,19 +165,7 @@ impl RunningGraph {
                     self.mark_ready(i);
                 }
             }
-            Token::Notify(i) => {
-                let pid = self.nodes[i].process.as_ref().map(|p| p.pid());
-                let Some(socket) = &self.notify[i] else {
-                    return Ok(());
-                };
-                let notice = socket.read(pid);
-                if notice.status.is_some() {
-                    self.nodes[i].status_text = notice.status;
-                }
-                if notice.ready {
-                    self.mark_ready(i);
-                }
-            }
+            Token::Notify(i) => self.read_notify(i),
             Token::Signals => {
                 while let Some(signal) = self.signals.as_ref().and_then(|s| s.read()) {
                     self.events.push_back(Event::Signal(signal));
@@ -186,6 +178,26 @@ impl RunningGraph {
             }
         }
         Ok(())
+    }
+
+    /// Reads node `i`'s `NOTIFY_SOCKET`, believing its main process only
+    /// while that is unreaped: a reaped pid may name anyone next.
+    fn read_notify(&mut self, i: usize) {
+        let Some(socket) = &self.notify[i] else {
+            return;
+        };
+        let main_pid = self.nodes[i]
+            .process
+            .as_ref()
+            .filter(|p| p.status().is_none())
+            .map(|p| p.pid());
+        let notice = socket.read(main_pid);
+        if notice.status.is_some() {
+            self.nodes[i].status_text = notice.status;
+        }
+        if notice.ready {
+            self.mark_ready(i);
+        }
     }
 
     fn mark_ready(&mut self, i: usize) {

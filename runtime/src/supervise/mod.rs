@@ -12,6 +12,7 @@ mod deps;
 mod engine;
 mod event;
 mod node;
+mod notify_socket;
 mod readiness;
 mod signals;
 mod snapshot;
@@ -23,7 +24,7 @@ pub(crate) use engine::Mode;
 pub use event::{Decision, Event};
 pub use node::NodeState;
 pub(crate) use node::{AfterStop, NodeRuntime};
-pub(crate) use readiness::NotifySocket;
+pub(crate) use notify_socket::NotifySocket;
 pub(crate) use signals::SignalFd;
 pub use snapshot::{NodeSnapshot, Snapshot};
 

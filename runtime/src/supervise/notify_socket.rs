@@ -1,0 +1,340 @@
+//! A node's `NOTIFY_SOCKET`: systemd's readiness protocol, read so that
+//! nobody can forge a node's readiness who could not already control it.
+//!
+//! Who can send what (the kernel's rules, `scm_check_creds` in
+//! net/core/scm.c, and why the runtime believes what it does) is written
+//! down on [`Readiness::Notify`](crate::Readiness::Notify).
+//!
+//! - The name: 128 random bits, so nobody can bind it first; a name that is
+//!   taken all the same (`EADDRINUSE`) is replaced by a fresh one.
+//! - Believed: a datagram whose `SCM_CREDENTIALS` pid is the node's main
+//!   process, while that process is unreaped (its pid cannot be reused
+//!   until then). A truncated datagram (`MSG_TRUNC`) is dropped: its cut
+//!   could read as something it did not say (`READY=10` cut after `READY=1`).
+//! - At most [`DATAGRAMS_PER_TURN`] datagrams per socket per wake-up: the
+//!   loop's `poll` is level-triggered, so the rest waits for the next turn,
+//!   and a flooding node cannot hold the loop in one socket's drain.
+
+use std::ffi::OsString;
+use std::io::{self, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
+
+use rustix::io::Errno;
+use rustix::net::{
+    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags,
+    SocketAddrUnix, SocketFlags, SocketType,
+};
+use rustix::process::Pid;
+
+use super::readiness::Notice;
+
+/// How many datagrams one wake-up reads from one socket, at most. A node
+/// says `READY=1` once and `STATUS=` now and then; more than this in one
+/// turn waits for the next.
+pub(crate) const DATAGRAMS_PER_TURN: usize = 8;
+
+/// The largest message read whole: systemd's own limit
+/// (`NOTIFY_BUFFER_MAX`, `PIPE_BUF`). Longer ones arrive truncated and are
+/// dropped.
+const MESSAGE_MAX: usize = 4096;
+
+/// How many fresh names `bind` tries when one is taken. With 128 random
+/// bits a second collision means something is wrong with the randomness.
+const BIND_ATTEMPTS: usize = 4;
+
+/// A node's `NOTIFY_SOCKET`.
+#[derive(Debug)]
+pub(crate) struct NotifySocket {
+    socket: OwnedFd,
+    /// The `NOTIFY_SOCKET` value.
+    address: String,
+    /// The directory holding a filesystem socket, removed on drop.
+    directory: Option<PathBuf>,
+}
+
+impl NotifySocket {
+    /// Binds a fresh socket at a random abstract address.
+    ///
+    /// Abstract addresses belong to a network namespace, so a node in a
+    /// scope with its own network gets a socket file instead, in a private
+    /// directory of the temp dir.
+    pub(crate) fn bind(own_network: bool) -> io::Result<NotifySocket> {
+        let socket = datagram_socket()?;
+        if own_network {
+            return Self::bind_in_temp_dir(socket);
+        }
+        let name = bind_abstract(&socket, std::iter::repeat_with(random_name))?;
+        NotifySocket::from_bound(socket, format!("@{name}"))
+    }
+
+    /// A socket already bound at `address` (the `NOTIFY_SOCKET` value: `@`
+    /// and the name for an abstract address, else a path). Turns on
+    /// `SO_PASSCRED`, which every message is judged by; `socket` must be a
+    /// non-blocking, close-on-exec unix datagram socket.
+    pub(crate) fn from_bound(socket: OwnedFd, address: String) -> io::Result<NotifySocket> {
+        rustix::net::sockopt::set_socket_passcred(&socket, true)?;
+        Ok(NotifySocket {
+            socket,
+            address,
+            directory: None,
+        })
+    }
+
+    fn bind_in_temp_dir(socket: OwnedFd) -> io::Result<NotifySocket> {
+        let directory = std::env::temp_dir().join(format!("process-graph-{}", random_hex()?));
+        std::fs::DirBuilder::new().mode(0o700).create(&directory)?;
+        let path = directory.join("notify");
+        let bound = SocketAddrUnix::new(path.as_path())
+            .and_then(|address| rustix::net::bind(&socket, &address))
+            .map_err(io::Error::from)
+            .and_then(|()| NotifySocket::from_bound(socket, path.to_string_lossy().into_owned()));
+        match bound {
+            Ok(mut notify) => {
+                notify.directory = Some(directory);
+                Ok(notify)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&directory);
+                Err(e)
+            }
+        }
+    }
+
+    /// The `NOTIFY_SOCKET` variable: `@` marks an abstract address.
+    pub(crate) fn env(&self) -> (OsString, OsString) {
+        ("NOTIFY_SOCKET".into(), self.address.clone().into())
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+
+    /// Reads up to [`DATAGRAMS_PER_TURN`] pending messages; believes only
+    /// whole ones sent with `main_pid`, which must be `None` unless the
+    /// node's main process is unreaped.
+    pub(crate) fn read(&self, main_pid: Option<Pid>) -> Notice {
+        let mut notice = Notice::default();
+        let mut buf = [0u8; MESSAGE_MAX];
+        for _ in 0..DATAGRAMS_PER_TURN {
+            let Some((sender, message)) = self.receive(&mut buf) else {
+                break;
+            };
+            if sender.is_some() && sender == main_pid {
+                parse_notify(message, &mut notice);
+            }
+        }
+        notice
+    }
+
+    /// One datagram: the pid it carries and its bytes, or `None` when none
+    /// is pending. A truncated one comes back with no bytes.
+    fn receive<'b>(&self, buf: &'b mut [u8]) -> Option<(Option<Pid>, &'b [u8])> {
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let received = loop {
+            match rustix::net::recvmsg(
+                &self.socket,
+                &mut [IoSliceMut::new(buf)],
+                &mut control,
+                RecvFlags::DONTWAIT | RecvFlags::CMSG_CLOEXEC,
+            ) {
+                Ok(received) => break received,
+                Err(Errno::INTR) => {}
+                Err(_) => return None,
+            }
+        };
+        let sender = control.drain().find_map(|m| match m {
+            RecvAncillaryMessage::ScmCredentials(cred) => Some(cred.pid),
+            _ => None,
+        });
+        let whole = !received.flags.contains(ReturnFlags::TRUNC);
+        let length = if whole { received.bytes } else { 0 };
+        Some((sender, &buf[..length]))
+    }
+}
+
+impl Drop for NotifySocket {
+    fn drop(&mut self) {
+        if let Some(directory) = &self.directory {
+            let _ = std::fs::remove_dir_all(directory);
+        }
+    }
+}
+
+fn datagram_socket() -> io::Result<OwnedFd> {
+    Ok(rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::DGRAM,
+        SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
+        None,
+    )?)
+}
+
+/// Binds `socket` at the first of `names` (abstract) that is free; returns
+/// it. Gives up after [`BIND_ATTEMPTS`] taken names, or at any other error.
+fn bind_abstract(
+    socket: &OwnedFd,
+    names: impl Iterator<Item = io::Result<String>>,
+) -> io::Result<String> {
+    let mut last = Errno::ADDRINUSE;
+    for name in names.take(BIND_ATTEMPTS) {
+        let name = name?;
+        let address = SocketAddrUnix::new_abstract_name(name.as_bytes())?;
+        match rustix::net::bind(socket, &address) {
+            Ok(()) => return Ok(name),
+            Err(Errno::ADDRINUSE) => last = Errno::ADDRINUSE,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.into())
+}
+
+/// An abstract socket name nobody can predict.
+fn random_name() -> io::Result<String> {
+    Ok(format!("process-graph/{}", random_hex()?))
+}
+
+/// 128 bits from the kernel's random source (`getrandom`), in hex.
+fn random_hex() -> io::Result<String> {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) => filled += n,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Parses a `sd_notify` message: newline-separated `KEY=VALUE` assignments.
+fn parse_notify(message: &[u8], notice: &mut Notice) {
+    for line in message.split(|&b| b == b'\n') {
+        if line == b"READY=1" {
+            notice.ready = true;
+        } else if let Some(status) = line.strip_prefix(b"STATUS=") {
+            notice.status = Some(String::from_utf8_lossy(status).into_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_messages_set_ready_and_status() {
+        let mut notice = Notice::default();
+        parse_notify(b"STATUS=loading\nMAINPID=7", &mut notice);
+        assert!(!notice.ready);
+        assert_eq!(notice.status.as_deref(), Some("loading"));
+        parse_notify(b"READY=1\nSTATUS=serving", &mut notice);
+        assert!(notice.ready);
+        assert_eq!(notice.status.as_deref(), Some("serving"));
+    }
+
+    fn own_pid() -> Option<Pid> {
+        Some(rustix::process::getpid())
+    }
+
+    /// Sends `message` to `notify` from this process (its pid is attached).
+    fn send(notify: &NotifySocket, message: &[u8]) -> io::Result<()> {
+        let name = notify
+            .address
+            .strip_prefix('@')
+            .expect("an abstract address");
+        let to = SocketAddrUnix::new_abstract_name(name.as_bytes())?;
+        let sender = datagram_socket()?;
+        rustix::net::sendto(&sender, message, rustix::net::SendFlags::empty(), &to)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_truncated_message_is_dropped_not_parsed() {
+        let notify = NotifySocket::bind(false).unwrap();
+        // Cut at MESSAGE_MAX bytes, the last line would read `READY=1`.
+        let mut message = b"STATUS=".to_vec();
+        message.resize(MESSAGE_MAX - "\nREADY=1".len(), b'x');
+        message.extend_from_slice(b"\nREADY=10");
+        assert_eq!(message.len(), MESSAGE_MAX + 1);
+        send(&notify, &message).unwrap();
+        let notice = notify.read(own_pid());
+        assert_eq!(notice, Notice::default(), "nothing of it is believed");
+
+        // A whole message of the largest size is still read.
+        let mut message = b"READY=1\nSTATUS=".to_vec();
+        message.resize(MESSAGE_MAX, b'y');
+        send(&notify, &message).unwrap();
+        assert!(notify.read(own_pid()).ready);
+    }
+
+    #[test]
+    fn one_read_takes_a_bounded_number_of_datagrams() {
+        let notify = NotifySocket::bind(false).unwrap();
+        // The receive queue holds net.unix.max_dgram_qlen datagrams (10 by
+        // default), so send until it is full, numbering each one.
+        let mut sent = 0;
+        while send(&notify, format!("STATUS={sent}").as_bytes()).is_ok() {
+            sent += 1;
+        }
+        assert!(
+            sent > DATAGRAMS_PER_TURN,
+            "only {sent} datagrams fit the queue"
+        );
+        let first = notify.read(own_pid());
+        let last_read = DATAGRAMS_PER_TURN - 1;
+        assert_eq!(
+            first.status,
+            Some(last_read.to_string()),
+            "one turn's worth"
+        );
+        let second = notify.read(own_pid());
+        assert_eq!(
+            second.status,
+            Some((sent - 1).min(2 * DATAGRAMS_PER_TURN - 1).to_string()),
+            "the rest is read the next turn"
+        );
+    }
+
+    #[test]
+    fn only_the_main_pid_while_unreaped_is_believed() {
+        let notify = NotifySocket::bind(false).unwrap();
+        send(&notify, b"READY=1").unwrap();
+        assert!(!notify.read(Pid::from_raw(1)).ready, "another pid");
+        send(&notify, b"READY=1").unwrap();
+        assert!(!notify.read(None).ready, "no main process (reaped)");
+        send(&notify, b"READY=1").unwrap();
+        assert!(notify.read(own_pid()).ready);
+    }
+
+    #[test]
+    fn a_taken_name_is_replaced_by_a_fresh_one() {
+        let squatter = datagram_socket().unwrap();
+        let taken = random_name().unwrap();
+        bind_abstract(&squatter, [Ok(taken.clone())].into_iter()).unwrap();
+
+        let socket = datagram_socket().unwrap();
+        let fresh = random_name().unwrap();
+        let names = [Ok(taken.clone()), Ok(fresh.clone())].into_iter();
+        assert_eq!(bind_abstract(&socket, names).unwrap(), fresh);
+
+        let socket = datagram_socket().unwrap();
+        let all_taken = std::iter::repeat_with(|| Ok(taken.clone()));
+        let error = bind_abstract(&socket, all_taken).unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::EADDRINUSE));
+    }
+
+    #[test]
+    fn names_are_random() {
+        let notify = NotifySocket::bind(false).unwrap();
+        let (_, address) = notify.env();
+        let address = address.into_string().unwrap();
+        let hex = address.strip_prefix("@process-graph/").unwrap();
+        assert_eq!(hex.len(), 32, "{address}");
+        assert_ne!(address, NotifySocket::bind(false).unwrap().address);
+    }
+}
