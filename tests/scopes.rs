@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio as StdStdio};
 use std::time::{Duration, Instant};
 
@@ -16,107 +16,7 @@ use process_graph_runtime::{
 };
 
 const PYTHON: &str = "/usr/bin/python3";
-const UNPRIVILEGED: &str = "PROCESS_GRAPH_TEST_UNPRIVILEGED";
 const APPLICATION: &str = "PROCESS_GRAPH_TEST_SCOPE_APPLICATION";
-
-/// Runs `body` as the current user, then as uid 65534 if we are root.
-fn as_root_and_unprivileged(test: &str, body: fn()) {
-    if !user_namespaces_available() {
-        return;
-    }
-    body();
-    let euid = rustix::process::geteuid().as_raw();
-    if euid != 0 || std::env::var_os(UNPRIVILEGED).is_some() {
-        return;
-    }
-    // The checkout may sit where uid 65534 cannot reach (under /root, say):
-    // run a world-readable copy of this test binary from the temp dir.
-    let copy = unprivileged_copy_of_this_binary();
-    let output = StdCommand::new("setpriv")
-        .args([
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            "--",
-        ])
-        .arg(&copy)
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(UNPRIVILEGED, "1")
-        .current_dir("/")
-        .output()
-        .expect("setpriv (util-linux) runs");
-    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
-    let text = String::from_utf8_lossy(&output.stdout);
-    let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && text.contains("1 passed"),
-        "as uid 65534:\n{text}\n{errors}"
-    );
-    // The child passes when it skips too: a skip as uid 65534 (the kernel
-    // lets root, but not others, create user namespaces) would leave the
-    // unprivileged case unchecked.
-    assert!(
-        !text.contains(common::SKIP_MARKER) && !errors.contains(common::SKIP_MARKER),
-        "as uid 65534 the test skipped instead of running:\n{text}\n{errors}"
-    );
-}
-
-/// A copy of this test binary in a fresh directory of the temp dir, both
-/// readable and executable by anyone.
-///
-/// `cp` writes the copy, not this process: other tests of this binary spawn
-/// children all the time, and one cloned while this process held the copy
-/// open for writing keeps that fd until its exec closes it (a scope's init,
-/// which never execs, until the end of its set-up). Executing the copy in
-/// that window fails with ETXTBSY ("Text file busy").
-fn unprivileged_copy_of_this_binary() -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("pg-scope-bin-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let copy = dir.join("scopes-test");
-    let status = StdCommand::new("cp")
-        .arg(std::env::current_exe().unwrap())
-        .arg(&copy)
-        .status()
-        .expect("cp runs");
-    assert!(status.success(), "cp of this binary failed: {status}");
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    copy
-}
-
-/// Whether this kernel lets us create a user namespace; says why not. In CI
-/// (`CI` set) a refusal fails the test instead: there it must not skip.
-fn user_namespaces_available() -> bool {
-    let mut graph = Graph::new();
-    let scope = graph.scope("probe", ScopeSpec::new([Namespace::User]));
-    graph.node_with(
-        "probe",
-        Command::new("true"),
-        NodeOptions::new().scope(scope),
-    );
-    match graph.spawn() {
-        Ok(mut running) => {
-            running.wait().unwrap();
-            true
-        }
-        Err(e @ Error::Scope { .. }) => {
-            assert!(
-                !common::in_ci(),
-                "the kernel refuses user namespaces (as uid {}), and CI must not skip: {e}",
-                rustix::process::geteuid().as_raw()
-            );
-            common::skip(&format!("the kernel refuses user namespaces here: {e}"));
-            false
-        }
-        Err(e) => panic!("probe failed for another reason: {e}"),
-    }
-}
 
 /// The pids of every process whose command line contains `marker`.
 fn processes_with(marker: &str) -> Vec<u32> {
@@ -185,7 +85,7 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as c:
 
 #[test]
 fn members_share_pid_net_and_uts_namespaces() {
-    as_root_and_unprivileged("members_share_pid_net_and_uts_namespaces", || {
+    common::as_root_and_unprivileged("members_share_pid_net_and_uts_namespaces", || {
         let port = (20000 + std::process::id() % 20000).to_string();
         let mut graph = Graph::new();
         let scope = graph.scope(
@@ -250,7 +150,7 @@ fn members_share_pid_net_and_uts_namespaces() {
 
 #[test]
 fn a_user_scope_is_root_inside_and_the_caller_outside() {
-    as_root_and_unprivileged("a_user_scope_is_root_inside_and_the_caller_outside", || {
+    common::as_root_and_unprivileged("a_user_scope_is_root_inside_and_the_caller_outside", || {
         let dir = common::TempDir::new("user");
         let mut graph = Graph::new();
         let scope = graph.scope("user", ScopeSpec::new([Namespace::User]));
@@ -313,7 +213,7 @@ fn scope_application_helper() {
 
 #[test]
 fn sigkill_of_the_application_leaves_nothing_of_a_pid_scope() {
-    as_root_and_unprivileged(
+    common::as_root_and_unprivileged(
         "sigkill_of_the_application_leaves_nothing_of_a_pid_scope",
         || {
             let mut survivors = 0;
@@ -369,7 +269,7 @@ fn sigkill_of_the_application_leaves_nothing_of_a_pid_scope() {
 
 #[test]
 fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
-    as_root_and_unprivileged(
+    common::as_root_and_unprivileged(
         "shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie",
         || {
             let marker = format!("998.{}", std::process::id());
@@ -416,7 +316,7 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
 
 #[test]
 fn notify_readiness_reaches_out_of_a_network_scope() {
-    as_root_and_unprivileged("notify_readiness_reaches_out_of_a_network_scope", || {
+    common::as_root_and_unprivileged("notify_readiness_reaches_out_of_a_network_scope", || {
         // Abstract socket addresses do not cross network namespaces, so the
         // runtime hands such nodes a socket file.
         let notify = r#"
@@ -461,7 +361,7 @@ time.sleep(30)
 
 #[test]
 fn a_restarted_node_rejoins_its_scope() {
-    as_root_and_unprivileged("a_restarted_node_rejoins_its_scope", || {
+    common::as_root_and_unprivileged("a_restarted_node_rejoins_its_scope", || {
         use process_graph_runtime::{Event, Restart};
         let mut graph = Graph::new();
         let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
@@ -498,7 +398,7 @@ fn a_restarted_node_rejoins_its_scope() {
 
 #[test]
 fn a_refused_namespace_is_a_clear_error_and_leaves_nothing() {
-    as_root_and_unprivileged(
+    common::as_root_and_unprivileged(
         "a_refused_namespace_is_a_clear_error_and_leaves_nothing",
         || {
             if rustix::process::geteuid().as_raw() == 0 {
@@ -551,7 +451,7 @@ fn a_refused_namespace_is_a_clear_error_and_leaves_nothing() {
 
 #[test]
 fn a_nested_scope_lives_inside_its_enclosing_scope() {
-    as_root_and_unprivileged("a_nested_scope_lives_inside_its_enclosing_scope", || {
+    common::as_root_and_unprivileged("a_nested_scope_lives_inside_its_enclosing_scope", || {
         let view =
             "readlink /proc/self/ns/pid /proc/self/ns/net /proc/self/ns/user | tr '\\n' ' '; echo";
         let mut graph = Graph::new();
@@ -591,7 +491,7 @@ fn a_nested_scope_lives_inside_its_enclosing_scope() {
 
 #[test]
 fn a_mount_and_pid_scope_sees_only_its_own_processes_in_proc() {
-    as_root_and_unprivileged(
+    common::as_root_and_unprivileged(
         "a_mount_and_pid_scope_sees_only_its_own_processes_in_proc",
         || {
             let mut graph = Graph::new();

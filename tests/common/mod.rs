@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use process_graph_runtime::{Command, Event, RunningGraph};
+use process_graph_runtime::{
+    Command, Error, Event, Graph, Namespace, NodeOptions, RunningGraph, ScopeSpec,
+};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
@@ -304,4 +306,106 @@ pub fn read_to_end(
         .read_to_string(&mut text)
         .unwrap();
     text
+}
+
+/// Set in the environment of a test re-run as uid 65534.
+pub const UNPRIVILEGED: &str = "PROCESS_GRAPH_TEST_UNPRIVILEGED";
+
+/// Runs `body` as the current user, then as uid 65534 if we are root.
+pub fn as_root_and_unprivileged(test: &str, body: fn()) {
+    if !user_namespaces_available() {
+        return;
+    }
+    body();
+    let euid = rustix::process::geteuid().as_raw();
+    if euid != 0 || std::env::var_os(UNPRIVILEGED).is_some() {
+        return;
+    }
+    // The checkout may sit where uid 65534 cannot reach (under /root, say):
+    // run a world-readable copy of this test binary from the temp dir.
+    let copy = unprivileged_copy_of_this_binary();
+    let output = std::process::Command::new("setpriv")
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "--",
+        ])
+        .arg(&copy)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(UNPRIVILEGED, "1")
+        .current_dir("/")
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && text.contains("1 passed"),
+        "as uid 65534:\n{text}\n{errors}"
+    );
+    // The child passes when it skips too: a skip as uid 65534 (the kernel
+    // lets root, but not others, create user namespaces) would leave the
+    // unprivileged case unchecked.
+    assert!(
+        !text.contains(SKIP_MARKER) && !errors.contains(SKIP_MARKER),
+        "as uid 65534 the test skipped instead of running:\n{text}\n{errors}"
+    );
+}
+
+/// A copy of this test binary in a fresh directory of the temp dir, both
+/// readable and executable by anyone.
+///
+/// `cp` writes the copy, not this process: other tests of this binary spawn
+/// children all the time, and one cloned while this process held the copy
+/// open for writing keeps that fd until its exec closes it (a scope's init,
+/// which never execs, until the end of its set-up). Executing the copy in
+/// that window fails with ETXTBSY ("Text file busy").
+fn unprivileged_copy_of_this_binary() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("pg-test-bin-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("test-binary");
+    let status = std::process::Command::new("cp")
+        .arg(std::env::current_exe().unwrap())
+        .arg(&copy)
+        .status()
+        .expect("cp runs");
+    assert!(status.success(), "cp of this binary failed: {status}");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy
+}
+
+/// Whether this kernel lets us create a user namespace; says why not. In CI
+/// (`CI` set) a refusal fails the test instead: there it must not skip.
+pub fn user_namespaces_available() -> bool {
+    let mut graph = Graph::new();
+    let scope = graph.scope("probe", ScopeSpec::new([Namespace::User]));
+    graph.node_with(
+        "probe",
+        Command::new("true"),
+        NodeOptions::new().scope(scope),
+    );
+    match graph.spawn() {
+        Ok(mut running) => {
+            running.wait().unwrap();
+            true
+        }
+        Err(e @ Error::Scope { .. }) => {
+            assert!(
+                !in_ci(),
+                "the kernel refuses user namespaces (as uid {}), and CI must not skip: {e}",
+                rustix::process::geteuid().as_raw()
+            );
+            skip(&format!("the kernel refuses user namespaces here: {e}"));
+            false
+        }
+        Err(e) => panic!("probe failed for another reason: {e}"),
+    }
 }
