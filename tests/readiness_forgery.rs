@@ -112,7 +112,10 @@ fn notify_socket_of(pid: u32) -> String {
         if let Some(value) = found {
             return String::from_utf8(value.to_vec()).unwrap();
         }
-        assert!(Instant::now() < deadline, "the node never had a NOTIFY_SOCKET");
+        assert!(
+            Instant::now() < deadline,
+            "the node never had a NOTIFY_SOCKET"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -110,3 +110,84 @@ fn only_the_main_process_can_make_its_node_ready() {
     assert_eq!(timed_out, [forged]);
     running.shutdown(Duration::from_secs(1)).unwrap();
 }
+
+/// Says `READY=1` and exits at once.
+const ONE_SHOT: &str = r#"
+import os, socket
+address = os.environ["NOTIFY_SOCKET"]
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", "\0" + address[1:])
+"#;
+
+#[test]
+fn a_one_shot_job_that_says_ready_then_exits_was_ready() {
+    use process_graph_runtime::Event;
+    let mut graph = Graph::new();
+    let job = graph.node_with(
+        "job",
+        Command::new("python3").args(["-c", ONE_SHOT]),
+        NodeOptions::new()
+            .ready(Readiness::Notify)
+            .ready_timeout(Duration::from_secs(10)),
+    );
+    let mut running = graph.spawn().unwrap();
+    // Nobody turns the loop while the job says `READY=1` and exits: its
+    // message and its exit are found by the same poll, and the message must
+    // not be dropped because the process it came from is reaped first.
+    let started = std::time::Instant::now();
+    while running.pid(job).is_some_and(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z "))
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the job never exited"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut events = Vec::new();
+    while let Some(event) =
+        common::next_event_past_starts(&mut running, Some(Duration::from_secs(5)))
+    {
+        events.push(event);
+    }
+    assert!(
+        matches!(
+            events.as_slice(),
+            [Event::Ready { node: a }, Event::Exited { node: b, .. }] if *a == job && *b == job
+        ),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn the_notify_socket_is_gone_once_wait_returns() {
+    let mut graph = Graph::new();
+    let job = graph.node_with(
+        "job",
+        Command::new("python3").args(["-c", NOTIFY, "0.3"]),
+        NodeOptions::new().ready(Readiness::Notify),
+    );
+    let mut running = graph.spawn().unwrap();
+    // spawn returns once the job has executed python: its environment is its own.
+    let pid = running.pid(job).unwrap();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    let name = environ
+        .split(|&b| b == 0)
+        .find_map(|e| e.strip_prefix(b"NOTIFY_SOCKET=@"))
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .expect("the job has a NOTIFY_SOCKET");
+    let listed = |name: &str| {
+        std::fs::read_to_string("/proc/net/unix")
+            .unwrap()
+            .lines()
+            .any(|line| line.ends_with(&format!(" @{name}")))
+    };
+    assert!(listed(&name), "bound while the graph runs");
+    running.wait().unwrap();
+    assert!(!listed(&name), "released when wait returns");
+    running.restart(job);
+    assert!(
+        running.next_event(Some(Duration::ZERO)).unwrap().is_none(),
+        "nothing starts again"
+    );
+}

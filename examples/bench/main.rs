@@ -8,6 +8,7 @@
 //! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--memory N] [--pin[=CPU]]
 //! cargo run --release --example bench -- restart [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -27,6 +28,8 @@ mod floor;
 mod measure;
 #[cfg(target_arch = "x86_64")]
 mod memory;
+#[cfg(target_arch = "x86_64")]
+mod notify_flood;
 #[cfg(target_arch = "x86_64")]
 mod pipeline;
 #[cfg(target_arch = "x86_64")]
@@ -59,7 +62,13 @@ subcommands:
           a chain of N static cats, spawn to all reaped, against a raw
           posix_spawn chain and bash
           --stages LIST    chain lengths (default 10,100,1000,2000)
-          --iterations N, --rounds N, --pin[=CPU] as above";
+          --iterations N, --rounds N, --pin[=CPU] as above
+  notify-flood
+          how long the event loop stalls while nodes flood their
+          NOTIFY_SOCKET: wake → Event::Woken, without and with flooders
+          --flooders N     flooding nodes (default 4)
+          --wakes N        wakes measured per row (default 500)
+          --pin[=CPU]      as above";
 
 #[cfg(target_arch = "x86_64")]
 fn main() -> ExitCode {
@@ -70,6 +79,7 @@ fn main() -> ExitCode {
         Some("scopes") => scopes::run(args),
         Some("restart") => restart::run(args),
         Some("pipeline") => pipeline::run(args),
+        Some("notify-flood") => notify_flood::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -312,6 +312,9 @@ impl RunningGraph {
     /// Close or drain the pipe ends you took first: a child blocked writing
     /// into a full pipe nobody reads never ends.
     ///
+    /// Once it has returned the graph is over: [`restart`](Self::restart)
+    /// does nothing, and each node's `NOTIFY_SOCKET` is closed.
+    ///
     /// # Errors
     ///
     /// [`Error::RestartIntensity`] if restarts exceeded the graph's intensity,
@@ -337,11 +340,15 @@ impl RunningGraph {
         Snapshot::of(self)
     }
 
+    /// Ends a finished graph for good: nothing starts again, and what only
+    /// its nodes used is released — the stdio thread, each `NOTIFY_SOCKET`
+    /// (a socket file's directory with it).
     pub(crate) fn finish(&mut self) -> Result<ExitReport, Error> {
         if let Some(forwarder) = &mut self.forwarder {
             forwarder.finish();
         }
-        let outcome = self.outcome.unwrap_or(Outcome::Completed);
+        let outcome = *self.outcome.get_or_insert(Outcome::Completed);
+        self.notify.iter_mut().for_each(|socket| *socket = None);
         let nodes = self
             .nodes
             .iter()
