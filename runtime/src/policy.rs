@@ -48,6 +48,44 @@ pub enum Readiness {
     /// s6's notification-fd protocol: the child writes a newline to this fd.
     Fd(i32),
     /// systemd's protocol: the child sends `READY=1` to `$NOTIFY_SOCKET`.
+    ///
+    /// Each node has a datagram socket of its own, at an abstract address
+    /// whose name holds 128 random bits (`@process-graph/…`), or a socket
+    /// file when its scope has its own network namespace. A `STATUS=` line
+    /// becomes the node's [`status_text`](crate::NodeSnapshot::status_text).
+    /// A message longer than 4096 bytes is dropped whole.
+    ///
+    /// # Who can make a node ready
+    ///
+    /// A message counts only if the pid the kernel attaches to it
+    /// (`SCM_CREDENTIALS`) is the node's main process — the one the runtime
+    /// started — and that process has not been reaped. The kernel lets a
+    /// sender attach another pid than its own only if it holds
+    /// `CAP_SYS_ADMIN` over the user namespace that owns its pid namespace,
+    /// and only a pid that exists in that pid namespace. So a process can
+    /// mark ready only a node whose processes it could already control
+    /// (ptrace), and nothing inside a scope with a user namespace can mark
+    /// ready a node outside it:
+    ///
+    /// | the sender | can mark ready |
+    /// |---|---|
+    /// | the node's main process | its node |
+    /// | anything else of an unprivileged application's graph outside scopes — the node's children, grandchildren, other nodes — or another user on the machine | nothing: it can only attach its own pid |
+    /// | a process in a scope with [`User`](crate::Namespace::User) and [`Pid`](crate::Namespace::Pid), root inside (the default), or its descendants | the nodes whose main process lives in that pid namespace: its scope-mates (and nodes of scopes nested in it). They are all root in one user namespace and can ptrace each other anyway. Nodes outside the scope have no pid there (`ESRCH`) |
+    /// | a process in a scope with `User` but no `Pid` (`user`, `user+net`, …) | nothing: its pid namespace is the application's, owned by a user namespace where it holds no capability (`EPERM`) |
+    /// | a process with `CAP_SYS_ADMIN` in the application's user namespace: under a root application, every node outside scopes and every node of a scope without `User`, and their descendants unless they drop it | any node whose main process it can see — which it could ptrace as well. A scope without `User` is no boundary for a root process |
+    ///
+    /// Anyone who can reach the socket (the name is listed in
+    /// `/proc/net/unix`; a scope with its own network cannot reach the
+    /// application's abstract names at all) can send to it, but only
+    /// messages as above are believed. Nobody can bind a node's name first
+    /// (a name that is taken all the same is replaced by a fresh one), so
+    /// nobody can make `spawn` fail that way. A flood delays a node's
+    /// messages but does not stall the graph: each wake-up reads at most a
+    /// few datagrams per socket.
+    ///
+    /// The main process must send itself: a helper it runs, such as
+    /// `systemd-notify`, has a pid of its own and is not believed.
     Notify,
 }
 
