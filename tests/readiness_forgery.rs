@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Readiness, Restart,
-    RunningGraph, ScopeSpec,
+    Command, EdgeId, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Readiness,
+    Restart, RunningGraph, ScopeSpec,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -120,6 +120,15 @@ fn notify_socket_of(pid: u32) -> String {
     }
 }
 
+/// The first line the parent reads from `edge`.
+fn first_line(running: &mut RunningGraph, edge: EdgeId) -> String {
+    let mut line = String::new();
+    BufReader::new(running.take_reader(edge).unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
+
 /// Parses `a=b c=d` into pairs.
 fn outcomes(report: &str) -> Vec<(String, String)> {
     report
@@ -150,10 +159,7 @@ fn attack_from_scope(namespaces: &[Namespace], address: &str, victim_pid: u32) -
     );
     let out = graph.pipe(attacker.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().unwrap();
-    let mut report = String::new();
-    BufReader::new(running.take_reader(out).unwrap())
-        .read_line(&mut report)
-        .unwrap();
+    let report = first_line(&mut running, out);
     let ready = drain_events(&mut running).contains(&attacker);
     running.shutdown(Duration::from_secs(1)).unwrap();
     (report, ready)
@@ -256,10 +262,7 @@ fn a_sibling_cannot_mark_another_node_ready() {
         );
         let out = graph.pipe(sibling.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
-        let mut report = String::new();
-        BufReader::new(running.take_reader(out).unwrap())
-            .read_line(&mut report)
-            .unwrap();
+        let report = first_line(&mut running, out);
         let outcomes = outcomes(&report);
         let context = format!("as uid {}: {report}", uid());
         assert!(
@@ -303,10 +306,7 @@ fn a_truncated_message_does_not_make_a_node_ready() {
     );
     let out = graph.pipe(node.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().unwrap();
-    let mut sent = String::new();
-    BufReader::new(running.take_reader(out).unwrap())
-        .read_line(&mut sent)
-        .unwrap();
+    let sent = first_line(&mut running, out);
     assert_eq!(sent.trim(), "sent");
     let mut events = Vec::new();
     while let Some(event) =
@@ -326,16 +326,7 @@ fn a_truncated_message_does_not_make_a_node_ready() {
 }
 
 /// Sends `STATUS=` lines to its own socket as fast as the kernel takes them.
-const FLOOD: &str = r#"
-import os, socket
-address = os.environ["NOTIFY_SOCKET"]
-to = "\0" + address[1:] if address.startswith("@") else address
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-n = 0
-while True:
-    s.sendto(b"STATUS=%d" % n, to)
-    n += 1
-"#;
+const FLOOD: &str = include_str!("programs/notify_flood.py");
 
 #[test]
 fn flooding_nodes_do_not_stall_the_loop() {
@@ -344,7 +335,7 @@ fn flooding_nodes_do_not_stall_the_loop() {
         graph.intensity(1000, Duration::from_secs(1));
         for i in 0..4 {
             graph.node_with(
-                &format!("flood{i}"),
+                format!("flood{i}"),
                 Command::new(PYTHON).args(["-c", FLOOD]),
                 NodeOptions::new().ready(Readiness::Notify),
             );
@@ -410,15 +401,7 @@ fn a_stranger_binding_names_first_cannot_make_spawn_fail() {
     use std::process::{Command as StdCommand, Stdio};
     // The stranger: another local user when we are root.
     let mut stranger = if uid() == 0 {
-        let mut c = StdCommand::new("setpriv");
-        c.args([
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            "--",
-        ]);
+        let mut c = common::as_uid_65534();
         c.arg(PYTHON);
         c
     } else {

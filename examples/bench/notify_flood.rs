@@ -18,16 +18,8 @@ use crate::cli::Flags;
 use crate::measure::{format_duration, percentile, print_markdown};
 use crate::system;
 
-const FLOOD: &str = r#"
-import os, socket
-address = os.environ["NOTIFY_SOCKET"]
-to = "\0" + address[1:] if address.startswith("@") else address
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-n = 0
-while True:
-    s.sendto(b"STATUS=%d" % n, to)
-    n += 1
-"#;
+/// A flooding node's program.
+const FLOOD: &str = include_str!("../../tests/programs/notify_flood.py");
 
 /// Time between two wakes, so that each finds the loop back in `poll`.
 const PAUSE: Duration = Duration::from_millis(2);
@@ -63,7 +55,7 @@ fn stalls(flooders: usize, wakes: usize) -> Result<Vec<Duration>, Box<dyn Error>
     graph.node("idle", Command::new("sleep").arg("3600"));
     for i in 0..flooders {
         graph.node_with(
-            &format!("flood{i}"),
+            format!("flood{i}"),
             Command::new("python3").args(["-c", FLOOD]),
             NodeOptions::new().ready(Readiness::Notify),
         );

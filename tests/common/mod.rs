@@ -324,15 +324,7 @@ pub fn as_root_and_unprivileged(test: &str, body: fn()) {
     // The checkout may sit where uid 65534 cannot reach (under /root, say):
     // run a world-readable copy of this test binary from the temp dir.
     let copy = unprivileged_copy_of_this_binary();
-    let output = std::process::Command::new("setpriv")
-        .args([
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            "--",
-        ])
+    let output = as_uid_65534()
         .arg(&copy)
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(UNPRIVILEGED, "1")
@@ -353,6 +345,21 @@ pub fn as_root_and_unprivileged(test: &str, body: fn()) {
         !text.contains(SKIP_MARKER) && !errors.contains(SKIP_MARKER),
         "as uid 65534 the test skipped instead of running:\n{text}\n{errors}"
     );
+}
+
+/// `setpriv` (util-linux) set to run the program given next as uid and gid
+/// 65534, with no supplementary groups: another local user. Needs root.
+pub fn as_uid_65534() -> std::process::Command {
+    let mut setpriv = std::process::Command::new("setpriv");
+    setpriv.args([
+        "--reuid",
+        "65534",
+        "--regid",
+        "65534",
+        "--clear-groups",
+        "--",
+    ]);
+    setpriv
 }
 
 /// A copy of this test binary in a fresh directory of the temp dir, both

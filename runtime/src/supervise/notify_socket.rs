@@ -34,7 +34,7 @@ use super::readiness::Notice;
 /// How many datagrams one wake-up reads from one socket, at most. A node
 /// says `READY=1` once and `STATUS=` now and then; more than this in one
 /// turn waits for the next.
-pub(crate) const DATAGRAMS_PER_TURN: usize = 8;
+const DATAGRAMS_PER_TURN: usize = 8;
 
 /// The largest message read whole: systemd's own limit
 /// (`NOTIFY_BUFFER_MAX`, `PIPE_BUF`). Longer ones arrive truncated and are
