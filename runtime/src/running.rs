@@ -348,7 +348,9 @@ impl RunningGraph {
             forwarder.finish();
         }
         let outcome = *self.outcome.get_or_insert(Outcome::Completed);
-        self.notify.iter_mut().for_each(|socket| *socket = None);
+        for socket in self.notify.iter_mut().filter_map(Option::take) {
+            self.waits.remove(socket.fd());
+        }
         let nodes = self
             .nodes
             .iter()
