@@ -96,28 +96,8 @@ fn spawn_victim() -> (RunningGraph, NodeId, String) {
     );
     let running = graph.spawn().unwrap();
     let pid = running.pid(victim).unwrap();
-    let address = notify_socket_of(pid);
+    let address = common::notify_socket_of(pid);
     (running, victim, address)
-}
-
-/// The `NOTIFY_SOCKET` in the environment of process `pid`, once it has
-/// executed its program (before, it shows the application's environment).
-fn notify_socket_of(pid: u32) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-        let found = environ
-            .split(|&b| b == 0)
-            .find_map(|entry| entry.strip_prefix(b"NOTIFY_SOCKET="));
-        if let Some(value) = found {
-            return String::from_utf8(value.to_vec()).unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the node never had a NOTIFY_SOCKET"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// The first line the parent reads from `edge`.

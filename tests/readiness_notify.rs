@@ -168,23 +168,17 @@ fn the_notify_socket_is_gone_once_wait_returns() {
         NodeOptions::new().ready(Readiness::Notify),
     );
     let mut running = graph.spawn().unwrap();
-    // spawn returns once the job has executed python: its environment is its own.
-    let pid = running.pid(job).unwrap();
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-    let name = environ
-        .split(|&b| b == 0)
-        .find_map(|e| e.strip_prefix(b"NOTIFY_SOCKET=@"))
-        .map(|name| String::from_utf8_lossy(name).into_owned())
-        .expect("the job has a NOTIFY_SOCKET");
+    let address = common::notify_socket_of(running.pid(job).unwrap());
+    let name = address.strip_prefix('@').expect("an abstract address");
     let listed = |name: &str| {
         std::fs::read_to_string("/proc/net/unix")
             .unwrap()
             .lines()
             .any(|line| line.ends_with(&format!(" @{name}")))
     };
-    assert!(listed(&name), "bound while the graph runs");
+    assert!(listed(name), "bound while the graph runs");
     running.wait().unwrap();
-    assert!(!listed(&name), "released when wait returns");
+    assert!(!listed(name), "released when wait returns");
     running.restart(job);
     assert!(
         running.next_event(Some(Duration::ZERO)).unwrap().is_none(),

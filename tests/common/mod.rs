@@ -416,3 +416,23 @@ pub fn user_namespaces_available() -> bool {
         Err(e) => panic!("probe failed for another reason: {e}"),
     }
 }
+
+/// The `NOTIFY_SOCKET` in the environment of process `pid`, once it has
+/// executed its program (before, it shows the application's environment).
+pub fn notify_socket_of(pid: u32) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        let found = environ
+            .split(|&b| b == 0)
+            .find_map(|entry| entry.strip_prefix(b"NOTIFY_SOCKET="));
+        if let Some(value) = found {
+            return String::from_utf8(value.to_vec()).unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the node never had a NOTIFY_SOCKET"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
