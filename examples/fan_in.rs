@@ -67,7 +67,7 @@ fn explain() -> String {
     format!(
         "graph `{}`: pipe `{}` has {} writers and {} reader\n",
         topology.name,
-        lines.name,
+        lines.name.as_deref().unwrap_or("(unnamed)"),
         lines.from.len(),
         lines.to.len()
     )

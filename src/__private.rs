@@ -9,6 +9,7 @@ pub use core::option::Option;
 pub use core::panic;
 pub use core::result::Result;
 pub use core::writeln;
+pub use std::borrow::Cow;
 pub use std::io::{PipeReader, PipeWriter};
 pub use std::os::unix::net::UnixStream;
 pub use std::time::Duration;

@@ -141,14 +141,21 @@ pub type Cmd = Command;
 /// Each mistake is reported at the token that is wrong, all of them at once:
 /// unknown process or scope names (with the closest name suggested); a pipe
 /// written through `stdin` or read through `stdout`/`stderr`; a pipe with no
-/// writer, no reader or two readers; a socketpair without exactly one end per
-/// side; an fd of a process claimed twice (by two edges, an edge and a stdio
-/// setting, or an edge and `ready = fd(N)`); `parent` on both ends; an
-/// endpoint listed twice; `after` and scope-nesting cycles (named in full);
-/// a field type that does not fit its attribute; fields without a role or
-/// with two; unknown keys, policies, namespace kinds and signal names; bad
-/// durations and fd numbers; a hostname without `uts`; and structs that
-/// cannot be graphs (tuple and unit structs, enums, unions, generics).
+/// writer, no reader or two readers; a pipe whose reader is also one of its
+/// writers (it would never see EOF); a socketpair without exactly one end
+/// per side; an fd of a process claimed twice (by two edges, an edge and a
+/// stdio setting, or an edge and `ready = fd(N)`); an fd at or beyond
+/// [`MAX_FD`]; `parent` on both ends; an endpoint listed twice; `after` and
+/// scope-nesting cycles (named in full); a scope that no process joins and
+/// no scope is nested in; a field type that does not fit its attribute;
+/// fields without a role or with two; unknown keys, policies, namespace
+/// kinds and signal names; bad durations and fd numbers; a hostname without
+/// `uts` or longer than the kernel takes; and structs that cannot be graphs
+/// (tuple and unit structs, enums, unions, generics).
+///
+/// The wiring rules are [`Topology::check`]'s, which [`Graph::validate`]
+/// applies to a graph built at run time: both doors accept and reject the
+/// same graphs, with the same messages.
 ///
 /// ```compile_fail
 /// use process_graph::prelude::*;

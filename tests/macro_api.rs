@@ -228,10 +228,14 @@ fn the_declaration_is_the_dynamic_graph() {
 fn topology_describes_the_declaration() {
     let t = ErrorCount::TOPOLOGY;
     assert_eq!(t.name, "ErrorCount");
-    let names: Vec<_> = t.nodes.iter().map(|n| n.name).collect();
+    let names: Vec<_> = t.nodes.iter().map(|n| &*n.name).collect();
     assert_eq!(names, ["source", "filter", "count"]);
-    assert_eq!(t.nodes[1].after, [0]);
-    let total = t.edges.iter().find(|e| e.name == "total").unwrap();
+    assert_eq!(t.nodes[1].after[..], [0]);
+    let total = t
+        .edges
+        .iter()
+        .find(|e| e.name.as_deref() == Some("total"))
+        .unwrap();
     assert_eq!(total.from[0].node, Some(2));
     assert_eq!(total.from[0].fd, 1);
     assert_eq!(total.to[0].node, None);

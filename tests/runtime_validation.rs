@@ -1,7 +1,7 @@
 //! The dynamic API checks the wiring rules before anything starts: every
 //! rule has its error, and every broken rule of a graph is reported at once.
 
-use process_graph_runtime::{Command, Endpoint, Error, Graph, GraphError, NodeId, Stdio};
+use process_graph_runtime::{Command, Endpoint, Error, Graph, NodeId, Rule, Stdio};
 
 /// A graph with three `cat` nodes named a, b and c.
 fn three_nodes() -> (Graph, NodeId, NodeId, NodeId) {
@@ -14,11 +14,11 @@ fn three_nodes() -> (Graph, NodeId, NodeId, NodeId) {
 
 /// `graph` breaks exactly one rule, the one `expected` accepts; `spawn`
 /// refuses it with the same error.
-fn assert_single_error(graph: Graph, rule: &str, expected: impl Fn(&GraphError) -> bool) {
+fn assert_single_error(graph: Graph, rule: &str, expected: impl Fn(&Rule) -> bool) {
     let errors = graph.validate().expect_err(rule);
-    assert_eq!(errors.errors().len(), 1, "{rule}: {errors}");
-    let error = &errors.errors()[0];
-    assert!(expected(error), "{rule}: got {error:?}");
+    assert_eq!(errors.violations().len(), 1, "{rule}: {errors}");
+    let error = &errors.violations()[0];
+    assert!(expected(&error.rule), "{rule}: got {error:?}");
     match graph.spawn() {
         Err(Error::Invalid(from_spawn)) => assert_eq!(from_spawn, errors, "{rule}"),
         other => panic!("{rule}: spawn gave {other:?}"),
@@ -30,7 +30,7 @@ fn an_edge_to_an_unknown_node_is_rejected() {
     let (mut graph, a, _, _) = three_nodes();
     graph.pipe(NodeId::from_index(99).stdout(), a.stdin());
     assert_single_error(graph, "unknown node", |e| {
-        matches!(e, GraphError::UnknownNode { index: 99, .. })
+        matches!(e, Rule::UnknownNode { index: 99 })
     });
 }
 
@@ -39,7 +39,7 @@ fn a_negative_fd_is_rejected() {
     let (mut graph, a, b, _) = three_nodes();
     graph.pipe(a.fd(-1), b.stdin());
     assert_single_error(graph, "negative fd", |e| {
-        matches!(e, GraphError::FdOutOfRange { .. })
+        matches!(e, Rule::FdOutOfRange { .. })
     });
 }
 
@@ -50,7 +50,7 @@ fn a_writer_at_stdin_is_rejected() {
     assert_single_error(
         graph,
         "writer at stdin",
-        |e| matches!(e, GraphError::WriterAtStdin { endpoint, .. } if endpoint == "a.stdin"),
+        |e| matches!(e, Rule::WriterAtStdin { node } if node == "a"),
     );
 }
 
@@ -61,7 +61,7 @@ fn a_reader_at_stdout_is_rejected() {
     assert_single_error(
         graph,
         "reader at stdout",
-        |e| matches!(e, GraphError::ReaderAtOutput { endpoint, .. } if endpoint == "b.stdout"),
+        |e| matches!(e, Rule::ReaderAtOutput { node, fd: 1 } if node == "b"),
     );
 }
 
@@ -69,18 +69,14 @@ fn a_reader_at_stdout_is_rejected() {
 fn a_pipe_without_writer_is_rejected() {
     let (mut graph, a, _, _) = three_nodes();
     graph.pipe(Vec::<Endpoint>::new(), a.stdin());
-    assert_single_error(graph, "no writer", |e| {
-        matches!(e, GraphError::NoWriter { .. })
-    });
+    assert_single_error(graph, "no writer", |e| matches!(e, Rule::NoWriter));
 }
 
 #[test]
 fn a_pipe_without_reader_is_rejected() {
     let (mut graph, a, _, _) = three_nodes();
     graph.pipe(a.stdout(), Vec::<Endpoint>::new());
-    assert_single_error(graph, "no reader", |e| {
-        matches!(e, GraphError::NoReader { .. })
-    });
+    assert_single_error(graph, "no reader", |e| matches!(e, Rule::NoReader));
 }
 
 #[test]
@@ -88,7 +84,7 @@ fn a_pipe_with_several_readers_is_rejected() {
     let (mut graph, a, b, c) = three_nodes();
     graph.pipe(a.stdout(), [b.stdin(), c.stdin()]);
     assert_single_error(graph, "several readers", |e| {
-        matches!(e, GraphError::SeveralReaders { .. })
+        matches!(e, Rule::SeveralReaders)
     });
 }
 
@@ -97,12 +93,12 @@ fn the_parent_on_both_ends_is_rejected() {
     let mut pipe = Graph::new();
     pipe.pipe(Endpoint::Parent, Endpoint::Parent);
     assert_single_error(pipe, "parent on both ends of a pipe", |e| {
-        matches!(e, GraphError::ParentOnBothEnds { .. })
+        matches!(e, Rule::ParentOnBothEnds)
     });
     let mut pair = Graph::new();
     pair.socketpair(Endpoint::Parent, Endpoint::Parent);
     assert_single_error(pair, "parent on both ends of a socketpair", |e| {
-        matches!(e, GraphError::ParentOnBothEnds { .. })
+        matches!(e, Rule::ParentOnBothEnds)
     });
 }
 
@@ -113,7 +109,7 @@ fn an_endpoint_listed_twice_is_rejected() {
     assert_single_error(
         graph,
         "endpoint listed twice",
-        |e| matches!(e, GraphError::EndpointListedTwice { endpoint, .. } if endpoint == "a.stdout"),
+        |e| matches!(e, Rule::ListedTwice { endpoint } if endpoint == "a.stdout"),
     );
 }
 
@@ -125,7 +121,7 @@ fn an_fd_claimed_by_two_edges_is_rejected() {
     assert_single_error(
         graph,
         "fd claimed by two edges",
-        |e| matches!(e, GraphError::FdClaimedTwice { node, fd: 3, .. } if node == "c"),
+        |e| matches!(e, Rule::FdTaken { endpoint, .. } if endpoint == "c.fd(3)"),
     );
 }
 
@@ -138,7 +134,7 @@ fn an_fd_claimed_by_an_edge_and_a_stdio_setting_is_rejected() {
     assert_single_error(
         graph,
         "fd claimed by an edge and stdio",
-        |e| matches!(e, GraphError::FdClaimedTwice { node, fd: 0, .. } if node == "b"),
+        |e| matches!(e, Rule::FdTaken { endpoint, .. } if endpoint == "b.stdin"),
     );
 }
 
@@ -146,11 +142,9 @@ fn an_fd_claimed_by_an_edge_and_a_stdio_setting_is_rejected() {
 fn a_prefixed_stdin_is_rejected() {
     let mut graph = Graph::new();
     graph.node("a", Command::new("cat").stdin(Stdio::Prefixed));
-    assert_single_error(
-        graph,
-        "prefixed stdin",
-        |e| matches!(e, GraphError::PrefixedStdin { node } if node == "a"),
-    );
+    assert_single_error(graph, "prefixed stdin", |e| {
+        matches!(e, Rule::PrefixedStdin)
+    });
 }
 
 #[test]
@@ -158,11 +152,9 @@ fn duplicate_node_names_are_rejected() {
     let mut graph = Graph::new();
     graph.node("same", Command::new("cat"));
     graph.node("same", Command::new("cat"));
-    assert_single_error(
-        graph,
-        "duplicate names",
-        |e| matches!(e, GraphError::DuplicateNodeName { name } if name == "same"),
-    );
+    assert_single_error(graph, "duplicate names", |e| {
+        matches!(e, Rule::DuplicateName)
+    });
 }
 
 #[test]
@@ -172,28 +164,28 @@ fn every_mistake_is_reported_at_once() {
     graph.pipe(a.stdin(), b.stdin());
     graph.pipe(b.stdout(), [c.stdin(), Endpoint::Parent]);
     let errors = graph.validate().unwrap_err();
-    let kinds: Vec<_> = errors.errors().to_vec();
+    let kinds: Vec<_> = errors
+        .violations()
+        .iter()
+        .map(|v| v.rule.clone())
+        .collect::<Vec<_>>();
     assert_eq!(kinds.len(), 3, "{errors}");
+    assert!(kinds.iter().any(|e| matches!(e, Rule::DuplicateName)));
     assert!(
         kinds
             .iter()
-            .any(|e| matches!(e, GraphError::DuplicateNodeName { .. }))
+            .any(|e| matches!(e, Rule::WriterAtStdin { .. }))
     );
-    assert!(
-        kinds
-            .iter()
-            .any(|e| matches!(e, GraphError::WriterAtStdin { .. }))
-    );
-    assert!(
-        kinds
-            .iter()
-            .any(|e| matches!(e, GraphError::SeveralReaders { .. }))
-    );
-    // The message lists them all.
+    assert!(kinds.iter().any(|e| matches!(e, Rule::SeveralReaders)));
+    // The message lists them all, each after the node or edge it concerns.
     let message = errors.to_string();
-    for error in &kinds {
-        assert!(message.contains(&error.to_string()), "{message}");
+    for violation in errors.violations() {
+        assert!(message.contains(&violation.to_string()), "{message}");
     }
+    assert!(
+        message.contains("node \"a\": another node has the same name"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -210,7 +202,7 @@ fn an_fd_beyond_the_kernel_ceiling_is_rejected() {
     let (mut graph, a, b, _) = three_nodes();
     graph.pipe(a.fd(process_graph_runtime::MAX_FD), b.stdin());
     assert_single_error(graph, "fd at MAX_FD", |e| {
-        matches!(e, GraphError::FdOutOfRange { .. })
+        matches!(e, Rule::FdOutOfRange { .. })
     });
 }
 
@@ -223,7 +215,7 @@ fn a_ready_timeout_without_a_readiness_protocol_is_rejected() {
         process_graph_runtime::NodeOptions::new().ready_timeout(std::time::Duration::from_secs(1)),
     );
     assert_single_error(graph, "ready_timeout at exec", |e| {
-        matches!(e, GraphError::ReadyTimeoutWithoutReadiness { .. })
+        matches!(e, Rule::ReadyTimeoutWithoutReadiness)
     });
 }
 
@@ -231,11 +223,13 @@ fn a_ready_timeout_without_a_readiness_protocol_is_rejected() {
 fn a_hostname_longer_than_the_kernel_takes_is_rejected() {
     use process_graph_runtime::{Namespace, ScopeSpec};
     let mut graph = Graph::new();
-    graph.scope(
+    let scope = graph.scope(
         "box",
         ScopeSpec::new([Namespace::User, Namespace::Uts]).hostname("h".repeat(65)),
     );
+    let options = process_graph_runtime::NodeOptions::new().scope(scope);
+    graph.node_with("inside", Command::new("true"), options);
     assert_single_error(graph, "hostname of 65 bytes", |e| {
-        matches!(e, GraphError::HostnameTooLong { len: 65, .. })
+        matches!(e, Rule::HostnameLength { len: 65 })
     });
 }

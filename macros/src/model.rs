@@ -4,6 +4,7 @@
 use std::fmt;
 
 use proc_macro2::{Span, TokenStream};
+pub use process_graph_topology::Ready;
 use process_graph_topology::fd_name;
 use syn::{DeriveInput, Ident, LitStr, Path, Type};
 
@@ -29,6 +30,8 @@ pub struct GraphOptions {
 pub struct Field {
     pub ident: Ident,
     pub ty: Type,
+    /// The field's `///` comment, one line per line, if it has one.
+    pub doc: Option<String>,
     /// `None`: the field has no (valid) role attribute; already reported.
     pub role: Option<Role>,
 }
@@ -125,12 +128,6 @@ pub struct Backoff {
     pub max: Millis,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Ready {
-    Fd(i32),
-    Notify,
-}
-
 /// A value spelt as one of a fixed set of words.
 pub trait Keyword: Copy + Sized + 'static {
     /// What the value is, for messages ("restart policy").
@@ -215,6 +212,13 @@ impl Graph {
     pub fn parent_edges(&self) -> impl Iterator<Item = (&Field, &Edge, ParentEnd)> {
         self.edges()
             .filter_map(|(f, e)| Some((f, e, e.wiring.as_ref()?.parent_end()?)))
+    }
+
+    /// The edges whose wiring parsed, in declaration order: the edges of
+    /// the topology, whose indices the checks report.
+    pub fn wired_edges(&self) -> impl Iterator<Item = (&Field, &Edge, &Wiring)> {
+        self.edges()
+            .filter_map(|(f, e)| Some((f, e, e.wiring.as_ref()?)))
     }
 
     pub fn scopes(&self) -> impl Iterator<Item = (&Field, &ScopeDecl)> {

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::io;
 
-use crate::graph::GraphErrors;
+use process_graph_topology::Violations;
 
 /// Everything that can go wrong while building, spawning or running a graph.
 ///
@@ -25,7 +25,7 @@ use crate::graph::GraphErrors;
 #[non_exhaustive]
 pub enum Error {
     /// The graph breaks one or more wiring rules; every violation is listed.
-    Invalid(GraphErrors),
+    Invalid(Violations),
     /// A node's command cannot be turned into an `execve` call (for example an
     /// argument holds a NUL byte). Nothing was started.
     Command {

@@ -118,12 +118,15 @@ pub use command::{Command, Stdio};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
-    DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, GraphError, GraphErrors, MAX_FD,
-    NodeId, Pipe, ScopeId, SocketKind, SocketPair,
+    DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe, ScopeId, SocketKind,
+    SocketPair,
 };
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;
+pub use process_graph_topology::{
+    Claim, MAX_FD, Place, Rule, Side, Topology, Violation, Violations,
+};
 pub use running::RunningGraph;
 pub use scope::{Namespace, Scope, ScopeSpec};
 pub use signal::{Signal, UnknownSignal};

@@ -222,103 +222,158 @@ const _: () = {
     impl ErrorCount {
         /// The shape of [`ErrorCount`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
         pub const TOPOLOGY: ::process_graph::__private::topology::Topology = ::process_graph::__private::topology::Topology {
-            name: "ErrorCount",
-            nodes: &[
-                ::process_graph::__private::topology::NodeInfo {
-                    name: "source",
-                    command: ::process_graph::__private::Option::None,
-                    scope: ::process_graph::__private::Option::None,
-                    restart: "never",
-                    critical: false,
-                    after: &[],
-                    ready: ::process_graph::__private::Option::None,
-                },
-                ::process_graph::__private::topology::NodeInfo {
-                    name: "filter",
-                    command: ::process_graph::__private::Option::None,
-                    scope: ::process_graph::__private::Option::None,
-                    restart: "on-failure",
-                    critical: false,
-                    after: &[0],
-                    ready: ::process_graph::__private::Option::None,
-                },
-                ::process_graph::__private::topology::NodeInfo {
-                    name: "count",
-                    command: ::process_graph::__private::Option::None,
-                    scope: ::process_graph::__private::Option::None,
-                    restart: "never",
-                    critical: false,
-                    after: &[],
-                    ready: ::process_graph::__private::Option::None,
-                },
-            ],
-            edges: &[
-                ::process_graph::__private::topology::EdgeInfo {
-                    name: "lines",
-                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
-                    from: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(0),
-                            fd: 1,
-                        },
-                    ],
-                    to: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(1),
-                            fd: 0,
-                        },
-                    ],
-                },
-                ::process_graph::__private::topology::EdgeInfo {
-                    name: "errors",
-                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
-                    from: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(1),
-                            fd: 1,
-                        },
-                    ],
-                    to: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(2),
-                            fd: 0,
-                        },
-                    ],
-                },
-                ::process_graph::__private::topology::EdgeInfo {
-                    name: "total",
-                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
-                    from: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(2),
-                            fd: 1,
-                        },
-                    ],
-                    to: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::None,
-                            fd: -1,
-                        },
-                    ],
-                },
-                ::process_graph::__private::topology::EdgeInfo {
-                    name: "control",
-                    kind: ::process_graph::__private::topology::EdgeKind::SocketPair,
-                    from: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(1),
-                            fd: 3,
-                        },
-                    ],
-                    to: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::None,
-                            fd: -1,
-                        },
-                    ],
-                },
-            ],
-            scopes: &[],
+            name: ::process_graph::__private::Cow::Borrowed("ErrorCount"),
+            nodes: ::process_graph::__private::Cow::Borrowed(
+                &[
+                    ::process_graph::__private::topology::NodeInfo {
+                        name: ::process_graph::__private::Cow::Borrowed("source"),
+                        doc: ::process_graph::__private::Option::None,
+                        command: ::process_graph::__private::Option::None,
+                        scope: ::process_graph::__private::Option::None,
+                        restart: "never",
+                        critical: false,
+                        after: ::process_graph::__private::Cow::Borrowed(&[]),
+                        ready: ::process_graph::__private::Option::None,
+                        ready_timeout_ms: ::process_graph::__private::Option::None,
+                        stdio: [
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                        ],
+                    },
+                    ::process_graph::__private::topology::NodeInfo {
+                        name: ::process_graph::__private::Cow::Borrowed("filter"),
+                        doc: ::process_graph::__private::Option::None,
+                        command: ::process_graph::__private::Option::None,
+                        scope: ::process_graph::__private::Option::None,
+                        restart: "on-failure",
+                        critical: false,
+                        after: ::process_graph::__private::Cow::Borrowed(&[0]),
+                        ready: ::process_graph::__private::Option::None,
+                        ready_timeout_ms: ::process_graph::__private::Option::None,
+                        stdio: [
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::Some(
+                                ::process_graph::__private::topology::StdioMode::Prefixed,
+                            ),
+                        ],
+                    },
+                    ::process_graph::__private::topology::NodeInfo {
+                        name: ::process_graph::__private::Cow::Borrowed("count"),
+                        doc: ::process_graph::__private::Option::None,
+                        command: ::process_graph::__private::Option::None,
+                        scope: ::process_graph::__private::Option::None,
+                        restart: "never",
+                        critical: false,
+                        after: ::process_graph::__private::Cow::Borrowed(&[]),
+                        ready: ::process_graph::__private::Option::None,
+                        ready_timeout_ms: ::process_graph::__private::Option::None,
+                        stdio: [
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                        ],
+                    },
+                ],
+            ),
+            edges: ::process_graph::__private::Cow::Borrowed(
+                &[
+                    ::process_graph::__private::topology::EdgeInfo {
+                        name: ::process_graph::__private::Option::Some(
+                            ::process_graph::__private::Cow::Borrowed("lines"),
+                        ),
+                        doc: ::process_graph::__private::Option::None,
+                        kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                        from: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(0),
+                                    fd: 1,
+                                },
+                            ],
+                        ),
+                        to: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(1),
+                                    fd: 0,
+                                },
+                            ],
+                        ),
+                    },
+                    ::process_graph::__private::topology::EdgeInfo {
+                        name: ::process_graph::__private::Option::Some(
+                            ::process_graph::__private::Cow::Borrowed("errors"),
+                        ),
+                        doc: ::process_graph::__private::Option::None,
+                        kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                        from: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(1),
+                                    fd: 1,
+                                },
+                            ],
+                        ),
+                        to: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(2),
+                                    fd: 0,
+                                },
+                            ],
+                        ),
+                    },
+                    ::process_graph::__private::topology::EdgeInfo {
+                        name: ::process_graph::__private::Option::Some(
+                            ::process_graph::__private::Cow::Borrowed("total"),
+                        ),
+                        doc: ::process_graph::__private::Option::None,
+                        kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                        from: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(2),
+                                    fd: 1,
+                                },
+                            ],
+                        ),
+                        to: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::None,
+                                    fd: -1,
+                                },
+                            ],
+                        ),
+                    },
+                    ::process_graph::__private::topology::EdgeInfo {
+                        name: ::process_graph::__private::Option::Some(
+                            ::process_graph::__private::Cow::Borrowed("control"),
+                        ),
+                        doc: ::process_graph::__private::Option::None,
+                        kind: ::process_graph::__private::topology::EdgeKind::SocketPair,
+                        from: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(1),
+                                    fd: 3,
+                                },
+                            ],
+                        ),
+                        to: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::None,
+                                    fd: -1,
+                                },
+                            ],
+                        ),
+                    },
+                ],
+            ),
+            scopes: ::process_graph::__private::Cow::Borrowed(&[]),
             strategy: "one_for_all",
             intensity: 5,
             period_ms: 10000,

@@ -185,75 +185,121 @@ const _: () = {
     impl Sandbox {
         /// The shape of [`Sandbox`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
         pub const TOPOLOGY: pg::__private::topology::Topology = pg::__private::topology::Topology {
-            name: "Sandbox",
-            nodes: &[
-                pg::__private::topology::NodeInfo {
-                    name: "server",
-                    command: pg::__private::Option::None,
-                    scope: pg::__private::Option::Some(0),
-                    restart: "always",
-                    critical: true,
-                    after: &[],
-                    ready: pg::__private::Option::Some("fd(3)"),
-                },
-                pg::__private::topology::NodeInfo {
-                    name: "client",
-                    command: pg::__private::Option::None,
-                    scope: pg::__private::Option::Some(1),
-                    restart: "never",
-                    critical: false,
-                    after: &[0],
-                    ready: pg::__private::Option::Some("notify"),
-                },
-            ],
-            edges: &[
-                pg::__private::topology::EdgeInfo {
-                    name: "requests",
-                    kind: pg::__private::topology::EdgeKind::Pipe,
-                    from: &[
-                        pg::__private::topology::EndpointInfo {
-                            node: pg::__private::Option::None,
-                            fd: -1,
-                        },
-                    ],
-                    to: &[
-                        pg::__private::topology::EndpointInfo {
-                            node: pg::__private::Option::Some(0),
-                            fd: 4,
-                        },
-                    ],
-                },
-                pg::__private::topology::EdgeInfo {
-                    name: "link",
-                    kind: pg::__private::topology::EdgeKind::SocketPair,
-                    from: &[
-                        pg::__private::topology::EndpointInfo {
-                            node: pg::__private::Option::Some(0),
-                            fd: 5,
-                        },
-                    ],
-                    to: &[
-                        pg::__private::topology::EndpointInfo {
-                            node: pg::__private::Option::Some(1),
-                            fd: 5,
-                        },
-                    ],
-                },
-            ],
-            scopes: &[
-                pg::__private::topology::ScopeInfo {
-                    name: "inner",
-                    namespaces: &["pid", "mount"],
-                    hostname: pg::__private::Option::None,
-                    parent: pg::__private::Option::Some(1),
-                },
-                pg::__private::topology::ScopeInfo {
-                    name: "outer",
-                    namespaces: &["user", "net", "uts"],
-                    hostname: pg::__private::Option::Some("box"),
-                    parent: pg::__private::Option::None,
-                },
-            ],
+            name: pg::__private::Cow::Borrowed("Sandbox"),
+            nodes: pg::__private::Cow::Borrowed(
+                &[
+                    pg::__private::topology::NodeInfo {
+                        name: pg::__private::Cow::Borrowed("server"),
+                        doc: pg::__private::Option::None,
+                        command: pg::__private::Option::None,
+                        scope: pg::__private::Option::Some(0),
+                        restart: "always",
+                        critical: true,
+                        after: pg::__private::Cow::Borrowed(&[]),
+                        ready: pg::__private::Option::Some(
+                            pg::__private::topology::Ready::Fd(3),
+                        ),
+                        ready_timeout_ms: pg::__private::Option::Some(5000),
+                        stdio: [
+                            pg::__private::Option::Some(
+                                pg::__private::topology::StdioMode::Null,
+                            ),
+                            pg::__private::Option::None,
+                            pg::__private::Option::None,
+                        ],
+                    },
+                    pg::__private::topology::NodeInfo {
+                        name: pg::__private::Cow::Borrowed("client"),
+                        doc: pg::__private::Option::None,
+                        command: pg::__private::Option::None,
+                        scope: pg::__private::Option::Some(1),
+                        restart: "never",
+                        critical: false,
+                        after: pg::__private::Cow::Borrowed(&[0]),
+                        ready: pg::__private::Option::Some(
+                            pg::__private::topology::Ready::Notify,
+                        ),
+                        ready_timeout_ms: pg::__private::Option::None,
+                        stdio: [
+                            pg::__private::Option::None,
+                            pg::__private::Option::None,
+                            pg::__private::Option::None,
+                        ],
+                    },
+                ],
+            ),
+            edges: pg::__private::Cow::Borrowed(
+                &[
+                    pg::__private::topology::EdgeInfo {
+                        name: pg::__private::Option::Some(
+                            pg::__private::Cow::Borrowed("requests"),
+                        ),
+                        doc: pg::__private::Option::None,
+                        kind: pg::__private::topology::EdgeKind::Pipe,
+                        from: pg::__private::Cow::Borrowed(
+                            &[
+                                pg::__private::topology::EndpointInfo {
+                                    node: pg::__private::Option::None,
+                                    fd: -1,
+                                },
+                            ],
+                        ),
+                        to: pg::__private::Cow::Borrowed(
+                            &[
+                                pg::__private::topology::EndpointInfo {
+                                    node: pg::__private::Option::Some(0),
+                                    fd: 4,
+                                },
+                            ],
+                        ),
+                    },
+                    pg::__private::topology::EdgeInfo {
+                        name: pg::__private::Option::Some(
+                            pg::__private::Cow::Borrowed("link"),
+                        ),
+                        doc: pg::__private::Option::None,
+                        kind: pg::__private::topology::EdgeKind::SocketPair,
+                        from: pg::__private::Cow::Borrowed(
+                            &[
+                                pg::__private::topology::EndpointInfo {
+                                    node: pg::__private::Option::Some(0),
+                                    fd: 5,
+                                },
+                            ],
+                        ),
+                        to: pg::__private::Cow::Borrowed(
+                            &[
+                                pg::__private::topology::EndpointInfo {
+                                    node: pg::__private::Option::Some(1),
+                                    fd: 5,
+                                },
+                            ],
+                        ),
+                    },
+                ],
+            ),
+            scopes: pg::__private::Cow::Borrowed(
+                &[
+                    pg::__private::topology::ScopeInfo {
+                        name: pg::__private::Cow::Borrowed("inner"),
+                        doc: pg::__private::Option::None,
+                        namespaces: pg::__private::Cow::Borrowed(&["pid", "mount"]),
+                        hostname: pg::__private::Option::None,
+                        parent: pg::__private::Option::Some(1),
+                    },
+                    pg::__private::topology::ScopeInfo {
+                        name: pg::__private::Cow::Borrowed("outer"),
+                        doc: pg::__private::Option::None,
+                        namespaces: pg::__private::Cow::Borrowed(
+                            &["user", "net", "uts"],
+                        ),
+                        hostname: pg::__private::Option::Some(
+                            pg::__private::Cow::Borrowed("box"),
+                        ),
+                        parent: pg::__private::Option::None,
+                    },
+                ],
+            ),
             strategy: "one_for_one",
             intensity: 3,
             period_ms: 5000,

@@ -161,53 +161,96 @@ const _: () = {
     impl Broken {
         /// The shape of [`Broken`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
         pub const TOPOLOGY: ::process_graph::__private::topology::Topology = ::process_graph::__private::topology::Topology {
-            name: "Broken",
-            nodes: &[
-                ::process_graph::__private::topology::NodeInfo {
-                    name: "source",
-                    command: ::process_graph::__private::Option::None,
-                    scope: ::process_graph::__private::Option::None,
-                    restart: "never",
-                    critical: false,
-                    after: &[],
-                    ready: ::process_graph::__private::Option::None,
-                },
-            ],
-            edges: &[
-                ::process_graph::__private::topology::EdgeInfo {
-                    name: "lines",
-                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
-                    from: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(0),
-                            fd: 1,
-                        },
-                    ],
-                    to: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::None,
-                            fd: 0,
-                        },
-                    ],
-                },
-                ::process_graph::__private::topology::EdgeInfo {
-                    name: "errors",
-                    kind: ::process_graph::__private::topology::EdgeKind::Pipe,
-                    from: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::Some(0),
-                            fd: 2,
-                        },
-                    ],
-                    to: &[
-                        ::process_graph::__private::topology::EndpointInfo {
-                            node: ::process_graph::__private::Option::None,
-                            fd: -1,
-                        },
-                    ],
-                },
-            ],
-            scopes: &[],
+            name: ::process_graph::__private::Cow::Borrowed("Broken"),
+            nodes: ::process_graph::__private::Cow::Borrowed(
+                &[
+                    ::process_graph::__private::topology::NodeInfo {
+                        name: ::process_graph::__private::Cow::Borrowed("source"),
+                        doc: ::process_graph::__private::Option::None,
+                        command: ::process_graph::__private::Option::None,
+                        scope: ::process_graph::__private::Option::None,
+                        restart: "never",
+                        critical: false,
+                        after: ::process_graph::__private::Cow::Borrowed(&[]),
+                        ready: ::process_graph::__private::Option::None,
+                        ready_timeout_ms: ::process_graph::__private::Option::None,
+                        stdio: [
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                        ],
+                    },
+                    ::process_graph::__private::topology::NodeInfo {
+                        name: ::process_graph::__private::Cow::Borrowed("wait"),
+                        doc: ::process_graph::__private::Option::None,
+                        command: ::process_graph::__private::Option::None,
+                        scope: ::process_graph::__private::Option::None,
+                        restart: "never",
+                        critical: false,
+                        after: ::process_graph::__private::Cow::Borrowed(&[]),
+                        ready: ::process_graph::__private::Option::None,
+                        ready_timeout_ms: ::process_graph::__private::Option::None,
+                        stdio: [
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                            ::process_graph::__private::Option::None,
+                        ],
+                    },
+                ],
+            ),
+            edges: ::process_graph::__private::Cow::Borrowed(
+                &[
+                    ::process_graph::__private::topology::EdgeInfo {
+                        name: ::process_graph::__private::Option::Some(
+                            ::process_graph::__private::Cow::Borrowed("lines"),
+                        ),
+                        doc: ::process_graph::__private::Option::None,
+                        kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                        from: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(0),
+                                    fd: 1,
+                                },
+                            ],
+                        ),
+                        to: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(
+                                        18446744073709551615,
+                                    ),
+                                    fd: 0,
+                                },
+                            ],
+                        ),
+                    },
+                    ::process_graph::__private::topology::EdgeInfo {
+                        name: ::process_graph::__private::Option::Some(
+                            ::process_graph::__private::Cow::Borrowed("errors"),
+                        ),
+                        doc: ::process_graph::__private::Option::None,
+                        kind: ::process_graph::__private::topology::EdgeKind::Pipe,
+                        from: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::Some(0),
+                                    fd: 2,
+                                },
+                            ],
+                        ),
+                        to: ::process_graph::__private::Cow::Borrowed(
+                            &[
+                                ::process_graph::__private::topology::EndpointInfo {
+                                    node: ::process_graph::__private::Option::None,
+                                    fd: -1,
+                                },
+                            ],
+                        ),
+                    },
+                ],
+            ),
+            scopes: ::process_graph::__private::Cow::Borrowed(&[]),
             strategy: "one_for_one",
             intensity: 3,
             period_ms: 5000,

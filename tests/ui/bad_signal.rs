@@ -6,6 +6,9 @@ struct Signals {
     server: Cmd,
     #[process(stop_signal = "nonsense")]
     worker: Cmd,
+    // Not "SIGFPE": names are compared without their common `SIG`.
+    #[process(stop_signal = "SIGFOO")]
+    helper: Cmd,
 }
 
 fn main() {}

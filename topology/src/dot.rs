@@ -22,17 +22,23 @@ impl Topology {
     /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
     ///
     /// let topology = Topology {
-    ///     name: "Control",
-    ///     nodes: &[NodeInfo { name: "worker", command: Some("./worker \"fast\""), scope: None,
-    ///                         restart: "always", critical: false, after: &[], ready: None }],
-    ///     edges: &[EdgeInfo {
-    ///         name: "control",
+    ///     name: "Control".into(),
+    ///     nodes: vec![NodeInfo {
+    ///         name: "worker".into(),
+    ///         command: Some("./worker \"fast\"".into()),
+    ///         restart: "always",
+    ///         ..NodeInfo::default()
+    ///     }]
+    ///     .into(),
+    ///     edges: vec![EdgeInfo {
+    ///         name: Some("control".into()),
     ///         kind: EdgeKind::SocketPair,
-    ///         from: &[EndpointInfo { node: Some(0), fd: 3 }],
-    ///         to: &[EndpointInfo { node: None, fd: -1 }],
-    ///     }],
-    ///     scopes: &[],
-    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    ///         from: vec![EndpointInfo { node: Some(0), fd: 3 }].into(),
+    ///         to: vec![EndpointInfo::PARENT].into(),
+    ///         doc: None,
+    ///     }]
+    ///     .into(),
+    ///     ..Topology::default()
     /// };
     /// let dot = topology.to_dot();
     /// assert!(dot.contains(r#"n0 [label="worker\n./worker \"fast\""];"#));
@@ -42,7 +48,7 @@ impl Topology {
         let tree = ScopeTree::new(self);
         let links = links(self);
         let mut dot = String::new();
-        let _ = writeln!(dot, "digraph {} {{", quote(self.name));
+        let _ = writeln!(dot, "digraph {} {{", quote(&self.name));
         dot.push_str("  graph [rankdir=TB, newrank=true, fontname=\"monospace\", fontsize=11, nodesep=0.4, ranksep=0.5];\n");
         dot.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#475569\", fontname=\"monospace\", fontsize=12];\n");
         dot.push_str("  edge [fontname=\"monospace\", fontsize=10, color=\"#334155\"];\n");

@@ -50,7 +50,13 @@ pub(crate) fn edge_fds(edge: &EdgeInfo) -> String {
         }
         names.join(", ")
     };
-    format!("{} {arrow} {}", names(edge.from), names(edge.to))
+    format!("{} {arrow} {}", names(&edge.from), names(&edge.to))
+}
+
+/// The name an edge is drawn with: its field name, or nothing for an edge
+/// a graph built at run time left unnamed.
+pub(crate) fn edge_name(edge: &EdgeInfo) -> &str {
+    edge.name.as_deref().unwrap_or("")
 }
 
 /// An endpoint in the declaration syntax: `source.stdout`, `filter.fd(3)` or `parent`.
@@ -64,7 +70,7 @@ pub(crate) fn endpoint_name(topology: &Topology, end: &EndpointInfo) -> String {
 /// The frame label of a scope: `sandbox: user, pid, net`.
 pub(crate) fn scope_label(scope: &ScopeInfo) -> String {
     if scope.namespaces.is_empty() {
-        scope.name.to_owned()
+        scope.name.to_string()
     } else {
         format!("{}: {}", scope.name, scope.namespaces.join(", "))
     }
@@ -72,7 +78,7 @@ pub(crate) fn scope_label(scope: &ScopeInfo) -> String {
 
 /// The node's command on one line, cut to `max` characters with an ellipsis.
 fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
-    let command = one_line(node.command?);
+    let command = one_line(node.command.as_deref()?);
     if command.chars().count() <= max {
         Some(command)
     } else {
@@ -83,7 +89,7 @@ fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
 
 /// The lines of a process's box: its name, then its command cut short.
 pub(crate) fn node_lines(node: &NodeInfo) -> Vec<String> {
-    std::iter::once(node.name.to_owned())
+    std::iter::once(node.name.to_string())
         .chain(short_command(node, COMMAND_CHARS))
         .collect()
 }
@@ -118,13 +124,9 @@ mod tests {
     #[test]
     fn long_commands_are_cut_with_an_ellipsis() {
         let node = NodeInfo {
-            name: "n",
-            command: Some("printf 'a\nb' and much more text"),
-            scope: None,
-            restart: "never",
-            critical: false,
-            after: &[],
-            ready: None,
+            name: "n".into(),
+            command: Some("printf 'a\nb' and much more text".into()),
+            ..NodeInfo::default()
         };
         assert_eq!(short_command(&node, 12).as_deref(), Some("printf 'a b…"));
         assert_eq!(

@@ -35,18 +35,17 @@ use crate::scopes::ScopeTree;
 ///
 /// ```
 /// # use process_graph_topology::*;
-/// # const TOPOLOGY: Topology = Topology {
-/// #     name: "Worker",
-/// #     nodes: &[NodeInfo { name: "worker", command: None, scope: None, restart: "never",
-/// #                         critical: false, after: &[], ready: None }],
-/// #     edges: &[EdgeInfo { name: "control", kind: EdgeKind::SocketPair,
-/// #                         from: &[EndpointInfo { node: Some(0), fd: 3 }],
-/// #                         to: &[EndpointInfo { node: None, fd: -1 }] }],
-/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # let topology = Topology {
+/// #     name: "Worker".into(),
+/// #     nodes: vec![NodeInfo { name: "worker".into(), ..NodeInfo::default() }].into(),
+/// #     edges: vec![EdgeInfo { name: Some("control".into()), kind: EdgeKind::SocketPair,
+/// #                            from: vec![EndpointInfo { node: Some(0), fd: 3 }].into(),
+/// #                            to: vec![EndpointInfo::PARENT].into(), doc: None }].into(),
+/// #     ..Topology::default()
 /// # };
 /// // A worker with a socketpair to the parent: the line starts on the
 /// // worker's bottom edge and ends on the parent's top edge.
-/// let layout = TOPOLOGY.layout();
+/// let layout = topology.layout();
 /// let (start, end): (Point, Point) = (layout.edges[0].points[0], *layout.edges[0].points.last().unwrap());
 /// assert_eq!(start.y, layout.nodes[0].bottom());
 /// assert_eq!(end.y, layout.parent.unwrap().y);
@@ -138,17 +137,16 @@ impl Rect {
 ///
 /// ```
 /// # use process_graph_topology::*;
-/// # const TOPOLOGY: Topology = Topology {
-/// #     name: "Worker",
-/// #     nodes: &[NodeInfo { name: "worker", command: None, scope: None, restart: "never",
-/// #                         critical: false, after: &[], ready: None }],
-/// #     edges: &[EdgeInfo { name: "control", kind: EdgeKind::SocketPair,
-/// #                         from: &[EndpointInfo { node: Some(0), fd: 3 }],
-/// #                         to: &[EndpointInfo { node: None, fd: -1 }] }],
-/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # let topology = Topology {
+/// #     name: "Worker".into(),
+/// #     nodes: vec![NodeInfo { name: "worker".into(), ..NodeInfo::default() }].into(),
+/// #     edges: vec![EdgeInfo { name: Some("control".into()), kind: EdgeKind::SocketPair,
+/// #                            from: vec![EndpointInfo { node: Some(0), fd: 3 }].into(),
+/// #                            to: vec![EndpointInfo::PARENT].into(), doc: None }].into(),
+/// #     ..Topology::default()
 /// # };
 /// // A worker's fd 3 and the parent hold the two ends of a socketpair.
-/// let line = &TOPOLOGY.layout().edges[0];
+/// let line = &topology.layout().edges[0];
 /// assert_eq!((line.kind, line.edge), (LinkKind::SocketPair, Some(0)));
 /// assert_eq!((line.from, line.to), (Vertex::Node(0), Vertex::Parent));
 /// assert_eq!(line.fds.as_deref(), Some("fd(3) ↔ parent"));
@@ -183,17 +181,16 @@ pub struct EdgePath {
 ///
 /// ```
 /// # use process_graph_topology::*;
-/// # const TOPOLOGY: Topology = Topology {
-/// #     name: "Worker",
-/// #     nodes: &[NodeInfo { name: "worker", command: None, scope: None, restart: "never",
-/// #                         critical: false, after: &[], ready: None }],
-/// #     edges: &[EdgeInfo { name: "control", kind: EdgeKind::SocketPair,
-/// #                         from: &[EndpointInfo { node: Some(0), fd: 3 }],
-/// #                         to: &[EndpointInfo { node: None, fd: -1 }] }],
-/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # let topology = Topology {
+/// #     name: "Worker".into(),
+/// #     nodes: vec![NodeInfo { name: "worker".into(), ..NodeInfo::default() }].into(),
+/// #     edges: vec![EdgeInfo { name: Some("control".into()), kind: EdgeKind::SocketPair,
+/// #                            from: vec![EndpointInfo { node: Some(0), fd: 3 }].into(),
+/// #                            to: vec![EndpointInfo::PARENT].into(), doc: None }].into(),
+/// #     ..Topology::default()
 /// # };
 /// // A worker with a socketpair to the parent.
-/// let layout = TOPOLOGY.layout();
+/// let layout = topology.layout();
 /// let (worker, parent) = (layout.nodes[0], layout.parent.unwrap());
 /// assert!(worker.bottom() < parent.y);
 /// assert!(worker.right() <= layout.width && parent.bottom() <= layout.height);
@@ -224,17 +221,15 @@ impl Layout {
     ///
     /// ```
     /// # use process_graph_topology::*;
-    /// # const TOPOLOGY: Topology = Topology {
-    /// #     name: "Boxed",
-    /// #     nodes: &[NodeInfo { name: "inside", command: None, scope: Some(0),
-    /// #                         restart: "never", critical: false, after: &[], ready: None }],
-    /// #     edges: &[],
-    /// #     scopes: &[ScopeInfo { name: "sandbox", namespaces: &["pid"], hostname: None,
-    /// #                           parent: None }],
-    /// #     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    /// # let topology = Topology {
+    /// #     nodes: vec![NodeInfo { name: "inside".into(), scope: Some(0), ..NodeInfo::default() }]
+    /// #         .into(),
+    /// #     scopes: vec![ScopeInfo { name: "sandbox".into(), namespaces: vec!["pid"].into(),
+    /// #                              ..ScopeInfo::default() }].into(),
+    /// #     ..Topology::default()
     /// # };
     /// // One process in a pid scope.
-    /// let layout = TOPOLOGY.layout();
+    /// let layout = topology.layout();
     /// assert!(layout.nodes[0].y >= layout.frames[0].y + Layout::FRAME_HEADER);
     /// ```
     pub const FRAME_HEADER: f64 = FRAME_HEADER;
@@ -243,8 +238,7 @@ impl Layout {
     ///
     /// ```
     /// # use process_graph_topology::{Topology, Vertex};
-    /// # let topology = Topology { name: "Empty", nodes: &[], edges: &[], scopes: &[],
-    /// #     strategy: "one_for_one", intensity: 1, period_ms: 1000 };
+    /// # let topology = Topology::default();
     /// assert_eq!(topology.layout().vertex(Vertex::Parent), None);
     /// ```
     pub fn vertex(&self, vertex: Vertex) -> Option<Rect> {
@@ -264,25 +258,24 @@ impl Topology {
     /// exactly the processes of its scope. Deterministic.
     ///
     /// ```
-    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, List, NodeInfo, ScopeInfo, Topology};
     ///
-    /// const fn node(name: &'static str, scope: Option<usize>) -> NodeInfo {
-    ///     NodeInfo { name, command: None, scope, restart: "never", critical: false,
-    ///                after: &[], ready: None }
+    /// fn node(name: &'static str, scope: Option<usize>) -> NodeInfo {
+    ///     NodeInfo { name: name.into(), scope, ..NodeInfo::default() }
     /// }
-    /// const fn end(node: usize, fd: i32) -> EndpointInfo {
-    ///     EndpointInfo { node: Some(node), fd }
+    /// fn end(node: usize, fd: i32) -> List<EndpointInfo> {
+    ///     vec![EndpointInfo { node: Some(node), fd }].into()
     /// }
-    /// const TOPOLOGY: Topology = Topology {
-    ///     name: "Pair",
-    ///     nodes: &[node("client", None), node("server", Some(0))],
-    ///     edges: &[EdgeInfo { name: "requests", kind: EdgeKind::Pipe,
-    ///                         from: &[end(0, 1)], to: &[end(1, 0)] }],
-    ///     scopes: &[ScopeInfo { name: "sandbox", namespaces: &["net"], hostname: None,
-    ///                           parent: None }],
-    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    /// let topology = Topology {
+    ///     name: "Pair".into(),
+    ///     nodes: vec![node("client", None), node("server", Some(0))].into(),
+    ///     edges: vec![EdgeInfo { name: Some("requests".into()), kind: EdgeKind::Pipe,
+    ///                            from: end(0, 1), to: end(1, 0), doc: None }].into(),
+    ///     scopes: vec![ScopeInfo { name: "sandbox".into(), namespaces: vec!["net"].into(),
+    ///                              ..ScopeInfo::default() }].into(),
+    ///     ..Topology::default()
     /// };
-    /// let layout = TOPOLOGY.layout();
+    /// let layout = topology.layout();
     /// let (client, server) = (layout.nodes[0], layout.nodes[1]);
     /// assert!(client.bottom() < server.y); // the writer is drawn above the reader
     /// assert!(layout.frames[0].contains(&server) && !layout.frames[0].overlaps(&client));

@@ -1,10 +1,16 @@
 //! The shape of a process graph as plain data — processes, edges with their
-//! fd numbers, scopes with their namespaces, and policies — built as a
-//! `const` by the `#[process_graph]` macro and at compile time by the macro
-//! itself to draw the rustdoc diagram.
+//! fd numbers, scopes with their namespaces, and policies — and every
+//! wiring rule it must satisfy ([`Topology::check`]), written once.
+//!
+//! Both front doors lower their declarations to a [`Topology`]: the
+//! `#[process_graph]` macro at compile time (it reports each
+//! [`Violation`] at the user's token, and emits the topology as the
+//! `Name::TOPOLOGY` constant) and the runtime's `Graph` before it spawns
+//! (it refuses the graph with the same messages). The signal names and the
+//! policy defaults both sides use live here too.
 //!
 //! This crate has no dependencies, so both the proc-macro crate and the
-//! runtime can use it: one description, one renderer.
+//! runtime can use it: one model, one rule book, one renderer.
 //!
 //! Renderers, all deterministic: the SVG, DOT and Mermaid draw the same
 //! processes, edges (with their fds) and scopes; the tables add what a
@@ -19,30 +25,28 @@
 //! ```
 //! use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
 //!
-//! const NODES: &[NodeInfo] = &[
-//!     NodeInfo { name: "seq", command: Some("seq 1 100"), scope: None, restart: "never",
-//!                critical: false, after: &[], ready: None },
-//!     NodeInfo { name: "grep", command: Some("grep 7"), scope: None, restart: "never",
-//!                critical: false, after: &[], ready: None },
-//! ];
-//! const TOPOLOGY: Topology = Topology {
-//!     name: "Lucky",
-//!     nodes: NODES,
-//!     edges: &[EdgeInfo {
-//!         name: "lines",
+//! let topology = Topology {
+//!     name: "Lucky".into(),
+//!     nodes: vec![
+//!         NodeInfo { name: "seq".into(), command: Some("seq 1 100".into()), ..NodeInfo::default() },
+//!         NodeInfo { name: "grep".into(), command: Some("grep 7".into()), ..NodeInfo::default() },
+//!     ]
+//!     .into(),
+//!     edges: vec![EdgeInfo {
+//!         name: Some("lines".into()),
 //!         kind: EdgeKind::Pipe,
-//!         from: &[EndpointInfo { node: Some(0), fd: 1 }],
-//!         to: &[EndpointInfo { node: Some(1), fd: 0 }],
-//!     }],
-//!     scopes: &[],
-//!     strategy: "one_for_one",
-//!     intensity: 3,
-//!     period_ms: 5000,
+//!         from: vec![EndpointInfo { node: Some(0), fd: 1 }].into(),
+//!         to: vec![EndpointInfo { node: Some(1), fd: 0 }].into(),
+//!         doc: None,
+//!     }]
+//!     .into(),
+//!     ..Topology::default()
 //! };
-//! assert!(TOPOLOGY.to_svg().contains("stdout → stdin"));
-//! assert!(TOPOLOGY.to_dot().starts_with("digraph"));
-//! assert!(TOPOLOGY.to_mermaid().starts_with("flowchart TB"));
-//! assert!(TOPOLOGY.to_markdown_tables().contains("| `grep` |"));
+//! assert!(topology.check().is_ok());
+//! assert!(topology.to_svg().contains("stdout → stdin"));
+//! assert!(topology.to_dot().starts_with("digraph"));
+//! assert!(topology.to_mermaid().starts_with("flowchart TB"));
+//! assert!(topology.to_markdown_tables().contains("| `grep` |"));
 //! ```
 
 #![warn(missing_docs)]
@@ -53,6 +57,7 @@ mod layout;
 mod links;
 mod mermaid;
 mod model;
+mod rules;
 mod scopes;
 mod signals;
 mod svg;
@@ -60,5 +65,9 @@ mod table;
 
 pub use labels::{STDIO, fd_name};
 pub use layout::{EdgePath, Layout, LinkKind, Point, Rect, Vertex};
-pub use model::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+pub use model::{
+    EdgeInfo, EdgeKind, EndpointInfo, List, NAMESPACES, NodeInfo, Ready, ScopeInfo, StdioMode,
+    Text, Topology,
+};
+pub use rules::{Claim, HOST_NAME_MAX, MAX_FD, Place, Rule, Side, Violation, Violations};
 pub use signals::{SIGNALS, signal_index};

@@ -3,24 +3,23 @@
 //! node of the topology are dropped here, once, so no renderer can panic on
 //! them.
 
-use crate::labels::{edge_fds, end_name};
+use crate::labels::{edge_fds, edge_name, end_name};
 use crate::model::{EdgeKind, Topology};
 
 /// A box in the diagram: a process, or the parent that spawns them all.
 ///
 /// ```
 /// # use process_graph_topology::*;
-/// # const TOPOLOGY: Topology = Topology {
-/// #     name: "Feed",
-/// #     nodes: &[NodeInfo { name: "cat", command: Some("cat"), scope: None, restart: "never",
-/// #                         critical: false, after: &[], ready: None }],
-/// #     edges: &[EdgeInfo { name: "input", kind: EdgeKind::Pipe,
-/// #                         from: &[EndpointInfo { node: None, fd: -1 }],
-/// #                         to: &[EndpointInfo { node: Some(0), fd: 0 }] }],
-/// #     scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # let topology = Topology {
+/// #     nodes: vec![NodeInfo { name: "cat".into(), ..NodeInfo::default() }].into(),
+/// #     edges: vec![EdgeInfo { name: Some("input".into()),
+/// #                            from: vec![EndpointInfo::PARENT].into(),
+/// #                            to: vec![EndpointInfo { node: Some(0), fd: 0 }].into(),
+/// #                            ..EdgeInfo::default() }].into(),
+/// #     ..Topology::default()
 /// # };
 /// // The parent writes into `cat`'s stdin.
-/// let layout = TOPOLOGY.layout();
+/// let layout = topology.layout();
 /// assert_eq!((layout.edges[0].from, layout.edges[0].to), (Vertex::Parent, Vertex::Node(0)));
 /// assert_eq!(layout.vertex(Vertex::Node(0)), Some(layout.nodes[0]));
 /// assert!(layout.vertex(Vertex::Parent).is_some());
@@ -47,18 +46,15 @@ impl Vertex {
 ///
 /// ```
 /// # use process_graph_topology::*;
-/// # const TOPOLOGY: Topology = Topology {
-/// #     name: "Ordered",
-/// #     nodes: &[
-/// #         NodeInfo { name: "db", command: None, scope: None, restart: "never",
-/// #                    critical: false, after: &[], ready: Some("notify") },
-/// #         NodeInfo { name: "app", command: None, scope: None, restart: "never",
-/// #                    critical: false, after: &[0], ready: None },
-/// #     ],
-/// #     edges: &[], scopes: &[], strategy: "one_for_one", intensity: 1, period_ms: 1000,
+/// # let topology = Topology {
+/// #     nodes: vec![
+/// #         NodeInfo { name: "db".into(), ready: Some(Ready::Notify), ..NodeInfo::default() },
+/// #         NodeInfo { name: "app".into(), after: vec![0].into(), ..NodeInfo::default() },
+/// #     ].into(),
+/// #     ..Topology::default()
 /// # };
 /// // `app` starts once `db` is ready: a dashed arrow without a label.
-/// let line = &TOPOLOGY.layout().edges[0];
+/// let line = &topology.layout().edges[0];
 /// assert_eq!(line.kind, LinkKind::After);
 /// assert_eq!((line.from, line.to), (Vertex::Node(0), Vertex::Node(1)));
 /// assert_eq!((line.edge, line.label), (None, None));
@@ -96,7 +92,8 @@ pub(crate) struct Link {
 impl Link {
     /// The edge's field name, for links that are edges.
     pub fn name<'t>(&self, topology: &'t Topology) -> Option<&'t str> {
-        self.edge.map(|e| topology.edges[e].name)
+        self.edge
+            .map(|e| crate::labels::edge_name(&topology.edges[e]))
     }
 }
 
@@ -116,7 +113,7 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
         };
         let shares_reader = kind == LinkKind::Pipe && edge.from.len() > 1;
         for (writer, from) in edge.from.iter().enumerate() {
-            for to in edge.to {
+            for to in edge.to.iter() {
                 let (Some(a), Some(b)) = (vertex(from.node), vertex(to.node)) else {
                     continue;
                 };
@@ -126,14 +123,14 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
                     from: a,
                     to: b,
                     fds: Some(format!("{} {arrow} {}", end_name(from), end_name(to))),
-                    label: (writer == 0).then(|| [edge.name.to_owned(), edge_fds(edge)]),
+                    label: (writer == 0).then(|| [edge_name(edge).to_owned(), edge_fds(edge)]),
                     shares_reader,
                 });
             }
         }
     }
     for (index, node) in topology.nodes.iter().enumerate() {
-        for &dependency in node.after {
+        for &dependency in node.after.iter() {
             if dependency < topology.nodes.len() {
                 links.push(Link {
                     kind: LinkKind::After,

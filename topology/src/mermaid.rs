@@ -19,23 +19,24 @@ impl Topology {
     /// ```
     /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
     ///
-    /// const fn node(name: &'static str) -> NodeInfo {
-    ///     NodeInfo { name, command: None, scope: None, restart: "never", critical: false,
-    ///                after: &[], ready: None }
-    /// }
-    /// const TOPOLOGY: Topology = Topology {
-    ///     name: "Pair",
-    ///     nodes: &[node("a"), NodeInfo { after: &[0], ..node("b") }],
-    ///     edges: &[EdgeInfo {
-    ///         name: "data",
+    /// let topology = Topology {
+    ///     name: "Pair".into(),
+    ///     nodes: vec![
+    ///         NodeInfo { name: "a".into(), ..NodeInfo::default() },
+    ///         NodeInfo { name: "b".into(), after: vec![0].into(), ..NodeInfo::default() },
+    ///     ]
+    ///     .into(),
+    ///     edges: vec![EdgeInfo {
+    ///         name: Some("data".into()),
     ///         kind: EdgeKind::Pipe,
-    ///         from: &[EndpointInfo { node: Some(0), fd: 1 }],
-    ///         to: &[EndpointInfo { node: Some(1), fd: 0 }],
-    ///     }],
-    ///     scopes: &[],
-    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    ///         from: vec![EndpointInfo { node: Some(0), fd: 1 }].into(),
+    ///         to: vec![EndpointInfo { node: Some(1), fd: 0 }].into(),
+    ///         doc: None,
+    ///     }]
+    ///     .into(),
+    ///     ..Topology::default()
     /// };
-    /// let mermaid = TOPOLOGY.to_mermaid();
+    /// let mermaid = topology.to_mermaid();
     /// assert!(mermaid.contains(r#"n0 -->|"data<br/>stdout → stdin"| n1"#));
     /// assert!(mermaid.contains("n0 -.-> n1"));
     /// ```

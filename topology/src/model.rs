@@ -1,33 +1,48 @@
-//! The topology types. Every field is `'static` data so a whole topology can
-//! be a `const`; the macro builds one at compile time by leaking its strings.
+//! The topology types: the graph as data, which both front doors lower
+//! their declarations to — the macro at compile time (emitted as a `const`,
+//! hence the `Cow`s: borrowed from `'static` data there) and the runtime's
+//! `Graph` at run time (owned). The renderers draw it and
+//! [`Topology::check`] holds every wiring rule, once.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Text that is `'static` in a `const` topology and owned in a built one.
+pub type Text = Cow<'static, str>;
+
+/// A list that is `'static` in a `const` topology and owned in a built one.
+pub type List<T> = Cow<'static, [T]>;
 
 /// A whole graph.
 ///
 /// ```
-/// use process_graph_topology::{NodeInfo, Topology};
+/// use process_graph_topology::{NodeInfo, Ready, Topology};
 ///
-/// const TOPOLOGY: Topology = Topology {
-///     name: "Single",
-///     nodes: &[NodeInfo { name: "server", command: Some("./server"), scope: None,
-///                         restart: "always", critical: true, after: &[], ready: Some("notify") }],
-///     edges: &[],
-///     scopes: &[],
-///     strategy: "one_for_one",
-///     intensity: 5,
-///     period_ms: 10_000,
+/// let topology = Topology {
+///     name: "Single".into(),
+///     nodes: vec![NodeInfo {
+///         name: "server".into(),
+///         restart: "always",
+///         critical: true,
+///         ready: Some(Ready::Notify),
+///         ..NodeInfo::default()
+///     }]
+///     .into(),
+///     ..Topology::default()
 /// };
-/// assert_eq!(TOPOLOGY.nodes[0].name, "server");
+/// assert_eq!(topology.nodes[0].name, "server");
+/// assert!(topology.check().is_ok());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topology {
     /// The graph's name (the struct's name).
-    pub name: &'static str,
+    pub name: Text,
     /// Processes, in declaration order.
-    pub nodes: &'static [NodeInfo],
+    pub nodes: List<NodeInfo>,
     /// Pipes and socketpairs, in declaration order.
-    pub edges: &'static [EdgeInfo],
+    pub edges: List<EdgeInfo>,
     /// Namespace scopes, in declaration order.
-    pub scopes: &'static [ScopeInfo],
+    pub scopes: List<ScopeInfo>,
     /// The restart strategy: `"one_for_one"`, `"one_for_all"` or `"rest_for_one"`.
     pub strategy: &'static str,
     /// At most this many restarts within `period_ms`, or the graph gives up.
@@ -43,25 +58,48 @@ impl Topology {
     pub const DEFAULT_INTENSITY: u32 = 3;
     /// The intensity period when a graph sets none: 5 seconds.
     pub const DEFAULT_PERIOD_MS: u64 = 5_000;
+    /// The restart strategy when a graph sets none.
+    pub const DEFAULT_STRATEGY: &'static str = "one_for_one";
+}
+
+impl Default for Topology {
+    /// An empty graph named `Graph`, with the default policies.
+    fn default() -> Self {
+        Topology {
+            name: Cow::Borrowed("Graph"),
+            nodes: Cow::Borrowed(&[]),
+            edges: Cow::Borrowed(&[]),
+            scopes: Cow::Borrowed(&[]),
+            strategy: Topology::DEFAULT_STRATEGY,
+            intensity: Topology::DEFAULT_INTENSITY,
+            period_ms: Topology::DEFAULT_PERIOD_MS,
+        }
+    }
 }
 
 /// One process.
 ///
 /// ```
-/// use process_graph_topology::NodeInfo;
+/// use process_graph_topology::{NodeInfo, Ready};
 ///
 /// // `#[process(restart = "on-failure", after = [source], ready = fd(3))] filter: Cmd`
-/// let filter = NodeInfo { name: "filter", command: Some("grep error"), scope: None,
-///                         restart: "on-failure", critical: false, after: &[0],
-///                         ready: Some("fd(3)") };
-/// assert_eq!(filter.after, [0]);
+/// let filter = NodeInfo {
+///     name: "filter".into(),
+///     restart: "on-failure",
+///     after: vec![0].into(),
+///     ready: Some(Ready::Fd(3)),
+///     ..NodeInfo::default()
+/// };
+/// assert_eq!(filter.after[..], [0]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeInfo {
     /// The field name.
-    pub name: &'static str,
-    /// The command line, when it is known at compile time.
-    pub command: Option<&'static str>,
+    pub name: Text,
+    /// The `///` comment of the field, if any.
+    pub doc: Option<Text>,
+    /// The command line, when it is known (a graph built at run time).
+    pub command: Option<Text>,
     /// Index into [`Topology::scopes`].
     pub scope: Option<usize>,
     /// `"never"`, `"on-failure"` or `"always"`.
@@ -69,9 +107,85 @@ pub struct NodeInfo {
     /// The graph ends when this node ends.
     pub critical: bool,
     /// Indices of the nodes that must be ready before this one starts.
-    pub after: &'static [usize],
-    /// Readiness: `None` (ready at exec), `Some("fd(3)")`, `Some("notify")`.
-    pub ready: Option<&'static str>,
+    pub after: List<usize>,
+    /// Readiness: `None` (ready at exec), or a protocol.
+    pub ready: Option<Ready>,
+    /// How long the node may take to become ready, in milliseconds.
+    pub ready_timeout_ms: Option<u64>,
+    /// The default of stdin, stdout and stderr, when one is set.
+    pub stdio: [Option<StdioMode>; 3],
+}
+
+impl Default for NodeInfo {
+    /// A node with no name and every option at its default.
+    fn default() -> Self {
+        NodeInfo {
+            name: Cow::Borrowed(""),
+            doc: None,
+            command: None,
+            scope: None,
+            restart: "never",
+            critical: false,
+            after: Cow::Borrowed(&[]),
+            ready: None,
+            ready_timeout_ms: None,
+            stdio: [None; 3],
+        }
+    }
+}
+
+/// How a node tells it is ready.
+///
+/// ```
+/// use process_graph_topology::Ready;
+///
+/// assert_eq!(Ready::Fd(3).to_string(), "fd(3)");
+/// assert_eq!(Ready::Notify.to_string(), "notify");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    /// s6's protocol: the child writes a newline to this fd.
+    Fd(i32),
+    /// systemd's protocol: the child sends `READY=1` to `$NOTIFY_SOCKET`.
+    Notify,
+}
+
+impl fmt::Display for Ready {
+    /// As declared: `fd(3)` or `notify`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ready::Fd(fd) => write!(f, "fd({fd})"),
+            Ready::Notify => f.write_str("notify"),
+        }
+    }
+}
+
+/// What a node's stdin, stdout or stderr is when no edge claims it.
+///
+/// ```
+/// use process_graph_topology::StdioMode;
+///
+/// assert_eq!(StdioMode::Null.to_string(), "null");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdioMode {
+    /// The parent's stream.
+    Inherit,
+    /// `/dev/null`.
+    Null,
+    /// Each line forwarded to the parent's stream, prefixed with the node's name.
+    Prefixed,
+}
+
+impl fmt::Display for StdioMode {
+    /// As declared: `inherit`, `null`, `prefixed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StdioMode::Inherit => "inherit",
+            StdioMode::Null => "null",
+            StdioMode::Prefixed => "prefixed",
+        })
+    }
 }
 
 /// Whether an edge is a pipe or a socketpair.
@@ -81,9 +195,10 @@ pub struct NodeInfo {
 ///
 /// assert_ne!(EdgeKind::Pipe, EdgeKind::SocketPair);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EdgeKind {
     /// A pipe: `from` are the writers, `to` the one reader.
+    #[default]
     Pipe,
     /// A socketpair: `from` and `to` hold one end each.
     SocketPair,
@@ -95,7 +210,7 @@ pub enum EdgeKind {
 /// use process_graph_topology::EndpointInfo;
 ///
 /// let filter_fd3 = EndpointInfo { node: Some(1), fd: 3 }; // `filter.fd(3)`
-/// let parent = EndpointInfo { node: None, fd: -1 };       // `parent`
+/// let parent = EndpointInfo::PARENT;                        // `parent`
 /// assert!(parent.node.is_none() && filter_fd3.fd == 3);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +221,11 @@ pub struct EndpointInfo {
     pub fd: i32,
 }
 
+impl EndpointInfo {
+    /// `parent`: the application holds this end.
+    pub const PARENT: EndpointInfo = EndpointInfo { node: None, fd: -1 };
+}
+
 /// One pipe or socketpair.
 ///
 /// ```
@@ -113,23 +233,27 @@ pub struct EndpointInfo {
 ///
 /// // `#[pipe(a.stdout, b.stdout -> c.stdin)] merged: Pipe`
 /// let merged = EdgeInfo {
-///     name: "merged",
+///     name: Some("merged".into()),
 ///     kind: EdgeKind::Pipe,
-///     from: &[EndpointInfo { node: Some(0), fd: 1 }, EndpointInfo { node: Some(1), fd: 1 }],
-///     to: &[EndpointInfo { node: Some(2), fd: 0 }],
+///     from: vec![EndpointInfo { node: Some(0), fd: 1 }, EndpointInfo { node: Some(1), fd: 1 }]
+///         .into(),
+///     to: vec![EndpointInfo { node: Some(2), fd: 0 }].into(),
+///     doc: None,
 /// };
 /// assert_eq!(merged.from.len(), 2);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EdgeInfo {
-    /// The field name.
-    pub name: &'static str,
+    /// The field name; a graph built at run time may leave an edge unnamed.
+    pub name: Option<Text>,
+    /// The `///` comment of the field, if any.
+    pub doc: Option<Text>,
     /// Pipe or socketpair.
     pub kind: EdgeKind,
     /// The writers of a pipe, or the first end of a socketpair.
-    pub from: &'static [EndpointInfo],
+    pub from: List<EndpointInfo>,
     /// The reader of a pipe, or the second end of a socketpair.
-    pub to: &'static [EndpointInfo],
+    pub to: List<EndpointInfo>,
 }
 
 /// One namespace scope.
@@ -138,18 +262,27 @@ pub struct EdgeInfo {
 /// use process_graph_topology::ScopeInfo;
 ///
 /// // `#[scope(user, pid, net, uts, hostname = "sandbox")] sandbox: Scope`
-/// let sandbox = ScopeInfo { name: "sandbox", namespaces: &["user", "pid", "net", "uts"],
-///                           hostname: Some("sandbox"), parent: None };
+/// let sandbox = ScopeInfo {
+///     name: "sandbox".into(),
+///     namespaces: vec!["user", "pid", "net", "uts"].into(),
+///     hostname: Some("sandbox".into()),
+///     ..ScopeInfo::default()
+/// };
 /// assert!(sandbox.namespaces.contains(&"pid"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScopeInfo {
     /// The field name.
-    pub name: &'static str,
+    pub name: Text,
+    /// The `///` comment of the field, if any.
+    pub doc: Option<Text>,
     /// Namespace kinds: `"user"`, `"pid"`, `"net"`, `"mount"`, `"uts"`, `"ipc"`.
-    pub namespaces: &'static [&'static str],
+    pub namespaces: List<&'static str>,
     /// The hostname set in its uts namespace.
-    pub hostname: Option<&'static str>,
+    pub hostname: Option<Text>,
     /// Index of the enclosing scope.
     pub parent: Option<usize>,
 }
+
+/// The namespace kinds a scope may create, as declared.
+pub const NAMESPACES: [&str; 6] = ["user", "pid", "net", "mount", "uts", "ipc"];

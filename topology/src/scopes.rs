@@ -92,22 +92,16 @@ mod tests {
 
     fn scope(name: &'static str, parent: Option<usize>) -> ScopeInfo {
         ScopeInfo {
-            name,
-            namespaces: &[],
-            hostname: None,
+            name: name.into(),
             parent,
+            ..ScopeInfo::default()
         }
     }
 
     fn tree(scopes: &'static [ScopeInfo]) -> ScopeTree {
         ScopeTree::new(&Topology {
-            name: "T",
-            nodes: &[],
-            edges: &[],
-            scopes,
-            strategy: "one_for_one",
-            intensity: 1,
-            period_ms: 1,
+            scopes: scopes.into(),
+            ..Topology::default()
         })
     }
 

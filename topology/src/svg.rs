@@ -44,23 +44,23 @@ impl Topology {
     /// ```
     /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
     ///
-    /// const fn node(name: &'static str, command: &'static str) -> NodeInfo {
-    ///     NodeInfo { name, command: Some(command), scope: None, restart: "never",
-    ///                critical: false, after: &[], ready: None }
+    /// fn node(name: &'static str, command: &'static str) -> NodeInfo {
+    ///     NodeInfo { name: name.into(), command: Some(command.into()), ..NodeInfo::default() }
     /// }
-    /// const TOPOLOGY: Topology = Topology {
-    ///     name: "Count",
-    ///     nodes: &[node("source", "cat log"), node("count", "wc -l")],
-    ///     edges: &[EdgeInfo {
-    ///         name: "lines",
+    /// let topology = Topology {
+    ///     name: "Count".into(),
+    ///     nodes: vec![node("source", "cat log"), node("count", "wc -l")].into(),
+    ///     edges: vec![EdgeInfo {
+    ///         name: Some("lines".into()),
     ///         kind: EdgeKind::Pipe,
-    ///         from: &[EndpointInfo { node: Some(0), fd: 1 }],
-    ///         to: &[EndpointInfo { node: Some(1), fd: 0 }],
-    ///     }],
-    ///     scopes: &[],
-    ///     strategy: "one_for_one", intensity: 1, period_ms: 1000,
+    ///         from: vec![EndpointInfo { node: Some(0), fd: 1 }].into(),
+    ///         to: vec![EndpointInfo { node: Some(1), fd: 0 }].into(),
+    ///         doc: None,
+    ///     }]
+    ///     .into(),
+    ///     ..Topology::default()
     /// };
-    /// let svg = TOPOLOGY.to_svg();
+    /// let svg = topology.to_svg();
     /// assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     /// assert!(svg.contains(">wc -l</text>") && svg.contains(">stdout → stdin</tspan>"));
     /// assert!(!svg.contains("\n\n") && !svg.contains("<script"));
@@ -198,7 +198,7 @@ impl Topology {
             "<text x=\"{x}\" y=\"{}\" font-size=\"{}\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"><tspan fill=\"{MUTED}\" font-style=\"italic\">{}</tspan><tspan x=\"{x}\" dy=\"{}\">{}</tspan></text>",
             num(label.y + DETAIL_LINE - 2.0),
             num(DETAIL_FONT),
-            text(edge.name),
+            text(crate::labels::edge_name(edge)),
             num(DETAIL_LINE),
             text(&edge_fds(edge)),
             x = num(label.x),

@@ -16,21 +16,31 @@ impl Topology {
     /// code spans; all text is escaped for Markdown. Deterministic.
     ///
     /// ```
-    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Topology};
+    /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Ready, Topology};
     ///
     /// let topology = Topology {
-    ///     name: "Logs",
-    ///     nodes: &[NodeInfo { name: "tail", command: Some("tail -F app.log | cat"), scope: None,
-    ///                         restart: "on-failure", critical: true, after: &[],
-    ///                         ready: Some("fd(3)") }],
-    ///     edges: &[EdgeInfo {
-    ///         name: "lines",
+    ///     name: "Logs".into(),
+    ///     nodes: vec![NodeInfo {
+    ///         name: "tail".into(),
+    ///         command: Some("tail -F app.log | cat".into()),
+    ///         restart: "on-failure",
+    ///         critical: true,
+    ///         ready: Some(Ready::Fd(3)),
+    ///         ..NodeInfo::default()
+    ///     }]
+    ///     .into(),
+    ///     edges: vec![EdgeInfo {
+    ///         name: Some("lines".into()),
     ///         kind: EdgeKind::Pipe,
-    ///         from: &[EndpointInfo { node: Some(0), fd: 1 }],
-    ///         to: &[EndpointInfo { node: None, fd: -1 }],
-    ///     }],
-    ///     scopes: &[],
-    ///     strategy: "one_for_all", intensity: 5, period_ms: 10_000,
+    ///         from: vec![EndpointInfo { node: Some(0), fd: 1 }].into(),
+    ///         to: vec![EndpointInfo::PARENT].into(),
+    ///         doc: None,
+    ///     }]
+    ///     .into(),
+    ///     strategy: "one_for_all",
+    ///     intensity: 5,
+    ///     period_ms: 10_000,
+    ///     ..Topology::default()
     /// };
     /// let tables = topology.to_markdown_tables();
     /// assert!(tables.contains("| `tail` | `tail -F app.log \\| cat` | — | on-failure | `fd(3)` | — | yes |"));
@@ -55,17 +65,18 @@ impl Topology {
                     .after
                     .iter()
                     .filter_map(|&a| self.nodes.get(a))
-                    .map(|a| code(a.name))
+                    .map(|a| code(&a.name))
                     .collect();
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} | {} | {} |",
-                    code(node.name),
-                    node.command.map_or("—".to_owned(), code),
+                    code(&node.name),
+                    node.command.as_deref().map_or("—".to_owned(), code),
                     tree.of_node(n)
-                        .map_or("—".to_owned(), |s| code(self.scopes[s].name)),
+                        .map_or("—".to_owned(), |s| code(&self.scopes[s].name)),
                     text(node.restart),
-                    node.ready.map_or("at exec".to_owned(), code),
+                    node.ready
+                        .map_or("at exec".to_owned(), |r| code(&r.to_string())),
                     list(after),
                     if node.critical { "yes" } else { "" },
                 );
@@ -75,7 +86,7 @@ impl Topology {
             out.push_str("\n**Edges**\n\n");
             out.push_str("| Edge | Kind | From | To |\n");
             out.push_str("|---|---|---|---|\n");
-            for edge in self.edges {
+            for edge in self.edges.iter() {
                 let ends = |ends: &[crate::model::EndpointInfo]| {
                     list(ends.iter().map(|e| self.endpoint(e)).collect())
                 };
@@ -86,9 +97,9 @@ impl Topology {
                 let _ = writeln!(
                     out,
                     "| {} | {kind} | {} | {} |",
-                    code(edge.name),
-                    ends(edge.from),
-                    ends(edge.to)
+                    code(crate::labels::edge_name(edge)),
+                    ends(&edge.from),
+                    ends(&edge.to)
                 );
             }
         }
@@ -96,7 +107,7 @@ impl Topology {
             let members = |s: usize| {
                 let names = tree
                     .nodes_in(Some(s))
-                    .map(|n| code(self.nodes[n].name))
+                    .map(|n| code(&self.nodes[n].name))
                     .collect();
                 list(names)
             };
@@ -107,11 +118,11 @@ impl Topology {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} |",
-                    code(scope.name),
+                    code(&scope.name),
                     list(scope.namespaces.iter().map(|n| text(n)).collect()),
-                    scope.hostname.map_or("—".to_owned(), code),
+                    scope.hostname.as_deref().map_or("—".to_owned(), code),
                     tree.parent(s)
-                        .map_or("—".to_owned(), |p| code(self.scopes[p].name)),
+                        .map_or("—".to_owned(), |p| code(&self.scopes[p].name)),
                     members(s),
                 );
             }

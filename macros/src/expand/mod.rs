@@ -14,7 +14,7 @@ mod report;
 mod running;
 #[cfg(test)]
 mod snapshots;
-mod topology;
+pub(crate) mod topology;
 
 use proc_macro2::TokenStream;
 use process_graph_topology::Topology;
@@ -42,15 +42,16 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let (mut item, graph) = parse::graph(&cx, args, item);
-    if let Some(graph) = &graph {
-        check::check(&cx, graph);
+    let topology = graph.as_ref().map(topology::of);
+    if let (Some(graph), Some(topology)) = (&graph, &topology) {
+        check::check(&cx, graph, topology);
     }
     let errors = cx.check().err();
     let bodies = match errors {
         None => Bodies::Real,
         Some(_) => Bodies::Placeholder,
     };
-    let generated = graph.map(|mut graph| {
+    let generated = graph.zip(topology).map(|(mut graph, topology)| {
         if bodies == Bodies::Placeholder {
             // Leave out fields whose names clash with generated items, so the
             // clash is reported once, by the checks, and not again by rustc.
@@ -58,7 +59,6 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
                 graph.fields[index].role = None;
             }
         }
-        let topology = topology::of(&graph);
         if bodies == Bodies::Real {
             item.attrs.extend(docs::attrs(&topology));
         }

@@ -1,166 +1,213 @@
 //! The graph's shape as a `process_graph_topology::Topology`, built once per
-//! expansion: emitted as the `Name::TOPOLOGY` constant, and rendered into
-//! the struct's docs (see `docs.rs`).
+//! expansion: checked against the wiring rules (see `check.rs`), emitted as
+//! the `Name::TOPOLOGY` constant, and rendered into the struct's docs (see
+//! `docs.rs`).
+
+use std::borrow::Cow;
 
 use proc_macro2::{Literal, TokenStream};
-use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+use process_graph_topology::{
+    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Ready, ScopeInfo, StdioMode, Topology,
+};
 use quote::quote;
 
 use super::Private;
-use crate::model::{self, Endpoint, Graph, Keyword, Ready, Restart, Strategy, Target};
+use crate::model::{self, Endpoint, Graph, Keyword, Restart, Strategy, Target};
 use crate::names;
 
-/// The default intensity, shared with the runtime's `Intensity::DEFAULT`.
-const DEFAULT_INTENSITY: u32 = Topology::DEFAULT_INTENSITY;
-const DEFAULT_PERIOD_MS: u64 = Topology::DEFAULT_PERIOD_MS;
+/// Where a name that resolves to nothing points: past every node or scope,
+/// so the checks report it (and `check.rs` names it, with a suggestion).
+pub const UNRESOLVED: usize = usize::MAX;
 
-/// The topology of the declaration. Its `'static` data is leaked: a few
-/// bytes per expansion, for the life of the compiler process.
-pub(super) fn of(graph: &Graph) -> Topology {
+/// The topology of the declaration, every reference kept in place (an
+/// unresolved one as [`UNRESOLVED`]) so the checks' indices are the
+/// declaration's.
+pub fn of(graph: &Graph) -> Topology {
+    let process = |name: &syn::Ident| graph.process_index(name).unwrap_or(UNRESOLVED);
+    let scope = |name: &syn::Ident| graph.scope_index(name).unwrap_or(UNRESOLVED);
     let nodes = graph.processes().map(|(field, p)| NodeInfo {
-        name: leak_str(names::display(&field.ident)),
+        name: names::display(&field.ident).into(),
+        doc: field.doc.clone().map(Cow::Owned),
         command: None,
-        scope: p.scope.as_ref().and_then(|s| graph.scope_index(s)),
+        scope: p.scope.as_ref().map(scope),
         restart: p.restart.unwrap_or(Restart::Never).word(),
         critical: p.critical,
-        after: leak(
-            p.after
-                .iter()
-                .filter_map(|a| graph.process_index(a))
-                .collect(),
-        ),
-        ready: p.ready.map(|r| match r.value {
-            Ready::Fd(fd) => leak_str(format!("fd({fd})")),
-            Ready::Notify => "notify",
+        after: p.after.iter().map(process).collect::<Vec<_>>().into(),
+        ready: p.ready.map(|r| r.value),
+        ready_timeout_ms: p.ready_timeout.map(|t| t.value),
+        stdio: p.stdio.map(|mode| {
+            mode.map(|m| match m.value {
+                model::StdioMode::Inherit => StdioMode::Inherit,
+                model::StdioMode::Null => StdioMode::Null,
+                model::StdioMode::Prefixed => StdioMode::Prefixed,
+            })
         }),
     });
-    let edges = graph.edges().filter_map(|(field, edge)| {
-        let wiring = edge.wiring.as_ref()?;
+    let edges = graph.wired_edges().map(|(field, edge, wiring)| {
         let ends = |list: &[Endpoint]| {
-            leak(
-                list.iter()
-                    .map(|e| match &e.target {
-                        Target::Parent => EndpointInfo { node: None, fd: -1 },
-                        Target::Node { node, fd } => EndpointInfo {
-                            node: graph.process_index(node),
-                            fd: *fd,
-                        },
-                    })
-                    .collect(),
-            )
+            list.iter()
+                .map(|e| match &e.target {
+                    Target::Parent => EndpointInfo::PARENT,
+                    Target::Node { node, fd } => EndpointInfo {
+                        node: Some(process(node)),
+                        fd: *fd,
+                    },
+                })
+                .collect::<Vec<_>>()
+                .into()
         };
-        Some(EdgeInfo {
-            name: leak_str(names::display(&field.ident)),
+        EdgeInfo {
+            name: Some(names::display(&field.ident).into()),
+            doc: field.doc.clone().map(Cow::Owned),
             kind: match edge.kind {
                 model::EdgeKind::Pipe => EdgeKind::Pipe,
                 model::EdgeKind::SocketPair => EdgeKind::SocketPair,
             },
             from: ends(&wiring.from),
             to: ends(&wiring.to),
-        })
+        }
     });
     let scopes = graph.scopes().map(|(field, s)| ScopeInfo {
-        name: leak_str(names::display(&field.ident)),
-        namespaces: leak(s.namespaces.iter().map(|n| n.value.word()).collect()),
-        hostname: s.hostname.as_ref().map(|h| leak_str(h.value())),
-        parent: s.parent.as_ref().and_then(|p| graph.scope_index(p)),
+        name: names::display(&field.ident).into(),
+        doc: field.doc.clone().map(Cow::Owned),
+        namespaces: s
+            .namespaces
+            .iter()
+            .map(|n| n.value.word())
+            .collect::<Vec<_>>()
+            .into(),
+        hostname: s.hostname.as_ref().map(|h| h.value().into()),
+        parent: s.parent.as_ref().map(scope),
     });
     let options = &graph.options;
     Topology {
-        name: leak_str(graph.item.ident.to_string()),
-        nodes: leak(nodes.collect()),
-        edges: leak(edges.collect()),
-        scopes: leak(scopes.collect()),
+        name: graph.item.ident.to_string().into(),
+        nodes: nodes.collect::<Vec<_>>().into(),
+        edges: edges.collect::<Vec<_>>().into(),
+        scopes: scopes.collect::<Vec<_>>().into(),
         strategy: options.strategy.unwrap_or(Strategy::OneForOne).word(),
-        intensity: options.intensity.unwrap_or(DEFAULT_INTENSITY),
-        period_ms: options.period.map_or(DEFAULT_PERIOD_MS, |p| p.value),
+        intensity: options.intensity.unwrap_or(Topology::DEFAULT_INTENSITY),
+        period_ms: options
+            .period
+            .map_or(Topology::DEFAULT_PERIOD_MS, |p| p.value),
     }
 }
 
-fn leak<T>(items: Vec<T>) -> &'static [T] {
-    Box::leak(items.into_boxed_slice())
-}
-
-fn leak_str(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
-}
-
-/// The `Topology` expression of `Name::TOPOLOGY`.
+/// The `Topology` expression of `Name::TOPOLOGY`: every text and list
+/// borrowed from `'static` data, so it is a constant.
 pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
     let t = quote!(#pg::topology);
     let option = |value: Option<TokenStream>| match value {
         Some(v) => quote!(#pg::Option::Some(#v)),
         None => quote!(#pg::Option::None),
     };
+    let text = |s: &str| quote!(#pg::Cow::Borrowed(#s));
+    let list = |items: Vec<TokenStream>| quote!(#pg::Cow::Borrowed(&[#(#items),*]));
     let index = |i: usize| {
         let i = Literal::usize_unsuffixed(i);
         quote!(#i)
     };
     let nodes = topology.nodes.iter().map(|n| {
-        let NodeInfo {
-            name,
-            restart,
-            critical,
-            ..
-        } = n;
-        let command = option(n.command.map(|c| quote!(#c)));
+        let name = text(&n.name);
+        let doc = option(n.doc.as_deref().map(text));
+        let command = option(n.command.as_deref().map(text));
         let scope = option(n.scope.map(index));
-        let after = n.after.iter().map(|&i| index(i));
-        let ready = option(n.ready.map(|r| quote!(#r)));
+        let restart = n.restart;
+        let critical = n.critical;
+        let after = list(n.after.iter().map(|&i| index(i)).collect());
+        let ready = option(n.ready.map(|r| match r {
+            Ready::Fd(fd) => {
+                let fd = Literal::i32_unsuffixed(fd);
+                quote!(#t::Ready::Fd(#fd))
+            }
+            Ready::Notify => quote!(#t::Ready::Notify),
+        }));
+        let ready_timeout = option(n.ready_timeout_ms.map(|ms| {
+            let ms = Literal::u64_unsuffixed(ms);
+            quote!(#ms)
+        }));
+        let stdio = n.stdio.iter().map(|mode| {
+            option(mode.map(|m| match m {
+                StdioMode::Inherit => quote!(#t::StdioMode::Inherit),
+                StdioMode::Null => quote!(#t::StdioMode::Null),
+                StdioMode::Prefixed => quote!(#t::StdioMode::Prefixed),
+            }))
+        });
         quote! {
             #t::NodeInfo {
                 name: #name,
+                doc: #doc,
                 command: #command,
                 scope: #scope,
                 restart: #restart,
                 critical: #critical,
-                after: &[#(#after),*],
+                after: #after,
                 ready: #ready,
+                ready_timeout_ms: #ready_timeout,
+                stdio: [#(#stdio),*],
             }
         }
     });
     let edges = topology.edges.iter().map(|e| {
-        let name = e.name;
+        let name = option(e.name.as_deref().map(text));
+        let doc = option(e.doc.as_deref().map(text));
         let kind = match e.kind {
             EdgeKind::Pipe => quote!(Pipe),
             EdgeKind::SocketPair => quote!(SocketPair),
         };
-        let ends = |list: &[EndpointInfo]| {
-            let infos = list.iter().map(|end| {
-                let node = option(end.node.map(index));
-                let fd = Literal::i32_unsuffixed(end.fd);
-                quote!(#t::EndpointInfo { node: #node, fd: #fd })
-            });
-            quote!(&[#(#infos),*])
+        let ends = |ends: &[EndpointInfo]| {
+            list(
+                ends.iter()
+                    .map(|end| {
+                        let node = option(end.node.map(index));
+                        let fd = Literal::i32_unsuffixed(end.fd);
+                        quote!(#t::EndpointInfo { node: #node, fd: #fd })
+                    })
+                    .collect(),
+            )
         };
-        let (from, to) = (ends(e.from), ends(e.to));
+        let (from, to) = (ends(&e.from), ends(&e.to));
         quote! {
-            #t::EdgeInfo { name: #name, kind: #t::EdgeKind::#kind, from: #from, to: #to }
+            #t::EdgeInfo {
+                name: #name,
+                doc: #doc,
+                kind: #t::EdgeKind::#kind,
+                from: #from,
+                to: #to,
+            }
         }
     });
     let scopes = topology.scopes.iter().map(|s| {
-        let name = s.name;
-        let namespaces = s.namespaces;
-        let hostname = option(s.hostname.map(|h| quote!(#h)));
+        let name = text(&s.name);
+        let doc = option(s.doc.as_deref().map(text));
+        let namespaces = list(s.namespaces.iter().map(|n| quote!(#n)).collect());
+        let hostname = option(s.hostname.as_deref().map(text));
         let parent = option(s.parent.map(index));
         quote! {
             #t::ScopeInfo {
                 name: #name,
-                namespaces: &[#(#namespaces),*],
+                doc: #doc,
+                namespaces: #namespaces,
                 hostname: #hostname,
                 parent: #parent,
             }
         }
     });
-    let Topology { name, strategy, .. } = topology;
+    let name = text(&topology.name);
+    let strategy = topology.strategy;
     let intensity = Literal::u32_unsuffixed(topology.intensity);
     let period = Literal::u64_unsuffixed(topology.period_ms);
+    let (nodes, edges, scopes) = (
+        list(nodes.collect()),
+        list(edges.collect()),
+        list(scopes.collect()),
+    );
     quote! {
         #t::Topology {
             name: #name,
-            nodes: &[#(#nodes),*],
-            edges: &[#(#edges),*],
-            scopes: &[#(#scopes),*],
+            nodes: #nodes,
+            edges: #edges,
+            scopes: #scopes,
             strategy: #strategy,
             intensity: #intensity,
             period_ms: #period,

@@ -3,7 +3,7 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::parse::{ParseStream, Parser};
+use syn::parse::ParseStream;
 use syn::{Attribute, Ident, Meta, Token};
 
 use process_graph_topology::STDIO;
@@ -21,8 +21,14 @@ pub fn parse(cx: &Ctxt, attr: &Attribute, kind: EdgeKind) -> Edge {
         EdgeKind::SocketPair => "#[socketpair(a.fd(3) <-> parent)]",
     };
     let wiring = match &attr.meta {
-        Meta::List(list) => (|input: ParseStream| wiring(input, kind))
-            .parse2(list.tokens.clone())
+        Meta::List(list) if list.tokens.is_empty() => {
+            cx.error_spanned_by(attr, format!("an edge needs its wiring, e.g. {example}"));
+            None
+        }
+        // `parse_args_with` puts "end of input" errors at the closing
+        // parenthesis, inside the edge, not at `#[process_graph]`.
+        Meta::List(_) => attr
+            .parse_args_with(|input: ParseStream| wiring(input, kind))
             .map_err(|e| cx.syn_error(e))
             .ok(),
         _ => {

@@ -30,6 +30,7 @@ pub fn graph(cx: &Ctxt, args: TokenStream, mut item: DeriveInput) -> (DeriveInpu
             fields.push(Field {
                 ident: ident.clone(),
                 ty: field.ty.clone(),
+                doc: doc_comment(&field.attrs),
                 role: role(cx, ident, &role_attrs),
             });
         }
@@ -74,6 +75,33 @@ fn check_shape(cx: &Ctxt, item: &DeriveInput) -> bool {
         return false;
     }
     true
+}
+
+/// The text of a field's `///` lines (`#[doc = "..."]`), each trimmed of
+/// the one space after `///`.
+fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(&line)
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
 }
 
 fn for_each_field(data: &mut Data, mut f: impl FnMut(&mut syn::Field)) {

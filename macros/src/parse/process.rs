@@ -68,18 +68,7 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
 
 /// `stdin = "null"`, `stdout = "prefixed"`, ...: the default of fd `fd`.
 fn stdio(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, fd: usize) -> syn::Result<()> {
-    let mode = value::keyword::<StdioMode>(cx, meta)?;
-    if let Some(Spanned {
-        value: StdioMode::Prefixed,
-        span,
-    }) = mode.filter(|_| fd == 0)
-    {
-        cx.error(
-            span,
-            "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
-        );
-    }
-    p.stdio[fd] = mode;
+    p.stdio[fd] = value::keyword::<StdioMode>(cx, meta)?;
     Ok(())
 }
 
@@ -122,13 +111,6 @@ fn ready(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<Ready>
         return Err(syn::Error::new(word.span(), EXPECTED));
     }
     let fd = value::fd_number(input)?;
-    if fd.value < 3 {
-        cx.error(
-            fd.span,
-            "the readiness fd must be 3 or above: 0, 1 and 2 are stdin, stdout and stderr",
-        );
-        return Ok(None);
-    }
     Ok(Some(Spanned {
         value: Ready::Fd(fd.value),
         span: fd.span,

@@ -28,14 +28,7 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> ScopeDecl {
             return Ok(());
         }
         match key {
-            "hostname" => {
-                let lit: LitStr = meta.value()?.parse()?;
-                let name = lit.value();
-                if name.is_empty() || name.len() > 64 {
-                    cx.error(lit.span(), "a hostname is 1 to 64 bytes long");
-                }
-                scope.hostname = Some(lit);
-            }
+            "hostname" => scope.hostname = Some(meta.value()?.parse::<LitStr>()?),
             "parent" => scope.parent = Some(value::ident(meta)?),
             _ if meta.input.peek(Token![=]) => value::unknown_key(cx, meta, "scope", &KEYS)?,
             _ => {

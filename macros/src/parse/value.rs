@@ -158,12 +158,12 @@ pub fn signal(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> 
     if let Some(index) = signal_index(&lit.value()) {
         return Ok(Some(SIGNALS[index].to_owned()));
     }
+    // Compared without `SIG`: with it, every candidate shares three
+    // letters, and "SIGFOO" would look close to "SIGFPE".
     let upper = lit.value().to_ascii_uppercase();
     let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
-    let names: Vec<String> = SIGNALS.iter().map(|s| format!("SIG{s}")).collect();
-    let candidate = format!("SIG{bare}");
-    let hint = match suggest::closest(&candidate, names.iter().map(String::as_str)) {
-        Some(best) => format!("; did you mean \"{best}\"?"),
+    let hint = match suggest::closest(bare, SIGNALS) {
+        Some(best) => format!("; did you mean \"SIG{best}\"?"),
         None => "; write a name such as \"SIGTERM\", \"SIGINT\" or \"SIGHUP\"".to_owned(),
     };
     cx.error(

@@ -1,7 +1,5 @@
 //! Endpoints: the places an edge attaches to — an fd of a node, or the parent.
 
-use std::fmt;
-
 /// A node of a [`Graph`](crate::Graph), returned by [`Graph::node`](crate::Graph::node).
 ///
 /// Its methods name the node's fds as edge endpoints.
@@ -93,16 +91,6 @@ pub enum Endpoint {
     Parent,
 }
 
-impl Endpoint {
-    pub(crate) fn is_output(self) -> bool {
-        matches!(self, Endpoint::Node { fd: 1 | 2, .. })
-    }
-
-    pub(crate) fn is_stdin(self) -> bool {
-        matches!(self, Endpoint::Node { fd: 0, .. })
-    }
-}
-
 /// One or more endpoints: an [`Endpoint`], an array, a slice or a `Vec` of them.
 ///
 /// ```
@@ -138,27 +126,5 @@ impl From<&[Endpoint]> for Endpoints {
 impl From<Vec<Endpoint>> for Endpoints {
     fn from(endpoints: Vec<Endpoint>) -> Self {
         Endpoints(endpoints)
-    }
-}
-
-/// Shows an endpoint with node names, as the declaration syntax writes it:
-/// `filter.stdout`, `filter.fd(3)`, `parent`.
-pub(crate) struct ShowEndpoint<'a> {
-    pub(crate) endpoint: Endpoint,
-    pub(crate) name: Option<&'a str>,
-}
-
-impl fmt::Display for ShowEndpoint<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Endpoint::Node { fd, .. } = self.endpoint else {
-            return f.write_str("parent");
-        };
-        let name = self.name.unwrap_or("<unknown node>");
-        match fd {
-            0 => write!(f, "{name}.stdin"),
-            1 => write!(f, "{name}.stdout"),
-            2 => write!(f, "{name}.stderr"),
-            n => write!(f, "{name}.fd({n})"),
-        }
     }
 }

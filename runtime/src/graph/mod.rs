@@ -1,16 +1,15 @@
-//! The dynamic graph API: nodes, edges, and the run-time check of the same
-//! wiring rules the `#[process_graph]` macro enforces at compile time.
+//! The dynamic graph API: nodes, edges, scopes, and their lowering to the
+//! topology crate's model, whose wiring rules the `#[process_graph]` macro
+//! enforces at compile time and `Graph::validate` at run time.
 
 mod edge;
 mod endpoint;
-mod validate;
+mod topology;
 
 use std::time::Duration;
 
 pub use edge::{Pipe, SocketKind, SocketPair};
-pub(crate) use endpoint::ShowEndpoint;
 pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId, ScopeId};
-pub use validate::{GraphError, GraphErrors, MAX_FD};
 
 use crate::command::Command;
 use crate::policy::{Intensity, NodeOptions, Strategy};
@@ -223,13 +222,5 @@ impl Graph {
             next = spec.parent;
             Some(spec)
         })
-    }
-
-    pub(crate) fn show(&self, endpoint: Endpoint) -> ShowEndpoint<'_> {
-        let name = match endpoint {
-            Endpoint::Node { node, .. } => self.node_name(node),
-            Endpoint::Parent => None,
-        };
-        ShowEndpoint { endpoint, name }
     }
 }

@@ -7,10 +7,11 @@
 use std::fmt;
 
 use super::{FdSource, Plan};
-use crate::graph::{EdgeId, EdgeKind, Graph, GraphErrors, NodeId};
+use crate::graph::{EdgeId, EdgeKind, Graph, NodeId};
 use crate::policy::{Readiness, Restart};
 use crate::scope::Namespace;
 use crate::supervise::Deps;
+use process_graph_topology::Violations;
 
 /// Where one fd of a child comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +94,7 @@ pub struct PlannedNode {
 /// let plan = graph.plan()?;
 /// assert_eq!(plan.nodes[1].fds[0], (0, FdOrigin::PipeRead { edge: "lines".into() }));
 /// println!("{plan}");
-/// # Ok::<(), process_graph_runtime::GraphErrors>(())
+/// # Ok::<(), process_graph_runtime::Violations>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnPlan {
@@ -108,7 +109,7 @@ pub struct SpawnPlan {
 impl Graph {
     /// The plan of what [`spawn`](Graph::spawn) will do, without starting
     /// anything; fails with the same errors.
-    pub fn plan(&self) -> Result<SpawnPlan, GraphErrors> {
+    pub fn plan(&self) -> Result<SpawnPlan, Violations> {
         self.validate()?;
         let fd_plan = Plan::of(self);
         let ready_at_exec: Vec<bool> = self

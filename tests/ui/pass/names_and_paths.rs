@@ -25,7 +25,7 @@ use graphs::{AwkwardNode, AwkwardReport, RunningAwkward};
 fn main() {
     assert_eq!(AwkwardNode::ALL, [AwkwardNode::Type, AwkwardNode::DbServer2]);
     assert_eq!(AwkwardNode::Type.name(), "type");
-    assert_eq!(graphs::Awkward::TOPOLOGY.edges[0].name, "match");
+    assert_eq!(graphs::Awkward::TOPOLOGY.edges[0].name.as_deref(), Some("match"));
     let graph = graphs::Awkward::new(pg::Cmd::new("true"), pg::Cmd::new("true"));
     let _copy = graph.clone();
     let _ = |r: RunningAwkward, report: AwkwardReport| (r.r#type().name(), report.db_server2);

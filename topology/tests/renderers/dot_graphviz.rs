@@ -52,7 +52,7 @@ fn graphviz(source: &str) -> Option<Result<String, String>> {
 }
 
 fn check(topology: &Topology) -> Option<Result<(), String>> {
-    let name = topology.name;
+    let name = &topology.name;
     let dot = topology.to_dot();
     let want = expected(topology);
     let lines = dot.lines().filter(|l| l.contains(" -> ")).count();
@@ -81,8 +81,8 @@ fn check(topology: &Topology) -> Option<Result<(), String>> {
 
 #[test]
 fn graphviz_accepts_every_example() {
-    for topology in examples::ALL {
-        match check(&topology) {
+    for topology in examples::all() {
+        match check(topology) {
             None => return,
             Some(result) => result.unwrap(),
         }

@@ -3,17 +3,34 @@
 //! parent, nested scopes, text that needs escaping in every format, and the
 //! edge cases (one lonely node, a loop, an empty scope).
 
-use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
-const fn node(name: &'static str, command: Option<&'static str>, scope: Option<usize>) -> NodeInfo {
+use process_graph_topology::{
+    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Ready, ScopeInfo, Topology,
+};
+
+fn node(name: &'static str, command: Option<&'static str>, scope: Option<usize>) -> NodeInfo {
     NodeInfo {
-        name,
-        command,
+        name: name.into(),
+        command: command.map(Cow::Borrowed),
         scope,
-        restart: "never",
-        critical: false,
-        after: &[],
-        ready: None,
+        ..NodeInfo::default()
+    }
+}
+
+fn scope(
+    name: &'static str,
+    namespaces: &'static [&'static str],
+    hostname: Option<&'static str>,
+    parent: Option<usize>,
+) -> ScopeInfo {
+    ScopeInfo {
+        name: name.into(),
+        namespaces: namespaces.into(),
+        hostname: hostname.map(Cow::Borrowed),
+        parent,
+        doc: None,
     }
 }
 
@@ -26,57 +43,49 @@ const fn at(node: usize, fd: i32) -> EndpointInfo {
 
 const PARENT: EndpointInfo = EndpointInfo { node: None, fd: -1 };
 
-const fn pipe(
-    name: &'static str,
-    from: &'static [EndpointInfo],
-    to: &'static [EndpointInfo],
-) -> EdgeInfo {
+fn pipe(name: &'static str, from: &[EndpointInfo], to: &[EndpointInfo]) -> EdgeInfo {
     EdgeInfo {
-        name,
+        name: Some(Cow::Borrowed(name)),
+        doc: None,
         kind: EdgeKind::Pipe,
-        from,
-        to,
+        from: from.to_vec().into(),
+        to: to.to_vec().into(),
     }
 }
 
-const fn socketpair(
-    name: &'static str,
-    a: &'static [EndpointInfo],
-    b: &'static [EndpointInfo],
-) -> EdgeInfo {
+fn socketpair(name: &'static str, a: &[EndpointInfo], b: &[EndpointInfo]) -> EdgeInfo {
     EdgeInfo {
-        name,
+        name: Some(Cow::Borrowed(name)),
+        doc: None,
         kind: EdgeKind::SocketPair,
-        from: a,
-        to: b,
+        from: a.to_vec().into(),
+        to: b.to_vec().into(),
     }
 }
 
-const fn topology(
-    name: &'static str,
-    nodes: &'static [NodeInfo],
-    edges: &'static [EdgeInfo],
-    scopes: &'static [ScopeInfo],
-) -> Topology {
-    Topology {
-        name,
-        nodes,
-        edges,
-        scopes,
-        strategy: "one_for_one",
-        intensity: 5,
-        period_ms: 10_000,
-    }
+/// A topology from `&[nodes], &[edges], &[scopes]`, built on first use.
+macro_rules! topology {
+    ($name:expr, &[$($node:expr),* $(,)?], &[$($edge:expr),* $(,)?], &[$($scope:expr),* $(,)?] $(,)?) => {
+        LazyLock::new(|| Topology {
+            name: Cow::Borrowed($name),
+            nodes: Cow::Owned(vec![$($node),*]),
+            edges: Cow::Owned(vec![$($edge),*]),
+            scopes: Cow::Owned(vec![$($scope),*]),
+            strategy: "one_for_one",
+            intensity: 5,
+            period_ms: 10_000,
+        })
+    };
 }
 
 /// DESIGN.md's ErrorCount, with the filter and the counter in a sandbox.
-pub const ERROR_COUNT: Topology = topology(
+pub static ERROR_COUNT: LazyLock<Topology> = topology!(
     "ErrorCount",
     &[
         node("source", Some("cat /var/log/app.log"), None),
         NodeInfo {
             restart: "on-failure",
-            after: &[0],
+            after: Cow::Borrowed(&[0]),
             ..node("filter", Some("grep --line-buffered -i error"), Some(0))
         },
         NodeInfo {
@@ -89,22 +98,17 @@ pub const ERROR_COUNT: Topology = topology(
         pipe("errors", &[at(1, 1)], &[at(2, 0)]),
         socketpair("control", &[at(1, 3)], &[PARENT]),
     ],
-    &[ScopeInfo {
-        name: "sandbox",
-        namespaces: &["user", "pid", "net"],
-        hostname: None,
-        parent: None,
-    }],
+    &[scope("sandbox", &["user", "pid", "net"], None, None)],
 );
 
 /// The parent feeds a pipeline and reads its end; two writers share a pipe;
 /// a side channel of stderr; a cycle through the parent.
-pub const PIPELINE: Topology = topology(
+pub static PIPELINE: LazyLock<Topology> = topology!(
     "Pipeline",
     &[
         node("gen", Some("seq 1 1000000"), None),
         NodeInfo {
-            ready: Some("fd(3)"),
+            ready: Some(Ready::Fd(3)),
             ..node("filter", Some("grep 7"), None)
         },
         node("sink", None, None),
@@ -127,20 +131,20 @@ pub const PIPELINE: Topology = topology(
 
 /// A test harness: a client outside, a server and a database inside a
 /// network scope nested in a user+pid scope, a socketpair across.
-pub const HARNESS: Topology = topology(
+pub static HARNESS: LazyLock<Topology> = topology!(
     "Harness",
     &[
         NodeInfo {
-            after: &[1],
+            after: Cow::Borrowed(&[1]),
             ..node("client", Some("./client --connect fd:3"), None)
         },
         NodeInfo {
-            ready: Some("notify"),
-            after: &[2],
+            ready: Some(Ready::Notify),
+            after: Cow::Borrowed(&[2]),
             ..node("server", Some("./server --listen fd:3"), Some(1))
         },
         NodeInfo {
-            ready: Some("fd(3)"),
+            ready: Some(Ready::Fd(3)),
             ..node("database", Some("postgres -D /tmp/db"), Some(1))
         },
         node("metrics", Some("./metrics"), Some(0)),
@@ -152,23 +156,13 @@ pub const HARNESS: Topology = topology(
         socketpair("admin", &[PARENT], &[at(2, 4)]),
     ],
     &[
-        ScopeInfo {
-            name: "sandbox",
-            namespaces: &["user", "pid"],
-            hostname: None,
-            parent: None,
-        },
-        ScopeInfo {
-            name: "network",
-            namespaces: &["net", "uts"],
-            hostname: Some("db.local"),
-            parent: Some(0),
-        },
+        scope("sandbox", &["user", "pid"], None, None),
+        scope("network", &["net", "uts"], Some("db.local"), Some(0)),
     ],
 );
 
 /// Every character some output format gives a meaning to.
-pub const TRICKY: Topology = topology(
+pub static TRICKY: LazyLock<Topology> = topology!(
     "Tricky<&>",
     &[
         node(
@@ -185,19 +179,19 @@ pub const TRICKY: Topology = topology(
         pipe("back`tick`", &[at(1, 1)], &[at(0, 0)]),
         socketpair("ctl#1", &[at(0, 3)], &[PARENT]),
     ],
-    &[ScopeInfo {
-        name: "box \"quoted\" <&>",
-        namespaces: &["user", "net"],
-        hostname: Some("h<o>st"),
-        parent: None,
-    }],
+    &[scope(
+        "box \"quoted\" <&>",
+        &["user", "net"],
+        Some("h<o>st"),
+        None
+    )],
 );
 
 /// One process and nothing else.
-pub const LONELY: Topology = topology("Lonely", &[node("only", None, None)], &[], &[]);
+pub static LONELY: LazyLock<Topology> = topology!("Lonely", &[node("only", None, None)], &[], &[]);
 
 /// A process piping into itself, and a scope holding nobody.
-pub const LOOPS: Topology = topology(
+pub static LOOPS: LazyLock<Topology> = topology!(
     "Loops",
     &[node("echo", Some("cat"), None), node("other", None, None)],
     &[
@@ -205,34 +199,31 @@ pub const LOOPS: Topology = topology(
         socketpair("self_talk", &[at(0, 3)], &[at(0, 4)]),
         pipe("down", &[at(0, 2)], &[at(1, 0)]),
     ],
-    &[ScopeInfo {
-        name: "empty",
-        namespaces: &["ipc"],
-        hostname: None,
-        parent: None,
-    }],
+    &[scope("empty", &["ipc"], None, None)],
 );
 
-pub const ALL: [Topology; 7] = [
-    ERROR_COUNT,
-    PIPELINE,
-    HARNESS,
-    DEV_ENV,
-    TRICKY,
-    LONELY,
-    LOOPS,
-];
+pub fn all() -> [&'static Topology; 7] {
+    [
+        &ERROR_COUNT,
+        &PIPELINE,
+        &HARNESS,
+        &DEV_ENV,
+        &TRICKY,
+        &LONELY,
+        &LOOPS,
+    ]
+}
 
 /// Nothing at all.
-pub const EMPTY: Topology = topology("Empty", &[], &[], &[]);
+pub static EMPTY: LazyLock<Topology> = topology!("Empty", &[], &[], &[]);
 
 /// Indices the macro would never produce: renderers draw what they can
 /// and skip the rest instead of panicking.
-pub const BROKEN: Topology = topology(
+pub static BROKEN: LazyLock<Topology> = topology!(
     "Broken",
     &[
         NodeInfo {
-            after: &[7, 0],
+            after: Cow::Borrowed(&[7, 0]),
             ..node("a", None, Some(5))
         },
         node("b", None, Some(1)),
@@ -244,56 +235,41 @@ pub const BROKEN: Topology = topology(
         pipe("two_readers", &[at(0, 2)], &[at(1, 0), at(1, 5)]),
     ],
     &[
-        ScopeInfo {
-            name: "cycle_a",
-            namespaces: &[],
-            hostname: None,
-            parent: Some(1),
-        },
-        ScopeInfo {
-            name: "cycle_b",
-            namespaces: &["pid"],
-            hostname: None,
-            parent: Some(0),
-        },
-        ScopeInfo {
-            name: "lost",
-            namespaces: &["net"],
-            hostname: None,
-            parent: Some(42),
-        },
+        scope("cycle_a", &[], None, Some(1)),
+        scope("cycle_b", &["pid"], None, Some(0)),
+        scope("lost", &["net"], None, Some(42)),
     ],
 );
 
 /// A development environment: services behind a proxy, workers fed by a
 /// queue, every stderr into one logger — the many-writers pipe.
-pub const DEV_ENV: Topology = topology(
+pub static DEV_ENV: LazyLock<Topology> = topology!(
     "DevEnv",
     &[
         NodeInfo {
-            ready: Some("notify"),
+            ready: Some(Ready::Notify),
             ..node("postgres", Some("postgres -D ./data"), Some(0))
         },
         NodeInfo {
-            ready: Some("fd(3)"),
+            ready: Some(Ready::Fd(3)),
             ..node("redis", Some("redis-server --port 0"), Some(0))
         },
         NodeInfo {
-            after: &[0, 1],
+            after: Cow::Borrowed(&[0, 1]),
             restart: "on-failure",
             ..node("api", Some("cargo run -p api"), Some(1))
         },
         NodeInfo {
-            after: &[2],
+            after: Cow::Borrowed(&[2]),
             ..node("web", Some("npm run dev"), Some(1))
         },
         NodeInfo {
-            after: &[3],
+            after: Cow::Borrowed(&[3]),
             critical: true,
             ..node("proxy", Some("caddy run"), None)
         },
         NodeInfo {
-            after: &[1],
+            after: Cow::Borrowed(&[1]),
             restart: "always",
             ..node("worker", Some("cargo run -p worker"), Some(1))
         },
@@ -312,17 +288,7 @@ pub const DEV_ENV: Topology = topology(
         pipe("shutdown", &[PARENT], &[at(4, 5)]),
     ],
     &[
-        ScopeInfo {
-            name: "data",
-            namespaces: &["net", "mount"],
-            hostname: None,
-            parent: None,
-        },
-        ScopeInfo {
-            name: "app",
-            namespaces: &["pid"],
-            hostname: Some("app"),
-            parent: None,
-        },
+        scope("data", &["net", "mount"], None, None),
+        scope("app", &["pid"], Some("app"), None),
     ],
 );

@@ -3,7 +3,9 @@
 //! writers, socketpairs, `after` dependencies, the parent on some ends, and
 //! now and then a loop, a long command or text that needs escaping.
 
-use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+use process_graph_topology::{
+    EdgeInfo, EdgeKind, EndpointInfo, List, NodeInfo, Ready, ScopeInfo, Text, Topology,
+};
 
 /// xorshift64* (Vigna): small, fast, good enough to shake a layout.
 pub struct XorShift(u64);
@@ -35,12 +37,12 @@ impl XorShift {
     }
 }
 
-fn leak<T>(items: Vec<T>) -> &'static [T] {
-    Box::leak(items.into_boxed_slice())
+fn list<T: Clone>(items: Vec<T>) -> List<T> {
+    items.into()
 }
 
-fn text(value: String) -> &'static str {
-    Box::leak(value.into_boxed_str())
+fn text(value: String) -> Text {
+    value.into()
 }
 
 const WORDS: &[&str] = &[
@@ -64,7 +66,7 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
     let scopes: Vec<ScopeInfo> = (0..scope_count)
         .map(|s| ScopeInfo {
             name: text(format!("scope{s}")),
-            namespaces: leak(
+            namespaces: list(
                 NAMESPACES
                     .iter()
                     .copied()
@@ -72,22 +74,24 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
                     .collect(),
             ),
             hostname: rng.percent(20).then(|| text(format!("host{s}"))),
+            doc: None,
             parent: (s > 0 && rng.percent(40)).then(|| rng.below(s)),
         })
         .collect();
     let node_list: Vec<NodeInfo> = (0..nodes)
         .map(|n| NodeInfo {
             name: text(format!("{}{n}", rng.pick(WORDS))),
-            command: rng.percent(70).then(|| rng.pick(COMMANDS)),
+            command: rng.percent(70).then(|| rng.pick(COMMANDS).into()),
             scope: (scope_count > 0 && rng.percent(55)).then(|| rng.below(scope_count)),
             restart: rng.pick(RESTARTS),
             critical: rng.percent(10),
             after: if n > 0 && rng.percent(20) {
-                leak(vec![rng.below(n)])
+                list(vec![rng.below(n)])
             } else {
-                &[]
+                list(Vec::new())
             },
-            ready: rng.pick(&[None, None, Some("fd(3)"), Some("notify")]),
+            ready: rng.pick(&[None, None, Some(Ready::Fd(3)), Some(Ready::Notify)]),
+            ..NodeInfo::default()
         })
         .collect();
     let endpoint = |rng: &mut XorShift, fds: &[i32]| {
@@ -116,22 +120,23 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
                 };
             }
             EdgeInfo {
-                name: text(format!("edge{e}")),
+                name: Some(text(format!("edge{e}"))),
+                doc: None,
                 kind: if socketpair {
                     EdgeKind::SocketPair
                 } else {
                     EdgeKind::Pipe
                 },
-                from: leak(from),
-                to: leak(vec![to]),
+                from: list(from),
+                to: list(vec![to]),
             }
         })
         .collect();
     Topology {
         name: text(format!("Random{seed}")),
-        nodes: leak(node_list),
-        edges: leak(edges),
-        scopes: leak(scopes),
+        nodes: list(node_list),
+        edges: list(edges),
+        scopes: list(scopes),
         strategy: "one_for_one",
         intensity: 3,
         period_ms: 5000,

@@ -42,12 +42,12 @@ fn enclosing(topology: &Topology, scope: Option<usize>) -> Vec<usize> {
 
 fn check(topology: &Topology) -> Result<(), String> {
     let layout = topology.layout();
-    let name = topology.name;
+    let name = &topology.name;
     let mut boxes: Vec<(String, Rect)> = layout
         .nodes
         .iter()
         .enumerate()
-        .map(|(n, r)| (topology.nodes[n].name.to_owned(), *r))
+        .map(|(n, r)| (topology.nodes[n].name.to_string(), *r))
         .collect();
     if let Some(parent) = layout.parent {
         boxes.push(("parent".into(), parent));
@@ -92,13 +92,13 @@ fn check(topology: &Topology) -> Result<(), String> {
     }
 
     for (s, frame) in layout.frames.iter().enumerate() {
-        let scope = topology.scopes[s].name;
+        let scope = &topology.scopes[s].name;
         if !whole.contains(frame) {
             return Err(format!("{name}: frame {scope} outside the drawing"));
         }
         for (n, rect) in layout.nodes.iter().enumerate() {
             let inside = enclosing(topology, topology.nodes[n].scope).contains(&s);
-            let node = topology.nodes[n].name;
+            let node = &topology.nodes[n].name;
             if inside && !below_header(frame).contains(rect) {
                 return Err(format!("{name}: {node} not inside the frame of {scope}"));
             }
@@ -110,7 +110,7 @@ fn check(topology: &Topology) -> Result<(), String> {
             return Err(format!("{name}: frame {scope} covers the parent"));
         }
         for (t, other) in layout.frames.iter().enumerate().skip(s + 1) {
-            let other_scope = topology.scopes[t].name;
+            let other_scope = &topology.scopes[t].name;
             let nested_in_s = enclosing(topology, Some(t)).contains(&s);
             let nested_in_t = enclosing(topology, Some(s)).contains(&t);
             if nested_in_s && !below_header(frame).contains(other) {
@@ -171,8 +171,8 @@ fn check(topology: &Topology) -> Result<(), String> {
 
 #[test]
 fn examples_lay_out_cleanly() {
-    for topology in examples::ALL {
-        check(&topology).unwrap();
+    for topology in examples::all() {
+        check(topology).unwrap();
     }
 }
 
@@ -200,7 +200,7 @@ fn the_layout_is_deterministic() {
 #[test]
 fn degenerate_topologies_still_render() {
     check(&examples::EMPTY).unwrap();
-    for topology in [examples::EMPTY, examples::BROKEN] {
+    for topology in [&*examples::EMPTY, &*examples::BROKEN] {
         for output in [
             topology.to_svg(),
             topology.to_dot(),

@@ -51,18 +51,21 @@ pub fn expected(topology: &Topology) -> Expected {
     let mut edge_labels = Vec::new();
     let mut lines = Vec::new();
     let mut line_labels = Vec::new();
-    for edge in topology.edges {
+    for edge in topology.edges.iter() {
         let arrow = if edge.kind == EdgeKind::Pipe {
             "→"
         } else {
             "↔"
         };
         let mut writers: Vec<String> = Vec::new();
-        for from in edge.from {
+        for from in edge.from.iter() {
             let writer = end(from.node, from.fd);
-            for to in edge.to {
+            for to in edge.to.iter() {
                 let reader = end(to.node, to.fd);
-                line_labels.push((one_line(edge.name), format!("{writer} {arrow} {reader}")));
+                line_labels.push((
+                    one_line(edge.name.as_deref().unwrap_or("")),
+                    format!("{writer} {arrow} {reader}"),
+                ));
                 lines.push((id(from.node), id(to.node)));
             }
             if !writers.contains(&writer) {
@@ -71,22 +74,22 @@ pub fn expected(topology: &Topology) -> Expected {
         }
         if let Some(to) = edge.to.first() {
             let label = format!("{} {arrow} {}", writers.join(", "), end(to.node, to.fd));
-            edge_labels.push((one_line(edge.name), label));
+            edge_labels.push((one_line(edge.name.as_deref().unwrap_or("")), label));
         }
     }
     for (n, node) in topology.nodes.iter().enumerate() {
-        for &a in node.after {
+        for &a in node.after.iter() {
             lines.push((id(Some(a)), id(Some(n))));
         }
     }
     Expected {
-        names: topology.nodes.iter().map(|n| one_line(n.name)).collect(),
+        names: topology.nodes.iter().map(|n| one_line(&n.name)).collect(),
         scope_labels: topology
             .scopes
             .iter()
             .map(|s| {
                 let label = if s.namespaces.is_empty() {
-                    s.name.to_owned()
+                    s.name.to_string()
                 } else {
                     format!("{}: {}", s.name, s.namespaces.join(", "))
                 };

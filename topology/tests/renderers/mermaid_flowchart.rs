@@ -33,7 +33,7 @@ fn label(quoted: &str) -> Option<Vec<String>> {
 }
 
 fn check(topology: &Topology) -> Result<(), String> {
-    let name = topology.name;
+    let name = &topology.name;
     let mermaid = topology.to_mermaid();
     let mut lines = mermaid.lines();
     if lines.next() != Some("flowchart TB") {
@@ -132,8 +132,8 @@ fn check(topology: &Topology) -> Result<(), String> {
 
 #[test]
 fn mermaid_has_every_node_scope_and_edge_of_the_examples() {
-    for topology in examples::ALL {
-        check(&topology).unwrap();
+    for topology in examples::all() {
+        check(topology).unwrap();
     }
 }
 

@@ -1,0 +1,123 @@
+//! The rules of each edge: a pipe goes from outputs to one input, not back
+//! into a writer; a socketpair has one end per side; the parent holds at
+//! most one end; no endpoint twice; endpoints name real nodes and valid fds,
+//! each fd claimed once.
+
+use super::claims::Claims;
+use super::violation::{Claim, Place, Rule, Side};
+use super::{Found, MAX_FD};
+use crate::model::{EdgeKind, EndpointInfo};
+
+pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
+    let t = found.topology;
+    for (e, edge) in t.edges.iter().enumerate() {
+        match edge.kind {
+            EdgeKind::Pipe => pipe(found, e),
+            EdgeKind::SocketPair => socketpair(found, e),
+        }
+        let sides = edge
+            .from
+            .iter()
+            .enumerate()
+            .map(|(i, end)| (Side::From, i, end));
+        let all: Vec<(Side, usize, &EndpointInfo)> = sides
+            .chain(
+                edge.to
+                    .iter()
+                    .enumerate()
+                    .map(|(i, end)| (Side::To, i, end)),
+            )
+            .collect();
+        for (at, &(side, index, end)) in all.iter().enumerate() {
+            let place = Place::Endpoint {
+                edge: e,
+                side,
+                index,
+            };
+            let same = |earlier: &&(Side, usize, &EndpointInfo)| {
+                earlier.2.node == end.node && (end.node.is_none() || earlier.2.fd == end.fd)
+            };
+            if let Some(&(earlier_side, _, _)) = all[..at].iter().find(same) {
+                if end.node.is_none() && earlier_side != side {
+                    found.push(place, Rule::ParentOnBothEnds);
+                } else {
+                    let endpoint = t.endpoint_name(end);
+                    found.push(place, Rule::ListedTwice { endpoint });
+                }
+                continue;
+            }
+            let Some(node) = end.node else { continue };
+            if node >= t.nodes.len() {
+                found.push(place, Rule::UnknownNode { index: node });
+            } else if !(0..MAX_FD).contains(&end.fd) {
+                found.push(place, Rule::FdOutOfRange { fd: end.fd });
+            } else if let Err(first) = claims.claim(node, end.fd, Claim::Edge(t.edge_subject(e))) {
+                let endpoint = t.endpoint_name(end);
+                found.push(place, Rule::FdTaken { endpoint, first });
+            }
+        }
+    }
+}
+
+/// A pipe carries data from its writers (outputs) to one reader (an input)
+/// that is not one of them.
+fn pipe(found: &mut Found<'_>, e: usize) {
+    let t = found.topology;
+    let edge = &t.edges[e];
+    if edge.from.is_empty() {
+        found.push(Place::Edge(e), Rule::NoWriter);
+    }
+    if edge.to.is_empty() {
+        found.push(Place::Edge(e), Rule::NoReader);
+    }
+    let name = |node: usize| t.nodes.get(node).map(|n| n.name.to_string());
+    for (index, end) in edge.from.iter().enumerate() {
+        let place = Place::Endpoint {
+            edge: e,
+            side: Side::From,
+            index,
+        };
+        if let (Some(node), 0) = (end.node.and_then(name), end.fd) {
+            found.push(place, Rule::WriterAtStdin { node });
+        }
+    }
+    for (index, end) in edge.to.iter().enumerate() {
+        let place = Place::Endpoint {
+            edge: e,
+            side: Side::To,
+            index,
+        };
+        if index > 0 {
+            found.push(place, Rule::SeveralReaders);
+        }
+        let Some(node) = end.node.and_then(name) else {
+            continue;
+        };
+        if let 1 | 2 = end.fd {
+            found.push(place, Rule::ReaderAtOutput { node, fd: end.fd });
+        } else if edge.from.iter().any(|w| w.node == end.node) {
+            found.push(place, Rule::SelfLoop { node });
+        }
+    }
+}
+
+/// A socketpair has exactly two ends, one on each side.
+fn socketpair(found: &mut Found<'_>, e: usize) {
+    let edge = &found.topology.edges[e];
+    let (from, to) = (edge.from.len(), edge.to.len());
+    if from == 0 || to == 0 {
+        found.push(Place::Edge(e), Rule::SocketPairEnds);
+    }
+    for (side, len) in [(Side::From, from), (Side::To, to)] {
+        for index in 1..len {
+            found.push(
+                Place::Endpoint {
+                    edge: e,
+                    side,
+                    index,
+                },
+                Rule::SocketPairEnds,
+            );
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The rules of each node on its own: a unique name, references that
+//! resolve, `after` entries given once, a readiness fd above stdio, a ready
+//! timeout only with a readiness protocol, stdin never prefixed.
+
+use std::collections::HashSet;
+
+use super::claims::Claims;
+use super::violation::{Claim, Place, Rule};
+use super::{Found, MAX_FD};
+use crate::model::{Ready, StdioMode};
+
+pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
+    let t = found.topology;
+    let mut names = HashSet::new();
+    for (n, node) in t.nodes.iter().enumerate() {
+        if !names.insert(&*node.name) {
+            found.push(Place::Node(n), Rule::DuplicateName);
+        }
+        if let Some(scope) = node.scope.filter(|&s| s >= t.scopes.len()) {
+            found.push(Place::NodeScope(n), Rule::UnknownScope { index: scope });
+        }
+        for (entry, &dep) in node.after.iter().enumerate() {
+            let place = Place::After { node: n, entry };
+            if dep >= t.nodes.len() {
+                found.push(place, Rule::UnknownNode { index: dep });
+            } else if node.after[..entry].contains(&dep) {
+                let node = t.nodes[dep].name.to_string();
+                found.push(place, Rule::AfterListedTwice { node });
+            }
+        }
+        for (fd, mode) in (0..).zip(node.stdio) {
+            let Some(mode) = mode else { continue };
+            if fd == 0 && mode == StdioMode::Prefixed {
+                found.push(Place::Stdio { node: n, fd }, Rule::PrefixedStdin);
+            }
+            let by = Claim::Stdio {
+                node: node.name.to_string(),
+                fd,
+                mode,
+            };
+            // Each stdio fd is set once per node: nothing claimed it before.
+            let _ = claims.claim(n, fd, by);
+        }
+        match node.ready {
+            Some(Ready::Fd(fd)) if !(0..MAX_FD).contains(&fd) => {
+                found.push(Place::Ready(n), Rule::FdOutOfRange { fd });
+            }
+            Some(Ready::Fd(fd)) if fd < 3 => {
+                found.push(Place::Ready(n), Rule::ReadyFdIsStdio { fd });
+            }
+            Some(Ready::Fd(fd)) => {
+                let by = Claim::Ready {
+                    node: node.name.to_string(),
+                    fd,
+                };
+                // Above stdio, and claimed before any edge: always free.
+                let _ = claims.claim(n, fd, by);
+            }
+            Some(Ready::Notify) => {}
+            None if node.ready_timeout_ms.is_some() => {
+                found.push(Place::ReadyTimeout(n), Rule::ReadyTimeoutWithoutReadiness);
+            }
+            None => {}
+        }
+    }
+}

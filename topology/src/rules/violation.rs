@@ -1,0 +1,376 @@
+//! What a broken rule reports: where in the declaration ([`Place`]), whom it
+//! concerns (the subject, by name), and which rule ([`Rule`]), whose
+//! message is the same wherever it is shown — at the user's token by the
+//! macro, after the subject by the runtime.
+
+use std::fmt;
+
+use crate::labels::STDIO;
+use crate::model::StdioMode;
+use crate::rules::{HOST_NAME_MAX, MAX_FD};
+
+/// Which side of an edge an endpoint is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// [`EdgeInfo::from`](crate::EdgeInfo::from): the writers of a pipe, the
+    /// first end of a socketpair.
+    From,
+    /// [`EdgeInfo::to`](crate::EdgeInfo::to): the reader of a pipe, the
+    /// second end of a socketpair.
+    To,
+}
+
+/// Where a broken rule is, as indices into the [`Topology`](crate::Topology):
+/// the macro maps it to the token the user wrote there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Place {
+    /// The graph's own settings (its `period`).
+    Graph,
+    /// A node as a whole (its name).
+    Node(usize),
+    /// Entry `entry` of a node's `after` list.
+    After {
+        /// The node.
+        node: usize,
+        /// The position in its `after` list.
+        entry: usize,
+    },
+    /// A node's `scope`.
+    NodeScope(usize),
+    /// A node's `ready` setting.
+    Ready(usize),
+    /// A node's `ready_timeout` setting.
+    ReadyTimeout(usize),
+    /// A node's stdin, stdout or stderr setting.
+    Stdio {
+        /// The node.
+        node: usize,
+        /// 0, 1 or 2.
+        fd: i32,
+    },
+    /// An edge as a whole (its arrow).
+    Edge(usize),
+    /// One endpoint of an edge.
+    Endpoint {
+        /// The edge.
+        edge: usize,
+        /// Which side of the arrow.
+        side: Side,
+        /// The position on that side.
+        index: usize,
+    },
+    /// A scope as a whole (its name).
+    Scope(usize),
+    /// A scope's `hostname`.
+    Hostname(usize),
+    /// A scope's `parent`.
+    ScopeParent(usize),
+}
+
+/// What already holds an fd of a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// An edge, as a violation's subject names it: `edge "lines"`.
+    Edge(String),
+    /// The node's own stdio setting, e.g. `stdin = "null"`.
+    Stdio {
+        /// The node's name.
+        node: String,
+        /// 0, 1 or 2.
+        fd: i32,
+        /// The setting.
+        mode: StdioMode,
+    },
+    /// The node's `ready = fd(N)`.
+    Ready {
+        /// The node's name.
+        node: String,
+        /// The readiness fd.
+        fd: i32,
+    },
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Claim::Edge(edge) => f.write_str(edge),
+            Claim::Stdio { node, fd, mode } => {
+                let stream = STDIO.get(*fd as usize).copied().unwrap_or("stdio");
+                write!(f, "`{stream} = \"{mode}\"` on `{node}`")
+            }
+            Claim::Ready { node, fd } => write!(f, "`ready = fd({fd})` on `{node}`"),
+        }
+    }
+}
+
+/// A wiring rule, with what its message needs. Its `Display` is the
+/// message the macro shows at the user's token; [`Violation`] adds the
+/// subject in front.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// Two nodes share a name.
+    DuplicateName,
+    /// A reference to node number `index`, which the graph does not have.
+    UnknownNode {
+        /// The index.
+        index: usize,
+    },
+    /// A reference to scope number `index`, which the graph does not have.
+    UnknownScope {
+        /// The index.
+        index: usize,
+    },
+    /// An fd outside `0..MAX_FD`.
+    FdOutOfRange {
+        /// The fd.
+        fd: i32,
+    },
+    /// `ready = fd(N)` with N below 3.
+    ReadyFdIsStdio {
+        /// The fd.
+        fd: i32,
+    },
+    /// A pipe written through a node's stdin.
+    WriterAtStdin {
+        /// The node's name.
+        node: String,
+    },
+    /// A pipe read through a node's stdout or stderr.
+    ReaderAtOutput {
+        /// The node's name.
+        node: String,
+        /// 1 or 2.
+        fd: i32,
+    },
+    /// A pipe with no writer.
+    NoWriter,
+    /// A pipe with no reader.
+    NoReader,
+    /// A second (third, ...) reader of a pipe.
+    SeveralReaders,
+    /// A socketpair without exactly one end on each side.
+    SocketPairEnds,
+    /// A pipe whose reader is also one of its writers.
+    SelfLoop {
+        /// The node's name.
+        node: String,
+    },
+    /// The parent on both sides of an edge.
+    ParentOnBothEnds,
+    /// The same endpoint twice in one edge.
+    ListedTwice {
+        /// The endpoint, e.g. `a.stdout`.
+        endpoint: String,
+    },
+    /// An fd of a node claimed by a second edge.
+    FdTaken {
+        /// The endpoint, e.g. `b.stdin`.
+        endpoint: String,
+        /// What claimed it first.
+        first: Claim,
+    },
+    /// stdin set to be prefixed.
+    PrefixedStdin,
+    /// A ready timeout on a node that is ready at exec.
+    ReadyTimeoutWithoutReadiness,
+    /// The same node twice in one `after` list.
+    AfterListedTwice {
+        /// The node's name.
+        node: String,
+    },
+    /// `after` dependencies in a cycle.
+    AfterCycle {
+        /// The nodes round it, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// A scope that creates no namespace.
+    NoNamespace {
+        /// The scope's name.
+        scope: String,
+    },
+    /// A hostname on a scope without its own uts namespace.
+    HostnameNeedsUts,
+    /// A hostname the kernel does not take.
+    HostnameLength {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// Scopes nested in a cycle.
+    ScopeCycle {
+        /// The scopes round it, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// A scope that no node joins and no scope is nested in.
+    UnusedScope {
+        /// The scope's name.
+        scope: String,
+    },
+    /// An intensity period of zero.
+    ZeroPeriod,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::DuplicateName => f.write_str("another node has the same name; names are unique"),
+            Rule::UnknownNode { index } => write!(f, "node #{index} is not in this graph"),
+            Rule::UnknownScope { index } => write!(f, "scope #{index} is not in this graph"),
+            Rule::FdOutOfRange { fd } => write!(
+                f,
+                "fd {fd} is out of range; fd numbers go from 0 to {}",
+                MAX_FD - 1
+            ),
+            Rule::ReadyFdIsStdio { fd } => write!(
+                f,
+                "the readiness fd must be 3 or above, not {fd}: 0, 1 and 2 are stdin, stdout and stderr"
+            ),
+            Rule::WriterAtStdin { node } => write!(
+                f,
+                "`{node}.stdin` cannot write into a pipe; write from `{node}.stdout`, `{node}.stderr` or `{node}.fd(N)`"
+            ),
+            Rule::ReaderAtOutput { node, fd } => write!(
+                f,
+                "`{node}.{}` cannot read from a pipe; read with `{node}.stdin` or `{node}.fd(N)`",
+                STDIO.get(*fd as usize).copied().unwrap_or("stdout")
+            ),
+            Rule::NoWriter => {
+                f.write_str("the pipe has no writer; give it one, e.g. `a.stdout -> ...`")
+            }
+            Rule::NoReader => {
+                f.write_str("the pipe has no reader; give it one, e.g. `... -> b.stdin`")
+            }
+            Rule::SeveralReaders => f.write_str(
+                "a pipe has one reader: several would each get an arbitrary share of the data; use one pipe per reader",
+            ),
+            Rule::SocketPairEnds => f.write_str(
+                "a socketpair has exactly two ends, one on each side of `<->`; use one socketpair per pair",
+            ),
+            Rule::SelfLoop { node } => write!(
+                f,
+                "a pipe from `{node}` back to `{node}`: its reader would never see EOF, as it holds the write end itself; use a socketpair"
+            ),
+            Rule::ParentOnBothEnds => {
+                f.write_str("the parent is on both ends of this edge; one end must be a process")
+            }
+            Rule::ListedTwice { endpoint } => {
+                write!(f, "`{endpoint}` is listed twice in this edge")
+            }
+            Rule::FdTaken { endpoint, first } => write!(
+                f,
+                "`{endpoint}` is already taken by {first}; an fd of a process belongs to one edge or setting"
+            ),
+            Rule::PrefixedStdin => f.write_str(
+                "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
+            ),
+            Rule::ReadyTimeoutWithoutReadiness => f.write_str(
+                "`ready_timeout` needs `ready = fd(N)` or `ready = \"notify\"`; without one the process is ready at exec",
+            ),
+            Rule::AfterListedTwice { node } => write!(f, "`{node}` is listed twice in `after`"),
+            Rule::AfterCycle { cycle } => write!(
+                f,
+                "`after` cycle: {} (each starts after the next); remove one of these `after` entries",
+                cycle.join(" -> ")
+            ),
+            Rule::NoNamespace { scope } => write!(
+                f,
+                "scope `{scope}` creates no namespace; list at least one of {}",
+                crate::NAMESPACES.join(", ")
+            ),
+            Rule::HostnameNeedsUts => f.write_str(
+                "a hostname needs the scope's own uts namespace; add `uts` to the scope",
+            ),
+            Rule::HostnameLength { len } => write!(
+                f,
+                "a hostname is 1 to {HOST_NAME_MAX} bytes long; this one is {len}"
+            ),
+            Rule::ScopeCycle { cycle } => write!(
+                f,
+                "scope nesting cycle: {} (each is inside the next); a scope cannot contain itself",
+                cycle.join(" -> ")
+            ),
+            Rule::UnusedScope { scope } => write!(
+                f,
+                "no process joins scope `{scope}` and no scope is nested in it; add `scope = {scope}` to a process, or remove the scope"
+            ),
+            Rule::ZeroPeriod => f.write_str("the intensity period must be longer than zero"),
+        }
+    }
+}
+
+/// One broken rule: where, whom it concerns, and which rule.
+///
+/// ```
+/// use process_graph_topology::{EdgeInfo, EndpointInfo, NodeInfo, Place, Rule, Side, Topology};
+///
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "a".into(), ..NodeInfo::default() }].into(),
+///     edges: vec![EdgeInfo {
+///         name: Some("loop".into()),
+///         from: vec![EndpointInfo { node: Some(0), fd: 0 }].into(), // a.stdin writes
+///         to: vec![EndpointInfo::PARENT].into(),
+///         ..EdgeInfo::default()
+///     }]
+///     .into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err();
+/// let first = &broken.violations()[0];
+/// assert_eq!(first.place, Place::Endpoint { edge: 0, side: Side::From, index: 0 });
+/// assert!(matches!(first.rule, Rule::WriterAtStdin { .. }));
+/// assert!(first.to_string().starts_with("edge \"loop\": `a.stdin` cannot write into a pipe"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Where in the declaration.
+    pub place: Place,
+    /// Whom it concerns, by name: `node "a"`, `edge "lines"`, `scope "box"`,
+    /// `graph "Name"`, or an unnamed edge by its wiring.
+    pub subject: String,
+    /// Which rule.
+    pub rule: Rule,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.rule)
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// Every rule a graph breaks, in the order of the declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violations(pub(crate) Vec<Violation>);
+
+impl Violations {
+    /// The broken rules.
+    pub fn violations(&self) -> &[Violation] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Violations {
+    /// Each violation, separated by `; `.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, violation) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            violation.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
