@@ -26,13 +26,18 @@ pub enum ChildSetup<'fd> {
     /// The system calls process-graph's child makes for a node with
     /// inherited stdio (runtime/src/spawn/child.rs), results ignored:
     /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
-    /// SIGPIPE to `SIG_DFL`, an empty signal mask, `close_range(3, ~0)`.
+    /// `/proc/self/status` read (open, read, close) for the ignored signals,
+    /// SIGPIPE (the one a Rust parent ignores) to `SIG_DFL`, an empty signal
+    /// mask, `close_range(3, ~0)`.
     LikeRuntime,
     /// Only `dup3(fd, 3, 0)`: the child gets `fd` as its fd 3 (without
     /// CLOEXEC). `fd` must not be 3 itself, or dup3 fails and fd 3 stays
     /// close-on-exec.
     Fd3(BorrowedFd<'fd>),
 }
+
+/// What the child reads to learn which signals it ignores.
+static STATUS_PATH: [u8; 18] = *b"/proc/self/status\0";
 
 /// A started child: its pid and pidfd.
 pub struct Child {
@@ -57,13 +62,15 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
         ChildSetup::Fd3(fd) => fd.as_raw_fd() as isize,
         ChildSetup::None | ChildSetup::LikeRuntime => -1,
     };
+    // Where the child reads its /proc/self/status.
+    let mut scratch = [0u8; 4096];
     let ret: isize;
     // SAFETY: in the parent this is one syscall that clobbers rcx and r11
     // (CLONE_VM | CLONE_VFORK with no stack, so the child borrows ours and the
     // parent resumes only after the child's execve or exit). The child
-    // (rax == 0) touches only registers and the exec arguments, which `exec`
-    // keeps alive; r15 is null unless it runs the set-up, r8 negative unless
-    // it moves an fd to 3.
+    // (rax == 0) touches only registers, the exec arguments, which `exec`
+    // keeps alive, and `scratch`, which the parent does not read; r15 is null
+    // unless it runs the set-up, r8 negative unless it moves an fd to 3.
     unsafe {
         core::arch::asm!(
             "syscall",
@@ -80,6 +87,21 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             "mov esi, {sigkill}",
             "syscall",
             "mov eax, {getppid}",
+            "syscall",
+            // Read /proc/self/status (for its SigIgn line), then reset the
+            // one signal a Rust parent ignores.
+            "mov eax, {openat}",
+            "mov rdi, -100",
+            "lea rsi, [rip + {status_path}]",
+            "mov edx, {o_flags}",
+            "xor r10d, r10d",
+            "syscall",
+            "mov rdi, rax",
+            "mov eax, {read}",
+            "mov rsi, r9",
+            "mov edx, 4096",
+            "syscall",
+            "mov eax, {close}",
             "syscall",
             "mov eax, {rt_sigaction}",
             "mov edi, {sigpipe}",
@@ -123,6 +145,11 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             sigkill = const libc::SIGKILL,
             getppid = const libc::SYS_getppid,
             rt_sigaction = const libc::SYS_rt_sigaction,
+            openat = const libc::SYS_openat,
+            status_path = sym STATUS_PATH,
+            o_flags = const libc::O_RDONLY | libc::O_CLOEXEC,
+            read = const libc::SYS_read,
+            close = const libc::SYS_close,
             sigpipe = const libc::SIGPIPE,
             rt_sigprocmask = const libc::SYS_rt_sigprocmask,
             sig_setmask = const libc::SIG_SETMASK,
@@ -138,6 +165,7 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             in("r14") exec.envp(),
             in("r15") zeroes,
             in("r8") fd3_source,
+            in("r9") scratch.as_mut_ptr(),
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),

@@ -180,8 +180,12 @@ pub enum Step {
     ParentDeathSignal,
     /// The parent died before the death signal was armed.
     ParentDied,
-    /// Resetting SIGPIPE to its default action.
-    ResetSigpipe,
+    /// `rt_sigaction`: reading a signal's disposition, or putting a signal
+    /// the application ignores back to its default action.
+    ResetSignal {
+        /// The signal's number.
+        signal: i32,
+    },
     /// Clearing the signal mask.
     ResetSignalMask,
     /// `fcntl(F_DUPFD_CLOEXEC)`: moving a source fd above every target fd.
@@ -228,7 +232,7 @@ impl fmt::Display for Step {
             Step::ProcessGroup => f.write_str("setpgid"),
             Step::ParentDeathSignal => f.write_str("prctl(PR_SET_PDEATHSIG)"),
             Step::ParentDied => f.write_str("parent-death check"),
-            Step::ResetSigpipe => f.write_str("reset SIGPIPE"),
+            Step::ResetSignal { signal } => write!(f, "reset signal {signal} to its default"),
             Step::ResetSignalMask => f.write_str("reset signal mask"),
             Step::MoveFd { fd } => write!(f, "move fd {fd} above the fd table"),
             Step::Dup2 { fd } => write!(f, "dup2 onto fd {fd}"),

@@ -39,8 +39,11 @@
 //!   (Linux 5.11 and later; on 5.9 and 5.10 the child closes them itself).
 //!   The parent closes its copies of the children's ends right after the
 //!   spawn, so readers see EOF.
-//! - **Signals** in the child: handlers reset (`CLONE_CLEAR_SIGHAND`),
-//!   SIGPIPE back to its default, signal mask empty.
+//! - **Signals** in the child: every signal at its default action and the
+//!   signal mask empty, whatever the application caught, ignored (SIGPIPE,
+//!   or SIGHUP and SIGINT under `nohup`) or blocked — handlers are reset by
+//!   `CLONE_CLEAR_SIGHAND`, ignored signals one by one, since an ignored
+//!   signal survives both that flag and `execve`.
 //! - **Waiting** uses one pidfd per child in one wait set per graph, kept in
 //!   step with the fds the graph holds (`ppoll` while small, epoll beyond
 //!   eight fds, so an event costs the same whatever the graph's size); no

@@ -40,10 +40,11 @@ pub(crate) enum InitStep {
     SetHostname,
     Signalfd,
     CloseFds,
+    ResetSignals,
 }
 
 impl InitStep {
-    const ALL: [InitStep; 8] = [
+    const ALL: [InitStep; 9] = [
         InitStep::DeathSignal,
         InitStep::WaitForMaps,
         InitStep::MakeRootPrivate,
@@ -52,6 +53,7 @@ impl InitStep {
         InitStep::SetHostname,
         InitStep::Signalfd,
         InitStep::CloseFds,
+        InitStep::ResetSignals,
     ];
 
     pub(crate) fn decode(code: u32) -> Option<InitStep> {
@@ -68,6 +70,7 @@ impl InitStep {
             InitStep::SetHostname => "sethostname",
             InitStep::Signalfd => "signalfd for SIGCHLD",
             InitStep::CloseFds => "close inherited fds",
+            InitStep::ResetSignals => "reset ignored signals to their default",
         }
     }
 }
@@ -139,6 +142,9 @@ fn set_up_and_reap(ctx: &InitContext) -> StepResult<core::convert::Infallible> {
     if let Some(hostname) = &ctx.hostname {
         rustix::system::sethostname(hostname).map_err(failed_at(InitStep::SetHostname))?;
     }
+    // Like every child of the runtime, the init keeps none of the signals
+    // the application ignores (its mask, below, is its own choice).
+    sys::reset_ignored_signals().map_err(|(_, errno)| (InitStep::ResetSignals, errno))?;
     // Orphans announce their death with SIGCHLD; read it from a signalfd.
     let blocked = sys::set_signal_mask(!0u64);
     if blocked < 0 {

@@ -98,7 +98,10 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     if parent_died(ctx.parent) {
         return Err((Step::ParentDied, libc::ESRCH));
     }
-    check(sys::set_sigpipe_default(), Step::ResetSigpipe)?;
+    // Every signal at its default and none blocked, whatever the
+    // application ignored or blocked (handlers were reset by
+    // CLONE_CLEAR_SIGHAND; an ignored signal survives it and execve).
+    sys::reset_ignored_signals().map_err(|(signal, errno)| (Step::ResetSignal { signal }, errno))?;
     check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
     if let Some(cwd) = ctx.cwd {

@@ -207,20 +207,45 @@ pub(crate) unsafe fn ioctl(fd: i32, request: u64, arg: *mut u8) -> isize {
     }
 }
 
-/// `rt_sigaction(SIGPIPE, SIG_DFL)`.
-///
-/// The Rust runtime sets SIGPIPE to `SIG_IGN`, and an ignored disposition
-/// survives `execve` (and `CLONE_CLEAR_SIGHAND`), so children would otherwise
-/// never die of a broken pipe.
-pub(crate) fn set_sigpipe_default() -> isize {
-    // The kernel's `struct sigaction` on x86_64 and aarch64: handler, flags,
-    // restorer, mask. All zero is SIG_DFL with no flags and an empty mask.
-    let default_action = [0u64; 4];
+/// The kernel's `struct sigaction` on x86_64 and aarch64: handler, flags,
+/// restorer, mask. All zero is `SIG_DFL` with no flags and an empty mask.
+type KernelSigaction = [u64; 4];
+
+/// `SIG_IGN` as the kernel stores it in `sa_handler`.
+pub(crate) const SIG_IGN: usize = 1;
+
+/// `rt_sigaction(signal, NULL, &old)`: the signal's current handler
+/// (`SIG_DFL` is 0, [`SIG_IGN`] is 1, anything else a function), or the
+/// errno.
+pub(crate) fn signal_handler(signal: i32) -> Result<usize, i32> {
+    let mut old: KernelSigaction = [0; 4];
+    // SAFETY: `old` matches the kernel layout and outlives the call.
+    let ret = unsafe {
+        syscall4(
+            libc::SYS_rt_sigaction,
+            signal as usize,
+            0,
+            old.as_mut_ptr() as usize,
+            8,
+        )
+    };
+    let [handler, ..] = old;
+    if ret < 0 {
+        Err(super::errno_of(ret))
+    } else {
+        Ok(handler as usize)
+    }
+}
+
+/// `rt_sigaction(signal, SIG_DFL, NULL)`: the signal's default action, no
+/// flags, an empty handler mask.
+pub(crate) fn set_signal_default(signal: i32) -> isize {
+    let default_action: KernelSigaction = [0; 4];
     // SAFETY: `default_action` matches the kernel layout and outlives the call.
     unsafe {
         syscall4(
             libc::SYS_rt_sigaction,
-            libc::SIGPIPE as usize,
+            signal as usize,
             default_action.as_ptr() as usize,
             0,
             8,
