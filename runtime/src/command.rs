@@ -85,6 +85,13 @@ impl Command {
     }
 
     /// Sets an environment variable for the child.
+    ///
+    /// The child otherwise inherits the application's environment as it is,
+    /// entry for entry (as `std::env::vars_os` reads it: an entry without
+    /// any `=` after its first byte is not a variable and is left out). Only
+    /// the names set here are checked: spawning fails with
+    /// [`Error::Command`](crate::Error::Command) if one is empty or holds
+    /// `=`, or if a name or value holds a NUL byte.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env
             .insert(key.as_ref().to_owned(), Some(value.as_ref().to_owned()));

@@ -79,7 +79,12 @@ impl ExecSpec {
     /// Prepares `command`: its environment is `inherited` (the parent's,
     /// read once for the whole graph) unless it clears it, with its changes
     /// and then `extra_env` on top. The error says which part holds a NUL
-    /// byte.
+    /// byte, or which name set by the command is empty or holds `=`.
+    ///
+    /// Inherited entries are not checked: `std::env::vars_os` splits each
+    /// at the first `=` after its first byte (as glibc's `getenv` does), so
+    /// an entry such as `=weird=1` comes back as name `=weird`, value `1`,
+    /// and is passed on byte for byte.
     pub(crate) fn new(
         command: &Command,
         inherited: &[(OsString, OsString)],
@@ -94,14 +99,19 @@ impl ExecSpec {
         for (i, arg) in command.args.iter().enumerate() {
             argv.push(&[arg.as_bytes()], || format!("argument {}", i + 1))?;
         }
-        let env = child_environment(command, inherited, extra_env);
-        let mut envp = StringArray::default();
-        for (key, value) in &env {
+        // Only names the user set are checked: inherited entries pass
+        // through as they are, as `std::process::Command` passes them.
+        let set_names = command.env.keys().chain(extra_env.iter().map(|(k, _)| k));
+        for key in set_names {
             if key.is_empty() || key.as_bytes().contains(&b'=') {
                 return Err(format!(
                     "environment variable name {key:?} is empty or holds '='"
                 ));
             }
+        }
+        let env = child_environment(command, inherited, extra_env);
+        let mut envp = StringArray::default();
+        for (key, value) in &env {
             envp.push(&[key.as_bytes(), b"=", value.as_bytes()], || {
                 format!("environment variable {key:?}")
             })?;
@@ -202,6 +212,29 @@ mod tests {
             ExecSpec::new(&cmd, &[], &[]).unwrap_err(),
             "argument 2 contains a NUL byte"
         );
+    }
+
+    #[test]
+    fn inherited_entries_pass_through_unchecked() {
+        let inherited = [
+            (OsString::from("=weird"), OsString::from("1")),
+            (OsString::from("A"), OsString::from("=b")),
+        ];
+        let spec = ExecSpec::new(&Command::new("env"), &inherited, &[]).unwrap();
+        assert_eq!(spec.envp.bytes, b"=weird=1\0A==b\0");
+    }
+
+    #[test]
+    fn a_name_the_user_sets_is_checked() {
+        for (name, cmd) in [
+            ("=weird", Command::new("env").env("=weird", "1")),
+            ("", Command::new("env").env_remove("")),
+        ] {
+            assert_eq!(
+                ExecSpec::new(&cmd, &[], &[]).unwrap_err(),
+                format!("environment variable name {name:?} is empty or holds '='")
+            );
+        }
     }
 
     #[test]
