@@ -16,6 +16,14 @@ use crate::{GraphEvent, GraphNode, ProcessHandle};
 /// edges as fields, and `wait` and `shutdown` with a report that has one
 /// field per process.
 ///
+/// It acts only in the process that spawned it: after `fork()`, the child's
+/// copy signals, stops, reaps and cleans up nothing — `signal`,
+/// `next_event`, `wait` and `shutdown` return
+/// [`Error::ForeignProcess`](process_graph_runtime::Error::ForeignProcess),
+/// and dropping it only closes the child's copies of the fds — so the
+/// parent's processes and scopes run on untouched (see
+/// [`RunningGraph`](process_graph_runtime::RunningGraph)).
+///
 /// ```
 /// use process_graph::prelude::*;
 ///

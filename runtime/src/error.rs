@@ -51,6 +51,12 @@ pub enum Error {
         /// The node.
         node: String,
     },
+    /// The running graph was used from a process other than the one that
+    /// spawned it — a copy made by `fork()` — where it acts on nothing.
+    ForeignProcess {
+        /// The pid of the process that spawned the graph.
+        spawner: u32,
+    },
     /// A scope's namespaces could not be created or set up. Nothing of the
     /// graph was left running.
     Scope {
@@ -113,6 +119,10 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "{op} failed: {source}"),
             Error::NotRunning { node } => write!(f, "node {node:?}: not running"),
+            Error::ForeignProcess { spawner } => write!(
+                f,
+                "the graph belongs to process {spawner}; a copy of it in another process (after fork) acts on nothing"
+            ),
             Error::Scope {
                 scope,
                 namespace: Some(namespace),
@@ -155,6 +165,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } | Error::Scope { source, .. } => Some(source),
             Error::Command { .. }
             | Error::NotRunning { .. }
+            | Error::ForeignProcess { .. }
             | Error::RestartIntensity { .. }
             | Error::DependencyFailed { .. } => None,
         }

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 
 use rustix::fs::OFlags;
 
+use crate::owner::Owner;
 use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::sigmask::SignalMaskGuard;
 
@@ -29,6 +30,8 @@ pub(crate) struct PrefixedStream {
 pub(crate) struct Forwarder {
     stop: Waker,
     thread: Option<JoinHandle<()>>,
+    /// The process the thread runs in.
+    owner: Owner,
 }
 
 impl Forwarder {
@@ -50,12 +53,21 @@ impl Forwarder {
         Ok(Forwarder {
             stop,
             thread: Some(thread),
+            owner: Owner::current(),
         })
     }
 
     /// Drains what the children wrote and stops the thread.
+    ///
+    /// In a forked copy the thread does not exist (joining it would wait
+    /// forever) and the eventfd is the owner's (waking it would stop the
+    /// owner's thread): there the handle is only let go of.
     pub(crate) fn finish(&mut self) {
         if let Some(thread) = self.thread.take() {
+            if !self.owner.is_current() {
+                std::mem::forget(thread);
+                return;
+            }
             self.stop.wake();
             let _ = thread.join();
         }

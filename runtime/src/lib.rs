@@ -105,6 +105,7 @@ mod error;
 mod exit;
 mod forward;
 mod graph;
+mod owner;
 mod plan;
 mod policy;
 mod poller;

@@ -4,7 +4,9 @@
 //! could name another process. Signals go through `pidfd_send_signal`; the
 //! child is reaped with `waitid(P_PIDFD)`, which cannot steal anyone else's
 //! child. The status is cached on reaping and the pidfd closed, so a stale
-//! handle can never signal a recycled pid: it gets an error instead.
+//! handle can never signal a recycled pid: it gets an error instead. A copy
+//! of the handle in a forked process signals, kills and reaps nothing (see
+//! [`crate::owner`]).
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -12,6 +14,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::process::{Pid, WaitId, WaitIdOptions, kill_process_group, pidfd_send_signal};
 
 use crate::exit::ExitStatus;
+use crate::owner::Owner;
 use crate::signal::Signal;
 
 /// A started child: its pid, its pidfd until it is reaped, then its status.
@@ -20,6 +23,8 @@ pub(crate) struct Process {
     pid: Pid,
     pidfd: Option<OwnedFd>,
     status: Option<ExitStatus>,
+    /// The process that started it, the only one that acts on it.
+    owner: Owner,
 }
 
 impl Process {
@@ -28,6 +33,7 @@ impl Process {
             pid,
             pidfd: Some(pidfd),
             status: None,
+            owner: Owner::current(),
         }
     }
 
@@ -43,8 +49,12 @@ impl Process {
         self.pidfd.as_ref().map(AsFd::as_fd)
     }
 
-    /// Sends `signal` to the process (not its group). `ESRCH` once reaped.
+    /// Sends `signal` to the process (not its group). `ESRCH` once reaped,
+    /// `EPERM` from any process but its owner.
     pub(crate) fn signal(&self, signal: Signal) -> io::Result<()> {
+        if !self.owner.is_current() {
+            return Err(io::Error::from_raw_os_error(libc::EPERM));
+        }
         let pidfd = self
             .pidfd
             .as_ref()
@@ -56,8 +66,9 @@ impl Process {
     ///
     /// Only while the leader is unreaped: until then its pid, and so the
     /// group id, cannot be reused, so this cannot hit a stranger's group.
+    /// Only from its owner: elsewhere it would kill the owner's node.
     pub(crate) fn kill_group(&self) {
-        if self.pidfd.is_some() {
+        if self.pidfd.is_some() && self.owner.is_current() {
             // ESRCH (group already empty) is the expected outcome, not an error.
             let _ = kill_process_group(self.pid, rustix::process::Signal::KILL);
         }
@@ -74,7 +85,8 @@ impl Process {
     ///
     /// What is left of its process group (helpers it started, a pipeline's
     /// other members) is SIGKILLed first: a node is its process group, and
-    /// nothing of it outlives its main process.
+    /// nothing of it outlives its main process. From any process but its
+    /// owner (which alone can reap it), nothing is done: `Ok(None)`.
     pub(crate) fn reap(&mut self, blocking: bool) -> io::Result<Option<ExitStatus>> {
         self.reap_then(blocking, |_| {})
     }
@@ -88,6 +100,9 @@ impl Process {
     ) -> io::Result<Option<ExitStatus>> {
         if self.status.is_some() {
             return Ok(self.status);
+        }
+        if !self.owner.is_current() {
+            return Ok(None);
         }
         let Some(pidfd) = &self.pidfd else {
             return Ok(None);

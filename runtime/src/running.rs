@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 use crate::forward::Forwarder;
 use crate::graph::{EdgeId, Graph, NodeId};
+use crate::owner::Owner;
 use crate::policy::{Intensity, NodeOptions, Strategy};
 use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::signal::Signal;
@@ -28,6 +29,17 @@ use crate::supervise::{
 /// Dropping it stops every node that is still running — dependents first,
 /// each with its stop signal, SIGKILL to its process group after its stop
 /// timeout — and reaps them all.
+///
+/// # After `fork()`
+///
+/// It acts only in the process that spawned it. A forked child holds a copy
+/// of it — pidfds and process group ids that still reach the parent's nodes
+/// and scopes — but there that copy signals, stops, reaps and cleans up
+/// nothing: [`signal`](Self::signal), [`kill`](Self::kill),
+/// [`next_event`](Self::next_event), [`wait`](Self::wait) and
+/// [`shutdown`](Self::shutdown) return [`Error::ForeignProcess`], and
+/// dropping it only closes the child's copies of the fds. The parent's graph
+/// runs on untouched.
 ///
 /// ```
 /// use std::io::{BufRead, BufReader, Write};
@@ -88,6 +100,8 @@ pub struct RunningGraph {
     pub(crate) group_at: Option<Instant>,
     /// Set once the graph is being stopped, with the reason.
     pub(crate) outcome: Option<Outcome>,
+    /// The process that spawned the graph, the only one it acts in.
+    pub(crate) owner: Owner,
 }
 
 /// A decision about a node's exit, and why, when it stops the graph.
@@ -147,6 +161,7 @@ impl RunningGraph {
             group: Vec::new(),
             group_at: None,
             outcome: None,
+            owner: Owner::current(),
         };
         for (i, socket) in running.notify.iter().enumerate() {
             if let Some(socket) = socket {
@@ -188,8 +203,10 @@ impl RunningGraph {
     /// Sends `signal` to the node's current process through its pidfd.
     ///
     /// Fails with [`Error::NotRunning`] once the process has been reaped: a
-    /// stale handle never reaches a process that reused the pid.
+    /// stale handle never reaches a process that reused the pid; and with
+    /// [`Error::ForeignProcess`] in a forked copy.
     pub fn signal(&self, node: NodeId, signal: Signal) -> Result<(), Error> {
+        self.check_owner()?;
         let not_running = || Error::NotRunning {
             node: self.name(node).to_owned(),
         };
@@ -203,7 +220,8 @@ impl RunningGraph {
         })
     }
 
-    /// Sends SIGKILL to the node's current process.
+    /// Sends SIGKILL to the node's current process (only from the process
+    /// that spawned the graph, as [`signal`](Self::signal)).
     pub fn kill(&self, node: NodeId) -> Result<(), Error> {
         self.signal(node, Signal::KILL)
     }
@@ -329,6 +347,7 @@ impl RunningGraph {
     /// SIGKILL to its process group after its stop timeout (`grace` for
     /// nodes that set none) — reaps them all and reports how each ended.
     pub fn shutdown(&mut self, grace: Duration) -> Result<ExitReport, Error> {
+        self.check_owner()?;
         self.stop_timeout = grace;
         self.stop_graph(crate::exit::Outcome::Shutdown);
         self.wait()
@@ -340,10 +359,23 @@ impl RunningGraph {
         Snapshot::of(self)
     }
 
+    /// [`Error::ForeignProcess`] unless called in the process that spawned
+    /// the graph.
+    pub(crate) fn check_owner(&self) -> Result<(), Error> {
+        if self.owner.is_current() {
+            Ok(())
+        } else {
+            Err(Error::ForeignProcess {
+                spawner: self.owner.pid(),
+            })
+        }
+    }
+
     /// Ends a finished graph for good: nothing starts again, and what only
     /// its nodes used is released — the stdio thread, each `NOTIFY_SOCKET`
     /// (a socket file's directory with it).
     pub(crate) fn finish(&mut self) -> Result<ExitReport, Error> {
+        self.check_owner()?;
         if let Some(forwarder) = &mut self.forwarder {
             forwarder.finish();
         }
@@ -384,7 +416,9 @@ impl RunningGraph {
 
 impl Drop for RunningGraph {
     fn drop(&mut self) {
-        if !self.is_finished() {
+        // In a forked copy the fields' own drops only close fds: processes,
+        // the stdio thread and notify directories check their owner too.
+        if !self.is_finished() && self.owner.is_current() {
             let _ = self.shutdown(self.stop_timeout);
         }
     }

@@ -61,6 +61,7 @@ impl RunningGraph {
         deadline: Option<Instant>,
         mode: Mode,
     ) -> Result<Option<Event>, Error> {
+        self.check_owner()?;
         let mut polled = false;
         loop {
             if let Some((index, (decision, cause))) = self.pending.take() {

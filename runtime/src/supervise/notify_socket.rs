@@ -30,6 +30,7 @@ use rustix::net::{
 use rustix::process::Pid;
 
 use super::readiness::Notice;
+use crate::owner::Owner;
 
 /// How many datagrams one wake-up reads from one socket, at most. A node
 /// says `READY=1` once and `STATUS=` now and then; more than this in one
@@ -51,8 +52,9 @@ pub(crate) struct NotifySocket {
     socket: OwnedFd,
     /// The `NOTIFY_SOCKET` value.
     address: String,
-    /// The directory holding a filesystem socket, removed on drop.
-    directory: Option<PathBuf>,
+    /// The directory holding a filesystem socket, removed on drop by the
+    /// process that made it (a forked copy must not remove the owner's).
+    directory: Option<(PathBuf, Owner)>,
 }
 
 impl NotifySocket {
@@ -93,7 +95,7 @@ impl NotifySocket {
             .and_then(|()| NotifySocket::from_bound(socket, path.to_string_lossy().into_owned()));
         match bound {
             Ok(mut notify) => {
-                notify.directory = Some(directory);
+                notify.directory = Some((directory, Owner::current()));
                 Ok(notify)
             }
             Err(e) => {
@@ -158,7 +160,9 @@ impl NotifySocket {
 
 impl Drop for NotifySocket {
     fn drop(&mut self) {
-        if let Some(directory) = &self.directory {
+        if let Some((directory, owner)) = &self.directory
+            && owner.is_current()
+        {
             let _ = std::fs::remove_dir_all(directory);
         }
     }
