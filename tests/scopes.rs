@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, Readiness, RunningGraph,
-    ScopeSpec,
+    Scope, ScopeSpec,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -174,6 +174,52 @@ fn a_user_scope_is_root_inside_and_the_caller_outside() {
             owner,
             rustix::process::geteuid().as_raw(),
             "the caller's uid outside"
+        );
+    });
+}
+
+/// Pins documented behaviour (`Scope::uid`, "Not a privilege drop"): a
+/// scope's uid is a uid inside its user namespace only. A node that is uid
+/// 1000 there is the application's uid outside, so it reads a `0600` file the
+/// application owns — as root, a root-only file.
+#[test]
+fn a_scope_uid_is_not_a_privilege_drop() {
+    common::as_root_and_unprivileged("a_scope_uid_is_not_a_privilege_drop", || {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let dir = common::TempDir::new("uid");
+        let secret = dir.path().join("secret");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&secret)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"only for my uid\n"))
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let mut graph = Graph::new();
+        let scope = graph.scope(
+            "looks-unprivileged",
+            ScopeSpec::new([Namespace::User]).settings(Scope::new().uid(1000).gid(1000)),
+        );
+        let node = graph.node_with(
+            "reader",
+            Command::new("sh")
+                .args(["-c", "id -u; cat secret"])
+                .current_dir(dir.path()),
+            NodeOptions::new().scope(scope),
+        );
+        let out = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let text = common::read_to_end(&mut running, out);
+        assert!(running.wait().unwrap().success(), "the node read: {text:?}");
+        assert_eq!(
+            text,
+            "1000\nonly for my uid\n",
+            "uid 1000 inside, and the owner of the application's 0600 file outside (uid {})",
+            rustix::process::geteuid().as_raw()
         );
     });
 }

@@ -95,12 +95,35 @@ impl Scope {
     }
 
     /// The uid processes have inside the user namespace (mapped to the caller's).
+    ///
+    /// # Not a privilege drop
+    ///
+    /// This uid exists only inside the scope's user namespace. It is mapped
+    /// to the application's own uid, and that is the uid the kernel sees
+    /// everywhere outside the scope: the files the node may open as their
+    /// owner, the processes it may signal, the owner of what it creates. So
+    /// under an application running as root, a node with `Scope::new().uid(1000)`
+    /// is uid 0 outside — it reads and writes root's `0600` files, and
+    /// signals root's processes it can see. The same holds for
+    /// [`gid`](Self::gid). Running a node as another user (setuid, setgid,
+    /// supplementary groups) is a different feature, not provided yet.
+    ///
+    /// ```
+    /// use process_graph_runtime::Scope;
+    ///
+    /// // uid 1000 to the node's own `id -u`, the application's uid to the kernel.
+    /// let looks_unprivileged = Scope::new().uid(1000).gid(1000);
+    /// assert_eq!(looks_unprivileged.inside_uid(), 1000);
+    /// ```
     pub fn uid(mut self, uid: u32) -> Self {
         self.uid = uid;
         self
     }
 
     /// The gid processes have inside the user namespace (mapped to the caller's).
+    ///
+    /// Not a privilege drop either: outside the scope the kernel sees the
+    /// application's own gid (see [`uid`](Self::uid)).
     pub fn gid(mut self, gid: u32) -> Self {
         self.gid = gid;
         self
