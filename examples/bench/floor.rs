@@ -26,18 +26,15 @@ pub enum ChildSetup<'fd> {
     /// The system calls process-graph's child makes for a node with
     /// inherited stdio (runtime/src/spawn/child.rs), results ignored:
     /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
-    /// `/proc/self/status` read (open, read, close) for the ignored signals,
-    /// SIGPIPE (the one a Rust parent ignores) to `SIG_DFL`, an empty signal
-    /// mask, `close_range(3, ~0)`.
+    /// `rt_sigaction` asked about each of the 64 signals and each ignored one
+    /// (SIGPIPE, in a Rust parent) set to `SIG_DFL`, an empty signal mask,
+    /// `close_range(3, ~0)`.
     LikeRuntime,
     /// Only `dup3(fd, 3, 0)`: the child gets `fd` as its fd 3 (without
     /// CLOEXEC). `fd` must not be 3 itself, or dup3 fails and fd 3 stays
     /// close-on-exec.
     Fd3(BorrowedFd<'fd>),
 }
-
-/// What the child reads to learn which signals it ignores.
-static STATUS_PATH: [u8; 18] = *b"/proc/self/status\0";
 
 /// A started child: its pid and pidfd.
 pub struct Child {
@@ -62,8 +59,8 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
         ChildSetup::Fd3(fd) => fd.as_raw_fd() as isize,
         ChildSetup::None | ChildSetup::LikeRuntime => -1,
     };
-    // Where the child reads its /proc/self/status.
-    let mut scratch = [0u8; 4096];
+    // Where the child's `rt_sigaction` queries store the old action.
+    let mut scratch = [0u64; 4];
     let ret: isize;
     // SAFETY: in the parent this is one syscall that clobbers rcx and r11
     // (CLONE_VM | CLONE_VFORK with no stack, so the child borrows ours and the
@@ -88,27 +85,25 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             "syscall",
             "mov eax, {getppid}",
             "syscall",
-            // Read /proc/self/status (for its SigIgn line), then reset the
-            // one signal a Rust parent ignores.
-            "mov eax, {openat}",
-            "mov rdi, -100",
-            "lea rsi, [rip + {status_path}]",
-            "mov edx, {o_flags}",
-            "xor r10d, r10d",
-            "syscall",
-            "mov rdi, rax",
-            "mov eax, {read}",
-            "mov rsi, r9",
-            "mov edx, 4096",
-            "syscall",
-            "mov eax, {close}",
-            "syscall",
+            // For each signal 1..=64: ask for its action; if it is
+            // ignored, reset it.
+            "mov edi, 1",
+            "5:",
             "mov eax, {rt_sigaction}",
-            "mov edi, {sigpipe}",
-            "mov rsi, r15",
-            "xor edx, edx",
+            "xor esi, esi",
+            "mov rdx, r9",
             "mov r10d, 8",
             "syscall",
+            "cmp qword ptr [r9], {sig_ign}",
+            "jne 6f",
+            "mov eax, {rt_sigaction}",
+            "mov rsi, r15",
+            "xor edx, edx",
+            "syscall",
+            "6:",
+            "inc edi",
+            "cmp edi, 64",
+            "jbe 5b",
             "mov eax, {rt_sigprocmask}",
             "mov edi, {sig_setmask}",
             "mov rsi, r15",
@@ -145,12 +140,7 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             sigkill = const libc::SIGKILL,
             getppid = const libc::SYS_getppid,
             rt_sigaction = const libc::SYS_rt_sigaction,
-            openat = const libc::SYS_openat,
-            status_path = sym STATUS_PATH,
-            o_flags = const libc::O_RDONLY | libc::O_CLOEXEC,
-            read = const libc::SYS_read,
-            close = const libc::SYS_close,
-            sigpipe = const libc::SIGPIPE,
+            sig_ign = const 1,
             rt_sigprocmask = const libc::SYS_rt_sigprocmask,
             sig_setmask = const libc::SIG_SETMASK,
             close_range = const libc::SYS_close_range,

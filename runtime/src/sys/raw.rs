@@ -211,12 +211,8 @@ pub(crate) unsafe fn ioctl(fd: i32, request: u64, arg: *mut u8) -> isize {
 /// restorer, mask. All zero is `SIG_DFL` with no flags and an empty mask.
 type KernelSigaction = [u64; 4];
 
-/// `SIG_IGN` as the kernel stores it in `sa_handler`.
-pub(crate) const SIG_IGN: usize = 1;
-
 /// `rt_sigaction(signal, NULL, &old)`: the signal's current handler
-/// (`SIG_DFL` is 0, [`SIG_IGN`] is 1, anything else a function), or the
-/// errno.
+/// (`SIG_DFL` is 0, `SIG_IGN` 1, anything else a function), or the errno.
 pub(crate) fn signal_handler(signal: i32) -> Result<usize, i32> {
     let mut old: KernelSigaction = [0; 4];
     // SAFETY: `old` matches the kernel layout and outlives the call.
