@@ -34,7 +34,18 @@ fn main() {
 
 /// What the forked child checks, one bit each in its exit code when the
 /// call acted instead of returning `Error::ForeignProcess`.
-const CALLS: [&str; 5] = ["signal", "kill", "next_event", "shutdown", "wait"];
+const CALLS: [&str; 6] = [
+    "signal",
+    "kill",
+    "stop_on_signals",
+    "next_event",
+    "shutdown",
+    "wait",
+];
+
+/// Plain nodes besides the two others: enough for the graph's wait set to be
+/// an epoll instance, which the forked child shares with the parent.
+const MORE_NODES: usize = 8;
 
 fn a_forked_copy_cannot_touch_the_parents_graph() {
     let mut graph = Graph::new();
@@ -55,13 +66,20 @@ fn a_forked_copy_cannot_touch_the_parents_graph() {
         "plain",
         Command::new("sleep").arg("1000").stdout(Stdio::Prefixed),
     );
+    for i in 0..MORE_NODES {
+        graph.node(format!("more-{i}"), Command::new("sleep").arg("1000"));
+    }
     let mut running = graph.spawn().expect("spawn");
     // The nodes and the scope's init.
     let children: Vec<i32> = common::children_of_this_process()
         .iter()
         .map(|p| p.pid)
         .collect();
-    assert_eq!(children.len(), 3, "two nodes and an init: {children:?}");
+    assert_eq!(
+        children.len(),
+        MORE_NODES + 3,
+        "every node and the init: {children:?}"
+    );
     let notify_directory = notify_socket_directory(&running, scoped);
 
     // SAFETY: see the module's comment; the child runs `forked_child` only.
@@ -117,12 +135,14 @@ fn a_forked_copy_cannot_touch_the_parents_graph() {
         "the stdio thread stopped after the forked copy's drop"
     );
     // The graph is still the parent's to stop: each node ends by its stop
-    // signal now, not by anything the child sent.
+    // signal now, not by anything the child sent, and each exit is seen (the
+    // child took no fd out of the shared wait set), not killed at the stop
+    // timeout.
     let report = running.shutdown(Duration::from_secs(5)).expect("shutdown");
     for node in report.iter() {
         assert_eq!(
-            node.status,
-            Some(ExitStatus::Signaled(Signal::TERM)),
+            (node.status, node.killed_after_timeout),
+            (Some(ExitStatus::Signaled(Signal::TERM)), false),
             "{}",
             node.name
         );
@@ -135,6 +155,7 @@ fn forked_child(mut running: RunningGraph, scoped: NodeId, plain: NodeId) -> ! {
     let results = [
         foreign(running.signal(scoped, Signal::KILL)),
         foreign(running.kill(plain)),
+        foreign(running.stop_on_signals(&[Signal::USR2])),
         foreign(running.next_event(Some(Duration::ZERO)).map(drop)),
         foreign(running.shutdown(Duration::ZERO).map(drop)),
         foreign(running.wait().map(drop)),

@@ -36,8 +36,9 @@ use crate::supervise::{
 /// of it — pidfds and process group ids that still reach the parent's nodes
 /// and scopes — but there that copy signals, stops, reaps and cleans up
 /// nothing: [`signal`](Self::signal), [`kill`](Self::kill),
-/// [`next_event`](Self::next_event), [`wait`](Self::wait) and
-/// [`shutdown`](Self::shutdown) return [`Error::ForeignProcess`], and
+/// [`next_event`](Self::next_event), [`wait`](Self::wait),
+/// [`shutdown`](Self::shutdown) and [`stop_on_signals`](Self::stop_on_signals)
+/// return [`Error::ForeignProcess`], and
 /// dropping it only closes the child's copies of the fds. The parent's graph
 /// runs on untouched.
 ///
@@ -273,7 +274,11 @@ impl RunningGraph {
     /// Call it from the thread that runs the event loop before the
     /// application starts other threads (threads inherit the signal mask;
     /// a thread that does not block the signals would take them instead).
+    /// In a forked copy it fails with [`Error::ForeignProcess`]: the wait
+    /// set may be an epoll instance shared with the process that spawned
+    /// the graph.
     pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
+        self.check_owner()?;
         let fd = SignalFd::new(signals).map_err(|e| Error::io(None, "signalfd", e))?;
         self.waits
             .add(fd.fd(), Token::Signals, Interest::Readable)
