@@ -26,9 +26,9 @@ pub enum ChildSetup<'fd> {
     /// The system calls process-graph's child makes for a node with
     /// inherited stdio (runtime/src/spawn/child.rs), results ignored:
     /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
-    /// `rt_sigaction` asked about each of the 64 signals and each ignored one
-    /// (SIGPIPE, in a Rust parent) set to `SIG_DFL`, an empty signal mask,
-    /// `close_range(3, ~0)`.
+    /// `rt_sigaction` asked about each of the 64 signals but SIGKILL and
+    /// SIGSTOP, and each ignored one (SIGPIPE, in a Rust parent) set to
+    /// `SIG_DFL`, an empty signal mask, `close_range(3, ~0)`.
     LikeRuntime,
     /// Only `dup3(fd, 3, 0)`: the child gets `fd` as its fd 3 (without
     /// CLOEXEC). `fd` must not be 3 itself, or dup3 fails and fd 3 stays
@@ -89,6 +89,10 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             // ignored, reset it.
             "mov edi, 1",
             "5:",
+            "cmp edi, {sigkill}",
+            "je 6f",
+            "cmp edi, {sigstop}",
+            "je 6f",
             "mov eax, {rt_sigaction}",
             "xor esi, esi",
             "mov rdx, r9",
@@ -141,6 +145,7 @@ pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result
             getppid = const libc::SYS_getppid,
             rt_sigaction = const libc::SYS_rt_sigaction,
             sig_ign = const 1,
+            sigstop = const libc::SIGSTOP,
             rt_sigprocmask = const libc::SYS_rt_sigprocmask,
             sig_setmask = const libc::SIG_SETMASK,
             close_range = const libc::SYS_close_range,

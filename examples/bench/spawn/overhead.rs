@@ -70,7 +70,7 @@ const REPLICAS: [(&str, Extras); 8] = [
         },
     ),
     (
-        "+ child set-up (setpgid, PDEATHSIG, getppid, 64 sigactions, sigmask, close_range)",
+        "+ child set-up (setpgid, PDEATHSIG, getppid, 62 sigactions, sigmask, close_range)",
         Extras {
             child_setup: true,
             ..FLOOR
