@@ -14,7 +14,6 @@
 
 mod common;
 
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -172,14 +171,8 @@ fn forked_child(mut running: RunningGraph, scoped: NodeId, plain: NodeId) -> ! {
 
 /// The directory of the node's notify socket, if it is a socket file.
 fn notify_socket_directory(running: &RunningGraph, node: NodeId) -> Option<PathBuf> {
-    let pid = running.pid(node).expect("the node runs");
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-    let value = environ
-        .split(|&b| b == 0)
-        .find_map(|entry| entry.strip_prefix(b"NOTIFY_SOCKET="))
-        .expect("NOTIFY_SOCKET is set");
-    let path = PathBuf::from(std::ffi::OsStr::from_bytes(value));
-    (!value.starts_with(b"@")).then(|| path.parent().unwrap().to_owned())
+    let address = common::notify_socket_of(running.pid(node).expect("the node runs"));
+    (!address.starts_with('@')).then(|| PathBuf::from(address).parent().unwrap().to_owned())
 }
 
 /// Whether the runtime's stdio thread still runs in this process.
