@@ -37,20 +37,22 @@ fn spawn_error(node: &str, command: Command) -> SpawnError {
         Err(error) => error,
         Ok(_) => panic!("{node:?} started"),
     };
-    let text = error.to_string();
+    let report = common::report(&error);
     let Error::Spawn(e) = error else {
         panic!("expected a spawn error for {node:?}, got {error:?}");
     };
     assert_eq!(e.node(), node);
-    // `Error`'s message is the spawn error's.
-    assert_eq!(text, e.to_string());
+    // `Error` is transparent over the spawn error: its message and source.
+    assert_eq!(report, common::report(&e));
     e
 }
 
-/// The message names the node, the step and the errno's text.
+/// The message names the node and the step; the errno's text is its
+/// source, printed once in a report.
 fn assert_message(e: &SpawnError, step: &str) {
+    assert_eq!(e.to_string(), format!("node {:?}: {step} failed", e.node()));
     let expected = format!("node {:?}: {step} failed: {}", e.node(), e.io_error());
-    assert_eq!(e.to_string(), expected);
+    assert_eq!(common::report(e), expected);
 }
 
 #[test]
@@ -102,4 +104,33 @@ fn a_bad_working_directory_fails_at_chdir() {
     assert_eq!(e.errno(), libc::ENOENT);
     assert_eq!(e.kind(), SpawnErrorKind::BadWorkingDirectory);
     assert_message(&e, "chdir");
+}
+
+#[test]
+fn error_types_are_send_sync_and_static() {
+    fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<Error>();
+    assert_error::<SpawnError>();
+    assert_error::<process_graph_runtime::Violations>();
+    assert_error::<process_graph_runtime::Violation>();
+    assert_error::<process_graph_runtime::UnknownSignal>();
+}
+
+#[test]
+fn an_invalid_graph_lists_its_violations_once_in_a_report() {
+    let mut graph = Graph::new();
+    let a = graph.node("a", Command::new("cat"));
+    let b = graph.node("b", Command::new("cat"));
+    graph.pipe(a.stdin(), b.fd(3));
+    graph.pipe(b.stdout(), b.fd(4));
+    let error = graph.spawn().unwrap_err();
+    assert_eq!(error.to_string(), "invalid graph: it breaks 2 wiring rules");
+    assert_eq!(
+        common::report(&error),
+        "invalid graph: it breaks 2 wiring rules: \
+         pipe a.stdin -> b.fd(3): `a.stdin` cannot write into a pipe; \
+         write from `a.stdout`, `a.stderr` or `a.fd(N)`; \
+         pipe b.stdout -> b.fd(4): a pipe from `b` back to `b`: its reader would never see EOF, \
+         as it holds the write end itself; use a socketpair"
+    );
 }

@@ -485,7 +485,7 @@ fn a_refused_namespace_is_a_clear_error_and_leaves_nothing() {
                 let mut graph = Graph::new();
                 let s = graph.scope("refused", ScopeSpec::new([Namespace::Net]));
                 graph.node_with("b", Command::new("true"), NodeOptions::new().scope(s));
-                graph.spawn().unwrap_err().to_string()
+                common::report(&graph.spawn().unwrap_err())
             };
             assert_eq!(
                 error,

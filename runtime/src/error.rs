@@ -1,8 +1,11 @@
 //! Errors: what went wrong, in which node, at which step.
 //!
 //! Messages follow one shape — lowercase, no trailing period, the node first,
-//! then the step — e.g. `node "filter": dup2 onto fd 3 failed: Bad file
-//! descriptor (os error 9)`.
+//! then the step — e.g. `node "filter": dup2 onto fd 3 failed`. The cause
+//! (`Bad file descriptor (os error 9)`) is the error's
+//! [`source`](std::error::Error::source), which a report (anyhow, eyre, or
+//! a loop over `source()`) prints after it: each error's `Display` leaves
+//! out what its `source()` returns, so nothing is printed twice.
 
 use std::fmt;
 use std::io;
@@ -10,6 +13,9 @@ use std::io;
 use process_graph_topology::Violations;
 
 /// Everything that can go wrong while building, spawning or running a graph.
+///
+/// Each variant's message names the node (or scope) and the step; the cause
+/// underneath, when there is one, is its [`source`](std::error::Error::source).
 ///
 /// ```
 /// use process_graph_runtime::{Command, Error, Graph};
@@ -105,19 +111,19 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Invalid(errors) => write!(f, "invalid graph: {errors}"),
+            Error::Invalid(broken) => match broken.violations().len() {
+                1 => f.write_str("invalid graph: it breaks a wiring rule"),
+                n => write!(f, "invalid graph: it breaks {n} wiring rules"),
+            },
             Error::Command { node, problem } => write!(f, "node {node:?}: {problem}"),
+            // Transparent: the spawn error's own message and source.
             Error::Spawn(e) => e.fmt(f),
             Error::Io {
                 node: Some(node),
                 op,
-                source,
-            } => write!(f, "node {node:?}: {op} failed: {source}"),
-            Error::Io {
-                node: None,
-                op,
-                source,
-            } => write!(f, "{op} failed: {source}"),
+                ..
+            } => write!(f, "node {node:?}: {op} failed"),
+            Error::Io { node: None, op, .. } => write!(f, "{op} failed"),
             Error::NotRunning { node } => write!(f, "node {node:?}: not running"),
             Error::ForeignProcess { spawner } => write!(
                 f,
@@ -127,17 +133,17 @@ impl fmt::Display for Error {
                 scope,
                 namespace: Some(namespace),
                 step,
-                source,
+                ..
             } => write!(
                 f,
-                "scope {scope:?}: {step} failed for the {namespace} namespace: {source}"
+                "scope {scope:?}: {step} failed for the {namespace} namespace"
             ),
             Error::Scope {
                 scope,
                 namespace: None,
                 step,
-                source,
-            } => write!(f, "scope {scope:?}: {step} failed: {source}"),
+                ..
+            } => write!(f, "scope {scope:?}: {step} failed"),
             Error::RestartIntensity {
                 node,
                 max_restarts,
@@ -160,8 +166,8 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Invalid(errors) => Some(errors),
-            Error::Spawn(e) => Some(e),
+            Error::Invalid(broken) => Some(broken),
+            Error::Spawn(e) => e.source(),
             Error::Io { source, .. } | Error::Scope { source, .. } => Some(source),
             Error::Command { .. }
             | Error::NotRunning { .. }
@@ -279,7 +285,8 @@ pub enum SpawnErrorKind {
     Other,
 }
 
-/// A node failed to start: which node, at which step, and the errno.
+/// A node failed to start: which node, at which step, and the errno (its
+/// [`source`](std::error::Error::source), shown by [`io_error`](Self::io_error)).
 ///
 /// ```
 /// use process_graph_runtime::{Command, Error, Graph, SpawnErrorKind, Step};
@@ -292,12 +299,34 @@ pub enum SpawnErrorKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnError {
-    pub(crate) node: String,
-    pub(crate) step: Step,
-    pub(crate) errno: i32,
+    node: String,
+    step: Step,
+    errno: Errno,
 }
 
+/// The errno of a failed step, as the source of a [`SpawnError`]: its
+/// message is the system's (`No such file or directory (os error 2)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Errno(i32);
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        io::Error::from_raw_os_error(self.0).fmt(f)
+    }
+}
+
+impl std::error::Error for Errno {}
+
 impl SpawnError {
+    /// Node `node` failed at `step` with `errno`.
+    pub(crate) fn new(node: String, step: Step, errno: i32) -> Self {
+        SpawnError {
+            node,
+            step,
+            errno: Errno(errno),
+        }
+    }
+
     /// The node that failed to start.
     pub fn node(&self) -> &str {
         &self.node
@@ -310,12 +339,12 @@ impl SpawnError {
 
     /// The raw errno.
     pub fn errno(&self) -> i32 {
-        self.errno
+        self.errno.0
     }
 
     /// The failure's kind.
     pub fn kind(&self) -> SpawnErrorKind {
-        match (self.step, self.errno) {
+        match (self.step, self.errno.0) {
             (Step::Execve, libc::ENOENT) => SpawnErrorKind::NotFound,
             (Step::Execve, libc::EACCES) => SpawnErrorKind::PermissionDenied,
             (Step::Execve, libc::ENOEXEC) => SpawnErrorKind::NotExecutable,
@@ -329,20 +358,18 @@ impl SpawnError {
 
     /// The errno as an [`io::Error`].
     pub fn io_error(&self) -> io::Error {
-        io::Error::from_raw_os_error(self.errno)
+        io::Error::from_raw_os_error(self.errno.0)
     }
 }
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "node {:?}: {} failed: {}",
-            self.node,
-            self.step,
-            self.io_error()
-        )
+        write!(f, "node {:?}: {} failed", self.node, self.step)
     }
 }
 
-impl std::error::Error for SpawnError {}
+impl std::error::Error for SpawnError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.errno)
+    }
+}

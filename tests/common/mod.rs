@@ -436,3 +436,23 @@ pub fn notify_socket_of(pid: u32) -> String {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// An error and its causes, as a report (anyhow's `{:#}`) prints them:
+/// each `Display`, then its `source()`'s, joined by `: `. Asserts that no
+/// message repeats the message of its source, which a report would print
+/// twice.
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages = vec![error.to_string()];
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let message = cause.to_string();
+        let outer = messages.last().expect("the error itself");
+        assert!(
+            !outer.contains(&message),
+            "{outer:?} repeats its source {message:?}"
+        );
+        messages.push(message);
+        next = cause.source();
+    }
+    messages.join(": ")
+}

@@ -533,11 +533,11 @@ impl RunningGraph {
         let _ = launched
             .process
             .reap_then(true, |pidfd| waits.remove(pidfd));
-        Err(SpawnError {
-            node: self.names[i].clone(),
-            step: Step::Watch,
-            errno: error.raw_os_error().unwrap_or(libc::ENOMEM),
-        })
+        Err(SpawnError::new(
+            self.names[i].clone(),
+            Step::Watch,
+            error.raw_os_error().unwrap_or(libc::ENOMEM),
+        ))
     }
 
     /// The earliest instant at which `advance` has something to do.
