@@ -21,7 +21,7 @@ pub use process_graph_runtime::{
 };
 pub use process_graph_topology as topology;
 
-pub use crate::{GraphEvent, GraphNode, ProcessHandle, Running};
+pub use crate::{GraphEvent, GraphNode, ProcessGraph, ProcessHandle, Running, RunningProcessGraph};
 
 /// The signal named `name` (`"TERM"`); the macro accepts only names from
 /// the same table the runtime parses (`process_graph_topology::SIGNALS`).

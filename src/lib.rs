@@ -56,6 +56,7 @@
 
 #![warn(missing_docs)]
 
+mod declared;
 mod event;
 mod node;
 mod running;
@@ -63,6 +64,7 @@ mod running;
 #[doc(hidden)]
 pub mod __private;
 
+pub use declared::{ProcessGraph, RunningProcessGraph};
 pub use event::GraphEvent;
 pub use node::{GraphNode, ProcessHandle};
 pub use process_graph_runtime::*;
@@ -126,14 +128,18 @@ pub type Cmd = Command;
 /// - `Name::spawn(self) -> Result<RunningName, Error>`, and
 ///   `Name::graph(self) -> Graph` for the dynamic graph it stands for;
 /// - `Name::TOPOLOGY`, a [`Topology`] constant;
+/// - `impl ProcessGraph for Name` and `impl RunningProcessGraph for
+///   RunningName` ([`ProcessGraph`]), so code can be generic over graphs;
 /// - `enum NameNode`, one variant per process (see [`GraphNode`]);
 /// - `struct RunningName`: one [`ProcessHandle`] accessor per process, the
 ///   parent's end of each `parent` edge as a public `Option` field named
 ///   after the edge ([`PipeReader`](std::io::PipeReader),
 ///   [`PipeWriter`](std::io::PipeWriter) or
 ///   [`UnixStream`](std::os::unix::net::UnixStream), like the pipes of
-///   [`std::process::Child`]), `next_event` (a [`GraphEvent`]), `signal`,
-///   `restart`, `stop`, `decide`, `wait` and `shutdown`;
+///   [`std::process::Child`]), `wait` and `shutdown`; it dereferences to
+///   [`Running<NameNode>`](Running) for `next_event` (a [`GraphEvent`]),
+///   `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`
+///   and the rest of what [`RunningGraph`] offers;
 /// - `struct NameReport`, one [`NodeExit`] field per process.
 ///
 /// # Checked at compile time
@@ -189,7 +195,7 @@ pub use process_graph_macros::process_graph;
 /// ```
 pub mod prelude {
     pub use crate::{
-        Cmd, Command, ExitStatus, GraphEvent, GraphNode, Pipe, Scope, Signal, SocketPair, Stdio,
-        process_graph,
+        Cmd, Command, ExitStatus, GraphEvent, GraphNode, Pipe, ProcessGraph, RunningProcessGraph,
+        Scope, Signal, SocketPair, Stdio, process_graph,
     };
 }

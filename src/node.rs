@@ -1,13 +1,14 @@
 //! The node enum a `#[process_graph]` struct gets, and the handle of one of
 //! its running processes.
 
-use std::fmt::Debug;
+use std::fmt::{Debug, Display};
 use std::hash::Hash;
 
 use process_graph_runtime::{Error, ExitStatus, NodeId, NodeState, RunningGraph, Signal};
 
 /// The processes of a declared graph as an enum: one variant per `#[process]`
-/// field. `#[process_graph]` implements it for the `<Name>Node` enum it
+/// field. Its `Display` is the field name, so a [`GraphEvent`](crate::GraphEvent)
+/// prints the node by name. `#[process_graph]` implements it for the `<Name>Node` enum it
 /// generates; the enum also has these items as inherent ones.
 ///
 /// ```
@@ -25,7 +26,7 @@ use process_graph_runtime::{Error, ExitStatus, NodeId, NodeState, RunningGraph, 
 /// assert_eq!(PairNode::RightSide.name(), "right_side");
 /// assert_eq!(PairNode::from_id(PairNode::Left.id()), Some(PairNode::Left));
 /// ```
-pub trait GraphNode: Copy + Eq + Hash + Debug + 'static {
+pub trait GraphNode: Copy + Eq + Hash + Debug + Display + 'static {
     /// Every process, in declaration order.
     const ALL: &'static [Self];
 

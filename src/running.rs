@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use process_graph_runtime::{Decision, Error, RunningGraph, Signal};
+use process_graph_runtime::{Decision, Error, RunningGraph, Signal, Snapshot, Waker};
 
 use crate::{GraphEvent, GraphNode, ProcessHandle};
 
@@ -95,6 +95,39 @@ impl<N: GraphNode> Running<N> {
         timeout: Option<Duration>,
     ) -> Result<Option<GraphEvent<N>>, Error> {
         Ok(self.graph.next_event(timeout)?.map(crate::event::typed))
+    }
+
+    /// Every node's pid, state, restarts, uptime and last exit, as a table
+    /// (its `Display`); see [`RunningGraph::snapshot`].
+    pub fn snapshot(&self) -> Snapshot {
+        self.graph.snapshot()
+    }
+
+    /// Turns these signals, sent to the application, into a graceful stop
+    /// of the graph; see [`RunningGraph::stop_on_signals`].
+    pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
+        self.graph.stop_on_signals(signals)
+    }
+
+    /// A handle another thread can use to wake `next_event`; see
+    /// [`RunningGraph::waker`].
+    pub fn waker(&self) -> Result<Waker, Error> {
+        self.graph.waker()
+    }
+
+    /// Whether every node has ended for good.
+    pub fn is_finished(&self) -> bool {
+        self.graph.is_finished()
+    }
+
+    /// [`next_event`](Self::next_event) on a tokio runtime.
+    #[cfg(feature = "tokio")]
+    pub async fn next_event_async(&mut self) -> Result<Option<GraphEvent<N>>, Error> {
+        Ok(self
+            .graph
+            .next_event_async()
+            .await?
+            .map(crate::event::typed))
     }
 
     /// The untyped running graph.

@@ -42,6 +42,7 @@ fn spawn_error(node: &str, command: Command) -> SpawnError {
         panic!("expected a spawn error for {node:?}, got {error:?}");
     };
     assert_eq!(e.node(), node);
+    assert_eq!(e.node_id().index(), 1);
     // `Error` is transparent over the spawn error: its message and source.
     assert_eq!(report, common::report(&e));
     e

@@ -12,13 +12,18 @@ use crate::model::{Graph, Role};
 
 /// Methods of the generated `Running*` struct; a process accessor of the
 /// same name would clash with them.
-pub const RUNNING_METHODS: [&str; 10] = [
+pub const RUNNING_METHODS: [&str; 15] = [
     "process",
     "signal",
     "restart",
     "stop",
     "decide",
     "next_event",
+    "next_event_async",
+    "snapshot",
+    "stop_on_signals",
+    "waker",
+    "is_finished",
     "wait",
     "shutdown",
     "running_graph",

@@ -12,6 +12,8 @@ use std::io;
 
 use process_graph_topology::Violations;
 
+use crate::graph::NodeId;
+
 /// Everything that can go wrong while building, spawning or running a graph.
 ///
 /// Each variant's message names the node (or scope) and the step; the cause
@@ -299,6 +301,7 @@ pub enum SpawnErrorKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnError {
+    id: NodeId,
     node: String,
     step: Step,
     errno: Errno,
@@ -318,18 +321,24 @@ impl fmt::Display for Errno {
 impl std::error::Error for Errno {}
 
 impl SpawnError {
-    /// Node `node` failed at `step` with `errno`.
-    pub(crate) fn new(node: String, step: Step, errno: i32) -> Self {
+    /// Node `id`, named `node`, failed at `step` with `errno`.
+    pub(crate) fn new(id: NodeId, node: String, step: Step, errno: i32) -> Self {
         SpawnError {
+            id,
             node,
             step,
             errno: Errno(errno),
         }
     }
 
-    /// The node that failed to start.
+    /// The name of the node that failed to start.
     pub fn node(&self) -> &str {
         &self.node
+    }
+
+    /// The id of the node that failed to start.
+    pub fn node_id(&self) -> NodeId {
+        self.id
     }
 
     /// The step that failed.

@@ -60,7 +60,7 @@ pub struct ErrorCountReport {
     pub count: ::process_graph::__private::NodeExit,
     outcome: ::process_graph::__private::Outcome,
 }
-/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from `process_graph::Running`, which it dereferences to.
+/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -217,6 +217,27 @@ const _: () = {
                 count: report[ErrorCountNode::Count.id()].clone(),
                 outcome: report.outcome(),
             })
+        }
+    }
+    impl ::process_graph::__private::RunningProcessGraph for RunningErrorCount {
+        type Node = ErrorCountNode;
+        type Report = ErrorCountReport;
+        fn wait(
+            &mut self,
+        ) -> ::process_graph::__private::Result<
+            ErrorCountReport,
+            ::process_graph::__private::Error,
+        > {
+            Self::wait(self)
+        }
+        fn shutdown(
+            &mut self,
+            grace: ::process_graph::__private::Duration,
+        ) -> ::process_graph::__private::Result<
+            ErrorCountReport,
+            ::process_graph::__private::Error,
+        > {
+            Self::shutdown(self, grace)
         }
     }
     impl ErrorCount {
@@ -414,6 +435,22 @@ const _: () = {
                 control: started.take_socket(ends[1]),
                 running: ::process_graph::__private::typed_running(started),
             })
+        }
+    }
+    impl ::process_graph::__private::ProcessGraph for ErrorCount {
+        type Node = ErrorCountNode;
+        type Running = RunningErrorCount;
+        const TOPOLOGY: ::process_graph::__private::topology::Topology = Self::TOPOLOGY;
+        fn graph(self) -> ::process_graph::__private::Graph {
+            Self::graph(self)
+        }
+        fn spawn(
+            self,
+        ) -> ::process_graph::__private::Result<
+            RunningErrorCount,
+            ::process_graph::__private::Error,
+        > {
+            Self::spawn(self)
         }
     }
     fn build(

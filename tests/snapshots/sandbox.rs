@@ -59,7 +59,7 @@ struct SandboxReport {
     pub client: pg::__private::NodeExit,
     outcome: pg::__private::Outcome,
 }
-/** A started [`Sandbox`], returned by [`Sandbox::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from `process_graph::Running`, which it dereferences to.
+/** A started [`Sandbox`], returned by [`Sandbox::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -180,6 +180,21 @@ const _: () = {
                 client: report[SandboxNode::Client.id()].clone(),
                 outcome: report.outcome(),
             })
+        }
+    }
+    impl pg::__private::RunningProcessGraph for RunningSandbox {
+        type Node = SandboxNode;
+        type Report = SandboxReport;
+        fn wait(
+            &mut self,
+        ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
+            Self::wait(self)
+        }
+        fn shutdown(
+            &mut self,
+            grace: pg::__private::Duration,
+        ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
+            Self::shutdown(self, grace)
         }
     }
     impl Sandbox {
@@ -335,6 +350,17 @@ const _: () = {
                 requests: started.take_writer(ends[0]),
                 running: pg::__private::typed_running(started),
             })
+        }
+    }
+    impl pg::__private::ProcessGraph for Sandbox {
+        type Node = SandboxNode;
+        type Running = RunningSandbox;
+        const TOPOLOGY: pg::__private::topology::Topology = Self::TOPOLOGY;
+        fn graph(self) -> pg::__private::Graph {
+            Self::graph(self)
+        }
+        fn spawn(self) -> pg::__private::Result<RunningSandbox, pg::__private::Error> {
+            Self::spawn(self)
         }
     }
     fn build(value: Sandbox) -> (pg::__private::Graph, [pg::__private::EdgeId; 1]) {

@@ -31,7 +31,7 @@ struct BrokenReport {
     pub source: ::process_graph::__private::NodeExit,
     outcome: ::process_graph::__private::Outcome,
 }
-/** A started [`Broken`], returned by [`Broken::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from `process_graph::Running`, which it dereferences to.
+/** A started [`Broken`], returned by [`Broken::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -156,6 +156,27 @@ const _: () = {
                 source: report[BrokenNode::Source.id()].clone(),
                 outcome: report.outcome(),
             })
+        }
+    }
+    impl ::process_graph::__private::RunningProcessGraph for RunningBroken {
+        type Node = BrokenNode;
+        type Report = BrokenReport;
+        fn wait(
+            &mut self,
+        ) -> ::process_graph::__private::Result<
+            BrokenReport,
+            ::process_graph::__private::Error,
+        > {
+            Self::wait(self)
+        }
+        fn shutdown(
+            &mut self,
+            grace: ::process_graph::__private::Duration,
+        ) -> ::process_graph::__private::Result<
+            BrokenReport,
+            ::process_graph::__private::Error,
+        > {
+            Self::shutdown(self, grace)
         }
     }
     impl Broken {
@@ -285,6 +306,22 @@ const _: () = {
                 errors: started.take_reader(ends[0]),
                 running: ::process_graph::__private::typed_running(started),
             })
+        }
+    }
+    impl ::process_graph::__private::ProcessGraph for Broken {
+        type Node = BrokenNode;
+        type Running = RunningBroken;
+        const TOPOLOGY: ::process_graph::__private::topology::Topology = Self::TOPOLOGY;
+        fn graph(self) -> ::process_graph::__private::Graph {
+            Self::graph(self)
+        }
+        fn spawn(
+            self,
+        ) -> ::process_graph::__private::Result<
+            RunningBroken,
+            ::process_graph::__private::Error,
+        > {
+            Self::spawn(self)
         }
     }
     #[allow(unused_variables)]

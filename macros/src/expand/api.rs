@@ -1,5 +1,5 @@
 //! The impl on the user's struct: `new`, `graph`, `spawn` and `TOPOLOGY`,
-//! and the private `build` function that turns the declaration into calls
+//! inherent and as `ProcessGraph`, and the private `build` function that turns the declaration into calls
 //! of the runtime's dynamic API — one engine behind both front doors.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -20,6 +20,7 @@ pub(super) fn expand(
 ) -> Parts {
     let name = &graph.item.ident;
     let running_ty = names::running(name);
+    let node_enum = names::node_enum(name);
     let value = Ident::new("value", Span::mixed_site());
     let graph_var = Ident::new("graph", Span::mixed_site());
     let running_var = Ident::new("started", Span::mixed_site());
@@ -71,6 +72,21 @@ pub(super) fn expand(
                 let (#graph_var, #ends) = build(self);
                 let mut #running_var = #graph_var.spawn()?;
                 #pg::Result::Ok(#construct)
+            }
+        }
+
+        impl #pg::ProcessGraph for #name {
+            type Node = #node_enum;
+            type Running = #running_ty;
+
+            const TOPOLOGY: #pg::topology::Topology = Self::TOPOLOGY;
+
+            fn graph(self) -> #pg::Graph {
+                Self::graph(self)
+            }
+
+            fn spawn(self) -> #pg::Result<#running_ty, #pg::Error> {
+                Self::spawn(self)
             }
         }
 

@@ -80,8 +80,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     });
     let doc = format!(
         " A started [`{name}`], returned by [`{name}::spawn`]; the methods every \
-         graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, ...) come from \
-         `process_graph::Running`, which it dereferences to.\n\n\
+         graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, \
+         `stop_on_signals`, ...) come from `process_graph::Running`, which it \
+         dereferences to.\n\n\
          Dropping it stops every process still running (the stop signal in reverse start \
          order, SIGKILL after the stop timeout) and reaps them all."
     );
@@ -131,6 +132,19 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             pub fn shutdown(&mut self, grace: #pg::Duration) -> #pg::Result<#report_ty, #pg::Error> {
                 let #report = self.#inner.running_graph_mut().shutdown(grace)?;
                 #pg::Result::Ok(#typed_report)
+            }
+        }
+
+        impl #pg::RunningProcessGraph for #running {
+            type Node = #node;
+            type Report = #report_ty;
+
+            fn wait(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
+                Self::wait(self)
+            }
+
+            fn shutdown(&mut self, grace: #pg::Duration) -> #pg::Result<#report_ty, #pg::Error> {
+                Self::shutdown(self, grace)
             }
         }
     };

@@ -159,7 +159,14 @@ impl Launcher {
 
     /// Starts node `index`, creating the edges it is the first to use.
     pub(crate) fn launch(&mut self, index: usize) -> Result<Launched, SpawnError> {
-        let failed = |(step, errno)| SpawnError::new(self.names[index].clone(), step, errno);
+        let failed = |(step, errno)| {
+            SpawnError::new(
+                crate::NodeId::from_index(index),
+                self.names[index].clone(),
+                step,
+                errno,
+            )
+        };
         let plan = &self.plans[index];
         for assignment in &plan.fds {
             if let Some(edge) = assignment.source.edge() {

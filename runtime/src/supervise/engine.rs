@@ -534,6 +534,7 @@ impl RunningGraph {
             .process
             .reap_then(true, |pidfd| waits.remove(pidfd));
         Err(SpawnError::new(
+            NodeId::from_index(i),
             self.names[i].clone(),
             Step::Watch,
             error.raw_os_error().unwrap_or(libc::ENOMEM),

@@ -11,6 +11,7 @@ mod agenda;
 mod deps;
 mod engine;
 mod event;
+mod event_text;
 mod node;
 mod notify_socket;
 mod readiness;

@@ -1,0 +1,83 @@
+//! `ProcessGraph` and `RunningProcessGraph`: what every `#[process_graph]`
+//! struct and its running handle have, so code can be generic over graphs.
+
+use std::ops::DerefMut;
+use std::time::Duration;
+
+use process_graph_runtime::{Error, Graph};
+use process_graph_topology::Topology;
+
+use crate::{GraphNode, Running};
+
+/// A graph declared with `#[process_graph]`; the macro implements it for the
+/// struct (which also has these items as inherent ones). Code generic over
+/// it runs any declared graph: the same supervision loop for a graph with a
+/// scope and without one, a test harness for every graph of a crate.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Plain {
+///     #[process(stdout = "null")]
+///     job: Cmd,
+/// }
+///
+/// #[process_graph]
+/// struct Boxed {
+///     #[scope(user, pid)]
+///     sandbox: Scope,
+///     #[process(scope = sandbox, stdout = "null")]
+///     job: Cmd,
+/// }
+///
+/// /// Runs any graph to its end, printing each event with the node's name.
+/// fn run<G: ProcessGraph>(graph: G) -> Result<usize, process_graph::Error> {
+///     assert!(!G::TOPOLOGY.nodes.is_empty());
+///     let mut running = graph.spawn()?;
+///     let mut events = 0;
+///     while let Some(event) = running.next_event(None)? {
+///         println!("{event}");
+///         events += 1;
+///     }
+///     running.wait()?;
+///     Ok(events)
+/// }
+///
+/// assert!(run(Plain::new(Cmd::new("true")))? > 0);
+/// let _same_loop_with_a_scope = run::<Boxed>;
+/// # Ok::<(), process_graph::Error>(())
+/// ```
+pub trait ProcessGraph: Sized {
+    /// The node enum, `<Name>Node`.
+    type Node: GraphNode;
+    /// The running handle, `Running<Name>`.
+    type Running: RunningProcessGraph<Node = Self::Node>;
+
+    /// The graph's shape: its processes, edges, scopes and policies.
+    const TOPOLOGY: Topology;
+
+    /// The dynamic graph this declaration stands for.
+    fn graph(self) -> Graph;
+
+    /// Starts every process and wires every edge.
+    fn spawn(self) -> Result<Self::Running, Error>;
+}
+
+/// The running handle of a declared graph, `Running<Name>`: it dereferences
+/// to [`Running<Node>`](Running) (events, signals, restarts, snapshot), and
+/// reports how each process ended with one field per process.
+pub trait RunningProcessGraph: DerefMut<Target = Running<Self::Node>> {
+    /// The node enum, `<Name>Node`.
+    type Node: GraphNode;
+    /// The report, `<Name>Report`.
+    type Report;
+
+    /// Closes the pipe ends the parent writes into, then waits for every
+    /// process to end.
+    fn wait(&mut self) -> Result<Self::Report, Error>;
+
+    /// Stops every process still running: the stop signal, then SIGKILL
+    /// after `grace`.
+    fn shutdown(&mut self, grace: Duration) -> Result<Self::Report, Error>;
+}
