@@ -69,16 +69,20 @@ fn a_forked_copy_cannot_touch_the_parents_graph() {
         graph.node(format!("more-{i}"), Command::new("sleep").arg("1000"));
     }
     let mut running = graph.spawn().expect("spawn");
-    // The nodes and the scope's init.
-    let children: Vec<i32> = common::children_of_this_process()
+    // The nodes, the scope's init, and the graph's cgroup watcher where the
+    // graph has cgroups.
+    let children = common::children_of_this_process();
+    let watchers = children
         .iter()
-        .map(|p| p.pid)
-        .collect();
+        .filter(|p| p.comm == "pg-cgroup-watch")
+        .count();
+    assert!(watchers <= 1, "one watcher at most: {children:?}");
     assert_eq!(
-        children.len(),
+        children.len() - watchers,
         MORE_NODES + 3,
         "every node and the init: {children:?}"
     );
+    let children: Vec<i32> = children.iter().map(|p| p.pid).collect();
     let notify_directory = notify_socket_directory(&running, scoped);
 
     // SAFETY: see the module's comment; the child runs `forked_child` only.

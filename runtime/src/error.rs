@@ -77,6 +77,28 @@ pub enum Error {
         /// The underlying error.
         source: io::Error,
     },
+    /// The graph needs cgroups — it requires
+    /// [`Containment::Required`](crate::Containment::Required), or a node
+    /// sets a resource limit — and the application may not create them
+    /// here. Nothing was started.
+    CgroupUnavailable {
+        /// The node whose resource limits need them, if one does.
+        node: Option<String>,
+        /// Why cgroups cannot be used, e.g. `"the application may not create
+        /// cgroups in its cgroup /sys/fs/cgroup/user.slice (not root, and not
+        /// a delegated subtree)"`.
+        reason: String,
+    },
+    /// A node sets a resource limit whose cgroup v2 controller is not
+    /// available to the graph's cgroup (the application's cgroup does not
+    /// enable it for its children, or the controller is bound to a v1
+    /// hierarchy). Nothing was started.
+    ControllerUnavailable {
+        /// The node.
+        node: String,
+        /// The controller: `"memory"`, `"pids"` or `"cpu"`.
+        controller: &'static str,
+    },
     /// Restarts exceeded the graph's intensity; the graph was stopped.
     RestartIntensity {
         /// The node whose restart was one too many.
@@ -146,6 +168,20 @@ impl fmt::Display for Error {
                 step,
                 ..
             } => write!(f, "scope {scope:?}: {step} failed"),
+            Error::CgroupUnavailable {
+                node: Some(node),
+                reason,
+            } => write!(
+                f,
+                "node {node:?}: its resource limits need cgroups, which are not available: {reason}"
+            ),
+            Error::CgroupUnavailable { node: None, reason } => {
+                write!(f, "cgroups are required but not available: {reason}")
+            }
+            Error::ControllerUnavailable { node, controller } => write!(
+                f,
+                "node {node:?}: the {controller} controller is not available in the cgroup v2 hierarchy"
+            ),
             Error::RestartIntensity {
                 node,
                 max_restarts,
@@ -174,6 +210,8 @@ impl std::error::Error for Error {
             Error::Command { .. }
             | Error::NotRunning { .. }
             | Error::ForeignProcess { .. }
+            | Error::CgroupUnavailable { .. }
+            | Error::ControllerUnavailable { .. }
             | Error::RestartIntensity { .. }
             | Error::DependencyFailed { .. } => None,
         }

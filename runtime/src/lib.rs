@@ -100,6 +100,7 @@ macro_rules! child_side_module {
 
 #[cfg(feature = "tokio")]
 mod async_wait;
+mod cgroup;
 mod command;
 mod error;
 mod exit;
@@ -118,6 +119,7 @@ mod spawn;
 mod supervise;
 mod sys;
 
+pub use cgroup::Containment;
 pub use command::{Command, Stdio};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::cgroup::Limits;
 use crate::graph::{NodeId, ScopeId};
 use crate::signal::Signal;
 
@@ -171,6 +172,7 @@ pub struct NodeOptions {
     pub(crate) stop_timeout: Option<Duration>,
     pub(crate) backoff: Backoff,
     pub(crate) scope: Option<ScopeId>,
+    pub(crate) limits: Limits,
 }
 
 impl NodeOptions {
@@ -232,6 +234,55 @@ impl NodeOptions {
     /// Run the node inside this scope's namespaces.
     pub fn scope(mut self, scope: ScopeId) -> Self {
         self.scope = Some(scope);
+        self
+    }
+
+    /// Limits the memory of the node's cgroup, in bytes (`memory.max`).
+    ///
+    /// Like every resource limit, this needs cgroups and the controller
+    /// (here `memory`) enabled in the cgroup v2 hierarchy for the
+    /// application's cgroup's children. Where cgroups are not available,
+    /// spawn fails with [`Error::CgroupUnavailable`](crate::Error::CgroupUnavailable),
+    /// where the controller is not, with
+    /// [`Error::ControllerUnavailable`](crate::Error::ControllerUnavailable)
+    /// naming it; either way nothing is started.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node_with(
+    ///     "cache",
+    ///     Command::new("true"),
+    ///     NodeOptions::new().memory_max(256 << 20).pids_max(64).cpu_weight(50),
+    /// );
+    /// match graph.spawn() {
+    ///     Ok(mut running) => assert!(running.wait()?.success()),
+    ///     Err(Error::ControllerUnavailable { controller, .. }) => {
+    ///         eprintln!("{controller} is not enabled in cgroup v2 here")
+    ///     }
+    ///     Err(Error::CgroupUnavailable { reason, .. }) => eprintln!("{reason}"),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory_max(mut self, bytes: u64) -> Self {
+        self.limits.memory_max = Some(bytes);
+        self
+    }
+
+    /// Limits how many processes and threads the node's cgroup may hold
+    /// (`pids.max`; controller `pids`). See [`memory_max`](Self::memory_max).
+    pub fn pids_max(mut self, max: u64) -> Self {
+        self.limits.pids_max = Some(max);
+        self
+    }
+
+    /// The node's share of CPU time against its siblings, 1 to 10,000,
+    /// default 100 (`cpu.weight`; controller `cpu`). See
+    /// [`memory_max`](Self::memory_max).
+    pub fn cpu_weight(mut self, weight: u16) -> Self {
+        self.limits.cpu_weight = Some(weight);
         self
     }
 }

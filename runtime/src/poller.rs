@@ -1,5 +1,5 @@
 //! The wait set of a running graph: every fd it waits on (pidfds, readiness
-//! channels, the signalfd, the wake-up eventfd; later cgroup event files),
+//! channels, the signalfd, the wake-up eventfd, the `cgroup.events` of nodes whose cgroup is being emptied),
 //! kept in step with what the graph holds — an fd is added when the graph
 //! gets it and removed just before the graph closes it — plus an eventfd
 //! another thread can use to wake the wait.
@@ -60,10 +60,6 @@ pub(crate) enum Interest {
     Readable,
     /// An exceptional condition, such as a changed cgroup event file
     /// (`POLLPRI`).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "for cgroup.events files, which come next")
-    )]
     Priority,
 }
 

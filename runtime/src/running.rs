@@ -378,7 +378,7 @@ impl RunningGraph {
 
     /// Ends a finished graph for good: nothing starts again, and what only
     /// its nodes used is released — the stdio thread, each `NOTIFY_SOCKET`
-    /// (a socket file's directory with it).
+    /// (a socket file's directory with it), the graph's cgroups.
     pub(crate) fn finish(&mut self) -> Result<ExitReport, Error> {
         self.check_owner()?;
         if let Some(forwarder) = &mut self.forwarder {
@@ -388,6 +388,9 @@ impl RunningGraph {
         for socket in self.notify.iter_mut().filter_map(Option::take) {
             self.waits.remove(socket.fd());
         }
+        self.launcher
+            .remove_cgroups()
+            .map_err(|e| Error::io(None, "remove the graph's cgroups", e))?;
         let nodes = self
             .nodes
             .iter()

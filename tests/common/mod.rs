@@ -370,7 +370,7 @@ pub fn as_uid_65534() -> std::process::Command {
 /// open for writing keeps that fd until its exec closes it (a scope's init,
 /// which never execs, until the end of its set-up). Executing the copy in
 /// that window fails with ETXTBSY ("Text file busy").
-fn unprivileged_copy_of_this_binary() -> PathBuf {
+pub fn unprivileged_copy_of_this_binary() -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -6,6 +6,7 @@ mod edge;
 mod endpoint;
 mod topology;
 
+use crate::cgroup::Containment;
 use std::time::Duration;
 
 pub use edge::{Pipe, SocketKind, SocketPair};
@@ -79,6 +80,7 @@ pub struct Graph {
     pub(crate) stop_timeout: Duration,
     pub(crate) strategy: Strategy,
     pub(crate) intensity: Intensity,
+    pub(crate) containment: Containment,
 }
 
 impl Default for Graph {
@@ -97,6 +99,7 @@ impl Graph {
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             strategy: Strategy::default(),
             intensity: Intensity::default(),
+            containment: Containment::default(),
         }
     }
 
@@ -188,6 +191,13 @@ impl Graph {
     /// [`DEFAULT_STOP_TIMEOUT`]).
     pub fn stop_timeout(&mut self, timeout: Duration) {
         self.stop_timeout = timeout;
+    }
+
+    /// Whether the nodes run in cgroups of their own (default
+    /// [`Containment::Auto`]: where the application may create them). See
+    /// [`Containment`] for the example.
+    pub fn containment(&mut self, containment: Containment) {
+        self.containment = containment;
     }
 
     /// The name of a node, if it exists.

@@ -10,6 +10,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
 use super::{ExecSpec, FdMove, HeldEdge, ParentCheck, ParentEnd, ScopeJoin, spawn_process};
+use crate::cgroup::{Cgroup, GraphCgroup};
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
 use crate::graph::Graph;
@@ -51,6 +52,9 @@ pub(crate) struct Launcher {
     /// and the scope it joins. Fixed once the scopes exist; the fds they name
     /// live as long as the launcher.
     starts: Vec<(ParentCheck, Option<ScopeJoin>)>,
+    /// The graph's cgroups, if it has them; dropping them kills whatever
+    /// is left in them and removes them.
+    cgroups: Option<GraphCgroup>,
     /// Held for `starts`: the application's own pidfd, when there are scopes
     /// (children in a new pid namespace check it to see whether the
     /// application died early), and the scopes' inits.
@@ -65,6 +69,8 @@ impl Launcher {
         graph: &Graph,
         extra_env: &[Vec<(OsString, OsString)>],
     ) -> Result<LaunchKit, Error> {
+        // First, so that the watcher's fork copies as few fds as possible.
+        let cgroups = crate::cgroup::prepare(graph)?;
         let plan = Plan::of(graph);
         // Read the parent's environment once for every node (and only if a
         // node inherits it).
@@ -147,6 +153,7 @@ impl Launcher {
                 .collect(),
             prefix_writers,
             starts,
+            cgroups,
             _self_pidfd: self_pidfd,
             _scopes: scopes,
         };
@@ -222,11 +229,24 @@ impl Launcher {
             )));
         }
         let (parent, scope) = self.starts[index];
-        let process = spawn_process(&self.execs[index], &mut fds, parent, scope).map_err(failed)?;
+        let cgroup = self.cgroup(index).map(Cgroup::dir);
+        let process =
+            spawn_process(&self.execs[index], &mut fds, parent, scope, cgroup).map_err(failed)?;
         Ok(Launched {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
         })
+    }
+
+    /// Node `index`'s cgroup, if it has one.
+    pub(crate) fn cgroup(&self, index: usize) -> Option<&Cgroup> {
+        self.cgroups.as_ref()?.node(index)
+    }
+
+    /// Kills whatever is left in the graph's cgroups, waits until it is
+    /// gone and removes them (nothing, if the graph has none).
+    pub(crate) fn remove_cgroups(&mut self) -> std::io::Result<()> {
+        self.cgroups.as_mut().map_or(Ok(()), GraphCgroup::remove)
     }
 
     /// Closes the fds of node `index`'s edges that no node which may still

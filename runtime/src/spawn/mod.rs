@@ -7,7 +7,8 @@
 //! exited, which is what makes sharing memory safe. `CLONE_PIDFD` returns a
 //! pidfd atomically with the child. `CLONE_CLEAR_SIGHAND` resets every signal
 //! handler in the child, so no handler of the parent's can run on the shared
-//! memory before `execve`.
+//! memory before `execve`. `CLONE_INTO_CGROUP` starts it in its node's
+//! cgroup, so not even its first instruction runs outside it.
 
 child_side_module!(
     mod child;
@@ -19,7 +20,7 @@ child_side_module!(
 );
 mod launcher;
 
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::process::Pid;
 
@@ -41,6 +42,7 @@ const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
 const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 pub(crate) const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 
 /// The scope a process is started in: the pidfd of the scope's init and
 /// the namespaces to join through it.
@@ -51,7 +53,8 @@ pub(crate) struct ScopeJoin {
 }
 
 /// Starts one process running `exec` with the fd table `fds` (sorted by
-/// target), inside `scope` if given. Returns the failed step and errno if the
+/// target), inside `scope` if given, in the cgroup whose directory is
+/// `cgroup` if given. Returns the failed step and errno if the
 /// child did not reach a successful `execve`; the failed child has been
 /// reaped by then.
 pub(crate) fn spawn_process(
@@ -59,6 +62,7 @@ pub(crate) fn spawn_process(
     fds: &mut [FdMove],
     parent: ParentCheck,
     scope: Option<ScopeJoin>,
+    cgroup: Option<BorrowedFd<'_>>,
 ) -> Result<Process, (Step, i32)> {
     let max_target = fds.iter().map(|m| m.target).max().unwrap_or(0).max(2);
     let mut ctx = ChildContext {
@@ -87,7 +91,7 @@ pub(crate) fn spawn_process(
         // child has exec'd or exited (CLONE_VFORK holds this thread until
         // then; the helper is suspended while the child runs); `ctx` outlives
         // the call; `child_main` keeps its rules.
-        unsafe { clone_process(flags, child_main, ctx_ptr, (stack, size), helper) }
+        unsafe { clone_into_cgroup(flags, child_main, ctx_ptr, (stack, size), helper, cgroup) }
     })
     .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))??;
     if let Some(failure) = ctx.failure {
@@ -127,10 +131,32 @@ pub(crate) unsafe fn clone_process(
     stack: (*mut u8, usize),
     join: Option<(ScopeJoin, *mut u8, usize)>,
 ) -> Result<Process, (Step, i32)> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { clone_into_cgroup(flags, entry, arg, stack, join, None) }
+}
+
+/// [`clone_process`], and with `cgroup` (a cgroup directory) the process
+/// starts in that cgroup: `CLONE_INTO_CGROUP`, atomically with the clone.
+///
+/// # Safety
+///
+/// As for [`clone_process`].
+pub(crate) unsafe fn clone_into_cgroup(
+    flags: u64,
+    entry: crate::sys::ChildEntry,
+    arg: *mut core::ffi::c_void,
+    stack: (*mut u8, usize),
+    join: Option<(ScopeJoin, *mut u8, usize)>,
+    cgroup: Option<BorrowedFd<'_>>,
+) -> Result<Process, (Step, i32)> {
     let mut pidfd: i32 = -1;
     let mut args = clone_args(flags | CLONE_PIDFD, &mut pidfd);
     args.stack = stack.0 as u64;
     args.stack_size = stack.1 as u64;
+    if let Some(cgroup) = cgroup {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = cgroup.as_raw_fd() as u64;
+    }
     let ret = match join {
         // SAFETY: guaranteed by the caller.
         None => match unsafe { clone3_then_call(&mut args, entry, arg) } {

@@ -151,9 +151,10 @@ impl RunningGraph {
                     None => None,
                 };
                 if let Some(status) = reaped {
-                    self.on_exit(i, status);
+                    self.main_exited(i, status)?;
                 }
             }
+            Token::Cgroup(i) => self.cgroup_changed(i),
             Token::ReadyPipe(i) => {
                 let Some(pipe) = &self.nodes[i].ready_pipe else {
                     return Ok(());
@@ -213,9 +214,9 @@ impl RunningGraph {
         }
     }
 
-    /// Handles a reaped exit: runtime-caused exits are settled at once; any
+    /// Handles a node's end: runtime-caused exits are settled at once; any
     /// other gets a decision the application may still change.
-    fn on_exit(&mut self, i: usize, status: ExitStatus) {
+    pub(super) fn on_exit(&mut self, i: usize, status: ExitStatus) {
         let now = Instant::now();
         self.agenda.mark(i);
         self.agenda.reaped();
@@ -392,9 +393,7 @@ impl RunningGraph {
                 self.events.push_back(Event::ReadyTimeout {
                     node: NodeId::from_index(i),
                 });
-                if let Some(process) = &self.nodes[i].process {
-                    process.kill();
-                }
+                self.kill_node(i);
             }
             let node = &mut self.nodes[i];
             if node.not_before.is_some_and(|t| t <= now) {
@@ -533,6 +532,10 @@ impl RunningGraph {
         let _ = launched
             .process
             .reap_then(true, |pidfd| waits.remove(pidfd));
+        // Anything it forked meanwhile, too.
+        if let Some(cgroup) = self.launcher.cgroup(i) {
+            let _ = cgroup.kill();
+        }
         Err(SpawnError::new(
             NodeId::from_index(i),
             self.names[i].clone(),
@@ -566,12 +569,15 @@ impl RunningGraph {
             .release(&|n| may_start(&nodes[n], &options[n], stopping));
     }
 
-    /// Kills and reaps every node at once (a failed start).
+    /// Kills and reaps every node at once (a failed start). What was in
+    /// their cgroups goes when the cgroups are removed.
     pub(crate) fn kill_all(&mut self) {
-        let waits = &mut self.waits;
-        for node in &mut self.nodes {
+        for i in 0..self.nodes.len() {
+            self.kill_node(i);
+            self.stop_draining(i);
+            let waits = &mut self.waits;
+            let node = &mut self.nodes[i];
             if let Some(process) = &mut node.process {
-                process.kill();
                 // Blocking: SIGKILL cannot be caught, so this returns promptly.
                 let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
             }

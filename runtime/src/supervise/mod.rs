@@ -8,6 +8,7 @@
 //! up.
 
 mod agenda;
+mod contain;
 mod deps;
 mod engine;
 mod event;
@@ -33,6 +34,8 @@ pub use snapshot::{NodeSnapshot, Snapshot};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Token {
     Pidfd(usize),
+    /// A draining node's `cgroup.events`.
+    Cgroup(usize),
     ReadyPipe(usize),
     Notify(usize),
     Signals,
@@ -48,6 +51,7 @@ impl crate::poller::WaitKey for Token {
             Token::Notify(i) => (2, i),
             Token::Signals => (3, 0),
             Token::Wake => (4, 0),
+            Token::Cgroup(i) => (5, i),
         };
         (kind << 56) | index as u64
     }
@@ -59,6 +63,7 @@ impl crate::poller::WaitKey for Token {
             1 => Token::ReadyPipe(index),
             2 => Token::Notify(index),
             3 => Token::Signals,
+            5 => Token::Cgroup(index),
             _ => Token::Wake,
         }
     }

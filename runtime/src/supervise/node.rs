@@ -92,6 +92,9 @@ pub(crate) struct NodeRuntime {
     pub(crate) backoff_attempt: u32,
     pub(crate) status_text: Option<String>,
     pub(crate) killed_after_timeout: bool,
+    /// The main process has been reaped; what was left in the node's cgroup
+    /// has been SIGKILLed, and the node ends when the cgroup is empty.
+    pub(crate) draining: bool,
 }
 
 impl NodeRuntime {
@@ -110,6 +113,7 @@ impl NodeRuntime {
             backoff_attempt: 0,
             status_text: None,
             killed_after_timeout: false,
+            draining: false,
         }
     }
 

@@ -24,6 +24,10 @@ pub struct NodeSnapshot {
     pub last_exit: Option<ExitStatus>,
     /// The last `STATUS=` text it sent over `NOTIFY_SOCKET`.
     pub status_text: Option<String>,
+    /// How many processes are in its cgroup — its main process and
+    /// everything it started that is still alive, daemons included; `None`
+    /// where the node has no cgroup (see [`Containment`](crate::Containment)).
+    pub processes: Option<usize>,
 }
 
 /// The status of every node of a running graph.
@@ -63,6 +67,10 @@ impl Snapshot {
                     uptime: pid.and(node.started_at).map(|t| now.duration_since(t)),
                     last_exit: node.last_exit(),
                     status_text: node.status_text.clone(),
+                    processes: graph
+                        .launcher
+                        .cgroup(i)
+                        .and_then(|c| c.process_count().ok()),
                 }
             })
             .collect();
@@ -72,13 +80,14 @@ impl Snapshot {
 
 impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: Vec<[String; 7]> = self
+        let rows: Vec<[String; 8]> = self
             .nodes
             .iter()
             .map(|n| {
                 [
                     n.name.clone(),
                     n.pid.map_or("-".into(), |p| p.to_string()),
+                    n.processes.map_or("-".into(), |p| p.to_string()),
                     n.state.to_string(),
                     n.restarts.to_string(),
                     n.uptime
@@ -91,6 +100,7 @@ impl fmt::Display for Snapshot {
         let header = [
             "NODE",
             "PID",
+            "PROCS",
             "STATE",
             "RESTARTS",
             "UPTIME",

@@ -1,7 +1,7 @@
 //! Stopping nodes in order: a node is sent its stop signal only once every
 //! node that depends on it and is being stopped too has ended — dependents
 //! first, the reverse of the start order — and is SIGKILLed, with its whole
-//! process group, when its stop timeout runs out.
+//! process group and cgroup, when its stop timeout runs out.
 
 use std::time::Instant;
 
@@ -74,9 +74,7 @@ impl RunningGraph {
                     node.state = NodeState::Stopping;
                 }
                 Some(deadline) if deadline <= now => {
-                    if let Some(process) = &self.nodes[i].process {
-                        process.kill();
-                    }
+                    self.kill_node(i);
                     let node = &mut self.nodes[i];
                     node.killed_after_timeout = true;
                     // Done with this timer: SIGKILL cannot be ignored.

@@ -26,7 +26,8 @@ pub(crate) use fds::{Closing, close_fds_except, errno_of, failed_at};
 
 pub(crate) use poll::{epoll_add_listed, ppoll};
 pub(crate) use raw::{
-    ChildEntry, clone3_then_call, dup3, execve, exit_group, ioctl, set_signal_mask, signalfd,
+    ChildEntry, clone3_then_call, close_range, dup3, execve, exit_group, ioctl, set_signal_mask,
+    signalfd,
 };
 pub(crate) use signals::reset_ignored_signals;
 pub(crate) use stack::ChildStack;

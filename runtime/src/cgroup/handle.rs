@@ -1,0 +1,152 @@
+//! One cgroup this graph created: the fd of its directory (what
+//! `CLONE_INTO_CGROUP` takes) and its `cgroup.events`, whose `populated`
+//! line says whether any process is left in it or below it. A change of that
+//! file is signalled as `POLLPRI`, so an empty cgroup is waited for in the
+//! graph's one `poll`, never by polling a file in a loop.
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::fs::{Mode, OFlags, mkdirat, openat};
+
+use super::remove::remove_tree;
+
+#[derive(Debug)]
+pub(crate) struct Cgroup {
+    /// Its name in its parent's directory.
+    name: CString,
+    dir: OwnedFd,
+    events: OwnedFd,
+}
+
+impl Cgroup {
+    /// `mkdir` of `name` in the cgroup directory `parent`, then opens it.
+    /// If opening fails, the new directory is removed again.
+    pub(crate) fn create(parent: BorrowedFd<'_>, name: CString) -> io::Result<Cgroup> {
+        mkdirat(parent, name.as_c_str(), Mode::from_raw_mode(0o755))?;
+        let open = || {
+            let dir = openat(
+                parent,
+                name.as_c_str(),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            let events = open_file(dir.as_fd(), c"cgroup.events", OFlags::RDONLY)?;
+            Ok::<_, rustix::io::Errno>((dir, events))
+        };
+        match open() {
+            Ok((dir, events)) => Ok(Cgroup { name, dir, events }),
+            Err(e) => {
+                let _ =
+                    rustix::fs::unlinkat(parent, name.as_c_str(), rustix::fs::AtFlags::REMOVEDIR);
+                Err(e.into())
+            }
+        }
+    }
+
+    pub(crate) fn name(&self) -> &CStr {
+        &self.name
+    }
+
+    /// The directory, for `CLONE_INTO_CGROUP` and the files inside.
+    pub(crate) fn dir(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+
+    /// `cgroup.events`, which turns `POLLPRI` when `populated` changes.
+    pub(crate) fn events(&self) -> BorrowedFd<'_> {
+        self.events.as_fd()
+    }
+
+    /// Whether a process is left in the cgroup or below it. Reading also
+    /// re-arms `POLLPRI` for the next change.
+    pub(crate) fn populated(&self) -> io::Result<bool> {
+        let mut text = [0u8; 128];
+        let len = rustix::io::pread(&self.events, &mut text, 0)?;
+        Ok(populated_in(&text[..len]))
+    }
+
+    /// Writes `1` to `cgroup.kill`: SIGKILL to every process in the cgroup
+    /// and below it, forks racing with it included (Linux 5.14).
+    pub(crate) fn kill(&self) -> io::Result<()> {
+        let kill = open_file(self.dir(), c"cgroup.kill", OFlags::WRONLY)?;
+        rustix::io::write(&kill, b"1")?;
+        Ok(())
+    }
+
+    /// How many processes are in the cgroup itself (`cgroup.procs`).
+    pub(crate) fn process_count(&self) -> io::Result<usize> {
+        Ok(self.read("cgroup.procs")?.lines().count())
+    }
+
+    /// Reads one of the cgroup's files.
+    pub(crate) fn read(&self, file: &str) -> io::Result<String> {
+        let file = CString::new(file)?;
+        let fd = open_file(self.dir(), &file, OFlags::RDONLY)?;
+        io::read_to_string(std::fs::File::from(fd))
+    }
+
+    /// Writes one of the cgroup's files.
+    pub(crate) fn write(&self, file: &str, value: &str) -> io::Result<()> {
+        let file = CString::new(file)?;
+        let fd = open_file(self.dir(), &file, OFlags::WRONLY)?;
+        rustix::io::write(&fd, value.as_bytes())?;
+        Ok(())
+    }
+
+    /// Waits until no process is left, up to `limit`; false if some still are.
+    pub(crate) fn wait_empty(&self, limit: Duration) -> io::Result<bool> {
+        let deadline = Instant::now() + limit;
+        while self.populated()? {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            let timeout = Timespec::try_from(left).unwrap_or(Timespec {
+                tv_sec: i64::MAX,
+                tv_nsec: 0,
+            });
+            let mut fds = [PollFd::from_borrowed_fd(self.events(), PollFlags::PRI)];
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Removes the cgroup (and any its processes made below it) from
+    /// `parent`, which must be the directory it was created in.
+    pub(crate) fn remove(&self, parent: BorrowedFd<'_>) -> io::Result<()> {
+        Ok(remove_tree(parent, &self.name)?)
+    }
+}
+
+/// Opens a file of a cgroup directory.
+fn open_file(dir: BorrowedFd<'_>, file: &CStr, mode: OFlags) -> rustix::io::Result<OwnedFd> {
+    openat(dir, file, mode | OFlags::CLOEXEC, Mode::empty())
+}
+
+/// The value of the `populated` line of `cgroup.events` (a cgroup whose file
+/// cannot be parsed counts as populated: it is never removed by mistake).
+pub(crate) fn populated_in(events: &[u8]) -> bool {
+    events
+        .split(|&b| b == b'\n')
+        .find_map(|line| line.strip_prefix(b"populated "))
+        .is_none_or(|value| value != b"0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::populated_in;
+
+    #[test]
+    fn reads_the_populated_line() {
+        assert!(!populated_in(b"populated 0\nfrozen 0\n"));
+        assert!(populated_in(b"populated 1\nfrozen 0\n"));
+        assert!(populated_in(b"garbage"), "unknown counts as populated");
+    }
+}

@@ -1,0 +1,145 @@
+//! Containment without namespaces: each node in a cgroup v2 of its own.
+//!
+//! A graph gets a cgroup under the application's cgroup, and each node not
+//! in a scope a cgroup inside it. Nodes are placed there atomically by
+//! `clone3(CLONE_INTO_CGROUP)`, so no fork escapes in a window. Whatever a
+//! node starts — setsid'd and double-forked daemons included — stays in its
+//! cgroup: when the node's main process exits, `cgroup.kill` ends the rest,
+//! and the node is over once `cgroup.events` says `populated 0`. A watcher
+//! process does the same for the whole graph when the application dies.
+//!
+//! Nothing here touches a cgroup the graph did not create, and every cgroup
+//! it creates is removed again.
+
+mod discover;
+mod handle;
+mod limits;
+child_side_module!(
+    mod remove;
+);
+mod tree;
+child_side_module!(
+    mod watcher;
+);
+
+pub(crate) use handle::Cgroup;
+pub(crate) use limits::Limits;
+pub(crate) use tree::GraphCgroup;
+
+use crate::error::Error;
+use crate::graph::Graph;
+
+/// Whether a graph's nodes run in cgroups of their own.
+///
+/// The rule: **automatic where the application may create cgroups** — in
+/// the cgroup v2 hierarchy, as root, or in a delegated subtree (a systemd
+/// service with `Delegate=yes`, or any cgroup whose directory and
+/// `cgroup.procs` the application may write). Elsewhere a graph runs as it
+/// would without cgroups, unless it says [`Required`](Containment::Required).
+///
+/// ```
+/// use process_graph_runtime::{Command, Containment, Error, Graph};
+///
+/// let mut graph = Graph::new();
+/// graph.node("daemon", Command::new("true"));
+/// graph.containment(Containment::Required);
+/// match graph.spawn() {
+///     Ok(mut running) => assert!(running.wait()?.success()),
+///     // Not root and not in a delegated cgroup: nothing was started.
+///     Err(Error::CgroupUnavailable { reason, .. }) => eprintln!("no cgroups: {reason}"),
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Containment {
+    /// Cgroups where the application may create them, none elsewhere. The
+    /// default.
+    #[default]
+    Auto,
+    /// Cgroups, or [`Error::CgroupUnavailable`] at spawn, before anything
+    /// is started.
+    Required,
+    /// No cgroups: nodes stay in the application's cgroup. A node with a
+    /// resource limit then fails to spawn.
+    Off,
+}
+
+/// Creates the cgroups `graph` gets under its containment rule, with each
+/// node's resource limits written, or `None` where it runs without.
+pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
+    let limited = graph.nodes.iter().find(|n| !n.options.limits.is_empty());
+    let unavailable = |reason: String| Error::CgroupUnavailable {
+        node: limited.map(|n| n.name.clone()),
+        reason,
+    };
+    let required = graph.containment == Containment::Required || limited.is_some();
+    if graph.containment == Containment::Off {
+        return match limited {
+            Some(_) => Err(unavailable("containment is off for this graph".into())),
+            None => Ok(None),
+        };
+    }
+    if let Some(node) = graph
+        .nodes
+        .iter()
+        .find(|n| n.options.scope.is_some() && !n.options.limits.is_empty())
+    {
+        return Err(Error::CgroupUnavailable {
+            node: Some(node.name.clone()),
+            reason: "nodes in a scope are not placed in cgroups yet".into(),
+        });
+    }
+    let app = match discover::discover() {
+        Ok(app) => app,
+        Err(reason) if required => return Err(unavailable(reason)),
+        Err(_) => return Ok(None),
+    };
+    let names: Vec<Option<&str>> = graph
+        .nodes
+        .iter()
+        .map(|n| n.options.scope.is_none().then_some(n.name.as_str()))
+        .collect();
+    let cgroups = match GraphCgroup::create(&app, &names) {
+        Ok(cgroups) => cgroups,
+        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+            return if required {
+                Err(unavailable(e.to_string()))
+            } else {
+                Ok(None)
+            };
+        }
+        Err(e) => return Err(Error::io(None, "create the graph's cgroups", e)),
+    };
+    apply_limits(graph, &cgroups)?;
+    Ok(Some(cgroups))
+}
+
+/// Writes every node's limits, enabling each controller for the nodes'
+/// cgroups first; fails naming the first controller that is not available.
+fn apply_limits(graph: &Graph, cgroups: &GraphCgroup) -> Result<(), Error> {
+    let mut enabled: Vec<&str> = Vec::new();
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let Some(cgroup) = cgroups.node(index) else {
+            continue;
+        };
+        let failed = |e| Error::io(Some(&node.name), "write a cgroup resource limit", e);
+        for (controller, file, value) in node.options.limits.files() {
+            if !enabled.contains(&controller) {
+                if !limits::has_controller(cgroups.graph(), controller).map_err(failed)? {
+                    return Err(Error::ControllerUnavailable {
+                        node: node.name.clone(),
+                        controller,
+                    });
+                }
+                cgroups
+                    .graph()
+                    .write("cgroup.subtree_control", &format!("+{controller}"))
+                    .map_err(failed)?;
+                enabled.push(controller);
+            }
+            cgroup.write(file, &value).map_err(failed)?;
+        }
+    }
+    Ok(())
+}

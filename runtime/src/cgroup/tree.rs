@@ -1,0 +1,187 @@
+//! The cgroups of one graph: one under the application's cgroup, one per
+//! node inside it, and the watcher that removes them if the application
+//! dies first. Created when the graph is spawned, before any node; removed
+//! when the graph has finished — and by `Drop` on every other path, a failed
+//! spawn included.
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use rustix::fs::{AtFlags, Mode, OFlags, open};
+use rustix::process::{PidfdFlags, getpid, pidfd_open};
+
+use super::discover::AppCgroup;
+use super::handle::Cgroup;
+use super::watcher::{WatcherContext, watcher_main};
+use crate::owner::Owner;
+use crate::process::Process;
+use crate::spawn::{CLONE_CLEAR_SIGHAND, clone_process};
+use crate::sys::ChildStack;
+
+/// How long removal waits for SIGKILLed processes to be gone. SIGKILL
+/// cannot be caught; only a process stuck in the kernel takes this long.
+const EMPTY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub(crate) struct GraphCgroup {
+    /// The application's cgroup directory: only our cgroup is created and
+    /// removed in it, nothing else in it is touched.
+    parent: OwnedFd,
+    graph: Cgroup,
+    /// Per node: its cgroup, if it has one.
+    nodes: Vec<Option<Cgroup>>,
+    /// Until the cgroups are removed.
+    watcher: Option<Process>,
+    removed: bool,
+    /// The process that created them: a forked copy removes nothing.
+    owner: Owner,
+}
+
+impl GraphCgroup {
+    /// Creates the graph's cgroup in `app`, starts its watcher, then creates
+    /// one cgroup for each node given a name in `nodes`. Whatever was created
+    /// is removed again if a later step fails.
+    ///
+    /// `Err` of kind `Unsupported` if the kernel has no `cgroup.kill`.
+    pub(crate) fn create(app: &AppCgroup, nodes: &[Option<&str>]) -> io::Result<GraphCgroup> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let parent = open(
+            &app.dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let name = format!(
+            "process-graph-{}-{}",
+            getpid().as_raw_nonzero(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let graph = Cgroup::create(parent.as_fd(), CString::new(name)?)?;
+        let mut created = GraphCgroup {
+            parent,
+            graph,
+            nodes: Vec::with_capacity(nodes.len()),
+            watcher: None,
+            removed: false,
+            owner: Owner::current(),
+        };
+        let kill = rustix::fs::statat(created.graph.dir(), c"cgroup.kill", AtFlags::empty());
+        if matches!(kill, Err(rustix::io::Errno::NOENT)) {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the kernel has no cgroup.kill (Linux 5.14)",
+            ));
+        }
+        created.watcher = Some(start_watcher(created.parent.as_fd(), &created.graph)?);
+        for (index, name) in nodes.iter().enumerate() {
+            let cgroup = name
+                .map(|name| Cgroup::create(created.graph.dir(), node_dir_name(index, name)))
+                .transpose()?;
+            created.nodes.push(cgroup);
+        }
+        Ok(created)
+    }
+
+    /// The graph's own cgroup (it holds no process, only the nodes' cgroups).
+    pub(crate) fn graph(&self) -> &Cgroup {
+        &self.graph
+    }
+
+    /// Node `index`'s cgroup, if it has one.
+    pub(crate) fn node(&self, index: usize) -> Option<&Cgroup> {
+        self.nodes.get(index)?.as_ref()
+    }
+
+    /// Kills whatever is left, waits until it is gone, removes every cgroup
+    /// of the graph and stops the watcher. If a cgroup cannot be removed the
+    /// watcher stays, to try again when the application exits.
+    pub(crate) fn remove(&mut self) -> io::Result<()> {
+        if self.removed {
+            return Ok(());
+        }
+        if self.graph.populated()? {
+            self.graph.kill()?;
+            if !self.graph.wait_empty(EMPTY_TIMEOUT)? {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("processes outlived SIGKILL for {EMPTY_TIMEOUT:?}"),
+                ));
+            }
+        }
+        for node in self.nodes.drain(..).flatten() {
+            node.remove(self.graph.dir())?;
+        }
+        self.graph.remove(self.parent.as_fd())?;
+        self.removed = true;
+        if let Some(mut watcher) = self.watcher.take() {
+            watcher.kill();
+            let _ = watcher.reap(true);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for GraphCgroup {
+    fn drop(&mut self) {
+        if self.owner.is_current() {
+            let _ = self.remove();
+        }
+    }
+}
+
+/// A node's cgroup directory name: its index (unique) and its name, with
+/// anything but letters, digits, `-`, `_` and `.` replaced.
+fn node_dir_name(index: usize, name: &str) -> CString {
+    let shown: String = name
+        .chars()
+        .take(64)
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c,
+            _ => '_',
+        })
+        .collect();
+    CString::new(format!("{index}.{shown}")).expect("no NUL: every other character was replaced")
+}
+
+/// Forks the watcher of `graph` (see [`super::watcher`]).
+fn start_watcher(parent: BorrowedFd<'_>, graph: &Cgroup) -> io::Result<Process> {
+    let application = pidfd_open(getpid(), PidfdFlags::empty())?;
+    let ctx = WatcherContext {
+        application: application.as_fd(),
+        parent,
+        graph: graph.dir(),
+        events: graph.events(),
+        name: graph.name(),
+    };
+    let ctx_ptr = std::ptr::from_ref(&ctx).cast_mut().cast();
+    // No CLONE_VM: the watcher gets an address space of its own, a copy,
+    // and reads its own copy of `ctx`; the stack too is its own copy.
+    ChildStack::with(|stack, size| {
+        // SAFETY: the watcher shares no memory with us (no CLONE_VM), so
+        // neither `ctx` nor the stack can change under it; `watcher_main`
+        // keeps the rules of a child.
+        unsafe {
+            clone_process(
+                CLONE_CLEAR_SIGHAND,
+                watcher_main,
+                ctx_ptr,
+                (stack, size),
+                None,
+            )
+        }
+    })?
+    .map_err(|(_, errno)| io::Error::from_raw_os_error(errno))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_dir_name;
+
+    #[test]
+    fn node_directories_are_unique_and_plain() {
+        assert_eq!(node_dir_name(3, "web/api x"), c"3.web_api_x");
+        assert_eq!(node_dir_name(0, ".."), c"0...");
+    }
+}

@@ -1,0 +1,547 @@
+//! Containment by cgroups: every node runs in a cgroup of its own, so what it
+//! starts — setsid'd and double-forked daemons included — ends with it.
+//!
+//! Every test runs twice: as the user running the suite, and — when that is
+//! root — again as uid 65534 in a delegated cgroup (root creates a cgroup,
+//! chowns it and its `cgroup.procs`, `cgroup.subtree_control` and
+//! `cgroup.threads` to 65534, and starts a copy of this binary in it under
+//! `setpriv`). Where the application may not create cgroups the test says
+//! so and skips; it never passes silently.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio as StdStdio};
+use std::time::{Duration, Instant};
+
+use common::{live_marked_processes, marked, unique_marker};
+use process_graph_runtime::{
+    Command, Containment, Endpoint, Error, Event, Graph, NodeOptions, Readiness,
+};
+
+const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
+const APPLICATION: &str = "PROCESS_GRAPH_TEST_CGROUP_APPLICATION";
+
+/// A node that starts a daemon the classic way — a new session, a fork, the
+/// middle process gone — prints the daemon's pid and its own cgroup, and
+/// exits.
+const DAEMONIZE: &str = "setsid -w sh -c 'sleep 600 </dev/null >/dev/null 2>&1 & echo $!'; \
+                         grep ^0:: /proc/self/cgroup";
+
+/// Runs `body` as the current user, then, if that is root, as uid 65534 in a
+/// cgroup delegated to it.
+fn as_root_and_delegated(test: &str, body: fn()) {
+    if !cgroups_available() {
+        return;
+    }
+    body();
+    if rustix::process::geteuid().as_raw() != 0 || std::env::var_os(DELEGATED).is_some() {
+        return;
+    }
+    let delegated = delegated_cgroup();
+    let output = run_as_nobody(test, Some(&delegated));
+    // Everything the re-run created in its cgroup is gone: nothing keeps
+    // the delegated cgroup from being removed.
+    let removed = remove_when_empty(&delegated);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && text.contains("1 passed"),
+        "as uid 65534 in a delegated cgroup:\n{text}\n{errors}"
+    );
+    assert!(
+        !text.contains(common::SKIP_MARKER) && !errors.contains(common::SKIP_MARKER),
+        "as uid 65534 in a delegated cgroup the test skipped instead of running:\n{text}\n{errors}"
+    );
+    removed.unwrap_or_else(|e| {
+        panic!(
+            "{} is not empty after the run: {e}; left inside: {:?}",
+            delegated.display(),
+            std::fs::read_dir(&delegated)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+        )
+    });
+}
+
+/// Re-runs `test` in a copy of this binary as uid 65534, inside `cgroup` if
+/// given (the shell moves itself there before it execs `setpriv`).
+fn run_as_nobody(test: &str, cgroup: Option<&Path>) -> std::process::Output {
+    let copy = common::unprivileged_copy_of_this_binary();
+    let setpriv = common::as_uid_65534();
+    let mut command = StdCommand::new("sh");
+    command
+        .arg("-c")
+        .arg(r#"if [ -n "$0" ]; then echo $$ > "$0/cgroup.procs" || exit 1; fi; exec "$@""#)
+        .arg(cgroup.map_or(Path::new(""), |c| c))
+        .arg(setpriv.get_program())
+        .args(setpriv.get_args())
+        .arg(&copy)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .current_dir("/");
+    if cgroup.is_some() {
+        command.env(DELEGATED, "1");
+    }
+    let output = command.output().expect("sh and setpriv (util-linux) run");
+    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+    output
+}
+
+/// A fresh cgroup below this process's, delegated to uid 65534.
+fn delegated_cgroup() -> PathBuf {
+    let dir = own_cgroup_dir().join(format!("pg-test-delegated-{}", unique_marker("cg")));
+    std::fs::create_dir(&dir).unwrap();
+    for path in [
+        dir.clone(),
+        dir.join("cgroup.procs"),
+        dir.join("cgroup.subtree_control"),
+        dir.join("cgroup.threads"),
+    ] {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    }
+    dir
+}
+
+/// `rmdir` of `dir`, retried for a moment while its last process exits.
+fn remove_when_empty(dir: &Path) -> std::io::Result<()> {
+    let deadline = Instant::now() + common::DEATH_TIMEOUT;
+    loop {
+        match std::fs::remove_dir(dir) {
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether this process may create cgroups; says why not. In CI (`CI` set)
+/// root must be able to.
+fn cgroups_available() -> bool {
+    let mut graph = Graph::new();
+    graph.node("probe", Command::new("true"));
+    graph.containment(Containment::Required);
+    match graph.spawn() {
+        Ok(mut running) => {
+            running.wait().unwrap();
+            true
+        }
+        Err(Error::CgroupUnavailable { reason, .. }) => {
+            assert!(
+                !common::in_ci() || rustix::process::geteuid().as_raw() != 0,
+                "cgroups are not available to root in CI: {reason}"
+            );
+            common::skip(&format!("cgroups are not available here: {reason}"));
+            false
+        }
+        Err(e) => panic!("the probe failed: {e}"),
+    }
+}
+
+/// The mount point of the cgroup v2 hierarchy (this test's own reading of
+/// mountinfo, not the runtime's).
+fn v2_mount() -> PathBuf {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    mountinfo
+        .lines()
+        .find(|line| line.contains(" - cgroup2 "))
+        .and_then(|line| line.split(' ').nth(4))
+        .map(PathBuf::from)
+        .expect("cgroup2 is mounted")
+}
+
+/// The directory of a cgroup given as a `/proc/PID/cgroup` line `0::/path`.
+fn cgroup_dir(line: &str) -> PathBuf {
+    let path = line.trim().strip_prefix("0::").expect("a 0:: line");
+    v2_mount().join(path.trim_start_matches('/'))
+}
+
+fn own_cgroup_dir() -> PathBuf {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    cgroup_dir(text.lines().find(|l| l.starts_with("0::")).unwrap())
+}
+
+/// Fails unless the node cgroup given by its `0::` line, and the graph's
+/// cgroup around it, have been removed.
+fn assert_removed(node_line: &str) {
+    let node = cgroup_dir(node_line);
+    assert!(
+        node.parent().unwrap().starts_with(own_cgroup_dir()),
+        "the node's cgroup {} is below the application's",
+        node.display()
+    );
+    for dir in [&node, node.parent().unwrap()] {
+        assert!(!dir.exists(), "{} was not removed", dir.display());
+    }
+}
+
+/// Starts `count` nodes that each leave a daemon behind, waits for the
+/// graph, and checks that no daemon and no cgroup is left.
+fn daemons_are_gone_when_their_nodes_end(count: usize) {
+    let marker = unique_marker("daemon-node-ends");
+    let mut graph = Graph::new();
+    let outs: Vec<_> = (0..count)
+        .map(|k| {
+            let node = graph.node(
+                format!("daemonizer-{k}"),
+                marked(Command::new("sh").args(["-c", DAEMONIZE]), &marker),
+            );
+            graph.pipe(node.stdout(), Endpoint::Parent)
+        })
+        .collect();
+    let mut running = graph.spawn().unwrap();
+    let texts: Vec<String> = outs
+        .into_iter()
+        .map(|out| common::read_to_end(&mut running, out))
+        .collect();
+    let report = running.wait().unwrap();
+    assert!(report.success(), "{report:?}");
+    // Gone when `wait` returns, not eventually.
+    let left = live_marked_processes(&marker);
+    assert!(left.is_empty(), "daemons outlived their nodes: {left:?}");
+    for text in texts {
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "the daemon's pid and the cgroup: {text}");
+        assert_removed(lines[1]);
+    }
+}
+
+#[test]
+fn a_daemon_is_gone_when_its_node_ends() {
+    as_root_and_delegated("a_daemon_is_gone_when_its_node_ends", || {
+        daemons_are_gone_when_their_nodes_end(1);
+    });
+}
+
+/// Enough nodes for the wait set to move into epoll.
+#[test]
+fn the_daemons_of_many_nodes_are_gone_when_they_end() {
+    as_root_and_delegated("the_daemons_of_many_nodes_are_gone_when_they_end", || {
+        daemons_are_gone_when_their_nodes_end(12);
+    });
+}
+
+#[test]
+fn a_daemon_is_gone_when_shutdown_returns() {
+    as_root_and_delegated("a_daemon_is_gone_when_shutdown_returns", || {
+        let marker = unique_marker("daemon-shutdown");
+        // The main process ignores SIGTERM: it is SIGKILLed after its stop
+        // timeout, and the daemon with it.
+        let script = format!("trap '' TERM; {DAEMONIZE}; exec sleep 600");
+        let mut graph = Graph::new();
+        let node = graph.node_with(
+            "daemonizer",
+            marked(Command::new("sh").args(["-c", &script]), &marker),
+            NodeOptions::new().stop_timeout(Duration::from_millis(100)),
+        );
+        let out = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let mut out = BufReader::new(running.take_reader(out).unwrap());
+        let (mut pid, mut cgroup) = (String::new(), String::new());
+        out.read_line(&mut pid).unwrap();
+        out.read_line(&mut cgroup).unwrap();
+        let report = running.shutdown(Duration::from_secs(5)).unwrap();
+        assert!(
+            report.by_name("daemonizer").unwrap().killed_after_timeout,
+            "{report:?}"
+        );
+        let left = live_marked_processes(&marker);
+        assert!(
+            left.is_empty(),
+            "the daemon outlived the shutdown: {left:?}"
+        );
+        assert_removed(&cgroup);
+    });
+}
+
+#[test]
+fn a_failed_spawn_leaves_no_cgroup_behind() {
+    as_root_and_delegated("a_failed_spawn_leaves_no_cgroup_behind", || {
+        let marker = unique_marker("failed-spawn");
+        let dir = common::TempDir::new("failed-spawn");
+        let seen = dir.path().join("cgroup");
+        let script = format!(
+            "grep ^0:: /proc/self/cgroup > {}; sleep 600 </dev/null >/dev/null 2>&1 & echo >&3; exec sleep 600",
+            seen.display()
+        );
+        let mut graph = Graph::new();
+        let first = graph.node_with(
+            "first",
+            marked(Command::new("sh").args(["-c", &script]), &marker),
+            NodeOptions::new().ready(Readiness::Fd(3)),
+        );
+        graph.node_with(
+            "broken",
+            Command::new("/nonexistent/program"),
+            NodeOptions::new().after([first]),
+        );
+        match graph.spawn() {
+            Err(Error::Spawn(e)) => assert_eq!(e.node(), "broken"),
+            other => panic!("expected the spawn of \"broken\" to fail, got {other:?}"),
+        }
+        let left = live_marked_processes(&marker);
+        assert!(
+            left.is_empty(),
+            "processes outlived the failed spawn: {left:?}"
+        );
+        assert_removed(&std::fs::read_to_string(&seen).unwrap());
+    });
+}
+
+#[test]
+fn snapshot_counts_the_processes_in_each_node() {
+    as_root_and_delegated("snapshot_counts_the_processes_in_each_node", || {
+        let mut graph = Graph::new();
+        let node = graph.node_with(
+            "three",
+            Command::new("sh").args([
+                "-c",
+                "setsid sleep 600 </dev/null >/dev/null 2>&1 & sleep 600 & echo >&3; wait",
+            ]),
+            NodeOptions::new().ready(Readiness::Fd(3)),
+        );
+        let mut running = graph.spawn().unwrap();
+        while common::next_event_past_starts(&mut running, Some(common::DEATH_TIMEOUT))
+            != Some(Event::Ready { node })
+        {}
+        // setsid(1) may still be on its way to exec: count until it settles.
+        let deadline = Instant::now() + common::DEATH_TIMEOUT;
+        while running.snapshot().nodes[0].processes != Some(3) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let snapshot = running.snapshot();
+        assert_eq!(snapshot.nodes[0].processes, Some(3), "{snapshot}");
+        assert!(snapshot.to_string().contains("PROCS"), "{snapshot}");
+        running.shutdown(Duration::from_secs(5)).unwrap();
+    });
+}
+
+#[test]
+fn a_missing_controller_is_a_typed_error() {
+    as_root_and_delegated("a_missing_controller_is_a_typed_error", || {
+        let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
+            .unwrap_or_default();
+        if enabled.split_whitespace().any(|c| c == "memory") {
+            common::skip("memory is enabled for this cgroup's children: the error cannot occur");
+            return;
+        }
+        let marker = unique_marker("controller");
+        let mut graph = Graph::new();
+        graph.node("free", marked(Command::new("sleep").arg("600"), &marker));
+        graph.node_with(
+            "limited",
+            marked(Command::new("sleep").arg("600"), &marker),
+            NodeOptions::new().memory_max(64 << 20),
+        );
+        let error = graph
+            .spawn()
+            .expect_err("memory is not enabled in cgroup v2");
+        assert!(
+            matches!(&error, Error::ControllerUnavailable { node, controller: "memory" } if node == "limited"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "node \"limited\": the memory controller is not available in the cgroup v2 hierarchy"
+        );
+        assert!(
+            live_marked_processes(&marker).is_empty(),
+            "nothing was started"
+        );
+    });
+}
+
+#[test]
+fn resource_limits_are_written_where_the_controllers_are_enabled() {
+    let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
+        .unwrap_or_default();
+    let missing: Vec<&str> = ["memory", "pids", "cpu"]
+        .into_iter()
+        .filter(|c| !enabled.split_whitespace().any(|e| e == *c))
+        .collect();
+    if !missing.is_empty() {
+        common::skip(&format!(
+            "the {} controller(s) are not enabled in cgroup v2 for this cgroup's children \
+             (on a hybrid layout they are bound to v1): limits cannot be checked here",
+            missing.join(", ")
+        ));
+        return;
+    }
+    let mut graph = Graph::new();
+    let node = graph.node_with(
+        "limited",
+        Command::new("sh").args(["-c", "grep ^0:: /proc/self/cgroup"]),
+        NodeOptions::new()
+            .memory_max(64 << 20)
+            .pids_max(16)
+            .cpu_weight(50),
+    );
+    let out = graph.pipe(node.stdout(), Endpoint::Parent);
+    let mut running = graph.spawn().unwrap();
+    let line = common::read_to_end(&mut running, out);
+    let dir = cgroup_dir(&line);
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
+    assert_eq!(read("memory.max").trim(), (64u64 << 20).to_string());
+    assert_eq!(read("pids.max").trim(), "16");
+    assert_eq!(read("cpu.weight").trim(), "50");
+    running.wait().unwrap();
+}
+
+#[test]
+fn required_containment_fails_where_cgroups_are_not_available() {
+    if rustix::process::geteuid().as_raw() == 0 {
+        // Root may create cgroups; uid 65534 in root's cgroup may not.
+        let output = run_as_nobody(
+            "required_containment_fails_where_cgroups_are_not_available",
+            None,
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && text.contains("1 passed"),
+            "as uid 65534:\n{text}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    let marker = unique_marker("required");
+    let mut graph = Graph::new();
+    graph.node(
+        "contained",
+        marked(Command::new("sleep").arg("600"), &marker),
+    );
+    graph.containment(Containment::Required);
+    match graph.spawn() {
+        Err(Error::CgroupUnavailable { node: None, reason }) => {
+            assert!(reason.contains("may not create cgroups"), "{reason}");
+        }
+        Ok(_) => common::skip("this user may create cgroups here"),
+        Err(e) => panic!("expected CgroupUnavailable, got {e:?}"),
+    }
+    assert!(
+        live_marked_processes(&marker).is_empty(),
+        "nothing was started"
+    );
+    // Without the requirement the same graph runs, uncontained.
+    let mut graph = Graph::new();
+    graph.node("uncontained", Command::new("true"));
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+}
+
+#[test]
+#[ignore = "the application of the SIGKILL test below, run in a copy of this binary"]
+fn cgroup_application_helper() {
+    let Some(marker) = std::env::var_os(APPLICATION) else {
+        return; // Only meaningful when started by the test below.
+    };
+    // A daemon that keeps forking: each round starts another sleeper.
+    let script = "setsid sh -c 'while :; do sleep 600 & sleep 0.002; done' \
+                  </dev/null >/dev/null 2>&1 & sleep 0.02; grep ^0:: /proc/self/cgroup; \
+                  echo >&3; exec sleep 600";
+    let mut graph = Graph::new();
+    graph.node_with(
+        "reforker",
+        marked(
+            Command::new("sh").args(["-c", script]),
+            marker.to_str().unwrap(),
+        ),
+        NodeOptions::new().ready(Readiness::Fd(3)),
+    );
+    let mut running = graph.spawn().unwrap();
+    loop {
+        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
+            Some(Event::Ready { .. }) => break,
+            Some(_) => {}
+            None => panic!("the re-forking node was not ready within 10 s"),
+        }
+    }
+    println!("\napplication-up");
+    std::thread::sleep(Duration::from_secs(60));
+    drop(running);
+}
+
+#[test]
+fn sigkill_of_the_application_leaves_no_process_and_no_cgroup() {
+    as_root_and_delegated(
+        "sigkill_of_the_application_leaves_no_process_and_no_cgroup",
+        || {
+            const TRIALS: usize = 100;
+            let (mut survivors, mut trials_with_survivors, mut cgroups_left) = (0, 0, 0);
+            for _ in 0..TRIALS {
+                let marker = unique_marker("sigkill");
+                let mut app = StdCommand::new(std::env::current_exe().unwrap())
+                    .args([
+                        "--exact",
+                        "cgroup_application_helper",
+                        "--ignored",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env(APPLICATION, &marker)
+                    .stdout(StdStdio::piped())
+                    .spawn()
+                    .unwrap();
+                let mut out = BufReader::new(app.stdout.take().unwrap());
+                let (mut line, mut cgroup) = (String::new(), None);
+                while !line.trim_end().ends_with("application-up") {
+                    line.clear();
+                    assert_ne!(
+                        out.read_line(&mut line).unwrap(),
+                        0,
+                        "the helper died early"
+                    );
+                    // libtest prints the test's name first, on the same line.
+                    if let Some(at) = line.find("0::/") {
+                        cgroup = Some(line[at..].to_owned());
+                    }
+                }
+                let cgroup = cgroup_dir(&cgroup.expect("the node printed its cgroup"));
+                // The daemon has forked at least once: the node's main
+                // process, the daemon and a sleeper.
+                let started = Instant::now();
+                while live_marked_processes(&marker).len() < 3 {
+                    assert!(
+                        started.elapsed() < common::DEATH_TIMEOUT,
+                        "no daemon appeared"
+                    );
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                app.kill().unwrap();
+                app.wait().unwrap();
+                let graph = cgroup.parent().unwrap();
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while (graph.exists() || !live_marked_processes(&marker).is_empty())
+                    && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                let left = live_marked_processes(&marker);
+                if !left.is_empty() {
+                    survivors += left.len();
+                    trials_with_survivors += 1;
+                    for p in &left {
+                        let _ = rustix::process::kill_process(
+                            rustix::process::Pid::from_raw(p.pid).unwrap(),
+                            rustix::process::Signal::KILL,
+                        );
+                    }
+                }
+                if graph.exists() {
+                    cgroups_left += 1;
+                }
+            }
+            // Written past libtest's capture, so the figure shows.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SIGKILL of the application, {TRIALS} trials with a re-forking daemon: \
+                 {survivors} surviving processes in {trials_with_survivors} trials, \
+                 the graph's cgroup left in {cgroups_left}"
+            );
+            assert_eq!(
+                (survivors, cgroups_left),
+                (0, 0),
+                "processes or cgroups outlived the application"
+            );
+        },
+    );
+}
