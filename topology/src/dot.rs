@@ -42,7 +42,7 @@ impl Topology {
     /// };
     /// let dot = topology.to_dot();
     /// assert!(dot.contains(r#"n0 [label="worker\n./worker \"fast\""];"#));
-    /// assert!(dot.contains(r#"n0 -> parent [label="control\nfd(3) ↔ parent", dir=both"#));
+    /// assert!(dot.contains(r#"n0 -> parent [label="control\nfd(3) <-> parent", dir=both"#));
     /// ```
     pub fn to_dot(&self) -> String {
         let tree = ScopeTree::new(self);

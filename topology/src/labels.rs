@@ -34,12 +34,14 @@ pub(crate) fn end_name(end: &EndpointInfo) -> String {
 }
 
 /// The fds of an edge as its label shows them: `stdout → stdin`,
-/// `fd(3) ↔ parent`; a pipe with several writers names each distinct
+/// `fd(3) <-> parent`; a pipe with several writers names each distinct
 /// writer fd once: `stdout, stderr → stdin`.
 pub(crate) fn edge_fds(edge: &EdgeInfo) -> String {
     let arrow = match edge.kind {
         EdgeKind::Pipe => "→",
-        EdgeKind::SocketPair => "↔",
+        // The declaration's own arrow: `↔` is too small to read in
+        // several monospace fonts.
+        EdgeKind::SocketPair => "<->",
     };
     let names = |ends: &[EndpointInfo]| {
         let mut names: Vec<String> = Vec::new();
@@ -67,13 +69,17 @@ pub(crate) fn endpoint_name(topology: &Topology, end: &EndpointInfo) -> String {
     }
 }
 
-/// The frame label of a scope: `sandbox: user, pid, net`.
+/// The frame label of a scope: `sandbox: user, pid, net`, and its
+/// hostname when it sets one: `sandbox: user, uts (hostname box)`.
 pub(crate) fn scope_label(scope: &ScopeInfo) -> String {
-    if scope.namespaces.is_empty() {
-        scope.name.to_string()
-    } else {
-        format!("{}: {}", scope.name, scope.namespaces.join(", "))
+    let mut label = scope.name.to_string();
+    if !scope.namespaces.is_empty() {
+        label = format!("{label}: {}", scope.namespaces.join(", "));
     }
+    if let Some(hostname) = &scope.hostname {
+        label = format!("{label} (hostname {})", one_line(hostname));
+    }
+    label
 }
 
 /// The node's command on one line, cut to `max` characters with an ellipsis.
@@ -87,10 +93,13 @@ fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
     }
 }
 
-/// The lines of a process's box: its name, then its command cut short.
+/// The lines of a process's box: its name, its command cut short, and how
+/// it tells it is ready when it does not count as ready at exec
+/// (`ready: notify`, `ready: fd(3)`).
 pub(crate) fn node_lines(node: &NodeInfo) -> Vec<String> {
     std::iter::once(node.name.to_string())
         .chain(short_command(node, COMMAND_CHARS))
+        .chain(node.ready.map(|ready| format!("ready: {ready}")))
         .collect()
 }
 

@@ -8,6 +8,31 @@
 //! 4. [`horizontal`]: x coordinates, frames around their scopes;
 //! 5. [`route`]: ports, and tracks for lines that move sideways;
 //! 6. [`vertical`]: y coordinates, with room for frames and tracks.
+//!
+//! # Why a layout engine of our own
+//!
+//! The diagram is drawn at compile time, inside the proc macro, so whatever
+//! draws it is a dependency of every crate that declares a graph, built
+//! before its first line compiles. What exists instead:
+//!
+//! - Graphviz (`dot`) lays out clusters well, but it is a C program: a proc
+//!   macro that runs it breaks hermetic and offline builds and docs.rs, and
+//!   the generated docs would change with the installed version.
+//!   [`Topology::to_dot`] is there for those who have it.
+//! - Mermaid (and dagre, elkjs) lay out in the reader's browser: rustdoc
+//!   pages would need JavaScript from a CDN, which the docs must not load.
+//!   [`Topology::to_mermaid`] is there for Markdown hosts that render it.
+//! - `layout-rs`, a pure-Rust Graphviz-style layout (about 4,500 lines),
+//!   reads DOT and writes SVG, but as its documentation shows it draws no
+//!   clusters, so no scope frames, nested or not — the one thing this
+//!   diagram must show — and it would be compiled into every user's build.
+//! - `petgraph` and the force-directed crates give no layered layout with
+//!   ports, edge labels and containers.
+//!
+//! This engine is about 2,100 lines with no dependency, deterministic (the
+//! docs do not change between builds), and knows the graph's own rules:
+//! writers above readers, a scope's processes in one frame, labels that
+//! never cover a box.
 
 mod dag;
 mod horizontal;
@@ -149,7 +174,7 @@ impl Rect {
 /// let line = &topology.layout().edges[0];
 /// assert_eq!((line.kind, line.edge), (LinkKind::SocketPair, Some(0)));
 /// assert_eq!((line.from, line.to), (Vertex::Node(0), Vertex::Parent));
-/// assert_eq!(line.fds.as_deref(), Some("fd(3) ↔ parent"));
+/// assert_eq!(line.fds.as_deref(), Some("fd(3) <-> parent"));
 /// assert!(line.label.is_some());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -172,7 +197,7 @@ pub struct EdgePath {
     /// share one label, on the first writer's line, listing each writer fd
     /// once (`stdout, stderr → stdin`); they join at the reader in one port.
     pub label: Option<Rect>,
-    /// The fds this line connects: `stdout → stdin`, `fd(3) ↔ parent`;
+    /// The fds this line connects: `stdout → stdin`, `fd(3) <-> parent`;
     /// `None` for an `after` dependency.
     pub fds: Option<String>,
 }

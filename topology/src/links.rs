@@ -77,7 +77,7 @@ pub(crate) struct Link {
     pub edge: Option<usize>,
     pub from: Vertex,
     pub to: Vertex,
-    /// This line's fds: `stdout → stdin`, `fd(3) ↔ parent`; `None` for an
+    /// This line's fds: `stdout → stdin`, `fd(3) <-> parent`; `None` for an
     /// `after` dependency.
     pub fds: Option<String>,
     /// The label the diagram draws beside this line: the edge's name and
@@ -109,7 +109,7 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
     for (index, edge) in topology.edges.iter().enumerate() {
         let (kind, arrow) = match edge.kind {
             EdgeKind::Pipe => (LinkKind::Pipe, "→"),
-            EdgeKind::SocketPair => (LinkKind::SocketPair, "↔"),
+            EdgeKind::SocketPair => (LinkKind::SocketPair, "<->"),
         };
         let shares_reader = kind == LinkKind::Pipe && edge.from.len() > 1;
         for (writer, from) in edge.from.iter().enumerate() {

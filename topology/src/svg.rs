@@ -1,8 +1,15 @@
 //! The diagram as one inline `<svg>` element: no script, no external
-//! reference, no stylesheet — presentation attributes only — and no blank
-//! line, so Markdown (rustdoc) takes the whole element as one HTML block.
-//! It paints its own white background, so it reads the same in rustdoc's
-//! light and dark themes.
+//! reference, no stylesheet — presentation attributes, and inline styles
+//! only where a colour follows the page — and no blank line, so Markdown
+//! (rustdoc) takes the whole element as one HTML block.
+//!
+//! It follows rustdoc's theme: text and pipes are `currentColor`, which the
+//! root sets to rustdoc's `--main-color`, and the panel and the boxes are
+//! painted `--main-background-color`, so the dark themes show no glaring
+//! white panel. Elsewhere (an `<img>` on GitHub, a file viewer) those
+//! variables are unset and their fallbacks draw it dark on white. Scope
+//! frames and socketpairs use mid-tone hues, translucent where they fill,
+//! which read on both.
 
 use crate::labels::{edge_fds, one_line, scope_label, vertex_lines};
 use crate::layout::{
@@ -14,15 +21,18 @@ use crate::scopes::ScopeTree;
 use std::fmt::Write;
 
 const FONT: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace";
-const INK: &str = "#0f172a";
-const MUTED: &str = "#64748b";
-/// Frame fill, stroke and label colour, by nesting depth.
-const FRAME_COLOURS: [(&str, &str, &str); 4] = [
-    ("#eff6ff", "#93c5fd", "#1d4ed8"),
-    ("#faf5ff", "#d8b4fe", "#7e22ce"),
-    ("#f0fdf4", "#86efac", "#15803d"),
-    ("#fff7ed", "#fdba74", "#c2410c"),
-];
+/// The page's text colour (the root sets `color` from rustdoc's theme).
+const INK: &str = "currentColor";
+/// Secondary text and borders: a grey that reads on light and dark pages.
+const MUTED: &str = "#7b8aa1";
+/// The page's background, where the drawing must hide what is under it:
+/// the panel, the boxes, the halo around labels.
+const PAPER: &str = "var(--main-background-color,#ffffff)";
+/// The hue of a scope frame, by nesting depth: its border and label, and,
+/// translucent, its fill, so a nested frame is tinted over its parent's.
+const FRAME_COLOURS: [&str; 4] = ["#3b82f6", "#a855f7", "#22c55e", "#f97316"];
+/// How opaque a frame's fill is.
+const FRAME_FILL_OPACITY: &str = "0.1";
 const ARROW_LENGTH: f64 = 7.0;
 /// Lines turn with rounded corners of at most this radius.
 const CORNER_RADIUS: f64 = 5.0;
@@ -81,7 +91,7 @@ impl Topology {
         let mut svg = String::new();
         let _ = writeln!(
             svg,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" font-family=\"{FONT}\" style=\"max-width:100%;height:auto\">",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" font-family=\"{FONT}\" style=\"max-width:100%;height:auto;color:var(--main-color,#0f172a)\">",
             w = num(width),
             h = num(height),
         );
@@ -92,7 +102,7 @@ impl Topology {
         );
         let _ = writeln!(
             svg,
-            "<rect width=\"{}\" height=\"{}\" rx=\"6\" fill=\"#ffffff\" stroke=\"#e2e8f0\"/>",
+            "<rect width=\"{}\" height=\"{}\" rx=\"6\" style=\"fill:{PAPER}\" stroke=\"{MUTED}\" stroke-opacity=\"0.4\"/>",
             num(width),
             num(height)
         );
@@ -130,10 +140,10 @@ impl Topology {
     fn draw_frames(&self, layout: &Layout, svg: &mut String) {
         for (s, depth) in self.frames_by_depth() {
             let r = layout.frames[s];
-            let (fill, stroke, _) = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
+            let hue = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
             let _ = writeln!(
                 svg,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.2\"/>",
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"{hue}\" fill-opacity=\"{FRAME_FILL_OPACITY}\" stroke=\"{hue}\" stroke-width=\"1.2\"/>",
                 num(r.x),
                 num(r.y),
                 num(r.width),
@@ -149,7 +159,7 @@ impl Topology {
     fn draw_frame_labels(&self, layout: &Layout, svg: &mut String) {
         for (s, depth) in self.frames_by_depth() {
             let frame = layout.frames[s];
-            let (fill, _, ink) = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
+            let hue = FRAME_COLOURS[depth % FRAME_COLOURS.len()];
             let label = scope_label(&self.scopes[s]);
             let width = text_width(&label, DETAIL_FONT);
             let strip = |x: f64| Rect {
@@ -179,7 +189,7 @@ impl Topology {
                 .unwrap_or(left);
             let _ = writeln!(
                 svg,
-                "<text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"600\" fill=\"{ink}\" stroke=\"{fill}\" stroke-width=\"4\" paint-order=\"stroke\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"600\" fill=\"{hue}\" style=\"stroke:{PAPER}\" stroke-width=\"4\" paint-order=\"stroke\">{}</text>",
                 num(x),
                 num(frame.y + 14.0),
                 num(DETAIL_FONT),
@@ -195,7 +205,7 @@ impl Topology {
         let edge = &self.edges[e];
         let _ = writeln!(
             svg,
-            "<text x=\"{x}\" y=\"{}\" font-size=\"{}\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"><tspan fill=\"{MUTED}\" font-style=\"italic\">{}</tspan><tspan x=\"{x}\" dy=\"{}\">{}</tspan></text>",
+            "<text x=\"{x}\" y=\"{}\" font-size=\"{}\" fill=\"{INK}\" style=\"stroke:{PAPER}\" stroke-width=\"3\" paint-order=\"stroke\"><tspan fill=\"{MUTED}\" font-style=\"italic\">{}</tspan><tspan x=\"{x}\" dy=\"{}\">{}</tspan></text>",
             num(label.y + DETAIL_LINE - 2.0),
             num(DETAIL_FONT),
             text(crate::labels::edge_name(edge)),
@@ -223,9 +233,9 @@ fn crossings(lines: &[EdgePath], area: &Rect) -> usize {
 
 fn style(kind: LinkKind) -> (&'static str, &'static str) {
     match kind {
-        LinkKind::Pipe => ("#334155", ""),
-        LinkKind::SocketPair => ("#7c3aed", ""),
-        LinkKind::After => ("#94a3b8", " stroke-dasharray=\"5 4\""),
+        LinkKind::Pipe => (INK, ""),
+        LinkKind::SocketPair => ("#8b5cf6", ""),
+        LinkKind::After => (MUTED, " stroke-dasharray=\"5 4\""),
     }
 }
 
@@ -319,14 +329,14 @@ fn arrowhead(from: &Point, tip: &Point) -> (Point, String) {
 /// A rounded box (a dark pill for the parent) with its name in bold and
 /// its command, if any, below.
 fn draw_box(rect: &Rect, lines: &[String], parent: bool, svg: &mut String) {
-    let (fill, stroke, ink, radius) = if parent {
-        ("#1e293b", "#1e293b", "#ffffff", rect.height / 2.0)
+    let (fill, ink, radius) = if parent {
+        ("#1e293b", "#ffffff", rect.height / 2.0)
     } else {
-        ("#ffffff", "#475569", INK, 6.0)
+        (PAPER, INK, 6.0)
     };
     let _ = writeln!(
         svg,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.4\"/>",
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" style=\"fill:{fill}\" stroke=\"{MUTED}\" stroke-width=\"1.4\"/>",
         num(rect.x),
         num(rect.y),
         num(rect.width),
@@ -335,8 +345,11 @@ fn draw_box(rect: &Rect, lines: &[String], parent: bool, svg: &mut String) {
     );
     let centre = rect.x + rect.width / 2.0;
     let middle = rect.y + rect.height / 2.0;
-    let name_y = if lines.len() > 1 {
-        middle - 3.0
+    // The name, then each detail line below it (command, readiness), the
+    // block centred in the box.
+    let details = lines.len().saturating_sub(1) as f64;
+    let name_y = if details > 0.0 {
+        middle - 3.0 - (details - 1.0) * DETAIL_LINE / 2.0
     } else {
         middle + NAME_FONT * 0.35
     };
@@ -348,14 +361,14 @@ fn draw_box(rect: &Rect, lines: &[String], parent: bool, svg: &mut String) {
         num(NAME_FONT),
         text(&lines[0])
     );
-    if let Some(command) = lines.get(1) {
+    for (i, detail) in lines.iter().skip(1).enumerate() {
         let _ = writeln!(
             svg,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\" fill=\"{MUTED}\">{}</text>",
             num(centre),
-            num(middle + 13.0),
+            num(name_y + 16.0 + i as f64 * DETAIL_LINE),
             num(DETAIL_FONT),
-            text(command)
+            text(detail)
         );
     }
 }

@@ -9,11 +9,14 @@ use std::fmt::Write;
 
 impl Topology {
     /// Markdown tables of the processes (command, scope, restart policy,
-    /// readiness, `after` dependencies, whether critical), the edges (kind
-    /// and both ends with their fds) and the scopes (namespaces, hostname,
-    /// enclosing scope, processes), after a line on the supervision
-    /// strategy. Tables with no rows are left out. Names and commands are
-    /// code spans; all text is escaped for Markdown. Deterministic.
+    /// readiness, `after` dependencies, whether critical, description), the
+    /// edges (kind, both ends with their fds, description) and the scopes
+    /// (namespaces, hostname, enclosing scope, processes, description),
+    /// after a line on the supervision strategy. The descriptions are the
+    /// fields' `///` comments. Tables with no rows are left out, and so are
+    /// columns no row fills: commands (a declared graph's are only known at
+    /// run time) and descriptions. Names and commands are code spans; all
+    /// text is escaped for Markdown. Deterministic.
     ///
     /// ```
     /// use process_graph_topology::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Ready, Topology};
@@ -56,77 +59,98 @@ impl Topology {
             self.intensity,
             duration(self.period_ms)
         );
-        if !self.nodes.is_empty() {
-            out.push_str("\n**Processes**\n\n");
-            out.push_str("| Process | Command | Scope | Restart | Ready | After | Critical |\n");
-            out.push_str("|---|---|---|---|---|---|---|\n");
-            for (n, node) in self.nodes.iter().enumerate() {
-                let after: Vec<String> = node
-                    .after
-                    .iter()
-                    .filter_map(|&a| self.nodes.get(a))
-                    .map(|a| code(&a.name))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
-                    code(&node.name),
-                    node.command.as_deref().map_or("—".to_owned(), code),
-                    tree.of_node(n)
-                        .map_or("—".to_owned(), |s| code(&self.scopes[s].name)),
-                    text(node.restart),
-                    node.ready
-                        .map_or("at exec".to_owned(), |r| code(&r.to_string())),
-                    list(after),
-                    if node.critical { "yes" } else { "" },
-                );
-            }
-        }
-        if !self.edges.is_empty() {
-            out.push_str("\n**Edges**\n\n");
-            out.push_str("| Edge | Kind | From | To |\n");
-            out.push_str("|---|---|---|---|\n");
-            for edge in self.edges.iter() {
-                let ends = |ends: &[crate::model::EndpointInfo]| {
-                    list(ends.iter().map(|e| self.endpoint(e)).collect())
-                };
-                let kind = match edge.kind {
-                    EdgeKind::Pipe => "pipe",
-                    EdgeKind::SocketPair => "socketpair",
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {kind} | {} | {} |",
-                    code(crate::labels::edge_name(edge)),
-                    ends(&edge.from),
-                    ends(&edge.to)
-                );
-            }
-        }
-        if !self.scopes.is_empty() {
-            let members = |s: usize| {
-                let names = tree
-                    .nodes_in(Some(s))
-                    .map(|n| code(&self.nodes[n].name))
-                    .collect();
-                list(names)
+        let docs = |doc: &Option<crate::Text>| doc.as_deref().map_or("—".to_owned(), text);
+        let processes = self.nodes.iter().enumerate().map(|(n, node)| {
+            let after: Vec<String> = node
+                .after
+                .iter()
+                .filter_map(|&a| self.nodes.get(a))
+                .map(|a| code(&a.name))
+                .collect();
+            vec![
+                code(&node.name),
+                node.command.as_deref().map_or("—".to_owned(), code),
+                tree.of_node(n)
+                    .map_or("—".to_owned(), |s| code(&self.scopes[s].name)),
+                text(node.restart),
+                node.ready
+                    .map_or("at exec".to_owned(), |r| code(&r.to_string())),
+                list(after),
+                if node.critical { "yes" } else { "" }.to_owned(),
+                docs(&node.doc),
+            ]
+        });
+        write_table(
+            &mut out,
+            "Processes",
+            &[
+                ("Process", true),
+                ("Command", self.nodes.iter().any(|n| n.command.is_some())),
+                ("Scope", true),
+                ("Restart", true),
+                ("Ready", true),
+                ("After", true),
+                ("Critical", true),
+                ("Description", self.nodes.iter().any(|n| n.doc.is_some())),
+            ],
+            processes.collect(),
+        );
+        let edges = self.edges.iter().map(|edge| {
+            let ends = |ends: &[crate::model::EndpointInfo]| {
+                list(ends.iter().map(|e| self.endpoint(e)).collect())
             };
-            out.push_str("\n**Scopes**\n\n");
-            out.push_str("| Scope | Namespaces | Hostname | Inside | Processes |\n");
-            out.push_str("|---|---|---|---|---|\n");
-            for (s, scope) in self.scopes.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} |",
-                    code(&scope.name),
-                    list(scope.namespaces.iter().map(|n| text(n)).collect()),
-                    scope.hostname.as_deref().map_or("—".to_owned(), code),
-                    tree.parent(s)
-                        .map_or("—".to_owned(), |p| code(&self.scopes[p].name)),
-                    members(s),
-                );
-            }
-        }
+            let kind = match edge.kind {
+                EdgeKind::Pipe => "pipe",
+                EdgeKind::SocketPair => "socketpair",
+            };
+            vec![
+                edge.name.as_deref().map_or("—".to_owned(), code),
+                kind.to_owned(),
+                ends(&edge.from),
+                ends(&edge.to),
+                docs(&edge.doc),
+            ]
+        });
+        write_table(
+            &mut out,
+            "Edges",
+            &[
+                ("Edge", true),
+                ("Kind", true),
+                ("From", true),
+                ("To", true),
+                ("Description", self.edges.iter().any(|e| e.doc.is_some())),
+            ],
+            edges.collect(),
+        );
+        let scopes = self.scopes.iter().enumerate().map(|(s, scope)| {
+            let members = tree
+                .nodes_in(Some(s))
+                .map(|n| code(&self.nodes[n].name))
+                .collect();
+            vec![
+                code(&scope.name),
+                list(scope.namespaces.iter().map(|n| text(n)).collect()),
+                scope.hostname.as_deref().map_or("—".to_owned(), code),
+                tree.parent(s)
+                    .map_or("—".to_owned(), |p| code(&self.scopes[p].name)),
+                list(members),
+                docs(&scope.doc),
+            ]
+        });
+        write_table(
+            &mut out,
+            "Scopes",
+            &[
+                ("Scope", true),
+                ("Namespaces", true),
+                ("Hostname", true),
+                ("Inside", true),
+                ("Processes", true),
+                ("Description", self.scopes.iter().any(|s| s.doc.is_some())),
+            ],
+            scopes.collect(),
+        );
         out
     }
 
@@ -138,6 +162,31 @@ impl Topology {
             Some(_) if (0..=2).contains(&end.fd) => format!("{name} (fd {})", end.fd),
             _ => name,
         }
+    }
+}
+
+/// A table under a `**title**` caption, with the columns whose flag is
+/// set (a column no row fills — commands of a declared graph, which are
+/// only known at run time; descriptions nobody wrote — is left out), or
+/// nothing when it has no rows.
+fn write_table(out: &mut String, title: &str, columns: &[(&str, bool)], rows: Vec<Vec<String>>) {
+    if rows.is_empty() {
+        return;
+    }
+    let shown = |cells: Vec<String>| -> Vec<String> {
+        cells
+            .into_iter()
+            .zip(columns)
+            .filter(|(_, (_, show))| *show)
+            .map(|(cell, _)| cell)
+            .collect()
+    };
+    let headers = shown(columns.iter().map(|(h, _)| (*h).to_owned()).collect());
+    let _ = writeln!(out, "\n**{title}**\n");
+    let _ = writeln!(out, "| {} |", headers.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(headers.len()));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", shown(row).join(" | "));
     }
 }
 

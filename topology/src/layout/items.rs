@@ -7,8 +7,8 @@
 //! labels, so a label takes room like a box and never covers another.
 
 use super::metrics::{
-    BOX_HEIGHT, BOX_HEIGHT_WITH_COMMAND, BOX_MIN_WIDTH, BOX_PAD, DETAIL_FONT, LABEL_GAP,
-    LOOP_REACH, NAME_FONT, label_size, text_width,
+    BOX_HEIGHT, BOX_HEIGHT_WITH_COMMAND, BOX_MIN_WIDTH, BOX_PAD, DETAIL_FONT, DETAIL_LINE,
+    LABEL_GAP, LOOP_REACH, NAME_FONT, label_size, text_width,
 };
 use super::rank::{self, Arc};
 use crate::labels::vertex_lines;
@@ -116,10 +116,9 @@ fn box_size(lines: &[String]) -> (f64, f64) {
         .map(|(line, font)| text_width(line, font))
         .fold(0.0, f64::max);
     let width = (text + 2.0 * BOX_PAD).max(BOX_MIN_WIDTH);
-    let height = if lines.len() > 1 {
-        BOX_HEIGHT_WITH_COMMAND
-    } else {
-        BOX_HEIGHT
+    let height = match lines.len() {
+        0 | 1 => BOX_HEIGHT,
+        n => BOX_HEIGHT_WITH_COMMAND + (n - 2) as f64 * DETAIL_LINE,
     };
     (width.ceil(), height)
 }

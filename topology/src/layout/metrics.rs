@@ -16,7 +16,8 @@ pub(crate) const DETAIL_LINE: f64 = 13.0;
 pub(crate) const BOX_PAD: f64 = 12.0;
 /// Height of a box showing only a name.
 pub(crate) const BOX_HEIGHT: f64 = 32.0;
-/// Height of a box showing a name and a command.
+/// Height of a box showing a name and one detail line (its command, or
+/// its readiness); each further detail line adds [`DETAIL_LINE`].
 pub(crate) const BOX_HEIGHT_WITH_COMMAND: f64 = 46.0;
 /// Narrowest box.
 pub(crate) const BOX_MIN_WIDTH: f64 = 64.0;

@@ -113,7 +113,7 @@ fn dot_labels_say_what_the_svg_says() {
         r#"subgraph cluster_0 {"#,
         r#"label="sandbox: user, pid, net";"#,
         r#"n0 -> n1 [label="lines\nstdout → stdin"];"#,
-        r#"n1 -> parent [label="control\nfd(3) ↔ parent", dir=both"#,
+        r#"n1 -> parent [label="control\nfd(3) <-> parent", dir=both"#,
         r#"n0 -> n1 [style=dashed"#,
     ] {
         assert!(dot.contains(wanted), "missing {wanted:?} in\n{dot}");

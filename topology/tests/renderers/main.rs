@@ -55,7 +55,7 @@ pub fn expected(topology: &Topology) -> Expected {
         let arrow = if edge.kind == EdgeKind::Pipe {
             "→"
         } else {
-            "↔"
+            "<->"
         };
         let mut writers: Vec<String> = Vec::new();
         for from in edge.from.iter() {
@@ -88,11 +88,13 @@ pub fn expected(topology: &Topology) -> Expected {
             .scopes
             .iter()
             .map(|s| {
-                let label = if s.namespaces.is_empty() {
-                    s.name.to_string()
-                } else {
-                    format!("{}: {}", s.name, s.namespaces.join(", "))
-                };
+                let mut label = s.name.to_string();
+                if !s.namespaces.is_empty() {
+                    label = format!("{label}: {}", s.namespaces.join(", "));
+                }
+                if let Some(hostname) = &s.hostname {
+                    label = format!("{label} (hostname {hostname})");
+                }
                 one_line(&label)
             })
             .collect(),

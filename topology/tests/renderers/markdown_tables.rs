@@ -113,3 +113,57 @@ fn tables_of_error_count() {
         assert!(markdown.contains(row), "missing {row:?} in\n{markdown}");
     }
 }
+
+#[test]
+fn columns_no_row_fills_are_left_out_and_docs_are_descriptions() {
+    use process_graph_topology::{EdgeInfo, EndpointInfo, NodeInfo, ScopeInfo};
+    // A declared graph: no commands (they are only known at run time), and
+    // `///` comments on an edge and a scope.
+    let topology = Topology {
+        nodes: vec![NodeInfo {
+            name: "server".into(),
+            scope: Some(0),
+            ..NodeInfo::default()
+        }]
+        .into(),
+        edges: vec![EdgeInfo {
+            name: Some("log".into()),
+            doc: Some("What the server *logs*.".into()),
+            from: vec![EndpointInfo {
+                node: Some(0),
+                fd: 2,
+            }]
+            .into(),
+            to: vec![EndpointInfo::PARENT].into(),
+            ..EdgeInfo::default()
+        }]
+        .into(),
+        scopes: vec![ScopeInfo {
+            name: "sandbox".into(),
+            doc: Some("Its own network.".into()),
+            namespaces: vec!["user", "net"].into(),
+            ..ScopeInfo::default()
+        }]
+        .into(),
+        ..Topology::default()
+    };
+    let markdown = topology.to_markdown_tables();
+    let header = |title| table(&markdown, title)[0].to_owned();
+    assert_eq!(
+        header("Processes"),
+        "| Process | Scope | Restart | Ready | After | Critical |"
+    );
+    assert_eq!(header("Edges"), "| Edge | Kind | From | To | Description |");
+    assert!(markdown.contains(
+        "| `log` | pipe | `server.stderr` (fd 2) | `parent` | What the server \\*logs\\*. |"
+    ));
+    assert!(markdown.contains("| Its own network. |"), "{markdown}");
+    // Commands, when known, get their column back.
+    let mut with_command = topology.clone();
+    with_command.nodes.to_mut()[0].command = Some("./server".into());
+    assert!(
+        with_command
+            .to_markdown_tables()
+            .contains("| Process | Command | Scope |")
+    );
+}

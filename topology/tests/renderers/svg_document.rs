@@ -113,3 +113,32 @@ fn the_svg_is_deterministic() {
         assert_eq!(topology.to_svg(), topology.to_svg());
     }
 }
+
+#[test]
+fn readiness_and_hostnames_are_drawn() {
+    let svg = examples::HARNESS.to_svg();
+    assert!(svg.contains(">ready: notify<"), "{svg}");
+    assert!(svg.contains(">ready: fd(3)<"), "{svg}");
+    assert!(
+        svg.contains("network: net, uts (hostname db.local)"),
+        "{svg}"
+    );
+}
+
+#[test]
+fn the_diagram_follows_the_page_theme() {
+    for topology in examples::all() {
+        let svg = topology.to_svg();
+        // The panel and the boxes are the page's background, the text and
+        // pipes its text colour; both fall back to dark on white.
+        assert!(svg.contains("color:var(--main-color,#0f172a)"), "{svg}");
+        assert!(svg.contains("style=\"fill:var(--main-background-color,#ffffff)\""));
+        // No area is painted white or near-white: no glaring panel in a
+        // dark theme.
+        for rect in svg.lines().filter(|l| l.starts_with("<rect")) {
+            for light in ["#ffffff\"", "#eff6ff", "#faf5ff", "#f0fdf4", "#fff7ed"] {
+                assert!(!rect.contains(&format!("fill=\"{light}")), "{rect}");
+            }
+        }
+    }
+}
