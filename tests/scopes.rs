@@ -31,15 +31,20 @@ fn processes_with(marker: &str) -> Vec<u32> {
 }
 
 /// The direct children of this process that belong to `running`: its nodes
-/// and its scopes' inits. Other tests of this binary run alongside and have
-/// children of their own, so the test cannot count every child. An init is a
-/// clone that never execs: it keeps the name of the thread that spawned it,
-/// and the test harness names each test's thread after the test.
-fn children_of_this_graph(running: &RunningGraph, nodes: &[NodeId]) -> Vec<i32> {
-    let thread = std::fs::read_to_string("/proc/thread-self/comm").unwrap();
+/// and its scope's init. Other tests of this binary run alongside and have
+/// children of their own, so the test cannot count every child. The init
+/// runs the carried scope program, whose command line holds the scope's
+/// hostname: `hostname` tells this graph's init from the others.
+fn children_of_this_graph(running: &RunningGraph, nodes: &[NodeId], hostname: &str) -> Vec<i32> {
     let mut pids: Vec<i32> = common::children_of_this_process()
         .into_iter()
-        .filter(|child| child.comm == thread.trim_end())
+        .filter(|child| {
+            std::fs::read(format!("/proc/{}/cmdline", child.pid)).is_ok_and(|cmdline| {
+                let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+                args.first() == Some(&&b"process-graph-scope"[..])
+                    && args.contains(&hostname.as_bytes())
+            })
+        })
         .map(|child| child.pid)
         .collect();
     assert!(
@@ -319,8 +324,14 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
         "shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie",
         || {
             let marker = format!("998.{}", std::process::id());
+            // Holds the pid but not the marker: only the sleeps carry that.
+            let hostname = format!("jail-{}", std::process::id());
             let mut graph = Graph::new();
-            let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            let scope = graph.scope(
+                "jail",
+                ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Uts])
+                    .hostname(&hostname),
+            );
             // The orphan is reparented to the scope's init; the node exits.
             let script = format!("setsid sleep {marker} & sleep 0.05; echo >&3");
             let node = graph.node_with(
@@ -343,7 +354,7 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
                 2,
                 "the orphan and the keeper run"
             );
-            let ours = children_of_this_graph(&running, &[node, keeper]);
+            let ours = children_of_this_graph(&running, &[node, keeper], &hostname);
             let report = running.shutdown(Duration::from_secs(2)).unwrap();
             assert!(report[keeper].status.is_some());
             drop(running);

@@ -262,6 +262,9 @@ pub enum Step {
     Chdir,
     /// `execve` of the program.
     Execve,
+    /// Executing, or talking to, the carried scope program that starts a
+    /// node inside its scope.
+    ScopeProgram,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
     /// Adding the new process's pidfd or readiness pipe to the graph's wait
@@ -296,6 +299,7 @@ impl fmt::Display for Step {
             Step::CloseRange => f.write_str("close_range"),
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
+            Step::ScopeProgram => f.write_str("run the scope program"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
             Step::Watch => f.write_str("add to the wait set"),
             Step::CreateEdge { fd } => write!(f, "create the edge on fd {fd}"),

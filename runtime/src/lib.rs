@@ -86,7 +86,8 @@
 /// shared with the parent: every clippy lint for a panic path is an error
 /// there — one list for all such modules.
 macro_rules! child_side_module {
-    ($vis:vis mod $name:ident;) => {
+    ($(#[$attr:meta])* $vis:vis mod $name:ident;) => {
+        $(#[$attr])*
         #[deny(
             clippy::arithmetic_side_effects,
             clippy::indexing_slicing,

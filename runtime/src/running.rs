@@ -381,6 +381,9 @@ impl RunningGraph {
     /// (a socket file's directory with it), the graph's cgroups.
     pub(crate) fn finish(&mut self) -> Result<ExitReport, Error> {
         self.check_owner()?;
+        // Every node is reaped: end the scopes too, so that nothing started
+        // in a pid scope (a daemon that left its node) outlives this call.
+        self.launcher.end_scopes();
         if let Some(forwarder) = &mut self.forwarder {
             forwarder.finish();
         }

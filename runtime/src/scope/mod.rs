@@ -1,8 +1,5 @@
 //! Namespace scopes: groups of nodes that share a set of new Linux namespaces.
 
-child_side_module!(
-    mod init;
-);
 mod runtime;
 mod spec;
 

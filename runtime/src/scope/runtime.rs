@@ -2,40 +2,53 @@
 //! what a node needs to join them.
 //!
 //! Creating a scope, in order:
-//! 1. `clone3` with the scope's `CLONE_NEW*` flags and `CLONE_VM`, the init
-//!    on a stack of its own since it outlives the call — directly from the
-//!    application, or for a nested scope from a helper that has joined the
-//!    enclosing scope first;
+//! 1. the application's vfork-style child executes the carried scope
+//!    program (`create`), which — from an address space of its own, after
+//!    joining the enclosing scope for a nested one — clones the init into
+//!    the new namespaces with `CLONE_PARENT` and reports its pid;
 //! 2. the application writes the id maps (`setgroups` = `deny` before
 //!    `gid_map` when unprivileged; CVE-2014-8989) and sends one byte;
-//! 3. the init sets the namespaces up from inside and answers with eight
-//!    zero bytes, or with the step and errno that failed.
+//! 3. the init makes itself non-dumpable, sets the namespaces up from inside
+//!    and answers with a report over the sync socket.
+//!
+//! The application keeps its end of that socket for the scope's life: the
+//! init exits when it closes, however the application ends.
 
-use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
 use rustix::process::Pid;
 
-use super::init::{InitContext, InitStep, init_main};
 use super::{Namespace, ScopeSpec};
-use crate::error::Error;
+use crate::error::{Error, Step};
 use crate::process::Process;
-use crate::spawn::{CLONE_CLEAR_SIGHAND, CLONE_VM, ScopeJoin, clone_process};
-use crate::sys::ChildStack;
+use crate::spawn::{
+    Entry, ExecSpec, FdMove, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP,
+    SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, spawn_process,
+    step_namespace_flag,
+};
+
+/// Where the `create` program finds its fds (see `carried/protocol.rs`).
+const REPORT_FD: i32 = 3;
+const SYNC_FD: i32 = 4;
+const ENCLOSING_FD: i32 = 5;
 
 /// A scope whose namespaces exist, held by its init.
 #[derive(Debug)]
 pub(crate) struct ScopeRuntime {
     init: Process,
-    /// What the init reads and the stack it runs on: dropped only after
-    /// `Drop` has killed and reaped it.
-    _context: Box<InitContext>,
-    _stack: ChildStack,
+    /// The application's end of the init's sync socket: the init exits
+    /// when it closes.
+    sync: UnixStream,
     /// The `CLONE_NEW*` flags of this scope and every enclosing one: what a
     /// process joins to be inside.
     namespaces: u32,
+    /// An fd of each of those namespaces, in the order they are joined,
+    /// sent by the init (which nothing may ptrace, so its pidfd and its
+    /// `/proc` files cannot be used to join it).
+    namespace_fds: Vec<OwnedFd>,
 }
 
 impl ScopeRuntime {
@@ -43,7 +56,6 @@ impl ScopeRuntime {
     pub(crate) fn create(
         spec: &ScopeSpec,
         enclosing: Option<&ScopeRuntime>,
-        parent_pidfd: &OwnedFd,
     ) -> Result<ScopeRuntime, Error> {
         let failed =
             |namespace: Option<Namespace>, step: &'static str, source: io::Error| Error::Scope {
@@ -52,6 +64,16 @@ impl ScopeRuntime {
                 step,
                 source,
             };
+        let enclosing_flags = enclosing.map_or(0, |o| o.namespaces);
+        if spec.has(Namespace::User) && enclosing_flags & libc::CLONE_NEWUSER as u32 != 0 {
+            // Its id maps could only be written from inside the enclosing
+            // scope's user namespace.
+            return Err(failed(
+                Some(Namespace::User),
+                "nest a user namespace in a scope that has one",
+                io::ErrorKind::Unsupported.into(),
+            ));
+        }
         let (ours, theirs) = socketpair(
             AddressFamily::UNIX,
             SocketType::SEQPACKET,
@@ -59,92 +81,155 @@ impl ScopeRuntime {
             None,
         )
         .map_err(|e| failed(None, "create sync socketpair", e.into()))?;
-        let stack = ChildStack::map().map_err(|e| failed(None, "map the init's stack", e))?;
-        let ctx = Box::new(InitContext {
-            sync: theirs.as_raw_fd(),
-            parent_pidfd: parent_pidfd.as_raw_fd(),
-            make_root_private: spec.has(Namespace::Mount),
-            mount_proc: spec.has(Namespace::Mount) && spec.has(Namespace::Pid),
-            loopback_up: spec.has(Namespace::Net),
-            hostname: spec.hostname.as_ref().map(|h| h.as_bytes().to_vec()),
-        });
         let own_flags = spec
             .namespaces
             .iter()
             .fold(0, |flags, ns| flags | ns.clone_flag());
-        // The init shares this process's memory: no handler of the
-        // application may run in it, hence CLEAR_SIGHAND, and no signal may
-        // arrive before it has blocked them all itself.
-        let flags = own_flags | CLONE_VM | CLONE_CLEAR_SIGHAND;
-        let ctx_ptr = std::ptr::from_ref(&*ctx).cast_mut().cast();
-        // SAFETY: the init runs `init_main` on `stack`, reading `ctx`; both
-        // stay alive in the returned ScopeRuntime until it is reaped. A join
-        // helper runs on this thread's child stack and has exited when
-        // `clone_process` returns.
-        let clone =
-            |join| unsafe { clone_process(flags, init_main, ctx_ptr, stack.usable(), join) };
-        let blocked = crate::sigmask::SignalMaskGuard::block(None)
-            .map_err(|e| failed(None, "block signals", e))?;
-        let result = match enclosing {
-            None => clone(None),
-            Some(outer) => {
-                ChildStack::with(|helper, size| clone(Some((outer.join(), helper, size))))
-                    .map_err(|e| failed(None, "map the child stack", e))?
-            }
+        let entry = Entry {
+            app_pid: rustix::process::getpid().as_raw_nonzero().get(),
+            fds: ProgramFds {
+                report: REPORT_FD,
+                scope: enclosing.map(|_| ENCLOSING_FD),
+            },
+            join_flags: enclosing_flags,
         };
-        drop(blocked);
+        let argv = create_arguments(
+            &entry,
+            SYNC_FD,
+            own_flags,
+            setup_of(spec),
+            spec.hostname.as_deref(),
+        )
+        .map_err(|problem| {
+            let source = io::Error::new(io::ErrorKind::InvalidInput, problem);
+            failed(Some(Namespace::Uts), "sethostname", source)
+        })?;
+        let exec = ExecSpec::program(argv, entry.fds);
+        let fds = vec![FdMove {
+            src: theirs.as_raw_fd(),
+            target: SYNC_FD,
+        }];
+        let parent = rustix::process::getpid();
+        let result = spawn_process(
+            &exec,
+            fds,
+            parent,
+            enclosing.map_or(&[][..], ScopeRuntime::namespace_fds),
+            None,
+        );
         drop(theirs);
         let init = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);
-            let namespace = likely_culprit(spec, errno);
-            let step = if step == crate::Step::Setns {
-                "setns into the enclosing scope"
-            } else {
-                "clone3"
+            let (namespace, step) = match step {
+                Step::Clone => (likely_culprit(spec, errno), "clone3"),
+                Step::Setns => (None, "setns into the enclosing scope"),
+                Step::ParentDied => (None, "parent-death check"),
+                _ => (None, "run the scope program"),
             };
             failed(namespace, step, source)
         })?;
         let pid = init.pid();
-        let scope = ScopeRuntime {
+        // From here on, an error drops the scope, which kills its init.
+        let mut scope = ScopeRuntime {
             init,
-            _context: ctx,
-            _stack: stack,
-            namespaces: enclosing.map_or(0, |o| o.namespaces) | own_flags as u32,
+            sync: UnixStream::from(ours),
+            namespaces: enclosing_flags | own_flags as u32,
+            namespace_fds: Vec::new(),
         };
-        let mut sync = UnixStream::from(ours);
         if spec.has(Namespace::User) {
             write_id_maps(pid, spec).map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
         }
-        let mut report = [0u8; 8];
-        let answer = sync.write_all(b"g").and_then(|()| sync.read(&mut report));
+        let answer = scope
+            .sync
+            .write_all(b"g")
+            .and_then(|()| receive_report(&scope.sync));
         match answer {
-            Ok(8) if report == [0; 8] => Ok(scope),
-            Ok(8) => {
-                let step = u32::from_ne_bytes(report[..4].try_into().expect("4 bytes"));
-                let errno = i32::from_ne_bytes(report[4..].try_into().expect("4 bytes"));
-                let step = InitStep::decode(step);
-                Err(failed(
-                    step.and_then(InitStep::namespace),
-                    step.map_or("scope init", InitStep::describe),
-                    io::Error::from_raw_os_error(errno),
-                ))
-            }
-            Ok(_) => Err(failed(
-                None,
-                "scope init",
-                io::Error::from(io::ErrorKind::UnexpectedEof),
-            )),
+            Ok((report, fds)) => match decode_words(&report) {
+                [0, ..] if fds.len() == scope.namespaces.count_ones() as usize => {
+                    scope.namespace_fds = fds;
+                    Ok(scope)
+                }
+                [0, ..] => Err(failed(
+                    None,
+                    "receive the namespace fds",
+                    io::ErrorKind::InvalidData.into(),
+                )),
+                [step, errno, ..] => {
+                    let namespace = step_namespace_flag(step).and_then(|flag| {
+                        Namespace::ALL.into_iter().find(|n| n.clone_flag() == flag)
+                    });
+                    Err(failed(
+                        namespace,
+                        describe(step),
+                        io::Error::from_raw_os_error(errno),
+                    ))
+                }
+            },
             Err(e) => Err(failed(None, "talk to the scope init", e)),
         }
     }
 
-    /// How a process joins this scope.
-    pub(crate) fn join(&self) -> ScopeJoin {
-        ScopeJoin {
-            init_pidfd: self.init.pidfd().map_or(-1, |fd| fd.as_fd().as_raw_fd()),
-            namespaces: self.namespaces,
+    /// An fd of each namespace a process joins to be inside, in the order
+    /// it joins them.
+    pub(crate) fn namespace_fds(&self) -> &[OwnedFd] {
+        &self.namespace_fds
+    }
+
+    /// The `CLONE_NEW*` flags a process joins to be inside.
+    pub(crate) fn namespaces(&self) -> u32 {
+        self.namespaces
+    }
+
+    /// Whether joining puts a process in a new pid namespace — which only
+    /// its children enter, so the node must be cloned after the join.
+    pub(crate) fn has_pid_namespace(&self) -> bool {
+        self.namespaces & libc::CLONE_NEWPID as u32 != 0
+    }
+}
+
+/// Reads the init's report and the fds attached to it.
+fn receive_report(sync: &UnixStream) -> io::Result<([u8; REPORT_LEN], Vec<OwnedFd>)> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let mut report = [0u8; REPORT_LEN];
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(8))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let received = loop {
+        let mut iov = [io::IoSliceMut::new(&mut report)];
+        match rustix::net::recvmsg(sync, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => break other?,
+        }
+    };
+    let fds = control
+        .drain()
+        .filter_map(|m| match m {
+            RecvAncillaryMessage::ScmRights(fds) => Some(fds),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if received.bytes != REPORT_LEN {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok((report, fds))
+}
+
+/// The init's set-up steps for `spec`: the `SETUP_*` bits.
+fn setup_of(spec: &ScopeSpec) -> u32 {
+    let mut setup = 0;
+    if spec.has(Namespace::Mount) {
+        setup |= SETUP_ROOT_PRIVATE;
+        if spec.has(Namespace::Pid) {
+            setup |= SETUP_MOUNT_PROC;
         }
     }
+    if spec.has(Namespace::Net) {
+        setup |= SETUP_LOOPBACK_UP;
+    }
+    if spec.hostname.is_some() {
+        setup |= SETUP_HOSTNAME;
+    }
+    setup
 }
 
 /// The scopes of a graph, in creation order (enclosing scopes first).
@@ -171,17 +256,6 @@ impl Drop for ScopeRuntime {
     fn drop(&mut self) {
         let _ = self.init.signal(crate::Signal::KILL);
         let _ = self.init.reap(true);
-    }
-}
-
-impl InitStep {
-    fn namespace(self) -> Option<Namespace> {
-        match self {
-            InitStep::MakeRootPrivate | InitStep::MountProc => Some(Namespace::Mount),
-            InitStep::LoopbackUp => Some(Namespace::Net),
-            InitStep::SetHostname => Some(Namespace::Uts),
-            _ => None,
-        }
     }
 }
 

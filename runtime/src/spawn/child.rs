@@ -20,11 +20,11 @@
 
 
 use core::ffi::{c_char, c_void};
-use std::ffi::{CStr, CString};
 use std::os::fd::{BorrowedFd, IntoRawFd};
 
 use rustix::process::{self, Pid, Signal};
 
+use super::exec_spec::Target;
 use crate::error::Step;
 use crate::sys::{self, failed_at};
 
@@ -35,27 +35,21 @@ pub(crate) struct FdMove {
     pub(crate) target: i32,
 }
 
-/// How the child tells that its parent died before PDEATHSIG was armed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum ParentCheck {
-    /// `getppid()` no longer names the spawner once it has died.
-    Pid(Pid),
-    /// In a new pid namespace `getppid()` is 0, so poll a pidfd of the
-    /// spawner instead: it becomes readable when the spawner exits.
-    Pidfd(i32),
-}
 
 /// Everything the child needs, prepared by the parent.
 pub(crate) struct ChildContext<'a> {
-    pub(crate) parent: ParentCheck,
+    /// The spawner: `getppid()` no longer names it once it has died.
+    pub(crate) parent: Pid,
     /// The fd table, sorted by target; the child rewrites `src` when it
     /// moves an fd out of the way.
     pub(crate) fds: &'a mut [FdMove],
     /// The highest target fd, at least 2.
     pub(crate) max_target: i32,
-    pub(crate) cwd: Option<&'a CStr>,
-    /// The paths to try in order (one, or one per `PATH` entry).
-    pub(crate) candidates: &'a [CString],
+    /// What to execute: the node's program, or the carried scope program.
+    pub(crate) target: &'a Target,
+    /// The memfd of the carried scope program, for `Target::Program`; the
+    /// child moves it above the fd table like any source.
+    pub(crate) program: i32,
     pub(crate) argv: *const *const c_char,
     pub(crate) envp: *const *const c_char,
     /// Written by the child when a step fails (with `CLONE_VM` it writes the
@@ -104,31 +98,12 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     sys::reset_ignored_signals().map_err(|(signal, errno)| (Step::ResetSignal { signal }, errno))?;
     check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
-    if let Some(cwd) = ctx.cwd {
-        process::chdir(cwd).map_err(failed_at(Step::Chdir))?;
-    }
     Err(exec(ctx))
 }
 
-/// Whether the spawner has exited.
-pub(crate) fn parent_died(parent: ParentCheck) -> bool {
-    match parent {
-        // Reparented: the parent is gone.
-        ParentCheck::Pid(pid) => process::getppid() != Some(pid),
-        ParentCheck::Pidfd(fd) => {
-            // SAFETY: the spawner keeps its pidfd open until the spawn returns.
-            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-            let mut fds = [rustix::event::PollFd::new(
-                &fd,
-                rustix::event::PollFlags::IN,
-            )];
-            let now = rustix::event::Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            matches!(rustix::event::poll(&mut fds, Some(&now)), Ok(n) if n > 0)
-        }
-    }
+/// Whether the spawner has exited (the child has been reparented).
+pub(crate) fn parent_died(parent: Pid) -> bool {
+    process::getppid() != Some(parent)
 }
 
 /// Builds the fd table: move every source above the highest target, `dup2`
@@ -138,6 +113,13 @@ pub(crate) fn parent_died(parent: ParentCheck) -> bool {
 fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
     // Validation bounds every fd by MAX_FD, far below i32::MAX.
     let above = ctx.max_target.saturating_add(1);
+    if (0..=ctx.max_target).contains(&ctx.program) {
+        // SAFETY: the parent holds the memfd open for the life of the process.
+        let program = unsafe { BorrowedFd::borrow_raw(ctx.program) };
+        let moved = rustix::io::fcntl_dupfd_cloexec(program, above)
+            .map_err(failed_at(Step::MoveFd { fd: ctx.program }))?;
+        ctx.program = moved.into_raw_fd();
+    }
     for m in ctx.fds.iter_mut() {
         if m.src <= ctx.max_target {
             // SAFETY: `src` is open: the parent holds it until spawn returns.
@@ -154,24 +136,27 @@ fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
     check(sys::close_fds_except(targets, sys::Closing::AtExec), Step::CloseRange)
 }
 
-/// `execve` each candidate path in turn, as `execvp` does: a missing file or
-/// directory moves on to the next; permission denied is remembered; any other
-/// error stops the search. Unlike glibc's `execvp`, a file without a known
-/// format (`ENOEXEC`) is not retried through `/bin/sh`.
+/// Executes the target; returns only the failure.
 fn exec(ctx: &ChildContext<'_>) -> (Step, i32) {
-    let mut denied = false;
-    for path in ctx.candidates {
-        // SAFETY: argv and envp are null-terminated arrays of C strings owned
-        // by the parent's `ExecSpec`, alive until the child has exec'd.
-        let errno = sys::errno_of(unsafe { sys::execve(path.as_ptr(), ctx.argv, ctx.envp) });
-        match errno {
-            libc::EACCES => denied = true,
-            libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}
-            _ => return (Step::Execve, errno),
+    match ctx.target {
+        Target::Path { candidates, cwd } => {
+            if let Some(cwd) = cwd
+                && let Err(e) = process::chdir(cwd.as_c_str())
+            {
+                return (Step::Chdir, e.raw_os_error());
+            }
+            let paths = candidates.iter().map(|c| c.as_ptr().cast::<u8>());
+            // SAFETY: argv, envp and the paths are NUL-terminated strings,
+            // and the arrays null-terminated, owned by the parent's
+            // `ExecSpec`, alive until the child has exec'd.
+            let errno = unsafe { sys::execve_each(paths, ctx.argv.cast(), ctx.envp.cast()) };
+            (Step::Execve, errno)
+        }
+        Target::Program(_) => {
+            // SAFETY: as above for argv and envp; `program` is the sealed
+            // memfd (or our copy of it), open until the exec.
+            let ret = unsafe { sys::execve_fd(ctx.program, ctx.argv, ctx.envp) };
+            (Step::ScopeProgram, sys::errno_of(ret))
         }
     }
-    (
-        Step::Execve,
-        if denied { libc::EACCES } else { libc::ENOENT },
-    )
 }

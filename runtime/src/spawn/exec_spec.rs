@@ -8,6 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use core::ffi::c_char;
 
+use super::carried::{Entry, ProgramFds, join_arguments};
 use crate::command::Command;
 
 /// glibc's `execvp` uses this when `PATH` is unset.
@@ -16,10 +17,22 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 /// The prebuilt `execve` arguments of one command.
 #[derive(Debug)]
 pub(crate) struct ExecSpec {
-    pub(crate) candidates: Vec<CString>,
-    pub(crate) cwd: Option<CString>,
+    pub(crate) target: Target,
     argv: StringArray,
     envp: StringArray,
+}
+
+/// What the child executes.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// `chdir`, then `execve` each candidate in turn: a node outside scopes.
+    Path {
+        candidates: Vec<CString>,
+        cwd: Option<CString>,
+    },
+    /// The carried scope program, whose arguments say the rest (the node's
+    /// own candidates, directory and `argv` among them for `join`).
+    Program(ProgramFds),
 }
 
 /// A null-terminated array of pointers to NUL-terminated strings, as
@@ -27,7 +40,7 @@ pub(crate) struct ExecSpec {
 /// strings there are (a spawn is short enough that one allocation per
 /// environment variable shows up in its cost).
 #[derive(Debug, Default)]
-struct StringArray {
+pub(crate) struct StringArray {
     /// Every string, each followed by its NUL. Never changed once `ptrs`
     /// points into it.
     bytes: Vec<u8>,
@@ -58,7 +71,20 @@ impl StringArray {
         Ok(())
     }
 
-    fn finish(mut self) -> StringArray {
+    /// Appends `bytes`, which hold no NUL byte.
+    pub(crate) fn push_bytes(&mut self, bytes: &[u8]) {
+        debug_assert!(!bytes.contains(&0));
+        self.starts.push(self.bytes.len());
+        self.bytes.extend_from_slice(bytes);
+        self.bytes.push(0);
+    }
+
+    /// How many strings it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub(crate) fn finish(mut self) -> StringArray {
         let base = self.bytes.as_ptr();
         self.ptrs = self
             .starts
@@ -71,33 +97,36 @@ impl StringArray {
     }
 }
 
-fn c_string(bytes: &[u8], what: impl FnOnce() -> String) -> Result<CString, String> {
-    CString::new(bytes).map_err(|_| format!("{} contains a NUL byte", what()))
+/// A command's parts, each checked for NUL bytes.
+struct Parts<'a> {
+    args: Vec<&'a [u8]>,
+    envp: StringArray,
+    candidates: Vec<Vec<u8>>,
+    cwd: Option<&'a std::ffi::OsStr>,
 }
 
-impl ExecSpec {
-    /// Prepares `command`: its environment is `inherited` (the parent's,
-    /// read once for the whole graph) unless it clears it, with its changes
-    /// and then `extra_env` on top. The error says which part holds a NUL
-    /// byte, or which name set by the command is empty or holds `=`.
-    ///
-    /// Inherited entries are not checked: `std::env::vars_os` splits each
-    /// at the first `=` after its first byte (as glibc's `getenv` does), so
-    /// an entry such as `=weird=1` comes back as name `=weird`, value `1`,
-    /// and is passed on byte for byte.
-    pub(crate) fn new(
-        command: &Command,
+impl<'a> Parts<'a> {
+    fn of(
+        command: &'a Command,
         inherited: &[(OsString, OsString)],
         extra_env: &[(OsString, OsString)],
-    ) -> Result<ExecSpec, String> {
+    ) -> Result<Parts<'a>, String> {
         let program = command.program.as_bytes();
         if program.is_empty() {
             return Err("the program name is empty".to_owned());
         }
-        let mut argv = StringArray::default();
-        argv.push(&[program], || "the program name".to_owned())?;
+        let nul = |bytes: &[u8], what: &dyn Fn() -> String| {
+            if bytes.contains(&0) {
+                Err(format!("{} contains a NUL byte", what()))
+            } else {
+                Ok(())
+            }
+        };
+        nul(program, &|| "the program name".to_owned())?;
+        let mut args = vec![program];
         for (i, arg) in command.args.iter().enumerate() {
-            argv.push(&[arg.as_bytes()], || format!("argument {}", i + 1))?;
+            nul(arg.as_bytes(), &|| format!("argument {}", i + 1))?;
+            args.push(arg.as_bytes());
         }
         // Only names the user set are checked: inherited entries pass
         // through as they are, as `std::process::Command` passes them.
@@ -116,26 +145,91 @@ impl ExecSpec {
                 format!("environment variable {key:?}")
             })?;
         }
-        let cwd = match &command.cwd {
-            Some(dir) => Some(c_string(dir.as_os_str().as_bytes(), || {
-                "the working directory".to_owned()
-            })?),
-            None => None,
-        };
+        let cwd = command.cwd.as_deref().map(std::path::Path::as_os_str);
+        if let Some(dir) = cwd {
+            nul(dir.as_bytes(), &|| "the working directory".to_owned())?;
+        }
         let path_var = env
             .iter()
             .find(|(k, _)| k == "PATH")
             .map(|(_, v)| v.as_bytes());
-        let candidates = candidates(program, path_var)
-            .into_iter()
-            .map(|c| c_string(&c, || "the program path".to_owned()))
-            .collect::<Result<_, _>>()?;
-        Ok(ExecSpec {
+        let candidates = candidates(program, path_var);
+        for candidate in &candidates {
+            nul(candidate, &|| "the program path".to_owned())?;
+        }
+        Ok(Parts {
+            args,
+            envp,
             candidates,
             cwd,
-            argv: argv.finish(),
-            envp: envp.finish(),
         })
+    }
+}
+
+impl ExecSpec {
+    /// Prepares `command` for a node outside scopes: its environment is
+    /// `inherited` (the parent's, read once for the whole graph) unless it
+    /// clears it, with its changes and then `extra_env` on top. The error
+    /// says which part holds a NUL byte, or which name set by the command is
+    /// empty or holds `=`.
+    ///
+    /// Inherited entries are not checked: `std::env::vars_os` splits each
+    /// at the first `=` after its first byte (as glibc's `getenv` does), so
+    /// an entry such as `=weird=1` comes back as name `=weird`, value `1`,
+    /// and is passed on byte for byte.
+    pub(crate) fn new(
+        command: &Command,
+        inherited: &[(OsString, OsString)],
+        extra_env: &[(OsString, OsString)],
+    ) -> Result<ExecSpec, String> {
+        let parts = Parts::of(command, inherited, extra_env)?;
+        let mut argv = StringArray::default();
+        for arg in &parts.args {
+            argv.push_bytes(arg);
+        }
+        let c_string = |bytes: &[u8]| CString::new(bytes).expect("checked for NUL bytes");
+        Ok(ExecSpec {
+            target: Target::Path {
+                candidates: parts.candidates.iter().map(|c| c_string(c)).collect(),
+                cwd: parts.cwd.map(|dir| c_string(dir.as_bytes())),
+            },
+            argv: argv.finish(),
+            envp: parts.envp.finish(),
+        })
+    }
+
+    /// Prepares `command` for a node in a scope: the carried program enters
+    /// the scope as `entry` says, then runs the command (cloning it into the
+    /// scope's pid namespace with `clone_child`).
+    pub(crate) fn joining(
+        command: &Command,
+        inherited: &[(OsString, OsString)],
+        extra_env: &[(OsString, OsString)],
+        entry: &Entry,
+        clone_child: bool,
+    ) -> Result<ExecSpec, String> {
+        let parts = Parts::of(command, inherited, extra_env)?;
+        let argv = join_arguments(
+            entry,
+            clone_child,
+            parts.cwd,
+            &parts.candidates,
+            &parts.args,
+        );
+        Ok(ExecSpec {
+            target: Target::Program(entry.fds),
+            argv,
+            envp: parts.envp.finish(),
+        })
+    }
+
+    /// The carried program with `argv` and an empty environment.
+    pub(crate) fn program(argv: StringArray, fds: ProgramFds) -> ExecSpec {
+        ExecSpec {
+            target: Target::Program(fds),
+            argv,
+            envp: StringArray::default().finish(),
+        }
     }
 
     pub(crate) fn argv(&self) -> *const *const c_char {

@@ -6,10 +6,12 @@
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use rustix::process::Pid;
+
 use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
-use super::{ExecSpec, FdMove, HeldEdge, ParentCheck, ParentEnd, ScopeJoin, spawn_process};
+use super::{Entry, ExecSpec, FdMove, HeldEdge, ParentEnd, ProgramFds, spawn_process};
 use crate::cgroup::{Cgroup, GraphCgroup};
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
@@ -48,18 +50,15 @@ pub(crate) struct Launcher {
     prefix_writers: Vec<Vec<OwnedFd>>,
     /// The nodes whose prefix writers are still open.
     prefixing: Vec<usize>,
-    /// Per node: how its child checks that the application is still alive,
-    /// and the scope it joins. Fixed once the scopes exist; the fds they name
-    /// live as long as the launcher.
-    starts: Vec<(ParentCheck, Option<ScopeJoin>)>,
+    /// The application's pid: children check it is still their parent.
+    app_pid: Pid,
+    /// Per node: the place in `scopes` of the scope it joins.
+    scope_of: Vec<Option<usize>>,
     /// The graph's cgroups, if it has them; dropping them kills whatever
     /// is left in them and removes them.
     cgroups: Option<GraphCgroup>,
-    /// Held for `starts`: the application's own pidfd, when there are scopes
-    /// (children in a new pid namespace check it to see whether the
-    /// application died early), and the scopes' inits.
-    _self_pidfd: Option<OwnedFd>,
-    _scopes: Scopes,
+    /// The graph's scopes, held by their inits; emptied when the graph ends.
+    scopes: Scopes,
 }
 
 impl Launcher {
@@ -80,17 +79,6 @@ impl Launcher {
             } else {
                 std::env::vars_os().collect()
             };
-        let execs = graph
-            .nodes
-            .iter()
-            .zip(extra_env)
-            .map(|(node, env)| {
-                ExecSpec::new(&node.command, &inherited, env).map_err(|problem| Error::Command {
-                    node: node.name.clone(),
-                    problem,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let mut edges = Vec::with_capacity(graph.edges.len());
         let mut parent_ends = Vec::with_capacity(graph.edges.len());
         let mut open_edges = Vec::new();
@@ -128,19 +116,47 @@ impl Launcher {
             }
             prefix_writers.push(writers);
         }
-        let (self_pidfd, scopes, scope_place) = create_scopes(graph)?;
-        let self_pid = rustix::process::getpid();
-        let starts = graph
+        let (scopes, scope_place) = create_scopes(graph)?;
+        let app_pid = rustix::process::getpid();
+        let scope_of: Vec<Option<usize>> = graph
             .nodes
             .iter()
-            .map(|n| match (n.options.scope, &self_pidfd) {
-                (Some(scope), Some(pidfd)) => (
-                    ParentCheck::Pidfd(pidfd.as_raw_fd()),
-                    Some(scopes.0[scope_place[scope.index()]].join()),
-                ),
-                _ => (ParentCheck::Pid(self_pid), None),
-            })
+            .map(|n| n.options.scope.map(|scope| scope_place[scope.index()]))
             .collect();
+        let execs = graph
+            .nodes
+            .iter()
+            .zip(extra_env)
+            .zip(plan.nodes.iter().zip(&scope_of))
+            .map(|((node, env), (node_plan, scope))| {
+                let exec = match scope {
+                    None => ExecSpec::new(&node.command, &inherited, env),
+                    Some(place) => {
+                        let scope = &scopes.0[*place];
+                        let max_target = node_plan.fds.iter().map(|a| a.target).max().unwrap_or(2);
+                        let entry = Entry {
+                            app_pid: app_pid.as_raw_nonzero().get(),
+                            fds: ProgramFds {
+                                report: max_target.max(2) + 1,
+                                scope: Some(max_target.max(2) + 2),
+                            },
+                            join_flags: scope.namespaces(),
+                        };
+                        ExecSpec::joining(
+                            &node.command,
+                            &inherited,
+                            env,
+                            &entry,
+                            scope.has_pid_namespace(),
+                        )
+                    }
+                };
+                exec.map_err(|problem| Error::Command {
+                    node: node.name.clone(),
+                    problem,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let launcher = Launcher {
             names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             plans: plan.nodes,
@@ -152,10 +168,10 @@ impl Launcher {
                 .filter(|&n| !prefix_writers[n].is_empty())
                 .collect(),
             prefix_writers,
-            starts,
+            app_pid,
+            scope_of,
             cgroups,
-            _self_pidfd: self_pidfd,
-            _scopes: scopes,
+            scopes,
         };
         Ok(LaunchKit {
             launcher,
@@ -205,7 +221,7 @@ impl Launcher {
             .transpose()
             .map_err(|e| failed((Step::ReadinessPipe, e.raw_os_error())))?;
         let mut prefix_writer = self.prefix_writers[index].iter();
-        let mut fds: Vec<FdMove> = plan
+        let fds: Vec<FdMove> = plan
             .fds
             .iter()
             .map(|a| FdMove {
@@ -228,10 +244,11 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
-        let (parent, scope) = self.starts[index];
+        let scope =
+            self.scope_of[index].map_or(&[][..], |place| self.scopes.0[place].namespace_fds());
         let cgroup = self.cgroup(index).map(Cgroup::dir);
         let process =
-            spawn_process(&self.execs[index], &mut fds, parent, scope, cgroup).map_err(failed)?;
+            spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;
         Ok(Launched {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
@@ -276,19 +293,18 @@ impl Launcher {
             false
         });
     }
+
+    /// Ends the graph's scopes: kills each init (innermost first) and reaps
+    /// it; the kernel kills whatever was left in a pid scope. Called once
+    /// every node has been reaped.
+    pub(crate) fn end_scopes(&mut self) {
+        self.scopes = Scopes::default();
+    }
 }
 
 /// Creates every scope of the graph, enclosing scopes first. Returns them
 /// in creation order, and for each declared scope its place in that order.
-fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Scopes, Vec<usize>), Error> {
-    if graph.scopes.is_empty() {
-        return Ok((None, Scopes::default(), Vec::new()));
-    }
-    let self_pidfd = rustix::process::pidfd_open(
-        rustix::process::getpid(),
-        rustix::process::PidfdFlags::empty(),
-    )
-    .map_err(|e| Error::io(None, "pidfd_open of the application", e))?;
+fn create_scopes(graph: &Graph) -> Result<(Scopes, Vec<usize>), Error> {
     // On an error, `created` drops what exists innermost first.
     let mut created = Scopes::default();
     let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
@@ -305,11 +321,11 @@ fn create_scopes(graph: &Graph) -> Result<(Option<OwnedFd>, Scopes, Vec<usize>),
                 },
                 None => None,
             };
-            let scope = ScopeRuntime::create(spec, enclosing, &self_pidfd)?;
+            let scope = ScopeRuntime::create(spec, enclosing)?;
             place[index] = Some(created.0.len());
             created.0.push(scope);
         }
     }
     let place = place.into_iter().flatten().collect();
-    Ok((Some(self_pidfd), created, place))
+    Ok((created, place))
 }

@@ -9,68 +9,98 @@
 //! handler in the child, so no handler of the parent's can run on the shared
 //! memory before `execve`. `CLONE_INTO_CGROUP` starts it in its node's
 //! cgroup, so not even its first instruction runs outside it.
+//!
+//! A node in a scope is started the same way, except that the child
+//! executes the carried scope program ([`carried`]) instead of the node's
+//! program: the program, in an address space of its own, enters the scope
+//! and runs the node, and says how it went over a report pipe.
 
+mod carried;
 child_side_module!(
     mod child;
 );
 mod edges;
 mod exec_spec;
-child_side_module!(
-    mod join;
-);
 mod launcher;
 
+use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use rustix::process::Pid;
+use rustix::pipe::{PipeFlags, pipe_with};
+use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
-pub(crate) use child::{FdMove, ParentCheck, parent_died};
+pub(crate) use carried::{
+    Entry, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
+    SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, program_fd, step_namespace_flag,
+};
+pub(crate) use child::FdMove;
 pub(crate) use edges::{HeldEdge, ParentEnd};
-pub(crate) use exec_spec::ExecSpec;
+pub(crate) use exec_spec::{ExecSpec, Target};
 pub(crate) use launcher::{LaunchKit, Launched, Launcher};
 
 use crate::error::Step;
 use crate::process::Process;
 use crate::sys::{self, ChildStack, clone3_then_call};
+use carried::Report;
 use child::{ChildContext, child_main};
-use join::{JoinContext, join_main};
 
 // clone3 flags as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
-pub(crate) const CLONE_VM: u64 = libc::CLONE_VM as u64;
+const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
-const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
-const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
 pub(crate) const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 
-/// The scope a process is started in: the pidfd of the scope's init and
-/// the namespaces to join through it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ScopeJoin {
-    pub(crate) init_pidfd: i32,
-    pub(crate) namespaces: u32,
-}
-
-/// Starts one process running `exec` with the fd table `fds` (sorted by
-/// target), inside `scope` if given, in the cgroup whose directory is
-/// `cgroup` if given. Returns the failed step and errno if the
-/// child did not reach a successful `execve`; the failed child has been
+/// Starts one process running `exec` with the fd table `fds`, in the cgroup
+/// whose directory is `cgroup` if given. Returns the failed step and errno
+/// if it did not reach a successful `execve`; the failed child has been
 /// reaped by then.
+///
+/// When `exec` is the carried program, `scope` holds the namespace fds of
+/// the scope it joins first (placed from the fd its arguments name on), and
+/// the process returned is the one the program became or reported: the node
+/// (or, for `create`, the scope's init), never the program itself. A node
+/// the program clones starts in the program's cgroup, so `cgroup` holds for
+/// it too.
 pub(crate) fn spawn_process(
     exec: &ExecSpec,
-    fds: &mut [FdMove],
-    parent: ParentCheck,
-    scope: Option<ScopeJoin>,
+    mut fds: Vec<FdMove>,
+    parent: Pid,
+    scope: &[OwnedFd],
     cgroup: Option<BorrowedFd<'_>>,
 ) -> Result<Process, (Step, i32)> {
+    let mut program_memfd = -1;
+    let report = match &exec.target {
+        Target::Path { .. } => None,
+        Target::Program(program) => {
+            let no_program =
+                |e: std::io::Error| (Step::ScopeProgram, e.raw_os_error().unwrap_or(libc::EIO));
+            program_memfd = program_fd().map_err(no_program)?.as_raw_fd();
+            let (read, write) = pipe_with(PipeFlags::CLOEXEC)
+                .map_err(|e| (Step::ScopeProgram, e.raw_os_error()))?;
+            fds.push(FdMove {
+                src: write.as_raw_fd(),
+                target: program.report,
+            });
+            if let Some(first) = program.scope {
+                for (fd, target) in scope.iter().zip(first..) {
+                    fds.push(FdMove {
+                        src: fd.as_raw_fd(),
+                        target,
+                    });
+                }
+            }
+            fds.sort_unstable_by_key(|m| m.target);
+            Some((read, write))
+        }
+    };
     let max_target = fds.iter().map(|m| m.target).max().unwrap_or(0).max(2);
     let mut ctx = ChildContext {
         parent,
-        fds,
+        fds: &mut fds,
         max_target,
-        cwd: exec.cwd.as_deref(),
-        candidates: &exec.candidates,
+        target: &exec.target,
+        program: program_memfd,
         argv: exec.argv(),
         envp: exec.envp(),
         failure: None,
@@ -78,20 +108,10 @@ pub(crate) fn spawn_process(
     let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
     let flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND;
     let mut process = ChildStack::with(|stack, size| {
-        // The join helper, if any, runs on the upper half of the stack.
-        let (size, helper) = match scope {
-            None => (size, None),
-            // SAFETY: `size / 2` is within the stack.
-            Some(scope) => (
-                size / 2,
-                Some((scope, unsafe { stack.add(size / 2) }, size / 2)),
-            ),
-        };
         // SAFETY: the stack stays mapped and unused by anyone else until the
         // child has exec'd or exited (CLONE_VFORK holds this thread until
-        // then; the helper is suspended while the child runs); `ctx` outlives
-        // the call; `child_main` keeps its rules.
-        unsafe { clone_into_cgroup(flags, child_main, ctx_ptr, (stack, size), helper, cgroup) }
+        // then); `ctx` outlives the call; `child_main` keeps its rules.
+        unsafe { clone_process(flags, child_main, ctx_ptr, (stack, size), cgroup) }
     })
     .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))??;
     if let Some(failure) = ctx.failure {
@@ -99,7 +119,88 @@ pub(crate) fn spawn_process(
         let _ = process.reap(true);
         return Err(failure);
     }
-    Ok(process)
+    match report {
+        None => Ok(process),
+        Some((read, write)) => {
+            drop(write);
+            take_over(process, read)
+        }
+    }
+}
+
+/// Reads the carried program's report and returns the process it stands
+/// for: itself once it exec'd the node, or the process it cloned.
+fn take_over(mut program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
+    // Up to one report, or EOF: a clone of the program (a scope's init)
+    // may hold the pipe open long after the report.
+    let mut bytes = [0u8; REPORT_LEN];
+    let mut filled = 0;
+    let mut pipe = std::fs::File::from(report);
+    let read = loop {
+        match pipe.read(&mut bytes[filled..]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                filled += n;
+                if filled == REPORT_LEN {
+                    break Ok(());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    let report = match read {
+        Ok(()) => Report::decode(&bytes[..filled]),
+        Err(e) => Report::Failed {
+            step: -1,
+            errno: e.raw_os_error().unwrap_or(libc::EIO),
+            pid: 0,
+        },
+    };
+    if report == Report::Exec {
+        return Ok(program);
+    }
+    // The program has exited, or is about to: reap it alone. Its process
+    // group may hold the init it just cloned, which has yet to leave it.
+    wait_exited(&program);
+    match report {
+        Report::Exec => unreachable!("handled above"),
+        Report::Cloned(pid) => adopt(pid).map_err(|errno| (Step::ScopeProgram, errno)),
+        Report::Failed { step, errno, pid } => {
+            if let Ok(mut orphan) = adopt(pid) {
+                let _ = orphan.reap(true);
+            }
+            let _ = program.reap(true);
+            Err((carried::node_step(step), errno))
+        }
+    }
+}
+
+/// Our child `pid`, which the program cloned with `CLONE_PARENT`, as a
+/// process we hold by pidfd. Its pid cannot have been reused: we have not
+/// reaped it, and nobody else can.
+fn adopt(pid: i32) -> Result<Process, i32> {
+    let pid = Pid::from_raw(pid).ok_or(libc::ESRCH)?;
+    let pidfd =
+        rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(|e| e.raw_os_error())?;
+    // It must be ours: waitid on a pidfd of someone else's child is ECHILD.
+    let ours = rustix::process::waitid(
+        WaitId::PidFd(pidfd.as_fd()),
+        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+    );
+    match ours {
+        Err(e) => Err(e.raw_os_error()),
+        Ok(_) => Ok(Process::new(pid, pidfd)),
+    }
+}
+
+/// Waits for `process` to exit and reaps it, without touching its group.
+fn wait_exited(process: &Process) {
+    if let Some(pidfd) = process.pidfd() {
+        while let Err(rustix::io::Errno::INTR) =
+            rustix::process::waitid(WaitId::PidFd(pidfd), WaitIdOptions::EXITED)
+        {}
+    }
 }
 
 /// `clone_args` with these flags, `SIGCHLD` as exit signal, and the pidfd
@@ -114,39 +215,18 @@ fn clone_args(flags: u64, pidfd: &mut i32) -> libc::clone_args {
 }
 
 /// Clones a process with `flags` (plus `CLONE_PIDFD`'s pidfd) that runs
-/// `entry(arg)` on `stack` (base, size). With `join`, it is cloned inside a
-/// scope: from a helper that has joined the scope's namespaces, running on
-/// the given helper stack, with the new process still our child
-/// (`CLONE_PARENT`).
+/// `entry(arg)` on `stack` (base, size); with `cgroup` (a cgroup
+/// directory), in that cgroup: `CLONE_INTO_CGROUP`, atomically with the clone.
 ///
 /// # Safety
 ///
-/// As for [`clone3_then_call`], for `entry`, `arg` and both stacks, which
-/// must stay mapped and unused until the process (and the helper) no longer
-/// run on them.
+/// As for [`clone3_then_call`], for `entry`, `arg` and the stack, which must
+/// stay mapped and unused until the process no longer runs on it.
 pub(crate) unsafe fn clone_process(
     flags: u64,
     entry: crate::sys::ChildEntry,
     arg: *mut core::ffi::c_void,
     stack: (*mut u8, usize),
-    join: Option<(ScopeJoin, *mut u8, usize)>,
-) -> Result<Process, (Step, i32)> {
-    // SAFETY: guaranteed by the caller.
-    unsafe { clone_into_cgroup(flags, entry, arg, stack, join, None) }
-}
-
-/// [`clone_process`], and with `cgroup` (a cgroup directory) the process
-/// starts in that cgroup: `CLONE_INTO_CGROUP`, atomically with the clone.
-///
-/// # Safety
-///
-/// As for [`clone_process`].
-pub(crate) unsafe fn clone_into_cgroup(
-    flags: u64,
-    entry: crate::sys::ChildEntry,
-    arg: *mut core::ffi::c_void,
-    stack: (*mut u8, usize),
-    join: Option<(ScopeJoin, *mut u8, usize)>,
     cgroup: Option<BorrowedFd<'_>>,
 ) -> Result<Process, (Step, i32)> {
     let mut pidfd: i32 = -1;
@@ -157,92 +237,14 @@ pub(crate) unsafe fn clone_into_cgroup(
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = cgroup.as_raw_fd() as u64;
     }
-    let ret = match join {
-        // SAFETY: guaranteed by the caller.
-        None => match unsafe { clone3_then_call(&mut args, entry, arg) } {
-            ret if ret < 0 => Err((Step::Clone, sys::errno_of(ret))),
-            ret => Ok(ret),
-        },
-        Some((scope, helper_stack, helper_size)) => {
-            // The process's parent is ours, not the helper (CLONE_PARENT),
-            // which requires exit_signal 0: it inherits ours.
-            args.flags |= CLONE_PARENT;
-            args.exit_signal = 0;
-            // SAFETY: guaranteed by the caller.
-            unsafe { join_and_clone(scope, &mut args, entry, arg, helper_stack, helper_size) }
-        }
-    }?;
+    // SAFETY: guaranteed by the caller.
+    let ret = unsafe { clone3_then_call(&mut args, entry, arg) };
+    if ret < 0 {
+        return Err((Step::Clone, sys::errno_of(ret)));
+    }
     // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
     // SAFETY: a successful clone3 returns the process's pid, which is positive.
     let pid = unsafe { Pid::from_raw_unchecked(ret as i32) };
     Ok(Process::new(pid, pidfd))
-}
-
-/// Runs `clone3(args)` calling `entry(arg)` from a helper that has joined
-/// `scope`'s namespaces (see [`join`]); returns the inner clone's result.
-///
-/// # Safety
-///
-/// As for [`clone3_then_call`], for `args`, `entry` and `arg`; the helper
-/// runs on `helper_stack` (`helper_size` bytes), which must stay mapped and
-/// unused until it has exited.
-unsafe fn join_and_clone(
-    scope: ScopeJoin,
-    args: &mut libc::clone_args,
-    entry: crate::sys::ChildEntry,
-    arg: *mut core::ffi::c_void,
-    helper_stack: *mut u8,
-    helper_size: usize,
-) -> Result<isize, (Step, i32)> {
-    let mut join = JoinContext {
-        scope_init: scope.init_pidfd,
-        namespaces: scope.namespaces,
-        args,
-        entry,
-        arg,
-        setns_failed: None,
-        clone_result: -(libc::ECHILD as isize),
-    };
-    let mut helper_pidfd: i32 = -1;
-    let mut helper_args = clone_args(
-        CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
-        &mut helper_pidfd,
-    );
-    helper_args.stack = helper_stack as u64;
-    helper_args.stack_size = helper_size as u64;
-    // With every signal blocked, the helper inherits that mask: no signal can
-    // end it between its inner clone and reporting the new child's pid (the
-    // child clears its mask before exec).
-    let blocked = crate::sigmask::SignalMaskGuard::block(None)
-        .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::EINVAL)))?;
-    // SAFETY: guaranteed by the caller; `join` outlives the helper, which
-    // CLONE_VFORK keeps this thread waiting for.
-    let ret = unsafe {
-        clone3_then_call(
-            &mut helper_args,
-            join_main,
-            std::ptr::from_mut(&mut join).cast(),
-        )
-    };
-    if ret < 0 {
-        return Err((Step::Clone, sys::errno_of(ret)));
-    }
-    // SAFETY: clone3 succeeded, so the kernel stored a new pidfd we own.
-    let helper_pidfd = unsafe { OwnedFd::from_raw_fd(helper_pidfd) };
-    // The helper has exited (or is exiting) by now; reap it. One plain wait:
-    // it has no process group of its own to clean up.
-    let _ = rustix::process::waitid(
-        rustix::process::WaitId::PidFd(helper_pidfd.as_fd()),
-        rustix::process::WaitIdOptions::EXITED,
-    );
-    // Only now: with signals still blocked, no handler can interrupt the wait.
-    drop(blocked);
-    if let Some(errno) = join.setns_failed {
-        return Err((Step::Setns, errno));
-    }
-    if join.clone_result < 0 {
-        return Err((Step::Clone, sys::errno_of(join.clone_result)));
-    }
-    Ok(join.clone_result)
 }

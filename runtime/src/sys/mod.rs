@@ -1,8 +1,8 @@
 //! Raw system calls that rustix does not offer as public, allocation-free
 //! wrappers: `clone3` with a caller-supplied stack, `close_range`, `dup3`,
-//! `execve`, `rt_sigprocmask`, `rt_sigaction`, `signalfd4`, `ioctl` and
-//! `exit_group`. Besides them, for the parent only, `ppoll` over a list of
-//! raw fds (through libc: the parent's errno is its own).
+//! `execveat`, `rt_sigprocmask`, `rt_sigaction` and `exit_group`. Besides them,
+//! for the parent only, `ppoll` over a list of raw fds (through libc: the
+//! parent's errno is its own).
 //!
 //! They are issued with inline assembly rather than through `libc::syscall`
 //! because the vfork-style child shares the parent's memory *and* its
@@ -10,6 +10,12 @@
 //! silently overwrite the suspended parent thread's `errno`. These wrappers
 //! return the raw result and touch nothing else.
 
+// The raw `syscall` and `clone3` assembly, shared with the carried scope
+// program (which builds it without libc).
+child_side_module!(
+    #[path = "../../carried/arch.rs"]
+    mod arch;
+);
 child_side_module!(
     mod fds;
 );
@@ -22,12 +28,12 @@ child_side_module!(
 );
 mod stack;
 
+pub(crate) use arch::execve_each;
 pub(crate) use fds::{Closing, close_fds_except, errno_of, failed_at};
 
 pub(crate) use poll::{epoll_add_listed, ppoll};
 pub(crate) use raw::{
-    ChildEntry, clone3_then_call, close_range, dup3, execve, exit_group, ioctl, set_signal_mask,
-    signalfd,
+    ChildEntry, clone3_then_call, close_range, dup3, execve_fd, exit_group, set_signal_mask,
 };
 pub(crate) use signals::reset_ignored_signals;
 pub(crate) use stack::ChildStack;

@@ -7,51 +7,15 @@
 
 use core::ffi::{c_char, c_void};
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("process-graph-runtime supports x86_64 and aarch64 Linux");
+pub(crate) use super::arch::ChildEntry;
 
-/// The child's entry point: it runs on the new stack and must never return.
-pub(crate) type ChildEntry = unsafe extern "C" fn(arg: *mut c_void) -> !;
-
-#[cfg(target_arch = "x86_64")]
 unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
-    let ret: isize;
-    // SAFETY: the caller upholds the syscall's contract; `syscall` clobbers
-    // only rax, rcx and r11 on x86_64.
-    unsafe {
-        core::arch::asm!(
-            "syscall",
-            inlateout("rax") nr as isize => ret,
-            in("rdi") a0, in("rsi") a1, in("rdx") a2, in("r10") a3,
-            lateout("rcx") _, lateout("r11") _,
-            options(nostack),
-        );
-    }
-    ret
+    // SAFETY: the caller upholds the syscall's contract.
+    unsafe { super::arch::syscall6(nr as usize, [a0, a1, a2, a3, 0, 0]) }
 }
 
-#[cfg(target_arch = "aarch64")]
-unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
-    let ret: isize;
-    // SAFETY: the caller upholds the syscall's contract; `svc 0` clobbers only x0.
-    unsafe {
-        core::arch::asm!(
-            "svc 0",
-            in("x8") nr,
-            inlateout("x0") a0 => ret,
-            in("x1") a1, in("x2") a2, in("x3") a3,
-            options(nostack),
-        );
-    }
-    ret
-}
-
-/// `clone3(args, size)`, after which the child calls `entry(arg)`.
-///
-/// The child starts on the stack named in `args` (every caller passes one:
-/// all children share the caller's memory), 16-byte aligned for the call.
-/// Returns the child's pid in the parent, or `-errno`. The child never
-/// returns from this function: `entry` must end in `execve` or `exit_group`.
+/// `clone3(args, size)`, after which the child calls `entry(arg)`; see
+/// [`super::arch::clone3_then_call`].
 ///
 /// # Safety
 ///
@@ -64,53 +28,34 @@ pub(crate) unsafe fn clone3_then_call(
     entry: ChildEntry,
     arg: *mut c_void,
 ) -> isize {
-    let ret: isize;
-    let args_ptr = args as *mut libc::clone_args;
     let size = core::mem::size_of::<libc::clone_args>();
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: in the parent this is an ordinary syscall. In the child the
-    // kernel has switched rsp to the top of the new (16-byte aligned) stack;
-    // r12 and r13 survive `syscall`, so the child calls `entry(arg)` with a
-    // correctly aligned stack and never comes back (`ud2` traps if it did).
-    unsafe {
-        core::arch::asm!(
-            "syscall",
-            "test rax, rax",
-            "jnz 2f",
-            "xor ebp, ebp",
-            "mov rdi, r13",
-            "call r12",
-            "ud2",
-            "2:",
-            inlateout("rax") libc::SYS_clone3 as isize => ret,
-            in("rdi") args_ptr,
-            in("rsi") size,
-            in("r12") entry,
-            in("r13") arg,
-            lateout("rcx") _, lateout("r11") _,
-        );
-    }
-    #[cfg(target_arch = "aarch64")]
-    // SAFETY: as above; on aarch64 only x0 changes across `svc`, so x9 and x10
-    // still hold `entry` and `arg` in the child.
-    unsafe {
-        core::arch::asm!(
-            "svc 0",
-            "cbnz x0, 2f",
-            "mov x29, xzr",
-            "mov x30, xzr",
-            "mov x0, x10",
-            "blr x9",
-            "brk #0",
-            "2:",
-            in("x8") libc::SYS_clone3,
-            inlateout("x0") args_ptr => ret,
-            in("x1") size,
-            in("x9") entry,
-            in("x10") arg,
-        );
-    }
-    ret
+    let args = std::ptr::from_mut(args).cast();
+    // SAFETY: guaranteed by the caller.
+    unsafe { super::arch::clone3_then_call(libc::SYS_clone3 as usize, args, size, entry, arg) }
+}
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: executes the file `fd`
+/// refers to; returns only on failure, with `-errno`.
+///
+/// # Safety
+///
+/// `argv` and `envp` must be null-terminated arrays of pointers to
+/// NUL-terminated strings that stay valid for the call.
+pub(crate) unsafe fn execve_fd(
+    fd: i32,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> isize {
+    let args = [
+        fd as usize,
+        c"".as_ptr() as usize,
+        argv as usize,
+        envp as usize,
+        libc::AT_EMPTY_PATH as usize,
+        0,
+    ];
+    // SAFETY: guaranteed by the caller; the path is a static empty string.
+    unsafe { super::arch::syscall6(libc::SYS_execveat as usize, args) }
 }
 
 /// `close_range(first, last, flags)`: close every fd in `first..=last`, or
@@ -137,29 +82,6 @@ pub(crate) fn dup3(src: i32, target: i32) -> isize {
     unsafe { syscall4(libc::SYS_dup3, src as usize, target as usize, 0, 0) }
 }
 
-/// `execve(path, argv, envp)`; returns only on failure, with `-errno`.
-///
-/// # Safety
-///
-/// `argv` and `envp` must be null-terminated arrays of pointers to
-/// NUL-terminated strings that stay valid for the call.
-pub(crate) unsafe fn execve(
-    path: *const c_char,
-    argv: *const *const c_char,
-    envp: *const *const c_char,
-) -> isize {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        syscall4(
-            libc::SYS_execve,
-            path as usize,
-            argv as usize,
-            envp as usize,
-            0,
-        )
-    }
-}
-
 /// `rt_sigprocmask(SIG_SETMASK, mask, NULL)`: bit `n - 1` blocks signal `n`.
 pub(crate) fn set_signal_mask(mask: u64) -> isize {
     // SAFETY: `mask` is a valid kernel sigset of 8 bytes for the call.
@@ -170,39 +92,6 @@ pub(crate) fn set_signal_mask(mask: u64) -> isize {
             &mask as *const u64 as usize,
             0,
             8,
-        )
-    }
-}
-
-/// `signalfd4(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK)`: a new signalfd.
-pub(crate) fn signalfd(mask: u64) -> isize {
-    let flags = (libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) as usize;
-    // SAFETY: `mask` is a valid kernel sigset of 8 bytes for the call.
-    unsafe {
-        syscall4(
-            libc::SYS_signalfd4,
-            usize::MAX, // -1: create a new fd
-            &mask as *const u64 as usize,
-            8,
-            flags,
-        )
-    }
-}
-
-/// `ioctl(fd, request, arg)`.
-///
-/// # Safety
-///
-/// `arg` must point to memory of the layout `request` expects.
-pub(crate) unsafe fn ioctl(fd: i32, request: u64, arg: *mut u8) -> isize {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        syscall4(
-            libc::SYS_ioctl,
-            fd as usize,
-            request as usize,
-            arg as usize,
-            0,
         )
     }
 }

@@ -1,0 +1,201 @@
+//! The init of a scope: the first process in its new namespaces.
+//!
+//! It waits until the application has written the id maps, finishes the
+//! namespaces' setup from the inside (`/` private, a fresh `/proc`, `lo` up,
+//! the hostname), reports over its sync socket, then reaps: as pid 1 of a pid
+//! namespace, every orphan of the scope is reparented to it. It exits when
+//! the application's end of the sync socket closes — when the application
+//! drops the scope or dies, however it dies — and PDEATHSIG backs that up.
+//! When the init of a pid namespace dies, the kernel kills every process left
+//! in it: that is the containment guarantee of pid scopes.
+//!
+//! No process of the scope can keep the init from dying: its address space
+//! is a copy of this program's, made while it belonged to the application's
+//! user namespace, and it is non-dumpable from the moment the maps are
+//! written (before any node exists), so nothing inside can ptrace it, write
+//! its memory, or steal its fds. Signals from inside its pid namespace cannot
+//! kill a pid 1 either.
+
+use core::convert::Infallible;
+
+use crate::enter::check;
+use crate::protocol::{self, step};
+use crate::sys::{self, POLLIN, PollFd};
+
+pub(crate) fn run(sync: i32, setup: u32, hostname: &[u8], namespaces: u32) -> ! {
+    // The sync socket goes to its place first (closing our copy of the
+    // `create` program's report pipe, which sits there).
+    let sync = if sync == SYNC || sys::dup3(sync, SYNC) >= 0 {
+        SYNC
+    } else {
+        sync
+    };
+    let Err((step, errno)) = set_up(sync, setup, hostname, namespaces);
+    sys::report(sync, step, errno, 0);
+    sys::exit_group(127)
+}
+
+/// Where the init keeps its two fds once every other one is closed.
+const SYNC: i32 = 3;
+const SIGNALS: i32 = 4;
+
+fn set_up(
+    sync: i32,
+    setup: u32,
+    hostname: &[u8],
+    namespaces: u32,
+) -> Result<Infallible, (i32, i32)> {
+    // A clone does not inherit the parent-death signal.
+    check(sys::die_with_parent(), step::DEATH_SIGNAL)?;
+    check(sys::own_process_group(), step::PROCESS_GROUP)?;
+    // The application sends one byte once the id maps are written; EOF
+    // means it is gone.
+    let mut go = [0u8; 1];
+    match sys::read(sync, &mut go) {
+        1 => {}
+        0 => sys::exit_group(0),
+        ret => check(ret, step::WAIT_FOR_MAPS)?,
+    }
+    // Only now: the application could not have written the maps of a
+    // process whose /proc files belong to root.
+    check(sys::not_dumpable(), step::NOT_DUMPABLE)?;
+    if setup & protocol::SETUP_ROOT_PRIVATE != 0 {
+        const MS_REC: usize = 0x4000;
+        const MS_PRIVATE: usize = 1 << 18;
+        let ret = sys::mount(c"none", c"/", None, MS_REC | MS_PRIVATE);
+        check(ret, step::ROOT_PRIVATE)?;
+    }
+    if setup & protocol::SETUP_MOUNT_PROC != 0 {
+        const NOSUID_NODEV_NOEXEC: usize = 2 | 4 | 8;
+        let ret = sys::mount(c"proc", c"/proc", Some(c"proc"), NOSUID_NODEV_NOEXEC);
+        check(ret, step::MOUNT_PROC)?;
+    }
+    if setup & protocol::SETUP_LOOPBACK_UP != 0 {
+        loopback_up().map_err(|errno| (step::LOOPBACK_UP, errno))?;
+    }
+    if setup & protocol::SETUP_HOSTNAME != 0 {
+        check(sys::sethostname(hostname), step::HOSTNAME)?;
+    }
+    // Nothing of the application's — its terminal, its pipes — stays open
+    // in a process that lives as long as the scope.
+    stdio_to_dev_null().map_err(|errno| (step::STDIO, errno))?;
+    if sync != SYNC {
+        check(sys::dup3(sync, SYNC), step::CLOSE_FDS)?;
+    }
+    // Orphans announce their death with SIGCHLD; read it from a signalfd.
+    check(sys::set_signal_mask(!0), step::SIGNALFD)?;
+    let signals = sys::signalfd(1 << (sys::SIGCHLD - 1));
+    check(signals, step::SIGNALFD)?;
+    if signals as i32 != SIGNALS {
+        check(sys::dup3(signals as i32, SIGNALS), step::CLOSE_FDS)?;
+    }
+    check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
+    send_namespaces(namespaces)?;
+    check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
+    reap_forever()
+}
+
+/// Sends the OK report with an fd of each of our namespaces (the kinds in
+/// `namespaces`), through which the application's nodes join the scope: we
+/// are non-dumpable, so a `setns` through our pidfd, or opening our
+/// `/proc/PID/ns` files, would need CAP_SYS_PTRACE in the application's user
+/// namespace, which an unprivileged application lacks. Opening our own is
+/// always allowed.
+fn send_namespaces(namespaces: u32) -> Result<(), (i32, i32)> {
+    let mut fds = [0i32; protocol::NAMESPACES.len()];
+    let mut count = 0;
+    for (flag, path) in protocol::NAMESPACES {
+        if namespaces & flag != 0 {
+            let fd = sys::open_read(path);
+            check(fd, step::NAMESPACE_FDS)?;
+            fds[count] = fd as i32;
+            count += 1;
+        }
+    }
+    let mut report = [0u8; protocol::REPORT_LEN];
+    report[..4].copy_from_slice(&step::OK.to_ne_bytes());
+    check(
+        sys::send_with_fds(SYNC, &report, &fds[..count]),
+        step::NAMESPACE_FDS,
+    )
+}
+
+/// `/dev/null` onto fds 0, 1 and 2.
+fn stdio_to_dev_null() -> Result<(), i32> {
+    let null = sys::open_rdwr(c"/dev/null");
+    if null < 0 {
+        return Err(sys::errno_of(null));
+    }
+    let null = null as i32;
+    for fd in 0..3 {
+        if fd != null && sys::dup3(null, fd) < 0 {
+            return Err(9);
+        }
+    }
+    if null > 2 {
+        sys::close(null);
+    }
+    Ok(())
+}
+
+/// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
+/// kernel then adds 127.0.0.1/8 and ::1 by itself.
+fn loopback_up() -> Result<(), i32> {
+    const SIOCGIFFLAGS: usize = 0x8913;
+    const SIOCSIFFLAGS: usize = 0x8914;
+    const IFF_UP: u8 = 1;
+    let socket = sys::inet_dgram_socket();
+    if socket < 0 {
+        return Err(sys::errno_of(socket));
+    }
+    let socket = socket as i32;
+    // `struct ifreq`: the name, then `ifr_flags` (a short) at offset 16.
+    let mut ifreq = [0u8; 40];
+    ifreq[..2].copy_from_slice(b"lo");
+    let mut ret = sys::ioctl(socket, SIOCGIFFLAGS, &mut ifreq);
+    if ret >= 0 {
+        ifreq[16] |= IFF_UP;
+        ret = sys::ioctl(socket, SIOCSIFFLAGS, &mut ifreq);
+    }
+    sys::close(socket);
+    if ret < 0 {
+        Err(sys::errno_of(ret))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reaps every child that dies, until the application's end of the sync
+/// socket closes.
+fn reap_forever() -> ! {
+    loop {
+        let mut fds = [
+            PollFd {
+                fd: SIGNALS,
+                events: POLLIN,
+                revents: 0,
+            },
+            PollFd {
+                fd: SYNC,
+                events: POLLIN,
+                revents: 0,
+            },
+        ];
+        const EINTR: i32 = 4;
+        let ret = sys::poll(&mut fds);
+        if ret < 0 && sys::errno_of(ret) != EINTR {
+            sys::exit_group(1);
+        }
+        if fds[1].revents != 0 {
+            let mut message = [0u8; 64];
+            if sys::read(SYNC, &mut message) <= 0 {
+                // The application is gone or dropped the scope: dying kills
+                // the whole pid namespace.
+                sys::exit_group(0);
+            }
+        }
+        let mut info = [0u8; 128];
+        while sys::read(SIGNALS, &mut info) > 0 {}
+        while sys::reap_any() > 0 {}
+    }
+}

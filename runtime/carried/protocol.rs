@@ -1,0 +1,105 @@
+//! What the runtime and the carried scope program say to each other: the
+//! program's arguments, in order, and the report it writes back. Shared by
+//! `#[path]` between both sides, so the two cannot drift apart.
+//!
+//! Every number travels as decimal ASCII in `argv`; the report is four
+//! native-endian `i32`s, written in one `write` (well under `PIPE_BUF`, so
+//! the reader gets all of it or nothing).
+
+/// `argv[0]` of the program, shown by `ps` while it runs.
+pub(crate) const PROGRAM_NAME: &[u8] = b"process-graph-scope";
+
+/// `argv[1]`: create a scope (clone its init into new namespaces).
+pub(crate) const MODE_CREATE: &[u8] = b"create";
+/// `argv[1]`: start a node inside a scope.
+pub(crate) const MODE_JOIN: &[u8] = b"join";
+
+/// Arguments common to both modes, after the mode.
+pub(crate) mod common {
+    /// The application's pid: the program's parent, checked with `getppid`.
+    pub(crate) const APP_PID: usize = 2;
+    /// The fd the report is written to (a pipe to the application).
+    pub(crate) const REPORT_FD: usize = 3;
+    /// The first of the namespace fds of the scope joined first (one per
+    /// kind in `JOIN_FLAGS`, in [`NAMESPACES`] order, at consecutive fds),
+    /// or -1 for none.
+    pub(crate) const SCOPE_FDS: usize = 4;
+    /// The `CLONE_NEW*` flags of the namespaces at `SCOPE_FDS`.
+    pub(crate) const JOIN_FLAGS: usize = 5;
+}
+
+/// The rest of `create`'s arguments.
+pub(crate) mod create {
+    /// The init's end of its sync socket, kept for the init's whole life.
+    pub(crate) const SYNC_FD: usize = 6;
+    /// The `CLONE_NEW*` flags of the new scope.
+    pub(crate) const NEW_FLAGS: usize = 7;
+    /// The init's set-up steps: the `SETUP_*` bits.
+    pub(crate) const SETUP: usize = 8;
+    /// The hostname (may be empty when `SETUP_HOSTNAME` is not set).
+    pub(crate) const HOSTNAME: usize = 9;
+    /// How many arguments `create` takes, `argv[0]` included.
+    pub(crate) const COUNT: usize = 10;
+}
+
+/// The rest of `join`'s arguments, then the node's own.
+pub(crate) mod join {
+    /// 1: clone the node into the joined pid namespace (setns only moves
+    /// the caller's future children there); 0: exec the node directly.
+    pub(crate) const CLONE_CHILD: usize = 6;
+    /// The working directory, or the empty string for none.
+    pub(crate) const CWD: usize = 7;
+    /// How many candidate paths follow.
+    pub(crate) const CANDIDATES: usize = 8;
+    /// The first candidate path; the node's `argv` follows the last one.
+    pub(crate) const FIRST_CANDIDATE: usize = 9;
+}
+
+/// The namespace kinds a scope can have, with their `CLONE_NEW*` flag and
+/// their file in `/proc/self/ns`, in the order they are joined — the user
+/// namespace first, which gives the capabilities the others need — and in
+/// which a scope's namespace fds are sent, held and passed on.
+pub(crate) const NAMESPACES: [(u32, &core::ffi::CStr); 6] = [
+    (0x1000_0000, c"/proc/self/ns/user"),
+    (0x2000_0000, c"/proc/self/ns/pid"),
+    (0x4000_0000, c"/proc/self/ns/net"),
+    (0x0002_0000, c"/proc/self/ns/mnt"),
+    (0x0400_0000, c"/proc/self/ns/uts"),
+    (0x0800_0000, c"/proc/self/ns/ipc"),
+];
+
+/// Make `/` private (MS_REC | MS_PRIVATE): the scope has a mount namespace.
+pub(crate) const SETUP_ROOT_PRIVATE: u32 = 1;
+/// Mount a fresh `/proc`: the scope has mount and pid namespaces.
+pub(crate) const SETUP_MOUNT_PROC: u32 = 2;
+/// Bring `lo` up: the scope has a network namespace.
+pub(crate) const SETUP_LOOPBACK_UP: u32 = 4;
+/// Set the hostname: the scope has a UTS namespace and a hostname.
+pub(crate) const SETUP_HOSTNAME: u32 = 8;
+
+/// The report: `[step, errno, pid, 0]`. A scope's init sends its own with
+/// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order).
+pub(crate) const REPORT_LEN: usize = 16;
+
+/// The steps a report names: `OK`, or where the program failed.
+pub(crate) mod step {
+    pub(crate) const OK: i32 = 0;
+    pub(crate) const ARGUMENTS: i32 = 1;
+    pub(crate) const PARENT_DIED: i32 = 2;
+    pub(crate) const DEATH_SIGNAL: i32 = 3;
+    pub(crate) const NOT_DUMPABLE: i32 = 4;
+    pub(crate) const SETNS: i32 = 5;
+    pub(crate) const CLONE: i32 = 6;
+    pub(crate) const PROCESS_GROUP: i32 = 7;
+    pub(crate) const CHDIR: i32 = 8;
+    pub(crate) const EXECVE: i32 = 9;
+    pub(crate) const WAIT_FOR_MAPS: i32 = 10;
+    pub(crate) const ROOT_PRIVATE: i32 = 11;
+    pub(crate) const MOUNT_PROC: i32 = 12;
+    pub(crate) const LOOPBACK_UP: i32 = 13;
+    pub(crate) const HOSTNAME: i32 = 14;
+    pub(crate) const STDIO: i32 = 15;
+    pub(crate) const SIGNALFD: i32 = 16;
+    pub(crate) const CLOSE_FDS: i32 = 17;
+    pub(crate) const NAMESPACE_FDS: i32 = 18;
+}

@@ -1,0 +1,377 @@
+//! The system calls the scope program makes, as thin wrappers over
+//! [`crate::arch::syscall6`]: each returns the kernel's result, a
+//! non-negative value or `-errno`, and touches nothing else.
+
+use crate::arch::syscall6;
+
+#[cfg(target_arch = "x86_64")]
+mod nr {
+    pub(super) const READ: usize = 0;
+    pub(super) const WRITE: usize = 1;
+    pub(super) const CLOSE: usize = 3;
+    pub(super) const RT_SIGPROCMASK: usize = 14;
+    pub(super) const IOCTL: usize = 16;
+    pub(super) const SOCKET: usize = 41;
+    pub(super) const SENDMSG: usize = 46;
+    pub(super) const WAIT4: usize = 61;
+    pub(super) const KILL: usize = 62;
+    pub(super) const FCNTL: usize = 72;
+    pub(super) const CHDIR: usize = 80;
+    pub(super) const SETPGID: usize = 109;
+    pub(super) const GETPPID: usize = 110;
+    pub(super) const PRCTL: usize = 157;
+    pub(super) const MOUNT: usize = 165;
+    pub(super) const SETHOSTNAME: usize = 170;
+    pub(super) const EXIT_GROUP: usize = 231;
+    pub(super) const OPENAT: usize = 257;
+    pub(super) const PPOLL: usize = 271;
+    pub(super) const SIGNALFD4: usize = 289;
+    pub(super) const DUP3: usize = 292;
+    pub(super) const SETNS: usize = 308;
+    pub(super) const CLONE3: usize = 435;
+    pub(super) const CLOSE_RANGE: usize = 436;
+}
+
+#[cfg(target_arch = "aarch64")]
+mod nr {
+    pub(super) const READ: usize = 63;
+    pub(super) const WRITE: usize = 64;
+    pub(super) const CLOSE: usize = 57;
+    pub(super) const RT_SIGPROCMASK: usize = 135;
+    pub(super) const IOCTL: usize = 29;
+    pub(super) const SOCKET: usize = 198;
+    pub(super) const SENDMSG: usize = 211;
+    pub(super) const WAIT4: usize = 260;
+    pub(super) const KILL: usize = 129;
+    pub(super) const FCNTL: usize = 25;
+    pub(super) const CHDIR: usize = 49;
+    pub(super) const SETPGID: usize = 154;
+    pub(super) const GETPPID: usize = 173;
+    pub(super) const PRCTL: usize = 167;
+    pub(super) const MOUNT: usize = 40;
+    pub(super) const SETHOSTNAME: usize = 161;
+    pub(super) const EXIT_GROUP: usize = 94;
+    pub(super) const OPENAT: usize = 56;
+    pub(super) const PPOLL: usize = 73;
+    pub(super) const SIGNALFD4: usize = 74;
+    pub(super) const DUP3: usize = 24;
+    pub(super) const SETNS: usize = 268;
+    pub(super) const CLONE3: usize = 435;
+    pub(super) const CLOSE_RANGE: usize = 436;
+}
+
+pub(crate) const SIGKILL: usize = 9;
+pub(crate) const SIGCHLD: usize = 17;
+pub(crate) const CLONE_VM: u64 = 0x100;
+pub(crate) const CLONE_VFORK: u64 = 0x4000;
+pub(crate) const CLONE_PARENT: u64 = 0x8000;
+const O_RDWR: usize = 2;
+const O_NONBLOCK: usize = 0o4000;
+const O_CLOEXEC: usize = 0o2_000_000;
+const AT_FDCWD: isize = -100;
+
+/// Runs a system call with up to six arguments.
+fn call(nr: usize, a: [usize; 6]) -> isize {
+    // SAFETY: every wrapper below passes arguments that satisfy its syscall:
+    // pointers come from live references with the lengths given.
+    unsafe { syscall6(nr, a) }
+}
+
+pub(crate) fn read(fd: i32, buf: &mut [u8]) -> isize {
+    call(
+        nr::READ,
+        [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+    )
+}
+
+pub(crate) fn write(fd: i32, buf: &[u8]) -> isize {
+    call(
+        nr::WRITE,
+        [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0],
+    )
+}
+
+pub(crate) fn close(fd: i32) -> isize {
+    call(nr::CLOSE, [fd as usize, 0, 0, 0, 0, 0])
+}
+
+/// `fcntl(fd, F_SETFD, FD_CLOEXEC)`.
+pub(crate) fn set_cloexec(fd: i32) -> isize {
+    call(nr::FCNTL, [fd as usize, 2, 1, 0, 0, 0])
+}
+
+/// `openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC)`.
+pub(crate) fn open_rdwr(path: &core::ffi::CStr) -> isize {
+    let flags = O_RDWR | O_CLOEXEC;
+    call(
+        nr::OPENAT,
+        [AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0, 0],
+    )
+}
+
+/// `openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)`.
+pub(crate) fn open_read(path: &core::ffi::CStr) -> isize {
+    call(
+        nr::OPENAT,
+        [
+            AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            O_CLOEXEC,
+            0,
+            0,
+            0,
+        ],
+    )
+}
+
+/// `sendmsg(fd, bytes, SCM_RIGHTS(fds), 0)`, for up to eight fds.
+pub(crate) fn send_with_fds(fd: i32, bytes: &[u8], fds: &[i32]) -> isize {
+    // `struct cmsghdr` (len, level, type) then the fds, 8-byte aligned.
+    #[repr(C, align(8))]
+    struct Control {
+        len: usize,
+        level: i32,
+        kind: i32,
+        fds: [i32; 8],
+    }
+    #[repr(C)]
+    struct IoVec {
+        base: *const u8,
+        len: usize,
+    }
+    #[repr(C)]
+    struct MsgHdr {
+        name: usize,
+        name_len: u32,
+        iov: *const IoVec,
+        iov_len: usize,
+        control: *const Control,
+        control_len: usize,
+        flags: i32,
+    }
+    let count = fds.len().min(8);
+    let mut control = Control {
+        len: 16 + 4 * count,
+        level: 1,
+        kind: 1,
+        fds: [-1; 8],
+    };
+    control.fds[..count].copy_from_slice(&fds[..count]);
+    let iov = IoVec {
+        base: bytes.as_ptr(),
+        len: bytes.len(),
+    };
+    let message = MsgHdr {
+        name: 0,
+        name_len: 0,
+        iov: &iov,
+        iov_len: 1,
+        control: if count == 0 {
+            core::ptr::null()
+        } else {
+            &control
+        },
+        // CMSG_SPACE: the length rounded up to 8.
+        control_len: if count == 0 {
+            0
+        } else {
+            (16 + 4 * count + 7) & !7
+        },
+        flags: 0,
+    };
+    call(
+        nr::SENDMSG,
+        [fd as usize, &raw const message as usize, 0, 0, 0, 0],
+    )
+}
+
+/// `dup3(src, target, 0)`.
+pub(crate) fn dup3(src: i32, target: i32) -> isize {
+    call(nr::DUP3, [src as usize, target as usize, 0, 0, 0, 0])
+}
+
+/// `close_range(first, ~0U, 0)`.
+pub(crate) fn close_from(first: u32) -> isize {
+    call(
+        nr::CLOSE_RANGE,
+        [first as usize, u32::MAX as usize, 0, 0, 0, 0],
+    )
+}
+
+pub(crate) fn prctl(option: usize, arg: usize) -> isize {
+    call(nr::PRCTL, [option, arg, 0, 0, 0, 0])
+}
+
+/// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
+pub(crate) fn die_with_parent() -> isize {
+    prctl(1, SIGKILL)
+}
+
+/// `prctl(PR_SET_DUMPABLE, 0)`.
+pub(crate) fn not_dumpable() -> isize {
+    prctl(4, 0)
+}
+
+pub(crate) fn getppid() -> isize {
+    call(nr::GETPPID, [0; 6])
+}
+
+pub(crate) fn kill(pid: isize, signal: usize) -> isize {
+    call(nr::KILL, [pid as usize, signal, 0, 0, 0, 0])
+}
+
+/// `setpgid(0, 0)`.
+pub(crate) fn own_process_group() -> isize {
+    call(nr::SETPGID, [0; 6])
+}
+
+pub(crate) fn chdir(path: *const u8) -> isize {
+    call(nr::CHDIR, [path as usize, 0, 0, 0, 0, 0])
+}
+
+pub(crate) fn setns(fd: i32, flags: u32) -> isize {
+    call(nr::SETNS, [fd as usize, flags as usize, 0, 0, 0, 0])
+}
+
+pub(crate) fn mount(
+    source: &core::ffi::CStr,
+    target: &core::ffi::CStr,
+    fstype: Option<&core::ffi::CStr>,
+    flags: usize,
+) -> isize {
+    let fstype = fstype.map_or(0, |t| t.as_ptr() as usize);
+    let args = [
+        source.as_ptr() as usize,
+        target.as_ptr() as usize,
+        fstype,
+        flags,
+        0,
+        0,
+    ];
+    call(nr::MOUNT, args)
+}
+
+pub(crate) fn sethostname(name: &[u8]) -> isize {
+    call(
+        nr::SETHOSTNAME,
+        [name.as_ptr() as usize, name.len(), 0, 0, 0, 0],
+    )
+}
+
+/// `socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)`.
+pub(crate) fn inet_dgram_socket() -> isize {
+    call(nr::SOCKET, [2, 2 | O_CLOEXEC, 0, 0, 0, 0])
+}
+
+/// `ioctl(fd, request, arg)` for a request that takes a pointer.
+pub(crate) fn ioctl(fd: i32, request: usize, arg: &mut [u8]) -> isize {
+    call(
+        nr::IOCTL,
+        [fd as usize, request, arg.as_mut_ptr() as usize, 0, 0, 0],
+    )
+}
+
+/// `rt_sigprocmask(SIG_SETMASK, mask, NULL)`.
+pub(crate) fn set_signal_mask(mask: u64) -> isize {
+    call(
+        nr::RT_SIGPROCMASK,
+        [2, &raw const mask as usize, 0, 8, 0, 0],
+    )
+}
+
+/// `signalfd4(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK)`.
+pub(crate) fn signalfd(mask: u64) -> isize {
+    let flags = O_CLOEXEC | O_NONBLOCK;
+    call(
+        nr::SIGNALFD4,
+        [usize::MAX, &raw const mask as usize, 8, flags, 0, 0],
+    )
+}
+
+/// `ppoll(fds, n, NULL, NULL)`: waits without a timeout.
+pub(crate) fn poll(fds: &mut [PollFd]) -> isize {
+    call(
+        nr::PPOLL,
+        [fds.as_mut_ptr() as usize, fds.len(), 0, 0, 8, 0],
+    )
+}
+
+/// `struct pollfd`.
+#[repr(C)]
+pub(crate) struct PollFd {
+    pub(crate) fd: i32,
+    pub(crate) events: i16,
+    pub(crate) revents: i16,
+}
+
+pub(crate) const POLLIN: i16 = 1;
+
+/// `wait4(-1, NULL, WNOHANG, NULL)`: reaps one exited child, if any.
+pub(crate) fn reap_any() -> isize {
+    call(nr::WAIT4, [usize::MAX, 0, 1, 0, 0, 0])
+}
+
+/// `struct clone_args` (the first 88 bytes: up to `cgroup`).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct CloneArgs {
+    pub(crate) flags: u64,
+    pub(crate) pidfd: u64,
+    pub(crate) child_tid: u64,
+    pub(crate) parent_tid: u64,
+    pub(crate) exit_signal: u64,
+    pub(crate) stack: u64,
+    pub(crate) stack_size: u64,
+    pub(crate) tls: u64,
+    pub(crate) set_tid: u64,
+    pub(crate) set_tid_size: u64,
+    pub(crate) cgroup: u64,
+}
+
+/// `clone3` without a new stack: like `fork`, it returns twice — 0 in the
+/// child, which runs on its own copy of this small program's memory.
+pub(crate) fn fork_with(args: &mut CloneArgs) -> isize {
+    let size = core::mem::size_of::<CloneArgs>();
+    call(
+        nr::CLONE3,
+        [args as *mut CloneArgs as usize, size, 0, 0, 0, 0],
+    )
+}
+
+/// `clone3` after which the child calls `entry(arg)` on the stack in `args`.
+///
+/// # Safety
+///
+/// As for [`crate::arch::clone3_then_call`].
+pub(crate) unsafe fn clone_then_call(
+    args: &mut CloneArgs,
+    entry: crate::arch::ChildEntry,
+    arg: *mut core::ffi::c_void,
+) -> isize {
+    let size = core::mem::size_of::<CloneArgs>();
+    let args = (args as *mut CloneArgs).cast();
+    // SAFETY: guaranteed by the caller.
+    unsafe { crate::arch::clone3_then_call(nr::CLONE3, args, size, entry, arg) }
+}
+
+pub(crate) fn exit_group(code: i32) -> ! {
+    call(nr::EXIT_GROUP, [code as usize, 0, 0, 0, 0, 0]);
+    // exit_group does not return; should it, trap rather than run on.
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// The errno of a `-errno` result.
+pub(crate) fn errno_of(ret: isize) -> i32 {
+    (ret as i32).wrapping_neg()
+}
+
+/// Writes the report `[step, errno, pid, 0]` to `fd`.
+pub(crate) fn report(fd: i32, step: i32, errno: i32, pid: i32) {
+    let mut bytes = [0u8; crate::protocol::REPORT_LEN];
+    for (chunk, value) in bytes.chunks_exact_mut(4).zip([step, errno, pid, 0]) {
+        chunk.copy_from_slice(&value.to_ne_bytes());
+    }
+    let _ = write(fd, &bytes);
+}
