@@ -357,11 +357,12 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
             let ours = children_of_this_graph(&running, &[node, keeper], &hostname);
             let report = running.shutdown(Duration::from_secs(2)).unwrap();
             assert!(report[keeper].status.is_some());
-            drop(running);
+            // Not only once the graph is dropped: when shutdown returns.
             assert!(
                 processes_with(&marker).is_empty(),
-                "nothing of the scope is left"
+                "nothing of the scope is left when shutdown returns"
             );
+            drop(running);
             let left: Vec<_> = common::children_of_this_process()
                 .into_iter()
                 .filter(|child| ours.contains(&child.pid))
@@ -369,6 +370,28 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
             assert!(left.is_empty(), "children (zombies?) left: {left:?}");
         },
     );
+}
+
+#[test]
+fn wait_returns_when_nothing_of_a_pid_scope_is_left() {
+    common::as_root_and_unprivileged("wait_returns_when_nothing_of_a_pid_scope_is_left", || {
+        let marker = format!("997.{}", std::process::id());
+        let mut graph = Graph::new();
+        let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+        // The node leaves a daemon (setsid, reparented to the scope's init)
+        // and exits at once: the graph is done, the daemon is not.
+        graph.node_with(
+            "daemonizer",
+            Command::new("sh").args(["-c", &format!("setsid sleep {marker} &")]),
+            NodeOptions::new().scope(scope),
+        );
+        let mut running = graph.spawn().unwrap();
+        assert!(running.wait().unwrap().success());
+        assert!(
+            processes_with(&marker).is_empty(),
+            "the daemon outlived wait()"
+        );
+    });
 }
 
 #[test]
