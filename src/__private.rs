@@ -23,6 +23,26 @@ pub use process_graph_topology as topology;
 
 pub use crate::{GraphEvent, GraphNode, ProcessGraph, ProcessHandle, Running, RunningProcessGraph};
 
+/// Expands to its input only if process-graph was built with its `tokio`
+/// feature: the async methods of a generated `Running<Name>` exist only then
+/// (a `cfg` in generated code would test the user's crate's features).
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_graph_if_tokio {
+    ($($code:tt)*) => { $($code)* };
+}
+
+/// Expands to nothing: process-graph was built without its `tokio` feature.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_graph_if_tokio {
+    ($($code:tt)*) => {};
+}
+
+pub use crate::__process_graph_if_tokio as if_tokio;
+
 /// The signal named `name` (`"TERM"`); the macro accepts only names from
 /// the same table the runtime parses (`process_graph_topology::SIGNALS`).
 pub fn signal_named(name: &str) -> Signal {

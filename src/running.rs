@@ -120,7 +120,12 @@ impl<N: GraphNode> Running<N> {
         self.graph.is_finished()
     }
 
-    /// [`next_event`](Self::next_event) on a tokio runtime.
+    /// [`next_event`](Self::next_event) without a timeout, as a future
+    /// (feature `tokio`): `Ok(None)` once every process has been reaped.
+    ///
+    /// The generated `Running<Name>` adds `wait_async` and `shutdown_async`.
+    /// Dropping a graph that has not finished blocks the thread while its
+    /// processes stop: await `shutdown_async` or `wait_async` first.
     #[cfg(feature = "tokio")]
     pub async fn next_event_async(&mut self) -> Result<Option<GraphEvent<N>>, Error> {
         Ok(self

@@ -87,6 +87,19 @@ impl RunningGraph {
         }
     }
 
+    /// [`shutdown`](Self::shutdown), as a future: the stop signals, then
+    /// SIGKILL after each node's stop timeout (`grace` for nodes that set
+    /// none), awaited instead of blocking.
+    ///
+    /// Dropping a `RunningGraph` that has not finished blocks the thread
+    /// while its nodes stop (up to their stop timeouts): in async code,
+    /// await this (or [`wait_async`](Self::wait_async)) before dropping it.
+    pub async fn shutdown_async(&mut self, grace: Duration) -> Result<ExitReport, Error> {
+        self.stop_timeout = grace;
+        self.stop_graph(crate::exit::Outcome::Shutdown);
+        self.wait_async().await
+    }
+
     /// [`wait`](Self::wait), as a future.
     pub async fn wait_async(&mut self) -> Result<ExitReport, Error> {
         while !self.is_finished() {

@@ -28,7 +28,10 @@ use crate::supervise::{
 ///
 /// Dropping it stops every node that is still running — dependents first,
 /// each with its stop signal, SIGKILL to its process group after its stop
-/// timeout — and reaps them all.
+/// timeout — and reaps them all. That blocks the dropping thread for up to
+/// the stop timeouts: in async code (feature `tokio`), await
+/// `shutdown_async` or `wait_async` first, and the drop has nothing left to
+/// do.
 ///
 /// # After `fork()`
 ///

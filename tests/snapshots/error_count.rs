@@ -240,6 +240,28 @@ const _: () = {
             Self::shutdown(self, grace)
         }
     }
+    ::process_graph::__private::if_tokio! {
+        impl RunningErrorCount { #[doc =
+        r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
+        wait_async(& mut self) -> ::process_graph::__private::Result < ErrorCountReport,
+        ::process_graph::__private::Error > { let report = self.running
+        .running_graph_mut().wait_async(). await ?;
+        ::process_graph::__private::Result::Ok(ErrorCountReport { source :
+        report[ErrorCountNode::Source.id()].clone(), filter :
+        report[ErrorCountNode::Filter.id()].clone(), count : report[ErrorCountNode::Count
+        .id()].clone(), outcome : report.outcome(), }) } #[doc =
+        r" [`shutdown`](Self::shutdown), as a future (feature `tokio`):"] #[doc =
+        r" await it before dropping the handle in async code, since a"] #[doc =
+        r" drop that still has processes to stop blocks the thread."] pub async fn
+        shutdown_async(& mut self, grace : ::process_graph::__private::Duration) ->
+        ::process_graph::__private::Result < ErrorCountReport,
+        ::process_graph::__private::Error > { let report = self.running
+        .running_graph_mut().shutdown_async(grace). await ?;
+        ::process_graph::__private::Result::Ok(ErrorCountReport { source :
+        report[ErrorCountNode::Source.id()].clone(), filter :
+        report[ErrorCountNode::Filter.id()].clone(), count : report[ErrorCountNode::Count
+        .id()].clone(), outcome : report.outcome(), }) } }
+    }
     impl ErrorCount {
         /// The shape of [`ErrorCount`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
         pub const TOPOLOGY: ::process_graph::__private::topology::Topology = ::process_graph::__private::topology::Topology {

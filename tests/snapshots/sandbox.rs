@@ -197,6 +197,25 @@ const _: () = {
             Self::shutdown(self, grace)
         }
     }
+    pg::__private::if_tokio! {
+        impl RunningSandbox { #[doc =
+        r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
+        wait_async(& mut self) -> pg::__private::Result < SandboxReport,
+        pg::__private::Error > { self.requests = pg::__private::Option::None; let report
+        = self.running.running_graph_mut().wait_async(). await ?;
+        pg::__private::Result::Ok(SandboxReport { server : report[SandboxNode::Server
+        .id()].clone(), client : report[SandboxNode::Client.id()].clone(), outcome :
+        report.outcome(), }) } #[doc =
+        r" [`shutdown`](Self::shutdown), as a future (feature `tokio`):"] #[doc =
+        r" await it before dropping the handle in async code, since a"] #[doc =
+        r" drop that still has processes to stop blocks the thread."] pub async fn
+        shutdown_async(& mut self, grace : pg::__private::Duration) ->
+        pg::__private::Result < SandboxReport, pg::__private::Error > { let report = self
+        .running.running_graph_mut().shutdown_async(grace). await ?;
+        pg::__private::Result::Ok(SandboxReport { server : report[SandboxNode::Server
+        .id()].clone(), client : report[SandboxNode::Client.id()].clone(), outcome :
+        report.outcome(), }) } }
+    }
     impl Sandbox {
         /// The shape of [`Sandbox`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.
         pub const TOPOLOGY: pg::__private::topology::Topology = pg::__private::topology::Topology {

@@ -147,6 +147,25 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
                 Self::shutdown(self, grace)
             }
         }
+
+        #pg::if_tokio! {
+            impl #running {
+                /// [`wait`](Self::wait), as a future (feature `tokio`).
+                pub async fn wait_async(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
+                    #( self.#writers = #pg::Option::None; )*
+                    let #report = self.#inner.running_graph_mut().wait_async().await?;
+                    #pg::Result::Ok(#typed_report)
+                }
+
+                /// [`shutdown`](Self::shutdown), as a future (feature `tokio`):
+                /// await it before dropping the handle in async code, since a
+                /// drop that still has processes to stop blocks the thread.
+                pub async fn shutdown_async(&mut self, grace: #pg::Duration) -> #pg::Result<#report_ty, #pg::Error> {
+                    let #report = self.#inner.running_graph_mut().shutdown_async(grace).await?;
+                    #pg::Result::Ok(#typed_report)
+                }
+            }
+        }
     };
     Parts { items, impls }
 }
