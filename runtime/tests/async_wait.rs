@@ -55,23 +55,3 @@ async fn events_and_restarts_arrive_without_blocking_the_runtime() {
         "the intensity was exceeded"
     );
 }
-
-#[tokio::test(flavor = "current_thread")]
-async fn more_exits_at_once_than_one_wait_reports_are_all_seen() {
-    const JOBS: usize = 150;
-    let mut graph = Graph::new();
-    for i in 0..JOBS {
-        graph.node(format!("job{i}"), Command::new("true"));
-    }
-    let mut running = graph.spawn().unwrap();
-    // Every job has exited before the first await, so all their pidfds are
-    // ready together: more than one epoll wait hands out, and the reactor
-    // reports the epoll fd only once.
-    std::thread::sleep(Duration::from_millis(300));
-    let report = tokio::time::timeout(Duration::from_secs(30), running.wait_async())
-        .await
-        .expect("an exit was lost: the graph never finished")
-        .unwrap();
-    assert_eq!(report.iter().count(), JOBS);
-    assert!(report.success(), "{report}");
-}
