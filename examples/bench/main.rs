@@ -9,6 +9,8 @@
 //! cargo run --release --example bench -- restart [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
+//! cargo run --release --example bench -- fan [--nodes 1000] [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- hold [--nodes 1000] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -23,7 +25,11 @@ mod cli;
 #[cfg(target_arch = "x86_64")]
 mod exec_args;
 #[cfg(target_arch = "x86_64")]
+mod fan;
+#[cfg(target_arch = "x86_64")]
 mod floor;
+#[cfg(target_arch = "x86_64")]
+mod hold;
 #[cfg(target_arch = "x86_64")]
 mod measure;
 #[cfg(target_arch = "x86_64")]
@@ -68,7 +74,15 @@ subcommands:
           NOTIFY_SOCKET: wake → Event::Woken, without and with flooders
           --flooders N     flooding nodes (default 4)
           --wakes N        wakes measured per row (default 500)
-          --pin[=CPU]      as above";
+          --pin[=CPU]      as above
+  fan     N independent nodes, spawn all then reap all, against raw clone3
+          and one epoll
+          --nodes LIST     fan sizes (default 1000)
+          --iterations N, --rounds N, --pin[=CPU] as above
+  hold    the parent's PSS and wake-ups while N children run idle,
+          against a raw loop holding their pidfds
+          --nodes N        children (default 1000)
+          --pin[=CPU] as above";
 
 #[cfg(target_arch = "x86_64")]
 fn main() -> ExitCode {
@@ -80,6 +94,8 @@ fn main() -> ExitCode {
         Some("restart") => restart::run(args),
         Some("pipeline") => pipeline::run(args),
         Some("notify-flood") => notify_flood::run(args),
+        Some("fan") => fan::run(args),
+        Some("hold") => hold::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

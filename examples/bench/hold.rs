@@ -1,0 +1,196 @@
+//! `bench hold`: what holding N running children costs the parent — its
+//! memory (PSS, from `/proc/self/smaps_rollup`) and its wake-ups while they
+//! run and nothing happens — through process-graph and through a raw loop
+//! that keeps one pidfd per child and waits in one epoll.
+//!
+//! Each child writes one byte to fd 3 (a pipe shared by all, read by the
+//! parent) and then sleeps in `pause()`, so "running" is checked, not
+//! assumed. Memory is not timed, so the two are measured one after the
+//! other, the raw loop first: whatever the parent's heap keeps from a run
+//! then counts against process-graph, not for it.
+
+use std::error::Error;
+use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use process_graph_runtime::{Command, Endpoint, Graph, NodeId};
+use rustix::event::epoll;
+use rustix::process::WaitIdOptions;
+
+use crate::child_elf::Behaviour;
+use crate::exec_args::ExecArgs;
+use crate::floor::{self, ChildSetup};
+use crate::measure;
+use crate::setup::{self, Subcommand};
+
+const HOLD: Subcommand = Subcommand {
+    operation: "hold N running children",
+    child: Behaviour::MarkThenPause,
+    rounds: 1,
+    iterations: 1,
+    budget: None,
+};
+
+/// How long the idle graph is watched for wake-ups.
+const IDLE: Duration = Duration::from_secs(3);
+
+pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
+    let setup = setup::prepare(args, &["nodes"], HOLD)?;
+    let n: usize = setup.flags.value("nodes", 1000)?;
+    let path = setup.child.path();
+    let raw = hold_raw(&ExecArgs::new(path)?, n)?;
+    let ours = hold_graph(path, n)?;
+    let per_child = |kb: u64, h: &Held| kb.saturating_sub(h.pss_before) as f64 * 1024.0 / n as f64;
+    let rows = [
+        ("process-graph RunningGraph", &ours),
+        ("raw clone3 + pidfds + epoll", &raw),
+    ]
+    .map(|(label, held)| {
+        (
+            label.to_owned(),
+            vec![
+                format!("{} kB", held.pss_before),
+                format!("{:.0} B", per_child(held.pss_described, held)),
+                format!("{} kB", held.pss_with),
+                format!("{:.0} B", per_child(held.pss_with, held)),
+                format!("{}", held.wakeups),
+            ],
+        )
+    });
+    let columns = [
+        "parent PSS before".to_owned(),
+        "per child, once described".to_owned(),
+        format!("parent PSS holding {n}"),
+        "per child, running".to_owned(),
+        format!("wake-ups in {IDLE:?} idle"),
+    ];
+    measure::print_markdown(&format!("{n} running children"), &columns, rows.into_iter());
+    Ok(())
+}
+
+struct Held {
+    pss_before: u64,
+    /// After the graph was built, before anything started (the raw loop
+    /// has nothing to describe).
+    pss_described: u64,
+    pss_with: u64,
+    wakeups: i64,
+}
+
+/// The parent's proportional set size in kB.
+fn pss_kb() -> io::Result<u64> {
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup")?;
+    rollup
+        .lines()
+        .find_map(|line| line.strip_prefix("Pss:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| io::Error::other("no Pss line in /proc/self/smaps_rollup"))
+}
+
+/// Voluntary context switches of the calling thread: one per wait that
+/// blocked, so one per wake-up.
+fn thread_wakeups() -> io::Result<i64> {
+    // SAFETY: an all-zero rusage is a valid value for the call to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is valid for writes.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usage.ru_nvcsw)
+}
+
+/// Reads one byte per child from `marks`: every child is running.
+fn read_marks(marks: &mut impl Read, n: usize) -> io::Result<()> {
+    let mut bytes = vec![0u8; n];
+    marks.read_exact(&mut bytes)?;
+    match bytes.iter().all(|&b| b == b'!') {
+        true => Ok(()),
+        false => Err(io::Error::other("a child wrote something else than '!'")),
+    }
+}
+
+fn hold_graph(child: &std::path::Path, n: usize) -> io::Result<Held> {
+    let pss_before = pss_kb()?;
+    let mut graph = Graph::new();
+    let nodes: Vec<NodeId> = (0..n)
+        .map(|i| graph.node(format!("node{i}"), Command::new(child)))
+        .collect();
+    let writers: Vec<_> = nodes.iter().map(|node| node.fd(3)).collect();
+    let marks = graph.pipe(writers, Endpoint::Parent);
+    let pss_described = pss_kb()?;
+    let mut running = graph.spawn().map_err(io::Error::other)?;
+    let mut marks = running
+        .take_reader(marks)
+        .ok_or_else(|| io::Error::other("no reader for fd 3"))?;
+    read_marks(&mut marks, n)?;
+    // The queued Started events, so that the idle wait has nothing to hand out.
+    while let Some(event) = running
+        .next_event(Some(Duration::ZERO))
+        .map_err(io::Error::other)?
+    {
+        if !matches!(event, process_graph_runtime::Event::Started { .. }) {
+            return Err(io::Error::other(format!("unexpected {event:?}")));
+        }
+    }
+    let pss_with = pss_kb()?;
+    let before = thread_wakeups()?;
+    if let Some(event) = running.next_event(Some(IDLE)).map_err(io::Error::other)? {
+        return Err(io::Error::other(format!(
+            "an idle graph reported {event:?}"
+        )));
+    }
+    let wakeups = thread_wakeups()? - before;
+    running.shutdown(Duration::ZERO).map_err(io::Error::other)?;
+    Ok(Held {
+        pss_before,
+        pss_described,
+        pss_with,
+        wakeups,
+    })
+}
+
+fn hold_raw(exec: &ExecArgs, n: usize) -> io::Result<Held> {
+    let pss_before = pss_kb()?;
+    let (mut reader, writer) = std::io::pipe()?;
+    let children = (0..n)
+        .map(|_| floor::spawn(exec, 0, ChildSetup::Fd3(writer.as_fd())))
+        .collect::<io::Result<Vec<_>>>()?;
+    drop(writer);
+    read_marks(&mut reader, n)?;
+    let instance = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+    for (i, child) in children.iter().enumerate() {
+        epoll::add(
+            &instance,
+            child.pidfd.as_fd(),
+            epoll::EventData::new_u64(i as u64),
+            epoll::EventFlags::IN,
+        )?;
+    }
+    let pss_with = pss_kb()?;
+    let before = thread_wakeups()?;
+    let mut events = Vec::with_capacity(64);
+    let timeout = rustix::event::Timespec {
+        tv_sec: IDLE.as_secs() as i64,
+        tv_nsec: 0,
+    };
+    epoll::wait(
+        &instance,
+        rustix::buffer::spare_capacity(&mut events),
+        Some(&timeout),
+    )?;
+    let wakeups = thread_wakeups()? - before;
+    if !events.is_empty() {
+        return Err(io::Error::other("a raw child ended while idle"));
+    }
+    for child in &children {
+        rustix::process::pidfd_send_signal(&child.pidfd, rustix::process::Signal::KILL)?;
+        floor::wait(child, WaitIdOptions::empty())?;
+    }
+    Ok(Held {
+        pss_before,
+        pss_described: pss_before,
+        pss_with,
+        wakeups,
+    })
+}
