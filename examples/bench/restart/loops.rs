@@ -1,5 +1,5 @@
-//! The two restart loops compared: process-graph's supervisor, and a raw
-//! pidfd + `clone3` loop doing the same steps by hand. Each keeps one child
+//! The restart loops compared: process-graph's supervisor, blocking and on
+//! tokio, and a raw pidfd + `clone3` loop doing the same steps by hand. Each keeps one child
 //! running that has written its byte to fd 3; one restart kills it and
 //! waits until its replacement runs.
 
@@ -104,20 +104,16 @@ impl Ours {
     }
 }
 
-impl RestartLoop for Ours {
-    fn label(&self) -> &str {
-        "process-graph (restart = always, no backoff)"
-    }
-
-    fn restart_once(&mut self) -> io::Result<Latency> {
+impl Ours {
+    /// One restart, with `next` waiting for each event.
+    fn restart_with(
+        &mut self,
+        mut next: impl FnMut(&mut RunningGraph) -> io::Result<Option<Event>>,
+    ) -> io::Result<Latency> {
         let begin = Instant::now();
         self.running.kill(self.node).map_err(io::Error::other)?;
         loop {
-            match self
-                .running
-                .next_event(Some(TIMEOUT))
-                .map_err(io::Error::other)?
-            {
+            match next(&mut self.running)? {
                 Some(Event::Started { node, .. }) if node == self.node => break,
                 Some(Event::Exited {
                     status, decision, ..
@@ -141,6 +137,50 @@ impl RestartLoop for Ours {
         Ok(Latency {
             started,
             running: begin.elapsed(),
+        })
+    }
+}
+
+impl RestartLoop for Ours {
+    fn label(&self) -> &str {
+        "process-graph (restart = always, no backoff)"
+    }
+
+    fn restart_once(&mut self) -> io::Result<Latency> {
+        self.restart_with(|running| running.next_event(Some(TIMEOUT)).map_err(io::Error::other))
+    }
+}
+
+/// The same graph awaited on a current-thread tokio runtime: each event
+/// through `next_event_async`, its wait set registered with the reactor.
+pub struct OursOnTokio {
+    ours: Ours,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl OursOnTokio {
+    pub fn start(child: &Path, siblings: usize) -> io::Result<OursOnTokio> {
+        Ok(OursOnTokio {
+            ours: Ours::start(child, siblings)?,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+        })
+    }
+}
+
+impl RestartLoop for OursOnTokio {
+    fn label(&self) -> &str {
+        "process-graph on tokio (next_event_async)"
+    }
+
+    fn restart_once(&mut self) -> io::Result<Latency> {
+        let runtime = &self.runtime;
+        self.ours.restart_with(|running| {
+            runtime
+                .block_on(async { tokio::time::timeout(TIMEOUT, running.next_event_async()).await })
+                .map_err(|_| io::Error::other(format!("no event within {TIMEOUT:?}")))?
+                .map_err(io::Error::other)
         })
     }
 }

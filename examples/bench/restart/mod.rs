@@ -1,10 +1,11 @@
 //! `bench restart`: restart latency — from the SIGKILL of a running child to
-//! its replacement running — through process-graph's supervisor and through
-//! a raw pidfd + `clone3` loop, interleaved; then a few restarts after 1 s
-//! idle each, where the CPU has gone to sleep (perf-floors: ~1 ms).
+//! its replacement running — through process-graph's supervisor (blocking,
+//! and awaited on a current-thread tokio runtime) and through a raw pidfd +
+//! `clone3` loop, interleaved; then a few restarts after 1 s idle each, where
+//! the CPU has gone to sleep (perf-floors: ~1 ms).
 //!
 //! `--siblings N` keeps N more children running beside the restarted one in
-//! both loops (in our graph as nodes that never restart): what a restart
+//! every loop (in our graph as nodes that never restart): what a restart
 //! costs in a large graph.
 
 mod loops;
@@ -15,7 +16,10 @@ use std::time::Duration;
 use crate::child_elf::Behaviour;
 use crate::measure::{self, format_duration, format_ratio, percentile};
 use crate::setup::{self, Subcommand};
-use loops::{Latency, Ours, Raw, RestartLoop};
+use loops::{Latency, Ours, OursOnTokio, Raw, RestartLoop};
+
+/// Ours blocking, ours on tokio, and the raw loop.
+const LOOPS: usize = 3;
 
 const RESTART: Subcommand = Subcommand {
     operation: "restart (SIGKILL → replacement running)",
@@ -35,8 +39,10 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let idle_samples: usize = setup.flags.value("idle", 10)?;
     let siblings: usize = setup.flags.value("siblings", 0)?;
     let path = setup.child.path();
-    let mut loops: [Box<dyn RestartLoop>; 2] = [
+    // The raw loop last: every other is compared with it.
+    let mut loops: [Box<dyn RestartLoop>; LOOPS] = [
         Box::new(Ours::start(path, siblings)?),
+        Box::new(OursOnTokio::start(path, siblings)?),
         Box::new(Raw::start(path, siblings)?),
     ];
     if siblings > 0 {
@@ -47,7 +53,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             restart_loop.restart_once()?;
         }
     }
-    let mut busy: [Vec<Latency>; 2] = Default::default();
+    let mut busy: [Vec<Latency>; LOOPS] = Default::default();
     for round in 0..setup.plan.rounds {
         for turn in 0..loops.len() {
             let index = (round + turn) % loops.len();
@@ -56,7 +62,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             }
         }
     }
-    let mut idle: [Vec<Latency>; 2] = Default::default();
+    let mut idle: [Vec<Latency>; LOOPS] = Default::default();
     for _ in 0..idle_samples {
         for (restart_loop, samples) in loops.iter_mut().zip(&mut idle) {
             std::thread::sleep(IDLE);
@@ -108,29 +114,35 @@ impl Milestone {
     }
 }
 
-/// One row per milestone, medians and p99 of each loop, and our ratio to
-/// the raw loop.
-fn print_table(title: &str, labels: &[String; 2], samples: &[Vec<Latency>; 2]) {
-    let columns = vec![
-        format!("{}: median / p99", labels[0]),
-        format!("{}: median / p99", labels[1]),
-        "ratio: median / p99".to_owned(),
-    ];
+/// One row per milestone: medians and p99 of each loop, then each of ours
+/// as a ratio to the raw loop (the last).
+fn print_table(title: &str, labels: &[String; LOOPS], samples: &[Vec<Latency>; LOOPS]) {
+    let (ours, raw) = labels.split_at(LOOPS - 1);
+    let columns: Vec<String> = labels
+        .iter()
+        .map(|label| format!("{label}: median / p99"))
+        .chain(ours.iter().map(|label| format!("{label} / {}", raw[0])))
+        .collect();
     let rows = [Milestone::Started, Milestone::Running].map(|milestone| {
-        let [ours, raw] = samples.each_ref().map(|s| {
+        let stats = samples.each_ref().map(|s| {
             let mut picked: Vec<Duration> = s.iter().map(|l| milestone.of(l)).collect();
             picked.sort();
             (percentile(&picked, 0.5), percentile(&picked, 0.99))
         });
-        let cells = vec![
-            format!("{} / {}", format_duration(ours.0), format_duration(ours.1)),
-            format!("{} / {}", format_duration(raw.0), format_duration(raw.1)),
-            format!(
-                "{} / {}",
-                format_ratio(ours.0, raw.0),
-                format_ratio(ours.1, raw.1)
-            ),
-        ];
+        let raw = stats[LOOPS - 1];
+        let cells = stats
+            .iter()
+            .map(|(median, p99)| {
+                format!("{} / {}", format_duration(*median), format_duration(*p99))
+            })
+            .chain(stats[..LOOPS - 1].iter().map(|(median, p99)| {
+                format!(
+                    "{} / {}",
+                    format_ratio(*median, raw.0),
+                    format_ratio(*p99, raw.1)
+                )
+            }))
+            .collect();
         (milestone.label().to_owned(), cells)
     });
     measure::print_markdown(title, &columns, rows.into_iter());
