@@ -5,6 +5,7 @@
 
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
 
 use core::ffi::c_char;
 
@@ -19,7 +20,38 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 pub(crate) struct ExecSpec {
     pub(crate) target: Target,
     argv: StringArray,
-    envp: StringArray,
+    /// Shared by every node of the graph that inherits the parent's
+    /// environment unchanged: a copy per node would cost the parent the
+    /// environment's size for each running node.
+    envp: Arc<StringArray>,
+}
+
+/// The parent's environment, read once for a whole graph, and its `execve`
+/// array, built once for all the nodes that inherit it unchanged.
+#[derive(Debug, Default)]
+pub(crate) struct InheritedEnv {
+    vars: Vec<(OsString, OsString)>,
+    envp: Option<Arc<StringArray>>,
+}
+
+impl InheritedEnv {
+    /// The parent's environment now.
+    pub(crate) fn read() -> InheritedEnv {
+        InheritedEnv {
+            vars: std::env::vars_os().collect(),
+            envp: None,
+        }
+    }
+
+    /// The environment as an `execve` array, built on the first call.
+    fn envp(&mut self) -> Result<Arc<StringArray>, String> {
+        if let Some(envp) = &self.envp {
+            return Ok(Arc::clone(envp));
+        }
+        let envp = Arc::new(string_array_of(&self.vars)?);
+        self.envp = Some(Arc::clone(&envp));
+        Ok(envp)
+    }
 }
 
 /// What the child executes.
@@ -85,6 +117,8 @@ impl StringArray {
     }
 
     pub(crate) fn finish(mut self) -> StringArray {
+        // Held as long as the graph: no spare capacity.
+        self.bytes.shrink_to_fit();
         let base = self.bytes.as_ptr();
         self.ptrs = self
             .starts
@@ -100,7 +134,7 @@ impl StringArray {
 /// A command's parts, each checked for NUL bytes.
 struct Parts<'a> {
     args: Vec<&'a [u8]>,
-    envp: StringArray,
+    envp: Arc<StringArray>,
     candidates: Vec<Vec<u8>>,
     cwd: Option<&'a std::ffi::OsStr>,
 }
@@ -108,7 +142,7 @@ struct Parts<'a> {
 impl<'a> Parts<'a> {
     fn of(
         command: &'a Command,
-        inherited: &[(OsString, OsString)],
+        inherited: &mut InheritedEnv,
         extra_env: &[(OsString, OsString)],
     ) -> Result<Parts<'a>, String> {
         let program = command.program.as_bytes();
@@ -138,18 +172,21 @@ impl<'a> Parts<'a> {
                 ));
             }
         }
-        let env = child_environment(command, inherited, extra_env);
-        let mut envp = StringArray::default();
-        for (key, value) in &env {
-            envp.push(&[key.as_bytes(), b"=", value.as_bytes()], || {
-                format!("environment variable {key:?}")
-            })?;
-        }
+        let unchanged = !command.env_clear && command.env.is_empty() && extra_env.is_empty();
+        let (env, envp) = if unchanged {
+            (None, inherited.envp()?)
+        } else {
+            let env = child_environment(command, &inherited.vars, extra_env);
+            let envp = Arc::new(string_array_of(&env)?);
+            (Some(env), envp)
+        };
         let cwd = command.cwd.as_deref().map(std::path::Path::as_os_str);
         if let Some(dir) = cwd {
             nul(dir.as_bytes(), &|| "the working directory".to_owned())?;
         }
         let path_var = env
+            .as_ref()
+            .unwrap_or(&inherited.vars)
             .iter()
             .find(|(k, _)| k == "PATH")
             .map(|(_, v)| v.as_bytes());
@@ -179,7 +216,7 @@ impl ExecSpec {
     /// and is passed on byte for byte.
     pub(crate) fn new(
         command: &Command,
-        inherited: &[(OsString, OsString)],
+        inherited: &mut InheritedEnv,
         extra_env: &[(OsString, OsString)],
     ) -> Result<ExecSpec, String> {
         let parts = Parts::of(command, inherited, extra_env)?;
@@ -194,7 +231,7 @@ impl ExecSpec {
                 cwd: parts.cwd.map(|dir| c_string(dir.as_bytes())),
             },
             argv: argv.finish(),
-            envp: parts.envp.finish(),
+            envp: parts.envp,
         })
     }
 
@@ -203,7 +240,7 @@ impl ExecSpec {
     /// scope's pid namespace with `clone_child`).
     pub(crate) fn joining(
         command: &Command,
-        inherited: &[(OsString, OsString)],
+        inherited: &mut InheritedEnv,
         extra_env: &[(OsString, OsString)],
         entry: &Entry,
         clone_child: bool,
@@ -219,7 +256,7 @@ impl ExecSpec {
         Ok(ExecSpec {
             target: Target::Program(entry.fds),
             argv,
-            envp: parts.envp.finish(),
+            envp: parts.envp,
         })
     }
 
@@ -228,7 +265,7 @@ impl ExecSpec {
         ExecSpec {
             target: Target::Program(fds),
             argv,
-            envp: StringArray::default().finish(),
+            envp: Arc::new(StringArray::default().finish()),
         }
     }
 
@@ -239,6 +276,18 @@ impl ExecSpec {
     pub(crate) fn envp(&self) -> *const *const c_char {
         self.envp.ptrs.as_ptr()
     }
+}
+
+/// `KEY=value` strings as an `execve` array; the error names a variable
+/// that holds a NUL byte.
+fn string_array_of(env: &[(OsString, OsString)]) -> Result<StringArray, String> {
+    let mut envp = StringArray::default();
+    for (key, value) in env {
+        envp.push(&[key.as_bytes(), b"=", value.as_bytes()], || {
+            format!("environment variable {key:?}")
+        })?;
+    }
+    Ok(envp.finish())
 }
 
 /// The child's environment: `inherited` (unless cleared), then the
@@ -303,18 +352,21 @@ mod tests {
     fn interior_nul_names_the_argument() {
         let cmd = Command::new("echo").arg("ok").arg("bad\0arg");
         assert_eq!(
-            ExecSpec::new(&cmd, &[], &[]).unwrap_err(),
+            ExecSpec::new(&cmd, &mut InheritedEnv::default(), &[]).unwrap_err(),
             "argument 2 contains a NUL byte"
         );
     }
 
     #[test]
     fn inherited_entries_pass_through_unchecked() {
-        let inherited = [
-            (OsString::from("=weird"), OsString::from("1")),
-            (OsString::from("A"), OsString::from("=b")),
-        ];
-        let spec = ExecSpec::new(&Command::new("env"), &inherited, &[]).unwrap();
+        let mut inherited = InheritedEnv {
+            vars: vec![
+                (OsString::from("=weird"), OsString::from("1")),
+                (OsString::from("A"), OsString::from("=b")),
+            ],
+            envp: None,
+        };
+        let spec = ExecSpec::new(&Command::new("env"), &mut inherited, &[]).unwrap();
         assert_eq!(spec.envp.bytes, b"=weird=1\0A==b\0");
     }
 
@@ -325,7 +377,7 @@ mod tests {
             ("", Command::new("env").env_remove("")),
         ] {
             assert_eq!(
-                ExecSpec::new(&cmd, &[], &[]).unwrap_err(),
+                ExecSpec::new(&cmd, &mut InheritedEnv::default(), &[]).unwrap_err(),
                 format!("environment variable name {name:?} is empty or holds '='")
             );
         }
@@ -334,12 +386,26 @@ mod tests {
     #[test]
     fn environment_changes_apply_over_a_cleared_base() {
         let cmd = Command::new("env").env_clear().env("A", "1");
-        let spec = ExecSpec::new(&cmd, &[], &[]).unwrap();
+        let spec = ExecSpec::new(&cmd, &mut InheritedEnv::default(), &[]).unwrap();
         assert_eq!(spec.envp.bytes, b"A=1\0");
         assert_eq!(
             spec.envp.ptrs.len(),
             2,
             "one entry and the terminating null"
         );
+    }
+
+    #[test]
+    fn nodes_that_inherit_the_environment_unchanged_share_one_array() {
+        let mut inherited = InheritedEnv {
+            vars: vec![(OsString::from("A"), OsString::from("1"))],
+            envp: None,
+        };
+        let plain = ExecSpec::new(&Command::new("a"), &mut inherited, &[]).unwrap();
+        let other = ExecSpec::new(&Command::new("b"), &mut inherited, &[]).unwrap();
+        let changed = ExecSpec::new(&Command::new("c").env("B", "2"), &mut inherited, &[]).unwrap();
+        assert!(Arc::ptr_eq(&plain.envp, &other.envp));
+        assert!(!Arc::ptr_eq(&plain.envp, &changed.envp));
+        assert_eq!(changed.envp.bytes, b"A=1\0B=2\0");
     }
 }

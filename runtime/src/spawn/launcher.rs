@@ -11,7 +11,9 @@ use rustix::process::Pid;
 use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
-use super::{Entry, ExecSpec, FdMove, HeldEdge, ParentEnd, ProgramFds, spawn_process};
+use super::{
+    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
+};
 use crate::cgroup::{Cgroup, GraphCgroup};
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
@@ -73,12 +75,11 @@ impl Launcher {
         let plan = Plan::of(graph);
         // Read the parent's environment once for every node (and only if a
         // node inherits it).
-        let inherited: Vec<(OsString, OsString)> =
-            if graph.nodes.iter().all(|n| n.command.env_clear) {
-                Vec::new()
-            } else {
-                std::env::vars_os().collect()
-            };
+        let mut inherited = if graph.nodes.iter().all(|n| n.command.env_clear) {
+            InheritedEnv::default()
+        } else {
+            InheritedEnv::read()
+        };
         let mut edges = Vec::with_capacity(graph.edges.len());
         let mut parent_ends = Vec::with_capacity(graph.edges.len());
         let mut open_edges = Vec::new();
@@ -130,7 +131,7 @@ impl Launcher {
             .zip(plan.nodes.iter().zip(&scope_of))
             .map(|((node, env), (node_plan, scope))| {
                 let exec = match scope {
-                    None => ExecSpec::new(&node.command, &inherited, env),
+                    None => ExecSpec::new(&node.command, &mut inherited, env),
                     Some(place) => {
                         let scope = &scopes.0[*place];
                         let max_target = node_plan.fds.iter().map(|a| a.target).max().unwrap_or(2);
@@ -144,7 +145,7 @@ impl Launcher {
                         };
                         ExecSpec::joining(
                             &node.command,
-                            &inherited,
+                            &mut inherited,
                             env,
                             &entry,
                             scope.has_pid_namespace(),

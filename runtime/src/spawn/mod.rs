@@ -35,7 +35,7 @@ pub(crate) use carried::{
 };
 pub(crate) use child::FdMove;
 pub(crate) use edges::{HeldEdge, ParentEnd};
-pub(crate) use exec_spec::{ExecSpec, Target};
+pub(crate) use exec_spec::{ExecSpec, InheritedEnv, Target};
 pub(crate) use launcher::{LaunchKit, Launched, Launcher};
 
 use crate::error::Step;
