@@ -36,6 +36,9 @@ pub enum ChildSetup<'fd> {
     Fd3(BorrowedFd<'fd>),
 }
 
+/// `clone3`'s flag (Linux 5.7): start the child in the cgroup `args.cgroup`.
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
 /// A started child: its pid and pidfd.
 pub struct Child {
     pub pid: i32,
@@ -45,10 +48,25 @@ pub struct Child {
 /// Starts a child that execs `exec` (and exits 127 if `execve` fails), with
 /// `extra_flags` added to `CLONE_VM | CLONE_VFORK | CLONE_PIDFD`.
 pub fn spawn(exec: &ExecArgs, extra_flags: u64, setup: ChildSetup) -> io::Result<Child> {
+    spawn_in(exec, extra_flags, setup, None)
+}
+
+/// [`spawn`], and with `cgroup` (a cgroup directory) the child starts in it:
+/// `CLONE_INTO_CGROUP`.
+pub fn spawn_in(
+    exec: &ExecArgs,
+    extra_flags: u64,
+    setup: ChildSetup,
+    cgroup: Option<BorrowedFd<'_>>,
+) -> io::Result<Child> {
     let mut pidfd: i32 = -1;
     // SAFETY: clone_args is plain old data; all-zero is its default.
     let mut args: libc::clone_args = unsafe { std::mem::zeroed() };
     args.flags = (libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD) as u64 | extra_flags;
+    if let Some(cgroup) = cgroup {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = cgroup.as_raw_fd() as u64;
+    }
     args.pidfd = std::ptr::from_mut(&mut pidfd) as u64;
     args.exit_signal = libc::SIGCHLD as u64;
     let zeroes = match setup {

@@ -11,6 +11,7 @@
 //! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
 //! cargo run --release --example bench -- fan [--nodes 1000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- hold [--nodes 1000] [--pin[=CPU]]
+//! cargo run --release --example bench -- cgroups [--nodes 1,100] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -18,6 +19,8 @@
 //! programs, `floor` the raw `clone3` every result is compared with.
 
 // The child program and the raw clone3 floor are x86_64 machine code.
+#[cfg(target_arch = "x86_64")]
+mod cgroups;
 #[cfg(target_arch = "x86_64")]
 mod child_elf;
 #[cfg(target_arch = "x86_64")]
@@ -82,7 +85,13 @@ subcommands:
   hold    the parent's PSS and wake-ups while N children run idle,
           against a raw loop holding their pidfds
           --nodes N        children (default 1000)
-          --pin[=CPU] as above";
+          --pin[=CPU] as above
+  cgroups
+          one node spawned + reaped in its cgroup (CLONE_INTO_CGROUP)
+          against the raw clone3 floor with the same flag; the cgroups of
+          a whole graph, created and removed
+          --nodes LIST     graph sizes (default 1,100)
+          --iterations N, --rounds N, --pin[=CPU] as above";
 
 #[cfg(target_arch = "x86_64")]
 fn main() -> ExitCode {
@@ -96,6 +105,7 @@ fn main() -> ExitCode {
         Some("notify-flood") => notify_flood::run(args),
         Some("fan") => fan::run(args),
         Some("hold") => hold::run(args),
+        Some("cgroups") => cgroups::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -22,6 +22,11 @@ pub(crate) fn remove_tree(parent: BorrowedFd<'_>, name: &CStr) -> rustix::io::Re
 }
 
 fn remove_below(parent: BorrowedFd<'_>, name: &CStr, depth: u32) -> rustix::io::Result<()> {
+    // Most cgroups have no children: one `rmdir`, no directory listing.
+    match unlinkat(parent, name, AtFlags::REMOVEDIR) {
+        Err(rustix::io::Errno::BUSY | rustix::io::Errno::NOTEMPTY) => {}
+        done => return done,
+    }
     if let Some(depth) = depth.checked_sub(1) {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         if let Ok(dir) = openat(parent, name, flags, Mode::empty()) {
