@@ -15,8 +15,8 @@ pub use std::os::unix::net::UnixStream;
 pub use std::time::Duration;
 
 pub use process_graph_runtime::{
-    Command, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit, NodeId,
-    NodeOptions, Outcome, Pipe, Readiness, Restart, RunningGraph, Scope, ScopeSpec, Signal,
+    Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit,
+    NodeId, NodeOptions, Outcome, Pipe, Readiness, Restart, RunningGraph, Scope, ScopeSpec, Signal,
     SocketPair, Stdio, Strategy,
 };
 pub use process_graph_topology as topology;

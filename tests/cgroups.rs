@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
-    Command, Containment, Endpoint, Error, Event, Graph, NodeOptions, Readiness,
+    Command, Containment, Endpoint, Error, Event, ExitStatus, Graph, NodeOptions, Readiness, Signal,
 };
 
 const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
@@ -351,6 +351,32 @@ fn a_missing_controller_is_a_typed_error() {
     });
 }
 
+/// A declared graph: its keys reach the runtime.
+#[process_graph::process_graph(cgroup = "required")]
+struct Declared {
+    #[process(memory_max = "64M")]
+    limited: process_graph::Cmd,
+}
+
+#[test]
+fn declared_limits_and_containment_reach_the_runtime() {
+    as_root_and_delegated("declared_limits_and_containment_reach_the_runtime", || {
+        let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
+            .unwrap_or_default();
+        if enabled.split_whitespace().any(|c| c == "memory") {
+            common::skip("memory is enabled for this cgroup's children: the error cannot occur");
+            return;
+        }
+        let graph = Declared::new(process_graph::Cmd::new("true"));
+        match graph.spawn() {
+            Err(Error::ControllerUnavailable { node, controller }) => {
+                assert_eq!((node.as_str(), controller), ("limited", "memory"));
+            }
+            other => panic!("expected the memory controller to be missing, got {other:?}"),
+        }
+    });
+}
+
 #[test]
 fn resource_limits_are_written_where_the_controllers_are_enabled() {
     let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
@@ -385,6 +411,48 @@ fn resource_limits_are_written_where_the_controllers_are_enabled() {
     assert_eq!(read("pids.max").trim(), "16");
     assert_eq!(read("cpu.weight").trim(), "50");
     running.wait().unwrap();
+}
+
+#[test]
+fn an_oom_kill_is_reported_as_such() {
+    let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
+        .unwrap_or_default();
+    if !enabled.split_whitespace().any(|c| c == "memory") {
+        common::skip(
+            "the memory controller is not enabled in cgroup v2 for this cgroup's children \
+             (on a hybrid layout it is bound to v1): OOM kills cannot be provoked here",
+        );
+        return;
+    }
+    let mut graph = Graph::new();
+    graph.node_with(
+        "glutton",
+        Command::new("python3").args(["-c", "x = bytearray(256 << 20)"]),
+        NodeOptions::new().memory_max(32 << 20),
+    );
+    graph.node_with(
+        "killed",
+        Command::new("sh").args(["-c", "kill -KILL $$"]),
+        NodeOptions::new().memory_max(32 << 20),
+    );
+    let report = graph.spawn().unwrap().wait().unwrap();
+    let glutton = report.by_name("glutton").unwrap();
+    assert_eq!(
+        glutton.status,
+        Some(ExitStatus::Signaled(Signal::KILL)),
+        "{report}"
+    );
+    assert!(glutton.oom_killed, "{report}");
+    let killed = report.by_name("killed").unwrap();
+    assert_eq!(
+        killed.status,
+        Some(ExitStatus::Signaled(Signal::KILL)),
+        "{report}"
+    );
+    assert!(
+        !killed.oom_killed,
+        "a plain SIGKILL is not an OOM kill: {report}"
+    );
 }
 
 #[test]

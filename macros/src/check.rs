@@ -3,8 +3,8 @@
 //! topology crate's, shared with the runtime: this file only puts each
 //! violation at the token the user wrote, and names an unresolved name with
 //! the closest known one. The rules that exist only in the macro are here:
-//! field types that fit their attribute, and names that would clash with
-//! generated items. (Rules about a single value's syntax — a duration, a
+//! field types that fit their attribute, names that would clash with
+//! generated items, and resource limits only where a node gets a cgroup. (Rules about a single value's syntax — a duration, a
 //! signal name — are checked where it is parsed, in `parse/`.)
 
 use proc_macro2::{Span, TokenStream};
@@ -14,13 +14,14 @@ use syn::spanned::Spanned as _;
 use syn::{Ident, Type};
 
 use crate::ctxt::Ctxt;
-use crate::model::{Edge, EdgeKind, Graph, Role, Target};
+use crate::model::{Containment, Edge, EdgeKind, Graph, Role, Target};
 use crate::names;
 use crate::suggest;
 
 pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
     field_types(cx, graph);
     reserved_names(cx, graph);
+    resource_limits(cx, graph);
     let Err(violations) = topology.check() else {
         return;
     };
@@ -139,6 +140,27 @@ const FIELD_TYPES: [(&str, &str, &str); 5] = [
 
 /// A field of a type meant for another role (`#[pipe] x: Cmd`). Other types
 /// (aliases) are left to the compiler, which reports a mismatch at the type.
+/// A resource limit needs the node's cgroup: none with `cgroup = "off"`,
+/// and none (yet) for a process in a scope.
+fn resource_limits(cx: &Ctxt, graph: &Graph) {
+    let off = graph.options.cgroup.filter(|c| c.value == Containment::Off);
+    for (_, process) in graph.processes() {
+        for span in process.limit_spans() {
+            if process.scope.is_some() {
+                cx.error(
+                    span,
+                    "a process in a scope gets no cgroup (yet), so it cannot have resource limits",
+                );
+            } else if off.is_some() {
+                cx.error(
+                    span,
+                    "resource limits need cgroups, but the graph says `cgroup = \"off\"`",
+                );
+            }
+        }
+    }
+}
+
 fn field_types(cx: &Ctxt, graph: &Graph) {
     for field in &graph.fields {
         let Some(role) = &field.role else { continue };

@@ -25,6 +25,8 @@ pub struct GraphOptions {
     pub strategy: Option<Strategy>,
     pub intensity: Option<u32>,
     pub period: Option<Spanned<Millis>>,
+    /// `cgroup = "auto" | "required" | "off"`.
+    pub cgroup: Option<Spanned<Containment>>,
 }
 
 pub struct Field {
@@ -58,6 +60,25 @@ pub struct Process {
     pub scope: Option<Ident>,
     /// `stdin`, `stdout`, `stderr` defaults, by fd.
     pub stdio: [Option<Spanned<StdioMode>>; 3],
+    /// `memory_max = "512M"`, in bytes.
+    pub memory_max: Option<Spanned<u64>>,
+    /// `pids_max = 64`.
+    pub pids_max: Option<Spanned<u64>>,
+    /// `cpu_weight = 100`, 1 to 10,000.
+    pub cpu_weight: Option<Spanned<u16>>,
+}
+
+impl Process {
+    /// The span of each resource limit given (they need a cgroup).
+    pub fn limit_spans(&self) -> impl Iterator<Item = Span> {
+        [
+            self.memory_max.map(|l| l.span),
+            self.pids_max.map(|l| l.span),
+            self.cpu_weight.map(|l| l.span),
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// `#[pipe(...)]` or `#[socketpair(...)]`.
@@ -174,6 +195,12 @@ keyword!(Restart, "restart policy", {
     "never" => Never,
     "on-failure" => OnFailure,
     "always" => Always,
+});
+
+keyword!(Containment, "containment", {
+    "auto" => Auto,
+    "required" => Required,
+    "off" => Off,
 });
 
 keyword!(StdioMode, "stdio mode", {

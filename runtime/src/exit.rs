@@ -77,6 +77,11 @@ pub struct NodeExit {
     pub restarts: u32,
     /// Its last process did not stop within the stop timeout and was SIGKILLed.
     pub killed_after_timeout: bool,
+    /// The OOM killer killed a process of its last run (its cgroup's
+    /// `memory.events` counted an `oom_kill`) — so a SIGKILL in `status` came
+    /// from there. Known only where the node has a cgroup with the memory
+    /// controller enabled; false elsewhere.
+    pub oom_killed: bool,
 }
 
 impl NodeExit {
@@ -97,6 +102,9 @@ impl fmt::Display for NodeExit {
         }
         if self.killed_after_timeout {
             f.write_str(" (after the stop timeout)")?;
+        }
+        if self.oom_killed {
+            f.write_str(" (out of memory: the OOM killer struck)")?;
         }
         Ok(())
     }

@@ -63,20 +63,38 @@
 //!   started in a pid scope — grandchildren and double-forked daemons
 //!   included — outlives the graph, even if the application is killed with
 //!   SIGKILL.**
+//! - **Cgroups contain what nodes start**, wherever the application may
+//!   create cgroups (root, or a delegated subtree; see [`Containment`]):
+//!   each node not in a scope runs in a cgroup of its own from its first
+//!   instruction (`CLONE_INTO_CGROUP`). When its main process exits, the rest
+//!   of its cgroup is killed with `cgroup.kill`, and the node has ended only
+//!   once the cgroup is empty; `wait` and `shutdown` return once every cgroup
+//!   of the graph is empty and removed; and a watcher process kills and
+//!   removes them if the application dies, by SIGKILL too. So **no process a
+//!   node starts — setsid'd and double-forked daemons included — outlives
+//!   the node, or the application.**
 //!
 //! # Where the guarantees stop
 //!
-//! - Outside pid scopes, a process that leaves its node's process group
-//!   (`setsid`, `setpgid`, a double-forking daemon) escapes the group kills,
-//!   and PDEATHSIG covers only the direct child: if the application is
-//!   SIGKILLed, direct children die, their own children do not.
+//! - Outside pid scopes and cgroups (where the application may not create
+//!   cgroups, or with [`Containment::Off`]), a process that leaves its
+//!   node's process group (`setsid`, `setpgid`, a double-forking daemon)
+//!   escapes the group kills, and PDEATHSIG covers only the direct child: if
+//!   the application is SIGKILLed, direct children die, their own children
+//!   do not.
+//! - A node running as root, or as the application's own user in a
+//!   delegated subtree, may move itself out of its cgroup by writing a
+//!   `cgroup.procs` it can write; only a pid scope with a user namespace
+//!   holds a process that fights back. Nodes in a scope get no cgroup yet.
 //! - PDEATHSIG fires when the *thread* that spawned the child exits, not the
 //!   process: spawn, and run the event loop (which restarts nodes), on a
 //!   thread that lives as long as the graph — not a short-lived pool thread.
 //! - A user namespace maps one uid and one gid (the caller's own); when
 //!   unprivileged, `setgroups` is denied inside.
 //! - Linux only, kernel 5.9 or later (`clone3` with `CLONE_PIDFD` and
-//!   `CLONE_CLEAR_SIGHAND`, `close_range`; scopes `setns` through a pidfd).
+//!   `CLONE_CLEAR_SIGHAND`, `close_range`; scopes `setns` through a pidfd);
+//!   containment in cgroups needs 5.14 (`cgroup.kill`), and is left out on
+//!   older kernels.
 //!   Tested on x86_64; the aarch64 system-call code is written but untested.
 
 #![warn(missing_docs)]

@@ -408,6 +408,7 @@ impl RunningGraph {
                 status: node.last_exit(),
                 restarts: node.restarts,
                 killed_after_timeout: node.killed_after_timeout,
+                oom_killed: node.oom_killed,
             })
             .collect();
         let report = ExitReport { nodes, outcome };

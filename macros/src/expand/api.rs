@@ -207,7 +207,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     }
 }
 
-/// `strategy`, `intensity` and `period`, when given.
+/// `strategy`, `intensity`, `period` and `cgroup`, when given.
 fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
     let options = &graph.options;
     let strategy = options.strategy.map(|s| {
@@ -228,7 +228,11 @@ fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
         };
         quote!(#g.intensity(#max, #period);)
     });
-    quote!(#strategy #intensity)
+    let containment = options.cgroup.map(|c| {
+        let variant = Ident::new(c.value.variant(), Span::call_site());
+        quote!(#g.containment(#pg::Containment::#variant);)
+    });
+    quote!(#strategy #intensity #containment)
 }
 
 /// `NodeOptions::new().restart(..)...`, or `None` when every option is the default.
@@ -271,6 +275,18 @@ fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStr
     if let Some(scope) = &p.scope {
         let scope = names::local("scope", scope);
         calls.push(quote!(.scope(#scope)));
+    }
+    if let Some(bytes) = p.memory_max {
+        let bytes = Literal::u64_unsuffixed(bytes.value);
+        calls.push(quote!(.memory_max(#bytes)));
+    }
+    if let Some(max) = p.pids_max {
+        let max = Literal::u64_unsuffixed(max.value);
+        calls.push(quote!(.pids_max(#max)));
+    }
+    if let Some(weight) = p.cpu_weight {
+        let weight = Literal::u16_unsuffixed(weight.value);
+        calls.push(quote!(.cpu_weight(#weight)));
     }
     (!calls.is_empty()).then(|| quote!(#pg::NodeOptions::new() #(#calls)*))
 }

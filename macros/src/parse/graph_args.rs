@@ -1,4 +1,4 @@
-//! `#[process_graph(strategy = "...", intensity = N, period = "...", crate = "...")]`.
+//! `#[process_graph(strategy = "...", intensity = N, period = "...", cgroup = "...", crate = "...")]`.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -6,9 +6,9 @@ use syn::{LitInt, LitStr, Path};
 
 use super::value;
 use crate::ctxt::Ctxt;
-use crate::model::{GraphOptions, Strategy};
+use crate::model::{Containment, GraphOptions, Strategy};
 
-const KEYS: [&str; 4] = ["strategy", "intensity", "period", "crate"];
+const KEYS: [&str; 5] = ["strategy", "intensity", "period", "cgroup", "crate"];
 
 pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
     let mut options = GraphOptions::default();
@@ -28,6 +28,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
                 }
             }
             "period" => options.period = value::duration(cx, meta)?,
+            "cgroup" => options.cgroup = value::keyword::<Containment>(cx, meta)?,
             "crate" => {
                 let lit: LitStr = meta.value()?.parse()?;
                 match lit.parse::<Path>() {

@@ -10,7 +10,7 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 15] = [
     "restart",
     "critical",
     "after",
@@ -23,6 +23,9 @@ const KEYS: [&str; 12] = [
     "stdin",
     "stdout",
     "stderr",
+    "memory_max",
+    "pids_max",
+    "cpu_weight",
 ];
 
 pub fn parse(cx: &Ctxt, attr: &Attribute) -> Process {
@@ -61,6 +64,14 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         "stop_timeout" => p.stop_timeout = value::duration(cx, meta)?.map(|d| d.value),
         "backoff" => p.backoff = backoff(cx, meta)?,
         "scope" => p.scope = Some(value::ident(meta)?),
+        "memory_max" => p.memory_max = value::bytes(cx, meta)?,
+        "pids_max" => {
+            // The kernel's PID_MAX_LIMIT: no cgroup can hold more.
+            p.pids_max = value::int_in(cx, meta, 1..=4_194_304, "pids_max", "64")?;
+        }
+        "cpu_weight" => {
+            p.cpu_weight = value::int_in(cx, meta, 1..=10_000, "cpu_weight", "100")?;
+        }
         _ => value::unknown_key(cx, meta, "process", &KEYS)?,
     }
     Ok(())

@@ -104,6 +104,87 @@ pub fn keyword<T: Keyword>(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opt
     }))
 }
 
+/// `key = N` with `N` in `range`, or an error at it naming `key` with an
+/// example value.
+pub fn int_in<T>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    range: std::ops::RangeInclusive<T>,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<Spanned<T>>>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    let lit: LitInt = meta.value()?.parse()?;
+    match lit.base10_parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(Some(Spanned {
+            value: n,
+            span: lit.span(),
+        })),
+        _ => {
+            cx.error(
+                lit.span(),
+                format!(
+                    "`{key}` takes a whole number from {} to {}, e.g. `{key} = {example}`",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `key = "512M"` (units K, M, G, T: powers of 1024) or `key = 1048576`: a
+/// size in bytes, more than 0.
+pub fn bytes(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<u64>>> {
+    let input = meta.value()?;
+    let (parsed, span, written) = if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        (lit.base10_parse::<u64>().ok(), lit.span(), lit.to_string())
+    } else {
+        let lit: LitStr = input.parse()?;
+        (
+            parse_bytes(&lit.value()),
+            lit.span(),
+            format!("\"{}\"", lit.value()),
+        )
+    };
+    match parsed.filter(|&n| n > 0) {
+        Some(value) => Ok(Some(Spanned { value, span })),
+        None => {
+            cx.error(
+                span,
+                format!(
+                    "bad size {written}; write bytes, or a number with unit K, M, G or T, e.g. \"512M\""
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `"512M"` → 536 870 912; units K, M, G, T are powers of 1024; no unit:
+/// bytes.
+fn parse_bytes(text: &str) -> Option<u64> {
+    let (digits, shift) = match text.strip_suffix(['K', 'M', 'G', 'T']) {
+        Some(digits) => {
+            let unit = text.chars().last()?;
+            (digits, 10 * (1 + "KMGT".find(unit)? as u32))
+        }
+        None => (text, 0),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(1u64.checked_shl(shift)?)
+}
+
 /// `key = "1m30s"`: a duration written as numbers with units.
 pub fn duration(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<Millis>>> {
     let lit: LitStr = meta.value()?.parse()?;
@@ -231,7 +312,18 @@ pub fn flag(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{parse_bytes, parse_duration};
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("512M"), Some(512 << 20));
+        assert_eq!(parse_bytes("64K"), Some(64 << 10));
+        assert_eq!(parse_bytes("1G"), Some(1 << 30));
+        assert_eq!(parse_bytes("4096"), Some(4096));
+        for bad in ["", "M", "1.5G", "12MB", "-1", "99999999999T"] {
+            assert_eq!(parse_bytes(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -82,6 +82,12 @@ impl Cgroup {
         Ok(self.read("cgroup.procs")?.lines().count())
     }
 
+    /// How many processes of the cgroup the OOM killer has killed
+    /// (`memory.events`, `oom_kill`); `None` without the memory controller.
+    pub(crate) fn oom_kills(&self) -> Option<u64> {
+        oom_kills_in(&self.read("memory.events").ok()?)
+    }
+
     /// Reads one of the cgroup's files.
     pub(crate) fn read(&self, file: &str) -> io::Result<String> {
         let file = CString::new(file)?;
@@ -139,9 +145,26 @@ pub(crate) fn populated_in(events: &[u8]) -> bool {
         .is_none_or(|value| value != b"0")
 }
 
+/// The value of the `oom_kill` line of `memory.events`.
+fn oom_kills_in(events: &str) -> Option<u64> {
+    events
+        .lines()
+        .find_map(|line| line.strip_prefix("oom_kill "))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::populated_in;
+    use super::{oom_kills_in, populated_in};
+
+    #[test]
+    fn reads_the_oom_kill_line() {
+        let events = "low 0\nhigh 0\nmax 4\noom 2\noom_kill 3\noom_group_kill 0\n";
+        assert_eq!(oom_kills_in(events), Some(3));
+        assert_eq!(oom_kills_in("low 0\n"), None);
+    }
 
     #[test]
     fn reads_the_populated_line() {

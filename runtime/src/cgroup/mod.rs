@@ -100,7 +100,7 @@ pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
         .iter()
         .map(|n| n.options.scope.is_none().then_some(n.name.as_str()))
         .collect();
-    let cgroups = match GraphCgroup::create(&app, &names) {
+    let mut cgroups = match GraphCgroup::create(&app, &names) {
         Ok(cgroups) => cgroups,
         Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
             return if required {
@@ -111,34 +111,49 @@ pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
         }
         Err(e) => return Err(Error::io(None, "create the graph's cgroups", e)),
     };
+    enable_controllers(graph, &mut cgroups)?;
     apply_limits(graph, &cgroups)?;
     Ok(Some(cgroups))
 }
 
-/// Writes every node's limits, enabling each controller for the nodes'
-/// cgroups first; fails naming the first controller that is not available.
+/// Enables for the nodes' cgroups each controller a node's limits need —
+/// failing, naming it, where one is not available — and the memory
+/// controller wherever it is, which tells OOM kills apart.
+fn enable_controllers(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Error> {
+    let failed = |e| Error::io(None, "enable a cgroup controller", e);
+    let mut wanted: Vec<(&str, Option<&str>)> = vec![("memory", None)];
+    for node in &graph.nodes {
+        for (controller, _, _) in node.options.limits.files() {
+            match wanted.iter_mut().find(|(c, _)| *c == controller) {
+                Some((_, first @ None)) => *first = Some(&node.name),
+                Some(_) => {}
+                None => wanted.push((controller, Some(&node.name))),
+            }
+        }
+    }
+    for (controller, needed_by) in wanted {
+        if limits::has_controller(cgroups.graph(), controller).map_err(failed)? {
+            cgroups.enable(controller).map_err(failed)?;
+        } else if let Some(node) = needed_by {
+            return Err(Error::ControllerUnavailable {
+                node: node.to_owned(),
+                controller,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes every node's limits (their controllers are enabled).
 fn apply_limits(graph: &Graph, cgroups: &GraphCgroup) -> Result<(), Error> {
-    let mut enabled: Vec<&str> = Vec::new();
     for (index, node) in graph.nodes.iter().enumerate() {
         let Some(cgroup) = cgroups.node(index) else {
             continue;
         };
-        let failed = |e| Error::io(Some(&node.name), "write a cgroup resource limit", e);
-        for (controller, file, value) in node.options.limits.files() {
-            if !enabled.contains(&controller) {
-                if !limits::has_controller(cgroups.graph(), controller).map_err(failed)? {
-                    return Err(Error::ControllerUnavailable {
-                        node: node.name.clone(),
-                        controller,
-                    });
-                }
-                cgroups
-                    .graph()
-                    .write("cgroup.subtree_control", &format!("+{controller}"))
-                    .map_err(failed)?;
-                enabled.push(controller);
-            }
-            cgroup.write(file, &value).map_err(failed)?;
+        for (_, file, value) in node.options.limits.files() {
+            cgroup
+                .write(file, &value)
+                .map_err(|e| Error::io(Some(&node.name), "write a cgroup resource limit", e))?;
         }
     }
     Ok(())

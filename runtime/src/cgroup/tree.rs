@@ -38,6 +38,9 @@ pub(crate) struct GraphCgroup {
     removed: bool,
     /// The process that created them: a forked copy removes nothing.
     owner: Owner,
+    /// The memory controller is enabled for the nodes' cgroups, so each
+    /// has a `memory.events` that counts OOM kills.
+    memory: bool,
 }
 
 impl GraphCgroup {
@@ -66,6 +69,7 @@ impl GraphCgroup {
             watcher: None,
             removed: false,
             owner: Owner::current(),
+            memory: false,
         };
         let kill = rustix::fs::statat(created.graph.dir(), c"cgroup.kill", AtFlags::empty());
         if matches!(kill, Err(rustix::io::Errno::NOENT)) {
@@ -92,6 +96,20 @@ impl GraphCgroup {
     /// Node `index`'s cgroup, if it has one.
     pub(crate) fn node(&self, index: usize) -> Option<&Cgroup> {
         self.nodes.get(index)?.as_ref()
+    }
+
+    /// Enables `controller` for the nodes' cgroups (the graph's own holds
+    /// no process, so it may).
+    pub(crate) fn enable(&mut self, controller: &str) -> io::Result<()> {
+        self.graph
+            .write("cgroup.subtree_control", &format!("+{controller}"))?;
+        self.memory |= controller == "memory";
+        Ok(())
+    }
+
+    /// Node `index`'s OOM kill count, where the memory controller tells it.
+    pub(crate) fn oom_kills(&self, index: usize) -> Option<u64> {
+        self.memory.then(|| self.node(index)?.oom_kills())?
     }
 
     /// Kills whatever is left, waits until it is gone, removes every cgroup

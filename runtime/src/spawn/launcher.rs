@@ -261,6 +261,11 @@ impl Launcher {
         self.cgroups.as_ref()?.node(index)
     }
 
+    /// Node `index`'s OOM kill count, where its cgroup tells it.
+    pub(crate) fn oom_kills(&self, index: usize) -> Option<u64> {
+        self.cgroups.as_ref()?.oom_kills(index)
+    }
+
     /// Kills whatever is left in the graph's cgroups, waits until it is
     /// gone and removes them (nothing, if the graph has none).
     pub(crate) fn remove_cgroups(&mut self) -> std::io::Result<()> {

@@ -6,6 +6,8 @@
 //! `cgroup.kill`, and the node stays alive ("draining") until
 //! `cgroup.events` says `populated 0`. That file is in the wait set
 //! (`POLLPRI`) only while the node drains, so nothing is polled in a loop.
+//! Where the memory controller is enabled, the node's `oom_kill` count before
+//! and after the run tells an OOM kill apart from other SIGKILLs.
 
 use super::Token;
 use crate::error::Error;
@@ -18,6 +20,11 @@ impl RunningGraph {
     /// left in its cgroup, and handles the exit once the cgroup is empty —
     /// now, or when [`cgroup_changed`](Self::cgroup_changed) sees it empty.
     pub(crate) fn main_exited(&mut self, i: usize, status: ExitStatus) -> Result<(), Error> {
+        let node = &mut self.nodes[i];
+        node.oom_killed = node
+            .oom_kills_at_start
+            .zip(self.launcher.oom_kills(i))
+            .is_some_and(|(before, now)| now > before);
         match self.launcher.cgroup(i) {
             Some(cgroup) if matches!(cgroup.populated(), Ok(true)) => {
                 self.waits

@@ -497,6 +497,7 @@ impl RunningGraph {
             node.restarts += 1;
         }
         node.started_at = Some(now);
+        node.oom_kills_at_start = self.launcher.oom_kills(i);
         node.killed_after_timeout = false;
         node.was_ready = options.ready == Readiness::Exec;
         node.state = if node.was_ready {

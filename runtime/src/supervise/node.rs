@@ -95,6 +95,11 @@ pub(crate) struct NodeRuntime {
     /// The main process has been reaped; what was left in the node's cgroup
     /// has been SIGKILLed, and the node ends when the cgroup is empty.
     pub(crate) draining: bool,
+    /// Its cgroup's `oom_kill` count when the current process started, where
+    /// the memory controller tells it.
+    pub(crate) oom_kills_at_start: Option<u64>,
+    /// The OOM killer killed a process of its last run.
+    pub(crate) oom_killed: bool,
 }
 
 impl NodeRuntime {
@@ -114,6 +119,8 @@ impl NodeRuntime {
             status_text: None,
             killed_after_timeout: false,
             draining: false,
+            oom_kills_at_start: None,
+            oom_killed: false,
         }
     }
 

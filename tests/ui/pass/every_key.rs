@@ -2,7 +2,7 @@
 
 use process_graph::prelude::*;
 
-#[process_graph(strategy = "rest_for_one", intensity = 5, period = "10s")]
+#[process_graph(strategy = "rest_for_one", intensity = 5, period = "10s", cgroup = "auto")]
 pub struct Everything {
     #[process(
         restart = "always",
@@ -13,7 +13,10 @@ pub struct Everything {
         stop_timeout = "1m30s",
         backoff = "100ms..30s",
         stdin = "null",
-        stderr = "prefixed"
+        stderr = "prefixed",
+        memory_max = "512M",
+        pids_max = 64,
+        cpu_weight = 200
     )]
     pub db: Cmd,
     #[process(after = [db], ready = "notify", restart = "on-failure", stderr = "inherit")]
