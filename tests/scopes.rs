@@ -398,12 +398,13 @@ fn wait_returns_when_nothing_of_a_pid_scope_is_left() {
 fn notify_readiness_reaches_out_of_a_network_scope() {
     common::as_root_and_unprivileged("notify_readiness_reaches_out_of_a_network_scope", || {
         // Abstract socket addresses do not cross network namespaces, so the
-        // runtime hands such nodes a socket file.
+        // scope's init makes such a node's socket in the scope's network:
+        // still abstract, so nothing is left to remove.
         let notify = r#"
 import os, socket, time
 addr = os.environ["NOTIFY_SOCKET"]
-assert not addr.startswith("@"), addr
-socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", addr)
+assert addr.startswith("@"), addr
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", "\0" + addr[1:])
 time.sleep(30)
 "#;
         let mut graph = Graph::new();

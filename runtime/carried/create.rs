@@ -16,11 +16,12 @@ pub(crate) fn run(args: &Args) -> ! {
     if args.count() != create::COUNT {
         enter::fail(c.report, bad_arguments());
     }
-    let (Some(sync), Some(new_flags), Some(setup), Some(hostname)) = (
+    let (Some(sync), Some(new_flags), Some(setup), Some(hostname), Some(sockets)) = (
         args.number(create::SYNC_FD),
         args.number(create::NEW_FLAGS),
         args.number(create::SETUP),
         args.bytes(create::HOSTNAME),
+        args.number(create::NOTIFY_SOCKETS),
     ) else {
         enter::fail(c.report, bad_arguments())
     };
@@ -33,12 +34,13 @@ pub(crate) fn run(args: &Args) -> ! {
         ..CloneArgs::default()
     };
     match sys::fork_with(&mut clone) {
-        0 => crate::init::run(
-            sync as i32,
-            setup as u32,
+        0 => crate::init::run(crate::init::Plan {
+            sync: sync as i32,
+            setup: setup as u32,
             hostname,
-            c.join_flags | new_flags as u32,
-        ),
+            namespaces: c.join_flags | new_flags as u32,
+            notify_sockets: sockets as usize,
+        }),
         pid if pid < 0 => enter::fail(c.report, (step::CLONE, sys::errno_of(pid))),
         pid => {
             sys::report(c.report, step::OK, 0, pid as i32);

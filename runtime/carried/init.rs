@@ -22,16 +22,27 @@ use crate::enter::check;
 use crate::protocol::{self, step};
 use crate::sys::{self, POLLIN, PollFd};
 
-pub(crate) fn run(sync: i32, setup: u32, hostname: &[u8], namespaces: u32) -> ! {
+/// What the init is to do, from the `create` program's arguments.
+pub(crate) struct Plan<'a> {
+    /// The init's end of its sync socket.
+    pub(crate) sync: i32,
+    /// The `SETUP_*` bits.
+    pub(crate) setup: u32,
+    pub(crate) hostname: &'a [u8],
+    /// The `CLONE_NEW*` flags of every namespace it is in, whose fds it sends.
+    pub(crate) namespaces: u32,
+    /// How many `NOTIFY_SOCKET`s to make in its network namespace.
+    pub(crate) notify_sockets: usize,
+}
+
+pub(crate) fn run(mut plan: Plan<'_>) -> ! {
     // The sync socket goes to its place first (closing our copy of the
     // `create` program's report pipe, which sits there).
-    let sync = if sync == SYNC || sys::dup3(sync, SYNC) >= 0 {
-        SYNC
-    } else {
-        sync
-    };
-    let Err((step, errno)) = set_up(sync, setup, hostname, namespaces);
-    sys::report(sync, step, errno, 0);
+    if plan.sync == SYNC || sys::dup3(plan.sync, SYNC) >= 0 {
+        plan.sync = SYNC;
+    }
+    let Err((step, errno)) = set_up(&plan);
+    sys::report(plan.sync, step, errno, 0);
     sys::exit_group(127)
 }
 
@@ -39,12 +50,8 @@ pub(crate) fn run(sync: i32, setup: u32, hostname: &[u8], namespaces: u32) -> ! 
 const SYNC: i32 = 3;
 const SIGNALS: i32 = 4;
 
-fn set_up(
-    sync: i32,
-    setup: u32,
-    hostname: &[u8],
-    namespaces: u32,
-) -> Result<Infallible, (i32, i32)> {
+fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
+    let (sync, setup, hostname) = (plan.sync, plan.setup, plan.hostname);
     // A clone does not inherit the parent-death signal.
     check(sys::die_with_parent(), step::DEATH_SIGNAL)?;
     check(sys::own_process_group(), step::PROCESS_GROUP)?;
@@ -90,8 +97,11 @@ fn set_up(
         check(sys::dup3(signals as i32, SIGNALS), step::CLOSE_FDS)?;
     }
     check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
-    send_namespaces(namespaces)?;
+    send_namespaces(plan.namespaces)?;
     check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
+    for _ in 0..plan.notify_sockets {
+        send_notify_socket()?;
+    }
     reap_forever()
 }
 
@@ -118,6 +128,27 @@ fn send_namespaces(namespaces: u32) -> Result<(), (i32, i32)> {
         sys::send_with_fds(SYNC, &report, &fds[..count]),
         step::NAMESPACE_FDS,
     )
+}
+
+/// Sends one `NOTIFY_SOCKET`: a unix datagram socket of our network
+/// namespace (the node's), autobound — the kernel picks an abstract address
+/// no one holds, so nothing can take it first and nothing is left to clean
+/// up. The application reads its address back with `getsockname`.
+fn send_notify_socket() -> Result<(), (i32, i32)> {
+    let socket = sys::unix_dgram_socket();
+    check(socket, step::NOTIFY_SOCKET)?;
+    let socket = socket as i32;
+    let mut report = [0u8; protocol::REPORT_LEN];
+    report[..4].copy_from_slice(&step::OK.to_ne_bytes());
+    let sent = match check(sys::autobind(socket), step::NOTIFY_SOCKET) {
+        Ok(()) => check(
+            sys::send_with_fds(SYNC, &report, &[socket]),
+            step::NOTIFY_SOCKET,
+        ),
+        Err(failure) => Err(failure),
+    };
+    sys::close(socket);
+    sent
 }
 
 /// `/dev/null` onto fds 0, 1 and 2.

@@ -38,8 +38,10 @@ pub(crate) mod create {
     pub(crate) const SETUP: usize = 8;
     /// The hostname (may be empty when `SETUP_HOSTNAME` is not set).
     pub(crate) const HOSTNAME: usize = 9;
+    /// How many `NOTIFY_SOCKET`s the init makes in its network namespace.
+    pub(crate) const NOTIFY_SOCKETS: usize = 10;
     /// How many arguments `create` takes, `argv[0]` included.
-    pub(crate) const COUNT: usize = 10;
+    pub(crate) const COUNT: usize = 11;
 }
 
 /// The rest of `join`'s arguments, then the node's own.
@@ -78,7 +80,10 @@ pub(crate) const SETUP_LOOPBACK_UP: u32 = 4;
 pub(crate) const SETUP_HOSTNAME: u32 = 8;
 
 /// The report: `[step, errno, pid, 0]`. A scope's init sends its own with
-/// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order).
+/// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order), then
+/// one message per `NOTIFY_SOCKET` it was asked for, each carrying a unix
+/// datagram socket of its network namespace, bound to an address the
+/// kernel chose (autobind: unique, and no one can take it first).
 pub(crate) const REPORT_LEN: usize = 16;
 
 /// The steps a report names: `OK`, or where the program failed.
@@ -102,4 +107,5 @@ pub(crate) mod step {
     pub(crate) const SIGNALFD: i32 = 16;
     pub(crate) const CLOSE_FDS: i32 = 17;
     pub(crate) const NAMESPACE_FDS: i32 = 18;
+    pub(crate) const NOTIFY_SOCKET: i32 = 19;
 }

@@ -13,6 +13,7 @@ mod nr {
     pub(super) const IOCTL: usize = 16;
     pub(super) const SOCKET: usize = 41;
     pub(super) const SENDMSG: usize = 46;
+    pub(super) const BIND: usize = 49;
     pub(super) const WAIT4: usize = 61;
     pub(super) const KILL: usize = 62;
     pub(super) const FCNTL: usize = 72;
@@ -41,6 +42,7 @@ mod nr {
     pub(super) const IOCTL: usize = 29;
     pub(super) const SOCKET: usize = 198;
     pub(super) const SENDMSG: usize = 211;
+    pub(super) const BIND: usize = 200;
     pub(super) const WAIT4: usize = 260;
     pub(super) const KILL: usize = 129;
     pub(super) const FCNTL: usize = 25;
@@ -261,6 +263,21 @@ pub(crate) fn sethostname(name: &[u8]) -> isize {
 /// `socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)`.
 pub(crate) fn inet_dgram_socket() -> isize {
     call(nr::SOCKET, [2, 2 | O_CLOEXEC, 0, 0, 0, 0])
+}
+
+/// `socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)`.
+pub(crate) fn unix_dgram_socket() -> isize {
+    call(nr::SOCKET, [1, 2 | O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0])
+}
+
+/// `bind(fd, {AF_UNIX}, sizeof(sa_family_t))`: the kernel picks a free
+/// abstract address (autobind).
+pub(crate) fn autobind(fd: i32) -> isize {
+    let family: u16 = 1;
+    call(
+        nr::BIND,
+        [fd as usize, &raw const family as usize, 2, 0, 0, 0],
+    )
 }
 
 /// `ioctl(fd, request, arg)` for a request that takes a pointer.

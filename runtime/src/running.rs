@@ -13,6 +13,7 @@ use crate::graph::{EdgeId, Graph, NodeId};
 use crate::owner::Owner;
 use crate::policy::{Intensity, NodeOptions, Strategy};
 use crate::poller::{Interest, WaitSet, WakeFd, Waker};
+use crate::scope::Scopes;
 use crate::signal::Signal;
 use crate::spawn::{LaunchKit, Launcher, ParentEnd};
 use crate::supervise::{
@@ -115,11 +116,21 @@ impl RunningGraph {
     /// Validates and prepares `graph`, then starts its nodes.
     pub(crate) fn start(graph: Graph) -> Result<RunningGraph, Error> {
         graph.validate().map_err(Error::Invalid)?;
+        let mut scopes = Scopes::create(&graph)?;
+        // A node with a network of its own gets a socket its scope's init
+        // made there: abstract addresses belong to a network namespace.
         let notify = graph
             .nodes
             .iter()
-            .map(|n| match n.options.ready {
-                crate::Readiness::Notify => NotifySocket::bind(graph.in_own_network(n))
+            .map(|n| match (n.options.ready, n.options.scope) {
+                (crate::Readiness::Notify, Some(scope)) if graph.in_own_network(n) => scopes
+                    .get_mut(scope)
+                    .take_notify_socket()
+                    .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+                    .and_then(NotifySocket::autobound)
+                    .map(Some)
+                    .map_err(|e| Error::io(Some(&n.name), "take NOTIFY_SOCKET", e)),
+                (crate::Readiness::Notify, _) => NotifySocket::bind()
                     .map(Some)
                     .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
                 _ => Ok(None),
@@ -133,7 +144,7 @@ impl RunningGraph {
             launcher,
             parent_ends,
             prefixed,
-        } = Launcher::prepare(&graph, &extra_env)?;
+        } = Launcher::prepare(&graph, scopes, &extra_env)?;
         let forwarder = (!prefixed.is_empty())
             .then(|| Forwarder::start(prefixed))
             .transpose()
@@ -380,8 +391,8 @@ impl RunningGraph {
     }
 
     /// Ends a finished graph for good: nothing starts again, and what only
-    /// its nodes used is released — the stdio thread, each `NOTIFY_SOCKET`
-    /// (a socket file's directory with it), the graph's cgroups.
+    /// its nodes used is released — the stdio thread, each `NOTIFY_SOCKET`,
+    /// the graph's scopes and cgroups.
     pub(crate) fn finish(&mut self) -> Result<ExitReport, Error> {
         self.check_owner()?;
         // Every node is reaped: end the scopes too, so that nothing started
@@ -432,7 +443,7 @@ impl RunningGraph {
 impl Drop for RunningGraph {
     fn drop(&mut self) {
         // In a forked copy the fields' own drops only close fds: processes,
-        // the stdio thread and notify directories check their owner too.
+        // the stdio thread and cgroups check their owner too.
         if !self.is_finished() && self.owner.is_current() {
             let _ = self.shutdown(self.stop_timeout);
         }

@@ -23,6 +23,7 @@ use rustix::process::Pid;
 
 use super::{Namespace, ScopeSpec};
 use crate::error::{Error, Step};
+use crate::graph::{Graph, ScopeId};
 use crate::process::Process;
 use crate::spawn::{
     Entry, ExecSpec, FdMove, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP,
@@ -49,13 +50,18 @@ pub(crate) struct ScopeRuntime {
     /// sent by the init (which nothing may ptrace, so its pidfd and its
     /// `/proc` files cannot be used to join it).
     namespace_fds: Vec<OwnedFd>,
+    /// `NOTIFY_SOCKET`s the init made in the scope's network namespace,
+    /// until nodes take them.
+    notify_sockets: Vec<OwnedFd>,
 }
 
 impl ScopeRuntime {
-    /// Creates `spec`'s namespaces, inside `enclosing` if it is nested.
+    /// Creates `spec`'s namespaces, inside `enclosing` if it is nested, and
+    /// `notify_sockets` `NOTIFY_SOCKET`s in its network namespace.
     pub(crate) fn create(
         spec: &ScopeSpec,
         enclosing: Option<&ScopeRuntime>,
+        notify_sockets: usize,
     ) -> Result<ScopeRuntime, Error> {
         let failed =
             |namespace: Option<Namespace>, step: &'static str, source: io::Error| Error::Scope {
@@ -99,6 +105,7 @@ impl ScopeRuntime {
             own_flags,
             setup_of(spec),
             spec.hostname.as_deref(),
+            notify_sockets,
         )
         .map_err(|problem| {
             let source = io::Error::new(io::ErrorKind::InvalidInput, problem);
@@ -135,6 +142,7 @@ impl ScopeRuntime {
             sync: UnixStream::from(ours),
             namespaces: enclosing_flags | own_flags as u32,
             namespace_fds: Vec::new(),
+            notify_sockets: Vec::new(),
         };
         if spec.has(Namespace::User) {
             write_id_maps(pid, spec).map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
@@ -147,6 +155,19 @@ impl ScopeRuntime {
             Ok((report, fds)) => match decode_words(&report) {
                 [0, ..] if fds.len() == scope.namespaces.count_ones() as usize => {
                     scope.namespace_fds = fds;
+                    for _ in 0..notify_sockets {
+                        let socket = receive_report(&scope.sync)
+                            .ok()
+                            .and_then(|(_, mut fds)| fds.pop().filter(|_| fds.is_empty()))
+                            .ok_or_else(|| {
+                                failed(
+                                    None,
+                                    "receive a NOTIFY_SOCKET",
+                                    io::ErrorKind::InvalidData.into(),
+                                )
+                            })?;
+                        scope.notify_sockets.push(socket);
+                    }
                     Ok(scope)
                 }
                 [0, ..] => Err(failed(
@@ -173,6 +194,11 @@ impl ScopeRuntime {
     /// it joins them.
     pub(crate) fn namespace_fds(&self) -> &[OwnedFd] {
         &self.namespace_fds
+    }
+
+    /// One of the `NOTIFY_SOCKET`s made in the scope's network namespace.
+    pub(crate) fn take_notify_socket(&mut self) -> Option<OwnedFd> {
+        self.notify_sockets.pop()
     }
 
     /// The `CLONE_NEW*` flags a process joins to be inside.
@@ -232,18 +258,69 @@ fn setup_of(spec: &ScopeSpec) -> u32 {
     setup
 }
 
-/// The scopes of a graph, in creation order (enclosing scopes first).
+/// The scopes of a graph: live, in creation order (enclosing scopes first),
+/// and for each declared scope its place in that order.
 ///
 /// Dropped innermost first: a dying pid-namespace init lingers until every
 /// process of its namespace has been reaped — including a nested scope's
 /// init, whose parent is the application — so reaping an enclosing init
 /// before the nested one would wait forever.
 #[derive(Debug, Default)]
-pub(crate) struct Scopes(pub(crate) Vec<ScopeRuntime>);
+pub(crate) struct Scopes {
+    live: Vec<ScopeRuntime>,
+    place: Vec<usize>,
+}
+
+impl Scopes {
+    /// Creates every scope of `graph`, enclosing scopes first, each with a
+    /// `NOTIFY_SOCKET` for every node of it that has `Readiness::Notify` and
+    /// a network namespace of its own. On an error, what exists is dropped.
+    pub(crate) fn create(graph: &Graph) -> Result<Scopes, Error> {
+        let mut created = Scopes::default();
+        let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
+        // Validation rejected nesting cycles, so each pass creates at least one.
+        while place.iter().any(Option::is_none) {
+            for (index, spec) in graph.scopes.iter().enumerate() {
+                if place[index].is_some() {
+                    continue;
+                }
+                let enclosing = match spec.parent {
+                    Some(parent) => match place[parent.index()] {
+                        Some(outer) => Some(&created.live[outer]),
+                        None => continue,
+                    },
+                    None => None,
+                };
+                let notify_sockets = graph
+                    .nodes
+                    .iter()
+                    .filter(|n| n.options.scope.is_some_and(|s| s.index() == index))
+                    .filter(|n| n.options.ready == crate::Readiness::Notify)
+                    .filter(|n| graph.in_own_network(n))
+                    .count();
+                let scope = ScopeRuntime::create(spec, enclosing, notify_sockets)?;
+                place[index] = Some(created.live.len());
+                created.live.push(scope);
+            }
+        }
+        created.place = place.into_iter().flatten().collect();
+        Ok(created)
+    }
+
+    /// The live scope of declared scope `scope`.
+    pub(crate) fn get(&self, scope: ScopeId) -> &ScopeRuntime {
+        &self.live[self.place[scope.index()]]
+    }
+
+    /// The live scope of declared scope `scope`.
+    pub(crate) fn get_mut(&mut self, scope: ScopeId) -> &mut ScopeRuntime {
+        &mut self.live[self.place[scope.index()]]
+    }
+}
 
 impl Drop for Scopes {
     fn drop(&mut self) {
-        while let Some(scope) = self.0.pop() {
+        while let Some(scope) = self.live.pop() {
             drop(scope);
         }
     }

@@ -115,14 +115,16 @@ impl Arguments {
 }
 
 /// `argv` of `create`: clone an init with `new_flags` into new namespaces
-/// and set them up as `setup` (the `SETUP_*` bits) says. The init's end of
-/// its sync socket is at `sync_fd`.
+/// and set them up as `setup` (the `SETUP_*` bits) says, then make
+/// `notify_sockets` `NOTIFY_SOCKET`s in its network namespace. The init's
+/// end of its sync socket is at `sync_fd`.
 pub(crate) fn create_arguments(
     entry: &Entry,
     sync_fd: i32,
     new_flags: u64,
     setup: u32,
     hostname: Option<&str>,
+    notify_sockets: usize,
 ) -> Result<StringArray, String> {
     let mut args = Arguments::new(protocol::MODE_CREATE, entry);
     args.number(protocol::create::SYNC_FD, sync_fd);
@@ -133,6 +135,7 @@ pub(crate) fn create_arguments(
         return Err("the hostname contains a NUL byte".to_owned());
     }
     args.put(protocol::create::HOSTNAME, hostname);
+    args.number(protocol::create::NOTIFY_SOCKETS, notify_sockets);
     Ok(args.0.finish())
 }
 
@@ -237,6 +240,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         SIGNALFD => "signalfd for SIGCHLD",
         CLOSE_FDS => "close inherited fds",
         NAMESPACE_FDS => "send the namespace fds",
+        NOTIFY_SOCKET => "make a NOTIFY_SOCKET in the scope's network",
         _ => "the scope program",
     }
 }

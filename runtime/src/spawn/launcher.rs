@@ -17,10 +17,10 @@ use super::{
 use crate::cgroup::{Cgroup, GraphCgroup};
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
-use crate::graph::Graph;
+use crate::graph::{Graph, ScopeId};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::process::Process;
-use crate::scope::{ScopeRuntime, Scopes};
+use crate::scope::Scopes;
 
 /// A node that has just been started.
 #[derive(Debug)]
@@ -54,8 +54,8 @@ pub(crate) struct Launcher {
     prefixing: Vec<usize>,
     /// The application's pid: children check it is still their parent.
     app_pid: Pid,
-    /// Per node: the place in `scopes` of the scope it joins.
-    scope_of: Vec<Option<usize>>,
+    /// Per node: the scope it joins.
+    scope_of: Vec<Option<ScopeId>>,
     /// The graph's cgroups, if it has them; dropping them kills whatever
     /// is left in them and removes them.
     cgroups: Option<GraphCgroup>,
@@ -68,6 +68,7 @@ impl Launcher {
     /// node `i`'s environment (e.g. `NOTIFY_SOCKET`).
     pub(crate) fn prepare(
         graph: &Graph,
+        scopes: Scopes,
         extra_env: &[Vec<(OsString, OsString)>],
     ) -> Result<LaunchKit, Error> {
         // First, so that the watcher's fork copies as few fds as possible.
@@ -117,13 +118,8 @@ impl Launcher {
             }
             prefix_writers.push(writers);
         }
-        let (scopes, scope_place) = create_scopes(graph)?;
         let app_pid = rustix::process::getpid();
-        let scope_of: Vec<Option<usize>> = graph
-            .nodes
-            .iter()
-            .map(|n| n.options.scope.map(|scope| scope_place[scope.index()]))
-            .collect();
+        let scope_of: Vec<Option<ScopeId>> = graph.nodes.iter().map(|n| n.options.scope).collect();
         let execs = graph
             .nodes
             .iter()
@@ -132,8 +128,8 @@ impl Launcher {
             .map(|((node, env), (node_plan, scope))| {
                 let exec = match scope {
                     None => ExecSpec::new(&node.command, &mut inherited, env),
-                    Some(place) => {
-                        let scope = &scopes.0[*place];
+                    Some(id) => {
+                        let scope = scopes.get(*id);
                         let max_target = node_plan.fds.iter().map(|a| a.target).max().unwrap_or(2);
                         let entry = Entry {
                             app_pid: app_pid.as_raw_nonzero().get(),
@@ -245,8 +241,7 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
-        let scope =
-            self.scope_of[index].map_or(&[][..], |place| self.scopes.0[place].namespace_fds());
+        let scope = self.scope_of[index].map_or(&[][..], |id| self.scopes.get(id).namespace_fds());
         let cgroup = self.cgroup(index).map(Cgroup::dir);
         let process =
             spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;
@@ -306,32 +301,4 @@ impl Launcher {
     pub(crate) fn end_scopes(&mut self) {
         self.scopes = Scopes::default();
     }
-}
-
-/// Creates every scope of the graph, enclosing scopes first. Returns them
-/// in creation order, and for each declared scope its place in that order.
-fn create_scopes(graph: &Graph) -> Result<(Scopes, Vec<usize>), Error> {
-    // On an error, `created` drops what exists innermost first.
-    let mut created = Scopes::default();
-    let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
-    // Validation rejected nesting cycles, so each pass creates at least one.
-    while place.iter().any(Option::is_none) {
-        for (index, spec) in graph.scopes.iter().enumerate() {
-            if place[index].is_some() {
-                continue;
-            }
-            let enclosing = match spec.parent {
-                Some(parent) => match place[parent.index()] {
-                    Some(outer) => Some(&created.0[outer]),
-                    None => continue,
-                },
-                None => None,
-            };
-            let scope = ScopeRuntime::create(spec, enclosing)?;
-            place[index] = Some(created.0.len());
-            created.0.push(scope);
-        }
-    }
-    let place = place.into_iter().flatten().collect();
-    Ok((created, place))
 }

@@ -6,7 +6,11 @@
 //! down on [`Readiness::Notify`](crate::Readiness::Notify).
 //!
 //! - The name: 128 random bits, so nobody can bind it first; a name that is
-//!   taken all the same (`EADDRINUSE`) is replaced by a fresh one.
+//!   taken all the same (`EADDRINUSE`) is replaced by a fresh one. A node
+//!   with a network namespace of its own gets a socket its scope's init made
+//!   there, autobound: the kernel picked a free address. Either way the
+//!   address is abstract, so nothing is left to remove, however the
+//!   application ends.
 //! - Believed: a datagram whose `SCM_CREDENTIALS` pid is the node's main
 //!   process, while that process is unreaped (its pid cannot be reused
 //!   until then). A truncated datagram (`MSG_TRUNC`) is dropped: its cut
@@ -19,8 +23,6 @@ use std::ffi::OsString;
 use std::io::{self, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::fs::DirBuilderExt;
-use std::path::PathBuf;
 
 use rustix::io::Errno;
 use rustix::net::{
@@ -30,7 +32,6 @@ use rustix::net::{
 use rustix::process::Pid;
 
 use super::readiness::Notice;
-use crate::owner::Owner;
 
 /// How many datagrams one wake-up reads from one socket, at most. A node
 /// says `READY=1` once and `STATUS=` now and then; more than this in one
@@ -52,57 +53,38 @@ pub(crate) struct NotifySocket {
     socket: OwnedFd,
     /// The `NOTIFY_SOCKET` value.
     address: String,
-    /// The directory holding a filesystem socket, removed on drop by the
-    /// process that made it (a forked copy must not remove the owner's).
-    directory: Option<(PathBuf, Owner)>,
 }
 
 impl NotifySocket {
-    /// Binds a fresh socket at a random abstract address.
-    ///
-    /// Abstract addresses belong to a network namespace, so a node in a
-    /// scope with its own network gets a socket file instead, in a private
-    /// directory of the temp dir.
-    pub(crate) fn bind(own_network: bool) -> io::Result<NotifySocket> {
+    /// Binds a fresh socket at a random abstract address, in the
+    /// application's network namespace.
+    pub(crate) fn bind() -> io::Result<NotifySocket> {
         let socket = datagram_socket()?;
-        if own_network {
-            return Self::bind_in_temp_dir(socket);
-        }
         let name = bind_abstract(&socket, std::iter::repeat_with(random_name))?;
         NotifySocket::from_bound(socket, format!("@{name}"))
     }
 
-    /// A socket already bound at `address` (the `NOTIFY_SOCKET` value: `@`
-    /// and the name for an abstract address, else a path). Turns on
-    /// `SO_PASSCRED`, which every message is judged by; `socket` must be a
-    /// non-blocking, close-on-exec unix datagram socket.
-    pub(crate) fn from_bound(socket: OwnedFd, address: String) -> io::Result<NotifySocket> {
-        rustix::net::sockopt::set_socket_passcred(&socket, true)?;
-        Ok(NotifySocket {
-            socket,
-            address,
-            directory: None,
-        })
+    /// A socket already bound to an abstract address the kernel chose
+    /// (made by a scope's init in the scope's network namespace, where an
+    /// address of the application's would not be seen).
+    pub(crate) fn autobound(socket: OwnedFd) -> io::Result<NotifySocket> {
+        let address = rustix::net::getsockname(&socket)?;
+        let address = SocketAddrUnix::try_from(address).map_err(io::Error::from)?;
+        let name = address
+            .abstract_name()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidData))?;
+        let name = String::from_utf8(name.to_vec())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidData))?;
+        NotifySocket::from_bound(socket, format!("@{name}"))
     }
 
-    fn bind_in_temp_dir(socket: OwnedFd) -> io::Result<NotifySocket> {
-        let directory = std::env::temp_dir().join(format!("process-graph-{}", random_hex()?));
-        std::fs::DirBuilder::new().mode(0o700).create(&directory)?;
-        let path = directory.join("notify");
-        let bound = SocketAddrUnix::new(path.as_path())
-            .and_then(|address| rustix::net::bind(&socket, &address))
-            .map_err(io::Error::from)
-            .and_then(|()| NotifySocket::from_bound(socket, path.to_string_lossy().into_owned()));
-        match bound {
-            Ok(mut notify) => {
-                notify.directory = Some((directory, Owner::current()));
-                Ok(notify)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&directory);
-                Err(e)
-            }
-        }
+    /// A socket already bound at `address` (the `NOTIFY_SOCKET` value: `@`
+    /// and the name for an abstract address). Turns on `SO_PASSCRED`, which
+    /// every message is judged by; `socket` must be a non-blocking,
+    /// close-on-exec unix datagram socket.
+    fn from_bound(socket: OwnedFd, address: String) -> io::Result<NotifySocket> {
+        rustix::net::sockopt::set_socket_passcred(&socket, true)?;
+        Ok(NotifySocket { socket, address })
     }
 
     /// The `NOTIFY_SOCKET` variable: `@` marks an abstract address.
@@ -155,16 +137,6 @@ impl NotifySocket {
         let whole = !received.flags.contains(ReturnFlags::TRUNC);
         let length = if whole { received.bytes } else { 0 };
         Some((sender, &buf[..length]))
-    }
-}
-
-impl Drop for NotifySocket {
-    fn drop(&mut self) {
-        if let Some((directory, owner)) = &self.directory
-            && owner.is_current()
-        {
-            let _ = std::fs::remove_dir_all(directory);
-        }
     }
 }
 
@@ -259,7 +231,7 @@ mod tests {
 
     #[test]
     fn a_truncated_message_is_dropped_not_parsed() {
-        let notify = NotifySocket::bind(false).unwrap();
+        let notify = NotifySocket::bind().unwrap();
         // Cut at MESSAGE_MAX bytes, the last line would read `READY=1`.
         let mut message = b"STATUS=".to_vec();
         message.resize(MESSAGE_MAX - "\nREADY=1".len(), b'x');
@@ -278,7 +250,7 @@ mod tests {
 
     #[test]
     fn one_read_takes_a_bounded_number_of_datagrams() {
-        let notify = NotifySocket::bind(false).unwrap();
+        let notify = NotifySocket::bind().unwrap();
         // The receive queue holds net.unix.max_dgram_qlen datagrams (10 by
         // default), so send until it is full, numbering each one.
         let mut sent = 0;
@@ -306,7 +278,7 @@ mod tests {
 
     #[test]
     fn only_the_main_pid_while_unreaped_is_believed() {
-        let notify = NotifySocket::bind(false).unwrap();
+        let notify = NotifySocket::bind().unwrap();
         send(&notify, b"READY=1").unwrap();
         assert!(!notify.read(Pid::from_raw(1)).ready, "another pid");
         send(&notify, b"READY=1").unwrap();
@@ -334,11 +306,11 @@ mod tests {
 
     #[test]
     fn names_are_random() {
-        let notify = NotifySocket::bind(false).unwrap();
+        let notify = NotifySocket::bind().unwrap();
         let (_, address) = notify.env();
         let address = address.into_string().unwrap();
         let hex = address.strip_prefix("@process-graph/").unwrap();
         assert_eq!(hex.len(), 32, "{address}");
-        assert_ne!(address, NotifySocket::bind(false).unwrap().address);
+        assert_ne!(address, NotifySocket::bind().unwrap().address);
     }
 }
