@@ -57,12 +57,28 @@
 //!   first, and its process group is SIGKILLed after its stop timeout.
 //! - **Pid scopes contain everything.** A [`ScopeSpec`] with
 //!   [`Namespace::Pid`] runs a small init as pid 1 of its namespace, which
-//!   reaps every orphan and exits when the application exits — by
-//!   PDEATHSIG, and by watching a pidfd of the application. When it dies the
-//!   kernel kills every process left in the namespace. So **no process
-//!   started in a pid scope — grandchildren and double-forked daemons
-//!   included — outlives the graph, even if the application is killed with
-//!   SIGKILL.**
+//!   reaps every orphan and exits when the application drops the scope or
+//!   exits — its sync socket to the application closes, and PDEATHSIG backs
+//!   that up. When it dies the kernel kills every process left in the
+//!   namespace. `wait` and `shutdown` end the scopes before they return. So
+//!   **no process started in a pid scope — grandchildren and double-forked
+//!   daemons included — outlives the graph, even if the application is
+//!   killed with SIGKILL.**
+//! - **A scope with a user namespace cannot reach the application.** Its
+//!   nodes are root inside, and the kernel lets root of a user namespace
+//!   ptrace every process whose credentials are in it. So no process that
+//!   shares the application's memory ever enters a scope: creating a
+//!   scope's init and starting a node inside a scope are done by a small
+//!   static program this crate carries, executed from a sealed memfd (the
+//!   application's vfork-style child execs it at once). It has an address
+//!   space of its own, and makes it non-dumpable while it still belongs to
+//!   the application's user namespace — the namespace the kernel then
+//!   requires `CAP_SYS_PTRACE` in, which nothing in the scope has. The init
+//!   is a copy of that program, non-dumpable before any node exists, and a
+//!   node clone shares it until its own `execve`. So no node can read or
+//!   write the application's memory, steal its fds, or take over the init to
+//!   outlive it. Scope-mates can reach one another: a scope is one trust
+//!   domain.
 //! - **Cgroups contain what nodes start**, wherever the application may
 //!   create cgroups (root, or a delegated subtree; see [`Containment`]):
 //!   each node not in a scope runs in a cgroup of its own from its first
@@ -90,11 +106,15 @@
 //!   process: spawn, and run the event loop (which restarts nodes), on a
 //!   thread that lives as long as the graph — not a short-lived pool thread.
 //! - A user namespace maps one uid and one gid (the caller's own); when
-//!   unprivileged, `setgroups` is denied inside.
+//!   unprivileged, `setgroups` is denied inside. A user namespace nested in
+//!   a scope that has one is refused ([`Error::Scope`]).
+//! - A scope without a user namespace (possible only as root) is no
+//!   boundary against the application: its nodes have the application's
+//!   credentials. Without a pid namespace, a scope's nodes can signal
+//!   processes of the application's uid, the application included.
 //! - Linux only, kernel 5.9 or later (`clone3` with `CLONE_PIDFD` and
-//!   `CLONE_CLEAR_SIGHAND`, `close_range`; scopes `setns` through a pidfd);
-//!   containment in cgroups needs 5.14 (`cgroup.kill`), and is left out on
-//!   older kernels.
+//!   `CLONE_CLEAR_SIGHAND`, `close_range`, `execveat`); containment in
+//!   cgroups needs 5.14 (`cgroup.kill`), and is left out on older kernels.
 //!   Tested on x86_64; the aarch64 system-call code is written but untested.
 
 #![warn(missing_docs)]
