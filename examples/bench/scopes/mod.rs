@@ -7,13 +7,16 @@
 //!   a small init process, when the graph is spawned — so a one-node graph
 //!   with a scope, spawned and waited, is scope creation + teardown + one
 //!   node;
-//! - (b) one more node into a scope that already exists: the runtime joins
-//!   it through a `setns` helper and `CLONE_PARENT`, measured as the restart
-//!   of a node that exits at once.
+//! - (b) one more node into a scope that already exists: the carried scope
+//!   program enters the scope (`setns`) and execs the node, or clones it
+//!   into the scope's pid namespace with `CLONE_PARENT`, measured as the
+//!   restart of a node that exits at once.
 //!
 //! `--memory N` runs everything with N GiB of touched parent memory, to show
-//! that creating a scope does not grow with it: the scope's init is cloned
-//! with `CLONE_VM` onto a stack of its own, sharing the parent's memory.
+//! that creating a scope does not grow with it: the application's child is a
+//! vfork-style `CLONE_VM` clone that at once executes the carried program,
+//! and the init is a copy of that small program's memory, never of the
+//! application's.
 
 mod sets;
 mod subjects;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Decision, Event, Graph, NodeId, NodeOptions, Restart, RunningGraph, ScopeSpec,
+    Command, Containment, Decision, Event, Graph, NodeId, NodeOptions, Restart, RunningGraph,
+    ScopeSpec,
 };
 use rustix::process::WaitIdOptions;
 
@@ -50,6 +51,8 @@ fn scope_spec(set: &NamespaceSet) -> Option<ScopeSpec> {
 /// A one-node graph, the node inside a new scope built from `scope`.
 fn graph_with(child: &Path, scope: &Option<ScopeSpec>, options: NodeOptions) -> (Graph, NodeId) {
     let mut graph = Graph::new();
+    // Scopes alone, without the cost of a graph's cgroups.
+    graph.containment(Containment::Off);
     let options = match scope {
         Some(spec) => options.scope(graph.scope("bench", spec.clone())),
         None => options,
