@@ -8,7 +8,7 @@ use std::io;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 
-use process_graph_runtime::{Command, Graph};
+use process_graph_runtime::{Command, Containment, Graph};
 use rustix::event::epoll;
 use rustix::process::WaitIdOptions;
 
@@ -37,6 +37,12 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             Box::new(GraphFan {
                 child: path.to_owned(),
                 nodes: n,
+                containment: Containment::Auto,
+            }),
+            Box::new(GraphFan {
+                child: path.to_owned(),
+                nodes: n,
+                containment: Containment::Off,
             }),
             Box::new(Clone3Fan {
                 exec: ExecArgs::new(path)?,
@@ -64,15 +70,21 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// process-graph: N nodes, no edges, spawned and waited.
+/// process-graph: N nodes, no edges, spawned and waited; each node in a
+/// cgroup of its own (the default where the application may create them),
+/// or with containment off.
 struct GraphFan {
     child: PathBuf,
     nodes: usize,
+    containment: Containment,
 }
 
 impl Subject for GraphFan {
     fn label(&self) -> &str {
-        "process-graph Graph::spawn + wait"
+        match self.containment {
+            Containment::Off => "process-graph, containment off",
+            _ => "process-graph Graph::spawn + wait",
+        }
     }
 
     fn is_floor(&self) -> bool {
@@ -81,6 +93,7 @@ impl Subject for GraphFan {
 
     fn run_once(&mut self) -> io::Result<()> {
         let mut graph = Graph::new();
+        graph.containment(self.containment);
         for i in 0..self.nodes {
             graph.node(format!("node{i}"), Command::new(&self.child));
         }

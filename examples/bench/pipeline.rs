@@ -12,7 +12,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use process_graph_runtime::{Command, Graph, NodeId, Stdio};
+use process_graph_runtime::{Command, Containment, Graph, NodeId, Stdio};
 use rustix::pipe::{PipeFlags, pipe_with};
 
 use crate::child_elf::Behaviour;
@@ -42,6 +42,12 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             Box::new(GraphChain {
                 child: path.to_owned(),
                 stages: n,
+                containment: Containment::Auto,
+            }),
+            Box::new(GraphChain {
+                child: path.to_owned(),
+                stages: n,
+                containment: Containment::Off,
             }),
             Box::new(PosixSpawnChain {
                 exec: ExecArgs::new(path)?,
@@ -79,15 +85,21 @@ fn dev_null() -> io::Result<OwnedFd> {
         .into())
 }
 
-/// process-graph: one node per stage, a pipe between each two.
+/// process-graph: one node per stage, a pipe between each two; each node
+/// in a cgroup of its own (the default where the application may create
+/// them), or with containment off.
 struct GraphChain {
     child: PathBuf,
     stages: usize,
+    containment: Containment,
 }
 
 impl Subject for GraphChain {
     fn label(&self) -> &str {
-        "process-graph Graph::spawn + wait"
+        match self.containment {
+            Containment::Off => "process-graph, containment off",
+            _ => "process-graph Graph::spawn + wait",
+        }
     }
 
     fn is_floor(&self) -> bool {
@@ -96,6 +108,7 @@ impl Subject for GraphChain {
 
     fn run_once(&mut self) -> io::Result<()> {
         let mut graph = Graph::new();
+        graph.containment(self.containment);
         let mut previous: Option<NodeId> = None;
         for stage in 0..self.stages {
             let mut command = Command::new(&self.child);
