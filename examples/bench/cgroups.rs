@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Containment, Decision, Event, Graph, NodeId, NodeOptions, Restart, RunningGraph,
+    Command, Containment, Graph, NodeId, NodeOptions, Restart, RunningGraph,
 };
 use rustix::fs::{Mode, OFlags};
 use rustix::process::WaitIdOptions;
@@ -40,9 +40,6 @@ const CGROUPS: Subcommand = Subcommand {
     iterations: 300,
     budget: Some(Duration::from_secs(4)),
 };
-
-/// How long a restart may take before the run counts as broken.
-const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let setup = setup::prepare(args, &["nodes"], CGROUPS)?;
@@ -243,31 +240,7 @@ impl Subject for Restarted {
             self.running = Some(self.start()?);
         }
         let (running, node) = self.running.as_mut().expect("started above");
-        // The first call returns the start queued by `spawn`; each later one
-        // the exit of the previous process, then its replacement's start.
-        loop {
-            match running
-                .next_event(Some(RESTART_TIMEOUT))
-                .map_err(io::Error::other)?
-            {
-                Some(Event::Started { node: started, .. }) if started == *node => return Ok(()),
-                Some(Event::Exited {
-                    status, decision, ..
-                }) => {
-                    exited_zero(status.success(), status)?;
-                    if !matches!(decision, Decision::Restart { .. }) {
-                        return Err(io::Error::other(format!(
-                            "the runtime decided {decision:?}, not a restart"
-                        )));
-                    }
-                }
-                other => {
-                    return Err(io::Error::other(format!(
-                        "expected a restart within {RESTART_TIMEOUT:?}, got {other:?}"
-                    )));
-                }
-            }
-        }
+        measure::next_restart(running, *node)
     }
 }
 

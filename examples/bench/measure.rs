@@ -26,6 +26,43 @@ pub fn exited_zero(ok: bool, how: impl std::fmt::Display) -> io::Result<()> {
     }
 }
 
+/// How long one restart may take before the run counts as broken.
+const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One restart of `node`, which exits at once and is restarted at once:
+/// `next_event` until its replacement's `Event::Started`, checking that each
+/// exit was 0 and that the runtime decided to restart it. The first call
+/// returns the start queued by `spawn`.
+pub fn next_restart(
+    running: &mut process_graph_runtime::RunningGraph,
+    node: process_graph_runtime::NodeId,
+) -> io::Result<()> {
+    use process_graph_runtime::{Decision, Event};
+    loop {
+        match running
+            .next_event(Some(RESTART_TIMEOUT))
+            .map_err(io::Error::other)?
+        {
+            Some(Event::Started { node: started, .. }) if started == node => return Ok(()),
+            Some(Event::Exited {
+                status, decision, ..
+            }) => {
+                exited_zero(status.success(), status)?;
+                if !matches!(decision, Decision::Restart { .. }) {
+                    return Err(io::Error::other(format!(
+                        "the runtime decided {decision:?}, not a restart"
+                    )));
+                }
+            }
+            other => {
+                return Err(io::Error::other(format!(
+                    "expected a restart within {RESTART_TIMEOUT:?}, got {other:?}"
+                )));
+            }
+        }
+    }
+}
+
 /// Spawns `graph`, waits for it, and checks that every node exited 0.
 pub fn spawn_and_wait(graph: process_graph_runtime::Graph) -> io::Result<()> {
     let report = graph

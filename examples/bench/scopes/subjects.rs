@@ -7,18 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Containment, Decision, Event, Graph, NodeId, NodeOptions, Restart, RunningGraph,
-    ScopeSpec,
+    Command, Containment, Graph, NodeId, NodeOptions, Restart, RunningGraph, ScopeSpec,
 };
 use rustix::process::WaitIdOptions;
 
 use super::sets::NamespaceSet;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{Subject, exited_zero, spawn_and_wait};
-
-/// How long a restart may take before the run counts as broken.
-const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
 
 /// The subjects for `set`, in the order the report reads them: raw, (a), (b).
 pub fn for_set(set: &NamespaceSet, child: &Path) -> io::Result<[Box<dyn Subject>; 3]> {
@@ -149,33 +145,6 @@ impl Subject for OneMoreNode {
             self.running = Some(self.start()?);
         }
         let (running, node) = self.running.as_mut().expect("started above");
-        // The first call returns the start queued by `spawn`; each later one
-        // the exit of the previous process, then its replacement's start.
-        loop {
-            match running
-                .next_event(Some(RESTART_TIMEOUT))
-                .map_err(io::Error::other)?
-            {
-                Some(Event::Started { node: started, .. }) if started == *node => return Ok(()),
-                Some(Event::Exited {
-                    status, decision, ..
-                }) => {
-                    exited_zero(status.success(), status)?;
-                    if !matches!(decision, Decision::Restart { .. }) {
-                        return Err(io::Error::other(format!(
-                            "the runtime decided {decision:?}, not a restart"
-                        )));
-                    }
-                }
-                Some(event) => {
-                    return Err(io::Error::other(format!("unexpected event {event:?}")));
-                }
-                None => {
-                    return Err(io::Error::other(format!(
-                        "no restart within {RESTART_TIMEOUT:?}"
-                    )));
-                }
-            }
-        }
+        measure::next_restart(running, *node)
     }
 }
