@@ -15,7 +15,7 @@ use rustix::process::WaitIdOptions;
 use crate::child_elf::Behaviour;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{self, Row, Subject, exited_zero, spawn_and_wait};
+use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
 use crate::setup::{self, Subcommand};
 
 const FAN: Subcommand = Subcommand {
@@ -30,43 +30,29 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let setup = setup::prepare(args, &["nodes"], FAN)?;
     let sizes: Vec<usize> = setup.flags.list("nodes", &[1000])?;
     let path = setup.child.path();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut columns = Vec::new();
-    for &n in &sizes {
-        let mut subjects: Vec<Box<dyn Subject>> = vec![
-            Box::new(GraphFan {
-                child: path.to_owned(),
-                nodes: n,
-                containment: Containment::Auto,
-            }),
-            Box::new(GraphFan {
-                child: path.to_owned(),
-                nodes: n,
-                containment: Containment::Off,
-            }),
-            Box::new(Clone3Fan {
-                exec: ExecArgs::new(path)?,
-                nodes: n,
-            }),
-        ];
-        let summaries = measure::interleaved(&setup.plan, &mut subjects)?;
-        eprintln!("measured {n} nodes");
-        if rows.is_empty() {
-            rows = subjects
-                .iter()
-                .map(|s| Row {
-                    label: s.label().to_owned(),
-                    is_floor: s.is_floor(),
-                    cells: Vec::new(),
-                })
-                .collect();
-        }
-        for (row, summary) in rows.iter_mut().zip(summaries) {
-            row.cells.push(summary);
-        }
-        columns.push(format!("{n} nodes"));
-    }
-    measure::print_ratio_table(&columns, &rows);
+    measure::by_size(
+        &setup.plan,
+        &sizes,
+        |n| {
+            Ok(vec![
+                Box::new(GraphFan {
+                    child: path.to_owned(),
+                    nodes: n,
+                    containment: Containment::Auto,
+                }) as Box<dyn Subject>,
+                Box::new(GraphFan {
+                    child: path.to_owned(),
+                    nodes: n,
+                    containment: Containment::Off,
+                }),
+                Box::new(Clone3Fan {
+                    exec: ExecArgs::new(path)?,
+                    nodes: n,
+                }),
+            ])
+        },
+        |n| format!("{n} nodes"),
+    )?;
     Ok(())
 }
 
@@ -81,10 +67,7 @@ struct GraphFan {
 
 impl Subject for GraphFan {
     fn label(&self) -> &str {
-        match self.containment {
-            Containment::Off => "process-graph, containment off",
-            _ => "process-graph Graph::spawn + wait",
-        }
+        measure::graph_label(self.containment)
     }
 
     fn is_floor(&self) -> bool {
@@ -121,15 +104,7 @@ impl Subject for Clone3Fan {
         let children = (0..self.nodes)
             .map(|_| floor::spawn(&self.exec, 0, ChildSetup::None))
             .collect::<io::Result<Vec<_>>>()?;
-        let instance = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        for (i, child) in children.iter().enumerate() {
-            epoll::add(
-                &instance,
-                child.pidfd.as_fd(),
-                epoll::EventData::new_u64(i as u64),
-                epoll::EventFlags::IN,
-            )?;
-        }
+        let instance = floor::epoll_of(&children)?;
         let mut left = children.len();
         let mut events = Vec::with_capacity(64);
         while left > 0 {

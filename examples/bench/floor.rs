@@ -194,6 +194,21 @@ pub fn spawn_in(
     })
 }
 
+/// An epoll instance watching every child's pidfd, each reported with its
+/// index in `children`.
+pub fn epoll_of(children: &[Child]) -> io::Result<OwnedFd> {
+    let instance = rustix::event::epoll::create(rustix::event::epoll::CreateFlags::CLOEXEC)?;
+    for (i, child) in children.iter().enumerate() {
+        rustix::event::epoll::add(
+            &instance,
+            child.pidfd.as_fd(),
+            rustix::event::epoll::EventData::new_u64(i as u64),
+            rustix::event::epoll::EventFlags::IN,
+        )?;
+    }
+    Ok(instance)
+}
+
 /// `waitid(P_PIDFD, …)`: waits for `child` to end (or only peeks, with
 /// `WaitIdOptions::NOWAIT`) and returns how it ended.
 pub fn wait(child: &Child, options: WaitIdOptions) -> io::Result<WaitIdStatus> {

@@ -158,15 +158,7 @@ fn hold_raw(exec: &ExecArgs, n: usize) -> io::Result<Held> {
         .collect::<io::Result<Vec<_>>>()?;
     drop(writer);
     read_marks(&mut reader, n)?;
-    let instance = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-    for (i, child) in children.iter().enumerate() {
-        epoll::add(
-            &instance,
-            child.pidfd.as_fd(),
-            epoll::EventData::new_u64(i as u64),
-            epoll::EventFlags::IN,
-        )?;
-    }
+    let instance = floor::epoll_of(&children)?;
     let pss_with = pss_kb()?;
     let before = thread_wakeups()?;
     let mut events = Vec::with_capacity(64);

@@ -73,6 +73,65 @@ pub fn spawn_and_wait(graph: process_graph_runtime::Graph) -> io::Result<()> {
     exited_zero(report.success(), report)
 }
 
+/// For each size in `sizes`: the subjects `make(size)` returns, measured
+/// interleaved; then one table with a column per size, named by
+/// `column(size)`. Every call of `make` must return the same subjects, in
+/// the same order, for another size.
+pub fn by_size(
+    plan: &Plan,
+    sizes: &[usize],
+    mut make: impl FnMut(usize) -> io::Result<Vec<Box<dyn Subject>>>,
+    column: impl Fn(usize) -> String,
+) -> io::Result<()> {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut columns = Vec::new();
+    for &size in sizes {
+        let mut subjects = make(size)?;
+        let summaries = interleaved(plan, &mut subjects)?;
+        eprintln!("measured {}", column(size));
+        if rows.is_empty() {
+            rows = subjects
+                .iter()
+                .map(|s| Row {
+                    label: s.label().to_owned(),
+                    is_floor: s.is_floor(),
+                    cells: Vec::new(),
+                })
+                .collect();
+        }
+        for (row, summary) in rows.iter_mut().zip(summaries) {
+            row.cells.push(summary);
+        }
+        columns.push(column(size));
+    }
+    print_ratio_table(&columns, &rows);
+    Ok(())
+}
+
+/// The row label of a process-graph subject run with `containment`.
+pub fn graph_label(containment: process_graph_runtime::Containment) -> &'static str {
+    match containment {
+        process_graph_runtime::Containment::Off => "process-graph, containment off",
+        _ => "process-graph Graph::spawn + wait",
+    }
+}
+
+/// Waits for child `pid` with `waitpid` and checks that it exited 0.
+pub fn waitpid_exited_zero(pid: libc::pid_t) -> io::Result<()> {
+    let mut status = 0;
+    // SAFETY: `pid` is our unreaped child; `status` is a valid out-pointer.
+    while unsafe { libc::waitpid(pid, &mut status, 0) } < 0 {
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    exited_zero(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        format_args!("wait status {status:#x}"),
+    )
+}
+
 /// How much to measure.
 pub struct Plan {
     pub rounds: usize,

@@ -17,7 +17,7 @@ use rustix::pipe::{PipeFlags, pipe_with};
 
 use crate::child_elf::Behaviour;
 use crate::exec_args::ExecArgs;
-use crate::measure::{self, Row, Subject, exited_zero, spawn_and_wait};
+use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
 use crate::setup::{self, Subcommand};
 
 const PIPELINE: Subcommand = Subcommand {
@@ -31,49 +31,35 @@ const PIPELINE: Subcommand = Subcommand {
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let setup = setup::prepare(args, &["stages"], PIPELINE)?;
     let stages: Vec<usize> = setup.flags.list("stages", &[10, 100, 1000, 2000])?;
-    let path = setup.child.path();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut columns = Vec::new();
-    for &n in &stages {
-        if n == 0 {
-            return Err("--stages: a pipeline has at least one stage".into());
-        }
-        let mut subjects: Vec<Box<dyn Subject>> = vec![
-            Box::new(GraphChain {
-                child: path.to_owned(),
-                stages: n,
-                containment: Containment::Auto,
-            }),
-            Box::new(GraphChain {
-                child: path.to_owned(),
-                stages: n,
-                containment: Containment::Off,
-            }),
-            Box::new(PosixSpawnChain {
-                exec: ExecArgs::new(path)?,
-                stages: n,
-                dev_null: dev_null()?,
-            }),
-            Box::new(BashChain::new(path, n)),
-        ];
-        let summaries = measure::interleaved(&setup.plan, &mut subjects)?;
-        eprintln!("measured {n} stages");
-        if rows.is_empty() {
-            rows = subjects
-                .iter()
-                .map(|s| Row {
-                    label: s.label().to_owned(),
-                    is_floor: s.is_floor(),
-                    cells: Vec::new(),
-                })
-                .collect();
-        }
-        for (row, summary) in rows.iter_mut().zip(summaries) {
-            row.cells.push(summary);
-        }
-        columns.push(format!("{n} stages"));
+    if stages.contains(&0) {
+        return Err("--stages: a pipeline has at least one stage".into());
     }
-    measure::print_ratio_table(&columns, &rows);
+    let path = setup.child.path();
+    measure::by_size(
+        &setup.plan,
+        &stages,
+        |n| {
+            Ok(vec![
+                Box::new(GraphChain {
+                    child: path.to_owned(),
+                    stages: n,
+                    containment: Containment::Auto,
+                }) as Box<dyn Subject>,
+                Box::new(GraphChain {
+                    child: path.to_owned(),
+                    stages: n,
+                    containment: Containment::Off,
+                }),
+                Box::new(PosixSpawnChain {
+                    exec: ExecArgs::new(path)?,
+                    stages: n,
+                    dev_null: dev_null()?,
+                }),
+                Box::new(BashChain::new(path, n)),
+            ])
+        },
+        |n| format!("{n} stages"),
+    )?;
     Ok(())
 }
 
@@ -96,10 +82,7 @@ struct GraphChain {
 
 impl Subject for GraphChain {
     fn label(&self) -> &str {
-        match self.containment {
-            Containment::Off => "process-graph, containment off",
-            _ => "process-graph Graph::spawn + wait",
-        }
+        measure::graph_label(self.containment)
     }
 
     fn is_floor(&self) -> bool {
@@ -197,21 +180,7 @@ impl Subject for PosixSpawnChain {
             // Drops this stage's input and the parent's write end.
             feed = next.map(|(read, _write)| read);
         }
-        for pid in pids {
-            let mut status = 0;
-            // SAFETY: `pid` is our unreaped child; `status` is a valid out-pointer.
-            while unsafe { libc::waitpid(pid, &mut status, 0) } < 0 {
-                let error = io::Error::last_os_error();
-                if error.kind() != io::ErrorKind::Interrupted {
-                    return Err(error);
-                }
-            }
-            exited_zero(
-                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-                format_args!("wait status {status:#x}"),
-            )?;
-        }
-        Ok(())
+        pids.into_iter().try_for_each(measure::waitpid_exited_zero)
     }
 }
 

@@ -10,7 +10,7 @@ use rustix::process::WaitIdOptions;
 
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{Subject, exited_zero, spawn_and_wait};
+use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
 
 /// Every method, ours first and the floors last.
 pub fn all(child: &Path) -> io::Result<Vec<Box<dyn Subject>>> {
@@ -108,18 +108,7 @@ impl Subject for PosixSpawn {
         if error != 0 {
             return Err(io::Error::from_raw_os_error(error));
         }
-        let mut status = 0;
-        // SAFETY: `pid` is our unreaped child; `status` is a valid out-pointer.
-        while unsafe { libc::waitpid(pid, &mut status, 0) } < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() != io::ErrorKind::Interrupted {
-                return Err(error);
-            }
-        }
-        exited_zero(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            format_args!("wait status {status:#x}"),
-        )
+        measure::waitpid_exited_zero(pid)
     }
 }
 
