@@ -52,7 +52,8 @@ const SIGNALS: i32 = 4;
 
 fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     let (sync, setup, hostname) = (plan.sync, plan.setup, plan.hostname);
-    // A clone does not inherit the parent-death signal.
+    // A clone does not inherit the parent-death signal, and `unshare` of a
+    // user namespace clears it (a change of credentials).
     check(sys::die_with_parent(), step::DEATH_SIGNAL)?;
     check(sys::own_process_group(), step::PROCESS_GROUP)?;
     // The application sends one byte once the id maps are written; EOF

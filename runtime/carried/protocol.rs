@@ -79,6 +79,10 @@ pub(crate) const SETUP_LOOPBACK_UP: u32 = 4;
 /// Set the hostname: the scope has a UTS namespace and a hostname.
 pub(crate) const SETUP_HOSTNAME: u32 = 8;
 
+/// The pid of an `OK` report that means "this process": a scope's init
+/// that needs no pid namespace is the `create` program itself.
+pub(crate) const ITSELF: i32 = 0;
+
 /// The report: `[step, errno, pid, 0]`. A scope's init sends its own with
 /// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order), then
 /// one message per `NOTIFY_SOCKET` it was asked for, each carrying a unix

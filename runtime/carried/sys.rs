@@ -29,6 +29,7 @@ mod nr {
     pub(super) const SIGNALFD4: usize = 289;
     pub(super) const DUP3: usize = 292;
     pub(super) const SETNS: usize = 308;
+    pub(super) const UNSHARE: usize = 272;
     pub(super) const CLONE3: usize = 435;
     pub(super) const CLOSE_RANGE: usize = 436;
 }
@@ -58,6 +59,7 @@ mod nr {
     pub(super) const SIGNALFD4: usize = 74;
     pub(super) const DUP3: usize = 24;
     pub(super) const SETNS: usize = 268;
+    pub(super) const UNSHARE: usize = 97;
     pub(super) const CLONE3: usize = 435;
     pub(super) const CLOSE_RANGE: usize = 436;
 }
@@ -233,6 +235,10 @@ pub(crate) fn chdir(path: *const u8) -> isize {
 
 pub(crate) fn setns(fd: i32, flags: u32) -> isize {
     call(nr::SETNS, [fd as usize, flags as usize, 0, 0, 0, 0])
+}
+
+pub(crate) fn unshare(flags: u64) -> isize {
+    call(nr::UNSHARE, [flags as usize, 0, 0, 0, 0, 0])
 }
 
 pub(crate) fn mount(

@@ -167,6 +167,9 @@ pub(crate) fn join_arguments(
 pub(crate) enum Report {
     /// Nothing, and the pipe closed: the program exec'd the node itself.
     Exec,
+    /// The program is the process it was asked for (a scope's init that
+    /// needed no pid namespace), and runs on.
+    Itself,
     /// It cloned a process (a node, or a scope's init) with this pid.
     Cloned(i32),
     /// It failed at this step; `pid` is a clone that failed after it, or 0.
@@ -188,6 +191,7 @@ impl Report {
         };
         let [step, errno, pid, _] = decode_words(&bytes);
         match step {
+            protocol::step::OK if pid == protocol::ITSELF => Report::Itself,
             protocol::step::OK if pid > 0 => Report::Cloned(pid),
             protocol::step::OK => Report::Failed {
                 step: protocol::step::ARGUMENTS,
@@ -277,6 +281,7 @@ mod tests {
     #[test]
     fn reports_decode() {
         let mut bytes = [0u8; REPORT_LEN];
+        assert_eq!(Report::decode(&bytes), Report::Itself);
         bytes[8..12].copy_from_slice(&42i32.to_ne_bytes());
         assert_eq!(Report::decode(&bytes), Report::Cloned(42));
         assert_eq!(Report::decode(&[]), Report::Exec);

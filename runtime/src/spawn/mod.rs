@@ -129,7 +129,8 @@ pub(crate) fn spawn_process(
 }
 
 /// Reads the carried program's report and returns the process it stands
-/// for: itself once it exec'd the node, or the process it cloned.
+/// for: itself once it exec'd the node or became a scope's init, or the
+/// process it cloned.
 fn take_over(mut program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
     // Up to one report, or EOF: a clone of the program (a scope's init)
     // may hold the pipe open long after the report.
@@ -157,14 +158,14 @@ fn take_over(mut program: Process, report: OwnedFd) -> Result<Process, (Step, i3
             pid: 0,
         },
     };
-    if report == Report::Exec {
+    if matches!(report, Report::Exec | Report::Itself) {
         return Ok(program);
     }
     // The program has exited, or is about to: reap it alone. Its process
     // group may hold the init it just cloned, which has yet to leave it.
     wait_exited(&program);
     match report {
-        Report::Exec => unreachable!("handled above"),
+        Report::Exec | Report::Itself => unreachable!("handled above"),
         Report::Cloned(pid) => adopt(pid).map_err(|errno| (Step::ScopeProgram, errno)),
         Report::Failed { step, errno, pid } => {
             if let Ok(mut orphan) = adopt(pid) {
