@@ -4,7 +4,9 @@
 //!
 //! - `create`: clone a scope's init into new namespaces (joining the
 //!   enclosing scope's first, for a nested scope) and run it;
-//! - `join`: enter a scope's namespaces and become, or clone, a node.
+//! - `join`: enter a scope's namespaces and become, or clone, a node;
+//! - `watch`: outlive the application, and end its graph's cgroups when it
+//!   dies.
 //!
 //! Why a program of its own: a process inside a scope's user namespace is
 //! root there, so it passes the kernel's ptrace checks against every process
@@ -26,6 +28,8 @@
 #[path = "arch.rs"]
 mod arch;
 mod args;
+#[path = "cgroup.rs"]
+mod cgroup;
 mod create;
 mod enter;
 mod init;
@@ -35,6 +39,7 @@ mod join;
 #[path = "protocol.rs"]
 mod protocol;
 mod sys;
+mod watch;
 
 use args::Args;
 
@@ -71,6 +76,7 @@ unsafe extern "C" fn start(sp: *const usize) -> ! {
     match args.bytes(1) {
         Some(protocol::MODE_CREATE) => create::run(&args),
         Some(protocol::MODE_JOIN) => join::run(&args),
+        Some(protocol::MODE_WATCH) => watch::run(&args),
         _ => sys::exit_group(2),
     }
 }

@@ -13,6 +13,9 @@ pub(crate) const PROGRAM_NAME: &[u8] = b"process-graph-scope";
 pub(crate) const MODE_CREATE: &[u8] = b"create";
 /// `argv[1]`: start a node inside a scope.
 pub(crate) const MODE_JOIN: &[u8] = b"join";
+/// `argv[1]`: watch the application, and end its graph's cgroups when it
+/// dies.
+pub(crate) const MODE_WATCH: &[u8] = b"watch";
 
 /// Arguments common to both modes, after the mode.
 pub(crate) mod common {
@@ -69,6 +72,20 @@ pub(crate) const NAMESPACES: [(u32, &core::ffi::CStr); 6] = [
     (0x0400_0000, c"/proc/self/ns/uts"),
     (0x0800_0000, c"/proc/self/ns/ipc"),
 ];
+
+/// The rest of `watch`'s arguments.
+pub(crate) mod watch {
+    /// The application's cgroup directory, where the graph's cgroup is.
+    pub(crate) const PARENT_FD: usize = 6;
+    /// The graph's cgroup directory.
+    pub(crate) const GRAPH_FD: usize = 7;
+    /// The graph's `cgroup.events`.
+    pub(crate) const EVENTS_FD: usize = 8;
+    /// The graph cgroup's name in the parent directory.
+    pub(crate) const NAME: usize = 9;
+    /// How many arguments `watch` takes, `argv[0]` included.
+    pub(crate) const COUNT: usize = 10;
+}
 
 /// Make `/` private (MS_REC | MS_PRIVATE): the scope has a mount namespace.
 pub(crate) const SETUP_ROOT_PRIVATE: u32 = 1;

@@ -32,6 +32,8 @@ mod nr {
     pub(super) const UNSHARE: usize = 272;
     pub(super) const CLONE3: usize = 435;
     pub(super) const CLOSE_RANGE: usize = 436;
+    pub(super) const PIDFD_OPEN: usize = 434;
+    pub(super) const PREAD64: usize = 17;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -62,6 +64,8 @@ mod nr {
     pub(super) const UNSHARE: usize = 97;
     pub(super) const CLONE3: usize = 435;
     pub(super) const CLOSE_RANGE: usize = 436;
+    pub(super) const PIDFD_OPEN: usize = 434;
+    pub(super) const PREAD64: usize = 67;
 }
 
 pub(crate) const SIGKILL: usize = 9;
@@ -189,6 +193,32 @@ pub(crate) fn send_with_fds(fd: i32, bytes: &[u8], fds: &[i32]) -> isize {
     )
 }
 
+/// `openat(dir, path, O_WRONLY | O_CLOEXEC)`.
+pub(crate) fn open_write_at(dir: i32, path: &core::ffi::CStr) -> isize {
+    call(
+        nr::OPENAT,
+        [dir as usize, path.as_ptr() as usize, 1 | O_CLOEXEC, 0, 0, 0],
+    )
+}
+
+/// `pread64(fd, buf, 0)`.
+pub(crate) fn read_from_start(fd: i32, buf: &mut [u8]) -> isize {
+    call(
+        nr::PREAD64,
+        [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+    )
+}
+
+/// `pidfd_open(pid, 0)`.
+pub(crate) fn pidfd_open(pid: isize) -> isize {
+    call(nr::PIDFD_OPEN, [pid as usize, 0, 0, 0, 0, 0])
+}
+
+/// `close_range(first, last, 0)`.
+pub(crate) fn close_between(first: u32, last: u32) -> isize {
+    call(nr::CLOSE_RANGE, [first as usize, last as usize, 0, 0, 0, 0])
+}
+
 /// `dup3(src, target, 0)`.
 pub(crate) fn dup3(src: i32, target: i32) -> isize {
     call(nr::DUP3, [src as usize, target as usize, 0, 0, 0, 0])
@@ -209,6 +239,11 @@ pub(crate) fn prctl(option: usize, arg: usize) -> isize {
 /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
 pub(crate) fn die_with_parent() -> isize {
     prctl(1, SIGKILL)
+}
+
+/// `prctl(PR_SET_NAME, name)`: what `ps` shows as the command.
+pub(crate) fn set_name(name: &core::ffi::CStr) -> isize {
+    prctl(15, name.as_ptr() as usize)
 }
 
 /// `prctl(PR_SET_DUMPABLE, 0)`.
@@ -328,6 +363,7 @@ pub(crate) struct PollFd {
 }
 
 pub(crate) const POLLIN: i16 = 1;
+pub(crate) const POLLPRI: i16 = 2;
 
 /// `wait4(-1, NULL, WNOHANG, NULL)`: reaps one exited child, if any.
 pub(crate) fn reap_any() -> isize {

@@ -136,14 +136,7 @@ fn open_file(dir: BorrowedFd<'_>, file: &CStr, mode: OFlags) -> rustix::io::Resu
     openat(dir, file, mode | OFlags::CLOEXEC, Mode::empty())
 }
 
-/// The value of the `populated` line of `cgroup.events` (a cgroup whose file
-/// cannot be parsed counts as populated: it is never removed by mistake).
-pub(crate) fn populated_in(events: &[u8]) -> bool {
-    events
-        .split(|&b| b == b'\n')
-        .find_map(|line| line.strip_prefix(b"populated "))
-        .is_none_or(|value| value != b"0")
-}
+pub(crate) use crate::sys::populated_in;
 
 /// The value of the `oom_kill` line of `memory.events`.
 fn oom_kills_in(events: &str) -> Option<u64> {

@@ -6,7 +6,8 @@
 //! node starts — setsid'd and double-forked daemons included — stays in its
 //! cgroup: when the node's main process exits, `cgroup.kill` ends the rest,
 //! and the node is over once `cgroup.events` says `populated 0`. A watcher
-//! process does the same for the whole graph when the application dies.
+//! process (the carried program's `watch` mode, `carried/watch.rs`) does
+//! the same for the whole graph when the application dies.
 //!
 //! Nothing here touches a cgroup the graph did not create, and every cgroup
 //! it creates is removed again.
@@ -14,13 +15,8 @@
 mod discover;
 mod handle;
 mod limits;
-child_side_module!(
-    mod remove;
-);
+mod remove;
 mod tree;
-child_side_module!(
-    mod watcher;
-);
 
 pub(crate) use handle::Cgroup;
 pub(crate) use limits::Limits;

@@ -11,15 +11,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use rustix::fs::{AtFlags, Mode, OFlags, open};
-use rustix::process::{PidfdFlags, getpid, pidfd_open};
+use rustix::process::getpid;
 
 use super::discover::AppCgroup;
 use super::handle::Cgroup;
-use super::watcher::{WatcherContext, watcher_main};
 use crate::owner::Owner;
 use crate::process::Process;
-use crate::spawn::{CLONE_CLEAR_SIGHAND, clone_process};
-use crate::sys::ChildStack;
+use crate::spawn::{Entry, ExecSpec, FdMove, ProgramFds, spawn_process, watch_arguments};
 
 /// How long removal waits for SIGKILLed processes to be gone. SIGKILL
 /// cannot be caught; only a process stuck in the kernel takes this long.
@@ -163,35 +161,41 @@ fn node_dir_name(index: usize, name: &str) -> CString {
     CString::new(format!("{index}.{shown}")).expect("no NUL: every other character was replaced")
 }
 
-/// Forks the watcher of `graph` (see [`super::watcher`]).
+/// Starts the watcher of `graph`: the carried program's `watch` mode (see
+/// `carried/watch.rs`), which outlives the application to end the graph's
+/// cgroups if the application dies first.
 fn start_watcher(parent: BorrowedFd<'_>, graph: &Cgroup) -> io::Result<Process> {
-    let application = pidfd_open(getpid(), PidfdFlags::empty())?;
-    let ctx = WatcherContext {
-        application: application.as_fd(),
-        parent,
-        graph: graph.dir(),
-        events: graph.events(),
-        name: graph.name(),
+    let entry = Entry {
+        app_pid: getpid().as_raw_nonzero().get(),
+        fds: ProgramFds {
+            report: WATCH_REPORT_FD,
+            scope: None,
+        },
+        join_flags: 0,
     };
-    let ctx_ptr = std::ptr::from_ref(&ctx).cast_mut().cast();
-    // No CLONE_VM: the watcher gets an address space of its own, a copy,
-    // and reads its own copy of `ctx`; the stack too is its own copy.
-    ChildStack::with(|stack, size| {
-        // SAFETY: the watcher shares no memory with us (no CLONE_VM), so
-        // neither `ctx` nor the stack can change under it; `watcher_main`
-        // keeps the rules of a child.
-        unsafe {
-            clone_process(
-                CLONE_CLEAR_SIGHAND,
-                watcher_main,
-                ctx_ptr,
-                (stack, size),
-                None,
-            )
-        }
-    })?
-    .map_err(|(_, errno)| io::Error::from_raw_os_error(errno))
+    let argv = watch_arguments(&entry, [3, 4, 5], graph.name());
+    let exec = ExecSpec::watcher(argv, entry.fds);
+    let fds = [parent, graph.dir(), graph.events()]
+        .into_iter()
+        .zip(3..)
+        .map(|(fd, target)| FdMove {
+            src: std::os::fd::AsRawFd::as_raw_fd(&fd),
+            target,
+        })
+        .collect();
+    spawn_process(&exec, fds, getpid(), &[], None).map_err(|(step, errno)| {
+        io::Error::new(
+            io::Error::from_raw_os_error(errno).kind(),
+            format!(
+                "start the cgroup watcher: {step} failed: {}",
+                io::Error::from_raw_os_error(errno)
+            ),
+        )
+    })
 }
+
+/// Where the watcher gets its report pipe, above its three cgroup fds.
+const WATCH_REPORT_FD: i32 = 6;
 
 #[cfg(test)]
 mod tests {

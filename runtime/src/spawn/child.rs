@@ -47,6 +47,8 @@ pub(crate) struct ChildContext<'a> {
     pub(crate) max_target: i32,
     /// What to execute: the node's program, or the carried scope program.
     pub(crate) target: &'a Target,
+    /// No parent-death signal: the child is meant to outlive the parent.
+    pub(crate) outlives_parent: bool,
     /// The memfd of the carried scope program, for `Target::Program`; the
     /// child moves it above the fd table like any source.
     pub(crate) program: i32,
@@ -86,11 +88,13 @@ fn check(ret: isize, step: Step) -> StepResult {
 fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallible, (Step, i32)> {
     // Its own process group, so the whole node can be signalled at once.
     process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
-    process::set_parent_process_death_signal(Some(Signal::KILL))
-        .map_err(failed_at(Step::ParentDeathSignal))?;
-    // If the parent died before the prctl, the death signal will never come.
-    if parent_died(ctx.parent) {
-        return Err((Step::ParentDied, libc::ESRCH));
+    if !ctx.outlives_parent {
+        process::set_parent_process_death_signal(Some(Signal::KILL))
+            .map_err(failed_at(Step::ParentDeathSignal))?;
+        // If the parent died before the prctl, the death signal will never come.
+        if parent_died(ctx.parent) {
+            return Err((Step::ParentDied, libc::ESRCH));
+        }
     }
     // Every signal at its default and none blocked, whatever the
     // application ignored or blocked (handlers were reset by
@@ -133,7 +137,7 @@ fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
         check(sys::dup3(m.src, m.target), Step::Dup2 { fd: m.target })?;
     }
     let targets = ctx.fds.iter().map(|m| m.target);
-    check(sys::close_fds_except(targets, sys::Closing::AtExec), Step::CloseRange)
+    check(sys::close_fds_except(targets), Step::CloseRange)
 }
 
 /// Executes the target; returns only the failure.

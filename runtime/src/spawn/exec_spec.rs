@@ -19,6 +19,9 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 #[derive(Debug)]
 pub(crate) struct ExecSpec {
     pub(crate) target: Target,
+    /// The child gets no parent-death signal: it is meant to outlive the
+    /// application (the cgroup watcher).
+    pub(crate) outlives_parent: bool,
     argv: StringArray,
     /// Shared by every node of the graph that inherits the parent's
     /// environment unchanged: a copy per node would cost the parent the
@@ -226,6 +229,7 @@ impl ExecSpec {
         }
         let c_string = |bytes: &[u8]| CString::new(bytes).expect("checked for NUL bytes");
         Ok(ExecSpec {
+            outlives_parent: false,
             target: Target::Path {
                 candidates: parts.candidates.iter().map(|c| c_string(c)).collect(),
                 cwd: parts.cwd.map(|dir| c_string(dir.as_bytes())),
@@ -254,6 +258,7 @@ impl ExecSpec {
             &parts.args,
         );
         Ok(ExecSpec {
+            outlives_parent: false,
             target: Target::Program(entry.fds),
             argv,
             envp: parts.envp,
@@ -264,8 +269,18 @@ impl ExecSpec {
     pub(crate) fn program(argv: StringArray, fds: ProgramFds) -> ExecSpec {
         ExecSpec {
             target: Target::Program(fds),
+            outlives_parent: false,
             argv,
             envp: Arc::new(StringArray::default().finish()),
+        }
+    }
+
+    /// The carried program as the cgroup watcher, which must outlive the
+    /// application: no parent-death signal.
+    pub(crate) fn watcher(argv: StringArray, fds: ProgramFds) -> ExecSpec {
+        ExecSpec {
+            outlives_parent: true,
+            ..ExecSpec::program(argv, fds)
         }
     }
 

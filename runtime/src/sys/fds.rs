@@ -1,47 +1,35 @@
-//! Closing every fd a child must not keep. Shared by the node child and the
-//! scope init, both of which run between clone and exec-or-exit, so this
-//! allocates nothing and cannot panic.
+//! Closing every fd a child must not keep. Runs between clone and exec, so
+//! this allocates nothing and cannot panic.
 
 
 use super::raw::close_range;
 
-/// When the fds a child must not keep are closed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Closing {
-    /// Now: for a child that never execs (a scope's init).
-    Now,
-    /// By `execve`: they are only marked close-on-exec
-    /// (`CLOSE_RANGE_CLOEXEC`, Linux 5.11), which is a bit per fd. Closing
-    /// them is work done after the exec has released the vfork-suspended
-    /// parent, instead of before it — with a thousand fds open in the parent,
-    /// most of a spawn's time. On an older kernel they are closed now.
-    AtExec,
-}
-
-/// Closes every fd from 3 up except those in `keep` (ascending; entries
-/// below 3 are ignored), now or at exec. Returns the first failing
-/// `close_range` result (`-errno`), or 0.
-pub(crate) fn close_fds_except(keep: impl IntoIterator<Item = i32>, closing: Closing) -> isize {
+/// Marks every fd from 3 up except those in `keep` (ascending; entries
+/// below 3 are ignored) close-on-exec (`CLOSE_RANGE_CLOEXEC`, Linux 5.11),
+/// which is a bit per fd: closing them is work done after the exec has
+/// released the vfork-suspended parent, instead of before it — with a
+/// thousand fds open in the parent, most of a spawn's time. On an older
+/// kernel they are closed now. Returns the first failing `close_range`
+/// result (`-errno`), or 0.
+pub(crate) fn close_fds_except(keep: impl IntoIterator<Item = i32>) -> isize {
     let mut next: i32 = 3;
     for fd in keep {
         if fd > next {
             // `fd > next >= 3`, so `fd - 1` cannot underflow.
-            let ret = close_range_as(next as u32, fd.wrapping_sub(1) as u32, closing);
+            let ret = close_range_as(next as u32, fd.wrapping_sub(1) as u32);
             if ret < 0 {
                 return ret;
             }
         }
         next = next.max(fd.saturating_add(1));
     }
-    close_range_as(next as u32, u32::MAX, closing)
+    close_range_as(next as u32, u32::MAX)
 }
 
-fn close_range_as(first: u32, last: u32, closing: Closing) -> isize {
-    if closing == Closing::AtExec {
-        let ret = close_range(first, last, libc::CLOSE_RANGE_CLOEXEC);
-        if errno_of(ret) != libc::EINVAL {
-            return ret;
-        }
+fn close_range_as(first: u32, last: u32) -> isize {
+    let ret = close_range(first, last, libc::CLOSE_RANGE_CLOEXEC);
+    if errno_of(ret) != libc::EINVAL {
+        return ret;
     }
     close_range(first, last, 0)
 }

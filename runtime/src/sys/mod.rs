@@ -16,6 +16,9 @@ child_side_module!(
     #[path = "../../carried/arch.rs"]
     mod arch;
 );
+// Ending a graph's cgroups, shared with the carried program's watcher.
+#[path = "../../carried/cgroup.rs"]
+mod cgroup;
 child_side_module!(
     mod fds;
 );
@@ -29,11 +32,10 @@ child_side_module!(
 mod stack;
 
 pub(crate) use arch::execve_each;
-pub(crate) use fds::{Closing, close_fds_except, errno_of, failed_at};
+pub(crate) use cgroup::{populated_in, remove_tree};
+pub(crate) use fds::{close_fds_except, errno_of, failed_at};
 
 pub(crate) use poll::{epoll_add_listed, ppoll};
-pub(crate) use raw::{
-    ChildEntry, clone3_then_call, close_range, dup3, execve_fd, exit_group, set_signal_mask,
-};
+pub(crate) use raw::{ChildEntry, clone3_then_call, dup3, execve_fd, exit_group, set_signal_mask};
 pub(crate) use signals::reset_ignored_signals;
 pub(crate) use stack::ChildStack;
