@@ -51,7 +51,15 @@ fn the_stdio_thread_does_not_take_the_signals_meant_for_the_graph() {
     running
         .stop_on_signals(&[Signal::TERM])
         .expect("stop_on_signals");
-    let stdio_threads = threads_named("process-graph-stdio");
+    // A thread sets its own name once it runs: look until it has.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let stdio_threads = loop {
+        let found = threads_named("process-graph-stdio");
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            break found;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
     assert!(!stdio_threads.is_empty(), "the stdio thread is running");
     let unblocked: Vec<i32> = stdio_threads
         .into_iter()

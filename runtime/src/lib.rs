@@ -187,6 +187,11 @@ impl Graph {
     ///
     /// If a node fails to start, every node already started is killed and
     /// reaped, and the error names the node and the step that failed.
+    ///
+    /// The first graph that needs the runtime's carried program — for a
+    /// scope, or for the watcher of its cgroups — writes it to a sealed
+    /// memfd, which stays open (close-on-exec) for the life of the process:
+    /// one fd, shared by every later graph.
     pub fn spawn(self) -> Result<RunningGraph, Error> {
         RunningGraph::start(self)
     }
