@@ -21,9 +21,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use process_graph_runtime::{
-    Command, Containment, Graph, NodeId, NodeOptions, Restart, RunningGraph,
-};
+use process_graph_runtime::{Command, Containment, Graph};
 use rustix::fs::{Mode, OFlags};
 use rustix::process::WaitIdOptions;
 
@@ -68,8 +66,8 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             setup: ChildSetup::LikeRuntime,
             cgroup: Some(floor_cgroup.dir.try_clone()?),
         }),
-        Box::new(Restarted::new(child, Containment::Off)),
-        Box::new(Restarted::new(child, Containment::Required)),
+        Box::new(restarted(child, Containment::Off)),
+        Box::new(restarted(child, Containment::Required)),
     ];
     let summaries = measure::interleaved(&setup.plan, &mut one_node)?;
     let rows: Vec<Row> = one_node
@@ -188,60 +186,20 @@ impl Subject for RawClone {
     }
 }
 
-/// process-graph: one node of a live graph that exits at once and is
-/// restarted at once, so each operation is one reap (and, with cgroups, the
-/// look at its cgroup that says it is empty) and one spawn.
-struct Restarted {
-    label: String,
-    child: PathBuf,
-    containment: Containment,
-    /// Started on the first operation (warm-up), kept for the whole run.
-    running: Option<(RunningGraph, NodeId)>,
-}
-
-impl Restarted {
-    fn new(child: &Path, containment: Containment) -> Restarted {
-        Restarted {
-            label: format!("process-graph restart, Containment::{containment:?}"),
-            child: child.to_owned(),
-            containment,
-            running: None,
-        }
-    }
-
-    fn start(&self) -> io::Result<(RunningGraph, NodeId)> {
-        let mut graph = Graph::new();
-        let node = graph.node_with(
-            "child",
-            Command::new(&self.child),
-            NodeOptions::new()
-                .restart(Restart::Always)
-                .backoff(Duration::ZERO, Duration::ZERO),
-        );
-        graph.containment(self.containment);
-        // Thousands of restarts a second are the point here, not a failure.
-        graph.intensity(u32::MAX, Duration::from_secs(1));
-        let running = graph.spawn().map_err(io::Error::other)?;
-        Ok((running, node))
-    }
-}
-
-impl Subject for Restarted {
-    fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn is_floor(&self) -> bool {
-        false
-    }
-
-    fn run_once(&mut self) -> io::Result<()> {
-        if self.running.is_none() {
-            self.running = Some(self.start()?);
-        }
-        let (running, node) = self.running.as_mut().expect("started above");
-        measure::next_restart(running, *node)
-    }
+/// process-graph: one node of a live graph restarted (see
+/// [`measure::Restarting`]); with cgroups each operation also looks at the
+/// node's cgroup to learn that it is empty.
+fn restarted(child: &Path, containment: Containment) -> measure::Restarting {
+    let child = child.to_owned();
+    measure::Restarting::new(
+        format!("process-graph restart, Containment::{containment:?}"),
+        move |options| {
+            let mut graph = Graph::new();
+            let node = graph.node_with("child", Command::new(&child), options);
+            graph.containment(containment);
+            (graph, node)
+        },
+    )
 }
 
 /// A graph of `nodes` trivial nodes, spawned and waited.

@@ -5,6 +5,8 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use process_graph_runtime::{Graph, NodeId, NodeOptions, Restart, RunningGraph};
+
 /// One way of doing the measured operation.
 pub trait Subject {
     /// The row label in the tables.
@@ -26,6 +28,53 @@ pub fn exited_zero(ok: bool, how: impl std::fmt::Display) -> io::Result<()> {
     }
 }
 
+/// process-graph restarting one node of a live graph, as the operation: the
+/// node exits at once and is restarted at once (restart = always, no
+/// backoff, no intensity limit), so each operation is one reap and one
+/// spawn, seen through `next_event`. The graph is spawned on the first
+/// operation (the warm-up) and kept for the whole run.
+pub struct Restarting {
+    label: String,
+    /// Declares the graph and its node, given the node's options.
+    build: Box<dyn Fn(NodeOptions) -> (Graph, NodeId)>,
+    running: Option<(RunningGraph, NodeId)>,
+}
+
+impl Restarting {
+    pub fn new(label: String, build: impl Fn(NodeOptions) -> (Graph, NodeId) + 'static) -> Self {
+        Restarting {
+            label,
+            build: Box::new(build),
+            running: None,
+        }
+    }
+}
+
+impl Subject for Restarting {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn is_floor(&self) -> bool {
+        false
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        if self.running.is_none() {
+            let options = NodeOptions::new()
+                .restart(Restart::Always)
+                .backoff(Duration::ZERO, Duration::ZERO);
+            let (mut graph, node) = (self.build)(options);
+            // Thousands of restarts a second are the point here, not a failure.
+            graph.intensity(u32::MAX, Duration::from_secs(1));
+            let running = graph.spawn().map_err(io::Error::other)?;
+            self.running = Some((running, node));
+        }
+        let (running, node) = self.running.as_mut().expect("started above");
+        next_restart(running, *node)
+    }
+}
+
 /// How long one restart may take before the run counts as broken.
 const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -33,10 +82,7 @@ const RESTART_TIMEOUT: Duration = Duration::from_secs(10);
 /// `next_event` until its replacement's `Event::Started`, checking that each
 /// exit was 0 and that the runtime decided to restart it. The first call
 /// returns the start queued by `spawn`.
-pub fn next_restart(
-    running: &mut process_graph_runtime::RunningGraph,
-    node: process_graph_runtime::NodeId,
-) -> io::Result<()> {
+pub fn next_restart(running: &mut RunningGraph, node: NodeId) -> io::Result<()> {
     use process_graph_runtime::{Decision, Event};
     loop {
         match running

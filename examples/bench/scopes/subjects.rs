@@ -4,17 +4,14 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use process_graph_runtime::{
-    Command, Containment, Graph, NodeId, NodeOptions, Restart, RunningGraph, ScopeSpec,
-};
+use process_graph_runtime::{Command, Containment, Graph, NodeId, NodeOptions, ScopeSpec};
 use rustix::process::WaitIdOptions;
 
 use super::sets::NamespaceSet;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
+use crate::measure::{Restarting, Subject, exited_zero, spawn_and_wait};
 
 /// The subjects for `set`, in the order the report reads them: raw, (a), (b).
 pub fn for_set(set: &NamespaceSet, child: &Path) -> io::Result<[Box<dyn Subject>; 3]> {
@@ -30,11 +27,12 @@ pub fn for_set(set: &NamespaceSet, child: &Path) -> io::Result<[Box<dyn Subject>
             child: child.to_owned(),
             scope: scope_spec(set),
         }),
-        Box::new(OneMoreNode {
-            label: format!("{label}: (b) one more node in the live scope"),
-            child: child.to_owned(),
-            scope: scope_spec(set),
-            running: None,
+        Box::new({
+            let (child, scope) = (child.to_owned(), scope_spec(set));
+            Restarting::new(
+                format!("{label}: (b) one more node in the live scope"),
+                move |options| graph_with(&child, &scope, options),
+            )
         }),
     ])
 }
@@ -103,48 +101,5 @@ impl Subject for NewScope {
     fn run_once(&mut self) -> io::Result<()> {
         let (graph, _) = graph_with(&self.child, &self.scope, NodeOptions::new());
         spawn_and_wait(graph)
-    }
-}
-
-/// (b) One more node into a scope that exists: a node of a live graph that
-/// exits at once and is restarted at once (restart = always, no backoff),
-/// so that each operation is one reap and one spawn joined to the scope
-/// (setns helper + `CLONE_PARENT`), seen through `next_event`.
-struct OneMoreNode {
-    label: String,
-    child: PathBuf,
-    scope: Option<ScopeSpec>,
-    /// Started on the first operation (warm-up), kept for the whole run.
-    running: Option<(RunningGraph, NodeId)>,
-}
-
-impl OneMoreNode {
-    fn start(&self) -> io::Result<(RunningGraph, NodeId)> {
-        let options = NodeOptions::new()
-            .restart(Restart::Always)
-            .backoff(Duration::ZERO, Duration::ZERO);
-        let (mut graph, node) = graph_with(&self.child, &self.scope, options);
-        // Thousands of restarts a second are the point here, not a failure.
-        graph.intensity(u32::MAX, Duration::from_secs(1));
-        let running = graph.spawn().map_err(io::Error::other)?;
-        Ok((running, node))
-    }
-}
-
-impl Subject for OneMoreNode {
-    fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn is_floor(&self) -> bool {
-        false
-    }
-
-    fn run_once(&mut self) -> io::Result<()> {
-        if self.running.is_none() {
-            self.running = Some(self.start()?);
-        }
-        let (running, node) = self.running.as_mut().expect("started above");
-        measure::next_restart(running, *node)
     }
 }
