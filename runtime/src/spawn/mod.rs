@@ -133,7 +133,7 @@ pub(crate) fn spawn_process(
 /// Reads the carried program's report and returns the process it stands
 /// for: itself once it exec'd the node or became a scope's init, or the
 /// process it cloned.
-fn take_over(mut program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
+fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
     // Up to one report, or EOF: a clone of the program (a scope's init)
     // may hold the pipe open long after the report.
     let mut bytes = [0u8; REPORT_LEN];
@@ -160,20 +160,17 @@ fn take_over(mut program: Process, report: OwnedFd) -> Result<Process, (Step, i3
             pid: 0,
         },
     };
-    if matches!(report, Report::Exec | Report::Itself) {
-        return Ok(program);
-    }
-    // The program has exited, or is about to: reap it alone. Its process
-    // group may hold the init it just cloned, which has yet to leave it.
-    wait_exited(&program);
     match report {
-        Report::Exec | Report::Itself => unreachable!("handled above"),
-        Report::Cloned(pid) => adopt(pid).map_err(|errno| (Step::ScopeProgram, errno)),
+        Report::Exec | Report::Itself => Ok(program),
+        Report::Cloned(pid) => {
+            wait_exited(program);
+            adopt(pid).map_err(|errno| (Step::ScopeProgram, errno))
+        }
         Report::Failed { step, errno, pid } => {
+            wait_exited(program);
             if let Ok(mut orphan) = adopt(pid) {
                 let _ = orphan.reap(true);
             }
-            let _ = program.reap(true);
             Err((carried::node_step(step), errno))
         }
     }
@@ -197,8 +194,10 @@ fn adopt(pid: i32) -> Result<Process, i32> {
     }
 }
 
-/// Waits for `process` to exit and reaps it, without touching its group.
-fn wait_exited(process: &Process) {
+/// Waits for the program to exit and reaps it, without touching its
+/// process group: it may hold the init the program just cloned, which has
+/// yet to leave it.
+fn wait_exited(process: Process) {
     if let Some(pidfd) = process.pidfd() {
         while let Err(rustix::io::Errno::INTR) =
             rustix::process::waitid(WaitId::PidFd(pidfd), WaitIdOptions::EXITED)
