@@ -514,17 +514,7 @@ fn cgroup_application_helper() {
         ),
         NodeOptions::new().ready(Readiness::Fd(3)),
     );
-    let mut running = graph.spawn().unwrap();
-    loop {
-        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
-            Some(Event::Ready { .. }) => break,
-            Some(_) => {}
-            None => panic!("the re-forking node was not ready within 10 s"),
-        }
-    }
-    println!("\napplication-up");
-    std::thread::sleep(Duration::from_secs(60));
-    drop(running);
+    common::serve_until_killed(graph.spawn().unwrap())
 }
 
 #[test]

@@ -247,19 +247,8 @@ fn scope_application_helper() {
         Command::new("sh").args(["-c", &script]),
         NodeOptions::new().scope(scope).ready(Readiness::Fd(3)),
     );
-    let mut running = graph.spawn().unwrap();
     // Ready means the daemon has been forked.
-    loop {
-        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
-            Some(process_graph_runtime::Event::Ready { .. }) => break,
-            Some(_) => {}
-            // The test below sees the helper die ("the helper died early").
-            None => panic!("the daemonizer was not ready within 10 s"),
-        }
-    }
-    println!("\napplication-up");
-    std::thread::sleep(Duration::from_secs(60));
-    drop(running);
+    common::serve_until_killed(graph.spawn().unwrap())
 }
 
 #[test]

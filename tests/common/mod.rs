@@ -461,3 +461,21 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
     }
     messages.join(": ")
 }
+
+/// The end of an "application" a SIGKILL test starts as its own child: waits
+/// until `running`'s node says it is ready (so each trial really has
+/// something to contain), prints `application-up` for the test to read, and
+/// waits to be SIGKILLed. A node not ready within 10 s panics, which the
+/// test sees as the application dying early.
+pub fn serve_until_killed(mut running: RunningGraph) -> ! {
+    loop {
+        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
+            Some(Event::Ready { .. }) => break,
+            Some(_) => {}
+            None => panic!("the node was not ready within 10 s"),
+        }
+    }
+    println!("\napplication-up");
+    std::thread::sleep(Duration::from_secs(60));
+    panic!("the application was not killed within 60 s");
+}
