@@ -12,7 +12,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio as StdStdio};
+use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
 use common::{live_marked_processes, marked, unique_marker};
@@ -526,33 +526,12 @@ fn sigkill_of_the_application_leaves_no_process_and_no_cgroup() {
             let (mut survivors, mut trials_with_survivors, mut cgroups_left) = (0, 0, 0);
             for _ in 0..TRIALS {
                 let marker = unique_marker("sigkill");
-                let mut app = StdCommand::new(std::env::current_exe().unwrap())
-                    .args([
-                        "--exact",
-                        "cgroup_application_helper",
-                        "--ignored",
-                        "--nocapture",
-                        "--test-threads=1",
-                    ])
-                    .env(APPLICATION, &marker)
-                    .stdout(StdStdio::piped())
-                    .spawn()
-                    .unwrap();
-                let mut out = BufReader::new(app.stdout.take().unwrap());
-                let (mut line, mut cgroup) = (String::new(), None);
-                while !line.trim_end().ends_with("application-up") {
-                    line.clear();
-                    assert_ne!(
-                        out.read_line(&mut line).unwrap(),
-                        0,
-                        "the helper died early"
-                    );
-                    // libtest prints the test's name first, on the same line.
-                    if let Some(at) = line.find("0::/") {
-                        cgroup = Some(line[at..].to_owned());
-                    }
-                }
-                let cgroup = cgroup_dir(&cgroup.expect("the node printed its cgroup"));
+                let (mut app, printed) =
+                    common::start_application("cgroup_application_helper", APPLICATION, &marker);
+                let cgroup = printed
+                    .find("0::/")
+                    .map(|at| printed[at..].lines().next().unwrap_or(""));
+                let cgroup = cgroup_dir(cgroup.expect("the node printed its cgroup"));
                 // The daemon has forked at least once: the node's main
                 // process, the daemon and a sleeper.
                 let started = Instant::now();

@@ -7,7 +7,6 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio as StdStdio};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
@@ -261,29 +260,8 @@ fn sigkill_of_the_application_leaves_nothing_of_a_pid_scope() {
                 // A unique sleep duration is the marker: it shows in every
                 // process of the graph's command line and nowhere else.
                 let marker = format!("999.{}{:03}", std::process::id(), trial);
-                let mut app = StdCommand::new(std::env::current_exe().unwrap())
-                    .args([
-                        "--exact",
-                        "scope_application_helper",
-                        "--ignored",
-                        "--nocapture",
-                        "--test-threads=1",
-                    ])
-                    .env(APPLICATION, &marker)
-                    .stdout(StdStdio::piped())
-                    .spawn()
-                    .unwrap();
-                let mut out = BufReader::new(app.stdout.take().unwrap());
-                let mut line = String::new();
-                // libtest prints the test's name first, on the same line.
-                while !line.trim_end().ends_with("application-up") {
-                    line.clear();
-                    assert_ne!(
-                        out.read_line(&mut line).unwrap(),
-                        0,
-                        "the helper died early"
-                    );
-                }
+                let (mut app, _) =
+                    common::start_application("scope_application_helper", APPLICATION, &marker);
                 // The daemon may still be between fork and exec: wait until both
                 // show, so that each trial really has a daemon to contain.
                 let started = Instant::now();

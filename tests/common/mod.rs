@@ -462,6 +462,37 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
     messages.join(": ")
 }
 
+/// Starts this test binary's ignored test `helper` as an "application" (a
+/// child process, `var` = `marker` in its environment) and reads its output
+/// until it says `application-up` (see [`serve_until_killed`]). Returns the
+/// child and what it printed up to then.
+pub fn start_application(helper: &str, var: &str, marker: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut app = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            helper,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(var, marker)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(app.stdout.take().unwrap());
+    let mut printed = String::new();
+    // libtest prints the test's name first, on the same line.
+    while !printed.trim_end().ends_with("application-up") {
+        assert_ne!(
+            out.read_line(&mut printed).unwrap(),
+            0,
+            "the helper died early"
+        );
+    }
+    (app, printed)
+}
+
 /// The end of an "application" a SIGKILL test starts as its own child: waits
 /// until `running`'s node says it is ready (so each trial really has
 /// something to contain), prints `application-up` for the test to read, and
