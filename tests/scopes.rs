@@ -90,7 +90,13 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as c:
 #[test]
 fn members_share_pid_net_and_uts_namespaces() {
     common::as_root_and_unprivileged("members_share_pid_net_and_uts_namespaces", || {
-        let port = (20000 + std::process::id() % 20000).to_string();
+        // A port nothing on the host listens on (any listener there would
+        // make the outside connect below succeed for the wrong reason).
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port()
+            .to_string();
         let mut graph = Graph::new();
         let scope = graph.scope(
             "box",
