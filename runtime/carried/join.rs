@@ -45,7 +45,10 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
     // Our own fds must not reach the node.
     enter::check(sys::set_cloexec(c.report), step::ARGUMENTS)?;
     enter::scope_fds_cloexec(c)?;
-    let candidates = args.number(join::CANDIDATES).ok_or_else(bad_arguments)? as usize;
+    let candidates = args
+        .number(join::CANDIDATES)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(bad_arguments)?;
     let first_candidate = join::FIRST_CANDIDATE;
     // At least the node's argv[0] follows the candidates.
     if candidates == 0 || first_candidate + candidates >= args.count() {

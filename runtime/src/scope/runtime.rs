@@ -278,6 +278,15 @@ impl Scopes {
     pub(crate) fn create(graph: &Graph) -> Result<Scopes, Error> {
         let mut created = Scopes::default();
         let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
+        let mut notify_sockets = vec![0; graph.scopes.len()];
+        for node in &graph.nodes {
+            if let Some(scope) = node.options.scope
+                && node.options.ready == crate::Readiness::Notify
+                && graph.in_own_network(node)
+            {
+                notify_sockets[scope.index()] += 1;
+            }
+        }
         // Validation rejected nesting cycles, so each pass creates at least one.
         while place.iter().any(Option::is_none) {
             for (index, spec) in graph.scopes.iter().enumerate() {
@@ -291,14 +300,7 @@ impl Scopes {
                     },
                     None => None,
                 };
-                let notify_sockets = graph
-                    .nodes
-                    .iter()
-                    .filter(|n| n.options.scope.is_some_and(|s| s.index() == index))
-                    .filter(|n| n.options.ready == crate::Readiness::Notify)
-                    .filter(|n| graph.in_own_network(n))
-                    .count();
-                let scope = ScopeRuntime::create(spec, enclosing, notify_sockets)?;
+                let scope = ScopeRuntime::create(spec, enclosing, notify_sockets[index])?;
                 place[index] = Some(created.live.len());
                 created.live.push(scope);
             }

@@ -130,12 +130,13 @@ impl Launcher {
                     None => ExecSpec::new(&node.command, &mut inherited, env),
                     Some(id) => {
                         let scope = scopes.get(*id);
-                        let max_target = node_plan.fds.iter().map(|a| a.target).max().unwrap_or(2);
+                        // The program's own fds go above the node's.
+                        let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
                         let entry = Entry {
                             app_pid: app_pid.as_raw_nonzero().get(),
                             fds: ProgramFds {
-                                report: max_target.max(2) + 1,
-                                scope: Some(max_target.max(2) + 2),
+                                report: above,
+                                scope: Some(above + 1),
                             },
                             join_flags: scope.namespaces(),
                         };
