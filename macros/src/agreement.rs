@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Readiness, ScopeId, ScopeSpec, Stdio,
+    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Readiness, Restart, ScopeId,
+    ScopeSpec, Stdio,
 };
 use process_graph_topology::Topology;
 
@@ -43,6 +44,8 @@ enum End {
 
 #[derive(Debug)]
 struct NodeDecl {
+    restart: Option<Restart>,
+    oneshot: bool,
     after: Vec<usize>,
     ready: Option<Readiness>,
     ready_timeout: bool,
@@ -122,6 +125,13 @@ fn random(rng: &mut Rng) -> Decl {
         .collect();
     let nodes = (0..node_count)
         .map(|n| NodeDecl {
+            restart: match rng.below(8) {
+                0 => Some(Restart::Always),
+                1 => Some(Restart::OnFailure),
+                2 => Some(Restart::Never),
+                _ => None,
+            },
+            oneshot: rng.percent(15),
             // Tidy: only earlier nodes, so no cycle.
             after: (0..rng.below(3))
                 .filter_map(|_| match rng.percent(chaos) {
@@ -186,6 +196,10 @@ fn source(decl: &Decl) -> (String, String) {
     }
     for (n, node) in decl.nodes.iter().enumerate() {
         let mut keys = Vec::new();
+        keys.extend(node.restart.map(|r| format!("restart = \"{r}\"")));
+        if node.oneshot {
+            keys.push("oneshot".to_owned());
+        }
         if !node.after.is_empty() {
             let after: Vec<String> = node.after.iter().map(|a| format!("n{a}")).collect();
             keys.push(format!("after = [{}]", after.join(", ")));
@@ -274,6 +288,8 @@ fn through_the_runtime(decl: &Decl) -> (Topology, Vec<String>) {
             }
         }
         let mut options = NodeOptions::new()
+            .restart(node.restart.unwrap_or_default())
+            .oneshot(node.oneshot)
             .after(node.after.iter().map(|&a| NodeId::from_index(a)))
             .ready(node.ready.unwrap_or_default());
         if node.ready_timeout {

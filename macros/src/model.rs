@@ -48,8 +48,10 @@ pub enum Role {
 /// `#[process(...)]`.
 #[derive(Default)]
 pub struct Process {
-    pub restart: Option<Restart>,
+    pub restart: Option<Spanned<Restart>>,
     pub critical: bool,
+    /// `oneshot`: done when it exits 0 (see `NodeInfo::oneshot`).
+    pub oneshot: bool,
     pub after: Vec<Ident>,
     pub ready: Option<Spanned<Ready>>,
     pub ready_timeout: Option<Spanned<Millis>>,

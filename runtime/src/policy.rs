@@ -165,6 +165,7 @@ pub enum Strategy {
 pub struct NodeOptions {
     pub(crate) restart: Restart,
     pub(crate) critical: bool,
+    pub(crate) oneshot: bool,
     pub(crate) after: Vec<NodeId>,
     pub(crate) ready: Readiness,
     pub(crate) ready_timeout: Option<Duration>,
@@ -195,7 +196,47 @@ impl NodeOptions {
         self
     }
 
-    /// Start only once these nodes are ready.
+    /// Makes the node a one-shot job, as systemd's `Type=oneshot` and
+    /// s6-rc's oneshots: it is done when it exits 0 and has failed when it
+    /// exits otherwise. Nodes started [`after`](Self::after) it wait for its
+    /// success, and fail (as [`Error::DependencyFailed`](crate::Error::DependencyFailed))
+    /// if it fails for good. A [`ready_timeout`](Self::ready_timeout) bounds
+    /// how long it may run; `restart(Restart::OnFailure)` retries it until
+    /// it succeeds.
+    ///
+    /// A one-shot job has no readiness protocol and is never restarted
+    /// [`Always`](Restart::Always): [`Graph::validate`](crate::Graph::validate)
+    /// refuses both, as the `#[process(oneshot)]` attribute does at compile
+    /// time.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let migrate = graph.node_with(
+    ///     "migrate",
+    ///     Command::new("sh").args(["-c", "sleep 0.2; echo done > /dev/null"]),
+    ///     NodeOptions::new().oneshot(true),
+    /// );
+    /// let server = graph.node_with("server", Command::new("true"), NodeOptions::new().after([migrate]));
+    /// let mut running = graph.spawn()?; // `server` starts once `migrate` has exited 0
+    /// let report = running.wait()?;
+    /// assert!(report.success());
+    /// # let _ = server;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn oneshot(mut self, oneshot: bool) -> Self {
+        self.oneshot = oneshot;
+        self
+    }
+
+    /// Whether the node counts as ready as soon as it has been exec'd: it
+    /// has no readiness protocol and is not a one-shot job.
+    pub(crate) fn ready_at_exec(&self) -> bool {
+        self.ready == Readiness::Exec && !self.oneshot
+    }
+
+    /// Start only once these nodes are ready (a one-shot job: done).
     pub fn after(mut self, nodes: impl IntoIterator<Item = NodeId>) -> Self {
         self.after.extend(nodes);
         self
@@ -207,7 +248,10 @@ impl NodeOptions {
         self
     }
 
-    /// Not ready within this time is a failure of the node.
+    /// Not ready within this time is a failure of the node: it is killed
+    /// (SIGKILL), reported as [`Event::ReadyTimeout`](crate::Event::ReadyTimeout),
+    /// and its restart policy decides. For a one-shot job, the time it may
+    /// take to finish.
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
         self.ready_timeout = Some(timeout);
         self

@@ -95,11 +95,12 @@ fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
 
 /// The lines of a process's box: its name, its command cut short, and how
 /// it tells it is ready when it does not count as ready at exec
-/// (`ready: notify`, `ready: fd(3)`).
+/// (`ready: notify`, `ready: fd(3)`, `oneshot`).
 pub(crate) fn node_lines(node: &NodeInfo) -> Vec<String> {
     std::iter::once(node.name.to_string())
         .chain(short_command(node, COMMAND_CHARS))
         .chain(node.ready.map(|ready| format!("ready: {ready}")))
+        .chain(node.oneshot.then(|| "oneshot".to_owned()))
         .collect()
 }
 

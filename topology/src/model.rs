@@ -106,11 +106,17 @@ pub struct NodeInfo {
     pub restart: &'static str,
     /// The graph ends when this node ends.
     pub critical: bool,
-    /// Indices of the nodes that must be ready before this one starts.
+    /// A one-shot job (systemd's `Type=oneshot`, s6-rc's oneshots): done
+    /// when it exits 0, failed when it exits otherwise. Nodes started
+    /// `after` it wait for its success.
+    pub oneshot: bool,
+    /// Indices of the nodes that must be ready (a one-shot job: done)
+    /// before this one starts.
     pub after: List<usize>,
     /// Readiness: `None` (ready at exec), or a protocol.
     pub ready: Option<Ready>,
-    /// How long the node may take to become ready, in milliseconds.
+    /// How long the node may take to become ready (a one-shot job: to
+    /// finish), in milliseconds.
     pub ready_timeout_ms: Option<u64>,
     /// The default of stdin, stdout and stderr, when one is set.
     pub stdio: [Option<StdioMode>; 3],
@@ -126,6 +132,7 @@ impl Default for NodeInfo {
             scope: None,
             restart: "never",
             critical: false,
+            oneshot: false,
             after: Cow::Borrowed(&[]),
             ready: None,
             ready_timeout_ms: None,

@@ -73,8 +73,11 @@ impl Topology {
                 tree.of_node(n)
                     .map_or("—".to_owned(), |s| code(&self.scopes[s].name)),
                 text(node.restart),
-                node.ready
-                    .map_or("at exec".to_owned(), |r| code(&r.to_string())),
+                match node.ready {
+                    Some(ready) => code(&ready.to_string()),
+                    None if node.oneshot => "at exit 0 (oneshot)".to_owned(),
+                    None => "at exec".to_owned(),
+                },
                 list(after),
                 if node.critical { "yes" } else { "" }.to_owned(),
                 docs(&node.doc),

@@ -239,11 +239,14 @@ fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
 fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStream> {
     let mut calls = Vec::new();
     if let Some(restart) = p.restart {
-        let variant = Ident::new(restart.variant(), Span::call_site());
+        let variant = Ident::new(restart.value.variant(), Span::call_site());
         calls.push(quote!(.restart(#pg::Restart::#variant)));
     }
     if p.critical {
         calls.push(quote!(.critical(true)));
+    }
+    if p.oneshot {
+        calls.push(quote!(.oneshot(true)));
     }
     if !p.after.is_empty() {
         let after = p.after.iter().map(names::variant);

@@ -30,8 +30,9 @@ pub fn of(graph: &Graph) -> Topology {
         doc: field.doc.clone().map(Cow::Owned),
         command: None,
         scope: p.scope.as_ref().map(scope),
-        restart: p.restart.unwrap_or(Restart::Never).word(),
+        restart: p.restart.map_or(Restart::Never, |r| r.value).word(),
         critical: p.critical,
+        oneshot: p.oneshot,
         after: p.after.iter().map(process).collect::<Vec<_>>().into(),
         ready: p.ready.map(|r| r.value),
         ready_timeout_ms: p.ready_timeout.map(|t| t.value),
@@ -114,6 +115,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
         let scope = option(n.scope.map(index));
         let restart = n.restart;
         let critical = n.critical;
+        let oneshot = n.oneshot;
         let after = list(n.after.iter().map(|&i| index(i)).collect());
         let ready = option(n.ready.map(|r| match r {
             Ready::Fd(fd) => {
@@ -141,6 +143,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 scope: #scope,
                 restart: #restart,
                 critical: #critical,
+                oneshot: #oneshot,
                 after: #after,
                 ready: #ready,
                 ready_timeout_ms: #ready_timeout,

@@ -1,4 +1,4 @@
-//! `#[process(restart = "...", after = [..], ready = fd(N), ...)]`.
+//! `#[process(restart = "...", oneshot, after = [..], ready = fd(N), ...)]`.
 
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
@@ -10,9 +10,10 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "restart",
     "critical",
+    "oneshot",
     "after",
     "ready",
     "ready_timeout",
@@ -52,10 +53,14 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         return stdio(cx, p, meta, fd);
     }
     match key {
-        "restart" => p.restart = value::keyword::<Restart>(cx, meta)?.map(|r| r.value),
+        "restart" => p.restart = value::keyword::<Restart>(cx, meta)?,
         "critical" => {
             value::flag(cx, meta)?;
             p.critical = true;
+        }
+        "oneshot" => {
+            value::flag(cx, meta)?;
+            p.oneshot = true;
         }
         "after" => p.after = idents(meta)?,
         "ready" => p.ready = ready(cx, meta)?,

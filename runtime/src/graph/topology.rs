@@ -43,6 +43,7 @@ impl Graph {
                 scope: options.scope.map(|s| s.index()),
                 restart: restart_word(options.restart),
                 critical: options.critical,
+                oneshot: options.oneshot,
                 after: options
                     .after
                     .iter()

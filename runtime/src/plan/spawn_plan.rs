@@ -115,7 +115,7 @@ impl Graph {
         let ready_at_exec: Vec<bool> = self
             .nodes
             .iter()
-            .map(|n| n.options.ready == Readiness::Exec)
+            .map(|n| n.options.ready_at_exec())
             .collect();
         let waves = Deps::of(self)
             .start_waves(&ready_at_exec)

@@ -10,7 +10,7 @@ use super::{Decision, Event, NodeRuntime, NodeState, Token, agenda};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::NodeId;
-use crate::policy::{NodeOptions, Readiness, Restart, Strategy};
+use crate::policy::{NodeOptions, Restart, Strategy};
 use crate::poller::Interest;
 use crate::running::RunningGraph;
 use crate::spawn::Launched;
@@ -228,6 +228,10 @@ impl RunningGraph {
             self.mark_ready(i);
         }
         let node = &mut self.nodes[i];
+        // A one-shot job is done (ready for those `after` it) when it exits 0.
+        if self.options[i].oneshot && status.success() {
+            node.was_ready = true;
+        }
         node.stop_deadline = None;
         node.ready_deadline = None;
         node.state = NodeState::Exited;
@@ -499,7 +503,7 @@ impl RunningGraph {
         node.started_at = Some(now);
         node.oom_kills_at_start = self.launcher.oom_kills(i);
         node.killed_after_timeout = false;
-        node.was_ready = options.ready == Readiness::Exec;
+        node.was_ready = options.ready_at_exec();
         node.state = if node.was_ready {
             NodeState::Running
         } else {

@@ -19,7 +19,9 @@ pub struct Everything {
         cpu_weight = 200
     )]
     pub db: Cmd,
-    #[process(after = [db], ready = "notify", restart = "on-failure", stderr = "inherit")]
+    #[process(oneshot, after = [db], restart = "on-failure", ready_timeout = "10m")]
+    pub migrate: Cmd,
+    #[process(after = [db, migrate], ready = "notify", restart = "on-failure", stderr = "inherit")]
     pub app: Cmd,
     #[process(after = db, restart = "never", stop_signal = "hup")]
     pub tail: Cmd,
@@ -37,6 +39,7 @@ pub struct Everything {
 fn main() {
     let graph = Everything {
         db: Cmd::new("true"),
+        migrate: Cmd::new("true"),
         app: Cmd::new("true"),
         tail: Cmd::new("true"),
         output: Pipe::with_capacity(1 << 20),

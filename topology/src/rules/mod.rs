@@ -113,6 +113,7 @@ impl Found<'_> {
             | Place::NodeScope(n)
             | Place::Ready(n)
             | Place::ReadyTimeout(n)
+            | Place::Restart(n)
             | Place::Stdio { node: n, .. } => format!("node {:?}", t.nodes[n].name),
             Place::Edge(e) | Place::Endpoint { edge: e, .. } => t.edge_subject(e),
             Place::Scope(s) | Place::Hostname(s) | Place::ScopeParent(s) => {

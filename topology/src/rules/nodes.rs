@@ -1,6 +1,8 @@
 //! The rules of each node on its own: a unique name, references that
 //! resolve, `after` entries given once, a readiness fd above stdio, a ready
-//! timeout only with a readiness protocol, stdin never prefixed.
+//! timeout only with a readiness protocol or on a one-shot job, a one-shot
+//! job neither restarted always nor with a readiness protocol, stdin never
+//! prefixed.
 
 use std::collections::HashSet;
 
@@ -57,10 +59,18 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
                 let _ = claims.claim(n, fd, by);
             }
             Some(Ready::Notify) => {}
-            None if node.ready_timeout_ms.is_some() => {
+            None if node.ready_timeout_ms.is_some() && !node.oneshot => {
                 found.push(Place::ReadyTimeout(n), Rule::ReadyTimeoutWithoutReadiness);
             }
             None => {}
+        }
+        if node.oneshot {
+            if node.restart == "always" {
+                found.push(Place::Restart(n), Rule::OneshotRestartAlways);
+            }
+            if node.ready.is_some() {
+                found.push(Place::Ready(n), Rule::OneshotWithReadiness);
+            }
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Place {
     Ready(usize),
     /// A node's `ready_timeout` setting.
     ReadyTimeout(usize),
+    /// A node's `restart` setting.
+    Restart(usize),
     /// A node's stdin, stdout or stderr setting.
     Stdio {
         /// The node.
@@ -175,6 +177,10 @@ pub enum Rule {
     PrefixedStdin,
     /// A ready timeout on a node that is ready at exec.
     ReadyTimeoutWithoutReadiness,
+    /// A one-shot job restarted whenever it ends, success included.
+    OneshotRestartAlways,
+    /// A one-shot job with a readiness protocol: it is ready when it exits 0.
+    OneshotWithReadiness,
     /// The same node twice in one `after` list.
     AfterListedTwice {
         /// The node's name.
@@ -265,7 +271,15 @@ impl fmt::Display for Rule {
                 "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
             ),
             Rule::ReadyTimeoutWithoutReadiness => f.write_str(
-                "`ready_timeout` needs `ready = fd(N)` or `ready = \"notify\"`; without one the process is ready at exec",
+                "`ready_timeout` needs `ready = fd(N)`, `ready = \"notify\"` or `oneshot`; without one the process is ready at exec",
+            ),
+            Rule::OneshotRestartAlways => f.write_str(
+                "a one-shot job is done when it exits 0, so `restart = \"always\"` would run it again forever; \
+                 write `restart = \"on-failure\"` to retry it until it succeeds",
+            ),
+            Rule::OneshotWithReadiness => f.write_str(
+                "a one-shot job is ready when it exits 0 and has no readiness protocol; \
+                 remove `ready`, or `oneshot` for a service that says when it is ready",
             ),
             Rule::AfterListedTwice { node } => write!(f, "`{node}` is listed twice in `after`"),
             Rule::AfterCycle { cycle } => write!(
