@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use process_graph::prelude::*;
-use process_graph_runtime::{Command, Error, Event, Graph, NodeOptions, NodeState, Outcome, Restart};
+use process_graph_runtime::{
+    Command, Error, Event, Graph, NodeOptions, NodeState, Outcome, Restart,
+};
 
 fn sh(script: &str) -> Command {
     Command::new("sh").arg("-c").arg(script)
@@ -36,7 +38,10 @@ fn a_dependent_starts_only_once_the_job_has_exited_0() {
     );
     let report = running.wait().unwrap();
     assert_eq!(report.outcome(), Outcome::Completed);
-    assert_eq!(report.by_name("server").unwrap().status, Some(ExitStatus::Exited(0)));
+    assert_eq!(
+        report.by_name("server").unwrap().status,
+        Some(ExitStatus::Exited(0))
+    );
 }
 
 /// While it runs, a job is starting, not running: it is not ready before
@@ -63,7 +68,11 @@ fn a_running_job_is_starting_until_it_exits() {
 fn a_failed_job_fails_its_dependents_naming_both() {
     let mut graph = Graph::new();
     let migrate = graph.node_with("migrate", sh("exit 3"), NodeOptions::new().oneshot(true));
-    graph.node_with("server", sh("exec sleep 30"), NodeOptions::new().after([migrate]));
+    graph.node_with(
+        "server",
+        sh("exec sleep 30"),
+        NodeOptions::new().after([migrate]),
+    );
     let error = match graph.spawn() {
         Err(error) => error,
         Ok(mut running) => running.wait().unwrap_err(),
@@ -77,8 +86,15 @@ fn a_failed_job_fails_its_dependents_naming_both() {
         panic!("{error}")
     };
     assert_eq!((node.as_str(), dependency.as_str()), ("server", "migrate"));
-    assert_eq!(report.by_name("migrate").unwrap().status, Some(ExitStatus::Exited(3)));
-    assert_eq!(report.by_name("server").unwrap().status, None, "the server never started");
+    assert_eq!(
+        report.by_name("migrate").unwrap().status,
+        Some(ExitStatus::Exited(3))
+    );
+    assert_eq!(
+        report.by_name("server").unwrap().status,
+        None,
+        "the server never started"
+    );
 }
 
 /// `restart = on-failure` retries the job; the dependent waits through every
@@ -105,7 +121,10 @@ fn a_job_restarted_on_failure_is_retried_until_it_succeeds() {
     let mut running = graph.spawn().unwrap();
     let report = running.wait().unwrap();
     assert_eq!(report.by_name("migrate").unwrap().restarts, 2);
-    assert_eq!(report.by_name("server").unwrap().status, Some(ExitStatus::Exited(0)));
+    assert_eq!(
+        report.by_name("server").unwrap().status,
+        Some(ExitStatus::Exited(0))
+    );
 }
 
 /// `ready_timeout` bounds how long a job may run: past it, the job is killed
@@ -120,7 +139,11 @@ fn a_job_past_its_ready_timeout_is_killed_and_failed() {
             .oneshot(true)
             .ready_timeout(Duration::from_millis(200)),
     );
-    graph.node_with("server", sh("exec sleep 30"), NodeOptions::new().after([migrate]));
+    graph.node_with(
+        "server",
+        sh("exec sleep 30"),
+        NodeOptions::new().after([migrate]),
+    );
     let error = match graph.spawn() {
         Err(error) => error,
         Ok(mut running) => running.wait().unwrap_err(),
@@ -128,7 +151,10 @@ fn a_job_past_its_ready_timeout_is_killed_and_failed() {
     let Error::DependencyFailed { report, .. } = &error else {
         panic!("{error}")
     };
-    assert_eq!(report.by_name("migrate").unwrap().status, Some(ExitStatus::Signaled(Signal::KILL)));
+    assert_eq!(
+        report.by_name("migrate").unwrap().status,
+        Some(ExitStatus::Signaled(Signal::KILL))
+    );
 }
 
 #[process_graph]
