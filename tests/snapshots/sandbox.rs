@@ -229,6 +229,7 @@ const _: () = {
                         scope: pg::__private::Option::Some(0),
                         restart: "always",
                         critical: true,
+                        oneshot: false,
                         after: pg::__private::Cow::Borrowed(&[]),
                         ready: pg::__private::Option::Some(
                             pg::__private::topology::Ready::Fd(3),
@@ -249,6 +250,7 @@ const _: () = {
                         scope: pg::__private::Option::Some(1),
                         restart: "never",
                         critical: false,
+                        oneshot: false,
                         after: pg::__private::Cow::Borrowed(&[0]),
                         ready: pg::__private::Option::Some(
                             pg::__private::topology::Ready::Notify,
