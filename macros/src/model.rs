@@ -25,6 +25,8 @@ pub struct GraphOptions {
     pub strategy: Option<Strategy>,
     pub intensity: Option<u32>,
     pub period: Option<Spanned<Millis>>,
+    /// `start_timeout = "2m"`: how long `spawn` waits for dependencies.
+    pub start_timeout: Option<Millis>,
     /// `cgroup = "auto" | "required" | "off"`.
     pub cgroup: Option<Spanned<Containment>>,
 }

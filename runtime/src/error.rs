@@ -111,12 +111,27 @@ pub enum Error {
         report: Box<crate::ExitReport>,
     },
     /// A node could never start because a node it starts `after` ended for
-    /// good without being ready; the graph was stopped.
+    /// good without being ready (a one-shot job: without exiting 0); the
+    /// graph was stopped. The message says how the dependency ended.
     DependencyFailed {
         /// The node that could not start.
         node: String,
         /// The dependency.
         dependency: String,
+        /// How every node ended.
+        report: Box<crate::ExitReport>,
+    },
+    /// [`Graph::spawn`](crate::Graph::spawn) gave up: a node had not started
+    /// within the graph's [`start_timeout`](crate::Graph::start_timeout),
+    /// because a node it starts `after` was not ready. The graph was stopped:
+    /// every node that had started was stopped and reaped.
+    StartTimeout {
+        /// The node that had not started.
+        node: String,
+        /// The dependency it was waiting for.
+        dependency: String,
+        /// The graph's start timeout.
+        timeout: std::time::Duration,
         /// How every node ended.
         report: Box<crate::ExitReport>,
     },
@@ -192,10 +207,27 @@ impl fmt::Display for Error {
                 "node {node:?}: more than {max_restarts} restarts within {period:?}; the graph was stopped"
             ),
             Error::DependencyFailed {
-                node, dependency, ..
+                node,
+                dependency,
+                report,
+            } => {
+                write!(
+                    f,
+                    "node {node:?}: cannot start, its dependency {dependency:?} ended without becoming ready"
+                )?;
+                match report.by_name(dependency).and_then(|d| d.status) {
+                    Some(status) => write!(f, " ({status})"),
+                    None => f.write_str(" (it never started)"),
+                }
+            }
+            Error::StartTimeout {
+                node,
+                dependency,
+                timeout,
+                ..
             } => write!(
                 f,
-                "node {node:?}: cannot start, its dependency {dependency:?} ended without becoming ready"
+                "node {node:?}: not started within the start timeout of {timeout:?}: its dependency {dependency:?} was not ready; the graph was stopped"
             ),
         }
     }
@@ -213,7 +245,8 @@ impl std::error::Error for Error {
             | Error::CgroupUnavailable { .. }
             | Error::ControllerUnavailable { .. }
             | Error::RestartIntensity { .. }
-            | Error::DependencyFailed { .. } => None,
+            | Error::DependencyFailed { .. }
+            | Error::StartTimeout { .. } => None,
         }
     }
 }

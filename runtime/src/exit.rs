@@ -137,6 +137,29 @@ pub enum Outcome {
         /// The dependency.
         dependency: NodeId,
     },
+    /// `spawn` gave up: this node had not started within the graph's
+    /// [`start_timeout`](crate::Graph::start_timeout), waiting for this
+    /// dependency to be ready.
+    StartTimeout {
+        /// The node that had not started.
+        node: NodeId,
+        /// The dependency it was waiting for.
+        dependency: NodeId,
+    },
+}
+
+impl Outcome {
+    /// The graph failed: the outcomes [`wait`](crate::RunningGraph::wait)
+    /// returns as an error (and [`spawn`](crate::Graph::spawn) too, when
+    /// they come about while it starts the graph).
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::RestartIntensity { .. }
+                | Outcome::DependencyFailed { .. }
+                | Outcome::StartTimeout { .. }
+        )
+    }
 }
 
 /// How every node of a graph ended, in node order, and why the graph ended.

@@ -163,7 +163,7 @@ pub use command::{Command, Stdio};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
-    DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe, ScopeId, SocketKind,
+    DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe, ScopeId, SocketKind,
     SocketPair,
 };
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
@@ -187,6 +187,16 @@ impl Graph {
     ///
     /// If a node fails to start, every node already started is killed and
     /// reaped, and the error names the node and the step that failed.
+    ///
+    /// If the graph fails while it starts — a dependency fails for good
+    /// ([`Error::DependencyFailed`], naming the node, the dependency and how
+    /// it ended), restarts exceed the intensity ([`Error::RestartIntensity`]),
+    /// or dependencies are not ready within the graph's
+    /// [`start_timeout`](Graph::start_timeout) ([`Error::StartTimeout`]) —
+    /// every node that started is stopped in order (dependents first, each
+    /// with its stop signal and timeout) and reaped before `spawn` returns
+    /// that error: nothing of the graph is left running. `spawn` blocks at
+    /// most for the start timeout (90 s by default) plus the stop timeouts.
     ///
     /// The first graph that needs the runtime's carried program — for a
     /// scope, or for the watcher of its cgroups — writes it to a sealed

@@ -73,6 +73,8 @@ pub struct RunningGraph {
     pub(crate) strategy: Strategy,
     pub(crate) intensity: Intensity,
     pub(crate) stop_timeout: Duration,
+    /// How long `spawn` waited at most for dependencies to be ready.
+    pub(crate) start_timeout: Duration,
     pub(crate) nodes: Vec<NodeRuntime>,
     /// The nodes the next turn must look at, and how many are alive.
     pub(crate) agenda: Agenda,
@@ -157,6 +159,7 @@ impl RunningGraph {
             strategy: graph.strategy,
             intensity: graph.intensity,
             stop_timeout: graph.stop_timeout,
+            start_timeout: graph.start_timeout,
             nodes: graph.nodes.iter().map(|_| NodeRuntime::new(now)).collect(),
             agenda: Agenda::all(graph.nodes.len()),
             launcher,
@@ -186,7 +189,7 @@ impl RunningGraph {
                     .map_err(|e| Error::io(Some(&running.names[i]), "watch NOTIFY_SOCKET", e))?;
             }
         }
-        running.start_all()?;
+        running.start_all(running.start_timeout)?;
         Ok(running)
     }
 
@@ -433,6 +436,12 @@ impl RunningGraph {
             Outcome::DependencyFailed { node, dependency } => Err(Error::DependencyFailed {
                 node: self.name(node).to_owned(),
                 dependency: self.name(dependency).to_owned(),
+                report: Box::new(report),
+            }),
+            Outcome::StartTimeout { node, dependency } => Err(Error::StartTimeout {
+                node: self.name(node).to_owned(),
+                dependency: self.name(dependency).to_owned(),
+                timeout: self.start_timeout,
                 report: Box::new(report),
             }),
             _ => Ok(report),

@@ -67,7 +67,11 @@ pub(super) fn expand(
             ///
             /// If a process fails to start, every process already started is
             /// killed and reaped, and the error names the process and the step
-            /// that failed.
+            /// that failed. If the graph fails while it starts (a dependency
+            /// fails, the restart intensity is exceeded, or dependencies are
+            /// not ready within `start_timeout`, 90 s unless the graph sets
+            /// it), everything started is stopped and reaped and `spawn`
+            /// returns that error; see `Graph::spawn`.
             pub fn spawn(self) -> #pg::Result<#running_ty, #pg::Error> {
                 let (#graph_var, #ends) = build(self);
                 let mut #running_var = #graph_var.spawn()?;
@@ -207,7 +211,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     }
 }
 
-/// `strategy`, `intensity`, `period` and `cgroup`, when given.
+/// `strategy`, `intensity`, `period`, `start_timeout` and `cgroup`, when given.
 fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
     let options = &graph.options;
     let strategy = options.strategy.map(|s| {
@@ -228,11 +232,15 @@ fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
         };
         quote!(#g.intensity(#max, #period);)
     });
+    let start_timeout = options.start_timeout.map(|t| {
+        let t = millis(t, pg);
+        quote!(#g.start_timeout(#t);)
+    });
     let containment = options.cgroup.map(|c| {
         let variant = Ident::new(c.value.variant(), Span::call_site());
         quote!(#g.containment(#pg::Containment::#variant);)
     });
-    quote!(#strategy #intensity #containment)
+    quote!(#strategy #intensity #start_timeout #containment)
 }
 
 /// `NodeOptions::new().restart(..)...`, or `None` when every option is the default.

@@ -1,4 +1,4 @@
-//! `#[process_graph(strategy = "...", intensity = N, period = "...", cgroup = "...", crate = "...")]`.
+//! `#[process_graph(strategy = "...", intensity = N, period = "...", start_timeout = "...", cgroup = "...", crate = "...")]`.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -8,7 +8,14 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Containment, GraphOptions, Strategy};
 
-const KEYS: [&str; 5] = ["strategy", "intensity", "period", "cgroup", "crate"];
+const KEYS: [&str; 6] = [
+    "strategy",
+    "intensity",
+    "period",
+    "start_timeout",
+    "cgroup",
+    "crate",
+];
 
 pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
     let mut options = GraphOptions::default();
@@ -28,6 +35,9 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
                 }
             }
             "period" => options.period = value::duration(cx, meta)?,
+            "start_timeout" => {
+                options.start_timeout = value::duration(cx, meta)?.map(|t| t.value);
+            }
             "cgroup" => options.cgroup = value::keyword::<Containment>(cx, meta)?,
             "crate" => {
                 let lit: LitStr = meta.value()?.parse()?;

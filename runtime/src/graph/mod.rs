@@ -50,6 +50,11 @@ pub(crate) struct EdgeSpec {
 /// `stop`) — unless the node sets its own `stop_timeout`.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long [`Graph::spawn`] waits for the nodes it starts `after` others,
+/// unless the graph sets its own [`start_timeout`](Graph::start_timeout):
+/// systemd's `DefaultTimeoutStartSec`.
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// A graph of processes and the pipes and socketpairs between them, built at
 /// run time. [`Graph::spawn`] checks it and starts every node.
 ///
@@ -78,6 +83,7 @@ pub struct Graph {
     pub(crate) edges: Vec<EdgeSpec>,
     pub(crate) scopes: Vec<ScopeSpec>,
     pub(crate) stop_timeout: Duration,
+    pub(crate) start_timeout: Duration,
     pub(crate) strategy: Strategy,
     pub(crate) intensity: Intensity,
     pub(crate) containment: Containment,
@@ -97,6 +103,7 @@ impl Graph {
             edges: Vec::new(),
             scopes: Vec::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
+            start_timeout: DEFAULT_START_TIMEOUT,
             strategy: Strategy::default(),
             intensity: Intensity::default(),
             containment: Containment::default(),
@@ -191,6 +198,35 @@ impl Graph {
     /// [`DEFAULT_STOP_TIMEOUT`]).
     pub fn stop_timeout(&mut self, timeout: Duration) {
         self.stop_timeout = timeout;
+    }
+
+    /// Bounds how long [`spawn`](Graph::spawn) waits for dependencies to be
+    /// ready (default [`DEFAULT_START_TIMEOUT`], 90 seconds). `spawn`
+    /// returns once every node has started, and a node starts only once the
+    /// nodes it starts `after` are ready — so a dependency that never says
+    /// it is ready, and has no [`ready_timeout`](crate::NodeOptions::ready_timeout)
+    /// of its own, would hold `spawn` for as long as it runs. Past this
+    /// bound, `spawn` stops the graph (every node that started is stopped
+    /// and reaped) and fails with [`Error::StartTimeout`](crate::Error::StartTimeout),
+    /// naming the node that had not started and the dependency it waited
+    /// for. [`Duration::MAX`] waits without bound.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Error, Graph, NodeOptions, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Never writes its readiness fd.
+    /// let db = graph.node_with("db", Command::new("sleep").arg("30"), NodeOptions::new().ready(Readiness::Fd(3)));
+    /// graph.node_with("app", Command::new("true"), NodeOptions::new().after([db]));
+    /// graph.start_timeout(Duration::from_millis(100));
+    /// match graph.spawn() {
+    ///     Err(Error::StartTimeout { node, dependency, .. }) => assert_eq!((&*node, &*dependency), ("app", "db")),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
+    pub fn start_timeout(&mut self, timeout: Duration) {
+        self.start_timeout = timeout;
     }
 
     /// Whether the nodes run in cgroups of their own (default

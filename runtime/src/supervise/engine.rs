@@ -2,7 +2,7 @@
 //! what to do when a node ends.
 
 use std::os::fd::{AsFd, OwnedFd};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::node::AfterStop;
 use super::readiness::read_ready_pipe;
@@ -27,8 +27,12 @@ impl RunningGraph {
     /// Starts every node that can start, running the loop until each has
     /// started once (nodes started `after` others wait for their readiness)
     /// or the graph is being stopped. A node that cannot be spawned fails the
-    /// whole start: everything already started is killed and reaped.
-    pub(crate) fn start_all(&mut self) -> Result<(), Error> {
+    /// whole start: everything already started is killed and reaped. A graph
+    /// that fails while starting (a dependency failed, the intensity was
+    /// exceeded, or dependencies were not ready within `timeout`) is stopped
+    /// in order and reaped, and its error returned.
+    pub(crate) fn start_all(&mut self, timeout: Duration) -> Result<(), Error> {
+        let deadline = Instant::now().checked_add(timeout);
         loop {
             // Decide about exits first: what was decided (a dependency that
             // will never be ready, a restart) changes what `advance` may do.
@@ -42,6 +46,9 @@ impl RunningGraph {
                 self.kill_all();
                 return Err(Error::Spawn(error));
             }
+            if self.outcome.is_some_and(Outcome::is_failure) {
+                return self.stop_failed_start();
+            }
             let all_started = self
                 .nodes
                 .iter()
@@ -49,8 +56,38 @@ impl RunningGraph {
             if all_started || self.outcome.is_some() {
                 return Ok(());
             }
-            self.poll(self.next_timer())?;
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                let (node, dependency) = self.first_waiting();
+                self.stop_graph(Outcome::StartTimeout { node, dependency });
+                return self.stop_failed_start();
+            }
+            let until = match (deadline, self.next_timer()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            self.poll(until)?;
         }
+    }
+
+    /// Runs a graph that failed while starting to its end — every node
+    /// stopped in order and reaped — and returns the error `wait` would.
+    fn stop_failed_start(&mut self) -> Result<(), Error> {
+        self.turn(None, Mode::Automatic)?;
+        self.finish().map(drop)
+    }
+
+    /// The first node that has not started, and the first node it starts
+    /// `after` that is not ready (itself if there is none).
+    fn first_waiting(&self) -> (NodeId, NodeId) {
+        let waiting = (0..self.nodes.len())
+            .find(|&i| self.nodes[i].started_at.is_none() && !self.nodes[i].state.is_final())
+            .unwrap_or_default();
+        let dependency = self.deps.after[waiting]
+            .iter()
+            .copied()
+            .find(|&d| !self.is_ready(d))
+            .unwrap_or(waiting);
+        (NodeId::from_index(waiting), NodeId::from_index(dependency))
     }
 
     /// Runs the loop until it has an event to hand out (interactive: for
@@ -455,9 +492,13 @@ impl RunningGraph {
     }
 
     fn dependencies_ready(&self, i: usize) -> bool {
-        self.deps.after[i]
-            .iter()
-            .all(|&d| self.nodes[d].state == NodeState::Running || self.nodes[d].completed())
+        self.deps.after[i].iter().all(|&d| self.is_ready(d))
+    }
+
+    /// Ready for the nodes that start `after` it: running and ready, or
+    /// done (a one-shot job that exited 0).
+    fn is_ready(&self, i: usize) -> bool {
+        self.nodes[i].state == NodeState::Running || self.nodes[i].completed()
     }
 
     /// A dependency that ended for good without completing.

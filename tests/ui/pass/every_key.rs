@@ -2,7 +2,7 @@
 
 use process_graph::prelude::*;
 
-#[process_graph(strategy = "rest_for_one", intensity = 5, period = "10s", cgroup = "auto")]
+#[process_graph(strategy = "rest_for_one", intensity = 5, period = "10s", start_timeout = "2m", cgroup = "auto")]
 pub struct Everything {
     #[process(
         restart = "always",
