@@ -18,6 +18,15 @@ fn sh(script: &str) -> Command {
     Command::new("sh").arg("-c").arg(script)
 }
 
+/// The error of a `spawn` that must fail (without printing the running
+/// graph, were it to succeed).
+fn failed_spawn<T>(spawned: Result<T, Error>, why: &str) -> Error {
+    match spawned {
+        Err(error) => error,
+        Ok(_) => panic!("spawn returned Ok, but {why}"),
+    }
+}
+
 fn assert_nothing_left(stage: &str, marker: &str, fds_before: &BTreeMap<i32, String>) {
     let children = common::children_of_this_process();
     assert!(children.is_empty(), "{stage}: children left: {children:?}");
@@ -29,10 +38,7 @@ fn assert_nothing_left(stage: &str, marker: &str, fds_before: &BTreeMap<i32, Str
 /// `migrate` after it fails; `server` after `migrate` can never start.
 fn dependency_fails(marker: &str) -> Error {
     let mut graph = Graph::new();
-    let db = graph.node(
-        "db",
-        common::marked(sh("sleep 30 & exec sleep 30"), marker),
-    );
+    let db = graph.node("db", common::marked(sh("sleep 30 & exec sleep 30"), marker));
     let migrate = graph.node_with(
         "migrate",
         common::marked(sh("sleep 0.1; exit 3"), marker),
@@ -43,7 +49,7 @@ fn dependency_fails(marker: &str) -> Error {
         common::marked(sh("exec sleep 30"), marker),
         NodeOptions::new().after([migrate]),
     );
-    let error = graph.spawn().err().expect("the graph failed while starting");
+    let error = failed_spawn(graph.spawn(), "the graph failed while starting");
     let Error::DependencyFailed {
         node,
         dependency,
@@ -84,7 +90,7 @@ fn dependency_never_ready(marker: &str) -> Error {
         NodeOptions::new().after([db]),
     );
     let started = Instant::now();
-    let error = graph.spawn().err().expect("the dependency was never ready");
+    let error = failed_spawn(graph.spawn(), "the dependency was never ready");
     let Error::StartTimeout {
         node,
         dependency,
@@ -123,7 +129,7 @@ fn restarts_exceed_the_intensity(marker: &str) -> Error {
         common::marked(sh("exec sleep 30"), marker),
         NodeOptions::new().after([db]),
     );
-    let error = graph.spawn().err().expect("restarts beyond the intensity");
+    let error = failed_spawn(graph.spawn(), "restarts beyond the intensity");
     assert!(
         matches!(&error, Error::RestartIntensity { node, .. } if node == "db"),
         "{error}"
@@ -145,7 +151,7 @@ fn declared_start_timeout(marker: &str) -> Error {
         db: common::marked(sh("exec sleep 30"), marker),
         app: common::marked(sh("exec sleep 30"), marker),
     };
-    let error = graph.spawn().err().expect("db never sends READY=1");
+    let error = failed_spawn(graph.spawn(), "db never sends READY=1");
     assert!(
         matches!(&error, Error::StartTimeout { timeout, .. } if *timeout == Duration::from_millis(200)),
         "{error}"
@@ -153,14 +159,20 @@ fn declared_start_timeout(marker: &str) -> Error {
     error
 }
 
+/// Builds a graph that fails while starting, spawns it, checks the error.
+type Stage = fn(&str) -> Error;
+
 #[test]
 fn a_failure_while_starting_comes_back_from_spawn_with_nothing_left() {
     common::within(Duration::from_secs(60), "the failed starts", || {
         let fds_before = common::open_fds();
-        let stages: [(&str, fn(&str) -> Error); 4] = [
+        let stages: [(&str, Stage); 4] = [
             ("a failed dependency", dependency_fails),
             ("a dependency never ready", dependency_never_ready),
-            ("restarts beyond the intensity", restarts_exceed_the_intensity),
+            (
+                "restarts beyond the intensity",
+                restarts_exceed_the_intensity,
+            ),
             ("a declared start timeout", declared_start_timeout),
         ];
         for (stage, run) in stages {

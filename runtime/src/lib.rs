@@ -163,8 +163,8 @@ pub use command::{Command, Stdio};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
-    DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe, ScopeId, SocketKind,
-    SocketPair,
+    DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe,
+    ScopeId, SocketKind, SocketPair,
 };
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
