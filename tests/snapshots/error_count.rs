@@ -446,7 +446,11 @@ const _: () = {
         ///
         /// If a process fails to start, every process already started is
         /// killed and reaped, and the error names the process and the step
-        /// that failed.
+        /// that failed. If the graph fails while it starts (a dependency
+        /// fails, the restart intensity is exceeded, or dependencies are
+        /// not ready within `start_timeout`, 90 s unless the graph sets
+        /// it), everything started is stopped and reaped and `spawn`
+        /// returns that error; see `Graph::spawn`.
         pub fn spawn(
             self,
         ) -> ::process_graph::__private::Result<
