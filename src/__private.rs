@@ -16,8 +16,8 @@ pub use std::time::Duration;
 
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit,
-    NodeId, NodeOptions, Outcome, Pipe, Readiness, Restart, RunningGraph, Scope, ScopeSpec, Signal,
-    SocketPair, Stdio, Strategy,
+    NodeId, NodeOptions, Outcome, Pipe, Probe, Readiness, Restart, RunningGraph, Scope, ScopeSpec,
+    Signal, SocketPair, Stdio, Strategy,
 };
 pub use process_graph_topology as topology;
 

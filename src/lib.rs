@@ -106,7 +106,13 @@ pub type Cmd = Command;
 /// "always"`; `critical` (the graph ends when it ends for good);
 /// `after = [a, b]` (start once those are ready); `ready = fd(N)` (the child
 /// writes a newline to fd N, as s6) or `ready = "notify"` (systemd's
-/// `NOTIFY_SOCKET`); `ready_timeout = "5s"`; `stop_signal = "SIGINT"`;
+/// `NOTIFY_SOCKET`); `ready_timeout = "5s"`; `ready_probe(...)` (ready when
+/// the probe first passes) and `live_probe(...)` (killed when it fails),
+/// each with one check — `tcp = "127.0.0.1:8080"`, `http =
+/// "127.0.0.1:8080/health"` (2xx or 3xx), `exec = ["pg_isready", "-q"]`
+/// (exits 0) or, for readiness, `log = "listening"` (a line of its stdout or
+/// stderr contains the text) — and `period`, `timeout`, and for liveness
+/// `failure_threshold` (see [`Probe`]); `stop_signal = "SIGINT"`;
 /// `stop_timeout = "3s"`; `backoff = "100ms..30s"`; `scope = name`;
 /// `stdin`, `stdout`, `stderr = "inherit" | "null" | "prefixed"` (for
 /// streams no edge claims). Durations are numbers with units `ms`, `s`, `m`,

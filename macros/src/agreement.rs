@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Readiness, Restart, ScopeId,
+    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Probe, Readiness, Restart, ScopeId,
     ScopeSpec, Stdio,
 };
 use process_graph_topology::Topology;
@@ -51,6 +51,87 @@ struct NodeDecl {
     ready_timeout: bool,
     stdio: [Option<Stdio>; 3],
     scope: Option<usize>,
+    ready_probe: Option<ProbeDecl>,
+    live_probe: Option<ProbeDecl>,
+}
+
+/// A probe: its check as declared (`tcp = "..."`), and the settings given.
+#[derive(Debug)]
+struct ProbeDecl {
+    key: &'static str,
+    value: &'static str,
+    period_ms: Option<u64>,
+    timeout_ms: Option<u64>,
+    failure_threshold: Option<u32>,
+}
+
+/// Checks as the macro spells them, sensible ones first.
+const CHECKS: [(&str, &str); 8] = [
+    ("tcp", "127.0.0.1:8080"),
+    ("http", "http://[::1]:80/health"),
+    ("exec", "true"),
+    ("log", "listening"),
+    ("tcp", "db:5432"),
+    ("http", "https://127.0.0.1/"),
+    ("exec", ""),
+    ("log", ""),
+];
+
+fn random_probe(rng: &mut Rng, chaos: usize, live: bool) -> Option<ProbeDecl> {
+    if !rng.percent(15) {
+        return None;
+    }
+    let (key, value) = CHECKS[rng.below(if chaos > 0 { 8 } else { 3 })];
+    let duration = |rng: &mut Rng| match rng.below(4) {
+        0 => Some(if rng.percent(chaos) { 0 } else { 250 }),
+        _ => None,
+    };
+    Some(ProbeDecl {
+        key,
+        value,
+        period_ms: duration(rng),
+        timeout_ms: duration(rng),
+        failure_threshold: (live && rng.percent(30)).then(|| 1 + rng.below(5) as u32),
+    })
+}
+
+impl ProbeDecl {
+    /// `ready_probe(tcp = "...", period = "250ms")`.
+    fn source(&self, key: &str) -> String {
+        let check = match self.key {
+            "exec" if self.value.is_empty() => "exec = []".to_owned(),
+            "exec" => format!("exec = [{:?}]", self.value),
+            _ => format!("{} = {:?}", self.key, self.value),
+        };
+        let mut keys = vec![check];
+        keys.extend(self.period_ms.map(|ms| format!("period = \"{ms}ms\"")));
+        keys.extend(self.timeout_ms.map(|ms| format!("timeout = \"{ms}ms\"")));
+        keys.extend(
+            self.failure_threshold
+                .map(|n| format!("failure_threshold = {n}")),
+        );
+        format!("{key}({})", keys.join(", "))
+    }
+
+    fn probe(&self) -> Probe {
+        let mut probe = match self.key {
+            "tcp" => Probe::tcp(self.value),
+            "http" => Probe::http(self.value),
+            "exec" if self.value.is_empty() => Probe::exec(Vec::<String>::new()),
+            "exec" => Probe::exec([self.value]),
+            _ => Probe::log_line(self.value),
+        };
+        if let Some(ms) = self.period_ms {
+            probe = probe.period(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.timeout_ms {
+            probe = probe.timeout(Duration::from_millis(ms));
+        }
+        if let Some(n) = self.failure_threshold {
+            probe = probe.failure_threshold(n);
+        }
+        probe
+    }
 }
 
 #[derive(Debug)]
@@ -153,6 +234,15 @@ fn random(rng: &mut Rng) -> Decl {
                 _ => None,
             }),
             scope: (scope_count > 0 && rng.percent(70)).then(|| rng.below(scope_count)),
+            ready_probe: random_probe(rng, chaos, false),
+            live_probe: random_probe(rng, chaos, true),
+        })
+        .map(|mut node: NodeDecl| {
+            // Tidy: one source of readiness.
+            if chaos == 0 && node.ready.is_some() {
+                node.ready_probe = None;
+            }
+            node
         })
         .collect();
     let edges = (0..rng.below(5))
@@ -216,6 +306,8 @@ fn source(decl: &Decl) -> (String, String) {
             keys.extend(mode.map(|m| format!("{stream} = {:?}", stdio_word(m))));
         }
         keys.extend(node.scope.map(|s| format!("scope = s{s}")));
+        keys.extend(node.ready_probe.as_ref().map(|p| p.source("ready_probe")));
+        keys.extend(node.live_probe.as_ref().map(|p| p.source("live_probe")));
         writeln!(src, "#[process({})] n{n}: Cmd,", keys.join(", ")).unwrap();
     }
     let end = |e: &End| match *e {
@@ -297,6 +389,12 @@ fn through_the_runtime(decl: &Decl) -> (Topology, Vec<String>) {
         }
         if let Some(scope) = node.scope {
             options = options.scope(scopes[scope]);
+        }
+        if let Some(probe) = &node.ready_probe {
+            options = options.ready_probe(probe.probe());
+        }
+        if let Some(probe) = &node.live_probe {
+            options = options.live_probe(probe.probe());
         }
         graph.node_with(format!("n{n}"), command, options);
     }

@@ -87,6 +87,11 @@ impl<'g> Location<'g> {
             Place::Ready(n) => span(process(n).1.ready.map(|r| r.span)),
             Place::ReadyTimeout(n) => span(process(n).1.ready_timeout.map(|t| t.span)),
             Place::Restart(n) => span(process(n).1.restart.map(|r| r.span)),
+            Place::Probe { node, live } => {
+                let p = process(node).1;
+                let probe = if live { &p.live_probe } else { &p.ready_probe };
+                span(probe.as_ref().map(|probe| probe.span))
+            }
             Place::Stdio { node, fd } => span(process(node).1.stdio[fd as usize].map(|m| m.span)),
             Place::Edge(e) => Location::Tokens(edge(e).2.arrow.clone()),
             Place::Endpoint {

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use proc_macro2::{Span, TokenStream};
-pub use process_graph_topology::Ready;
 use process_graph_topology::fd_name;
+pub use process_graph_topology::{ProbeInfo, Ready};
 use syn::{DeriveInput, Ident, LitStr, Path, Type};
 
 /// A whole `#[process_graph]` struct.
@@ -57,6 +57,10 @@ pub struct Process {
     pub after: Vec<Ident>,
     pub ready: Option<Spanned<Ready>>,
     pub ready_timeout: Option<Spanned<Millis>>,
+    /// `ready_probe(...)`, spanned on its key.
+    pub ready_probe: Option<Box<Spanned<ProbeInfo>>>,
+    /// `live_probe(...)`, spanned on its key.
+    pub live_probe: Option<Box<Spanned<ProbeInfo>>>,
     /// The signal's name without `SIG`, upper case.
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<Millis>,

@@ -149,6 +149,7 @@ mod owner;
 mod plan;
 mod policy;
 mod poller;
+mod probe;
 mod process;
 mod running;
 mod scope;
@@ -169,6 +170,7 @@ pub use graph::{
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;
+pub use probe::{Probe, ProbeKind, ProbeResult, ProbeSnapshot};
 pub use process_graph_topology::{
     Claim, MAX_FD, Place, Rule, Side, Topology, Violation, Violations,
 };

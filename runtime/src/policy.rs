@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use crate::cgroup::Limits;
+use process_graph_topology::ProbeInfo;
+
 use crate::graph::{NodeId, ScopeId};
+use crate::probe::Probe;
 use crate::signal::Signal;
 
 /// When a node is started again after it ends (OTP's restart types).
@@ -169,6 +172,8 @@ pub struct NodeOptions {
     pub(crate) after: Vec<NodeId>,
     pub(crate) ready: Readiness,
     pub(crate) ready_timeout: Option<Duration>,
+    pub(crate) ready_probe: Option<ProbeInfo>,
+    pub(crate) live_probe: Option<ProbeInfo>,
     pub(crate) stop_signal: Option<Signal>,
     pub(crate) stop_timeout: Option<Duration>,
     pub(crate) backoff: Backoff,
@@ -254,6 +259,39 @@ impl NodeOptions {
     /// take to finish.
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
         self.ready_timeout = Some(timeout);
+        self
+    }
+
+    /// The node is ready when this probe first passes; it is tried every
+    /// period from the node's start. In place of a readiness protocol
+    /// ([`ready`](Self::ready) must stay [`Readiness::Exec`]); a
+    /// [`ready_timeout`](Self::ready_timeout) bounds it.
+    pub fn ready_probe(mut self, probe: Probe) -> Self {
+        self.ready_probe = Some(probe.info(false));
+        self
+    }
+
+    /// Once the node is ready, this probe runs every period; after its
+    /// failure threshold of failures in a row, or one attempt past its
+    /// timeout, the node is killed (its stop signal, then SIGKILL after its
+    /// stop timeout) and its restart policy applies.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Probe, Restart};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node_with(
+    ///     "db",
+    ///     Command::new("postgres"),
+    ///     NodeOptions::new()
+    ///         .restart(Restart::Always)
+    ///         .ready_probe(Probe::exec(["pg_isready", "-q"]))
+    ///         .live_probe(Probe::tcp("127.0.0.1:5432").period(Duration::from_secs(5))),
+    /// );
+    /// ```
+    pub fn live_probe(mut self, probe: Probe) -> Self {
+        self.live_probe = Some(probe.info(true));
         self
     }
 

@@ -279,6 +279,8 @@ const _: () = {
                         after: ::process_graph::__private::Cow::Borrowed(&[]),
                         ready: ::process_graph::__private::Option::None,
                         ready_timeout_ms: ::process_graph::__private::Option::None,
+                        ready_probe: ::process_graph::__private::Option::None,
+                        live_probe: ::process_graph::__private::Option::None,
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
@@ -296,6 +298,8 @@ const _: () = {
                         after: ::process_graph::__private::Cow::Borrowed(&[0]),
                         ready: ::process_graph::__private::Option::None,
                         ready_timeout_ms: ::process_graph::__private::Option::None,
+                        ready_probe: ::process_graph::__private::Option::None,
+                        live_probe: ::process_graph::__private::Option::None,
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
@@ -315,6 +319,8 @@ const _: () = {
                         after: ::process_graph::__private::Cow::Borrowed(&[]),
                         ready: ::process_graph::__private::Option::None,
                         ready_timeout_ms: ::process_graph::__private::Option::None,
+                        ready_probe: ::process_graph::__private::Option::None,
+                        live_probe: ::process_graph::__private::Option::None,
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,

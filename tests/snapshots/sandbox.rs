@@ -235,6 +235,8 @@ const _: () = {
                             pg::__private::topology::Ready::Fd(3),
                         ),
                         ready_timeout_ms: pg::__private::Option::Some(5000),
+                        ready_probe: pg::__private::Option::None,
+                        live_probe: pg::__private::Option::None,
                         stdio: [
                             pg::__private::Option::Some(
                                 pg::__private::topology::StdioMode::Null,
@@ -256,6 +258,8 @@ const _: () = {
                             pg::__private::topology::Ready::Notify,
                         ),
                         ready_timeout_ms: pg::__private::Option::None,
+                        ready_probe: pg::__private::Option::None,
+                        live_probe: pg::__private::Option::None,
                         stdio: [
                             pg::__private::Option::None,
                             pg::__private::Option::None,

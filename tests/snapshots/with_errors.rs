@@ -214,6 +214,8 @@ const _: () = {
                         after: ::process_graph::__private::Cow::Borrowed(&[]),
                         ready: ::process_graph::__private::Option::None,
                         ready_timeout_ms: ::process_graph::__private::Option::None,
+                        ready_probe: ::process_graph::__private::Option::None,
+                        live_probe: ::process_graph::__private::Option::None,
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
@@ -231,6 +233,8 @@ const _: () = {
                         after: ::process_graph::__private::Cow::Borrowed(&[]),
                         ready: ::process_graph::__private::Option::None,
                         ready_timeout_ms: ::process_graph::__private::Option::None,
+                        ready_probe: ::process_graph::__private::Option::None,
+                        live_probe: ::process_graph::__private::Option::None,
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,

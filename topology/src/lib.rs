@@ -57,6 +57,7 @@ mod layout;
 mod links;
 mod mermaid;
 mod model;
+mod probe;
 mod rules;
 mod scopes;
 mod signals;
@@ -69,5 +70,6 @@ pub use model::{
     EdgeInfo, EdgeKind, EndpointInfo, List, NAMESPACES, NodeInfo, Ready, ScopeInfo, StdioMode,
     Text, Topology,
 };
+pub use probe::{AddressError, ProbeCheck, ProbeInfo, http_target, probe_address};
 pub use rules::{Claim, HOST_NAME_MAX, MAX_FD, Place, Rule, Side, Violation, Violations};
 pub use signals::{SIGNALS, signal_index};

@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::probe::ProbeInfo;
+
 /// Text that is `'static` in a `const` topology and owned in a built one.
 pub type Text = Cow<'static, str>;
 
@@ -118,6 +120,12 @@ pub struct NodeInfo {
     /// How long the node may take to become ready (a one-shot job: to
     /// finish), in milliseconds.
     pub ready_timeout_ms: Option<u64>,
+    /// A probe whose first success makes the node ready, in place of a
+    /// readiness protocol.
+    pub ready_probe: Option<ProbeInfo>,
+    /// A probe run every period once the node is ready; failing, it kills
+    /// the node.
+    pub live_probe: Option<ProbeInfo>,
     /// The default of stdin, stdout and stderr, when one is set.
     pub stdio: [Option<StdioMode>; 3],
 }
@@ -136,6 +144,8 @@ impl Default for NodeInfo {
             after: Cow::Borrowed(&[]),
             ready: None,
             ready_timeout_ms: None,
+            ready_probe: None,
+            live_probe: None,
             stdio: [None; 3],
         }
     }

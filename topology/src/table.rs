@@ -73,11 +73,15 @@ impl Topology {
                 tree.of_node(n)
                     .map_or("—".to_owned(), |s| code(&self.scopes[s].name)),
                 text(node.restart),
-                match node.ready {
-                    Some(ready) => code(&ready.to_string()),
-                    None if node.oneshot => "at exit 0 (oneshot)".to_owned(),
-                    None => "at exec".to_owned(),
+                match (&node.ready_probe, node.ready) {
+                    (Some(probe), _) => format!("probe {}", code(&probe.check.to_string())),
+                    (None, Some(ready)) => code(&ready.to_string()),
+                    (None, None) if node.oneshot => "at exit 0 (oneshot)".to_owned(),
+                    (None, None) => "at exec".to_owned(),
                 },
+                node.live_probe
+                    .as_ref()
+                    .map_or("—".to_owned(), |p| code(&p.check.to_string())),
                 list(after),
                 if node.critical { "yes" } else { "" }.to_owned(),
                 docs(&node.doc),
@@ -92,6 +96,10 @@ impl Topology {
                 ("Scope", true),
                 ("Restart", true),
                 ("Ready", true),
+                (
+                    "Liveness",
+                    self.nodes.iter().any(|n| n.live_probe.is_some()),
+                ),
                 ("After", true),
                 ("Critical", true),
                 ("Description", self.nodes.iter().any(|n| n.doc.is_some())),

@@ -3,7 +3,7 @@
 //! of the runtime's dynamic API — one engine behind both front doors.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use process_graph_topology::{STDIO, Topology};
+use process_graph_topology::{ProbeCheck, ProbeInfo, STDIO, Topology};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
@@ -272,6 +272,14 @@ fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStr
         let t = millis(t.value, pg);
         calls.push(quote!(.ready_timeout(#t)));
     }
+    if let Some(probe) = &p.ready_probe {
+        let probe = probe_call(&probe.value, pg);
+        calls.push(quote!(.ready_probe(#probe)));
+    }
+    if let Some(probe) = &p.live_probe {
+        let probe = probe_call(&probe.value, pg);
+        calls.push(quote!(.live_probe(#probe)));
+    }
     if let Some(signal) = &p.stop_signal {
         calls.push(quote!(.stop_signal(#pg::signal_named(#signal))));
     }
@@ -332,6 +340,25 @@ fn field_value(value: &Ident, field: &Field) -> TokenStream {
     let mut name = field.ident.clone();
     name.set_span(name.span().located_at(at));
     quote_spanned!(at=> #value.#name)
+}
+
+/// `Probe::tcp("..").period(..).timeout(..).failure_threshold(..)`, every
+/// setting spelt out (the defaults were applied when it was parsed).
+fn probe_call(probe: &ProbeInfo, pg: &Private) -> TokenStream {
+    let check = match &probe.check {
+        ProbeCheck::Tcp(address) => quote!(tcp(#address)),
+        ProbeCheck::Http(url) => quote!(http(#url)),
+        ProbeCheck::LogLine(text) => quote!(log_line(#text)),
+        ProbeCheck::Exec(argv) => {
+            let argv = argv.iter().map(|a| &**a);
+            quote!(exec([#(#argv),*]))
+        }
+    };
+    let (period, timeout) = (millis(probe.period_ms, pg), millis(probe.timeout_ms, pg));
+    let threshold = Literal::u32_unsuffixed(probe.failure_threshold);
+    quote! {
+        #pg::Probe::#check.period(#period).timeout(#timeout).failure_threshold(#threshold)
+    }
 }
 
 fn millis(ms: u64, pg: &Private) -> TokenStream {

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 use proc_macro2::{Literal, TokenStream};
 use process_graph_topology::{
-    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Ready, ScopeInfo, StdioMode, Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ProbeCheck, ProbeInfo, Ready, ScopeInfo, StdioMode,
+    Topology,
 };
 use quote::quote;
 
@@ -36,6 +37,8 @@ pub fn of(graph: &Graph) -> Topology {
         after: p.after.iter().map(process).collect::<Vec<_>>().into(),
         ready: p.ready.map(|r| r.value),
         ready_timeout_ms: p.ready_timeout.map(|t| t.value),
+        ready_probe: p.ready_probe.as_ref().map(|probe| probe.value.clone()),
+        live_probe: p.live_probe.as_ref().map(|probe| probe.value.clone()),
         stdio: p.stdio.map(|mode| {
             mode.map(|m| match m.value {
                 model::StdioMode::Inherit => StdioMode::Inherit,
@@ -128,6 +131,8 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
             let ms = Literal::u64_unsuffixed(ms);
             quote!(#ms)
         }));
+        let [ready_probe, live_probe] = [&n.ready_probe, &n.live_probe]
+            .map(|probe| option(probe.as_ref().map(|p| probe_info(p, pg))));
         let stdio = n.stdio.iter().map(|mode| {
             option(mode.map(|m| match m {
                 StdioMode::Inherit => quote!(#t::StdioMode::Inherit),
@@ -147,6 +152,8 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 after: #after,
                 ready: #ready,
                 ready_timeout_ms: #ready_timeout,
+                ready_probe: #ready_probe,
+                live_probe: #live_probe,
                 stdio: [#(#stdio),*],
             }
         }
@@ -214,6 +221,31 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
             strategy: #strategy,
             intensity: #intensity,
             period_ms: #period,
+        }
+    }
+}
+
+/// A `ProbeInfo` expression, every text borrowed from `'static` data.
+fn probe_info(probe: &ProbeInfo, pg: &Private) -> TokenStream {
+    let t = quote!(#pg::topology);
+    let check = match &probe.check {
+        ProbeCheck::Tcp(s) => quote!(Tcp(#pg::Cow::Borrowed(#s))),
+        ProbeCheck::Http(s) => quote!(Http(#pg::Cow::Borrowed(#s))),
+        ProbeCheck::LogLine(s) => quote!(LogLine(#pg::Cow::Borrowed(#s))),
+        ProbeCheck::Exec(argv) => {
+            let argv = argv.iter().map(|a| quote!(#pg::Cow::Borrowed(#a)));
+            quote!(Exec(#pg::Cow::Borrowed(&[#(#argv),*])))
+        }
+    };
+    let period = Literal::u64_unsuffixed(probe.period_ms);
+    let timeout = Literal::u64_unsuffixed(probe.timeout_ms);
+    let threshold = Literal::u32_unsuffixed(probe.failure_threshold);
+    quote! {
+        #t::ProbeInfo {
+            check: #t::ProbeCheck::#check,
+            period_ms: #period,
+            timeout_ms: #timeout,
+            failure_threshold: #threshold,
         }
     }
 }

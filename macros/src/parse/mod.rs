@@ -3,6 +3,7 @@
 
 mod edge;
 mod graph_args;
+mod probe;
 mod process;
 mod scope;
 mod value;

@@ -1,4 +1,5 @@
-//! `#[process(restart = "...", oneshot, after = [..], ready = fd(N), ...)]`.
+//! `#[process(restart = "...", oneshot, after = [..], ready = fd(N), ...)]`;
+//! probes in `probe.rs`.
 
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
@@ -10,13 +11,15 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
 
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 18] = [
     "restart",
     "critical",
     "oneshot",
     "after",
     "ready",
     "ready_timeout",
+    "ready_probe",
+    "live_probe",
     "stop_signal",
     "stop_timeout",
     "backoff",
@@ -65,6 +68,8 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         "after" => p.after = idents(meta)?,
         "ready" => p.ready = ready(cx, meta)?,
         "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?,
+        "ready_probe" => p.ready_probe = super::probe::parse(cx, meta, false)?.map(Box::new),
+        "live_probe" => p.live_probe = super::probe::parse(cx, meta, true)?.map(Box::new),
         "stop_signal" => p.stop_signal = value::signal(cx, meta)?,
         "stop_timeout" => p.stop_timeout = value::duration(cx, meta)?.map(|d| d.value),
         "backoff" => p.backoff = backoff(cx, meta)?,

@@ -41,7 +41,7 @@ pub fn unknown_key(
 }
 
 /// Skips `= value` or `(...)` after a key, up to the next comma.
-fn skip_value(input: ParseStream) -> syn::Result<()> {
+pub fn skip_value(input: ParseStream) -> syn::Result<()> {
     while !input.is_empty() && !input.peek(Token![,]) {
         input.parse::<TokenTree>()?;
     }

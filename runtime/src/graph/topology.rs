@@ -56,6 +56,8 @@ impl Graph {
                     Readiness::Notify => Some(Ready::Notify),
                 },
                 ready_timeout_ms: options.ready_timeout.map(millis),
+                ready_probe: options.ready_probe.clone(),
+                live_probe: options.live_probe.clone(),
                 stdio: [0, 1, 2].map(|fd| {
                     node.command.stdio(fd).map(|stdio| match stdio {
                         Stdio::Inherit => StdioMode::Inherit,

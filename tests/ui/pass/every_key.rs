@@ -21,10 +21,24 @@ pub struct Everything {
     pub db: Cmd,
     #[process(oneshot, after = [db], restart = "on-failure", ready_timeout = "10m")]
     pub migrate: Cmd,
-    #[process(after = [db, migrate], ready = "notify", restart = "on-failure", stderr = "inherit")]
+    #[process(
+        after = [db, migrate],
+        ready = "notify",
+        restart = "on-failure",
+        stderr = "inherit",
+        live_probe(tcp = "127.0.0.1:8080", period = "5s", timeout = "500ms", failure_threshold = 2)
+    )]
     pub app: Cmd,
-    #[process(after = db, restart = "never", stop_signal = "hup")]
+    #[process(
+        after = db,
+        restart = "never",
+        stop_signal = "hup",
+        ready_probe(http = "http://[::1]:8080/health?deep=1", period = "200ms", timeout = "2s"),
+        live_probe(exec = ["test", "-e", "/tmp"])
+    )]
     pub tail: Cmd,
+    #[process(ready_probe(log = "listening on"), ready_timeout = "10s")]
+    pub logger: Cmd,
 
     #[pipe(app.stdout, tail.stdout -> parent)]
     pub output: Pipe,
@@ -42,6 +56,7 @@ fn main() {
         migrate: Cmd::new("true"),
         app: Cmd::new("true"),
         tail: Cmd::new("true"),
+        logger: Cmd::new("true"),
         output: Pipe::with_capacity(1 << 20),
         input: Pipe::new(),
         link: SocketPair::seqpacket(),
@@ -50,6 +65,9 @@ fn main() {
     let _: process_graph::Graph = graph.graph();
     let topology: process_graph::Topology = Everything::TOPOLOGY;
     assert_eq!(topology.strategy, "rest_for_one");
+    let tail = topology.nodes.iter().find(|n| n.name == "tail").unwrap();
+    assert_eq!(tail.ready_probe.as_ref().map(|p| p.period_ms), Some(200));
+    assert_eq!(tail.live_probe.as_ref().map(|p| p.failure_threshold), Some(3));
     let _spawn: fn(Everything) -> Result<RunningEverything, process_graph::Error> = Everything::spawn;
     let _ends = |r: RunningEverything| -> (
         Option<std::io::PipeReader>,

@@ -8,6 +8,7 @@ mod claims;
 mod cycles;
 mod edges;
 mod nodes;
+mod probes;
 mod scopes;
 mod violation;
 
@@ -52,6 +53,7 @@ impl Topology {
         let mut claims = claims::Claims::default();
         nodes::check(&mut found, &mut claims);
         edges::check(&mut found, &mut claims);
+        probes::check(&mut found);
         scopes::check(&mut found);
         cycles::check(&mut found);
         if found.violations.is_empty() {
@@ -114,6 +116,7 @@ impl Found<'_> {
             | Place::Ready(n)
             | Place::ReadyTimeout(n)
             | Place::Restart(n)
+            | Place::Probe { node: n, .. }
             | Place::Stdio { node: n, .. } => format!("node {:?}", t.nodes[n].name),
             Place::Edge(e) | Place::Endpoint { edge: e, .. } => t.edge_subject(e),
             Place::Scope(s) | Place::Hostname(s) | Place::ScopeParent(s) => {

@@ -1,8 +1,8 @@
 //! The rules of each node on its own: a unique name, references that
 //! resolve, `after` entries given once, a readiness fd above stdio, a ready
-//! timeout only with a readiness protocol or on a one-shot job, a one-shot
-//! job neither restarted always nor with a readiness protocol, stdin never
-//! prefixed.
+//! timeout only with a readiness protocol or probe or on a one-shot job, a
+//! one-shot job neither restarted always nor with a readiness protocol,
+//! stdin never prefixed.
 
 use std::collections::HashSet;
 
@@ -59,7 +59,10 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
                 let _ = claims.claim(n, fd, by);
             }
             Some(Ready::Notify) => {}
-            None if node.ready_timeout_ms.is_some() && !node.oneshot => {
+            None if node.ready_timeout_ms.is_some()
+                && !node.oneshot
+                && node.ready_probe.is_none() =>
+            {
                 found.push(Place::ReadyTimeout(n), Rule::ReadyTimeoutWithoutReadiness);
             }
             None => {}

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::labels::STDIO;
-use crate::model::StdioMode;
+use crate::model::{Ready, StdioMode};
 use crate::rules::{HOST_NAME_MAX, MAX_FD};
 
 /// Which side of an edge an endpoint is on.
@@ -68,6 +68,13 @@ pub enum Place {
     Hostname(usize),
     /// A scope's `parent`.
     ScopeParent(usize),
+    /// A node's `ready_probe` (`live: false`) or `live_probe` (`live: true`).
+    Probe {
+        /// The node.
+        node: usize,
+        /// Which of its probes.
+        live: bool,
+    },
 }
 
 /// What already holds an fd of a node.
@@ -215,6 +222,31 @@ pub enum Rule {
     },
     /// An intensity period of zero.
     ZeroPeriod,
+    /// A readiness probe on a node that also declares a readiness protocol.
+    ProbeAndReadiness {
+        /// The protocol.
+        ready: Ready,
+    },
+    /// A readiness probe on a one-shot job.
+    OneshotWithReadyProbe,
+    /// A probe address or URL the runtime cannot connect to.
+    BadProbeAddress {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An exec probe without a program.
+    EmptyProbeCommand,
+    /// A log-line probe looking for nothing, or for more than one line.
+    BadLogPattern,
+    /// A log-line probe as a liveness probe.
+    LogLineLiveness,
+    /// A probe's period or timeout of zero.
+    ZeroProbeDuration {
+        /// `"period"` or `"timeout"`.
+        what: &'static str,
+    },
+    /// A probe's failure threshold of zero.
+    ZeroFailureThreshold,
 }
 
 impl fmt::Display for Rule {
@@ -271,7 +303,7 @@ impl fmt::Display for Rule {
                 "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
             ),
             Rule::ReadyTimeoutWithoutReadiness => f.write_str(
-                "`ready_timeout` needs `ready = fd(N)`, `ready = \"notify\"` or `oneshot`; without one the process is ready at exec",
+                "`ready_timeout` needs `ready = fd(N)`, `ready = \"notify\"`, a `ready_probe` or `oneshot`; without one the process is ready at exec",
             ),
             Rule::OneshotRestartAlways => f.write_str(
                 "a one-shot job is done when it exits 0, so `restart = \"always\"` would run it again forever; \
@@ -309,6 +341,34 @@ impl fmt::Display for Rule {
                 "no process joins scope `{scope}` and no scope is nested in it; add `scope = {scope}` to a process, or remove the scope"
             ),
             Rule::ZeroPeriod => f.write_str("the intensity period must be longer than zero"),
+            Rule::ProbeAndReadiness { ready } => write!(
+                f,
+                "a node is made ready by its `ready_probe` or by `ready = {}`, not both; remove one",
+                match ready {
+                    Ready::Fd(fd) => format!("fd({fd})"),
+                    Ready::Notify => "\"notify\"".to_owned(),
+                }
+            ),
+            Rule::OneshotWithReadyProbe => f.write_str(
+                "a one-shot job is ready when it exits 0; remove its `ready_probe`, or `oneshot` for a service a probe tells ready",
+            ),
+            Rule::BadProbeAddress { reason } => write!(f, "bad probe address: {reason}"),
+            Rule::EmptyProbeCommand => {
+                f.write_str("an exec probe needs a program, e.g. `exec = [\"pg_isready\", \"-q\"]`")
+            }
+            Rule::BadLogPattern => f.write_str(
+                "a log-line probe looks for a text within one line: give it a non-empty text without a newline",
+            ),
+            Rule::LogLineLiveness => f.write_str(
+                "a log line tells once that a node is ready, not that it is still alive; use it in `ready_probe`, \
+                 and check liveness with `tcp`, `http` or `exec`",
+            ),
+            Rule::ZeroProbeDuration { what } => {
+                write!(f, "a probe's {what} must be longer than zero")
+            }
+            Rule::ZeroFailureThreshold => {
+                f.write_str("`failure_threshold` must be at least 1")
+            }
         }
     }
 }
