@@ -273,10 +273,11 @@ fn random(rng: &mut Rng) -> Decl {
 /// the struct.
 fn source(decl: &Decl) -> (String, String) {
     let mut src = String::from("struct Random {\n");
-    let stdio_word = |s: Stdio| match s {
+    let stdio_word = |s: &Stdio| match s {
         Stdio::Inherit => "inherit",
         Stdio::Null => "null",
         Stdio::Prefixed => "prefixed",
+        Stdio::Fd(_) => unreachable!("random declarations pass no fds"),
     };
     for (s, scope) in decl.scopes.iter().enumerate() {
         let mut keys: Vec<String> = scope.namespaces.iter().map(|n| n.to_string()).collect();
@@ -302,8 +303,11 @@ fn source(decl: &Decl) -> (String, String) {
         if node.ready_timeout {
             keys.push("ready_timeout = \"5s\"".to_owned());
         }
-        for (stream, mode) in ["stdin", "stdout", "stderr"].iter().zip(node.stdio) {
-            keys.extend(mode.map(|m| format!("{stream} = {:?}", stdio_word(m))));
+        for (stream, mode) in ["stdin", "stdout", "stderr"].iter().zip(&node.stdio) {
+            keys.extend(
+                mode.as_ref()
+                    .map(|m| format!("{stream} = {:?}", stdio_word(m))),
+            );
         }
         keys.extend(node.scope.map(|s| format!("scope = s{s}")));
         keys.extend(node.ready_probe.as_ref().map(|p| p.source("ready_probe")));
@@ -371,7 +375,7 @@ fn through_the_runtime(decl: &Decl) -> (Topology, Vec<String>) {
     for (n, node) in decl.nodes.iter().enumerate() {
         let mut command = Command::new("true");
         for (fd, mode) in node.stdio.iter().enumerate() {
-            if let Some(mode) = *mode {
+            if let Some(mode) = mode.clone() {
                 command = match fd {
                     0 => command.stdin(mode),
                     1 => command.stdout(mode),

@@ -4,7 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where a node's standard stream goes when no edge claims it.
 ///
@@ -13,9 +17,11 @@ use std::path::{Path, PathBuf};
 ///
 /// let quiet = Command::new("make").stdout(Stdio::Null);
 /// let labelled = Command::new("server").stderr(Stdio::Prefixed);
-/// # let _ = (quiet, labelled);
+/// let input = Command::new("sort").stdin(Stdio::from(std::fs::File::open("/etc/hostname")?));
+/// # let _ = (quiet, labelled, input);
+/// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Stdio {
     /// Share the parent's stream (the default).
     Inherit,
@@ -26,6 +32,64 @@ pub enum Stdio {
     /// background thread reads the lines, so the child never waits on the
     /// application. Only for stdout and stderr.
     Prefixed,
+    /// An fd the application opened: a file ([`Stdio::append_to`] opens a
+    /// log for appending), a socket, a pipe. Every start of the node gets
+    /// it (`dup2`), and the application holds it until the
+    /// graph ends. Made with `Stdio::from`.
+    Fd(Arc<OwnedFd>),
+}
+
+impl Stdio {
+    /// Opens `path` for appending, creating it (mode `0o644`, less the
+    /// umask) if it does not exist: every start of the node, restarts
+    /// included, adds to the end of the same file, and writes of several
+    /// processes to it never overwrite each other (`O_APPEND`).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Stdio};
+    ///
+    /// let log = std::env::temp_dir().join("process-graph-doc-append.log");
+    /// let cmd = Command::new("server")
+    ///     .stdout(Stdio::append_to(&log)?)
+    ///     .stderr(Stdio::append_to(&log)?);
+    /// # let _ = (cmd, std::fs::remove_file(log));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn append_to(path: impl AsRef<Path>) -> io::Result<Stdio> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)?;
+        Ok(Stdio::from(file))
+    }
+}
+
+/// Two settings are equal when they are the same kind, and for
+/// [`Stdio::Fd`] the very same fd.
+impl PartialEq for Stdio {
+    fn eq(&self, other: &Stdio) -> bool {
+        match (self, other) {
+            (Stdio::Fd(a), Stdio::Fd(b)) => Arc::ptr_eq(a, b),
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
+impl Eq for Stdio {}
+
+/// The stream reads or writes this fd.
+impl From<OwnedFd> for Stdio {
+    fn from(fd: OwnedFd) -> Stdio {
+        Stdio::Fd(Arc::new(fd))
+    }
+}
+
+/// The stream reads or writes this file, from where its offset is (or at
+/// its end, if it was opened for appending).
+impl From<File> for Stdio {
+    fn from(file: File) -> Stdio {
+        Stdio::from(OwnedFd::from(file))
+    }
 }
 
 /// A program to run as a node of a graph.
@@ -50,6 +114,8 @@ pub struct Command {
     pub(crate) stdin: Option<Stdio>,
     pub(crate) stdout: Option<Stdio>,
     pub(crate) stderr: Option<Stdio>,
+    /// Fds above stdio passed in by [`Command::fd`], by number in the child.
+    pub(crate) fds: BTreeMap<i32, Arc<OwnedFd>>,
 }
 
 impl Command {
@@ -64,6 +130,7 @@ impl Command {
             stdin: None,
             stdout: None,
             stderr: None,
+            fds: BTreeMap::new(),
         }
     }
 
@@ -148,6 +215,45 @@ impl Command {
         self
     }
 
+    /// Gives the child `fd` as fd number `n`, at every start of the node
+    /// (restarts included): a listening socket, a file, one end of a pipe
+    /// the application made. The application holds it until the graph
+    /// ends; for 0, 1 and 2 this is [`stdin`](Self::stdin),
+    /// [`stdout`](Self::stdout) or [`stderr`](Self::stderr) with
+    /// [`Stdio::Fd`]. A later call for the same `n` replaces the earlier.
+    ///
+    /// The number must be free: if an edge, the readiness fd or a
+    /// listening socket of the node claims it too, or it is out of range,
+    /// spawning fails with [`Error::Invalid`](crate::Error::Invalid) naming
+    /// both, before anything starts.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let (mut ours, theirs) = std::io::pipe()?;
+    /// let mut graph = Graph::new();
+    /// graph.node("writer", Command::new("sh").args(["-c", "echo hi >&5"]).fd(5, theirs));
+    /// let running = graph.spawn()?;
+    /// let mut out = String::new();
+    /// ours.read_to_string(&mut out)?; // EOF: the graph's copy closed as it ended
+    /// # let _ = running;
+    /// assert_eq!(out, "hi\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fd(mut self, n: i32, fd: impl Into<OwnedFd>) -> Self {
+        let fd = Arc::new(fd.into());
+        match n {
+            0 => self.stdin = Some(Stdio::Fd(fd)),
+            1 => self.stdout = Some(Stdio::Fd(fd)),
+            2 => self.stderr = Some(Stdio::Fd(fd)),
+            _ => {
+                self.fds.insert(n, fd);
+            }
+        }
+        self
+    }
+
     /// The program.
     pub fn get_program(&self) -> &OsStr {
         &self.program
@@ -164,13 +270,23 @@ impl Command {
     }
 
     /// The explicit stdio setting of fd 0, 1 or 2, if any.
-    pub(crate) fn stdio(&self, fd: i32) -> Option<Stdio> {
+    pub(crate) fn stdio(&self, fd: i32) -> Option<&Stdio> {
         match fd {
-            0 => self.stdin,
-            1 => self.stdout,
-            2 => self.stderr,
+            0 => self.stdin.as_ref(),
+            1 => self.stdout.as_ref(),
+            2 => self.stderr.as_ref(),
             _ => None,
         }
+    }
+
+    /// Every fd the application passes in, stdio included, by number in
+    /// the child.
+    pub(crate) fn passed_fds(&self) -> impl Iterator<Item = (i32, &Arc<OwnedFd>)> {
+        let stdio = (0..=2).filter_map(|fd| match self.stdio(fd) {
+            Some(Stdio::Fd(passed)) => Some((fd, passed)),
+            _ => None,
+        });
+        stdio.chain(self.fds.iter().map(|(&n, fd)| (n, fd)))
     }
 }
 

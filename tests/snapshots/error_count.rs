@@ -286,6 +286,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
                         ],
+                        passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
                     },
                     ::process_graph::__private::topology::NodeInfo {
                         name: ::process_graph::__private::Cow::Borrowed("filter"),
@@ -307,6 +308,7 @@ const _: () = {
                                 ::process_graph::__private::topology::StdioMode::Prefixed,
                             ),
                         ],
+                        passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
                     },
                     ::process_graph::__private::topology::NodeInfo {
                         name: ::process_graph::__private::Cow::Borrowed("count"),
@@ -326,6 +328,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
                         ],
+                        passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
                     },
                 ],
             ),

@@ -244,6 +244,7 @@ const _: () = {
                             pg::__private::Option::None,
                             pg::__private::Option::None,
                         ],
+                        passed_fds: pg::__private::Cow::Borrowed(&[]),
                     },
                     pg::__private::topology::NodeInfo {
                         name: pg::__private::Cow::Borrowed("client"),
@@ -265,6 +266,7 @@ const _: () = {
                             pg::__private::Option::None,
                             pg::__private::Option::None,
                         ],
+                        passed_fds: pg::__private::Cow::Borrowed(&[]),
                     },
                 ],
             ),

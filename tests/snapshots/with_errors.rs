@@ -221,6 +221,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
                         ],
+                        passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
                     },
                     ::process_graph::__private::topology::NodeInfo {
                         name: ::process_graph::__private::Cow::Borrowed("wait"),
@@ -240,6 +241,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
                         ],
+                        passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
                     },
                 ],
             ),

@@ -128,6 +128,9 @@ pub struct NodeInfo {
     pub live_probe: Option<ProbeInfo>,
     /// The default of stdin, stdout and stderr, when one is set.
     pub stdio: [Option<StdioMode>; 3],
+    /// The fds above stdio that the application passes in with the
+    /// command (`Command::fd`), known only for a graph built at run time.
+    pub passed_fds: List<i32>,
 }
 
 impl Default for NodeInfo {
@@ -147,6 +150,7 @@ impl Default for NodeInfo {
             ready_probe: None,
             live_probe: None,
             stdio: [None; 3],
+            passed_fds: Cow::Borrowed(&[]),
         }
     }
 }
@@ -192,6 +196,8 @@ pub enum StdioMode {
     Null,
     /// Each line forwarded to the parent's stream, prefixed with the node's name.
     Prefixed,
+    /// An fd the application passes in: a file, a socket, any open fd.
+    Fd,
 }
 
 impl fmt::Display for StdioMode {
@@ -201,6 +207,7 @@ impl fmt::Display for StdioMode {
             StdioMode::Inherit => "inherit",
             StdioMode::Null => "null",
             StdioMode::Prefixed => "prefixed",
+            StdioMode::Fd => "fd",
         })
     }
 }

@@ -46,6 +46,8 @@ pub fn of(graph: &Graph) -> Topology {
                 model::StdioMode::Prefixed => StdioMode::Prefixed,
             })
         }),
+        // Fds passed in with a `Cmd` are known only at run time.
+        passed_fds: Cow::Borrowed(&[]),
     });
     let edges = graph.wired_edges().map(|(field, edge, wiring)| {
         let ends = |list: &[Endpoint]| {
@@ -138,8 +140,18 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 StdioMode::Inherit => quote!(#t::StdioMode::Inherit),
                 StdioMode::Null => quote!(#t::StdioMode::Null),
                 StdioMode::Prefixed => quote!(#t::StdioMode::Prefixed),
+                StdioMode::Fd => quote!(#t::StdioMode::Fd),
             }))
         });
+        let passed_fds = list(
+            n.passed_fds
+                .iter()
+                .map(|&fd| {
+                    let fd = Literal::i32_unsuffixed(fd);
+                    quote!(#fd)
+                })
+                .collect(),
+        );
         quote! {
             #t::NodeInfo {
                 name: #name,
@@ -155,6 +167,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 ready_probe: #ready_probe,
                 live_probe: #live_probe,
                 stdio: [#(#stdio),*],
+                passed_fds: #passed_fds,
             }
         }
     });

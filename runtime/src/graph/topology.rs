@@ -63,8 +63,10 @@ impl Graph {
                         Stdio::Inherit => StdioMode::Inherit,
                         Stdio::Null => StdioMode::Null,
                         Stdio::Prefixed => StdioMode::Prefixed,
+                        Stdio::Fd(_) => StdioMode::Fd,
                     })
                 }),
+                passed_fds: node.command.fds.keys().copied().collect::<Vec<_>>().into(),
             }
         });
         let edges = self.edges.iter().map(|edge| {

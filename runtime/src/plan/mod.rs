@@ -28,6 +28,9 @@ pub(crate) enum FdSource {
     /// The write end of the node's readiness pipe (`Readiness::Fd`), new for
     /// every start of the node.
     Ready,
+    /// The fd the application passed in for this number (`Command::fd`,
+    /// `Stdio::Fd`).
+    Passed,
 }
 
 impl FdSource {
@@ -35,7 +38,7 @@ impl FdSource {
     pub(crate) fn edge(self) -> Option<EdgeId> {
         match self {
             FdSource::PipeRead(e) | FdSource::PipeWrite(e) | FdSource::Socket(e, _) => Some(e),
-            FdSource::DevNull | FdSource::Prefixed | FdSource::Ready => None,
+            FdSource::DevNull | FdSource::Prefixed | FdSource::Ready | FdSource::Passed => None,
         }
     }
 }
@@ -112,11 +115,19 @@ impl Plan {
                 let source = match spec.command.stdio(fd) {
                     Some(Stdio::Null) => FdSource::DevNull,
                     Some(Stdio::Prefixed) => FdSource::Prefixed,
-                    Some(Stdio::Inherit) | None => continue,
+                    // Among the passed fds, below.
+                    Some(Stdio::Inherit | Stdio::Fd(_)) | None => continue,
                 };
                 if !claimed {
                     plan.fds.push(FdAssignment { target: fd, source });
                 }
+            }
+            // Validation made sure nothing else claims these numbers.
+            for (target, _) in spec.command.passed_fds() {
+                plan.fds.push(FdAssignment {
+                    target,
+                    source: FdSource::Passed,
+                });
             }
             plan.fds.sort_by_key(|a| a.target);
         }

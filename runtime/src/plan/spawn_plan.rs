@@ -40,6 +40,8 @@ pub enum FdOrigin {
     Prefixed,
     /// The write end of the node's readiness pipe (`Readiness::Fd`).
     Readiness,
+    /// An fd the application passes in (`Command::fd`, `Stdio::Fd`).
+    Passed,
 }
 
 impl fmt::Display for FdOrigin {
@@ -52,6 +54,7 @@ impl fmt::Display for FdOrigin {
             FdOrigin::Socket { edge } => write!(f, "{edge} (socket)"),
             FdOrigin::Prefixed => f.write_str("prefixed copy to the parent's stream"),
             FdOrigin::Readiness => f.write_str("readiness pipe to the parent"),
+            FdOrigin::Passed => f.write_str("passed in by the application"),
         }
     }
 }
@@ -182,6 +185,7 @@ impl Graph {
             FdSource::DevNull => FdOrigin::DevNull,
             FdSource::Prefixed => FdOrigin::Prefixed,
             FdSource::Ready => FdOrigin::Readiness,
+            FdSource::Passed => FdOrigin::Passed,
         }
     }
 

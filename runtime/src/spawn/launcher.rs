@@ -5,6 +5,7 @@
 
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
 
 use rustix::process::Pid;
 
@@ -52,6 +53,11 @@ pub(crate) struct Launcher {
     prefix_writers: Vec<Vec<OwnedFd>>,
     /// The nodes whose prefix writers are still open.
     prefixing: Vec<usize>,
+    /// Per node: the fds the application passed in, by target, held while
+    /// the node may start again, so that every restart gets the same ones.
+    passed: Vec<Vec<(i32, Arc<OwnedFd>)>>,
+    /// The nodes whose passed fds are still held.
+    passing: Vec<usize>,
     /// The application's pid: children check it is still their parent.
     app_pid: Pid,
     /// Per node: the scope it joins.
@@ -155,6 +161,14 @@ impl Launcher {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let passed: Vec<Vec<(i32, Arc<OwnedFd>)>> = graph
+            .nodes
+            .iter()
+            .map(|n| {
+                let fds = n.command.passed_fds();
+                fds.map(|(target, fd)| (target, Arc::clone(fd))).collect()
+            })
+            .collect();
         let launcher = Launcher {
             names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             plans: plan.nodes,
@@ -166,6 +180,10 @@ impl Launcher {
                 .filter(|&n| !prefix_writers[n].is_empty())
                 .collect(),
             prefix_writers,
+            passing: (0..passed.len())
+                .filter(|&n| !passed[n].is_empty())
+                .collect(),
+            passed,
             app_pid,
             scope_of,
             cgroups,
@@ -219,6 +237,7 @@ impl Launcher {
             .transpose()
             .map_err(|e| failed((Step::ReadinessPipe, e.raw_os_error())))?;
         let mut prefix_writer = self.prefix_writers[index].iter();
+        let passed = &self.passed[index];
         let fds: Vec<FdMove> = plan
             .fds
             .iter()
@@ -228,6 +247,10 @@ impl Launcher {
                     FdSource::DevNull => self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Prefixed => prefix_writer.next().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Ready => ready.as_ref().map_or(-1, |(_, w)| w.as_raw_fd()),
+                    FdSource::Passed => passed
+                        .iter()
+                        .find(|(target, _)| *target == a.target)
+                        .map_or(-1, |(_, fd)| fd.as_raw_fd()),
                     FdSource::PipeRead(e) | FdSource::PipeWrite(e) | FdSource::Socket(e, _) => {
                         self.edges[e.index()].raw(a.source)
                     }
@@ -269,13 +292,16 @@ impl Launcher {
     }
 
     /// Closes the fds of node `index`'s edges that no node which may still
-    /// start needs: called right after it started, it costs only its own
-    /// edges.
+    /// start needs, and the fds passed in for it if it may not start again:
+    /// called right after it started, it costs only its own fds.
     pub(crate) fn release_edges_of(&mut self, index: usize, may_start: &dyn Fn(usize) -> bool) {
         for assignment in &self.plans[index].fds {
             if let Some(edge) = assignment.source.edge() {
                 self.edges[edge.index()].release(may_start);
             }
+        }
+        if !may_start(index) {
+            self.passed[index].clear();
         }
     }
 
@@ -292,6 +318,14 @@ impl Launcher {
                 return true;
             }
             writers[node].clear();
+            false
+        });
+        let passed = &mut self.passed;
+        self.passing.retain(|&node| {
+            if may_start(node) {
+                return true;
+            }
+            passed[node].clear();
             false
         });
     }

@@ -117,7 +117,8 @@ impl Found<'_> {
             | Place::ReadyTimeout(n)
             | Place::Restart(n)
             | Place::Probe { node: n, .. }
-            | Place::Stdio { node: n, .. } => format!("node {:?}", t.nodes[n].name),
+            | Place::Stdio { node: n, .. }
+            | Place::PassedFd { node: n, .. } => format!("node {:?}", t.nodes[n].name),
             Place::Edge(e) | Place::Endpoint { edge: e, .. } => t.edge_subject(e),
             Place::Scope(s) | Place::Hostname(s) | Place::ScopeParent(s) => {
                 format!("scope {:?}", t.scopes[s].name)

@@ -2,7 +2,7 @@
 //! resolve, `after` entries given once, a readiness fd above stdio, a ready
 //! timeout only with a readiness protocol or probe or on a one-shot job, a
 //! one-shot job neither restarted always nor with a readiness protocol,
-//! stdin never prefixed.
+//! stdin never prefixed, fds passed in above stdio and each claimed once.
 
 use std::collections::HashSet;
 
@@ -73,6 +73,21 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             }
             if node.ready.is_some() {
                 found.push(Place::Ready(n), Rule::OneshotWithReadiness);
+            }
+        }
+        for &fd in node.passed_fds.iter() {
+            let place = Place::PassedFd { node: n, fd };
+            if !(0..MAX_FD).contains(&fd) {
+                found.push(place, Rule::FdOutOfRange { fd });
+                continue;
+            }
+            let by = Claim::Passed {
+                node: node.name.to_string(),
+                fd,
+            };
+            if let Err(first) = claims.claim(n, fd, by) {
+                let endpoint = format!("{}.fd({fd})", node.name);
+                found.push(place, Rule::FdTaken { endpoint, first });
             }
         }
     }

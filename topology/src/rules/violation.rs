@@ -44,6 +44,13 @@ pub enum Place {
     ReadyTimeout(usize),
     /// A node's `restart` setting.
     Restart(usize),
+    /// An fd passed in with a node's command (`Command::fd`).
+    PassedFd {
+        /// The node.
+        node: usize,
+        /// The fd number in the child.
+        fd: i32,
+    },
     /// A node's stdin, stdout or stderr setting.
     Stdio {
         /// The node.
@@ -98,6 +105,14 @@ pub enum Claim {
         /// The readiness fd.
         fd: i32,
     },
+    /// An fd the application passes in with the node's command
+    /// (`Command::fd`).
+    Passed {
+        /// The node's name.
+        node: String,
+        /// The fd number in the child.
+        fd: i32,
+    },
 }
 
 impl fmt::Display for Claim {
@@ -109,6 +124,7 @@ impl fmt::Display for Claim {
                 write!(f, "`{stream} = \"{mode}\"` on `{node}`")
             }
             Claim::Ready { node, fd } => write!(f, "`ready = fd({fd})` on `{node}`"),
+            Claim::Passed { node, fd } => write!(f, "the fd passed in as `{node}.fd({fd})`"),
         }
     }
 }
