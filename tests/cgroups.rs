@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
-    Command, Containment, Endpoint, Error, Event, ExitStatus, Graph, NodeOptions, Readiness, Signal,
+    Command, Containment, Endpoint, Error, Event, ExitStatus, Graph, Namespace, NodeOptions,
+    Readiness, ScopeSpec, Signal,
 };
 
 const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
@@ -177,14 +178,19 @@ fn assert_removed(node_line: &str) {
 
 /// Starts `count` nodes that each leave a daemon behind, waits for the
 /// graph, and checks that no daemon and no cgroup is left.
-fn daemons_are_gone_when_their_nodes_end(count: usize) {
+fn daemons_are_gone_when_their_nodes_end(count: usize, scope: Option<ScopeSpec>) {
     let marker = unique_marker("daemon-node-ends");
     let mut graph = Graph::new();
+    let options = match scope {
+        Some(spec) => NodeOptions::new().scope(graph.scope("box", spec)),
+        None => NodeOptions::new(),
+    };
     let outs: Vec<_> = (0..count)
         .map(|k| {
-            let node = graph.node(
+            let node = graph.node_with(
                 format!("daemonizer-{k}"),
                 marked(Command::new("sh").args(["-c", DAEMONIZE]), &marker),
+                options.clone(),
             );
             graph.pipe(node.stdout(), Endpoint::Parent)
         })
@@ -209,15 +215,28 @@ fn daemons_are_gone_when_their_nodes_end(count: usize) {
 #[test]
 fn a_daemon_is_gone_when_its_node_ends() {
     as_root_and_delegated("a_daemon_is_gone_when_its_node_ends", || {
-        daemons_are_gone_when_their_nodes_end(1);
+        daemons_are_gone_when_their_nodes_end(1, None);
     });
+}
+
+/// A scope without a pid namespace does not contain a daemon; the node's
+/// cgroup does (the program that joins the scope starts in it).
+#[test]
+fn a_daemon_of_a_node_in_a_scope_is_gone_when_its_node_ends() {
+    as_root_and_delegated(
+        "a_daemon_of_a_node_in_a_scope_is_gone_when_its_node_ends",
+        || {
+            let scope = ScopeSpec::new([Namespace::User, Namespace::Net]);
+            daemons_are_gone_when_their_nodes_end(2, Some(scope));
+        },
+    );
 }
 
 /// Enough nodes for the wait set to move into epoll.
 #[test]
 fn the_daemons_of_many_nodes_are_gone_when_they_end() {
     as_root_and_delegated("the_daemons_of_many_nodes_are_gone_when_they_end", || {
-        daemons_are_gone_when_their_nodes_end(12);
+        daemons_are_gone_when_their_nodes_end(12, None);
     });
 }
 

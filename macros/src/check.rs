@@ -4,8 +4,9 @@
 //! violation at the token the user wrote, and names an unresolved name with
 //! the closest known one. The rules that exist only in the macro are here:
 //! field types that fit their attribute, names that would clash with
-//! generated items, and resource limits only where a node gets a cgroup. (Rules about a single value's syntax — a duration, a
-//! signal name — are checked where it is parsed, in `parse/`.)
+//! generated items, and no resource limits under `cgroup = "off"`. (Rules
+//! about a single value's syntax — a duration, a signal name — are checked
+//! where it is parsed, in `parse/`.)
 
 use proc_macro2::{Span, TokenStream};
 use process_graph_topology::{Place, Rule, Side, Topology};
@@ -146,24 +147,20 @@ const FIELD_TYPES: [(&str, &str, &str); 5] = [
 
 /// A field of a type meant for another role (`#[pipe] x: Cmd`). Other types
 /// (aliases) are left to the compiler, which reports a mismatch at the type.
-/// A resource limit needs the node's cgroup: none with `cgroup = "off"`,
-/// and none (yet) for a process in a scope.
+/// A resource limit needs the node's cgroup: none with `cgroup = "off"`.
 fn resource_limits(cx: &Ctxt, graph: &Graph) {
-    let off = graph.options.cgroup.filter(|c| c.value == Containment::Off);
-    for (_, process) in graph.processes() {
-        for span in process.limit_spans() {
-            if process.scope.is_some() {
-                cx.error(
-                    span,
-                    "a process in a scope gets no cgroup (yet), so it cannot have resource limits",
-                );
-            } else if off.is_some() {
-                cx.error(
-                    span,
-                    "resource limits need cgroups, but the graph says `cgroup = \"off\"`",
-                );
-            }
-        }
+    if graph
+        .options
+        .cgroup
+        .is_none_or(|c| c.value != Containment::Off)
+    {
+        return;
+    }
+    for span in graph.processes().flat_map(|(_, p)| p.limit_spans()) {
+        cx.error(
+            span,
+            "resource limits need cgroups, but the graph says `cgroup = \"off\"`",
+        );
     }
 }
 

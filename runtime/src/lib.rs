@@ -81,8 +81,8 @@
 //!   domain.
 //! - **Cgroups contain what nodes start**, wherever the application may
 //!   create cgroups (root, or a delegated subtree; see [`Containment`]):
-//!   each node not in a scope runs in a cgroup of its own from its first
-//!   instruction (`CLONE_INTO_CGROUP`). When its main process exits, the rest
+//!   each node runs in a cgroup of its own from its first instruction
+//!   (`CLONE_INTO_CGROUP`). When its main process exits, the rest
 //!   of its cgroup is killed with `cgroup.kill`, and the node has ended only
 //!   once the cgroup is empty; `wait` and `shutdown` return once every cgroup
 //!   of the graph is empty and removed; and a watcher process kills and
@@ -101,7 +101,7 @@
 //! - A node running as root, or as the application's own user in a
 //!   delegated subtree, may move itself out of its cgroup by writing a
 //!   `cgroup.procs` it can write; only a pid scope with a user namespace
-//!   holds a process that fights back. Nodes in a scope get no cgroup yet.
+//!   holds a process that fights back.
 //! - PDEATHSIG fires when the *thread* that spawned the child exits, not the
 //!   process: spawn, and run the event loop (which restarts nodes), on a
 //!   thread that lives as long as the graph — not a short-lived pool thread.

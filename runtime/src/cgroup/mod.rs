@@ -1,8 +1,10 @@
 //! Containment without namespaces: each node in a cgroup v2 of its own.
 //!
-//! A graph gets a cgroup under the application's cgroup, and each node not
-//! in a scope a cgroup inside it. Nodes are placed there atomically by
-//! `clone3(CLONE_INTO_CGROUP)`, so no fork escapes in a window. Whatever a
+//! A graph gets a cgroup under the application's cgroup, and each node a
+//! cgroup inside it. Nodes are placed there atomically by
+//! `clone3(CLONE_INTO_CGROUP)`, so no fork escapes in a window (a node in a
+//! scope through the carried program, which is cloned into the node's
+//! cgroup and clones the node there). Whatever a
 //! node starts — setsid'd and double-forked daemons included — stays in its
 //! cgroup: when the node's main process exits, `cgroup.kill` ends the rest,
 //! and the node is over once `cgroup.events` says `populated 0`. A watcher
@@ -76,26 +78,12 @@ pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
             None => Ok(None),
         };
     }
-    if let Some(node) = graph
-        .nodes
-        .iter()
-        .find(|n| n.options.scope.is_some() && !n.options.limits.is_empty())
-    {
-        return Err(Error::CgroupUnavailable {
-            node: Some(node.name.clone()),
-            reason: "nodes in a scope are not placed in cgroups yet".into(),
-        });
-    }
     let app = match discover::discover() {
         Ok(app) => app,
         Err(reason) if required => return Err(unavailable(reason)),
         Err(_) => return Ok(None),
     };
-    let names: Vec<Option<&str>> = graph
-        .nodes
-        .iter()
-        .map(|n| n.options.scope.is_none().then_some(n.name.as_str()))
-        .collect();
+    let names: Vec<&str> = graph.nodes.iter().map(|n| n.name.as_str()).collect();
     let mut cgroups = match GraphCgroup::create(&app, &names) {
         Ok(cgroups) => cgroups,
         Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {

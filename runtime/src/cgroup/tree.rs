@@ -29,8 +29,8 @@ pub(crate) struct GraphCgroup {
     /// removed in it, nothing else in it is touched.
     parent: OwnedFd,
     graph: Cgroup,
-    /// Per node: its cgroup, if it has one.
-    nodes: Vec<Option<Cgroup>>,
+    /// Per node: its cgroup.
+    nodes: Vec<Cgroup>,
     /// Until the cgroups are removed.
     watcher: Option<Process>,
     removed: bool,
@@ -43,11 +43,11 @@ pub(crate) struct GraphCgroup {
 
 impl GraphCgroup {
     /// Creates the graph's cgroup in `app`, starts its watcher, then creates
-    /// one cgroup for each node given a name in `nodes`. Whatever was created
-    /// is removed again if a later step fails.
+    /// one cgroup for each node named in `nodes`. Whatever was created is
+    /// removed again if a later step fails.
     ///
     /// `Err` of kind `Unsupported` if the kernel has no `cgroup.kill`.
-    pub(crate) fn create(app: &AppCgroup, nodes: &[Option<&str>]) -> io::Result<GraphCgroup> {
+    pub(crate) fn create(app: &AppCgroup, nodes: &[&str]) -> io::Result<GraphCgroup> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let parent = open(
             &app.dir,
@@ -78,9 +78,7 @@ impl GraphCgroup {
         }
         created.watcher = Some(start_watcher(created.parent.as_fd(), &created.graph)?);
         for (index, name) in nodes.iter().enumerate() {
-            let cgroup = name
-                .map(|name| Cgroup::create(created.graph.dir(), node_dir_name(index, name)))
-                .transpose()?;
+            let cgroup = Cgroup::create(created.graph.dir(), node_dir_name(index, name))?;
             created.nodes.push(cgroup);
         }
         Ok(created)
@@ -91,9 +89,9 @@ impl GraphCgroup {
         &self.graph
     }
 
-    /// Node `index`'s cgroup, if it has one.
+    /// Node `index`'s cgroup (none once the cgroups are removed).
     pub(crate) fn node(&self, index: usize) -> Option<&Cgroup> {
-        self.nodes.get(index)?.as_ref()
+        self.nodes.get(index)
     }
 
     /// Enables `controller` for the nodes' cgroups (the graph's own holds
@@ -126,7 +124,7 @@ impl GraphCgroup {
                 ));
             }
         }
-        for node in self.nodes.drain(..).flatten() {
+        for node in self.nodes.drain(..) {
             node.remove(self.graph.dir())?;
         }
         self.graph.remove(self.parent.as_fd())?;
