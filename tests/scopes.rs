@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, Readiness, RunningGraph,
-    Scope, ScopeSpec,
+    Command, Containment, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, Readiness,
+    RunningGraph, Scope, ScopeSpec,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -303,6 +303,9 @@ fn shutdown_of_a_pid_scope_leaves_no_process_and_no_zombie() {
             // Holds the pid but not the marker: only the sleeps carry that.
             let hostname = format!("jail-{}", std::process::id());
             let mut graph = Graph::new();
+            // The pid scope alone: in its cgroup, the orphan would be killed
+            // when its node ends (tests/cgroups.rs).
+            graph.containment(Containment::Off);
             let scope = graph.scope(
                 "jail",
                 ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Uts])
