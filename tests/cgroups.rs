@@ -23,6 +23,7 @@ use process_graph_runtime::{
 
 const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
 const APPLICATION: &str = "PROCESS_GRAPH_TEST_CGROUP_APPLICATION";
+const KILLED_CGROUP: &str = "PROCESS_GRAPH_TEST_KILLED_CGROUP";
 
 /// A node that starts a daemon the classic way — a new session, a fork, the
 /// middle process gone — prints the daemon's pid and its own cgroup, and
@@ -237,6 +238,127 @@ fn a_daemon_of_a_node_in_a_scope_is_gone_when_its_node_ends() {
 fn the_daemons_of_many_nodes_are_gone_when_they_end() {
     as_root_and_delegated("the_daemons_of_many_nodes_are_gone_when_they_end", || {
         daemons_are_gone_when_their_nodes_end(12, None);
+    });
+}
+
+/// Starts a node that leaves a daemon behind and exits, so its cgroup is
+/// killed, and checks that the node's next start runs: the kernel SIGKILLs
+/// a child cloned into a cgroup that was ever killed (see
+/// `runtime/src/cgroup/tree.rs`), so the restart must get a fresh one.
+fn restarts_after_a_cgroup_kill_run(scope: Option<ScopeSpec>) {
+    use process_graph_runtime::Restart;
+    let marker = unique_marker("restart-after-kill");
+    let mut graph = Graph::new();
+    let options = match scope {
+        Some(spec) => NodeOptions::new().scope(graph.scope("box", spec)),
+        None => NodeOptions::new(),
+    };
+    let script = "sleep 600 </dev/null >/dev/null 2>&1 & exit 3";
+    let node = graph.node_with(
+        "leaver",
+        marked(Command::new("sh").args(["-c", script]), &marker),
+        options.restart(Restart::Always),
+    );
+    let mut running = graph.spawn().unwrap();
+    let mut exits = Vec::new();
+    while exits.len() < 3 {
+        match running.next_event(Some(common::DEATH_TIMEOUT)).unwrap() {
+            Some(Event::Exited {
+                node: n, status, ..
+            }) if n == node => exits.push(status),
+            Some(Event::StartFailed { error, .. }) => panic!("a restart failed: {error}"),
+            Some(_) => {}
+            None => panic!("the node was not restarted; exits so far: {exits:?}"),
+        }
+    }
+    assert_eq!(
+        exits,
+        [ExitStatus::Exited(3); 3],
+        "every start ran the node's program"
+    );
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    let left = live_marked_processes(&marker);
+    assert!(left.is_empty(), "daemons outlived their nodes: {left:?}");
+}
+
+#[test]
+fn a_node_restarted_after_its_cgroup_was_killed_runs() {
+    as_root_and_delegated("a_node_restarted_after_its_cgroup_was_killed_runs", || {
+        restarts_after_a_cgroup_kill_run(None);
+    });
+}
+
+/// The hang of an earlier attempt at cgroups for scoped nodes: the restart's
+/// child was SIGKILLed in the killed cgroup before it could exec.
+#[test]
+fn a_scoped_node_restarted_after_its_cgroup_was_killed_runs() {
+    as_root_and_delegated(
+        "a_scoped_node_restarted_after_its_cgroup_was_killed_runs",
+        || {
+            let scope = ScopeSpec::new([Namespace::User, Namespace::Pid]);
+            restarts_after_a_cgroup_kill_run(Some(scope));
+        },
+    );
+}
+
+/// The application of the test below, started in a cgroup that was killed
+/// once: from there, the kernel SIGKILLs every child cloned into a fresh
+/// cgroup before its first instruction. Prints how each spawn failed.
+#[test]
+#[ignore = "the application of the test below, run in a copy of this binary"]
+fn killed_cgroup_application_helper() {
+    if std::env::var_os(KILLED_CGROUP).is_none() {
+        return; // Only meaningful when started by the test below.
+    }
+    for scoped in [false, true] {
+        let mut graph = Graph::new();
+        graph.containment(Containment::Required);
+        let options = match scoped {
+            true => NodeOptions::new().scope(graph.scope("box", ScopeSpec::new([Namespace::User]))),
+            false => NodeOptions::new(),
+        };
+        graph.node_with(format!("victim-{scoped}"), Command::new("true"), options);
+        match graph.spawn() {
+            Err(Error::Spawn(e)) => println!("\nspawn-error {} {:?}: {e}", e.node(), e.step()),
+            Err(e) => println!("\nother-error {e}"),
+            Ok(mut running) => println!("\nspawned {:?}", running.wait()),
+        }
+    }
+}
+
+/// A child killed before its `execve` is a spawn error that names the node
+/// and the step, never a start: the report pipe's EOF and the vfork return
+/// are told apart from an `execve` without a race.
+#[test]
+fn a_node_killed_before_its_exec_is_a_spawn_error() {
+    as_root_and_delegated("a_node_killed_before_its_exec_is_a_spawn_error", || {
+        let dir = own_cgroup_dir().join(format!("pg-test-{}", unique_marker("killed")));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("cgroup.kill"), "1").unwrap();
+        let output = StdCommand::new("sh")
+            .arg("-c")
+            .arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#)
+            .arg(&dir)
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", "killed_cgroup_application_helper", "--ignored"])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(KILLED_CGROUP, "1")
+            .output()
+            .unwrap();
+        // The failed spawns removed the graphs' cgroups: nothing is left in
+        // the killed cgroup.
+        let removed = remove_when_empty(&dir);
+        let text = String::from_utf8_lossy(&output.stdout);
+        for node in ["victim-false", "victim-true"] {
+            assert!(
+                text.contains(&format!(
+                    "spawn-error {node} Killed: node {node:?}: reach execve"
+                )),
+                "{node} was not a Killed spawn error:\n{text}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        removed.unwrap();
     });
 }
 

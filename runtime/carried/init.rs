@@ -213,9 +213,8 @@ fn reap_forever() -> ! {
                 revents: 0,
             },
         ];
-        const EINTR: i32 = 4;
         let ret = sys::poll(&mut fds);
-        if ret < 0 && sys::errno_of(ret) != EINTR {
+        if ret < 0 && sys::errno_of(ret) != sys::EINTR {
             sys::exit_group(1);
         }
         if fds[1].revents != 0 {

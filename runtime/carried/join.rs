@@ -22,6 +22,9 @@ struct Node<'a> {
     first_candidate: usize,
     candidates: usize,
     failure: Option<(i32, i32)>,
+    /// Set by the node's clone just before its `execve`: a clone that has
+    /// neither set it nor a failure was killed before it got there.
+    executing: bool,
 }
 
 pub(crate) fn run(args: &Args) -> ! {
@@ -34,8 +37,10 @@ pub(crate) fn run(args: &Args) -> ! {
         enter::fail(c.report, failure);
     }
     if args.number(join::CLONE_CHILD) != Some(1) {
-        // This process is the node; on success the report pipe, marked
-        // close-on-exec, closes with nothing written.
+        // This process is the node. It says it is about to execve; on
+        // success the report pipe, marked close-on-exec, closes with nothing
+        // more written.
+        sys::report(c.report, step::OK, 0, crate::protocol::EXECUTING);
         enter::fail(c.report, node.exec());
     }
     clone_node(&c, &mut node)
@@ -65,6 +70,7 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         first_candidate,
         candidates,
         failure: None,
+        executing: false,
     })
 }
 
@@ -116,6 +122,10 @@ fn clone_node(c: &Common, node: &mut Node<'_>) -> ! {
             sys::kill(pid, sys::SIGKILL);
             Some(failure)
         }
+        // SAFETY: `node` is ours again: the clone has exec'd or exited.
+        Ok(()) if !unsafe { core::ptr::read_volatile(&node.executing) } => node
+            .failure
+            .or(Some((step::KILLED, sys::EINTR))),
         Ok(()) => node.failure,
     };
     let (step, errno) = failure.unwrap_or((step::OK, 0));
@@ -136,7 +146,12 @@ unsafe extern "C" fn node_main(arg: *mut core::ffi::c_void) -> ! {
         .and_then(|()| enter::check(sys::die_with_parent(), step::DEATH_SIGNAL));
     node.failure = Some(match set_up {
         Err(failure) => failure,
-        Ok(()) => node.exec(),
+        Ok(()) => {
+            // SAFETY: a plain field of the `Node` we may write; volatile so
+            // the store is not deferred past the execve.
+            unsafe { core::ptr::write_volatile(&mut node.executing, true) };
+            node.exec()
+        }
     });
     sys::exit_group(127)
 }

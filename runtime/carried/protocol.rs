@@ -100,6 +100,12 @@ pub(crate) const SETUP_HOSTNAME: u32 = 8;
 /// that needs no pid namespace is the `create` program itself.
 pub(crate) const ITSELF: i32 = 0;
 
+/// The pid of an `OK` report that means "about to `execve`": the pipe's EOF
+/// next says the `execve` happened (the pipe is close-on-exec), another
+/// report that it failed. Without it, EOF could not tell an `execve` from a
+/// death: a program SIGKILLed before it reports closes the pipe too.
+pub(crate) const EXECUTING: i32 = -1;
+
 /// The report: `[step, errno, pid, 0]`. A scope's init sends its own with
 /// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order), then
 /// one message per `NOTIFY_SOCKET` it was asked for, each carrying a unix
@@ -129,4 +135,6 @@ pub(crate) mod step {
     pub(crate) const CLOSE_FDS: i32 = 17;
     pub(crate) const NAMESPACE_FDS: i32 = 18;
     pub(crate) const NOTIFY_SOCKET: i32 = 19;
+    /// The node's clone was killed before it reached its `execve`.
+    pub(crate) const KILLED: i32 = 20;
 }

@@ -69,6 +69,7 @@ mod nr {
 }
 
 pub(crate) const SIGKILL: usize = 9;
+pub(crate) const EINTR: i32 = 4;
 pub(crate) const SIGCHLD: usize = 17;
 pub(crate) const CLONE_VM: u64 = 0x100;
 pub(crate) const CLONE_VFORK: u64 = 0x4000;

@@ -61,8 +61,9 @@ pub(crate) fn run(args: &Args) -> ! {
     let _ = sys::close_between(0, 2);
     let application = sys::pidfd_open(c.app_pid);
     let alive = application >= 0 && enter::parent_alive(&c).is_ok();
-    // Every other fd goes, the report pipe among them: its EOF tells the
-    // application we run.
+    // Every other fd goes, the report pipe among them, once it has told
+    // the application that we run.
+    sys::report(c.report, crate::protocol::step::OK, 0, crate::protocol::ITSELF);
     let mut keep = [parent, graph, events, application as i32];
     keep.sort_unstable();
     let mut next = 0u32;
@@ -95,7 +96,6 @@ pub(crate) fn run(args: &Args) -> ! {
 
 /// Waits, however long it takes, until `fd` reports `events`.
 fn wait_for(fd: i32, events: i16) {
-    const EINTR: i32 = 4;
     loop {
         let mut fds = [PollFd {
             fd,
@@ -103,7 +103,7 @@ fn wait_for(fd: i32, events: i16) {
             revents: 0,
         }];
         let ret = sys::poll(&mut fds);
-        if ret >= 0 || sys::errno_of(ret) != EINTR {
+        if ret >= 0 || sys::errno_of(ret) != sys::EINTR {
             return;
         }
     }

@@ -298,6 +298,18 @@ pub enum Step {
     /// Executing, or talking to, the carried scope program that starts a
     /// node inside its scope.
     ScopeProgram,
+    /// The child was killed before it reached `execve`, by a signal it
+    /// cannot handle (SIGKILL from the OOM killer, from another process, or
+    /// from a `cgroup.kill`): the node's program never ran. The errno is
+    /// `EINTR`. Told apart from a successful `execve` without a race: the
+    /// child marks the moment it calls `execve` in memory the parent reads
+    /// once the child has exec'd or died, and the carried program says so
+    /// on its report pipe before it execs.
+    Killed,
+    /// Replacing the node's cgroup with a fresh one before a start: the
+    /// kernel kills any child cloned into a cgroup that was ever killed
+    /// (`cgroup.kill`), so a node's next start after one gets a new cgroup.
+    FreshCgroup,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
     /// Adding the new process's pidfd or readiness pipe to the graph's wait
@@ -333,6 +345,8 @@ impl fmt::Display for Step {
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
             Step::ScopeProgram => f.write_str("run the scope program"),
+            Step::Killed => f.write_str("reach execve (the child was killed first)"),
+            Step::FreshCgroup => f.write_str("replace the node's killed cgroup"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
             Step::Watch => f.write_str("add to the wait set"),
             Step::CreateEdge { fd } => write!(f, "create the edge on fd {fd}"),

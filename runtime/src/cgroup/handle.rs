@@ -7,6 +7,7 @@
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -20,6 +21,9 @@ pub(crate) struct Cgroup {
     name: CString,
     dir: OwnedFd,
     events: OwnedFd,
+    /// `cgroup.kill` was written: the kernel SIGKILLs whatever is cloned
+    /// into it from now on (see [`GraphCgroup`](super::GraphCgroup)).
+    killed: AtomicBool,
 }
 
 impl Cgroup {
@@ -38,7 +42,12 @@ impl Cgroup {
             Ok::<_, rustix::io::Errno>((dir, events))
         };
         match open() {
-            Ok((dir, events)) => Ok(Cgroup { name, dir, events }),
+            Ok((dir, events)) => Ok(Cgroup {
+                name,
+                dir,
+                events,
+                killed: AtomicBool::new(false),
+            }),
             Err(e) => {
                 let _ =
                     rustix::fs::unlinkat(parent, name.as_c_str(), rustix::fs::AtFlags::REMOVEDIR);
@@ -73,8 +82,14 @@ impl Cgroup {
     /// and below it, forks racing with it included (Linux 5.14).
     pub(crate) fn kill(&self) -> io::Result<()> {
         let kill = open_file(self.dir(), c"cgroup.kill", OFlags::WRONLY)?;
+        self.killed.store(true, Ordering::Relaxed);
         rustix::io::write(&kill, b"1")?;
         Ok(())
+    }
+
+    /// Whether `cgroup.kill` was ever written (or tried).
+    pub(crate) fn was_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
     }
 
     /// How many processes are in the cgroup itself (`cgroup.procs`).

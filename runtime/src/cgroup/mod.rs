@@ -96,7 +96,7 @@ pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
         Err(e) => return Err(Error::io(None, "create the graph's cgroups", e)),
     };
     enable_controllers(graph, &mut cgroups)?;
-    apply_limits(graph, &cgroups)?;
+    apply_limits(graph, &mut cgroups)?;
     Ok(Some(cgroups))
 }
 
@@ -129,16 +129,11 @@ fn enable_controllers(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Er
 }
 
 /// Writes every node's limits (their controllers are enabled).
-fn apply_limits(graph: &Graph, cgroups: &GraphCgroup) -> Result<(), Error> {
+fn apply_limits(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Error> {
     for (index, node) in graph.nodes.iter().enumerate() {
-        let Some(cgroup) = cgroups.node(index) else {
-            continue;
-        };
-        for (_, file, value) in node.options.limits.files() {
-            cgroup
-                .write(file, &value)
-                .map_err(|e| Error::io(Some(&node.name), "write a cgroup resource limit", e))?;
-        }
+        cgroups
+            .limit(index, node.options.limits)
+            .map_err(|e| Error::io(Some(&node.name), "write a cgroup resource limit", e))?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use rustix::process::getpid;
 
 use super::discover::AppCgroup;
 use super::handle::Cgroup;
+use super::limits::Limits;
 use crate::owner::Owner;
 use crate::process::Process;
 use crate::spawn::{Entry, ExecSpec, FdMove, ProgramFds, spawn_process, watch_arguments};
@@ -30,7 +31,10 @@ pub(crate) struct GraphCgroup {
     parent: OwnedFd,
     graph: Cgroup,
     /// Per node: its cgroup.
-    nodes: Vec<Cgroup>,
+    nodes: Vec<NodeCgroup>,
+    /// Cgroups replaced while a process was still in them (never, with
+    /// nodes drained before they start again): removed with the rest.
+    retired: Vec<Cgroup>,
     /// Until the cgroups are removed.
     watcher: Option<Process>,
     removed: bool,
@@ -64,6 +68,7 @@ impl GraphCgroup {
             parent,
             graph,
             nodes: Vec::with_capacity(nodes.len()),
+            retired: Vec::new(),
             watcher: None,
             removed: false,
             owner: Owner::current(),
@@ -78,8 +83,14 @@ impl GraphCgroup {
         }
         created.watcher = Some(start_watcher(created.parent.as_fd(), &created.graph)?);
         for (index, name) in nodes.iter().enumerate() {
-            let cgroup = Cgroup::create(created.graph.dir(), node_dir_name(index, name))?;
-            created.nodes.push(cgroup);
+            let dir_name = node_dir_name(index, name);
+            let cgroup = Cgroup::create(created.graph.dir(), dir_name.clone())?;
+            created.nodes.push(NodeCgroup {
+                cgroup,
+                dir_name,
+                replaced: 0,
+                limits: Limits::default(),
+            });
         }
         Ok(created)
     }
@@ -91,7 +102,50 @@ impl GraphCgroup {
 
     /// Node `index`'s cgroup (none once the cgroups are removed).
     pub(crate) fn node(&self, index: usize) -> Option<&Cgroup> {
-        self.nodes.get(index)
+        self.nodes.get(index).map(|n| &n.cgroup)
+    }
+
+    /// Writes node `index`'s resource limits (their controllers are
+    /// enabled), and keeps them for its replacements.
+    pub(crate) fn limit(&mut self, index: usize, limits: Limits) -> io::Result<()> {
+        let Some(node) = self.nodes.get_mut(index) else {
+            return Ok(());
+        };
+        write_limits(&node.cgroup, limits)?;
+        node.limits = limits;
+        Ok(())
+    }
+
+    /// Makes node `index`'s cgroup one the node may be cloned into.
+    ///
+    /// This kernel (measured on 6.18) SIGKILLs a child cloned with
+    /// `CLONE_INTO_CGROUP` into a cgroup that was ever killed through
+    /// `cgroup.kill`, before its first instruction — the fork-versus-kill
+    /// check compares the target cgroup's kill count with the *caller's*
+    /// cgroup's. So after a kill the node gets a fresh cgroup, with its
+    /// limits, and the old one (empty: a node starts again only once its
+    /// cgroup has drained) is removed. A start after a clean exit reuses the
+    /// cgroup and costs nothing here.
+    pub(crate) fn ready_for_start(&mut self, index: usize) -> io::Result<()> {
+        let Some(node) = self.nodes.get_mut(index) else {
+            return Ok(());
+        };
+        if !node.cgroup.was_killed() {
+            return Ok(());
+        }
+        let mut name = node.dir_name.as_bytes().to_vec();
+        name.extend_from_slice(format!("~{}", node.replaced + 1).as_bytes());
+        let fresh = Cgroup::create(self.graph.dir(), CString::new(name)?)?;
+        if let Err(e) = write_limits(&fresh, node.limits) {
+            let _ = fresh.remove(self.graph.dir());
+            return Err(e);
+        }
+        node.replaced += 1;
+        let old = std::mem::replace(&mut node.cgroup, fresh);
+        if old.remove(self.graph.dir()).is_err() {
+            self.retired.push(old);
+        }
+        Ok(())
     }
 
     /// Enables `controller` for the nodes' cgroups (the graph's own holds
@@ -124,8 +178,9 @@ impl GraphCgroup {
                 ));
             }
         }
-        for node in self.nodes.drain(..) {
-            node.remove(self.graph.dir())?;
+        let cgroups = self.nodes.drain(..).map(|n| n.cgroup);
+        for cgroup in self.retired.drain(..).chain(cgroups) {
+            cgroup.remove(self.graph.dir())?;
         }
         self.graph.remove(self.parent.as_fd())?;
         self.removed = true;
@@ -143,6 +198,25 @@ impl Drop for GraphCgroup {
             let _ = self.remove();
         }
     }
+}
+
+/// A node's cgroup, and what a replacement needs.
+#[derive(Debug)]
+struct NodeCgroup {
+    cgroup: Cgroup,
+    /// The first one's directory name; a replacement's adds `~` and its
+    /// number (`~` appears in no first name).
+    dir_name: CString,
+    replaced: u32,
+    limits: Limits,
+}
+
+/// Writes `limits` into `cgroup`.
+fn write_limits(cgroup: &Cgroup, limits: Limits) -> io::Result<()> {
+    for (_, file, value) in limits.files() {
+        cgroup.write(file, &value)?;
+    }
+    Ok(())
 }
 
 /// A node's cgroup directory name: its index (unique) and its name, with

@@ -179,8 +179,12 @@ pub(crate) fn watch_arguments(entry: &Entry, fds: [i32; 3], name: &CStr) -> Stri
 /// What the program reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Report {
-    /// Nothing, and the pipe closed: the program exec'd the node itself.
-    Exec,
+    /// Nothing, and the pipe closed: after [`Executing`](Report::Executing),
+    /// the `execve` succeeded; otherwise the program died before it could
+    /// report (it was killed).
+    Died,
+    /// The program is about to exec the node itself.
+    Executing,
     /// The program is the process it was asked for (a scope's init that
     /// needed no pid namespace), and runs on.
     Itself,
@@ -195,24 +199,26 @@ impl Report {
     pub(crate) fn decode(bytes: &[u8]) -> Report {
         let Ok(bytes) = <[u8; REPORT_LEN]>::try_from(bytes) else {
             return match bytes {
-                [] => Report::Exec,
-                _ => Report::Failed {
-                    step: protocol::step::ARGUMENTS,
-                    errno: libc::EPROTO,
-                    pid: 0,
-                },
+                [] => Report::Died,
+                _ => Report::protocol_error(),
             };
         };
         let [step, errno, pid, _] = decode_words(&bytes);
         match step {
             protocol::step::OK if pid == protocol::ITSELF => Report::Itself,
+            protocol::step::OK if pid == protocol::EXECUTING => Report::Executing,
             protocol::step::OK if pid > 0 => Report::Cloned(pid),
-            protocol::step::OK => Report::Failed {
-                step: protocol::step::ARGUMENTS,
-                errno: libc::EPROTO,
-                pid: 0,
-            },
+            protocol::step::OK => Report::protocol_error(),
             step => Report::Failed { step, errno, pid },
+        }
+    }
+
+    /// A report that breaks the protocol.
+    pub(crate) fn protocol_error() -> Report {
+        Report::Failed {
+            step: protocol::step::ARGUMENTS,
+            errno: libc::EPROTO,
+            pid: 0,
         }
     }
 }
@@ -234,6 +240,7 @@ pub(crate) fn node_step(step: i32) -> Step {
         PARENT_DIED => Step::ParentDied,
         CHDIR => Step::Chdir,
         EXECVE => Step::Execve,
+        KILLED => Step::Killed,
         _ => Step::ScopeProgram,
     }
 }
@@ -259,6 +266,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         CLOSE_FDS => "close inherited fds",
         NAMESPACE_FDS => "send the namespace fds",
         NOTIFY_SOCKET => "make a NOTIFY_SOCKET in the scope's network",
+        KILLED => "reach execve (the node's clone was killed first)",
         _ => "the scope program",
     }
 }
@@ -298,7 +306,10 @@ mod tests {
         assert_eq!(Report::decode(&bytes), Report::Itself);
         bytes[8..12].copy_from_slice(&42i32.to_ne_bytes());
         assert_eq!(Report::decode(&bytes), Report::Cloned(42));
-        assert_eq!(Report::decode(&[]), Report::Exec);
+        assert_eq!(Report::decode(&[]), Report::Died);
+        bytes[8..12].copy_from_slice(&protocol::EXECUTING.to_ne_bytes());
+        assert_eq!(Report::decode(&bytes), Report::Executing);
+        bytes[8..12].copy_from_slice(&42i32.to_ne_bytes());
         bytes[..4].copy_from_slice(&protocol::step::SETNS.to_ne_bytes());
         bytes[4..8].copy_from_slice(&libc::EPERM.to_ne_bytes());
         assert_eq!(

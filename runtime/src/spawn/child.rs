@@ -57,6 +57,9 @@ pub(crate) struct ChildContext<'a> {
     /// Written by the child when a step fails (with `CLONE_VM` it writes the
     /// parent's memory); read by the parent once the child has exited.
     pub(crate) failure: Option<(Step, i32)>,
+    /// Set by the child just before `execve`. A child gone with neither
+    /// this nor a failure was killed before it got there.
+    pub(crate) executing: bool,
 }
 
 /// The child's entry point, called on the child stack by
@@ -141,7 +144,11 @@ fn place_fds(ctx: &mut ChildContext<'_>) -> StepResult {
 }
 
 /// Executes the target; returns only the failure.
-fn exec(ctx: &ChildContext<'_>) -> (Step, i32) {
+fn exec(ctx: &mut ChildContext<'_>) -> (Step, i32) {
+    // Volatile: the store must be in memory before the execve, which the
+    // compiler cannot see reads it.
+    // SAFETY: a plain field of the context the child may write.
+    unsafe { core::ptr::write_volatile(&raw mut ctx.executing, true) };
     match ctx.target {
         Target::Path { candidates, cwd } => {
             if let Some(cwd) = cwd

@@ -266,6 +266,11 @@ impl Launcher {
             )));
         }
         let scope = self.scope_of[index].map_or(&[][..], |id| self.scopes.get(id).namespace_fds());
+        if let Some(cgroups) = &mut self.cgroups {
+            cgroups
+                .ready_for_start(index)
+                .map_err(|e| failed((Step::FreshCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
+        }
         let cgroup = self.cgroup(index).map(Cgroup::dir);
         let process =
             spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;

@@ -106,6 +106,7 @@ pub(crate) fn spawn_process(
         argv: exec.argv(),
         envp: exec.envp(),
         failure: None,
+        executing: false,
     };
     let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
     let flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND;
@@ -116,8 +117,15 @@ pub(crate) fn spawn_process(
         unsafe { clone_process(flags, child_main, ctx_ptr, (stack, size), cgroup) }
     })
     .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))??;
-    if let Some(failure) = ctx.failure {
-        // The child has already called exit_group; reap it so no zombie stays.
+    // With CLONE_VFORK the child has exec'd or is gone by now; if it set
+    // neither mark, a signal killed it on the way.
+    let failure = match (ctx.failure, ctx.executing) {
+        (None, false) => Some((Step::Killed, libc::EINTR)),
+        (failure, _) => failure,
+    };
+    if let Some(failure) = failure {
+        // The child has already called exit_group or is dying; reap it so no
+        // zombie stays.
         let _ = process.reap(true);
         return Err(failure);
     }
@@ -131,40 +139,28 @@ pub(crate) fn spawn_process(
 }
 
 /// Reads the carried program's report and returns the process it stands
-/// for: itself once it exec'd the node or became a scope's init, or the
-/// process it cloned.
+/// for: itself once it exec'd the node or became a scope's init or the
+/// watcher, or the process it cloned.
 fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
-    // Up to one report, or EOF: a clone of the program (a scope's init)
-    // may hold the pipe open long after the report.
-    let mut bytes = [0u8; REPORT_LEN];
-    let mut filled = 0;
     let mut pipe = std::fs::File::from(report);
-    let read = loop {
-        match pipe.read(&mut bytes[filled..]) {
-            Ok(0) => break Ok(()),
-            Ok(n) => {
-                filled += n;
-                if filled == REPORT_LEN {
-                    break Ok(());
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(e),
-        }
-    };
-    let report = match read {
-        Ok(()) => Report::decode(&bytes[..filled]),
-        Err(e) => Report::Failed {
-            step: -1,
-            errno: e.raw_os_error().unwrap_or(libc::EIO),
-            pid: 0,
+    let report = match read_report(&mut pipe) {
+        // EOF now: it exec'd; another report: the execve failed.
+        Report::Executing => match read_report(&mut pipe) {
+            Report::Died => return Ok(program),
+            Report::Executing => Report::protocol_error(),
+            other => other,
         },
+        other => other,
     };
     match report {
-        Report::Exec | Report::Itself => Ok(program),
+        Report::Itself => Ok(program),
         Report::Cloned(pid) => {
             wait_exited(program);
             adopt(pid).map_err(|errno| (Step::ScopeProgram, errno))
+        }
+        Report::Died | Report::Executing => {
+            wait_exited(program);
+            Err((Step::Killed, libc::EINTR))
         }
         Report::Failed { step, errno, pid } => {
             wait_exited(program);
@@ -174,6 +170,28 @@ fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> 
             Err((carried::node_step(step), errno))
         }
     }
+}
+
+/// Reads up to one report, or EOF: a clone of the program (a scope's init)
+/// may hold the pipe open long after its report.
+fn read_report(pipe: &mut std::fs::File) -> Report {
+    let mut bytes = [0u8; REPORT_LEN];
+    let mut filled = 0;
+    while filled < REPORT_LEN {
+        match pipe.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Report::Failed {
+                    step: -1,
+                    errno: e.raw_os_error().unwrap_or(libc::EIO),
+                    pid: 0,
+                };
+            }
+        }
+    }
+    Report::decode(&bytes[..filled])
 }
 
 /// Our child `pid`, which the program cloned with `CLONE_PARENT`, as a
