@@ -362,37 +362,60 @@ fn a_node_killed_before_its_exec_is_a_spawn_error() {
     });
 }
 
+/// Starts a node that leaves a daemon behind and ignores SIGTERM, shuts the
+/// graph down, and checks that no daemon and no cgroup is left.
+fn daemon_is_gone_when_shutdown_returns(scope: Option<ScopeSpec>) {
+    let marker = unique_marker("daemon-shutdown");
+    // The main process ignores SIGTERM: it is SIGKILLed after its stop
+    // timeout, and the daemon with it.
+    let script = format!("trap '' TERM; {DAEMONIZE}; exec sleep 600");
+    let mut graph = Graph::new();
+    let options = match scope {
+        Some(spec) => NodeOptions::new().scope(graph.scope("box", spec)),
+        None => NodeOptions::new(),
+    };
+    let node = graph.node_with(
+        "daemonizer",
+        marked(Command::new("sh").args(["-c", &script]), &marker),
+        options.stop_timeout(Duration::from_millis(100)),
+    );
+    let out = graph.pipe(node.stdout(), Endpoint::Parent);
+    let mut running = graph.spawn().unwrap();
+    let mut out = BufReader::new(running.take_reader(out).unwrap());
+    let (mut pid, mut cgroup) = (String::new(), String::new());
+    out.read_line(&mut pid).unwrap();
+    out.read_line(&mut cgroup).unwrap();
+    let report = running.shutdown(Duration::from_secs(5)).unwrap();
+    assert!(
+        report.by_name("daemonizer").unwrap().killed_after_timeout,
+        "{report:?}"
+    );
+    let left = live_marked_processes(&marker);
+    assert!(
+        left.is_empty(),
+        "the daemon outlived the shutdown: {left:?}"
+    );
+    assert_removed(&cgroup);
+}
+
 #[test]
 fn a_daemon_is_gone_when_shutdown_returns() {
     as_root_and_delegated("a_daemon_is_gone_when_shutdown_returns", || {
-        let marker = unique_marker("daemon-shutdown");
-        // The main process ignores SIGTERM: it is SIGKILLed after its stop
-        // timeout, and the daemon with it.
-        let script = format!("trap '' TERM; {DAEMONIZE}; exec sleep 600");
-        let mut graph = Graph::new();
-        let node = graph.node_with(
-            "daemonizer",
-            marked(Command::new("sh").args(["-c", &script]), &marker),
-            NodeOptions::new().stop_timeout(Duration::from_millis(100)),
-        );
-        let out = graph.pipe(node.stdout(), Endpoint::Parent);
-        let mut running = graph.spawn().unwrap();
-        let mut out = BufReader::new(running.take_reader(out).unwrap());
-        let (mut pid, mut cgroup) = (String::new(), String::new());
-        out.read_line(&mut pid).unwrap();
-        out.read_line(&mut cgroup).unwrap();
-        let report = running.shutdown(Duration::from_secs(5)).unwrap();
-        assert!(
-            report.by_name("daemonizer").unwrap().killed_after_timeout,
-            "{report:?}"
-        );
-        let left = live_marked_processes(&marker);
-        assert!(
-            left.is_empty(),
-            "the daemon outlived the shutdown: {left:?}"
-        );
-        assert_removed(&cgroup);
+        daemon_is_gone_when_shutdown_returns(None);
     });
+}
+
+/// In a scope with no pid namespace (nothing there kills the daemon), as
+/// root in it.
+#[test]
+fn a_daemon_of_a_node_in_a_scope_is_gone_when_shutdown_returns() {
+    as_root_and_delegated(
+        "a_daemon_of_a_node_in_a_scope_is_gone_when_shutdown_returns",
+        || {
+            let scope = ScopeSpec::new([Namespace::User, Namespace::Net]);
+            daemon_is_gone_when_shutdown_returns(Some(scope));
+        },
+    );
 }
 
 #[test]
