@@ -119,7 +119,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
 }
 
 /// The directory of this process's cgroup in the v2 hierarchy.
-fn own_cgroup_dir() -> Result<PathBuf, Box<dyn Error>> {
+pub fn own_cgroup_dir() -> Result<PathBuf, Box<dyn Error>> {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
     let mount = mountinfo
         .lines()
@@ -135,13 +135,13 @@ fn own_cgroup_dir() -> Result<PathBuf, Box<dyn Error>> {
 }
 
 /// A cgroup of the bench's own, removed on drop.
-struct ScratchCgroup {
-    path: PathBuf,
-    dir: OwnedFd,
+pub struct ScratchCgroup {
+    pub path: PathBuf,
+    pub dir: OwnedFd,
 }
 
 impl ScratchCgroup {
-    fn create(parent: &Path, name: &str) -> io::Result<ScratchCgroup> {
+    pub fn create(parent: &Path, name: &str) -> io::Result<ScratchCgroup> {
         let path = parent.join(format!("bench-{name}-{}", std::process::id()));
         std::fs::create_dir(&path)
             .map_err(|e| io::Error::new(e.kind(), format!("create {}: {e}", path.display())))?;

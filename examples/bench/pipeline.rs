@@ -1,6 +1,8 @@
 //! `bench pipeline`: a chain of N `cat`s (`cat < /dev/null | cat | … | cat >
 //! /dev/null`), from the first spawn until every stage is reaped, through
-//! process-graph, a raw `posix_spawn` chain, and bash.
+//! process-graph, a raw `posix_spawn` chain, and bash; where this process
+//! may create cgroups, also a raw chain with a cgroup per stage, the floor
+//! of what process-graph does by default there.
 //!
 //! The raw chain holds at most two pipe fds while it spawns (the read end
 //! feeding the next stage and the pipe being made), which is what keeps it
@@ -9,14 +11,16 @@
 
 use std::error::Error;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use process_graph_runtime::{Command, Containment, Graph, NodeId, Stdio};
 use rustix::pipe::{PipeFlags, pipe_with};
 
+use crate::cgroups::ScratchCgroup;
 use crate::child_elf::Behaviour;
 use crate::exec_args::ExecArgs;
+use crate::floor::{self, ChildSetup};
 use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
 use crate::setup::{self, Subcommand};
 
@@ -35,6 +39,13 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         return Err("--stages: a pipeline has at least one stage".into());
     }
     let path = setup.child.path();
+    // The raw chain with a cgroup per stage, where cgroups can be made.
+    let cgroups = crate::cgroups::own_cgroup_dir()
+        .ok()
+        .and_then(|dir| ScratchCgroup::create(&dir, "pipeline").ok());
+    if cgroups.is_none() {
+        eprintln!("no cgroups here: the raw chain with a cgroup per stage is left out");
+    }
     measure::by_size(
         &setup.plan,
         &stages,
@@ -56,7 +67,17 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                     dev_null: dev_null()?,
                 }),
                 Box::new(BashChain::new(path, n)),
-            ])
+            ]
+            .into_iter()
+            .chain(cgroups.as_ref().map(|graph| {
+                Box::new(CgroupChain {
+                    exec: ExecArgs::new(path).expect("checked by the posix_spawn chain"),
+                    stages: n,
+                    dev_null: dev_null().expect("opened for the posix_spawn chain"),
+                    graph: graph.path.clone(),
+                }) as Box<dyn Subject>
+            }))
+            .collect())
         },
         |n| format!("{n} stages"),
     )?;
@@ -181,6 +202,89 @@ impl Subject for PosixSpawnChain {
             feed = next.map(|(read, _write)| read);
         }
         pids.into_iter().try_for_each(measure::waitpid_exited_zero)
+    }
+}
+
+/// The raw chain in cgroups, as process-graph runs it by default where it
+/// may: a cgroup per stage (`mkdir` and an `open` of its directory), each
+/// stage started in its own with `clone3(CLONE_VM | CLONE_VFORK |
+/// CLONE_PIDFD | CLONE_INTO_CGROUP)`, reaped, and every cgroup removed.
+/// The stages get their stdio as the parent's fds 0 and 1 (two `dup2`s in
+/// the parent per stage, as `posix_spawn`'s two file actions in the child).
+struct CgroupChain {
+    exec: ExecArgs,
+    stages: usize,
+    dev_null: OwnedFd,
+    /// The bench's cgroup the stages' cgroups are made in.
+    graph: PathBuf,
+}
+
+impl Subject for CgroupChain {
+    fn label(&self) -> &str {
+        "raw clone3 chain, a cgroup per stage"
+    }
+
+    fn is_floor(&self) -> bool {
+        false
+    }
+
+    fn run_once(&mut self) -> io::Result<()> {
+        let saved = [0, 1].map(|fd| {
+            // SAFETY: fds 0 and 1 are open for the bench's whole life.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            rustix::io::fcntl_dupfd_cloexec(fd, 3)
+        });
+        let [Ok(stdin), Ok(stdout)] = saved else {
+            return Err(io::Error::other("cannot save the bench's stdio"));
+        };
+        let result = self.chain();
+        let mut restored = rustix::stdio::dup2_stdin(&stdin);
+        restored = restored.and(rustix::stdio::dup2_stdout(&stdout));
+        result.and(restored.map_err(io::Error::from))
+    }
+}
+
+impl CgroupChain {
+    fn chain(&self) -> io::Result<()> {
+        let dirs: Vec<PathBuf> = (0..self.stages)
+            .map(|k| self.graph.join(format!("stage-{k}")))
+            .collect();
+        let mut children = Vec::with_capacity(self.stages);
+        let mut feed: Option<OwnedFd> = None;
+        for (stage, dir) in dirs.iter().enumerate() {
+            std::fs::create_dir(dir)?;
+            let cgroup = rustix::fs::open(
+                dir,
+                rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )?;
+            let next = if stage + 1 == self.stages {
+                rustix::stdio::dup2_stdout(&self.dev_null)?;
+                None
+            } else {
+                let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+                rustix::stdio::dup2_stdout(&write)?;
+                Some(read)
+            };
+            rustix::stdio::dup2_stdin(feed.as_ref().unwrap_or(&self.dev_null))?;
+            children.push(floor::spawn_in(
+                &self.exec,
+                0,
+                ChildSetup::None,
+                Some(cgroup.as_fd()),
+            )?);
+            feed = next;
+        }
+        // The parent's copies of the last pipe ends go, so the chain can end.
+        rustix::stdio::dup2_stdin(&self.dev_null)?;
+        rustix::stdio::dup2_stdout(&self.dev_null)?;
+        for child in &children {
+            let status = floor::wait(child, rustix::process::WaitIdOptions::empty())?;
+            exited_zero(status.exit_status() == Some(0), format_args!("{status:?}"))?;
+        }
+        dirs.iter().try_for_each(std::fs::remove_dir)
     }
 }
 
