@@ -8,11 +8,12 @@ pub use core::ops::{Deref, DerefMut};
 pub use core::option::Option;
 pub use core::panic;
 pub use core::result::Result;
-pub use core::writeln;
+pub use core::{write, writeln};
 pub use std::borrow::Cow;
 pub use std::io::{PipeReader, PipeWriter};
 pub use std::os::unix::net::UnixStream;
 pub use std::time::Duration;
+pub use std::vec::Vec;
 
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit,

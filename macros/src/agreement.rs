@@ -53,6 +53,7 @@ struct NodeDecl {
     scope: Option<usize>,
     ready_probe: Option<ProbeDecl>,
     live_probe: Option<ProbeDecl>,
+    replicas: Option<u32>,
 }
 
 /// A probe: its check as declared (`tcp = "..."`), and the settings given.
@@ -236,6 +237,10 @@ fn random(rng: &mut Rng) -> Decl {
             scope: (scope_count > 0 && rng.percent(70)).then(|| rng.below(scope_count)),
             ready_probe: random_probe(rng, chaos, false),
             live_probe: random_probe(rng, chaos, true),
+            replicas: rng.percent(12).then(|| match rng.percent(chaos) {
+                true => 0,
+                false => 1 + rng.below(3) as u32,
+            }),
         })
         .map(|mut node: NodeDecl| {
             // Tidy: one source of readiness.
@@ -312,6 +317,7 @@ fn source(decl: &Decl) -> (String, String) {
         keys.extend(node.scope.map(|s| format!("scope = s{s}")));
         keys.extend(node.ready_probe.as_ref().map(|p| p.source("ready_probe")));
         keys.extend(node.live_probe.as_ref().map(|p| p.source("live_probe")));
+        keys.extend(node.replicas.map(|r| format!("replicas = {r}")));
         writeln!(src, "#[process({})] n{n}: Cmd,", keys.join(", ")).unwrap();
     }
     let end = |e: &End| match *e {
@@ -399,6 +405,9 @@ fn through_the_runtime(decl: &Decl) -> (Topology, Vec<String>) {
         }
         if let Some(probe) = &node.live_probe {
             options = options.live_probe(probe.probe());
+        }
+        if let Some(replicas) = node.replicas {
+            options = options.replicas(replicas);
         }
         graph.node_with(format!("n{n}"), command, options);
     }

@@ -93,6 +93,7 @@ impl<'g> Location<'g> {
                 let probe = if live { &p.live_probe } else { &p.ready_probe };
                 span(probe.as_ref().map(|probe| probe.span))
             }
+            Place::Replicas(n) => span(process(n).1.replicas.map(|r| r.span)),
             Place::Stdio { node, fd } => span(process(node).1.stdio[fd as usize].map(|m| m.span)),
             Place::Edge(e) => Location::Tokens(edge(e).2.arrow.clone()),
             Place::Endpoint {

@@ -74,9 +74,22 @@ pub struct Process {
     pub pids_max: Option<Spanned<u64>>,
     /// `cpu_weight = 100`, 1 to 10,000.
     pub cpu_weight: Option<Spanned<u16>>,
+    /// `replicas = 4`: that many copies of the process.
+    pub replicas: Option<Spanned<u32>>,
 }
 
 impl Process {
+    /// How many copies run: `replicas`, or 1.
+    pub fn replica_count(&self) -> u32 {
+        self.replicas.map_or(1, |r| r.value)
+    }
+
+    /// Whether the process stands for several copies (`replicas` given;
+    /// `replicas = 1` too, so the typed API does not change with N).
+    pub fn replicated(&self) -> bool {
+        self.replicas.is_some()
+    }
+
     /// The span of each resource limit given (they need a cgroup).
     pub fn limit_spans(&self) -> impl Iterator<Item = Span> {
         [
@@ -261,6 +274,19 @@ impl Graph {
             Some(Role::Scope(s)) => Some((f, s)),
             _ => None,
         })
+    }
+
+    /// The process named `name`, if there is one.
+    pub fn process(&self, name: &Ident) -> Option<&Process> {
+        self.processes()
+            .find(|(f, _)| f.ident == *name)
+            .map(|(_, p)| p)
+    }
+
+    /// How many copies each process runs, in declaration order: the
+    /// `counts` of `process_graph_topology::replica_index`.
+    pub fn replica_counts(&self) -> Vec<u32> {
+        self.processes().map(|(_, p)| p.replica_count()).collect()
     }
 
     /// The position of the process named `name` among the processes.

@@ -165,7 +165,7 @@ pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
     DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe,
-    ScopeId, SocketKind, SocketPair,
+    REPLICA_VAR, ScopeId, SocketKind, SocketPair,
 };
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};

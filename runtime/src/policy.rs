@@ -179,6 +179,7 @@ pub struct NodeOptions {
     pub(crate) backoff: Backoff,
     pub(crate) scope: Option<ScopeId>,
     pub(crate) limits: Limits,
+    pub(crate) replicas: Option<u32>,
 }
 
 impl NodeOptions {
@@ -310,6 +311,34 @@ impl NodeOptions {
     /// The restart backoff.
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.backoff = Backoff { initial, max };
+        self
+    }
+
+    /// Run `count` copies of the node, each supervised on its own (its own
+    /// restarts, backoff and exit report), named `name[i]` and told its
+    /// index by `PROCESS_GRAPH_REPLICA=i` in its environment. A pipe out of
+    /// the replicas is shared by all of them; an edge into them comes from
+    /// the parent, one per replica. See [`Graph::replica_ids`](crate::Graph::replica_ids).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let echo = Command::new("sh").args(["-c", "echo replica $PROCESS_GRAPH_REPLICA"]);
+    /// let worker = graph.node_with("worker", echo, NodeOptions::new().replicas(3));
+    /// let out = graph.pipe(worker.stdout(), Endpoint::Parent); // one pipe, three writers
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// let mut lines: Vec<&str> = text.lines().collect();
+    /// lines.sort();
+    /// assert_eq!(lines, ["replica 0", "replica 1", "replica 2"]);
+    /// assert!(running.wait()?.success());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn replicas(mut self, count: u32) -> Self {
+        self.replicas = Some(count);
         self
     }
 

@@ -118,6 +118,7 @@ impl RunningGraph {
     /// Validates and prepares `graph`, then starts its nodes.
     pub(crate) fn start(graph: Graph) -> Result<RunningGraph, Error> {
         graph.validate().map_err(Error::Invalid)?;
+        let graph = graph.expand_replicas();
         let mut scopes = Scopes::create(&graph)?;
         // A node with a network of its own gets a socket its scope's init
         // made there: abstract addresses belong to a network namespace.

@@ -97,11 +97,21 @@ fn short_command(node: &NodeInfo, max: usize) -> Option<String> {
 /// it tells it is ready when it does not count as ready at exec
 /// (`ready: notify`, `ready: fd(3)`, `oneshot`).
 pub(crate) fn node_lines(node: &NodeInfo) -> Vec<String> {
-    std::iter::once(node.name.to_string())
+    std::iter::once(node_title(node))
         .chain(short_command(node, COMMAND_CHARS))
         .chain(node.ready.map(|ready| format!("ready: {ready}")))
         .chain(node.oneshot.then(|| "oneshot".to_owned()))
         .collect()
+}
+
+/// A process's name, and `×N` after it when it stands for N replicas:
+/// `worker ×4`.
+pub(crate) fn node_title(node: &NodeInfo) -> String {
+    if node.replicas == 1 {
+        node.name.to_string()
+    } else {
+        format!("{} ×{}", node.name, node.replicas)
+    }
 }
 
 /// The lines of a vertex's box: a process's, or the parent's one word.

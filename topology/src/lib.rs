@@ -58,6 +58,7 @@ mod links;
 mod mermaid;
 mod model;
 mod probe;
+mod replicas;
 mod rules;
 mod scopes;
 mod signals;
@@ -71,5 +72,6 @@ pub use model::{
     Text, Topology,
 };
 pub use probe::{AddressError, ProbeCheck, ProbeInfo, http_target, probe_address};
+pub use replicas::{replica_index, replica_of};
 pub use rules::{Claim, HOST_NAME_MAX, MAX_FD, Place, Rule, Side, Violation, Violations};
 pub use signals::{SIGNALS, signal_index};

@@ -131,6 +131,11 @@ pub struct NodeInfo {
     /// The fds above stdio that the application passes in with the
     /// command (`Command::fd`), known only for a graph built at run time.
     pub passed_fds: List<i32>,
+    /// How many copies of the process run (`replicas = N`; 1 for a plain
+    /// process). Each replica restarts on its own. Edges out of the
+    /// replicas are shared (every replica writes into one pipe); edges into
+    /// them come from the parent, one per replica.
+    pub replicas: u32,
 }
 
 impl Default for NodeInfo {
@@ -151,6 +156,7 @@ impl Default for NodeInfo {
             live_probe: None,
             stdio: [None; 3],
             passed_fds: Cow::Borrowed(&[]),
+            replicas: 1,
         }
     }
 }

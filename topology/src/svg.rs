@@ -38,6 +38,8 @@ const ARROW_LENGTH: f64 = 7.0;
 const CORNER_RADIUS: f64 = 5.0;
 const ARROW_HALF_WIDTH: f64 = 3.5;
 const LEGEND_HEIGHT: f64 = 26.0;
+/// How far each box of a stack of replicas sits from the one in front.
+const STACK_OFFSET: f64 = 4.0;
 
 impl Topology {
     /// The diagram rustdoc shows for the graph: processes as rounded boxes
@@ -119,6 +121,9 @@ impl Topology {
             .chain([Vertex::Parent]);
         for vertex in vertices {
             if let Some(rect) = layout.vertex(vertex) {
+                if let Vertex::Node(n) = vertex {
+                    draw_stack(&rect, self.nodes[n].replicas, &mut svg);
+                }
                 let lines = vertex_lines(self, vertex);
                 draw_box(&rect, &lines, vertex == Vertex::Parent, &mut svg);
             }
@@ -324,6 +329,22 @@ fn arrowhead(from: &Point, tip: &Point) -> (Point, String) {
         num(back.y - ny)
     );
     (back, head)
+}
+
+/// Replicas are drawn as a stack: up to two boxes' edges behind the
+/// process's box, offset up and to the right (its label says `×N`).
+fn draw_stack(rect: &Rect, replicas: u32, svg: &mut String) {
+    for layer in (1..replicas.min(3)).rev() {
+        let offset = STACK_OFFSET * f64::from(layer);
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" style=\"fill:{PAPER}\" stroke=\"{MUTED}\" stroke-width=\"1.4\"/>",
+            num(rect.x + offset),
+            num(rect.y - offset),
+            num(rect.width),
+            num(rect.height)
+        );
+    }
 }
 
 /// A rounded box (a dark pill for the parent) with its name in bold and

@@ -2,7 +2,7 @@
 //! tables, which rustdoc renders): what the picture shows, and what it
 //! leaves out — full commands, policies, readiness, hostnames.
 
-use crate::labels::{endpoint_name, one_line};
+use crate::labels::{endpoint_name, node_title, one_line};
 use crate::model::{EdgeKind, Topology};
 use crate::scopes::ScopeTree;
 use std::fmt::Write;
@@ -68,7 +68,7 @@ impl Topology {
                 .map(|a| code(&a.name))
                 .collect();
             vec![
-                code(&node.name),
+                code(&node_title(node)),
                 node.command.as_deref().map_or("—".to_owned(), code),
                 tree.of_node(n)
                     .map_or("—".to_owned(), |s| code(&self.scopes[s].name)),

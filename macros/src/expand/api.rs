@@ -95,7 +95,7 @@ pub(super) fn expand(
         }
 
         #allow_unused
-        fn build(#value: #name) -> (#pg::Graph, [#pg::EdgeId; #parent_edges]) {
+        fn build(#value: #name) -> (#pg::Graph, [#pg::Vec<#pg::EdgeId>; #parent_edges]) {
             #build_body
         }
     };
@@ -119,7 +119,8 @@ fn constructor(graph: &Graph, pg: &Private) -> TokenStream {
 }
 
 /// The body of `build`: graph options, scopes (parents first), processes,
-/// then edges; returns the graph and the ids of the edges the parent holds.
+/// then edges; returns the graph and the ids of the edges the parent holds
+/// (of each, one per replica when it feeds replicas).
 fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     let options = graph_options(graph, pg, g);
     let scopes = scope_order(graph).into_iter().map(|i| {
@@ -157,7 +158,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             });
         let command = names::local("field", &field.ident);
         let command = quote!(#command #(#stdio)*);
-        match node_options(process, pg, &node_enum) {
+        match node_options(graph, process, pg, &node_enum) {
             None => quote!(#g.node(#name, #command);),
             Some(options) => quote!(#g.node_with(#name, #command, #options);),
         }
@@ -169,7 +170,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let var = names::local("edge", ident);
         let settings = names::local("field", &field.ident);
         let ends = |list: &[Endpoint]| {
-            let list = list.iter().map(|e| endpoint(e, pg, &node_enum));
+            let list = list.iter().map(|e| endpoint(graph, e, pg, &node_enum));
             quote!([#(#list),*])
         };
         let (from, to) = (ends(&wiring.from), ends(&wiring.to));
@@ -177,7 +178,10 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             EdgeKind::Pipe => quote!(#g.pipe_of(#settings, #from, #to)),
             EdgeKind::SocketPair => {
                 let (a, b) = (&wiring.from[0], &wiring.to[0]);
-                let (a, b) = (endpoint(a, pg, &node_enum), endpoint(b, pg, &node_enum));
+                let (a, b) = (
+                    endpoint(graph, a, pg, &node_enum),
+                    endpoint(graph, b, pg, &node_enum),
+                );
                 quote!(#g.socketpair_of(#settings, #a, #b))
             }
         };
@@ -186,6 +190,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             #g.name_edge(#var, #name);
         })
     });
+    let ends = Ident::new("parent_ends", Span::mixed_site());
     let parent_ends = graph
         .parent_edges()
         .map(|(f, _, _)| names::local("edge", &f.ident));
@@ -207,7 +212,8 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         #(#scopes)*
         #(#nodes)*
         #(#edges)*
-        (#g, [#(#parent_ends),*])
+        let #ends = [#(#g.replica_edges(#parent_ends)),*];
+        (#g, #ends)
     }
 }
 
@@ -244,7 +250,12 @@ fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
 }
 
 /// `NodeOptions::new().restart(..)...`, or `None` when every option is the default.
-fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStream> {
+fn node_options(
+    graph: &Graph,
+    p: &Process,
+    pg: &Private,
+    node_enum: &Ident,
+) -> Option<TokenStream> {
     let mut calls = Vec::new();
     if let Some(restart) = p.restart {
         let variant = Ident::new(restart.value.variant(), Span::call_site());
@@ -257,8 +268,8 @@ fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStr
         calls.push(quote!(.oneshot(true)));
     }
     if !p.after.is_empty() {
-        let after = p.after.iter().map(names::variant);
-        calls.push(quote!(.after([#(#node_enum::#after.id()),*])));
+        let after = p.after.iter().map(|a| node_value(graph, node_enum, a));
+        calls.push(quote!(.after([#(#after.id()),*])));
     }
     match p.ready.map(|r| r.value) {
         Some(Ready::Fd(fd)) => {
@@ -307,15 +318,29 @@ fn node_options(p: &Process, pg: &Private, node_enum: &Ident) -> Option<TokenStr
         let weight = Literal::u16_unsuffixed(weight.value);
         calls.push(quote!(.cpu_weight(#weight)));
     }
+    if let Some(replicas) = p.replicas {
+        let replicas = Literal::u32_unsuffixed(replicas.value);
+        calls.push(quote!(.replicas(#replicas)));
+    }
     (!calls.is_empty()).then(|| quote!(#pg::NodeOptions::new() #(#calls)*))
 }
 
-/// `Name Node::Filter.id().stdout()`, `.fd(3)`, or `Endpoint::Parent`.
-fn endpoint(endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream {
+/// `NameNode::Filter`, or replica 0, `NameNode::Worker(0)`, of a process
+/// with replicas: the id the dynamic graph gives the declared process.
+fn node_value(graph: &Graph, node_enum: &Ident, node: &Ident) -> TokenStream {
+    let variant = names::variant(node);
+    match graph.process(node).is_some_and(Process::replicated) {
+        true => quote!(#node_enum::#variant(0)),
+        false => quote!(#node_enum::#variant),
+    }
+}
+
+/// `NameNode::Filter.id().stdout()`, `.fd(3)`, or `Endpoint::Parent`.
+fn endpoint(graph: &Graph, endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream {
     match &endpoint.target {
         Target::Parent => quote!(#pg::Endpoint::Parent),
         Target::Node { node, fd } => {
-            let variant = names::variant(node);
+            let node = node_value(graph, node_enum, node);
             let fd = match usize::try_from(*fd).ok().and_then(|i| STDIO.get(i)) {
                 Some(stream) => {
                     let stream = Ident::new(stream, Span::call_site());
@@ -326,7 +351,7 @@ fn endpoint(endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream
                     quote!(fd(#n))
                 }
             };
-            quote!(#node_enum::#variant.id().#fd)
+            quote!(#node.id().#fd)
         }
     }
 }

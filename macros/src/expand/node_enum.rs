@@ -1,6 +1,9 @@
 //! `enum NameNode`: one variant per process, so a policy is an exhaustive
-//! `match` and events name nodes by type.
+//! `match` and events name nodes by type. A process with `replicas = N`
+//! is one variant holding the replica's index, `Worker(2)`, shown as
+//! `worker[2]`.
 
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{Parts, Private};
@@ -11,10 +14,87 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let vis = &graph.item.vis;
     let name = &graph.item.ident;
     let node = names::node_enum(name);
-    let fields: Vec<_> = graph.processes().map(|(f, _)| &f.ident).collect();
-    let variants: Vec<_> = fields.iter().map(|f| names::variant(f)).collect();
-    let strings: Vec<_> = fields.iter().map(|f| names::display(f)).collect();
-    let docs = strings.iter().map(|s| format!(" The `{s}` process."));
+    let processes: Vec<_> = graph.processes().collect();
+    let variants: Vec<_> = processes
+        .iter()
+        .map(|(f, _)| names::variant(&f.ident))
+        .collect();
+    let strings: Vec<_> = processes
+        .iter()
+        .map(|(f, _)| names::display(&f.ident))
+        .collect();
+    let declared = variants
+        .iter()
+        .zip(&processes)
+        .zip(&strings)
+        .map(|((v, (_, p)), s)| {
+            if p.replicated() {
+                let doc = format!(" A replica of the `{s}` process, by index from 0.");
+                quote!(#[doc = #doc] #v(u32))
+            } else {
+                let doc = format!(" The `{s}` process.");
+                quote!(#[doc = #doc] #v)
+            }
+        });
+    // Each variant as a pattern binding the replica index, and every value.
+    let patterns: Vec<TokenStream> = variants
+        .iter()
+        .zip(&processes)
+        .map(|(v, (_, p))| match p.replicated() {
+            true => quote!(Self::#v(replica)),
+            false => quote!(Self::#v),
+        })
+        .collect();
+    let wildcards = variants
+        .iter()
+        .zip(&processes)
+        .map(|(v, (_, p))| match p.replicated() {
+            true => quote!(Self::#v(_)),
+            false => quote!(Self::#v),
+        });
+    let indices = (0..processes.len()).map(Literal::usize_unsuffixed);
+    let all = variants.iter().zip(&processes).flat_map(|(v, (_, p))| {
+        let replicated = p.replicated();
+        (0..p.replica_count()).map(move |i| match replicated {
+            true => {
+                let i = Literal::u32_unsuffixed(i);
+                quote!(Self::#v(#i))
+            }
+            false => quote!(Self::#v),
+        })
+    });
+    let replica_of = processes.iter().map(|(_, p)| match p.replicated() {
+        true => quote!(replica),
+        false => quote!(0),
+    });
+    let items_back = variants
+        .iter()
+        .zip(&processes)
+        .enumerate()
+        .map(|(i, (v, (_, p)))| {
+            let i = Literal::usize_unsuffixed(i);
+            match p.replicated() {
+                true => quote!(#i => #pg::Option::Some(Self::#v(replica))),
+                false => quote!(#i => #pg::Option::Some(Self::#v)),
+            }
+        });
+    let display =
+        patterns
+            .iter()
+            .zip(&processes)
+            .zip(&strings)
+            .map(|((pattern, (_, p)), s)| match p.replicated() {
+                true => {
+                    let format = format!("{s}[{{}}]");
+                    quote!(#pattern => #pg::write!(f, #format, replica))
+                }
+                false => quote!(#pattern => f.write_str(#s)),
+            });
+    let counts = graph
+        .replica_counts()
+        .into_iter()
+        .map(Literal::u32_unsuffixed);
+    let count = Literal::usize_unsuffixed(processes.len());
     let enum_doc = format!(
         " The processes of [`{name}`], one variant per `#[process]` field, in declaration order."
     );
@@ -22,29 +102,43 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         #[doc = #enum_doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #vis enum #node {
-            #( #[doc = #docs] #variants, )*
+            #( #declared, )*
         }
     };
     let impls = quote! {
         impl #node {
-            /// Every process, in declaration order.
-            pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+            /// Every process (each replica), in declaration order.
+            pub const ALL: &'static [Self] = &[#(#all),*];
+
+            /// How many copies of each process run, in declaration order.
+            const REPLICAS: [u32; #count] = [#(#counts),*];
 
             /// The field name of the process.
             pub const fn name(self) -> &'static str {
                 match self {
-                    #(Self::#variants => #strings,)*
+                    #(#wildcards => #strings,)*
                 }
             }
 
-            /// The process's id in the dynamic graph.
+            /// The process's id in the dynamic graph; an id no node has for
+            /// a replica index past the last.
             pub fn id(self) -> #pg::NodeId {
-                #pg::NodeId::from_index(self as usize)
+                match self {
+                    #(#patterns => #pg::NodeId::from_index(
+                        #pg::topology::replica_index(&Self::REPLICAS, #indices, #replica_of)
+                            .unwrap_or(usize::MAX),
+                    ),)*
+                }
             }
 
             /// The process with this id, if it is one of this graph's.
             pub fn from_id(id: #pg::NodeId) -> #pg::Option<Self> {
-                Self::ALL.get(id.index()).copied()
+                let (item, replica) = #pg::topology::replica_of(&Self::REPLICAS, id.index())?;
+                let _ = replica; // used by the variants of replicated processes
+                match item {
+                    #(#items_back,)*
+                    _ => #pg::Option::None,
+                }
             }
         }
 
@@ -66,7 +160,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
 
         impl #pg::fmt::Display for #node {
             fn fmt(&self, f: &mut #pg::fmt::Formatter<'_>) -> #pg::fmt::Result {
-                f.write_str(self.name())
+                match *self {
+                    #(#display,)*
+                }
             }
         }
     };

@@ -1,6 +1,6 @@
 //! `struct NameReport`: how each process ended, one field per process.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use super::{Parts, Private};
@@ -13,10 +13,33 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let node = names::node_enum(name);
     let report = names::report(name);
     let fields: Vec<_> = graph.processes().map(|(f, _)| &f.ident).collect();
-    let variants: Vec<_> = fields.iter().map(|f| names::variant(f)).collect();
-    let docs = fields
-        .iter()
-        .map(|f| format!(" How the `{}` process ended.", names::display(f)));
+    let replicated: Vec<bool> = graph.processes().map(|(_, p)| p.replicated()).collect();
+    let docs = fields.iter().zip(&replicated).map(|(f, &r)| match r {
+        true => format!(
+            " How each replica of the `{}` process ended, replica 0 first.",
+            names::display(f)
+        ),
+        false => format!(" How the `{}` process ended.", names::display(f)),
+    });
+    let types = replicated.iter().map(|&r| match r {
+        true => quote!(#pg::Vec<#pg::NodeExit>),
+        false => quote!(#pg::NodeExit),
+    });
+    let gets = fields.iter().zip(&replicated).map(|(f, &r)| {
+        let variant = names::variant(f);
+        match r {
+            true => quote!(#node::#variant(replica) => &self.#f[replica as usize]),
+            false => quote!(#node::#variant => &self.#f),
+        }
+    });
+    let successes = fields.iter().zip(&replicated).map(|(f, &r)| match r {
+        true => quote!(self.#f.iter().all(#pg::NodeExit::success)),
+        false => quote!(self.#f.success()),
+    });
+    let lines = fields.iter().zip(&replicated).map(|(f, &r)| match r {
+        true => quote!(for exit in &self.#f { #pg::writeln!(f, "{}", exit)?; }),
+        false => quote!(#pg::writeln!(f, "{}", self.#f)?;),
+    });
     let doc = format!(
         " How each process of [`{name}`] ended: one field per process, returned by \
          [`{running}::wait`] and [`{running}::shutdown`].",
@@ -27,7 +50,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Eq)]
         #vis struct #report {
-            #( #[doc = #docs] pub #fields: #pg::NodeExit, )*
+            #( #[doc = #docs] pub #fields: #types, )*
             #outcome: #pg::Outcome,
         }
     };
@@ -35,7 +58,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         impl #report {
             /// Every process ran, and its last process exited with code 0.
             pub fn success(&self) -> bool {
-                true #(&& self.#fields.success())*
+                true #(&& #successes)*
             }
 
             /// Why the graph ended.
@@ -44,16 +67,20 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             }
 
             /// The entry of one process.
+            ///
+            /// # Panics
+            ///
+            /// For a replica index past the last.
             pub fn get(&self, node: #node) -> &#pg::NodeExit {
                 match node {
-                    #(#node::#variants => &self.#fields,)*
+                    #(#gets,)*
                 }
             }
         }
 
         impl #pg::fmt::Display for #report {
             fn fmt(&self, f: &mut #pg::fmt::Formatter<'_>) -> #pg::fmt::Result {
-                #( #pg::writeln!(f, "{}", self.#fields)?; )*
+                #( #lines )*
                 #pg::Result::Ok(())
             }
         }
@@ -66,12 +93,20 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
 pub(super) fn from_exit_report(graph: &Graph, report: &TokenStream) -> TokenStream {
     let name = names::report(&graph.item.ident);
     let node = names::node_enum(&graph.item.ident);
-    let fields: Vec<_> = graph.processes().map(|(f, _)| &f.ident).collect();
-    let variants = fields.iter().map(|f| names::variant(f));
+    let values = graph.processes().map(|(f, p)| {
+        let (field, variant) = (&f.ident, names::variant(&f.ident));
+        match p.replicated() {
+            true => {
+                let count = Literal::u32_unsuffixed(p.replica_count());
+                quote!(#field: (0..#count).map(|i| #report[#node::#variant(i).id()].clone()).collect())
+            }
+            false => quote!(#field: #report[#node::#variant.id()].clone()),
+        }
+    });
     let outcome = Ident::new(names::REPORT_OUTCOME, Span::call_site());
     quote! {
         #name {
-            #( #fields: #report[#node::#variants.id()].clone(), )*
+            #( #values, )*
             #outcome: #report.outcome(),
         }
     }

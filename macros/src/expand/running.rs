@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use super::{Parts, Private, report};
-use crate::model::{EdgeKind, Graph, ParentEnd};
+use crate::model::{EdgeKind, Graph, ParentEnd, Target};
 use crate::names;
 
 /// An edge whose one end the parent holds.
@@ -18,6 +18,8 @@ pub(super) struct ParentEdge<'a> {
     /// A pipe the parent writes into: closed before waiting, as
     /// `std::process::Child::wait` closes stdin, so readers see EOF.
     pub writer: bool,
+    /// The edge feeds replicas: the parent holds one end per replica.
+    pub per_replica: bool,
     pub doc: String,
 }
 
@@ -43,20 +45,45 @@ pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge
                 ),
             };
             let writer = edge.kind == EdgeKind::Pipe && side == ParentEnd::From;
-            let doc = format!(
-                " The parent's {what} `{}`; `None` once taken.",
-                names::display(&field.ident)
-            );
+            // The parent feeds the node's end: a pipe it writes, any socketpair.
+            let feeds = edge.kind == EdgeKind::SocketPair || writer;
+            let per_replica = feeds && feeds_replicas(graph, edge);
+            let doc = match per_replica {
+                true => format!(
+                    " The parent's {what} `{}`, one per replica, replica 0 first; empty once taken.",
+                    names::display(&field.ident)
+                ),
+                false => format!(
+                    " The parent's {what} `{}`; `None` once taken.",
+                    names::display(&field.ident)
+                ),
+            };
             let take = Ident::new(take, Span::call_site());
             ParentEdge {
                 field: &field.ident,
                 ty,
                 take,
                 writer,
+                per_replica,
                 doc,
             }
         })
         .collect()
+}
+
+/// Whether a node end of `edge` is a process with replicas.
+fn feeds_replicas(graph: &Graph, edge: &crate::model::Edge) -> bool {
+    let Some(wiring) = &edge.wiring else {
+        return false;
+    };
+    wiring
+        .from
+        .iter()
+        .chain(&wiring.to)
+        .any(|end| match &end.target {
+            Target::Node { node, .. } => graph.process(node).is_some_and(|p| p.replicated()),
+            Target::Parent => false,
+        })
 }
 
 pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Parts {
@@ -67,16 +94,41 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     let report_ty = names::report(name);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
     let end_fields = ends.iter().map(|e| e.field);
-    let end_types = ends.iter().map(|e| &e.ty);
+    let end_types = ends.iter().map(|e| {
+        let ty = &e.ty;
+        match e.per_replica {
+            true => quote!(#pg::Vec<#ty>),
+            false => quote!(#pg::Option<#ty>),
+        }
+    });
     let end_docs = ends.iter().map(|e| &e.doc);
     let writers: Vec<_> = ends.iter().filter(|e| e.writer).map(|e| e.field).collect();
-    let processes: Vec<_> = graph.processes().map(|(f, _)| &f.ident).collect();
-    let variants = processes.iter().map(|f| names::variant(f));
-    let process_docs = processes.iter().map(|f| {
-        format!(
-            " The `{}` process: its pid, status and signals.",
-            names::display(f)
-        )
+    let handles = graph.processes().map(|(f, p)| {
+        let field = &f.ident;
+        let variant = names::variant(field);
+        let name = names::display(field);
+        if p.replicated() {
+            let doc = format!(
+                " Replica `replica` of the `{name}` process (0 to {}): its pid, status and \
+                 signals.\n\n # Panics\n\n When `replica` is {} or more, on use.",
+                p.replica_count().saturating_sub(1),
+                p.replica_count()
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #field(&self, replica: u32) -> #pg::ProcessHandle<'_, #node> {
+                    self.#inner.process(#node::#variant(replica))
+                }
+            }
+        } else {
+            let doc = format!(" The `{name}` process: its pid, status and signals.");
+            quote! {
+                #[doc = #doc]
+                pub fn #field(&self) -> #pg::ProcessHandle<'_, #node> {
+                    self.#inner.process(#node::#variant)
+                }
+            }
+        }
     });
     let doc = format!(
         " A started [`{name}`], returned by [`{name}::spawn`]; the methods every \
@@ -92,7 +144,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         #[doc = #doc]
         #[derive(Debug)]
         #vis struct #running {
-            #( #[doc = #end_docs] pub #end_fields: #pg::Option<#end_types>, )*
+            #( #[doc = #end_docs] pub #end_fields: #end_types, )*
             #inner: #pg::Running<#node>,
         }
     };
@@ -112,17 +164,12 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         }
 
         impl #running {
-            #(
-                #[doc = #process_docs]
-                pub fn #processes(&self) -> #pg::ProcessHandle<'_, #node> {
-                    self.#inner.process(#node::#variants)
-                }
-            )*
+            #(#handles)*
 
             /// Closes the pipe ends the parent writes into (so their readers see
             /// EOF), then waits for every process to end.
             pub fn wait(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
-                #( self.#writers = #pg::Option::None; )*
+                #( self.#writers = #pg::Default::default(); )*
                 let #report = self.#inner.running_graph_mut().wait()?;
                 #pg::Result::Ok(#typed_report)
             }
@@ -152,7 +199,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             impl #running {
                 /// [`wait`](Self::wait), as a future (feature `tokio`).
                 pub async fn wait_async(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
-                    #( self.#writers = #pg::Option::None; )*
+                    #( self.#writers = #pg::Default::default(); )*
                     let #report = self.#inner.running_graph_mut().wait_async().await?;
                     #pg::Result::Ok(#typed_report)
                 }
@@ -182,11 +229,16 @@ pub(super) fn construct(
     let name = names::running(&graph.item.ident);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
     let fields = edges.iter().map(|e| e.field);
-    let takes = edges.iter().map(|e| &e.take);
-    let indices = (0..edges.len()).map(Literal::usize_unsuffixed);
+    let values = edges.iter().enumerate().map(|(i, e)| {
+        let (i, take) = (Literal::usize_unsuffixed(i), &e.take);
+        match e.per_replica {
+            true => quote!(#ends[#i].iter().filter_map(|&edge| #running.#take(edge)).collect()),
+            false => quote!(#running.#take(#ends[#i][0])),
+        }
+    });
     quote! {
         #name {
-            #( #fields: #running.#takes(#ends[#indices]), )*
+            #( #fields: #values, )*
             #inner: #pg::typed_running(#running),
         }
     }

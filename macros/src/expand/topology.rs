@@ -39,6 +39,7 @@ pub fn of(graph: &Graph) -> Topology {
         ready_timeout_ms: p.ready_timeout.map(|t| t.value),
         ready_probe: p.ready_probe.as_ref().map(|probe| probe.value.clone()),
         live_probe: p.live_probe.as_ref().map(|probe| probe.value.clone()),
+        replicas: p.replica_count(),
         stdio: p.stdio.map(|mode| {
             mode.map(|m| match m.value {
                 model::StdioMode::Inherit => StdioMode::Inherit,
@@ -152,6 +153,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 })
                 .collect(),
         );
+        let replicas = Literal::u32_unsuffixed(n.replicas);
         quote! {
             #t::NodeInfo {
                 name: #name,
@@ -168,6 +170,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 live_probe: #live_probe,
                 stdio: [#(#stdio),*],
                 passed_fds: #passed_fds,
+                replicas: #replicas,
             }
         }
     });

@@ -3,7 +3,7 @@
 
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Ident, LitStr, Meta, Token, bracketed};
+use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, bracketed};
 
 use process_graph_topology::STDIO;
 
@@ -11,7 +11,7 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
 
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "restart",
     "critical",
     "oneshot",
@@ -30,7 +30,12 @@ const KEYS: [&str; 18] = [
     "memory_max",
     "pids_max",
     "cpu_weight",
+    "replicas",
 ];
+
+/// The most replicas a declared process may have: the node enum lists
+/// each one.
+const MAX_REPLICAS: u32 = 1024;
 
 pub fn parse(cx: &Ctxt, attr: &Attribute) -> Process {
     let mut process = Process::default();
@@ -82,6 +87,7 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         "cpu_weight" => {
             p.cpu_weight = value::int_in(cx, meta, 1..=10_000, "cpu_weight", "100")?;
         }
+        "replicas" => p.replicas = replicas(cx, meta)?,
         _ => value::unknown_key(cx, meta, "process", &KEYS)?,
     }
     Ok(())
@@ -136,6 +142,33 @@ fn ready(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<Ready>
         value: Ready::Fd(fd.value),
         span: fd.span,
     }))
+}
+
+/// `replicas = 4`. Zero is the shared rules' to report (the dynamic graph
+/// may ask for it too); the ceiling keeps the node enum's list of every
+/// replica small.
+fn replicas(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<u32>>> {
+    let lit: LitInt = meta.value()?.parse()?;
+    match lit.base10_parse::<u32>() {
+        Ok(n) if n <= MAX_REPLICAS => Ok(Some(Spanned {
+            value: n,
+            span: lit.span(),
+        })),
+        Ok(_) => {
+            cx.error(
+                lit.span(),
+                format!("at most {MAX_REPLICAS} replicas: the node enum lists each of them"),
+            );
+            Ok(None)
+        }
+        Err(_) => {
+            cx.error(
+                lit.span(),
+                "`replicas` takes a whole number of copies, e.g. `replicas = 4`",
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// `"100ms..30s"`: the first delay, then the cap.

@@ -4,6 +4,7 @@
 
 mod edge;
 mod endpoint;
+mod replicas;
 mod topology;
 
 use crate::cgroup::Containment;
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 pub use edge::{Pipe, SocketKind, SocketPair};
 pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId, ScopeId};
+pub use replicas::REPLICA_VAR;
 
 use crate::command::Command;
 use crate::policy::{Intensity, NodeOptions, Strategy};

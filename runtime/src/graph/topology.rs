@@ -58,6 +58,7 @@ impl Graph {
                 ready_timeout_ms: options.ready_timeout.map(millis),
                 ready_probe: options.ready_probe.clone(),
                 live_probe: options.live_probe.clone(),
+                replicas: options.replicas.unwrap_or(1),
                 stdio: [0, 1, 2].map(|fd| {
                     node.command.stdio(fd).map(|stdio| match stdio {
                         Stdio::Inherit => StdioMode::Inherit,

@@ -111,9 +111,15 @@ pub struct SpawnPlan {
 
 impl Graph {
     /// The plan of what [`spawn`](Graph::spawn) will do, without starting
-    /// anything; fails with the same errors.
+    /// anything; fails with the same errors. Replicas are planned as the
+    /// nodes they start as (`worker[0]`, `worker[1]`, ...).
     pub fn plan(&self) -> Result<SpawnPlan, Violations> {
         self.validate()?;
+        Ok(self.expand_replicas().plan_checked())
+    }
+
+    /// The plan of a checked graph with its replicas expanded.
+    fn plan_checked(&self) -> SpawnPlan {
         let fd_plan = Plan::of(self);
         let ready_at_exec: Vec<bool> = self
             .nodes
@@ -168,7 +174,7 @@ impl Graph {
                 }
             })
             .collect();
-        Ok(SpawnPlan { waves, nodes })
+        SpawnPlan { waves, nodes }
     }
 
     fn origin(&self, source: FdSource) -> FdOrigin {

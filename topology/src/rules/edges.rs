@@ -15,6 +15,7 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             EdgeKind::Pipe => pipe(found, e),
             EdgeKind::SocketPair => socketpair(found, e),
         }
+        into_replicas(found, e);
         let sides = edge
             .from
             .iter()
@@ -97,6 +98,39 @@ fn pipe(found: &mut Found<'_>, e: usize) {
             found.push(place, Rule::ReaderAtOutput { node, fd: end.fd });
         } else if edge.from.iter().any(|w| w.node == end.node) {
             found.push(place, Rule::SelfLoop { node });
+        }
+    }
+}
+
+/// Edges into replicas come from the parent: each replica then gets an
+/// edge of its own. Out of replicas, a pipe is shared by all of them.
+fn into_replicas(found: &mut Found<'_>, e: usize) {
+    let t = found.topology;
+    let edge = &t.edges[e];
+    let replicated = |end: &EndpointInfo| {
+        let node = t.nodes.get(end.node?)?;
+        (node.replicas > 1).then(|| node.name.to_string())
+    };
+    let fed_by_parent = |ends: &[EndpointInfo]| ends.iter().all(|end| end.node.is_none());
+    // A pipe's writers are shared; its reader, and either end of a
+    // socketpair, is fed by the other side.
+    let mut sides = vec![(Side::To, &edge.to, &edge.from)];
+    if edge.kind == EdgeKind::SocketPair {
+        sides.push((Side::From, &edge.from, &edge.to));
+    }
+    for (side, ends, other) in sides {
+        if fed_by_parent(other) {
+            continue;
+        }
+        for (index, end) in ends.iter().enumerate() {
+            if let Some(node) = replicated(end) {
+                let place = Place::Endpoint {
+                    edge: e,
+                    side,
+                    index,
+                };
+                found.push(place, Rule::IntoReplicasFromNode { node });
+            }
         }
     }
 }

@@ -117,6 +117,7 @@ impl Found<'_> {
             | Place::ReadyTimeout(n)
             | Place::Restart(n)
             | Place::Probe { node: n, .. }
+            | Place::Replicas(n)
             | Place::Stdio { node: n, .. }
             | Place::PassedFd { node: n, .. } => format!("node {:?}", t.nodes[n].name),
             Place::Edge(e) | Place::Endpoint { edge: e, .. } => t.edge_subject(e),

@@ -18,6 +18,9 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
         if !names.insert(&*node.name) {
             found.push(Place::Node(n), Rule::DuplicateName);
         }
+        if node.replicas == 0 {
+            found.push(Place::Replicas(n), Rule::ZeroReplicas);
+        }
         if let Some(scope) = node.scope.filter(|&s| s >= t.scopes.len()) {
             found.push(Place::NodeScope(n), Rule::UnknownScope { index: scope });
         }

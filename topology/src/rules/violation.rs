@@ -51,6 +51,8 @@ pub enum Place {
         /// The fd number in the child.
         fd: i32,
     },
+    /// A node's `replicas` setting.
+    Replicas(usize),
     /// A node's stdin, stdout or stderr setting.
     Stdio {
         /// The node.
@@ -263,6 +265,15 @@ pub enum Rule {
     },
     /// A probe's failure threshold of zero.
     ZeroFailureThreshold,
+    /// `replicas = 0`.
+    ZeroReplicas,
+    /// An edge into replicas from a node: a pipe has one reader and a
+    /// socketpair one end per side, so only the parent, which holds one
+    /// edge per replica, can feed them.
+    IntoReplicasFromNode {
+        /// The replicated node's name.
+        node: String,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -385,6 +396,14 @@ impl fmt::Display for Rule {
             Rule::ZeroFailureThreshold => {
                 f.write_str("`failure_threshold` must be at least 1")
             }
+            Rule::ZeroReplicas => {
+                f.write_str("`replicas = 0` runs nothing; write 1 or more, or remove the process")
+            }
+            Rule::IntoReplicasFromNode { node } => write!(
+                f,
+                "`{node}` has replicas, and only the parent can feed them (one edge per replica); \
+                 a pipe has one reader and a socketpair one end per side"
+            ),
         }
     }
 }

@@ -1,0 +1,191 @@
+//! Replicas: a node declared with [`NodeOptions::replicas`](crate::NodeOptions::replicas)
+//! runs as N nodes, each supervised on its own. The graph is checked as
+//! declared (one node standing for N, as the topology draws it) and then
+//! expanded into the graph that is planned and started:
+//!
+//! - replica 0 keeps the declared node's id, so every id the application
+//!   holds stays valid; replicas 1..N are appended after the declared nodes,
+//!   in declaration order, so their ids are known before spawn
+//!   ([`Graph::replica_ids`]);
+//! - replica `i` is named `name[i]` and has `PROCESS_GRAPH_REPLICA=i` in its
+//!   environment;
+//! - a pipe out of replicas is shared: every replica writes into it (fan-in);
+//! - an edge into replicas (from the parent: the rules allow nothing else)
+//!   is one edge per replica: edge 0 keeps the declared id, the others are
+//!   appended after the declared edges ([`Graph::replica_edges`]);
+//! - a node `after` replicas starts once all of them are ready.
+
+use super::{EdgeKind, EdgeSpec, Endpoint, Graph, NodeId, NodeSpec};
+use process_graph_topology::replica_index;
+
+use crate::graph::EdgeId;
+
+/// The environment variable that tells a replica its index.
+pub const REPLICA_VAR: &str = "PROCESS_GRAPH_REPLICA";
+
+impl Graph {
+    /// The ids of every replica of `node` once spawned, replica 0 first (it
+    /// is `node` itself); just `[node]` for a node without replicas.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeId, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let worker = graph.node_with("worker", Command::new("true"), NodeOptions::new().replicas(3));
+    /// let sink = graph.node("sink", Command::new("true"));
+    /// let ids: Vec<usize> = graph.replica_ids(worker).iter().map(|id| id.index()).collect();
+    /// assert_eq!(ids, [0, 2, 3]); // replicas 1 and 2 come after the declared nodes
+    /// assert_eq!(graph.replica_ids(sink), [sink]);
+    /// ```
+    pub fn replica_ids(&self, node: NodeId) -> Vec<NodeId> {
+        let counts: Vec<u32> = self.nodes.iter().map(NodeSpec::replica_count).collect();
+        copies_of(&counts, node.index())
+            .map(NodeId::from_index)
+            .collect()
+    }
+
+    /// The ids of every copy of `edge` once spawned, one per replica of the
+    /// node it feeds, copy 0 first (it is `edge` itself); just `[edge]` for
+    /// an edge that feeds no replicas. Take each parent end by its id.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let worker = graph.node_with("worker", Command::new("cat"), NodeOptions::new().replicas(2));
+    /// let jobs = graph.pipe(Endpoint::Parent, worker.stdin());
+    /// let results = graph.pipe(worker.stdout(), Endpoint::Parent); // shared by both
+    /// assert_eq!(graph.replica_edges(jobs).len(), 2);
+    /// assert_eq!(graph.replica_edges(results), [results]);
+    /// ```
+    pub fn replica_edges(&self, edge: EdgeId) -> Vec<EdgeId> {
+        let counts: Vec<u32> = self.edges.iter().map(|e| self.copies(e)).collect();
+        copies_of(&counts, edge.index())
+            .map(EdgeId::from_index)
+            .collect()
+    }
+
+    /// The graph that is planned and started: every replicated node as its
+    /// replicas. The identity for a graph without replicas.
+    pub(crate) fn expand_replicas(&self) -> Graph {
+        if self.nodes.iter().all(|n| n.replica_count() == 1) {
+            return self.clone();
+        }
+        let ids: Vec<Vec<NodeId>> = (0..self.nodes.len())
+            .map(|n| self.replica_ids(NodeId::from_index(n)))
+            .collect();
+        let all = |node: NodeId| {
+            ids.get(node.index())
+                .map_or(&[node][..], |v| &v[..])
+                .to_vec()
+        };
+        let mut nodes = self.nodes.clone();
+        let mut extra_nodes = Vec::new();
+        for (n, spec) in self.nodes.iter().enumerate() {
+            let mut spec = spec.clone();
+            spec.options.after = spec.options.after.iter().flat_map(|&a| all(a)).collect();
+            spec.options.replicas = None;
+            if ids[n].len() == 1 {
+                nodes[n] = spec;
+                continue;
+            }
+            for i in 0..ids[n].len() {
+                let mut replica = spec.clone();
+                replica.name = format!("{}[{i}]", spec.name);
+                replica.command = replica.command.env(REPLICA_VAR, i.to_string());
+                if i == 0 {
+                    nodes[n] = replica;
+                } else {
+                    extra_nodes.push(replica);
+                }
+            }
+        }
+        nodes.extend(extra_nodes);
+        let mut edges = Vec::with_capacity(self.edges.len());
+        let mut extra_edges = Vec::new();
+        for edge in &self.edges {
+            let copies = self.copies(edge);
+            for copy in 0..copies as usize {
+                let kind = match &edge.kind {
+                    EdgeKind::Pipe {
+                        writers,
+                        readers,
+                        pipe,
+                    } => EdgeKind::Pipe {
+                        writers: writers.iter().flat_map(|w| fan_in(w, &all)).collect(),
+                        readers: readers.iter().map(|r| replica(*r, copy, &all)).collect(),
+                        pipe: pipe.clone(),
+                    },
+                    EdgeKind::SocketPair { ends, pair } => EdgeKind::SocketPair {
+                        ends: ends.map(|end| replica(end, copy, &all)),
+                        pair: pair.clone(),
+                    },
+                };
+                let name = match (&edge.name, copies) {
+                    (Some(name), 2..) => Some(format!("{name}[{copy}]")),
+                    (name, _) => name.clone(),
+                };
+                let spec = EdgeSpec { name, kind };
+                if copy == 0 {
+                    edges.push(spec);
+                } else {
+                    extra_edges.push(spec);
+                }
+            }
+        }
+        edges.extend(extra_edges);
+        Graph {
+            nodes,
+            edges,
+            ..self.clone()
+        }
+    }
+
+    /// How many copies `edge` becomes: one per replica of the node it
+    /// feeds (a pipe's reader, either end of a socketpair), or one.
+    fn copies(&self, edge: &EdgeSpec) -> u32 {
+        let fed: &[Endpoint] = match &edge.kind {
+            EdgeKind::Pipe { readers, .. } => readers,
+            EdgeKind::SocketPair { ends, .. } => ends,
+        };
+        fed.iter()
+            .filter_map(|end| match end {
+                Endpoint::Node { node, .. } => self.nodes.get(node.index()),
+                Endpoint::Parent => None,
+            })
+            .map(NodeSpec::replica_count)
+            .max()
+            .unwrap_or(1)
+    }
+}
+
+impl NodeSpec {
+    /// How many processes the node stands for (at least one: `replicas(0)`
+    /// is rejected by the rules before anything is expanded).
+    pub(crate) fn replica_count(&self) -> u32 {
+        self.options.replicas.map_or(1, |n| n.max(1))
+    }
+}
+
+/// The started-graph indices of every copy of declared item `item`, copy 0
+/// first; just `item` when it is not one of the declared items.
+fn copies_of(counts: &[u32], item: usize) -> impl Iterator<Item = usize> {
+    let count = counts.get(item).copied().unwrap_or(1);
+    (0..count).map(move |copy| replica_index(counts, item, copy).unwrap_or(item))
+}
+
+/// A writer endpoint as every replica of its node.
+fn fan_in(end: &Endpoint, all: &impl Fn(NodeId) -> Vec<NodeId>) -> Vec<Endpoint> {
+    match *end {
+        Endpoint::Node { node, fd } => all(node).into_iter().map(|n| n.fd(fd)).collect(),
+        Endpoint::Parent => vec![Endpoint::Parent],
+    }
+}
+
+/// A fed endpoint in copy `copy` of its edge: the same fd of replica `copy`.
+fn replica(end: Endpoint, copy: usize, all: &impl Fn(NodeId) -> Vec<NodeId>) -> Endpoint {
+    match end {
+        Endpoint::Node { node, fd } => all(node).get(copy).map_or(end, |n| n.fd(fd)),
+        Endpoint::Parent => end,
+    }
+}
