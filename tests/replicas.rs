@@ -78,7 +78,10 @@ fn replicas_restart_independently() {
                 Some(GraphEvent::Exited { node, .. }) => exited.push(node),
                 // The first starts are reported too.
                 Some(GraphEvent::Started { pid, .. }) if before.contains(&Some(pid)) => {}
-                Some(GraphEvent::Started { node, .. }) if node == PoolNode::Sink => {}
+                Some(GraphEvent::Started {
+                    node: PoolNode::Sink,
+                    ..
+                }) => {}
                 Some(GraphEvent::Started { node, .. }) => {
                     assert_eq!(
                         node,
@@ -137,4 +140,28 @@ fn the_topology_draws_one_stacked_node_and_the_plan_starts_each_replica() {
         assert_eq!(PoolNode::from_id(node.id()), Some(*node));
     }
     assert_eq!(PoolNode::Worker(2).to_string(), "worker[2]");
+}
+
+/// A replica cannot read or write another's pipe: each holds exactly fds
+/// 0, 1 and 2, its stdin a pipe of its own, its stdout the shared one.
+#[test]
+fn each_replica_holds_only_its_own_pipe() {
+    common::within(Duration::from_secs(20), "replica fd tables", || {
+        let mut running = pool("exec sleep 600").spawn().unwrap();
+        let tables: Vec<_> = (0..3)
+            .map(|i| common::fds_of(running.worker(i).pid().unwrap()))
+            .collect();
+        for table in &tables {
+            assert_eq!(
+                table.keys().copied().collect::<Vec<_>>(),
+                [0, 1, 2],
+                "{table:?}"
+            );
+        }
+        let stdins: std::collections::BTreeSet<_> = tables.iter().map(|t| &t[&0]).collect();
+        let stdouts: std::collections::BTreeSet<_> = tables.iter().map(|t| &t[&1]).collect();
+        assert_eq!(stdins.len(), 3, "one pipe per replica: {stdins:?}");
+        assert_eq!(stdouts.len(), 1, "one shared pipe: {stdouts:?}");
+        running.shutdown(Duration::from_secs(5)).unwrap();
+    });
 }

@@ -77,8 +77,10 @@ pub struct RunningErrorCount {
 }
 const _: () = {
     impl ErrorCountNode {
-        /// Every process, in declaration order.
+        /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Source, Self::Filter, Self::Count];
+        /// How many copies of each process run, in declaration order.
+        const REPLICAS: [u32; 3] = [1, 1, 1];
         /// The field name of the process.
         pub const fn name(self) -> &'static str {
             match self {
@@ -87,15 +89,57 @@ const _: () = {
                 Self::Count => "count",
             }
         }
-        /// The process's id in the dynamic graph.
+        /// The process's id in the dynamic graph; an id no node has for
+        /// a replica index past the last.
         pub fn id(self) -> ::process_graph::__private::NodeId {
-            ::process_graph::__private::NodeId::from_index(self as usize)
+            match self {
+                Self::Source => {
+                    ::process_graph::__private::NodeId::from_index(
+                        ::process_graph::__private::topology::replica_index(
+                                &Self::REPLICAS,
+                                0,
+                                0,
+                            )
+                            .unwrap_or(usize::MAX),
+                    )
+                }
+                Self::Filter => {
+                    ::process_graph::__private::NodeId::from_index(
+                        ::process_graph::__private::topology::replica_index(
+                                &Self::REPLICAS,
+                                1,
+                                0,
+                            )
+                            .unwrap_or(usize::MAX),
+                    )
+                }
+                Self::Count => {
+                    ::process_graph::__private::NodeId::from_index(
+                        ::process_graph::__private::topology::replica_index(
+                                &Self::REPLICAS,
+                                2,
+                                0,
+                            )
+                            .unwrap_or(usize::MAX),
+                    )
+                }
+            }
         }
         /// The process with this id, if it is one of this graph's.
         pub fn from_id(
             id: ::process_graph::__private::NodeId,
         ) -> ::process_graph::__private::Option<Self> {
-            Self::ALL.get(id.index()).copied()
+            let (item, replica) = ::process_graph::__private::topology::replica_of(
+                &Self::REPLICAS,
+                id.index(),
+            )?;
+            let _ = replica;
+            match item {
+                0 => ::process_graph::__private::Option::Some(Self::Source),
+                1 => ::process_graph::__private::Option::Some(Self::Filter),
+                2 => ::process_graph::__private::Option::Some(Self::Count),
+                _ => ::process_graph::__private::Option::None,
+            }
         }
     }
     impl ::process_graph::__private::GraphNode for ErrorCountNode {
@@ -117,7 +161,11 @@ const _: () = {
             &self,
             f: &mut ::process_graph::__private::fmt::Formatter<'_>,
         ) -> ::process_graph::__private::fmt::Result {
-            f.write_str(self.name())
+            match *self {
+                Self::Source => f.write_str("source"),
+                Self::Filter => f.write_str("filter"),
+                Self::Count => f.write_str("count"),
+            }
         }
     }
     impl ErrorCountReport {
@@ -131,6 +179,10 @@ const _: () = {
             self.outcome
         }
         /// The entry of one process.
+        ///
+        /// # Panics
+        ///
+        /// For a replica index past the last.
         pub fn get(
             &self,
             node: ErrorCountNode,
@@ -287,6 +339,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                     ::process_graph::__private::topology::NodeInfo {
                         name: ::process_graph::__private::Cow::Borrowed("filter"),
@@ -309,6 +362,7 @@ const _: () = {
                             ),
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                     ::process_graph::__private::topology::NodeInfo {
                         name: ::process_graph::__private::Cow::Borrowed("count"),
@@ -329,6 +383,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                 ],
             ),
@@ -469,8 +524,8 @@ const _: () = {
             let (graph, ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningErrorCount {
-                total: started.take_reader(ends[0]),
-                control: started.take_socket(ends[1]),
+                total: started.take_reader(ends[0][0]),
+                control: started.take_socket(ends[1][0]),
                 running: ::process_graph::__private::typed_running(started),
             })
         }
@@ -493,7 +548,10 @@ const _: () = {
     }
     fn build(
         value: ErrorCount,
-    ) -> (::process_graph::__private::Graph, [::process_graph::__private::EdgeId; 2]) {
+    ) -> (
+        ::process_graph::__private::Graph,
+        [::process_graph::__private::Vec<::process_graph::__private::EdgeId>; 2],
+    ) {
         let field_source: ::process_graph::__private::Command = value.source;
         let field_filter: ::process_graph::__private::Command = value.filter;
         let field_count: ::process_graph::__private::Command = value.count;
@@ -542,6 +600,10 @@ const _: () = {
                 ::process_graph::__private::Endpoint::Parent,
             );
         graph.name_edge(edge_control, "control");
-        (graph, [edge_total, edge_control])
+        let parent_ends = [
+            graph.replica_edges(edge_total),
+            graph.replica_edges(edge_control),
+        ];
+        (graph, parent_ends)
     }
 };

@@ -70,8 +70,10 @@ struct RunningSandbox {
 }
 const _: () = {
     impl SandboxNode {
-        /// Every process, in declaration order.
+        /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Server, Self::Client];
+        /// How many copies of each process run, in declaration order.
+        const REPLICAS: [u32; 2] = [1, 1];
         /// The field name of the process.
         pub const fn name(self) -> &'static str {
             match self {
@@ -79,13 +81,36 @@ const _: () = {
                 Self::Client => "client",
             }
         }
-        /// The process's id in the dynamic graph.
+        /// The process's id in the dynamic graph; an id no node has for
+        /// a replica index past the last.
         pub fn id(self) -> pg::__private::NodeId {
-            pg::__private::NodeId::from_index(self as usize)
+            match self {
+                Self::Server => {
+                    pg::__private::NodeId::from_index(
+                        pg::__private::topology::replica_index(&Self::REPLICAS, 0, 0)
+                            .unwrap_or(usize::MAX),
+                    )
+                }
+                Self::Client => {
+                    pg::__private::NodeId::from_index(
+                        pg::__private::topology::replica_index(&Self::REPLICAS, 1, 0)
+                            .unwrap_or(usize::MAX),
+                    )
+                }
+            }
         }
         /// The process with this id, if it is one of this graph's.
         pub fn from_id(id: pg::__private::NodeId) -> pg::__private::Option<Self> {
-            Self::ALL.get(id.index()).copied()
+            let (item, replica) = pg::__private::topology::replica_of(
+                &Self::REPLICAS,
+                id.index(),
+            )?;
+            let _ = replica;
+            match item {
+                0 => pg::__private::Option::Some(Self::Server),
+                1 => pg::__private::Option::Some(Self::Client),
+                _ => pg::__private::Option::None,
+            }
         }
     }
     impl pg::__private::GraphNode for SandboxNode {
@@ -105,7 +130,10 @@ const _: () = {
             &self,
             f: &mut pg::__private::fmt::Formatter<'_>,
         ) -> pg::__private::fmt::Result {
-            f.write_str(self.name())
+            match *self {
+                Self::Server => f.write_str("server"),
+                Self::Client => f.write_str("client"),
+            }
         }
     }
     impl SandboxReport {
@@ -118,6 +146,10 @@ const _: () = {
             self.outcome
         }
         /// The entry of one process.
+        ///
+        /// # Panics
+        ///
+        /// For a replica index past the last.
         pub fn get(&self, node: SandboxNode) -> &pg::__private::NodeExit {
             match node {
                 SandboxNode::Server => &self.server,
@@ -160,7 +192,7 @@ const _: () = {
         pub fn wait(
             &mut self,
         ) -> pg::__private::Result<SandboxReport, pg::__private::Error> {
-            self.requests = pg::__private::Option::None;
+            self.requests = pg::__private::Default::default();
             let report = self.running.running_graph_mut().wait()?;
             pg::__private::Result::Ok(SandboxReport {
                 server: report[SandboxNode::Server.id()].clone(),
@@ -201,8 +233,8 @@ const _: () = {
         impl RunningSandbox { #[doc =
         r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
         wait_async(& mut self) -> pg::__private::Result < SandboxReport,
-        pg::__private::Error > { self.requests = pg::__private::Option::None; let report
-        = self.running.running_graph_mut().wait_async(). await ?;
+        pg::__private::Error > { self.requests = pg::__private::Default::default(); let
+        report = self.running.running_graph_mut().wait_async(). await ?;
         pg::__private::Result::Ok(SandboxReport { server : report[SandboxNode::Server
         .id()].clone(), client : report[SandboxNode::Client.id()].clone(), outcome :
         report.outcome(), }) } #[doc =
@@ -245,6 +277,7 @@ const _: () = {
                             pg::__private::Option::None,
                         ],
                         passed_fds: pg::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                     pg::__private::topology::NodeInfo {
                         name: pg::__private::Cow::Borrowed("client"),
@@ -267,6 +300,7 @@ const _: () = {
                             pg::__private::Option::None,
                         ],
                         passed_fds: pg::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                 ],
             ),
@@ -378,7 +412,7 @@ const _: () = {
             let (graph, ends) = build(self);
             let mut started = graph.spawn()?;
             pg::__private::Result::Ok(RunningSandbox {
-                requests: started.take_writer(ends[0]),
+                requests: started.take_writer(ends[0][0]),
                 running: pg::__private::typed_running(started),
             })
         }
@@ -394,7 +428,9 @@ const _: () = {
             Self::spawn(self)
         }
     }
-    fn build(value: Sandbox) -> (pg::__private::Graph, [pg::__private::EdgeId; 1]) {
+    fn build(
+        value: Sandbox,
+    ) -> (pg::__private::Graph, [pg::__private::Vec<pg::__private::EdgeId>; 1]) {
         let field_inner: pg::__private::Scope = value.inner;
         let field_outer: pg::__private::Scope = value.outer;
         let field_server: pg::__private::Command = value.server;
@@ -463,6 +499,7 @@ const _: () = {
                 SandboxNode::Client.id().fd(5),
             );
         graph.name_edge(edge_link, "link");
-        (graph, [edge_requests])
+        let parent_ends = [graph.replica_edges(edge_requests)];
+        (graph, parent_ends)
     }
 };

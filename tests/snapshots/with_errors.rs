@@ -44,23 +44,45 @@ struct RunningBroken {
 }
 const _: () = {
     impl BrokenNode {
-        /// Every process, in declaration order.
+        /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Source];
+        /// How many copies of each process run, in declaration order.
+        const REPLICAS: [u32; 1] = [1];
         /// The field name of the process.
         pub const fn name(self) -> &'static str {
             match self {
                 Self::Source => "source",
             }
         }
-        /// The process's id in the dynamic graph.
+        /// The process's id in the dynamic graph; an id no node has for
+        /// a replica index past the last.
         pub fn id(self) -> ::process_graph::__private::NodeId {
-            ::process_graph::__private::NodeId::from_index(self as usize)
+            match self {
+                Self::Source => {
+                    ::process_graph::__private::NodeId::from_index(
+                        ::process_graph::__private::topology::replica_index(
+                                &Self::REPLICAS,
+                                0,
+                                0,
+                            )
+                            .unwrap_or(usize::MAX),
+                    )
+                }
+            }
         }
         /// The process with this id, if it is one of this graph's.
         pub fn from_id(
             id: ::process_graph::__private::NodeId,
         ) -> ::process_graph::__private::Option<Self> {
-            Self::ALL.get(id.index()).copied()
+            let (item, replica) = ::process_graph::__private::topology::replica_of(
+                &Self::REPLICAS,
+                id.index(),
+            )?;
+            let _ = replica;
+            match item {
+                0 => ::process_graph::__private::Option::Some(Self::Source),
+                _ => ::process_graph::__private::Option::None,
+            }
         }
     }
     impl ::process_graph::__private::GraphNode for BrokenNode {
@@ -82,7 +104,9 @@ const _: () = {
             &self,
             f: &mut ::process_graph::__private::fmt::Formatter<'_>,
         ) -> ::process_graph::__private::fmt::Result {
-            f.write_str(self.name())
+            match *self {
+                Self::Source => f.write_str("source"),
+            }
         }
     }
     impl BrokenReport {
@@ -95,6 +119,10 @@ const _: () = {
             self.outcome
         }
         /// The entry of one process.
+        ///
+        /// # Panics
+        ///
+        /// For a replica index past the last.
         pub fn get(&self, node: BrokenNode) -> &::process_graph::__private::NodeExit {
             match node {
                 BrokenNode::Source => &self.source,
@@ -222,6 +250,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                     ::process_graph::__private::topology::NodeInfo {
                         name: ::process_graph::__private::Cow::Borrowed("wait"),
@@ -242,6 +271,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        replicas: 1,
                     },
                 ],
             ),
@@ -333,7 +363,7 @@ const _: () = {
             let (graph, ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningBroken {
-                errors: started.take_reader(ends[0]),
+                errors: started.take_reader(ends[0][0]),
                 running: ::process_graph::__private::typed_running(started),
             })
         }
@@ -357,7 +387,10 @@ const _: () = {
     #[allow(unused_variables)]
     fn build(
         value: Broken,
-    ) -> (::process_graph::__private::Graph, [::process_graph::__private::EdgeId; 1]) {
+    ) -> (
+        ::process_graph::__private::Graph,
+        [::process_graph::__private::Vec<::process_graph::__private::EdgeId>; 1],
+    ) {
         ::process_graph::__private::panic!("the #[process_graph] declaration has errors")
     }
 };

@@ -114,11 +114,11 @@ impl Graph {
                     } => EdgeKind::Pipe {
                         writers: writers.iter().flat_map(|w| fan_in(w, &all)).collect(),
                         readers: readers.iter().map(|r| replica(*r, copy, &all)).collect(),
-                        pipe: pipe.clone(),
+                        pipe: *pipe,
                     },
                     EdgeKind::SocketPair { ends, pair } => EdgeKind::SocketPair {
                         ends: ends.map(|end| replica(end, copy, &all)),
-                        pair: pair.clone(),
+                        pair: *pair,
                     },
                 };
                 let name = match (&edge.name, copies) {
