@@ -51,13 +51,14 @@ impl RunningGraph {
             if self.is_finished() {
                 return Ok(None);
             }
-            self.watch_wake()?;
-            let drained = self.waits.drained();
-            let next_timer = self.next_timer();
-            let reactor = match &mut self.reactor {
+            let io = &mut self.io;
+            io.watch_wake()?;
+            let drained = io.waits.drained();
+            let next_timer = self.core.next_deadline();
+            let reactor = match &mut io.reactor {
                 Some(reactor) => reactor,
                 None => {
-                    let epoll = self
+                    let epoll = io
                         .waits
                         .shared_fd()
                         .map_err(|e| Error::io(None, "epoll for the tokio reactor", e))?;
@@ -69,7 +70,7 @@ impl RunningGraph {
                             .map_err(|e| {
                                 Error::io(None, "register with the tokio reactor", e.into_parts().1)
                             })?;
-                    self.reactor.insert(reactor)
+                    io.reactor.insert(reactor)
                 }
             };
             let readable = reactor.readable();
@@ -95,8 +96,9 @@ impl RunningGraph {
     /// while its nodes stop (up to their stop timeouts): in async code,
     /// await this (or [`wait_async`](Self::wait_async)) before dropping it.
     pub async fn shutdown_async(&mut self, grace: Duration) -> Result<ExitReport, Error> {
-        self.stop_timeout = grace;
-        self.stop_graph(crate::exit::Outcome::Shutdown);
+        self.io.check_owner()?;
+        self.core.stop_timeout = grace;
+        self.core.stop_graph(crate::exit::Outcome::Shutdown);
         self.wait_async().await
     }
 
@@ -105,6 +107,6 @@ impl RunningGraph {
         while !self.is_finished() {
             self.next_event_async().await?;
         }
-        self.finish()
+        self.io.finish(&mut self.core)
     }
 }

@@ -2,30 +2,27 @@
 //! for their readiness, reaps them, applies restart policies and strategies,
 //! and stops them in reverse order.
 //!
-//! Everything happens on the thread that calls `RunningGraph`'s methods, in
-//! one wait on the graph's wait set (`poller`); timers (backoff, ready and
-//! stop timeouts) are just the wait's timeout, so an idle graph never wakes
-//! up.
+//! Two halves: the core (`core/`), a state machine with no I/O that decides
+//! — inputs in, actions out, time an argument — and the driver (`driver/`),
+//! which owns every process and fd, carries the actions out and turns what
+//! the wait set reports into inputs. Everything happens on the thread that
+//! calls `RunningGraph`'s methods, in one wait on the graph's wait set
+//! (`poller`); the core's timers (backoff, ready and stop timeouts) are just
+//! the wait's timeout, so an idle graph never wakes up.
 
-mod agenda;
-mod contain;
-mod deps;
-mod engine;
+mod core;
+mod driver;
 mod event;
 mod event_text;
-mod node;
 mod notify_socket;
 mod readiness;
 mod signals;
 mod snapshot;
-mod stop;
 
-pub(crate) use agenda::Agenda;
-pub(crate) use deps::Deps;
-pub(crate) use engine::Mode;
+pub use self::core::NodeState;
+pub(crate) use self::core::{AfterStop, Core, Deps};
+pub(crate) use driver::{Driver, Mode};
 pub use event::{Decision, Event};
-pub use node::NodeState;
-pub(crate) use node::{AfterStop, NodeRuntime};
 pub(crate) use notify_socket::NotifySocket;
 pub(crate) use signals::SignalFd;
 pub use snapshot::{NodeSnapshot, Snapshot};

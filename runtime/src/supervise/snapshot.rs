@@ -4,8 +4,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::NodeState;
+use super::{Core, Driver};
 use crate::exit::ExitStatus;
-use crate::running::RunningGraph;
 
 /// One node's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,27 +50,23 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn of(graph: &RunningGraph) -> Snapshot {
+    pub(crate) fn of(core: &Core, io: &Driver) -> Snapshot {
         let now = Instant::now();
-        let nodes = graph
+        let nodes = core
             .nodes
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                let id = crate::NodeId::from_index(i);
-                let pid = graph.pid(id);
+                let pid = io.pid(i);
                 NodeSnapshot {
-                    name: graph.names[i].clone(),
+                    name: core.names[i].clone(),
                     pid,
                     state: node.state,
                     restarts: node.restarts,
                     uptime: pid.and(node.started_at).map(|t| now.duration_since(t)),
-                    last_exit: node.last_exit(),
-                    status_text: node.status_text.clone(),
-                    processes: graph
-                        .launcher
-                        .cgroup(i)
-                        .and_then(|c| c.process_count().ok()),
+                    last_exit: node.last_exit,
+                    status_text: io.nodes[i].status_text.clone(),
+                    processes: io.launcher.cgroup(i).and_then(|c| c.process_count().ok()),
                 }
             })
             .collect();

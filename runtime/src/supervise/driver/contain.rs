@@ -1,5 +1,5 @@
-//! The engine's hooks for nodes in cgroups (see [`crate::cgroup`]): a node
-//! is over only when its cgroup is empty, not when its main process exits.
+//! The driver's side of nodes in cgroups (see [`crate::cgroup`]): a node is
+//! over only when its cgroup is empty, not when its main process exits.
 //!
 //! When the main process has been reaped, whatever is left in the node's
 //! cgroup — helpers, setsid'd or double-forked daemons — is SIGKILLed with
@@ -9,17 +9,26 @@
 //! Where the memory controller is enabled, the node's `oom_kill` count before
 //! and after the run tells an OOM kill apart from other SIGKILLs.
 
-use super::Token;
+use std::time::Instant;
+
+use super::Driver;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::poller::Interest;
-use crate::running::RunningGraph;
+use crate::supervise::Token;
+use crate::supervise::core::Core;
 
-impl RunningGraph {
+impl Driver {
     /// Node `i`'s main process has been reaped with `status`: kills what is
-    /// left in its cgroup, and handles the exit once the cgroup is empty —
+    /// left in its cgroup, and reports the end once the cgroup is empty —
     /// now, or when [`cgroup_changed`](Self::cgroup_changed) sees it empty.
-    pub(crate) fn main_exited(&mut self, i: usize, status: ExitStatus) -> Result<(), Error> {
+    pub(super) fn main_exited(
+        &mut self,
+        core: &mut Core,
+        i: usize,
+        status: ExitStatus,
+        now: Instant,
+    ) -> Result<(), Error> {
         let node = &mut self.nodes[i];
         node.oom_killed = node
             .oom_kills_at_start
@@ -29,21 +38,20 @@ impl RunningGraph {
             Some(cgroup) if matches!(cgroup.populated(), Ok(true)) => {
                 self.waits
                     .add(cgroup.events(), Token::Cgroup(i), Interest::Priority)
-                    .map_err(|e| Error::io(Some(&self.names[i]), "watch cgroup.events", e))?;
+                    .map_err(|e| Error::io(Some(&core.names[i]), "watch cgroup.events", e))?;
                 // Fails only if the cgroup is gone, which leaves it empty.
                 let _ = cgroup.kill();
                 self.nodes[i].draining = true;
             }
-            _ => self.on_exit(i, status),
+            _ => self.node_ended(core, i, status, now),
         }
         Ok(())
     }
 
     /// Node `i`'s `cgroup.events` changed: a draining node whose cgroup is
     /// now empty has ended.
-    pub(crate) fn cgroup_changed(&mut self, i: usize) {
-        let node = &self.nodes[i];
-        if !node.draining
+    pub(super) fn cgroup_changed(&mut self, core: &mut Core, i: usize, now: Instant) {
+        if !self.nodes[i].draining
             || self
                 .launcher
                 .cgroup(i)
@@ -52,13 +60,13 @@ impl RunningGraph {
             return;
         }
         self.stop_draining(i);
-        if let Some(status) = self.nodes[i].last_exit() {
-            self.on_exit(i, status);
+        if let Some(status) = self.nodes[i].process.as_ref().and_then(|p| p.status()) {
+            self.node_ended(core, i, status, now);
         }
     }
 
     /// Node `i` no longer drains: its `cgroup.events` leaves the wait set.
-    pub(crate) fn stop_draining(&mut self, i: usize) {
+    pub(super) fn stop_draining(&mut self, i: usize) {
         if std::mem::take(&mut self.nodes[i].draining)
             && let Some(cgroup) = self.launcher.cgroup(i)
         {
@@ -68,7 +76,7 @@ impl RunningGraph {
 
     /// SIGKILLs node `i`: its main process, its process group, and
     /// everything in its cgroup.
-    pub(crate) fn kill_node(&self, i: usize) {
+    pub(super) fn kill_node(&self, i: usize) {
         if let Some(process) = &self.nodes[i].process {
             process.kill();
         }

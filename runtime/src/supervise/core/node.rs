@@ -1,11 +1,9 @@
 //! The supervision state of one node.
 
 use std::fmt;
-use std::os::fd::OwnedFd;
 use std::time::Instant;
 
 use crate::exit::ExitStatus;
-use crate::process::Process;
 
 /// Where a node is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,63 +67,37 @@ pub(crate) enum AfterStop {
     Restart,
 }
 
-/// Supervision bookkeeping for one node.
+/// Supervision bookkeeping for one node, as the core sees it (its process
+/// and fds are the driver's: `driver::NodeIo`).
 #[derive(Debug)]
 pub(crate) struct NodeRuntime {
     pub(crate) state: NodeState,
-    /// The current process, or the last one (then reaped, status cached).
-    pub(crate) process: Option<Process>,
-    pub(crate) ready_pipe: Option<OwnedFd>,
-    /// Waiting / BackingOff: not before this instant.
-    pub(crate) not_before: Option<Instant>,
-    pub(crate) ready_deadline: Option<Instant>,
-    /// The stop signal has been sent; SIGKILL at this instant.
-    pub(crate) stop_deadline: Option<Instant>,
     /// The runtime wants this process to end (stop, group restart,
     /// shutdown), and what then.
     pub(crate) stop_requested: Option<AfterStop>,
     pub(crate) started_at: Option<Instant>,
+    /// How its last process ended, once reaped.
+    pub(crate) last_exit: Option<ExitStatus>,
     /// The current (or last) process became ready.
     pub(crate) was_ready: bool,
     /// Starts after the first.
     pub(crate) restarts: u32,
     pub(crate) backoff_attempt: u32,
-    pub(crate) status_text: Option<String>,
     pub(crate) killed_after_timeout: bool,
-    /// The main process has been reaped; what was left in the node's cgroup
-    /// has been SIGKILLed, and the node ends when the cgroup is empty.
-    pub(crate) draining: bool,
-    /// Its cgroup's `oom_kill` count when the current process started, where
-    /// the memory controller tells it.
-    pub(crate) oom_kills_at_start: Option<u64>,
-    /// The OOM killer killed a process of its last run.
-    pub(crate) oom_killed: bool,
 }
 
 impl NodeRuntime {
-    pub(crate) fn new(now: Instant) -> Self {
+    pub(crate) fn new() -> Self {
         NodeRuntime {
             state: NodeState::Waiting,
-            process: None,
-            ready_pipe: None,
-            not_before: Some(now),
-            ready_deadline: None,
-            stop_deadline: None,
             stop_requested: None,
             started_at: None,
+            last_exit: None,
             was_ready: false,
             restarts: 0,
             backoff_attempt: 0,
-            status_text: None,
             killed_after_timeout: false,
-            draining: false,
-            oom_kills_at_start: None,
-            oom_killed: false,
         }
-    }
-
-    pub(crate) fn last_exit(&self) -> Option<ExitStatus> {
-        self.process.as_ref().and_then(Process::status)
     }
 
     /// Ended successfully after having been ready: good enough for the nodes
@@ -133,6 +105,6 @@ impl NodeRuntime {
     pub(crate) fn completed(&self) -> bool {
         self.state == NodeState::Stopped
             && self.was_ready
-            && self.last_exit().is_some_and(ExitStatus::success)
+            && self.last_exit.is_some_and(ExitStatus::success)
     }
 }

@@ -68,8 +68,8 @@ impl Deps {
     /// another, in index order, as soon as the nodes they start `after` are
     /// ready. `ready_at_exec[i]` says node `i` is ready once started; the
     /// others become ready (by their protocol) after their wave. This mirrors
-    /// [`RunningGraph::advance`](crate::RunningGraph), which repeats passes in
-    /// index order, starting whatever may start.
+    /// the core's start pass (`start.rs`), which repeats passes in index
+    /// order, starting whatever may start.
     pub(crate) fn start_waves(&self, ready_at_exec: &[bool]) -> Vec<Vec<usize>> {
         let count = self.after.len();
         let (mut started, mut ready) = (vec![false; count], vec![false; count]);

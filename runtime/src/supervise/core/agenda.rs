@@ -2,16 +2,16 @@
 //! costs what is happening, not the size of the graph.
 //!
 //! A node is on the agenda while something may be due for it: it waits to
-//! start or to be restarted, its exit awaits a decision, it is being
-//! stopped, or a timer of its is armed. A node that is just running, or has
-//! ended for good, is off it; the few places that can wake such a node (its
-//! exit, a stop or restart request) put it back. The count of live processes
+//! start or to be restarted, its exit awaits a decision, or it is being
+//! stopped. A node that is just running, or has ended for good, is off it;
+//! the few things that can wake such a node (its exit, a stop or restart
+//! request, one of its timers firing) put it back. The count of live processes
 //! is kept beside, so whether the graph has finished is known without a
 //! scan.
 
 use std::collections::BTreeSet;
 
-use super::{NodeRuntime, NodeState};
+use super::node::{NodeRuntime, NodeState};
 
 #[derive(Debug)]
 pub(crate) struct Agenda {
@@ -38,6 +38,11 @@ impl Agenda {
     /// The nodes on the agenda now, in index order.
     pub(crate) fn nodes(&self) -> Vec<usize> {
         self.nodes.iter().copied().collect()
+    }
+
+    /// The first node on the agenda at index `from` or after.
+    pub(crate) fn next_from(&self, from: usize) -> Option<usize> {
+        self.nodes.range(from..).next().copied()
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
@@ -76,31 +81,25 @@ pub(crate) fn pending(node: &NodeRuntime, undecided: bool) -> bool {
             NodeState::Waiting | NodeState::BackingOff | NodeState::Exited | NodeState::Stopping
         )
         || node.stop_requested.is_some()
-        || node.not_before.is_some()
-        || node.ready_deadline.is_some()
-        || node.stop_deadline.is_some()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use super::*;
+    use crate::supervise::core::node::AfterStop;
 
     #[test]
     fn a_running_node_leaves_the_agenda_and_a_marked_one_returns() {
-        let now = Instant::now();
-        let mut nodes = vec![NodeRuntime::new(now), NodeRuntime::new(now)];
+        let mut nodes = vec![NodeRuntime::new(), NodeRuntime::new()];
         let mut agenda = Agenda::all(2);
         for node in &mut nodes {
             node.state = NodeState::Running;
-            node.not_before = None;
         }
         agenda.started();
         agenda.started();
-        nodes[1].ready_deadline = Some(now);
+        nodes[1].stop_requested = Some(AfterStop::Leave);
         agenda.settle(|i| pending(&nodes[i], false));
-        assert_eq!(agenda.nodes(), [1], "an armed timer keeps a node on");
+        assert_eq!(agenda.nodes(), [1], "a stop request keeps a node on");
         assert!(!agenda.finished(&nodes));
         nodes[0].state = NodeState::Exited;
         agenda.mark(0);

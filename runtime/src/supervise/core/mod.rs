@@ -1,0 +1,337 @@
+//! The supervisor core: a plain state machine with no I/O.
+//!
+//! It decides; a driver acts. [`Input`]s go in — a node was spawned or could
+//! not be, a node ended, a node became ready, a signal arrived, the
+//! application asked for something — and [`Action`]s come out: spawn a node,
+//! signal or kill one, close edge fds nobody needs any more. Events for the
+//! application queue up in the core. Time is an argument: every entry point
+//! takes `now`, and [`Core::next_deadline`] is when the driver must come back
+//! even if no fd becomes ready. So strategies, intensity, backoff and stop
+//! timeouts are tested with a fake clock (`tests.rs`), and the blocking loop
+//! (`driver::blocking`) and the tokio loop (`async_wait`) drive the same core.
+//!
+//! A driver's round: [`Core::advance`] once, then [`Core::next_action`]
+//! until it returns `None`, carrying each action out — and answering an
+//! [`Action::Spawn`] with [`Input::Spawned`] or [`Input::SpawnFailed`]
+//! before asking for the next action, so that nodes start in the order the
+//! launcher's edge plan expects.
+
+mod agenda;
+mod deps;
+mod node;
+mod policy;
+mod start;
+mod stop;
+#[cfg(test)]
+mod tests;
+mod timers;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+pub(crate) use deps::Deps;
+pub use node::NodeState;
+pub(crate) use node::{AfterStop, NodeRuntime};
+pub(crate) use timers::{Purpose, TimerKey, Timers};
+
+use self::agenda::Agenda;
+use super::{Decision, Event};
+use crate::error::SpawnError;
+use crate::exit::{ExitStatus, Outcome};
+use crate::graph::{Graph, NodeId};
+use crate::policy::{Intensity, NodeOptions, Strategy};
+use crate::signal::Signal;
+
+/// What happened, told to the core.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// The answer to [`Action::Spawn`]: node `node` runs; `ready_at_exec`
+    /// when it has no readiness protocol.
+    Spawned {
+        node: usize,
+        pid: u32,
+        ready_at_exec: bool,
+    },
+    /// The answer to [`Action::Spawn`]: it could not be started.
+    SpawnFailed { node: usize, error: SpawnError },
+    /// The node's main process was reaped (and its cgroup is empty).
+    Exited { node: usize, status: ExitStatus },
+    /// The node said it is ready, by whatever protocol.
+    Ready { node: usize },
+    /// A signal of `stop_on_signals` arrived.
+    Signal(Signal),
+    /// A `Waker` was used.
+    Woken,
+}
+
+/// What the core wants done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Start the node; answer with [`Input::Spawned`] or
+    /// [`Input::SpawnFailed`] before the next action.
+    Spawn(usize),
+    /// Send the node's main process this signal (it may have just exited).
+    Signal(usize, Signal),
+    /// SIGKILL the node: main process, process group, cgroup.
+    Kill(usize),
+    /// Close the edge fds that no node which may still start needs
+    /// ([`Core::may_start`]).
+    ReleaseEdges,
+}
+
+/// How far the start pass of the current round has got.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// The next agenda index to look at.
+    cursor: usize,
+    /// Something started in this pass: another pass follows.
+    progressed: bool,
+}
+
+/// A decision about a node's exit, and why, when it stops the graph.
+pub(crate) type Verdict = (Decision, Option<Outcome>);
+
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) names: Vec<String>,
+    pub(crate) options: Vec<NodeOptions>,
+    deps: Deps,
+    strategy: Strategy,
+    pub(crate) intensity: Intensity,
+    pub(crate) stop_timeout: Duration,
+    /// How long `spawn` waits at most for dependencies to be ready.
+    pub(crate) start_timeout: Duration,
+    pub(crate) nodes: Vec<NodeRuntime>,
+    /// The nodes the next round must look at, and how many are alive.
+    agenda: Agenda,
+    timers: Timers,
+    /// When recent restarts happened, for the intensity limit.
+    restart_log: VecDeque<Instant>,
+    events: VecDeque<Event>,
+    /// Actions decided, not yet handed to the driver.
+    outbox: VecDeque<Action>,
+    /// The start pass under way, if any.
+    pass: Option<Pass>,
+    /// The decision of the last `Exited` event handed out (with the node),
+    /// applied at the next call unless the application overrides it.
+    pending: Option<(usize, Verdict)>,
+    /// Per node: the decision about its exit not yet handed out or applied.
+    undecided: Vec<Option<Verdict>>,
+    /// Nodes restarting together: none of them starts before all are down.
+    group: Vec<usize>,
+    /// When the group restarts.
+    group_at: Option<Instant>,
+    /// Set once the graph is being stopped, with the reason.
+    outcome: Option<Outcome>,
+}
+
+impl Core {
+    pub(crate) fn new(graph: &Graph) -> Core {
+        let count = graph.nodes.len();
+        Core {
+            names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
+            options: graph.nodes.iter().map(|n| n.options.clone()).collect(),
+            deps: Deps::of(graph),
+            strategy: graph.strategy,
+            intensity: graph.intensity,
+            stop_timeout: graph.stop_timeout,
+            start_timeout: graph.start_timeout,
+            nodes: (0..count).map(|_| NodeRuntime::new()).collect(),
+            agenda: Agenda::all(count),
+            timers: Timers::default(),
+            restart_log: VecDeque::new(),
+            events: VecDeque::new(),
+            outbox: VecDeque::new(),
+            pass: None,
+            pending: None,
+            undecided: vec![None; count],
+            group: Vec::new(),
+            group_at: None,
+            outcome: None,
+        }
+    }
+
+    /// Why the graph is being stopped, once it is.
+    pub(crate) fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
+    /// Records `outcome` unless one is already set; returns the one set.
+    pub(crate) fn settle_outcome(&mut self, outcome: Outcome) -> Outcome {
+        *self.outcome.get_or_insert(outcome)
+    }
+
+    /// When the driver must call [`advance`](Self::advance) even if nothing
+    /// else happens: the earliest armed timer.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// True once every node has ended for good and everything was handed out.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.pending.is_none() && self.events.is_empty() && self.agenda.finished(&self.nodes)
+    }
+
+    /// Every node has started once, or ended for good.
+    pub(crate) fn all_started(&self) -> bool {
+        self.nodes
+            .iter()
+            .all(|n| n.started_at.is_some() || n.state.is_final())
+    }
+
+    pub(crate) fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// The first start failure among the queued events.
+    pub(crate) fn failed_start(&self) -> Option<SpawnError> {
+        self.events.iter().find_map(|event| match event {
+            Event::StartFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+    }
+
+    /// Drops the queued events (nobody will see them: `wait`).
+    pub(crate) fn clear_events(&mut self) {
+        self.events.clear();
+    }
+
+    /// The next event for the application. An `Exited` one carries a
+    /// decision the application may replace ([`decide`](Self::decide))
+    /// until the next round applies it.
+    pub(crate) fn pop_event(&mut self) -> Option<Event> {
+        let event = self.events.pop_front()?;
+        if let Event::Exited { node, .. } = event
+            && let Some(verdict) = self.undecided[node.index()].take()
+        {
+            self.pending = Some((node.index(), verdict));
+        }
+        Some(event)
+    }
+
+    /// Replaces the decision of the last `Exited` event handed out.
+    pub(crate) fn decide(&mut self, decision: Decision) -> bool {
+        match &mut self.pending {
+            Some((_, verdict)) => {
+                *verdict = (decision, None);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Carries out the decision handed out with the last `Exited` event.
+    pub(crate) fn apply_pending(&mut self, now: Instant) {
+        if let Some((index, (decision, cause))) = self.pending.take() {
+            self.apply(index, decision, cause, now);
+        }
+    }
+
+    /// Tells the core what happened.
+    pub(crate) fn handle(&mut self, input: Input, now: Instant) {
+        match input {
+            Input::Spawned {
+                node,
+                pid,
+                ready_at_exec,
+            } => self.spawned(node, pid, ready_at_exec, now),
+            Input::SpawnFailed { node, error } => self.spawn_failed(node, error),
+            Input::Exited { node, status } => self.on_exit(node, status, now),
+            Input::Ready { node } => self.mark_ready(node),
+            Input::Signal(signal) => {
+                self.events.push_back(Event::Signal(signal));
+                self.stop_graph(Outcome::Signal(signal));
+            }
+            Input::Woken => self.events.push_back(Event::Woken),
+        }
+    }
+
+    /// Begins a round at `now`: fires due timers, sends the stop signals
+    /// whose turn has come, and starts a pass over what may start (its
+    /// actions come from [`next_action`](Self::next_action)).
+    pub(crate) fn advance(&mut self, now: Instant) {
+        while let Some(key) = self.timers.pop_due(now) {
+            self.on_timer(key);
+        }
+        self.progress_stops(now);
+        // Once every member has been down at the same time, the group has
+        // done its job; the members then start in dependency order as usual.
+        if self.group.iter().all(|&m| !self.nodes[m].state.is_alive()) {
+            self.group.clear();
+            self.group_at = None;
+        }
+        self.pass = Some(Pass {
+            cursor: 0,
+            progressed: false,
+        });
+    }
+
+    /// The next thing to do, or `None` when the round is over.
+    pub(crate) fn next_action(&mut self) -> Option<Action> {
+        loop {
+            if let Some(action) = self.outbox.pop_front() {
+                return Some(action);
+            }
+            let pass = self.pass.take()?;
+            self.continue_pass(pass);
+        }
+    }
+
+    /// A timer fired.
+    fn on_timer(&mut self, key: TimerKey) {
+        let i = key.node;
+        self.agenda.mark(i);
+        let node = &mut self.nodes[i];
+        match key.purpose {
+            Purpose::Start => {
+                if node.state == NodeState::BackingOff {
+                    node.state = NodeState::Waiting;
+                }
+            }
+            Purpose::Ready => {
+                if node.state == NodeState::Starting {
+                    self.events.push_back(Event::ReadyTimeout {
+                        node: NodeId::from_index(i),
+                    });
+                    self.outbox.push_back(Action::Kill(i));
+                }
+            }
+            Purpose::Stop => {
+                if node.state.is_alive() && !node.killed_after_timeout {
+                    // Done with this timer: SIGKILL cannot be ignored.
+                    node.killed_after_timeout = true;
+                    self.outbox.push_back(Action::Kill(i));
+                }
+            }
+        }
+    }
+
+    fn mark_ready(&mut self, i: usize) {
+        self.timers.cancel(TimerKey {
+            node: i,
+            purpose: Purpose::Ready,
+        });
+        let node = &mut self.nodes[i];
+        node.was_ready = true;
+        if node.state == NodeState::Starting {
+            node.state = NodeState::Running;
+            self.events.push_back(Event::Ready {
+                node: NodeId::from_index(i),
+            });
+        }
+    }
+
+    /// Gives up a failed start: every node is being killed and reaped by the
+    /// driver; nothing is pending any more.
+    pub(crate) fn abort(&mut self) {
+        for node in &mut self.nodes {
+            node.state = NodeState::Stopped;
+        }
+        self.agenda.all_reaped();
+        self.events.clear();
+        self.outbox.clear();
+        self.pass = None;
+        self.undecided.iter_mut().for_each(|u| *u = None);
+        self.outcome.get_or_insert(Outcome::Shutdown);
+    }
+}

@@ -1,0 +1,157 @@
+//! Starting nodes: passes over the agenda in index order, each starting
+//! whatever may start — a node waiting, not held by a group restart, whose
+//! `after` dependencies are ready — until a pass starts nothing. This is the
+//! order `Deps::start_waves` plans edge lifetimes for.
+
+use std::time::Instant;
+
+use super::{Action, AfterStop, Core, NodeRuntime, NodeState, Pass, Purpose, TimerKey, agenda};
+use crate::error::SpawnError;
+use crate::exit::Outcome;
+use crate::graph::NodeId;
+use crate::policy::{NodeOptions, Restart};
+use crate::supervise::Event;
+
+impl Core {
+    /// Goes on with the start pass from where it stopped: up to the next
+    /// node to spawn (handed out as [`Action::Spawn`], the pass resuming
+    /// after it once the driver answered) or the end of the round.
+    pub(super) fn continue_pass(&mut self, mut pass: Pass) {
+        while self.outcome.is_none() {
+            let Some(i) = self.agenda.next_from(pass.cursor) else {
+                if !pass.progressed {
+                    break;
+                }
+                pass = Pass {
+                    cursor: 0,
+                    progressed: false,
+                };
+                continue;
+            };
+            pass.cursor = i + 1;
+            if self.nodes[i].state != NodeState::Waiting || self.held_by_group(i) {
+                continue;
+            }
+            if let Some(dependency) = self.failed_dependency(i) {
+                self.nodes[i].state = NodeState::Failed;
+                let (node, dependency) = (NodeId::from_index(i), NodeId::from_index(dependency));
+                self.events
+                    .push_back(Event::DependencyFailed { node, dependency });
+                self.stop_graph(Outcome::DependencyFailed { node, dependency });
+                break;
+            }
+            if self.dependencies_ready(i) {
+                pass.progressed = true;
+                self.pass = Some(pass);
+                self.outbox.push_back(Action::Spawn(i));
+                return;
+            }
+        }
+        self.outbox.push_back(Action::ReleaseEdges);
+        let (nodes, undecided) = (&self.nodes, &self.undecided);
+        self.agenda
+            .settle(|i| agenda::pending(&nodes[i], undecided[i].is_some()));
+    }
+
+    /// Node `i` was started at `now`.
+    pub(super) fn spawned(&mut self, i: usize, pid: u32, ready_at_exec: bool, now: Instant) {
+        self.agenda.started();
+        self.timers.cancel(TimerKey {
+            node: i,
+            purpose: Purpose::Start,
+        });
+        let node = &mut self.nodes[i];
+        if node.started_at.is_some() {
+            node.restarts += 1;
+        }
+        node.started_at = Some(now);
+        node.killed_after_timeout = false;
+        node.was_ready = ready_at_exec;
+        node.state = if ready_at_exec {
+            NodeState::Running
+        } else {
+            NodeState::Starting
+        };
+        if let Some(timeout) = self.options[i].ready_timeout {
+            self.timers.arm(
+                TimerKey {
+                    node: i,
+                    purpose: Purpose::Ready,
+                },
+                now + timeout,
+            );
+        }
+        self.events.push_back(Event::Started {
+            node: NodeId::from_index(i),
+            pid,
+        });
+    }
+
+    /// Node `i` could not be started.
+    pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError) {
+        self.nodes[i].state = NodeState::Failed;
+        let node = NodeId::from_index(i);
+        self.events.push_back(Event::StartFailed { node, error });
+        if self.options[i].critical {
+            self.stop_graph(Outcome::Critical { node });
+        }
+    }
+
+    /// A member of a group restart waits until every member is down.
+    fn held_by_group(&self, i: usize) -> bool {
+        self.group.contains(&i) && self.group.iter().any(|&m| self.nodes[m].state.is_alive())
+    }
+
+    fn dependencies_ready(&self, i: usize) -> bool {
+        self.deps.after[i].iter().all(|&d| self.is_ready(d))
+    }
+
+    /// Ready for the nodes that start `after` it: running and ready, or
+    /// done (a one-shot job that exited 0).
+    fn is_ready(&self, i: usize) -> bool {
+        self.nodes[i].state == NodeState::Running || self.nodes[i].completed()
+    }
+
+    /// The first node that has not started, and the first node it starts
+    /// `after` that is not ready (itself if there is none).
+    pub(crate) fn first_waiting(&self) -> (NodeId, NodeId) {
+        let waiting = (0..self.nodes.len())
+            .find(|&i| self.nodes[i].started_at.is_none() && !self.nodes[i].state.is_final())
+            .unwrap_or_default();
+        let dependency = self.deps.after[waiting]
+            .iter()
+            .copied()
+            .find(|&d| !self.is_ready(d))
+            .unwrap_or(waiting);
+        (NodeId::from_index(waiting), NodeId::from_index(dependency))
+    }
+
+    /// A dependency that ended for good without completing.
+    fn failed_dependency(&self, i: usize) -> Option<usize> {
+        self.deps.after[i].iter().copied().find(|&d| {
+            let dep = &self.nodes[d];
+            dep.state == NodeState::Failed || (dep.state == NodeState::Stopped && !dep.completed())
+        })
+    }
+
+    /// Whether node `i` may still be started (again); its edge fds are held
+    /// for it until it may not.
+    pub(crate) fn may_start(&self, i: usize) -> bool {
+        may_start(&self.nodes[i], &self.options[i], self.outcome.is_some())
+    }
+}
+
+/// `stopping`: the graph is being stopped.
+fn may_start(node: &NodeRuntime, options: &NodeOptions, stopping: bool) -> bool {
+    match node.state {
+        NodeState::Waiting | NodeState::BackingOff | NodeState::Exited => true,
+        NodeState::Stopped | NodeState::Failed => false,
+        NodeState::Starting | NodeState::Running | NodeState::Stopping => {
+            !stopping
+                && match node.stop_requested {
+                    Some(after) => after == AfterStop::Restart,
+                    None => options.restart != Restart::Never,
+                }
+        }
+    }
+}

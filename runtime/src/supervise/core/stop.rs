@@ -1,0 +1,79 @@
+//! Stopping nodes in order: a node is sent its stop signal only once every
+//! node that depends on it and is being stopped too has ended — dependents
+//! first, the reverse of the start order — and is SIGKILLed, with its whole
+//! process group and cgroup, when its stop timeout runs out.
+
+use std::time::Instant;
+
+use super::{Action, AfterStop, Core, NodeState, Purpose, TimerKey};
+use crate::exit::Outcome;
+use crate::signal::Signal;
+
+impl Core {
+    /// Asks node `i` to stop, and to do `after` once it has.
+    pub(crate) fn request_stop(&mut self, i: usize, after: AfterStop) {
+        self.agenda.mark(i);
+        let node = &mut self.nodes[i];
+        if node.state.is_alive() {
+            node.stop_requested = Some(after);
+        } else if !node.state.is_final() {
+            node.state = NodeState::Stopped;
+            self.undecided[i] = None;
+        }
+    }
+
+    /// Restarts node `i` as soon as it is down.
+    pub(crate) fn request_restart(&mut self, i: usize, now: Instant) {
+        if self.outcome.is_some() {
+            return;
+        }
+        if self.nodes[i].state.is_alive() {
+            self.request_stop(i, AfterStop::Restart);
+        } else {
+            self.undecided[i] = None;
+            self.schedule(i, now, now);
+        }
+    }
+
+    /// Stops the whole graph for `cause` (the first cause wins).
+    pub(crate) fn stop_graph(&mut self, cause: Outcome) {
+        self.outcome.get_or_insert(cause);
+        self.pending = None;
+        for i in 0..self.nodes.len() {
+            self.request_stop(i, AfterStop::Leave);
+        }
+    }
+
+    /// Sends the stop signals whose turn has come, arming each node's stop
+    /// timeout (SIGKILL when it runs out: `on_timer`).
+    pub(super) fn progress_stops(&mut self, now: Instant) {
+        for i in self.agenda.nodes() {
+            let node = &self.nodes[i];
+            // Stopping: the signal was sent and the timer is armed.
+            if node.stop_requested.is_none()
+                || !node.state.is_alive()
+                || node.state == NodeState::Stopping
+                || node.killed_after_timeout
+            {
+                continue;
+            }
+            let dependents_running = self.deps.dependents[i]
+                .iter()
+                .any(|&d| self.nodes[d].stop_requested.is_some() && self.nodes[d].state.is_alive());
+            if dependents_running {
+                continue;
+            }
+            let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
+            let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+            self.outbox.push_back(Action::Signal(i, signal));
+            self.timers.arm(
+                TimerKey {
+                    node: i,
+                    purpose: Purpose::Stop,
+                },
+                now + timeout,
+            );
+            self.nodes[i].state = NodeState::Stopping;
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The core on a fake clock: a base instant plus offsets, and a fake driver
+//! that spawns every node it is asked to and records each action.
+
+use std::time::{Duration, Instant};
+
+use super::{Action, Core, Input, NodeState};
+use crate::Command;
+use crate::error::{SpawnError, Step};
+use crate::exit::{ExitStatus, Outcome};
+use crate::graph::{Endpoint, Graph, NodeId};
+use crate::policy::{NodeOptions, Readiness, Restart, Strategy};
+use crate::signal::Signal;
+use crate::supervise::{Decision, Event};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+const FAILED: ExitStatus = ExitStatus::Exited(1);
+
+/// A core over `graph`, and the fake clock's origin.
+struct Harness {
+    core: Core,
+    t0: Instant,
+}
+
+impl Harness {
+    fn new(graph: &Graph) -> Harness {
+        Harness {
+            core: Core::new(graph),
+            t0: Instant::now(),
+        }
+    }
+
+    fn at(&self, offset: u64) -> Instant {
+        self.t0 + ms(offset)
+    }
+
+    /// One driver round at `offset` ms: every spawn succeeds (pid = 100 +
+    /// index). Returns the actions, `ReleaseEdges` left out.
+    fn round(&mut self, offset: u64) -> Vec<Action> {
+        let now = self.at(offset);
+        let mut actions = Vec::new();
+        self.core.advance(now);
+        while let Some(action) = self.core.next_action() {
+            if let Action::Spawn(node) = action {
+                let ready_at_exec = self.core.options[node].ready_at_exec();
+                let pid = 100 + node as u32;
+                let input = Input::Spawned {
+                    node,
+                    pid,
+                    ready_at_exec,
+                };
+                self.core.handle(input, now);
+            }
+            if action != Action::ReleaseEdges {
+                actions.push(action);
+            }
+        }
+        actions
+    }
+
+    /// `wait`'s round: decisions carried out (those handed out with an
+    /// event too), events dropped.
+    fn automatic(&mut self, offset: u64) -> Vec<Action> {
+        self.core.apply_pending(self.at(offset));
+        self.core.apply_undecided(self.at(offset));
+        let actions = self.round(offset);
+        self.core.clear_events();
+        actions
+    }
+
+    fn exit(&mut self, node: usize, status: ExitStatus, offset: u64) {
+        let now = self.at(offset);
+        self.core.handle(Input::Exited { node, status }, now);
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.core.pop_event()).collect()
+    }
+
+    fn deadline(&self) -> Option<u64> {
+        let next = self.core.next_deadline()?;
+        Some(next.duration_since(self.t0).as_millis() as u64)
+    }
+}
+
+fn graph_of(options: &[NodeOptions], strategy: Strategy) -> Graph {
+    let mut graph = Graph::new();
+    graph.strategy(strategy);
+    for (i, o) in options.iter().enumerate() {
+        graph.node_with(format!("n{i}"), Command::new("true"), o.clone());
+    }
+    graph
+}
+
+fn always() -> NodeOptions {
+    NodeOptions::new()
+        .restart(Restart::Always)
+        .backoff(ms(100), ms(1_000))
+}
+
+#[test]
+fn one_for_one_restarts_the_failed_node_after_its_backoff() {
+    let graph = graph_of(&[always(), always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    assert_eq!(h.round(0), [Action::Spawn(0), Action::Spawn(1)]);
+    assert_eq!(h.deadline(), None, "nothing to time: an idle graph sleeps");
+    h.events();
+    h.exit(0, FAILED, 10);
+    let delay = ms(100);
+    assert!(matches!(
+        h.events()[..],
+        [Event::Exited { decision: Decision::Restart { delay: d }, .. }] if d == delay
+    ));
+    assert_eq!(h.automatic(10), []);
+    assert_eq!(h.core.nodes[0].state, NodeState::BackingOff);
+    assert_eq!(h.deadline(), Some(110));
+    assert_eq!(h.automatic(109), [], "not before its backoff");
+    assert_eq!(h.automatic(110), [Action::Spawn(0)]);
+    assert_eq!(h.core.nodes[0].restarts, 1);
+    assert_eq!(h.core.nodes[1].restarts, 0);
+}
+
+#[test]
+fn backoff_doubles_up_to_its_cap_and_starts_over_after_a_long_run() {
+    let graph = graph_of(&[always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    let mut t = 0;
+    let mut delays = Vec::new();
+    for _ in 0..5 {
+        t += 1;
+        h.exit(0, FAILED, t);
+        let Some(Event::Exited {
+            decision: Decision::Restart { delay },
+            ..
+        }) = h.events().pop()
+        else {
+            panic!("no restart decided")
+        };
+        delays.push(delay.as_millis());
+        h.automatic(t);
+        t = h.deadline().unwrap();
+        assert_eq!(h.automatic(t), [Action::Spawn(0)]);
+        // Each run is short, except that the intensity is kept out of the
+        // way by spacing the exits beyond its period.
+        t += 6_000;
+    }
+    // The runs were longer than the cap (1 s): each starts over at 100 ms.
+    assert_eq!(delays, [100, 100, 100, 100, 100]);
+
+    let graph = graph_of(&[always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.core.intensity.max_restarts = 100;
+    h.round(0);
+    let (mut t, mut delays) = (0, Vec::new());
+    for _ in 0..5 {
+        t += 1;
+        h.exit(0, FAILED, t);
+        h.automatic(t);
+        let at = h.deadline().unwrap();
+        delays.push(at - t);
+        t = at;
+        h.automatic(t);
+    }
+    assert_eq!(
+        delays,
+        [100, 200, 400, 800, 1_000],
+        "doubling, capped at 1 s"
+    );
+}
+
+#[test]
+fn intensity_stops_the_graph_within_its_period_and_forgets_older_restarts() {
+    let graph = graph_of(&[always(), always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.core.intensity.max_restarts = 2;
+    h.core.intensity.period = ms(1_000);
+    h.round(0);
+    h.exit(0, FAILED, 10);
+    h.automatic(10);
+    h.automatic(110);
+    h.exit(0, FAILED, 200);
+    h.automatic(200);
+    h.automatic(400);
+    // Two restarts within the period: the third exit stops the graph.
+    h.exit(0, FAILED, 500);
+    assert!(matches!(
+        h.events()[..],
+        [Event::Exited {
+            decision: Decision::StopGraph,
+            ..
+        }]
+    ));
+    h.core.apply_pending(h.at(500));
+    assert_eq!(
+        h.core.outcome(),
+        Some(Outcome::RestartIntensity {
+            node: NodeId::from_index(0)
+        })
+    );
+    assert_eq!(h.round(500), [Action::Signal(1, Signal::TERM)]);
+
+    // The same exits spread wider than the period never hit the limit.
+    let mut h = Harness::new(&graph);
+    h.core.intensity.max_restarts = 2;
+    h.core.intensity.period = ms(1_000);
+    h.round(0);
+    for t in [10, 1_200, 2_400, 3_600] {
+        h.exit(0, FAILED, t);
+        h.automatic(t);
+        let at = h.deadline().unwrap();
+        assert_eq!(h.automatic(at), [Action::Spawn(0)]);
+    }
+    assert_eq!(h.core.outcome(), None);
+}
+
+#[test]
+fn exits_reaped_together_each_count_against_the_intensity() {
+    let graph = graph_of(&[always(), always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.core.intensity.max_restarts = 1;
+    h.round(0);
+    h.exit(0, FAILED, 10);
+    h.exit(1, FAILED, 10);
+    let decisions: Vec<_> = h
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Exited { decision, .. } => Some(decision),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        decisions,
+        [Decision::Restart { delay: ms(100) }, Decision::StopGraph]
+    );
+}
+
+#[test]
+fn one_for_all_stops_every_other_node_then_starts_all_together() {
+    let graph = graph_of(&[always(), always(), always()], Strategy::OneForAll);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(1, FAILED, 10);
+    assert_eq!(
+        h.automatic(10),
+        [
+            Action::Signal(0, Signal::TERM),
+            Action::Signal(2, Signal::TERM)
+        ]
+    );
+    assert_eq!(h.automatic(200), [], "held until every member is down");
+    h.exit(0, ExitStatus::Signaled(Signal::TERM), 210);
+    assert_eq!(h.automatic(210), []);
+    h.exit(2, ExitStatus::Signaled(Signal::TERM), 220);
+    assert_eq!(
+        h.automatic(220),
+        [Action::Spawn(0), Action::Spawn(1), Action::Spawn(2)]
+    );
+}
+
+#[test]
+fn rest_for_one_restarts_the_node_and_what_reads_from_it() {
+    let mut graph = graph_of(&[always(), always(), always()], Strategy::RestForOne);
+    graph.pipe(
+        NodeId::from_index(0).stdout(),
+        NodeId::from_index(1).stdin(),
+    );
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(0, FAILED, 10);
+    assert_eq!(h.automatic(10), [Action::Signal(1, Signal::TERM)]);
+    h.exit(1, ExitStatus::Signaled(Signal::TERM), 20);
+    assert_eq!(h.automatic(110), [Action::Spawn(0), Action::Spawn(1)]);
+    assert_eq!(h.core.nodes[2].restarts, 0);
+}
+
+#[test]
+fn a_stop_goes_to_dependents_first_and_kills_after_the_stop_timeout() {
+    let mut graph = graph_of(
+        &[NodeOptions::new(), NodeOptions::new()],
+        Strategy::OneForOne,
+    );
+    graph.pipe(
+        NodeId::from_index(0).stdout(),
+        NodeId::from_index(1).stdin(),
+    );
+    graph.stop_timeout(ms(500));
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.core.stop_graph(Outcome::Shutdown);
+    assert_eq!(h.automatic(10), [Action::Signal(1, Signal::TERM)]);
+    assert_eq!(h.deadline(), Some(510));
+    assert_eq!(h.automatic(509), []);
+    assert_eq!(h.automatic(510), [Action::Kill(1)]);
+    assert!(h.core.nodes[1].killed_after_timeout);
+    assert_eq!(h.deadline(), None, "SIGKILL needs no timer");
+    h.exit(1, ExitStatus::Signaled(Signal::KILL), 520);
+    assert_eq!(h.automatic(520), [Action::Signal(0, Signal::TERM)]);
+    h.exit(0, ExitStatus::Signaled(Signal::TERM), 530);
+    assert_eq!(h.automatic(530), []);
+    assert_eq!(h.deadline(), None, "an exit disarms the stop timeout");
+    assert!(h.core.is_finished());
+    assert!(!h.core.nodes[0].killed_after_timeout);
+}
+
+#[test]
+fn a_node_not_ready_in_time_is_killed_and_its_dependents_wait() {
+    let ready = NodeOptions::new()
+        .ready(Readiness::Fd(3))
+        .ready_timeout(ms(300));
+    let after = NodeOptions::new().after([NodeId::from_index(0)]);
+    let graph = graph_of(&[ready, after], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    assert_eq!(h.round(0), [Action::Spawn(0)], "1 waits for 0's readiness");
+    assert_eq!(h.deadline(), Some(300));
+    assert_eq!(h.round(300), [Action::Kill(0)]);
+    assert!(h.events().contains(&Event::ReadyTimeout {
+        node: NodeId::from_index(0)
+    }));
+    h.exit(0, ExitStatus::Signaled(Signal::KILL), 310);
+    h.automatic(310);
+    assert!(matches!(
+        h.events()[..],
+        [Event::DependencyFailed { .. }] | []
+    ));
+    assert_eq!(h.core.nodes[1].state, NodeState::Failed);
+}
+
+#[test]
+fn readiness_in_time_disarms_the_timer_and_starts_the_dependents() {
+    let ready = NodeOptions::new()
+        .ready(Readiness::Fd(3))
+        .ready_timeout(ms(300));
+    let after = NodeOptions::new().after([NodeId::from_index(0)]);
+    let graph = graph_of(&[ready, after], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.core.handle(Input::Ready { node: 0 }, h.at(50));
+    assert_eq!(h.deadline(), None);
+    assert_eq!(h.round(50), [Action::Spawn(1)]);
+}
+
+#[test]
+fn a_failed_spawn_of_a_critical_node_stops_the_graph() {
+    let graph = graph_of(
+        &[NodeOptions::new(), NodeOptions::new().critical(true)],
+        Strategy::OneForOne,
+    );
+    let mut h = Harness::new(&graph);
+    let now = h.at(0);
+    h.core.advance(now);
+    assert_eq!(h.core.next_action(), Some(Action::Spawn(0)));
+    let spawned = Input::Spawned {
+        node: 0,
+        pid: 100,
+        ready_at_exec: true,
+    };
+    h.core.handle(spawned, now);
+    assert_eq!(h.core.next_action(), Some(Action::Spawn(1)));
+    let error = SpawnError::new(
+        NodeId::from_index(1),
+        "n1".into(),
+        Step::Execve,
+        libc::ENOENT,
+    );
+    h.core.handle(Input::SpawnFailed { node: 1, error }, now);
+    assert_eq!(h.core.next_action(), Some(Action::ReleaseEdges));
+    assert_eq!(
+        h.core.outcome(),
+        Some(Outcome::Critical {
+            node: NodeId::from_index(1)
+        })
+    );
+    assert!(h.core.failed_start().is_some());
+    assert_eq!(h.round(1), [Action::Signal(0, Signal::TERM)]);
+}
+
+#[test]
+fn endpoints_of_the_parent_are_no_dependency() {
+    let mut graph = graph_of(&[always()], Strategy::RestForOne);
+    graph.pipe(NodeId::from_index(0).stdout(), Endpoint::Parent);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(0, FAILED, 1);
+    assert_eq!(h.automatic(1), []);
+}

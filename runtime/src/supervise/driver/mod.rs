@@ -1,0 +1,411 @@
+//! The driver: everything of a running graph that does I/O — the launcher
+//! (spawns, edge fds, scopes, cgroups), each node's process and readiness
+//! pipe, the notify sockets, the signalfd, the wake-up eventfd, the stdio
+//! thread — and the one wait set over their fds. It carries out the core's
+//! [`Action`]s and turns what the wait set reports into [`Input`]s.
+//!
+//! A feature with an fd of its own (a probe socket, …) adds a [`Token`]
+//! variant, registers the fd in `waits` when it makes it (removing it before
+//! closing it), and handles the token in [`Driver::dispatch`], feeding the
+//! core the `Input` its reader returns.
+
+mod blocking;
+mod contain;
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::Instant;
+
+pub(crate) use blocking::Mode;
+
+use super::core::{Action, Core, Input};
+use super::readiness::read_ready_pipe;
+use super::{NotifySocket, SignalFd, Token};
+use crate::error::{Error, SpawnError, Step};
+use crate::exit::{ExitReport, NodeExit, Outcome};
+use crate::forward::Forwarder;
+use crate::graph::{Graph, NodeId};
+use crate::owner::Owner;
+use crate::policy::Readiness;
+use crate::poller::{Interest, WaitSet, WakeFd};
+use crate::process::Process;
+use crate::scope::Scopes;
+use crate::signal::Signal;
+use crate::spawn::{LaunchKit, Launched, Launcher, ParentEnd};
+
+/// What the driver holds for one node.
+#[derive(Debug, Default)]
+pub(crate) struct NodeIo {
+    /// The current process, or the last one (then reaped, status cached).
+    pub(crate) process: Option<Process>,
+    ready_pipe: Option<OwnedFd>,
+    /// The last `STATUS=` text.
+    pub(crate) status_text: Option<String>,
+    /// The main process has been reaped; what was left in the node's cgroup
+    /// has been SIGKILLed, and the node ends when the cgroup is empty.
+    draining: bool,
+    /// Its cgroup's `oom_kill` count when the current process started, where
+    /// the memory controller tells it.
+    oom_kills_at_start: Option<u64>,
+    /// The OOM killer killed a process of its last run.
+    oom_killed: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Driver {
+    pub(crate) launcher: Launcher,
+    pub(crate) nodes: Vec<NodeIo>,
+    pub(crate) wake: WakeFd,
+    /// Every fd the loop waits on, kept in step with what the graph holds.
+    pub(crate) waits: WaitSet<Token>,
+    /// Whether `wake`'s eventfd, made on the first `waker()`, is in `waits`.
+    wake_watched: bool,
+    /// `waits`, registered once with the tokio reactor of the first async
+    /// call.
+    #[cfg(feature = "tokio")]
+    pub(crate) reactor: Option<tokio::io::unix::AsyncFd<std::sync::Arc<OwnedFd>>>,
+    notify: Vec<Option<NotifySocket>>,
+    signals: Option<SignalFd>,
+    forwarder: Option<Forwarder>,
+    /// The process that spawned the graph, the only one it acts in.
+    pub(crate) owner: Owner,
+}
+
+impl Driver {
+    /// Prepares what `graph`'s nodes need before the first spawn: scopes,
+    /// notify sockets, edge plans, cgroups, the stdio thread. Returns the
+    /// parent's ends of edges too.
+    pub(crate) fn prepare(graph: &Graph) -> Result<(Driver, Vec<Option<ParentEnd>>), Error> {
+        let mut scopes = Scopes::create(graph)?;
+        // A node with a network of its own gets a socket its scope's init
+        // made there: abstract addresses belong to a network namespace.
+        let notify = graph
+            .nodes
+            .iter()
+            .map(|n| match (n.options.ready, n.options.scope) {
+                (Readiness::Notify, Some(scope)) if graph.in_own_network(n) => scopes
+                    .get_mut(scope)
+                    .take_notify_socket()
+                    .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+                    .and_then(NotifySocket::autobound)
+                    .map(Some)
+                    .map_err(|e| Error::io(Some(&n.name), "take NOTIFY_SOCKET", e)),
+                (Readiness::Notify, _) => NotifySocket::bind()
+                    .map(Some)
+                    .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let extra_env: Vec<Vec<_>> = notify
+            .iter()
+            .map(|n| n.iter().map(NotifySocket::env).collect())
+            .collect();
+        let LaunchKit {
+            launcher,
+            parent_ends,
+            prefixed,
+        } = Launcher::prepare(graph, scopes, &extra_env)?;
+        let forwarder = (!prefixed.is_empty())
+            .then(|| Forwarder::start(prefixed))
+            .transpose()
+            .map_err(|e| Error::io(None, "start stdio thread", e))?;
+        let mut driver = Driver {
+            launcher,
+            nodes: graph.nodes.iter().map(|_| NodeIo::default()).collect(),
+            wake: WakeFd::default(),
+            waits: WaitSet::new(),
+            wake_watched: false,
+            #[cfg(feature = "tokio")]
+            reactor: None,
+            notify,
+            signals: None,
+            forwarder,
+            owner: Owner::current(),
+        };
+        for (i, socket) in driver.notify.iter().enumerate() {
+            if let Some(socket) = socket {
+                driver
+                    .waits
+                    .add(socket.fd(), Token::Notify(i), Interest::Readable)
+                    .map_err(|e| Error::io(Some(&graph.nodes[i].name), "watch NOTIFY_SOCKET", e))?;
+            }
+        }
+        Ok((driver, parent_ends))
+    }
+
+    /// [`Error::ForeignProcess`] unless called in the process that spawned
+    /// the graph.
+    pub(crate) fn check_owner(&self) -> Result<(), Error> {
+        if self.owner.is_current() {
+            Ok(())
+        } else {
+            Err(Error::ForeignProcess {
+                spawner: self.owner.pid(),
+            })
+        }
+    }
+
+    /// Node `i`'s current pid, while its process is not reaped.
+    pub(crate) fn pid(&self, i: usize) -> Option<u32> {
+        let process = self.nodes[i].process.as_ref()?;
+        process
+            .status()
+            .is_none()
+            .then(|| process.pid().as_raw_nonzero().get() as u32)
+    }
+
+    /// One round of the core at `now`: carries out each action it hands out.
+    pub(crate) fn run(&mut self, core: &mut Core, now: Instant) {
+        core.advance(now);
+        while let Some(action) = core.next_action() {
+            match action {
+                Action::Spawn(i) => {
+                    let input = self.spawn(core, i);
+                    core.handle(input, now);
+                    // Its edge fds that no node which may still start
+                    // needs: the next spawn does not copy them.
+                    self.launcher.release_edges_of(i, &|n| core.may_start(n));
+                }
+                Action::Signal(i, signal) => {
+                    if let Some(process) = &self.nodes[i].process {
+                        // ESRCH: it already exited; its exit is being reaped.
+                        let _ = process.signal(signal);
+                    }
+                }
+                Action::Kill(i) => self.kill_node(i),
+                Action::ReleaseEdges => self.launcher.release(&|n| core.may_start(n)),
+            }
+        }
+    }
+
+    /// Starts node `i`; the answer is the core's input.
+    fn spawn(&mut self, core: &Core, i: usize) -> Input {
+        match self
+            .launcher
+            .launch(i)
+            .and_then(|l| self.watch(i, &core.names[i], l))
+        {
+            Ok(launched) => {
+                let node = &mut self.nodes[i];
+                let pid = launched.process.pid().as_raw_nonzero().get() as u32;
+                node.process = Some(launched.process);
+                node.ready_pipe = launched.ready_pipe;
+                node.oom_kills_at_start = self.launcher.oom_kills(i);
+                Input::Spawned {
+                    node: i,
+                    pid,
+                    ready_at_exec: core.options[i].ready_at_exec(),
+                }
+            }
+            Err(error) => Input::SpawnFailed { node: i, error },
+        }
+    }
+
+    /// Adds a just-launched node's pidfd and readiness pipe to the wait set;
+    /// if that fails, kills and reaps it (it could never be waited on).
+    fn watch(
+        &mut self,
+        i: usize,
+        name: &str,
+        mut launched: Launched,
+    ) -> Result<Launched, SpawnError> {
+        let waits = &mut self.waits;
+        let mut added = launched.process.pidfd().map_or(Ok(()), |pidfd| {
+            waits.add(pidfd, Token::Pidfd(i), Interest::Readable)
+        });
+        if let (Ok(()), Some(pipe)) = (&added, &launched.ready_pipe) {
+            added = waits.add(pipe.as_fd(), Token::ReadyPipe(i), Interest::Readable);
+        }
+        let Err(error) = added else {
+            return Ok(launched);
+        };
+        if let Some(pipe) = &launched.ready_pipe {
+            waits.remove(pipe.as_fd());
+        }
+        launched.process.kill();
+        // Blocking: SIGKILL cannot be caught, so this returns promptly.
+        let _ = launched
+            .process
+            .reap_then(true, |pidfd| waits.remove(pidfd));
+        // Anything it forked meanwhile, too.
+        if let Some(cgroup) = self.launcher.cgroup(i) {
+            let _ = cgroup.kill();
+        }
+        Err(SpawnError::new(
+            NodeId::from_index(i),
+            name.to_owned(),
+            Step::Watch,
+            error.raw_os_error().unwrap_or(libc::ENOMEM),
+        ))
+    }
+
+    /// Handles what the wait set reported for `token`.
+    fn dispatch(&mut self, core: &mut Core, token: Token, now: Instant) -> Result<(), Error> {
+        match token {
+            Token::Pidfd(i) => {
+                // Before the reap, while its pid cannot name another
+                // process: what the main process said before it ended (a
+                // one-shot job says `READY=1` and exits).
+                self.read_notify(core, i, now);
+                let waits = &mut self.waits;
+                let reaped = match &mut self.nodes[i].process {
+                    Some(process) => process
+                        .reap_then(false, |pidfd| waits.remove(pidfd))
+                        .map_err(|e| Error::io(Some(&core.names[i]), "waitid", e))?,
+                    None => None,
+                };
+                if let Some(status) = reaped {
+                    self.main_exited(core, i, status, now)?;
+                }
+            }
+            Token::Cgroup(i) => self.cgroup_changed(core, i, now),
+            Token::ReadyPipe(i) => {
+                let Some(pipe) = &self.nodes[i].ready_pipe else {
+                    return Ok(());
+                };
+                let notice = read_ready_pipe(pipe);
+                if notice.ready || notice.closed {
+                    self.close_ready_pipe(i);
+                }
+                if notice.ready {
+                    core.handle(Input::Ready { node: i }, now);
+                }
+            }
+            Token::Notify(i) => self.read_notify(core, i, now),
+            Token::Signals => {
+                while let Some(signal) = self.signals.as_ref().and_then(|s| s.read()) {
+                    core.handle(Input::Signal(signal), now);
+                }
+            }
+            Token::Wake => {
+                self.wake.drain();
+                core.handle(Input::Woken, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes node `i`'s readiness pipe, taking it out of the wait set first.
+    fn close_ready_pipe(&mut self, i: usize) -> Option<OwnedFd> {
+        let pipe = self.nodes[i].ready_pipe.take()?;
+        self.waits.remove(pipe.as_fd());
+        Some(pipe)
+    }
+
+    /// Reads node `i`'s `NOTIFY_SOCKET`, believing its main process only
+    /// while that is unreaped: a reaped pid may name anyone next.
+    fn read_notify(&mut self, core: &mut Core, i: usize, now: Instant) {
+        let Some(socket) = &self.notify[i] else {
+            return;
+        };
+        let node = &mut self.nodes[i];
+        let main_pid = node
+            .process
+            .as_ref()
+            .filter(|p| p.status().is_none())
+            .map(|p| p.pid());
+        let notice = socket.read(main_pid);
+        if notice.status.is_some() {
+            node.status_text = notice.status;
+        }
+        if notice.ready {
+            core.handle(Input::Ready { node: i }, now);
+        }
+    }
+
+    /// Node `i` has ended for good (main process reaped, cgroup empty).
+    fn node_ended(&mut self, core: &mut Core, i: usize, status: crate::ExitStatus, now: Instant) {
+        // A one-shot job may say it is ready and exit before the pipe's
+        // event is seen: read the pipe once more so that is not lost.
+        if let Some(pipe) = self.close_ready_pipe(i)
+            && read_ready_pipe(&pipe).ready
+        {
+            core.handle(Input::Ready { node: i }, now);
+        }
+        core.handle(Input::Exited { node: i, status }, now);
+    }
+
+    /// Turns these signals into an orderly shutdown (see
+    /// `RunningGraph::stop_on_signals`).
+    pub(crate) fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
+        self.check_owner()?;
+        let fd = SignalFd::new(signals).map_err(|e| Error::io(None, "signalfd", e))?;
+        self.waits
+            .add(fd.fd(), Token::Signals, Interest::Readable)
+            .map_err(|e| Error::io(None, "watch the signalfd", e))?;
+        if let Some(old) = self.signals.replace(fd) {
+            self.waits.remove(old.fd());
+        }
+        Ok(())
+    }
+
+    /// Kills and reaps every node at once (a failed start). What was in
+    /// their cgroups goes when the cgroups are removed.
+    pub(crate) fn kill_all(&mut self, core: &mut Core) {
+        for i in 0..self.nodes.len() {
+            self.kill_node(i);
+            self.stop_draining(i);
+            let waits = &mut self.waits;
+            if let Some(process) = &mut self.nodes[i].process {
+                // Blocking: SIGKILL cannot be caught, so this returns promptly.
+                let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
+            }
+        }
+        core.abort();
+    }
+
+    /// Ends a finished graph for good: nothing starts again, and what only
+    /// its nodes used is released — the stdio thread, each `NOTIFY_SOCKET`,
+    /// the graph's scopes and cgroups.
+    pub(crate) fn finish(&mut self, core: &mut Core) -> Result<ExitReport, Error> {
+        self.check_owner()?;
+        // Every node is reaped: end the scopes too, so that nothing started
+        // in a pid scope (a daemon that left its node) outlives this call.
+        self.launcher.end_scopes();
+        if let Some(forwarder) = &mut self.forwarder {
+            forwarder.finish();
+        }
+        let outcome = core.settle_outcome(Outcome::Completed);
+        for socket in self.notify.iter_mut().filter_map(Option::take) {
+            self.waits.remove(socket.fd());
+        }
+        self.launcher
+            .remove_cgroups()
+            .map_err(|e| Error::io(None, "remove the graph's cgroups", e))?;
+        let name = |node: NodeId| core.names[node.index()].clone();
+        let nodes = core
+            .nodes
+            .iter()
+            .zip(&self.nodes)
+            .enumerate()
+            .map(|(index, (node, io))| NodeExit {
+                node: NodeId::from_index(index),
+                name: core.names[index].clone(),
+                status: node.last_exit,
+                restarts: node.restarts,
+                killed_after_timeout: node.killed_after_timeout,
+                oom_killed: io.oom_killed,
+            })
+            .collect();
+        let report = ExitReport { nodes, outcome };
+        match outcome {
+            Outcome::RestartIntensity { node } => Err(Error::RestartIntensity {
+                node: name(node),
+                max_restarts: core.intensity.max_restarts,
+                period: core.intensity.period,
+                report: Box::new(report),
+            }),
+            Outcome::DependencyFailed { node, dependency } => Err(Error::DependencyFailed {
+                node: name(node),
+                dependency: name(dependency),
+                report: Box::new(report),
+            }),
+            Outcome::StartTimeout { node, dependency } => Err(Error::StartTimeout {
+                node: name(node),
+                dependency: name(dependency),
+                timeout: core.start_timeout,
+                report: Box::new(report),
+            }),
+            _ => Ok(report),
+        }
+    }
+}
