@@ -5,8 +5,10 @@
 //! The runtime registers the graph's one wait-set fd with the reactor once;
 //! each event then costs a few syscalls whatever the graph's size. A
 //! ticker task keeps running while a flaky job is restarted and a sleeper
-//! runs; then the graph is shut down with `shutdown_async`, so that nothing
-//! is left for the handle's `Drop`, which would block.
+//! runs; then the graph is shut down with `shutdown_async`, which returns
+//! once every node is stopped and reaped. (A drop would not block the
+//! executor either, but would leave the stop to a thread of its own, still
+//! under way when `main` returns.)
 //!
 //! Run with `cargo run --example tokio_main --features tokio`.
 

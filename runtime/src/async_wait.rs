@@ -18,8 +18,10 @@ use tokio::io::unix::AsyncFd;
 
 use crate::error::Error;
 use crate::exit::ExitReport;
+use crate::graph::Graph;
 use crate::running::RunningGraph;
-use crate::supervise::Event;
+use crate::spawn::ParentEnd;
+use crate::supervise::{Core, Driver, Event};
 
 impl RunningGraph {
     /// [`next_event`](Self::next_event) without a timeout, as a future.
@@ -92,9 +94,10 @@ impl RunningGraph {
     /// SIGKILL after each node's stop timeout (`grace` for nodes that set
     /// none), awaited instead of blocking.
     ///
-    /// Dropping a `RunningGraph` that has not finished blocks the thread
-    /// while its nodes stop (up to their stop timeouts): in async code,
-    /// await this (or [`wait_async`](Self::wait_async)) before dropping it.
+    /// Dropping a `RunningGraph` that has not finished, within a tokio
+    /// runtime, hands the stop to a thread of its own and returns at once
+    /// (see [`RunningGraph`]'s `Drop`): await this (or
+    /// [`wait_async`](Self::wait_async)) to know the nodes are stopped.
     pub async fn shutdown_async(&mut self, grace: Duration) -> Result<ExitReport, Error> {
         self.io.check_owner()?;
         self.core.stop_timeout = grace;
@@ -108,5 +111,40 @@ impl RunningGraph {
             self.next_event_async().await?;
         }
         self.io.finish(&mut self.core)
+    }
+}
+
+impl RunningGraph {
+    /// `Drop` within a tokio runtime: the rest of the stop — stop signals,
+    /// the stop timeouts, SIGKILL, reaping, removing cgroups and scopes —
+    /// goes to a thread named `process-graph-stop`, so the executor's thread
+    /// is not blocked for up to the stop timeouts.
+    pub(crate) fn stop_on_another_thread(&mut self) {
+        self.io.leave_thread();
+        let handoff = Handoff {
+            core: std::mem::replace(&mut self.core, Core::new(&Graph::new())),
+            io: std::mem::replace(&mut self.io, Driver::idle()),
+            _parent_ends: std::mem::take(&mut self.parent_ends),
+        };
+        // Should no thread start, the closure is dropped here, and with it
+        // the handoff, which then stops the graph on this thread.
+        let _ = std::thread::Builder::new()
+            .name("process-graph-stop".into())
+            .spawn(move || drop(handoff));
+    }
+}
+
+/// A dropped graph's stop, carried out where the handoff is dropped.
+struct Handoff {
+    core: Core,
+    io: Driver,
+    /// Closed after the stop, as the handle's own would have been.
+    _parent_ends: Vec<Option<ParentEnd>>,
+}
+
+impl Drop for Handoff {
+    fn drop(&mut self) {
+        let grace = self.core.stop_timeout;
+        let _ = self.io.shutdown(&mut self.core, grace);
     }
 }

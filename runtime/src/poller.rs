@@ -22,11 +22,11 @@
 //! it; a closed fd left registered would keep reporting its token.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use rustix::buffer::spare_capacity;
 use rustix::event::{EventfdFlags, epoll, eventfd};
 
 use crate::sys;
@@ -85,7 +85,6 @@ pub(crate) struct WaitSet<T> {
     /// Once large (or an async reactor asked for one fd): the epoll
     /// instance holding every fd instead. Shared with the reactor.
     epoll: Option<Arc<OwnedFd>>,
-    events: Vec<epoll::Event>,
     /// Whether the last wait reported nothing ready.
     drained: bool,
 }
@@ -105,7 +104,6 @@ impl<T: WaitKey> WaitSet<T> {
             polled: Vec::new(),
             tokens: Vec::new(),
             epoll: None,
-            events: Vec::new(),
             drained: true,
         }
     }
@@ -161,7 +159,6 @@ impl<T: WaitKey> WaitSet<T> {
         }
         self.polled = Vec::new();
         self.tokens = Vec::new();
-        self.events = Vec::with_capacity(EPOLL_BATCH);
         let instance = Arc::new(instance);
         self.epoll = Some(Arc::clone(&instance));
         Ok(instance)
@@ -196,17 +193,16 @@ impl<T: WaitKey> WaitSet<T> {
                 tv_sec: t.tv_sec,
                 tv_nsec: t.tv_nsec,
             });
-            self.events.clear();
-            loop {
-                match epoll::wait(&**epoll, spare_capacity(&mut self.events), timeout.as_ref()) {
+            // On the stack: a buffer kept in the set would make it `!Send`
+            // (an epoll event may hold a pointer) and cost memory for good.
+            let mut events = [MaybeUninit::<epoll::Event>::uninit(); EPOLL_BATCH];
+            let reported = loop {
+                match epoll::wait(&**epoll, &mut events, timeout.as_ref()) {
                     Err(rustix::io::Errno::INTR) => continue,
-                    other => {
-                        other?;
-                        break;
-                    }
+                    other => break other?.0,
                 }
-            }
-            ready.extend(self.events.iter().map(|e| T::from_u64(e.data.u64())));
+            };
+            ready.extend(reported.iter().map(|e| T::from_u64(e.data.u64())));
         } else {
             sys::ppoll(&mut self.polled, timeout.as_ref())?;
             ready.extend(

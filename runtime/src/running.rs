@@ -6,7 +6,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::exit::{ExitReport, ExitStatus, Outcome};
+use crate::exit::{ExitReport, ExitStatus};
 use crate::graph::{EdgeId, Graph, NodeId};
 use crate::poller::Waker;
 use crate::signal::Signal;
@@ -21,10 +21,14 @@ use crate::supervise::{AfterStop, Core, Decision, Driver, Event, Mode, NodeState
 ///
 /// Dropping it stops every node that is still running — dependents first,
 /// each with its stop signal, SIGKILL to its process group after its stop
-/// timeout — and reaps them all. That blocks the dropping thread for up to
-/// the stop timeouts: in async code (feature `tokio`), await
-/// `shutdown_async` or `wait_async` first, and the drop has nothing left to
-/// do.
+/// timeout — and reaps them all. Outside an async runtime that blocks the
+/// dropping thread for up to the stop timeouts. Within a tokio runtime
+/// (feature `tokio`) it never blocks the executor: the drop hands the rest
+/// of the stop to a thread of its own, `process-graph-stop`, and returns at
+/// once — so the nodes may still be stopping when it has returned, and a
+/// program that exits right after leaves them to their parent-death signal
+/// (SIGKILL, no stop signal) and cgroups. To stop them in order and know
+/// they are gone, await `shutdown_async` or `wait_async` before the drop.
 ///
 /// # After `fork()`
 ///
@@ -240,10 +244,7 @@ impl RunningGraph {
     /// SIGKILL to its process group after its stop timeout (`grace` for
     /// nodes that set none) — reaps them all and reports how each ended.
     pub fn shutdown(&mut self, grace: Duration) -> Result<ExitReport, Error> {
-        self.io.check_owner()?;
-        self.core.stop_timeout = grace;
-        self.core.stop_graph(Outcome::Shutdown);
-        self.wait()
+        self.io.shutdown(&mut self.core, grace)
     }
 
     /// A snapshot of every node: pid, state, restarts, uptime, last exit,
@@ -257,8 +258,14 @@ impl Drop for RunningGraph {
     fn drop(&mut self) {
         // In a forked copy the fields' own drops only close fds: processes,
         // the stdio thread and cgroups check their owner too.
-        if !self.is_finished() && self.io.owner.is_current() {
-            let _ = self.shutdown(self.core.stop_timeout);
+        if self.is_finished() || !self.io.owner.is_current() {
+            return;
         }
+        #[cfg(feature = "tokio")]
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return self.stop_on_another_thread();
+        }
+        let grace = self.core.stop_timeout;
+        let _ = self.io.shutdown(&mut self.core, grace);
     }
 }

@@ -132,6 +132,50 @@ impl Driver {
         Ok((driver, parent_ends))
     }
 
+    /// A driver of no node, holding nothing (see [`Launcher::idle`]).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn idle() -> Driver {
+        Driver {
+            launcher: Launcher::idle(),
+            nodes: Vec::new(),
+            wake: WakeFd::default(),
+            waits: WaitSet::new(),
+            wake_watched: false,
+            reactor: None,
+            notify: Vec::new(),
+            signals: None,
+            forwarder: None,
+            owner: Owner::current(),
+        }
+    }
+
+    /// Lets go of what belongs to the calling thread, before the rest is
+    /// handed to another: the reactor registration (deregistered here, on
+    /// the runtime's thread) and the signalfd (whose signals this thread
+    /// blocked, and unblocks).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn leave_thread(&mut self) {
+        self.reactor = None;
+        if let Some(signals) = self.signals.take() {
+            self.waits.remove(signals.fd());
+        }
+    }
+
+    /// Stops every node — dependents first, each with its stop signal, then
+    /// SIGKILL after its stop timeout (`grace` for nodes that set none) —
+    /// reaps them all and reports how each ended.
+    pub(crate) fn shutdown(
+        &mut self,
+        core: &mut Core,
+        grace: std::time::Duration,
+    ) -> Result<ExitReport, Error> {
+        self.check_owner()?;
+        core.stop_timeout = grace;
+        core.stop_graph(Outcome::Shutdown);
+        self.turn(core, None, Mode::Automatic)?;
+        self.finish(core)
+    }
+
     /// [`Error::ForeignProcess`] unless called in the process that spawned
     /// the graph.
     pub(crate) fn check_owner(&self) -> Result<(), Error> {
