@@ -122,7 +122,7 @@ impl RunningGraph {
     pub(crate) fn stop_on_another_thread(&mut self) {
         self.io.leave_thread();
         let handoff = Handoff {
-            core: std::mem::replace(&mut self.core, Core::new(&Graph::new())),
+            core: std::mem::replace(&mut self.core, Core::new(Graph::new())),
             io: std::mem::replace(&mut self.io, Driver::idle()),
             _parent_ends: std::mem::take(&mut self.parent_ends),
         };

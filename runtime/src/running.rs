@@ -77,7 +77,7 @@ impl RunningGraph {
         let graph = graph.expand_replicas();
         let (io, parent_ends) = Driver::prepare(&graph)?;
         let mut running = RunningGraph {
-            core: Core::new(&graph),
+            core: Core::new(graph),
             io,
             parent_ends,
         };

@@ -41,7 +41,6 @@ pub(crate) struct LaunchKit {
 #[derive(Debug)]
 pub(crate) struct Launcher {
     // Field order is drop order: the scope inits die after everything else.
-    names: Vec<String>,
     plans: Vec<NodePlan>,
     execs: Vec<ExecSpec>,
     edges: Vec<HeldEdge>,
@@ -170,7 +169,6 @@ impl Launcher {
             })
             .collect();
         let launcher = Launcher {
-            names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
             plans: plan.nodes,
             execs,
             edges,
@@ -201,7 +199,6 @@ impl Launcher {
     #[cfg(feature = "tokio")]
     pub(crate) fn idle() -> Launcher {
         Launcher {
-            names: Vec::new(),
             plans: Vec::new(),
             execs: Vec::new(),
             edges: Vec::new(),
@@ -216,12 +213,13 @@ impl Launcher {
         }
     }
 
-    /// Starts node `index`, creating the edges it is the first to use.
-    pub(crate) fn launch(&mut self, index: usize) -> Result<Launched, SpawnError> {
+    /// Starts node `index`, named `name`, creating the edges it is the
+    /// first to use.
+    pub(crate) fn launch(&mut self, index: usize, name: &str) -> Result<Launched, SpawnError> {
         let failed = |(step, errno)| {
             SpawnError::new(
                 crate::NodeId::from_index(index),
-                self.names[index].clone(),
+                name.to_owned(),
                 step,
                 errno,
             )

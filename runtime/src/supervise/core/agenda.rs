@@ -45,10 +45,6 @@ impl Agenda {
         self.nodes.range(from..).next().copied()
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.nodes.iter().copied()
-    }
-
     /// Takes off every node `pending(i)` says nothing is pending for.
     pub(crate) fn settle(&mut self, pending: impl Fn(usize) -> bool) {
         self.nodes.retain(|&i| pending(i));

@@ -26,7 +26,7 @@ mod stop;
 mod tests;
 mod timers;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 pub(crate) use deps::Deps;
@@ -115,8 +115,9 @@ pub(crate) struct Core {
     /// The decision of the last `Exited` event handed out (with the node),
     /// applied at the next call unless the application overrides it.
     pending: Option<(usize, Verdict)>,
-    /// Per node: the decision about its exit not yet handed out or applied.
-    undecided: Vec<Option<Verdict>>,
+    /// The decisions about exits not yet handed out or applied, by node
+    /// (a map: most nodes have none, most of the time).
+    undecided: BTreeMap<usize, Verdict>,
     /// Nodes restarting together: none of them starts before all are down.
     group: Vec<usize>,
     /// When the group restarts.
@@ -126,12 +127,16 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(graph: &Graph) -> Core {
+    /// The core of `graph`, whose nodes' names and options it takes over
+    /// (not copies: a running node costs the parent what it holds).
+    pub(crate) fn new(graph: Graph) -> Core {
         let count = graph.nodes.len();
+        let deps = Deps::of(&graph);
+        let (names, options) = graph.nodes.into_iter().map(|n| (n.name, n.options)).unzip();
         Core {
-            names: graph.nodes.iter().map(|n| n.name.clone()).collect(),
-            options: graph.nodes.iter().map(|n| n.options.clone()).collect(),
-            deps: Deps::of(graph),
+            names,
+            options,
+            deps,
             strategy: graph.strategy,
             intensity: graph.intensity,
             stop_timeout: graph.stop_timeout,
@@ -144,7 +149,7 @@ impl Core {
             outbox: VecDeque::new(),
             pass: None,
             pending: None,
-            undecided: vec![None; count],
+            undecided: BTreeMap::new(),
             group: Vec::new(),
             group_at: None,
             outcome: None,
@@ -202,7 +207,7 @@ impl Core {
     pub(crate) fn pop_event(&mut self) -> Option<Event> {
         let event = self.events.pop_front()?;
         if let Event::Exited { node, .. } = event
-            && let Some(verdict) = self.undecided[node.index()].take()
+            && let Some(verdict) = self.undecided.remove(&node.index())
         {
             self.pending = Some((node.index(), verdict));
         }
@@ -331,7 +336,7 @@ impl Core {
         self.events.clear();
         self.outbox.clear();
         self.pass = None;
-        self.undecided.iter_mut().for_each(|u| *u = None);
+        self.undecided.clear();
         self.outcome.get_or_insert(Outcome::Shutdown);
     }
 }

@@ -45,7 +45,7 @@ impl Core {
             }
         } else {
             let (decision, cause) = self.decide_exit(i, status, now);
-            self.undecided[i] = Some((decision, cause));
+            self.undecided.insert(i, (decision, cause));
             decision
         };
         self.events.push_back(Event::Exited {
@@ -97,9 +97,8 @@ impl Core {
     /// restart log): exits reaped together are each decided before any is
     /// applied, and each must count against the intensity.
     fn proposed_restarts(&self) -> usize {
-        self.agenda
-            .iter()
-            .filter_map(|i| self.undecided[i].as_ref())
+        self.undecided
+            .values()
             .chain(self.pending.iter().map(|(_, verdict)| verdict))
             .filter(|(decision, _)| matches!(decision, Decision::Restart { .. }))
             .count()
@@ -107,10 +106,8 @@ impl Core {
 
     /// Carries out every decision nobody will see (`wait`).
     pub(crate) fn apply_undecided(&mut self, now: Instant) {
-        for i in self.agenda.nodes() {
-            if let Some((decision, cause)) = self.undecided[i].take() {
-                self.apply(i, decision, cause, now);
-            }
+        while let Some((i, (decision, cause))) = self.undecided.pop_first() {
+            self.apply(i, decision, cause, now);
         }
     }
 
@@ -122,7 +119,7 @@ impl Core {
         cause: Option<Outcome>,
         now: Instant,
     ) {
-        self.undecided[i] = None;
+        self.undecided.remove(&i);
         if self.nodes[i].state != NodeState::Exited {
             return;
         }

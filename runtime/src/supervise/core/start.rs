@@ -50,7 +50,7 @@ impl Core {
         self.outbox.push_back(Action::ReleaseEdges);
         let (nodes, undecided) = (&self.nodes, &self.undecided);
         self.agenda
-            .settle(|i| agenda::pending(&nodes[i], undecided[i].is_some()));
+            .settle(|i| agenda::pending(&nodes[i], undecided.contains_key(&i)));
     }
 
     /// Node `i` was started at `now`.

@@ -18,7 +18,7 @@ impl Core {
             node.stop_requested = Some(after);
         } else if !node.state.is_final() {
             node.state = NodeState::Stopped;
-            self.undecided[i] = None;
+            self.undecided.remove(&i);
         }
     }
 
@@ -30,7 +30,7 @@ impl Core {
         if self.nodes[i].state.is_alive() {
             self.request_stop(i, AfterStop::Restart);
         } else {
-            self.undecided[i] = None;
+            self.undecided.remove(&i);
             self.schedule(i, now, now);
         }
     }

@@ -27,7 +27,7 @@ struct Harness {
 impl Harness {
     fn new(graph: &Graph) -> Harness {
         Harness {
-            core: Core::new(graph),
+            core: Core::new(graph.clone()),
             t0: Instant::now(),
         }
     }

@@ -225,7 +225,7 @@ impl Driver {
     fn spawn(&mut self, core: &Core, i: usize) -> Input {
         match self
             .launcher
-            .launch(i)
+            .launch(i, &core.names[i])
             .and_then(|l| self.watch(i, &core.names[i], l))
         {
             Ok(launched) => {
