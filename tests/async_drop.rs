@@ -50,7 +50,10 @@ async fn a_drop_on_tokio_hands_the_stop_to_a_thread_and_it_completes() {
     while exists(pid) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(!exists(pid), "the stop thread never killed and reaped the node");
+    assert!(
+        !exists(pid),
+        "the stop thread never killed and reaped the node"
+    );
 }
 
 #[test]
