@@ -120,10 +120,19 @@ impl RunningGraph {
     /// goes to a thread named `process-graph-stop`, so the executor's thread
     /// is not blocked for up to the stop timeouts.
     pub(crate) fn stop_on_another_thread(&mut self) {
+        // What stays behind in the handle: the driver and core of an empty
+        // graph, which hold nothing (no cgroup, no scope, no fd).
+        let mut empty = Graph::new();
+        empty.containment(crate::Containment::Off);
+        let Ok((idle, _)) = Driver::prepare(&empty) else {
+            let grace = self.core.stop_timeout;
+            let _ = self.io.shutdown(&mut self.core, grace);
+            return;
+        };
         self.io.leave_thread();
         let handoff = Handoff {
-            core: std::mem::replace(&mut self.core, Core::new(Graph::new())),
-            io: std::mem::replace(&mut self.io, Driver::idle()),
+            io: std::mem::replace(&mut self.io, idle),
+            core: std::mem::replace(&mut self.core, Core::new(empty)),
             _parent_ends: std::mem::take(&mut self.parent_ends),
         };
         // Should no thread start, the closure is dropped here, and with it

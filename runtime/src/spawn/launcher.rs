@@ -194,25 +194,6 @@ impl Launcher {
         })
     }
 
-    /// A launcher of no node, holding nothing: what is left in a handle
-    /// whose graph was handed to another thread to stop.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn idle() -> Launcher {
-        Launcher {
-            plans: Vec::new(),
-            execs: Vec::new(),
-            edges: Vec::new(),
-            open_edges: Vec::new(),
-            dev_null: None,
-            prefix_writers: Vec::new(),
-            prefixing: Vec::new(),
-            app_pid: rustix::process::getpid(),
-            scope_of: Vec::new(),
-            cgroups: None,
-            scopes: Scopes::default(),
-        }
-    }
-
     /// Starts node `index`, named `name`, creating the edges it is the
     /// first to use.
     pub(crate) fn launch(&mut self, index: usize, name: &str) -> Result<Launched, SpawnError> {

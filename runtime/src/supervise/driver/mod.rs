@@ -132,23 +132,6 @@ impl Driver {
         Ok((driver, parent_ends))
     }
 
-    /// A driver of no node, holding nothing (see [`Launcher::idle`]).
-    #[cfg(feature = "tokio")]
-    pub(crate) fn idle() -> Driver {
-        Driver {
-            launcher: Launcher::idle(),
-            nodes: Vec::new(),
-            wake: WakeFd::default(),
-            waits: WaitSet::new(),
-            wake_watched: false,
-            reactor: None,
-            notify: Vec::new(),
-            signals: None,
-            forwarder: None,
-            owner: Owner::current(),
-        }
-    }
-
     /// Lets go of what belongs to the calling thread, before the rest is
     /// handed to another: the reactor registration (deregistered here, on
     /// the runtime's thread) and the signalfd (whose signals this thread
