@@ -1,4 +1,4 @@
-//! `join`: start a node inside a scope.
+//! `join`: start a node inside a scope, or one that changes its ids.
 //!
 //! After entering the scope's namespaces, either this process becomes the
 //! node (`execve`), or — when the scope has a pid namespace, which `setns`
@@ -33,7 +33,7 @@ pub(crate) fn run(args: &Args) -> ! {
         Ok(node) => node,
         Err(failure) => enter::fail(c.report, failure),
     };
-    if let Err(failure) = enter::enter(&c) {
+    if let Err(failure) = enter::enter(&c).and_then(|()| crate::ids::drop_to(args, &c)) {
         enter::fail(c.report, failure);
     }
     if args.number(join::CLONE_CHILD) != Some(1) {

@@ -32,6 +32,7 @@ mod args;
 mod cgroup;
 mod create;
 mod enter;
+mod ids;
 mod init;
 mod join;
 // Shared with the runtime, which uses the parts this program does not.

@@ -54,10 +54,24 @@ pub(crate) mod join {
     pub(crate) const CLONE_CHILD: usize = 6;
     /// The working directory, or the empty string for none.
     pub(crate) const CWD: usize = 7;
+    /// The uid to drop to (`setresuid`), or -1 to keep it.
+    pub(crate) const UID: usize = 8;
+    /// The gid to drop to (`setresgid`), or -1 to keep it.
+    pub(crate) const GID: usize = 9;
+    /// The supplementary groups, comma-separated (`setgroups`; empty: none),
+    /// or [`KEEP_GROUPS`] to keep them.
+    pub(crate) const GROUPS: usize = 10;
     /// How many candidate paths follow.
-    pub(crate) const CANDIDATES: usize = 8;
+    pub(crate) const CANDIDATES: usize = 11;
     /// The first candidate path; the node's `argv` follows the last one.
-    pub(crate) const FIRST_CANDIDATE: usize = 9;
+    pub(crate) const FIRST_CANDIDATE: usize = 12;
+    /// `GROUPS` when the node keeps its supplementary groups.
+    pub(crate) const KEEP_GROUPS: &[u8] = b"-";
+    /// The most supplementary groups `GROUPS` may list: it is one
+    /// argument, which the kernel caps at 128 KiB (`MAX_ARG_STRLEN`), and
+    /// 8,192 ids of up to 10 digits and a comma fill 90 KB of it (the
+    /// kernel itself takes up to 65,536).
+    pub(crate) const MAX_GROUPS: usize = 8_192;
 }
 
 /// The namespace kinds a scope can have, with their `CLONE_NEW*` flag and
@@ -137,4 +151,7 @@ pub(crate) mod step {
     pub(crate) const NOTIFY_SOCKET: i32 = 19;
     /// The node's clone was killed before it reached its `execve`.
     pub(crate) const KILLED: i32 = 20;
+    pub(crate) const SETGROUPS: i32 = 21;
+    pub(crate) const SETGID: i32 = 22;
+    pub(crate) const SETUID: i32 = 23;
 }

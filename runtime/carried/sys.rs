@@ -34,6 +34,9 @@ mod nr {
     pub(super) const CLOSE_RANGE: usize = 436;
     pub(super) const PIDFD_OPEN: usize = 434;
     pub(super) const PREAD64: usize = 17;
+    pub(super) const SETGROUPS: usize = 116;
+    pub(super) const SETRESUID: usize = 117;
+    pub(super) const SETRESGID: usize = 119;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -66,6 +69,9 @@ mod nr {
     pub(super) const CLOSE_RANGE: usize = 436;
     pub(super) const PIDFD_OPEN: usize = 434;
     pub(super) const PREAD64: usize = 67;
+    pub(super) const SETGROUPS: usize = 159;
+    pub(super) const SETRESUID: usize = 147;
+    pub(super) const SETRESGID: usize = 149;
 }
 
 pub(crate) const SIGKILL: usize = 9;
@@ -263,6 +269,26 @@ pub(crate) fn kill(pid: isize, signal: usize) -> isize {
 /// `setpgid(0, 0)`.
 pub(crate) fn own_process_group() -> isize {
     call(nr::SETPGID, [0; 6])
+}
+
+/// `setgroups(groups.len(), groups)`.
+pub(crate) fn setgroups(groups: &[u32]) -> isize {
+    call(
+        nr::SETGROUPS,
+        [groups.len(), groups.as_ptr() as usize, 0, 0, 0, 0],
+    )
+}
+
+/// `setresgid(gid, gid, gid)`: real, effective and saved.
+pub(crate) fn setresgid(gid: u32) -> isize {
+    let gid = gid as usize;
+    call(nr::SETRESGID, [gid, gid, gid, 0, 0, 0])
+}
+
+/// `setresuid(uid, uid, uid)`: real, effective and saved.
+pub(crate) fn setresuid(uid: u32) -> isize {
+    let uid = uid as usize;
+    call(nr::SETRESUID, [uid, uid, uid, 0, 0, 0])
 }
 
 pub(crate) fn chdir(path: *const u8) -> isize {

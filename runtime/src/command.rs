@@ -10,6 +10,8 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::credentials::{Credentials, ProcessGroup, Rlimit};
+
 /// Where a node's standard stream goes when no edge claims it.
 ///
 /// ```
@@ -116,6 +118,11 @@ pub struct Command {
     pub(crate) stderr: Option<Stdio>,
     /// Fds above stdio passed in by [`Command::fd`], by number in the child.
     pub(crate) fds: BTreeMap<i32, Arc<OwnedFd>>,
+    pub(crate) credentials: Credentials,
+    pub(crate) umask: Option<u32>,
+    pub(crate) rlimits: Vec<(Rlimit, u64, u64)>,
+    pub(crate) arg0: Option<OsString>,
+    pub(crate) process_group: ProcessGroup,
 }
 
 impl Command {
@@ -131,6 +138,11 @@ impl Command {
             stdout: None,
             stderr: None,
             fds: BTreeMap::new(),
+            credentials: Credentials::default(),
+            umask: None,
+            rlimits: Vec::new(),
+            arg0: None,
+            process_group: ProcessGroup::Own,
         }
     }
 

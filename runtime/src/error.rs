@@ -254,8 +254,9 @@ impl std::error::Error for Error {
 /// The step of starting a process that failed.
 ///
 /// From `ProcessGroup` to `Execve`, the child performs them in this order,
-/// between `clone3` and `execve`; `Setns` happens in the helper that joins a
-/// scope, and `Clone`, `ReadinessPipe`, `Watch`, `CreateEdge` and
+/// between `clone3` and `execve` (`SetGroups`, `SetGid` and `SetUid` in the
+/// carried program, after `Setns`, just before `Chdir`); `Setns` happens in
+/// the helper that joins a scope, and `Clone`, `ReadinessPipe`, `Watch`, `CreateEdge` and
 /// `EdgeReleased` in the parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -291,6 +292,19 @@ pub enum Step {
     /// `close_range`: closing every fd that was not declared (marking it
     /// close-on-exec, where the kernel can).
     CloseRange,
+    /// `setrlimit`: a resource limit of the command
+    /// ([`Command::rlimit`](crate::Command::rlimit)).
+    SetRlimit {
+        /// The resource.
+        resource: crate::Rlimit,
+    },
+    /// `setgroups`: the command's supplementary groups, or clearing them
+    /// for a uid or gid change under root.
+    SetGroups,
+    /// `setresgid`: the command's gid.
+    SetGid,
+    /// `setresuid`: the command's uid.
+    SetUid,
     /// `chdir` into the command's working directory.
     Chdir,
     /// `execve` of the program.
@@ -342,6 +356,10 @@ impl fmt::Display for Step {
             Step::MoveFd { fd } => write!(f, "move fd {fd} above the fd table"),
             Step::Dup2 { fd } => write!(f, "dup2 onto fd {fd}"),
             Step::CloseRange => f.write_str("close_range"),
+            Step::SetRlimit { resource } => write!(f, "setrlimit({resource})"),
+            Step::SetGroups => f.write_str("setgroups"),
+            Step::SetGid => f.write_str("setgid"),
+            Step::SetUid => f.write_str("setuid"),
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
             Step::ScopeProgram => f.write_str("run the scope program"),

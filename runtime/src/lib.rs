@@ -141,6 +141,7 @@ macro_rules! child_side_module {
 mod async_wait;
 mod cgroup;
 mod command;
+mod credentials;
 mod error;
 mod exit;
 mod forward;
@@ -161,6 +162,7 @@ mod sys;
 
 pub use cgroup::Containment;
 pub use command::{Command, Stdio};
+pub use credentials::{ProcessGroup, Rlimit};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{

@@ -106,7 +106,8 @@ impl Scope {
     /// is uid 0 outside — it reads and writes root's `0600` files, and
     /// signals root's processes it can see. The same holds for
     /// [`gid`](Self::gid). Running a node as another user (setuid, setgid,
-    /// supplementary groups) is a different feature, not provided yet.
+    /// supplementary groups) is a different feature:
+    /// [`Command::uid`](crate::Command::uid).
     ///
     /// ```
     /// use process_graph_runtime::Scope;

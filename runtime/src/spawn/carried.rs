@@ -25,6 +25,7 @@ use crate::error::Step;
 #[path = "../../carried/protocol.rs"]
 mod protocol;
 
+pub(crate) use protocol::join::MAX_GROUPS;
 pub(crate) use protocol::{
     REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
 };
@@ -139,19 +140,38 @@ pub(crate) fn create_arguments(
     Ok(args.0.finish())
 }
 
-/// `argv` of `join`: enter the scope and run the node, whose own `argv`
-/// (already checked for NUL bytes) follows its candidate paths. With
-/// `clone_child`, the node is cloned into the scope's pid namespace.
+/// The ids a `join` drops to before it runs the node; `None` keeps each.
+pub(crate) struct IdChange<'a> {
+    pub(crate) uid: Option<u32>,
+    pub(crate) gid: Option<u32>,
+    pub(crate) groups: Option<&'a [u32]>,
+}
+
+/// `argv` of `join`: enter the scope (if any), drop to `ids`, and run the
+/// node, whose own `argv` (already checked for NUL bytes) follows its
+/// candidate paths. With `clone_child`, the node is cloned into the scope's
+/// pid namespace.
 pub(crate) fn join_arguments(
     entry: &Entry,
     clone_child: bool,
     cwd: Option<&OsStr>,
+    ids: &IdChange<'_>,
     candidates: &[Vec<u8>],
     node_argv: &[&[u8]],
 ) -> StringArray {
     let mut args = Arguments::new(protocol::MODE_JOIN, entry);
     args.number(protocol::join::CLONE_CHILD, u8::from(clone_child));
     args.put(protocol::join::CWD, cwd.map_or(&b""[..], OsStr::as_bytes));
+    let id = |id: Option<u32>| id.map_or(-1, i64::from);
+    args.number(protocol::join::UID, id(ids.uid));
+    args.number(protocol::join::GID, id(ids.gid));
+    match ids.groups {
+        None => args.put(protocol::join::GROUPS, protocol::join::KEEP_GROUPS),
+        Some(groups) => {
+            let list: Vec<String> = groups.iter().map(u32::to_string).collect();
+            args.put(protocol::join::GROUPS, list.join(",").as_bytes());
+        }
+    }
     args.number(protocol::join::CANDIDATES, candidates.len());
     for (i, candidate) in candidates.iter().enumerate() {
         args.put(protocol::join::FIRST_CANDIDATE + i, candidate);
@@ -241,6 +261,9 @@ pub(crate) fn node_step(step: i32) -> Step {
         CHDIR => Step::Chdir,
         EXECVE => Step::Execve,
         KILLED => Step::Killed,
+        SETGROUPS => Step::SetGroups,
+        SETGID => Step::SetGid,
+        SETUID => Step::SetUid,
         _ => Step::ScopeProgram,
     }
 }
@@ -267,6 +290,9 @@ pub(crate) fn describe(step: i32) -> &'static str {
         NAMESPACE_FDS => "send the namespace fds",
         NOTIFY_SOCKET => "make a NOTIFY_SOCKET in the scope's network",
         KILLED => "reach execve (the node's clone was killed first)",
+        SETGROUPS => "setgroups",
+        SETGID => "setgid",
+        SETUID => "setuid",
         _ => "the scope program",
     }
 }

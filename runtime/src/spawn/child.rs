@@ -24,7 +24,8 @@ use std::os::fd::{BorrowedFd, IntoRawFd};
 
 use rustix::process::{self, Pid, Signal};
 
-use super::exec_spec::Target;
+use super::exec_spec::{ChildSetup, Target};
+use crate::credentials::ProcessGroup;
 use crate::error::Step;
 use crate::sys::{self, failed_at};
 
@@ -47,6 +48,8 @@ pub(crate) struct ChildContext<'a> {
     pub(crate) max_target: i32,
     /// What to execute: the node's program, or the carried scope program.
     pub(crate) target: &'a Target,
+    /// Process group, resource limits and umask.
+    pub(crate) setup: &'a ChildSetup,
     /// No parent-death signal: the child is meant to outlive the parent.
     pub(crate) outlives_parent: bool,
     /// The memfd of the carried scope program, for `Target::Program`; the
@@ -89,8 +92,11 @@ fn check(ret: isize, step: Step) -> StepResult {
 
 /// Sets the child up and execs; returns only the step that failed.
 fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallible, (Step, i32)> {
-    // Its own process group, so the whole node can be signalled at once.
-    process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
+    // Its own process group, so the whole node can be signalled at once;
+    // or the application's, left as it is.
+    if ctx.setup.group == ProcessGroup::Own {
+        process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
+    }
     if !ctx.outlives_parent {
         process::set_parent_process_death_signal(Some(Signal::KILL))
             .map_err(failed_at(Step::ParentDeathSignal))?;
@@ -105,7 +111,21 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     sys::reset_ignored_signals().map_err(|(signal, errno)| (Step::ResetSignal { signal }, errno))?;
     check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
+    limit(ctx.setup)?;
     Err(exec(ctx))
+}
+
+/// Applies the command's resource limits and umask; the carried program,
+/// if it runs next, keeps them for the node.
+fn limit(setup: &ChildSetup) -> StepResult {
+    for &(resource, limit) in &setup.rlimits {
+        process::setrlimit(resource.resource(), limit)
+            .map_err(failed_at(Step::SetRlimit { resource }))?;
+    }
+    if let Some(mask) = setup.umask {
+        process::umask(mask);
+    }
+    Ok(())
 }
 
 /// Whether the spawner has exited (the child has been reparented).

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use core::ffi::c_char;
 
-use super::carried::{Entry, ProgramFds, join_arguments};
+use super::carried::{Entry, IdChange, ProgramFds, join_arguments};
 use crate::command::Command;
+use crate::credentials::{ProcessGroup, Rlimit};
 
 /// glibc's `execvp` uses this when `PATH` is unset.
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
@@ -19,6 +20,8 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 #[derive(Debug)]
 pub(crate) struct ExecSpec {
     pub(crate) target: Target,
+    /// What the child sets up before it executes the target.
+    pub(crate) setup: ChildSetup,
     /// The child gets no parent-death signal: it is meant to outlive the
     /// application (the cgroup watcher).
     pub(crate) outlives_parent: bool,
@@ -54,6 +57,36 @@ impl InheritedEnv {
         let envp = Arc::new(string_array_of(&self.vars)?);
         self.envp = Some(Arc::clone(&envp));
         Ok(envp)
+    }
+}
+
+/// The command's process group, resource limits and umask, as the child
+/// applies them: plain values, nothing to allocate.
+#[derive(Debug, Default)]
+pub(crate) struct ChildSetup {
+    pub(crate) group: ProcessGroup,
+    pub(crate) rlimits: Vec<(Rlimit, rustix::process::Rlimit)>,
+    pub(crate) umask: Option<rustix::fs::Mode>,
+}
+
+impl ChildSetup {
+    fn of(command: &Command) -> ChildSetup {
+        let limit = |value: u64| (value != u64::MAX).then_some(value);
+        ChildSetup {
+            group: command.process_group,
+            rlimits: command
+                .rlimits
+                .iter()
+                .map(|&(resource, soft, hard)| {
+                    let limit = rustix::process::Rlimit {
+                        current: limit(soft),
+                        maximum: limit(hard),
+                    };
+                    (resource, limit)
+                })
+                .collect(),
+            umask: command.umask.map(rustix::fs::Mode::from_raw_mode),
+        }
     }
 }
 
@@ -160,7 +193,12 @@ impl<'a> Parts<'a> {
             }
         };
         nul(program, &|| "the program name".to_owned())?;
-        let mut args = vec![program];
+        let arg0 = command.arg0.as_deref().map_or(program, OsStrExt::as_bytes);
+        nul(arg0, &|| "arg0".to_owned())?;
+        if let Some(problem) = command.credentials.problem() {
+            return Err(problem);
+        }
+        let mut args = vec![arg0];
         for (i, arg) in command.args.iter().enumerate() {
             nul(arg.as_bytes(), &|| format!("argument {}", i + 1))?;
             args.push(arg.as_bytes());
@@ -230,6 +268,7 @@ impl ExecSpec {
         let c_string = |bytes: &[u8]| CString::new(bytes).expect("checked for NUL bytes");
         Ok(ExecSpec {
             outlives_parent: false,
+            setup: ChildSetup::of(command),
             target: Target::Path {
                 candidates: parts.candidates.iter().map(|c| c_string(c)).collect(),
                 cwd: parts.cwd.map(|dir| c_string(dir.as_bytes())),
@@ -239,26 +278,43 @@ impl ExecSpec {
         })
     }
 
-    /// Prepares `command` for a node in a scope: the carried program enters
-    /// the scope as `entry` says, then runs the command (cloning it into the
-    /// scope's pid namespace with `clone_child`).
+    /// Prepares `command` for a node in a scope, or one that changes its
+    /// ids: the carried program enters the scope (if any) as `entry` says,
+    /// drops to the command's ids, then runs the command (cloning it into
+    /// the scope's pid namespace with `clone_child`). `as_root`: the
+    /// application runs as root, so a uid or gid change clears the
+    /// supplementary groups unless the command sets them.
     pub(crate) fn joining(
         command: &Command,
         inherited: &mut InheritedEnv,
         extra_env: &[(OsString, OsString)],
         entry: &Entry,
         clone_child: bool,
+        as_root: bool,
     ) -> Result<ExecSpec, String> {
         let parts = Parts::of(command, inherited, extra_env)?;
+        let credentials = &command.credentials;
+        let changes_ids = credentials.uid.is_some() || credentials.gid.is_some();
+        let ids = IdChange {
+            uid: credentials.uid,
+            gid: credentials.gid,
+            groups: match &credentials.groups {
+                Some(groups) => Some(&groups[..]),
+                None if changes_ids && as_root => Some(&[][..]),
+                None => None,
+            },
+        };
         let argv = join_arguments(
             entry,
             clone_child,
             parts.cwd,
+            &ids,
             &parts.candidates,
             &parts.args,
         );
         Ok(ExecSpec {
             outlives_parent: false,
+            setup: ChildSetup::of(command),
             target: Target::Program(entry.fds),
             argv,
             envp: parts.envp,
@@ -269,6 +325,7 @@ impl ExecSpec {
     pub(crate) fn program(argv: StringArray, fds: ProgramFds) -> ExecSpec {
         ExecSpec {
             target: Target::Program(fds),
+            setup: ChildSetup::default(),
             outlives_parent: false,
             argv,
             envp: Arc::new(StringArray::default().finish()),

@@ -16,6 +16,7 @@ use super::{
     Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
 };
 use crate::cgroup::{Cgroup, GraphCgroup};
+use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
 use crate::graph::{Graph, ScopeId};
@@ -124,6 +125,7 @@ impl Launcher {
             prefix_writers.push(writers);
         }
         let app_pid = rustix::process::getpid();
+        let as_root = rustix::process::geteuid().is_root();
         let scope_of: Vec<Option<ScopeId>> = graph.nodes.iter().map(|n| n.options.scope).collect();
         let execs = graph
             .nodes
@@ -131,12 +133,31 @@ impl Launcher {
             .zip(extra_env)
             .zip(plan.nodes.iter().zip(&scope_of))
             .map(|((node, env), (node_plan, scope))| {
+                let command = &node.command;
+                // The carried program's own fds go above the node's.
+                let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
                 let exec = match scope {
-                    None => ExecSpec::new(&node.command, &mut inherited, env),
+                    None if !command.credentials.any() => {
+                        ExecSpec::new(command, &mut inherited, env)
+                    }
+                    None => {
+                        let entry = Entry {
+                            app_pid: app_pid.as_raw_nonzero().get(),
+                            fds: ProgramFds {
+                                report: above,
+                                scope: None,
+                            },
+                            join_flags: 0,
+                        };
+                        ExecSpec::joining(command, &mut inherited, env, &entry, false, as_root)
+                    }
+                    Some(_) if command.process_group != ProcessGroup::Own => {
+                        Err("a node in a scope runs in a process group of its own; \
+                         ProcessGroup::Application is for nodes outside scopes"
+                            .to_owned())
+                    }
                     Some(id) => {
                         let scope = scopes.get(*id);
-                        // The program's own fds go above the node's.
-                        let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
                         let entry = Entry {
                             app_pid: app_pid.as_raw_nonzero().get(),
                             fds: ProgramFds {
@@ -146,11 +167,12 @@ impl Launcher {
                             join_flags: scope.namespaces(),
                         };
                         ExecSpec::joining(
-                            &node.command,
+                            command,
                             &mut inherited,
                             env,
                             &entry,
                             scope.has_pid_namespace(),
+                            as_root,
                         )
                     }
                 };

@@ -30,7 +30,7 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
 pub(crate) use carried::{
-    Entry, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
+    Entry, MAX_GROUPS, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
     SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, program_fd, step_namespace_flag,
     watch_arguments,
 };
@@ -101,6 +101,7 @@ pub(crate) fn spawn_process(
         fds: &mut fds,
         max_target,
         target: &exec.target,
+        setup: &exec.setup,
         outlives_parent: exec.outlives_parent,
         program: program_memfd,
         argv: exec.argv(),

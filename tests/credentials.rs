@@ -1,0 +1,308 @@
+//! Credentials and limits: a real privilege drop (groups, gid, uid), umask,
+//! resource limits, `argv[0]` and the process group — as root (the drop
+//! happens, checked in `/proc/PID/status`) and as uid 65534 (the kernel
+//! refuses, and the error names the node and the step).
+
+mod common;
+
+use std::time::Duration;
+
+use process_graph_runtime::{
+    Command, Endpoint, Error, Graph, Namespace, NodeOptions, ProcessGroup, Rlimit, RunningGraph,
+    ScopeSpec, Step,
+};
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// The `Uid:`, `Gid:` and `Groups:` lines of `/proc/PID/status`.
+fn ids_of(pid: u32) -> (String, String, String) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {status}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    (line("Uid:"), line("Gid:"), line("Groups:"))
+}
+
+/// Spawns one long-running node and returns the graph and its pid.
+fn running_sleeper(command: Command) -> Result<(RunningGraph, u32), Error> {
+    let mut graph = Graph::new();
+    let node = graph.node("worker", command);
+    let running = graph.spawn()?;
+    let pid = running.pid(node).expect("running");
+    Ok((running, pid))
+}
+
+fn spawn_error(command: Command) -> process_graph_runtime::SpawnError {
+    match running_sleeper(command) {
+        Err(Error::Spawn(e)) => e,
+        Err(other) => panic!("expected a spawn error, got {other}"),
+        Ok(_) => panic!("expected a spawn error, the node started"),
+    }
+}
+
+fn sleeper() -> Command {
+    Command::new("sleep").arg("30")
+}
+
+#[test]
+fn a_node_drops_to_another_user() {
+    common::as_root_and_unprivileged("a_node_drops_to_another_user", || {
+        if is_root() {
+            // A real drop: real, effective, saved and filesystem ids, and
+            // none of root's groups.
+            let (mut running, pid) = running_sleeper(sleeper().uid(65534).gid(65534)).unwrap();
+            let (uid, gid, groups) = ids_of(pid);
+            assert_eq!(uid, "65534 65534 65534 65534");
+            assert_eq!(gid, "65534 65534 65534 65534");
+            assert_eq!(groups, "", "root's supplementary groups are cleared");
+            running.shutdown(Duration::from_secs(5)).unwrap();
+        } else {
+            // Without CAP_SETUID the kernel refuses, and the error says
+            // which node and which step.
+            let e = spawn_error(sleeper().uid(0));
+            assert_eq!((e.step(), e.errno()), (Step::SetUid, libc::EPERM));
+            assert_eq!(e.to_string(), "node \"worker\": setuid failed");
+            let e = spawn_error(sleeper().gid(0));
+            assert_eq!((e.step(), e.errno()), (Step::SetGid, libc::EPERM));
+            let e = spawn_error(sleeper().groups(&[0]));
+            assert_eq!((e.step(), e.errno()), (Step::SetGroups, libc::EPERM));
+            assert_eq!(e.to_string(), "node \"worker\": setgroups failed");
+            // Its own ids: nothing to refuse.
+            let own = rustix::process::getuid().as_raw();
+            let (mut running, pid) = running_sleeper(sleeper().uid(own)).unwrap();
+            assert!(ids_of(pid).0.starts_with(&own.to_string()));
+            running.shutdown(Duration::from_secs(5)).unwrap();
+        }
+    });
+}
+
+#[test]
+fn supplementary_groups_are_set_up_to_the_limit() {
+    if !is_root() {
+        return common::skip("setting groups needs root");
+    }
+    let (mut running, pid) =
+        running_sleeper(sleeper().groups(&[100, 200]).gid(65534).uid(65534)).unwrap();
+    assert_eq!(ids_of(pid).2, "100 200");
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    // The most the arguments can carry.
+    let many: Vec<u32> = (1..=8192).collect();
+    let (mut running, pid) = running_sleeper(sleeper().groups(&many).uid(65534)).unwrap();
+    assert_eq!(ids_of(pid).2.split(' ').count(), 8192);
+    running.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+/// Ids the kernel would misread, and lists too long, are refused before
+/// anything starts.
+#[test]
+fn hostile_ids_are_refused_before_anything_starts() {
+    let too_many: Vec<u32> = (0..8193).collect();
+    for (command, problem) in [
+        (sleeper().uid(u32::MAX), "uid 4294967295 is (uid_t)-1"),
+        (sleeper().gid(u32::MAX), "gid 4294967295 is (gid_t)-1"),
+        (
+            sleeper().groups(&[1, u32::MAX]),
+            "supplementary group 4294967295",
+        ),
+        (
+            sleeper().groups(&too_many),
+            "8193 supplementary groups; at most 8192",
+        ),
+        (sleeper().arg0("a\0b"), "arg0 contains a NUL byte"),
+    ] {
+        match running_sleeper(command) {
+            Err(Error::Command { node, problem: p }) => {
+                assert_eq!(node, "worker");
+                assert!(p.starts_with(problem), "{p}");
+            }
+            other => panic!("{problem}: got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+/// The helper the attack test runs as the dropped node (a copy of this
+/// binary): tries to signal and to ptrace the pid in `PG_ATTACK_TARGET`
+/// and prints what the kernel answered.
+#[test]
+#[ignore = "run by a_dropped_node_cannot_signal_or_ptrace_the_application"]
+fn attacker() {
+    let Ok(target) = std::env::var("PG_ATTACK_TARGET") else {
+        return;
+    };
+    let pid = rustix::process::Pid::from_raw(target.parse().unwrap()).unwrap();
+    let signal = rustix::process::test_kill_process(pid);
+    // PTRACE_SEIZE, which does not stop the target (the test itself):
+    // the attachment ends when this process exits.
+    // SAFETY: PTRACE_SEIZE with no options takes no pointers.
+    let ptrace = unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid.as_raw_nonzero().get(), 0, 0) };
+    let ptrace = if ptrace < 0 {
+        std::io::Error::last_os_error().raw_os_error().unwrap()
+    } else {
+        0
+    };
+    let mem = std::fs::File::open(format!("/proc/{target}/mem")).map(|_| ());
+    println!(
+        "signal={} ptrace={ptrace} mem={}",
+        signal.map_or_else(|e| e.raw_os_error(), |()| 0),
+        mem.map_or_else(|e| e.raw_os_error().unwrap(), |()| 0)
+    );
+}
+
+/// What the dropped node can do to the application, which runs as root:
+/// no signal (the kernel's kill check compares uids), no ptrace, no
+/// `/proc/PID/mem`. A node that keeps root's ids can do all three, so the
+/// test has teeth.
+#[test]
+fn a_dropped_node_cannot_signal_or_ptrace_the_application() {
+    if !is_root() {
+        return common::skip("a drop to another user needs root");
+    }
+    let copy = common::unprivileged_copy_of_this_binary();
+    let attack = |command: Command| {
+        let command = command
+            .args([
+                "--exact",
+                "attacker",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("PG_ATTACK_TARGET", std::process::id().to_string())
+            .current_dir("/");
+        let mut graph = Graph::new();
+        let node = graph.node("attacker", command);
+        let out = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let text = common::read_to_end(&mut running, out);
+        assert!(running.wait().unwrap().success(), "{text}");
+        // libtest prints the test's name first, on the same line.
+        let at = text.find("signal=").unwrap_or_else(|| panic!("{text}"));
+        text[at..].lines().next().unwrap().to_owned()
+    };
+    let eperm = libc::EPERM;
+    let eacces = libc::EACCES;
+    assert_eq!(
+        attack(Command::new(&copy).uid(65534).gid(65534)),
+        format!("signal={eperm} ptrace={eperm} mem={eacces}")
+    );
+    let as_root = attack(Command::new(&copy));
+    assert!(as_root.starts_with("signal=0 ptrace=0"), "{as_root}");
+    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+}
+
+#[test]
+fn rlimits_and_umask_apply() {
+    common::as_root_and_unprivileged("rlimits_and_umask_apply", || {
+        let mut graph = Graph::new();
+        let node = graph.node(
+            "limited",
+            Command::new("sh")
+                .args(["-c", "umask; cat /proc/self/limits"])
+                .rlimit(Rlimit::NoFile, 64, 64)
+                .rlimit(Rlimit::NProc, 100, 100)
+                .rlimit(Rlimit::As, 1 << 32, 1 << 32)
+                .rlimit(Rlimit::Core, 0, 0)
+                .rlimit(Rlimit::Cpu, 60, 60)
+                .umask(0o027),
+        );
+        let out = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let text = common::read_to_end(&mut running, out);
+        assert!(running.wait().unwrap().success());
+        assert!(text.starts_with("0027\n"), "{text}");
+        let limit = |name: &str| {
+            let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+            line[name.len()..]
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(limit("Max open files"), "64 64");
+        assert_eq!(limit("Max processes"), "100 100");
+        assert_eq!(limit("Max address space"), "4294967296 4294967296");
+        assert_eq!(limit("Max core file size"), "0 0");
+        assert_eq!(limit("Max cpu time"), "60 60");
+        // Soft above hard: EINVAL, named.
+        let e = spawn_error(sleeper().rlimit(Rlimit::NoFile, 10, 5));
+        assert_eq!(
+            (e.step(), e.errno()),
+            (
+                Step::SetRlimit {
+                    resource: Rlimit::NoFile
+                },
+                libc::EINVAL
+            )
+        );
+        assert_eq!(
+            e.to_string(),
+            "node \"worker\": setrlimit(RLIMIT_NOFILE) failed"
+        );
+        if !is_root() {
+            // Raising a hard limit needs CAP_SYS_RESOURCE.
+            let e = spawn_error(sleeper().rlimit(Rlimit::NoFile, u64::MAX, u64::MAX));
+            assert_eq!(e.errno(), libc::EPERM);
+        }
+    });
+}
+
+#[test]
+fn arg0_is_what_the_node_sees() {
+    let mut graph = Graph::new();
+    let node = graph.node(
+        "renamed",
+        Command::new("cat")
+            .arg0("-renamed")
+            .arg("/proc/self/cmdline"),
+    );
+    let out = graph.pipe(node.stdout(), Endpoint::Parent);
+    let mut running = graph.spawn().unwrap();
+    let text = common::read_to_end(&mut running, out);
+    assert!(running.wait().unwrap().success());
+    assert_eq!(text, "-renamed\0/proc/self/cmdline\0");
+}
+
+/// The default: a group of its own. `Application`: the application's
+/// group, where a terminal's Ctrl-C reaches it.
+#[test]
+fn the_process_group_is_chosen() {
+    let pgid = |pid: u32| {
+        rustix::process::getpgid(rustix::process::Pid::from_raw(pid as i32))
+            .unwrap()
+            .as_raw_nonzero()
+            .get() as u32
+    };
+    let (mut own, pid) = running_sleeper(sleeper()).unwrap();
+    assert_eq!(pgid(pid), pid);
+    own.shutdown(Duration::from_secs(5)).unwrap();
+    let (mut shared, pid) =
+        running_sleeper(sleeper().process_group(ProcessGroup::Application)).unwrap();
+    assert_eq!(pgid(pid), pgid(std::process::id()));
+    shared.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn a_node_in_a_scope_keeps_a_group_of_its_own() {
+    let mut graph = Graph::new();
+    let scope = graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    graph.node_with(
+        "worker",
+        sleeper().process_group(ProcessGroup::Application),
+        NodeOptions::new().scope(scope),
+    );
+    match graph.spawn() {
+        Err(Error::Command { node, problem }) => {
+            assert_eq!(node, "worker");
+            assert!(problem.contains("process group of its own"), "{problem}");
+        }
+        other => panic!("got {:?}", other.map(|_| ())),
+    }
+}
