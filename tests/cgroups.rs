@@ -418,6 +418,51 @@ fn a_daemon_of_a_node_in_a_scope_is_gone_when_shutdown_returns() {
     );
 }
 
+/// The application holds no fd of a running node's cgroup: every fd it
+/// holds is copied into each child it spawns, so two per node made each
+/// spawn of a large graph cost more with every node.
+#[test]
+fn running_nodes_hold_no_fd_of_their_cgroups() {
+    as_root_and_delegated("running_nodes_hold_no_fd_of_their_cgroups", || {
+        const NODES: usize = 20;
+        let mut graph = Graph::new();
+        let outs: Vec<_> = (0..NODES)
+            .map(|k| {
+                let node = graph.node_with(
+                    format!("sleeper-{k}"),
+                    Command::new("sh").args(["-c", "grep ^0:: /proc/self/cgroup; exec sleep 600"]),
+                    NodeOptions::new().stop_timeout(Duration::from_millis(100)),
+                );
+                graph.pipe(node.stdout(), Endpoint::Parent)
+            })
+            .collect();
+        let mut running = graph.spawn().unwrap();
+        let mut lines = Vec::new();
+        for out in outs {
+            let mut line = String::new();
+            BufReader::new(running.take_reader(out).unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            lines.push(line);
+        }
+        // Every node is running: each has printed its cgroup.
+        let graph_dir = cgroup_dir(&lines[0]).parent().unwrap().to_owned();
+        let held: Vec<PathBuf> = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+            // The graph's own cgroup and its cgroup.events are held.
+            .filter(|target| target.starts_with(&graph_dir) && target != &graph_dir)
+            .filter(|target| target != &graph_dir.join("cgroup.events"))
+            .collect();
+        assert!(
+            held.is_empty(),
+            "the application holds fds of its nodes' cgroups: {held:?}"
+        );
+        running.shutdown(Duration::from_secs(5)).unwrap();
+    });
+}
+
 #[test]
 fn a_failed_spawn_leaves_no_cgroup_behind() {
     as_root_and_delegated("a_failed_spawn_leaves_no_cgroup_behind", || {

@@ -320,10 +320,11 @@ pub enum Step {
     /// once the child has exec'd or died, and the carried program says so
     /// on its report pipe before it execs.
     Killed,
-    /// Replacing the node's cgroup with a fresh one before a start: the
+    /// Preparing the node's cgroup for a start: opening its directory for
+    /// `CLONE_INTO_CGROUP`, or first replacing it with a fresh one — the
     /// kernel kills any child cloned into a cgroup that was ever killed
     /// (`cgroup.kill`), so a node's next start after one gets a new cgroup.
-    FreshCgroup,
+    NodeCgroup,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
     /// Adding the new process's pidfd or readiness pipe to the graph's wait
@@ -364,7 +365,7 @@ impl fmt::Display for Step {
             Step::Execve => f.write_str("execve"),
             Step::ScopeProgram => f.write_str("run the scope program"),
             Step::Killed => f.write_str("reach execve (the child was killed first)"),
-            Step::FreshCgroup => f.write_str("replace the node's killed cgroup"),
+            Step::NodeCgroup => f.write_str("prepare the node's cgroup"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
             Step::Watch => f.write_str("add to the wait set"),
             Step::CreateEdge { fd } => write!(f, "create the edge on fd {fd}"),

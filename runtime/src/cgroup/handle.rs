@@ -7,7 +7,6 @@
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -21,9 +20,6 @@ pub(crate) struct Cgroup {
     name: CString,
     dir: OwnedFd,
     events: OwnedFd,
-    /// `cgroup.kill` was written: the kernel SIGKILLs whatever is cloned
-    /// into it from now on (see [`GraphCgroup`](super::GraphCgroup)).
-    killed: AtomicBool,
 }
 
 impl Cgroup {
@@ -42,12 +38,7 @@ impl Cgroup {
             Ok::<_, rustix::io::Errno>((dir, events))
         };
         match open() {
-            Ok((dir, events)) => Ok(Cgroup {
-                name,
-                dir,
-                events,
-                killed: AtomicBool::new(false),
-            }),
+            Ok((dir, events)) => Ok(Cgroup { name, dir, events }),
             Err(e) => {
                 let _ =
                     rustix::fs::unlinkat(parent, name.as_c_str(), rustix::fs::AtFlags::REMOVEDIR);
@@ -73,49 +64,28 @@ impl Cgroup {
     /// Whether a process is left in the cgroup or below it. Reading also
     /// re-arms `POLLPRI` for the next change.
     pub(crate) fn populated(&self) -> io::Result<bool> {
-        let mut text = [0u8; 128];
-        let len = rustix::io::pread(&self.events, &mut text, 0)?;
-        Ok(populated_in(&text[..len]))
+        populated_of(&self.events)
     }
 
     /// Writes `1` to `cgroup.kill`: SIGKILL to every process in the cgroup
     /// and below it, forks racing with it included (Linux 5.14).
     pub(crate) fn kill(&self) -> io::Result<()> {
         let kill = open_file(self.dir(), c"cgroup.kill", OFlags::WRONLY)?;
-        self.killed.store(true, Ordering::Relaxed);
         rustix::io::write(&kill, b"1")?;
         Ok(())
     }
 
-    /// Whether `cgroup.kill` was ever written (or tried).
-    pub(crate) fn was_killed(&self) -> bool {
-        self.killed.load(Ordering::Relaxed)
-    }
-
-    /// How many processes are in the cgroup itself (`cgroup.procs`).
-    pub(crate) fn process_count(&self) -> io::Result<usize> {
-        Ok(self.read("cgroup.procs")?.lines().count())
-    }
-
-    /// How many processes of the cgroup the OOM killer has killed
-    /// (`memory.events`, `oom_kill`); `None` without the memory controller.
-    pub(crate) fn oom_kills(&self) -> Option<u64> {
-        oom_kills_in(&self.read("memory.events").ok()?)
-    }
-
     /// Reads one of the cgroup's files.
     pub(crate) fn read(&self, file: &str) -> io::Result<String> {
-        let file = CString::new(file)?;
-        let fd = open_file(self.dir(), &file, OFlags::RDONLY)?;
-        io::read_to_string(std::fs::File::from(fd))
+        read_file(open_file(self.dir(), &CString::new(file)?, OFlags::RDONLY)?)
     }
 
     /// Writes one of the cgroup's files.
     pub(crate) fn write(&self, file: &str, value: &str) -> io::Result<()> {
-        let file = CString::new(file)?;
-        let fd = open_file(self.dir(), &file, OFlags::WRONLY)?;
-        rustix::io::write(&fd, value.as_bytes())?;
-        Ok(())
+        write_file(
+            open_file(self.dir(), &CString::new(file)?, OFlags::WRONLY)?,
+            value,
+        )
     }
 
     /// Waits until no process is left, up to `limit`; false if some still are.
@@ -146,15 +116,38 @@ impl Cgroup {
     }
 }
 
-/// Opens a file of a cgroup directory.
-fn open_file(dir: BorrowedFd<'_>, file: &CStr, mode: OFlags) -> rustix::io::Result<OwnedFd> {
+/// Opens a file of a cgroup directory (or a path below it).
+pub(super) fn open_file(
+    dir: BorrowedFd<'_>,
+    file: &CStr,
+    mode: OFlags,
+) -> rustix::io::Result<OwnedFd> {
     openat(dir, file, mode | OFlags::CLOEXEC, Mode::empty())
+}
+
+/// Reads a cgroup file, opened.
+pub(super) fn read_file(fd: OwnedFd) -> io::Result<String> {
+    io::read_to_string(std::fs::File::from(fd))
+}
+
+/// Writes `value` into a cgroup file, opened.
+pub(super) fn write_file(fd: OwnedFd, value: &str) -> io::Result<()> {
+    rustix::io::write(&fd, value.as_bytes())?;
+    Ok(())
+}
+
+/// Whether the `cgroup.events` open at `events` says a process is left.
+/// Reading also re-arms `POLLPRI` for the next change.
+pub(super) fn populated_of(events: &OwnedFd) -> io::Result<bool> {
+    let mut text = [0u8; 128];
+    let len = rustix::io::pread(events, &mut text, 0)?;
+    Ok(populated_in(&text[..len]))
 }
 
 pub(crate) use crate::sys::populated_in;
 
 /// The value of the `oom_kill` line of `memory.events`.
-fn oom_kills_in(events: &str) -> Option<u64> {
+pub(super) fn oom_kills_in(events: &str) -> Option<u64> {
     events
         .lines()
         .find_map(|line| line.strip_prefix("oom_kill "))?

@@ -17,11 +17,12 @@
 mod discover;
 mod handle;
 mod limits;
+mod node;
 mod remove;
 mod tree;
 
-pub(crate) use handle::Cgroup;
 pub(crate) use limits::Limits;
+pub(crate) use node::NodeRef;
 pub(crate) use tree::GraphCgroup;
 
 use crate::error::Error;

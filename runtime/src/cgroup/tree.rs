@@ -16,6 +16,8 @@ use rustix::process::getpid;
 use super::discover::AppCgroup;
 use super::handle::Cgroup;
 use super::limits::Limits;
+use super::node::{NodeCgroup, NodeRef};
+use super::remove::remove_tree;
 use crate::owner::Owner;
 use crate::process::Process;
 use crate::spawn::{Entry, ExecSpec, FdMove, ProgramFds, spawn_process, watch_arguments};
@@ -32,9 +34,10 @@ pub(crate) struct GraphCgroup {
     graph: Cgroup,
     /// Per node: its cgroup.
     nodes: Vec<NodeCgroup>,
-    /// Cgroups replaced while a process was still in them (never, with
-    /// nodes drained before they start again): removed with the rest.
-    retired: Vec<Cgroup>,
+    /// The names of node cgroups replaced while a process was still in
+    /// them (never, with nodes drained before they start again): removed
+    /// with the rest.
+    retired: Vec<CString>,
     /// Until the cgroups are removed.
     watcher: Option<Process>,
     removed: bool,
@@ -83,14 +86,8 @@ impl GraphCgroup {
         }
         created.watcher = Some(start_watcher(created.parent.as_fd(), &created.graph)?);
         for (index, name) in nodes.iter().enumerate() {
-            let dir_name = node_dir_name(index, name);
-            let cgroup = Cgroup::create(created.graph.dir(), dir_name.clone())?;
-            created.nodes.push(NodeCgroup {
-                cgroup,
-                dir_name,
-                replaced: 0,
-                limits: Limits::default(),
-            });
+            let node = NodeCgroup::create(created.graph.dir(), node_dir_name(index, name))?;
+            created.nodes.push(node);
         }
         Ok(created)
     }
@@ -101,8 +98,27 @@ impl GraphCgroup {
     }
 
     /// Node `index`'s cgroup (none once the cgroups are removed).
-    pub(crate) fn node(&self, index: usize) -> Option<&Cgroup> {
-        self.nodes.get(index).map(|n| &n.cgroup)
+    pub(crate) fn node(&self, index: usize) -> Option<NodeRef<'_>> {
+        let node = self.nodes.get(index)?;
+        Some(NodeRef {
+            graph: self.graph.dir(),
+            node,
+        })
+    }
+
+    /// Node `index`'s main process has exited: `cgroup.events`, to wait on,
+    /// if a process is left in its cgroup (see [`NodeCgroup::drain`]).
+    pub(crate) fn drain(&mut self, index: usize) -> io::Result<Option<BorrowedFd<'_>>> {
+        match self.nodes.get_mut(index) {
+            Some(node) => node.drain(self.graph.dir()),
+            None => Ok(None),
+        }
+    }
+
+    /// Node `index` no longer drains: its `cgroup.events`, to close once out
+    /// of the wait set.
+    pub(crate) fn end_drain(&mut self, index: usize) -> Option<OwnedFd> {
+        self.nodes.get_mut(index)?.end_drain()
     }
 
     /// Writes node `index`'s resource limits (their controllers are
@@ -111,7 +127,11 @@ impl GraphCgroup {
         let Some(node) = self.nodes.get_mut(index) else {
             return Ok(());
         };
-        write_limits(&node.cgroup, limits)?;
+        NodeRef {
+            graph: self.graph.dir(),
+            node,
+        }
+        .write_limits(limits)?;
         node.limits = limits;
         Ok(())
     }
@@ -127,22 +147,15 @@ impl GraphCgroup {
     /// cgroup has drained) is removed. A start after a clean exit reuses the
     /// cgroup and costs nothing here.
     pub(crate) fn ready_for_start(&mut self, index: usize) -> io::Result<()> {
+        let graph = self.graph.dir();
         let Some(node) = self.nodes.get_mut(index) else {
             return Ok(());
         };
-        if !node.cgroup.was_killed() {
+        if !(NodeRef { graph, node }).was_killed() {
             return Ok(());
         }
-        let mut name = node.dir_name.as_bytes().to_vec();
-        name.extend_from_slice(format!("~{}", node.replaced + 1).as_bytes());
-        let fresh = Cgroup::create(self.graph.dir(), CString::new(name)?)?;
-        if let Err(e) = write_limits(&fresh, node.limits) {
-            let _ = fresh.remove(self.graph.dir());
-            return Err(e);
-        }
-        node.replaced += 1;
-        let old = std::mem::replace(&mut node.cgroup, fresh);
-        if old.remove(self.graph.dir()).is_err() {
+        let old = node.replace(graph)?;
+        if remove_tree(graph, &old).is_err() {
             self.retired.push(old);
         }
         Ok(())
@@ -178,10 +191,15 @@ impl GraphCgroup {
                 ));
             }
         }
-        let cgroups = self.nodes.drain(..).map(|n| n.cgroup);
-        for cgroup in self.retired.drain(..).chain(cgroups) {
-            cgroup.remove(self.graph.dir())?;
+        let graph = self.graph.dir();
+        for name in &self.retired {
+            remove_tree(graph, name)?;
         }
+        self.retired.clear();
+        for node in &self.nodes {
+            remove_tree(graph, node.name())?;
+        }
+        self.nodes.clear();
         self.graph.remove(self.parent.as_fd())?;
         self.removed = true;
         if let Some(mut watcher) = self.watcher.take() {
@@ -198,25 +216,6 @@ impl Drop for GraphCgroup {
             let _ = self.remove();
         }
     }
-}
-
-/// A node's cgroup, and what a replacement needs.
-#[derive(Debug)]
-struct NodeCgroup {
-    cgroup: Cgroup,
-    /// The first one's directory name; a replacement's adds `~` and its
-    /// number (`~` appears in no first name).
-    dir_name: CString,
-    replaced: u32,
-    limits: Limits,
-}
-
-/// Writes `limits` into `cgroup`.
-fn write_limits(cgroup: &Cgroup, limits: Limits) -> io::Result<()> {
-    for (_, file, value) in limits.files() {
-        cgroup.write(file, &value)?;
-    }
-    Ok(())
 }
 
 /// A node's cgroup directory name: its index (unique) and its name, with

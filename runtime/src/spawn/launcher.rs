@@ -4,7 +4,7 @@
 //! restart costs one `clone3` and nothing is rebuilt.
 
 use std::ffi::OsString;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
 
 use rustix::process::Pid;
@@ -15,7 +15,7 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use super::{
     Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
 };
-use crate::cgroup::{Cgroup, GraphCgroup};
+use crate::cgroup::{GraphCgroup, NodeRef};
 use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
@@ -290,9 +290,15 @@ impl Launcher {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups
                 .ready_for_start(index)
-                .map_err(|e| failed((Step::FreshCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
+                .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         }
-        let cgroup = self.cgroup(index).map(Cgroup::dir);
+        // Open only for the clone: see `cgroup/node.rs`.
+        let cgroup = self
+            .cgroup(index)
+            .map(|c| c.open_dir())
+            .transpose()
+            .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
+        let cgroup = cgroup.as_ref().map(AsFd::as_fd);
         let process =
             spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;
         Ok(Launched {
@@ -302,8 +308,25 @@ impl Launcher {
     }
 
     /// Node `index`'s cgroup, if it has one.
-    pub(crate) fn cgroup(&self, index: usize) -> Option<&Cgroup> {
+    pub(crate) fn cgroup(&self, index: usize) -> Option<NodeRef<'_>> {
         self.cgroups.as_ref()?.node(index)
+    }
+
+    /// Node `index`'s main process has exited: its `cgroup.events`, to
+    /// wait on, if a process is left in its cgroup.
+    pub(crate) fn drain_cgroup(
+        &mut self,
+        index: usize,
+    ) -> std::io::Result<Option<std::os::fd::BorrowedFd<'_>>> {
+        self.cgroups
+            .as_mut()
+            .map_or(Ok(None), |cgroups| cgroups.drain(index))
+    }
+
+    /// Node `index` no longer drains: its `cgroup.events`, to close once
+    /// out of the wait set.
+    pub(crate) fn end_cgroup_drain(&mut self, index: usize) -> Option<OwnedFd> {
+        self.cgroups.as_mut()?.end_drain(index)
     }
 
     /// Node `index`'s OOM kill count, where its cgroup tells it.

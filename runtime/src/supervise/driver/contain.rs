@@ -9,6 +9,7 @@
 //! Where the memory controller is enabled, the node's `oom_kill` count before
 //! and after the run tells an OOM kill apart from other SIGKILLs.
 
+use std::os::fd::AsFd;
 use std::time::Instant;
 
 use super::Driver;
@@ -34,14 +35,17 @@ impl Driver {
             .oom_kills_at_start
             .zip(self.launcher.oom_kills(i))
             .is_some_and(|(before, now)| now > before);
-        match self.launcher.cgroup(i) {
-            Some(cgroup) if matches!(cgroup.populated(), Ok(true)) => {
+        // An unreadable cgroup.events counts as empty: the cgroup is gone.
+        match self.launcher.drain_cgroup(i) {
+            Ok(Some(events)) => {
+                self.nodes[i].draining = true;
                 self.waits
-                    .add(cgroup.events(), Token::Cgroup(i), Interest::Priority)
+                    .add(events, Token::Cgroup(i), Interest::Priority)
                     .map_err(|e| Error::io(Some(&core.names[i]), "watch cgroup.events", e))?;
                 // Fails only if the cgroup is gone, which leaves it empty.
-                let _ = cgroup.kill();
-                self.nodes[i].draining = true;
+                if let Some(cgroup) = self.launcher.cgroup(i) {
+                    let _ = cgroup.kill();
+                }
             }
             _ => self.node_ended(core, i, status, now),
         }
@@ -68,9 +72,9 @@ impl Driver {
     /// Node `i` no longer drains: its `cgroup.events` leaves the wait set.
     pub(super) fn stop_draining(&mut self, i: usize) {
         if std::mem::take(&mut self.nodes[i].draining)
-            && let Some(cgroup) = self.launcher.cgroup(i)
+            && let Some(events) = self.launcher.end_cgroup_drain(i)
         {
-            self.waits.remove(cgroup.events());
+            self.waits.remove(events.as_fd());
         }
     }
 

@@ -1,0 +1,167 @@
+//! A node's cgroup, which holds no fd while its node runs.
+//!
+//! Every fd the application holds is copied into each child it spawns (and
+//! closed again at its `execve`), so a graph that kept each node's cgroup
+//! directory and `cgroup.events` open made every spawn cost more with every
+//! node: a 1,000-stage pipeline paid for 2,000 fds on each of its last
+//! spawns. So the directory is opened just before a start, for
+//! `CLONE_INTO_CGROUP`, and closed right after; `cgroup.events` is opened when
+//! the main process exits, and kept only while the node drains (it is then
+//! in the graph's wait set). Everything else opens its file by a path below
+//! the graph's cgroup directory.
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustix::fs::{Mode, OFlags, mkdirat};
+
+use super::handle::{open_file, populated_of, read_file, write_file};
+use super::limits::Limits;
+use super::remove::remove_tree;
+
+#[derive(Debug)]
+pub(crate) struct NodeCgroup {
+    /// Its directory's name in the graph's cgroup.
+    name: CString,
+    /// Its first directory name; a replacement's adds `~` and its number
+    /// (`~` appears in no first name).
+    first_name: CString,
+    replaced: u32,
+    /// `cgroup.events`, open while the node drains.
+    events: Option<OwnedFd>,
+    /// `cgroup.kill` was written: the kernel SIGKILLs whatever is cloned
+    /// into it from now on (see [`GraphCgroup`](super::GraphCgroup)).
+    killed: AtomicBool,
+    /// Written again into a replacement.
+    pub(super) limits: Limits,
+}
+
+impl NodeCgroup {
+    /// `mkdir` of `name` in the graph's cgroup directory `graph`.
+    pub(super) fn create(graph: BorrowedFd<'_>, name: CString) -> io::Result<NodeCgroup> {
+        mkdirat(graph, name.as_c_str(), Mode::from_raw_mode(0o755))?;
+        Ok(NodeCgroup {
+            first_name: name.clone(),
+            name,
+            replaced: 0,
+            events: None,
+            killed: AtomicBool::new(false),
+            limits: Limits::default(),
+        })
+    }
+
+    /// Makes a fresh cgroup beside this one, with the same limits, and
+    /// turns into it; returns the old one's name, for its removal.
+    pub(super) fn replace(&mut self, graph: BorrowedFd<'_>) -> io::Result<CString> {
+        let mut name = self.first_name.as_bytes().to_vec();
+        name.extend_from_slice(format!("~{}", self.replaced + 1).as_bytes());
+        let fresh = NodeCgroup::create(graph, CString::new(name)?)?;
+        let written = NodeRef {
+            graph,
+            node: &fresh,
+        }
+        .write_limits(self.limits);
+        if let Err(e) = written {
+            let _ = remove_tree(graph, &fresh.name);
+            return Err(e);
+        }
+        self.replaced += 1;
+        self.killed.store(false, Ordering::Relaxed);
+        self.events = None;
+        Ok(std::mem::replace(&mut self.name, fresh.name))
+    }
+
+    pub(super) fn name(&self) -> &CStr {
+        &self.name
+    }
+
+    /// Opens `cgroup.events` and reads it: `Some` (the fd, kept until
+    /// [`end_drain`](Self::end_drain)) while a process is left in the
+    /// cgroup, `None` once it is empty.
+    pub(super) fn drain(&mut self, graph: BorrowedFd<'_>) -> io::Result<Option<BorrowedFd<'_>>> {
+        let events = NodeRef { graph, node: self }.open(c"cgroup.events", OFlags::RDONLY)?;
+        if !populated_of(&events)? {
+            return Ok(None);
+        }
+        let events: &OwnedFd = self.events.insert(events);
+        Ok(Some(events.as_fd()))
+    }
+
+    /// The node no longer drains: its `cgroup.events`, for the wait set to
+    /// let go of before it is closed.
+    pub(super) fn end_drain(&mut self) -> Option<OwnedFd> {
+        self.events.take()
+    }
+}
+
+/// A node's cgroup, with the graph's cgroup directory it is in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeRef<'a> {
+    pub(super) graph: BorrowedFd<'a>,
+    pub(super) node: &'a NodeCgroup,
+}
+
+impl NodeRef<'_> {
+    /// Opens `file` of the node's cgroup (`name/file` below the graph's).
+    fn open(&self, file: &CStr, mode: OFlags) -> io::Result<OwnedFd> {
+        let mut path = self.node.name.as_bytes().to_vec();
+        path.push(b'/');
+        path.extend_from_slice(file.to_bytes());
+        Ok(open_file(self.graph, &CString::new(path)?, mode)?)
+    }
+
+    /// The directory, for `CLONE_INTO_CGROUP`: to be closed once the child
+    /// is cloned.
+    pub(crate) fn open_dir(&self) -> io::Result<OwnedFd> {
+        Ok(open_file(
+            self.graph,
+            &self.node.name,
+            OFlags::RDONLY | OFlags::DIRECTORY,
+        )?)
+    }
+
+    /// Whether a process is left in the cgroup or below it.
+    pub(crate) fn populated(&self) -> io::Result<bool> {
+        match &self.node.events {
+            Some(events) => populated_of(events),
+            None => populated_of(&self.open(c"cgroup.events", OFlags::RDONLY)?),
+        }
+    }
+
+    /// Writes `1` to `cgroup.kill`: SIGKILL to every process in the cgroup
+    /// and below it, forks racing with it included (Linux 5.14).
+    pub(crate) fn kill(&self) -> io::Result<()> {
+        let kill = self.open(c"cgroup.kill", OFlags::WRONLY)?;
+        self.node.killed.store(true, Ordering::Relaxed);
+        rustix::io::write(&kill, b"1")?;
+        Ok(())
+    }
+
+    /// Whether `cgroup.kill` was ever written (or tried).
+    pub(crate) fn was_killed(&self) -> bool {
+        self.node.killed.load(Ordering::Relaxed)
+    }
+
+    /// How many processes are in the cgroup itself (`cgroup.procs`).
+    pub(crate) fn process_count(&self) -> io::Result<usize> {
+        let procs = self.open(c"cgroup.procs", OFlags::RDONLY)?;
+        Ok(read_file(procs)?.lines().count())
+    }
+
+    /// How many processes of the cgroup the OOM killer has killed
+    /// (`memory.events`, `oom_kill`); `None` without the memory controller.
+    pub(crate) fn oom_kills(&self) -> Option<u64> {
+        let events = self.open(c"memory.events", OFlags::RDONLY).ok()?;
+        super::handle::oom_kills_in(&read_file(events).ok()?)
+    }
+
+    /// Writes `limits` into the cgroup.
+    pub(super) fn write_limits(&self, limits: Limits) -> io::Result<()> {
+        for (_, file, value) in limits.files() {
+            write_file(self.open(&CString::new(file)?, OFlags::WRONLY)?, &value)?;
+        }
+        Ok(())
+    }
+}
