@@ -61,12 +61,22 @@ impl GraphCgroup {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
-        let name = format!(
-            "process-graph-{}-{}",
-            getpid().as_raw_nonzero(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let graph = Cgroup::create(parent.as_fd(), CString::new(name)?)?;
+        // A name taken already belongs to someone else — say, a SIGKILLed
+        // application with our pid (recycled) whose watcher has yet to
+        // remove it: never touched, the next name is tried.
+        let mut tries = 0;
+        let graph = loop {
+            let name = format!(
+                "process-graph-{}-{}",
+                getpid().as_raw_nonzero(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            tries += 1;
+            match Cgroup::create(parent.as_fd(), CString::new(name)?) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 64 => {}
+                other => break other?,
+            }
+        };
         let mut created = GraphCgroup {
             parent,
             graph,
