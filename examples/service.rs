@@ -1,6 +1,8 @@
 //! A service the way a supervisor runs one: output appended to a log file,
 //! run as an unprivileged user (when the application is root), with a
-//! umask, resource limits and its own `argv[0]`.
+//! umask, resource limits, its own `argv[0]`, and a listening socket the
+//! application binds and passes the systemd way (`LISTEN_FDS`,
+//! `LISTEN_FDNAMES`, `LISTEN_PID`, the socket at fd 3).
 //!
 //! The worker prints who it is and what it was given, into the log. The
 //! graph is spawned twice, as an application started twice would: the log
@@ -22,7 +24,10 @@ struct Service {
 }
 
 const REPORT: &str = "echo \"$0: uid $(id -u), gid $(id -g), groups '$(id -G)', umask $(umask), \
-                      open files $(ulimit -n), core $(ulimit -c)\"";
+                      open files $(ulimit -n), core $(ulimit -c); \
+                      LISTEN_FDS=$LISTEN_FDS LISTEN_FDNAMES=$LISTEN_FDNAMES \
+                      LISTEN_PID is mine: $(test \"$LISTEN_PID\" = $$ && echo yes); \
+                      fd 3: $(readlink /proc/self/fd/3)\"";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = std::env::temp_dir().join(format!("process-graph-service-{}", std::process::id()));
@@ -40,7 +45,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             .stderr(Stdio::append_to(&log)?)
             .umask(0o027)
             .rlimit(Rlimit::NoFile, 256, 256)
-            .rlimit(Rlimit::Core, 0, 0);
+            .rlimit(Rlimit::Core, 0, 0)
+            // Bound by the application at spawn, held while the worker may
+            // restart: a connection made meanwhile waits in the backlog.
+            .listen(Listener::address("tcp:127.0.0.1:0").named("http"));
         if root {
             // A real drop: supplementary groups, then gid, then uid.
             worker = worker.groups(&[]).gid(65534).uid(65534);

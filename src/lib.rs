@@ -201,7 +201,7 @@ pub use process_graph_macros::process_graph;
 /// ```
 pub mod prelude {
     pub use crate::{
-        Cmd, Command, ExitStatus, GraphEvent, GraphNode, Pipe, ProcessGraph, ProcessGroup, Rlimit,
-        RunningProcessGraph, Scope, Signal, SocketPair, Stdio, process_graph,
+        Cmd, Command, ExitStatus, GraphEvent, GraphNode, Listener, Pipe, ProcessGraph,
+        ProcessGroup, Rlimit, RunningProcessGraph, Scope, Signal, SocketPair, Stdio, process_graph,
     };
 }

@@ -75,4 +75,26 @@ impl Args {
     pub(crate) fn envp(&self) -> *const *const u8 {
         self.envp
     }
+
+    /// Environment entry `index`, NUL included, to write in place: the
+    /// strings of the initial stack are ours. `None` past the last entry.
+    pub(crate) fn env_mut(&self, index: usize) -> Option<&mut [u8]> {
+        for i in 0..=index {
+            // SAFETY: `envp` is NULL-terminated; we stop at the NULL.
+            if unsafe { *self.envp.add(i) }.is_null() {
+                return None;
+            }
+        }
+        // SAFETY: entry `index` exists (checked above) and is a
+        // NUL-terminated string on our own stack, which nothing else
+        // refers to while the caller writes it.
+        unsafe {
+            let p = (*self.envp.add(index)).cast_mut();
+            let mut len = 0;
+            while *p.add(len) != 0 {
+                len += 1;
+            }
+            Some(core::slice::from_raw_parts_mut(p, len + 1))
+        }
+    }
 }

@@ -11,7 +11,7 @@
 
 use crate::args::Args;
 use crate::enter::{self, Common, bad_arguments};
-use crate::protocol::{join, step};
+use crate::protocol::{join, step, write_listen_pid};
 use crate::sys::{self, CLONE_PARENT, CLONE_VFORK, CLONE_VM, CloneArgs};
 
 /// What the node runs, and where its failure is written.
@@ -21,6 +21,8 @@ struct Node<'a> {
     cwd: *const u8,
     first_candidate: usize,
     candidates: usize,
+    /// The index of the `LISTEN_PID` entry in the environment, if any.
+    listen_pid: Option<usize>,
     failure: Option<(i32, i32)>,
     /// Set by the node's clone just before its `execve`: a clone that has
     /// neither set it nor a failure was killed before it got there.
@@ -64,19 +66,37 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         Some(_) => args.ptr(join::CWD).ok_or_else(bad_arguments)?,
         None => return Err(bad_arguments()),
     };
+    let listen_pid = match args.number(join::LISTEN_PID_ENV) {
+        Some(-1) => None,
+        Some(i) => Some(usize::try_from(i).map_err(|_| bad_arguments())?),
+        None => return Err(bad_arguments()),
+    };
     Ok(Node {
         args,
         cwd,
         first_candidate,
         candidates,
+        listen_pid,
         failure: None,
         executing: false,
     })
 }
 
 impl Node<'_> {
-    /// `chdir`, then `execve` along the candidates; returns the failure.
+    /// Fills in `LISTEN_PID`, `chdir`s, then `execve`s along the
+    /// candidates; returns the failure. Called by the process that becomes
+    /// the node, so its `getpid()` is the pid the node has in its pid
+    /// namespace.
     fn exec(&self) -> (i32, i32) {
+        if let Some(index) = self.listen_pid {
+            let written = self
+                .args
+                .env_mut(index)
+                .is_some_and(|entry| write_listen_pid(entry, sys::getpid() as u32));
+            if !written {
+                return bad_arguments();
+            }
+        }
         if !self.cwd.is_null() {
             if let Err(failure) = enter::check(sys::chdir(self.cwd), step::CHDIR) {
                 return failure;

@@ -61,10 +61,13 @@ pub(crate) mod join {
     /// The supplementary groups, comma-separated (`setgroups`; empty: none),
     /// or [`KEEP_GROUPS`] to keep them.
     pub(crate) const GROUPS: usize = 10;
+    /// The index in the environment of the `LISTEN_PID` entry to fill in
+    /// with the node's pid ([`write_listen_pid`]), or -1.
+    pub(crate) const LISTEN_PID_ENV: usize = 11;
     /// How many candidate paths follow.
-    pub(crate) const CANDIDATES: usize = 11;
+    pub(crate) const CANDIDATES: usize = 12;
     /// The first candidate path; the node's `argv` follows the last one.
-    pub(crate) const FIRST_CANDIDATE: usize = 12;
+    pub(crate) const FIRST_CANDIDATE: usize = 13;
     /// `GROUPS` when the node keeps its supplementary groups.
     pub(crate) const KEEP_GROUPS: &[u8] = b"-";
     /// The most supplementary groups `GROUPS` may list: it is one
@@ -154,4 +157,38 @@ pub(crate) mod step {
     pub(crate) const SETGROUPS: i32 = 21;
     pub(crate) const SETGID: i32 = 22;
     pub(crate) const SETUID: i32 = 23;
+}
+
+/// The `LISTEN_PID` entry of a socket-activated node's environment as the
+/// runtime builds it: room for any pid (the kernel's are below 2^22, 7
+/// digits), which the process that becomes the node overwrites with its own
+/// pid, from `getpid()`, just before `execve` — after `clone`, so nothing
+/// is allocated then.
+pub(crate) const LISTEN_PID_PLACEHOLDER: &[u8] = b"LISTEN_PID=0000000000";
+
+/// Writes `pid` in decimal and a NUL after `LISTEN_PID=` in `entry` (the
+/// placeholder's bytes and its NUL). False, writing nothing, if `entry` is
+/// not such a placeholder. No panics: it runs between clone and exec.
+pub(crate) fn write_listen_pid(entry: &mut [u8], pid: u32) -> bool {
+    let prefix = b"LISTEN_PID=";
+    if entry.len() <= LISTEN_PID_PLACEHOLDER.len() || !entry.starts_with(prefix) {
+        return false;
+    }
+    let mut digits = [0u8; 10];
+    let mut n = pid;
+    let mut len = 0;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    let (_, value) = entry.split_at_mut(prefix.len());
+    let (_, used) = digits.split_at(digits.len() - len);
+    for (to, from) in value.iter_mut().zip(used.iter().chain(&[0])) {
+        *to = *from;
+    }
+    true
 }

@@ -20,6 +20,7 @@ mod nr {
     pub(super) const CHDIR: usize = 80;
     pub(super) const SETPGID: usize = 109;
     pub(super) const GETPPID: usize = 110;
+    pub(super) const GETPID: usize = 39;
     pub(super) const PRCTL: usize = 157;
     pub(super) const MOUNT: usize = 165;
     pub(super) const SETHOSTNAME: usize = 170;
@@ -55,6 +56,7 @@ mod nr {
     pub(super) const CHDIR: usize = 49;
     pub(super) const SETPGID: usize = 154;
     pub(super) const GETPPID: usize = 173;
+    pub(super) const GETPID: usize = 172;
     pub(super) const PRCTL: usize = 167;
     pub(super) const MOUNT: usize = 40;
     pub(super) const SETHOSTNAME: usize = 161;
@@ -256,6 +258,10 @@ pub(crate) fn set_name(name: &core::ffi::CStr) -> isize {
 /// `prctl(PR_SET_DUMPABLE, 0)`.
 pub(crate) fn not_dumpable() -> isize {
     prctl(4, 0)
+}
+
+pub(crate) fn getpid() -> isize {
+    call(nr::GETPID, [0; 6])
 }
 
 pub(crate) fn getppid() -> isize {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::credentials::{Credentials, ProcessGroup, Rlimit};
+use crate::listener::Listener;
 
 /// Where a node's standard stream goes when no edge claims it.
 ///
@@ -123,6 +124,8 @@ pub struct Command {
     pub(crate) rlimits: Vec<(Rlimit, u64, u64)>,
     pub(crate) arg0: Option<OsString>,
     pub(crate) process_group: ProcessGroup,
+    /// Listening sockets, at fd 3 and on (`listen`).
+    pub(crate) listeners: Vec<Listener>,
 }
 
 impl Command {
@@ -143,6 +146,7 @@ impl Command {
             rlimits: Vec::new(),
             arg0: None,
             process_group: ProcessGroup::Own,
+            listeners: Vec::new(),
         }
     }
 
@@ -263,6 +267,37 @@ impl Command {
                 self.fds.insert(n, fd);
             }
         }
+        self
+    }
+
+    /// Passes a listening socket to the node the systemd way
+    /// (`sd_listen_fds(3)`): the listeners are fds 3, 4, … in the order of
+    /// these calls, and the node's environment says `LISTEN_FDS` (how
+    /// many), `LISTEN_FDNAMES` (their names, `:`-separated) and
+    /// `LISTEN_PID` (the node's own pid, as the node sees it — written by
+    /// the child itself, in a pid scope too).
+    ///
+    /// The application holds the socket while the node may start again, so
+    /// a connection made while the node restarts waits in the socket's
+    /// backlog and is served by the next start: none is refused. Those fds
+    /// are claimed like an edge's: an edge, readiness fd or passed fd on
+    /// the same number is refused before anything starts.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Listener};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node(
+    ///     "server",
+    ///     Command::new("sh")
+    ///         .args(["-c", r#"test "$LISTEN_PID" = $$ && test "$LISTEN_FDNAMES" = http"#])
+    ///         .listen(Listener::address("tcp:127.0.0.1:0").named("http")),
+    /// );
+    /// assert!(graph.spawn()?.wait()?.success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
+    pub fn listen(mut self, listener: Listener) -> Self {
+        self.listeners.push(listener);
         self
     }
 

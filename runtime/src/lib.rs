@@ -146,6 +146,7 @@ mod error;
 mod exit;
 mod forward;
 mod graph;
+mod listener;
 mod owner;
 mod plan;
 mod policy;
@@ -169,6 +170,7 @@ pub use graph::{
     DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, NodeId, Pipe,
     REPLICA_VAR, ScopeId, SocketKind, SocketPair,
 };
+pub use listener::Listener;
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;

@@ -55,6 +55,7 @@ mod dot;
 mod labels;
 mod layout;
 mod links;
+mod listen;
 mod mermaid;
 mod model;
 mod probe;
@@ -67,9 +68,10 @@ mod table;
 
 pub use labels::{STDIO, fd_name};
 pub use layout::{EdgePath, Layout, LinkKind, Point, Rect, Vertex};
+pub use listen::{ListenAddress, UNIX_PATH_MAX, valid_listener_name};
 pub use model::{
-    EdgeInfo, EdgeKind, EndpointInfo, List, NAMESPACES, NodeInfo, Ready, ScopeInfo, StdioMode,
-    Text, Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, List, ListenerInfo, NAMESPACES, NodeInfo, Ready, ScopeInfo,
+    StdioMode, Text, Topology,
 };
 pub use probe::{AddressError, ProbeCheck, ProbeInfo, http_target, probe_address};
 pub use replicas::{replica_index, replica_of};

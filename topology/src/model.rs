@@ -131,6 +131,9 @@ pub struct NodeInfo {
     /// The fds above stdio that the application passes in with the
     /// command (`Command::fd`), known only for a graph built at run time.
     pub passed_fds: List<i32>,
+    /// The listening sockets passed to it the systemd way, at fd 3 and on
+    /// in this order (`LISTEN_FDS`).
+    pub listeners: List<ListenerInfo>,
     /// How many copies of the process run (`replicas = N`; 1 for a plain
     /// process). Each replica restarts on its own. Edges out of the
     /// replicas are shared (every replica writes into one pipe); edges into
@@ -156,6 +159,7 @@ impl Default for NodeInfo {
             live_probe: None,
             stdio: [None; 3],
             passed_fds: Cow::Borrowed(&[]),
+            listeners: Cow::Borrowed(&[]),
             replicas: 1,
         }
     }
@@ -316,3 +320,20 @@ pub struct ScopeInfo {
 
 /// The namespace kinds a scope may create, as declared.
 pub const NAMESPACES: [&str; 6] = ["user", "pid", "net", "mount", "uts", "ipc"];
+
+/// A listening socket a node gets by socket activation.
+///
+/// ```
+/// use process_graph_topology::ListenerInfo;
+///
+/// let http = ListenerInfo { name: "http".into(), address: "tcp:127.0.0.1:8080".into() };
+/// assert_eq!(http.address, "tcp:127.0.0.1:8080");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerInfo {
+    /// Its name in `LISTEN_FDNAMES`.
+    pub name: Text,
+    /// Where it listens, as declared: `tcp:HOST:PORT`, `unix:/PATH` or
+    /// `unix:@NAME`.
+    pub address: Text,
+}

@@ -49,6 +49,7 @@ pub fn of(graph: &Graph) -> Topology {
         }),
         // Fds passed in with a `Cmd` are known only at run time.
         passed_fds: Cow::Borrowed(&[]),
+        listeners: Cow::Borrowed(&[]),
     });
     let edges = graph.wired_edges().map(|(field, edge, wiring)| {
         let ends = |list: &[Endpoint]| {
@@ -144,6 +145,15 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 StdioMode::Fd => quote!(#t::StdioMode::Fd),
             }))
         });
+        let listeners = list(
+            n.listeners
+                .iter()
+                .map(|l| {
+                    let (name, address) = (text(&l.name), text(&l.address));
+                    quote!(#t::ListenerInfo { name: #name, address: #address })
+                })
+                .collect(),
+        );
         let passed_fds = list(
             n.passed_fds
                 .iter()
@@ -170,6 +180,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 live_probe: #live_probe,
                 stdio: [#(#stdio),*],
                 passed_fds: #passed_fds,
+                listeners: #listeners,
                 replicas: #replicas,
             }
         }

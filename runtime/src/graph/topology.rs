@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 
 use process_graph_topology::{
-    EdgeInfo, EndpointInfo, NodeInfo, Ready, ScopeInfo, StdioMode, Topology, Violations,
+    EdgeInfo, EndpointInfo, ListenerInfo, NodeInfo, Ready, ScopeInfo, StdioMode, Topology,
+    Violations,
 };
 
 use super::{EdgeKind, Endpoint, Graph};
@@ -68,6 +69,16 @@ impl Graph {
                     })
                 }),
                 passed_fds: node.command.fds.keys().copied().collect::<Vec<_>>().into(),
+                listeners: node
+                    .command
+                    .listeners
+                    .iter()
+                    .map(|l| ListenerInfo {
+                        name: l.name.clone().into(),
+                        address: l.address_text().to_owned().into(),
+                    })
+                    .collect::<Vec<_>>()
+                    .into(),
             }
         });
         let edges = self.edges.iter().map(|edge| {

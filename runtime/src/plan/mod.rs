@@ -31,6 +31,9 @@ pub(crate) enum FdSource {
     /// The fd the application passed in for this number (`Command::fd`,
     /// `Stdio::Fd`).
     Passed,
+    /// Listening socket number `n` of the node (`Command::listen`), at fd
+    /// `3 + n`.
+    Listener(usize),
 }
 
 impl FdSource {
@@ -38,7 +41,11 @@ impl FdSource {
     pub(crate) fn edge(self) -> Option<EdgeId> {
         match self {
             FdSource::PipeRead(e) | FdSource::PipeWrite(e) | FdSource::Socket(e, _) => Some(e),
-            FdSource::DevNull | FdSource::Prefixed | FdSource::Ready | FdSource::Passed => None,
+            FdSource::DevNull
+            | FdSource::Prefixed
+            | FdSource::Ready
+            | FdSource::Passed
+            | FdSource::Listener(_) => None,
         }
     }
 }
@@ -123,6 +130,12 @@ impl Plan {
                 }
             }
             // Validation made sure nothing else claims these numbers.
+            for (n, target) in (0..spec.command.listeners.len()).zip(3..) {
+                plan.fds.push(FdAssignment {
+                    target,
+                    source: FdSource::Listener(n),
+                });
+            }
             for (target, _) in spec.command.passed_fds() {
                 plan.fds.push(FdAssignment {
                     target,

@@ -42,6 +42,11 @@ pub enum FdOrigin {
     Readiness,
     /// An fd the application passes in (`Command::fd`, `Stdio::Fd`).
     Passed,
+    /// A listening socket passed the systemd way (`Command::listen`).
+    Listener {
+        /// Its name and address: `http (tcp:127.0.0.1:8080)`.
+        listener: String,
+    },
 }
 
 impl fmt::Display for FdOrigin {
@@ -55,6 +60,7 @@ impl fmt::Display for FdOrigin {
             FdOrigin::Prefixed => f.write_str("prefixed copy to the parent's stream"),
             FdOrigin::Readiness => f.write_str("readiness pipe to the parent"),
             FdOrigin::Passed => f.write_str("passed in by the application"),
+            FdOrigin::Listener { listener } => write!(f, "listening socket {listener}"),
         }
     }
 }
@@ -140,7 +146,15 @@ impl Graph {
                 let mut fds: Vec<(i32, FdOrigin)> = node_plan
                     .fds
                     .iter()
-                    .map(|a| (a.target, self.origin(a.source)))
+                    .map(|a| match a.source {
+                        FdSource::Listener(n) => (
+                            a.target,
+                            FdOrigin::Listener {
+                                listener: spec.command.listeners[n].to_string(),
+                            },
+                        ),
+                        source => (a.target, self.origin(source)),
+                    })
                     .collect();
                 for stdio in 0..=2 {
                     if !fds.iter().any(|(fd, _)| *fd == stdio) {
@@ -149,13 +163,21 @@ impl Graph {
                 }
                 fds.sort_by_key(|(fd, _)| *fd);
                 let options = &spec.options;
-                let env = match options.ready {
+                let mut env = match options.ready {
                     Readiness::Notify => vec![(
                         "NOTIFY_SOCKET".to_owned(),
                         format!("<a socket of node {:?}, made at spawn>", spec.name),
                     )],
                     _ => Vec::new(),
                 };
+                for (key, value) in crate::spawn::listen_env(&spec.command.listeners) {
+                    let value = if key == "LISTEN_PID" {
+                        "<its own pid, written by its child before execve>".to_owned()
+                    } else {
+                        value.to_string_lossy().into_owned()
+                    };
+                    env.push((key.to_string_lossy().into_owned(), value));
+                }
                 PlannedNode {
                     node: NodeId::from_index(index),
                     name: spec.name.clone(),
@@ -191,7 +213,7 @@ impl Graph {
             FdSource::DevNull => FdOrigin::DevNull,
             FdSource::Prefixed => FdOrigin::Prefixed,
             FdSource::Ready => FdOrigin::Readiness,
-            FdSource::Passed => FdOrigin::Passed,
+            FdSource::Passed | FdSource::Listener(_) => FdOrigin::Passed,
         }
     }
 

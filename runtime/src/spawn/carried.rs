@@ -26,6 +26,7 @@ use crate::error::Step;
 mod protocol;
 
 pub(crate) use protocol::join::MAX_GROUPS;
+pub(crate) use protocol::{LISTEN_PID_PLACEHOLDER, write_listen_pid};
 pub(crate) use protocol::{
     REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
 };
@@ -156,6 +157,7 @@ pub(crate) fn join_arguments(
     clone_child: bool,
     cwd: Option<&OsStr>,
     ids: &IdChange<'_>,
+    listen_pid: Option<usize>,
     candidates: &[Vec<u8>],
     node_argv: &[&[u8]],
 ) -> StringArray {
@@ -172,6 +174,10 @@ pub(crate) fn join_arguments(
             args.put(protocol::join::GROUPS, list.join(",").as_bytes());
         }
     }
+    args.number(
+        protocol::join::LISTEN_PID_ENV,
+        listen_pid.map_or(-1, |i| i as i64),
+    );
     args.number(protocol::join::CANDIDATES, candidates.len());
     for (i, candidate) in candidates.iter().enumerate() {
         args.put(protocol::join::FIRST_CANDIDATE + i, candidate);

@@ -24,6 +24,7 @@ use std::os::fd::{BorrowedFd, IntoRawFd};
 
 use rustix::process::{self, Pid, Signal};
 
+use super::carried::{LISTEN_PID_PLACEHOLDER, write_listen_pid};
 use super::exec_spec::{ChildSetup, Target};
 use crate::credentials::ProcessGroup;
 use crate::error::Step;
@@ -50,6 +51,8 @@ pub(crate) struct ChildContext<'a> {
     pub(crate) target: &'a Target,
     /// Process group, resource limits and umask.
     pub(crate) setup: &'a ChildSetup,
+    /// The `LISTEN_PID=` entry `envp` points to, to fill in with our pid.
+    pub(crate) listen_pid: Option<*mut [u8; LISTEN_PID_PLACEHOLDER.len() + 1]>,
     /// No parent-death signal: the child is meant to outlive the parent.
     pub(crate) outlives_parent: bool,
     /// The memfd of the carried scope program, for `Target::Program`; the
@@ -112,6 +115,13 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
     limit(ctx.setup)?;
+    if let Some(entry) = ctx.listen_pid {
+        let pid = process::getpid().as_raw_nonzero().get().unsigned_abs();
+        // SAFETY: the slot belongs to the node's `ExecSpec`, which the
+        // parent does not touch until we have exec'd or exited; nothing
+        // else refers to its bytes meanwhile.
+        write_listen_pid(unsafe { &mut *entry }, pid);
+    }
     Err(exec(ctx))
 }
 

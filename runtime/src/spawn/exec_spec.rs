@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use core::ffi::c_char;
 
-use super::carried::{Entry, IdChange, ProgramFds, join_arguments};
+use std::cell::UnsafeCell;
+
+use super::carried::{Entry, IdChange, LISTEN_PID_PLACEHOLDER, ProgramFds, join_arguments};
 use crate::command::Command;
 use crate::credentials::{ProcessGroup, Rlimit};
 
@@ -25,6 +27,10 @@ pub(crate) struct ExecSpec {
     /// The child gets no parent-death signal: it is meant to outlive the
     /// application (the cgroup watcher).
     pub(crate) outlives_parent: bool,
+    /// The `LISTEN_PID` entry `envp` points to, which the child fills in
+    /// with its pid (a node outside scopes; the carried program fills in
+    /// the others').
+    pub(crate) listen_pid: Option<ListenPidSlot>,
     argv: StringArray,
     /// Shared by every node of the graph that inherits the parent's
     /// environment unchanged: a copy per node would cost the parent the
@@ -87,6 +93,29 @@ impl ChildSetup {
                 .collect(),
             umask: command.umask.map(rustix::fs::Mode::from_raw_mode),
         }
+    }
+}
+
+/// The `LISTEN_PID=` entry of one node's environment, written by each of
+/// its children in turn (with `CLONE_VFORK`, never two at once) while the
+/// parent's thread waits.
+#[derive(Debug)]
+pub(crate) struct ListenPidSlot(Box<UnsafeCell<[u8; LISTEN_PID_PLACEHOLDER.len() + 1]>>);
+
+impl ListenPidSlot {
+    /// Points entry `index` of `envp` (the placeholder) at a new slot.
+    fn take_over(envp: &mut Arc<StringArray>, index: usize) -> ListenPidSlot {
+        let mut bytes = [0u8; LISTEN_PID_PLACEHOLDER.len() + 1];
+        bytes[..LISTEN_PID_PLACEHOLDER.len()].copy_from_slice(LISTEN_PID_PLACEHOLDER);
+        let slot = ListenPidSlot(Box::new(UnsafeCell::new(bytes)));
+        let envp = Arc::get_mut(envp).expect("a new array: the environment changed");
+        envp.ptrs[index] = slot.0.get().cast::<c_char>();
+        slot
+    }
+
+    /// The entry's bytes, NUL included, for the child to write.
+    pub(crate) fn get(&self) -> *mut [u8; LISTEN_PID_PLACEHOLDER.len() + 1] {
+        self.0.get()
     }
 }
 
@@ -171,6 +200,9 @@ impl StringArray {
 struct Parts<'a> {
     args: Vec<&'a [u8]>,
     envp: Arc<StringArray>,
+    /// Where in `envp` the `LISTEN_PID` placeholder is, if the node is
+    /// socket-activated.
+    listen_pid: Option<usize>,
     candidates: Vec<Vec<u8>>,
     cwd: Option<&'a std::ffi::OsStr>,
 }
@@ -235,9 +267,14 @@ impl<'a> Parts<'a> {
         for candidate in &candidates {
             nul(candidate, &|| "the program path".to_owned())?;
         }
+        let listen_pid = env
+            .as_ref()
+            .and_then(|env| env.iter().position(|(k, _)| k == "LISTEN_PID"))
+            .filter(|_| extra_env.iter().any(|(k, _)| k == "LISTEN_PID"));
         Ok(Parts {
             args,
             envp,
+            listen_pid,
             candidates,
             cwd,
         })
@@ -260,7 +297,10 @@ impl ExecSpec {
         inherited: &mut InheritedEnv,
         extra_env: &[(OsString, OsString)],
     ) -> Result<ExecSpec, String> {
-        let parts = Parts::of(command, inherited, extra_env)?;
+        let mut parts = Parts::of(command, inherited, extra_env)?;
+        let listen_pid = parts
+            .listen_pid
+            .map(|index| ListenPidSlot::take_over(&mut parts.envp, index));
         let mut argv = StringArray::default();
         for arg in &parts.args {
             argv.push_bytes(arg);
@@ -268,6 +308,7 @@ impl ExecSpec {
         let c_string = |bytes: &[u8]| CString::new(bytes).expect("checked for NUL bytes");
         Ok(ExecSpec {
             outlives_parent: false,
+            listen_pid,
             setup: ChildSetup::of(command),
             target: Target::Path {
                 candidates: parts.candidates.iter().map(|c| c_string(c)).collect(),
@@ -309,11 +350,13 @@ impl ExecSpec {
             clone_child,
             parts.cwd,
             &ids,
+            parts.listen_pid,
             &parts.candidates,
             &parts.args,
         );
         Ok(ExecSpec {
             outlives_parent: false,
+            listen_pid: None,
             setup: ChildSetup::of(command),
             target: Target::Program(entry.fds),
             argv,
@@ -327,6 +370,7 @@ impl ExecSpec {
             target: Target::Program(fds),
             setup: ChildSetup::default(),
             outlives_parent: false,
+            listen_pid: None,
             argv,
             envp: Arc::new(StringArray::default().finish()),
         }

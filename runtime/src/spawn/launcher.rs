@@ -20,6 +20,7 @@ use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
 use crate::graph::{Graph, ScopeId};
+use crate::listener::{BoundSocket, Listener, SocketFile};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::process::Process;
 use crate::scope::Scopes;
@@ -55,9 +56,12 @@ pub(crate) struct Launcher {
     prefixing: Vec<usize>,
     /// Per node: the fds the application passed in, by target, held while
     /// the node may start again, so that every restart gets the same ones.
-    passed: Vec<Vec<(i32, Arc<OwnedFd>)>>,
+    passed: Vec<Vec<(i32, Passed)>>,
     /// The nodes whose passed fds are still held.
     passing: Vec<usize>,
+    /// The files of the unix sockets the runtime bound, removed when the
+    /// graph ends.
+    _socket_files: Vec<Arc<SocketFile>>,
     /// The application's pid: children check it is still their parent.
     app_pid: Pid,
     /// Per node: the scope it joins.
@@ -127,10 +131,20 @@ impl Launcher {
         let app_pid = rustix::process::getpid();
         let as_root = rustix::process::geteuid().is_root();
         let scope_of: Vec<Option<ScopeId>> = graph.nodes.iter().map(|n| n.options.scope).collect();
-        let execs = graph
+        let extra_env: Vec<Vec<(OsString, OsString)>> = graph
             .nodes
             .iter()
             .zip(extra_env)
+            .map(|(node, env)| {
+                let mut env = env.clone();
+                env.extend(listen_env(&node.command.listeners));
+                env
+            })
+            .collect();
+        let execs = graph
+            .nodes
+            .iter()
+            .zip(&extra_env)
             .zip(plan.nodes.iter().zip(&scope_of))
             .map(|((node, env), (node_plan, scope))| {
                 let command = &node.command;
@@ -182,14 +196,23 @@ impl Launcher {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let passed: Vec<Vec<(i32, Arc<OwnedFd>)>> = graph
-            .nodes
-            .iter()
-            .map(|n| {
-                let fds = n.command.passed_fds();
-                fds.map(|(target, fd)| (target, Arc::clone(fd))).collect()
-            })
-            .collect();
+        let mut passed: Vec<Vec<(i32, Passed)>> = Vec::with_capacity(graph.nodes.len());
+        let mut socket_files = Vec::new();
+        for node in &graph.nodes {
+            let command = &node.command;
+            let mut fds: Vec<(i32, Passed)> = command
+                .passed_fds()
+                .map(|(target, fd)| (target, Passed::Fd(Arc::clone(fd))))
+                .collect();
+            for (target, listener) in (3..).zip(&command.listeners) {
+                let socket = listener
+                    .bound()
+                    .map_err(|e| Error::io(Some(&node.name), "bind the listening socket", e))?;
+                socket_files.extend(socket.file.clone());
+                fds.push((target, Passed::Listener(socket)));
+            }
+            passed.push(fds);
+        }
         let launcher = Launcher {
             plans: plan.nodes,
             execs,
@@ -204,6 +227,7 @@ impl Launcher {
                 .filter(|&n| !passed[n].is_empty())
                 .collect(),
             passed,
+            _socket_files: socket_files,
             app_pid,
             scope_of,
             cgroups,
@@ -268,7 +292,7 @@ impl Launcher {
                     FdSource::DevNull => self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Prefixed => prefix_writer.next().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Ready => ready.as_ref().map_or(-1, |(_, w)| w.as_raw_fd()),
-                    FdSource::Passed => passed
+                    FdSource::Passed | FdSource::Listener(_) => passed
                         .iter()
                         .find(|(target, _)| *target == a.target)
                         .map_or(-1, |(_, fd)| fd.as_raw_fd()),
@@ -385,4 +409,38 @@ impl Launcher {
     pub(crate) fn end_scopes(&mut self) {
         self.scopes = Scopes::default();
     }
+}
+
+/// An fd the application passes to a node: its own, or a listening socket.
+#[derive(Debug)]
+enum Passed {
+    Fd(Arc<OwnedFd>),
+    Listener(Arc<BoundSocket>),
+}
+
+impl AsRawFd for Passed {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        match self {
+            Passed::Fd(fd) => fd.as_raw_fd(),
+            Passed::Listener(socket) => socket.fd.as_raw_fd(),
+        }
+    }
+}
+
+/// The socket-activation variables of a node with `listeners`
+/// (`sd_listen_fds(3)`): `LISTEN_PID` is a placeholder its child fills in.
+pub(crate) fn listen_env(listeners: &[Listener]) -> Vec<(OsString, OsString)> {
+    if listeners.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<&str> = listeners.iter().map(|l| l.name.as_str()).collect();
+    let placeholder = &super::LISTEN_PID_PLACEHOLDER[b"LISTEN_PID=".len()..];
+    vec![
+        ("LISTEN_FDS".into(), listeners.len().to_string().into()),
+        ("LISTEN_FDNAMES".into(), names.join(":").into()),
+        (
+            "LISTEN_PID".into(),
+            std::str::from_utf8(placeholder).expect("ASCII").into(),
+        ),
+    ]
 }

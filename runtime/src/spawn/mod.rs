@@ -30,14 +30,14 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
 pub(crate) use carried::{
-    Entry, MAX_GROUPS, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
-    SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, program_fd, step_namespace_flag,
-    watch_arguments,
+    Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, ProgramFds, REPORT_LEN, SETUP_HOSTNAME,
+    SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments, decode_words,
+    describe, program_fd, step_namespace_flag, watch_arguments,
 };
 pub(crate) use child::FdMove;
 pub(crate) use edges::{HeldEdge, ParentEnd};
 pub(crate) use exec_spec::{ExecSpec, InheritedEnv, Target};
-pub(crate) use launcher::{LaunchKit, Launched, Launcher};
+pub(crate) use launcher::{LaunchKit, Launched, Launcher, listen_env};
 
 use crate::error::Step;
 use crate::process::Process;
@@ -102,6 +102,7 @@ pub(crate) fn spawn_process(
         max_target,
         target: &exec.target,
         setup: &exec.setup,
+        listen_pid: exec.listen_pid.as_ref().map(|slot| slot.get()),
         outlives_parent: exec.outlives_parent,
         program: program_memfd,
         argv: exec.argv(),

@@ -119,7 +119,8 @@ impl Found<'_> {
             | Place::Probe { node: n, .. }
             | Place::Replicas(n)
             | Place::Stdio { node: n, .. }
-            | Place::PassedFd { node: n, .. } => format!("node {:?}", t.nodes[n].name),
+            | Place::PassedFd { node: n, .. }
+            | Place::Listener { node: n, .. } => format!("node {:?}", t.nodes[n].name),
             Place::Edge(e) | Place::Endpoint { edge: e, .. } => t.edge_subject(e),
             Place::Scope(s) | Place::Hostname(s) | Place::ScopeParent(s) => {
                 format!("scope {:?}", t.scopes[s].name)

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use super::claims::Claims;
 use super::violation::{Claim, Place, Rule};
 use super::{Found, MAX_FD};
+use crate::listen::{ListenAddress, valid_listener_name};
 use crate::model::{Ready, StdioMode};
 
 pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
@@ -76,6 +77,27 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             }
             if node.ready.is_some() {
                 found.push(Place::Ready(n), Rule::OneshotWithReadiness);
+            }
+        }
+        for (index, listener) in node.listeners.iter().enumerate() {
+            let place = Place::Listener { node: n, index };
+            if let Err(reason) = listener.address.parse::<ListenAddress>() {
+                found.push(place, Rule::BadListenAddress { reason });
+            }
+            if !valid_listener_name(&listener.name) {
+                let name = listener.name.to_string();
+                found.push(place, Rule::BadListenerName { name });
+            }
+            // fds from 3, in order: the protocol's.
+            let fd = 3 + index as i32;
+            let by = Claim::Listener {
+                node: node.name.to_string(),
+                name: listener.name.to_string(),
+                fd,
+            };
+            if let Err(first) = claims.claim(n, fd, by) {
+                let endpoint = format!("{}.fd({fd})", node.name);
+                found.push(place, Rule::FdTaken { endpoint, first });
             }
         }
         for &fd in node.passed_fds.iter() {

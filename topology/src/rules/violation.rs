@@ -44,6 +44,13 @@ pub enum Place {
     ReadyTimeout(usize),
     /// A node's `restart` setting.
     Restart(usize),
+    /// Listening socket `index` of a node (`listen`).
+    Listener {
+        /// The node.
+        node: usize,
+        /// Its position among the node's listening sockets.
+        index: usize,
+    },
     /// An fd passed in with a node's command (`Command::fd`).
     PassedFd {
         /// The node.
@@ -107,6 +114,15 @@ pub enum Claim {
         /// The readiness fd.
         fd: i32,
     },
+    /// One of the node's listening sockets.
+    Listener {
+        /// The node's name.
+        node: String,
+        /// The socket's name.
+        name: String,
+        /// Its fd in the node.
+        fd: i32,
+    },
     /// An fd the application passes in with the node's command
     /// (`Command::fd`).
     Passed {
@@ -126,6 +142,9 @@ impl fmt::Display for Claim {
                 write!(f, "`{stream} = \"{mode}\"` on `{node}`")
             }
             Claim::Ready { node, fd } => write!(f, "`ready = fd({fd})` on `{node}`"),
+            Claim::Listener { node, name, fd } => {
+                write!(f, "listening socket `{name}` of `{node}` (fd {fd})")
+            }
             Claim::Passed { node, fd } => write!(f, "the fd passed in as `{node}.fd({fd})`"),
         }
     }
@@ -200,6 +219,16 @@ pub enum Rule {
     },
     /// stdin set to be prefixed.
     PrefixedStdin,
+    /// A listening address that does not parse.
+    BadListenAddress {
+        /// Why.
+        reason: String,
+    },
+    /// A listening socket's name `LISTEN_FDNAMES` cannot carry.
+    BadListenerName {
+        /// The name.
+        name: String,
+    },
     /// A ready timeout on a node that is ready at exec.
     ReadyTimeoutWithoutReadiness,
     /// A one-shot job restarted whenever it ends, success included.
@@ -325,6 +354,11 @@ impl fmt::Display for Rule {
             Rule::FdTaken { endpoint, first } => write!(
                 f,
                 "`{endpoint}` is already taken by {first}; an fd of a process belongs to one edge or setting"
+            ),
+            Rule::BadListenAddress { reason } => write!(f, "bad listening address: {reason}"),
+            Rule::BadListenerName { name } => write!(
+                f,
+                "listening socket name {name:?} cannot go in LISTEN_FDNAMES: use 1 to 255 printable ASCII characters, no `:`"
             ),
             Rule::PrefixedStdin => f.write_str(
                 "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",

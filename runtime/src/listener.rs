@@ -1,0 +1,198 @@
+//! Socket activation, the systemd way: the application binds a listening
+//! socket and passes it to a node at fd 3 (and on), with `LISTEN_FDS`,
+//! `LISTEN_FDNAMES` and `LISTEN_PID` in its environment
+//! (`sd_listen_fds(3)`). The application keeps the socket open while the
+//! node may start again, so connections made while it restarts wait in the
+//! socket's backlog instead of being refused.
+
+use std::fmt;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use process_graph_topology::ListenAddress;
+
+/// A listening socket for a node ([`Command::listen`](crate::Command::listen)).
+///
+/// Either bound now ([`Listener::bind`], or `From` a std listener) or bound
+/// when the graph spawns ([`Listener::address`]; a bind failure is then
+/// [`Error::Io`](crate::Error::Io) naming the node, and nothing starts). A
+/// unix socket the runtime bound is removed when the graph ends.
+///
+/// ```
+/// use process_graph_runtime::{Command, Listener};
+///
+/// let http = Listener::bind("tcp:127.0.0.1:0")?.named("http");
+/// let server = Command::new("server").listen(http); // fd 3, LISTEN_FDNAMES=http
+/// # let _ = server;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub(crate) name: String,
+    pub(crate) socket: Socket,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Socket {
+    /// Bound by the application already.
+    Bound(Arc<BoundSocket>),
+    /// To bind at spawn; checked by the graph's rules first.
+    Address(String),
+}
+
+/// A bound listening socket, and the file of a unix socket the runtime
+/// bound.
+#[derive(Debug)]
+pub(crate) struct BoundSocket {
+    pub(crate) fd: OwnedFd,
+    address: String,
+    pub(crate) file: Option<Arc<SocketFile>>,
+}
+
+/// A unix socket's file, removed when the last holder drops it: the
+/// application's copy of the socket may be closed long before (after the
+/// node's last start), while the node still serves on it.
+#[derive(Debug)]
+pub(crate) struct SocketFile(PathBuf);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Listening sockets get their name from `sd_listen_fds_with_names`'s
+/// default when none is given.
+const DEFAULT_NAME: &str = "unknown";
+
+impl Listener {
+    /// Binds `address` now and listens: `tcp:127.0.0.1:8080`,
+    /// `tcp:[::1]:8080` (`SO_REUSEADDR`, as std's `TcpListener::bind`),
+    /// `unix:/run/app.sock` or `unix:@name` (abstract).
+    pub fn bind(address: &str) -> io::Result<Listener> {
+        let parsed: ListenAddress = address
+            .parse()
+            .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
+        Ok(Listener {
+            name: DEFAULT_NAME.to_owned(),
+            socket: Socket::Bound(Arc::new(bind(&parsed)?)),
+        })
+    }
+
+    /// Binds `address` when the graph spawns. A malformed address is a
+    /// wiring error ([`Rule::BadListenAddress`](crate::Rule::BadListenAddress)),
+    /// found before anything starts.
+    pub fn address(address: impl Into<String>) -> Listener {
+        Listener {
+            name: DEFAULT_NAME.to_owned(),
+            socket: Socket::Address(address.into()),
+        }
+    }
+
+    /// The socket's name in `LISTEN_FDNAMES` (default `unknown`): 1 to 255
+    /// printable ASCII characters, no `:`.
+    pub fn named(mut self, name: impl Into<String>) -> Listener {
+        self.name = name.into();
+        self
+    }
+
+    /// The address: as bound (the port the kernel chose for port 0), or
+    /// as declared if it is bound at spawn.
+    pub fn address_text(&self) -> &str {
+        match &self.socket {
+            Socket::Bound(bound) => &bound.address,
+            Socket::Address(address) => address,
+        }
+    }
+
+    /// The bound socket, binding it now if it is not yet.
+    pub(crate) fn bound(&self) -> io::Result<Arc<BoundSocket>> {
+        match &self.socket {
+            Socket::Bound(bound) => Ok(Arc::clone(bound)),
+            Socket::Address(address) => {
+                let parsed: ListenAddress = address
+                    .parse()
+                    .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
+                Ok(Arc::new(bind(&parsed)?))
+            }
+        }
+    }
+}
+
+fn bind(address: &ListenAddress) -> io::Result<BoundSocket> {
+    let (fd, file) = match address {
+        ListenAddress::Tcp(addr) => {
+            let listener = std::net::TcpListener::bind(addr)?;
+            // Port 0 becomes the port the kernel chose.
+            let bound = ListenAddress::Tcp(listener.local_addr()?);
+            return Ok(BoundSocket {
+                fd: OwnedFd::from(listener),
+                address: bound.to_string(),
+                file: None,
+            });
+        }
+        ListenAddress::Unix(path) => {
+            let listener = std::os::unix::net::UnixListener::bind(path)?;
+            let file = SocketFile(PathBuf::from(path));
+            (OwnedFd::from(listener), Some(Arc::new(file)))
+        }
+        ListenAddress::Abstract(name) => {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+            (
+                OwnedFd::from(std::os::unix::net::UnixListener::bind_addr(&addr)?),
+                None,
+            )
+        }
+    };
+    Ok(BoundSocket {
+        fd,
+        address: address.to_string(),
+        file,
+    })
+}
+
+/// A listener the application bound itself (its address as `tcp:` text).
+impl From<std::net::TcpListener> for Listener {
+    fn from(listener: std::net::TcpListener) -> Listener {
+        let address = listener
+            .local_addr()
+            .map_or_else(|_| "tcp:?".to_owned(), |a| format!("tcp:{a}"));
+        Listener::from_fd(listener, address)
+    }
+}
+
+/// A unix listener the application bound itself; its file is the
+/// application's to remove.
+impl From<std::os::unix::net::UnixListener> for Listener {
+    fn from(listener: std::os::unix::net::UnixListener) -> Listener {
+        let address = listener
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_pathname().map(|p| format!("unix:{}", p.display())))
+            .unwrap_or_else(|| "unix:?".to_owned());
+        Listener::from_fd(listener, address)
+    }
+}
+
+impl Listener {
+    fn from_fd(fd: impl Into<OwnedFd>, address: String) -> Listener {
+        Listener {
+            name: DEFAULT_NAME.to_owned(),
+            socket: Socket::Bound(Arc::new(BoundSocket {
+                fd: fd.into(),
+                address,
+                file: None,
+            })),
+        }
+    }
+}
+
+impl fmt::Display for Listener {
+    /// `http (tcp:127.0.0.1:8080)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.address_text())
+    }
+}

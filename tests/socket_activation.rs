@@ -1,0 +1,260 @@
+//! Socket activation: the application binds, the node gets the socket at
+//! fd 3 with `LISTEN_FDS`, `LISTEN_FDNAMES` and its own pid in
+//! `LISTEN_PID`, and connections made while the node restarts are all
+//! served, none refused — the application holds the socket meanwhile.
+//!
+//! The node is this test binary's ignored test `activated_server`, which
+//! speaks the protocol as `sd_listen_fds_with_names` reads it.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::os::fd::FromRawFd;
+use std::time::Duration;
+
+use process_graph_runtime::{
+    Command, Error, FdOrigin, Graph, Listener, Namespace, NodeOptions, Restart, Rule, ScopeSpec,
+};
+
+/// The protocol's check, as `sd_listen_fds` makes it: `LISTEN_PID` is this
+/// process. Then serves `PG_SERVE` connections on fd 3 (one line each:
+/// `pid names`) and exits 3 so that it restarts.
+#[test]
+#[ignore = "the node of the socket activation tests"]
+fn activated_server() {
+    let Ok(serve) = std::env::var("PG_SERVE") else {
+        return;
+    };
+    let pid = std::process::id().to_string();
+    let listen_pid = std::env::var("LISTEN_PID").unwrap_or_default();
+    let fds = std::env::var("LISTEN_FDS").unwrap_or_default();
+    let names = std::env::var("LISTEN_FDNAMES").unwrap_or_default();
+    if listen_pid != pid || fds != "1" {
+        eprintln!("LISTEN_PID={listen_pid} (pid {pid}), LISTEN_FDS={fds}");
+        std::process::exit(2);
+    }
+    // SAFETY: fd 3 is the listening socket the protocol passes, ours alone.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(3) };
+    for _ in 0..serve.parse::<u32>().unwrap() {
+        let (mut stream, _) = listener.accept().unwrap();
+        writeln!(stream, "{pid} {names}").unwrap();
+    }
+    std::process::exit(3);
+}
+
+fn server(program: &std::path::Path, listener: Listener, serve: u32) -> Command {
+    Command::new(program)
+        .args([
+            "--exact",
+            "activated_server",
+            "--ignored",
+            "--test-threads=1",
+            "-q",
+        ])
+        .env("PG_SERVE", serve.to_string())
+        .listen(listener)
+}
+
+/// One request: the server's answer, or the connect error.
+fn request(port: u16) -> std::io::Result<String> {
+    let stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line)?;
+    Ok(line)
+}
+
+/// 60 connections, one at a time, to a server that exits after every two:
+/// it restarts about 30 times while they are made, and every connection is
+/// served — by a process whose pid the protocol named right.
+#[test]
+fn connections_made_while_the_node_restarts_are_all_served() {
+    let listener = Listener::bind("tcp:127.0.0.1:0").unwrap().named("http");
+    let port: u16 = listener
+        .address_text()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut graph = Graph::new();
+    graph.node_with(
+        "server",
+        server(&std::env::current_exe().unwrap(), listener, 2),
+        NodeOptions::new()
+            .restart(Restart::Always)
+            .backoff(Duration::from_millis(1), Duration::from_millis(1)),
+    );
+    graph.intensity(1000, Duration::from_secs(60));
+    let mut running = graph.spawn().unwrap();
+    let client = std::thread::spawn(move || (0..60).map(|_| request(port)).collect::<Vec<_>>());
+    // Restarts happen while the application waits for events.
+    while !client.is_finished() {
+        running.next_event(Some(Duration::from_millis(10))).unwrap();
+    }
+    let answers = client.join().unwrap();
+    let refused: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert!(refused.is_empty(), "refused or failed: {refused:?}");
+    let pids: std::collections::BTreeSet<&str> = answers
+        .iter()
+        .map(|a| {
+            let line = a.as_ref().unwrap();
+            assert!(line.ends_with(" http\n"), "{line:?}");
+            line.split(' ').next().unwrap()
+        })
+        .collect();
+    assert!(
+        pids.len() >= 25,
+        "served by {} processes: the node restarted",
+        pids.len()
+    );
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    // The application's socket is closed with the graph: now refused.
+    assert!(request(port).is_err());
+}
+
+/// In a pid namespace the node's pid is not the one the application sees:
+/// `LISTEN_PID` must be the node's own, filled in by the carried program.
+#[test]
+fn listen_pid_is_the_pid_the_node_sees_in_its_pid_scope() {
+    common::as_root_and_unprivileged(
+        "listen_pid_is_the_pid_the_node_sees_in_its_pid_scope",
+        || {
+            let listener = Listener::bind("tcp:127.0.0.1:0").unwrap().named("api");
+            let port: u16 = listener
+                .address_text()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let copy = common::unprivileged_copy_of_this_binary();
+            let mut graph = Graph::new();
+            let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            let node = graph.node_with(
+                "server",
+                server(&copy, listener, 1).current_dir("/"),
+                NodeOptions::new().scope(scope),
+            );
+            let mut running = graph.spawn().unwrap();
+            let outer = running.pid(node).unwrap();
+            let answer = request(port).unwrap();
+            let inner: u32 = answer.split(' ').next().unwrap().parse().unwrap();
+            assert_ne!(inner, outer, "a pid namespace: the node sees another pid");
+            assert_eq!(answer, format!("{inner} api\n"));
+            let report = running.wait().unwrap();
+            assert_eq!(
+                report
+                    .by_name("server")
+                    .and_then(|n| n.status)
+                    .and_then(|s| s.code()),
+                Some(3),
+                "{report:?}"
+            );
+            let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+        },
+    );
+}
+
+/// A unix socket the runtime binds at spawn: served like a TCP one, and its
+/// file removed when the graph ends.
+#[test]
+fn a_unix_listener_bound_at_spawn_is_served_and_removed() {
+    let dir = common::TempDir::new("unix_listener");
+    let path = dir.path().join("app.sock");
+    let mut graph = Graph::new();
+    graph.node(
+        "server",
+        Command::new("python3")
+            .args([
+                "-c",
+                "import os, socket; assert os.environ['LISTEN_PID'] == str(os.getpid()); \
+                 s = socket.socket(fileno=3); c, _ = s.accept(); \
+                 c.sendall(os.environ['LISTEN_FDNAMES'].encode() + b'\\n')",
+            ])
+            .listen(Listener::address(format!("unix:{}", path.display())).named("admin")),
+    );
+    let mut running = graph.spawn().unwrap();
+    let stream = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).unwrap();
+    assert_eq!(line, "admin\n");
+    assert!(running.wait().unwrap().success());
+    drop(running);
+    assert!(!path.exists(), "the socket file is removed with the graph");
+}
+
+/// A node that changes its ids starts through the carried program, which
+/// fills `LISTEN_PID` there too.
+#[test]
+fn listen_pid_is_right_for_a_node_that_drops_its_ids() {
+    let own = rustix::process::getuid().as_raw();
+    let mut graph = Graph::new();
+    graph.node(
+        "server",
+        Command::new("sh")
+            .args(["-c", r#"test "$LISTEN_PID" = $$ && test "$LISTEN_FDS" = 2"#])
+            .uid(own)
+            .listen(Listener::address("tcp:127.0.0.1:0"))
+            .listen(Listener::address("tcp:127.0.0.1:0")),
+    );
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+}
+
+/// The listeners are fds 3 and on: an edge there is refused, naming the
+/// socket; a malformed address or name is refused before anything binds.
+#[test]
+fn listener_fds_and_addresses_are_checked() {
+    let mut graph = Graph::new();
+    let a = graph.node(
+        "a",
+        Command::new("true").listen(Listener::address("tcp:127.0.0.1:0").named("http")),
+    );
+    let b = graph.node("b", Command::new("cat"));
+    graph.pipe(a.fd(3), b.stdin());
+    let broken = graph.validate().unwrap_err();
+    assert_eq!(
+        broken.to_string(),
+        "pipe a.fd(3) -> b.stdin: `a.fd(3)` is already taken by listening socket `http` of `a` (fd 3); \
+         an fd of a process belongs to one edge or setting"
+    );
+    let mut graph = Graph::new();
+    graph.node(
+        "a",
+        Command::new("true")
+            .listen(Listener::address("tcp:localhost:80"))
+            .listen(Listener::address("unix:/tmp/x").named("a:b")),
+    );
+    let Err(Error::Invalid(broken)) = graph.spawn() else {
+        panic!("expected wiring errors");
+    };
+    let rules: Vec<&Rule> = broken.violations().iter().map(|v| &v.rule).collect();
+    assert!(
+        matches!(rules[0], Rule::BadListenAddress { .. }),
+        "{broken}"
+    );
+    assert!(matches!(rules[1], Rule::BadListenerName { .. }), "{broken}");
+    assert!(Listener::bind("tcp:nowhere").is_err());
+}
+
+#[test]
+fn the_plan_shows_listeners_and_their_variables() {
+    let mut graph = Graph::new();
+    graph.node(
+        "a",
+        Command::new("true").listen(Listener::address("tcp:127.0.0.1:8080").named("http")),
+    );
+    let plan = graph.plan().unwrap();
+    assert_eq!(
+        plan.nodes[0].fds[3],
+        (
+            3,
+            FdOrigin::Listener {
+                listener: "http (tcp:127.0.0.1:8080)".into()
+            }
+        )
+    );
+    let env: Vec<&str> = plan.nodes[0].env.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(env, ["LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"]);
+}
