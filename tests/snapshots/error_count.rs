@@ -339,6 +339,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        listeners: ::process_graph::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                     ::process_graph::__private::topology::NodeInfo {
@@ -362,6 +363,7 @@ const _: () = {
                             ),
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        listeners: ::process_graph::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                     ::process_graph::__private::topology::NodeInfo {
@@ -383,6 +385,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        listeners: ::process_graph::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                 ],

@@ -277,6 +277,7 @@ const _: () = {
                             pg::__private::Option::None,
                         ],
                         passed_fds: pg::__private::Cow::Borrowed(&[]),
+                        listeners: pg::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                     pg::__private::topology::NodeInfo {
@@ -300,6 +301,7 @@ const _: () = {
                             pg::__private::Option::None,
                         ],
                         passed_fds: pg::__private::Cow::Borrowed(&[]),
+                        listeners: pg::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                 ],

@@ -250,6 +250,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        listeners: ::process_graph::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                     ::process_graph::__private::topology::NodeInfo {
@@ -271,6 +272,7 @@ const _: () = {
                             ::process_graph::__private::Option::None,
                         ],
                         passed_fds: ::process_graph::__private::Cow::Borrowed(&[]),
+                        listeners: ::process_graph::__private::Cow::Borrowed(&[]),
                         replicas: 1,
                     },
                 ],
