@@ -16,9 +16,9 @@ pub use std::time::Duration;
 pub use std::vec::Vec;
 
 pub use process_graph_runtime::{
-    Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Namespace, NodeExit,
-    NodeId, NodeOptions, Outcome, Pipe, Probe, Readiness, Restart, RunningGraph, Scope, ScopeSpec,
-    Signal, SocketPair, Stdio, Strategy,
+    Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Listener, Namespace,
+    NodeExit, NodeId, NodeOptions, Outcome, Pipe, Probe, Readiness, Restart, RunningGraph, Scope,
+    ScopeSpec, Signal, SocketPair, Stdio, Strategy,
 };
 pub use process_graph_topology as topology;
 

@@ -258,3 +258,58 @@ fn the_plan_shows_listeners_and_their_variables() {
     let env: Vec<&str> = plan.nodes[0].env.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(env, ["LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"]);
 }
+
+/// Declared in the struct: `listen = [name = "address"]`, the address
+/// checked at compile time (tests/ui/listen_bad_address.rs), bound at
+/// spawn, the name in `LISTEN_FDNAMES`.
+#[test]
+fn a_declared_listener_reaches_its_process() {
+    use process_graph::prelude::*;
+
+    #[process_graph]
+    struct Web {
+        #[process(listen = [http = "tcp:127.0.0.1:0", admin = "unix:@process-graph-test-admin"])]
+        server: Cmd,
+    }
+
+    let check = r#"test "$LISTEN_PID" = $$ && test "$LISTEN_FDS" = 2 \
+                   && test "$LISTEN_FDNAMES" = http:admin && test -S /proc/self/fd/4"#;
+    let report = Web::new(Cmd::new("sh").args(["-c", check]))
+        .spawn()
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert!(report.success(), "{report:?}");
+}
+
+/// The replicas of a node share its listener: one socket, bound once (a
+/// second bind of the port would fail), at fd 3 in each (a prefork server).
+#[test]
+fn replicas_share_one_listener() {
+    let dir = common::TempDir::new("replica_listener");
+    let out = dir.path().join("sockets");
+    // A port free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut graph = Graph::new();
+    graph.node_with(
+        "server",
+        Command::new("sh")
+            .args([
+                "-c",
+                r#"test "$LISTEN_PID" = $$ && readlink /proc/self/fd/3"#,
+            ])
+            .stdout(process_graph_runtime::Stdio::append_to(&out).unwrap())
+            .listen(Listener::address(format!("tcp:127.0.0.1:{port}"))),
+        NodeOptions::new().replicas(3),
+    );
+    let mut running = graph.spawn().unwrap();
+    assert!(running.wait().unwrap().success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let sockets: std::collections::BTreeSet<&str> = text.lines().collect();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert_eq!(sockets.len(), 1, "one socket: {text}");
+}

@@ -94,6 +94,9 @@ impl<'g> Location<'g> {
                 span(probe.as_ref().map(|probe| probe.span))
             }
             Place::Replicas(n) => span(process(n).1.replicas.map(|r| r.span)),
+            Place::Listener { node, index } => {
+                Location::Span(process(node).1.listen[index].1.span())
+            }
             Place::Stdio { node, fd } => span(process(node).1.stdio[fd as usize].map(|m| m.span)),
             Place::Edge(e) => Location::Tokens(edge(e).2.arrow.clone()),
             Place::Endpoint {

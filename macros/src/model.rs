@@ -42,7 +42,8 @@ pub struct Field {
 
 /// What a field declares.
 pub enum Role {
-    Process(Process),
+    // Boxed: far larger than the other roles.
+    Process(Box<Process>),
     Edge(Edge),
     Scope(ScopeDecl),
 }
@@ -76,6 +77,9 @@ pub struct Process {
     pub cpu_weight: Option<Spanned<u16>>,
     /// `replicas = 4`: that many copies of the process.
     pub replicas: Option<Spanned<u32>>,
+    /// `listen = [http = "tcp:127.0.0.1:8080"]`: its listening sockets,
+    /// at fd 3 and on, by name and address.
+    pub listen: Vec<(Ident, LitStr)>,
 }
 
 impl Process {
@@ -242,7 +246,7 @@ keyword!(Namespace, "namespace kind", {
 impl Graph {
     pub fn processes(&self) -> impl Iterator<Item = (&Field, &Process)> {
         self.fields.iter().filter_map(|f| match &f.role {
-            Some(Role::Process(p)) => Some((f, p)),
+            Some(Role::Process(p)) => Some((f, &**p)),
             _ => None,
         })
     }

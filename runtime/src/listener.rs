@@ -38,8 +38,9 @@ pub struct Listener {
 pub(crate) enum Socket {
     /// Bound by the application already.
     Bound(Arc<BoundSocket>),
-    /// To bind at spawn; checked by the graph's rules first.
-    Address(String),
+    /// To bind at spawn; checked by the graph's rules first. Shared by the
+    /// listener's clones (a node's replicas), which get one socket.
+    Address(Arc<str>),
 }
 
 /// A bound listening socket, and the file of a unix socket the runtime
@@ -87,7 +88,7 @@ impl Listener {
     pub fn address(address: impl Into<String>) -> Listener {
         Listener {
             name: DEFAULT_NAME.to_owned(),
-            socket: Socket::Address(address.into()),
+            socket: Socket::Address(Arc::from(address.into())),
         }
     }
 
@@ -107,15 +108,25 @@ impl Listener {
         }
     }
 
-    /// The bound socket, binding it now if it is not yet.
-    pub(crate) fn bound(&self) -> io::Result<Arc<BoundSocket>> {
+    /// The bound socket, binding it now if it is not yet, or taking the
+    /// one `bound_before` holds for this listener (or a clone of it).
+    pub(crate) fn bound(
+        &self,
+        bound_before: &mut Vec<(*const u8, Arc<BoundSocket>)>,
+    ) -> io::Result<Arc<BoundSocket>> {
         match &self.socket {
             Socket::Bound(bound) => Ok(Arc::clone(bound)),
             Socket::Address(address) => {
+                let key = address.as_ptr();
+                if let Some((_, socket)) = bound_before.iter().find(|(k, _)| *k == key) {
+                    return Ok(Arc::clone(socket));
+                }
                 let parsed: ListenAddress = address
                     .parse()
                     .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
-                Ok(Arc::new(bind(&parsed)?))
+                let socket = Arc::new(bind(&parsed)?);
+                bound_before.push((key, Arc::clone(&socket)));
+                Ok(socket)
             }
         }
     }

@@ -156,8 +156,12 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
                 let stream = Ident::new(stream, Span::call_site());
                 Some(quote!(.#stream(#pg::Stdio::#variant)))
             });
+        let listen = process.listen.iter().map(|(listener, address)| {
+            let listener = names::display(listener);
+            quote!(.listen(#pg::Listener::address(#address).named(#listener)))
+        });
         let command = names::local("field", &field.ident);
-        let command = quote!(#command #(#stdio)*);
+        let command = quote!(#command #(#stdio)* #(#listen)*);
         match node_options(graph, process, pg, &node_enum) {
             None => quote!(#g.node(#name, #command);),
             Some(options) => quote!(#g.node_with(#name, #command, #options);),

@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use proc_macro2::{Literal, TokenStream};
 use process_graph_topology::{
-    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ProbeCheck, ProbeInfo, Ready, ScopeInfo, StdioMode,
-    Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, ListenerInfo, NodeInfo, ProbeCheck, ProbeInfo, Ready,
+    ScopeInfo, StdioMode, Topology,
 };
 use quote::quote;
 
@@ -49,7 +49,15 @@ pub fn of(graph: &Graph) -> Topology {
         }),
         // Fds passed in with a `Cmd` are known only at run time.
         passed_fds: Cow::Borrowed(&[]),
-        listeners: Cow::Borrowed(&[]),
+        listeners: p
+            .listen
+            .iter()
+            .map(|(name, address)| ListenerInfo {
+                name: names::display(name).into(),
+                address: address.value().into(),
+            })
+            .collect::<Vec<_>>()
+            .into(),
     });
     let edges = graph.wired_edges().map(|(field, edge, wiring)| {
         let ends = |list: &[Endpoint]| {

@@ -150,7 +150,7 @@ fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
     }
     let path = first.path();
     if path.is_ident("process") {
-        Some(Role::Process(process::parse(cx, first)))
+        Some(Role::Process(Box::new(process::parse(cx, first))))
     } else if path.is_ident("pipe") {
         Some(Role::Edge(edge::parse(cx, first, EdgeKind::Pipe)))
     } else if path.is_ident("socketpair") {

@@ -11,7 +11,7 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
 
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 20] = [
     "restart",
     "critical",
     "oneshot",
@@ -31,6 +31,7 @@ const KEYS: [&str; 19] = [
     "pids_max",
     "cpu_weight",
     "replicas",
+    "listen",
 ];
 
 /// The most replicas a declared process may have: the node enum lists
@@ -88,6 +89,7 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
             p.cpu_weight = value::int_in(cx, meta, 1..=10_000, "cpu_weight", "100")?;
         }
         "replicas" => p.replicas = replicas(cx, meta)?,
+        "listen" => p.listen = listeners(meta)?,
         _ => value::unknown_key(cx, meta, "process", &KEYS)?,
     }
     Ok(())
@@ -110,6 +112,36 @@ fn idents(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
     } else {
         Ok(vec![input.parse()?])
     }
+}
+
+/// `[http = "tcp:127.0.0.1:8080", admin = "unix:/run/app.sock"]`: named
+/// listening sockets, at fd 3 and on. The addresses are checked with the
+/// graph's other rules, at the literal.
+fn listeners(meta: &ParseNestedMeta) -> syn::Result<Vec<(Ident, LitStr)>> {
+    let input = meta.value()?;
+    let content;
+    bracketed!(content in input);
+    let list = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&content)?;
+    list.into_iter()
+        .map(|nv| {
+            let name = nv.path.get_ident().cloned().ok_or_else(|| {
+                syn::Error::new_spanned(
+                    &nv.path,
+                    "a listening socket's name is one word, e.g. `http`",
+                )
+            })?;
+            match nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(address),
+                    ..
+                }) => Ok((name, address)),
+                other => Err(syn::Error::new_spanned(
+                    other,
+                    "write the address as a string: `http = \"tcp:127.0.0.1:8080\"`",
+                )),
+            }
+        })
+        .collect()
 }
 
 /// `fd(N)` (s6's notification fd) or `"notify"` (systemd's `NOTIFY_SOCKET`).

@@ -198,6 +198,7 @@ impl Launcher {
             .collect::<Result<Vec<_>, _>>()?;
         let mut passed: Vec<Vec<(i32, Passed)>> = Vec::with_capacity(graph.nodes.len());
         let mut socket_files = Vec::new();
+        let mut bound_before = Vec::new();
         for node in &graph.nodes {
             let command = &node.command;
             let mut fds: Vec<(i32, Passed)> = command
@@ -206,7 +207,7 @@ impl Launcher {
                 .collect();
             for (target, listener) in (3..).zip(&command.listeners) {
                 let socket = listener
-                    .bound()
+                    .bound(&mut bound_before)
                     .map_err(|e| Error::io(Some(&node.name), "bind the listening socket", e))?;
                 socket_files.extend(socket.file.clone());
                 fds.push((target, Passed::Listener(socket)));
