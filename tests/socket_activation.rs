@@ -56,6 +56,15 @@ fn server(program: &std::path::Path, listener: Listener, serve: u32) -> Command 
         .listen(listener)
 }
 
+/// A listener named `name`, bound now on a port the kernel chose, and
+/// that port.
+fn bound_on_a_free_port(name: &str) -> (Listener, u16) {
+    let listener = Listener::bind("tcp:127.0.0.1:0").unwrap().named(name);
+    let port = listener.address_text().rsplit(':').next().unwrap();
+    let port = port.parse().unwrap();
+    (listener, port)
+}
+
 /// One request: the server's answer, or the connect error.
 fn request(port: u16) -> std::io::Result<String> {
     let stream = TcpStream::connect(("127.0.0.1", port))?;
@@ -70,14 +79,7 @@ fn request(port: u16) -> std::io::Result<String> {
 /// served — by a process whose pid the protocol named right.
 #[test]
 fn connections_made_while_the_node_restarts_are_all_served() {
-    let listener = Listener::bind("tcp:127.0.0.1:0").unwrap().named("http");
-    let port: u16 = listener
-        .address_text()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (listener, port) = bound_on_a_free_port("http");
     let mut graph = Graph::new();
     graph.node_with(
         "server",
@@ -121,14 +123,7 @@ fn listen_pid_is_the_pid_the_node_sees_in_its_pid_scope() {
     common::as_root_and_unprivileged(
         "listen_pid_is_the_pid_the_node_sees_in_its_pid_scope",
         || {
-            let listener = Listener::bind("tcp:127.0.0.1:0").unwrap().named("api");
-            let port: u16 = listener
-                .address_text()
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
+            let (listener, port) = bound_on_a_free_port("api");
             let copy = common::unprivileged_copy_of_this_binary();
             let mut graph = Graph::new();
             let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));

@@ -49,16 +49,7 @@ impl Args {
             [b'-', rest @ ..] => (true, rest),
             all => (false, all),
         };
-        if digits.is_empty() || digits.len() > 18 {
-            return None;
-        }
-        let mut value: i64 = 0;
-        for &d in digits {
-            if !d.is_ascii_digit() {
-                return None;
-            }
-            value = value * 10 + i64::from(d - b'0');
-        }
+        let value = decimal(digits)?;
         Some(if negative { -value } else { value })
     }
 
@@ -97,4 +88,19 @@ impl Args {
             Some(core::slice::from_raw_parts_mut(p, len + 1))
         }
     }
+}
+
+/// `digits` as a decimal number: 1 to 18 ASCII digits, nothing else.
+pub(crate) fn decimal(digits: &[u8]) -> Option<i64> {
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(d - b'0');
+    }
+    Some(value)
 }

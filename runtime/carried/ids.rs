@@ -58,17 +58,8 @@ fn parse_groups(list: &[u8], into: &mut [u32]) -> Option<usize> {
     }
     let mut count = 0;
     for item in list.split(|&b| b == b',') {
-        if item.is_empty() || item.len() > 10 {
-            return None;
-        }
-        let mut value: u64 = 0;
-        for &d in item {
-            if !d.is_ascii_digit() {
-                return None;
-            }
-            value = value * 10 + u64::from(d - b'0');
-        }
-        if value >= u64::from(u32::MAX) {
+        let value = crate::args::decimal(item)?;
+        if !(0..i64::from(u32::MAX)).contains(&value) {
             return None;
         }
         *into.get_mut(count)? = value as u32;

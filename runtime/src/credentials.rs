@@ -75,6 +75,11 @@ impl std::fmt::Display for Rlimit {
 /// the foreground group) does not reach it. For a node that talks to the
 /// terminal, choose [`ProcessGroup::Application`].
 ///
+/// Joining another node's group is not offered: the runtime treats a
+/// node's group as the node — once its main process is reaped, what is
+/// left of its group is SIGKILLed — so a node in another's group would be
+/// killed each time that one ended or restarted.
+///
 /// ```
 /// use process_graph_runtime::{Command, ProcessGroup};
 ///

@@ -386,22 +386,8 @@ impl Launcher {
             edges[e].release(may_start);
             edges[e].is_open()
         });
-        let writers = &mut self.prefix_writers;
-        self.prefixing.retain(|&node| {
-            if may_start(node) {
-                return true;
-            }
-            writers[node].clear();
-            false
-        });
-        let passed = &mut self.passed;
-        self.passing.retain(|&node| {
-            if may_start(node) {
-                return true;
-            }
-            passed[node].clear();
-            false
-        });
+        release_nodes(&mut self.prefixing, &mut self.prefix_writers, may_start);
+        release_nodes(&mut self.passing, &mut self.passed, may_start);
     }
 
     /// Ends the graph's scopes: kills each init (innermost first) and reaps
@@ -410,6 +396,22 @@ impl Launcher {
     pub(crate) fn end_scopes(&mut self) {
         self.scopes = Scopes::default();
     }
+}
+
+/// Empties `held[node]` for each node of `holding` that may not start
+/// again, and keeps in `holding` only the others.
+fn release_nodes<T>(
+    holding: &mut Vec<usize>,
+    held: &mut [Vec<T>],
+    may_start: &dyn Fn(usize) -> bool,
+) {
+    holding.retain(|&node| {
+        if may_start(node) {
+            return true;
+        }
+        held[node].clear();
+        false
+    });
 }
 
 /// An fd the application passes to a node: its own, or a listening socket.
