@@ -308,3 +308,49 @@ fn a_node_in_a_scope_keeps_a_group_of_its_own() {
         other => panic!("got {:?}", other.map(|_| ())),
     }
 }
+
+/// In a scope the drop happens after the scope is entered (by the carried
+/// program, which then clones the node into the pid namespace): as root, a
+/// pid scope without a user namespace runs the node as the uid asked for.
+#[test]
+fn a_node_in_a_pid_scope_drops_too() {
+    if !is_root() {
+        return common::skip("a pid scope without a user namespace needs root");
+    }
+    let mut graph = Graph::new();
+    let scope = graph.scope("jail", ScopeSpec::new([Namespace::Pid]));
+    let node = graph.node_with(
+        "worker",
+        sleeper().uid(65534).gid(65534),
+        NodeOptions::new().scope(scope),
+    );
+    let mut running = graph.spawn().unwrap();
+    let (uid, gid, groups) = ids_of(running.pid(node).unwrap());
+    assert_eq!(
+        (uid.as_str(), gid.as_str(), groups.as_str()),
+        ("65534 65534 65534 65534", "65534 65534 65534 65534", "")
+    );
+    running.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+/// In a scope with a user namespace the ids are the namespace's: one not
+/// mapped there is refused by the kernel (EINVAL), named.
+#[test]
+fn an_id_not_mapped_in_the_scope_is_refused() {
+    common::as_root_and_unprivileged("an_id_not_mapped_in_the_scope_is_refused", || {
+        let mut graph = Graph::new();
+        let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+        graph.node_with(
+            "worker",
+            sleeper().uid(1000),
+            NodeOptions::new().scope(scope),
+        );
+        match graph.spawn() {
+            Err(Error::Spawn(e)) => {
+                assert_eq!((e.step(), e.errno()), (Step::SetUid, libc::EINVAL));
+                assert_eq!(e.node(), "worker");
+            }
+            other => panic!("expected setuid to fail, got {:?}", other.map(|_| ())),
+        }
+    });
+}
