@@ -7,7 +7,9 @@
 //! the application's end of the sync socket closes — when the application
 //! drops the scope or dies, however it dies — and PDEATHSIG backs that up.
 //! When the init of a pid namespace dies, the kernel kills every process left
-//! in it: that is the containment guarantee of pid scopes.
+//! in it: that is the containment guarantee of pid scopes. Meanwhile it
+//! answers the application's requests for TCP sockets of the scope's network
+//! namespace, for probes of its nodes.
 //!
 //! No process of the scope can keep the init from dying: its address space
 //! is a copy of this program's, made while it belonged to the application's
@@ -152,6 +154,31 @@ fn send_notify_socket() -> Result<(), (i32, i32)> {
     sent
 }
 
+/// Answers one request of the application's: a TCP socket made here, in
+/// the scope's network namespace, sent over the sync socket — the only way
+/// an unprivileged application gets one, as it cannot `setns` into a
+/// network namespace its child user namespace owns.
+fn answer(request: u8) {
+    const AF_INET: usize = 2;
+    const AF_INET6: usize = 10;
+    let family = match request {
+        protocol::REQUEST_TCP_SOCKET_V4 => AF_INET,
+        protocol::REQUEST_TCP_SOCKET_V6 => AF_INET6,
+        _ => return,
+    };
+    let socket = sys::tcp_socket(family);
+    let mut report = [0u8; protocol::REPORT_LEN];
+    if socket < 0 {
+        report[..4].copy_from_slice(&step::PROBE_SOCKET.to_ne_bytes());
+        report[4..8].copy_from_slice(&sys::errno_of(socket).to_ne_bytes());
+        sys::send_with_fds(SYNC, &report, &[]);
+        return;
+    }
+    report[..4].copy_from_slice(&step::OK.to_ne_bytes());
+    sys::send_with_fds(SYNC, &report, &[socket as i32]);
+    sys::close(socket as i32);
+}
+
 /// `/dev/null` onto fds 0, 1 and 2.
 fn stdio_to_dev_null() -> Result<(), i32> {
     let null = sys::open_rdwr(c"/dev/null");
@@ -219,10 +246,14 @@ fn reap_forever() -> ! {
         }
         if fds[1].revents != 0 {
             let mut message = [0u8; 64];
-            if sys::read(SYNC, &mut message) <= 0 {
+            let read = sys::read(SYNC, &mut message);
+            if read <= 0 {
                 // The application is gone or dropped the scope: dying kills
                 // the whole pid namespace.
                 sys::exit_group(0);
+            }
+            for &request in &message[..read as usize] {
+                answer(request);
             }
         }
         let mut info = [0u8; 128];

@@ -113,6 +113,15 @@ pub(crate) const SETUP_LOOPBACK_UP: u32 = 4;
 /// Set the hostname: the scope has a UTS namespace and a hostname.
 pub(crate) const SETUP_HOSTNAME: u32 = 8;
 
+/// A request byte the application sends a scope's init once it is set up:
+/// answer with a report carrying a non-blocking TCP socket of the init's
+/// network namespace (the scope's), IPv4 or IPv6 — what a probe of a node
+/// in the scope connects with. Any other byte is ignored; EOF ends the
+/// init.
+pub(crate) const REQUEST_TCP_SOCKET_V4: u8 = b'4';
+/// See [`REQUEST_TCP_SOCKET_V4`].
+pub(crate) const REQUEST_TCP_SOCKET_V6: u8 = b'6';
+
 /// The pid of an `OK` report that means "this process": a scope's init
 /// that needs no pid namespace is the `create` program itself.
 pub(crate) const ITSELF: i32 = 0;
@@ -157,6 +166,8 @@ pub(crate) mod step {
     pub(crate) const SETGROUPS: i32 = 21;
     pub(crate) const SETGID: i32 = 22;
     pub(crate) const SETUID: i32 = 23;
+    /// The init could not make a probe socket of its network namespace.
+    pub(crate) const PROBE_SOCKET: i32 = 24;
 }
 
 /// The `LISTEN_PID` entry of a socket-activated node's environment as the

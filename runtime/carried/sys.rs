@@ -339,6 +339,12 @@ pub(crate) fn inet_dgram_socket() -> isize {
     call(nr::SOCKET, [2, 2 | O_CLOEXEC, 0, 0, 0, 0])
 }
 
+/// `socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)`: a
+/// TCP socket for a probe's connect, of this process's network namespace.
+pub(crate) fn tcp_socket(family: usize) -> isize {
+    call(nr::SOCKET, [family, 1 | O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0])
+}
+
 /// `socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)`.
 pub(crate) fn unix_dgram_socket() -> isize {
     call(nr::SOCKET, [1, 2 | O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0])

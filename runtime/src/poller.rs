@@ -61,6 +61,9 @@ pub(crate) enum Interest {
     /// An exceptional condition, such as a changed cgroup event file
     /// (`POLLPRI`).
     Priority,
+    /// Writable, such as a socket whose non-blocking connect has finished;
+    /// hang-up and error count too (`POLLOUT`).
+    Writable,
 }
 
 impl Interest {
@@ -68,6 +71,7 @@ impl Interest {
         match self {
             Interest::Readable => libc::POLLIN,
             Interest::Priority => libc::POLLPRI,
+            Interest::Writable => libc::POLLOUT,
         }
     }
 

@@ -9,6 +9,10 @@
 //! is a child reaped through its pidfd like any node, and when each probe is
 //! due is the wait's timeout.
 
+pub(crate) mod connect;
+pub(crate) mod http;
+pub(crate) mod schedule;
+
 use std::fmt;
 use std::time::Duration;
 

@@ -26,9 +26,9 @@ use crate::error::{Error, Step};
 use crate::graph::{Graph, ScopeId};
 use crate::process::Process;
 use crate::spawn::{
-    Entry, ExecSpec, FdMove, ProgramFds, REPORT_LEN, SETUP_HOSTNAME, SETUP_LOOPBACK_UP,
-    SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, spawn_process,
-    step_namespace_flag,
+    Entry, ExecSpec, FdMove, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6,
+    SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments,
+    decode_words, describe, spawn_process, step_namespace_flag,
 };
 
 /// Where the `create` program finds its fds (see `carried/protocol.rs`).
@@ -150,13 +150,13 @@ impl ScopeRuntime {
         let answer = scope
             .sync
             .write_all(b"g")
-            .and_then(|()| receive_report(&scope.sync));
+            .and_then(|()| receive_report(&scope.sync, false));
         match answer {
             Ok((report, fds)) => match decode_words(&report) {
                 [0, ..] if fds.len() == scope.namespaces.count_ones() as usize => {
                     scope.namespace_fds = fds;
                     for _ in 0..notify_sockets {
-                        let socket = receive_report(&scope.sync)
+                        let socket = receive_report(&scope.sync, false)
                             .ok()
                             .and_then(|(_, mut fds)| fds.pop().filter(|_| fds.is_empty()))
                             .ok_or_else(|| {
@@ -201,6 +201,44 @@ impl ScopeRuntime {
         self.notify_sockets.pop()
     }
 
+    /// Asks the init for a non-blocking TCP socket of the scope's network
+    /// namespace, for `address`'s family, without waiting: the init answers
+    /// on the sync socket, which becomes readable (see
+    /// [`sync_fd`](Self::sync_fd)); [`receive_socket`](Self::receive_socket)
+    /// takes the answer. Answers come in the order of the requests.
+    pub(crate) fn request_socket(&self, address: std::net::SocketAddr) -> io::Result<()> {
+        let request = match address {
+            std::net::SocketAddr::V4(_) => REQUEST_TCP_SOCKET_V4,
+            std::net::SocketAddr::V6(_) => REQUEST_TCP_SOCKET_V6,
+        };
+        let flags = rustix::net::SendFlags::DONTWAIT | rustix::net::SendFlags::NOSIGNAL;
+        match rustix::net::send(&self.sync, &[request], flags)? {
+            1 => Ok(()),
+            _ => Err(io::ErrorKind::WriteZero.into()),
+        }
+    }
+
+    /// The application's end of the sync socket, to wait on for answers.
+    pub(crate) fn sync_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.sync.as_fd()
+    }
+
+    /// The next answer to [`request_socket`](Self::request_socket), if one
+    /// has arrived: the socket, or why the init could not make it.
+    pub(crate) fn receive_socket(&self) -> Option<io::Result<OwnedFd>> {
+        let (report, mut fds) = match receive_report(&self.sync, true) {
+            Ok(received) => received,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match (decode_words(&report), fds.pop()) {
+            ([0, ..], Some(socket)) if fds.is_empty() => Ok(socket),
+            ([0, ..], _) => Err(io::ErrorKind::InvalidData.into()),
+            ([_, errno, ..], _) => Err(io::Error::from_raw_os_error(errno)),
+        })
+    }
+
     /// The `CLONE_NEW*` flags a process joins to be inside.
     pub(crate) fn namespaces(&self) -> u32 {
         self.namespaces
@@ -213,15 +251,23 @@ impl ScopeRuntime {
     }
 }
 
-/// Reads the init's report and the fds attached to it.
-fn receive_report(sync: &UnixStream) -> io::Result<([u8; REPORT_LEN], Vec<OwnedFd>)> {
+/// Reads the init's report and the fds attached to it; `nonblocking`: fail
+/// with `WouldBlock` rather than wait for one.
+fn receive_report(
+    sync: &UnixStream,
+    nonblocking: bool,
+) -> io::Result<([u8; REPORT_LEN], Vec<OwnedFd>)> {
     use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
     let mut report = [0u8; REPORT_LEN];
     let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(8))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let received = loop {
         let mut iov = [io::IoSliceMut::new(&mut report)];
-        match rustix::net::recvmsg(sync, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC) {
+        let flags = match nonblocking {
+            true => RecvFlags::CMSG_CLOEXEC | RecvFlags::DONTWAIT,
+            false => RecvFlags::CMSG_CLOEXEC,
+        };
+        match rustix::net::recvmsg(sync, &mut iov, &mut control, flags) {
             Err(rustix::io::Errno::INTR) => continue,
             other => break other?,
         }
@@ -383,4 +429,83 @@ fn write_id_maps(pid: Pid, spec: &ScopeSpec) -> Result<(), (&'static str, io::Er
         "write gid_map",
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{SocketAddr, TcpListener};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::probe::ProbeResult;
+    use crate::probe::connect::{Attempt, Step, tcp_socket};
+
+    /// Runs a TCP attempt with `socket` to its end.
+    fn connect_with(socket: OwnedFd, address: SocketAddr) -> ProbeResult {
+        let (mut attempt, mut step) = Attempt::start(socket, address, None);
+        loop {
+            match step {
+                Step::Done(result) => return result,
+                Step::Wait(_) => {
+                    let fd = attempt.fd();
+                    let mut fds = [rustix::event::PollFd::new(
+                        &fd,
+                        rustix::event::PollFlags::OUT,
+                    )];
+                    rustix::event::poll(&mut fds, None).unwrap();
+                    step = attempt.resume();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_init_makes_probe_sockets_in_the_scopes_network() {
+        let mut graph = Graph::new();
+        let spec = ScopeSpec::new([Namespace::User, Namespace::Net]);
+        let scope = graph.scope("net", spec);
+        let _node = graph.node_with(
+            "n",
+            crate::Command::new("true"),
+            crate::NodeOptions::new().scope(scope),
+        );
+        let scopes = match Scopes::create(&graph) {
+            Ok(scopes) => scopes,
+            Err(e) => {
+                eprintln!("skipped: this kernel does not let us make a user+net scope: {e}");
+                return;
+            }
+        };
+        let live = scopes.get(scope);
+        // A port open on the host, and nowhere in the scope.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        assert_eq!(
+            connect_with(tcp_socket(address).unwrap(), address),
+            ProbeResult::Passed
+        );
+        for _ in 0..3 {
+            live.request_socket(address).unwrap();
+        }
+        let mut answers = Vec::new();
+        while answers.len() < 3 {
+            let sync = live.sync_fd();
+            let mut fds = [rustix::event::PollFd::new(
+                &sync,
+                rustix::event::PollFlags::IN,
+            )];
+            let timeout = rustix::event::Timespec::try_from(Duration::from_secs(5)).unwrap();
+            assert_eq!(rustix::event::poll(&mut fds, Some(&timeout)).unwrap(), 1);
+            while let Some(answer) = live.receive_socket() {
+                answers.push(answer.unwrap());
+            }
+        }
+        assert!(live.receive_socket().is_none(), "one answer per request");
+        for socket in answers {
+            let ProbeResult::Failed(why) = connect_with(socket, address) else {
+                panic!("a socket of the scope reached the host's port");
+            };
+            assert!(why.contains("refused"), "{why}");
+        }
+    }
 }
