@@ -12,6 +12,8 @@
 //! cargo run --release --example bench -- fan [--nodes 1000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- hold [--nodes 1000] [--pin[=CPU]]
 //! cargo run --release --example bench -- cgroups [--nodes 1,100] [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- probe-idle [--nodes 100] [--period-ms 1000] [--seconds 10] [--pin[=CPU]]
+//! cargo run --release --example bench -- probe-detect [--period-ms 100] [--rounds N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -41,6 +43,8 @@ mod memory;
 mod notify_flood;
 #[cfg(target_arch = "x86_64")]
 mod pipeline;
+#[cfg(target_arch = "x86_64")]
+mod probes;
 #[cfg(target_arch = "x86_64")]
 mod restart;
 #[cfg(target_arch = "x86_64")]
@@ -91,7 +95,20 @@ subcommands:
           against the raw clone3 floor with the same flag; the cgroups of
           a whole graph, created and removed
           --nodes LIST     graph sizes (default 1,100)
-          --iterations N, --rounds N, --pin[=CPU] as above";
+          --iterations N, --rounds N, --pin[=CPU] as above
+  probe-idle
+          the event loop's wake-ups while N nodes with TCP liveness probes
+          idle: how many, and whether any falls between probe rounds
+          --nodes N        nodes (default 100)
+          --period-ms N    probe period (default 1000)
+          --seconds N      how long the loop is watched (default 10)
+          --pin[=CPU] as above
+  probe-detect
+          a port opens at a random moment: how soon a TCP readiness probe
+          sees it, beside a raw connect loop with the same period
+          --period-ms N    probe period (default 100)
+          --rounds N       ports opened (default 20)
+          --pin[=CPU] as above";
 
 #[cfg(target_arch = "x86_64")]
 fn main() -> ExitCode {
@@ -106,6 +123,8 @@ fn main() -> ExitCode {
         Some("fan") => fan::run(args),
         Some("hold") => hold::run(args),
         Some("cgroups") => cgroups::run(args),
+        Some("probe-idle") => probes::run_idle(args),
+        Some("probe-detect") => probes::run_detect(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -77,6 +77,9 @@ pub struct NodeExit {
     pub restarts: u32,
     /// Its last process did not stop within the stop timeout and was SIGKILLed.
     pub killed_after_timeout: bool,
+    /// Its liveness probe failed and killed its last process (see
+    /// [`NodeOptions::live_probe`](crate::NodeOptions::live_probe)).
+    pub killed_by_probe: bool,
     /// The OOM killer killed a process of its last run (its cgroup's
     /// `memory.events` counted an `oom_kill`) — so a SIGKILL in `status` came
     /// from there. Known only where the node has a cgroup with the memory
@@ -99,6 +102,9 @@ impl fmt::Display for NodeExit {
         }
         if self.restarts > 0 {
             write!(f, " after {} restart(s)", self.restarts)?;
+        }
+        if self.killed_by_probe {
+            f.write_str(" (killed: its liveness probe failed)")?;
         }
         if self.killed_after_timeout {
             f.write_str(" (after the stop timeout)")?;

@@ -237,9 +237,9 @@ impl NodeOptions {
     }
 
     /// Whether the node counts as ready as soon as it has been exec'd: it
-    /// has no readiness protocol and is not a one-shot job.
+    /// has no readiness protocol or probe and is not a one-shot job.
     pub(crate) fn ready_at_exec(&self) -> bool {
-        self.ready == Readiness::Exec && !self.oneshot
+        self.ready == Readiness::Exec && !self.oneshot && self.ready_probe.is_none()
     }
 
     /// Start only once these nodes are ready (a one-shot job: done).

@@ -11,6 +11,7 @@
 
 pub(crate) mod connect;
 pub(crate) mod http;
+pub(crate) mod run;
 pub(crate) mod schedule;
 
 use std::fmt;
@@ -155,7 +156,7 @@ impl fmt::Display for ProbeResult {
 }
 
 /// Which of a node's probes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProbeKind {
     /// The readiness probe: passing once makes the node ready.
     Ready,

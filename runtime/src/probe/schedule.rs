@@ -10,9 +10,21 @@ use process_graph_topology::ProbeInfo;
 
 use super::{ProbeKind, ProbeResult, ProbeSnapshot};
 
-/// Probes due this close to now start together with those due now, so
-/// that nodes started together share their wake-ups.
-pub(crate) const SLACK: Duration = Duration::from_millis(5);
+/// Attempts are due on a grid of this step (rounded down, so two attempts
+/// are never more than a period apart): the probes of nodes started
+/// together come due at the same instant and share one wake-up.
+const GRAIN: Duration = Duration::from_millis(10);
+
+/// `at`, rounded down to the grid that starts at `origin` (never below
+/// `floor`).
+fn on_grid(at: Instant, origin: Instant, floor: Instant) -> Instant {
+    let Some(since) = at.checked_duration_since(origin) else {
+        return at.max(floor);
+    };
+    let steps = since.as_nanos() / GRAIN.as_nanos();
+    let grid = origin + GRAIN * u32::try_from(steps).unwrap_or(u32::MAX);
+    grid.max(floor)
+}
 
 /// What a probe result asks of the supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +51,14 @@ pub(crate) struct Schedule {
     running_since: Option<Instant>,
     consecutive_failures: u32,
     last: Option<ProbeResult>,
+    /// A log-line probe: nothing is run; a matching line is reported as a
+    /// passed attempt while it listens.
+    passive: bool,
+    /// Between `begin` and `end`.
+    active: bool,
+    /// Where the grid of due instants starts: the same for every probe of
+    /// a graph (given by `begin`).
+    origin: Option<Instant>,
 }
 
 impl Schedule {
@@ -52,18 +72,20 @@ impl Schedule {
             running_since: None,
             consecutive_failures: 0,
             last: None,
+            passive: matches!(info.check, process_graph_topology::ProbeCheck::LogLine(_)),
+            active: false,
+            origin: None,
         }
     }
 
-    pub(crate) fn kind(&self) -> ProbeKind {
-        self.kind
-    }
-
-    /// Starts probing at `now`: a readiness probe when its node starts, a
-    /// liveness probe when its node becomes ready. Failures counted for an
-    /// earlier process of the node are forgotten.
-    pub(crate) fn begin(&mut self, now: Instant) {
-        self.due = Some(now);
+    /// Starts probing, the first attempt due at `at`: a readiness probe
+    /// when its node starts, a liveness probe when its node becomes ready.
+    /// Later attempts come due on the grid that starts at `origin`. Failures
+    /// counted for an earlier process of the node are forgotten.
+    pub(crate) fn begin(&mut self, now: Instant, origin: Instant) {
+        self.active = true;
+        self.origin = Some(origin);
+        self.due = (!self.passive).then_some(now);
         self.running_since = None;
         self.consecutive_failures = 0;
     }
@@ -71,13 +93,20 @@ impl Schedule {
     /// Stops probing (the node ended, or is being stopped). The caller
     /// drops the attempt in flight, if any.
     pub(crate) fn end(&mut self) {
+        self.active = false;
         self.due = None;
         self.running_since = None;
     }
 
+    /// Whether a result is awaited: an attempt is in flight, or a log-line
+    /// probe listens.
+    pub(crate) fn in_flight(&self) -> bool {
+        self.running_since.is_some() || (self.passive && self.active)
+    }
+
     /// Whether an attempt should start now.
     pub(crate) fn is_due(&self, now: Instant) -> bool {
-        self.running_since.is_none() && self.due.is_some_and(|due| due <= now + SLACK)
+        self.running_since.is_none() && self.due.is_some_and(|due| due <= now)
     }
 
     /// An attempt started at `now`.
@@ -119,8 +148,11 @@ impl Schedule {
             }
             _ => Verdict::Wait,
         };
-        // One period after the attempt started, or at once if it took longer.
-        self.due = (verdict == Verdict::Wait).then(|| (since + self.period).max(now));
+        // One period after the attempt started (on the grid), or at once if
+        // it took longer.
+        let next = on_grid(since + self.period, self.origin.unwrap_or(since), now);
+        self.due = (verdict == Verdict::Wait && !self.passive).then_some(next);
+        self.active &= verdict == Verdict::Wait;
         verdict
     }
 
@@ -166,7 +198,7 @@ mod tests {
         let t0 = Instant::now();
         let mut p = probe(ProbeKind::Live);
         assert_eq!((p.is_due(t0), p.next_timer()), (false, None));
-        p.begin(t0);
+        p.begin(t0, t0);
         assert!(p.is_due(t0));
         p.end();
         assert_eq!((p.is_due(t0 + 1000 * MS), p.next_timer()), (false, None));
@@ -176,7 +208,7 @@ mod tests {
     fn a_readiness_probe_retries_every_period_until_it_passes_then_stops() {
         let t0 = Instant::now();
         let mut p = probe(ProbeKind::Ready);
-        p.begin(t0);
+        p.begin(t0, t0);
         p.started(t0);
         assert_eq!(
             p.next_timer(),
@@ -185,11 +217,10 @@ mod tests {
         );
         assert_eq!(p.finished(failed(), t0 + MS), Verdict::Wait);
         assert!(!p.is_due(t0 + 50 * MS));
-        assert_eq!(
-            p.next_timer(),
-            Some(t0 + 100 * MS),
-            "one period after it started"
-        );
+        assert!(!p.is_due(t0 + 100 * MS - GRAIN));
+        let next = p.next_timer().unwrap();
+        assert!(next <= t0 + 100 * MS, "at most one period after it started");
+        assert!(next > t0 + 100 * MS - GRAIN, "on the grid just below");
         assert!(p.is_due(t0 + 100 * MS));
         p.started(t0 + 100 * MS);
         assert_eq!(
@@ -210,7 +241,7 @@ mod tests {
     fn a_liveness_probe_kills_after_the_threshold_in_a_row() {
         let t0 = Instant::now();
         let mut p = probe(ProbeKind::Live);
-        p.begin(t0);
+        p.begin(t0, t0);
         let mut at = t0;
         for (result, verdict) in [
             (failed(), Verdict::Wait),
@@ -233,7 +264,7 @@ mod tests {
     fn a_liveness_attempt_past_its_timeout_kills_at_once() {
         let t0 = Instant::now();
         let mut p = probe(ProbeKind::Live);
-        p.begin(t0);
+        p.begin(t0, t0);
         p.started(t0);
         assert!(!p.timed_out(t0 + 29 * MS));
         assert!(p.timed_out(t0 + 30 * MS));
@@ -244,13 +275,31 @@ mod tests {
     }
 
     #[test]
+    fn attempts_of_nodes_started_together_come_due_together() {
+        let t0 = Instant::now();
+        let timers: std::collections::BTreeSet<Instant> = (0..10u32)
+            .map(|n| {
+                // Ten nodes started within 5 ms of each other.
+                let start = t0 + n * MS / 2;
+                let mut p = probe(ProbeKind::Live);
+                p.begin(start, t0);
+                p.started(start);
+                p.finished(ProbeResult::Passed, start);
+                p.next_timer().unwrap()
+            })
+            .collect();
+        // At most two grid instants (the five ms may straddle a step).
+        assert!(timers.len() <= 2, "{timers:?}");
+    }
+
+    #[test]
     fn a_new_process_starts_with_no_failures() {
         let t0 = Instant::now();
         let mut p = probe(ProbeKind::Live);
-        p.begin(t0);
+        p.begin(t0, t0);
         p.started(t0);
         p.finished(failed(), t0);
-        p.begin(t0 + 500 * MS);
+        p.begin(t0 + 500 * MS, t0);
         assert_eq!(p.consecutive_failures(), 0);
         assert!(p.is_due(t0 + 500 * MS));
     }

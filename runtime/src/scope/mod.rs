@@ -3,5 +3,5 @@
 mod runtime;
 mod spec;
 
-pub(crate) use runtime::Scopes;
+pub(crate) use runtime::{ScopeRuntime, Scopes};
 pub use spec::{Namespace, Scope, ScopeSpec};

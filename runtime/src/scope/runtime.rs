@@ -239,6 +239,12 @@ impl ScopeRuntime {
         })
     }
 
+    /// Whether the scope, or one it is nested in, has a network namespace
+    /// of its own — which the init is in.
+    pub(crate) fn has_own_network(&self) -> bool {
+        self.namespaces & libc::CLONE_NEWNET as u32 != 0
+    }
+
     /// The `CLONE_NEW*` flags a process joins to be inside.
     pub(crate) fn namespaces(&self) -> u32 {
         self.namespaces

@@ -15,15 +15,38 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use super::{
     Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
 };
+use process_graph_topology::{ProbeCheck, ProbeInfo};
+
 use crate::cgroup::{GraphCgroup, NodeRef};
+use crate::command::Command;
 use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::PrefixedStream;
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{BoundSocket, Listener, SocketFile};
 use crate::plan::{FdSource, NodePlan, Plan};
+use crate::probe::ProbeKind;
 use crate::process::Process;
-use crate::scope::Scopes;
+use crate::scope::{ScopeRuntime, Scopes};
+
+/// The command of an exec probe: `argv` with the node's environment,
+/// working directory and credentials (what the program checks is usually
+/// set there, as `PGPORT` for `pg_isready`), in a process group of its own;
+/// `None` for any other probe.
+fn probe_command(node: &Command, probe: &ProbeInfo) -> Option<Command> {
+    let ProbeCheck::Exec(argv) = &probe.check else {
+        return None;
+    };
+    let (program, args) = argv.split_first()?;
+    let mut command = node.clone();
+    command.program = (**program).into();
+    command.args = args.iter().map(|a| (**a).into()).collect();
+    command.stdin = None;
+    command.stdout = None;
+    command.stderr = None;
+    command.process_group = ProcessGroup::Own;
+    Some(command)
+}
 
 /// A node that has just been started.
 #[derive(Debug)]
@@ -45,6 +68,9 @@ pub(crate) struct Launcher {
     // Field order is drop order: the scope inits die after everything else.
     plans: Vec<NodePlan>,
     execs: Vec<ExecSpec>,
+    /// Per node: the command of its readiness and of its liveness probe,
+    /// where that is an exec probe.
+    probe_execs: Vec<[Option<ExecSpec>; 2]>,
     edges: Vec<HeldEdge>,
     /// The edges with a side still open in the parent, so that releasing
     /// costs what is open, not every edge of the graph.
@@ -107,7 +133,13 @@ impl Launcher {
             .nodes
             .iter()
             .flat_map(|n| &n.fds)
-            .any(|a| a.source == FdSource::DevNull);
+            .any(|a| a.source == FdSource::DevNull)
+            || graph.nodes.iter().any(|n| {
+                [&n.options.ready_probe, &n.options.live_probe]
+                    .into_iter()
+                    .flatten()
+                    .any(|p| matches!(p.check, ProbeCheck::Exec(_)))
+            });
         let dev_null = needs_null
             .then(|| rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()))
             .transpose()
@@ -141,61 +173,70 @@ impl Launcher {
                 env
             })
             .collect();
-        let execs = graph
+        // The `execve` of `command`: directly, or through the carried
+        // program (into a scope, or to change credentials), whose own fds
+        // go at `above` and up.
+        let mut exec_of = |command: &Command,
+                           env: &[(OsString, OsString)],
+                           scope: Option<ScopeId>,
+                           above: i32| {
+            match scope {
+                None if !command.credentials.any() => ExecSpec::new(command, &mut inherited, env),
+                None => {
+                    let entry = Entry {
+                        app_pid: app_pid.as_raw_nonzero().get(),
+                        fds: ProgramFds {
+                            report: above,
+                            scope: None,
+                        },
+                        join_flags: 0,
+                    };
+                    ExecSpec::joining(command, &mut inherited, env, &entry, false, as_root)
+                }
+                Some(_) if command.process_group != ProcessGroup::Own => {
+                    Err("a node in a scope runs in a process group of its own; \
+                         ProcessGroup::Application is for nodes outside scopes"
+                        .to_owned())
+                }
+                Some(id) => {
+                    let scope = scopes.get(id);
+                    let entry = Entry {
+                        app_pid: app_pid.as_raw_nonzero().get(),
+                        fds: ProgramFds {
+                            report: above,
+                            scope: Some(above + 1),
+                        },
+                        join_flags: scope.namespaces(),
+                    };
+                    let clone_child = scope.has_pid_namespace();
+                    ExecSpec::joining(command, &mut inherited, env, &entry, clone_child, as_root)
+                }
+            }
+        };
+        let mut execs = Vec::with_capacity(graph.nodes.len());
+        let mut probe_execs = Vec::with_capacity(graph.nodes.len());
+        for ((node, env), (node_plan, scope)) in graph
             .nodes
             .iter()
             .zip(&extra_env)
             .zip(plan.nodes.iter().zip(&scope_of))
-            .map(|((node, env), (node_plan, scope))| {
-                let command = &node.command;
-                // The carried program's own fds go above the node's.
-                let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
-                let exec = match scope {
-                    None if !command.credentials.any() => {
-                        ExecSpec::new(command, &mut inherited, env)
-                    }
-                    None => {
-                        let entry = Entry {
-                            app_pid: app_pid.as_raw_nonzero().get(),
-                            fds: ProgramFds {
-                                report: above,
-                                scope: None,
-                            },
-                            join_flags: 0,
-                        };
-                        ExecSpec::joining(command, &mut inherited, env, &entry, false, as_root)
-                    }
-                    Some(_) if command.process_group != ProcessGroup::Own => {
-                        Err("a node in a scope runs in a process group of its own; \
-                         ProcessGroup::Application is for nodes outside scopes"
-                            .to_owned())
-                    }
-                    Some(id) => {
-                        let scope = scopes.get(*id);
-                        let entry = Entry {
-                            app_pid: app_pid.as_raw_nonzero().get(),
-                            fds: ProgramFds {
-                                report: above,
-                                scope: Some(above + 1),
-                            },
-                            join_flags: scope.namespaces(),
-                        };
-                        ExecSpec::joining(
-                            command,
-                            &mut inherited,
-                            env,
-                            &entry,
-                            scope.has_pid_namespace(),
-                            as_root,
-                        )
-                    }
-                };
-                exec.map_err(|problem| Error::Command {
-                    node: node.name.clone(),
-                    problem,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        {
+            let failed = |problem| Error::Command {
+                node: node.name.clone(),
+                problem,
+            };
+            let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
+            execs.push(exec_of(&node.command, env, *scope, above).map_err(failed)?);
+            // An exec probe has stdin, stdout and stderr only.
+            let [ready, live] =
+                [&node.options.ready_probe, &node.options.live_probe].map(|probe| {
+                    let command = probe_command(&node.command, probe.as_ref()?)?;
+                    Some(exec_of(&command, &[], *scope, 3).map_err(|problem| {
+                        failed(format!("exec probe {:?}: {problem}", command.program))
+                    }))
+                });
+            probe_execs.push([ready.transpose()?, live.transpose()?]);
+        }
         let mut passed: Vec<Vec<(i32, Passed)>> = Vec::with_capacity(graph.nodes.len());
         let mut socket_files = Vec::new();
         let mut bound_before = Vec::new();
@@ -217,6 +258,7 @@ impl Launcher {
         let launcher = Launcher {
             plans: plan.nodes,
             execs,
+            probe_execs,
             edges,
             open_edges,
             dev_null,
@@ -330,6 +372,49 @@ impl Launcher {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
         })
+    }
+
+    /// Starts node `index`'s exec probe of kind `kind`: its command, with
+    /// stdin, stdout and stderr on `/dev/null`, in the node's scope and
+    /// cgroup, in a process group of its own.
+    pub(crate) fn launch_probe(
+        &mut self,
+        index: usize,
+        kind: ProbeKind,
+    ) -> Result<Process, (Step, i32)> {
+        let slot = match kind {
+            ProbeKind::Ready => 0,
+            ProbeKind::Live => 1,
+        };
+        let exec = self.probe_execs[index][slot]
+            .as_ref()
+            .ok_or((Step::Execve, libc::ENOENT))?;
+        let null = self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+        let fds = (0..3).map(|target| FdMove { target, src: null }).collect();
+        let scope = self.scope_of[index].map_or(&[][..], |id| self.scopes.get(id).namespace_fds());
+        let cgroup = self
+            .cgroup(index)
+            .map(|c| c.open_dir())
+            .transpose()
+            .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))?;
+        let cgroup = cgroup.as_ref().map(AsFd::as_fd);
+        spawn_process(exec, fds, self.app_pid, scope, cgroup)
+    }
+
+    /// The live scope node `index` runs in, if any.
+    pub(crate) fn scope_of(&self, index: usize) -> Option<(ScopeId, &ScopeRuntime)> {
+        let id = self.scope_of[index]?;
+        Some((id, self.scopes.get(id)))
+    }
+
+    /// The live scope declared as scope number `index`.
+    pub(crate) fn scope_by_index(&self, index: usize) -> Option<&ScopeRuntime> {
+        let id = self
+            .scope_of
+            .iter()
+            .flatten()
+            .find(|s| s.index() == index)?;
+        Some(self.scopes.get(*id))
     }
 
     /// Node `index`'s cgroup, if it has one.

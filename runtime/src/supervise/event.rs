@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::error::SpawnError;
 use crate::exit::ExitStatus;
 use crate::graph::NodeId;
+use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
 
 /// What the runtime will do after a node ended, unless the application
@@ -32,6 +33,33 @@ pub enum Decision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event<N = NodeId> {
+    /// An attempt of a node's probe failed (or timed out). Passing attempts
+    /// raise no event; [`NodeSnapshot::probes`](crate::NodeSnapshot::probes)
+    /// shows the last result of each probe.
+    ProbeFailed {
+        /// The node.
+        node: N,
+        /// Which of its probes.
+        probe: ProbeKind,
+        /// How the attempt ended.
+        result: ProbeResult,
+        /// Failures in a row, this one included.
+        failures: u32,
+    },
+    /// A node's liveness probe failed its `failure_threshold` times in a
+    /// row, or an attempt ran past its timeout: the node is being killed
+    /// (its stop signal, then SIGKILL after its stop timeout). Its exit
+    /// follows as an [`Event::Exited`], decided by its restart policy, and
+    /// its [`NodeExit::killed_by_probe`](crate::NodeExit::killed_by_probe)
+    /// says so.
+    ProbeKilled {
+        /// The node.
+        node: N,
+        /// How the last attempt ended.
+        result: ProbeResult,
+        /// Failures in a row, the last one included.
+        failures: u32,
+    },
     /// A node's process was started.
     Started {
         /// The node.
@@ -39,7 +67,8 @@ pub enum Event<N = NodeId> {
         /// Its new pid.
         pid: u32,
     },
-    /// A node with a readiness protocol said it is ready.
+    /// A node with a readiness protocol said it is ready, or its readiness
+    /// probe passed.
     Ready {
         /// The node.
         node: N,
@@ -120,6 +149,26 @@ impl<N> Event<N> {
             Event::DependencyFailed { node, dependency } => Event::DependencyFailed {
                 node: rename(node),
                 dependency: rename(dependency),
+            },
+            Event::ProbeFailed {
+                node,
+                probe,
+                result,
+                failures,
+            } => Event::ProbeFailed {
+                node: rename(node),
+                probe,
+                result,
+                failures,
+            },
+            Event::ProbeKilled {
+                node,
+                result,
+                failures,
+            } => Event::ProbeKilled {
+                node: rename(node),
+                result,
+                failures,
             },
             Event::Signal(signal) => Event::Signal(signal),
             Event::Woken => Event::Woken,

@@ -65,6 +65,23 @@ impl<N: fmt::Display> fmt::Display for Event<N> {
                 f,
                 "{node} cannot start: {dependency}, which it starts after, ended without becoming ready"
             ),
+            Event::ProbeFailed {
+                node,
+                probe,
+                result,
+                failures,
+            } => write!(
+                f,
+                "{node}: {probe} probe failed ({failures} in a row): {result}"
+            ),
+            Event::ProbeKilled {
+                node,
+                result,
+                failures,
+            } => write!(
+                f,
+                "{node}: liveness probe failed ({failures} in a row: {result}); it is being killed"
+            ),
             Event::Signal(signal) => write!(f, "{signal} arrived; the graph is stopping"),
             Event::Woken => f.write_str("woken"),
         }

@@ -37,6 +37,11 @@ pub(crate) enum Token {
     Notify(usize),
     Signals,
     Wake,
+    /// The socket or the command's pidfd of a node's probe attempt.
+    Probe(usize, crate::probe::ProbeKind),
+    /// The sync socket of a scope (by index) whose init is to send probe
+    /// sockets.
+    ScopeSync(usize),
 }
 
 /// The kind in the top byte, the node index below it.
@@ -49,6 +54,9 @@ impl crate::poller::WaitKey for Token {
             Token::Signals => (3, 0),
             Token::Wake => (4, 0),
             Token::Cgroup(i) => (5, i),
+            Token::Probe(i, crate::probe::ProbeKind::Ready) => (6, i),
+            Token::Probe(i, crate::probe::ProbeKind::Live) => (7, i),
+            Token::ScopeSync(s) => (8, s),
         };
         (kind << 56) | index as u64
     }
@@ -61,6 +69,9 @@ impl crate::poller::WaitKey for Token {
             2 => Token::Notify(index),
             3 => Token::Signals,
             5 => Token::Cgroup(index),
+            6 => Token::Probe(index, crate::probe::ProbeKind::Ready),
+            7 => Token::Probe(index, crate::probe::ProbeKind::Live),
+            8 => Token::ScopeSync(index),
             _ => Token::Wake,
         }
     }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::NodeState;
 use super::{Core, Driver};
 use crate::exit::ExitStatus;
+use crate::probe::ProbeSnapshot;
 
 /// One node's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,9 @@ pub struct NodeSnapshot {
     /// everything it started that is still alive, daemons included; `None`
     /// where the node has no cgroup (see [`Containment`](crate::Containment)).
     pub processes: Option<usize>,
+    /// Its readiness probe, then its liveness probe, where declared: how
+    /// each one's last attempt ended and how many failed in a row.
+    pub probes: Vec<ProbeSnapshot>,
 }
 
 /// The status of every node of a running graph.
@@ -67,6 +71,7 @@ impl Snapshot {
                     last_exit: node.last_exit,
                     status_text: io.nodes[i].status_text.clone(),
                     processes: io.launcher.cgroup(i).and_then(|c| c.process_count().ok()),
+                    probes: core.probe_snapshots(i),
                 }
             })
             .collect();
@@ -76,7 +81,7 @@ impl Snapshot {
 
 impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: Vec<[String; 8]> = self
+        let rows: Vec<[String; 9]> = self
             .nodes
             .iter()
             .map(|n| {
@@ -89,6 +94,7 @@ impl fmt::Display for Snapshot {
                     n.uptime
                         .map_or("-".into(), |u| format!("{:.1}s", u.as_secs_f64())),
                     n.last_exit.map_or("-".into(), |e| e.to_string()),
+                    probes_cell(&n.probes),
                     n.status_text.clone().unwrap_or_default(),
                 ]
             })
@@ -101,6 +107,7 @@ impl fmt::Display for Snapshot {
             "RESTARTS",
             "UPTIME",
             "LAST EXIT",
+            "PROBES",
             "STATUS",
         ];
         let mut widths = header.map(str::len);
@@ -123,4 +130,19 @@ impl fmt::Display for Snapshot {
         }
         Ok(())
     }
+}
+
+/// `readiness: passed; liveness: 2 failed, timed out`, or `-`.
+fn probes_cell(probes: &[ProbeSnapshot]) -> String {
+    if probes.is_empty() {
+        return "-".into();
+    }
+    let each = probes.iter().map(|p| {
+        let last = p.last.as_ref().map_or("not run".into(), |r| r.to_string());
+        match p.consecutive_failures {
+            0 => format!("{}: {last}", p.kind),
+            n => format!("{}: {n} failed, {last}", p.kind),
+        }
+    });
+    each.collect::<Vec<_>>().join("; ")
 }

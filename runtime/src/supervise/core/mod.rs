@@ -20,6 +20,7 @@ mod agenda;
 mod deps;
 mod node;
 mod policy;
+mod probes;
 mod start;
 mod stop;
 #[cfg(test)]
@@ -40,6 +41,7 @@ use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::{Graph, NodeId};
 use crate::policy::{Intensity, NodeOptions, Strategy};
+use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
 
 /// What happened, told to the core.
@@ -62,6 +64,13 @@ pub(crate) enum Input {
     Signal(Signal),
     /// A `Waker` was used.
     Woken,
+    /// An attempt of a node's probe ended (for a log-line probe: a line
+    /// matched).
+    ProbeResult {
+        node: usize,
+        kind: ProbeKind,
+        result: ProbeResult,
+    },
 }
 
 /// What the core wants done.
@@ -77,6 +86,12 @@ pub(crate) enum Action {
     /// Close the edge fds that no node which may still start needs
     /// ([`Core::may_start`]).
     ReleaseEdges,
+    /// Start an attempt of the node's probe; answer with
+    /// [`Input::ProbeResult`] when it ends.
+    StartProbe(usize, ProbeKind),
+    /// Drop the attempt of the node's probe in flight (timed out, or the
+    /// node is gone): no result is expected any more.
+    CancelProbe(usize, ProbeKind),
 }
 
 /// How far the start pass of the current round has got.
@@ -102,6 +117,11 @@ pub(crate) struct Core {
     /// How long `spawn` waits at most for dependencies to be ready.
     pub(crate) start_timeout: Duration,
     pub(crate) nodes: Vec<NodeRuntime>,
+    /// Per node: its probes' schedules, if it has probes (boxed: most
+    /// nodes have none, and each costs a pointer).
+    probes: Vec<Option<Box<probes::NodeProbes>>>,
+    /// Where the grid of probe attempts starts: when the first probe began.
+    probe_grid: Option<Instant>,
     /// The nodes the next round must look at, and how many are alive.
     agenda: Agenda,
     timers: Timers,
@@ -132,6 +152,7 @@ impl Core {
     pub(crate) fn new(graph: Graph) -> Core {
         let count = graph.nodes.len();
         let deps = Deps::of(&graph);
+        let probes = graph.nodes.iter().map(|n| probes::of(&n.options)).collect();
         let (names, options) = graph.nodes.into_iter().map(|n| (n.name, n.options)).unzip();
         Core {
             names,
@@ -142,6 +163,8 @@ impl Core {
             stop_timeout: graph.stop_timeout,
             start_timeout: graph.start_timeout,
             nodes: (0..count).map(|_| NodeRuntime::new()).collect(),
+            probes,
+            probe_grid: None,
             agenda: Agenda::all(count),
             timers: Timers::default(),
             restart_log: VecDeque::new(),
@@ -242,12 +265,13 @@ impl Core {
             } => self.spawned(node, pid, ready_at_exec, now),
             Input::SpawnFailed { node, error } => self.spawn_failed(node, error),
             Input::Exited { node, status } => self.on_exit(node, status, now),
-            Input::Ready { node } => self.mark_ready(node),
+            Input::Ready { node } => self.mark_ready(node, now),
             Input::Signal(signal) => {
                 self.events.push_back(Event::Signal(signal));
                 self.stop_graph(Outcome::Signal(signal));
             }
             Input::Woken => self.events.push_back(Event::Woken),
+            Input::ProbeResult { node, kind, result } => self.probe_result(node, kind, result, now),
         }
     }
 
@@ -256,7 +280,7 @@ impl Core {
     /// actions come from [`next_action`](Self::next_action)).
     pub(crate) fn advance(&mut self, now: Instant) {
         while let Some(key) = self.timers.pop_due(now) {
-            self.on_timer(key);
+            self.on_timer(key, now);
         }
         self.progress_stops(now);
         // Once every member has been down at the same time, the group has
@@ -283,7 +307,7 @@ impl Core {
     }
 
     /// A timer fired.
-    fn on_timer(&mut self, key: TimerKey) {
+    fn on_timer(&mut self, key: TimerKey, now: Instant) {
         let i = key.node;
         self.agenda.mark(i);
         let node = &mut self.nodes[i];
@@ -308,10 +332,11 @@ impl Core {
                     self.outbox.push_back(Action::Kill(i));
                 }
             }
+            Purpose::Probe(kind) => self.run_probe(i, kind, now),
         }
     }
 
-    fn mark_ready(&mut self, i: usize) {
+    fn mark_ready(&mut self, i: usize, now: Instant) {
         self.timers.cancel(TimerKey {
             node: i,
             purpose: Purpose::Ready,
@@ -323,6 +348,20 @@ impl Core {
             self.events.push_back(Event::Ready {
                 node: NodeId::from_index(i),
             });
+            self.became_ready(i, now);
+        }
+    }
+
+    /// Node `i` is running and ready (at `now`): its readiness probe is
+    /// done, its liveness probe starts, one period later.
+    pub(super) fn became_ready(&mut self, i: usize, now: Instant) {
+        self.end_probe(i, ProbeKind::Ready);
+        let period = self.options[i]
+            .live_probe
+            .as_ref()
+            .map(|p| std::time::Duration::from_millis(p.period_ms));
+        if let Some(period) = period {
+            self.begin_probe(i, ProbeKind::Live, now + period, now);
         }
     }
 

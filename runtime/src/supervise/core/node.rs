@@ -84,6 +84,8 @@ pub(crate) struct NodeRuntime {
     pub(crate) restarts: u32,
     pub(crate) backoff_attempt: u32,
     pub(crate) killed_after_timeout: bool,
+    /// Its liveness probe killed its current (or last) process.
+    pub(crate) killed_by_probe: bool,
 }
 
 impl NodeRuntime {
@@ -97,6 +99,7 @@ impl NodeRuntime {
             restarts: 0,
             backoff_attempt: 0,
             killed_after_timeout: false,
+            killed_by_probe: false,
         }
     }
 

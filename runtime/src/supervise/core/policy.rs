@@ -19,6 +19,7 @@ impl Core {
         for purpose in [Purpose::Ready, Purpose::Stop] {
             self.timers.cancel(TimerKey { node: i, purpose });
         }
+        self.end_probes(i);
         let node = &mut self.nodes[i];
         node.last_exit = Some(status);
         // A one-shot job is done (ready for those `after` it) when it exits 0.

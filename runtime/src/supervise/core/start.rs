@@ -66,6 +66,7 @@ impl Core {
         }
         node.started_at = Some(now);
         node.killed_after_timeout = false;
+        node.killed_by_probe = false;
         node.was_ready = ready_at_exec;
         node.state = if ready_at_exec {
             NodeState::Running
@@ -85,6 +86,11 @@ impl Core {
             node: NodeId::from_index(i),
             pid,
         });
+        if ready_at_exec {
+            self.became_ready(i, now);
+        } else {
+            self.begin_probe(i, crate::probe::ProbeKind::Ready, now, now);
+        }
     }
 
     /// Node `i` could not be started.

@@ -74,6 +74,8 @@ impl Core {
                 now + timeout,
             );
             self.nodes[i].state = NodeState::Stopping;
+            // A probe must not kill a node that is being stopped anyway.
+            self.end_probes(i);
         }
     }
 }

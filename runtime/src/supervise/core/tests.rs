@@ -390,3 +390,176 @@ fn endpoints_of_the_parent_are_no_dependency() {
     h.exit(0, FAILED, 1);
     assert_eq!(h.automatic(1), []);
 }
+
+/// A probe with period 100 ms and timeout 30 ms (threshold 2 for liveness).
+fn probe() -> crate::Probe {
+    crate::Probe::tcp("127.0.0.1:80")
+        .period(ms(100))
+        .timeout(ms(30))
+        .failure_threshold(2)
+}
+
+fn refused() -> crate::ProbeResult {
+    crate::ProbeResult::Failed("refused".into())
+}
+
+#[test]
+fn a_readiness_probe_runs_every_period_until_it_passes_then_dependents_start() {
+    use crate::probe::ProbeKind::Ready;
+    let server = NodeOptions::new().ready_probe(probe());
+    let mut graph = graph_of(&[server], Strategy::OneForOne);
+    graph.node_with(
+        "client",
+        Command::new("true"),
+        NodeOptions::new().after([NodeId::from_index(0)]),
+    );
+    let mut h = Harness::new(&graph);
+    assert_eq!(h.round(0), [Action::Spawn(0), Action::StartProbe(0, Ready)]);
+    assert_eq!(h.deadline(), Some(30), "the attempt's timeout");
+    let result = |h: &mut Harness, result, at| {
+        let input = Input::ProbeResult {
+            node: 0,
+            kind: Ready,
+            result,
+        };
+        h.core.handle(input, h.at(at));
+    };
+    result(&mut h, refused(), 5);
+    assert_eq!(
+        h.deadline(),
+        Some(100),
+        "one period after the attempt started"
+    );
+    assert!(matches!(
+        h.events()[..],
+        [
+            Event::Started { .. },
+            Event::ProbeFailed {
+                probe: Ready,
+                failures: 1,
+                ..
+            }
+        ]
+    ));
+    assert_eq!(h.round(50), []);
+    assert_eq!(h.round(100), [Action::StartProbe(0, Ready)]);
+    // Past its timeout: cancelled, and a failure.
+    assert_eq!(h.round(130), [Action::CancelProbe(0, Ready)]);
+    assert!(matches!(
+        h.events()[..],
+        [Event::ProbeFailed {
+            result: crate::ProbeResult::TimedOut,
+            failures: 2,
+            ..
+        }]
+    ));
+    assert_eq!(h.round(200), [Action::StartProbe(0, Ready)]);
+    result(&mut h, crate::ProbeResult::Passed, 201);
+    assert_eq!(h.round(201), [Action::Spawn(1)]);
+    assert_eq!(
+        h.events()[0],
+        Event::Ready {
+            node: NodeId::from_index(0)
+        }
+    );
+    assert_eq!(
+        h.deadline(),
+        None,
+        "a ready node without liveness probe is not probed"
+    );
+}
+
+#[test]
+fn a_failing_liveness_probe_stops_the_node_and_its_restart_policy_decides() {
+    use crate::probe::ProbeKind::Live;
+    let options = always().live_probe(probe()).stop_timeout(ms(500));
+    let graph = graph_of(&[options], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    assert_eq!(h.round(0), [Action::Spawn(0)]);
+    assert_eq!(
+        h.deadline(),
+        Some(100),
+        "the first attempt, one period after ready"
+    );
+    for (at, failures) in [(100, 1), (200, 2)] {
+        assert_eq!(h.round(at), [Action::StartProbe(0, Live)]);
+        let input = Input::ProbeResult {
+            node: 0,
+            kind: Live,
+            result: refused(),
+        };
+        h.core.handle(input, h.at(at + 1));
+        let _ = failures;
+    }
+    // The second failure in a row: the stop signal, SIGKILL at the timeout.
+    assert_eq!(h.round(201), [Action::Signal(0, Signal::TERM)]);
+    assert!(matches!(
+        h.events()[..],
+        [
+            ..,
+            Event::ProbeFailed { failures: 1, .. },
+            Event::ProbeKilled { failures: 2, .. }
+        ]
+    ));
+    assert_eq!(h.deadline(), Some(701));
+    assert_eq!(h.round(701), [Action::Kill(0)]);
+    h.exit(0, ExitStatus::Signaled(Signal::KILL), 702);
+    // Decided as a failure: restarted.
+    assert!(matches!(
+        h.events()[..],
+        [Event::Exited {
+            decision: Decision::Restart { .. },
+            ..
+        }]
+    ));
+    assert!(h.core.nodes[0].killed_by_probe);
+}
+
+#[test]
+fn a_liveness_attempt_past_its_timeout_kills_at_once_and_a_stop_ends_probing() {
+    use crate::probe::ProbeKind::Live;
+    let options = NodeOptions::new().live_probe(probe());
+    let graph = graph_of(&[options], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    assert_eq!(h.round(100), [Action::StartProbe(0, Live)]);
+    assert_eq!(
+        h.round(130),
+        [
+            Action::CancelProbe(0, Live),
+            Action::Signal(0, Signal::TERM)
+        ]
+    );
+    assert!(matches!(
+        h.events()[..],
+        [
+            ..,
+            Event::ProbeKilled {
+                result: crate::ProbeResult::TimedOut,
+                failures: 1,
+                ..
+            }
+        ]
+    ));
+    // A node being stopped is probed no more.
+    let graph = graph_of(
+        &[NodeOptions::new().live_probe(probe())],
+        Strategy::OneForOne,
+    );
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    assert_eq!(h.round(100), [Action::StartProbe(0, Live)]);
+    h.core.stop_graph(Outcome::Shutdown);
+    assert_eq!(
+        h.round(110),
+        [
+            Action::Signal(0, Signal::TERM),
+            Action::CancelProbe(0, Live)
+        ]
+    );
+    assert_eq!(
+        h.deadline(),
+        Some(110 + 5_000),
+        "only the stop timeout is left"
+    );
+}

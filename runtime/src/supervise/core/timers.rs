@@ -15,6 +15,8 @@ pub(crate) enum Purpose {
     Ready,
     /// A stopping node's stop timeout ran out: SIGKILL.
     Stop,
+    /// A probe's next attempt is due, or its attempt's timeout ran out.
+    Probe(crate::probe::ProbeKind),
 }
 
 /// One timer: a node and what for.

@@ -27,6 +27,7 @@ use crate::graph::{Graph, NodeId};
 use crate::owner::Owner;
 use crate::policy::Readiness;
 use crate::poller::{Interest, WaitSet, WakeFd};
+use crate::probe::run::ProbeRuns;
 use crate::process::Process;
 use crate::scope::Scopes;
 use crate::signal::Signal;
@@ -66,6 +67,8 @@ pub(crate) struct Driver {
     notify: Vec<Option<NotifySocket>>,
     signals: Option<SignalFd>,
     forwarder: Option<Forwarder>,
+    /// The probe attempts in flight.
+    probes: ProbeRuns,
     /// The process that spawned the graph, the only one it acts in.
     pub(crate) owner: Owner,
 }
@@ -119,6 +122,7 @@ impl Driver {
             notify,
             signals: None,
             forwarder,
+            probes: ProbeRuns::new(graph),
             owner: Owner::current(),
         };
         for (i, socket) in driver.notify.iter().enumerate() {
@@ -200,6 +204,15 @@ impl Driver {
                 }
                 Action::Kill(i) => self.kill_node(i),
                 Action::ReleaseEdges => self.launcher.release(&|n| core.may_start(n)),
+                Action::StartProbe(node, kind) => {
+                    let probes = &mut self.probes;
+                    if let Some(result) =
+                        probes.start(node, kind, &mut self.launcher, &mut self.waits)
+                    {
+                        core.handle(Input::ProbeResult { node, kind, result }, now);
+                    }
+                }
+                Action::CancelProbe(node, kind) => self.probes.cancel(node, kind, &mut self.waits),
             }
         }
     }
@@ -307,6 +320,19 @@ impl Driver {
                 self.wake.drain();
                 core.handle(Input::Woken, now);
             }
+            Token::Probe(node, kind) => {
+                if let Some(result) = self.probes.resume(node, kind, &mut self.waits) {
+                    core.handle(Input::ProbeResult { node, kind, result }, now);
+                }
+            }
+            Token::ScopeSync(scope) => {
+                for (node, kind, result) in
+                    self.probes
+                        .sockets_arrived(scope, &self.launcher, &mut self.waits)
+                {
+                    core.handle(Input::ProbeResult { node, kind, result }, now);
+                }
+            }
         }
         Ok(())
     }
@@ -377,6 +403,7 @@ impl Driver {
                 let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
             }
         }
+        self.probes.kill_all(&self.launcher, &mut self.waits);
         core.abort();
     }
 
@@ -385,8 +412,11 @@ impl Driver {
     /// the graph's scopes and cgroups.
     pub(crate) fn finish(&mut self, core: &mut Core) -> Result<ExitReport, Error> {
         self.check_owner()?;
-        // Every node is reaped: end the scopes too, so that nothing started
-        // in a pid scope (a daemon that left its node) outlives this call.
+        // Every node is reaped; a probe's command killed at its timeout may
+        // not be yet.
+        self.probes.kill_all(&self.launcher, &mut self.waits);
+        // End the scopes too, so that nothing started in a pid scope (a
+        // daemon that left its node) outlives this call.
         self.launcher.end_scopes();
         if let Some(forwarder) = &mut self.forwarder {
             forwarder.finish();
@@ -410,6 +440,7 @@ impl Driver {
                 status: node.last_exit,
                 restarts: node.restarts,
                 killed_after_timeout: node.killed_after_timeout,
+                killed_by_probe: node.killed_by_probe,
                 oom_killed: io.oom_killed,
             })
             .collect();

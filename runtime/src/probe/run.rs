@@ -1,0 +1,384 @@
+//! The attempts in flight, on the driver's side: a TCP or HTTP attempt is
+//! a non-blocking socket in the graph's wait set (for a node in a scope, a
+//! socket its scope's init made in the scope's network namespace, asked for
+//! without waiting); an exec probe is a child whose pidfd is in the wait
+//! set. Nothing here waits: each call does what the fds allow and reports
+//! the attempts that ended.
+//!
+//! An attempt past its timeout is cancelled: its socket is closed, its
+//! child SIGKILLed — and reaped when its pidfd says it ended, not at once,
+//! since a child stuck in an uninterruptible sleep would block the loop. A
+//! socket the init sends for a cancelled attempt is dropped when it comes.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::os::fd::BorrowedFd;
+
+use process_graph_topology::{ProbeCheck, ProbeInfo, http_target, probe_address};
+
+use super::connect::{Attempt, Step, tcp_socket};
+use super::{ProbeKind, ProbeResult};
+use crate::graph::Graph;
+use crate::poller::{Interest, WaitSet};
+use crate::process::Process;
+use crate::spawn::Launcher;
+use crate::supervise::Token;
+
+/// What one probe checks, as the driver runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Tcp(SocketAddr),
+    Http(SocketAddr, String),
+    /// The launcher holds the command.
+    Exec,
+    /// Matched in the output pipeline, not run here.
+    LogLine,
+}
+
+impl Target {
+    /// The graph was validated, so every address parses; were one not to,
+    /// each attempt fails with why.
+    fn of(info: &ProbeInfo) -> Result<Target, String> {
+        let error = |e: process_graph_topology::AddressError| e.to_string();
+        Ok(match &info.check {
+            ProbeCheck::Tcp(address) => Target::Tcp(probe_address(address).map_err(error)?),
+            ProbeCheck::Http(url) => {
+                let (address, path) = http_target(url).map_err(error)?;
+                Target::Http(address, path.to_owned())
+            }
+            ProbeCheck::Exec(_) => Target::Exec,
+            ProbeCheck::LogLine(_) => Target::LogLine,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum InFlight {
+    /// A socket was asked of the node's scope's init, for attempt number
+    /// `attempt` of this probe.
+    AwaitingSocket {
+        attempt: u64,
+    },
+    Connect {
+        attempt: Attempt,
+        interest: Interest,
+    },
+    Child(Process),
+    /// Killed at its timeout; reaped once its pidfd is readable.
+    Killed(Process),
+}
+
+/// One probe of one node.
+#[derive(Debug)]
+struct Slot {
+    target: Result<Target, String>,
+    in_flight: Option<InFlight>,
+    /// How many attempts have started, to match the init's answers.
+    attempts: u64,
+}
+
+/// An attempt that ended.
+pub(crate) type Ended = (usize, ProbeKind, ProbeResult);
+
+/// Every probe attempt of a graph in flight.
+#[derive(Debug, Default)]
+pub(crate) struct ProbeRuns {
+    /// Per node: its readiness and its liveness probe (boxed, and only for
+    /// nodes that have probes: most have none).
+    slots: Vec<Option<Box<[Option<Slot>; 2]>>>,
+    /// Per scope (by index): the attempts waiting for a socket from its
+    /// init, in the order they asked; while not empty, the init's sync
+    /// socket is in the wait set.
+    awaiting: Vec<VecDeque<(usize, ProbeKind, u64)>>,
+}
+
+fn index(kind: ProbeKind) -> usize {
+    match kind {
+        ProbeKind::Ready => 0,
+        ProbeKind::Live => 1,
+    }
+}
+
+impl ProbeRuns {
+    pub(crate) fn new(graph: &Graph) -> Self {
+        let slots = graph
+            .nodes
+            .iter()
+            .map(|node| {
+                let probes = [&node.options.ready_probe, &node.options.live_probe];
+                probes.iter().any(|p| p.is_some()).then(|| {
+                    Box::new(probes.map(|probe| {
+                        probe.as_ref().map(|info| Slot {
+                            target: Target::of(info),
+                            in_flight: None,
+                            attempts: 0,
+                        })
+                    }))
+                })
+            })
+            .collect();
+        ProbeRuns {
+            slots,
+            awaiting: vec![VecDeque::new(); graph.scopes.len()],
+        }
+    }
+
+    fn slot(&self, node: usize, kind: ProbeKind) -> Option<&Slot> {
+        self.slots.get(node)?.as_ref()?[index(kind)].as_ref()
+    }
+
+    fn slot_mut(&mut self, node: usize, kind: ProbeKind) -> Option<&mut Slot> {
+        self.slots.get_mut(node)?.as_mut()?[index(kind)].as_mut()
+    }
+
+    /// Starts an attempt of node `node`'s probe `kind`; its result, if it
+    /// ended at once.
+    pub(crate) fn start(
+        &mut self,
+        node: usize,
+        kind: ProbeKind,
+        launcher: &mut Launcher,
+        waits: &mut WaitSet<Token>,
+    ) -> Option<ProbeResult> {
+        let scope = launcher.scope_of(node);
+        let slot = self.slot_mut(node, kind)?;
+        if slot.in_flight.is_some() {
+            return Some(ProbeResult::Failed(
+                "its last attempt, cancelled at its timeout, has not ended yet".into(),
+            ));
+        }
+        slot.attempts += 1;
+        let target = match &slot.target {
+            Ok(target) => target.clone(),
+            Err(why) => return Some(ProbeResult::Failed(why.clone())),
+        };
+        let token = Token::Probe(node, kind);
+        match target {
+            Target::LogLine => None,
+            Target::Exec => match launcher.launch_probe(node, kind) {
+                Ok(process) => {
+                    let watched = process
+                        .pidfd()
+                        .map_or(Ok(()), |fd| waits.add(fd, token, Interest::Readable));
+                    if let Err(e) = watched {
+                        process.kill();
+                        return Some(ProbeResult::Failed(format!("watch its command: {e}")));
+                    }
+                    slot.in_flight = Some(InFlight::Child(process));
+                    None
+                }
+                Err((step, errno)) => Some(ProbeResult::Failed(format!(
+                    "start its command: {step} failed: {}",
+                    std::io::Error::from_raw_os_error(errno)
+                ))),
+            },
+            Target::Tcp(address) | Target::Http(address, _) => {
+                if let Some((scope_id, scope)) = scope.filter(|(_, s)| s.has_own_network()) {
+                    let attempt = slot.attempts;
+                    if let Err(e) = scope.request_socket(address) {
+                        return Some(ProbeResult::Failed(format!(
+                            "ask the scope for a socket: {e}"
+                        )));
+                    }
+                    let queue = &mut self.awaiting[scope_id.index()];
+                    if queue.is_empty()
+                        && let Err(e) = waits.add(
+                            scope.sync_fd(),
+                            Token::ScopeSync(scope_id.index()),
+                            Interest::Readable,
+                        )
+                    {
+                        return Some(ProbeResult::Failed(format!("watch the scope: {e}")));
+                    }
+                    queue.push_back((node, kind, attempt));
+                    self.slot_mut(node, kind)?.in_flight =
+                        Some(InFlight::AwaitingSocket { attempt });
+                    return None;
+                }
+                match tcp_socket(address) {
+                    Ok(socket) => self.connect(node, kind, socket, waits),
+                    Err(e) => Some(ProbeResult::Failed(format!("make a socket: {e}"))),
+                }
+            }
+        }
+    }
+
+    /// Starts connecting with `socket`.
+    fn connect(
+        &mut self,
+        node: usize,
+        kind: ProbeKind,
+        socket: std::os::fd::OwnedFd,
+        waits: &mut WaitSet<Token>,
+    ) -> Option<ProbeResult> {
+        let slot = self.slot_mut(node, kind)?;
+        let (address, path) = match &slot.target {
+            Ok(Target::Tcp(address)) => (*address, None),
+            Ok(Target::Http(address, path)) => (*address, Some(path.as_str())),
+            _ => return Some(ProbeResult::Failed("not a network probe".into())),
+        };
+        let (attempt, step) = Attempt::start(socket, address, path);
+        match step {
+            Step::Done(result) => {
+                slot.in_flight = None;
+                Some(result)
+            }
+            Step::Wait(interest) => {
+                if let Err(e) = waits.add(attempt.fd(), Token::Probe(node, kind), interest) {
+                    slot.in_flight = None;
+                    return Some(ProbeResult::Failed(format!("watch its socket: {e}")));
+                }
+                slot.in_flight = Some(InFlight::Connect { attempt, interest });
+                None
+            }
+        }
+    }
+
+    /// The probe's fd is ready: goes on with its attempt; its result if it
+    /// ended.
+    pub(crate) fn resume(
+        &mut self,
+        node: usize,
+        kind: ProbeKind,
+        waits: &mut WaitSet<Token>,
+    ) -> Option<ProbeResult> {
+        let slot = self.slot_mut(node, kind)?;
+        match slot.in_flight.take()? {
+            InFlight::Connect {
+                mut attempt,
+                interest,
+            } => match attempt.resume() {
+                Step::Done(result) => {
+                    waits.remove(attempt.fd());
+                    Some(result)
+                }
+                Step::Wait(next) => {
+                    if next != interest {
+                        waits.remove(attempt.fd());
+                        if let Err(e) = waits.add(attempt.fd(), Token::Probe(node, kind), next) {
+                            return Some(ProbeResult::Failed(format!("watch its socket: {e}")));
+                        }
+                    }
+                    slot.in_flight = Some(InFlight::Connect {
+                        attempt,
+                        interest: next,
+                    });
+                    None
+                }
+            },
+            InFlight::Child(mut process) => match reap(&mut process, waits) {
+                Some(status) if status.success() => Some(ProbeResult::Passed),
+                Some(status) => Some(ProbeResult::Failed(format!("its command {status}"))),
+                None => {
+                    slot.in_flight = Some(InFlight::Child(process));
+                    None
+                }
+            },
+            InFlight::Killed(mut process) => {
+                if reap(&mut process, waits).is_none() {
+                    slot.in_flight = Some(InFlight::Killed(process));
+                }
+                None
+            }
+            waiting @ InFlight::AwaitingSocket { .. } => {
+                slot.in_flight = Some(waiting);
+                None
+            }
+        }
+    }
+
+    /// Scope `scope`'s init answered: hands each socket that came to the
+    /// attempt that asked for it; the attempts that ended.
+    pub(crate) fn sockets_arrived(
+        &mut self,
+        scope: usize,
+        launcher: &Launcher,
+        waits: &mut WaitSet<Token>,
+    ) -> Vec<Ended> {
+        let mut ended = Vec::new();
+        let Some(live) = launcher.scope_by_index(scope) else {
+            return ended;
+        };
+        while let Some(answer) = live.receive_socket() {
+            let Some((node, kind, attempt)) = self.awaiting[scope].pop_front() else {
+                break;
+            };
+            let current = matches!(
+                self.slot(node, kind).and_then(|s| s.in_flight.as_ref()),
+                Some(InFlight::AwaitingSocket { attempt: a }) if *a == attempt
+            );
+            if !current {
+                continue; // Cancelled meanwhile: the socket is dropped.
+            }
+            if let Some(slot) = self.slot_mut(node, kind) {
+                slot.in_flight = None;
+            }
+            let result = match answer {
+                Ok(socket) => self.connect(node, kind, socket, waits),
+                Err(e) => Some(ProbeResult::Failed(format!(
+                    "the scope could not make a socket: {e}"
+                ))),
+            };
+            ended.extend(result.map(|r| (node, kind, r)));
+        }
+        // At EOF (the init is gone) each waiter got the error above.
+        if self.awaiting[scope].is_empty() {
+            waits.remove(live.sync_fd());
+        }
+        ended
+    }
+
+    /// Ends the attempt in flight, if any (its timeout passed, or the node
+    /// is gone): a socket is closed, a child SIGKILLed and reaped later.
+    pub(crate) fn cancel(&mut self, node: usize, kind: ProbeKind, waits: &mut WaitSet<Token>) {
+        let Some(slot) = self.slot_mut(node, kind) else {
+            return;
+        };
+        slot.in_flight = match slot.in_flight.take() {
+            Some(InFlight::Connect { attempt, .. }) => {
+                waits.remove(attempt.fd());
+                None
+            }
+            Some(InFlight::Child(process) | InFlight::Killed(process)) => {
+                process.kill();
+                Some(InFlight::Killed(process))
+            }
+            Some(InFlight::AwaitingSocket { .. }) | None => None,
+        };
+    }
+
+    /// Kills and reaps every probe child, blocking (the graph is being torn
+    /// down; SIGKILL cannot be caught), and stops waiting for sockets.
+    pub(crate) fn kill_all(&mut self, launcher: &Launcher, waits: &mut WaitSet<Token>) {
+        for (scope, queue) in self.awaiting.iter_mut().enumerate() {
+            if !queue.is_empty()
+                && let Some(live) = launcher.scope_by_index(scope)
+            {
+                waits.remove(live.sync_fd());
+            }
+            queue.clear();
+        }
+        for slot in self
+            .slots
+            .iter_mut()
+            .flatten()
+            .flat_map(|s| s.iter_mut())
+            .flatten()
+        {
+            match slot.in_flight.take() {
+                Some(InFlight::Child(mut process) | InFlight::Killed(mut process)) => {
+                    process.kill();
+                    let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
+                }
+                Some(InFlight::Connect { attempt, .. }) => waits.remove(attempt.fd()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Reaps a probe child if it ended, taking its pidfd out of the wait set.
+fn reap(process: &mut Process, waits: &mut WaitSet<Token>) -> Option<crate::ExitStatus> {
+    let remove = |pidfd: BorrowedFd<'_>| waits.remove(pidfd);
+    process.reap_then(false, remove).ok().flatten()
+}
