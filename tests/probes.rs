@@ -482,3 +482,63 @@ fn an_idle_probe_reports_nothing_between_periods() {
         },
     );
 }
+
+/// Accepts connections and trickles an endless status line, one byte every
+/// 20 ms: an HTTP probe must neither wait for it nor read it forever.
+const TRICKLE: &str = r#"
+import socket, sys, threading, time
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen(16)
+def trickle(conn):
+    try:
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 2")
+        while True:
+            conn.sendall(b"0")
+            time.sleep(0.02)
+    except OSError:
+        pass
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+"#;
+
+#[test]
+fn a_hostile_http_answer_times_out_and_never_stalls_the_loop() {
+    if !common::installed(PYTHON, "python3") {
+        return;
+    }
+    common::within(Duration::from_secs(60), "hostile http", move || {
+        let port = free_port();
+        let mut graph = Graph::new();
+        let node = graph.node_with(
+            "trickler",
+            Command::new(PYTHON).args(["-c", TRICKLE, &port.to_string()]),
+            NodeOptions::new().live_probe(
+                Probe::http(format!("127.0.0.1:{port}/"))
+                    .period(Duration::from_millis(100))
+                    .timeout(Duration::from_millis(800)),
+            ),
+        );
+        let mut running = graph.spawn().unwrap();
+        // While an attempt reads the trickle, the loop still answers at once.
+        let waker = running.waker().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let woken_at = Instant::now();
+        waker.wake();
+        events_until(&mut running, Duration::from_secs(5), |e| *e == Event::Woken);
+        assert!(woken_at.elapsed() < Duration::from_millis(200), "{:?}", woken_at.elapsed());
+        let events = events_until(&mut running, Duration::from_secs(20), |e| {
+            matches!(e, Event::Exited { .. })
+        });
+        let killed = Event::ProbeKilled {
+            node,
+            result: ProbeResult::TimedOut,
+            failures: 1,
+        };
+        assert!(events.contains(&killed), "{events:#?}");
+        running.wait().unwrap();
+    });
+}
