@@ -360,39 +360,71 @@ fn an_exec_probe_runs_in_the_nodes_scope() {
     });
 }
 
+/// Set when this binary runs [`log_line_graph`] for
+/// `a_log_line_probe_makes_a_node_ready_and_the_lines_still_arrive`.
+const LOG_LINE_GRAPH: &str = "PROCESS_GRAPH_TEST_LOG_LINE_GRAPH";
+
+/// Not a test on its own: the graph whose output the log-line test reads,
+/// run in a child process so that its stdout and stderr are a pipe.
 #[test]
-fn a_log_line_probe_makes_a_node_ready_and_the_line_still_arrives() {
-    common::within(
-        Duration::from_secs(60),
-        "a log line probe makes a node ready and the line still arrives",
-        move || {
-            let mut graph = Graph::new();
-            let node = graph.node_with(
-                "printer",
-                Command::new("sh").args([
-                    "-c",
-                    "echo starting; sleep 0.3; echo 'listening on 8080'; sleep 60",
-                ]),
-                NodeOptions::new().ready_probe(Probe::log_line("listening on")),
-            );
-            let out = graph.pipe(node.stdout(), Endpoint::Parent);
-            let mut running = graph.spawn().unwrap();
-            let reader = running.take_reader(out).unwrap();
-            let lines = std::thread::spawn(move || {
-                use std::io::BufRead;
-                std::io::BufReader::new(reader)
-                    .lines()
-                    .take(2)
-                    .map(Result::unwrap)
-                    .collect::<Vec<_>>()
-            });
-            events_until(&mut running, Duration::from_secs(20), |e| {
-                *e == Event::Ready { node }
-            });
-            assert_eq!(lines.join().unwrap(), ["starting", "listening on 8080"]);
-            running.shutdown(Duration::from_secs(2)).unwrap();
-        },
+fn log_line_graph() {
+    if std::env::var_os(LOG_LINE_GRAPH).is_none() {
+        return;
+    }
+    let mut graph = Graph::new();
+    let printer = graph.node_with(
+        "printer",
+        Command::new("sh")
+            .args([
+                "-c",
+                "echo starting; echo warming >&2; sleep 0.3; echo 'listening on 8080'; sleep 60",
+            ])
+            .stderr(process_graph_runtime::Stdio::Prefixed),
+        NodeOptions::new().ready_probe(Probe::log_line("listening on")),
     );
+    graph.node_with(
+        "client",
+        Command::new("echo").arg("client started"),
+        NodeOptions::new().after([printer]),
+    );
+    let mut running = graph.spawn().unwrap();
+    events_until(
+        &mut running,
+        Duration::from_secs(20),
+        |e| matches!(e, Event::Exited { node, .. } if *node != printer),
+    );
+    running.shutdown(Duration::from_secs(2)).unwrap();
+}
+
+#[test]
+fn a_log_line_probe_makes_a_node_ready_and_the_lines_still_arrive() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "log_line_graph",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(LOG_LINE_GRAPH, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = |text: &str| {
+        lines
+            .iter()
+            // libtest's own "test ... " may share the first line.
+            .position(|l| l.ends_with(text))
+            .unwrap_or_else(|| panic!("no line {text:?} in\n{stdout}"))
+    };
+    // Unchanged (no prefix), in order, and the client only once the line
+    // that made the printer ready is out.
+    assert!(at("starting") < at("listening on 8080"));
+    assert!(at("listening on 8080") < at("client started"), "{stdout}");
+    // A prefixed stream stays prefixed.
+    assert!(stderr.lines().any(|l| l == "[printer] warming"), "{stderr}");
 }
 
 #[test]
@@ -529,7 +561,11 @@ fn a_hostile_http_answer_times_out_and_never_stalls_the_loop() {
         let woken_at = Instant::now();
         waker.wake();
         events_until(&mut running, Duration::from_secs(5), |e| *e == Event::Woken);
-        assert!(woken_at.elapsed() < Duration::from_millis(200), "{:?}", woken_at.elapsed());
+        assert!(
+            woken_at.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            woken_at.elapsed()
+        );
         let events = events_until(&mut running, Duration::from_secs(20), |e| {
             matches!(e, Event::Exited { .. })
         });

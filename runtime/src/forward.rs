@@ -1,5 +1,7 @@
 //! `Stdio::Prefixed`: a background thread that copies each child's output to
-//! the parent's stdout or stderr line by line, prefixed with `[node] `.
+//! the parent's stdout or stderr line by line, prefixed with `[node] `. The
+//! inherited streams of a node with a log-line probe pass through it too,
+//! unchanged, so that each line is looked at on its way.
 //!
 //! A thread of its own, not the application's event loop, so a child never
 //! blocks on a full pipe because the application is busy elsewhere. It ends
@@ -9,6 +11,10 @@
 
 use std::io::{self, Write};
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+
+use process_graph_topology::{ProbeCheck, ProbeInfo};
+use rustix::event::{EventfdFlags, eventfd};
 use std::thread::JoinHandle;
 
 use rustix::fs::OFlags;
@@ -19,10 +25,65 @@ use crate::sigmask::SignalMaskGuard;
 
 /// One stream to forward.
 pub(crate) struct PrefixedStream {
+    /// Put before each line; empty for a stream that passes through only
+    /// to be watched.
     pub(crate) prefix: String,
     /// 1 for stdout, 2 for stderr: the parent stream to write to.
     pub(crate) stream: i32,
     pub(crate) read_end: OwnedFd,
+    /// The node's log-line probe, which looks at each line.
+    pub(crate) watch: Option<LineWatch>,
+}
+
+/// A log-line probe's view of a node's output: each complete line that
+/// contains `text` adds one to an eventfd in the graph's wait set.
+#[derive(Debug, Clone)]
+pub(crate) struct LineWatch {
+    text: Arc<[u8]>,
+    matched: Arc<OwnedFd>,
+}
+
+impl LineWatch {
+    /// The watch of a log-line probe (`None` for any other probe).
+    pub(crate) fn new(probe: Option<&ProbeInfo>) -> Option<io::Result<LineWatch>> {
+        let ProbeCheck::LogLine(text) = &probe?.check else {
+            return None;
+        };
+        let flags = EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK;
+        Some(
+            eventfd(0, flags)
+                .map_err(io::Error::from)
+                .map(|fd| LineWatch {
+                    text: text.as_bytes().into(),
+                    matched: Arc::new(fd),
+                }),
+        )
+    }
+
+    /// The eventfd, for the wait set.
+    pub(crate) fn matched(&self) -> Arc<OwnedFd> {
+        Arc::clone(&self.matched)
+    }
+
+    /// Whether one of `lines` (complete, newline-terminated) contains the
+    /// text.
+    fn finds_in(&self, lines: &[u8]) -> bool {
+        lines
+            .split(|&b| b == b'\n')
+            .any(|line| line.windows(self.text.len()).any(|w| *w == *self.text))
+    }
+
+    /// Counts a match, for the event loop.
+    fn count(&self) {
+        // A full counter (2^64 - 2 matches unread) is still a match.
+        let _ = rustix::io::write(&*self.matched, &1u64.to_ne_bytes());
+    }
+}
+
+/// Takes the matches counted on a [`LineWatch`]'s eventfd: whether any.
+pub(crate) fn take_matches(matched: std::os::fd::BorrowedFd<'_>) -> bool {
+    let mut count = [0u8; 8];
+    matches!(rustix::io::read(matched, &mut count), Ok(8))
 }
 
 /// The running forwarder thread.
@@ -135,7 +196,13 @@ fn pump(stream: &PrefixedStream, pending: &mut Vec<u8>) -> bool {
                 pending.extend_from_slice(&buf[..n]);
                 if let Some(last) = pending.iter().rposition(|&b| b == b'\n') {
                     let rest = pending.split_off(last + 1);
+                    let watch = stream.watch.as_ref().filter(|w| w.finds_in(pending));
                     emit(stream, pending);
+                    // After the line is out: whatever the match lets start
+                    // writes after it.
+                    if let Some(watch) = watch {
+                        watch.count();
+                    }
                     *pending = rest;
                 }
             }

@@ -236,6 +236,13 @@ impl NodeOptions {
         self
     }
 
+    /// Whether a log-line probe watches the node's output.
+    pub(crate) fn watches_output(&self) -> bool {
+        self.ready_probe
+            .as_ref()
+            .is_some_and(|p| matches!(p.check, process_graph_topology::ProbeCheck::LogLine(_)))
+    }
+
     /// Whether the node counts as ready as soon as it has been exec'd: it
     /// has no readiness protocol or probe and is not a one-shot job.
     pub(crate) fn ready_at_exec(&self) -> bool {

@@ -20,6 +20,11 @@ struct Service {
     unknown_key: Cmd,
     #[process(live_probe = "tcp")]
     not_a_list: Cmd,
+    // Nothing left to read the line from.
+    #[process(ready_probe(log = "ready"), stderr = "null")]
+    unwatched: Cmd,
+    #[pipe(unwatched.stdout -> parent)]
+    out: Pipe,
 }
 
 fn main() {}

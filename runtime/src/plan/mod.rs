@@ -117,11 +117,15 @@ impl Plan {
                     source: FdSource::Ready,
                 });
             }
+            let log_line = spec.options.watches_output();
             for fd in 0..=2 {
                 let claimed = plan.fds.iter().any(|a| a.target == fd);
                 let source = match spec.command.stdio(fd) {
                     Some(Stdio::Null) => FdSource::DevNull,
                     Some(Stdio::Prefixed) => FdSource::Prefixed,
+                    // Through the output thread, which watches each line
+                    // for the log-line probe and passes it on unchanged.
+                    Some(Stdio::Inherit) | None if log_line && fd > 0 => FdSource::Prefixed,
                     // Among the passed fds, below.
                     Some(Stdio::Inherit | Stdio::Fd(_)) | None => continue,
                 };

@@ -234,14 +234,39 @@ impl ProbeRuns {
         }
     }
 
+    /// Watches the eventfd of each log-line probe (the output thread counts
+    /// matching lines on it), for as long as the graph runs.
+    pub(crate) fn watch_lines(
+        &self,
+        launcher: &Launcher,
+        waits: &mut WaitSet<Token>,
+    ) -> std::io::Result<()> {
+        for node in 0..self.slots.len() {
+            if let Some(matched) = launcher.line_watch(node) {
+                waits.add(
+                    matched,
+                    Token::Probe(node, ProbeKind::Ready),
+                    Interest::Readable,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// The probe's fd is ready: goes on with its attempt; its result if it
-    /// ended.
+    /// ended. For a log-line probe, a line matched: it passed.
     pub(crate) fn resume(
         &mut self,
         node: usize,
         kind: ProbeKind,
+        launcher: &Launcher,
         waits: &mut WaitSet<Token>,
     ) -> Option<ProbeResult> {
+        if kind == ProbeKind::Ready
+            && let Some(matched) = launcher.line_watch(node)
+        {
+            return crate::forward::take_matches(matched).then_some(ProbeResult::Passed);
+        }
         let slot = self.slot_mut(node, kind)?;
         match slot.in_flight.take()? {
             InFlight::Connect {
@@ -350,6 +375,11 @@ impl ProbeRuns {
     /// Kills and reaps every probe child, blocking (the graph is being torn
     /// down; SIGKILL cannot be caught), and stops waiting for sockets.
     pub(crate) fn kill_all(&mut self, launcher: &Launcher, waits: &mut WaitSet<Token>) {
+        for node in 0..self.slots.len() {
+            if let Some(matched) = launcher.line_watch(node) {
+                waits.remove(matched);
+            }
+        }
         for (scope, queue) in self.awaiting.iter_mut().enumerate() {
             if !queue.is_empty()
                 && let Some(live) = launcher.scope_by_index(scope)

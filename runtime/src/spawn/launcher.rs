@@ -4,7 +4,7 @@
 //! restart costs one `clone3` and nothing is rebuilt.
 
 use std::ffi::OsString;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
 use rustix::process::Pid;
@@ -18,10 +18,10 @@ use super::{
 use process_graph_topology::{ProbeCheck, ProbeInfo};
 
 use crate::cgroup::{GraphCgroup, NodeRef};
-use crate::command::Command;
+use crate::command::{Command, Stdio};
 use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
-use crate::forward::PrefixedStream;
+use crate::forward::{LineWatch, PrefixedStream};
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{BoundSocket, Listener, SocketFile};
 use crate::plan::{FdSource, NodePlan, Plan};
@@ -71,6 +71,9 @@ pub(crate) struct Launcher {
     /// Per node: the command of its readiness and of its liveness probe,
     /// where that is an exec probe.
     probe_execs: Vec<[Option<ExecSpec>; 2]>,
+    /// Per node with a log-line probe: the eventfd the output thread
+    /// counts matching lines on.
+    line_watches: Vec<Option<Arc<OwnedFd>>>,
     edges: Vec<HeldEdge>,
     /// The edges with a side still open in the parent, so that releasing
     /// costs what is open, not every edge of the graph.
@@ -146,19 +149,35 @@ impl Launcher {
             .map_err(|e| Error::io(None, "open /dev/null", e))?;
         let mut prefixed = Vec::new();
         let mut prefix_writers = Vec::with_capacity(plan.nodes.len());
+        let mut line_watches = Vec::with_capacity(plan.nodes.len());
         for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
+            let watch = node
+                .options
+                .watches_output()
+                .then(|| LineWatch::new(node.options.ready_probe.as_ref()))
+                .flatten()
+                .transpose()
+                .map_err(|e| Error::io(Some(&node.name), "create the log-line eventfd", e))?;
             let mut writers = Vec::new();
             for stream in node_plan.prefixed_streams() {
                 let (read_end, write_end) = pipe_with(PipeFlags::CLOEXEC)
                     .map_err(|e| Error::io(Some(&node.name), "create stdio pipe", e))?;
+                // Inherited streams pass through the output thread only to
+                // be watched: unchanged, without a prefix.
+                let prefix = match node.command.stdio(stream) {
+                    Some(Stdio::Prefixed) => format!("[{}] ", node.name),
+                    _ => String::new(),
+                };
                 prefixed.push(PrefixedStream {
-                    prefix: format!("[{}] ", node.name),
+                    prefix,
                     stream,
                     read_end,
+                    watch: watch.clone(),
                 });
                 writers.push(write_end);
             }
             prefix_writers.push(writers);
+            line_watches.push(watch.map(|w| w.matched()));
         }
         let app_pid = rustix::process::getpid();
         let as_root = rustix::process::geteuid().is_root();
@@ -259,6 +278,7 @@ impl Launcher {
             plans: plan.nodes,
             execs,
             probe_execs,
+            line_watches,
             edges,
             open_edges,
             dev_null,
@@ -399,6 +419,12 @@ impl Launcher {
             .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))?;
         let cgroup = cgroup.as_ref().map(AsFd::as_fd);
         spawn_process(exec, fds, self.app_pid, scope, cgroup)
+    }
+
+    /// The eventfd that counts node `index`'s lines matching its log-line
+    /// probe, if it has one.
+    pub(crate) fn line_watch(&self, index: usize) -> Option<BorrowedFd<'_>> {
+        self.line_watches.get(index)?.as_deref().map(AsFd::as_fd)
     }
 
     /// The live scope node `index` runs in, if any.

@@ -1,11 +1,12 @@
 //! The rules of a node's probes: an address or URL the runtime can connect
 //! to without resolving a name, a command to run, a text to look for,
 //! durations and a threshold above zero, a readiness probe only where no
-//! readiness protocol is declared and on no one-shot job, and no liveness
-//! probe on the log.
+//! readiness protocol is declared and on no one-shot job, no liveness probe
+//! on the log, and a log to read: stdout or stderr inherited or prefixed.
 
 use super::Found;
 use super::violation::{Place, Rule};
+use crate::model::{StdioMode, Topology};
 use crate::probe::{ProbeCheck, ProbeInfo, http_target, probe_address};
 
 pub(super) fn check(found: &mut Found<'_>) {
@@ -27,6 +28,19 @@ pub(super) fn check(found: &mut Found<'_>) {
                 Rule::OneshotWithReadyProbe,
             );
         }
+        let log_line = node
+            .ready_probe
+            .as_ref()
+            .is_some_and(|p| matches!(p.check, ProbeCheck::LogLine(_)));
+        if log_line && !watchable(t, n, 1) && !watchable(t, n, 2) {
+            found.push(
+                Place::Probe {
+                    node: n,
+                    live: false,
+                },
+                Rule::LogLineUnwatched,
+            );
+        }
         if let (Some(_), Some(ready)) = (&node.ready_probe, node.ready) {
             found.push(
                 Place::Probe {
@@ -37,6 +51,20 @@ pub(super) fn check(found: &mut Found<'_>) {
             );
         }
     }
+}
+
+/// Whether a log-line probe can read node `n`'s `fd` (1 or 2): one that no
+/// edge claims, inherited or prefixed — it passes through the output thread,
+/// which looks at each line on its way.
+fn watchable(t: &Topology, n: usize, fd: i32) -> bool {
+    let claimed = t.edges.iter().any(|edge| {
+        edge.from
+            .iter()
+            .chain(edge.to.iter())
+            .any(|end| end.node == Some(n) && end.fd == fd)
+    });
+    let mode = t.nodes[n].stdio[fd as usize];
+    !claimed && matches!(mode, None | Some(StdioMode::Inherit | StdioMode::Prefixed))
 }
 
 /// What is wrong with one probe on its own.

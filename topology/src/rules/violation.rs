@@ -287,6 +287,9 @@ pub enum Rule {
     BadLogPattern,
     /// A log-line probe as a liveness probe.
     LogLineLiveness,
+    /// A log-line probe on a node whose stdout and stderr both go to an
+    /// edge, `/dev/null` or an fd.
+    LogLineUnwatched,
     /// A probe's period or timeout of zero.
     ZeroProbeDuration {
         /// `"period"` or `"timeout"`.
@@ -423,6 +426,10 @@ impl fmt::Display for Rule {
             Rule::LogLineLiveness => f.write_str(
                 "a log line tells once that a node is ready, not that it is still alive; use it in `ready_probe`, \
                  and check liveness with `tcp`, `http` or `exec`",
+            ),
+            Rule::LogLineUnwatched => f.write_str(
+                "a log-line probe reads the node's stdout or stderr, but both go to an edge, null or an fd; \
+                 leave one inherited or prefixed",
             ),
             Rule::ZeroProbeDuration { what } => {
                 write!(f, "a probe's {what} must be longer than zero")

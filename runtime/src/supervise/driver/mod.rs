@@ -133,6 +133,10 @@ impl Driver {
                     .map_err(|e| Error::io(Some(&graph.nodes[i].name), "watch NOTIFY_SOCKET", e))?;
             }
         }
+        driver
+            .probes
+            .watch_lines(&driver.launcher, &mut driver.waits)
+            .map_err(|e| Error::io(None, "watch the log-line probes", e))?;
         Ok((driver, parent_ends))
     }
 
@@ -321,7 +325,10 @@ impl Driver {
                 core.handle(Input::Woken, now);
             }
             Token::Probe(node, kind) => {
-                if let Some(result) = self.probes.resume(node, kind, &mut self.waits) {
+                let resumed = self
+                    .probes
+                    .resume(node, kind, &self.launcher, &mut self.waits);
+                if let Some(result) = resumed {
                     core.handle(Input::ProbeResult { node, kind, result }, now);
                 }
             }
