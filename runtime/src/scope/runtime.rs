@@ -366,6 +366,11 @@ impl Scopes {
         &self.live[self.place[scope.index()]]
     }
 
+    /// The live scope of declared scope `scope`, if the graph has it.
+    pub(crate) fn try_get(&self, scope: ScopeId) -> Option<&ScopeRuntime> {
+        self.place.get(scope.index()).map(|&place| &self.live[place])
+    }
+
     /// The live scope of declared scope `scope`.
     pub(crate) fn get_mut(&mut self, scope: ScopeId) -> &mut ScopeRuntime {
         &mut self.live[self.place[scope.index()]]

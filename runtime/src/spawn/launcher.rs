@@ -435,12 +435,7 @@ impl Launcher {
 
     /// The live scope declared as scope number `index`.
     pub(crate) fn scope_by_index(&self, index: usize) -> Option<&ScopeRuntime> {
-        let id = self
-            .scope_of
-            .iter()
-            .flatten()
-            .find(|s| s.index() == index)?;
-        Some(self.scopes.get(*id))
+        self.scopes.try_get(ScopeId(u32::try_from(index).ok()?))
     }
 
     /// Node `index`'s cgroup, if it has one.
