@@ -368,7 +368,9 @@ impl Scopes {
 
     /// The live scope of declared scope `scope`, if the graph has it.
     pub(crate) fn try_get(&self, scope: ScopeId) -> Option<&ScopeRuntime> {
-        self.place.get(scope.index()).map(|&place| &self.live[place])
+        self.place
+            .get(scope.index())
+            .map(|&place| &self.live[place])
     }
 
     /// The live scope of declared scope `scope`.
