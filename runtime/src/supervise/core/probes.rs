@@ -12,7 +12,6 @@ use super::{Action, Core, NodeState, Purpose, TimerKey};
 use crate::graph::NodeId;
 use crate::probe::schedule::{Schedule, Verdict};
 use crate::probe::{ProbeKind, ProbeResult, ProbeSnapshot};
-use crate::signal::Signal;
 use crate::supervise::Event;
 
 /// Per node: its readiness and its liveness probe, if declared.
@@ -162,19 +161,9 @@ impl Core {
         if !node.state.is_alive() || node.state == NodeState::Stopping {
             return;
         }
-        node.state = NodeState::Stopping;
         node.killed_by_probe = true;
         self.agenda.mark(i);
-        let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
-        let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
-        self.outbox.push_back(Action::Signal(i, signal));
-        self.timers.arm(
-            TimerKey {
-                node: i,
-                purpose: Purpose::Stop,
-            },
-            now + timeout,
-        );
+        self.send_stop_signal(i, now);
     }
 
     /// What node `i`'s probes have seen, for its snapshot.

@@ -63,19 +63,25 @@ impl Core {
             if dependents_running {
                 continue;
             }
-            let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
-            let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
-            self.outbox.push_back(Action::Signal(i, signal));
-            self.timers.arm(
-                TimerKey {
-                    node: i,
-                    purpose: Purpose::Stop,
-                },
-                now + timeout,
-            );
-            self.nodes[i].state = NodeState::Stopping;
-            // A probe must not kill a node that is being stopped anyway.
-            self.end_probes(i);
+            self.send_stop_signal(i, now);
         }
+    }
+
+    /// Sends node `i` its stop signal and arms its stop timeout (SIGKILL
+    /// when it runs out: `on_timer`); it is stopping from now on, and its
+    /// probes end — a probe must not kill a node that is being stopped.
+    pub(super) fn send_stop_signal(&mut self, i: usize, now: Instant) {
+        let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
+        let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+        self.outbox.push_back(Action::Signal(i, signal));
+        self.timers.arm(
+            TimerKey {
+                node: i,
+                purpose: Purpose::Stop,
+            },
+            now + timeout,
+        );
+        self.nodes[i].state = NodeState::Stopping;
+        self.end_probes(i);
     }
 }
