@@ -145,7 +145,7 @@ impl Credentials {
 impl Command {
     /// Runs the node as user `uid`: real, effective and saved uid
     /// (`setresuid`), after its groups and gid — a real privilege drop,
-    /// unlike a scope's [`uid`](crate::ScopeSpec::uid), which is an id
+    /// unlike a scope's [`uid`](crate::Scope::uid), which is an id
     /// inside the scope's user namespace.
     ///
     /// Under an application running as root, setting a uid or gid without
