@@ -32,8 +32,9 @@ pub(crate) struct GraphCgroup {
     /// removed in it, nothing else in it is touched.
     parent: OwnedFd,
     graph: Cgroup,
-    /// Per node: its cgroup.
-    nodes: Vec<NodeCgroup>,
+    /// Per node: its cgroup (`None` once a node removed at run time has
+    /// had its cgroup removed).
+    nodes: Vec<Option<NodeCgroup>>,
     /// The names of node cgroups replaced while a process was still in
     /// them (never, with nodes drained before they start again): removed
     /// with the rest.
@@ -95,11 +96,43 @@ impl GraphCgroup {
             ));
         }
         created.watcher = Some(start_watcher(created.parent.as_fd(), &created.graph)?);
-        for (index, name) in nodes.iter().enumerate() {
-            let node = NodeCgroup::create(created.graph.dir(), node_dir_name(index, name))?;
-            created.nodes.push(node);
+        for name in nodes {
+            created.add_node(name)?;
         }
         Ok(created)
+    }
+
+    /// How many nodes have (or had) a cgroup.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Creates the cgroup of the next node, named `name`.
+    pub(crate) fn add_node(&mut self, name: &str) -> io::Result<()> {
+        let dir_name = node_dir_name(self.nodes.len(), name);
+        let node = NodeCgroup::create(self.graph.dir(), dir_name)?;
+        self.nodes.push(Some(node));
+        Ok(())
+    }
+
+    /// Removes the cgroups of every node from `len` on (made for nodes that
+    /// then could not be added).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        for index in len..self.nodes.len() {
+            self.remove_node(index);
+        }
+        self.nodes.truncate(len);
+    }
+
+    /// Removes node `index`'s cgroup, which its exit drained: the node was
+    /// removed from the running graph and never starts again.
+    pub(crate) fn remove_node(&mut self, index: usize) {
+        let Some(node) = self.nodes.get_mut(index).and_then(Option::take) else {
+            return;
+        };
+        if remove_tree(self.graph.dir(), node.name()).is_err() {
+            self.retired.push(node.name().to_owned());
+        }
     }
 
     /// The graph's own cgroup (it holds no process, only the nodes' cgroups).
@@ -109,7 +142,7 @@ impl GraphCgroup {
 
     /// Node `index`'s cgroup (none once the cgroups are removed).
     pub(crate) fn node(&self, index: usize) -> Option<NodeRef<'_>> {
-        let node = self.nodes.get(index)?;
+        let node = self.nodes.get(index)?.as_ref()?;
         Some(NodeRef {
             graph: self.graph.dir(),
             node,
@@ -119,7 +152,7 @@ impl GraphCgroup {
     /// Node `index`'s main process has exited: `cgroup.events`, to wait on,
     /// if a process is left in its cgroup (see [`NodeCgroup::drain`]).
     pub(crate) fn drain(&mut self, index: usize) -> io::Result<Option<BorrowedFd<'_>>> {
-        match self.nodes.get_mut(index) {
+        match self.nodes.get_mut(index).and_then(Option::as_mut) {
             Some(node) => node.drain(self.graph.dir()),
             None => Ok(None),
         }
@@ -128,13 +161,13 @@ impl GraphCgroup {
     /// Node `index` no longer drains: its `cgroup.events`, to close once out
     /// of the wait set.
     pub(crate) fn end_drain(&mut self, index: usize) -> Option<OwnedFd> {
-        self.nodes.get_mut(index)?.end_drain()
+        self.nodes.get_mut(index)?.as_mut()?.end_drain()
     }
 
     /// Writes node `index`'s resource limits (their controllers are
     /// enabled), and keeps them for its replacements.
     pub(crate) fn limit(&mut self, index: usize, limits: Limits) -> io::Result<()> {
-        let Some(node) = self.nodes.get_mut(index) else {
+        let Some(node) = self.nodes.get_mut(index).and_then(Option::as_mut) else {
             return Ok(());
         };
         NodeRef {
@@ -158,7 +191,7 @@ impl GraphCgroup {
     /// cgroup and costs nothing here.
     pub(crate) fn ready_for_start(&mut self, index: usize) -> io::Result<()> {
         let graph = self.graph.dir();
-        let Some(node) = self.nodes.get_mut(index) else {
+        let Some(node) = self.nodes.get_mut(index).and_then(Option::as_mut) else {
             return Ok(());
         };
         if !(NodeRef { graph, node }).was_killed() {
@@ -206,7 +239,7 @@ impl GraphCgroup {
             remove_tree(graph, name)?;
         }
         self.retired.clear();
-        for node in &self.nodes {
+        for node in self.nodes.iter().flatten() {
             remove_tree(graph, node.name())?;
         }
         self.nodes.clear();

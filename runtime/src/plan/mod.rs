@@ -37,6 +37,18 @@ pub(crate) enum FdSource {
 }
 
 impl FdSource {
+    /// The same source, its edge numbered `offset` later: for nodes added
+    /// to a running graph, whose edges follow the ones it has.
+    pub(crate) fn shifted(self, offset: usize) -> FdSource {
+        let shift = |e: EdgeId| EdgeId::from_index(e.index() + offset);
+        match self {
+            FdSource::PipeRead(e) => FdSource::PipeRead(shift(e)),
+            FdSource::PipeWrite(e) => FdSource::PipeWrite(shift(e)),
+            FdSource::Socket(e, side) => FdSource::Socket(shift(e), side),
+            other => other,
+        }
+    }
+
     /// The edge this fd comes from, if any.
     pub(crate) fn edge(self) -> Option<EdgeId> {
         match self {

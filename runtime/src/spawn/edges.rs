@@ -73,10 +73,14 @@ pub(crate) struct HeldEdge {
 }
 
 impl HeldEdge {
-    /// Prepares the edge. Its fds are created now only if the application
+    /// Prepares the edge, whose nodes are numbered from `first_node` in the
+    /// running graph. Its fds are created now only if the application
     /// holds one end, which is then split off; otherwise by
     /// [`create`](Self::create).
-    pub(crate) fn new(kind: &EdgeKind) -> io::Result<(HeldEdge, Option<ParentEnd>)> {
+    pub(crate) fn new(
+        kind: &EdgeKind,
+        first_node: usize,
+    ) -> io::Result<(HeldEdge, Option<ParentEnd>)> {
         let (make, ends): (Make, [&[Endpoint]; 2]) = match kind {
             EdgeKind::Pipe {
                 writers,
@@ -99,7 +103,7 @@ impl HeldEdge {
         let users = ends.map(|side| {
             side.iter()
                 .filter_map(|e| match e {
-                    Endpoint::Node { node, .. } => Some(node.index()),
+                    Endpoint::Node { node, .. } => Some(first_node + node.index()),
                     Endpoint::Parent => None,
                 })
                 .collect::<Vec<_>>()

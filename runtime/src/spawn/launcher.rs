@@ -56,6 +56,13 @@ pub(crate) struct Launched {
     pub(crate) ready_pipe: Option<OwnedFd>,
 }
 
+/// What adding nodes to a launcher hands out: the parent's end of each new
+/// edge, and the new prefixed streams for the stdio thread.
+pub(crate) struct Added {
+    pub(crate) parent_ends: Vec<Option<ParentEnd>>,
+    pub(crate) prefixed: Vec<PrefixedStream>,
+}
+
 /// What starting a graph hands to the application and to the stdio thread.
 pub(crate) struct LaunchKit {
     pub(crate) launcher: Launcher,
@@ -112,6 +119,46 @@ impl Launcher {
     ) -> Result<LaunchKit, Error> {
         // First, so that the watcher's fork copies as few fds as possible.
         let cgroups = crate::cgroup::prepare(graph)?;
+        let mut launcher = Launcher {
+            plans: Vec::new(),
+            execs: Vec::new(),
+            probe_execs: Vec::new(),
+            line_watches: Vec::new(),
+            edges: Vec::new(),
+            open_edges: Vec::new(),
+            dev_null: None,
+            prefix_writers: Vec::new(),
+            prefixing: Vec::new(),
+            passed: Vec::new(),
+            passing: Vec::new(),
+            _socket_files: Vec::new(),
+            app_pid: rustix::process::getpid(),
+            scope_of: Vec::new(),
+            cgroups,
+            scopes,
+        };
+        let Added {
+            parent_ends,
+            prefixed,
+        } = launcher.add(graph, extra_env)?;
+        Ok(LaunchKit {
+            launcher,
+            parent_ends,
+            prefixed,
+        })
+    }
+
+    /// Appends the nodes and edges of a validated `graph` after those the
+    /// launcher has — node `i` of `graph` becomes node `first + i`, edge `e`
+    /// edge `first_edge + e` — with a cgroup each where the graph has
+    /// cgroups. Nothing is appended if a step fails. A scope a node of
+    /// `graph` names is one of the launcher's scopes.
+    pub(crate) fn add(
+        &mut self,
+        graph: &Graph,
+        extra_env: &[Vec<(OsString, OsString)>],
+    ) -> Result<Added, Error> {
+        let (first_node, first_edge) = (self.plans.len(), self.edges.len());
         let plan = Plan::of(graph);
         // Read the parent's environment once for every node (and only if a
         // node inherits it).
@@ -122,13 +169,9 @@ impl Launcher {
         };
         let mut edges = Vec::with_capacity(graph.edges.len());
         let mut parent_ends = Vec::with_capacity(graph.edges.len());
-        let mut open_edges = Vec::new();
-        for (index, edge) in graph.edges.iter().enumerate() {
-            let (held, parent_end) =
-                HeldEdge::new(&edge.kind).map_err(|e| Error::io(None, "create edge", e))?;
-            if held.is_open() {
-                open_edges.push(index);
-            }
+        for edge in &graph.edges {
+            let (held, parent_end) = HeldEdge::new(&edge.kind, first_node)
+                .map_err(|e| Error::io(None, "create edge", e))?;
             edges.push(held);
             parent_ends.push(parent_end);
         }
@@ -143,7 +186,7 @@ impl Launcher {
                     .flatten()
                     .any(|p| matches!(p.check, ProbeCheck::Exec(_)))
             });
-        let dev_null = needs_null
+        let dev_null = (needs_null && self.dev_null.is_none())
             .then(|| rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()))
             .transpose()
             .map_err(|e| Error::io(None, "open /dev/null", e))?;
@@ -179,7 +222,8 @@ impl Launcher {
             prefix_writers.push(writers);
             line_watches.push(watch.map(|w| w.matched()));
         }
-        let app_pid = rustix::process::getpid();
+        let app_pid = self.app_pid;
+        let scopes = &self.scopes;
         let as_root = rustix::process::geteuid().is_root();
         let scope_of: Vec<Option<ScopeId>> = graph.nodes.iter().map(|n| n.options.scope).collect();
         let extra_env: Vec<Vec<(OsString, OsString)>> = graph
@@ -274,33 +318,71 @@ impl Launcher {
             }
             passed.push(fds);
         }
-        let launcher = Launcher {
-            plans: plan.nodes,
-            execs,
-            probe_execs,
-            line_watches,
-            edges,
-            open_edges,
-            dev_null,
-            prefixing: (0..prefix_writers.len())
-                .filter(|&n| !prefix_writers[n].is_empty())
-                .collect(),
-            prefix_writers,
-            passing: (0..passed.len())
-                .filter(|&n| !passed[n].is_empty())
-                .collect(),
-            passed,
-            _socket_files: socket_files,
-            app_pid,
-            scope_of,
-            cgroups,
-            scopes,
-        };
-        Ok(LaunchKit {
-            launcher,
+        self.add_cgroups(graph)?;
+        // Nothing fails from here on.
+        self.open_edges.extend(
+            (first_edge..)
+                .zip(&edges)
+                .filter(|(_, held)| held.is_open())
+                .map(|(index, _)| index),
+        );
+        self.edges.extend(edges);
+        if dev_null.is_some() {
+            self.dev_null = dev_null;
+        }
+        self.prefixing.extend(
+            (first_node..)
+                .zip(&prefix_writers)
+                .filter(|(_, writers)| !writers.is_empty())
+                .map(|(node, _)| node),
+        );
+        self.prefix_writers.extend(prefix_writers);
+        self.passing.extend(
+            (first_node..)
+                .zip(&passed)
+                .filter(|(_, fds)| !fds.is_empty())
+                .map(|(node, _)| node),
+        );
+        self.passed.extend(passed);
+        self._socket_files.extend(socket_files);
+        self.scope_of.extend(scope_of);
+        self.execs.extend(execs);
+        self.probe_execs.extend(probe_execs);
+        self.line_watches.extend(line_watches);
+        self.plans.extend(plan.nodes.into_iter().map(|mut node_plan| {
+            for assignment in &mut node_plan.fds {
+                assignment.source = assignment.source.shifted(first_edge);
+            }
+            node_plan
+        }));
+        Ok(Added {
             parent_ends,
             prefixed,
         })
+    }
+
+    /// Gives the nodes of `graph`, about to be appended, a cgroup each with
+    /// their limits, where the graph has cgroups and they have none yet
+    /// (`cgroup::prepare` made those of the first nodes); on failure,
+    /// removes the ones it made.
+    fn add_cgroups(&mut self, graph: &Graph) -> Result<(), Error> {
+        let first = self.plans.len();
+        let Some(cgroups) = &mut self.cgroups else {
+            return Ok(());
+        };
+        for (index, node) in (first..).zip(&graph.nodes) {
+            if index < cgroups.node_count() {
+                continue;
+            }
+            let made = cgroups
+                .add_node(&node.name)
+                .and_then(|()| cgroups.limit(index, node.options.limits));
+            if let Err(e) = made {
+                cgroups.truncate(first);
+                return Err(Error::io(Some(&node.name), "create the node's cgroup", e));
+            }
+        }
+        Ok(())
     }
 
     /// Starts node `index`, named `name`, creating the edges it is the
