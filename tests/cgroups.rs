@@ -140,23 +140,7 @@ fn cgroups_available() -> bool {
     }
 }
 
-/// The mount point of the cgroup v2 hierarchy (this test's own reading of
-/// mountinfo, not the runtime's).
-fn v2_mount() -> PathBuf {
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    mountinfo
-        .lines()
-        .find(|line| line.contains(" - cgroup2 "))
-        .and_then(|line| line.split(' ').nth(4))
-        .map(PathBuf::from)
-        .expect("cgroup2 is mounted")
-}
-
-/// The directory of a cgroup given as a `/proc/PID/cgroup` line `0::/path`.
-fn cgroup_dir(line: &str) -> PathBuf {
-    let path = line.trim().strip_prefix("0::").expect("a 0:: line");
-    v2_mount().join(path.trim_start_matches('/'))
-}
+use common::cgroup_dir;
 
 fn own_cgroup_dir() -> PathBuf {
     let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();

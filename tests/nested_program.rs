@@ -67,6 +67,13 @@ fn outer_shutdown_stops_the_inner_graph_in_order() {
     let before = live_marked_processes(&marker);
     assert!(before.len() >= 4, "the inner graph runs: {before:?}");
     let graph_cgroup = graph_cgroup(&cgroup_of(&running));
+    if let Some(dir) = &graph_cgroup {
+        assert!(
+            dir.is_dir(),
+            "{} is the outer graph's cgroup",
+            dir.display()
+        );
+    }
 
     let report = running
         .shutdown(Duration::from_secs(5))
@@ -158,6 +165,13 @@ fn sigkill_of_the_outer_application_leaves_nothing() {
         // The application, the inner program and its three nodes.
         assert!(live_marked_processes(&marker).len() >= 5, "{printed}");
         let graph_cgroup = graph_cgroup(&printed);
+        if let Some(dir) = &graph_cgroup {
+            assert!(
+                dir.is_dir(),
+                "{} is the outer graph's cgroup",
+                dir.display()
+            );
+        }
 
         app.kill().unwrap();
         app.wait().unwrap();
@@ -211,8 +225,8 @@ fn cgroup_of(running: &nested_program::RunningOuter) -> String {
 /// The outer graph's cgroup (the parent of the store's), when the outer
 /// graph has cgroups: the application printed the store's `0::` line.
 fn graph_cgroup(printed: &str) -> Option<PathBuf> {
-    let line = printed.lines().find_map(|l| l.strip_prefix("0::"))?;
-    let store = PathBuf::from("/sys/fs/cgroup").join(line.trim_start_matches('/'));
+    let line = printed.lines().find(|l| l.starts_with("0::"))?;
+    let store = common::cgroup_dir(line);
     let graph = store.parent()?.to_owned();
     graph
         .file_name()

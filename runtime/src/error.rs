@@ -54,6 +54,14 @@ pub enum Error {
         /// The underlying error.
         source: io::Error,
     },
+    /// A node cannot be added to a running graph this way (nothing was
+    /// added).
+    CannotAdd {
+        /// The node.
+        node: String,
+        /// Why not.
+        reason: &'static str,
+    },
     /// The node has already been reaped, so it can no longer be signalled.
     NotRunning {
         /// The node.
@@ -164,6 +172,12 @@ impl fmt::Display for Error {
             } => write!(f, "node {node:?}: {op} failed"),
             Error::Io { node: None, op, .. } => write!(f, "{op} failed"),
             Error::NotRunning { node } => write!(f, "node {node:?}: not running"),
+            Error::CannotAdd { node, reason } => {
+                write!(
+                    f,
+                    "node {node:?}: cannot be added to a running graph: {reason}"
+                )
+            }
             Error::ForeignProcess { spawner } => write!(
                 f,
                 "the graph belongs to process {spawner}; a copy of it in another process (after fork) acts on nothing"
@@ -241,6 +255,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } | Error::Scope { source, .. } => Some(source),
             Error::Command { .. }
             | Error::NotRunning { .. }
+            | Error::CannotAdd { .. }
             | Error::ForeignProcess { .. }
             | Error::CgroupUnavailable { .. }
             | Error::ControllerUnavailable { .. }

@@ -137,6 +137,7 @@ macro_rules! child_side_module {
     };
 }
 
+mod added;
 #[cfg(feature = "tokio")]
 mod async_wait;
 mod cgroup;
@@ -161,6 +162,7 @@ mod spawn;
 mod supervise;
 mod sys;
 
+pub use added::Added;
 pub use cgroup::Containment;
 pub use command::{Command, Stdio};
 pub use credentials::{ProcessGroup, Rlimit};

@@ -510,3 +510,22 @@ pub fn serve_until_killed(mut running: RunningGraph) -> ! {
     std::thread::sleep(Duration::from_secs(60));
     panic!("the application was not killed within 60 s");
 }
+
+/// The mount point of the cgroup v2 hierarchy (the tests' own reading of
+/// mountinfo, not the runtime's): `/sys/fs/cgroup`, or
+/// `/sys/fs/cgroup/unified` on a hybrid layout.
+pub fn v2_mount() -> PathBuf {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    mountinfo
+        .lines()
+        .find(|line| line.contains(" - cgroup2 "))
+        .and_then(|line| line.split(' ').nth(4))
+        .map(PathBuf::from)
+        .expect("cgroup2 is mounted")
+}
+
+/// The directory of a cgroup given as a `/proc/PID/cgroup` line `0::/path`.
+pub fn cgroup_dir(line: &str) -> PathBuf {
+    let path = line.trim().strip_prefix("0::").expect("a 0:: line");
+    v2_mount().join(path.trim_start_matches('/'))
+}

@@ -141,6 +141,11 @@ impl HeldEdge {
         Ok(())
     }
 
+    /// Every node attached to it.
+    pub(crate) fn users(&self) -> impl Iterator<Item = usize> + '_ {
+        self.users.iter().flatten().copied()
+    }
+
     /// Whether its fds were created (they may have been released since).
     pub(crate) fn is_created(&self) -> bool {
         self.sides.is_some()

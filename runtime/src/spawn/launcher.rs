@@ -349,12 +349,13 @@ impl Launcher {
         self.execs.extend(execs);
         self.probe_execs.extend(probe_execs);
         self.line_watches.extend(line_watches);
-        self.plans.extend(plan.nodes.into_iter().map(|mut node_plan| {
-            for assignment in &mut node_plan.fds {
-                assignment.source = assignment.source.shifted(first_edge);
-            }
-            node_plan
-        }));
+        self.plans
+            .extend(plan.nodes.into_iter().map(|mut node_plan| {
+                for assignment in &mut node_plan.fds {
+                    assignment.source = assignment.source.shifted(first_edge);
+                }
+                node_plan
+            }));
         Ok(Added {
             parent_ends,
             prefixed,
@@ -518,6 +519,30 @@ impl Launcher {
     /// The live scope declared as scope number `index`.
     pub(crate) fn scope_by_index(&self, index: usize) -> Option<&ScopeRuntime> {
         self.scopes.try_get(ScopeId(u32::try_from(index).ok()?))
+    }
+
+    /// Node `index` was removed from the running graph and has ended: its
+    /// cgroup is removed and the fds it alone held are closed.
+    pub(crate) fn forget(&mut self, index: usize) {
+        if let Some(cgroups) = &mut self.cgroups {
+            cgroups.remove_node(index);
+        }
+        self.passed[index].clear();
+        self.prefix_writers[index].clear();
+    }
+
+    /// The edges node `index` uses.
+    pub(crate) fn edges_of(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        self.plans[index]
+            .fds
+            .iter()
+            .filter_map(|a| a.source.edge())
+            .map(|e| e.index())
+    }
+
+    /// Whether every node on edge `edge` is one of `nodes`.
+    pub(crate) fn edge_only_of(&self, edge: usize, nodes: &dyn Fn(usize) -> bool) -> bool {
+        self.edges[edge].users().all(nodes)
     }
 
     /// Node `index`'s cgroup, if it has one.

@@ -49,7 +49,8 @@ pub struct NodeSnapshot {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
-    /// One entry per node, in declaration order.
+    /// One entry per node, in declaration order (nodes removed from the
+    /// running graph left out).
     pub nodes: Vec<NodeSnapshot>,
 }
 
@@ -60,6 +61,7 @@ impl Snapshot {
             .nodes
             .iter()
             .enumerate()
+            .filter(|(_, node)| !node.removed)
             .map(|(i, node)| {
                 let pid = io.pid(i);
                 NodeSnapshot {

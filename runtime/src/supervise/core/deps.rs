@@ -50,6 +50,15 @@ impl Deps {
         Deps { after, dependents }
     }
 
+    /// Appends the dependencies of nodes added to a running graph, whose
+    /// own indices (`deps`'s) start at `first` in this one.
+    pub(crate) fn append(&mut self, deps: Deps, first: usize) {
+        let shift = |list: Vec<usize>| list.into_iter().map(|n| first + n).collect();
+        self.after.extend(deps.after.into_iter().map(shift));
+        self.dependents
+            .extend(deps.dependents.into_iter().map(shift));
+    }
+
     /// `node` and everything that depends on it, transitively, in index order.
     pub(crate) fn with_dependents(&self, node: usize) -> Vec<usize> {
         let mut seen = vec![false; self.dependents.len()];

@@ -179,6 +179,24 @@ impl Core {
         }
     }
 
+    /// Appends the nodes of a validated `graph`, node `i` of it becoming
+    /// node `first + i` (`first` is the node count so far); they start on
+    /// the next round, in dependency order among themselves.
+    pub(crate) fn add(&mut self, graph: Graph) {
+        let first = self.names.len();
+        self.deps.append(Deps::of(&graph), first);
+        for (i, node) in (first..).zip(graph.nodes) {
+            let mut options = node.options;
+            for dep in &mut options.after {
+                *dep = NodeId::from_index(first + dep.index());
+            }
+            self.names.push(node.name);
+            self.options.push(options);
+            self.nodes.push(NodeRuntime::new());
+            self.agenda.mark(i);
+        }
+    }
+
     /// Why the graph is being stopped, once it is.
     pub(crate) fn outcome(&self) -> Option<Outcome> {
         self.outcome

@@ -86,6 +86,9 @@ pub(crate) struct NodeRuntime {
     pub(crate) killed_after_timeout: bool,
     /// Its liveness probe killed its current (or last) process.
     pub(crate) killed_by_probe: bool,
+    /// Removed from the running graph: stopped for good, left out of
+    /// snapshots; its index is never reused.
+    pub(crate) removed: bool,
 }
 
 impl NodeRuntime {
@@ -100,6 +103,7 @@ impl NodeRuntime {
             backoff_attempt: 0,
             killed_after_timeout: false,
             killed_by_probe: false,
+            removed: false,
         }
     }
 

@@ -22,6 +22,18 @@ impl Core {
         }
     }
 
+    /// Removes node `i`: stops it for good (after the nodes that depend on
+    /// it and are being stopped too) and marks it removed.
+    pub(crate) fn remove(&mut self, i: usize) {
+        self.nodes[i].removed = true;
+        self.request_stop(i, AfterStop::Leave);
+    }
+
+    /// Node `i` was removed and has ended: what it held may go.
+    pub(crate) fn is_gone(&self, i: usize) -> bool {
+        self.nodes[i].removed && self.nodes[i].state.is_final()
+    }
+
     /// Restarts node `i` as soon as it is down.
     pub(crate) fn request_restart(&mut self, i: usize, now: Instant) {
         if self.outcome.is_some() {

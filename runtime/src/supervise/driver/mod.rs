@@ -33,6 +33,39 @@ use crate::scope::Scopes;
 use crate::signal::Signal;
 use crate::spawn::{LaunchKit, Launched, Launcher, ParentEnd};
 
+/// A notify socket for each node of `graph` with `Readiness::Notify`. A node
+/// with a network of its own gets a socket its scope's init made there:
+/// abstract addresses belong to a network namespace.
+fn notify_sockets(graph: &Graph, scopes: &mut Scopes) -> Result<Vec<Option<NotifySocket>>, Error> {
+    graph
+        .nodes
+        .iter()
+        .map(|n| match (n.options.ready, n.options.scope) {
+            (Readiness::Notify, Some(scope)) if graph.in_own_network(n) => scopes
+                .get_mut(scope)
+                .take_notify_socket()
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+                .and_then(NotifySocket::autobound)
+                .map(Some)
+                .map_err(|e| Error::io(Some(&n.name), "take NOTIFY_SOCKET", e)),
+            (Readiness::Notify, _) => NotifySocket::bind()
+                .map(Some)
+                .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
+            _ => Ok(None),
+        })
+        .collect()
+}
+
+/// The environment each node gets for its notify socket.
+fn extra_env(
+    notify: &[Option<NotifySocket>],
+) -> Vec<Vec<(std::ffi::OsString, std::ffi::OsString)>> {
+    notify
+        .iter()
+        .map(|n| n.iter().map(NotifySocket::env).collect())
+        .collect()
+}
+
 /// What the driver holds for one node.
 #[derive(Debug, Default)]
 pub(crate) struct NodeIo {
@@ -79,34 +112,12 @@ impl Driver {
     /// parent's ends of edges too.
     pub(crate) fn prepare(graph: &Graph) -> Result<(Driver, Vec<Option<ParentEnd>>), Error> {
         let mut scopes = Scopes::create(graph)?;
-        // A node with a network of its own gets a socket its scope's init
-        // made there: abstract addresses belong to a network namespace.
-        let notify = graph
-            .nodes
-            .iter()
-            .map(|n| match (n.options.ready, n.options.scope) {
-                (Readiness::Notify, Some(scope)) if graph.in_own_network(n) => scopes
-                    .get_mut(scope)
-                    .take_notify_socket()
-                    .ok_or_else(|| std::io::ErrorKind::NotFound.into())
-                    .and_then(NotifySocket::autobound)
-                    .map(Some)
-                    .map_err(|e| Error::io(Some(&n.name), "take NOTIFY_SOCKET", e)),
-                (Readiness::Notify, _) => NotifySocket::bind()
-                    .map(Some)
-                    .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
-                _ => Ok(None),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let extra_env: Vec<Vec<_>> = notify
-            .iter()
-            .map(|n| n.iter().map(NotifySocket::env).collect())
-            .collect();
+        let notify = notify_sockets(graph, &mut scopes)?;
         let LaunchKit {
             launcher,
             parent_ends,
             prefixed,
-        } = Launcher::prepare(graph, scopes, &extra_env)?;
+        } = Launcher::prepare(graph, scopes, &extra_env(&notify))?;
         let forwarder = (!prefixed.is_empty())
             .then(|| Forwarder::start(prefixed))
             .transpose()
@@ -125,19 +136,58 @@ impl Driver {
             probes: ProbeRuns::new(graph),
             owner: Owner::current(),
         };
-        for (i, socket) in driver.notify.iter().enumerate() {
-            if let Some(socket) = socket {
-                driver
-                    .waits
-                    .add(socket.fd(), Token::Notify(i), Interest::Readable)
-                    .map_err(|e| Error::io(Some(&graph.nodes[i].name), "watch NOTIFY_SOCKET", e))?;
-            }
-        }
+        driver.watch_notify(graph, 0)?;
         driver
             .probes
             .watch_lines(&driver.launcher, &mut driver.waits)
             .map_err(|e| Error::io(None, "watch the log-line probes", e))?;
         Ok((driver, parent_ends))
+    }
+
+    /// Appends the nodes and edges of a validated `graph` to the running
+    /// graph's, node `i` becoming node `first + i` (`first`: the count so
+    /// far); returns the parent's ends of the new edges. Nodes in a scope,
+    /// with prefixed stdio or with probes cannot be added (the scopes, the
+    /// stdio thread and the probes are set up at spawn).
+    pub(crate) fn add(&mut self, graph: &Graph) -> Result<Vec<Option<ParentEnd>>, Error> {
+        let cannot = |node: &str, reason| Error::CannotAdd {
+            node: node.to_owned(),
+            reason,
+        };
+        let plan = crate::plan::Plan::of(graph);
+        for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
+            if node.options.scope.is_some() || !graph.scopes.is_empty() {
+                return Err(cannot(&node.name, "its scopes are made at spawn"));
+            }
+            // `prefixed` stdio, or a log-line probe reading the output.
+            if node_plan.prefixed_streams().next().is_some() {
+                return Err(cannot(&node.name, "the stdio thread is started at spawn"));
+            }
+            if node.options.ready_probe.is_some() || node.options.live_probe.is_some() {
+                return Err(cannot(&node.name, "its probes are set up at spawn"));
+            }
+        }
+        let first = self.nodes.len();
+        let mut notify = notify_sockets(graph, &mut Scopes::default())?;
+        let added = self.launcher.add(graph, &extra_env(&notify))?;
+        self.nodes
+            .extend(graph.nodes.iter().map(|_| NodeIo::default()));
+        self.notify.append(&mut notify);
+        self.watch_notify(graph, first)?;
+        Ok(added.parent_ends)
+    }
+
+    /// Puts the notify sockets of `graph`'s nodes, numbered from `first`,
+    /// into the wait set.
+    fn watch_notify(&mut self, graph: &Graph, first: usize) -> Result<(), Error> {
+        for (i, node) in (first..).zip(&graph.nodes) {
+            if let Some(socket) = &self.notify[i] {
+                self.waits
+                    .add(socket.fd(), Token::Notify(i), Interest::Readable)
+                    .map_err(|e| Error::io(Some(&node.name), "watch NOTIFY_SOCKET", e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Lets go of what belongs to the calling thread, before the rest is
@@ -382,6 +432,9 @@ impl Driver {
             core.handle(Input::Ready { node: i }, now);
         }
         core.handle(Input::Exited { node: i, status }, now);
+        if core.is_gone(i) {
+            self.launcher.forget(i);
+        }
     }
 
     /// Turns these signals into an orderly shutdown (see

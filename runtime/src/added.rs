@@ -1,0 +1,139 @@
+//! Nodes added to and removed from a running graph (OTP's dynamic
+//! children): [`RunningGraph::add`] appends a graph of new nodes — with
+//! edges among themselves and to the parent — and
+//! [`RunningGraph::remove`] stops nodes for good and lets go of what they
+//! held. Ids are never reused: a removed node keeps its index, so an id the
+//! application still holds never names another node.
+
+use std::time::Instant;
+
+use crate::error::Error;
+use crate::graph::{EdgeId, Graph, NodeId};
+use crate::running::RunningGraph;
+
+/// Where the nodes and edges of a graph added to a running one went:
+/// [`node`](Self::node) and [`edge`](Self::edge) turn the added graph's ids
+/// into the running graph's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Added {
+    first_node: usize,
+    first_edge: usize,
+}
+
+impl Added {
+    /// The running graph's id of node `node` of the added graph (of its
+    /// replica 0, for a node with replicas).
+    pub fn node(&self, node: NodeId) -> NodeId {
+        NodeId::from_index(self.first_node + node.index())
+    }
+
+    /// The running graph's id of edge `edge` of the added graph: take its
+    /// parent end with it.
+    pub fn edge(&self, edge: EdgeId) -> EdgeId {
+        EdgeId::from_index(self.first_edge + edge.index())
+    }
+}
+
+impl RunningGraph {
+    /// Adds the nodes and edges of `graph` to the running graph and starts
+    /// them (a node `after` another of `graph` when that one is ready, as
+    /// the event loop runs). Edges connect the added nodes with each other
+    /// and with the parent; the added nodes are supervised like the rest,
+    /// under the running graph's strategy and intensity, and stopped with
+    /// it.
+    ///
+    /// `graph` is checked by the same rules as at spawn; its scopes, stdio
+    /// settings `prefixed`, graph-level policies and its name clashes with
+    /// nodes still in the running graph are refused
+    /// ([`Error::CannotAdd`]). Nothing is added if it fails.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    ///
+    /// let mut more = Graph::new();
+    /// let job = more.node("job", Command::new("echo").arg("hello"));
+    /// let out = more.pipe(job.stdout(), Endpoint::Parent);
+    /// let added = running.add(more)?;
+    /// let mut text = String::new();
+    /// running.take_reader(added.edge(out)).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "hello\n");
+    /// assert_eq!(running.name(added.node(job)), "job");
+    ///
+    /// running.remove([added.node(job)]);
+    /// running.shutdown(std::time::Duration::from_secs(5))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add(&mut self, graph: Graph) -> Result<Added, Error> {
+        self.io.check_owner()?;
+        let cannot = |node: &str, reason| Error::CannotAdd {
+            node: node.to_owned(),
+            reason,
+        };
+        if let Some(node) = graph.nodes.first()
+            && self.core.outcome().is_some()
+        {
+            return Err(cannot(&node.name, "the graph is being stopped"));
+        }
+        graph.validate().map_err(Error::Invalid)?;
+        let graph = graph.expand_replicas();
+        for node in &graph.nodes {
+            let taken = (0..self.core.names.len())
+                .any(|i| !self.core.nodes[i].removed && self.core.names[i] == node.name);
+            if taken {
+                return Err(cannot(
+                    &node.name,
+                    "a node of the running graph has this name",
+                ));
+            }
+        }
+        let added = Added {
+            first_node: self.core.names.len(),
+            first_edge: self.parent_ends.len(),
+        };
+        let ends = self.io.add(&graph)?;
+        self.parent_ends.extend(ends);
+        self.core.add(graph);
+        self.io.run(&mut self.core, Instant::now());
+        Ok(added)
+    }
+
+    /// Removes nodes from the running graph: each is stopped for good, in
+    /// order (dependents first, each with its stop signal, SIGKILL after its
+    /// stop timeout) as the event loop runs, and once it has ended its
+    /// cgroup is removed and the fds only it used are closed, parent ends
+    /// the application never took included. Their ids are not reused;
+    /// snapshots leave them out, [`wait`](Self::wait)'s report still lists
+    /// how they ended.
+    pub fn remove(&mut self, nodes: impl IntoIterator<Item = NodeId>) {
+        let nodes: Vec<usize> = nodes
+            .into_iter()
+            .map(NodeId::index)
+            .filter(|&i| i < self.core.nodes.len())
+            .collect();
+        for &i in &nodes {
+            self.core.remove(i);
+            // Not running (never started, or already ended): gone now.
+            if self.core.is_gone(i) {
+                self.io.launcher.forget(i);
+            }
+        }
+        let removed = |n: usize| self.core.nodes[n].removed;
+        let mut untaken = Vec::new();
+        for &i in &nodes {
+            untaken.extend(
+                self.io
+                    .launcher
+                    .edges_of(i)
+                    .filter(|&e| self.io.launcher.edge_only_of(e, &removed)),
+            );
+        }
+        for edge in untaken {
+            self.parent_ends[edge] = None;
+        }
+    }
+}
