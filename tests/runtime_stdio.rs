@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+use process_graph_runtime::{Command, Endpoint, Graph, Sink, Stdio, Timestamps};
 
 /// Set in the copy of this binary that runs the graph.
 const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_PREFIXED_HELPER";
@@ -32,6 +32,18 @@ fn prefixed_graph_helper() {
             ])
             .stdout(Stdio::Prefixed)
             .stderr(Stdio::Prefixed),
+    );
+    graph.node(
+        "wall",
+        Command::new("echo")
+            .arg("stamped")
+            .stdout(Stdio::Sink(Sink::prefixed(Some(Timestamps::Rfc3339)))),
+    );
+    graph.node(
+        "mono",
+        Command::new("echo")
+            .arg("counted")
+            .stdout(Stdio::Sink(Sink::prefixed(Some(Timestamps::SinceStart)))),
     );
     graph.node(
         "silent",
@@ -77,6 +89,7 @@ fn prefixed_lines_reach_the_parent_streams() {
         !stdout.contains("oops"),
         "stderr stays on stderr:\n{stdout}"
     );
+    assert_timestamped(&stdout);
     assert!(
         !stdout.contains("should-not-appear") && !stderr.contains("should-not-appear"),
         "Stdio::Null output leaked:\n{stdout}\n{stderr}"
@@ -95,4 +108,42 @@ fn null_stdin_reads_as_empty() {
         text
     });
     assert_eq!(text, "");
+}
+
+/// The wall-clock line reads `YYYY-MM-DDTHH:MM:SS.ffffffZ [wall] stamped`,
+/// today's date; the monotonic one `+S.ffffff [mono] counted`, a few
+/// seconds at most after the graph started.
+fn assert_timestamped(stdout: &str) {
+    let line = |suffix: &str| {
+        stdout
+            .lines()
+            .find(|l| l.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no line ending {suffix:?} in:\n{stdout}"))
+            .rsplit_once(' ')
+            .unwrap()
+            .0
+            .rsplit_once(' ')
+            .unwrap()
+            .0
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let wall = line(" [wall] stamped");
+    let shape: String = wall
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    assert_eq!(shape, "9999-99-99T99:99:99.999999Z", "{wall}");
+    let today = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .unwrap();
+    let today = String::from_utf8(today.stdout).unwrap();
+    assert!(wall.starts_with(today.trim()), "{wall} is today, {today}");
+    let mono = line(" [mono] counted");
+    let seconds: f64 = mono.strip_prefix('+').unwrap().parse().unwrap();
+    assert!((0.0..60.0).contains(&seconds), "{mono}");
+    assert_eq!(mono.split_once('.').unwrap().1.len(), 6, "{mono}");
 }

@@ -45,7 +45,7 @@ fn the_plan_names_every_fd_of_every_child() {
         [
             (0, FdOrigin::Inherited),
             (1, FdOrigin::Inherited),
-            (2, FdOrigin::Prefixed),
+            (2, FdOrigin::Forwarded),
             (
                 3,
                 FdOrigin::Socket {

@@ -283,6 +283,7 @@ fn source(decl: &Decl) -> (String, String) {
         Stdio::Null => "null",
         Stdio::Prefixed => "prefixed",
         Stdio::Fd(_) => unreachable!("random declarations pass no fds"),
+        Stdio::Sink(sink) => unreachable!("the generator makes no {sink:?}"),
     };
     for (s, scope) in decl.scopes.iter().enumerate() {
         let mut keys: Vec<String> = scope.namespaces.iter().map(|n| n.to_string()).collect();

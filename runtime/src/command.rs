@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::credentials::{Credentials, ProcessGroup, Rlimit};
 use crate::listener::Listener;
+use crate::output::Sink;
 
 /// Where a node's standard stream goes when no edge claims it.
 ///
@@ -33,20 +34,27 @@ pub enum Stdio {
     /// Forward each line the child writes to the parent's stream of the same
     /// name, prefixed with `[node] ` (as foreman and docker-compose do). A
     /// background thread reads the lines, so the child never waits on the
-    /// application. Only for stdout and stderr.
+    /// application. Only for stdout and stderr. The same as
+    /// `Stdio::Sink(Sink::prefixed(None))`.
     Prefixed,
     /// An fd the application opened: a file ([`Stdio::append_to`] opens a
     /// log for appending), a socket, a pipe. Every start of the node gets
     /// it (`dup2`), and the application holds it until the
     /// graph ends. Made with `Stdio::from`.
     Fd(Arc<OwnedFd>),
+    /// Forward each line the child writes to a [`Sink`]: the application's
+    /// stream with a prefix and a timestamp, a rotating file, a callback or
+    /// tracing. The graph's one output thread reads the lines, so the child
+    /// never waits on the application. Only for stdout and stderr.
+    Sink(Sink),
 }
 
 impl Stdio {
     /// Opens `path` for appending, creating it (mode `0o644`, less the
     /// umask) if it does not exist: every start of the node, restarts
     /// included, adds to the end of the same file, and writes of several
-    /// processes to it never overwrite each other (`O_APPEND`).
+    /// processes to it never overwrite each other (`O_APPEND`). For a log
+    /// that rotates by size, see [`Sink::File`].
     ///
     /// ```
     /// use process_graph_runtime::{Command, Stdio};
@@ -64,6 +72,15 @@ impl Stdio {
             .create(true)
             .open(path)?;
         Ok(Stdio::from(file))
+    }
+
+    /// The sink a forwarded stream's lines go to, if it is forwarded.
+    pub(crate) fn sink(&self) -> Option<Sink> {
+        match self {
+            Stdio::Prefixed => Some(Sink::Prefixed(None)),
+            Stdio::Sink(sink) => Some(sink.clone()),
+            Stdio::Inherit | Stdio::Null | Stdio::Fd(_) => None,
+        }
     }
 }
 
@@ -92,6 +109,13 @@ impl From<OwnedFd> for Stdio {
 impl From<File> for Stdio {
     fn from(file: File) -> Stdio {
         Stdio::from(OwnedFd::from(file))
+    }
+}
+
+/// The stream is forwarded to this sink.
+impl From<Sink> for Stdio {
+    fn from(sink: Sink) -> Stdio {
+        Stdio::Sink(sink)
     }
 }
 

@@ -271,8 +271,8 @@ impl std::error::Error for Error {
 /// From `ProcessGroup` to `Execve`, the child performs them in this order,
 /// between `clone3` and `execve` (`SetGroups`, `SetGid` and `SetUid` in the
 /// carried program, after `Setns`, just before `Chdir`); `Setns` happens in
-/// the helper that joins a scope, and `Clone`, `ReadinessPipe`, `Watch`, `CreateEdge` and
-/// `EdgeReleased` in the parent.
+/// the helper that joins a scope, and `Clone`, `ReadinessPipe`, `OutputPipe`,
+/// `Watch`, `CreateEdge` and `EdgeReleased` in the parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {
@@ -342,6 +342,12 @@ pub enum Step {
     NodeCgroup,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
+    /// Creating the pipe that forwards this fd to the graph's output thread
+    /// (in the parent).
+    OutputPipe {
+        /// The target fd in the child: 1 or 2.
+        fd: i32,
+    },
     /// Adding the new process's pidfd or readiness pipe to the graph's wait
     /// set (in the parent, right after `clone3`; the process is then killed).
     Watch,
@@ -382,6 +388,7 @@ impl fmt::Display for Step {
             Step::Killed => f.write_str("reach execve (the child was killed first)"),
             Step::NodeCgroup => f.write_str("prepare the node's cgroup"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
+            Step::OutputPipe { fd } => write!(f, "create the output pipe of fd {fd}"),
             Step::Watch => f.write_str("add to the wait set"),
             Step::CreateEdge { fd } => write!(f, "create the edge on fd {fd}"),
             Step::EdgeReleased { fd } => write!(

@@ -1,121 +1,100 @@
-//! `Stdio::Prefixed`: a background thread that copies each child's output to
-//! the parent's stdout or stderr line by line, prefixed with `[node] `. The
-//! inherited streams of a node with a log-line probe pass through it too,
-//! unchanged, so that each line is looked at on its way.
+//! The graph's output thread: it reads every forwarded stream of every node
+//! ([`Stdio::Prefixed`](crate::Stdio::Prefixed),
+//! [`Stdio::Sink`](crate::Stdio::Sink)), cuts what it reads into lines and
+//! hands them to each stream's sink (`output/`).
 //!
-//! A thread of its own, not the application's event loop, so a child never
-//! blocks on a full pipe because the application is busy elsewhere. It ends
-//! when every stream has reached EOF, or — after the graph has been reaped —
-//! when told to drain what is left and stop (a double-forked daemon may hold a
-//! write end forever).
+//! One thread for the whole graph, not one per node: it waits on all the
+//! pipes in one wait set. A thread of its own, not the application's event
+//! loop, so a node never blocks on a full pipe because the application is
+//! busy elsewhere.
+//!
+//! Each start of a node gets new pipes, handed to the thread as the node
+//! starts: when that process (and whatever inherited its stream) has closed
+//! them, the thread sees EOF and delivers the partial last line, if any, at
+//! once — not merged into the first line of the next start. The thread ends
+//! when told to, after the graph has been reaped: it drains what is left
+//! (a double-forked daemon may hold a write end forever) and stops.
 
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::Arc;
-
-use process_graph_topology::{ProbeCheck, ProbeInfo};
-use rustix::event::{EventfdFlags, eventfd};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rustix::fs::OFlags;
 
+use crate::output::{Line, LineBuffer, LineEnd, LineWatch, Stream, Write};
+pub(crate) use crate::output::take_matches;
 use crate::owner::Owner;
 use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::sigmask::SignalMaskGuard;
 
-/// One stream to forward.
-pub(crate) struct PrefixedStream {
-    /// Put before each line; empty for a stream that passes through only
-    /// to be watched.
-    pub(crate) prefix: String,
-    /// 1 for stdout, 2 for stderr: the parent stream to write to.
-    pub(crate) stream: i32,
+/// One start's stream to forward.
+pub(crate) struct Forwarded {
+    pub(crate) node: usize,
+    pub(crate) stream: Stream,
+    /// Index of its sink among those the thread was started with.
+    pub(crate) sink: usize,
     pub(crate) read_end: OwnedFd,
     /// The node's log-line probe, which looks at each line.
     pub(crate) watch: Option<LineWatch>,
 }
 
-/// A log-line probe's view of a node's output: each complete line that
-/// contains `text` adds one to an eventfd in the graph's wait set.
-#[derive(Debug, Clone)]
-pub(crate) struct LineWatch {
-    text: Arc<[u8]>,
-    matched: Arc<OwnedFd>,
+/// What the application's threads hand to the output thread.
+#[derive(Default)]
+struct Inbox {
+    streams: Vec<Forwarded>,
+    stop: bool,
 }
 
-impl LineWatch {
-    /// The watch of a log-line probe (`None` for any other probe).
-    pub(crate) fn new(probe: Option<&ProbeInfo>) -> Option<io::Result<LineWatch>> {
-        let ProbeCheck::LogLine(text) = &probe?.check else {
-            return None;
-        };
-        let flags = EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK;
-        Some(
-            eventfd(0, flags)
-                .map_err(io::Error::from)
-                .map(|fd| LineWatch {
-                    text: text.as_bytes().into(),
-                    matched: Arc::new(fd),
-                }),
-        )
-    }
-
-    /// The eventfd, for the wait set.
-    pub(crate) fn matched(&self) -> Arc<OwnedFd> {
-        Arc::clone(&self.matched)
-    }
-
-    /// Whether one of `lines` (complete, newline-terminated) contains the
-    /// text.
-    fn finds_in(&self, lines: &[u8]) -> bool {
-        lines
-            .split(|&b| b == b'\n')
-            .any(|line| line.windows(self.text.len()).any(|w| *w == *self.text))
-    }
-
-    /// Counts a match, for the event loop.
-    fn count(&self) {
-        // A full counter (2^64 - 2 matches unread) is still a match.
-        let _ = rustix::io::write(&*self.matched, &1u64.to_ne_bytes());
-    }
-}
-
-/// Takes the matches counted on a [`LineWatch`]'s eventfd: whether any.
-pub(crate) fn take_matches(matched: std::os::fd::BorrowedFd<'_>) -> bool {
-    let mut count = [0u8; 8];
-    matches!(rustix::io::read(matched, &mut count), Ok(8))
-}
-
-/// The running forwarder thread.
-#[derive(Debug)]
+/// The running output thread.
 pub(crate) struct Forwarder {
-    stop: Waker,
+    inbox: Arc<Mutex<Inbox>>,
+    wake: Waker,
     thread: Option<JoinHandle<()>>,
     /// The process the thread runs in.
     owner: Owner,
 }
 
+impl std::fmt::Debug for Forwarder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Forwarder")
+            .field("owner", &self.owner)
+            .finish()
+    }
+}
+
 impl Forwarder {
-    pub(crate) fn start(streams: Vec<PrefixedStream>) -> io::Result<Forwarder> {
-        for s in &streams {
-            rustix::fs::fcntl_setfl(&s.read_end, OFlags::NONBLOCK)?;
-        }
-        let wake = WakeFd::default();
-        let stop = wake.waker()?;
+    /// Starts the thread with the graph's node names and opened sinks.
+    pub(crate) fn start(
+        names: Vec<String>,
+        sinks: Vec<Box<dyn Write + Send>>,
+    ) -> io::Result<Forwarder> {
+        let wake_fd = WakeFd::default();
+        let wake = wake_fd.waker()?;
+        let inbox = Arc::new(Mutex::new(Inbox::default()));
+        let thread_inbox = Arc::clone(&inbox);
         // The thread inherits a mask blocking every signal, so signals sent to
         // the application are never delivered to it (where, blocked nowhere
         // else, their default action would kill the whole process).
         let blocked = SignalMaskGuard::block(None)?;
         let thread = std::thread::Builder::new()
             .name("process-graph-stdio".to_owned())
-            .spawn(move || run(&wake, streams));
+            .spawn(move || Output::new(names, sinks).run(&wake_fd, &thread_inbox));
         drop(blocked);
-        let thread = thread?;
         Ok(Forwarder {
-            stop,
-            thread: Some(thread),
+            inbox,
+            wake,
+            thread: Some(thread?),
             owner: Owner::current(),
         })
+    }
+
+    /// Hands a just-started node's stream to the thread.
+    pub(crate) fn add(&self, stream: Forwarded) {
+        if let Ok(mut inbox) = self.inbox.lock() {
+            inbox.streams.push(stream);
+        }
+        self.wake.wake();
     }
 
     /// Drains what the children wrote and stops the thread.
@@ -129,7 +108,10 @@ impl Forwarder {
                 std::mem::forget(thread);
                 return;
             }
-            self.stop.wake();
+            if let Ok(mut inbox) = self.inbox.lock() {
+                inbox.stop = true;
+            }
+            self.wake.wake();
             let _ = thread.join();
         }
     }
@@ -141,90 +123,174 @@ impl Drop for Forwarder {
     }
 }
 
-/// The token of the stop request; a stream's is its index.
-const STOP: u64 = u64::MAX;
+/// The token of the inbox's wake-ups; a stream's is its slot.
+const INBOX: u64 = u64::MAX;
 
-/// Forwards until every stream has reached EOF or `stop` is woken.
-fn run(stop: &WakeFd, streams: Vec<PrefixedStream>) {
-    let mut pending: Vec<Vec<u8>> = vec![Vec::new(); streams.len()];
-    let mut open: Vec<bool> = vec![true; streams.len()];
-    let mut set = WaitSet::new();
-    let watched = streams
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.read_end.as_fd(), i as u64))
-        .chain(stop.fd().map(|fd| (fd, STOP)))
-        .try_for_each(|(fd, token)| set.add(fd, token, Interest::Readable));
-    let mut ready = Vec::new();
-    // A set that cannot be made ends the thread, as a failed wait does.
-    while watched.is_ok() && open.iter().any(|o| *o) {
-        ready.clear();
-        if set.wait(None, &mut ready).is_err() {
-            break;
-        }
-        let stopping = ready.contains(&STOP);
-        let tokens: Vec<usize> = if stopping {
-            (0..streams.len()).collect()
-        } else {
-            ready.iter().map(|&i| i as usize).collect()
-        };
-        for i in tokens {
-            if open[i] && !pump(&streams[i], &mut pending[i]) {
-                open[i] = false;
-                set.remove(streams[i].read_end.as_fd());
-            }
-        }
-        if stopping {
-            break;
-        }
-    }
-    for (s, rest) in streams.iter().zip(&mut pending) {
-        if !rest.is_empty() {
-            rest.push(b'\n');
-            emit(s, rest);
-        }
-    }
+/// The most bytes read from one stream per wake-up, so that a flooding node
+/// does not hold up the lines of the others.
+const READS_PER_TURN: usize = 4;
+
+/// A stream being forwarded, on the thread.
+struct Open {
+    node: usize,
+    stream: Stream,
+    sink: usize,
+    read_end: OwnedFd,
+    lines: LineBuffer,
+    watch: Option<LineWatch>,
 }
 
-/// Reads what is available; emits complete lines. False at EOF or error.
-fn pump(stream: &PrefixedStream, pending: &mut Vec<u8>) -> bool {
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        match rustix::io::read(&stream.read_end, &mut buf) {
-            Ok(0) => return false,
-            Ok(n) => {
-                pending.extend_from_slice(&buf[..n]);
-                if let Some(last) = pending.iter().rposition(|&b| b == b'\n') {
-                    let rest = pending.split_off(last + 1);
-                    let watch = stream.watch.as_ref().filter(|w| w.finds_in(pending));
-                    emit(stream, pending);
-                    // After the line is out: whatever the match lets start
-                    // writes after it.
-                    if let Some(watch) = watch {
-                        watch.count();
-                    }
-                    *pending = rest;
+/// The thread's state.
+struct Output {
+    names: Vec<String>,
+    sinks: Vec<Box<dyn Write + Send>>,
+    /// Open streams by slot; a closed one leaves its slot free.
+    open: Vec<Option<Open>>,
+    set: WaitSet<u64>,
+    buffer: Vec<u8>,
+}
+
+impl Output {
+    fn new(names: Vec<String>, sinks: Vec<Box<dyn Write + Send>>) -> Output {
+        Output {
+            names,
+            sinks,
+            open: Vec::new(),
+            set: WaitSet::new(),
+            buffer: vec![0; crate::output::Line::MAX_LINE],
+        }
+    }
+
+    /// Forwards until told to stop, then drains what is left.
+    fn run(mut self, wake: &WakeFd, inbox: &Mutex<Inbox>) {
+        let watched = wake
+            .fd()
+            .map_or(Ok(()), |fd| self.set.add(fd, INBOX, Interest::Readable));
+        let mut ready = Vec::new();
+        // A set that cannot be made ends the thread, as a failed wait does.
+        let mut running = watched.is_ok();
+        while running {
+            ready.clear();
+            if self.set.wait(None, &mut ready).is_err() {
+                break;
+            }
+            for &token in &ready {
+                if token == INBOX {
+                    wake.drain();
+                    running = !self.take(inbox);
+                } else {
+                    self.pump(token as usize, Some(READS_PER_TURN));
                 }
             }
-            Err(rustix::io::Errno::AGAIN) => return true,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(_) => return false,
+        }
+        self.take(inbox);
+        for slot in 0..self.open.len() {
+            self.pump(slot, None);
+            self.close(slot);
         }
     }
-}
 
-/// Writes complete lines, each with the stream's prefix, in one write call
-/// per batch so lines of different nodes do not interleave mid-line.
-fn emit(stream: &PrefixedStream, lines: &mut Vec<u8>) {
-    let mut out = Vec::with_capacity(lines.len() + 16);
-    for line in lines.split_inclusive(|&b| b == b'\n') {
-        out.extend_from_slice(stream.prefix.as_bytes());
-        out.extend_from_slice(line);
+    /// Takes the streams handed over; true once told to stop.
+    fn take(&mut self, inbox: &Mutex<Inbox>) -> bool {
+        let Ok(mut inbox) = inbox.lock() else {
+            return true;
+        };
+        for new in inbox.streams.drain(..) {
+            let slot = self
+                .open
+                .iter()
+                .position(Option::is_none)
+                .unwrap_or_else(|| {
+                    self.open.push(None);
+                    self.open.len() - 1
+                });
+            // A stream that cannot be watched is dropped: its node then
+            // sees EPIPE, not a hang.
+            let watched = rustix::fs::fcntl_setfl(&new.read_end, OFlags::NONBLOCK)
+                .map_err(io::Error::from)
+                .and_then(|()| {
+                    self.set
+                        .add(new.read_end.as_fd(), slot as u64, Interest::Readable)
+                });
+            if watched.is_ok() {
+                self.open[slot] = Some(Open {
+                    node: new.node,
+                    stream: new.stream,
+                    sink: new.sink,
+                    read_end: new.read_end,
+                    lines: LineBuffer::default(),
+                    watch: new.watch,
+                });
+            }
+        }
+        inbox.stop
     }
-    lines.clear();
-    // A closed or broken parent stream drops the output; the child must not suffer.
-    let _ = match stream.stream {
-        2 => io::stderr().lock().write_all(&out),
-        _ => io::stdout().lock().write_all(&out),
-    };
+
+    /// Reads what slot's stream has (at most `reads` times), hands the
+    /// lines on; closes it at EOF or on an error.
+    fn pump(&mut self, slot: usize, reads: Option<usize>) {
+        let Some(open) = self.open.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        let sink = &mut self.sinks[open.sink];
+        let mut left = reads.unwrap_or(usize::MAX);
+        let ended = loop {
+            if left == 0 {
+                break false;
+            }
+            left -= 1;
+            match rustix::io::read(&open.read_end, &mut self.buffer) {
+                Ok(0) => break true,
+                Ok(n) => {
+                    let (node, stream) = (self.names[open.node].as_str(), open.stream);
+                    let mut matched = false;
+                    let watch = open.watch.as_ref();
+                    open.lines.feed(&self.buffer[..n], &mut |text, end, continuation| {
+                        matched |= end == LineEnd::Newline
+                            && !continuation
+                            && watch.is_some_and(|w| w.finds_in(text));
+                        sink.line(&Line {
+                            node,
+                            stream,
+                            text,
+                            end,
+                            continuation,
+                        });
+                    });
+                    sink.flush();
+                    // After the line is out: whatever the match lets start
+                    // writes after it.
+                    if matched && let Some(watch) = watch {
+                        watch.count();
+                    }
+                }
+                Err(rustix::io::Errno::AGAIN) => break false,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => break true,
+            }
+        };
+        if ended {
+            self.close(slot);
+        }
+    }
+
+    /// Delivers the slot's partial last line and closes its stream.
+    fn close(&mut self, slot: usize) {
+        let Some(mut open) = self.open.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        self.set.remove(open.read_end.as_fd());
+        let sink = &mut self.sinks[open.sink];
+        let (node, stream) = (self.names[open.node].as_str(), open.stream);
+        open.lines.finish(&mut |text, end, continuation| {
+            sink.line(&Line {
+                node,
+                stream,
+                text,
+                end,
+                continuation,
+            });
+        });
+        sink.flush();
+    }
 }

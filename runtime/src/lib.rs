@@ -148,6 +148,7 @@ mod exit;
 mod forward;
 mod graph;
 mod listener;
+mod output;
 mod owner;
 mod plan;
 mod policy;
@@ -173,6 +174,7 @@ pub use graph::{
     REPLICA_VAR, ScopeId, SocketKind, SocketPair,
 };
 pub use listener::Listener;
+pub use output::{Callback, Line, LineEnd, RotatingFile, Sink, Stream, Timestamps};
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
 pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
 pub use poller::Waker;

@@ -204,20 +204,46 @@ pub enum StdioMode {
     Inherit,
     /// `/dev/null`.
     Null,
-    /// Each line forwarded to the parent's stream, prefixed with the node's name.
+    /// Each line forwarded to the parent's stream, prefixed with the node's
+    /// name (and a timestamp, if one is asked for).
     Prefixed,
     /// An fd the application passes in: a file, a socket, any open fd.
     Fd,
+    /// Each line forwarded to a file that rotates by size.
+    File,
+    /// Each line forwarded to a function of the application.
+    Callback,
+    /// Each line forwarded as a tracing event.
+    Tracing,
+}
+
+impl StdioMode {
+    /// Whether the stream is read by the graph's output thread, line by
+    /// line: only an output stream can be.
+    ///
+    /// ```
+    /// use process_graph_topology::StdioMode;
+    ///
+    /// assert!(StdioMode::File.is_forwarded());
+    /// assert!(!StdioMode::Null.is_forwarded());
+    /// ```
+    pub fn is_forwarded(self) -> bool {
+        !matches!(self, StdioMode::Inherit | StdioMode::Null | StdioMode::Fd)
+    }
 }
 
 impl fmt::Display for StdioMode {
-    /// As declared: `inherit`, `null`, `prefixed`.
+    /// As declared: `inherit`, `null`, `prefixed`, `file`, `callback`,
+    /// `tracing`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             StdioMode::Inherit => "inherit",
             StdioMode::Null => "null",
             StdioMode::Prefixed => "prefixed",
             StdioMode::Fd => "fd",
+            StdioMode::File => "file",
+            StdioMode::Callback => "callback",
+            StdioMode::Tracing => "tracing",
         })
     }
 }

@@ -151,6 +151,9 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 StdioMode::Null => quote!(#t::StdioMode::Null),
                 StdioMode::Prefixed => quote!(#t::StdioMode::Prefixed),
                 StdioMode::Fd => quote!(#t::StdioMode::Fd),
+                StdioMode::File => quote!(#t::StdioMode::File),
+                StdioMode::Callback => quote!(#t::StdioMode::Callback),
+                StdioMode::Tracing => quote!(#t::StdioMode::Tracing),
             }))
         });
         let listeners = list(

@@ -11,6 +11,7 @@ use process_graph_topology::{
 
 use super::{EdgeKind, Endpoint, Graph};
 use crate::command::Stdio;
+use crate::output::Sink;
 use crate::policy::{Readiness, Strategy};
 
 impl Graph {
@@ -64,8 +65,12 @@ impl Graph {
                     node.command.stdio(fd).map(|stdio| match stdio {
                         Stdio::Inherit => StdioMode::Inherit,
                         Stdio::Null => StdioMode::Null,
-                        Stdio::Prefixed => StdioMode::Prefixed,
+                        Stdio::Prefixed | Stdio::Sink(Sink::Prefixed(_)) => StdioMode::Prefixed,
                         Stdio::Fd(_) => StdioMode::Fd,
+                        Stdio::Sink(Sink::File(_)) => StdioMode::File,
+                        Stdio::Sink(Sink::Callback(_)) => StdioMode::Callback,
+                        #[cfg(feature = "tracing")]
+                        Stdio::Sink(Sink::Tracing) => StdioMode::Tracing,
                     })
                 }),
                 passed_fds: node.command.fds.keys().copied().collect::<Vec<_>>().into(),

@@ -23,8 +23,9 @@ pub(crate) enum FdSource {
     Socket(EdgeId, usize),
     /// `/dev/null`.
     DevNull,
-    /// The write end of the pipe that forwards this stream with a prefix.
-    Prefixed,
+    /// The write end of a pipe to the graph's output thread, new for every
+    /// start of the node.
+    Forwarded,
     /// The write end of the node's readiness pipe (`Readiness::Fd`), new for
     /// every start of the node.
     Ready,
@@ -54,7 +55,7 @@ impl FdSource {
         match self {
             FdSource::PipeRead(e) | FdSource::PipeWrite(e) | FdSource::Socket(e, _) => Some(e),
             FdSource::DevNull
-            | FdSource::Prefixed
+            | FdSource::Forwarded
             | FdSource::Ready
             | FdSource::Passed
             | FdSource::Listener(_) => None,
@@ -76,11 +77,11 @@ pub(crate) struct NodePlan {
 }
 
 impl NodePlan {
-    /// The streams (1 and 2) this node forwards with a prefix.
-    pub(crate) fn prefixed_streams(&self) -> impl Iterator<Item = i32> + '_ {
+    /// The streams (1 and 2) this node forwards to a sink.
+    pub(crate) fn forwarded_streams(&self) -> impl Iterator<Item = i32> + '_ {
         self.fds
             .iter()
-            .filter(|a| a.source == FdSource::Prefixed)
+            .filter(|a| a.source == FdSource::Forwarded)
             .map(|a| a.target)
     }
 }
@@ -134,10 +135,10 @@ impl Plan {
                 let claimed = plan.fds.iter().any(|a| a.target == fd);
                 let source = match spec.command.stdio(fd) {
                     Some(Stdio::Null) => FdSource::DevNull,
-                    Some(Stdio::Prefixed) => FdSource::Prefixed,
+                    Some(Stdio::Prefixed | Stdio::Sink(_)) => FdSource::Forwarded,
                     // Through the output thread, which watches each line
                     // for the log-line probe and passes it on unchanged.
-                    Some(Stdio::Inherit) | None if log_line && fd > 0 => FdSource::Prefixed,
+                    Some(Stdio::Inherit) | None if log_line && fd > 0 => FdSource::Forwarded,
                     // Among the passed fds, below.
                     Some(Stdio::Inherit | Stdio::Fd(_)) | None => continue,
                 };

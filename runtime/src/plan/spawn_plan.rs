@@ -36,8 +36,9 @@ pub enum FdOrigin {
         /// The edge's name (or `socketpair #N`).
         edge: String,
     },
-    /// A pipe to the parent's stdio thread (`Stdio::Prefixed`).
-    Prefixed,
+    /// A pipe to the graph's output thread (`Stdio::Prefixed`,
+    /// `Stdio::Sink`), new for every start.
+    Forwarded,
     /// The write end of the node's readiness pipe (`Readiness::Fd`).
     Readiness,
     /// An fd the application passes in (`Command::fd`, `Stdio::Fd`).
@@ -57,7 +58,7 @@ impl fmt::Display for FdOrigin {
             FdOrigin::PipeRead { edge } => write!(f, "{edge} (read end)"),
             FdOrigin::PipeWrite { edge } => write!(f, "{edge} (write end)"),
             FdOrigin::Socket { edge } => write!(f, "{edge} (socket)"),
-            FdOrigin::Prefixed => f.write_str("prefixed copy to the parent's stream"),
+            FdOrigin::Forwarded => f.write_str("forwarded to the graph's output thread"),
             FdOrigin::Readiness => f.write_str("readiness pipe to the parent"),
             FdOrigin::Passed => f.write_str("passed in by the application"),
             FdOrigin::Listener { listener } => write!(f, "listening socket {listener}"),
@@ -211,7 +212,7 @@ impl Graph {
                 edge: self.edge_label(e),
             },
             FdSource::DevNull => FdOrigin::DevNull,
-            FdSource::Prefixed => FdOrigin::Prefixed,
+            FdSource::Forwarded => FdOrigin::Forwarded,
             FdSource::Ready => FdOrigin::Readiness,
             FdSource::Passed | FdSource::Listener(_) => FdOrigin::Passed,
         }

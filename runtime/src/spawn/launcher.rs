@@ -1,7 +1,8 @@
 //! The `Launcher`: everything needed to start any node of a graph, at any
 //! time — the prebuilt `execve` arguments, the edge fds the parent holds,
-//! `/dev/null`, and the write ends of prefixed-stdio pipes — so that a
-//! restart costs one `clone3` and nothing is rebuilt.
+//! `/dev/null`, and the graph's output thread with the sinks of its
+//! forwarded streams — so that a restart costs one `clone3` (and a pipe per
+//! forwarded stream) and nothing is rebuilt.
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -21,9 +22,11 @@ use crate::cgroup::{GraphCgroup, NodeRef};
 use crate::command::{Command, Stdio};
 use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
-use crate::forward::{LineWatch, PrefixedStream};
+use crate::forward::{Forwarded, Forwarder};
+use crate::output::LineWatch;
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{BoundSocket, Listener, SocketFile};
+use crate::output::{Clock, Sink, Stream};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
 use crate::process::Process;
@@ -57,17 +60,15 @@ pub(crate) struct Launched {
 }
 
 /// What adding nodes to a launcher hands out: the parent's end of each new
-/// edge, and the new prefixed streams for the stdio thread.
+/// edge.
 pub(crate) struct Added {
     pub(crate) parent_ends: Vec<Option<ParentEnd>>,
-    pub(crate) prefixed: Vec<PrefixedStream>,
 }
 
-/// What starting a graph hands to the application and to the stdio thread.
+/// What starting a graph hands to the application.
 pub(crate) struct LaunchKit {
     pub(crate) launcher: Launcher,
     pub(crate) parent_ends: Vec<Option<ParentEnd>>,
-    pub(crate) prefixed: Vec<PrefixedStream>,
 }
 
 #[derive(Debug)]
@@ -80,16 +81,16 @@ pub(crate) struct Launcher {
     probe_execs: Vec<[Option<ExecSpec>; 2]>,
     /// Per node with a log-line probe: the eventfd the output thread
     /// counts matching lines on.
-    line_watches: Vec<Option<Arc<OwnedFd>>>,
+    line_watches: Vec<Option<LineWatch>>,
     edges: Vec<HeldEdge>,
     /// The edges with a side still open in the parent, so that releasing
     /// costs what is open, not every edge of the graph.
     open_edges: Vec<usize>,
     dev_null: Option<OwnedFd>,
-    /// Per node: the write ends of its prefixed streams, in plan order.
-    prefix_writers: Vec<Vec<OwnedFd>>,
-    /// The nodes whose prefix writers are still open.
-    prefixing: Vec<usize>,
+    /// Per node: the sink of each of its forwarded streams, in plan order.
+    sinks_of: Vec<Vec<usize>>,
+    /// The graph's output thread, if a stream is forwarded.
+    output: Option<Forwarder>,
     /// Per node: the fds the application passed in, by target, held while
     /// the node may start again, so that every restart gets the same ones.
     passed: Vec<Vec<(i32, Passed)>>,
@@ -127,8 +128,8 @@ impl Launcher {
             edges: Vec::new(),
             open_edges: Vec::new(),
             dev_null: None,
-            prefix_writers: Vec::new(),
-            prefixing: Vec::new(),
+            sinks_of: Vec::new(),
+            output: None,
             passed: Vec::new(),
             passing: Vec::new(),
             _socket_files: Vec::new(),
@@ -137,14 +138,10 @@ impl Launcher {
             cgroups,
             scopes,
         };
-        let Added {
-            parent_ends,
-            prefixed,
-        } = launcher.add(graph, extra_env)?;
+        let Added { parent_ends } = launcher.add(graph, extra_env)?;
         Ok(LaunchKit {
             launcher,
             parent_ends,
-            prefixed,
         })
     }
 
@@ -190,38 +187,19 @@ impl Launcher {
             .then(|| rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()))
             .transpose()
             .map_err(|e| Error::io(None, "open /dev/null", e))?;
-        let mut prefixed = Vec::new();
-        let mut prefix_writers = Vec::with_capacity(plan.nodes.len());
-        let mut line_watches = Vec::with_capacity(plan.nodes.len());
-        for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
-            let watch = node
-                .options
-                .watches_output()
-                .then(|| LineWatch::new(node.options.ready_probe.as_ref()))
-                .flatten()
-                .transpose()
-                .map_err(|e| Error::io(Some(&node.name), "create the log-line eventfd", e))?;
-            let mut writers = Vec::new();
-            for stream in node_plan.prefixed_streams() {
-                let (read_end, write_end) = pipe_with(PipeFlags::CLOEXEC)
-                    .map_err(|e| Error::io(Some(&node.name), "create stdio pipe", e))?;
-                // Inherited streams pass through the output thread only to
-                // be watched: unchanged, without a prefix.
-                let prefix = match node.command.stdio(stream) {
-                    Some(Stdio::Prefixed) => format!("[{}] ", node.name),
-                    _ => String::new(),
-                };
-                prefixed.push(PrefixedStream {
-                    prefix,
-                    stream,
-                    read_end,
-                    watch: watch.clone(),
-                });
-                writers.push(write_end);
-            }
-            prefix_writers.push(writers);
-            line_watches.push(watch.map(|w| w.matched()));
-        }
+        let (sinks_of, output) = open_sinks(graph, &plan)?;
+        let line_watches = graph
+            .nodes
+            .iter()
+            .map(|node| {
+                node.options
+                    .watches_output()
+                    .then(|| LineWatch::new(node.options.ready_probe.as_ref()))
+                    .flatten()
+                    .transpose()
+                    .map_err(|e| Error::io(Some(&node.name), "create the log-line eventfd", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let app_pid = self.app_pid;
         let scopes = &self.scopes;
         let as_root = rustix::process::geteuid().is_root();
@@ -330,13 +308,12 @@ impl Launcher {
         if dev_null.is_some() {
             self.dev_null = dev_null;
         }
-        self.prefixing.extend(
-            (first_node..)
-                .zip(&prefix_writers)
-                .filter(|(_, writers)| !writers.is_empty())
-                .map(|(node, _)| node),
-        );
-        self.prefix_writers.extend(prefix_writers);
+        self.sinks_of.extend(sinks_of);
+        // Only the first graph forwards output: the driver refuses to add
+        // nodes that would (the output thread is started at spawn).
+        if output.is_some() {
+            self.output = output;
+        }
         self.passing.extend(
             (first_node..)
                 .zip(&passed)
@@ -358,7 +335,6 @@ impl Launcher {
             }));
         Ok(Added {
             parent_ends,
-            prefixed,
         })
     }
 
@@ -427,7 +403,16 @@ impl Launcher {
             })
             .transpose()
             .map_err(|e| failed((Step::ReadinessPipe, e.raw_os_error())))?;
-        let mut prefix_writer = self.prefix_writers[index].iter();
+        // New pipes for every start: the output thread sees this start's
+        // EOF, and delivers its partial last line, when it has ended.
+        let forwarded = plan
+            .forwarded_streams()
+            .map(|fd| {
+                pipe_with(PipeFlags::CLOEXEC)
+                    .map_err(|e| failed((Step::OutputPipe { fd }, e.raw_os_error())))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut output_writer = forwarded.iter().map(|(_, write)| write);
         let passed = &self.passed[index];
         let fds: Vec<FdMove> = plan
             .fds
@@ -436,7 +421,7 @@ impl Launcher {
                 target: a.target,
                 src: match a.source {
                     FdSource::DevNull => self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd),
-                    FdSource::Prefixed => prefix_writer.next().map_or(-1, AsRawFd::as_raw_fd),
+                    FdSource::Forwarded => output_writer.next().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Ready => ready.as_ref().map_or(-1, |(_, w)| w.as_raw_fd()),
                     FdSource::Passed | FdSource::Listener(_) => passed
                         .iter()
@@ -471,6 +456,18 @@ impl Launcher {
         let cgroup = cgroup.as_ref().map(AsFd::as_fd);
         let process =
             spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;
+        if let Some(output) = &self.output {
+            let streams = plan.forwarded_streams().zip(&self.sinks_of[index]);
+            for ((fd, &sink), (read_end, _write_end)) in streams.zip(forwarded) {
+                output.add(Forwarded {
+                    node: index,
+                    stream: Stream::of_fd(fd),
+                    sink,
+                    read_end,
+                    watch: self.line_watches[index].clone(),
+                });
+            }
+        }
         Ok(Launched {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
@@ -507,7 +504,7 @@ impl Launcher {
     /// The eventfd that counts node `index`'s lines matching its log-line
     /// probe, if it has one.
     pub(crate) fn line_watch(&self, index: usize) -> Option<BorrowedFd<'_>> {
-        self.line_watches.get(index)?.as_deref().map(AsFd::as_fd)
+        self.line_watches.get(index)?.as_ref().map(LineWatch::matched)
     }
 
     /// The live scope node `index` runs in, if any.
@@ -528,7 +525,6 @@ impl Launcher {
             cgroups.remove_node(index);
         }
         self.passed[index].clear();
-        self.prefix_writers[index].clear();
     }
 
     /// The edges node `index` uses.
@@ -599,8 +595,15 @@ impl Launcher {
             edges[e].release(may_start);
             edges[e].is_open()
         });
-        release_nodes(&mut self.prefixing, &mut self.prefix_writers, may_start);
         release_nodes(&mut self.passing, &mut self.passed, may_start);
+    }
+
+    /// Delivers what the nodes wrote and stops the output thread. Called
+    /// once every node has been reaped.
+    pub(crate) fn finish_output(&mut self) {
+        if let Some(output) = &mut self.output {
+            output.finish();
+        }
     }
 
     /// Ends the graph's scopes: kills each init (innermost first) and reaps
@@ -659,4 +662,49 @@ pub(crate) fn listen_env(listeners: &[Listener]) -> Vec<(OsString, OsString)> {
             std::str::from_utf8(placeholder).expect("ASCII").into(),
         ),
     ]
+}
+
+/// Opens the sink of every forwarded stream of a graph (streams writing to
+/// one file share its writer) and starts the output thread if there is one.
+/// Returns, per node, the sink of each forwarded stream in plan order.
+fn open_sinks(graph: &Graph, plan: &Plan) -> Result<(Vec<Vec<usize>>, Option<Forwarder>), Error> {
+    let clock = Clock::new();
+    // `None`: an inherited stream passed through only to be watched.
+    let mut sinks: Vec<Option<Sink>> = Vec::new();
+    let mut writers = Vec::new();
+    let mut sinks_of = Vec::with_capacity(plan.nodes.len());
+    for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
+        let mut of_node = Vec::new();
+        for fd in node_plan.forwarded_streams() {
+            let sink = node.command.stdio(fd).and_then(Stdio::sink);
+            let shared = sinks.iter().position(|s| match (s, &sink) {
+                (Some(s), Some(sink)) => s.same_destination(sink),
+                _ => false,
+            });
+            let index = match shared {
+                Some(index) => index,
+                None => {
+                    let writer = match &sink {
+                        Some(sink) => sink
+                            .open(clock)
+                            .map_err(|e| Error::io(Some(&node.name), "open the output sink", e))?,
+                        None => Sink::passthrough(),
+                    };
+                    writers.push(writer);
+                    sinks.push(sink);
+                    sinks.len() - 1
+                }
+            };
+            of_node.push(index);
+        }
+        sinks_of.push(of_node);
+    }
+    let output = (!writers.is_empty())
+        .then(|| {
+            let names = graph.nodes.iter().map(|n| n.name.clone()).collect();
+            Forwarder::start(names, writers)
+        })
+        .transpose()
+        .map_err(|e| Error::io(None, "start the output thread", e))?;
+    Ok((sinks_of, output))
 }

@@ -2,7 +2,7 @@
 //! resolve, `after` entries given once, a readiness fd above stdio, a ready
 //! timeout only with a readiness protocol or probe or on a one-shot job, a
 //! one-shot job neither restarted always nor with a readiness protocol,
-//! stdin never prefixed, fds passed in above stdio and each claimed once.
+//! stdin never forwarded, fds passed in above stdio and each claimed once.
 
 use std::collections::HashSet;
 
@@ -10,7 +10,7 @@ use super::claims::Claims;
 use super::violation::{Claim, Place, Rule};
 use super::{Found, MAX_FD};
 use crate::listen::{ListenAddress, valid_listener_name};
-use crate::model::{Ready, StdioMode};
+use crate::model::Ready;
 
 pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
     let t = found.topology;
@@ -36,7 +36,7 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
         }
         for (fd, mode) in (0..).zip(node.stdio) {
             let Some(mode) = mode else { continue };
-            if fd == 0 && mode == StdioMode::Prefixed {
+            if fd == 0 && mode.is_forwarded() {
                 found.push(Place::Stdio { node: n, fd }, Rule::PrefixedStdin);
             }
             let by = Claim::Stdio {

@@ -364,7 +364,7 @@ impl fmt::Display for Rule {
                 "listening socket name {name:?} cannot go in LISTEN_FDNAMES: use 1 to 255 printable ASCII characters, no `:`"
             ),
             Rule::PrefixedStdin => f.write_str(
-                "stdin cannot be \"prefixed\": only stdout and stderr are forwarded line by line",
+                "stdin cannot be forwarded output (`prefixed`, `file`, `callback`, `tracing`): only stdout and stderr are read line by line",
             ),
             Rule::ReadyTimeoutWithoutReadiness => f.write_str(
                 "`ready_timeout` needs `ready = fd(N)`, `ready = \"notify\"`, a `ready_probe` or `oneshot`; without one the process is ready at exec",

@@ -22,7 +22,6 @@ use super::readiness::read_ready_pipe;
 use super::{NotifySocket, SignalFd, Token};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitReport, NodeExit, Outcome};
-use crate::forward::Forwarder;
 use crate::graph::{Graph, NodeId};
 use crate::owner::Owner;
 use crate::policy::Readiness;
@@ -99,7 +98,6 @@ pub(crate) struct Driver {
     pub(crate) reactor: Option<tokio::io::unix::AsyncFd<std::sync::Arc<OwnedFd>>>,
     notify: Vec<Option<NotifySocket>>,
     signals: Option<SignalFd>,
-    forwarder: Option<Forwarder>,
     /// The probe attempts in flight.
     probes: ProbeRuns,
     /// The process that spawned the graph, the only one it acts in.
@@ -116,12 +114,7 @@ impl Driver {
         let LaunchKit {
             launcher,
             parent_ends,
-            prefixed,
         } = Launcher::prepare(graph, scopes, &extra_env(&notify))?;
-        let forwarder = (!prefixed.is_empty())
-            .then(|| Forwarder::start(prefixed))
-            .transpose()
-            .map_err(|e| Error::io(None, "start stdio thread", e))?;
         let mut driver = Driver {
             launcher,
             nodes: graph.nodes.iter().map(|_| NodeIo::default()).collect(),
@@ -132,7 +125,6 @@ impl Driver {
             reactor: None,
             notify,
             signals: None,
-            forwarder,
             probes: ProbeRuns::new(graph),
             owner: Owner::current(),
         };
@@ -159,8 +151,8 @@ impl Driver {
             if node.options.scope.is_some() || !graph.scopes.is_empty() {
                 return Err(cannot(&node.name, "its scopes are made at spawn"));
             }
-            // `prefixed` stdio, or a log-line probe reading the output.
-            if node_plan.prefixed_streams().next().is_some() {
+            // Forwarded stdio, or a log-line probe reading the output.
+            if node_plan.forwarded_streams().next().is_some() {
                 return Err(cannot(&node.name, "the stdio thread is started at spawn"));
             }
             if node.options.ready_probe.is_some() || node.options.live_probe.is_some() {
@@ -478,9 +470,7 @@ impl Driver {
         // End the scopes too, so that nothing started in a pid scope (a
         // daemon that left its node) outlives this call.
         self.launcher.end_scopes();
-        if let Some(forwarder) = &mut self.forwarder {
-            forwarder.finish();
-        }
+        self.launcher.finish_output();
         let outcome = core.settle_outcome(Outcome::Completed);
         for socket in self.notify.iter_mut().filter_map(Option::take) {
             self.waits.remove(socket.fd());

@@ -1,0 +1,205 @@
+//! Forwarded output (`Stdio::Sink`): lines reach their sink whole, in
+//! order, none lost, none merged — cut anywhere by the node's writes,
+//! longer than the buffer, unfinished at exit, across restarts, and under a
+//! writer at full speed into a rotating file.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use process_graph_runtime::{
+    Command, Graph, LineEnd, NodeOptions, Restart, RotatingFile, Sink, Stdio, Stream,
+};
+
+/// What a callback sink saw: (node, stream, text, end, continuation).
+type Seen = Arc<Mutex<Vec<(String, Stream, Vec<u8>, LineEnd, bool)>>>;
+
+fn collecting() -> (Sink, Seen) {
+    let seen: Seen = Arc::default();
+    let into = Arc::clone(&seen);
+    let sink = Sink::callback(move |line| {
+        into.lock().unwrap().push((
+            line.node().to_owned(),
+            line.stream(),
+            line.text().to_vec(),
+            line.end(),
+            line.is_continuation(),
+        ));
+    });
+    (sink, seen)
+}
+
+fn texts(seen: &Seen) -> Vec<(String, LineEnd)> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|(_, _, t, e, _)| (String::from_utf8_lossy(t).into_owned(), *e))
+        .collect()
+}
+
+#[test]
+fn a_partial_last_line_is_delivered_at_exit_and_never_merged_with_the_next_start() {
+    let (sink, seen) = collecting();
+    let mut graph = Graph::new();
+    graph.node_with(
+        "flaky",
+        Command::new("sh")
+            .args(["-c", "printf 'whole\\npartial'; exit 1"])
+            .stdout(Stdio::Sink(sink)),
+        NodeOptions::new()
+            .restart(Restart::OnFailure)
+            .backoff(Duration::from_millis(1), Duration::from_millis(1)),
+    );
+    graph.intensity(2, Duration::from_secs(60));
+    // Three starts, then the restart intensity stops the graph.
+    let ended = graph.spawn().unwrap().wait();
+    assert!(ended.is_err(), "the intensity limit ends the graph");
+    let start = [
+        ("whole".to_owned(), LineEnd::Newline),
+        ("partial".to_owned(), LineEnd::Eof),
+    ];
+    assert_eq!(texts(&seen), [start.clone(), start.clone(), start].concat());
+}
+
+#[test]
+fn stdout_and_stderr_come_with_their_node_and_stream() {
+    let (sink, seen) = collecting();
+    let mut graph = Graph::new();
+    graph.node(
+        "talker",
+        Command::new("sh")
+            .args(["-c", "echo out; echo err >&2"])
+            .stdout(Stdio::Sink(sink.clone()))
+            .stderr(Stdio::Sink(sink)),
+    );
+    graph.node("quiet", Command::new("true"));
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+    let mut got: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(n, s, t, _, _)| (n.clone(), *s, t.clone()))
+        .collect();
+    got.sort_by_key(|(_, s, _)| *s as u8);
+    assert_eq!(
+        got,
+        [
+            ("talker".to_owned(), Stream::Stdout, b"out".to_vec()),
+            ("talker".to_owned(), Stream::Stderr, b"err".to_vec()),
+        ]
+    );
+}
+
+#[test]
+fn a_line_longer_than_the_buffer_arrives_in_pieces_with_every_byte() {
+    let (sink, seen) = collecting();
+    let mut graph = Graph::new();
+    // 200,000 bytes without a newline, then a short line.
+    graph.node(
+        "blob",
+        Command::new("sh")
+            .args([
+                "-c",
+                "head -c 200000 /dev/zero | tr '\\0' x; echo; echo next",
+            ])
+            .stdout(Stdio::Sink(sink)),
+    );
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+    let seen = seen.lock().unwrap();
+    let (last, pieces) = seen.split_last().unwrap();
+    assert_eq!(
+        (&last.2[..], last.3, last.4),
+        (&b"next"[..], LineEnd::Newline, false)
+    );
+    let blob: Vec<u8> = pieces.iter().flat_map(|p| p.2.clone()).collect();
+    assert_eq!(blob, vec![b'x'; 200_000]);
+    assert!(pieces.len() >= 4, "cut into pieces of at most 64 KiB");
+    for (i, piece) in pieces.iter().enumerate() {
+        let end = if i + 1 == pieces.len() {
+            LineEnd::Newline
+        } else {
+            LineEnd::Continued
+        };
+        assert_eq!((piece.3, piece.4), (end, i > 0), "piece {i}");
+        assert!(piece.2.len() <= process_graph_runtime::Line::MAX_LINE);
+    }
+}
+
+/// Rotation under a writer at full speed: `seq` writes 4 KiB blocks that
+/// cut lines anywhere; every file must end on a whole line, stay within
+/// its limit, and all of them together must be exactly the writer's output.
+#[test]
+fn rotation_under_a_writer_at_full_speed_loses_and_splits_no_line() {
+    let dir = common::TempDir::new("rotation_full_speed");
+    let log = dir.path().join("seq.log");
+    let max = 64 * 1024;
+    let mut graph = Graph::new();
+    graph.node(
+        "seq",
+        Command::new("seq")
+            .args(["1", "300000"])
+            .stdout(Stdio::Sink(Sink::file(
+                RotatingFile::new(&log).max_bytes(max).keep(1000),
+            ))),
+    );
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    // Oldest first: seq.log.N, …, seq.log.1, seq.log.
+    let age = |p: &std::path::PathBuf| {
+        p.extension()
+            .and_then(|e| e.to_str()?.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    files.sort_by_key(|p| std::cmp::Reverse(age(p)));
+    assert!(files.len() > 20, "it rotated: {} files", files.len());
+    let mut all = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        assert!(
+            bytes.len() as u64 <= max,
+            "{} is within its limit",
+            file.display()
+        );
+        assert_eq!(
+            bytes.last(),
+            Some(&b'\n'),
+            "{} ends on a whole line",
+            file.display()
+        );
+        all.extend_from_slice(&bytes);
+    }
+    let expected: String = (1..=300_000).map(|n| format!("{n}\n")).collect();
+    assert!(all == expected.as_bytes(), "every line once, in order");
+}
+
+/// A node that floods its output does not hold up the lines of another.
+#[test]
+fn a_flooding_node_does_not_starve_the_others() {
+    let (sink, seen) = collecting();
+    let mut graph = Graph::new();
+    graph.node(
+        "flood",
+        Command::new("yes").stdout(Stdio::Sink(Sink::callback(|_| {}))),
+    );
+    graph.node(
+        "polite",
+        Command::new("sh")
+            .args(["-c", "echo hello; sleep 1000"])
+            .stdout(Stdio::Sink(sink)),
+    );
+    let running = graph.spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while texts(&seen).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the polite line never came"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(texts(&seen), [("hello".to_owned(), LineEnd::Newline)]);
+    drop(running);
+}
