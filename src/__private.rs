@@ -17,8 +17,8 @@ pub use std::vec::Vec;
 
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Listener, Namespace,
-    NodeExit, NodeId, NodeOptions, Outcome, Pipe, Probe, Readiness, Restart, RunningGraph, Scope,
-    ScopeSpec, Signal, SocketPair, Stdio, Strategy,
+    NodeExit, NodeId, NodeOptions, Outcome, Pipe, Probe, Readiness, Restart, RotatingFile,
+    RunningGraph, Scope, ScopeSpec, Signal, Sink, SocketPair, Stdio, Strategy, Timestamps,
 };
 pub use process_graph_topology as topology;
 
@@ -43,6 +43,32 @@ macro_rules! __process_graph_if_tokio {
 }
 
 pub use crate::__process_graph_if_tokio as if_tokio;
+
+/// `Sink::Tracing`, which exists only if process-graph was built with its
+/// `tracing` feature; without it, `stdout = "tracing"` is a compile error
+/// that says so.
+#[cfg(feature = "tracing")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_graph_tracing_sink {
+    () => {
+        $crate::__private::Sink::Tracing
+    };
+}
+
+/// `stdout = "tracing"` without the `tracing` feature.
+#[cfg(not(feature = "tracing"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_graph_tracing_sink {
+    () => {
+        ::core::compile_error!(
+            "`stdout = \"tracing\"` and `stderr = \"tracing\"` need process-graph's `tracing` feature"
+        )
+    };
+}
+
+pub use crate::__process_graph_tracing_sink as tracing_sink;
 
 /// The signal named `name` (`"TERM"`); the macro accepts only names from
 /// the same table the runtime parses (`process_graph_topology::SIGNALS`).

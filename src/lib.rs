@@ -114,8 +114,12 @@ pub type Cmd = Command;
 /// stderr contains the text) — and `period`, `timeout`, and for liveness
 /// `failure_threshold` (see [`Probe`]); `stop_signal = "SIGINT"`;
 /// `stop_timeout = "3s"`; `backoff = "100ms..30s"`; `scope = name`;
-/// `stdin`, `stdout`, `stderr = "inherit" | "null" | "prefixed"` (for
-/// streams no edge claims). Durations are numbers with units `ms`, `s`, `m`,
+/// `stdin`, `stdout`, `stderr = "inherit" | "null"` and, for `stdout` and
+/// `stderr`, the output sinks `"prefixed"`, `prefixed(timestamps =
+/// "rfc3339" | "since-start")`, `file("app.log", max_size = "10M", keep =
+/// 5)` (a file rotated by size), `callback(path::to::function)` (a
+/// `fn(&Line)`) and `"tracing"` (feature `tracing`; without it, a compile
+/// error) — for streams no edge claims. Durations are numbers with units `ms`, `s`, `m`,
 /// `h`, e.g. `"1m30s"`.
 ///
 /// **`#[scope(...)]`**: namespace kinds `user`, `pid`, `net`, `mount`,

@@ -14,6 +14,12 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
     cases.pass("tests/ui/pass/*.rs");
+    // `stdout = "tracing"` is checked against the facade's features.
+    if cfg!(feature = "tracing") {
+        cases.pass("tests/ui/features/tracing_*.rs");
+    } else {
+        cases.compile_fail("tests/ui/features/tracing_*.rs");
+    }
     cases.pass(write_large_graph(50));
 }
 

@@ -203,3 +203,48 @@ fn a_flooding_node_does_not_starve_the_others() {
     assert_eq!(texts(&seen), [("hello".to_owned(), LineEnd::Newline)]);
     drop(running);
 }
+
+/// What [`record`] saw.
+static RECORDED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn record(line: &process_graph::Line<'_>) {
+    RECORDED
+        .lock()
+        .unwrap()
+        .push(format!("{} {}", line.node(), line.text_lossy()));
+}
+
+const MACRO_LOG: &str = "/tmp/process-graph-test-output-sinks-macro.log";
+
+/// The sinks as declared: `file(...)` and `callback(...)` are the values
+/// the macro turns into the same `Sink`s.
+#[process_graph::process_graph]
+struct Declared {
+    #[process(
+        stdout = file("/tmp/process-graph-test-output-sinks-macro.log", max_size = "1K", keep = 1),
+        stderr = callback(record)
+    )]
+    talker: process_graph::Cmd,
+}
+
+#[test]
+fn declared_sinks_write_the_file_and_call_the_function() {
+    let _ = std::fs::remove_file(MACRO_LOG);
+    let _ = std::fs::remove_file(format!("{MACRO_LOG}.1"));
+    let script = "seq 1 1000; echo done >&2";
+    let graph = Declared::new(process_graph::Cmd::new("sh").args(["-c", script]));
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+    assert_eq!(*RECORDED.lock().unwrap(), ["talker done"]);
+    let current = std::fs::read_to_string(MACRO_LOG).unwrap();
+    let rotated = std::fs::read_to_string(format!("{MACRO_LOG}.1")).unwrap();
+    assert!(
+        current.ends_with("1000\n") && current.len() <= 1024,
+        "{current}"
+    );
+    assert!(
+        rotated.len() <= 1024 && rotated.ends_with('\n'),
+        "{rotated}"
+    );
+    let _ = std::fs::remove_file(MACRO_LOG);
+    let _ = std::fs::remove_file(format!("{MACRO_LOG}.1"));
+}

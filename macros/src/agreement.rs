@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Probe, Readiness, Restart, ScopeId,
-    ScopeSpec, Stdio,
+    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Probe, Readiness, Restart,
+    RotatingFile, ScopeId, ScopeSpec, Sink, Stdio, Timestamps,
 };
 use process_graph_topology::Topology;
 
@@ -49,7 +49,8 @@ struct NodeDecl {
     after: Vec<usize>,
     ready: Option<Readiness>,
     ready_timeout: bool,
-    stdio: [Option<Stdio>; 3],
+    /// Each stream's setting, and how the declaration spells it.
+    stdio: [Option<(Stdio, &'static str)>; 3],
     scope: Option<usize>,
     ready_probe: Option<ProbeDecl>,
     live_probe: Option<ProbeDecl>,
@@ -228,11 +229,23 @@ fn random(rng: &mut Rng) -> Decl {
                 _ => None,
             },
             ready_timeout: rng.percent(15),
-            stdio: [0, 1, 2].map(|fd| match rng.below(if chaos > 0 { 12 } else { 40 }) {
-                0 => Some(Stdio::Null),
-                1 if fd > 0 || chaos > 0 => Some(Stdio::Prefixed),
-                2 => Some(Stdio::Inherit),
-                _ => None,
+            stdio: [0, 1, 2].map(|fd| {
+                let output = fd > 0 || chaos > 0;
+                match rng.below(if chaos > 0 { 12 } else { 40 }) {
+                    0 => Some((Stdio::Null, "\"null\"")),
+                    1 if output => Some((Stdio::Prefixed, "\"prefixed\"")),
+                    2 => Some((Stdio::Inherit, "\"inherit\"")),
+                    3 if output => Some((
+                        Stdio::Sink(Sink::file(RotatingFile::new("n.log"))),
+                        "file(\"n.log\")",
+                    )),
+                    4 if output => Some((Stdio::Sink(Sink::callback(|_| {})), "callback(ignore)")),
+                    5 if output => Some((
+                        Stdio::Sink(Sink::prefixed(Some(Timestamps::Rfc3339))),
+                        "prefixed(timestamps = \"rfc3339\")",
+                    )),
+                    _ => None,
+                }
             }),
             scope: (scope_count > 0 && rng.percent(70)).then(|| rng.below(scope_count)),
             ready_probe: random_probe(rng, chaos, false),
@@ -278,13 +291,6 @@ fn random(rng: &mut Rng) -> Decl {
 /// the struct.
 fn source(decl: &Decl) -> (String, String) {
     let mut src = String::from("struct Random {\n");
-    let stdio_word = |s: &Stdio| match s {
-        Stdio::Inherit => "inherit",
-        Stdio::Null => "null",
-        Stdio::Prefixed => "prefixed",
-        Stdio::Fd(_) => unreachable!("random declarations pass no fds"),
-        Stdio::Sink(sink) => unreachable!("the generator makes no {sink:?}"),
-    };
     for (s, scope) in decl.scopes.iter().enumerate() {
         let mut keys: Vec<String> = scope.namespaces.iter().map(|n| n.to_string()).collect();
         keys.extend(scope.hostname.as_ref().map(|h| format!("hostname = {h:?}")));
@@ -312,7 +318,7 @@ fn source(decl: &Decl) -> (String, String) {
         for (stream, mode) in ["stdin", "stdout", "stderr"].iter().zip(&node.stdio) {
             keys.extend(
                 mode.as_ref()
-                    .map(|m| format!("{stream} = {:?}", stdio_word(m))),
+                    .map(|(_, spelt)| format!("{stream} = {spelt}")),
             );
         }
         keys.extend(node.scope.map(|s| format!("scope = s{s}")));
@@ -382,7 +388,7 @@ fn through_the_runtime(decl: &Decl) -> (Topology, Vec<String>) {
     for (n, node) in decl.nodes.iter().enumerate() {
         let mut command = Command::new("true");
         for (fd, mode) in node.stdio.iter().enumerate() {
-            if let Some(mode) = mode.clone() {
+            if let Some((mode, _)) = mode.clone() {
                 command = match fd {
                     0 => command.stdin(mode),
                     1 => command.stdout(mode),

@@ -97,7 +97,9 @@ impl<'g> Location<'g> {
             Place::Listener { node, index } => {
                 Location::Span(process(node).1.listen[index].1.span())
             }
-            Place::Stdio { node, fd } => span(process(node).1.stdio[fd as usize].map(|m| m.span)),
+            Place::Stdio { node, fd } => {
+                span(process(node).1.stdio[fd as usize].as_ref().map(|m| m.span))
+            }
             Place::Edge(e) => Location::Tokens(edge(e).2.arrow.clone()),
             Place::Endpoint {
                 edge: e,

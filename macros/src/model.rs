@@ -68,7 +68,7 @@ pub struct Process {
     pub backoff: Option<Backoff>,
     pub scope: Option<Ident>,
     /// `stdin`, `stdout`, `stderr` defaults, by fd.
-    pub stdio: [Option<Spanned<StdioMode>>; 3],
+    pub stdio: [Option<Spanned<Stdio>>; 3],
     /// `memory_max = "512M"`, in bytes.
     pub memory_max: Option<Spanned<u64>>,
     /// `pids_max = 64`.
@@ -232,7 +232,47 @@ keyword!(StdioMode, "stdio mode", {
     "inherit" => Inherit,
     "null" => Null,
     "prefixed" => Prefixed,
+    "tracing" => Tracing,
 });
+
+keyword!(Timestamps, "timestamp kind", {
+    "rfc3339" => Rfc3339,
+    "since-start" => SinceStart,
+});
+
+/// `stdout = ...`: where a stream goes when no edge claims it.
+pub enum Stdio {
+    /// `"inherit"`, `"null"`, `"prefixed"`, `"tracing"`.
+    Word(StdioMode),
+    /// `prefixed(timestamps = "rfc3339")`.
+    Prefixed(Timestamps),
+    /// `file("path", max_size = "10M", keep = 5)`.
+    File(Box<FileSink>),
+    /// `callback(path::to::function)`.
+    Callback(Box<Path>),
+}
+
+/// `file("path", max_size = "10M", keep = 5)`.
+pub struct FileSink {
+    pub path: LitStr,
+    pub max_bytes: Option<u64>,
+    pub keep: Option<u32>,
+}
+
+impl Stdio {
+    /// The kind of destination, as the topology records it.
+    pub fn mode(&self) -> process_graph_topology::StdioMode {
+        use process_graph_topology::StdioMode as Mode;
+        match self {
+            Stdio::Word(StdioMode::Inherit) => Mode::Inherit,
+            Stdio::Word(StdioMode::Null) => Mode::Null,
+            Stdio::Word(StdioMode::Prefixed) | Stdio::Prefixed(_) => Mode::Prefixed,
+            Stdio::Word(StdioMode::Tracing) => Mode::Tracing,
+            Stdio::File(_) => Mode::File,
+            Stdio::Callback(_) => Mode::Callback,
+        }
+    }
+}
 
 keyword!(Namespace, "namespace kind", {
     "user" => User,

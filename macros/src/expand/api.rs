@@ -8,7 +8,10 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use super::{Bodies, Parts, Private, running, topology};
-use crate::model::{EdgeKind, Endpoint, Field, Graph, Keyword, Process, Ready, Role, Target};
+use crate::model::{
+    EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, Process, Ready, Role, Stdio, StdioMode,
+    Target,
+};
 use crate::names;
 
 pub(super) fn expand(
@@ -151,10 +154,11 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             .stdio
             .iter()
             .zip(STDIO)
-            .filter_map(|(mode, stream)| {
-                let variant = Ident::new(mode.as_ref()?.value.variant(), Span::call_site());
+            .filter_map(|(stdio, stream)| {
+                let stdio = stdio.as_ref()?;
+                let value = stdio_value(&stdio.value, stdio.span, pg);
                 let stream = Ident::new(stream, Span::call_site());
-                Some(quote!(.#stream(#pg::Stdio::#variant)))
+                Some(quote_spanned!(stdio.span=> .#stream(#value)))
             });
         let listen = process.listen.iter().map(|(listener, address)| {
             let listener = names::display(listener);
@@ -419,4 +423,38 @@ fn scope_order(graph: &Graph) -> Vec<usize> {
         }
     }
     order
+}
+
+/// The runtime's `Stdio` for a declared `stdout = ...`.
+fn stdio_value(stdio: &Stdio, span: Span, pg: &Private) -> TokenStream {
+    let sink = match stdio {
+        // Spanned, so that a missing `tracing` feature is reported there.
+        Stdio::Word(StdioMode::Tracing) => quote_spanned!(span=> #pg::tracing_sink!()),
+        Stdio::Word(word) => {
+            let variant = Ident::new(word.variant(), Span::call_site());
+            return quote!(#pg::Stdio::#variant);
+        }
+        Stdio::Prefixed(timestamps) => {
+            let variant = Ident::new(timestamps.variant(), Span::call_site());
+            quote!(#pg::Sink::Prefixed(#pg::Option::Some(#pg::Timestamps::#variant)))
+        }
+        Stdio::File(file) => {
+            let FileSink {
+                path,
+                max_bytes,
+                keep,
+            } = &**file;
+            let max_bytes = max_bytes.map(|b| {
+                let b = Literal::u64_unsuffixed(b);
+                quote!(.max_bytes(#b))
+            });
+            let keep = keep.map(|k| {
+                let k = Literal::u32_unsuffixed(k);
+                quote!(.keep(#k))
+            });
+            quote!(#pg::Sink::File(#pg::RotatingFile::new(#path)#max_bytes #keep))
+        }
+        Stdio::Callback(function) => quote!(#pg::Sink::callback(#function)),
+    };
+    quote!(#pg::Stdio::Sink(#sink))
 }

@@ -40,13 +40,7 @@ pub fn of(graph: &Graph) -> Topology {
         ready_probe: p.ready_probe.as_ref().map(|probe| probe.value.clone()),
         live_probe: p.live_probe.as_ref().map(|probe| probe.value.clone()),
         replicas: p.replica_count(),
-        stdio: p.stdio.map(|mode| {
-            mode.map(|m| match m.value {
-                model::StdioMode::Inherit => StdioMode::Inherit,
-                model::StdioMode::Null => StdioMode::Null,
-                model::StdioMode::Prefixed => StdioMode::Prefixed,
-            })
-        }),
+        stdio: [0, 1, 2].map(|fd| p.stdio[fd].as_ref().map(|m| m.value.mode())),
         // Fds passed in with a `Cmd` are known only at run time.
         passed_fds: Cow::Borrowed(&[]),
         listeners: p

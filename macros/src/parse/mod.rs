@@ -6,6 +6,7 @@ mod graph_args;
 mod probe;
 mod process;
 mod scope;
+mod sink;
 mod value;
 
 use proc_macro2::TokenStream;

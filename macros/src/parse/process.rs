@@ -3,13 +3,14 @@
 
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, bracketed};
+use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, bracketed, parenthesized};
 
 use process_graph_topology::STDIO;
 
-use super::value;
+use super::{sink, value};
 use crate::ctxt::Ctxt;
-use crate::model::{Backoff, Process, Ready, Restart, Spanned, StdioMode};
+use crate::model::{Backoff, Process, Ready, Restart, Spanned, Stdio, StdioMode};
+use crate::suggest;
 
 const KEYS: [&str; 20] = [
     "restart",
@@ -95,11 +96,62 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
     Ok(())
 }
 
-/// `stdin = "null"`, `stdout = "prefixed"`, ...: the default of fd `fd`.
+/// `stdin = "null"`, `stdout = "prefixed"`, `stdout = file("x.log")`, ...:
+/// the default of fd `fd`.
 fn stdio(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, fd: usize) -> syn::Result<()> {
-    p.stdio[fd] = value::keyword::<StdioMode>(cx, meta)?;
+    let input = meta.value()?;
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        let needs = match &*lit.value() {
+            "file" => Some(
+                "a path: write `file(\"app.log\")`, with `max_size = \"10M\"` and `keep = 5` if you like",
+            ),
+            "callback" => Some("a function: write `callback(path::to::function)`"),
+            _ => None,
+        };
+        if let Some(needs) = needs {
+            cx.error(lit.span(), format!("`{}` needs {needs}", lit.value()));
+            return Ok(());
+        }
+        p.stdio[fd] = value::word::<StdioMode>(cx, &lit).map(|w| Spanned {
+            value: Stdio::Word(w.value),
+            span: w.span,
+        });
+        return Ok(());
+    }
+    let word: Ident = input
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), SINK_HELP))?;
+    let span = word.span();
+    let content;
+    parenthesized!(content in input);
+    let value = match &*word.to_string() {
+        "prefixed" => sink::prefixed(cx, &content)?,
+        "file" => sink::file(cx, &content)?,
+        "callback" => Some(Stdio::Callback(Box::new(content.parse()?))),
+        other => {
+            content.parse::<proc_macro2::TokenStream>()?;
+            cx.error(
+                span,
+                format!(
+                    "unknown output sink `{other}`{}",
+                    suggest::hint(other, SINKS.iter().copied())
+                ),
+            );
+            None
+        }
+    };
+    p.stdio[fd] = value.map(|value| Spanned { value, span });
     Ok(())
 }
+
+/// The sinks written as a call.
+const SINKS: [&str; 3] = ["prefixed", "file", "callback"];
+
+/// What `stdout = ...` takes.
+const SINK_HELP: &str = "write \"inherit\", \"null\", \"prefixed\", \"tracing\", \
+                         `prefixed(timestamps = \"rfc3339\" | \"since-start\")`, \
+                         `file(\"path\", max_size = \"10M\", keep = 5)` or `callback(path::to::function)`";
 
 /// `[a, b]`, or a single `a`.
 fn idents(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {

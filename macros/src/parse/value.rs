@@ -86,6 +86,11 @@ impl SeenKeys {
 /// `key = "word"`, one of `T`'s words.
 pub fn keyword<T: Keyword>(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<T>>> {
     let lit: LitStr = meta.value()?.parse()?;
+    Ok(word(cx, &lit))
+}
+
+/// One of `T`'s words, or an error at `lit` suggesting the closest.
+pub fn word<T: Keyword>(cx: &Ctxt, lit: &LitStr) -> Option<Spanned<T>> {
     let text = lit.value();
     let found = T::WORDS.iter().find(|(w, _)| *w == text);
     if found.is_none() {
@@ -98,10 +103,10 @@ pub fn keyword<T: Keyword>(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opt
             ),
         );
     }
-    Ok(found.map(|&(_, value)| Spanned {
+    found.map(|&(_, value)| Spanned {
         value,
         span: lit.span(),
-    }))
+    })
 }
 
 /// `key = N` with `N` in `range`, or an error at it naming `key` with an
@@ -140,7 +145,11 @@ where
 /// `key = "512M"` (units K, M, G, T: powers of 1024) or `key = 1048576`: a
 /// size in bytes, more than 0.
 pub fn bytes(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Spanned<u64>>> {
-    let input = meta.value()?;
+    bytes_in(cx, meta.value()?)
+}
+
+/// A size as [`bytes`] takes it, read from `input`.
+pub fn bytes_in(cx: &Ctxt, input: ParseStream) -> syn::Result<Option<Spanned<u64>>> {
     let (parsed, span, written) = if input.peek(LitInt) {
         let lit: LitInt = input.parse()?;
         (lit.base10_parse::<u64>().ok(), lit.span(), lit.to_string())
