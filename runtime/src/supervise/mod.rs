@@ -18,6 +18,7 @@ mod notify_socket;
 mod readiness;
 mod signals;
 mod snapshot;
+mod trace;
 
 pub use self::core::NodeState;
 pub(crate) use self::core::{AfterStop, Core, Deps};

@@ -36,7 +36,7 @@ pub(crate) use node::{AfterStop, NodeRuntime};
 pub(crate) use timers::{Purpose, TimerKey, Timers};
 
 use self::agenda::Agenda;
-use super::{Decision, Event};
+use super::{Decision, Event, trace};
 use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::{Graph, NodeId};
@@ -239,7 +239,9 @@ impl Core {
 
     /// Drops the queued events (nobody will see them: `wait`).
     pub(crate) fn clear_events(&mut self) {
-        self.events.clear();
+        for event in self.events.drain(..) {
+            trace::event(&self.names, &event);
+        }
     }
 
     /// The next event for the application. An `Exited` one carries a
@@ -247,6 +249,7 @@ impl Core {
     /// until the next round applies it.
     pub(crate) fn pop_event(&mut self) -> Option<Event> {
         let event = self.events.pop_front()?;
+        trace::event(&self.names, &event);
         if let Event::Exited { node, .. } = event
             && let Some(verdict) = self.undecided.remove(&node.index())
         {
@@ -347,6 +350,7 @@ impl Core {
                 if node.state.is_alive() && !node.killed_after_timeout {
                     // Done with this timer: SIGKILL cannot be ignored.
                     node.killed_after_timeout = true;
+                    trace::killed_after_timeout(&self.names[i]);
                     self.outbox.push_back(Action::Kill(i));
                 }
             }

@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use super::{Action, AfterStop, Core, NodeState, Purpose, TimerKey};
+use crate::supervise::trace;
 use crate::exit::Outcome;
 use crate::signal::Signal;
 
@@ -49,6 +50,9 @@ impl Core {
 
     /// Stops the whole graph for `cause` (the first cause wins).
     pub(crate) fn stop_graph(&mut self, cause: Outcome) {
+        if self.outcome.is_none() {
+            trace::graph_stops(&self.names, cause);
+        }
         self.outcome.get_or_insert(cause);
         self.pending = None;
         for i in 0..self.nodes.len() {
@@ -85,6 +89,7 @@ impl Core {
     pub(super) fn send_stop_signal(&mut self, i: usize, now: Instant) {
         let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
         let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+        trace::stop_signal(&self.names[i], signal, timeout);
         self.outbox.push_back(Action::Signal(i, signal));
         self.timers.arm(
             TimerKey {
