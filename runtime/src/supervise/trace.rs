@@ -62,6 +62,10 @@ pub(crate) fn graph_stops(names: &[String], cause: Outcome) {
             target: T, Level::ERROR, node = name(node),
             "{} cannot start: {} failed; the graph stops", name(node), name(dependency)
         ),
+        Outcome::StartTimeout { node, dependency } => event!(
+            target: T, Level::ERROR, node = name(node),
+            "{} did not start in time, waiting for {}; the graph stops", name(node), name(dependency)
+        ),
         Outcome::Signal(signal) => {
             event!(target: T, Level::INFO, "{signal} arrived; the graph stops")
         }
