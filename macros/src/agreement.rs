@@ -230,10 +230,12 @@ fn random(rng: &mut Rng) -> Decl {
             },
             ready_timeout: rng.percent(15),
             stdio: [0, 1, 2].map(|fd| {
-                let output = fd > 0 || chaos > 0;
+                // A forwarded stdin is tried (in chaos) with `prefixed`; the
+                // other sinks go where they are valid.
+                let output = fd > 0;
                 match rng.below(if chaos > 0 { 12 } else { 40 }) {
                     0 => Some((Stdio::Null, "\"null\"")),
-                    1 if output => Some((Stdio::Prefixed, "\"prefixed\"")),
+                    1 if output || chaos > 0 => Some((Stdio::Prefixed, "\"prefixed\"")),
                     2 => Some((Stdio::Inherit, "\"inherit\"")),
                     3 if output => Some((
                         Stdio::Sink(Sink::file(RotatingFile::new("n.log"))),
