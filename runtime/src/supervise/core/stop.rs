@@ -6,9 +6,9 @@
 use std::time::Instant;
 
 use super::{Action, AfterStop, Core, NodeState, Purpose, TimerKey};
-use crate::supervise::trace;
 use crate::exit::Outcome;
 use crate::signal::Signal;
+use crate::supervise::trace;
 
 impl Core {
     /// Asks node `i` to stop, and to do `after` once it has.
