@@ -22,8 +22,8 @@ use std::thread::JoinHandle;
 
 use rustix::fs::OFlags;
 
-use crate::output::{Line, LineBuffer, LineEnd, LineWatch, Stream, Write};
 pub(crate) use crate::output::take_matches;
+use crate::output::{Line, LineBuffer, LineEnd, LineWatch, Stream, Write};
 use crate::owner::Owner;
 use crate::poller::{Interest, WaitSet, WakeFd, Waker};
 use crate::sigmask::SignalMaskGuard;
@@ -245,18 +245,19 @@ impl Output {
                     let (node, stream) = (self.names[open.node].as_str(), open.stream);
                     let mut matched = false;
                     let watch = open.watch.as_ref();
-                    open.lines.feed(&self.buffer[..n], &mut |text, end, continuation| {
-                        matched |= end == LineEnd::Newline
-                            && !continuation
-                            && watch.is_some_and(|w| w.finds_in(text));
-                        sink.line(&Line {
-                            node,
-                            stream,
-                            text,
-                            end,
-                            continuation,
+                    open.lines
+                        .feed(&self.buffer[..n], &mut |text, end, continuation| {
+                            matched |= end == LineEnd::Newline
+                                && !continuation
+                                && watch.is_some_and(|w| w.finds_in(text));
+                            sink.line(&Line {
+                                node,
+                                stream,
+                                text,
+                                end,
+                                continuation,
+                            });
                         });
-                    });
                     sink.flush();
                     // After the line is out: whatever the match lets start
                     // writes after it.

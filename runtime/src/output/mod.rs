@@ -13,9 +13,9 @@ mod lines;
 mod prefixed;
 mod rotate;
 mod time;
-mod watch;
 #[cfg(feature = "tracing")]
 mod tracing_sink;
+mod watch;
 
 use std::fmt;
 use std::io;

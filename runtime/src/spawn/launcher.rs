@@ -23,9 +23,9 @@ use crate::command::{Command, Stdio};
 use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::{Forwarded, Forwarder};
-use crate::output::LineWatch;
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{BoundSocket, Listener, SocketFile};
+use crate::output::LineWatch;
 use crate::output::{Clock, Sink, Stream};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
@@ -504,7 +504,10 @@ impl Launcher {
     /// The eventfd that counts node `index`'s lines matching its log-line
     /// probe, if it has one.
     pub(crate) fn line_watch(&self, index: usize) -> Option<BorrowedFd<'_>> {
-        self.line_watches.get(index)?.as_ref().map(LineWatch::matched)
+        self.line_watches
+            .get(index)?
+            .as_ref()
+            .map(LineWatch::matched)
     }
 
     /// The live scope node `index` runs in, if any.

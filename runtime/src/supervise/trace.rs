@@ -1,6 +1,6 @@
 //! Supervision as `tracing` events (feature `tracing`), so that `wait()` is
-//! no black box: every event the loop hands out or carries out (start,
-//! readiness, ready timeout, exit with the decision about it — restart and
+//! no black box: every event the core makes, as it makes it (start,
+//! readiness, ready timeout, a failed or fatal probe, exit with the decision about it — restart and
 //! its backoff delay, or staying stopped —, failed start, failed
 //! dependency, signal), every stop of the graph with its cause (a restart
 //! intensity trip among them), and each stop signal and SIGKILL sent to a
@@ -35,6 +35,9 @@ pub(crate) fn event(names: &[String], event: &Event) {
             event!(target: T, Level::INFO, node = name(*node), "{text}");
         }
         Event::Exited { node, .. } => event!(target: T, Level::WARN, node = name(*node), "{text}"),
+        Event::ProbeFailed { node, .. } | Event::ProbeKilled { node, .. } => {
+            event!(target: T, Level::WARN, node = name(*node), "{text}");
+        }
         Event::StartFailed { node, .. } | Event::DependencyFailed { node, .. } => {
             event!(target: T, Level::ERROR, node = name(*node), "{text}");
         }

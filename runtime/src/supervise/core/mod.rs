@@ -239,9 +239,14 @@ impl Core {
 
     /// Drops the queued events (nobody will see them: `wait`).
     pub(crate) fn clear_events(&mut self) {
-        for event in self.events.drain(..) {
-            trace::event(&self.names, &event);
-        }
+        self.events.clear();
+    }
+
+    /// Queues an event for the application: the one place events are
+    /// made, and so where they are traced (feature `tracing`).
+    fn emit(&mut self, event: Event) {
+        trace::event(&self.names, &event);
+        self.events.push_back(event);
     }
 
     /// The next event for the application. An `Exited` one carries a
@@ -249,7 +254,6 @@ impl Core {
     /// until the next round applies it.
     pub(crate) fn pop_event(&mut self) -> Option<Event> {
         let event = self.events.pop_front()?;
-        trace::event(&self.names, &event);
         if let Event::Exited { node, .. } = event
             && let Some(verdict) = self.undecided.remove(&node.index())
         {
@@ -288,10 +292,10 @@ impl Core {
             Input::Exited { node, status } => self.on_exit(node, status, now),
             Input::Ready { node } => self.mark_ready(node, now),
             Input::Signal(signal) => {
-                self.events.push_back(Event::Signal(signal));
+                self.emit(Event::Signal(signal));
                 self.stop_graph(Outcome::Signal(signal));
             }
-            Input::Woken => self.events.push_back(Event::Woken),
+            Input::Woken => self.emit(Event::Woken),
             Input::ProbeResult { node, kind, result } => self.probe_result(node, kind, result, now),
         }
     }
@@ -340,7 +344,7 @@ impl Core {
             }
             Purpose::Ready => {
                 if node.state == NodeState::Starting {
-                    self.events.push_back(Event::ReadyTimeout {
+                    self.emit(Event::ReadyTimeout {
                         node: NodeId::from_index(i),
                     });
                     self.outbox.push_back(Action::Kill(i));
@@ -367,7 +371,7 @@ impl Core {
         node.was_ready = true;
         if node.state == NodeState::Starting {
             node.state = NodeState::Running;
-            self.events.push_back(Event::Ready {
+            self.emit(Event::Ready {
                 node: NodeId::from_index(i),
             });
             self.became_ready(i, now);

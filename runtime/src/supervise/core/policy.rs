@@ -49,7 +49,7 @@ impl Core {
             self.undecided.insert(i, (decision, cause));
             decision
         };
-        self.events.push_back(Event::Exited {
+        self.emit(Event::Exited {
             node: NodeId::from_index(i),
             status,
             decision,

@@ -121,7 +121,7 @@ impl Core {
         match verdict {
             Verdict::Ready => self.mark_ready(i, now),
             Verdict::Kill => {
-                self.events.push_back(Event::ProbeKilled {
+                self.emit(Event::ProbeKilled {
                     node,
                     result,
                     failures,
@@ -129,7 +129,7 @@ impl Core {
                 self.kill_by_probe(i, now);
             }
             Verdict::Wait if result != ProbeResult::Passed => {
-                self.events.push_back(Event::ProbeFailed {
+                self.emit(Event::ProbeFailed {
                     node,
                     probe: kind,
                     result,

@@ -82,7 +82,7 @@ impl Core {
                 now + timeout,
             );
         }
-        self.events.push_back(Event::Started {
+        self.emit(Event::Started {
             node: NodeId::from_index(i),
             pid,
         });
@@ -97,7 +97,7 @@ impl Core {
     pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError) {
         self.nodes[i].state = NodeState::Failed;
         let node = NodeId::from_index(i);
-        self.events.push_back(Event::StartFailed { node, error });
+        self.emit(Event::StartFailed { node, error });
         if self.options[i].critical {
             self.stop_graph(Outcome::Critical { node });
         }
