@@ -333,9 +333,7 @@ impl Launcher {
                 }
                 node_plan
             }));
-        Ok(Added {
-            parent_ends,
-        })
+        Ok(Added { parent_ends })
     }
 
     /// Gives the nodes of `graph`, about to be appended, a cgroup each with
