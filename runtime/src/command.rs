@@ -47,6 +47,12 @@ pub enum Stdio {
     /// tracing. The graph's one output thread reads the lines, so the child
     /// never waits on the application. Only for stdout and stderr.
     Sink(Sink),
+    /// The node's pseudo-terminal: the node gets a session of its own with
+    /// the terminal as its controlling terminal, and the application holds
+    /// the other end ([`RunningGraph::take_terminal`](crate::RunningGraph::take_terminal)).
+    /// Each stream set to it is the terminal; [`Command::terminal`] sets
+    /// all three. See [`Terminal`](crate::Terminal).
+    Terminal,
 }
 
 impl Stdio {
@@ -79,7 +85,7 @@ impl Stdio {
         match self {
             Stdio::Prefixed => Some(Sink::Prefixed(None)),
             Stdio::Sink(sink) => Some(sink.clone()),
-            Stdio::Inherit | Stdio::Null | Stdio::Fd(_) => None,
+            Stdio::Inherit | Stdio::Null | Stdio::Fd(_) | Stdio::Terminal => None,
         }
     }
 }
@@ -323,6 +329,23 @@ impl Command {
     pub fn listen(mut self, listener: Listener) -> Self {
         self.listeners.push(listener);
         self
+    }
+
+    /// Runs the node on a pseudo-terminal of its own: stdin, stdout and
+    /// stderr are the terminal, which is its controlling terminal, in a
+    /// session of its own. Interactive programs (shells, REPLs, `top`)
+    /// behave as they do in a terminal.
+    ///
+    /// ```
+    /// use process_graph_runtime::Command;
+    ///
+    /// let shell = Command::new("bash").args(["--norc", "-i"]).terminal();
+    /// # let _ = shell;
+    /// ```
+    pub fn terminal(self) -> Self {
+        self.stdin(Stdio::Terminal)
+            .stdout(Stdio::Terminal)
+            .stderr(Stdio::Terminal)
     }
 
     /// The program.

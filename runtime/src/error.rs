@@ -282,6 +282,11 @@ pub enum Step {
     Setns,
     /// `setpgid(0, 0)`: putting the child in its own process group.
     ProcessGroup,
+    /// `setsid()`: a session of its own, for a node on a terminal.
+    Session,
+    /// `ioctl(TIOCSCTTY)`: making the node's pseudo-terminal its
+    /// controlling terminal.
+    ControllingTerminal,
     /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`.
     ParentDeathSignal,
     /// The parent died before the death signal was armed.
@@ -342,6 +347,8 @@ pub enum Step {
     NodeCgroup,
     /// Creating the readiness pipe (in the parent).
     ReadinessPipe,
+    /// Opening the node's end of its pseudo-terminal (in the parent).
+    TerminalOpen,
     /// Creating the pipe that forwards this fd to the graph's output thread
     /// (in the parent).
     OutputPipe {
@@ -371,6 +378,9 @@ impl fmt::Display for Step {
             Step::Clone => f.write_str("clone3"),
             Step::Setns => f.write_str("setns into the scope"),
             Step::ProcessGroup => f.write_str("setpgid"),
+            Step::Session => f.write_str("setsid"),
+            Step::ControllingTerminal => f.write_str("ioctl TIOCSCTTY"),
+            Step::TerminalOpen => f.write_str("open the pseudo-terminal's node end"),
             Step::ParentDeathSignal => f.write_str("prctl(PR_SET_PDEATHSIG)"),
             Step::ParentDied => f.write_str("parent-death check"),
             Step::ResetSignal { signal } => write!(f, "reset signal {signal} to its default"),

@@ -162,6 +162,7 @@ mod signal;
 mod spawn;
 mod supervise;
 mod sys;
+mod terminal;
 
 pub use added::Added;
 pub use cgroup::Containment;
@@ -186,6 +187,7 @@ pub use running::RunningGraph;
 pub use scope::{Namespace, Scope, ScopeSpec};
 pub use signal::{Signal, UnknownSignal};
 pub use supervise::{Decision, Event, NodeSnapshot, NodeState, Snapshot};
+pub use terminal::{Detached, Terminal, WindowSize};
 
 impl Graph {
     /// Checks the graph, then starts its nodes in dependency order: a node

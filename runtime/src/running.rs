@@ -90,6 +90,12 @@ impl RunningGraph {
         &self.core.names[node.index()]
     }
 
+    /// The application's end of the node's pseudo-terminal, if it runs on
+    /// one ([`Command::terminal`](crate::Command::terminal)); once.
+    pub fn take_terminal(&mut self, node: NodeId) -> Option<crate::Terminal> {
+        self.io.launcher.take_terminal(node.index())
+    }
+
     /// The node's current pid, while it has a process that is not reaped.
     pub fn pid(&self, node: NodeId) -> Option<u32> {
         self.io.pid(node.index())

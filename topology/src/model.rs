@@ -215,6 +215,8 @@ pub enum StdioMode {
     Callback,
     /// Each line forwarded as a tracing event.
     Tracing,
+    /// The node's pseudo-terminal, whose other end the application holds.
+    Terminal,
 }
 
 impl StdioMode {
@@ -228,7 +230,10 @@ impl StdioMode {
     /// assert!(!StdioMode::Null.is_forwarded());
     /// ```
     pub fn is_forwarded(self) -> bool {
-        !matches!(self, StdioMode::Inherit | StdioMode::Null | StdioMode::Fd)
+        !matches!(
+            self,
+            StdioMode::Inherit | StdioMode::Null | StdioMode::Fd | StdioMode::Terminal
+        )
     }
 }
 
@@ -244,6 +249,7 @@ impl fmt::Display for StdioMode {
             StdioMode::File => "file",
             StdioMode::Callback => "callback",
             StdioMode::Tracing => "tracing",
+            StdioMode::Terminal => "terminal",
         })
     }
 }

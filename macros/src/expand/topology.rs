@@ -148,6 +148,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 StdioMode::File => quote!(#t::StdioMode::File),
                 StdioMode::Callback => quote!(#t::StdioMode::Callback),
                 StdioMode::Tracing => quote!(#t::StdioMode::Tracing),
+                StdioMode::Terminal => quote!(#t::StdioMode::Terminal),
             }))
         });
         let listeners = list(

@@ -69,6 +69,7 @@ impl Graph {
                         Stdio::Fd(_) => StdioMode::Fd,
                         Stdio::Sink(Sink::File(_)) => StdioMode::File,
                         Stdio::Sink(Sink::Callback(_)) => StdioMode::Callback,
+                        Stdio::Terminal => StdioMode::Terminal,
                         #[cfg(feature = "tracing")]
                         Stdio::Sink(Sink::Tracing) => StdioMode::Tracing,
                     })

@@ -29,6 +29,9 @@ pub(crate) enum FdSource {
     /// The write end of the node's readiness pipe (`Readiness::Fd`), new for
     /// every start of the node.
     Ready,
+    /// The node end of the node's pseudo-terminal, opened anew for every
+    /// start.
+    Terminal,
     /// The fd the application passed in for this number (`Command::fd`,
     /// `Stdio::Fd`).
     Passed,
@@ -57,6 +60,7 @@ impl FdSource {
             FdSource::DevNull
             | FdSource::Forwarded
             | FdSource::Ready
+            | FdSource::Terminal
             | FdSource::Passed
             | FdSource::Listener(_) => None,
         }
@@ -77,6 +81,15 @@ pub(crate) struct NodePlan {
 }
 
 impl NodePlan {
+    /// The lowest fd that is the node's terminal, if it runs on one: its
+    /// controlling terminal.
+    pub(crate) fn terminal(&self) -> Option<i32> {
+        self.fds
+            .iter()
+            .find(|a| a.source == FdSource::Terminal)
+            .map(|a| a.target)
+    }
+
     /// The streams (1 and 2) this node forwards to a sink.
     pub(crate) fn forwarded_streams(&self) -> impl Iterator<Item = i32> + '_ {
         self.fds
@@ -136,6 +149,7 @@ impl Plan {
                 let source = match spec.command.stdio(fd) {
                     Some(Stdio::Null) => FdSource::DevNull,
                     Some(Stdio::Prefixed | Stdio::Sink(_)) => FdSource::Forwarded,
+                    Some(Stdio::Terminal) => FdSource::Terminal,
                     // Through the output thread, which watches each line
                     // for the log-line probe and passes it on unchanged.
                     Some(Stdio::Inherit) | None if log_line && fd > 0 => FdSource::Forwarded,

@@ -39,6 +39,8 @@ pub enum FdOrigin {
     /// A pipe to the graph's output thread (`Stdio::Prefixed`,
     /// `Stdio::Sink`), new for every start.
     Forwarded,
+    /// The node's pseudo-terminal (`Stdio::Terminal`).
+    Terminal,
     /// The write end of the node's readiness pipe (`Readiness::Fd`).
     Readiness,
     /// An fd the application passes in (`Command::fd`, `Stdio::Fd`).
@@ -59,6 +61,7 @@ impl fmt::Display for FdOrigin {
             FdOrigin::PipeWrite { edge } => write!(f, "{edge} (write end)"),
             FdOrigin::Socket { edge } => write!(f, "{edge} (socket)"),
             FdOrigin::Forwarded => f.write_str("forwarded to the graph's output thread"),
+            FdOrigin::Terminal => f.write_str("the node's pseudo-terminal"),
             FdOrigin::Readiness => f.write_str("readiness pipe to the parent"),
             FdOrigin::Passed => f.write_str("passed in by the application"),
             FdOrigin::Listener { listener } => write!(f, "listening socket {listener}"),
@@ -213,6 +216,7 @@ impl Graph {
             },
             FdSource::DevNull => FdOrigin::DevNull,
             FdSource::Forwarded => FdOrigin::Forwarded,
+            FdSource::Terminal => FdOrigin::Terminal,
             FdSource::Ready => FdOrigin::Readiness,
             FdSource::Passed | FdSource::Listener(_) => FdOrigin::Passed,
         }

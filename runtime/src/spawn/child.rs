@@ -96,8 +96,11 @@ fn check(ret: isize, step: Step) -> StepResult {
 /// Sets the child up and execs; returns only the step that failed.
 fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallible, (Step, i32)> {
     // Its own process group, so the whole node can be signalled at once;
-    // or the application's, left as it is.
-    if ctx.setup.group == ProcessGroup::Own {
+    // or the application's, left as it is. A node on a terminal gets a
+    // session of its own (its process group is the session's, same id).
+    if ctx.setup.controlling_terminal.is_some() {
+        process::setsid().map_err(failed_at(Step::Session))?;
+    } else if ctx.setup.group == ProcessGroup::Own {
         process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
     }
     if !ctx.outlives_parent {
@@ -114,6 +117,11 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     sys::reset_ignored_signals().map_err(|(signal, errno)| (Step::ResetSignal { signal }, errno))?;
     check(sys::set_signal_mask(0), Step::ResetSignalMask)?;
     place_fds(ctx)?;
+    if let Some(fd) = ctx.setup.controlling_terminal {
+        // SAFETY: `fd` is a target of the fd table just placed.
+        let terminal = unsafe { BorrowedFd::borrow_raw(fd) };
+        process::ioctl_tiocsctty(terminal).map_err(failed_at(Step::ControllingTerminal))?;
+    }
     limit(ctx.setup)?;
     if let Some(entry) = ctx.listen_pid {
         let pid = process::getpid().as_raw_nonzero().get().unsigned_abs();

@@ -73,6 +73,9 @@ pub(crate) struct ChildSetup {
     pub(crate) group: ProcessGroup,
     pub(crate) rlimits: Vec<(Rlimit, rustix::process::Rlimit)>,
     pub(crate) umask: Option<rustix::fs::Mode>,
+    /// A session of its own, with the terminal on this target fd (a
+    /// pseudo-terminal's node end) as its controlling terminal.
+    pub(crate) controlling_terminal: Option<i32>,
 }
 
 impl ChildSetup {
@@ -92,6 +95,7 @@ impl ChildSetup {
                 })
                 .collect(),
             umask: command.umask.map(rustix::fs::Mode::from_raw_mode),
+            controlling_terminal: None,
         }
     }
 }

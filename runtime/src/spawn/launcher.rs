@@ -31,6 +31,7 @@ use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
 use crate::process::Process;
 use crate::scope::{ScopeRuntime, Scopes};
+use crate::terminal::Terminal;
 
 /// The command of an exec probe: `argv` with the node's environment,
 /// working directory and credentials (what the program checks is usually
@@ -91,6 +92,11 @@ pub(crate) struct Launcher {
     sinks_of: Vec<Vec<usize>>,
     /// The graph's output thread, if a stream is forwarded.
     output: Option<Forwarder>,
+    /// Per node on a terminal: the master, from which each start opens the
+    /// node's end.
+    terminals: Vec<Option<OwnedFd>>,
+    /// Per node on a terminal: the application's end, until taken.
+    terminal_ends: Vec<Option<Terminal>>,
     /// Per node: the fds the application passed in, by target, held while
     /// the node may start again, so that every restart gets the same ones.
     passed: Vec<Vec<(i32, Passed)>>,
@@ -130,6 +136,8 @@ impl Launcher {
             dev_null: None,
             sinks_of: Vec::new(),
             output: None,
+            terminals: Vec::new(),
+            terminal_ends: Vec::new(),
             passed: Vec::new(),
             passing: Vec::new(),
             _socket_files: Vec::new(),
@@ -188,6 +196,7 @@ impl Launcher {
             .transpose()
             .map_err(|e| Error::io(None, "open /dev/null", e))?;
         let (sinks_of, output) = open_sinks(graph, &plan)?;
+        let (terminals, terminal_ends) = open_terminals(graph, &plan)?;
         let line_watches = graph
             .nodes
             .iter()
@@ -267,7 +276,9 @@ impl Launcher {
                 problem,
             };
             let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
-            execs.push(exec_of(&node.command, env, *scope, above).map_err(failed)?);
+            let mut exec = exec_of(&node.command, env, *scope, above).map_err(failed)?;
+            exec.setup.controlling_terminal = node_plan.terminal();
+            execs.push(exec);
             // An exec probe has stdin, stdout and stderr only.
             let [ready, live] =
                 [&node.options.ready_probe, &node.options.live_probe].map(|probe| {
@@ -309,6 +320,8 @@ impl Launcher {
             self.dev_null = dev_null;
         }
         self.sinks_of.extend(sinks_of);
+        self.terminals.extend(terminals);
+        self.terminal_ends.extend(terminal_ends);
         // Only the first graph forwards output: the driver refuses to add
         // nodes that would (the output thread is started at spawn).
         if output.is_some() {
@@ -410,6 +423,11 @@ impl Launcher {
                     .map_err(|e| failed((Step::OutputPipe { fd }, e.raw_os_error())))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let terminal = self.terminals[index]
+            .as_ref()
+            .map(Terminal::open_node_end)
+            .transpose()
+            .map_err(|e| failed((Step::TerminalOpen, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let mut output_writer = forwarded.iter().map(|(_, write)| write);
         let passed = &self.passed[index];
         let fds: Vec<FdMove> = plan
@@ -421,6 +439,7 @@ impl Launcher {
                     FdSource::DevNull => self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Forwarded => output_writer.next().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Ready => ready.as_ref().map_or(-1, |(_, w)| w.as_raw_fd()),
+                    FdSource::Terminal => terminal.as_ref().map_or(-1, AsRawFd::as_raw_fd),
                     FdSource::Passed | FdSource::Listener(_) => passed
                         .iter()
                         .find(|(target, _)| *target == a.target)
@@ -540,6 +559,12 @@ impl Launcher {
     /// Whether every node on edge `edge` is one of `nodes`.
     pub(crate) fn edge_only_of(&self, edge: usize, nodes: &dyn Fn(usize) -> bool) -> bool {
         self.edges[edge].users().all(nodes)
+    }
+
+    /// Node `index`'s terminal, the application's end, if it runs on one
+    /// and it was not taken yet.
+    pub(crate) fn take_terminal(&mut self, index: usize) -> Option<Terminal> {
+        self.terminal_ends.get_mut(index)?.take()
     }
 
     /// Node `index`'s cgroup, if it has one.
@@ -708,4 +733,36 @@ fn open_sinks(graph: &Graph, plan: &Plan) -> Result<(Vec<Vec<usize>>, Option<For
         .transpose()
         .map_err(|e| Error::io(None, "start the output thread", e))?;
     Ok((sinks_of, output))
+}
+
+/// Per node on a terminal: the master the launcher keeps, and the
+/// application's end. Refused where the node cannot be a session leader:
+/// in a scope (the carried program that joins it would have to start the
+/// session; it does not yet) or in the application's process group.
+#[allow(clippy::type_complexity)]
+fn open_terminals(
+    graph: &Graph,
+    plan: &Plan,
+) -> Result<(Vec<Option<OwnedFd>>, Vec<Option<Terminal>>), Error> {
+    let mut masters = Vec::with_capacity(plan.nodes.len());
+    let mut ends = Vec::with_capacity(plan.nodes.len());
+    for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
+        if node_plan.terminal().is_none() {
+            masters.push(None);
+            ends.push(None);
+            continue;
+        }
+        if node.options.scope.is_some() || node.command.process_group != ProcessGroup::Own {
+            return Err(Error::io(
+                Some(&node.name),
+                "run on a terminal (only outside scopes, in a process group of its own)",
+                std::io::ErrorKind::Unsupported,
+            ));
+        }
+        let (end, master) = Terminal::open()
+            .map_err(|e| Error::io(Some(&node.name), "open a pseudo-terminal", e))?;
+        masters.push(Some(master));
+        ends.push(Some(end));
+    }
+    Ok((masters, ends))
 }

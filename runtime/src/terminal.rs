@@ -1,0 +1,217 @@
+//! A node on a pseudo-terminal (`Stdio::Terminal`, `Command::terminal`):
+//! the node's stdin, stdout and stderr are the slave end, its controlling
+//! terminal, in a session of its own; the application holds the master end
+//! as a [`Terminal`].
+//!
+//! Why a terminal of its own: every node runs in a process group of its own
+//! (so that it can be signalled and killed as a whole), and a process group
+//! that is not the terminal's foreground group is stopped by SIGTTIN when
+//! it reads from the terminal (and by SIGTTOU when it writes, if the
+//! terminal has `tostop` set), and never receives the Ctrl-C typed there:
+//! the kernel sends that SIGINT to the foreground group, the application's.
+//! A node that must be interactive gets a terminal of its own instead: what
+//! the application writes to the master is typed into it, with the line
+//! discipline applied (`\x03` is Ctrl-C: SIGINT to the node's foreground
+//! group), and [`Terminal::attach`] connects the application's own terminal
+//! to it.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::event::{PollFd, PollFlags, poll};
+use rustix::pty::{OpenptFlags, grantpt, ioctl_tiocgptpeer, openpt, unlockpt};
+use rustix::termios::{OptionalActions, Winsize, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize};
+
+/// A terminal's size in character cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowSize {
+    /// Lines.
+    pub rows: u16,
+    /// Columns.
+    pub cols: u16,
+}
+
+/// How [`Terminal::attach`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// The detach key was typed.
+    Key,
+    /// The node's side of the terminal closed: every process on it ended.
+    Closed,
+    /// The application's stdin reached its end.
+    InputClosed,
+}
+
+/// The application's end (the master) of a node's pseudo-terminal.
+///
+/// What is written to it is what the node reads from its terminal, as if
+/// typed; what the node writes to its terminal is read from it. Reading
+/// returns `Ok(0)` while no process has the node's end open (the node
+/// exited and has not started again), where Linux reports EIO.
+///
+/// ```no_run
+/// use std::io::{Read, Write};
+/// use process_graph_runtime::{Command, Graph, WindowSize};
+///
+/// let mut graph = Graph::new();
+/// let shell = graph.node("shell", Command::new("bash").args(["--norc", "-i"]).terminal());
+/// let mut running = graph.spawn()?;
+/// let mut terminal = running.take_terminal(shell).unwrap();
+/// terminal.set_window_size(WindowSize { rows: 40, cols: 120 })?;
+/// terminal.write_all(b"echo $COLUMNS; exit\n")?;
+/// let mut screen = String::new();
+/// terminal.read_to_string(&mut screen)?;
+/// assert!(screen.contains("120"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Terminal {
+    master: File,
+}
+
+impl Terminal {
+    /// Opens a new pseudo-terminal: the application's end, and a copy of
+    /// it from which the node's end is opened at each start.
+    pub(crate) fn open() -> io::Result<(Terminal, OwnedFd)> {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+        grantpt(&master)?;
+        unlockpt(&master)?;
+        let copy = master.try_clone()?;
+        Ok((
+            Terminal {
+                master: File::from(master),
+            },
+            copy,
+        ))
+    }
+
+    /// The node's end of the terminal `master`, opened anew (`TIOCGPTPEER`:
+    /// no path lookup, so no race with another `/dev/pts` entry).
+    pub(crate) fn open_node_end(master: &OwnedFd) -> io::Result<OwnedFd> {
+        Ok(ioctl_tiocgptpeer(
+            master,
+            OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC,
+        )?)
+    }
+
+    /// The terminal's size (`TIOCGWINSZ`).
+    pub fn window_size(&self) -> io::Result<WindowSize> {
+        let size = tcgetwinsize(&self.master)?;
+        Ok(WindowSize {
+            rows: size.ws_row,
+            cols: size.ws_col,
+        })
+    }
+
+    /// Resizes the terminal (`TIOCSWINSZ`); the node's foreground process
+    /// group gets SIGWINCH.
+    pub fn set_window_size(&self, size: WindowSize) -> io::Result<()> {
+        let winsize = Winsize {
+            ws_row: size.rows,
+            ws_col: size.cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        Ok(tcsetwinsize(&self.master, winsize)?)
+    }
+
+    /// Connects the application's own terminal to the node's until `detach`
+    /// is typed (`0x1d` is Ctrl-]), the node's terminal closes, or stdin
+    /// ends.
+    ///
+    /// For that time the application's terminal (its stdin) is in raw mode,
+    /// so every key goes to the node as it is typed — Ctrl-C included, which
+    /// then interrupts the node and not the application — and the node's
+    /// terminal takes the application's window size. The mode is restored
+    /// when this returns, on an error too. Fails with ENOTTY if stdin is not
+    /// a terminal.
+    pub fn attach(&mut self, detach: u8) -> io::Result<Detached> {
+        let stdin = io::stdin();
+        let stdout = io::stdout();
+        let _raw = RawMode::enter(stdin.as_fd())?;
+        if let Ok(size) = tcgetwinsize(stdout.as_fd()) {
+            let _ = tcsetwinsize(&self.master, size);
+        }
+        let mut buf = [0u8; 4096];
+        loop {
+            let mut fds = [
+                PollFd::new(&stdin, PollFlags::IN),
+                PollFd::new(&self.master, PollFlags::IN),
+            ];
+            match poll(&mut fds, None) {
+                Err(rustix::io::Errno::INTR) => continue,
+                other => other?,
+            };
+            let (typed, shown) = (!fds[0].revents().is_empty(), !fds[1].revents().is_empty());
+            if shown {
+                let n = self.read(&mut buf)?;
+                if n == 0 {
+                    return Ok(Detached::Closed);
+                }
+                let mut out = stdout.lock();
+                out.write_all(&buf[..n])?;
+                out.flush()?;
+            }
+            if typed {
+                let n = rustix::io::read(&stdin, &mut buf)?;
+                if n == 0 {
+                    return Ok(Detached::InputClosed);
+                }
+                if let Some(at) = buf[..n].iter().position(|&b| b == detach) {
+                    self.master.write_all(&buf[..at])?;
+                    return Ok(Detached::Key);
+                }
+                self.master.write_all(&buf[..n])?;
+            }
+        }
+    }
+}
+
+impl Read for Terminal {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.master.read(buf) {
+            // No process has the node's end open.
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => Ok(0),
+            other => other,
+        }
+    }
+}
+
+impl Write for Terminal {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.master.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.master.flush()
+    }
+}
+
+impl AsFd for Terminal {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.master.as_fd()
+    }
+}
+
+/// A terminal in raw mode until dropped, when its mode is restored.
+struct RawMode<'a> {
+    fd: BorrowedFd<'a>,
+    saved: rustix::termios::Termios,
+}
+
+impl<'a> RawMode<'a> {
+    fn enter(fd: BorrowedFd<'a>) -> io::Result<RawMode<'a>> {
+        let saved = tcgetattr(fd)?;
+        let mut raw = saved.clone();
+        raw.make_raw();
+        tcsetattr(fd, OptionalActions::Now, &raw)?;
+        Ok(RawMode { fd, saved })
+    }
+}
+
+impl Drop for RawMode<'_> {
+    fn drop(&mut self) {
+        let _ = tcsetattr(self.fd, OptionalActions::Now, &self.saved);
+    }
+}

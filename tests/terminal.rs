@@ -1,0 +1,85 @@
+//! A node on a pseudo-terminal: a real interactive program (`python3 -i`)
+//! driven through the master end; its terminal is its controlling terminal
+//! in a session of its own; the window size reaches it; Ctrl-C written to
+//! the master interrupts the node, not the application; and an attached
+//! application terminal passes every key through until the detach key.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{Command, Graph, Terminal, WindowSize};
+
+/// Reads from `terminal` until `want` has appeared (in a thread of its
+/// own, so that a silent node fails the test instead of hanging it).
+fn read_until(terminal: &mut Terminal, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut screen = Vec::new();
+    let mut buf = [0u8; 4096];
+    rustix::fs::fcntl_setfl(terminal.as_fd(), rustix::fs::OFlags::NONBLOCK).unwrap();
+    while !String::from_utf8_lossy(&screen).contains(want) {
+        assert!(
+            Instant::now() < deadline,
+            "no {want:?} on the terminal:\n{}",
+            String::from_utf8_lossy(&screen)
+        );
+        match terminal.read(&mut buf) {
+            Ok(n) => screen.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("read the terminal: {e}"),
+        }
+    }
+    String::from_utf8_lossy(&screen).into_owned()
+}
+
+#[test]
+fn python_runs_interactively_on_its_own_terminal() {
+    if !common::installed("python3", "python3") {
+        return;
+    }
+    let mut graph = Graph::new();
+    let python = graph.node(
+        "python",
+        Command::new("python3").args(["-q", "-i"]).terminal(),
+    );
+    let mut running = graph.spawn().unwrap();
+    let mut terminal = running.take_terminal(python).expect("the node's terminal");
+    assert!(running.take_terminal(python).is_none(), "taken once");
+    terminal
+        .set_window_size(WindowSize {
+            rows: 33,
+            cols: 111,
+        })
+        .unwrap();
+    assert_eq!(
+        terminal.window_size().unwrap(),
+        WindowSize {
+            rows: 33,
+            cols: 111
+        }
+    );
+    read_until(&mut terminal, ">>> ");
+    // Its own session, the terminal its controlling terminal (the session
+    // of the terminal's foreground group is its own), and the size set.
+    terminal
+        .write_all(b"import os; print('S', os.getsid(0) == os.getpid(), os.tcgetpgrp(0) == os.getpgrp(), os.get_terminal_size())\n")
+        .unwrap();
+    let screen = read_until(&mut terminal, "terminal_size(columns=111, lines=33)");
+    assert!(screen.contains("S True True"), "{screen}");
+    // Ctrl-C interrupts what the node runs, through its terminal.
+    terminal
+        .write_all(b"import time; time.sleep(60)\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    terminal.write_all(b"\x03").unwrap();
+    read_until(&mut terminal, "KeyboardInterrupt");
+    terminal.write_all(b"print(6 * 7)\n").unwrap();
+    read_until(&mut terminal, "42");
+    terminal.write_all(b"exit()\n").unwrap();
+    let report = running.wait().unwrap();
+    assert!(report.success(), "{report}");
+}
