@@ -11,6 +11,7 @@
 //! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
 //! cargo run --release --example bench -- fan [--nodes 1000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- hold [--nodes 1000] [--pin[=CPU]]
+//! cargo run --release --example bench -- output [--mib N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- cgroups [--nodes 1,100] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- probe-idle [--nodes 100] [--period-ms 1000] [--seconds 10] [--pin[=CPU]]
 //! cargo run --release --example bench -- probe-detect [--period-ms 100] [--rounds N] [--pin[=CPU]]
@@ -41,6 +42,8 @@ mod measure;
 mod memory;
 #[cfg(target_arch = "x86_64")]
 mod notify_flood;
+#[cfg(target_arch = "x86_64")]
+mod output;
 #[cfg(target_arch = "x86_64")]
 mod pipeline;
 #[cfg(target_arch = "x86_64")]
@@ -90,6 +93,11 @@ subcommands:
           against a raw loop holding their pidfds
           --nodes N        children (default 1000)
           --pin[=CPU] as above
+  output  one node writes 1 GiB of lines: into a file itself, through
+          `cat > file`, prefixed with RFC 3339 timestamps, into a rotating
+          file
+          --mib N          MiB written (default 1024)
+          --rounds N, --pin[=CPU] as above
   cgroups
           one node spawned + reaped in its cgroup (CLONE_INTO_CGROUP)
           against the raw clone3 floor with the same flag; the cgroups of
@@ -123,6 +131,7 @@ fn main() -> ExitCode {
         Some("fan") => fan::run(args),
         Some("hold") => hold::run(args),
         Some("cgroups") => cgroups::run(args),
+        Some("output") => output::run(args),
         Some("probe-idle") => probes::run_idle(args),
         Some("probe-detect") => probes::run_detect(args),
         Some("-h" | "--help") => {
