@@ -40,7 +40,8 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         system::pin_to_cpu(cpu).map_err(|e| format!("pin to cpu {cpu}: {e}"))?;
     }
     let bytes = mib << 20;
-    let dir = std::env::temp_dir().join(format!("process-graph-bench-output-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("process-graph-bench-output-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     println!("one node writes {mib} MiB of {}-byte lines", LINE.len() + 1);
     println!("{}", system::describe()?);
@@ -83,7 +84,9 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
 }
 
 fn shell(script: &str) -> Result<(), Box<dyn Error>> {
-    let status = std::process::Command::new("sh").args(["-c", script]).status()?;
+    let status = std::process::Command::new("sh")
+        .args(["-c", script])
+        .status()?;
     if !status.success() {
         return Err(format!("{script}: {status}").into());
     }
@@ -113,7 +116,10 @@ fn rotating(writer: &str, file: &Path) -> Result<(), Box<dyn Error>> {
 
 fn node(writer: &str, stdout: Stdio) -> Result<(), Box<dyn Error>> {
     let mut graph = Graph::new();
-    graph.node("writer", Command::new("sh").args(["-c", writer]).stdout(stdout));
+    graph.node(
+        "writer",
+        Command::new("sh").args(["-c", writer]).stdout(stdout),
+    );
     let report = graph.spawn()?.wait()?;
     if !report.success() {
         return Err(report.to_string().into());
