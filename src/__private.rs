@@ -17,8 +17,9 @@ pub use std::vec::Vec;
 
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Listener, Namespace,
-    NodeExit, NodeId, NodeOptions, Outcome, Pipe, Probe, Readiness, Restart, RotatingFile,
-    RunningGraph, Scope, ScopeSpec, Signal, Sink, SocketPair, Stdio, Strategy, Timestamps,
+    NodeExit, NodeId, NodeOptions, NotifyAccess, Outcome, Pipe, Probe, Readiness, Restart,
+    RotatingFile, RunningGraph, Scope, ScopeSpec, Signal, Sink, SocketPair, Stdio, Strategy,
+    Timestamps,
 };
 pub use process_graph_topology as topology;
 

@@ -77,6 +77,13 @@ impl<N: GraphNode> Running<N> {
         self.graph.restart(node.id())
     }
 
+    /// Asks a process to reload its configuration (its `reload_signal`,
+    /// SIGHUP by default) and, for a `ready = "notify"` one, waits until it
+    /// is ready again; see `RunningGraph::reload`.
+    pub fn reload(&mut self, node: N) -> Result<(), Error> {
+        self.graph.reload(node.id())
+    }
+
     /// Stops a process for good, with its stop signal and timeout.
     pub fn stop(&mut self, node: N) {
         self.graph.stop(node.id())

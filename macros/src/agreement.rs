@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, Probe, Readiness, Restart,
-    RotatingFile, ScopeId, ScopeSpec, Sink, Stdio, Timestamps,
+    Command, Endpoint, Graph, Namespace, NodeId, NodeOptions, NotifyAccess, Probe, Readiness,
+    Restart, RotatingFile, ScopeId, ScopeSpec, Sink, Stdio, Timestamps,
 };
 use process_graph_topology::Topology;
 
@@ -49,6 +49,9 @@ struct NodeDecl {
     after: Vec<usize>,
     ready: Option<Readiness>,
     ready_timeout: bool,
+    /// In milliseconds; 0 is refused.
+    watchdog: Option<u64>,
+    notify_access: Option<NotifyAccess>,
     /// Each stream's setting, and how the declaration spells it.
     stdio: [Option<(Stdio, &'static str)>; 3],
     scope: Option<usize>,
@@ -206,7 +209,7 @@ fn random(rng: &mut Rng) -> Decl {
             parent: (s > 0 && rng.percent(40)).then(|| rng.below(s)),
         })
         .collect();
-    let nodes = (0..node_count)
+    let mut nodes: Vec<NodeDecl> = (0..node_count)
         .map(|n| NodeDecl {
             restart: match rng.below(8) {
                 0 => Some(Restart::Always),
@@ -229,6 +232,14 @@ fn random(rng: &mut Rng) -> Decl {
                 _ => None,
             },
             ready_timeout: rng.percent(15),
+            watchdog: rng
+                .percent(25)
+                .then(|| if rng.percent(chaos) { 0 } else { 1_000 }),
+            notify_access: match rng.below(10) {
+                0 => Some(NotifyAccess::All),
+                1 => Some(NotifyAccess::Main),
+                _ => None,
+            },
             stdio: [0, 1, 2].map(|fd| {
                 // A forwarded stdin is tried (in chaos) with `prefixed`; the
                 // other sinks go where they are valid.
@@ -265,6 +276,20 @@ fn random(rng: &mut Rng) -> Decl {
             node
         })
         .collect();
+    if chaos == 0 {
+        for node in &mut nodes {
+            // Tidy: a one-shot job neither restarted always nor with a
+            // readiness protocol; the notify settings only where there is a
+            // NOTIFY_SOCKET.
+            if node.oneshot {
+                node.ready = None;
+                node.restart = node.restart.filter(|&r| r != Restart::Always);
+            }
+            if node.ready != Some(Readiness::Notify) {
+                (node.watchdog, node.notify_access) = (None, None);
+            }
+        }
+    }
     let edges = (0..rng.below(5))
         .map(|_| {
             let pipe = rng.percent(70);
@@ -317,6 +342,11 @@ fn source(decl: &Decl) -> (String, String) {
         if node.ready_timeout {
             keys.push("ready_timeout = \"5s\"".to_owned());
         }
+        keys.extend(node.watchdog.map(|ms| format!("watchdog = \"{ms}ms\"")));
+        keys.extend(
+            node.notify_access
+                .map(|a| format!("notify_access = \"{a}\"")),
+        );
         for (stream, mode) in ["stdin", "stdout", "stderr"].iter().zip(&node.stdio) {
             keys.extend(
                 mode.as_ref()
@@ -405,6 +435,12 @@ fn through_the_runtime(decl: &Decl) -> (Topology, Vec<String>) {
             .ready(node.ready.unwrap_or_default());
         if node.ready_timeout {
             options = options.ready_timeout(Duration::from_secs(5));
+        }
+        if let Some(ms) = node.watchdog {
+            options = options.watchdog(Duration::from_millis(ms));
+        }
+        if let Some(access) = node.notify_access {
+            options = options.notify_access(access);
         }
         if let Some(scope) = node.scope {
             options = options.scope(scopes[scope]);

@@ -97,6 +97,8 @@ impl<'g> Location<'g> {
             Place::Listener { node, index } => {
                 Location::Span(process(node).1.listen[index].1.span())
             }
+            Place::Watchdog(n) => span(process(n).1.watchdog.map(|w| w.span)),
+            Place::NotifyAccess(n) => span(process(n).1.notify_access.map(|a| a.span)),
             Place::Stdio { node, fd } => {
                 span(process(node).1.stdio[fd as usize].as_ref().map(|m| m.span))
             }

@@ -62,6 +62,12 @@ pub struct Process {
     pub ready_probe: Option<Box<Spanned<ProbeInfo>>>,
     /// `live_probe(...)`, spanned on its key.
     pub live_probe: Option<Box<Spanned<ProbeInfo>>>,
+    /// `watchdog = "10s"`: systemd's `WatchdogSec`.
+    pub watchdog: Option<Spanned<Millis>>,
+    /// `notify_access = "all"`: systemd's `NotifyAccess`.
+    pub notify_access: Option<Spanned<NotifyAccess>>,
+    /// `reload_signal = "SIGHUP"`, without `SIG`, upper case.
+    pub reload_signal: Option<String>,
     /// The signal's name without `SIG`, upper case.
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<Millis>,
@@ -220,6 +226,11 @@ keyword!(Restart, "restart policy", {
     "never" => Never,
     "on-failure" => OnFailure,
     "always" => Always,
+});
+
+keyword!(NotifyAccess, "notify access", {
+    "main" => Main,
+    "all" => All,
 });
 
 keyword!(Containment, "containment", {

@@ -12,10 +12,11 @@ use crate::model::{Graph, Role};
 
 /// Methods of the generated `Running*` struct; a process accessor of the
 /// same name would clash with them.
-pub const RUNNING_METHODS: [&str; 15] = [
+pub const RUNNING_METHODS: [&str; 16] = [
     "process",
     "signal",
     "restart",
+    "reload",
     "stop",
     "decide",
     "next_event",

@@ -129,6 +129,16 @@ pub enum Error {
         /// How every node ended.
         report: Box<crate::ExitReport>,
     },
+    /// [`RunningGraph::reload`](crate::RunningGraph::reload) sent the reload
+    /// signal, but the node did not say `READY=1` again: it ended, or did not
+    /// within its `ready_timeout` (the graph's start timeout if it has none).
+    /// A node that is still running after a timeout counts as running again.
+    ReloadFailed {
+        /// The node.
+        node: String,
+        /// Why, e.g. `it ended (exited with code 1)`.
+        reason: String,
+    },
     /// [`Graph::spawn`](crate::Graph::spawn) gave up: a node had not started
     /// within the graph's [`start_timeout`](crate::Graph::start_timeout),
     /// because a node it starts `after` was not ready. The graph was stopped:
@@ -234,6 +244,9 @@ impl fmt::Display for Error {
                     None => f.write_str(" (it never started)"),
                 }
             }
+            Error::ReloadFailed { node, reason } => {
+                write!(f, "node {node:?}: reload failed: {reason}")
+            }
             Error::StartTimeout {
                 node,
                 dependency,
@@ -261,7 +274,8 @@ impl std::error::Error for Error {
             | Error::ControllerUnavailable { .. }
             | Error::RestartIntensity { .. }
             | Error::DependencyFailed { .. }
-            | Error::StartTimeout { .. } => None,
+            | Error::StartTimeout { .. }
+            | Error::ReloadFailed { .. } => None,
         }
     }
 }

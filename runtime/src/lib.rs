@@ -177,7 +177,7 @@ pub use graph::{
 pub use listener::Listener;
 pub use output::{Callback, Line, LineEnd, RotatingFile, Sink, Stream, Timestamps};
 pub use plan::{FdOrigin, PlannedNode, SpawnPlan};
-pub use policy::{Backoff, Intensity, NodeOptions, Readiness, Restart, Strategy};
+pub use policy::{Backoff, Intensity, NodeOptions, NotifyAccess, Readiness, Restart, Strategy};
 pub use poller::Waker;
 pub use probe::{Probe, ProbeKind, ProbeResult, ProbeSnapshot};
 pub use process_graph_topology::{

@@ -89,8 +89,66 @@ pub enum Readiness {
     /// few datagrams per socket.
     ///
     /// The main process must send itself: a helper it runs, such as
-    /// `systemd-notify`, has a pid of its own and is not believed.
+    /// `systemd-notify`, has a pid of its own and is believed only with
+    /// [`NotifyAccess::All`] (see [`NodeOptions::notify_access`]).
+    ///
+    /// # Beyond `READY=1`
+    ///
+    /// - `STATUS=…`: the node's status text.
+    /// - `RELOADING=1` … `READY=1`: the node is
+    ///   [`Reloading`](crate::NodeState::Reloading) in between;
+    ///   [`RunningGraph::reload`](crate::RunningGraph::reload) sends the
+    ///   reload signal and waits for the `READY=1`.
+    /// - `WATCHDOG=1`: a keep-alive for a node with a
+    ///   [`watchdog`](NodeOptions::watchdog), which gets `WATCHDOG_USEC`.
+    /// - `BARRIER=1` (`systemd-notify` waits on it): its fd is closed as
+    ///   its datagram is read, after every message before it was judged.
+    /// - Other keys are ignored. `STOPPING=1`: the node's exit is what
+    ///   counts. `MAINPID=`: the node's main process is always the one the
+    ///   runtime started, so a daemon that forks its server away is not
+    ///   supported (keep it in the foreground).
     Notify,
+}
+
+/// Whose messages on a node's `NOTIFY_SOCKET` count (systemd's
+/// `NotifyAccess`). Only with [`Readiness::Notify`].
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NodeOptions, NotifyAccess, Readiness};
+///
+/// let mut graph = Graph::new();
+/// // A shell script whose `systemd-notify --ready` is its child, not itself.
+/// graph.node_with(
+///     "script",
+///     Command::new("sh").args(["-c", "systemd-notify --ready; exec sleep 1"]),
+///     NodeOptions::new().ready(Readiness::Notify).notify_access(NotifyAccess::All),
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotifyAccess {
+    /// The node's main process only (systemd's `main`). The default.
+    #[default]
+    Main,
+    /// The main process and its descendants (systemd's `all`, narrowed to
+    /// the node): a message counts if the pid the kernel attaches to it is
+    /// the main process or a live process whose chain of parents leads to
+    /// it, when the message is read. A sender that exits before its message
+    /// is read cannot be traced and is not believed: `systemd-notify` waits
+    /// for the message to be read (its `BARRIER=1`, which the runtime
+    /// answers), `sd_notify` callers should not exit right after sending.
+    /// Who can claim which pid is as for [`Readiness::Notify`]: the kernel's
+    /// rules are unchanged, only more of the node's own processes count.
+    All,
+}
+
+impl std::fmt::Display for NotifyAccess {
+    /// As declared: `main`, `all`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotifyAccess::Main => "main",
+            NotifyAccess::All => "all",
+        })
+    }
 }
 
 /// Exponential backoff between restarts of one node: the first restart waits
@@ -174,6 +232,9 @@ pub struct NodeOptions {
     pub(crate) ready_timeout: Option<Duration>,
     pub(crate) ready_probe: Option<ProbeInfo>,
     pub(crate) live_probe: Option<ProbeInfo>,
+    pub(crate) watchdog: Option<Duration>,
+    pub(crate) notify_access: NotifyAccess,
+    pub(crate) reload_signal: Option<Signal>,
     pub(crate) stop_signal: Option<Signal>,
     pub(crate) stop_timeout: Option<Duration>,
     pub(crate) backoff: Backoff,
@@ -300,6 +361,32 @@ impl NodeOptions {
     /// ```
     pub fn live_probe(mut self, probe: Probe) -> Self {
         self.live_probe = Some(probe.info(true));
+        self
+    }
+
+    /// systemd's `WatchdogSec`: the node (with [`Readiness::Notify`]) gets
+    /// `WATCHDOG_USEC` in its environment and must send `WATCHDOG=1` at least
+    /// this often once it is ready. A node that misses it is sent SIGABRT
+    /// (for a core dump), SIGKILLed after its stop timeout if it is still
+    /// there, and then handled by its restart policy, as any node that
+    /// failed. [`Graph::validate`](crate::Graph::validate) refuses a watchdog
+    /// without `Readiness::Notify`, and a zero one.
+    pub fn watchdog(mut self, interval: Duration) -> Self {
+        self.watchdog = Some(interval);
+        self
+    }
+
+    /// Whose `NOTIFY_SOCKET` messages count (default
+    /// [`NotifyAccess::Main`]). Only with [`Readiness::Notify`].
+    pub fn notify_access(mut self, access: NotifyAccess) -> Self {
+        self.notify_access = access;
+        self
+    }
+
+    /// The signal that asks the node to reload its configuration (default
+    /// SIGHUP), sent by [`RunningGraph::reload`](crate::RunningGraph::reload).
+    pub fn reload_signal(mut self, signal: Signal) -> Self {
+        self.reload_signal = Some(signal);
         self
     }
 

@@ -222,6 +222,25 @@ impl RunningGraph {
         self.core.request_restart(node.index(), Instant::now());
     }
 
+    /// Asks a running node to reload its configuration: sends its
+    /// [`reload_signal`](crate::NodeOptions::reload_signal) (SIGHUP by
+    /// default). A node with [`Readiness::Notify`](crate::Readiness::Notify)
+    /// is [`Reloading`](NodeState::Reloading) until it says `READY=1` again —
+    /// systemd's `Type=notify-reload`, where the node says `RELOADING=1`
+    /// when it starts — and this call waits for that (reported as
+    /// [`Event::Ready`] again), at most the node's `ready_timeout` or the
+    /// graph's [`start_timeout`](crate::Graph::start_timeout). Other nodes
+    /// are only signalled. Events that come up meanwhile wait for
+    /// [`next_event`](Self::next_event).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotRunning`] unless the node is running and ready;
+    /// [`Error::ReloadFailed`] if it ends, or is not ready again in time.
+    pub fn reload(&mut self, node: NodeId) -> Result<(), Error> {
+        self.io.reload(&mut self.core, node.index())
+    }
+
     /// Stops a node for good, with its stop signal and timeout; it is not
     /// restarted.
     pub fn stop(&mut self, node: NodeId) {

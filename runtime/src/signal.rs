@@ -24,6 +24,8 @@ impl Signal {
     pub const INT: Signal = Signal(libc::SIGINT);
     /// SIGQUIT.
     pub const QUIT: Signal = Signal(libc::SIGQUIT);
+    /// SIGABRT: what a node that misses its watchdog is sent.
+    pub const ABRT: Signal = Signal(libc::SIGABRT);
     /// SIGKILL.
     pub const KILL: Signal = Signal(libc::SIGKILL);
     /// SIGUSR1.

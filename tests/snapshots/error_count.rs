@@ -60,7 +60,7 @@ pub struct ErrorCountReport {
     pub count: ::process_graph::__private::NodeExit,
     outcome: ::process_graph::__private::Outcome,
 }
-/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
+/** A started [`ErrorCount`], returned by [`ErrorCount::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `reload`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -333,6 +333,8 @@ const _: () = {
                         ready_timeout_ms: ::process_graph::__private::Option::None,
                         ready_probe: ::process_graph::__private::Option::None,
                         live_probe: ::process_graph::__private::Option::None,
+                        watchdog_ms: ::process_graph::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
@@ -355,6 +357,8 @@ const _: () = {
                         ready_timeout_ms: ::process_graph::__private::Option::None,
                         ready_probe: ::process_graph::__private::Option::None,
                         live_probe: ::process_graph::__private::Option::None,
+                        watchdog_ms: ::process_graph::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
@@ -379,6 +383,8 @@ const _: () = {
                         ready_timeout_ms: ::process_graph::__private::Option::None,
                         ready_probe: ::process_graph::__private::Option::None,
                         live_probe: ::process_graph::__private::Option::None,
+                        watchdog_ms: ::process_graph::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,

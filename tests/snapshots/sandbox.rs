@@ -59,7 +59,7 @@ struct SandboxReport {
     pub client: pg::__private::NodeExit,
     outcome: pg::__private::Outcome,
 }
-/** A started [`Sandbox`], returned by [`Sandbox::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
+/** A started [`Sandbox`], returned by [`Sandbox::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `reload`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -269,6 +269,8 @@ const _: () = {
                         ready_timeout_ms: pg::__private::Option::Some(5000),
                         ready_probe: pg::__private::Option::None,
                         live_probe: pg::__private::Option::None,
+                        watchdog_ms: pg::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             pg::__private::Option::Some(
                                 pg::__private::topology::StdioMode::Null,
@@ -295,6 +297,8 @@ const _: () = {
                         ready_timeout_ms: pg::__private::Option::None,
                         ready_probe: pg::__private::Option::None,
                         live_probe: pg::__private::Option::None,
+                        watchdog_ms: pg::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             pg::__private::Option::None,
                             pg::__private::Option::None,

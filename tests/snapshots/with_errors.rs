@@ -31,7 +31,7 @@ struct BrokenReport {
     pub source: ::process_graph::__private::NodeExit,
     outcome: ::process_graph::__private::Outcome,
 }
-/** A started [`Broken`], returned by [`Broken::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
+/** A started [`Broken`], returned by [`Broken::spawn`]; the methods every graph has (`next_event`, `signal`, `restart`, `reload`, `stop`, `decide`, `snapshot`, `stop_on_signals`, ...) come from `process_graph::Running`, which it dereferences to.
 
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
@@ -244,6 +244,8 @@ const _: () = {
                         ready_timeout_ms: ::process_graph::__private::Option::None,
                         ready_probe: ::process_graph::__private::Option::None,
                         live_probe: ::process_graph::__private::Option::None,
+                        watchdog_ms: ::process_graph::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,
@@ -266,6 +268,8 @@ const _: () = {
                         ready_timeout_ms: ::process_graph::__private::Option::None,
                         ready_probe: ::process_graph::__private::Option::None,
                         live_probe: ::process_graph::__private::Option::None,
+                        watchdog_ms: ::process_graph::__private::Option::None,
+                        notify_access: "main",
                         stdio: [
                             ::process_graph::__private::Option::None,
                             ::process_graph::__private::Option::None,

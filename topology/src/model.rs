@@ -126,6 +126,13 @@ pub struct NodeInfo {
     /// A probe run every period once the node is ready; failing, it kills
     /// the node.
     pub live_probe: Option<ProbeInfo>,
+    /// systemd's `WatchdogSec`: a node with `ready = "notify"` sends
+    /// `WATCHDOG=1` at least this often, in milliseconds, or is aborted.
+    pub watchdog_ms: Option<u64>,
+    /// Whose `NOTIFY_SOCKET` messages count, as systemd's `NotifyAccess`:
+    /// `"main"` (the default: the node's main process only) or `"all"` (its
+    /// descendants too, e.g. a shell script's `systemd-notify`).
+    pub notify_access: &'static str,
     /// The default of stdin, stdout and stderr, when one is set.
     pub stdio: [Option<StdioMode>; 3],
     /// The fds above stdio that the application passes in with the
@@ -157,6 +164,8 @@ impl Default for NodeInfo {
             ready_timeout_ms: None,
             ready_probe: None,
             live_probe: None,
+            watchdog_ms: None,
+            notify_access: "main",
             stdio: [None; 3],
             passed_fds: Cow::Borrowed(&[]),
             listeners: Cow::Borrowed(&[]),

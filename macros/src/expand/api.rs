@@ -299,6 +299,17 @@ fn node_options(
         let probe = probe_call(&probe.value, pg);
         calls.push(quote!(.live_probe(#probe)));
     }
+    if let Some(t) = &p.watchdog {
+        let t = millis(t.value, pg);
+        calls.push(quote!(.watchdog(#t)));
+    }
+    if let Some(access) = p.notify_access {
+        let variant = Ident::new(access.value.variant(), Span::call_site());
+        calls.push(quote!(.notify_access(#pg::NotifyAccess::#variant)));
+    }
+    if let Some(signal) = &p.reload_signal {
+        calls.push(quote!(.reload_signal(#pg::signal_named(#signal))));
+    }
     if let Some(signal) = &p.stop_signal {
         calls.push(quote!(.stop_signal(#pg::signal_named(#signal))));
     }

@@ -132,7 +132,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     });
     let doc = format!(
         " A started [`{name}`], returned by [`{name}::spawn`]; the methods every \
-         graph has (`next_event`, `signal`, `restart`, `stop`, `decide`, `snapshot`, \
+         graph has (`next_event`, `signal`, `restart`, `reload`, `stop`, `decide`, `snapshot`, \
          `stop_on_signals`, ...) come from `process_graph::Running`, which it \
          dereferences to.\n\n\
          Dropping it stops every process still running (the stop signal in reverse start \

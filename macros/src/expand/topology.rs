@@ -13,7 +13,7 @@ use process_graph_topology::{
 use quote::quote;
 
 use super::Private;
-use crate::model::{self, Endpoint, Graph, Keyword, Restart, Strategy, Target};
+use crate::model::{self, Endpoint, Graph, Keyword, NotifyAccess, Restart, Strategy, Target};
 use crate::names;
 
 /// Where a name that resolves to nothing points: past every node or scope,
@@ -40,6 +40,11 @@ pub fn of(graph: &Graph) -> Topology {
         ready_probe: p.ready_probe.as_ref().map(|probe| probe.value.clone()),
         live_probe: p.live_probe.as_ref().map(|probe| probe.value.clone()),
         replicas: p.replica_count(),
+        watchdog_ms: p.watchdog.map(|t| t.value),
+        notify_access: p
+            .notify_access
+            .map_or(NotifyAccess::Main, |a| a.value)
+            .word(),
         stdio: [0, 1, 2].map(|fd| p.stdio[fd].as_ref().map(|m| m.value.mode())),
         // Fds passed in with a `Cmd` are known only at run time.
         passed_fds: Cow::Borrowed(&[]),
@@ -133,12 +138,17 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
             }
             Ready::Notify => quote!(#t::Ready::Notify),
         }));
-        let ready_timeout = option(n.ready_timeout_ms.map(|ms| {
-            let ms = Literal::u64_unsuffixed(ms);
-            quote!(#ms)
-        }));
         let [ready_probe, live_probe] = [&n.ready_probe, &n.live_probe]
             .map(|probe| option(probe.as_ref().map(|p| probe_info(p, pg))));
+        let millis = |ms: Option<u64>| {
+            option(ms.map(|ms| {
+                let ms = Literal::u64_unsuffixed(ms);
+                quote!(#ms)
+            }))
+        };
+        let ready_timeout = millis(n.ready_timeout_ms);
+        let watchdog = millis(n.watchdog_ms);
+        let notify_access = n.notify_access;
         let stdio = n.stdio.iter().map(|mode| {
             option(mode.map(|m| match m {
                 StdioMode::Inherit => quote!(#t::StdioMode::Inherit),
@@ -184,6 +194,8 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 ready_timeout_ms: #ready_timeout,
                 ready_probe: #ready_probe,
                 live_probe: #live_probe,
+                watchdog_ms: #watchdog,
+                notify_access: #notify_access,
                 stdio: [#(#stdio),*],
                 passed_fds: #passed_fds,
                 listeners: #listeners,

@@ -9,10 +9,10 @@ use process_graph_topology::STDIO;
 
 use super::{sink, value};
 use crate::ctxt::Ctxt;
-use crate::model::{Backoff, Process, Ready, Restart, Spanned, Stdio, StdioMode};
+use crate::model::{Backoff, NotifyAccess, Process, Ready, Restart, Spanned, Stdio, StdioMode};
 use crate::suggest;
 
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 23] = [
     "restart",
     "critical",
     "oneshot",
@@ -21,6 +21,9 @@ const KEYS: [&str; 20] = [
     "ready_timeout",
     "ready_probe",
     "live_probe",
+    "watchdog",
+    "notify_access",
+    "reload_signal",
     "stop_signal",
     "stop_timeout",
     "backoff",
@@ -77,6 +80,9 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
         "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?,
         "ready_probe" => p.ready_probe = super::probe::parse(cx, meta, false)?.map(Box::new),
         "live_probe" => p.live_probe = super::probe::parse(cx, meta, true)?.map(Box::new),
+        "watchdog" => p.watchdog = value::duration(cx, meta)?,
+        "notify_access" => p.notify_access = value::keyword::<NotifyAccess>(cx, meta)?,
+        "reload_signal" => p.reload_signal = value::signal(cx, meta)?,
         "stop_signal" => p.stop_signal = value::signal(cx, meta)?,
         "stop_timeout" => p.stop_timeout = value::duration(cx, meta)?.map(|d| d.value),
         "backoff" => p.backoff = backoff(cx, meta)?,

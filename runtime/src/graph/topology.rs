@@ -61,6 +61,11 @@ impl Graph {
                 ready_probe: options.ready_probe.clone(),
                 live_probe: options.live_probe.clone(),
                 replicas: options.replicas.unwrap_or(1),
+                watchdog_ms: options.watchdog.map(millis),
+                notify_access: match options.notify_access {
+                    crate::NotifyAccess::Main => "main",
+                    crate::NotifyAccess::All => "all",
+                },
                 stdio: [0, 1, 2].map(|fd| {
                     node.command.stdio(fd).map(|stdio| match stdio {
                         Stdio::Inherit => StdioMode::Inherit,

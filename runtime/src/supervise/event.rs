@@ -79,6 +79,14 @@ pub enum Event<N = NodeId> {
         /// The node.
         node: N,
     },
+    /// A node with a [`watchdog`](crate::NodeOptions::watchdog) did not send
+    /// `WATCHDOG=1` in time; it is sent SIGABRT (SIGKILL after its stop
+    /// timeout), and its exit follows as an [`Event::Exited`], decided by its
+    /// restart policy.
+    WatchdogTimeout {
+        /// The node.
+        node: N,
+    },
     /// A node's process ended and was reaped (after anything left in its
     /// process group was killed).
     Exited {
@@ -133,6 +141,7 @@ impl<N> Event<N> {
             },
             Event::Ready { node } => Event::Ready { node: rename(node) },
             Event::ReadyTimeout { node } => Event::ReadyTimeout { node: rename(node) },
+            Event::WatchdogTimeout { node } => Event::WatchdogTimeout { node: rename(node) },
             Event::Exited {
                 node,
                 status,

@@ -50,6 +50,9 @@ impl<N: fmt::Display> fmt::Display for Event<N> {
             Event::ReadyTimeout { node } => {
                 write!(f, "{node} was not ready in time; it is being killed")
             }
+            Event::WatchdogTimeout { node } => {
+                write!(f, "{node} missed its watchdog; it is being aborted")
+            }
             Event::Exited {
                 node,
                 status,

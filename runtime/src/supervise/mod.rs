@@ -14,6 +14,7 @@ mod core;
 mod driver;
 mod event;
 mod event_text;
+mod lineage;
 mod notify_socket;
 mod readiness;
 mod signals;

@@ -13,8 +13,16 @@
 //!   application ends.
 //! - Believed: a datagram whose `SCM_CREDENTIALS` pid is the node's main
 //!   process, while that process is unreaped (its pid cannot be reused
-//!   until then). A truncated datagram (`MSG_TRUNC`) is dropped: its cut
-//!   could read as something it did not say (`READY=10` cut after `READY=1`).
+//!   until then) — or, with `NotifyAccess::All`, a process that descends
+//!   from it when the datagram is read (see `lineage`). A truncated datagram
+//!   (`MSG_TRUNC`) is dropped: its cut could read as something it did not
+//!   say (`READY=10` cut after `READY=1`).
+//! - Fds sent along are never taken: the receive buffer has no room for
+//!   them, so the kernel closes them as it hands their datagram over — after
+//!   every datagram before it was judged. That answers `systemd-notify`'s
+//!   `BARRIER=1` (it sends a pipe's write end and waits until it is closed)
+//!   as systemd would, and keeps `systemd-notify` alive, so traceable, until
+//!   its `READY=1` was judged.
 //! - At most [`DATAGRAMS_PER_TURN`] datagrams per socket per wake-up: the
 //!   loop's `poll` is level-triggered, so the rest waits for the next turn,
 //!   and a flooding node cannot hold the loop in one socket's drain.
@@ -31,7 +39,9 @@ use rustix::net::{
 };
 use rustix::process::Pid;
 
+use super::lineage;
 use super::readiness::Notice;
+use crate::policy::NotifyAccess;
 
 /// How many datagrams one wake-up reads from one socket, at most. A node
 /// says `READY=1` once and `STATUS=` now and then; more than this in one
@@ -97,16 +107,24 @@ impl NotifySocket {
     }
 
     /// Reads up to [`DATAGRAMS_PER_TURN`] pending messages; believes only
-    /// whole ones sent with `main_pid`, which must be `None` unless the
+    /// whole ones sent by `main_pid`, or under [`NotifyAccess::All`] by a
+    /// process descending from it. `main_pid` must be `None` unless the
     /// node's main process is unreaped.
-    pub(crate) fn read(&self, main_pid: Option<Pid>) -> Notice {
+    pub(crate) fn read(&self, main_pid: Option<Pid>, access: NotifyAccess) -> Notice {
         let mut notice = Notice::default();
         let mut buf = [0u8; MESSAGE_MAX];
         for _ in 0..DATAGRAMS_PER_TURN {
             let Some((sender, message)) = self.receive(&mut buf) else {
                 break;
             };
-            if sender.is_some() && sender == main_pid {
+            let believed = match (sender, main_pid) {
+                (Some(sender), Some(main)) => {
+                    sender == main
+                        || (access == NotifyAccess::All && lineage::descends_from(sender, main))
+                }
+                _ => false,
+            };
+            if believed {
                 parse_notify(message, &mut notice);
             }
         }
@@ -116,6 +134,8 @@ impl NotifySocket {
     /// One datagram: the pid it carries and its bytes, or `None` when none
     /// is pending. A truncated one comes back with no bytes.
     fn receive<'b>(&self, buf: &'b mut [u8]) -> Option<(Option<Pid>, &'b [u8])> {
+        // No room for fds: the kernel closes any sent along (`MSG_CTRUNC`)
+        // as it hands the datagram over.
         let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
         let mut control = RecvAncillaryBuffer::new(&mut space);
         let received = loop {
@@ -187,13 +207,20 @@ fn random_hex() -> io::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Parses a `sd_notify` message: newline-separated `KEY=VALUE` assignments.
+/// Parses a `sd_notify` message: newline-separated `KEY=VALUE` assignments,
+/// in order. Unknown keys and malformed values are ignored, as systemd does.
 fn parse_notify(message: &[u8], notice: &mut Notice) {
     for line in message.split(|&b| b == b'\n') {
-        if line == b"READY=1" {
-            notice.ready = true;
-        } else if let Some(status) = line.strip_prefix(b"STATUS=") {
-            notice.status = Some(String::from_utf8_lossy(status).into_owned());
+        let Some(eq) = line.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (key, value) = (&line[..eq], &line[eq + 1..]);
+        match key {
+            b"READY" if value == b"1" => (notice.ready, notice.reloading) = (true, false),
+            b"RELOADING" if value == b"1" => (notice.ready, notice.reloading) = (false, true),
+            b"WATCHDOG" if value == b"1" => notice.watchdog = true,
+            b"STATUS" => notice.status = Some(String::from_utf8_lossy(value).into_owned()),
+            _ => {}
         }
     }
 }
@@ -211,6 +238,31 @@ mod tests {
         parse_notify(b"READY=1\nSTATUS=serving", &mut notice);
         assert!(notice.ready);
         assert_eq!(notice.status.as_deref(), Some("serving"));
+    }
+
+    #[test]
+    fn of_ready_and_reloading_the_later_one_wins() {
+        let mut notice = Notice::default();
+        parse_notify(b"READY=1\nRELOADING=1", &mut notice);
+        assert!(notice.reloading && !notice.ready);
+        parse_notify(b"RELOADING=1", &mut notice);
+        parse_notify(b"STATUS=reloaded\nREADY=1", &mut notice);
+        assert!(notice.ready && !notice.reloading);
+    }
+
+    #[test]
+    fn stopping_watchdog_and_malformed_lines() {
+        let mut notice = Notice::default();
+        // STOPPING=1 has no effect: the node's exit is what counts.
+        parse_notify(b"WATCHDOG=1\nSTOPPING=1", &mut notice);
+        assert!(notice.watchdog && !notice.ready);
+        let mut notice = Notice::default();
+        // Values other than systemd's are ignored, as systemd ignores them.
+        parse_notify(
+            b"READY=0\nREADY=11\nREADY\nWATCHDOG=trigger\nMAINPID=1\nX_OTHER=1",
+            &mut notice,
+        );
+        assert_eq!(notice, Notice::default());
     }
 
     fn own_pid() -> Option<Pid> {
@@ -238,14 +290,14 @@ mod tests {
         message.extend_from_slice(b"\nREADY=10");
         assert_eq!(message.len(), MESSAGE_MAX + 1);
         send(&notify, &message).unwrap();
-        let notice = notify.read(own_pid());
+        let notice = notify.read(own_pid(), NotifyAccess::Main);
         assert_eq!(notice, Notice::default(), "nothing of it is believed");
 
         // A whole message of the largest size is still read.
         let mut message = b"READY=1\nSTATUS=".to_vec();
         message.resize(MESSAGE_MAX, b'y');
         send(&notify, &message).unwrap();
-        assert!(notify.read(own_pid()).ready);
+        assert!(notify.read(own_pid(), NotifyAccess::Main).ready);
     }
 
     #[test]
@@ -261,14 +313,14 @@ mod tests {
             sent > DATAGRAMS_PER_TURN,
             "only {sent} datagrams fit the queue"
         );
-        let first = notify.read(own_pid());
+        let first = notify.read(own_pid(), NotifyAccess::Main);
         let last_read = DATAGRAMS_PER_TURN - 1;
         assert_eq!(
             first.status,
             Some(last_read.to_string()),
             "one turn's worth"
         );
-        let second = notify.read(own_pid());
+        let second = notify.read(own_pid(), NotifyAccess::Main);
         assert_eq!(
             second.status,
             Some((sent - 1).min(2 * DATAGRAMS_PER_TURN - 1).to_string()),
@@ -280,11 +332,72 @@ mod tests {
     fn only_the_main_pid_while_unreaped_is_believed() {
         let notify = NotifySocket::bind().unwrap();
         send(&notify, b"READY=1").unwrap();
-        assert!(!notify.read(Pid::from_raw(1)).ready, "another pid");
+        assert!(
+            !notify.read(Pid::from_raw(1), NotifyAccess::Main).ready,
+            "another pid"
+        );
         send(&notify, b"READY=1").unwrap();
-        assert!(!notify.read(None).ready, "no main process (reaped)");
+        assert!(
+            !notify.read(None, NotifyAccess::Main).ready,
+            "no main process (reaped)"
+        );
         send(&notify, b"READY=1").unwrap();
-        assert!(notify.read(own_pid()).ready);
+        assert!(notify.read(own_pid(), NotifyAccess::Main).ready);
+    }
+
+    #[test]
+    fn all_access_believes_descendants_of_the_main_process_only() {
+        let notify = NotifySocket::bind().unwrap();
+        let me = rustix::process::getpid();
+        // This process descends from itself and from pid 1, not from a child.
+        send(&notify, b"READY=1").unwrap();
+        assert!(notify.read(Pid::from_raw(1), NotifyAccess::All).ready);
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let child_pid = Pid::from_raw(child.id() as i32);
+        send(&notify, b"READY=1").unwrap();
+        assert!(
+            !notify.read(child_pid, NotifyAccess::All).ready,
+            "an ancestor is not believed"
+        );
+        send(&notify, b"READY=1").unwrap();
+        assert!(!notify.read(Pid::from_raw(1), NotifyAccess::Main).ready);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(rustix::process::getpid(), me);
+    }
+
+    #[test]
+    fn a_barrier_fd_is_closed_once_its_datagram_is_read() {
+        let notify = NotifySocket::bind().unwrap();
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let name = notify.address.strip_prefix('@').unwrap();
+        let to = SocketAddrUnix::new_abstract_name(name.as_bytes()).unwrap();
+        let sender = datagram_socket().unwrap();
+        let fds = [write_end.as_fd()];
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = rustix::net::SendAncillaryBuffer::new(&mut space);
+        assert!(control.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)));
+        rustix::net::sendmsg_addr(
+            &sender,
+            &to,
+            &[std::io::IoSlice::new(b"BARRIER=1")],
+            &mut control,
+            rustix::net::SendFlags::empty(),
+        )
+        .unwrap();
+        drop(write_end);
+        let mut byte = [0u8; 1];
+        rustix::io::ioctl_fionbio(&read_end, true).unwrap();
+        assert_eq!(
+            rustix::io::read(&read_end, &mut byte),
+            Err(Errno::AGAIN),
+            "the write end is in flight"
+        );
+        notify.read(own_pid(), NotifyAccess::Main);
+        assert_eq!(rustix::io::read(&read_end, &mut byte), Ok(0), "EOF: closed");
     }
 
     #[test]

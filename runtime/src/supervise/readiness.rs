@@ -5,16 +5,25 @@
 //!   newline means it will never say so (the ready timeout then applies).
 //! - `Readiness::Notify`: one datagram socket per node, named in the child's
 //!   `NOTIFY_SOCKET` (see `notify_socket`). `READY=1` marks it ready;
-//!   `STATUS=…` is kept as its status text.
+//!   `STATUS=…` is kept as its status text; `RELOADING=1` and `WATCHDOG=1`
+//!   are read as systemd defines them (`sd_notify(3)`); other keys are
+//!   ignored.
 
 use std::os::fd::OwnedFd;
 
 use rustix::io::Errno;
 
-/// What a readiness channel said.
+/// What a readiness channel said, in the order it said it: of `READY=1`
+/// and `RELOADING=1`, the later one wins.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Notice {
+    /// `READY=1` (a newline on a readiness pipe), not followed by
+    /// `RELOADING=1`.
     pub(crate) ready: bool,
+    /// `RELOADING=1`, not followed by `READY=1`.
+    pub(crate) reloading: bool,
+    /// `WATCHDOG=1`: a keep-alive ping.
+    pub(crate) watchdog: bool,
     pub(crate) status: Option<String>,
     /// The channel is finished (EOF on a readiness pipe).
     pub(crate) closed: bool,

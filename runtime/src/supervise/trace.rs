@@ -28,7 +28,7 @@ pub(crate) fn event(names: &[String], event: &Event) {
             event!(target: T, Level::INFO, node = name(*node), pid, "{text}");
         }
         Event::Ready { node } => event!(target: T, Level::INFO, node = name(*node), "{text}"),
-        Event::ReadyTimeout { node } => {
+        Event::ReadyTimeout { node } | Event::WatchdogTimeout { node } => {
             event!(target: T, Level::WARN, node = name(*node), "{text}");
         }
         Event::Exited { node, status, .. } if status.success() => {

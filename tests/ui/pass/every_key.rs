@@ -26,7 +26,10 @@ pub struct Everything {
         ready = "notify",
         restart = "on-failure",
         stderr = "inherit",
-        live_probe(tcp = "127.0.0.1:8080", period = "5s", timeout = "500ms", failure_threshold = 2)
+        live_probe(tcp = "127.0.0.1:8080", period = "5s", timeout = "500ms", failure_threshold = 2),
+        watchdog = "30s",
+        notify_access = "all",
+        reload_signal = "SIGUSR1"
     )]
     pub app: Cmd,
     #[process(

@@ -118,6 +118,8 @@ impl Found<'_> {
             | Place::Restart(n)
             | Place::Probe { node: n, .. }
             | Place::Replicas(n)
+            | Place::Watchdog(n)
+            | Place::NotifyAccess(n)
             | Place::Stdio { node: n, .. }
             | Place::PassedFd { node: n, .. }
             | Place::Listener { node: n, .. } => format!("node {:?}", t.nodes[n].name),

@@ -1,8 +1,10 @@
 //! The rules of each node on its own: a unique name, references that
 //! resolve, `after` entries given once, a readiness fd above stdio, a ready
 //! timeout only with a readiness protocol or probe or on a one-shot job, a
-//! one-shot job neither restarted always nor with a readiness protocol,
-//! stdin never forwarded, fds passed in above stdio and each claimed once.
+//! one-shot job neither restarted always nor with a readiness protocol, a
+//! watchdog (longer than zero) and a notify access only with `ready =
+//! "notify"`, stdin never forwarded, fds passed in above stdio and each
+//! claimed once.
 
 use std::collections::HashSet;
 
@@ -70,6 +72,19 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
                 found.push(Place::ReadyTimeout(n), Rule::ReadyTimeoutWithoutReadiness);
             }
             None => {}
+        }
+        let notify = node.ready == Some(Ready::Notify);
+        match node.watchdog_ms {
+            Some(_) if !notify => {
+                let setting = "watchdog";
+                found.push(Place::Watchdog(n), Rule::NeedsNotify { setting });
+            }
+            Some(0) => found.push(Place::Watchdog(n), Rule::ZeroWatchdog),
+            _ => {}
+        }
+        if node.notify_access != "main" && !notify {
+            let setting = "notify_access";
+            found.push(Place::NotifyAccess(n), Rule::NeedsNotify { setting });
         }
         if node.oneshot {
             if node.restart == "always" {

@@ -60,6 +60,10 @@ pub enum Place {
     },
     /// A node's `replicas` setting.
     Replicas(usize),
+    /// A node's `watchdog` setting.
+    Watchdog(usize),
+    /// A node's `notify_access` setting.
+    NotifyAccess(usize),
     /// A node's stdin, stdout or stderr setting.
     Stdio {
         /// The node.
@@ -235,6 +239,14 @@ pub enum Rule {
     OneshotRestartAlways,
     /// A one-shot job with a readiness protocol: it is ready when it exits 0.
     OneshotWithReadiness,
+    /// A `NOTIFY_SOCKET` setting (`watchdog`, `notify_access`) on a node
+    /// without `ready = "notify"`, which has no such socket.
+    NeedsNotify {
+        /// The setting, e.g. `watchdog`.
+        setting: &'static str,
+    },
+    /// A watchdog interval of zero.
+    ZeroWatchdog,
     /// The same node twice in one `after` list.
     AfterListedTwice {
         /// The node's name.
@@ -372,6 +384,13 @@ impl fmt::Display for Rule {
             Rule::OneshotRestartAlways => f.write_str(
                 "a one-shot job is done when it exits 0, so `restart = \"always\"` would run it again forever; \
                  write `restart = \"on-failure\"` to retry it until it succeeds",
+            ),
+            Rule::NeedsNotify { setting } => write!(
+                f,
+                "`{setting}` needs `ready = \"notify\"`: the node speaks systemd's protocol on $NOTIFY_SOCKET only then"
+            ),
+            Rule::ZeroWatchdog => f.write_str(
+                "a watchdog interval must be longer than zero; leave `watchdog` out to have none",
             ),
             Rule::OneshotWithReadiness => f.write_str(
                 "a one-shot job is ready when it exits 0 and has no readiness protocol; \

@@ -58,8 +58,13 @@ pub(crate) enum Input {
     SpawnFailed { node: usize, error: SpawnError },
     /// The node's main process was reaped (and its cgroup is empty).
     Exited { node: usize, status: ExitStatus },
-    /// The node said it is ready, by whatever protocol.
+    /// The node said it is ready, by whatever protocol (at its start, or at
+    /// the end of a reload).
     Ready { node: usize },
+    /// The node said `RELOADING=1`.
+    Reloading { node: usize },
+    /// The node said `WATCHDOG=1`.
+    WatchdogPing { node: usize },
     /// A signal of `stop_on_signals` arrived.
     Signal(Signal),
     /// A `Waker` was used.
@@ -291,6 +296,19 @@ impl Core {
             Input::SpawnFailed { node, error } => self.spawn_failed(node, error),
             Input::Exited { node, status } => self.on_exit(node, status, now),
             Input::Ready { node } => self.mark_ready(node, now),
+            Input::Reloading { node } => {
+                self.begin_reload(node);
+            }
+            Input::WatchdogPing { node } => {
+                let key = TimerKey {
+                    node,
+                    purpose: Purpose::Watchdog,
+                };
+                // Not after an abort: the ping came too late.
+                if self.timers.is_armed(key) {
+                    self.watchdog_ping(node, now);
+                }
+            }
             Input::Signal(signal) => {
                 self.emit(Event::Signal(signal));
                 self.stop_graph(Outcome::Signal(signal));
@@ -359,6 +377,38 @@ impl Core {
                 }
             }
             Purpose::Probe(kind) => self.run_probe(i, kind, now),
+            // As systemd: SIGABRT for a core dump, then SIGKILL with the
+            // node's group and cgroup after its stop timeout. The exit is
+            // the node's own: its restart policy decides.
+            Purpose::Watchdog => {
+                if node.state.is_alive() {
+                    let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+                    let key = TimerKey {
+                        node: i,
+                        purpose: Purpose::Abort,
+                    };
+                    self.timers.arm(key, now + timeout);
+                    self.outbox.push_back(Action::Signal(i, Signal::ABRT));
+                    let node = NodeId::from_index(i);
+                    self.emit(Event::WatchdogTimeout { node });
+                }
+            }
+            Purpose::Abort => {
+                if node.state.is_alive() {
+                    self.outbox.push_back(Action::Kill(i));
+                }
+            }
+        }
+    }
+
+    /// Node `i`'s watchdog starts over from `now`, if it has one.
+    pub(super) fn watchdog_ping(&mut self, i: usize, now: Instant) {
+        if let Some(interval) = self.options[i].watchdog {
+            let key = TimerKey {
+                node: i,
+                purpose: Purpose::Watchdog,
+            };
+            self.timers.arm(key, now + interval);
         }
     }
 
@@ -369,7 +419,7 @@ impl Core {
         });
         let node = &mut self.nodes[i];
         node.was_ready = true;
-        if node.state == NodeState::Starting {
+        if matches!(node.state, NodeState::Starting | NodeState::Reloading) {
             node.state = NodeState::Running;
             self.emit(Event::Ready {
                 node: NodeId::from_index(i),
@@ -388,6 +438,27 @@ impl Core {
             .map(|p| std::time::Duration::from_millis(p.period_ms));
         if let Some(period) = period {
             self.begin_probe(i, ProbeKind::Live, now + period, now);
+        }
+    }
+
+    /// A running node begins a reload (its reload signal is going out, or it
+    /// said `RELOADING=1`): it is `Reloading` until its next `READY=1`.
+    /// False if it is not running.
+    pub(crate) fn begin_reload(&mut self, i: usize) -> bool {
+        let node = &mut self.nodes[i];
+        let running = node.state == NodeState::Running;
+        if running {
+            node.state = NodeState::Reloading;
+        }
+        running
+    }
+
+    /// A reload that got no `READY=1` in time: the node, still there, counts
+    /// as running again.
+    pub(crate) fn end_reload(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        if node.state == NodeState::Reloading {
+            node.state = NodeState::Running;
         }
     }
 

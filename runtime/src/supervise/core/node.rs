@@ -15,9 +15,12 @@ pub enum NodeState {
     Starting,
     /// Started and ready.
     Running,
+    /// Reloading its configuration: sent its reload signal, or said
+    /// `RELOADING=1`; ready again at its next `READY=1`.
+    Reloading,
     /// Ended; waiting out its backoff delay before a restart.
     BackingOff,
-    /// Asked to stop; waiting for it to end.
+    /// Asked to stop, or said `STOPPING=1`; waiting for it to end.
     Stopping,
     /// Ended; what happens next is being decided.
     Exited,
@@ -33,7 +36,7 @@ impl NodeState {
     pub fn is_alive(self) -> bool {
         matches!(
             self,
-            NodeState::Starting | NodeState::Running | NodeState::Stopping
+            NodeState::Starting | NodeState::Running | NodeState::Reloading | NodeState::Stopping
         )
     }
 
@@ -49,6 +52,7 @@ impl fmt::Display for NodeState {
             NodeState::Waiting => "waiting",
             NodeState::Starting => "starting",
             NodeState::Running => "running",
+            NodeState::Reloading => "reloading",
             NodeState::BackingOff => "backing-off",
             NodeState::Stopping => "stopping",
             NodeState::Exited => "exited",

@@ -16,7 +16,12 @@ impl Core {
     pub(super) fn on_exit(&mut self, i: usize, status: ExitStatus, now: Instant) {
         self.agenda.mark(i);
         self.agenda.reaped();
-        for purpose in [Purpose::Ready, Purpose::Stop] {
+        for purpose in [
+            Purpose::Ready,
+            Purpose::Stop,
+            Purpose::Watchdog,
+            Purpose::Abort,
+        ] {
             self.timers.cancel(TimerKey { node: i, purpose });
         }
         self.end_probes(i);

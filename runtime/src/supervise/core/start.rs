@@ -82,6 +82,8 @@ impl Core {
                 now + timeout,
             );
         }
+        // As systemd, from the start: a node pings while it starts up too.
+        self.watchdog_ping(i, now);
         self.emit(Event::Started {
             node: NodeId::from_index(i),
             pid,
@@ -112,10 +114,14 @@ impl Core {
         self.deps.after[i].iter().all(|&d| self.is_ready(d))
     }
 
-    /// Ready for the nodes that start `after` it: running and ready, or
-    /// done (a one-shot job that exited 0).
+    /// Ready for the nodes that start `after` it: running and ready (a
+    /// reload does not take that back), or done (a one-shot job that exited
+    /// 0).
     fn is_ready(&self, i: usize) -> bool {
-        self.nodes[i].state == NodeState::Running || self.nodes[i].completed()
+        matches!(
+            self.nodes[i].state,
+            NodeState::Running | NodeState::Reloading
+        ) || self.nodes[i].completed()
     }
 
     /// The first node that has not started, and the first node it starts
@@ -152,7 +158,7 @@ fn may_start(node: &NodeRuntime, options: &NodeOptions, stopping: bool) -> bool 
     match node.state {
         NodeState::Waiting | NodeState::BackingOff | NodeState::Exited => true,
         NodeState::Stopped | NodeState::Failed => false,
-        NodeState::Starting | NodeState::Running | NodeState::Stopping => {
+        NodeState::Starting | NodeState::Running | NodeState::Reloading | NodeState::Stopping => {
             !stopping
                 && match node.stop_requested {
                     Some(after) => after == AfterStop::Restart,

@@ -17,6 +17,10 @@ pub(crate) enum Purpose {
     Stop,
     /// A probe's next attempt is due, or its attempt's timeout ran out.
     Probe(crate::probe::ProbeKind),
+    /// A node's `WATCHDOG=1` was due: SIGABRT.
+    Watchdog,
+    /// A node aborted by its watchdog outlived its stop timeout: SIGKILL.
+    Abort,
 }
 
 /// One timer: a node and what for.
@@ -48,6 +52,11 @@ impl Timers {
         if let Some(old) = self.armed.remove(&key) {
             self.queue.remove(&(old, key));
         }
+    }
+
+    /// Whether `key` is armed.
+    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
+        self.armed.contains_key(&key)
     }
 
     /// The earliest deadline.

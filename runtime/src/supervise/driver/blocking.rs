@@ -109,7 +109,7 @@ impl Driver {
 
     /// Waits until `until` for one of the graph's fds and hands the core
     /// what became ready.
-    fn poll(&mut self, core: &mut Core, until: Option<Instant>) -> Result<(), Error> {
+    pub(super) fn poll(&mut self, core: &mut Core, until: Option<Instant>) -> Result<(), Error> {
         self.watch_wake()?;
         let timeout = until.map(|u| u.saturating_duration_since(Instant::now()));
         let mut ready = Vec::new();

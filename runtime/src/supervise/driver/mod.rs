@@ -11,6 +11,7 @@
 
 mod blocking;
 mod contain;
+mod reload;
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
@@ -55,13 +56,26 @@ fn notify_sockets(graph: &Graph, scopes: &mut Scopes) -> Result<Vec<Option<Notif
         .collect()
 }
 
-/// The environment each node gets for its notify socket.
+/// systemd's variables each node of `graph` gets: where to notify, and how
+/// often to ping its watchdog.
 fn extra_env(
+    graph: &Graph,
     notify: &[Option<NotifySocket>],
 ) -> Vec<Vec<(std::ffi::OsString, std::ffi::OsString)>> {
     notify
         .iter()
-        .map(|n| n.iter().map(NotifySocket::env).collect())
+        .zip(&graph.nodes)
+        .map(|(socket, node)| {
+            let watchdog = node.options.watchdog.map(|interval| {
+                let usec = interval.as_micros().max(1).to_string();
+                ("WATCHDOG_USEC".into(), usec.into())
+            });
+            socket
+                .iter()
+                .map(NotifySocket::env)
+                .chain(watchdog)
+                .collect()
+        })
         .collect()
 }
 
@@ -114,7 +128,7 @@ impl Driver {
         let LaunchKit {
             launcher,
             parent_ends,
-        } = Launcher::prepare(graph, scopes, &extra_env(&notify))?;
+        } = Launcher::prepare(graph, scopes, &extra_env(graph, &notify))?;
         let mut driver = Driver {
             launcher,
             nodes: graph.nodes.iter().map(|_| NodeIo::default()).collect(),
@@ -161,7 +175,7 @@ impl Driver {
         }
         let first = self.nodes.len();
         let mut notify = notify_sockets(graph, &mut Scopes::default())?;
-        let added = self.launcher.add(graph, &extra_env(&notify))?;
+        let added = self.launcher.add(graph, &extra_env(graph, &notify))?;
         self.nodes
             .extend(graph.nodes.iter().map(|_| NodeIo::default()));
         self.notify.append(&mut notify);
@@ -405,9 +419,15 @@ impl Driver {
             .as_ref()
             .filter(|p| p.status().is_none())
             .map(|p| p.pid());
-        let notice = socket.read(main_pid);
+        let notice = socket.read(main_pid, core.options[i].notify_access);
         if notice.status.is_some() {
             node.status_text = notice.status;
+        }
+        if notice.watchdog {
+            core.handle(Input::WatchdogPing { node: i }, now);
+        }
+        if notice.reloading {
+            core.handle(Input::Reloading { node: i }, now);
         }
         if notice.ready {
             core.handle(Input::Ready { node: i }, now);

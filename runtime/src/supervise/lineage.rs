@@ -1,0 +1,100 @@
+//! Who descends from whom, as `/proc` says right now: whether a process that
+//! sent a `NOTIFY_SOCKET` message is one of a node's own (its main process or
+//! a descendant, for `NotifyAccess::All`).
+//!
+//! The answers hold for the moment `/proc` was read. A pid names one process
+//! until that process is reaped, so an answer about a live process (or a
+//! zombie) stays true; a process that has gone and been reaped has no entry
+//! and is refused — it cannot be told apart from whatever takes its pid next.
+//! The walk is bounded, so a node that forks without end cannot hold the
+//! supervisor in it.
+
+use std::fs;
+
+use rustix::process::Pid;
+
+/// The longest chain of parents walked: far more than any real process
+/// tree, and `pid_max` bounds a chain anyway.
+const MAX_DEPTH: usize = 4096;
+
+/// Whether `pid` is `ancestor` or one of its descendants (its child, a
+/// child of that, …), by the chain of parents in `/proc`.
+pub(crate) fn descends_from(pid: Pid, ancestor: Pid) -> bool {
+    let mut current = pid.as_raw_nonzero().get();
+    let ancestor = ancestor.as_raw_nonzero().get();
+    for _ in 0..MAX_DEPTH {
+        if current == ancestor {
+            return true;
+        }
+        match parent_of(current) {
+            Some(parent) if parent > 0 => current = parent,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The parent in `/proc/PID/stat`; `None` once the process is reaped. The
+/// command name before it is in parentheses and may hold anything, `)`
+/// included, so the fields start after the last `)`: the state, then the
+/// parent.
+fn parent_of(pid: i32) -> Option<i32> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    text[text.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pid(raw: u32) -> Pid {
+        Pid::from_raw(raw as i32).unwrap()
+    }
+
+    /// A shell with a `sleep` child of its own, and the sleep's pid.
+    fn shell_with_child() -> (std::process::Child, Pid) {
+        let mut shell = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & echo $!; wait"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(shell.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        (shell, pid(line.trim().parse().unwrap()))
+    }
+
+    #[test]
+    fn a_grandchild_descends_from_its_grandparent_and_nobody_else() {
+        let (mut shell, sleep) = shell_with_child();
+        let shell_pid = pid(shell.id());
+        let me = rustix::process::getpid();
+        assert!(descends_from(sleep, shell_pid));
+        assert!(descends_from(sleep, me));
+        assert!(descends_from(shell_pid, shell_pid));
+        assert!(!descends_from(shell_pid, sleep), "not upwards");
+        assert!(
+            !descends_from(me, shell_pid),
+            "the application is not the node's"
+        );
+        assert!(!descends_from(pid(1), shell_pid));
+        shell.kill().unwrap();
+        shell.wait().unwrap();
+        let _ = rustix::process::kill_process(sleep, rustix::process::Signal::KILL);
+    }
+
+    #[test]
+    fn a_reaped_process_descends_from_nothing() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = pid(child.id());
+        child.wait().unwrap();
+        assert!(!descends_from(gone, rustix::process::getpid()));
+    }
+}
