@@ -395,12 +395,15 @@ fn a_stranger_binding_names_first_cannot_make_spawn_fail() {
         .spawn()
         .unwrap();
     // The names an earlier scheme gave (this process's pid, a counter, the
-    // node's name), and a thousand more under the prefix.
+    // node's name), and a thousand more in the runtime's own shape (the
+    // prefix and 32 hex digits). The abstract namespace is machine-wide, so
+    // those thousand start with this process's pid: a second run of this test
+    // at the same time must not find them taken and fail the count below.
     let pid = std::process::id();
     let mut names: Vec<String> = (0..256)
         .flat_map(|serial| ["a", "b"].map(|node| format!("process-graph/{pid}/{serial}/{node}")))
         .collect();
-    names.extend((0..1000).map(|i| format!("process-graph/{i:032x}")));
+    names.extend((0..1000).map(|i| format!("process-graph/{pid:08x}{i:024x}")));
     let mut input = stranger.stdin.take().unwrap();
     writeln!(input, "{}\n", names.join("\n")).unwrap();
     let mut bound = String::new();
