@@ -24,6 +24,7 @@ use process_graph_runtime::{
 const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
 const APPLICATION: &str = "PROCESS_GRAPH_TEST_CGROUP_APPLICATION";
 const KILLED_CGROUP: &str = "PROCESS_GRAPH_TEST_KILLED_CGROUP";
+const TAKEN_NAME: &str = "PROCESS_GRAPH_TEST_TAKEN_NAME";
 
 /// A node that starts a daemon the classic way — a new session, a fork, the
 /// middle process gone — prints the daemon's pid and its own cgroup, and
@@ -308,6 +309,58 @@ fn killed_cgroup_application_helper() {
             Ok(mut running) => println!("\nspawned {:?}", running.wait()),
         }
     }
+}
+
+/// The application of the test below: a fresh process (its graph counter at
+/// 0) that finds the first graph cgroup name it would take, the one a
+/// SIGKILLed application with the same pid left behind, taken already.
+#[test]
+#[ignore = "the application of the test below, run in a copy of this binary"]
+fn taken_cgroup_name_application_helper() {
+    if std::env::var_os(TAKEN_NAME).is_none() {
+        return; // Only meaningful when started by the test below.
+    }
+    let taken = own_cgroup_dir().join(format!("process-graph-{}-0", std::process::id()));
+    std::fs::create_dir(&taken).unwrap();
+    let mut graph = Graph::new();
+    graph.containment(Containment::Required);
+    let node = graph.node("node", Command::new("true"));
+    let report = match graph.spawn() {
+        Ok(mut running) => format!("{:?}", running.wait().map(|r| r[node].success())),
+        Err(e) => format!("{e}"),
+    };
+    // Someone else's cgroup is never touched: still there, and ours to remove.
+    let untouched = std::fs::remove_dir(&taken);
+    println!("\nspawned: {report}, the taken cgroup untouched: {untouched:?}");
+}
+
+/// A graph cgroup name taken already is skipped, not a spawn error: names
+/// are `process-graph-PID-N`, and an application SIGKILLed a moment ago
+/// leaves its cgroup until its watcher removes it, so an application with
+/// its pid recycled met "create the graph's cgroups: File exists" (the
+/// 100-trial SIGKILL tests in tests/scopes.rs and below, on a machine with
+/// pid_max at 32768, did).
+#[test]
+fn a_graph_cgroup_name_taken_already_is_skipped() {
+    as_root_and_delegated("a_graph_cgroup_name_taken_already_is_skipped", || {
+        let output = StdCommand::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "taken_cgroup_name_application_helper",
+                "--ignored",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(TAKEN_NAME, "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains("spawned: Ok(true),")
+                && text.contains("the taken cgroup untouched: Ok(())"),
+            "the spawn did not skip the taken name:\n{text}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
 }
 
 /// A child killed before its `execve` is a spawn error that names the node
