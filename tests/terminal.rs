@@ -10,11 +10,11 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Graph, Terminal, WindowSize};
+use process_graph_runtime::{Command, Graph, WindowSize};
 
 /// Reads from `terminal` until `want` has appeared (in a thread of its
 /// own, so that a silent node fails the test instead of hanging it).
-fn read_until(terminal: &mut Terminal, want: &str) -> String {
+fn read_until(terminal: &mut (impl Read + AsFd), want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut screen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -82,4 +82,88 @@ fn python_runs_interactively_on_its_own_terminal() {
     terminal.write_all(b"exit()\n").unwrap();
     let report = running.wait().unwrap();
     assert!(report.success(), "{report}");
+}
+
+/// Set for the helper below: it runs as an "application" whose own stdin and
+/// stdout are a terminal the test holds the master of.
+const ATTACHED: &str = "PROCESS_GRAPH_ATTACHED_APPLICATION";
+
+/// The application of the test below: attaches its own terminal to a
+/// `python3 -i` node until the detach key (Ctrl-]), then says how it came
+/// back and whether its terminal is out of raw mode again.
+#[test]
+#[ignore = "run by an_attached_terminal_passes_keys_through_until_the_detach_key"]
+fn attached_application_helper() {
+    if std::env::var_os(ATTACHED).is_none() {
+        return;
+    }
+    let mut graph = Graph::new();
+    let python = graph.node(
+        "python",
+        Command::new("python3").args(["-q", "-i"]).terminal(),
+    );
+    let mut running = graph.spawn().unwrap();
+    let mut terminal = running.take_terminal(python).unwrap();
+    let detached = terminal.attach(0x1d).unwrap();
+    let canonical = rustix::termios::tcgetattr(std::io::stdin())
+        .unwrap()
+        .local_modes
+        .contains(rustix::termios::LocalModes::ICANON);
+    println!("\r\ndetached {detached:?}, canonical again {canonical}");
+    terminal.write_all(b"exit()\n").unwrap();
+    assert!(running.wait().unwrap().success());
+}
+
+#[test]
+fn an_attached_terminal_passes_keys_through_until_the_detach_key() {
+    use rustix::fs::{Mode, OFlags};
+    if !common::installed("python3", "python3") {
+        return;
+    }
+    // The application's own terminal: the test holds its master.
+    let master =
+        rustix::pty::openpt(rustix::pty::OpenptFlags::RDWR | rustix::pty::OpenptFlags::NOCTTY)
+            .unwrap();
+    rustix::pty::grantpt(&master).unwrap();
+    rustix::pty::unlockpt(&master).unwrap();
+    let name = rustix::pty::ptsname(&master, Vec::new()).unwrap();
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY,
+        Mode::empty(),
+    )
+    .unwrap();
+    let mut application = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "attached_application_helper",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ATTACHED, "1")
+        .stdin(std::fs::File::from(slave.try_clone().unwrap()))
+        .stdout(std::fs::File::from(slave))
+        .spawn()
+        .unwrap();
+    let mut outer = std::fs::File::from(master);
+    // Keys typed on the application's terminal reach the node ...
+    read_until(&mut outer, ">>> ");
+    outer.write_all(b"print(6 * 7)\n").unwrap();
+    read_until(&mut outer, "42");
+    // ... Ctrl-C among them: it interrupts the node, not the application,
+    // whose terminal is in raw mode while attached.
+    outer.write_all(b"import time; time.sleep(60)\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    outer.write_all(b"\x03").unwrap();
+    read_until(&mut outer, "KeyboardInterrupt");
+    assert!(
+        application.try_wait().unwrap().is_none(),
+        "Ctrl-C reached the application"
+    );
+    // The detach key returns to the application, its terminal restored.
+    outer.write_all(b"\x1d").unwrap();
+    read_until(&mut outer, "detached Key, canonical again true");
+    let status = application.wait().unwrap();
+    assert!(status.success(), "{status}");
 }
