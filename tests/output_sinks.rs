@@ -214,14 +214,18 @@ fn record(line: &process_graph::Line<'_>) {
         .push(format!("{} {}", line.node(), line.text_lossy()));
 }
 
-const MACRO_LOG: &str = "/tmp/process-graph-test-output-sinks-macro.log";
+/// Relative, so in this checkout (a test's working directory is its
+/// package's root): a fixed path in /tmp was shared with every other
+/// checkout's run of this test on the machine, which removed and rotated it
+/// under this one's feet.
+const MACRO_LOG: &str = "target/tmp/process-graph-test-output-sinks-macro.log";
 
 /// The sinks as declared: `file(...)` and `callback(...)` are the values
 /// the macro turns into the same `Sink`s.
 #[process_graph::process_graph]
 struct Declared {
     #[process(
-        stdout = file("/tmp/process-graph-test-output-sinks-macro.log", max_size = "1K", keep = 1),
+        stdout = file("target/tmp/process-graph-test-output-sinks-macro.log", max_size = "1K", keep = 1),
         stderr = callback(record)
     )]
     talker: process_graph::Cmd,
@@ -229,6 +233,7 @@ struct Declared {
 
 #[test]
 fn declared_sinks_write_the_file_and_call_the_function() {
+    std::fs::create_dir_all("target/tmp").unwrap();
     let _ = std::fs::remove_file(MACRO_LOG);
     let _ = std::fs::remove_file(format!("{MACRO_LOG}.1"));
     let script = "seq 1 1000; echo done >&2";
