@@ -13,6 +13,7 @@ use rustix::process::Pid;
 use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
+use super::extras::{Extras, Passed};
 use super::{
     Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
 };
@@ -24,7 +25,7 @@ use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::{Forwarded, Forwarder};
 use crate::graph::{Graph, ScopeId};
-use crate::listener::{BoundSocket, Listener, SocketFile};
+use crate::listener::{Listener, SocketFile};
 use crate::output::LineWatch;
 use crate::output::{Clock, Sink, Stream};
 use crate::plan::{FdSource, NodePlan, Plan};
@@ -77,29 +78,16 @@ pub(crate) struct Launcher {
     // Field order is drop order: the scope inits die after everything else.
     plans: Vec<NodePlan>,
     execs: Vec<ExecSpec>,
-    /// Per node: the command of its readiness and of its liveness probe,
-    /// where that is an exec probe.
-    probe_execs: Vec<[Option<ExecSpec>; 2]>,
-    /// Per node with a log-line probe: the eventfd the output thread
-    /// counts matching lines on.
-    line_watches: Vec<Option<LineWatch>>,
+    /// Per node: its scope, exec probes, log-line probe, forwarded streams'
+    /// sinks, terminal and passed fds, for the few nodes that have any.
+    extras: Vec<Option<Box<Extras>>>,
     edges: Vec<HeldEdge>,
     /// The edges with a side still open in the parent, so that releasing
     /// costs what is open, not every edge of the graph.
     open_edges: Vec<usize>,
     dev_null: Option<OwnedFd>,
-    /// Per node: the sink of each of its forwarded streams, in plan order.
-    sinks_of: Vec<Vec<usize>>,
     /// The graph's output thread, if a stream is forwarded.
     output: Option<Forwarder>,
-    /// Per node on a terminal: the master, from which each start opens the
-    /// node's end.
-    terminals: Vec<Option<OwnedFd>>,
-    /// Per node on a terminal: the application's end, until taken.
-    terminal_ends: Vec<Option<Terminal>>,
-    /// Per node: the fds the application passed in, by target, held while
-    /// the node may start again, so that every restart gets the same ones.
-    passed: Vec<Vec<(i32, Passed)>>,
     /// The nodes whose passed fds are still held.
     passing: Vec<usize>,
     /// The files of the unix sockets the runtime bound, removed when the
@@ -107,8 +95,6 @@ pub(crate) struct Launcher {
     _socket_files: Vec<Arc<SocketFile>>,
     /// The application's pid: children check it is still their parent.
     app_pid: Pid,
-    /// Per node: the scope it joins.
-    scope_of: Vec<Option<ScopeId>>,
     /// The graph's cgroups, if it has them; dropping them kills whatever
     /// is left in them and removes them.
     cgroups: Option<GraphCgroup>,
@@ -129,20 +115,14 @@ impl Launcher {
         let mut launcher = Launcher {
             plans: Vec::new(),
             execs: Vec::new(),
-            probe_execs: Vec::new(),
-            line_watches: Vec::new(),
+            extras: Vec::new(),
             edges: Vec::new(),
             open_edges: Vec::new(),
             dev_null: None,
-            sinks_of: Vec::new(),
             output: None,
-            terminals: Vec::new(),
-            terminal_ends: Vec::new(),
-            passed: Vec::new(),
             passing: Vec::new(),
             _socket_files: Vec::new(),
             app_pid: rustix::process::getpid(),
-            scope_of: Vec::new(),
             cgroups,
             scopes,
         };
@@ -197,32 +177,9 @@ impl Launcher {
             .map_err(|e| Error::io(None, "open /dev/null", e))?;
         let (sinks_of, output) = open_sinks(graph, &plan)?;
         let (terminals, terminal_ends) = open_terminals(graph, &plan)?;
-        let line_watches = graph
-            .nodes
-            .iter()
-            .map(|node| {
-                node.options
-                    .watches_output()
-                    .then(|| LineWatch::new(node.options.ready_probe.as_ref()))
-                    .flatten()
-                    .transpose()
-                    .map_err(|e| Error::io(Some(&node.name), "create the log-line eventfd", e))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let app_pid = self.app_pid;
         let scopes = &self.scopes;
         let as_root = rustix::process::geteuid().is_root();
-        let scope_of: Vec<Option<ScopeId>> = graph.nodes.iter().map(|n| n.options.scope).collect();
-        let extra_env: Vec<Vec<(OsString, OsString)>> = graph
-            .nodes
-            .iter()
-            .zip(extra_env)
-            .map(|(node, env)| {
-                let mut env = env.clone();
-                env.extend(listen_env(&node.command.listeners));
-                env
-            })
-            .collect();
         // The `execve` of `command`: directly, or through the carried
         // program (into a scope, or to change credentials), whose own fds
         // go at `above` and up.
@@ -264,37 +221,55 @@ impl Launcher {
             }
         };
         let mut execs = Vec::with_capacity(graph.nodes.len());
-        let mut probe_execs = Vec::with_capacity(graph.nodes.len());
-        for ((node, env), (node_plan, scope)) in graph
+        let mut extras = Vec::with_capacity(graph.nodes.len());
+        let mut socket_files = Vec::new();
+        let mut bound_before = Vec::new();
+        let per_node = sinks_of.into_iter().zip(terminals).zip(terminal_ends);
+        for (((node, node_plan), env), ((sinks, terminal), terminal_end)) in graph
             .nodes
             .iter()
-            .zip(&extra_env)
-            .zip(plan.nodes.iter().zip(&scope_of))
+            .zip(&plan.nodes)
+            .zip(extra_env)
+            .zip(per_node)
         {
             let failed = |problem| Error::Command {
                 node: node.name.clone(),
                 problem,
             };
+            let mut extra = Extras {
+                scope: node.options.scope,
+                sinks,
+                terminal,
+                terminal_end,
+                ..Extras::default()
+            };
+            let listen = listen_env(&node.command.listeners);
+            let env = match listen.is_empty() {
+                true => env.clone(),
+                false => env.iter().cloned().chain(listen).collect(),
+            };
             let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
-            let mut exec = exec_of(&node.command, env, *scope, above).map_err(failed)?;
+            let mut exec = exec_of(&node.command, &env, extra.scope, above).map_err(failed)?;
             exec.setup.controlling_terminal = node_plan.terminal();
             execs.push(exec);
             // An exec probe has stdin, stdout and stderr only.
             let [ready, live] =
                 [&node.options.ready_probe, &node.options.live_probe].map(|probe| {
                     let command = probe_command(&node.command, probe.as_ref()?)?;
-                    Some(exec_of(&command, &[], *scope, 3).map_err(|problem| {
+                    Some(exec_of(&command, &[], extra.scope, 3).map_err(|problem| {
                         failed(format!("exec probe {:?}: {problem}", command.program))
                     }))
                 });
-            probe_execs.push([ready.transpose()?, live.transpose()?]);
-        }
-        let mut passed: Vec<Vec<(i32, Passed)>> = Vec::with_capacity(graph.nodes.len());
-        let mut socket_files = Vec::new();
-        let mut bound_before = Vec::new();
-        for node in &graph.nodes {
+            extra.probe_execs = [ready.transpose()?, live.transpose()?];
+            extra.line_watch = node
+                .options
+                .watches_output()
+                .then(|| LineWatch::new(node.options.ready_probe.as_ref()))
+                .flatten()
+                .transpose()
+                .map_err(|e| Error::io(Some(&node.name), "create the log-line eventfd", e))?;
             let command = &node.command;
-            let mut fds: Vec<(i32, Passed)> = command
+            extra.passed = command
                 .passed_fds()
                 .map(|(target, fd)| (target, Passed::Fd(Arc::clone(fd))))
                 .collect();
@@ -303,9 +278,9 @@ impl Launcher {
                     .bound(&mut bound_before)
                     .map_err(|e| Error::io(Some(&node.name), "bind the listening socket", e))?;
                 socket_files.extend(socket.file.clone());
-                fds.push((target, Passed::Listener(socket)));
+                extra.passed.push((target, Passed::Listener(socket)));
             }
-            passed.push(fds);
+            extras.push(extra.boxed());
         }
         self.add_cgroups(graph)?;
         // Nothing fails from here on.
@@ -315,13 +290,10 @@ impl Launcher {
                 .filter(|(_, held)| held.is_open())
                 .map(|(index, _)| index),
         );
-        self.edges.extend(edges);
+        append(&mut self.edges, edges);
         if dev_null.is_some() {
             self.dev_null = dev_null;
         }
-        self.sinks_of.extend(sinks_of);
-        self.terminals.extend(terminals);
-        self.terminal_ends.extend(terminal_ends);
         // Only the first graph forwards output: the driver refuses to add
         // nodes that would (the output thread is started at spawn).
         if output.is_some() {
@@ -329,23 +301,22 @@ impl Launcher {
         }
         self.passing.extend(
             (first_node..)
-                .zip(&passed)
-                .filter(|(_, fds)| !fds.is_empty())
+                .zip(&extras)
+                .filter(|(_, extra)| extra.as_deref().is_some_and(|e| !e.passed.is_empty()))
                 .map(|(node, _)| node),
         );
-        self.passed.extend(passed);
+        append(&mut self.extras, extras);
         self._socket_files.extend(socket_files);
-        self.scope_of.extend(scope_of);
-        self.execs.extend(execs);
-        self.probe_execs.extend(probe_execs);
-        self.line_watches.extend(line_watches);
-        self.plans
-            .extend(plan.nodes.into_iter().map(|mut node_plan| {
-                for assignment in &mut node_plan.fds {
-                    assignment.source = assignment.source.shifted(first_edge);
-                }
-                node_plan
-            }));
+        append(&mut self.execs, execs);
+        let mut plans = plan.nodes;
+        for node_plan in &mut plans {
+            for assignment in &mut node_plan.fds {
+                assignment.source = assignment.source.shifted(first_edge);
+            }
+            // Held as long as the graph: no spare capacity.
+            node_plan.fds.shrink_to_fit();
+        }
+        append(&mut self.plans, plans);
         Ok(Added { parent_ends })
     }
 
@@ -423,13 +394,14 @@ impl Launcher {
                     .map_err(|e| failed((Step::OutputPipe { fd }, e.raw_os_error())))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let terminal = self.terminals[index]
-            .as_ref()
+        let extra = self.extras[index].as_deref();
+        let terminal = extra
+            .and_then(|e| e.terminal.as_ref())
             .map(Terminal::open_node_end)
             .transpose()
             .map_err(|e| failed((Step::TerminalOpen, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let mut output_writer = forwarded.iter().map(|(_, write)| write);
-        let passed = &self.passed[index];
+        let passed = extra.map_or(&[][..], |e| &e.passed);
         let fds: Vec<FdMove> = plan
             .fds
             .iter()
@@ -458,7 +430,6 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
-        let scope = self.scope_of[index].map_or(&[][..], |id| self.scopes.get(id).namespace_fds());
         if let Some(cgroups) = &mut self.cgroups {
             cgroups
                 .ready_for_start(index)
@@ -471,17 +442,20 @@ impl Launcher {
             .transpose()
             .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let cgroup = cgroup.as_ref().map(AsFd::as_fd);
+        let scope = self.scope_fds(index);
         let process =
             spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;
-        if let Some(output) = &self.output {
-            let streams = plan.forwarded_streams().zip(&self.sinks_of[index]);
+        if let Some(output) = &self.output
+            && let Some(extra) = self.extras[index].as_deref()
+        {
+            let streams = plan.forwarded_streams().zip(&extra.sinks);
             for ((fd, &sink), (read_end, _write_end)) in streams.zip(forwarded) {
                 output.add(Forwarded {
                     node: index,
                     stream: Stream::of_fd(fd),
                     sink,
                     read_end,
-                    watch: self.line_watches[index].clone(),
+                    watch: extra.line_watch.clone(),
                 });
             }
         }
@@ -499,16 +473,13 @@ impl Launcher {
         index: usize,
         kind: ProbeKind,
     ) -> Result<Process, (Step, i32)> {
-        let slot = match kind {
-            ProbeKind::Ready => 0,
-            ProbeKind::Live => 1,
-        };
-        let exec = self.probe_execs[index][slot]
-            .as_ref()
+        let exec = self.extras[index]
+            .as_deref()
+            .and_then(|e| e.probe_exec(kind))
             .ok_or((Step::Execve, libc::ENOENT))?;
         let null = self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd);
         let fds = (0..3).map(|target| FdMove { target, src: null }).collect();
-        let scope = self.scope_of[index].map_or(&[][..], |id| self.scopes.get(id).namespace_fds());
+        let scope = self.scope_fds(index);
         let cgroup = self
             .cgroup(index)
             .map(|c| c.open_dir())
@@ -521,16 +492,21 @@ impl Launcher {
     /// The eventfd that counts node `index`'s lines matching its log-line
     /// probe, if it has one.
     pub(crate) fn line_watch(&self, index: usize) -> Option<BorrowedFd<'_>> {
-        self.line_watches
-            .get(index)?
-            .as_ref()
-            .map(LineWatch::matched)
+        let extra = self.extras.get(index)?.as_deref()?;
+        extra.line_watch.as_ref().map(LineWatch::matched)
     }
 
     /// The live scope node `index` runs in, if any.
     pub(crate) fn scope_of(&self, index: usize) -> Option<(ScopeId, &ScopeRuntime)> {
-        let id = self.scope_of[index]?;
+        let id = self.extras[index].as_deref()?.scope?;
         Some((id, self.scopes.get(id)))
+    }
+
+    /// The namespace fds of the scope node `index` joins (none outside
+    /// scopes).
+    fn scope_fds(&self, index: usize) -> &[OwnedFd] {
+        self.scope_of(index)
+            .map_or(&[][..], |(_, scope)| scope.namespace_fds())
     }
 
     /// The live scope declared as scope number `index`.
@@ -544,7 +520,9 @@ impl Launcher {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups.remove_node(index);
         }
-        self.passed[index].clear();
+        if let Some(extra) = self.extras[index].as_deref_mut() {
+            extra.passed.clear();
+        }
     }
 
     /// The edges node `index` uses.
@@ -564,7 +542,11 @@ impl Launcher {
     /// Node `index`'s terminal, the application's end, if it runs on one
     /// and it was not taken yet.
     pub(crate) fn take_terminal(&mut self, index: usize) -> Option<Terminal> {
-        self.terminal_ends.get_mut(index)?.take()
+        self.extras
+            .get_mut(index)?
+            .as_deref_mut()?
+            .terminal_end
+            .take()
     }
 
     /// Node `index`'s cgroup, if it has one.
@@ -609,8 +591,10 @@ impl Launcher {
                 self.edges[edge.index()].release(may_start);
             }
         }
-        if !may_start(index) {
-            self.passed[index].clear();
+        if !may_start(index)
+            && let Some(extra) = self.extras[index].as_deref_mut()
+        {
+            extra.passed.clear();
         }
     }
 
@@ -621,7 +605,16 @@ impl Launcher {
             edges[e].release(may_start);
             edges[e].is_open()
         });
-        release_nodes(&mut self.passing, &mut self.passed, may_start);
+        let extras = &mut self.extras;
+        self.passing.retain(|&node| {
+            if may_start(node) {
+                return true;
+            }
+            if let Some(extra) = extras[node].as_deref_mut() {
+                extra.passed.clear();
+            }
+            false
+        });
     }
 
     /// Delivers what the nodes wrote and stops the output thread. Called
@@ -640,35 +633,13 @@ impl Launcher {
     }
 }
 
-/// Empties `held[node]` for each node of `holding` that may not start
-/// again, and keeps in `holding` only the others.
-fn release_nodes<T>(
-    holding: &mut Vec<usize>,
-    held: &mut [Vec<T>],
-    may_start: &dyn Fn(usize) -> bool,
-) {
-    holding.retain(|&node| {
-        if may_start(node) {
-            return true;
-        }
-        held[node].clear();
-        false
-    });
-}
-
-/// An fd the application passes to a node: its own, or a listening socket.
-#[derive(Debug)]
-enum Passed {
-    Fd(Arc<OwnedFd>),
-    Listener(Arc<BoundSocket>),
-}
-
-impl AsRawFd for Passed {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        match self {
-            Passed::Fd(fd) => fd.as_raw_fd(),
-            Passed::Listener(socket) => socket.fd.as_raw_fd(),
-        }
+/// Appends `items` to `to`, which takes them over without a copy when it
+/// is empty (a graph's first nodes): a copy would leave the parent's heap
+/// a freed block of the same size for as long as the graph runs.
+fn append<T>(to: &mut Vec<T>, items: Vec<T>) {
+    match to.is_empty() {
+        true => *to = items,
+        false => to.extend(items),
     }
 }
 

@@ -21,6 +21,7 @@ child_side_module!(
 );
 mod edges;
 mod exec_spec;
+mod extras;
 mod launcher;
 
 use std::io::Read;
