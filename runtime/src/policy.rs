@@ -164,14 +164,16 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff {
-            initial: Duration::from_millis(100),
-            max: Duration::from_secs(30),
-        }
+        Backoff::DEFAULT
     }
 }
 
 impl Backoff {
+    const DEFAULT: Backoff = Backoff {
+        initial: Duration::from_millis(100),
+        max: Duration::from_secs(30),
+    };
+
     /// The delay before restart number `attempt` (0 is the first restart).
     ///
     /// ```
@@ -229,6 +231,14 @@ pub struct NodeOptions {
     pub(crate) oneshot: bool,
     pub(crate) after: Vec<NodeId>,
     pub(crate) ready: Readiness,
+    /// The settings most nodes leave at their defaults.
+    rare: Rare,
+}
+
+/// The options most nodes leave at their defaults, kept apart so that such
+/// a node costs the running graph one pointer for all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RareOptions {
     pub(crate) ready_timeout: Option<Duration>,
     pub(crate) ready_probe: Option<ProbeInfo>,
     pub(crate) live_probe: Option<ProbeInfo>,
@@ -243,7 +253,69 @@ pub struct NodeOptions {
     pub(crate) replicas: Option<u32>,
 }
 
+impl RareOptions {
+    const DEFAULT: RareOptions = RareOptions {
+        ready_timeout: None,
+        ready_probe: None,
+        live_probe: None,
+        watchdog: None,
+        notify_access: NotifyAccess::Main,
+        reload_signal: None,
+        stop_signal: None,
+        stop_timeout: None,
+        backoff: Backoff::DEFAULT,
+        scope: None,
+        limits: Limits::NONE,
+        replicas: None,
+    };
+}
+
+/// [`RareOptions`], boxed once one is set: absent and all-default compare
+/// equal.
+#[derive(Debug, Clone, Default)]
+struct Rare(Option<Box<RareOptions>>);
+
+impl PartialEq for Rare {
+    fn eq(&self, other: &Rare) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for Rare {}
+
+impl Rare {
+    fn get(&self) -> &RareOptions {
+        static DEFAULT: RareOptions = RareOptions::DEFAULT;
+        self.0.as_deref().unwrap_or(&DEFAULT)
+    }
+
+    fn get_mut(&mut self) -> &mut RareOptions {
+        self.0.get_or_insert_with(|| Box::new(RareOptions::DEFAULT))
+    }
+}
+
 impl NodeOptions {
+    /// The options most nodes leave at their defaults.
+    pub(crate) fn rare(&self) -> &RareOptions {
+        self.rare.get()
+    }
+
+    /// The same, to change one.
+    fn rare_mut(&mut self) -> &mut RareOptions {
+        self.rare.get_mut()
+    }
+
+    /// Forgets the replica count (once the replicas are nodes of their
+    /// own), keeping no box of defaults behind.
+    pub(crate) fn clear_replicas(&mut self) {
+        if let Some(rare) = &mut self.rare.0 {
+            rare.replicas = None;
+            if **rare == RareOptions::DEFAULT {
+                self.rare.0 = None;
+            }
+        }
+    }
+
     /// The defaults: never restarted, not critical, ready at exec, stopped
     /// with SIGTERM and the graph's stop timeout.
     pub fn new() -> Self {
@@ -299,7 +371,8 @@ impl NodeOptions {
 
     /// Whether a log-line probe watches the node's output.
     pub(crate) fn watches_output(&self) -> bool {
-        self.ready_probe
+        self.rare()
+            .ready_probe
             .as_ref()
             .is_some_and(|p| matches!(p.check, process_graph_topology::ProbeCheck::LogLine(_)))
     }
@@ -307,7 +380,7 @@ impl NodeOptions {
     /// Whether the node counts as ready as soon as it has been exec'd: it
     /// has no readiness protocol or probe and is not a one-shot job.
     pub(crate) fn ready_at_exec(&self) -> bool {
-        self.ready == Readiness::Exec && !self.oneshot && self.ready_probe.is_none()
+        self.ready == Readiness::Exec && !self.oneshot && self.rare().ready_probe.is_none()
     }
 
     /// Start only once these nodes are ready (a one-shot job: done).
@@ -327,7 +400,7 @@ impl NodeOptions {
     /// and its restart policy decides. For a one-shot job, the time it may
     /// take to finish.
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
-        self.ready_timeout = Some(timeout);
+        self.rare_mut().ready_timeout = Some(timeout);
         self
     }
 
@@ -336,7 +409,7 @@ impl NodeOptions {
     /// ([`ready`](Self::ready) must stay [`Readiness::Exec`]); a
     /// [`ready_timeout`](Self::ready_timeout) bounds it.
     pub fn ready_probe(mut self, probe: Probe) -> Self {
-        self.ready_probe = Some(probe.info(false));
+        self.rare_mut().ready_probe = Some(probe.info(false));
         self
     }
 
@@ -360,7 +433,7 @@ impl NodeOptions {
     /// );
     /// ```
     pub fn live_probe(mut self, probe: Probe) -> Self {
-        self.live_probe = Some(probe.info(true));
+        self.rare_mut().live_probe = Some(probe.info(true));
         self
     }
 
@@ -372,39 +445,39 @@ impl NodeOptions {
     /// failed. [`Graph::validate`](crate::Graph::validate) refuses a watchdog
     /// without `Readiness::Notify`, and a zero one.
     pub fn watchdog(mut self, interval: Duration) -> Self {
-        self.watchdog = Some(interval);
+        self.rare_mut().watchdog = Some(interval);
         self
     }
 
     /// Whose `NOTIFY_SOCKET` messages count (default
     /// [`NotifyAccess::Main`]). Only with [`Readiness::Notify`].
     pub fn notify_access(mut self, access: NotifyAccess) -> Self {
-        self.notify_access = access;
+        self.rare_mut().notify_access = access;
         self
     }
 
     /// The signal that asks the node to reload its configuration (default
     /// SIGHUP), sent by [`RunningGraph::reload`](crate::RunningGraph::reload).
     pub fn reload_signal(mut self, signal: Signal) -> Self {
-        self.reload_signal = Some(signal);
+        self.rare_mut().reload_signal = Some(signal);
         self
     }
 
     /// The signal that asks the node to stop (default SIGTERM).
     pub fn stop_signal(mut self, signal: Signal) -> Self {
-        self.stop_signal = Some(signal);
+        self.rare_mut().stop_signal = Some(signal);
         self
     }
 
     /// How long to wait after the stop signal before SIGKILL.
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
-        self.stop_timeout = Some(timeout);
+        self.rare_mut().stop_timeout = Some(timeout);
         self
     }
 
     /// The restart backoff.
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.backoff = Backoff { initial, max };
+        self.rare_mut().backoff = Backoff { initial, max };
         self
     }
 
@@ -432,13 +505,13 @@ impl NodeOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn replicas(mut self, count: u32) -> Self {
-        self.replicas = Some(count);
+        self.rare_mut().replicas = Some(count);
         self
     }
 
     /// Run the node inside this scope's namespaces.
     pub fn scope(mut self, scope: ScopeId) -> Self {
-        self.scope = Some(scope);
+        self.rare_mut().scope = Some(scope);
         self
     }
 
@@ -472,14 +545,14 @@ impl NodeOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn memory_max(mut self, bytes: u64) -> Self {
-        self.limits.memory_max = Some(bytes);
+        self.rare_mut().limits.memory_max = Some(bytes);
         self
     }
 
     /// Limits how many processes and threads the node's cgroup may hold
     /// (`pids.max`; controller `pids`). See [`memory_max`](Self::memory_max).
     pub fn pids_max(mut self, max: u64) -> Self {
-        self.limits.pids_max = Some(max);
+        self.rare_mut().limits.pids_max = Some(max);
         self
     }
 
@@ -487,7 +560,7 @@ impl NodeOptions {
     /// default 100 (`cpu.weight`; controller `cpu`). See
     /// [`memory_max`](Self::memory_max).
     pub fn cpu_weight(mut self, weight: u16) -> Self {
-        self.limits.cpu_weight = Some(weight);
+        self.rare_mut().limits.cpu_weight = Some(weight);
         self
     }
 }
@@ -513,5 +586,30 @@ impl Intensity {
 impl Default for Intensity {
     fn default() -> Self {
         Intensity::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rare_options_are_boxed_only_when_set_and_compare_by_value() {
+        let plain = NodeOptions::new().restart(Restart::Always).after([]);
+        assert!(
+            plain.rare.0.is_none(),
+            "no box for a node without rare options"
+        );
+        let defaults = Backoff::default();
+        let boxed = plain.clone().backoff(defaults.initial, defaults.max);
+        assert!(boxed.rare.0.is_some());
+        assert_eq!(boxed, plain, "a box of defaults equals no box");
+        let mut replicated = plain.clone().replicas(3);
+        assert_ne!(replicated, plain);
+        replicated.clear_replicas();
+        assert!(replicated.rare.0.is_none(), "no box of defaults kept");
+        let timed = plain.clone().ready_timeout(Duration::from_secs(1));
+        assert_eq!(timed.rare().ready_timeout, Some(Duration::from_secs(1)));
+        assert_eq!(plain.rare().backoff, defaults);
     }
 }

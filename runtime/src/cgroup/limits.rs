@@ -16,6 +16,13 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
+    /// No limit.
+    pub(crate) const NONE: Limits = Limits {
+        memory_max: None,
+        pids_max: None,
+        cpu_weight: None,
+    };
+
     /// Each limit set: its controller, its file and the value to write.
     pub(crate) fn files(&self) -> impl Iterator<Item = (&'static str, &'static str, String)> {
         [

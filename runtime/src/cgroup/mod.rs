@@ -67,7 +67,10 @@ pub enum Containment {
 /// Creates the cgroups `graph` gets under its containment rule, with each
 /// node's resource limits written, or `None` where it runs without.
 pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
-    let limited = graph.nodes.iter().find(|n| !n.options.limits.is_empty());
+    let limited = graph
+        .nodes
+        .iter()
+        .find(|n| !n.options.rare().limits.is_empty());
     let unavailable = |reason: String| Error::CgroupUnavailable {
         node: limited.map(|n| n.name.clone()),
         reason,
@@ -108,7 +111,7 @@ fn enable_controllers(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Er
     let failed = |e| Error::io(None, "enable a cgroup controller", e);
     let mut wanted: Vec<(&str, Option<&str>)> = vec![("memory", None)];
     for node in &graph.nodes {
-        for (controller, _, _) in node.options.limits.files() {
+        for (controller, _, _) in node.options.rare().limits.files() {
             match wanted.iter_mut().find(|(c, _)| *c == controller) {
                 Some((_, first @ None)) => *first = Some(&node.name),
                 Some(_) => {}
@@ -133,7 +136,7 @@ fn enable_controllers(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Er
 fn apply_limits(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Error> {
     for (index, node) in graph.nodes.iter().enumerate() {
         cgroups
-            .limit(index, node.options.limits)
+            .limit(index, node.options.rare().limits)
             .map_err(|e| Error::io(Some(&node.name), "write a cgroup resource limit", e))?;
     }
     Ok(())

@@ -263,7 +263,7 @@ impl Graph {
 
     /// A node's scope, then each scope enclosing it.
     pub(crate) fn enclosing_scopes(&self, node: &NodeSpec) -> impl Iterator<Item = &ScopeSpec> {
-        let mut next = node.options.scope;
+        let mut next = node.options.rare().scope;
         // Bounded by the scope count, so a (rejected) cycle cannot loop forever.
         (0..self.scopes.len()).map_while(move |_| {
             let spec = self.scopes.get(next?.index())?;

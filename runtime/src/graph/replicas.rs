@@ -84,7 +84,7 @@ impl Graph {
         for (n, spec) in self.nodes.iter().enumerate() {
             let mut spec = spec.clone();
             spec.options.after = spec.options.after.iter().flat_map(|&a| all(a)).collect();
-            spec.options.replicas = None;
+            spec.options.clear_replicas();
             if ids[n].len() == 1 {
                 nodes[n] = spec;
                 continue;
@@ -163,7 +163,7 @@ impl NodeSpec {
     /// How many processes the node stands for (at least one: `replicas(0)`
     /// is rejected by the rules before anything is expanded).
     pub(crate) fn replica_count(&self) -> u32 {
-        self.options.replicas.map_or(1, |n| n.max(1))
+        self.options.rare().replicas.map_or(1, |n| n.max(1))
     }
 }
 

@@ -186,7 +186,10 @@ impl Graph {
                     node: NodeId::from_index(index),
                     name: spec.name.clone(),
                     fds,
-                    scope: options.scope.map(|s| self.scopes[s.index()].name.clone()),
+                    scope: options
+                        .rare()
+                        .scope
+                        .map(|s| self.scopes[s.index()].name.clone()),
                     namespaces: self.joined_namespaces(spec),
                     env,
                     restart: options.restart,

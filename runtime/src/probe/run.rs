@@ -105,7 +105,10 @@ impl ProbeRuns {
             .nodes
             .iter()
             .map(|node| {
-                let probes = [&node.options.ready_probe, &node.options.live_probe];
+                let probes = [
+                    &node.options.rare().ready_probe,
+                    &node.options.rare().live_probe,
+                ];
                 probes.iter().any(|p| p.is_some()).then(|| {
                     Box::new(probes.map(|probe| {
                         probe.as_ref().map(|info| Slot {

@@ -332,7 +332,7 @@ impl Scopes {
         let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
         let mut notify_sockets = vec![0; graph.scopes.len()];
         for node in &graph.nodes {
-            if let Some(scope) = node.options.scope
+            if let Some(scope) = node.options.rare().scope
                 && node.options.ready == crate::Readiness::Notify
                 && graph.in_own_network(node)
             {

@@ -166,7 +166,7 @@ impl Launcher {
             .flat_map(|n| &n.fds)
             .any(|a| a.source == FdSource::DevNull)
             || graph.nodes.iter().any(|n| {
-                [&n.options.ready_probe, &n.options.live_probe]
+                [&n.options.rare().ready_probe, &n.options.rare().live_probe]
                     .into_iter()
                     .flatten()
                     .any(|p| matches!(p.check, ProbeCheck::Exec(_)))
@@ -237,7 +237,7 @@ impl Launcher {
                 problem,
             };
             let mut extra = Extras {
-                scope: node.options.scope,
+                scope: node.options.rare().scope,
                 sinks,
                 terminal,
                 terminal_end,
@@ -253,18 +253,21 @@ impl Launcher {
             exec.setup.controlling_terminal = node_plan.terminal();
             execs.push(exec);
             // An exec probe has stdin, stdout and stderr only.
-            let [ready, live] =
-                [&node.options.ready_probe, &node.options.live_probe].map(|probe| {
-                    let command = probe_command(&node.command, probe.as_ref()?)?;
-                    Some(exec_of(&command, &[], extra.scope, 3).map_err(|problem| {
-                        failed(format!("exec probe {:?}: {problem}", command.program))
-                    }))
-                });
+            let [ready, live] = [
+                &node.options.rare().ready_probe,
+                &node.options.rare().live_probe,
+            ]
+            .map(|probe| {
+                let command = probe_command(&node.command, probe.as_ref()?)?;
+                Some(exec_of(&command, &[], extra.scope, 3).map_err(|problem| {
+                    failed(format!("exec probe {:?}: {problem}", command.program))
+                }))
+            });
             extra.probe_execs = [ready.transpose()?, live.transpose()?];
             extra.line_watch = node
                 .options
                 .watches_output()
-                .then(|| LineWatch::new(node.options.ready_probe.as_ref()))
+                .then(|| LineWatch::new(node.options.rare().ready_probe.as_ref()))
                 .flatten()
                 .transpose()
                 .map_err(|e| Error::io(Some(&node.name), "create the log-line eventfd", e))?;
@@ -335,7 +338,7 @@ impl Launcher {
             }
             let made = cgroups
                 .add_node(&node.name)
-                .and_then(|()| cgroups.limit(index, node.options.limits));
+                .and_then(|()| cgroups.limit(index, node.options.rare().limits));
             if let Err(e) = made {
                 cgroups.truncate(first);
                 return Err(Error::io(Some(&node.name), "create the node's cgroup", e));
@@ -723,7 +726,7 @@ fn open_terminals(
             ends.push(None);
             continue;
         }
-        if node.options.scope.is_some() || node.command.process_group != ProcessGroup::Own {
+        if node.options.rare().scope.is_some() || node.command.process_group != ProcessGroup::Own {
             return Err(Error::io(
                 Some(&node.name),
                 "run on a terminal (only outside scopes, in a process group of its own)",

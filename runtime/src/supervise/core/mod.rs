@@ -382,7 +382,10 @@ impl Core {
             // the node's own: its restart policy decides.
             Purpose::Watchdog => {
                 if node.state.is_alive() {
-                    let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+                    let timeout = self.options[i]
+                        .rare()
+                        .stop_timeout
+                        .unwrap_or(self.stop_timeout);
                     let key = TimerKey {
                         node: i,
                         purpose: Purpose::Abort,
@@ -403,7 +406,7 @@ impl Core {
 
     /// Node `i`'s watchdog starts over from `now`, if it has one.
     pub(super) fn watchdog_ping(&mut self, i: usize, now: Instant) {
-        if let Some(interval) = self.options[i].watchdog {
+        if let Some(interval) = self.options[i].rare().watchdog {
             let key = TimerKey {
                 node: i,
                 purpose: Purpose::Watchdog,
@@ -433,6 +436,7 @@ impl Core {
     pub(super) fn became_ready(&mut self, i: usize, now: Instant) {
         self.end_probe(i, ProbeKind::Ready);
         let period = self.options[i]
+            .rare()
             .live_probe
             .as_ref()
             .map(|p| std::time::Duration::from_millis(p.period_ms));

@@ -33,7 +33,7 @@ impl Core {
         }
         node.state = NodeState::Exited;
         // A run that stayed up longer than the backoff's cap starts it over.
-        let backoff_cap = self.options[i].backoff.max;
+        let backoff_cap = self.options[i].rare().backoff.max;
         if node
             .started_at
             .is_some_and(|start| now.duration_since(start) >= backoff_cap)
@@ -90,7 +90,7 @@ impl Core {
                     Some(Outcome::RestartIntensity { node }),
                 );
             }
-            let delay = options.backoff.delay(self.nodes[i].backoff_attempt);
+            let delay = options.rare().backoff.delay(self.nodes[i].backoff_attempt);
             return (Decision::Restart { delay }, None);
         }
         if options.critical {

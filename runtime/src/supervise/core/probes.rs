@@ -18,6 +18,7 @@ use crate::supervise::Event;
 pub(crate) type NodeProbes = [Option<Schedule>; 2];
 
 pub(super) fn of(options: &crate::policy::NodeOptions) -> Option<Box<NodeProbes>> {
+    let options = options.rare();
     if options.ready_probe.is_none() && options.live_probe.is_none() {
         return None;
     }

@@ -73,7 +73,7 @@ impl Core {
         } else {
             NodeState::Starting
         };
-        if let Some(timeout) = self.options[i].ready_timeout {
+        if let Some(timeout) = self.options[i].rare().ready_timeout {
             self.timers.arm(
                 TimerKey {
                     node: i,

@@ -87,8 +87,11 @@ impl Core {
     /// when it runs out: `on_timer`); it is stopping from now on, and its
     /// probes end — a probe must not kill a node that is being stopped.
     pub(super) fn send_stop_signal(&mut self, i: usize, now: Instant) {
-        let signal = self.options[i].stop_signal.unwrap_or(Signal::TERM);
-        let timeout = self.options[i].stop_timeout.unwrap_or(self.stop_timeout);
+        let signal = self.options[i].rare().stop_signal.unwrap_or(Signal::TERM);
+        let timeout = self.options[i]
+            .rare()
+            .stop_timeout
+            .unwrap_or(self.stop_timeout);
         trace::stop_signal(&self.names[i], signal, timeout);
         self.outbox.push_back(Action::Signal(i, signal));
         self.timers.arm(

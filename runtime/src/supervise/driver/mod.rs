@@ -40,7 +40,7 @@ fn notify_sockets(graph: &Graph, scopes: &mut Scopes) -> Result<Vec<Option<Notif
     graph
         .nodes
         .iter()
-        .map(|n| match (n.options.ready, n.options.scope) {
+        .map(|n| match (n.options.ready, n.options.rare().scope) {
             (Readiness::Notify, Some(scope)) if graph.in_own_network(n) => scopes
                 .get_mut(scope)
                 .take_notify_socket()
@@ -66,7 +66,7 @@ fn extra_env(
         .iter()
         .zip(&graph.nodes)
         .map(|(socket, node)| {
-            let watchdog = node.options.watchdog.map(|interval| {
+            let watchdog = node.options.rare().watchdog.map(|interval| {
                 let usec = interval.as_micros().max(1).to_string();
                 ("WATCHDOG_USEC".into(), usec.into())
             });
@@ -162,14 +162,15 @@ impl Driver {
         };
         let plan = crate::plan::Plan::of(graph);
         for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
-            if node.options.scope.is_some() || !graph.scopes.is_empty() {
+            if node.options.rare().scope.is_some() || !graph.scopes.is_empty() {
                 return Err(cannot(&node.name, "its scopes are made at spawn"));
             }
             // Forwarded stdio, or a log-line probe reading the output.
             if node_plan.forwarded_streams().next().is_some() {
                 return Err(cannot(&node.name, "the stdio thread is started at spawn"));
             }
-            if node.options.ready_probe.is_some() || node.options.live_probe.is_some() {
+            if node.options.rare().ready_probe.is_some() || node.options.rare().live_probe.is_some()
+            {
                 return Err(cannot(&node.name, "its probes are set up at spawn"));
             }
         }
@@ -419,7 +420,7 @@ impl Driver {
             .as_ref()
             .filter(|p| p.status().is_none())
             .map(|p| p.pid());
-        let notice = socket.read(main_pid, core.options[i].notify_access);
+        let notice = socket.read(main_pid, core.options[i].rare().notify_access);
         if notice.status.is_some() {
             node.status_text = notice.status;
         }

@@ -19,9 +19,9 @@ impl Driver {
         self.check_owner()?;
         let name = core.names[i].clone();
         let options = &core.options[i];
-        let signal = options.reload_signal.unwrap_or(Signal::HUP);
+        let signal = options.rare().reload_signal.unwrap_or(Signal::HUP);
         let notify = options.ready == Readiness::Notify;
-        let timeout = options.ready_timeout.unwrap_or(core.start_timeout);
+        let timeout = options.rare().ready_timeout.unwrap_or(core.start_timeout);
         // Before the signal, so that a quick `READY=1` ends the reload.
         if !core.begin_reload(i) {
             return Err(Error::NotRunning { node: name.clone() });
