@@ -24,18 +24,17 @@ use super::remove::remove_tree;
 #[derive(Debug)]
 pub(crate) struct NodeCgroup {
     /// Its directory's name in the graph's cgroup.
-    name: CString,
     /// Its first directory name; a replacement's adds `~` and its number
     /// (`~` appears in no first name).
-    first_name: CString,
+    name: CString,
     replaced: u32,
     /// `cgroup.events`, open while the node drains.
     events: Option<OwnedFd>,
     /// `cgroup.kill` was written: the kernel SIGKILLs whatever is cloned
     /// into it from now on (see [`GraphCgroup`](super::GraphCgroup)).
     killed: AtomicBool,
-    /// Written again into a replacement.
-    pub(super) limits: Limits,
+    /// Written again into a replacement (boxed: most nodes have none).
+    pub(super) limits: Option<Box<Limits>>,
 }
 
 impl NodeCgroup {
@@ -43,26 +42,26 @@ impl NodeCgroup {
     pub(super) fn create(graph: BorrowedFd<'_>, name: CString) -> io::Result<NodeCgroup> {
         mkdirat(graph, name.as_c_str(), Mode::from_raw_mode(0o755))?;
         Ok(NodeCgroup {
-            first_name: name.clone(),
             name,
             replaced: 0,
             events: None,
             killed: AtomicBool::new(false),
-            limits: Limits::default(),
+            limits: None,
         })
     }
 
     /// Makes a fresh cgroup beside this one, with the same limits, and
     /// turns into it; returns the old one's name, for its removal.
     pub(super) fn replace(&mut self, graph: BorrowedFd<'_>) -> io::Result<CString> {
-        let mut name = self.first_name.as_bytes().to_vec();
+        let first = self.name.as_bytes().split(|&b| b == b'~').next();
+        let mut name = first.unwrap_or_default().to_vec();
         name.extend_from_slice(format!("~{}", self.replaced + 1).as_bytes());
         let fresh = NodeCgroup::create(graph, CString::new(name)?)?;
         let written = NodeRef {
             graph,
             node: &fresh,
         }
-        .write_limits(self.limits);
+        .write_limits(self.limits.as_deref().copied().unwrap_or_default());
         if let Err(e) = written {
             let _ = remove_tree(graph, &fresh.name);
             return Err(e);

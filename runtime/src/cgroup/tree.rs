@@ -175,7 +175,7 @@ impl GraphCgroup {
             node,
         }
         .write_limits(limits)?;
-        node.limits = limits;
+        node.limits = (!limits.is_empty()).then(|| Box::new(limits));
         Ok(())
     }
 

@@ -146,7 +146,7 @@ pub(crate) struct StringArray {
     /// points into it.
     bytes: Vec<u8>,
     /// Where each string starts in `bytes`, until `finish` turns the offsets
-    /// into pointers.
+    /// into pointers (and empties it).
     starts: Vec<usize>,
     ptrs: Vec<*const c_char>,
 }
@@ -180,7 +180,7 @@ impl StringArray {
         self.bytes.push(0);
     }
 
-    /// How many strings it holds.
+    /// How many strings it holds, until `finish`.
     pub(crate) fn len(&self) -> usize {
         self.starts.len()
     }
@@ -196,6 +196,7 @@ impl StringArray {
             .map(|&start| unsafe { base.add(start) }.cast::<c_char>())
             .chain(std::iter::once(std::ptr::null()))
             .collect();
+        self.starts = Vec::new();
         self
     }
 }

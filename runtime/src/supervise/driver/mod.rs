@@ -36,7 +36,10 @@ use crate::spawn::{LaunchKit, Launched, Launcher, ParentEnd};
 /// A notify socket for each node of `graph` with `Readiness::Notify`. A node
 /// with a network of its own gets a socket its scope's init made there:
 /// abstract addresses belong to a network namespace.
-fn notify_sockets(graph: &Graph, scopes: &mut Scopes) -> Result<Vec<Option<NotifySocket>>, Error> {
+fn notify_sockets(
+    graph: &Graph,
+    scopes: &mut Scopes,
+) -> Result<Vec<Option<Box<NotifySocket>>>, Error> {
     graph
         .nodes
         .iter()
@@ -46,10 +49,10 @@ fn notify_sockets(graph: &Graph, scopes: &mut Scopes) -> Result<Vec<Option<Notif
                 .take_notify_socket()
                 .ok_or_else(|| std::io::ErrorKind::NotFound.into())
                 .and_then(NotifySocket::autobound)
-                .map(Some)
+                .map(|socket| Some(Box::new(socket)))
                 .map_err(|e| Error::io(Some(&n.name), "take NOTIFY_SOCKET", e)),
             (Readiness::Notify, _) => NotifySocket::bind()
-                .map(Some)
+                .map(|socket| Some(Box::new(socket)))
                 .map_err(|e| Error::io(Some(&n.name), "bind NOTIFY_SOCKET", e)),
             _ => Ok(None),
         })
@@ -60,7 +63,7 @@ fn notify_sockets(graph: &Graph, scopes: &mut Scopes) -> Result<Vec<Option<Notif
 /// often to ping its watchdog.
 fn extra_env(
     graph: &Graph,
-    notify: &[Option<NotifySocket>],
+    notify: &[Option<Box<NotifySocket>>],
 ) -> Vec<Vec<(std::ffi::OsString, std::ffi::OsString)>> {
     notify
         .iter()
@@ -72,7 +75,7 @@ fn extra_env(
             });
             socket
                 .iter()
-                .map(NotifySocket::env)
+                .map(|socket| socket.env())
                 .chain(watchdog)
                 .collect()
         })
@@ -110,7 +113,9 @@ pub(crate) struct Driver {
     /// call.
     #[cfg(feature = "tokio")]
     pub(crate) reactor: Option<tokio::io::unix::AsyncFd<std::sync::Arc<OwnedFd>>>,
-    notify: Vec<Option<NotifySocket>>,
+    /// Per node with `Readiness::Notify`: its socket (boxed: most nodes
+    /// have none).
+    notify: Vec<Option<Box<NotifySocket>>>,
     signals: Option<SignalFd>,
     /// The probe attempts in flight.
     probes: ProbeRuns,
