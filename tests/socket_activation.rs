@@ -147,7 +147,6 @@ fn listen_pid_is_the_pid_the_node_sees_in_its_pid_scope() {
                 Some(3),
                 "{report:?}"
             );
-            let _ = std::fs::remove_dir_all(copy.parent().unwrap());
         },
     );
 }

@@ -368,14 +368,15 @@ pub fn as_uid_65534() -> std::process::Command {
 }
 
 /// A copy of this test binary in a fresh directory of the temp dir, both
-/// readable and executable by anyone.
+/// readable and executable by anyone; the directory goes when the copy is
+/// dropped, also when the test fails.
 ///
 /// `cp` writes the copy, not this process: other tests of this binary spawn
 /// children all the time, and one cloned while this process held the copy
 /// open for writing keeps that fd until its exec closes it (a scope's init,
 /// which never execs, until the end of its set-up). Executing the copy in
 /// that window fails with ETXTBSY ("Text file busy").
-pub fn unprivileged_copy_of_this_binary() -> PathBuf {
+pub fn unprivileged_copy_of_this_binary() -> BinaryCopy {
     use std::os::unix::fs::PermissionsExt;
     static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -391,7 +392,32 @@ pub fn unprivileged_copy_of_this_binary() -> PathBuf {
         .expect("cp runs");
     assert!(status.success(), "cp of this binary failed: {status}");
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    copy
+    BinaryCopy(copy)
+}
+
+/// The path of an [`unprivileged_copy_of_this_binary`]; removes its
+/// directory when dropped.
+pub struct BinaryCopy(PathBuf);
+
+impl std::ops::Deref for BinaryCopy {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for BinaryCopy {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for BinaryCopy {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// Whether this kernel lets us create a user namespace; says why not. In CI
