@@ -183,22 +183,27 @@ fn sigkill_of_the_outer_application_leaves_nothing() {
         // The programs that died with the application were orphaned to this
         // subreaper: zombies here, reaped now. Each must end (the outer
         // graph's cgroup watcher ends once it has removed the cgroups).
-        for child in children_of_this_process() {
-            orphans += 1;
-            let pid = rustix::process::Pid::from_raw(child.pid).unwrap();
-            let ends = common::open_pidfd(child.pid)
-                .is_none_or(|pidfd| common::exits_within(&pidfd, common::DEATH_TIMEOUT));
-            if !ends {
-                survivors += 1;
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        // Reaping one can orphan its own children to this process (a process's
+        // children are handed on as it exits), so scan until none is left:
+        // once every child is reaped, nothing more can be handed on.
+        loop {
+            let children = children_of_this_process();
+            if children.is_empty() {
+                break;
             }
-            rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty()).unwrap();
+            for child in children {
+                orphans += 1;
+                let pid = rustix::process::Pid::from_raw(child.pid).unwrap();
+                let ends = common::open_pidfd(child.pid)
+                    .is_none_or(|pidfd| common::exits_within(&pidfd, common::DEATH_TIMEOUT));
+                if !ends {
+                    survivors += 1;
+                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                }
+                rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+                    .unwrap();
+            }
         }
-        let unreaped = children_of_this_process();
-        assert!(
-            unreaped.is_empty(),
-            "orphaned later than the rest: {unreaped:?}"
-        );
         if let Some(dir) = graph_cgroup {
             let deadline = Instant::now() + Duration::from_secs(2);
             while dir.exists() && Instant::now() < deadline {
