@@ -200,8 +200,7 @@ fn sigkill_of_the_outer_application_leaves_nothing() {
                     survivors += 1;
                     let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
                 }
-                rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
-                    .unwrap();
+                rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty()).unwrap();
             }
         }
         if let Some(dir) = graph_cgroup {

@@ -301,7 +301,7 @@ impl NodeOptions {
     }
 
     /// The same, to change one.
-    fn rare_mut(&mut self) -> &mut RareOptions {
+    pub(crate) fn rare_mut(&mut self) -> &mut RareOptions {
         self.rare.get_mut()
     }
 

@@ -5,6 +5,7 @@
 mod edge;
 mod endpoint;
 mod replicas;
+mod subgraph;
 mod topology;
 
 use crate::cgroup::Containment;
@@ -13,6 +14,8 @@ use std::time::Duration;
 pub use edge::{Pipe, SocketKind, SocketPair};
 pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId, ScopeId};
 pub use replicas::REPLICA_VAR;
+pub(crate) use subgraph::SubgraphSpec;
+pub use subgraph::{Nested, NotAPort, SubgraphFailure, SubgraphId};
 
 use crate::command::Command;
 use crate::policy::{Intensity, NodeOptions, Strategy};
@@ -39,6 +42,9 @@ pub(crate) struct NodeSpec {
     pub(crate) name: String,
     pub(crate) command: Command,
     pub(crate) options: NodeOptions,
+    /// The supervision level the node belongs to: 0 is the graph itself,
+    /// `k` is subgraph `k - 1` (see [`Graph::subgraph`]).
+    pub(crate) level: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +90,7 @@ pub struct Graph {
     pub(crate) nodes: Vec<NodeSpec>,
     pub(crate) edges: Vec<EdgeSpec>,
     pub(crate) scopes: Vec<ScopeSpec>,
+    pub(crate) subgraphs: Vec<SubgraphSpec>,
     pub(crate) stop_timeout: Duration,
     pub(crate) start_timeout: Duration,
     pub(crate) strategy: Strategy,
@@ -104,6 +111,7 @@ impl Graph {
             nodes: Vec::new(),
             edges: Vec::new(),
             scopes: Vec::new(),
+            subgraphs: Vec::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             start_timeout: DEFAULT_START_TIMEOUT,
             strategy: Strategy::default(),
@@ -129,6 +137,7 @@ impl Graph {
             name: name.into(),
             command,
             options,
+            level: 0,
         });
         id
     }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::error::SpawnError;
 use crate::exit::ExitStatus;
-use crate::graph::NodeId;
+use crate::graph::{NodeId, SubgraphFailure};
 use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
 
@@ -121,6 +121,20 @@ pub enum Event<N = NodeId> {
     Signal(Signal),
     /// A [`Waker`](crate::Waker) was used.
     Woken,
+    /// Restarts inside a subgraph exceeded its intensity: the subgraph
+    /// failed as one unit to the level that encloses it, which handles it by
+    /// the subgraph's [`SubgraphFailure`] policy — restart all its nodes
+    /// (against its own intensity, so another `SubgraphFailed` of the
+    /// enclosing subgraph may follow), or fail itself. The `Exited` event of
+    /// `node` follows, its decision saying what comes of it all.
+    SubgraphFailed {
+        /// The subgraph's path, `db` or `site.db`.
+        subgraph: String,
+        /// The node whose exit was one restart too many.
+        node: N,
+        /// What the enclosing level does about it.
+        on_failure: SubgraphFailure,
+    },
 }
 
 impl<N> Event<N> {
@@ -181,6 +195,15 @@ impl<N> Event<N> {
             },
             Event::Signal(signal) => Event::Signal(signal),
             Event::Woken => Event::Woken,
+            Event::SubgraphFailed {
+                subgraph,
+                node,
+                on_failure,
+            } => Event::SubgraphFailed {
+                subgraph,
+                node: rename(node),
+                on_failure,
+            },
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::event::{Decision, Event};
-use crate::graph::NodeId;
+use crate::graph::{NodeId, SubgraphFailure};
 
 impl fmt::Display for NodeId {
     /// `#3`: the node's position in its graph. A running graph names it:
@@ -87,6 +87,20 @@ impl<N: fmt::Display> fmt::Display for Event<N> {
             ),
             Event::Signal(signal) => write!(f, "{signal} arrived; the graph is stopping"),
             Event::Woken => f.write_str("woken"),
+            Event::SubgraphFailed {
+                subgraph,
+                node,
+                on_failure,
+            } => {
+                let then = match on_failure {
+                    SubgraphFailure::Restart => "it restarts as a whole",
+                    SubgraphFailure::Escalate => "the level above it fails too",
+                };
+                write!(
+                    f,
+                    "subgraph {subgraph} failed: the restart of {node} exceeded its intensity; {then}"
+                )
+            }
         }
     }
 }

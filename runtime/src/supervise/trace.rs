@@ -38,7 +38,9 @@ pub(crate) fn event(names: &[String], event: &Event) {
         Event::ProbeFailed { node, .. } | Event::ProbeKilled { node, .. } => {
             event!(target: T, Level::WARN, node = name(*node), "{text}");
         }
-        Event::StartFailed { node, .. } | Event::DependencyFailed { node, .. } => {
+        Event::StartFailed { node, .. }
+        | Event::DependencyFailed { node, .. }
+        | Event::SubgraphFailed { node, .. } => {
             event!(target: T, Level::ERROR, node = name(*node), "{text}");
         }
         Event::Signal(_) => event!(target: T, Level::INFO, "{text}"),

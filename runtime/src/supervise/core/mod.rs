@@ -18,6 +18,7 @@
 
 mod agenda;
 mod deps;
+mod levels;
 mod node;
 mod policy;
 mod probes;
@@ -36,11 +37,12 @@ pub(crate) use node::{AfterStop, NodeRuntime};
 pub(crate) use timers::{Purpose, TimerKey, Timers};
 
 use self::agenda::Agenda;
+use self::levels::{Levels, Unit};
 use super::{Decision, Event, trace};
 use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::{Graph, NodeId};
-use crate::policy::{Intensity, NodeOptions, Strategy};
+use crate::policy::NodeOptions;
 use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
 
@@ -108,16 +110,35 @@ struct Pass {
     progressed: bool,
 }
 
-/// A decision about a node's exit, and why, when it stops the graph.
-pub(crate) type Verdict = (Decision, Option<Outcome>);
+/// A decision about a node's exit: why, when it stops the graph; at which
+/// level, and bringing down what, when it restarts the node.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verdict {
+    decision: Decision,
+    cause: Option<Outcome>,
+    /// The level whose intensity the restart counts against, and what it
+    /// restarts; `None` for the node alone at its own level (a restart the
+    /// application decided).
+    restart: Option<(usize, Unit)>,
+}
+
+impl Verdict {
+    fn new(decision: Decision) -> Verdict {
+        Verdict {
+            decision,
+            cause: None,
+            restart: None,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub(crate) struct Core {
     pub(crate) names: Vec<String>,
     pub(crate) options: Vec<NodeOptions>,
     deps: Deps,
-    strategy: Strategy,
-    pub(crate) intensity: Intensity,
+    /// The graph and its subgraphs: strategies, intensities, restart logs.
+    pub(crate) levels: Levels,
     pub(crate) stop_timeout: Duration,
     /// How long `spawn` waits at most for dependencies to be ready.
     pub(crate) start_timeout: Duration,
@@ -130,8 +151,6 @@ pub(crate) struct Core {
     /// The nodes the next round must look at, and how many are alive.
     agenda: Agenda,
     timers: Timers,
-    /// When recent restarts happened, for the intensity limit.
-    restart_log: VecDeque<Instant>,
     events: VecDeque<Event>,
     /// Actions decided, not yet handed to the driver.
     outbox: VecDeque<Action>,
@@ -157,14 +176,14 @@ impl Core {
     pub(crate) fn new(graph: Graph) -> Core {
         let count = graph.nodes.len();
         let deps = Deps::of(&graph);
+        let levels = Levels::of(&graph);
         let probes = graph.nodes.iter().map(|n| probes::of(&n.options)).collect();
         let (names, options) = graph.nodes.into_iter().map(|n| (n.name, n.options)).unzip();
         Core {
             names,
             options,
             deps,
-            strategy: graph.strategy,
-            intensity: graph.intensity,
+            levels,
             stop_timeout: graph.stop_timeout,
             start_timeout: graph.start_timeout,
             nodes: (0..count).map(|_| NodeRuntime::new()).collect(),
@@ -172,7 +191,6 @@ impl Core {
             probe_grid: None,
             agenda: Agenda::all(count),
             timers: Timers::default(),
-            restart_log: VecDeque::new(),
             events: VecDeque::new(),
             outbox: VecDeque::new(),
             pass: None,
@@ -190,6 +208,7 @@ impl Core {
     pub(crate) fn add(&mut self, graph: Graph) {
         let first = self.names.len();
         self.deps.append(Deps::of(&graph), first);
+        self.levels.append(&graph);
         for (i, node) in (first..).zip(graph.nodes) {
             let mut options = node.options;
             for dep in &mut options.after {
@@ -271,7 +290,7 @@ impl Core {
     pub(crate) fn decide(&mut self, decision: Decision) -> bool {
         match &mut self.pending {
             Some((_, verdict)) => {
-                *verdict = (decision, None);
+                *verdict = Verdict::new(decision);
                 true
             }
             None => false,
@@ -280,8 +299,8 @@ impl Core {
 
     /// Carries out the decision handed out with the last `Exited` event.
     pub(crate) fn apply_pending(&mut self, now: Instant) {
-        if let Some((index, (decision, cause))) = self.pending.take() {
-            self.apply(index, decision, cause, now);
+        if let Some((index, verdict)) = self.pending.take() {
+            self.apply(index, verdict, now);
         }
     }
 

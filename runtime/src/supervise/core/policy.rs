@@ -4,9 +4,10 @@
 
 use std::time::Instant;
 
-use super::{AfterStop, Core, NodeState, Purpose, TimerKey};
+use super::levels::Unit;
+use super::{AfterStop, Core, NodeState, Purpose, TimerKey, Verdict};
 use crate::exit::{ExitStatus, Outcome};
-use crate::graph::NodeId;
+use crate::graph::{NodeId, SubgraphFailure};
 use crate::policy::{Restart, Strategy};
 use crate::supervise::{Decision, Event};
 
@@ -50,9 +51,9 @@ impl Core {
                 Decision::Leave
             }
         } else {
-            let (decision, cause) = self.decide_exit(i, status, now);
-            self.undecided.insert(i, (decision, cause));
-            decision
+            let verdict = self.decide_exit(i, status, now);
+            self.undecided.insert(i, verdict);
+            verdict.decision
         };
         self.emit(Event::Exited {
             node: NodeId::from_index(i),
@@ -62,93 +63,140 @@ impl Core {
     }
 
     /// What the policies say about a node that ended on its own.
-    fn decide_exit(
-        &mut self,
-        i: usize,
-        status: ExitStatus,
-        now: Instant,
-    ) -> (Decision, Option<Outcome>) {
+    fn decide_exit(&mut self, i: usize, status: ExitStatus, now: Instant) -> Verdict {
         let options = &self.options[i];
         let node = NodeId::from_index(i);
         if self.outcome.is_some() {
-            return (Decision::Leave, None);
+            return Verdict::new(Decision::Leave);
         }
         if options.restart.applies_to(status) {
-            let window = self.intensity.period;
-            while self
-                .restart_log
-                .front()
-                .is_some_and(|&t| now.duration_since(t) > window)
-            {
-                self.restart_log.pop_front();
-            }
-            if self.restart_log.len() + self.proposed_restarts()
-                >= self.intensity.max_restarts as usize
-            {
-                return (
-                    Decision::StopGraph,
-                    Some(Outcome::RestartIntensity { node }),
-                );
-            }
             let delay = options.rare().backoff.delay(self.nodes[i].backoff_attempt);
-            return (Decision::Restart { delay }, None);
+            return match self.restart_level(i, now) {
+                Some(restart) => Verdict {
+                    restart: Some(restart),
+                    ..Verdict::new(Decision::Restart { delay })
+                },
+                None => Verdict {
+                    cause: Some(Outcome::RestartIntensity { node }),
+                    ..Verdict::new(Decision::StopGraph)
+                },
+            };
         }
         if options.critical {
-            return (Decision::StopGraph, Some(Outcome::Critical { node }));
+            return Verdict {
+                cause: Some(Outcome::Critical { node }),
+                ..Verdict::new(Decision::StopGraph)
+            };
         }
-        (Decision::Leave, None)
+        Verdict::new(Decision::Leave)
     }
 
-    /// Restarts proposed but not yet carried out (and so not yet in the
-    /// restart log): exits reaped together are each decided before any is
-    /// applied, and each must count against the intensity.
-    fn proposed_restarts(&self) -> usize {
+    /// Where the restart of node `i` is allowed, going up the levels as OTP
+    /// does: the node's own level, if its intensity allows one more restart;
+    /// else the subgraph fails as a unit and the enclosing level restarts
+    /// it whole (if its own intensity allows, and the subgraph's policy is
+    /// not to escalate), and so on up. `None` when the top gives up.
+    fn restart_level(&mut self, i: usize, now: Instant) -> Option<(usize, Unit)> {
+        let mut level = self.levels.level_of(i);
+        let mut unit = Unit::Node(i);
+        let mut may_restart = true;
+        loop {
+            if may_restart {
+                let recent = self.levels.get_mut(level).recent_restarts(now);
+                let max = self.levels.get(level).intensity.max_restarts as usize;
+                if recent + self.proposed_restarts(level) < max {
+                    return Some((level, unit));
+                }
+            }
+            // This level gives up: it fails as a unit to its parent, which
+            // restarts it or gives up in turn, as its policy says.
+            let parent = self.levels.get(level).parent?;
+            let on_failure = self.levels.get(level).on_failure;
+            self.emit(Event::SubgraphFailed {
+                subgraph: self.levels.path(level).to_owned(),
+                node: NodeId::from_index(i),
+                on_failure,
+            });
+            unit = Unit::Subgraph(level);
+            level = parent;
+            may_restart = on_failure == SubgraphFailure::Restart;
+        }
+    }
+
+    /// Restarts at `level` proposed but not yet carried out (and so not yet
+    /// in its restart log): exits reaped together are each decided before
+    /// any is applied, and each must count against the intensity.
+    fn proposed_restarts(&self, level: usize) -> usize {
         self.undecided
-            .values()
-            .chain(self.pending.iter().map(|(_, verdict)| verdict))
-            .filter(|(decision, _)| matches!(decision, Decision::Restart { .. }))
+            .iter()
+            .map(|(&node, verdict)| (node, verdict))
+            .chain(self.pending.iter().map(|(node, verdict)| (*node, verdict)))
+            .filter(|(node, verdict)| {
+                matches!(verdict.decision, Decision::Restart { .. })
+                    && verdict
+                        .restart
+                        .map_or(self.levels.level_of(*node), |(l, _)| l)
+                        == level
+            })
             .count()
     }
 
     /// Carries out every decision nobody will see (`wait`).
     pub(crate) fn apply_undecided(&mut self, now: Instant) {
-        while let Some((i, (decision, cause))) = self.undecided.pop_first() {
-            self.apply(i, decision, cause, now);
+        while let Some((i, verdict)) = self.undecided.pop_first() {
+            self.apply(i, verdict, now);
         }
     }
 
     /// Carries out a decision about node `i`, which has ended.
-    pub(super) fn apply(
-        &mut self,
-        i: usize,
-        decision: Decision,
-        cause: Option<Outcome>,
-        now: Instant,
-    ) {
+    pub(super) fn apply(&mut self, i: usize, verdict: Verdict, now: Instant) {
         self.undecided.remove(&i);
         if self.nodes[i].state != NodeState::Exited {
             return;
         }
-        match decision {
+        match verdict.decision {
             Decision::Leave => self.nodes[i].state = NodeState::Stopped,
             Decision::StopGraph => {
                 self.nodes[i].state = NodeState::Stopped;
-                self.stop_graph(cause.unwrap_or(Outcome::Shutdown));
+                self.stop_graph(verdict.cause.unwrap_or(Outcome::Shutdown));
             }
             Decision::Restart { delay } => {
-                self.restart_log.push_back(now);
+                let (level, unit) = verdict
+                    .restart
+                    .unwrap_or((self.levels.level_of(i), Unit::Node(i)));
+                self.levels.get_mut(level).log_restart(now);
+                if let Unit::Subgraph(failed) = unit {
+                    self.levels.forget_restarts_within(failed);
+                }
                 let node = &mut self.nodes[i];
                 node.backoff_attempt = node.backoff_attempt.saturating_add(1);
                 let at = now + delay;
                 self.schedule(i, at, now);
-                let members = match self.strategy {
-                    Strategy::OneForOne => vec![i],
-                    Strategy::OneForAll => (0..self.nodes.len()).collect(),
-                    Strategy::RestForOne => self.deps.with_dependents(i),
-                };
+                let members = self.restarted_with(level, unit);
                 if members.len() > 1 {
                     self.restart_group(i, members, at);
                 }
+            }
+        }
+    }
+
+    /// The nodes a restart of `unit` at `level` brings down, by the level's
+    /// strategy: the unit alone, every node of the level, or the unit and
+    /// whatever of the level depends on it.
+    fn restarted_with(&self, level: usize, unit: Unit) -> Vec<usize> {
+        let nodes = self.levels.nodes_of(unit);
+        match self.levels.get(level).strategy {
+            Strategy::OneForOne => nodes,
+            Strategy::OneForAll => self.levels.members(level).collect(),
+            Strategy::RestForOne => {
+                let mut all: Vec<usize> = nodes
+                    .into_iter()
+                    .flat_map(|n| self.deps.with_dependents(n))
+                    .filter(|&n| self.levels.contains(level, n))
+                    .collect();
+                all.sort_unstable();
+                all.dedup();
+                all
             }
         }
     }

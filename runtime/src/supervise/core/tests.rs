@@ -152,7 +152,7 @@ fn backoff_doubles_up_to_its_cap_and_starts_over_after_a_long_run() {
 
     let graph = graph_of(&[always()], Strategy::OneForOne);
     let mut h = Harness::new(&graph);
-    h.core.intensity.max_restarts = 100;
+    h.core.levels.get_mut(0).intensity.max_restarts = 100;
     h.round(0);
     let (mut t, mut delays) = (0, Vec::new());
     for _ in 0..5 {
@@ -175,8 +175,8 @@ fn backoff_doubles_up_to_its_cap_and_starts_over_after_a_long_run() {
 fn intensity_stops_the_graph_within_its_period_and_forgets_older_restarts() {
     let graph = graph_of(&[always(), always()], Strategy::OneForOne);
     let mut h = Harness::new(&graph);
-    h.core.intensity.max_restarts = 2;
-    h.core.intensity.period = ms(1_000);
+    h.core.levels.get_mut(0).intensity.max_restarts = 2;
+    h.core.levels.get_mut(0).intensity.period = ms(1_000);
     h.round(0);
     h.exit(0, FAILED, 10);
     h.automatic(10);
@@ -204,8 +204,8 @@ fn intensity_stops_the_graph_within_its_period_and_forgets_older_restarts() {
 
     // The same exits spread wider than the period never hit the limit.
     let mut h = Harness::new(&graph);
-    h.core.intensity.max_restarts = 2;
-    h.core.intensity.period = ms(1_000);
+    h.core.levels.get_mut(0).intensity.max_restarts = 2;
+    h.core.levels.get_mut(0).intensity.period = ms(1_000);
     h.round(0);
     for t in [10, 1_200, 2_400, 3_600] {
         h.exit(0, FAILED, t);
@@ -220,7 +220,7 @@ fn intensity_stops_the_graph_within_its_period_and_forgets_older_restarts() {
 fn exits_reaped_together_each_count_against_the_intensity() {
     let graph = graph_of(&[always(), always()], Strategy::OneForOne);
     let mut h = Harness::new(&graph);
-    h.core.intensity.max_restarts = 1;
+    h.core.levels.get_mut(0).intensity.max_restarts = 1;
     h.round(0);
     h.exit(0, FAILED, 10);
     h.exit(1, FAILED, 10);
@@ -563,3 +563,5 @@ fn a_liveness_attempt_past_its_timeout_kills_at_once_and_a_stop_ends_probing() {
         "only the stop timeout is left"
     );
 }
+
+mod subgraphs;

@@ -1,0 +1,241 @@
+//! Subgraphs: a graph nested in another, as OTP nests supervisors.
+//!
+//! [`Graph::subgraph`] appends the inner graph's nodes, edges, scopes and
+//! subgraphs to the enclosing graph, names its nodes by path (`db.primary`),
+//! and records it as a supervision level of its own: the inner graph's
+//! strategy and intensity apply among its nodes. When its intensity is
+//! exceeded, the subgraph fails as one unit to the enclosing level, which
+//! applies its [`SubgraphFailure`] policy: restart the whole subgraph (one
+//! restart against the enclosing level's own intensity), or escalate.
+//!
+//! The inner graph's parent ends are its ports. [`Graph::connect`] wires a
+//! port to nodes of the enclosing graph; a port left unconnected stays a
+//! parent end, which the application takes as usual.
+
+use super::{EdgeId, EdgeKind, Endpoint, Endpoints, Graph, NodeId, ScopeId};
+use crate::policy::{Intensity, Strategy};
+
+/// What the enclosing graph does when a subgraph fails as a unit — when
+/// restarts inside it exceed its intensity (OTP: a child supervisor that
+/// gave up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubgraphFailure {
+    /// Stop every node of the subgraph and start them all again, with the
+    /// enclosing level's strategy applied to the subgraph as to one node.
+    /// The restart counts against the enclosing level's intensity, so a
+    /// subgraph that keeps failing makes its parent fail in turn. The
+    /// default, as OTP's `permanent` child supervisor.
+    #[default]
+    Restart,
+    /// The enclosing level fails at once, as if its own intensity had been
+    /// exceeded: the failure goes up one more level (at the top, the whole
+    /// graph stops with [`Outcome::RestartIntensity`](crate::Outcome::RestartIntensity)).
+    Escalate,
+}
+
+/// A subgraph of a [`Graph`], returned by [`Graph::subgraph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubgraphId(pub(crate) u32);
+
+impl SubgraphId {
+    /// The subgraph's position in its graph, in the order subgraphs were
+    /// added (a nested graph's own subgraphs follow it).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A supervision level inside a graph: its nodes are those whose
+/// [`NodeSpec::level`](super::NodeSpec) is this one or a level nested in it.
+#[derive(Debug, Clone)]
+pub(crate) struct SubgraphSpec {
+    /// The path of the subgraph: `db`, `db.replica`.
+    pub(crate) name: String,
+    /// The enclosing level: 0 is the graph itself, `k` is subgraph `k - 1`.
+    pub(crate) parent: u32,
+    pub(crate) strategy: Strategy,
+    pub(crate) intensity: Intensity,
+    pub(crate) on_failure: SubgraphFailure,
+}
+
+/// Where the inner graph's items went in the enclosing graph.
+///
+/// ```
+/// use process_graph_runtime::{Command, Endpoint, Graph, SubgraphFailure};
+///
+/// let mut db = Graph::new();
+/// let primary = db.node("primary", Command::new("cat"));
+/// let input = db.pipe(Endpoint::Parent, primary.stdin());
+///
+/// let mut app = Graph::new();
+/// let feeder = app.node("feeder", Command::new("echo").arg("hello"));
+/// let nested = app.subgraph("db", db, SubgraphFailure::Restart);
+/// app.connect(nested.edge(input), feeder.stdout());
+/// assert_eq!(app.node_name(nested.node(primary)), Some("db.primary"));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Nested {
+    id: SubgraphId,
+    first_node: usize,
+    first_edge: usize,
+    first_scope: usize,
+}
+
+impl Nested {
+    /// The subgraph, as events and snapshots name it.
+    pub fn id(&self) -> SubgraphId {
+        self.id
+    }
+
+    /// Node `node` of the inner graph, in the enclosing graph.
+    pub fn node(&self, node: NodeId) -> NodeId {
+        NodeId::from_index(self.first_node + node.index())
+    }
+
+    /// Edge `edge` of the inner graph, in the enclosing graph: a port, to
+    /// [`connect`](Graph::connect), when it has a parent end.
+    pub fn edge(&self, edge: EdgeId) -> EdgeId {
+        EdgeId::from_index(self.first_edge + edge.index())
+    }
+
+    /// Scope `scope` of the inner graph, in the enclosing graph.
+    pub fn scope(&self, scope: ScopeId) -> ScopeId {
+        ScopeId(u32::try_from(self.first_scope + scope.index()).unwrap_or(u32::MAX))
+    }
+}
+
+impl Graph {
+    /// Nests `inner` in this graph as subgraph `name`: its nodes start as
+    /// part of this graph (named `name.node`), its strategy and intensity
+    /// apply among them, and when its intensity is exceeded it fails as one
+    /// unit to this graph, which handles it by `on_failure`. The inner
+    /// graph's stop and start timeouts and containment give way to this
+    /// graph's. See [`Nested`] for the example.
+    pub fn subgraph(
+        &mut self,
+        name: impl Into<String>,
+        inner: Graph,
+        on_failure: SubgraphFailure,
+    ) -> Nested {
+        let name = name.into();
+        let nested = Nested {
+            id: SubgraphId(u32::try_from(self.subgraphs.len()).unwrap_or(u32::MAX)),
+            first_node: self.nodes.len(),
+            first_edge: self.edges.len(),
+            first_scope: self.scopes.len(),
+        };
+        // Level 0 of the inner graph becomes this subgraph's level; its own
+        // subgraphs follow it.
+        let level = u32::try_from(self.subgraphs.len() + 1).unwrap_or(u32::MAX);
+        let inner_level = |l: u32| level + l;
+        self.subgraphs.push(SubgraphSpec {
+            name: name.clone(),
+            parent: 0,
+            strategy: inner.strategy,
+            intensity: inner.intensity,
+            on_failure,
+        });
+        for mut sub in inner.subgraphs {
+            sub.name = format!("{name}.{}", sub.name);
+            sub.parent = inner_level(sub.parent);
+            self.subgraphs.push(sub);
+        }
+        for mut scope in inner.scopes {
+            scope.parent = scope.parent.map(|p| nested.scope(p));
+            scope.name = format!("{name}.{}", scope.name);
+            self.scopes.push(scope);
+        }
+        for mut node in inner.nodes {
+            node.name = format!("{name}.{}", node.name);
+            node.level = inner_level(node.level);
+            for dep in &mut node.options.after {
+                *dep = nested.node(*dep);
+            }
+            if let Some(scope) = node.options.rare().scope {
+                node.options.rare_mut().scope = Some(nested.scope(scope));
+            }
+            self.nodes.push(node);
+        }
+        let moved = |end: Endpoint| match end {
+            Endpoint::Node { node, fd } => nested.node(node).fd(fd),
+            Endpoint::Parent => Endpoint::Parent,
+        };
+        for mut edge in inner.edges {
+            edge.name = edge.name.map(|n| format!("{name}.{n}"));
+            match &mut edge.kind {
+                EdgeKind::Pipe {
+                    writers, readers, ..
+                } => writers
+                    .iter_mut()
+                    .chain(readers.iter_mut())
+                    .for_each(|end| *end = moved(*end)),
+                EdgeKind::SocketPair { ends, .. } => *ends = ends.map(moved),
+            }
+            self.edges.push(edge);
+        }
+        nested
+    }
+
+    /// Wires a port — an edge with a parent end, typically a subgraph's
+    /// (see [`Nested::edge`]) — to `ends` in place of the parent: the
+    /// writers of a pipe the parent wrote into, the reader of a pipe the
+    /// parent read, the other end of a socketpair (exactly one endpoint).
+    /// The wiring rules then check the edge as if it had been declared so.
+    ///
+    /// # Errors
+    ///
+    /// [`NotAPort`] when `port` names no edge, or an edge without a parent
+    /// end (already connected, say); the graph is unchanged.
+    pub fn connect(&mut self, port: EdgeId, ends: impl Into<Endpoints>) -> Result<(), NotAPort> {
+        let ends = ends.into().0;
+        let edge = self.edges.get_mut(port.index()).ok_or(NotAPort(port))?;
+        let is_parent = |e: &Endpoint| *e == Endpoint::Parent;
+        match (&mut edge.kind, &ends[..]) {
+            (
+                EdgeKind::Pipe {
+                    writers, readers, ..
+                },
+                _,
+            ) => {
+                let side = [writers, readers]
+                    .into_iter()
+                    .find(|side| side.iter().any(is_parent))
+                    .ok_or(NotAPort(port))?;
+                let at = side.iter().position(is_parent).unwrap_or_default();
+                side.splice(at..=at, ends);
+            }
+            (EdgeKind::SocketPair { ends: pair, .. }, &[one]) => {
+                let end = pair
+                    .iter_mut()
+                    .find(|e| is_parent(e))
+                    .ok_or(NotAPort(port))?;
+                *end = one;
+            }
+            (EdgeKind::SocketPair { .. }, _) => return Err(NotAPort(port)),
+        }
+        Ok(())
+    }
+
+    /// The path of `subgraph`, if it exists.
+    pub fn subgraph_name(&self, subgraph: SubgraphId) -> Option<&str> {
+        self.subgraphs
+            .get(subgraph.index())
+            .map(|s| s.name.as_str())
+    }
+}
+
+/// [`Graph::connect`] was given an edge that has no parent end to replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAPort(pub EdgeId);
+
+impl std::fmt::Display for NotAPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "edge {} is not a port: it has no parent end to connect",
+            self.0.index()
+        )
+    }
+}
+
+impl std::error::Error for NotAPort {}

@@ -1,0 +1,215 @@
+//! Subgraphs as supervision levels: restarts counted per level, a subgraph
+//! that exceeds its intensity failing as a unit to its parent, escalation.
+
+use super::*;
+use crate::graph::SubgraphFailure;
+
+/// `db` (nodes `a`, `b`; one restart per second) nested in a graph with
+/// node `web` (root intensity `root_max` per second, `strategy`).
+fn site(on_failure: SubgraphFailure, root_max: u32, strategy: Strategy) -> Graph {
+    let mut db = graph_of(&[always(), always()], Strategy::OneForOne);
+    db.intensity(1, ms(1_000));
+    let mut site = Graph::new();
+    site.strategy(strategy);
+    site.intensity(root_max, ms(1_000));
+    site.node_with("web", Command::new("true"), always());
+    site.subgraph("db", db, on_failure);
+    site
+}
+
+/// Node indices in `site`: web 0, db.n0 1, db.n1 2.
+const WEB: usize = 0;
+const A: usize = 1;
+const B: usize = 2;
+
+fn subgraph_failures(events: &[Event]) -> Vec<(String, SubgraphFailure)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::SubgraphFailed {
+                subgraph,
+                on_failure,
+                ..
+            } => Some((subgraph.clone(), *on_failure)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn nodes_of_a_subgraph_are_named_by_path() {
+    let graph = site(SubgraphFailure::Restart, 3, Strategy::OneForOne);
+    let h = Harness::new(&graph);
+    assert_eq!(h.core.names, ["web", "db.n0", "db.n1"]);
+}
+
+#[test]
+fn a_subgraph_past_its_intensity_restarts_as_a_unit_and_counts_once_above() {
+    let graph = site(SubgraphFailure::Restart, 3, Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.events();
+    // The first failure of db.n0 is db's one restart: n0 alone.
+    h.exit(A, FAILED, 10);
+    assert!(subgraph_failures(&h.events()).is_empty());
+    assert_eq!(h.automatic(10), []);
+    assert_eq!(h.automatic(110), [Action::Spawn(A)]);
+    // The second within db's period: db fails as a unit; the graph
+    // restarts all of db (n1 is stopped first), web is left alone.
+    h.exit(A, FAILED, 200);
+    let events = h.events();
+    assert_eq!(
+        subgraph_failures(&events),
+        [("db".to_owned(), SubgraphFailure::Restart)]
+    );
+    assert!(matches!(
+        events.last(),
+        Some(Event::Exited {
+            decision: Decision::Restart { .. },
+            ..
+        })
+    ));
+    assert_eq!(h.automatic(200), [Action::Signal(B, Signal::TERM)]);
+    h.exit(B, ExitStatus::Signaled(Signal::TERM), 210);
+    let at = h.deadline().unwrap();
+    assert_eq!(h.automatic(at), [Action::Spawn(A), Action::Spawn(B)]);
+    assert_eq!(h.core.nodes[WEB].state, NodeState::Running);
+    // db starts over with a clean slate: its next failure is its own
+    // restart again, not another failure of the unit.
+    h.exit(A, FAILED, at + 10);
+    assert!(subgraph_failures(&h.events()).is_empty());
+    assert_eq!(h.core.outcome(), None);
+}
+
+#[test]
+fn a_subgraph_failing_too_often_makes_the_enclosing_graph_give_up() {
+    // The graph allows one restart per second: db's second failure as a
+    // unit is one too many.
+    let graph = site(SubgraphFailure::Restart, 1, Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    // db's own restart, then db fails as a unit: the graph's one restart.
+    h.exit(A, FAILED, 10);
+    h.automatic(10);
+    assert_eq!(h.automatic(110), [Action::Spawn(A)]);
+    h.exit(A, FAILED, 200);
+    assert_eq!(h.automatic(200), [Action::Signal(B, Signal::TERM)]);
+    h.exit(B, ExitStatus::Signaled(Signal::TERM), 210);
+    let at = h.deadline().unwrap();
+    assert_eq!(h.automatic(at), [Action::Spawn(A), Action::Spawn(B)]);
+    // The same again within the graph's period: db's own restart is
+    // allowed (its slate was cleaned), its failure as a unit is not.
+    h.exit(A, FAILED, at + 10);
+    h.automatic(at + 10);
+    let again = h.deadline().unwrap();
+    assert_eq!(h.automatic(again), [Action::Spawn(A)]);
+    h.exit(A, FAILED, again + 10);
+    let events = h.events();
+    assert_eq!(
+        subgraph_failures(&events),
+        [("db".to_owned(), SubgraphFailure::Restart)]
+    );
+    assert!(matches!(
+        events.last(),
+        Some(Event::Exited {
+            decision: Decision::StopGraph,
+            ..
+        })
+    ));
+    h.core.apply_pending(h.at(again + 10));
+    assert_eq!(
+        h.core.outcome(),
+        Some(Outcome::RestartIntensity {
+            node: NodeId::from_index(A)
+        })
+    );
+}
+
+#[test]
+fn an_escalating_subgraph_fails_the_graph_at_once() {
+    let graph = site(SubgraphFailure::Escalate, 100, Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(A, FAILED, 10);
+    h.automatic(10);
+    h.automatic(110);
+    h.exit(A, FAILED, 200);
+    let events = h.events();
+    assert_eq!(
+        subgraph_failures(&events),
+        [("db".to_owned(), SubgraphFailure::Escalate)]
+    );
+    assert!(matches!(
+        events.last(),
+        Some(Event::Exited {
+            decision: Decision::StopGraph,
+            ..
+        })
+    ));
+    h.core.apply_pending(h.at(200));
+    assert_eq!(
+        h.core.outcome(),
+        Some(Outcome::RestartIntensity {
+            node: NodeId::from_index(A)
+        })
+    );
+}
+
+#[test]
+fn one_for_all_above_a_failed_subgraph_restarts_its_siblings_too() {
+    let graph = site(SubgraphFailure::Restart, 3, Strategy::OneForAll);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(A, FAILED, 10);
+    // db is one_for_one inside: its own restart leaves web alone.
+    assert_eq!(h.automatic(10), []);
+    assert_eq!(h.automatic(110), [Action::Spawn(A)]);
+    h.exit(A, FAILED, 200);
+    let mut stopped = h.automatic(200);
+    stopped.sort_by_key(|a| format!("{a:?}"));
+    assert_eq!(
+        stopped,
+        [
+            Action::Signal(WEB, Signal::TERM),
+            Action::Signal(B, Signal::TERM)
+        ]
+    );
+}
+
+#[test]
+fn nested_subgraphs_fail_level_by_level() {
+    // site > db > shard: the shard allows no restart, db one, the top ten.
+    let mut shard = graph_of(&[always()], Strategy::OneForOne);
+    shard.intensity(0, ms(1_000));
+    let mut db = Graph::new();
+    db.intensity(1, ms(1_000));
+    db.node_with("primary", Command::new("true"), always());
+    db.subgraph("shard", shard, SubgraphFailure::Restart);
+    let mut graph = Graph::new();
+    graph.intensity(10, ms(1_000));
+    graph.subgraph("db", db, SubgraphFailure::Restart);
+    let mut h = Harness::new(&graph);
+    assert_eq!(h.core.names, ["db.primary", "db.shard.n0"]);
+    h.round(0);
+    h.events();
+    // The shard gives up at once; db restarts it (its one restart).
+    h.exit(1, FAILED, 10);
+    assert_eq!(
+        subgraph_failures(&h.events()),
+        [("db.shard".to_owned(), SubgraphFailure::Restart)]
+    );
+    h.automatic(10);
+    let at = h.deadline().unwrap();
+    h.automatic(at);
+    // Again: db has used its restart, so db fails too, and the top
+    // restarts all of db.
+    h.exit(1, FAILED, at + 10);
+    assert_eq!(
+        subgraph_failures(&h.events()),
+        [
+            ("db.shard".to_owned(), SubgraphFailure::Restart),
+            ("db".to_owned(), SubgraphFailure::Restart)
+        ]
+    );
+    assert_eq!(h.automatic(at + 10), [Action::Signal(0, Signal::TERM)]);
+}
