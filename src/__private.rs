@@ -15,11 +15,12 @@ pub use std::os::unix::net::UnixStream;
 pub use std::time::Duration;
 pub use std::vec::Vec;
 
+pub use crate::port;
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Listener, Namespace,
     NodeExit, NodeId, NodeOptions, NotifyAccess, Outcome, Pipe, Probe, Readiness, Restart,
     RotatingFile, RunningGraph, Scope, ScopeSpec, Signal, Sink, SocketPair, Stdio, Strategy,
-    Timestamps,
+    SubgraphFailure, Timestamps,
 };
 pub use process_graph_topology as topology;
 

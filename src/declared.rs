@@ -57,6 +57,13 @@ pub trait ProcessGraph: Sized {
     /// The graph's shape: its processes, edges, scopes and policies.
     const TOPOLOGY: Topology;
 
+    /// Its ports, `<Name>Ports`: one field per edge with a `parent` end,
+    /// of a [`port`](crate::port) type, for a graph that nests this one as
+    /// a `#[subgraph]` to check its wiring against at compile time.
+    type Ports;
+    /// The ports' kinds, as a value.
+    const PORTS: Self::Ports;
+
     /// The dynamic graph this declaration stands for.
     fn graph(self) -> Graph;
 

@@ -59,6 +59,7 @@
 mod declared;
 mod event;
 mod node;
+pub mod port;
 mod running;
 
 #[doc(hidden)]

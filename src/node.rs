@@ -27,8 +27,13 @@ use process_graph_runtime::{Error, ExitStatus, NodeId, NodeState, RunningGraph, 
 /// assert_eq!(PairNode::from_id(PairNode::Left.id()), Some(PairNode::Left));
 /// ```
 pub trait GraphNode: Copy + Eq + Hash + Debug + Display + 'static {
-    /// Every process, in declaration order.
+    /// Every process of the graph's own (each replica), in declaration
+    /// order; a subgraph's processes are in its own node enum's `ALL`.
     const ALL: &'static [Self];
+
+    /// How many nodes the graph runs: every replica, and every node of its
+    /// subgraphs, nested ones included.
+    const COUNT: usize;
 
     /// The field name of the process.
     fn name(self) -> &'static str;

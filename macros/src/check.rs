@@ -58,7 +58,7 @@ fn reference(graph: &Graph, place: Place) -> Option<(&Ident, &'static str)> {
             };
             match &end.target {
                 Target::Node { node, .. } => Some((node, "an endpoint")),
-                Target::Parent => None,
+                Target::Parent | Target::Port { .. } => None,
             }
         }
         _ => None,
@@ -183,6 +183,8 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
             }) => "pipe",
             Role::Edge(_) => "socketpair",
             Role::Scope(_) => "scope",
+            // Any `#[process_graph]` struct: rustc checks the trait bound.
+            Role::Subgraph(_) => continue,
         };
         let Some(found) = type_name(&field.ty) else {
             continue;
@@ -199,6 +201,72 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
                 &field.ty,
                 format!("a #[{attr}] field holds {holds}: its type is `{expected}`, not `{found}`"),
             );
+        }
+    }
+}
+
+/// Endpoints `a.b` whose `b` is no stream: a port of subgraph `a`, checked
+/// against the subgraph's declared ports by rustc (see `expand/ports.rs`),
+/// or a misspelt stream of process `a`. An edge connects one port: two
+/// would be two edges of two subgraphs, and only one of them can be kept.
+/// Runs before the topology is built: an edge with a wrong port is reported
+/// here and left out of the topology (its wiring dropped), as a wiring that
+/// did not parse is, so that one mistake gives one error.
+pub fn ports(cx: &Ctxt, graph: &mut Graph) {
+    let mut broken = Vec::new();
+    for (index, field) in graph.fields.iter().enumerate() {
+        let Some(Role::Edge(Edge {
+            wiring: Some(wiring),
+            ..
+        })) = &field.role
+        else {
+            continue;
+        };
+        let ports: Vec<_> = wiring
+            .from
+            .iter()
+            .chain(&wiring.to)
+            .filter_map(|end| match &end.target {
+                Target::Port { subgraph, port } => Some((end, subgraph, port)),
+                _ => None,
+            })
+            .collect();
+        let mut ok = true;
+        for &(_, name, port) in &ports {
+            if graph.process(name).is_some() {
+                let port_name = port.to_string();
+                cx.error(
+                    port.span(),
+                    format!(
+                        "unknown stream `{port_name}`{}",
+                        suggest::hint(&port_name, crate::parse::STREAMS)
+                    ),
+                );
+                ok = false;
+            } else if graph.subgraph(name).is_none() {
+                let valid = graph
+                    .subgraphs()
+                    .map(|(f, _)| names::display(&f.ident))
+                    .collect();
+                unknown_name(cx, graph, name, "a port `a.b`", "subgraph", valid);
+                ok = false;
+            }
+        }
+        if let [_, (second, _, _), ..] = ports[..] {
+            cx.error_spanned_by(
+                &second.tokens,
+                "an edge connects at most one subgraph port: a port is an edge of its subgraph, \
+                 and two of them cannot become one; connect each port to a process",
+            );
+            ok = false;
+        }
+        if !ok {
+            broken.push(index);
+        }
+    }
+    for index in broken {
+        if let Some(Role::Edge(edge)) = &mut graph.fields[index].role {
+            edge.wiring = None;
         }
     }
 }
@@ -248,6 +316,7 @@ fn unknown_name(
         })) => Some("a pipe"),
         Some(Role::Edge(_)) => Some("a socketpair"),
         Some(Role::Scope(_)) => Some("a scope"),
+        Some(Role::Subgraph(_)) => Some("a subgraph"),
         None => None,
     };
     let message = match actual {

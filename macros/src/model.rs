@@ -46,6 +46,14 @@ pub enum Role {
     Process(Box<Process>),
     Edge(Edge),
     Scope(ScopeDecl),
+    Subgraph(SubgraphDecl),
+}
+
+/// `#[subgraph]` or `#[subgraph(on_failure = "escalate")]`: a field whose
+/// type is another `#[process_graph]` struct, nested as a supervision level.
+#[derive(Default)]
+pub struct SubgraphDecl {
+    pub on_failure: Option<Spanned<OnFailure>>,
 }
 
 /// `#[process(...)]`.
@@ -144,7 +152,16 @@ pub struct Endpoint {
 #[derive(Clone, PartialEq, Eq)]
 pub enum Target {
     Parent,
-    Node { node: Ident, fd: i32 },
+    Node {
+        node: Ident,
+        fd: i32,
+    },
+    /// `db.input`: a port of a subgraph (or, when `subgraph` names a
+    /// process, a misspelt stream, which the checks report).
+    Port {
+        subgraph: Ident,
+        port: Ident,
+    },
 }
 
 impl fmt::Display for Target {
@@ -152,6 +169,7 @@ impl fmt::Display for Target {
         match self {
             Target::Parent => f.write_str("parent"),
             Target::Node { node, fd } => write!(f, "{node}.{}", fd_name(*fd)),
+            Target::Port { subgraph, port } => write!(f, "{subgraph}.{port}"),
         }
     }
 }
@@ -231,6 +249,11 @@ keyword!(Restart, "restart policy", {
 keyword!(NotifyAccess, "notify access", {
     "main" => Main,
     "all" => All,
+});
+
+keyword!(OnFailure, "subgraph failure policy", {
+    "restart" => Restart,
+    "escalate" => Escalate,
 });
 
 keyword!(Containment, "containment", {
@@ -329,6 +352,18 @@ impl Graph {
             Some(Role::Scope(s)) => Some((f, s)),
             _ => None,
         })
+    }
+
+    pub fn subgraphs(&self) -> impl Iterator<Item = (&Field, &SubgraphDecl)> {
+        self.fields.iter().filter_map(|f| match &f.role {
+            Some(Role::Subgraph(s)) => Some((f, s)),
+            _ => None,
+        })
+    }
+
+    /// The subgraph field named `name`, if there is one.
+    pub fn subgraph(&self, name: &Ident) -> Option<&Field> {
+        self.subgraphs().map(|(f, _)| f).find(|f| f.ident == *name)
     }
 
     /// The process named `name`, if there is one.

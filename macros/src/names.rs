@@ -49,6 +49,11 @@ pub fn running(graph: &Ident) -> Ident {
     format_ident!("Running{}", graph)
 }
 
+/// `ErrorCount` → `ErrorCountPorts`.
+pub fn ports(graph: &Ident) -> Ident {
+    format_ident!("{}Ports", graph)
+}
+
 /// `ErrorCount` → `ErrorCountReport`.
 pub fn report(graph: &Ident) -> Ident {
     format_ident!("{}Report", graph)
@@ -96,17 +101,19 @@ pub fn clashes(graph: &Graph) -> Vec<(usize, String)> {
     for (index, field) in graph.fields.iter().enumerate() {
         let field_name = display(&field.ident);
         let message = match &field.role {
-            Some(Role::Process(_)) if field_name == REPORT_OUTCOME => Some(format!(
-                "a process cannot be named `{field_name}`: `{}::{field_name}` is generated; rename the field",
-                report(name)
-            )),
+            Some(Role::Process(_) | Role::Subgraph(_)) if field_name == REPORT_OUTCOME => {
+                Some(format!(
+                    "a process cannot be named `{field_name}`: `{}::{field_name}` is generated; rename the field",
+                    report(name)
+                ))
+            }
             Some(Role::Process(_)) if RUNNING_METHODS.contains(&field_name.as_str()) => {
                 Some(format!(
                     "a process cannot be named `{field_name}`: `{}::{field_name}` is a generated method; rename the field",
                     running(name)
                 ))
             }
-            Some(Role::Process(_)) => {
+            Some(Role::Process(_) | Role::Subgraph(_)) => {
                 let variant = variant(&field.ident).to_string();
                 variants.get(&variant).map(|first| {
                     format!(

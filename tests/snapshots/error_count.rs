@@ -75,13 +75,29 @@ pub struct RunningErrorCount {
     >,
     running: ::process_graph::__private::Running<ErrorCountNode>,
 }
+/// The ports of [`ErrorCount`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCountPorts {
+    /// A port of this graph.
+    pub total: ::process_graph::__private::port::Output,
+    /// A port of this graph.
+    pub control: ::process_graph::__private::port::Socket,
+}
 const _: () = {
     impl ErrorCountNode {
         /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Source, Self::Filter, Self::Count];
         /// How many copies of each process run, in declaration order.
         const REPLICAS: [u32; 3] = [1, 1, 1];
-        /// The field name of the process.
+        /// How many processes the graph declares, before replicas.
+        const DECLARED: usize = 3;
+        /// How many nodes its subgraphs run, all together.
+        const NESTED: usize = 0;
+        /// How many nodes the graph runs: every replica, and every node
+        /// of its subgraphs.
+        pub const COUNT: usize = 3 + Self::NESTED;
+        /// The field name of the process (of the subgraph, for one of
+        /// its nodes; `Display` gives the whole path).
         pub const fn name(self) -> &'static str {
             match self {
                 Self::Source => "source",
@@ -94,34 +110,31 @@ const _: () = {
         pub fn id(self) -> ::process_graph::__private::NodeId {
             match self {
                 Self::Source => {
-                    ::process_graph::__private::NodeId::from_index(
-                        ::process_graph::__private::topology::replica_index(
-                                &Self::REPLICAS,
-                                0,
-                                0,
-                            )
-                            .unwrap_or(usize::MAX),
-                    )
+                    let index = ::process_graph::__private::topology::replica_index(
+                            &Self::REPLICAS,
+                            0,
+                            0,
+                        )
+                        .unwrap_or(usize::MAX);
+                    ::process_graph::__private::NodeId::from_index(index)
                 }
                 Self::Filter => {
-                    ::process_graph::__private::NodeId::from_index(
-                        ::process_graph::__private::topology::replica_index(
-                                &Self::REPLICAS,
-                                1,
-                                0,
-                            )
-                            .unwrap_or(usize::MAX),
-                    )
+                    let index = ::process_graph::__private::topology::replica_index(
+                            &Self::REPLICAS,
+                            1,
+                            0,
+                        )
+                        .unwrap_or(usize::MAX);
+                    ::process_graph::__private::NodeId::from_index(index)
                 }
                 Self::Count => {
-                    ::process_graph::__private::NodeId::from_index(
-                        ::process_graph::__private::topology::replica_index(
-                                &Self::REPLICAS,
-                                2,
-                                0,
-                            )
-                            .unwrap_or(usize::MAX),
-                    )
+                    let index = ::process_graph::__private::topology::replica_index(
+                            &Self::REPLICAS,
+                            2,
+                            0,
+                        )
+                        .unwrap_or(usize::MAX);
+                    ::process_graph::__private::NodeId::from_index(index)
                 }
             }
         }
@@ -129,9 +142,10 @@ const _: () = {
         pub fn from_id(
             id: ::process_graph::__private::NodeId,
         ) -> ::process_graph::__private::Option<Self> {
+            let index = id.index();
             let (item, replica) = ::process_graph::__private::topology::replica_of(
                 &Self::REPLICAS,
-                id.index(),
+                index,
             )?;
             let _ = replica;
             match item {
@@ -144,6 +158,7 @@ const _: () = {
     }
     impl ::process_graph::__private::GraphNode for ErrorCountNode {
         const ALL: &'static [Self] = Self::ALL;
+        const COUNT: usize = Self::COUNT;
         fn name(self) -> &'static str {
             Self::name(self)
         }
@@ -497,7 +512,7 @@ const _: () = {
             intensity: 5,
             period_ms: 10000,
         };
-        /// The [`ErrorCount`] that runs these commands, one per process in declaration order; every edge and scope gets its default settings.
+        /// The [`ErrorCount`] that runs these commands and subgraphs, one per process and `#[subgraph]` field in declaration order; every edge and scope gets its default settings.
         #[allow(clippy::too_many_arguments)]
         pub fn new(source: Cmd, filter: Cmd, count: Cmd) -> Self {
             Self {
@@ -543,6 +558,11 @@ const _: () = {
         type Node = ErrorCountNode;
         type Running = RunningErrorCount;
         const TOPOLOGY: ::process_graph::__private::topology::Topology = Self::TOPOLOGY;
+        type Ports = ErrorCountPorts;
+        const PORTS: ErrorCountPorts = ErrorCountPorts {
+            total: ::process_graph::__private::port::Output,
+            control: ::process_graph::__private::port::Socket,
+        };
         fn graph(self) -> ::process_graph::__private::Graph {
             Self::graph(self)
         }

@@ -68,13 +68,27 @@ struct RunningSandbox {
     pub requests: pg::__private::Option<pg::__private::PipeWriter>,
     running: pg::__private::Running<SandboxNode>,
 }
+/// The ports of [`Sandbox`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SandboxPorts {
+    /// A port of this graph.
+    pub requests: pg::__private::port::Input,
+}
 const _: () = {
     impl SandboxNode {
         /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Server, Self::Client];
         /// How many copies of each process run, in declaration order.
         const REPLICAS: [u32; 2] = [1, 1];
-        /// The field name of the process.
+        /// How many processes the graph declares, before replicas.
+        const DECLARED: usize = 2;
+        /// How many nodes its subgraphs run, all together.
+        const NESTED: usize = 0;
+        /// How many nodes the graph runs: every replica, and every node
+        /// of its subgraphs.
+        pub const COUNT: usize = 2 + Self::NESTED;
+        /// The field name of the process (of the subgraph, for one of
+        /// its nodes; `Display` gives the whole path).
         pub const fn name(self) -> &'static str {
             match self {
                 Self::Server => "server",
@@ -86,24 +100,31 @@ const _: () = {
         pub fn id(self) -> pg::__private::NodeId {
             match self {
                 Self::Server => {
-                    pg::__private::NodeId::from_index(
-                        pg::__private::topology::replica_index(&Self::REPLICAS, 0, 0)
-                            .unwrap_or(usize::MAX),
-                    )
+                    let index = pg::__private::topology::replica_index(
+                            &Self::REPLICAS,
+                            0,
+                            0,
+                        )
+                        .unwrap_or(usize::MAX);
+                    pg::__private::NodeId::from_index(index)
                 }
                 Self::Client => {
-                    pg::__private::NodeId::from_index(
-                        pg::__private::topology::replica_index(&Self::REPLICAS, 1, 0)
-                            .unwrap_or(usize::MAX),
-                    )
+                    let index = pg::__private::topology::replica_index(
+                            &Self::REPLICAS,
+                            1,
+                            0,
+                        )
+                        .unwrap_or(usize::MAX);
+                    pg::__private::NodeId::from_index(index)
                 }
             }
         }
         /// The process with this id, if it is one of this graph's.
         pub fn from_id(id: pg::__private::NodeId) -> pg::__private::Option<Self> {
+            let index = id.index();
             let (item, replica) = pg::__private::topology::replica_of(
                 &Self::REPLICAS,
-                id.index(),
+                index,
             )?;
             let _ = replica;
             match item {
@@ -115,6 +136,7 @@ const _: () = {
     }
     impl pg::__private::GraphNode for SandboxNode {
         const ALL: &'static [Self] = Self::ALL;
+        const COUNT: usize = Self::COUNT;
         fn name(self) -> &'static str {
             Self::name(self)
         }
@@ -386,7 +408,7 @@ const _: () = {
             intensity: 3,
             period_ms: 5000,
         };
-        /// The [`Sandbox`] that runs these commands, one per process in declaration order; every edge and scope gets its default settings.
+        /// The [`Sandbox`] that runs these commands and subgraphs, one per process and `#[subgraph]` field in declaration order; every edge and scope gets its default settings.
         #[allow(clippy::too_many_arguments)]
         pub fn new(server: Cmd, client: Cmd) -> Self {
             Self {
@@ -427,6 +449,10 @@ const _: () = {
         type Node = SandboxNode;
         type Running = RunningSandbox;
         const TOPOLOGY: pg::__private::topology::Topology = Self::TOPOLOGY;
+        type Ports = SandboxPorts;
+        const PORTS: SandboxPorts = SandboxPorts {
+            requests: pg::__private::port::Input,
+        };
         fn graph(self) -> pg::__private::Graph {
             Self::graph(self)
         }

@@ -42,13 +42,27 @@ struct RunningBroken {
     >,
     running: ::process_graph::__private::Running<BrokenNode>,
 }
+/// The ports of [`Broken`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BrokenPorts {
+    /// A port of this graph.
+    pub errors: ::process_graph::__private::port::Output,
+}
 const _: () = {
     impl BrokenNode {
         /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Source];
         /// How many copies of each process run, in declaration order.
         const REPLICAS: [u32; 1] = [1];
-        /// The field name of the process.
+        /// How many processes the graph declares, before replicas.
+        const DECLARED: usize = 1;
+        /// How many nodes its subgraphs run, all together.
+        const NESTED: usize = 0;
+        /// How many nodes the graph runs: every replica, and every node
+        /// of its subgraphs.
+        pub const COUNT: usize = 1 + Self::NESTED;
+        /// The field name of the process (of the subgraph, for one of
+        /// its nodes; `Display` gives the whole path).
         pub const fn name(self) -> &'static str {
             match self {
                 Self::Source => "source",
@@ -59,14 +73,13 @@ const _: () = {
         pub fn id(self) -> ::process_graph::__private::NodeId {
             match self {
                 Self::Source => {
-                    ::process_graph::__private::NodeId::from_index(
-                        ::process_graph::__private::topology::replica_index(
-                                &Self::REPLICAS,
-                                0,
-                                0,
-                            )
-                            .unwrap_or(usize::MAX),
-                    )
+                    let index = ::process_graph::__private::topology::replica_index(
+                            &Self::REPLICAS,
+                            0,
+                            0,
+                        )
+                        .unwrap_or(usize::MAX);
+                    ::process_graph::__private::NodeId::from_index(index)
                 }
             }
         }
@@ -74,9 +87,10 @@ const _: () = {
         pub fn from_id(
             id: ::process_graph::__private::NodeId,
         ) -> ::process_graph::__private::Option<Self> {
+            let index = id.index();
             let (item, replica) = ::process_graph::__private::topology::replica_of(
                 &Self::REPLICAS,
-                id.index(),
+                index,
             )?;
             let _ = replica;
             match item {
@@ -87,6 +101,7 @@ const _: () = {
     }
     impl ::process_graph::__private::GraphNode for BrokenNode {
         const ALL: &'static [Self] = Self::ALL;
+        const COUNT: usize = Self::COUNT;
         fn name(self) -> &'static str {
             Self::name(self)
         }
@@ -338,7 +353,7 @@ const _: () = {
             intensity: 3,
             period_ms: 5000,
         };
-        /// The [`Broken`] that runs these commands, one per process in declaration order; every edge and scope gets its default settings.
+        /// The [`Broken`] that runs these commands and subgraphs, one per process and `#[subgraph]` field in declaration order; every edge and scope gets its default settings.
         #[allow(clippy::too_many_arguments)]
         #[allow(unused_variables)]
         pub fn new(source: Cmd) -> Self {
@@ -378,6 +393,10 @@ const _: () = {
         type Node = BrokenNode;
         type Running = RunningBroken;
         const TOPOLOGY: ::process_graph::__private::topology::Topology = Self::TOPOLOGY;
+        type Ports = BrokenPorts;
+        const PORTS: BrokenPorts = BrokenPorts {
+            errors: ::process_graph::__private::port::Output,
+        };
         fn graph(self) -> ::process_graph::__private::Graph {
             Self::graph(self)
         }

@@ -7,10 +7,10 @@ use process_graph_topology::{ProbeCheck, ProbeInfo, STDIO, Topology};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
-use super::{Bodies, Parts, Private, running, topology};
+use super::{Bodies, Parts, Private, ports, running, topology};
 use crate::model::{
-    EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, Process, Ready, Role, Stdio, StdioMode,
-    Target,
+    EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, OnFailure, Process, Ready, Role, Stdio,
+    StdioMode, Target, Wiring,
 };
 use crate::names;
 
@@ -36,8 +36,15 @@ pub(super) fn expand(
     let new_body = bodies.or_placeholder(|| constructor(graph, pg), pg);
     let build_body = bodies.or_placeholder(|| build(graph, pg, &value, &graph_var), pg);
     let construct = running::construct(graph, pg, ends_of, &running_var, &ends);
-    let (params, param_types): (Vec<_>, Vec<_>) =
-        graph.processes().map(|(f, _)| (&f.ident, &f.ty)).unzip();
+    let (params, param_types): (Vec<_>, Vec<_>) = graph
+        .fields
+        .iter()
+        .filter(|f| matches!(f.role, Some(Role::Process(_) | Role::Subgraph(_))))
+        .map(|f| (&f.ident, &f.ty))
+        .unzip();
+    let (ports_items, ports_value) = ports::declare(graph, pg);
+    let ports_ty = names::ports(name);
+    let port_checks = ports::checks(graph, pg);
     let allow_unused = (bodies == Bodies::Placeholder).then(|| quote!(#[allow(unused_variables)]));
 
     let topology_doc = format!(
@@ -45,8 +52,9 @@ pub(super) fn expand(
          policies — as data, e.g. to draw it."
     );
     let new_doc = format!(
-        " The [`{name}`] that runs these commands, one per process in declaration \
-         order; every edge and scope gets its default settings."
+        " The [`{name}`] that runs these commands and subgraphs, one per process \
+         and `#[subgraph]` field in declaration order; every edge and scope gets \
+         its default settings."
     );
     let impls = quote! {
         impl #name {
@@ -88,6 +96,9 @@ pub(super) fn expand(
 
             const TOPOLOGY: #pg::topology::Topology = Self::TOPOLOGY;
 
+            type Ports = #ports_ty;
+            const PORTS: #ports_ty = #ports_value;
+
             fn graph(self) -> #pg::Graph {
                 Self::graph(self)
             }
@@ -97,13 +108,15 @@ pub(super) fn expand(
             }
         }
 
+        #port_checks
+
         #allow_unused
         fn build(#value: #name) -> (#pg::Graph, [#pg::Vec<#pg::EdgeId>; #parent_edges]) {
             #build_body
         }
     };
     Parts {
-        items: TokenStream::new(),
+        items: ports_items,
         impls,
     }
 }
@@ -113,7 +126,7 @@ fn constructor(graph: &Graph, pg: &Private) -> TokenStream {
     let fields = graph.fields.iter().map(|field| {
         let ident = &field.ident;
         match field.role {
-            Some(Role::Process(_)) => quote!(#ident),
+            Some(Role::Process(_) | Role::Subgraph(_)) => quote!(#ident),
             // Spanned at the type, so a type without a default is reported there.
             _ => quote_spanned!(field.ty.span()=> #ident: #pg::Default::default()),
         }
@@ -171,8 +184,31 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             Some(options) => quote!(#g.node_with(#name, #command, #options);),
         }
     });
+    // After every process of this graph's own, so that its nodes' ids are
+    // the declared ones, the subgraphs' come next (see `node_enum.rs`).
+    let subgraphs = graph.subgraphs().map(|(field, decl)| {
+        let name = names::display(&field.ident);
+        let ty = &field.ty;
+        let local = names::local("field", &field.ident);
+        let on_failure = Ident::new(
+            decl.on_failure
+                .map_or(OnFailure::Restart, |o| o.value)
+                .variant(),
+            Span::call_site(),
+        );
+        quote! {
+            #g.subgraph(
+                #name,
+                <#ty as #pg::ProcessGraph>::graph(#local),
+                #pg::SubgraphFailure::#on_failure,
+            );
+        }
+    });
     let edges = graph.edges().filter_map(|(field, edge)| {
         let wiring = edge.wiring.as_ref()?;
+        if let Some(connect) = connect_port(graph, wiring, pg, &node_enum, g) {
+            return Some(connect);
+        }
         let name = names::display(&field.ident);
         let ident = &field.ident;
         let var = names::local("edge", ident);
@@ -208,6 +244,10 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             Role::Edge(edge) if edge.kind == EdgeKind::Pipe => quote!(#pg::Pipe),
             Role::Edge(_) => quote!(#pg::SocketPair),
             Role::Scope(_) => quote!(#pg::Scope),
+            Role::Subgraph(_) => {
+                let ty = &field.ty;
+                quote!(#ty)
+            }
         };
         let local = names::local("field", &field.ident);
         let field_value = field_value(value, field);
@@ -219,6 +259,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         #options
         #(#scopes)*
         #(#nodes)*
+        #(#subgraphs)*
         #(#edges)*
         let #ends = [#(#g.replica_edges(#parent_ends)),*];
         (#g, #ends)
@@ -354,10 +395,44 @@ fn node_value(graph: &Graph, node_enum: &Ident, node: &Ident) -> TokenStream {
     }
 }
 
+/// An edge that names a subgraph's port: the port (the subgraph's own
+/// edge, named by path) is connected to the other side's endpoints. The
+/// port's existence and kind were checked at compile time (`ports.rs`).
+fn connect_port(
+    graph: &Graph,
+    wiring: &Wiring,
+    pg: &Private,
+    node_enum: &Ident,
+    g: &Ident,
+) -> Option<TokenStream> {
+    let port_of = |side: &[Endpoint]| {
+        side.iter().find_map(|end| match &end.target {
+            Target::Port { subgraph, port } => Some(format!(
+                "{}.{}",
+                names::display(subgraph),
+                names::display(port)
+            )),
+            _ => None,
+        })
+    };
+    let (port, others) = match (port_of(&wiring.from), port_of(&wiring.to)) {
+        (Some(port), _) => (port, &wiring.to),
+        (None, Some(port)) => (port, &wiring.from),
+        (None, None) => return None,
+    };
+    let others = others.iter().map(|e| endpoint(graph, e, pg, node_enum));
+    let id = Ident::new("port", Span::mixed_site());
+    Some(quote! {
+        let #id = #g.edge_named(#port).expect("a port checked at compile time");
+        #g.connect(#id, [#(#others),*]).expect("a port checked at compile time");
+    })
+}
+
 /// `NameNode::Filter.id().stdout()`, `.fd(3)`, or `Endpoint::Parent`.
 fn endpoint(graph: &Graph, endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream {
     match &endpoint.target {
-        Target::Parent => quote!(#pg::Endpoint::Parent),
+        // A port is never built as an endpoint: its edge is connected.
+        Target::Parent | Target::Port { .. } => quote!(#pg::Endpoint::Parent),
         Target::Node { node, fd } => {
             let node = node_value(graph, node_enum, node);
             let fd = match usize::try_from(*fd).ok().and_then(|i| STDIO.get(i)) {

@@ -10,6 +10,7 @@
 mod api;
 mod docs;
 mod node_enum;
+mod ports;
 mod report;
 mod running;
 #[cfg(test)]
@@ -41,7 +42,10 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let (mut item, graph) = parse::graph(&cx, args, item);
+    let (mut item, mut graph) = parse::graph(&cx, args, item);
+    if let Some(graph) = &mut graph {
+        check::ports(&cx, graph);
+    }
     let topology = graph.as_ref().map(topology::of);
     if let (Some(graph), Some(topology)) = (&graph, &topology) {
         check::check(&cx, graph, topology);

@@ -1,7 +1,12 @@
 //! `enum NameNode`: one variant per process, so a policy is an exhaustive
 //! `match` and events name nodes by type. A process with `replicas = N`
 //! is one variant holding the replica's index, `Worker(2)`, shown as
-//! `worker[2]`.
+//! `worker[2]`. A `#[subgraph]` is one variant holding the subgraph's own
+//! node enum, `Db(DbNode::Primary)`, shown by path as `db.primary`.
+//!
+//! Ids: the graph's own declared processes first, then each subgraph's
+//! nodes (its replicas expanded, in its own id order), then the replicas of
+//! the graph's own processes.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -36,6 +41,26 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
                 quote!(#[doc = #doc] #v)
             }
         });
+    let subgraphs: Vec<_> = graph.subgraphs().map(|(f, _)| f).collect();
+    let sub_variants: Vec<_> = subgraphs.iter().map(|f| names::variant(&f.ident)).collect();
+    let sub_strings: Vec<_> = subgraphs.iter().map(|f| names::display(&f.ident)).collect();
+    let sub_types: Vec<TokenStream> = subgraphs
+        .iter()
+        .map(|f| {
+            let ty = &f.ty;
+            quote!(<#ty as #pg::ProcessGraph>::Node)
+        })
+        .collect();
+    let sub_counts: Vec<TokenStream> = sub_types
+        .iter()
+        .map(|t| quote!(<#t as #pg::GraphNode>::COUNT))
+        .collect();
+    let declared = declared.chain(sub_variants.iter().zip(&sub_types).zip(&sub_strings).map(
+        |((v, t), s)| {
+            let doc = format!(" A node of the `{s}` subgraph.");
+            quote!(#[doc = #doc] #v(#t))
+        },
+    ));
     // Each variant as a pattern binding the replica index, and every value.
     let patterns: Vec<TokenStream> = variants
         .iter()
@@ -51,7 +76,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         .map(|(v, (_, p))| match p.replicated() {
             true => quote!(Self::#v(_)),
             false => quote!(Self::#v),
-        });
+        })
+        .chain(sub_variants.iter().map(|v| quote!(Self::#v(_))));
+    let all_strings = strings.iter().chain(&sub_strings);
     let indices = (0..processes.len()).map(Literal::usize_unsuffixed);
     let all = variants.iter().zip(&processes).flat_map(|(v, (_, p))| {
         let replicated = p.replicated();
@@ -78,18 +105,67 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
                 false => quote!(#i => #pg::Option::Some(Self::#v)),
             }
         });
-    let display =
-        patterns
-            .iter()
-            .zip(&processes)
-            .zip(&strings)
-            .map(|((pattern, (_, p)), s)| match p.replicated() {
-                true => {
-                    let format = format!("{s}[{{}}]");
-                    quote!(#pattern => #pg::write!(f, #format, replica))
-                }
-                false => quote!(#pattern => f.write_str(#s)),
-            });
+    let display = patterns
+        .iter()
+        .zip(&processes)
+        .zip(&strings)
+        .map(|((pattern, (_, p)), s)| match p.replicated() {
+            true => {
+                let format = format!("{s}[{{}}]");
+                quote!(#pattern => #pg::write!(f, #format, replica))
+            }
+            false => quote!(#pattern => f.write_str(#s)),
+        })
+        .chain(sub_variants.iter().zip(&sub_strings).map(|(v, s)| {
+            let format = format!("{s}.{{}}");
+            quote!(Self::#v(inner) => #pg::write!(f, #format, inner))
+        }));
+    // Subgraph `k`'s nodes start this far past the declared processes.
+    let offsets: Vec<TokenStream> = (0..subgraphs.len())
+        .map(|k| {
+            let before = &sub_counts[..k];
+            quote!(0 #(+ #before)*)
+        })
+        .collect();
+    let nested_ids = sub_variants.iter().zip(&offsets).map(|(v, offset)| {
+        quote!(Self::#v(inner) => #pg::NodeId::from_index(
+            Self::DECLARED + #offset + #pg::GraphNode::id(inner).index()
+        ))
+    });
+    // Own replicas come after the subgraphs' nodes.
+    let own_index = match subgraphs.is_empty() {
+        true => quote!(index),
+        false => quote!(if index >= Self::DECLARED {
+            index.saturating_add(Self::NESTED)
+        } else {
+            index
+        }),
+    };
+    let nested_from_id = (!subgraphs.is_empty()).then(|| {
+        quote! {
+            let mut nested = index.wrapping_sub(Self::DECLARED);
+            if index >= Self::DECLARED && nested < Self::NESTED {
+                #(
+                    if nested < #sub_counts {
+                        return <#sub_types as #pg::GraphNode>::from_id(
+                            #pg::NodeId::from_index(nested),
+                        )
+                        .map(Self::#sub_variants);
+                    }
+                    nested -= #sub_counts;
+                )*
+                let _ = nested;
+                return #pg::Option::None;
+            }
+            let index = if index >= Self::DECLARED + Self::NESTED {
+                index - Self::NESTED
+            } else {
+                index
+            };
+        }
+    });
+    let own_count = graph.replica_counts().into_iter().sum::<u32>() as usize;
+    let own_count = Literal::usize_unsuffixed(own_count);
     let counts = graph
         .replica_counts()
         .into_iter()
@@ -113,10 +189,21 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             /// How many copies of each process run, in declaration order.
             const REPLICAS: [u32; #count] = [#(#counts),*];
 
-            /// The field name of the process.
+            /// How many processes the graph declares, before replicas.
+            const DECLARED: usize = #count;
+
+            /// How many nodes its subgraphs run, all together.
+            const NESTED: usize = 0 #(+ #sub_counts)*;
+
+            /// How many nodes the graph runs: every replica, and every node
+            /// of its subgraphs.
+            pub const COUNT: usize = #own_count + Self::NESTED;
+
+            /// The field name of the process (of the subgraph, for one of
+            /// its nodes; `Display` gives the whole path).
             pub const fn name(self) -> &'static str {
                 match self {
-                    #(#wildcards => #strings,)*
+                    #(#wildcards => #all_strings,)*
                 }
             }
 
@@ -124,16 +211,20 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             /// a replica index past the last.
             pub fn id(self) -> #pg::NodeId {
                 match self {
-                    #(#patterns => #pg::NodeId::from_index(
-                        #pg::topology::replica_index(&Self::REPLICAS, #indices, #replica_of)
-                            .unwrap_or(usize::MAX),
-                    ),)*
+                    #(#patterns => {
+                        let index = #pg::topology::replica_index(&Self::REPLICAS, #indices, #replica_of)
+                            .unwrap_or(usize::MAX);
+                        #pg::NodeId::from_index(#own_index)
+                    })*
+                    #(#nested_ids,)*
                 }
             }
 
             /// The process with this id, if it is one of this graph's.
             pub fn from_id(id: #pg::NodeId) -> #pg::Option<Self> {
-                let (item, replica) = #pg::topology::replica_of(&Self::REPLICAS, id.index())?;
+                let index = id.index();
+                #nested_from_id
+                let (item, replica) = #pg::topology::replica_of(&Self::REPLICAS, index)?;
                 let _ = replica; // used by the variants of replicated processes
                 match item {
                     #(#items_back,)*
@@ -144,6 +235,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
 
         impl #pg::GraphNode for #node {
             const ALL: &'static [Self] = Self::ALL;
+            const COUNT: usize = Self::COUNT;
 
             fn name(self) -> &'static str {
                 Self::name(self)

@@ -25,6 +25,13 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         true => quote!(#pg::Vec<#pg::NodeExit>),
         false => quote!(#pg::NodeExit),
     });
+    let subgraphs: Vec<_> = graph.subgraphs().map(|(f, _)| &f.ident).collect();
+    let sub_docs = subgraphs.iter().map(|f| {
+        format!(
+            " How each node of the `{}` subgraph ended, in the order of its node ids.",
+            names::display(f)
+        )
+    });
     let gets = fields.iter().zip(&replicated).map(|(f, &r)| {
         let variant = names::variant(f);
         match r {
@@ -32,14 +39,31 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             false => quote!(#node::#variant => &self.#f),
         }
     });
-    let successes = fields.iter().zip(&replicated).map(|(f, &r)| match r {
-        true => quote!(self.#f.iter().all(#pg::NodeExit::success)),
-        false => quote!(self.#f.success()),
-    });
-    let lines = fields.iter().zip(&replicated).map(|(f, &r)| match r {
-        true => quote!(for exit in &self.#f { #pg::writeln!(f, "{}", exit)?; }),
-        false => quote!(#pg::writeln!(f, "{}", self.#f)?;),
-    });
+    let gets = gets.chain(subgraphs.iter().map(|f| {
+        let variant = names::variant(f);
+        quote!(#node::#variant(inner) => &self.#f[#pg::GraphNode::id(inner).index()])
+    }));
+    let listed = |f: &&Ident, r: bool| r || subgraphs.contains(f);
+    let all_fields: Vec<_> = fields.iter().chain(&subgraphs).collect();
+    let all_listed: Vec<bool> = replicated
+        .iter()
+        .copied()
+        .chain(subgraphs.iter().map(|_| true))
+        .collect();
+    let successes = all_fields
+        .iter()
+        .zip(&all_listed)
+        .map(|(f, &r)| match listed(f, r) {
+            true => quote!(self.#f.iter().all(#pg::NodeExit::success)),
+            false => quote!(self.#f.success()),
+        });
+    let lines = all_fields
+        .iter()
+        .zip(&all_listed)
+        .map(|(f, &r)| match listed(f, r) {
+            true => quote!(for exit in &self.#f { #pg::writeln!(f, "{}", exit)?; }),
+            false => quote!(#pg::writeln!(f, "{}", self.#f)?;),
+        });
     let doc = format!(
         " How each process of [`{name}`] ended: one field per process, returned by \
          [`{running}::wait`] and [`{running}::shutdown`].",
@@ -51,6 +75,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #vis struct #report {
             #( #[doc = #docs] pub #fields: #types, )*
+            #( #[doc = #sub_docs] pub #subgraphs: #pg::Vec<#pg::NodeExit>, )*
             #outcome: #pg::Outcome,
         }
     };
@@ -90,7 +115,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
 
 /// An expression turning `report` (an `ExitReport` of this graph) into the
 /// typed report.
-pub(super) fn from_exit_report(graph: &Graph, report: &TokenStream) -> TokenStream {
+pub(super) fn from_exit_report(graph: &Graph, pg: &Private, report: &TokenStream) -> TokenStream {
     let name = names::report(&graph.item.ident);
     let node = names::node_enum(&graph.item.ident);
     let values = graph.processes().map(|(f, p)| {
@@ -103,10 +128,22 @@ pub(super) fn from_exit_report(graph: &Graph, report: &TokenStream) -> TokenStre
             false => quote!(#field: #report[#node::#variant.id()].clone()),
         }
     });
+    let nested = graph.subgraphs().map(|(f, _)| {
+        let (field, ty) = (&f.ident, &f.ty);
+        let variant = names::variant(field);
+        let inner = quote!(<<#ty as #pg::ProcessGraph>::Node as #pg::GraphNode>);
+        quote! {
+            #field: (0..#inner::COUNT)
+                .filter_map(|k| #inner::from_id(#pg::NodeId::from_index(k)))
+                .map(|inner| #report[#node::#variant(inner).id()].clone())
+                .collect()
+        }
+    });
     let outcome = Ident::new(names::REPORT_OUTCOME, Span::call_site());
     quote! {
         #name {
             #( #values, )*
+            #( #nested, )*
             #outcome: #report.outcome(),
         }
     }

@@ -82,7 +82,7 @@ fn feeds_replicas(graph: &Graph, edge: &crate::model::Edge) -> bool {
         .chain(&wiring.to)
         .any(|end| match &end.target {
             Target::Node { node, .. } => graph.process(node).is_some_and(|p| p.replicated()),
-            Target::Parent => false,
+            Target::Parent | Target::Port { .. } => false,
         })
 }
 
@@ -139,7 +139,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
          order, SIGKILL after the stop timeout) and reaps them all."
     );
     let report = Ident::new("report", Span::mixed_site());
-    let typed_report = report::from_exit_report(graph, &quote!(#report));
+    let typed_report = report::from_exit_report(graph, pg, &quote!(#report));
     let items = quote! {
         #[doc = #doc]
         #[derive(Debug)]

@@ -62,7 +62,9 @@ pub fn of(graph: &Graph) -> Topology {
         let ends = |list: &[Endpoint]| {
             list.iter()
                 .map(|e| match &e.target {
-                    Target::Parent => EndpointInfo::PARENT,
+                    // A subgraph's port is, to this graph's rules, what the
+                    // parent's end is: the world outside its own processes.
+                    Target::Parent | Target::Port { .. } => EndpointInfo::PARENT,
                     Target::Node { node, fd } => EndpointInfo {
                         node: Some(process(node)),
                         fd: *fd,

@@ -11,9 +11,8 @@ use process_graph_topology::STDIO;
 use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{Edge, EdgeKind, Endpoint, Target, Wiring};
-use crate::suggest;
 
-const STREAMS: [&str; 4] = ["stdin", "stdout", "stderr", "fd"];
+pub const STREAMS: [&str; 4] = ["stdin", "stdout", "stderr", "fd"];
 
 pub fn parse(cx: &Ctxt, attr: &Attribute, kind: EdgeKind) -> Edge {
     let example = match kind {
@@ -134,14 +133,13 @@ fn target(input: ParseStream) -> syn::Result<Target> {
             }
             fd.value
         }
+        // A subgraph's port, or a misspelt stream: only the checks know
+        // which fields are subgraphs.
         None => {
-            return Err(syn::Error::new(
-                stream.span(),
-                format!(
-                    "unknown stream `{stream_name}`{}",
-                    suggest::hint(&stream_name, STREAMS)
-                ),
-            ));
+            return Ok(Target::Port {
+                subgraph: node,
+                port: stream,
+            });
         }
     };
     Ok(Target::Node { node, fd })

@@ -2,11 +2,13 @@
 //! attribute. Every error goes to the `Ctxt`; parsing carries on past it.
 
 mod edge;
+pub(crate) use edge::STREAMS;
 mod graph_args;
 mod probe;
 mod process;
 mod scope;
 mod sink;
+mod subgraph;
 mod value;
 
 use proc_macro2::TokenStream;
@@ -17,7 +19,7 @@ use crate::ctxt::Ctxt;
 use crate::model::{EdgeKind, Field, Graph, Role};
 
 /// The role attributes, as written on fields.
-const ROLES: [&str; 4] = ["process", "pipe", "socketpair", "scope"];
+const ROLES: [&str; 5] = ["process", "pipe", "socketpair", "scope", "subgraph"];
 
 /// Parses the macro's arguments and the struct. Returns the struct without
 /// the field attributes this macro consumes, and the model when the item is a
@@ -135,7 +137,7 @@ fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
             ident.span(),
             format!(
                 "field `{ident}` has no role; mark it #[process], #[pipe(...)], \
-                 #[socketpair(...)] or #[scope(...)]"
+                 #[socketpair(...)], #[scope(...)] or #[subgraph]"
             ),
         );
         return None;
@@ -145,7 +147,7 @@ fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
             extra,
             format!(
                 "field `{ident}` already has a role attribute; a field is exactly one of \
-                 #[process], #[pipe], #[socketpair] or #[scope]"
+                 #[process], #[pipe], #[socketpair], #[scope] or #[subgraph]"
             ),
         );
     }
@@ -156,6 +158,8 @@ fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
         Some(Role::Edge(edge::parse(cx, first, EdgeKind::Pipe)))
     } else if path.is_ident("socketpair") {
         Some(Role::Edge(edge::parse(cx, first, EdgeKind::SocketPair)))
+    } else if path.is_ident("subgraph") {
+        Some(Role::Subgraph(subgraph::parse(cx, first)))
     } else {
         Some(Role::Scope(scope::parse(cx, first)))
     }

@@ -252,6 +252,15 @@ impl Graph {
         self.nodes.get(node.index()).map(|n| n.name.as_str())
     }
 
+    /// The edge named `name` (see [`name_edge`](Graph::name_edge)); a
+    /// subgraph's edges are named by path, `db.queries`.
+    pub fn edge_named(&self, name: &str) -> Option<EdgeId> {
+        self.edges
+            .iter()
+            .position(|e| e.name.as_deref() == Some(name))
+            .map(EdgeId::from_index)
+    }
+
     /// The number of nodes.
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -87,7 +87,8 @@ impl Nested {
         self.id
     }
 
-    /// Node `node` of the inner graph, in the enclosing graph.
+    /// Node `node` of the inner graph, in the enclosing graph (a replica's
+    /// id as [`Graph::replica_ids`] gave it in the inner graph).
     pub fn node(&self, node: NodeId) -> NodeId {
         NodeId::from_index(self.first_node + node.index())
     }
@@ -118,6 +119,9 @@ impl Graph {
         on_failure: SubgraphFailure,
     ) -> Nested {
         let name = name.into();
+        // Replicas become nodes here, so the subgraph's nodes keep the ids
+        // they had in the inner graph, offset by `first_node`.
+        let inner = inner.expand_replicas();
         let nested = Nested {
             id: SubgraphId(u32::try_from(self.subgraphs.len()).unwrap_or(u32::MAX)),
             first_node: self.nodes.len(),

@@ -1,0 +1,168 @@
+//! Typed subgraphs: a `#[process_graph]` struct nested in another as a
+//! `#[subgraph]` field. Its nodes run as part of the enclosing graph, named
+//! by path; its strategy and intensity apply inside it; past its intensity
+//! it fails as one unit to the enclosing graph, which restarts it whole or
+//! escalates; its `parent` edges are ports the enclosing graph wires.
+
+use std::time::Duration;
+
+use process_graph::prelude::*;
+use process_graph::{Error, Running, SubgraphFailure};
+
+/// A database of two processes that takes queries on a port.
+#[process_graph(intensity = 2, period = "30s")]
+pub struct Db {
+    #[process(restart = "always", backoff = "10ms..10ms")]
+    primary: Cmd,
+    #[process(restart = "always", backoff = "10ms..10ms")]
+    standby: Cmd,
+    /// Queries in: a port of the enclosing graph.
+    #[pipe(parent -> primary.stdin)]
+    queries: Pipe,
+}
+
+/// A client whose output is the database's input, the database restarted
+/// whole at most once.
+#[process_graph(intensity = 1, period = "30s")]
+pub struct Site {
+    #[process]
+    client: Cmd,
+    #[subgraph]
+    db: Db,
+    #[pipe(client.stdout -> db.queries)]
+    feed: Pipe,
+}
+
+/// The same, but a failing database stops the site at once.
+#[process_graph(intensity = 10, period = "30s")]
+pub struct FragileSite {
+    #[process]
+    client: Cmd,
+    #[subgraph(on_failure = "escalate")]
+    db: Db,
+    #[pipe(client.stdout -> db.queries)]
+    feed: Pipe,
+}
+
+fn sleeper() -> Cmd {
+    Cmd::new("sleep").arg("30")
+}
+
+/// Fails 100 ms after it starts.
+fn crasher() -> Cmd {
+    Cmd::new("sh").args(["-c", "sleep 0.1; exit 3"])
+}
+
+/// Every event until the graph is over, by its text.
+fn events_until_done<N: GraphNode>(running: &mut Running<N>) -> Vec<GraphEvent<N>> {
+    let mut events = Vec::new();
+    while let Some(event) = running
+        .next_event(Some(Duration::from_secs(20)))
+        .expect("events")
+    {
+        events.push(event);
+    }
+    events
+}
+
+#[test]
+fn a_port_carries_data_from_the_enclosing_graph_into_the_subgraph() {
+    let dir = std::env::temp_dir().join(format!("pg-subgraph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("queries");
+    // Both db processes restart always: they stay up until the shutdown.
+    let script = format!("read -r q; echo \"$q\" > {}; exec sleep 30", out.display());
+    let db = Db::new(Cmd::new("sh").args(["-c", &script]), sleeper());
+    let site = Site::new(Cmd::new("echo").arg("SELECT 1"), db);
+    let mut running = site.spawn().expect("spawn the site");
+    let primary = SiteNode::Db(DbNode::Primary);
+    assert_eq!(primary.to_string(), "db.primary");
+    assert_eq!(SiteNode::from_id(primary.id()), Some(primary));
+    assert_eq!(running.running_graph().name(primary.id()), "db.primary");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&out).unwrap_or_default().is_empty()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "SELECT 1\n");
+    let report = running
+        .shutdown(Duration::from_secs(5))
+        .expect("the site stops");
+    assert_eq!(report.get(primary).restarts, 0, "{report}");
+    assert_eq!(report.db.len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn restarts_and_escalation_across_two_levels_follow_each_intensity() {
+    let site = Site::new(sleeper(), Db::new(crasher(), sleeper()));
+    let mut running = site.spawn().expect("spawn the site");
+    let events = events_until_done(&mut running);
+    let primary = SiteNode::Db(DbNode::Primary);
+    let standby = SiteNode::Db(DbNode::Standby);
+    let lines: Vec<String> = events.iter().map(ToString::to_string).collect();
+    // db allows 2 restarts, then fails as a unit; the site restarts all of
+    // db once (its intensity), and db's clean slate allows 2 more: 3 runs,
+    // then the unit fails, then 3 more, then the second unit failure is one
+    // too many for the site.
+    let failures: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            GraphEvent::SubgraphFailed {
+                subgraph,
+                node,
+                on_failure,
+            } => Some((subgraph.as_str(), *node, *on_failure)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("db", primary, SubgraphFailure::Restart),
+            ("db", primary, SubgraphFailure::Restart)
+        ],
+        "{lines:#?}"
+    );
+    let starts = |node| {
+        events
+            .iter()
+            .filter(|e| matches!(e, GraphEvent::Started { node: n, .. } if *n == node))
+            .count()
+    };
+    assert_eq!(starts(primary), 6, "{lines:#?}");
+    // The standby was brought down and up again with the first unit
+    // restart: its own two starts.
+    assert_eq!(starts(standby), 2, "{lines:#?}");
+    assert_eq!(starts(SiteNode::Client), 1, "one_for_one at the top");
+    match running.wait() {
+        Err(Error::RestartIntensity { node, .. }) => assert_eq!(&*node, "db.primary"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_escalating_subgraph_stops_the_enclosing_graph_at_its_first_failure() {
+    let site = FragileSite::new(sleeper(), Db::new(crasher(), sleeper()));
+    let mut running = site.spawn().expect("spawn the site");
+    let events = events_until_done(&mut running);
+    let lines: Vec<String> = events.iter().map(ToString::to_string).collect();
+    let primary = FragileSiteNode::Db(DbNode::Primary);
+    assert!(
+        lines.contains(&format!(
+            "subgraph db failed: the restart of {primary} exceeded its intensity; \
+             the level above it fails too"
+        )),
+        "{lines:#?}"
+    );
+    let starts = events
+        .iter()
+        .filter(|e| matches!(e, GraphEvent::Started { node, .. } if *node == primary))
+        .count();
+    assert_eq!(starts, 3, "db's own two restarts, then the site stops");
+    assert!(matches!(
+        running.wait(),
+        Err(Error::RestartIntensity { .. })
+    ));
+}
