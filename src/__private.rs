@@ -24,7 +24,10 @@ pub use process_graph_runtime::{
 };
 pub use process_graph_topology as topology;
 
-pub use crate::{GraphEvent, GraphNode, ProcessGraph, ProcessHandle, Running, RunningProcessGraph};
+pub use crate::{
+    Child, ChildExit, ChildId, GraphEvent, GraphNode, ProcessGraph, ProcessHandle, Running,
+    RunningProcessGraph,
+};
 
 /// Expands to its input only if process-graph was built with its `tokio`
 /// feature: the async methods of a generated `Running<Name>` exist only then

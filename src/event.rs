@@ -4,6 +4,7 @@
 use process_graph_runtime::Event;
 
 use crate::GraphNode;
+use crate::child_table::ChildTable;
 
 /// Something that happened in a running declared graph; `N` is its node
 /// enum. Returned by the generated `next_event`.
@@ -27,10 +28,15 @@ use crate::GraphNode;
 /// ```
 pub type GraphEvent<N> = Event<N>;
 
-/// Names the nodes of a runtime event by a declared graph's node enum.
-pub(crate) fn typed<N: GraphNode>(event: Event) -> GraphEvent<N> {
-    event.map_node(|id| {
-        // The ids come from this graph, whose nodes are exactly N's variants.
-        N::from_id(id).expect("a node of this graph")
-    })
+/// Names the nodes of a runtime event by a declared graph's node enum, its
+/// children's included; `None` for an event about a node the enum cannot
+/// name (one added untyped, through `running_graph_mut().add`).
+pub(crate) fn typed<N: GraphNode>(event: Event, children: &ChildTable<N>) -> Option<GraphEvent<N>> {
+    let mut named = true;
+    let event = event.map_node(|id| {
+        let node = N::from_id(id).or_else(|| children.node(id));
+        named &= node.is_some();
+        node
+    });
+    named.then(|| event.map_node(|node| node.expect("every node was named")))
 }

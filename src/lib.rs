@@ -56,6 +56,8 @@
 
 #![warn(missing_docs)]
 
+mod child;
+mod child_table;
 mod declared;
 mod event;
 mod node;
@@ -65,6 +67,7 @@ mod running;
 #[doc(hidden)]
 pub mod __private;
 
+pub use child::{Child, ChildExit, ChildId, Children};
 pub use declared::{ProcessGraph, RunningProcessGraph};
 pub use event::GraphEvent;
 pub use node::{GraphNode, ProcessHandle};
@@ -96,6 +99,8 @@ pub type Cmd = Command;
 /// | `#[pipe(writers -> reader)]` | [`Pipe`] | a pipe; the value sets its buffer size |
 /// | `#[socketpair(a <-> b)]` | [`SocketPair`] | a socketpair; the value sets its socket type |
 /// | `#[scope(namespaces...)]` | [`Scope`] | a set of new namespaces; the value sets the ids inside |
+/// | `#[subgraph]`, `#[subgraph(on_failure = "escalate")]` | another `#[process_graph]` struct | a nested graph with its own supervision level; its `parent` edges are ports |
+/// | `#[children]`, `#[children(on_failure = "escalate")]` | [`Children<G>`](Children) | graphs of type `G` added at run time with the generated `add_<field>` |
 ///
 /// **Endpoints** are `node.stdin`, `node.stdout`, `node.stderr`,
 /// `node.fd(N)` (N ≥ 3) and `parent` (the application itself). A pipe goes
@@ -151,7 +156,10 @@ pub type Cmd = Command;
 ///   [`Running<NameNode>`](Running) for `next_event` (a [`GraphEvent`]),
 ///   `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`
 ///   and the rest of what [`RunningGraph`] offers;
-/// - `struct NameReport`, one [`NodeExit`] field per process.
+/// - for each `#[children]` field `workers`, `RunningName::add_workers`,
+///   which starts one more child and returns its [`ChildId`];
+/// - `struct NameReport`, one [`NodeExit`] field per process (a `Vec` for
+///   replicas and subgraphs, of [`ChildExit`] for children).
 ///
 /// # Checked at compile time
 ///
@@ -206,7 +214,7 @@ pub use process_graph_macros::process_graph;
 /// ```
 pub mod prelude {
     pub use crate::{
-        Cmd, Command, ExitStatus, GraphEvent, GraphNode, Listener, Pipe, ProcessGraph,
+        Children, Cmd, Command, ExitStatus, GraphEvent, GraphNode, Listener, Pipe, ProcessGraph,
         ProcessGroup, Rlimit, RunningProcessGraph, Scope, Signal, SocketPair, Stdio, process_graph,
     };
 }

@@ -1,11 +1,15 @@
 //! `Running<N>`: a running graph addressed by a declared graph's node enum.
 
-use std::marker::PhantomData;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Decision, Error, RunningGraph, Signal, Snapshot, Waker};
+use process_graph_runtime::{
+    Decision, Error, ExitReport, Graph, NodeId, RunningGraph, Signal, Snapshot, SubgraphFailure,
+    Waker,
+};
 
-use crate::{GraphEvent, GraphNode, ProcessHandle};
+use crate::child::{Child, ChildExit, ChildId};
+use crate::child_table::ChildTable;
+use crate::{GraphEvent, GraphNode, ProcessGraph, ProcessHandle};
 
 /// A running graph whose processes are named by the node enum `N` of a
 /// `#[process_graph]` struct.
@@ -46,10 +50,17 @@ use crate::{GraphEvent, GraphNode, ProcessHandle};
 /// }
 /// # Ok::<(), process_graph::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Running<N> {
     graph: RunningGraph,
-    node: PhantomData<fn() -> N>,
+    children: ChildTable<N>,
+}
+
+impl<N> std::fmt::Debug for Running<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("graph", &self.graph)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<N: GraphNode> Running<N> {
@@ -57,7 +68,7 @@ impl<N: GraphNode> Running<N> {
     pub(crate) fn new(graph: RunningGraph) -> Self {
         Running {
             graph,
-            node: PhantomData,
+            children: ChildTable::new(),
         }
     }
 
@@ -97,11 +108,60 @@ impl<N: GraphNode> Running<N> {
 
     /// Waits for the next event, up to `timeout` (`None`: no limit);
     /// `Ok(None)` when the timeout passes or every process has been reaped.
+    /// Events about nodes added untyped (`running_graph_mut().add`) are
+    /// passed over: the runtime applies their policy as they declared it.
     pub fn next_event(
         &mut self,
         timeout: Option<Duration>,
     ) -> Result<Option<GraphEvent<N>>, Error> {
-        Ok(self.graph.next_event(timeout)?.map(crate::event::typed))
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let Some(event) = self.graph.next_event(left)? else {
+                return Ok(None);
+            };
+            if let Some(event) = crate::event::typed(event, &self.children) {
+                return Ok(Some(event));
+            }
+        }
+    }
+
+    /// Stops a child for good and lets go of what it held, as
+    /// [`RunningGraph::remove`] does for its nodes (dependents first, each
+    /// with its stop signal); its number is not reused.
+    pub fn remove_child<M: GraphNode>(&mut self, child: ChildId<M>) {
+        self.graph.remove(child.ids());
+    }
+
+    /// Adds `graph` as the next child of the `#[children]` field `field`:
+    /// a subgraph `field.number` of the running graph, whose nodes `wrap`
+    /// names in `N`. What the generated `add_<field>` calls.
+    #[doc(hidden)]
+    pub fn __add_child<G: ProcessGraph>(
+        &mut self,
+        field: &'static str,
+        graph: G,
+        on_failure: SubgraphFailure,
+        wrap: fn(Child<G::Node>) -> N,
+    ) -> Result<ChildId<G::Node>, Error> {
+        let number = self.children.next_number(field);
+        let mut child = Graph::new();
+        child.subgraph(format!("{field}.{number}"), graph.graph(), on_failure);
+        let added = self.graph.add(child)?;
+        Ok(self
+            .children
+            .push(field, added.node(NodeId::from_index(0)), wrap))
+    }
+
+    /// How each node of each child of `field` ended, for the generated
+    /// report.
+    #[doc(hidden)]
+    pub fn __child_exits<M: GraphNode>(
+        &self,
+        field: &'static str,
+        report: &ExitReport,
+    ) -> Vec<ChildExit<M>> {
+        self.children.exits(field, report)
     }
 
     /// Every node's pid, state, restarts, uptime and last exit, as a table
@@ -135,11 +195,14 @@ impl<N: GraphNode> Running<N> {
     /// processes stop: await `shutdown_async` or `wait_async` first.
     #[cfg(feature = "tokio")]
     pub async fn next_event_async(&mut self) -> Result<Option<GraphEvent<N>>, Error> {
-        Ok(self
-            .graph
-            .next_event_async()
-            .await?
-            .map(crate::event::typed))
+        loop {
+            let Some(event) = self.graph.next_event_async().await? else {
+                return Ok(None);
+            };
+            if let Some(event) = crate::event::typed(event, &self.children) {
+                return Ok(Some(event));
+            }
+        }
     }
 
     /// The untyped running graph.

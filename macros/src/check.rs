@@ -184,7 +184,7 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
             Role::Edge(_) => "socketpair",
             Role::Scope(_) => "scope",
             // Any `#[process_graph]` struct: rustc checks the trait bound.
-            Role::Subgraph(_) => continue,
+            Role::Subgraph(_) | Role::Children(_) => continue,
         };
         let Some(found) = type_name(&field.ty) else {
             continue;
@@ -317,6 +317,7 @@ fn unknown_name(
         Some(Role::Edge(_)) => Some("a socketpair"),
         Some(Role::Scope(_)) => Some("a scope"),
         Some(Role::Subgraph(_)) => Some("a subgraph"),
+        Some(Role::Children(_)) => Some("a field of children added at run time"),
         None => None,
     };
     let message = match actual {

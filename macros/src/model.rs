@@ -47,12 +47,22 @@ pub enum Role {
     Edge(Edge),
     Scope(ScopeDecl),
     Subgraph(SubgraphDecl),
+    Children(ChildrenDecl),
 }
 
 /// `#[subgraph]` or `#[subgraph(on_failure = "escalate")]`: a field whose
 /// type is another `#[process_graph]` struct, nested as a supervision level.
 #[derive(Default)]
 pub struct SubgraphDecl {
+    pub on_failure: Option<Spanned<OnFailure>>,
+}
+
+/// `#[children]` or `#[children(on_failure = "escalate")]` on a field of
+/// type `Children<G>`: graphs of type `G` added at run time, each nested as
+/// a supervision level of its own (OTP's `simple_one_for_one`).
+pub struct ChildrenDecl {
+    /// `G`, the `#[process_graph]` struct each child is.
+    pub graph: Type,
     pub on_failure: Option<Spanned<OnFailure>>,
 }
 
@@ -357,6 +367,13 @@ impl Graph {
     pub fn subgraphs(&self) -> impl Iterator<Item = (&Field, &SubgraphDecl)> {
         self.fields.iter().filter_map(|f| match &f.role {
             Some(Role::Subgraph(s)) => Some((f, s)),
+            _ => None,
+        })
+    }
+
+    pub fn children(&self) -> impl Iterator<Item = (&Field, &ChildrenDecl)> {
+        self.fields.iter().filter_map(|f| match &f.role {
+            Some(Role::Children(c)) => Some((f, c)),
             _ => None,
         })
     }

@@ -12,7 +12,7 @@ use crate::model::{Graph, Role};
 
 /// Methods of the generated `Running*` struct; a process accessor of the
 /// same name would clash with them.
-pub const RUNNING_METHODS: [&str; 16] = [
+pub const RUNNING_METHODS: [&str; 17] = [
     "process",
     "signal",
     "restart",
@@ -29,6 +29,7 @@ pub const RUNNING_METHODS: [&str; 16] = [
     "shutdown",
     "running_graph",
     "running_graph_mut",
+    "remove_child",
 ];
 
 /// The private field of the `Running*` struct that holds the running graph,
@@ -62,6 +63,12 @@ pub fn report(graph: &Ident) -> Ident {
 /// `db_server` → `DbServer`, spanned at the field.
 pub fn variant(field: &Ident) -> Ident {
     Ident::new(&pascal_case(&field.unraw().to_string()), field.span())
+}
+
+/// `add_workers`: the method of the `Running*` struct that adds a child to
+/// the `#[children]` field `workers`.
+pub fn add_child(field: &Ident) -> Ident {
+    format_ident!("add_{}", field.unraw(), span = field.span())
 }
 
 /// A field's name as the runtime and messages show it (`r#type` → `type`).
@@ -101,7 +108,9 @@ pub fn clashes(graph: &Graph) -> Vec<(usize, String)> {
     for (index, field) in graph.fields.iter().enumerate() {
         let field_name = display(&field.ident);
         let message = match &field.role {
-            Some(Role::Process(_) | Role::Subgraph(_)) if field_name == REPORT_OUTCOME => {
+            Some(Role::Process(_) | Role::Subgraph(_) | Role::Children(_))
+                if field_name == REPORT_OUTCOME =>
+            {
                 Some(format!(
                     "a process cannot be named `{field_name}`: `{}::{field_name}` is generated; rename the field",
                     report(name)
@@ -113,7 +122,17 @@ pub fn clashes(graph: &Graph) -> Vec<(usize, String)> {
                     running(name)
                 ))
             }
-            Some(Role::Process(_) | Role::Subgraph(_)) => {
+            Some(Role::Process(_))
+                if graph
+                    .children()
+                    .any(|(c, _)| add_child(&c.ident) == field_name) =>
+            {
+                Some(format!(
+                    "a process cannot be named `{field_name}`: `{}::{field_name}` adds a child; rename the field",
+                    running(name)
+                ))
+            }
+            Some(Role::Process(_) | Role::Subgraph(_) | Role::Children(_)) => {
                 let variant = variant(&field.ident).to_string();
                 variants.get(&variant).map(|first| {
                     format!(

@@ -197,7 +197,8 @@ const _: () = {
         ///
         /// # Panics
         ///
-        /// For a replica index past the last.
+        /// For a replica index past the last, or a node of a child
+        /// another graph added.
         pub fn get(
             &self,
             node: ErrorCountNode,

@@ -171,7 +171,8 @@ const _: () = {
         ///
         /// # Panics
         ///
-        /// For a replica index past the last.
+        /// For a replica index past the last, or a node of a child
+        /// another graph added.
         pub fn get(&self, node: SandboxNode) -> &pg::__private::NodeExit {
             match node {
                 SandboxNode::Server => &self.server,

@@ -137,7 +137,8 @@ const _: () = {
         ///
         /// # Panics
         ///
-        /// For a replica index past the last.
+        /// For a replica index past the last, or a node of a child
+        /// another graph added.
         pub fn get(&self, node: BrokenNode) -> &::process_graph::__private::NodeExit {
             match node {
                 BrokenNode::Source => &self.source,

@@ -248,6 +248,11 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
                 let ty = &field.ty;
                 quote!(#ty)
             }
+            // Holds nothing: children are added through the running handle.
+            Role::Children(_) => {
+                let field_value = field_value(value, field);
+                return Some(quote!(let _ = #field_value;));
+            }
         };
         let local = names::local("field", &field.ident);
         let field_value = field_value(value, field);

@@ -2,18 +2,29 @@
 //! `match` and events name nodes by type. A process with `replicas = N`
 //! is one variant holding the replica's index, `Worker(2)`, shown as
 //! `worker[2]`. A `#[subgraph]` is one variant holding the subgraph's own
-//! node enum, `Db(DbNode::Primary)`, shown by path as `db.primary`.
+//! node enum, `Db(DbNode::Primary)`, shown by path as `db.primary`. A
+//! `#[children]` field is one variant holding a `Child` of the child
+//! graph's node enum, `Workers(child)`, shown as `workers.3.work`.
 //!
 //! Ids: the graph's own declared processes first, then each subgraph's
 //! nodes (its replicas expanded, in its own id order), then the replicas of
-//! the graph's own processes.
+//! the graph's own processes. Children's nodes come after all of those, as
+//! they are added; their ids are the `Child`'s, not the enum's.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
 
 use super::{Parts, Private};
-use crate::model::Graph;
+use crate::model::{ChildrenDecl, Graph};
 use crate::names;
+
+/// The node enum of a `#[children]` field's graph, spanned at the graph's
+/// type, where rustc reports a type that is no `#[process_graph]` struct.
+pub(super) fn child_node(decl: &ChildrenDecl, pg: &Private) -> TokenStream {
+    let ty = &decl.graph;
+    quote_spanned!(ty.span()=> <#ty as #pg::ProcessGraph>::Node)
+}
 
 pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let vis = &graph.item.vis;
@@ -61,6 +72,26 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             quote!(#[doc = #doc] #v(#t))
         },
     ));
+    let children: Vec<_> = graph.children().collect();
+    let child_variants: Vec<_> = children
+        .iter()
+        .map(|(f, _)| names::variant(&f.ident))
+        .collect();
+    let child_strings: Vec<_> = children
+        .iter()
+        .map(|(f, _)| names::display(&f.ident))
+        .collect();
+    let declared = declared.chain(
+        children
+            .iter()
+            .zip(&child_variants)
+            .zip(&child_strings)
+            .map(|(((_, decl), v), s)| {
+                let doc = format!(" A node of a child of `{s}`, added at run time.");
+                let ty = child_node(decl, pg);
+                quote!(#[doc = #doc] #v(#pg::Child<#ty>))
+            }),
+    );
     // Each variant as a pattern binding the replica index, and every value.
     let patterns: Vec<TokenStream> = variants
         .iter()
@@ -77,8 +108,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             true => quote!(Self::#v(_)),
             false => quote!(Self::#v),
         })
-        .chain(sub_variants.iter().map(|v| quote!(Self::#v(_))));
-    let all_strings = strings.iter().chain(&sub_strings);
+        .chain(sub_variants.iter().map(|v| quote!(Self::#v(_))))
+        .chain(child_variants.iter().map(|v| quote!(Self::#v(_))));
+    let all_strings = strings.iter().chain(&sub_strings).chain(&child_strings);
     let indices = (0..processes.len()).map(Literal::usize_unsuffixed);
     let all = variants.iter().zip(&processes).flat_map(|(v, (_, p))| {
         let replicated = p.replicated();
@@ -116,10 +148,16 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             }
             false => quote!(#pattern => f.write_str(#s)),
         })
-        .chain(sub_variants.iter().zip(&sub_strings).map(|(v, s)| {
-            let format = format!("{s}.{{}}");
-            quote!(Self::#v(inner) => #pg::write!(f, #format, inner))
-        }));
+        .chain(
+            sub_variants
+                .iter()
+                .zip(&sub_strings)
+                .chain(child_variants.iter().zip(&child_strings))
+                .map(|(v, s)| {
+                    let format = format!("{s}.{{}}");
+                    quote!(Self::#v(inner) => #pg::write!(f, #format, inner))
+                }),
+        );
     // Subgraph `k`'s nodes start this far past the declared processes.
     let offsets: Vec<TokenStream> = (0..subgraphs.len())
         .map(|k| {
@@ -132,6 +170,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             Self::DECLARED + #offset + #pg::GraphNode::id(inner).index()
         ))
     });
+    let child_ids = child_variants
+        .iter()
+        .map(|v| quote!(Self::#v(child) => child.id()));
     // Own replicas come after the subgraphs' nodes.
     let own_index = match subgraphs.is_empty() {
         true => quote!(index),
@@ -217,6 +258,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
                         #pg::NodeId::from_index(#own_index)
                     })*
                     #(#nested_ids,)*
+                    #(#child_ids,)*
                 }
             }
 

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use super::{Parts, Private};
+use super::{Parts, Private, node_enum};
 use crate::model::Graph;
 use crate::names;
 
@@ -43,6 +43,26 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         let variant = names::variant(f);
         quote!(#node::#variant(inner) => &self.#f[#pg::GraphNode::id(inner).index()])
     }));
+    let children: Vec<_> = graph.children().collect();
+    let child_fields: Vec<_> = children.iter().map(|(f, _)| &f.ident).collect();
+    let child_docs = child_fields.iter().map(|f| {
+        format!(
+            " How each node of each child of `{}` ended, children in the order they were added.",
+            names::display(f)
+        )
+    });
+    let child_types = children.iter().map(|(_, c)| {
+        let ty = node_enum::child_node(c, pg);
+        quote!(#pg::Vec<#pg::ChildExit<#ty>>)
+    });
+    let gets = gets.chain(child_fields.iter().map(|f| {
+        let variant = names::variant(f);
+        quote! {
+            #node::#variant(child) => &self.#f.iter().find(|c| c.node == child)
+                .expect("a node of a child this graph added")
+                .exit
+        }
+    }));
     let listed = |f: &&Ident, r: bool| r || subgraphs.contains(f);
     let all_fields: Vec<_> = fields.iter().chain(&subgraphs).collect();
     let all_listed: Vec<bool> = replicated
@@ -56,14 +76,24 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         .map(|(f, &r)| match listed(f, r) {
             true => quote!(self.#f.iter().all(#pg::NodeExit::success)),
             false => quote!(self.#f.success()),
-        });
+        })
+        .chain(
+            child_fields
+                .iter()
+                .map(|f| quote!(self.#f.iter().all(|c| c.exit.success()))),
+        );
     let lines = all_fields
         .iter()
         .zip(&all_listed)
         .map(|(f, &r)| match listed(f, r) {
             true => quote!(for exit in &self.#f { #pg::writeln!(f, "{}", exit)?; }),
             false => quote!(#pg::writeln!(f, "{}", self.#f)?;),
-        });
+        })
+        .chain(
+            child_fields
+                .iter()
+                .map(|f| quote!(for c in &self.#f { #pg::writeln!(f, "{}", c.exit)?; })),
+        );
     let doc = format!(
         " How each process of [`{name}`] ended: one field per process, returned by \
          [`{running}::wait`] and [`{running}::shutdown`].",
@@ -76,6 +106,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
         #vis struct #report {
             #( #[doc = #docs] pub #fields: #types, )*
             #( #[doc = #sub_docs] pub #subgraphs: #pg::Vec<#pg::NodeExit>, )*
+            #( #[doc = #child_docs] pub #child_fields: #child_types, )*
             #outcome: #pg::Outcome,
         }
     };
@@ -95,7 +126,8 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             ///
             /// # Panics
             ///
-            /// For a replica index past the last.
+            /// For a replica index past the last, or a node of a child
+            /// another graph added.
             pub fn get(&self, node: #node) -> &#pg::NodeExit {
                 match node {
                     #(#gets,)*
@@ -114,8 +146,14 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
 }
 
 /// An expression turning `report` (an `ExitReport` of this graph) into the
-/// typed report.
-pub(super) fn from_exit_report(graph: &Graph, pg: &Private, report: &TokenStream) -> TokenStream {
+/// typed report; `running` is the graph's `Running<Node>`, which knows its
+/// children.
+pub(super) fn from_exit_report(
+    graph: &Graph,
+    pg: &Private,
+    report: &TokenStream,
+    running: &TokenStream,
+) -> TokenStream {
     let name = names::report(&graph.item.ident);
     let node = names::node_enum(&graph.item.ident);
     let values = graph.processes().map(|(f, p)| {
@@ -139,11 +177,17 @@ pub(super) fn from_exit_report(graph: &Graph, pg: &Private, report: &TokenStream
                 .collect()
         }
     });
+    let children = graph.children().map(|(f, _)| {
+        let field = &f.ident;
+        let name = names::display(field);
+        quote!(#field: #running.__child_exits(#name, &#report))
+    });
     let outcome = Ident::new(names::REPORT_OUTCOME, Span::call_site());
     quote! {
         #name {
             #( #values, )*
             #( #nested, )*
+            #( #children, )*
             #outcome: #report.outcome(),
         }
     }

@@ -4,8 +4,8 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use super::{Parts, Private, report};
-use crate::model::{EdgeKind, Graph, ParentEnd, Target};
+use super::{Parts, Private, node_enum, report};
+use crate::model::{EdgeKind, Graph, Keyword, OnFailure, ParentEnd, Target};
 use crate::names;
 
 /// An edge whose one end the parent holds.
@@ -139,7 +139,33 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
          order, SIGKILL after the stop timeout) and reaps them all."
     );
     let report = Ident::new("report", Span::mixed_site());
-    let typed_report = report::from_exit_report(graph, pg, &quote!(#report));
+    let typed_report = report::from_exit_report(graph, pg, &quote!(#report), &quote!(self.#inner));
+    let adds = graph.children().map(|(f, c)| {
+        let method = names::add_child(&f.ident);
+        let (ty, name, variant) = (&c.graph, names::display(&f.ident), names::variant(&f.ident));
+        let child_node = node_enum::child_node(c, pg);
+        let on_failure = Ident::new(
+            c.on_failure.map_or(OnFailure::Restart, |o| o.value).variant(),
+            Span::call_site(),
+        );
+        let doc = format!(
+            " Adds a child to `{name}` and starts it: a subgraph named `{name}.N` (N counting \
+             from 0), supervised by its own strategy and intensity; when it fails as a unit, \
+             the graph handles it by `on_failure` ({}). Its nodes are \
+             `{node}::{variant}(child.node(...))`; `remove_child` stops it for good.\n\n \
+             # Errors\n\n As `RunningGraph::add`: nothing is added if it fails.",
+            on_failure.to_string().to_lowercase(),
+            node = node,
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&mut self, child: #ty)
+                -> #pg::Result<#pg::ChildId<#child_node>, #pg::Error>
+            {
+                self.#inner.__add_child(#name, child, #pg::SubgraphFailure::#on_failure, #node::#variant)
+            }
+        }
+    });
     let items = quote! {
         #[doc = #doc]
         #[derive(Debug)]
@@ -165,6 +191,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
 
         impl #running {
             #(#handles)*
+            #(#adds)*
 
             /// Closes the pipe ends the parent writes into (so their readers see
             /// EOF), then waits for every process to end.

@@ -19,7 +19,14 @@ use crate::ctxt::Ctxt;
 use crate::model::{EdgeKind, Field, Graph, Role};
 
 /// The role attributes, as written on fields.
-const ROLES: [&str; 5] = ["process", "pipe", "socketpair", "scope", "subgraph"];
+const ROLES: [&str; 6] = [
+    "process",
+    "pipe",
+    "socketpair",
+    "scope",
+    "subgraph",
+    "children",
+];
 
 /// Parses the macro's arguments and the struct. Returns the struct without
 /// the field attributes this macro consumes, and the model when the item is a
@@ -35,7 +42,7 @@ pub fn graph(cx: &Ctxt, args: TokenStream, mut item: DeriveInput) -> (DeriveInpu
                 ident: ident.clone(),
                 ty: field.ty.clone(),
                 doc: doc_comment(&field.attrs),
-                role: role(cx, ident, &role_attrs),
+                role: role(cx, ident, &field.ty, &role_attrs),
             });
         }
     });
@@ -131,13 +138,13 @@ fn take_role_attrs(field: &mut syn::Field) -> Vec<Attribute> {
     roles
 }
 
-fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
+fn role(cx: &Ctxt, ident: &syn::Ident, ty: &syn::Type, attrs: &[Attribute]) -> Option<Role> {
     let Some((first, rest)) = attrs.split_first() else {
         cx.error(
             ident.span(),
             format!(
                 "field `{ident}` has no role; mark it #[process], #[pipe(...)], \
-                 #[socketpair(...)], #[scope(...)] or #[subgraph]"
+                 #[socketpair(...)], #[scope(...)], #[subgraph] or #[children]"
             ),
         );
         return None;
@@ -147,7 +154,7 @@ fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
             extra,
             format!(
                 "field `{ident}` already has a role attribute; a field is exactly one of \
-                 #[process], #[pipe], #[socketpair], #[scope] or #[subgraph]"
+                 #[process], #[pipe], #[socketpair], #[scope], #[subgraph] or #[children]"
             ),
         );
     }
@@ -160,6 +167,8 @@ fn role(cx: &Ctxt, ident: &syn::Ident, attrs: &[Attribute]) -> Option<Role> {
         Some(Role::Edge(edge::parse(cx, first, EdgeKind::SocketPair)))
     } else if path.is_ident("subgraph") {
         Some(Role::Subgraph(subgraph::parse(cx, first)))
+    } else if path.is_ident("children") {
+        subgraph::parse_children(cx, first, ty).map(Role::Children)
     } else {
         Some(Role::Scope(scope::parse(cx, first)))
     }

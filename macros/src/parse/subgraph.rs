@@ -1,10 +1,11 @@
-//! `#[subgraph]` or `#[subgraph(on_failure = "restart" | "escalate")]`.
+//! `#[subgraph]` or `#[subgraph(on_failure = "restart" | "escalate")]`, and
+//! `#[children]` (same keys) on a `Children<G>` field.
 
-use syn::{Attribute, Meta};
+use syn::{Attribute, GenericArgument, Meta, PathArguments, Type};
 
 use super::value;
 use crate::ctxt::Ctxt;
-use crate::model::SubgraphDecl;
+use crate::model::{ChildrenDecl, SubgraphDecl};
 
 const KEYS: [&str; 1] = ["on_failure"];
 
@@ -13,10 +14,15 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
     if let Meta::Path(_) = &attr.meta {
         return subgraph;
     }
+    let role = if attr.path().is_ident("children") {
+        "children"
+    } else {
+        "subgraph"
+    };
     let parsed = attr.parse_nested_meta(value::each_key(cx, |meta, key| {
         match key {
             "on_failure" => subgraph.on_failure = value::keyword(cx, meta)?,
-            _ => value::unknown_key(cx, meta, "subgraph", &KEYS)?,
+            _ => value::unknown_key(cx, meta, role, &KEYS)?,
         }
         Ok(())
     }));
@@ -24,4 +30,38 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
         cx.syn_error(error);
     }
     subgraph
+}
+
+/// `#[children(...)]` on a field of type `Children<G>`; `None` (reported)
+/// for any other type, since `G` names the graph each child is.
+pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<ChildrenDecl> {
+    let SubgraphDecl { on_failure } = parse(cx, attr);
+    let Some(graph) = child_graph(ty) else {
+        cx.error_spanned_by(
+            ty,
+            "a #[children] field has type `Children<G>`, where `G` is the \
+             #[process_graph] struct each child is",
+        );
+        return None;
+    };
+    Some(ChildrenDecl {
+        graph: graph.clone(),
+        on_failure,
+    })
+}
+
+/// `G` of `Children<G>` (any path ending in `Children`).
+fn child_graph(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Children" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [GenericArgument::Type(graph)] => Some(graph),
+        _ => None,
+    }
 }
