@@ -99,7 +99,7 @@ pub type Cmd = Command;
 /// | `#[pipe(writers -> reader)]` | [`Pipe`] | a pipe; the value sets its buffer size |
 /// | `#[socketpair(a <-> b)]` | [`SocketPair`] | a socketpair; the value sets its socket type |
 /// | `#[scope(namespaces...)]` | [`Scope`] | a set of new namespaces; the value sets the ids inside |
-/// | `#[subgraph]`, `#[subgraph(on_failure = "escalate")]` | another `#[process_graph]` struct | a nested graph with its own supervision level; its `parent` edges are ports |
+/// | `#[subgraph]`, `#[subgraph(on_failure = "escalate", scope = name)]` | another `#[process_graph]` struct | a nested graph with its own supervision level, in that scope if given; its `parent` edges are ports |
 /// | `#[children]`, `#[children(on_failure = "escalate")]` | [`Children<G>`](Children) | graphs of type `G` added at run time with the generated `add_<field>` |
 ///
 /// **Endpoints** are `node.stdin`, `node.stdout`, `node.stderr`,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Containment, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, Readiness,
-    RunningGraph, Scope, ScopeSpec,
+    RunningGraph, Scope, ScopeSpec, SubgraphFailure,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -546,6 +546,55 @@ fn a_nested_scope_lives_inside_its_enclosing_scope() {
         assert_eq!(va[2], vb[2], "and the outer user namespace");
         let own_user = std::fs::read_link("/proc/self/ns/user").unwrap();
         assert_ne!(Path::new(&va[2]), own_user);
+    });
+}
+
+#[test]
+fn a_subgraph_placed_in_a_scope_runs_inside_it() {
+    common::as_root_and_unprivileged("a_subgraph_placed_in_a_scope_runs_inside_it", || {
+        let view =
+            "readlink /proc/self/ns/pid /proc/self/ns/net /proc/self/ns/user | tr '\\n' ' '; echo";
+        let mut db = Graph::new();
+        let net = db.scope("net", ScopeSpec::new([Namespace::Net]));
+        let primary = db.node("primary", Command::new("sh").args(["-c", view]));
+        let replica = db.node_with(
+            "replica",
+            Command::new("sh").args(["-c", view]),
+            NodeOptions::new().scope(net),
+        );
+        let out_primary = db.pipe(primary.stdout(), Endpoint::Parent);
+        let out_replica = db.pipe(replica.stdout(), Endpoint::Parent);
+
+        let mut graph = Graph::new();
+        let sandbox = graph.scope("sandbox", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+        let outside = graph.node("outside", Command::new("sh").args(["-c", view]));
+        let out_outside = graph.pipe(outside.stdout(), Endpoint::Parent);
+        let nested = graph.subgraph_in_scope("db", db, SubgraphFailure::Restart, sandbox);
+        let mut running = match graph.spawn() {
+            Ok(running) => running,
+            Err(error) if !common::user_namespaces_available() => {
+                return common::skip(&format!("user namespaces refused: {error}"));
+            }
+            Err(error) => panic!("{error}"),
+        };
+        let mut read = |edge| {
+            common::read_to_end(&mut running, edge)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let (o, p, r) = (
+            read(out_outside),
+            read(nested.edge(out_primary)),
+            read(nested.edge(out_replica)),
+        );
+        assert!(running.wait().unwrap().success());
+        assert_ne!(p[0], o[0], "db.primary is in the sandbox's pid namespace");
+        assert_eq!(p[0], r[0], "and so is db.replica, whose scope nests in it");
+        assert_ne!(p[1], r[1], "db.replica has the network of its own scope");
+        assert_eq!(p[1], o[1], "db.primary has no network scope of its own");
+        assert_eq!(p[2], r[2], "both in the sandbox's user namespace");
+        assert_ne!(p[2], o[2]);
     });
 }
 

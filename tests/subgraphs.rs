@@ -166,3 +166,46 @@ fn an_escalating_subgraph_stops_the_enclosing_graph_at_its_first_failure() {
         Err(Error::RestartIntensity { .. })
     ));
 }
+
+/// One process, nested below in a scope of the enclosing graph.
+#[process_graph]
+pub struct Probe {
+    #[process]
+    look: Cmd,
+}
+
+/// `Probe` run inside a user + pid scope of this graph.
+#[process_graph]
+pub struct Boxed {
+    #[scope(user, pid)]
+    sandbox: Scope,
+    #[subgraph(scope = sandbox)]
+    probe: Probe,
+}
+
+#[test]
+fn a_subgraph_placed_in_a_scope_runs_in_its_namespaces() {
+    let dir = std::env::temp_dir().join(format!("pg-subgraph-scope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("ns");
+    let script = format!("readlink /proc/self/ns/pid > {}", out.display());
+    let boxed = Boxed::new(Probe::new(Cmd::new("sh").args(["-c", &script])));
+    let mut running = match boxed.spawn() {
+        Ok(running) => running,
+        Err(error) => {
+            // Only where the kernel refuses user namespaces.
+            let refused = error.to_string().contains("Operation not permitted");
+            assert!(refused, "{error}");
+            return eprintln!("SKIP: user namespaces refused: {error}");
+        }
+    };
+    assert!(running.wait().unwrap().success());
+    let inside = std::fs::read_to_string(&out).unwrap();
+    let own = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    assert_ne!(
+        inside.trim(),
+        own.to_string_lossy(),
+        "probe.look ran in the sandbox"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -26,7 +26,15 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
     let Err(violations) = topology.check() else {
         return;
     };
+    subgraph_scopes(cx, graph);
     for violation in violations {
+        if let Rule::UnusedScope { scope } = &violation.rule
+            && graph
+                .subgraphs()
+                .any(|(_, s)| s.scope.as_ref().is_some_and(|i| *i == scope.as_str()))
+        {
+            continue; // a subgraph runs in it
+        }
         let unresolved = match violation.rule {
             Rule::UnknownNode { .. } => Some(("process", processes(graph))),
             Rule::UnknownScope { .. } => Some(("scope", scopes(graph))),
@@ -37,6 +45,17 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
                 unknown_name(cx, graph, name, used_in, what, valid);
             }
             _ => Location::of(graph, violation.place).report(cx, &violation.rule),
+        }
+    }
+}
+
+/// `#[subgraph(scope = name)]` names a scope of this graph.
+fn subgraph_scopes(cx: &Ctxt, graph: &Graph) {
+    for (_, subgraph) in graph.subgraphs() {
+        if let Some(scope) = &subgraph.scope
+            && graph.scope_index(scope).is_none()
+        {
+            unknown_name(cx, graph, scope, "`scope`", "scope", scopes(graph));
         }
     }
 }

@@ -55,6 +55,8 @@ pub enum Role {
 #[derive(Default)]
 pub struct SubgraphDecl {
     pub on_failure: Option<Spanned<OnFailure>>,
+    /// `scope = sandbox`: the subgraph runs inside that scope of this graph.
+    pub scope: Option<Ident>,
 }
 
 /// `#[children]` or `#[children(on_failure = "escalate")]` on a field of

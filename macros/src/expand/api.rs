@@ -196,12 +196,25 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
                 .variant(),
             Span::call_site(),
         );
-        quote! {
-            #g.subgraph(
-                #name,
-                <#ty as #pg::ProcessGraph>::graph(#local),
-                #pg::SubgraphFailure::#on_failure,
-            );
+        match &decl.scope {
+            None => quote! {
+                #g.subgraph(
+                    #name,
+                    <#ty as #pg::ProcessGraph>::graph(#local),
+                    #pg::SubgraphFailure::#on_failure,
+                );
+            },
+            Some(scope) => {
+                let scope = names::local("scope", scope);
+                quote! {
+                    #g.subgraph_in_scope(
+                        #name,
+                        <#ty as #pg::ProcessGraph>::graph(#local),
+                        #pg::SubgraphFailure::#on_failure,
+                        #scope,
+                    );
+                }
+            }
         }
     });
     let edges = graph.edges().filter_map(|(field, edge)| {

@@ -7,7 +7,7 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{ChildrenDecl, SubgraphDecl};
 
-const KEYS: [&str; 1] = ["on_failure"];
+const KEYS: [&str; 2] = ["on_failure", "scope"];
 
 pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
     let mut subgraph = SubgraphDecl::default();
@@ -22,6 +22,7 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
     let parsed = attr.parse_nested_meta(value::each_key(cx, |meta, key| {
         match key {
             "on_failure" => subgraph.on_failure = value::keyword(cx, meta)?,
+            "scope" => subgraph.scope = Some(value::ident(meta)?),
             _ => value::unknown_key(cx, meta, role, &KEYS)?,
         }
         Ok(())
@@ -35,7 +36,14 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
 /// `#[children(...)]` on a field of type `Children<G>`; `None` (reported)
 /// for any other type, since `G` names the graph each child is.
 pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<ChildrenDecl> {
-    let SubgraphDecl { on_failure } = parse(cx, attr);
+    let SubgraphDecl { on_failure, scope } = parse(cx, attr);
+    if let Some(scope) = scope {
+        // As for any node added to a running graph (`Error::CannotAdd`).
+        cx.error(
+            scope.span(),
+            "children cannot run in a scope yet: nodes added at run time join no scope",
+        );
+    }
     let Some(graph) = child_graph(ty) else {
         cx.error_spanned_by(
             ty,

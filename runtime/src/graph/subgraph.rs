@@ -118,7 +118,47 @@ impl Graph {
         inner: Graph,
         on_failure: SubgraphFailure,
     ) -> Nested {
-        let name = name.into();
+        self.nest(name.into(), inner, on_failure, None)
+    }
+
+    /// [`subgraph`](Self::subgraph), run inside `scope`, a scope of this
+    /// graph: the subgraph's nodes that have no scope of their own join
+    /// `scope`, and its scopes nest in `scope`, so nothing of it runs
+    /// outside the enclosing scope's namespaces.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// let net = db.scope("net", ScopeSpec::new([Namespace::Net]));
+    /// db.node("primary", Command::new("true"));
+    /// db.node_with("replica", Command::new("true"), NodeOptions::new().scope(net));
+    ///
+    /// let mut app = Graph::new();
+    /// let sandbox = app.scope("sandbox", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    /// let nested = app.subgraph_in_scope("db", db, SubgraphFailure::Restart, sandbox);
+    ///
+    /// let topology = app.topology();
+    /// assert_eq!(topology.scopes[nested.scope(net).index()].parent, Some(sandbox.index()));
+    /// assert_eq!(topology.nodes[0].scope, Some(sandbox.index())); // db.primary
+    /// ```
+    pub fn subgraph_in_scope(
+        &mut self,
+        name: impl Into<String>,
+        inner: Graph,
+        on_failure: SubgraphFailure,
+        scope: ScopeId,
+    ) -> Nested {
+        self.nest(name.into(), inner, on_failure, Some(scope))
+    }
+
+    fn nest(
+        &mut self,
+        name: String,
+        inner: Graph,
+        on_failure: SubgraphFailure,
+        scope: Option<ScopeId>,
+    ) -> Nested {
         // Replicas become nodes here, so the subgraph's nodes keep the ids
         // they had in the inner graph, offset by `first_node`.
         let inner = inner.expand_replicas();
@@ -144,10 +184,10 @@ impl Graph {
             sub.parent = inner_level(sub.parent);
             self.subgraphs.push(sub);
         }
-        for mut scope in inner.scopes {
-            scope.parent = scope.parent.map(|p| nested.scope(p));
-            scope.name = format!("{name}.{}", scope.name);
-            self.scopes.push(scope);
+        for mut spec in inner.scopes {
+            spec.parent = spec.parent.map(|p| nested.scope(p)).or(scope);
+            spec.name = format!("{name}.{}", spec.name);
+            self.scopes.push(spec);
         }
         for mut node in inner.nodes {
             node.name = format!("{name}.{}", node.name);
@@ -155,8 +195,10 @@ impl Graph {
             for dep in &mut node.options.after {
                 *dep = nested.node(*dep);
             }
-            if let Some(scope) = node.options.rare().scope {
-                node.options.rare_mut().scope = Some(nested.scope(scope));
+            match node.options.rare().scope {
+                Some(own) => node.options.rare_mut().scope = Some(nested.scope(own)),
+                None if scope.is_some() => node.options.rare_mut().scope = scope,
+                None => {}
             }
             self.nodes.push(node);
         }
