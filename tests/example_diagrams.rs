@@ -22,19 +22,23 @@ mod sandbox;
 #[allow(dead_code)]
 #[path = "../examples/socketpairs.rs"]
 mod socketpairs;
+#[allow(dead_code)]
+#[path = "../examples/supervision_tree.rs"]
+mod supervision_tree;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use process_graph::Topology;
 
-const EXAMPLES: [(&str, Topology); 6] = [
+const EXAMPLES: [(&str, Topology); 7] = [
     ("custom_policy", custom_policy::Jobs::TOPOLOGY),
     ("fan_in", fan_in::FanIn::TOPOLOGY),
     ("parent_reads", parent_reads::Primes::TOPOLOGY),
     ("pipeline", pipeline::Pipeline::TOPOLOGY),
     ("sandbox", sandbox::Sandbox::TOPOLOGY),
     ("socketpairs", socketpairs::Sockets::TOPOLOGY),
+    ("supervision_tree", supervision_tree::Site::TOPOLOGY),
 ];
 
 #[test]
