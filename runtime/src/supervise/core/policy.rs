@@ -41,6 +41,8 @@ impl Core {
         {
             node.backoff_attempt = 0;
         }
+        // The levels that give up on this exit, told after the exit itself.
+        let mut unit_failures = Vec::new();
         let decision = if let Some(after) = node.stop_requested.take() {
             if after == AfterStop::Restart && self.outcome.is_none() {
                 let at = self.group_at.unwrap_or(now).max(now);
@@ -51,7 +53,7 @@ impl Core {
                 Decision::Leave
             }
         } else {
-            let verdict = self.decide_exit(i, status, now);
+            let verdict = self.decide_exit(i, status, now, &mut unit_failures);
             self.undecided.insert(i, verdict);
             verdict.decision
         };
@@ -60,10 +62,19 @@ impl Core {
             status,
             decision,
         });
+        unit_failures.into_iter().for_each(|e| self.emit(e));
     }
 
-    /// What the policies say about a node that ended on its own.
-    fn decide_exit(&mut self, i: usize, status: ExitStatus, now: Instant) -> Verdict {
+    /// What the policies say about a node that ended on its own; the
+    /// `SubgraphFailed` events of the levels that give up go to
+    /// `unit_failures`.
+    fn decide_exit(
+        &mut self,
+        i: usize,
+        status: ExitStatus,
+        now: Instant,
+        unit_failures: &mut Vec<Event>,
+    ) -> Verdict {
         let options = &self.options[i];
         let node = NodeId::from_index(i);
         if self.outcome.is_some() {
@@ -71,7 +82,7 @@ impl Core {
         }
         if options.restart.applies_to(status) {
             let delay = options.rare().backoff.delay(self.nodes[i].backoff_attempt);
-            return match self.restart_level(i, now) {
+            return match self.restart_level(i, now, unit_failures) {
                 Some(restart) => Verdict {
                     restart: Some(restart),
                     ..Verdict::new(Decision::Restart { delay })
@@ -96,7 +107,12 @@ impl Core {
     /// else the subgraph fails as a unit and the enclosing level restarts
     /// it whole (if its own intensity allows, and the subgraph's policy is
     /// not to escalate), and so on up. `None` when the top gives up.
-    fn restart_level(&mut self, i: usize, now: Instant) -> Option<(usize, Unit)> {
+    fn restart_level(
+        &mut self,
+        i: usize,
+        now: Instant,
+        unit_failures: &mut Vec<Event>,
+    ) -> Option<(usize, Unit)> {
         let mut level = self.levels.level_of(i);
         let mut unit = Unit::Node(i);
         let mut may_restart = true;
@@ -112,7 +128,7 @@ impl Core {
             // restarts it or gives up in turn, as its policy says.
             let parent = self.levels.get(level).parent?;
             let on_failure = self.levels.get(level).on_failure;
-            self.emit(Event::SubgraphFailed {
+            unit_failures.push(Event::SubgraphFailed {
                 subgraph: self.levels.path(level).to_owned(),
                 node: NodeId::from_index(i),
                 on_failure,
