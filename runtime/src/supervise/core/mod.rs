@@ -120,6 +120,12 @@ pub(crate) struct Verdict {
     /// restarts; `None` for the node alone at its own level (a restart the
     /// application decided).
     restart: Option<(usize, Unit)>,
+    /// The node ended while a restart decided for another node was to
+    /// bring it down anyway (two members of a subgraph, or of a
+    /// `one_for_all` level, ending together): it starts again with that
+    /// restart, counted there and not against any intensity of its own, as
+    /// OTP absorbs the exit of a child it was about to restart.
+    joins: bool,
 }
 
 impl Verdict {
@@ -128,6 +134,7 @@ impl Verdict {
             decision,
             cause: None,
             restart: None,
+            joins: false,
         }
     }
 }

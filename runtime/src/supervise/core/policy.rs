@@ -82,6 +82,13 @@ impl Core {
         }
         if options.restart.applies_to(status) {
             let delay = options.rare().backoff.delay(self.nodes[i].backoff_attempt);
+            if let Some(restart) = self.restart_under_way(i) {
+                return Verdict {
+                    restart: Some(restart),
+                    joins: true,
+                    ..Verdict::new(Decision::Restart { delay })
+                };
+            }
             return match self.restart_level(i, now, unit_failures) {
                 Some(restart) => Verdict {
                     restart: Some(restart),
@@ -143,18 +150,35 @@ impl Core {
     /// in its restart log): exits reaped together are each decided before
     /// any is applied, and each must count against the intensity.
     fn proposed_restarts(&self, level: usize) -> usize {
-        self.undecided
-            .iter()
-            .map(|(&node, verdict)| (node, verdict))
-            .chain(self.pending.iter().map(|(node, verdict)| (*node, verdict)))
+        self.proposals()
             .filter(|(node, verdict)| {
                 matches!(verdict.decision, Decision::Restart { .. })
+                    && !verdict.joins
                     && verdict
                         .restart
                         .map_or(self.levels.level_of(*node), |(l, _)| l)
                         == level
             })
             .count()
+    }
+
+    /// A restart decided for another node and not yet carried out that
+    /// brings node `i` down anyway: its level and unit.
+    fn restart_under_way(&self, i: usize) -> Option<(usize, Unit)> {
+        self.proposals()
+            .filter(|&(node, verdict)| {
+                node != i && !verdict.joins && matches!(verdict.decision, Decision::Restart { .. })
+            })
+            .filter_map(|(_, verdict)| verdict.restart)
+            .find(|&(level, unit)| self.restarted_with(level, unit).contains(&i))
+    }
+
+    /// The decisions about exits not yet carried out, by node.
+    fn proposals(&self) -> impl Iterator<Item = (usize, &Verdict)> {
+        self.undecided
+            .iter()
+            .map(|(&node, verdict)| (node, verdict))
+            .chain(self.pending.iter().map(|(node, verdict)| (*node, verdict)))
     }
 
     /// Carries out every decision nobody will see (`wait`).
@@ -175,6 +199,11 @@ impl Core {
             Decision::StopGraph => {
                 self.nodes[i].state = NodeState::Stopped;
                 self.stop_graph(verdict.cause.unwrap_or(Outcome::Shutdown));
+            }
+            // Counted with the restart it joins, and started with it.
+            Decision::Restart { delay } if verdict.joins => {
+                let at = self.group_at.unwrap_or(now + delay).max(now);
+                self.schedule(i, at, now);
             }
             Decision::Restart { delay } => {
                 let (level, unit) = verdict
@@ -218,11 +247,23 @@ impl Core {
     }
 
     /// Stops the other members of a group restart; each running member that
-    /// may be restarted starts again, with `failed`, once all are down.
+    /// may be restarted starts again, with `failed`, once all are down. A
+    /// member already down and due to start again waits for them too; one
+    /// being stopped for good (removed, say) stays down.
     fn restart_group(&mut self, failed: usize, members: Vec<usize>, at: Instant) {
         let mut group = vec![failed];
         for m in members.into_iter().filter(|&m| m != failed) {
-            if !self.nodes[m].state.is_alive() {
+            let node = &self.nodes[m];
+            if node.removed || node.stop_requested == Some(AfterStop::Leave) {
+                continue;
+            }
+            if !node.state.is_alive() {
+                if matches!(
+                    node.state,
+                    NodeState::Waiting | NodeState::BackingOff | NodeState::Exited
+                ) {
+                    group.push(m);
+                }
                 continue;
             }
             if self.options[m].restart == Restart::Never {

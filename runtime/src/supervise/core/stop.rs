@@ -15,6 +15,12 @@ impl Core {
     pub(crate) fn request_stop(&mut self, i: usize, after: AfterStop) {
         self.agenda.mark(i);
         let node = &mut self.nodes[i];
+        // A removed node is stopped for good, whatever asks for it next.
+        let after = if node.removed {
+            AfterStop::Leave
+        } else {
+            after
+        };
         if node.state.is_alive() {
             node.stop_requested = Some(after);
         } else if !node.state.is_final() {
@@ -37,7 +43,7 @@ impl Core {
 
     /// Restarts node `i` as soon as it is down.
     pub(crate) fn request_restart(&mut self, i: usize, now: Instant) {
-        if self.outcome.is_some() {
+        if self.outcome.is_some() || self.nodes[i].removed {
             return;
         }
         if self.nodes[i].state.is_alive() {

@@ -225,3 +225,66 @@ fn last_exit(events: &[Event]) -> Option<&Event> {
         .rev()
         .find(|e| matches!(e, Event::Exited { .. }))
 }
+
+#[test]
+fn members_of_a_subgraph_ending_together_fail_it_once() {
+    // db has used its one restart; then both its nodes end in the same
+    // round (a shared cause: one's exit makes the other's input end), each
+    // decided before either is carried out. db fails once, as a unit, and
+    // the graph counts one restart of it, not two.
+    let graph = site(SubgraphFailure::Restart, 2, Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(A, FAILED, 10);
+    h.automatic(10);
+    assert_eq!(h.automatic(110), [Action::Spawn(A)]);
+    h.events();
+    h.exit(A, FAILED, 200);
+    h.exit(B, FAILED, 200);
+    // As `next_event` hands them out: each decision carried out before the
+    // next event.
+    let events: Vec<Event> = std::iter::from_fn(|| {
+        h.core.apply_pending(h.at(200));
+        h.core.pop_event()
+    })
+    .collect();
+    assert_eq!(
+        subgraph_failures(&events),
+        [("db".to_owned(), SubgraphFailure::Restart)],
+        "{events:?}"
+    );
+    h.automatic(200);
+    let at = h.deadline().unwrap();
+    assert_eq!(h.automatic(at), [Action::Spawn(A), Action::Spawn(B)]);
+    // The graph allows two restarts: db failing once more as a unit is
+    // still within it.
+    h.exit(A, FAILED, at + 10);
+    h.automatic(at + 10);
+    let again = h.deadline().unwrap();
+    h.automatic(again);
+    h.exit(A, FAILED, again + 10);
+    h.events();
+    h.automatic(again + 10);
+    assert_eq!(h.core.outcome(), None);
+}
+
+#[test]
+fn a_removed_member_stays_down_when_its_subgraph_restarts() {
+    let graph = site(SubgraphFailure::Restart, 3, Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(A, FAILED, 10);
+    h.automatic(10);
+    h.automatic(110);
+    // db.n1 is being removed when db fails as a unit: the unit's restart
+    // must not bring it back.
+    h.core.remove(B);
+    assert_eq!(h.automatic(150), [Action::Signal(B, Signal::TERM)]);
+    h.exit(A, FAILED, 200);
+    h.automatic(200);
+    h.exit(B, ExitStatus::Signaled(Signal::TERM), 210);
+    h.automatic(210);
+    let at = h.deadline().unwrap();
+    assert_eq!(h.automatic(at), [Action::Spawn(A)]);
+    assert!(h.core.is_gone(B), "{:?}", h.core.nodes[B].state);
+}
