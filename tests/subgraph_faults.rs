@@ -77,9 +77,11 @@ fn zombies() -> usize {
         .count()
 }
 
-/// Fails unless nothing of a finished graph is left: the fds of this
-/// process are `before`'s, no process carries `marker`, no child is left.
-fn assert_nothing_left(before: &BTreeMap<i32, String>, marker: &str) {
+/// Fails unless nothing of a finished graph, `running`, is left once it
+/// is dropped: the fds of this process are `before`'s, no process carries
+/// `marker`, no child is left.
+fn assert_nothing_left(running: RunningGraph, before: &BTreeMap<i32, String>, marker: &str) {
+    drop(running);
     assert_eq!(&open_fds(), before, "fds leaked");
     let left = live_marked_processes(marker);
     assert!(left.is_empty(), "processes left: {left:?}");
@@ -292,10 +294,10 @@ fn sigkill_of_the_application_leaves_nothing_of_two_levels_in_cgroups() {
 
 #[test]
 fn sigkill_of_the_application_leaves_nothing_of_two_levels_in_pid_scopes() {
+    let _serial = serial();
     common::as_root_and_unprivileged(
         "sigkill_of_the_application_leaves_nothing_of_two_levels_in_pid_scopes",
         || {
-            let _serial = serial();
             let (survivors, orphans) = sigkill_trials("scope", TRIALS);
             say(&format!(
                 "SIGKILL of the application, two-level subgraph in pid scopes, no cgroups, \
@@ -308,5 +310,159 @@ fn sigkill_of_the_application_leaves_nothing_of_two_levels_in_pid_scopes() {
             let (uncontained, _) = sigkill_trials("none", 2);
             assert_eq!(uncontained, 2 * DAEMONIZERS, "the uncontained daemons");
         },
+    );
+}
+
+// ---------------------------------------------------------------------
+// 2. A node of a subgraph crashing in a loop.
+
+/// The restarts `db` allows within its period.
+const DB_RESTARTS: usize = 150;
+
+/// Runs `running` to its end, handing every event to `each` as it comes.
+fn run_to_the_end(running: &mut RunningGraph, mut each: impl FnMut(&Event)) -> Vec<Event> {
+    let mut events = Vec::new();
+    while let Some(event) = running.next_event(Some(Duration::from_secs(20))).unwrap() {
+        each(&event);
+        events.push(event);
+    }
+    events
+}
+
+fn a_crash_loop_in_a_subgraph_leaks_nothing_and_fails_as_its_intensity_says() {
+    common::within(Duration::from_secs(60), "the crash loop", || {
+        let marker = unique_marker("crash-loop");
+        let before = open_fds();
+        let mut db = Graph::new();
+        db.intensity(DB_RESTARTS as u32, PERIOD);
+        let primary = db.node_with(
+            "primary",
+            marked(Command::new("false"), &marker),
+            always(Duration::ZERO),
+        );
+        let standby = db.node_with("standby", sleeper(&marker), always(Duration::ZERO));
+        let mut top = Graph::new();
+        top.intensity(1, PERIOD);
+        let web = top.node("web", sleeper(&marker));
+        let nested = top.subgraph("db", db, SubgraphFailure::Restart);
+        let (primary, standby) = (nested.node(primary), nested.node(standby));
+        let mut running = top.spawn().unwrap();
+
+        // Sampled at every 25th exit of the primary, once all run.
+        let (mut baseline, mut exits) = (None, 0);
+        let (mut max_pidfds, mut max_zombies, mut max_processes) = (0, 0, 0);
+        let mut failed_at = Vec::new();
+        let events = run_to_the_end(&mut running, |event| match event {
+            Event::Exited { node, .. } if *node == primary => {
+                exits += 1;
+                if exits % 25 == 0 {
+                    let fds = fds_besides_pidfds();
+                    let baseline = baseline.get_or_insert_with(|| fds.clone());
+                    assert_eq!(&fds, baseline, "fds after {exits} exits");
+                    max_pidfds = max_pidfds.max(pidfds());
+                    max_zombies = max_zombies.max(zombies());
+                    max_processes = max_processes.max(live_marked_processes(&marker).len());
+                }
+            }
+            Event::SubgraphFailed { .. } => failed_at.push(exits + 1),
+            _ => {}
+        });
+        let report = match running.wait() {
+            Err(Error::RestartIntensity { node, report, .. }) => {
+                assert_eq!(node, "db.primary");
+                report
+            }
+            other => panic!("{other:?}"),
+        };
+        say(&format!(
+            "crash loop of db.primary, {exits} exits: at most {max_pidfds} pidfds, \
+             {max_zombies} zombies, {max_processes} processes of the graph at once; \
+             other fds unchanged"
+        ));
+        // db allows DB_RESTARTS, then fails as a unit at the next exit; the
+        // top restarts it whole once (its intensity), db starts over with a
+        // clean slate, and its next failure is one too many for the top.
+        let n = DB_RESTARTS + 1;
+        assert_eq!(failed_at, [n, 2 * n], "SubgraphFailed at these exits");
+        assert_eq!(
+            subgraph_failures(&events),
+            [("db".to_owned(), primary), ("db".to_owned(), primary)]
+        );
+        assert_eq!(exits, 2 * n);
+        assert_eq!(starts(&events, primary), 2 * n);
+        assert_eq!(starts(&events, standby), 2, "brought down with db once");
+        assert_eq!(starts(&events, web), 1, "one_for_one at the top");
+        assert_eq!(
+            report.by_name("db.primary").unwrap().restarts as usize,
+            2 * n - 1
+        );
+        assert!(max_pidfds <= 3, "{max_pidfds} pidfds");
+        assert!(max_zombies <= 1, "{max_zombies} zombies");
+        assert!(max_processes <= 3, "{max_processes} processes");
+        assert_nothing_left(running, &before, &marker);
+    });
+}
+
+#[test]
+fn a_crash_loop_in_a_subgraph() {
+    let _serial = serial();
+    common::as_root_and_unprivileged(
+        "a_crash_loop_in_a_subgraph",
+        a_crash_loop_in_a_subgraph_leaks_nothing_and_fails_as_its_intensity_says,
+    );
+}
+
+// ---------------------------------------------------------------------
+// 5. one_for_all at the top, over a failing subgraph.
+
+fn one_for_all_brings_the_siblings_of_a_failing_subgraph_down_and_up() {
+    common::within(Duration::from_secs(60), "one_for_all", || {
+        let marker = unique_marker("one-for-all");
+        let before = open_fds();
+        let mut db = Graph::new();
+        db.intensity(1, PERIOD);
+        let crasher = Command::new("sh").args(["-c", "sleep 0.02; exit 3"]);
+        let primary = db.node_with(
+            "primary",
+            marked(crasher, &marker),
+            always(Duration::from_millis(5)),
+        );
+        let standby = db.node_with(
+            "standby",
+            sleeper(&marker),
+            always(Duration::from_millis(5)),
+        );
+        let mut top = Graph::new();
+        top.strategy(Strategy::OneForAll);
+        top.intensity(2, PERIOD);
+        let web1 = top.node_with("web1", sleeper(&marker), always(Duration::ZERO));
+        let web2 = top.node_with("web2", sleeper(&marker), always(Duration::ZERO));
+        let nested = top.subgraph("db", db, SubgraphFailure::Restart);
+        let (primary, standby) = (nested.node(primary), nested.node(standby));
+        let mut running = top.spawn().unwrap();
+        let events = run_to_the_end(&mut running, |_| {});
+        let lines: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+        match running.wait() {
+            Err(Error::RestartIntensity { node, .. }) => assert_eq!(node, "db.primary"),
+            other => panic!("{other:?}"),
+        }
+        // db restarts its primary once, then fails as a unit: the top
+        // restarts everything, twice (its intensity); the third failure of
+        // db stops the graph.
+        assert_eq!(subgraph_failures(&events).len(), 3, "{lines:#?}");
+        assert_eq!(starts(&events, primary), 6, "{lines:#?}");
+        for sibling in [web1, web2, standby] {
+            assert_eq!(starts(&events, sibling), 3, "{sibling:?}: {lines:#?}");
+        }
+        assert_nothing_left(running, &before, &marker);
+    });
+}
+
+#[test]
+fn one_for_all_over_a_failing_subgraph() {
+    let _serial = serial();
+    common::as_root_and_unprivileged(
+        "one_for_all_over_a_failing_subgraph",
+        one_for_all_brings_the_siblings_of_a_failing_subgraph_down_and_up,
     );
 }
