@@ -466,3 +466,88 @@ fn one_for_all_over_a_failing_subgraph() {
         one_for_all_brings_the_siblings_of_a_failing_subgraph_down_and_up,
     );
 }
+
+// ---------------------------------------------------------------------
+// 3. Ports under restarts.
+
+/// How many times the node behind the ports restarts.
+const PORT_RESTARTS: usize = 100;
+
+fn pipes() -> usize {
+    open_fds()
+        .values()
+        .filter(|t| t.starts_with("pipe:"))
+        .count()
+}
+
+fn ports_carry_data_across_restarts_of_the_node_behind_them() {
+    common::within(Duration::from_secs(60), "ports under restarts", || {
+        let marker = unique_marker("ports");
+        let before = open_fds();
+        // Each run of the primary passes one line from its input port to
+        // its output port and fails: the next run must get the next line.
+        let mut db = Graph::new();
+        db.intensity(u32::MAX, PERIOD);
+        let relay = Command::new("sh").args(["-c", "read -r line && echo \"$line\"; exit 1"]);
+        let primary = db.node_with("primary", marked(relay, &marker), always(Duration::ZERO));
+        let queries = db.pipe(Endpoint::Parent, primary.stdin());
+        let answers = db.pipe(primary.stdout(), Endpoint::Parent);
+        let mut top = Graph::new();
+        let feeder = top.node(
+            "feeder",
+            marked(Command::new("seq").arg("1000000"), &marker),
+        );
+        let nested = top.subgraph("db", db, SubgraphFailure::Restart);
+        top.connect(nested.edge(queries), feeder.stdout()).unwrap();
+        let mut running = top.spawn().unwrap();
+        let answers = running
+            .take_reader(nested.edge(answers))
+            .expect("the output port is a parent end");
+        // Read on another thread while this one runs the event loop.
+        let (sender, lines) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(answers).lines() {
+                if sender.send(line.unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut pipes_seen = Vec::new();
+        for expected in 1..=PORT_RESTARTS {
+            let line = loop {
+                if let Ok(line) = lines.try_recv() {
+                    break line;
+                }
+                running.next_event(Some(Duration::from_millis(5))).unwrap();
+            };
+            assert_eq!(line, expected.to_string(), "run {expected}");
+            if expected % 10 == 0 {
+                pipes_seen.push(pipes());
+            }
+        }
+        let primary = nested.node(primary);
+        let report = running.shutdown(Duration::from_secs(5)).unwrap();
+        let restarts = report.by_name("db.primary").unwrap().restarts as usize;
+        assert!(restarts >= PORT_RESTARTS - 1, "{restarts} restarts");
+        say(&format!(
+            "ports under {restarts} restarts of {}: pipe fds of the application {pipes_seen:?}",
+            running.name(primary)
+        ));
+        assert!(
+            pipes_seen.windows(2).all(|w| w[0] == w[1]),
+            "pipe fds grew: {pipes_seen:?}"
+        );
+        drop(lines);
+        reader.join().unwrap();
+        assert_nothing_left(running, &before, &marker);
+    });
+}
+
+#[test]
+fn ports_under_restarts() {
+    let _serial = serial();
+    common::as_root_and_unprivileged(
+        "ports_under_restarts",
+        ports_carry_data_across_restarts_of_the_node_behind_them,
+    );
+}
