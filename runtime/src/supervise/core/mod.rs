@@ -222,6 +222,7 @@ impl Core {
                 *dep = NodeId::from_index(first + dep.index());
             }
             self.names.push(node.name);
+            self.probes.push(probes::of(&options));
             self.options.push(options);
             self.nodes.push(NodeRuntime::new());
             self.agenda.mark(i);

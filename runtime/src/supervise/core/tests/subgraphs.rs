@@ -288,3 +288,40 @@ fn a_removed_member_stays_down_when_its_subgraph_restarts() {
     assert_eq!(h.automatic(at), [Action::Spawn(A)]);
     assert!(h.core.is_gone(B), "{:?}", h.core.nodes[B].state);
 }
+
+#[test]
+fn subgraphs_added_at_run_time_are_levels_of_their_own() {
+    let graph = site(SubgraphFailure::Restart, 10, Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    // Two graphs with a subgraph `db` each (one restart per second), added
+    // while the graph runs: nodes 3, 4 and 5, 6.
+    let added = |h: &mut Harness| {
+        let mut db = graph_of(&[always(), always()], Strategy::OneForOne);
+        db.intensity(1, ms(1_000));
+        let mut more = Graph::new();
+        more.subgraph("db", db, SubgraphFailure::Escalate);
+        h.core.add(more);
+    };
+    added(&mut h);
+    added(&mut h);
+    assert_eq!(h.core.names[3..], ["db.n0", "db.n1", "db.n0", "db.n1"]);
+    h.round(10);
+    // Every node has its (empty) probe state, as a snapshot reads it.
+    assert!((0..7).all(|i| h.core.probe_snapshots(i).is_empty()));
+    // Each added db uses its own one restart; neither fails as a unit.
+    h.exit(3, FAILED, 20);
+    h.automatic(20);
+    h.exit(5, FAILED, 30);
+    let events = h.events();
+    assert!(subgraph_failures(&events).is_empty(), "{events:?}");
+    h.automatic(30);
+    assert_eq!(h.core.outcome(), None);
+    // The first one's second failure escalates: the graph stops.
+    h.automatic(200);
+    h.exit(3, FAILED, 300);
+    assert_eq!(
+        subgraph_failures(&h.events()),
+        [("db".to_owned(), SubgraphFailure::Escalate)]
+    );
+}
