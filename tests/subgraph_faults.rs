@@ -551,3 +551,136 @@ fn ports_under_restarts() {
         ports_carry_data_across_restarts_of_the_node_behind_them,
     );
 }
+
+// ---------------------------------------------------------------------
+// 4. A graph holding a subgraph, added and removed at run time.
+
+const ROUNDS: usize = 100;
+
+/// A client feeding subgraph `db`, whose primary fails once and then says
+/// `up` on an output port: each added `db` allows one restart, which each
+/// round uses. `flag` is where the primary records its first run.
+fn client_and_db(marker: &str, flag: &std::path::Path) -> (Graph, NodeId, Vec<NodeId>, usize) {
+    let script = format!(
+        "if [ -e {0} ]; then echo up; exec sleep 600; fi; : > {0}; exit 1",
+        flag.display()
+    );
+    let mut db = Graph::new();
+    db.intensity(1, PERIOD);
+    let primary = db.node_with(
+        "primary",
+        marked(Command::new("sh").args(["-c", &script]), marker),
+        always(Duration::from_millis(1)),
+    );
+    let standby = db.node("standby", sleeper(marker));
+    let queries = db.pipe(Endpoint::Parent, primary.stdin());
+    let out = db.pipe(primary.stdout(), Endpoint::Parent);
+    let mut more = Graph::new();
+    let client = more.node("client", sleeper(marker));
+    let nested = more.subgraph("db", db, SubgraphFailure::Escalate);
+    more.connect(nested.edge(queries), client.stdout()).unwrap();
+    let nodes = vec![client, nested.node(primary), nested.node(standby)];
+    (more, nested.node(primary), nodes, nested.edge(out).index())
+}
+
+/// A graph whose one node exits and is restarted all the time: events
+/// keep flowing while subgraphs come and go.
+fn ticking() -> RunningGraph {
+    let mut graph = Graph::new();
+    graph.node_with(
+        "ticker",
+        Command::new("sh").args(["-c", "sleep 0.01; exit 1"]),
+        always(Duration::from_millis(1)),
+    );
+    graph.intensity(u32::MAX, PERIOD);
+    graph.spawn().unwrap()
+}
+
+fn subgraphs_come_and_go_while_events_flow() {
+    common::within(Duration::from_secs(120), "100 adds and removes", || {
+        let marker = unique_marker("add-subgraph");
+        let dir = common::TempDir::new("add-subgraph");
+        let mut running = ticking();
+        let mut events = Vec::new();
+        while running.snapshot().nodes[0].pid.is_none() {
+            events.extend(running.next_event(Some(Duration::from_millis(5))).unwrap());
+        }
+        let before = fds_besides_pidfds();
+        for round in 0..ROUNDS {
+            let (more, primary, nodes, out) =
+                client_and_db(&marker, &dir.path().join(round.to_string()));
+            let added = running.add(more).unwrap();
+            let primary = added.node(primary);
+            // Every tenth round the application never takes the port:
+            // `remove` closes it.
+            if round % 10 != 0 {
+                let reader = running
+                    .take_reader(added.edge(process_graph_runtime::EdgeId::from_index(out)))
+                    .unwrap();
+                let (sender, up) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let mut line = String::new();
+                    BufReader::new(reader).read_line(&mut line).unwrap();
+                    let _ = sender.send(line);
+                });
+                let line = loop {
+                    if let Ok(line) = up.try_recv() {
+                        break line;
+                    }
+                    events.extend(running.next_event(Some(Duration::from_millis(5))).unwrap());
+                };
+                assert_eq!(line, "up\n", "round {round}");
+            } else {
+                // The primary's second run, which stays up.
+                let restarted = |r: &RunningGraph| {
+                    r.snapshot()
+                        .nodes
+                        .iter()
+                        .any(|n| n.name == "db.primary" && n.restarts == 1 && n.pid.is_some())
+                };
+                while !restarted(&running) {
+                    events.extend(running.next_event(Some(Duration::from_millis(5))).unwrap());
+                }
+            }
+            let ids: Vec<NodeId> = nodes.iter().map(|&n| added.node(n)).collect();
+            running.remove(ids.clone());
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !ids.iter().all(|&n| running.state(n).is_final()) {
+                assert!(Instant::now() < deadline, "round {round}: not removed");
+                events.extend(running.next_event(Some(Duration::from_millis(5))).unwrap());
+            }
+        }
+        // Each added db used its one restart and none failed as a unit: each
+        // has an intensity of its own, not one shared by all the adds.
+        let failures = subgraph_failures(&events);
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(running.snapshot().nodes.len(), 1, "removed nodes are gone");
+        assert_eq!(fds_besides_pidfds(), before, "fds leaked");
+        let left = live_marked_processes(&marker);
+        assert!(left.is_empty(), "removed nodes left processes: {left:?}");
+        let ticker = NodeId::from_index(0);
+        let ticks = starts(&events, ticker);
+        say(&format!(
+            "{ROUNDS} adds and removes of a graph with a subgraph, {} events, \
+             the ticker started {ticks} times: fds unchanged, no process left",
+            events.len()
+        ));
+        assert!(ticks > 10, "events kept flowing: {ticks} ticks");
+        running.stop(ticker);
+        while !running.state(ticker).is_final() {
+            running.next_event(Some(Duration::from_millis(5))).unwrap();
+        }
+        let zombies = zombies();
+        assert_eq!(zombies, 0, "zombies: {:?}", children_of_this_process());
+        running.wait().unwrap();
+    });
+}
+
+#[test]
+fn subgraphs_added_and_removed() {
+    let _serial = serial();
+    common::as_root_and_unprivileged(
+        "subgraphs_added_and_removed",
+        subgraphs_come_and_go_while_events_flow,
+    );
+}
