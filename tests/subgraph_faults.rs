@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 
 use common::{children_of_this_process, live_marked_processes, marked, open_fds, unique_marker};
 use process_graph_runtime::{
-    Command, Containment, Endpoint, Error, Event, Graph, Namespace, NodeId, NodeOptions, Readiness,
-    Restart, RunningGraph, ScopeSpec, Strategy, SubgraphFailure,
+    Command, Containment, EdgeId, Endpoint, Error, Event, Graph, Namespace, NodeId, NodeOptions,
+    Readiness, Restart, RunningGraph, ScopeSpec, Strategy, SubgraphFailure,
 };
 
 /// One test at a time: each counts the fds and children of this process.
@@ -560,7 +560,7 @@ const ROUNDS: usize = 100;
 /// A client feeding subgraph `db`, whose primary fails once and then says
 /// `up` on an output port: each added `db` allows one restart, which each
 /// round uses. `flag` is where the primary records its first run.
-fn client_and_db(marker: &str, flag: &std::path::Path) -> (Graph, NodeId, Vec<NodeId>, usize) {
+fn client_and_db(marker: &str, flag: &std::path::Path) -> (Graph, Vec<NodeId>, EdgeId) {
     let script = format!(
         "if [ -e {0} ]; then echo up; exec sleep 600; fi; : > {0}; exit 1",
         flag.display()
@@ -580,7 +580,7 @@ fn client_and_db(marker: &str, flag: &std::path::Path) -> (Graph, NodeId, Vec<No
     let nested = more.subgraph("db", db, SubgraphFailure::Escalate);
     more.connect(nested.edge(queries), client.stdout()).unwrap();
     let nodes = vec![client, nested.node(primary), nested.node(standby)];
-    (more, nested.node(primary), nodes, nested.edge(out).index())
+    (more, nodes, nested.edge(out))
 }
 
 /// A graph whose one node exits and is restarted all the time: events
@@ -607,16 +607,12 @@ fn subgraphs_come_and_go_while_events_flow() {
         }
         let before = fds_besides_pidfds();
         for round in 0..ROUNDS {
-            let (more, primary, nodes, out) =
-                client_and_db(&marker, &dir.path().join(round.to_string()));
+            let (more, nodes, out) = client_and_db(&marker, &dir.path().join(round.to_string()));
             let added = running.add(more).unwrap();
-            let primary = added.node(primary);
             // Every tenth round the application never takes the port:
             // `remove` closes it.
             if round % 10 != 0 {
-                let reader = running
-                    .take_reader(added.edge(process_graph_runtime::EdgeId::from_index(out)))
-                    .unwrap();
+                let reader = running.take_reader(added.edge(out)).unwrap();
                 let (sender, up) = std::sync::mpsc::channel();
                 std::thread::spawn(move || {
                     let mut line = String::new();
