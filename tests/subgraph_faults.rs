@@ -514,10 +514,12 @@ fn ports_carry_data_across_restarts_of_the_node_behind_them() {
         });
         let mut pipes_seen = Vec::new();
         for expected in 1..=PORT_RESTARTS {
+            let deadline = Instant::now() + Duration::from_secs(10);
             let line = loop {
                 if let Ok(line) = lines.try_recv() {
                     break line;
                 }
+                assert!(Instant::now() < deadline, "run {expected}: no line came out");
                 running.next_event(Some(Duration::from_millis(5))).unwrap();
             };
             assert_eq!(line, expected.to_string(), "run {expected}");
