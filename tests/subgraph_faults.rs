@@ -368,8 +368,14 @@ fn a_crash_loop_in_a_subgraph_leaks_nothing_and_fails_as_its_intensity_says() {
             _ => {}
         });
         let report = match running.wait() {
-            Err(Error::RestartIntensity { node, report, .. }) => {
+            Err(Error::RestartIntensity {
+                node,
+                report,
+                max_restarts,
+                ..
+            }) => {
                 assert_eq!(node, "db.primary");
+                assert_eq!(max_restarts, 1, "the top's intensity was exceeded");
                 report
             }
             other => panic!("{other:?}"),
@@ -519,7 +525,10 @@ fn ports_carry_data_across_restarts_of_the_node_behind_them() {
                 if let Ok(line) = lines.try_recv() {
                     break line;
                 }
-                assert!(Instant::now() < deadline, "run {expected}: no line came out");
+                assert!(
+                    Instant::now() < deadline,
+                    "run {expected}: no line came out"
+                );
                 running.next_event(Some(Duration::from_millis(5))).unwrap();
             };
             assert_eq!(line, expected.to_string(), "run {expected}");

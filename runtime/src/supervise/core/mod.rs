@@ -42,7 +42,7 @@ use super::{Decision, Event, trace};
 use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::{Graph, NodeId};
-use crate::policy::NodeOptions;
+use crate::policy::{Intensity, NodeOptions};
 use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
 
@@ -126,6 +126,8 @@ pub(crate) struct Verdict {
     /// restart, counted there and not against any intensity of its own, as
     /// OTP absorbs the exit of a child it was about to restart.
     joins: bool,
+    /// For a stop for intensity: the level whose intensity was exceeded.
+    exceeded: Option<usize>,
 }
 
 impl Verdict {
@@ -135,6 +137,7 @@ impl Verdict {
             cause: None,
             restart: None,
             joins: false,
+            exceeded: None,
         }
     }
 }
@@ -175,6 +178,8 @@ pub(crate) struct Core {
     group_at: Option<Instant>,
     /// Set once the graph is being stopped, with the reason.
     outcome: Option<Outcome>,
+    /// The level whose intensity was exceeded, when that stopped the graph.
+    exceeded: Option<usize>,
 }
 
 impl Core {
@@ -206,6 +211,7 @@ impl Core {
             group: Vec::new(),
             group_at: None,
             outcome: None,
+            exceeded: None,
         }
     }
 
@@ -232,6 +238,12 @@ impl Core {
     /// Why the graph is being stopped, once it is.
     pub(crate) fn outcome(&self) -> Option<Outcome> {
         self.outcome
+    }
+
+    /// The intensity whose excess stopped the graph: the graph's own, or a
+    /// subgraph's that escalated (the graph's when nothing was exceeded).
+    pub(crate) fn exceeded_intensity(&self) -> Intensity {
+        self.levels.get(self.exceeded.unwrap_or(0)).intensity
     }
 
     /// Records `outcome` unless one is already set; returns the one set.

@@ -90,12 +90,13 @@ impl Core {
                 };
             }
             return match self.restart_level(i, now, unit_failures) {
-                Some(restart) => Verdict {
+                Ok(restart) => Verdict {
                     restart: Some(restart),
                     ..Verdict::new(Decision::Restart { delay })
                 },
-                None => Verdict {
+                Err(exceeded) => Verdict {
                     cause: Some(Outcome::RestartIntensity { node }),
+                    exceeded: Some(exceeded),
                     ..Verdict::new(Decision::StopGraph)
                 },
             };
@@ -113,27 +114,31 @@ impl Core {
     /// does: the node's own level, if its intensity allows one more restart;
     /// else the subgraph fails as a unit and the enclosing level restarts
     /// it whole (if its own intensity allows, and the subgraph's policy is
-    /// not to escalate), and so on up. `None` when the top gives up.
+    /// not to escalate), and so on up. When the top gives up: the level
+    /// whose intensity was exceeded last (below the top when a subgraph
+    /// escalated), which the error names.
     fn restart_level(
         &mut self,
         i: usize,
         now: Instant,
         unit_failures: &mut Vec<Event>,
-    ) -> Option<(usize, Unit)> {
+    ) -> Result<(usize, Unit), usize> {
         let mut level = self.levels.level_of(i);
         let mut unit = Unit::Node(i);
         let mut may_restart = true;
+        let mut exceeded = level;
         loop {
             if may_restart {
                 let recent = self.levels.get_mut(level).recent_restarts(now);
                 let max = self.levels.get(level).intensity.max_restarts as usize;
                 if recent + self.proposed_restarts(level) < max {
-                    return Some((level, unit));
+                    return Ok((level, unit));
                 }
+                exceeded = level;
             }
             // This level gives up: it fails as a unit to its parent, which
             // restarts it or gives up in turn, as its policy says.
-            let parent = self.levels.get(level).parent?;
+            let parent = self.levels.get(level).parent.ok_or(exceeded)?;
             let on_failure = self.levels.get(level).on_failure;
             unit_failures.push(Event::SubgraphFailed {
                 subgraph: self.levels.path(level).to_owned(),
@@ -198,6 +203,9 @@ impl Core {
             Decision::Leave => self.nodes[i].state = NodeState::Stopped,
             Decision::StopGraph => {
                 self.nodes[i].state = NodeState::Stopped;
+                if self.outcome.is_none() {
+                    self.exceeded = verdict.exceeded;
+                }
                 self.stop_graph(verdict.cause.unwrap_or(Outcome::Shutdown));
             }
             // Counted with the restart it joins, and started with it.

@@ -524,8 +524,8 @@ impl Driver {
         match outcome {
             Outcome::RestartIntensity { node } => Err(Error::RestartIntensity {
                 node: name(node),
-                max_restarts: core.levels.get(0).intensity.max_restarts,
-                period: core.levels.get(0).intensity.period,
+                max_restarts: core.exceeded_intensity().max_restarts,
+                period: core.exceeded_intensity().period,
                 report: Box::new(report),
             }),
             Outcome::DependencyFailed { node, dependency } => Err(Error::DependencyFailed {

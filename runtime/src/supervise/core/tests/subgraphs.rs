@@ -156,6 +156,9 @@ fn an_escalating_subgraph_fails_the_graph_at_once() {
             node: NodeId::from_index(A)
         })
     );
+    // The error names db's intensity, the one exceeded, not the graph's
+    // (100 restarts, none used).
+    assert_eq!(h.core.exceeded_intensity().max_restarts, 1);
 }
 
 #[test]
