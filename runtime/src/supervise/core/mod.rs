@@ -110,6 +110,14 @@ struct Pass {
     progressed: bool,
 }
 
+/// Nodes restarting together: none of them starts before all are down.
+#[derive(Debug)]
+struct Group {
+    members: Vec<usize>,
+    /// When they restart.
+    at: Instant,
+}
+
 /// A decision about a node's exit: why, when it stops the graph; at which
 /// level, and bringing down what, when it restarts the node.
 #[derive(Debug, Clone, Copy)]
@@ -172,10 +180,10 @@ pub(crate) struct Core {
     /// The decisions about exits not yet handed out or applied, by node
     /// (a map: most nodes have none, most of the time).
     undecided: BTreeMap<usize, Verdict>,
-    /// Nodes restarting together: none of them starts before all are down.
-    group: Vec<usize>,
-    /// When the group restarts.
-    group_at: Option<Instant>,
+    /// Group restarts under way (a `one_for_all` level, a subgraph
+    /// restarted as a unit), several at once when levels restart side by
+    /// side.
+    groups: Vec<Group>,
     /// Set once the graph is being stopped, with the reason.
     outcome: Option<Outcome>,
     /// The level whose intensity was exceeded, when that stopped the graph.
@@ -208,8 +216,7 @@ impl Core {
             pass: None,
             pending: None,
             undecided: BTreeMap::new(),
-            group: Vec::new(),
-            group_at: None,
+            groups: Vec::new(),
             outcome: None,
             exceeded: None,
         }
@@ -365,12 +372,11 @@ impl Core {
             self.on_timer(key, now);
         }
         self.progress_stops(now);
-        // Once every member has been down at the same time, the group has
+        // Once every member has been down at the same time, a group has
         // done its job; the members then start in dependency order as usual.
-        if self.group.iter().all(|&m| !self.nodes[m].state.is_alive()) {
-            self.group.clear();
-            self.group_at = None;
-        }
+        let nodes = &self.nodes;
+        self.groups
+            .retain(|g| g.members.iter().any(|&m| nodes[m].state.is_alive()));
         self.pass = Some(Pass {
             cursor: 0,
             progressed: false,

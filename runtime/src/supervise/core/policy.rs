@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::levels::Unit;
-use super::{AfterStop, Core, NodeState, Purpose, TimerKey, Verdict};
+use super::{AfterStop, Core, Group, NodeState, Purpose, TimerKey, Verdict};
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::{NodeId, SubgraphFailure};
 use crate::policy::{Restart, Strategy};
@@ -45,7 +45,7 @@ impl Core {
         let mut unit_failures = Vec::new();
         let decision = if let Some(after) = node.stop_requested.take() {
             if after == AfterStop::Restart && self.outcome.is_none() {
-                let at = self.group_at.unwrap_or(now).max(now);
+                let at = self.group_at(i).unwrap_or(now).max(now);
                 self.schedule(i, at, now);
                 Decision::Restart { delay: at - now }
             } else {
@@ -210,7 +210,7 @@ impl Core {
             }
             // Counted with the restart it joins, and started with it.
             Decision::Restart { delay } if verdict.joins => {
-                let at = self.group_at.unwrap_or(now + delay).max(now);
+                let at = self.group_at(i).unwrap_or(now + delay).max(now);
                 self.schedule(i, at, now);
             }
             Decision::Restart { delay } => {
@@ -281,8 +281,17 @@ impl Core {
                 group.push(m);
             }
         }
-        self.group = group;
-        self.group_at = Some(at);
+        self.groups.push(Group { members: group, at });
+    }
+
+    /// When the group restart node `i` is part of starts it again, if any
+    /// (the latest, when it is in several).
+    fn group_at(&self, i: usize) -> Option<Instant> {
+        self.groups
+            .iter()
+            .filter(|g| g.members.contains(&i))
+            .map(|g| g.at)
+            .max()
     }
 
     /// Marks a node to start at `at` (after its dependencies are ready).

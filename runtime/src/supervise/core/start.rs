@@ -107,7 +107,9 @@ impl Core {
 
     /// A member of a group restart waits until every member is down.
     fn held_by_group(&self, i: usize) -> bool {
-        self.group.contains(&i) && self.group.iter().any(|&m| self.nodes[m].state.is_alive())
+        self.groups.iter().any(|g| {
+            g.members.contains(&i) && g.members.iter().any(|&m| self.nodes[m].state.is_alive())
+        })
     }
 
     fn dependencies_ready(&self, i: usize) -> bool {

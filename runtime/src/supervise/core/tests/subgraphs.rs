@@ -328,3 +328,30 @@ fn subgraphs_added_at_run_time_are_levels_of_their_own() {
         [("db".to_owned(), SubgraphFailure::Escalate)]
     );
 }
+
+#[test]
+fn two_subgraphs_restarting_at_once_each_wait_for_their_own_members() {
+    // db1 and db2, one_for_all inside (three restarts each), side by side.
+    let pair = || {
+        let mut db = graph_of(&[always(), always()], Strategy::OneForAll);
+        db.intensity(3, ms(1_000));
+        db
+    };
+    let mut graph = Graph::new();
+    graph.intensity(10, ms(1_000));
+    graph.subgraph("db1", pair(), SubgraphFailure::Restart);
+    graph.subgraph("db2", pair(), SubgraphFailure::Restart);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    // db1.n0 fails: db1.n1 is stopped, and is slow to go.
+    h.exit(0, FAILED, 10);
+    assert_eq!(h.automatic(10), [Action::Signal(1, Signal::TERM)]);
+    // Meanwhile db2.n0 fails: db2's own group restart begins.
+    h.exit(2, FAILED, 20);
+    assert_eq!(h.automatic(20), [Action::Signal(3, Signal::TERM)]);
+    h.exit(3, ExitStatus::Signaled(Signal::TERM), 30);
+    // Past both backoffs: db2 starts again, db1.n0 still waits for n1.
+    assert_eq!(h.automatic(500), [Action::Spawn(2), Action::Spawn(3)]);
+    h.exit(1, ExitStatus::Signaled(Signal::TERM), 600);
+    assert_eq!(h.automatic(600), [Action::Spawn(0), Action::Spawn(1)]);
+}
