@@ -364,7 +364,8 @@ fn a_crash_loop_in_a_subgraph_leaks_nothing_and_fails_as_its_intensity_says() {
                     max_processes = max_processes.max(live_marked_processes(&marker).len());
                 }
             }
-            Event::SubgraphFailed { .. } => failed_at.push(exits + 1),
+            // After the exit that made db give up.
+            Event::SubgraphFailed { .. } => failed_at.push(exits),
             _ => {}
         });
         let report = match running.wait() {
