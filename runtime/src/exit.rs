@@ -19,6 +19,11 @@ pub enum ExitStatus {
     Exited(i32),
     /// A signal ended it.
     Signaled(Signal),
+    /// It ended, but how is not known: it was a main process the node named
+    /// with `MAINPID=`, not the runtime's child, and its parent had not
+    /// reaped it yet when the node ended (or the kernel, older than 6.15,
+    /// cannot tell). Not a success: `on-failure` restarts the node.
+    Unknown,
 }
 
 impl ExitStatus {
@@ -31,7 +36,7 @@ impl ExitStatus {
     pub fn code(self) -> Option<i32> {
         match self {
             ExitStatus::Exited(code) => Some(code),
-            ExitStatus::Signaled(_) => None,
+            ExitStatus::Signaled(_) | ExitStatus::Unknown => None,
         }
     }
 
@@ -39,7 +44,7 @@ impl ExitStatus {
     pub fn signal(self) -> Option<Signal> {
         match self {
             ExitStatus::Signaled(signal) => Some(signal),
-            ExitStatus::Exited(_) => None,
+            ExitStatus::Exited(_) | ExitStatus::Unknown => None,
         }
     }
 
@@ -52,6 +57,17 @@ impl ExitStatus {
             (None, None) => ExitStatus::Exited(status.raw_code()),
         }
     }
+
+    /// From a wait status as `wait(2)` encodes it (`WIFEXITED`, …).
+    pub(crate) fn from_wait_status(raw: i32) -> ExitStatus {
+        if libc::WIFEXITED(raw) {
+            ExitStatus::Exited(libc::WEXITSTATUS(raw))
+        } else if libc::WIFSIGNALED(raw) {
+            ExitStatus::Signaled(Signal::from_raw(libc::WTERMSIG(raw)).unwrap_or(Signal::KILL))
+        } else {
+            ExitStatus::Unknown
+        }
+    }
 }
 
 impl fmt::Display for ExitStatus {
@@ -59,6 +75,7 @@ impl fmt::Display for ExitStatus {
         match self {
             ExitStatus::Exited(code) => write!(f, "exited with code {code}"),
             ExitStatus::Signaled(signal) => write!(f, "killed by {signal}"),
+            ExitStatus::Unknown => f.write_str("ended, how is not known"),
         }
     }
 }

@@ -187,7 +187,7 @@ pub use process_graph_topology::{
 pub use running::RunningGraph;
 pub use scope::{Namespace, Scope, ScopeSpec};
 pub use signal::{Signal, UnknownSignal};
-pub use supervise::{Decision, Event, NodeSnapshot, NodeState, Snapshot};
+pub use supervise::{Decision, Event, MainPidRefusal, NodeSnapshot, NodeState, Snapshot};
 pub use terminal::{Detached, Terminal, WindowSize};
 
 impl Graph {

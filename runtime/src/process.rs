@@ -81,6 +81,17 @@ impl Process {
         let _ = self.signal(Signal::KILL);
     }
 
+    /// How the process ended, if it has, without reaping it: it stays a
+    /// zombie, its pid (and so its process-group id) taken. `Ok(None)` from
+    /// any process but its owner, or once reaped.
+    pub(crate) fn peek(&self) -> io::Result<Option<ExitStatus>> {
+        let Some(pidfd) = self.pidfd.as_ref().filter(|_| self.owner.is_current()) else {
+            return Ok(None);
+        };
+        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        Ok(waitid_retrying(pidfd, options)?.map(|s| ExitStatus::from_waitid(&s)))
+    }
+
     /// Reaps the process if it has exited; `blocking` waits until it does.
     ///
     /// What is left of its process group (helpers it started, a pipeline's

@@ -96,7 +96,10 @@ impl RunningGraph {
         self.io.launcher.take_terminal(node.index())
     }
 
-    /// The node's current pid, while it has a process that is not reaped.
+    /// The node's current pid, while it has a process that is not reaped:
+    /// its main process — the one it named with `MAINPID=` (see
+    /// [`Readiness::Notify`](crate::Readiness::Notify)), else the one the
+    /// runtime started.
     pub fn pid(&self, node: NodeId) -> Option<u32> {
         self.io.pid(node.index())
     }
@@ -111,7 +114,8 @@ impl RunningGraph {
         self.core.nodes[node.index()].state
     }
 
-    /// Sends `signal` to the node's current process through its pidfd.
+    /// Sends `signal` to the node's current main process through its pidfd
+    /// (the one it named with `MAINPID=`, if it named one).
     ///
     /// Fails with [`Error::NotRunning`] once the process has been reaped: a
     /// stale handle never reaches a process that reused the pid; and with
@@ -121,11 +125,8 @@ impl RunningGraph {
         let not_running = || Error::NotRunning {
             node: self.name(node).to_owned(),
         };
-        let process = self.io.nodes[node.index()]
-            .process
-            .as_ref()
-            .ok_or_else(not_running)?;
-        process.signal(signal).map_err(|e| match e.raw_os_error() {
+        let sent = self.io.signal_main(node.index(), signal);
+        sent.map_err(|e| match e.raw_os_error() {
             Some(libc::ESRCH) => not_running(),
             _ => Error::io(Some(self.name(node)), "pidfd_send_signal", e),
         })

@@ -145,8 +145,17 @@ impl NodeRef<'_> {
 
     /// How many processes are in the cgroup itself (`cgroup.procs`).
     pub(crate) fn process_count(&self) -> io::Result<usize> {
-        let procs = self.open(c"cgroup.procs", OFlags::RDONLY)?;
-        Ok(read_file(procs)?.lines().count())
+        Ok(self.pids()?.len())
+    }
+
+    /// The processes in the cgroup itself (`cgroup.procs`), as pids of the
+    /// application's namespace.
+    pub(crate) fn pids(&self) -> io::Result<Vec<rustix::process::Pid>> {
+        let procs = read_file(self.open(c"cgroup.procs", OFlags::RDONLY)?)?;
+        Ok(procs
+            .lines()
+            .filter_map(|l| rustix::process::Pid::from_raw(l.parse().ok()?))
+            .collect())
     }
 
     /// How many processes of the cgroup the OOM killer has killed

@@ -7,6 +7,7 @@ use crate::exit::ExitStatus;
 use crate::graph::{NodeId, SubgraphFailure};
 use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
+use crate::supervise::MainPidRefusal;
 
 /// What the runtime will do after a node ended, unless the application
 /// decides otherwise with [`RunningGraph::decide`](crate::RunningGraph::decide).
@@ -87,6 +88,36 @@ pub enum Event<N = NodeId> {
         /// The node.
         node: N,
     },
+    /// A node said `STOPPING=1`: it is shutting down on its own. It is
+    /// [`Stopping`](crate::NodeState::Stopping) until it ends — no probe or
+    /// watchdog kills it meanwhile, but it must end within its stop timeout
+    /// or is SIGKILLed — and its exit follows as an [`Event::Exited`],
+    /// decided by its restart policy as any exit.
+    Stopping {
+        /// The node.
+        node: N,
+    },
+    /// A node named another process as its main process (`MAINPID=`, a
+    /// node that forks its real server), and the runtime follows that one
+    /// now: the node ends when it ends, signals and stops go to it, and
+    /// [`RunningGraph::pid`](crate::RunningGraph::pid) reports it.
+    MainPid {
+        /// The node.
+        node: N,
+        /// The new main process (a pid of the application's namespace).
+        pid: u32,
+    },
+    /// A node named a main process (`MAINPID=`) that is not its own, or no
+    /// process at all: refused, nothing changed.
+    MainPidRefused {
+        /// The node.
+        node: N,
+        /// The pid it named, in its own pid namespace; `None` if the value
+        /// was no pid.
+        claimed: Option<u32>,
+        /// Why it was refused.
+        reason: MainPidRefusal,
+    },
     /// A node's process ended and was reaped (after anything left in its
     /// process group was killed).
     Exited {
@@ -156,6 +187,20 @@ impl<N> Event<N> {
             Event::Ready { node } => Event::Ready { node: rename(node) },
             Event::ReadyTimeout { node } => Event::ReadyTimeout { node: rename(node) },
             Event::WatchdogTimeout { node } => Event::WatchdogTimeout { node: rename(node) },
+            Event::Stopping { node } => Event::Stopping { node: rename(node) },
+            Event::MainPid { node, pid } => Event::MainPid {
+                node: rename(node),
+                pid,
+            },
+            Event::MainPidRefused {
+                node,
+                claimed,
+                reason,
+            } => Event::MainPidRefused {
+                node: rename(node),
+                claimed,
+                reason,
+            },
             Event::Exited {
                 node,
                 status,

@@ -53,6 +53,18 @@ impl<N: fmt::Display> fmt::Display for Event<N> {
             Event::WatchdogTimeout { node } => {
                 write!(f, "{node} missed its watchdog; it is being aborted")
             }
+            Event::Stopping { node } => write!(f, "{node} is stopping (STOPPING=1)"),
+            Event::MainPid { node, pid } => write!(f, "{node}'s main process is now pid {pid}"),
+            Event::MainPidRefused {
+                node,
+                claimed: Some(pid),
+                reason,
+            } => write!(f, "{node} named pid {pid} its main process: refused, {reason}"),
+            Event::MainPidRefused {
+                node,
+                claimed: None,
+                reason,
+            } => write!(f, "{node} named a main process: refused, {reason}"),
             Event::Exited {
                 node,
                 status,

@@ -1,6 +1,8 @@
 //! Who descends from whom, as `/proc` says right now: whether a process that
 //! sent a `NOTIFY_SOCKET` message is one of a node's own (its main process or
-//! a descendant, for `NotifyAccess::All`).
+//! a descendant, for `NotifyAccess::All`), and whether a pid named in
+//! `MAINPID=` is (see `main_pid`): a descendant, or in the node's process
+//! group.
 //!
 //! The answers hold for the moment `/proc` was read. A pid names one process
 //! until that process is reaped, so an answer about a live process (or a
@@ -34,15 +36,26 @@ pub(crate) fn descends_from(pid: Pid, ancestor: Pid) -> bool {
     false
 }
 
-/// The parent in `/proc/PID/stat`; `None` once the process is reaped. The
-/// command name before it is in parentheses and may hold anything, `)`
-/// included, so the fields start after the last `)`: the state, then the
-/// parent.
+/// The process group of `pid`, as a pid of this process's namespace;
+/// `None` once the process is reaped.
+pub(crate) fn process_group_of(pid: Pid) -> Option<i32> {
+    stat_field(pid.as_raw_nonzero().get(), 2)
+}
+
+/// The parent in `/proc/PID/stat`; `None` once the process is reaped.
 fn parent_of(pid: i32) -> Option<i32> {
+    stat_field(pid, 1)
+}
+
+/// Field `n` after the command name in `/proc/PID/stat` (0: the state, 1:
+/// the parent, 2: the process group). The command name is in parentheses
+/// and may hold anything, `)` included, so the fields start after the last
+/// `)`.
+fn stat_field(pid: i32, n: usize) -> Option<i32> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     text[text.rfind(')')? + 1..]
         .split_whitespace()
-        .nth(1)?
+        .nth(n)?
         .parse()
         .ok()
 }
@@ -85,6 +98,12 @@ mod tests {
             "the application is not the node's"
         );
         assert!(!descends_from(pid(1), shell_pid));
+        let group = process_group_of(shell_pid).unwrap();
+        assert_eq!(process_group_of(sleep), Some(group), "a shell's job");
+        assert_eq!(
+            process_group_of(me),
+            Some(rustix::process::getpgrp().as_raw_nonzero().get())
+        );
         shell.kill().unwrap();
         shell.wait().unwrap();
         let _ = rustix::process::kill_process(sleep, rustix::process::Signal::KILL);

@@ -15,6 +15,7 @@ mod driver;
 mod event;
 mod event_text;
 mod lineage;
+mod main_pid;
 mod notify_socket;
 mod readiness;
 mod signals;
@@ -25,6 +26,7 @@ pub use self::core::NodeState;
 pub(crate) use self::core::{AfterStop, Core, Deps};
 pub(crate) use driver::{Driver, Mode};
 pub use event::{Decision, Event};
+pub use main_pid::MainPidRefusal;
 pub(crate) use notify_socket::NotifySocket;
 pub(crate) use signals::SignalFd;
 pub use snapshot::{NodeSnapshot, Snapshot};
@@ -33,6 +35,8 @@ pub use snapshot::{NodeSnapshot, Snapshot};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Token {
     Pidfd(usize),
+    /// The pidfd of a node's main process that it named (`MAINPID=`).
+    MainPid(usize),
     /// A draining node's `cgroup.events`.
     Cgroup(usize),
     ReadyPipe(usize),
@@ -59,6 +63,7 @@ impl crate::poller::WaitKey for Token {
             Token::Probe(i, crate::probe::ProbeKind::Ready) => (6, i),
             Token::Probe(i, crate::probe::ProbeKind::Live) => (7, i),
             Token::ScopeSync(s) => (8, s),
+            Token::MainPid(i) => (9, i),
         };
         (kind << 56) | index as u64
     }
@@ -74,6 +79,7 @@ impl crate::poller::WaitKey for Token {
             6 => Token::Probe(index, crate::probe::ProbeKind::Ready),
             7 => Token::Probe(index, crate::probe::ProbeKind::Live),
             8 => Token::ScopeSync(index),
+            9 => Token::MainPid(index),
             _ => Token::Wake,
         }
     }

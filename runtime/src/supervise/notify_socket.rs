@@ -40,6 +40,7 @@ use rustix::net::{
 use rustix::process::Pid;
 
 use super::lineage;
+use super::main_pid::Claim;
 use super::readiness::Notice;
 use crate::policy::NotifyAccess;
 
@@ -124,8 +125,8 @@ impl NotifySocket {
                 }
                 _ => false,
             };
-            if believed {
-                parse_notify(message, &mut notice);
+            if let (true, Some(sender)) = (believed, sender) {
+                parse_notify(sender, message, &mut notice);
             }
         }
         notice
@@ -207,9 +208,11 @@ fn random_hex() -> io::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Parses a `sd_notify` message: newline-separated `KEY=VALUE` assignments,
-/// in order. Unknown keys and malformed values are ignored, as systemd does.
-fn parse_notify(message: &[u8], notice: &mut Notice) {
+/// Parses a `sd_notify` message from `sender`: newline-separated
+/// `KEY=VALUE` assignments, in order. Unknown keys and malformed values are
+/// ignored, as systemd does — but for `MAINPID=`, whose every value is a
+/// claim to judge (and to report when refused).
+fn parse_notify(sender: Pid, message: &[u8], notice: &mut Notice) {
     for line in message.split(|&b| b == b'\n') {
         let Some(eq) = line.iter().position(|&b| b == b'=') else {
             continue;
@@ -219,6 +222,8 @@ fn parse_notify(message: &[u8], notice: &mut Notice) {
             b"READY" if value == b"1" => (notice.ready, notice.reloading) = (true, false),
             b"RELOADING" if value == b"1" => (notice.ready, notice.reloading) = (false, true),
             b"WATCHDOG" if value == b"1" => notice.watchdog = true,
+            b"STOPPING" if value == b"1" => notice.stopping = true,
+            b"MAINPID" => notice.main_pid = Some(Claim::parse(sender, value)),
             b"STATUS" => notice.status = Some(String::from_utf8_lossy(value).into_owned()),
             _ => {}
         }
@@ -229,12 +234,18 @@ fn parse_notify(message: &[u8], notice: &mut Notice) {
 mod tests {
     use super::*;
 
+    fn parse_notify(message: &[u8], notice: &mut Notice) {
+        super::parse_notify(rustix::process::getpid(), message, notice);
+    }
+
     #[test]
     fn notify_messages_set_ready_and_status() {
         let mut notice = Notice::default();
         parse_notify(b"STATUS=loading\nMAINPID=7", &mut notice);
         assert!(!notice.ready);
         assert_eq!(notice.status.as_deref(), Some("loading"));
+        let seven = Pid::from_raw(7);
+        assert_eq!(notice.main_pid.map(|c| c.claimed), Some(seven));
         parse_notify(b"READY=1\nSTATUS=serving", &mut notice);
         assert!(notice.ready);
         assert_eq!(notice.status.as_deref(), Some("serving"));
@@ -253,16 +264,18 @@ mod tests {
     #[test]
     fn stopping_watchdog_and_malformed_lines() {
         let mut notice = Notice::default();
-        // STOPPING=1 has no effect: the node's exit is what counts.
         parse_notify(b"WATCHDOG=1\nSTOPPING=1", &mut notice);
-        assert!(notice.watchdog && !notice.ready);
+        assert!(notice.watchdog && notice.stopping && !notice.ready);
         let mut notice = Notice::default();
         // Values other than systemd's are ignored, as systemd ignores them.
         parse_notify(
-            b"READY=0\nREADY=11\nREADY\nWATCHDOG=trigger\nMAINPID=1\nX_OTHER=1",
+            b"READY=0\nREADY=11\nREADY\nWATCHDOG=trigger\nSTOPPING=yes\nX_OTHER=1",
             &mut notice,
         );
         assert_eq!(notice, Notice::default());
+        // A MAINPID= that names no pid is a claim all the same, to refuse.
+        parse_notify(b"MAINPID=x", &mut notice);
+        assert_eq!(notice.main_pid.map(|c| c.claimed), Some(None));
     }
 
     fn own_pid() -> Option<Pid> {

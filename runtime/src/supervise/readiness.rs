@@ -5,9 +5,9 @@
 //!   newline means it will never say so (the ready timeout then applies).
 //! - `Readiness::Notify`: one datagram socket per node, named in the child's
 //!   `NOTIFY_SOCKET` (see `notify_socket`). `READY=1` marks it ready;
-//!   `STATUS=…` is kept as its status text; `RELOADING=1` and `WATCHDOG=1`
-//!   are read as systemd defines them (`sd_notify(3)`); other keys are
-//!   ignored.
+//!   `STATUS=…` is kept as its status text; `RELOADING=1`, `WATCHDOG=1`,
+//!   `STOPPING=1` and `MAINPID=` are read as systemd defines them
+//!   (`sd_notify(3)`); other keys are ignored.
 
 use std::os::fd::OwnedFd;
 
@@ -24,6 +24,10 @@ pub(crate) struct Notice {
     pub(crate) reloading: bool,
     /// `WATCHDOG=1`: a keep-alive ping.
     pub(crate) watchdog: bool,
+    /// `STOPPING=1`: the node begins its shutdown.
+    pub(crate) stopping: bool,
+    /// The last `MAINPID=`, with its sender.
+    pub(crate) main_pid: Option<super::main_pid::Claim>,
     pub(crate) status: Option<String>,
     /// The channel is finished (EOF on a readiness pipe).
     pub(crate) closed: bool,

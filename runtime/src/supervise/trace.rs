@@ -27,7 +27,15 @@ pub(crate) fn event(names: &[String], event: &Event) {
         Event::Started { node, pid } => {
             event!(target: T, Level::INFO, node = name(*node), pid, "{text}");
         }
-        Event::Ready { node } => event!(target: T, Level::INFO, node = name(*node), "{text}"),
+        Event::Ready { node } | Event::Stopping { node } => {
+            event!(target: T, Level::INFO, node = name(*node), "{text}");
+        }
+        Event::MainPid { node, pid } => {
+            event!(target: T, Level::INFO, node = name(*node), pid, "{text}");
+        }
+        Event::MainPidRefused { node, .. } => {
+            event!(target: T, Level::WARN, node = name(*node), "{text}");
+        }
         Event::ReadyTimeout { node } | Event::WatchdogTimeout { node } => {
             event!(target: T, Level::WARN, node = name(*node), "{text}");
         }

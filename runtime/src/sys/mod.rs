@@ -1,8 +1,9 @@
 //! Raw system calls that rustix does not offer as public, allocation-free
 //! wrappers: `clone3` with a caller-supplied stack, `close_range`, `dup3`,
 //! `execveat`, `rt_sigprocmask`, `rt_sigaction` and `exit_group`. Besides them,
-//! for the parent only, `ppoll` over a list of raw fds (through libc: the
-//! parent's errno is its own).
+//! for the parent only, `ppoll` over a list of raw fds and two questions to a
+//! pidfd of a process that is not our child (through libc: the parent's
+//! errno is its own).
 //!
 //! They are issued with inline assembly rather than through `libc::syscall`
 //! because the vfork-style child shares the parent's memory *and* its
@@ -25,6 +26,7 @@ child_side_module!(
 child_side_module!(
     mod raw;
 );
+mod pidfd;
 mod poll;
 child_side_module!(
     mod signals;
@@ -35,6 +37,7 @@ pub(crate) use arch::execve_each;
 pub(crate) use cgroup::{populated_in, remove_tree};
 pub(crate) use fds::{close_fds_except, errno_of, failed_at};
 
+pub(crate) use pidfd::{pidfd_exit_status, pidfd_is_unreaped};
 pub(crate) use poll::{epoll_add_listed, ppoll};
 pub(crate) use raw::{ChildEntry, clone3_then_call, dup3, execve_fd, exit_group, set_signal_mask};
 pub(crate) use signals::reset_ignored_signals;

@@ -38,7 +38,7 @@ pub(crate) use timers::{Purpose, TimerKey, Timers};
 
 use self::agenda::Agenda;
 use self::levels::{Levels, Unit};
-use super::{Decision, Event, trace};
+use super::{Decision, Event, MainPidRefusal, trace};
 use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
 use crate::graph::{Graph, NodeId};
@@ -67,6 +67,17 @@ pub(crate) enum Input {
     Reloading { node: usize },
     /// The node said `WATCHDOG=1`.
     WatchdogPing { node: usize },
+    /// The node said `STOPPING=1`.
+    Stopping { node: usize },
+    /// The node named another main process (`MAINPID=`), and the driver
+    /// follows it now.
+    MainPid { node: usize, pid: u32 },
+    /// The node named a main process the driver refused; nothing changed.
+    MainPidRefused {
+        node: usize,
+        claimed: Option<u32>,
+        reason: MainPidRefusal,
+    },
     /// A signal of `stop_on_signals` arrived.
     Signal(Signal),
     /// A `Waker` was used.
@@ -354,6 +365,23 @@ impl Core {
                 if self.timers.is_armed(key) {
                     self.watchdog_ping(node, now);
                 }
+            }
+            Input::Stopping { node } => self.began_stopping(node, now),
+            Input::MainPid { node, pid } => {
+                let node = NodeId::from_index(node);
+                self.emit(Event::MainPid { node, pid });
+            }
+            Input::MainPidRefused {
+                node,
+                claimed,
+                reason,
+            } => {
+                let node = NodeId::from_index(node);
+                self.emit(Event::MainPidRefused {
+                    node,
+                    claimed,
+                    reason,
+                });
             }
             Input::Signal(signal) => {
                 self.emit(Event::Signal(signal));

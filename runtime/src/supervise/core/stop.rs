@@ -1,14 +1,16 @@
 //! Stopping nodes in order: a node is sent its stop signal only once every
 //! node that depends on it and is being stopped too has ended — dependents
 //! first, the reverse of the start order — and is SIGKILLed, with its whole
-//! process group and cgroup, when its stop timeout runs out.
+//! process group and cgroup, when its stop timeout runs out. A node that
+//! says `STOPPING=1` is stopping the same way, on its own initiative.
 
 use std::time::Instant;
 
 use super::{Action, AfterStop, Core, NodeState, Purpose, TimerKey};
 use crate::exit::Outcome;
+use crate::graph::NodeId;
 use crate::signal::Signal;
-use crate::supervise::trace;
+use crate::supervise::{Event, trace};
 
 impl Core {
     /// Asks node `i` to stop, and to do `after` once it has.
@@ -89,17 +91,41 @@ impl Core {
         }
     }
 
-    /// Sends node `i` its stop signal and arms its stop timeout (SIGKILL
-    /// when it runs out: `on_timer`); it is stopping from now on, and its
-    /// probes end — a probe must not kill a node that is being stopped.
+    /// Sends node `i` its stop signal and lets it stop (`enter_stopping`).
     pub(super) fn send_stop_signal(&mut self, i: usize, now: Instant) {
         let signal = self.options[i].rare().stop_signal.unwrap_or(Signal::TERM);
-        let timeout = self.options[i]
-            .rare()
-            .stop_timeout
-            .unwrap_or(self.stop_timeout);
-        trace::stop_signal(&self.names[i], signal, timeout);
+        trace::stop_signal(&self.names[i], signal, self.stop_timeout_of(i));
         self.outbox.push_back(Action::Signal(i, signal));
+        self.enter_stopping(i, now);
+    }
+
+    /// Node `i` said `STOPPING=1`: it is shutting down on its own, as after
+    /// its stop signal — stopping, bounded by its stop timeout (then
+    /// SIGKILL), no probe or watchdog kills it meanwhile, and a stop asked
+    /// for later sends no second signal. Its exit is its own: its restart
+    /// policy decides, as for any exit. Ignored unless it is alive and not
+    /// stopping already.
+    pub(super) fn began_stopping(&mut self, i: usize, now: Instant) {
+        let state = self.nodes[i].state;
+        if !state.is_alive() || state == NodeState::Stopping {
+            return;
+        }
+        self.agenda.mark(i);
+        self.timers.cancel(TimerKey {
+            node: i,
+            purpose: Purpose::Ready,
+        });
+        self.emit(Event::Stopping {
+            node: NodeId::from_index(i),
+        });
+        self.enter_stopping(i, now);
+    }
+
+    /// Node `i` is stopping from now on: its stop timeout is armed (SIGKILL
+    /// when it runs out: `on_timer`), and its probes and watchdog end — they
+    /// must not kill a node that is being stopped.
+    fn enter_stopping(&mut self, i: usize, now: Instant) {
+        let timeout = self.stop_timeout_of(i);
         self.timers.arm(
             TimerKey {
                 node: i,
@@ -107,7 +133,19 @@ impl Core {
             },
             now + timeout,
         );
+        self.timers.cancel(TimerKey {
+            node: i,
+            purpose: Purpose::Watchdog,
+        });
         self.nodes[i].state = NodeState::Stopping;
         self.end_probes(i);
+    }
+
+    /// Node `i`'s stop timeout: its own, or the graph's.
+    fn stop_timeout_of(&self, i: usize) -> std::time::Duration {
+        self.options[i]
+            .rare()
+            .stop_timeout
+            .unwrap_or(self.stop_timeout)
     }
 }

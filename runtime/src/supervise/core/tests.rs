@@ -564,4 +564,128 @@ fn a_liveness_attempt_past_its_timeout_kills_at_once_and_a_stop_ends_probing() {
     );
 }
 
+/// A node that pings a watchdog every 200 ms, is probed for liveness every
+/// 100 ms, and has a stop timeout of 500 ms; started and ready at 0.
+fn watched(restart: Restart) -> Harness {
+    let options = NodeOptions::new()
+        .restart(restart)
+        .backoff(ms(100), ms(1_000))
+        .watchdog(ms(200))
+        .live_probe(probe())
+        .stop_timeout(ms(500));
+    let graph = graph_of(&[options], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    assert_eq!(h.round(0), [Action::Spawn(0)]);
+    h.events();
+    h
+}
+
+#[test]
+fn a_node_that_says_stopping_is_spared_its_watchdog_and_probes_but_not_its_stop_timeout() {
+    use crate::probe::ProbeKind::Live;
+    let mut h = watched(Restart::Always);
+    assert_eq!(h.round(100), [Action::StartProbe(0, Live)]);
+    h.core.handle(Input::Stopping { node: 0 }, h.at(150));
+    assert_eq!(h.core.nodes[0].state, NodeState::Stopping);
+    assert!(matches!(h.events()[..], [Event::Stopping { .. }]));
+    // The probe in flight is dropped; no signal: it stops on its own.
+    assert_eq!(h.round(150), [Action::CancelProbe(0, Live)]);
+    assert_eq!(
+        h.deadline(),
+        Some(650),
+        "no watchdog at 200, no probe at 200: only the stop timeout"
+    );
+    // Said twice, or asked to stop meanwhile: no second signal, same timer.
+    h.core.handle(Input::Stopping { node: 0 }, h.at(300));
+    h.core.stop_graph(Outcome::Shutdown);
+    assert_eq!(h.round(300), []);
+    assert_eq!(h.deadline(), Some(650));
+    assert_eq!(h.round(650), [Action::Kill(0)]);
+    assert!(h.core.nodes[0].killed_after_timeout);
+}
+
+#[test]
+fn after_stopping_the_exit_is_decided_by_the_restart_policy() {
+    // Exit 0 after STOPPING=1: on-failure leaves it, always restarts it.
+    for (restart, restarted) in [(Restart::OnFailure, false), (Restart::Always, true)] {
+        let mut h = watched(restart);
+        h.core.handle(Input::Stopping { node: 0 }, h.at(10));
+        h.round(10);
+        h.exit(0, ExitStatus::Exited(0), 20);
+        let events = h.events();
+        let Some(Event::Exited { decision, .. }) = events.last() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(
+            matches!(decision, Decision::Restart { .. }),
+            restarted,
+            "{restart:?}"
+        );
+        h.automatic(20);
+        assert_eq!(
+            h.deadline(),
+            restarted.then_some(120),
+            "its backoff, no stop timer left"
+        );
+    }
+}
+
+#[test]
+fn stopping_is_ignored_from_a_node_that_is_not_alive() {
+    let mut h = watched(Restart::Always);
+    h.exit(0, FAILED, 10);
+    h.events();
+    h.core.handle(Input::Stopping { node: 0 }, h.at(11));
+    assert_eq!(h.core.nodes[0].state, NodeState::Exited);
+    assert_eq!(h.events(), []);
+}
+
+#[test]
+fn a_new_main_pid_keeps_the_node_running_and_its_end_is_decided_as_any_exit() {
+    let mut h = watched(Restart::OnFailure);
+    h.core.handle(Input::MainPid { node: 0, pid: 4242 }, h.at(10));
+    assert_eq!(
+        h.events(),
+        [Event::MainPid {
+            node: NodeId::from_index(0),
+            pid: 4242
+        }]
+    );
+    assert_eq!(h.core.nodes[0].state, NodeState::Running);
+    assert_eq!(h.round(10), [], "nothing to do");
+    // The named process ended; its status could not be read: a failure.
+    h.exit(0, ExitStatus::Unknown, 50);
+    assert!(matches!(
+        h.events()[..],
+        [Event::Exited {
+            status: ExitStatus::Unknown,
+            decision: Decision::Restart { .. },
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_refused_main_pid_is_reported_and_changes_nothing() {
+    let mut h = watched(Restart::Always);
+    let deadline = h.deadline();
+    let refused = Input::MainPidRefused {
+        node: 0,
+        claimed: Some(1),
+        reason: crate::MainPidRefusal::NotTheNodes,
+    };
+    h.core.handle(refused, h.at(10));
+    assert_eq!(
+        h.events(),
+        [Event::MainPidRefused {
+            node: NodeId::from_index(0),
+            claimed: Some(1),
+            reason: crate::MainPidRefusal::NotTheNodes,
+        }]
+    );
+    assert_eq!(h.core.nodes[0].state, NodeState::Running);
+    assert_eq!(h.round(10), []);
+    assert_eq!(h.deadline(), deadline);
+}
+
 mod subgraphs;

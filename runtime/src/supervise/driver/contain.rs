@@ -14,20 +14,20 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::error::Error;
-use crate::exit::ExitStatus;
+use crate::signal::Signal;
 use crate::poller::Interest;
 use crate::supervise::Token;
 use crate::supervise::core::Core;
 
 impl Driver {
-    /// Node `i`'s main process has been reaped with `status`: kills what is
-    /// left in its cgroup, and reports the end once the cgroup is empty —
-    /// now, or when [`cgroup_changed`](Self::cgroup_changed) sees it empty.
+    /// Node `i`'s main process has ended (reaped, or — one it named — seen
+    /// to end): kills what is left in its cgroup, and reports the end once
+    /// the cgroup is empty — now, or when
+    /// [`cgroup_changed`](Self::cgroup_changed) sees it empty.
     pub(super) fn main_exited(
         &mut self,
         core: &mut Core,
         i: usize,
-        status: ExitStatus,
         now: Instant,
     ) -> Result<(), Error> {
         let node = &mut self.nodes[i];
@@ -47,7 +47,7 @@ impl Driver {
                     let _ = cgroup.kill();
                 }
             }
-            _ => self.node_ended(core, i, status, now),
+            _ => self.node_ended(core, i, now),
         }
         Ok(())
     }
@@ -64,9 +64,7 @@ impl Driver {
             return;
         }
         self.stop_draining(i);
-        if let Some(status) = self.nodes[i].process.as_ref().and_then(|p| p.status()) {
-            self.node_ended(core, i, status, now);
-        }
+        self.node_ended(core, i, now);
     }
 
     /// Node `i` no longer drains: its `cgroup.events` leaves the wait set.
@@ -78,11 +76,14 @@ impl Driver {
         }
     }
 
-    /// SIGKILLs node `i`: its main process, its process group, and
-    /// everything in its cgroup.
+    /// SIGKILLs node `i`: its main process (the one it named too), its
+    /// process group, and everything in its cgroup.
     pub(super) fn kill_node(&self, i: usize) {
         if let Some(process) = &self.nodes[i].process {
             process.kill();
+        }
+        if let Some(named) = &self.nodes[i].main_pid {
+            let _ = named.signal(Signal::KILL);
         }
         if let Some(cgroup) = self.launcher.cgroup(i) {
             let _ = cgroup.kill();

@@ -11,6 +11,7 @@
 
 mod blocking;
 mod contain;
+mod main_pid;
 mod reload;
 
 use std::os::fd::{AsFd, OwnedFd};
@@ -20,6 +21,7 @@ pub(crate) use blocking::Mode;
 
 use super::core::{Action, Core, Input};
 use super::readiness::read_ready_pipe;
+use super::main_pid::MainPid;
 use super::{NotifySocket, SignalFd, Token};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitReport, NodeExit, Outcome};
@@ -87,6 +89,9 @@ fn extra_env(
 pub(crate) struct NodeIo {
     /// The current process, or the last one (then reaped, status cached).
     pub(crate) process: Option<Process>,
+    /// The main process the node named (`MAINPID=`), while the node runs;
+    /// `process` then stays unreaped until the node ends (see `main_pid`).
+    main_pid: Option<Box<MainPid>>,
     ready_pipe: Option<OwnedFd>,
     /// The last `STATUS=` text.
     pub(crate) status_text: Option<String>,
@@ -241,13 +246,11 @@ impl Driver {
         }
     }
 
-    /// Node `i`'s current pid, while its process is not reaped.
+    /// Node `i`'s current pid, while its main process is not reaped: the
+    /// one it named with `MAINPID=`, else the one the runtime started.
     pub(crate) fn pid(&self, i: usize) -> Option<u32> {
-        let process = self.nodes[i].process.as_ref()?;
-        process
-            .status()
-            .is_none()
-            .then(|| process.pid().as_raw_nonzero().get() as u32)
+        self.main_pid(i)
+            .map(|pid| pid.as_raw_nonzero().get() as u32)
     }
 
     /// One round of the core at `now`: carries out each action it hands out.
@@ -263,10 +266,8 @@ impl Driver {
                     self.launcher.release_edges_of(i, &|n| core.may_start(n));
                 }
                 Action::Signal(i, signal) => {
-                    if let Some(process) = &self.nodes[i].process {
-                        // ESRCH: it already exited; its exit is being reaped.
-                        let _ = process.signal(signal);
-                    }
+                    // ESRCH: it already exited; its exit is being reaped.
+                    let _ = self.signal_main(i, signal);
                 }
                 Action::Kill(i) => self.kill_node(i),
                 Action::ReleaseEdges => self.launcher.release(&|n| core.may_start(n)),
@@ -352,6 +353,9 @@ impl Driver {
                 // process: what the main process said before it ended (a
                 // one-shot job says `READY=1` and exits).
                 self.read_notify(core, i, now);
+                if self.nodes[i].main_pid.is_some() {
+                    return self.started_ended_first(core, i);
+                }
                 let waits = &mut self.waits;
                 let reaped = match &mut self.nodes[i].process {
                     Some(process) => process
@@ -359,10 +363,11 @@ impl Driver {
                         .map_err(|e| Error::io(Some(&core.names[i]), "waitid", e))?,
                     None => None,
                 };
-                if let Some(status) = reaped {
-                    self.main_exited(core, i, status, now)?;
+                if reaped.is_some() {
+                    self.main_exited(core, i, now)?;
                 }
             }
+            Token::MainPid(i) => self.named_main_ended(core, i, now)?,
             Token::Cgroup(i) => self.cgroup_changed(core, i, now),
             Token::ReadyPipe(i) => {
                 let Some(pipe) = &self.nodes[i].ready_pipe else {
@@ -419,15 +424,12 @@ impl Driver {
         let Some(socket) = &self.notify[i] else {
             return;
         };
-        let node = &mut self.nodes[i];
-        let main_pid = node
-            .process
-            .as_ref()
-            .filter(|p| p.status().is_none())
-            .map(|p| p.pid());
-        let notice = socket.read(main_pid, core.options[i].rare().notify_access);
+        let notice = socket.read(self.main_pid(i), core.options[i].rare().notify_access);
         if notice.status.is_some() {
-            node.status_text = notice.status;
+            self.nodes[i].status_text = notice.status;
+        }
+        if let Some(claim) = notice.main_pid {
+            self.claim_main_pid(core, i, claim, now);
         }
         if notice.watchdog {
             core.handle(Input::WatchdogPing { node: i }, now);
@@ -438,10 +440,23 @@ impl Driver {
         if notice.ready {
             core.handle(Input::Ready { node: i }, now);
         }
+        if notice.stopping {
+            core.handle(Input::Stopping { node: i }, now);
+        }
     }
 
-    /// Node `i` has ended for good (main process reaped, cgroup empty).
-    fn node_ended(&mut self, core: &mut Core, i: usize, status: crate::ExitStatus, now: Instant) {
+    /// Node `i` has ended for good (main process reaped, cgroup empty). How
+    /// its main process ended: the named one's status if it named one (read
+    /// now, the latest moment), else the started one's.
+    fn node_ended(&mut self, core: &mut Core, i: usize, now: Instant) {
+        let io = &mut self.nodes[i];
+        let status = match io.main_pid.take() {
+            Some(named) => Some(named.exit_status()),
+            None => io.process.as_ref().and_then(Process::status),
+        };
+        let Some(status) = status else {
+            return;
+        };
         // A one-shot job may say it is ready and exit before the pipe's
         // event is seen: read the pipe once more so that is not lost.
         if let Some(pipe) = self.close_ready_pipe(i)
@@ -475,6 +490,9 @@ impl Driver {
         for i in 0..self.nodes.len() {
             self.kill_node(i);
             self.stop_draining(i);
+            if let Some(named) = self.nodes[i].main_pid.take() {
+                self.waits.remove(named.pidfd());
+            }
             let waits = &mut self.waits;
             if let Some(process) = &mut self.nodes[i].process {
                 // Blocking: SIGKILL cannot be caught, so this returns promptly.

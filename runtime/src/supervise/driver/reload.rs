@@ -29,10 +29,7 @@ impl Driver {
         if !notify {
             core.end_reload(i);
         }
-        let sent = match &self.nodes[i].process {
-            Some(process) => process.signal(signal),
-            None => Err(std::io::Error::from_raw_os_error(libc::ESRCH)),
-        };
+        let sent = self.signal_main(i, signal);
         if let Err(error) = sent {
             core.end_reload(i);
             return Err(match error.raw_os_error() {

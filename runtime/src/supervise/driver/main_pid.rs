@@ -1,0 +1,146 @@
+//! The driver's side of `MAINPID=` (see `supervise::main_pid` for who may
+//! be named): following a main process the runtime did not start.
+//!
+//! - Accepted, the named process's pidfd joins the wait set
+//!   ([`Token::MainPid`]); signals, stops and reloads go to it, and
+//!   [`Driver::pid`] reports it.
+//! - The started process may end first (the forking parent exits 0): it is
+//!   then taken out of the wait set but left unreaped, a zombie, so that its
+//!   pid — the node's process-group id — names nobody else while the node
+//!   lives: the group stays safe to kill, and its members stay the node's.
+//! - When the named process ends, the node ends as if its started process
+//!   had: the started process is killed (if it still runs) and reaped with
+//!   its group, the cgroup drained, the exit reported and decided by the
+//!   restart policy. Its status is the named process's, read from its pidfd
+//!   when the node ends — known once its parent has reaped it (Linux 6.15),
+//!   [`ExitStatus::Unknown`](crate::ExitStatus::Unknown) otherwise.
+
+use std::time::Instant;
+
+use rustix::process::Pid;
+
+use super::Driver;
+use crate::error::Error;
+use crate::poller::Interest;
+use crate::signal::Signal;
+use crate::supervise::Token;
+use crate::supervise::core::{Core, Input};
+use crate::supervise::main_pid::{self, Claim, MainPidRefusal, Members};
+
+impl Driver {
+    /// Node `i`'s main process while it is unreaped (so its pid names it):
+    /// the one it named, else the one the runtime started.
+    pub(crate) fn main_pid(&self, i: usize) -> Option<Pid> {
+        let node = &self.nodes[i];
+        match &node.main_pid {
+            Some(named) => named.is_unreaped().then(|| named.pid()),
+            None => node
+                .process
+                .as_ref()
+                .filter(|p| p.status().is_none())
+                .map(|p| p.pid()),
+        }
+    }
+
+    /// Sends `signal` to node `i`'s main process: `ESRCH` once it is gone.
+    pub(crate) fn signal_main(&self, i: usize, signal: Signal) -> std::io::Result<()> {
+        let node = &self.nodes[i];
+        match (&node.main_pid, &node.process) {
+            (Some(named), _) => named.signal(signal),
+            (None, Some(process)) => process.signal(signal),
+            (None, None) => Err(std::io::Error::from_raw_os_error(libc::ESRCH)),
+        }
+    }
+
+    /// Judges node `i`'s `MAINPID=` claim (from a believed sender): follows
+    /// the named process from now on, or reports the refusal. Naming the
+    /// current main process changes nothing.
+    pub(super) fn claim_main_pid(&mut self, core: &mut Core, i: usize, claim: Claim, now: Instant) {
+        let current = self.main_pid(i);
+        let started = self.nodes[i]
+            .process
+            .as_ref()
+            .filter(|p| p.status().is_none())
+            .map(|p| p.pid());
+        let judged = match (current, started) {
+            (Some(_), Some(started)) => {
+                let members = Members {
+                    started,
+                    current: self.nodes[i].main_pid.as_ref().map(|m| m.pid()),
+                    cgroup: self.launcher.cgroup(i),
+                };
+                main_pid::adopt(claim, &members)
+            }
+            _ => Err(MainPidRefusal::NotRunning),
+        };
+        let followed = match judged {
+            Ok(named) if Some(named.pid()) == current => return,
+            // Not followed if it cannot be waited for: the node keeps the
+            // main process it had.
+            Ok(named) => self
+                .waits
+                .add(named.pidfd(), Token::MainPid(i), Interest::Readable)
+                .map(|()| named)
+                .map_err(|_| MainPidRefusal::NotRunning),
+            Err(reason) => Err(reason),
+        };
+        let named = match followed {
+            Ok(named) => named,
+            Err(reason) => {
+                let claimed = claim.claimed.map(|p| p.as_raw_nonzero().get() as u32);
+                let refused = Input::MainPidRefused {
+                    node: i,
+                    claimed,
+                    reason,
+                };
+                return core.handle(refused, now);
+            }
+        };
+        let pid = named.pid().as_raw_nonzero().get() as u32;
+        if let Some(old) = self.nodes[i].main_pid.replace(Box::new(named)) {
+            self.waits.remove(old.pidfd());
+        }
+        core.handle(Input::MainPid { node: i, pid }, now);
+    }
+
+    /// Node `i`'s started process ended while a named main process stands
+    /// in for it: out of the wait set, not reaped (see the module's note).
+    pub(super) fn started_ended_first(&mut self, core: &Core, i: usize) -> Result<(), Error> {
+        let Some(process) = &self.nodes[i].process else {
+            return Ok(());
+        };
+        let ended = process
+            .peek()
+            .map_err(|e| Error::io(Some(&core.names[i]), "waitid", e))?;
+        if let (Some(_), Some(pidfd)) = (ended, process.pidfd()) {
+            self.waits.remove(pidfd);
+        }
+        Ok(())
+    }
+
+    /// Node `i`'s named main process ended: the node ends, as when a
+    /// started process ends — once its cgroup, if any, is empty.
+    pub(super) fn named_main_ended(
+        &mut self,
+        core: &mut Core,
+        i: usize,
+        now: Instant,
+    ) -> Result<(), Error> {
+        // What it said before it ended (`main_pid` believes it only while
+        // it is unreaped).
+        self.read_notify(core, i, now);
+        let Some(named) = &self.nodes[i].main_pid else {
+            return Ok(());
+        };
+        self.waits.remove(named.pidfd());
+        let waits = &mut self.waits;
+        if let Some(process) = &mut self.nodes[i].process {
+            process.kill();
+            // Blocking: SIGKILL cannot be caught, so this returns promptly.
+            process
+                .reap_then(true, |pidfd| waits.remove(pidfd))
+                .map_err(|e| Error::io(Some(&core.names[i]), "waitid", e))?;
+        }
+        self.main_exited(core, i, now)
+    }
+}
