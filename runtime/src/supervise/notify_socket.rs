@@ -211,8 +211,10 @@ fn random_hex() -> io::Result<String> {
 /// Parses a `sd_notify` message from `sender`: newline-separated
 /// `KEY=VALUE` assignments, in order. Unknown keys and malformed values are
 /// ignored, as systemd does — but for `MAINPID=`, whose every value is a
-/// claim to judge (and to report when refused).
+/// claim to judge (and to report when refused); of several in one message,
+/// the last.
 fn parse_notify(sender: Pid, message: &[u8], notice: &mut Notice) {
+    let mut claim = None;
     for line in message.split(|&b| b == b'\n') {
         let Some(eq) = line.iter().position(|&b| b == b'=') else {
             continue;
@@ -223,11 +225,12 @@ fn parse_notify(sender: Pid, message: &[u8], notice: &mut Notice) {
             b"RELOADING" if value == b"1" => (notice.ready, notice.reloading) = (false, true),
             b"WATCHDOG" if value == b"1" => notice.watchdog = true,
             b"STOPPING" if value == b"1" => notice.stopping = true,
-            b"MAINPID" => notice.main_pid = Some(Claim::parse(sender, value)),
+            b"MAINPID" => claim = Some(Claim::parse(sender, value)),
             b"STATUS" => notice.status = Some(String::from_utf8_lossy(value).into_owned()),
             _ => {}
         }
     }
+    notice.main_pids.extend(claim);
 }
 
 #[cfg(test)]
@@ -245,7 +248,8 @@ mod tests {
         assert!(!notice.ready);
         assert_eq!(notice.status.as_deref(), Some("loading"));
         let seven = Pid::from_raw(7);
-        assert_eq!(notice.main_pid.map(|c| c.claimed), Some(seven));
+        let claimed: Vec<_> = notice.main_pids.iter().map(|c| c.claimed).collect();
+        assert_eq!(claimed, [seven]);
         parse_notify(b"READY=1\nSTATUS=serving", &mut notice);
         assert!(notice.ready);
         assert_eq!(notice.status.as_deref(), Some("serving"));
@@ -274,8 +278,11 @@ mod tests {
         );
         assert_eq!(notice, Notice::default());
         // A MAINPID= that names no pid is a claim all the same, to refuse.
+        // One claim per message, its last; each message's is kept.
         parse_notify(b"MAINPID=x", &mut notice);
-        assert_eq!(notice.main_pid.map(|c| c.claimed), Some(None));
+        parse_notify(b"MAINPID=5\nMAINPID=6", &mut notice);
+        let claimed: Vec<_> = notice.main_pids.iter().map(|c| c.claimed).collect();
+        assert_eq!(claimed, [None, Pid::from_raw(6)]);
     }
 
     fn own_pid() -> Option<Pid> {

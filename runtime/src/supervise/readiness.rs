@@ -26,8 +26,11 @@ pub(crate) struct Notice {
     pub(crate) watchdog: bool,
     /// `STOPPING=1`: the node begins its shutdown.
     pub(crate) stopping: bool,
-    /// The last `MAINPID=`, with its sender.
-    pub(crate) main_pid: Option<super::main_pid::Claim>,
+    /// The `MAINPID=` of each message that had one (its last), in the
+    /// order they came, with their senders: each is judged and reported on
+    /// its own, as systemd handles each datagram. At most one per datagram,
+    /// so a read turn holds a bounded number.
+    pub(crate) main_pids: Vec<super::main_pid::Claim>,
     pub(crate) status: Option<String>,
     /// The channel is finished (EOF on a readiness pipe).
     pub(crate) closed: bool,

@@ -20,8 +20,8 @@ use std::time::Instant;
 pub(crate) use blocking::Mode;
 
 use super::core::{Action, Core, Input};
-use super::readiness::read_ready_pipe;
 use super::main_pid::MainPid;
+use super::readiness::read_ready_pipe;
 use super::{NotifySocket, SignalFd, Token};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitReport, NodeExit, Outcome};
@@ -428,7 +428,7 @@ impl Driver {
         if notice.status.is_some() {
             self.nodes[i].status_text = notice.status;
         }
-        if let Some(claim) = notice.main_pid {
+        for claim in notice.main_pids {
             self.claim_main_pid(core, i, claim, now);
         }
         if notice.watchdog {
