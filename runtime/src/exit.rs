@@ -20,9 +20,11 @@ pub enum ExitStatus {
     /// A signal ended it.
     Signaled(Signal),
     /// It ended, but how is not known: it was a main process the node named
-    /// with `MAINPID=`, not the runtime's child, and its parent had not
-    /// reaped it yet when the node ended (or the kernel, older than 6.15,
-    /// cannot tell). Not a success: `on-failure` restarts the node.
+    /// with `MAINPID=`, not the runtime's child, whose status the kernel
+    /// would not show — `/proc` hides a zombie's exit code from a process
+    /// not allowed to ptrace it, and only Linux 6.15 keeps the status of a
+    /// reaped process for its pidfd. Not a success: `on-failure` restarts
+    /// the node.
     Unknown,
 }
 

@@ -59,7 +59,10 @@ impl<N: fmt::Display> fmt::Display for Event<N> {
                 node,
                 claimed: Some(pid),
                 reason,
-            } => write!(f, "{node} named pid {pid} its main process: refused, {reason}"),
+            } => write!(
+                f,
+                "{node} named pid {pid} its main process: refused, {reason}"
+            ),
             Event::MainPidRefused {
                 node,
                 claimed: None,

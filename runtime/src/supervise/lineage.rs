@@ -2,7 +2,7 @@
 //! sent a `NOTIFY_SOCKET` message is one of a node's own (its main process or
 //! a descendant, for `NotifyAccess::All`), and whether a pid named in
 //! `MAINPID=` is (see `main_pid`): a descendant, or in the node's process
-//! group.
+//! group; and how such a main process, not our child, ended.
 //!
 //! The answers hold for the moment `/proc` was read. A pid names one process
 //! until that process is reaped, so an answer about a live process (or a
@@ -42,16 +42,33 @@ pub(crate) fn process_group_of(pid: Pid) -> Option<i32> {
     stat_field(pid.as_raw_nonzero().get(), 2)
 }
 
+/// The exit status of `pid` while it is a zombie, as `wait(2)` would give
+/// it (`exit_code`, field 52 of `/proc/PID/stat`, Linux 3.5); `None` while
+/// it runs or once it is reaped. The kernel shows the real value only to a
+/// process that may ptrace-read the target (`PTRACE_MODE_READ_FSCREDS`),
+/// and `0` to others: it is believed only where the link
+/// `/proc/PID/ns/pid` — behind the same check, and readable for a zombie,
+/// unlike the files a zombie's `/proc` gives to root — can be read.
+pub(crate) fn zombie_exit_code(pid: Pid) -> Option<i32> {
+    let pid = pid.as_raw_nonzero().get();
+    if stat_field::<char>(pid, 0)? != 'Z' {
+        return None;
+    }
+    let code = stat_field(pid, 49)?;
+    fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
+    Some(code)
+}
+
 /// The parent in `/proc/PID/stat`; `None` once the process is reaped.
 fn parent_of(pid: i32) -> Option<i32> {
     stat_field(pid, 1)
 }
 
 /// Field `n` after the command name in `/proc/PID/stat` (0: the state, 1:
-/// the parent, 2: the process group). The command name is in parentheses
-/// and may hold anything, `)` included, so the fields start after the last
-/// `)`.
-fn stat_field(pid: i32, n: usize) -> Option<i32> {
+/// the parent, 2: the process group, 49: the exit code). The command name
+/// is in parentheses and may hold anything, `)` included, so the fields
+/// start after the last `)`.
+fn stat_field<T: std::str::FromStr>(pid: i32, n: usize) -> Option<T> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     text[text.rfind(')')? + 1..]
         .split_whitespace()

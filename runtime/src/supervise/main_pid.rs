@@ -17,16 +17,30 @@
 //!   process joins a group only by its own or its parent's choice, so no
 //!   node can draw another's process into its group.
 //!
-//! The application, pid 1, another node's processes: none of them is any of
-//! these. The pid in the message is in the sender's pid namespace; when
-//! that is not the application's (a node in a pid scope), it is looked up
-//! in the `NSpid` line of the candidates (the node's cgroup, or every
-//! process), at the sender's depth.
+//! The application, pid 1, another node's processes, a process of another
+//! graph or of nobody's: none of them is any of these (a sibling could only
+//! become one by moving itself into the node's group or cgroup — its own
+//! choice). The application and pid 1 are refused before any check all the
+//! same: a root node could move them into its cgroup.
+//!
+//! The pid in the message is in the sender's pid namespace. When that is
+//! not the application's (a node in a pid scope), it is looked up in the
+//! `NSpid` line of every process, at the sender's depth: every pid
+//! namespace at that depth has a process of that number (each scope has its
+//! pid 1, its init, which holds the scope and is never the node's), and
+//! only the node's own can pass the checks above.
 //!
 //! The race with pid reuse: the pidfd of the named pid is opened first, the
-//! checks read `/proc` after that, and the pidfd must still name an
-//! unreaped process at the end — then the pid named that very process all
-//! along, since a pid names one process until it is reaped.
+//! checks read `/proc` after that, and at the end the pidfd must still hold
+//! an unreaped process, the main process named before too (its descendants
+//! were looked up by its pid) — then each pid named the same process all
+//! along, since a pid names one process until it is reaped. The started
+//! process is the driver's child, not reaped while a claim is judged. What
+//! is left: the walk up from the named process reads its ancestors by pid,
+//! and an ancestor that is not the node's could die, be reaped and have its
+//! pid taken by a process of the node's within that walk — a window of
+//! microseconds that the node cannot open at will, since it controls
+//! neither that ancestor's death nor who gets which pid.
 //!
 //! The sender must be believed first (the node's notify access, see
 //! `notify_socket`): a claim is only ever made by the node itself.
@@ -79,7 +93,8 @@ impl Claim {
 pub enum MainPidRefusal {
     /// The value is not a pid (`MAINPID=abc`, `MAINPID=0`, `MAINPID=-1`).
     Malformed,
-    /// No live process has that pid (in the sender's pid namespace).
+    /// No live process has that pid (in the sender's pid namespace), or the
+    /// one that had it ended while the claim was judged.
     NoSuchProcess,
     /// The process exists but is not the node's: not in its cgroup, or —
     /// without one — neither a descendant of its main process nor in its
@@ -104,16 +119,19 @@ impl fmt::Display for MainPidRefusal {
 /// What the checks need to know of a node.
 #[derive(Debug)]
 pub(crate) struct Members<'a> {
-    /// The process the runtime started, unreaped.
+    /// The process the runtime started: the driver's child, which it does
+    /// not reap while a claim is judged, so its pid (and process-group id)
+    /// names it throughout.
     pub(crate) started: Pid,
     /// The main process named before, if any.
-    pub(crate) current: Option<Pid>,
+    pub(crate) current: Option<&'a MainPid>,
     /// The node's own cgroup, if it has one.
     pub(crate) cgroup: Option<NodeRef<'a>>,
 }
 
 impl Members<'_> {
-    /// Whether `pid` (of the application's namespace) is one of the node's.
+    /// Whether `pid` (of the application's namespace) is one of the node's,
+    /// as `/proc` and the cgroup say now.
     fn contain(&self, pid: Pid) -> bool {
         if let Some(cgroup) = &self.cgroup {
             return cgroup.pids().unwrap_or_default().contains(&pid);
@@ -122,23 +140,28 @@ impl Members<'_> {
         lineage::descends_from(pid, self.started)
             || self
                 .current
-                .is_some_and(|c| lineage::descends_from(pid, c))
+                .is_some_and(|c| lineage::descends_from(pid, c.pid()))
             || lineage::process_group_of(pid) == Some(started)
     }
 
-    /// The processes a pid of another namespace may name: the cgroup's, or
-    /// every process the application can see.
-    fn candidates(&self) -> Vec<Pid> {
-        match &self.cgroup {
-            Some(cgroup) => cgroup.pids().unwrap_or_default(),
-            None => fs::read_dir("/proc")
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                .filter_map(Pid::from_raw)
-                .collect(),
-        }
+    /// Whether the answers of [`contain`](Self::contain) were about the
+    /// node: the main process named before is still unreaped, so no
+    /// stranger had its pid while its descendants were looked up.
+    fn still_pinned(&self) -> bool {
+        self.current.is_none_or(|c| c.is_unreaped())
     }
+}
+
+/// Every process the application can see: what a pid of another namespace
+/// may mean. All of them, not only a node's cgroup, so that a refusal says
+/// whether the number named any process at all.
+fn every_process() -> Vec<Pid> {
+    fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(Pid::from_raw)
+        .collect()
 }
 
 /// The `NSpid` line of `/proc/PID/status`: the pid in each namespace from
@@ -149,61 +172,124 @@ fn namespace_pids(pid: Pid) -> Vec<i32> {
         .ok()
         .and_then(|s| {
             let line = s.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
-            Some(line.split_whitespace().filter_map(|p| p.parse().ok()).collect())
+            Some(
+                line.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect(),
+            )
         })
         .unwrap_or_default()
 }
 
-/// The pid of the application's namespace that `claimed`, a pid of
-/// `sender`'s namespace, names among `members`' candidates.
-fn resolve(claimed: Pid, sender: Pid, members: &Members<'_>) -> Option<Pid> {
-    let depth = namespace_pids(sender).len();
-    if depth == 0 {
-        return None;
+/// How a pid of the sender's namespace reads in the application's.
+#[derive(Debug, Clone, Copy)]
+enum Namespace {
+    /// The sender shares the application's pid namespace.
+    Ours,
+    /// The sender is this many levels deep (the application's is level 1):
+    /// a pid means the process whose `NSpid` has it at that level.
+    Deeper(usize),
+}
+
+impl Namespace {
+    fn of(sender: Pid) -> Option<Namespace> {
+        let depth = namespace_pids(sender).len();
+        match depth {
+            0 => None,
+            _ if depth == namespace_pids(rustix::process::getpid()).len() => Some(Namespace::Ours),
+            _ => Some(Namespace::Deeper(depth)),
+        }
     }
-    if depth == namespace_pids(rustix::process::getpid()).len() {
-        return Some(claimed);
+
+    /// Whether `pid`, of the application's namespace, is `claimed` at the
+    /// sender's level.
+    fn reads(self, pid: Pid, claimed: Pid) -> bool {
+        match self {
+            Namespace::Ours => pid == claimed,
+            Namespace::Deeper(depth) => {
+                namespace_pids(pid).get(depth - 1) == Some(&claimed.as_raw_nonzero().get())
+            }
+        }
     }
-    let claimed = claimed.as_raw_nonzero().get();
-    members
-        .candidates()
-        .into_iter()
-        .find(|&c| namespace_pids(c).get(depth - 1) == Some(&claimed))
+
+    /// The pids of the application's namespace that `claimed` may mean:
+    /// itself; or, from a deeper namespace, every process with that pid at
+    /// the sender's level — one per pid namespace at that level (every
+    /// scope has its own pid 2), of which only the node's can pass
+    /// [`Members::contain`].
+    fn meanings(self, claimed: Pid) -> Vec<Pid> {
+        match self {
+            Namespace::Ours => vec![claimed],
+            Namespace::Deeper(_) => every_process()
+                .into_iter()
+                .filter(|&c| self.reads(c, claimed))
+                .collect(),
+        }
+    }
 }
 
 /// Checks `claim` against the node described by `members`; on success, the
 /// named process, held by its pidfd.
 pub(crate) fn adopt(claim: Claim, members: &Members<'_>) -> Result<MainPid, MainPidRefusal> {
     let claimed = claim.claimed.ok_or(MainPidRefusal::Malformed)?;
-    let pid = resolve(claimed, claim.sender, members).ok_or(MainPidRefusal::NoSuchProcess)?;
-    let pidfd =
-        pidfd_open(pid, PidfdFlags::empty()).map_err(|_| MainPidRefusal::NoSuchProcess)?;
+    let namespace = Namespace::of(claim.sender).ok_or(MainPidRefusal::NoSuchProcess)?;
+    let mut refusal = MainPidRefusal::NoSuchProcess;
+    for pid in namespace.meanings(claimed) {
+        match adopt_one(pid, claimed, namespace, members) {
+            Ok(named) => return Ok(named),
+            Err(MainPidRefusal::NotTheNodes) => refusal = MainPidRefusal::NotTheNodes,
+            Err(_) => {}
+        }
+    }
+    Err(refusal)
+}
+
+/// Checks `pid`, of the application's namespace, which the sender may mean
+/// by `claimed`.
+fn adopt_one(
+    pid: Pid,
+    claimed: Pid,
+    namespace: Namespace,
+    members: &Members<'_>,
+) -> Result<MainPid, MainPidRefusal> {
+    // Never the application or the init of its namespace, whatever the
+    // checks below would say (a root node could move either into its
+    // cgroup; neither can be a descendant or join a node's group).
+    if pid == rustix::process::getpid() || pid.is_init() {
+        return Err(MainPidRefusal::NotTheNodes);
+    }
+    // The pidfd first: every check below reads `/proc` by pid, and is about
+    // the process this pidfd holds only if that one is still unreaped after
+    // them — a pid names one process until it is reaped.
+    let pidfd = pidfd_open(pid, PidfdFlags::empty()).map_err(|_| MainPidRefusal::NoSuchProcess)?;
     if !members.contain(pid) {
         return Err(MainPidRefusal::NotTheNodes);
     }
-    // The checks above read `/proc` of the process this pidfd holds only if
-    // it is still unreaped now.
-    if !pidfd_is_unreaped(pidfd.as_fd()) {
+    let still_named = namespace.reads(pid, claimed);
+    if !(still_named && pidfd_is_unreaped(pidfd.as_fd()) && members.still_pinned()) {
         return Err(MainPidRefusal::NoSuchProcess);
     }
     Ok(MainPid {
         pid,
         pidfd,
         owner: Owner::current(),
+        ended: None,
     })
 }
 
 /// A node's main process that the runtime did not start (named with
 /// `MAINPID=`), held by a pidfd: signalled through it, and its end seen
 /// when it turns readable. It is not the application's child, so it cannot
-/// be reaped or waited for here; its status is read once its parent has
-/// reaped it ([`exit_status`](Self::exit_status)).
+/// be reaped or waited for here; its status is read from the kernel
+/// ([`exit_status`](Self::exit_status)).
 #[derive(Debug)]
 pub(crate) struct MainPid {
     pid: Pid,
     pidfd: OwnedFd,
     /// The process that opened the pidfd, the only one that acts on it.
     owner: Owner,
+    /// How it ended, read as its end was seen ([`ended`](Self::ended)).
+    ended: Option<ExitStatus>,
 }
 
 impl MainPid {
@@ -229,11 +315,35 @@ impl MainPid {
         Ok(pidfd_send_signal(&self.pidfd, signal.to_rustix())?)
     }
 
-    /// How it ended, once its parent has reaped it (Linux 6.15); until
-    /// then, and on older kernels, [`ExitStatus::Unknown`].
+    /// Its end was seen (the pidfd turned readable): notes how it ended
+    /// now, while it is most likely still a zombie whose status `/proc`
+    /// shows — its parent (often pid 1) may take a while to reap it.
+    pub(crate) fn ended(&mut self) {
+        self.ended = Some(self.read_exit_status());
+    }
+
+    /// How it ended: as noted when its end was seen, or — if that was not
+    /// known then — as the kernel tells now.
     pub(crate) fn exit_status(&self) -> ExitStatus {
-        pidfd_exit_status(self.pidfd.as_fd())
-            .map_or(ExitStatus::Unknown, ExitStatus::from_wait_status)
+        match self.ended {
+            Some(status) if status != ExitStatus::Unknown => status,
+            _ => self.read_exit_status(),
+        }
+    }
+
+    /// Once it has ended: its wait status as the kernel recorded it when its
+    /// parent reaped it (`PIDFD_GET_INFO`, Linux 6.15), or as `/proc` shows
+    /// it while it is a zombie (see `lineage::zombie_exit_code`) — believed
+    /// only if the pidfd still holds an unreaped process after the read, so
+    /// the pid was its. [`ExitStatus::Unknown`] when neither can tell.
+    fn read_exit_status(&self) -> ExitStatus {
+        let recorded = || pidfd_exit_status(self.pidfd.as_fd());
+        let raw = recorded().or_else(|| {
+            let zombie = lineage::zombie_exit_code(self.pid).filter(|_| self.is_unreaped());
+            // Reaped between the two reads: the kernel's record has it now.
+            zombie.or_else(recorded)
+        });
+        raw.map_or(ExitStatus::Unknown, ExitStatus::from_wait_status)
     }
 }
 
@@ -294,7 +404,11 @@ mod tests {
         let me = rustix::process::getpid();
         let named = |p: Pid| adopt(naming(p), &members).map(|m| m.pid());
         assert_eq!(named(sleep), Ok(sleep));
-        assert_eq!(named(me), Err(MainPidRefusal::NotTheNodes), "the application");
+        assert_eq!(
+            named(me),
+            Err(MainPidRefusal::NotTheNodes),
+            "the application"
+        );
         assert_eq!(named(pid(1)), Err(MainPidRefusal::NotTheNodes), "pid 1");
         let mut stranger = std::process::Command::new("sleep")
             .arg("30")
@@ -326,6 +440,45 @@ mod tests {
         assert_eq!(named(sleep), Ok(sleep), "the group counts");
         assert_eq!(adopted.exit_status(), ExitStatus::Unknown, "still running");
         adopted.signal(Signal::KILL).unwrap();
+        // Not our child (pid 1's now): its status comes from the kernel,
+        // as a zombie or once reaped.
+        let mut poll = [rustix::event::PollFd::new(
+            &adopted.pidfd,
+            rustix::event::PollFlags::IN,
+        )];
+        rustix::event::poll(&mut poll, None).unwrap();
+        assert_eq!(adopted.exit_status(), ExitStatus::Signaled(Signal::KILL));
+    }
+
+    #[test]
+    fn a_claim_is_judged_only_while_the_main_process_named_before_is_unreaped() {
+        let (mut shell, sleep) = node_with_child(true);
+        let (mut other, other_sleep) = node_with_child(true);
+        let current = adopt(
+            naming(sleep),
+            &Members {
+                started: pid(shell.id()),
+                current: None,
+                cgroup: None,
+            },
+        )
+        .unwrap();
+        current.signal(Signal::KILL).unwrap();
+        // Reaped by the shell's `wait`: its pid may name anyone now.
+        shell.wait().unwrap();
+        let members = Members {
+            started: pid(other.id()),
+            current: Some(&current),
+            cgroup: None,
+        };
+        assert!(!members.still_pinned());
+        assert_eq!(
+            adopt(naming(other_sleep), &members).map(|m| m.pid()),
+            Err(MainPidRefusal::NoSuchProcess)
+        );
+        other.kill().unwrap();
+        other.wait().unwrap();
+        let _ = rustix::process::kill_process(other_sleep, rustix::process::Signal::KILL);
     }
 
     #[test]

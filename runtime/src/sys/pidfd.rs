@@ -29,10 +29,8 @@ struct PidfdInfo {
 const PIDFD_INFO_EXIT: u64 = 1 << 3;
 
 /// `PIDFD_GET_INFO`: `_IOWR(0xFF, 11, struct pidfd_info)`.
-const PIDFD_GET_INFO: libc::c_ulong = (3 << 30)
-    | ((std::mem::size_of::<PidfdInfo>() as libc::c_ulong) << 16)
-    | (0xFF << 8)
-    | 11;
+const PIDFD_GET_INFO: libc::c_ulong =
+    (3 << 30) | ((std::mem::size_of::<PidfdInfo>() as libc::c_ulong) << 16) | (0xFF << 8) | 11;
 
 /// `ioctl(PIDFD_GET_INFO)` with `PIDFD_INFO_EXIT` (Linux 6.15): the wait
 /// status of the process, once it has been reaped — by whichever process

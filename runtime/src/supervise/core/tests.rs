@@ -643,7 +643,8 @@ fn stopping_is_ignored_from_a_node_that_is_not_alive() {
 #[test]
 fn a_new_main_pid_keeps_the_node_running_and_its_end_is_decided_as_any_exit() {
     let mut h = watched(Restart::OnFailure);
-    h.core.handle(Input::MainPid { node: 0, pid: 4242 }, h.at(10));
+    h.core
+        .handle(Input::MainPid { node: 0, pid: 4242 }, h.at(10));
     assert_eq!(
         h.events(),
         [Event::MainPid {

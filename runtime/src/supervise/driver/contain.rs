@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::error::Error;
-use crate::signal::Signal;
 use crate::poller::Interest;
+use crate::signal::Signal;
 use crate::supervise::Token;
 use crate::supervise::core::Core;
 

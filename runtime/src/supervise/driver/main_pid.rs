@@ -11,9 +11,11 @@
 //! - When the named process ends, the node ends as if its started process
 //!   had: the started process is killed (if it still runs) and reaped with
 //!   its group, the cgroup drained, the exit reported and decided by the
-//!   restart policy. Its status is the named process's, read from its pidfd
-//!   when the node ends — known once its parent has reaped it (Linux 6.15),
-//!   [`ExitStatus::Unknown`](crate::ExitStatus::Unknown) otherwise.
+//!   restart policy. Its status is the named process's: read from `/proc`
+//!   as its end is seen, while it is a zombie (its parent, often pid 1, may
+//!   reap it much later), or from the kernel's record once it is reaped
+//!   (Linux 6.15); [`ExitStatus::Unknown`](crate::ExitStatus::Unknown) when
+//!   neither can tell (not permitted to read it, and an older kernel).
 
 use std::time::Instant;
 
@@ -66,7 +68,7 @@ impl Driver {
             (Some(_), Some(started)) => {
                 let members = Members {
                     started,
-                    current: self.nodes[i].main_pid.as_ref().map(|m| m.pid()),
+                    current: self.nodes[i].main_pid.as_deref(),
                     cgroup: self.launcher.cgroup(i),
                 };
                 main_pid::adopt(claim, &members)
@@ -129,9 +131,10 @@ impl Driver {
         // What it said before it ended (`main_pid` believes it only while
         // it is unreaped).
         self.read_notify(core, i, now);
-        let Some(named) = &self.nodes[i].main_pid else {
+        let Some(named) = &mut self.nodes[i].main_pid else {
             return Ok(());
         };
+        named.ended();
         self.waits.remove(named.pidfd());
         let waits = &mut self.waits;
         if let Some(process) = &mut self.nodes[i].process {
