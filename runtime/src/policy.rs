@@ -63,7 +63,8 @@ pub enum Readiness {
     ///
     /// A message counts only if the pid the kernel attaches to it
     /// (`SCM_CREDENTIALS`) is the node's main process — the one the runtime
-    /// started — and that process has not been reaped. The kernel lets a
+    /// started, or the one it named with `MAINPID=` (below) — and that
+    /// process has not been reaped. The kernel lets a
     /// sender attach another pid than its own only if it holds
     /// `CAP_SYS_ADMIN` over the user namespace that owns its pid namespace,
     /// and only a pid that exists in that pid namespace. So a process can
@@ -103,10 +104,44 @@ pub enum Readiness {
     ///   [`watchdog`](NodeOptions::watchdog), which gets `WATCHDOG_USEC`.
     /// - `BARRIER=1` (`systemd-notify` waits on it): its fd is closed as
     ///   its datagram is read, after every message before it was judged.
-    /// - Other keys are ignored. `STOPPING=1`: the node's exit is what
-    ///   counts. `MAINPID=`: the node's main process is always the one the
-    ///   runtime started, so a daemon that forks its server away is not
-    ///   supported (keep it in the foreground).
+    /// - `STOPPING=1`: the node is shutting down on its own, as if sent its
+    ///   stop signal (systemd's `deactivating`): it is
+    ///   [`Stopping`](crate::NodeState::Stopping), reported as
+    ///   [`Event::Stopping`](crate::Event::Stopping), spared its probes and
+    ///   watchdog, and SIGKILLed if it has not ended within its stop
+    ///   timeout. Its exit is then decided by its restart policy, as
+    ///   systemd decides it by `Restart=`: exit 0 leaves an `on-failure`
+    ///   node down and restarts an `always` one. A stop asked for meanwhile
+    ///   (by the application, or the graph's end) keeps it down, and sends
+    ///   no second signal.
+    /// - `MAINPID=PID`: a node that forks its real server names it. From
+    ///   then on the runtime follows that process through a pidfd: the
+    ///   node's [`pid`](crate::RunningGraph::pid), its signals, reload and
+    ///   stop signal go to it, messages are believed from it, and the node
+    ///   ends when it ends, with its exit status (read from the kernel: it
+    ///   is not the application's child), decided by the restart policy.
+    ///   The process the runtime started may exit (a zombie is kept until
+    ///   the node ends, so its pid, the node's process-group id, stays
+    ///   taken); when the named one ends, whatever is left of the node —
+    ///   the started process, its process group, its cgroup — is killed.
+    ///
+    ///   Only a process of the node's own is accepted: in its cgroup when
+    ///   it has one (as systemd checks), otherwise a descendant of the
+    ///   started or current main process, or a member of the node's process
+    ///   group. Never the application, pid 1, another node's process (a
+    ///   sibling could only become one by moving itself into the node's
+    ///   group or cgroup), a scope's init, a process of another graph or of
+    ///   nobody's. The pid is read in the sender's pid namespace (a node in
+    ///   a pid scope names its server by its pid there). The check is
+    ///   race-free against pid reuse: the pidfd is opened first, and the
+    ///   process must still be unreaped after every check. A refused claim
+    ///   changes nothing and is reported as
+    ///   [`Event::MainPidRefused`](crate::Event::MainPidRefused) with its
+    ///   [`MainPidRefusal`](crate::MainPidRefusal) — not a pid, no such
+    ///   process, not the node's — and as a warning with the `tracing`
+    ///   feature; an accepted one as
+    ///   [`Event::MainPid`](crate::Event::MainPid).
+    /// - Other keys are ignored.
     Notify,
 }
 

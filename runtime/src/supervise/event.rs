@@ -92,7 +92,9 @@ pub enum Event<N = NodeId> {
     /// [`Stopping`](crate::NodeState::Stopping) until it ends — no probe or
     /// watchdog kills it meanwhile, but it must end within its stop timeout
     /// or is SIGKILLed — and its exit follows as an [`Event::Exited`],
-    /// decided by its restart policy as any exit.
+    /// decided by its restart policy as any exit (as systemd's `Restart=`
+    /// decides it), unless a stop was asked for meanwhile: then it stays
+    /// down.
     Stopping {
         /// The node.
         node: N,

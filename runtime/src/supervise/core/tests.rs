@@ -631,6 +631,25 @@ fn after_stopping_the_exit_is_decided_by_the_restart_policy() {
 }
 
 #[test]
+fn a_stop_asked_for_after_stopping_keeps_the_node_down_whatever_its_policy() {
+    // As systemd: STOPPING=1 alone leaves the exit to Restart=, but a stop
+    // job (here the application's) forbids the restart.
+    let mut h = watched(Restart::Always);
+    h.core.handle(Input::Stopping { node: 0 }, h.at(10));
+    h.round(10);
+    h.core.request_stop(0, super::AfterStop::Leave);
+    assert_eq!(h.round(20), [], "no second signal");
+    h.exit(0, ExitStatus::Exited(0), 30);
+    let events = h.events();
+    let Some(Event::Exited { decision, .. }) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(*decision, Decision::Leave);
+    h.automatic(30);
+    assert_eq!(h.deadline(), None, "nothing scheduled");
+}
+
+#[test]
 fn stopping_is_ignored_from_a_node_that_is_not_alive() {
     let mut h = watched(Restart::Always);
     h.exit(0, FAILED, 10);
