@@ -128,7 +128,9 @@ pub enum Readiness {
     ///   Only a process of the node's own is accepted: in its cgroup when
     ///   it has one (as systemd checks), otherwise a descendant of the
     ///   started or current main process, or a member of the node's process
-    ///   group. Never the application, pid 1, another node's process (a
+    ///   group (with [`ProcessGroup::Own`](crate::ProcessGroup::Own), the
+    ///   default, which a server forked into the background stays in after
+    ///   its parent exits). Never the application, pid 1, another node's process (a
     ///   sibling could only become one by moving itself into the node's
     ///   group or cgroup), a scope's init, a process of another graph or of
     ///   nobody's. The pid is read in the sender's pid namespace (a node in
