@@ -1,18 +1,20 @@
 //! Graphviz export: the diagram's information in DOT, for `dot -Tsvg`,
 //! `xdot` or any tool that reads it.
 
-use crate::labels::{node_lines, one_line, scope_label};
-use crate::links::{LinkKind, links, uses_parent};
+use crate::labels::{node_lines, one_line, scope_label, subgraph_lines};
+use crate::links::{LinkKind, links, port_id, uses_parent};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
+use crate::subgraphs::SubgraphPorts;
 use std::fmt::Write;
 
 impl Topology {
     /// The graph in Graphviz DOT: processes as rounded boxes (name, and
     /// command when known), the parent as a dark box, scopes as clusters
-    /// labelled with their namespaces (nested scopes nested), pipes as
-    /// arrows labelled with the edge's name and fds, socketpairs with
-    /// `dir=both`, `after` dependencies dashed. Node ids are `n0`, `n1`, …
+    /// labelled with their namespaces (nested scopes nested), nested graphs
+    /// (`#[subgraph]` fields) as clusters labelled `db: Db` holding a node
+    /// per port (`sNpM`) where their lines end, pipes as arrows labelled
+    /// with the edge's name and fds, socketpairs with `dir=both`, `after` dependencies dashed. Node ids are `n0`, `n1`, …
     /// (by index into [`Topology::nodes`]) and `parent`; all text is
     /// escaped. Deterministic. The graph asks for `newrank=true`: Graphviz's
     /// older ranking fails ("trouble in init_rank") on some graphs whose
@@ -56,6 +58,7 @@ impl Topology {
             dot.push_str("  parent [label=\"parent\", fillcolor=\"#1e293b\", color=\"#1e293b\", fontcolor=\"#ffffff\"];\n");
         }
         write_clusters(self, &tree, None, 1, &mut dot);
+        write_subgraphs(self, &mut dot);
         for link in &links {
             let mut attributes = Vec::new();
             if let (Some(name), Some(fds)) = (link.name(self), &link.fds) {
@@ -66,13 +69,8 @@ impl Topology {
                 LinkKind::SocketPair => attributes.push("dir=both, color=\"#7c3aed\"".to_owned()),
                 LinkKind::After => attributes.push("style=dashed, color=\"#94a3b8\"".to_owned()),
             }
-            let _ = writeln!(
-                dot,
-                "  {} -> {} [{}];",
-                link.from.id(),
-                link.to.id(),
-                attributes.join(", ")
-            );
+            let [from, to] = link.end_ids();
+            let _ = writeln!(dot, "  {from} -> {to} [{}];", attributes.join(", "));
         }
         dot.push_str("}\n");
         dot
@@ -111,6 +109,36 @@ fn write_clusters(
         }
         write_clusters(topology, tree, Some(child), depth + 1, dot);
         let _ = writeln!(dot, "{indent}}}");
+    }
+}
+
+/// Each subgraph as a cluster labelled with its name, type and failure
+/// policy, holding one small node per port its lines reach (Graphviz
+/// cannot put a node on a cluster's border; inside it, next to the label,
+/// reads the same).
+fn write_subgraphs(topology: &Topology, dot: &mut String) {
+    let ports = SubgraphPorts::new(topology);
+    for (s, subgraph) in topology.subgraphs.iter().enumerate() {
+        let _ = writeln!(dot, "  subgraph cluster_subgraph_{s} {{");
+        let _ = writeln!(
+            dot,
+            "    label={}; labeljust=l; style=\"rounded,filled,bold\"; fillcolor=\"#f0fdfa\"; color=\"#0d9488\"; fontcolor=\"#0f766e\";",
+            quote_lines(&subgraph_lines(subgraph))
+        );
+        let names = ports.names(s);
+        for (p, name) in names.iter().enumerate() {
+            let _ = writeln!(
+                dot,
+                "    {} [label={}, color=\"#0d9488\", fontcolor=\"#0f766e\", fontsize=10, height=0.3];",
+                port_id(s, p),
+                quote(name)
+            );
+        }
+        // Graphviz drops an empty cluster; an invisible point keeps it drawn.
+        if names.is_empty() {
+            let _ = writeln!(dot, "    s{s} [shape=point, style=invis, label=\"\"];");
+        }
+        dot.push_str("  }\n");
     }
 }
 

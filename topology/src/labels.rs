@@ -3,7 +3,9 @@
 //! called.
 
 use crate::links::Vertex;
-use crate::model::{EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, ScopeInfo, Topology};
+use crate::model::{EdgeInfo, EdgeKind, NodeInfo, ScopeInfo, SubgraphInfo, Topology};
+use crate::rules::Side;
+use crate::subgraphs::{self, SubgraphPorts};
 
 /// Commands longer than this are cut in the diagrams (the tables show them whole).
 const COMMAND_CHARS: usize = 36;
@@ -25,34 +27,58 @@ pub fn fd_name(fd: i32) -> String {
     }
 }
 
-/// One end of a drawn link, seen from the link: the child's fd, or `parent`.
-pub(crate) fn end_name(end: &EndpointInfo) -> String {
-    match end.node {
-        Some(_) => fd_name(end.fd),
-        None => "parent".to_owned(),
+/// End `index` of `side` of edge `edge`, seen from its line: the child's
+/// fd, the subgraph's port (`db.queries`), or `parent`.
+pub(crate) fn end_name(
+    topology: &Topology,
+    ports: &SubgraphPorts,
+    edge: usize,
+    side: Side,
+    index: usize,
+) -> String {
+    let end = &subgraphs::side(&topology.edges[edge], side)[index];
+    match (end.node, ports.at(edge, side, index)) {
+        (Some(_), _) => fd_name(end.fd),
+        (None, Some((s, p))) => port_name(topology, ports, s, p),
+        (None, None) => "parent".to_owned(),
     }
 }
 
+/// A subgraph's port as the declaration names it: `db.queries`.
+pub(crate) fn port_name(
+    topology: &Topology,
+    ports: &SubgraphPorts,
+    subgraph: usize,
+    port: usize,
+) -> String {
+    format!(
+        "{}.{}",
+        topology.subgraphs[subgraph].name,
+        ports.names(subgraph)[port]
+    )
+}
+
 /// The fds of an edge as its label shows them: `stdout → stdin`,
-/// `fd(3) <-> parent`; a pipe with several writers names each distinct
-/// writer fd once: `stdout, stderr → stdin`.
-pub(crate) fn edge_fds(edge: &EdgeInfo) -> String {
-    let arrow = match edge.kind {
+/// `fd(3) <-> parent`, `stdout → db.queries`; a pipe with several writers
+/// names each distinct writer fd once: `stdout, stderr → stdin`.
+pub(crate) fn edge_fds(topology: &Topology, ports: &SubgraphPorts, edge: usize) -> String {
+    let arrow = match topology.edges[edge].kind {
         EdgeKind::Pipe => "→",
         // The declaration's own arrow: `↔` is too small to read in
         // several monospace fonts.
         EdgeKind::SocketPair => "<->",
     };
-    let names = |ends: &[EndpointInfo]| {
+    let names = |side: Side| {
         let mut names: Vec<String> = Vec::new();
-        for name in ends.iter().map(end_name) {
+        let count = subgraphs::side(&topology.edges[edge], side).len();
+        for name in (0..count).map(|i| end_name(topology, ports, edge, side, i)) {
             if !names.contains(&name) {
                 names.push(name);
             }
         }
         names.join(", ")
     };
-    format!("{} {arrow} {}", names(&edge.from), names(&edge.to))
+    format!("{} {arrow} {}", names(Side::From), names(Side::To))
 }
 
 /// The name an edge is drawn with: its field name, or nothing for an edge
@@ -61,11 +87,19 @@ pub(crate) fn edge_name(edge: &EdgeInfo) -> &str {
     edge.name.as_deref().unwrap_or("")
 }
 
-/// An endpoint in the declaration syntax: `source.stdout`, `filter.fd(3)` or `parent`.
-pub(crate) fn endpoint_name(topology: &Topology, end: &EndpointInfo) -> String {
+/// End `index` of `side` of edge `edge` in the declaration syntax:
+/// `source.stdout`, `filter.fd(3)`, `db.queries` or `parent`.
+pub(crate) fn endpoint_name(
+    topology: &Topology,
+    ports: &SubgraphPorts,
+    edge: usize,
+    side: Side,
+    index: usize,
+) -> String {
+    let end = &subgraphs::side(&topology.edges[edge], side)[index];
     match end.node.and_then(|n| topology.nodes.get(n)) {
         Some(node) => format!("{}.{}", node.name, fd_name(end.fd)),
-        None => "parent".to_owned(),
+        None => end_name(topology, ports, edge, side, index),
     }
 }
 
@@ -80,6 +114,16 @@ pub(crate) fn scope_label(scope: &ScopeInfo) -> String {
         label = format!("{label} (hostname {})", one_line(hostname));
     }
     label
+}
+
+/// The lines of a subgraph's frame: its name and type as the field
+/// declares them (`db: Db`), and what the enclosing graph does when it
+/// fails as a unit (`on_failure: restart`).
+pub(crate) fn subgraph_lines(subgraph: &SubgraphInfo) -> [String; 2] {
+    [
+        format!("{}: {}", subgraph.name, subgraph.type_name),
+        format!("on_failure: {}", subgraph.on_failure),
+    ]
 }
 
 /// The node's command on one line, cut to `max` characters with an ellipsis.
@@ -114,10 +158,12 @@ pub(crate) fn node_title(node: &NodeInfo) -> String {
     }
 }
 
-/// The lines of a vertex's box: a process's, or the parent's one word.
+/// The lines of a vertex's box: a process's, a subgraph's, or the
+/// parent's one word.
 pub(crate) fn vertex_lines(topology: &Topology, vertex: Vertex) -> Vec<String> {
     match vertex {
         Vertex::Node(n) => node_lines(&topology.nodes[n]),
+        Vertex::Subgraph(s) => subgraph_lines(&topology.subgraphs[s]).into(),
         Vertex::Parent => vec!["parent".to_owned()],
     }
 }

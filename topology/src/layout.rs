@@ -47,7 +47,7 @@ mod tracks;
 mod vertical;
 
 pub(crate) use metrics::{
-    DETAIL_FONT, DETAIL_LINE, FRAME_HEADER, FRAME_PAD, NAME_FONT, text_width,
+    DETAIL_FONT, DETAIL_LINE, FRAME_HEADER, FRAME_PAD, NAME_FONT, PIN_FONT, PIN_HEIGHT, text_width,
 };
 
 use crate::labels::scope_label;
@@ -55,6 +55,7 @@ pub use crate::links::{LinkKind, Vertex};
 use crate::links::{links, uses_parent};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
+use crate::subgraphs::SubgraphPorts;
 
 /// A point of the drawing, in pixels; y grows downward.
 ///
@@ -202,6 +203,46 @@ pub struct EdgePath {
     pub fds: Option<String>,
 }
 
+/// A subgraph's port, drawn as a small tab inside its frame's border,
+/// labelled with the port's name, where the port's lines meet the frame.
+///
+/// ```
+/// use process_graph_topology::*;
+///
+/// // `#[pipe(client.stdout -> db.queries)] feed: Pipe`, `db` a subgraph.
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "client".into(), ..NodeInfo::default() }].into(),
+///     edges: vec![EdgeInfo { name: Some("feed".into()),
+///                            from: vec![EndpointInfo { node: Some(0), fd: 1 }].into(),
+///                            to: vec![EndpointInfo::PARENT].into(),
+///                            ..EdgeInfo::default() }].into(),
+///     subgraphs: vec![SubgraphInfo {
+///         name: "db".into(),
+///         type_name: "Db".into(),
+///         ports: vec![PortInfo { name: "queries".into(), edge: 0, side: Side::To, end: 0 }].into(),
+///         ..SubgraphInfo::default()
+///     }].into(),
+///     ..Topology::default()
+/// };
+/// let layout = topology.layout();
+/// let (pin, frame) = (&layout.pins[0], layout.subgraphs[0]);
+/// assert_eq!((pin.subgraph, pin.name.as_str()), (0, "queries"));
+/// assert!(frame.contains(&pin.rect) && pin.rect.y == frame.y);
+/// // The line ends on the frame's border, in the middle of the pin.
+/// let end = *layout.edges[0].points.last().unwrap();
+/// assert_eq!((end.x, end.y), (pin.rect.x + pin.rect.width / 2.0, frame.y));
+/// assert_eq!(layout.parent, None);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin {
+    /// Index into [`Topology::subgraphs`].
+    pub subgraph: usize,
+    /// The port's name: `queries`.
+    pub name: String,
+    /// The tab, inside the frame, along its top or bottom border.
+    pub rect: Rect,
+}
+
 /// Where everything goes: see [`Topology::layout`].
 ///
 /// ```
@@ -235,6 +276,13 @@ pub struct Layout {
     /// The frame of every scope, by index into [`Topology::scopes`]; its top
     /// strip (of [`Layout::FRAME_HEADER`] pixels) holds the scope's label.
     pub frames: Vec<Rect>,
+    /// The frame of every subgraph, by index into [`Topology::subgraphs`]:
+    /// a box like a process's, with the pins of its ports along its top
+    /// and bottom borders.
+    pub subgraphs: Vec<Rect>,
+    /// The pin of every subgraph port a line reaches; the line meets the
+    /// frame's border at the middle of its pin.
+    pub pins: Vec<Pin>,
     /// Every line: edges in declaration order (a pipe with several writers
     /// gives one line per writer), then `after` dependencies in node order.
     pub edges: Vec<EdgePath>,
@@ -269,6 +317,7 @@ impl Layout {
     pub fn vertex(&self, vertex: Vertex) -> Option<Rect> {
         match vertex {
             Vertex::Node(n) => self.nodes.get(n).copied(),
+            Vertex::Subgraph(s) => self.subgraphs.get(s).copied(),
             Vertex::Parent => self.parent,
         }
     }
@@ -277,8 +326,10 @@ impl Layout {
 impl Topology {
     /// Lays the graph out in layers, writers above readers: processes (and
     /// the parent, when an edge reaches it) as boxes sized to their labels,
-    /// scopes as frames around their processes, nested scopes nested, and
-    /// every edge as a line that passes between boxes, never through one.
+    /// subgraphs as boxes wide enough for the pins of their ports (see
+    /// [`Pin`]), scopes as frames around their processes, nested scopes
+    /// nested, and every edge as a line that passes between boxes, never
+    /// through one.
     /// No two boxes, labels or sibling frames overlap; a frame holds
     /// exactly the processes of its scope. Deterministic.
     ///
@@ -308,18 +359,21 @@ impl Topology {
     /// ```
     pub fn layout(&self) -> Layout {
         let tree = ScopeTree::new(self);
+        let ports = SubgraphPorts::new(self);
         let links = links(self);
         let with_parent = uses_parent(&links);
-        let graph = items::build(self, &tree, &links, with_parent);
+        let graph = items::build(self, &tree, &ports, &links, with_parent);
         let ranks = order::order(&graph, &tree);
         let frame_labels: Vec<String> = self.scopes.iter().map(scope_label).collect();
         let columns = horizontal::place(&graph, &tree, &ranks, &frame_labels);
-        let vertices = self.nodes.len() + usize::from(with_parent);
+        let vertices = self.nodes.len() + self.subgraphs.len() + usize::from(with_parent);
         let routing = route::Routing::new(&graph, &columns, vertices);
         let rows = vertical::place(&graph, &tree, &routing.track_counts);
         let mut boxes = routing.boxes(&rows);
         let edges = routing.paths(&links, &rows, &boxes);
+        let pins = routing.pins(&boxes, |s, p| ports.names(s)[p].clone());
         let parent = with_parent.then(|| boxes.pop()).flatten();
+        let subgraphs = boxes.split_off(self.nodes.len());
         let frames = (0..self.scopes.len())
             .map(|s| Rect {
                 x: columns.frame_x[s].0,
@@ -334,6 +388,8 @@ impl Topology {
             nodes: boxes,
             parent,
             frames,
+            subgraphs,
+            pins,
             edges,
         }
     }

@@ -13,7 +13,8 @@
 //! runtime can use it: one model, one rule book, one renderer.
 //!
 //! Renderers, all deterministic: the SVG, DOT and Mermaid draw the same
-//! processes, edges (with their fds) and scopes; the tables add what a
+//! processes, edges (with their fds), scopes and subgraphs (a frame with
+//! its ports, where the edges that reach them end); the tables add what a
 //! picture leaves out (full commands, policies, readiness, hostnames):
 //!
 //! - an inline SVG diagram, the rustdoc picture, by [`Topology::to_svg`],
@@ -63,15 +64,16 @@ mod replicas;
 mod rules;
 mod scopes;
 mod signals;
+mod subgraphs;
 mod svg;
 mod table;
 
 pub use labels::{STDIO, fd_name};
-pub use layout::{EdgePath, Layout, LinkKind, Point, Rect, Vertex};
+pub use layout::{EdgePath, Layout, LinkKind, Pin, Point, Rect, Vertex};
 pub use listen::{ListenAddress, UNIX_PATH_MAX, valid_listener_name};
 pub use model::{
-    EdgeInfo, EdgeKind, EndpointInfo, List, ListenerInfo, NAMESPACES, NodeInfo, Ready, ScopeInfo,
-    StdioMode, Text, Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, List, ListenerInfo, NAMESPACES, NodeInfo, PortInfo, Ready,
+    ScopeInfo, StdioMode, SubgraphInfo, Text, Topology,
 };
 pub use probe::{AddressError, ProbeCheck, ProbeInfo, http_target, probe_address};
 pub use replicas::{replica_index, replica_of};

@@ -1,12 +1,15 @@
 //! The lines every renderer draws: one per writer → reader pair of a pipe,
 //! one per socketpair, one per `after` dependency. Endpoints that name no
 //! node of the topology are dropped here, once, so no renderer can panic on
-//! them.
+//! them. An end that is a subgraph's port goes to the subgraph, at that port.
 
 use crate::labels::{edge_fds, edge_name, end_name};
 use crate::model::{EdgeKind, Topology};
+use crate::rules::Side;
+use crate::subgraphs::SubgraphPorts;
 
-/// A box in the diagram: a process, or the parent that spawns them all.
+/// A box in the diagram: a process, a subgraph's frame, or the parent that
+/// spawns them all.
 ///
 /// ```
 /// # use process_graph_topology::*;
@@ -28,6 +31,9 @@ use crate::model::{EdgeKind, Topology};
 pub enum Vertex {
     /// Index into [`Topology::nodes`].
     Node(usize),
+    /// Index into [`Topology::subgraphs`]: a nested graph, drawn as a frame
+    /// with its ports on the border.
+    Subgraph(usize),
     /// The program that declared the graph; it holds the `parent` ends.
     Parent,
 }
@@ -37,9 +43,16 @@ impl Vertex {
     pub(crate) fn id(self) -> String {
         match self {
             Vertex::Node(n) => format!("n{n}"),
+            Vertex::Subgraph(s) => format!("s{s}"),
             Vertex::Parent => "parent".to_owned(),
         }
     }
+}
+
+/// The identifier of port `port` of subgraph `subgraph` in DOT and Mermaid
+/// output, where a port is a small node inside the subgraph's cluster.
+pub(crate) fn port_id(subgraph: usize, port: usize) -> String {
+    format!("s{subgraph}p{port}")
 }
 
 /// What a drawn line stands for.
@@ -87,6 +100,9 @@ pub(crate) struct Link {
     /// One of several writers of a pipe: in the diagram its line joins the
     /// others at the reader, one arrow into one port.
     pub shares_reader: bool,
+    /// The port, by index among the subgraph's, where the line leaves a
+    /// subgraph (`from` is one) and where it reaches one (`to` is one).
+    pub ports: [Option<usize>; 2],
 }
 
 impl Link {
@@ -95,15 +111,31 @@ impl Link {
         self.edge
             .map(|e| crate::labels::edge_name(&topology.edges[e]))
     }
+
+    /// The identifiers of the line's two ends in DOT and Mermaid output: a
+    /// vertex's, or a subgraph port's.
+    pub fn end_ids(&self) -> [String; 2] {
+        let id = |vertex: Vertex, port: Option<usize>| match (vertex, port) {
+            (Vertex::Subgraph(s), Some(p)) => port_id(s, p),
+            _ => vertex.id(),
+        };
+        [id(self.from, self.ports[0]), id(self.to, self.ports[1])]
+    }
 }
 
 /// Every line of the diagram: edges in declaration order, then `after`
 /// dependencies in node order.
 pub(crate) fn links(topology: &Topology) -> Vec<Link> {
-    let vertex = |node: Option<usize>| match node {
-        None => Some(Vertex::Parent),
-        Some(n) if n < topology.nodes.len() => Some(Vertex::Node(n)),
-        Some(_) => None,
+    let ports = SubgraphPorts::new(topology);
+    // The vertex at an end, and the port there when it is a subgraph's.
+    let vertex = |edge: usize, side: Side, index: usize| {
+        let end = crate::subgraphs::side(&topology.edges[edge], side)[index];
+        match (end.node, ports.at(edge, side, index)) {
+            (None, Some((s, p))) => Some((Vertex::Subgraph(s), Some(p))),
+            (None, None) => Some((Vertex::Parent, None)),
+            (Some(n), _) if n < topology.nodes.len() => Some((Vertex::Node(n), None)),
+            (Some(_), _) => None,
+        }
     };
     let mut links = Vec::new();
     for (index, edge) in topology.edges.iter().enumerate() {
@@ -112,19 +144,33 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
             EdgeKind::SocketPair => (LinkKind::SocketPair, "<->"),
         };
         let shares_reader = kind == LinkKind::Pipe && edge.from.len() > 1;
-        for (writer, from) in edge.from.iter().enumerate() {
-            for to in edge.to.iter() {
-                let (Some(a), Some(b)) = (vertex(from.node), vertex(to.node)) else {
+        for writer in 0..edge.from.len() {
+            for reader in 0..edge.to.len() {
+                let (Some((a, a_port)), Some((b, b_port))) = (
+                    vertex(index, Side::From, writer),
+                    vertex(index, Side::To, reader),
+                ) else {
                     continue;
                 };
+                let fds = format!(
+                    "{} {arrow} {}",
+                    end_name(topology, &ports, index, Side::From, writer),
+                    end_name(topology, &ports, index, Side::To, reader)
+                );
                 links.push(Link {
                     kind,
                     edge: Some(index),
                     from: a,
                     to: b,
-                    fds: Some(format!("{} {arrow} {}", end_name(from), end_name(to))),
-                    label: (writer == 0).then(|| [edge_name(edge).to_owned(), edge_fds(edge)]),
+                    fds: Some(fds),
+                    label: (writer == 0).then(|| {
+                        [
+                            edge_name(edge).to_owned(),
+                            edge_fds(topology, &ports, index),
+                        ]
+                    }),
                     shares_reader,
+                    ports: [a_port, b_port],
                 });
             }
         }
@@ -140,6 +186,7 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
                     fds: None,
                     label: None,
                     shares_reader: false,
+                    ports: [None, None],
                 });
             }
         }

@@ -1,16 +1,19 @@
 //! Mermaid export: the diagram's information as a Mermaid flowchart, which
 //! GitHub, GitLab and many Markdown tools render.
 
-use crate::labels::{node_lines, one_line, scope_label};
-use crate::links::{LinkKind, links, uses_parent};
+use crate::labels::{node_lines, one_line, scope_label, subgraph_lines};
+use crate::links::{LinkKind, links, port_id, uses_parent};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
+use crate::subgraphs::SubgraphPorts;
 use std::fmt::Write;
 
 impl Topology {
     /// The graph as a Mermaid `flowchart TB`: processes as boxes (name, and
     /// command when known), the parent as a dark stadium, scopes as
     /// subgraphs labelled with their namespaces (nested scopes nested),
+    /// nested graphs (`#[subgraph]` fields) as subgraphs `sN` labelled
+    /// `db: Db` holding a node per port (`sNpM`) where their lines end,
     /// pipes as arrows labelled with the edge's name and fds, socketpairs
     /// as `<-->`, `after` dependencies as dotted arrows `-.->`. Node ids are
     /// `n0`, `n1`, … and `parent`; all text is quoted and escaped with
@@ -49,6 +52,7 @@ impl Topology {
             out.push_str("  style parent fill:#1e293b,stroke:#1e293b,color:#ffffff\n");
         }
         write_subgraphs(self, &tree, None, 1, &mut out);
+        write_nested_graphs(self, &mut out);
         for link in &links {
             let arrow = match link.kind {
                 LinkKind::Pipe => "-->",
@@ -59,7 +63,8 @@ impl Topology {
                 (Some(name), Some(fds)) => format!("|{}|", quote_lines(&[name, fds])),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "  {} {arrow}{label} {}", link.from.id(), link.to.id());
+            let [from, to] = link.end_ids();
+            let _ = writeln!(out, "  {from} {arrow}{label} {to}");
         }
         out
     }
@@ -86,6 +91,25 @@ fn write_subgraphs(
         );
         write_subgraphs(topology, tree, Some(child), depth + 1, out);
         let _ = writeln!(out, "{indent}end");
+    }
+}
+
+/// Each nested graph (a `#[subgraph]` field) as a Mermaid subgraph `sN`
+/// labelled with its name, type and failure policy, holding one small
+/// rounded node per port its lines reach (`sNpM`).
+fn write_nested_graphs(topology: &Topology, out: &mut String) {
+    let ports = SubgraphPorts::new(topology);
+    for (s, subgraph) in topology.subgraphs.iter().enumerate() {
+        let label = quote_lines(&subgraph_lines(subgraph));
+        let _ = writeln!(out, "  subgraph s{s}[{label}]");
+        for (p, name) in ports.names(s).iter().enumerate() {
+            let _ = writeln!(out, "    {}({})", port_id(s, p), quote_lines(&[name]));
+        }
+        out.push_str("  end\n");
+        let _ = writeln!(
+            out,
+            "  style s{s} fill:#f0fdfa,stroke:#0d9488,stroke-width:2px"
+        );
     }
 }
 

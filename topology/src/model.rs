@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::probe::ProbeInfo;
+use crate::rules::Side;
 
 /// Text that is `'static` in a `const` topology and owned in a built one.
 pub type Text = Cow<'static, str>;
@@ -45,6 +46,8 @@ pub struct Topology {
     pub edges: List<EdgeInfo>,
     /// Namespace scopes, in declaration order.
     pub scopes: List<ScopeInfo>,
+    /// Nested graphs (`#[subgraph]` fields), in declaration order.
+    pub subgraphs: List<SubgraphInfo>,
     /// The restart strategy: `"one_for_one"`, `"one_for_all"` or `"rest_for_one"`.
     pub strategy: &'static str,
     /// At most this many restarts within `period_ms`, or the graph gives up.
@@ -72,6 +75,7 @@ impl Default for Topology {
             nodes: Cow::Borrowed(&[]),
             edges: Cow::Borrowed(&[]),
             scopes: Cow::Borrowed(&[]),
+            subgraphs: Cow::Borrowed(&[]),
             strategy: Topology::DEFAULT_STRATEGY,
             intensity: Topology::DEFAULT_INTENSITY,
             period_ms: Topology::DEFAULT_PERIOD_MS,
@@ -357,6 +361,79 @@ pub struct ScopeInfo {
     pub hostname: Option<Text>,
     /// Index of the enclosing scope.
     pub parent: Option<usize>,
+}
+
+/// A nested graph: a `#[subgraph]` field, whose type is another
+/// `#[process_graph]` struct. The enclosing declaration sees only the field,
+/// so this holds what it says — the name, the type, the failure policy —
+/// and the subgraph's ports that this graph's edges reach; the nested
+/// graph's own processes are drawn in its own docs.
+///
+/// To the wiring rules a port is what the parent's end is, the world
+/// outside this graph's processes: an edge that reaches `db.queries` has
+/// [`EndpointInfo::PARENT`] there, and the port says which parent end it is.
+///
+/// ```
+/// use process_graph_topology::{PortInfo, Side, SubgraphInfo};
+///
+/// // `#[subgraph] db: Db` and `#[pipe(client.stdout -> db.queries)] feed: Pipe`,
+/// // edge 0 of the enclosing graph.
+/// let db = SubgraphInfo {
+///     name: "db".into(),
+///     type_name: "Db".into(),
+///     ports: vec![PortInfo { name: "queries".into(), edge: 0, side: Side::To, end: 0 }].into(),
+///     ..SubgraphInfo::default()
+/// };
+/// assert_eq!(db.on_failure, "restart");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubgraphInfo {
+    /// The field name.
+    pub name: Text,
+    /// The `///` comment of the field, if any.
+    pub doc: Option<Text>,
+    /// The nested graph's type, as written: `Db`, `storage::Db`.
+    pub type_name: Text,
+    /// What the enclosing graph does when the subgraph fails as a unit:
+    /// `"restart"` or `"escalate"`.
+    pub on_failure: &'static str,
+    /// The ends of this graph's edges that are ports of the subgraph.
+    pub ports: List<PortInfo>,
+}
+
+impl Default for SubgraphInfo {
+    /// A subgraph with no name, restarted when it fails, no port wired.
+    fn default() -> Self {
+        SubgraphInfo {
+            name: Cow::Borrowed(""),
+            doc: None,
+            type_name: Cow::Borrowed(""),
+            on_failure: "restart",
+            ports: Cow::Borrowed(&[]),
+        }
+    }
+}
+
+/// An end of an edge that is a subgraph's port: `db.queries` in
+/// `#[pipe(client.stdout -> db.queries)]`.
+///
+/// ```
+/// use process_graph_topology::{PortInfo, Side};
+///
+/// // `queries` is the reader (the first and only `to` end) of edge 2.
+/// let queries = PortInfo { name: "queries".into(), edge: 2, side: Side::To, end: 0 };
+/// assert_eq!(queries.side, Side::To);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortInfo {
+    /// The port's name: the nested graph's edge field that has a `parent` end.
+    pub name: Text,
+    /// Index into [`Topology::edges`].
+    pub edge: usize,
+    /// The side of the edge the port is on.
+    pub side: Side,
+    /// Index into that side's ends ([`EdgeInfo::from`] or [`EdgeInfo::to`]).
+    pub end: usize,
 }
 
 /// The namespace kinds a scope may create, as declared.

@@ -13,11 +13,12 @@
 
 use crate::labels::{edge_fds, one_line, scope_label, vertex_lines};
 use crate::layout::{
-    DETAIL_FONT, DETAIL_LINE, EdgePath, FRAME_PAD, Layout, LinkKind, NAME_FONT, Point, Rect,
-    Vertex, text_width,
+    DETAIL_FONT, DETAIL_LINE, EdgePath, FRAME_PAD, Layout, LinkKind, NAME_FONT, PIN_FONT,
+    PIN_HEIGHT, Pin, Point, Rect, Vertex, text_width,
 };
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
+use crate::subgraphs::SubgraphPorts;
 use std::fmt::Write;
 
 const FONT: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace";
@@ -31,6 +32,8 @@ const PAPER: &str = "var(--main-background-color,#ffffff)";
 /// The hue of a scope frame, by nesting depth: its border and label, and,
 /// translucent, its fill, so a nested frame is tinted over its parent's.
 const FRAME_COLOURS: [&str; 4] = ["#3b82f6", "#a855f7", "#22c55e", "#f97316"];
+/// The hue of a subgraph's frame and of its ports' pins.
+const SUBGRAPH: &str = "#0d9488";
 /// How opaque a frame's fill is.
 const FRAME_FILL_OPACITY: &str = "0.1";
 const ARROW_LENGTH: f64 = 7.0;
@@ -45,8 +48,11 @@ impl Topology {
     /// The diagram rustdoc shows for the graph: processes as rounded boxes
     /// (name, and command when known), the parent as a dark pill, scopes as
     /// tinted frames labelled with their namespaces (`sandbox: user, pid,
-    /// net`), pipes as arrows labelled with the edge's name and fds
-    /// (`stdout → stdin`), socketpairs as double-ended arrows, `after`
+    /// net`), subgraphs as teal frames labelled with their name, type and
+    /// failure policy (`db: Db`, `on_failure: restart`) whose ports are
+    /// pins on the border where their lines end, pipes as arrows labelled
+    /// with the edge's name and fds (`stdout → stdin`, `stdout →
+    /// db.queries`), socketpairs as double-ended arrows, `after`
     /// dependencies as dashed arrows, and a legend of the line kinds used.
     ///
     /// The result is a self-contained `<svg>` element: inline attributes
@@ -113,19 +119,28 @@ impl Topology {
             draw_line(edge, &mut svg);
         }
         self.draw_frame_labels(&layout, &mut svg);
+        let ports = SubgraphPorts::new(self);
         for edge in &layout.edges {
-            self.draw_edge_label(edge, &mut svg);
+            self.draw_edge_label(edge, &ports, &mut svg);
         }
         let vertices = (0..self.nodes.len())
             .map(Vertex::Node)
+            .chain((0..self.subgraphs.len()).map(Vertex::Subgraph))
             .chain([Vertex::Parent]);
         for vertex in vertices {
             if let Some(rect) = layout.vertex(vertex) {
-                if let Vertex::Node(n) = vertex {
-                    draw_stack(&rect, self.nodes[n].replicas, &mut svg);
-                }
                 let lines = vertex_lines(self, vertex);
-                draw_box(&rect, &lines, vertex == Vertex::Parent, &mut svg);
+                match vertex {
+                    Vertex::Node(n) => {
+                        draw_stack(&rect, self.nodes[n].replicas, &mut svg);
+                        draw_box(&rect, &lines, false, &mut svg);
+                    }
+                    Vertex::Subgraph(s) => {
+                        let pins = layout.pins.iter().filter(|p| p.subgraph == s);
+                        draw_subgraph(&rect, &lines, pins, &mut svg);
+                    }
+                    Vertex::Parent => draw_box(&rect, &lines, true, &mut svg),
+                }
             }
         }
         draw_legend(&kinds, legend_top, &mut svg);
@@ -203,7 +218,7 @@ impl Topology {
         }
     }
 
-    fn draw_edge_label(&self, line: &EdgePath, svg: &mut String) {
+    fn draw_edge_label(&self, line: &EdgePath, ports: &SubgraphPorts, svg: &mut String) {
         let (Some(label), Some(e)) = (line.label, line.edge) else {
             return;
         };
@@ -215,7 +230,7 @@ impl Topology {
             num(DETAIL_FONT),
             text(crate::labels::edge_name(edge)),
             num(DETAIL_LINE),
-            text(&edge_fds(edge)),
+            text(&edge_fds(self, ports, e)),
             x = num(label.x),
         );
     }
@@ -364,6 +379,64 @@ fn draw_box(rect: &Rect, lines: &[String], parent: bool, svg: &mut String) {
         num(rect.height),
         num(radius)
     );
+    draw_box_text(rect, lines, ink, svg);
+}
+
+/// A subgraph's frame: a tinted box with a double weight border, its name
+/// and type in bold and its failure policy below, between the rows of its
+/// ports' pins, which hang inside the border where the lines meet it.
+fn draw_subgraph<'p>(
+    rect: &Rect,
+    lines: &[String],
+    pins: impl Iterator<Item = &'p Pin>,
+    svg: &mut String,
+) {
+    let _ = writeln!(
+        svg,
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" style=\"fill:{PAPER}\"/>",
+        num(rect.x),
+        num(rect.y),
+        num(rect.width),
+        num(rect.height)
+    );
+    let _ = writeln!(
+        svg,
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"{SUBGRAPH}\" fill-opacity=\"{FRAME_FILL_OPACITY}\" stroke=\"{SUBGRAPH}\" stroke-width=\"2\"/>",
+        num(rect.x),
+        num(rect.y),
+        num(rect.width),
+        num(rect.height)
+    );
+    let inner = Rect {
+        y: rect.y + PIN_HEIGHT,
+        height: rect.height - 2.0 * PIN_HEIGHT,
+        ..*rect
+    };
+    draw_box_text(&inner, lines, INK, svg);
+    for pin in pins {
+        let r = pin.rect;
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" style=\"fill:{PAPER}\" stroke=\"{SUBGRAPH}\" stroke-width=\"1.2\"/>",
+            num(r.x),
+            num(r.y),
+            num(r.width),
+            num(r.height)
+        );
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\" font-weight=\"600\" fill=\"{SUBGRAPH}\">{}</text>",
+            num(r.x + r.width / 2.0),
+            num(r.y + r.height / 2.0 + PIN_FONT * 0.35),
+            num(PIN_FONT),
+            text(&pin.name)
+        );
+    }
+}
+
+/// A box's lines, centred in `rect`: the name in bold, each detail line
+/// (command, readiness) below it.
+fn draw_box_text(rect: &Rect, lines: &[String], ink: &str, svg: &mut String) {
     let centre = rect.x + rect.width / 2.0;
     let middle = rect.y + rect.height / 2.0;
     // The name, then each detail line below it (command, readiness), the

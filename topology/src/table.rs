@@ -4,15 +4,18 @@
 
 use crate::labels::{endpoint_name, node_title, one_line};
 use crate::model::{EdgeKind, Topology};
+use crate::rules::Side;
 use crate::scopes::ScopeTree;
+use crate::subgraphs::SubgraphPorts;
 use std::fmt::Write;
 
 impl Topology {
     /// Markdown tables of the processes (command, scope, restart policy,
     /// readiness, `after` dependencies, whether critical, description), the
-    /// edges (kind, both ends with their fds, description) and the scopes
-    /// (namespaces, hostname, enclosing scope, processes, description),
-    /// after a line on the supervision strategy. The descriptions are the
+    /// edges (kind, both ends with their fds or ports, description), the
+    /// scopes (namespaces, hostname, enclosing scope, processes,
+    /// description) and the subgraphs (type, failure policy, the ports this
+    /// graph wires, description), after a line on the supervision strategy. The descriptions are the
     /// fields' `///` comments. Tables with no rows are left out, and so are
     /// columns no row fills: commands (a declared graph's are only known at
     /// run time) and descriptions. Names and commands are code spans; all
@@ -106,9 +109,15 @@ impl Topology {
             ],
             processes.collect(),
         );
-        let edges = self.edges.iter().map(|edge| {
-            let ends = |ends: &[crate::model::EndpointInfo]| {
-                list(ends.iter().map(|e| self.endpoint(e)).collect())
+        let ports = SubgraphPorts::new(self);
+        let edges = self.edges.iter().enumerate().map(|(e, edge)| {
+            let ends = |side: Side| {
+                let count = crate::subgraphs::side(edge, side).len();
+                list(
+                    (0..count)
+                        .map(|i| self.endpoint(&ports, e, side, i))
+                        .collect(),
+                )
             };
             let kind = match edge.kind {
                 EdgeKind::Pipe => "pipe",
@@ -117,8 +126,8 @@ impl Topology {
             vec![
                 edge.name.as_deref().map_or("—".to_owned(), code),
                 kind.to_owned(),
-                ends(&edge.from),
-                ends(&edge.to),
+                ends(Side::From),
+                ends(Side::To),
                 docs(&edge.doc),
             ]
         });
@@ -162,13 +171,39 @@ impl Topology {
             ],
             scopes.collect(),
         );
+        let subgraphs = self.subgraphs.iter().enumerate().map(|(s, subgraph)| {
+            let wired = ports.names(s).iter().map(|p| code(p)).collect();
+            vec![
+                code(&subgraph.name),
+                code(&subgraph.type_name),
+                text(subgraph.on_failure),
+                list(wired),
+                docs(&subgraph.doc),
+            ]
+        });
+        write_table(
+            &mut out,
+            "Subgraphs",
+            &[
+                ("Subgraph", true),
+                ("Type", true),
+                ("On failure", true),
+                ("Ports wired", true),
+                (
+                    "Description",
+                    self.subgraphs.iter().any(|s| s.doc.is_some()),
+                ),
+            ],
+            subgraphs.collect(),
+        );
         out
     }
 
-    /// `source.stdout` (fd 1); the fd number is spelled out only where the
-    /// name does not already say it.
-    fn endpoint(&self, end: &crate::model::EndpointInfo) -> String {
-        let name = code(&endpoint_name(self, end));
+    /// `source.stdout` (fd 1), `db.queries`; the fd number is spelled out
+    /// only where the name does not already say it.
+    fn endpoint(&self, ports: &SubgraphPorts, edge: usize, side: Side, index: usize) -> String {
+        let end = &crate::subgraphs::side(&self.edges[edge], side)[index];
+        let name = code(&endpoint_name(self, ports, edge, side, index));
         match end.node {
             Some(_) if (0..=2).contains(&end.fd) => format!("{name} (fd {})", end.fd),
             _ => name,

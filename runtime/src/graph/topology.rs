@@ -132,6 +132,10 @@ impl Graph {
             nodes: nodes.collect::<Vec<_>>().into(),
             edges: edges.collect::<Vec<_>>().into(),
             scopes: scopes.collect::<Vec<_>>().into(),
+            // A nested graph's nodes are this graph's own here (named by
+            // path); the macro's frames are for subgraphs whose insides it
+            // cannot see.
+            subgraphs: Cow::Borrowed(&[]),
             strategy: match self.strategy {
                 Strategy::OneForOne => "one_for_one",
                 Strategy::OneForAll => "one_for_all",

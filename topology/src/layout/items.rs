@@ -8,13 +8,15 @@
 
 use super::metrics::{
     BOX_HEIGHT, BOX_HEIGHT_WITH_COMMAND, BOX_MIN_WIDTH, BOX_PAD, DETAIL_FONT, DETAIL_LINE,
-    LABEL_GAP, LOOP_REACH, NAME_FONT, label_size, text_width,
+    LABEL_GAP, LOOP_REACH, NAME_FONT, PIN_GAP, PIN_HEIGHT, PORT_INSET, label_size, pin_width,
+    text_width,
 };
 use super::rank::{self, Arc};
 use crate::labels::vertex_lines;
 use crate::links::{Link, Vertex};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
+use crate::subgraphs::SubgraphPorts;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum ItemKind {
@@ -62,6 +64,9 @@ pub(super) struct Chain {
     /// The edge whose other lines this one joins at the reader: one of
     /// several writers of a pipe.
     pub joins: Option<usize>,
+    /// The subgraph port (subgraph, port) the line leaves the upper item's
+    /// bottom at, and the one it enters the lower item's top at.
+    pub pins: [Option<(usize, usize)>; 2],
 }
 
 /// Links from a vertex to itself, drawn as loops on the right of its box.
@@ -80,6 +85,8 @@ pub(super) struct Graph {
     pub ranks: usize,
     /// First and last rank of every scope's frame.
     pub spans: Vec<(usize, usize)>,
+    /// The width of every subgraph port's pin, by subgraph, by port.
+    pub pin_widths: Vec<Vec<f64>>,
 }
 
 impl Graph {
@@ -91,13 +98,20 @@ impl Graph {
     }
 }
 
-/// Vertices are numbered nodes first, then the parent; the first items of
-/// a [`Graph`] are its vertices in that order.
-pub(super) fn vertex_index(vertex: Vertex, nodes: usize) -> usize {
+/// Vertices are numbered nodes first, then subgraphs, then the parent; the
+/// first items of a [`Graph`] are its vertices in that order.
+pub(super) fn vertex_index(vertex: Vertex, nodes: usize, subgraphs: usize) -> usize {
     match vertex {
         Vertex::Node(n) => n,
-        Vertex::Parent => nodes,
+        Vertex::Subgraph(s) => nodes + s,
+        Vertex::Parent => nodes + subgraphs,
     }
+}
+
+/// The width of the pins of `ports` side by side on one side of a frame.
+fn pin_row(widths: &[f64], ports: &[usize]) -> f64 {
+    let pins: f64 = ports.iter().map(|&p| widths[p]).sum();
+    pins + ports.len().saturating_sub(1) as f64 * PIN_GAP + 2.0 * PORT_INSET
 }
 
 /// The lines of an edge label: the edge's name above its fds.
@@ -126,15 +140,21 @@ fn box_size(lines: &[String]) -> (f64, f64) {
 pub(super) fn build(
     topology: &Topology,
     tree: &ScopeTree,
+    ports: &SubgraphPorts,
     links: &[Link],
     with_parent: bool,
 ) -> Graph {
     let nodes = topology.nodes.len();
+    let subgraphs = topology.subgraphs.len();
     let vertices: Vec<Vertex> = (0..nodes)
         .map(Vertex::Node)
+        .chain((0..subgraphs).map(Vertex::Subgraph))
         .chain(with_parent.then_some(Vertex::Parent))
         .collect();
-    let index = |v: Vertex| vertex_index(v, nodes);
+    let index = |v: Vertex| vertex_index(v, nodes, subgraphs);
+    let pin_widths: Vec<Vec<f64>> = (0..subgraphs)
+        .map(|s| ports.names(s).iter().map(|n| pin_width(n)).collect())
+        .collect();
 
     let crossing: Vec<usize> = (0..links.len())
         .filter(|&l| links[l].from != links[l].to)
@@ -148,11 +168,46 @@ pub(super) fn build(
         })
         .collect();
     let layering = rank::layers(vertices.len(), &arcs);
+    // Per chain, the ports at its upper and lower ends: where a line leaves
+    // a box's bottom, and where it enters a box's top.
+    let pins: Vec<[Option<(usize, usize)>; 2]> = crossing
+        .iter()
+        .enumerate()
+        .map(|(a, &l)| {
+            let at = |vertex: Vertex, port: Option<usize>| match vertex {
+                Vertex::Subgraph(s) => port.map(|p| (s, p)),
+                _ => None,
+            };
+            let (from, to) = (
+                at(links[l].from, links[l].ports[0]),
+                at(links[l].to, links[l].ports[1]),
+            );
+            if layering.upward[a] {
+                [to, from]
+            } else {
+                [from, to]
+            }
+        })
+        .collect();
 
     let mut items = Vec::new();
     let mut loops = Vec::new();
     for (v, &vertex) in vertices.iter().enumerate() {
-        let (box_width, box_height) = box_size(&vertex_lines(topology, vertex));
+        let (mut box_width, mut box_height) = box_size(&vertex_lines(topology, vertex));
+        if let Vertex::Subgraph(s) = vertex {
+            // A frame holds a row of pins along its top and its bottom.
+            let row = |end: usize| {
+                let mut row: Vec<usize> = Vec::new();
+                for p in pins.iter().filter_map(|pin| pin[end]) {
+                    if p.0 == s && !row.contains(&p.1) {
+                        row.push(p.1);
+                    }
+                }
+                pin_row(&pin_widths[s], &row)
+            };
+            box_width = box_width.max(row(0)).max(row(1)).ceil();
+            box_height += 2.0 * PIN_HEIGHT;
+        }
         let own: Vec<usize> = (0..links.len())
             .filter(|&l| links[l].from == vertex && links[l].to == vertex)
             .collect();
@@ -177,7 +232,7 @@ pub(super) fn build(
             rank: 2 * layering.layer[v],
             scope: match vertex {
                 Vertex::Node(n) => tree.of_node(n),
-                Vertex::Parent => None,
+                Vertex::Subgraph(_) | Vertex::Parent => None,
             },
             width,
             height,
@@ -221,6 +276,7 @@ pub(super) fn build(
             link: l,
             items: chain,
             upward,
+            pins: pins[a],
         });
     }
 
@@ -233,6 +289,7 @@ pub(super) fn build(
         loops,
         ranks,
         spans,
+        pin_widths,
     }
 }
 

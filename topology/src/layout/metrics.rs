@@ -27,6 +27,17 @@ pub(crate) const LABEL_GAP: f64 = 5.0;
 /// How far a self-loop reaches right of its box.
 pub(crate) const LOOP_REACH: f64 = 18.0;
 
+/// Height of the pin of a subgraph's port, hanging inside its frame's border.
+pub(crate) const PIN_HEIGHT: f64 = 16.0;
+/// Font size of a port's name on its pin.
+pub(crate) const PIN_FONT: f64 = 10.0;
+/// Horizontal padding inside a pin.
+const PIN_PAD: f64 = 5.0;
+/// Horizontal space between two pins on one side of a frame.
+pub(crate) const PIN_GAP: f64 = 8.0;
+/// No port closer than this to a box's corner.
+pub(crate) const PORT_INSET: f64 = 6.0;
+
 /// Height of a frame's label strip.
 pub(crate) const FRAME_HEADER: f64 = 20.0;
 /// Space between a frame and what it encloses.
@@ -53,6 +64,11 @@ pub(crate) const MARGIN: f64 = 16.0;
 /// The width of `text` at `font` pixels.
 pub(crate) fn text_width(text: &str, font: f64) -> f64 {
     text.chars().count() as f64 * CHAR_EM * font
+}
+
+/// The width of the pin of a port named `name`.
+pub(crate) fn pin_width(name: &str) -> f64 {
+    (text_width(name, PIN_FONT) + 2.0 * PIN_PAD).ceil()
 }
 
 /// The size of an edge label: its name above its fds.

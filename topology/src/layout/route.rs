@@ -8,18 +8,18 @@
 
 use super::horizontal::Columns;
 use super::items::{Graph, ItemKind, label_lines};
-use super::metrics::{LABEL_GAP, LINE_SEP, LOOP_REACH, label_size};
+use super::metrics::{
+    LABEL_GAP, LINE_SEP, LOOP_REACH, PIN_GAP, PIN_HEIGHT, PORT_INSET, label_size,
+};
 use super::separation::{Separation, satisfy};
 use super::tracks::{self, Jog};
 use super::vertical::Rows;
-use super::{EdgePath, Point, Rect};
+use super::{EdgePath, Pin, Point, Rect};
 use crate::links::Link;
 
 /// Closest spacing of ports on one side of a box: that of lines passing a
 /// rank, so parallel lines can run straight into their ports.
 const PORT_SPACING: f64 = LINE_SEP;
-/// No port closer than this to a box's corner.
-const PORT_INSET: f64 = 6.0;
 
 pub(super) struct Routing<'g> {
     graph: &'g Graph,
@@ -78,29 +78,44 @@ impl<'g> Routing<'g> {
             // the lines of one pipe's writers arriving at its reader share
             // one port there.
             let side = |bottom: bool| {
-                let mut ends: Vec<(Vec<usize>, f64)> = Vec::new();
+                let mut ends: Vec<End> = Vec::new();
                 for (c, chain) in chains.iter().enumerate() {
                     let items = &chain.items;
-                    let (end, next) = if bottom {
-                        (items[0], items[1])
+                    let (end, next, pin) = if bottom {
+                        (items[0], items[1], chain.pins[0])
                     } else {
-                        (items[items.len() - 1], items[items.len() - 2])
+                        (
+                            items[items.len() - 1],
+                            items[items.len() - 2],
+                            chain.pins[1],
+                        )
                     };
                     if end != v {
                         continue;
                     }
                     let x = self.line_x(next);
                     let at_reader = chain.upward == bottom;
-                    let joined = chain.joins.filter(|_| at_reader).and_then(|e| {
-                        ends.iter_mut()
-                            .find(|(cs, _)| chains[cs[0]].joins == Some(e))
-                    });
+                    // The lines at one subgraph port share its pin.
+                    let joined = match pin {
+                        Some(pin) => ends.iter_mut().find(|e| e.pin == Some(pin)),
+                        None => chain.joins.filter(|_| at_reader).and_then(|e| {
+                            ends.iter_mut().find(|end| {
+                                end.pin.is_none() && chains[end.chains[0]].joins == Some(e)
+                            })
+                        }),
+                    };
                     match joined {
-                        Some((cs, mean)) => {
-                            *mean = (*mean * cs.len() as f64 + x) / (cs.len() + 1) as f64;
-                            cs.push(c);
+                        Some(end) => {
+                            let n = end.chains.len() as f64;
+                            end.x = (end.x * n + x) / (n + 1.0);
+                            end.chains.push(c);
                         }
-                        None => ends.push((vec![c], x)),
+                        None => ends.push(End {
+                            chains: vec![c],
+                            x,
+                            pin,
+                            half: pin.map_or(0.0, |(s, p)| self.graph.pin_widths[s][p] / 2.0),
+                        }),
                     }
                 }
                 ends
@@ -161,6 +176,54 @@ impl<'g> Routing<'g> {
                 }
             })
             .collect()
+    }
+
+    /// The pin of every subgraph port a line meets: hanging inside the
+    /// frame's top border where a line enters, its bottom border where one
+    /// leaves; one per port and side, in chain order.
+    pub fn pins(&self, boxes: &[Rect], names: impl Fn(usize, usize) -> String) -> Vec<Pin> {
+        let mut pins: Vec<Pin> = Vec::new();
+        for (c, chain) in self.graph.chains.iter().enumerate() {
+            let items = &chain.items;
+            let ends = [
+                (chain.pins[0], self.bottom_port[c], items[0], true),
+                (
+                    chain.pins[1],
+                    self.top_port[c],
+                    items[items.len() - 1],
+                    false,
+                ),
+            ];
+            for (pin, x, item, bottom) in ends {
+                let Some((subgraph, port)) = pin else {
+                    continue;
+                };
+                let frame = boxes[item];
+                let width = self.graph.pin_widths[subgraph][port];
+                let rect = Rect {
+                    x: x - width / 2.0,
+                    y: if bottom {
+                        frame.bottom() - PIN_HEIGHT
+                    } else {
+                        frame.y
+                    },
+                    width,
+                    height: PIN_HEIGHT,
+                };
+                let name = names(subgraph, port);
+                if !pins
+                    .iter()
+                    .any(|p| p.subgraph == subgraph && p.rect == rect)
+                {
+                    pins.push(Pin {
+                        subgraph,
+                        name,
+                        rect,
+                    });
+                }
+            }
+        }
+        pins
     }
 
     /// Every link's line, in link order.
@@ -250,11 +313,24 @@ impl<'g> Routing<'g> {
     }
 }
 
+/// The lines that meet one side of a box at one port.
+struct End {
+    chains: Vec<usize>,
+    /// Where the port would like to be: above (below) the next item along
+    /// its lines.
+    x: f64,
+    /// The subgraph port (subgraph, port) this is, if any.
+    pin: Option<(usize, usize)>,
+    /// Half the width of its pin; 0 for a process's port.
+    half: f64,
+}
+
 /// Ports on one side of a box, in the order their lines go: each as close
 /// above (below) the next item on its line as the others allow, so a line
-/// to an item right below runs straight.
-fn spread(left: f64, width: f64, mut ends: Vec<(Vec<usize>, f64)>, ports: &mut [f64]) {
-    ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0[0].cmp(&b.0[0])));
+/// to an item right below runs straight. A subgraph's pins are kept their
+/// width apart and inside the frame (which is sized to hold them).
+fn spread(left: f64, width: f64, mut ends: Vec<End>, ports: &mut [f64]) {
+    ends.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.chains[0].cmp(&b.chains[0])));
     let (low, high) = (left + PORT_INSET, left + width - PORT_INSET);
     let spacing = match ends.len() {
         0 | 1 => 0.0,
@@ -262,26 +338,31 @@ fn spread(left: f64, width: f64, mut ends: Vec<(Vec<usize>, f64)>, ports: &mut [
     };
     // Two walls that do not move, the ports between them.
     let mut desired = vec![low];
-    desired.extend(ends.iter().map(|e| e.1.clamp(low, high)));
+    desired.extend(ends.iter().map(|e| e.x.clamp(low + e.half, high - e.half)));
     desired.push(high);
     let mut weight = vec![1.0; desired.len()];
     weight[0] = 1e9;
     weight[desired.len() - 1] = 1e9;
+    let half = |k: usize| ends.get(k).map_or(0.0, |e| e.half);
     let constraints: Vec<Separation> = (0..desired.len() - 1)
         .map(|v| Separation {
             left: v,
             right: v + 1,
-            gap: if v == 0 || v == ends.len() {
-                0.0
+            gap: if v == 0 {
+                half(0)
+            } else if v == ends.len() {
+                half(v - 1)
+            } else if ends[v - 1].pin.is_some() || ends[v].pin.is_some() {
+                spacing.max(half(v - 1) + half(v) + PIN_GAP)
             } else {
                 spacing
             },
         })
         .collect();
     let x = satisfy(&desired, &weight, &constraints);
-    for (k, (chains, _)) in ends.iter().enumerate() {
-        for &c in chains {
-            ports[c] = x[k + 1].clamp(low, high);
+    for (k, end) in ends.iter().enumerate() {
+        for &c in &end.chains {
+            ports[c] = x[k + 1].clamp(low + end.half, high - end.half);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The DOT export goes through the real Graphviz `dot`: every example and
 //! random graphs of up to 50 processes must be accepted without a warning,
-//! with every process and scope in the result.
+//! with every process, scope, subgraph and port in the result.
 
 use crate::{examples, expected, random_topologies};
 use process_graph_topology::Topology;
@@ -76,6 +76,16 @@ fn check(topology: &Topology) -> Option<Result<(), String>> {
             return Some(Err(format!("{name}: dot lost scope {s}")));
         }
     }
+    for (s, ports) in want.ports.iter().enumerate() {
+        if !svg.contains(&format!("<title>cluster_subgraph_{s}</title>")) {
+            return Some(Err(format!("{name}: dot lost subgraph {s}")));
+        }
+        for p in 0..ports.len() {
+            if !svg.contains(&format!("<title>s{s}p{p}</title>")) {
+                return Some(Err(format!("{name}: dot lost port {p} of subgraph {s}")));
+            }
+        }
+    }
     Some(Ok(()))
 }
 
@@ -115,6 +125,21 @@ fn dot_labels_say_what_the_svg_says() {
         r#"n0 -> n1 [label="lines\nstdout → stdin"];"#,
         r#"n1 -> parent [label="control\nfd(3) <-> parent", dir=both"#,
         r#"n0 -> n1 [style=dashed"#,
+    ] {
+        assert!(dot.contains(wanted), "missing {wanted:?} in\n{dot}");
+    }
+}
+
+#[test]
+fn dot_draws_a_subgraph_as_a_cluster_with_its_ports() {
+    let dot = examples::SITE.to_dot();
+    for wanted in [
+        "subgraph cluster_subgraph_0 {",
+        r#"label="db: storage::Db\non_failure: restart";"#,
+        r#"s0p0 [label="queries""#,
+        r#"n0 -> s0p0 [label="feed\nstdout → db.queries"];"#,
+        r#"s0p1 -> n1 [label="results\ndb.results → stdin"];"#,
+        r#"s1 [shape=point, style=invis"#,
     ] {
         assert!(dot.contains(wanted), "missing {wanted:?} in\n{dot}");
     }

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use process_graph_topology::{
-    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, Ready, ScopeInfo, Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, NodeInfo, PortInfo, Ready, ScopeInfo, Side, SubgraphInfo,
+    Topology,
 };
 
 fn node(name: &'static str, command: Option<&'static str>, scope: Option<usize>) -> NodeInfo {
@@ -63,14 +64,44 @@ fn socketpair(name: &'static str, a: &[EndpointInfo], b: &[EndpointInfo]) -> Edg
     }
 }
 
-/// A topology from `&[nodes], &[edges], &[scopes]`, built on first use.
+fn subgraph(
+    name: &'static str,
+    type_name: &'static str,
+    on_failure: &'static str,
+    ports: &[PortInfo],
+) -> SubgraphInfo {
+    SubgraphInfo {
+        name: name.into(),
+        doc: None,
+        type_name: type_name.into(),
+        on_failure,
+        ports: ports.to_vec().into(),
+    }
+}
+
+/// Port `name` at end `end` of `side` of edge `edge`.
+fn port(name: &'static str, edge: usize, side: Side, end: usize) -> PortInfo {
+    PortInfo {
+        name: name.into(),
+        edge,
+        side,
+        end,
+    }
+}
+
+/// A topology from `&[nodes], &[edges], &[scopes]` and maybe
+/// `&[subgraphs]`, built on first use.
 macro_rules! topology {
     ($name:expr, &[$($node:expr),* $(,)?], &[$($edge:expr),* $(,)?], &[$($scope:expr),* $(,)?] $(,)?) => {
+        topology!($name, &[$($node),*], &[$($edge),*], &[$($scope),*], &[])
+    };
+    ($name:expr, &[$($node:expr),* $(,)?], &[$($edge:expr),* $(,)?], &[$($scope:expr),* $(,)?], &[$($subgraph:expr),* $(,)?] $(,)?) => {
         LazyLock::new(|| Topology {
             name: Cow::Borrowed($name),
             nodes: Cow::Owned(vec![$($node),*]),
             edges: Cow::Owned(vec![$($edge),*]),
             scopes: Cow::Owned(vec![$($scope),*]),
+            subgraphs: Cow::Owned(vec![$($subgraph),*]),
             strategy: "one_for_one",
             intensity: 5,
             period_ms: 10_000,
@@ -187,6 +218,40 @@ pub static TRICKY: LazyLock<Topology> = topology!(
     )],
 );
 
+/// README's `Site`, grown: a client feeding a nested database `db` through
+/// its `queries` port and talking to its `control` port, a reporter reading
+/// the database's `results` and, with the client's stderr, its `log`; a
+/// second subgraph nobody wires, which fails its parent when it fails.
+pub static SITE: LazyLock<Topology> = topology!(
+    "Site",
+    &[
+        node("client", Some("./client"), None),
+        node("reporter", Some("./report --stdin"), Some(0)),
+    ],
+    &[
+        pipe("feed", &[at(0, 1)], &[PARENT]),
+        pipe("results", &[PARENT], &[at(1, 0)]),
+        socketpair("control", &[at(0, 3)], &[PARENT]),
+        pipe("report", &[at(1, 1)], &[PARENT]),
+        pipe("logs", &[at(0, 2), PARENT], &[at(1, 3)]),
+    ],
+    &[scope("quiet", &["net"], None, None)],
+    &[
+        subgraph(
+            "db",
+            "storage::Db",
+            "restart",
+            &[
+                port("queries", 0, Side::To, 0),
+                port("results", 1, Side::From, 0),
+                port("control", 2, Side::To, 0),
+                port("log", 4, Side::From, 1),
+            ],
+        ),
+        subgraph("cache", "Cache", "escalate", &[]),
+    ],
+);
+
 /// One process and nothing else.
 pub static LONELY: LazyLock<Topology> = topology!("Lonely", &[node("only", None, None)], &[], &[]);
 
@@ -202,7 +267,7 @@ pub static LOOPS: LazyLock<Topology> = topology!(
     &[scope("empty", &["ipc"], None, None)],
 );
 
-pub fn all() -> [&'static Topology; 7] {
+pub fn all() -> [&'static Topology; 8] {
     [
         &ERROR_COUNT,
         &PIPELINE,
@@ -211,6 +276,7 @@ pub fn all() -> [&'static Topology; 7] {
         &TRICKY,
         &LONELY,
         &LOOPS,
+        &SITE,
     ]
 }
 

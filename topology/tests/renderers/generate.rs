@@ -1,10 +1,12 @@
 //! Deterministic pseudo-random topologies: a seed and a size give the same
 //! graph on every run, with scopes (some nested), pipes with one or two
-//! writers, socketpairs, `after` dependencies, the parent on some ends, and
-//! now and then a loop, a long command or text that needs escaping.
+//! writers, socketpairs, `after` dependencies, the parent on some ends
+//! (some of them subgraphs' ports), and now and then a loop, a long command
+//! or text that needs escaping.
 
 use process_graph_topology::{
-    EdgeInfo, EdgeKind, EndpointInfo, List, NodeInfo, Ready, ScopeInfo, Text, Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, List, NodeInfo, PortInfo, Ready, ScopeInfo, Side,
+    SubgraphInfo, Text, Topology,
 };
 
 /// xorshift64* (Vigna): small, fast, good enough to shake a layout.
@@ -132,13 +134,60 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
             }
         })
         .collect();
+    let subgraphs = random_subgraphs(seed, &edges);
     Topology {
         name: text(format!("Random{seed}")),
         nodes: list(node_list),
         edges: list(edges),
         scopes: list(scopes),
+        subgraphs: list(subgraphs),
         strategy: "one_for_one",
         intensity: 3,
         period_ms: 5000,
     }
+}
+
+/// Up to three subgraphs, each parent end of an edge made one of their
+/// ports half the time (a few ports share a name: one port, several
+/// lines). From a generator of its own, so the rest of the graph is the
+/// same with or without them.
+fn random_subgraphs(seed: u64, edges: &[EdgeInfo]) -> Vec<SubgraphInfo> {
+    let mut rng = XorShift::new(seed ^ 0x5eed_5ab6);
+    let count = rng.below(4);
+    let mut subgraphs: Vec<SubgraphInfo> = (0..count)
+        .map(|s| SubgraphInfo {
+            name: text(format!("sub{s}")),
+            type_name: text(format!("Inner{s}")),
+            on_failure: rng.pick(&["restart", "escalate"]),
+            ..SubgraphInfo::default()
+        })
+        .collect();
+    if count == 0 {
+        return subgraphs;
+    }
+    let mut ports: Vec<Vec<PortInfo>> = vec![Vec::new(); count];
+    for (e, edge) in edges.iter().enumerate() {
+        for (side, ends) in [(Side::From, &edge.from), (Side::To, &edge.to)] {
+            for (end, endpoint) in ends.iter().enumerate() {
+                if endpoint.node.is_none() && rng.percent(50) {
+                    let s = rng.below(count);
+                    let name = if rng.percent(15) {
+                        "shared".to_owned()
+                    } else {
+                        format!("port{e}")
+                    };
+                    ports[s].push(PortInfo {
+                        name: text(name),
+                        edge: e,
+                        side,
+                        end,
+                    });
+                }
+            }
+        }
+    }
+    for (subgraph, ports) in subgraphs.iter_mut().zip(ports) {
+        subgraph.ports = list(ports);
+    }
+    subgraphs
 }

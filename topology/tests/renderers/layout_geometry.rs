@@ -1,10 +1,12 @@
 //! The layout's promises, checked on every example and on random graphs of
 //! up to 30 processes: no two boxes or labels overlap, every process sits
 //! inside its scope's frame (below its label) and outside every other
-//! frame, frames nest as scopes do, and no line runs through a box.
+//! frame, frames nest as scopes do, no line runs through a box, and a line
+//! meets a subgraph's frame at the middle of one of its pins, which sit
+//! along the frame's border without overlapping.
 
 use crate::{examples, random_topologies};
-use process_graph_topology::{Layout, Point, Rect, Topology};
+use process_graph_topology::{Layout, Point, Rect, Topology, Vertex};
 
 const EPSILON: f64 = 1e-6;
 
@@ -49,8 +51,31 @@ fn check(topology: &Topology) -> Result<(), String> {
         .enumerate()
         .map(|(n, r)| (topology.nodes[n].name.to_string(), *r))
         .collect();
+    for (s, frame) in layout.subgraphs.iter().enumerate() {
+        boxes.push((topology.subgraphs[s].name.to_string(), *frame));
+    }
     if let Some(parent) = layout.parent {
         boxes.push(("parent".into(), parent));
+    }
+    for pin in &layout.pins {
+        let frame = layout.subgraphs[pin.subgraph];
+        let on_border = pin.rect.y == frame.y || pin.rect.bottom() == frame.bottom();
+        if !frame.contains(&pin.rect) || !on_border {
+            return Err(format!(
+                "{name}: pin {} {:?} not on its frame {frame:?}",
+                pin.name, pin.rect
+            ));
+        }
+        let others = layout
+            .pins
+            .iter()
+            .filter(|p| p.subgraph == pin.subgraph && *p != pin);
+        if let Some(other) = others.into_iter().find(|p| p.rect.overlaps(&pin.rect)) {
+            return Err(format!(
+                "{name}: pins {} and {} overlap",
+                pin.name, other.name
+            ));
+        }
     }
     let labels: Vec<Rect> = layout.edges.iter().filter_map(|e| e.label).collect();
     let whole = Rect {
@@ -143,6 +168,26 @@ fn check(topology: &Topology) -> Result<(), String> {
                 return Err(format!(
                     "{name}: line {:?} does not start/end on its box: {point:?} {end:?}",
                     edge.edge
+                ));
+            }
+        }
+        // A line meets a subgraph's frame at the middle of a pin.
+        for (point, vertex) in [(first, edge.from), (last, edge.to)] {
+            let Vertex::Subgraph(s) = vertex else {
+                continue;
+            };
+            let at_pin = layout.pins.iter().any(|pin| {
+                pin.subgraph == s
+                    && (pin.rect.x + pin.rect.width / 2.0 - point.x).abs() < EPSILON
+                    && (pin.rect.y - point.y)
+                        .abs()
+                        .min((pin.rect.bottom() - point.y).abs())
+                        < EPSILON
+            });
+            if !at_pin && edge.from != edge.to {
+                return Err(format!(
+                    "{name}: line {:?} meets subgraph {s} off its pins",
+                    edge.fds
                 ));
             }
         }

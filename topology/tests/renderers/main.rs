@@ -11,7 +11,7 @@ mod mermaid_flowchart;
 mod svg_document;
 mod xml;
 
-use process_graph_topology::{EdgeKind, Topology};
+use process_graph_topology::{EdgeKind, Side, Topology};
 
 /// What a reader must find on a diagram: every process name, every scope
 /// label and every edge label (name and fds), as the renderers spell them.
@@ -26,6 +26,11 @@ pub struct Expected {
     pub lines: Vec<(String, String)>,
     /// (edge name, this line's fds) per line that is an edge.
     pub line_labels: Vec<(String, String)>,
+    /// Per subgraph, its frame's lines: `db: Db`, `on_failure: restart`.
+    pub subgraph_labels: Vec<[String; 2]>,
+    /// Per subgraph, the names of the ports its lines reach, each once, in
+    /// the order the ports are listed (the renderers' `sNpM`).
+    pub ports: Vec<Vec<String>>,
 }
 
 fn one_line(text: &str) -> String {
@@ -46,40 +51,83 @@ fn fd_name(fd: i32) -> String {
 /// Written from the model independently of the crate's own helpers, so a
 /// renderer that drops or misspells something is caught.
 pub fn expected(topology: &Topology) -> Expected {
-    let id = |node: Option<usize>| node.map_or("parent".to_owned(), |n| format!("n{n}"));
-    let end = |node: Option<usize>, fd: i32| node.map_or("parent".to_owned(), |_| fd_name(fd));
+    let mut ports: Vec<Vec<String>> = vec![Vec::new(); topology.subgraphs.len()];
+    // (edge, side, end) → (subgraph, port) for every port at a parent end.
+    let mut port_at = Vec::new();
+    for (s, subgraph) in topology.subgraphs.iter().enumerate() {
+        for port in subgraph.ports.iter() {
+            let Some(edge) = topology.edges.get(port.edge) else {
+                continue;
+            };
+            let ends = if port.side == Side::From {
+                &edge.from
+            } else {
+                &edge.to
+            };
+            let key = (port.edge, port.side, port.end);
+            let at_parent = ends.get(port.end).is_some_and(|e| e.node.is_none());
+            if !at_parent || port_at.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let name = port.name.to_string();
+            let p = ports[s].iter().position(|n| *n == name).unwrap_or_else(|| {
+                ports[s].push(name);
+                ports[s].len() - 1
+            });
+            port_at.push((key, (s, p)));
+        }
+    }
+    let port = |edge: usize, side: Side, end: usize| {
+        port_at
+            .iter()
+            .find(|(k, _)| *k == (edge, side, end))
+            .map(|(_, sp)| *sp)
+    };
+    let id = |node: Option<usize>, port: Option<(usize, usize)>| match (node, port) {
+        (Some(n), _) => format!("n{n}"),
+        (None, Some((s, p))) => format!("s{s}p{p}"),
+        (None, None) => "parent".to_owned(),
+    };
+    let end = |node: Option<usize>, fd: i32, port: Option<(usize, usize)>| match (node, port) {
+        (Some(_), _) => fd_name(fd),
+        (None, Some((s, p))) => format!("{}.{}", topology.subgraphs[s].name, ports[s][p]),
+        (None, None) => "parent".to_owned(),
+    };
     let mut edge_labels = Vec::new();
     let mut lines = Vec::new();
     let mut line_labels = Vec::new();
-    for edge in topology.edges.iter() {
+    for (e, edge) in topology.edges.iter().enumerate() {
         let arrow = if edge.kind == EdgeKind::Pipe {
             "→"
         } else {
             "<->"
         };
         let mut writers: Vec<String> = Vec::new();
-        for from in edge.from.iter() {
-            let writer = end(from.node, from.fd);
-            for to in edge.to.iter() {
-                let reader = end(to.node, to.fd);
+        for (w, from) in edge.from.iter().enumerate() {
+            let writer_port = port(e, Side::From, w);
+            let writer = end(from.node, from.fd, writer_port);
+            for (r, to) in edge.to.iter().enumerate() {
+                let reader_port = port(e, Side::To, r);
+                let reader = end(to.node, to.fd, reader_port);
                 line_labels.push((
                     one_line(edge.name.as_deref().unwrap_or("")),
                     format!("{writer} {arrow} {reader}"),
                 ));
-                lines.push((id(from.node), id(to.node)));
+                lines.push((id(from.node, writer_port), id(to.node, reader_port)));
             }
             if !writers.contains(&writer) {
                 writers.push(writer);
             }
         }
         if let Some(to) = edge.to.first() {
-            let label = format!("{} {arrow} {}", writers.join(", "), end(to.node, to.fd));
+            let reader = end(to.node, to.fd, port(e, Side::To, 0));
+            let label = format!("{} {arrow} {reader}", writers.join(", "));
             edge_labels.push((one_line(edge.name.as_deref().unwrap_or("")), label));
         }
     }
     for (n, node) in topology.nodes.iter().enumerate() {
         for &a in node.after.iter() {
-            lines.push((id(Some(a)), id(Some(n))));
+            lines.push((id(Some(a), None), id(Some(n), None)));
         }
     }
     Expected {
@@ -101,6 +149,17 @@ pub fn expected(topology: &Topology) -> Expected {
         edge_labels,
         lines,
         line_labels,
+        subgraph_labels: topology
+            .subgraphs
+            .iter()
+            .map(|s| {
+                [
+                    one_line(&format!("{}: {}", s.name, s.type_name)),
+                    format!("on_failure: {}", s.on_failure),
+                ]
+            })
+            .collect(),
+        ports,
     }
 }
 

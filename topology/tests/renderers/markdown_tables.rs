@@ -1,5 +1,6 @@
-//! The Markdown tables: one row per process, edge and scope, every row as
-//! wide as its header, and text that cannot break out of its cell.
+//! The Markdown tables: one row per process, edge, scope and subgraph,
+//! every row as wide as its header, and text that cannot break out of its
+//! cell.
 
 use crate::{examples, random_topologies};
 use process_graph_topology::Topology;
@@ -42,6 +43,7 @@ fn check(topology: &Topology) -> Result<(), String> {
         ("Processes", topology.nodes.len()),
         ("Edges", topology.edges.len()),
         ("Scopes", topology.scopes.len()),
+        ("Subgraphs", topology.subgraphs.len()),
     ] {
         let table = table(&markdown, title);
         if rows == 0 {
@@ -76,7 +78,8 @@ fn check(topology: &Topology) -> Result<(), String> {
                 .iter()
                 .filter_map(|e| e.name.as_deref().map(str::to_owned)),
         )
-        .chain(topology.scopes.iter().map(|s| s.name.to_string()));
+        .chain(topology.scopes.iter().map(|s| s.name.to_string()))
+        .chain(topology.subgraphs.iter().map(|s| s.name.to_string()));
     for wanted in names {
         if !first_cells
             .iter()
@@ -166,4 +169,20 @@ fn columns_no_row_fills_are_left_out_and_docs_are_descriptions() {
             .to_markdown_tables()
             .contains("| Process | Command | Scope |")
     );
+}
+
+#[test]
+fn tables_name_ports_and_list_the_subgraphs() {
+    let tables = examples::SITE.to_markdown_tables();
+    for wanted in [
+        "| `feed` | pipe | `client.stdout` (fd 1) | `db.queries` |",
+        "| `logs` | pipe | `client.stderr` (fd 2), `db.log` | `reporter.fd(3)` |",
+        "| `report` | pipe | `reporter.stdout` (fd 1) | `parent` |",
+        "**Subgraphs**",
+        "| Subgraph | Type | On failure | Ports wired |",
+        "| `db` | `storage::Db` | restart | `queries`, `results`, `control`, `log` |",
+        "| `cache` | `Cache` | escalate | — |",
+    ] {
+        assert!(tables.contains(wanted), "missing {wanted:?} in\n{tables}");
+    }
 }

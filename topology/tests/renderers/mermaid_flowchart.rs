@@ -1,5 +1,6 @@
-//! The Mermaid export declares every process once, every scope as a
-//! subgraph, and every line of the diagram as one link with its label.
+//! The Mermaid export declares every process once, every scope and every
+//! nested graph as a subgraph (a nested graph holding a node per port), and
+//! every line of the diagram as one link with its label.
 
 use crate::{examples, expected, random_topologies};
 use process_graph_topology::Topology;
@@ -41,6 +42,7 @@ fn check(topology: &Topology) -> Result<(), String> {
     }
     let want = expected(topology);
     let mut nodes = vec![0; topology.nodes.len()];
+    let mut ports: Vec<Vec<String>> = vec![Vec::new(); topology.subgraphs.len()];
     let mut open_subgraphs = 0usize;
     let mut subgraphs = Vec::new();
     let mut links = Vec::new();
@@ -59,6 +61,20 @@ fn check(topology: &Topology) -> Result<(), String> {
             open_subgraphs = open_subgraphs
                 .checked_sub(1)
                 .ok_or(format!("{name}: stray end"))?;
+        } else if let Some((id, quoted)) = line
+            .split_once('(')
+            .filter(|(id, _)| id.starts_with('s') && !id.contains(' '))
+        {
+            let text = label(quoted.strip_suffix(')').unwrap_or(quoted))
+                .ok_or(format!("{name}: bad port {line}"))?;
+            let (s, p) = id[1..]
+                .split_once('p')
+                .and_then(|(s, p)| Some((s.parse::<usize>().ok()?, p.parse::<usize>().ok()?)))
+                .ok_or(format!("{name}: bad port id {id}"))?;
+            if p != ports[s].len() {
+                return Err(format!("{name}: port {id} out of order"));
+            }
+            ports[s].push(text.join("\n"));
         } else if let Some((id, quoted)) = line.split_once('[').filter(|(id, _)| !id.contains(' '))
         {
             let text = label(quoted.strip_suffix(']').unwrap_or(quoted))
@@ -98,16 +114,23 @@ fn check(topology: &Topology) -> Result<(), String> {
     }
     // Nested subgraphs come depth-first; compare as sets.
     let mut scope_labels = want.scope_labels.clone();
+    scope_labels.extend(want.subgraph_labels.iter().map(|l| l.join("\n")));
     scope_labels.sort();
     subgraphs.sort();
     if open_subgraphs != 0 || subgraphs != scope_labels {
         return Err(format!(
             "{name}: subgraphs {subgraphs:?}, expected {:?}",
-            want.scope_labels
+            scope_labels
         ));
     }
     if nodes.iter().any(|&count| count != 1) {
         return Err(format!("{name}: node declarations {nodes:?}"));
+    }
+    if ports != want.ports {
+        return Err(format!(
+            "{name}: ports {ports:?}, expected {:?}",
+            want.ports
+        ));
     }
     let ends: Vec<(String, String)> = links
         .iter()

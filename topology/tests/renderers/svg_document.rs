@@ -1,5 +1,6 @@
 //! The SVG is a well-formed, self-contained XML element that shows every
-//! process name, scope label and edge label, and survives Markdown.
+//! process name, scope label, subgraph label, port and edge label, and
+//! survives Markdown.
 
 use crate::{examples, expected, random_topologies, xml};
 use process_graph_topology::Topology;
@@ -67,6 +68,16 @@ fn check(topology: &Topology) -> Result<(), String> {
     for label in &want.scope_labels {
         if count(label) == 0 {
             return Err(format!("{name}: no scope label {label:?}"));
+        }
+    }
+    for label in want.subgraph_labels.iter().flatten() {
+        if count(label) == 0 {
+            return Err(format!("{name}: no subgraph label {label:?}"));
+        }
+    }
+    for port in want.ports.iter().flatten() {
+        if count(port) == 0 {
+            return Err(format!("{name}: no port {port:?}"));
         }
     }
     for (edge, fds) in &want.edge_labels {
@@ -140,5 +151,25 @@ fn the_diagram_follows_the_page_theme() {
                 assert!(!rect.contains(&format!("fill=\"{light}")), "{rect}");
             }
         }
+    }
+}
+
+#[test]
+fn a_subgraph_is_a_frame_with_its_ports_on_the_border() {
+    let svg = examples::SITE.to_svg();
+    for wanted in [
+        ">db: storage::Db</text>",
+        ">on_failure: restart</text>",
+        ">cache: Cache</text>",
+        ">on_failure: escalate</text>",
+        ">queries</text>",
+        ">control</text>",
+        ">stdout → db.queries</tspan>",
+        ">stderr, db.log → fd(3)</tspan>",
+    ] {
+        assert!(svg.contains(wanted), "missing {wanted:?} in\n{svg}");
+    }
+    if let Some(path) = std::env::var_os("SITE_SVG") {
+        std::fs::write(path, &svg).unwrap();
     }
 }
