@@ -509,6 +509,7 @@ const _: () = {
                 ],
             ),
             scopes: ::process_graph::__private::Cow::Borrowed(&[]),
+            subgraphs: ::process_graph::__private::Cow::Borrowed(&[]),
             strategy: "one_for_all",
             intensity: 5,
             period_ms: 10000,

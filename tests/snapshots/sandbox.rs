@@ -405,6 +405,7 @@ const _: () = {
                     },
                 ],
             ),
+            subgraphs: pg::__private::Cow::Borrowed(&[]),
             strategy: "one_for_one",
             intensity: 3,
             period_ms: 5000,

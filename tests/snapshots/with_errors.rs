@@ -350,6 +350,7 @@ const _: () = {
                 ],
             ),
             scopes: ::process_graph::__private::Cow::Borrowed(&[]),
+            subgraphs: ::process_graph::__private::Cow::Borrowed(&[]),
             strategy: "one_for_one",
             intensity: 3,
             period_ms: 5000,

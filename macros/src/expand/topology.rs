@@ -7,13 +7,15 @@ use std::borrow::Cow;
 
 use proc_macro2::{Literal, TokenStream};
 use process_graph_topology::{
-    EdgeInfo, EdgeKind, EndpointInfo, ListenerInfo, NodeInfo, ProbeCheck, ProbeInfo, Ready,
-    ScopeInfo, StdioMode, Topology,
+    EdgeInfo, EdgeKind, EndpointInfo, ListenerInfo, NodeInfo, PortInfo, ProbeCheck, ProbeInfo,
+    Ready, ScopeInfo, Side, StdioMode, SubgraphInfo, Topology,
 };
 use quote::quote;
 
 use super::Private;
-use crate::model::{self, Endpoint, Graph, Keyword, NotifyAccess, Restart, Strategy, Target};
+use crate::model::{
+    self, Endpoint, Graph, Keyword, NotifyAccess, OnFailure, Restart, Strategy, Target,
+};
 use crate::names;
 
 /// Where a name that resolves to nothing points: past every node or scope,
@@ -64,6 +66,7 @@ pub fn of(graph: &Graph) -> Topology {
                 .map(|e| match &e.target {
                     // A subgraph's port is, to this graph's rules, what the
                     // parent's end is: the world outside its own processes.
+                    // The subgraph's `ports` say which port it is.
                     Target::Parent | Target::Port { .. } => EndpointInfo::PARENT,
                     Target::Node { node, fd } => EndpointInfo {
                         node: Some(process(node)),
@@ -96,18 +99,55 @@ pub fn of(graph: &Graph) -> Topology {
         hostname: s.hostname.as_ref().map(|h| h.value().into()),
         parent: s.parent.as_ref().map(scope),
     });
+    let subgraphs = graph.subgraphs().map(|(field, s)| SubgraphInfo {
+        name: names::display(&field.ident).into(),
+        doc: field.doc.clone().map(Cow::Owned),
+        type_name: type_name(&field.ty).into(),
+        on_failure: s.on_failure.map_or(OnFailure::Restart, |o| o.value).word(),
+        ports: ports_of(graph, &field.ident).into(),
+    });
     let options = &graph.options;
     Topology {
         name: graph.item.ident.to_string().into(),
         nodes: nodes.collect::<Vec<_>>().into(),
         edges: edges.collect::<Vec<_>>().into(),
         scopes: scopes.collect::<Vec<_>>().into(),
+        subgraphs: subgraphs.collect::<Vec<_>>().into(),
         strategy: options.strategy.unwrap_or(Strategy::OneForOne).word(),
         intensity: options.intensity.unwrap_or(Topology::DEFAULT_INTENSITY),
         period_ms: options
             .period
             .map_or(Topology::DEFAULT_PERIOD_MS, |p| p.value),
     }
+}
+
+/// The ends of this graph's edges that are ports of the subgraph field
+/// `subgraph`, by edge (the topology's indices) and side.
+fn ports_of(graph: &Graph, subgraph: &syn::Ident) -> Vec<PortInfo> {
+    let mut ports = Vec::new();
+    for (e, (_, _, wiring)) in graph.wired_edges().enumerate() {
+        for (side, ends) in [(Side::From, &wiring.from), (Side::To, &wiring.to)] {
+            for (end, endpoint) in ends.iter().enumerate() {
+                if let Target::Port { subgraph: s, port } = &endpoint.target
+                    && s == subgraph
+                {
+                    ports.push(PortInfo {
+                        name: names::display(port).into(),
+                        edge: e,
+                        side,
+                        end,
+                    });
+                }
+            }
+        }
+    }
+    ports
+}
+
+/// A type as the user wrote it, without the spaces tokens print with:
+/// `storage::Db`.
+fn type_name(ty: &syn::Type) -> String {
+    quote!(#ty).to_string().replace(' ', "")
 }
 
 /// The `Topology` expression of `Name::TOPOLOGY`: every text and list
@@ -250,14 +290,42 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
             }
         }
     });
+    let subgraphs = topology.subgraphs.iter().map(|s| {
+        let name = text(&s.name);
+        let doc = option(s.doc.as_deref().map(text));
+        let type_name = text(&s.type_name);
+        let on_failure = s.on_failure;
+        let ports = s.ports.iter().map(|p| {
+            let name = text(&p.name);
+            let (edge, end) = (index(p.edge), index(p.end));
+            let side = match p.side {
+                Side::From => quote!(From),
+                Side::To => quote!(To),
+            };
+            quote! {
+                #t::PortInfo { name: #name, edge: #edge, side: #t::Side::#side, end: #end }
+            }
+        });
+        let ports = list(ports.collect());
+        quote! {
+            #t::SubgraphInfo {
+                name: #name,
+                doc: #doc,
+                type_name: #type_name,
+                on_failure: #on_failure,
+                ports: #ports,
+            }
+        }
+    });
     let name = text(&topology.name);
     let strategy = topology.strategy;
     let intensity = Literal::u32_unsuffixed(topology.intensity);
     let period = Literal::u64_unsuffixed(topology.period_ms);
-    let (nodes, edges, scopes) = (
+    let (nodes, edges, scopes, subgraphs) = (
         list(nodes.collect()),
         list(edges.collect()),
         list(scopes.collect()),
+        list(subgraphs.collect()),
     );
     quote! {
         #t::Topology {
@@ -265,6 +333,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
             nodes: #nodes,
             edges: #edges,
             scopes: #scopes,
+            subgraphs: #subgraphs,
             strategy: #strategy,
             intensity: #intensity,
             period_ms: #period,
