@@ -34,6 +34,19 @@ pub struct Site {
     feed: Pipe,
 }
 
+/// The database inside a scope of the enclosing graph.
+#[process_graph]
+pub struct Sandboxed {
+    #[scope(user, pid)]
+    sandbox: Scope,
+    #[process]
+    client: Cmd,
+    #[subgraph(scope = sandbox, on_failure = "escalate")]
+    db: Db,
+    #[pipe(client.stdout -> db.queries)]
+    feed: Pipe,
+}
+
 const SITE: Topology = Site::TOPOLOGY;
 
 #[test]
@@ -57,6 +70,21 @@ fn the_subgraph_is_a_frame_with_the_ports_this_graph_wires() {
     assert!(SITE.check().is_ok());
     // The inner graph has no frame: it nests nothing.
     assert!(Db::TOPOLOGY.subgraphs.is_empty());
+}
+
+#[test]
+fn a_subgraph_in_a_scope_is_drawn_inside_its_frame() {
+    let topology = Sandboxed::TOPOLOGY;
+    let db = &topology.subgraphs[0];
+    assert_eq!((db.scope, db.on_failure), (Some(0), "escalate"));
+    let layout = topology.layout();
+    assert!(layout.frames[0].contains(&layout.subgraphs[0]));
+    assert!(!layout.frames[0].overlaps(&layout.nodes[0]));
+    assert!(
+        topology
+            .to_markdown_tables()
+            .contains("| `db` | `Db` | `sandbox` | escalate | `queries` |")
+    );
 }
 
 #[test]

@@ -57,8 +57,8 @@ impl Topology {
         if uses_parent(&links) {
             dot.push_str("  parent [label=\"parent\", fillcolor=\"#1e293b\", color=\"#1e293b\", fontcolor=\"#ffffff\"];\n");
         }
-        write_clusters(self, &tree, None, 1, &mut dot);
-        write_subgraphs(self, &mut dot);
+        let ports = SubgraphPorts::new(self);
+        write_clusters(self, &tree, &ports, None, 1, &mut dot);
         for link in &links {
             let mut attributes = Vec::new();
             if let (Some(name), Some(fds)) = (link.name(self), &link.fds) {
@@ -77,11 +77,12 @@ impl Topology {
     }
 }
 
-/// The processes directly in `scope` (`None`: outside every scope), then
-/// its child scopes as clusters.
+/// The processes and subgraphs directly in `scope` (`None`: outside every
+/// scope), then its child scopes as clusters.
 fn write_clusters(
     topology: &Topology,
     tree: &ScopeTree,
+    ports: &SubgraphPorts,
     scope: Option<usize>,
     depth: usize,
     dot: &mut String,
@@ -91,6 +92,9 @@ fn write_clusters(
         let lines = node_lines(&topology.nodes[n]);
         let _ = writeln!(dot, "{indent}n{n} [label={}];", quote_lines(&lines));
     }
+    for s in tree.subgraphs_in(scope) {
+        write_subgraph(topology, ports, s, &indent, dot);
+    }
     for child in tree.children(scope) {
         let _ = writeln!(dot, "{indent}subgraph cluster_{child} {{");
         let _ = writeln!(
@@ -99,47 +103,55 @@ fn write_clusters(
             quote(&scope_label(&topology.scopes[child]))
         );
         // Graphviz drops an empty cluster; an invisible point keeps it drawn.
-        let holds_nodes =
-            (0..topology.nodes.len()).any(|n| tree.chain(tree.of_node(n)).contains(&child));
+        let holds_nodes = (0..topology.nodes.len())
+            .map(|n| tree.of_node(n))
+            .chain((0..topology.subgraphs.len()).map(|s| tree.of_subgraph(s)))
+            .any(|scope| tree.chain(scope).contains(&child));
         if !holds_nodes {
             let _ = writeln!(
                 dot,
                 "{indent}  scope{child} [shape=point, style=invis, label=\"\"];"
             );
         }
-        write_clusters(topology, tree, Some(child), depth + 1, dot);
+        write_clusters(topology, tree, ports, Some(child), depth + 1, dot);
         let _ = writeln!(dot, "{indent}}}");
     }
 }
 
-/// Each subgraph as a cluster labelled with its name, type and failure
+/// A subgraph as a cluster labelled with its name, type and failure
 /// policy, holding one small node per port its lines reach (Graphviz
 /// cannot put a node on a cluster's border; inside it, next to the label,
 /// reads the same).
-fn write_subgraphs(topology: &Topology, dot: &mut String) {
-    let ports = SubgraphPorts::new(topology);
-    for (s, subgraph) in topology.subgraphs.iter().enumerate() {
-        let _ = writeln!(dot, "  subgraph cluster_subgraph_{s} {{");
+fn write_subgraph(
+    topology: &Topology,
+    ports: &SubgraphPorts,
+    s: usize,
+    indent: &str,
+    dot: &mut String,
+) {
+    let _ = writeln!(dot, "{indent}subgraph cluster_subgraph_{s} {{");
+    let _ = writeln!(
+        dot,
+        "{indent}  label={}; labeljust=l; style=\"rounded,filled,bold\"; fillcolor=\"#f0fdfa\"; color=\"#0d9488\"; fontcolor=\"#0f766e\";",
+        quote_lines(&subgraph_lines(&topology.subgraphs[s]))
+    );
+    let names = ports.names(s);
+    for (p, name) in names.iter().enumerate() {
         let _ = writeln!(
             dot,
-            "    label={}; labeljust=l; style=\"rounded,filled,bold\"; fillcolor=\"#f0fdfa\"; color=\"#0d9488\"; fontcolor=\"#0f766e\";",
-            quote_lines(&subgraph_lines(subgraph))
+            "{indent}  {} [label={}, color=\"#0d9488\", fontcolor=\"#0f766e\", fontsize=10, height=0.3];",
+            port_id(s, p),
+            quote(name)
         );
-        let names = ports.names(s);
-        for (p, name) in names.iter().enumerate() {
-            let _ = writeln!(
-                dot,
-                "    {} [label={}, color=\"#0d9488\", fontcolor=\"#0f766e\", fontsize=10, height=0.3];",
-                port_id(s, p),
-                quote(name)
-            );
-        }
-        // Graphviz drops an empty cluster; an invisible point keeps it drawn.
-        if names.is_empty() {
-            let _ = writeln!(dot, "    s{s} [shape=point, style=invis, label=\"\"];");
-        }
-        dot.push_str("  }\n");
     }
+    // Graphviz drops an empty cluster; an invisible point keeps it drawn.
+    if names.is_empty() {
+        let _ = writeln!(
+            dot,
+            "{indent}  s{s} [shape=point, style=invis, label=\"\"];"
+        );
+    }
+    let _ = writeln!(dot, "{indent}}}");
 }
 
 /// A DOT string literal. Backslashes are escaped too, so Graphviz's label

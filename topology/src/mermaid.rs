@@ -51,8 +51,8 @@ impl Topology {
             out.push_str("  parent([\"parent\"])\n");
             out.push_str("  style parent fill:#1e293b,stroke:#1e293b,color:#ffffff\n");
         }
-        write_subgraphs(self, &tree, None, 1, &mut out);
-        write_nested_graphs(self, &mut out);
+        let ports = SubgraphPorts::new(self);
+        write_subgraphs(self, &tree, &ports, None, 1, &mut out);
         for link in &links {
             let arrow = match link.kind {
                 LinkKind::Pipe => "-->",
@@ -70,9 +70,12 @@ impl Topology {
     }
 }
 
+/// The processes and nested graphs directly in `scope` (`None`: outside
+/// every scope), then its child scopes as subgraphs.
 fn write_subgraphs(
     topology: &Topology,
     tree: &ScopeTree,
+    ports: &SubgraphPorts,
     scope: Option<usize>,
     depth: usize,
     out: &mut String,
@@ -82,6 +85,9 @@ fn write_subgraphs(
         let lines = node_lines(&topology.nodes[n]);
         let _ = writeln!(out, "{indent}n{n}[{}]", quote_lines(&lines));
     }
+    for s in tree.subgraphs_in(scope) {
+        write_nested_graph(topology, ports, s, &indent, out);
+    }
     for child in tree.children(scope) {
         let label = scope_label(&topology.scopes[child]);
         let _ = writeln!(
@@ -89,28 +95,31 @@ fn write_subgraphs(
             "{indent}subgraph scope{child}[{}]",
             quote_lines(&[&label])
         );
-        write_subgraphs(topology, tree, Some(child), depth + 1, out);
+        write_subgraphs(topology, tree, ports, Some(child), depth + 1, out);
         let _ = writeln!(out, "{indent}end");
     }
 }
 
-/// Each nested graph (a `#[subgraph]` field) as a Mermaid subgraph `sN`
+/// A nested graph (a `#[subgraph]` field) as a Mermaid subgraph `sN`
 /// labelled with its name, type and failure policy, holding one small
 /// rounded node per port its lines reach (`sNpM`).
-fn write_nested_graphs(topology: &Topology, out: &mut String) {
-    let ports = SubgraphPorts::new(topology);
-    for (s, subgraph) in topology.subgraphs.iter().enumerate() {
-        let label = quote_lines(&subgraph_lines(subgraph));
-        let _ = writeln!(out, "  subgraph s{s}[{label}]");
-        for (p, name) in ports.names(s).iter().enumerate() {
-            let _ = writeln!(out, "    {}({})", port_id(s, p), quote_lines(&[name]));
-        }
-        out.push_str("  end\n");
-        let _ = writeln!(
-            out,
-            "  style s{s} fill:#f0fdfa,stroke:#0d9488,stroke-width:2px"
-        );
+fn write_nested_graph(
+    topology: &Topology,
+    ports: &SubgraphPorts,
+    s: usize,
+    indent: &str,
+    out: &mut String,
+) {
+    let label = quote_lines(&subgraph_lines(&topology.subgraphs[s]));
+    let _ = writeln!(out, "{indent}subgraph s{s}[{label}]");
+    for (p, name) in ports.names(s).iter().enumerate() {
+        let _ = writeln!(out, "{indent}  {}({})", port_id(s, p), quote_lines(&[name]));
     }
+    let _ = writeln!(out, "{indent}end");
+    let _ = writeln!(
+        out,
+        "{indent}style s{s} fill:#f0fdfa,stroke:#0d9488,stroke-width:2px"
+    );
 }
 
 /// A quoted Mermaid label of several lines. Characters Mermaid (or the

@@ -397,18 +397,23 @@ pub struct SubgraphInfo {
     /// What the enclosing graph does when the subgraph fails as a unit:
     /// `"restart"` or `"escalate"`.
     pub on_failure: &'static str,
+    /// Index into [`Topology::scopes`]: the scope of this graph the whole
+    /// subgraph runs in (`#[subgraph(scope = sandbox)]`).
+    pub scope: Option<usize>,
     /// The ends of this graph's edges that are ports of the subgraph.
     pub ports: List<PortInfo>,
 }
 
 impl Default for SubgraphInfo {
-    /// A subgraph with no name, restarted when it fails, no port wired.
+    /// A subgraph with no name, restarted when it fails, in no scope, no
+    /// port wired.
     fn default() -> Self {
         SubgraphInfo {
             name: Cow::Borrowed(""),
             doc: None,
             type_name: Cow::Borrowed(""),
             on_failure: "restart",
+            scope: None,
             ports: Cow::Borrowed(&[]),
         }
     }

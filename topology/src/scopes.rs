@@ -1,14 +1,16 @@
 //! The scope nesting as a tree every renderer can trust: a parent index
 //! that is out of range or part of a nesting cycle (the macro rejects both)
-//! makes the scope a root instead of hanging or panicking a renderer.
+//! makes the scope a root instead of hanging or panicking a renderer, and a
+//! node or subgraph naming a scope that does not exist is in none.
 
 use crate::model::Topology;
 
-/// Scopes as a forest, with the scope of every node.
+/// Scopes as a forest, with the scope of every node and subgraph.
 #[derive(Debug, Clone)]
 pub(crate) struct ScopeTree {
     parent: Vec<Option<usize>>,
     node_scope: Vec<Option<usize>>,
+    subgraph_scope: Vec<Option<usize>>,
 }
 
 impl ScopeTree {
@@ -35,7 +37,16 @@ impl ScopeTree {
             .iter()
             .map(|n| n.scope.filter(|&s| s < count))
             .collect();
-        ScopeTree { parent, node_scope }
+        let subgraph_scope = topology
+            .subgraphs
+            .iter()
+            .map(|g| g.scope.filter(|&s| s < count))
+            .collect();
+        ScopeTree {
+            parent,
+            node_scope,
+            subgraph_scope,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -49,6 +60,17 @@ impl ScopeTree {
     /// The scope of a node, if it names one that exists.
     pub fn of_node(&self, node: usize) -> Option<usize> {
         self.node_scope[node]
+    }
+
+    /// The scope of a subgraph, if it names one that exists.
+    pub fn of_subgraph(&self, subgraph: usize) -> Option<usize> {
+        self.subgraph_scope[subgraph]
+    }
+
+    /// The subgraphs directly in `scope` (`None`: outside every scope), in
+    /// declaration order.
+    pub fn subgraphs_in(&self, scope: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+        (0..self.subgraph_scope.len()).filter(move |&g| self.subgraph_scope[g] == scope)
     }
 
     /// The nodes directly in `scope` (`None`: outside every scope), in

@@ -14,8 +14,9 @@ impl Topology {
     /// readiness, `after` dependencies, whether critical, description), the
     /// edges (kind, both ends with their fds or ports, description), the
     /// scopes (namespaces, hostname, enclosing scope, processes,
-    /// description) and the subgraphs (type, failure policy, the ports this
-    /// graph wires, description), after a line on the supervision strategy. The descriptions are the
+    /// description) and the subgraphs (type, scope, failure policy, the
+    /// ports this graph wires, description), after a line on the
+    /// supervision strategy. The descriptions are the
     /// fields' `///` comments. Tables with no rows are left out, and so are
     /// columns no row fills: commands (a declared graph's are only known at
     /// run time) and descriptions. Names and commands are code spans; all
@@ -176,6 +177,8 @@ impl Topology {
             vec![
                 code(&subgraph.name),
                 code(&subgraph.type_name),
+                tree.of_subgraph(s)
+                    .map_or("—".to_owned(), |scope| code(&self.scopes[scope].name)),
                 text(subgraph.on_failure),
                 list(wired),
                 docs(&subgraph.doc),
@@ -187,6 +190,7 @@ impl Topology {
             &[
                 ("Subgraph", true),
                 ("Type", true),
+                ("Scope", self.subgraphs.iter().any(|s| s.scope.is_some())),
                 ("On failure", true),
                 ("Ports wired", true),
                 (

@@ -104,6 +104,7 @@ pub fn of(graph: &Graph) -> Topology {
         doc: field.doc.clone().map(Cow::Owned),
         type_name: type_name(&field.ty).into(),
         on_failure: s.on_failure.map_or(OnFailure::Restart, |o| o.value).word(),
+        scope: s.scope.as_ref().map(scope),
         ports: ports_of(graph, &field.ident).into(),
     });
     let options = &graph.options;
@@ -295,6 +296,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
         let doc = option(s.doc.as_deref().map(text));
         let type_name = text(&s.type_name);
         let on_failure = s.on_failure;
+        let scope = option(s.scope.map(index));
         let ports = s.ports.iter().map(|p| {
             let name = text(&p.name);
             let (edge, end) = (index(p.edge), index(p.end));
@@ -313,6 +315,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 doc: #doc,
                 type_name: #type_name,
                 on_failure: #on_failure,
+                scope: #scope,
                 ports: #ports,
             }
         }

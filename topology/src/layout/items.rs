@@ -232,7 +232,8 @@ pub(super) fn build(
             rank: 2 * layering.layer[v],
             scope: match vertex {
                 Vertex::Node(n) => tree.of_node(n),
-                Vertex::Subgraph(_) | Vertex::Parent => None,
+                Vertex::Subgraph(s) => tree.of_subgraph(s),
+                Vertex::Parent => None,
             },
             width,
             height,

@@ -68,6 +68,7 @@ fn subgraph(
     name: &'static str,
     type_name: &'static str,
     on_failure: &'static str,
+    scope: Option<usize>,
     ports: &[PortInfo],
 ) -> SubgraphInfo {
     SubgraphInfo {
@@ -75,6 +76,7 @@ fn subgraph(
         doc: None,
         type_name: type_name.into(),
         on_failure,
+        scope,
         ports: ports.to_vec().into(),
     }
 }
@@ -221,7 +223,8 @@ pub static TRICKY: LazyLock<Topology> = topology!(
 /// README's `Site`, grown: a client feeding a nested database `db` through
 /// its `queries` port and talking to its `control` port, a reporter reading
 /// the database's `results` and, with the client's stderr, its `log`; a
-/// second subgraph nobody wires, which fails its parent when it fails.
+/// second subgraph nobody wires, in the reporter's scope, which fails its
+/// parent when it fails.
 pub static SITE: LazyLock<Topology> = topology!(
     "Site",
     &[
@@ -241,6 +244,7 @@ pub static SITE: LazyLock<Topology> = topology!(
             "db",
             "storage::Db",
             "restart",
+            None,
             &[
                 port("queries", 0, Side::To, 0),
                 port("results", 1, Side::From, 0),
@@ -248,7 +252,7 @@ pub static SITE: LazyLock<Topology> = topology!(
                 port("log", 4, Side::From, 1),
             ],
         ),
-        subgraph("cache", "Cache", "escalate", &[]),
+        subgraph("cache", "Cache", "escalate", Some(0), &[]),
     ],
 );
 

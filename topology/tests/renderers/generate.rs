@@ -134,7 +134,7 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
             }
         })
         .collect();
-    let subgraphs = random_subgraphs(seed, &edges);
+    let subgraphs = random_subgraphs(seed, &edges, scope_count);
     Topology {
         name: text(format!("Random{seed}")),
         nodes: list(node_list),
@@ -147,11 +147,11 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
     }
 }
 
-/// Up to three subgraphs, each parent end of an edge made one of their
+/// Up to three subgraphs, some in a scope, each parent end of an edge made one of their
 /// ports half the time (a few ports share a name: one port, several
 /// lines). From a generator of its own, so the rest of the graph is the
 /// same with or without them.
-fn random_subgraphs(seed: u64, edges: &[EdgeInfo]) -> Vec<SubgraphInfo> {
+fn random_subgraphs(seed: u64, edges: &[EdgeInfo], scopes: usize) -> Vec<SubgraphInfo> {
     let mut rng = XorShift::new(seed ^ 0x5eed_5ab6);
     let count = rng.below(4);
     let mut subgraphs: Vec<SubgraphInfo> = (0..count)
@@ -159,6 +159,7 @@ fn random_subgraphs(seed: u64, edges: &[EdgeInfo]) -> Vec<SubgraphInfo> {
             name: text(format!("sub{s}")),
             type_name: text(format!("Inner{s}")),
             on_failure: rng.pick(&["restart", "escalate"]),
+            scope: (scopes > 0 && rng.percent(40)).then(|| rng.below(scopes)),
             ..SubgraphInfo::default()
         })
         .collect();

@@ -1,9 +1,9 @@
 //! The layout's promises, checked on every example and on random graphs of
-//! up to 30 processes: no two boxes or labels overlap, every process sits
-//! inside its scope's frame (below its label) and outside every other
-//! frame, frames nest as scopes do, no line runs through a box, and a line
-//! meets a subgraph's frame at the middle of one of its pins, which sit
-//! along the frame's border without overlapping.
+//! up to 30 processes: no two boxes or labels overlap, every process and
+//! subgraph sits inside its scope's frame (below its label) and outside
+//! every other frame, frames nest as scopes do, no line runs through a box,
+//! and a line meets a subgraph's frame at the middle of one of its pins,
+//! which sit along the frame's border without overlapping.
 
 use crate::{examples, random_topologies};
 use process_graph_topology::{Layout, Point, Rect, Topology, Vertex};
@@ -121,9 +121,16 @@ fn check(topology: &Topology) -> Result<(), String> {
         if !whole.contains(frame) {
             return Err(format!("{name}: frame {scope} outside the drawing"));
         }
-        for (n, rect) in layout.nodes.iter().enumerate() {
-            let inside = enclosing(topology, topology.nodes[n].scope).contains(&s);
-            let node = &topology.nodes[n].name;
+        let nodes = layout.nodes.iter().enumerate().map(|(n, rect)| {
+            let node = &topology.nodes[n];
+            (&node.name, node.scope, rect)
+        });
+        let subgraphs = layout.subgraphs.iter().enumerate().map(|(g, rect)| {
+            let subgraph = &topology.subgraphs[g];
+            (&subgraph.name, subgraph.scope, rect)
+        });
+        for (node, scope_of_node, rect) in nodes.chain(subgraphs) {
+            let inside = enclosing(topology, scope_of_node).contains(&s);
             if inside && !below_header(frame).contains(rect) {
                 return Err(format!("{name}: {node} not inside the frame of {scope}"));
             }

@@ -179,9 +179,9 @@ fn tables_name_ports_and_list_the_subgraphs() {
         "| `logs` | pipe | `client.stderr` (fd 2), `db.log` | `reporter.fd(3)` |",
         "| `report` | pipe | `reporter.stdout` (fd 1) | `parent` |",
         "**Subgraphs**",
-        "| Subgraph | Type | On failure | Ports wired |",
-        "| `db` | `storage::Db` | restart | `queries`, `results`, `control`, `log` |",
-        "| `cache` | `Cache` | escalate | — |",
+        "| Subgraph | Type | Scope | On failure | Ports wired |",
+        "| `db` | `storage::Db` | — | restart | `queries`, `results`, `control`, `log` |",
+        "| `cache` | `Cache` | `quiet` | escalate | — |",
     ] {
         assert!(tables.contains(wanted), "missing {wanted:?} in\n{tables}");
     }
