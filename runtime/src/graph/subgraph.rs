@@ -77,6 +77,7 @@ pub(crate) struct SubgraphSpec {
 pub struct Nested {
     id: SubgraphId,
     first_node: usize,
+    node_count: usize,
     first_edge: usize,
     first_scope: usize,
 }
@@ -91,6 +92,29 @@ impl Nested {
     /// id as [`Graph::replica_ids`] gave it in the inner graph).
     pub fn node(&self, node: NodeId) -> NodeId {
         NodeId::from_index(self.first_node + node.index())
+    }
+
+    /// Every node of the subgraph, nested subgraphs' included (a replicated
+    /// node as each of its replicas), in the enclosing graph: what a node
+    /// starts [`after`](crate::NodeOptions::after) to wait for the whole
+    /// subgraph, or what [`Graph::start_after`] orders.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// db.node("primary", Command::new("true"));
+    /// db.node("standby", Command::new("true"));
+    ///
+    /// let mut app = Graph::new();
+    /// let db = app.subgraph("db", db, SubgraphFailure::Restart);
+    /// // Starts once both of db's nodes are ready.
+    /// let web = app.node_with("web", Command::new("true"), NodeOptions::new().after(db.nodes()));
+    /// assert_eq!(db.nodes().count(), 2);
+    /// # let _ = web;
+    /// ```
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + use<> {
+        (self.first_node..self.first_node + self.node_count).map(NodeId::from_index)
     }
 
     /// Edge `edge` of the inner graph, in the enclosing graph: a port, to
@@ -165,6 +189,7 @@ impl Graph {
         let nested = Nested {
             id: SubgraphId(u32::try_from(self.subgraphs.len()).unwrap_or(u32::MAX)),
             first_node: self.nodes.len(),
+            node_count: inner.nodes.len(),
             first_edge: self.edges.len(),
             first_scope: self.scopes.len(),
         };
@@ -260,6 +285,52 @@ impl Graph {
             (EdgeKind::SocketPair { .. }, _) => return Err(NotAPort(port)),
         }
         Ok(())
+    }
+
+    /// Orders the start of `nodes` after `dependencies`: each of `nodes`
+    /// starts only once every one of `dependencies` is ready (a one-shot
+    /// job: done), as if each had been given them with
+    /// [`NodeOptions::after`](crate::NodeOptions::after). Either side may be
+    /// a subgraph's [`nodes`](Nested::nodes), which is how a subgraph
+    /// starts after a node of the enclosing graph, or a node after a
+    /// subgraph declared later than it. A dependency a node already has is
+    /// not added twice. A dependency this graph does not have is reported
+    /// by [`validate`](Graph::validate), as in `after`; a node it does not
+    /// have is passed over (there is nothing to order).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// db.node("primary", Command::new("true"));
+    ///
+    /// let mut app = Graph::new();
+    /// let migrate = app.node_with("migrate", Command::new("true"), NodeOptions::new().oneshot(true));
+    /// let web = app.node("web", Command::new("true"));
+    /// let db = app.subgraph("db", db, SubgraphFailure::Restart);
+    /// app.start_after(db.nodes(), [migrate]); // db starts once migrate is done
+    /// app.start_after([web], db.nodes()); // web once db is ready
+    ///
+    /// let topology = app.topology();
+    /// assert_eq!(topology.nodes[2].after[..], [0]); // db.primary after migrate
+    /// assert_eq!(topology.nodes[1].after[..], [2]); // web after db.primary
+    /// ```
+    pub fn start_after(
+        &mut self,
+        nodes: impl IntoIterator<Item = NodeId>,
+        dependencies: impl IntoIterator<Item = NodeId>,
+    ) {
+        let dependencies: Vec<NodeId> = dependencies.into_iter().collect();
+        for node in nodes {
+            let Some(spec) = self.nodes.get_mut(node.index()) else {
+                continue;
+            };
+            for &dependency in &dependencies {
+                if !spec.options.after.contains(&dependency) {
+                    spec.options.after.push(dependency);
+                }
+            }
+        }
     }
 
     /// The path of `subgraph`, if it exists.
