@@ -2,7 +2,7 @@
 //! `xdot` or any tool that reads it.
 
 use crate::labels::{node_lines, one_line, scope_label, subgraph_lines};
-use crate::links::{LinkKind, links, port_id, uses_parent};
+use crate::links::{Link, LinkKind, Vertex, links, port_id, uses_parent};
 use crate::model::Topology;
 use crate::scopes::ScopeTree;
 use crate::subgraphs::SubgraphPorts;
@@ -14,7 +14,10 @@ impl Topology {
     /// labelled with their namespaces (nested scopes nested), nested graphs
     /// (`#[subgraph]` fields) as clusters labelled `db: Db` holding a node
     /// per port (`sNpM`) where their lines end, pipes as arrows labelled
-    /// with the edge's name and fds, socketpairs with `dir=both`, `after` dependencies dashed. Node ids are `n0`, `n1`, …
+    /// with the edge's name and fds, socketpairs with `dir=both`, `after`
+    /// dependencies dashed — one that names a subgraph, or a subgraph's own,
+    /// clipped at its cluster (`lhead`/`ltail`, under `compound=true`) from
+    /// an invisible point `sN` inside it. Node ids are `n0`, `n1`, …
     /// (by index into [`Topology::nodes`]) and `parent`; all text is
     /// escaped. Deterministic. The graph asks for `newrank=true`: Graphviz's
     /// older ranking fails ("trouble in init_rank") on some graphs whose
@@ -51,16 +54,30 @@ impl Topology {
         let links = links(self);
         let mut dot = String::new();
         let _ = writeln!(dot, "digraph {} {{", quote(&self.name));
-        dot.push_str("  graph [rankdir=TB, newrank=true, fontname=\"monospace\", fontsize=11, nodesep=0.4, ranksep=0.5];\n");
+        let anchored: Vec<usize> = (0..self.subgraphs.len())
+            .filter(|&s| links.iter().any(|l| frame_ends(l).contains(&Some(s))))
+            .collect();
+        let compound = if anchored.is_empty() {
+            ""
+        } else {
+            ", compound=true"
+        };
+        let _ = writeln!(
+            dot,
+            "  graph [rankdir=TB, newrank=true{compound}, fontname=\"monospace\", fontsize=11, nodesep=0.4, ranksep=0.5];"
+        );
         dot.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#475569\", fontname=\"monospace\", fontsize=12];\n");
         dot.push_str("  edge [fontname=\"monospace\", fontsize=10, color=\"#334155\"];\n");
         if uses_parent(&links) {
             dot.push_str("  parent [label=\"parent\", fillcolor=\"#1e293b\", color=\"#1e293b\", fontcolor=\"#ffffff\"];\n");
         }
         let ports = SubgraphPorts::new(self);
-        write_clusters(self, &tree, &ports, None, 1, &mut dot);
+        write_clusters(self, &tree, &ports, &anchored, None, 1, &mut dot);
         for link in &links {
             let mut attributes = Vec::new();
+            let [tail, head] = frame_ends(link);
+            attributes.extend(tail.map(|s| format!("ltail=cluster_subgraph_{s}")));
+            attributes.extend(head.map(|s| format!("lhead=cluster_subgraph_{s}")));
             if let (Some(name), Some(fds)) = (link.name(self), &link.fds) {
                 attributes.push(format!("label={}", quote_lines(&[name, fds])));
             }
@@ -77,12 +94,27 @@ impl Topology {
     }
 }
 
+/// The subgraphs whose frame (not a port) a line starts or ends at: an
+/// `after` dependency on or of a subgraph.
+fn frame_ends(link: &Link) -> [Option<usize>; 2] {
+    let frame = |vertex: Vertex, port: Option<usize>| match (vertex, port) {
+        (Vertex::Subgraph(s), None) => Some(s),
+        _ => None,
+    };
+    [
+        frame(link.from, link.ports[0]),
+        frame(link.to, link.ports[1]),
+    ]
+}
+
 /// The processes and subgraphs directly in `scope` (`None`: outside every
-/// scope), then its child scopes as clusters.
+/// scope), then its child scopes as clusters. `anchored`: the subgraphs
+/// whose frame a line reaches.
 fn write_clusters(
     topology: &Topology,
     tree: &ScopeTree,
     ports: &SubgraphPorts,
+    anchored: &[usize],
     scope: Option<usize>,
     depth: usize,
     dot: &mut String,
@@ -93,7 +125,7 @@ fn write_clusters(
         let _ = writeln!(dot, "{indent}n{n} [label={}];", quote_lines(&lines));
     }
     for s in tree.subgraphs_in(scope) {
-        write_subgraph(topology, ports, s, &indent, dot);
+        write_subgraph(topology, ports, s, anchored.contains(&s), &indent, dot);
     }
     for child in tree.children(scope) {
         let _ = writeln!(dot, "{indent}subgraph cluster_{child} {{");
@@ -113,7 +145,7 @@ fn write_clusters(
                 "{indent}  scope{child} [shape=point, style=invis, label=\"\"];"
             );
         }
-        write_clusters(topology, tree, ports, Some(child), depth + 1, dot);
+        write_clusters(topology, tree, ports, anchored, Some(child), depth + 1, dot);
         let _ = writeln!(dot, "{indent}}}");
     }
 }
@@ -121,11 +153,13 @@ fn write_clusters(
 /// A subgraph as a cluster labelled with its name, type and failure
 /// policy, holding one small node per port its lines reach (Graphviz
 /// cannot put a node on a cluster's border; inside it, next to the label,
-/// reads the same).
+/// reads the same), and an invisible point `sN` where a line reaches the
+/// frame itself (`anchored`) or the cluster would otherwise be empty.
 fn write_subgraph(
     topology: &Topology,
     ports: &SubgraphPorts,
     s: usize,
+    anchored: bool,
     indent: &str,
     dot: &mut String,
 ) {
@@ -145,7 +179,7 @@ fn write_subgraph(
         );
     }
     // Graphviz drops an empty cluster; an invisible point keeps it drawn.
-    if names.is_empty() {
+    if names.is_empty() || anchored {
         let _ = writeln!(
             dot,
             "{indent}  s{s} [shape=point, style=invis, label=\"\"];"

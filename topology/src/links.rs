@@ -1,7 +1,9 @@
 //! The lines every renderer draws: one per writer → reader pair of a pipe,
 //! one per socketpair, one per `after` dependency. Endpoints that name no
 //! node of the topology are dropped here, once, so no renderer can panic on
-//! them. An end that is a subgraph's port goes to the subgraph, at that port.
+//! them. An end that is a subgraph's port goes to the subgraph, at that port;
+//! an `after` that names a subgraph, or a subgraph's own `after`, goes to
+//! or from its frame.
 
 use crate::labels::{edge_fds, edge_name, end_name};
 use crate::model::{EdgeKind, Topology};
@@ -124,7 +126,8 @@ impl Link {
 }
 
 /// Every line of the diagram: edges in declaration order, then `after`
-/// dependencies in node order.
+/// dependencies in node order, then those of subgraphs (a subgraph's frame
+/// standing for all of its nodes) in subgraph order.
 pub(crate) fn links(topology: &Topology) -> Vec<Link> {
     let ports = SubgraphPorts::new(topology);
     // The vertex at an end, and the port there when it is a subgraph's.
@@ -175,20 +178,34 @@ pub(crate) fn links(topology: &Topology) -> Vec<Link> {
             }
         }
     }
-    for (index, node) in topology.nodes.iter().enumerate() {
-        for &dependency in node.after.iter() {
-            if dependency < topology.nodes.len() {
-                links.push(Link {
-                    kind: LinkKind::After,
-                    edge: None,
-                    from: Vertex::Node(dependency),
-                    to: Vertex::Node(index),
-                    fds: None,
-                    label: None,
-                    shares_reader: false,
-                    ports: [None, None],
-                });
-            }
+    let node = |n: usize| (n < topology.nodes.len()).then_some(Vertex::Node(n));
+    let subgraph = |s: usize| (s < topology.subgraphs.len()).then_some(Vertex::Subgraph(s));
+    let dependents = topology
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, info)| (Vertex::Node(n), &info.after, &info.after_subgraphs))
+        .chain(
+            topology
+                .subgraphs
+                .iter()
+                .enumerate()
+                .map(|(s, info)| (Vertex::Subgraph(s), &info.after, &info.after_subgraphs)),
+        );
+    for (dependent, nodes, subgraphs) in dependents {
+        let dependencies = nodes.iter().map(|&n| node(n));
+        let dependencies = dependencies.chain(subgraphs.iter().map(|&s| subgraph(s)));
+        for dependency in dependencies.flatten() {
+            links.push(Link {
+                kind: LinkKind::After,
+                edge: None,
+                from: dependency,
+                to: dependent,
+                fds: None,
+                label: None,
+                shares_reader: false,
+                ports: [None, None],
+            });
         }
     }
     links

@@ -119,6 +119,10 @@ pub struct NodeInfo {
     /// Indices of the nodes that must be ready (a one-shot job: done)
     /// before this one starts.
     pub after: List<usize>,
+    /// Indices into [`Topology::subgraphs`]: the subgraphs every node of
+    /// which must be ready before this one starts (`after = [db]`, `db` a
+    /// `#[subgraph]` field).
+    pub after_subgraphs: List<usize>,
     /// Readiness: `None` (ready at exec), or a protocol.
     pub ready: Option<Ready>,
     /// How long the node may take to become ready (a one-shot job: to
@@ -164,6 +168,7 @@ impl Default for NodeInfo {
             critical: false,
             oneshot: false,
             after: Cow::Borrowed(&[]),
+            after_subgraphs: Cow::Borrowed(&[]),
             ready: None,
             ready_timeout_ms: None,
             ready_probe: None,
@@ -402,11 +407,18 @@ pub struct SubgraphInfo {
     pub scope: Option<usize>,
     /// The ends of this graph's edges that are ports of the subgraph.
     pub ports: List<PortInfo>,
+    /// Indices into [`Topology::nodes`]: the nodes that must be ready
+    /// before any node of the subgraph starts (`#[subgraph(after =
+    /// [migrate])]`).
+    pub after: List<usize>,
+    /// Indices into [`Topology::subgraphs`]: the subgraphs every node of
+    /// which must be ready before any node of this one starts.
+    pub after_subgraphs: List<usize>,
 }
 
 impl Default for SubgraphInfo {
     /// A subgraph with no name, restarted when it fails, in no scope, no
-    /// port wired.
+    /// port wired, started after nothing.
     fn default() -> Self {
         SubgraphInfo {
             name: Cow::Borrowed(""),
@@ -415,6 +427,8 @@ impl Default for SubgraphInfo {
             on_failure: "restart",
             scope: None,
             ports: Cow::Borrowed(&[]),
+            after: Cow::Borrowed(&[]),
+            after_subgraphs: Cow::Borrowed(&[]),
         }
     }
 }

@@ -14,8 +14,8 @@ impl Topology {
     /// readiness, `after` dependencies, whether critical, description), the
     /// edges (kind, both ends with their fds or ports, description), the
     /// scopes (namespaces, hostname, enclosing scope, processes,
-    /// description) and the subgraphs (type, scope, failure policy, the
-    /// ports this graph wires, description), after a line on the
+    /// description) and the subgraphs (type, scope, failure policy, what
+    /// they start after, the ports this graph wires, description), after a line on the
     /// supervision strategy. The descriptions are the
     /// fields' `///` comments. Tables with no rows are left out, and so are
     /// columns no row fills: commands (a declared graph's are only known at
@@ -65,12 +65,7 @@ impl Topology {
         );
         let docs = |doc: &Option<crate::Text>| doc.as_deref().map_or("—".to_owned(), text);
         let processes = self.nodes.iter().enumerate().map(|(n, node)| {
-            let after: Vec<String> = node
-                .after
-                .iter()
-                .filter_map(|&a| self.nodes.get(a))
-                .map(|a| code(&a.name))
-                .collect();
+            let after = self.after_names(&node.after, &node.after_subgraphs);
             vec![
                 code(&node_title(node)),
                 node.command.as_deref().map_or("—".to_owned(), code),
@@ -180,6 +175,7 @@ impl Topology {
                 tree.of_subgraph(s)
                     .map_or("—".to_owned(), |scope| code(&self.scopes[scope].name)),
                 text(subgraph.on_failure),
+                list(self.after_names(&subgraph.after, &subgraph.after_subgraphs)),
                 list(wired),
                 docs(&subgraph.doc),
             ]
@@ -192,6 +188,12 @@ impl Topology {
                 ("Type", true),
                 ("Scope", self.subgraphs.iter().any(|s| s.scope.is_some())),
                 ("On failure", true),
+                (
+                    "After",
+                    self.subgraphs
+                        .iter()
+                        .any(|s| !s.after.is_empty() || !s.after_subgraphs.is_empty()),
+                ),
                 ("Ports wired", true),
                 (
                     "Description",
@@ -201,6 +203,20 @@ impl Topology {
             subgraphs.collect(),
         );
         out
+    }
+
+    /// The names in an `after` list, nodes then subgraphs, as code spans;
+    /// indices the graph does not have are left out.
+    fn after_names(&self, nodes: &[usize], subgraphs: &[usize]) -> Vec<String> {
+        let nodes = nodes
+            .iter()
+            .filter_map(|&n| self.nodes.get(n))
+            .map(|n| &n.name);
+        let subgraphs = subgraphs
+            .iter()
+            .filter_map(|&s| self.subgraphs.get(s))
+            .map(|s| &s.name);
+        nodes.chain(subgraphs).map(|name| code(name)).collect()
     }
 
     /// `source.stdout` (fd 1), `db.queries`; the fd number is spelled out

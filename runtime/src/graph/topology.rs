@@ -52,6 +52,9 @@ impl Graph {
                     .map(|n| n.index())
                     .collect::<Vec<_>>()
                     .into(),
+                // Drawn flat, a subgraph's nodes carry its ordering: `after`
+                // a subgraph is `after` each of its nodes here.
+                after_subgraphs: Cow::Borrowed(&[]),
                 ready: match options.ready {
                     Readiness::Exec => None,
                     Readiness::Fd(fd) => Some(Ready::Fd(fd)),

@@ -4,6 +4,7 @@
 //! refuses to spawn it, with the same messages. All violations are
 //! collected, not just the first.
 
+mod after;
 mod claims;
 mod cycles;
 mod edges;
@@ -52,6 +53,7 @@ impl Topology {
         }
         let mut claims = claims::Claims::default();
         nodes::check(&mut found, &mut claims);
+        after::check(&mut found);
         edges::check(&mut found, &mut claims);
         probes::check(&mut found);
         scopes::check(&mut found);
@@ -124,6 +126,11 @@ impl Found<'_> {
             | Place::PassedFd { node: n, .. }
             | Place::Listener { node: n, .. } => format!("node {:?}", t.nodes[n].name),
             Place::Edge(e) | Place::Endpoint { edge: e, .. } => t.edge_subject(e),
+            Place::AfterSubgraph { node: n, .. } => format!("node {:?}", t.nodes[n].name),
+            Place::SubgraphAfter { subgraph: s, .. }
+            | Place::SubgraphAfterSubgraph { subgraph: s, .. } => {
+                format!("subgraph {:?}", t.subgraphs[s].name)
+            }
             Place::Scope(s) | Place::Hostname(s) | Place::ScopeParent(s) => {
                 format!("scope {:?}", t.scopes[s].name)
             }

@@ -1,5 +1,5 @@
-//! The rules of each node on its own: a unique name, references that
-//! resolve, `after` entries given once, a readiness fd above stdio, a ready
+//! The rules of each node on its own: a unique name, a scope that
+//! resolves (its `after` lists are `after.rs`'s), a readiness fd above stdio, a ready
 //! timeout only with a readiness protocol or probe or on a one-shot job, a
 //! one-shot job neither restarted always nor with a readiness protocol, a
 //! watchdog (longer than zero) and a notify access only with `ready =
@@ -26,15 +26,6 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
         }
         if let Some(scope) = node.scope.filter(|&s| s >= t.scopes.len()) {
             found.push(Place::NodeScope(n), Rule::UnknownScope { index: scope });
-        }
-        for (entry, &dep) in node.after.iter().enumerate() {
-            let place = Place::After { node: n, entry };
-            if dep >= t.nodes.len() {
-                found.push(place, Rule::UnknownNode { index: dep });
-            } else if node.after[..entry].contains(&dep) {
-                let node = t.nodes[dep].name.to_string();
-                found.push(place, Rule::AfterListedTwice { node });
-            }
         }
         for (fd, mode) in (0..).zip(node.stdio) {
             let Some(mode) = mode else { continue };

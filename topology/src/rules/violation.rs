@@ -36,6 +36,27 @@ pub enum Place {
         /// The position in its `after` list.
         entry: usize,
     },
+    /// Entry `entry` of a node's `after_subgraphs` list.
+    AfterSubgraph {
+        /// The node.
+        node: usize,
+        /// The position in its `after_subgraphs` list.
+        entry: usize,
+    },
+    /// Entry `entry` of a subgraph's `after` list (of nodes).
+    SubgraphAfter {
+        /// The subgraph.
+        subgraph: usize,
+        /// The position in its `after` list.
+        entry: usize,
+    },
+    /// Entry `entry` of a subgraph's `after_subgraphs` list.
+    SubgraphAfterSubgraph {
+        /// The subgraph.
+        subgraph: usize,
+        /// The position in its `after_subgraphs` list.
+        entry: usize,
+    },
     /// A node's `scope`.
     NodeScope(usize),
     /// A node's `ready` setting.
@@ -167,6 +188,11 @@ pub enum Rule {
         /// The index.
         index: usize,
     },
+    /// A reference to subgraph number `index`, which the graph does not have.
+    UnknownSubgraph {
+        /// The index.
+        index: usize,
+    },
     /// A reference to scope number `index`, which the graph does not have.
     UnknownScope {
         /// The index.
@@ -247,14 +273,14 @@ pub enum Rule {
     },
     /// A watchdog interval of zero.
     ZeroWatchdog,
-    /// The same node twice in one `after` list.
+    /// The same node, or subgraph, twice in one `after` list.
     AfterListedTwice {
-        /// The node's name.
+        /// The node's (or subgraph's) name.
         node: String,
     },
     /// `after` dependencies in a cycle.
     AfterCycle {
-        /// The nodes round it, the first repeated at the end.
+        /// The nodes and subgraphs round it, the first repeated at the end.
         cycle: Vec<String>,
     },
     /// A scope that creates no namespace.
@@ -325,6 +351,9 @@ impl fmt::Display for Rule {
         match self {
             Rule::DuplicateName => f.write_str("another node has the same name; names are unique"),
             Rule::UnknownNode { index } => write!(f, "node #{index} is not in this graph"),
+            Rule::UnknownSubgraph { index } => {
+                write!(f, "subgraph #{index} is not in this graph")
+            }
             Rule::UnknownScope { index } => write!(f, "scope #{index} is not in this graph"),
             Rule::FdOutOfRange { fd } => write!(
                 f,

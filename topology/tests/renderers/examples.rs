@@ -78,6 +78,7 @@ fn subgraph(
         on_failure,
         scope,
         ports: ports.to_vec().into(),
+        ..SubgraphInfo::default()
     }
 }
 
@@ -256,6 +257,41 @@ pub static SITE: LazyLock<Topology> = topology!(
     ],
 );
 
+/// `after` to and from subgraphs: `db` starts once the one-shot `migrate`
+/// is done, `web` once `db` is ready, `cache` once `db` is ready; `web`
+/// writes into `db`'s `queries` port.
+pub static ORDERED: LazyLock<Topology> = topology!(
+    "Ordered",
+    &[
+        NodeInfo {
+            oneshot: true,
+            ..node("migrate", Some("./migrate"), None)
+        },
+        NodeInfo {
+            after_subgraphs: Cow::Borrowed(&[0]),
+            ..node("web", Some("./web"), None)
+        },
+    ],
+    &[pipe("queries", &[at(1, 1)], &[PARENT])],
+    &[],
+    &[
+        SubgraphInfo {
+            after: Cow::Borrowed(&[0]),
+            ..subgraph(
+                "db",
+                "Db",
+                "restart",
+                None,
+                &[port("queries", 0, Side::To, 0)]
+            )
+        },
+        SubgraphInfo {
+            after_subgraphs: Cow::Borrowed(&[0]),
+            ..subgraph("cache", "Cache", "restart", None, &[])
+        },
+    ],
+);
+
 /// One process and nothing else.
 pub static LONELY: LazyLock<Topology> = topology!("Lonely", &[node("only", None, None)], &[], &[]);
 
@@ -271,7 +307,7 @@ pub static LOOPS: LazyLock<Topology> = topology!(
     &[scope("empty", &["ipc"], None, None)],
 );
 
-pub fn all() -> [&'static Topology; 8] {
+pub fn all() -> [&'static Topology; 9] {
     [
         &ERROR_COUNT,
         &PIPELINE,
@@ -281,6 +317,7 @@ pub fn all() -> [&'static Topology; 8] {
         &LONELY,
         &LOOPS,
         &SITE,
+        &ORDERED,
     ]
 }
 

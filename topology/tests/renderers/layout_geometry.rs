@@ -178,8 +178,12 @@ fn check(topology: &Topology) -> Result<(), String> {
                 ));
             }
         }
-        // A line meets a subgraph's frame at the middle of a pin.
+        // An edge meets a subgraph's frame at the middle of a pin; an
+        // `after` line meets the frame itself (checked above).
         for (point, vertex) in [(first, edge.from), (last, edge.to)] {
+            if edge.edge.is_none() {
+                continue;
+            }
             let Vertex::Subgraph(s) = vertex else {
                 continue;
             };

@@ -22,7 +22,8 @@ pub struct Expected {
     /// several writers once, each writer fd named once.
     pub edge_labels: Vec<(String, String)>,
     /// (from id, to id) per line, one per writer of a pipe, `after`
-    /// dependencies included, in the renderers' ids: `n3`, `parent`.
+    /// dependencies included, in the renderers' ids: `n3`, `parent`, `s0`
+    /// (a subgraph's frame).
     pub lines: Vec<(String, String)>,
     /// (edge name, this line's fds) per line that is an edge.
     pub line_labels: Vec<(String, String)>,
@@ -125,9 +126,25 @@ pub fn expected(topology: &Topology) -> Expected {
             edge_labels.push((one_line(edge.name.as_deref().unwrap_or("")), label));
         }
     }
-    for (n, node) in topology.nodes.iter().enumerate() {
-        for &a in node.after.iter() {
-            lines.push((id(Some(a), None), id(Some(n), None)));
+    // A subgraph's frame is `sN` where an `after` reaches it.
+    let dependents = topology
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, node)| (format!("n{n}"), &node.after, &node.after_subgraphs))
+        .chain(
+            topology
+                .subgraphs
+                .iter()
+                .enumerate()
+                .map(|(s, sub)| (format!("s{s}"), &sub.after, &sub.after_subgraphs)),
+        );
+    for (dependent, nodes, subgraphs) in dependents {
+        for &a in nodes.iter() {
+            lines.push((format!("n{a}"), dependent.clone()));
+        }
+        for &a in subgraphs.iter() {
+            lines.push((format!("s{a}"), dependent.clone()));
         }
     }
     Expected {
