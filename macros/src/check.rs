@@ -36,6 +36,9 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
             continue; // a subgraph runs in it
         }
         let unresolved = match violation.rule {
+            Rule::UnknownNode { .. } if after_entry(graph, violation.place).is_some() => {
+                Some(after_targets(graph))
+            }
             Rule::UnknownNode { .. } => Some(("process", processes(graph))),
             Rule::UnknownScope { .. } => Some(("scope", scopes(graph))),
             _ => None,
@@ -64,9 +67,10 @@ fn subgraph_scopes(cx: &Ctxt, graph: &Graph) {
 /// how messages call that place.
 fn reference(graph: &Graph, place: Place) -> Option<(&Ident, &'static str)> {
     match place {
-        Place::After { node, entry } => {
-            Some((&graph.processes().nth(node)?.1.after[entry], "`after`"))
-        }
+        Place::After { .. }
+        | Place::AfterSubgraph { .. }
+        | Place::SubgraphAfter { .. }
+        | Place::SubgraphAfterSubgraph { .. } => Some((after_entry(graph, place)?, "`after`")),
         Place::NodeScope(n) => Some((graph.processes().nth(n)?.1.scope.as_ref()?, "`scope`")),
         Place::ScopeParent(s) => Some((graph.scopes().nth(s)?.1.parent.as_ref()?, "`parent`")),
         Place::Endpoint { edge, side, index } => {
@@ -100,7 +104,12 @@ impl<'g> Location<'g> {
         match place {
             Place::Graph => span(graph.options.period.map(|p| p.span)),
             Place::Node(n) => Location::Name(&process(n).0.ident),
-            Place::After { node, entry } => Location::Name(&process(node).1.after[entry]),
+            Place::After { .. }
+            | Place::AfterSubgraph { .. }
+            | Place::SubgraphAfter { .. }
+            | Place::SubgraphAfterSubgraph { .. } => {
+                Location::Name(after_entry(graph, place).expect("an `after` entry"))
+            }
             Place::NodeScope(n) => {
                 Location::Name(process(n).1.scope.as_ref().expect("a node's scope"))
             }
@@ -150,6 +159,43 @@ impl<'g> Location<'g> {
             Location::Span(span) => cx.error(*span, rule),
         }
     }
+}
+
+/// The name written at an entry of an `after` list, of a process or of a
+/// subgraph: the topology splits each list into its processes (and names
+/// that resolve to nothing) and its subgraphs, keeping their order.
+fn after_entry(graph: &Graph, place: Place) -> Option<&Ident> {
+    let (list, subgraphs, entry) = match place {
+        Place::After { node, entry } => (&graph.processes().nth(node)?.1.after, false, entry),
+        Place::AfterSubgraph { node, entry } => {
+            (&graph.processes().nth(node)?.1.after, true, entry)
+        }
+        Place::SubgraphAfter { subgraph, entry } => {
+            (&graph.subgraphs().nth(subgraph)?.1.after, false, entry)
+        }
+        Place::SubgraphAfterSubgraph { subgraph, entry } => {
+            (&graph.subgraphs().nth(subgraph)?.1.after, true, entry)
+        }
+        _ => return None,
+    };
+    let (processes, subgraph_names) = graph.split_after(list);
+    let half = if subgraphs { subgraph_names } else { processes };
+    half.get(entry).copied()
+}
+
+/// What an `after` entry may name, for messages: processes, and the
+/// subgraphs when the graph has any.
+fn after_targets(graph: &Graph) -> (&'static str, Vec<String>) {
+    let subgraphs: Vec<String> = graph
+        .subgraphs()
+        .map(|(f, _)| names::display(&f.ident))
+        .collect();
+    if subgraphs.is_empty() {
+        return ("process", processes(graph));
+    }
+    let mut valid = processes(graph);
+    valid.extend(subgraphs);
+    ("process or subgraph", valid)
 }
 
 fn processes(graph: &Graph) -> Vec<String> {

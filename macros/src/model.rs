@@ -57,6 +57,9 @@ pub struct SubgraphDecl {
     pub on_failure: Option<Spanned<OnFailure>>,
     /// `scope = sandbox`: the subgraph runs inside that scope of this graph.
     pub scope: Option<Ident>,
+    /// `after = [migrate]`: processes (or subgraphs) of this graph that
+    /// must be ready before any node of the subgraph starts.
+    pub after: Vec<Ident>,
 }
 
 /// `#[children]` or `#[children(on_failure = "escalate")]` on a field of
@@ -75,6 +78,8 @@ pub struct Process {
     pub critical: bool,
     /// `oneshot`: done when it exits 0 (see `NodeInfo::oneshot`).
     pub oneshot: bool,
+    /// Processes and subgraphs of this graph, as written (see
+    /// [`Graph::split_after`]).
     pub after: Vec<Ident>,
     pub ready: Option<Spanned<Ready>>,
     pub ready_timeout: Option<Spanned<Millis>>,
@@ -383,6 +388,19 @@ impl Graph {
     /// The subgraph field named `name`, if there is one.
     pub fn subgraph(&self, name: &Ident) -> Option<&Field> {
         self.subgraphs().map(|(f, _)| f).find(|f| f.ident == *name)
+    }
+
+    /// An `after` list as the topology holds it: the names that are no
+    /// subgraph — processes, and names that resolve to nothing, which the
+    /// checks report — and, apart, the names of subgraphs. Each keeps its
+    /// order, so a topology's entry `i` is the `i`-th name of its half.
+    pub fn split_after<'a>(&self, after: &'a [Ident]) -> (Vec<&'a Ident>, Vec<&'a Ident>) {
+        after.iter().partition(|name| self.subgraph(name).is_none())
+    }
+
+    /// The position of the subgraph field named `name` among the subgraphs.
+    pub fn subgraph_index(&self, name: &Ident) -> Option<usize> {
+        self.subgraphs().position(|(f, _)| f.ident == *name)
     }
 
     /// The process named `name`, if there is one.

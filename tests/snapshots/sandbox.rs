@@ -286,6 +286,7 @@ const _: () = {
                         critical: true,
                         oneshot: false,
                         after: pg::__private::Cow::Borrowed(&[]),
+                        after_subgraphs: pg::__private::Cow::Borrowed(&[]),
                         ready: pg::__private::Option::Some(
                             pg::__private::topology::Ready::Fd(3),
                         ),
@@ -314,6 +315,7 @@ const _: () = {
                         critical: false,
                         oneshot: false,
                         after: pg::__private::Cow::Borrowed(&[0]),
+                        after_subgraphs: pg::__private::Cow::Borrowed(&[]),
                         ready: pg::__private::Option::Some(
                             pg::__private::topology::Ready::Notify,
                         ),

@@ -190,6 +190,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let name = names::display(&field.ident);
         let ty = &field.ty;
         let local = names::local("field", &field.ident);
+        let nested = names::local("_nested", &field.ident);
         let on_failure = Ident::new(
             decl.on_failure
                 .map_or(OnFailure::Restart, |o| o.value)
@@ -198,7 +199,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         );
         match &decl.scope {
             None => quote! {
-                #g.subgraph(
+                let #nested = #g.subgraph(
                     #name,
                     <#ty as #pg::ProcessGraph>::graph(#local),
                     #pg::SubgraphFailure::#on_failure,
@@ -207,7 +208,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             Some(scope) => {
                 let scope = names::local("scope", scope);
                 quote! {
-                    #g.subgraph_in_scope(
+                    let #nested = #g.subgraph_in_scope(
                         #name,
                         <#ty as #pg::ProcessGraph>::graph(#local),
                         #pg::SubgraphFailure::#on_failure,
@@ -217,6 +218,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             }
         }
     });
+    let subgraph_order = subgraph_order(graph, &node_enum, g);
     let edges = graph.edges().filter_map(|(field, edge)| {
         let wiring = edge.wiring.as_ref()?;
         if let Some(connect) = connect_port(graph, wiring, pg, &node_enum, g) {
@@ -278,10 +280,44 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         #(#scopes)*
         #(#nodes)*
         #(#subgraphs)*
+        #subgraph_order
         #(#edges)*
         let #ends = [#(#g.replica_edges(#parent_ends)),*];
         (#g, #ends)
     }
+}
+
+/// The `after` entries that name a subgraph, and every subgraph's own
+/// `after`, lowered to per-node dependencies once the subgraphs are nested
+/// (their nodes' ids are known only then): `Graph::start_after`.
+fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
+    let nodes_of = |subgraph: &syn::Ident| {
+        let nested = names::local("_nested", subgraph);
+        quote!(#nested.nodes())
+    };
+    let mut order = Vec::new();
+    for (field, process) in graph.processes() {
+        let node = node_value(graph, node_enum, &field.ident);
+        for subgraph in graph.split_after(&process.after).1 {
+            let nodes = nodes_of(subgraph);
+            order.push(quote!(#g.start_after([#node.id()], #nodes);));
+        }
+    }
+    for (field, decl) in graph.subgraphs() {
+        let dependents = nodes_of(&field.ident);
+        let (processes, subgraphs) = graph.split_after(&decl.after);
+        if !processes.is_empty() {
+            let processes = processes
+                .into_iter()
+                .map(|a| node_value(graph, node_enum, a));
+            order.push(quote!(#g.start_after(#dependents, [#(#processes.id()),*]);));
+        }
+        for subgraph in subgraphs {
+            let nodes = nodes_of(subgraph);
+            order.push(quote!(#g.start_after(#dependents, #nodes);));
+        }
+    }
+    quote!(#(#order)*)
 }
 
 /// `strategy`, `intensity`, `period`, `start_timeout` and `cgroup`, when given.
@@ -334,8 +370,11 @@ fn node_options(
     if p.oneshot {
         calls.push(quote!(.oneshot(true)));
     }
-    if !p.after.is_empty() {
-        let after = p.after.iter().map(|a| node_value(graph, node_enum, a));
+    // Subgraphs are nested after the processes: `subgraph_order` orders
+    // a process after them.
+    let (after, _) = graph.split_after(&p.after);
+    if !after.is_empty() {
+        let after = after.into_iter().map(|a| node_value(graph, node_enum, a));
         calls.push(quote!(.after([#(#after.id()),*])));
     }
     match p.ready.map(|r| r.value) {

@@ -136,3 +136,25 @@ fn with_errors() {
         },
     );
 }
+
+#[test]
+fn subgraph_after() {
+    check(
+        "subgraph_after",
+        quote!(),
+        quote! {
+            /// `web` after the whole of `db`; `db` after the one-shot
+            /// `migrate`, `cache` after `db`.
+            pub struct Ordered {
+                #[process(oneshot)]
+                migrate: Cmd,
+                #[process(after = [migrate, db])]
+                web: Cmd,
+                #[subgraph(after = [migrate])]
+                db: Db,
+                #[subgraph(after = [db])]
+                cache: Cache,
+            }
+        },
+    );
+}

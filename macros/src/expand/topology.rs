@@ -28,37 +28,49 @@ pub const UNRESOLVED: usize = usize::MAX;
 pub fn of(graph: &Graph) -> Topology {
     let process = |name: &syn::Ident| graph.process_index(name).unwrap_or(UNRESOLVED);
     let scope = |name: &syn::Ident| graph.scope_index(name).unwrap_or(UNRESOLVED);
-    let nodes = graph.processes().map(|(field, p)| NodeInfo {
-        name: names::display(&field.ident).into(),
-        doc: field.doc.clone().map(Cow::Owned),
-        command: None,
-        scope: p.scope.as_ref().map(scope),
-        restart: p.restart.map_or(Restart::Never, |r| r.value).word(),
-        critical: p.critical,
-        oneshot: p.oneshot,
-        after: p.after.iter().map(process).collect::<Vec<_>>().into(),
-        ready: p.ready.map(|r| r.value),
-        ready_timeout_ms: p.ready_timeout.map(|t| t.value),
-        ready_probe: p.ready_probe.as_ref().map(|probe| probe.value.clone()),
-        live_probe: p.live_probe.as_ref().map(|probe| probe.value.clone()),
-        replicas: p.replica_count(),
-        watchdog_ms: p.watchdog.map(|t| t.value),
-        notify_access: p
-            .notify_access
-            .map_or(NotifyAccess::Main, |a| a.value)
-            .word(),
-        stdio: [0, 1, 2].map(|fd| p.stdio[fd].as_ref().map(|m| m.value.mode())),
-        // Fds passed in with a `Cmd` are known only at run time.
-        passed_fds: Cow::Borrowed(&[]),
-        listeners: p
-            .listen
-            .iter()
-            .map(|(name, address)| ListenerInfo {
-                name: names::display(name).into(),
-                address: address.value().into(),
-            })
-            .collect::<Vec<_>>()
-            .into(),
+    // An `after` list as its two halves: processes, subgraphs.
+    let after = |list: &[syn::Ident]| {
+        let (processes, subgraphs) = graph.split_after(list);
+        let subgraph = |name: &syn::Ident| graph.subgraph_index(name).unwrap_or(UNRESOLVED);
+        let processes: Vec<usize> = processes.into_iter().map(process).collect();
+        let subgraphs: Vec<usize> = subgraphs.into_iter().map(subgraph).collect();
+        (processes.into(), subgraphs.into())
+    };
+    let nodes = graph.processes().map(|(field, p)| {
+        let (after, after_subgraphs) = after(&p.after);
+        NodeInfo {
+            name: names::display(&field.ident).into(),
+            doc: field.doc.clone().map(Cow::Owned),
+            command: None,
+            scope: p.scope.as_ref().map(scope),
+            restart: p.restart.map_or(Restart::Never, |r| r.value).word(),
+            critical: p.critical,
+            oneshot: p.oneshot,
+            after,
+            after_subgraphs,
+            ready: p.ready.map(|r| r.value),
+            ready_timeout_ms: p.ready_timeout.map(|t| t.value),
+            ready_probe: p.ready_probe.as_ref().map(|probe| probe.value.clone()),
+            live_probe: p.live_probe.as_ref().map(|probe| probe.value.clone()),
+            replicas: p.replica_count(),
+            watchdog_ms: p.watchdog.map(|t| t.value),
+            notify_access: p
+                .notify_access
+                .map_or(NotifyAccess::Main, |a| a.value)
+                .word(),
+            stdio: [0, 1, 2].map(|fd| p.stdio[fd].as_ref().map(|m| m.value.mode())),
+            // Fds passed in with a `Cmd` are known only at run time.
+            passed_fds: Cow::Borrowed(&[]),
+            listeners: p
+                .listen
+                .iter()
+                .map(|(name, address)| ListenerInfo {
+                    name: names::display(name).into(),
+                    address: address.value().into(),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        }
     });
     let edges = graph.wired_edges().map(|(field, edge, wiring)| {
         let ends = |list: &[Endpoint]| {
@@ -99,13 +111,18 @@ pub fn of(graph: &Graph) -> Topology {
         hostname: s.hostname.as_ref().map(|h| h.value().into()),
         parent: s.parent.as_ref().map(scope),
     });
-    let subgraphs = graph.subgraphs().map(|(field, s)| SubgraphInfo {
-        name: names::display(&field.ident).into(),
-        doc: field.doc.clone().map(Cow::Owned),
-        type_name: type_name(&field.ty).into(),
-        on_failure: s.on_failure.map_or(OnFailure::Restart, |o| o.value).word(),
-        scope: s.scope.as_ref().map(scope),
-        ports: ports_of(graph, &field.ident).into(),
+    let subgraphs = graph.subgraphs().map(|(field, s)| {
+        let (after, after_subgraphs) = after(&s.after);
+        SubgraphInfo {
+            name: names::display(&field.ident).into(),
+            doc: field.doc.clone().map(Cow::Owned),
+            type_name: type_name(&field.ty).into(),
+            on_failure: s.on_failure.map_or(OnFailure::Restart, |o| o.value).word(),
+            scope: s.scope.as_ref().map(scope),
+            ports: ports_of(graph, &field.ident).into(),
+            after,
+            after_subgraphs,
+        }
     });
     let options = &graph.options;
     Topology {
@@ -174,6 +191,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
         let critical = n.critical;
         let oneshot = n.oneshot;
         let after = list(n.after.iter().map(|&i| index(i)).collect());
+        let after_subgraphs = list(n.after_subgraphs.iter().map(|&i| index(i)).collect());
         let ready = option(n.ready.map(|r| match r {
             Ready::Fd(fd) => {
                 let fd = Literal::i32_unsuffixed(fd);
@@ -233,6 +251,7 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 critical: #critical,
                 oneshot: #oneshot,
                 after: #after,
+                after_subgraphs: #after_subgraphs,
                 ready: #ready,
                 ready_timeout_ms: #ready_timeout,
                 ready_probe: #ready_probe,
@@ -309,6 +328,8 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
             }
         });
         let ports = list(ports.collect());
+        let after = list(s.after.iter().map(|&i| index(i)).collect());
+        let after_subgraphs = list(s.after_subgraphs.iter().map(|&i| index(i)).collect());
         quote! {
             #t::SubgraphInfo {
                 name: #name,
@@ -317,6 +338,8 @@ pub(super) fn expand(topology: &Topology, pg: &Private) -> TokenStream {
                 on_failure: #on_failure,
                 scope: #scope,
                 ports: #ports,
+                after: #after,
+                after_subgraphs: #after_subgraphs,
             }
         }
     });

@@ -75,7 +75,7 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
             value::flag(cx, meta)?;
             p.oneshot = true;
         }
-        "after" => p.after = idents(meta)?,
+        "after" => p.after = value::idents(meta)?,
         "ready" => p.ready = ready(cx, meta)?,
         "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?,
         "ready_probe" => p.ready_probe = super::probe::parse(cx, meta, false)?.map(Box::new),
@@ -158,19 +158,6 @@ const SINKS: [&str; 3] = ["prefixed", "file", "callback"];
 const SINK_HELP: &str = "write \"inherit\", \"null\", \"prefixed\", \"tracing\", \
                          `prefixed(timestamps = \"rfc3339\" | \"since-start\")`, \
                          `file(\"path\", max_size = \"10M\", keep = 5)` or `callback(path::to::function)`";
-
-/// `[a, b]`, or a single `a`.
-fn idents(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
-    let input = meta.value()?;
-    if input.peek(syn::token::Bracket) {
-        let content;
-        bracketed!(content in input);
-        let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
-        Ok(list.into_iter().collect())
-    } else {
-        Ok(vec![input.parse()?])
-    }
-}
 
 /// `[http = "tcp:127.0.0.1:8080", admin = "unix:/run/app.sock"]`: named
 /// listening sockets, at fd 3 and on. The addresses are checked with the

@@ -1,5 +1,6 @@
-//! `#[subgraph]` or `#[subgraph(on_failure = "restart" | "escalate")]`, and
-//! `#[children]` (same keys) on a `Children<G>` field.
+//! `#[subgraph]` or `#[subgraph(on_failure = "restart" | "escalate", scope =
+//! name, after = [..])]`, and `#[children]` (same keys) on a `Children<G>`
+//! field.
 
 use syn::{Attribute, GenericArgument, Meta, PathArguments, Type};
 
@@ -7,7 +8,7 @@ use super::value;
 use crate::ctxt::Ctxt;
 use crate::model::{ChildrenDecl, SubgraphDecl};
 
-const KEYS: [&str; 2] = ["on_failure", "scope"];
+const KEYS: [&str; 3] = ["on_failure", "scope", "after"];
 
 pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
     let mut subgraph = SubgraphDecl::default();
@@ -23,6 +24,7 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
         match key {
             "on_failure" => subgraph.on_failure = value::keyword(cx, meta)?,
             "scope" => subgraph.scope = Some(value::ident(meta)?),
+            "after" => subgraph.after = value::idents(meta)?,
             _ => value::unknown_key(cx, meta, role, &KEYS)?,
         }
         Ok(())
@@ -36,12 +38,25 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
 /// `#[children(...)]` on a field of type `Children<G>`; `None` (reported)
 /// for any other type, since `G` names the graph each child is.
 pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<ChildrenDecl> {
-    let SubgraphDecl { on_failure, scope } = parse(cx, attr);
+    let SubgraphDecl {
+        on_failure,
+        scope,
+        after,
+    } = parse(cx, attr);
     if let Some(scope) = scope {
         // As for any node added to a running graph (`Error::CannotAdd`).
         cx.error(
             scope.span(),
             "children cannot run in a scope yet: nodes added at run time join no scope",
+        );
+    }
+    if let Some(first) = after.first() {
+        // As for any node added to a running graph: no `after` to the nodes
+        // already there.
+        cx.error(
+            first.span(),
+            "children cannot start `after` other nodes yet: a child is started when it is \
+             added, and nodes added at run time have no `after` to the graph's own nodes",
         );
     }
     let Some(graph) = child_graph(ty) else {

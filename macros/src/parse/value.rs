@@ -7,7 +7,8 @@ use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
-use syn::{Ident, LitInt, LitStr, Token, parenthesized};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitInt, LitStr, Token, bracketed, parenthesized};
 
 use crate::ctxt::Ctxt;
 use crate::model::{Keyword, Millis, Spanned};
@@ -266,6 +267,19 @@ pub fn signal(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<String>> 
 /// `key = ident`.
 pub fn ident(meta: &ParseNestedMeta) -> syn::Result<Ident> {
     meta.value()?.parse()
+}
+
+/// `[a, b]`, or a single `a`.
+pub fn idents(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        bracketed!(content in input);
+        let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
 }
 
 /// `(N)` after `fd`: a non-negative fd number without a suffix.
