@@ -99,7 +99,7 @@ pub type Cmd = Command;
 /// | `#[pipe(writers -> reader)]` | [`Pipe`] | a pipe; the value sets its buffer size |
 /// | `#[socketpair(a <-> b)]` | [`SocketPair`] | a socketpair; the value sets its socket type |
 /// | `#[scope(namespaces...)]` | [`Scope`] | a set of new namespaces; the value sets the ids inside |
-/// | `#[subgraph]`, `#[subgraph(on_failure = "escalate", scope = name)]` | another `#[process_graph]` struct | a nested graph with its own supervision level, in that scope if given; its `parent` edges are ports |
+/// | `#[subgraph]`, `#[subgraph(on_failure = "escalate", scope = name, after = [a])]` | another `#[process_graph]` struct | a nested graph with its own supervision level, in that scope if given, every node of it started once those are ready; its `parent` edges are ports |
 /// | `#[children]`, `#[children(on_failure = "escalate")]` | [`Children<G>`](Children) | graphs of type `G` added at run time with the generated `add_<field>` |
 ///
 /// **Endpoints** are `node.stdin`, `node.stdout`, `node.stderr`,
@@ -110,7 +110,8 @@ pub type Cmd = Command;
 ///
 /// **`#[process(...)]` keys**: `restart = "never" | "on-failure" |
 /// "always"`; `critical` (the graph ends when it ends for good);
-/// `after = [a, b]` (start once those are ready); `ready = fd(N)` (the child
+/// `after = [a, b]` (start once those are ready: a process, or a
+/// `#[subgraph]` field, meaning every node of it); `ready = fd(N)` (the child
 /// writes a newline to fd N, as s6) or `ready = "notify"` (systemd's
 /// `NOTIFY_SOCKET`); `ready_timeout = "5s"`; `ready_probe(...)` (ready when
 /// the probe first passes) and `live_probe(...)` (killed when it fails),
@@ -171,7 +172,8 @@ pub type Cmd = Command;
 /// per side; an fd of a process claimed twice (by two edges, an edge and a
 /// stdio setting, or an edge and `ready = fd(N)`); an fd at or beyond
 /// [`MAX_FD`]; `parent` on both ends; an endpoint listed twice; `after` and
-/// scope-nesting cycles (named in full); a scope that no process joins and
+/// scope-nesting cycles (named in full, through subgraphs too); an `after`
+/// that names a `#[children]` field; a scope that no process joins and
 /// no scope is nested in; a field type that does not fit its attribute;
 /// fields without a role or with two; unknown keys, policies, namespace
 /// kinds and signal names; bad durations and fd numbers; a hostname without

@@ -1,5 +1,6 @@
 //! Subgraphs as supervision levels: restarts counted per level, a subgraph
-//! that exceeds its intensity failing as a unit to its parent, escalation.
+//! that exceeds its intensity failing as a unit to its parent, escalation;
+//! `after` across a subgraph's border under `rest_for_one`.
 
 use super::*;
 use crate::graph::SubgraphFailure;
@@ -354,4 +355,89 @@ fn two_subgraphs_restarting_at_once_each_wait_for_their_own_members() {
     assert_eq!(h.automatic(500), [Action::Spawn(2), Action::Spawn(3)]);
     h.exit(1, ExitStatus::Signaled(Signal::TERM), 600);
     assert_eq!(h.automatic(600), [Action::Spawn(0), Action::Spawn(1)]);
+}
+
+/// `db` (nodes `a`, `b`, no restart of its own allowed) after node `m`, and
+/// node `web` after `db`, in a `rest_for_one` graph: `after` a subgraph is
+/// `after` each of its nodes (`Graph::start_after`).
+fn ordered_site() -> Graph {
+    let mut db = graph_of(&[always(), always()], Strategy::OneForOne);
+    db.intensity(0, ms(1_000));
+    let mut site = Graph::new();
+    site.strategy(Strategy::RestForOne);
+    site.intensity(5, ms(1_000));
+    let m = site.node_with("m", Command::new("true"), always());
+    let nested = site.subgraph("db", db, SubgraphFailure::Restart);
+    site.node_with("web", Command::new("true"), always().after(nested.nodes()));
+    site.start_after(nested.nodes(), [m]);
+    site
+}
+
+/// Node indices in `ordered_site`: m 0, db.n0 1, db.n1 2, web 3.
+const M: usize = 0;
+const WEB_AFTER_DB: usize = 3;
+
+#[test]
+fn rest_for_one_brings_down_the_nodes_after_a_subgraph_restarted_whole() {
+    let mut h = Harness::new(&ordered_site());
+    h.round(0);
+    // db allows no restart: it fails as a unit; the graph restarts all of
+    // db and, by `rest_for_one`, `web` after it; `m` stays up.
+    h.exit(A, FAILED, 10);
+    assert_eq!(
+        subgraph_failures(&h.events()),
+        [("db".to_owned(), SubgraphFailure::Restart)]
+    );
+    // Stopped as any group is, dependents first: `web`, then `b`.
+    assert_eq!(
+        h.automatic(10),
+        [Action::Signal(WEB_AFTER_DB, Signal::TERM)]
+    );
+    h.exit(WEB_AFTER_DB, ExitStatus::Signaled(Signal::TERM), 20);
+    assert_eq!(h.automatic(20), [Action::Signal(B, Signal::TERM)]);
+    h.exit(B, ExitStatus::Signaled(Signal::TERM), 30);
+    let at = h.deadline().unwrap();
+    assert_eq!(
+        h.automatic(at),
+        [
+            Action::Spawn(A),
+            Action::Spawn(B),
+            Action::Spawn(WEB_AFTER_DB)
+        ]
+    );
+    assert_eq!(h.core.nodes[M].restarts, 0);
+}
+
+#[test]
+fn rest_for_one_brings_down_a_subgraph_started_after_the_failed_node() {
+    let mut h = Harness::new(&ordered_site());
+    h.round(0);
+    h.exit(M, FAILED, 10);
+    // Dependents first: `web`, then db's nodes.
+    assert_eq!(
+        h.automatic(10),
+        [Action::Signal(WEB_AFTER_DB, Signal::TERM)]
+    );
+    h.exit(WEB_AFTER_DB, ExitStatus::Signaled(Signal::TERM), 20);
+    assert_eq!(
+        h.automatic(20),
+        [
+            Action::Signal(A, Signal::TERM),
+            Action::Signal(B, Signal::TERM)
+        ]
+    );
+    for node in [A, B] {
+        h.exit(node, ExitStatus::Signaled(Signal::TERM), 30);
+    }
+    // `m` first; db's nodes after it, `web` after them, in one round since
+    // each is ready at exec.
+    assert_eq!(
+        h.automatic(110),
+        [
+            Action::Spawn(M),
+            Action::Spawn(A),
+            Action::Spawn(B),
+            Action::Spawn(WEB_AFTER_DB)
+        ]
+    );
 }
