@@ -8,8 +8,8 @@
 
 use super::metrics::{
     BOX_HEIGHT, BOX_HEIGHT_WITH_COMMAND, BOX_MIN_WIDTH, BOX_PAD, DETAIL_FONT, DETAIL_LINE,
-    LABEL_GAP, LOOP_REACH, NAME_FONT, PIN_GAP, PIN_HEIGHT, PORT_INSET, label_size, pin_width,
-    text_width,
+    LABEL_GAP, LINE_SEP, LOOP_REACH, NAME_FONT, PIN_GAP, PIN_HEIGHT, PORT_INSET, label_size,
+    pin_width, text_width,
 };
 use super::rank::{self, Arc};
 use crate::labels::vertex_lines;
@@ -108,10 +108,15 @@ pub(super) fn vertex_index(vertex: Vertex, nodes: usize, subgraphs: usize) -> us
     }
 }
 
-/// The width of the pins of `ports` side by side on one side of a frame.
-fn pin_row(widths: &[f64], ports: &[usize]) -> f64 {
+/// The width of the pins of `ports` side by side on one side of a frame,
+/// beside `lines` more lines that meet the frame itself (an `after`): the
+/// router keeps a pin's gap between pins, and up to a line's separation
+/// beside each such line.
+fn pin_row(widths: &[f64], ports: &[usize], lines: usize) -> f64 {
     let pins: f64 = ports.iter().map(|&p| widths[p]).sum();
-    pins + ports.len().saturating_sub(1) as f64 * PIN_GAP + 2.0 * PORT_INSET
+    pins + ports.len().saturating_sub(1) as f64 * PIN_GAP
+        + lines as f64 * LINE_SEP
+        + 2.0 * PORT_INSET
 }
 
 /// The lines of an edge label: the edge's name above its fds.
@@ -189,6 +194,19 @@ pub(super) fn build(
             }
         })
         .collect();
+    // Per chain, the vertices at its upper and lower ends.
+    let chain_ends: Vec<[Vertex; 2]> = crossing
+        .iter()
+        .enumerate()
+        .map(|(a, &l)| {
+            let (from, to) = (links[l].from, links[l].to);
+            if layering.upward[a] {
+                [to, from]
+            } else {
+                [from, to]
+            }
+        })
+        .collect();
 
     let mut items = Vec::new();
     let mut loops = Vec::new();
@@ -203,7 +221,10 @@ pub(super) fn build(
                         row.push(p.1);
                     }
                 }
-                pin_row(&pin_widths[s], &row)
+                let lines = (0..pins.len())
+                    .filter(|&a| pins[a][end].is_none() && chain_ends[a][end] == vertex)
+                    .count();
+                pin_row(&pin_widths[s], &row, lines)
             };
             box_width = box_width.max(row(0)).max(row(1)).ceil();
             box_height += 2.0 * PIN_HEIGHT;

@@ -134,7 +134,15 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
             }
         })
         .collect();
-    let subgraphs = random_subgraphs(seed, &edges, scope_count);
+    let subgraphs = random_subgraphs(seed, &edges, scope_count, nodes);
+    // Nodes after subgraphs, from a generator of its own too.
+    let mut rng = XorShift::new(seed ^ 0xa57e_4a11);
+    let mut node_list = node_list;
+    for node in node_list.iter_mut() {
+        if !subgraphs.is_empty() && rng.percent(15) {
+            node.after_subgraphs = list(vec![rng.below(subgraphs.len())]);
+        }
+    }
     Topology {
         name: text(format!("Random{seed}")),
         nodes: list(node_list),
@@ -147,11 +155,17 @@ pub fn random_topology(seed: u64, nodes: usize) -> Topology {
     }
 }
 
-/// Up to three subgraphs, some in a scope, each parent end of an edge made one of their
-/// ports half the time (a few ports share a name: one port, several
-/// lines). From a generator of its own, so the rest of the graph is the
-/// same with or without them.
-fn random_subgraphs(seed: u64, edges: &[EdgeInfo], scopes: usize) -> Vec<SubgraphInfo> {
+/// Up to three subgraphs, some in a scope, some after a node or an earlier
+/// subgraph, each parent end of an edge made one of their ports half the
+/// time (a few ports share a name: one port, several lines). From a
+/// generator of its own, so the rest of the graph is the same with or
+/// without them.
+fn random_subgraphs(
+    seed: u64,
+    edges: &[EdgeInfo],
+    scopes: usize,
+    nodes: usize,
+) -> Vec<SubgraphInfo> {
     let mut rng = XorShift::new(seed ^ 0x5eed_5ab6);
     let count = rng.below(4);
     let mut subgraphs: Vec<SubgraphInfo> = (0..count)
@@ -160,6 +174,16 @@ fn random_subgraphs(seed: u64, edges: &[EdgeInfo], scopes: usize) -> Vec<Subgrap
             type_name: text(format!("Inner{s}")),
             on_failure: rng.pick(&["restart", "escalate"]),
             scope: (scopes > 0 && rng.percent(40)).then(|| rng.below(scopes)),
+            after: list(if nodes > 0 && rng.percent(25) {
+                vec![rng.below(nodes)]
+            } else {
+                Vec::new()
+            }),
+            after_subgraphs: list(if s > 0 && rng.percent(25) {
+                vec![rng.below(s)]
+            } else {
+                Vec::new()
+            }),
             ..SubgraphInfo::default()
         })
         .collect();
