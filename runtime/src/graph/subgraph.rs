@@ -296,7 +296,11 @@ impl Graph {
     /// subgraph declared later than it. A dependency a node already has is
     /// not added twice. A dependency this graph does not have is reported
     /// by [`validate`](Graph::validate), as in `after`; a node it does not
-    /// have is passed over (there is nothing to order).
+    /// have is passed over (there is nothing to order). Restarts treat
+    /// these dependencies as any `after`: under
+    /// [`Strategy::RestForOne`](crate::Strategy::RestForOne), nodes are
+    /// restarted with what they start after, a subgraph restarted as a unit
+    /// included.
     ///
     /// ```
     /// use process_graph_runtime::{Command, Graph, NodeOptions, SubgraphFailure};
