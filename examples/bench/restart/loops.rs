@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart,
-    RunningGraph, Signal,
+    Command, Containment, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions,
+    Restart, RunningGraph, Signal,
 };
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{WaitIdOptions, pidfd_send_signal};
@@ -47,6 +47,7 @@ pub trait RestartLoop {
 /// `next_event` until the replacement's `Event::Started`. Siblings are nodes
 /// of the same graph that write to one shared pipe and never restart.
 pub struct Ours {
+    label: &'static str,
     running: RunningGraph,
     node: NodeId,
     marks: std::io::PipeReader,
@@ -55,8 +56,11 @@ pub struct Ours {
 }
 
 impl Ours {
-    pub fn start(child: &Path, siblings: usize) -> io::Result<Ours> {
+    /// `containment` is the graph's: [`Containment::Auto`] puts each node in
+    /// a cgroup of its own where the application may create them (as root).
+    pub fn start(child: &Path, siblings: usize, containment: Containment) -> io::Result<Ours> {
         let mut graph = Graph::new();
+        graph.containment(containment);
         let node = graph.node_with(
             "blocker",
             Command::new(child),
@@ -96,6 +100,10 @@ impl Ours {
             }
         }
         Ok(Ours {
+            label: match containment {
+                Containment::Off => "process-graph, containment off",
+                _ => "process-graph (restart = always, no backoff)",
+            },
             running,
             node,
             marks,
@@ -143,7 +151,7 @@ impl Ours {
 
 impl RestartLoop for Ours {
     fn label(&self) -> &str {
-        "process-graph (restart = always, no backoff)"
+        self.label
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {
@@ -161,7 +169,7 @@ pub struct OursOnTokio {
 impl OursOnTokio {
     pub fn start(child: &Path, siblings: usize) -> io::Result<OursOnTokio> {
         Ok(OursOnTokio {
-            ours: Ours::start(child, siblings)?,
+            ours: Ours::start(child, siblings, Containment::Auto)?,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,

@@ -13,13 +13,16 @@ mod loops;
 use std::error::Error;
 use std::time::Duration;
 
+use process_graph_runtime::Containment;
+
 use crate::child_elf::Behaviour;
 use crate::measure::{self, format_duration, format_ratio, percentile};
 use crate::setup::{self, Subcommand};
 use loops::{Latency, Ours, OursOnTokio, Raw, RestartLoop};
 
-/// Ours blocking, ours on tokio, and the raw loop.
-const LOOPS: usize = 3;
+/// Ours blocking, ours on tokio, ours blocking with containment off, and
+/// the raw loop.
+const LOOPS: usize = 4;
 
 const RESTART: Subcommand = Subcommand {
     operation: "restart (SIGKILL → replacement running)",
@@ -41,8 +44,9 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let path = setup.child.path();
     // The raw loop last: every other is compared with it.
     let mut loops: [Box<dyn RestartLoop>; LOOPS] = [
-        Box::new(Ours::start(path, siblings)?),
+        Box::new(Ours::start(path, siblings, Containment::Auto)?),
         Box::new(OursOnTokio::start(path, siblings)?),
+        Box::new(Ours::start(path, siblings, Containment::Off)?),
         Box::new(Raw::start(path, siblings)?),
     ];
     if siblings > 0 {
