@@ -6,7 +6,7 @@
 //! cargo run --release --example bench -- spawn [--iterations N] [--rounds N] [--memory 0,1,4] [--pin[=CPU]]
 //! cargo run --release --example bench -- spawn-overhead [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--memory N] [--pin[=CPU]]
-//! cargo run --release --example bench -- restart [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
+//! cargo run --release --example bench -- restart [--siblings N] [--containment on|off|both] [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
 //! cargo run --release --example bench -- fan [--nodes 1000] [--iterations N] [--rounds N] [--pin[=CPU]]
@@ -73,6 +73,14 @@ subcommands:
   spawn-overhead
           where process-graph's time over the floor goes: the floor re-run
           with each extra step the runtime takes, alone and all together
+          --iterations N, --rounds N, --pin[=CPU] as above
+  restart from the SIGKILL of a running child to its replacement started
+          and running: process-graph blocking and on tokio, against a raw
+          pidfd + clone3 loop; with a cgroup per node and without
+          --siblings N     children kept running beside it (default 0)
+          --containment on|off|both
+                           which kind of loops run (default both)
+          --idle N         restarts after 1 s idle each (default 10)
           --iterations N, --rounds N, --pin[=CPU] as above
   pipeline
           a chain of N static cats, spawn to all reaped, against a raw

@@ -1,7 +1,8 @@
 //! The restart loops compared: process-graph's supervisor, blocking and on
-//! tokio, and a raw pidfd + `clone3` loop doing the same steps by hand. Each keeps one child
-//! running that has written its byte to fd 3; one restart kills it and
-//! waits until its replacement runs.
+//! tokio, and a raw pidfd + `clone3` loop doing the same steps by hand, each
+//! with a cgroup per child or without. Each keeps one child running that has
+//! written its byte to fd 3; one restart kills it and waits until its
+//! replacement runs.
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -15,6 +16,7 @@ use process_graph_runtime::{
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{WaitIdOptions, pidfd_send_signal};
 
+use super::node_cgroups::NodeCgroups;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, Child, ChildSetup};
 
@@ -38,6 +40,12 @@ pub struct Latency {
 
 pub trait RestartLoop {
     fn label(&self) -> &str;
+    /// Whether each child runs in a cgroup of its own.
+    fn in_cgroups(&self) -> bool;
+    /// Whether the others are compared with this one (a raw loop).
+    fn is_floor(&self) -> bool {
+        false
+    }
     /// Kills the current child and waits until its replacement runs.
     fn restart_once(&mut self) -> io::Result<Latency>;
 }
@@ -47,7 +55,7 @@ pub trait RestartLoop {
 /// `next_event` until the replacement's `Event::Started`. Siblings are nodes
 /// of the same graph that write to one shared pipe and never restart.
 pub struct Ours {
-    label: &'static str,
+    in_cgroups: bool,
     running: RunningGraph,
     node: NodeId,
     marks: std::io::PipeReader,
@@ -56,11 +64,15 @@ pub struct Ours {
 }
 
 impl Ours {
-    /// `containment` is the graph's: [`Containment::Auto`] puts each node in
-    /// a cgroup of its own where the application may create them (as root).
-    pub fn start(child: &Path, siblings: usize, containment: Containment) -> io::Result<Ours> {
+    /// With `in_cgroups` each node in a cgroup of its own
+    /// ([`Containment::Required`]: the spawn fails where the application may
+    /// not create cgroups), otherwise [`Containment::Off`].
+    pub fn start(child: &Path, siblings: usize, in_cgroups: bool) -> io::Result<Ours> {
         let mut graph = Graph::new();
-        graph.containment(containment);
+        graph.containment(match in_cgroups {
+            true => Containment::Required,
+            false => Containment::Off,
+        });
         let node = graph.node_with(
             "blocker",
             Command::new(child),
@@ -100,10 +112,7 @@ impl Ours {
             }
         }
         Ok(Ours {
-            label: match containment {
-                Containment::Off => "process-graph, containment off",
-                _ => "process-graph (restart = always, no backoff)",
-            },
+            in_cgroups,
             running,
             node,
             marks,
@@ -151,7 +160,14 @@ impl Ours {
 
 impl RestartLoop for Ours {
     fn label(&self) -> &str {
-        self.label
+        match self.in_cgroups {
+            true => "process-graph, a cgroup per node",
+            false => "process-graph, containment off",
+        }
+    }
+
+    fn in_cgroups(&self) -> bool {
+        self.in_cgroups
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {
@@ -167,9 +183,9 @@ pub struct OursOnTokio {
 }
 
 impl OursOnTokio {
-    pub fn start(child: &Path, siblings: usize) -> io::Result<OursOnTokio> {
+    pub fn start(child: &Path, siblings: usize, in_cgroups: bool) -> io::Result<OursOnTokio> {
         Ok(OursOnTokio {
-            ours: Ours::start(child, siblings, Containment::Auto)?,
+            ours: Ours::start(child, siblings, in_cgroups)?,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,
@@ -179,7 +195,14 @@ impl OursOnTokio {
 
 impl RestartLoop for OursOnTokio {
     fn label(&self) -> &str {
-        "process-graph on tokio (next_event_async)"
+        match self.ours.in_cgroups {
+            true => "process-graph on tokio, a cgroup per node",
+            false => "process-graph on tokio, containment off",
+        }
+    }
+
+    fn in_cgroups(&self) -> bool {
+        self.ours.in_cgroups
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {
@@ -195,7 +218,10 @@ impl RestartLoop for OursOnTokio {
 
 /// The floor: `pidfd_send_signal(SIGKILL)`, `poll` on the pidfd,
 /// `waitid(P_PIDFD)`, then `clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD)`
-/// with the pipe moved to fd 3 and nothing else.
+/// with the pipe moved to fd 3 and nothing else. With [`NodeCgroups`] each
+/// child (siblings too) starts in a cgroup of its own with
+/// `CLONE_INTO_CGROUP`, and after each reap the restarted child's
+/// `cgroup.events` is read: the floor for a graph whose nodes have cgroups.
 pub struct Raw {
     exec: ExecArgs,
     child: Option<Child>,
@@ -206,10 +232,15 @@ pub struct Raw {
     /// the pipe they write their byte to.
     siblings: Vec<Child>,
     _sibling_marks: Option<OwnedFd>,
+    /// Dropped after the children are reaped (`Drop` below).
+    cgroups: Option<NodeCgroups>,
 }
 
+/// The restarted child's cgroup, with [`NodeCgroups`] (made first).
+const RESTARTED: usize = 0;
+
 impl Raw {
-    pub fn start(child: &Path, siblings: usize) -> io::Result<Raw> {
+    pub fn start(child: &Path, siblings: usize, cgroups: Option<NodeCgroups>) -> io::Result<Raw> {
         let (reader, writer) = marks_pipe()?;
         let mut raw = Raw {
             exec: ExecArgs::new(child)?,
@@ -218,30 +249,55 @@ impl Raw {
             mark_writer: writer,
             siblings: Vec::with_capacity(siblings),
             _sibling_marks: None,
+            cgroups,
         };
+        if let Some(cgroups) = &mut raw.cgroups {
+            cgroups.add()?;
+        }
         if siblings > 0 {
             let (reader, writer) = marks_pipe()?;
             for _ in 0..siblings {
-                let setup = ChildSetup::Fd3(writer.as_fd());
-                raw.siblings.push(floor::spawn(&raw.exec, 0, setup)?);
+                let cgroup = raw.cgroups.as_mut().map(NodeCgroups::add).transpose()?;
+                let sibling = raw.spawn_in(cgroup, writer.as_fd())?;
+                raw.siblings.push(sibling);
             }
             raw._sibling_marks = Some(reader);
         }
-        raw.spawn()?;
+        raw.child = Some(raw.spawn_in(Some(RESTARTED), raw.mark_writer.as_fd())?);
         read_mark(&mut raw.marks)?;
         Ok(raw)
     }
 
-    fn spawn(&mut self) -> io::Result<()> {
-        let setup = ChildSetup::Fd3(self.mark_writer.as_fd());
-        self.child = Some(floor::spawn(&self.exec, 0, setup)?);
-        Ok(())
+    /// Starts a child with `fd3` as its fd 3, in the cgroup of that index
+    /// where there are cgroups.
+    fn spawn_in(&self, cgroup: Option<usize>, fd3: BorrowedFd<'_>) -> io::Result<Child> {
+        let dir = match (&self.cgroups, cgroup) {
+            (Some(cgroups), Some(index)) => Some(cgroups.open_dir(index)?),
+            _ => None,
+        };
+        floor::spawn_in(
+            &self.exec,
+            0,
+            ChildSetup::Fd3(fd3),
+            dir.as_ref().map(AsFd::as_fd),
+        )
     }
 }
 
 impl RestartLoop for Raw {
     fn label(&self) -> &str {
-        "raw pidfd + clone3 loop"
+        match self.cgroups {
+            None => "raw pidfd + clone3 loop",
+            Some(_) => "raw loop, a cgroup per child",
+        }
+    }
+
+    fn in_cgroups(&self) -> bool {
+        self.cgroups.is_some()
+    }
+
+    fn is_floor(&self) -> bool {
+        true
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {
@@ -254,7 +310,12 @@ impl RestartLoop for Raw {
             status.terminating_signal() == Some(libc::SIGKILL),
             format_args!("{status:?}"),
         )?;
-        self.spawn()?;
+        if let Some(cgroups) = &self.cgroups
+            && !cgroups.is_empty(RESTARTED)?
+        {
+            return Err(io::Error::other("a process is left in the child's cgroup"));
+        }
+        self.child = Some(self.spawn_in(Some(RESTARTED), self.mark_writer.as_fd())?);
         let started = begin.elapsed();
         read_mark(&mut self.marks)?;
         Ok(Latency {

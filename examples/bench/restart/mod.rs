@@ -4,25 +4,28 @@
 //! `clone3` loop, interleaved; then a few restarts after 1 s idle each, where
 //! the CPU has gone to sleep (perf-floors: ~1 ms).
 //!
+//! Each is run with a cgroup per node (where this process may create
+//! cgroups: the raw loop then starts each child in its own with
+//! `CLONE_INTO_CGROUP` and reads its `cgroup.events` after each reap) and
+//! without, each compared with the raw loop of its kind; `--containment
+//! on|off` runs one kind only (every loop's fds are in the one process, and
+//! each child's `execve` closes them all: fewer loops, a smaller fd table).
+//!
 //! `--siblings N` keeps N more children running beside the restarted one in
 //! every loop (in our graph as nodes that never restart): what a restart
 //! costs in a large graph.
 
 mod loops;
+mod node_cgroups;
 
 use std::error::Error;
 use std::time::Duration;
-
-use process_graph_runtime::Containment;
 
 use crate::child_elf::Behaviour;
 use crate::measure::{self, format_duration, format_ratio, percentile};
 use crate::setup::{self, Subcommand};
 use loops::{Latency, Ours, OursOnTokio, Raw, RestartLoop};
-
-/// Ours blocking, ours on tokio, ours blocking with containment off, and
-/// the raw loop.
-const LOOPS: usize = 4;
+use node_cgroups::NodeCgroups;
 
 const RESTART: Subcommand = Subcommand {
     operation: "restart (SIGKILL → replacement running)",
@@ -38,17 +41,38 @@ const WARM_UP: usize = 20;
 const IDLE: Duration = Duration::from_secs(1);
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &["idle", "siblings"], RESTART)?;
+    let setup = setup::prepare(args, &["idle", "siblings", "containment"], RESTART)?;
     let idle_samples: usize = setup.flags.value("idle", 10)?;
     let siblings: usize = setup.flags.value("siblings", 0)?;
+    let kinds: &[bool] = match setup
+        .flags
+        .value("containment", "both".to_owned())?
+        .as_str()
+    {
+        "both" => &[true, false],
+        "on" => &[true],
+        "off" => &[false],
+        other => return Err(format!("--containment: on, off or both, not {other:?}").into()),
+    };
     let path = setup.child.path();
-    // The raw loop last: every other is compared with it.
-    let mut loops: [Box<dyn RestartLoop>; LOOPS] = [
-        Box::new(Ours::start(path, siblings, Containment::Auto)?),
-        Box::new(OursOnTokio::start(path, siblings)?),
-        Box::new(Ours::start(path, siblings, Containment::Off)?),
-        Box::new(Raw::start(path, siblings)?),
-    ];
+    let mut loops: Vec<Box<dyn RestartLoop>> = Vec::new();
+    for &in_cgroups in kinds {
+        let raw_cgroups = match in_cgroups {
+            true => match NodeCgroups::create() {
+                Ok(cgroups) => Some(cgroups),
+                Err(e) => {
+                    eprintln!(
+                        "no cgroups here ({e}): the loops with a cgroup per node are left out"
+                    );
+                    continue;
+                }
+            },
+            false => None,
+        };
+        loops.push(Box::new(Ours::start(path, siblings, in_cgroups)?));
+        loops.push(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?));
+        loops.push(Box::new(Raw::start(path, siblings, raw_cgroups)?));
+    }
     if siblings > 0 {
         println!("each loop keeps {siblings} more children running beside the restarted one");
     }
@@ -57,7 +81,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             restart_loop.restart_once()?;
         }
     }
-    let mut busy: [Vec<Latency>; LOOPS] = Default::default();
+    let mut busy: Vec<Vec<Latency>> = vec![Vec::new(); loops.len()];
     for round in 0..setup.plan.rounds {
         for turn in 0..loops.len() {
             let index = (round + turn) % loops.len();
@@ -66,29 +90,22 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             }
         }
     }
-    let mut idle: [Vec<Latency>; LOOPS] = Default::default();
+    let mut idle: Vec<Vec<Latency>> = vec![Vec::new(); loops.len()];
     for _ in 0..idle_samples {
         for (restart_loop, samples) in loops.iter_mut().zip(&mut idle) {
             std::thread::sleep(IDLE);
             samples.push(restart_loop.restart_once()?);
         }
     }
-    let labels = loops.each_ref().map(|l| l.label().to_owned());
-    print_table(
-        &format!(
-            "back to back, {} rounds × {}",
-            setup.plan.rounds, setup.plan.iterations
-        ),
-        &labels,
-        &busy,
+    let title = format!(
+        "back to back, {} rounds × {}",
+        setup.plan.rounds, setup.plan.iterations
     );
+    print_table(&title, &loops, &busy);
     if idle_samples > 0 {
         println!();
-        print_table(
-            &format!("after {IDLE:?} idle, {idle_samples} each"),
-            &labels,
-            &idle,
-        );
+        let title = format!("after {IDLE:?} idle, {idle_samples} each");
+        print_table(&title, &loops, &idle);
     }
     Ok(())
 }
@@ -119,31 +136,47 @@ impl Milestone {
 }
 
 /// One row per milestone: medians and p99 of each loop, then each of ours
-/// as a ratio to the raw loop (the last).
-fn print_table(title: &str, labels: &[String; LOOPS], samples: &[Vec<Latency>; LOOPS]) {
-    let (ours, raw) = labels.split_at(LOOPS - 1);
-    let columns: Vec<String> = labels
+/// as a ratio to the raw loop of its kind (with cgroups or without).
+fn print_table(title: &str, loops: &[Box<dyn RestartLoop>], samples: &[Vec<Latency>]) {
+    let floor_of = |l: &dyn RestartLoop| {
+        loops
+            .iter()
+            .position(|f| f.is_floor() && f.in_cgroups() == l.in_cgroups())
+    };
+    let compared: Vec<(usize, usize)> = loops
         .iter()
-        .map(|label| format!("{label}: median / p99"))
-        .chain(ours.iter().map(|label| format!("{label} / {}", raw[0])))
+        .enumerate()
+        .filter(|(_, l)| !l.is_floor())
+        .filter_map(|(i, l)| Some((i, floor_of(l.as_ref())?)))
+        .collect();
+    let columns: Vec<String> = loops
+        .iter()
+        .map(|l| format!("{}: median / p99", l.label()))
+        .chain(
+            compared
+                .iter()
+                .map(|&(i, f)| format!("{} / {}", loops[i].label(), loops[f].label())),
+        )
         .collect();
     let rows = [Milestone::Started, Milestone::Running].map(|milestone| {
-        let stats = samples.each_ref().map(|s| {
-            let mut picked: Vec<Duration> = s.iter().map(|l| milestone.of(l)).collect();
-            picked.sort();
-            (percentile(&picked, 0.5), percentile(&picked, 0.99))
-        });
-        let raw = stats[LOOPS - 1];
+        let stats: Vec<(Duration, Duration)> = samples
+            .iter()
+            .map(|s| {
+                let mut picked: Vec<Duration> = s.iter().map(|l| milestone.of(l)).collect();
+                picked.sort();
+                (percentile(&picked, 0.5), percentile(&picked, 0.99))
+            })
+            .collect();
         let cells = stats
             .iter()
             .map(|(median, p99)| {
                 format!("{} / {}", format_duration(*median), format_duration(*p99))
             })
-            .chain(stats[..LOOPS - 1].iter().map(|(median, p99)| {
+            .chain(compared.iter().map(|&(i, f)| {
                 format!(
                     "{} / {}",
-                    format_ratio(*median, raw.0),
-                    format_ratio(*p99, raw.1)
+                    format_ratio(stats[i].0, stats[f].0),
+                    format_ratio(stats[i].1, stats[f].1)
                 )
             }))
             .collect();
