@@ -28,8 +28,12 @@ pub enum ChildSetup<'fd> {
     /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
     /// `rt_sigaction` asked about each of the 64 signals but SIGKILL and
     /// SIGSTOP, and each ignored one (SIGPIPE, in a Rust parent) set to
-    /// `SIG_DFL`, an empty signal mask, `close_range(3, ~0)`.
+    /// `SIG_DFL`, an empty signal mask, `close_range(3, ~0,
+    /// CLOSE_RANGE_CLOEXEC)`.
     LikeRuntime,
+    /// [`LikeRuntime`](Self::LikeRuntime), then `dup3(fd, 3, 0)` as
+    /// [`Fd3`](Self::Fd3).
+    LikeRuntimeFd3(BorrowedFd<'fd>),
     /// Only `dup3(fd, 3, 0)`: the child gets `fd` as its fd 3 (without
     /// CLOEXEC). `fd` must not be 3 itself, or dup3 fails and fd 3 stays
     /// close-on-exec.
@@ -71,10 +75,10 @@ pub fn spawn_in(
     args.exit_signal = libc::SIGCHLD as u64;
     let zeroes = match setup {
         ChildSetup::None | ChildSetup::Fd3(_) => std::ptr::null(),
-        ChildSetup::LikeRuntime => ZEROES.as_ptr(),
+        ChildSetup::LikeRuntime | ChildSetup::LikeRuntimeFd3(_) => ZEROES.as_ptr(),
     };
     let fd3_source: isize = match setup {
-        ChildSetup::Fd3(fd) => fd.as_raw_fd() as isize,
+        ChildSetup::Fd3(fd) | ChildSetup::LikeRuntimeFd3(fd) => fd.as_raw_fd() as isize,
         ChildSetup::None | ChildSetup::LikeRuntime => -1,
     };
     // Where the child's `rt_sigaction` queries store the old action.
@@ -135,7 +139,7 @@ pub fn spawn_in(
             "mov eax, {close_range}",
             "mov edi, 3",
             "mov esi, -1",
-            "xor edx, edx",
+            "mov edx, {close_range_cloexec}",
             "syscall",
             "2:",
             "test r8, r8",
@@ -167,6 +171,7 @@ pub fn spawn_in(
             rt_sigprocmask = const libc::SYS_rt_sigprocmask,
             sig_setmask = const libc::SIG_SETMASK,
             close_range = const libc::SYS_close_range,
+            close_range_cloexec = const libc::CLOSE_RANGE_CLOEXEC,
             dup3 = const libc::SYS_dup3,
             execve = const libc::SYS_execve,
             exit_group = const libc::SYS_exit_group,

@@ -23,6 +23,9 @@ use crate::floor::{self, Child, ChildSetup};
 /// How long one step may take before the run counts as broken.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// `clone3`'s flag (Linux 5.5): handlers back to the default in the child.
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+
 /// The lowest fd the raw loop's pipe end gets: anything but 3, which
 /// `dup3(fd, 3)` in the child could not move.
 const PIPE_FD_MIN: i32 = 10;
@@ -222,7 +225,12 @@ impl RestartLoop for OursOnTokio {
 /// child (siblings too) starts in a cgroup of its own with
 /// `CLONE_INTO_CGROUP`, and after each reap the restarted child's
 /// `cgroup.events` is read: the floor for a graph whose nodes have cgroups.
+/// With `like_runtime` (not a floor) each child also makes the system calls
+/// process-graph's child makes before `execve` (`ChildSetup::LikeRuntimeFd3`,
+/// cloned with `CLONE_CLEAR_SIGHAND` as the runtime does): how much of our
+/// time over the floor is the child's own set-up.
 pub struct Raw {
+    like_runtime: bool,
     exec: ExecArgs,
     child: Option<Child>,
     marks: std::fs::File,
@@ -240,9 +248,15 @@ pub struct Raw {
 const RESTARTED: usize = 0;
 
 impl Raw {
-    pub fn start(child: &Path, siblings: usize, cgroups: Option<NodeCgroups>) -> io::Result<Raw> {
+    pub fn start(
+        child: &Path,
+        siblings: usize,
+        cgroups: Option<NodeCgroups>,
+        like_runtime: bool,
+    ) -> io::Result<Raw> {
         let (reader, writer) = marks_pipe()?;
         let mut raw = Raw {
+            like_runtime,
             exec: ExecArgs::new(child)?,
             child: None,
             marks: reader.into(),
@@ -275,20 +289,21 @@ impl Raw {
             (Some(cgroups), Some(index)) => Some(cgroups.open_dir(index)?),
             _ => None,
         };
-        floor::spawn_in(
-            &self.exec,
-            0,
-            ChildSetup::Fd3(fd3),
-            dir.as_ref().map(AsFd::as_fd),
-        )
+        let (flags, setup) = match self.like_runtime {
+            true => (CLONE_CLEAR_SIGHAND, ChildSetup::LikeRuntimeFd3(fd3)),
+            false => (0, ChildSetup::Fd3(fd3)),
+        };
+        floor::spawn_in(&self.exec, flags, setup, dir.as_ref().map(AsFd::as_fd))
     }
 }
 
 impl RestartLoop for Raw {
     fn label(&self) -> &str {
-        match self.cgroups {
-            None => "raw pidfd + clone3 loop",
-            Some(_) => "raw loop, a cgroup per child",
+        match (&self.cgroups, self.like_runtime) {
+            (None, false) => "raw pidfd + clone3 loop",
+            (Some(_), false) => "raw loop, a cgroup per child",
+            (None, true) => "raw loop + our child set-up",
+            (Some(_), true) => "raw loop, a cgroup per child, + our child set-up",
         }
     }
 
@@ -297,7 +312,7 @@ impl RestartLoop for Raw {
     }
 
     fn is_floor(&self) -> bool {
-        true
+        !self.like_runtime
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {

@@ -58,7 +58,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let mut loops: Vec<Box<dyn RestartLoop>> = Vec::new();
     for &in_cgroups in kinds {
         let raw_cgroups = match in_cgroups {
-            true => match NodeCgroups::create() {
+            true => match NodeCgroups::create_named("restart") {
                 Ok(cgroups) => Some(cgroups),
                 Err(e) => {
                     eprintln!(
@@ -71,7 +71,15 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         };
         loops.push(Box::new(Ours::start(path, siblings, in_cgroups)?));
         loops.push(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?));
-        loops.push(Box::new(Raw::start(path, siblings, raw_cgroups)?));
+        // Beside the floor, the floor with our child's set-up: no siblings
+        // of its own, as it only shows what that set-up costs (every loop's
+        // fds are in the one fd table whatever it holds).
+        let setup_cgroups = match in_cgroups {
+            true => Some(NodeCgroups::create_named("restart-setup")?),
+            false => None,
+        };
+        loops.push(Box::new(Raw::start(path, 0, setup_cgroups, true)?));
+        loops.push(Box::new(Raw::start(path, siblings, raw_cgroups, false)?));
     }
     if siblings > 0 {
         println!("each loop keeps {siblings} more children running beside the restarted one");

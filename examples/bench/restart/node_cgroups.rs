@@ -22,12 +22,12 @@ pub struct NodeCgroups {
 }
 
 impl NodeCgroups {
-    /// The loop's cgroup in the bench's own; fails where this process may
-    /// not create cgroups.
-    pub fn create() -> io::Result<NodeCgroups> {
+    /// The loop's cgroup, `name` in the bench's own; fails where this
+    /// process may not create cgroups.
+    pub fn create_named(name: &str) -> io::Result<NodeCgroups> {
         let own = own_cgroup_dir().map_err(|e| io::Error::other(e.to_string()))?;
         Ok(NodeCgroups {
-            graph: ScratchCgroup::create(&own, "restart")?,
+            graph: ScratchCgroup::create(&own, name)?,
             names: Vec::new(),
         })
     }
