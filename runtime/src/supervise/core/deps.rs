@@ -6,25 +6,72 @@ use crate::graph::{EdgeKind, Endpoint, Graph};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Deps {
-    /// `after[i]`: the nodes that must be ready before `i` starts.
-    pub(crate) after: Vec<Vec<usize>>,
-    /// `dependents[i]`: the nodes that depend on `i` directly.
-    pub(crate) dependents: Vec<Vec<usize>>,
+    /// Per node, the nodes that must be ready before it starts.
+    after: Lists,
+    /// Per node, the nodes that depend on it directly.
+    dependents: Lists,
+}
+
+/// A list of node indices per node, all in one array: most nodes have
+/// none, and a `Vec` each would cost every running node 24 bytes for it.
+#[derive(Debug, Clone, Default)]
+struct Lists {
+    /// Node `i`'s list is `items[ends[i - 1]..ends[i]]` (from 0 for node 0).
+    ends: Vec<usize>,
+    items: Vec<usize>,
+}
+
+impl Lists {
+    /// Appends the next node's list.
+    fn push(&mut self, list: impl IntoIterator<Item = usize>) {
+        self.items.extend(list);
+        self.ends.push(self.items.len());
+    }
+
+    /// The lists of `count` nodes from `(node, item)` pairs, sorted.
+    fn grouped(count: usize, pairs: &[(usize, usize)]) -> Lists {
+        let mut lists = Lists {
+            ends: Vec::with_capacity(count),
+            items: Vec::with_capacity(pairs.len()),
+        };
+        let mut rest = pairs;
+        for node in 0..count {
+            let here = rest.iter().take_while(|&&(n, _)| n == node).count();
+            let (mine, others) = rest.split_at(here);
+            lists.push(mine.iter().map(|&(_, item)| item));
+            rest = others;
+        }
+        lists
+    }
+
+    fn of(&self, node: usize) -> &[usize] {
+        let start = node.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.items[start..self.ends[node]]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Appends `other`'s lists, each index in them shifted by `first`.
+    fn append(&mut self, other: Lists, first: usize) {
+        let base = self.items.len();
+        self.ends
+            .extend(other.ends.into_iter().map(|end| base + end));
+        self.items
+            .extend(other.items.into_iter().map(|n| first + n));
+    }
 }
 
 impl Deps {
     pub(crate) fn of(graph: &Graph) -> Deps {
         let count = graph.nodes.len();
-        let after: Vec<Vec<usize>> = graph
-            .nodes
-            .iter()
-            .map(|n| n.options.after.iter().map(|d| d.index()).collect())
-            .collect();
-        let mut dependents = vec![Vec::new(); count];
-        for (node, deps) in after.iter().enumerate() {
-            for &dep in deps {
-                dependents[dep].push(node);
-            }
+        let mut after = Lists::default();
+        // (dependency, dependent) pairs, then grouped by dependency.
+        let mut pairs = Vec::new();
+        for (node, spec) in graph.nodes.iter().enumerate() {
+            after.push(spec.options.after.iter().map(|d| d.index()));
+            pairs.extend(after.of(node).iter().map(|&dep| (dep, node)));
         }
         for edge in &graph.edges {
             if let EdgeKind::Pipe {
@@ -38,25 +85,34 @@ impl Deps {
                     if let (Endpoint::Node { node: w, .. }, Endpoint::Node { node: r, .. }) = (w, r)
                         && w != r
                     {
-                        dependents[w.index()].push(r.index());
+                        pairs.push((w.index(), r.index()));
                     }
                 }
             }
         }
-        for list in &mut dependents {
-            list.sort_unstable();
-            list.dedup();
+        pairs.sort_unstable();
+        pairs.dedup();
+        Deps {
+            after,
+            dependents: Lists::grouped(count, &pairs),
         }
-        Deps { after, dependents }
+    }
+
+    /// The nodes that must be ready before `node` starts.
+    pub(crate) fn after(&self, node: usize) -> &[usize] {
+        self.after.of(node)
+    }
+
+    /// The nodes that depend on `node` directly.
+    pub(crate) fn dependents(&self, node: usize) -> &[usize] {
+        self.dependents.of(node)
     }
 
     /// Appends the dependencies of nodes added to a running graph, whose
     /// own indices (`deps`'s) start at `first` in this one.
     pub(crate) fn append(&mut self, deps: Deps, first: usize) {
-        let shift = |list: Vec<usize>| list.into_iter().map(|n| first + n).collect();
-        self.after.extend(deps.after.into_iter().map(shift));
-        self.dependents
-            .extend(deps.dependents.into_iter().map(shift));
+        self.after.append(deps.after, first);
+        self.dependents.append(deps.dependents, first);
     }
 
     /// `node` and everything that depends on it, transitively, in index order.
@@ -65,7 +121,7 @@ impl Deps {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             if !std::mem::replace(&mut seen[n], true) {
-                stack.extend(&self.dependents[n]);
+                stack.extend(self.dependents(n));
             }
         }
         (0..seen.len()).filter(|&n| seen[n]).collect()
@@ -89,7 +145,7 @@ impl Deps {
             while progressed {
                 progressed = false;
                 for i in 0..count {
-                    if !started[i] && self.after[i].iter().all(|&d| ready[d]) {
+                    if !started[i] && self.after(i).iter().all(|&d| ready[d]) {
                         started[i] = true;
                         ready[i] = ready_at_exec[i];
                         wave.push(i);

@@ -113,7 +113,7 @@ impl Core {
     }
 
     fn dependencies_ready(&self, i: usize) -> bool {
-        self.deps.after[i].iter().all(|&d| self.is_ready(d))
+        self.deps.after(i).iter().all(|&d| self.is_ready(d))
     }
 
     /// Ready for the nodes that start `after` it: running and ready (a
@@ -132,7 +132,9 @@ impl Core {
         let waiting = (0..self.nodes.len())
             .find(|&i| self.nodes[i].started_at.is_none() && !self.nodes[i].state.is_final())
             .unwrap_or_default();
-        let dependency = self.deps.after[waiting]
+        let dependency = self
+            .deps
+            .after(waiting)
             .iter()
             .copied()
             .find(|&d| !self.is_ready(d))
@@ -142,7 +144,7 @@ impl Core {
 
     /// A dependency that ended for good without completing.
     fn failed_dependency(&self, i: usize) -> Option<usize> {
-        self.deps.after[i].iter().copied().find(|&d| {
+        self.deps.after(i).iter().copied().find(|&d| {
             let dep = &self.nodes[d];
             dep.state == NodeState::Failed || (dep.state == NodeState::Stopped && !dep.completed())
         })

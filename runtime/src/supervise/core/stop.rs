@@ -81,9 +81,10 @@ impl Core {
             {
                 continue;
             }
-            let dependents_running = self.deps.dependents[i]
-                .iter()
-                .any(|&d| self.nodes[d].stop_requested.is_some() && self.nodes[d].state.is_alive());
+            let dependents_running =
+                self.deps.dependents(i).iter().any(|&d| {
+                    self.nodes[d].stop_requested.is_some() && self.nodes[d].state.is_alive()
+                });
             if dependents_running {
                 continue;
             }
