@@ -25,7 +25,7 @@ use std::os::fd::{BorrowedFd, IntoRawFd};
 use rustix::process::{self, Pid, Signal};
 
 use super::carried::{LISTEN_PID_PLACEHOLDER, write_listen_pid};
-use super::exec_spec::{ChildSetup, Target};
+use super::exec_spec::{ChildSetup, ChildTarget};
 use crate::credentials::ProcessGroup;
 use crate::error::Step;
 use crate::sys::{self, failed_at};
@@ -48,7 +48,7 @@ pub(crate) struct ChildContext<'a> {
     /// The highest target fd, at least 2.
     pub(crate) max_target: i32,
     /// What to execute: the node's program, or the carried scope program.
-    pub(crate) target: &'a Target,
+    pub(crate) target: ChildTarget<'a>,
     /// Process group, resource limits and umask.
     pub(crate) setup: &'a ChildSetup,
     /// The `LISTEN_PID=` entry `envp` points to, to fill in with our pid.
@@ -188,20 +188,20 @@ fn exec(ctx: &mut ChildContext<'_>) -> (Step, i32) {
     // SAFETY: a plain field of the context the child may write.
     unsafe { core::ptr::write_volatile(&raw mut ctx.executing, true) };
     match ctx.target {
-        Target::Path { candidates, cwd } => {
+        ChildTarget::Path { candidates, cwd } => {
             if let Some(cwd) = cwd
-                && let Err(e) = process::chdir(cwd.as_c_str())
+                && let Err(e) = process::chdir(cwd)
             {
                 return (Step::Chdir, e.raw_os_error());
             }
-            let paths = candidates.iter().map(|c| c.as_ptr().cast::<u8>());
+            let paths = candidates.iter().map(|c| c.cast::<u8>());
             // SAFETY: argv, envp and the paths are NUL-terminated strings,
             // and the arrays null-terminated, owned by the parent's
             // `ExecSpec`, alive until the child has exec'd.
             let errno = unsafe { sys::execve_each(paths, ctx.argv.cast(), ctx.envp.cast()) };
             (Step::Execve, errno)
         }
-        Target::Program(_) => {
+        ChildTarget::Program => {
             // SAFETY: as above for argv and envp; `program` is the sealed
             // memfd (or our copy of it), open until the exec.
             let ret = unsafe { sys::execve_fd(ctx.program, ctx.argv, ctx.envp) };

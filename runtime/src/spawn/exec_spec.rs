@@ -3,7 +3,7 @@
 //! Built in the parent, where allocating is allowed, once per node; the child
 //! only reads it. Reused for every restart of the node.
 
-use std::ffi::{CString, OsString};
+use std::ffi::{CStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
@@ -127,14 +127,32 @@ impl ListenPidSlot {
 #[derive(Debug)]
 pub(crate) enum Target {
     /// `chdir`, then `execve` each candidate in turn: a node outside scopes.
+    /// The candidates and the directory are strings of the spec's own array,
+    /// after `argv` ([`ExecSpec::child_target`]): no allocation of their own.
     Path {
-        candidates: Vec<CString>,
-        cwd: Option<CString>,
+        /// Where the candidates start in the array.
+        candidates: usize,
     },
     /// The carried scope program, whose arguments say the rest (the node's
     /// own candidates, directory and `argv` among them for `join`).
     Program(ProgramFds),
 }
+
+/// What the child executes, as it reads it: pointers into an [`ExecSpec`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ChildTarget<'a> {
+    Path {
+        /// The paths to try in turn, as `execvp` would.
+        candidates: &'a [*const c_char],
+        /// The directory to change to first, if any.
+        cwd: Option<&'a CStr>,
+    },
+    Program,
+}
+
+/// The entry of a [`StringArray`] under construction that ends a list (no
+/// string starts there: `bytes` never grows that long).
+const LIST_END: usize = usize::MAX;
 
 /// A null-terminated array of pointers to NUL-terminated strings, as
 /// `execve` takes them, in a fixed number of allocations however many
@@ -145,9 +163,10 @@ pub(crate) struct StringArray {
     /// Every string, each followed by its NUL. Never changed once `ptrs`
     /// points into it.
     bytes: Vec<u8>,
-    /// Where each string starts in `bytes`, until `finish` turns the offsets
-    /// into pointers (and empties it).
-    starts: Vec<usize>,
+    /// A pointer to each string, then a null. Until `finish`, each entry
+    /// holds only the string's offset in `bytes` (the pointers cannot be
+    /// taken while `bytes` may still move): no second array of offsets is
+    /// held beside it for the life of the graph.
     ptrs: Vec<*const c_char>,
 }
 
@@ -164,7 +183,8 @@ impl StringArray {
         if parts.iter().any(|p| p.contains(&0)) {
             return Err(format!("{} contains a NUL byte", what()));
         }
-        self.starts.push(self.bytes.len());
+        self.ptrs
+            .push(std::ptr::without_provenance(self.bytes.len()));
         for part in parts {
             self.bytes.extend_from_slice(part);
         }
@@ -175,28 +195,37 @@ impl StringArray {
     /// Appends `bytes`, which hold no NUL byte.
     pub(crate) fn push_bytes(&mut self, bytes: &[u8]) {
         debug_assert!(!bytes.contains(&0));
-        self.starts.push(self.bytes.len());
+        self.ptrs
+            .push(std::ptr::without_provenance(self.bytes.len()));
         self.bytes.extend_from_slice(bytes);
         self.bytes.push(0);
     }
 
+    /// Ends a list inside the array with a null pointer, as `execve` ends
+    /// `argv`; more strings may follow it.
+    fn end_list(&mut self) {
+        self.ptrs.push(std::ptr::without_provenance(LIST_END));
+    }
+
     /// How many strings it holds, until `finish`.
     pub(crate) fn len(&self) -> usize {
-        self.starts.len()
+        self.ptrs.len()
     }
 
     pub(crate) fn finish(mut self) -> StringArray {
         // Held as long as the graph: no spare capacity.
         self.bytes.shrink_to_fit();
         let base = self.bytes.as_ptr();
-        self.ptrs = self
-            .starts
-            .iter()
-            // SAFETY: every start is an offset inside `bytes`.
-            .map(|&start| unsafe { base.add(start) }.cast::<c_char>())
-            .chain(std::iter::once(std::ptr::null()))
-            .collect();
-        self.starts = Vec::new();
+        for ptr in &mut self.ptrs {
+            *ptr = match ptr.addr() {
+                LIST_END => std::ptr::null(),
+                // SAFETY: every other entry holds the offset of a string in
+                // `bytes`.
+                start => unsafe { base.add(start) }.cast::<c_char>(),
+            };
+        }
+        self.ptrs.push(std::ptr::null());
+        self.ptrs.shrink_to_fit();
         self
     }
 }
@@ -306,19 +335,26 @@ impl ExecSpec {
         let listen_pid = parts
             .listen_pid
             .map(|index| ListenPidSlot::take_over(&mut parts.envp, index));
+        // One array for all of it: `argv`, a null, the candidates, a null,
+        // then the directory if there is one (and the final null).
         let mut argv = StringArray::default();
         for arg in &parts.args {
             argv.push_bytes(arg);
         }
-        let c_string = |bytes: &[u8]| CString::new(bytes).expect("checked for NUL bytes");
+        argv.end_list();
+        let candidates = argv.len();
+        for candidate in &parts.candidates {
+            argv.push_bytes(candidate);
+        }
+        argv.end_list();
+        if let Some(dir) = parts.cwd {
+            argv.push_bytes(dir.as_bytes());
+        }
         Ok(ExecSpec {
             outlives_parent: false,
             listen_pid,
             setup: ChildSetup::of(command),
-            target: Target::Path {
-                candidates: parts.candidates.iter().map(|c| c_string(c)).collect(),
-                cwd: parts.cwd.map(|dir| c_string(dir.as_bytes())),
-            },
+            target: Target::Path { candidates },
             argv: argv.finish(),
             envp: parts.envp,
         })
@@ -387,6 +423,26 @@ impl ExecSpec {
         ExecSpec {
             outlives_parent: true,
             ..ExecSpec::program(argv, fds)
+        }
+    }
+
+    /// What the child executes, read from this spec.
+    pub(crate) fn child_target(&self) -> ChildTarget<'_> {
+        match self.target {
+            Target::Path { candidates } => {
+                let rest = &self.argv.ptrs[candidates..];
+                let end = rest.iter().position(|p| p.is_null()).unwrap_or(rest.len());
+                let cwd = rest.get(end + 1).filter(|p| !p.is_null()).map(|&dir| {
+                    // SAFETY: a non-null entry points to a NUL-terminated
+                    // string in `bytes`, which lives as long as `self`.
+                    unsafe { CStr::from_ptr(dir) }
+                });
+                ChildTarget::Path {
+                    candidates: &rest[..end],
+                    cwd,
+                }
+            }
+            Target::Program(_) => ChildTarget::Program,
         }
     }
 
@@ -528,5 +584,46 @@ mod tests {
         assert!(Arc::ptr_eq(&plain.envp, &other.envp));
         assert!(!Arc::ptr_eq(&plain.envp, &changed.envp));
         assert_eq!(changed.envp.bytes, b"A=1\0B=2\0");
+    }
+
+    /// `argv`, the candidates and the directory as the child reads them.
+    fn strings(spec: &ExecSpec) -> (Vec<&CStr>, Vec<&CStr>, Option<&CStr>) {
+        let ChildTarget::Path { candidates, cwd } = spec.child_target() else {
+            panic!("a node outside scopes executes a path");
+        };
+        // SAFETY: non-null entries of the spec's array, alive as long as it.
+        let read =
+            |ptrs: &[*const c_char]| ptrs.iter().map(|&p| unsafe { CStr::from_ptr(p) }).collect();
+        let argc = spec.argv.ptrs.iter().position(|p| p.is_null()).unwrap();
+        (read(&spec.argv.ptrs[..argc]), read(candidates), cwd)
+    }
+
+    #[test]
+    fn argv_candidates_and_directory_share_one_array() {
+        let env = |path: &str| InheritedEnv {
+            vars: vec![(OsString::from("PATH"), OsString::from(path))],
+            envp: None,
+        };
+        let cmd = Command::new("run").arg("-x").current_dir("/srv");
+        let spec = ExecSpec::new(&cmd, &mut env("/a:/b"), &[]).unwrap();
+        assert_eq!(
+            strings(&spec),
+            (
+                vec![c"run", c"-x"],
+                vec![c"/a/run", c"/b/run"],
+                Some(c"/srv")
+            )
+        );
+        assert_eq!(spec.argv.bytes, b"run\0-x\0/a/run\0/b/run\0/srv\0");
+        let plain = ExecSpec::new(&Command::new("/bin/run"), &mut env("/a"), &[]).unwrap();
+        assert_eq!(
+            strings(&plain),
+            (vec![c"/bin/run"], vec![c"/bin/run"], None)
+        );
+        assert_eq!(
+            plain.argv.ptrs.len(),
+            5,
+            "argv, null, a candidate, null, null"
+        );
     }
 }

@@ -101,7 +101,7 @@ pub(crate) fn spawn_process(
         parent,
         fds: &mut fds,
         max_target,
-        target: &exec.target,
+        target: exec.child_target(),
         setup: &exec.setup,
         listen_pid: exec.listen_pid.as_ref().map(|slot| slot.get()),
         outlives_parent: exec.outlives_parent,
