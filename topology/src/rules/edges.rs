@@ -3,8 +3,11 @@
 //! most one end; no endpoint twice; endpoints name real nodes and valid fds,
 //! each fd claimed once.
 
-use super::claims::Claims;
-use super::violation::{Claim, Place, Rule, Side};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use super::claims::{Claims, Holder};
+use super::violation::{Place, Rule, Side};
 use super::{Found, MAX_FD};
 use crate::model::{EdgeKind, EndpointInfo};
 
@@ -21,38 +24,41 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             .iter()
             .enumerate()
             .map(|(i, end)| (Side::From, i, end));
-        let all: Vec<(Side, usize, &EndpointInfo)> = sides
-            .chain(
-                edge.to
-                    .iter()
-                    .enumerate()
-                    .map(|(i, end)| (Side::To, i, end)),
-            )
-            .collect();
-        for (at, &(side, index, end)) in all.iter().enumerate() {
+        let to = edge
+            .to
+            .iter()
+            .enumerate()
+            .map(|(i, end)| (Side::To, i, end));
+        // The side each endpoint was first listed on: the parent is one
+        // endpoint whatever its fd, a node one per fd.
+        let mut listed: HashMap<(Option<usize>, i32), Side> = HashMap::new();
+        for (side, index, end) in sides.chain(to) {
             let place = Place::Endpoint {
                 edge: e,
                 side,
                 index,
             };
-            let same = |earlier: &&(Side, usize, &EndpointInfo)| {
-                earlier.2.node == end.node && (end.node.is_none() || earlier.2.fd == end.fd)
-            };
-            if let Some(&(earlier_side, _, _)) = all[..at].iter().find(same) {
-                if end.node.is_none() && earlier_side != side {
+            let key = (end.node, end.node.map_or(0, |_| end.fd));
+            match listed.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(side);
+                }
+                Entry::Occupied(first) if end.node.is_none() && *first.get() != side => {
                     found.push(place, Rule::ParentOnBothEnds);
-                } else {
+                    continue;
+                }
+                Entry::Occupied(_) => {
                     let endpoint = t.endpoint_name(end);
                     found.push(place, Rule::ListedTwice { endpoint });
+                    continue;
                 }
-                continue;
             }
             let Some(node) = end.node else { continue };
             if node >= t.nodes.len() {
                 found.push(place, Rule::UnknownNode { index: node });
             } else if !(0..MAX_FD).contains(&end.fd) {
                 found.push(place, Rule::FdOutOfRange { fd: end.fd });
-            } else if let Err(first) = claims.claim(node, end.fd, Claim::Edge(t.edge_subject(e))) {
+            } else if let Err(first) = claims.claim(t, node, end.fd, Holder::Edge(e)) {
                 let endpoint = t.endpoint_name(end);
                 found.push(place, Rule::FdTaken { endpoint, first });
             }

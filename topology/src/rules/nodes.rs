@@ -8,8 +8,8 @@
 
 use std::collections::HashSet;
 
-use super::claims::Claims;
-use super::violation::{Claim, Place, Rule};
+use super::claims::{Claims, Holder};
+use super::violation::{Place, Rule};
 use super::{Found, MAX_FD};
 use crate::listen::{ListenAddress, valid_listener_name};
 use crate::model::Ready;
@@ -32,13 +32,8 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             if fd == 0 && mode.is_forwarded() {
                 found.push(Place::Stdio { node: n, fd }, Rule::PrefixedStdin);
             }
-            let by = Claim::Stdio {
-                node: node.name.to_string(),
-                fd,
-                mode,
-            };
             // Each stdio fd is set once per node: nothing claimed it before.
-            let _ = claims.claim(n, fd, by);
+            let _ = claims.claim(t, n, fd, Holder::Stdio { mode });
         }
         match node.ready {
             Some(Ready::Fd(fd)) if !(0..MAX_FD).contains(&fd) => {
@@ -48,12 +43,8 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
                 found.push(Place::Ready(n), Rule::ReadyFdIsStdio { fd });
             }
             Some(Ready::Fd(fd)) => {
-                let by = Claim::Ready {
-                    node: node.name.to_string(),
-                    fd,
-                };
                 // Above stdio, and claimed before any edge: always free.
-                let _ = claims.claim(n, fd, by);
+                let _ = claims.claim(t, n, fd, Holder::Ready);
             }
             Some(Ready::Notify) => {}
             None if node.ready_timeout_ms.is_some()
@@ -96,12 +87,7 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             }
             // fds from 3, in order: the protocol's.
             let fd = 3 + index as i32;
-            let by = Claim::Listener {
-                node: node.name.to_string(),
-                name: listener.name.to_string(),
-                fd,
-            };
-            if let Err(first) = claims.claim(n, fd, by) {
+            if let Err(first) = claims.claim(t, n, fd, Holder::Listener { index }) {
                 let endpoint = format!("{}.fd({fd})", node.name);
                 found.push(place, Rule::FdTaken { endpoint, first });
             }
@@ -112,11 +98,7 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
                 found.push(place, Rule::FdOutOfRange { fd });
                 continue;
             }
-            let by = Claim::Passed {
-                node: node.name.to_string(),
-                fd,
-            };
-            if let Err(first) = claims.claim(n, fd, by) {
+            if let Err(first) = claims.claim(t, n, fd, Holder::Passed) {
                 let endpoint = format!("{}.fd({fd})", node.name);
                 found.push(place, Rule::FdTaken { endpoint, first });
             }
