@@ -66,10 +66,11 @@ impl Graph {
     }
 
     /// The graph that is planned and started: every replicated node as its
-    /// replicas. The identity for a graph without replicas.
-    pub(crate) fn expand_replicas(&self) -> Graph {
+    /// replicas. The graph itself, not a copy, when it has none: a copy
+    /// would cost a 1,000-node spawn the whole description again.
+    pub(crate) fn expand_replicas(self) -> Graph {
         if self.nodes.iter().all(|n| n.replica_count() == 1) {
-            return self.clone();
+            return self;
         }
         let ids: Vec<Vec<NodeId>> = (0..self.nodes.len())
             .map(|n| self.replica_ids(NodeId::from_index(n)))
@@ -137,7 +138,7 @@ impl Graph {
         Graph {
             nodes,
             edges,
-            ..self.clone()
+            ..self
         }
     }
 

@@ -125,7 +125,7 @@ impl Graph {
     /// nodes they start as (`worker[0]`, `worker[1]`, ...).
     pub fn plan(&self) -> Result<SpawnPlan, Violations> {
         self.validate()?;
-        Ok(self.expand_replicas().plan_checked())
+        Ok(self.clone().expand_replicas().plan_checked())
     }
 
     /// The plan of a checked graph with its replicas expanded.
