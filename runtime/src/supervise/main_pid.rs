@@ -61,22 +61,30 @@ use crate::sys::{pidfd_exit_status, pidfd_is_unreaped};
 /// A `MAINPID=` line from a believed sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Claim {
-    /// Who sent it (a pid of the application's namespace).
-    pub(crate) sender: Pid,
     /// The pid it names, in the sender's pid namespace; `None` when the
     /// value is no pid at all.
     pub(crate) claimed: Option<Pid>,
+    /// The sender's pid namespace, read as the message is received (`None`
+    /// if the sender was gone already): judged later, after the rest of
+    /// the read turn, the sender may have exited by then — `systemd-notify`
+    /// does as soon as the next datagram (its barrier) is read.
+    sender: Option<Namespace>,
 }
 
 impl Claim {
-    /// Parses the value of `MAINPID=` (a positive decimal number).
+    /// Parses the value of `MAINPID=` (a positive decimal number) sent by
+    /// `sender` (a pid of the application's namespace), which must still
+    /// be unreaped.
     pub(crate) fn parse(sender: Pid, value: &[u8]) -> Claim {
         let claimed = std::str::from_utf8(value)
             .ok()
             .and_then(|v| v.parse::<i32>().ok())
             .filter(|&pid| pid > 0)
             .and_then(Pid::from_raw);
-        Claim { sender, claimed }
+        Claim {
+            claimed,
+            sender: Namespace::of(sender),
+        }
     }
 }
 
@@ -182,7 +190,7 @@ fn namespace_pids(pid: Pid) -> Vec<i32> {
 }
 
 /// How a pid of the sender's namespace reads in the application's.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Namespace {
     /// The sender shares the application's pid namespace.
     Ours,
@@ -232,7 +240,7 @@ impl Namespace {
 /// named process, held by its pidfd.
 pub(crate) fn adopt(claim: Claim, members: &Members<'_>) -> Result<MainPid, MainPidRefusal> {
     let claimed = claim.claimed.ok_or(MainPidRefusal::Malformed)?;
-    let namespace = Namespace::of(claim.sender).ok_or(MainPidRefusal::NoSuchProcess)?;
+    let namespace = claim.sender.ok_or(MainPidRefusal::NoSuchProcess)?;
     let mut refusal = MainPidRefusal::NoSuchProcess;
     for pid in namespace.meanings(claimed) {
         match adopt_one(pid, claimed, namespace, members) {
