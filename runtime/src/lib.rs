@@ -147,6 +147,7 @@ mod error;
 mod exit;
 mod forward;
 mod graph;
+mod kernel_file;
 mod listener;
 mod output;
 mod owner;

@@ -24,10 +24,12 @@ pub(crate) struct AppCgroup {
 /// ancestor of the spawner's cgroup and the node's): root, or a delegated
 /// subtree such as a systemd service with `Delegate=yes`.
 pub(crate) fn discover() -> Result<AppCgroup, String> {
-    let mountinfo = std::fs::read("/proc/self/mountinfo")
-        .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
-    let own = std::fs::read("/proc/self/cgroup")
-        .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
+    let read = |path: &std::ffi::CStr| {
+        crate::kernel_file::read_path(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))
+    };
+    let mountinfo = read(c"/proc/self/mountinfo")?;
+    let own = read(c"/proc/self/cgroup")?;
     let own = own_v2_path(&own).ok_or("the application is in no cgroup v2 (no 0:: line)")?;
     let dir = v2_mounts(&mountinfo)
         .into_iter()

@@ -127,7 +127,7 @@ pub(super) fn open_file(
 
 /// Reads a cgroup file, opened.
 pub(super) fn read_file(fd: OwnedFd) -> io::Result<String> {
-    io::read_to_string(std::fs::File::from(fd))
+    String::from_utf8(crate::kernel_file::read(fd)?).map_err(io::Error::other)
 }
 
 /// Writes `value` into a cgroup file, opened.
