@@ -172,9 +172,9 @@ pub use credentials::{ProcessGroup, Rlimit};
 pub use error::{Error, SpawnError, SpawnErrorKind, Step};
 pub use exit::{ExitReport, ExitStatus, NodeExit, Outcome};
 pub use graph::{
-    DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, Nested,
-    NodeId, NotAPort, Pipe, REPLICA_VAR, ScopeId, SocketKind, SocketPair, SubgraphFailure,
-    SubgraphId,
+    DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, EdgeId, Endpoint, Endpoints, Graph, JoinError,
+    Nested, NodeId, NotAPort, Pipe, PortKind, PortName, REPLICA_VAR, ScopeId, SocketKind,
+    SocketPair, SubgraphFailure, SubgraphId,
 };
 pub use listener::Listener;
 pub use output::{Callback, Line, LineEnd, RotatingFile, Sink, Stream, Timestamps};

@@ -4,6 +4,7 @@
 
 mod edge;
 mod endpoint;
+mod join;
 mod replicas;
 mod subgraph;
 mod topology;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use edge::{Pipe, SocketKind, SocketPair};
 pub use endpoint::{EdgeId, Endpoint, Endpoints, NodeId, ScopeId};
+pub use join::{JoinError, PortKind, PortName};
 pub use replicas::REPLICA_VAR;
 pub(crate) use subgraph::SubgraphSpec;
 pub use subgraph::{Nested, NotAPort, SubgraphFailure, SubgraphId};
@@ -35,6 +37,10 @@ pub(crate) enum EdgeKind {
         ends: [Endpoint; 2],
         pair: SocketPair,
     },
+    /// A port [joined](Graph::join) to another: its ends now belong to
+    /// edge `into`, and it has none. It keeps its id, so every id handed
+    /// out stays valid; nothing is created or drawn for it.
+    Joined { into: EdgeId },
 }
 
 #[derive(Debug, Clone)]

@@ -121,6 +121,8 @@ impl Graph {
                         ends: ends.map(|end| replica(end, copy, &all)),
                         pair: *pair,
                     },
+                    // One copy, and `into` is copy 0 of its edge: the declared id.
+                    EdgeKind::Joined { into } => EdgeKind::Joined { into: *into },
                 };
                 let name = match (&edge.name, copies) {
                     (Some(name), 2..) => Some(format!("{name}[{copy}]")),
@@ -148,6 +150,7 @@ impl Graph {
         let fed: &[Endpoint] = match &edge.kind {
             EdgeKind::Pipe { readers, .. } => readers,
             EdgeKind::SocketPair { ends, .. } => ends,
+            EdgeKind::Joined { .. } => &[],
         };
         fed.iter()
             .filter_map(|end| match end {

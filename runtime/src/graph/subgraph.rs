@@ -241,6 +241,7 @@ impl Graph {
                     .chain(readers.iter_mut())
                     .for_each(|end| *end = moved(*end)),
                 EdgeKind::SocketPair { ends, .. } => *ends = ends.map(moved),
+                EdgeKind::Joined { into } => *into = nested.edge(*into),
             }
             self.edges.push(edge);
         }
@@ -282,7 +283,9 @@ impl Graph {
                     .ok_or(NotAPort(port))?;
                 *end = one;
             }
-            (EdgeKind::SocketPair { .. }, _) => return Err(NotAPort(port)),
+            (EdgeKind::SocketPair { .. }, _) | (EdgeKind::Joined { .. }, _) => {
+                return Err(NotAPort(port));
+            }
         }
         Ok(())
     }

@@ -95,7 +95,8 @@ impl Graph {
                     .into(),
             }
         });
-        let edges = self.edges.iter().map(|edge| {
+        // A joined port stands for nothing: the edge it joined has its ends.
+        let edges = self.edges.iter().filter_map(|edge| {
             let (kind, from, to) = match &edge.kind {
                 EdgeKind::Pipe {
                     writers, readers, ..
@@ -109,14 +110,15 @@ impl Graph {
                     &ends[..1],
                     &ends[1..],
                 ),
+                EdgeKind::Joined { .. } => return None,
             };
-            EdgeInfo {
+            Some(EdgeInfo {
                 name: edge.name.clone().map(Cow::Owned),
                 doc: None,
                 kind,
                 from: endpoints(from),
                 to: endpoints(to),
-            }
+            })
         });
         let scopes = self.scopes.iter().map(|scope| ScopeInfo {
             name: scope.name.clone().into(),

@@ -134,6 +134,7 @@ impl Plan {
                         assign(end, FdSource::Socket(id, side));
                     }
                 }
+                EdgeKind::Joined { .. } => {}
             }
         }
         for (spec, plan) in graph.nodes.iter().zip(&mut nodes) {

@@ -231,6 +231,8 @@ impl Graph {
             (Some(name), _) => name.clone(),
             (None, EdgeKind::Pipe { .. }) => format!("pipe #{}", edge.index()),
             (None, EdgeKind::SocketPair { .. }) => format!("socketpair #{}", edge.index()),
+            // No fd comes from a joined port: it has no ends.
+            (None, EdgeKind::Joined { .. }) => format!("edge #{}", edge.index()),
         }
     }
 

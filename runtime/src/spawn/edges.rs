@@ -99,6 +99,8 @@ impl HeldEdge {
                 };
                 (Make::SocketPair(kind), [&ends[..1], &ends[1..]])
             }
+            // No ends, so no user: never created.
+            EdgeKind::Joined { .. } => (Make::Pipe { capacity: None }, [&[], &[]]),
         };
         let users = ends.map(|side| {
             side.iter()
@@ -125,10 +127,10 @@ impl HeldEdge {
             _ => (side1, [Some(side0), None]),
         };
         edge.sides = Some(sides);
-        let parent_end = match kind {
-            EdgeKind::Pipe { .. } if side == 0 => ParentEnd::Writer(PipeWriter::from(fd)),
-            EdgeKind::Pipe { .. } => ParentEnd::Reader(PipeReader::from(fd)),
-            EdgeKind::SocketPair { .. } => ParentEnd::Socket(UnixStream::from(fd)),
+        let parent_end = match make {
+            Make::Pipe { .. } if side == 0 => ParentEnd::Writer(PipeWriter::from(fd)),
+            Make::Pipe { .. } => ParentEnd::Reader(PipeReader::from(fd)),
+            Make::SocketPair(_) => ParentEnd::Socket(UnixStream::from(fd)),
         };
         Ok((edge, Some(parent_end)))
     }
