@@ -235,6 +235,13 @@ pub enum Rule {
     },
     /// The parent on both sides of an edge.
     ParentOnBothEnds,
+    /// A subgraph's port wired by a second edge of the enclosing graph.
+    PortWiredTwice {
+        /// The port, e.g. `db.queries`.
+        port: String,
+        /// The edge that wired it first, as a violation's subject names it.
+        first: String,
+    },
     /// The same endpoint twice in one edge.
     ListedTwice {
         /// The endpoint, e.g. `a.stdout`.
@@ -392,6 +399,11 @@ impl fmt::Display for Rule {
             Rule::ParentOnBothEnds => {
                 f.write_str("the parent is on both ends of this edge; one end must be a process")
             }
+            Rule::PortWiredTwice { port, first } => write!(
+                f,
+                "`{port}` is already wired by {first}; a port is one edge of its subgraph, \
+                 wired once (several writers go on one side of that edge)"
+            ),
             Rule::ListedTwice { endpoint } => {
                 write!(f, "`{endpoint}` is listed twice in this edge")
             }
