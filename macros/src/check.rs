@@ -15,7 +15,7 @@ use syn::spanned::Spanned as _;
 use syn::{Ident, Type};
 
 use crate::ctxt::Ctxt;
-use crate::model::{Containment, Edge, EdgeKind, Graph, Role, Target};
+use crate::model::{Containment, Edge, EdgeKind, Endpoint, Graph, Role, Target};
 use crate::names;
 use crate::suggest;
 
@@ -272,11 +272,14 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
 
 /// Endpoints `a.b` whose `b` is no stream: a port of subgraph `a`, checked
 /// against the subgraph's declared ports by rustc (see `expand/ports.rs`),
-/// or a misspelt stream of process `a`. An edge connects one port: two
-/// would be two edges of two subgraphs, and only one of them can be kept.
-/// Runs before the topology is built: an edge with a wrong port is reported
-/// here and left out of the topology (its wiring dropped), as a wiring that
-/// did not parse is, so that one mistake gives one error.
+/// or a misspelt stream of process `a`. A port is an edge of its subgraph:
+/// an edge of this graph connects it to processes, or joins it to a port on
+/// its other side, the two edges becoming one (`Graph::join`) — then the
+/// two ports are all the edge has. Two ports on one side would be two edges
+/// ending in one place. Runs before the topology is built: an edge with a
+/// wrong port is reported here and left out of the topology (its wiring
+/// dropped), as a wiring that did not parse is, so that one mistake gives
+/// one error.
 pub fn ports(cx: &Ctxt, graph: &mut Graph) {
     let mut broken = Vec::new();
     for (index, field) in graph.fields.iter().enumerate() {
@@ -292,12 +295,12 @@ pub fn ports(cx: &Ctxt, graph: &mut Graph) {
             .iter()
             .chain(&wiring.to)
             .filter_map(|end| match &end.target {
-                Target::Port { subgraph, port } => Some((end, subgraph, port)),
+                Target::Port { subgraph, port } => Some((subgraph, port)),
                 _ => None,
             })
             .collect();
         let mut ok = true;
-        for &(_, name, port) in &ports {
+        for &(name, port) in &ports {
             if graph.process(name).is_some() {
                 let port_name = port.to_string();
                 cx.error(
@@ -317,13 +320,28 @@ pub fn ports(cx: &Ctxt, graph: &mut Graph) {
                 ok = false;
             }
         }
-        if let [_, (second, _, _), ..] = ports[..] {
-            cx.error_spanned_by(
-                &second.tokens,
-                "an edge connects at most one subgraph port: a port is an edge of its subgraph, \
-                 and two of them cannot become one; connect each port to a process",
-            );
-            ok = false;
+        let is_port = |end: &&Endpoint| matches!(end.target, Target::Port { .. });
+        let from = wiring.from.iter().filter(is_port).count();
+        let to = wiring.to.iter().filter(is_port).count();
+        for side in [&wiring.from, &wiring.to] {
+            for second in side.iter().filter(is_port).skip(1) {
+                cx.error_spanned_by(
+                    &second.tokens,
+                    "two subgraph ports on one side of an edge: a port is an edge of its \
+                     subgraph, and two cannot end in one place; route one through a process",
+                );
+                ok = false;
+            }
+        }
+        if from > 0 && to > 0 {
+            for other in wiring.from.iter().chain(&wiring.to).filter(|e| !is_port(e)) {
+                cx.error_spanned_by(
+                    &other.tokens,
+                    "an edge that joins two subgraph ports has no other endpoint: the ports' \
+                     edges become one edge between their processes; route this one through a process",
+                );
+                ok = false;
+            }
         }
         if !ok {
             broken.push(index);

@@ -453,8 +453,10 @@ fn node_value(graph: &Graph, node_enum: &Ident, node: &Ident) -> TokenStream {
 }
 
 /// An edge that names a subgraph's port: the port (the subgraph's own
-/// edge, named by path) is connected to the other side's endpoints. The
-/// port's existence and kind were checked at compile time (`ports.rs`).
+/// edge, named by path) is connected to the other side's endpoints, or
+/// joined to the port on the other side. Each port's existence and kind
+/// were checked at compile time (`ports.rs`), and that it is wired once
+/// (the wiring rules).
 fn connect_port(
     graph: &Graph,
     wiring: &Wiring,
@@ -472,16 +474,22 @@ fn connect_port(
             _ => None,
         })
     };
+    let id = |port: &str| quote!(#g.edge_named(#port).expect("a port checked at compile time"));
     let (port, others) = match (port_of(&wiring.from), port_of(&wiring.to)) {
-        (Some(port), _) => (port, &wiring.to),
+        (Some(from), Some(to)) => {
+            let (from, to) = (id(&from), id(&to));
+            return Some(quote! {
+                #g.join(#from, #to).expect("ports checked at compile time");
+            });
+        }
+        (Some(port), None) => (port, &wiring.to),
         (None, Some(port)) => (port, &wiring.from),
         (None, None) => return None,
     };
     let others = others.iter().map(|e| endpoint(graph, e, pg, node_enum));
-    let id = Ident::new("port", Span::mixed_site());
+    let port = id(&port);
     Some(quote! {
-        let #id = #g.edge_named(#port).expect("a port checked at compile time");
-        #g.connect(#id, [#(#others),*]).expect("a port checked at compile time");
+        #g.connect(#port, [#(#others),*]).expect("a port checked at compile time");
     })
 }
 

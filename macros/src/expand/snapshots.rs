@@ -158,3 +158,26 @@ fn subgraph_after() {
         },
     );
 }
+
+#[test]
+fn subgraph_ports() {
+    check(
+        "subgraph_ports",
+        quote!(),
+        quote! {
+            /// `producer`'s output port feeds `consumer`'s input port, and
+            /// their control sockets are one socketpair: two edges of the
+            /// subgraphs joined into one each.
+            pub struct Joined {
+                #[subgraph]
+                producer: Producer,
+                #[subgraph]
+                consumer: Consumer,
+                #[pipe(producer.lines -> consumer.input)]
+                lines: Pipe,
+                #[socketpair(producer.control <-> consumer.control)]
+                control: SocketPair,
+            }
+        },
+    );
+}

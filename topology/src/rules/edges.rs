@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(
             violation.rule.to_string(),
             "`a.out` is already wired by pipe parent -> parent; a port is one edge of its \
-             subgraph, wired once (several writers go on one side of that edge)"
+             subgraph, wired by one edge of this graph (which may list several writers)"
         );
     }
 }

@@ -402,7 +402,7 @@ impl fmt::Display for Rule {
             Rule::PortWiredTwice { port, first } => write!(
                 f,
                 "`{port}` is already wired by {first}; a port is one edge of its subgraph, \
-                 wired once (several writers go on one side of that edge)"
+                 wired by one edge of this graph (which may list several writers)"
             ),
             Rule::ListedTwice { endpoint } => {
                 write!(f, "`{endpoint}` is listed twice in this edge")

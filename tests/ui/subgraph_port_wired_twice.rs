@@ -4,20 +4,23 @@ use process_graph::prelude::*;
 pub struct Db {
     #[process]
     primary: Cmd,
-    #[pipe(parent -> primary.stdin)]
-    queries: Pipe,
     #[pipe(primary.stdout -> parent)]
     results: Pipe,
 }
 
 #[process_graph]
 pub struct Site {
+    #[process]
+    client: Cmd,
+    #[process]
+    audit: Cmd,
     #[subgraph]
     db: Db,
-    #[subgraph]
-    cache: Db,
-    #[pipe(db.results -> cache.queries)]
-    feed: Pipe,
+    #[pipe(db.results -> client.stdin)]
+    answers: Pipe,
+    // `results` is one pipe, already read by `client`.
+    #[pipe(db.results -> audit.stdin)]
+    copy: Pipe,
 }
 
 fn main() {}
