@@ -1,14 +1,16 @@
 //! The topology the macro emits for a graph that nests another: the
 //! subgraph is a frame named by its field and type, with the ports this
-//! graph wires, and the edges that reach them end there, named by the port.
-//! The README's picture of its subgraph section is this graph's diagram;
-//! `UPDATE_SNAPSHOTS=1 cargo test --test subgraph_diagram` redraws it.
+//! graph wires, and the edges that reach them end there, named by the port;
+//! an edge that joins two subgraphs' ports runs from one frame's pin to the
+//! other's. The README's pictures of its subgraph section are these graphs'
+//! diagrams; `UPDATE_SNAPSHOTS=1 cargo test --test subgraph_diagram`
+//! redraws them.
 
 use std::path::Path;
 
 use process_graph::Topology;
 use process_graph::prelude::*;
-use process_graph::topology::Side;
+use process_graph::topology::{Side, Vertex};
 
 /// README's database: two processes that take queries on a port.
 #[process_graph(intensity = 2, period = "30s")]
@@ -48,6 +50,43 @@ pub struct Sandboxed {
 }
 
 const SITE: Topology = Site::TOPOLOGY;
+
+/// README's producer: lines out of a port, and a control socket.
+#[process_graph]
+pub struct Producer {
+    #[process]
+    generate: Cmd,
+    #[pipe(generate.stdout -> parent)]
+    lines: Pipe,
+    #[socketpair(generate.fd(3) <-> parent)]
+    control: SocketPair,
+}
+
+/// README's consumer: lines into a port, and a control socket.
+#[process_graph]
+pub struct Consumer {
+    #[process]
+    sink: Cmd,
+    #[pipe(parent -> sink.stdin)]
+    input: Pipe,
+    #[socketpair(sink.fd(3) <-> parent)]
+    control: SocketPair,
+}
+
+/// README's chain: the two subgraphs' ports joined, port to port.
+#[process_graph]
+pub struct Chain {
+    #[subgraph]
+    producer: Producer,
+    #[subgraph]
+    consumer: Consumer,
+    #[pipe(producer.lines -> consumer.input)]
+    lines: Pipe,
+    #[socketpair(producer.control <-> consumer.control)]
+    control: SocketPair,
+}
+
+const CHAIN: Topology = Chain::TOPOLOGY;
 
 #[test]
 fn the_subgraph_is_a_frame_with_the_ports_this_graph_wires() {
@@ -115,12 +154,75 @@ fn every_renderer_ends_the_edge_at_the_port() {
     assert!(tables.contains("| `db` | `Db` | restart | `queries` |"));
 }
 
-/// The README's subgraph section shows this diagram, as the macro draws it
-/// into the rustdoc.
 #[test]
-fn readme_subgraph_diagram_is_current() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/subgraph.svg");
-    let actual = SITE.to_svg();
+fn a_port_to_port_edge_runs_between_the_two_frames_pins() {
+    let (producer, consumer) = (&CHAIN.subgraphs[0], &CHAIN.subgraphs[1]);
+    let port = |s: &process_graph::topology::SubgraphInfo, p: usize| {
+        let port = &s.ports[p];
+        (port.name.to_string(), port.edge, port.side)
+    };
+    assert_eq!(port(producer, 0), ("lines".into(), 0, Side::From));
+    assert_eq!(port(consumer, 0), ("input".into(), 0, Side::To));
+    assert_eq!(port(producer, 1), ("control".into(), 1, Side::From));
+    assert_eq!(port(consumer, 1), ("control".into(), 1, Side::To));
+    assert!(CHAIN.check().is_ok(), "{:?}", CHAIN.check());
+    let layout = CHAIN.layout();
+    for (e, line) in layout.edges.iter().enumerate() {
+        assert_eq!(
+            (line.from, line.to),
+            (Vertex::Subgraph(0), Vertex::Subgraph(1)),
+            "edge {e}"
+        );
+        // From the middle of the producer's pin to the consumer's.
+        let pin = |s: usize| {
+            let name = &CHAIN.subgraphs[s].ports[e].name;
+            let pin = layout
+                .pins
+                .iter()
+                .find(|p| p.subgraph == s && p.name == **name);
+            pin.expect("a pin per port").rect
+        };
+        let (start, end) = (line.points[0], *line.points.last().unwrap());
+        let (from, to) = (pin(0), pin(1));
+        assert_eq!(start.x, from.x + from.width / 2.0, "edge {e}");
+        assert_eq!(end.x, to.x + to.width / 2.0, "edge {e}");
+    }
+    assert_eq!(layout.parent, None, "the parent holds no end");
+    let svg = CHAIN.to_svg();
+    assert!(
+        svg.contains(">producer.lines → consumer.input</tspan>"),
+        "{svg}"
+    );
+    let dot = CHAIN.to_dot();
+    assert!(dot.contains(r#"s0p0 -> s1p0 [label="lines\nproducer.lines → consumer.input"];"#));
+    assert!(dot.contains(
+        r#"s0p1 -> s1p1 [label="control\nproducer.control <-> consumer.control", dir=both"#
+    ));
+    assert!(
+        CHAIN
+            .to_mermaid()
+            .contains(r#"s0p0 -->|"lines<br/>producer.lines → consumer.input"| s1p0"#)
+    );
+    let tables = CHAIN.to_markdown_tables();
+    assert!(tables.contains("| `lines` | pipe | `producer.lines` | `consumer.input` |"));
+    assert!(
+        tables.contains("| `control` | socketpair | `producer.control` | `consumer.control` |")
+    );
+}
+
+/// The README's subgraph section shows these diagrams, as the macro draws
+/// them into the rustdoc.
+#[test]
+fn readme_subgraph_diagrams_are_current() {
+    for (file, topology) in [("subgraph.svg", SITE), ("subgraph_ports.svg", CHAIN)] {
+        assert_current(file, topology.to_svg());
+    }
+}
+
+fn assert_current(file: &str, actual: String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join(file);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &actual).unwrap();
         return;
