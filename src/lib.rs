@@ -106,7 +106,10 @@ pub type Cmd = Command;
 /// `node.fd(N)` (N ≥ 3) and `parent` (the application itself). A pipe goes
 /// from one or more writers to one reader: `#[pipe(a.stdout, b.stdout ->
 /// c.stdin)]`. A socketpair has one end on each side: `#[socketpair(a.fd(3)
-/// <-> parent)]`.
+/// <-> parent)]`. A subgraph's port, `db.queries`, stands where `parent`
+/// would (its kind checked by rustc, see [`port`]), and an edge may join a
+/// port of one subgraph to a port of another: `#[pipe(producer.lines ->
+/// consumer.input)]` is then one pipe between the processes behind them.
 ///
 /// **`#[process(...)]` keys**: `restart = "never" | "on-failure" |
 /// "always"`; `critical` (the graph ends when it ends for good);
@@ -171,7 +174,9 @@ pub type Cmd = Command;
 /// writers (it would never see EOF); a socketpair without exactly one end
 /// per side; an fd of a process claimed twice (by two edges, an edge and a
 /// stdio setting, or an edge and `ready = fd(N)`); an fd at or beyond
-/// [`MAX_FD`]; `parent` on both ends; an endpoint listed twice; `after` and
+/// [`MAX_FD`]; `parent` on both ends; an endpoint listed twice; a
+/// subgraph's port that does not exist, of the wrong kind, wired by two
+/// edges, or joined to a port beside other endpoints; `after` and
 /// scope-nesting cycles (named in full, through subgraphs too); an `after`
 /// that names a `#[children]` field; a scope that no process joins and
 /// no scope is nested in; a field type that does not fit its attribute;

@@ -5,6 +5,48 @@
 //! nested as a `#[subgraph]`: `ProcessGraph::PORTS` has one field per port,
 //! of one of these types, and an edge of the enclosing graph that names
 //! `sub.port` must fit it — a mismatch is a type error at the port's name.
+//! An edge that joins two ports (`#[pipe(producer.lines ->
+//! consumer.input)]`, see [`Graph::join`](crate::Graph::join)) checks both:
+//! an [`Output`] feeds an [`Input`], a [`Socket`] pairs with a [`Socket`].
+//!
+//! ```
+//! use process_graph::prelude::*;
+//!
+//! #[process_graph]
+//! pub struct Producer {
+//!     #[process]
+//!     generate: Cmd,
+//!     #[pipe(generate.stdout -> parent)]
+//!     lines: Pipe,
+//! }
+//!
+//! #[process_graph]
+//! pub struct Consumer {
+//!     #[process]
+//!     count: Cmd,
+//!     #[pipe(parent -> count.stdin)]
+//!     input: Pipe,
+//! }
+//!
+//! #[process_graph]
+//! pub struct Chain {
+//!     #[subgraph]
+//!     producer: Producer,
+//!     #[subgraph]
+//!     consumer: Consumer,
+//!     // An `Output` of `producer` into an `Input` of `consumer`: one pipe
+//!     // from `generate` to `count`, no end of it left to the application.
+//!     #[pipe(producer.lines -> consumer.input)]
+//!     lines: Pipe,
+//! }
+//!
+//! let chain = Chain::new(
+//!     Producer::new(Cmd::new("seq").arg("3")),
+//!     Consumer::new(Cmd::new("wc").arg("-l")),
+//! );
+//! assert!(chain.spawn()?.wait()?.success());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```compile_fail
 //! use process_graph::prelude::*;

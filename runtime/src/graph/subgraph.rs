@@ -9,8 +9,9 @@
 //! restart against the enclosing level's own intensity), or escalate.
 //!
 //! The inner graph's parent ends are its ports. [`Graph::connect`] wires a
-//! port to nodes of the enclosing graph; a port left unconnected stays a
-//! parent end, which the application takes as usual.
+//! port to nodes of the enclosing graph, [`Graph::join`] joins it to
+//! another port (two subgraphs' edges become one); a port left unconnected
+//! stays a parent end, which the application takes as usual.
 
 use super::{EdgeId, EdgeKind, Endpoint, Endpoints, Graph, NodeId, ScopeId};
 use crate::policy::{Intensity, Strategy};
