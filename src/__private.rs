@@ -18,7 +18,7 @@ pub use std::vec::Vec;
 pub use crate::port;
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Listener, Namespace,
-    NodeExit, NodeId, NodeOptions, NotifyAccess, Outcome, Pipe, Probe, Readiness, Restart,
+    Nested, NodeExit, NodeId, NodeOptions, NotifyAccess, Outcome, Pipe, Probe, Readiness, Restart,
     RotatingFile, RunningGraph, Scope, ScopeSpec, Signal, Sink, SocketPair, Stdio, Strategy,
     SubgraphFailure, Timestamps,
 };
@@ -80,6 +80,14 @@ pub use crate::__process_graph_tracing_sink as tracing_sink;
 pub fn signal_named(name: &str) -> Signal {
     name.parse()
         .expect("#[process_graph] accepts only known signal names")
+}
+
+/// The ids `ends` of a subgraph's edges, as its own graph numbered them,
+/// in the graph `nested` it was nested in.
+pub fn nested_ends(nested: &Nested, ends: Vec<Vec<EdgeId>>) -> Vec<Vec<EdgeId>> {
+    ends.into_iter()
+        .map(|ids| ids.into_iter().map(|id| nested.edge(id)).collect())
+        .collect()
 }
 
 /// `running`, addressed by the node enum `N` it was built from.

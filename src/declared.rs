@@ -1,10 +1,11 @@
 //! `ProcessGraph` and `RunningProcessGraph`: what every `#[process_graph]`
 //! struct and its running handle have, so code can be generic over graphs.
 
+use std::fmt::Debug;
 use std::ops::DerefMut;
 use std::time::Duration;
 
-use process_graph_runtime::{Error, Graph};
+use process_graph_runtime::{EdgeId, Error, Graph, RunningGraph};
 use process_graph_topology::Topology;
 
 use crate::{GraphNode, Running};
@@ -64,11 +65,35 @@ pub trait ProcessGraph: Sized {
     /// The ports' kinds, as a value.
     const PORTS: Self::Ports;
 
+    /// The parent's ends of its ports, `<Name>PortEnds`, where a graph that
+    /// nests this one as a `#[subgraph]` leaves them unwired: one field per
+    /// port, of the type the running handle gives an edge with a `parent`
+    /// end, `None` (empty) for each port the enclosing graph wires. The
+    /// enclosing graph's running handle has one per `#[subgraph]` field,
+    /// named after it.
+    type PortEnds: Debug;
+
     /// The dynamic graph this declaration stands for.
     fn graph(self) -> Graph;
 
     /// Starts every process and wires every edge.
     fn spawn(self) -> Result<Self::Running, Error>;
+
+    /// [`graph`](Self::graph), and the ids of its edges with a `parent`
+    /// end in declaration order, each as one id per replica it feeds.
+    #[doc(hidden)]
+    fn __graph_with_ends(self) -> (Graph, Vec<Vec<EdgeId>>);
+
+    /// Takes the parent's ends of the ports out of `running`, where the
+    /// port edges have the ids `ends` (as `__graph_with_ends` gave them,
+    /// moved into the enclosing graph).
+    #[doc(hidden)]
+    fn __port_ends(running: &mut RunningGraph, ends: &[Vec<EdgeId>]) -> Self::PortEnds;
+
+    /// Closes the pipe ends the parent writes into, so that their readers
+    /// see EOF: what `wait` does first.
+    #[doc(hidden)]
+    fn __close_port_writers(ends: &mut Self::PortEnds);
 }
 
 /// The running handle of a declared graph, `Running<Name>`: it dereferences

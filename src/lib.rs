@@ -148,6 +148,8 @@ pub type Cmd = Command;
 /// - `Name::spawn(self) -> Result<RunningName, Error>`, and
 ///   `Name::graph(self) -> Graph` for the dynamic graph it stands for;
 /// - `Name::TOPOLOGY`, a [`Topology`] constant;
+/// - `struct NamePorts` and `struct NamePortEnds`: the kinds of its ports
+///   (its `parent` edges) and their parent ends, for a graph that nests it;
 /// - `impl ProcessGraph for Name` and `impl RunningProcessGraph for
 ///   RunningName` ([`ProcessGraph`]), so code can be generic over graphs;
 /// - `enum NameNode`, one variant per process (see [`GraphNode`]);
@@ -156,7 +158,10 @@ pub type Cmd = Command;
 ///   after the edge ([`PipeReader`](std::io::PipeReader),
 ///   [`PipeWriter`](std::io::PipeWriter) or
 ///   [`UnixStream`](std::os::unix::net::UnixStream), like the pipes of
-///   [`std::process::Child`]), `wait` and `shutdown`; it dereferences to
+///   [`std::process::Child`]), for each `#[subgraph]` field a public field
+///   of the same name holding the ends of the subgraph's ports this graph
+///   leaves unwired (`running.db.results`), `wait` and `shutdown`; it
+///   dereferences to
 ///   [`Running<NameNode>`](Running) for `next_event` (a [`GraphEvent`]),
 ///   `signal`, `restart`, `stop`, `decide`, `snapshot`, `stop_on_signals`
 ///   and the rest of what [`RunningGraph`] offers;

@@ -4,10 +4,14 @@
 //! behind them, with no end left to the application.
 //!
 //! - 10,000 lines cross a joined pipe in order; the writer's stdout and the
-//!   reader's stdin are the same pipe, and no fd of the application is it.
+//!   reader's stdin are the same pipe, and no fd of the application is it;
+//!   the typed handle has no end of the joined ports, and the end of the
+//!   port left unwired.
 //! - The nodes at both ends restart 100 times each, and are SIGKILLed once
 //!   each, while lines keep crossing in order, with no pipe fd gained.
 //! - Two socketpair ports joined make a socketpair that talks both ways.
+//! - Ports left unwired are typed ends of the running handle, in a field
+//!   named after the subgraph; `wait` closes the ones it writes into.
 //!
 //! The tests of this file take turns ([`serial`]): they count the fds of
 //! the whole process. Each runs as root and again as uid 65534.
@@ -15,7 +19,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
@@ -31,12 +35,15 @@ fn serial() -> MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Fails unless nothing of `running` is left once it is shut down and
-/// dropped: this process's fds are `before`'s, no process carries `marker`.
-fn assert_nothing_left(mut running: RunningGraph, before: &BTreeMap<i32, String>, marker: &str) {
+fn shut_down(running: &mut RunningGraph) {
     running
         .shutdown(Duration::from_secs(5))
         .expect("the graph stops");
+}
+
+/// Fails unless nothing of `running`, shut down, is left once it is
+/// dropped: this process's fds are `before`'s, no process carries `marker`.
+fn assert_nothing_left(running: impl Sized, before: &BTreeMap<i32, String>, marker: &str) {
     drop(running);
     assert_eq!(&open_fds(), before, "fds leaked");
     let left = live_marked_processes(marker);
@@ -92,22 +99,18 @@ fn lines_cross_a_joined_pipe_in_order_and_the_application_holds_none_of_it() {
         let script = format!("seq 1 {LINES}; exec sleep 600");
         let generate = marked(Cmd::new("sh").args(["-c", &script]), &marker);
         let sink = marked(Cmd::new("cat"), &marker);
-        let graph = Chain::new(Producer::new(generate), Consumer::new(sink)).graph();
-        let [out, input, results] = edges(
-            &graph,
-            ["producer.lines", "consumer.input", "consumer.results"],
-        );
-        let mut running = graph.spawn().expect("spawn the chain");
-        assert!(running.take_reader(out).is_none(), "no parent end left");
-        assert!(running.take_writer(input).is_none(), "no parent end left");
-        let mut results = BufReader::new(running.take_reader(results).unwrap());
+        let chain = Chain::new(Producer::new(generate), Consumer::new(sink));
+        let mut running = chain.spawn().expect("spawn the chain");
+        // The joined ports have no parent end left; the unwired one has.
+        assert!(running.producer.lines.is_none() && running.consumer.input.is_none());
+        let mut results = BufReader::new(running.consumer.results.take().unwrap());
         let mut line = String::new();
         for expected in 1..=LINES {
             line.clear();
             results.read_line(&mut line).unwrap();
             assert_eq!(line.trim_end(), expected.to_string());
         }
-        let pid = |node: ChainNode| running.pid(node.id()).expect("running");
+        let pid = |node: ChainNode| running.process(node).pid().expect("running");
         let written = fds_of(pid(ChainNode::Producer(ProducerNode::Generate)))[&1].clone();
         let read = fds_of(pid(ChainNode::Consumer(ConsumerNode::Sink)))[&0].clone();
         assert!(written.starts_with("pipe:"), "{written}");
@@ -115,6 +118,9 @@ fn lines_cross_a_joined_pipe_in_order_and_the_application_holds_none_of_it() {
         let held: Vec<String> = open_fds().into_values().filter(|t| *t == written).collect();
         assert!(held.is_empty(), "the application holds {held:?}");
         drop(results);
+        running
+            .shutdown(Duration::from_secs(5))
+            .expect("the chain stops");
         assert_nothing_left(running, &before, &marker);
     });
 }
@@ -272,8 +278,10 @@ fn a_joined_pipe_outlives_restarts_and_kills_at_both_ends() {
                 "pipe fds grew: {pipes_seen:?}"
             );
             drop(lines);
-            assert_nothing_left(running, &before, &marker);
+            // The reader sees EOF once the relay is down for good.
+            shut_down(&mut running);
             reader.join().unwrap();
+            assert_nothing_left(running, &before, &marker);
         },
     );
 }
@@ -365,5 +373,44 @@ fn joined_socketpair_ports() {
     common::as_root_and_unprivileged(
         "joined_socketpair_ports",
         joined_socketpair_ports_talk_both_ways,
+    );
+}
+
+// ---------------------------------------------------------------------
+// 4. Ports left unwired, typed.
+
+/// `Consumer` with both its ports left to the application.
+#[process_graph]
+pub struct Unwired {
+    #[subgraph]
+    consumer: Consumer,
+}
+
+fn unwired_ports_are_typed_ends_that_wait_closes() {
+    common::within(Duration::from_secs(60), "unwired ports", || {
+        let marker = unique_marker("unwired");
+        let before = open_fds();
+        let sink = marked(Cmd::new("cat"), &marker);
+        let mut running = Unwired::new(Consumer::new(sink)).spawn().expect("spawn");
+        let input: &mut std::io::PipeWriter = running.consumer.input.as_mut().unwrap();
+        input.write_all(b"one\ntwo\n").unwrap();
+        let results = running.consumer.results.take().unwrap();
+        // `wait` closes the input port's write end, so `cat` sees EOF.
+        let report = running.wait().expect("cat exits");
+        assert!(report.success(), "{report:?}");
+        assert!(running.consumer.input.is_none());
+        let mut text = String::new();
+        BufReader::new(results).read_to_string(&mut text).unwrap();
+        assert_eq!(text, "one\ntwo\n");
+        assert_nothing_left(running, &before, &marker);
+    });
+}
+
+#[test]
+fn unwired_ports_are_typed() {
+    let _serial = serial();
+    common::as_root_and_unprivileged(
+        "unwired_ports_are_typed",
+        unwired_ports_are_typed_ends_that_wait_closes,
     );
 }

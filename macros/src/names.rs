@@ -55,6 +55,11 @@ pub fn ports(graph: &Ident) -> Ident {
     format_ident!("{}Ports", graph)
 }
 
+/// `ErrorCount` → `ErrorCountPortEnds`.
+pub fn port_ends(graph: &Ident) -> Ident {
+    format_ident!("{}PortEnds", graph)
+}
+
 /// `ErrorCount` → `ErrorCountReport`.
 pub fn report(graph: &Ident) -> Ident {
     format_ident!("{}Report", graph)
@@ -132,6 +137,11 @@ pub fn clashes(graph: &Graph) -> Vec<(usize, String)> {
                     running(name)
                 ))
             }
+            // Its ports' ends are a field of the running handle too.
+            Some(Role::Subgraph(_)) if field_name == RUNNING_INNER => Some(format!(
+                "a subgraph cannot be named `{RUNNING_INNER}`: `{}` keeps its running graph in a field of that name",
+                running(name)
+            )),
             Some(Role::Process(_) | Role::Subgraph(_) | Role::Children(_)) => {
                 let variant = variant(&field.ident).to_string();
                 variants.get(&variant).map(|first| {

@@ -83,6 +83,18 @@ pub struct ErrorCountPorts {
     /// A port of this graph.
     pub control: ::process_graph::__private::port::Socket,
 }
+/// The parent's ends of [`ErrorCount`]'s ports when it is nested as a `#[subgraph]`, held by the enclosing graph's running handle in a field named after the subgraph: each port the enclosing graph wires is `None` (empty), each it leaves unwired is the application's to take.
+#[derive(Debug)]
+pub struct ErrorCountPortEnds {
+    /// The parent's read end of the pipe `total`; `None` once taken.
+    pub total: ::process_graph::__private::Option<
+        ::process_graph::__private::PipeReader,
+    >,
+    /// The parent's end of the socketpair `control`; `None` once taken.
+    pub control: ::process_graph::__private::Option<
+        ::process_graph::__private::UnixStream,
+    >,
+}
 const _: () = {
     impl ErrorCountNode {
         /// Every process (each replica), in declaration order.
@@ -550,7 +562,7 @@ const _: () = {
             RunningErrorCount,
             ::process_graph::__private::Error,
         > {
-            let (graph, ends) = build(self);
+            let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningErrorCount {
                 total: started.take_reader(ends[0][0]),
@@ -568,6 +580,17 @@ const _: () = {
             total: ::process_graph::__private::port::Output,
             control: ::process_graph::__private::port::Socket,
         };
+        type PortEnds = ErrorCountPortEnds;
+        fn __port_ends(
+            running: &mut ::process_graph::__private::RunningGraph,
+            ends: &[::process_graph::__private::Vec<::process_graph::__private::EdgeId>],
+        ) -> ErrorCountPortEnds {
+            ErrorCountPortEnds {
+                total: running.take_reader(ends[0][0]),
+                control: running.take_socket(ends[1][0]),
+            }
+        }
+        fn __close_port_writers(ends: &mut ErrorCountPortEnds) {}
         fn graph(self) -> ::process_graph::__private::Graph {
             Self::graph(self)
         }
@@ -579,12 +602,26 @@ const _: () = {
         > {
             Self::spawn(self)
         }
+        fn __graph_with_ends(
+            self,
+        ) -> (
+            ::process_graph::__private::Graph,
+            ::process_graph::__private::Vec<
+                ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+            >,
+        ) {
+            let (graph, ends, _) = build(self);
+            (graph, ::process_graph::__private::Vec::from(ends))
+        }
     }
     fn build(
         value: ErrorCount,
     ) -> (
         ::process_graph::__private::Graph,
         [::process_graph::__private::Vec<::process_graph::__private::EdgeId>; 2],
+        [::process_graph::__private::Vec<
+            ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+        >; 0],
     ) {
         let field_source: ::process_graph::__private::Command = value.source;
         let field_filter: ::process_graph::__private::Command = value.filter;
@@ -638,6 +675,6 @@ const _: () = {
             graph.replica_edges(edge_total),
             graph.replica_edges(edge_control),
         ];
-        (graph, parent_ends)
+        (graph, parent_ends, [])
     }
 };

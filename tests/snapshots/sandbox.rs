@@ -74,6 +74,12 @@ struct SandboxPorts {
     /// A port of this graph.
     pub requests: pg::__private::port::Input,
 }
+/// The parent's ends of [`Sandbox`]'s ports when it is nested as a `#[subgraph]`, held by the enclosing graph's running handle in a field named after the subgraph: each port the enclosing graph wires is `None` (empty), each it leaves unwired is the application's to take.
+#[derive(Debug)]
+struct SandboxPortEnds {
+    /// The parent's write end of the pipe `requests`; `None` once taken.
+    pub requests: pg::__private::Option<pg::__private::PipeWriter>,
+}
 const _: () = {
     impl SandboxNode {
         /// Every process (each replica), in declaration order.
@@ -441,7 +447,7 @@ const _: () = {
         pub fn spawn(
             self,
         ) -> pg::__private::Result<RunningSandbox, pg::__private::Error> {
-            let (graph, ends) = build(self);
+            let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             pg::__private::Result::Ok(RunningSandbox {
                 requests: started.take_writer(ends[0][0]),
@@ -457,16 +463,41 @@ const _: () = {
         const PORTS: SandboxPorts = SandboxPorts {
             requests: pg::__private::port::Input,
         };
+        type PortEnds = SandboxPortEnds;
+        fn __port_ends(
+            running: &mut pg::__private::RunningGraph,
+            ends: &[pg::__private::Vec<pg::__private::EdgeId>],
+        ) -> SandboxPortEnds {
+            SandboxPortEnds {
+                requests: running.take_writer(ends[0][0]),
+            }
+        }
+        fn __close_port_writers(ends: &mut SandboxPortEnds) {
+            ends.requests = pg::__private::Default::default();
+        }
         fn graph(self) -> pg::__private::Graph {
             Self::graph(self)
         }
         fn spawn(self) -> pg::__private::Result<RunningSandbox, pg::__private::Error> {
             Self::spawn(self)
         }
+        fn __graph_with_ends(
+            self,
+        ) -> (
+            pg::__private::Graph,
+            pg::__private::Vec<pg::__private::Vec<pg::__private::EdgeId>>,
+        ) {
+            let (graph, ends, _) = build(self);
+            (graph, pg::__private::Vec::from(ends))
+        }
     }
     fn build(
         value: Sandbox,
-    ) -> (pg::__private::Graph, [pg::__private::Vec<pg::__private::EdgeId>; 1]) {
+    ) -> (
+        pg::__private::Graph,
+        [pg::__private::Vec<pg::__private::EdgeId>; 1],
+        [pg::__private::Vec<pg::__private::Vec<pg::__private::EdgeId>>; 0],
+    ) {
         let field_inner: pg::__private::Scope = value.inner;
         let field_outer: pg::__private::Scope = value.outer;
         let field_server: pg::__private::Command = value.server;
@@ -536,6 +567,6 @@ const _: () = {
             );
         graph.name_edge(edge_link, "link");
         let parent_ends = [graph.replica_edges(edge_requests)];
-        (graph, parent_ends)
+        (graph, parent_ends, [])
     }
 };

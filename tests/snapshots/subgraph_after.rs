@@ -63,11 +63,18 @@ pub struct OrderedReport {
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
 pub struct RunningOrdered {
+    /// The parent's ends of the ports of subgraph `db` that this graph leaves unwired (`None` for each port it wires).
+    pub db: <Db as ::process_graph::__private::ProcessGraph>::PortEnds,
+    /// The parent's ends of the ports of subgraph `cache` that this graph leaves unwired (`None` for each port it wires).
+    pub cache: <Cache as ::process_graph::__private::ProcessGraph>::PortEnds,
     running: ::process_graph::__private::Running<OrderedNode>,
 }
 /// The ports of [`Ordered`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderedPorts {}
+/// The parent's ends of [`Ordered`]'s ports when it is nested as a `#[subgraph]`, held by the enclosing graph's running handle in a field named after the subgraph: each port the enclosing graph wires is `None` (empty), each it leaves unwired is the application's to take.
+#[derive(Debug)]
+pub struct OrderedPortEnds {}
 const _: () = {
     impl OrderedNode {
         /// Every process (each replica), in declaration order.
@@ -297,6 +304,12 @@ const _: () = {
             OrderedReport,
             ::process_graph::__private::Error,
         > {
+            <Db as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+                &mut self.db,
+            );
+            <Cache as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+                &mut self.cache,
+            );
             let report = self.running.running_graph_mut().wait()?;
             ::process_graph::__private::Result::Ok(OrderedReport {
                 migrate: report[OrderedNode::Migrate.id()].clone(),
@@ -370,9 +383,11 @@ const _: () = {
         impl RunningOrdered { #[doc =
         r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
         wait_async(& mut self) -> ::process_graph::__private::Result < OrderedReport,
-        ::process_graph::__private::Error > { let report = self.running
-        .running_graph_mut().wait_async(). await ?;
-        ::process_graph::__private::Result::Ok(OrderedReport { migrate :
+        ::process_graph::__private::Error > { < Db as
+        ::process_graph::__private::ProcessGraph > ::__close_port_writers(& mut self.db);
+        < Cache as ::process_graph::__private::ProcessGraph > ::__close_port_writers(&
+        mut self.cache); let report = self.running.running_graph_mut().wait_async().
+        await ?; ::process_graph::__private::Result::Ok(OrderedReport { migrate :
         report[OrderedNode::Migrate.id()].clone(), web : report[OrderedNode::Web.id()]
         .clone(), db : (0.. << Db as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Db as
@@ -523,9 +538,17 @@ const _: () = {
             RunningOrdered,
             ::process_graph::__private::Error,
         > {
-            let (graph, ends) = build(self);
+            let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningOrdered {
+                db: <Db as ::process_graph::__private::ProcessGraph>::__port_ends(
+                    &mut started,
+                    &port_ends[0],
+                ),
+                cache: <Cache as ::process_graph::__private::ProcessGraph>::__port_ends(
+                    &mut started,
+                    &port_ends[1],
+                ),
                 running: ::process_graph::__private::typed_running(started),
             })
         }
@@ -536,6 +559,14 @@ const _: () = {
         const TOPOLOGY: ::process_graph::__private::topology::Topology = Self::TOPOLOGY;
         type Ports = OrderedPorts;
         const PORTS: OrderedPorts = OrderedPorts {};
+        type PortEnds = OrderedPortEnds;
+        fn __port_ends(
+            running: &mut ::process_graph::__private::RunningGraph,
+            ends: &[::process_graph::__private::Vec<::process_graph::__private::EdgeId>],
+        ) -> OrderedPortEnds {
+            OrderedPortEnds {}
+        }
+        fn __close_port_writers(ends: &mut OrderedPortEnds) {}
         fn graph(self) -> ::process_graph::__private::Graph {
             Self::graph(self)
         }
@@ -547,12 +578,26 @@ const _: () = {
         > {
             Self::spawn(self)
         }
+        fn __graph_with_ends(
+            self,
+        ) -> (
+            ::process_graph::__private::Graph,
+            ::process_graph::__private::Vec<
+                ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+            >,
+        ) {
+            let (graph, ends, _) = build(self);
+            (graph, ::process_graph::__private::Vec::from(ends))
+        }
     }
     fn build(
         value: Ordered,
     ) -> (
         ::process_graph::__private::Graph,
         [::process_graph::__private::Vec<::process_graph::__private::EdgeId>; 0],
+        [::process_graph::__private::Vec<
+            ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+        >; 2],
     ) {
         let field_migrate: ::process_graph::__private::Command = value.migrate;
         let field_web: ::process_graph::__private::Command = value.web;
@@ -572,22 +617,33 @@ const _: () = {
                 ::process_graph::__private::NodeOptions::new()
                     .after([OrderedNode::Migrate.id()]),
             );
+        let (inner_db, ends_db) = <Db as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+            field_db,
+        );
         let _nested_db = graph
             .subgraph(
                 "db",
-                <Db as ::process_graph::__private::ProcessGraph>::graph(field_db),
+                inner_db,
                 ::process_graph::__private::SubgraphFailure::Restart,
             );
+        let ends_db = ::process_graph::__private::nested_ends(&_nested_db, ends_db);
+        let (inner_cache, ends_cache) = <Cache as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+            field_cache,
+        );
         let _nested_cache = graph
             .subgraph(
                 "cache",
-                <Cache as ::process_graph::__private::ProcessGraph>::graph(field_cache),
+                inner_cache,
                 ::process_graph::__private::SubgraphFailure::Restart,
             );
+        let ends_cache = ::process_graph::__private::nested_ends(
+            &_nested_cache,
+            ends_cache,
+        );
         graph.start_after([OrderedNode::Web.id()], _nested_db.nodes());
         graph.start_after(_nested_db.nodes(), [OrderedNode::Migrate.id()]);
         graph.start_after(_nested_cache.nodes(), _nested_db.nodes());
         let parent_ends = [];
-        (graph, parent_ends)
+        (graph, parent_ends, [ends_db, ends_cache])
     }
 };

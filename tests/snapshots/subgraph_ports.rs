@@ -57,11 +57,18 @@ pub struct JoinedReport {
 Dropping it stops every process still running (the stop signal in reverse start order, SIGKILL after the stop timeout) and reaps them all.*/
 #[derive(Debug)]
 pub struct RunningJoined {
+    /// The parent's ends of the ports of subgraph `producer` that this graph leaves unwired (`None` for each port it wires).
+    pub producer: <Producer as ::process_graph::__private::ProcessGraph>::PortEnds,
+    /// The parent's ends of the ports of subgraph `consumer` that this graph leaves unwired (`None` for each port it wires).
+    pub consumer: <Consumer as ::process_graph::__private::ProcessGraph>::PortEnds,
     running: ::process_graph::__private::Running<JoinedNode>,
 }
 /// The ports of [`Joined`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JoinedPorts {}
+/// The parent's ends of [`Joined`]'s ports when it is nested as a `#[subgraph]`, held by the enclosing graph's running handle in a field named after the subgraph: each port the enclosing graph wires is `None` (empty), each it leaves unwired is the application's to take.
+#[derive(Debug)]
+pub struct JoinedPortEnds {}
 const _: () = {
     impl JoinedNode {
         /// Every process (each replica), in declaration order.
@@ -251,6 +258,12 @@ const _: () = {
             JoinedReport,
             ::process_graph::__private::Error,
         > {
+            <Producer as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+                &mut self.producer,
+            );
+            <Consumer as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+                &mut self.consumer,
+            );
             let report = self.running.running_graph_mut().wait()?;
             ::process_graph::__private::Result::Ok(JoinedReport {
                 producer: (0..<<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
@@ -320,7 +333,10 @@ const _: () = {
         impl RunningJoined { #[doc =
         r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
         wait_async(& mut self) -> ::process_graph::__private::Result < JoinedReport,
-        ::process_graph::__private::Error > { let report = self.running
+        ::process_graph::__private::Error > { < Producer as
+        ::process_graph::__private::ProcessGraph > ::__close_port_writers(& mut self
+        .producer); < Consumer as ::process_graph::__private::ProcessGraph >
+        ::__close_port_writers(& mut self.consumer); let report = self.running
         .running_graph_mut().wait_async(). await ?;
         ::process_graph::__private::Result::Ok(JoinedReport { producer : (0.. << Producer
         as ::process_graph::__private::ProcessGraph > ::Node as
@@ -502,9 +518,17 @@ const _: () = {
             RunningJoined,
             ::process_graph::__private::Error,
         > {
-            let (graph, ends) = build(self);
+            let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningJoined {
+                producer: <Producer as ::process_graph::__private::ProcessGraph>::__port_ends(
+                    &mut started,
+                    &port_ends[0],
+                ),
+                consumer: <Consumer as ::process_graph::__private::ProcessGraph>::__port_ends(
+                    &mut started,
+                    &port_ends[1],
+                ),
                 running: ::process_graph::__private::typed_running(started),
             })
         }
@@ -515,6 +539,14 @@ const _: () = {
         const TOPOLOGY: ::process_graph::__private::topology::Topology = Self::TOPOLOGY;
         type Ports = JoinedPorts;
         const PORTS: JoinedPorts = JoinedPorts {};
+        type PortEnds = JoinedPortEnds;
+        fn __port_ends(
+            running: &mut ::process_graph::__private::RunningGraph,
+            ends: &[::process_graph::__private::Vec<::process_graph::__private::EdgeId>],
+        ) -> JoinedPortEnds {
+            JoinedPortEnds {}
+        }
+        fn __close_port_writers(ends: &mut JoinedPortEnds) {}
         fn graph(self) -> ::process_graph::__private::Graph {
             Self::graph(self)
         }
@@ -525,6 +557,17 @@ const _: () = {
             ::process_graph::__private::Error,
         > {
             Self::spawn(self)
+        }
+        fn __graph_with_ends(
+            self,
+        ) -> (
+            ::process_graph::__private::Graph,
+            ::process_graph::__private::Vec<
+                ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+            >,
+        ) {
+            let (graph, ends, _) = build(self);
+            (graph, ::process_graph::__private::Vec::from(ends))
         }
     }
     const _: ::process_graph::__private::port::Output = <Producer as ::process_graph::__private::ProcessGraph>::PORTS
@@ -540,28 +583,41 @@ const _: () = {
     ) -> (
         ::process_graph::__private::Graph,
         [::process_graph::__private::Vec<::process_graph::__private::EdgeId>; 0],
+        [::process_graph::__private::Vec<
+            ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+        >; 2],
     ) {
         let field_producer: Producer = value.producer;
         let field_consumer: Consumer = value.consumer;
         let field_lines: ::process_graph::__private::Pipe = value.lines;
         let field_control: ::process_graph::__private::SocketPair = value.control;
         let mut graph = ::process_graph::__private::Graph::new();
+        let (inner_producer, ends_producer) = <Producer as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+            field_producer,
+        );
         let _nested_producer = graph
             .subgraph(
                 "producer",
-                <Producer as ::process_graph::__private::ProcessGraph>::graph(
-                    field_producer,
-                ),
+                inner_producer,
                 ::process_graph::__private::SubgraphFailure::Restart,
             );
+        let ends_producer = ::process_graph::__private::nested_ends(
+            &_nested_producer,
+            ends_producer,
+        );
+        let (inner_consumer, ends_consumer) = <Consumer as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+            field_consumer,
+        );
         let _nested_consumer = graph
             .subgraph(
                 "consumer",
-                <Consumer as ::process_graph::__private::ProcessGraph>::graph(
-                    field_consumer,
-                ),
+                inner_consumer,
                 ::process_graph::__private::SubgraphFailure::Restart,
             );
+        let ends_consumer = ::process_graph::__private::nested_ends(
+            &_nested_consumer,
+            ends_consumer,
+        );
         graph
             .join(
                 graph
@@ -583,6 +639,6 @@ const _: () = {
             )
             .expect("ports checked at compile time");
         let parent_ends = [];
-        (graph, parent_ends)
+        (graph, parent_ends, [ends_producer, ends_consumer])
     }
 };

@@ -48,6 +48,14 @@ struct BrokenPorts {
     /// A port of this graph.
     pub errors: ::process_graph::__private::port::Output,
 }
+/// The parent's ends of [`Broken`]'s ports when it is nested as a `#[subgraph]`, held by the enclosing graph's running handle in a field named after the subgraph: each port the enclosing graph wires is `None` (empty), each it leaves unwired is the application's to take.
+#[derive(Debug)]
+struct BrokenPortEnds {
+    /// The parent's read end of the pipe `errors`; `None` once taken.
+    pub errors: ::process_graph::__private::Option<
+        ::process_graph::__private::PipeReader,
+    >,
+}
 const _: () = {
     impl BrokenNode {
         /// Every process (each replica), in declaration order.
@@ -385,7 +393,7 @@ const _: () = {
             RunningBroken,
             ::process_graph::__private::Error,
         > {
-            let (graph, ends) = build(self);
+            let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningBroken {
                 errors: started.take_reader(ends[0][0]),
@@ -401,6 +409,16 @@ const _: () = {
         const PORTS: BrokenPorts = BrokenPorts {
             errors: ::process_graph::__private::port::Output,
         };
+        type PortEnds = BrokenPortEnds;
+        fn __port_ends(
+            running: &mut ::process_graph::__private::RunningGraph,
+            ends: &[::process_graph::__private::Vec<::process_graph::__private::EdgeId>],
+        ) -> BrokenPortEnds {
+            BrokenPortEnds {
+                errors: running.take_reader(ends[0][0]),
+            }
+        }
+        fn __close_port_writers(ends: &mut BrokenPortEnds) {}
         fn graph(self) -> ::process_graph::__private::Graph {
             Self::graph(self)
         }
@@ -412,6 +430,17 @@ const _: () = {
         > {
             Self::spawn(self)
         }
+        fn __graph_with_ends(
+            self,
+        ) -> (
+            ::process_graph::__private::Graph,
+            ::process_graph::__private::Vec<
+                ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+            >,
+        ) {
+            let (graph, ends, _) = build(self);
+            (graph, ::process_graph::__private::Vec::from(ends))
+        }
     }
     #[allow(unused_variables)]
     fn build(
@@ -419,6 +448,9 @@ const _: () = {
     ) -> (
         ::process_graph::__private::Graph,
         [::process_graph::__private::Vec<::process_graph::__private::EdgeId>; 1],
+        [::process_graph::__private::Vec<
+            ::process_graph::__private::Vec<::process_graph::__private::EdgeId>,
+        >; 0],
     ) {
         ::process_graph::__private::panic!("the #[process_graph] declaration has errors")
     }

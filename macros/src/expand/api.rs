@@ -28,14 +28,16 @@ pub(super) fn expand(
     let graph_var = Ident::new("graph", Span::mixed_site());
     let running_var = Ident::new("started", Span::mixed_site());
     let ends = Ident::new("ends", Span::mixed_site());
+    let port_ends = Ident::new("port_ends", Span::mixed_site());
     let parent_edges = Literal::usize_unsuffixed(ends_of.len());
+    let subgraph_count = Literal::usize_unsuffixed(graph.subgraphs().count());
 
     // TOPOLOGY is built from whatever resolved, even with errors: a
     // placeholder would be evaluated, and fail, wherever it is used.
     let topology = topology::expand(topology, pg);
     let new_body = bodies.or_placeholder(|| constructor(graph, pg), pg);
     let build_body = bodies.or_placeholder(|| build(graph, pg, &value, &graph_var), pg);
-    let construct = running::construct(graph, pg, ends_of, &running_var, &ends);
+    let construct = running::construct(graph, pg, ends_of, &running_var, [&ends, &port_ends]);
     let (params, param_types): (Vec<_>, Vec<_>) = graph
         .fields
         .iter()
@@ -43,6 +45,7 @@ pub(super) fn expand(
         .map(|f| (&f.ident, &f.ty))
         .unzip();
     let (ports_items, ports_value) = ports::declare(graph, pg);
+    let (port_ends_items, port_ends_trait_items) = ports::ends(graph, pg, ends_of);
     let ports_ty = names::ports(name);
     let port_checks = ports::checks(graph, pg);
     let allow_unused = (bodies == Bodies::Placeholder).then(|| quote!(#[allow(unused_variables)]));
@@ -84,7 +87,7 @@ pub(super) fn expand(
             /// it), everything started is stopped and reaped and `spawn`
             /// returns that error; see `Graph::spawn`.
             pub fn spawn(self) -> #pg::Result<#running_ty, #pg::Error> {
-                let (#graph_var, #ends) = build(self);
+                let (#graph_var, #ends, #port_ends) = build(self);
                 let mut #running_var = #graph_var.spawn()?;
                 #pg::Result::Ok(#construct)
             }
@@ -99,6 +102,8 @@ pub(super) fn expand(
             type Ports = #ports_ty;
             const PORTS: #ports_ty = #ports_value;
 
+            #port_ends_trait_items
+
             fn graph(self) -> #pg::Graph {
                 Self::graph(self)
             }
@@ -106,17 +111,26 @@ pub(super) fn expand(
             fn spawn(self) -> #pg::Result<#running_ty, #pg::Error> {
                 Self::spawn(self)
             }
+
+            fn __graph_with_ends(self) -> (#pg::Graph, #pg::Vec<#pg::Vec<#pg::EdgeId>>) {
+                let (#graph_var, #ends, _) = build(self);
+                (#graph_var, #pg::Vec::from(#ends))
+            }
         }
 
         #port_checks
 
         #allow_unused
-        fn build(#value: #name) -> (#pg::Graph, [#pg::Vec<#pg::EdgeId>; #parent_edges]) {
+        fn build(#value: #name) -> (
+            #pg::Graph,
+            [#pg::Vec<#pg::EdgeId>; #parent_edges],
+            [#pg::Vec<#pg::Vec<#pg::EdgeId>>; #subgraph_count],
+        ) {
             #build_body
         }
     };
     Parts {
-        items: ports_items,
+        items: quote!(#ports_items #port_ends_items),
         impls,
     }
 }
@@ -135,8 +149,9 @@ fn constructor(graph: &Graph, pg: &Private) -> TokenStream {
 }
 
 /// The body of `build`: graph options, scopes (parents first), processes,
-/// then edges; returns the graph and the ids of the edges the parent holds
-/// (of each, one per replica when it feeds replicas).
+/// then edges; returns the graph, the ids of the edges the parent holds (of
+/// each, one per replica when it feeds replicas), and, per subgraph, those
+/// of its ports in the same way (a port wired here has no parent end left).
 fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     let options = graph_options(graph, pg, g);
     let scopes = scope_order(graph).into_iter().map(|i| {
@@ -191,31 +206,29 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let ty = &field.ty;
         let local = names::local("field", &field.ident);
         let nested = names::local("_nested", &field.ident);
+        let inner = names::local("inner", &field.ident);
+        let ends = names::local("ends", &field.ident);
         let on_failure = Ident::new(
             decl.on_failure
                 .map_or(OnFailure::Restart, |o| o.value)
                 .variant(),
             Span::call_site(),
         );
-        match &decl.scope {
+        let nest = match &decl.scope {
             None => quote! {
-                let #nested = #g.subgraph(
-                    #name,
-                    <#ty as #pg::ProcessGraph>::graph(#local),
-                    #pg::SubgraphFailure::#on_failure,
-                );
+                #g.subgraph(#name, #inner, #pg::SubgraphFailure::#on_failure)
             },
             Some(scope) => {
                 let scope = names::local("scope", scope);
                 quote! {
-                    let #nested = #g.subgraph_in_scope(
-                        #name,
-                        <#ty as #pg::ProcessGraph>::graph(#local),
-                        #pg::SubgraphFailure::#on_failure,
-                        #scope,
-                    );
+                    #g.subgraph_in_scope(#name, #inner, #pg::SubgraphFailure::#on_failure, #scope)
                 }
             }
+        };
+        quote! {
+            let (#inner, #ends) = <#ty as #pg::ProcessGraph>::__graph_with_ends(#local);
+            let #nested = #nest;
+            let #ends = #pg::nested_ends(&#nested, #ends);
         }
     });
     let subgraph_order = subgraph_order(graph, &node_enum, g);
@@ -253,6 +266,9 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     let parent_ends = graph
         .parent_edges()
         .map(|(f, _, _)| names::local("edge", &f.ident));
+    let subgraph_ends = graph
+        .subgraphs()
+        .map(|(f, _)| names::local("ends", &f.ident));
     let fields = graph.fields.iter().filter_map(|field| {
         let ty = match field.role.as_ref()? {
             Role::Process(_) => quote!(#pg::Command),
@@ -283,7 +299,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         #subgraph_order
         #(#edges)*
         let #ends = [#(#g.replica_edges(#parent_ends)),*];
-        (#g, #ends)
+        (#g, #ends, [#(#subgraph_ends),*])
     }
 }
 

@@ -1,13 +1,16 @@
 //! `struct NamePorts`: the graph's ports (its edges with a `parent` end),
 //! one field per port typed by its kind, for a graph that nests this one;
-//! and, for this graph's own `#[subgraph]` fields, the compile-time checks
-//! that each port it wires is one of the subgraph's, of the kind the wiring
+//! `struct NamePortEnds`: the parent's ends of those ports where the
+//! enclosing graph leaves them unwired, which its running handle holds; and,
+//! for this graph's own `#[subgraph]` fields, the compile-time checks that
+//! each port it wires is one of the subgraph's, of the kind the wiring
 //! needs — rustc's "no field" or "mismatched types" at the port's name.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use super::Private;
+use super::running::{self, ParentEdge};
 use crate::model::{EdgeKind, Graph, ParentEnd, Target};
 use crate::names;
 
@@ -40,6 +43,51 @@ pub(super) fn declare(graph: &Graph, pg: &Private) -> (TokenStream, TokenStream)
     };
     let value = quote!(#ports { #( #fields: #pg::port::#kinds, )* });
     (items, value)
+}
+
+/// `struct NamePortEnds`, typed as the running handle's fields of the same
+/// edges, and the `ProcessGraph` items that fill it in from a running
+/// enclosing graph and close its writers: `(items, trait items)`.
+pub(super) fn ends(
+    graph: &Graph,
+    pg: &Private,
+    ends_of: &[ParentEdge<'_>],
+) -> (TokenStream, TokenStream) {
+    let vis = &graph.item.vis;
+    let name = &graph.item.ident;
+    let ty = names::port_ends(name);
+    let fields: Vec<&Ident> = ends_of.iter().map(|e| e.field).collect();
+    let types = ends_of.iter().map(|e| e.field_type(pg));
+    let docs = ends_of.iter().map(|e| &e.doc);
+    let writers = ends_of.iter().filter(|e| e.writer).map(|e| e.field);
+    let running = Ident::new("running", Span::mixed_site());
+    let ends = Ident::new("ends", Span::mixed_site());
+    let values = running::take_ends(ends_of, &running, &ends);
+    let doc = format!(
+        " The parent's ends of [`{name}`]'s ports when it is nested as a `#[subgraph]`, \
+         held by the enclosing graph's running handle in a field named after the \
+         subgraph: each port the enclosing graph wires is `None` (empty), each it \
+         leaves unwired is the application's to take."
+    );
+    let items = quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        #vis struct #ty {
+            #( #[doc = #docs] pub #fields: #types, )*
+        }
+    };
+    let trait_items = quote! {
+        type PortEnds = #ty;
+
+        fn __port_ends(#running: &mut #pg::RunningGraph, #ends: &[#pg::Vec<#pg::EdgeId>]) -> #ty {
+            #ty { #( #fields: #values, )* }
+        }
+
+        fn __close_port_writers(#ends: &mut #ty) {
+            #( #ends.#writers = #pg::Default::default(); )*
+        }
+    };
+    (items, trait_items)
 }
 
 /// For each port this graph's edges name, a constant that only compiles if

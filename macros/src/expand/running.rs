@@ -71,6 +71,33 @@ pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge
         .collect()
 }
 
+impl ParentEdge<'_> {
+    /// The type of its field: the end, or one per replica.
+    pub fn field_type(&self, pg: &Private) -> TokenStream {
+        let ty = &self.ty;
+        match self.per_replica {
+            true => quote!(#pg::Vec<#ty>),
+            false => quote!(#pg::Option<#ty>),
+        }
+    }
+}
+
+/// Each `#[subgraph]` field of the running handle: its name, the nested
+/// graph's type (the field holds its `PortEnds`), and its doc.
+fn subgraph_fields(graph: &Graph) -> (Vec<&Ident>, Vec<&syn::Type>, Vec<String>) {
+    let mut fields = (Vec::new(), Vec::new(), Vec::new());
+    for (field, _) in graph.subgraphs() {
+        fields.0.push(&field.ident);
+        fields.1.push(&field.ty);
+        fields.2.push(format!(
+            " The parent's ends of the ports of subgraph `{}` that this graph leaves \
+             unwired (`None` for each port it wires).",
+            names::display(&field.ident)
+        ));
+    }
+    fields
+}
+
 /// Whether a node end of `edge` is a process with replicas.
 fn feeds_replicas(graph: &Graph, edge: &crate::model::Edge) -> bool {
     let Some(wiring) = &edge.wiring else {
@@ -94,15 +121,13 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     let report_ty = names::report(name);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
     let end_fields = ends.iter().map(|e| e.field);
-    let end_types = ends.iter().map(|e| {
-        let ty = &e.ty;
-        match e.per_replica {
-            true => quote!(#pg::Vec<#ty>),
-            false => quote!(#pg::Option<#ty>),
-        }
-    });
+    let end_types = ends.iter().map(|e| e.field_type(pg));
     let end_docs = ends.iter().map(|e| &e.doc);
     let writers: Vec<_> = ends.iter().filter(|e| e.writer).map(|e| e.field).collect();
+    let (subgraphs, subgraph_types, subgraph_docs) = subgraph_fields(graph);
+    let close_subgraph_writers = quote! {
+        #( <#subgraph_types as #pg::ProcessGraph>::__close_port_writers(&mut self.#subgraphs); )*
+    };
     let handles = graph.processes().map(|(f, p)| {
         let field = &f.ident;
         let variant = names::variant(field);
@@ -171,6 +196,10 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         #[derive(Debug)]
         #vis struct #running {
             #( #[doc = #end_docs] pub #end_fields: #end_types, )*
+            #(
+                #[doc = #subgraph_docs]
+                pub #subgraphs: <#subgraph_types as #pg::ProcessGraph>::PortEnds,
+            )*
             #inner: #pg::Running<#node>,
         }
     };
@@ -197,6 +226,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             /// EOF), then waits for every process to end.
             pub fn wait(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
                 #( self.#writers = #pg::Default::default(); )*
+                #close_subgraph_writers
                 let #report = self.#inner.running_graph_mut().wait()?;
                 #pg::Result::Ok(#typed_report)
             }
@@ -227,6 +257,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
                 /// [`wait`](Self::wait), as a future (feature `tokio`).
                 pub async fn wait_async(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
                     #( self.#writers = #pg::Default::default(); )*
+                    #close_subgraph_writers
                     let #report = self.#inner.running_graph_mut().wait_async().await?;
                     #pg::Result::Ok(#typed_report)
                 }
@@ -245,28 +276,68 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
 }
 
 /// The struct literal of the running handle, taking each parent end out of
-/// `running` (a `RunningGraph`) by its edge id in `ends`.
+/// `running` (a `RunningGraph`) by its edge id in `ends`, and each
+/// subgraph's unwired ports' ends by theirs in `port_ends`.
 pub(super) fn construct(
     graph: &Graph,
     pg: &Private,
     edges: &[ParentEdge<'_>],
     running: &Ident,
-    ends: &Ident,
+    [ends, port_ends]: [&Ident; 2],
 ) -> TokenStream {
     let name = names::running(&graph.item.ident);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
     let fields = edges.iter().map(|e| e.field);
-    let values = edges.iter().enumerate().map(|(i, e)| {
-        let (i, take) = (Literal::usize_unsuffixed(i), &e.take);
-        match e.per_replica {
-            true => quote!(#ends[#i].iter().filter_map(|&edge| #running.#take(edge)).collect()),
-            false => quote!(#running.#take(#ends[#i][0])),
-        }
-    });
+    let values = take_ends(edges, running, ends);
+    let (subgraphs, sub_values) = subgraph_ends(graph, pg, running, port_ends);
     quote! {
         #name {
             #( #fields: #values, )*
+            #( #subgraphs: #sub_values, )*
             #inner: #pg::typed_running(#running),
         }
     }
+}
+
+/// For each edge the parent holds, the expression that takes its end (or,
+/// feeding replicas, its ends) out of `running` (a `RunningGraph`) by its
+/// edge ids in `ends`, indexed as `edges`.
+pub(super) fn take_ends(
+    edges: &[ParentEdge<'_>],
+    running: &Ident,
+    ends: &Ident,
+) -> Vec<TokenStream> {
+    edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let (i, take) = (Literal::usize_unsuffixed(i), &e.take);
+            match e.per_replica {
+                true => quote!(#ends[#i].iter().filter_map(|&edge| #running.#take(edge)).collect()),
+                false => quote!(#running.#take(#ends[#i][0])),
+            }
+        })
+        .collect()
+}
+
+/// Each `#[subgraph]` field, and the expression that takes the parent's
+/// ends of its unwired ports out of `running`, by their edge ids in
+/// `port_ends` (one list per subgraph).
+fn subgraph_ends<'g>(
+    graph: &'g Graph,
+    pg: &Private,
+    running: &Ident,
+    port_ends: &Ident,
+) -> (Vec<&'g Ident>, Vec<TokenStream>) {
+    graph
+        .subgraphs()
+        .enumerate()
+        .map(|(i, (field, _))| {
+            let (i, ty) = (Literal::usize_unsuffixed(i), &field.ty);
+            let take = quote! {
+                <#ty as #pg::ProcessGraph>::__port_ends(&mut #running, &#port_ends[#i])
+            };
+            (&field.ident, take)
+        })
+        .unzip()
 }
