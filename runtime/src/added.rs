@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use crate::error::Error;
-use crate::graph::{EdgeId, Graph, NodeId};
+use crate::graph::{EdgeId, Graph, NodeId, ScopeId};
 use crate::running::RunningGraph;
 
 /// Where the nodes and edges of a graph added to a running one went:
@@ -18,6 +18,7 @@ use crate::running::RunningGraph;
 pub struct Added {
     first_node: usize,
     first_edge: usize,
+    first_scope: usize,
 }
 
 impl Added {
@@ -31,6 +32,15 @@ impl Added {
     /// parent end with it.
     pub fn edge(&self, edge: EdgeId) -> EdgeId {
         EdgeId::from_index(self.first_edge + edge.index())
+    }
+
+    /// The running graph's id of scope `scope` of the added graph, by
+    /// which later added graphs name it with [`Graph::running_scope`]. For
+    /// a scope standing for one of the running graph's, it is a second id
+    /// of that scope: it names the same namespaces, but is not equal to the
+    /// id it stands for.
+    pub fn scope(&self, scope: ScopeId) -> ScopeId {
+        ScopeId(u32::try_from(self.first_scope + scope.index()).unwrap_or(u32::MAX))
     }
 }
 
@@ -68,7 +78,7 @@ impl RunningGraph {
     /// running.shutdown(std::time::Duration::from_secs(5))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn add(&mut self, graph: Graph) -> Result<Added, Error> {
+    pub fn add(&mut self, mut graph: Graph) -> Result<Added, Error> {
         self.io.check_owner()?;
         let cannot = |node: &str, reason| Error::CannotAdd {
             node: node.to_owned(),
@@ -79,6 +89,8 @@ impl RunningGraph {
         {
             return Err(cannot(&node.name, "the graph is being stopped"));
         }
+        let launcher = &self.io.launcher;
+        graph.resolve_running_scopes(|scope| launcher.scope_namespaces(scope))?;
         graph.validate().map_err(Error::Invalid)?;
         let graph = graph.expand_replicas();
         for node in &graph.nodes {
@@ -94,6 +106,7 @@ impl RunningGraph {
         let added = Added {
             first_node: self.core.names.len(),
             first_edge: self.parent_ends.len(),
+            first_scope: self.io.launcher.next_scope_id(),
         };
         let ends = self.io.add(&graph)?;
         self.parent_ends.extend(ends);

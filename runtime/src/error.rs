@@ -62,6 +62,16 @@ pub enum Error {
         /// Why not.
         reason: &'static str,
     },
+    /// A node is in a scope that stands for one of the running graph's
+    /// ([`Graph::running_scope`](crate::Graph::running_scope)), and the
+    /// running graph has no scope of that id — or the graph was spawned,
+    /// not added to a running graph. Nothing was added or started.
+    NoSuchScope {
+        /// The node.
+        node: String,
+        /// The running graph's scope id it names.
+        scope: crate::ScopeId,
+    },
     /// The node has already been reaped, so it can no longer be signalled.
     NotRunning {
         /// The node.
@@ -188,6 +198,11 @@ impl fmt::Display for Error {
                     "node {node:?}: cannot be added to a running graph: {reason}"
                 )
             }
+            Error::NoSuchScope { node, scope } => write!(
+                f,
+                "node {node:?}: the running graph has no scope {}",
+                scope.index()
+            ),
             Error::ForeignProcess { spawner } => write!(
                 f,
                 "the graph belongs to process {spawner}; a copy of it in another process (after fork) acts on nothing"
@@ -269,6 +284,7 @@ impl std::error::Error for Error {
             Error::Command { .. }
             | Error::NotRunning { .. }
             | Error::CannotAdd { .. }
+            | Error::NoSuchScope { .. }
             | Error::ForeignProcess { .. }
             | Error::CgroupUnavailable { .. }
             | Error::ControllerUnavailable { .. }

@@ -72,7 +72,10 @@ pub struct RunningGraph {
 
 impl RunningGraph {
     /// Validates and prepares `graph`, then starts its nodes.
-    pub(crate) fn start(graph: Graph) -> Result<RunningGraph, Error> {
+    pub(crate) fn start(mut graph: Graph) -> Result<RunningGraph, Error> {
+        // Spawned on its own, there is no running graph whose scopes it
+        // could name.
+        graph.resolve_running_scopes(|_| None)?;
         graph.validate().map_err(Error::Invalid)?;
         let graph = graph.expand_replicas();
         let (io, parent_ends) = Driver::prepare(&graph)?;

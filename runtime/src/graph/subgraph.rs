@@ -211,7 +211,11 @@ impl Graph {
             self.subgraphs.push(sub);
         }
         for mut spec in inner.scopes {
-            spec.parent = spec.parent.map(|p| nested.scope(p)).or(scope);
+            // A scope of the running graph is not nested here: it has its
+            // place there.
+            if spec.joins.is_none() {
+                spec.parent = spec.parent.map(|p| nested.scope(p)).or(scope);
+            }
             spec.name = format!("{name}.{}", spec.name);
             self.scopes.push(spec);
         }

@@ -324,12 +324,41 @@ pub(crate) struct Scopes {
 }
 
 impl Scopes {
-    /// Creates every scope of `graph`, enclosing scopes first, each with a
-    /// `NOTIFY_SOCKET` for every node of it that has `Readiness::Notify` and
-    /// a network namespace of its own. On an error, what exists is dropped.
+    /// Creates every scope of `graph` (see [`add`](Self::add)).
     pub(crate) fn create(graph: &Graph) -> Result<Scopes, Error> {
         let mut created = Scopes::default();
-        let mut place: Vec<Option<usize>> = vec![None; graph.scopes.len()];
+        created.add(graph)?;
+        Ok(created)
+    }
+
+    /// Appends the scopes of `graph`: its declared scope `s` becomes scope
+    /// `first + s` of these, `first` being the count declared so far. One
+    /// that stands for a scope these already have
+    /// ([`Graph::running_scope`]) is that scope; every other one is created,
+    /// enclosing scopes first, with a `NOTIFY_SOCKET` for every node of it
+    /// that has `Readiness::Notify` and a network namespace of its own. On
+    /// an error, nothing is appended: what was created is dropped.
+    ///
+    /// [`Graph::running_scope`]: crate::Graph::running_scope
+    pub(crate) fn add(&mut self, graph: &Graph) -> Result<(), Error> {
+        let before = self.mark();
+        let mut place: Vec<Option<usize>> = Vec::with_capacity(graph.scopes.len());
+        for spec in &graph.scopes {
+            place.push(match spec.joins {
+                Some(joined) => {
+                    Some(
+                        *self
+                            .place
+                            .get(joined.index())
+                            .ok_or_else(|| Error::NoSuchScope {
+                                node: spec.name.clone(),
+                                scope: joined,
+                            })?,
+                    )
+                }
+                None => None,
+            });
+        }
         let mut notify_sockets = vec![0; graph.scopes.len()];
         for node in &graph.nodes {
             if let Some(scope) = node.options.rare().scope
@@ -347,18 +376,42 @@ impl Scopes {
                 }
                 let enclosing = match spec.parent {
                     Some(parent) => match place[parent.index()] {
-                        Some(outer) => Some(&created.live[outer]),
+                        Some(outer) => Some(&self.live[outer]),
                         None => continue,
                     },
                     None => None,
                 };
-                let scope = ScopeRuntime::create(spec, enclosing, notify_sockets[index])?;
-                place[index] = Some(created.live.len());
-                created.live.push(scope);
+                match ScopeRuntime::create(spec, enclosing, notify_sockets[index]) {
+                    Ok(scope) => {
+                        place[index] = Some(self.live.len());
+                        self.live.push(scope);
+                    }
+                    Err(e) => {
+                        self.truncate(before);
+                        return Err(e);
+                    }
+                }
             }
         }
-        created.place = place.into_iter().flatten().collect();
-        Ok(created)
+        self.place.extend(place.into_iter().flatten());
+        Ok(())
+    }
+
+    /// How many scopes there are now: what [`truncate`](Self::truncate)
+    /// goes back to.
+    pub(crate) fn mark(&self) -> ScopesMark {
+        ScopesMark {
+            live: self.live.len(),
+            declared: self.place.len(),
+        }
+    }
+
+    /// Drops the scopes created and declared after `mark`, innermost first.
+    pub(crate) fn truncate(&mut self, mark: ScopesMark) {
+        while self.live.len() > mark.live {
+            self.live.pop();
+        }
+        self.place.truncate(mark.declared);
     }
 
     /// The live scope of declared scope `scope`.
@@ -376,6 +429,21 @@ impl Scopes {
     /// The live scope of declared scope `scope`.
     pub(crate) fn get_mut(&mut self, scope: ScopeId) -> &mut ScopeRuntime {
         &mut self.live[self.place[scope.index()]]
+    }
+}
+
+/// How many scopes a [`Scopes`] had, live and declared (a scope standing
+/// for another is declared, not live).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScopesMark {
+    live: usize,
+    declared: usize,
+}
+
+impl ScopesMark {
+    /// The id the next declared scope gets.
+    pub(crate) fn next_declared(self) -> usize {
+        self.declared
     }
 }
 

@@ -162,6 +162,10 @@ pub struct ScopeSpec {
     pub(crate) hostname: Option<String>,
     pub(crate) parent: Option<ScopeId>,
     pub(crate) settings: Scope,
+    /// The scope of the running graph this one stands for, in a graph
+    /// added to it (see [`Graph::running_scope`](crate::Graph::running_scope)):
+    /// nothing is created for it, its nodes join that scope.
+    pub(crate) joins: Option<ScopeId>,
 }
 
 impl ScopeSpec {

@@ -31,7 +31,7 @@ use crate::output::{Clock, Sink, Stream};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
 use crate::process::Process;
-use crate::scope::{ScopeRuntime, Scopes};
+use crate::scope::{ScopeRuntime, Scopes, ScopesMark};
 use crate::terminal::Terminal;
 
 /// The command of an exec probe: `argv` with the node's environment,
@@ -126,7 +126,7 @@ impl Launcher {
             cgroups,
             scopes,
         };
-        let Added { parent_ends } = launcher.add(graph, extra_env)?;
+        let Added { parent_ends } = launcher.add(graph, 0, extra_env)?;
         Ok(LaunchKit {
             launcher,
             parent_ends,
@@ -136,11 +136,13 @@ impl Launcher {
     /// Appends the nodes and edges of a validated `graph` after those the
     /// launcher has — node `i` of `graph` becomes node `first + i`, edge `e`
     /// edge `first_edge + e` — with a cgroup each where the graph has
-    /// cgroups. Nothing is appended if a step fails. A scope a node of
-    /// `graph` names is one of the launcher's scopes.
+    /// cgroups. Nothing is appended if a step fails. The scopes of `graph`
+    /// are the launcher's, from `first_scope` on (see
+    /// [`add_scopes`](Self::add_scopes)).
     pub(crate) fn add(
         &mut self,
         graph: &Graph,
+        first_scope: usize,
         extra_env: &[Vec<(OsString, OsString)>],
     ) -> Result<Added, Error> {
         let (first_node, first_edge) = (self.plans.len(), self.edges.len());
@@ -236,13 +238,16 @@ impl Launcher {
                 node: node.name.clone(),
                 problem,
             };
-            let mut extra = Extras {
-                scope: node.options.rare().scope,
-                sinks,
-                terminal,
-                terminal_end,
-                ..Extras::default()
-            };
+            let mut extra =
+                Extras {
+                    scope: node.options.rare().scope.map(|s| {
+                        ScopeId(u32::try_from(first_scope + s.index()).unwrap_or(u32::MAX))
+                    }),
+                    sinks,
+                    terminal,
+                    terminal_end,
+                    ..Extras::default()
+                };
             let listen = listen_env(&node.command.listeners);
             let env = match listen.is_empty() {
                 true => env.clone(),
@@ -497,6 +502,32 @@ impl Launcher {
     pub(crate) fn line_watch(&self, index: usize) -> Option<BorrowedFd<'_>> {
         let extra = self.extras.get(index)?.as_deref()?;
         extra.line_watch.as_ref().map(LineWatch::matched)
+    }
+
+    /// Appends the scopes of `graph`, about to be added: those standing for
+    /// scopes the graph has are those, the others are created. Returns
+    /// what [`truncate_scopes`](Self::truncate_scopes) goes back to, whose
+    /// `next_declared` is the id of the graph's first scope.
+    pub(crate) fn add_scopes(&mut self, graph: &Graph) -> Result<ScopesMark, Error> {
+        let mark = self.scopes.mark();
+        self.scopes.add(graph)?;
+        Ok(mark)
+    }
+
+    /// The id the next scope added gets.
+    pub(crate) fn next_scope_id(&self) -> usize {
+        self.scopes.mark().next_declared()
+    }
+
+    /// Drops the scopes appended after `mark` (an add that failed).
+    pub(crate) fn truncate_scopes(&mut self, mark: ScopesMark) {
+        self.scopes.truncate(mark);
+    }
+
+    /// The `CLONE_NEW*` flags a process joins to be in scope `scope`, if
+    /// the graph has it.
+    pub(crate) fn scope_namespaces(&self, scope: ScopeId) -> Option<u32> {
+        self.scopes.try_get(scope).map(ScopeRuntime::namespaces)
     }
 
     /// The live scope node `index` runs in, if any.

@@ -162,9 +162,11 @@ impl Driver {
 
     /// Appends the nodes and edges of a validated `graph` to the running
     /// graph's, node `i` becoming node `first + i` (`first`: the count so
-    /// far); returns the parent's ends of the new edges. Nodes in a scope,
-    /// with prefixed stdio or with probes cannot be added (the scopes, the
-    /// stdio thread and the probes are set up at spawn).
+    /// far), and its scopes (standing for the running graph's, or new);
+    /// returns the parent's ends of the new edges. Nodes with prefixed
+    /// stdio or with probes cannot be added (the stdio thread and the probes
+    /// are set up at spawn), nor nodes notifying readiness from a scope's
+    /// network (its init makes their sockets when it is created).
     pub(crate) fn add(&mut self, graph: &Graph) -> Result<Vec<Option<ParentEnd>>, Error> {
         let cannot = |node: &str, reason| Error::CannotAdd {
             node: node.to_owned(),
@@ -172,9 +174,6 @@ impl Driver {
         };
         let plan = crate::plan::Plan::of(graph);
         for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
-            if node.options.rare().scope.is_some() || !graph.scopes.is_empty() {
-                return Err(cannot(&node.name, "its scopes are made at spawn"));
-            }
             // Forwarded stdio, or a log-line probe reading the output.
             if node_plan.forwarded_streams().next().is_some() {
                 return Err(cannot(&node.name, "the stdio thread is started at spawn"));
@@ -183,10 +182,20 @@ impl Driver {
             {
                 return Err(cannot(&node.name, "its probes are set up at spawn"));
             }
+            if node.options.ready == Readiness::Notify && graph.in_own_network(node) {
+                return Err(cannot(
+                    &node.name,
+                    "a NOTIFY_SOCKET in a scope's network is made when the scope is created",
+                ));
+            }
         }
         let first = self.nodes.len();
         let mut notify = notify_sockets(graph, &mut Scopes::default())?;
-        let added = self.launcher.add(graph, &extra_env(graph, &notify))?;
+        let scopes = self.launcher.add_scopes(graph)?;
+        let added = self
+            .launcher
+            .add(graph, scopes.next_declared(), &extra_env(graph, &notify))
+            .inspect_err(|_| self.launcher.truncate_scopes(scopes))?;
         self.nodes
             .extend(graph.nodes.iter().map(|_| NodeIo::default()));
         self.notify.append(&mut notify);
