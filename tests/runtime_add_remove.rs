@@ -170,15 +170,16 @@ fn what_cannot_be_added_is_refused_and_nothing_is_added() {
         let a = invalid.node("a", Command::new("true"));
         invalid.pipe(a.stdin(), Endpoint::Parent);
         assert!(matches!(running.add(invalid), Err(Error::Invalid(_))));
-        let mut prefixed = Graph::new();
-        prefixed.node(
+        let mut probed = Graph::new();
+        probed.node_with(
             "p",
-            Command::new("true").stdout(process_graph_runtime::Stdio::Prefixed),
+            Command::new("true"),
+            NodeOptions::new().ready_probe(process_graph_runtime::Probe::exec(["true"])),
         );
-        let refused = running.add(prefixed).unwrap_err();
+        let refused = running.add(probed).unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "node \"p\": cannot be added to a running graph: the stdio thread is started at spawn"
+            "node \"p\": cannot be added to a running graph: its probes are set up at spawn"
         );
         assert_eq!(running.snapshot().nodes.len(), count);
         running.shutdown(Duration::from_secs(5)).unwrap();

@@ -52,10 +52,18 @@ impl RunningGraph {
     /// under the running graph's strategy and intensity, and stopped with
     /// it.
     ///
-    /// `graph` is checked by the same rules as at spawn; its scopes, stdio
-    /// settings `prefixed`, graph-level policies and its name clashes with
-    /// nodes still in the running graph are refused
-    /// ([`Error::CannotAdd`]). Nothing is added if it fails.
+    /// `graph` is checked by the same rules as at spawn. Its nodes may run
+    /// in scopes: scopes of the running graph, named with
+    /// [`Graph::running_scope`] (an id the running graph does not have is
+    /// [`Error::NoSuchScope`]), and new scopes of its own, created now and
+    /// held until the graph ends ([`Added::scope`] gives their ids). Their
+    /// forwarded streams ([`Stdio::Prefixed`](crate::Stdio::Prefixed), any
+    /// [`Sink`](crate::Sink)) go to the graph's one output thread, started
+    /// now if the graph had none; a file sink they share with the graph's
+    /// nodes has one writer. Refused ([`Error::CannotAdd`]): name clashes
+    /// with nodes still in the running graph, probes, and readiness by
+    /// `NOTIFY_SOCKET` from inside a scope's own network. Nothing is added
+    /// if it fails.
     ///
     /// ```
     /// use std::io::Read;
@@ -119,7 +127,9 @@ impl RunningGraph {
     /// order (dependents first, each with its stop signal, SIGKILL after its
     /// stop timeout) as the event loop runs, and once it has ended its
     /// cgroup is removed and the fds only it used are closed, parent ends
-    /// the application never took included. Their ids are not reused;
+    /// the application never took included, and its forwarded streams once
+    /// what they hold has reached its sinks (a partial last line too). A
+    /// scope it ran in stays until the graph ends. Their ids are not reused;
     /// snapshots leave them out, [`wait`](Self::wait)'s report still lists
     /// how they ended.
     pub fn remove(&mut self, nodes: impl IntoIterator<Item = NodeId>) {

@@ -14,6 +14,11 @@
 //! once — not merged into the first line of the next start. The thread ends
 //! when told to, after the graph has been reaped: it drains what is left
 //! (a double-forked daemon may hold a write end forever) and stops.
+//!
+//! Nodes added to the running graph hand the thread their names and sinks
+//! first; a node removed from it, once it has ended, has what its streams
+//! still hold delivered and its pipes closed at once, whoever else holds a
+//! write end, so that nodes coming and going leave no fd behind.
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -39,10 +44,21 @@ pub(crate) struct Forwarded {
     pub(crate) watch: Option<LineWatch>,
 }
 
-/// What the application's threads hand to the output thread.
+/// Nodes whose streams are forwarded, numbered from `first`.
+struct NewNodes {
+    first: usize,
+    names: Vec<String>,
+    /// Sinks not opened before, numbered on from those.
+    sinks: Vec<Box<dyn Write + Send>>,
+}
+
+/// What the application's threads hand to the output thread, taken in this
+/// order: nodes, then streams, then nodes removed.
 #[derive(Default)]
 struct Inbox {
+    nodes: Vec<NewNodes>,
     streams: Vec<Forwarded>,
+    removed: Vec<usize>,
     stop: bool,
 }
 
@@ -64,11 +80,8 @@ impl std::fmt::Debug for Forwarder {
 }
 
 impl Forwarder {
-    /// Starts the thread with the graph's node names and opened sinks.
-    pub(crate) fn start(
-        names: Vec<String>,
-        sinks: Vec<Box<dyn Write + Send>>,
-    ) -> io::Result<Forwarder> {
+    /// Starts the thread, with no node yet (see [`add_nodes`](Self::add_nodes)).
+    pub(crate) fn start() -> io::Result<Forwarder> {
         let wake_fd = WakeFd::default();
         let wake = wake_fd.waker()?;
         let inbox = Arc::new(Mutex::new(Inbox::default()));
@@ -79,7 +92,7 @@ impl Forwarder {
         let blocked = SignalMaskGuard::block(None)?;
         let thread = std::thread::Builder::new()
             .name("process-graph-stdio".to_owned())
-            .spawn(move || Output::new(names, sinks).run(&wake_fd, &thread_inbox));
+            .spawn(move || Output::new().run(&wake_fd, &thread_inbox));
         drop(blocked);
         Ok(Forwarder {
             inbox,
@@ -87,6 +100,35 @@ impl Forwarder {
             thread: Some(thread?),
             owner: Owner::current(),
         })
+    }
+
+    /// Tells the thread the names of nodes `first..` and the sinks their
+    /// streams use that it does not have yet (numbered on from those it
+    /// has), before any of their streams.
+    pub(crate) fn add_nodes(
+        &self,
+        first: usize,
+        names: Vec<String>,
+        sinks: Vec<Box<dyn Write + Send>>,
+    ) {
+        if let Ok(mut inbox) = self.inbox.lock() {
+            inbox.nodes.push(NewNodes {
+                first,
+                names,
+                sinks,
+            });
+        }
+        self.wake.wake();
+    }
+
+    /// Node `node` was removed from the graph and has ended: the thread
+    /// delivers what its streams hold, partial last lines included, and
+    /// closes them.
+    pub(crate) fn remove_node(&self, node: usize) {
+        if let Ok(mut inbox) = self.inbox.lock() {
+            inbox.removed.push(node);
+        }
+        self.wake.wake();
     }
 
     /// Hands a just-started node's stream to the thread.
@@ -130,6 +172,11 @@ const INBOX: u64 = u64::MAX;
 /// does not hold up the lines of the others.
 const READS_PER_TURN: usize = 4;
 
+/// The most reads of a removed node's stream before it is closed: what its
+/// pipe holds (64 KiB by default) takes one or two; more only if something
+/// it left behind keeps writing, and that is cut off.
+const READS_AT_REMOVAL: usize = 16;
+
 /// A stream being forwarded, on the thread.
 struct Open {
     node: usize,
@@ -151,10 +198,10 @@ struct Output {
 }
 
 impl Output {
-    fn new(names: Vec<String>, sinks: Vec<Box<dyn Write + Send>>) -> Output {
+    fn new() -> Output {
         Output {
-            names,
-            sinks,
+            names: Vec::new(),
+            sinks: Vec::new(),
             open: Vec::new(),
             set: WaitSet::new(),
             buffer: vec![0; crate::output::Line::MAX_LINE],
@@ -190,11 +237,17 @@ impl Output {
         }
     }
 
-    /// Takes the streams handed over; true once told to stop.
+    /// Takes the nodes and streams handed over, and closes the streams of
+    /// nodes removed; true once told to stop.
     fn take(&mut self, inbox: &Mutex<Inbox>) -> bool {
         let Ok(mut inbox) = inbox.lock() else {
             return true;
         };
+        for nodes in inbox.nodes.drain(..) {
+            self.names.resize(nodes.first, String::new());
+            self.names.extend(nodes.names);
+            self.sinks.extend(nodes.sinks);
+        }
         for new in inbox.streams.drain(..) {
             let slot = self
                 .open
@@ -223,7 +276,18 @@ impl Output {
                 });
             }
         }
-        inbox.stop
+        let (removed, stop) = (std::mem::take(&mut inbox.removed), inbox.stop);
+        // Not under the lock: a sink may be slow.
+        drop(inbox);
+        for node in removed {
+            for slot in 0..self.open.len() {
+                if self.open[slot].as_ref().is_some_and(|o| o.node == node) {
+                    self.pump(slot, Some(READS_AT_REMOVAL));
+                    self.close(slot);
+                }
+            }
+        }
+        stop
     }
 
     /// Reads what slot's stream has (at most `reads` times), hands the

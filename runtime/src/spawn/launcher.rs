@@ -27,7 +27,7 @@ use crate::forward::{Forwarded, Forwarder};
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{Listener, SocketFile};
 use crate::output::LineWatch;
-use crate::output::{Clock, Sink, Stream};
+use crate::output::{Clock, Sink, Stream, Write};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
 use crate::process::Process;
@@ -86,8 +86,13 @@ pub(crate) struct Launcher {
     /// costs what is open, not every edge of the graph.
     open_edges: Vec<usize>,
     dev_null: Option<OwnedFd>,
-    /// The graph's output thread, if a stream is forwarded.
+    /// The graph's output thread, once a stream is forwarded.
     output: Option<Forwarder>,
+    /// What each sink of the output thread writes to, in its order (`None`:
+    /// a stream passed through to be watched).
+    sinks: Vec<Option<Sink>>,
+    /// When the graph started: what `Timestamps::SinceStart` counts from.
+    clock: Clock,
     /// The nodes whose passed fds are still held.
     passing: Vec<usize>,
     /// The files of the unix sockets the runtime bound, removed when the
@@ -120,6 +125,8 @@ impl Launcher {
             open_edges: Vec::new(),
             dev_null: None,
             output: None,
+            sinks: Vec::new(),
+            clock: Clock::new(),
             passing: Vec::new(),
             _socket_files: Vec::new(),
             app_pid: rustix::process::getpid(),
@@ -177,7 +184,17 @@ impl Launcher {
             .then(|| rustix::fs::open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()))
             .transpose()
             .map_err(|e| Error::io(None, "open /dev/null", e))?;
-        let (sinks_of, output) = open_sinks(graph, &plan)?;
+        let OpenedSinks {
+            sinks_of,
+            new: new_sinks,
+            writers,
+        } = open_sinks(graph, &plan, &self.sinks, self.clock)?;
+        let forwards = sinks_of.iter().any(|of_node| !of_node.is_empty());
+        // Started with the first node whose output is forwarded.
+        let output = (forwards && self.output.is_none())
+            .then(Forwarder::start)
+            .transpose()
+            .map_err(|e| Error::io(None, "start the output thread", e))?;
         let (terminals, terminal_ends) = open_terminals(graph, &plan)?;
         let app_pid = self.app_pid;
         let scopes = &self.scopes;
@@ -302,10 +319,13 @@ impl Launcher {
         if dev_null.is_some() {
             self.dev_null = dev_null;
         }
-        // Only the first graph forwards output: the driver refuses to add
-        // nodes that would (the output thread is started at spawn).
         if output.is_some() {
             self.output = output;
+        }
+        if let Some(output) = self.output.as_ref().filter(|_| forwards) {
+            let names = graph.nodes.iter().map(|n| n.name.clone()).collect();
+            output.add_nodes(first_node, names, writers);
+            self.sinks.extend(new_sinks);
         }
         self.passing.extend(
             (first_node..)
@@ -549,13 +569,18 @@ impl Launcher {
     }
 
     /// Node `index` was removed from the running graph and has ended: its
-    /// cgroup is removed and the fds it alone held are closed.
+    /// cgroup is removed, and the fds it alone held are closed — its
+    /// forwarded streams once the output thread has delivered what they
+    /// hold.
     pub(crate) fn forget(&mut self, index: usize) {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups.remove_node(index);
         }
         if let Some(extra) = self.extras[index].as_deref_mut() {
             extra.passed.clear();
+            if let Some(output) = self.output.as_ref().filter(|_| !extra.sinks.is_empty()) {
+                output.remove_node(index);
+            }
         }
     }
 
@@ -695,20 +720,31 @@ pub(crate) fn listen_env(listeners: &[Listener]) -> Vec<(OsString, OsString)> {
     ]
 }
 
-/// Opens the sink of every forwarded stream of a graph (streams writing to
-/// one file share its writer) and starts the output thread if there is one.
-/// Returns, per node, the sink of each forwarded stream in plan order.
-fn open_sinks(graph: &Graph, plan: &Plan) -> Result<(Vec<Vec<usize>>, Option<Forwarder>), Error> {
-    let clock = Clock::new();
-    // `None`: an inherited stream passed through only to be watched.
-    let mut sinks: Vec<Option<Sink>> = Vec::new();
+/// The sinks a graph's forwarded streams write to, opened: for each node,
+/// the sink of each forwarded stream in plan order, numbered after the
+/// `known` ones; the sinks not known before and their writers. Streams
+/// writing to one file share its writer, also with a known sink.
+struct OpenedSinks {
+    sinks_of: Vec<Vec<usize>>,
+    /// `None`: an inherited stream passed through only to be watched.
+    new: Vec<Option<Sink>>,
+    writers: Vec<Box<dyn Write + Send>>,
+}
+
+fn open_sinks(
+    graph: &Graph,
+    plan: &Plan,
+    known: &[Option<Sink>],
+    clock: Clock,
+) -> Result<OpenedSinks, Error> {
+    let mut new: Vec<Option<Sink>> = Vec::new();
     let mut writers = Vec::new();
     let mut sinks_of = Vec::with_capacity(plan.nodes.len());
     for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
         let mut of_node = Vec::new();
         for fd in node_plan.forwarded_streams() {
             let sink = node.command.stdio(fd).and_then(Stdio::sink);
-            let shared = sinks.iter().position(|s| match (s, &sink) {
+            let shared = known.iter().chain(&new).position(|s| match (s, &sink) {
                 (Some(s), Some(sink)) => s.same_destination(sink),
                 _ => false,
             });
@@ -722,22 +758,19 @@ fn open_sinks(graph: &Graph, plan: &Plan) -> Result<(Vec<Vec<usize>>, Option<For
                         None => Sink::passthrough(),
                     };
                     writers.push(writer);
-                    sinks.push(sink);
-                    sinks.len() - 1
+                    new.push(sink);
+                    known.len() + new.len() - 1
                 }
             };
             of_node.push(index);
         }
         sinks_of.push(of_node);
     }
-    let output = (!writers.is_empty())
-        .then(|| {
-            let names = graph.nodes.iter().map(|n| n.name.clone()).collect();
-            Forwarder::start(names, writers)
-        })
-        .transpose()
-        .map_err(|e| Error::io(None, "start the output thread", e))?;
-    Ok((sinks_of, output))
+    Ok(OpenedSinks {
+        sinks_of,
+        new,
+        writers,
+    })
 }
 
 /// Per node on a terminal: the master the launcher keeps, and the

@@ -163,21 +163,16 @@ impl Driver {
     /// Appends the nodes and edges of a validated `graph` to the running
     /// graph's, node `i` becoming node `first + i` (`first`: the count so
     /// far), and its scopes (standing for the running graph's, or new);
-    /// returns the parent's ends of the new edges. Nodes with prefixed
-    /// stdio or with probes cannot be added (the stdio thread and the probes
-    /// are set up at spawn), nor nodes notifying readiness from a scope's
-    /// network (its init makes their sockets when it is created).
+    /// returns the parent's ends of the new edges. Nodes with probes cannot
+    /// be added (the probes are set up at spawn), nor nodes notifying
+    /// readiness from a scope's network (its init makes their sockets when
+    /// it is created).
     pub(crate) fn add(&mut self, graph: &Graph) -> Result<Vec<Option<ParentEnd>>, Error> {
         let cannot = |node: &str, reason| Error::CannotAdd {
             node: node.to_owned(),
             reason,
         };
-        let plan = crate::plan::Plan::of(graph);
-        for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
-            // Forwarded stdio, or a log-line probe reading the output.
-            if node_plan.forwarded_streams().next().is_some() {
-                return Err(cannot(&node.name, "the stdio thread is started at spawn"));
-            }
+        for node in &graph.nodes {
             if node.options.rare().ready_probe.is_some() || node.options.rare().live_probe.is_some()
             {
                 return Err(cannot(&node.name, "its probes are set up at spawn"));

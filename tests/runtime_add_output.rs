@@ -1,0 +1,240 @@
+//! Forwarded output of nodes added at run time: the graph's one output
+//! thread — started by the first add that forwards a stream, if the graph
+//! had none — takes their streams, no thread per node; their lines reach
+//! every kind of sink with their name; a removed node's lines, its partial
+//! last line included, are delivered before its pipes are closed; and 100
+//! such nodes coming and going while another writes leave no fd, thread or
+//! process behind. Run as root and as uid 65534.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{live_marked_processes, marked, open_fds, unique_marker};
+use process_graph_runtime::{
+    Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
+};
+
+const ROUNDS: usize = 100;
+
+/// Set in the copy of this binary that runs [`prefixed_helper`].
+const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_PREFIXED_HELPER";
+
+/// What a callback sink saw: (node, text, end).
+type Seen = Arc<Mutex<Vec<(String, String, LineEnd)>>>;
+
+fn collecting() -> (Sink, Seen) {
+    let seen: Seen = Arc::default();
+    let into = Arc::clone(&seen);
+    let sink = Sink::callback(move |line| {
+        into.lock().unwrap().push((
+            line.node().to_owned(),
+            line.text_lossy().into_owned(),
+            line.end(),
+        ));
+    });
+    (sink, seen)
+}
+
+/// Runs the event loop until `done` holds, within 10 s.
+fn run_until(running: &mut RunningGraph, done: impl Fn(&RunningGraph) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(running) {
+        assert!(Instant::now() < deadline, "not done within 10 s");
+        running.next_event(Some(Duration::from_millis(5))).unwrap();
+    }
+}
+
+/// Waits up to 10 s for `seen` to hold a line `(node, text, end)`.
+fn wait_for_line(running: &mut RunningGraph, seen: &Seen, node: &str, text: &str, end: LineEnd) {
+    let found = |seen: &Seen| {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|(n, t, e)| n == node && t == text && *e == end)
+    };
+    run_until(running, |_| found(seen));
+}
+
+/// The threads of this process.
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+/// This process's fds but its pidfds, which come and go as nodes do.
+fn fds_besides_pidfds() -> std::collections::BTreeMap<i32, String> {
+    let mut fds = open_fds();
+    fds.retain(|_, target| !target.contains("pidfd"));
+    fds
+}
+
+/// One test, so that no other test of this file opens fds or threads
+/// meanwhile.
+#[test]
+fn added_nodes_forward_their_output() {
+    common::as_root_and_unprivileged("added_nodes_forward_their_output", || {
+        prefixed_lines_of_added_nodes_reach_the_application_with_their_name();
+        added_nodes_share_the_sinks_of_the_graph();
+        hundred_forwarding_nodes_come_and_go_and_leave_nothing();
+    });
+}
+
+/// Runs a graph without forwarded output, then adds a prefixed node (which
+/// starts the output thread) and another (which uses it).
+#[test]
+#[ignore = "run in a copy of this binary by added_nodes_forward_their_output"]
+fn prefixed_helper() {
+    if std::env::var_os(HELPER_VAR).is_none() {
+        return;
+    }
+    let mut graph = Graph::new();
+    graph.node("quiet", Command::new("sleep").arg("600"));
+    let mut running = graph.spawn().unwrap();
+    for (name, script) in [
+        ("late", "printf 'hello\\nunfinished'; printf 'oops\\n' >&2"),
+        ("later", "echo again"),
+    ] {
+        let mut more = Graph::new();
+        let node = more.node(
+            name,
+            Command::new("sh")
+                .args(["-c", script])
+                .stdout(Stdio::Prefixed)
+                .stderr(Stdio::Prefixed),
+        );
+        let added = running.add(more).unwrap();
+        let id = added.node(node);
+        run_until(&mut running, |r| r.state(id).is_final());
+    }
+    running.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+fn prefixed_lines_of_added_nodes_reach_the_application_with_their_name() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "prefixed_helper", "--ignored", "--nocapture"])
+        .arg("--test-threads=1")
+        .env(HELPER_VAR, "1")
+        .output()
+        .expect("run this test binary again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the helper failed:\n{stdout}\n{stderr}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    for expected in ["[late] hello", "[late] unfinished", "[later] again"] {
+        assert!(
+            lines.iter().any(|l| l.ends_with(expected)),
+            "{expected:?} missing:\n{stdout}"
+        );
+    }
+    assert!(stderr.lines().any(|l| l == "[late] oops"), "{stderr}");
+}
+
+fn added_nodes_share_the_sinks_of_the_graph() {
+    common::within(Duration::from_secs(30), "added sinks", || {
+        let dir = common::TempDir::new("add-output");
+        let log = dir.path().join("shared.log");
+        let file = || Sink::file(RotatingFile::new(&log).max_bytes(1 << 20).keep(2));
+        let mut graph = Graph::new();
+        graph.node(
+            "first",
+            Command::new("sh")
+                .args(["-c", "echo from-first; exec sleep 600"])
+                .stdout(Stdio::Sink(file())),
+        );
+        let mut running = graph.spawn().unwrap();
+
+        let (callback, seen) = collecting();
+        let mut more = Graph::new();
+        more.node(
+            "filed",
+            Command::new("echo")
+                .arg("from-added")
+                .stdout(Stdio::Sink(file())),
+        );
+        more.node(
+            "called",
+            Command::new("echo")
+                .arg("to-callback")
+                .stdout(Stdio::Sink(callback))
+                .stderr(Stdio::Sink(Sink::prefixed(Some(Timestamps::SinceStart)))),
+        );
+        running.add(more).unwrap();
+        wait_for_line(
+            &mut running,
+            &seen,
+            "called",
+            "to-callback",
+            LineEnd::Newline,
+        );
+        running.shutdown(Duration::from_secs(5)).unwrap();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort_unstable();
+        assert_eq!(lines, ["from-added", "from-first"], "one file, one writer");
+    });
+}
+
+fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
+    common::within(Duration::from_secs(120), "100 forwarding nodes", || {
+        let marker = unique_marker("add-output");
+        let (sink, seen) = collecting();
+        let mut graph = Graph::new();
+        graph.node(
+            "writer",
+            marked(
+                Command::new("sh").args(["-c", "while :; do echo tick; sleep 0.001; done"]),
+                &marker,
+            )
+            .stdout(Stdio::Sink(sink.clone())),
+        );
+        let mut running = graph.spawn().unwrap();
+        wait_for_line(&mut running, &seen, "writer", "tick", LineEnd::Newline);
+        let (fds, tasks) = (fds_besides_pidfds(), threads());
+        for round in 0..ROUNDS {
+            let name = format!("job{round}");
+            let mut more = Graph::new();
+            let job = more.node(
+                &name,
+                marked(
+                    Command::new("sh").args(["-c", "printf 'up\\npartial'; exec sleep 600"]),
+                    &marker,
+                )
+                .stdout(Stdio::Sink(sink.clone())),
+            );
+            let id = running.add(more).unwrap().node(job);
+            wait_for_line(&mut running, &seen, &name, "up", LineEnd::Newline);
+            assert_eq!(threads(), tasks, "no thread per node (round {round})");
+            running.remove([id]);
+            run_until(&mut running, |r| r.state(id).is_final());
+            // Delivered when the node has ended, before its pipe is closed.
+            wait_for_line(&mut running, &seen, &name, "partial", LineEnd::Eof);
+        }
+        // The output thread closes a removed node's pipe right after its
+        // last line: give it the moment it takes.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while fds_besides_pidfds() != fds && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(fds_besides_pidfds(), fds, "fds leaked");
+        assert_eq!(threads(), tasks, "threads leaked");
+        let writer = running.pid(process_graph_runtime::NodeId::from_index(0));
+        let left = live_marked_processes(&marker);
+        assert!(
+            left.iter().all(|p| Some(p.pgrp as u32) == writer),
+            "only the writer (and its sleep) is left: {left:?}"
+        );
+        let ticks = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.0 == "writer")
+            .count();
+        assert!(ticks > ROUNDS, "the writer wrote throughout: {ticks} lines");
+        running.shutdown(Duration::from_secs(5)).unwrap();
+        assert!(live_marked_processes(&marker).is_empty());
+    });
+}
