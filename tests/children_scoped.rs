@@ -1,0 +1,109 @@
+//! Typed children with scopes and forwarded output: each child added to a
+//! `#[children]` field gets the scopes its own struct declares, made when it
+//! is added, and its lines reach the sink it declares, named by the child's
+//! path. Run as root and as uid 65534; where the kernel refuses user
+//! namespaces the test says so and skips.
+
+mod common;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{live_marked_processes, marked, unique_marker};
+use process_graph::Running;
+use process_graph::prelude::*;
+
+/// What [`record`] saw: (node, line).
+static RECORDED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+fn record(line: &process_graph::Line<'_>) {
+    RECORDED
+        .lock()
+        .unwrap()
+        .push((line.node().to_owned(), line.text_lossy().into_owned()));
+}
+
+/// A worker in a user and pid namespace of its own, its stdout to a
+/// callback.
+#[process_graph]
+pub struct Sandboxed {
+    #[scope(user, pid)]
+    sandbox: Scope,
+    #[process(scope = sandbox, stdout = callback(record))]
+    work: Cmd,
+}
+
+#[process_graph]
+pub struct Host {
+    #[process]
+    idle: Cmd,
+    #[children]
+    boxes: Children<Sandboxed>,
+}
+
+/// The line node `node` wrote, once it has, running the event loop.
+fn line_of(running: &mut Running<HostNode>, node: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = RECORDED
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, line)| line.clone());
+        if let Some(line) = found {
+            return line;
+        }
+        assert!(Instant::now() < deadline, "no line of {node} in 10 s");
+        running.next_event(Some(Duration::from_millis(5))).unwrap();
+    }
+}
+
+#[test]
+fn children_get_their_own_scopes_and_forward_their_output() {
+    common::as_root_and_unprivileged(
+        "children_get_their_own_scopes_and_forward_their_output",
+        || {
+            common::within(Duration::from_secs(60), "scoped children", || {
+                RECORDED.lock().unwrap().clear();
+                let marker = unique_marker("scoped-children");
+                let worker = || {
+                    Sandboxed::new(marked(
+                        Cmd::new("sh").args([
+                            "-c",
+                            "echo $(readlink /proc/self/ns/pid) $$; exec sleep 600",
+                        ]),
+                        &marker,
+                    ))
+                };
+                let mut running = Host::new(marked(Cmd::new("sleep").arg("600"), &marker))
+                    .spawn()
+                    .unwrap();
+                let first = running.add_boxes(worker()).unwrap();
+                let second = running.add_boxes(worker()).unwrap();
+                let a = line_of(&mut running, "boxes.0.work");
+                let b = line_of(&mut running, "boxes.1.work");
+                let (a_ns, a_pid) = a.split_once(' ').unwrap();
+                let (b_ns, _) = b.split_once(' ').unwrap();
+                let own = std::fs::read_link("/proc/self/ns/pid").unwrap();
+                assert_ne!(std::path::Path::new(a_ns), own, "not the application's");
+                assert_ne!(a_ns, b_ns, "each child has a pid namespace of its own");
+                let a_pid: u32 = a_pid.parse().unwrap();
+                assert!(a_pid < 10, "pid {a_pid} is numbered inside the child's scope");
+
+                let work = HostNode::Boxes(first.node(SandboxedNode::Work));
+                running.remove_child(first);
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while running.running_graph().pid(work.id()).is_some() {
+                    assert!(Instant::now() < deadline, "the removed child still runs");
+                    running.next_event(Some(Duration::from_millis(5))).unwrap();
+                }
+                let kept = HostNode::Boxes(second.node(SandboxedNode::Work));
+                assert!(running.running_graph().pid(kept.id()).is_some());
+                running.shutdown(Duration::from_secs(5)).unwrap();
+                let left = live_marked_processes(&marker);
+                assert!(left.is_empty(), "left after shutdown: {left:?}");
+            })
+        },
+    );
+}
