@@ -89,7 +89,10 @@ fn children_get_their_own_scopes_and_forward_their_output() {
                 assert_ne!(std::path::Path::new(a_ns), own, "not the application's");
                 assert_ne!(a_ns, b_ns, "each child has a pid namespace of its own");
                 let a_pid: u32 = a_pid.parse().unwrap();
-                assert!(a_pid < 10, "pid {a_pid} is numbered inside the child's scope");
+                assert!(
+                    a_pid < 10,
+                    "pid {a_pid} is numbered inside the child's scope"
+                );
 
                 let work = HostNode::Boxes(first.node(SandboxedNode::Work));
                 running.remove_child(first);

@@ -14,7 +14,9 @@
 //! sibling 1,000 times (each restart a join), and then idles. It writes a
 //! bad value at the address of a canary in the application wherever it can,
 //! and reports every success. Run as root and as uid 65534, in user+pid,
-//! user+net and all six namespaces.
+//! user+net and all six namespaces, and with the attacker and the sibling
+//! added to the running graph (`Graph::running_scope`) into a user+pid
+//! scope it already has.
 
 mod common;
 
@@ -45,7 +47,15 @@ const RESTARTS: usize = 1000;
 fn a_hostile_node_in_a_user_and_pid_scope_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_in_a_user_and_pid_scope_cannot_reach_the_application",
-        || attack_from(&[Namespace::User, Namespace::Pid]),
+        || attack_from(&[Namespace::User, Namespace::Pid], Arrival::AtSpawn),
+    );
+}
+
+#[test]
+fn a_hostile_node_added_to_a_running_user_and_pid_scope_cannot_reach_the_application() {
+    as_root_and_unprivileged(
+        "a_hostile_node_added_to_a_running_user_and_pid_scope_cannot_reach_the_application",
+        || attack_from(&[Namespace::User, Namespace::Pid], Arrival::Added),
     );
 }
 
@@ -53,7 +63,7 @@ fn a_hostile_node_in_a_user_and_pid_scope_cannot_reach_the_application() {
 fn a_hostile_node_in_a_user_and_net_scope_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_in_a_user_and_net_scope_cannot_reach_the_application",
-        || attack_from(&[Namespace::User, Namespace::Net]),
+        || attack_from(&[Namespace::User, Namespace::Net], Arrival::AtSpawn),
     );
 }
 
@@ -61,7 +71,7 @@ fn a_hostile_node_in_a_user_and_net_scope_cannot_reach_the_application() {
 fn a_hostile_node_in_a_scope_of_all_six_namespaces_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_in_a_scope_of_all_six_namespaces_cannot_reach_the_application",
-        || attack_from(&Namespace::ALL),
+        || attack_from(&Namespace::ALL, Arrival::AtSpawn),
     );
 }
 
@@ -75,12 +85,29 @@ struct Success {
     command: String,
 }
 
-fn attack_from(namespaces: &[Namespace]) {
+/// Where the attacker and its restarting sibling come from: declared with
+/// the graph, or added to it once it runs (into the scope it has).
+#[derive(Clone, Copy, PartialEq)]
+enum Arrival {
+    AtSpawn,
+    Added,
+}
+
+fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
     let mut graph = Graph::new();
     graph.intensity(u32::MAX, Duration::from_secs(1));
-    let scope = graph.scope("target", ScopeSpec::new(namespaces.iter().copied()));
+    let target = graph.scope("target", ScopeSpec::new(namespaces.iter().copied()));
+    // The attacker and its sibling: in `graph`, or in a graph added later.
+    let mut added = Graph::new();
+    let (nodes, scope) = match arrival {
+        Arrival::AtSpawn => (&mut graph, target),
+        Arrival::Added => {
+            let scope = added.running_scope(target);
+            (&mut added, scope)
+        }
+    };
     let canary = std::ptr::from_ref(&CANARY) as usize;
-    let attacker = graph.node_with(
+    let attacker = nodes.node_with(
         "attacker",
         Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "hostile_node", "--ignored", "--nocapture"])
@@ -88,14 +115,7 @@ fn attack_from(namespaces: &[Namespace]) {
             .env(ATTACK, format!("{canary:x}")),
         NodeOptions::new().scope(scope),
     );
-    // A long-lived scope-mate: the attacker must reach it, which shows the
-    // attack has teeth.
-    graph.node_with(
-        "scope-mate",
-        Command::new("sleep").arg("1000"),
-        NodeOptions::new().scope(scope).after([attacker]),
-    );
-    let sibling = graph.node_with(
+    let sibling = nodes.node_with(
         "sibling",
         Command::new("true"),
         NodeOptions::new()
@@ -104,9 +124,27 @@ fn attack_from(namespaces: &[Namespace]) {
             .restart(Restart::Always)
             .backoff(Duration::ZERO, Duration::ZERO),
     );
-    let stop = graph.pipe(Endpoint::Parent, attacker.stdin());
-    let report = graph.pipe(attacker.stdout(), Endpoint::Parent);
+    let stop = nodes.pipe(Endpoint::Parent, attacker.stdin());
+    let report = nodes.pipe(attacker.stdout(), Endpoint::Parent);
+    // A long-lived scope-mate: the attacker must reach it, which shows the
+    // attack has teeth.
+    let mate = NodeOptions::new().scope(target);
+    graph.node_with(
+        "scope-mate",
+        Command::new("sleep").arg("1000"),
+        match arrival {
+            Arrival::AtSpawn => mate.after([attacker]),
+            Arrival::Added => mate,
+        },
+    );
     let mut running = graph.spawn().unwrap();
+    let (sibling, stop, report) = match arrival {
+        Arrival::AtSpawn => (sibling, stop, report),
+        Arrival::Added => {
+            let added = running.add(added).unwrap();
+            (added.node(sibling), added.edge(stop), added.edge(report))
+        }
+    };
     let mut starts = 0;
     let deadline = Instant::now() + Duration::from_secs(120);
     while starts <= RESTARTS {
