@@ -1,8 +1,9 @@
 //! Typed children with scopes and forwarded output: each child added to a
 //! `#[children]` field gets the scopes its own struct declares, made when it
 //! is added, and its lines reach the sink it declares, named by the child's
-//! path. Run as root and as uid 65534; where the kernel refuses user
-//! namespaces the test says so and skips.
+//! path; a removed child's scopes end with it. Run as root and as uid
+//! 65534; where the kernel refuses user namespaces the test says so and
+//! skips.
 
 mod common;
 
@@ -59,6 +60,19 @@ fn line_of(running: &mut Running<HostNode>, node: &str) -> String {
     }
 }
 
+/// The scope inits among this process's children (the only test of this
+/// binary, so they are this test's): the carried program's `create`, not
+/// its cgroup `watch`.
+fn scope_inits() -> usize {
+    common::children_of_this_process()
+        .into_iter()
+        .filter(|child| {
+            std::fs::read(format!("/proc/{}/cmdline", child.pid))
+                .is_ok_and(|cmdline| cmdline.starts_with(b"process-graph-scope\0create\0"))
+        })
+        .count()
+}
+
 #[test]
 fn children_get_their_own_scopes_and_forward_their_output() {
     common::as_root_and_unprivileged(
@@ -94,6 +108,7 @@ fn children_get_their_own_scopes_and_forward_their_output() {
                     "pid {a_pid} is numbered inside the child's scope"
                 );
 
+                assert_eq!(scope_inits(), 2, "one scope per child");
                 let work = HostNode::Boxes(first.node(SandboxedNode::Work));
                 running.remove_child(first);
                 let deadline = Instant::now() + Duration::from_secs(10);
@@ -101,6 +116,7 @@ fn children_get_their_own_scopes_and_forward_their_output() {
                     assert!(Instant::now() < deadline, "the removed child still runs");
                     running.next_event(Some(Duration::from_millis(5))).unwrap();
                 }
+                assert_eq!(scope_inits(), 1, "the removed child's scope ended with it");
                 let kept = HostNode::Boxes(second.node(SandboxedNode::Work));
                 assert!(running.running_graph().pid(kept.id()).is_some());
                 running.shutdown(Duration::from_secs(5)).unwrap();

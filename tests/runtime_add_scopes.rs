@@ -61,6 +61,30 @@ fn cgroup_of(pid: u32) -> String {
         .to_owned()
 }
 
+/// The scope inits among this process's children whose hostname is `host`
+/// (the carried scope program has it on its command line).
+fn inits(host: &str) -> usize {
+    common::children_of_this_process()
+        .into_iter()
+        .filter(|child| {
+            std::fs::read(format!("/proc/{}/cmdline", child.pid)).is_ok_and(|cmdline| {
+                cmdline.starts_with(b"process-graph-scope")
+                    && cmdline.split(|&b| b == 0).any(|arg| arg == host.as_bytes())
+            })
+        })
+        .count()
+}
+
+/// Removes `node` and runs the event loop until it has ended.
+fn remove(running: &mut RunningGraph, node: NodeId) {
+    running.remove([node]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !running.state(node).is_final() {
+        assert!(std::time::Instant::now() < deadline, "not ended in 10 s");
+        running.next_event(Some(Duration::from_millis(5))).unwrap();
+    }
+}
+
 /// The pid of `node` once it runs.
 fn pid_of(running: &RunningGraph, node: NodeId) -> u32 {
     running.pid(node).expect("the node runs")
@@ -174,14 +198,7 @@ fn a_scope_the_running_graph_lacks_is_an_error_naming_the_node() {
                 NodeOptions::new().scope(fresh),
             );
             assert!(matches!(running.add(bad), Err(Error::Command { .. })));
-            let inits = common::children_of_this_process()
-                .into_iter()
-                .filter(|child| {
-                    std::fs::read(format!("/proc/{}/cmdline", child.pid))
-                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&hostname))
-                })
-                .count();
-            assert_eq!(inits, 0, "the failed add's scope init is gone");
+            assert_eq!(inits(&hostname), 0, "the failed add's scope init is gone");
             assert_eq!(running.snapshot().nodes.len(), 1, "nothing was added");
 
             // Spawned on its own, a graph has no running scope to join.
@@ -215,14 +232,21 @@ fn an_added_graph_makes_its_own_scopes_which_later_adds_join() {
                 let mut running = graph.spawn().unwrap();
                 let outer_view = view(&mut running, first_out);
 
-                // A scope of its own, and one nested in the running graph's.
+                // A scope of its own, and one nested in the running graph's;
+                // their hostnames tell their inits apart.
+                let (own_host, nested_host) = (unique_marker("own"), unique_marker("nested"));
                 let mut more = Graph::new();
-                let own_scope =
-                    more.scope("own", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+                let own_scope = more.scope(
+                    "own",
+                    ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Uts])
+                        .hostname(&own_host),
+                );
                 let running_outer = more.running_scope(outer);
                 let nested = more.scope(
                     "nested",
-                    ScopeSpec::new([Namespace::Net]).parent(running_outer),
+                    ScopeSpec::new([Namespace::Net, Namespace::Uts])
+                        .hostname(&nested_host)
+                        .parent(running_outer),
                 );
                 let a = more.node_with("a", viewer(&marker), NodeOptions::new().scope(own_scope));
                 let b = more.node_with("b", viewer(&marker), NodeOptions::new().scope(nested));
@@ -247,8 +271,32 @@ fn an_added_graph_makes_its_own_scopes_which_later_adds_join() {
                 let c = later.node_with("c", viewer(&marker), NodeOptions::new().scope(joined));
                 let c_out = later.pipe(c.stdout(), Endpoint::Parent);
                 let added_later = running.add(later).unwrap();
-                let c = view(&mut running, added_later.edge(c_out));
-                assert_eq!(c.pid_ns, own.pid_ns, "the later node is in the added scope");
+                let c_view = view(&mut running, added_later.edge(c_out));
+                assert_eq!(
+                    c_view.pid_ns, own.pid_ns,
+                    "the later node is in the added scope"
+                );
+
+                // A scope made by an add ends with its last node; the
+                // running graph's own scope stays.
+                assert_eq!((inits(&own_host), inits(&nested_host)), (1, 1));
+                remove(&mut running, added.node(a));
+                assert_eq!(inits(&own_host), 1, "c is still in it");
+                remove(&mut running, added_later.node(c));
+                assert_eq!(inits(&own_host), 0, "its last node removed, it ended");
+                remove(&mut running, added.node(b));
+                assert_eq!(inits(&nested_host), 0, "its last node removed, it ended");
+                assert!(
+                    running.pid(first).is_some(),
+                    "the outer scope's node runs on"
+                );
+                let mut again = Graph::new();
+                let ended = again.running_scope(added.scope(own_scope));
+                again.node_with("d", Command::new("true"), NodeOptions::new().scope(ended));
+                assert!(
+                    matches!(running.add(again), Err(Error::NoSuchScope { node, .. }) if node == "d"),
+                    "an ended scope cannot be joined"
+                );
 
                 running.shutdown(Duration::from_secs(5)).unwrap();
                 let left = live_marked_processes(&marker);

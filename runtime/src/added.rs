@@ -55,8 +55,9 @@ impl RunningGraph {
     /// `graph` is checked by the same rules as at spawn. Its nodes may run
     /// in scopes: scopes of the running graph, named with
     /// [`Graph::running_scope`] (an id the running graph does not have is
-    /// [`Error::NoSuchScope`]), and new scopes of its own, created now and
-    /// held until the graph ends ([`Added::scope`] gives their ids). Their
+    /// [`Error::NoSuchScope`]), and new scopes of its own, created now
+    /// ([`Added::scope`] gives their ids) and ended when their last node has
+    /// been removed, or with the graph. Their
     /// forwarded streams ([`Stdio::Prefixed`](crate::Stdio::Prefixed), any
     /// [`Sink`](crate::Sink)) go to the graph's one output thread, started
     /// now if the graph had none; a file sink they share with the graph's
@@ -129,7 +130,9 @@ impl RunningGraph {
     /// cgroup is removed and the fds only it used are closed, parent ends
     /// the application never took included, and its forwarded streams once
     /// what they hold has reached its sinks (a partial last line too). A
-    /// scope it ran in stays until the graph ends. Their ids are not reused;
+    /// scope made by an add ends once its last node has ended (its init
+    /// killed, and with a pid namespace whatever the nodes left in it); a
+    /// scope made at spawn stays until the graph ends. Their ids are not reused;
     /// snapshots leave them out, [`wait`](Self::wait)'s report still lists
     /// how they ended.
     pub fn remove(&mut self, nodes: impl IntoIterator<Item = NodeId>) {

@@ -313,51 +313,69 @@ fn setup_of(spec: &ScopeSpec) -> u32 {
 /// The scopes of a graph: live, in creation order (enclosing scopes first),
 /// and for each declared scope its place in that order.
 ///
+/// A scope made by an add ends when its last member goes: the last node in
+/// it has been removed and has ended, and no live scope is nested in it.
+/// Scopes made at spawn are held until the graph ends (a node of theirs may
+/// have an exec probe, whose process the runtime may not have reaped yet).
+///
 /// Dropped innermost first: a dying pid-namespace init lingers until every
 /// process of its namespace has been reaped — including a nested scope's
 /// init, whose parent is the application — so reaping an enclosing init
 /// before the nested one would wait forever.
 #[derive(Debug, Default)]
 pub(crate) struct Scopes {
-    live: Vec<ScopeRuntime>,
+    live: Vec<Held>,
     place: Vec<usize>,
 }
 
+/// One scope created for the graph.
+#[derive(Debug)]
+struct Held {
+    /// `None` once it has ended.
+    scope: Option<ScopeRuntime>,
+    /// The place of the scope it is nested in.
+    enclosing: Option<usize>,
+    /// Nodes in it that have not been removed, and live scopes nested in it.
+    members: u32,
+    /// Made by an add: it ends with its last member.
+    ends_when_empty: bool,
+}
+
 impl Scopes {
-    /// Creates every scope of `graph` (see [`add`](Self::add)).
+    /// Creates every scope of `graph` (see [`add`](Self::add)), to be held
+    /// until the graph ends.
     pub(crate) fn create(graph: &Graph) -> Result<Scopes, Error> {
         let mut created = Scopes::default();
-        created.add(graph)?;
+        created.add(graph, false)?;
         Ok(created)
     }
 
     /// Appends the scopes of `graph`: its declared scope `s` becomes scope
     /// `first + s` of these, `first` being the count declared so far. One
-    /// that stands for a scope these already have
-    /// ([`Graph::running_scope`]) is that scope; every other one is created,
-    /// enclosing scopes first, with a `NOTIFY_SOCKET` for every node of it
-    /// that has `Readiness::Notify` and a network namespace of its own. On
-    /// an error, nothing is appended: what was created is dropped.
+    /// that stands for a live scope these have ([`Graph::running_scope`])
+    /// is that scope; every other one is created, enclosing scopes first,
+    /// with a `NOTIFY_SOCKET` for every node of it that has
+    /// `Readiness::Notify` and a network namespace of its own, and ends
+    /// with its last member if `ends_when_empty`. On an error, nothing is
+    /// appended: what was created is dropped. The nodes of `graph` are not
+    /// members yet (see [`join`](Self::join)).
     ///
     /// [`Graph::running_scope`]: crate::Graph::running_scope
-    pub(crate) fn add(&mut self, graph: &Graph) -> Result<(), Error> {
+    pub(crate) fn add(&mut self, graph: &Graph, ends_when_empty: bool) -> Result<(), Error> {
         let before = self.mark();
         let mut place: Vec<Option<usize>> = Vec::with_capacity(graph.scopes.len());
         for spec in &graph.scopes {
-            place.push(match spec.joins {
-                Some(joined) => {
-                    Some(
-                        *self
-                            .place
-                            .get(joined.index())
-                            .ok_or_else(|| Error::NoSuchScope {
-                                node: spec.name.clone(),
-                                scope: joined,
-                            })?,
-                    )
-                }
-                None => None,
+            let joined = spec.joins.map(|joined| {
+                self.place
+                    .get(joined.index())
+                    .copied()
+                    .filter(|&live| self.live[live].scope.is_some())
+                    .ok_or_else(|| Error::NoSuchScope {
+                        node: spec.name.clone(),
+                        scope: joined,
+                    })
             });
+            place.push(joined.transpose()?);
         }
         let mut notify_sockets = vec![0; graph.scopes.len()];
         for node in &graph.nodes {
@@ -376,15 +394,24 @@ impl Scopes {
                 }
                 let enclosing = match spec.parent {
                     Some(parent) => match place[parent.index()] {
-                        Some(outer) => Some(&self.live[outer]),
+                        Some(outer) => Some(outer),
                         None => continue,
                     },
                     None => None,
                 };
-                match ScopeRuntime::create(spec, enclosing, notify_sockets[index]) {
+                let outer = enclosing.and_then(|outer| self.live[outer].scope.as_ref());
+                match ScopeRuntime::create(spec, outer, notify_sockets[index]) {
                     Ok(scope) => {
                         place[index] = Some(self.live.len());
-                        self.live.push(scope);
+                        if let Some(outer) = enclosing {
+                            self.live[outer].members += 1;
+                        }
+                        self.live.push(Held {
+                            scope: Some(scope),
+                            enclosing,
+                            members: 0,
+                            ends_when_empty,
+                        });
                     }
                     Err(e) => {
                         self.truncate(before);
@@ -409,26 +436,51 @@ impl Scopes {
     /// Drops the scopes created and declared after `mark`, innermost first.
     pub(crate) fn truncate(&mut self, mark: ScopesMark) {
         while self.live.len() > mark.live {
-            self.live.pop();
+            if let Some(outer) = self.live.pop().and_then(|held| held.enclosing)
+                && outer < mark.live
+            {
+                self.live[outer].members -= 1;
+            }
         }
         self.place.truncate(mark.declared);
     }
 
-    /// The live scope of declared scope `scope`.
-    pub(crate) fn get(&self, scope: ScopeId) -> &ScopeRuntime {
-        &self.live[self.place[scope.index()]]
+    /// A node joins declared scope `scope`: a member until it
+    /// [`leave`](Self::leave)s.
+    pub(crate) fn join(&mut self, scope: ScopeId) {
+        if let Some(&live) = self.place.get(scope.index()) {
+            self.live[live].members += 1;
+        }
     }
 
-    /// The live scope of declared scope `scope`, if the graph has it.
+    /// A node of declared scope `scope` has been removed and has ended: a
+    /// scope made by an add that has no member left ends, killing its init,
+    /// and so may the scope it was nested in.
+    pub(crate) fn leave(&mut self, scope: ScopeId) {
+        let mut next = self.place.get(scope.index()).copied();
+        while let Some(live) = next {
+            let held = &mut self.live[live];
+            held.members = held.members.saturating_sub(1);
+            if held.members > 0 || !held.ends_when_empty {
+                return;
+            }
+            drop(held.scope.take());
+            next = held.enclosing;
+        }
+    }
+
+    /// The live scope of declared scope `scope`, if the graph has it and it
+    /// has not ended.
     pub(crate) fn try_get(&self, scope: ScopeId) -> Option<&ScopeRuntime> {
-        self.place
-            .get(scope.index())
-            .map(|&place| &self.live[place])
+        let live = self.place.get(scope.index())?;
+        self.live[*live].scope.as_ref()
     }
 
-    /// The live scope of declared scope `scope`.
-    pub(crate) fn get_mut(&mut self, scope: ScopeId) -> &mut ScopeRuntime {
-        &mut self.live[self.place[scope.index()]]
+    /// The live scope of declared scope `scope`, if the graph has it and it
+    /// has not ended.
+    pub(crate) fn try_get_mut(&mut self, scope: ScopeId) -> Option<&mut ScopeRuntime> {
+        let live = self.place.get(scope.index())?;
+        self.live[*live].scope.as_mut()
     }
 }
 
@@ -449,8 +501,8 @@ impl ScopesMark {
 
 impl Drop for Scopes {
     fn drop(&mut self) {
-        while let Some(scope) = self.live.pop() {
-            drop(scope);
+        while let Some(held) = self.live.pop() {
+            drop(held);
         }
     }
 }
@@ -557,7 +609,7 @@ mod tests {
                 return;
             }
         };
-        let live = scopes.get(scope);
+        let live = scopes.try_get(scope).unwrap();
         // A port open on the host, and nowhere in the scope.
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();

@@ -225,7 +225,9 @@ impl Launcher {
                         .to_owned())
                 }
                 Some(id) => {
-                    let scope = scopes.get(id);
+                    let Some(scope) = scopes.try_get(id) else {
+                        return Err("its scope has ended".to_owned());
+                    };
                     let entry = Entry {
                         app_pid: app_pid.as_raw_nonzero().get(),
                         fds: ProgramFds {
@@ -333,6 +335,9 @@ impl Launcher {
                 .filter(|(_, extra)| extra.as_deref().is_some_and(|e| !e.passed.is_empty()))
                 .map(|(node, _)| node),
         );
+        for scope in extras.iter().flatten().filter_map(|extra| extra.scope) {
+            self.scopes.join(scope);
+        }
         append(&mut self.extras, extras);
         self._socket_files.extend(socket_files);
         append(&mut self.execs, execs);
@@ -530,7 +535,7 @@ impl Launcher {
     /// `next_declared` is the id of the graph's first scope.
     pub(crate) fn add_scopes(&mut self, graph: &Graph) -> Result<ScopesMark, Error> {
         let mark = self.scopes.mark();
-        self.scopes.add(graph)?;
+        self.scopes.add(graph, true)?;
         Ok(mark)
     }
 
@@ -553,7 +558,7 @@ impl Launcher {
     /// The live scope node `index` runs in, if any.
     pub(crate) fn scope_of(&self, index: usize) -> Option<(ScopeId, &ScopeRuntime)> {
         let id = self.extras[index].as_deref()?.scope?;
-        Some((id, self.scopes.get(id)))
+        self.scopes.try_get(id).map(|scope| (id, scope))
     }
 
     /// The namespace fds of the scope node `index` joins (none outside
@@ -569,9 +574,10 @@ impl Launcher {
     }
 
     /// Node `index` was removed from the running graph and has ended: its
-    /// cgroup is removed, and the fds it alone held are closed — its
-    /// forwarded streams once the output thread has delivered what they
-    /// hold.
+    /// cgroup is removed, the fds it alone held are closed — its forwarded
+    /// streams once the output thread has delivered what they hold — and
+    /// it leaves its scope, which ends if an add made it and it was the
+    /// last member.
     pub(crate) fn forget(&mut self, index: usize) {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups.remove_node(index);
@@ -580,6 +586,10 @@ impl Launcher {
             extra.passed.clear();
             if let Some(output) = self.output.as_ref().filter(|_| !extra.sinks.is_empty()) {
                 output.remove_node(index);
+            }
+            // Once: a node may be forgotten twice (removed twice).
+            if let Some(scope) = extra.scope.take() {
+                self.scopes.leave(scope);
             }
         }
     }

@@ -47,8 +47,8 @@ fn notify_sockets(
         .iter()
         .map(|n| match (n.options.ready, n.options.rare().scope) {
             (Readiness::Notify, Some(scope)) if graph.in_own_network(n) => scopes
-                .get_mut(scope)
-                .take_notify_socket()
+                .try_get_mut(scope)
+                .and_then(|scope| scope.take_notify_socket())
                 .ok_or_else(|| std::io::ErrorKind::NotFound.into())
                 .and_then(NotifySocket::autobound)
                 .map(|socket| Some(Box::new(socket)))
