@@ -184,6 +184,22 @@ fn a_scope_the_running_graph_lacks_is_an_error_naming_the_node() {
             }
             assert_eq!(running.snapshot().nodes.len(), 1, "nothing was added");
 
+            // Readiness by NOTIFY_SOCKET from a scope's own network: its
+            // socket would be made by the scope's init as it is created.
+            let mut notifying = Graph::new();
+            let net = notifying.scope("net", ScopeSpec::new([Namespace::User, Namespace::Net]));
+            notifying.node_with(
+                "notifier",
+                Command::new("true"),
+                NodeOptions::new()
+                    .scope(net)
+                    .ready(process_graph_runtime::Readiness::Notify),
+            );
+            assert!(matches!(
+                running.add(notifying),
+                Err(Error::CannotAdd { node, .. }) if node == "notifier"
+            ));
+
             // A scope made by an add that then fails is gone with it.
             let hostname = unique_marker("fresh");
             let mut bad = Graph::new();

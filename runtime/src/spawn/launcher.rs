@@ -241,6 +241,9 @@ impl Launcher {
                 }
             }
         };
+        // A scope of `graph` by its id among the launcher's.
+        let among_launchers =
+            |s: ScopeId| ScopeId(u32::try_from(first_scope + s.index()).unwrap_or(u32::MAX));
         let mut execs = Vec::with_capacity(graph.nodes.len());
         let mut extras = Vec::with_capacity(graph.nodes.len());
         let mut socket_files = Vec::new();
@@ -257,16 +260,13 @@ impl Launcher {
                 node: node.name.clone(),
                 problem,
             };
-            let mut extra =
-                Extras {
-                    scope: node.options.rare().scope.map(|s| {
-                        ScopeId(u32::try_from(first_scope + s.index()).unwrap_or(u32::MAX))
-                    }),
-                    sinks,
-                    terminal,
-                    terminal_end,
-                    ..Extras::default()
-                };
+            let mut extra = Extras {
+                scope: node.options.rare().scope.map(among_launchers),
+                sinks,
+                terminal,
+                terminal_end,
+                ..Extras::default()
+            };
             let listen = listen_env(&node.command.listeners);
             let env = match listen.is_empty() {
                 true => env.clone(),
