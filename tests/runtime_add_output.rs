@@ -146,10 +146,14 @@ fn added_nodes_share_the_sinks_of_the_graph() {
                 .stdout(Stdio::Sink(file())),
         );
         let mut running = graph.spawn().unwrap();
+        // Its line is in the file before anything is added.
+        run_until(&mut running, |_| {
+            std::fs::read_to_string(&log).is_ok_and(|text| text == "from-first\n")
+        });
 
         let (callback, seen) = collecting();
         let mut more = Graph::new();
-        more.node(
+        let filed = more.node(
             "filed",
             Command::new("echo")
                 .arg("from-added")
@@ -162,7 +166,7 @@ fn added_nodes_share_the_sinks_of_the_graph() {
                 .stdout(Stdio::Sink(callback))
                 .stderr(Stdio::Sink(Sink::prefixed(Some(Timestamps::SinceStart)))),
         );
-        running.add(more).unwrap();
+        let filed = running.add(more).unwrap().node(filed);
         wait_for_line(
             &mut running,
             &seen,
@@ -170,6 +174,8 @@ fn added_nodes_share_the_sinks_of_the_graph() {
             "to-callback",
             LineEnd::Newline,
         );
+        // Ended, not cut short by the stop before it wrote.
+        run_until(&mut running, |r| r.state(filed).is_final());
         running.shutdown(Duration::from_secs(5)).unwrap();
         let text = std::fs::read_to_string(&log).unwrap();
         let mut lines: Vec<&str> = text.lines().collect();
