@@ -39,6 +39,30 @@ impl Added {
     /// a scope standing for one of the running graph's, it is a second id
     /// of that scope: it names the same namespaces, but is not equal to the
     /// id it stands for.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    ///
+    /// // A sandbox made by an add...
+    /// let mut first = Graph::new();
+    /// let sandbox = first.scope("sandbox", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    /// first.node_with("a", Command::new("sleep").arg("10"), NodeOptions::new().scope(sandbox));
+    /// let added = match running.add(first) {
+    ///     Ok(added) => added,
+    ///     Err(e) => return Ok(eprintln!("no user namespaces here: {e}")),
+    /// };
+    /// // ...joined by a later one.
+    /// let mut second = Graph::new();
+    /// let inside = second.running_scope(added.scope(sandbox));
+    /// second.node_with("b", Command::new("sleep").arg("10"), NodeOptions::new().scope(inside));
+    /// running.add(second)?;
+    /// running.shutdown(std::time::Duration::from_secs(5))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scope(&self, scope: ScopeId) -> ScopeId {
         ScopeId(u32::try_from(self.first_scope + scope.index()).unwrap_or(u32::MAX))
     }

@@ -88,7 +88,7 @@ impl Graph {
 
     /// The name of the first node in declared scope `scope` or a scope
     /// nested in it.
-    fn first_node_in(&self, scope: usize) -> Option<&str> {
+    pub(crate) fn first_node_in(&self, scope: usize) -> Option<&str> {
         let inside = |mut next: Option<ScopeId>| {
             // Bounded by the scope count: a (rejected) cycle cannot loop.
             (0..self.scopes.len()).any(|_| match next {

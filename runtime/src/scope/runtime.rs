@@ -364,14 +364,14 @@ impl Scopes {
     pub(crate) fn add(&mut self, graph: &Graph, ends_when_empty: bool) -> Result<(), Error> {
         let before = self.mark();
         let mut place: Vec<Option<usize>> = Vec::with_capacity(graph.scopes.len());
-        for spec in &graph.scopes {
+        for (index, spec) in graph.scopes.iter().enumerate() {
             let joined = spec.joins.map(|joined| {
                 self.place
                     .get(joined.index())
                     .copied()
                     .filter(|&live| self.live[live].scope.is_some())
                     .ok_or_else(|| Error::NoSuchScope {
-                        node: spec.name.clone(),
+                        node: graph.first_node_in(index).unwrap_or(&spec.name).to_owned(),
                         scope: joined,
                     })
             });
