@@ -19,8 +19,8 @@ pub use crate::port;
 pub use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Error, Graph, Intensity, Listener, Namespace,
     Nested, NodeExit, NodeId, NodeOptions, NotifyAccess, Outcome, Pipe, Probe, Readiness, Restart,
-    RotatingFile, RunningGraph, Scope, ScopeSpec, Signal, Sink, SocketPair, Stdio, Strategy,
-    SubgraphFailure, Timestamps,
+    RotatingFile, RunningGraph, Scope, ScopeId, ScopeSpec, Signal, Sink, SocketPair, Stdio,
+    Strategy, SubgraphFailure, Timestamps,
 };
 pub use process_graph_topology as topology;
 

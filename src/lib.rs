@@ -100,7 +100,7 @@ pub type Cmd = Command;
 /// | `#[socketpair(a <-> b)]` | [`SocketPair`] | a socketpair; the value sets its socket type |
 /// | `#[scope(namespaces...)]` | [`Scope`] | a set of new namespaces; the value sets the ids inside |
 /// | `#[subgraph]`, `#[subgraph(on_failure = "escalate", scope = name, after = [a])]` | another `#[process_graph]` struct | a nested graph with its own supervision level, in that scope if given, every node of it started once those are ready; its `parent` edges are ports |
-/// | `#[children]`, `#[children(on_failure = "escalate")]` | [`Children<G>`](Children) | graphs of type `G` added at run time with the generated `add_<field>` |
+/// | `#[children]`, `#[children(on_failure = "escalate")]`, `#[children(scope = sandbox)]` | [`Children<G>`](Children) | graphs of type `G` added at run time with the generated `add_<field>`, each inside scope `sandbox` of this graph if one is named |
 ///
 /// **Endpoints** are `node.stdin`, `node.stdout`, `node.stderr`,
 /// `node.fd(N)` (N ≥ 3) and `parent` (the application itself). A pipe goes

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Decision, Error, ExitReport, Graph, NodeId, RunningGraph, Signal, Snapshot, SubgraphFailure,
-    Waker,
+    Decision, Error, ExitReport, Graph, NodeId, RunningGraph, ScopeId, Signal, Snapshot,
+    SubgraphFailure, Waker,
 };
 
 use crate::child::{Child, ChildExit, ChildId};
@@ -142,11 +142,19 @@ impl<N: GraphNode> Running<N> {
         field: &'static str,
         graph: G,
         on_failure: SubgraphFailure,
+        scope: Option<ScopeId>,
         wrap: fn(Child<G::Node>) -> N,
     ) -> Result<ChildId<G::Node>, Error> {
         let number = self.children.next_number(field);
         let mut child = Graph::new();
-        child.subgraph(format!("{field}.{number}"), graph.graph(), on_failure);
+        let name = format!("{field}.{number}");
+        match scope {
+            None => child.subgraph(name, graph.graph(), on_failure),
+            Some(scope) => {
+                let scope = child.running_scope(scope);
+                child.subgraph_in_scope(name, graph.graph(), on_failure, scope)
+            }
+        };
         let added = self.graph.add(child)?;
         Ok(self
             .children

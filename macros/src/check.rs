@@ -23,17 +23,15 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
     field_types(cx, graph);
     reserved_names(cx, graph);
     resource_limits(cx, graph);
+    subgraph_scopes(cx, graph);
     let Err(violations) = topology.check() else {
         return;
     };
-    subgraph_scopes(cx, graph);
     for violation in violations {
         if let Rule::UnusedScope { scope } = &violation.rule
-            && graph
-                .subgraphs()
-                .any(|(_, s)| s.scope.as_ref().is_some_and(|i| *i == scope.as_str()))
+            && nested_scopes(graph).any(|i| *i == scope.as_str())
         {
-            continue; // a subgraph runs in it
+            continue; // a subgraph or the children run in it
         }
         let unresolved = match violation.rule {
             Rule::UnknownNode { .. } if after_entry(graph, violation.place).is_some() => {
@@ -52,15 +50,23 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
     }
 }
 
-/// `#[subgraph(scope = name)]` names a scope of this graph.
+/// `#[subgraph(scope = name)]` and `#[children(scope = name)]` name a
+/// scope of this graph.
 fn subgraph_scopes(cx: &Ctxt, graph: &Graph) {
-    for (_, subgraph) in graph.subgraphs() {
-        if let Some(scope) = &subgraph.scope
-            && graph.scope_index(scope).is_none()
-        {
+    for scope in nested_scopes(graph) {
+        if graph.scope_index(scope).is_none() {
             unknown_name(cx, graph, scope, "`scope`", "scope", scopes(graph));
         }
     }
+}
+
+/// The scopes that subgraphs and children name, in field order.
+fn nested_scopes(graph: &Graph) -> impl Iterator<Item = &Ident> {
+    graph.fields.iter().filter_map(|f| match &f.role {
+        Some(Role::Subgraph(s)) => s.scope.as_ref(),
+        Some(Role::Children(c)) => c.scope.as_ref(),
+        _ => None,
+    })
 }
 
 /// The name written at a place that refers to a node or scope by name, and

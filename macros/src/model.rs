@@ -69,6 +69,8 @@ pub struct ChildrenDecl {
     /// `G`, the `#[process_graph]` struct each child is.
     pub graph: Type,
     pub on_failure: Option<Spanned<OnFailure>>,
+    /// `scope = name`: every child runs in that scope of this graph.
+    pub scope: Option<Ident>,
 }
 
 /// `#[process(...)]`.

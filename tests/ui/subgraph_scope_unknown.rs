@@ -16,6 +16,8 @@ pub struct Site {
     other: Db,
     #[children(scope = sandbox)]
     workers: Children<Db>,
+    #[children(scope = sandbx)]
+    others: Children<Db>,
 }
 
 fn main() {}

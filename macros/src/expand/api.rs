@@ -568,7 +568,7 @@ fn millis(ms: u64, pg: &Private) -> TokenStream {
 
 /// Scope indices with every parent before its children (`Graph::scope`
 /// takes the parent's id, so the parent must exist first).
-fn scope_order(graph: &Graph) -> Vec<usize> {
+pub(super) fn scope_order(graph: &Graph) -> Vec<usize> {
     let parents: Vec<Option<usize>> = graph
         .scopes()
         .map(|(_, s)| s.parent.as_ref().and_then(|p| graph.scope_index(p)))

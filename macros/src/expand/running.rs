@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use super::{Parts, Private, node_enum, report};
+use super::{Parts, Private, api, node_enum, report};
 use crate::model::{EdgeKind, Graph, Keyword, OnFailure, ParentEnd, Target};
 use crate::names;
 
@@ -170,13 +170,29 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         let (ty, name, variant) = (&c.graph, names::display(&f.ident), names::variant(&f.ident));
         let child_node = node_enum::child_node(c, pg);
         let on_failure = Ident::new(
-            c.on_failure.map_or(OnFailure::Restart, |o| o.value).variant(),
+            c.on_failure
+                .map_or(OnFailure::Restart, |o| o.value)
+                .variant(),
             Span::call_site(),
         );
+        // The scope's id in the running graph: its place in the order
+        // `build` declares this graph's scopes in, before any subgraph's.
+        let scope = c.scope.as_ref().and_then(|scope| {
+            let index = graph.scope_index(scope)?;
+            let id = api::scope_order(graph).iter().position(|&s| s == index)?;
+            Some((scope, id))
+        });
+        let in_scope = scope.map_or(String::new(), |(scope, _)| {
+            format!(", inside this graph's scope `{}`", names::display(scope))
+        });
+        let scope = match scope {
+            Some((_, id)) => quote!(::core::option::Option::Some(#pg::ScopeId::from_index(#id))),
+            None => quote!(::core::option::Option::None),
+        };
         let doc = format!(
             " Adds a child to `{name}` and starts it: a subgraph named `{name}.N` (N counting \
-             from 0), supervised by its own strategy and intensity; when it fails as a unit, \
-             the graph handles it by `on_failure` ({}). Its nodes are \
+             from 0){in_scope}, supervised by its own strategy and intensity; when it fails \
+             as a unit, the graph handles it by `on_failure` ({}). Its nodes are \
              `{node}::{variant}(child.node(...))`; `remove_child` stops it for good.\n\n \
              # Errors\n\n As `RunningGraph::add`: nothing is added if it fails.",
             on_failure.to_string().to_lowercase(),
@@ -187,7 +203,13 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             pub fn #method(&mut self, child: #ty)
                 -> #pg::Result<#pg::ChildId<#child_node>, #pg::Error>
             {
-                self.#inner.__add_child(#name, child, #pg::SubgraphFailure::#on_failure, #node::#variant)
+                self.#inner.__add_child(
+                    #name,
+                    child,
+                    #pg::SubgraphFailure::#on_failure,
+                    #scope,
+                    #node::#variant,
+                )
             }
         }
     });

@@ -43,13 +43,6 @@ pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<Children
         scope,
         after,
     } = parse(cx, attr);
-    if let Some(scope) = scope {
-        // As for any node added to a running graph (`Error::CannotAdd`).
-        cx.error(
-            scope.span(),
-            "children cannot run in a scope yet: nodes added at run time join no scope",
-        );
-    }
     if let Some(first) = after.first() {
         // As for any node added to a running graph: no `after` to the nodes
         // already there.
@@ -70,6 +63,7 @@ pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<Children
     Some(ChildrenDecl {
         graph: graph.clone(),
         on_failure,
+        scope,
     })
 }
 

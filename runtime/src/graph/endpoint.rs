@@ -74,6 +74,14 @@ impl ScopeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The scope at position `index`. Generated code uses this; a wrong
+    /// index names no scope: a node given it is refused by validation, and
+    /// [`Graph::running_scope`](crate::Graph::running_scope) given it makes
+    /// the add fail with [`Error::NoSuchScope`](crate::Error::NoSuchScope).
+    pub fn from_index(index: usize) -> Self {
+        ScopeId(u32::try_from(index).unwrap_or(u32::MAX))
+    }
 }
 
 /// One end of an edge.
