@@ -156,6 +156,7 @@ mod policy;
 mod poller;
 mod probe;
 mod process;
+mod random;
 mod running;
 mod scope;
 mod sigmask;

@@ -191,21 +191,7 @@ fn bind_abstract(
 
 /// An abstract socket name nobody can predict.
 fn random_name() -> io::Result<String> {
-    Ok(format!("process-graph/{}", random_hex()?))
-}
-
-/// 128 bits from the kernel's random source (`getrandom`), in hex.
-fn random_hex() -> io::Result<String> {
-    let mut bytes = [0u8; 16];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
-            Ok(n) => filled += n,
-            Err(Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(format!("process-graph/{}", crate::random::random_hex()?))
 }
 
 /// Parses a `sd_notify` message from `sender`: newline-separated
