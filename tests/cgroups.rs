@@ -24,7 +24,7 @@ use process_graph_runtime::{
 const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
 const APPLICATION: &str = "PROCESS_GRAPH_TEST_CGROUP_APPLICATION";
 const KILLED_CGROUP: &str = "PROCESS_GRAPH_TEST_KILLED_CGROUP";
-const TAKEN_NAME: &str = "PROCESS_GRAPH_TEST_TAKEN_NAME";
+const ONE_WATCHER: &str = "PROCESS_GRAPH_TEST_ONE_WATCHER";
 
 /// A node that starts a daemon the classic way — a new session, a fork, the
 /// middle process gone — prints the daemon's pid and its own cgroup, and
@@ -309,54 +309,95 @@ fn killed_cgroup_application_helper() {
     }
 }
 
-/// The application of the test below: a fresh process (its graph counter at
-/// 0) that finds the first graph cgroup name it would take, the one a
-/// SIGKILLed application with the same pid left behind, taken already.
+/// The application of the test below, in a fresh process: five graphs one
+/// after another, two side by side, then its watcher SIGKILLed and one
+/// graph more; prints the watchers it had after each step.
 #[test]
 #[ignore = "the application of the test below, run in a copy of this binary"]
-fn taken_cgroup_name_application_helper() {
-    if std::env::var_os(TAKEN_NAME).is_none() {
+fn one_watcher_application_helper() {
+    if std::env::var_os(ONE_WATCHER).is_none() {
         return; // Only meaningful when started by the test below.
     }
-    let taken = own_cgroup_dir().join(format!("process-graph-{}-0", std::process::id()));
-    std::fs::create_dir(&taken).unwrap();
-    let mut graph = Graph::new();
-    graph.containment(Containment::Required);
-    let node = graph.node("node", Command::new("true"));
-    let report = match graph.spawn() {
-        Ok(mut running) => format!("{:?}", running.wait().map(|r| r[node].success())),
-        Err(e) => format!("{e}"),
+    let pids = || -> Vec<i32> { common::cgroup_watchers().iter().map(|p| p.pid).collect() };
+    let graph = |program: &str| {
+        let mut graph = Graph::new();
+        graph.containment(Containment::Required);
+        graph.node("node", Command::new(program).arg("600"));
+        graph
     };
-    // Someone else's cgroup is never touched: still there, and ours to remove.
-    let untouched = std::fs::remove_dir(&taken);
-    println!("\nspawned: {report}, the taken cgroup untouched: {untouched:?}");
+    for _ in 0..5 {
+        graph("true").spawn().unwrap().wait().unwrap();
+    }
+    let one_after_another = pids();
+    let side_by_side: Vec<_> = (0..2).map(|_| graph("sleep").spawn().unwrap()).collect();
+    let beside = pids();
+    for mut running in side_by_side {
+        running.shutdown(Duration::from_secs(5)).unwrap();
+    }
+    let first = one_after_another[0];
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(first).unwrap(),
+        rustix::process::Signal::KILL,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while common::proc_stat(first).is_some_and(|s| s.is_live()) {
+        assert!(Instant::now() < deadline, "the watcher outlived SIGKILL");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    graph("true").spawn().unwrap().wait().unwrap();
+    let replaced = pids();
+    let zombie = common::proc_stat(first).is_some();
+    println!("\nafter five: {one_after_another:?}");
+    println!("beside two: {beside:?}");
+    println!("after the kill: {replaced:?}");
+    println!("the killed one left: {zombie}");
 }
 
-/// A graph cgroup name taken already is skipped, not a spawn error: names
-/// are `process-graph-PID-N`, and an application SIGKILLed a moment ago
-/// leaves its cgroup until its watcher removes it, so an application with
-/// its pid recycled met "create the graph's cgroups: File exists" (the
-/// 100-trial SIGKILL tests in tests/scopes.rs and below, on a machine with
-/// pid_max at 32768, did).
+/// One cgroup watcher per application, however many graphs it runs, one
+/// after another or side by side; a watcher killed is replaced (and reaped)
+/// by the next graph. A graph's spawn no longer starts and reaps a process
+/// of its own for its cgroups (`bench spawn`, BENCHMARKS.md).
 #[test]
-fn a_graph_cgroup_name_taken_already_is_skipped() {
-    as_root_and_delegated("a_graph_cgroup_name_taken_already_is_skipped", || {
+fn one_watcher_serves_every_graph_of_an_application() {
+    as_root_and_delegated("one_watcher_serves_every_graph_of_an_application", || {
         let output = StdCommand::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "taken_cgroup_name_application_helper",
-                "--ignored",
-            ])
+            .args(["--exact", "one_watcher_application_helper", "--ignored"])
             .args(["--nocapture", "--test-threads=1"])
-            .env(TAKEN_NAME, "1")
+            .env(ONE_WATCHER, "1")
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout);
+        let step = |label: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(label))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "no {label:?} in the report:\n{text}\n{}",
+                        String::from_utf8_lossy(&output.stderr)
+                    )
+                })
+                .to_owned()
+        };
+        let first = step("after five: ");
         assert!(
-            text.contains("spawned: Ok(true),")
-                && text.contains("the taken cgroup untouched: Ok(())"),
-            "the spawn did not skip the taken name:\n{text}\n{}",
-            String::from_utf8_lossy(&output.stderr)
+            !first.contains(',') && first != "[]",
+            "one watcher after five graphs: {first}"
+        );
+        assert_eq!(
+            step("beside two: "),
+            first,
+            "the same watcher beside two graphs"
+        );
+        let replaced = step("after the kill: ");
+        assert!(
+            !replaced.contains(',') && replaced != "[]" && replaced != first,
+            "one new watcher after the kill: {replaced} (was {first})"
+        );
+        assert_eq!(
+            step("the killed one left: "),
+            "false",
+            "the killed watcher is reaped"
         );
     });
 }

@@ -68,16 +68,13 @@ fn a_forked_copy_cannot_touch_the_parents_graph() {
         graph.node(format!("more-{i}"), Command::new("sleep").arg("1000"));
     }
     let mut running = graph.spawn().expect("spawn");
-    // The nodes, the scope's init, and the graph's cgroup watcher where the
-    // graph has cgroups.
+    // The nodes and the scope's init (and, not counted, the application's
+    // cgroup watcher where the graph has cgroups).
     let children = common::children_of_this_process();
-    let watchers = children
-        .iter()
-        .filter(|p| p.comm == "pg-cgroup-watch")
-        .count();
-    assert!(watchers <= 1, "one watcher at most: {children:?}");
+    let watchers = common::cgroup_watchers();
+    assert!(watchers.len() <= 1, "one watcher at most: {watchers:?}");
     assert_eq!(
-        children.len() - watchers,
+        children.len(),
         MORE_NODES + 3,
         "every node and the init: {children:?}"
     );

@@ -97,10 +97,19 @@ fn remove_below(parent: i32, name: &[u8], depth: u32) -> isize {
     rmdir(parent, name)
 }
 
-/// Removes every directory in `dir` (`linux_dirent64` records: inode, offset,
-/// record length, type, then the NUL-terminated name). A failure shows as
-/// the parent's own `EBUSY` afterwards.
+/// Removes every directory in `dir`. A failure shows as the parent's own
+/// `EBUSY` afterwards.
 fn remove_children(dir: i32, depth: u32) {
+    for_each_directory(dir, |name| {
+        let _ = remove_below(dir, name, depth);
+    });
+}
+
+/// Calls `each` with the NUL-terminated name of every directory in `dir`
+/// but `.` and `..`, as `getdents64` lists them (`linux_dirent64` records:
+/// inode, offset, record length, type, then the NUL-terminated name).
+/// `each` may remove the directory it is given.
+pub(crate) fn for_each_directory(dir: i32, mut each: impl FnMut(&[u8])) {
     let mut buffer = [0u8; 1024];
     loop {
         let len = call(
@@ -129,7 +138,7 @@ fn remove_children(dir: i32, depth: u32) {
                 None => &[],
             };
             if kind == DT_DIR && name != b".\0" && name != b"..\0" && !name.is_empty() {
-                let _ = remove_below(dir, name, depth);
+                each(name);
             }
             if record_len == 0 {
                 break;

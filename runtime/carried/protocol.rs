@@ -92,16 +92,13 @@ pub(crate) const NAMESPACES: [(u32, &core::ffi::CStr); 6] = [
 
 /// The rest of `watch`'s arguments.
 pub(crate) mod watch {
-    /// The application's cgroup directory, where the graph's cgroup is.
+    /// The application's cgroup directory, where its graphs' cgroups are.
     pub(crate) const PARENT_FD: usize = 6;
-    /// The graph's cgroup directory.
-    pub(crate) const GRAPH_FD: usize = 7;
-    /// The graph's `cgroup.events`.
-    pub(crate) const EVENTS_FD: usize = 8;
-    /// The graph cgroup's name in the parent directory.
-    pub(crate) const NAME: usize = 9;
+    /// What the name of each of the application's graph cgroups starts
+    /// with (its pid and a token of its own).
+    pub(crate) const PREFIX: usize = 7;
     /// How many arguments `watch` takes, `argv[0]` included.
-    pub(crate) const COUNT: usize = 10;
+    pub(crate) const COUNT: usize = 8;
 }
 
 /// Make `/` private (MS_REC | MS_PRIVATE): the scope has a mount namespace.

@@ -210,6 +210,17 @@ pub(crate) fn open_write_at(dir: i32, path: &core::ffi::CStr) -> isize {
     )
 }
 
+/// `openat(dir, path, O_RDONLY | O_CLOEXEC)`: a file, or (with
+/// `directory`) a directory. `path` ends with its NUL.
+pub(crate) fn open_read_at(dir: i32, path: &[u8], directory: bool) -> isize {
+    const O_DIRECTORY: usize = 0o200_000;
+    let flags = O_CLOEXEC | if directory { O_DIRECTORY } else { 0 };
+    call(
+        nr::OPENAT,
+        [dir as usize, path.as_ptr() as usize, flags, 0, 0, 0],
+    )
+}
+
 /// `pread64(fd, buf, 0)`.
 pub(crate) fn read_from_start(fd: i32, buf: &mut [u8]) -> isize {
     call(

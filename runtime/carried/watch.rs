@@ -1,19 +1,23 @@
-//! `watch`: what makes a graph's cgroups die with the application, even
+//! `watch`: what makes an application's graph cgroups die with it, even
 //! when the application is killed with SIGKILL.
 //!
 //! No kernel mechanism ties a cgroup to a process's life, so one small
-//! process per graph does: it holds a pidfd of the application, which turns
-//! readable when the application's last thread has exited, however it died.
-//! Then it writes `1` to the graph cgroup's `cgroup.kill` (SIGKILL to every
-//! process of every node, forks racing with it included), waits for
-//! `populated 0`, removes the cgroups and exits. While the graph ends
-//! normally the application removes the cgroups itself, then SIGKILLs and
-//! reaps the watcher.
+//! process per application (and per cgroup it makes graphs in) does: it
+//! holds a pidfd of the application, which turns readable when the
+//! application's last thread has exited, however it died. Then, for every
+//! graph cgroup in the application's cgroup whose name starts with the
+//! application's prefix (`process-graph-PID-TOKEN-`: its pid, and a random
+//! token of its own, so that no other process's graphs match), it writes
+//! `1` to `cgroup.kill` (SIGKILL to every process of every node, forks
+//! racing with it included), waits for `populated 0`, removes the cgroups,
+//! and exits. While the application lives, its graphs remove their own
+//! cgroups as they end, and the watcher stays for the next graph: a graph's
+//! spawn starts no process of its own for this.
 //!
 //! Why it holds:
-//! - It lives in the application's cgroup, outside the graph's, so the
-//!   graph's `cgroup.kill` cannot hit it; and it is started before any node,
-//!   so no node exists without it.
+//! - It lives in the application's cgroup, outside the graphs', so no
+//!   graph's `cgroup.kill` can hit it; and it is started before the first
+//!   graph's first node, so no node exists without it.
 //! - It is this program, with an address space of its own: the OOM killer,
 //!   which kills every process sharing the victim's memory, does not take it
 //!   with the application, and starting it costs the same whatever the
@@ -26,32 +30,27 @@
 //!   meant for the application's process group does not end it; it keeps
 //!   only its own fds, so it holds no pipe end of the application's open.
 //! - Its name (`comm`) is `pg-cgroup-watch`, so `ps` shows what it is.
-//! - What it cannot survive: a SIGKILL aimed at it, or at the application's
-//!   whole cgroup (then the graph's cgroups below it are killed too, and the
-//!   empty ones left behind).
+//! - What it cannot survive: a SIGKILL aimed at it (the application's next
+//!   graph starts another), or at the application's whole cgroup (then the
+//!   graphs' cgroups below it are killed too, and the empty ones left
+//!   behind).
 
 use crate::args::Args;
-use crate::cgroup::{populated_in, remove_tree};
+use crate::cgroup::{for_each_directory, populated_in, remove_tree};
 use crate::enter::{self, bad_arguments};
 use crate::protocol::watch;
 use crate::sys::{self, POLLIN, POLLPRI, PollFd};
 
 pub(crate) fn run(args: &Args) -> ! {
     let c = enter::common(args);
-    let (Some(parent), Some(graph), Some(events), Some(name)) = (
-        args.number(watch::PARENT_FD),
-        args.number(watch::GRAPH_FD),
-        args.number(watch::EVENTS_FD),
-        args.ptr(watch::NAME).zip(args.bytes(watch::NAME)),
-    ) else {
+    let (Some(parent), Some(prefix)) = (args.number(watch::PARENT_FD), args.bytes(watch::PREFIX))
+    else {
         enter::fail(c.report, bad_arguments())
     };
-    if args.count() != watch::COUNT {
+    if args.count() != watch::COUNT || prefix.is_empty() {
         enter::fail(c.report, bad_arguments());
     }
-    let (parent, graph, events) = (parent as i32, graph as i32, events as i32);
-    // SAFETY: argv strings are NUL-terminated: the name with its NUL.
-    let name = unsafe { core::slice::from_raw_parts(name.0, name.1.len() + 1) };
+    let parent = parent as i32;
     let _ = sys::set_signal_mask(!0);
     let _ = sys::not_dumpable();
     let _ = sys::set_name(c"pg-cgroup-watch");
@@ -64,7 +63,7 @@ pub(crate) fn run(args: &Args) -> ! {
     // Every other fd goes, the report pipe among them, once it has told
     // the application that we run.
     sys::report(c.report, crate::protocol::step::OK, 0, crate::protocol::ITSELF);
-    let mut keep = [parent, graph, events, application as i32];
+    let mut keep = [parent, application as i32];
     keep.sort_unstable();
     let mut next = 0u32;
     for fd in keep.into_iter().filter(|&fd| fd >= 0) {
@@ -77,21 +76,51 @@ pub(crate) fn run(args: &Args) -> ! {
     if alive {
         wait_for(application as i32, POLLIN);
     }
+    // A graph removed while listing may hide one listed after it (the
+    // listing's offsets move): list again until a pass ends none, a few
+    // times at most.
+    for _ in 0..4 {
+        let mut ended = 0;
+        for_each_directory(parent, |name| {
+            if name.starts_with(prefix) {
+                end_graph(parent, name);
+                ended += 1;
+            }
+        });
+        if ended == 0 {
+            break;
+        }
+    }
+    sys::exit_group(0)
+}
+
+/// Kills everything in the graph cgroup `name` (NUL-terminated) of
+/// `parent`, waits until it is empty, and removes it with its nodes'.
+fn end_graph(parent: i32, name: &[u8]) {
+    let Ok(graph) = i32::try_from(sys::open_read_at(parent, name, true)) else {
+        return;
+    };
+    if graph < 0 {
+        return;
+    }
     if let Ok(kill) = u32::try_from(sys::open_write_at(graph, c"cgroup.kill")) {
         let _ = sys::write(kill as i32, b"1");
         sys::close(kill as i32);
     }
-    loop {
-        let mut text = [0u8; 128];
-        let len = sys::read_from_start(events, &mut text);
-        match text.get(..len.max(0) as usize) {
-            Some(text) if len > 0 && populated_in(text) => wait_for(events, POLLPRI),
-            // Empty, or unreadable (then removing fails harmlessly).
-            _ => break,
+    if let Ok(events) = u32::try_from(sys::open_read_at(graph, b"cgroup.events\0", false)) {
+        loop {
+            let mut text = [0u8; 128];
+            let len = sys::read_from_start(events as i32, &mut text);
+            match text.get(..len.max(0) as usize) {
+                Some(text) if len > 0 && populated_in(text) => wait_for(events as i32, POLLPRI),
+                // Empty, or unreadable (then removing fails harmlessly).
+                _ => break,
+            }
         }
+        sys::close(events as i32);
     }
+    sys::close(graph);
     let _ = remove_tree(parent, name);
-    sys::exit_group(0)
 }
 
 /// Waits, however long it takes, until `fd` reports `events`.

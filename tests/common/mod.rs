@@ -124,7 +124,21 @@ pub fn children_of_this_process() -> Vec<ProcStat> {
     let me = std::process::id() as i32;
     all_processes()
         .into_iter()
-        .filter(|p| p.ppid == me)
+        .filter(|p| p.ppid == me && p.comm != WATCHER)
+        .collect()
+}
+
+/// The `comm` of the runtime's cgroup watcher: one per application, left
+/// running by its first graph with cgroups, so not among the children a
+/// test counts ([`children_of_this_process`]); [`cgroup_watchers`] lists it.
+pub const WATCHER: &str = "pg-cgroup-watch";
+
+/// The live cgroup watchers among this process's children.
+pub fn cgroup_watchers() -> Vec<ProcStat> {
+    let me = std::process::id() as i32;
+    all_processes()
+        .into_iter()
+        .filter(|p| p.ppid == me && p.comm == WATCHER && p.is_live())
         .collect()
 }
 

@@ -47,10 +47,6 @@ impl Cgroup {
         }
     }
 
-    pub(crate) fn name(&self) -> &CStr {
-        &self.name
-    }
-
     /// The directory, for `CLONE_INTO_CGROUP` and the files inside.
     pub(crate) fn dir(&self) -> BorrowedFd<'_> {
         self.dir.as_fd()

@@ -20,6 +20,7 @@ mod limits;
 mod node;
 mod remove;
 mod tree;
+mod watcher;
 
 pub(crate) use limits::Limits;
 pub(crate) use node::NodeRef;

@@ -1,8 +1,8 @@
 //! The cgroups of one graph: one under the application's cgroup, one per
-//! node inside it, and the watcher that removes them if the application
-//! dies first. Created when the graph is spawned, before any node; removed
-//! when the graph has finished — and by `Drop` on every other path, a failed
-//! spawn included.
+//! node inside it, watched by the application's watcher (`watcher.rs`),
+//! which removes them if the application dies first. Created when the graph
+//! is spawned, before any node; removed when the graph has finished — and
+//! by `Drop` on every other path, a failed spawn included.
 
 use std::ffi::CString;
 use std::io;
@@ -11,16 +11,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use rustix::fs::{AtFlags, Mode, OFlags, open};
-use rustix::process::getpid;
 
 use super::discover::AppCgroup;
 use super::handle::Cgroup;
 use super::limits::Limits;
 use super::node::{NodeCgroup, NodeRef};
 use super::remove::remove_tree;
+use super::watcher;
 use crate::owner::Owner;
-use crate::process::Process;
-use crate::spawn::{Entry, ExecSpec, FdMove, ProgramFds, spawn_process, watch_arguments};
 
 /// How long removal waits for SIGKILLed processes to be gone. SIGKILL
 /// cannot be caught; only a process stuck in the kernel takes this long.
@@ -39,8 +37,6 @@ pub(crate) struct GraphCgroup {
     /// them (never, with nodes drained before they start again): removed
     /// with the rest.
     retired: Vec<CString>,
-    /// Until the cgroups are removed.
-    watcher: Option<Process>,
     removed: bool,
     /// The process that created them: a forked copy removes nothing.
     owner: Owner,
@@ -50,9 +46,10 @@ pub(crate) struct GraphCgroup {
 }
 
 impl GraphCgroup {
-    /// Creates the graph's cgroup in `app`, starts its watcher, then creates
-    /// one cgroup for each node named in `nodes`. Whatever was created is
-    /// removed again if a later step fails.
+    /// Creates the graph's cgroup in `app`, makes sure the application's
+    /// watcher runs, then creates one cgroup for each node named in
+    /// `nodes`. Whatever was created is removed again if a later step
+    /// fails.
     ///
     /// `Err` of kind `Unsupported` if the kernel has no `cgroup.kill`.
     pub(crate) fn create(app: &AppCgroup, nodes: &[&str]) -> io::Result<GraphCgroup> {
@@ -62,28 +59,19 @@ impl GraphCgroup {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
-        // A name taken already belongs to someone else — say, a SIGKILLed
-        // application with our pid (recycled) whose watcher has yet to
-        // remove it: never touched, the next name is tried.
-        let mut tries = 0;
-        let graph = loop {
-            let name = format!(
-                "process-graph-{}-{}",
-                getpid().as_raw_nonzero(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            );
-            tries += 1;
-            match Cgroup::create(parent.as_fd(), CString::new(name)?) {
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 64 => {}
-                other => break other?,
-            }
-        };
+        // The application's prefix (its pid and a random token of its own)
+        // and a number: a name nobody else's graph has.
+        let name = format!(
+            "{}{}",
+            watcher::prefix()?,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let graph = Cgroup::create(parent.as_fd(), CString::new(name)?)?;
         let mut created = GraphCgroup {
             parent,
             graph,
             nodes: Vec::with_capacity(nodes.len()),
             retired: Vec::new(),
-            watcher: None,
             removed: false,
             owner: Owner::current(),
             memory: false,
@@ -95,7 +83,7 @@ impl GraphCgroup {
                 "the kernel has no cgroup.kill (Linux 5.14)",
             ));
         }
-        created.watcher = Some(start_watcher(created.parent.as_fd(), &created.graph)?);
+        watcher::ensure(&app.dir, created.parent.as_fd())?;
         for name in nodes {
             created.add_node(name)?;
         }
@@ -218,9 +206,9 @@ impl GraphCgroup {
         self.memory.then(|| self.node(index)?.oom_kills())?
     }
 
-    /// Kills whatever is left, waits until it is gone, removes every cgroup
-    /// of the graph and stops the watcher. If a cgroup cannot be removed the
-    /// watcher stays, to try again when the application exits.
+    /// Kills whatever is left, waits until it is gone, and removes every
+    /// cgroup of the graph. A cgroup that cannot be removed is left to the
+    /// application's watcher, which tries again when the application exits.
     pub(crate) fn remove(&mut self) -> io::Result<()> {
         if self.removed {
             return Ok(());
@@ -245,10 +233,6 @@ impl GraphCgroup {
         self.nodes.clear();
         self.graph.remove(self.parent.as_fd())?;
         self.removed = true;
-        if let Some(mut watcher) = self.watcher.take() {
-            watcher.kill();
-            let _ = watcher.reap(true);
-        }
         Ok(())
     }
 }
@@ -274,42 +258,6 @@ fn node_dir_name(index: usize, name: &str) -> CString {
         .collect();
     CString::new(format!("{index}.{shown}")).expect("no NUL: every other character was replaced")
 }
-
-/// Starts the watcher of `graph`: the carried program's `watch` mode (see
-/// `carried/watch.rs`), which outlives the application to end the graph's
-/// cgroups if the application dies first.
-fn start_watcher(parent: BorrowedFd<'_>, graph: &Cgroup) -> io::Result<Process> {
-    let entry = Entry {
-        app_pid: getpid().as_raw_nonzero().get(),
-        fds: ProgramFds {
-            report: WATCH_REPORT_FD,
-            scope: None,
-        },
-        join_flags: 0,
-    };
-    let argv = watch_arguments(&entry, [3, 4, 5], graph.name());
-    let exec = ExecSpec::watcher(argv, entry.fds);
-    let fds = [parent, graph.dir(), graph.events()]
-        .into_iter()
-        .zip(3..)
-        .map(|(fd, target)| FdMove {
-            src: std::os::fd::AsRawFd::as_raw_fd(&fd),
-            target,
-        })
-        .collect();
-    spawn_process(&exec, fds, getpid(), &[], None).map_err(|(step, errno)| {
-        io::Error::new(
-            io::Error::from_raw_os_error(errno).kind(),
-            format!(
-                "start the cgroup watcher: {step} failed: {}",
-                io::Error::from_raw_os_error(errno)
-            ),
-        )
-    })
-}
-
-/// Where the watcher gets its report pipe, above its three cgroup fds.
-const WATCH_REPORT_FD: i32 = 6;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 //! application's memory (see `carried/main.rs` for why this matters, and the
 //! crate's "Guarantees" documentation).
 
-use std::ffi::{CStr, OsStr};
+use std::ffi::OsStr;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -189,17 +189,13 @@ pub(crate) fn join_arguments(
     args.0.finish()
 }
 
-/// `argv` of `watch`: outlive the application, and end the graph's cgroups
-/// when it dies. `fds` are where the application's cgroup directory, the
-/// graph's cgroup directory and its `cgroup.events` are; `name` is the
-/// graph cgroup's name in the first.
-pub(crate) fn watch_arguments(entry: &Entry, fds: [i32; 3], name: &CStr) -> StringArray {
+/// `argv` of `watch`: outlive the application, and end its graphs' cgroups
+/// when it dies. `parent` is where the application's cgroup directory is;
+/// the name of each of its graphs' cgroups there starts with `prefix`.
+pub(crate) fn watch_arguments(entry: &Entry, parent: i32, prefix: &str) -> StringArray {
     let mut args = Arguments::new(protocol::MODE_WATCH, entry);
-    let [parent, graph, events] = fds;
     args.number(protocol::watch::PARENT_FD, parent);
-    args.number(protocol::watch::GRAPH_FD, graph);
-    args.number(protocol::watch::EVENTS_FD, events);
-    args.put(protocol::watch::NAME, name.to_bytes());
+    args.put(protocol::watch::PREFIX, prefix.as_bytes());
     args.0.finish()
 }
 

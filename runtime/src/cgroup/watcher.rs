@@ -1,0 +1,165 @@
+//! The application's cgroup watcher: the carried program's `watch` mode
+//! (`carried/watch.rs`), which outlives the application to end its graphs'
+//! cgroups if it dies first. One per process and per cgroup directory it
+//! makes graphs in, started by the first graph there and left running: a
+//! watcher per graph cost every spawn a process start, a SIGKILL and a
+//! reap, about 200 µs, four times a one-node graph's own spawn and wait.
+//!
+//! The application holds no fd of it: a watcher is known by its pid and
+//! its start time (a pid alone may name another process once the watcher
+//! has been reaped by someone else), checked at each graph's creation.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use rustix::process::{Pid, WaitId, WaitIdOptions, getpid};
+
+use crate::owner::Owner;
+use crate::spawn::{Entry, ExecSpec, FdMove, ProgramFds, spawn_process, watch_arguments};
+
+/// A running watcher of this process.
+struct Watcher {
+    /// The cgroup directory it watches.
+    dir: PathBuf,
+    /// The process that started it: a forked child's copy is its parent's.
+    owner: Owner,
+    pid: Pid,
+    /// Its start time (`/proc/PID/stat`), which tells it from a process
+    /// that got its pid later.
+    started: u64,
+}
+
+static WATCHERS: Mutex<Vec<Watcher>> = Mutex::new(Vec::new());
+
+/// What the names of this process's graph cgroups start with: its pid and
+/// a token drawn once per process, so that a watcher matches its own
+/// application's graphs and no other's (two applications in different pid
+/// namespaces may share a pid and a cgroup).
+pub(crate) fn prefix() -> io::Result<String> {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    let token = match TOKEN.get() {
+        Some(token) => token,
+        None => {
+            let drawn = crate::random::random_hex()?;
+            TOKEN.get_or_init(|| drawn)
+        }
+    };
+    Ok(format!(
+        "process-graph-{}-{token}-",
+        getpid().as_raw_nonzero()
+    ))
+}
+
+/// Makes sure a watcher of this process watches `dir`, open as `parent`:
+/// starts one if there is none, or if the last one died (a SIGKILL aimed at
+/// it), reaping that one.
+pub(crate) fn ensure(dir: &Path, parent: BorrowedFd<'_>) -> io::Result<()> {
+    let mut watchers = WATCHERS.lock().unwrap_or_else(PoisonError::into_inner);
+    watchers.retain(|w| w.owner.is_current() && (w.dir != dir || w.is_running()));
+    if watchers.iter().any(|w| w.dir == dir) {
+        return Ok(());
+    }
+    let pid = start(parent)?;
+    // Read at once: the watcher runs until the application ends.
+    let (_, started) = state_and_start(pid)
+        .ok_or_else(|| io::Error::other("the cgroup watcher is gone as it started"))?;
+    watchers.push(Watcher {
+        dir: dir.to_owned(),
+        owner: Owner::current(),
+        pid,
+        started,
+    });
+    Ok(())
+}
+
+impl Watcher {
+    /// Whether it still runs; reaps it if it has ended.
+    fn is_running(&self) -> bool {
+        let Some((state, started)) = state_and_start(self.pid) else {
+            return false; // reaped by someone else
+        };
+        if started != self.started {
+            return false; // reaped by someone else; the pid is another's now
+        }
+        if state != 'Z' {
+            return true;
+        }
+        // Ours, and a zombie: its pid names nobody else until this reap.
+        let _ = rustix::process::waitid(
+            WaitId::Pid(self.pid),
+            WaitIdOptions::EXITED | WaitIdOptions::NOHANG,
+        );
+        false
+    }
+}
+
+/// The state and start time of `pid`, from one read of `/proc/PID/stat`
+/// (fields 3 and 22; the command name before them is in parentheses and
+/// may hold anything, so they are counted from the last `)`).
+fn state_and_start(pid: Pid) -> Option<(char, u64)> {
+    let path = format!("/proc/{}/stat\0", pid.as_raw_nonzero());
+    let path = std::ffi::CStr::from_bytes_with_nul(path.as_bytes()).ok()?;
+    let text = crate::kernel_file::read_path(path).ok()?;
+    let fields = &text[text.iter().rposition(|&b| b == b')')? + 1..];
+    let mut fields = fields.split(|&b| b == b' ').filter(|f| !f.is_empty());
+    let state = char::from(*fields.next()?.first()?);
+    let started = std::str::from_utf8(fields.nth(18)?).ok()?.parse().ok()?;
+    Some((state, started))
+}
+
+/// Starts a watcher of the cgroup directory `parent`. Its pidfd is closed
+/// at once: it is never waited for while the application lives.
+fn start(parent: BorrowedFd<'_>) -> io::Result<Pid> {
+    let entry = Entry {
+        app_pid: getpid().as_raw_nonzero().get(),
+        fds: ProgramFds {
+            report: WATCH_REPORT_FD,
+            scope: None,
+        },
+        join_flags: 0,
+    };
+    let argv = watch_arguments(&entry, WATCH_PARENT_FD, &prefix()?);
+    let exec = ExecSpec::watcher(argv, entry.fds);
+    let fds = vec![FdMove {
+        src: parent.as_raw_fd(),
+        target: WATCH_PARENT_FD,
+    }];
+    let process = spawn_process(&exec, fds, getpid(), &[], None).map_err(|(step, errno)| {
+        io::Error::new(
+            io::Error::from_raw_os_error(errno).kind(),
+            format!(
+                "start the cgroup watcher: {step} failed: {}",
+                io::Error::from_raw_os_error(errno)
+            ),
+        )
+    })?;
+    Ok(process.pid())
+}
+
+/// Where the watcher gets the application's cgroup directory, and its
+/// report pipe above it.
+const WATCH_PARENT_FD: i32 = 3;
+const WATCH_REPORT_FD: i32 = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_and_start_time_of_a_process_and_of_none() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_raw(child.id() as i32).unwrap();
+        let (state, started) = state_and_start(pid).unwrap();
+        assert_ne!(state, 'Z', "running, not ended");
+        let (_, mine) = state_and_start(getpid()).unwrap();
+        assert!(started >= mine, "a child starts after its parent");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(state_and_start(pid), None, "reaped: no such process");
+    }
+}
