@@ -42,11 +42,16 @@ pub struct Host {
     boxes: Children<Sandboxed>,
 }
 
-/// The line node `node` wrote, once it has, running the event loop.
-fn line_of(running: &mut Running<HostNode>, node: &str) -> String {
+/// The line node `node` wrote into `lines`, once it has, running the
+/// event loop.
+fn line_of<N: process_graph::GraphNode>(
+    running: &mut Running<N>,
+    lines: &Mutex<Vec<(String, String)>>,
+    node: &str,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let found = RECORDED
+        let found = lines
             .lock()
             .unwrap()
             .iter()
@@ -100,8 +105,8 @@ fn children_get_their_own_scopes_and_forward_their_output() {
                     .unwrap();
                 let first = running.add_boxes(worker()).unwrap();
                 let second = running.add_boxes(worker()).unwrap();
-                let a = line_of(&mut running, "boxes.0.work");
-                let b = line_of(&mut running, "boxes.1.work");
+                let a = line_of(&mut running, &RECORDED, "boxes.0.work");
+                let b = line_of(&mut running, &RECORDED, "boxes.1.work");
                 let (a_ns, a_pid) = a.split_once(' ').unwrap();
                 let (b_ns, _) = b.split_once(' ').unwrap();
                 let own = std::fs::read_link("/proc/self/ns/pid").unwrap();
@@ -160,24 +165,6 @@ pub struct Pool {
     jobs: Children<Job>,
 }
 
-/// The line `node` wrote, once it has, running the event loop.
-fn pool_line(running: &mut Running<PoolNode>, node: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let found = POOL_LINES
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(n, _)| n == node)
-            .map(|(_, line)| line.clone());
-        if let Some(line) = found {
-            return line;
-        }
-        assert!(Instant::now() < deadline, "no line of {node} in 10 s");
-        running.next_event(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
 #[test]
 fn children_declared_in_a_scope_join_the_running_scope() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
@@ -199,12 +186,12 @@ fn children_declared_in_a_scope_join_the_running_scope() {
                 let mut running = Pool::new(says_where()).spawn().unwrap();
                 let first = running.add_jobs(Job::new(says_where())).unwrap();
                 let second = running.add_jobs(Job::new(says_where())).unwrap();
-                let anchor = pool_line(&mut running, "anchor");
+                let anchor = line_of(&mut running, &POOL_LINES, "anchor");
                 let (anchor_ns, _) = anchor.split_once(' ').unwrap();
                 let own = std::fs::read_link("/proc/self/ns/pid").unwrap();
                 assert_ne!(std::path::Path::new(anchor_ns), own);
                 for name in ["jobs.0.work", "jobs.1.work"] {
-                    let line = pool_line(&mut running, name);
+                    let line = line_of(&mut running, &POOL_LINES, name);
                     let (ns, pid) = line.split_once(' ').unwrap();
                     assert_eq!(ns, anchor_ns, "{name} runs in the pool's pid namespace");
                     let pid: u32 = pid.parse().unwrap();
