@@ -18,7 +18,10 @@ const CHUNK: usize = 4096;
 pub(crate) fn read(file: OwnedFd) -> io::Result<Vec<u8>> {
     let mut text = Vec::with_capacity(CHUNK);
     loop {
-        text.reserve(CHUNK);
+        // Grown only when full: the final, empty read fits in what is left.
+        if text.len() == text.capacity() {
+            text.reserve(CHUNK);
+        }
         if rustix::io::read(&file, rustix::buffer::spare_capacity(&mut text))? == 0 {
             return Ok(text);
         }
@@ -32,6 +35,30 @@ pub(crate) fn read_path(path: &CStr) -> io::Result<Vec<u8>> {
         OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
     )?)
+}
+
+/// `/proc/PID/stat`, read once, for the fields after the command name.
+pub(crate) struct ProcStat(Vec<u8>);
+
+impl ProcStat {
+    /// The `stat` of `pid`; `None` once it is reaped.
+    pub(crate) fn of(pid: i32) -> Option<ProcStat> {
+        let path = std::ffi::CString::new(format!("/proc/{pid}/stat")).ok()?;
+        read_path(&path).ok().map(ProcStat)
+    }
+
+    /// Field `n` after the command name (0: the state, 1: the parent, 2:
+    /// the process group, 19: the start time, 49: the exit code). The name
+    /// is in parentheses and may hold anything, `)` included, so the fields
+    /// start after the last `)`.
+    pub(crate) fn field<T: std::str::FromStr>(&self, n: usize) -> Option<T> {
+        let after_name = &self.0[self.0.iter().rposition(|&b| b == b')')? + 1..];
+        let field = after_name
+            .split(u8::is_ascii_whitespace)
+            .filter(|f| !f.is_empty())
+            .nth(n)?;
+        std::str::from_utf8(field).ok()?.parse().ok()
+    }
 }
 
 #[cfg(test)]
@@ -50,5 +77,16 @@ mod tests {
             read_path(c"/proc/self/smaps_rollup").unwrap().len(),
             by_std.len()
         );
+    }
+
+    #[test]
+    fn stat_fields_come_after_the_command_name() {
+        let me = ProcStat::of(std::process::id() as i32).unwrap();
+        // The state of the main thread, which may wait for this test's.
+        assert!(matches!(me.field::<char>(0), Some('R' | 'S')));
+        let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+        assert_eq!(me.field::<i32>(1), Some(parent));
+        assert!(me.field::<u64>(19).is_some_and(|t| t > 0), "a start time");
+        assert_eq!(ProcStat(b"7 (a ) b) S 1".to_vec()).field::<i32>(1), Some(1));
     }
 }

@@ -16,6 +16,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rustix::process::{Pid, WaitId, WaitIdOptions, getpid};
 
+use crate::kernel_file::ProcStat;
 use crate::owner::Owner;
 use crate::spawn::{Entry, ExecSpec, FdMove, ProgramFds, spawn_process, watch_arguments};
 
@@ -95,18 +96,10 @@ impl Watcher {
     }
 }
 
-/// The state and start time of `pid`, from one read of `/proc/PID/stat`
-/// (fields 3 and 22; the command name before them is in parentheses and
-/// may hold anything, so they are counted from the last `)`).
+/// The state and start time of `pid` (`/proc/PID/stat`, read once).
 fn state_and_start(pid: Pid) -> Option<(char, u64)> {
-    let path = format!("/proc/{}/stat\0", pid.as_raw_nonzero());
-    let path = std::ffi::CStr::from_bytes_with_nul(path.as_bytes()).ok()?;
-    let text = crate::kernel_file::read_path(path).ok()?;
-    let fields = &text[text.iter().rposition(|&b| b == b')')? + 1..];
-    let mut fields = fields.split(|&b| b == b' ').filter(|f| !f.is_empty());
-    let state = char::from(*fields.next()?.first()?);
-    let started = std::str::from_utf8(fields.nth(18)?).ok()?.parse().ok()?;
-    Some((state, started))
+    let stat = ProcStat::of(pid.as_raw_nonzero().get())?;
+    Some((stat.field(0)?, stat.field(19)?))
 }
 
 /// Starts a watcher of the cgroup directory `parent`. Its pidfd is closed

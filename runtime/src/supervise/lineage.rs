@@ -15,6 +15,8 @@ use std::fs;
 
 use rustix::process::Pid;
 
+use crate::kernel_file::ProcStat;
+
 /// The longest chain of parents walked: far more than any real process
 /// tree, and `pid_max` bounds a chain anyway.
 const MAX_DEPTH: usize = 4096;
@@ -64,17 +66,10 @@ fn parent_of(pid: i32) -> Option<i32> {
     stat_field(pid, 1)
 }
 
-/// Field `n` after the command name in `/proc/PID/stat` (0: the state, 1:
-/// the parent, 2: the process group, 49: the exit code). The command name
-/// is in parentheses and may hold anything, `)` included, so the fields
-/// start after the last `)`.
+/// Field `n` after the command name in `/proc/PID/stat` (see
+/// [`ProcStat::field`]).
 fn stat_field<T: std::str::FromStr>(pid: i32, n: usize) -> Option<T> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    text[text.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(n)?
-        .parse()
-        .ok()
+    ProcStat::of(pid)?.field(n)
 }
 
 #[cfg(test)]
