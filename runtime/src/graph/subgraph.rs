@@ -332,16 +332,21 @@ impl Graph {
         nodes: impl IntoIterator<Item = NodeId>,
         dependencies: impl IntoIterator<Item = NodeId>,
     ) {
-        let dependencies: Vec<NodeId> = dependencies.into_iter().collect();
+        // Each given once, in order; a set per node for the ones it has:
+        // a subgraph after a subgraph gives each of m nodes n entries, and a
+        // scan per entry made that m·n² at every build.
+        let mut seen = std::collections::HashSet::new();
+        let dependencies: Vec<NodeId> = dependencies
+            .into_iter()
+            .filter(|d| seen.insert(*d))
+            .collect();
         for node in nodes {
             let Some(spec) = self.nodes.get_mut(node.index()) else {
                 continue;
             };
-            for &dependency in &dependencies {
-                if !spec.options.after.contains(&dependency) {
-                    spec.options.after.push(dependency);
-                }
-            }
+            let after = &mut spec.options.after;
+            let had: std::collections::HashSet<NodeId> = after.iter().copied().collect();
+            after.extend(dependencies.iter().filter(|d| !had.contains(d)));
         }
     }
 
