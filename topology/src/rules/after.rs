@@ -7,64 +7,77 @@ use super::violation::{Place, Rule};
 
 pub(super) fn check(found: &mut Found<'_>) {
     let t = found.topology;
-    let node_name = |n: usize| t.nodes[n].name.to_string();
-    let subgraph_name = |s: usize| t.subgraphs[s].name.to_string();
+    let mut lists = Lists {
+        last_named_by: [
+            vec![usize::MAX; t.nodes.len()],
+            vec![usize::MAX; t.subgraphs.len()],
+        ],
+        current: 0,
+    };
     for (n, node) in t.nodes.iter().enumerate() {
-        let nodes = Entries::nodes(&node.after, t.nodes.len(), &node_name);
-        nodes.check(found, |entry| Place::After { node: n, entry });
-        let subgraphs =
-            Entries::subgraphs(&node.after_subgraphs, t.subgraphs.len(), &subgraph_name);
-        subgraphs.check(found, |entry| Place::AfterSubgraph { node: n, entry });
+        lists.check(found, Kind::Nodes, &node.after, |entry| Place::After {
+            node: n,
+            entry,
+        });
+        lists.check(found, Kind::Subgraphs, &node.after_subgraphs, |entry| {
+            Place::AfterSubgraph { node: n, entry }
+        });
     }
     for (s, subgraph) in t.subgraphs.iter().enumerate() {
-        let nodes = Entries::nodes(&subgraph.after, t.nodes.len(), &node_name);
-        nodes.check(found, |entry| Place::SubgraphAfter { subgraph: s, entry });
-        let subgraphs =
-            Entries::subgraphs(&subgraph.after_subgraphs, t.subgraphs.len(), &subgraph_name);
-        subgraphs.check(found, |entry| Place::SubgraphAfterSubgraph {
-            subgraph: s,
-            entry,
+        lists.check(found, Kind::Nodes, &subgraph.after, |entry| {
+            Place::SubgraphAfter { subgraph: s, entry }
+        });
+        lists.check(found, Kind::Subgraphs, &subgraph.after_subgraphs, |entry| {
+            Place::SubgraphAfterSubgraph { subgraph: s, entry }
         });
     }
 }
 
-/// One `after` list: indices into the nodes or into the subgraphs.
-struct Entries<'a> {
-    list: &'a [usize],
-    /// How many nodes (or subgraphs) the graph has.
-    count: usize,
-    name: &'a dyn Fn(usize) -> String,
-    unknown: fn(usize) -> Rule,
+/// What an `after` list's entries index.
+#[derive(Clone, Copy)]
+enum Kind {
+    Nodes = 0,
+    Subgraphs = 1,
 }
 
-impl<'a> Entries<'a> {
-    fn nodes(list: &'a [usize], count: usize, name: &'a dyn Fn(usize) -> String) -> Self {
-        let unknown = |index| Rule::UnknownNode { index };
-        Entries {
-            list,
-            count,
-            name,
-            unknown,
-        }
-    }
+/// The lists checked so far: for each node and each subgraph, the last
+/// list that named it, so an entry given twice is seen without scanning
+/// its list (a subgraph after a subgraph gives each of its m nodes n
+/// entries: a scan per entry was m·n² at every spawn).
+struct Lists {
+    last_named_by: [Vec<usize>; 2],
+    /// The list being checked.
+    current: usize,
+}
 
-    fn subgraphs(list: &'a [usize], count: usize, name: &'a dyn Fn(usize) -> String) -> Self {
-        let unknown = |index| Rule::UnknownSubgraph { index };
-        Entries {
-            list,
-            count,
-            name,
-            unknown,
-        }
-    }
-
-    fn check(&self, found: &mut Found<'_>, place: impl Fn(usize) -> Place) {
-        for (entry, &dep) in self.list.iter().enumerate() {
-            if dep >= self.count {
-                found.push(place(entry), (self.unknown)(dep));
-            } else if self.list[..entry].contains(&dep) {
-                let node = (self.name)(dep);
-                found.push(place(entry), Rule::AfterListedTwice { node });
+impl Lists {
+    fn check(
+        &mut self,
+        found: &mut Found<'_>,
+        kind: Kind,
+        list: &[usize],
+        place: impl Fn(usize) -> Place,
+    ) {
+        self.current += 1;
+        let t = found.topology;
+        let named_by = &mut self.last_named_by[kind as usize];
+        for (entry, &dep) in list.iter().enumerate() {
+            match named_by.get_mut(dep) {
+                None => {
+                    let rule = match kind {
+                        Kind::Nodes => Rule::UnknownNode { index: dep },
+                        Kind::Subgraphs => Rule::UnknownSubgraph { index: dep },
+                    };
+                    found.push(place(entry), rule);
+                }
+                Some(last) if *last == self.current => {
+                    let node = match kind {
+                        Kind::Nodes => t.nodes[dep].name.to_string(),
+                        Kind::Subgraphs => t.subgraphs[dep].name.to_string(),
+                    };
+                    found.push(place(entry), Rule::AfterListedTwice { node });
+                }
+                Some(last) => *last = self.current,
             }
         }
     }

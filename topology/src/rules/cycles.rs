@@ -14,9 +14,12 @@ pub(super) fn check(found: &mut Found<'_>) {
     let nodes = t.nodes.len();
     let mut places = Vec::new();
     let mut after: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nodes + t.subgraphs.len()];
+    // The vertex whose dependencies last named each vertex: a vertex's
+    // dependencies are added together, so a repeat is seen without a scan.
+    let mut named_by = vec![usize::MAX; after.len()];
     let mut depend = |v: usize, dep: Option<usize>, place: Place| {
         if let Some(dep) = dep
-            && !after[v].iter().any(|&(d, _)| d == dep)
+            && std::mem::replace(&mut named_by[dep], v) != v
         {
             after[v].push((dep, places.len()));
             places.push(place);
