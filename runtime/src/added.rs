@@ -64,7 +64,7 @@ impl Added {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn scope(&self, scope: ScopeId) -> ScopeId {
-        ScopeId(u32::try_from(self.first_scope + scope.index()).unwrap_or(u32::MAX))
+        ScopeId::from_index(self.first_scope + scope.index())
     }
 }
 

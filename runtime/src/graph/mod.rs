@@ -150,7 +150,7 @@ impl Graph {
 
     /// Adds a namespace scope; nodes join it with [`NodeOptions::scope`].
     pub fn scope(&mut self, name: impl Into<String>, spec: ScopeSpec) -> ScopeId {
-        let id = ScopeId(u32::try_from(self.scopes.len()).unwrap_or(u32::MAX));
+        let id = ScopeId::from_index(self.scopes.len());
         self.scopes.push(spec.named(name.into()));
         id
     }

@@ -126,7 +126,7 @@ impl Nested {
 
     /// Scope `scope` of the inner graph, in the enclosing graph.
     pub fn scope(&self, scope: ScopeId) -> ScopeId {
-        ScopeId(u32::try_from(self.first_scope + scope.index()).unwrap_or(u32::MAX))
+        ScopeId::from_index(self.first_scope + scope.index())
     }
 }
 

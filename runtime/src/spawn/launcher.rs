@@ -242,8 +242,7 @@ impl Launcher {
             }
         };
         // A scope of `graph` by its id among the launcher's.
-        let among_launchers =
-            |s: ScopeId| ScopeId(u32::try_from(first_scope + s.index()).unwrap_or(u32::MAX));
+        let among_launchers = |s: ScopeId| ScopeId::from_index(first_scope + s.index());
         let mut execs = Vec::with_capacity(graph.nodes.len());
         let mut extras = Vec::with_capacity(graph.nodes.len());
         let mut socket_files = Vec::new();
