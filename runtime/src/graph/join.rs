@@ -128,7 +128,7 @@ impl Graph {
         // `to` is a port of the kind `ends` fits; only a socketpair with the
         // parent at both ends (which validation refuses) leaves no end.
         self.connect(to, ends)
-            .map_err(|_| JoinError::NotAPort(self.port_name(from)))?;
+            .map_err(|_| JoinError::NotAPort(self.port_name(to)))?;
         self.edges[from.index()].kind = EdgeKind::Joined { into: to };
         Ok(())
     }
