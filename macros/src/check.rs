@@ -29,9 +29,11 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
     };
     for violation in violations {
         if let Rule::UnusedScope { scope } = &violation.rule
-            && nested_scopes(graph).any(|i| *i == scope.as_str())
+            && graph
+                .children()
+                .any(|(_, c)| c.scope.as_ref().is_some_and(|i| *i == scope.as_str()))
         {
-            continue; // a subgraph or the children run in it
+            continue; // the children run in it (the topology has no children)
         }
         let unresolved = match violation.rule {
             Rule::UnknownNode { .. } if after_entry(graph, violation.place).is_some() => {

@@ -28,7 +28,8 @@ pub(super) fn check(found: &mut Found<'_>) {
         if let Some(parent) = scope.parent.filter(|&p| p >= t.scopes.len()) {
             found.push(Place::ScopeParent(s), Rule::UnknownScope { index: parent });
         }
-        let joined = t.nodes.iter().any(|n| n.scope == Some(s));
+        let joined = t.nodes.iter().any(|n| n.scope == Some(s))
+            || t.subgraphs.iter().any(|g| g.scope == Some(s));
         let nests = t.scopes.iter().any(|other| other.parent == Some(s));
         if !joined && !nests && !dangling {
             let scope = scope.name.to_string();
