@@ -566,9 +566,15 @@ fn millis(ms: u64, pg: &Private) -> TokenStream {
     quote!(#pg::Duration::from_millis(#ms))
 }
 
+/// The id `build` gives the scope declared at `index`: its place in
+/// [`scope_order`].
+pub(super) fn scope_id(graph: &Graph, index: usize) -> Option<usize> {
+    scope_order(graph).iter().position(|&s| s == index)
+}
+
 /// Scope indices with every parent before its children (`Graph::scope`
 /// takes the parent's id, so the parent must exist first).
-pub(super) fn scope_order(graph: &Graph) -> Vec<usize> {
+fn scope_order(graph: &Graph) -> Vec<usize> {
     let parents: Vec<Option<usize>> = graph
         .scopes()
         .map(|(_, s)| s.parent.as_ref().and_then(|p| graph.scope_index(p)))

@@ -175,13 +175,11 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
                 .variant(),
             Span::call_site(),
         );
-        // The scope's id in the running graph: its place in the order
-        // `build` declares this graph's scopes in, before any subgraph's.
-        let scope = c.scope.as_ref().and_then(|scope| {
-            let index = graph.scope_index(scope)?;
-            let id = api::scope_order(graph).iter().position(|&s| s == index)?;
-            Some((scope, id))
-        });
+        // The scope's id in the running graph, as `build` declares it.
+        let scope = c
+            .scope
+            .as_ref()
+            .and_then(|scope| Some((scope, api::scope_id(graph, graph.scope_index(scope)?)?)));
         let in_scope = scope.map_or(String::new(), |(scope, _)| {
             format!(", inside this graph's scope `{}`", names::display(scope))
         });

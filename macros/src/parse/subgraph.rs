@@ -1,6 +1,6 @@
 //! `#[subgraph]` or `#[subgraph(on_failure = "restart" | "escalate", scope =
-//! name, after = [..])]`, and `#[children]` (same keys) on a `Children<G>`
-//! field.
+//! name, after = [..])]`, and `#[children]` (`on_failure` and `scope`; an
+//! `after` is refused) on a `Children<G>` field.
 
 use syn::{Attribute, GenericArgument, Meta, PathArguments, Type};
 
