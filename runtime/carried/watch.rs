@@ -97,12 +97,10 @@ pub(crate) fn run(args: &Args) -> ! {
 /// Kills everything in the graph cgroup `name` (NUL-terminated) of
 /// `parent`, waits until it is empty, and removes it with its nodes'.
 fn end_graph(parent: i32, name: &[u8]) {
-    let Ok(graph) = i32::try_from(sys::open_read_at(parent, name, true)) else {
-        return;
+    let Ok(graph) = u32::try_from(sys::open_read_at(parent, name, true)) else {
+        return; // gone already, or not ours to open
     };
-    if graph < 0 {
-        return;
-    }
+    let graph = graph as i32;
     if let Ok(kill) = u32::try_from(sys::open_write_at(graph, c"cgroup.kill")) {
         let _ = sys::write(kill as i32, b"1");
         sys::close(kill as i32);

@@ -18,7 +18,9 @@
 //! Nodes added to the running graph hand the thread their names and sinks
 //! first; a node removed from it, once it has ended, has what its streams
 //! still hold delivered and its pipes closed at once, whoever else holds a
-//! write end, so that nodes coming and going leave no fd behind.
+//! write end, so that nodes coming and going leave no pipe behind. The
+//! sinks they brought stay until the graph ends (a file sink only a
+//! removed node wrote keeps its fd, a callback its closure).
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};

@@ -77,8 +77,9 @@ impl ScopeId {
 
     /// The scope at position `index`. Generated code uses this; a wrong
     /// index names no scope: a node given it is refused by validation, and
-    /// [`Graph::running_scope`](crate::Graph::running_scope) given it makes
-    /// the add fail with [`Error::NoSuchScope`](crate::Error::NoSuchScope).
+    /// a node in a [`Graph::running_scope`](crate::Graph::running_scope)
+    /// given it makes the add fail with
+    /// [`Error::NoSuchScope`](crate::Error::NoSuchScope).
     pub fn from_index(index: usize) -> Self {
         ScopeId(u32::try_from(index).unwrap_or(u32::MAX))
     }

@@ -57,7 +57,8 @@ impl Graph {
     /// namespaces a process joins to be in it (`namespaces_of`, as
     /// `CLONE_NEW*` flags, `None` for a scope the running graph does not
     /// have), so that the rules check it like the graph's own. A stand-in
-    /// no node is in is left as it is: the rules report it unused.
+    /// no node is in is left as it is, with no namespace: the rules refuse
+    /// it as one that creates none.
     pub(crate) fn resolve_running_scopes(
         &mut self,
         namespaces_of: impl Fn(ScopeId) -> Option<u32>,
