@@ -7,8 +7,10 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use rustix::fs::{Access, AtFlags, CWD, accessat};
+use rustix::io::Errno;
 
 /// The directory of the application's own cgroup in the v2 hierarchy, where
 /// the application may create cgroups.
@@ -17,37 +19,82 @@ pub(crate) struct AppCgroup {
     pub(crate) dir: PathBuf,
 }
 
+/// Every cgroup2 mount, as last read from `/proc/self/mountinfo`. The
+/// kernel writes that file out at each read — for a one-node graph, more
+/// than a tenth of its spawn — and mounts seldom change, so it is read
+/// again only when the application's cgroup is not found through these (a
+/// hierarchy mounted, moved or unmounted since).
+static MOUNTS: Mutex<Option<Vec<Mount>>> = Mutex::new(None);
+
+/// A cgroup2 mount: the root within the hierarchy, and where it is mounted.
+type Mount = (PathBuf, PathBuf);
+
 /// Finds the application's cgroup, or says why cgroups cannot be used.
 ///
 /// "May create" means the effective ids may create directories in it and
 /// write its `cgroup.procs` (which `CLONE_INTO_CGROUP` requires of the common
 /// ancestor of the spawner's cgroup and the node's): root, or a delegated
 /// subtree such as a systemd service with `Delegate=yes`.
+///
+/// The application's cgroup is read at every call (it may have been moved);
+/// the mounts come from the last read unless the cgroup is not found
+/// through them.
 pub(crate) fn discover() -> Result<AppCgroup, String> {
-    let read = |path: &std::ffi::CStr| {
-        crate::kernel_file::read_path(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))
-    };
-    let mountinfo = read(c"/proc/self/mountinfo")?;
     let own = read(c"/proc/self/cgroup")?;
     let own = own_v2_path(&own).ok_or("the application is in no cgroup v2 (no 0:: line)")?;
-    let dir = v2_mounts(&mountinfo)
-        .into_iter()
-        .find_map(|(root, mount_point)| {
-            let relative = own.strip_prefix(&root).ok()?;
-            Some(mount_point.join(relative))
-        })
-        .ok_or("no cgroup2 hierarchy is mounted where the application's cgroup is")?;
-    let writable = |path: &Path, access| accessat(CWD, path, access, AtFlags::EACCESS).is_ok();
-    if !writable(&dir, Access::WRITE_OK | Access::EXEC_OK)
-        || !writable(&dir.join("cgroup.procs"), Access::WRITE_OK)
-    {
-        return Err(format!(
-            "the application may not create cgroups in its cgroup {} (not root, and not a delegated subtree)",
-            dir.display()
-        ));
+    let mut mounts = MOUNTS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(cached) = mounts.as_deref() {
+        match writable_dir(cached, &own) {
+            Err(Found::Missing) => {} // read the mounts again
+            found => return found.map_err(Found::into_reason),
+        }
     }
+    let fresh = mounts.insert(v2_mounts(&read(c"/proc/self/mountinfo")?));
+    writable_dir(fresh, &own).map_err(Found::into_reason)
+}
+
+/// Why `writable_dir` found no directory.
+enum Found {
+    /// Not through these mounts, or not there: they may be out of date.
+    Missing,
+    /// There, but the application may not create cgroups in it.
+    NotWritable(PathBuf),
+}
+
+impl Found {
+    fn into_reason(self) -> String {
+        match self {
+            Found::Missing => {
+                "no cgroup2 hierarchy is mounted where the application's cgroup is".to_owned()
+            }
+            Found::NotWritable(dir) => format!(
+                "the application may not create cgroups in its cgroup {} (not root, and not a delegated subtree)",
+                dir.display()
+            ),
+        }
+    }
+}
+
+/// The directory of the cgroup `own` under one of `mounts`, if the
+/// application may create cgroups in it.
+fn writable_dir(mounts: &[Mount], own: &Path) -> Result<AppCgroup, Found> {
+    let dir = mounts
+        .iter()
+        .find_map(|(root, mount_point)| Some(mount_point.join(own.strip_prefix(root).ok()?)))
+        .ok_or(Found::Missing)?;
+    let check = |path: &Path, access| match accessat(CWD, path, access, AtFlags::EACCESS) {
+        Ok(()) => Ok(()),
+        Err(Errno::NOENT | Errno::NOTDIR) => Err(Found::Missing),
+        Err(_) => Err(Found::NotWritable(dir.clone())),
+    };
+    check(&dir, Access::WRITE_OK | Access::EXEC_OK)?;
+    check(&dir.join("cgroup.procs"), Access::WRITE_OK)?;
     Ok(AppCgroup { dir })
+}
+
+fn read(path: &std::ffi::CStr) -> Result<Vec<u8>, String> {
+    crate::kernel_file::read_path(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))
 }
 
 /// The path of the `0::` line of `/proc/self/cgroup`.
@@ -59,17 +106,16 @@ fn own_v2_path(text: &[u8]) -> Option<PathBuf> {
 }
 
 /// Every cgroup2 mount: (root within the hierarchy, mount point).
-fn v2_mounts(mountinfo: &[u8]) -> Vec<(PathBuf, PathBuf)> {
+fn v2_mounts(mountinfo: &[u8]) -> Vec<Mount> {
     mountinfo
         .split(|&b| b == b'\n')
         .filter_map(|line| {
-            let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
             // id parent major:minor root mount-point options [optional…] - fstype …
-            let separator = fields.iter().position(|f| *f == b"-")?;
-            (fields.get(separator + 1) == Some(&&b"cgroup2"[..])).then_some(())?;
-            let root = unescape(fields.get(3)?);
-            let mount_point = unescape(fields.get(4)?);
-            Some((root, mount_point))
+            let mut fields = line.split(|&b| b == b' ');
+            let root = fields.nth(3)?;
+            let mount_point = fields.next()?;
+            let fstype = fields.skip_while(|f| *f != b"-").nth(1)?;
+            (fstype == b"cgroup2").then(|| (unescape(root), unescape(mount_point)))
         })
         .collect()
 }
@@ -120,6 +166,23 @@ mod tests {
         assert_eq!(
             v2_mounts(line),
             [(PathBuf::from("/sub"), PathBuf::from("/mnt/my cgroups"))]
+        );
+    }
+
+    #[test]
+    fn mounts_that_miss_the_cgroup_are_read_again() {
+        let fresh = discover();
+        let stale = vec![(PathBuf::from("/"), PathBuf::from("/nonexistent/cgroup2"))];
+        *MOUNTS.lock().unwrap() = Some(stale);
+        assert_eq!(discover(), fresh);
+        let mounts = MOUNTS.lock().unwrap();
+        assert!(
+            mounts
+                .as_ref()
+                .unwrap()
+                .iter()
+                .all(|(_, m)| m != Path::new("/nonexistent/cgroup2")),
+            "the stale mounts were replaced"
         );
     }
 

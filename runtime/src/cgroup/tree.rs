@@ -7,7 +7,7 @@
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use rustix::fs::{AtFlags, Mode, OFlags, open};
@@ -76,12 +76,17 @@ impl GraphCgroup {
             owner: Owner::current(),
             memory: false,
         };
-        let kill = rustix::fs::statat(created.graph.dir(), c"cgroup.kill", AtFlags::empty());
-        if matches!(kill, Err(rustix::io::Errno::NOENT)) {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "the kernel has no cgroup.kill (Linux 5.14)",
-            ));
+        // A kernel found to have it keeps it: asked once per process.
+        static HAS_KILL: AtomicBool = AtomicBool::new(false);
+        if !HAS_KILL.load(Ordering::Relaxed) {
+            let kill = rustix::fs::statat(created.graph.dir(), c"cgroup.kill", AtFlags::empty());
+            if matches!(kill, Err(rustix::io::Errno::NOENT)) {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "the kernel has no cgroup.kill (Linux 5.14)",
+                ));
+            }
+            HAS_KILL.store(true, Ordering::Relaxed);
         }
         watcher::ensure(&app.dir, created.parent.as_fd())?;
         for name in nodes {
