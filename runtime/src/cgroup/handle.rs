@@ -1,8 +1,9 @@
 //! One cgroup this graph created: the fd of its directory (what
-//! `CLONE_INTO_CGROUP` takes) and its `cgroup.events`, whose `populated`
-//! line says whether any process is left in it or below it. A change of that
-//! file is signalled as `POLLPRI`, so an empty cgroup is waited for in the
-//! graph's one `poll`, never by polling a file in a loop.
+//! `CLONE_INTO_CGROUP` takes and the files inside are opened through). Its
+//! `cgroup.events` says in its `populated` line whether any process is left
+//! in it or below it; a change of that file is signalled as `POLLPRI`, so an
+//! empty cgroup is waited for with `poll`, never by reading a file in a
+//! loop.
 
 use std::ffi::{CStr, CString};
 use std::io;
@@ -19,7 +20,6 @@ pub(crate) struct Cgroup {
     /// Its name in its parent's directory.
     name: CString,
     dir: OwnedFd,
-    events: OwnedFd,
 }
 
 impl Cgroup {
@@ -27,18 +27,14 @@ impl Cgroup {
     /// If opening fails, the new directory is removed again.
     pub(crate) fn create(parent: BorrowedFd<'_>, name: CString) -> io::Result<Cgroup> {
         mkdirat(parent, name.as_c_str(), Mode::from_raw_mode(0o755))?;
-        let open = || {
-            let dir = openat(
-                parent,
-                name.as_c_str(),
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?;
-            let events = open_file(dir.as_fd(), c"cgroup.events", OFlags::RDONLY)?;
-            Ok::<_, rustix::io::Errno>((dir, events))
-        };
-        match open() {
-            Ok((dir, events)) => Ok(Cgroup { name, dir, events }),
+        let dir = openat(
+            parent,
+            name.as_c_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        );
+        match dir {
+            Ok(dir) => Ok(Cgroup { name, dir }),
             Err(e) => {
                 let _ =
                     rustix::fs::unlinkat(parent, name.as_c_str(), rustix::fs::AtFlags::REMOVEDIR);
@@ -52,28 +48,12 @@ impl Cgroup {
         self.dir.as_fd()
     }
 
-    /// `cgroup.events`, which turns `POLLPRI` when `populated` changes.
-    pub(crate) fn events(&self) -> BorrowedFd<'_> {
-        self.events.as_fd()
-    }
-
-    /// Whether a process is left in the cgroup or below it. Reading also
-    /// re-arms `POLLPRI` for the next change.
-    pub(crate) fn populated(&self) -> io::Result<bool> {
-        populated_of(&self.events)
-    }
-
     /// Writes `1` to `cgroup.kill`: SIGKILL to every process in the cgroup
     /// and below it, forks racing with it included (Linux 5.14).
     pub(crate) fn kill(&self) -> io::Result<()> {
         let kill = open_file(self.dir(), c"cgroup.kill", OFlags::WRONLY)?;
         rustix::io::write(&kill, b"1")?;
         Ok(())
-    }
-
-    /// Reads one of the cgroup's files.
-    pub(crate) fn read(&self, file: &str) -> io::Result<String> {
-        read_file(open_file(self.dir(), &CString::new(file)?, OFlags::RDONLY)?)
     }
 
     /// Writes one of the cgroup's files.
@@ -84,10 +64,13 @@ impl Cgroup {
         )
     }
 
-    /// Waits until no process is left, up to `limit`; false if some still are.
+    /// Waits until no process is left in it or below it, up to `limit`;
+    /// false if some still are.
     pub(crate) fn wait_empty(&self, limit: Duration) -> io::Result<bool> {
+        let events = open_file(self.dir(), c"cgroup.events", OFlags::RDONLY)?;
         let deadline = Instant::now() + limit;
-        while self.populated()? {
+        // Reading also re-arms `POLLPRI` for the next change.
+        while populated_of(&events)? {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Ok(false);
@@ -96,7 +79,7 @@ impl Cgroup {
                 tv_sec: i64::MAX,
                 tv_nsec: 0,
             });
-            let mut fds = [PollFd::from_borrowed_fd(self.events(), PollFlags::PRI)];
+            let mut fds = [PollFd::new(&events, PollFlags::PRI)];
             match poll(&mut fds, Some(&timeout)) {
                 Ok(_) | Err(rustix::io::Errno::INTR) => {}
                 Err(e) => return Err(e.into()),
@@ -107,8 +90,8 @@ impl Cgroup {
 
     /// Removes the cgroup (and any its processes made below it) from
     /// `parent`, which must be the directory it was created in.
-    pub(crate) fn remove(&self, parent: BorrowedFd<'_>) -> io::Result<()> {
-        Ok(remove_tree(parent, &self.name)?)
+    pub(crate) fn remove(&self, parent: BorrowedFd<'_>) -> rustix::io::Result<()> {
+        remove_tree(parent, &self.name)
     }
 }
 

@@ -5,8 +5,6 @@
 //! systemd, or an administrator) — the runtime then enables it for the
 //! nodes in the graph's own cgroup, which holds no process.
 
-use super::handle::Cgroup;
-
 /// A node's resource limits (see [`NodeOptions::memory_max`](crate::NodeOptions::memory_max)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Limits {
@@ -39,11 +37,4 @@ impl Limits {
     pub(crate) fn is_empty(&self) -> bool {
         self.files().next().is_none()
     }
-}
-
-/// Whether `graph`'s `cgroup.controllers` lists `controller`, so that it
-/// can be enabled for the nodes' cgroups.
-pub(crate) fn has_controller(graph: &Cgroup, controller: &str) -> std::io::Result<bool> {
-    let available = graph.read("cgroup.controllers")?;
-    Ok(available.split_whitespace().any(|c| c == controller))
 }

@@ -120,8 +120,9 @@ fn enable_controllers(graph: &Graph, cgroups: &mut GraphCgroup) -> Result<(), Er
             }
         }
     }
+    let available = cgroups.available_controllers().map_err(failed)?;
     for (controller, needed_by) in wanted {
-        if limits::has_controller(cgroups.graph(), controller).map_err(failed)? {
+        if available.split_whitespace().any(|c| c == controller) {
             cgroups.enable(controller).map_err(failed)?;
         } else if let Some(node) = needed_by {
             return Err(Error::ControllerUnavailable {

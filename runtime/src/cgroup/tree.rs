@@ -4,7 +4,7 @@
 //! is spawned, before any node; removed when the graph has finished — and
 //! by `Drop` on every other path, a failed spawn included.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -13,7 +13,7 @@ use std::time::Duration;
 use rustix::fs::{AtFlags, Mode, OFlags, open};
 
 use super::discover::AppCgroup;
-use super::handle::Cgroup;
+use super::handle::{Cgroup, open_file, read_file};
 use super::limits::Limits;
 use super::node::{NodeCgroup, NodeRef};
 use super::remove::remove_tree;
@@ -128,11 +128,6 @@ impl GraphCgroup {
         }
     }
 
-    /// The graph's own cgroup (it holds no process, only the nodes' cgroups).
-    pub(crate) fn graph(&self) -> &Cgroup {
-        &self.graph
-    }
-
     /// Node `index`'s cgroup (none once the cgroups are removed).
     pub(crate) fn node(&self, index: usize) -> Option<NodeRef<'_>> {
         let node = self.nodes.get(index)?.as_ref()?;
@@ -211,34 +206,66 @@ impl GraphCgroup {
         self.memory.then(|| self.node(index)?.oom_kills())?
     }
 
+    /// The controllers that may be enabled for the nodes' cgroups: the
+    /// graph's `cgroup.controllers`, read as the application's
+    /// `cgroup.subtree_control`, which it mirrors (a file the kernel has
+    /// already looked up, where the graph's is new).
+    pub(crate) fn available_controllers(&self) -> io::Result<String> {
+        read_file(open_file(
+            self.parent.as_fd(),
+            c"cgroup.subtree_control",
+            OFlags::RDONLY,
+        )?)
+    }
+
     /// Kills whatever is left, waits until it is gone, and removes every
     /// cgroup of the graph. A cgroup that cannot be removed is left to the
     /// application's watcher, which tries again when the application exits.
+    ///
+    /// Every node has normally drained by now, so each `rmdir` succeeds
+    /// and no file of the graph's cgroup is opened; a cgroup a process is
+    /// still in refuses (`EBUSY`), and only then is the graph killed and
+    /// waited for.
     pub(crate) fn remove(&mut self) -> io::Result<()> {
         if self.removed {
             return Ok(());
         }
-        if self.graph.populated()? {
-            self.graph.kill()?;
-            if !self.graph.wait_empty(EMPTY_TIMEOUT)? {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("processes outlived SIGKILL for {EMPTY_TIMEOUT:?}"),
-                ));
+        match self.remove_all() {
+            Err(rustix::io::Errno::BUSY) => {
+                self.graph.kill()?;
+                if !self.graph.wait_empty(EMPTY_TIMEOUT)? {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("processes outlived SIGKILL for {EMPTY_TIMEOUT:?}"),
+                    ));
+                }
+                self.remove_all()?;
             }
+            done => done?,
         }
-        let graph = self.graph.dir();
-        for name in &self.retired {
-            remove_tree(graph, name)?;
-        }
-        self.retired.clear();
-        for node in self.nodes.iter().flatten() {
-            remove_tree(graph, node.name())?;
-        }
-        self.nodes.clear();
-        self.graph.remove(self.parent.as_fd())?;
         self.removed = true;
         Ok(())
+    }
+
+    /// Removes each node's cgroup, then the graph's; stops at the first
+    /// that cannot be removed, keeping the rest for another try.
+    fn remove_all(&mut self) -> rustix::io::Result<()> {
+        let graph = self.graph.dir();
+        let gone = |name: &CStr| match remove_tree(graph, name) {
+            Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+            Err(e) => Err(e),
+        };
+        while let Some(name) = self.retired.last() {
+            gone(name)?;
+            self.retired.pop();
+        }
+        while let Some(node) = self.nodes.last() {
+            if let Some(node) = node {
+                gone(node.name())?;
+            }
+            self.nodes.pop();
+        }
+        self.graph.remove(self.parent.as_fd())
     }
 }
 
@@ -266,11 +293,46 @@ fn node_dir_name(index: usize, name: &str) -> CString {
 
 #[cfg(test)]
 mod tests {
-    use super::node_dir_name;
+    use super::*;
+    use crate::cgroup::discover::discover;
+    use crate::cgroup::handle::write_file;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::ExitStatusExt;
 
     #[test]
     fn node_directories_are_unique_and_plain() {
         assert_eq!(node_dir_name(3, "web/api x"), c"3.web_api_x");
         assert_eq!(node_dir_name(0, ".."), c"0...");
+    }
+
+    /// The path `remove` takes when a process is still in a node's cgroup:
+    /// its `rmdir` is refused, so the graph is killed, waited for, and
+    /// removed whole.
+    #[test]
+    fn removing_a_populated_graph_kills_what_is_in_it() {
+        let app = match discover() {
+            Ok(app) => app,
+            Err(reason) => {
+                eprintln!("skipped: no cgroups here: {reason}");
+                return;
+            }
+        };
+        let mut cgroups = GraphCgroup::create(&app, &["idle", "busy"]).unwrap();
+        let mut sleeper = std::process::Command::new("sleep")
+            .arg("100")
+            .spawn()
+            .unwrap();
+        let procs = open_file(cgroups.graph.dir(), c"1.busy/cgroup.procs", OFlags::WRONLY);
+        write_file(procs.unwrap(), &sleeper.id().to_string()).unwrap();
+        let graph_dir = {
+            let link = format!("/proc/self/fd/{}", cgroups.graph.dir().as_raw_fd());
+            std::fs::read_link(link).unwrap()
+        };
+        assert!(graph_dir.join("1.busy").is_dir());
+
+        cgroups.remove().unwrap();
+        let status = sleeper.wait().unwrap();
+        assert_eq!(status.signal(), Some(9), "SIGKILLed by cgroup.kill");
+        assert!(!graph_dir.exists(), "{} is removed", graph_dir.display());
     }
 }
