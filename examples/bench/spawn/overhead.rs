@@ -3,12 +3,18 @@
 //! The floor (bare `clone3` + `waitid`) is re-run with each thing a one-node
 //! `Graph::spawn` + `wait` does beyond it added alone, then with all of them
 //! together — a replica that should cost what the real thing costs, run
-//! beside it.
+//! beside it. Where the bench may create cgroups (root, or a delegated
+//! cgroup), as the runtime then does by default, the floor and the replica
+//! are run again giving each child a graph cgroup and a node cgroup of its
+//! own, as a one-node graph gets: `mkdir` of both, the child cloned into
+//! the node's (`CLONE_INTO_CGROUP`), `rmdir` of both once it is reaped.
 
 use std::error::Error;
 use std::io;
+use std::os::fd::{AsFd, OwnedFd};
 
 use rustix::event::{PollFd, PollFlags, epoll, poll};
+use rustix::fs::{AtFlags, Mode, OFlags, mkdirat, openat, unlinkat};
 use rustix::process::{Pid, Signal, WaitIdOptions, kill_process_group};
 
 use super::methods::OneNodeGraph;
@@ -40,6 +46,9 @@ struct Extras {
     /// The exec arguments and environment rebuilt for every spawn, as
     /// `ExecSpec::new` does from `std::env::vars_os` (see `ExecArgs`).
     environment: bool,
+    /// A graph cgroup and a node cgroup made for the child and removed
+    /// after it (only where the bench may create cgroups).
+    cgroups: bool,
 }
 
 const FLOOR: Extras = Extras {
@@ -49,6 +58,7 @@ const FLOOR: Extras = Extras {
     epoll: false,
     poll: false,
     environment: false,
+    cgroups: false,
 };
 
 const ALL: Extras = Extras {
@@ -58,6 +68,7 @@ const ALL: Extras = Extras {
     epoll: false,
     poll: true,
     environment: true,
+    cgroups: false,
 };
 
 const REPLICAS: [(&str, Extras); 8] = [
@@ -107,15 +118,47 @@ const REPLICAS: [(&str, Extras); 8] = [
     ("all of the above but epoll (a replica of the runtime)", ALL),
 ];
 
+/// Run where the bench may create cgroups: the floor and the replica with a
+/// graph's cgroups, as the runtime makes them there by default.
+const WITH_CGROUPS: [(&str, Extras); 2] = [
+    (
+        "floor + mkdir graph and node cgroups, CLONE_INTO_CGROUP, rmdir both",
+        Extras {
+            cgroups: true,
+            ..FLOOR
+        },
+    ),
+    (
+        "the replica + the same cgroups",
+        Extras {
+            cgroups: true,
+            ..ALL
+        },
+    ),
+];
+
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let setup = setup::prepare(args, &[], super::SPAWN)?;
     let mut subjects: Vec<Box<dyn Subject>> =
         vec![Box::new(OneNodeGraph(setup.child.path().to_owned()))];
-    for (label, extras) in REPLICAS {
+    let cgroup_parent = writable_cgroup();
+    let with_cgroups = match &cgroup_parent {
+        Ok(_) => &WITH_CGROUPS[..],
+        Err(reason) => {
+            println!("(no rows with cgroups: {reason})\n");
+            &[]
+        }
+    };
+    for &(label, extras) in REPLICAS.iter().chain(with_cgroups) {
         subjects.push(Box::new(Replica {
             label,
             extras,
             exec: ExecArgs::new(setup.child.path())?,
+            cgroup_parent: cgroup_parent
+                .as_ref()
+                .ok()
+                .map(|fd| fd.try_clone())
+                .transpose()?,
         }));
     }
     let summaries = measure::interleaved(&setup.plan, &mut subjects)?;
@@ -132,11 +175,60 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// The bench's own cgroup directory, open, if it may create cgroups in it.
+fn writable_cgroup() -> Result<OwnedFd, String> {
+    let dir = crate::cgroups::own_cgroup_dir().map_err(|e| e.to_string())?;
+    let dir = rustix::fs::open(
+        &dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("open {}: {e}", dir.display()))?;
+    let probe = format!("bench-probe-{}", std::process::id());
+    mkdirat(&dir, probe.as_str(), Mode::from_raw_mode(0o755))
+        .map_err(|e| format!("may not create cgroups: {e}"))?;
+    let _ = unlinkat(&dir, probe.as_str(), AtFlags::REMOVEDIR);
+    Ok(dir)
+}
+
 /// The floor with some of the runtime's extras.
 struct Replica {
     label: &'static str,
     extras: Extras,
     exec: ExecArgs,
+    /// Where the graph cgroups are made (`extras.cgroups`).
+    cgroup_parent: Option<OwnedFd>,
+}
+
+/// A graph's cgroup and its one node's, made as the runtime makes them.
+struct GraphCgroups<'a> {
+    parent: &'a OwnedFd,
+    graph: OwnedFd,
+    node: OwnedFd,
+}
+
+impl<'a> GraphCgroups<'a> {
+    const GRAPH: &'static str = "bench-overhead-graph";
+
+    fn create(parent: &'a OwnedFd) -> io::Result<GraphCgroups<'a>> {
+        let dir = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        mkdirat(parent, Self::GRAPH, Mode::from_raw_mode(0o755))?;
+        let graph = openat(parent, Self::GRAPH, dir, Mode::empty())?;
+        mkdirat(&graph, "0.child", Mode::from_raw_mode(0o755))?;
+        let node = openat(&graph, "0.child", dir, Mode::empty())?;
+        Ok(GraphCgroups {
+            parent,
+            graph,
+            node,
+        })
+    }
+
+    fn remove(self) -> io::Result<()> {
+        drop(self.node);
+        unlinkat(&self.graph, "0.child", AtFlags::REMOVEDIR)?;
+        unlinkat(self.parent, Self::GRAPH, AtFlags::REMOVEDIR)?;
+        Ok(())
+    }
 }
 
 impl Subject for Replica {
@@ -150,7 +242,8 @@ impl Subject for Replica {
             || self.extras.group_kill
             || self.extras.epoll
             || self.extras.poll
-            || self.extras.environment)
+            || self.extras.environment
+            || self.extras.cgroups)
     }
 
     fn run_once(&mut self) -> io::Result<()> {
@@ -173,7 +266,11 @@ impl Subject for Replica {
         } else {
             ChildSetup::None
         };
-        let child = floor::spawn(exec, flags, setup)?;
+        let cgroups = match (&self.cgroup_parent, extras.cgroups) {
+            (Some(parent), true) => Some(GraphCgroups::create(parent)?),
+            _ => None,
+        };
+        let child = floor::spawn_in(exec, flags, setup, cgroups.as_ref().map(|c| c.node.as_fd()))?;
         if let Some(poller) = poller {
             poller.wait_for_exit(&child)?;
         }
@@ -188,6 +285,9 @@ impl Subject for Replica {
             let _ = kill_process_group(pid, Signal::KILL);
         }
         let status = floor::wait(&child, WaitIdOptions::empty())?;
+        if let Some(cgroups) = cgroups {
+            cgroups.remove()?;
+        }
         exited_zero(status.exit_status() == Some(0), format_args!("{status:?}"))
     }
 }
