@@ -1,7 +1,9 @@
 //! `bench fan`: N independent nodes, spawned all and then reaped all,
 //! through process-graph and through a raw loop: `clone3(CLONE_VM |
 //! CLONE_VFORK | CLONE_PIDFD)` for each, then one epoll over every pidfd
-//! and `waitid(P_PIDFD)` as each turns readable.
+//! and `waitid(P_PIDFD)` as each turns readable. Where the bench may create
+//! cgroups, also the raw loop with a cgroup per child, as process-graph
+//! runs by default there.
 
 use std::error::Error;
 use std::io;
@@ -10,8 +12,10 @@ use std::path::PathBuf;
 
 use process_graph_runtime::{Command, Containment, Graph};
 use rustix::event::epoll;
+use rustix::fs::{Mode, OFlags};
 use rustix::process::WaitIdOptions;
 
+use crate::cgroups::ScratchCgroup;
 use crate::child_elf::Behaviour;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
@@ -30,11 +34,17 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let setup = setup::prepare(args, &["nodes"], FAN)?;
     let sizes: Vec<usize> = setup.flags.list("nodes", &[1000])?;
     let path = setup.child.path();
+    let cgroups = crate::cgroups::own_cgroup_dir()
+        .ok()
+        .and_then(|dir| ScratchCgroup::create(&dir, "fan").ok());
+    if cgroups.is_none() {
+        eprintln!("no cgroups here: the raw loop with a cgroup per child is left out");
+    }
     measure::by_size(
         &setup.plan,
         &sizes,
         |n| {
-            Ok(vec![
+            Ok([
                 Box::new(GraphFan {
                     child: path.to_owned(),
                     nodes: n,
@@ -48,8 +58,18 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                 Box::new(Clone3Fan {
                     exec: ExecArgs::new(path)?,
                     nodes: n,
+                    cgroups: None,
                 }),
-            ])
+            ]
+            .into_iter()
+            .chain(cgroups.as_ref().map(|graph| {
+                Box::new(Clone3Fan {
+                    exec: ExecArgs::new(path).expect("checked by the floor"),
+                    nodes: n,
+                    cgroups: Some(graph.path.clone()),
+                }) as Box<dyn Subject>
+            }))
+            .collect())
         },
         |n| format!("{n} nodes"),
     )?;
@@ -85,25 +105,51 @@ impl Subject for GraphFan {
 }
 
 /// The floor: clone3 each, then an epoll over every pidfd, reaping each as
-/// it turns readable.
+/// it turns readable. With `cgroups`, each child first gets a cgroup of its
+/// own in that directory (`mkdir`, an `open` of it for `CLONE_INTO_CGROUP`,
+/// closed once the child is cloned), all removed once every child is
+/// reaped.
 struct Clone3Fan {
     exec: ExecArgs,
     nodes: usize,
+    cgroups: Option<PathBuf>,
 }
 
 impl Subject for Clone3Fan {
     fn label(&self) -> &str {
-        "raw clone3 (VM, VFORK, PIDFD) + epoll + waitid"
+        match self.cgroups {
+            None => "raw clone3 (VM, VFORK, PIDFD) + epoll + waitid",
+            Some(_) => "the same, a cgroup per child",
+        }
     }
 
     fn is_floor(&self) -> bool {
-        true
+        self.cgroups.is_none()
     }
 
     fn run_once(&mut self) -> io::Result<()> {
-        let children = (0..self.nodes)
-            .map(|_| floor::spawn(&self.exec, 0, ChildSetup::None))
-            .collect::<io::Result<Vec<_>>>()?;
+        let dirs: Vec<PathBuf> = match &self.cgroups {
+            Some(parent) => (0..self.nodes)
+                .map(|k| parent.join(format!("child-{k}")))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut children = Vec::with_capacity(self.nodes);
+        for k in 0..self.nodes {
+            let cgroup = match dirs.get(k) {
+                Some(dir) => {
+                    std::fs::create_dir(dir)?;
+                    Some(rustix::fs::open(
+                        dir,
+                        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                        Mode::empty(),
+                    )?)
+                }
+                None => None,
+            };
+            let cgroup = cgroup.as_ref().map(AsFd::as_fd);
+            children.push(floor::spawn_in(&self.exec, 0, ChildSetup::None, cgroup)?);
+        }
         let instance = floor::epoll_of(&children)?;
         let mut left = children.len();
         let mut events = Vec::with_capacity(64);
@@ -118,6 +164,6 @@ impl Subject for Clone3Fan {
                 left -= 1;
             }
         }
-        Ok(())
+        dirs.iter().try_for_each(std::fs::remove_dir)
     }
 }
