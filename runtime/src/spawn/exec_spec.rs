@@ -458,7 +458,13 @@ impl ExecSpec {
 /// `KEY=value` strings as an `execve` array; the error names a variable
 /// that holds a NUL byte.
 fn string_array_of(env: &[(OsString, OsString)]) -> Result<StringArray, String> {
-    let mut envp = StringArray::default();
+    // Sized once: "NAME=value" and its NUL per entry, a pointer each and
+    // the final null.
+    let bytes = env.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut envp = StringArray {
+        bytes: Vec::with_capacity(bytes),
+        ptrs: Vec::with_capacity(env.len() + 1),
+    };
     for (key, value) in env {
         envp.push(&[key.as_bytes(), b"=", value.as_bytes()], || {
             format!("environment variable {key:?}")
