@@ -1,9 +1,12 @@
 //! `bench fan`: N independent nodes, spawned all and then reaped all,
 //! through process-graph and through a raw loop: `clone3(CLONE_VM |
 //! CLONE_VFORK | CLONE_PIDFD)` for each, then one epoll over every pidfd
-//! and `waitid(P_PIDFD)` as each turns readable. Where the bench may create
-//! cgroups, also the raw loop with a cgroup per child, as process-graph
-//! runs by default there.
+//! and `waitid(P_PIDFD)` as each turns readable; the same loop with the
+//! system calls process-graph's child makes before `execve` (the signal
+//! dispositions reset, a process group, the parent-death signal: its
+//! guarantees), which shows how much of our time over the floor is the
+//! child's own; and where the bench may create cgroups, the raw loop with a
+//! cgroup per child, as process-graph runs by default there.
 
 use std::error::Error;
 use std::io;
@@ -58,6 +61,13 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                 Box::new(Clone3Fan {
                     exec: ExecArgs::new(path)?,
                     nodes: n,
+                    like_runtime: false,
+                    cgroups: None,
+                }),
+                Box::new(Clone3Fan {
+                    exec: ExecArgs::new(path)?,
+                    nodes: n,
+                    like_runtime: true,
                     cgroups: None,
                 }),
             ]
@@ -66,6 +76,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                 Box::new(Clone3Fan {
                     exec: ExecArgs::new(path).expect("checked by the floor"),
                     nodes: n,
+                    like_runtime: false,
                     cgroups: Some(graph.path.clone()),
                 }) as Box<dyn Subject>
             }))
@@ -108,23 +119,27 @@ impl Subject for GraphFan {
 /// it turns readable. With `cgroups`, each child first gets a cgroup of its
 /// own in that directory (`mkdir`, an `open` of it for `CLONE_INTO_CGROUP`,
 /// closed once the child is cloned), all removed once every child is
-/// reaped.
+/// reaped. With `like_runtime` (not a floor), each child makes the system
+/// calls process-graph's child makes before `execve`, cloned with
+/// `CLONE_CLEAR_SIGHAND` as the runtime does.
 struct Clone3Fan {
     exec: ExecArgs,
     nodes: usize,
+    like_runtime: bool,
     cgroups: Option<PathBuf>,
 }
 
 impl Subject for Clone3Fan {
     fn label(&self) -> &str {
-        match self.cgroups {
-            None => "raw clone3 (VM, VFORK, PIDFD) + epoll + waitid",
-            Some(_) => "the same, a cgroup per child",
+        match (&self.cgroups, self.like_runtime) {
+            (None, false) => "raw clone3 (VM, VFORK, PIDFD) + epoll + waitid",
+            (None, true) => "the same + our child set-up",
+            (Some(_), _) => "the same, a cgroup per child",
         }
     }
 
     fn is_floor(&self) -> bool {
-        self.cgroups.is_none()
+        self.cgroups.is_none() && !self.like_runtime
     }
 
     fn run_once(&mut self) -> io::Result<()> {
@@ -148,7 +163,11 @@ impl Subject for Clone3Fan {
                 None => None,
             };
             let cgroup = cgroup.as_ref().map(AsFd::as_fd);
-            children.push(floor::spawn_in(&self.exec, 0, ChildSetup::None, cgroup)?);
+            let (flags, setup) = match self.like_runtime {
+                true => (floor::CLONE_CLEAR_SIGHAND, ChildSetup::LikeRuntime),
+                false => (0, ChildSetup::None),
+            };
+            children.push(floor::spawn_in(&self.exec, flags, setup, cgroup)?);
         }
         let instance = floor::epoll_of(&children)?;
         let mut left = children.len();

@@ -40,6 +40,10 @@ pub enum ChildSetup<'fd> {
     Fd3(BorrowedFd<'fd>),
 }
 
+/// `clone3`'s flag (Linux 5.5): reset every signal handler to the default
+/// in the child (dispositions set to ignore stay), as the runtime clones.
+pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+
 /// `clone3`'s flag (Linux 5.7): start the child in the cgroup `args.cgroup`.
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 

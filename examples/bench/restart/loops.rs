@@ -23,9 +23,6 @@ use crate::floor::{self, Child, ChildSetup};
 /// How long one step may take before the run counts as broken.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `clone3`'s flag (Linux 5.5): handlers back to the default in the child.
-const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
-
 /// The lowest fd the raw loop's pipe end gets: anything but 3, which
 /// `dup3(fd, 3)` in the child could not move.
 const PIPE_FD_MIN: i32 = 10;
@@ -290,7 +287,7 @@ impl Raw {
             _ => None,
         };
         let (flags, setup) = match self.like_runtime {
-            true => (CLONE_CLEAR_SIGHAND, ChildSetup::LikeRuntimeFd3(fd3)),
+            true => (floor::CLONE_CLEAR_SIGHAND, ChildSetup::LikeRuntimeFd3(fd3)),
             false => (0, ChildSetup::Fd3(fd3)),
         };
         floor::spawn_in(&self.exec, flags, setup, dir.as_ref().map(AsFd::as_fd))

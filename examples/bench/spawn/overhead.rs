@@ -23,8 +23,6 @@ use crate::floor::{self, Child, ChildSetup};
 use crate::measure::{self, Row, Subject, exited_zero};
 use crate::setup;
 
-const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
-
 /// What the runtime does on top of the floor, one switch each.
 #[derive(Clone, Copy)]
 struct Extras {
@@ -257,7 +255,7 @@ impl Subject for Replica {
         };
         let poller = extras.epoll.then(Poller::new).transpose()?;
         let flags = if extras.clear_sighand {
-            CLONE_CLEAR_SIGHAND
+            floor::CLONE_CLEAR_SIGHAND
         } else {
             0
         };
