@@ -76,6 +76,6 @@ pub use model::{
     ScopeInfo, StdioMode, SubgraphInfo, Text, Topology,
 };
 pub use probe::{AddressError, ProbeCheck, ProbeInfo, http_target, probe_address};
-pub use replicas::{replica_index, replica_of};
+pub use replicas::{replica_index, replica_indices, replica_of};
 pub use rules::{Claim, HOST_NAME_MAX, MAX_FD, Place, Rule, Side, Violation, Violations};
 pub use signals::{SIGNALS, signal_index};

@@ -5,6 +5,8 @@
 //! after item. The same layout serves nodes (one copy per replica) and
 //! edges (one copy per replica of the node they feed).
 
+use std::ops::Range;
+
 /// The index, in the started graph, of copy `copy` of declared item
 /// `item`, where item `i` has `counts[i]` copies (1 for a plain item);
 /// `None` past the last copy.
@@ -33,6 +35,27 @@ pub const fn replica_index(counts: &[u32], item: usize, copy: u32) -> Option<usi
         i += 1;
     }
     Some(index + copy as usize - 1)
+}
+
+/// The indices of every item's copies in the started graph, item by item
+/// and in one pass: what [`replica_index`] gives copy by copy (each call
+/// of which counts the items before). Copy 0 is the item itself; copies
+/// 1.. are the range.
+///
+/// ```
+/// use process_graph_topology::replica_indices;
+///
+/// let counts = [1, 3, 2];
+/// let copies: Vec<_> = replica_indices(&counts).collect();
+/// assert_eq!(copies, [(0, 3..3), (1, 3..5), (2, 5..6)]);
+/// ```
+pub fn replica_indices(counts: &[u32]) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+    let mut next = counts.len();
+    counts.iter().enumerate().map(move |(item, &count)| {
+        let first = next;
+        next += count.saturating_sub(1) as usize;
+        (item, first..next)
+    })
 }
 
 /// The declared item and the copy at `index` of the started graph: the
@@ -85,5 +108,16 @@ mod tests {
         seen.sort();
         let total: u32 = counts.iter().sum();
         assert_eq!(seen, (0..total as usize).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_one_pass_agrees_with_each_copy() {
+        let counts = [2, 1, 4, 1, 3];
+        for (item, rest) in replica_indices(&counts) {
+            assert_eq!(replica_index(&counts, item, 0), Some(item));
+            for (copy, index) in rest.enumerate() {
+                assert_eq!(replica_index(&counts, item, copy as u32 + 1), Some(index));
+            }
+        }
     }
 }

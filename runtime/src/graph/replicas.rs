@@ -16,7 +16,7 @@
 //! - a node `after` replicas starts once all of them are ready.
 
 use super::{EdgeKind, EdgeSpec, Endpoint, Graph, NodeId, NodeSpec};
-use process_graph_topology::replica_index;
+use process_graph_topology::{replica_index, replica_indices};
 
 use crate::graph::EdgeId;
 
@@ -69,43 +69,47 @@ impl Graph {
     /// replicas. The graph itself, not a copy, when it has none: a copy
     /// would cost a 1,000-node spawn the whole description again.
     pub(crate) fn expand_replicas(self) -> Graph {
-        if self.nodes.iter().all(|n| n.replica_count() == 1) {
+        let counts: Vec<u32> = self.nodes.iter().map(NodeSpec::replica_count).collect();
+        if counts.iter().all(|&count| count == 1) {
             return self;
         }
-        let ids: Vec<Vec<NodeId>> = (0..self.nodes.len())
-            .map(|n| self.replica_ids(NodeId::from_index(n)))
+        let ids: Vec<Vec<NodeId>> = replica_indices(&counts)
+            .map(|(node, rest)| {
+                std::iter::once(node)
+                    .chain(rest)
+                    .map(NodeId::from_index)
+                    .collect()
+            })
             .collect();
         let all = |node: NodeId| {
             ids.get(node.index())
                 .map_or(&[node][..], |v| &v[..])
                 .to_vec()
         };
-        let mut nodes = self.nodes.clone();
+        let edge_copies: Vec<u32> = self.edges.iter().map(|e| self.copies(e)).collect();
+        let mut nodes = Vec::with_capacity(ids.iter().map(Vec::len).sum());
         let mut extra_nodes = Vec::new();
-        for (n, spec) in self.nodes.iter().enumerate() {
-            let mut spec = spec.clone();
+        for (n, mut spec) in self.nodes.into_iter().enumerate() {
             spec.options.after = spec.options.after.iter().flat_map(|&a| all(a)).collect();
             spec.options.clear_replicas();
             if ids[n].len() == 1 {
-                nodes[n] = spec;
+                nodes.push(spec);
                 continue;
             }
-            for i in 0..ids[n].len() {
+            for i in 1..ids[n].len() {
                 let mut replica = spec.clone();
                 replica.name = format!("{}[{i}]", spec.name);
                 replica.command = replica.command.env(REPLICA_VAR, i.to_string());
-                if i == 0 {
-                    nodes[n] = replica;
-                } else {
-                    extra_nodes.push(replica);
-                }
+                extra_nodes.push(replica);
             }
+            spec.name = format!("{}[0]", spec.name);
+            spec.command = spec.command.env(REPLICA_VAR, "0");
+            nodes.push(spec);
         }
         nodes.extend(extra_nodes);
         let mut edges = Vec::with_capacity(self.edges.len());
         let mut extra_edges = Vec::new();
-        for edge in &self.edges {
-            let copies = self.copies(edge);
+        for (edge, &copies) in self.edges.iter().zip(&edge_copies) {
             for copy in 0..copies as usize {
                 let kind = match &edge.kind {
                     EdgeKind::Pipe {
