@@ -170,25 +170,21 @@ impl<'g> Location<'g> {
 }
 
 /// The name written at an entry of an `after` list, of a process or of a
-/// subgraph: the topology splits each list into its processes (and names
-/// that resolve to nothing) and its subgraphs, keeping their order.
+/// subgraph: the topology indexes each half of the list (see
+/// [`After`](crate::model::After)) on its own.
 fn after_entry(graph: &Graph, place: Place) -> Option<&Ident> {
-    let (list, subgraphs, entry) = match place {
-        Place::After { node, entry } => (&graph.processes().nth(node)?.1.after, false, entry),
-        Place::AfterSubgraph { node, entry } => {
-            (&graph.processes().nth(node)?.1.after, true, entry)
-        }
-        Place::SubgraphAfter { subgraph, entry } => {
-            (&graph.subgraphs().nth(subgraph)?.1.after, false, entry)
-        }
+    let of_process = |node: usize| graph.processes().nth(node).map(|(_, p)| &p.after);
+    let of_subgraph = |subgraph: usize| graph.subgraphs().nth(subgraph).map(|(_, s)| &s.after);
+    let (half, entry) = match place {
+        Place::After { node, entry } => (&of_process(node)?.processes, entry),
+        Place::AfterSubgraph { node, entry } => (&of_process(node)?.subgraphs, entry),
+        Place::SubgraphAfter { subgraph, entry } => (&of_subgraph(subgraph)?.processes, entry),
         Place::SubgraphAfterSubgraph { subgraph, entry } => {
-            (&graph.subgraphs().nth(subgraph)?.1.after, true, entry)
+            (&of_subgraph(subgraph)?.subgraphs, entry)
         }
         _ => return None,
     };
-    let (processes, subgraph_names) = graph.split_after(list);
-    let half = if subgraphs { subgraph_names } else { processes };
-    half.get(entry).copied()
+    half.get(entry)
 }
 
 /// What an `after` entry may name, for messages: processes, and the

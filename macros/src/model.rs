@@ -59,7 +59,7 @@ pub struct SubgraphDecl {
     pub scope: Option<Ident>,
     /// `after = [migrate]`: processes (or subgraphs) of this graph that
     /// must be ready before any node of the subgraph starts.
-    pub after: Vec<Ident>,
+    pub after: After,
 }
 
 /// `#[children]` or `#[children(on_failure = "escalate")]` on a field of
@@ -80,9 +80,8 @@ pub struct Process {
     pub critical: bool,
     /// `oneshot`: done when it exits 0 (see `NodeInfo::oneshot`).
     pub oneshot: bool,
-    /// Processes and subgraphs of this graph, as written (see
-    /// [`Graph::split_after`]).
-    pub after: Vec<Ident>,
+    /// Processes and subgraphs of this graph that must be ready first.
+    pub after: After,
     pub ready: Option<Spanned<Ready>>,
     pub ready_timeout: Option<Spanned<Millis>>,
     /// `ready_probe(...)`, spanned on its key.
@@ -136,6 +135,43 @@ impl Process {
         ]
         .into_iter()
         .flatten()
+    }
+}
+
+/// An `after` list as the topology holds it: the names that are no
+/// subgraph — processes, and names that resolve to nothing, which the
+/// checks report — and, apart, the names of subgraphs. Each half keeps the
+/// order written, so a topology's entry `i` is the `i`-th name of its half.
+///
+/// Parsing puts every name in `processes`; `parse::graph` moves the
+/// subgraphs' names to their half once, when it knows them all.
+#[derive(Default)]
+pub struct After {
+    pub processes: Vec<Ident>,
+    pub subgraphs: Vec<Ident>,
+}
+
+impl After {
+    /// A list as written, before the graph's subgraphs are known.
+    pub fn written(names: Vec<Ident>) -> Self {
+        After {
+            processes: names,
+            subgraphs: Vec::new(),
+        }
+    }
+
+    /// Moves the names for which `is_subgraph` holds to their half.
+    pub fn split(&mut self, is_subgraph: impl Fn(&Ident) -> bool) {
+        let (subgraphs, processes) = std::mem::take(&mut self.processes)
+            .into_iter()
+            .partition(|name| is_subgraph(name));
+        self.processes = processes;
+        self.subgraphs.extend(subgraphs);
+    }
+
+    /// Every name, processes first.
+    pub fn names(&self) -> impl Iterator<Item = &Ident> {
+        self.processes.iter().chain(&self.subgraphs)
     }
 }
 
@@ -390,14 +426,6 @@ impl Graph {
     /// The subgraph field named `name`, if there is one.
     pub fn subgraph(&self, name: &Ident) -> Option<&Field> {
         self.subgraphs().map(|(f, _)| f).find(|f| f.ident == *name)
-    }
-
-    /// An `after` list as the topology holds it: the names that are no
-    /// subgraph — processes, and names that resolve to nothing, which the
-    /// checks report — and, apart, the names of subgraphs. Each keeps its
-    /// order, so a topology's entry `i` is the `i`-th name of its half.
-    pub fn split_after<'a>(&self, after: &'a [Ident]) -> (Vec<&'a Ident>, Vec<&'a Ident>) {
-        after.iter().partition(|name| self.subgraph(name).is_none())
     }
 
     /// The position of the subgraph field named `name` among the subgraphs.

@@ -9,8 +9,8 @@ use syn::spanned::Spanned as _;
 
 use super::{Bodies, Parts, Private, ports, running, topology};
 use crate::model::{
-    EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, OnFailure, Process, Ready, Role, Stdio,
-    StdioMode, Target, Wiring,
+    After, EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, OnFailure, Process, Ready, Role,
+    Stdio, StdioMode, Target, Wiring,
 };
 use crate::names;
 
@@ -314,18 +314,19 @@ fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
     let mut order = Vec::new();
     for (field, process) in graph.processes() {
         let node = node_value(graph, node_enum, &field.ident);
-        for subgraph in graph.split_after(&process.after).1 {
+        for subgraph in &process.after.subgraphs {
             let nodes = nodes_of(subgraph);
             order.push(quote!(#g.start_after([#node.id()], #nodes);));
         }
     }
     for (field, decl) in graph.subgraphs() {
         let dependents = nodes_of(&field.ident);
-        let (processes, subgraphs) = graph.split_after(&decl.after);
+        let After {
+            processes,
+            subgraphs,
+        } = &decl.after;
         if !processes.is_empty() {
-            let processes = processes
-                .into_iter()
-                .map(|a| node_value(graph, node_enum, a));
+            let processes = processes.iter().map(|a| node_value(graph, node_enum, a));
             order.push(quote!(#g.start_after(#dependents, [#(#processes.id()),*]);));
         }
         for subgraph in subgraphs {
@@ -388,9 +389,9 @@ fn node_options(
     }
     // Subgraphs are nested after the processes: `subgraph_order` orders
     // a process after them.
-    let (after, _) = graph.split_after(&p.after);
+    let after = &p.after.processes;
     if !after.is_empty() {
-        let after = after.into_iter().map(|a| node_value(graph, node_enum, a));
+        let after = after.iter().map(|a| node_value(graph, node_enum, a));
         calls.push(quote!(.after([#(#after.id()),*])));
     }
     match p.ready.map(|r| r.value) {

@@ -29,11 +29,10 @@ pub fn of(graph: &Graph) -> Topology {
     let process = |name: &syn::Ident| graph.process_index(name).unwrap_or(UNRESOLVED);
     let scope = |name: &syn::Ident| graph.scope_index(name).unwrap_or(UNRESOLVED);
     // An `after` list as its two halves: processes, subgraphs.
-    let after = |list: &[syn::Ident]| {
-        let (processes, subgraphs) = graph.split_after(list);
+    let after = |list: &model::After| {
         let subgraph = |name: &syn::Ident| graph.subgraph_index(name).unwrap_or(UNRESOLVED);
-        let processes: Vec<usize> = processes.into_iter().map(process).collect();
-        let subgraphs: Vec<usize> = subgraphs.into_iter().map(subgraph).collect();
+        let processes: Vec<usize> = list.processes.iter().map(process).collect();
+        let subgraphs: Vec<usize> = list.subgraphs.iter().map(subgraph).collect();
         (processes.into(), subgraphs.into())
     };
     let nodes = graph.processes().map(|(field, p)| {

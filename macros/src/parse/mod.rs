@@ -11,6 +11,8 @@ mod sink;
 mod subgraph;
 mod value;
 
+use std::collections::HashSet;
+
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Attribute, Data, DeriveInput, Fields};
@@ -46,12 +48,32 @@ pub fn graph(cx: &Ctxt, args: TokenStream, mut item: DeriveInput) -> (DeriveInpu
             });
         }
     });
+    split_after_lists(&mut fields);
     let graph = shape_ok.then(|| Graph {
         item: item.clone(),
         options,
         fields,
     });
     (item, graph)
+}
+
+/// Splits every `after` list into its processes and its subgraphs (see
+/// [`After`](crate::model::After)): once, here, where every subgraph's
+/// name is known.
+fn split_after_lists(fields: &mut [Field]) {
+    let subgraphs: HashSet<syn::Ident> = fields
+        .iter()
+        .filter(|f| matches!(f.role, Some(Role::Subgraph(_))))
+        .map(|f| f.ident.clone())
+        .collect();
+    for field in fields {
+        let after = match &mut field.role {
+            Some(Role::Process(process)) => &mut process.after,
+            Some(Role::Subgraph(subgraph)) => &mut subgraph.after,
+            _ => continue,
+        };
+        after.split(|name| subgraphs.contains(name));
+    }
 }
 
 /// Only a struct with named fields and no generic parameters can be a graph:

@@ -9,7 +9,9 @@ use process_graph_topology::STDIO;
 
 use super::{sink, value};
 use crate::ctxt::Ctxt;
-use crate::model::{Backoff, NotifyAccess, Process, Ready, Restart, Spanned, Stdio, StdioMode};
+use crate::model::{
+    After, Backoff, NotifyAccess, Process, Ready, Restart, Spanned, Stdio, StdioMode,
+};
 use crate::suggest;
 
 const KEYS: [&str; 23] = [
@@ -75,7 +77,7 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
             value::flag(cx, meta)?;
             p.oneshot = true;
         }
-        "after" => p.after = value::idents(meta)?,
+        "after" => p.after = After::written(value::idents(meta)?),
         "ready" => p.ready = ready(cx, meta)?,
         "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?,
         "ready_probe" => p.ready_probe = super::probe::parse(cx, meta, false)?.map(Box::new),

@@ -6,7 +6,7 @@ use syn::{Attribute, GenericArgument, Meta, PathArguments, Type};
 
 use super::value;
 use crate::ctxt::Ctxt;
-use crate::model::{ChildrenDecl, SubgraphDecl};
+use crate::model::{After, ChildrenDecl, SubgraphDecl};
 
 const KEYS: [&str; 3] = ["on_failure", "scope", "after"];
 
@@ -24,7 +24,7 @@ pub fn parse(cx: &Ctxt, attr: &Attribute) -> SubgraphDecl {
         match key {
             "on_failure" => subgraph.on_failure = value::keyword(cx, meta)?,
             "scope" => subgraph.scope = Some(value::ident(meta)?),
-            "after" => subgraph.after = value::idents(meta)?,
+            "after" => subgraph.after = After::written(value::idents(meta)?),
             _ => value::unknown_key(cx, meta, role, &KEYS)?,
         }
         Ok(())
@@ -43,7 +43,7 @@ pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<Children
         scope,
         after,
     } = parse(cx, attr);
-    if let Some(first) = after.first() {
+    if let Some(first) = after.names().next() {
         // As for any node added to a running graph: no `after` to the nodes
         // already there.
         cx.error(
