@@ -305,17 +305,26 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
 
 /// The `after` entries that name a subgraph, and every subgraph's own
 /// `after`, lowered to per-node dependencies once the subgraphs are nested
-/// (their nodes' ids are known only then): `Graph::start_after`.
+/// (their nodes' ids are known only then): `Graph::start_after`, once for
+/// the processes a subgraph waits for and once for all the subgraphs a
+/// process or a subgraph waits for, in the order written, so each node's
+/// dependencies keep that order.
 fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
     let nodes_of = |subgraph: &syn::Ident| {
         let nested = names::local("_nested", subgraph);
         quote!(#nested.nodes())
     };
+    // The nodes of every subgraph in `subgraphs`, as one iterator.
+    let all_nodes_of = |subgraphs: &[syn::Ident]| {
+        let (first, rest) = subgraphs.split_first()?;
+        let rest = rest.iter().map(nodes_of);
+        let first = nodes_of(first);
+        Some(quote!(#first #(.chain(#rest))*))
+    };
     let mut order = Vec::new();
     for (field, process) in graph.processes() {
-        let node = node_value(graph, node_enum, &field.ident);
-        for subgraph in &process.after.subgraphs {
-            let nodes = nodes_of(subgraph);
+        if let Some(nodes) = all_nodes_of(&process.after.subgraphs) {
+            let node = node_value(graph, node_enum, &field.ident);
             order.push(quote!(#g.start_after([#node.id()], #nodes);));
         }
     }
@@ -329,8 +338,7 @@ fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
             let processes = processes.iter().map(|a| node_value(graph, node_enum, a));
             order.push(quote!(#g.start_after(#dependents, [#(#processes.id()),*]);));
         }
-        for subgraph in subgraphs {
-            let nodes = nodes_of(subgraph);
+        if let Some(nodes) = all_nodes_of(subgraphs) {
             order.push(quote!(#g.start_after(#dependents, #nodes);));
         }
     }
