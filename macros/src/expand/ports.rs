@@ -56,13 +56,11 @@ pub(super) fn ends(
     let vis = &graph.item.vis;
     let name = &graph.item.ident;
     let ty = names::port_ends(name);
-    let fields: Vec<&Ident> = ends_of.iter().map(|e| e.field).collect();
-    let types = ends_of.iter().map(|e| e.field_type(pg));
-    let docs = ends_of.iter().map(|e| &e.doc);
-    let writers = ends_of.iter().filter(|e| e.writer).map(|e| e.field);
+    let fields = running::end_fields(ends_of, pg);
     let running = Ident::new("running", Span::mixed_site());
     let ends = Ident::new("ends", Span::mixed_site());
-    let values = running::take_ends(ends_of, &running, &ends);
+    let taken = running::take_ends(ends_of, &running, &ends);
+    let close_writers = running::close_writers(ends_of, pg, &quote!(#ends));
     let doc = format!(
         " The parent's ends of [`{name}`]'s ports when it is nested as a `#[subgraph]`, \
          held by the enclosing graph's running handle in a field named after the \
@@ -73,18 +71,18 @@ pub(super) fn ends(
         #[doc = #doc]
         #[derive(Debug)]
         #vis struct #ty {
-            #( #[doc = #docs] pub #fields: #types, )*
+            #fields
         }
     };
     let trait_items = quote! {
         type PortEnds = #ty;
 
         fn __port_ends(#running: &mut #pg::RunningGraph, #ends: &[#pg::Vec<#pg::EdgeId>]) -> #ty {
-            #ty { #( #fields: #values, )* }
+            #ty { #taken }
         }
 
         fn __close_port_writers(#ends: &mut #ty) {
-            #( #ends.#writers = #pg::Default::default(); )*
+            #close_writers
         }
     };
     (items, trait_items)

@@ -73,13 +73,33 @@ pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge
 
 impl ParentEdge<'_> {
     /// The type of its field: the end, or one per replica.
-    pub fn field_type(&self, pg: &Private) -> TokenStream {
+    fn field_type(&self, pg: &Private) -> TokenStream {
         let ty = &self.ty;
         match self.per_replica {
             true => quote!(#pg::Vec<#ty>),
             false => quote!(#pg::Option<#ty>),
         }
     }
+}
+
+/// The fields that hold the parent's ends of `edges`, documented: the same
+/// in the running handle and in a nested graph's `PortEnds`.
+pub(super) fn end_fields(edges: &[ParentEdge<'_>], pg: &Private) -> TokenStream {
+    let fields = edges.iter().map(|e| e.field);
+    let types = edges.iter().map(|e| e.field_type(pg));
+    let docs = edges.iter().map(|e| &e.doc);
+    quote!(#( #[doc = #docs] pub #fields: #types, )*)
+}
+
+/// Drops the pipe ends the parent writes into, held in `holder`'s fields,
+/// so their readers see EOF.
+pub(super) fn close_writers(
+    edges: &[ParentEdge<'_>],
+    pg: &Private,
+    holder: &TokenStream,
+) -> TokenStream {
+    let writers = edges.iter().filter(|e| e.writer).map(|e| e.field);
+    quote!(#( #holder.#writers = #pg::Default::default(); )*)
 }
 
 /// Each `#[subgraph]` field of the running handle: its name, the nested
@@ -120,10 +140,8 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     let running = names::running(name);
     let report_ty = names::report(name);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
-    let end_fields = ends.iter().map(|e| e.field);
-    let end_types = ends.iter().map(|e| e.field_type(pg));
-    let end_docs = ends.iter().map(|e| &e.doc);
-    let writers: Vec<_> = ends.iter().filter(|e| e.writer).map(|e| e.field).collect();
+    let end_fields = end_fields(ends, pg);
+    let close_writers = close_writers(ends, pg, &quote!(self));
     let (subgraphs, subgraph_types, subgraph_docs) = subgraph_fields(graph);
     let close_subgraph_writers = quote! {
         #( <#subgraph_types as #pg::ProcessGraph>::__close_port_writers(&mut self.#subgraphs); )*
@@ -215,7 +233,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         #[doc = #doc]
         #[derive(Debug)]
         #vis struct #running {
-            #( #[doc = #end_docs] pub #end_fields: #end_types, )*
+            #end_fields
             #(
                 #[doc = #subgraph_docs]
                 pub #subgraphs: <#subgraph_types as #pg::ProcessGraph>::PortEnds,
@@ -245,7 +263,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             /// Closes the pipe ends the parent writes into (so their readers see
             /// EOF), then waits for every process to end.
             pub fn wait(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
-                #( self.#writers = #pg::Default::default(); )*
+                #close_writers
                 #close_subgraph_writers
                 let #report = self.#inner.running_graph_mut().wait()?;
                 #pg::Result::Ok(#typed_report)
@@ -276,7 +294,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             impl #running {
                 /// [`wait`](Self::wait), as a future (feature `tokio`).
                 pub async fn wait_async(&mut self) -> #pg::Result<#report_ty, #pg::Error> {
-                    #( self.#writers = #pg::Default::default(); )*
+                    #close_writers
                     #close_subgraph_writers
                     let #report = self.#inner.running_graph_mut().wait_async().await?;
                     #pg::Result::Ok(#typed_report)
@@ -307,37 +325,31 @@ pub(super) fn construct(
 ) -> TokenStream {
     let name = names::running(&graph.item.ident);
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
-    let fields = edges.iter().map(|e| e.field);
-    let values = take_ends(edges, running, ends);
+    let taken = take_ends(edges, running, ends);
     let (subgraphs, sub_values) = subgraph_ends(graph, pg, running, port_ends);
     quote! {
         #name {
-            #( #fields: #values, )*
+            #taken
             #( #subgraphs: #sub_values, )*
             #inner: #pg::typed_running(#running),
         }
     }
 }
 
-/// For each edge the parent holds, the expression that takes its end (or,
-/// feeding replicas, its ends) out of `running` (a `RunningGraph`) by its
-/// edge ids in `ends`, indexed as `edges`.
-pub(super) fn take_ends(
-    edges: &[ParentEdge<'_>],
-    running: &Ident,
-    ends: &Ident,
-) -> Vec<TokenStream> {
-    edges
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let (i, take) = (Literal::usize_unsuffixed(i), &e.take);
-            match e.per_replica {
-                true => quote!(#ends[#i].iter().filter_map(|&edge| #running.#take(edge)).collect()),
-                false => quote!(#running.#take(#ends[#i][0])),
+/// The initialisers of [`end_fields`]: for each edge the parent holds, its
+/// field, taking its end (or, feeding replicas, its ends) out of `running`
+/// (a `RunningGraph`) by its edge ids in `ends`, indexed as `edges`.
+pub(super) fn take_ends(edges: &[ParentEdge<'_>], running: &Ident, ends: &Ident) -> TokenStream {
+    let taken = edges.iter().enumerate().map(|(i, e)| {
+        let (field, i, take) = (e.field, Literal::usize_unsuffixed(i), &e.take);
+        match e.per_replica {
+            true => {
+                quote!(#field: #ends[#i].iter().filter_map(|&edge| #running.#take(edge)).collect())
             }
-        })
-        .collect()
+            false => quote!(#field: #running.#take(#ends[#i][0])),
+        }
+    });
+    quote!(#(#taken,)*)
 }
 
 /// Each `#[subgraph]` field, and the expression that takes the parent's
