@@ -11,7 +11,7 @@ use super::metrics::{
     LABEL_GAP, LINE_SEP, LOOP_REACH, NAME_FONT, PIN_GAP, PIN_HEIGHT, PORT_INSET, label_size,
     pin_width, text_width,
 };
-use super::rank::{self, Arc};
+use super::rank::{self, Arc, upper_first};
 use crate::labels::vertex_lines;
 use crate::links::{Link, Vertex};
 use crate::model::Topology;
@@ -173,40 +173,23 @@ pub(super) fn build(
         })
         .collect();
     let layering = rank::layers(vertices.len(), &arcs);
-    // Per chain, the ports at its upper and lower ends: where a line leaves
-    // a box's bottom, and where it enters a box's top.
-    let pins: Vec<[Option<(usize, usize)>; 2]> = crossing
+    // Per chain, the vertices at its upper and lower ends, and the subgraph
+    // ports there: where a line leaves a box's bottom, and where it enters
+    // a box's top.
+    let (chain_ends, pins): (Vec<_>, Vec<_>) = crossing
         .iter()
         .enumerate()
         .map(|(a, &l)| {
-            let at = |vertex: Vertex, port: Option<usize>| match vertex {
+            let link = &links[l];
+            let ends = [(link.from, link.ports[0]), (link.to, link.ports[1])];
+            let [upper, lower] = upper_first(ends, layering.upward[a]);
+            let pin = |(vertex, port): (Vertex, Option<usize>)| match vertex {
                 Vertex::Subgraph(s) => port.map(|p| (s, p)),
                 _ => None,
             };
-            let (from, to) = (
-                at(links[l].from, links[l].ports[0]),
-                at(links[l].to, links[l].ports[1]),
-            );
-            if layering.upward[a] {
-                [to, from]
-            } else {
-                [from, to]
-            }
+            ([upper.0, lower.0], [pin(upper), pin(lower)])
         })
-        .collect();
-    // Per chain, the vertices at its upper and lower ends.
-    let chain_ends: Vec<[Vertex; 2]> = crossing
-        .iter()
-        .enumerate()
-        .map(|(a, &l)| {
-            let (from, to) = (links[l].from, links[l].to);
-            if layering.upward[a] {
-                [to, from]
-            } else {
-                [from, to]
-            }
-        })
-        .collect();
+        .unzip();
 
     let mut items = Vec::new();
     let mut loops = Vec::new();
@@ -263,9 +246,8 @@ pub(super) fn build(
 
     let mut chains = Vec::new();
     for (a, &l) in crossing.iter().enumerate() {
-        let (from, to) = (index(links[l].from), index(links[l].to));
         let upward = layering.upward[a];
-        let (upper, lower) = if upward { (to, from) } else { (from, to) };
+        let [upper, lower] = chain_ends[a].map(index);
         let scope = tree.common(items[upper].scope, items[lower].scope);
         let label = label_lines(&links[l]).map(|t| label_size(&t));
         // A label goes next to the writer; on a pipe with several writers,

@@ -35,7 +35,7 @@ pub(super) fn layers(vertices: usize, arcs: &[Arc]) -> Layering {
     for a in by_priority {
         let Arc { from, to, .. } = arcs[a];
         upward[a] = reaches(&successors, to, from);
-        let (u, v) = if upward[a] { (to, from) } else { (from, to) };
+        let [u, v] = upper_first([from, to], upward[a]);
         successors[u].push(v);
     }
 
@@ -58,6 +58,12 @@ pub(super) fn layers(vertices: usize, arcs: &[Arc]) -> Layering {
     let top = layer.iter().copied().min().unwrap_or(0);
     layer.iter_mut().for_each(|l| *l -= top);
     Layering { layer, upward }
+}
+
+/// An arc's two ends, `[from, to]`, or anything held per end, with the
+/// end on the upper layer first: swapped when the arc points upward.
+pub(super) fn upper_first<T>([from, to]: [T; 2], upward: bool) -> [T; 2] {
+    if upward { [to, from] } else { [from, to] }
 }
 
 #[cfg(test)]
