@@ -54,13 +54,15 @@ impl Topology {
         let links = links(self);
         let mut dot = String::new();
         let _ = writeln!(dot, "digraph {} {{", quote(&self.name));
-        let anchored: Vec<usize> = (0..self.subgraphs.len())
-            .filter(|&s| links.iter().any(|l| frame_ends(l).contains(&Some(s))))
-            .collect();
-        let compound = if anchored.is_empty() {
-            ""
-        } else {
+        // By subgraph, whether a line reaches its frame: one pass over the lines.
+        let mut anchored = vec![false; self.subgraphs.len()];
+        for s in links.iter().flat_map(frame_ends).flatten() {
+            anchored[s] = true;
+        }
+        let compound = if anchored.contains(&true) {
             ", compound=true"
+        } else {
+            ""
         };
         let _ = writeln!(
             dot,
@@ -108,13 +110,13 @@ fn frame_ends(link: &Link) -> [Option<usize>; 2] {
 }
 
 /// The processes and subgraphs directly in `scope` (`None`: outside every
-/// scope), then its child scopes as clusters. `anchored`: the subgraphs
-/// whose frame a line reaches.
+/// scope), then its child scopes as clusters. `anchored`: by subgraph,
+/// whether a line reaches its frame.
 fn write_clusters(
     topology: &Topology,
     tree: &ScopeTree,
     ports: &SubgraphPorts,
-    anchored: &[usize],
+    anchored: &[bool],
     scope: Option<usize>,
     depth: usize,
     dot: &mut String,
@@ -125,7 +127,7 @@ fn write_clusters(
         let _ = writeln!(dot, "{indent}n{n} [label={}];", quote_lines(&lines));
     }
     for s in tree.subgraphs_in(scope) {
-        write_subgraph(topology, ports, s, anchored.contains(&s), &indent, dot);
+        write_subgraph(topology, ports, s, anchored[s], &indent, dot);
     }
     for child in tree.children(scope) {
         let _ = writeln!(dot, "{indent}subgraph cluster_{child} {{");
