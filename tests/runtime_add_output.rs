@@ -2,9 +2,11 @@
 //! thread — started by the first add that forwards a stream, if the graph
 //! had none — takes their streams, no thread per node; their lines reach
 //! every kind of sink with their name; a removed node's lines, its partial
-//! last line included, are delivered before its pipes are closed; and 100
+//! last line included, are delivered before its pipes are closed; 100
 //! such nodes coming and going while another writes leave no fd, thread or
-//! process behind. Run as root and as uid 65534.
+//! process behind; and 200 nodes with a log file of their own each, added
+//! and removed, leave the output thread none of their files' fds nor their
+//! callbacks. Run as root and as uid 65534.
 
 mod common;
 
@@ -13,10 +15,13 @@ use std::time::{Duration, Instant};
 
 use common::{live_marked_processes, marked, open_fds, unique_marker};
 use process_graph_runtime::{
-    Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
+    Callback, Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
 };
 
 const ROUNDS: usize = 100;
+
+/// Nodes with sinks of their own added and removed.
+const SINK_ROUNDS: usize = 200;
 
 /// Set in the copy of this binary that runs [`prefixed_helper`].
 const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_PREFIXED_HELPER";
@@ -77,6 +82,7 @@ fn added_nodes_forward_their_output() {
         prefixed_lines_of_added_nodes_reach_the_application_with_their_name();
         added_nodes_share_the_sinks_of_the_graph();
         hundred_forwarding_nodes_come_and_go_and_leave_nothing();
+        removed_nodes_leave_the_output_thread_none_of_their_sinks();
     });
 }
 
@@ -240,6 +246,98 @@ fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
             .filter(|l| l.0 == "writer")
             .count();
         assert!(ticks > ROUNDS, "the writer wrote throughout: {ticks} lines");
+        running.shutdown(Duration::from_secs(5)).unwrap();
+        assert!(live_marked_processes(&marker).is_empty());
+    });
+}
+
+/// Each node writes to a file of its own and to a callback: once it is
+/// removed, the output thread delivers its partial last lines, then closes
+/// the file and drops its writer of the callback. The next node is added
+/// right after the removal, so the thread may take both at once: its file
+/// may have the slot the removed node's had, and each line must still go
+/// to its own node's file.
+fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
+    common::within(Duration::from_secs(120), "200 nodes with sinks", || {
+        let dir = common::TempDir::new("add-sinks");
+        let marker = unique_marker("add-sinks");
+        let mut graph = Graph::new();
+        let base = RotatingFile::new(dir.path().join("base.log"));
+        graph.node(
+            "base",
+            marked(Command::new("sleep").arg("600"), &marker).stdout(Stdio::Sink(Sink::file(base))),
+        );
+        let mut running = graph.spawn().unwrap();
+        let (fds, tasks) = (fds_besides_pidfds(), threads());
+        let seen: Seen = Arc::default();
+        let into = Arc::clone(&seen);
+        // Held here, and by the output thread for each node not removed.
+        let callback: Callback = Arc::new(move |line| {
+            let text = line.text_lossy().into_owned();
+            into.lock()
+                .unwrap()
+                .push((line.node().to_owned(), text, line.end()));
+        });
+        let log = |round: usize| dir.path().join(format!("job{round}.log"));
+        for round in 0..SINK_ROUNDS {
+            let mut more = Graph::new();
+            let job = more.node(
+                format!("job{round}"),
+                marked(
+                    Command::new("sh").args([
+                        "-c",
+                        "printf 'up\\npartial'; printf oops >&2; exec sleep 600",
+                    ]),
+                    &marker,
+                )
+                .stdout(Stdio::Sink(Sink::file(RotatingFile::new(log(round)))))
+                .stderr(Stdio::Sink(Sink::Callback(Arc::clone(&callback)))),
+            );
+            let id = running.add(more).unwrap().node(job);
+            // Its shell has written everything once it has become `sleep`.
+            run_until(&mut running, |r| {
+                r.pid(id).is_some_and(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                        .is_ok_and(|comm| comm == "sleep\n")
+                })
+            });
+            running.remove([id]);
+            run_until(&mut running, |r| r.state(id).is_final());
+        }
+        // The thread drops a removed node's sinks right after its last
+        // lines: give it the moment it takes.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while (fds_besides_pidfds() != fds || Arc::strong_count(&callback) > 1)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut left = fds_besides_pidfds();
+        left.retain(|fd, target| fds.get(fd) != Some(target));
+        assert!(
+            left.is_empty(),
+            "{} fds of removed nodes stay open, such as {:?}",
+            left.len(),
+            left.values().next()
+        );
+        assert_eq!(fds_besides_pidfds(), fds, "the graph's own fds changed");
+        assert_eq!(threads(), tasks, "threads leaked");
+        assert_eq!(
+            Arc::strong_count(&callback) - 1,
+            0,
+            "writers of removed nodes' callback kept"
+        );
+        let seen = seen.lock().unwrap();
+        for round in 0..SINK_ROUNDS {
+            let (node, text) = (
+                format!("job{round}"),
+                std::fs::read_to_string(log(round)).unwrap(),
+            );
+            assert_eq!(text, "up\npartial\n", "{node}'s file holds its lines only");
+            let oops = (node, "oops".to_owned(), LineEnd::Eof);
+            assert!(seen.contains(&oops), "{oops:?} never reached the callback");
+        }
+        drop(seen);
         running.shutdown(Duration::from_secs(5)).unwrap();
         assert!(live_marked_processes(&marker).is_empty());
     });

@@ -153,7 +153,11 @@ impl RunningGraph {
     /// stop timeout) as the event loop runs, and once it has ended its
     /// cgroup is removed and the fds only it used are closed, parent ends
     /// the application never took included, and its forwarded streams once
-    /// what they hold has reached its sinks (a partial last line too). A
+    /// what they hold has reached its sinks (a partial last line too); then
+    /// the output thread drops the sinks no node left in the graph uses (a
+    /// file sink's fd is closed, a callback dropped), so that nodes added
+    /// and removed for as long as the application runs leave it only what
+    /// live nodes use. A
     /// scope made by an add ends once its last node has ended (its init
     /// killed, and with a pid namespace whatever the nodes left in it); a
     /// scope made at spawn stays until the graph ends. Their ids are not reused;

@@ -18,10 +18,14 @@
 //! Nodes added to the running graph hand the thread their names and sinks
 //! first; a node removed from it, once it has ended, has what its streams
 //! still hold delivered and its pipes closed at once, whoever else holds a
-//! write end, so that nodes coming and going leave no pipe behind. The
-//! sinks they brought stay until the graph ends (a file sink only a
-//! removed node wrote keeps its fd, a callback its closure).
+//! write end, and then the thread lets go of its name and of the sinks no
+//! other node uses (closing a file sink's fd, dropping a callback), so that
+//! nodes coming and going leave nothing behind: the thread holds what its
+//! live nodes use. What the application's threads hand over is taken in
+//! the order they sent it, as a sink's slot freed by a removal may be
+//! given to a new sink by the next add.
 
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex};
@@ -39,28 +43,32 @@ use crate::sigmask::SignalMaskGuard;
 pub(crate) struct Forwarded {
     pub(crate) node: usize,
     pub(crate) stream: Stream,
-    /// Index of its sink among those the thread was started with.
+    /// Its sink's slot.
     pub(crate) sink: usize,
     pub(crate) read_end: OwnedFd,
     /// The node's log-line probe, which looks at each line.
     pub(crate) watch: Option<LineWatch>,
 }
 
-/// Nodes whose streams are forwarded, numbered from `first`.
-struct NewNodes {
-    first: usize,
-    names: Vec<String>,
-    /// Sinks not opened before, numbered on from those.
-    sinks: Vec<Box<dyn Write + Send>>,
+/// What the application's threads hand to the output thread.
+enum Message {
+    /// Nodes whose streams are forwarded, by index with their names, and
+    /// the sinks the thread does not have yet, by slot.
+    Nodes {
+        names: Vec<(usize, String)>,
+        sinks: Vec<(usize, Box<dyn Write + Send>)>,
+    },
+    /// A stream of a node just started.
+    Stream(Forwarded),
+    /// A node removed and ended, and the slots of the sinks no other node
+    /// uses.
+    Removed { node: usize, sinks: Vec<usize> },
 }
 
-/// What the application's threads hand to the output thread, taken in this
-/// order: nodes, then streams, then nodes removed.
+/// The messages not taken yet, in the order sent.
 #[derive(Default)]
 struct Inbox {
-    nodes: Vec<NewNodes>,
-    streams: Vec<Forwarded>,
-    removed: Vec<usize>,
+    messages: Vec<Message>,
     stop: bool,
 }
 
@@ -104,39 +112,33 @@ impl Forwarder {
         })
     }
 
-    /// Tells the thread the names of nodes `first..` and the sinks their
-    /// streams use that it does not have yet (numbered on from those it
-    /// has), before any of their streams.
+    /// Tells the thread the names of nodes whose streams it forwards (by
+    /// index) and the sinks their streams use that it does not have yet
+    /// (by slot), before any of their streams.
     pub(crate) fn add_nodes(
         &self,
-        first: usize,
-        names: Vec<String>,
-        sinks: Vec<Box<dyn Write + Send>>,
+        names: Vec<(usize, String)>,
+        sinks: Vec<(usize, Box<dyn Write + Send>)>,
     ) {
-        if let Ok(mut inbox) = self.inbox.lock() {
-            inbox.nodes.push(NewNodes {
-                first,
-                names,
-                sinks,
-            });
-        }
-        self.wake.wake();
+        self.send(Message::Nodes { names, sinks });
     }
 
     /// Node `node` was removed from the graph and has ended: the thread
-    /// delivers what its streams hold, partial last lines included, and
-    /// closes them.
-    pub(crate) fn remove_node(&self, node: usize) {
-        if let Ok(mut inbox) = self.inbox.lock() {
-            inbox.removed.push(node);
-        }
-        self.wake.wake();
+    /// delivers what its streams hold, partial last lines included, closes
+    /// them, and drops the sinks in slots `sinks`, which no other node
+    /// uses.
+    pub(crate) fn remove_node(&self, node: usize, sinks: Vec<usize>) {
+        self.send(Message::Removed { node, sinks });
     }
 
     /// Hands a just-started node's stream to the thread.
     pub(crate) fn add(&self, stream: Forwarded) {
+        self.send(Message::Stream(stream));
+    }
+
+    fn send(&self, message: Message) {
         if let Ok(mut inbox) = self.inbox.lock() {
-            inbox.streams.push(stream);
+            inbox.messages.push(message);
         }
         self.wake.wake();
     }
@@ -191,8 +193,11 @@ struct Open {
 
 /// The thread's state.
 struct Output {
-    names: Vec<String>,
-    sinks: Vec<Box<dyn Write + Send>>,
+    /// The name of each node whose streams it forwards, by index, until the
+    /// node is removed.
+    names: HashMap<usize, String>,
+    /// The sinks by slot; `None`: a free slot.
+    sinks: Vec<Option<Box<dyn Write + Send>>>,
     /// Open streams by slot; a closed one leaves its slot free.
     open: Vec<Option<Open>>,
     set: WaitSet<u64>,
@@ -202,7 +207,7 @@ struct Output {
 impl Output {
     fn new() -> Output {
         Output {
-            names: Vec::new(),
+            names: HashMap::new(),
             sinks: Vec::new(),
             open: Vec::new(),
             set: WaitSet::new(),
@@ -239,57 +244,79 @@ impl Output {
         }
     }
 
-    /// Takes the nodes and streams handed over, and closes the streams of
-    /// nodes removed; true once told to stop.
+    /// Takes what was handed over, in the order it was sent; true once
+    /// told to stop.
     fn take(&mut self, inbox: &Mutex<Inbox>) -> bool {
         let Ok(mut inbox) = inbox.lock() else {
             return true;
         };
-        for nodes in inbox.nodes.drain(..) {
-            self.names.resize(nodes.first, String::new());
-            self.names.extend(nodes.names);
-            self.sinks.extend(nodes.sinks);
-        }
-        for new in inbox.streams.drain(..) {
-            let slot = self
-                .open
-                .iter()
-                .position(Option::is_none)
-                .unwrap_or_else(|| {
-                    self.open.push(None);
-                    self.open.len() - 1
-                });
-            // A stream that cannot be watched is dropped: its node then
-            // sees EPIPE, not a hang.
-            let watched = rustix::fs::fcntl_setfl(&new.read_end, OFlags::NONBLOCK)
-                .map_err(io::Error::from)
-                .and_then(|()| {
-                    self.set
-                        .add(new.read_end.as_fd(), slot as u64, Interest::Readable)
-                });
-            if watched.is_ok() {
-                self.open[slot] = Some(Open {
-                    node: new.node,
-                    stream: new.stream,
-                    sink: new.sink,
-                    read_end: new.read_end,
-                    lines: LineBuffer::default(),
-                    watch: new.watch,
-                });
-            }
-        }
-        let (removed, stop) = (std::mem::take(&mut inbox.removed), inbox.stop);
+        let (messages, stop) = (std::mem::take(&mut inbox.messages), inbox.stop);
         // Not under the lock: a sink may be slow.
         drop(inbox);
-        for node in removed {
-            for slot in 0..self.open.len() {
-                if self.open[slot].as_ref().is_some_and(|o| o.node == node) {
-                    self.pump(slot, Some(READS_AT_REMOVAL));
-                    self.close(slot);
+        for message in messages {
+            match message {
+                Message::Nodes { names, sinks } => {
+                    self.names.extend(names);
+                    for (slot, sink) in sinks {
+                        if self.sinks.len() <= slot {
+                            self.sinks.resize_with(slot + 1, || None);
+                        }
+                        self.sinks[slot] = Some(sink);
+                    }
                 }
+                Message::Stream(new) => self.watch(new),
+                Message::Removed { node, sinks } => self.remove(node, &sinks),
             }
         }
         stop
+    }
+
+    /// Forwards a stream, from the next turn on.
+    fn watch(&mut self, new: Forwarded) {
+        let slot = self
+            .open
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or_else(|| {
+                self.open.push(None);
+                self.open.len() - 1
+            });
+        // A stream that cannot be watched is dropped: its node then
+        // sees EPIPE, not a hang.
+        let watched = rustix::fs::fcntl_setfl(&new.read_end, OFlags::NONBLOCK)
+            .map_err(io::Error::from)
+            .and_then(|()| {
+                self.set
+                    .add(new.read_end.as_fd(), slot as u64, Interest::Readable)
+            });
+        if watched.is_ok() {
+            self.open[slot] = Some(Open {
+                node: new.node,
+                stream: new.stream,
+                sink: new.sink,
+                read_end: new.read_end,
+                lines: LineBuffer::default(),
+                watch: new.watch,
+            });
+        }
+    }
+
+    /// Delivers what the streams of removed node `node` hold and closes
+    /// them; then forgets its name and drops the sinks in slots `sinks`.
+    fn remove(&mut self, node: usize, sinks: &[usize]) {
+        for slot in 0..self.open.len() {
+            if self.open[slot].as_ref().is_some_and(|o| o.node == node) {
+                self.pump(slot, Some(READS_AT_REMOVAL));
+                self.close(slot);
+            }
+        }
+        self.names.remove(&node);
+        for &slot in sinks {
+            // Dropping a file sink closes its fd.
+            if let Some(sink) = self.sinks.get_mut(slot) {
+                *sink = None;
+            }
+        }
     }
 
     /// Reads what slot's stream has (at most `reads` times), hands the
@@ -298,7 +325,10 @@ impl Output {
         let Some(open) = self.open.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
-        let sink = &mut self.sinks[open.sink];
+        let Some(sink) = self.sinks[open.sink].as_mut() else {
+            return;
+        };
+        let name = self.names.get(&open.node).map_or("", String::as_str);
         let mut left = reads.unwrap_or(usize::MAX);
         let ended = loop {
             if left == 0 {
@@ -308,7 +338,7 @@ impl Output {
             match rustix::io::read(&open.read_end, &mut self.buffer) {
                 Ok(0) => break true,
                 Ok(n) => {
-                    let (node, stream) = (self.names[open.node].as_str(), open.stream);
+                    let (node, stream) = (name, open.stream);
                     let mut matched = false;
                     let watch = open.watch.as_ref();
                     open.lines
@@ -347,8 +377,11 @@ impl Output {
             return;
         };
         self.set.remove(open.read_end.as_fd());
-        let sink = &mut self.sinks[open.sink];
-        let (node, stream) = (self.names[open.node].as_str(), open.stream);
+        let Some(sink) = self.sinks[open.sink].as_mut() else {
+            return;
+        };
+        let node = self.names.get(&open.node).map_or("", String::as_str);
+        let stream = open.stream;
         open.lines.finish(&mut |text, end, continuation| {
             sink.line(&Line {
                 node,

@@ -19,6 +19,7 @@ mod watch;
 
 use std::fmt;
 use std::io;
+use std::path::Path;
 use std::sync::Arc;
 
 pub use rotate::RotatingFile;
@@ -215,12 +216,12 @@ impl Sink {
         })
     }
 
-    /// Whether two streams with these sinks write to one destination, so
-    /// that one writer must serve both (a file's size is counted once).
-    pub(crate) fn same_destination(&self, other: &Sink) -> bool {
-        match (self, other) {
-            (Sink::File(a), Sink::File(b)) => a.path() == b.path(),
-            _ => false,
+    /// The file it writes to, if it is a file sink: one writer serves
+    /// every stream writing to one file, so that its size is counted once.
+    pub(crate) fn file_path(&self) -> Option<&Path> {
+        match self {
+            Sink::File(file) => Some(file.path()),
+            _ => None,
         }
     }
 }

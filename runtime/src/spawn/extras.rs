@@ -25,7 +25,8 @@ pub(super) struct Extras {
     /// With a log-line probe: what the output thread counts matching
     /// lines on.
     pub(super) line_watch: Option<LineWatch>,
-    /// The sink of each of its forwarded streams, in plan order.
+    /// The slot of each of its forwarded streams' sink, in plan order;
+    /// emptied when it is forgotten.
     pub(super) sinks: Vec<usize>,
     /// On a terminal: the master, from which each start opens the node's
     /// end.

@@ -14,20 +14,21 @@ use rustix::fs::{Mode, OFlags};
 use rustix::pipe::{PipeFlags, pipe_with};
 
 use super::extras::{Extras, Passed};
+use super::sinks::{OpenedSinks, SinkTable, open_sinks};
 use super::{
     Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
 };
 use process_graph_topology::{ProbeCheck, ProbeInfo};
 
 use crate::cgroup::{GraphCgroup, NodeRef};
-use crate::command::{Command, Stdio};
+use crate::command::Command;
 use crate::credentials::ProcessGroup;
 use crate::error::{Error, SpawnError, Step};
 use crate::forward::{Forwarded, Forwarder};
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{Listener, SocketFile};
 use crate::output::LineWatch;
-use crate::output::{Clock, Sink, Stream, Write};
+use crate::output::{Clock, Stream};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
 use crate::process::Process;
@@ -88,9 +89,8 @@ pub(crate) struct Launcher {
     dev_null: Option<OwnedFd>,
     /// The graph's output thread, once a stream is forwarded.
     output: Option<Forwarder>,
-    /// What each sink of the output thread writes to, in its order (`None`:
-    /// a stream passed through to be watched).
-    sinks: Vec<Option<Sink>>,
+    /// The sinks of the output thread, by slot, while a stream uses them.
+    sinks: SinkTable,
     /// When the graph started: what `Timestamps::SinceStart` counts from.
     clock: Clock,
     /// The nodes whose passed fds are still held.
@@ -125,7 +125,7 @@ impl Launcher {
             open_edges: Vec::new(),
             dev_null: None,
             output: None,
-            sinks: Vec::new(),
+            sinks: SinkTable::default(),
             clock: Clock::new(),
             passing: Vec::new(),
             _socket_files: Vec::new(),
@@ -189,7 +189,14 @@ impl Launcher {
             new: new_sinks,
             writers,
         } = open_sinks(graph, &plan, &self.sinks, self.clock)?;
-        let forwards = sinks_of.iter().any(|of_node| !of_node.is_empty());
+        // The output thread knows the nodes whose streams it forwards.
+        let forwarding: Vec<(usize, String)> = (first_node..)
+            .zip(&graph.nodes)
+            .zip(&sinks_of)
+            .filter(|(_, of_node)| !of_node.is_empty())
+            .map(|((index, node), _)| (index, node.name.clone()))
+            .collect();
+        let forwards = !forwarding.is_empty();
         // Started with the first node whose output is forwarded.
         let output = (forwards && self.output.is_none())
             .then(Forwarder::start)
@@ -324,9 +331,9 @@ impl Launcher {
             self.output = output;
         }
         if let Some(output) = self.output.as_ref().filter(|_| forwards) {
-            let names = graph.nodes.iter().map(|n| n.name.clone()).collect();
-            output.add_nodes(first_node, names, writers);
-            self.sinks.extend(new_sinks);
+            output.add_nodes(forwarding, writers);
+            let streams = extras.iter().flatten().flat_map(|extra| &extra.sinks);
+            self.sinks.commit(new_sinks, streams.copied());
         }
         self.passing.extend(
             (first_node..)
@@ -574,19 +581,20 @@ impl Launcher {
 
     /// Node `index` was removed from the running graph and has ended: its
     /// cgroup is removed, the fds it alone held are closed — its forwarded
-    /// streams once the output thread has delivered what they hold — and
-    /// it leaves its scope, which ends if an add made it and it was the
-    /// last member.
+    /// streams, and the sinks no other node uses, once the output thread
+    /// has delivered what they hold — and it leaves its scope, which ends
+    /// if an add made it and it was the last member.
     pub(crate) fn forget(&mut self, index: usize) {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups.remove_node(index);
         }
         if let Some(extra) = self.extras[index].as_deref_mut() {
             extra.passed.clear();
-            if let Some(output) = self.output.as_ref().filter(|_| !extra.sinks.is_empty()) {
-                output.remove_node(index);
-            }
             // Once: a node may be forgotten twice (removed twice).
+            let streams = std::mem::take(&mut extra.sinks);
+            if let Some(output) = self.output.as_ref().filter(|_| !streams.is_empty()) {
+                output.remove_node(index, self.sinks.release(&streams));
+            }
             if let Some(scope) = extra.scope.take() {
                 self.scopes.leave(scope);
             }
@@ -727,59 +735,6 @@ pub(crate) fn listen_env(listeners: &[Listener]) -> Vec<(OsString, OsString)> {
             std::str::from_utf8(placeholder).expect("ASCII").into(),
         ),
     ]
-}
-
-/// The sinks a graph's forwarded streams write to, opened: for each node,
-/// the sink of each forwarded stream in plan order, numbered after the
-/// `known` ones; the sinks not known before and their writers. Streams
-/// writing to one file share its writer, also with a known sink.
-struct OpenedSinks {
-    sinks_of: Vec<Vec<usize>>,
-    /// `None`: an inherited stream passed through only to be watched.
-    new: Vec<Option<Sink>>,
-    writers: Vec<Box<dyn Write + Send>>,
-}
-
-fn open_sinks(
-    graph: &Graph,
-    plan: &Plan,
-    known: &[Option<Sink>],
-    clock: Clock,
-) -> Result<OpenedSinks, Error> {
-    let mut new: Vec<Option<Sink>> = Vec::new();
-    let mut writers = Vec::new();
-    let mut sinks_of = Vec::with_capacity(plan.nodes.len());
-    for (node, node_plan) in graph.nodes.iter().zip(&plan.nodes) {
-        let mut of_node = Vec::new();
-        for fd in node_plan.forwarded_streams() {
-            let sink = node.command.stdio(fd).and_then(Stdio::sink);
-            let shared = known.iter().chain(&new).position(|s| match (s, &sink) {
-                (Some(s), Some(sink)) => s.same_destination(sink),
-                _ => false,
-            });
-            let index = match shared {
-                Some(index) => index,
-                None => {
-                    let writer = match &sink {
-                        Some(sink) => sink
-                            .open(clock)
-                            .map_err(|e| Error::io(Some(&node.name), "open the output sink", e))?,
-                        None => Sink::passthrough(),
-                    };
-                    writers.push(writer);
-                    new.push(sink);
-                    known.len() + new.len() - 1
-                }
-            };
-            of_node.push(index);
-        }
-        sinks_of.push(of_node);
-    }
-    Ok(OpenedSinks {
-        sinks_of,
-        new,
-        writers,
-    })
 }
 
 /// Per node on a terminal: the master the launcher keeps, and the

@@ -23,6 +23,7 @@ mod edges;
 mod exec_spec;
 mod extras;
 mod launcher;
+mod sinks;
 
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
