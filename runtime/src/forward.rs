@@ -191,15 +191,26 @@ struct Open {
     watch: Option<LineWatch>,
 }
 
-/// The thread's state.
+/// A node whose streams the thread forwards.
+struct Forwarding {
+    name: String,
+    /// The slots of its open streams (one per stream and start, while a
+    /// start's stream is not at EOF).
+    open: Vec<usize>,
+}
+
+/// The thread's state: what its live nodes use, each found without a scan,
+/// so that removing k nodes costs what their own streams and sinks do,
+/// however many others the graph has.
 struct Output {
-    /// The name of each node whose streams it forwards, by index, until the
-    /// node is removed.
-    names: HashMap<usize, String>,
+    /// The nodes whose streams it forwards, by index, until removed.
+    nodes: HashMap<usize, Forwarding>,
     /// The sinks by slot; `None`: a free slot.
     sinks: Vec<Option<Box<dyn Write + Send>>>,
     /// Open streams by slot; a closed one leaves its slot free.
     open: Vec<Option<Open>>,
+    /// The free slots of `open`.
+    free: Vec<usize>,
     set: WaitSet<u64>,
     buffer: Vec<u8>,
 }
@@ -207,9 +218,10 @@ struct Output {
 impl Output {
     fn new() -> Output {
         Output {
-            names: HashMap::new(),
+            nodes: HashMap::new(),
             sinks: Vec::new(),
             open: Vec::new(),
+            free: Vec::new(),
             set: WaitSet::new(),
             buffer: vec![0; crate::output::Line::MAX_LINE],
         }
@@ -256,7 +268,10 @@ impl Output {
         for message in messages {
             match message {
                 Message::Nodes { names, sinks } => {
-                    self.names.extend(names);
+                    self.nodes.extend(names.into_iter().map(|(node, name)| {
+                        let open = Vec::new();
+                        (node, Forwarding { name, open })
+                    }));
                     for (slot, sink) in sinks {
                         if self.sinks.len() <= slot {
                             self.sinks.resize_with(slot + 1, || None);
@@ -273,44 +288,49 @@ impl Output {
 
     /// Forwards a stream, from the next turn on.
     fn watch(&mut self, new: Forwarded) {
-        let slot = self
-            .open
-            .iter()
-            .position(Option::is_none)
-            .unwrap_or_else(|| {
-                self.open.push(None);
-                self.open.len() - 1
-            });
-        // A stream that cannot be watched is dropped: its node then
-        // sees EPIPE, not a hang.
+        // A stream that cannot be watched is dropped: its node then sees
+        // EPIPE, not a hang.
+        let Some(node) = self.nodes.get_mut(&new.node) else {
+            return;
+        };
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.open.push(None);
+            self.open.len() - 1
+        });
         let watched = rustix::fs::fcntl_setfl(&new.read_end, OFlags::NONBLOCK)
             .map_err(io::Error::from)
             .and_then(|()| {
                 self.set
                     .add(new.read_end.as_fd(), slot as u64, Interest::Readable)
             });
-        if watched.is_ok() {
-            self.open[slot] = Some(Open {
-                node: new.node,
-                stream: new.stream,
-                sink: new.sink,
-                read_end: new.read_end,
-                lines: LineBuffer::default(),
-                watch: new.watch,
-            });
+        if watched.is_err() {
+            self.free.push(slot);
+            return;
         }
+        node.open.push(slot);
+        self.open[slot] = Some(Open {
+            node: new.node,
+            stream: new.stream,
+            sink: new.sink,
+            read_end: new.read_end,
+            lines: LineBuffer::default(),
+            watch: new.watch,
+        });
     }
 
     /// Delivers what the streams of removed node `node` hold and closes
     /// them; then forgets its name and drops the sinks in slots `sinks`.
     fn remove(&mut self, node: usize, sinks: &[usize]) {
-        for slot in 0..self.open.len() {
-            if self.open[slot].as_ref().is_some_and(|o| o.node == node) {
-                self.pump(slot, Some(READS_AT_REMOVAL));
-                self.close(slot);
-            }
+        let slots = self
+            .nodes
+            .get_mut(&node)
+            .map(|n| std::mem::take(&mut n.open))
+            .unwrap_or_default();
+        for slot in slots {
+            self.pump(slot, Some(READS_AT_REMOVAL));
+            self.close(slot);
         }
-        self.names.remove(&node);
+        self.nodes.remove(&node);
         for &slot in sinks {
             // Dropping a file sink closes its fd.
             if let Some(sink) = self.sinks.get_mut(slot) {
@@ -328,7 +348,7 @@ impl Output {
         let Some(sink) = self.sinks[open.sink].as_mut() else {
             return;
         };
-        let name = self.names.get(&open.node).map_or("", String::as_str);
+        let name = self.nodes.get(&open.node).map_or("", |n| n.name.as_str());
         let mut left = reads.unwrap_or(usize::MAX);
         let ended = loop {
             if left == 0 {
@@ -377,10 +397,17 @@ impl Output {
             return;
         };
         self.set.remove(open.read_end.as_fd());
+        self.free.push(slot);
+        let node = match self.nodes.get_mut(&open.node) {
+            Some(node) => {
+                node.open.retain(|&s| s != slot);
+                node.name.as_str()
+            }
+            None => "",
+        };
         let Some(sink) = self.sinks[open.sink].as_mut() else {
             return;
         };
-        let node = self.names.get(&open.node).map_or("", String::as_str);
         let stream = open.stream;
         open.lines.finish(&mut |text, end, continuation| {
             sink.line(&Line {
@@ -392,5 +419,70 @@ impl Output {
             });
         });
         sink.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustix::pipe::{PipeFlags, pipe_with};
+
+    type Seen = Arc<Mutex<Vec<(String, String, LineEnd)>>>;
+
+    /// A sink that keeps what it is handed.
+    struct Keep(Seen);
+
+    impl Write for Keep {
+        fn line(&mut self, line: &Line<'_>) {
+            let text = String::from_utf8_lossy(line.text).into_owned();
+            let line = (line.node.to_owned(), text, line.end);
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    #[test]
+    fn nodes_removed_at_once_have_their_last_lines_delivered_and_the_others_stay() {
+        const NODES: usize = 200;
+        let seen = Seen::default();
+        let inbox = Mutex::new(Inbox::default());
+        let send = |message| inbox.lock().unwrap().messages.push(message);
+        send(Message::Nodes {
+            names: (0..NODES).map(|n| (n, format!("node{n}"))).collect(),
+            sinks: vec![(0, Box::new(Keep(Arc::clone(&seen))))],
+        });
+        let mut writers = Vec::new();
+        for node in 0..NODES {
+            let (read_end, write_end) = pipe_with(PipeFlags::CLOEXEC).unwrap();
+            rustix::io::write(&write_end, format!("last{node}").as_bytes()).unwrap();
+            writers.push(write_end);
+            send(Message::Stream(Forwarded {
+                node,
+                stream: Stream::Stdout,
+                sink: 0,
+                read_end,
+                watch: None,
+            }));
+        }
+        let removed: Vec<usize> = (0..NODES).step_by(2).collect();
+        for &node in &removed {
+            send(Message::Removed {
+                node,
+                sinks: Vec::new(),
+            });
+        }
+        let mut output = Output::new();
+        assert!(!output.take(&inbox), "not told to stop");
+
+        let last_lines: Vec<_> = removed
+            .iter()
+            .map(|n| (format!("node{n}"), format!("last{n}"), LineEnd::Eof))
+            .collect();
+        assert_eq!(*seen.lock().unwrap(), last_lines);
+        for (node, writer) in writers.iter().enumerate() {
+            let closed = rustix::io::write(writer, b"x") == Err(rustix::io::Errno::PIPE);
+            assert_eq!(closed, node % 2 == 0, "node {node}'s pipe");
+        }
+        assert_eq!(output.nodes.len(), NODES - removed.len());
+        assert_eq!(output.free.len(), removed.len(), "their slots are free");
     }
 }
