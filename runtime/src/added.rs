@@ -88,7 +88,10 @@ impl RunningGraph {
     /// nodes has one writer. Refused ([`Error::CannotAdd`]): name clashes
     /// with nodes still in the running graph, probes, and readiness by
     /// `NOTIFY_SOCKET` from inside a scope's own network. Nothing is added
-    /// if it fails.
+    /// if it fails, whatever step failed (running out of fds, say), and
+    /// nothing of it is left: no node, scope, cgroup, fd or thread (the
+    /// output thread an add started is stopped again), and the next add
+    /// numbers its nodes on from the running graph's.
     ///
     /// ```
     /// use std::io::Read;

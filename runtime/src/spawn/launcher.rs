@@ -6,6 +6,7 @@
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustix::process::Pid;
@@ -28,7 +29,7 @@ use crate::forward::{Forwarded, Forwarder};
 use crate::graph::{Graph, ScopeId};
 use crate::listener::{Listener, SocketFile};
 use crate::output::LineWatch;
-use crate::output::{Clock, Stream};
+use crate::output::{Clock, Stream, Write};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
 use crate::process::Process;
@@ -66,6 +67,29 @@ pub(crate) struct Launched {
 /// edge.
 pub(crate) struct Added {
     pub(crate) parent_ends: Vec<Option<ParentEnd>>,
+}
+
+/// An add made ready by [`Launcher::prepare_add`]: everything the new nodes
+/// need, made, and nothing appended to the launcher yet (but their
+/// cgroups): [`Launcher::commit`] appends it, and cannot fail;
+/// [`Launcher::abandon`] undoes it.
+pub(crate) struct PendingAdd {
+    first_node: usize,
+    first_edge: usize,
+    plans: Vec<NodePlan>,
+    execs: Vec<ExecSpec>,
+    extras: Vec<Option<Box<Extras>>>,
+    edges: Vec<HeldEdge>,
+    parent_ends: Vec<Option<ParentEnd>>,
+    dev_null: Option<OwnedFd>,
+    /// The output thread, if this add starts it.
+    output: Option<Forwarder>,
+    /// The nodes whose streams are forwarded, by index with their names.
+    forwarding: Vec<(usize, String)>,
+    /// The sinks opened for them, by slot: each one's file, and writer.
+    new_sinks: Vec<(usize, Option<PathBuf>)>,
+    writers: Vec<(usize, Box<dyn Write + Send>)>,
+    socket_files: Vec<Arc<SocketFile>>,
 }
 
 /// What starting a graph hands to the application.
@@ -133,25 +157,27 @@ impl Launcher {
             cgroups,
             scopes,
         };
-        let Added { parent_ends } = launcher.add(graph, 0, extra_env)?;
+        let pending = launcher.prepare_add(graph, 0, extra_env)?;
+        let Added { parent_ends } = launcher.commit(pending);
         Ok(LaunchKit {
             launcher,
             parent_ends,
         })
     }
 
-    /// Appends the nodes and edges of a validated `graph` after those the
-    /// launcher has — node `i` of `graph` becomes node `first + i`, edge `e`
-    /// edge `first_edge + e` — with a cgroup each where the graph has
-    /// cgroups. Nothing is appended if a step fails. The scopes of `graph`
-    /// are the launcher's, from `first_scope` on (see
+    /// Makes what the nodes and edges of a validated `graph` need to be
+    /// appended after those the launcher has — node `i` of `graph` becomes
+    /// node `first + i`, edge `e` edge `first_edge + e` — with a cgroup each
+    /// where the graph has cgroups: every step of an add that may fail.
+    /// Nothing is left if one does. The scopes of `graph` are the
+    /// launcher's, from `first_scope` on (see
     /// [`add_scopes`](Self::add_scopes)).
-    pub(crate) fn add(
+    pub(crate) fn prepare_add(
         &mut self,
         graph: &Graph,
         first_scope: usize,
         extra_env: &[Vec<(OsString, OsString)>],
-    ) -> Result<Added, Error> {
+    ) -> Result<PendingAdd, Error> {
         let (first_node, first_edge) = (self.plans.len(), self.edges.len());
         let plan = Plan::of(graph);
         // Read the parent's environment once for every node (and only if a
@@ -315,8 +341,60 @@ impl Launcher {
             }
             extras.push(extra.boxed());
         }
+        // The last step that may fail, undone by itself if it does.
         self.add_cgroups(graph)?;
-        // Nothing fails from here on.
+        let mut plans = plan.nodes;
+        for node_plan in &mut plans {
+            for assignment in &mut node_plan.fds {
+                assignment.source = assignment.source.shifted(first_edge);
+            }
+            // Held as long as the graph: no spare capacity.
+            node_plan.fds.shrink_to_fit();
+        }
+        Ok(PendingAdd {
+            first_node,
+            first_edge,
+            plans,
+            execs,
+            extras,
+            edges,
+            parent_ends,
+            dev_null,
+            output,
+            forwarding,
+            new_sinks,
+            writers,
+            socket_files,
+        })
+    }
+
+    /// Undoes an add prepared but not committed: removes the cgroups it
+    /// made; the rest goes with `pending` (the output thread, if it started
+    /// it, is stopped and joined).
+    pub(crate) fn abandon(&mut self, pending: PendingAdd) {
+        if let Some(cgroups) = &mut self.cgroups {
+            cgroups.truncate(pending.first_node);
+        }
+    }
+
+    /// Appends an add [`prepare_add`](Self::prepare_add) made ready, with
+    /// nothing appended since: cannot fail.
+    pub(crate) fn commit(&mut self, pending: PendingAdd) -> Added {
+        let PendingAdd {
+            first_node,
+            first_edge,
+            plans,
+            execs,
+            extras,
+            edges,
+            parent_ends,
+            dev_null,
+            output,
+            forwarding,
+            new_sinks,
+            writers,
+            socket_files,
+        } = pending;
         self.open_edges.extend(
             (first_edge..)
                 .zip(&edges)
@@ -330,7 +408,7 @@ impl Launcher {
         if output.is_some() {
             self.output = output;
         }
-        if let Some(output) = self.output.as_ref().filter(|_| forwards) {
+        if let Some(output) = self.output.as_ref().filter(|_| !forwarding.is_empty()) {
             output.add_nodes(forwarding, writers);
             let streams = extras.iter().flatten().flat_map(|extra| &extra.sinks);
             self.sinks.commit(new_sinks, streams.copied());
@@ -347,16 +425,8 @@ impl Launcher {
         append(&mut self.extras, extras);
         self._socket_files.extend(socket_files);
         append(&mut self.execs, execs);
-        let mut plans = plan.nodes;
-        for node_plan in &mut plans {
-            for assignment in &mut node_plan.fds {
-                assignment.source = assignment.source.shifted(first_edge);
-            }
-            // Held as long as the graph: no spare capacity.
-            node_plan.fds.shrink_to_fit();
-        }
         append(&mut self.plans, plans);
-        Ok(Added { parent_ends })
+        Added { parent_ends }
     }
 
     /// Gives the nodes of `graph`, about to be appended, a cgroup each with

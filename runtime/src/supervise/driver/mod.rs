@@ -61,6 +61,31 @@ fn notify_sockets(
         .collect()
 }
 
+/// Puts `notify`, the notify sockets of `graph`'s nodes, numbered from
+/// `first`, into the wait set; if one cannot go in, takes them all out
+/// again.
+fn watch_notify(
+    waits: &mut WaitSet<Token>,
+    notify: &[Option<Box<NotifySocket>>],
+    graph: &Graph,
+    first: usize,
+) -> Result<(), Error> {
+    for ((i, node), socket) in (first..).zip(&graph.nodes).zip(notify) {
+        let Some(socket) = socket else {
+            continue;
+        };
+        if let Err(e) = waits.add(socket.fd(), Token::Notify(i), Interest::Readable) {
+            // Every one, the failed one too: a set that failed to grow may
+            // hold it; those never put in are no matter.
+            for socket in notify.iter().flatten() {
+                waits.remove(socket.fd());
+            }
+            return Err(Error::io(Some(&node.name), "watch NOTIFY_SOCKET", e));
+        }
+    }
+    Ok(())
+}
+
 /// systemd's variables each node of `graph` gets: where to notify, and how
 /// often to ping its watchdog.
 fn extra_env(
@@ -152,7 +177,7 @@ impl Driver {
             probes: ProbeRuns::new(graph),
             owner: Owner::current(),
         };
-        driver.watch_notify(graph, 0)?;
+        watch_notify(&mut driver.waits, &driver.notify, graph, 0)?;
         driver
             .probes
             .watch_lines(&driver.launcher, &mut driver.waits)
@@ -167,6 +192,11 @@ impl Driver {
     /// be added (the probes are set up at spawn), nor nodes notifying
     /// readiness from a scope's network (its init makes their sockets when
     /// it is created).
+    ///
+    /// All or nothing: every step that may fail comes before the launcher
+    /// commits the add, and what those steps made is undone when one fails
+    /// — the scopes made, the cgroups, the output thread if the add started
+    /// it, the notify sockets, in the wait set too.
     pub(crate) fn add(&mut self, graph: &Graph) -> Result<Vec<Option<ParentEnd>>, Error> {
         let cannot = |node: &str, reason| Error::CannotAdd {
             node: node.to_owned(),
@@ -187,28 +217,23 @@ impl Driver {
         let first = self.nodes.len();
         let mut notify = notify_sockets(graph, &mut Scopes::default())?;
         let scopes = self.launcher.add_scopes(graph)?;
-        let added = self
+        let pending = self
             .launcher
-            .add(graph, scopes.next_declared(), &extra_env(graph, &notify))
+            .prepare_add(graph, scopes.next_declared(), &extra_env(graph, &notify))
             .inspect_err(|_| self.launcher.truncate_scopes(scopes))?;
+        // Last of the steps that may fail: a wait set grown into an epoll
+        // instance stays one, so a step failing after it would leave that
+        // fd behind.
+        if let Err(e) = watch_notify(&mut self.waits, &notify, graph, first) {
+            self.launcher.abandon(pending);
+            self.launcher.truncate_scopes(scopes);
+            return Err(e);
+        }
+        let added = self.launcher.commit(pending);
         self.nodes
             .extend(graph.nodes.iter().map(|_| NodeIo::default()));
         self.notify.append(&mut notify);
-        self.watch_notify(graph, first)?;
         Ok(added.parent_ends)
-    }
-
-    /// Puts the notify sockets of `graph`'s nodes, numbered from `first`,
-    /// into the wait set.
-    fn watch_notify(&mut self, graph: &Graph, first: usize) -> Result<(), Error> {
-        for (i, node) in (first..).zip(&graph.nodes) {
-            if let Some(socket) = &self.notify[i] {
-                self.waits
-                    .add(socket.fd(), Token::Notify(i), Interest::Readable)
-                    .map_err(|e| Error::io(Some(&node.name), "watch NOTIFY_SOCKET", e))?;
-            }
-        }
-        Ok(())
     }
 
     /// Lets go of what belongs to the calling thread, before the rest is
