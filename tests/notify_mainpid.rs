@@ -437,7 +437,7 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
         "in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named",
         || {
             let leftovers = Leftovers::before("scope");
-            let dir = common::TempDir::new("mainpid_scope");
+            let dir = common::TempDir::writable_by_scopes("mainpid_scope");
             let (notes, claims) = (dir.path().join("signals"), dir.path().join("claims"));
             let mut graph = Graph::new();
             let scope = graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]));

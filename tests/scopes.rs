@@ -158,80 +158,107 @@ fn members_share_pid_net_and_uts_namespaces() {
     });
 }
 
+/// A user scope's processes are root inside; outside they are the
+/// application's uid when it is unprivileged, and an unprivileged uid of
+/// the scope's own (never root) when it is root.
 #[test]
-fn a_user_scope_is_root_inside_and_the_caller_outside() {
-    common::as_root_and_unprivileged("a_user_scope_is_root_inside_and_the_caller_outside", || {
-        let dir = common::TempDir::new("user");
-        let mut graph = Graph::new();
-        let scope = graph.scope("user", ScopeSpec::new([Namespace::User]));
-        let node = graph.node_with(
-            "toucher",
-            Command::new("sh")
-                .args(["-c", "id -u; touch made-inside"])
-                .current_dir(dir.path()),
-            NodeOptions::new().scope(scope),
-        );
-        let out = graph.pipe(node.stdout(), Endpoint::Parent);
-        let mut running = graph.spawn().unwrap();
-        let uid = common::read_to_end(&mut running, out);
-        assert!(running.wait().unwrap().success());
-        assert_eq!(uid.trim(), "0", "root inside the user namespace");
-        use std::os::unix::fs::MetadataExt;
-        let owner = std::fs::metadata(dir.path().join("made-inside"))
-            .unwrap()
-            .uid();
-        assert_eq!(
-            owner,
-            rustix::process::geteuid().as_raw(),
-            "the caller's uid outside"
-        );
-    });
+fn a_user_scope_is_root_inside_and_unprivileged_outside() {
+    common::as_root_and_unprivileged(
+        "a_user_scope_is_root_inside_and_unprivileged_outside",
+        || {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let dir = common::TempDir::new("user");
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+            let mut graph = Graph::new();
+            let scope = graph.scope("user", ScopeSpec::new([Namespace::User]));
+            let node = graph.node_with(
+                "toucher",
+                Command::new("sh")
+                    .args(["-c", "id -u; id -G; touch made-inside"])
+                    .current_dir(dir.path()),
+                NodeOptions::new().scope(scope),
+            );
+            let out = graph.pipe(node.stdout(), Endpoint::Parent);
+            let mut running = graph.spawn().unwrap();
+            let text = common::read_to_end(&mut running, out);
+            assert!(running.wait().unwrap().success(), "{text}");
+            let mut lines = text.lines();
+            assert_eq!(lines.next(), Some("0"), "root inside the user namespace");
+            let owner = std::fs::metadata(dir.path().join("made-inside"))
+                .unwrap()
+                .uid();
+            let app = rustix::process::geteuid().as_raw();
+            if app == 0 {
+                assert!(
+                    (0x7000_0000..0x7FFE_0000).contains(&owner),
+                    "a root application's scope is an unprivileged uid outside, not {owner}"
+                );
+                assert_eq!(
+                    lines.next(),
+                    Some("0"),
+                    "no group but its own: root's are cleared"
+                );
+            } else {
+                assert_eq!(
+                    owner, app,
+                    "an unprivileged application's scope is its uid outside"
+                );
+            }
+        },
+    );
 }
 
-/// Pins documented behaviour (`Scope::uid`, "Not a privilege drop"): a
-/// scope's uid is a uid inside its user namespace only. A node that is uid
-/// 1000 there is the application's uid outside, so it reads a `0600` file the
-/// application owns — as root, a root-only file.
+/// Pins documented behaviour (`Scope::uid`): a scope's uid is a uid inside
+/// its user namespace. Outside, the scope of an unprivileged application is
+/// the application's own uid, so a node that is uid 1000 inside reads a
+/// `0600` file the application owns; the scope of a root application is an
+/// unprivileged uid of its own, which reads no root-only file.
 #[test]
-fn a_scope_uid_is_not_a_privilege_drop() {
-    common::as_root_and_unprivileged("a_scope_uid_is_not_a_privilege_drop", || {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let dir = common::TempDir::new("uid");
-        let secret = dir.path().join("secret");
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&secret)
-            .and_then(|mut f| std::io::Write::write_all(&mut f, b"only for my uid\n"))
-            .unwrap();
-        assert_eq!(
-            std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
-        let mut graph = Graph::new();
-        let scope = graph.scope(
-            "looks-unprivileged",
-            ScopeSpec::new([Namespace::User]).settings(Scope::new().uid(1000).gid(1000)),
-        );
-        let node = graph.node_with(
-            "reader",
-            Command::new("sh")
-                .args(["-c", "id -u; cat secret"])
-                .current_dir(dir.path()),
-            NodeOptions::new().scope(scope),
-        );
-        let out = graph.pipe(node.stdout(), Endpoint::Parent);
-        let mut running = graph.spawn().unwrap();
-        let text = common::read_to_end(&mut running, out);
-        assert!(running.wait().unwrap().success(), "the node read: {text:?}");
-        assert_eq!(
-            text,
-            "1000\nonly for my uid\n",
-            "uid 1000 inside, and the owner of the application's 0600 file outside (uid {})",
-            rustix::process::geteuid().as_raw()
-        );
-    });
+fn a_scope_uid_outside_is_the_application_or_unprivileged() {
+    common::as_root_and_unprivileged(
+        "a_scope_uid_outside_is_the_application_or_unprivileged",
+        || {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let dir = common::TempDir::new("uid");
+            let secret = dir.path().join("secret");
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&secret)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, b"only for my uid\n"))
+                .unwrap();
+            assert_eq!(
+                std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            let mut graph = Graph::new();
+            let scope = graph.scope(
+                "looks-unprivileged",
+                ScopeSpec::new([Namespace::User]).settings(Scope::new().uid(1000).gid(1000)),
+            );
+            let node = graph.node_with(
+                "reader",
+                Command::new("sh")
+                    .args(["-c", "id -u; cat secret 2>/dev/null || echo refused"])
+                    .current_dir(dir.path()),
+                NodeOptions::new().scope(scope),
+            );
+            let out = graph.pipe(node.stdout(), Endpoint::Parent);
+            let mut running = graph.spawn().unwrap();
+            let text = common::read_to_end(&mut running, out);
+            assert!(running.wait().unwrap().success(), "the node read: {text:?}");
+            let app = rustix::process::geteuid().as_raw();
+            let expected = match app {
+                0 => "1000\nrefused\n",
+                _ => "1000\nonly for my uid\n",
+            };
+            assert_eq!(
+                text, expected,
+                "uid 1000 inside; the application is uid {app}"
+            );
+        },
+    );
 }
 
 /// Started by the test below as its own child: runs a pid scope whose node

@@ -187,6 +187,9 @@ pub struct Boxed {
 fn a_subgraph_placed_in_a_scope_runs_in_its_namespaces() {
     let dir = std::env::temp_dir().join(format!("pg-subgraph-scope-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // Writable by the scope, an unprivileged uid of its own under root.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     let out = dir.join("ns");
     let script = format!("readlink /proc/self/ns/pid > {}", out.display());
     let boxed = Boxed::new(Probe::new(Cmd::new("sh").args(["-c", &script])));

@@ -29,6 +29,22 @@ pub(crate) fn run(args: &Args) -> ! {
     ) else {
         enter::fail(c.report, bad_arguments())
     };
+    let ids = match (
+        args.number(create::INSIDE_UID),
+        args.number(create::INSIDE_GID),
+        args.number(create::CLEAR_GROUPS),
+    ) {
+        (Some(-1), Some(-1), Some(0)) => None,
+        (Some(uid), Some(gid), Some(clear @ 0..=1)) => match (u32::try_from(uid), u32::try_from(gid)) {
+            (Ok(uid), Ok(gid)) => Some(crate::init::InsideIds {
+                uid,
+                gid,
+                clear_groups: clear == 1,
+            }),
+            _ => enter::fail(c.report, bad_arguments()),
+        },
+        _ => enter::fail(c.report, bad_arguments()),
+    };
     if let Err(failure) = enter::enter(&c) {
         enter::fail(c.report, failure);
     }
@@ -38,6 +54,7 @@ pub(crate) fn run(args: &Args) -> ! {
         hostname,
         namespaces: c.join_flags | new_flags as u32,
         notify_sockets: sockets as usize,
+        ids,
     };
     const CLONE_NEWPID: u64 = 0x2000_0000;
     // Only where no pid namespace is involved at all: one joined through an

@@ -35,6 +35,23 @@ pub(crate) struct Plan<'a> {
     pub(crate) namespaces: u32,
     /// How many `NOTIFY_SOCKET`s to make in its network namespace.
     pub(crate) notify_sockets: usize,
+    /// The ids to take in the scope's user namespace, if it is in one.
+    pub(crate) ids: Option<InsideIds>,
+}
+
+/// The ids of a scope's processes inside its user namespace.
+///
+/// Creating or joining a user namespace does not change a process's ids:
+/// they stay the application's, which the scope's id map need not name —
+/// under a root application it maps the scope's ids to an unprivileged uid
+/// of the scope's own, and a process still holding root's ids would be
+/// root to every file and process outside. So the init takes these ids
+/// (and gives up root's groups) before anything of the scope runs.
+pub(crate) struct InsideIds {
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    /// `setgroups` is allowed in the namespace (a root application).
+    pub(crate) clear_groups: bool,
 }
 
 pub(crate) fn run(mut plan: Plan<'_>) -> ! {
@@ -46,6 +63,18 @@ pub(crate) fn run(mut plan: Plan<'_>) -> ! {
     let Err((step, errno)) = set_up(&plan);
     sys::report(plan.sync, step, errno, 0);
     sys::exit_group(127)
+}
+
+/// Takes the scope's ids (see [`InsideIds`]): groups, then gid, then uid,
+/// each needing the privilege the next gives up. A change of credentials
+/// clears the parent-death signal: it is armed again.
+fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
+    if ids.clear_groups {
+        check(sys::setgroups(&[]), step::SETGROUPS)?;
+    }
+    check(sys::setresgid(ids.gid), step::SETGID)?;
+    check(sys::setresuid(ids.uid), step::SETUID)?;
+    check(sys::die_with_parent(), step::DEATH_SIGNAL)
 }
 
 /// Where the init keeps its two fds once every other one is closed.
@@ -85,6 +114,9 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     }
     if setup & protocol::SETUP_HOSTNAME != 0 {
         check(sys::sethostname(hostname), step::HOSTNAME)?;
+    }
+    if let Some(ids) = &plan.ids {
+        take_inside_ids(ids)?;
     }
     // Nothing of the application's — its terminal, its pipes — stays open
     // in a process that lives as long as the scope.

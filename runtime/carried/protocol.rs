@@ -43,8 +43,17 @@ pub(crate) mod create {
     pub(crate) const HOSTNAME: usize = 9;
     /// How many `NOTIFY_SOCKET`s the init makes in its network namespace.
     pub(crate) const NOTIFY_SOCKETS: usize = 10;
+    /// The uid the init takes inside the scope's user namespace (its own or
+    /// an enclosing scope's) once the id maps are written, or -1 when the
+    /// scope is in none.
+    pub(crate) const INSIDE_UID: usize = 11;
+    /// The gid it takes, likewise.
+    pub(crate) const INSIDE_GID: usize = 12;
+    /// 1: clear the supplementary groups too (the application is root, so
+    /// `setgroups` is allowed in the namespace); 0: keep them (it is denied).
+    pub(crate) const CLEAR_GROUPS: usize = 13;
     /// How many arguments `create` takes, `argv[0]` included.
-    pub(crate) const COUNT: usize = 11;
+    pub(crate) const COUNT: usize = 14;
 }
 
 /// The rest of `join`'s arguments, then the node's own.

@@ -22,8 +22,13 @@
 //!   which kills every process sharing the victim's memory, does not take it
 //!   with the application, and starting it costs the same whatever the
 //!   application's size (a `fork` of the application would copy its page
-//!   tables). It is non-dumpable, and processes in a scope's user namespace
-//!   cannot reach it at all (their credentials are in a child namespace).
+//!   tables). It is non-dumpable, so nothing in a scope's user namespace
+//!   may ptrace it or read its memory; under a root application a scope is
+//!   an unprivileged uid of its own outside, which may not signal it either,
+//!   and a scope with a pid namespace cannot name it at all. (A scope of an
+//!   unprivileged application without a pid namespace is the application's
+//!   uid outside, and may signal it as it may the application:
+//!   `tests/cgroup_watcher_attacks.rs`.)
 //! - Its parent-death signal is never armed (the application's child skips
 //!   it for this mode); it blocks every signal but SIGKILL and SIGSTOP and
 //!   runs in a process group of its own, so a terminal's Ctrl-C or a signal

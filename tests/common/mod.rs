@@ -252,6 +252,16 @@ impl TempDir {
         TempDir(path)
     }
 
+    /// A directory every uid may write: what a scope's nodes write to when
+    /// the test runs as root, whose scopes are an unprivileged uid of their
+    /// own outside.
+    pub fn writable_by_scopes(test: &str) -> TempDir {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new(test);
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        dir
+    }
+
     pub fn path(&self) -> &Path {
         &self.0
     }

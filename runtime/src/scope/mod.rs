@@ -1,8 +1,10 @@
 //! Namespace scopes: groups of nodes that share a set of new Linux namespaces.
 
+mod ids;
 mod joined;
 mod runtime;
 mod spec;
 
+pub(crate) use ids::InsideIds;
 pub(crate) use runtime::{ScopeRuntime, Scopes, ScopesMark};
 pub use spec::{Namespace, Scope, ScopeSpec};

@@ -19,8 +19,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
-use rustix::process::Pid;
 
+use super::ids::{InsideIds, write_id_maps};
 use super::{Namespace, ScopeSpec};
 use crate::error::{Error, Step};
 use crate::graph::{Graph, ScopeId};
@@ -53,6 +53,9 @@ pub(crate) struct ScopeRuntime {
     /// `NOTIFY_SOCKET`s the init made in the scope's network namespace,
     /// until nodes take them.
     notify_sockets: Vec<OwnedFd>,
+    /// The ids its processes take in its user namespace (its own or an
+    /// enclosing scope's), if it is in one.
+    inside_ids: Option<InsideIds>,
 }
 
 impl ScopeRuntime {
@@ -99,6 +102,10 @@ impl ScopeRuntime {
             },
             join_flags: enclosing_flags,
         };
+        let inside_ids = match spec.has(Namespace::User) {
+            true => Some(InsideIds::of(spec)),
+            false => enclosing.and_then(|e| e.inside_ids),
+        };
         let argv = create_arguments(
             &entry,
             SYNC_FD,
@@ -106,6 +113,7 @@ impl ScopeRuntime {
             setup_of(spec),
             spec.hostname.as_deref(),
             notify_sockets,
+            inside_ids,
         )
         .map_err(|problem| {
             let source = io::Error::new(io::ErrorKind::InvalidInput, problem);
@@ -143,6 +151,7 @@ impl ScopeRuntime {
             namespaces: enclosing_flags | own_flags as u32,
             namespace_fds: Vec::new(),
             notify_sockets: Vec::new(),
+            inside_ids,
         };
         if spec.has(Namespace::User) {
             write_id_maps(pid, spec).map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
@@ -248,6 +257,12 @@ impl ScopeRuntime {
     /// The `CLONE_NEW*` flags a process joins to be inside.
     pub(crate) fn namespaces(&self) -> u32 {
         self.namespaces
+    }
+
+    /// The ids a process joining the scope takes in its user namespace, if
+    /// it is in one.
+    pub(crate) fn inside_ids(&self) -> Option<InsideIds> {
+        self.inside_ids
     }
 
     /// Whether joining puts a process in a new pid namespace — which only
@@ -533,35 +548,6 @@ fn likely_culprit(spec: &ScopeSpec, errno: i32) -> Option<Namespace> {
     } else {
         None
     }
-}
-
-/// Maps the scope's inside uid and gid to the caller's own (a single line
-/// each, which needs no privilege: the caller owns the new namespace).
-fn write_id_maps(pid: Pid, spec: &ScopeSpec) -> Result<(), (&'static str, io::Error)> {
-    let proc_dir = format!("/proc/{}", pid.as_raw_nonzero());
-    let euid = rustix::process::geteuid().as_raw();
-    let egid = rustix::process::getegid().as_raw();
-    let write = |file: &str, text: String, step: &'static str| {
-        std::fs::write(format!("{proc_dir}/{file}"), text).map_err(|e| (step, e))
-    };
-    write(
-        "uid_map",
-        format!("{} {euid} 1\n", spec.settings.inside_uid()),
-        "write uid_map",
-    )?;
-    if euid != 0 {
-        // Unprivileged: gid_map may only be written once setgroups is denied.
-        match write("setgroups", "deny\n".to_owned(), "write setgroups") {
-            Err((_, e)) if e.kind() == io::ErrorKind::NotFound => {}
-            other => other?,
-        }
-    }
-    write(
-        "gid_map",
-        format!("{} {egid} 1\n", spec.settings.inside_gid()),
-        "write gid_map",
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -74,10 +74,16 @@ impl fmt::Display for Namespace {
 
 /// Run-time settings of a scope; the value of a `#[scope]` field.
 ///
+/// The ids set here are the ids the scope's processes have **inside** its
+/// user namespace. Outside, the kernel sees the id they are mapped to: the
+/// application's own uid and gid when it is unprivileged (the only ids it
+/// may map), and an unprivileged uid and gid of the scope's own when it is
+/// root — never root (see "Whose ids a scope has outside" in the README).
+///
 /// ```
 /// use process_graph_runtime::Scope;
 ///
-/// let as_root = Scope::default();      // uid 0 inside, mapped to the caller
+/// let as_root = Scope::default();      // uid 0 inside
 /// let as_user = Scope::new().uid(1000); // uid 1000 inside
 /// assert_eq!(as_root.inside_uid(), 0);
 /// assert_eq!(as_user.inside_uid(), 1000);
@@ -89,30 +95,29 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Root inside the user namespace, mapped to the caller's own ids.
+    /// Root inside the user namespace.
     pub fn new() -> Self {
         Scope::default()
     }
 
-    /// The uid processes have inside the user namespace (mapped to the caller's).
+    /// The uid processes have inside the user namespace.
     ///
-    /// # Not a privilege drop
+    /// # What it is outside
     ///
-    /// This uid exists only inside the scope's user namespace. It is mapped
-    /// to the application's own uid, and that is the uid the kernel sees
-    /// everywhere outside the scope: the files the node may open as their
-    /// owner, the processes it may signal, the owner of what it creates. So
-    /// under an application running as root, a node with `Scope::new().uid(1000)`
-    /// is uid 0 outside — it reads and writes root's `0600` files, and
-    /// signals root's processes it can see. The same holds for
-    /// [`gid`](Self::gid). Running a node as another user (setuid, setgid,
-    /// supplementary groups) is a different feature:
-    /// [`Command::uid`](crate::Command::uid).
+    /// This uid exists only inside the scope's user namespace, on one id
+    /// outside. Under an **unprivileged** application that id is the
+    /// application's own uid, which the kernel sees everywhere outside the
+    /// scope: a node with `Scope::new().uid(1000)` reads the application's
+    /// `0600` files and signals its processes it can see. Under a **root**
+    /// application it is an unprivileged uid drawn for the scope, so no node
+    /// of it is root to anything outside, whatever its uid inside. Running
+    /// a node as a chosen user outside (setuid, setgid, supplementary
+    /// groups) is a different feature: [`Command::uid`](crate::Command::uid).
     ///
     /// ```
     /// use process_graph_runtime::Scope;
     ///
-    /// // uid 1000 to the node's own `id -u`, the application's uid to the kernel.
+    /// // uid 1000 to the node's own `id -u`.
     /// let looks_unprivileged = Scope::new().uid(1000).gid(1000);
     /// assert_eq!(looks_unprivileged.inside_uid(), 1000);
     /// ```
@@ -121,10 +126,9 @@ impl Scope {
         self
     }
 
-    /// The gid processes have inside the user namespace (mapped to the caller's).
-    ///
-    /// Not a privilege drop either: outside the scope the kernel sees the
-    /// application's own gid (see [`uid`](Self::uid)).
+    /// The gid processes have inside the user namespace; outside, like the
+    /// uid (see [`uid`](Self::uid)), the application's own gid or one drawn
+    /// for the scope.
     pub fn gid(mut self, gid: u32) -> Self {
         self.gid = gid;
         self

@@ -19,6 +19,7 @@ use rustix::io::Errno;
 
 use super::exec_spec::StringArray;
 use crate::error::Step;
+use crate::scope::InsideIds;
 
 // Shared with the program, which uses the parts this side does not.
 #[allow(dead_code)]
@@ -128,6 +129,7 @@ pub(crate) fn create_arguments(
     setup: u32,
     hostname: Option<&str>,
     notify_sockets: usize,
+    ids: Option<InsideIds>,
 ) -> Result<StringArray, String> {
     let mut args = Arguments::new(protocol::MODE_CREATE, entry);
     args.number(protocol::create::SYNC_FD, sync_fd);
@@ -139,6 +141,11 @@ pub(crate) fn create_arguments(
     }
     args.put(protocol::create::HOSTNAME, hostname);
     args.number(protocol::create::NOTIFY_SOCKETS, notify_sockets);
+    let id = |id: Option<u32>| id.map_or(-1, i64::from);
+    args.number(protocol::create::INSIDE_UID, id(ids.map(|i| i.uid)));
+    args.number(protocol::create::INSIDE_GID, id(ids.map(|i| i.gid)));
+    let clear_groups = ids.is_some_and(|i| i.clear_groups);
+    args.number(protocol::create::CLEAR_GROUPS, u8::from(clear_groups));
     Ok(args.0.finish())
 }
 

@@ -14,6 +14,7 @@ use std::cell::UnsafeCell;
 use super::carried::{Entry, IdChange, LISTEN_PID_PLACEHOLDER, ProgramFds, join_arguments};
 use crate::command::Command;
 use crate::credentials::{ProcessGroup, Rlimit};
+use crate::scope::InsideIds;
 
 /// glibc's `execvp` uses this when `PATH` is unset.
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
@@ -365,7 +366,9 @@ impl ExecSpec {
     /// drops to the command's ids, then runs the command (cloning it into
     /// the scope's pid namespace with `clone_child`). `as_root`: the
     /// application runs as root, so a uid or gid change clears the
-    /// supplementary groups unless the command sets them.
+    /// supplementary groups unless the command sets them. `scope_ids`: the
+    /// scope has a user namespace, whose ids the node takes where the
+    /// command sets none (joining it changes no id).
     pub(crate) fn joining(
         command: &Command,
         inherited: &mut InheritedEnv,
@@ -373,16 +376,18 @@ impl ExecSpec {
         entry: &Entry,
         clone_child: bool,
         as_root: bool,
+        scope_ids: Option<InsideIds>,
     ) -> Result<ExecSpec, String> {
         let parts = Parts::of(command, inherited, extra_env)?;
         let credentials = &command.credentials;
         let changes_ids = credentials.uid.is_some() || credentials.gid.is_some();
         let ids = IdChange {
-            uid: credentials.uid,
-            gid: credentials.gid,
+            uid: credentials.uid.or(scope_ids.map(|s| s.uid)),
+            gid: credentials.gid.or(scope_ids.map(|s| s.gid)),
             groups: match &credentials.groups {
                 Some(groups) => Some(&groups[..]),
-                None if changes_ids && as_root => Some(&[][..]),
+                None if scope_ids.is_some_and(|s| s.clear_groups) => Some(&[][..]),
+                None if changes_ids && as_root && scope_ids.is_none() => Some(&[][..]),
                 None => None,
             },
         };

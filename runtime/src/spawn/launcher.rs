@@ -250,7 +250,7 @@ impl Launcher {
                         },
                         join_flags: 0,
                     };
-                    ExecSpec::joining(command, &mut inherited, env, &entry, false, as_root)
+                    ExecSpec::joining(command, &mut inherited, env, &entry, false, as_root, None)
                 }
                 Some(_) if command.process_group != ProcessGroup::Own => {
                     Err("a node in a scope runs in a process group of its own; \
@@ -270,7 +270,16 @@ impl Launcher {
                         join_flags: scope.namespaces(),
                     };
                     let clone_child = scope.has_pid_namespace();
-                    ExecSpec::joining(command, &mut inherited, env, &entry, clone_child, as_root)
+                    let ids = scope.inside_ids();
+                    ExecSpec::joining(
+                        command,
+                        &mut inherited,
+                        env,
+                        &entry,
+                        clone_child,
+                        as_root,
+                        ids,
+                    )
                 }
             }
         };
