@@ -40,6 +40,9 @@ const RESULTS: &str = "PROCESS_GRAPH_TEST_WATCHER_RESULTS";
 /// Set by the application for the attacker: the watcher's pid, as the
 /// application sees it.
 const WATCHER_PID: &str = "PROCESS_GRAPH_TEST_WATCHER_PID";
+/// Set by the application for the attacker: the application's cgroup
+/// directory (a node in a cgroup namespace cannot tell it).
+const APP_CGROUP: &str = "PROCESS_GRAPH_TEST_WATCHER_APP_CGROUP";
 
 /// Who the attacker is.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -50,6 +53,8 @@ enum Attacker {
     PidScope,
     /// Root in a user+net scope: no pid namespace of its own.
     NetScope,
+    /// Root in a scope of all six namespaces.
+    FullScope,
     /// The application's own uid, no scope.
     SameUid,
 }
@@ -60,7 +65,18 @@ impl Attacker {
             Attacker::Dropped => "dropped",
             Attacker::PidScope => "pid-scope",
             Attacker::NetScope => "net-scope",
+            Attacker::FullScope => "full-scope",
             Attacker::SameUid => "same-uid",
+        }
+    }
+
+    /// The namespaces of the attacker's scope, if it has one.
+    fn scope(self) -> Option<ScopeSpec> {
+        match self {
+            Attacker::PidScope => Some(ScopeSpec::new([Namespace::User, Namespace::Pid])),
+            Attacker::NetScope => Some(ScopeSpec::new([Namespace::User, Namespace::Net])),
+            Attacker::FullScope => Some(ScopeSpec::new(Namespace::ALL)),
+            Attacker::Dropped | Attacker::SameUid => None,
         }
     }
 
@@ -69,6 +85,7 @@ impl Attacker {
             Attacker::Dropped,
             Attacker::PidScope,
             Attacker::NetScope,
+            Attacker::FullScope,
             Attacker::SameUid,
         ]
         .into_iter()
@@ -130,6 +147,15 @@ const AT_THE_WATCHER_FROM_A_PID_SCOPE: &[Attack] = &[
     ("app-kill", REFUSED),
 ];
 
+/// What a process in a scope of every namespace may try: its `/proc` is
+/// its own, its cgroup namespace hides the cgroups above its node's, but
+/// the cgroup hierarchy stays mounted where it was.
+const AT_THE_WATCHER_FROM_A_FULL_SCOPE: &[Attack] = &[
+    ("kill-KILL", NOT_THERE),
+    ("mem-open", &[libc::ENOENT]),
+    ("app-kill", REFUSED),
+];
+
 /// What a process in a user namespace without a pid namespace may try.
 const AT_THE_WATCHER_FROM_A_NET_SCOPE: &[Attack] = &[
     ("ptrace-seize", REFUSED),
@@ -161,6 +187,16 @@ fn a_node_dropped_to_another_uid_cannot_reach_the_watcher() {
 #[test]
 fn a_node_in_a_user_and_pid_scope_cannot_reach_the_watcher() {
     attack_and_kill(Attacker::PidScope, AT_THE_WATCHER_FROM_A_PID_SCOPE, users());
+}
+
+/// As above, from a scope that has every namespace.
+#[test]
+fn a_node_in_a_scope_of_all_six_namespaces_cannot_reach_the_watcher() {
+    attack_and_kill(
+        Attacker::FullScope,
+        AT_THE_WATCHER_FROM_A_FULL_SCOPE,
+        users(),
+    );
 }
 
 /// The README: "processes in a scope's user namespace cannot reach it at
@@ -426,9 +462,7 @@ struct AppCgroup(PathBuf);
 impl AppCgroup {
     /// `None` (and says why) where this process may not create one.
     fn new(user: User) -> Option<AppCgroup> {
-        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-        let own = common::cgroup_dir(own.lines().find(|l| l.starts_with("0::")).unwrap());
-        let dir = own.join(format!("pg-test-watcher-{}", unique_marker("app")));
+        let dir = own_cgroup().join(format!("pg-test-watcher-{}", unique_marker("app")));
         if let Err(e) = std::fs::create_dir(&dir) {
             assert!(
                 !common::in_ci() || !is_root(),
@@ -541,17 +575,15 @@ fn watcher_application() {
     let watcher = start_graph_and_name_the_watcher();
     let mut graph = Graph::new();
     graph.containment(Containment::Required);
-    let options = match attacker {
-        Attacker::PidScope => NodeOptions::new()
-            .scope(graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]))),
-        Attacker::NetScope => NodeOptions::new()
-            .scope(graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Net]))),
-        Attacker::Dropped | Attacker::SameUid => NodeOptions::new(),
+    let options = match attacker.scope() {
+        Some(spec) => NodeOptions::new().scope(graph.scope("box", spec)),
+        None => NodeOptions::new(),
     };
     let mut command = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "watcher_attacker", "--ignored", "--nocapture"])
         .arg("--test-threads=1")
         .env(WATCHER_PID, watcher.to_string())
+        .env(APP_CGROUP, own_cgroup())
         .stdout(Stdio::Null);
     if attacker == Attacker::Dropped {
         command = command.uid(65534).gid(65534).groups(&[]);
@@ -644,7 +676,8 @@ fn watcher_attacker() {
     std::thread::sleep(Duration::from_secs(600));
 }
 
-/// The attacker's node cgroup, its graph's and its application's.
+/// The attacker's node cgroup and its graph's (as `/proc/self/cgroup`
+/// tells them: wrong in a cgroup namespace), and its application's.
 struct Cgroups {
     own: PathBuf,
     graph: PathBuf,
@@ -653,12 +686,17 @@ struct Cgroups {
 
 impl Cgroups {
     fn of_this_process() -> Cgroups {
-        let line = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-        let own = common::cgroup_dir(line.lines().find(|l| l.starts_with("0::")).unwrap());
-        let graph = own.parent().unwrap().to_owned();
-        let app = graph.parent().unwrap().to_owned();
+        let own = own_cgroup();
+        let graph = own.parent().unwrap_or(&own).to_owned();
+        let app = PathBuf::from(std::env::var_os(APP_CGROUP).unwrap());
         Cgroups { own, graph, app }
     }
+}
+
+/// This process's cgroup directory.
+fn own_cgroup() -> PathBuf {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    common::cgroup_dir(text.lines().find(|l| l.starts_with("0::")).unwrap())
 }
 
 /// One attack at the watcher `w`: `0` if it worked, else its errno.
