@@ -160,7 +160,10 @@ impl RunningGraph {
     /// the output thread drops the sinks no node left in the graph uses (a
     /// file sink's fd is closed, a callback dropped), so that nodes added
     /// and removed for as long as the application runs leave it only what
-    /// live nodes use. A
+    /// live nodes use. Its prepared command (arguments, and its own copy of
+    /// the environment if it sets any) is dropped too; what stays of a
+    /// removed node is its slot, about 500 bytes (its name, how it ended),
+    /// since ids are not reused. A
     /// scope made by an add ends once its last node has ended (its init
     /// killed, and with a pid namespace whatever the nodes left in it); a
     /// scope made at spawn stays until the graph ends. Their ids are not reused;

@@ -5,7 +5,7 @@
 
 use std::ffi::{CStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use core::ffi::c_char;
 
@@ -420,6 +420,22 @@ impl ExecSpec {
             argv,
             envp: Arc::new(StringArray::default().finish()),
         }
+    }
+
+    /// Lets go of what a node that never starts again holds (a node
+    /// removed from a running graph): its arrays, and with a command of its
+    /// own environment a copy of all of it. What is left spawns nothing.
+    pub(crate) fn forget(&mut self) {
+        static EMPTY: OnceLock<Arc<StringArray>> = OnceLock::new();
+        let empty = EMPTY.get_or_init(|| Arc::new(StringArray::default().finish()));
+        *self = ExecSpec {
+            target: Target::Path { candidates: 0 },
+            setup: ChildSetup::default(),
+            outlives_parent: false,
+            listen_pid: None,
+            argv: StringArray::default().finish(),
+            envp: Arc::clone(empty),
+        };
     }
 
     /// The carried program as the cgroup watcher, which must outlive the

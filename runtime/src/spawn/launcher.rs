@@ -678,6 +678,10 @@ impl Launcher {
                 self.scopes.leave(scope);
             }
         }
+        // It never starts again: what only a start needs goes, so that a
+        // graph whose nodes come and go does not keep each one's command.
+        self.extras[index] = None;
+        self.execs[index].forget();
     }
 
     /// The edges node `index` uses.
