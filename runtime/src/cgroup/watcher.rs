@@ -64,8 +64,9 @@ pub(crate) fn ensure(dir: &Path, parent: BorrowedFd<'_>) -> io::Result<()> {
     }
     let pid = start(parent)?;
     // Read at once: the watcher runs until the application ends.
-    let (_, started) = state_and_start(pid)
-        .ok_or_else(|| io::Error::other("the cgroup watcher is gone as it started"))?;
+    let started = Stat::of(pid)
+        .ok_or_else(|| io::Error::other("the cgroup watcher is gone as it started"))?
+        .started;
     watchers.push(Watcher {
         dir: dir.to_owned(),
         owner: Owner::current(),
@@ -76,30 +77,55 @@ pub(crate) fn ensure(dir: &Path, parent: BorrowedFd<'_>) -> io::Result<()> {
 }
 
 impl Watcher {
-    /// Whether it still runs; reaps it if it has ended.
+    /// Whether it still runs; reaps it if it has ended, or is ending.
     fn is_running(&self) -> bool {
-        let Some((state, started)) = state_and_start(self.pid) else {
+        let Some(stat) = Stat::of(self.pid) else {
             return false; // reaped by someone else
         };
-        if started != self.started {
+        if stat.started != self.started {
             return false; // reaped by someone else; the pid is another's now
         }
-        if state != 'Z' {
+        // A SIGKILL sent to it is pending in it from the moment `kill`
+        // returns, before it has run to die: such a watcher is as good as
+        // gone, and the graph being made would have none.
+        let dying = stat.pending & SIGKILL_BIT != 0;
+        if stat.state != 'Z' && !dying {
             return true;
         }
-        // Ours, and a zombie: its pid names nobody else until this reap.
-        let _ = rustix::process::waitid(
-            WaitId::Pid(self.pid),
-            WaitIdOptions::EXITED | WaitIdOptions::NOHANG,
-        );
+        // Ours, and ended or ending (SIGKILL cannot be caught, so the wait
+        // is short): its pid names nobody else until this reap.
+        let options = match dying {
+            true => WaitIdOptions::EXITED,
+            false => WaitIdOptions::EXITED | WaitIdOptions::NOHANG,
+        };
+        let _ = rustix::process::waitid(WaitId::Pid(self.pid), options);
         false
     }
 }
 
-/// The state and start time of `pid` (`/proc/PID/stat`, read once).
-fn state_and_start(pid: Pid) -> Option<(char, u64)> {
-    let stat = ProcStat::of(pid.as_raw_nonzero().get())?;
-    Some((stat.field(0)?, stat.field(19)?))
+/// The bit of SIGKILL in a signal set.
+const SIGKILL_BIT: u64 = 1 << (9 - 1);
+
+/// What a watcher's `/proc/PID/stat` says, read once.
+struct Stat {
+    state: char,
+    /// The signals pending for it (a fatal one among them as soon as it is
+    /// sent).
+    pending: u64,
+    /// Its start time, which tells it from a process that got its pid later.
+    started: u64,
+}
+
+impl Stat {
+    /// `None` once it is reaped.
+    fn of(pid: Pid) -> Option<Stat> {
+        let stat = ProcStat::of(pid.as_raw_nonzero().get())?;
+        Some(Stat {
+            state: stat.field(0)?,
+            pending: stat.field(28)?,
+            started: stat.field(19)?,
+        })
+    }
 }
 
 /// Starts a watcher of the cgroup directory `parent`. Its pidfd is closed
@@ -139,20 +165,56 @@ const WATCH_REPORT_FD: i32 = 4;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
-    fn state_and_start_time_of_a_process_and_of_none() {
+    fn the_stat_of_a_process_and_of_none() {
         let mut child = std::process::Command::new("sleep")
             .arg("5")
             .spawn()
             .unwrap();
         let pid = Pid::from_raw(child.id() as i32).unwrap();
-        let (state, started) = state_and_start(pid).unwrap();
-        assert_ne!(state, 'Z', "running, not ended");
-        let (_, mine) = state_and_start(getpid()).unwrap();
-        assert!(started >= mine, "a child starts after its parent");
+        let stat = Stat::of(pid).unwrap();
+        assert_ne!(stat.state, 'Z', "running, not ended");
+        assert_eq!(stat.pending & SIGKILL_BIT, 0);
+        assert!(stat.started >= Stat::of(getpid()).unwrap().started);
         child.kill().unwrap();
         child.wait().unwrap();
-        assert_eq!(state_and_start(pid), None, "reaped: no such process");
+        assert!(Stat::of(pid).is_none(), "reaped: no such process");
+    }
+
+    /// A watcher SIGKILLed just before a graph is made is replaced by that
+    /// graph, not taken for running because it has not yet died.
+    #[test]
+    fn a_watcher_killed_just_before_a_graph_is_replaced_by_it() {
+        let app = match crate::cgroup::discover::discover() {
+            Ok(app) => app,
+            Err(reason) => return eprintln!("skipped: no cgroups here: {reason}"),
+        };
+        let parent = rustix::fs::open(
+            &app.dir,
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        let watcher_of = || {
+            let watchers = WATCHERS.lock().unwrap();
+            let w = watchers.iter().find(|w| w.dir == app.dir).unwrap();
+            (w.pid, w.started)
+        };
+        for round in 0..50 {
+            ensure(&app.dir, parent.as_fd()).unwrap();
+            let (killed, _) = watcher_of();
+            rustix::process::kill_process(killed, rustix::process::Signal::KILL).unwrap();
+            ensure(&app.dir, parent.as_fd()).unwrap();
+            let (pid, started) = watcher_of();
+            assert_ne!(
+                pid, killed,
+                "round {round}: the killed watcher counts as running"
+            );
+            let stat = Stat::of(pid).unwrap();
+            assert_eq!(stat.started, started);
+            assert!(stat.state != 'Z' && stat.pending & SIGKILL_BIT == 0);
+        }
     }
 }
