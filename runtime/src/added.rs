@@ -130,9 +130,7 @@ impl RunningGraph {
         graph.validate().map_err(Error::Invalid)?;
         let graph = graph.expand_replicas();
         for node in &graph.nodes {
-            let taken = (0..self.core.names.len())
-                .any(|i| !self.core.nodes[i].removed && self.core.names[i] == node.name);
-            if taken {
+            if self.core.has_live_node_named(&node.name) {
                 return Err(cannot(
                     &node.name,
                     "a node of the running graph has this name",

@@ -28,7 +28,7 @@ mod stop;
 mod tests;
 mod timers;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 pub(crate) use deps::Deps;
@@ -199,6 +199,11 @@ pub(crate) struct Core {
     outcome: Option<Outcome>,
     /// The level whose intensity was exceeded, when that stopped the graph.
     exceeded: Option<usize>,
+    /// The names of the nodes not removed, made on the first add (which
+    /// must not reuse one): a graph that never adds pays nothing for it,
+    /// one that does pays a lookup per added node, not a scan of every
+    /// node it ever had.
+    live_names: Option<HashSet<Box<str>>>,
 }
 
 impl Core {
@@ -230,7 +235,21 @@ impl Core {
             groups: Vec::new(),
             outcome: None,
             exceeded: None,
+            live_names: None,
         }
+    }
+
+    /// Whether a node not removed is named `name`.
+    pub(crate) fn has_live_node_named(&mut self, name: &str) -> bool {
+        let (names, nodes) = (&self.names, &self.nodes);
+        self.live_names
+            .get_or_insert_with(|| {
+                (names.iter().zip(nodes))
+                    .filter(|(_, node)| !node.removed)
+                    .map(|(name, _)| name.as_str().into())
+                    .collect()
+            })
+            .contains(name)
     }
 
     /// Appends the nodes of a validated `graph`, node `i` of it becoming
@@ -244,6 +263,9 @@ impl Core {
             let mut options = node.options;
             for dep in &mut options.after {
                 *dep = NodeId::from_index(first + dep.index());
+            }
+            if let Some(live) = &mut self.live_names {
+                live.insert(node.name.as_str().into());
             }
             self.names.push(node.name);
             self.probes.push(probes::of(&options));

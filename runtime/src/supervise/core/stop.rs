@@ -34,6 +34,11 @@ impl Core {
     /// Removes node `i`: stops it for good (after the nodes that depend on
     /// it and are being stopped too) and marks it removed.
     pub(crate) fn remove(&mut self, i: usize) {
+        if let Some(live) = &mut self.live_names
+            && !self.nodes[i].removed
+        {
+            live.remove(self.names[i].as_str());
+        }
         self.nodes[i].removed = true;
         self.request_stop(i, AfterStop::Leave);
     }
