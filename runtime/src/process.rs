@@ -109,27 +109,6 @@ impl Process {
         blocking: bool,
         before_close: impl FnOnce(BorrowedFd<'_>),
     ) -> io::Result<Option<ExitStatus>> {
-        self.reap_with(blocking, true, before_close)
-    }
-
-    /// [`reap_then`](Self::reap_then) for a process whose leftovers its
-    /// cgroup holds, to be killed with `cgroup.kill` once it is reaped: its
-    /// process group is not killed first (every member it made is in the
-    /// cgroup too), which saves the peek and the group kill on every exit.
-    pub(crate) fn reap_contained_then(
-        &mut self,
-        blocking: bool,
-        before_close: impl FnOnce(BorrowedFd<'_>),
-    ) -> io::Result<Option<ExitStatus>> {
-        self.reap_with(blocking, false, before_close)
-    }
-
-    fn reap_with(
-        &mut self,
-        blocking: bool,
-        kill_group: bool,
-        before_close: impl FnOnce(BorrowedFd<'_>),
-    ) -> io::Result<Option<ExitStatus>> {
         if self.status.is_some() {
             return Ok(self.status);
         }
@@ -143,15 +122,14 @@ impl Process {
         if !blocking {
             options |= WaitIdOptions::NOHANG;
         }
-        if kill_group {
-            // Peek first (WNOWAIT), so the group is killed while the
-            // leader's pid still pins the group id.
-            let Some(_) = waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT)? else {
-                return Ok(None);
-            };
-            self.kill_group();
-        }
-        let status = waitid_retrying(pidfd, options)?.map(|s| ExitStatus::from_waitid(&s));
+        // Peek first (WNOWAIT), so the group is killed while the leader's pid
+        // still pins the group id.
+        let Some(_) = waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT)? else {
+            return Ok(None);
+        };
+        self.kill_group();
+        let status =
+            waitid_retrying(pidfd, WaitIdOptions::EXITED)?.map(|s| ExitStatus::from_waitid(&s));
         if status.is_some() {
             self.status = status;
             before_close(pidfd.as_fd());

@@ -14,7 +14,7 @@ mod contain;
 mod main_pid;
 mod reload;
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
 pub(crate) use blocking::Mode;
@@ -386,16 +386,12 @@ impl Driver {
                     return self.started_ended_first(core, i);
                 }
                 let waits = &mut self.waits;
-                let remove = |pidfd: BorrowedFd<'_>| waits.remove(pidfd);
-                // In a cgroup, what is left of the node is killed when its
-                // main process is reaped (`main_exited`).
-                let contained = self.launcher.cgroup(i).is_some();
                 let reaped = match &mut self.nodes[i].process {
-                    Some(process) if contained => process.reap_contained_then(false, remove),
-                    Some(process) => process.reap_then(false, remove),
-                    None => Ok(None),
+                    Some(process) => process
+                        .reap_then(false, |pidfd| waits.remove(pidfd))
+                        .map_err(|e| Error::io(Some(&core.names[i]), "waitid", e))?,
+                    None => None,
                 };
-                let reaped = reaped.map_err(|e| Error::io(Some(&core.names[i]), "waitid", e))?;
                 if reaped.is_some() {
                     self.main_exited(core, i, now)?;
                 }
