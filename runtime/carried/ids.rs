@@ -20,7 +20,9 @@ pub(crate) fn drop_to(args: &Args, c: &Common) -> Result<(), (i32, i32)> {
         return Ok(());
     }
     // Keep anything running under the new ids from ptracing this process
-    // before its execve (whatever `fs.suid_dumpable` says).
+    // before its execve: non-dumpable now, and again once the ids have
+    // changed (a change of credentials sets the flag to what
+    // `fs.suid_dumpable` says, which may be 1).
     check(sys::not_dumpable(), step::NOT_DUMPABLE)?;
     if !keep_groups {
         // SAFETY: a raw pointer, no reference; this program has one thread
@@ -35,6 +37,7 @@ pub(crate) fn drop_to(args: &Args, c: &Common) -> Result<(), (i32, i32)> {
     if let Some(uid) = uid {
         check(sys::setresuid(uid), step::SETUID)?;
     }
+    check(sys::not_dumpable(), step::NOT_DUMPABLE)?;
     // A change of credentials clears the parent-death signal: arm it
     // again, then look again.
     check(sys::die_with_parent(), step::DEATH_SIGNAL)?;

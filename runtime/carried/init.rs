@@ -67,13 +67,15 @@ pub(crate) fn run(mut plan: Plan<'_>) -> ! {
 
 /// Takes the scope's ids (see [`InsideIds`]): groups, then gid, then uid,
 /// each needing the privilege the next gives up. A change of credentials
-/// clears the parent-death signal: it is armed again.
+/// sets the dumpable flag to what `fs.suid_dumpable` says and clears the
+/// parent-death signal: both are set again.
 fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
     if ids.clear_groups {
         check(sys::setgroups(&[]), step::SETGROUPS)?;
     }
     check(sys::setresgid(ids.gid), step::SETGID)?;
     check(sys::setresuid(ids.uid), step::SETUID)?;
+    check(sys::not_dumpable(), step::NOT_DUMPABLE)?;
     check(sys::die_with_parent(), step::DEATH_SIGNAL)
 }
 

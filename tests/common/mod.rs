@@ -341,6 +341,14 @@ pub fn read_to_end(
 pub const UNPRIVILEGED: &str = "PROCESS_GRAPH_TEST_UNPRIVILEGED";
 
 /// Runs `body` as the current user, then as uid 65534 if we are root.
+/// Whether this process is root of the initial user namespace, which has
+/// every id (root only inside a user namespace of its own maps fewer).
+pub fn real_root() -> bool {
+    rustix::process::geteuid().is_root()
+        && fs::read_to_string("/proc/self/uid_map")
+            .is_ok_and(|map| map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
+}
+
 pub fn as_root_and_unprivileged(test: &str, body: fn()) {
     if !user_namespaces_available() {
         return;

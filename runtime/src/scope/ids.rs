@@ -13,9 +13,12 @@
 //! root-owned cgroup's `cgroup.kill`; mapped to `nobody`, it would share its
 //! ids with every other scope and every `nobody` process on the host.
 //!
-//! An application that is root only in a user namespace of its own may have
-//! no such id mapped: then `nobody` (65534) is tried, then its own ids, as
-//! an unprivileged application would.
+//! An application that is root only in a user namespace of its own maps
+//! its scopes to the first of those ids its namespace has for both the uid
+//! and the gid, then to `nobody` (65534), and where it has neither to its
+//! own ids, as an unprivileged application would: its root is then no more
+//! than the one id its namespace maps outside. Real root (the initial
+//! namespace has every id) always gets a drawn id.
 //!
 //! Joining a namespace does not change a process's ids, so the scope's init
 //! and every node entering it take the scope's inside ids ([`InsideIds`])
@@ -50,7 +53,9 @@ impl InsideIds {
         InsideIds {
             uid: spec.settings.inside_uid(),
             gid: spec.settings.inside_gid(),
-            clear_groups: rustix::process::geteuid().is_root(),
+            // A new namespace inherits "deny" from its parent's
+            // `/proc/PID/setgroups`: then `setgroups` fails in it.
+            clear_groups: rustix::process::geteuid().is_root() && setgroups_allowed(),
         }
     }
 }
@@ -65,36 +70,82 @@ pub(crate) fn write_id_maps(pid: Pid, spec: &ScopeSpec) -> Result<(), (&'static 
         rustix::process::geteuid().as_raw(),
         rustix::process::getegid().as_raw(),
     );
+    let (uid, gid) = match euid {
+        0 => outside_ids().map_err(|e| ("choose the scope's ids outside", e))?,
+        _ => (euid, egid),
+    };
+    write("uid_map", format!("{} {uid} 1\n", inside.uid)).map_err(|e| ("write uid_map", e))?;
     if euid != 0 {
-        write("uid_map", format!("{} {euid} 1\n", inside.uid)).map_err(|e| ("write uid_map", e))?;
         // Unprivileged, the kernel takes a gid map only once setgroups is
         // denied.
         match write("setgroups", "deny\n".to_owned()) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             other => other.map_err(|e| ("write setgroups", e))?,
         }
-        return write("gid_map", format!("{} {egid} 1\n", inside.gid))
-            .map_err(|e| ("write gid_map", e));
     }
-    let drawn = drawn_id().map_err(|e| ("draw the scope's ids", e))?;
-    // The first of these ids this namespace has: a map naming one it does
-    // not have is refused and leaves the map unwritten, so the next is tried.
-    let first_mapped = |file: &'static str, inside: u32, candidates: [u32; 3]| {
-        let mut refused = None;
-        for outside in candidates {
-            match write(file, format!("{inside} {outside} 1\n")) {
-                Ok(()) => return Ok(()),
-                Err(e) => refused = Some(e),
+    write("gid_map", format!("{} {gid} 1\n", inside.gid)).map_err(|e| ("write gid_map", e))
+}
+
+/// The ids a root application maps a new scope to: a drawn id, else
+/// `nobody`, whichever its own namespace has as both a uid and a gid;
+/// else its own ids.
+fn outside_ids() -> io::Result<(u32, u32)> {
+    let uids = std::fs::read_to_string("/proc/self/uid_map")?;
+    let gids = std::fs::read_to_string("/proc/self/gid_map")?;
+    let chosen = [drawn_id()?, NOBODY]
+        .into_iter()
+        .find(|&id| maps(&uids, id) && maps(&gids, id));
+    Ok(chosen.map_or_else(
+        || {
+            let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
+            (uid.as_raw(), gid.as_raw())
+        },
+        |id| (id, id),
+    ))
+}
+
+/// Whether the id map `map` (`/proc/self/uid_map`'s lines: first id inside,
+/// first id outside, count) has id `id` inside.
+fn maps(map: &str, id: u32) -> bool {
+    map.lines().any(|line| {
+        let mut fields = line.split_whitespace().map(str::parse::<u64>);
+        match (fields.next(), fields.next(), fields.next()) {
+            (Some(Ok(first)), Some(Ok(_)), Some(Ok(count))) => {
+                (first..first + count).contains(&u64::from(id))
             }
+            _ => false,
         }
-        Err((file, refused.expect("three candidates")))
-    };
-    first_mapped("uid_map", inside.uid, [drawn, NOBODY, euid])?;
-    first_mapped("gid_map", inside.gid, [drawn, NOBODY, egid])
+    })
+}
+
+/// Whether `setgroups` is allowed in this user namespace (and so in the
+/// ones it makes): `/proc/self/setgroups` says "allow", or is not there
+/// (before Linux 3.19).
+fn setgroups_allowed() -> bool {
+    match std::fs::read_to_string("/proc/self/setgroups") {
+        Ok(text) => text.trim() == "allow",
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    }
 }
 
 /// An id from [`SCOPE_IDS`], drawn from the kernel's random source.
 fn drawn_id() -> io::Result<u32> {
     let random = crate::random::random_u32()?;
     Ok(SCOPE_IDS.start + random % (SCOPE_IDS.end - SCOPE_IDS.start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::maps;
+
+    #[test]
+    fn reads_an_id_map() {
+        let initial = "         0          0 4294967295\n";
+        assert!(maps(initial, 0x7000_0000) && maps(initial, 65534));
+        let rootless = "         0       1000          1\n         1     100000      65536\n";
+        assert!(maps(rootless, 65534), "1 + 65536 covers it");
+        assert!(!maps(rootless, 0x7000_0000));
+        assert!(!maps("         0       1000          1\n", 65534));
+        assert!(!maps("garbage\n", 0));
+    }
 }
