@@ -224,24 +224,23 @@ impl GraphCgroup {
     ///
     /// Every node has normally drained by now, so each `rmdir` succeeds
     /// and no file of the graph's cgroup is opened; a cgroup a process is
-    /// still in refuses (`EBUSY`), and only then is the graph killed and
-    /// waited for.
+    /// still in refuses (`EBUSY`), and only then (or on any other refusal)
+    /// is the graph killed and waited for.
     pub(crate) fn remove(&mut self) -> io::Result<()> {
         if self.removed {
             return Ok(());
         }
-        match self.remove_all() {
-            Err(rustix::io::Errno::BUSY) => {
-                self.graph.kill()?;
-                if !self.graph.wait_empty(EMPTY_TIMEOUT)? {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("processes outlived SIGKILL for {EMPTY_TIMEOUT:?}"),
-                    ));
-                }
-                self.remove_all()?;
+        // Refused (`EBUSY`, or anything else: a node may have changed what
+        // it could of its cgroup): kill, wait, and remove again.
+        if self.remove_all().is_err() {
+            self.graph.kill()?;
+            if !self.graph.wait_empty(EMPTY_TIMEOUT)? {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("processes outlived SIGKILL for {EMPTY_TIMEOUT:?}"),
+                ));
             }
-            done => done?,
+            self.remove_all()?;
         }
         self.removed = true;
         Ok(())

@@ -35,19 +35,28 @@ impl Driver {
             .oom_kills_at_start
             .zip(self.launcher.oom_kills(i))
             .is_some_and(|(before, now)| now > before);
-        // An unreadable cgroup.events counts as empty: the cgroup is gone.
+        // Whatever is left is killed on every path, a failure to watch the
+        // cgroup included; the kill fails only if the cgroup is gone, which
+        // leaves it empty.
+        let kill_left = |driver: &Driver| {
+            if let Some(cgroup) = driver.launcher.cgroup(i) {
+                let _ = cgroup.kill();
+            }
+        };
         match self.launcher.drain_cgroup(i) {
             Ok(Some(events)) => {
                 self.nodes[i].draining = true;
-                self.waits
-                    .add(events, Token::Cgroup(i), Interest::Priority)
-                    .map_err(|e| Error::io(Some(&core.names[i]), "watch cgroup.events", e))?;
-                // Fails only if the cgroup is gone, which leaves it empty.
-                if let Some(cgroup) = self.launcher.cgroup(i) {
-                    let _ = cgroup.kill();
-                }
+                let watched = self.waits.add(events, Token::Cgroup(i), Interest::Priority);
+                kill_left(self);
+                watched.map_err(|e| Error::io(Some(&core.names[i]), "watch cgroup.events", e))?;
             }
-            _ => self.node_ended(core, i, now),
+            Ok(None) => self.node_ended(core, i, now),
+            // Unreadable (the cgroup gone, or no fd left to read it): what
+            // may be left is killed, and the node counts as ended.
+            Err(_) => {
+                kill_left(self);
+                self.node_ended(core, i, now);
+            }
         }
         Ok(())
     }
