@@ -30,6 +30,9 @@ struct Watcher {
     /// Its start time (`/proc/PID/stat`), which tells it from a process
     /// that got its pid later.
     started: u64,
+    /// SIGKILLed, not yet reaped: it watches nothing, and is kept only to
+    /// be reaped once it has died.
+    dying: bool,
 }
 
 static WATCHERS: Mutex<Vec<Watcher>> = Mutex::new(Vec::new());
@@ -54,12 +57,12 @@ pub(crate) fn prefix() -> io::Result<String> {
 }
 
 /// Makes sure a watcher of this process watches `dir`, open as `parent`:
-/// starts one if there is none, or if the last one died (a SIGKILL aimed at
-/// it), reaping that one.
+/// starts one if there is none, or if the last one died or is dying (a
+/// SIGKILL aimed at it), reaping it once it is dead.
 pub(crate) fn ensure(dir: &Path, parent: BorrowedFd<'_>) -> io::Result<()> {
     let mut watchers = WATCHERS.lock().unwrap_or_else(PoisonError::into_inner);
-    watchers.retain(|w| w.owner.is_current() && (w.dir != dir || w.is_running()));
-    if watchers.iter().any(|w| w.dir == dir) {
+    watchers.retain_mut(|w| w.owner.is_current() && w.is_there());
+    if watchers.iter().any(|w| w.dir == dir && !w.dying) {
         return Ok(());
     }
     let pid = start(parent)?;
@@ -72,33 +75,32 @@ pub(crate) fn ensure(dir: &Path, parent: BorrowedFd<'_>) -> io::Result<()> {
         owner: Owner::current(),
         pid,
         started,
+        dying: false,
     });
     Ok(())
 }
 
 impl Watcher {
-    /// Whether it still runs; reaps it if it has ended, or is ending.
-    fn is_running(&self) -> bool {
+    /// Whether it is still there to keep: reaps it if it has ended, and
+    /// marks it dying if a SIGKILL is pending in it — from the moment `kill`
+    /// returns, before it has run to die: such a watcher is as good as gone,
+    /// and a graph made now would have none. Nothing waits for it to die.
+    fn is_there(&mut self) -> bool {
         let Some(stat) = Stat::of(self.pid) else {
             return false; // reaped by someone else
         };
         if stat.started != self.started {
             return false; // reaped by someone else; the pid is another's now
         }
-        // A SIGKILL sent to it is pending in it from the moment `kill`
-        // returns, before it has run to die: such a watcher is as good as
-        // gone, and the graph being made would have none.
-        let dying = stat.pending & SIGKILL_BIT != 0;
-        if stat.state != 'Z' && !dying {
+        if stat.state != 'Z' {
+            self.dying |= stat.pending & SIGKILL_BIT != 0;
             return true;
         }
-        // Ours, and ended or ending (SIGKILL cannot be caught, so the wait
-        // is short): its pid names nobody else until this reap.
-        let options = match dying {
-            true => WaitIdOptions::EXITED,
-            false => WaitIdOptions::EXITED | WaitIdOptions::NOHANG,
-        };
-        let _ = rustix::process::waitid(WaitId::Pid(self.pid), options);
+        // Ours, and a zombie: its pid names nobody else until this reap.
+        let _ = rustix::process::waitid(
+            WaitId::Pid(self.pid),
+            WaitIdOptions::EXITED | WaitIdOptions::NOHANG,
+        );
         false
     }
 }
@@ -199,12 +201,17 @@ mod tests {
         .unwrap();
         let watcher_of = || {
             let watchers = WATCHERS.lock().unwrap();
-            let w = watchers.iter().find(|w| w.dir == app.dir).unwrap();
+            let w = watchers
+                .iter()
+                .find(|w| w.dir == app.dir && !w.dying)
+                .unwrap();
             (w.pid, w.started)
         };
+        let mut all_killed = Vec::new();
         for round in 0..50 {
             ensure(&app.dir, parent.as_fd()).unwrap();
-            let (killed, _) = watcher_of();
+            let (killed, started) = watcher_of();
+            all_killed.push((killed, started));
             rustix::process::kill_process(killed, rustix::process::Signal::KILL).unwrap();
             ensure(&app.dir, parent.as_fd()).unwrap();
             let (pid, started) = watcher_of();
@@ -215,6 +222,17 @@ mod tests {
             let stat = Stat::of(pid).unwrap();
             assert_eq!(stat.started, started);
             assert!(stat.state != 'Z' && stat.pending & SIGKILL_BIT == 0);
+        }
+        // Dead by now; the next graph reaps them, leaving no zombie.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        ensure(&app.dir, parent.as_fd()).unwrap();
+        for (pid, started) in all_killed {
+            let left = Stat::of(pid).filter(|s| s.started == started);
+            assert!(
+                left.is_none(),
+                "watcher {pid:?} is left: {:?}",
+                left.map(|s| s.state)
+            );
         }
     }
 }
