@@ -467,7 +467,9 @@ pub fn user_namespaces_available() -> bool {
             running.wait().unwrap();
             true
         }
-        Err(e @ Error::Scope { .. }) => {
+        // Only the kernel's refusal to make the namespace: any other failure
+        // of a scope is a failure of the runtime, not a reason to skip.
+        Err(e) if kernel_refused(&e) => {
             assert!(
                 !in_ci(),
                 "the kernel refuses user namespaces (as uid {}), and CI must not skip: {e}",
@@ -476,8 +478,23 @@ pub fn user_namespaces_available() -> bool {
             skip(&format!("the kernel refuses user namespaces here: {e}"));
             false
         }
-        Err(e) => panic!("probe failed for another reason: {e}"),
+        Err(e) => {
+            panic!("the probe scope failed for another reason than the kernel's refusal: {e}")
+        }
     }
+}
+
+/// Whether `e` is the kernel refusing to make a scope's namespaces (as
+/// `user.max_user_namespaces = 0`, a disabled unprivileged clone or a
+/// security module do), not a failure of the runtime.
+fn kernel_refused(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Scope { step: "clone3", source, .. } if matches!(
+            source.raw_os_error(),
+            Some(libc::EPERM | libc::EACCES | libc::ENOSPC | libc::EINVAL)
+        )
+    )
 }
 
 /// The `NOTIFY_SOCKET` in the environment of process `pid`, once it has
