@@ -7,21 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Error, Graph, NodeOptions, Restart, RunningGraph};
-
-/// A graph whose one node exits 1 and is restarted, over and over.
-fn ticking() -> RunningGraph {
-    let mut graph = Graph::new();
-    graph.node_with(
-        "ticker",
-        Command::new("sh").args(["-c", "sleep 0.01; exit 1"]),
-        NodeOptions::new()
-            .restart(Restart::Always)
-            .backoff(Duration::from_millis(1), Duration::from_millis(1)),
-    );
-    graph.intensity(u32::MAX, Duration::from_secs(1));
-    graph.spawn().unwrap()
-}
+use process_graph_runtime::{Command, Error, Graph};
 
 /// An added node may not take the name of a node of the running graph,
 /// whether it was there at spawn or added since; a removed node's name is
@@ -31,7 +17,7 @@ fn an_added_node_takes_no_live_name_and_frees_its_own_when_removed() {
     common::as_root_and_unprivileged(
         "an_added_node_takes_no_live_name_and_frees_its_own_when_removed",
         || {
-            let mut running = ticking();
+            let mut running = common::ticking();
             let one = |name: &str| {
                 let mut more = Graph::new();
                 let node = more.node(name, Command::new("sleep").arg("60"));

@@ -10,24 +10,9 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use common::{children_of_this_process, live_marked_processes, marked, open_fds, unique_marker};
-use process_graph_runtime::{Command, Endpoint, Error, Graph, NodeOptions, Restart, RunningGraph};
+use process_graph_runtime::{Command, Endpoint, Error, Graph, NodeOptions, RunningGraph};
 
 const ROUNDS: usize = 100;
-
-/// A graph whose one node prints `tick`, exits 1 and is restarted, over and
-/// over: events keep flowing while nodes come and go.
-fn ticking() -> RunningGraph {
-    let mut graph = Graph::new();
-    graph.node_with(
-        "ticker",
-        Command::new("sh").args(["-c", "sleep 0.01; exit 1"]),
-        NodeOptions::new()
-            .restart(Restart::Always)
-            .backoff(Duration::from_millis(1), Duration::from_millis(1)),
-    );
-    graph.intensity(u32::MAX, Duration::from_secs(1));
-    graph.spawn().unwrap()
-}
 
 /// Runs the event loop until `done` holds, counting the events seen.
 fn run_until(running: &mut RunningGraph, events: &mut usize, done: impl Fn(&RunningGraph) -> bool) {
@@ -47,7 +32,7 @@ fn run_until(running: &mut RunningGraph, events: &mut usize, done: impl Fn(&Runn
 fn added_and_removed_nodes_leave_nothing_behind() {
     common::within(Duration::from_secs(120), "100 adds and removes", || {
         let marker = unique_marker("add-remove");
-        let mut running = ticking();
+        let mut running = common::ticking();
         let mut events = 0;
         run_until(&mut running, &mut events, |_| true);
         let before = fds_besides_pidfds();
@@ -161,7 +146,7 @@ fn nodes_come_and_go_while_events_flow() {
 
 fn what_cannot_be_added_is_refused_and_nothing_is_added() {
     common::within(Duration::from_secs(20), "refused adds", || {
-        let mut running = ticking();
+        let mut running = common::ticking();
         let count = running.snapshot().nodes.len();
         let mut clash = Graph::new();
         clash.node("ticker", Command::new("true"));

@@ -604,3 +604,18 @@ pub fn cgroup_dir(line: &str) -> PathBuf {
     let path = line.trim().strip_prefix("0::").expect("a 0:: line");
     v2_mount().join(path.trim_start_matches('/'))
 }
+
+/// A running graph whose one node exits 1 and is restarted, over and over:
+/// events keep flowing while a test adds and removes nodes.
+pub fn ticking() -> RunningGraph {
+    let mut graph = Graph::new();
+    graph.node_with(
+        "ticker",
+        Command::new("sh").args(["-c", "sleep 0.01; exit 1"]),
+        NodeOptions::new()
+            .restart(process_graph_runtime::Restart::Always)
+            .backoff(Duration::from_millis(1), Duration::from_millis(1)),
+    );
+    graph.intensity(u32::MAX, Duration::from_secs(1));
+    graph.spawn().unwrap()
+}
