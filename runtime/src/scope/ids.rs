@@ -60,19 +60,19 @@ impl InsideIds {
     }
 }
 
-/// Writes the id maps of `pid`'s new user namespace: `spec`'s inside uid
-/// and gid, each on one id outside (see the module docs for which).
-pub(crate) fn write_id_maps(pid: Pid, spec: &ScopeSpec) -> Result<(), (&'static str, io::Error)> {
+/// Writes the id maps of `pid`'s new user namespace: the `inside` uid and
+/// gid, each on one id outside (see the module docs for which).
+pub(crate) fn write_id_maps(pid: Pid, inside: InsideIds) -> Result<(), (&'static str, io::Error)> {
     let proc_dir = format!("/proc/{}", pid.as_raw_nonzero());
     let write = |file: &str, text: String| std::fs::write(format!("{proc_dir}/{file}"), text);
-    let inside = InsideIds::of(spec);
-    let (euid, egid) = (
+    let own = (
         rustix::process::geteuid().as_raw(),
         rustix::process::getegid().as_raw(),
     );
+    let euid = own.0;
     let (uid, gid) = match euid {
-        0 => outside_ids().map_err(|e| ("choose the scope's ids outside", e))?,
-        _ => (euid, egid),
+        0 => outside_ids(own).map_err(|e| ("choose the scope's ids outside", e))?,
+        _ => own,
     };
     write("uid_map", format!("{} {uid} 1\n", inside.uid)).map_err(|e| ("write uid_map", e))?;
     if euid != 0 {
@@ -88,20 +88,14 @@ pub(crate) fn write_id_maps(pid: Pid, spec: &ScopeSpec) -> Result<(), (&'static 
 
 /// The ids a root application maps a new scope to: a drawn id, else
 /// `nobody`, whichever its own namespace has as both a uid and a gid;
-/// else its own ids.
-fn outside_ids() -> io::Result<(u32, u32)> {
+/// else its `own` ids.
+fn outside_ids(own: (u32, u32)) -> io::Result<(u32, u32)> {
     let uids = std::fs::read_to_string("/proc/self/uid_map")?;
     let gids = std::fs::read_to_string("/proc/self/gid_map")?;
     let chosen = [drawn_id()?, NOBODY]
         .into_iter()
         .find(|&id| maps(&uids, id) && maps(&gids, id));
-    Ok(chosen.map_or_else(
-        || {
-            let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
-            (uid.as_raw(), gid.as_raw())
-        },
-        |id| (id, id),
-    ))
+    Ok(chosen.map_or(own, |id| (id, id)))
 }
 
 /// Whether the id map `map` (`/proc/self/uid_map`'s lines: first id inside,

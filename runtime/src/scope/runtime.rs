@@ -102,10 +102,10 @@ impl ScopeRuntime {
             },
             join_flags: enclosing_flags,
         };
-        let inside_ids = match spec.has(Namespace::User) {
-            true => Some(InsideIds::of(spec)),
-            false => enclosing.and_then(|e| e.inside_ids),
-        };
+        // The ids of its own user namespace, whose maps are written below,
+        // else those of the enclosing scope's.
+        let own_ids = spec.has(Namespace::User).then(|| InsideIds::of(spec));
+        let inside_ids = own_ids.or_else(|| enclosing.and_then(|e| e.inside_ids));
         let argv = create_arguments(
             &entry,
             SYNC_FD,
@@ -153,8 +153,9 @@ impl ScopeRuntime {
             notify_sockets: Vec::new(),
             inside_ids,
         };
-        if spec.has(Namespace::User) {
-            write_id_maps(pid, spec).map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
+        if let Some(inside) = own_ids {
+            write_id_maps(pid, inside)
+                .map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
         }
         let answer = scope
             .sync
