@@ -37,56 +37,61 @@ true
 
 #[test]
 fn a_node_root_in_its_scope_cannot_reach_another_scope() {
-    common::as_root_and_unprivileged("a_node_root_in_its_scope_cannot_reach_another_scope", || {
-        if !common::user_namespaces_available() {
-            return common::skip("user namespaces are not available here");
-        }
-        common::within(Duration::from_secs(60), "scope against scope", || {
-            let dir = common::TempDir::writable_by_scopes("scope-to-scope");
-            let mut graph = Graph::new();
-            let spec = || ScopeSpec::new([Namespace::User, Namespace::Net]);
-            let (own, other) = (graph.scope("own", spec()), graph.scope("other", spec()));
-            let victim = graph.node_with(
-                "victim",
-                Command::new("sh")
-                    .args(["-c", VICTIM])
-                    .env("DIR", dir.path()),
-                NodeOptions::new().scope(other),
-            );
-            let attacker = graph.node_with(
-                "attacker",
-                Command::new("sh")
-                    .args(["-c", ATTEMPTS])
-                    .env("DIR", dir.path()),
-                NodeOptions::new().scope(own),
-            );
-            graph.pipe(victim.stdout(), attacker.stdin());
-            let out = graph.pipe(attacker.stdout(), Endpoint::Parent);
-            let mut running = graph.spawn().unwrap();
-            let text = common::read_to_end(&mut running, out);
-            running.shutdown(Duration::from_secs(5)).unwrap();
-
-            assert_eq!(text.lines().next(), Some("0"), "root in its scope: {text}");
-            let worked: Vec<&str> = text.lines().skip(1).collect();
-            let file = std::fs::read_to_string(dir.path().join("victims")).unwrap();
-            if common::real_root() {
-                assert!(worked.is_empty(), "reached the other scope: {worked:?}");
-                assert_eq!(file, "secret\n", "the victim's file");
-                eprintln!("a root application's scopes: every attempt refused");
-            } else if rustix::process::geteuid().as_raw() != 0 {
-                // The documented limit: both are the application's uid. Its
-                // `/proc/PID/environ` stays shut: the victim holds
-                // capabilities in a user namespace the attacker is not
-                // privileged over, which `ptrace` access checks too.
-                assert_eq!(
-                    worked,
-                    ["signal", "read-file", "write-file"],
-                    "an unprivileged application's scopes share its uid outside"
-                );
-                eprintln!("an unprivileged application's scopes: one uid outside, as documented");
-            } else {
-                common::skip("root only in a user namespace: the scopes' outside ids vary");
+    common::as_root_and_unprivileged(
+        "a_node_root_in_its_scope_cannot_reach_another_scope",
+        || {
+            if !common::user_namespaces_available() {
+                return common::skip("user namespaces are not available here");
             }
-        });
-    });
+            common::within(Duration::from_secs(60), "scope against scope", || {
+                let dir = common::TempDir::writable_by_scopes("scope-to-scope");
+                let mut graph = Graph::new();
+                let spec = || ScopeSpec::new([Namespace::User, Namespace::Net]);
+                let (own, other) = (graph.scope("own", spec()), graph.scope("other", spec()));
+                let victim = graph.node_with(
+                    "victim",
+                    Command::new("sh")
+                        .args(["-c", VICTIM])
+                        .env("DIR", dir.path()),
+                    NodeOptions::new().scope(other),
+                );
+                let attacker = graph.node_with(
+                    "attacker",
+                    Command::new("sh")
+                        .args(["-c", ATTEMPTS])
+                        .env("DIR", dir.path()),
+                    NodeOptions::new().scope(own),
+                );
+                graph.pipe(victim.stdout(), attacker.stdin());
+                let out = graph.pipe(attacker.stdout(), Endpoint::Parent);
+                let mut running = graph.spawn().unwrap();
+                let text = common::read_to_end(&mut running, out);
+                running.shutdown(Duration::from_secs(5)).unwrap();
+
+                assert_eq!(text.lines().next(), Some("0"), "root in its scope: {text}");
+                let worked: Vec<&str> = text.lines().skip(1).collect();
+                let file = std::fs::read_to_string(dir.path().join("victims")).unwrap();
+                if common::real_root() {
+                    assert!(worked.is_empty(), "reached the other scope: {worked:?}");
+                    assert_eq!(file, "secret\n", "the victim's file");
+                    eprintln!("a root application's scopes: every attempt refused");
+                } else if rustix::process::geteuid().as_raw() != 0 {
+                    // The documented limit: both are the application's uid. Its
+                    // `/proc/PID/environ` stays shut: the victim holds
+                    // capabilities in a user namespace the attacker is not
+                    // privileged over, which `ptrace` access checks too.
+                    assert_eq!(
+                        worked,
+                        ["signal", "read-file", "write-file"],
+                        "an unprivileged application's scopes share its uid outside"
+                    );
+                    eprintln!(
+                        "an unprivileged application's scopes: one uid outside, as documented"
+                    );
+                } else {
+                    common::skip("root only in a user namespace: the scopes' outside ids vary");
+                }
+            });
+        },
+    );
 }

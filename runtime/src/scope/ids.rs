@@ -20,6 +20,9 @@
 //! than the one id its namespace maps outside. Real root (the initial
 //! namespace has every id) always gets a drawn id.
 //!
+//! A drawn id is claimed first ([`IdClaim`]): no two live scopes, of this
+//! application or of another on the host, share one.
+//!
 //! Joining a namespace does not change a process's ids, so the scope's init
 //! and every node entering it take the scope's inside ids ([`InsideIds`])
 //! before anything of theirs runs.
@@ -30,6 +33,7 @@ use std::ops::Range;
 use rustix::process::Pid;
 
 use super::ScopeSpec;
+use super::id_claim::IdClaim;
 
 /// The ids a root application maps its scopes to, one drawn per scope.
 const SCOPE_IDS: Range<u32> = 0x7000_0000..0x7FFE_0000;
@@ -61,8 +65,12 @@ impl InsideIds {
 }
 
 /// Writes the id maps of `pid`'s new user namespace: the `inside` uid and
-/// gid, each on one id outside (see the module docs for which).
-pub(crate) fn write_id_maps(pid: Pid, inside: InsideIds) -> Result<(), (&'static str, io::Error)> {
+/// gid, each on one id outside (see the module docs for which). Returns the
+/// claim on a drawn id, to be held as long as the scope lives.
+pub(crate) fn write_id_maps(
+    pid: Pid,
+    inside: InsideIds,
+) -> Result<Option<IdClaim>, (&'static str, io::Error)> {
     let proc_dir = format!("/proc/{}", pid.as_raw_nonzero());
     let write = |file: &str, text: String| std::fs::write(format!("{proc_dir}/{file}"), text);
     let own = (
@@ -70,9 +78,9 @@ pub(crate) fn write_id_maps(pid: Pid, inside: InsideIds) -> Result<(), (&'static
         rustix::process::getegid().as_raw(),
     );
     let euid = own.0;
-    let (uid, gid) = match euid {
+    let ((uid, gid), claim) = match euid {
         0 => outside_ids(own).map_err(|e| ("choose the scope's ids outside", e))?,
-        _ => own,
+        _ => (own, None),
     };
     write("uid_map", format!("{} {uid} 1\n", inside.uid)).map_err(|e| ("write uid_map", e))?;
     if euid != 0 {
@@ -83,19 +91,29 @@ pub(crate) fn write_id_maps(pid: Pid, inside: InsideIds) -> Result<(), (&'static
             other => other.map_err(|e| ("write setgroups", e))?,
         }
     }
-    write("gid_map", format!("{} {gid} 1\n", inside.gid)).map_err(|e| ("write gid_map", e))
+    write("gid_map", format!("{} {gid} 1\n", inside.gid)).map_err(|e| ("write gid_map", e))?;
+    Ok(claim)
 }
 
-/// The ids a root application maps a new scope to: a drawn id, else
-/// `nobody`, whichever its own namespace has as both a uid and a gid;
-/// else its `own` ids.
-fn outside_ids(own: (u32, u32)) -> io::Result<(u32, u32)> {
+/// The ids a root application maps a new scope to: a drawn id no live
+/// scope holds (with its claim), else `nobody`, whichever its own namespace
+/// has as both a uid and a gid; else its `own` ids.
+fn outside_ids(own: (u32, u32)) -> io::Result<((u32, u32), Option<IdClaim>)> {
     let uids = std::fs::read_to_string("/proc/self/uid_map")?;
     let gids = std::fs::read_to_string("/proc/self/gid_map")?;
-    let chosen = [drawn_id()?, NOBODY]
-        .into_iter()
-        .find(|&id| maps(&uids, id) && maps(&gids, id));
-    Ok(chosen.map_or(own, |id| (id, id)))
+    let mapped = |id| maps(&uids, id) && maps(&gids, id);
+    let claim = IdClaim::draw(drawn_id)?;
+    if mapped(claim.id()) {
+        return Ok(((claim.id(), claim.id()), Some(claim)));
+    }
+    Ok((
+        if mapped(NOBODY) {
+            (NOBODY, NOBODY)
+        } else {
+            own
+        },
+        None,
+    ))
 }
 
 /// Whether the id map `map` (`/proc/self/uid_map`'s lines: first id inside,

@@ -1,5 +1,6 @@
 //! Namespace scopes: groups of nodes that share a set of new Linux namespaces.
 
+mod id_claim;
 mod ids;
 mod joined;
 mod runtime;

@@ -20,6 +20,7 @@ use std::os::unix::net::UnixStream;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
 
+use super::id_claim::IdClaim;
 use super::ids::{InsideIds, write_id_maps};
 use super::{Namespace, ScopeSpec};
 use crate::error::{Error, Step};
@@ -56,6 +57,9 @@ pub(crate) struct ScopeRuntime {
     /// The ids its processes take in its user namespace (its own or an
     /// enclosing scope's), if it is in one.
     inside_ids: Option<InsideIds>,
+    /// The drawn id its own user namespace is mapped to, held until its
+    /// init is gone (see `Drop`).
+    id_claim: Option<IdClaim>,
 }
 
 impl ScopeRuntime {
@@ -152,9 +156,10 @@ impl ScopeRuntime {
             namespace_fds: Vec::new(),
             notify_sockets: Vec::new(),
             inside_ids,
+            id_claim: None,
         };
         if let Some(inside) = own_ids {
-            write_id_maps(pid, inside)
+            scope.id_claim = write_id_maps(pid, inside)
                 .map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
         }
         let answer = scope
