@@ -360,7 +360,9 @@ pub enum Step {
     /// `execve` of the program.
     Execve,
     /// Executing, or talking to, the carried scope program that starts a
-    /// node inside its scope.
+    /// node inside its scope. `ETIMEDOUT`: the program was held up — found
+    /// stopped (a node of the scope may signal it once it is in the
+    /// scope's user namespace) or silent for 30 s — and was killed.
     ScopeProgram,
     /// The child was killed before it reached `execve`, by a signal it
     /// cannot handle (SIGKILL from the OOM killer, from another process, or

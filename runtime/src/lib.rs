@@ -147,6 +147,7 @@ mod error;
 mod exit;
 mod forward;
 mod graph;
+mod held_up;
 mod kernel_file;
 mod listener;
 mod output;

@@ -162,16 +162,14 @@ impl ScopeRuntime {
             scope.id_claim = write_id_maps(pid, inside)
                 .map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
         }
-        let answer = scope
-            .sync
-            .write_all(b"g")
-            .and_then(|()| receive_report(&scope.sync, false));
+        let answer = scope.sync.write_all(b"g").and_then(|()| scope.answer());
         match answer {
             Ok((report, fds)) => match decode_words(&report) {
                 [0, ..] if fds.len() == scope.namespaces.count_ones() as usize => {
                     scope.namespace_fds = fds;
                     for _ in 0..notify_sockets {
-                        let socket = receive_report(&scope.sync, false)
+                        let socket = scope
+                            .answer()
                             .ok()
                             .and_then(|(_, mut fds)| fds.pop().filter(|_| fds.is_empty()))
                             .ok_or_else(|| {
@@ -231,6 +229,15 @@ impl ScopeRuntime {
             1 => Ok(()),
             _ => Err(io::ErrorKind::WriteZero.into()),
         }
+    }
+
+    /// The init's next report, waited for while it is neither stopped nor
+    /// past [`held_up::LIMIT`](crate::held_up::LIMIT): a node of the scope
+    /// may signal it (see [`crate::held_up`]). A held-up init is dropped
+    /// with the scope, which kills it.
+    fn answer(&self) -> io::Result<([u8; REPORT_LEN], Vec<OwnedFd>)> {
+        crate::held_up::wait_for_answer(self.sync_fd(), &self.init)?;
+        receive_report(&self.sync, false)
     }
 
     /// The application's end of the sync socket, to wait on for answers.

@@ -222,6 +222,8 @@ pub(crate) enum Report {
     Cloned(i32),
     /// It failed at this step; `pid` is a clone that failed after it, or 0.
     Failed { step: i32, errno: i32, pid: i32 },
+    /// It was stopped, or did not answer in time (see [`crate::held_up`]).
+    HeldUp,
 }
 
 impl Report {

@@ -145,11 +145,15 @@ pub(crate) fn spawn_process(
 /// Reads the carried program's report and returns the process it stands
 /// for: itself once it exec'd the node or became a scope's init or the
 /// watcher, or the process it cloned.
+///
+/// A node of the scope may stop the program once it is in the scope's user
+/// namespace: a program held up (see [`crate::held_up`]) is killed and
+/// the start fails with `ETIMEDOUT`.
 fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
     let mut pipe = std::fs::File::from(report);
-    let report = match read_report(&mut pipe) {
+    let report = match read_report(&mut pipe, &program) {
         // EOF now: it exec'd; another report: the execve failed.
-        Report::Executing => match read_report(&mut pipe) {
+        Report::Executing => match read_report(&mut pipe, &program) {
             Report::Died => return Ok(program),
             Report::Executing => Report::protocol_error(),
             other => other,
@@ -166,6 +170,11 @@ fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> 
             wait_exited(program);
             Err((Step::Killed, libc::EINTR))
         }
+        Report::HeldUp => {
+            let _ = program.signal(crate::Signal::KILL);
+            wait_exited(program);
+            Err((Step::ScopeProgram, libc::ETIMEDOUT))
+        }
         Report::Failed { step, errno, pid } => {
             wait_exited(program);
             if let Ok(mut orphan) = adopt(pid) {
@@ -178,10 +187,13 @@ fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> 
 
 /// Reads up to one report, or EOF: a clone of the program (a scope's init)
 /// may hold the pipe open long after its report.
-fn read_report(pipe: &mut std::fs::File) -> Report {
+fn read_report(pipe: &mut std::fs::File, program: &Process) -> Report {
     let mut bytes = [0u8; REPORT_LEN];
     let mut filled = 0;
     while filled < REPORT_LEN {
+        if crate::held_up::wait_for_answer(pipe.as_fd(), program).is_err() {
+            return Report::HeldUp;
+        }
         match pipe.read(&mut bytes[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
@@ -216,10 +228,13 @@ fn adopt(pid: i32) -> Result<Process, i32> {
     }
 }
 
-/// Waits for the program to exit and reaps it, without touching its
-/// process group: it may hold the init the program just cloned, which has
-/// yet to leave it.
+/// Waits for the program to exit, killing it if it is held up, and reaps
+/// it, without touching its process group: it may hold the init the program
+/// just cloned, which has yet to leave it.
 fn wait_exited(process: Process) {
+    if crate::held_up::wait_for_exit(&process).is_err() {
+        let _ = process.signal(crate::Signal::KILL);
+    }
     if let Some(pidfd) = process.pidfd() {
         while let Err(rustix::io::Errno::INTR) =
             rustix::process::waitid(WaitId::PidFd(pidfd), WaitIdOptions::EXITED)
