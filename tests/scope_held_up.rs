@@ -28,11 +28,13 @@ const ATTACK_FOR: Duration = Duration::from_secs(5);
 /// apart), far shorter than the 30 s limit on one that answers slowly.
 const NO_FREEZE: Duration = Duration::from_secs(3);
 
+/// The attacker, given the application's pid: it stops only the
+/// application's helpers, none of another process's on the machine.
 fn attacker() -> Command {
     Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "stopping_node", "--ignored", "--nocapture"])
         .args(["--test-threads=1", "-q"])
-        .env(ATTACK, "1")
+        .env(ATTACK, std::process::id().to_string())
 }
 
 /// After the graph's shutdown: no child of this process is left, stopped
@@ -100,13 +102,17 @@ fn a_node_cannot_freeze_the_application_by_stopping_the_program_that_starts_its_
 #[test]
 #[ignore = "the hostile node of the tests above"]
 fn stopping_node() {
-    if std::env::var_os(ATTACK).is_none() {
+    let Some(app) = std::env::var(ATTACK)
+        .ok()
+        .and_then(|pid| pid.parse::<i32>().ok())
+    else {
         return; // Only meaningful as a node.
-    }
+    };
     let me = std::process::id() as i32;
     let helper = |pid: i32| {
         std::fs::read(format!("/proc/{pid}/cmdline"))
             .is_ok_and(|command| command.starts_with(b"process-graph-scope"))
+            && common::proc_stat(pid).is_some_and(|stat| stat.ppid == app)
     };
     let stop = |pid: i32, signal| {
         let pid = rustix::process::Pid::from_raw(pid).unwrap();
