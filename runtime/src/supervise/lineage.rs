@@ -41,7 +41,7 @@ pub(crate) fn descends_from(pid: Pid, ancestor: Pid) -> bool {
 /// The process group of `pid`, as a pid of this process's namespace;
 /// `None` once the process is reaped.
 pub(crate) fn process_group_of(pid: Pid) -> Option<i32> {
-    stat_field(pid.as_raw_nonzero().get(), 2)
+    ProcStat::of(pid.as_raw_nonzero().get())?.field(2)
 }
 
 /// The exit status of `pid` while it is a zombie, as `wait(2)` would give
@@ -51,25 +51,24 @@ pub(crate) fn process_group_of(pid: Pid) -> Option<i32> {
 /// and `0` to others: it is believed only where the link
 /// `/proc/PID/ns/pid` — behind the same check, and readable for a zombie,
 /// unlike the files a zombie's `/proc` gives to root — can be read.
+///
+/// The state and the code come from one read of `stat`: read twice, they
+/// could describe two moments (or, once the pid is reaped and reused
+/// between the reads, two processes).
 pub(crate) fn zombie_exit_code(pid: Pid) -> Option<i32> {
     let pid = pid.as_raw_nonzero().get();
-    if stat_field::<char>(pid, 0)? != 'Z' {
+    let stat = ProcStat::of(pid)?;
+    if stat.field::<char>(0)? != 'Z' {
         return None;
     }
-    let code = stat_field(pid, 49)?;
+    let code = stat.field(49)?;
     fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
     Some(code)
 }
 
 /// The parent in `/proc/PID/stat`; `None` once the process is reaped.
 fn parent_of(pid: i32) -> Option<i32> {
-    stat_field(pid, 1)
-}
-
-/// Field `n` after the command name in `/proc/PID/stat` (see
-/// [`ProcStat::field`]).
-fn stat_field<T: std::str::FromStr>(pid: i32, n: usize) -> Option<T> {
-    ProcStat::of(pid)?.field(n)
+    ProcStat::of(pid)?.field(1)
 }
 
 #[cfg(test)]
