@@ -38,22 +38,33 @@ pub(crate) fn read_path(path: &CStr) -> io::Result<Vec<u8>> {
 }
 
 /// `/proc/PID/stat`, read once, for the fields after the command name.
-pub(crate) struct ProcStat(Vec<u8>);
+pub(crate) struct ProcStat {
+    text: Vec<u8>,
+    /// Where the fields start: just past the last `)`, found once.
+    fields: usize,
+}
 
 impl ProcStat {
     /// The `stat` of `pid`; `None` once it is reaped.
     pub(crate) fn of(pid: i32) -> Option<ProcStat> {
         let path = std::ffi::CString::new(format!("/proc/{pid}/stat")).ok()?;
-        read_path(&path).ok().map(ProcStat)
+        ProcStat::parse(read_path(&path).ok()?)
+    }
+
+    /// The command name is in parentheses and may hold anything, `)` and
+    /// spaces included, so the fields start after the last `)`. `None`
+    /// without one.
+    fn parse(text: Vec<u8>) -> Option<ProcStat> {
+        let fields = memchr::memrchr(b')', &text)? + 1;
+        Some(ProcStat { text, fields })
     }
 
     /// Field `n` after the command name (0: the state, 1: the parent, 2:
-    /// the process group, 19: the start time, 49: the exit code). The name
-    /// is in parentheses and may hold anything, `)` included, so the fields
-    /// start after the last `)`.
+    /// the process group, 19: the start time, 49: the exit code).
     pub(crate) fn field<T: std::str::FromStr>(&self, n: usize) -> Option<T> {
-        let after_name = &self.0[self.0.iter().rposition(|&b| b == b')')? + 1..];
-        let field = after_name
+        let field = self
+            .text
+            .get(self.fields..)?
             .split(u8::is_ascii_whitespace)
             .filter(|f| !f.is_empty())
             .nth(n)?;
@@ -87,6 +98,31 @@ mod tests {
         let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
         assert_eq!(me.field::<i32>(1), Some(parent));
         assert!(me.field::<u64>(19).is_some_and(|t| t > 0), "a start time");
-        assert_eq!(ProcStat(b"7 (a ) b) S 1".to_vec()).field::<i32>(1), Some(1));
+        // A name with `)` and spaces in it, as a process may set it.
+        let named = ProcStat::parse(b"7 (a ) b) S 1 7".to_vec()).unwrap();
+        assert_eq!(named.field::<char>(0), Some('S'));
+        assert_eq!(named.field::<i32>(1), Some(1));
+        assert_eq!(named.field::<i32>(2), Some(7));
+        assert_eq!(named.field::<i32>(3), None, "no fourth field");
+        let odd = ProcStat::parse(b"8 () ) )) R 2".to_vec()).unwrap();
+        assert_eq!(odd.field::<char>(0), Some('R'));
+        assert_eq!(odd.field::<i32>(1), Some(2));
+        assert!(ProcStat::parse(b"9 (cut".to_vec()).is_none(), "no `)`");
+    }
+
+    #[test]
+    fn a_command_name_with_parentheses_and_spaces_hides_no_field() {
+        // A thread's name is its `comm`, set here to look like fields.
+        let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+        let named = std::thread::Builder::new()
+            .name("x) Z 1 ) 2 (".to_owned())
+            .spawn(|| {
+                let me = ProcStat::of(rustix::thread::gettid().as_raw_nonzero().get()).unwrap();
+                (me.field::<char>(0), me.field::<i32>(1))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(named, (Some('R'), Some(parent)));
     }
 }
