@@ -77,6 +77,7 @@ mod nr {
 }
 
 pub(crate) const SIGKILL: usize = 9;
+pub(crate) const ENOENT: i32 = 2;
 pub(crate) const EINTR: i32 = 4;
 pub(crate) const SIGCHLD: usize = 17;
 pub(crate) const CLONE_VM: u64 = 0x100;

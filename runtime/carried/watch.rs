@@ -82,28 +82,36 @@ pub(crate) fn run(args: &Args) -> ! {
         wait_for(application as i32, POLLIN);
     }
     // A graph removed while listing may hide one listed after it (the
-    // listing's offsets move): list again until a pass ends none, a few
-    // times at most.
-    for _ in 0..4 {
-        let mut ended = 0;
+    // listing's offsets move): list again while a pass removes a graph. A
+    // pass that removes none moved nothing, so it saw every graph there
+    // is; what it could not end stays (another pass would only kill and
+    // wait for it again). Bounded: a process of the application's uid may
+    // make cgroups named like its graphs as fast as they are removed.
+    for _ in 0..MAX_PASSES {
+        let mut removed = 0u32;
         for_each_directory(parent, |name| {
-            if name.starts_with(prefix) {
-                end_graph(parent, name);
-                ended += 1;
+            if name.starts_with(prefix) && end_graph(parent, name) {
+                removed += 1;
             }
         });
-        if ended == 0 {
+        if removed == 0 {
             break;
         }
     }
     sys::exit_group(0)
 }
 
+/// How many times at most the application's cgroup is listed.
+const MAX_PASSES: u32 = 4;
+
 /// Kills everything in the graph cgroup `name` (NUL-terminated) of
 /// `parent`, waits until it is empty, and removes it with its nodes'.
-fn end_graph(parent: i32, name: &[u8]) {
-    let Ok(graph) = u32::try_from(sys::open_read_at(parent, name, true)) else {
-        return; // gone already, or not ours to open
+/// Returns whether it is gone: removed here, or by someone else already.
+fn end_graph(parent: i32, name: &[u8]) -> bool {
+    let graph = sys::open_read_at(parent, name, true);
+    let Ok(graph) = u32::try_from(graph) else {
+        // Gone already, or not ours to open.
+        return sys::errno_of(graph) == sys::ENOENT;
     };
     let graph = graph as i32;
     if let Ok(kill) = u32::try_from(sys::open_write_at(graph, c"cgroup.kill")) {
@@ -123,7 +131,8 @@ fn end_graph(parent: i32, name: &[u8]) {
         sys::close(events as i32);
     }
     sys::close(graph);
-    let _ = remove_tree(parent, name);
+    let removed = remove_tree(parent, name);
+    removed == 0 || sys::errno_of(removed) == sys::ENOENT
 }
 
 /// Waits, however long it takes, until `fd` reports `events`.
