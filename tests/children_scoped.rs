@@ -1,9 +1,10 @@
 //! Typed children with scopes and forwarded output: each child added to a
 //! `#[children]` field gets the scopes its own struct declares, made when it
 //! is added, and its lines reach the sink it declares, named by the child's
-//! path; a removed child's scopes end with it. Run as root and as uid
-//! 65534; where the kernel refuses user namespaces the test says so and
-//! skips.
+//! path; a removed child's scopes end with it. Added into a scope of the
+//! pool (`#[children(scope = ...)]`), a child's own scopes nest in that
+//! scope. Run as root and as uid 65534; where the kernel refuses user
+//! namespaces the test says so and skips.
 
 mod common;
 
@@ -219,4 +220,186 @@ fn children_declared_in_a_scope_join_the_running_scope() {
             })
         },
     );
+}
+
+/// A job with a network of its own, declared by its struct.
+#[process_graph]
+pub struct Networked {
+    #[scope(net)]
+    net: Scope,
+    #[process(scope = net, stdout = callback(record_pool))]
+    work: Cmd,
+}
+
+/// Children whose own scopes nest in a scope of the pool.
+#[process_graph]
+pub struct Nesting {
+    #[scope(user, pid)]
+    sandbox: Scope,
+    #[process(scope = sandbox, stdout = callback(record_pool))]
+    anchor: Cmd,
+    #[children(scope = sandbox)]
+    networked: Children<Networked>,
+}
+
+/// A namespace's identity: the device and inode of its file.
+fn namespace_id(file: &std::fs::File) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = file.metadata().unwrap();
+    (metadata.dev(), metadata.ino())
+}
+
+/// The identity of process `pid`'s `kind` namespace (`pid`, `user`, ...).
+fn namespace_of(pid: u32, kind: &str) -> (u64, u64) {
+    namespace_id(&std::fs::File::open(format!("/proc/{pid}/ns/{kind}")).unwrap())
+}
+
+/// The identity of the namespace that `request` (ioctl_ns(2):
+/// `NS_GET_PARENT`, `NS_GET_USERNS`) finds from process `pid`'s `kind`
+/// namespace.
+fn namespace_above(pid: u32, kind: &str, request: libc::Ioctl) -> (u64, u64) {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let file = std::fs::File::open(format!("/proc/{pid}/ns/{kind}")).unwrap();
+    // SAFETY: both requests take no argument and return a new fd or -1.
+    let fd = unsafe { libc::ioctl(file.as_raw_fd(), request) };
+    assert!(
+        fd >= 0,
+        "ioctl {request:#x} on the {kind} namespace of {pid}: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: the ioctl returned a new fd, which nothing else owns.
+    let above = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    namespace_id(&above)
+}
+
+/// Where the pool's sandbox is: its node's pid (in the application's pid
+/// namespace), `readlink` of its pid namespace, and the identities of its
+/// pid and user namespaces.
+struct Sandbox {
+    pid: u32,
+    pid_ns_link: String,
+    pid_ns: (u64, u64),
+    user_ns: (u64, u64),
+}
+
+fn sandbox_of(running: &mut RunningNesting) -> Sandbox {
+    let anchor = line_of(running, &POOL_LINES, "anchor");
+    let (link, _) = anchor.split_once(' ').unwrap();
+    let own = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    assert_ne!(
+        std::path::Path::new(link),
+        own,
+        "the anchor is in the sandbox"
+    );
+    let pid = running
+        .running_graph()
+        .pid(NestingNode::Anchor.id())
+        .unwrap();
+    Sandbox {
+        pid,
+        pid_ns_link: link.to_owned(),
+        pid_ns: namespace_of(pid, "pid"),
+        user_ns: namespace_of(pid, "user"),
+    }
+}
+
+/// What node `name` wrote: `readlink` of its pid namespace, and its pid
+/// there.
+fn where_it_runs(running: &mut RunningNesting, name: &str) -> (String, u32) {
+    let line = line_of(running, &POOL_LINES, name);
+    let (link, pid) = line.split_once(' ').unwrap();
+    (link.to_owned(), pid.parse().unwrap())
+}
+
+/// Removes a child, waits until its node `work` has stopped, and checks
+/// that its scope ended with it while the sandbox runs on.
+fn remove_and_check(
+    running: &mut RunningNesting,
+    child: process_graph::ChildId<impl process_graph::GraphNode>,
+    work: NestingNode,
+    sandbox: &Sandbox,
+) {
+    let before = scope_inits();
+    running.remove_child(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running.running_graph().pid(work.id()).is_some() {
+        assert!(Instant::now() < deadline, "the removed child still runs");
+        running.next_event(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!(
+        scope_inits(),
+        before - 1,
+        "the removed child's scope ended with it, the sandbox's stays"
+    );
+    assert_eq!(
+        running.running_graph().pid(NestingNode::Anchor.id()),
+        Some(sandbox.pid),
+        "the sandbox's node runs on"
+    );
+}
+
+/// The command each node runs: says where it is, then stays.
+fn says_where(marker: &str) -> Cmd {
+    marked(
+        Cmd::new("sh").args([
+            "-c",
+            "echo $(readlink /proc/self/ns/pid) $$; exec sleep 600",
+        ]),
+        marker,
+    )
+}
+
+#[test]
+fn a_childs_own_network_nests_in_the_pools_scope() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    common::as_root_and_unprivileged("a_childs_own_network_nests_in_the_pools_scope", || {
+        common::within(Duration::from_secs(60), "nested child networks", || {
+            POOL_LINES.lock().unwrap().clear();
+            let marker = unique_marker("nested-child-net");
+            let mut running = Nesting::new(says_where(&marker)).spawn().unwrap();
+            let first = running
+                .add_networked(Networked::new(says_where(&marker)))
+                .unwrap();
+            let second = running
+                .add_networked(Networked::new(says_where(&marker)))
+                .unwrap();
+            let sandbox = sandbox_of(&mut running);
+            let sandbox_net = namespace_of(sandbox.pid, "net");
+            let mut nets = Vec::new();
+            for (name, child) in [("networked.0.work", &first), ("networked.1.work", &second)] {
+                let (link, pid) = where_it_runs(&mut running, name);
+                assert_eq!(
+                    link, sandbox.pid_ns_link,
+                    "{name} is in the sandbox's pid namespace"
+                );
+                assert!(
+                    pid < 10,
+                    "{name}'s pid {pid} is numbered inside the sandbox"
+                );
+                let work = NestingNode::Networked(child.node(NetworkedNode::Work));
+                let work_pid = running.running_graph().pid(work.id()).unwrap();
+                assert_eq!(namespace_of(work_pid, "pid"), sandbox.pid_ns);
+                assert_eq!(namespace_of(work_pid, "user"), sandbox.user_ns);
+                let net = namespace_of(work_pid, "net");
+                assert_ne!(net, sandbox_net, "{name} has a network of its own");
+                assert_eq!(
+                    namespace_above(work_pid, "net", libc::NS_GET_USERNS),
+                    sandbox.user_ns,
+                    "{name}'s network was made inside the sandbox's user namespace"
+                );
+                nets.push(net);
+            }
+            assert_ne!(nets[0], nets[1], "a scope per child");
+            assert_eq!(scope_inits(), 3, "the sandbox, and a scope per child");
+
+            let work = NestingNode::Networked(first.node(NetworkedNode::Work));
+            remove_and_check(&mut running, first, work, &sandbox);
+            let kept = NestingNode::Networked(second.node(NetworkedNode::Work));
+            let kept_pid = running.running_graph().pid(kept.id()).unwrap();
+            assert_eq!(namespace_of(kept_pid, "net"), nets[1]);
+            running.shutdown(Duration::from_secs(5)).unwrap();
+            let left = live_marked_processes(&marker);
+            assert!(left.is_empty(), "left after shutdown: {left:?}");
+        })
+    });
 }
