@@ -154,8 +154,9 @@ fn constructor(graph: &Graph, pg: &Private) -> TokenStream {
 /// of its ports in the same way (a port wired here has no parent end left).
 fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     let options = graph_options(graph, pg, g);
+    let declared: Vec<_> = graph.scopes().collect();
     let scopes = scope_order(graph).into_iter().map(|i| {
-        let (field, scope) = graph.scopes().nth(i).expect("index of a scope");
+        let (field, scope) = declared[i];
         let name = names::display(&field.ident);
         let var = names::local("scope", &field.ident);
         let namespaces = scope.namespaces.iter().map(|n| {
@@ -575,10 +576,16 @@ fn millis(ms: u64, pg: &Private) -> TokenStream {
     quote!(#pg::Duration::from_millis(#ms))
 }
 
-/// The id `build` gives the scope declared at `index`: its place in
-/// [`scope_order`].
-pub(super) fn scope_id(graph: &Graph, index: usize) -> Option<usize> {
-    scope_order(graph).iter().position(|&s| s == index)
+/// The id `build` gives each declared scope, by declaration index: its
+/// place in [`scope_order`], worked out once for every scope rather than
+/// the order again for each one looked up.
+pub(super) fn scope_ids(graph: &Graph) -> Vec<usize> {
+    let order = scope_order(graph);
+    let mut ids = vec![0; order.len()];
+    for (id, &scope) in order.iter().enumerate() {
+        ids[scope] = id;
+    }
+    ids
 }
 
 /// Scope indices with every parent before its children (`Graph::scope`
@@ -588,21 +595,33 @@ fn scope_order(graph: &Graph) -> Vec<usize> {
         .scopes()
         .map(|(_, s)| s.parent.as_ref().and_then(|p| graph.scope_index(p)))
         .collect();
-    let mut order = Vec::new();
+    parents_first(&parents)
+}
+
+/// Every index of `parents` (each one's parent, if any), each once, every
+/// parent before its children, in one pass: a scope's chain of parents is
+/// followed only up to one already placed (whose own parents are placed
+/// too), and marks, not searches, tell which those are.
+fn parents_first(parents: &[Option<usize>]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(parents.len());
+    // Placed, or in the chain being followed.
+    let mut seen = vec![false; parents.len()];
     for start in 0..parents.len() {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
         let mut chain = vec![start];
         while let Some(parent) = parents[*chain.last().expect("non-empty")] {
-            // Cycles are rejected by the checks; stop rather than loop.
-            if chain.contains(&parent) {
+            // Placed already, or in this chain: a cycle, which the checks
+            // reject; stop rather than loop.
+            if seen[parent] {
                 break;
             }
+            seen[parent] = true;
             chain.push(parent);
         }
-        for scope in chain.into_iter().rev() {
-            if !order.contains(&scope) {
-                order.push(scope);
-            }
-        }
+        order.extend(chain.into_iter().rev());
     }
     order
 }
@@ -639,4 +658,57 @@ fn stdio_value(stdio: &Stdio, span: Span, pg: &Private) -> TokenStream {
         Stdio::Callback(function) => quote!(#pg::Sink::callback(#function)),
     };
     quote!(#pg::Stdio::Sink(#sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parents_first;
+
+    /// The order as it was worked out before `parents_first`: each chain
+    /// followed to its root, each scope searched for in the chain and in
+    /// the order.
+    fn searched(parents: &[Option<usize>]) -> Vec<usize> {
+        let mut order = Vec::new();
+        for start in 0..parents.len() {
+            let mut chain = vec![start];
+            while let Some(parent) = parents[*chain.last().expect("non-empty")] {
+                if chain.contains(&parent) {
+                    break;
+                }
+                chain.push(parent);
+            }
+            for scope in chain.into_iter().rev() {
+                if !order.contains(&scope) {
+                    order.push(scope);
+                }
+            }
+        }
+        order
+    }
+
+    #[test]
+    fn parents_come_first_as_before() {
+        let shapes: [&[Option<usize>]; 9] = [
+            &[],
+            &[None],
+            &[None, Some(0), Some(1)],
+            &[Some(1), Some(2), None],
+            &[Some(2), None, Some(1), Some(0), Some(3)],
+            &[Some(3), Some(3), Some(0), None, Some(2), Some(1)],
+            // Cycles, which the checks reject, still give every scope once.
+            &[Some(0)],
+            &[Some(1), Some(2), Some(0), Some(1)],
+            &[None, Some(3), Some(1), Some(2), Some(0), Some(4)],
+        ];
+        for parents in shapes {
+            let order = parents_first(parents);
+            assert_eq!(order, searched(parents), "{parents:?}");
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..parents.len()).collect::<Vec<_>>());
+        }
+        // A deep chain, declared child first.
+        let parents: Vec<Option<usize>> = (0..200).map(|i| (i < 199).then_some(i + 1)).collect();
+        assert_eq!(parents_first(&parents), searched(&parents));
+    }
 }

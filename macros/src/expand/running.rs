@@ -183,6 +183,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     );
     let report = Ident::new("report", Span::mixed_site());
     let typed_report = report::from_exit_report(graph, pg, &quote!(#report), &quote!(self.#inner));
+    let scope_ids = api::scope_ids(graph);
     let adds = graph.children().map(|(f, c)| {
         let method = names::add_child(&f.ident);
         let (ty, name, variant) = (&c.graph, names::display(&f.ident), names::variant(&f.ident));
@@ -197,7 +198,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         let scope = c
             .scope
             .as_ref()
-            .and_then(|scope| Some((scope, api::scope_id(graph, graph.scope_index(scope)?)?)));
+            .and_then(|scope| Some((scope, *scope_ids.get(graph.scope_index(scope)?)?)));
         let in_scope = scope.map_or(String::new(), |(scope, _)| {
             format!(", inside this graph's scope `{}`", names::display(scope))
         });
