@@ -16,7 +16,7 @@
 //! - a node `after` replicas starts once all of them are ready.
 
 use super::{EdgeKind, EdgeSpec, Endpoint, Graph, NodeId, NodeSpec};
-use process_graph_topology::{replica_index, replica_indices};
+use process_graph_topology::replica_indices;
 
 use crate::graph::EdgeId;
 
@@ -59,6 +59,12 @@ impl Graph {
     /// assert_eq!(graph.replica_edges(results), [results]);
     /// ```
     pub fn replica_edges(&self, edge: EdgeId) -> Vec<EdgeId> {
+        // `build` asks this of every edge the parent holds: one that feeds
+        // no replicas (most) is its only copy, found without counting the
+        // copies of every edge.
+        if (self.edges.get(edge.index())).is_none_or(|e| self.copies(e) == 1) {
+            return vec![edge];
+        }
         let counts: Vec<u32> = self.edges.iter().map(|e| self.copies(e)).collect();
         copies_of(&counts, edge.index())
             .map(EdgeId::from_index)
@@ -176,10 +182,16 @@ impl NodeSpec {
 }
 
 /// The started-graph indices of every copy of declared item `item`, copy 0
-/// first; just `item` when it is not one of the declared items.
+/// first; just `item` when it is not one of the declared items. Copies 1..
+/// are one range, found in one pass over the items before `item`, not by
+/// a pass of [`replica_index`] per copy.
 fn copies_of(counts: &[u32], item: usize) -> impl Iterator<Item = usize> {
-    let count = counts.get(item).copied().unwrap_or(1);
-    (0..count).map(move |copy| replica_index(counts, item, copy).unwrap_or(item))
+    let rest = replica_indices(counts)
+        .nth(item)
+        .map_or(0..0, |(_, rest)| rest);
+    // An item of no copies (never one of a graph's) has not even copy 0.
+    let first = (counts.get(item) != Some(&0)).then_some(item);
+    first.into_iter().chain(rest)
 }
 
 /// A writer endpoint as every replica of its node.
@@ -195,5 +207,64 @@ fn replica(end: Endpoint, copy: usize, all: &impl Fn(NodeId) -> Vec<NodeId>) -> 
     match end {
         Endpoint::Node { node, fd } => all(node).get(copy).map_or(end, |n| n.fd(fd)),
         Endpoint::Parent => end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use process_graph_topology::replica_index;
+
+    use super::copies_of;
+    use crate::graph::{EdgeId, Endpoint, Graph};
+    use crate::{Command, NodeOptions};
+
+    /// What `copies_of` gave before: each copy's index worked out alone.
+    fn one_by_one(counts: &[u32], item: usize) -> Vec<usize> {
+        let count = counts.get(item).copied().unwrap_or(1);
+        (0..count)
+            .map(|copy| replica_index(counts, item, copy).unwrap_or(item))
+            .collect()
+    }
+
+    #[test]
+    fn every_copy_is_where_each_copy_alone_puts_it() {
+        let shapes: [&[u32]; 8] = [
+            &[],
+            &[1],
+            &[4],
+            &[1, 1, 1],
+            &[3, 1, 2],
+            &[1, 5, 1, 1, 2, 7],
+            &[2, 2, 2, 2, 2, 2, 2, 2],
+            // No copies: never a graph's (a count is at least 1), kept alike.
+            &[2, 0, 3],
+        ];
+        for counts in shapes {
+            // Past the last item too: an id from elsewhere is its own copy.
+            for item in 0..counts.len() + 2 {
+                let copies: Vec<usize> = copies_of(counts, item).collect();
+                assert_eq!(copies, one_by_one(counts, item), "{counts:?}, item {item}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_edge_has_the_copies_each_copy_alone_gives() {
+        let mut graph = Graph::new();
+        let mut edges = Vec::new();
+        for (i, replicas) in [1, 3, 1, 2, 1].into_iter().enumerate() {
+            let options = NodeOptions::new().replicas(replicas);
+            let node = graph.node_with(format!("n{i}"), Command::new("cat"), options);
+            edges.push(graph.pipe(Endpoint::Parent, node.stdin()));
+            edges.push(graph.pipe(node.stdout(), Endpoint::Parent));
+        }
+        edges.push(EdgeId::from_index(graph.edges.len() + 3));
+        let counts: Vec<u32> = graph.edges.iter().map(|e| graph.copies(e)).collect();
+        for edge in edges {
+            let copies: Vec<usize> = (graph.replica_edges(edge).iter())
+                .map(|e| e.index())
+                .collect();
+            assert_eq!(copies, one_by_one(&counts, edge.index()), "edge {edge:?}");
+        }
     }
 }
