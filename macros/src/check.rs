@@ -55,8 +55,9 @@ pub fn check(cx: &Ctxt, graph: &Graph, topology: &Topology) {
 /// `#[subgraph(scope = name)]` and `#[children(scope = name)]` name a
 /// scope of this graph.
 fn subgraph_scopes(cx: &Ctxt, graph: &Graph) {
+    let by_name = graph.by_name();
     for scope in nested_scopes(graph) {
-        if graph.scope_index(scope).is_none() {
+        if by_name.scope_index(scope).is_none() {
             unknown_name(cx, graph, scope, "`scope`", "scope", scopes(graph));
         }
     }
@@ -286,6 +287,7 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
 /// one error.
 pub fn ports(cx: &Ctxt, graph: &mut Graph) {
     let mut broken = Vec::new();
+    let by_name = graph.by_name();
     for (index, field) in graph.fields.iter().enumerate() {
         let Some(Role::Edge(Edge {
             wiring: Some(wiring),
@@ -305,7 +307,7 @@ pub fn ports(cx: &Ctxt, graph: &mut Graph) {
             .collect();
         let mut ok = true;
         for &(name, port) in &ports {
-            if graph.process(name).is_some() {
+            if by_name.process(name).is_some() {
                 let port_name = port.to_string();
                 cx.error(
                     port.span(),
@@ -315,7 +317,7 @@ pub fn ports(cx: &Ctxt, graph: &mut Graph) {
                     ),
                 );
                 ok = false;
-            } else if graph.subgraph(name).is_none() {
+            } else if by_name.subgraph(name).is_none() {
                 let valid = graph
                     .subgraphs()
                     .map(|(f, _)| names::display(&f.ident))

@@ -1,6 +1,7 @@
 //! The declaration as a typed model: `parse` builds it from the struct,
 //! `check` enforces the rules across fields, `expand` generates code from it.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use proc_macro2::{Span, TokenStream};
@@ -423,21 +424,20 @@ impl Graph {
         })
     }
 
-    /// The subgraph field named `name`, if there is one.
-    pub fn subgraph(&self, name: &Ident) -> Option<&Field> {
-        self.subgraphs().map(|(f, _)| f).find(|f| f.ident == *name)
-    }
-
-    /// The position of the subgraph field named `name` among the subgraphs.
-    pub fn subgraph_index(&self, name: &Ident) -> Option<usize> {
-        self.subgraphs().position(|(f, _)| f.ident == *name)
-    }
-
-    /// The process named `name`, if there is one.
-    pub fn process(&self, name: &Ident) -> Option<&Process> {
-        self.processes()
-            .find(|(f, _)| f.ident == *name)
-            .map(|(_, p)| p)
+    /// Every process, scope and subgraph by name, to look names up in.
+    pub fn by_name(&self) -> ByName<'_> {
+        fn first<'g, T>(items: impl Iterator<Item = (&'g Ident, T)>) -> HashMap<&'g Ident, T> {
+            let mut map = HashMap::new();
+            for (name, item) in items {
+                map.entry(name).or_insert(item);
+            }
+            map
+        }
+        ByName {
+            processes: first((self.processes().enumerate()).map(|(i, (f, p))| (&f.ident, (i, p)))),
+            scopes: first(self.scopes().enumerate().map(|(i, (f, _))| (&f.ident, i))),
+            subgraphs: first((self.subgraphs().enumerate()).map(|(i, (f, _))| (&f.ident, (i, f)))),
+        }
     }
 
     /// How many copies each process runs, in declaration order: the
@@ -445,15 +445,45 @@ impl Graph {
     pub fn replica_counts(&self) -> Vec<u32> {
         self.processes().map(|(_, p)| p.replica_count()).collect()
     }
+}
+
+/// A graph's processes, scopes and subgraphs by name, each hashed once:
+/// looking names up (an `after` list, every endpoint) then costs no search
+/// of the fields per name. Should two fields share a name (rustc reports
+/// it), the first is the one found, as a search would.
+pub struct ByName<'g> {
+    /// Each process, with its position among the processes.
+    processes: HashMap<&'g Ident, (usize, &'g Process)>,
+    /// Each scope's position among the scopes.
+    scopes: HashMap<&'g Ident, usize>,
+    /// Each subgraph field, with its position among the subgraphs.
+    subgraphs: HashMap<&'g Ident, (usize, &'g Field)>,
+}
+
+impl<'g> ByName<'g> {
+    /// The process named `name`, if there is one.
+    pub fn process(&self, name: &Ident) -> Option<&'g Process> {
+        self.processes.get(name).map(|&(_, p)| p)
+    }
 
     /// The position of the process named `name` among the processes.
     pub fn process_index(&self, name: &Ident) -> Option<usize> {
-        self.processes().position(|(f, _)| f.ident == *name)
+        self.processes.get(name).map(|&(i, _)| i)
     }
 
     /// The position of the scope named `name` among the scopes.
     pub fn scope_index(&self, name: &Ident) -> Option<usize> {
-        self.scopes().position(|(f, _)| f.ident == *name)
+        self.scopes.get(name).copied()
+    }
+
+    /// The subgraph field named `name`, if there is one.
+    pub fn subgraph(&self, name: &Ident) -> Option<&'g Field> {
+        self.subgraphs.get(name).map(|&(_, f)| f)
+    }
+
+    /// The position of the subgraph field named `name` among the subgraphs.
+    pub fn subgraph_index(&self, name: &Ident) -> Option<usize> {
+        self.subgraphs.get(name).map(|&(i, _)| i)
     }
 }
 
@@ -478,4 +508,62 @@ pub enum ParentEnd {
     From,
     /// The reader of a pipe, or the second end of a socketpair.
     To,
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::{format_ident, quote};
+
+    use crate::ctxt::Ctxt;
+    use crate::parse;
+
+    #[test]
+    fn by_name_finds_what_a_search_of_the_fields_finds() {
+        let cx = Ctxt::new();
+        let item = syn::parse_quote! {
+            struct Shapes {
+                #[process] a: Cmd,
+                #[scope(pid)] s: Scope,
+                #[subgraph] g: Inner,
+                #[process(replicas = 2)] b: Cmd,
+                #[scope(net, parent = s)] t: Scope,
+                #[subgraph] h: Inner,
+                // Twice (rustc reports it): the first is the one found.
+                #[process(replicas = 3)] a: Cmd,
+                #[scope(uts)] g: Scope,
+            }
+        };
+        let (_, graph) = parse::graph(&cx, quote!(), item);
+        cx.check().expect("the declaration parses");
+        let graph = graph.expect("a graph");
+        let by_name = graph.by_name();
+        for name in ["a", "b", "s", "t", "g", "h", "missing"] {
+            let name = format_ident!("{name}");
+            let process = graph.processes().position(|(f, _)| f.ident == name);
+            let scope = graph.scopes().position(|(f, _)| f.ident == name);
+            let subgraph = graph.subgraphs().position(|(f, _)| f.ident == name);
+            assert_eq!(by_name.process_index(&name), process, "{name}");
+            assert_eq!(by_name.scope_index(&name), scope, "{name}");
+            assert_eq!(by_name.subgraph_index(&name), subgraph, "{name}");
+            let replicas = |p: &super::Process| p.replica_count();
+            let found = graph.processes().find(|(f, _)| f.ident == name);
+            assert_eq!(
+                by_name.process(&name).map(replicas),
+                found.map(|(_, p)| replicas(p)),
+                "{name}"
+            );
+            let found = graph.subgraphs().find(|(f, _)| f.ident == name);
+            assert_eq!(
+                by_name.subgraph(&name).map(|f| &f.ident),
+                found.map(|(f, _)| &f.ident),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            by_name
+                .process(&format_ident!("a"))
+                .map(|p| p.replica_count()),
+            Some(1)
+        );
+    }
 }

@@ -9,8 +9,8 @@ use syn::spanned::Spanned as _;
 
 use super::{Bodies, Parts, Private, ports, running, topology};
 use crate::model::{
-    After, EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, OnFailure, Process, Ready, Role,
-    Stdio, StdioMode, Target, Wiring,
+    After, ByName, EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, OnFailure, Process, Ready,
+    Role, Stdio, StdioMode, Target, Wiring,
 };
 use crate::names;
 
@@ -154,8 +154,10 @@ fn constructor(graph: &Graph, pg: &Private) -> TokenStream {
 /// of its ports in the same way (a port wired here has no parent end left).
 fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     let options = graph_options(graph, pg, g);
+    // Hashed once: every endpoint and `after` entry looks a name up.
+    let by_name = graph.by_name();
     let declared: Vec<_> = graph.scopes().collect();
-    let scopes = scope_order(graph).into_iter().map(|i| {
+    let scopes = scope_order(graph, &by_name).into_iter().map(|i| {
         let (field, scope) = declared[i];
         let name = names::display(&field.ident);
         let var = names::local("scope", &field.ident);
@@ -195,7 +197,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         });
         let command = names::local("field", &field.ident);
         let command = quote!(#command #(#stdio)* #(#listen)*);
-        match node_options(graph, process, pg, &node_enum) {
+        match node_options(&by_name, process, pg, &node_enum) {
             None => quote!(#g.node(#name, #command);),
             Some(options) => quote!(#g.node_with(#name, #command, #options);),
         }
@@ -232,10 +234,10 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             let #ends = #pg::nested_ends(&#nested, #ends);
         }
     });
-    let subgraph_order = subgraph_order(graph, &node_enum, g);
+    let subgraph_order = subgraph_order(graph, &by_name, &node_enum, g);
     let edges = graph.edges().filter_map(|(field, edge)| {
         let wiring = edge.wiring.as_ref()?;
-        if let Some(connect) = connect_port(graph, wiring, pg, &node_enum, g) {
+        if let Some(connect) = connect_port(&by_name, wiring, pg, &node_enum, g) {
             return Some(connect);
         }
         let name = names::display(&field.ident);
@@ -243,7 +245,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
         let var = names::local("edge", ident);
         let settings = names::local("field", &field.ident);
         let ends = |list: &[Endpoint]| {
-            let list = list.iter().map(|e| endpoint(graph, e, pg, &node_enum));
+            let list = list.iter().map(|e| endpoint(&by_name, e, pg, &node_enum));
             quote!([#(#list),*])
         };
         let (from, to) = (ends(&wiring.from), ends(&wiring.to));
@@ -252,8 +254,8 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             EdgeKind::SocketPair => {
                 let (a, b) = (&wiring.from[0], &wiring.to[0]);
                 let (a, b) = (
-                    endpoint(graph, a, pg, &node_enum),
-                    endpoint(graph, b, pg, &node_enum),
+                    endpoint(&by_name, a, pg, &node_enum),
+                    endpoint(&by_name, b, pg, &node_enum),
                 );
                 quote!(#g.socketpair_of(#settings, #a, #b))
             }
@@ -310,7 +312,12 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
 /// the processes a subgraph waits for and once for all the subgraphs a
 /// process or a subgraph waits for, in the order written, so each node's
 /// dependencies keep that order.
-fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
+fn subgraph_order(
+    graph: &Graph,
+    by_name: &ByName<'_>,
+    node_enum: &Ident,
+    g: &Ident,
+) -> TokenStream {
     let nodes_of = |subgraph: &syn::Ident| {
         let nested = names::local("_nested", subgraph);
         quote!(#nested.nodes())
@@ -325,7 +332,7 @@ fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
     let mut order = Vec::new();
     for (field, process) in graph.processes() {
         if let Some(nodes) = all_nodes_of(&process.after.subgraphs) {
-            let node = node_value(graph, node_enum, &field.ident);
+            let node = node_value(by_name, node_enum, &field.ident);
             order.push(quote!(#g.start_after([#node.id()], #nodes);));
         }
     }
@@ -336,7 +343,7 @@ fn subgraph_order(graph: &Graph, node_enum: &Ident, g: &Ident) -> TokenStream {
             subgraphs,
         } = &decl.after;
         if !processes.is_empty() {
-            let processes = processes.iter().map(|a| node_value(graph, node_enum, a));
+            let processes = processes.iter().map(|a| node_value(by_name, node_enum, a));
             order.push(quote!(#g.start_after(#dependents, [#(#processes.id()),*]);));
         }
         if let Some(nodes) = all_nodes_of(subgraphs) {
@@ -380,7 +387,7 @@ fn graph_options(graph: &Graph, pg: &Private, g: &Ident) -> TokenStream {
 
 /// `NodeOptions::new().restart(..)...`, or `None` when every option is the default.
 fn node_options(
-    graph: &Graph,
+    by_name: &ByName<'_>,
     p: &Process,
     pg: &Private,
     node_enum: &Ident,
@@ -400,7 +407,7 @@ fn node_options(
     // a process after them.
     let after = &p.after.processes;
     if !after.is_empty() {
-        let after = after.iter().map(|a| node_value(graph, node_enum, a));
+        let after = after.iter().map(|a| node_value(by_name, node_enum, a));
         calls.push(quote!(.after([#(#after.id()),*])));
     }
     match p.ready.map(|r| r.value) {
@@ -470,9 +477,9 @@ fn node_options(
 
 /// `NameNode::Filter`, or replica 0, `NameNode::Worker(0)`, of a process
 /// with replicas: the id the dynamic graph gives the declared process.
-fn node_value(graph: &Graph, node_enum: &Ident, node: &Ident) -> TokenStream {
+fn node_value(by_name: &ByName<'_>, node_enum: &Ident, node: &Ident) -> TokenStream {
     let variant = names::variant(node);
-    match graph.process(node).is_some_and(Process::replicated) {
+    match by_name.process(node).is_some_and(Process::replicated) {
         true => quote!(#node_enum::#variant(0)),
         false => quote!(#node_enum::#variant),
     }
@@ -484,7 +491,7 @@ fn node_value(graph: &Graph, node_enum: &Ident, node: &Ident) -> TokenStream {
 /// were checked at compile time (`ports.rs`), and that it is wired once
 /// (the wiring rules).
 fn connect_port(
-    graph: &Graph,
+    by_name: &ByName<'_>,
     wiring: &Wiring,
     pg: &Private,
     node_enum: &Ident,
@@ -512,7 +519,7 @@ fn connect_port(
         (None, Some(port)) => (port, &wiring.from),
         (None, None) => return None,
     };
-    let others = others.iter().map(|e| endpoint(graph, e, pg, node_enum));
+    let others = others.iter().map(|e| endpoint(by_name, e, pg, node_enum));
     let port = id(&port);
     Some(quote! {
         #g.connect(#port, [#(#others),*]).expect("a port checked at compile time");
@@ -520,12 +527,17 @@ fn connect_port(
 }
 
 /// `NameNode::Filter.id().stdout()`, `.fd(3)`, or `Endpoint::Parent`.
-fn endpoint(graph: &Graph, endpoint: &Endpoint, pg: &Private, node_enum: &Ident) -> TokenStream {
+fn endpoint(
+    by_name: &ByName<'_>,
+    endpoint: &Endpoint,
+    pg: &Private,
+    node_enum: &Ident,
+) -> TokenStream {
     match &endpoint.target {
         // A port is never built as an endpoint: its edge is connected.
         Target::Parent | Target::Port { .. } => quote!(#pg::Endpoint::Parent),
         Target::Node { node, fd } => {
-            let node = node_value(graph, node_enum, node);
+            let node = node_value(by_name, node_enum, node);
             let fd = match usize::try_from(*fd).ok().and_then(|i| STDIO.get(i)) {
                 Some(stream) => {
                     let stream = Ident::new(stream, Span::call_site());
@@ -579,8 +591,8 @@ fn millis(ms: u64, pg: &Private) -> TokenStream {
 /// The id `build` gives each declared scope, by declaration index: its
 /// place in [`scope_order`], worked out once for every scope rather than
 /// the order again for each one looked up.
-pub(super) fn scope_ids(graph: &Graph) -> Vec<usize> {
-    let order = scope_order(graph);
+pub(super) fn scope_ids(graph: &Graph, by_name: &ByName<'_>) -> Vec<usize> {
+    let order = scope_order(graph, by_name);
     let mut ids = vec![0; order.len()];
     for (id, &scope) in order.iter().enumerate() {
         ids[scope] = id;
@@ -590,10 +602,10 @@ pub(super) fn scope_ids(graph: &Graph) -> Vec<usize> {
 
 /// Scope indices with every parent before its children (`Graph::scope`
 /// takes the parent's id, so the parent must exist first).
-fn scope_order(graph: &Graph) -> Vec<usize> {
+fn scope_order(graph: &Graph, by_name: &ByName<'_>) -> Vec<usize> {
     let parents: Vec<Option<usize>> = graph
         .scopes()
-        .map(|(_, s)| s.parent.as_ref().and_then(|p| graph.scope_index(p)))
+        .map(|(_, s)| s.parent.as_ref().and_then(|p| by_name.scope_index(p)))
         .collect();
     parents_first(&parents)
 }

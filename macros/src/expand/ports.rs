@@ -91,6 +91,7 @@ pub(super) fn ends(
 /// For each port this graph's edges name, a constant that only compiles if
 /// the subgraph has that port, of the kind the edge needs.
 pub(super) fn checks(graph: &Graph, pg: &Private) -> TokenStream {
+    let by_name = &graph.by_name();
     let checks = graph.wired_edges().flat_map(|(_, edge, wiring)| {
         let from = wiring.from.iter().map(move |end| (end, ParentEnd::From));
         let to = wiring.to.iter().map(move |end| (end, ParentEnd::To));
@@ -98,7 +99,7 @@ pub(super) fn checks(graph: &Graph, pg: &Private) -> TokenStream {
             let Target::Port { subgraph, port } = &end.target else {
                 return None;
             };
-            let ty = &graph.subgraph(subgraph)?.ty;
+            let ty = &by_name.subgraph(subgraph)?.ty;
             // The port stands where the parent would: the enclosing graph
             // writes into an input, reads an output.
             let kind = match (edge.kind, side) {

@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use super::{Parts, Private, api, node_enum, report};
-use crate::model::{EdgeKind, Graph, Keyword, OnFailure, ParentEnd, Target};
+use crate::model::{ByName, EdgeKind, Graph, Keyword, OnFailure, ParentEnd, Target};
 use crate::names;
 
 /// An edge whose one end the parent holds.
@@ -24,6 +24,7 @@ pub(super) struct ParentEdge<'a> {
 }
 
 pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge<'a>> {
+    let by_name = graph.by_name();
     graph
         .parent_edges()
         .map(|(field, edge, side)| {
@@ -47,7 +48,7 @@ pub(super) fn parent_edges<'a>(graph: &'a Graph, pg: &Private) -> Vec<ParentEdge
             let writer = edge.kind == EdgeKind::Pipe && side == ParentEnd::From;
             // The parent feeds the node's end: a pipe it writes, any socketpair.
             let feeds = edge.kind == EdgeKind::SocketPair || writer;
-            let per_replica = feeds && feeds_replicas(graph, edge);
+            let per_replica = feeds && feeds_replicas(&by_name, edge);
             let doc = match per_replica {
                 true => format!(
                     " The parent's {what} `{}`, one per replica, replica 0 first; empty once taken.",
@@ -119,7 +120,7 @@ fn subgraph_fields(graph: &Graph) -> (Vec<&Ident>, Vec<&syn::Type>, Vec<String>)
 }
 
 /// Whether a node end of `edge` is a process with replicas.
-fn feeds_replicas(graph: &Graph, edge: &crate::model::Edge) -> bool {
+fn feeds_replicas(by_name: &ByName<'_>, edge: &crate::model::Edge) -> bool {
     let Some(wiring) = &edge.wiring else {
         return false;
     };
@@ -128,7 +129,7 @@ fn feeds_replicas(graph: &Graph, edge: &crate::model::Edge) -> bool {
         .iter()
         .chain(&wiring.to)
         .any(|end| match &end.target {
-            Target::Node { node, .. } => graph.process(node).is_some_and(|p| p.replicated()),
+            Target::Node { node, .. } => by_name.process(node).is_some_and(|p| p.replicated()),
             Target::Parent | Target::Port { .. } => false,
         })
 }
@@ -183,7 +184,8 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     );
     let report = Ident::new("report", Span::mixed_site());
     let typed_report = report::from_exit_report(graph, pg, &quote!(#report), &quote!(self.#inner));
-    let scope_ids = api::scope_ids(graph);
+    let by_name = graph.by_name();
+    let scope_ids = api::scope_ids(graph, &by_name);
     let adds = graph.children().map(|(f, c)| {
         let method = names::add_child(&f.ident);
         let (ty, name, variant) = (&c.graph, names::display(&f.ident), names::variant(&f.ident));
@@ -198,7 +200,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
         let scope = c
             .scope
             .as_ref()
-            .and_then(|scope| Some((scope, *scope_ids.get(graph.scope_index(scope)?)?)));
+            .and_then(|scope| Some((scope, *scope_ids.get(by_name.scope_index(scope)?)?)));
         let in_scope = scope.map_or(String::new(), |(scope, _)| {
             format!(", inside this graph's scope `{}`", names::display(scope))
         });

@@ -4,6 +4,7 @@
 //! `docs.rs`).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use proc_macro2::{Literal, TokenStream};
 use process_graph_topology::{
@@ -26,11 +27,13 @@ pub const UNRESOLVED: usize = usize::MAX;
 /// unresolved one as [`UNRESOLVED`]) so the checks' indices are the
 /// declaration's.
 pub fn of(graph: &Graph) -> Topology {
-    let process = |name: &syn::Ident| graph.process_index(name).unwrap_or(UNRESOLVED);
-    let scope = |name: &syn::Ident| graph.scope_index(name).unwrap_or(UNRESOLVED);
+    // Hashed once: every `after` entry, endpoint and scope looks a name up.
+    let by_name = graph.by_name();
+    let process = |name: &syn::Ident| by_name.process_index(name).unwrap_or(UNRESOLVED);
+    let scope = |name: &syn::Ident| by_name.scope_index(name).unwrap_or(UNRESOLVED);
     // An `after` list as its two halves: processes, subgraphs.
     let after = |list: &model::After| {
-        let subgraph = |name: &syn::Ident| graph.subgraph_index(name).unwrap_or(UNRESOLVED);
+        let subgraph = |name: &syn::Ident| by_name.subgraph_index(name).unwrap_or(UNRESOLVED);
         let processes: Vec<usize> = list.processes.iter().map(process).collect();
         let subgraphs: Vec<usize> = list.subgraphs.iter().map(subgraph).collect();
         (processes.into(), subgraphs.into())
@@ -110,6 +113,7 @@ pub fn of(graph: &Graph) -> Topology {
         hostname: s.hostname.as_ref().map(|h| h.value().into()),
         parent: s.parent.as_ref().map(scope),
     });
+    let ports = ports(graph);
     let subgraphs = graph.subgraphs().map(|(field, s)| {
         let (after, after_subgraphs) = after(&s.after);
         SubgraphInfo {
@@ -118,7 +122,7 @@ pub fn of(graph: &Graph) -> Topology {
             type_name: type_name(&field.ty).into(),
             on_failure: s.on_failure.map_or(OnFailure::Restart, |o| o.value).word(),
             scope: s.scope.as_ref().map(scope),
-            ports: ports_of(graph, &field.ident).into(),
+            ports: ports.get(&field.ident).cloned().unwrap_or_default().into(),
             after,
             after_subgraphs,
         }
@@ -138,17 +142,16 @@ pub fn of(graph: &Graph) -> Topology {
     }
 }
 
-/// The ends of this graph's edges that are ports of the subgraph field
-/// `subgraph`, by edge (the topology's indices) and side.
-fn ports_of(graph: &Graph, subgraph: &syn::Ident) -> Vec<PortInfo> {
-    let mut ports = Vec::new();
+/// The ends of this graph's edges that are ports, by the subgraph field
+/// they name, each in edge (the topology's indices) and side order: one
+/// pass over the edges, not one per subgraph.
+fn ports(graph: &Graph) -> HashMap<&syn::Ident, Vec<PortInfo>> {
+    let mut ports: HashMap<_, Vec<_>> = HashMap::new();
     for (e, (_, _, wiring)) in graph.wired_edges().enumerate() {
         for (side, ends) in [(Side::From, &wiring.from), (Side::To, &wiring.to)] {
             for (end, endpoint) in ends.iter().enumerate() {
-                if let Target::Port { subgraph: s, port } = &endpoint.target
-                    && s == subgraph
-                {
-                    ports.push(PortInfo {
+                if let Target::Port { subgraph, port } = &endpoint.target {
+                    ports.entry(subgraph).or_default().push(PortInfo {
                         name: names::display(port).into(),
                         edge: e,
                         side,
