@@ -169,11 +169,6 @@ impl After {
         self.processes = processes;
         self.subgraphs.extend(subgraphs);
     }
-
-    /// Every name, processes first.
-    pub fn names(&self) -> impl Iterator<Item = &Ident> {
-        self.processes.iter().chain(&self.subgraphs)
-    }
 }
 
 /// `#[pipe(...)]` or `#[socketpair(...)]`.

@@ -43,7 +43,8 @@ pub fn parse_children(cx: &Ctxt, attr: &Attribute, ty: &Type) -> Option<Children
         scope,
         after,
     } = parse(cx, attr);
-    if let Some(first) = after.names().next() {
+    // As written, not yet split: every name is in `processes`.
+    if let Some(first) = after.processes.first() {
         // As for any node added to a running graph: no `after` to the nodes
         // already there.
         cx.error(
