@@ -177,7 +177,7 @@ impl RunningGraph {
             self.core.remove(i);
             // Not running (never started, or already ended): gone now.
             if self.core.is_gone(i) {
-                self.io.launcher.forget(i);
+                self.io.forget(i);
             }
         }
         let removed = |n: usize| self.core.nodes[n].removed;

@@ -256,6 +256,24 @@ impl ProbeRuns {
         Ok(())
     }
 
+    /// Node `node` was removed and has ended, and the launcher is about to
+    /// forget it: the eventfd of its log-line probe leaves the wait set
+    /// before the launcher closes it (left in, `ppoll` would report it
+    /// invalid on every wait, and its number could come back as another
+    /// fd), and an attempt still in flight is cancelled.
+    pub(crate) fn forget_node(
+        &mut self,
+        node: usize,
+        launcher: &Launcher,
+        waits: &mut WaitSet<Token>,
+    ) {
+        if let Some(matched) = launcher.line_watch(node) {
+            waits.remove(matched);
+        }
+        self.cancel(node, ProbeKind::Ready, waits);
+        self.cancel(node, ProbeKind::Live, waits);
+    }
+
     /// The probe's fd is ready: goes on with its attempt; its result if it
     /// ended. For a log-line probe, a line matched: it passed.
     pub(crate) fn resume(

@@ -495,8 +495,16 @@ impl Driver {
         }
         core.handle(Input::Exited { node: i, status }, now);
         if core.is_gone(i) {
-            self.launcher.forget(i);
+            self.forget(i);
         }
+    }
+
+    /// Node `i` was removed and has ended: what the wait set holds of it
+    /// leaves the set, then the launcher lets go of the rest, closing those
+    /// fds (see [`Launcher::forget`]).
+    pub(crate) fn forget(&mut self, i: usize) {
+        self.probes.forget_node(i, &self.launcher, &mut self.waits);
+        self.launcher.forget(i);
     }
 
     /// Turns these signals into an orderly shutdown (see

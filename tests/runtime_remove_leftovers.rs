@@ -1,0 +1,117 @@
+//! What a node removed from a running graph (`RunningGraph::remove`) held
+//! in the event loop's wait set goes with it: the eventfd of its log-line
+//! probe leaves the set before it is closed — left in, `ppoll` reports it
+//! invalid on every wait and the loop spins.
+//!
+//! One test, so that no other test of this binary opens fds or uses CPU
+//! meanwhile.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::open_fds;
+use process_graph_runtime::{Command, Graph, NodeId, NodeOptions, NodeState, Probe, RunningGraph};
+
+#[test]
+fn removed_nodes_leave_nothing_in_the_wait_set() {
+    common::as_root_and_unprivileged("removed_nodes_leave_nothing_in_the_wait_set", || {
+        // Three fds in the wait set: it is polled with `ppoll`.
+        removed_log_line_node_leaves_the_loop_idle(1);
+        // More than 8: it has moved into an epoll instance.
+        removed_log_line_node_leaves_the_loop_idle(12);
+    });
+}
+
+/// CPU time (user + system) the calling thread has used so far: the thread
+/// that runs the event loop.
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec for the call to fill in.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// How many of this process's fds point to `what` (`"anon_inode:[eventfd]"`).
+fn count(fds: &BTreeMap<i32, String>, what: &str) -> usize {
+    fds.values().filter(|t| *t == what).count()
+}
+
+/// Runs the event loop until `done` holds.
+fn run_until(running: &mut RunningGraph, what: &str, done: impl Fn(&RunningGraph) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(running) {
+        assert!(Instant::now() < deadline, "{what}: not within 10 s");
+        running.next_event(Some(Duration::from_millis(20))).unwrap();
+    }
+}
+
+/// A node whose readiness probe watches its output for a line is removed
+/// once it is ready, beside `sleepers` other nodes: its eventfd is closed,
+/// and the loop then sleeps through a timed wait (a tenth of the wait's CPU
+/// at most; spinning, it takes most of it).
+fn removed_log_line_node_leaves_the_loop_idle(sleepers: usize) {
+    common::within(
+        Duration::from_secs(60),
+        "a removed log-line node",
+        move || {
+            let mut graph = Graph::new();
+            let printer = graph.node_with(
+                "printer",
+                Command::new("sh").args(["-c", "echo 'listening on 1'; exec sleep 600"]),
+                NodeOptions::new().ready_probe(Probe::log_line("listening on")),
+            );
+            for i in 0..sleepers {
+                graph.node(format!("sleeper{i}"), Command::new("sleep").arg("600"));
+            }
+            let mut running = graph.spawn().unwrap();
+            // Its probe saw the line.
+            run_until(&mut running, "printer ready", |r| {
+                r.state(printer) == NodeState::Running
+            });
+            let fds = open_fds();
+            let epoll = count(&fds, "anon_inode:[eventpoll]") > 0;
+            assert_eq!(
+                epoll,
+                sleepers > 8,
+                "{} fds in the wait set, which is {}: {fds:?}",
+                sleepers + 2,
+                if epoll { "epoll" } else { "ppoll" }
+            );
+            let eventfds = count(&fds, "anon_inode:[eventfd]");
+            assert!(eventfds >= 1, "no eventfd for the log-line probe: {fds:?}");
+            running.remove([printer]);
+            run_until(&mut running, "printer ended", |r| {
+                r.state(printer).is_final()
+            });
+            // The output thread lets go of its copy once it has forwarded what
+            // the node wrote: then the eventfd is closed.
+            run_until(&mut running, "the probe's eventfd closed", |_| {
+                count(&open_fds(), "anon_inode:[eventfd]") < eventfds
+            });
+            let (cpu0, wall0) = (thread_cpu_time(), Instant::now());
+            let idle = running
+                .next_event(Some(Duration::from_secs(1)))
+                .expect("next_event");
+            let (cpu, wall) = (thread_cpu_time() - cpu0, wall0.elapsed());
+            assert_eq!(idle, None, "nothing happens after the removal");
+            assert!(
+                cpu < wall / 10,
+                "with {sleepers} other nodes, the loop used {cpu:?} of CPU in a wait of {wall:?} \
+             after a node with a log-line probe was removed: it spins"
+            );
+            let others = (1..=sleepers).map(NodeId::from_index);
+            assert!(
+                others
+                    .clone()
+                    .all(|n| running.state(n) == NodeState::Running)
+            );
+            running.shutdown(Duration::from_secs(5)).unwrap();
+        },
+    );
+}
