@@ -1,7 +1,8 @@
 //! What a node removed from a running graph (`RunningGraph::remove`) held
 //! in the event loop's wait set goes with it: the eventfd of its log-line
 //! probe leaves the set before it is closed — left in, `ppoll` reports it
-//! invalid on every wait and the loop spins.
+//! invalid on every wait and the loop spins — and its `NOTIFY_SOCKET` is
+//! closed, not kept until the graph ends.
 //!
 //! One test, so that no other test of this binary opens fds or uses CPU
 //! meanwhile.
@@ -12,7 +13,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::open_fds;
-use process_graph_runtime::{Command, Graph, NodeId, NodeOptions, NodeState, Probe, RunningGraph};
+use process_graph_runtime::{
+    Command, Graph, NodeId, NodeOptions, NodeState, Probe, Readiness, RunningGraph,
+};
 
 #[test]
 fn removed_nodes_leave_nothing_in_the_wait_set() {
@@ -21,6 +24,7 @@ fn removed_nodes_leave_nothing_in_the_wait_set() {
         removed_log_line_node_leaves_the_loop_idle(1);
         // More than 8: it has moved into an epoll instance.
         removed_log_line_node_leaves_the_loop_idle(12);
+        removed_notify_nodes_leave_no_sockets();
     });
 }
 
@@ -114,4 +118,72 @@ fn removed_log_line_node_leaves_the_loop_idle(sleepers: usize) {
             running.shutdown(Duration::from_secs(5)).unwrap();
         },
     );
+}
+
+const ROUNDS: usize = 30;
+
+/// Nodes with `Readiness::Notify` are added and removed, started ones and
+/// ones that never started: afterwards this process holds the fds it held
+/// before, none of their sockets.
+fn removed_notify_nodes_leave_no_sockets() {
+    common::within(Duration::from_secs(120), "notify nodes", || {
+        let mut graph = Graph::new();
+        let base = graph.node("base", Command::new("sleep").arg("600"));
+        let mut running = graph.spawn().unwrap();
+        run_until(&mut running, "base started", |r| {
+            r.state(base) == NodeState::Running
+        });
+        let before = fds_besides_pidfds();
+        let notify = || {
+            NodeOptions::new()
+                .ready(Readiness::Notify)
+                .ready_timeout(Duration::from_secs(600))
+        };
+        for round in 0..ROUNDS {
+            let mut more = Graph::new();
+            // Never says it is ready...
+            let gate = more.node_with(
+                format!("gate{round}"),
+                Command::new("sleep").arg("600"),
+                notify(),
+            );
+            // ...so this one never starts.
+            let waiter = more.node_with(
+                format!("waiter{round}"),
+                Command::new("sleep").arg("600"),
+                notify().after([gate]),
+            );
+            let added = running.add(more).unwrap();
+            let (gate, waiter) = (added.node(gate), added.node(waiter));
+            run_until(&mut running, "gate started", |r| r.pid(gate).is_some());
+            assert_eq!(running.state(waiter), NodeState::Waiting);
+            // Each has its socket now.
+            assert!(
+                count_sockets(&open_fds()) >= count_sockets(&before) + 2,
+                "round {round}: no notify sockets? {:?}",
+                open_fds()
+            );
+            running.remove([gate, waiter]);
+            run_until(&mut running, "removed nodes ended", |r| {
+                r.state(gate).is_final() && r.state(waiter).is_final()
+            });
+        }
+        assert_eq!(
+            fds_besides_pidfds(),
+            before,
+            "fds left by {ROUNDS} rounds of removed Notify nodes"
+        );
+        running.shutdown(Duration::from_secs(5)).unwrap();
+    });
+}
+
+fn count_sockets(fds: &BTreeMap<i32, String>) -> usize {
+    fds.values().filter(|t| t.starts_with("socket:")).count()
+}
+
+/// This process's fds but its pidfds (the base node's, while it runs).
+fn fds_besides_pidfds() -> BTreeMap<i32, String> {
+    let mut fds = open_fds();
+    fds.retain(|_, target| !target.contains("pidfd"));
+    fds
 }

@@ -144,7 +144,7 @@ pub(crate) struct Driver {
     #[cfg(feature = "tokio")]
     pub(crate) reactor: Option<tokio::io::unix::AsyncFd<std::sync::Arc<OwnedFd>>>,
     /// Per node with `Readiness::Notify`: its socket (boxed: most nodes
-    /// have none).
+    /// have none), until the node is gone or the graph ends.
     notify: Vec<Option<Box<NotifySocket>>>,
     signals: Option<SignalFd>,
     /// The probe attempts in flight.
@@ -501,9 +501,13 @@ impl Driver {
 
     /// Node `i` was removed and has ended: what the wait set holds of it
     /// leaves the set, then the launcher lets go of the rest, closing those
-    /// fds (see [`Launcher::forget`]).
+    /// fds (see [`Launcher::forget`]). Its `NOTIFY_SOCKET` is closed too,
+    /// not kept until the graph ends.
     pub(crate) fn forget(&mut self, i: usize) {
         self.probes.forget_node(i, &self.launcher, &mut self.waits);
+        if let Some(socket) = self.notify[i].take() {
+            self.waits.remove(socket.fd());
+        }
         self.launcher.forget(i);
     }
 
