@@ -361,22 +361,12 @@ fn one_watcher_application_helper() {
 #[test]
 fn one_watcher_serves_every_graph_of_an_application() {
     as_root_and_delegated("one_watcher_serves_every_graph_of_an_application", || {
-        let output = StdCommand::new(std::env::current_exe().unwrap())
-            .args(["--exact", "one_watcher_application_helper", "--ignored"])
-            .args(["--nocapture", "--test-threads=1"])
-            .env(ONE_WATCHER, "1")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&output.stdout);
+        let (text, errors) =
+            common::run_ignored_test("one_watcher_application_helper", &[(ONE_WATCHER, "1")]);
         let step = |label: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(label))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "no {label:?} in the report:\n{text}\n{}",
-                        String::from_utf8_lossy(&output.stderr)
-                    )
-                })
+                .unwrap_or_else(|| panic!("no {label:?} in the report:\n{text}\n{errors}"))
                 .to_owned()
         };
         let first = step("after five: ");
@@ -416,8 +406,9 @@ fn a_node_killed_before_its_exec_is_a_spawn_error() {
             .arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#)
             .arg(&dir)
             .arg(std::env::current_exe().unwrap())
-            .args(["--exact", "killed_cgroup_application_helper", "--ignored"])
-            .args(["--nocapture", "--test-threads=1"])
+            .args(common::ignored_test_args(
+                "killed_cgroup_application_helper",
+            ))
             .env(KILLED_CGROUP, "1")
             .output()
             .unwrap();

@@ -134,18 +134,7 @@ fn an_unknown_scope_fails_the_add_and_changes_nothing() {
 }
 
 fn every_step_of_an_add_that_runs_out_of_fds_changes_nothing() {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "fd_limit_helper", "--ignored", "--nocapture"])
-        .arg("--test-threads=1")
-        .env(HELPER_VAR, "1")
-        .output()
-        .expect("run this test binary again");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "the helper failed:\n{stdout}\n{stderr}"
-    );
+    common::run_ignored_test("fd_limit_helper", &[(HELPER_VAR, "1")]);
 }
 
 /// The soft fd limit that leaves this process `free` fds to open: the

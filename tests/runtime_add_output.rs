@@ -117,18 +117,7 @@ fn prefixed_helper() {
 }
 
 fn prefixed_lines_of_added_nodes_reach_the_application_with_their_name() {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "prefixed_helper", "--ignored", "--nocapture"])
-        .arg("--test-threads=1")
-        .env(HELPER_VAR, "1")
-        .output()
-        .expect("run this test binary again");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "the helper failed:\n{stdout}\n{stderr}"
-    );
+    let (stdout, stderr) = common::run_ignored_test("prefixed_helper", &[(HELPER_VAR, "1")]);
     let lines: Vec<&str> = stdout.lines().collect();
     for expected in ["[late] hello", "[late] unfinished", "[later] again"] {
         assert!(

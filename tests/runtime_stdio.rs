@@ -58,24 +58,7 @@ fn prefixed_graph_helper() {
 
 #[test]
 fn prefixed_lines_reach_the_parent_streams() {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "prefixed_graph_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(HELPER_VAR, "1")
-        .output()
-        .expect("run this test binary again");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the helper failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
+    let (stdout, stderr) = common::run_ignored_test("prefixed_graph_helper", &[(HELPER_VAR, "1")]);
     // The harness prints "test prefixed_graph_helper ... " without a
     // newline, so the first line may share its line with that.
     assert!(

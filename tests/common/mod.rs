@@ -543,14 +543,7 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
 /// child and what it printed up to then.
 pub fn start_application(helper: &str, var: &str, marker: &str) -> (std::process::Child, String) {
     use std::io::BufRead;
-    let mut app = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            helper,
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let mut app = ignored_test(helper)
         .env(var, marker)
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -618,4 +611,44 @@ pub fn ticking() -> RunningGraph {
     );
     graph.intensity(u32::MAX, Duration::from_secs(1));
     graph.spawn().unwrap()
+}
+
+/// The arguments that make a test binary run its ignored test `name` and
+/// no other, on one thread, its output not captured; for a command that
+/// runs this binary some other way than [`ignored_test`] (through `sh`, as
+/// another user, as a graph's node).
+pub fn ignored_test_args(name: &str) -> [&str; 5] {
+    [
+        "--exact",
+        name,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+}
+
+/// This test binary, set to run its ignored test `name` in a child process
+/// ([`ignored_test_args`]): how a test runs a helper that must be a process
+/// of its own (an "application", or a graph whose output is a pipe).
+pub fn ignored_test(name: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args(ignored_test_args(name));
+    command
+}
+
+/// Runs this binary's ignored test `name` in a child process with `vars`
+/// in its environment, and fails unless that test ran and passed. Returns
+/// the child's stdout and stderr.
+pub fn run_ignored_test(name: &str, vars: &[(&str, &str)]) -> (String, String) {
+    let output = ignored_test(name)
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run this test binary again");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name}, run in a child process, failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
 }
