@@ -5,36 +5,18 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{Seen, collecting};
 use process_graph_runtime::{
     Command, Graph, LineEnd, NodeOptions, Restart, RotatingFile, Sink, Stdio, Stream,
 };
-
-/// What a callback sink saw: (node, stream, text, end, continuation).
-type Seen = Arc<Mutex<Vec<(String, Stream, Vec<u8>, LineEnd, bool)>>>;
-
-fn collecting() -> (Sink, Seen) {
-    let seen: Seen = Arc::default();
-    let into = Arc::clone(&seen);
-    let sink = Sink::callback(move |line| {
-        into.lock().unwrap().push((
-            line.node().to_owned(),
-            line.stream(),
-            line.text().to_vec(),
-            line.end(),
-            line.is_continuation(),
-        ));
-    });
-    (sink, seen)
-}
 
 fn texts(seen: &Seen) -> Vec<(String, LineEnd)> {
     seen.lock()
         .unwrap()
         .iter()
-        .map(|(_, _, t, e, _)| (String::from_utf8_lossy(t).into_owned(), *e))
+        .map(|l| (l.text_lossy(), l.end))
         .collect()
 }
 
@@ -79,7 +61,7 @@ fn stdout_and_stderr_come_with_their_node_and_stream() {
         .lock()
         .unwrap()
         .iter()
-        .map(|(n, s, t, _, _)| (n.clone(), *s, t.clone()))
+        .map(|l| (l.node.clone(), l.stream, l.text.clone()))
         .collect();
     got.sort_by_key(|(_, s, _)| *s as u8);
     assert_eq!(
@@ -109,10 +91,10 @@ fn a_line_longer_than_the_buffer_arrives_in_pieces_with_every_byte() {
     let seen = seen.lock().unwrap();
     let (last, pieces) = seen.split_last().unwrap();
     assert_eq!(
-        (&last.2[..], last.3, last.4),
+        (&last.text[..], last.end, last.continuation),
         (&b"next"[..], LineEnd::Newline, false)
     );
-    let blob: Vec<u8> = pieces.iter().flat_map(|p| p.2.clone()).collect();
+    let blob: Vec<u8> = pieces.iter().flat_map(|p| p.text.clone()).collect();
     assert_eq!(blob, vec![b'x'; 200_000]);
     assert!(pieces.len() >= 4, "cut into pieces of at most 64 KiB");
     for (i, piece) in pieces.iter().enumerate() {
@@ -121,8 +103,8 @@ fn a_line_longer_than_the_buffer_arrives_in_pieces_with_every_byte() {
         } else {
             LineEnd::Continued
         };
-        assert_eq!((piece.3, piece.4), (end, i > 0), "piece {i}");
-        assert!(piece.2.len() <= process_graph_runtime::Line::MAX_LINE);
+        assert_eq!((piece.end, piece.continuation), (end, i > 0), "piece {i}");
+        assert!(piece.text.len() <= process_graph_runtime::Line::MAX_LINE);
     }
 }
 

@@ -11,11 +11,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Error, Graph, NodeId, NodeOptions, Readiness, RunningGraph, ScopeId, Sink, Stdio,
+    Command, Error, Graph, LineEnd, NodeId, NodeOptions, Readiness, RunningGraph, ScopeId, Sink,
+    Stdio,
 };
 use rustix::process::{Resource, getrlimit, setrlimit};
 
@@ -25,19 +25,6 @@ const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_FAILURE_HELPER";
 /// Nodes notifying readiness in the graph added: their sockets take the
 /// wait set past the 8 fds it polls before it moves into an epoll instance.
 const NOTIFYING: usize = 9;
-
-/// What a callback sink saw: (node, text).
-type Seen = Arc<Mutex<Vec<(String, String)>>>;
-
-fn collecting() -> (Sink, Seen) {
-    let seen: Seen = Arc::default();
-    let into = Arc::clone(&seen);
-    let sink = Sink::callback(move |line| {
-        let text = line.text_lossy().into_owned();
-        into.lock().unwrap().push((line.node().to_owned(), text));
-    });
-    (sink, seen)
-}
 
 /// What a failed add must leave as it was.
 #[derive(Debug, PartialEq)]
@@ -85,7 +72,7 @@ fn notifying(sink: &Sink) -> Graph {
 /// Adds a node that prints a line: it must get id `index`, the next one,
 /// and be the one that runs, its line arriving under its name.
 fn the_next_add_runs_its_node(running: &mut RunningGraph, index: usize) {
-    let (sink, seen) = collecting();
+    let (sink, seen) = common::collecting();
     let mut more = Graph::new();
     let check = more.node(
         "check",
@@ -95,9 +82,9 @@ fn the_next_add_runs_its_node(running: &mut RunningGraph, index: usize) {
     );
     let id = running.add(more).unwrap().node(check);
     assert_eq!(id.index(), index, "the next add's first id");
-    let ran = ("check".to_owned(), "check-ran".to_owned());
+    let ran = |l: &common::SeenLine| l.is("check", "check-ran", LineEnd::Newline);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !seen.lock().unwrap().contains(&ran) {
+    while !seen.lock().unwrap().iter().any(ran) {
         assert!(Instant::now() < deadline, "the added node did not run");
         running.next_event(Some(Duration::from_millis(5))).unwrap();
     }
@@ -117,7 +104,7 @@ fn an_unknown_scope_fails_the_add_and_changes_nothing() {
     common::within(Duration::from_secs(30), "unknown scope", || {
         let mut running = one_sleeper();
         let before = state(&running);
-        let (sink, _seen) = collecting();
+        let (sink, _seen) = common::collecting();
         let mut more = notifying(&sink);
         let nowhere = more.running_scope(ScopeId::from_index(99));
         more.node_with(
@@ -156,7 +143,7 @@ fn fd_limit_helper() {
     }
     let mut running = one_sleeper();
     let before = state(&running);
-    let (sink, _seen) = collecting();
+    let (sink, _seen) = common::collecting();
     let limit = getrlimit(Resource::Nofile);
     // Each add that fails with `free` fds free is tried again with one
     // more: every step that opens an fd fails in turn.

@@ -10,12 +10,12 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{live_marked_processes, marked, open_fds, unique_marker};
+use common::{Seen, collecting, live_marked_processes, marked, open_fds, unique_marker};
 use process_graph_runtime::{
-    Callback, Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
+    Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
 };
 
 const ROUNDS: usize = 100;
@@ -25,22 +25,6 @@ const SINK_ROUNDS: usize = 200;
 
 /// Set in the copy of this binary that runs [`prefixed_helper`].
 const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_PREFIXED_HELPER";
-
-/// What a callback sink saw: (node, text, end).
-type Seen = Arc<Mutex<Vec<(String, String, LineEnd)>>>;
-
-fn collecting() -> (Sink, Seen) {
-    let seen: Seen = Arc::default();
-    let into = Arc::clone(&seen);
-    let sink = Sink::callback(move |line| {
-        into.lock().unwrap().push((
-            line.node().to_owned(),
-            line.text_lossy().into_owned(),
-            line.end(),
-        ));
-    });
-    (sink, seen)
-}
 
 /// Runs the event loop until `done` holds, within 10 s.
 fn run_until(running: &mut RunningGraph, done: impl Fn(&RunningGraph) -> bool) {
@@ -53,12 +37,7 @@ fn run_until(running: &mut RunningGraph, done: impl Fn(&RunningGraph) -> bool) {
 
 /// Waits up to 10 s for `seen` to hold a line `(node, text, end)`.
 fn wait_for_line(running: &mut RunningGraph, seen: &Seen, node: &str, text: &str, end: LineEnd) {
-    let found = |seen: &Seen| {
-        seen.lock()
-            .unwrap()
-            .iter()
-            .any(|(n, t, e)| n == node && t == text && *e == end)
-    };
+    let found = |seen: &Seen| seen.lock().unwrap().iter().any(|l| l.is(node, text, end));
     run_until(running, |_| found(seen));
 }
 
@@ -232,7 +211,7 @@ fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
             .lock()
             .unwrap()
             .iter()
-            .filter(|l| l.0 == "writer")
+            .filter(|l| l.node == "writer")
             .count();
         assert!(ticks > ROUNDS, "the writer wrote throughout: {ticks} lines");
         running.shutdown(Duration::from_secs(5)).unwrap();
@@ -258,15 +237,8 @@ fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
         );
         let mut running = graph.spawn().unwrap();
         let (fds, tasks) = (fds_besides_pidfds(), threads());
-        let seen: Seen = Arc::default();
-        let into = Arc::clone(&seen);
         // Held here, and by the output thread for each node not removed.
-        let callback: Callback = Arc::new(move |line| {
-            let text = line.text_lossy().into_owned();
-            into.lock()
-                .unwrap()
-                .push((line.node().to_owned(), text, line.end()));
-        });
+        let (callback, seen) = common::collecting_callback();
         let log = |round: usize| dir.path().join(format!("job{round}.log"));
         for round in 0..SINK_ROUNDS {
             let mut more = Graph::new();
@@ -323,8 +295,10 @@ fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
                 std::fs::read_to_string(log(round)).unwrap(),
             );
             assert_eq!(text, "up\npartial\n", "{node}'s file holds its lines only");
-            let oops = (node, "oops".to_owned(), LineEnd::Eof);
-            assert!(seen.contains(&oops), "{oops:?} never reached the callback");
+            assert!(
+                seen.iter().any(|l| l.is(&node, "oops", LineEnd::Eof)),
+                "{node}'s oops never reached the callback"
+            );
         }
         drop(seen);
         running.shutdown(Duration::from_secs(5)).unwrap();

@@ -652,3 +652,52 @@ pub fn run_ignored_test(name: &str, vars: &[(&str, &str)]) -> (String, String) {
     );
     (stdout, stderr)
 }
+
+/// One line a [`collecting`] sink was handed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenLine {
+    pub node: String,
+    pub stream: process_graph_runtime::Stream,
+    pub text: Vec<u8>,
+    pub end: process_graph_runtime::LineEnd,
+    pub continuation: bool,
+}
+
+impl SeenLine {
+    /// Its text, invalid UTF-8 replaced.
+    pub fn text_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.text).into_owned()
+    }
+
+    /// Whether it is line `text` of `node`, ended by `end`.
+    pub fn is(&self, node: &str, text: &str, end: process_graph_runtime::LineEnd) -> bool {
+        self.node == node && self.text == text.as_bytes() && self.end == end
+    }
+}
+
+/// The lines a [`collecting`] sink was handed, in the order it was.
+pub type Seen = std::sync::Arc<std::sync::Mutex<Vec<SeenLine>>>;
+
+/// A callback that records every line it is handed, and the record. The
+/// callback holds no reference to itself: a test may count who else holds
+/// it (`Arc::strong_count`).
+pub fn collecting_callback() -> (process_graph_runtime::Callback, Seen) {
+    let seen = Seen::default();
+    let into = std::sync::Arc::clone(&seen);
+    let callback: process_graph_runtime::Callback = std::sync::Arc::new(move |line| {
+        into.lock().unwrap().push(SeenLine {
+            node: line.node().to_owned(),
+            stream: line.stream(),
+            text: line.text().to_vec(),
+            end: line.end(),
+            continuation: line.is_continuation(),
+        });
+    });
+    (callback, seen)
+}
+
+/// A callback sink that records every line it is handed, and the record.
+pub fn collecting() -> (process_graph_runtime::Sink, Seen) {
+    let (callback, seen) = collecting_callback();
+    (process_graph_runtime::Sink::Callback(callback), seen)
+}
