@@ -9,7 +9,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{children_of_this_process, live_marked_processes, marked, open_fds, unique_marker};
+use common::{
+    children_of_this_process, fds_besides_pidfds, live_marked_processes, marked, unique_marker,
+};
 use process_graph::prelude::*;
 use process_graph::{Error, Running, SubgraphFailure};
 
@@ -229,26 +231,16 @@ fn run_until(
     child_starts: &mut usize,
     done: impl Fn(&Running<BusyPoolNode>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(running) {
-        assert!(Instant::now() < deadline, "not done within 10 s");
-        let event = running.next_event(Some(Duration::from_millis(5))).unwrap();
-        if let Some(GraphEvent::Started {
+    let count = |event| {
+        if let GraphEvent::Started {
             node: BusyPoolNode::Workers(_),
             ..
-        }) = event
+        } = event
         {
             *child_starts += 1;
         }
-    }
-}
-
-/// This process's fds but its pidfds, which come and go as the ticker
-/// restarts.
-fn fds_besides_pidfds() -> std::collections::BTreeMap<i32, String> {
-    let mut fds = open_fds();
-    fds.retain(|_, target| !target.contains("pidfd"));
-    fds
+    };
+    common::run_until_seeing(running, count, done);
 }
 
 /// One test, so that no other test of this file opens fds meanwhile, run

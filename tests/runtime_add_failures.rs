@@ -11,7 +11,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use process_graph_runtime::{
     Command, Error, Graph, LineEnd, NodeId, NodeOptions, Readiness, RunningGraph, ScopeId, Sink,
@@ -43,7 +43,7 @@ fn state(running: &RunningGraph) -> State {
             .map(|n| n.name)
             .collect(),
         fds: common::open_fds(),
-        threads: std::fs::read_dir("/proc/self/task").unwrap().count(),
+        threads: common::threads(),
     }
 }
 
@@ -82,12 +82,13 @@ fn the_next_add_runs_its_node(running: &mut RunningGraph, index: usize) {
     );
     let id = running.add(more).unwrap().node(check);
     assert_eq!(id.index(), index, "the next add's first id");
-    let ran = |l: &common::SeenLine| l.is("check", "check-ran", LineEnd::Newline);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !seen.lock().unwrap().iter().any(ran) {
-        assert!(Instant::now() < deadline, "the added node did not run");
-        running.next_event(Some(Duration::from_millis(5))).unwrap();
-    }
+    // The added node ran: its line arrived.
+    common::run_until(running, |_| {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.is("check", "check-ran", LineEnd::Newline))
+    });
 }
 
 /// One test, so that no other test of this file opens fds or threads

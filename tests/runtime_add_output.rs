@@ -13,7 +13,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Seen, collecting, live_marked_processes, marked, open_fds, unique_marker};
+use common::{
+    Seen, collecting, fds_besides_pidfds, live_marked_processes, marked, run_until, threads,
+    unique_marker,
+};
 use process_graph_runtime::{
     Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
 };
@@ -26,31 +29,10 @@ const SINK_ROUNDS: usize = 200;
 /// Set in the copy of this binary that runs [`prefixed_helper`].
 const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_PREFIXED_HELPER";
 
-/// Runs the event loop until `done` holds, within 10 s.
-fn run_until(running: &mut RunningGraph, done: impl Fn(&RunningGraph) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(running) {
-        assert!(Instant::now() < deadline, "not done within 10 s");
-        running.next_event(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
 /// Waits up to 10 s for `seen` to hold a line `(node, text, end)`.
 fn wait_for_line(running: &mut RunningGraph, seen: &Seen, node: &str, text: &str, end: LineEnd) {
     let found = |seen: &Seen| seen.lock().unwrap().iter().any(|l| l.is(node, text, end));
     run_until(running, |_| found(seen));
-}
-
-/// The threads of this process.
-fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").unwrap().count()
-}
-
-/// This process's fds but its pidfds, which come and go as nodes do.
-fn fds_besides_pidfds() -> std::collections::BTreeMap<i32, String> {
-    let mut fds = open_fds();
-    fds.retain(|_, target| !target.contains("pidfd"));
-    fds
 }
 
 /// One test, so that no other test of this file opens fds or threads

@@ -7,34 +7,21 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{children_of_this_process, live_marked_processes, marked, open_fds, unique_marker};
+use common::{
+    children_of_this_process, fds_besides_pidfds, live_marked_processes, marked, open_fds,
+    run_until_seeing, unique_marker,
+};
 use process_graph_runtime::{Command, Endpoint, Error, Graph, NodeOptions, RunningGraph};
 
 const ROUNDS: usize = 100;
-
-/// Runs the event loop until `done` holds, counting the events seen.
-fn run_until(running: &mut RunningGraph, events: &mut usize, done: impl Fn(&RunningGraph) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(running) {
-        assert!(Instant::now() < deadline, "not done within 10 s");
-        if running
-            .next_event(Some(Duration::from_millis(5)))
-            .unwrap()
-            .is_some()
-        {
-            *events += 1;
-        }
-    }
-}
 
 fn added_and_removed_nodes_leave_nothing_behind() {
     common::within(Duration::from_secs(120), "100 adds and removes", || {
         let marker = unique_marker("add-remove");
         let mut running = common::ticking();
         let mut events = 0;
-        run_until(&mut running, &mut events, |_| true);
         let before = fds_besides_pidfds();
         let graph_cgroup = graph_cgroup_of(&running);
         for round in 0..ROUNDS {
@@ -62,7 +49,7 @@ fn added_and_removed_nodes_leave_nothing_behind() {
                 assert_eq!(line, "up\n", "round {round}");
             }
             running.remove([id]);
-            run_until(&mut running, &mut events, |r| r.state(id).is_final());
+            run_until_seeing(&mut running, |_| events += 1, |r| r.state(id).is_final());
         }
         // The ticker is still supervised: it kept restarting throughout.
         assert!(
@@ -97,7 +84,11 @@ fn added_and_removed_nodes_leave_nothing_behind() {
         // it first, so that an unreaped child here is a leak.
         let ticker = process_graph_runtime::NodeId::from_index(0);
         running.stop(ticker);
-        run_until(&mut running, &mut events, |r| r.state(ticker).is_final());
+        run_until_seeing(
+            &mut running,
+            |_| events += 1,
+            |r| r.state(ticker).is_final(),
+        );
         let zombies: Vec<_> = children_of_this_process()
             .into_iter()
             .filter(|p| !p.is_live())
@@ -105,14 +96,6 @@ fn added_and_removed_nodes_leave_nothing_behind() {
         assert!(zombies.is_empty(), "zombies: {zombies:?}");
         running.wait().unwrap();
     });
-}
-
-/// This process's fds but its pidfds, which come and go as the ticker
-/// restarts.
-fn fds_besides_pidfds() -> std::collections::BTreeMap<i32, String> {
-    let mut fds = open_fds();
-    fds.retain(|_, target| !target.contains("pidfd"));
-    fds
 }
 
 /// The graph's cgroup, when it has cgroups: the parent of the ticker's.

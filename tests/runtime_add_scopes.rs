@@ -78,11 +78,7 @@ fn inits(host: &str) -> usize {
 /// Removes `node` and runs the event loop until it has ended.
 fn remove(running: &mut RunningGraph, node: NodeId) {
     running.remove([node]);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !running.state(node).is_final() {
-        assert!(std::time::Instant::now() < deadline, "not ended in 10 s");
-        running.next_event(Some(Duration::from_millis(5))).unwrap();
-    }
+    common::run_until(running, |r| r.state(node).is_final());
 }
 
 /// The pid of `node` once it runs.

@@ -27,7 +27,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::{children_of_this_process, live_marked_processes, marked, open_fds, unique_marker};
+use common::{
+    children_of_this_process, fds_besides_pidfds, live_marked_processes, marked, open_fds,
+    unique_marker,
+};
 use process_graph_runtime::{
     Command, Containment, EdgeId, Endpoint, Error, Event, Graph, Namespace, NodeId, NodeOptions,
     Readiness, Restart, RunningGraph, ScopeSpec, Strategy, SubgraphFailure,
@@ -57,13 +60,6 @@ fn always(backoff: Duration) -> NodeOptions {
 
 fn sleeper(marker: &str) -> Command {
     marked(Command::new("sleep").arg("600"), marker)
-}
-
-/// This process's fds but its pidfds, which come and go as nodes restart.
-fn fds_besides_pidfds() -> BTreeMap<i32, String> {
-    let mut fds = open_fds();
-    fds.retain(|_, target| !target.contains("pidfd"));
-    fds
 }
 
 fn pidfds() -> usize {

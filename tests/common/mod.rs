@@ -701,3 +701,59 @@ pub fn collecting() -> (process_graph_runtime::Sink, Seen) {
     let (callback, seen) = collecting_callback();
     (process_graph_runtime::Sink::Callback(callback), seen)
 }
+
+/// A running graph whose event loop a test turns: the runtime's
+/// [`RunningGraph`] and the typed `process_graph::Running`.
+pub trait EventLoop {
+    type Event;
+    /// The next event, waiting up to `timeout`; `None` if there was none.
+    fn next_within(&mut self, timeout: Duration) -> Option<Self::Event>;
+}
+
+impl EventLoop for RunningGraph {
+    type Event = Event;
+    fn next_within(&mut self, timeout: Duration) -> Option<Event> {
+        self.next_event(Some(timeout)).expect("next_event")
+    }
+}
+
+impl<N: process_graph::GraphNode> EventLoop for process_graph::Running<N> {
+    type Event = process_graph::GraphEvent<N>;
+    fn next_within(&mut self, timeout: Duration) -> Option<Self::Event> {
+        self.next_event(Some(timeout)).expect("next_event")
+    }
+}
+
+/// Runs `running`'s event loop until `done` holds; fails if it does not
+/// within 10 s.
+pub fn run_until<R: EventLoop>(running: &mut R, done: impl Fn(&R) -> bool) {
+    run_until_seeing(running, |_| {}, done);
+}
+
+/// [`run_until`], handing each event on the way to `seen`.
+pub fn run_until_seeing<R: EventLoop>(
+    running: &mut R,
+    mut seen: impl FnMut(R::Event),
+    done: impl Fn(&R) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !done(running) {
+        assert!(std::time::Instant::now() < deadline, "not done within 10 s");
+        if let Some(event) = running.next_within(Duration::from_millis(5)) {
+            seen(event);
+        }
+    }
+}
+
+/// How many threads this process has.
+pub fn threads() -> usize {
+    fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+/// This process's fds ([`open_fds`]) but its pidfds, which come and go as
+/// nodes start, restart and are removed.
+pub fn fds_besides_pidfds() -> BTreeMap<i32, String> {
+    let mut fds = open_fds();
+    fds.retain(|_, target| !target.contains("pidfd"));
+    fds
+}
