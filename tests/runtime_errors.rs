@@ -6,18 +6,13 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
+// The tests of this file take turns ([`serial`]). A file just written can
+// fail `execve` with ETXTBSY while a child spawned by another thread still
+// holds a copy of its write fd (between clone and close_range); no spawn
+// may run while a test writes a program.
+use common::serial;
 use process_graph_runtime::{Command, Error, Graph, SpawnError, SpawnErrorKind, Step};
-
-/// Serialises the tests of this file. A file just written can fail `execve`
-/// with ETXTBSY while a child spawned by another thread still holds a copy
-/// of its write fd (between clone and close_range); no spawn may run while
-/// a test writes a program.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// Writes `bytes` to `dir/name` with permission bits `mode`.
 fn write_file(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> std::path::PathBuf {

@@ -24,25 +24,16 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use common::{
-    children_of_this_process, fds_besides_pidfds, live_marked_processes, marked, open_fds,
+    children_of_this_process, fds_besides_pidfds, live_marked_processes, marked, open_fds, serial,
     unique_marker,
 };
 use process_graph_runtime::{
     Command, Containment, EdgeId, Endpoint, Error, Event, Graph, Namespace, NodeId, NodeOptions,
     Readiness, Restart, RunningGraph, ScopeSpec, Strategy, SubgraphFailure,
 };
-
-/// One test at a time: each counts the fds and children of this process.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Writes past libtest's capture, so that the figures show.
 fn say(text: &str) {

@@ -20,20 +20,12 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::sync::{Mutex, MutexGuard, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{fds_of, live_marked_processes, marked, open_fds, unique_marker};
+use common::{fds_of, live_marked_processes, marked, open_fds, serial, unique_marker};
 use process_graph::prelude::*;
 use process_graph::{EdgeId, Event, Graph, NodeId, RunningGraph};
-
-/// One test at a time: each counts the fds of this process.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn shut_down(running: &mut RunningGraph) {
     running

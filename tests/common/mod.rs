@@ -757,3 +757,14 @@ pub fn fds_besides_pidfds() -> BTreeMap<i32, String> {
     fds.retain(|_, target| !target.contains("pidfd"));
     fds
 }
+
+/// Makes the tests of one binary that take it run one at a time: those
+/// that count the whole process's fds or children, or that must not spawn
+/// while another writes a program. A test that failed holding it does not
+/// fail the others.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
