@@ -190,8 +190,12 @@ fn a_user_scope_is_root_inside_and_unprivileged_outside() {
             let app = rustix::process::geteuid().as_raw();
             if app == 0 && !common::real_root() {
                 // Root only in a user namespace of its own: the scope is the
-                // first of a drawn id, nobody and root that it maps.
-                eprintln!("root in a user namespace: the scope is uid {owner} outside");
+                // first of a drawn id, nobody and its own uid that it maps.
+                let rule = NamespacedRoot::read();
+                assert!(
+                    rule.allows(owner, app),
+                    "root in a user namespace ({rule:?}): the scope is uid {owner} outside"
+                );
             } else if app == 0 {
                 assert!(
                     (0x7000_0000..0x7FFE_0000).contains(&owner),
@@ -253,20 +257,120 @@ fn a_scope_uid_outside_is_the_application_or_unprivileged() {
             let text = common::read_to_end(&mut running, out);
             assert!(running.wait().unwrap().success(), "the node read: {text:?}");
             let app = rustix::process::geteuid().as_raw();
-            let expected = match app {
-                0 if common::real_root() => "1000\nrefused\n",
-                // Root only in a user namespace that maps no other id:
-                // the scope may be the application's uid outside.
-                0 if !text.ends_with("refused\n") => "1000\nonly for my uid\n",
-                0 => "1000\nrefused\n",
-                _ => "1000\nonly for my uid\n",
+            let (refused, read) = ("1000\nrefused\n", "1000\nonly for my uid\n");
+            let expected: &[&str] = match app {
+                0 if common::real_root() => &[refused],
+                // Root only in a user namespace of its own: the scope is
+                // another uid (a drawn one, or nobody) where its namespace
+                // maps one, else the application's own.
+                0 => {
+                    let rule = NamespacedRoot::read();
+                    match (rule.may_be_other(), rule.may_be_own()) {
+                        (true, true) => &[refused, read],
+                        (true, false) => &[refused],
+                        (false, true) => &[read],
+                        (false, false) => unreachable!("the application's own uid is left"),
+                    }
+                }
+                _ => &[read],
             };
-            assert_eq!(
-                text, expected,
-                "uid 1000 inside; the application is uid {app}"
+            assert!(
+                expected.contains(&text.as_str()),
+                "uid 1000 inside; the application is uid {app}: {text:?}, not one of {expected:?}"
             );
         },
     );
+}
+
+/// The ids a root application draws its scopes' ids outside from
+/// (runtime/src/scope/ids.rs).
+const SCOPE_IDS: std::ops::Range<u32> = 0x7000_0000..0x7FFE_0000;
+const NOBODY: u32 = 65534;
+
+/// Which id outside a scope of this application may be, when it is root
+/// only in a user namespace of its own: the runtime's rule (`outside_ids`
+/// in runtime/src/scope/ids.rs), as the tests read this namespace's id
+/// maps. The scope is an id drawn from [`SCOPE_IDS`] if the namespace maps
+/// it as a uid and as a gid; else nobody, if mapped so; else the
+/// application's own uid.
+#[derive(Debug)]
+struct NamespacedRoot {
+    /// `/proc/self/uid_map` and `gid_map`: ids inside as `first..end`.
+    uids: Vec<std::ops::Range<u64>>,
+    gids: Vec<std::ops::Range<u64>>,
+}
+
+impl NamespacedRoot {
+    fn read() -> NamespacedRoot {
+        let map = |file: &str| -> Vec<std::ops::Range<u64>> {
+            std::fs::read_to_string(format!("/proc/self/{file}"))
+                .unwrap()
+                .lines()
+                .map(|line| {
+                    let fields: Vec<u64> = line
+                        .split_whitespace()
+                        .map(|f| f.parse().unwrap())
+                        .collect();
+                    fields[0]..fields[0] + fields[2]
+                })
+                .collect()
+        };
+        NamespacedRoot {
+            uids: map("uid_map"),
+            gids: map("gid_map"),
+        }
+    }
+
+    /// Whether `id` is mapped as a uid and as a gid.
+    fn maps(&self, id: u32) -> bool {
+        let id = u64::from(id);
+        self.uids.iter().any(|r| r.contains(&id)) && self.gids.iter().any(|r| r.contains(&id))
+    }
+
+    /// Whether some id of [`SCOPE_IDS`] is mapped as a uid and as a gid.
+    fn maps_a_drawn_id(&self) -> bool {
+        let drawn = u64::from(SCOPE_IDS.start)..u64::from(SCOPE_IDS.end);
+        self.uids.iter().any(|u| {
+            self.gids
+                .iter()
+                .any(|g| u.start.max(g.start).max(drawn.start) < u.end.min(g.end).min(drawn.end))
+        })
+    }
+
+    /// Whether every id of [`SCOPE_IDS`] is mapped as a uid and as a gid,
+    /// so that every draw is taken.
+    fn maps_every_drawn_id(&self) -> bool {
+        let covers = |map: &[std::ops::Range<u64>]| {
+            let mut sorted = map.to_vec();
+            sorted.sort_by_key(|r| r.start);
+            let mut next = u64::from(SCOPE_IDS.start);
+            for r in sorted {
+                if r.start <= next && next < r.end {
+                    next = r.end;
+                }
+            }
+            next >= u64::from(SCOPE_IDS.end)
+        };
+        covers(&self.uids) && covers(&self.gids)
+    }
+
+    /// Whether the scope may be another id than the application's own.
+    fn may_be_other(&self) -> bool {
+        self.maps_a_drawn_id() || self.maps(NOBODY)
+    }
+
+    /// Whether the scope may be the application's own uid: no draw is
+    /// sure to be taken, and nobody is not there to fall back on.
+    fn may_be_own(&self) -> bool {
+        !self.maps_every_drawn_id() && !self.maps(NOBODY)
+    }
+
+    /// Whether the scope may be `id` outside, the application being `app`.
+    fn allows(&self, id: u32, app: u32) -> bool {
+        (SCOPE_IDS.contains(&id) && self.maps(id))
+            || (id == NOBODY && self.maps(NOBODY) && !self.maps_every_drawn_id())
+            || (id == app && self.may_be_own())
+    }
 }
 
 /// Started by the test below as its own child: runs a pid scope whose node
