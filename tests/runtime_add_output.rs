@@ -1,7 +1,8 @@
 //! Forwarded output of nodes added at run time: the graph's one output
 //! thread — started by the first add that forwards a stream, if the graph
 //! had none — takes their streams, no thread per node; their lines reach
-//! every kind of sink with their name; a removed node's lines, its partial
+//! every kind of sink with their name, a file the graph already writes to
+//! through the one fd it has open on it; a removed node's lines, its partial
 //! last line included, are delivered before its pipes are closed; 100
 //! such nodes coming and going while another writes leave no fd, thread or
 //! process behind; and 200 nodes with a log file of their own each, added
@@ -10,6 +11,8 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +36,16 @@ const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_PREFIXED_HELPER";
 fn wait_for_line(running: &mut RunningGraph, seen: &Seen, node: &str, text: &str, end: LineEnd) {
     let found = |seen: &Seen| seen.lock().unwrap().iter().any(|l| l.is(node, text, end));
     run_until(running, |_| found(seen));
+}
+
+/// The fds among `fds` (a process's, by number) open on the file `path`.
+fn fds_on(fds: &BTreeMap<i32, String>, path: &Path) -> Vec<i32> {
+    let path = std::fs::canonicalize(path).expect("the file exists");
+    let path = path.to_string_lossy();
+    fds.iter()
+        .filter(|(_, target)| **target == path)
+        .map(|(fd, _)| *fd)
+        .collect()
 }
 
 /// One test, so that no other test of this file opens fds or threads
@@ -123,6 +136,23 @@ fn added_nodes_share_the_sinks_of_the_graph() {
                 .stderr(Stdio::Sink(Sink::prefixed(Some(Timestamps::SinceStart)))),
         );
         let filed = running.add(more).unwrap().node(filed);
+        // One writer of the file: the application's fd the output thread
+        // writes through, opened by the spawn and shared by the add (which
+        // opens the sinks it has not got yet, before it returns). The nodes
+        // write into pipes and hold none.
+        let first = process_graph_runtime::NodeId::from_index(0);
+        let writers = |running: &RunningGraph, what: &str| {
+            let mine = fds_on(&common::open_fds(), &log);
+            assert_eq!(
+                mine.len(),
+                1,
+                "{what}: this process's fds on the log: {mine:?}"
+            );
+            let pid = running.pid(first).expect("the first node runs");
+            let its = fds_on(&common::fds_of(pid), &log);
+            assert!(its.is_empty(), "{what}: the first node holds {its:?}");
+        };
+        writers(&running, "after the add");
         wait_for_line(
             &mut running,
             &seen,
@@ -132,6 +162,7 @@ fn added_nodes_share_the_sinks_of_the_graph() {
         );
         // Ended, not cut short by the stop before it wrote.
         run_until(&mut running, |r| r.state(filed).is_final());
+        writers(&running, "once the added node has written");
         running.shutdown(Duration::from_secs(5)).unwrap();
         let text = std::fs::read_to_string(&log).unwrap();
         let mut lines: Vec<&str> = text.lines().collect();
