@@ -75,6 +75,52 @@ fn inits(host: &str) -> usize {
         .count()
 }
 
+/// The zombies among this process's children that were the init of a pid
+/// namespace (pid 1 in the innermost one, as a scope's init is), each as
+/// its pid and start time. A zombie's command line is empty, so unlike
+/// [`inits`] this cannot tell whose scope it was.
+fn zombie_inits() -> Vec<(i32, u64)> {
+    common::children_of_this_process()
+        .into_iter()
+        .filter(|child| child.state == 'Z')
+        .filter_map(|child| {
+            let status = std::fs::read_to_string(format!("/proc/{}/status", child.pid)).ok()?;
+            let nspid = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+            let levels: Vec<&str> = nspid.split_whitespace().collect();
+            (levels.len() > 1 && levels.last() == Some(&"1")).then_some(())?;
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.pid)).ok()?;
+            // Field 22, the 20th after the parenthesised comm.
+            let start = stat[stat.rfind(')')? + 1..]
+                .split_whitespace()
+                .nth(19)?
+                .parse()
+                .ok()?;
+            Some((child.pid, start))
+        })
+        .collect()
+}
+
+/// The zombie inits ([`zombie_inits`]) that came after `before` and are
+/// still unreaped 2 s on, while no event loop turns: a graph of another
+/// test, ending, may leave its init a zombie for the moment until it reaps
+/// it, but an init nobody will reap stays one.
+fn unreaped_inits_since(before: &[(i32, u64)]) -> Vec<(i32, u64)> {
+    let new = |zombies: Vec<(i32, u64)>| -> Vec<(i32, u64)> {
+        zombies
+            .into_iter()
+            .filter(|z| !before.contains(z))
+            .collect()
+    };
+    let mut left = new(zombie_inits());
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while !left.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = zombie_inits();
+        left.retain(|z| now.contains(z));
+    }
+    left
+}
+
 /// Removes `node` and runs the event loop until it has ended.
 fn remove(running: &mut RunningGraph, node: NodeId) {
     running.remove([node]);
@@ -209,8 +255,14 @@ fn a_scope_the_running_graph_lacks_is_an_error_naming_the_node() {
                 Command::new("nul\0byte"),
                 NodeOptions::new().scope(fresh),
             );
+            let zombies_before = zombie_inits();
             assert!(matches!(running.add(bad), Err(Error::Command { .. })));
             assert_eq!(inits(&hostname), 0, "the failed add's scope init is gone");
+            assert_eq!(
+                unreaped_inits_since(&zombies_before),
+                [],
+                "the failed add's scope init is reaped, not left a zombie"
+            );
             assert_eq!(running.snapshot().nodes.len(), 1, "nothing was added");
 
             // Spawned on its own, a graph has no running scope to join.
