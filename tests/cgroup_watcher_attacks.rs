@@ -406,8 +406,7 @@ fn run_application(
     }
     let mut app = command
         .arg(&*copy)
-        .args(["--exact", "watcher_application", "--ignored", "--nocapture"])
-        .arg("--test-threads=1")
+        .args(common::ignored_test_args("watcher_application"))
         .env(APPLICATION, attacker.name())
         .env(MARKER, &marker)
         .env(ATTACKS, names.join(","))
@@ -595,8 +594,7 @@ fn watcher_application() {
         None => NodeOptions::new(),
     };
     let mut command = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "watcher_attacker", "--ignored", "--nocapture"])
-        .arg("--test-threads=1")
+        .args(common::ignored_test_args("watcher_attacker"))
         .env(WATCHER_PID, watcher.to_string())
         .env(APP_CGROUP, own_cgroup())
         .stdout(Stdio::Null);

@@ -168,13 +168,7 @@ fn a_dropped_node_cannot_signal_or_ptrace_the_application() {
     let copy = common::unprivileged_copy_of_this_binary();
     let attack = |command: Command| {
         let command = command
-            .args([
-                "--exact",
-                "attacker",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(common::ignored_test_args("attacker"))
             .env("PG_ATTACK_TARGET", std::process::id().to_string())
             .current_dir("/");
         let mut graph = Graph::new();

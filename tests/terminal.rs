@@ -133,14 +133,7 @@ fn an_attached_terminal_passes_keys_through_until_the_detach_key() {
         Mode::empty(),
     )
     .unwrap();
-    let mut application = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "attached_application_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let mut application = common::ignored_test("attached_application_helper")
         .env(ATTACHED, "1")
         .stdin(std::fs::File::from(slave.try_clone().unwrap()))
         .stdout(std::fs::File::from(slave))
