@@ -32,8 +32,8 @@ const NO_FREEZE: Duration = Duration::from_secs(3);
 /// application's helpers, none of another process's on the machine.
 fn attacker() -> Command {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "stopping_node", "--ignored", "--nocapture"])
-        .args(["--test-threads=1", "-q"])
+        .args(common::ignored_test_args("stopping_node"))
+        .arg("-q")
         .env(ATTACK, std::process::id().to_string())
 }
 
