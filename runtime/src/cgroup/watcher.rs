@@ -93,7 +93,7 @@ impl Watcher {
             return false; // reaped by someone else; the pid is another's now
         }
         if stat.state != 'Z' {
-            self.dying |= stat.pending & SIGKILL_BIT != 0;
+            self.dying |= stat.pending & SIGKILL_BIT != 0 || stat.flags & PF_EXITING != 0;
             return true;
         }
         // Ours, and a zombie: its pid names nobody else until this reap.
@@ -107,13 +107,19 @@ impl Watcher {
 
 /// The bit of SIGKILL in a signal set.
 const SIGKILL_BIT: u64 = 1 << (9 - 1);
+/// The kernel's flag of a task in `do_exit`.
+const PF_EXITING: u64 = 0x4;
 
 /// What a watcher's `/proc/PID/stat` says, read once.
 struct Stat {
     state: char,
     /// The signals pending for it (a fatal one among them as soon as it is
-    /// sent).
+    /// sent, until it takes it to die).
     pending: u64,
+    /// Its task flags: `PF_EXITING` from just after it took the signal
+    /// until it is a zombie, a stretch in which nothing is pending. (Between
+    /// the two is a handful of instructions.)
+    flags: u64,
     /// Its start time, which tells it from a process that got its pid later.
     started: u64,
 }
@@ -125,6 +131,7 @@ impl Stat {
         Some(Stat {
             state: stat.field(0)?,
             pending: stat.field(28)?,
+            flags: stat.field(6)?,
             started: stat.field(19)?,
         })
     }
@@ -222,6 +229,7 @@ mod tests {
             let stat = Stat::of(pid).unwrap();
             assert_eq!(stat.started, started);
             assert!(stat.state != 'Z' && stat.pending & SIGKILL_BIT == 0);
+            assert_eq!(stat.flags & PF_EXITING, 0);
         }
         // Dead by now; the next graph reaps them, leaving no zombie.
         std::thread::sleep(std::time::Duration::from_millis(100));
