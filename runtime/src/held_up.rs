@@ -30,17 +30,16 @@ const CHECK_EVERY: Duration = Duration::from_millis(20);
 pub(crate) fn wait_for_answer(answer: BorrowedFd<'_>, helper: &Process) -> io::Result<()> {
     let deadline = Instant::now() + LIMIT;
     loop {
+        // Asked once more after the deadline: an application stopped past
+        // it (job control, a debugger) finds the answer that came meanwhile.
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(held_up());
-        }
         let wait = Timespec::try_from(left.min(CHECK_EVERY)).map_err(io::Error::other)?;
         match poll(&mut [PollFd::new(&answer, PollFlags::IN)], Some(&wait)) {
             Ok(0) | Err(rustix::io::Errno::INTR) => {}
             Ok(_) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
-        if stopped(helper) {
+        if left.is_zero() || stopped(helper) {
             return Err(held_up());
         }
     }
