@@ -36,7 +36,7 @@ use super::ScopeSpec;
 use super::id_claim::IdClaim;
 
 /// The ids a root application maps its scopes to, one drawn per scope.
-const SCOPE_IDS: Range<u32> = 0x7000_0000..0x7FFE_0000;
+pub(super) const SCOPE_IDS: Range<u32> = 0x7000_0000..0x7FFE_0000;
 /// The overflow uid and gid, tried next.
 const NOBODY: u32 = 65534;
 
