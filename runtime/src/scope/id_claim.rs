@@ -232,7 +232,7 @@ mod tests {
         let dir = lock_dir().ok()?;
         let file = rustix::fs::openat(
             &dir,
-            &name_of(id),
+            name_of(id),
             OFlags::RDONLY | OFlags::CREATE | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o600),
         )
@@ -242,7 +242,7 @@ mod tests {
     }
 
     fn exists(id: u32) -> bool {
-        lock_dir().is_ok_and(|dir| rustix::fs::statat(&dir, &name_of(id), AtFlags::empty()).is_ok())
+        lock_dir().is_ok_and(|dir| rustix::fs::statat(&dir, name_of(id), AtFlags::empty()).is_ok())
     }
 
     #[test]
