@@ -7,8 +7,8 @@
 //! A SIGSTOP would leave the application blocked on their answer, and every
 //! graph it supervises frozen with it. So every such wait looks, every
 //! [`CHECK_EVERY`], whether the helper is stopped — none ever stops itself,
-//! so a stopped helper is not waited out — and gives up after [`LIMIT`]
-//! whatever holds it up. The caller then kills the helper (SIGKILL ends a
+//! so a helper found stopped [`STOPPED_LOOKS`] times in a row is not waited
+//! out — and gives up after [`LIMIT`] whatever holds it up. The caller then kills the helper (SIGKILL ends a
 //! stopped process too) and fails the start.
 
 use std::io;
@@ -16,31 +16,40 @@ use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{WaitId, WaitIdOptions};
 
-use crate::kernel_file::ProcStat;
 use crate::process::Process;
 
 /// The longest a helper may take to answer.
 pub(crate) const LIMIT: Duration = Duration::from_secs(30);
 /// How often a helper that has not answered is looked at.
 const CHECK_EVERY: Duration = Duration::from_millis(20);
+/// How many looks in a row must find a helper stopped (100 ms): a stop and
+/// continue of the whole application (`systemctl kill -s STOP`, then
+/// `CONT`) may resume the application a moment before its helpers.
+const STOPPED_LOOKS: u32 = 5;
 
-/// Waits until `answer` is readable or hung up, while `helper` is neither
-/// stopped nor past [`LIMIT`]; else `ETIMEDOUT`.
+/// Waits until `answer` is readable or hung up, while `helper` — a child
+/// of this process, not yet reaped — is neither stopped nor past [`LIMIT`];
+/// else `ETIMEDOUT`.
 pub(crate) fn wait_for_answer(answer: BorrowedFd<'_>, helper: &Process) -> io::Result<()> {
     let deadline = Instant::now() + LIMIT;
+    let mut stopped_looks = 0;
     loop {
         // Asked once more after the deadline: an application stopped past
         // it (job control, a debugger) finds the answer that came meanwhile.
         let left = deadline.saturating_duration_since(Instant::now());
-        let wait = Timespec::try_from(left.min(CHECK_EVERY)).map_err(io::Error::other)?;
-        match poll(&mut [PollFd::new(&answer, PollFlags::IN)], Some(&wait)) {
-            Ok(0) | Err(rustix::io::Errno::INTR) => {}
-            Ok(_) => return Ok(()),
-            Err(e) => return Err(e.into()),
+        if readable(answer, left.min(CHECK_EVERY))? {
+            return Ok(());
         }
-        if left.is_zero() || stopped(helper) {
-            return Err(held_up());
+        stopped_looks = match stopped(helper) {
+            true => stopped_looks + 1,
+            false => 0,
+        };
+        // What a helper wrote before it was stopped is still taken.
+        if (left.is_zero() || stopped_looks == STOPPED_LOOKS) && !readable(answer, Duration::ZERO)?
+        {
+            return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
         }
     }
 }
@@ -54,13 +63,25 @@ pub(crate) fn wait_for_exit(helper: &Process) -> io::Result<()> {
     }
 }
 
-/// Whether `process` is stopped (by a signal, or under a tracer).
-fn stopped(process: &Process) -> bool {
-    ProcStat::of(process.pid().as_raw_nonzero().get())
-        .and_then(|stat| stat.field::<char>(0))
-        .is_some_and(|state| matches!(state, 'T' | 't'))
+/// Whether `fd` is readable or hung up within `wait`.
+fn readable(fd: BorrowedFd<'_>, wait: Duration) -> io::Result<bool> {
+    let wait = Timespec::try_from(wait).map_err(io::Error::other)?;
+    match poll(&mut [PollFd::new(&fd, PollFlags::IN)], Some(&wait)) {
+        Ok(ready) => Ok(ready > 0),
+        Err(rustix::io::Errno::INTR) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
-fn held_up() -> io::Error {
-    io::Error::from_raw_os_error(libc::ETIMEDOUT)
+/// Whether `helper`, our child, is stopped by a signal. Asked of the
+/// kernel's wait, which leaves it to be waited for again and does not
+/// count a tracer's stop: a debugger or `strace` on a helper is no attack.
+fn stopped(helper: &Process) -> bool {
+    helper.pidfd().is_some_and(|pidfd| {
+        let options = WaitIdOptions::STOPPED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        matches!(
+            rustix::process::waitid(WaitId::PidFd(pidfd), options),
+            Ok(Some(_))
+        )
+    })
 }
