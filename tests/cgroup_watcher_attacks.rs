@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio as StdStdio};
 use std::time::{Duration, Instant};
 
+use common::app_cgroup::{AppCgroup, own_cgroup};
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
     Command, Containment, Error, Event, Graph, Namespace, NodeOptions, Readiness, ScopeSpec, Stdio,
@@ -265,7 +266,7 @@ fn attack_and_kill(attacker: Attacker, attacks: &'static [Attack], users: Vec<Us
         move || {
             let mut problems = Vec::new();
             for user in users {
-                let Some(cgroup) = AppCgroup::new(user) else {
+                let Some(cgroup) = AppCgroup::new("watcher", user == User::Nobody) else {
                     continue;
                 };
                 let Some(outcome) = run_application(attacker, attacks, user, &cgroup) else {
@@ -451,7 +452,7 @@ fn run_application(
     let (survivors, cgroups_left) = loop {
         let counts = (
             live_marked_processes(&marker).len(),
-            cgroup.graph_cgroups_of(app_pid),
+            cgroup.graph_cgroups_of(app_pid).len(),
         );
         if counts == (0, 0) || Instant::now() > deadline {
             break counts;
@@ -467,80 +468,6 @@ fn run_application(
         survivors,
         cgroups_left,
     })
-}
-
-/// A fresh cgroup for one application, below this process's; killed and
-/// removed, with everything left in it, when dropped.
-struct AppCgroup(PathBuf);
-
-impl AppCgroup {
-    /// `None` (and says why) where this process may not create one.
-    fn new(user: User) -> Option<AppCgroup> {
-        let dir = own_cgroup().join(format!("pg-test-watcher-{}", unique_marker("app")));
-        if let Err(e) = std::fs::create_dir(&dir) {
-            assert!(
-                !common::in_ci() || !is_root(),
-                "root cannot create {} in CI: {e}",
-                dir.display()
-            );
-            common::skip(&format!(
-                "cannot create a cgroup for the application ({}): {e}",
-                dir.display()
-            ));
-            return None;
-        }
-        if user == User::Nobody {
-            for file in [
-                "",
-                "cgroup.procs",
-                "cgroup.subtree_control",
-                "cgroup.threads",
-            ] {
-                std::os::unix::fs::chown(dir.join(file), Some(65534), Some(65534)).unwrap();
-            }
-        }
-        Some(AppCgroup(dir))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// How many cgroups of the application `pid`'s graphs are left.
-    fn graph_cgroups_of(&self, pid: i32) -> usize {
-        let prefix = format!("process-graph-{pid}-");
-        std::fs::read_dir(&self.0)
-            .unwrap()
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .count()
-    }
-}
-
-impl Drop for AppCgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::write(self.0.join("cgroup.kill"), "1");
-        remove_tree(&self.0);
-    }
-}
-
-/// Removes the cgroup `dir` and those below it, each once its processes
-/// are gone.
-fn remove_tree(dir: &Path) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            remove_tree(&entry.path());
-        }
-    }
-    let deadline = Instant::now() + common::DEATH_TIMEOUT;
-    while let Err(e) = std::fs::remove_dir(dir) {
-        assert!(
-            e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline,
-            "cannot remove {}: {e}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// The file the attacker writes its results to: anyone may write it, the
@@ -704,12 +631,6 @@ impl Cgroups {
         let app = PathBuf::from(std::env::var_os(APP_CGROUP).unwrap());
         Cgroups { own, graph, app }
     }
-}
-
-/// This process's cgroup directory.
-fn own_cgroup() -> PathBuf {
-    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    common::cgroup_dir(text.lines().find(|l| l.starts_with("0::")).unwrap())
 }
 
 /// One attack at the watcher `w`: `0` if it worked, else its errno.

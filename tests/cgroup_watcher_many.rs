@@ -16,10 +16,10 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio as StdStdio};
 use std::time::{Duration, Instant};
 
+use common::app_cgroup::AppCgroup;
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{Command, Containment, Event, Graph, NodeOptions, Readiness};
 
@@ -66,7 +66,7 @@ fn every_graph_cgroup_of_a_killed_application_with_many_graphs_is_removed() {
         move || {
             let mut problems = Vec::new();
             for user in users {
-                let Some(cgroup) = AppCgroup::new(user) else {
+                let Some(cgroup) = AppCgroup::new("many", user == User::Nobody) else {
                     continue;
                 };
                 if let Err(problem) = kill_and_count(user, &cgroup) {
@@ -167,87 +167,6 @@ fn kill_and_count(user: User, cgroup: &AppCgroup) -> Result<(), String> {
 /// rounded up to 8.
 fn dirent_size(name: &str) -> usize {
     (19 + name.len() + 1).next_multiple_of(8)
-}
-
-/// A fresh cgroup for one application, below this process's; killed and
-/// removed, with everything left in it, when dropped.
-struct AppCgroup(PathBuf);
-
-impl AppCgroup {
-    /// `None` (and says why) where this process may not create one.
-    fn new(user: User) -> Option<AppCgroup> {
-        let dir = own_cgroup().join(format!("pg-test-many-{}", unique_marker("app")));
-        if let Err(e) = std::fs::create_dir(&dir) {
-            assert!(
-                !common::in_ci() || !rustix::process::geteuid().is_root(),
-                "root cannot create {} in CI: {e}",
-                dir.display()
-            );
-            common::skip(&format!(
-                "cannot create a cgroup for the application ({}): {e}",
-                dir.display()
-            ));
-            return None;
-        }
-        if user == User::Nobody {
-            for file in [
-                "",
-                "cgroup.procs",
-                "cgroup.subtree_control",
-                "cgroup.threads",
-            ] {
-                std::os::unix::fs::chown(dir.join(file), Some(65534), Some(65534)).unwrap();
-            }
-        }
-        Some(AppCgroup(dir))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// The names of the cgroups of the application `pid`'s graphs.
-    fn graph_cgroups_of(&self, pid: i32) -> Vec<String> {
-        let prefix = format!("process-graph-{pid}-");
-        std::fs::read_dir(&self.0)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| name.starts_with(&prefix))
-            .collect()
-    }
-}
-
-impl Drop for AppCgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::write(self.0.join("cgroup.kill"), "1");
-        remove_tree(&self.0);
-    }
-}
-
-/// Removes the cgroup `dir` and those below it, each once its processes
-/// are gone.
-fn remove_tree(dir: &Path) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            remove_tree(&entry.path());
-        }
-    }
-    let deadline = Instant::now() + common::DEATH_TIMEOUT;
-    while let Err(e) = std::fs::remove_dir(dir) {
-        assert!(
-            e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline,
-            "cannot remove {}: {e}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// This process's cgroup directory.
-fn own_cgroup() -> PathBuf {
-    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    common::cgroup_dir(text.lines().find(|l| l.starts_with("0::")).unwrap())
 }
 
 /// The application: [`GRAPHS`] graphs side by side, each one node that

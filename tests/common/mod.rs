@@ -9,6 +9,8 @@
 // Every test file compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod app_cgroup;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};

@@ -1,0 +1,90 @@
+//! A cgroup of its own for an application a test starts and kills: where
+//! the runtime's graph cgroups (and its watcher's work) can be counted
+//! without anyone else's.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A fresh cgroup below this process's; killed and removed, with everything
+/// left in it, when dropped.
+pub struct AppCgroup(PathBuf);
+
+impl AppCgroup {
+    /// `pg-test-{test}-…` below this process's cgroup, delegated to uid
+    /// 65534 if `for_nobody`; `None` (and says why) where this process may
+    /// not create one. Root in CI must be able to.
+    pub fn new(test: &str, for_nobody: bool) -> Option<AppCgroup> {
+        let name = format!("pg-test-{test}-{}", super::unique_marker("app"));
+        let dir = own_cgroup().join(name);
+        if let Err(e) = std::fs::create_dir(&dir) {
+            assert!(
+                !super::in_ci() || !rustix::process::geteuid().is_root(),
+                "root cannot create {} in CI: {e}",
+                dir.display()
+            );
+            super::skip(&format!(
+                "cannot create a cgroup for the application ({}): {e}",
+                dir.display()
+            ));
+            return None;
+        }
+        if for_nobody {
+            for file in [
+                "",
+                "cgroup.procs",
+                "cgroup.subtree_control",
+                "cgroup.threads",
+            ] {
+                std::os::unix::fs::chown(dir.join(file), Some(65534), Some(65534)).unwrap();
+            }
+        }
+        Some(AppCgroup(dir))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The names of the cgroups of the application `pid`'s graphs.
+    pub fn graph_cgroups_of(&self, pid: i32) -> Vec<String> {
+        let prefix = format!("process-graph-{pid}-");
+        std::fs::read_dir(&self.0)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(&prefix))
+            .collect()
+    }
+}
+
+impl Drop for AppCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.0.join("cgroup.kill"), "1");
+        remove_tree(&self.0);
+    }
+}
+
+/// Removes the cgroup `dir` and those below it, each once its processes
+/// are gone.
+pub fn remove_tree(dir: &Path) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_tree(&entry.path());
+        }
+    }
+    let deadline = Instant::now() + super::DEATH_TIMEOUT;
+    while let Err(e) = std::fs::remove_dir(dir) {
+        assert!(
+            e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline,
+            "cannot remove {}: {e}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// This process's cgroup directory.
+pub fn own_cgroup() -> PathBuf {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    super::cgroup_dir(text.lines().find(|l| l.starts_with("0::")).unwrap())
+}
