@@ -9,18 +9,6 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{Command, Graph, NodeOptions, Readiness};
 
-/// CPU time (user + system) the calling thread has used so far.
-fn thread_cpu_time() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec for the call to fill in.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
-}
-
 /// `spawn()` waits for `db` to say it is ready (after about a second) before
 /// it starts `app`. Blocked in one poll(2) over the graph's fds (the
 /// runtime's `poller`), the waiting thread uses next to no CPU; spinning, it
@@ -42,9 +30,9 @@ fn waiting_for_a_dependency_does_not_spin() {
             Command::new("sleep").arg("30"),
             NodeOptions::new().after([db]),
         );
-        let (cpu0, wall0) = (thread_cpu_time(), Instant::now());
+        let (cpu0, wall0) = (common::thread_cpu_time(), Instant::now());
         let mut running = graph.spawn().expect("spawn");
-        let used = (thread_cpu_time() - cpu0, wall0.elapsed());
+        let used = (common::thread_cpu_time() - cpu0, wall0.elapsed());
         running.shutdown(Duration::from_secs(1)).expect("shutdown");
         used
     });
@@ -94,11 +82,14 @@ fn an_idle_large_graph_makes_no_wake_ups() {
                 other => panic!("expected the jobs' exits, got {other:?}"),
             }
         }
-        let (wakeups0, cpu0) = (thread_wakeups(), thread_cpu_time());
+        let (wakeups0, cpu0) = (thread_wakeups(), common::thread_cpu_time());
         let idle = running
             .next_event(Some(Duration::from_secs(1)))
             .expect("next_event");
-        let used = (thread_wakeups() - wakeups0, thread_cpu_time() - cpu0);
+        let used = (
+            thread_wakeups() - wakeups0,
+            common::thread_cpu_time() - cpu0,
+        );
         assert_eq!(idle, None, "nothing happens in an idle graph");
         running.shutdown(Duration::from_secs(5)).expect("shutdown");
         used

@@ -28,19 +28,6 @@ fn removed_nodes_leave_nothing_in_the_wait_set() {
     });
 }
 
-/// CPU time (user + system) the calling thread has used so far: the thread
-/// that runs the event loop.
-fn thread_cpu_time() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec for the call to fill in.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
-}
-
 /// How many of this process's fds point to `what` (`"anon_inode:[eventfd]"`).
 fn count(fds: &BTreeMap<i32, String>, what: &str) -> usize {
     fds.values().filter(|t| *t == what).count()
@@ -98,11 +85,11 @@ fn removed_log_line_node_leaves_the_loop_idle(sleepers: usize) {
             run_until(&mut running, "the probe's eventfd closed", |_| {
                 count(&open_fds(), "anon_inode:[eventfd]") < eventfds
             });
-            let (cpu0, wall0) = (thread_cpu_time(), Instant::now());
+            let (cpu0, wall0) = (common::thread_cpu_time(), Instant::now());
             let idle = running
                 .next_event(Some(Duration::from_secs(1)))
                 .expect("next_event");
-            let (cpu, wall) = (thread_cpu_time() - cpu0, wall0.elapsed());
+            let (cpu, wall) = (common::thread_cpu_time() - cpu0, wall0.elapsed());
             assert_eq!(idle, None, "nothing happens after the removal");
             assert!(
                 cpu < wall / 10,
