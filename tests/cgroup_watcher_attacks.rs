@@ -21,7 +21,7 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio as StdStdio};
+use std::process::Stdio as StdStdio;
 use std::time::{Duration, Instant};
 
 use common::app_cgroup::{AppCgroup, own_cgroup};
@@ -396,16 +396,8 @@ fn run_application(
     let results = ResultsFile::new();
     let marker = unique_marker(attacker.name());
     let names: Vec<&str> = attacks.iter().map(|(n, _)| *n).collect();
-    let mut command = StdCommand::new("sh");
-    command
-        .arg("-c")
-        .arg(r#"echo $$ > "$0/cgroup.procs" || exit 1; exec "$@""#)
-        .arg(cgroup.path());
-    if user == User::Nobody {
-        let setpriv = common::as_uid_65534();
-        command.arg(setpriv.get_program()).args(setpriv.get_args());
-    }
-    let mut app = command
+    let mut app = cgroup
+        .command(user == User::Nobody)
         .arg(&*copy)
         .args(common::ignored_test_args("watcher_application"))
         .env(APPLICATION, attacker.name())

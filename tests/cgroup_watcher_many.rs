@@ -16,7 +16,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command as StdCommand, Stdio as StdStdio};
+use std::process::Stdio as StdStdio;
 use std::time::{Duration, Instant};
 
 use common::app_cgroup::AppCgroup;
@@ -84,16 +84,8 @@ fn every_graph_cgroup_of_a_killed_application_with_many_graphs_is_removed() {
 fn kill_and_count(user: User, cgroup: &AppCgroup) -> Result<(), String> {
     let copy = common::unprivileged_copy_of_this_binary();
     let marker = unique_marker("many-graphs");
-    let mut command = StdCommand::new("sh");
-    command
-        .arg("-c")
-        .arg(r#"echo $$ > "$0/cgroup.procs" || exit 1; exec "$@""#)
-        .arg(cgroup.path());
-    if user == User::Nobody {
-        let setpriv = common::as_uid_65534();
-        command.arg(setpriv.get_program()).args(setpriv.get_args());
-    }
-    let mut app = command
+    let mut app = cgroup
+        .command(user == User::Nobody)
         .arg(&*copy)
         .args(["--exact", "many_graphs_application", "--ignored"])
         .args(["--nocapture", "--test-threads=1"])

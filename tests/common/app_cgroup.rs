@@ -45,6 +45,21 @@ impl AppCgroup {
         &self.0
     }
 
+    /// A command that moves itself into this cgroup, becomes uid 65534 if
+    /// `as_nobody`, and then runs the program and arguments added to it.
+    pub fn command(&self, as_nobody: bool) -> std::process::Command {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(r#"echo $$ > "$0/cgroup.procs" || exit 1; exec "$@""#)
+            .arg(&self.0);
+        if as_nobody {
+            let setpriv = super::as_uid_65534();
+            command.arg(setpriv.get_program()).args(setpriv.get_args());
+        }
+        command
+    }
+
     /// The names of the cgroups of the application `pid`'s graphs.
     pub fn graph_cgroups_of(&self, pid: i32) -> Vec<String> {
         let prefix = format!("process-graph-{pid}-");
