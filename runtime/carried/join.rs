@@ -8,11 +8,19 @@
 //! non-dumpable and belongs to the application's user namespace until the
 //! node's own `execve` replaces it: at no point is a process that anything
 //! in the scope could ptrace holding anything but what the node will hold.
+//!
+//! The clone is visible in the scope, and root there may stop it before its
+//! `execve`. So this program does not wait for it with `CLONE_VFORK` (a
+//! stopped clone would hold it in that wait, where the application cannot
+//! tell it from a slow start): it waits on a pipe the clone's `execve` (or
+//! exit) closes, and looks every 20 ms whether the clone is stopped. A
+//! stopped clone is killed, and the start fails at `HELD_UP` with its pid,
+//! which the application then reaps.
 
 use crate::args::Args;
 use crate::enter::{self, Common, bad_arguments};
 use crate::protocol::{join, step, write_listen_pid};
-use crate::sys::{self, CLONE_PARENT, CLONE_VFORK, CLONE_VM, CloneArgs};
+use crate::sys::{self, CLONE_PARENT, CLONE_VM, CloneArgs, POLLIN, PollFd};
 
 /// What the node runs, and where its failure is written.
 struct Node<'a> {
@@ -35,17 +43,28 @@ pub(crate) fn run(args: &Args) -> ! {
         Ok(node) => node,
         Err(failure) => enter::fail(c.report, failure),
     };
+    let clone_child = args.number(join::CLONE_CHILD) == Some(1);
+    // The application's `/proc`, where the clone's state is read: opened
+    // before we may enter the scope's mount namespace, whose `/proc` (if it
+    // mounts one) numbers processes in the scope's pid namespace, while the
+    // clone's pid we get is in ours. -1 if there is none to open: then a
+    // stopped clone holds us up until the application's limit.
+    let proc = if clone_child {
+        sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32
+    } else {
+        -1
+    };
     if let Err(failure) = enter::enter(&c).and_then(|()| crate::ids::drop_to(args, &c)) {
         enter::fail(c.report, failure);
     }
-    if args.number(join::CLONE_CHILD) != Some(1) {
+    if !clone_child {
         // This process is the node. It says it is about to execve; on
         // success the report pipe, marked close-on-exec, closes with nothing
         // more written.
         sys::report(c.report, step::OK, 0, crate::protocol::EXECUTING);
         enter::fail(c.report, node.exec());
     }
-    clone_node(&c, &mut node)
+    clone_node(&c, &mut node, proc)
 }
 
 fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
@@ -112,53 +131,179 @@ impl Node<'_> {
     }
 }
 
-/// The stack the node runs on until its `execve` (we are suspended
-/// meanwhile, `CLONE_VFORK`).
+/// The stack the node runs on until its `execve`. Only the clone ever
+/// runs on it; there is one clone per program.
 #[repr(align(16))]
 struct Stack([u8; 64 * 1024]);
 static mut NODE_STACK: Stack = Stack([0; 64 * 1024]);
 
-fn clone_node(c: &Common, node: &mut Node<'_>) -> ! {
+/// How often a clone that has not reached its `execve` is looked at: as
+/// often as the application looks at this program (`held_up.rs`).
+const CHECK_EVERY_NANOS: u32 = 20_000_000;
+
+/// Clones the node, waits until it has exec'd or exited, and reports.
+///
+/// Without `CLONE_VFORK`, we and the clone run at once on one address
+/// space until its `execve` or exit. What keeps that sound:
+///
+/// - The clone runs on [`NODE_STACK`], which we never touch; we run on our
+///   own (the initial) stack, below the frames of `start` and `run`, which
+///   hold `args` and `node` and stay put (we never return). Of our stack,
+///   the clone uses only those two, and the strings above them.
+/// - The clone reads `node`, `args` and the strings they point to, and
+///   writes only `node.failure`, `node.executing` and the `LISTEN_PID`
+///   entry of the environment. Until the wait below ends, we write none of
+///   those, and read nothing the clone writes: we keep to our locals, the
+///   pipe, the clone's `/proc` stat and `c` (read-only on both sides). We
+///   hold `node` only as a raw pointer from the clone on, and read its two
+///   fields, volatile, once the wait is over.
+/// - The wait ends at the pipe's EOF. The clone holds the only other write
+///   end (ours is closed at once), close-on-exec: the kernel closes it on a
+///   successful `execve` after the clone has left our memory for the new
+///   program's (`exec_mmap` comes before closing the close-on-exec fds), or
+///   on exit after the clone has dropped our memory (`exit_mm` comes before
+///   `exit_files`). The clone's stores happen before it, and the pipe's
+///   wake-up orders them before our loads. Past the EOF, nothing runs on
+///   our memory but us.
+/// - Or it ends when we have killed the clone (found stopped, or the wait
+///   failed): it may still be dying on our memory, so we touch nothing it
+///   uses again, report and exit; the memory lives on until it is gone.
+/// - A clone of ours has no signal handlers of our own to run, nor futexes
+///   or a child tid for the kernel to write at its exit.
+fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
+    let [exec_read, exec_write] = match sys::pipe_cloexec() {
+        Ok(ends) => ends,
+        Err(ret) => enter::fail(c.report, (step::CLONE, sys::errno_of(ret))),
+    };
     // SAFETY: a raw pointer, no reference; this program has one thread.
     let stack = unsafe { &raw mut NODE_STACK.0 };
     let mut clone = CloneArgs {
-        flags: CLONE_VM | CLONE_VFORK | CLONE_PARENT,
+        flags: CLONE_VM | CLONE_PARENT,
         stack: stack as u64,
         stack_size: core::mem::size_of::<Stack>() as u64,
         ..CloneArgs::default()
     };
-    let arg = (node as *mut Node<'_>).cast();
-    // SAFETY: the stack is ours alone and, with CLONE_VFORK, used by the
-    // node only while we are suspended; `node` outlives the child's use of
-    // it; node_main allocates nothing and exits or execs.
-    let pid = unsafe { sys::clone_then_call(&mut clone, node_main, arg) };
+    let node: *mut Node<'_> = node;
+    // SAFETY: the stack is the clone's alone (see above); `node` outlives
+    // the clone's use of it (we wait for its exec or exit, and never
+    // return); node_main allocates nothing and exits or execs.
+    let pid = unsafe { sys::clone_then_call(&mut clone, node_main, node.cast()) };
+    // The clone has its own copy of the fd table: its write end is now the
+    // only one, and its exec or exit closes it.
+    sys::close(exec_write);
     if pid < 0 {
         enter::fail(c.report, (step::CLONE, sys::errno_of(pid)));
     }
-    let failure = match enter::parent_alive(c) {
-        // The application died before the node armed its death signal:
-        // nothing else would end the node.
-        Err(failure) => {
-            sys::kill(pid, sys::SIGKILL);
-            Some(failure)
-        }
-        // SAFETY: `node` is ours again: the clone has exec'd or exited.
-        Ok(()) if !unsafe { core::ptr::read_volatile(&node.executing) } => node
-            .failure
-            .or(Some((step::KILLED, sys::EINTR))),
-        Ok(()) => node.failure,
+    let failure = match wait_for_exec(exec_read, pid, proc) {
+        // Killed: `node` may still be in use until it is gone.
+        Err(failure) => Some(failure),
+        Ok(()) => match enter::parent_alive(c) {
+            // The application died before the node armed its death signal:
+            // nothing else would end the node.
+            Err(failure) => {
+                sys::kill(pid, sys::SIGKILL);
+                Some(failure)
+            }
+            Ok(()) => {
+                // SAFETY: the clone has exec'd or exited (see above), so
+                // `node` is ours again; the reads are volatile, as the
+                // clone's stores were not ours.
+                let (failure, executing) = unsafe {
+                    (
+                        core::ptr::read_volatile(&raw const (*node).failure),
+                        core::ptr::read_volatile(&raw const (*node).executing),
+                    )
+                };
+                // A clone that has neither set `executing` nor a failure
+                // was killed before it got there.
+                if executing {
+                    failure
+                } else {
+                    failure.or(Some((step::KILLED, sys::EINTR)))
+                }
+            }
+        },
     };
     let (step, errno) = failure.unwrap_or((step::OK, 0));
     sys::report(c.report, step, errno, pid as i32);
     sys::exit_group(0)
 }
 
+/// Waits until the clone `pid` has exec'd or exited, which closes the write
+/// end of `exec` it holds. Every [`CHECK_EVERY_NANOS`] without that, looks
+/// at its state in the application's `/proc` (`proc`): found stopped, it
+/// is killed — it never stops itself — and the start fails at `HELD_UP`.
+fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
+    // Opened only once the clone is slow to exec: a fast start costs no
+    // more than a `ppoll`. Its pid cannot be reused meanwhile: the clone is
+    // the application's child, which reaps it only after our report.
+    let mut stat = -1;
+    loop {
+        let mut fds = [PollFd {
+            fd: exec,
+            events: POLLIN,
+            revents: 0,
+        }];
+        let ret = sys::poll_for(&mut fds, CHECK_EVERY_NANOS);
+        if ret > 0 {
+            return Ok(());
+        }
+        if ret < 0 && sys::errno_of(ret) != sys::EINTR {
+            sys::kill(pid, sys::SIGKILL);
+            return Err((step::KILLED, sys::errno_of(ret)));
+        }
+        if stat < 0 && proc >= 0 {
+            stat = open_stat(proc, pid) as i32;
+        }
+        if stat >= 0 && stopped(stat) {
+            sys::kill(pid, sys::SIGKILL);
+            return Err((step::HELD_UP, sys::ETIMEDOUT));
+        }
+    }
+}
+
+/// Opens `PID/stat` in the `/proc` directory `proc`.
+fn open_stat(proc: i32, pid: isize) -> isize {
+    let mut digits = [0u8; 20];
+    let mut n = pid.unsigned_abs();
+    let mut len = 0;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut path = [0u8; 32];
+    let number = digits.iter().skip(digits.len().saturating_sub(len));
+    for (to, from) in path.iter_mut().zip(number.chain(b"/stat\0")) {
+        *to = *from;
+    }
+    sys::open_read_at(proc, &path, false)
+}
+
+/// Whether the process whose `stat` file is open at `stat` is stopped (by
+/// a signal, or under a tracer). The state follows the last `)`: the
+/// command's name (at most 15 bytes) may hold one, no field after it does.
+fn stopped(stat: i32) -> bool {
+    let mut text = [0u8; 128];
+    let len = sys::read_from_start(stat, &mut text);
+    let Some(text) = text.get(..len.max(0) as usize) else {
+        return false;
+    };
+    let Some(end) = text.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    matches!(text.get(end + 2), Some(b'T' | b't'))
+}
+
 /// The node's side of the clone.
 ///
 /// # Safety
 ///
-/// `arg` points to the `Node` of `clone_node`, which is suspended until we
-/// exec or exit.
+/// `arg` points to the `Node` of `clone_node`, which touches none of it
+/// until we have exec'd or exited.
 unsafe extern "C" fn node_main(arg: *mut core::ffi::c_void) -> ! {
     // SAFETY: see above.
     let node = unsafe { &mut *arg.cast::<Node<'_>>() };

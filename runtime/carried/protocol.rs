@@ -174,6 +174,9 @@ pub(crate) mod step {
     pub(crate) const SETUID: i32 = 23;
     /// The init could not make a probe socket of its network namespace.
     pub(crate) const PROBE_SOCKET: i32 = 24;
+    /// The node's clone was found stopped before its `execve` (a node of
+    /// the scope may signal it), and killed; the errno is `ETIMEDOUT`.
+    pub(crate) const HELD_UP: i32 = 25;
 }
 
 /// The `LISTEN_PID` entry of a socket-activated node's environment as the

@@ -27,6 +27,7 @@ mod nr {
     pub(super) const EXIT_GROUP: usize = 231;
     pub(super) const OPENAT: usize = 257;
     pub(super) const PPOLL: usize = 271;
+    pub(super) const PIPE2: usize = 293;
     pub(super) const SIGNALFD4: usize = 289;
     pub(super) const DUP3: usize = 292;
     pub(super) const SETNS: usize = 308;
@@ -63,6 +64,7 @@ mod nr {
     pub(super) const EXIT_GROUP: usize = 94;
     pub(super) const OPENAT: usize = 56;
     pub(super) const PPOLL: usize = 73;
+    pub(super) const PIPE2: usize = 59;
     pub(super) const SIGNALFD4: usize = 74;
     pub(super) const DUP3: usize = 24;
     pub(super) const SETNS: usize = 268;
@@ -80,13 +82,13 @@ pub(crate) const SIGKILL: usize = 9;
 pub(crate) const ENOENT: i32 = 2;
 pub(crate) const EINTR: i32 = 4;
 pub(crate) const SIGCHLD: usize = 17;
+pub(crate) const ETIMEDOUT: i32 = 110;
 pub(crate) const CLONE_VM: u64 = 0x100;
-pub(crate) const CLONE_VFORK: u64 = 0x4000;
 pub(crate) const CLONE_PARENT: u64 = 0x8000;
 const O_RDWR: usize = 2;
 const O_NONBLOCK: usize = 0o4000;
 const O_CLOEXEC: usize = 0o2_000_000;
-const AT_FDCWD: isize = -100;
+pub(crate) const AT_FDCWD: isize = -100;
 
 /// Runs a system call with up to six arguments.
 fn call(nr: usize, a: [usize; 6]) -> isize {
@@ -403,6 +405,30 @@ pub(crate) fn poll(fds: &mut [PollFd]) -> isize {
         nr::PPOLL,
         [fds.as_mut_ptr() as usize, fds.len(), 0, 0, 8, 0],
     )
+}
+
+/// `ppoll(fds, n, timeout, NULL)`: waits up to `nanos` nanoseconds (less
+/// than a second); 0 when nothing happened in time.
+pub(crate) fn poll_for(fds: &mut [PollFd], nanos: u32) -> isize {
+    let timeout: [i64; 2] = [0, i64::from(nanos)];
+    call(
+        nr::PPOLL,
+        [
+            fds.as_mut_ptr() as usize,
+            fds.len(),
+            &raw const timeout as usize,
+            0,
+            8,
+            0,
+        ],
+    )
+}
+
+/// `pipe2(fds, O_CLOEXEC)`: `[read end, write end]`, or `-errno`.
+pub(crate) fn pipe_cloexec() -> Result<[i32; 2], isize> {
+    let mut fds = [-1i32; 2];
+    let ret = call(nr::PIPE2, [fds.as_mut_ptr() as usize, O_CLOEXEC, 0, 0, 0, 0]);
+    if ret < 0 { Err(ret) } else { Ok(fds) }
 }
 
 /// `struct pollfd`.

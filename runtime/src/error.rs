@@ -362,7 +362,9 @@ pub enum Step {
     /// Executing, or talking to, the carried scope program that starts a
     /// node inside its scope. `ETIMEDOUT`: the program was held up — found
     /// stopped (a node of the scope may signal it once it is in the
-    /// scope's user namespace) or silent for 30 s — and was killed.
+    /// scope's user namespace) or silent for 30 s — and was killed; or, in
+    /// a scope with a pid namespace, the node's process was found stopped
+    /// before its `execve`, and killed.
     ScopeProgram,
     /// The child was killed before it reached `execve`, by a signal it
     /// cannot handle (SIGKILL from the OOM killer, from another process, or

@@ -276,6 +276,8 @@ pub(crate) fn node_step(step: i32) -> Step {
         SETGROUPS => Step::SetGroups,
         SETGID => Step::SetGid,
         SETUID => Step::SetUid,
+        // Held up like the program itself: `ETIMEDOUT` at the same step.
+        HELD_UP => Step::ScopeProgram,
         _ => Step::ScopeProgram,
     }
 }
@@ -305,6 +307,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         SETGROUPS => "setgroups",
         SETGID => "setgid",
         SETUID => "setuid",
+        HELD_UP => "reach execve (the node's clone was found stopped, and killed)",
         _ => "the scope program",
     }
 }
