@@ -1,0 +1,182 @@
+//! A node SIGSTOPs its scope-mates' processes before their `execve`, in a
+//! scope with a pid namespace.
+//!
+//! There the carried program clones each node into the scope's pid
+//! namespace, and the clone is visible in the scope — and, once the program
+//! has joined the scope's user namespace, signalable by root there — until
+//! its `execve`. The guarantee (README, "Limits to know"): a node cannot
+//! hold up the application that way. The program looks at a clone slow to
+//! exec every 20 ms; one found stopped is killed, that start fails, the
+//! application reaps the clone, and goes on serving events. Were the program
+//! to wait for its clone with `CLONE_VFORK`, the stopped clone would hold it
+//! (and the application) up to the helpers' 30 s limit, and stay behind.
+//!
+//! The attacker watches its pid namespace's last pid and stops every new
+//! process it may signal the moment it appears, letting go of all but the
+//! runtime's (`process-graph-scope` in their command line: a clone before
+//! its `execve` is still the program's memory), so its sibling keeps
+//! restarting and being attacked.
+
+mod common;
+
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{
+    Command, Event, Graph, Namespace, NodeOptions, Restart, RunningGraph, ScopeSpec,
+};
+
+const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_CLONES";
+
+/// How long a test attacks.
+const ATTACK_FOR: Duration = Duration::from_secs(5);
+
+/// Longer than any wait a stopped clone may cost (a few checks 20 ms
+/// apart), far shorter than the 30 s limit on a helper that answers slowly.
+const NO_FREEZE: Duration = Duration::from_secs(3);
+
+fn attacker() -> Command {
+    Command::new(std::env::current_exe().unwrap())
+        .args(common::ignored_test_args("stopping_node"))
+        .arg("-q")
+        .env(ATTACK, "1")
+}
+
+/// Waits for events for `ATTACK_FOR`, each wait answered within
+/// [`NO_FREEZE`]; returns how many starts of `node` it saw, and how many
+/// failed held up (its clone found stopped).
+fn serve(running: &mut RunningGraph, node: process_graph_runtime::NodeId) -> (usize, usize) {
+    let (begin, mut starts, mut held_up) = (Instant::now(), 0, 0);
+    while begin.elapsed() < ATTACK_FOR {
+        let asked = Instant::now();
+        let event = running
+            .next_event(Some(Duration::from_millis(500)))
+            .unwrap();
+        let took = asked.elapsed();
+        assert!(took < NO_FREEZE, "the application was frozen for {took:?}");
+        match event {
+            Some(Event::Started { node: n, .. }) if n == node => starts += 1,
+            Some(Event::StartFailed { node: n, error })
+                if n == node && error.errno() == libc::ETIMEDOUT =>
+            {
+                held_up += 1;
+            }
+            _ => {}
+        }
+    }
+    (starts, held_up)
+}
+
+fn attack_in(namespaces: Vec<Namespace>) {
+    if !common::user_namespaces_available() {
+        return common::skip("user namespaces are not available here");
+    }
+    common::within(Duration::from_secs(60), "stopped clones", move || {
+        let mut graph = Graph::new();
+        graph.intensity(u32::MAX, Duration::from_secs(1));
+        let scope = graph.scope("s", ScopeSpec::new(namespaces));
+        let attacker = graph.node_with("attacker", attacker(), NodeOptions::new().scope(scope));
+        let sibling = graph.node_with(
+            "sibling",
+            Command::new("true"),
+            NodeOptions::new()
+                .scope(scope)
+                .after([attacker])
+                .restart(Restart::Always)
+                .backoff(Duration::ZERO, Duration::ZERO),
+        );
+        let mut running = graph.spawn().unwrap();
+        let (starts, held_up) = serve(&mut running, sibling);
+        running.shutdown(Duration::from_secs(5)).unwrap();
+        eprintln!("{starts} starts of the sibling under attack, {held_up} held up");
+        assert!(starts > 0, "the sibling still starts");
+        // No child of this process is left: not a stopped clone, nor a
+        // zombie of one.
+        let left = common::children_of_this_process();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    });
+}
+
+#[test]
+fn a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec() {
+    common::as_root_and_unprivileged(
+        "a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec",
+        || attack_in(vec![Namespace::User, Namespace::Pid]),
+    );
+}
+
+/// With a mount namespace too, the scope mounts a `/proc` of its own pid
+/// namespace: the program must still find its clone, by the pid it has in
+/// the application's.
+#[test]
+fn a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec_under_its_own_proc()
+ {
+    common::as_root_and_unprivileged(
+        "a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec_under_its_own_proc",
+        || attack_in(vec![Namespace::User, Namespace::Pid, Namespace::Mount]),
+    );
+}
+
+/// The command line of `pid` (of our pid namespace), whatever pid namespace
+/// `/proc` numbers processes in: the pid `/proc` knows it by is read from
+/// the `fdinfo` of a pidfd of it.
+fn command_line(pid: rustix::process::Pid) -> Option<Vec<u8>> {
+    let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()?;
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).ok()?;
+    let seen = info
+        .lines()
+        .find_map(|line| line.strip_prefix("Pid:"))?
+        .trim()
+        .parse::<i32>()
+        .ok()?;
+    let mut command = Vec::new();
+    std::fs::File::open(format!("/proc/{seen}/cmdline"))
+        .ok()?
+        .read_to_end(&mut command)
+        .ok()?;
+    Some(command)
+}
+
+/// The attacker, run as a node in the tests above: stops every new process
+/// of its pid namespace it may signal as it appears, lets go of all but the
+/// runtime's, and goes through all the namespace's pids now and then.
+#[test]
+#[ignore = "the hostile node of the tests above"]
+fn stopping_node() {
+    if std::env::var_os(ATTACK).is_none() {
+        return; // Only meaningful as a node.
+    }
+    use rustix::process::{Pid, Signal, kill_process};
+    // Not itself: a SIGSTOP to any of its threads would stop it for good.
+    let me = [
+        std::process::id() as i32,
+        rustix::thread::gettid().as_raw_nonzero().get(),
+    ];
+    let attack = |pid: i32| {
+        if pid <= 1 || me.contains(&pid) {
+            return;
+        }
+        let pid = Pid::from_raw(pid).unwrap();
+        if kill_process(pid, Signal::STOP).is_ok()
+            && !command_line(pid).is_some_and(|c| c.starts_with(b"process-graph-scope"))
+        {
+            let _ = kill_process(pid, Signal::CONT);
+        }
+    };
+    // Not before the graph's spawn is done: a first start that fails fails
+    // the spawn (a held-up start is no different from another failure).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for round in 0u64.. {
+        let Some(last) = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+            .ok()
+            .and_then(|text| text.trim().parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if round % 64 == 0 {
+            (2..last).for_each(attack);
+        }
+        (last..=last + 2).for_each(attack);
+    }
+}
