@@ -37,6 +37,10 @@ pub(crate) struct Plan<'a> {
     pub(crate) notify_sockets: usize,
     /// The ids to take in the scope's user namespace, if it is in one.
     pub(crate) ids: Option<InsideIds>,
+    /// A socket to send one message on, first thing, and close: the init
+    /// of a nested pid namespace says it exists to the `create` program,
+    /// which learns its pid from that message (see `create.rs`).
+    pub(crate) announce: Option<i32>,
 }
 
 /// The ids of a scope's processes inside its user namespace.
@@ -55,6 +59,12 @@ pub(crate) struct InsideIds {
 }
 
 pub(crate) fn run(mut plan: Plan<'_>) -> ! {
+    if let Some(announce) = plan.announce.take() {
+        // Our parent is the application (set_up arms this again).
+        sys::die_with_parent();
+        sys::send_with_fds(announce, &0i32.to_ne_bytes(), &[]);
+        sys::close(announce);
+    }
     // The sync socket goes to its place first (closing our copy of the
     // `create` program's report pipe, which sits there).
     if plan.sync == SYNC || sys::dup3(plan.sync, SYNC) >= 0 {

@@ -138,7 +138,11 @@ pub(crate) const ITSELF: i32 = 0;
 /// death: a program SIGKILLed before it reports closes the pipe too.
 pub(crate) const EXECUTING: i32 = -1;
 
-/// The report: `[step, errno, pid, 0]`. A scope's init sends its own with
+/// The report: `[step, errno, pid, helper]`. `helper` is 0, or the pid of
+/// a helper the program cloned as the application's child (`CLONE_PARENT`),
+/// which has exited or is about to, for the application to reap: the one
+/// through which `create` clones the init of a pid namespace nested in an
+/// enclosing scope's. A scope's init sends its own with
 /// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order), then
 /// one message per `NOTIFY_SOCKET` it was asked for, each carrying a unix
 /// datagram socket of its network namespace, bound to an address the

@@ -39,6 +39,9 @@ mod nr {
     pub(super) const SETGROUPS: usize = 116;
     pub(super) const SETRESUID: usize = 117;
     pub(super) const SETRESGID: usize = 119;
+    pub(super) const SOCKETPAIR: usize = 53;
+    pub(super) const SETSOCKOPT: usize = 54;
+    pub(super) const RECVMSG: usize = 47;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -76,6 +79,9 @@ mod nr {
     pub(super) const SETGROUPS: usize = 159;
     pub(super) const SETRESUID: usize = 147;
     pub(super) const SETRESGID: usize = 149;
+    pub(super) const SOCKETPAIR: usize = 199;
+    pub(super) const SETSOCKOPT: usize = 208;
+    pub(super) const RECVMSG: usize = 212;
 }
 
 pub(crate) const SIGKILL: usize = 9;
@@ -505,9 +511,127 @@ pub(crate) fn errno_of(ret: isize) -> i32 {
 
 /// Writes the report `[step, errno, pid, 0]` to `fd`.
 pub(crate) fn report(fd: i32, step: i32, errno: i32, pid: i32) {
+    report_helper(fd, step, errno, pid, 0);
+}
+
+/// Writes the report `[step, errno, pid, helper]` to `fd`.
+pub(crate) fn report_helper(fd: i32, step: i32, errno: i32, pid: i32, helper: i32) {
     let mut bytes = [0u8; crate::protocol::REPORT_LEN];
-    for (chunk, value) in bytes.chunks_exact_mut(4).zip([step, errno, pid, 0]) {
+    for (chunk, value) in bytes.chunks_exact_mut(4).zip([step, errno, pid, helper]) {
         chunk.copy_from_slice(&value.to_ne_bytes());
     }
     let _ = write(fd, &bytes);
+}
+
+/// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)` into `pair`.
+pub(crate) fn seqpacket_pair(pair: &mut [i32; 2]) -> isize {
+    call(
+        nr::SOCKETPAIR,
+        [1, 5 | O_CLOEXEC, 0, pair.as_mut_ptr() as usize, 0, 0],
+    )
+}
+
+/// `setsockopt(fd, SOL_SOCKET, SO_PASSCRED, 1)`: every message received
+/// on `fd` carries its sender's credentials, its pid numbered in the
+/// receiver's pid namespace.
+pub(crate) fn pass_credentials(fd: i32) -> isize {
+    const SOL_SOCKET: usize = 1;
+    const SO_PASSCRED: usize = 16;
+    let on: i32 = 1;
+    call(
+        nr::SETSOCKOPT,
+        [fd as usize, SOL_SOCKET, SO_PASSCRED, &raw const on as usize, 4, 0],
+    )
+}
+
+/// `ppoll(fds, n, timeout, NULL)`: waits up to `seconds`.
+pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64) -> isize {
+    let timeout = [seconds, 0i64];
+    call(
+        nr::PPOLL,
+        [
+            fds.as_mut_ptr() as usize,
+            fds.len(),
+            timeout.as_ptr() as usize,
+            0,
+            8,
+            0,
+        ],
+    )
+}
+
+/// `recvmsg(fd, bytes, MSG_CMSG_CLOEXEC)` on a socket with `SO_PASSCRED`:
+/// the length received (0 at EOF) or `-errno`, and the sender's pid from
+/// its `SCM_CREDENTIALS` (0 if none came).
+pub(crate) fn receive_with_pid(fd: i32, bytes: &mut [u8]) -> (isize, i32) {
+    #[repr(C)]
+    struct IoVec {
+        base: *mut u8,
+        len: usize,
+    }
+    #[repr(C)]
+    struct MsgHdr {
+        name: usize,
+        name_len: u32,
+        iov: *const IoVec,
+        iov_len: usize,
+        control: *mut u8,
+        control_len: usize,
+        flags: i32,
+    }
+    // `struct cmsghdr` (len, level, type), then `struct ucred` (pid, uid,
+    // gid), padded to 8: CMSG_SPACE(12) is 32; room for two.
+    #[repr(C, align(8))]
+    struct Control([u8; 64]);
+    const SOL_SOCKET: i32 = 1;
+    const SCM_CREDENTIALS: i32 = 2;
+    const MSG_CMSG_CLOEXEC: usize = 0x4000_0000;
+    let mut control = Control([0; 64]);
+    let iov = IoVec {
+        base: bytes.as_mut_ptr(),
+        len: bytes.len(),
+    };
+    let mut message = MsgHdr {
+        name: 0,
+        name_len: 0,
+        iov: &iov,
+        iov_len: 1,
+        control: control.0.as_mut_ptr(),
+        control_len: control.0.len(),
+        flags: 0,
+    };
+    let ret = call(
+        nr::RECVMSG,
+        [
+            fd as usize,
+            &raw mut message as usize,
+            MSG_CMSG_CLOEXEC,
+            0,
+            0,
+            0,
+        ],
+    );
+    if ret < 0 {
+        return (ret, 0);
+    }
+    let word = |at: usize| {
+        let mut four = [0u8; 4];
+        four.copy_from_slice(&control.0[at..at + 4]);
+        i32::from_ne_bytes(four)
+    };
+    let mut at = 0;
+    let end = message.control_len.min(control.0.len());
+    while at + 16 <= end {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(&control.0[at..at + 8]);
+        let len = usize::from_ne_bytes(eight);
+        if len < 16 || at + len > end {
+            break;
+        }
+        if word(at + 8) == SOL_SOCKET && word(at + 12) == SCM_CREDENTIALS && len >= 16 + 12 {
+            return (ret, word(at + 16));
+        }
+        at += (len + 7) & !7;
+    }
+    (ret, 0)
 }

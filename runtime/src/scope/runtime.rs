@@ -5,7 +5,9 @@
 //! 1. the application's vfork-style child executes the carried scope
 //!    program (`create`), which — from an address space of its own, after
 //!    joining the enclosing scope for a nested one — clones the init into
-//!    the new namespaces with `CLONE_PARENT` and reports its pid;
+//!    the new namespaces with `CLONE_PARENT` and reports its pid (for a pid
+//!    namespace nested in the enclosing scope's, through a helper it clones
+//!    in that namespace first, which the application reaps);
 //! 2. the application writes the id maps (`setgroups` = `deny` before
 //!    `gid_map` when unprivileged; CVE-2014-8989) and sends one byte;
 //! 3. the init makes itself non-dumpable, sets the namespaces up from inside
@@ -140,7 +142,7 @@ impl ScopeRuntime {
         let init = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);
             let (namespace, step) = match step {
-                Step::Clone => (likely_culprit(spec, errno), "clone3"),
+                Step::Clone => (likely_culprit(spec, enclosing_flags, errno), "clone3"),
                 Step::Setns => (None, "setns into the enclosing scope"),
                 Step::ParentDied => (None, "parent-death check"),
                 _ => (None, "run the scope program"),
@@ -547,13 +549,22 @@ impl Drop for ScopeRuntime {
 
 /// Which namespace most likely made `clone3` fail: user namespaces are the
 /// ones kernels restrict (`user.max_user_namespaces`, AppArmor, EPERM for
-/// an unprivileged caller without one).
-fn likely_culprit(spec: &ScopeSpec, errno: i32) -> Option<Namespace> {
+/// an unprivileged caller without one). `EINVAL` for a pid namespace nested
+/// in an enclosing scope's (`enclosing` are its `CLONE_NEW*` flags) is the
+/// kernel refusing a new pid namespace to a caller outside the one its
+/// children go to — which the scope program works around, so it should not
+/// happen — or one owned by a user namespace outside the enclosing one's.
+fn likely_culprit(spec: &ScopeSpec, enclosing: u32, errno: i32) -> Option<Namespace> {
     let restricted = matches!(
         errno,
         libc::EPERM | libc::ENOSPC | libc::EUSERS | libc::EACCES
     );
-    if restricted && spec.has(Namespace::User) {
+    if errno == libc::EINVAL
+        && spec.has(Namespace::Pid)
+        && enclosing & libc::CLONE_NEWPID as u32 != 0
+    {
+        Some(Namespace::Pid)
+    } else if restricted && spec.has(Namespace::User) {
         Some(Namespace::User)
     } else if restricted {
         // Without a user namespace, every other kind needs CAP_SYS_ADMIN.

@@ -151,15 +151,20 @@ pub(crate) fn spawn_process(
 /// the start fails with `ETIMEDOUT`.
 fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
     let mut pipe = std::fs::File::from(report);
-    let report = match read_report(&mut pipe, &program) {
+    let (report, helper) = match read_report(&mut pipe, &program) {
         // EOF now: it exec'd; another report: the execve failed.
-        Report::Executing => match read_report(&mut pipe, &program) {
-            Report::Died => return Ok(program),
-            Report::Executing => Report::protocol_error(),
+        (Report::Executing, _) => match read_report(&mut pipe, &program) {
+            (Report::Died, _) => return Ok(program),
+            (Report::Executing, helper) => (Report::protocol_error(), helper),
             other => other,
         },
         other => other,
     };
+    // A helper the program cloned as our child: it has exited or is about
+    // to (or, stopped by a process of the scope, is killed).
+    if let Some(helper) = helper.and_then(|pid| adopt(pid).ok()) {
+        wait_exited(helper);
+    }
     match report {
         Report::Itself => Ok(program),
         Report::Cloned(pid) => {
@@ -186,28 +191,34 @@ fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> 
 }
 
 /// Reads up to one report, or EOF: a clone of the program (a scope's init)
-/// may hold the pipe open long after its report.
-fn read_report(pipe: &mut std::fs::File, program: &Process) -> Report {
+/// may hold the pipe open long after its report. With it, the pid of the
+/// helper the report names, if any (see `carried/protocol.rs`).
+fn read_report(pipe: &mut std::fs::File, program: &Process) -> (Report, Option<i32>) {
     let mut bytes = [0u8; REPORT_LEN];
     let mut filled = 0;
     while filled < REPORT_LEN {
         if crate::held_up::wait_for_answer(pipe.as_fd(), program).is_err() {
-            return Report::HeldUp;
+            return (Report::HeldUp, None);
         }
         match pipe.read(&mut bytes[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                return Report::Failed {
+                let failed = Report::Failed {
                     step: -1,
                     errno: e.raw_os_error().unwrap_or(libc::EIO),
                     pid: 0,
                 };
+                return (failed, None);
             }
         }
     }
-    Report::decode(&bytes[..filled])
+    let helper = match decode_words(&bytes) {
+        [.., helper] if filled == REPORT_LEN && helper > 0 => Some(helper),
+        _ => None,
+    };
+    (Report::decode(&bytes[..filled]), helper)
 }
 
 /// Our child `pid`, which the program cloned with `CLONE_PARENT`, as a
