@@ -231,6 +231,17 @@ pub struct Networked {
     work: Cmd,
 }
 
+/// A job with a pid namespace of its own, declared by its struct. Not a
+/// user namespace too: one nested in a scope that has one is refused (see
+/// the README's limits).
+#[process_graph]
+pub struct Boxed {
+    #[scope(pid)]
+    inner: Scope,
+    #[process(scope = inner, stdout = callback(record_pool))]
+    work: Cmd,
+}
+
 /// Children whose own scopes nest in a scope of the pool.
 #[process_graph]
 pub struct Nesting {
@@ -240,6 +251,19 @@ pub struct Nesting {
     anchor: Cmd,
     #[children(scope = sandbox)]
     networked: Children<Networked>,
+    #[children(scope = sandbox)]
+    boxed: Children<Boxed>,
+}
+
+/// The pid of process `pid` in each pid namespace it is in, from the
+/// application's down to its own: the `NSpid` line of its status.
+fn ns_pids(pid: u32) -> Vec<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"));
+    let line = line.unwrap_or_else(|| panic!("no NSpid line for {pid}"));
+    line.split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
 }
 
 /// A namespace's identity: the device and inode of its file.
@@ -402,4 +426,69 @@ fn a_childs_own_network_nests_in_the_pools_scope() {
             assert!(left.is_empty(), "left after shutdown: {left:?}");
         })
     });
+}
+
+#[test]
+fn a_childs_own_pid_namespace_nests_in_the_pools_scope() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    common::as_root_and_unprivileged(
+        "a_childs_own_pid_namespace_nests_in_the_pools_scope",
+        || {
+            common::within(
+                Duration::from_secs(60),
+                "nested child pid namespaces",
+                || {
+                    POOL_LINES.lock().unwrap().clear();
+                    let marker = unique_marker("nested-child-pid");
+                    let mut running = Nesting::new(says_where(&marker)).spawn().unwrap();
+                    let first = running.add_boxed(Boxed::new(says_where(&marker))).unwrap();
+                    let second = running.add_boxed(Boxed::new(says_where(&marker))).unwrap();
+                    let sandbox = sandbox_of(&mut running);
+                    let sandbox_levels = ns_pids(sandbox.pid).len();
+                    let mut own = Vec::new();
+                    for (name, child) in [("boxed.0.work", &first), ("boxed.1.work", &second)] {
+                        let (link, pid) = where_it_runs(&mut running, name);
+                        assert_ne!(
+                            link, sandbox.pid_ns_link,
+                            "{name} has a pid namespace of its own"
+                        );
+                        assert!(
+                            pid < 10,
+                            "{name}'s pid {pid} is numbered inside its own scope"
+                        );
+                        let work = NestingNode::Boxed(child.node(BoxedNode::Work));
+                        let work_pid = running.running_graph().pid(work.id()).unwrap();
+                        let pids = ns_pids(work_pid);
+                        assert_eq!(
+                            pids.len(),
+                            sandbox_levels + 1,
+                            "{name} is one pid namespace deeper than the sandbox's nodes: {pids:?}"
+                        );
+                        assert_eq!(pids.last(), Some(&pid));
+                        assert_eq!(
+                            namespace_above(work_pid, "pid", libc::NS_GET_PARENT),
+                            sandbox.pid_ns,
+                            "{name}'s pid namespace is nested in the sandbox's"
+                        );
+                        assert_eq!(namespace_of(work_pid, "user"), sandbox.user_ns);
+                        own.push(namespace_of(work_pid, "pid"));
+                    }
+                    assert_ne!(own[0], own[1], "a scope per child");
+                    assert_eq!(scope_inits(), 3, "the sandbox, and a scope per child");
+
+                    let work = NestingNode::Boxed(first.node(BoxedNode::Work));
+                    remove_and_check(&mut running, first, work, &sandbox);
+                    let kept = NestingNode::Boxed(second.node(BoxedNode::Work));
+                    let kept_pid = running.running_graph().pid(kept.id()).unwrap();
+                    assert_eq!(
+                        namespace_above(kept_pid, "pid", libc::NS_GET_PARENT),
+                        sandbox.pid_ns
+                    );
+                    running.shutdown(Duration::from_secs(5)).unwrap();
+                    let left = live_marked_processes(&marker);
+                    assert!(left.is_empty(), "left after shutdown: {left:?}");
+                },
+            )
+        },
+    );
 }
