@@ -1,6 +1,7 @@
 //! A scope with a pid namespace nested in a scope that has one
-//! (`ScopeSpec::parent`): its pid namespace is a child of the enclosing
-//! one, its init is pid 1 there, and ending the enclosing scope ends it.
+//! (`ScopeSpec::parent`, or a subgraph's own scope with the subgraph run in
+//! a scope): its pid namespace is a child of the enclosing one, its init is
+//! pid 1 there, and ending the enclosing scope ends it.
 //!
 //! The kernel makes a new pid namespace only for a caller that is in the
 //! one its children go to; the scope program joins the enclosing pid
@@ -8,7 +9,7 @@
 //! of its own in that namespace, which the application reaps. These tests
 //! also look for that helper: nothing of it may be left.
 //!
-//! The user and pid case runs as root and again as uid 65534; the cases
+//! The cases in a user and pid scope run as root and again as uid 65534; those
 //! whose enclosing scope has a pid namespace without a user namespace need
 //! root. Where the kernel refuses user namespaces the tests say so and skip.
 
@@ -18,7 +19,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Graph, Namespace, NodeId, NodeOptions, RunningGraph, ScopeSpec,
+    Command, Graph, Namespace, NodeId, NodeOptions, RunningGraph, ScopeSpec, SubgraphFailure,
 };
 
 /// One test at a time: they count this process's children.
@@ -290,4 +291,34 @@ fn a_user_and_pid_scope_nests_in_a_pid_scope() {
         );
         shut_down(graph, &marker);
     });
+}
+
+#[test]
+fn a_subgraphs_pid_scope_nests_in_the_scope_it_runs_in() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    common::as_root_and_unprivileged(
+        "a_subgraphs_pid_scope_nests_in_the_scope_it_runs_in",
+        || {
+            common::within(Duration::from_secs(60), "subgraph pid in user+pid", || {
+                let marker = common::unique_marker("subgraph-pid-in-user-pid");
+                let sleeper = || common::marked(Command::new("sleep").arg("600"), &marker);
+                let mut boxed = Graph::new();
+                let own = boxed.scope("own", ScopeSpec::new([Namespace::Pid]));
+                let work = boxed.node_with("work", sleeper(), NodeOptions::new().scope(own));
+                let mut graph = Graph::new();
+                let sandbox =
+                    graph.scope("sandbox", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+                let outer_node =
+                    graph.node_with("anchor", sleeper(), NodeOptions::new().scope(sandbox));
+                let nested =
+                    graph.subgraph_in_scope("boxed", boxed, SubgraphFailure::Restart, sandbox);
+                let graph = Nested {
+                    running: graph.spawn().unwrap(),
+                    outer_node,
+                    inner_node: nested.node(work),
+                };
+                shut_down(graph, &marker);
+            })
+        },
+    );
 }
