@@ -160,9 +160,9 @@ fn nested_pid(report: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> !
         events: POLLIN,
         revents: 0,
     }];
-    let mut waited = sys::poll_for(&mut fds, ANNOUNCE_SECONDS);
+    let mut waited = sys::poll_for(&mut fds, ANNOUNCE_SECONDS, 0);
     while waited < 0 && sys::errno_of(waited) == sys::EINTR {
-        waited = sys::poll_for(&mut fds, ANNOUNCE_SECONDS);
+        waited = sys::poll_for(&mut fds, ANNOUNCE_SECONDS, 0);
     }
     let (failure, init) = match waited {
         0 => (Some(ETIMEDOUT), 0),

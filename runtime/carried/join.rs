@@ -244,7 +244,7 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
             events: POLLIN,
             revents: 0,
         }];
-        let ret = sys::poll_for(&mut fds, CHECK_EVERY_NANOS);
+        let ret = sys::poll_for(&mut fds, 0, CHECK_EVERY_NANOS);
         if ret > 0 {
             return Ok(());
         }

@@ -413,10 +413,10 @@ pub(crate) fn poll(fds: &mut [PollFd]) -> isize {
     )
 }
 
-/// `ppoll(fds, n, timeout, NULL)`: waits up to `nanos` nanoseconds (less
-/// than a second); 0 when nothing happened in time.
-pub(crate) fn poll_for(fds: &mut [PollFd], nanos: u32) -> isize {
-    let timeout: [i64; 2] = [0, i64::from(nanos)];
+/// `ppoll(fds, n, timeout, NULL)`: waits up to `seconds` and `nanos`
+/// nanoseconds (less than a second); 0 when nothing happened in time.
+pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64, nanos: u32) -> isize {
+    let timeout: [i64; 2] = [seconds, i64::from(nanos)];
     call(
         nr::PPOLL,
         [
@@ -541,22 +541,6 @@ pub(crate) fn pass_credentials(fd: i32) -> isize {
     call(
         nr::SETSOCKOPT,
         [fd as usize, SOL_SOCKET, SO_PASSCRED, &raw const on as usize, 4, 0],
-    )
-}
-
-/// `ppoll(fds, n, timeout, NULL)`: waits up to `seconds`.
-pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64) -> isize {
-    let timeout = [seconds, 0i64];
-    call(
-        nr::PPOLL,
-        [
-            fds.as_mut_ptr() as usize,
-            fds.len(),
-            timeout.as_ptr() as usize,
-            0,
-            8,
-            0,
-        ],
     )
 }
 
