@@ -540,10 +540,21 @@ impl Drop for Scopes {
 /// Kills the init — which, for a pid scope, makes the kernel kill every
 /// process left in the namespace — and reaps it. Also what a failed
 /// creation does, by returning the error and so dropping the scope.
+///
+/// The kernel holds a pid scope's init until every process of its
+/// namespace is reaped. The application's own children there (nodes,
+/// cloned with `CLONE_PARENT`) are reaped before a scope ends; one it never
+/// learned of (a clone a hostile node stopped before its pid was told)
+/// would hold the init for good. So the wait is bounded
+/// ([`held_up::LIMIT`](crate::held_up::LIMIT)), and an init still there
+/// after it is left to the application's end rather than freeze it.
 impl Drop for ScopeRuntime {
     fn drop(&mut self) {
-        let _ = self.init.signal(crate::Signal::KILL);
-        let _ = self.init.reap(true);
+        let killed = self.init.signal(crate::Signal::KILL);
+        // A forked copy (EPERM) acts on nothing, and waits for nothing.
+        let ours = !matches!(&killed, Err(e) if e.raw_os_error() == Some(libc::EPERM));
+        let exited = ours && crate::held_up::wait_for_exit(&self.init).is_ok();
+        let _ = self.init.reap(exited);
     }
 }
 
