@@ -66,12 +66,8 @@ fn line_of<N: process_graph::GraphNode>(
     }
 }
 
-/// One test at a time: [`scope_inits`] counts every scope init of this
-/// process.
-static TURN: Mutex<()> = Mutex::new(());
-
 /// The scope inits among this process's children (the running test's,
-/// with [`TURN`] held): the carried program's `create`, not its cgroup
+/// one test at a time: [`common::serial`]): the carried program's `create`, not its cgroup
 /// `watch`.
 fn scope_inits() -> usize {
     common::children_of_this_process()
@@ -85,7 +81,7 @@ fn scope_inits() -> usize {
 
 #[test]
 fn children_get_their_own_scopes_and_forward_their_output() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "children_get_their_own_scopes_and_forward_their_output",
         || {
@@ -168,7 +164,7 @@ pub struct Pool {
 
 #[test]
 fn children_declared_in_a_scope_join_the_running_scope() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "children_declared_in_a_scope_join_the_running_scope",
         || {
@@ -375,7 +371,7 @@ fn says_where(marker: &str) -> Cmd {
 
 #[test]
 fn a_childs_own_network_nests_in_the_pools_scope() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     common::as_root_and_unprivileged("a_childs_own_network_nests_in_the_pools_scope", || {
         common::within(Duration::from_secs(60), "nested child networks", || {
             POOL_LINES.lock().unwrap().clear();
@@ -430,7 +426,7 @@ fn a_childs_own_network_nests_in_the_pools_scope() {
 
 #[test]
 fn a_childs_own_pid_namespace_nests_in_the_pools_scope() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "a_childs_own_pid_namespace_nests_in_the_pools_scope",
         || {

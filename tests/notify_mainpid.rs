@@ -13,7 +13,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
@@ -26,13 +26,6 @@ use process_graph_runtime::{
 struct Leftovers {
     marker: String,
     fds: BTreeMap<i32, String>,
-}
-
-/// Held for the whole of a test, the run as uid 65534 included (it opens
-/// pipes and starts a process here): the tests of this binary take turns.
-fn turn() -> MutexGuard<'static, ()> {
-    static TURN: Mutex<()> = Mutex::new(());
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Leftovers {
@@ -125,7 +118,7 @@ fn a_script_that_forks_its_server_and_exits_keeps_the_node_until_the_server_ends
     if !common::installed("systemd-notify", "systemd") {
         return;
     }
-    let _turn = turn();
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "a_script_that_forks_its_server_and_exits_keeps_the_node_until_the_server_ends",
         || {
@@ -230,7 +223,7 @@ os._exit(0)
 /// it is followed: `signal` and the shutdown's stop signal reach it.
 #[test]
 fn an_orphaned_server_named_by_the_main_process_gets_the_nodes_signals() {
-    let _turn = turn();
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "an_orphaned_server_named_by_the_main_process_gets_the_nodes_signals",
         || {
@@ -340,7 +333,7 @@ fn refused_in_order(
 /// refused and reported, nothing changes, and its stop signals none of them.
 #[test]
 fn a_node_cannot_name_a_process_that_is_not_its_own() {
-    let _turn = turn();
+    let _turn = common::serial();
     common::as_root_and_unprivileged("a_node_cannot_name_a_process_that_is_not_its_own", || {
         let leftovers = Leftovers::before("hostile");
         let dir = common::TempDir::new("mainpid_hostile");
@@ -432,7 +425,7 @@ fn innermost_pid(pid: u32) -> u32 {
 /// is untouched by its stop.
 #[test]
 fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
-    let _turn = turn();
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named",
         || {
@@ -529,7 +522,7 @@ os._exit(0)
 /// does: on-failure leaves it stopped, always starts it again.
 #[test]
 fn a_node_that_says_stopping_winds_down_unharmed_and_its_policy_decides() {
-    let _turn = turn();
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "a_node_that_says_stopping_winds_down_unharmed_and_its_policy_decides",
         || {

@@ -72,6 +72,8 @@ fn attack_in(namespaces: Vec<Namespace>) {
     if !common::user_namespaces_available() {
         return common::skip("user namespaces are not available here");
     }
+    // One test at a time: each counts every child of this process.
+    let _turn = common::serial();
     common::within(Duration::from_secs(60), "stopped clones", move || {
         let mut graph = Graph::new();
         graph.intensity(u32::MAX, Duration::from_secs(1));

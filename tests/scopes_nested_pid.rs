@@ -15,15 +15,11 @@
 
 mod common;
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Graph, Namespace, NodeId, NodeOptions, RunningGraph, ScopeSpec, SubgraphFailure,
 };
-
-/// One test at a time: they count this process's children.
-static TURN: Mutex<()> = Mutex::new(());
 
 /// The pid of process `pid` in each pid namespace it is in, from the
 /// application's down to its own: the `NSpid` line of its status.
@@ -206,7 +202,7 @@ fn shut_down(mut graph: Nested, marker: &str) {
 
 #[test]
 fn a_pid_scope_nests_in_a_user_and_pid_scope() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     common::as_root_and_unprivileged("a_pid_scope_nests_in_a_user_and_pid_scope", || {
         common::within(Duration::from_secs(60), "pid in user+pid", || {
             let marker = common::unique_marker("pid-in-user-pid");
@@ -246,7 +242,7 @@ fn a_pid_scope_nests_in_a_user_and_pid_scope() {
 
 #[test]
 fn a_pid_scope_nests_in_a_pid_scope() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     if !common::real_root() {
         common::skip("a pid scope without a user namespace needs root");
         return;
@@ -261,7 +257,7 @@ fn a_pid_scope_nests_in_a_pid_scope() {
 
 #[test]
 fn a_user_and_pid_scope_nests_in_a_pid_scope() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     if !common::real_root() {
         common::skip("a pid scope without a user namespace needs root");
         return;
@@ -295,7 +291,7 @@ fn a_user_and_pid_scope_nests_in_a_pid_scope() {
 
 #[test]
 fn a_subgraphs_pid_scope_nests_in_the_scope_it_runs_in() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "a_subgraphs_pid_scope_nests_in_the_scope_it_runs_in",
         || {
