@@ -318,3 +318,52 @@ fn a_subgraphs_pid_scope_nests_in_the_scope_it_runs_in() {
         },
     );
 }
+
+/// The kernel nests pid namespaces 32 deep at most. A chain deeper than
+/// that fails at the scope past the limit, with the kernel's `ENOSPC`
+/// named, and nothing of the scopes made before it is left.
+#[test]
+fn a_pid_scope_too_deep_fails_and_leaves_nothing() {
+    let _turn = common::serial();
+    common::as_root_and_unprivileged("a_pid_scope_too_deep_fails_and_leaves_nothing", || {
+        common::within(Duration::from_secs(60), "33 nested pid scopes", || {
+            let marker = common::unique_marker("pid-too-deep");
+            let mut graph = Graph::new();
+            let mut scope =
+                graph.scope("level-0", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            graph.node_with(
+                "top",
+                common::marked(Command::new("sleep").arg("600"), &marker),
+                NodeOptions::new().scope(scope),
+            );
+            for level in 1..=33 {
+                let spec = ScopeSpec::new([Namespace::Pid]).parent(scope);
+                scope = graph.scope(format!("level-{level}"), spec);
+            }
+            graph.node_with(
+                "deepest",
+                common::marked(Command::new("sleep").arg("600"), &marker),
+                NodeOptions::new().scope(scope),
+            );
+            let error = graph.spawn().map(|_| ()).unwrap_err();
+            eprintln!("{error}");
+            match &error {
+                process_graph_runtime::Error::Scope {
+                    scope,
+                    namespace,
+                    source,
+                    ..
+                } => {
+                    assert!(scope.starts_with("level-"), "{error}");
+                    assert_eq!(*namespace, Some(Namespace::Pid), "{error}");
+                    assert_eq!(source.raw_os_error(), Some(libc::ENOSPC), "{error}");
+                }
+                other => panic!("not a scope error: {other}"),
+            }
+            let left = common::live_marked_processes(&marker);
+            assert!(left.is_empty(), "left after the failure: {left:?}");
+            let children = common::children_of_this_process();
+            assert!(children.is_empty(), "children left: {children:?}");
+        })
+    });
+}
