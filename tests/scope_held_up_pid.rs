@@ -72,8 +72,6 @@ fn attack_in(namespaces: Vec<Namespace>) {
     if !common::user_namespaces_available() {
         return common::skip("user namespaces are not available here");
     }
-    // One test at a time: each counts every child of this process.
-    let _turn = common::serial();
     common::within(Duration::from_secs(60), "stopped clones", move || {
         let mut graph = Graph::new();
         graph.intensity(u32::MAX, Duration::from_secs(1));
@@ -102,6 +100,9 @@ fn attack_in(namespaces: Vec<Namespace>) {
 
 #[test]
 fn a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec() {
+    // One test at a time, the run as uid 65534 included: each counts every
+    // child of this process.
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec",
         || attack_in(vec![Namespace::User, Namespace::Pid]),
@@ -114,6 +115,9 @@ fn a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_e
 #[test]
 fn a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec_under_its_own_proc()
  {
+    // One test at a time, the run as uid 65534 included: each counts every
+    // child of this process.
+    let _turn = common::serial();
     common::as_root_and_unprivileged(
         "a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_exec_under_its_own_proc",
         || attack_in(vec![Namespace::User, Namespace::Pid, Namespace::Mount]),
