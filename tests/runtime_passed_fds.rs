@@ -242,3 +242,36 @@ fn passing_a_stdio_number_sets_that_stream() {
     ours.read_to_string(&mut out).unwrap();
     assert_eq!(out, "out\n");
 }
+
+/// A spawn's child copies only the fds below the highest it places, and
+/// the graph keeps its nodes' pidfds high in the table, above that prefix
+/// (`sys::held_high`). A passed fd numbered above them all must still be
+/// copied: here it is the top fd the soft limit allows, with running
+/// siblings' pidfds below it, and a sibling started after them.
+#[test]
+fn a_passed_fd_above_the_held_pidfds_reaches_the_child() {
+    let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(1024)
+        .min(65_536);
+    let (mut ours, theirs) = std::io::pipe().unwrap();
+    let top = rustix::io::fcntl_dupfd_cloexec(&theirs, (soft - 1) as i32).unwrap();
+    drop(theirs);
+    let mut graph = Graph::new();
+    let sleepers: Vec<_> = (0..8)
+        .map(|k| graph.node(format!("sleeper-{k}"), Command::new("sleep").arg("30")))
+        .collect();
+    graph.node_with(
+        "writer",
+        Command::new("sh")
+            .args(["-c", "echo from-the-top >&7"])
+            .fd(7, top),
+        NodeOptions::new().after(sleepers),
+    );
+    let mut running = graph.spawn().unwrap();
+    let mut out = String::new();
+    // EOF once the writer has ended: the graph's copy closes with it.
+    ours.read_to_string(&mut out).unwrap();
+    assert_eq!(out, "from-the-top\n");
+    running.shutdown(Duration::from_secs(5)).unwrap();
+}

@@ -38,7 +38,11 @@
 //!   `execve`, so the spawning thread does not wait for a thousand closes
 //!   (Linux 5.11 and later; on 5.9 and 5.10 the child closes them itself).
 //!   The parent closes its copies of the children's ends right after the
-//!   spawn, so readers see EOF.
+//!   spawn, so readers see EOF. The fds the runtime holds for a node's whole
+//!   life (pidfd, forwarded output, notify socket) sit high in the table,
+//!   and the child copies only the part below the highest fd it is given
+//!   (`CLONE_FILES`, then `close_range(…, CLOSE_RANGE_UNSHARE)`), so a
+//!   spawn's cost does not grow with the number of nodes running.
 //! - **Signals** in the child: every signal at its default action and the
 //!   signal mask empty, whatever the application caught, ignored (SIGPIPE,
 //!   or SIGHUP and SIGINT under `nohup`) or blocked — handlers are reset by

@@ -31,7 +31,7 @@ impl Process {
     pub(crate) fn new(pid: Pid, pidfd: OwnedFd) -> Self {
         Process {
             pid,
-            pidfd: Some(pidfd),
+            pidfd: Some(crate::sys::held_high(pidfd)),
             status: None,
             owner: Owner::current(),
         }

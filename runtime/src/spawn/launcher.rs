@@ -572,7 +572,8 @@ impl Launcher {
                     node: index,
                     stream: Stream::of_fd(fd),
                     sink,
-                    read_end,
+                    // Held as long as the node runs: above what spawns copy.
+                    read_end: crate::sys::held_high(read_end),
                     watch: extra.line_watch.clone(),
                 });
             }

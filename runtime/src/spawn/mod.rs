@@ -8,7 +8,9 @@
 //! pidfd atomically with the child. `CLONE_CLEAR_SIGHAND` resets every signal
 //! handler in the child, so no handler of the parent's can run on the shared
 //! memory before `execve`. `CLONE_INTO_CGROUP` starts it in its node's
-//! cgroup, so not even its first instruction runs outside it.
+//! cgroup, so not even its first instruction runs outside it. `CLONE_FILES`
+//! starts it on the parent's fd table, which it unshares first thing keeping
+//! only the prefix it uses ([`crate::sys::held_high`] says why).
 //!
 //! A node in a scope is started the same way, except that the child
 //! executes the carried scope program ([`carried`]) instead of the node's
@@ -51,6 +53,7 @@ use child::{ChildContext, child_main};
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
 const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
 const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
+const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
 pub(crate) const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 
@@ -98,10 +101,13 @@ pub(crate) fn spawn_process(
         }
     };
     let max_target = fds.iter().map(|m| m.target).max().unwrap_or(0).max(2);
+    let highest_used = fds.iter().map(|m| m.src).fold(program_memfd, i32::max);
+    let keep = highest_used.saturating_add(1).max(3);
     let mut ctx = ChildContext {
         parent,
         fds: &mut fds,
         max_target,
+        keep,
         target: exec.child_target(),
         setup: &exec.setup,
         listen_pid: exec.listen_pid.as_ref().map(|slot| slot.get()),
@@ -113,7 +119,9 @@ pub(crate) fn spawn_process(
         executing: false,
     };
     let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
-    let flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND;
+    // CLONE_FILES: the child copies only the prefix of the fd table it
+    // uses (`ChildContext::keep`), not the pidfds held above it.
+    let flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_CLEAR_SIGHAND;
     let mut process = ChildStack::with(|stack, size| {
         // SAFETY: the stack stays mapped and unused by anyone else until the
         // child has exec'd or exited (CLONE_VFORK holds this thread until

@@ -161,13 +161,15 @@ impl NotifySocket {
     }
 }
 
+/// Held as long as its node: above the fds spawns copy.
 fn datagram_socket() -> io::Result<OwnedFd> {
-    Ok(rustix::net::socket_with(
+    let socket = rustix::net::socket_with(
         AddressFamily::UNIX,
         SocketType::DGRAM,
         SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
         None,
-    )?)
+    )?;
+    Ok(crate::sys::held_high(socket))
 }
 
 /// Binds `socket` at the first of `names` (abstract) that is free; returns

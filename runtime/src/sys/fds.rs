@@ -26,6 +26,16 @@ pub(crate) fn close_fds_except(keep: impl IntoIterator<Item = i32>) -> isize {
     close_range_as(next as u32, u32::MAX)
 }
 
+/// Gives the calling process a fd table of its own holding only the fds
+/// below `keep` (`CLOSE_RANGE_UNSHARE` over `keep..`: the kernel copies
+/// just that prefix of a shared table). A child cloned with `CLONE_FILES`
+/// calls it first, so the fds the parent holds above `keep` (its children's
+/// pidfds, [`super::held_high`]) are never copied nor closed at `execve`.
+/// Returns the `close_range` result (`-errno` or 0).
+pub(crate) fn unshare_fds_below(keep: i32) -> isize {
+    close_range(keep as u32, u32::MAX, libc::CLOSE_RANGE_UNSHARE)
+}
+
 fn close_range_as(first: u32, last: u32) -> isize {
     let ret = close_range(first, last, libc::CLOSE_RANGE_CLOEXEC);
     if errno_of(ret) != libc::EINVAL {
