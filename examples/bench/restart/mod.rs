@@ -8,8 +8,8 @@
 //! cgroups: the raw loop then starts each child in its own with
 //! `CLONE_INTO_CGROUP` and reads its `cgroup.events` after each reap) and
 //! without, each compared with the raw loop of its kind; `--containment
-//! on|off` runs one kind only (every loop's fds are in the one process, and
-//! each child's `execve` closes them all: fewer loops, a smaller fd table).
+//! on|off` runs one kind only. Each loop runs in a process of its own
+//! ([`worker`]), so no loop's children copy another loop's fds.
 //!
 //! `--siblings N` keeps N more children running beside the restarted one in
 //! every loop (in our graph as nodes that never restart): what a restart
@@ -17,6 +17,7 @@
 
 mod loops;
 mod node_cgroups;
+mod worker;
 
 use std::error::Error;
 use std::time::Duration;
@@ -24,8 +25,9 @@ use std::time::Duration;
 use crate::child_elf::Behaviour;
 use crate::measure::{self, format_duration, format_ratio, percentile};
 use crate::setup::{self, Subcommand};
-use loops::{Latency, Ours, OursOnTokio, Raw, RestartLoop};
+use loops::{Latency, Ours, OursOnTokio, Raw};
 use node_cgroups::NodeCgroups;
+use worker::{Description, Worker};
 
 const RESTART: Subcommand = Subcommand {
     operation: "restart (SIGKILL → replacement running)",
@@ -55,56 +57,67 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         other => return Err(format!("--containment: on, off or both, not {other:?}").into()),
     };
     let path = setup.child.path();
-    let mut loops: Vec<Box<dyn RestartLoop>> = Vec::new();
+    let mut workers: Vec<Worker> = Vec::new();
     for &in_cgroups in kinds {
-        let raw_cgroups = match in_cgroups {
-            true => match NodeCgroups::create_named("restart") {
-                Ok(cgroups) => Some(cgroups),
-                Err(e) => {
-                    eprintln!(
-                        "no cgroups here ({e}): the loops with a cgroup per node are left out"
-                    );
-                    continue;
-                }
-            },
-            false => None,
+        if in_cgroups && let Err(e) = NodeCgroups::create_named("restart-check") {
+            eprintln!("no cgroups here ({e}): the loops with a cgroup per node are left out");
+            continue;
+        }
+        let cgroups = |name: &str| match in_cgroups {
+            true => NodeCgroups::create_named(name).map(Some),
+            false => Ok(None),
         };
-        loops.push(Box::new(Ours::start(path, siblings, in_cgroups)?));
-        loops.push(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?));
+        workers.push(Worker::fork(
+            || Ok(Box::new(Ours::start(path, siblings, in_cgroups)?)),
+            WARM_UP,
+        )?);
+        workers.push(Worker::fork(
+            || Ok(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?)),
+            WARM_UP,
+        )?);
         // Beside the floor, the floor with our child's set-up: no siblings
-        // of its own, as it only shows what that set-up costs (every loop's
-        // fds are in the one fd table whatever it holds).
-        let setup_cgroups = match in_cgroups {
-            true => Some(NodeCgroups::create_named("restart-setup")?),
-            false => None,
-        };
-        loops.push(Box::new(Raw::start(path, 0, setup_cgroups, true)?));
-        loops.push(Box::new(Raw::start(path, siblings, raw_cgroups, false)?));
+        // of its own, as it only shows what that set-up costs.
+        workers.push(Worker::fork(
+            || {
+                Ok(Box::new(Raw::start(
+                    path,
+                    0,
+                    cgroups("restart-setup")?,
+                    true,
+                )?))
+            },
+            WARM_UP,
+        )?);
+        workers.push(Worker::fork(
+            || {
+                Ok(Box::new(Raw::start(
+                    path,
+                    siblings,
+                    cgroups("restart")?,
+                    false,
+                )?))
+            },
+            WARM_UP,
+        )?);
     }
     if siblings > 0 {
         println!("each loop keeps {siblings} more children running beside the restarted one");
     }
-    for restart_loop in &mut loops {
-        for _ in 0..WARM_UP {
-            restart_loop.restart_once()?;
-        }
-    }
-    let mut busy: Vec<Vec<Latency>> = vec![Vec::new(); loops.len()];
+    let mut busy: Vec<Vec<Latency>> = vec![Vec::new(); workers.len()];
     for round in 0..setup.plan.rounds {
-        for turn in 0..loops.len() {
-            let index = (round + turn) % loops.len();
-            for _ in 0..setup.plan.iterations {
-                busy[index].push(loops[index].restart_once()?);
-            }
+        for turn in 0..workers.len() {
+            let index = (round + turn) % workers.len();
+            busy[index].extend(workers[index].restarts(setup.plan.iterations)?);
         }
     }
-    let mut idle: Vec<Vec<Latency>> = vec![Vec::new(); loops.len()];
+    let mut idle: Vec<Vec<Latency>> = vec![Vec::new(); workers.len()];
     for _ in 0..idle_samples {
-        for (restart_loop, samples) in loops.iter_mut().zip(&mut idle) {
+        for (worker, samples) in workers.iter_mut().zip(&mut idle) {
             std::thread::sleep(IDLE);
-            samples.push(restart_loop.restart_once()?);
+            samples.extend(worker.restarts(1)?);
         }
     }
+    let loops: Vec<&Description> = workers.iter().map(|w| &w.description).collect();
     let title = format!(
         "back to back, {} rounds × {}",
         setup.plan.rounds, setup.plan.iterations
@@ -145,25 +158,25 @@ impl Milestone {
 
 /// One row per milestone: medians and p99 of each loop, then each of ours
 /// as a ratio to the raw loop of its kind (with cgroups or without).
-fn print_table(title: &str, loops: &[Box<dyn RestartLoop>], samples: &[Vec<Latency>]) {
-    let floor_of = |l: &dyn RestartLoop| {
+fn print_table(title: &str, loops: &[&Description], samples: &[Vec<Latency>]) {
+    let floor_of = |l: &Description| {
         loops
             .iter()
-            .position(|f| f.is_floor() && f.in_cgroups() == l.in_cgroups())
+            .position(|f| f.is_floor && f.in_cgroups == l.in_cgroups)
     };
     let compared: Vec<(usize, usize)> = loops
         .iter()
         .enumerate()
-        .filter(|(_, l)| !l.is_floor())
-        .filter_map(|(i, l)| Some((i, floor_of(l.as_ref())?)))
+        .filter(|(_, l)| !l.is_floor)
+        .filter_map(|(i, l)| Some((i, floor_of(l)?)))
         .collect();
     let columns: Vec<String> = loops
         .iter()
-        .map(|l| format!("{}: median / p99", l.label()))
+        .map(|l| format!("{}: median / p99", l.label))
         .chain(
             compared
                 .iter()
-                .map(|&(i, f)| format!("{} / {}", loops[i].label(), loops[f].label())),
+                .map(|&(i, f)| format!("{} / {}", loops[i].label, loops[f].label)),
         )
         .collect();
     let rows = [Milestone::Started, Milestone::Running].map(|milestone| {
