@@ -13,8 +13,9 @@ use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
 
 const SPAWNS: usize = 200;
 
-/// Opens fds without `O_CLOEXEC` (plain files and pipes) until told to stop,
-/// keeping a few dozen open at any moment so every spawn races with some.
+/// Opens fds without `O_CLOEXEC` (plain files, copies of them at 1,100 and
+/// up, and pipes) until told to stop, keeping a few dozen open at any
+/// moment so every spawn races with some.
 struct FdLeaker {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<usize>>,
@@ -32,6 +33,15 @@ impl FdLeaker {
                 let file = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY) };
                 assert!(file >= 0, "open /dev/null");
                 open.push_back(file);
+                // A copy high up too, where the runtime keeps its nodes'
+                // pidfds, above what a spawn's child copies (where the soft
+                // fd limit allows it).
+                // SAFETY: `file` is open; the copy is owned by `open`.
+                let high = unsafe { libc::fcntl(file, libc::F_DUPFD, 1100) };
+                if high >= 0 {
+                    open.push_back(high);
+                    opened += 1;
+                }
                 let mut pipe = [-1; 2];
                 // SAFETY: `pipe` has room for the two fds; plain pipe(), no O_CLOEXEC.
                 assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0, "pipe");
