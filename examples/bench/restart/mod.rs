@@ -75,13 +75,13 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             || Ok(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?)),
             WARM_UP,
         )?);
-        // Beside the floor, the floor with our child's set-up: no siblings
-        // of its own, as it only shows what that set-up costs.
+        // Beside the floor, the floor with our child's set-up, with as many
+        // siblings: what is ours beyond that set-up is the supervisor's.
         workers.push(Worker::fork(
             || {
                 Ok(Box::new(Raw::start(
                     path,
-                    0,
+                    siblings,
                     cgroups("restart-setup")?,
                     true,
                 )?))
