@@ -128,6 +128,7 @@ impl RunningGraph {
         let launcher = &self.io.launcher;
         graph.resolve_running_scopes(|scope| launcher.scope_namespaces(scope))?;
         graph.validate().map_err(Error::Invalid)?;
+        crate::sigchld::check()?;
         let graph = graph.expand_replicas();
         for node in &graph.nodes {
             if self.core.has_live_node_named(&node.name) {

@@ -45,6 +45,15 @@ pub enum Error {
     /// A node could not be started. Every process started by the same call
     /// was stopped and reaped before this error was returned.
     Spawn(SpawnError),
+    /// The application ignores SIGCHLD (`SIG_IGN`) or set `SA_NOCLDWAIT`,
+    /// so the kernel reaps every child itself as it exits and the runtime
+    /// cannot learn how a node ended. Returned before anything starts, or
+    /// when a node was reaped this way while the graph ran. Set SIGCHLD back
+    /// to `SIG_DFL` (without `SA_NOCLDWAIT`) before spawning.
+    SigchldIgnored {
+        /// `"SIG_IGN"` or `"SA_NOCLDWAIT"`.
+        disposition: &'static str,
+    },
     /// A system call made on the parent's side failed.
     Io {
         /// The node concerned, if the call was made for one node.
@@ -262,6 +271,10 @@ impl fmt::Display for Error {
             Error::ReloadFailed { node, reason } => {
                 write!(f, "node {node:?}: reload failed: {reason}")
             }
+            Error::SigchldIgnored { disposition } => write!(
+                f,
+                "SIGCHLD is {disposition} in this process: the kernel reaps children itself, so no node's exit can be waited for; set SIGCHLD to SIG_DFL first"
+            ),
             Error::StartTimeout {
                 node,
                 dependency,
@@ -291,6 +304,7 @@ impl std::error::Error for Error {
             | Error::RestartIntensity { .. }
             | Error::DependencyFailed { .. }
             | Error::StartTimeout { .. }
+            | Error::SigchldIgnored { .. }
             | Error::ReloadFailed { .. } => None,
         }
     }

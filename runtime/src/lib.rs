@@ -164,6 +164,7 @@ mod process;
 mod random;
 mod running;
 mod scope;
+mod sigchld;
 mod sigmask;
 mod signal;
 mod spawn;

@@ -77,6 +77,7 @@ impl RunningGraph {
         // could name.
         graph.resolve_running_scopes(|_| None)?;
         graph.validate().map_err(Error::Invalid)?;
+        crate::sigchld::check()?;
         let graph = graph.expand_replicas();
         let (io, parent_ends) = Driver::prepare(&graph)?;
         let mut running = RunningGraph {

@@ -1,0 +1,132 @@
+//! An application that ignores SIGCHLD (`SIG_IGN`, which a parent can leave
+//! it through `execve`) or sets `SA_NOCLDWAIT` has the kernel reap its
+//! children itself: no node's exit could be waited for. The runtime says so
+//! with `Error::SigchldIgnored` before starting anything, and when a node
+//! is reaped that way while the graph runs (it used to fail with a bare
+//! `waitid: ECHILD`). An application with a SIGCHLD handler of its own
+//! (tokio's process reaper, say) is unaffected.
+//!
+//! Each case runs in a copy of this binary: the disposition is the whole
+//! process's, and would have the kernel reap other tests' children.
+
+mod common;
+
+use std::time::Duration;
+
+use process_graph_runtime::{Command, Error, Event, ExitStatus, Graph};
+
+const HELPER_VAR: &str = "PROCESS_GRAPH_IGNORED_SIGCHLD";
+
+#[test]
+fn a_graph_refuses_to_start_where_sigchld_is_ignored() {
+    common::run_ignored_test("application_helper", &[(HELPER_VAR, "ignore")]);
+}
+
+#[test]
+fn a_graph_refuses_to_start_where_sigchld_has_sa_nocldwait() {
+    common::run_ignored_test("application_helper", &[(HELPER_VAR, "nocldwait")]);
+}
+
+#[test]
+fn sigchld_ignored_while_a_graph_runs_is_named_at_the_next_exit() {
+    common::run_ignored_test("application_helper", &[(HELPER_VAR, "later")]);
+}
+
+#[test]
+fn a_sigchld_handler_of_the_application_changes_nothing() {
+    common::run_ignored_test("application_helper", &[(HELPER_VAR, "handler")]);
+}
+
+/// The application of the tests above, in the case `HELPER_VAR` names.
+#[test]
+#[ignore = "the application of the tests above, run in a copy of this binary"]
+fn application_helper() {
+    let Ok(case) = std::env::var(HELPER_VAR) else {
+        return;
+    };
+    match case.as_str() {
+        "ignore" => {
+            set_sigchld(libc::SIG_IGN, 0);
+            refused_at_spawn("SIG_IGN");
+        }
+        "nocldwait" => {
+            set_sigchld(libc::SIG_DFL, libc::SA_NOCLDWAIT);
+            refused_at_spawn("SA_NOCLDWAIT");
+        }
+        "later" => ignored_while_running(),
+        "handler" => with_a_handler(),
+        other => panic!("{HELPER_VAR}: no case {other:?}"),
+    }
+}
+
+fn refused_at_spawn(disposition: &str) {
+    let mut graph = Graph::new();
+    graph.node("three", Command::new("sh").args(["-c", "exit 3"]));
+    match graph.spawn() {
+        Err(error @ Error::SigchldIgnored { .. }) => {
+            println!("refused: {error}");
+            assert!(error.to_string().contains(disposition), "{error}");
+        }
+        Err(other) => panic!("expected SigchldIgnored, got {other:?}"),
+        Ok(_) => panic!("a graph started with SIGCHLD set to {disposition}"),
+    }
+    let children = common::children_of_this_process();
+    assert!(children.is_empty(), "started anyway: {children:?}");
+}
+
+fn ignored_while_running() {
+    let mut graph = Graph::new();
+    graph.node("sleeper", Command::new("sleep").arg("30"));
+    let short = graph.node("short", Command::new("sleep").arg("0.2"));
+    let mut running = graph.spawn().unwrap();
+    set_sigchld(libc::SIG_IGN, 0);
+    let error = loop {
+        match running.next_event(Some(Duration::from_secs(10))) {
+            Err(error) => break error,
+            Ok(Some(Event::Exited { node, .. })) if node == short => {
+                panic!("the short node's exit was waited for while SIGCHLD was ignored")
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no exit within 10 s"),
+        }
+    };
+    println!("reported: {error}");
+    assert!(
+        matches!(
+            error,
+            Error::SigchldIgnored {
+                disposition: "SIG_IGN"
+            }
+        ),
+        "{error:?}"
+    );
+    let mut more = Graph::new();
+    more.node("added", Command::new("true"));
+    assert!(
+        matches!(running.add(more), Err(Error::SigchldIgnored { .. })),
+        "an add went ahead while SIGCHLD was ignored"
+    );
+    set_sigchld(libc::SIG_DFL, 0);
+    drop(running);
+}
+
+fn with_a_handler() {
+    extern "C" fn on_sigchld(_: libc::c_int) {}
+    set_sigchld(on_sigchld as *const () as libc::sighandler_t, 0);
+    let mut graph = Graph::new();
+    let three = graph.node("three", Command::new("sh").args(["-c", "exit 3"]));
+    let mut running = graph.spawn().unwrap();
+    let report = running.wait().unwrap();
+    assert_eq!(report[three].status, Some(ExitStatus::Exited(3)));
+}
+
+fn set_sigchld(handler: libc::sighandler_t, flags: libc::c_int) {
+    // SAFETY: a zeroed sigaction is valid; the handler is SIG_IGN, SIG_DFL
+    // or a function that does nothing.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = handler;
+    action.sa_flags = flags | libc::SA_RESTART;
+    // SAFETY: a valid action for a valid signal; no old action asked for.
+    let ret = unsafe { libc::sigaction(libc::SIGCHLD, &action, std::ptr::null_mut()) };
+    assert_eq!(ret, 0, "sigaction: {}", std::io::Error::last_os_error());
+}
