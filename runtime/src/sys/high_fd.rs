@@ -1,16 +1,17 @@
-//! Where the parent keeps the fds it holds for a child's whole life (its
-//! pidfd): high in the fd table, above the fds a spawn hands on.
+//! Where the parent keeps the fds it holds for a node's whole life (its
+//! pidfd, its forwarded output's read ends, its notify socket): high in the
+//! fd table, above the fds a spawn hands on.
 //!
 //! A spawn's child starts on the parent's fd table (`CLONE_FILES`) and
 //! unshares it keeping only the fds below the highest one it places
 //! (`close_range(keep, ~0, CLOSE_RANGE_UNSHARE)` copies just that prefix).
 //! Every fd it copies costs a reference at the copy and a close at `execve`
-//! (about 60 ns with a thousand, perf-floors fact 3), so a thousand running
+//! (tens of nanoseconds each, perf-floors fact 3), so a thousand running
 //! nodes' pidfds at the bottom of the table would make every later spawn
 //! copy and close all of them. Moved up here they are never copied: a
 //! spawn's cost stays that of the fds it places, whatever the graph holds.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 use rustix::io::fcntl_dupfd_cloexec;
@@ -42,6 +43,9 @@ pub(crate) fn held_high(fd: OwnedFd) -> OwnedFd {
     let Some(start) = region_start() else {
         return fd;
     };
+    if fd.as_raw_fd() as u64 >= start {
+        return fd;
+    }
     match fcntl_dupfd_cloexec(&fd, start as i32) {
         // `fd` is dropped, closing the low copy.
         Ok(high) => high,
@@ -52,7 +56,6 @@ pub(crate) fn held_high(fd: OwnedFd) -> OwnedFd {
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
-    use std::os::fd::AsRawFd;
 
     use super::*;
 
