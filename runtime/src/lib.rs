@@ -42,7 +42,9 @@
 //!   life (pidfd, forwarded output, notify socket) sit high in the table,
 //!   and the child copies only the part below the highest fd it is given
 //!   (`CLONE_FILES`, then `close_range(…, CLOSE_RANGE_UNSHARE)`), so a
-//!   spawn's cost does not grow with the number of nodes running.
+//!   spawn's cost does not grow with the number of nodes running (Linux
+//!   6.11 and later; older kernels can corrupt such a copy, CVE-2024-45025,
+//!   and copy the whole table).
 //! - **Signals** in the child: every signal at its default action and the
 //!   signal mask empty, whatever the application caught, ignored (SIGPIPE,
 //!   or SIGHUP and SIGINT under `nohup`) or blocked — handlers are reset by

@@ -47,9 +47,10 @@ pub(crate) struct ChildContext<'a> {
     pub(crate) fds: &'a mut [FdMove],
     /// The highest target fd, at least 2.
     pub(crate) max_target: i32,
-    /// One above every fd the child uses from the parent's table (at least
-    /// 3): the prefix it keeps when it unshares the table.
-    pub(crate) keep: i32,
+    /// Where the child was cloned onto the parent's fd table
+    /// (`CLONE_FILES`): one above every fd it uses from it (at least 3),
+    /// the prefix it keeps when it unshares the table.
+    pub(crate) keep: Option<i32>,
     /// What to execute: the node's program, or the carried scope program.
     pub(crate) target: ChildTarget<'a>,
     /// Process group, resource limits and umask.
@@ -100,7 +101,9 @@ fn check(ret: isize, step: Step) -> StepResult {
 fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallible, (Step, i32)> {
     // Cloned onto the parent's fd table (`CLONE_FILES`): first a table of
     // our own with only the prefix we use, before any fd changes.
-    check(sys::unshare_fds_below(ctx.keep), Step::CloseRange)?;
+    if let Some(keep) = ctx.keep {
+        check(sys::unshare_fds_below(keep), Step::CloseRange)?;
+    }
     // Its own process group, so the whole node can be signalled at once;
     // or the application's, left as it is. A node on a terminal gets a
     // session of its own (its process group is the session's, same id).

@@ -8,9 +8,10 @@
 //! pidfd atomically with the child. `CLONE_CLEAR_SIGHAND` resets every signal
 //! handler in the child, so no handler of the parent's can run on the shared
 //! memory before `execve`. `CLONE_INTO_CGROUP` starts it in its node's
-//! cgroup, so not even its first instruction runs outside it. `CLONE_FILES`
-//! starts it on the parent's fd table, which it unshares first thing keeping
-//! only the prefix it uses ([`crate::sys::held_high`] says why).
+//! cgroup, so not even its first instruction runs outside it. From Linux
+//! 6.11, `CLONE_FILES` starts it on the parent's fd table, which it unshares
+//! first thing keeping only the prefix it uses ([`crate::sys::held_high`]
+//! says why).
 //!
 //! A node in a scope is started the same way, except that the child
 //! executes the carried scope program ([`carried`]) instead of the node's
@@ -101,8 +102,12 @@ pub(crate) fn spawn_process(
         }
     };
     let max_target = fds.iter().map(|m| m.target).max().unwrap_or(0).max(2);
-    let highest_used = fds.iter().map(|m| m.src).fold(program_memfd, i32::max);
-    let keep = highest_used.saturating_add(1).max(3);
+    // CLONE_FILES where the child may copy just the prefix of the fd table
+    // it uses, not the pidfds held above it (`sys::copies_prefix`).
+    let keep = sys::copies_prefix().then(|| {
+        let highest_used = fds.iter().map(|m| m.src).fold(program_memfd, i32::max);
+        highest_used.saturating_add(1).max(3)
+    });
     let mut ctx = ChildContext {
         parent,
         fds: &mut fds,
@@ -119,9 +124,8 @@ pub(crate) fn spawn_process(
         executing: false,
     };
     let ctx_ptr = std::ptr::from_mut(&mut ctx).cast();
-    // CLONE_FILES: the child copies only the prefix of the fd table it
-    // uses (`ChildContext::keep`), not the pidfds held above it.
-    let flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_CLEAR_SIGHAND;
+    let files = if keep.is_some() { CLONE_FILES } else { 0 };
+    let flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND | files;
     let mut process = ChildStack::with(|stack, size| {
         // SAFETY: the stack stays mapped and unused by anyone else until the
         // child has exec'd or exited (CLONE_VFORK holds this thread until

@@ -2,7 +2,7 @@
 //! this allocates nothing and cannot panic.
 
 
-use super::raw::{close_range, unshare_files};
+use super::raw::close_range;
 
 /// Marks every fd from 3 up except those in `keep` (ascending; entries
 /// below 3 are ignored) close-on-exec (`CLOSE_RANGE_CLOEXEC`, Linux 5.11),
@@ -31,15 +31,10 @@ pub(crate) fn close_fds_except(keep: impl IntoIterator<Item = i32>) -> isize {
 /// just that prefix of a shared table). A child cloned with `CLONE_FILES`
 /// calls it first, so the fds the parent holds above `keep` (its children's
 /// pidfds, [`super::held_high`]) are never copied nor closed at `execve`.
-/// Where the flag is unknown (a sandbox such as gVisor may refuse it with
-/// `EINVAL`), the whole table is copied instead, as without `CLONE_FILES`.
-/// Returns the system call's result (`-errno` or 0).
+/// Only used where [`super::copies_prefix`]. Returns the `close_range`
+/// result (`-errno` or 0).
 pub(crate) fn unshare_fds_below(keep: i32) -> isize {
-    let ret = close_range(keep as u32, u32::MAX, libc::CLOSE_RANGE_UNSHARE);
-    match errno_of(ret) {
-        libc::EINVAL | libc::ENOSYS => unshare_files(),
-        _ => ret,
-    }
+    close_range(keep as u32, u32::MAX, libc::CLOSE_RANGE_UNSHARE)
 }
 
 fn close_range_as(first: u32, last: u32) -> isize {

@@ -1,6 +1,7 @@
-//! Where the parent keeps the fds it holds for a node's whole life (its
-//! pidfd, its forwarded output's read ends, its notify socket): high in the
-//! fd table, above the fds a spawn hands on.
+//! Where the parent keeps the fds it holds for a node's whole life (every
+//! pidfd, as `Process::new` takes it; a node's forwarded output's read
+//! ends; its notify socket): high in the fd table, above the fds a spawn
+//! hands on.
 //!
 //! A spawn's child starts on the parent's fd table (`CLONE_FILES`) and
 //! unshares it keeping only the fds below the highest one it places
@@ -10,12 +11,47 @@
 //! nodes' pidfds at the bottom of the table would make every later spawn
 //! copy and close all of them. Moved up here they are never copied: a
 //! spawn's cost stays that of the fds it places, whatever the graph holds.
+//!
+//! Only from Linux 6.11 ([`copies_prefix`]): before it, a prefix copy of a
+//! shared table could carry garbage into the child's map of full 64-fd
+//! blocks (CVE-2024-45025) — with the pidfds filling a block up here, the
+//! node would then never get the fds of that block. Older kernels copy the
+//! whole table, as without `CLONE_FILES`, and nothing is moved.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 use rustix::io::fcntl_dupfd_cloexec;
 use rustix::process::{Resource, getrlimit};
+
+/// The first release whose `CLOSE_RANGE_UNSHARE` copies a prefix of a
+/// shared table without corrupting it (mainline fix of CVE-2024-45025;
+/// stable kernels that took the fix are treated as older, to be safe).
+const PREFIX_COPY_SINCE: (u32, u32) = (6, 11);
+
+/// Whether a spawn's child starts on the parent's table and copies only a
+/// prefix of it: on Linux 6.11 and later, read once from `uname`.
+pub(crate) fn copies_prefix() -> bool {
+    static ANSWER: OnceLock<bool> = OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        release_at_least(
+            rustix::system::uname().release().to_bytes(),
+            PREFIX_COPY_SINCE,
+        )
+    })
+}
+
+/// Whether a kernel release string (`6.18.44-fc`) is `major.minor` or later;
+/// false if it does not start with two numbers.
+fn release_at_least(release: &[u8], (major, minor): (u32, u32)) -> bool {
+    let mut numbers = release
+        .split(|&b| !b.is_ascii_digit())
+        .map(|digits| std::str::from_utf8(digits).ok()?.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(have_major), Some(have_minor)) => (have_major, have_minor) >= (major, minor),
+        _ => false,
+    }
+}
 
 /// The most the start of the high region is: a table twice this size
 /// (2,048 entries, 16 KiB) holds a thousand pidfds.
@@ -38,9 +74,10 @@ fn region_start() -> Option<u64> {
 /// `fd`, moved to the lowest free fd of the high region (close-on-exec, as
 /// every fd the runtime holds). Where the region is full, or the soft limit
 /// has been lowered below it since, `fd` stays where it is: that costs
-/// later spawns a copy of it, nothing else.
+/// later spawns a copy of it, nothing else. Where spawns copy the whole
+/// table anyway ([`copies_prefix`]), nothing is moved.
 pub(crate) fn held_high(fd: OwnedFd) -> OwnedFd {
-    let Some(start) = region_start() else {
+    let Some(start) = region_start().filter(|_| copies_prefix()) else {
         return fd;
     };
     if fd.as_raw_fd() as u64 >= start {
@@ -63,7 +100,24 @@ mod tests {
     /// low copy is closed (or its number already reused for another file by
     /// a test running beside this one).
     #[test]
+    fn release_strings_compare_by_major_and_minor() {
+        assert!(release_at_least(b"6.18.44-fc-v1252", (6, 11)));
+        assert!(release_at_least(b"6.11.0", (6, 11)));
+        assert!(release_at_least(b"7.0", (6, 11)));
+        assert!(!release_at_least(b"6.10.14-generic", (6, 11)));
+        assert!(!release_at_least(b"5.15.0-91-generic", (6, 11)));
+        assert!(!release_at_least(b"4.4.0", (6, 11)));
+        assert!(!release_at_least(b"garbage", (6, 11)));
+    }
+
+    #[test]
     fn a_held_fd_moves_high_and_stays_the_same_file() {
+        if !copies_prefix() {
+            eprintln!(
+                "skipped: before Linux 6.11 spawns copy the whole fd table, nothing is moved"
+            );
+            return;
+        }
         let Some(start) = region_start() else {
             eprintln!("skipped: the soft RLIMIT_NOFILE is below {LOWEST_LIMIT}");
             return;

@@ -73,12 +73,6 @@ pub(crate) fn close_range(first: u32, last: u32, flags: u32) -> isize {
     }
 }
 
-/// `unshare(CLONE_FILES)`: a private copy of the whole fd table.
-pub(crate) fn unshare_files() -> isize {
-    // SAFETY: unshare only changes which fd table the caller uses.
-    unsafe { syscall4(libc::SYS_unshare, libc::CLONE_FILES as usize, 0, 0, 0) }
-}
-
 /// `dup3(src, target, 0)`: make `target` a copy of `src`, without CLOEXEC.
 ///
 /// `dup3` rather than `dup2` because aarch64 has no `dup2`; the two differ only
