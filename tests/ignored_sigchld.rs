@@ -33,6 +33,11 @@ fn sigchld_ignored_while_a_graph_runs_is_named_at_the_next_exit() {
 }
 
 #[test]
+fn a_waitpid_of_any_child_elsewhere_takes_a_node_and_is_reported_as_echild() {
+    common::run_ignored_test("application_helper", &[(HELPER_VAR, "stolen")]);
+}
+
+#[test]
 fn a_sigchld_handler_of_the_application_changes_nothing() {
     common::run_ignored_test("application_helper", &[(HELPER_VAR, "handler")]);
 }
@@ -54,6 +59,7 @@ fn application_helper() {
             refused_at_spawn("SA_NOCLDWAIT");
         }
         "later" => ignored_while_running(),
+        "stolen" => taken_by_waitpid_of_any_child(),
         "handler" => with_a_handler(),
         other => panic!("{HELPER_VAR}: no case {other:?}"),
     }
@@ -108,6 +114,38 @@ fn ignored_while_running() {
     );
     set_sigchld(libc::SIG_DFL, 0);
     drop(running);
+}
+
+/// Other code of the application reaps whatever child ends first: the
+/// node's end is then an `Io` error with `ECHILD`, not a wrong status.
+fn taken_by_waitpid_of_any_child() {
+    let mut graph = Graph::new();
+    let three = graph.node("three", Command::new("sh").args(["-c", "exit 3"]));
+    let mut running = graph.spawn().unwrap();
+    let pid = running.pid(three);
+    let mut status = 0;
+    // SAFETY: waits for any child of this process, as careless code would.
+    let taken = unsafe { libc::waitpid(-1, &mut status, 0) };
+    assert_eq!(pid, Some(taken as u32), "waitpid took another child");
+    let error = loop {
+        match running.next_event(Some(Duration::from_secs(10))) {
+            Err(error) => break error,
+            Ok(Some(Event::Exited { status, .. })) => panic!("an exit reported: {status:?}"),
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("nothing within 10 s"),
+        }
+    };
+    println!("reported: {error}");
+    match error {
+        Error::Io {
+            op: "waitid",
+            source,
+            ..
+        } => {
+            assert_eq!(source.raw_os_error(), Some(libc::ECHILD), "{source}")
+        }
+        other => panic!("expected Io waitid ECHILD, got {other:?}"),
+    }
 }
 
 fn with_a_handler() {
