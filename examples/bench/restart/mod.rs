@@ -20,14 +20,15 @@ mod node_cgroups;
 mod worker;
 
 use std::error::Error;
+use std::io;
 use std::time::Duration;
 
 use crate::child_elf::Behaviour;
 use crate::measure::{self, format_duration, format_ratio, percentile};
 use crate::setup::{self, Subcommand};
-use loops::{Latency, Ours, OursOnTokio, Raw};
+use loops::{Latency, Ours, OursOnTokio, Raw, RestartLoop};
 use node_cgroups::NodeCgroups;
-use worker::{Description, Worker};
+use worker::{Description, Start, Worker};
 
 const RESTART: Subcommand = Subcommand {
     operation: "restart (SIGKILL → replacement running)",
@@ -63,42 +64,28 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             eprintln!("no cgroups here ({e}): the loops with a cgroup per node are left out");
             continue;
         }
-        let cgroups = |name: &str| match in_cgroups {
-            true => NodeCgroups::create_named(name).map(Some),
-            false => Ok(None),
+        // The raw loop, its children in cgroups of the loop named `name`
+        // where this kind has them.
+        let raw = |name: &'static str, like_runtime: bool| {
+            move || -> io::Result<Box<dyn RestartLoop>> {
+                let cgroups = match in_cgroups {
+                    true => Some(NodeCgroups::create_named(name)?),
+                    false => None,
+                };
+                Ok(Box::new(Raw::start(path, siblings, cgroups, like_runtime)?))
+            }
         };
-        workers.push(Worker::fork(
-            || Ok(Box::new(Ours::start(path, siblings, in_cgroups)?)),
-            WARM_UP,
-        )?);
-        workers.push(Worker::fork(
-            || Ok(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?)),
-            WARM_UP,
-        )?);
-        // Beside the floor, the floor with our child's set-up, with as many
-        // siblings: what is ours beyond that set-up is the supervisor's.
-        workers.push(Worker::fork(
-            || {
-                Ok(Box::new(Raw::start(
-                    path,
-                    siblings,
-                    cgroups("restart-setup")?,
-                    true,
-                )?))
-            },
-            WARM_UP,
-        )?);
-        workers.push(Worker::fork(
-            || {
-                Ok(Box::new(Raw::start(
-                    path,
-                    siblings,
-                    cgroups("restart")?,
-                    false,
-                )?))
-            },
-            WARM_UP,
-        )?);
+        let starts: [Start<'_>; 4] = [
+            Box::new(|| Ok(Box::new(Ours::start(path, siblings, in_cgroups)?))),
+            Box::new(|| Ok(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?))),
+            // Beside the floor, the floor with our child's set-up, with as
+            // many siblings: what is ours beyond it is the supervisor's.
+            Box::new(raw("restart-setup", true)),
+            Box::new(raw("restart", false)),
+        ];
+        for start in starts {
+            workers.push(Worker::fork(start, WARM_UP)?);
+        }
     }
     if siblings > 0 {
         println!("each loop keeps {siblings} more children running beside the restarted one");

@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use super::loops::{Latency, RestartLoop};
 
+/// How a worker starts its loop (in the forked process).
+pub type Start<'a> = Box<dyn FnOnce() -> io::Result<Box<dyn RestartLoop>> + 'a>;
+
 /// What a loop is, as the table needs it.
 pub struct Description {
     pub label: String,
@@ -36,10 +39,7 @@ impl Worker {
     ///
     /// The bench must still be single-threaded: the child of `fork` goes on
     /// running Rust code.
-    pub fn fork(
-        start: impl FnOnce() -> io::Result<Box<dyn RestartLoop>>,
-        warm_up: usize,
-    ) -> io::Result<Worker> {
+    pub fn fork(start: Start<'_>, warm_up: usize) -> io::Result<Worker> {
         let (request_read, request_write) = std::io::pipe()?;
         let (answer_read, answer_write) = std::io::pipe()?;
         // SAFETY: the bench has no other thread yet (see above).
@@ -107,7 +107,7 @@ impl Drop for Worker {
 
 /// The worker's side: start, describe, then answer requests until zero.
 fn serve(
-    start: impl FnOnce() -> io::Result<Box<dyn RestartLoop>>,
+    start: Start<'_>,
     warm_up: usize,
     mut requests: std::fs::File,
     mut answers: std::fs::File,
