@@ -122,34 +122,32 @@ impl Ours {
 }
 
 impl Ours {
-    /// One restart, with `next` waiting for each event.
-    fn restart_with(
-        &mut self,
-        mut next: impl FnMut(&mut RunningGraph) -> io::Result<Option<Event>>,
-    ) -> io::Result<Latency> {
-        let begin = Instant::now();
-        self.running.kill(self.node).map_err(io::Error::other)?;
-        loop {
-            match next(&mut self.running)? {
-                Some(Event::Started { node, .. }) if node == self.node => break,
-                Some(Event::Exited {
-                    status, decision, ..
-                }) => {
-                    killed(status == ExitStatus::Signaled(Signal::KILL), status)?;
-                    if !matches!(decision, Decision::Restart { .. }) {
-                        return Err(io::Error::other(format!(
-                            "the runtime decided {decision:?}, not a restart"
-                        )));
-                    }
-                }
-                other => {
-                    return Err(io::Error::other(format!(
-                        "expected an exit and a start, got {other:?}"
-                    )));
+    /// Whether `event`, the next one after the SIGKILL, is the
+    /// replacement's start; an error for anything but the kill's exit and
+    /// that start.
+    fn is_replacement_started(&self, event: Option<Event>) -> io::Result<bool> {
+        match event {
+            Some(Event::Started { node, .. }) if node == self.node => Ok(true),
+            Some(Event::Exited {
+                status, decision, ..
+            }) => {
+                killed(status == ExitStatus::Signaled(Signal::KILL), status)?;
+                match decision {
+                    Decision::Restart { .. } => Ok(false),
+                    _ => Err(io::Error::other(format!(
+                        "the runtime decided {decision:?}, not a restart"
+                    ))),
                 }
             }
+            other => Err(io::Error::other(format!(
+                "expected an exit and a start, got {other:?}"
+            ))),
         }
-        let started = begin.elapsed();
+    }
+
+    /// The time from `begin` to the replacement running, after it started
+    /// at `started`.
+    fn latency(&mut self, begin: Instant, started: Duration) -> io::Result<Latency> {
         read_mark(&mut self.marks)?;
         Ok(Latency {
             started,
@@ -171,12 +169,22 @@ impl RestartLoop for Ours {
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {
-        self.restart_with(|running| running.next_event(Some(TIMEOUT)).map_err(io::Error::other))
+        let begin = Instant::now();
+        self.running.kill(self.node).map_err(io::Error::other)?;
+        loop {
+            let event = self.running.next_event(Some(TIMEOUT));
+            if self.is_replacement_started(event.map_err(io::Error::other)?)? {
+                break;
+            }
+        }
+        self.latency(begin, begin.elapsed())
     }
 }
 
-/// The same graph awaited on a current-thread tokio runtime: each event
-/// through `next_event_async`, its wait set registered with the reactor.
+/// The same graph awaited on a current-thread tokio runtime: a restart is
+/// one task, as in an application's event loop, awaiting each event
+/// through `next_event_async` (its wait set registered with the reactor),
+/// under one timeout.
 pub struct OursOnTokio {
     ours: Ours,
     runtime: tokio::runtime::Runtime,
@@ -206,13 +214,22 @@ impl RestartLoop for OursOnTokio {
     }
 
     fn restart_once(&mut self) -> io::Result<Latency> {
-        let runtime = &self.runtime;
-        self.ours.restart_with(|running| {
-            runtime
-                .block_on(async { tokio::time::timeout(TIMEOUT, running.next_event_async()).await })
-                .map_err(|_| io::Error::other(format!("no event within {TIMEOUT:?}")))?
-                .map_err(io::Error::other)
-        })
+        let ours = &mut self.ours;
+        let begin = Instant::now();
+        let restart = async {
+            ours.running.kill(ours.node).map_err(io::Error::other)?;
+            loop {
+                let event = ours.running.next_event_async().await;
+                if ours.is_replacement_started(event.map_err(io::Error::other)?)? {
+                    return Ok::<_, io::Error>(begin.elapsed());
+                }
+            }
+        };
+        let started = self
+            .runtime
+            .block_on(async { tokio::time::timeout(TIMEOUT, restart).await })
+            .map_err(|_| io::Error::other(format!("no restart within {TIMEOUT:?}")))??;
+        ours.latency(begin, started)
     }
 }
 
