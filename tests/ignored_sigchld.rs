@@ -11,9 +11,11 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Error, Event, ExitStatus, Graph};
+use process_graph_runtime::{
+    Command, Error, Event, ExitStatus, Graph, NodeOptions, Probe, ProbeResult,
+};
 
 const HELPER_VAR: &str = "PROCESS_GRAPH_IGNORED_SIGCHLD";
 
@@ -35,6 +37,11 @@ fn sigchld_ignored_while_a_graph_runs_is_named_at_the_next_exit() {
 #[test]
 fn a_waitpid_of_any_child_elsewhere_takes_a_node_and_is_reported_as_echild() {
     common::run_ignored_test("application_helper", &[(HELPER_VAR, "stolen")]);
+}
+
+#[test]
+fn a_probe_child_reaped_by_the_kernel_fails_the_probe_without_spinning() {
+    common::run_ignored_test("application_helper", &[(HELPER_VAR, "probe")]);
 }
 
 #[test]
@@ -60,6 +67,7 @@ fn application_helper() {
         }
         "later" => ignored_while_running(),
         "stolen" => taken_by_waitpid_of_any_child(),
+        "probe" => probe_child_reaped_by_the_kernel(),
         "handler" => with_a_handler(),
         other => panic!("{HELPER_VAR}: no case {other:?}"),
     }
@@ -146,6 +154,46 @@ fn taken_by_waitpid_of_any_child() {
         }
         other => panic!("expected Io waitid ECHILD, got {other:?}"),
     }
+}
+
+/// SIGCHLD ignored once the graph runs: the kernel reaps the exec probe's
+/// child, whose pidfd stays readable. The probe fails naming why, its pidfd
+/// leaves the wait set (it once stayed, and the loop spun on it at full
+/// CPU until the node ended), and the node's own end is named as above.
+fn probe_child_reaped_by_the_kernel() {
+    let mut graph = Graph::new();
+    graph.node_with(
+        "probed",
+        Command::new("sleep").arg("30"),
+        NodeOptions::new().live_probe(Probe::exec(["true"]).period(Duration::from_millis(100))),
+    );
+    let mut running = graph.spawn().unwrap();
+    set_sigchld(libc::SIG_IGN, 0);
+    let (cpu0, wall0) = (common::thread_cpu_time(), Instant::now());
+    let mut probe_failure = None;
+    let error = loop {
+        match running.next_event(Some(Duration::from_secs(10))) {
+            Err(error) => break error,
+            Ok(Some(Event::ProbeFailed { result, .. })) => {
+                probe_failure.get_or_insert(result);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("nothing ended within 10 s"),
+        }
+    };
+    let (cpu, wall) = (common::thread_cpu_time() - cpu0, wall0.elapsed());
+    set_sigchld(libc::SIG_DFL, 0);
+    println!("probe: {probe_failure:?}\nreported: {error}\ncpu {cpu:?} in {wall:?}");
+    match probe_failure {
+        Some(ProbeResult::Failed(why)) => assert!(
+            why.contains("could not be reaped") && why.contains("SIG_IGN"),
+            "{why}"
+        ),
+        other => panic!("expected the probe to fail naming SIGCHLD, got {other:?}"),
+    }
+    assert!(matches!(error, Error::SigchldIgnored { .. }), "{error:?}");
+    assert!(cpu < wall / 2, "the loop spun: {cpu:?} of CPU in {wall:?}");
+    drop(running);
 }
 
 fn with_a_handler() {

@@ -313,15 +313,18 @@ impl ProbeRuns {
                 }
             },
             InFlight::Child(mut process) => match reap(&mut process, waits) {
-                Some(status) if status.success() => Some(ProbeResult::Passed),
-                Some(status) => Some(ProbeResult::Failed(format!("its command {status}"))),
-                None => {
+                Ok(Some(status)) if status.success() => Some(ProbeResult::Passed),
+                Ok(Some(status)) => Some(ProbeResult::Failed(format!("its command {status}"))),
+                Ok(None) => {
                     slot.in_flight = Some(InFlight::Child(process));
                     None
                 }
+                Err(why) => Some(ProbeResult::Failed(format!(
+                    "its command could not be reaped: {why}"
+                ))),
             },
             InFlight::Killed(mut process) => {
-                if reap(&mut process, waits).is_none() {
+                if let Ok(None) = reap(&mut process, waits) {
                     slot.in_flight = Some(InFlight::Killed(process));
                 }
                 None
@@ -429,7 +432,23 @@ impl ProbeRuns {
 }
 
 /// Reaps a probe child if it ended, taking its pidfd out of the wait set.
-fn reap(process: &mut Process, waits: &mut WaitSet<Token>) -> Option<crate::ExitStatus> {
+///
+/// A child that cannot be reaped leaves the wait set too, and ends with
+/// why: the kernel reaped it (the application ignores SIGCHLD) or a
+/// `waitpid(-1)` elsewhere took it, and its pidfd, readable for good,
+/// would otherwise wake the loop at every turn.
+fn reap(
+    process: &mut Process,
+    waits: &mut WaitSet<Token>,
+) -> Result<Option<crate::ExitStatus>, String> {
     let remove = |pidfd: BorrowedFd<'_>| waits.remove(pidfd);
-    process.reap_then(false, remove).ok().flatten()
+    process.reap_then(false, remove).map_err(|e| {
+        if let Some(pidfd) = process.pidfd() {
+            waits.remove(pidfd);
+        }
+        match crate::sigchld::reaped_by_kernel() {
+            Some(disposition) => crate::Error::SigchldIgnored { disposition }.to_string(),
+            None => format!("waitid: {e}"),
+        }
+    })
 }
