@@ -93,7 +93,14 @@ impl Watcher {
             return false; // reaped by someone else; the pid is another's now
         }
         if stat.state != 'Z' {
-            self.dying |= stat.pending & SIGKILL_BIT != 0 || stat.flags & PF_EXITING != 0;
+            self.dying |= stat.pending & SIGKILL_BIT != 0
+                || stat.flags & (PF_EXITING | PF_SIGNALED) != 0
+                // Running, as a watcher taking its SIGKILL is: it may be
+                // just past taking it off its own pending set and not yet
+                // flagged (a read of `stat` waits on the lock it takes it
+                // under, so lands right there). The process-wide set keeps
+                // a `kill`'s SIGKILL until the end.
+                || (stat.state == 'R' && shared_sigkill_pending(self.pid));
             return true;
         }
         // Ours, and a zombie: its pid names nobody else until this reap.
@@ -105,10 +112,31 @@ impl Watcher {
     }
 }
 
+/// Whether SIGKILL is pending for the whole process (`ShdPnd` in
+/// `/proc/PID/status`), as `kill` and `pidfd_send_signal` leave it.
+fn shared_sigkill_pending(pid: Pid) -> bool {
+    let path = format!("/proc/{}/status\0", pid.as_raw_nonzero());
+    let Ok(path) = std::ffi::CStr::from_bytes_with_nul(path.as_bytes()) else {
+        return false;
+    };
+    let Ok(status) = crate::kernel_file::read_path(path) else {
+        return false;
+    };
+    status
+        .split(|&b| b == b'\n')
+        .find_map(|line| line.strip_prefix(b"ShdPnd:"))
+        .and_then(|hex| std::str::from_utf8(hex).ok())
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|set| set & SIGKILL_BIT != 0)
+}
+
 /// The bit of SIGKILL in a signal set.
 const SIGKILL_BIT: u64 = 1 << (9 - 1);
 /// The kernel's flag of a task in `do_exit`.
 const PF_EXITING: u64 = 0x4;
+/// The kernel's flag of a task that took a fatal signal, set before
+/// `PF_EXITING`.
+const PF_SIGNALED: u64 = 0x400;
 
 /// What a watcher's `/proc/PID/stat` says, read once.
 struct Stat {
@@ -116,9 +144,8 @@ struct Stat {
     /// The signals pending for it (a fatal one among them as soon as it is
     /// sent, until it takes it to die).
     pending: u64,
-    /// Its task flags: `PF_EXITING` from just after it took the signal
-    /// until it is a zombie, a stretch in which nothing is pending. (Between
-    /// the two is a handful of instructions.)
+    /// Its task flags: `PF_SIGNALED` from just after it took the signal off
+    /// its own pending set, then `PF_EXITING` until it is a zombie.
     flags: u64,
     /// Its start time, which tells it from a process that got its pid later.
     started: u64,
