@@ -106,7 +106,7 @@ pub(crate) fn spawn_process(
     // it uses, not the pidfds held above it (`sys::copies_prefix`).
     let keep = sys::copies_prefix().then(|| {
         let highest_used = fds.iter().map(|m| m.src).fold(program_memfd, i32::max);
-        highest_used.saturating_add(1).max(3)
+        sys::fds_to_keep(highest_used)
     });
     let mut ctx = ChildContext {
         parent,

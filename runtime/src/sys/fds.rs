@@ -26,13 +26,28 @@ pub(crate) fn close_fds_except(keep: impl IntoIterator<Item = i32>) -> isize {
     close_range_as(next as u32, u32::MAX)
 }
 
+/// How many fds a child cloned with `CLONE_FILES` keeps
+/// ([`unshare_fds_below`]) when the highest one it uses is `highest_used`:
+/// the next multiple of 64 above it.
+///
+/// The kernel copies a shared table in whole words of 64 fds, then closes in
+/// the copy whatever it copied from `keep` up; each such close calls the
+/// file's `flush` (FUSE, NFS) while the parent is still suspended in
+/// `clone3` — an application's FUSE file whose flush takes a second held
+/// up every spawn a second. From a word boundary nothing copied is closed:
+/// the fds the child does not use are closed at its `execve`, after the
+/// parent has resumed, as without `CLONE_FILES`.
+pub(crate) fn fds_to_keep(highest_used: i32) -> i32 {
+    (highest_used.max(2) / 64).saturating_add(1).saturating_mul(64)
+}
+
 /// Gives the calling process a fd table of its own holding only the fds
 /// below `keep` (`CLOSE_RANGE_UNSHARE` over `keep..`: the kernel copies
 /// just that prefix of a shared table). A child cloned with `CLONE_FILES`
 /// calls it first, so the fds the parent holds above `keep` (its children's
 /// pidfds, [`super::held_high`]) are never copied nor closed at `execve`.
 /// Only used where [`super::copies_prefix`]. Returns the `close_range`
-/// result (`-errno` or 0).
+/// result (`-errno` or 0). `keep` comes from [`fds_to_keep`].
 pub(crate) fn unshare_fds_below(keep: i32) -> isize {
     close_range(keep as u32, u32::MAX, libc::CLOSE_RANGE_UNSHARE)
 }
@@ -55,4 +70,20 @@ pub(crate) fn errno_of(ret: isize) -> i32 {
 /// Maps an errno to `(step, errno)`, the failure both kinds of child report.
 pub(crate) fn failed_at<S: Copy>(step: S) -> impl FnOnce(rustix::io::Errno) -> (S, i32) {
     move |e| (step, e.raw_os_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fds_to_keep;
+
+    /// On a word boundary, past the highest fd used, whatever that is.
+    #[test]
+    fn a_child_keeps_whole_words_of_fds() {
+        assert_eq!(fds_to_keep(2), 64);
+        assert_eq!(fds_to_keep(-1), 64);
+        assert_eq!(fds_to_keep(63), 64);
+        assert_eq!(fds_to_keep(64), 128);
+        assert_eq!(fds_to_keep(1000), 1024);
+        assert_eq!(fds_to_keep(i32::MAX), i32::MAX);
+    }
 }

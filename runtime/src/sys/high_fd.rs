@@ -1,7 +1,8 @@
 //! Where the parent keeps the fds it holds for a node's whole life (every
-//! pidfd, as `Process::new` takes it; a node's forwarded output's read
-//! ends; its notify socket): high in the fd table, above the fds a spawn
-//! hands on.
+//! pidfd, as `Process::new` takes it, and that of a main process a node
+//! names; a node's forwarded output's read ends; its notify socket, made
+//! here or by its scope's init; the runtime's copy of its terminal): high
+//! in the fd table, above the fds a spawn hands on.
 //!
 //! A spawn's child starts on the parent's fd table (`CLONE_FILES`) and
 //! unshares it keeping only the fds below the highest one it places
@@ -42,15 +43,33 @@ pub(crate) fn copies_prefix() -> bool {
 }
 
 /// Whether a kernel release string (`6.18.44-fc`) is `major.minor` or later;
-/// false if it does not start with two numbers.
+/// false if it does not start with two numbers. A release candidate of
+/// `major.minor` itself (`6.11.0-rc1`) counts as older: the fixes of a
+/// release land during its candidates.
 fn release_at_least(release: &[u8], (major, minor): (u32, u32)) -> bool {
-    let mut numbers = release
-        .split(|&b| !b.is_ascii_digit())
-        .map(|digits| std::str::from_utf8(digits).ok()?.parse::<u32>().ok());
-    match (numbers.next().flatten(), numbers.next().flatten()) {
-        (Some(have_major), Some(have_minor)) => (have_major, have_minor) >= (major, minor),
-        _ => false,
+    let text = String::from_utf8_lossy(release);
+    let mut parts = text.splitn(3, '.');
+    let (Some((have_major, _)), Some((have_minor, mut rest))) = (
+        parts.next().and_then(leading_number),
+        parts.next().and_then(leading_number),
+    ) else {
+        return false;
+    };
+    if rest.is_empty()
+        && let Some(patch) = parts.next()
+    {
+        rest = patch.trim_start_matches(|c: char| c.is_ascii_digit());
     }
+    let candidate = rest.starts_with("-rc");
+    (have_major, have_minor, !candidate) >= (major, minor, true)
+}
+
+/// The number `text` starts with, and what follows it.
+fn leading_number(text: &str) -> Option<(u32, &str)> {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    Some((text[..end].parse().ok()?, &text[end..]))
 }
 
 /// The most the start of the high region is: a table twice this size
@@ -61,13 +80,16 @@ const HIGHEST_START: u64 = 1024;
 const LOWEST_LIMIT: u64 = 128;
 
 /// The lowest fd the high region starts at: half the soft `RLIMIT_NOFILE`
-/// as the process first spawned, at most [`HIGHEST_START`]; `None` where
-/// the limit is too low to split.
+/// as the process first spawned, at most [`HIGHEST_START`], rounded down to
+/// a multiple of 64; `None` where the limit is too low to split.
 fn region_start() -> Option<u64> {
     static START: OnceLock<Option<u64>> = OnceLock::new();
     *START.get_or_init(|| {
         let soft = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
-        (soft >= LOWEST_LIMIT).then(|| (soft / 2).min(HIGHEST_START))
+        // On a word of 64 fds, where a child's copy of the table ends
+        // (`sys::fds_to_keep`): a spawn that places fds below it copies
+        // none of the region.
+        (soft >= LOWEST_LIMIT).then(|| (soft / 2).min(HIGHEST_START) & !63)
     })
 }
 
@@ -96,9 +118,6 @@ mod tests {
 
     use super::*;
 
-    /// The fd comes back in the high region, still the same pipe, and the
-    /// low copy is closed (or its number already reused for another file by
-    /// a test running beside this one).
     #[test]
     fn release_strings_compare_by_major_and_minor() {
         assert!(release_at_least(b"6.18.44-fc-v1252", (6, 11)));
@@ -108,8 +127,24 @@ mod tests {
         assert!(!release_at_least(b"5.15.0-91-generic", (6, 11)));
         assert!(!release_at_least(b"4.4.0", (6, 11)));
         assert!(!release_at_least(b"garbage", (6, 11)));
+        assert!(!release_at_least(b"6", (6, 11)));
     }
 
+    /// A release candidate comes before its release: the CVE's fix landed
+    /// during 6.11's candidates.
+    #[test]
+    fn release_candidates_count_as_older() {
+        assert!(!release_at_least(b"6.11.0-rc1", (6, 11)));
+        assert!(!release_at_least(b"6.11-rc2", (6, 11)));
+        assert!(release_at_least(b"6.11.1", (6, 11)));
+        assert!(release_at_least(b"6.11.0-1-generic", (6, 11)));
+        assert!(release_at_least(b"6.12.0-rc1", (6, 11)));
+        assert!(!release_at_least(b"6.1x.0", (6, 11)));
+    }
+
+    /// The fd comes back in the high region, still the same pipe, and the
+    /// low copy is closed (or its number already reused for another file by
+    /// a test running beside this one).
     #[test]
     fn a_held_fd_moves_high_and_stays_the_same_file() {
         if !copies_prefix() {

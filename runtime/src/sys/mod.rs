@@ -36,7 +36,7 @@ mod stack;
 
 pub(crate) use arch::execve_each;
 pub(crate) use cgroup::{populated_in, remove_tree};
-pub(crate) use fds::{close_fds_except, errno_of, failed_at, unshare_fds_below};
+pub(crate) use fds::{close_fds_except, errno_of, failed_at, fds_to_keep, unshare_fds_below};
 pub(crate) use high_fd::{copies_prefix, held_high};
 
 pub(crate) use pidfd::{pidfd_exit_status, pidfd_is_unreaped};
