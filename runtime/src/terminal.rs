@@ -77,7 +77,9 @@ impl Terminal {
         let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
         grantpt(&master)?;
         unlockpt(&master)?;
-        let copy = master.try_clone()?;
+        // The runtime's copy, held as long as the node: above the fds
+        // spawns copy.
+        let copy = crate::sys::held_high(master.try_clone()?);
         Ok((
             Terminal {
                 master: File::from(master),

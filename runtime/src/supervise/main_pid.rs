@@ -279,7 +279,8 @@ fn adopt_one(
     }
     Ok(MainPid {
         pid,
-        pidfd,
+        // Held as long as the node names it: above the fds spawns copy.
+        pidfd: crate::sys::held_high(pidfd),
         owner: Owner::current(),
         ended: None,
     })

@@ -93,8 +93,10 @@ impl NotifySocket {
     /// and the name for an abstract address). Turns on `SO_PASSCRED`, which
     /// every message is judged by; `socket` must be a non-blocking,
     /// close-on-exec unix datagram socket.
+    /// Held as long as its node: above the fds spawns copy.
     fn from_bound(socket: OwnedFd, address: String) -> io::Result<NotifySocket> {
         rustix::net::sockopt::set_socket_passcred(&socket, true)?;
+        let socket = crate::sys::held_high(socket);
         Ok(NotifySocket { socket, address })
     }
 
@@ -161,15 +163,14 @@ impl NotifySocket {
     }
 }
 
-/// Held as long as its node: above the fds spawns copy.
 fn datagram_socket() -> io::Result<OwnedFd> {
-    let socket = rustix::net::socket_with(
+    rustix::net::socket_with(
         AddressFamily::UNIX,
         SocketType::DGRAM,
         SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
         None,
-    )?;
-    Ok(crate::sys::held_high(socket))
+    )
+    .map_err(io::Error::from)
 }
 
 /// Binds `socket` at the first of `names` (abstract) that is free; returns
