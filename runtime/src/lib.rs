@@ -111,8 +111,9 @@
 //! - PDEATHSIG fires when the *thread* that spawned the child exits, not the
 //!   process: spawn, and run the event loop (which restarts nodes), on a
 //!   thread that lives as long as the graph — not a short-lived pool thread.
-//! - A user namespace maps one uid and one gid (the caller's own); when
-//!   unprivileged, `setgroups` is denied inside. A user namespace nested in
+//! - A user namespace maps one uid and one gid: the caller's own when
+//!   unprivileged (and `setgroups` is denied inside), an unprivileged id
+//!   drawn for the scope when the caller is root. A user namespace nested in
 //!   a scope that has one is refused ([`Error::Scope`]).
 //! - A scope without a user namespace (possible only as root) is no
 //!   boundary against the application: its nodes have the application's
