@@ -37,6 +37,18 @@ pub(crate) fn read_path(path: &CStr) -> io::Result<Vec<u8>> {
     )?)
 }
 
+/// The value of line `key` (`"NSpid"`, `"ShdPnd"`) of `/proc/PID/status`,
+/// trimmed; `None` once the process is reaped, or without such a line.
+pub(crate) fn proc_status_line(pid: i32, key: &str) -> Option<String> {
+    let path = std::ffi::CString::new(format!("/proc/{pid}/status")).ok()?;
+    let text = read_path(&path).ok()?;
+    let text = String::from_utf8(text).ok()?;
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))?;
+    Some(value.trim().to_owned())
+}
+
 /// `/proc/PID/stat`, read once, for the fields after the command name.
 pub(crate) struct ProcStat {
     text: Vec<u8>,

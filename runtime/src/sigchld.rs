@@ -38,14 +38,14 @@ pub(crate) fn check() -> Result<(), Error> {
     }
 }
 
-/// The error of a failed `waitid` for node `node`: [`Error::SigchldIgnored`]
-/// where the kernel took the node (`ECHILD` while SIGCHLD is set so), or
-/// else the system call's error.
-pub(crate) fn waitid_failed(node: &str, source: std::io::Error) -> Error {
+/// The error of a failed `waitid` for a child of node `node` (its own or a
+/// probe's): [`Error::SigchldIgnored`] where the kernel took it (`ECHILD`
+/// while SIGCHLD is set so), or else the system call's error.
+pub(crate) fn waitid_failed(node: Option<&str>, source: std::io::Error) -> Error {
     match reaped_by_kernel() {
         Some(disposition) if source.raw_os_error() == Some(libc::ECHILD) => {
             Error::SigchldIgnored { disposition }
         }
-        _ => Error::io(Some(node), "waitid", source),
+        _ => Error::io(node, "waitid", source),
     }
 }

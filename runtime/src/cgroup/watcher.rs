@@ -115,18 +115,8 @@ impl Watcher {
 /// Whether SIGKILL is pending for the whole process (`ShdPnd` in
 /// `/proc/PID/status`), as `kill` and `pidfd_send_signal` leave it.
 fn shared_sigkill_pending(pid: Pid) -> bool {
-    let path = format!("/proc/{}/status\0", pid.as_raw_nonzero());
-    let Ok(path) = std::ffi::CStr::from_bytes_with_nul(path.as_bytes()) else {
-        return false;
-    };
-    let Ok(status) = crate::kernel_file::read_path(path) else {
-        return false;
-    };
-    status
-        .split(|&b| b == b'\n')
-        .find_map(|line| line.strip_prefix(b"ShdPnd:"))
-        .and_then(|hex| std::str::from_utf8(hex).ok())
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+    crate::kernel_file::proc_status_line(pid.as_raw_nonzero().get(), "ShdPnd")
+        .and_then(|hex| u64::from_str_radix(&hex, 16).ok())
         .is_some_and(|set| set & SIGKILL_BIT != 0)
 }
 

@@ -446,9 +446,6 @@ fn reap(
         if let Some(pidfd) = process.pidfd() {
             waits.remove(pidfd);
         }
-        match crate::sigchld::reaped_by_kernel() {
-            Some(disposition) => crate::Error::SigchldIgnored { disposition }.to_string(),
-            None => format!("waitid: {e}"),
-        }
+        crate::sigchld::waitid_failed(None, e).to_string()
     })
 }

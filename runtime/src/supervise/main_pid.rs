@@ -175,16 +175,11 @@ fn every_process() -> Vec<Pid> {
 /// The `NSpid` line of `/proc/PID/status`: the pid in each namespace from
 /// the application's down to the process's own. Empty once it is reaped.
 fn namespace_pids(pid: Pid) -> Vec<i32> {
-    let status = fs::read_to_string(format!("/proc/{}/status", pid.as_raw_nonzero()));
-    status
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
-            Some(
-                line.split_whitespace()
-                    .filter_map(|p| p.parse().ok())
-                    .collect(),
-            )
+    crate::kernel_file::proc_status_line(pid.as_raw_nonzero().get(), "NSpid")
+        .map(|line| {
+            line.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
         })
         .unwrap_or_default()
 }

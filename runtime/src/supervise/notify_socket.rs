@@ -93,7 +93,8 @@ impl NotifySocket {
     /// and the name for an abstract address). Turns on `SO_PASSCRED`, which
     /// every message is judged by; `socket` must be a non-blocking,
     /// close-on-exec unix datagram socket.
-    /// Held as long as its node: above the fds spawns copy.
+    ///
+    /// Held as long as its node: moved above the fds spawns copy.
     fn from_bound(socket: OwnedFd, address: String) -> io::Result<NotifySocket> {
         rustix::net::sockopt::set_socket_passcred(&socket, true)?;
         let socket = crate::sys::held_high(socket);

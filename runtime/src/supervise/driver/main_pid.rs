@@ -113,7 +113,7 @@ impl Driver {
         };
         let ended = process
             .peek()
-            .map_err(|e| crate::sigchld::waitid_failed(&core.names[i], e))?;
+            .map_err(|e| crate::sigchld::waitid_failed(Some(&core.names[i]), e))?;
         if let (Some(_), Some(pidfd)) = (ended, process.pidfd()) {
             self.waits.remove(pidfd);
         }
@@ -142,7 +142,7 @@ impl Driver {
             // Blocking: SIGKILL cannot be caught, so this returns promptly.
             process
                 .reap_then(true, |pidfd| waits.remove(pidfd))
-                .map_err(|e| crate::sigchld::waitid_failed(&core.names[i], e))?;
+                .map_err(|e| crate::sigchld::waitid_failed(Some(&core.names[i]), e))?;
         }
         self.main_exited(core, i, now)
     }

@@ -389,7 +389,7 @@ impl Driver {
                 let reaped = match &mut self.nodes[i].process {
                     Some(process) => process
                         .reap_then(false, |pidfd| waits.remove(pidfd))
-                        .map_err(|e| crate::sigchld::waitid_failed(&core.names[i], e))?,
+                        .map_err(|e| crate::sigchld::waitid_failed(Some(&core.names[i]), e))?,
                     None => None,
                 };
                 if reaped.is_some() {
