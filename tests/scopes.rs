@@ -747,7 +747,9 @@ fn a_mount_and_pid_scope_sees_only_its_own_processes_in_proc() {
                 "jail",
                 ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]),
             );
-            // The shell (pid 2; the scope's init is pid 1) lists /proc's pids.
+            // The shell lists /proc's pids: the scope's init is pid 1, the
+            // shell comes next (pid 2 went to the init's short-lived child
+            // that locks the mounts, README "Scopes").
             let node = graph.node_with(
                 "lister",
                 Command::new("sh").args(["-c", "cd /proc && echo [0-9]*"]),
@@ -759,7 +761,7 @@ fn a_mount_and_pid_scope_sees_only_its_own_processes_in_proc() {
             assert!(running.wait().unwrap().success());
             assert_eq!(
                 pids.trim(),
-                "1 2",
+                "1 3",
                 "a fresh /proc shows the scope's init and the node"
             );
             // The host's /proc is untouched: the mount happened in the scope's

@@ -25,9 +25,10 @@ mod nr {
     pub(super) const UNLINKAT: usize = 35;
 }
 
-/// How deep nested cgroups are looked for. A node that nests deeper keeps
-/// its cgroup from being removed (the `rmdir` fails with `EBUSY`).
-const MAX_DEPTH: u32 = 16;
+/// How deep nested cgroups are looked for, below the one removed. The
+/// application sets every graph cgroup's `cgroup.max.depth` to it, so the
+/// kernel refuses a node that would nest deeper (`EAGAIN`).
+pub(crate) const MAX_DEPTH: u32 = 16;
 
 const EBUSY: isize = -16;
 const ENOTEMPTY: isize = -39;

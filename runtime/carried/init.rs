@@ -1,8 +1,9 @@
 //! The init of a scope: the first process in its new namespaces.
 //!
 //! It waits until the application has written the id maps, finishes the
-//! namespaces' setup from the inside (`/` private, a fresh `/proc`, `lo` up,
-//! the hostname), reports over its sync socket, then reaps: as pid 1 of a pid
+//! namespaces' setup from the inside (`/` private, a fresh `/proc`, no
+//! cgroup hierarchy and every mount locked (`mounts.rs`), `lo` up, the
+//! hostname), reports over its sync socket, then reaps: as pid 1 of a pid
 //! namespace, every orphan of the scope is reparented to it. It exits when
 //! the application's end of the sync socket closes — when the application
 //! drops the scope or dies, however it dies — and PDEATHSIG backs that up.
@@ -120,6 +121,10 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
         const NOSUID_NODEV_NOEXEC: usize = 2 | 4 | 8;
         let ret = sys::mount(c"proc", c"/proc", Some(c"proc"), NOSUID_NODEV_NOEXEC);
         check(ret, step::MOUNT_PROC)?;
+    }
+    if let (true, Some(ids)) = (setup & protocol::SETUP_LOCK_MOUNTS != 0, &plan.ids) {
+        crate::mounts::cover_cgroups()?;
+        crate::mounts::lock(ids)?;
     }
     if setup & protocol::SETUP_LOOPBACK_UP != 0 {
         loopback_up().map_err(|errno| (step::LOOPBACK_UP, errno))?;

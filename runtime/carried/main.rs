@@ -35,6 +35,8 @@ mod enter;
 mod ids;
 mod init;
 mod join;
+mod mountinfo;
+mod mounts;
 // Shared with the runtime, which uses the parts this program does not.
 #[allow(dead_code)]
 #[path = "protocol.rs"]

@@ -448,6 +448,11 @@ pub(crate) struct PollFd {
 pub(crate) const POLLIN: i16 = 1;
 pub(crate) const POLLPRI: i16 = 2;
 
+/// `wait4(pid, NULL, 0, NULL)`: waits for the child `pid` and reaps it.
+pub(crate) fn wait_for(pid: isize) -> isize {
+    call(nr::WAIT4, [pid as usize, 0, 0, 0, 0, 0])
+}
+
 /// `wait4(-1, NULL, WNOHANG, NULL)`: reaps one exited child, if any.
 pub(crate) fn reap_any() -> isize {
     call(nr::WAIT4, [usize::MAX, 0, 1, 0, 0, 0])
@@ -548,6 +553,25 @@ pub(crate) fn pass_credentials(fd: i32) -> isize {
 /// the length received (0 at EOF) or `-errno`, and the sender's pid from
 /// its `SCM_CREDENTIALS` (0 if none came).
 pub(crate) fn receive_with_pid(fd: i32, bytes: &mut [u8]) -> (isize, i32) {
+    const SCM_CREDENTIALS: i32 = 2;
+    // `struct ucred` starts with the pid.
+    let (ret, pid) = receive_with_control(fd, bytes, SCM_CREDENTIALS);
+    (ret, pid.unwrap_or(0))
+}
+
+/// `recvmsg(fd, bytes, MSG_CMSG_CLOEXEC)` of a message carrying one fd:
+/// the length received (0 at EOF) or `-errno`, and the fd (-1 if none
+/// came).
+pub(crate) fn receive_with_fd(fd: i32, bytes: &mut [u8]) -> (isize, i32) {
+    const SCM_RIGHTS: i32 = 1;
+    let (ret, fd) = receive_with_control(fd, bytes, SCM_RIGHTS);
+    (ret, fd.unwrap_or(-1))
+}
+
+/// `recvmsg(fd, bytes, MSG_CMSG_CLOEXEC)`: the length received (0 at EOF)
+/// or `-errno`, and the first 4-byte word of the first `SOL_SOCKET`
+/// control message of type `kind`, if one came.
+fn receive_with_control(fd: i32, bytes: &mut [u8], kind: i32) -> (isize, Option<i32>) {
     #[repr(C)]
     struct IoVec {
         base: *mut u8,
@@ -568,7 +592,6 @@ pub(crate) fn receive_with_pid(fd: i32, bytes: &mut [u8]) -> (isize, i32) {
     #[repr(C, align(8))]
     struct Control([u8; 64]);
     const SOL_SOCKET: i32 = 1;
-    const SCM_CREDENTIALS: i32 = 2;
     const MSG_CMSG_CLOEXEC: usize = 0x4000_0000;
     let mut control = Control([0; 64]);
     let iov = IoVec {
@@ -596,7 +619,7 @@ pub(crate) fn receive_with_pid(fd: i32, bytes: &mut [u8]) -> (isize, i32) {
         ],
     );
     if ret < 0 {
-        return (ret, 0);
+        return (ret, None);
     }
     let word = |at: usize| {
         let mut four = [0u8; 4];
@@ -612,10 +635,10 @@ pub(crate) fn receive_with_pid(fd: i32, bytes: &mut [u8]) -> (isize, i32) {
         if len < 16 || at + len > end {
             break;
         }
-        if word(at + 8) == SOL_SOCKET && word(at + 12) == SCM_CREDENTIALS && len >= 16 + 12 {
-            return (ret, word(at + 16));
+        if word(at + 8) == SOL_SOCKET && word(at + 12) == kind && len >= 16 + 4 {
+            return (ret, Some(word(at + 16)));
         }
         at += (len + 7) & !7;
     }
-    (ret, 0)
+    (ret, None)
 }

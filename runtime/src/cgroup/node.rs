@@ -35,6 +35,8 @@ pub(crate) struct NodeCgroup {
     killed: AtomicBool,
     /// Written again into a replacement (boxed: most nodes have none).
     pub(super) limits: Option<Box<Limits>>,
+    /// A start was cloned into it, or into one it replaced.
+    pub(super) started: bool,
 }
 
 impl NodeCgroup {
@@ -47,6 +49,7 @@ impl NodeCgroup {
             events: None,
             killed: AtomicBool::new(false),
             limits: None,
+            started: false,
         })
     }
 

@@ -88,6 +88,12 @@ impl GraphCgroup {
             }
             HAS_KILL.store(true, Ordering::Relaxed);
         }
+        // No node may nest cgroups deeper than removal walks: past it, the
+        // graph's cgroups could not be removed.
+        created.graph.write(
+            "cgroup.max.depth",
+            &crate::sys::CGROUP_MAX_DEPTH.to_string(),
+        )?;
         watcher::ensure(&app.dir, created.parent.as_fd())?;
         for name in nodes {
             created.add_node(name)?;
@@ -177,12 +183,26 @@ impl GraphCgroup {
     /// limits, and the old one (empty: a node starts again only once its
     /// cgroup has drained) is removed. A start after a clean exit reuses the
     /// cgroup and costs nothing here.
-    pub(crate) fn ready_for_start(&mut self, index: usize) -> io::Result<()> {
+    ///
+    /// Except with `fresh_each_start`, for a node whose processes own its
+    /// cgroup's files (a scope that is the application's uid outside): it
+    /// may have frozen its cgroup, through a cgroup namespace and mount of
+    /// its own, and a child cloned into a frozen cgroup stops before its
+    /// `execve`, holding the application in `clone3`. A new cgroup is one
+    /// it has never seen.
+    pub(crate) fn ready_for_start(
+        &mut self,
+        index: usize,
+        fresh_each_start: bool,
+    ) -> io::Result<()> {
         let graph = self.graph.dir();
         let Some(node) = self.nodes.get_mut(index).and_then(Option::as_mut) else {
             return Ok(());
         };
-        if !(NodeRef { graph, node }).was_killed() {
+        let started_before = std::mem::replace(&mut node.started, true);
+        let killed = NodeRef { graph, node }.was_killed();
+        let maybe_frozen = fresh_each_start && started_before;
+        if !(killed || maybe_frozen) {
             return Ok(());
         }
         let old = node.replace(graph)?;

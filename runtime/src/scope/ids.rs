@@ -66,11 +66,12 @@ impl InsideIds {
 
 /// Writes the id maps of `pid`'s new user namespace: the `inside` uid and
 /// gid, each on one id outside (see the module docs for which). Returns the
-/// claim on a drawn id, to be held as long as the scope lives.
+/// claim on a drawn id, to be held as long as the scope lives, and whether
+/// the ids outside are the application's own.
 pub(crate) fn write_id_maps(
     pid: Pid,
     inside: InsideIds,
-) -> Result<Option<IdClaim>, (&'static str, io::Error)> {
+) -> Result<(Option<IdClaim>, bool), (&'static str, io::Error)> {
     let proc_dir = format!("/proc/{}", pid.as_raw_nonzero());
     let write = |file: &str, text: String| std::fs::write(format!("{proc_dir}/{file}"), text);
     let own = (
@@ -92,7 +93,7 @@ pub(crate) fn write_id_maps(
         }
     }
     write("gid_map", format!("{} {gid} 1\n", inside.gid)).map_err(|e| ("write gid_map", e))?;
-    Ok(claim)
+    Ok((claim, (uid, gid) == own))
 }
 
 /// The ids a root application maps a new scope to: a drawn id no live

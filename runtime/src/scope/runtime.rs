@@ -30,8 +30,8 @@ use crate::graph::{Graph, ScopeId};
 use crate::process::Process;
 use crate::spawn::{
     Entry, ExecSpec, FdMove, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6,
-    SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments,
-    decode_words, describe, spawn_process, step_namespace_flag,
+    SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
+    create_arguments, decode_words, describe, spawn_process, step_namespace_flag,
 };
 
 /// Where the `create` program finds its fds (see `carried/protocol.rs`).
@@ -62,6 +62,9 @@ pub(crate) struct ScopeRuntime {
     /// The drawn id its own user namespace is mapped to, held until its
     /// init is gone (see `Drop`).
     id_claim: Option<IdClaim>,
+    /// Its user namespace (its own or an enclosing scope's) maps its
+    /// processes to the application's own ids outside.
+    as_the_application: bool,
 }
 
 impl ScopeRuntime {
@@ -96,10 +99,7 @@ impl ScopeRuntime {
             None,
         )
         .map_err(|e| failed(None, "create sync socketpair", e.into()))?;
-        let own_flags = spec
-            .namespaces
-            .iter()
-            .fold(0, |flags, ns| flags | ns.clone_flag());
+        let own_flags = spec.clone_flags();
         let entry = Entry {
             app_pid: rustix::process::getpid().as_raw_nonzero().get(),
             fds: ProgramFds {
@@ -159,9 +159,10 @@ impl ScopeRuntime {
             notify_sockets: Vec::new(),
             inside_ids,
             id_claim: None,
+            as_the_application: enclosing.is_some_and(|e| e.as_the_application),
         };
         if let Some(inside) = own_ids {
-            scope.id_claim = write_id_maps(pid, inside)
+            (scope.id_claim, scope.as_the_application) = write_id_maps(pid, inside)
                 .map_err(|(step, e)| failed(Some(Namespace::User), step, e))?;
         }
         let answer = scope.sync.write_all(b"g").and_then(|()| scope.answer());
@@ -282,6 +283,13 @@ impl ScopeRuntime {
 
     /// Whether joining puts a process in a new pid namespace — which only
     /// its children enter, so the node must be cloned after the join.
+    /// Whether its processes are the application's own uid and gid
+    /// outside: then they own, and may write, every cgroup file the
+    /// application made (see [`GraphCgroup::ready_for_start`](crate::cgroup::GraphCgroup::ready_for_start)).
+    pub(crate) fn as_the_application(&self) -> bool {
+        self.as_the_application
+    }
+
     pub(crate) fn has_pid_namespace(&self) -> bool {
         self.namespaces & libc::CLONE_NEWPID as u32 != 0
     }
@@ -325,11 +333,14 @@ fn receive_report(
 /// The init's set-up steps for `spec`: the `SETUP_*` bits.
 fn setup_of(spec: &ScopeSpec) -> u32 {
     let mut setup = 0;
-    if spec.has(Namespace::Mount) {
+    if spec.clone_flags() & Namespace::Mount.clone_flag() != 0 {
         setup |= SETUP_ROOT_PRIVATE;
         if spec.has(Namespace::Pid) {
             setup |= SETUP_MOUNT_PROC;
         }
+    }
+    if spec.locks_mounts() {
+        setup |= SETUP_LOCK_MOUNTS;
     }
     if spec.has(Namespace::Net) {
         setup |= SETUP_LOOPBACK_UP;

@@ -14,6 +14,12 @@ pub enum Namespace {
     /// `CLONE_NEWNET`: own network stack, with `lo` up.
     Net,
     /// `CLONE_NEWNS`: own mount table (`/` made private, fresh `/proc` with `Pid`).
+    ///
+    /// A scope with [`User`](Self::User) and [`Pid`](Self::Pid) of its own
+    /// has one whether declared or not, in which every cgroup hierarchy is
+    /// covered by an empty read-only tmpfs and every mount is locked (no
+    /// `umount`, no `MS_MOVE`): root there reaches no cgroup file and no
+    /// process outside (README, "What a user scope cannot reach").
     Mount,
     /// `CLONE_NEWUTS`: own hostname.
     Uts,
@@ -210,5 +216,25 @@ impl ScopeSpec {
     /// Whether the scope creates namespace `ns`.
     pub fn has(&self, ns: Namespace) -> bool {
         self.namespaces.contains(&ns)
+    }
+
+    /// Whether the scope's mounts are locked, with no cgroup hierarchy
+    /// among them: it has its own user and pid namespaces (and so a mount
+    /// namespace, declared or not). See "What a scope holds" in the README.
+    pub(crate) fn locks_mounts(&self) -> bool {
+        self.has(Namespace::User) && self.has(Namespace::Pid)
+    }
+
+    /// The `CLONE_NEW*` flags of the namespaces the scope creates: those
+    /// declared, and a mount namespace where [`locks_mounts`](Self::locks_mounts).
+    pub(crate) fn clone_flags(&self) -> u64 {
+        let declared = self
+            .namespaces
+            .iter()
+            .fold(0, |flags, ns| flags | ns.clone_flag());
+        match self.locks_mounts() {
+            true => declared | Namespace::Mount.clone_flag(),
+            false => declared,
+        }
     }
 }

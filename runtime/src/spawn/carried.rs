@@ -26,11 +26,16 @@ use crate::scope::InsideIds;
 #[path = "../../carried/protocol.rs"]
 mod protocol;
 
+// The program's mountinfo reading, unit-tested here.
+#[cfg(test)]
+#[path = "../../carried/mountinfo.rs"]
+mod mountinfo;
+
 pub(crate) use protocol::join::MAX_GROUPS;
 pub(crate) use protocol::{LISTEN_PID_PLACEHOLDER, write_listen_pid};
 pub(crate) use protocol::{
-    REPORT_LEN, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOOPBACK_UP,
-    SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
+    REPORT_LEN, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS,
+    SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
 };
 
 /// The program, built for this target by the build script.
@@ -308,6 +313,10 @@ pub(crate) fn describe(step: i32) -> &'static str {
         SETGID => "setgid",
         SETUID => "setuid",
         HELD_UP => "reach execve (the node's clone was found stopped, and killed)",
+        COVER_CGROUPS => "cover the cgroup hierarchies (mount tmpfs over each)",
+        LOCK_MOUNTS => {
+            "lock the mounts (a copy of the mount namespace made by a nested user namespace)"
+        }
         _ => "the scope program",
     }
 }
@@ -316,7 +325,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
 pub(crate) fn step_namespace_flag(step: i32) -> Option<u64> {
     use protocol::step::*;
     match step {
-        ROOT_PRIVATE | MOUNT_PROC => Some(libc::CLONE_NEWNS as u64),
+        ROOT_PRIVATE | MOUNT_PROC | COVER_CGROUPS | LOCK_MOUNTS => Some(libc::CLONE_NEWNS as u64),
         LOOPBACK_UP => Some(libc::CLONE_NEWNET as u64),
         HOSTNAME => Some(libc::CLONE_NEWUTS as u64),
         _ => None,

@@ -548,9 +548,12 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
+        let fresh_cgroup = self
+            .scope_of(index)
+            .is_some_and(|(_, scope)| scope.as_the_application());
         if let Some(cgroups) = &mut self.cgroups {
             cgroups
-                .ready_for_start(index)
+                .ready_for_start(index, fresh_cgroup)
                 .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         }
         // Open only for the clone: see `cgroup/node.rs`.

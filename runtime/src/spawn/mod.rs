@@ -36,8 +36,9 @@ use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
 pub(crate) use carried::{
     Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4,
-    REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
-    create_arguments, decode_words, describe, program_fd, step_namespace_flag, watch_arguments,
+    REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
+    SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, program_fd, step_namespace_flag,
+    watch_arguments,
 };
 pub(crate) use child::FdMove;
 pub(crate) use edges::{HeldEdge, ParentEnd};

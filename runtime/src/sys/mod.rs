@@ -35,7 +35,7 @@ child_side_module!(
 mod stack;
 
 pub(crate) use arch::execve_each;
-pub(crate) use cgroup::{populated_in, remove_tree};
+pub(crate) use cgroup::{MAX_DEPTH as CGROUP_MAX_DEPTH, populated_in, remove_tree};
 pub(crate) use fds::{close_fds_except, errno_of, failed_at, fds_to_keep, unshare_fds_below};
 pub(crate) use high_fd::{copies_prefix, held_high};
 
