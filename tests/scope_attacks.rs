@@ -175,8 +175,19 @@ fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
         .lines()
         .filter_map(|line| {
             let mut parts = line.splitn(3, ' ');
+            let kind = parts.next()?;
+            // Among the attacker's libtest lines ("running 1 test").
+            const KINDS: [&str; 7] = [
+                "seize",
+                "vm-read",
+                "vm-write",
+                "mem-open",
+                "mem-write",
+                "getfd",
+                "leak",
+            ];
             Some(Success {
-                kind: parts.next()?.to_owned(),
+                kind: KINDS.contains(&kind).then(|| kind.to_owned())?,
                 pid: parts.next()?.parse().ok()?,
                 command: parts.next().unwrap_or("").to_owned(),
             })
@@ -186,9 +197,27 @@ fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
         text.contains("rounds "),
         "the attacker did not report:\n{text}"
     );
+    // With a pid namespace the attacker sees only its scope, so every
+    // success must be on a scope-mate: the long-lived `sleep`, the
+    // restarting `true` (its command gone, "", when it exited before the
+    // attacker looked). Without one it sees the host: every process of the
+    // scope's uid outside is fair game but the application itself.
+    let own_pid_namespace = namespaces.contains(&Namespace::Pid);
+    let scope_mate = |s: &Success| {
+        s.command.starts_with("sleep 1000") || s.command.trim() == "true" || s.command.is_empty()
+    };
+    let app = std::process::id() as i32;
     let forbidden: Vec<&Success> = successes
         .iter()
-        .filter(|s| s.kind == "leak" || s.command.starts_with("process-graph-scope"))
+        .filter(|s| {
+            s.kind == "leak"
+                || s.command.starts_with("process-graph-scope")
+                || if own_pid_namespace {
+                    !scope_mate(s)
+                } else {
+                    s.pid == app
+                }
+        })
         .collect();
     assert!(
         forbidden.is_empty(),
