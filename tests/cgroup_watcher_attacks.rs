@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio as StdStdio;
 use std::time::{Duration, Instant};
 
-use common::app_cgroup::{AppCgroup, own_cgroup};
+use common::app_cgroup::{AppCgroup, User, own_cgroup, users};
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
     Command, Containment, Error, Event, Graph, Namespace, NodeOptions, Readiness, ScopeSpec, Stdio,
@@ -93,16 +93,6 @@ impl Attacker {
         .find(|a| a.name() == name)
         .unwrap_or_else(|| panic!("no attacker {name:?}"))
     }
-}
-
-/// Who runs the application.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum User {
-    /// The user running the suite.
-    Current,
-    /// uid 65534, in a cgroup delegated to it (only when the suite runs as
-    /// root).
-    Nobody,
 }
 
 /// An attack and the errnos it may fail with (`0`: it must work).
@@ -247,17 +237,6 @@ fn a_watcher_stopped_by_a_node_of_the_same_uid_still_cleans_up() {
 
 fn is_root() -> bool {
     rustix::process::geteuid().is_root()
-}
-
-/// The users an application runs as: the current one, and uid 65534 in a
-/// delegated cgroup when that is root.
-fn users() -> Vec<User> {
-    if is_root() {
-        vec![User::Current, User::Nobody]
-    } else {
-        common::skip("not root: the application runs only as the current user");
-        vec![User::Current]
-    }
 }
 
 /// Runs one case as each of `users`: the application, its attacker, the

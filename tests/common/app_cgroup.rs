@@ -5,6 +5,27 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Who runs an application a test starts in an [`AppCgroup`].
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum User {
+    /// The user running the suite.
+    Current,
+    /// uid 65534, in a cgroup delegated to it (only when the suite runs as
+    /// root).
+    Nobody,
+}
+
+/// The users an application runs as: the current one, and uid 65534 in a
+/// delegated cgroup when that is root.
+pub fn users() -> Vec<User> {
+    if rustix::process::geteuid().is_root() {
+        vec![User::Current, User::Nobody]
+    } else {
+        super::skip("not root: the application runs only as the current user");
+        vec![User::Current]
+    }
+}
+
 /// A fresh cgroup below this process's; killed and removed, with everything
 /// left in it, when dropped.
 pub struct AppCgroup(PathBuf);
