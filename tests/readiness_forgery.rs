@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, EdgeId, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Readiness,
-    Restart, RunningGraph, ScopeSpec,
+    Command, EdgeId, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, NodeState,
+    NotifyAccess, Readiness, Restart, RunningGraph, ScopeSpec,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -353,6 +353,48 @@ fn flooding_nodes_do_not_stall_the_loop() {
             }
         }
         assert_eq!(exits, 20, "the restarting node's exits kept coming");
+        running.shutdown(Duration::from_secs(2)).unwrap();
+    });
+}
+
+/// Under `NotifyAccess::All` a message is believed from 63 generations
+/// below the node's main process and not from 64: the walk up `/proc`
+/// stops there, so a node cannot make each of its messages cost the loop
+/// thousands of reads (`bench notify-flood --depth` measures the stall).
+/// Each flooder's main process says `STATUS=chained` once its chain is
+/// built; from then on only the near chain's numbers may come through.
+#[test]
+fn a_message_from_below_the_walks_reach_is_not_believed() {
+    common::within(Duration::from_secs(60), "the deep chains", || {
+        let mut graph = Graph::new();
+        let mut chain = |depth: usize| {
+            graph.node_with(
+                format!("chain{depth}"),
+                Command::new(PYTHON).args(["-c", FLOOD, &depth.to_string()]),
+                NodeOptions::new()
+                    .ready(Readiness::Notify)
+                    .notify_access(NotifyAccess::All),
+            )
+        };
+        let (near, far) = (chain(63), chain(64));
+        let mut running = graph.spawn().unwrap();
+        let status = |running: &RunningGraph, node: NodeId| {
+            running.snapshot().nodes[node.index()].status_text.clone()
+        };
+        let counting = |status: Option<String>| status.is_some_and(|s| s.parse::<u64>().is_ok());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !(counting(status(&running, near)) && status(&running, far).is_some()) {
+            assert!(Instant::now() < deadline, "the chains were not built");
+            running.next_event(Some(Duration::from_millis(10))).unwrap();
+        }
+        // The far chain floods as the near one does; a second of turns
+        // would take in thousands of its messages if they were believed.
+        let watch_until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < watch_until {
+            running.next_event(Some(Duration::from_millis(10))).unwrap();
+            assert_eq!(status(&running, far).as_deref(), Some("chained"));
+        }
+        assert!(counting(status(&running, near)));
         running.shutdown(Duration::from_secs(2)).unwrap();
     });
 }

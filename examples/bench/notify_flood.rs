@@ -2,17 +2,22 @@
 //! their `NOTIFY_SOCKET` — from a `Waker::wake` on another thread to
 //! `next_event` handing out `Event::Woken` on the loop's thread, with no
 //! flooder and with `--flooders N` (default 4). Each flooder is a Python
-//! loop sending `STATUS=` lines as fast as its socket takes them.
+//! loop sending `STATUS=` lines as fast as its socket takes them; with
+//! `--depth D` it sends from the far end of a chain of D processes below the
+//! node's main one, under `NotifyAccess::All`, so that each message is
+//! checked by walking the chain's parents in `/proc`.
 //!
 //! Not side by side with another tool: the figure is the stall itself,
-//! which the runtime bounds by reading a fixed number of datagrams per
-//! socket per turn.
+//! which the runtime bounds by reading a fixed number of datagrams, and
+//! making a fixed number of `/proc` reads, per socket per turn.
 
 use std::error::Error;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Event, Graph, NodeOptions, Readiness, RunningGraph};
+use process_graph_runtime::{
+    Command, Event, Graph, NodeOptions, NotifyAccess, Readiness, RunningGraph,
+};
 
 use crate::cli::Flags;
 use crate::measure::{format_duration, percentile, print_markdown};
@@ -25,18 +30,20 @@ const FLOOD: &str = include_str!("../../tests/programs/notify_flood.py");
 const PAUSE: Duration = Duration::from_millis(2);
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let flags = Flags::parse(args, &["flooders", "wakes"], &["pin"])?;
+    let flags = Flags::parse(args, &["flooders", "wakes", "depth"], &["pin"])?;
     let flooders: usize = flags.value("flooders", 4)?;
+    let depth: usize = flags.value("depth", 0)?;
     let wakes: usize = flags.value("wakes", 500)?;
     if let Some(cpu) = flags.switch("pin", 1)? {
         system::pin_to_cpu(cpu).map_err(|e| format!("pin to cpu {cpu}: {e}"))?;
     }
     println!("wake → Event::Woken while nodes flood their NOTIFY_SOCKET");
     println!("{}", system::describe()?);
-    println!("{wakes} wakes per row, {} apart\n", format_duration(PAUSE));
+    println!("{wakes} wakes per row, {} apart", format_duration(PAUSE));
+    println!("each flooder sends from {depth} processes below its main one\n");
     let mut rows = Vec::new();
     for count in [0, flooders] {
-        let mut latencies = stalls(count, wakes)?;
+        let mut latencies = stalls(count, depth, wakes)?;
         latencies.sort();
         let cells = [0.5, 0.99, 1.0]
             .map(|p| format_duration(percentile(&latencies, p)))
@@ -49,15 +56,18 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
 }
 
 /// `wakes` latencies from a wake to its `Event::Woken`, with `flooders`
-/// nodes flooding (and one idle node, so the graph is never empty).
-fn stalls(flooders: usize, wakes: usize) -> Result<Vec<Duration>, Box<dyn Error>> {
+/// nodes flooding from `depth` processes down (and one idle node, so the
+/// graph is never empty).
+fn stalls(flooders: usize, depth: usize, wakes: usize) -> Result<Vec<Duration>, Box<dyn Error>> {
     let mut graph = Graph::new();
     graph.node("idle", Command::new("sleep").arg("3600"));
     for i in 0..flooders {
         graph.node_with(
             format!("flood{i}"),
-            Command::new("python3").args(["-c", FLOOD]),
-            NodeOptions::new().ready(Readiness::Notify),
+            Command::new("python3").args(["-c", FLOOD, &depth.to_string()]),
+            NodeOptions::new()
+                .ready(Readiness::Notify)
+                .notify_access(NotifyAccess::All),
         );
     }
     let mut running = graph.spawn()?;
@@ -87,15 +97,17 @@ fn stalls(flooders: usize, wakes: usize) -> Result<Vec<Duration>, Box<dyn Error>
     Ok(latencies)
 }
 
-/// Turns the loop until every flooder has sent a status line.
+/// Turns the loop until every flooder has sent a status line (with a
+/// chain, its main process says so once the chain is built: the runtime
+/// may not believe what comes from a deep chain's end).
 fn wait_until_flooding(running: &mut RunningGraph, flooders: usize) -> Result<(), Box<dyn Error>> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while running.snapshot().nodes[1..=flooders]
         .iter()
         .any(|n| n.status_text.is_none())
     {
         if Instant::now() > deadline {
-            return Err("the flooders did not start flooding within 10 s".into());
+            return Err("the flooders did not start flooding within 60 s".into());
         }
         running.next_event(Some(Duration::from_millis(10)))?;
     }

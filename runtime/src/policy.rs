@@ -169,7 +169,11 @@ pub enum NotifyAccess {
     /// The main process and its descendants (systemd's `all`, narrowed to
     /// the node): a message counts if the pid the kernel attaches to it is
     /// the main process or a live process whose chain of parents leads to
-    /// it, when the message is read. A sender that exits before its message
+    /// it within 64 generations, when the message is read (one `/proc`
+    /// read per generation, so the chain is cut where a node could make
+    /// the check dear; a process 64 forks below the main one is not
+    /// believed, nor is a daemon that left the chain by a double fork).
+    /// A sender that exits before its message
     /// is read cannot be traced and is not believed: `systemd-notify` waits
     /// for the message to be read (its `BARRIER=1`, which the runtime
     /// answers), `sd_notify` callers should not exit right after sending.

@@ -8,8 +8,9 @@
 //! until that process is reaped, so an answer about a live process (or a
 //! zombie) stays true; a process that has gone and been reaped has no entry
 //! and is refused — it cannot be told apart from whatever takes its pid next.
-//! The walk is bounded, so a node that forks without end cannot hold the
-//! supervisor in it.
+//! The walk is bounded, and its caller counts the `/proc` reads it took, so a
+//! node that builds a deep chain of processes and sends from its far end
+//! cannot hold the supervisor in it.
 
 use std::fs;
 
@@ -17,19 +18,28 @@ use rustix::process::Pid;
 
 use crate::kernel_file::ProcStat;
 
-/// The longest chain of parents walked: far more than any real process
-/// tree, and `pid_max` bounds a chain anyway.
-const MAX_DEPTH: usize = 4096;
+/// The longest chain of parents walked, one `/proc` read each: far more
+/// generations than a service's processes have below its main process (a
+/// shell running `make` running a compiler is four), and few enough that a
+/// walk costs at most a fraction of a millisecond.
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Whether `pid` is `ancestor` or one of its descendants (its child, a
-/// child of that, …), by the chain of parents in `/proc`.
+/// child of that, …) at most [`MAX_DEPTH`] generations below it, by the
+/// chain of parents in `/proc`.
 pub(crate) fn descends_from(pid: Pid, ancestor: Pid) -> bool {
+    descends_from_counting(pid, ancestor, &mut 0)
+}
+
+/// [`descends_from`], adding the `/proc` reads it made to `reads`.
+pub(crate) fn descends_from_counting(pid: Pid, ancestor: Pid, reads: &mut usize) -> bool {
     let mut current = pid.as_raw_nonzero().get();
     let ancestor = ancestor.as_raw_nonzero().get();
     for _ in 0..MAX_DEPTH {
         if current == ancestor {
             return true;
         }
+        *reads += 1;
         match parent_of(current) {
             Some(parent) if parent > 0 => current = parent,
             _ => return false,

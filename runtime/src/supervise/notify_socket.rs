@@ -23,9 +23,12 @@
 //!   `BARRIER=1` (it sends a pipe's write end and waits until it is closed)
 //!   as systemd would, and keeps `systemd-notify` alive, so traceable, until
 //!   its `READY=1` was judged.
-//! - At most [`DATAGRAMS_PER_TURN`] datagrams per socket per wake-up: the
-//!   loop's `poll` is level-triggered, so the rest waits for the next turn,
-//!   and a flooding node cannot hold the loop in one socket's drain.
+//! - At most [`DATAGRAMS_PER_TURN`] datagrams per socket per wake-up, and
+//!   no more once the `NotifyAccess::All` walks have made
+//!   [`LINEAGE_READS_PER_TURN`] `/proc` reads: the loop's `poll` is
+//!   level-triggered, so the rest waits for the next turn, and a flooding
+//!   node — even one sending from the far end of a deep chain of its own
+//!   processes — cannot hold the loop in one socket's drain.
 
 use std::ffi::OsString;
 use std::io::{self, IoSliceMut};
@@ -48,6 +51,11 @@ use crate::policy::NotifyAccess;
 /// says `READY=1` once and `STATUS=` now and then; more than this in one
 /// turn waits for the next.
 const DATAGRAMS_PER_TURN: usize = 8;
+
+/// How many `/proc` reads the [`NotifyAccess::All`] checks of one socket
+/// may make in one wake-up before the rest waits for the next: one longest
+/// walk, so a turn costs at most two.
+const LINEAGE_READS_PER_TURN: usize = lineage::MAX_DEPTH;
 
 /// The largest message read whole: systemd's own limit
 /// (`NOTIFY_BUFFER_MAX`, `PIPE_BUF`). Longer ones arrive truncated and are
@@ -110,21 +118,27 @@ impl NotifySocket {
         self.socket.as_fd()
     }
 
-    /// Reads up to [`DATAGRAMS_PER_TURN`] pending messages; believes only
-    /// whole ones sent by `main_pid`, or under [`NotifyAccess::All`] by a
-    /// process descending from it. `main_pid` must be `None` unless the
-    /// node's main process is unreaped.
+    /// Reads up to [`DATAGRAMS_PER_TURN`] pending messages, fewer once
+    /// [`LINEAGE_READS_PER_TURN`] is spent; believes only whole ones sent
+    /// by `main_pid`, or under [`NotifyAccess::All`] by a process
+    /// descending from it. `main_pid` must be `None` unless the node's main
+    /// process is unreaped.
     pub(crate) fn read(&self, main_pid: Option<Pid>, access: NotifyAccess) -> Notice {
         let mut notice = Notice::default();
         let mut buf = [0u8; MESSAGE_MAX];
+        let mut lineage_reads = 0;
         for _ in 0..DATAGRAMS_PER_TURN {
+            if lineage_reads >= LINEAGE_READS_PER_TURN {
+                break;
+            }
             let Some((sender, message)) = self.receive(&mut buf) else {
                 break;
             };
             let believed = match (sender, main_pid) {
                 (Some(sender), Some(main)) => {
                     sender == main
-                        || (access == NotifyAccess::All && lineage::descends_from(sender, main))
+                        || (access == NotifyAccess::All
+                            && lineage::descends_from_counting(sender, main, &mut lineage_reads))
                 }
                 _ => false,
             };
