@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use process_graph_runtime::{
@@ -129,8 +130,11 @@ fn hostile_ids_are_refused_before_anything_starts() {
 }
 
 /// The helper the attack test runs as the dropped node (a copy of this
-/// binary): tries to signal and to ptrace the pid in `PG_ATTACK_TARGET`
-/// and prints what the kernel answered.
+/// binary): tries to signal and to ptrace the pid in `PG_ATTACK_TARGET`,
+/// to open its `/proc/PID/mem`, and to signal it through its `/proc/PID`
+/// directory used as a pidfd (`pidfd_send_signal` takes one, and a node
+/// in a pid scope without a mount namespace still sees the host's
+/// `/proc`), and prints what the kernel answered.
 #[test]
 #[ignore = "run by a_dropped_node_cannot_signal_or_ptrace_the_application"]
 fn attacker() {
@@ -149,30 +153,53 @@ fn attacker() {
         0
     };
     let mem = std::fs::File::open(format!("/proc/{target}/mem")).map(|_| ());
+    let pidfd = std::fs::File::open(format!("/proc/{target}")).and_then(|dir| {
+        // SAFETY: signal 0 with no siginfo; `dir` outlives the call.
+        let sent =
+            unsafe { libc::syscall(libc::SYS_pidfd_send_signal, dir.as_raw_fd(), 0, 0usize, 0) };
+        match sent {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    });
+    let errno =
+        |result: std::io::Result<()>| result.map_or_else(|e| e.raw_os_error().unwrap(), |()| 0);
     println!(
-        "signal={} ptrace={ptrace} mem={}",
+        "signal={} ptrace={ptrace} mem={} pidfd={}",
         signal.map_or_else(|e| e.raw_os_error(), |()| 0),
-        mem.map_or_else(|e| e.raw_os_error().unwrap(), |()| 0)
+        errno(mem),
+        errno(pidfd)
     );
 }
 
 /// What the dropped node can do to the application, which runs as root:
 /// no signal (the kernel's kill check compares uids), no ptrace, no
-/// `/proc/PID/mem`. A node that keeps root's ids can do all three, so the
-/// test has teeth.
+/// `/proc/PID/mem`, no signal through a pidfd. A node that keeps root's
+/// ids can do all of it, so the test has teeth.
+///
+/// Then the same from a pid scope without a user namespace: the
+/// application's pid names nothing there (`ESRCH`), and a pidfd made from
+/// the host's `/proc` names a process outside the scope's pid namespace
+/// (`EINVAL`); `/proc/PID/mem` is refused to the dropped node, while a node
+/// that keeps root's ids opens it — the README's "no boundary against the
+/// application" for such a scope.
 #[test]
 fn a_dropped_node_cannot_signal_or_ptrace_the_application() {
     if !is_root() {
         return common::skip("a drop to another user needs root");
     }
     let copy = common::unprivileged_copy_of_this_binary();
-    let attack = |command: Command| {
+    let attack = |command: Command, scoped: bool| {
         let command = command
             .args(common::ignored_test_args("attacker"))
             .env("PG_ATTACK_TARGET", std::process::id().to_string())
             .current_dir("/");
         let mut graph = Graph::new();
-        let node = graph.node("attacker", command);
+        let mut options = NodeOptions::new();
+        if scoped {
+            options = options.scope(graph.scope("jail", ScopeSpec::new([Namespace::Pid])));
+        }
+        let node = graph.node_with("attacker", command, options);
         let out = graph.pipe(node.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
         let text = common::read_to_end(&mut running, out);
@@ -181,14 +208,25 @@ fn a_dropped_node_cannot_signal_or_ptrace_the_application() {
         let at = text.find("signal=").unwrap_or_else(|| panic!("{text}"));
         text[at..].lines().next().unwrap().to_owned()
     };
-    let eperm = libc::EPERM;
-    let eacces = libc::EACCES;
+    let (eperm, eacces) = (libc::EPERM, libc::EACCES);
+    let (esrch, einval) = (libc::ESRCH, libc::EINVAL);
+    let dropped = || Command::new(&copy).uid(65534).gid(65534);
     assert_eq!(
-        attack(Command::new(&copy).uid(65534).gid(65534)),
-        format!("signal={eperm} ptrace={eperm} mem={eacces}")
+        attack(dropped(), false),
+        format!("signal={eperm} ptrace={eperm} mem={eacces} pidfd={eperm}")
     );
-    let as_root = attack(Command::new(&copy));
-    assert!(as_root.starts_with("signal=0 ptrace=0"), "{as_root}");
+    assert_eq!(
+        attack(Command::new(&copy), false),
+        "signal=0 ptrace=0 mem=0 pidfd=0"
+    );
+    assert_eq!(
+        attack(dropped(), true),
+        format!("signal={esrch} ptrace={esrch} mem={eacces} pidfd={einval}")
+    );
+    assert_eq!(
+        attack(Command::new(&copy), true),
+        format!("signal={esrch} ptrace={esrch} mem=0 pidfd={einval}")
+    );
 }
 
 #[test]
