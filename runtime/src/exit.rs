@@ -23,8 +23,10 @@ pub enum ExitStatus {
     /// with `MAINPID=`, not the runtime's child, whose status the kernel
     /// would not show — `/proc` hides a zombie's exit code from a process
     /// not allowed to ptrace it, and only Linux 6.15 keeps the status of a
-    /// reaped process for its pidfd. Not a success: `on-failure` restarts
-    /// the node.
+    /// reaped process for its pidfd. Or it was the runtime's own child but
+    /// another part of the application reaped it first (a `waitpid(-1)`
+    /// elsewhere), which took its status. Not a success: `on-failure`
+    /// restarts the node.
     Unknown,
 }
 

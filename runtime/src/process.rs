@@ -89,7 +89,11 @@ impl Process {
             return Ok(None);
         };
         let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-        Ok(waitid_retrying(pidfd, options)?.map(|s| ExitStatus::from_waitid(&s)))
+        match waitid_retrying(pidfd, options) {
+            Ok(status) => Ok(status.map(|s| ExitStatus::from_waitid(&s))),
+            Err(e) if reaped_elsewhere(&e) => Ok(Some(ExitStatus::Unknown)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reaps the process if it has exited; `blocking` waits until it does.
@@ -104,6 +108,10 @@ impl Process {
 
     /// [`reap`](Self::reap), handing the pidfd to `before_close` (to take it
     /// out of a wait set) once the process is reaped, just before closing it.
+    ///
+    /// A process someone else in the application reaped first ended with
+    /// [`ExitStatus::Unknown`]: reported once, like any ending, rather than
+    /// as a `waitid` error on every later turn.
     pub(crate) fn reap_then(
         &mut self,
         blocking: bool,
@@ -124,12 +132,21 @@ impl Process {
         }
         // Peek first (WNOWAIT), so the group is killed while the leader's pid
         // still pins the group id.
-        let Some(_) = waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT)? else {
-            return Ok(None);
+        let status = match waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT) {
+            Ok(None) => return Ok(None),
+            Ok(Some(_)) => {
+                self.kill_group();
+                waitid_retrying(pidfd, WaitIdOptions::EXITED)
+                    .map(|s| s.map(|s| ExitStatus::from_waitid(&s)))
+            }
+            Err(e) => Err(e),
         };
-        self.kill_group();
-        let status =
-            waitid_retrying(pidfd, WaitIdOptions::EXITED)?.map(|s| ExitStatus::from_waitid(&s));
+        let status = match status {
+            // Its pid may already be another process's: its group is not
+            // killed.
+            Err(e) if reaped_elsewhere(&e) => Some(ExitStatus::Unknown),
+            other => other?,
+        };
         if status.is_some() {
             self.status = status;
             before_close(pidfd.as_fd());
@@ -137,6 +154,14 @@ impl Process {
         }
         Ok(status)
     }
+}
+
+/// Whether `waitid` failed because another part of the application reaped
+/// the process first (a `waitpid(-1)`): it ended, how is lost. Not where
+/// the kernel reaps every child (`sigchld`), which stays an error: then no
+/// node can be supervised.
+fn reaped_elsewhere(error: &io::Error) -> bool {
+    error.raw_os_error() == Some(libc::ECHILD) && crate::sigchld::reaped_by_kernel().is_none()
 }
 
 fn waitid_retrying(
