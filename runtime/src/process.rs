@@ -67,11 +67,27 @@ impl Process {
     /// Only while the leader is unreaped: until then its pid, and so the
     /// group id, cannot be reused, so this cannot hit a stranger's group.
     /// Only from its owner: elsewhere it would kill the owner's node.
+    ///
+    /// The pidfd is held until the runtime reaps the leader, but another
+    /// part of the application may have reaped it first (`waitpid(-1)`):
+    /// a `waitid` peek through the pidfd says so (`ECHILD`) and nothing is
+    /// killed. Left open: such a reap between the peek and the kill, with
+    /// the pid reused in that instant (a full turn of `pid_max`).
     pub(crate) fn kill_group(&self) {
-        if self.pidfd.is_some() && self.owner.is_current() {
-            // ESRCH (group already empty) is the expected outcome, not an error.
-            let _ = kill_process_group(self.pid, rustix::process::Signal::KILL);
+        let Some(pidfd) = self.pidfd.as_ref().filter(|_| self.owner.is_current()) else {
+            return;
+        };
+        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        if waitid_retrying(pidfd, options).is_ok() {
+            self.kill_group_of_unreaped();
         }
+    }
+
+    /// [`kill_group`](Self::kill_group) once the leader is known to be
+    /// unreaped.
+    fn kill_group_of_unreaped(&self) {
+        // ESRCH (group already empty) is the expected outcome, not an error.
+        let _ = kill_process_group(self.pid, rustix::process::Signal::KILL);
     }
 
     /// SIGKILLs the process and everything in its process group (it may have
@@ -134,10 +150,14 @@ impl Process {
         // still pins the group id.
         let status = match waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT) {
             Ok(None) => return Ok(None),
-            Ok(Some(_)) => {
-                self.kill_group();
-                waitid_retrying(pidfd, WaitIdOptions::EXITED)
-                    .map(|s| s.map(|s| ExitStatus::from_waitid(&s)))
+            Ok(Some(peeked)) => {
+                self.kill_group_of_unreaped();
+                match waitid_retrying(pidfd, WaitIdOptions::EXITED) {
+                    // Reaped elsewhere since the peek: the peek saw how.
+                    Err(e) if reaped_elsewhere(&e) => Ok(Some(peeked)),
+                    other => other,
+                }
+                .map(|s| s.map(|s| ExitStatus::from_waitid(&s)))
             }
             Err(e) => Err(e),
         };
