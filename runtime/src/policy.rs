@@ -169,7 +169,7 @@ pub enum NotifyAccess {
     /// The main process and its descendants (systemd's `all`, narrowed to
     /// the node): a message counts if the pid the kernel attaches to it is
     /// the main process or a live process whose chain of parents leads to
-    /// it within 64 generations, when the message is read (one `/proc`
+    /// it in fewer than 64 generations, when the message is read (one `/proc`
     /// read per generation, so the chain is cut where a node could make
     /// the check dear; a process 64 forks below the main one is not
     /// believed, nor is a daemon that left the chain by a double fork).

@@ -25,8 +25,9 @@ use crate::kernel_file::ProcStat;
 pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Whether `pid` is `ancestor` or one of its descendants (its child, a
-/// child of that, …) at most [`MAX_DEPTH`] generations below it, by the
-/// chain of parents in `/proc`.
+/// child of that, …) fewer than [`MAX_DEPTH`] generations below it, by the
+/// chain of parents in `/proc`: for `NotifyAccess::All` senders and for
+/// the pids `MAINPID=` names.
 pub(crate) fn descends_from(pid: Pid, ancestor: Pid) -> bool {
     descends_from_counting(pid, ancestor, &mut 0)
 }
