@@ -1,18 +1,22 @@
 //! Reading `/proc/self/mountinfo` lines without allocating: which mounts
-//! are cgroup hierarchies, and where.
+//! a locked scope must hide (cgroup hierarchies, other `proc` mounts), and
+//! where.
 //!
 //! Shared, by `#[path]`, between the carried program (`mounts.rs` beside
 //! this file) and the runtime's unit tests: it names nothing but `core`.
 
 /// The mount point (field 5, still escaped) of a mountinfo line whose file
-/// system type (the field after the lone `-`) is `cgroup` or `cgroup2`.
-pub(crate) fn cgroup_mount_point(line: &[u8]) -> Option<&[u8]> {
+/// system type (the field after the lone `-`) is `cgroup` or `cgroup2`, or
+/// `proc` anywhere but at `/proc` (a chroot's, a build root's: a view of
+/// the host's processes; the scope's own `/proc` is the one at `/proc`).
+pub(crate) fn hidden_mount_point(line: &[u8]) -> Option<&[u8]> {
     let mut fields = line.split(|&b| b == b' ');
     let point = fields.nth(4)?;
     let mut after_separator = fields.skip_while(|&f| f != b"-");
     after_separator.next()?;
     match after_separator.next()? {
         b"cgroup" | b"cgroup2" => Some(point),
+        b"proc" if point != b"/proc" => Some(point),
         _ => None,
     }
 }
@@ -48,17 +52,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_cgroup_hierarchies() {
+    fn finds_cgroup_hierarchies_and_other_procs() {
         let v2 = b"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw";
-        assert_eq!(cgroup_mount_point(v2), Some(&b"/sys/fs/cgroup/unified"[..]));
+        assert_eq!(hidden_mount_point(v2), Some(&b"/sys/fs/cgroup/unified"[..]));
         let v1 = b"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime shared:9 - cgroup cgroup rw,cpu";
-        assert_eq!(cgroup_mount_point(v1), Some(&b"/sys/fs/cgroup/cpu"[..]));
+        assert_eq!(hidden_mount_point(v1), Some(&b"/sys/fs/cgroup/cpu"[..]));
         let tmpfs = b"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755";
-        assert_eq!(cgroup_mount_point(tmpfs), None);
+        assert_eq!(hidden_mount_point(tmpfs), None);
         // A mount point named like a type, and optional fields before `-`.
         let tricky = b"50 31 0:40 / /cgroup2 rw shared:1 master:2 - ext4 /dev/sda1 rw";
-        assert_eq!(cgroup_mount_point(tricky), None);
-        assert_eq!(cgroup_mount_point(b"garbage"), None);
+        assert_eq!(hidden_mount_point(tricky), None);
+        assert_eq!(hidden_mount_point(b"garbage"), None);
+        let proc = b"22 1 0:21 / /proc rw,nosuid - proc proc rw";
+        assert_eq!(hidden_mount_point(proc), None, "the scope's own");
+        let chroot = b"60 50 0:21 / /srv/chroot/proc rw - proc proc rw";
+        assert_eq!(hidden_mount_point(chroot), Some(&b"/srv/chroot/proc"[..]));
     }
 
     #[test]

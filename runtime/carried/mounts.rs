@@ -20,7 +20,7 @@
 //! gone once the init has left it.
 
 use crate::init::InsideIds;
-use crate::mountinfo::{cgroup_mount_point, unescape};
+use crate::mountinfo::{hidden_mount_point, unescape};
 use crate::protocol::step;
 use crate::sys;
 
@@ -31,7 +31,8 @@ const ENOENT: i32 = 2;
 const E2BIG: i32 = 7;
 
 /// Mounts an empty read-only tmpfs over every `cgroup` and `cgroup2` mount
-/// in this mount namespace, as `/proc/self/mountinfo` lists them.
+/// in this mount namespace, and over every `proc` mount but the fresh one
+/// at `/proc`, as `/proc/self/mountinfo` lists them.
 pub(crate) fn cover_cgroups() -> Result<(), (i32, i32)> {
     let fail = |errno: i32| (step::COVER_CGROUPS, errno);
     let info = sys::open_read(c"/proc/self/mountinfo");
@@ -39,7 +40,7 @@ pub(crate) fn cover_cgroups() -> Result<(), (i32, i32)> {
         return Err(fail(sys::errno_of(info)));
     }
     let info = info as i32;
-    let covered = each_line(info, |line| match cgroup_mount_point(line) {
+    let covered = each_line(info, |line| match hidden_mount_point(line) {
         Some(point) => cover(point),
         None => Ok(()),
     });
