@@ -281,8 +281,6 @@ impl ScopeRuntime {
         self.inside_ids
     }
 
-    /// Whether joining puts a process in a new pid namespace — which only
-    /// its children enter, so the node must be cloned after the join.
     /// Whether its processes are the application's own uid and gid
     /// outside: then they own, and may write, every cgroup file the
     /// application made (see [`GraphCgroup::ready_for_start`](crate::cgroup::GraphCgroup::ready_for_start)).
@@ -290,6 +288,8 @@ impl ScopeRuntime {
         self.as_the_application
     }
 
+    /// Whether joining puts a process in a new pid namespace — which only
+    /// its children enter, so the node must be cloned after the join.
     pub(crate) fn has_pid_namespace(&self) -> bool {
         self.namespaces & libc::CLONE_NEWPID as u32 != 0
     }
