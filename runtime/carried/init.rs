@@ -122,8 +122,12 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
         let ret = sys::mount(c"proc", c"/proc", Some(c"proc"), NOSUID_NODEV_NOEXEC);
         check(ret, step::MOUNT_PROC)?;
     }
-    if let (true, Some(ids)) = (setup & protocol::SETUP_LOCK_MOUNTS != 0, &plan.ids) {
-        crate::mounts::cover_cgroups()?;
+    if setup & protocol::SETUP_LOCK_MOUNTS != 0 {
+        // Locking needs the ids to map in the nested user namespace; a
+        // plan without them fails the scope rather than leave it unlocked.
+        const EINVAL: i32 = 22;
+        let ids = plan.ids.as_ref().ok_or((step::LOCK_MOUNTS, EINVAL))?;
+        crate::mounts::cover_outside_views()?;
         crate::mounts::lock(ids)?;
     }
     if setup & protocol::SETUP_LOOPBACK_UP != 0 {

@@ -1,6 +1,6 @@
 //! The mount table a scope with its own user and pid namespaces hands to
-//! its nodes: no cgroup hierarchy in it, and nothing in it that the scope
-//! can take apart.
+//! its nodes: no cgroup hierarchy and no outside `/proc` in it, and nothing
+//! in it that the scope can take apart.
 //!
 //! Why: root in such a scope passes every permission check on a file its
 //! user namespace maps the owner of. Under an unprivileged application
@@ -9,7 +9,9 @@
 //! graph, freeze a sibling (whose next start then hangs the application in
 //! `clone3`) or nest cgroups past what removal walks. Hiding the hierarchy
 //! takes that path away; the fresh `/proc` (mounted before, by `init.rs`)
-//! takes away the other one, `/proc/PID/root` of a process outside.
+//! takes away the other one, `/proc/PID/root` of a process outside — and
+//! so every other `proc` mount (a chroot's, say), which still shows the
+//! outside's processes, is covered too.
 //!
 //! Both are mounts the scope's root could simply unmount again, in a mount
 //! namespace its own user namespace owns. So the init ends in a copy of that
@@ -33,8 +35,8 @@ const E2BIG: i32 = 7;
 /// Mounts an empty read-only tmpfs over every `cgroup` and `cgroup2` mount
 /// in this mount namespace, and over every `proc` mount but the fresh one
 /// at `/proc`, as `/proc/self/mountinfo` lists them.
-pub(crate) fn cover_cgroups() -> Result<(), (i32, i32)> {
-    let fail = |errno: i32| (step::COVER_CGROUPS, errno);
+pub(crate) fn cover_outside_views() -> Result<(), (i32, i32)> {
+    let fail = |errno: i32| (step::COVER_OUTSIDE_VIEWS, errno);
     let info = sys::open_read(c"/proc/self/mountinfo");
     if info < 0 {
         return Err(fail(sys::errno_of(info)));

@@ -118,8 +118,9 @@ pub(crate) const SETUP_MOUNT_PROC: u32 = 2;
 pub(crate) const SETUP_LOOPBACK_UP: u32 = 4;
 /// Set the hostname: the scope has a UTS namespace and a hostname.
 pub(crate) const SETUP_HOSTNAME: u32 = 8;
-/// Cover every cgroup hierarchy, then lock every mount (`mounts.rs`): the
-/// scope has its own user and pid namespaces, and a mount namespace.
+/// Cover every cgroup hierarchy and every `proc` mount but `/proc`, then
+/// lock every mount (`mounts.rs`): the scope has its own user and pid
+/// namespaces, and a mount namespace.
 pub(crate) const SETUP_LOCK_MOUNTS: u32 = 16;
 
 /// A request byte the application sends a scope's init once it is set up:
@@ -184,7 +185,8 @@ pub(crate) mod step {
     /// The node's clone was found stopped before its `execve` (a node of
     /// the scope may signal it), and killed; the errno is `ETIMEDOUT`.
     pub(crate) const HELD_UP: i32 = 25;
-    pub(crate) const COVER_CGROUPS: i32 = 26;
+    /// Covering the cgroup hierarchies and the other `proc` mounts.
+    pub(crate) const COVER_OUTSIDE_VIEWS: i32 = 26;
     pub(crate) const LOCK_MOUNTS: i32 = 27;
 }
 

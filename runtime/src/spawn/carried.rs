@@ -313,7 +313,9 @@ pub(crate) fn describe(step: i32) -> &'static str {
         SETGID => "setgid",
         SETUID => "setuid",
         HELD_UP => "reach execve (the node's clone was found stopped, and killed)",
-        COVER_CGROUPS => "cover the cgroup hierarchies (mount tmpfs over each)",
+        COVER_OUTSIDE_VIEWS => {
+            "cover the cgroup hierarchies and other proc mounts (mount tmpfs over each)"
+        }
         LOCK_MOUNTS => {
             "lock the mounts (a copy of the mount namespace made by a nested user namespace)"
         }
@@ -325,7 +327,9 @@ pub(crate) fn describe(step: i32) -> &'static str {
 pub(crate) fn step_namespace_flag(step: i32) -> Option<u64> {
     use protocol::step::*;
     match step {
-        ROOT_PRIVATE | MOUNT_PROC | COVER_CGROUPS | LOCK_MOUNTS => Some(libc::CLONE_NEWNS as u64),
+        ROOT_PRIVATE | MOUNT_PROC | COVER_OUTSIDE_VIEWS | LOCK_MOUNTS => {
+            Some(libc::CLONE_NEWNS as u64)
+        }
         LOOPBACK_UP => Some(libc::CLONE_NEWNET as u64),
         HOSTNAME => Some(libc::CLONE_NEWUTS as u64),
         _ => None,
