@@ -77,8 +77,7 @@ impl Process {
         let Some(pidfd) = self.pidfd.as_ref().filter(|_| self.owner.is_current()) else {
             return;
         };
-        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-        if waitid_retrying(pidfd, options).is_ok() {
+        if waitid_retrying(pidfd, PEEK).is_ok() {
             self.kill_group_of_unreaped();
         }
     }
@@ -104,8 +103,7 @@ impl Process {
         let Some(pidfd) = self.pidfd.as_ref().filter(|_| self.owner.is_current()) else {
             return Ok(None);
         };
-        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-        match waitid_retrying(pidfd, options) {
+        match waitid_retrying(pidfd, PEEK) {
             Ok(status) => Ok(status.map(|s| ExitStatus::from_waitid(&s))),
             Err(e) if reaped_elsewhere(&e) => Ok(Some(ExitStatus::Unknown)),
             Err(e) => Err(e),
@@ -150,29 +148,25 @@ impl Process {
         // still pins the group id.
         let status = match waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT) {
             Ok(None) => return Ok(None),
-            Ok(Some(peeked)) => {
-                self.kill_group_of_unreaped();
-                match waitid_retrying(pidfd, WaitIdOptions::EXITED) {
-                    // Reaped elsewhere since the peek: the peek saw how.
-                    Err(e) if reaped_elsewhere(&e) => Ok(Some(peeked)),
-                    other => other,
-                }
-                .map(|s| s.map(|s| ExitStatus::from_waitid(&s)))
-            }
-            Err(e) => Err(e),
-        };
-        let status = match status {
             // Its pid may already be another process's: its group is not
             // killed.
-            Err(e) if reaped_elsewhere(&e) => Some(ExitStatus::Unknown),
-            other => other?,
+            Err(e) if reaped_elsewhere(&e) => ExitStatus::Unknown,
+            Err(e) => return Err(e),
+            Ok(Some(peeked)) => {
+                self.kill_group_of_unreaped();
+                // Without WNOHANG, `Ok(None)` does not happen.
+                match waitid_retrying(pidfd, WaitIdOptions::EXITED) {
+                    Ok(reaped) => ExitStatus::from_waitid(&reaped.unwrap_or(peeked)),
+                    // Reaped elsewhere since the peek: the peek saw how.
+                    Err(e) if reaped_elsewhere(&e) => ExitStatus::from_waitid(&peeked),
+                    Err(e) => return Err(e),
+                }
+            }
         };
-        if status.is_some() {
-            self.status = status;
-            before_close(pidfd.as_fd());
-            self.pidfd = None;
-        }
-        Ok(status)
+        self.status = Some(status);
+        before_close(pidfd.as_fd());
+        self.pidfd = None;
+        Ok(Some(status))
     }
 }
 
@@ -183,6 +177,12 @@ impl Process {
 fn reaped_elsewhere(error: &io::Error) -> bool {
     error.raw_os_error() == Some(libc::ECHILD) && crate::sigchld::reaped_by_kernel().is_none()
 }
+
+/// A `waitid` that says whether, and how, the process ended, leaving it
+/// unreaped.
+const PEEK: WaitIdOptions = WaitIdOptions::EXITED
+    .union(WaitIdOptions::NOHANG)
+    .union(WaitIdOptions::NOWAIT);
 
 fn waitid_retrying(
     pidfd: &OwnedFd,
