@@ -464,14 +464,7 @@ impl ResultsFile {
 
     /// Each `attack errno` line, in order.
     fn read(&self) -> Vec<(String, i32)> {
-        std::fs::read_to_string(self.path())
-            .unwrap()
-            .lines()
-            .filter_map(|l| {
-                let (name, errno) = l.split_once(' ')?;
-                Some((name.to_owned(), errno.parse().ok()?))
-            })
-            .collect()
+        common::named_values(&std::fs::read_to_string(self.path()).unwrap())
     }
 }
 

@@ -469,7 +469,7 @@ fn run_application(attacker: Attacker, user: User, cgroup: &AppCgroup) -> Option
     };
     let text = std::fs::read_to_string(&results).unwrap();
     Some(Outcome {
-        results: parse_results(&text),
+        results: common::named_values(&text),
         details: text
             .lines()
             .filter(|l| l.starts_with('#'))
@@ -480,17 +480,6 @@ fn run_application(attacker: Attacker, user: User, cgroup: &AppCgroup) -> Option
         survivors,
         cgroups_left,
     })
-}
-
-/// Each `name value` line, in order (notes, `# …`, left out).
-fn parse_results(text: &str) -> Vec<(String, i32)> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (name, value) = l.split_once(' ')?;
-            Some((name.to_owned(), value.trim().parse().ok()?))
-        })
-        .collect()
 }
 
 /// The application: runs the attacker, a scope-mate and the victim; once
@@ -879,8 +868,7 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
     out.value("nest-deep-depth", deepest);
 
     out.trying("graph-kill");
-    let mut tries = Tries::default();
-    tries.write_each(&view.graph_files(&view.bases(), "cgroup.kill"), "1");
+    let tries = view.kill_graph();
     out.record("graph-kill", &tries);
 
     out.trying("umount-cgroup");
@@ -900,8 +888,7 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
     out.record("umount-cgroup", &tries);
     out.trying("graph-kill-after-umount");
     let view = View::of_this_process();
-    let mut tries = Tries::default();
-    tries.write_each(&view.graph_files(&view.bases(), "cgroup.kill"), "1");
+    let tries = view.kill_graph();
     out.record("graph-kill-after-umount", &tries);
 
     out.trying("umount-proc");
@@ -915,9 +902,7 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
     }
     out.record("umount-proc", &tries);
     out.trying("graph-kill-after-umount-proc");
-    let mut tries = Tries::default();
-    let files = view.through_proc_roots(&mut tries);
-    tries.write_each(&files, "1");
+    let tries = view.kill_graph_through_proc_roots();
     out.record("graph-kill-after-umount-proc", &tries);
 
     out.trying("new-mount-ns");
@@ -939,9 +924,7 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
         }
         out.record("new-mount-ns-umount", &unmounts);
         let view = View::of_this_process();
-        let mut tries = Tries::default();
-        tries.write_each(&view.graph_files(&view.bases(), "cgroup.kill"), "1");
-        tries.errno()
+        view.kill_graph().errno()
     });
     tries.push("a child in a mount namespace of its own", errno);
     out.record("new-mount-ns", &tries);
@@ -950,9 +933,7 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
     out.record("setns-mnt", &setns_mnt(&view));
 
     out.trying("proc-root-escape");
-    let mut tries = Tries::default();
-    let files = view.through_proc_roots(&mut tries);
-    tries.write_each(&files, "1");
+    let tries = view.kill_graph_through_proc_roots();
     out.record("proc-root-escape", &tries);
 
     out.trying("own-cgroupns");
@@ -1110,6 +1091,22 @@ impl View {
 
     fn graph_files(&self, bases: &[PathBuf], file: &str) -> Vec<PathBuf> {
         self.graphs(bases).iter().map(|g| g.join(file)).collect()
+    }
+
+    /// Writes `1` to the graph's `cgroup.kill` under every base in sight.
+    fn kill_graph(&self) -> Tries {
+        let mut tries = Tries::default();
+        tries.write_each(&self.graph_files(&self.bases(), "cgroup.kill"), "1");
+        tries
+    }
+
+    /// [`kill_graph`](Self::kill_graph) through `/proc/PID/root` of every
+    /// pid in sight.
+    fn kill_graph_through_proc_roots(&self) -> Tries {
+        let mut tries = Tries::default();
+        let files = self.through_proc_roots(&mut tries);
+        tries.write_each(&files, "1");
+        tries
     }
 
     /// `file` of the victim's cgroup in each graph: a cgroup named for it

@@ -342,6 +342,18 @@ pub fn read_to_end(
 /// Set in the environment of a test re-run as uid 65534.
 pub const UNPRIVILEGED: &str = "PROCESS_GRAPH_TEST_UNPRIVILEGED";
 
+/// Each `name value` line of an attack's results, in order; notes (`# …`)
+/// and lines without a number are left out.
+pub fn named_values(text: &str) -> Vec<(String, i32)> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (name, value) = line.split_once(' ')?;
+            Some((name.to_owned(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 /// Runs `body` as the current user, then as uid 65534 if we are root.
 /// Whether this process is root of the initial user namespace, which has
 /// every id (root only inside a user namespace of its own maps fewer).
