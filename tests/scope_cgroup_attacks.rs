@@ -57,7 +57,13 @@
 //!   nests 20 `mkdir`s in it (`own-cgroupns-depth`) — and, after the
 //!   attacker said it is ready, the attacker writes `1` to the mount's
 //!   `cgroup.freeze` (`own-cgroupns-freeze`), freezing its own cgroup: its
-//!   restart must not hang.
+//!   restart, and its liveness probe's next attempts, must not hang.
+//!
+//! And a hostile exec probe, the readiness probe of a scope-mate: each
+//! attempt makes a cgroup namespace, mounts its view in the scratch
+//! directory and freezes it (`hostile-probe-freeze`). The next attempts
+//! must not hang the application: none may be cloned into a cgroup that an
+//! earlier attempt, or the node, has been in.
 //!
 //! The application's fresh cgroup keeps an attack that works from reaching
 //! anything but the test's own processes, and is killed and removed after
@@ -79,8 +85,8 @@ use std::time::{Duration, Instant};
 use common::app_cgroup::{AppCgroup, User, users};
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
-    Command, Containment, Decision, Event, Graph, Namespace, NodeId, NodeOptions, Readiness,
-    Restart, RunningGraph, ScopeSpec, Stdio,
+    Command, Containment, Decision, Event, Graph, Namespace, NodeId, NodeOptions, Probe,
+    ProbeResult, Readiness, Restart, RunningGraph, ScopeSpec, Stdio,
 };
 
 /// In the application's environment: which attacker it runs.
@@ -214,6 +220,12 @@ const EXPECTED: &[(&str, Expect)] = &[
     // all the same.
     (
         "own-cgroupns-freeze",
+        Expect::Errnos(&[0, libc::EPERM, libc::EACCES, libc::ENOENT]),
+    ),
+    // May work, the same way, from a probe attempt's own cgroup namespace;
+    // the attempts after it must still run.
+    (
+        "hostile-probe-freeze",
         Expect::Errnos(&[0, libc::EPERM, libc::EACCES, libc::ENOENT]),
     ),
 ];
@@ -521,12 +533,26 @@ fn scope_cgroup_application() {
                 .stdout(Stdio::Null),
             &marker,
         ),
-        restarted().scope(scope),
+        // A probe that always fails, often, and never kills: its attempts
+        // after the attacker froze its cgroup show none of them is cloned
+        // into that cgroup (where `clone3` would hang the application).
+        restarted().scope(scope).live_probe(
+            Probe::exec(["false"])
+                .period(Duration::from_millis(50))
+                .failure_threshold(1_000_000),
+        ),
     );
-    graph.node_with(
+    let exe = std::env::current_exe().unwrap();
+    let hostile_probe = std::iter::once(exe.to_str().unwrap())
+        .chain(common::ignored_test_args("scope_cgroup_hostile_probe"));
+    let prober = graph.node_with(
         "mate",
         marked(Command::new("sleep").arg("600"), &marker),
-        NodeOptions::new().scope(scope),
+        NodeOptions::new().scope(scope).ready_probe(
+            Probe::exec(hostile_probe)
+                .period(Duration::from_millis(50))
+                .timeout(Duration::from_millis(300)),
+        ),
     );
     // One process, so its cgroup is empty (and not killed) once it is
     // SIGKILLed: its restart reuses the cgroup, frozen or not.
@@ -551,6 +577,7 @@ fn scope_cgroup_application() {
     wait_for_the_attacks(&mut running, attacker_node, victim, &scratch.join("go"));
     watchdog.disarm();
     settle_the_freeze(&running, attacker_node, &results);
+    see_the_probes_run(&mut running, attacker_node, prober, &results, &watchdog);
     for (node, name) in [(victim, "victim"), (attacker_node, "attacker")] {
         kill_and_see_it_restart(&mut running, node, name, &watchdog);
     }
@@ -630,15 +657,60 @@ fn settle_the_freeze(running: &RunningGraph, attacker: NodeId, results: &Path) {
             std::fs::read_to_string(events).is_ok_and(|e| e.lines().any(|l| l == "frozen 1"))
         });
         if frozen {
-            let mut file = std::fs::OpenOptions::new()
-                .append(true)
-                .open(results)
-                .unwrap();
-            file.write_all(b"own-cgroupns-freeze 0\n").unwrap();
+            worked_for_it(results, "own-cgroupns-freeze");
             return;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Requires three more attempts of the attacker's liveness probe
+/// (`false`), from when it froze its cgroup (if it could), and of the
+/// mate's hostile readiness probe within 5 s; the watchdog reports an
+/// event loop stuck in a probe's `clone3`. A hostile attempt that timed out
+/// froze itself: `hostile-probe-freeze 0`, which it could not write.
+fn see_the_probes_run(
+    running: &mut RunningGraph,
+    attacker: NodeId,
+    prober: NodeId,
+    results: &Path,
+    watchdog: &Watchdog,
+) {
+    watchdog.arm("the probes", Duration::from_secs(10));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (mut attacker_failed, mut prober_failed, mut froze) = (0, 0, false);
+    while attacker_failed < 3 || prober_failed < 3 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match running.next_event(Some(left)).unwrap() {
+            Some(Event::ProbeFailed { node, .. }) if node == attacker => attacker_failed += 1,
+            Some(Event::ProbeFailed { node, result, .. }) if node == prober => {
+                prober_failed += 1;
+                froze |= result == ProbeResult::TimedOut;
+            }
+            Some(_) => {}
+            None => {
+                problem(&format!(
+                    "within 5 s the attacker's probe ran {attacker_failed} times and the \
+                     hostile probe {prober_failed} times, not 3 each"
+                ));
+                break;
+            }
+        }
+    }
+    watchdog.disarm();
+    if froze {
+        worked_for_it(results, "hostile-probe-freeze");
+    }
+}
+
+/// Writes `<attack> 0` into the results for an attacker that froze itself
+/// by its attack, and so cannot.
+fn worked_for_it(results: &Path, attack: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(results)
+        .unwrap();
+    writeln!(file, "{attack} 0").unwrap();
 }
 
 /// SIGKILLs `node` (which must be running) and requires its next start
@@ -751,6 +823,36 @@ fn scope_cgroup_attacker() {
         say_ready();
     }
     std::thread::sleep(Duration::from_secs(600));
+}
+
+/// The mate's readiness probe, in the scope as its root: makes a cgroup
+/// namespace, mounts its view of the attempt's cgroup in the scratch
+/// directory (the view stays, in the scope's mount namespace) and freezes
+/// it. Writes `hostile-probe-freeze` and the errno only if it was not
+/// frozen; fails in any case.
+#[test]
+#[ignore = "the hostile probe of the tests above, run as an exec probe in a copy of this binary"]
+fn scope_cgroup_hostile_probe() {
+    let (Some(results), Some(scratch)) = (std::env::var_os(RESULTS), std::env::var_os(SCRATCH))
+    else {
+        return; // Only meaningful as a probe.
+    };
+    // A directory of its own: a view mounted again where one is fails.
+    let view = (0..)
+        .map(|n| Path::new(&scratch).join(format!("probe-view-{n}")))
+        .find(|dir| std::fs::create_dir(dir).is_ok())
+        .unwrap();
+    // SAFETY: a syscall with a flag; it concerns this thread only.
+    let errno = match unsafe { libc::unshare(libc::CLONE_NEWCGROUP) } {
+        -1 => last_errno(),
+        _ => match mount_cgroup2(&view) {
+            0 => write_file(&view.join("cgroup.freeze"), "1"),
+            errno => errno,
+        },
+    };
+    let out = std::fs::OpenOptions::new().append(true).open(results);
+    let _ = out.map(|mut f| writeln!(f, "hostile-probe-freeze {errno}"));
+    std::process::exit(1);
 }
 
 fn say_ready() {
@@ -873,9 +975,7 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
 
     out.trying("umount-cgroup");
     let mut tries = Tries::default();
-    let mut points = mount_points("/proc/self/mountinfo", &["cgroup", "cgroup2"]);
-    points.extend(fallback_points());
-    for point in dedup(points) {
+    for point in outside_cgroup_points(scratch) {
         // Each layer: the cover, then what it covers.
         for _ in 0..3 {
             let errno = umount(&point);
@@ -916,10 +1016,9 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
             out.record("new-mount-ns-umount", &unmounts);
             return errno;
         }
-        let mut points = mount_points("/proc/self/mountinfo", &["cgroup", "cgroup2"]);
-        points.extend(fallback_points());
+        let mut points = outside_cgroup_points(scratch);
         points.push(PathBuf::from("/proc"));
-        for point in dedup(points) {
+        for point in points {
             unmounts.push(point.display(), umount(&point));
         }
         out.record("new-mount-ns-umount", &unmounts);
@@ -1206,6 +1305,16 @@ fn mount_points(mountinfo: &str, types: &[&str]) -> Vec<PathBuf> {
                 .then(|| PathBuf::from(unescape(point)))
         })
         .collect()
+}
+
+/// Every cgroup mount point in sight, and where cgroups are mounted on
+/// most machines; not the views the scope's own processes mounted in the
+/// scratch directory (the hostile probe's).
+fn outside_cgroup_points(scratch: &Path) -> Vec<PathBuf> {
+    let mut points = mount_points("/proc/self/mountinfo", &["cgroup", "cgroup2"]);
+    points.retain(|point| !point.starts_with(scratch));
+    points.extend(fallback_points());
+    dedup(points)
 }
 
 /// Where cgroups are mounted on most machines, whatever mountinfo says.

@@ -23,9 +23,9 @@ use super::remove::remove_tree;
 
 #[derive(Debug)]
 pub(crate) struct NodeCgroup {
-    /// Its directory's name in the graph's cgroup.
-    /// Its first directory name; a replacement's adds `~` and its number
-    /// (`~` appears in no first name).
+    /// Its directory's name in the graph's cgroup: its first name; a
+    /// replacement's adds `~` and its number, a probe's cgroup (`sibling`)
+    /// `~probe` and its number (`~` appears in no first name).
     name: CString,
     replaced: u32,
     /// `cgroup.events`, open while the node drains.
@@ -56,9 +56,19 @@ impl NodeCgroup {
     /// Makes a fresh cgroup beside this one, with the same limits, and
     /// turns into it; returns the old one's name, for its removal.
     pub(super) fn replace(&mut self, graph: BorrowedFd<'_>) -> io::Result<CString> {
+        let fresh = self.sibling(graph, &format!("~{}", self.replaced + 1))?;
+        self.replaced += 1;
+        self.killed.store(false, Ordering::Relaxed);
+        self.events = None;
+        Ok(std::mem::replace(&mut self.name, fresh))
+    }
+
+    /// Makes a cgroup beside this one with its limits, named its first
+    /// name and `suffix` (which starts with `~`); returns the name.
+    pub(super) fn sibling(&self, graph: BorrowedFd<'_>, suffix: &str) -> io::Result<CString> {
         let first = self.name.as_bytes().split(|&b| b == b'~').next();
         let mut name = first.unwrap_or_default().to_vec();
-        name.extend_from_slice(format!("~{}", self.replaced + 1).as_bytes());
+        name.extend_from_slice(suffix.as_bytes());
         let fresh = NodeCgroup::create(graph, CString::new(name)?)?;
         let written = NodeRef {
             graph,
@@ -69,10 +79,7 @@ impl NodeCgroup {
             let _ = remove_tree(graph, &fresh.name);
             return Err(e);
         }
-        self.replaced += 1;
-        self.killed.store(false, Ordering::Relaxed);
-        self.events = None;
-        Ok(std::mem::replace(&mut self.name, fresh.name))
+        Ok(fresh.name)
     }
 
     pub(super) fn name(&self) -> &CStr {

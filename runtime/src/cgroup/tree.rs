@@ -4,6 +4,7 @@
 //! is spawned, before any node; removed when the graph has finished — and
 //! by `Drop` on every other path, a failed spawn included.
 
+use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -13,12 +14,13 @@ use std::time::Duration;
 use rustix::fs::{AtFlags, Mode, OFlags, open};
 
 use super::discover::AppCgroup;
-use super::handle::{Cgroup, open_file, read_file};
+use super::handle::{Cgroup, open_file, read_file, write_file};
 use super::limits::Limits;
 use super::node::{NodeCgroup, NodeRef};
 use super::remove::remove_tree;
 use super::watcher;
 use crate::owner::Owner;
+use crate::probe::ProbeKind;
 
 /// How long removal waits for SIGKILLed processes to be gone. SIGKILL
 /// cannot be caught; only a process stuck in the kernel takes this long.
@@ -37,6 +39,11 @@ pub(crate) struct GraphCgroup {
     /// them (never, with nodes drained before they start again): removed
     /// with the rest.
     retired: Vec<CString>,
+    /// The cgroup of each exec probe attempt in flight that has one of its
+    /// own (see [`probe_cgroup`](Self::probe_cgroup)), by node and probe.
+    probes: BTreeMap<(usize, ProbeKind), CString>,
+    /// How many probe cgroups were made: the next one's number.
+    probes_made: u32,
     removed: bool,
     /// The process that created them: a forked copy removes nothing.
     owner: Owner,
@@ -72,6 +79,8 @@ impl GraphCgroup {
             graph,
             nodes: Vec::with_capacity(nodes.len()),
             retired: Vec::new(),
+            probes: BTreeMap::new(),
+            probes_made: 0,
             removed: false,
             owner: Owner::current(),
             memory: false,
@@ -126,6 +135,8 @@ impl GraphCgroup {
     /// Removes node `index`'s cgroup, which its exit drained: the node was
     /// removed from the running graph and never starts again.
     pub(crate) fn remove_node(&mut self, index: usize) {
+        self.end_probe(index, ProbeKind::Ready);
+        self.end_probe(index, ProbeKind::Live);
         let Some(node) = self.nodes.get_mut(index).and_then(Option::take) else {
             return;
         };
@@ -212,6 +223,49 @@ impl GraphCgroup {
         Ok(())
     }
 
+    /// A fresh cgroup beside node `index`'s, with its limits, for an
+    /// attempt of its exec probe `kind` to be cloned into: its directory,
+    /// to close once the attempt is cloned.
+    ///
+    /// For a node that may have frozen its own cgroup (see
+    /// [`ready_for_start`](Self::ready_for_start)): an attempt cloned there
+    /// would hold the application in `clone3`. A fresh one for each
+    /// attempt, because an attempt runs in the node's scope, where the node
+    /// may make it mount and freeze its cgroup in turn. The attempt's
+    /// cgroup goes at [`end_probe`](Self::end_probe).
+    pub(crate) fn probe_cgroup(&mut self, index: usize, kind: ProbeKind) -> io::Result<OwnedFd> {
+        self.end_probe(index, kind);
+        let graph = self.graph.dir();
+        // Those an attempt left a process in were killed since.
+        self.retired
+            .retain(|name| remove_tree(graph, name).is_err());
+        let node = self.nodes.get(index).and_then(Option::as_ref);
+        let node = node.ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
+        let name = node.sibling(graph, &format!("~probe{}", self.probes_made))?;
+        self.probes_made = self.probes_made.wrapping_add(1);
+        let dir = open_file(graph, &name, OFlags::RDONLY | OFlags::DIRECTORY);
+        self.probes.insert((index, kind), name);
+        Ok(dir?)
+    }
+
+    /// The attempt of node `index`'s probe `kind` was reaped (or could not
+    /// be started): its cgroup, if it has one, is removed — or, if the
+    /// attempt left a process in it, killed and removed later.
+    pub(crate) fn end_probe(&mut self, index: usize, kind: ProbeKind) {
+        let Some(name) = self.probes.remove(&(index, kind)) else {
+            return;
+        };
+        let graph = self.graph.dir();
+        if remove_tree(graph, &name).is_err() {
+            let mut kill = name.as_bytes().to_vec();
+            kill.extend_from_slice(b"/cgroup.kill");
+            if let Ok(kill) = CString::new(kill) {
+                let _ = open_file(graph, &kill, OFlags::WRONLY).map(|f| write_file(f, "1"));
+            }
+            self.retired.push(name);
+        }
+    }
+
     /// Enables `controller` for the nodes' cgroups (the graph's own holds
     /// no process, so it may).
     pub(crate) fn enable(&mut self, controller: &str) -> io::Result<()> {
@@ -277,6 +331,10 @@ impl GraphCgroup {
         while let Some(name) = self.retired.last() {
             gone(name)?;
             self.retired.pop();
+        }
+        while let Some(entry) = self.probes.first_entry() {
+            gone(entry.get())?;
+            entry.remove();
         }
         while let Some(node) = self.nodes.last() {
             if let Some(node) = node {

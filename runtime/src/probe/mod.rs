@@ -64,8 +64,11 @@ impl Probe {
     }
 
     /// Passes when this command (program, then arguments) exits 0. It runs
-    /// in the node's scope, is killed at the probe's timeout, and is reaped
-    /// like any child.
+    /// in the node's scope and cgroup, is killed at the probe's timeout, and
+    /// is reaped like any child. For a node whose scope is the
+    /// application's uid outside (which may freeze its own cgroup), each
+    /// attempt gets a fresh cgroup beside the node's, with its limits,
+    /// removed once the attempt is reaped.
     pub fn exec<I, S>(argv: I) -> Self
     where
         I: IntoIterator<Item = S>,

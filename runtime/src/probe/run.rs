@@ -280,7 +280,7 @@ impl ProbeRuns {
         &mut self,
         node: usize,
         kind: ProbeKind,
-        launcher: &Launcher,
+        launcher: &mut Launcher,
         waits: &mut WaitSet<Token>,
     ) -> Option<ProbeResult> {
         if kind == ProbeKind::Ready
@@ -312,20 +312,25 @@ impl ProbeRuns {
                     None
                 }
             },
-            InFlight::Child(mut process) => match reap(&mut process, waits) {
-                Ok(Some(status)) if status.success() => Some(ProbeResult::Passed),
-                Ok(Some(status)) => Some(ProbeResult::Failed(format!("its command {status}"))),
-                Ok(None) => {
-                    slot.in_flight = Some(InFlight::Child(process));
-                    None
-                }
-                Err(why) => Some(ProbeResult::Failed(format!(
-                    "its command could not be reaped: {why}"
-                ))),
-            },
+            InFlight::Child(mut process) => {
+                let result = match reap(&mut process, waits) {
+                    Ok(Some(status)) if status.success() => ProbeResult::Passed,
+                    Ok(Some(status)) => ProbeResult::Failed(format!("its command {status}")),
+                    Ok(None) => {
+                        slot.in_flight = Some(InFlight::Child(process));
+                        return None;
+                    }
+                    Err(why) => {
+                        ProbeResult::Failed(format!("its command could not be reaped: {why}"))
+                    }
+                };
+                launcher.probe_ended(node, kind);
+                Some(result)
+            }
             InFlight::Killed(mut process) => {
-                if let Ok(None) = reap(&mut process, waits) {
-                    slot.in_flight = Some(InFlight::Killed(process));
+                match reap(&mut process, waits) {
+                    Ok(None) => slot.in_flight = Some(InFlight::Killed(process)),
+                    Ok(Some(_)) | Err(_) => launcher.probe_ended(node, kind),
                 }
                 None
             }

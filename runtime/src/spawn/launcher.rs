@@ -548,9 +548,7 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
-        let fresh_cgroup = self
-            .scope_of(index)
-            .is_some_and(|(_, scope)| scope.as_the_application());
+        let fresh_cgroup = self.may_freeze_its_cgroup(index);
         if let Some(cgroups) = &mut self.cgroups {
             cgroups
                 .ready_for_start(index, fresh_cgroup)
@@ -588,8 +586,10 @@ impl Launcher {
     }
 
     /// Starts node `index`'s exec probe of kind `kind`: its command, with
-    /// stdin, stdout and stderr on `/dev/null`, in the node's scope and
-    /// cgroup, in a process group of its own.
+    /// stdin, stdout and stderr on `/dev/null`, in the node's scope, in a
+    /// process group of its own. In the node's cgroup — or, for a node that
+    /// may freeze its own, in a fresh cgroup beside it, removed at
+    /// [`probe_ended`](Self::probe_ended).
     pub(crate) fn launch_probe(
         &mut self,
         index: usize,
@@ -599,16 +599,42 @@ impl Launcher {
             .as_deref()
             .and_then(|e| e.probe_exec(kind))
             .ok_or((Step::Execve, libc::ENOENT))?;
+        let own_cgroup = self.may_freeze_its_cgroup(index);
+        let cgroup = match &mut self.cgroups {
+            Some(cgroups) if own_cgroup => Some(cgroups.probe_cgroup(index, kind)),
+            Some(cgroups) => cgroups.node(index).map(|c| c.open_dir()),
+            None => None,
+        };
         let null = self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd);
         let fds = (0..3).map(|target| FdMove { target, src: null }).collect();
-        let scope = self.scope_fds(index);
-        let cgroup = self
-            .cgroup(index)
-            .map(|c| c.open_dir())
+        let started = cgroup
             .transpose()
-            .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))?;
-        let cgroup = cgroup.as_ref().map(AsFd::as_fd);
-        spawn_process(exec, fds, self.app_pid, scope, cgroup)
+            .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))
+            .and_then(|cgroup| {
+                let cgroup = cgroup.as_ref().map(AsFd::as_fd);
+                spawn_process(exec, fds, self.app_pid, self.scope_fds(index), cgroup)
+            });
+        if started.is_err() {
+            self.probe_ended(index, kind);
+        }
+        started
+    }
+
+    /// The attempt of node `index`'s exec probe `kind` was reaped (or could
+    /// not start): the cgroup made for it, if any, is removed.
+    pub(crate) fn probe_ended(&mut self, index: usize, kind: ProbeKind) {
+        if let Some(cgroups) = &mut self.cgroups {
+            cgroups.end_probe(index, kind);
+        }
+    }
+
+    /// Whether node `index`'s processes own its cgroup's files (its scope
+    /// is the application's uid outside): it may have frozen its cgroup,
+    /// through a cgroup namespace and mount of its own, so nothing is
+    /// cloned into a cgroup it has been in.
+    fn may_freeze_its_cgroup(&self, index: usize) -> bool {
+        self.scope_of(index)
+            .is_some_and(|(_, scope)| scope.as_the_application())
     }
 
     /// The eventfd that counts node `index`'s lines matching its log-line

@@ -423,7 +423,7 @@ impl Driver {
             Token::Probe(node, kind) => {
                 let resumed = self
                     .probes
-                    .resume(node, kind, &self.launcher, &mut self.waits);
+                    .resume(node, kind, &mut self.launcher, &mut self.waits);
                 if let Some(result) = resumed {
                     core.handle(Input::ProbeResult { node, kind, result }, now);
                 }
