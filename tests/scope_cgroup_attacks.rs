@@ -50,8 +50,12 @@
 //! - `setns-mnt`: a child enters the mount namespace of any process it can
 //!   see that is not its own (the scope's first, unlocked one, say),
 //!   unmounts there and kills the graph;
+//! - `second-proc`: a listing of pid 1 in a second `proc` mount that the
+//!   application (run as root) has, as a chroot or build root would: it
+//!   shows every process of the machine, so it must be covered;
 //! - `proc-root-escape`: the graph's `cgroup.kill` through
-//!   `/proc/PID/root/<cgroup mount>/…` of every pid;
+//!   `PROC/PID/root/<cgroup mount>/…` of every pid, through every `proc`
+//!   mount;
 //! - `own-cgroupns`: a child makes a cgroup namespace of its own and mounts
 //!   `cgroup2` (this may work: it shows the node's own cgroup and below),
 //!   nests 20 `mkdir`s in it (`own-cgroupns-depth`) — and, after the
@@ -205,6 +209,8 @@ const EXPECTED: &[(&str, Expect)] = &[
     ),
     // `/proc/PID/root` of a process outside: not in the scope's `/proc`,
     // or refused by the ptrace check (EACCES); its own: covered.
+    // Covered by an empty tmpfs: there is no `1` in it.
+    ("second-proc", Expect::Errnos(&[libc::ENOENT])),
     ("proc-root-escape", Expect::Errnos(OUT_OF_REACH)),
     // May work: a cgroup namespace of its own shows its node's cgroup and
     // below, nothing of the graph; EPERM where the mount namespace is not
@@ -229,6 +235,10 @@ const EXPECTED: &[(&str, Expect)] = &[
         Expect::Errnos(&[0, libc::EPERM, libc::EACCES, libc::ENOENT]),
     ),
 ];
+
+/// The directory in the scratch directory where the application has a
+/// second `proc` mount (when the test runs as root).
+const SECOND_PROC: &str = "second-proc";
 
 /// The application's deadline for a node's restart after its SIGKILL.
 const RESTART_TIMEOUT: Duration = Duration::from_secs(5);
@@ -397,6 +407,37 @@ fn errno_name(errno: i32) -> String {
     }
 }
 
+/// Runs the application in a mount namespace of its own with a second
+/// `proc` mount at `dir`, as a chroot or build root has: one that shows
+/// every process of the machine.
+fn with_a_second_proc(command: &mut std::process::Command, dir: &Path) {
+    use std::os::unix::process::CommandExt;
+    std::fs::create_dir(dir).unwrap();
+    let dir = c_path(dir);
+    let check = |ret: i32| match ret {
+        -1 => Err(std::io::Error::last_os_error()),
+        _ => Ok(()),
+    };
+    // SAFETY: between fork and exec, only syscalls on strings made before.
+    unsafe {
+        command.pre_exec(move || {
+            check(libc::unshare(libc::CLONE_NEWNS))?;
+            let private = libc::MS_REC | libc::MS_PRIVATE;
+            let none = std::ptr::null();
+            check(libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                none,
+                private,
+                none.cast(),
+            ))?;
+            let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+            let proc = c"proc".as_ptr();
+            check(libc::mount(proc, dir.as_ptr(), proc, flags, none.cast()))
+        })
+    };
+}
+
 /// Starts the application in `cgroup`, reads what it says until
 /// `application-up` (or a hang, or its end), SIGKILLs it and counts what is
 /// left. `None` when it says why it cannot run here (a user namespace
@@ -408,8 +449,11 @@ fn run_application(attacker: Attacker, user: User, cgroup: &AppCgroup) -> Option
     std::fs::write(&results, "").unwrap();
     std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o666)).unwrap();
     let marker = unique_marker(attacker.name());
-    let mut app = cgroup
-        .command(user == User::Nobody)
+    let mut app = cgroup.command(user == User::Nobody);
+    if common::real_root() {
+        with_a_second_proc(&mut app, &scratch.path().join(SECOND_PROC));
+    }
+    let mut app = app
         .arg(&*copy)
         .args(common::ignored_test_args("scope_cgroup_application"))
         .env(APPLICATION, attacker.name())
@@ -1031,6 +1075,16 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
     out.trying("setns-mnt");
     out.record("setns-mnt", &setns_mnt(&view));
 
+    out.trying("second-proc");
+    let mut tries = Tries::default();
+    let host_init = scratch.join(SECOND_PROC).join("1");
+    let listed = std::fs::read_dir(&host_init).map(|_| 0);
+    tries.push(
+        host_init.display(),
+        listed.unwrap_or_else(|e| e.raw_os_error().unwrap_or(libc::EIO)),
+    );
+    out.record("second-proc", &tries);
+
     out.trying("proc-root-escape");
     let tries = view.kill_graph_through_proc_roots();
     out.record("proc-root-escape", &tries);
@@ -1068,31 +1122,32 @@ fn setns_mnt(view: &View) -> Tries {
     let mut tries = Tries::default();
     let own = std::fs::read_link("/proc/self/ns/mnt").ok();
     let mut seen: BTreeSet<PathBuf> = own.into_iter().collect();
-    for pid in pids() {
-        let link = format!("/proc/{pid}/ns/mnt");
+    for process in processes_in_sight() {
+        let link = process.join("ns/mnt");
         let ns = match std::fs::read_link(&link) {
             Ok(ns) => ns,
             Err(e) => {
-                tries.push(&link, e.raw_os_error().unwrap_or(libc::EIO));
+                tries.push(link.display(), e.raw_os_error().unwrap_or(libc::EIO));
                 continue;
             }
         };
         if !seen.insert(ns) {
             continue;
         }
-        // Its view, as this process sees it through `/proc/PID/root`.
-        let mut points = mount_points(&format!("/proc/{pid}/mountinfo"), &["cgroup", "cgroup2"]);
+        // Its view, as this process sees it through `PROC/PID/root`.
+        let mountinfo = process.join("mountinfo");
+        let mut points = mount_points(&mountinfo, &["cgroup", "cgroup2"]);
         points.extend(fallback_points());
         points.push(PathBuf::from("/proc"));
         let points = dedup(points);
-        let root = PathBuf::from(format!("/proc/{pid}/root"));
+        let root = process.join("root");
         let files: Vec<PathBuf> = view
-            .graph_files(&view.bases_of(&root, pid), "cgroup.kill")
+            .graph_files(&view.bases_of(&root, &mountinfo), "cgroup.kill")
             .into_iter()
             .filter_map(|f| Some(Path::new("/").join(f.strip_prefix(&root).ok()?)))
             .collect();
         let Ok(ns) = std::fs::File::open(&link) else {
-            tries.push(&link, last_errno());
+            tries.push(link.display(), last_errno());
             continue;
         };
         let errno = in_child(|| {
@@ -1112,7 +1167,10 @@ fn setns_mnt(view: &View) -> Tries {
             tries.write_each(&files, "1");
             tries.errno()
         });
-        tries.push(format!("a child in the mount namespace of {pid}"), errno);
+        tries.push(
+            format!("a child in the mount namespace of {}", process.display()),
+            errno,
+        );
     }
     tries
 }
@@ -1140,17 +1198,13 @@ impl View {
 
     /// Where the cgroup v2 hierarchy may be mounted here.
     fn bases(&self) -> Vec<PathBuf> {
-        self.bases_of(Path::new("/"), 0)
+        self.bases_of(Path::new("/"), Path::new("/proc/self/mountinfo"))
     }
 
-    /// Where it may be mounted in the mount namespace of `pid` (`0`: this
-    /// process), seen through `root`.
-    fn bases_of(&self, root: &Path, pid: i32) -> Vec<PathBuf> {
-        let mountinfo = match pid {
-            0 => "/proc/self/mountinfo".to_owned(),
-            pid => format!("/proc/{pid}/mountinfo"),
-        };
-        let mut points = mount_points(&mountinfo, &["cgroup2"]);
+    /// Where it may be mounted in the mount namespace `mountinfo` lists,
+    /// seen through `root`.
+    fn bases_of(&self, root: &Path, mountinfo: &Path) -> Vec<PathBuf> {
+        let mut points = mount_points(mountinfo, &["cgroup2"]);
         points.extend(fallback_points());
         dedup(points)
             .iter()
@@ -1228,30 +1282,32 @@ impl View {
         files
     }
 
-    /// The graph's `cgroup.kill` through `/proc/PID/root` of every pid in
-    /// sight (one per mount namespace); refusals go to `tries`.
+    /// The graph's `cgroup.kill` through `PROC/PID/root` of every process
+    /// in sight, through every `proc` mount (one per mount namespace);
+    /// refusals go to `tries`.
     fn through_proc_roots(&self, tries: &mut Tries) -> Vec<PathBuf> {
         let mut seen = BTreeSet::new();
         let mut files = Vec::new();
-        for pid in pids() {
-            let link = format!("/proc/{pid}/ns/mnt");
-            match std::fs::read_link(&link) {
-                Ok(ns) => {
-                    if !seen.insert(ns) {
-                        continue;
-                    }
-                }
+        for process in processes_in_sight() {
+            let link = process.join("ns/mnt");
+            let ns = match std::fs::read_link(&link) {
+                Ok(ns) if seen.contains(&ns) => continue,
+                Ok(ns) => ns,
                 Err(e) => {
-                    tries.push(&link, e.raw_os_error().unwrap_or(libc::EIO));
+                    tries.push(link.display(), e.raw_os_error().unwrap_or(libc::EIO));
                     continue;
                 }
-            }
-            let root = PathBuf::from(format!("/proc/{pid}/root"));
+            };
+            // A namespace counts as tried once a root in it opened: the
+            // next process in it may let this one in where the last did not.
+            let root = process.join("root");
             if let Err(e) = std::fs::read_dir(&root) {
                 tries.push(root.display(), e.raw_os_error().unwrap_or(libc::EIO));
                 continue;
             }
-            files.extend(self.graph_files(&self.bases_of(&root, pid), "cgroup.kill"));
+            seen.insert(ns);
+            let bases = self.bases_of(&root, &process.join("mountinfo"));
+            files.extend(self.graph_files(&bases, "cgroup.kill"));
         }
         dedup(files)
     }
@@ -1293,7 +1349,7 @@ fn find_listing(base: &Path, pid: i32) -> Vec<PathBuf> {
 }
 
 /// The mount points of the file systems of `types` in `mountinfo`.
-fn mount_points(mountinfo: &str, types: &[&str]) -> Vec<PathBuf> {
+fn mount_points(mountinfo: impl AsRef<Path>, types: &[&str]) -> Vec<PathBuf> {
     let text = std::fs::read_to_string(mountinfo).unwrap_or_default();
     text.lines()
         .filter_map(|line| {
@@ -1346,12 +1402,24 @@ fn unescape(escaped: &str) -> String {
 }
 
 /// The pids in this process's `/proc`.
-fn pids() -> Vec<i32> {
-    std::fs::read_dir("/proc")
+/// `PROC/PID` of every process in sight through every `proc` mount: the
+/// scope's `/proc` and any other (the application's second one, covered).
+fn processes_in_sight() -> Vec<PathBuf> {
+    let mut procs = vec![PathBuf::from("/proc")];
+    procs.extend(mount_points("/proc/self/mountinfo", &["proc"]));
+    dedup(procs)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .flat_map(|proc| {
+            let entries = std::fs::read_dir(&proc).into_iter().flatten().flatten();
+            entries
+                .filter(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.parse::<i32>().is_ok())
+                })
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
