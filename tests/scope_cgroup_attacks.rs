@@ -53,6 +53,8 @@
 //! - `second-proc`: a listing of pid 1 in a second `proc` mount that the
 //!   application (run as root) has, as a chroot or build root would: it
 //!   shows every process of the machine, so it must be covered;
+//! - `proc-file`: a read of a `proc` file the application has bind-mounted
+//!   onto a file in the scratch directory: covered by `/dev/null`;
 //! - `proc-root-escape`: the graph's `cgroup.kill` through
 //!   `PROC/PID/root/<cgroup mount>/…` of every pid, through every `proc`
 //!   mount;
@@ -211,6 +213,9 @@ const EXPECTED: &[(&str, Expect)] = &[
     // or refused by the ptrace check (EACCES); its own: covered.
     // Covered by an empty tmpfs: there is no `1` in it.
     ("second-proc", Expect::Errnos(&[libc::ENOENT])),
+    // Covered by `/dev/null` on a `nodev` mount (EACCES); empty (ENOENT)
+    // where the test cannot make it.
+    ("proc-file", Expect::Errnos(&[libc::EACCES, libc::ENOENT])),
     ("proc-root-escape", Expect::Errnos(OUT_OF_REACH)),
     // May work: a cgroup namespace of its own shows its node's cgroup and
     // below, nothing of the graph; EPERM where the mount namespace is not
@@ -239,6 +244,10 @@ const EXPECTED: &[(&str, Expect)] = &[
 /// The directory in the scratch directory where the application has a
 /// second `proc` mount (when the test runs as root).
 const SECOND_PROC: &str = "second-proc";
+
+/// The file in the scratch directory where the application has a `proc`
+/// file bind-mounted (when the test runs as root).
+const PROC_FILE: &str = "proc-file";
 
 /// The application's deadline for a node's restart after its SIGKILL.
 const RESTART_TIMEOUT: Duration = Duration::from_secs(5);
@@ -409,11 +418,19 @@ fn errno_name(errno: i32) -> String {
 
 /// Runs the application in a mount namespace of its own with a second
 /// `proc` mount at `dir`, as a chroot or build root has: one that shows
-/// every process of the machine.
-fn with_a_second_proc(command: &mut std::process::Command, dir: &Path) {
+/// every process of the machine, and `/proc/loadavg` at the file
+/// [`PROC_FILE`]. And with `/proc/sys` and `/proc/loadavg`
+/// bind-mounted read-only onto themselves, as a Docker or Podman container
+/// has `/proc/sys` and `/proc/sysrq-trigger` (not on every kernel): `proc`
+/// mounts below `/proc`, one of them a file, which the scope's fresh
+/// `/proc` hides, and which must not fail the scope.
+fn with_a_second_proc(command: &mut std::process::Command, scratch: &Path) {
     use std::os::unix::process::CommandExt;
-    std::fs::create_dir(dir).unwrap();
-    let dir = c_path(dir);
+    let dir = scratch.join(SECOND_PROC);
+    std::fs::create_dir(&dir).unwrap();
+    let file = scratch.join(PROC_FILE);
+    std::fs::write(&file, "").unwrap();
+    let (dir, file) = (c_path(&dir), c_path(&file));
     let check = |ret: i32| match ret {
         -1 => Err(std::io::Error::last_os_error()),
         _ => Ok(()),
@@ -433,7 +450,21 @@ fn with_a_second_proc(command: &mut std::process::Command, dir: &Path) {
             ))?;
             let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
             let proc = c"proc".as_ptr();
-            check(libc::mount(proc, dir.as_ptr(), proc, flags, none.cast()))
+            check(libc::mount(proc, dir.as_ptr(), proc, flags, none.cast()))?;
+            for path in [c"/proc/sys", c"/proc/loadavg"] {
+                let path = path.as_ptr();
+                check(libc::mount(path, path, none, libc::MS_BIND, none.cast()))?;
+                let read_only = libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY;
+                check(libc::mount(none, path, none, read_only, none.cast()))?;
+            }
+            let loadavg = c"/proc/loadavg".as_ptr();
+            check(libc::mount(
+                loadavg,
+                file.as_ptr(),
+                none,
+                libc::MS_BIND,
+                none.cast(),
+            ))
         })
     };
 }
@@ -451,7 +482,7 @@ fn run_application(attacker: Attacker, user: User, cgroup: &AppCgroup) -> Option
     let marker = unique_marker(attacker.name());
     let mut app = cgroup.command(user == User::Nobody);
     if common::real_root() {
-        with_a_second_proc(&mut app, &scratch.path().join(SECOND_PROC));
+        with_a_second_proc(&mut app, scratch.path());
     }
     let mut app = app
         .arg(&*copy)
@@ -1084,6 +1115,17 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
         listed.unwrap_or_else(|e| e.raw_os_error().unwrap_or(libc::EIO)),
     );
     out.record("second-proc", &tries);
+
+    out.trying("proc-file");
+    let mut tries = Tries::default();
+    let file = scratch.join(PROC_FILE);
+    let read = match std::fs::read(&file) {
+        Ok(text) if text.is_empty() => libc::ENOENT,
+        Ok(_) => 0,
+        Err(e) => e.raw_os_error().unwrap_or(libc::EIO),
+    };
+    tries.push(file.display(), read);
+    out.record("proc-file", &tries);
 
     out.trying("proc-root-escape");
     let tries = view.kill_graph_through_proc_roots();

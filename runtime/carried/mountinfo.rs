@@ -7,16 +7,22 @@
 
 /// The mount point (field 5, still escaped) of a mountinfo line whose file
 /// system type (the field after the lone `-`) is `cgroup` or `cgroup2`, or
-/// `proc` anywhere but at `/proc` (a chroot's, a build root's: a view of
-/// the host's processes; the scope's own `/proc` is the one at `/proc`).
+/// `proc` outside `/proc` (a chroot's, a build root's: a view of the host's
+/// processes).
+///
+/// Not `/proc` itself, where the scope's fresh `proc` is mounted, nor a
+/// `proc` mount below it (a container's read-only `/proc/sys` or
+/// `/proc/sysrq-trigger`): those sit on the `/proc` that the fresh one
+/// covers, and no path reaches them.
 pub(crate) fn hidden_mount_point(line: &[u8]) -> Option<&[u8]> {
     let mut fields = line.split(|&b| b == b' ');
     let point = fields.nth(4)?;
     let mut after_separator = fields.skip_while(|&f| f != b"-");
     after_separator.next()?;
+    let in_proc = point == b"/proc" || point.starts_with(b"/proc/");
     match after_separator.next()? {
         b"cgroup" | b"cgroup2" => Some(point),
-        b"proc" if point != b"/proc" => Some(point),
+        b"proc" if !in_proc => Some(point),
         _ => None,
     }
 }
@@ -67,6 +73,14 @@ mod tests {
         assert_eq!(hidden_mount_point(proc), None, "the scope's own");
         let chroot = b"60 50 0:21 / /srv/chroot/proc rw - proc proc rw";
         assert_eq!(hidden_mount_point(chroot), Some(&b"/srv/chroot/proc"[..]));
+        // A container's read-only proc paths, on the /proc the scope's own
+        // covers; a directory named like /proc is not one of them.
+        let sys = b"700 699 0:60 /sys /proc/sys ro,nosuid - proc proc rw";
+        assert_eq!(hidden_mount_point(sys), None);
+        let sysrq = b"701 699 0:60 /sysrq-trigger /proc/sysrq-trigger ro - proc proc rw";
+        assert_eq!(hidden_mount_point(sysrq), None);
+        let lookalike = b"702 1 0:61 / /procs rw - proc proc rw";
+        assert_eq!(hidden_mount_point(lookalike), Some(&b"/procs"[..]));
     }
 
     #[test]

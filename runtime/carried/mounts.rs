@@ -31,10 +31,11 @@ use crate::sys;
 const LINE_MAX: usize = 8192;
 const ENOENT: i32 = 2;
 const E2BIG: i32 = 7;
+const ENOTDIR: i32 = 20;
 
-/// Mounts an empty read-only tmpfs over every `cgroup` and `cgroup2` mount
-/// in this mount namespace, and over every `proc` mount but the fresh one
-/// at `/proc`, as `/proc/self/mountinfo` lists them.
+/// Covers every `cgroup` and `cgroup2` mount in this mount namespace, and
+/// every `proc` mount outside the fresh `/proc`, as `/proc/self/mountinfo`
+/// lists them (see [`hidden_mount_point`] and [`cover`]).
 pub(crate) fn cover_outside_views() -> Result<(), (i32, i32)> {
     let fail = |errno: i32| (step::COVER_OUTSIDE_VIEWS, errno);
     let info = sys::open_read(c"/proc/self/mountinfo");
@@ -80,16 +81,32 @@ fn each_line(fd: i32, mut each: impl FnMut(&[u8]) -> Result<(), i32>) -> Result<
 }
 
 /// Mounts the cover at `escaped` (a mountinfo path: space, tab, newline
-/// and backslash written as `\ooo`). A mount point that no longer resolves
-/// sits under one covered before it: nothing reaches it by path either.
+/// and backslash written as `\ooo`): an empty read-only tmpfs over a
+/// directory, `/dev/null` (read-only) over a file — a single `proc` file
+/// bind-mounted somewhere. A mount point that no longer resolves sits
+/// under one covered before it: nothing reaches it by path either.
 fn cover(escaped: &[u8]) -> Result<(), i32> {
     let mut path = [0u8; 4097];
     let len = unescape(escaped, &mut path[..4096]).ok_or(E2BIG)?;
     let Ok(path) = core::ffi::CStr::from_bytes_until_nul(&path[..=len]) else {
         return Err(E2BIG);
     };
-    const MS_RDONLY_NOSUID_NODEV_NOEXEC: usize = 1 | 2 | 4 | 8;
-    match sys::mount(c"none", path, Some(c"tmpfs"), MS_RDONLY_NOSUID_NODEV_NOEXEC) {
+    const MS_RDONLY: usize = 1;
+    const MS_NOSUID_NODEV_NOEXEC: usize = 2 | 4 | 8;
+    const MS_REMOUNT: usize = 32;
+    const MS_BIND: usize = 4096;
+    let flags = MS_RDONLY | MS_NOSUID_NODEV_NOEXEC;
+    let ret = match sys::mount(c"none", path, Some(c"tmpfs"), flags) {
+        ret if ret < 0 && sys::errno_of(ret) == ENOTDIR => {
+            match sys::mount(c"/dev/null", path, None, MS_BIND) {
+                // A bind takes its flags only when remounted.
+                0 => sys::mount(c"none", path, None, MS_BIND | MS_REMOUNT | flags),
+                failed => failed,
+            }
+        }
+        ret => ret,
+    };
+    match ret {
         ret if ret < 0 && sys::errno_of(ret) != ENOENT => Err(sys::errno_of(ret)),
         _ => Ok(()),
     }

@@ -314,7 +314,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         SETUID => "setuid",
         HELD_UP => "reach execve (the node's clone was found stopped, and killed)",
         COVER_OUTSIDE_VIEWS => {
-            "cover the cgroup hierarchies and other proc mounts (mount tmpfs over each)"
+            "cover the cgroup hierarchies and other proc mounts (an empty tmpfs or /dev/null)"
         }
         LOCK_MOUNTS => {
             "lock the mounts (a copy of the mount namespace made by a nested user namespace)"
