@@ -28,7 +28,7 @@ use rustix::process::WaitIdOptions;
 use crate::child_elf::Behaviour;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, ChildSetup};
-use crate::measure::{self, Row, Subject, exited_zero, spawn_and_wait};
+use crate::measure::{self, Subject, exited_zero, spawn_and_wait};
 use crate::setup::{self, Subcommand};
 
 const CGROUPS: Subcommand = Subcommand {
@@ -69,18 +69,8 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         Box::new(restarted(child, Containment::Off)),
         Box::new(restarted(child, Containment::Required)),
     ];
-    let summaries = measure::interleaved(&setup.plan, &mut one_node)?;
-    let rows: Vec<Row> = one_node
-        .iter()
-        .zip(summaries)
-        .map(|(subject, summary)| Row {
-            label: subject.label().to_owned(),
-            is_floor: subject.is_floor(),
-            cells: vec![summary],
-        })
-        .collect();
     println!("(a) one node in a cgroup that exists\n");
-    measure::print_ratio_table(&["spawn + reap".to_owned()], &rows);
+    measure::run_one_column(&setup.plan, &mut one_node, "spawn + reap")?;
 
     for nodes in sizes {
         let mut graphs: Vec<Box<dyn Subject>> = vec![
@@ -102,18 +92,8 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                 count: nodes + 1,
             }),
         ];
-        let summaries = measure::interleaved(&setup.plan, &mut graphs)?;
-        let rows: Vec<Row> = graphs
-            .iter()
-            .zip(summaries)
-            .map(|(subject, summary)| Row {
-                label: subject.label().to_owned(),
-                is_floor: subject.is_floor(),
-                cells: vec![summary],
-            })
-            .collect();
         println!("\n(b) the cgroups of a {nodes}-node graph (× and ± the graph without cgroups)\n");
-        measure::print_ratio_table(&["per graph".to_owned()], &rows);
+        measure::run_one_column(&setup.plan, &mut graphs, "per graph")?;
     }
     Ok(())
 }

@@ -19,6 +19,11 @@ const EM_X86_64: u16 = 62;
 /// `xor edi, edi; mov eax, 231 (exit_group); syscall`.
 const EXIT_GROUP_0: [u8; 9] = [0x31, 0xff, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05];
 
+/// `mov edi, 1; mov eax, 231 (exit_group); syscall`: a failing check.
+const EXIT_GROUP_1: [u8; 12] = [
+    0xbf, 0x01, 0x00, 0x00, 0x00, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05,
+];
+
 /// Writes one byte to fd 3, then sleeps in `pause()` until a signal kills
 /// it; if the write fails it exits 1 instead, so a broken fd 3 shows up as
 /// an exit rather than a hang.
@@ -68,6 +73,8 @@ const CAT: [u8; 51] = [
 pub enum Behaviour {
     /// Calls `exit_group(0)`.
     Exit0,
+    /// Calls `exit_group(1)`.
+    Exit1,
     /// Writes one byte to fd 3, then blocks in `pause()` until killed.
     MarkThenPause,
     /// Copies fd 0 to fd 1 until EOF, then exits 0.
@@ -78,14 +85,26 @@ impl Behaviour {
     fn code(self) -> &'static [u8] {
         match self {
             Behaviour::Exit0 => &EXIT_GROUP_0,
+            Behaviour::Exit1 => &EXIT_GROUP_1,
             Behaviour::MarkThenPause => &MARK_THEN_PAUSE,
             Behaviour::Cat => &CAT,
+        }
+    }
+
+    /// The code it exits with when run on its own; `None` for one that
+    /// waits to be killed.
+    fn exit_code(self) -> Option<i32> {
+        match self {
+            Behaviour::Exit0 | Behaviour::Cat => Some(0),
+            Behaviour::Exit1 => Some(1),
+            Behaviour::MarkThenPause => None,
         }
     }
 
     fn file_name(self) -> &'static str {
         match self {
             Behaviour::Exit0 => "exit0",
+            Behaviour::Exit1 => "exit1",
             Behaviour::MarkThenPause => "mark-then-pause",
             Behaviour::Cat => "cat",
         }
@@ -94,6 +113,7 @@ impl Behaviour {
     fn describe(self) -> &'static str {
         match self {
             Behaviour::Exit0 => "calls exit_group(0)",
+            Behaviour::Exit1 => "calls exit_group(1)",
             Behaviour::MarkThenPause => "writes one byte to fd 3, then pause()s until killed",
             Behaviour::Cat => "copies fd 0 to fd 1 until EOF, then calls exit_group(0)",
         }
@@ -164,13 +184,13 @@ impl ChildProgram {
             .mode(0o755)
             .open(&program.path)?
             .write_all(&bytes)?;
-        if behaviour != Behaviour::MarkThenPause {
+        if let Some(expected) = behaviour.exit_code() {
             let status = std::process::Command::new(&program.path)
                 .stdin(std::process::Stdio::null())
                 .status()?;
-            if !status.success() {
+            if status.code() != Some(expected) {
                 return Err(io::Error::other(format!(
-                    "the generated child {} ended with {status}, not exit 0",
+                    "the generated child {} ended with {status}, not exit {expected}",
                     program.path.display()
                 )));
             }

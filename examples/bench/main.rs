@@ -15,6 +15,7 @@
 //! cargo run --release --example bench -- cgroups [--nodes 1,100] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- probe-idle [--nodes 100] [--period-ms 1000] [--seconds 10] [--pin[=CPU]]
 //! cargo run --release --example bench -- probe-detect [--period-ms 100] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- probe-exec [--iterations N] [--rounds N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -46,6 +47,8 @@ mod notify_flood;
 mod output;
 #[cfg(target_arch = "x86_64")]
 mod pipeline;
+#[cfg(target_arch = "x86_64")]
+mod probe_exec;
 #[cfg(target_arch = "x86_64")]
 mod probes;
 #[cfg(target_arch = "x86_64")]
@@ -124,7 +127,12 @@ subcommands:
           sees it, beside a raw connect loop with the same period
           --period-ms N    probe period (default 100)
           --rounds N       ports opened (default 20)
-          --pin[=CPU] as above";
+          --pin[=CPU] as above
+  probe-exec
+          one attempt of an exec probe (a static program exiting 1, back
+          to back) of a node outside scopes and of one in a user + pid
+          scope, against the raw clone3 + exec + waitid of the program
+          --iterations N, --rounds N, --pin[=CPU] as above";
 
 #[cfg(target_arch = "x86_64")]
 fn main() -> ExitCode {
@@ -142,6 +150,7 @@ fn main() -> ExitCode {
         Some("output") => output::run(args),
         Some("probe-idle") => probes::run_idle(args),
         Some("probe-detect") => probes::run_detect(args),
+        Some("probe-exec") => probe_exec::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -279,6 +279,27 @@ pub struct Row {
     pub cells: Vec<Summary>,
 }
 
+/// Runs `subjects` interleaved ([`interleaved`]) and prints their ratio
+/// table, of one column headed `column`.
+pub fn run_one_column(
+    plan: &Plan,
+    subjects: &mut [Box<dyn Subject>],
+    column: &str,
+) -> io::Result<()> {
+    let summaries = interleaved(plan, subjects)?;
+    let rows: Vec<Row> = subjects
+        .iter()
+        .zip(summaries)
+        .map(|(subject, summary)| Row {
+            label: subject.label().to_owned(),
+            is_floor: subject.is_floor(),
+            cells: vec![summary],
+        })
+        .collect();
+    print_ratio_table(&[column.to_owned()], &rows);
+    Ok(())
+}
+
 /// Prints the median per operation with its ratio to, and difference from,
 /// the column's floor (the fastest row marked `is_floor`); then the spread
 /// over rounds and the iterations actually run.

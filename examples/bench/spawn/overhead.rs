@@ -20,7 +20,7 @@ use rustix::process::{Pid, Signal, WaitIdOptions, kill_process_group};
 use super::methods::OneNodeGraph;
 use crate::exec_args::ExecArgs;
 use crate::floor::{self, Child, ChildSetup};
-use crate::measure::{self, Row, Subject, exited_zero};
+use crate::measure::{self, Subject, exited_zero};
 use crate::setup;
 
 /// What the runtime does on top of the floor, one switch each.
@@ -159,17 +159,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                 .transpose()?,
         }));
     }
-    let summaries = measure::interleaved(&setup.plan, &mut subjects)?;
-    let rows: Vec<Row> = subjects
-        .iter()
-        .zip(summaries)
-        .map(|(subject, summary)| Row {
-            label: subject.label().to_owned(),
-            is_floor: subject.is_floor(),
-            cells: vec![summary],
-        })
-        .collect();
-    measure::print_ratio_table(&["no extra parent memory".to_owned()], &rows);
+    measure::run_one_column(&setup.plan, &mut subjects, "no extra parent memory")?;
     Ok(())
 }
 
