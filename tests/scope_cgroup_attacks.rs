@@ -651,6 +651,7 @@ fn scope_cgroup_application() {
     };
     wait_for_the_attacks(&mut running, attacker_node, victim, &scratch.join("go"));
     watchdog.disarm();
+    see_it_runs_in_a_leaf(&running, attacker_node);
     settle_the_freeze(&running, attacker_node, &results);
     see_the_probes_run(&mut running, attacker_node, prober, &results, &watchdog);
     for (node, name) in [(victim, "victim"), (attacker_node, "attacker")] {
@@ -736,6 +737,32 @@ fn settle_the_freeze(running: &RunningGraph, attacker: NodeId, results: &Path) {
             return;
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Under an unprivileged application, whose uid the scope's processes are
+/// outside, requires the attacker to run in a leaf (`…/<n>.attacker/runN`)
+/// of its node's cgroup, not in the cgroup itself: its limits are on the
+/// cgroup above, which a cgroup namespace of its own does not show (a
+/// `problem` otherwise). Under a root application it runs in the node's
+/// cgroup itself.
+fn see_it_runs_in_a_leaf(running: &RunningGraph, attacker: NodeId) {
+    if rustix::process::geteuid().is_root() {
+        return;
+    }
+    let Some(pid) = running.pid(attacker) else {
+        return; // Not running: `kill_and_see_it_restart` says so.
+    };
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
+    let Some(path) = text.lines().find_map(|l| l.strip_prefix("0::")) else {
+        return problem(&format!("the attacker ({pid}) has no cgroup v2 path"));
+    };
+    let mut parts = path.rsplit('/');
+    let (leaf, node) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if !(leaf.starts_with("run") && node.ends_with(".attacker")) {
+        problem(&format!(
+            "the attacker runs in {path}, not in a leaf of its node's cgroup"
+        ));
     }
 }
 

@@ -24,10 +24,14 @@ use super::remove::remove_tree;
 #[derive(Debug)]
 pub(crate) struct NodeCgroup {
     /// Its directory's name in the graph's cgroup: its first name; a
-    /// replacement's adds `~` and its number, a probe's cgroup (`sibling`)
-    /// `~probe` and its number (`~` appears in no first name).
+    /// replacement's adds `~` and its number (`~` appears in no first
+    /// name).
     name: CString,
     replaced: u32,
+    /// `0`: the node's processes run in this cgroup itself. `n`: they run
+    /// in its child `run<n>`, a leaf made for the node's latest start (see
+    /// [`GraphCgroup::ready_for_start`](super::GraphCgroup::ready_for_start)).
+    leaf: u32,
     /// `cgroup.events`, open while the node drains.
     events: Option<OwnedFd>,
     /// `cgroup.kill` was written: the kernel SIGKILLs whatever is cloned
@@ -35,8 +39,6 @@ pub(crate) struct NodeCgroup {
     killed: AtomicBool,
     /// Written again into a replacement (boxed: most nodes have none).
     pub(super) limits: Option<Box<Limits>>,
-    /// A start was cloned into it, or into one it replaced.
-    pub(super) started: bool,
 }
 
 impl NodeCgroup {
@@ -46,29 +48,19 @@ impl NodeCgroup {
         Ok(NodeCgroup {
             name,
             replaced: 0,
+            leaf: 0,
             events: None,
             killed: AtomicBool::new(false),
             limits: None,
-            started: false,
         })
     }
 
     /// Makes a fresh cgroup beside this one, with the same limits, and
     /// turns into it; returns the old one's name, for its removal.
     pub(super) fn replace(&mut self, graph: BorrowedFd<'_>) -> io::Result<CString> {
-        let fresh = self.sibling(graph, &format!("~{}", self.replaced + 1))?;
-        self.replaced += 1;
-        self.killed.store(false, Ordering::Relaxed);
-        self.events = None;
-        Ok(std::mem::replace(&mut self.name, fresh))
-    }
-
-    /// Makes a cgroup beside this one with its limits, named its first
-    /// name and `suffix` (which starts with `~`); returns the name.
-    pub(super) fn sibling(&self, graph: BorrowedFd<'_>, suffix: &str) -> io::Result<CString> {
         let first = self.name.as_bytes().split(|&b| b == b'~').next();
         let mut name = first.unwrap_or_default().to_vec();
-        name.extend_from_slice(suffix.as_bytes());
+        name.extend_from_slice(format!("~{}", self.replaced + 1).as_bytes());
         let fresh = NodeCgroup::create(graph, CString::new(name)?)?;
         let written = NodeRef {
             graph,
@@ -79,7 +71,40 @@ impl NodeCgroup {
             let _ = remove_tree(graph, &fresh.name);
             return Err(e);
         }
-        Ok(fresh.name)
+        self.replaced += 1;
+        self.leaf = 0;
+        self.killed.store(false, Ordering::Relaxed);
+        self.events = None;
+        Ok(std::mem::replace(&mut self.name, fresh.name))
+    }
+
+    /// Makes a fresh leaf in this cgroup for the node's processes to run
+    /// in from its next start; returns the path (below the graph's cgroup)
+    /// of the one they ran in before, if any, for its removal.
+    pub(super) fn fresh_leaf(&mut self, graph: BorrowedFd<'_>) -> io::Result<Option<CString>> {
+        let fresh = self.child_path(format!("run{}", self.leaf + 1).as_bytes())?;
+        mkdirat(graph, fresh.as_c_str(), Mode::from_raw_mode(0o755))?;
+        let old = (self.leaf > 0).then(|| self.process_dir()).transpose()?;
+        self.leaf += 1;
+        Ok(old)
+    }
+
+    /// The path, below the graph's cgroup, of the child `name` of this
+    /// cgroup.
+    pub(super) fn child_path(&self, name: &[u8]) -> io::Result<CString> {
+        let mut path = self.name.as_bytes().to_vec();
+        path.push(b'/');
+        path.extend_from_slice(name);
+        Ok(CString::new(path)?)
+    }
+
+    /// The path, below the graph's cgroup, of the cgroup the node's
+    /// processes run in: this one, or its leaf.
+    fn process_dir(&self) -> io::Result<CString> {
+        match self.leaf {
+            0 => Ok(self.name.clone()),
+            n => self.child_path(format!("run{n}").as_bytes()),
+        }
     }
 
     pub(super) fn name(&self) -> &CStr {
@@ -115,10 +140,8 @@ pub(crate) struct NodeRef<'a> {
 impl NodeRef<'_> {
     /// Opens `file` of the node's cgroup (`name/file` below the graph's).
     fn open(&self, file: &CStr, mode: OFlags) -> io::Result<OwnedFd> {
-        let mut path = self.node.name.as_bytes().to_vec();
-        path.push(b'/');
-        path.extend_from_slice(file.to_bytes());
-        Ok(open_file(self.graph, &CString::new(path)?, mode)?)
+        let path = self.node.child_path(file.to_bytes())?;
+        Ok(open_file(self.graph, &path, mode)?)
     }
 
     /// The directory, for `CLONE_INTO_CGROUP`: to be closed once the child
@@ -126,7 +149,7 @@ impl NodeRef<'_> {
     pub(crate) fn open_dir(&self) -> io::Result<OwnedFd> {
         Ok(open_file(
             self.graph,
-            &self.node.name,
+            &self.node.process_dir()?,
             OFlags::RDONLY | OFlags::DIRECTORY,
         )?)
     }
@@ -153,15 +176,18 @@ impl NodeRef<'_> {
         self.node.killed.load(Ordering::Relaxed)
     }
 
-    /// How many processes are in the cgroup itself (`cgroup.procs`).
+    /// How many processes are in the cgroup the node's processes run in
+    /// (`cgroup.procs`).
     pub(crate) fn process_count(&self) -> io::Result<usize> {
         Ok(self.pids()?.len())
     }
 
-    /// The processes in the cgroup itself (`cgroup.procs`), as pids of the
-    /// application's namespace.
+    /// The processes in the cgroup the node's processes run in (this one or
+    /// its leaf; `cgroup.procs`), as pids of the application's namespace.
     pub(crate) fn pids(&self) -> io::Result<Vec<rustix::process::Pid>> {
-        let procs = read_file(self.open(c"cgroup.procs", OFlags::RDONLY)?)?;
+        let mut path = self.node.process_dir()?.into_bytes();
+        path.extend_from_slice(b"/cgroup.procs");
+        let procs = read_file(open_file(self.graph, &CString::new(path)?, OFlags::RDONLY)?)?;
         Ok(procs
             .lines()
             .filter_map(|l| rustix::process::Pid::from_raw(l.parse().ok()?))

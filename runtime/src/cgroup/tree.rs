@@ -11,7 +11,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use rustix::fs::{AtFlags, Mode, OFlags, open};
+use rustix::fs::{AtFlags, Mode, OFlags, mkdirat, open};
 
 use super::discover::AppCgroup;
 use super::handle::{Cgroup, open_file, read_file, write_file};
@@ -137,11 +137,8 @@ impl GraphCgroup {
     pub(crate) fn remove_node(&mut self, index: usize) {
         self.end_probe(index, ProbeKind::Ready);
         self.end_probe(index, ProbeKind::Live);
-        let Some(node) = self.nodes.get_mut(index).and_then(Option::take) else {
-            return;
-        };
-        if remove_tree(self.graph.dir(), node.name()).is_err() {
-            self.retired.push(node.name().to_owned());
+        if let Some(node) = self.nodes.get_mut(index).and_then(Option::take) {
+            self.remove_or_retire(node.name().to_owned());
         }
     }
 
@@ -195,43 +192,52 @@ impl GraphCgroup {
     /// cgroup has drained) is removed. A start after a clean exit reuses the
     /// cgroup and costs nothing here.
     ///
-    /// Except with `fresh_each_start`, for a node whose processes own its
-    /// cgroup's files (a scope that is the application's uid outside): it
-    /// may have frozen its cgroup, through a cgroup namespace and mount of
-    /// its own, and a child cloned into a frozen cgroup stops before its
-    /// `execve`, holding the application in `clone3`. A new cgroup is one
-    /// it has never seen.
-    pub(crate) fn ready_for_start(
-        &mut self,
-        index: usize,
-        fresh_each_start: bool,
-    ) -> io::Result<()> {
+    /// With `own_leaf`, for a node whose processes own its cgroup's files
+    /// (a scope that is the application's uid outside), they run in a
+    /// fresh leaf of its cgroup at every start, never in the cgroup itself.
+    /// Through a cgroup namespace and `cgroup2` mount of its own, such a
+    /// node may write every file of the cgroup it runs in (where the host
+    /// mounts cgroup2 without `nsdelegate`): in its own cgroup it could
+    /// raise its limits, which a leaf does not have (they stay on the
+    /// cgroup above it, which it cannot see), and it could freeze it, and a
+    /// child cloned into a frozen cgroup stops before its `execve`, holding
+    /// the application in `clone3`: a fresh leaf is one it has never seen.
+    pub(crate) fn ready_for_start(&mut self, index: usize, own_leaf: bool) -> io::Result<()> {
         let graph = self.graph.dir();
         let Some(node) = self.nodes.get_mut(index).and_then(Option::as_mut) else {
             return Ok(());
         };
-        let started_before = std::mem::replace(&mut node.started, true);
-        let killed = NodeRef { graph, node }.was_killed();
-        let maybe_frozen = fresh_each_start && started_before;
-        if !(killed || maybe_frozen) {
-            return Ok(());
-        }
-        let old = node.replace(graph)?;
-        if remove_tree(graph, &old).is_err() {
-            self.retired.push(old);
+        let replaced = match (NodeRef { graph, node }).was_killed() {
+            true => Some(node.replace(graph)?),
+            false => None,
+        };
+        let old_leaf = match own_leaf {
+            true => node.fresh_leaf(graph)?,
+            false => None,
+        };
+        for old in replaced.into_iter().chain(old_leaf) {
+            self.remove_or_retire(old);
         }
         Ok(())
     }
 
-    /// A fresh cgroup beside node `index`'s, with its limits, for an
-    /// attempt of its exec probe `kind` to be cloned into: its directory,
-    /// to close once the attempt is cloned.
+    /// Removes the cgroup at `path` below the graph's, or keeps it to try
+    /// again (a process is still in it).
+    fn remove_or_retire(&mut self, path: CString) {
+        if remove_tree(self.graph.dir(), &path).is_err() {
+            self.retired.push(path);
+        }
+    }
+
+    /// A fresh cgroup for an attempt of node `index`'s exec probe `kind` to
+    /// be cloned into, for a node whose processes run in a leaf (see
+    /// [`ready_for_start`](Self::ready_for_start)): a leaf of the node's
+    /// cgroup beside the node's own, under the node's limits. Its
+    /// directory, to close once the attempt is cloned.
     ///
-    /// For a node that may have frozen its own cgroup (see
-    /// [`ready_for_start`](Self::ready_for_start)): an attempt cloned there
-    /// would hold the application in `clone3`. A fresh one for each
-    /// attempt, because an attempt runs in the node's scope, where the node
-    /// may make it mount and freeze its cgroup in turn. The attempt's
+    /// Never the node's leaf, which the node may have frozen; and a fresh
+    /// one for each attempt, because an attempt runs in the node's scope,
+    /// where the node may make it freeze its leaf in turn. The attempt's
     /// cgroup goes at [`end_probe`](Self::end_probe).
     pub(crate) fn probe_cgroup(&mut self, index: usize, kind: ProbeKind) -> io::Result<OwnedFd> {
         self.end_probe(index, kind);
@@ -241,10 +247,11 @@ impl GraphCgroup {
             .retain(|name| remove_tree(graph, name).is_err());
         let node = self.nodes.get(index).and_then(Option::as_ref);
         let node = node.ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
-        let name = node.sibling(graph, &format!("~probe{}", self.probes_made))?;
+        let path = node.child_path(format!("probe{}", self.probes_made).as_bytes())?;
+        mkdirat(graph, path.as_c_str(), Mode::from_raw_mode(0o755))?;
         self.probes_made = self.probes_made.wrapping_add(1);
-        let dir = open_file(graph, &name, OFlags::RDONLY | OFlags::DIRECTORY);
-        self.probes.insert((index, kind), name);
+        let dir = open_file(graph, &path, OFlags::RDONLY | OFlags::DIRECTORY);
+        self.probes.insert((index, kind), path);
         Ok(dir?)
     }
 

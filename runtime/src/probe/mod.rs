@@ -66,9 +66,10 @@ impl Probe {
     /// Passes when this command (program, then arguments) exits 0. It runs
     /// in the node's scope and cgroup, is killed at the probe's timeout, and
     /// is reaped like any child. For a node whose scope is the
-    /// application's uid outside (which may freeze its own cgroup), each
-    /// attempt gets a fresh cgroup beside the node's, with its limits,
-    /// removed once the attempt is reaped.
+    /// application's uid outside (which may write its own cgroup's files,
+    /// and freeze it), each attempt gets a fresh leaf of the node's cgroup,
+    /// beside the node's own leaf and under its limits, removed once the
+    /// attempt is reaped.
     pub fn exec<I, S>(argv: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -548,10 +548,10 @@ impl Launcher {
                 libc::EBADF,
             )));
         }
-        let fresh_cgroup = self.may_freeze_its_cgroup(index);
+        let own_leaf = self.may_write_its_cgroup(index);
         if let Some(cgroups) = &mut self.cgroups {
             cgroups
-                .ready_for_start(index, fresh_cgroup)
+                .ready_for_start(index, own_leaf)
                 .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         }
         // Open only for the clone: see `cgroup/node.rs`.
@@ -587,9 +587,9 @@ impl Launcher {
 
     /// Starts node `index`'s exec probe of kind `kind`: its command, with
     /// stdin, stdout and stderr on `/dev/null`, in the node's scope, in a
-    /// process group of its own. In the node's cgroup — or, for a node that
-    /// may freeze its own, in a fresh cgroup beside it, removed at
-    /// [`probe_ended`](Self::probe_ended).
+    /// process group of its own. In the node's cgroup — or, for a node whose
+    /// processes run in a leaf of it, in a fresh leaf beside the node's,
+    /// removed at [`probe_ended`](Self::probe_ended).
     pub(crate) fn launch_probe(
         &mut self,
         index: usize,
@@ -599,7 +599,7 @@ impl Launcher {
             .as_deref()
             .and_then(|e| e.probe_exec(kind))
             .ok_or((Step::Execve, libc::ENOENT))?;
-        let own_cgroup = self.may_freeze_its_cgroup(index);
+        let own_cgroup = self.may_write_its_cgroup(index);
         let cgroup = match &mut self.cgroups {
             Some(cgroups) if own_cgroup => Some(cgroups.probe_cgroup(index, kind)),
             Some(cgroups) => cgroups.node(index).map(|c| c.open_dir()),
@@ -629,10 +629,11 @@ impl Launcher {
     }
 
     /// Whether node `index`'s processes own its cgroup's files (its scope
-    /// is the application's uid outside): it may have frozen its cgroup,
-    /// through a cgroup namespace and mount of its own, so nothing is
-    /// cloned into a cgroup it has been in.
-    fn may_freeze_its_cgroup(&self, index: usize) -> bool {
+    /// is the application's uid outside): through a cgroup namespace and
+    /// mount of their own, they may write every file of the cgroup they
+    /// run in, so they run in a leaf of the node's cgroup (see
+    /// [`GraphCgroup::ready_for_start`](crate::cgroup::GraphCgroup::ready_for_start)).
+    fn may_write_its_cgroup(&self, index: usize) -> bool {
         self.scope_of(index)
             .is_some_and(|(_, scope)| scope.as_the_application())
     }
