@@ -209,13 +209,13 @@ const EXPECTED: &[(&str, Expect)] = &[
         "setns-mnt",
         Expect::Errnos(&[libc::ENOENT, libc::EACCES, libc::EPERM]),
     ),
-    // `/proc/PID/root` of a process outside: not in the scope's `/proc`,
-    // or refused by the ptrace check (EACCES); its own: covered.
     // Covered by an empty tmpfs: there is no `1` in it.
     ("second-proc", Expect::Errnos(&[libc::ENOENT])),
     // Covered by `/dev/null` on a `nodev` mount (EACCES); empty (ENOENT)
     // where the test cannot make it.
     ("proc-file", Expect::Errnos(&[libc::EACCES, libc::ENOENT])),
+    // `/proc/PID/root` of a process outside: not in the scope's `/proc`,
+    // or refused by the ptrace check (EACCES); its own: covered.
     ("proc-root-escape", Expect::Errnos(OUT_OF_REACH)),
     // May work: a cgroup namespace of its own shows its node's cgroup and
     // below, nothing of the graph; EPERM where the mount namespace is not
@@ -653,7 +653,7 @@ fn scope_cgroup_application() {
     watchdog.disarm();
     see_it_runs_in_a_leaf(&running, attacker_node);
     settle_the_freeze(&running, attacker_node, &results);
-    see_the_probes_run(&mut running, attacker_node, prober, &results, &watchdog);
+    see_the_probes_run(&mut running, attacker_node, prober, &watchdog);
     for (node, name) in [(victim, "victim"), (attacker_node, "attacker")] {
         kill_and_see_it_restart(&mut running, node, name, &watchdog);
     }
@@ -768,41 +768,57 @@ fn see_it_runs_in_a_leaf(running: &RunningGraph, attacker: NodeId) {
 
 /// Requires three more attempts of the attacker's liveness probe
 /// (`false`), from when it froze its cgroup (if it could), and of the
-/// mate's hostile readiness probe within 5 s; the watchdog reports an
-/// event loop stuck in a probe's `clone3`. A hostile attempt that timed out
-/// froze itself: `hostile-probe-freeze 0`, which it could not write.
+/// mate's hostile readiness probe within 5 s — attempts whose command ran:
+/// exited 1, or (the hostile one, frozen) timed out. The watchdog reports
+/// an event loop stuck in a probe's `clone3`. Under uid 65534 each attempt
+/// of the mate has a leaf of its own, and what one left there is killed
+/// and removed: no more than two are left at the end.
 fn see_the_probes_run(
     running: &mut RunningGraph,
     attacker: NodeId,
     prober: NodeId,
-    results: &Path,
     watchdog: &Watchdog,
 ) {
     watchdog.arm("the probes", Duration::from_secs(10));
     let deadline = Instant::now() + Duration::from_secs(5);
-    let (mut attacker_failed, mut prober_failed, mut froze) = (0, 0, false);
-    while attacker_failed < 3 || prober_failed < 3 {
+    let exited_1 = ProbeResult::Failed("its command exited with code 1".into());
+    let (mut attacker_ran, mut prober_ran) = (0, 0);
+    while attacker_ran < 3 || prober_ran < 3 {
         let left = deadline.saturating_duration_since(Instant::now());
         match running.next_event(Some(left)).unwrap() {
-            Some(Event::ProbeFailed { node, .. }) if node == attacker => attacker_failed += 1,
+            Some(Event::ProbeFailed { node, result, .. }) if node == attacker => {
+                attacker_ran += usize::from(result == exited_1);
+            }
             Some(Event::ProbeFailed { node, result, .. }) if node == prober => {
-                prober_failed += 1;
-                froze |= result == ProbeResult::TimedOut;
+                prober_ran += usize::from(result == exited_1 || result == ProbeResult::TimedOut);
             }
             Some(_) => {}
             None => {
                 problem(&format!(
-                    "within 5 s the attacker's probe ran {attacker_failed} times and the \
-                     hostile probe {prober_failed} times, not 3 each"
+                    "within 5 s the attacker's probe ran {attacker_ran} times and the \
+                     hostile probe {prober_ran} times, not 3 each"
                 ));
                 break;
             }
         }
     }
     watchdog.disarm();
-    if froze {
-        worked_for_it(results, "hostile-probe-freeze");
+    if let Some(left) = probe_leaves_of(running, prober).filter(|leaves| leaves.len() > 2) {
+        problem(&format!("the hostile probe's attempts left {left:?}"));
     }
+}
+
+/// The attempts' leaves (`probe<k>`) in node `node`'s cgroup, if it runs
+/// in a leaf of it (under an unprivileged application).
+fn probe_leaves_of(running: &RunningGraph, node: NodeId) -> Option<Vec<String>> {
+    let pid = running.pid(node)?;
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let path = common::cgroup_dir(text.lines().find(|l| l.starts_with("0::"))?);
+    let leaves = std::fs::read_dir(path.parent()?).ok()?;
+    let names = leaves
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned());
+    Some(names.filter(|n| n.starts_with("probe")).collect())
 }
 
 /// Writes `<attack> 0` into the results for an attacker that froze itself
@@ -935,9 +951,14 @@ fn scope_cgroup_attacker() {
 #[test]
 #[ignore = "the hostile probe of the tests above, run as an exec probe in a copy of this binary"]
 fn scope_cgroup_hostile_probe() {
+    use std::os::unix::process::CommandExt;
     let (Some(results), Some(scratch)) = (std::env::var_os(RESULTS), std::env::var_os(SCRATCH))
     else {
         return; // Only meaningful as a probe.
+    };
+    let record = |errno: i32| {
+        let out = std::fs::OpenOptions::new().append(true).open(&results);
+        let _ = out.map(|mut f| writeln!(f, "hostile-probe-freeze {errno}"));
     };
     // A directory of its own: a view mounted again where one is fails.
     let view = (0..)
@@ -947,13 +968,30 @@ fn scope_cgroup_hostile_probe() {
     // SAFETY: a syscall with a flag; it concerns this thread only.
     let errno = match unsafe { libc::unshare(libc::CLONE_NEWCGROUP) } {
         -1 => last_errno(),
-        _ => match mount_cgroup2(&view) {
-            0 => write_file(&view.join("cgroup.freeze"), "1"),
-            errno => errno,
-        },
+        _ => mount_cgroup2(&view),
     };
-    let out = std::fs::OpenOptions::new().append(true).open(results);
-    let _ = out.map(|mut f| writeln!(f, "hostile-probe-freeze {errno}"));
+    if errno != 0 {
+        record(errno);
+        std::process::exit(1);
+    }
+    // What it leaves must still be killed and removed: a daemon, nested
+    // cgroups it made unreadable, and its own `cgroup.kill` made
+    // unwritable.
+    let _ = std::process::Command::new("sleep")
+        .arg("600")
+        .process_group(0)
+        .spawn();
+    let nested = view.join("nested");
+    let _ = std::fs::create_dir_all(nested.join("deeper"));
+    let none = std::fs::Permissions::from_mode(0o000);
+    let _ = std::fs::set_permissions(&nested, none.clone());
+    let _ = std::fs::set_permissions(view.join("cgroup.kill"), none);
+    // Said first: once frozen it can say nothing.
+    record(0);
+    let errno = write_file(&view.join("cgroup.freeze"), "1");
+    if errno != 0 {
+        record(errno);
+    }
     std::process::exit(1);
 }
 
@@ -1470,7 +1508,6 @@ fn unescape(escaped: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The pids in this process's `/proc`.
 /// `PROC/PID` of every process in sight through every `proc` mount: the
 /// scope's `/proc` and any other (the application's second one, covered).
 fn processes_in_sight() -> Vec<PathBuf> {

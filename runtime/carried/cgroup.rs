@@ -12,6 +12,7 @@ use super::arch::syscall6;
 #[cfg(target_arch = "x86_64")]
 mod nr {
     pub(super) const CLOSE: usize = 3;
+    pub(super) const FCHMODAT: usize = 268;
     pub(super) const GETDENTS64: usize = 217;
     pub(super) const OPENAT: usize = 257;
     pub(super) const UNLINKAT: usize = 263;
@@ -20,6 +21,7 @@ mod nr {
 #[cfg(target_arch = "aarch64")]
 mod nr {
     pub(super) const CLOSE: usize = 57;
+    pub(super) const FCHMODAT: usize = 53;
     pub(super) const GETDENTS64: usize = 61;
     pub(super) const OPENAT: usize = 56;
     pub(super) const UNLINKAT: usize = 35;
@@ -30,6 +32,7 @@ mod nr {
 /// kernel refuses a node that would nest deeper (`EAGAIN`).
 pub(crate) const MAX_DEPTH: u32 = 16;
 
+const EACCES: isize = -13;
 const EBUSY: isize = -16;
 const ENOTEMPTY: isize = -39;
 const AT_REMOVEDIR: usize = 0x200;
@@ -79,17 +82,27 @@ fn remove_below(parent: i32, name: &[u8], depth: u32) -> isize {
         done => return done,
     }
     if let Some(depth) = depth.checked_sub(1) {
-        let dir = call(
-            nr::OPENAT,
-            [
-                parent as usize,
-                name.as_ptr() as usize,
-                O_DIRECTORY_CLOEXEC,
-                0,
-                0,
-                0,
-            ],
-        );
+        let open = || {
+            let flags = O_DIRECTORY_CLOEXEC;
+            call(
+                nr::OPENAT,
+                [parent as usize, name.as_ptr() as usize, flags, 0, 0, 0],
+            )
+        };
+        let dir = match open() {
+            // A node that owns its cgroup's files (a scope that is the
+            // application's uid outside) may have made a cgroup it nested
+            // unreadable; as their owner we may make it readable again.
+            EACCES => {
+                let mode = 0o755;
+                call(
+                    nr::FCHMODAT,
+                    [parent as usize, name.as_ptr() as usize, mode, 0, 0, 0],
+                );
+                open()
+            }
+            dir => dir,
+        };
         if dir >= 0 {
             remove_children(dir as i32, depth);
             call(nr::CLOSE, [dir as usize, 0, 0, 0, 0, 0]);

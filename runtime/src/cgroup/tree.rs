@@ -35,13 +35,14 @@ pub(crate) struct GraphCgroup {
     /// Per node: its cgroup (`None` once a node removed at run time has
     /// had its cgroup removed).
     nodes: Vec<Option<NodeCgroup>>,
-    /// The names of node cgroups replaced while a process was still in
-    /// them (never, with nodes drained before they start again): removed
-    /// with the rest.
+    /// The paths of cgroups that could not be removed when they were done
+    /// with, a process still in them: a replaced node cgroup or leaf, a
+    /// removed node's, an exec probe attempt's (killed). Tried again at
+    /// each probe attempt's start, and removed with the rest.
     retired: Vec<CString>,
     /// The cgroup of each exec probe attempt in flight that has one of its
     /// own (see [`probe_cgroup`](Self::probe_cgroup)), by node and probe.
-    probes: BTreeMap<(usize, ProbeKind), CString>,
+    probes: BTreeMap<(usize, ProbeKind), ProbeCgroup>,
     /// How many probe cgroups were made: the next one's number.
     probes_made: u32,
     removed: bool,
@@ -243,15 +244,26 @@ impl GraphCgroup {
         self.end_probe(index, kind);
         let graph = self.graph.dir();
         // Those an attempt left a process in were killed since.
-        self.retired
-            .retain(|name| remove_tree(graph, name).is_err());
+        self.retired.retain(|name| gone(graph, name).is_err());
         let node = self.nodes.get(index).and_then(Option::as_ref);
-        let node = node.ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
-        let path = node.child_path(format!("probe{}", self.probes_made).as_bytes())?;
-        mkdirat(graph, path.as_c_str(), Mode::from_raw_mode(0o755))?;
+        let node = node.ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+        let name = format!("probe{}", self.probes_made);
         self.probes_made = self.probes_made.wrapping_add(1);
+        let path = node.child_path(name.as_bytes())?;
+        let kill = node.child_path(format!("{name}/cgroup.kill").as_bytes())?;
+        mkdirat(graph, path.as_c_str(), Mode::from_raw_mode(0o755))?;
+        // Opened before the attempt exists: a `chmod` of the attempt's
+        // (which owns the file) cannot keep it from being killed.
+        let kill = match open_file(graph, &kill, OFlags::WRONLY) {
+            Ok(kill) => kill,
+            Err(e) => {
+                let _ = remove_tree(graph, &path);
+                return Err(e.into());
+            }
+        };
         let dir = open_file(graph, &path, OFlags::RDONLY | OFlags::DIRECTORY);
-        self.probes.insert((index, kind), path);
+        self.probes
+            .insert((index, kind), ProbeCgroup { path, kill });
         Ok(dir?)
     }
 
@@ -259,17 +271,12 @@ impl GraphCgroup {
     /// be started): its cgroup, if it has one, is removed — or, if the
     /// attempt left a process in it, killed and removed later.
     pub(crate) fn end_probe(&mut self, index: usize, kind: ProbeKind) {
-        let Some(name) = self.probes.remove(&(index, kind)) else {
+        let Some(ProbeCgroup { path, kill }) = self.probes.remove(&(index, kind)) else {
             return;
         };
-        let graph = self.graph.dir();
-        if remove_tree(graph, &name).is_err() {
-            let mut kill = name.as_bytes().to_vec();
-            kill.extend_from_slice(b"/cgroup.kill");
-            if let Ok(kill) = CString::new(kill) {
-                let _ = open_file(graph, &kill, OFlags::WRONLY).map(|f| write_file(f, "1"));
-            }
-            self.retired.push(name);
+        if remove_tree(self.graph.dir(), &path).is_err() {
+            let _ = write_file(kill, "1");
+            self.retired.push(path);
         }
     }
 
@@ -331,25 +338,38 @@ impl GraphCgroup {
     /// that cannot be removed, keeping the rest for another try.
     fn remove_all(&mut self) -> rustix::io::Result<()> {
         let graph = self.graph.dir();
-        let gone = |name: &CStr| match remove_tree(graph, name) {
-            Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
-            Err(e) => Err(e),
-        };
         while let Some(name) = self.retired.last() {
-            gone(name)?;
+            gone(graph, name)?;
             self.retired.pop();
         }
         while let Some(entry) = self.probes.first_entry() {
-            gone(entry.get())?;
+            gone(graph, &entry.get().path)?;
             entry.remove();
         }
         while let Some(node) = self.nodes.last() {
             if let Some(node) = node {
-                gone(node.name())?;
+                gone(graph, node.name())?;
             }
             self.nodes.pop();
         }
         self.graph.remove(self.parent.as_fd())
+    }
+}
+
+/// An exec probe attempt's cgroup: its path below the graph's, and its
+/// `cgroup.kill`, open.
+#[derive(Debug)]
+struct ProbeCgroup {
+    path: CString,
+    kill: OwnedFd,
+}
+
+/// Removes the cgroup at `path` below `graph` (see [`remove_tree`]); one
+/// that is not there is gone too.
+fn gone(graph: BorrowedFd<'_>, path: &CStr) -> rustix::io::Result<()> {
+    match remove_tree(graph, path) {
+        Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

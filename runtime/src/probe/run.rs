@@ -165,6 +165,7 @@ impl ProbeRuns {
                         .map_or(Ok(()), |fd| waits.add(fd, token, Interest::Readable));
                     if let Err(e) = watched {
                         process.kill();
+                        launcher.probe_ended(node, kind);
                         return Some(ProbeResult::Failed(format!("watch its command: {e}")));
                     }
                     slot.in_flight = Some(InFlight::Child(process));
