@@ -354,7 +354,6 @@ pub fn named_values(text: &str) -> Vec<(String, i32)> {
         .collect()
 }
 
-/// Runs `body` as the current user, then as uid 65534 if we are root.
 /// Whether this process is root of the initial user namespace, which has
 /// every id (root only inside a user namespace of its own maps fewer).
 pub fn real_root() -> bool {
@@ -363,6 +362,7 @@ pub fn real_root() -> bool {
             .is_ok_and(|map| map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
 }
 
+/// Runs `body` as the current user, then as uid 65534 if we are root.
 pub fn as_root_and_unprivileged(test: &str, body: fn()) {
     if !user_namespaces_available() {
         return;

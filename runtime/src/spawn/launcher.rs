@@ -599,9 +599,9 @@ impl Launcher {
             .as_deref()
             .and_then(|e| e.probe_exec(kind))
             .ok_or((Step::Execve, libc::ENOENT))?;
-        let own_cgroup = self.may_write_its_cgroup(index);
+        let in_a_leaf = self.may_write_its_cgroup(index);
         let cgroup = match &mut self.cgroups {
-            Some(cgroups) if own_cgroup => Some(cgroups.probe_cgroup(index, kind)),
+            Some(cgroups) if in_a_leaf => Some(cgroups.probe_cgroup(index, kind)),
             Some(cgroups) => cgroups.node(index).map(|c| c.open_dir()),
             None => None,
         };
