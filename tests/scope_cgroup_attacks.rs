@@ -209,11 +209,11 @@ const EXPECTED: &[(&str, Expect)] = &[
         "setns-mnt",
         Expect::Errnos(&[libc::ENOENT, libc::EACCES, libc::EPERM]),
     ),
-    // Covered by an empty tmpfs: there is no `1` in it.
-    ("second-proc", Expect::Errnos(&[libc::ENOENT])),
-    // Covered by `/dev/null` on a `nodev` mount (EACCES); empty (ENOENT)
-    // where the test cannot make it.
-    ("proc-file", Expect::Errnos(&[libc::EACCES, libc::ENOENT])),
+    // Covered by an empty tmpfs: there is no `1` in it. ENODEV: not set up,
+    // the test is not real root (as root a problem of its own, below).
+    ("second-proc", Expect::Errnos(&[libc::ENOENT, libc::ENODEV])),
+    // Covered by `/dev/null` on a `nodev` mount; ENODEV as above.
+    ("proc-file", Expect::Errnos(&[libc::EACCES, libc::ENODEV])),
     // `/proc/PID/root` of a process outside: not in the scope's `/proc`,
     // or refused by the ptrace check (EACCES); its own: covered.
     ("proc-root-escape", Expect::Errnos(OUT_OF_REACH)),
@@ -345,6 +345,14 @@ impl Outcome {
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut missing = Vec::new();
+        if common::real_root() {
+            let not_set_up = ["second-proc", "proc-file"]
+                .into_iter()
+                .filter(|attack| self.results.contains(&((*attack).to_owned(), libc::ENODEV)));
+            for attack in not_set_up {
+                problems.push(format!("{attack}: the application's mount was not there"));
+            }
+        }
         for (name, expect) in EXPECTED {
             // The last line of a name counts (the application may add one).
             match self.results.iter().rev().find(|(n, _)| n == name) {
@@ -412,6 +420,7 @@ fn errno_name(errno: i32) -> String {
         libc::EBUSY => "EBUSY".to_owned(),
         libc::ESRCH => "ESRCH".to_owned(),
         libc::ENOTDIR => "ENOTDIR".to_owned(),
+        libc::ENODEV => "ENODEV".to_owned(),
         other => format!("errno {other}"),
     }
 }
@@ -1171,20 +1180,25 @@ fn attack(out: &Results, scratch: &Path) -> PathBuf {
     out.trying("setns-mnt");
     out.record("setns-mnt", &setns_mnt(&view));
 
+    // ENODEV for either: the application has no such mount (the test is
+    // not real root), so there was nothing to try.
     out.trying("second-proc");
     let mut tries = Tries::default();
-    let host_init = scratch.join(SECOND_PROC).join("1");
-    let listed = std::fs::read_dir(&host_init).map(|_| 0);
-    tries.push(
-        host_init.display(),
-        listed.unwrap_or_else(|e| e.raw_os_error().unwrap_or(libc::EIO)),
-    );
+    let second_proc = scratch.join(SECOND_PROC);
+    let host_init = second_proc.join("1");
+    let listed = match std::fs::read_dir(&host_init) {
+        _ if !second_proc.exists() => libc::ENODEV,
+        Ok(_) => 0,
+        Err(e) => e.raw_os_error().unwrap_or(libc::EIO),
+    };
+    tries.push(host_init.display(), listed);
     out.record("second-proc", &tries);
 
     out.trying("proc-file");
     let mut tries = Tries::default();
     let file = scratch.join(PROC_FILE);
     let read = match std::fs::read(&file) {
+        _ if !file.exists() => libc::ENODEV,
         Ok(text) if text.is_empty() => libc::ENOENT,
         Ok(_) => 0,
         Err(e) => e.raw_os_error().unwrap_or(libc::EIO),
