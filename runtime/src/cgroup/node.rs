@@ -10,6 +10,7 @@
 //! in the graph's wait set). Everything else opens its file by a path below
 //! the graph's cgroup directory.
 
+use std::borrow::Cow;
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -84,7 +85,10 @@ impl NodeCgroup {
     pub(super) fn fresh_leaf(&mut self, graph: BorrowedFd<'_>) -> io::Result<Option<CString>> {
         let fresh = self.child_path(format!("run{}", self.leaf + 1).as_bytes())?;
         mkdirat(graph, fresh.as_c_str(), Mode::from_raw_mode(0o755))?;
-        let old = (self.leaf > 0).then(|| self.process_dir()).transpose()?;
+        let old = match self.leaf {
+            0 => None,
+            _ => Some(self.process_dir()?.into_owned()),
+        };
         self.leaf += 1;
         Ok(old)
     }
@@ -92,18 +96,16 @@ impl NodeCgroup {
     /// The path, below the graph's cgroup, of the child `name` of this
     /// cgroup.
     pub(super) fn child_path(&self, name: &[u8]) -> io::Result<CString> {
-        let mut path = self.name.as_bytes().to_vec();
-        path.push(b'/');
-        path.extend_from_slice(name);
-        Ok(CString::new(path)?)
+        path_below(&self.name, name)
     }
 
     /// The path, below the graph's cgroup, of the cgroup the node's
-    /// processes run in: this one, or its leaf.
-    fn process_dir(&self) -> io::Result<CString> {
+    /// processes run in: this one (borrowed: asked at every start), or its
+    /// leaf.
+    fn process_dir(&self) -> io::Result<Cow<'_, CStr>> {
         match self.leaf {
-            0 => Ok(self.name.clone()),
-            n => self.child_path(format!("run{n}").as_bytes()),
+            0 => Ok(Cow::Borrowed(&self.name)),
+            n => Ok(Cow::Owned(self.child_path(format!("run{n}").as_bytes())?)),
         }
     }
 
@@ -185,9 +187,8 @@ impl NodeRef<'_> {
     /// The processes in the cgroup the node's processes run in (this one or
     /// its leaf; `cgroup.procs`), as pids of the application's namespace.
     pub(crate) fn pids(&self) -> io::Result<Vec<rustix::process::Pid>> {
-        let mut path = self.node.process_dir()?.into_bytes();
-        path.extend_from_slice(b"/cgroup.procs");
-        let procs = read_file(open_file(self.graph, &CString::new(path)?, OFlags::RDONLY)?)?;
+        let path = path_below(&self.node.process_dir()?, b"cgroup.procs")?;
+        let procs = read_file(open_file(self.graph, &path, OFlags::RDONLY)?)?;
         Ok(procs
             .lines()
             .filter_map(|l| rustix::process::Pid::from_raw(l.parse().ok()?))
@@ -208,4 +209,12 @@ impl NodeRef<'_> {
         }
         Ok(())
     }
+}
+
+/// `dir/name`: a path below the graph's cgroup.
+fn path_below(dir: &CStr, name: &[u8]) -> io::Result<CString> {
+    let mut path = dir.to_bytes().to_vec();
+    path.push(b'/');
+    path.extend_from_slice(name);
+    Ok(CString::new(path)?)
 }

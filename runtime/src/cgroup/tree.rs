@@ -241,7 +241,6 @@ impl GraphCgroup {
     /// where the node may make it freeze its leaf in turn. The attempt's
     /// cgroup goes at [`end_probe`](Self::end_probe).
     pub(crate) fn probe_cgroup(&mut self, index: usize, kind: ProbeKind) -> io::Result<OwnedFd> {
-        self.end_probe(index, kind);
         let graph = self.graph.dir();
         // Those an attempt left a process in were killed since.
         self.retired.retain(|name| gone(graph, name).is_err());
@@ -334,17 +333,14 @@ impl GraphCgroup {
         Ok(())
     }
 
-    /// Removes each node's cgroup, then the graph's; stops at the first
+    /// Removes the retired cgroups, each node's cgroup (with its leaves and
+    /// its probe attempts' below it), then the graph's; stops at the first
     /// that cannot be removed, keeping the rest for another try.
     fn remove_all(&mut self) -> rustix::io::Result<()> {
         let graph = self.graph.dir();
         while let Some(name) = self.retired.last() {
             gone(graph, name)?;
             self.retired.pop();
-        }
-        while let Some(entry) = self.probes.first_entry() {
-            gone(graph, &entry.get().path)?;
-            entry.remove();
         }
         while let Some(node) = self.nodes.last() {
             if let Some(node) = node {
