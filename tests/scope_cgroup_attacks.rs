@@ -731,16 +731,13 @@ fn settle_the_freeze(running: &RunningGraph, attacker: NodeId, results: &Path) {
         if reached("own-cgroupns-freeze ") {
             return;
         }
-        let frozen = running.pid(attacker).is_some_and(|pid| {
-            let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/cgroup")) else {
-                return false;
-            };
-            let Some(line) = text.lines().find(|l| l.starts_with("0::")) else {
-                return false;
-            };
-            let events = common::cgroup_dir(line).join("cgroup.events");
-            std::fs::read_to_string(events).is_ok_and(|e| e.lines().any(|l| l == "frozen 1"))
-        });
+        let frozen = running
+            .pid(attacker)
+            .and_then(common::cgroup_of)
+            .is_some_and(|dir| {
+                let events = std::fs::read_to_string(dir.join("cgroup.events"));
+                events.is_ok_and(|e| e.lines().any(|l| l == "frozen 1"))
+            });
         if frozen {
             worked_for_it(results, "own-cgroupns-freeze");
             return;
@@ -762,15 +759,18 @@ fn see_it_runs_in_a_leaf(running: &RunningGraph, attacker: NodeId) {
     let Some(pid) = running.pid(attacker) else {
         return; // Not running: `kill_and_see_it_restart` says so.
     };
-    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
-    let Some(path) = text.lines().find_map(|l| l.strip_prefix("0::")) else {
+    let Some(dir) = common::cgroup_of(pid) else {
         return problem(&format!("the attacker ({pid}) has no cgroup v2 path"));
     };
-    let mut parts = path.rsplit('/');
-    let (leaf, node) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let name = |dir: Option<&Path>| {
+        let name = dir.and_then(Path::file_name).unwrap_or_default();
+        name.to_string_lossy().into_owned()
+    };
+    let (leaf, node) = (name(Some(&dir)), name(dir.parent()));
     if !(leaf.starts_with("run") && node.ends_with(".attacker")) {
         problem(&format!(
-            "the attacker runs in {path}, not in a leaf of its node's cgroup"
+            "the attacker runs in {}, not in a leaf of its node's cgroup",
+            dir.display()
         ));
     }
 }
@@ -820,10 +820,8 @@ fn see_the_probes_run(
 /// The attempts' leaves (`probe<k>`) in node `node`'s cgroup, if it runs
 /// in a leaf of it (under an unprivileged application).
 fn probe_leaves_of(running: &RunningGraph, node: NodeId) -> Option<Vec<String>> {
-    let pid = running.pid(node)?;
-    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
-    let path = common::cgroup_dir(text.lines().find(|l| l.starts_with("0::"))?);
-    let leaves = std::fs::read_dir(path.parent()?).ok()?;
+    let dir = common::cgroup_of(running.pid(node)?)?;
+    let leaves = std::fs::read_dir(dir.parent()?).ok()?;
     let names = leaves
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned());

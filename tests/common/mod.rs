@@ -612,6 +612,12 @@ pub fn cgroup_dir(line: &str) -> PathBuf {
     v2_mount().join(path.trim_start_matches('/'))
 }
 
+/// The cgroup v2 directory process `pid` is in, if it has one.
+pub fn cgroup_of(pid: u32) -> Option<PathBuf> {
+    let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    Some(cgroup_dir(text.lines().find(|l| l.starts_with("0::"))?))
+}
+
 /// A running graph whose one node exits 1 and is restarted, over and over:
 /// events keep flowing while a test adds and removes nodes.
 pub fn ticking() -> RunningGraph {
