@@ -129,29 +129,32 @@ pub fn by_size(
     mut make: impl FnMut(usize) -> io::Result<Vec<Box<dyn Subject>>>,
     column: impl Fn(usize) -> String,
 ) -> io::Result<()> {
-    let mut rows: Vec<Row> = Vec::new();
-    let mut columns = Vec::new();
+    let (mut subjects, mut cells, mut columns) = (Vec::new(), Vec::new(), Vec::new());
     for &size in sizes {
-        let mut subjects = make(size)?;
+        subjects = make(size)?;
         let summaries = interleaved(plan, &mut subjects)?;
         eprintln!("measured {}", column(size));
-        if rows.is_empty() {
-            rows = subjects
-                .iter()
-                .map(|s| Row {
-                    label: s.label().to_owned(),
-                    is_floor: s.is_floor(),
-                    cells: Vec::new(),
-                })
-                .collect();
-        }
-        for (row, summary) in rows.iter_mut().zip(summaries) {
-            row.cells.push(summary);
+        cells.resize_with(subjects.len(), Vec::new);
+        for (row, summary) in cells.iter_mut().zip(summaries) {
+            row.push(summary);
         }
         columns.push(column(size));
     }
-    print_ratio_table(&columns, &rows);
+    print_ratio_table(&columns, &rows_of(&subjects, cells));
     Ok(())
+}
+
+/// One row per subject, labelled by it, with its cells in order.
+pub fn rows_of(subjects: &[Box<dyn Subject>], cells: Vec<Vec<Summary>>) -> Vec<Row> {
+    subjects
+        .iter()
+        .zip(cells)
+        .map(|(subject, cells)| Row {
+            label: subject.label().to_owned(),
+            is_floor: subject.is_floor(),
+            cells,
+        })
+        .collect()
 }
 
 /// The row label of a process-graph subject run with `containment`.
@@ -287,16 +290,8 @@ pub fn run_one_column(
     column: &str,
 ) -> io::Result<()> {
     let summaries = interleaved(plan, subjects)?;
-    let rows: Vec<Row> = subjects
-        .iter()
-        .zip(summaries)
-        .map(|(subject, summary)| Row {
-            label: subject.label().to_owned(),
-            is_floor: subject.is_floor(),
-            cells: vec![summary],
-        })
-        .collect();
-    print_ratio_table(&[column.to_owned()], &rows);
+    let cells = summaries.into_iter().map(|summary| vec![summary]).collect();
+    print_ratio_table(&[column.to_owned()], &rows_of(subjects, cells));
     Ok(())
 }
 

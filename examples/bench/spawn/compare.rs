@@ -5,7 +5,7 @@ use std::error::Error;
 use std::time::Instant;
 
 use super::methods;
-use crate::measure::{self, Row};
+use crate::measure;
 use crate::memory::TouchedMemory;
 use crate::setup;
 
@@ -29,15 +29,6 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         }
         columns.push(format!("{gib} GiB touched"));
     }
-    let rows: Vec<Row> = subjects
-        .iter()
-        .zip(results)
-        .map(|(subject, cells)| Row {
-            label: subject.label().to_owned(),
-            is_floor: subject.is_floor(),
-            cells,
-        })
-        .collect();
-    measure::print_ratio_table(&columns, &rows);
+    measure::print_ratio_table(&columns, &measure::rows_of(&subjects, results));
     Ok(())
 }
