@@ -20,7 +20,7 @@
 use crate::args::Args;
 use crate::enter::{self, Common, bad_arguments};
 use crate::protocol::{join, step, write_listen_pid};
-use crate::sys::{self, CLONE_PARENT, CLONE_VM, CloneArgs, POLLIN, PollFd};
+use crate::sys::{self, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_VM, CloneArgs, POLLIN, PollFd};
 
 /// What the node runs, and where its failure is written.
 struct Node<'a> {
@@ -31,6 +31,8 @@ struct Node<'a> {
     candidates: usize,
     /// The index of the `LISTEN_PID` entry in the environment, if any.
     listen_pid: Option<usize>,
+    /// The cgroup directory a clone of the node starts in, or -1 for ours.
+    cgroup: i32,
     failure: Option<(i32, i32)>,
     /// Set by the node's clone just before its `execve`: a clone that has
     /// neither set it nor a failure was killed before it got there.
@@ -90,12 +92,22 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         Some(i) => Some(usize::try_from(i).map_err(|_| bad_arguments())?),
         None => return Err(bad_arguments()),
     };
+    let cgroup = match args.number(join::NODE_CGROUP_FD) {
+        Some(-1) => -1,
+        Some(fd) => {
+            let fd = i32::try_from(fd).map_err(|_| bad_arguments())?;
+            enter::check(sys::set_cloexec(fd), step::ARGUMENTS)?;
+            fd
+        }
+        None => return Err(bad_arguments()),
+    };
     Ok(Node {
         args,
         cwd,
         first_candidate,
         candidates,
         listen_pid,
+        cgroup,
         failure: None,
         executing: false,
     })
@@ -183,6 +195,13 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
         stack_size: core::mem::size_of::<Stack>() as u64,
         ..CloneArgs::default()
     };
+    // Into a cgroup of its own: one the node may freeze (through a cgroup
+    // namespace and mount of its own) must never hold us, whose report
+    // the application waits for.
+    if node.cgroup >= 0 {
+        clone.flags |= CLONE_INTO_CGROUP;
+        clone.cgroup = node.cgroup as u64;
+    }
     let node: *mut Node<'_> = node;
     // SAFETY: the stack is the clone's alone (see above); `node` outlives
     // the clone's use of it (we wait for its exec or exit, and never

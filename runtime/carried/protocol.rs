@@ -61,22 +61,25 @@ pub(crate) mod join {
     /// 1: clone the node into the joined pid namespace (setns only moves
     /// the caller's future children there); 0: exec the node directly.
     pub(crate) const CLONE_CHILD: usize = 6;
+    /// With `CLONE_CHILD`: the fd of the cgroup directory the node is
+    /// cloned into (`CLONE_INTO_CGROUP`), or -1 for the program's own.
+    pub(crate) const NODE_CGROUP_FD: usize = 7;
     /// The working directory, or the empty string for none.
-    pub(crate) const CWD: usize = 7;
+    pub(crate) const CWD: usize = 8;
     /// The uid to drop to (`setresuid`), or -1 to keep it.
-    pub(crate) const UID: usize = 8;
+    pub(crate) const UID: usize = 9;
     /// The gid to drop to (`setresgid`), or -1 to keep it.
-    pub(crate) const GID: usize = 9;
+    pub(crate) const GID: usize = 10;
     /// The supplementary groups, comma-separated (`setgroups`; empty: none),
     /// or [`KEEP_GROUPS`] to keep them.
-    pub(crate) const GROUPS: usize = 10;
+    pub(crate) const GROUPS: usize = 11;
     /// The index in the environment of the `LISTEN_PID` entry to fill in
     /// with the node's pid ([`write_listen_pid`]), or -1.
-    pub(crate) const LISTEN_PID_ENV: usize = 11;
+    pub(crate) const LISTEN_PID_ENV: usize = 12;
     /// How many candidate paths follow.
-    pub(crate) const CANDIDATES: usize = 12;
+    pub(crate) const CANDIDATES: usize = 13;
     /// The first candidate path; the node's `argv` follows the last one.
-    pub(crate) const FIRST_CANDIDATE: usize = 13;
+    pub(crate) const FIRST_CANDIDATE: usize = 14;
     /// `GROUPS` when the node keeps its supplementary groups.
     pub(crate) const KEEP_GROUPS: &[u8] = b"-";
     /// The most supplementary groups `GROUPS` may list: it is one

@@ -91,6 +91,7 @@ pub(crate) const SIGCHLD: usize = 17;
 pub(crate) const ETIMEDOUT: i32 = 110;
 pub(crate) const CLONE_VM: u64 = 0x100;
 pub(crate) const CLONE_PARENT: u64 = 0x8000;
+pub(crate) const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 const O_RDWR: usize = 2;
 const O_NONBLOCK: usize = 0o4000;
 const O_CLOEXEC: usize = 0o2_000_000;

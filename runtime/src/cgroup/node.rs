@@ -156,6 +156,17 @@ impl NodeRef<'_> {
         )?)
     }
 
+    /// The directory of the cgroup itself, not of its leaf: for a
+    /// process that must run beside what runs in the leaf, out of its
+    /// reach (see `Launcher::clone_cgroups`).
+    pub(crate) fn open_own_dir(&self) -> io::Result<OwnedFd> {
+        Ok(open_file(
+            self.graph,
+            &self.node.name,
+            OFlags::RDONLY | OFlags::DIRECTORY,
+        )?)
+    }
+
     /// Whether a process is left in the cgroup or below it.
     pub(crate) fn populated(&self) -> io::Result<bool> {
         match &self.node.events {

@@ -162,6 +162,7 @@ fn start(parent: BorrowedFd<'_>) -> io::Result<Pid> {
         fds: ProgramFds {
             report: WATCH_REPORT_FD,
             scope: None,
+            node_cgroup: None,
         },
         join_flags: 0,
     };

@@ -105,6 +105,7 @@ impl ScopeRuntime {
             fds: ProgramFds {
                 report: REPORT_FD,
                 scope: enclosing.map(|_| ENCLOSING_FD),
+                node_cgroup: None,
             },
             join_flags: enclosing_flags,
         };

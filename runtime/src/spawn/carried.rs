@@ -86,6 +86,10 @@ pub(crate) struct ProgramFds {
     pub(crate) report: i32,
     /// The first of the namespace fds of the scope joined first.
     pub(crate) scope: Option<i32>,
+    /// `join` into a pid namespace only: the directory of the cgroup the
+    /// node is cloned into, where that is not the program's (see
+    /// `Launcher::clone_cgroups`).
+    pub(crate) node_cgroup: Option<i32>,
 }
 
 /// What a `join` or `create` program is to do besides its mode's own
@@ -176,6 +180,10 @@ pub(crate) fn join_arguments(
 ) -> StringArray {
     let mut args = Arguments::new(protocol::MODE_JOIN, entry);
     args.number(protocol::join::CLONE_CHILD, u8::from(clone_child));
+    args.number(
+        protocol::join::NODE_CGROUP_FD,
+        entry.fds.node_cgroup.unwrap_or(-1),
+    );
     args.put(protocol::join::CWD, cwd.map_or(&b""[..], OsStr::as_bytes));
     let id = |id: Option<u32>| id.map_or(-1, i64::from);
     args.number(protocol::join::UID, id(ids.uid));

@@ -5,6 +5,7 @@
 //! forwarded stream) and nothing is rebuilt.
 
 use std::ffi::OsString;
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use super::extras::{Extras, Passed};
 use super::sinks::{OpenedSinks, SinkTable, open_sinks};
 use super::{
-    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, spawn_process,
+    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, Target, spawn_process,
 };
 use process_graph_topology::{ProbeCheck, ProbeInfo};
 
@@ -231,6 +232,7 @@ impl Launcher {
         let (terminals, terminal_ends) = open_terminals(graph, &plan)?;
         let app_pid = self.app_pid;
         let scopes = &self.scopes;
+        let has_cgroups = self.cgroups.is_some();
         let as_root = rustix::process::geteuid().is_root();
         // The `execve` of `command`: directly, or through the carried
         // program (into a scope, or to change credentials), whose own fds
@@ -247,6 +249,7 @@ impl Launcher {
                         fds: ProgramFds {
                             report: above,
                             scope: None,
+                            node_cgroup: None,
                         },
                         join_flags: 0,
                     };
@@ -261,15 +264,22 @@ impl Launcher {
                     let Some(scope) = scopes.try_get(id) else {
                         return Err("its scope has ended".to_owned());
                     };
+                    let clone_child = scope.has_pid_namespace();
+                    // Its processes run in a leaf of the node's cgroup,
+                    // which the program clones the node into (see
+                    // `clone_cgroups`): placed after the namespace fds.
+                    let in_a_leaf = has_cgroups && scope.as_the_application();
+                    let scope_fds = scope.namespace_fds().len() as i32;
                     let entry = Entry {
                         app_pid: app_pid.as_raw_nonzero().get(),
                         fds: ProgramFds {
                             report: above,
                             scope: Some(above + 1),
+                            node_cgroup: (clone_child && in_a_leaf)
+                                .then_some(above + 1 + scope_fds),
                         },
                         join_flags: scope.namespaces(),
                     };
-                    let clone_child = scope.has_pid_namespace();
                     let ids = scope.inside_ids();
                     ExecSpec::joining(
                         command,
@@ -520,7 +530,7 @@ impl Launcher {
             .map_err(|e| failed((Step::TerminalOpen, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let mut output_writer = forwarded.iter().map(|(_, write)| write);
         let passed = extra.map_or(&[][..], |e| &e.passed);
-        let fds: Vec<FdMove> = plan
+        let mut fds: Vec<FdMove> = plan
             .fds
             .iter()
             .map(|a| FdMove {
@@ -555,15 +565,16 @@ impl Launcher {
                 .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         }
         // Open only for the clone: see `cgroup/node.rs`.
-        let cgroup = self
+        let exec = &self.execs[index];
+        let [cgroup, _placed] = self
             .cgroup(index)
             .map(|c| c.open_dir())
             .transpose()
+            .and_then(|runs_in| self.clone_cgroups(index, exec, runs_in, &mut fds))
             .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let cgroup = cgroup.as_ref().map(AsFd::as_fd);
         let scope = self.scope_fds(index);
-        let process =
-            spawn_process(&self.execs[index], fds, self.app_pid, scope, cgroup).map_err(failed)?;
+        let process = spawn_process(exec, fds, self.app_pid, scope, cgroup).map_err(failed)?;
         if let Some(output) = &self.output
             && let Some(extra) = self.extras[index].as_deref()
         {
@@ -606,11 +617,12 @@ impl Launcher {
             None => None,
         };
         let null = self.dev_null.as_ref().map_or(-1, AsRawFd::as_raw_fd);
-        let fds = (0..3).map(|target| FdMove { target, src: null }).collect();
+        let mut fds = (0..3).map(|target| FdMove { target, src: null }).collect();
         let started = cgroup
             .transpose()
+            .and_then(|runs_in| self.clone_cgroups(index, exec, runs_in, &mut fds))
             .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))
-            .and_then(|cgroup| {
+            .and_then(|[cgroup, _placed]| {
                 let cgroup = cgroup.as_ref().map(AsFd::as_fd);
                 spawn_process(exec, fds, self.app_pid, self.scope_fds(index), cgroup)
             });
@@ -626,6 +638,42 @@ impl Launcher {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups.end_probe(index, kind);
         }
+    }
+
+    /// The cgroup directories a start of node `index` by `exec` needs,
+    /// given `runs_in`, the one its processes run in: the one to clone into,
+    /// and one placed in `fds` for the carried program, held until the
+    /// clone is done. The clone goes into `runs_in` — unless the program
+    /// clones the node into the scope's pid namespace, into a leaf of the
+    /// node's cgroup (`ProgramFds::node_cgroup`): the program then starts in
+    /// the node's own cgroup, which nothing in the scope can see, and gets
+    /// `runs_in` to clone the node into. A node that freezes its leaf the
+    /// moment it runs (through a cgroup namespace and mount of its own)
+    /// then freezes nothing the application waits for: the program still
+    /// reports, and exits.
+    fn clone_cgroups(
+        &self,
+        index: usize,
+        exec: &ExecSpec,
+        runs_in: Option<OwnedFd>,
+        fds: &mut Vec<FdMove>,
+    ) -> io::Result<[Option<OwnedFd>; 2]> {
+        let Target::Program(ProgramFds {
+            node_cgroup: Some(target),
+            ..
+        }) = exec.target
+        else {
+            return Ok([runs_in, None]);
+        };
+        let Some(leaf) = runs_in else {
+            return Ok([None, None]);
+        };
+        let own = self.cgroup(index).map(|c| c.open_own_dir()).transpose()?;
+        fds.push(FdMove {
+            src: leaf.as_raw_fd(),
+            target,
+        });
+        Ok([own, Some(leaf)])
     }
 
     /// Whether node `index`'s processes own its cgroup's files (its scope
