@@ -7,13 +7,19 @@
 //! guarantees), which shows how much of our time over the floor is the
 //! child's own; and where the bench may create cgroups, the raw loop with a
 //! cgroup per child, as process-graph runs by default there.
+//!
+//! With `--scopes shared,own`, also every node in one user + pid scope, and
+//! each node in a user + pid scope of its own, beside the raw loop whose
+//! `clone3` creates a user and a pid namespace for each child (nothing set
+//! up in them): how scoped nodes scale, not what a scope costs (`bench
+//! scopes` measures that).
 
 use std::error::Error;
 use std::io;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 
-use process_graph_runtime::{Command, Containment, Graph};
+use process_graph_runtime::{Command, Containment, Graph, Namespace, NodeOptions, ScopeSpec};
 use rustix::event::epoll;
 use rustix::fs::{Mode, OFlags};
 use rustix::process::WaitIdOptions;
@@ -34,8 +40,14 @@ const FAN: Subcommand = Subcommand {
 };
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &["nodes"], FAN)?;
+    let setup = setup::prepare(args, &["nodes", "scopes"], FAN)?;
     let sizes: Vec<usize> = setup.flags.list("nodes", &[1000])?;
+    let layouts = setup
+        .flags
+        .list::<String>("scopes", &[])?
+        .iter()
+        .map(|name| Scopes::named(name))
+        .collect::<Result<Vec<_>, _>>()?;
     let path = setup.child.path();
     let cgroups = crate::cgroups::own_cgroup_dir()
         .ok()
@@ -52,23 +64,27 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                     child: path.to_owned(),
                     nodes: n,
                     containment: Containment::Auto,
+                    scopes: Scopes::None,
                 }) as Box<dyn Subject>,
                 Box::new(GraphFan {
                     child: path.to_owned(),
                     nodes: n,
                     containment: Containment::Off,
+                    scopes: Scopes::None,
                 }),
                 Box::new(Clone3Fan {
                     exec: ExecArgs::new(path)?,
                     nodes: n,
                     like_runtime: false,
                     cgroups: None,
+                    namespaces: false,
                 }),
                 Box::new(Clone3Fan {
                     exec: ExecArgs::new(path)?,
                     nodes: n,
                     like_runtime: true,
                     cgroups: None,
+                    namespaces: false,
                 }),
             ]
             .into_iter()
@@ -78,6 +94,24 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
                     nodes: n,
                     like_runtime: false,
                     cgroups: Some(graph.path.clone()),
+                    namespaces: false,
+                }) as Box<dyn Subject>
+            }))
+            .chain(layouts.iter().map(|&scopes| {
+                Box::new(GraphFan {
+                    child: path.to_owned(),
+                    nodes: n,
+                    containment: Containment::Auto,
+                    scopes,
+                }) as Box<dyn Subject>
+            }))
+            .chain((!layouts.is_empty()).then(|| {
+                Box::new(Clone3Fan {
+                    exec: ExecArgs::new(path).expect("checked by the floor"),
+                    nodes: n,
+                    like_runtime: false,
+                    cgroups: None,
+                    namespaces: true,
                 }) as Box<dyn Subject>
             }))
             .collect())
@@ -87,18 +121,50 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// Where the nodes of a process-graph fan run.
+#[derive(Clone, Copy)]
+enum Scopes {
+    /// In the application's namespaces.
+    None,
+    /// All in one user + pid scope.
+    Shared,
+    /// Each in a user + pid scope of its own.
+    Own,
+}
+
+impl Scopes {
+    /// `--scopes shared,own`.
+    fn named(name: &str) -> Result<Scopes, String> {
+        match name {
+            "shared" => Ok(Scopes::Shared),
+            "own" => Ok(Scopes::Own),
+            _ => Err(format!("--scopes: {name:?} is neither shared nor own")),
+        }
+    }
+
+    fn spec() -> ScopeSpec {
+        ScopeSpec::new([Namespace::User, Namespace::Pid])
+    }
+}
+
 /// process-graph: N nodes, no edges, spawned and waited; each node in a
 /// cgroup of its own (the default where the application may create them),
-/// or with containment off.
+/// or with containment off; in the application's namespaces or in user +
+/// pid scopes.
 struct GraphFan {
     child: PathBuf,
     nodes: usize,
     containment: Containment,
+    scopes: Scopes,
 }
 
 impl Subject for GraphFan {
     fn label(&self) -> &str {
-        measure::graph_label(self.containment)
+        match self.scopes {
+            Scopes::None => measure::graph_label(self.containment),
+            Scopes::Shared => "process-graph, all in one user + pid scope",
+            Scopes::Own => "process-graph, a user + pid scope each",
+        }
     }
 
     fn is_floor(&self) -> bool {
@@ -108,8 +174,17 @@ impl Subject for GraphFan {
     fn run_once(&mut self) -> io::Result<()> {
         let mut graph = Graph::new();
         graph.containment(self.containment);
+        let shared =
+            matches!(self.scopes, Scopes::Shared).then(|| graph.scope("all", Scopes::spec()));
         for i in 0..self.nodes {
-            graph.node(format!("node{i}"), Command::new(&self.child));
+            let options = match (self.scopes, shared) {
+                (_, Some(scope)) => NodeOptions::new().scope(scope),
+                (Scopes::Own, None) => {
+                    NodeOptions::new().scope(graph.scope(format!("own{i}"), Scopes::spec()))
+                }
+                _ => NodeOptions::new(),
+            };
+            graph.node_with(format!("node{i}"), Command::new(&self.child), options);
         }
         spawn_and_wait(graph)
     }
@@ -121,17 +196,20 @@ impl Subject for GraphFan {
 /// closed once the child is cloned), all removed once every child is
 /// reaped. With `like_runtime` (not a floor), each child makes the system
 /// calls process-graph's child makes before `execve`, cloned with
-/// `CLONE_CLEAR_SIGHAND` as the runtime does.
+/// `CLONE_CLEAR_SIGHAND` as the runtime does. With `namespaces`, each
+/// child's `clone3` creates a user and a pid namespace.
 struct Clone3Fan {
     exec: ExecArgs,
     nodes: usize,
     like_runtime: bool,
     cgroups: Option<PathBuf>,
+    namespaces: bool,
 }
 
 impl Subject for Clone3Fan {
     fn label(&self) -> &str {
         match (&self.cgroups, self.like_runtime) {
+            _ if self.namespaces => "the same, CLONE_NEWUSER + CLONE_NEWPID each",
             (None, false) => "raw clone3 (VM, VFORK, PIDFD) + epoll + waitid",
             (None, true) => "the same + our child set-up",
             (Some(_), _) => "the same, a cgroup per child",
@@ -139,7 +217,7 @@ impl Subject for Clone3Fan {
     }
 
     fn is_floor(&self) -> bool {
-        self.cgroups.is_none() && !self.like_runtime
+        self.cgroups.is_none() && !self.like_runtime && !self.namespaces
     }
 
     fn run_once(&mut self) -> io::Result<()> {
@@ -163,10 +241,13 @@ impl Subject for Clone3Fan {
                 None => None,
             };
             let cgroup = cgroup.as_ref().map(AsFd::as_fd);
-            let (flags, setup) = match self.like_runtime {
+            let (mut flags, setup) = match self.like_runtime {
                 true => (floor::CLONE_CLEAR_SIGHAND, ChildSetup::LikeRuntime),
                 false => (0, ChildSetup::None),
             };
+            if self.namespaces {
+                flags |= Namespace::User.clone_flag() | Namespace::Pid.clone_flag();
+            }
             children.push(floor::spawn_in(&self.exec, flags, setup, cgroup)?);
         }
         let instance = floor::epoll_of(&children)?;
