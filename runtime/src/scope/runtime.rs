@@ -154,7 +154,9 @@ impl ScopeRuntime {
         // From here on, an error drops the scope, which kills its init.
         let mut scope = ScopeRuntime {
             init,
-            sync: UnixStream::from(ours),
+            // Held high, as the namespace fds: a scope's fds are held as
+            // long as it lives, and spawns would copy them (`sys::held_high`).
+            sync: UnixStream::from(crate::sys::held_high(ours)),
             namespaces: enclosing_flags | own_flags as u32,
             namespace_fds: Vec::new(),
             notify_sockets: Vec::new(),
@@ -170,7 +172,7 @@ impl ScopeRuntime {
         match answer {
             Ok((report, fds)) => match decode_words(&report) {
                 [0, ..] if fds.len() == scope.namespaces.count_ones() as usize => {
-                    scope.namespace_fds = fds;
+                    scope.namespace_fds = fds.into_iter().map(crate::sys::held_high).collect();
                     for _ in 0..notify_sockets {
                         let socket = scope
                             .answer()

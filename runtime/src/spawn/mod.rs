@@ -102,6 +102,16 @@ pub(crate) fn spawn_process(
             Some((read, write))
         }
     };
+    // Placed from low copies: what the runtime holds high (a scope's
+    // namespace fds) would make the child copy the whole table below it.
+    let low_copies: Vec<OwnedFd> = fds
+        .iter_mut()
+        .filter_map(|m| {
+            let copy = sys::low_copy(m.src)?;
+            m.src = copy.as_raw_fd();
+            Some(copy)
+        })
+        .collect();
     let max_target = fds.iter().map(|m| m.target).max().unwrap_or(0).max(2);
     // CLONE_FILES where the child may copy just the prefix of the fd table
     // it uses, not the pidfds held above it (`sys::copies_prefix`).
@@ -134,6 +144,8 @@ pub(crate) fn spawn_process(
         unsafe { clone_process(flags, child_main, ctx_ptr, (stack, size), cgroup) }
     })
     .map_err(|e| (Step::Clone, e.raw_os_error().unwrap_or(libc::ENOMEM)))??;
+    // The child has its own table now.
+    drop(low_copies);
     // With CLONE_VFORK the child has exec'd or is gone by now; if it set
     // neither mark, a signal killed it on the way.
     let failure = match (ctx.failure, ctx.executing) {

@@ -19,7 +19,7 @@
 //! node would then never get the fds of that block. Older kernels copy the
 //! whole table, as without `CLONE_FILES`, and nothing is moved.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
 
 use rustix::io::fcntl_dupfd_cloexec;
@@ -112,6 +112,27 @@ pub(crate) fn held_high(fd: OwnedFd) -> OwnedFd {
     }
 }
 
+/// For a spawn that places `fd`: where `fd` is held in the high region, a
+/// close-on-exec copy of it low in the table, to place instead (and close
+/// once the child is cloned). A child copies the table up to the highest fd
+/// it places ([`super::fds_to_keep`]), so placing one from the high region
+/// would copy every fd held there; a scope's namespace fds, held high, are
+/// placed at every start of its nodes. `None` where `fd` is low, nothing is
+/// held high, or no copy can be made: then `fd` is placed from where it is,
+/// which costs that spawn the copy, nothing else.
+pub(crate) fn low_copy(fd: RawFd) -> Option<OwnedFd> {
+    let start = region_start().filter(|_| copies_prefix())?;
+    if fd < 0 || (fd as u64) < start {
+        return None;
+    }
+    // SAFETY: borrowed for the duplication only; the caller holds `fd` open
+    // until the spawn is done.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    // From 3 up: a copy on a standard stream's number while it is closed
+    // would be the child's stdin, out or err had it not been placed over.
+    fcntl_dupfd_cloexec(fd, 3).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
@@ -140,6 +161,35 @@ mod tests {
         assert!(release_at_least(b"6.11.0-1-generic", (6, 11)));
         assert!(release_at_least(b"6.12.0-rc1", (6, 11)));
         assert!(!release_at_least(b"6.1x.0", (6, 11)));
+    }
+
+    /// A spawn places a held fd from a low copy of it: the same pipe, below
+    /// the region; a low fd needs none.
+    #[test]
+    fn a_held_fd_is_placed_from_a_low_copy() {
+        if !copies_prefix() || region_start().is_none() {
+            eprintln!(
+                "skipped: nothing is held high here (Linux before 6.11, or a low RLIMIT_NOFILE)"
+            );
+            return;
+        }
+        let start = region_start().unwrap();
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let low = OwnedFd::from(writer);
+        assert!(low_copy(low.as_raw_fd()).is_none(), "a low fd was copied");
+        let high = held_high(low);
+        let copy = low_copy(high.as_raw_fd()).expect("no low copy of a held fd");
+        assert!(
+            (copy.as_raw_fd() as u64) < start,
+            "{} >= {start}",
+            copy.as_raw_fd()
+        );
+        assert!(low_copy(-1).is_none());
+        drop(high);
+        std::fs::File::from(copy).write_all(b"y").unwrap();
+        let mut byte = [0u8; 1];
+        reader.read_exact(&mut byte).unwrap();
+        assert_eq!(&byte, b"y");
     }
 
     /// The fd comes back in the high region, still the same pipe, and the

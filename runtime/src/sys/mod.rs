@@ -37,7 +37,7 @@ mod stack;
 pub(crate) use arch::execve_each;
 pub(crate) use cgroup::{MAX_DEPTH as CGROUP_MAX_DEPTH, populated_in, remove_tree};
 pub(crate) use fds::{close_fds_except, errno_of, failed_at, fds_to_keep, unshare_fds_below};
-pub(crate) use high_fd::{copies_prefix, held_high};
+pub(crate) use high_fd::{copies_prefix, held_high, low_copy};
 
 pub(crate) use pidfd::{pidfd_exit_status, pidfd_is_unreaped};
 pub(crate) use poll::{epoll_add_listed, ppoll};
