@@ -4,34 +4,36 @@
 //! [`super::ids`]); two scopes that drew the same id would be one user
 //! outside, free to signal, ptrace and write each other. So an id is
 //! claimed before it is mapped: in this process, in the set of ids its live
-//! scopes hold; across applications, with an exclusive `flock` on
-//! `/run/process-graph/scope-ids/ID`, held until the scope ends: that covers
-//! the applications that share this `/run` (not, say, a container's root
-//! with a `/run` of its own). Where that directory cannot be made or is not
-//! the application's user's alone (a read-only `/run`, an application root
-//! only in a user namespace of its own), or any step of the lock fails, the
-//! claim is this process's alone. A claim covers live scopes, not what a
-//! scope leaves behind (a daemon that outlived a scope without a pid
-//! namespace or a cgroup).
+//! scopes hold; across applications, with an exclusive lock on byte ID of
+//! `/run/process-graph/scope-ids.lock` (`F_OFD_SETLK`), held until the scope
+//! ends: that covers the applications that share this `/run` (not, say, a
+//! container's root with a `/run` of its own). Where that file cannot be
+//! opened or is not the application's user's alone (a read-only `/run`, an
+//! application root only in a user namespace of its own), or the lock
+//! fails, the claim is this process's alone. A claim covers live scopes,
+//! not what a scope leaves behind (a daemon that outlived a scope without a
+//! pid namespace or a cgroup).
 //!
-//! The lock file is removed while its lock is still held. An application
-//! that opened it just before then locks an unlinked file, so a claim
-//! counts only once the locked file is still the one at the path. An
-//! application killed with its scopes live leaves their files, unlocked;
-//! each process removes those it finds before its first claim.
+//! One file, opened once per process, holds every claim's lock, and the
+//! kernel drops the locks of an application that dies with the file: no
+//! file is made per claim (on a `/run` that is not a tmpfs, creating and
+//! removing one per scope cost each new one a scan of the inodes removed
+//! just before, so a thousand scopes took superlinear time), none is left
+//! by a killed application, and a scope holds no fd for its claim.
 
 use std::collections::HashSet;
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::io;
-use std::os::fd::OwnedFd;
-use std::sync::{Mutex, Once, PoisonError};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-use rustix::fs::{AtFlags, CWD, FileType, FlockOperation, Mode, OFlags};
+use rustix::fs::{CWD, FileType, Mode, OFlags};
 
 use crate::owner::Owner;
 
-/// Where lock files are made, one per claimed id.
-const LOCK_DIR: &str = "/run/process-graph/scope-ids";
+/// Where the lock file is, and the file.
+const LOCK_DIR: &CStr = c"/run/process-graph";
+const LOCK_FILE: &CStr = c"scope-ids.lock";
 /// Draws before giving up: with 268 million ids, only a host that holds
 /// most of them gets near it.
 const DRAWS: usize = 64;
@@ -40,15 +42,17 @@ const DRAWS: usize = 64;
 static LIVE: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 
 /// A scope id no other live scope holds, in this process or (where the lock
-/// directory can be used) in any application on the host; free again when
+/// file can be used) in any application on the host; free again when
 /// dropped by the process that claimed it.
 #[derive(Debug)]
 pub(crate) struct IdClaim {
     id: u32,
-    /// The locked file, unless the claim is this process's alone.
-    lock: Option<OwnedFd>,
-    /// A forked copy of the application holds a copy of the claim, which
-    /// must free nothing of the original's.
+    /// Its byte of the lock file is locked, unless the claim is this
+    /// process's alone.
+    locked: bool,
+    /// A forked copy of the application holds a copy of the claim (and
+    /// shares the lock file's open description, whose locks these are),
+    /// which must free nothing of the original's.
     owner: Owner,
 }
 
@@ -74,14 +78,14 @@ impl IdClaim {
         // From here on, dropping the claim frees `id`.
         let mut claim = IdClaim {
             id,
-            lock: None,
+            locked: false,
             owner: Owner::current(),
         };
-        match lock(id) {
-            Ok(Some(file)) => claim.lock = Some(file),
-            Ok(None) => return None,
-            // No usable lock directory: the claim is this process's alone.
-            Err(_) => {}
+        match lock_file().map(|file| set_lock(file, id, libc::F_WRLCK)) {
+            Some(Ok(())) => claim.locked = true,
+            Some(Err(e)) if held_elsewhere(&e) => return None,
+            // The lock failed otherwise: the claim is this process's alone.
+            Some(Err(_)) | None => {}
         }
         Some(claim)
     }
@@ -96,15 +100,10 @@ impl Drop for IdClaim {
         if !self.owner.is_current() {
             return;
         }
-        if let Some(file) = &self.lock {
-            // Removed while locked, and only if it is still our file; the
-            // lock goes with the fd just after.
-            if let Ok(dir) = lock_dir() {
-                let name = name_of(self.id);
-                if same_file(&dir, &name, file) {
-                    let _ = rustix::fs::unlinkat(&dir, &name, AtFlags::empty());
-                }
-            }
+        if self.locked
+            && let Some(file) = lock_file()
+        {
+            let _ = set_lock(file, self.id, libc::F_UNLCK);
         }
         live(|ids| ids.remove(&self.id));
     }
@@ -115,67 +114,56 @@ fn live<T>(f: impl FnOnce(&mut HashSet<u32>) -> T) -> T {
     f(ids.get_or_insert_with(HashSet::new))
 }
 
-fn name_of(id: u32) -> CString {
-    CString::new(id.to_string()).expect("no NUL in a number")
+/// The lock file, opened at the first claim, held high (`sys::held_high`)
+/// for the life of the process; `None` where it cannot be used.
+fn lock_file() -> Option<BorrowedFd<'static>> {
+    static FILE: OnceLock<Option<OwnedFd>> = OnceLock::new();
+    let file = FILE.get_or_init(|| {
+        let dir = lock_dir().ok()?;
+        open_lock_file(&dir, LOCK_FILE)
+            .ok()
+            .map(crate::sys::held_high)
+    });
+    file.as_ref().map(AsFd::as_fd)
 }
 
-/// Locks `id`'s file: `None` if another application holds it.
-fn lock(id: u32) -> io::Result<Option<OwnedFd>> {
-    static SWEPT: Once = Once::new();
-    SWEPT.call_once(remove_stale_files);
-    lock_at(&lock_dir()?, &name_of(id))
-}
-
-/// Removes the lock files nobody holds: those of applications that were
-/// killed with scopes live.
-fn remove_stale_files() {
-    let (Ok(dir), Ok(entries)) = (lock_dir(), std::fs::read_dir(LOCK_DIR)) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(name) = CString::new(entry.file_name().into_encoded_bytes()) else {
-            continue;
-        };
-        if let Ok(Some(held)) = lock_at(&dir, &name) {
-            // Removed while locked, as a claim's drop does.
-            if same_file(&dir, &name, &held) {
-                let _ = rustix::fs::unlinkat(&dir, &name, AtFlags::empty());
-            }
-        }
+/// Locks (`F_WRLCK`) or unlocks (`F_UNLCK`) byte `id` of `file`, without
+/// waiting: a lock another open of the file holds fails ([`held_elsewhere`]).
+/// An open file description's lock (`F_OFD_SETLK`): it goes with the last
+/// fd of this open, not with any close of the file by this process.
+fn set_lock(file: BorrowedFd<'_>, id: u32, kind: i32) -> io::Result<()> {
+    // SAFETY: `flock` is plain old data; all-zero is a valid value.
+    let mut range: libc::flock = unsafe { std::mem::zeroed() };
+    range.l_type = kind as libc::c_short;
+    range.l_whence = libc::SEEK_SET as libc::c_short;
+    range.l_start = libc::off_t::from(id);
+    range.l_len = 1;
+    // SAFETY: a valid fd, and a `flock` the call only reads (F_OFD_SETLK).
+    match unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &range) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
     }
 }
 
-/// Locks the file `name` in `dir`, made if missing: `None` if another
-/// application holds it. Only a regular file is opened: no link is
-/// followed, and a FIFO does not block the open.
-fn lock_at(dir: &OwnedFd, name: &CStr) -> io::Result<Option<OwnedFd>> {
+/// Whether a lock failed because another open of the file holds the byte.
+fn held_elsewhere(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EAGAIN | libc::EACCES))
+}
+
+/// Opens (making it if missing) the lock file `name` in `dir` for
+/// writing, which a write lock needs. Only a regular file of this user is
+/// used: no link is followed, and a FIFO does not block the open.
+fn open_lock_file(dir: &OwnedFd, name: &CStr) -> io::Result<OwnedFd> {
     let flags =
-        OFlags::RDONLY | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
-    loop {
-        let file = rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(0o600))?;
-        if FileType::from_raw_mode(rustix::fs::fstat(&file)?.st_mode) != FileType::RegularFile {
-            return Err(io::ErrorKind::InvalidData.into());
-        }
-        match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(None),
-            other => other?,
-        }
-        // Still the file at the path, not one its last holder removed?
-        if same_file(dir, name, &file) {
-            return Ok(Some(file));
-        }
+        OFlags::RDWR | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+    let file = rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(0o600))?;
+    let stat = rustix::fs::fstat(&file)?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile
+        || stat.st_uid != rustix::process::geteuid().as_raw()
+    {
+        return Err(io::ErrorKind::InvalidData.into());
     }
-}
-
-/// Whether `name` in `dir` is `file`.
-fn same_file(dir: &OwnedFd, name: &CStr, file: &OwnedFd) -> bool {
-    match (
-        rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW),
-        rustix::fs::fstat(file),
-    ) {
-        (Ok(now), Ok(held)) => (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino),
-        _ => false,
-    }
+    Ok(file)
 }
 
 /// The lock directory, made if missing, and used only if it is one this
@@ -183,10 +171,13 @@ fn same_file(dir: &OwnedFd, name: &CStr, file: &OwnedFd) -> bool {
 /// one else may write.
 fn lock_dir() -> io::Result<OwnedFd> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let dir = match rustix::fs::open(LOCK_DIR, flags, Mode::empty()) {
+    let dir = match rustix::fs::openat(CWD, LOCK_DIR, flags, Mode::empty()) {
         Err(rustix::io::Errno::NOENT) => {
-            make_lock_dir()?;
-            rustix::fs::open(LOCK_DIR, flags, Mode::empty())?
+            match rustix::fs::mkdirat(CWD, LOCK_DIR, Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+            rustix::fs::openat(CWD, LOCK_DIR, flags, Mode::empty())?
         }
         other => other?,
     };
@@ -194,32 +185,17 @@ fn lock_dir() -> io::Result<OwnedFd> {
     if stat.st_uid != rustix::process::geteuid().as_raw() || stat.st_mode & 0o022 != 0 {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!("{LOCK_DIR} is not this user's alone"),
+            format!("{} is not this user's alone", LOCK_DIR.to_string_lossy()),
         ));
     }
     Ok(dir)
-}
-
-/// `mkdir -p` of the lock directory, readable by root only.
-fn make_lock_dir() -> io::Result<()> {
-    let parent = LOCK_DIR
-        .rsplit_once('/')
-        .map_or(LOCK_DIR, |(parent, _)| parent);
-    for (dir, mode) in [(parent, 0o755), (LOCK_DIR, 0o700)] {
-        match rustix::fs::mkdirat(CWD, dir, Mode::from_raw_mode(mode)) {
-            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// One test at a time: the sweep of one would take the files another
-    /// made and has yet to lock.
+    /// One test at a time: they share the ids below.
     static SERIAL: Mutex<()> = Mutex::new(());
 
     /// An id no other test draws, outside the range scopes draw from.
@@ -227,22 +203,19 @@ mod tests {
         super::super::ids::SCOPE_IDS.end + n
     }
 
-    /// Another application's lock on `id`: its own open of the file.
-    fn held_elsewhere(id: u32) -> Option<OwnedFd> {
-        let dir = lock_dir().ok()?;
-        let file = rustix::fs::openat(
-            &dir,
-            name_of(id),
-            OFlags::RDONLY | OFlags::CREATE | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
-        .unwrap();
-        rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive).unwrap();
-        Some(file)
+    /// Another application's open of the lock file, as it would make it.
+    fn opened_elsewhere() -> Option<OwnedFd> {
+        open_lock_file(&lock_dir().ok()?, LOCK_FILE).ok()
     }
 
-    fn exists(id: u32) -> bool {
-        lock_dir().is_ok_and(|dir| rustix::fs::statat(&dir, name_of(id), AtFlags::empty()).is_ok())
+    /// Whether another application could claim `id` now.
+    fn free_elsewhere(id: u32) -> bool {
+        let other = opened_elsewhere().expect("the lock file is usable");
+        let free = set_lock(other.as_fd(), id, libc::F_WRLCK).is_ok();
+        if free {
+            set_lock(other.as_fd(), id, libc::F_UNLCK).unwrap();
+        }
+        free
     }
 
     #[test]
@@ -261,24 +234,35 @@ mod tests {
     fn an_id_another_application_holds_is_not_claimed() {
         let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         let id = test_id(3);
-        let Some(other) = held_elsewhere(id) else {
-            eprintln!("SKIPPED: {LOCK_DIR} cannot be used here; claims are per process");
+        let Some(other) = opened_elsewhere() else {
+            eprintln!(
+                "SKIPPED: {} cannot be used here; claims are per process",
+                LOCK_DIR.to_string_lossy()
+            );
             return;
         };
+        set_lock(other.as_fd(), id, libc::F_WRLCK).unwrap();
         assert!(IdClaim::take(id).is_none(), "held by the other");
         drop(other);
         let claim = IdClaim::take(id).expect("free once the other let go");
-        assert!(claim.lock.is_some());
+        assert!(claim.locked);
+        assert!(
+            !free_elsewhere(id),
+            "claimed for the other applications too"
+        );
         drop(claim);
-        assert!(!exists(id), "the lock file goes with the claim");
+        assert!(free_elsewhere(id), "the lock goes with the claim");
     }
 
     #[test]
     fn a_forked_copy_frees_nothing() {
         let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         let claim = IdClaim::take(test_id(4)).expect("free");
-        if claim.lock.is_none() {
-            eprintln!("SKIPPED: {LOCK_DIR} cannot be used here; claims are per process");
+        if !claim.locked {
+            eprintln!(
+                "SKIPPED: {} cannot be used here; claims are per process",
+                LOCK_DIR.to_string_lossy()
+            );
             return;
         }
         // SAFETY: the child only drops the claim, whose drop returns at
@@ -296,48 +280,68 @@ mod tests {
                 assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
             }
         }
-        assert!(exists(test_id(4)), "the copy left the lock file");
+        assert!(!free_elsewhere(test_id(4)), "the copy unlocked the id");
         assert!(IdClaim::take(test_id(4)).is_none(), "still claimed here");
     }
 
+    /// The kernel drops the locks of an application that dies: an id it
+    /// held is free for the others at once.
     #[test]
-    fn files_nobody_holds_are_removed() {
+    fn a_dead_applications_ids_are_free() {
         let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-        let (stale, held) = (test_id(5), test_id(6));
-        let Some(stale_file) = held_elsewhere(stale) else {
-            eprintln!("SKIPPED: {LOCK_DIR} cannot be used here");
+        let id = test_id(5);
+        let Some(other) = opened_elsewhere() else {
+            eprintln!(
+                "SKIPPED: {} cannot be used here",
+                LOCK_DIR.to_string_lossy()
+            );
             return;
         };
-        drop(stale_file);
-        let other = held_elsewhere(held).unwrap();
-        remove_stale_files();
-        assert!(!exists(stale), "an unheld file is removed");
-        assert!(exists(held), "a held file stays");
-        drop(other);
-        remove_stale_files();
-        assert!(!exists(held));
+        // SAFETY: the child locks through its own open, then is killed.
+        match unsafe { libc::fork() } {
+            0 => {
+                let own = open_lock_file(&lock_dir().unwrap(), LOCK_FILE).unwrap();
+                set_lock(own.as_fd(), id, libc::F_WRLCK).unwrap();
+                // SAFETY: waits to be killed; nothing else runs in the copy.
+                unsafe { libc::pause() };
+                // SAFETY: as above.
+                unsafe { libc::_exit(0) }
+            }
+            child => {
+                assert!(child > 0, "fork: {}", io::Error::last_os_error());
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while set_lock(other.as_fd(), id, libc::F_WRLCK).is_ok() {
+                    set_lock(other.as_fd(), id, libc::F_UNLCK).unwrap();
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "the child never locked"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                assert!(IdClaim::take(id).is_none(), "held by the live child");
+                // SAFETY: kills and reaps the child just forked.
+                unsafe { libc::kill(child, libc::SIGKILL) };
+                let mut status = 0;
+                // SAFETY: as above.
+                assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
+            }
+        }
+        assert!(IdClaim::take(id).is_some(), "free once its holder died");
     }
 
     #[test]
-    fn a_planted_fifo_or_link_is_not_locked() {
-        let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-        let Ok(dir) = lock_dir() else {
-            eprintln!("SKIPPED: {LOCK_DIR} cannot be used here");
-            return;
-        };
-        let (fifo, link) = (name_of(test_id(7)), name_of(test_id(8)));
-        rustix::fs::mknodat(&dir, &fifo, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
-        rustix::fs::symlinkat(c"/etc/passwd", &dir, &link).unwrap();
-        assert!(
-            lock_at(&dir, &fifo).is_err(),
-            "a FIFO: refused, not waited on"
-        );
-        assert!(lock_at(&dir, &link).is_err(), "a link: not followed");
-        let claim = IdClaim::take(test_id(7)).expect("a claim of its own process");
-        assert!(claim.lock.is_none(), "no lock on a planted file");
-        for name in [&fifo, &link] {
-            rustix::fs::unlinkat(&dir, name, AtFlags::empty()).unwrap();
-        }
+    fn a_planted_fifo_or_link_is_not_opened() {
+        let scratch = std::env::temp_dir().join(format!("pg-id-claim-{}", std::process::id()));
+        std::fs::create_dir(&scratch).unwrap();
+        let dir =
+            rustix::fs::open(&scratch, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+        rustix::fs::mknodat(&dir, c"fifo", FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
+        rustix::fs::symlinkat(c"/etc/passwd", &dir, c"link").unwrap();
+        let fifo = open_lock_file(&dir, c"fifo");
+        let link = open_lock_file(&dir, c"link");
+        std::fs::remove_dir_all(&scratch).unwrap();
+        assert!(fifo.is_err(), "a FIFO: refused, not waited on");
+        assert!(link.is_err(), "a link: not followed");
     }
 
     #[test]
