@@ -15,7 +15,8 @@
 //! pid namespace or a cgroup).
 //!
 //! One file, opened once per process, holds every claim's lock, and the
-//! kernel drops the locks of an application that dies with the file: no
+//! kernel drops the locks once the application has exited (with any copy
+//! forked from it that has not exec'd: it shares the open file): no
 //! file is made per claim (on a `/run` that is not a tmpfs, creating and
 //! removing one per scope cost each new one a scan of the inodes removed
 //! just before, so a thousand scopes took superlinear time), none is left
@@ -25,7 +26,7 @@ use std::collections::HashSet;
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use rustix::fs::{CWD, FileType, Mode, OFlags};
 
@@ -81,7 +82,7 @@ impl IdClaim {
             locked: false,
             owner: Owner::current(),
         };
-        match lock_file().map(|file| set_lock(file, id, libc::F_WRLCK)) {
+        match with_lock_file(|file| set_lock(file, id, libc::F_WRLCK)) {
             Some(Ok(())) => claim.locked = true,
             Some(Err(e)) if held_elsewhere(&e) => return None,
             // The lock failed otherwise: the claim is this process's alone.
@@ -100,10 +101,8 @@ impl Drop for IdClaim {
         if !self.owner.is_current() {
             return;
         }
-        if self.locked
-            && let Some(file) = lock_file()
-        {
-            let _ = set_lock(file, self.id, libc::F_UNLCK);
+        if self.locked {
+            with_lock_file(|file| set_lock(file, self.id, libc::F_UNLCK));
         }
         live(|ids| ids.remove(&self.id));
     }
@@ -114,17 +113,23 @@ fn live<T>(f: impl FnOnce(&mut HashSet<u32>) -> T) -> T {
     f(ids.get_or_insert_with(HashSet::new))
 }
 
-/// The lock file, opened at the first claim, held high (`sys::held_high`)
-/// for the life of the process; `None` where it cannot be used.
-fn lock_file() -> Option<BorrowedFd<'static>> {
-    static FILE: OnceLock<Option<OwnedFd>> = OnceLock::new();
-    let file = FILE.get_or_init(|| {
-        let dir = lock_dir().ok()?;
-        open_lock_file(&dir, LOCK_FILE)
-            .ok()
-            .map(crate::sys::held_high)
-    });
-    file.as_ref().map(AsFd::as_fd)
+/// This process's open of the lock file, made at its first claim and held
+/// high (`sys::held_high`) from then on.
+static LOCK_FILE_OPEN: Mutex<Option<(Owner, OwnedFd)>> = Mutex::new(None);
+
+/// Runs `f` on this process's open of the lock file; `None` where the file
+/// cannot be used (tried again at the next claim). A forked copy makes an
+/// open of its own: locks of one open never conflict with each other, so
+/// through the original's it could claim an id the original holds.
+fn with_lock_file<T>(f: impl FnOnce(BorrowedFd<'_>) -> T) -> Option<T> {
+    let mut open = LOCK_FILE_OPEN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if !open.as_ref().is_some_and(|(owner, _)| owner.is_current()) {
+        let file = open_lock_file(&lock_dir().ok()?, LOCK_FILE).ok()?;
+        *open = Some((Owner::current(), crate::sys::held_high(file)));
+    }
+    open.as_ref().map(|(_, file)| f(file.as_fd()))
 }
 
 /// Locks (`F_WRLCK`) or unlocks (`F_UNLCK`) byte `id` of `file`, without
@@ -145,9 +150,11 @@ fn set_lock(file: BorrowedFd<'_>, id: u32, kind: i32) -> io::Result<()> {
     }
 }
 
-/// Whether a lock failed because another open of the file holds the byte.
+/// Whether a lock failed because another open of the file holds the byte
+/// (`EAGAIN`; an `EACCES` is a security module refusing the lock, which
+/// leaves the claim to this process).
 fn held_elsewhere(error: &io::Error) -> bool {
-    matches!(error.raw_os_error(), Some(libc::EAGAIN | libc::EACCES))
+    error.raw_os_error() == Some(libc::EAGAIN)
 }
 
 /// Opens (making it if missing) the lock file `name` in `dir` for
@@ -199,8 +206,9 @@ mod tests {
     static SERIAL: Mutex<()> = Mutex::new(());
 
     /// An id no other test draws, outside the range scopes draw from.
+    /// Apart from another copy of these tests running at once.
     fn test_id(n: u32) -> u32 {
-        super::super::ids::SCOPE_IDS.end + n
+        super::super::ids::SCOPE_IDS.end + (std::process::id() << 4) + n
     }
 
     /// Another application's open of the lock file, as it would make it.

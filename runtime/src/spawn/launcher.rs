@@ -665,9 +665,8 @@ impl Launcher {
         else {
             return Ok([runs_in, None]);
         };
-        let Some(leaf) = runs_in else {
-            return Ok([None, None]);
-        };
+        // The program's arguments name the fd: it must be there.
+        let leaf = runs_in.ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
         let own = self.cgroup(index).map(|c| c.open_own_dir()).transpose()?;
         fds.push(FdMove {
             src: leaf.as_raw_fd(),

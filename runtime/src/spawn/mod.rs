@@ -69,7 +69,8 @@ const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 /// the process returned is the one the program became or reported: the node
 /// (or, for `create`, the scope's init), never the program itself. A node
 /// the program clones starts in the program's cgroup, so `cgroup` holds for
-/// it too.
+/// it too — unless the exec names a cgroup for it
+/// (`ProgramFds::node_cgroup`), which the caller places among `fds`.
 pub(crate) fn spawn_process(
     exec: &ExecSpec,
     mut fds: Vec<FdMove>,
