@@ -217,6 +217,11 @@ const EXPECTED: &[(&str, Expect)] = &[
     // `/proc/PID/root` of a process outside: not in the scope's `/proc`,
     // or refused by the ptrace check (EACCES); its own: covered.
     ("proc-root-escape", Expect::Errnos(OUT_OF_REACH)),
+    // The directory of the leaf the carried program clones a node (or a
+    // probe attempt) into is the program's alone: close-on-exec, so no
+    // directory reaches the node through an inherited fd.
+    ("inherited-dirs", Expect::AtMost(0)),
+    ("hostile-probe-inherited-dirs", Expect::AtMost(0)),
     // May work: a cgroup namespace of its own shows its node's cgroup and
     // below, nothing of the graph; EPERM where the mount namespace is not
     // the scope's (no mount namespace of its own).
@@ -316,10 +321,12 @@ impl Outcome {
         let results: Vec<String> = self
             .results
             .iter()
-            .map(|(name, value)| match name.ends_with("-depth") {
-                true => format!("{name}={value}"),
-                false => format!("{name}={}", errno_name(*value)),
-            })
+            .map(
+                |(name, value)| match name.ends_with("-depth") || name.ends_with("-dirs") {
+                    true => format!("{name}={value}"),
+                    false => format!("{name}={}", errno_name(*value)),
+                },
+            )
             .collect();
         // Written past libtest's capture, so the figures show.
         let _ = writeln!(
@@ -931,6 +938,7 @@ fn scope_cgroup_attacker() {
             .open(&path)
             .unwrap(),
     );
+    out.value("inherited-dirs", inherited_dirs());
     if !before.contains("# started") {
         out.note(&format!("# started as pid {}", std::process::id()));
         // The application says when its graph is all up.
@@ -963,6 +971,9 @@ fn scope_cgroup_hostile_probe() {
     else {
         return; // Only meaningful as a probe.
     };
+    let dirs = inherited_dirs();
+    let out = std::fs::OpenOptions::new().append(true).open(&results);
+    let _ = out.map(|mut f| writeln!(f, "hostile-probe-inherited-dirs {dirs}"));
     let record = |errno: i32| {
         let out = std::fs::OpenOptions::new().append(true).open(&results);
         let _ = out.map(|mut f| writeln!(f, "hostile-probe-freeze {errno}"));
@@ -1008,6 +1019,19 @@ fn say_ready() {
 }
 
 /// The attacker's results file.
+/// How many directories this process holds open, found as it starts: a
+/// cgroup directory here would let it reach a cgroup by fd.
+fn inherited_dirs() -> i32 {
+    let dirs = common::open_fds().into_keys().filter(|&fd| {
+        // SAFETY: only asked about, never closed through this borrow.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        rustix::fs::fstat(fd).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory
+        })
+    });
+    dirs.count() as i32
+}
+
 struct Results(std::fs::File);
 
 impl Results {
