@@ -7,6 +7,10 @@
 //! unprivileged application both scopes are the application's own uid
 //! outside: the test pins that documented limit too.
 //!
+//! Nor may it open the file whose byte locks claim the drawn ids
+//! (`/run/process-graph/scope-ids.lock`, root's alone) for writing, which
+//! a lock needs: holding a byte would keep that id from every later scope.
+//!
 //! Both scopes are user+net, with no pid namespace, so the attacker can
 //! name the victim's pid. The victim writes a private file, hands its pid
 //! over a pipe and sleeps; each attempt that works prints a word.
@@ -32,6 +36,7 @@ kill -0 "$victim" 2> /dev/null && echo signal
 cat "/proc/$victim/environ" > /dev/null 2>&1 && echo read-environ
 cat "$DIR/victims" > /dev/null 2>&1 && echo read-file
 echo evil 2> /dev/null >> "$DIR/victims" && echo write-file
+(: >> /run/process-graph/scope-ids.lock) 2> /dev/null && echo open-id-claims
 true
 "#;
 
