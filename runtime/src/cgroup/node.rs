@@ -223,7 +223,7 @@ impl NodeRef<'_> {
 }
 
 /// `dir/name`: a path below the graph's cgroup.
-fn path_below(dir: &CStr, name: &[u8]) -> io::Result<CString> {
+pub(super) fn path_below(dir: &CStr, name: &[u8]) -> io::Result<CString> {
     let mut path = dir.to_bytes().to_vec();
     path.push(b'/');
     path.extend_from_slice(name);

@@ -16,7 +16,7 @@ use rustix::fs::{AtFlags, Mode, OFlags, mkdirat, open};
 use super::discover::AppCgroup;
 use super::handle::{Cgroup, open_file, read_file, write_file};
 use super::limits::Limits;
-use super::node::{NodeCgroup, NodeRef};
+use super::node::{NodeCgroup, NodeRef, path_below};
 use super::remove::remove_tree;
 use super::watcher;
 use crate::owner::Owner;
@@ -249,7 +249,7 @@ impl GraphCgroup {
         let name = format!("probe{}", self.probes_made);
         self.probes_made = self.probes_made.wrapping_add(1);
         let path = node.child_path(name.as_bytes())?;
-        let kill = node.child_path(format!("{name}/cgroup.kill").as_bytes())?;
+        let kill = path_below(&path, b"cgroup.kill")?;
         mkdirat(graph, path.as_c_str(), Mode::from_raw_mode(0o755))?;
         // Opened before the attempt exists: a `chmod` of the attempt's
         // (which owns the file) cannot keep it from being killed.

@@ -566,15 +566,15 @@ impl Launcher {
         }
         // Open only for the clone: see `cgroup/node.rs`.
         let exec = &self.execs[index];
-        let [cgroup, _placed] = self
+        let cgroups = self
             .cgroup(index)
             .map(|c| c.open_dir())
             .transpose()
             .and_then(|runs_in| self.clone_cgroups(index, exec, runs_in, &mut fds))
             .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
-        let cgroup = cgroup.as_ref().map(AsFd::as_fd);
         let scope = self.scope_fds(index);
-        let process = spawn_process(exec, fds, self.app_pid, scope, cgroup).map_err(failed)?;
+        let process =
+            spawn_process(exec, fds, self.app_pid, scope, cgroups.clone_into()).map_err(failed)?;
         if let Some(output) = &self.output
             && let Some(extra) = self.extras[index].as_deref()
         {
@@ -622,9 +622,9 @@ impl Launcher {
             .transpose()
             .and_then(|runs_in| self.clone_cgroups(index, exec, runs_in, &mut fds))
             .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))
-            .and_then(|[cgroup, _placed]| {
-                let cgroup = cgroup.as_ref().map(AsFd::as_fd);
-                spawn_process(exec, fds, self.app_pid, self.scope_fds(index), cgroup)
+            .and_then(|cgroups| {
+                let scope = self.scope_fds(index);
+                spawn_process(exec, fds, self.app_pid, scope, cgroups.clone_into())
             });
         if started.is_err() {
             self.probe_ended(index, kind);
@@ -641,9 +641,8 @@ impl Launcher {
     }
 
     /// The cgroup directories a start of node `index` by `exec` needs,
-    /// given `runs_in`, the one its processes run in: the one to clone into,
-    /// and one placed in `fds` for the carried program, held until the
-    /// clone is done. The clone goes into `runs_in` — unless the program
+    /// given `runs_in`, the one its processes run in. The clone goes into
+    /// `runs_in` — unless the program
     /// clones the node into the scope's pid namespace, into a leaf of the
     /// node's cgroup (`ProgramFds::node_cgroup`): the program then starts in
     /// the node's own cgroup, which nothing in the scope can see, and gets
@@ -657,13 +656,16 @@ impl Launcher {
         exec: &ExecSpec,
         runs_in: Option<OwnedFd>,
         fds: &mut Vec<FdMove>,
-    ) -> io::Result<[Option<OwnedFd>; 2]> {
+    ) -> io::Result<StartCgroups> {
         let Target::Program(ProgramFds {
             node_cgroup: Some(target),
             ..
         }) = exec.target
         else {
-            return Ok([runs_in, None]);
+            return Ok(StartCgroups {
+                clone_into: runs_in,
+                _placed: None,
+            });
         };
         // The program's arguments name the fd: it must be there.
         let leaf = runs_in.ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
@@ -672,7 +674,10 @@ impl Launcher {
             src: leaf.as_raw_fd(),
             target,
         });
-        Ok([own, Some(leaf)])
+        Ok(StartCgroups {
+            clone_into: own,
+            _placed: Some(leaf),
+        })
     }
 
     /// Whether node `index`'s processes own its cgroup's files (its scope
@@ -928,4 +933,20 @@ fn open_terminals(
         ends.push(Some(end));
     }
     Ok((masters, ends))
+}
+
+/// The cgroup directories of one start (see `Launcher::clone_cgroups`),
+/// open until the clone is done.
+struct StartCgroups {
+    /// Where the clone starts.
+    clone_into: Option<OwnedFd>,
+    /// Placed for the carried program, which clones the node into it: held
+    /// open here only.
+    _placed: Option<OwnedFd>,
+}
+
+impl StartCgroups {
+    fn clone_into(&self) -> Option<BorrowedFd<'_>> {
+        self.clone_into.as_ref().map(AsFd::as_fd)
+    }
 }

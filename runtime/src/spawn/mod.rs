@@ -194,10 +194,11 @@ fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> 
     match report {
         Report::Itself => Ok(program),
         Report::Cloned(pid) => {
-            // It exits right after this report; a kill ends it even where the
-            // node it cloned froze their cgroup meanwhile (a frozen process
-            // is not "stopped", and would hold this wait for its whole
-            // limit), since a SIGKILL reaches frozen processes.
+            // It exits right after this report, and runs in no cgroup the
+            // node may freeze (`Launcher::clone_cgroups`); killed all the
+            // same, so that nothing could hold this wait for the whole
+            // limit (a frozen process is not "stopped", and a SIGKILL
+            // reaches it).
             let _ = program.signal(crate::Signal::KILL);
             wait_exited(program);
             adopt(pid).map_err(|errno| (Step::ScopeProgram, errno))
