@@ -971,13 +971,12 @@ fn scope_cgroup_hostile_probe() {
     else {
         return; // Only meaningful as a probe.
     };
-    let dirs = inherited_dirs();
-    let out = std::fs::OpenOptions::new().append(true).open(&results);
-    let _ = out.map(|mut f| writeln!(f, "hostile-probe-inherited-dirs {dirs}"));
-    let record = |errno: i32| {
+    let note = |name: &str, value: i32| {
         let out = std::fs::OpenOptions::new().append(true).open(&results);
-        let _ = out.map(|mut f| writeln!(f, "hostile-probe-freeze {errno}"));
+        let _ = out.map(|mut f| writeln!(f, "{name} {value}"));
     };
+    let record = |errno: i32| note("hostile-probe-freeze", errno);
+    note("hostile-probe-inherited-dirs", inherited_dirs());
     // A directory of its own: a view mounted again where one is fails.
     let view = (0..)
         .map(|n| Path::new(&scratch).join(format!("probe-view-{n}")))
