@@ -177,12 +177,14 @@ impl Subject for GraphFan {
         let shared =
             matches!(self.scopes, Scopes::Shared).then(|| graph.scope("all", Scopes::spec()));
         for i in 0..self.nodes {
-            let options = match (self.scopes, shared) {
-                (_, Some(scope)) => NodeOptions::new().scope(scope),
-                (Scopes::Own, None) => {
-                    NodeOptions::new().scope(graph.scope(format!("own{i}"), Scopes::spec()))
-                }
-                _ => NodeOptions::new(),
+            let scope = match self.scopes {
+                Scopes::None => None,
+                Scopes::Shared => shared,
+                Scopes::Own => Some(graph.scope(format!("own{i}"), Scopes::spec())),
+            };
+            let options = match scope {
+                Some(scope) => NodeOptions::new().scope(scope),
+                None => NodeOptions::new(),
             };
             graph.node_with(format!("node{i}"), Command::new(&self.child), options);
         }
