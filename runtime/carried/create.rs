@@ -11,10 +11,11 @@
 //! more clone in between (see [`nested_pid`]). Either way the application
 //! then writes the id maps and tells the init to go on (see `init.rs`).
 
+use crate::app_proc;
 use crate::args::Args;
 use crate::enter::{self, bad_arguments};
 use crate::protocol::{create, step};
-use crate::sys::{self, CLONE_PARENT, CloneArgs, POLLIN, PollFd};
+use crate::sys::{self, CLONE_FILES, CLONE_PARENT, CLONE_PIDFD, CloneArgs, POLLIN, PollFd};
 
 pub(crate) fn run(args: &Args) -> ! {
     let c = enter::common(args);
@@ -46,6 +47,11 @@ pub(crate) fn run(args: &Args) -> ! {
         },
         _ => enter::fail(c.report, bad_arguments()),
     };
+    const CLONE_NEWPID: u64 = 0x2000_0000;
+    let nested = c.join_flags as u64 & new_flags as u64 & CLONE_NEWPID != 0;
+    // For a nested pid namespace: where the init's pid is read, should it
+    // not say it (see `nested_pid`).
+    let proc = if nested { app_proc::open() } else { -1 };
     if let Err(failure) = enter::enter(&c) {
         enter::fail(c.report, failure);
     }
@@ -58,7 +64,6 @@ pub(crate) fn run(args: &Args) -> ! {
         ids,
         announce: None,
     };
-    const CLONE_NEWPID: u64 = 0x2000_0000;
     // Only where no pid namespace is involved at all: one joined through an
     // enclosing scope also holds only our future children, and our own pid
     // namespace is what the init sends as the scope's.
@@ -69,8 +74,8 @@ pub(crate) fn run(args: &Args) -> ! {
         sys::report(c.report, step::OK, 0, crate::protocol::ITSELF);
         crate::init::run(plan)
     }
-    if c.join_flags as u64 & new_flags as u64 & CLONE_NEWPID != 0 {
-        nested_pid(c.report, new_flags as u64, plan)
+    if nested {
+        nested_pid(c.report, proc, new_flags as u64, plan)
     }
     // CLONE_PARENT requires exit_signal 0: the init inherits ours (SIGCHLD).
     let mut clone = CloneArgs {
@@ -109,12 +114,16 @@ const ANNOUNCE_SECONDS: i64 = 10;
 ///
 /// The report carries the helper's pid too: it is the application's child,
 /// for it to reap (and to kill, should a process of the enclosing scope,
-/// where the helper is visible, stop it). Should such a process stop or
-/// kill the init before its message (in the microseconds after its clone),
-/// we report a failure without the init's pid: the init, unknown to the
-/// application, then lasts until the enclosing scope ends, which kills it,
-/// and its zombie until the application ends.
-fn nested_pid(report: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> ! {
+/// where the helper is visible, stop it).
+///
+/// Such a process may also stop or kill the init before its message, in
+/// the microseconds after its clone. So the helper shares our fd table
+/// (`CLONE_FILES`) and clones the init with `CLONE_PIDFD`: the init's pidfd
+/// is in our table as soon as the init exists, at the fd we know it takes
+/// (the lowest free one, see [`free_fds`]). Without the message we kill the
+/// init through it, read its pid in the application's `/proc` (`proc`),
+/// and report the failure with that pid, for the application to reap.
+fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> ! {
     let mut pair = [-1i32; 2];
     if let Err(failure) = enter::check(sys::seqpacket_pair(&mut pair), step::CLONE) {
         enter::fail(report, failure);
@@ -123,21 +132,33 @@ fn nested_pid(report: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> !
     if let Err(failure) = enter::check(sys::pass_credentials(ours), step::CLONE) {
         enter::fail(report, failure);
     }
+    let (helper_pidfd, init_pidfd) = match free_fds(ours) {
+        Ok(fds) => fds,
+        Err(failure) => enter::fail(report, failure),
+    };
+    let mut taken = -1i32;
     let mut helper = CloneArgs {
-        flags: CLONE_PARENT,
+        flags: CLONE_PARENT | CLONE_FILES | CLONE_PIDFD,
+        pidfd: &raw mut taken as u64,
         ..CloneArgs::default()
     };
     let helper = match sys::fork_with(&mut helper) {
         0 => {
-            sys::close(ours);
             // Our parent is the application: die with it.
             sys::die_with_parent();
+            let mut unused = -1i32;
             let mut clone = CloneArgs {
-                flags: CLONE_PARENT | new_flags,
+                flags: CLONE_PARENT | CLONE_PIDFD | new_flags,
+                pidfd: &raw mut unused as u64,
                 ..CloneArgs::default()
             };
             match sys::fork_with(&mut clone) {
                 0 => {
+                    // A copy of the table the helper shares with us: none
+                    // of these is the init's.
+                    for fd in [ours, proc, helper_pidfd] {
+                        sys::close(fd);
+                    }
                     plan.announce = Some(theirs);
                     crate::init::run(plan)
                 }
@@ -146,50 +167,116 @@ fn nested_pid(report: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> !
                     sys::send_with_fds(theirs, &errno.to_ne_bytes(), &[]);
                     sys::exit_group(127)
                 }
-                _ => sys::exit_group(0),
+                _ => {
+                    // Ours too: the init's death is then our EOF.
+                    sys::close(theirs);
+                    sys::exit_group(0)
+                }
             }
         }
         pid if pid < 0 => enter::fail(report, (step::CLONE, sys::errno_of(pid))),
         pid => pid,
     };
-    sys::close(theirs);
     let helper_pid = helper as i32;
-    // The init's `0`, or the helper's errno; EOF if either died first.
-    let mut fds = [PollFd {
-        fd: ours,
-        events: POLLIN,
-        revents: 0,
-    }];
-    let mut waited = sys::poll_for(&mut fds, ANNOUNCE_SECONDS, 0);
-    while waited < 0 && sys::errno_of(waited) == sys::EINTR {
-        waited = sys::poll_for(&mut fds, ANNOUNCE_SECONDS, 0);
+    if taken != helper_pidfd {
+        // Not where the init's pidfd was foreseen to go: fail rather than
+        // guess (the helper is killed and reaped by the application).
+        sys::kill(helper, sys::SIGKILL);
+        sys::report_helper(report, step::CLONE, EPROTO, 0, helper_pid);
+        sys::exit_group(0)
     }
-    let (failure, init) = match waited {
-        0 => (Some(ETIMEDOUT), 0),
-        waited if waited < 0 => (Some(sys::errno_of(waited)), 0),
-        _ => {
-            let mut message = [0u8; 4];
-            match sys::receive_with_pid(ours, &mut message) {
-                (4, pid) if message == [0; 4] && pid > 0 => (None, pid),
-                (4, _) if message != [0; 4] => (Some(i32::from_ne_bytes(message)), 0),
-                (ret, _) if ret < 0 => (Some(sys::errno_of(ret)), 0),
-                _ => (Some(EINTR), 0),
-            }
-        }
+    let (failure, init) = match wait_for_announcement(ours, helper_pidfd, init_pidfd) {
+        Ok(pid) => (None, pid),
+        Err(errno) => (Some(errno), 0),
     };
     match failure {
         None => sys::report_helper(report, step::OK, 0, init, helper_pid),
         Some(errno) => {
             // The helper is the application's unreaped child: its pid is
-            // still its own.
+            // still its own. Gone, it clones nothing more.
             sys::kill(helper, sys::SIGKILL);
-            sys::report_helper(report, step::CLONE, errno, 0, helper_pid);
+            wait_until_exited(helper_pidfd);
+            let init = if sys::is_open(init_pidfd) {
+                sys::pidfd_kill(init_pidfd, sys::SIGKILL);
+                app_proc::pid_of_pidfd(proc, init_pidfd).unwrap_or(0)
+            } else {
+                0
+            };
+            sys::report_helper(report, step::CLONE, errno, init, helper_pid);
         }
     }
     sys::exit_group(0)
+}
+
+/// The two lowest free fds: where the pidfds of the helper and of the init
+/// will be. The kernel puts a new fd at the lowest free one, and until the
+/// init exists nothing else makes an fd in our table: we wait, and the
+/// helper makes none before its clone.
+fn free_fds(any: i32) -> Result<(i32, i32), (i32, i32)> {
+    let first = sys::dup_lowest(any);
+    enter::check(first, step::CLONE)?;
+    let second = sys::dup_lowest(any);
+    sys::close(first as i32);
+    enter::check(second, step::CLONE)?;
+    sys::close(second as i32);
+    Ok((first as i32, second as i32))
+}
+
+/// Waits, up to [`ANNOUNCE_SECONDS`] in all, for the init's message on
+/// `ours`: the init's pid in our pid namespace, or an errno — the
+/// helper's, `ETIMEDOUT`, or `EINTR` if the helper or the init died first
+/// (only a signal does that). The helper's exit (its pidfd readable) ends
+/// the wait early if it never cloned the init (no `init_pidfd`).
+fn wait_for_announcement(ours: i32, helper_pidfd: i32, init_pidfd: i32) -> Result<i32, i32> {
+    let mut remaining = [ANNOUNCE_SECONDS, 0];
+    let mut fds = [
+        PollFd {
+            fd: ours,
+            events: POLLIN,
+            revents: 0,
+        },
+        PollFd {
+            fd: helper_pidfd,
+            events: POLLIN,
+            revents: 0,
+        },
+    ];
+    let mut watched = fds.len();
+    loop {
+        let waited = sys::poll_within(&mut fds[..watched], &mut remaining);
+        match waited {
+            0 => return Err(ETIMEDOUT),
+            waited if waited < 0 && sys::errno_of(waited) == sys::EINTR => continue,
+            waited if waited < 0 => return Err(sys::errno_of(waited)),
+            _ if fds[0].revents != 0 => break,
+            // The helper is gone; the init, if it exists, is waited for.
+            _ if sys::is_open(init_pidfd) => watched = 1,
+            _ => return Err(EINTR),
+        }
+    }
+    let mut message = [0u8; 4];
+    match sys::receive_with_pid(ours, &mut message) {
+        (4, pid) if message == [0; 4] && pid > 0 => Ok(pid),
+        (4, _) if message != [0; 4] => Err(i32::from_ne_bytes(message)),
+        (ret, _) if ret < 0 => Err(sys::errno_of(ret)),
+        _ => Err(EINTR),
+    }
+}
+
+/// Waits (a second at most) until the process of `pidfd` has exited.
+fn wait_until_exited(pidfd: i32) {
+    let mut fds = [PollFd {
+        fd: pidfd,
+        events: POLLIN,
+        revents: 0,
+    }];
+    let mut remaining = [1, 0];
+    while sys::errno_of(sys::poll_within(&mut fds, &mut remaining)) == sys::EINTR {}
 }
 
 const ETIMEDOUT: i32 = 110;
 /// The helper or the init died before the init could say it exists (only
 /// a signal does that).
 const EINTR: i32 = 4;
+/// The kernel put the helper's pidfd elsewhere than the lowest free fd.
+const EPROTO: i32 = 71;

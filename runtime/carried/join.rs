@@ -17,6 +17,7 @@
 //! stopped clone is killed, and the start fails at `HELD_UP` with its pid,
 //! which the application then reaps.
 
+use crate::app_proc;
 use crate::args::Args;
 use crate::enter::{self, Common, bad_arguments};
 use crate::protocol::{join, step, write_listen_pid};
@@ -46,13 +47,11 @@ pub(crate) fn run(args: &Args) -> ! {
         Err(failure) => enter::fail(c.report, failure),
     };
     let clone_child = args.number(join::CLONE_CHILD) == Some(1);
-    // The application's `/proc`, where the clone's state is read: opened
-    // before we may enter the scope's mount namespace, whose `/proc` (if it
-    // mounts one) numbers processes in the scope's pid namespace, while the
-    // clone's pid we get is in ours. -1 if there is none to open: then a
-    // stopped clone holds us up until the application's limit.
+    // The application's `/proc`, where the clone's state is read. -1 if
+    // there is none to open: then a stopped clone holds us up until the
+    // application's limit.
     let proc = if clone_child {
-        sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32
+        app_proc::open()
     } else {
         -1
     };
@@ -272,49 +271,13 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
             return Err((step::KILLED, sys::errno_of(ret)));
         }
         if stat < 0 && proc >= 0 {
-            stat = open_stat(proc, pid) as i32;
+            stat = app_proc::open_stat(proc, pid) as i32;
         }
-        if stat >= 0 && stopped(stat) {
+        if stat >= 0 && app_proc::stopped(stat) {
             sys::kill(pid, sys::SIGKILL);
             return Err((step::HELD_UP, sys::ETIMEDOUT));
         }
     }
-}
-
-/// Opens `PID/stat` in the `/proc` directory `proc`.
-fn open_stat(proc: i32, pid: isize) -> isize {
-    let mut digits = [0u8; 20];
-    let mut n = pid.unsigned_abs();
-    let mut len = 0;
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-        len += 1;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut path = [0u8; 32];
-    let number = digits.iter().skip(digits.len().saturating_sub(len));
-    for (to, from) in path.iter_mut().zip(number.chain(b"/stat\0")) {
-        *to = *from;
-    }
-    sys::open_read_at(proc, &path, false)
-}
-
-/// Whether the process whose `stat` file is open at `stat` is stopped (by
-/// a signal, or under a tracer). The state follows the last `)`: the
-/// command's name (at most 15 bytes) may hold one, no field after it does.
-fn stopped(stat: i32) -> bool {
-    let mut text = [0u8; 128];
-    let len = sys::read_from_start(stat, &mut text);
-    let Some(text) = text.get(..len.max(0) as usize) else {
-        return false;
-    };
-    let Some(end) = text.iter().rposition(|&b| b == b')') else {
-        return false;
-    };
-    matches!(text.get(end + 2), Some(b'T' | b't'))
 }
 
 /// The node's side of the clone.

@@ -25,6 +25,7 @@
 #![no_main]
 #![no_builtins]
 
+mod app_proc;
 #[path = "arch.rs"]
 mod arch;
 mod args;

@@ -35,6 +35,7 @@ mod nr {
     pub(super) const CLONE3: usize = 435;
     pub(super) const CLOSE_RANGE: usize = 436;
     pub(super) const PIDFD_OPEN: usize = 434;
+    pub(super) const PIDFD_SEND_SIGNAL: usize = 424;
     pub(super) const PREAD64: usize = 17;
     pub(super) const SETGROUPS: usize = 116;
     pub(super) const SETRESUID: usize = 117;
@@ -75,6 +76,7 @@ mod nr {
     pub(super) const CLONE3: usize = 435;
     pub(super) const CLOSE_RANGE: usize = 436;
     pub(super) const PIDFD_OPEN: usize = 434;
+    pub(super) const PIDFD_SEND_SIGNAL: usize = 424;
     pub(super) const PREAD64: usize = 67;
     pub(super) const SETGROUPS: usize = 159;
     pub(super) const SETRESUID: usize = 147;
@@ -90,6 +92,8 @@ pub(crate) const EINTR: i32 = 4;
 pub(crate) const SIGCHLD: usize = 17;
 pub(crate) const ETIMEDOUT: i32 = 110;
 pub(crate) const CLONE_VM: u64 = 0x100;
+pub(crate) const CLONE_FILES: u64 = 0x400;
+pub(crate) const CLONE_PIDFD: u64 = 0x1000;
 pub(crate) const CLONE_PARENT: u64 = 0x8000;
 pub(crate) const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 const O_RDWR: usize = 2;
@@ -125,6 +129,16 @@ pub(crate) fn close(fd: i32) -> isize {
 /// `fcntl(fd, F_SETFD, FD_CLOEXEC)`.
 pub(crate) fn set_cloexec(fd: i32) -> isize {
     call(nr::FCNTL, [fd as usize, 2, 1, 0, 0, 0])
+}
+
+/// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a copy of `fd` at the lowest free fd.
+pub(crate) fn dup_lowest(fd: i32) -> isize {
+    call(nr::FCNTL, [fd as usize, 1030, 0, 0, 0, 0])
+}
+
+/// Whether `fd` is open (`fcntl(fd, F_GETFD)` succeeds).
+pub(crate) fn is_open(fd: i32) -> bool {
+    call(nr::FCNTL, [fd as usize, 1, 0, 0, 0, 0]) >= 0
 }
 
 /// `openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC)`.
@@ -293,6 +307,14 @@ pub(crate) fn kill(pid: isize, signal: usize) -> isize {
     call(nr::KILL, [pid as usize, signal, 0, 0, 0, 0])
 }
 
+/// `pidfd_send_signal(pidfd, signal, NULL, 0)`.
+pub(crate) fn pidfd_kill(pidfd: i32, signal: usize) -> isize {
+    call(
+        nr::PIDFD_SEND_SIGNAL,
+        [pidfd as usize, signal, 0, 0, 0, 0],
+    )
+}
+
 /// `setpgid(0, 0)`.
 pub(crate) fn own_process_group() -> isize {
     call(nr::SETPGID, [0; 6])
@@ -424,6 +446,23 @@ pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64, nanos: u32) -> isize {
             fds.as_mut_ptr() as usize,
             fds.len(),
             &raw const timeout as usize,
+            0,
+            8,
+            0,
+        ],
+    )
+}
+
+/// `ppoll(fds, n, remaining, NULL)`, which leaves in `remaining` (seconds,
+/// nanoseconds) the time it did not wait: successive calls share one
+/// deadline without reading a clock. 0 when nothing happened in time.
+pub(crate) fn poll_within(fds: &mut [PollFd], remaining: &mut [i64; 2]) -> isize {
+    call(
+        nr::PPOLL,
+        [
+            fds.as_mut_ptr() as usize,
+            fds.len(),
+            remaining.as_mut_ptr() as usize,
             0,
             8,
             0,

@@ -214,7 +214,10 @@ fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> 
         }
         Report::Failed { step, errno, pid } => {
             wait_exited(program);
+            // A clone that failed after its clone: dead or dying, killed
+            // all the same, so that nothing holds this wait.
             if let Ok(mut orphan) = adopt(pid) {
+                let _ = orphan.signal(crate::Signal::KILL);
                 let _ = orphan.reap(true);
             }
             Err((carried::node_step(step), errno))

@@ -1,0 +1,71 @@
+//! The application's `/proc`, read from inside a scope.
+//!
+//! It is opened before the program enters the scope's mount namespace,
+//! whose `/proc` (if it mounts one) numbers processes in the scope's pid
+//! namespace, while the pids this program gets and reports are numbered in
+//! the application's, where it stays itself.
+
+use crate::sys;
+
+/// The application's `/proc` directory, or -1 where there is none to open.
+pub(crate) fn open() -> i32 {
+    sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32
+}
+
+/// Opens `PID/stat` in `proc`.
+pub(crate) fn open_stat(proc: i32, pid: isize) -> isize {
+    sys::open_read_at(proc, &path(b"", pid.unsigned_abs(), b"/stat\0"), false)
+}
+
+/// Whether the process whose `stat` file is open at `stat` is stopped (by
+/// a signal, or under a tracer). The state follows the last `)`: the
+/// command's name (at most 15 bytes) may hold one, no field after it does.
+pub(crate) fn stopped(stat: i32) -> bool {
+    let mut text = [0u8; 128];
+    let len = sys::read_from_start(stat, &mut text);
+    let Some(text) = text.get(..len.max(0) as usize) else {
+        return false;
+    };
+    let Some(end) = text.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    matches!(text.get(end + 2), Some(b'T' | b't'))
+}
+
+/// The pid, in `proc`'s pid namespace, of the process that our pidfd
+/// `pidfd` refers to: the `Pid:` line of its `fdinfo`.
+pub(crate) fn pid_of_pidfd(proc: i32, pidfd: i32) -> Option<i32> {
+    let info = sys::open_read_at(proc, &path(b"self/fdinfo/", pidfd as usize, b"\0"), false);
+    if info < 0 {
+        return None;
+    }
+    let mut text = [0u8; 512];
+    let len = sys::read_from_start(info as i32, &mut text);
+    sys::close(info as i32);
+    let text = text.get(..len.max(0) as usize)?;
+    let line = text.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(b"Pid:"))?;
+    let digits = line.trim_ascii();
+    let pid = crate::args::decimal(digits)?;
+    i32::try_from(pid).ok().filter(|&pid| pid > 0)
+}
+
+/// `prefix`, `number` in decimal, then `suffix` (which ends with the NUL).
+fn path(prefix: &[u8], number: usize, suffix: &[u8]) -> [u8; 64] {
+    let mut digits = [0u8; 20];
+    let (mut n, mut len) = (number, 0);
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    let number = &digits[digits.len() - len..];
+    let mut path = [0u8; 64];
+    let parts = prefix.iter().chain(number).chain(suffix);
+    for (to, from) in path.iter_mut().zip(parts) {
+        *to = *from;
+    }
+    path
+}

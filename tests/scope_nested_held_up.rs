@@ -1,0 +1,229 @@
+//! A node stops the helper or the init of a pid scope being nested in its
+//! own scope, before the init has said it exists.
+//!
+//! A pid namespace nested in a scope's is made through a helper in the
+//! enclosing pid namespace, which clones the init (both the application's
+//! children, `CLONE_PARENT`); the init's first message tells the scope
+//! program its pid in the application's pid namespace. A node of the
+//! enclosing scope sees both, and is root in their user namespace, so it
+//! may SIGSTOP either before that message. The guarantee (README, "Limits
+//! to know"): the creation fails — the `add` returns an error after the
+//! program's 10 s wait, not the helpers' 30 s limit — and nothing of it is
+//! left: the helper is killed and reaped, and so is the init, not left a
+//! zombie the application cannot name (which also held the enclosing
+//! scope's init, and the shutdown, for 30 s).
+//!
+//! The attacker knows where their pids will be in its pid namespace:
+//! nothing else starts there, so the helper takes the next pid and the init
+//! the one after. Two threads send one of them SIGSTOP until it lands, so
+//! that the process stops at its first instruction, and say so on stdout.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{Command, Endpoint, Graph, Namespace, NodeOptions, ScopeSpec};
+
+/// Which process the attacker stops: `helper` or `init`.
+const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_IN_NESTED_CREATION";
+
+/// How many nested scopes a test tries to make: an attack that lands late
+/// (a helper stopped after its clone, an init after its message) fails
+/// nothing or fails the creation through the application's own checks, and
+/// the test tries again.
+const ATTEMPTS: usize = 3;
+
+/// The scope program's wait for the init's message, plus room.
+const CREATION_LIMIT: Duration = Duration::from_secs(15);
+
+fn attacker(target: &str) -> Command {
+    Command::new(std::env::current_exe().unwrap())
+        .args(common::ignored_test_args("stopping_node"))
+        .arg("-q")
+        .env(ATTACK, target)
+}
+
+#[test]
+fn a_helper_stopped_before_its_clone_is_killed_and_reaped() {
+    // It counts every child of this process.
+    let _turn = common::serial();
+    common::as_root_and_unprivileged(
+        "a_helper_stopped_before_its_clone_is_killed_and_reaped",
+        || attack("helper"),
+    );
+}
+
+#[test]
+fn an_init_stopped_before_it_said_it_exists_is_killed_and_reaped() {
+    // It counts every child of this process.
+    let _turn = common::serial();
+    common::as_root_and_unprivileged(
+        "an_init_stopped_before_it_said_it_exists_is_killed_and_reaped",
+        || attack("init"),
+    );
+}
+
+/// Makes a graph whose one node, in a user + pid scope, stops `target` of
+/// the creation of a pid scope nested in it, and adds a node in such a
+/// scope; checks that the add fails in time, and that nothing is left once
+/// the graph is shut down. Up to [`ATTEMPTS`] times, until the attack
+/// lands in time.
+fn attack(target: &'static str) {
+    if !common::user_namespaces_available() {
+        return common::skip("user namespaces are not available here");
+    }
+    common::within(
+        Duration::from_secs(150),
+        "stopped nested creation",
+        move || {
+            for attempt in 1..=ATTEMPTS {
+                if attempt_lands(target, attempt) {
+                    return;
+                }
+            }
+            panic!("in {ATTEMPTS} attempts the attacker never stopped the {target} in time");
+        },
+    );
+}
+
+/// One attempt of [`attack`]: whether the attacker stopped `target` before
+/// the init's message.
+fn attempt_lands(target: &str, attempt: usize) -> bool {
+    let mut graph = Graph::new();
+    let outer = graph.scope("outer", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    let attacker = graph.node_with(
+        "attacker",
+        attacker(target),
+        NodeOptions::new().scope(outer),
+    );
+    let said = graph.pipe(attacker.stdout(), Endpoint::Parent);
+    let mut running = graph.spawn().unwrap();
+    let mut said = BufReader::new(running.take_reader(said).unwrap());
+    assert_eq!(next_word(&mut said), "ready", "the attacker is in place");
+
+    let mut more = Graph::new();
+    let enclosing = more.running_scope(outer);
+    let inner = more.scope("inner", ScopeSpec::new([Namespace::Pid]).parent(enclosing));
+    more.node_with(
+        "inner-node",
+        Command::new("sleep").arg("600"),
+        NodeOptions::new().scope(inner),
+    );
+    let asked = Instant::now();
+    let added = running.add(more);
+    let took = asked.elapsed();
+    assert!(
+        took < CREATION_LIMIT,
+        "the add took {took:?}: the application was held up"
+    );
+    let word = next_word(&mut said);
+    eprintln!(
+        "attempt {attempt}: the attacker said {word:?}; the add took {took:?}: {:?}",
+        added.as_ref().map(|_| ()).map_err(|e| common::report(e))
+    );
+    // Stopped in time, the scope program waited out its 10 s.
+    let landed = word == "stopped" && took >= Duration::from_secs(9);
+    match &added {
+        Ok(_) => assert!(!landed, "a scope whose init never said it exists"),
+        Err(error) if landed => {
+            let text = common::report(error);
+            assert!(text.contains("clone3"), "the creation failed: {text}");
+        }
+        Err(_) => {}
+    }
+    drop(added);
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    drop(running);
+    // Nothing of the creation is left: not the helper nor the init,
+    // stopped or a zombie.
+    let left = common::children_of_this_process();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    landed
+}
+
+/// The attacker's next word (`ready`, `stopped` or `missed`), past what the
+/// test harness it runs in prints.
+fn next_word(said: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(said.read_line(&mut line).unwrap() > 0, "the attacker ended");
+        let word = line.trim();
+        if ["ready", "stopped", "missed"].contains(&word) {
+            return word.to_owned();
+        }
+    }
+}
+
+/// The pids `/proc` shows for `pid` of this pid namespace, outermost first
+/// (the `NSpid` of a pidfd's `fdinfo`, whatever namespace `/proc` is of).
+fn ns_pids(pid: rustix::process::Pid) -> Vec<i32> {
+    use std::os::fd::AsRawFd;
+    let Ok(pidfd) = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) else {
+        return Vec::new();
+    };
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()));
+    info.ok()
+        .and_then(|info| {
+            let line = info.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+            line.split_whitespace().map(|p| p.parse().ok()).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The attacker, run as a node in the tests above: SIGSTOPs the pid one
+/// (`helper`) or two (`init`) past the last one of its pid namespace until
+/// it exists; keeps it stopped if it is the process it expected, and says
+/// whether it was.
+#[test]
+#[ignore = "the hostile node of the tests above"]
+fn stopping_node() {
+    let Some(target) = std::env::var_os(ATTACK) else {
+        return; // Only meaningful as a node.
+    };
+    let (offset, init) = if target == "init" {
+        (2, true)
+    } else {
+        (1, false)
+    };
+    use rustix::process::{Pid, Signal, kill_process};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    let pid = std::sync::OnceLock::<Pid>::new();
+    std::thread::scope(|threads| {
+        let spin = || {
+            let pid = *pid.wait();
+            while !DONE.load(Ordering::Relaxed) {
+                if kill_process(pid, Signal::STOP).is_err() {
+                    continue;
+                }
+                if DONE.swap(true, Ordering::Relaxed) {
+                    break; // The other thread has it.
+                }
+                // The init is pid 1 in its own namespace, the helper is not.
+                let expected = match ns_pids(pid).last() {
+                    Some(&last) => (last == 1) == init,
+                    None => false,
+                };
+                if !expected {
+                    let _ = kill_process(pid, Signal::CONT);
+                }
+                println!("{}", if expected { "stopped" } else { "missed" });
+                std::io::stdout().flush().unwrap();
+            }
+        };
+        threads.spawn(spin);
+        // Every thread exists: the last pid is the last of ours.
+        let last: i32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        pid.set(Pid::from_raw(last + offset).unwrap()).unwrap();
+        println!("ready");
+        std::io::stdout().flush().unwrap();
+        spin();
+    });
+    std::thread::sleep(Duration::from_secs(600));
+}
