@@ -7,11 +7,11 @@
 //! program its pid in the application's pid namespace. A node of the
 //! enclosing scope sees both, and is root in their user namespace, so it
 //! may SIGSTOP either before that message. The guarantee (README, "Limits
-//! to know"): the creation fails — the `add` returns an error after the
-//! program's 10 s wait, not the helpers' 30 s limit — and nothing of it is
-//! left: the helper is killed and reaped, and so is the init, not left a
-//! zombie the application cannot name (which also held the enclosing
-//! scope's init, and the shutdown, for 30 s).
+//! to know"): the creation fails at once — the scope program looks at both
+//! every 20 ms in the application's `/proc`, and finds the stopped one —
+//! and nothing of it is left: the helper is killed and reaped, and so is
+//! the init, not left a zombie the application cannot name (which also
+//! held the enclosing scope's init, and the shutdown, for 30 s).
 //!
 //! The attacker knows where their pids will be in its pid namespace:
 //! nothing else starts there, so the helper takes the next pid and the init
@@ -34,8 +34,9 @@ const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_IN_NESTED_CREATION";
 /// the test tries again.
 const ATTEMPTS: usize = 3;
 
-/// The scope program's wait for the init's message, plus room.
-const CREATION_LIMIT: Duration = Duration::from_secs(15);
+/// Longer than a few looks 20 ms apart, far shorter than the scope
+/// program's 10 s wait for the init's message.
+const CREATION_LIMIT: Duration = Duration::from_secs(3);
 
 fn attacker(target: &str) -> Command {
     Command::new(std::env::current_exe().unwrap())
@@ -122,16 +123,14 @@ fn attempt_lands(target: &str, attempt: usize) -> bool {
         "attempt {attempt}: the attacker said {word:?}; the add took {took:?}: {:?}",
         added.as_ref().map(|_| ()).map_err(|e| common::report(e))
     );
-    // Stopped in time, the scope program waited out its 10 s.
-    let landed = word == "stopped" && took >= Duration::from_secs(9);
-    match &added {
-        Ok(_) => assert!(!landed, "a scope whose init never said it exists"),
-        Err(error) if landed => {
+    // Stopped in time, the scope program found it (later, the application
+    // does: the helper once the init is made, the init waiting for its
+    // answer).
+    let landed = word == "stopped"
+        && added.as_ref().is_err_and(|error| {
             let text = common::report(error);
-            assert!(text.contains("clone3"), "the creation failed: {text}");
-        }
-        Err(_) => {}
-    }
+            text.contains("run the scope program") && text.contains("timed out")
+        });
     drop(added);
     running.shutdown(Duration::from_secs(5)).unwrap();
     drop(running);

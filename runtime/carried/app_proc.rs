@@ -7,6 +7,11 @@
 
 use crate::sys;
 
+/// How often a process of ours that a scope may stop (a clone before its
+/// `execve`, a helper, a nested init before its first message) is looked
+/// at: as often as the application looks at this program (`held_up.rs`).
+pub(crate) const CHECK_EVERY_NANOS: u32 = 20_000_000;
+
 /// The application's `/proc` directory, or -1 where there is none to open.
 pub(crate) fn open() -> i32 {
     sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32

@@ -114,15 +114,17 @@ const ANNOUNCE_SECONDS: i64 = 10;
 ///
 /// The report carries the helper's pid too: it is the application's child,
 /// for it to reap (and to kill, should a process of the enclosing scope,
-/// where the helper is visible, stop it).
+/// where the helper is visible, stop it after its clone).
 ///
-/// Such a process may also stop or kill the init before its message, in
-/// the microseconds after its clone. So the helper shares our fd table
-/// (`CLONE_FILES`) and clones the init with `CLONE_PIDFD`: the init's pidfd
-/// is in our table as soon as the init exists, at the fd we know it takes
-/// (the lowest free one, see [`free_fds`]). Without the message we kill the
-/// init through it, read its pid in the application's `/proc` (`proc`),
-/// and report the failure with that pid, for the application to reap.
+/// Such a process may stop the helper before its clone, or stop or kill
+/// the init before its message, in the microseconds after its clone. So we
+/// look at both while we wait ([`Creation::wait_for_announcement`]); and
+/// the helper shares our fd table (`CLONE_FILES`) and clones the init with
+/// `CLONE_PIDFD`: the init's pidfd is in our table as soon as the init
+/// exists, at the fd we know it takes (see [`free_fds`]). Without the
+/// message we kill the init through it, read its pid in the application's
+/// `/proc` (`proc`), and report the failure with that pid, for the
+/// application to reap.
 fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> ! {
     let mut pair = [-1i32; 2];
     if let Err(failure) = enter::check(sys::seqpacket_pair(&mut pair), step::CLONE) {
@@ -185,13 +187,16 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
         sys::report_helper(report, step::CLONE, EPROTO, 0, helper_pid);
         sys::exit_group(0)
     }
-    let (failure, init) = match wait_for_announcement(ours, helper_pidfd, init_pidfd) {
-        Ok(pid) => (None, pid),
-        Err(errno) => (Some(errno), 0),
+    let creation = Creation {
+        ours,
+        helper,
+        helper_pidfd,
+        init_pidfd,
+        proc,
     };
-    match failure {
-        None => sys::report_helper(report, step::OK, 0, init, helper_pid),
-        Some(errno) => {
+    match creation.wait_for_announcement() {
+        Ok(init) => sys::report_helper(report, step::OK, 0, init, helper_pid),
+        Err((step, errno)) => {
             // The helper is the application's unreaped child: its pid is
             // still its own. Gone, it clones nothing more.
             sys::kill(helper, sys::SIGKILL);
@@ -202,10 +207,92 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
             } else {
                 0
             };
-            sys::report_helper(report, step::CLONE, errno, init, helper_pid);
+            sys::report_helper(report, step, errno, init, helper_pid);
         }
     }
     sys::exit_group(0)
+}
+
+/// The creation of a nested pid namespace's init, once the helper is
+/// cloned.
+struct Creation {
+    /// Our end of the socket the init's message comes on.
+    ours: i32,
+    /// The helper's pid, in our pid namespace, and its pidfd.
+    helper: isize,
+    helper_pidfd: i32,
+    /// Where the init's pidfd is once the init exists.
+    init_pidfd: i32,
+    /// The application's `/proc`, or -1.
+    proc: i32,
+}
+
+impl Creation {
+    /// Waits for the init's message: the init's pid in our pid namespace,
+    /// or the failure — the helper's errno at `CLONE`; `ETIMEDOUT` after
+    /// [`ANNOUNCE_SECONDS`]; `EINTR` if the helper or the init died first
+    /// (only a signal does that). The helper's exit (its pidfd readable)
+    /// ends the wait at once if it never cloned the init. Every
+    /// [`app_proc::CHECK_EVERY_NANOS`] without the message, the helper and
+    /// (once it exists) the init are looked at in the application's
+    /// `/proc`: one found stopped ends the wait at `HELD_UP`.
+    fn wait_for_announcement(&self) -> Result<i32, (i32, i32)> {
+        let checks_in_all = ANNOUNCE_SECONDS * 1_000_000_000 / i64::from(app_proc::CHECK_EVERY_NANOS);
+        let (mut checks, mut helper_stat, mut init_stat) = (0, -1, -1);
+        let mut fds = [
+            PollFd {
+                fd: self.ours,
+                events: POLLIN,
+                revents: 0,
+            },
+            PollFd {
+                fd: self.helper_pidfd,
+                events: POLLIN,
+                revents: 0,
+            },
+        ];
+        let mut watched = fds.len();
+        loop {
+            let waited = sys::poll_for(&mut fds[..watched], 0, app_proc::CHECK_EVERY_NANOS);
+            match waited {
+                _ if waited > 0 && fds[0].revents != 0 => break,
+                // The helper is gone; the init, if it exists, is waited for.
+                _ if waited > 0 && sys::is_open(self.init_pidfd) => watched = 1,
+                _ if waited > 0 => return Err((step::CLONE, EINTR)),
+                _ if waited < 0 && sys::errno_of(waited) != sys::EINTR => {
+                    return Err((step::CLONE, sys::errno_of(waited)));
+                }
+                _ => {}
+            }
+            checks += 1;
+            if checks >= checks_in_all {
+                return Err((step::CLONE, ETIMEDOUT));
+            }
+            if self.proc < 0 {
+                continue;
+            }
+            if helper_stat < 0 && watched == 2 {
+                helper_stat = app_proc::open_stat(self.proc, self.helper) as i32;
+            }
+            if init_stat < 0 && sys::is_open(self.init_pidfd) {
+                init_stat = match app_proc::pid_of_pidfd(self.proc, self.init_pidfd) {
+                    Some(pid) => app_proc::open_stat(self.proc, pid as isize) as i32,
+                    None => -1,
+                };
+            }
+            let helper_stopped = watched == 2 && helper_stat >= 0 && app_proc::stopped(helper_stat);
+            if helper_stopped || (init_stat >= 0 && app_proc::stopped(init_stat)) {
+                return Err((step::HELD_UP, ETIMEDOUT));
+            }
+        }
+        let mut message = [0u8; 4];
+        match sys::receive_with_pid(self.ours, &mut message) {
+            (4, pid) if message == [0; 4] && pid > 0 => Ok(pid),
+            (4, _) if message != [0; 4] => Err((step::CLONE, i32::from_ne_bytes(message))),
+            (ret, _) if ret < 0 => Err((step::CLONE, sys::errno_of(ret))),
+            _ => Err((step::CLONE, EINTR)),
+        }
+    }
 }
 
 /// The two lowest free fds: where the pidfds of the helper and of the init
@@ -222,47 +309,6 @@ fn free_fds(any: i32) -> Result<(i32, i32), (i32, i32)> {
     Ok((first as i32, second as i32))
 }
 
-/// Waits, up to [`ANNOUNCE_SECONDS`] in all, for the init's message on
-/// `ours`: the init's pid in our pid namespace, or an errno — the
-/// helper's, `ETIMEDOUT`, or `EINTR` if the helper or the init died first
-/// (only a signal does that). The helper's exit (its pidfd readable) ends
-/// the wait early if it never cloned the init (no `init_pidfd`).
-fn wait_for_announcement(ours: i32, helper_pidfd: i32, init_pidfd: i32) -> Result<i32, i32> {
-    let mut remaining = [ANNOUNCE_SECONDS, 0];
-    let mut fds = [
-        PollFd {
-            fd: ours,
-            events: POLLIN,
-            revents: 0,
-        },
-        PollFd {
-            fd: helper_pidfd,
-            events: POLLIN,
-            revents: 0,
-        },
-    ];
-    let mut watched = fds.len();
-    loop {
-        let waited = sys::poll_within(&mut fds[..watched], &mut remaining);
-        match waited {
-            0 => return Err(ETIMEDOUT),
-            waited if waited < 0 && sys::errno_of(waited) == sys::EINTR => continue,
-            waited if waited < 0 => return Err(sys::errno_of(waited)),
-            _ if fds[0].revents != 0 => break,
-            // The helper is gone; the init, if it exists, is waited for.
-            _ if sys::is_open(init_pidfd) => watched = 1,
-            _ => return Err(EINTR),
-        }
-    }
-    let mut message = [0u8; 4];
-    match sys::receive_with_pid(ours, &mut message) {
-        (4, pid) if message == [0; 4] && pid > 0 => Ok(pid),
-        (4, _) if message != [0; 4] => Err(i32::from_ne_bytes(message)),
-        (ret, _) if ret < 0 => Err(sys::errno_of(ret)),
-        _ => Err(EINTR),
-    }
-}
-
 /// Waits (a second at most) until the process of `pidfd` has exited.
 fn wait_until_exited(pidfd: i32) {
     let mut fds = [PollFd {
@@ -270,8 +316,7 @@ fn wait_until_exited(pidfd: i32) {
         events: POLLIN,
         revents: 0,
     }];
-    let mut remaining = [1, 0];
-    while sys::errno_of(sys::poll_within(&mut fds, &mut remaining)) == sys::EINTR {}
+    while sys::errno_of(sys::poll_for(&mut fds, 1, 0)) == sys::EINTR {}
 }
 
 const ETIMEDOUT: i32 = 110;

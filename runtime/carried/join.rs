@@ -148,9 +148,6 @@ impl Node<'_> {
 struct Stack([u8; 64 * 1024]);
 static mut NODE_STACK: Stack = Stack([0; 64 * 1024]);
 
-/// How often a clone that has not reached its `execve` is looked at: as
-/// often as the application looks at this program (`held_up.rs`).
-const CHECK_EVERY_NANOS: u32 = 20_000_000;
 
 /// Clones the node, waits until it has exec'd or exited, and reports.
 ///
@@ -248,9 +245,10 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
 }
 
 /// Waits until the clone `pid` has exec'd or exited, which closes the write
-/// end of `exec` it holds. Every [`CHECK_EVERY_NANOS`] without that, looks
-/// at its state in the application's `/proc` (`proc`): found stopped, it
-/// is killed — it never stops itself — and the start fails at `HELD_UP`.
+/// end of `exec` it holds. Every [`app_proc::CHECK_EVERY_NANOS`] without
+/// that, looks at its state in the application's `/proc` (`proc`): found
+/// stopped, it is killed — it never stops itself — and the start fails at
+/// `HELD_UP`.
 fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
     // Opened only once the clone is slow to exec: a fast start costs no
     // more than a `ppoll`. Its pid cannot be reused meanwhile: the clone is
@@ -262,7 +260,7 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
             events: POLLIN,
             revents: 0,
         }];
-        let ret = sys::poll_for(&mut fds, 0, CHECK_EVERY_NANOS);
+        let ret = sys::poll_for(&mut fds, 0, app_proc::CHECK_EVERY_NANOS);
         if ret > 0 {
             return Ok(());
         }

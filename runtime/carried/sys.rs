@@ -453,23 +453,6 @@ pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64, nanos: u32) -> isize {
     )
 }
 
-/// `ppoll(fds, n, remaining, NULL)`, which leaves in `remaining` (seconds,
-/// nanoseconds) the time it did not wait: successive calls share one
-/// deadline without reading a clock. 0 when nothing happened in time.
-pub(crate) fn poll_within(fds: &mut [PollFd], remaining: &mut [i64; 2]) -> isize {
-    call(
-        nr::PPOLL,
-        [
-            fds.as_mut_ptr() as usize,
-            fds.len(),
-            remaining.as_mut_ptr() as usize,
-            0,
-            8,
-            0,
-        ],
-    )
-}
-
 /// `pipe2(fds, O_CLOEXEC)`: `[read end, write end]`, or `-errno`.
 pub(crate) fn pipe_cloexec() -> Result<[i32; 2], isize> {
     let mut fds = [-1i32; 2];
