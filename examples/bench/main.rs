@@ -6,7 +6,7 @@
 //! cargo run --release --example bench -- spawn [--iterations N] [--rounds N] [--memory 0,1,4] [--pin[=CPU]]
 //! cargo run --release --example bench -- spawn-overhead [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--memory N] [--pin[=CPU]]
-//! cargo run --release --example bench -- restart [--siblings N] [--containment on|off|both] [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
+//! cargo run --release --example bench -- restart [--siblings N] [--containment on|off|both] [--scope none|shared] [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
 //! cargo run --release --example bench -- fan [--nodes 1000] [--scopes shared,own] [--iterations N] [--rounds N] [--pin[=CPU]]
@@ -84,6 +84,9 @@ subcommands:
           --containment on|off|both
                            which kind of loops run (default both)
           --idle N         restarts after 1 s idle each (default 10)
+          --scope none|shared
+                           shared: our graph's nodes all in one user + pid
+                           scope (default none)
           --iterations N, --rounds N, --pin[=CPU] as above
   pipeline
           a chain of N static cats, spawn to all reaped, against a raw

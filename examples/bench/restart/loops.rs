@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Containment, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions,
-    Restart, RunningGraph, Signal,
+    Command, Containment, Decision, Endpoint, Event, ExitStatus, Graph, Namespace, NodeId,
+    NodeOptions, Restart, RunningGraph, ScopeSpec, Signal,
 };
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{WaitIdOptions, pidfd_send_signal};
@@ -53,9 +53,11 @@ pub trait RestartLoop {
 /// process-graph: one node with restart = always and no backoff; its fd 3 is
 /// a pipe to the parent. SIGKILL through `RunningGraph::kill`, then
 /// `next_event` until the replacement's `Event::Started`. Siblings are nodes
-/// of the same graph that write to one shared pipe and never restart.
+/// of the same graph that write to one shared pipe and never restart. With
+/// `scoped`, every node is in one user + pid scope.
 pub struct Ours {
     in_cgroups: bool,
+    scoped: bool,
     running: RunningGraph,
     node: NodeId,
     marks: std::io::PipeReader,
@@ -67,22 +69,33 @@ impl Ours {
     /// With `in_cgroups` each node in a cgroup of its own
     /// ([`Containment::Required`]: the spawn fails where the application may
     /// not create cgroups), otherwise [`Containment::Off`].
-    pub fn start(child: &Path, siblings: usize, in_cgroups: bool) -> io::Result<Ours> {
+    pub fn start(
+        child: &Path,
+        siblings: usize,
+        in_cgroups: bool,
+        scoped: bool,
+    ) -> io::Result<Ours> {
         let mut graph = Graph::new();
         graph.containment(match in_cgroups {
             true => Containment::Required,
             false => Containment::Off,
         });
+        let scope =
+            scoped.then(|| graph.scope("all", ScopeSpec::new([Namespace::User, Namespace::Pid])));
+        let options = || match scope {
+            Some(scope) => NodeOptions::new().scope(scope),
+            None => NodeOptions::new(),
+        };
         let node = graph.node_with(
             "blocker",
             Command::new(child),
-            NodeOptions::new()
+            options()
                 .restart(Restart::Always)
                 .backoff(Duration::ZERO, Duration::ZERO),
         );
         let marks = graph.pipe(node.fd(3), Endpoint::Parent);
         let sibling_nodes: Vec<NodeId> = (0..siblings)
-            .map(|k| graph.node(format!("sibling-{k}"), Command::new(child)))
+            .map(|k| graph.node_with(format!("sibling-{k}"), Command::new(child), options()))
             .collect();
         let sibling_marks = (!sibling_nodes.is_empty()).then(|| {
             let writers: Vec<_> = sibling_nodes.iter().map(|n| n.fd(3)).collect();
@@ -113,6 +126,7 @@ impl Ours {
         }
         Ok(Ours {
             in_cgroups,
+            scoped,
             running,
             node,
             marks,
@@ -158,9 +172,11 @@ impl Ours {
 
 impl RestartLoop for Ours {
     fn label(&self) -> &str {
-        match self.in_cgroups {
-            true => "process-graph, a cgroup per node",
-            false => "process-graph, containment off",
+        match (self.scoped, self.in_cgroups) {
+            (false, true) => "process-graph, a cgroup per node",
+            (false, false) => "process-graph, containment off",
+            (true, true) => "process-graph in a user + pid scope, a cgroup per node",
+            (true, false) => "process-graph in a user + pid scope, containment off",
         }
     }
 
@@ -191,9 +207,14 @@ pub struct OursOnTokio {
 }
 
 impl OursOnTokio {
-    pub fn start(child: &Path, siblings: usize, in_cgroups: bool) -> io::Result<OursOnTokio> {
+    pub fn start(
+        child: &Path,
+        siblings: usize,
+        in_cgroups: bool,
+        scoped: bool,
+    ) -> io::Result<OursOnTokio> {
         Ok(OursOnTokio {
-            ours: Ours::start(child, siblings, in_cgroups)?,
+            ours: Ours::start(child, siblings, in_cgroups, scoped)?,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,
@@ -203,9 +224,11 @@ impl OursOnTokio {
 
 impl RestartLoop for OursOnTokio {
     fn label(&self) -> &str {
-        match self.ours.in_cgroups {
-            true => "process-graph on tokio, a cgroup per node",
-            false => "process-graph on tokio, containment off",
+        match (self.ours.scoped, self.ours.in_cgroups) {
+            (false, true) => "process-graph on tokio, a cgroup per node",
+            (false, false) => "process-graph on tokio, containment off",
+            (true, true) => "process-graph on tokio in a user + pid scope, a cgroup per node",
+            (true, false) => "process-graph on tokio in a user + pid scope, containment off",
         }
     }
 

@@ -13,7 +13,9 @@
 //!
 //! `--siblings N` keeps N more children running beside the restarted one in
 //! every loop (in our graph as nodes that never restart): what a restart
-//! costs in a large graph.
+//! costs in a large graph. `--scope shared` puts our graph's nodes, the
+//! restarted one and its siblings, in one user + pid scope (the raw loops stay
+//! outside): how a scoped restart grows with its scope-mates.
 
 mod loops;
 mod node_cgroups;
@@ -44,9 +46,14 @@ const WARM_UP: usize = 20;
 const IDLE: Duration = Duration::from_secs(1);
 
 pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
-    let setup = setup::prepare(args, &["idle", "siblings", "containment"], RESTART)?;
+    let setup = setup::prepare(args, &["idle", "siblings", "containment", "scope"], RESTART)?;
     let idle_samples: usize = setup.flags.value("idle", 10)?;
     let siblings: usize = setup.flags.value("siblings", 0)?;
+    let scoped = match setup.flags.value("scope", "none".to_owned())?.as_str() {
+        "none" => false,
+        "shared" => true,
+        other => return Err(format!("--scope: none or shared, not {other:?}").into()),
+    };
     let kinds: &[bool] = match setup
         .flags
         .value("containment", "both".to_owned())?
@@ -76,8 +83,11 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
             }
         };
         let starts: [Start<'_>; 4] = [
-            Box::new(|| Ok(Box::new(Ours::start(path, siblings, in_cgroups)?))),
-            Box::new(|| Ok(Box::new(OursOnTokio::start(path, siblings, in_cgroups)?))),
+            Box::new(|| Ok(Box::new(Ours::start(path, siblings, in_cgroups, scoped)?))),
+            Box::new(|| {
+                let ours = OursOnTokio::start(path, siblings, in_cgroups, scoped)?;
+                Ok(Box::new(ours))
+            }),
             // Beside the floor, the floor with our child's set-up, with as
             // many siblings: what is ours beyond it is the supervisor's.
             Box::new(raw("restart-setup", true)),
