@@ -23,10 +23,10 @@ use crate::{GraphEvent, GraphNode, ProcessGraph, ProcessHandle};
 /// It acts only in the process that spawned it: after `fork()`, the child's
 /// copy signals, stops, reaps and cleans up nothing — `signal`,
 /// `next_event`, `wait` and `shutdown` return
-/// [`Error::ForeignProcess`](process_graph_runtime::Error::ForeignProcess),
+/// [`Error::ForeignProcess`],
 /// and dropping it only closes the child's copies of the fds — so the
 /// parent's processes and scopes run on untouched (see
-/// [`RunningGraph`](process_graph_runtime::RunningGraph)).
+/// [`RunningGraph`]).
 ///
 /// ```
 /// use process_graph::prelude::*;

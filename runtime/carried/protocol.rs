@@ -24,7 +24,7 @@ pub(crate) mod common {
     /// The fd the report is written to (a pipe to the application).
     pub(crate) const REPORT_FD: usize = 3;
     /// The first of the namespace fds of the scope joined first (one per
-    /// kind in `JOIN_FLAGS`, in [`NAMESPACES`] order, at consecutive fds),
+    /// kind in `JOIN_FLAGS`, in [`NAMESPACES`](super::NAMESPACES) order, at consecutive fds),
     /// or -1 for none.
     pub(crate) const SCOPE_FDS: usize = 4;
     /// The `CLONE_NEW*` flags of the namespaces at `SCOPE_FDS`.
@@ -74,7 +74,7 @@ pub(crate) mod join {
     /// or [`KEEP_GROUPS`] to keep them.
     pub(crate) const GROUPS: usize = 11;
     /// The index in the environment of the `LISTEN_PID` entry to fill in
-    /// with the node's pid ([`write_listen_pid`]), or -1.
+    /// with the node's pid ([`write_listen_pid`](super::write_listen_pid)), or -1.
     pub(crate) const LISTEN_PID_ENV: usize = 12;
     /// How many candidate paths follow.
     pub(crate) const CANDIDATES: usize = 13;

@@ -184,7 +184,7 @@ impl NodeSpec {
 /// The started-graph indices of every copy of declared item `item`, copy 0
 /// first; just `item` when it is not one of the declared items. Copies 1..
 /// are one range, found in one pass over the items before `item`, not by
-/// a pass of [`replica_index`] per copy.
+/// a pass of [`replica_indices`] per copy.
 fn copies_of(counts: &[u32], item: usize) -> impl Iterator<Item = usize> {
     let rest = replica_indices(counts)
         .nth(item)

@@ -306,7 +306,7 @@ impl Graph {
     /// by [`validate`](Graph::validate), as in `after`; a node it does not
     /// have is passed over (there is nothing to order). Restarts treat
     /// these dependencies as any `after`: under
-    /// [`Strategy::RestForOne`](crate::Strategy::RestForOne), nodes are
+    /// [`Strategy::RestForOne`], nodes are
     /// restarted with what they start after, a subgraph restarted as a unit
     /// included.
     ///

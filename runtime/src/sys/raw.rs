@@ -22,7 +22,7 @@ unsafe fn syscall4(nr: i64, a0: usize, a1: usize, a2: usize, a3: usize) -> isize
 /// A stack in `args` must stay mapped and unused until the child has exec'd
 /// or exited (with `CLONE_VFORK` the parent is suspended until then); `arg`
 /// must stay valid for the child; `entry` must obey the rules of
-/// [`crate::spawn::child`].
+/// the child side of a spawn (`spawn/child.rs`).
 pub(crate) unsafe fn clone3_then_call(
     args: &mut libc::clone_args,
     entry: ChildEntry,

@@ -4,7 +4,7 @@
 //! a row, or runs past its timeout, kills its node with its stop signal
 //! (SIGKILL after its stop timeout), and the exit is then decided by the
 //! node's restart policy like any other. The attempts themselves are the
-//! driver's ([`Action::StartProbe`], [`Input::ProbeResult`]).
+//! driver's ([`Action::StartProbe`], [`Input::ProbeResult`](super::Input::ProbeResult)).
 
 use std::time::Instant;
 
