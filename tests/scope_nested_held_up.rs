@@ -16,7 +16,9 @@
 //! The attacker knows where their pids will be in its pid namespace:
 //! nothing else starts there, so the helper takes the next pid and the init
 //! the one after. Two threads send one of them SIGSTOP until it lands, so
-//! that the process stops at its first instruction, and say so on stdout.
+//! that the process stops at its first instruction, and say so on stdout —
+//! or say they missed it, when it came and went between two tries (a busy
+//! machine), and the test tries again.
 
 mod common;
 
@@ -32,7 +34,7 @@ const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_IN_NESTED_CREATION";
 /// (a helper stopped after its clone, an init after its message) fails
 /// nothing or fails the creation through the application's own checks, and
 /// the test tries again.
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: usize = 5;
 
 /// Longer than a few looks 20 ms apart, far shorter than the scope
 /// program's 10 s wait for the init's message.
@@ -189,12 +191,40 @@ fn stopping_node() {
     use rustix::process::{Pid, Signal, kill_process};
     use std::sync::atomic::{AtomicBool, Ordering};
     static DONE: AtomicBool = AtomicBool::new(false);
+    let last_pid = || -> i32 {
+        let text = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid").unwrap();
+        text.trim().parse().unwrap()
+    };
+    let say = |word: &str| {
+        println!("{word}");
+        std::io::stdout().flush().unwrap();
+    };
     let pid = std::sync::OnceLock::<Pid>::new();
     std::thread::scope(|threads| {
         let spin = || {
             let pid = *pid.wait();
-            while !DONE.load(Ordering::Relaxed) {
+            // Missed: the pid was given out and is not there for 5 ms (the
+            // process came and went between two tries, on a busy machine;
+            // a pid is given out moments before it can be signalled), or
+            // never given out in 5 s (the test adds at once).
+            let begin = Instant::now();
+            let mut given_out: Option<Instant> = None;
+            for tries in 0u64.. {
+                if DONE.load(Ordering::Relaxed) {
+                    break;
+                }
                 if kill_process(pid, Signal::STOP).is_err() {
+                    if tries % 64 == 0 {
+                        if last_pid() >= pid.as_raw_nonzero().get() {
+                            given_out.get_or_insert_with(Instant::now);
+                        }
+                        let missed = given_out
+                            .is_some_and(|t| t.elapsed() > Duration::from_millis(5))
+                            || begin.elapsed() > Duration::from_secs(5);
+                        if missed && !DONE.swap(true, Ordering::Relaxed) {
+                            say("missed");
+                        }
+                    }
                     continue;
                 }
                 if DONE.swap(true, Ordering::Relaxed) {
@@ -208,20 +238,14 @@ fn stopping_node() {
                 if !expected {
                     let _ = kill_process(pid, Signal::CONT);
                 }
-                println!("{}", if expected { "stopped" } else { "missed" });
-                std::io::stdout().flush().unwrap();
+                say(if expected { "stopped" } else { "missed" });
             }
         };
         threads.spawn(spin);
         // Every thread exists: the last pid is the last of ours.
-        let last: i32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
-            .unwrap()
-            .trim()
-            .parse()
+        pid.set(Pid::from_raw(last_pid() + offset).unwrap())
             .unwrap();
-        pid.set(Pid::from_raw(last + offset).unwrap()).unwrap();
-        println!("ready");
-        std::io::stdout().flush().unwrap();
+        say("ready");
         spin();
     });
     std::thread::sleep(Duration::from_secs(600));
