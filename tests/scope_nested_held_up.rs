@@ -19,22 +19,31 @@
 //! that the process stops at its first instruction, and say so on stdout —
 //! or say they missed it, when it came and went between two tries (a busy
 //! machine), and the test tries again.
+//!
+//! A third attack kills the init instead, after slowing the helper down
+//! (the lowest priority, beside busy threads) so that the scope
+//! program has looked at it, opening files, before the init exists: the
+//! program must still find the init's pidfd, wherever in its fd table the
+//! clone put it.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
+
+use rustix::process::{Pid, Signal, kill_process};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{Command, Endpoint, Graph, Namespace, NodeOptions, ScopeSpec};
 
-/// Which process the attacker stops: `helper` or `init`.
+/// Which process the attacker stops: `helper` or `init`; or `slowed`: it
+/// slows the helper, then kills the init.
 const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_IN_NESTED_CREATION";
 
 /// How many nested scopes a test tries to make: an attack that lands late
 /// (a helper stopped after its clone, an init after its message) fails
 /// nothing or fails the creation through the application's own checks, and
 /// the test tries again.
-const ATTEMPTS: usize = 5;
+const ATTEMPTS: usize = 10;
 
 /// Longer than a few looks 20 ms apart, far shorter than the scope
 /// program's 10 s wait for the init's message.
@@ -67,7 +76,16 @@ fn an_init_stopped_before_it_said_it_exists_is_killed_and_reaped() {
     );
 }
 
-/// Makes a graph whose one node, in a user + pid scope, stops `target` of
+#[test]
+fn an_init_killed_after_a_slowed_helper_is_reaped() {
+    // It counts every child of this process.
+    let _turn = common::serial();
+    common::as_root_and_unprivileged("an_init_killed_after_a_slowed_helper_is_reaped", || {
+        attack("slowed")
+    });
+}
+
+/// Makes a graph whose one node, in a user + pid scope, attacks (`target`)
 /// the creation of a pid scope nested in it, and adds a node in such a
 /// scope; checks that the add fails in time, and that nothing is left once
 /// the graph is shut down. Up to [`ATTEMPTS`] times, until the attack
@@ -127,12 +145,19 @@ fn attempt_lands(target: &str, attempt: usize) -> bool {
     );
     // Stopped in time, the scope program found it (later, the application
     // does: the helper once the init is made, the init waiting for its
-    // answer).
-    let landed = word == "stopped"
-        && added.as_ref().is_err_and(|error| {
+    // answer); killed before its message, the init's end is the program's
+    // EINTR.
+    let failed_with = |words: [&str; 2]| {
+        added.as_ref().is_err_and(|error| {
             let text = common::report(error);
-            text.contains("run the scope program") && text.contains("timed out")
-        });
+            words.iter().all(|w| text.contains(w))
+        })
+    };
+    let landed = match word.as_str() {
+        "stopped" => failed_with(["run the scope program", "timed out"]),
+        "killed" => failed_with(["clone3", "Interrupted"]),
+        _ => false,
+    };
     drop(added);
     running.shutdown(Duration::from_secs(5)).unwrap();
     drop(running);
@@ -143,7 +168,7 @@ fn attempt_lands(target: &str, attempt: usize) -> bool {
     landed
 }
 
-/// The attacker's next word (`ready`, `stopped` or `missed`), past what the
+/// The attacker's next word (`ready`, `stopped`, `killed` or `missed`), past what the
 /// test harness it runs in prints.
 fn next_word(said: &mut impl BufRead) -> String {
     let mut line = String::new();
@@ -151,7 +176,7 @@ fn next_word(said: &mut impl BufRead) -> String {
         line.clear();
         assert!(said.read_line(&mut line).unwrap() > 0, "the attacker ended");
         let word = line.trim();
-        if ["ready", "stopped", "missed"].contains(&word) {
+        if ["ready", "stopped", "killed", "missed"].contains(&word) {
             return word.to_owned();
         }
     }
@@ -183,18 +208,17 @@ fn stopping_node() {
     let Some(target) = std::env::var_os(ATTACK) else {
         return; // Only meaningful as a node.
     };
+    if target == "slowed" {
+        say(slow_helper_then_kill_init());
+        std::thread::sleep(Duration::from_secs(600));
+    }
     let (offset, init) = if target == "init" {
         (2, true)
     } else {
         (1, false)
     };
-    use rustix::process::{Pid, Signal, kill_process};
     use std::sync::atomic::{AtomicBool, Ordering};
     static DONE: AtomicBool = AtomicBool::new(false);
-    let last_pid = || -> i32 {
-        let text = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid").unwrap();
-        text.trim().parse().unwrap()
-    };
     let say = |word: &str| {
         println!("{word}");
         std::io::stdout().flush().unwrap();
@@ -249,4 +273,74 @@ fn stopping_node() {
         spin();
     });
     std::thread::sleep(Duration::from_secs(600));
+}
+
+/// The last pid given out in this process's pid namespace.
+fn last_pid() -> i32 {
+    let text = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid").unwrap();
+    text.trim().parse().unwrap()
+}
+
+/// Says `word` on stdout, at once.
+fn say(word: &str) {
+    println!("{word}");
+    std::io::stdout().flush().unwrap();
+}
+
+/// Says `ready`, stops the helper as it appears, gives it the lowest
+/// priority beside [`BUSY_THREADS`] busy threads, lets it go on, and
+/// SIGKILLs the init as it appears; the word to say then: `killed` if the
+/// init came more than 25 ms after the helper went on.
+fn slow_helper_then_kill_init() -> &'static str {
+    const BUSY_THREADS: usize = 4;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static GO: AtomicBool = AtomicBool::new(false);
+    static BUSY: AtomicBool = AtomicBool::new(true);
+    // Made before the pids are foreseen, and idle until the helper is
+    // caught.
+    for _ in 0..BUSY_THREADS {
+        std::thread::spawn(|| {
+            while !GO.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            while BUSY.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        });
+    }
+    let helper = Pid::from_raw(last_pid() + 1).unwrap();
+    let init = Pid::from_raw(helper.as_raw_nonzero().get() + 1).unwrap();
+    say("ready");
+    let begin = Instant::now();
+    let in_time = || begin.elapsed() < Duration::from_secs(5);
+    while kill_process(helper, Signal::STOP).is_err() {
+        if !in_time() {
+            return "missed";
+        }
+    }
+    if kill_process(init, Signal::STOP).is_ok() {
+        let _ = kill_process(helper, Signal::CONT);
+        return "missed"; // It had cloned the init already.
+    }
+    GO.store(true, Ordering::Relaxed);
+    std::thread::sleep(Duration::from_millis(2)); // The busy threads start.
+    // Allowed: root in the helper's user namespace has CAP_SYS_NICE there.
+    rustix::process::setpriority_process(Some(helper), 19).unwrap();
+    let _ = kill_process(helper, Signal::CONT);
+    let slowed = Instant::now();
+    let killed = loop {
+        if kill_process(init, Signal::KILL).is_ok() {
+            break true;
+        }
+        if !in_time() {
+            break false;
+        }
+    };
+    BUSY.store(false, Ordering::Relaxed);
+    // Slowed past the program's first look (20 ms into its wait), or not
+    // slowed enough to tell.
+    match killed && slowed.elapsed() > Duration::from_millis(25) {
+        true => "killed",
+        false => "missed",
+    }
 }

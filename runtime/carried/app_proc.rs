@@ -22,9 +22,12 @@ pub(crate) fn open_stat(proc: i32, pid: isize) -> isize {
     sys::open_read_at(proc, &path(b"", pid.unsigned_abs(), b"/stat\0"), false)
 }
 
-/// Whether the process whose `stat` file is open at `stat` is stopped (by
-/// a signal, or under a tracer). The state follows the last `)`: the
-/// command's name (at most 15 bytes) may hold one, no field after it does.
+/// Whether the process whose `stat` file is open at `stat` is stopped by a
+/// signal (`T`). Not a tracer's stop (`t`): nothing in a scope may trace
+/// the processes we look at, whose memory is this program's, so a tracer is
+/// one the application's user runs (`strace -f`), whose stops are short.
+/// The state follows the last `)`: the command's name (at most 15 bytes)
+/// may hold one, no field after it does.
 pub(crate) fn stopped(stat: i32) -> bool {
     let mut text = [0u8; 128];
     let len = sys::read_from_start(stat, &mut text);
@@ -34,7 +37,7 @@ pub(crate) fn stopped(stat: i32) -> bool {
     let Some(end) = text.iter().rposition(|&b| b == b')') else {
         return false;
     };
-    matches!(text.get(end + 2), Some(b'T' | b't'))
+    text.get(end + 2) == Some(&b'T')
 }
 
 /// The pid, in `proc`'s pid namespace, of the process that our pidfd

@@ -134,14 +134,10 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
     if let Err(failure) = enter::check(sys::pass_credentials(ours), step::CLONE) {
         enter::fail(report, failure);
     }
-    let (helper_pidfd, init_pidfd) = match free_fds(ours) {
-        Ok(fds) => fds,
-        Err(failure) => enter::fail(report, failure),
-    };
-    let mut taken = -1i32;
+    let mut helper_pidfd = -1i32;
     let mut helper = CloneArgs {
         flags: CLONE_PARENT | CLONE_FILES | CLONE_PIDFD,
-        pidfd: &raw mut taken as u64,
+        pidfd: &raw mut helper_pidfd as u64,
         ..CloneArgs::default()
     };
     let helper = match sys::fork_with(&mut helper) {
@@ -156,11 +152,11 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
             };
             match sys::fork_with(&mut clone) {
                 0 => {
-                    // A copy of the table the helper shares with us: none
-                    // of these is the init's.
-                    for fd in [ours, proc, helper_pidfd] {
-                        sys::close(fd);
-                    }
+                    // A copy of the table the helper shares with us: these
+                    // are not the init's (nor the helper's pidfd, which it
+                    // closes with every other fd before the scope is used).
+                    sys::close(ours);
+                    sys::close(proc);
                     plan.announce = Some(theirs);
                     crate::init::run(plan)
                 }
@@ -169,29 +165,21 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
                     sys::send_with_fds(theirs, &errno.to_ne_bytes(), &[]);
                     sys::exit_group(127)
                 }
-                _ => {
-                    // Ours too: the init's death is then our EOF.
-                    sys::close(theirs);
-                    sys::exit_group(0)
-                }
+                // `theirs` is closed by us, who share it, once we see the
+                // helper gone.
+                _ => sys::exit_group(0),
             }
         }
         pid if pid < 0 => enter::fail(report, (step::CLONE, sys::errno_of(pid))),
         pid => pid,
     };
     let helper_pid = helper as i32;
-    if taken != helper_pidfd {
-        // Not where the init's pidfd was foreseen to go: fail rather than
-        // guess (the helper is killed and reaped by the application).
-        sys::kill(helper, sys::SIGKILL);
-        sys::report_helper(report, step::CLONE, EPROTO, 0, helper_pid);
-        sys::exit_group(0)
-    }
-    let creation = Creation {
+    let mut creation = Creation {
         ours,
+        theirs,
         helper,
         helper_pidfd,
-        init_pidfd,
+        init_pidfd: None,
         proc,
     };
     match creation.wait_for_announcement() {
@@ -201,11 +189,12 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
             // still its own. Gone, it clones nothing more.
             sys::kill(helper, sys::SIGKILL);
             wait_until_exited(helper_pidfd);
-            let init = if sys::is_open(init_pidfd) {
-                sys::pidfd_kill(init_pidfd, sys::SIGKILL);
-                app_proc::pid_of_pidfd(proc, init_pidfd).unwrap_or(0)
-            } else {
-                0
+            let init = match creation.init_pidfd() {
+                Some(pidfd) => {
+                    sys::pidfd_kill(pidfd, sys::SIGKILL);
+                    app_proc::pid_of_pidfd(proc, pidfd).unwrap_or(0)
+                }
+                None => 0,
             };
             sys::report_helper(report, step, errno, init, helper_pid);
         }
@@ -216,53 +205,82 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
 /// The creation of a nested pid namespace's init, once the helper is
 /// cloned.
 struct Creation {
-    /// Our end of the socket the init's message comes on.
+    /// Our end of the socket the init's message comes on, and the other,
+    /// which we share with the helper (the init has a copy of its own).
     ours: i32,
+    theirs: i32,
     /// The helper's pid, in our pid namespace, and its pidfd.
     helper: isize,
     helper_pidfd: i32,
-    /// Where the init's pidfd is once the init exists.
-    init_pidfd: i32,
+    /// The init's pidfd, once found (see [`init_pidfd`](Self::init_pidfd)).
+    init_pidfd: Option<i32>,
     /// The application's `/proc`, or -1.
     proc: i32,
 }
 
+/// How many of our fds are searched for the init's pidfd: this program
+/// holds a handful.
+const OUR_FDS: i32 = 64;
+
 impl Creation {
+    /// The init's pidfd, if the init exists: the one pidfd in our table
+    /// besides the helper's (`pidfd_send_signal` of signal 0 fails with
+    /// `EBADF` on any other fd), which the helper's clone put there — at
+    /// the lowest free fd then, which our own opening of files may have
+    /// moved, so it is searched for.
+    fn init_pidfd(&mut self) -> Option<i32> {
+        const EBADF: i32 = 9;
+        const EINVAL: i32 = 22;
+        if self.init_pidfd.is_none() {
+            self.init_pidfd = (0..OUR_FDS).filter(|&fd| fd != self.helper_pidfd).find(|&fd| {
+                let ret = sys::pidfd_kill(fd, 0);
+                ret >= 0 || !matches!(sys::errno_of(ret), EBADF | EINVAL)
+            });
+        }
+        self.init_pidfd
+    }
+
     /// Waits for the init's message: the init's pid in our pid namespace,
     /// or the failure — the helper's errno at `CLONE`; `ETIMEDOUT` after
-    /// [`ANNOUNCE_SECONDS`]; `EINTR` if the helper or the init died first
-    /// (only a signal does that). The helper's exit (its pidfd readable)
-    /// ends the wait at once if it never cloned the init. Every
-    /// [`app_proc::CHECK_EVERY_NANOS`] without the message, the helper and
-    /// (once it exists) the init are looked at in the application's
-    /// `/proc`: one found stopped ends the wait at `HELD_UP`.
-    fn wait_for_announcement(&self) -> Result<i32, (i32, i32)> {
+    /// [`ANNOUNCE_SECONDS`]; `EINTR` if the helper died before its clone or
+    /// the init died (only a signal does either), which the pidfds of both
+    /// tell at once. Every [`app_proc::CHECK_EVERY_NANOS`] without the
+    /// message, the helper and (once it exists) the init are looked at in
+    /// the application's `/proc`: one found stopped ends the wait at
+    /// `HELD_UP`.
+    fn wait_for_announcement(&mut self) -> Result<i32, (i32, i32)> {
         let checks_in_all = ANNOUNCE_SECONDS * 1_000_000_000 / i64::from(app_proc::CHECK_EVERY_NANOS);
         let (mut checks, mut helper_stat, mut init_stat) = (0, -1, -1);
-        let mut fds = [
-            PollFd {
-                fd: self.ours,
-                events: POLLIN,
-                revents: 0,
-            },
-            PollFd {
-                fd: self.helper_pidfd,
-                events: POLLIN,
-                revents: 0,
-            },
-        ];
-        let mut watched = fds.len();
+        // The message; the helper's exit; the init's (a negative fd is
+        // not polled).
+        let mut fds = [self.ours, self.helper_pidfd, -1].map(|fd| PollFd {
+            fd,
+            events: POLLIN,
+            revents: 0,
+        });
         loop {
-            let waited = sys::poll_for(&mut fds[..watched], 0, app_proc::CHECK_EVERY_NANOS);
-            match waited {
-                _ if waited > 0 && fds[0].revents != 0 => break,
-                // The helper is gone; the init, if it exists, is waited for.
-                _ if waited > 0 && sys::is_open(self.init_pidfd) => watched = 1,
-                _ if waited > 0 => return Err((step::CLONE, EINTR)),
-                _ if waited < 0 && sys::errno_of(waited) != sys::EINTR => {
-                    return Err((step::CLONE, sys::errno_of(waited)));
+            let waited = sys::poll_for(&mut fds, 0, app_proc::CHECK_EVERY_NANOS);
+            if waited < 0 && sys::errno_of(waited) != sys::EINTR {
+                return Err((step::CLONE, sys::errno_of(waited)));
+            }
+            if fds[0].revents != 0 {
+                break;
+            }
+            if fds[2].revents != 0 {
+                return Err((step::CLONE, EINTR));
+            }
+            if fds[1].revents != 0 {
+                // The helper is gone, and cloned nothing more: the init's
+                // copy of `theirs` is now the only one, so its death would
+                // be our EOF.
+                fds[1].fd = -1;
+                sys::close(self.theirs);
+                if self.init_pidfd().is_none() {
+                    return Err((step::CLONE, EINTR));
                 }
-                _ => {}
+            }
+            if let Some(init) = self.init_pidfd() {
+                fds[2].fd = init;
             }
             checks += 1;
             if checks >= checks_in_all {
@@ -271,16 +289,17 @@ impl Creation {
             if self.proc < 0 {
                 continue;
             }
-            if helper_stat < 0 && watched == 2 {
+            let helper_there = fds[1].fd >= 0;
+            if helper_stat < 0 && helper_there {
                 helper_stat = app_proc::open_stat(self.proc, self.helper) as i32;
             }
-            if init_stat < 0 && sys::is_open(self.init_pidfd) {
-                init_stat = match app_proc::pid_of_pidfd(self.proc, self.init_pidfd) {
+            if init_stat < 0 && let Some(init) = self.init_pidfd {
+                init_stat = match app_proc::pid_of_pidfd(self.proc, init) {
                     Some(pid) => app_proc::open_stat(self.proc, pid as isize) as i32,
                     None => -1,
                 };
             }
-            let helper_stopped = watched == 2 && helper_stat >= 0 && app_proc::stopped(helper_stat);
+            let helper_stopped = helper_there && helper_stat >= 0 && app_proc::stopped(helper_stat);
             if helper_stopped || (init_stat >= 0 && app_proc::stopped(init_stat)) {
                 return Err((step::HELD_UP, ETIMEDOUT));
             }
@@ -293,20 +312,6 @@ impl Creation {
             _ => Err((step::CLONE, EINTR)),
         }
     }
-}
-
-/// The two lowest free fds: where the pidfds of the helper and of the init
-/// will be. The kernel puts a new fd at the lowest free one, and until the
-/// init exists nothing else makes an fd in our table: we wait, and the
-/// helper makes none before its clone.
-fn free_fds(any: i32) -> Result<(i32, i32), (i32, i32)> {
-    let first = sys::dup_lowest(any);
-    enter::check(first, step::CLONE)?;
-    let second = sys::dup_lowest(any);
-    sys::close(first as i32);
-    enter::check(second, step::CLONE)?;
-    sys::close(second as i32);
-    Ok((first as i32, second as i32))
 }
 
 /// Waits (a second at most) until the process of `pidfd` has exited.
@@ -323,5 +328,3 @@ const ETIMEDOUT: i32 = 110;
 /// The helper or the init died before the init could say it exists (only
 /// a signal does that).
 const EINTR: i32 = 4;
-/// The kernel put the helper's pidfd elsewhere than the lowest free fd.
-const EPROTO: i32 = 71;

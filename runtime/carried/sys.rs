@@ -131,16 +131,6 @@ pub(crate) fn set_cloexec(fd: i32) -> isize {
     call(nr::FCNTL, [fd as usize, 2, 1, 0, 0, 0])
 }
 
-/// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a copy of `fd` at the lowest free fd.
-pub(crate) fn dup_lowest(fd: i32) -> isize {
-    call(nr::FCNTL, [fd as usize, 1030, 0, 0, 0, 0])
-}
-
-/// Whether `fd` is open (`fcntl(fd, F_GETFD)` succeeds).
-pub(crate) fn is_open(fd: i32) -> bool {
-    call(nr::FCNTL, [fd as usize, 1, 0, 0, 0, 0]) >= 0
-}
-
 /// `openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC)`.
 pub(crate) fn open_rdwr(path: &core::ffi::CStr) -> isize {
     let flags = O_RDWR | O_CLOEXEC;
