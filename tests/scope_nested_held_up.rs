@@ -29,6 +29,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::process::{Pid, Signal, kill_process};
 use std::time::{Duration, Instant};
@@ -43,7 +44,7 @@ const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_IN_NESTED_CREATION";
 /// (a helper stopped after its clone, an init after its message) fails
 /// nothing or fails the creation through the application's own checks, and
 /// the test tries again.
-const ATTEMPTS: usize = 10;
+const ATTEMPTS: usize = 20;
 
 /// Longer than a few looks 20 ms apart, far shorter than the scope
 /// program's 10 s wait for the init's message.
@@ -217,53 +218,21 @@ fn stopping_node() {
     } else {
         (1, false)
     };
-    use std::sync::atomic::{AtomicBool, Ordering};
     static DONE: AtomicBool = AtomicBool::new(false);
-    let say = |word: &str| {
-        println!("{word}");
-        std::io::stdout().flush().unwrap();
-    };
     let pid = std::sync::OnceLock::<Pid>::new();
     std::thread::scope(|threads| {
         let spin = || {
             let pid = *pid.wait();
-            // Missed: the pid was given out and is not there for 5 ms (the
-            // process came and went between two tries, on a busy machine;
-            // a pid is given out moments before it can be signalled), or
-            // never given out in 5 s (the test adds at once).
-            let begin = Instant::now();
-            let mut given_out: Option<Instant> = None;
-            for tries in 0u64.. {
-                if DONE.load(Ordering::Relaxed) {
-                    break;
-                }
-                if kill_process(pid, Signal::STOP).is_err() {
-                    if tries % 64 == 0 {
-                        if last_pid() >= pid.as_raw_nonzero().get() {
-                            given_out.get_or_insert_with(Instant::now);
-                        }
-                        let missed = given_out
-                            .is_some_and(|t| t.elapsed() > Duration::from_millis(5))
-                            || begin.elapsed() > Duration::from_secs(5);
-                        if missed && !DONE.swap(true, Ordering::Relaxed) {
-                            say("missed");
-                        }
-                    }
-                    continue;
-                }
-                if DONE.swap(true, Ordering::Relaxed) {
-                    break; // The other thread has it.
-                }
-                // The init is pid 1 in its own namespace, the helper is not.
-                let expected = match ns_pids(pid).last() {
-                    Some(&last) => (last == 1) == init,
-                    None => false,
-                };
-                if !expected {
-                    let _ = kill_process(pid, Signal::CONT);
-                }
-                say(if expected { "stopped" } else { "missed" });
+            let caught = catch(pid, Signal::STOP, &DONE);
+            if DONE.swap(true, Ordering::Relaxed) {
+                return; // The other thread has it, or has missed it.
             }
+            // The init is pid 1 in its own namespace, the helper is not.
+            let expected = caught && ns_pids(pid).last().is_some_and(|&last| (last == 1) == init);
+            if caught && !expected {
+                let _ = kill_process(pid, Signal::CONT);
+            }
+            say(if expected { "stopped" } else { "missed" });
         };
         threads.spawn(spin);
         // Every thread exists: the last pid is the last of ours.
@@ -273,6 +242,34 @@ fn stopping_node() {
         spin();
     });
     std::thread::sleep(Duration::from_secs(600));
+}
+
+/// Sends `signal` to `pid` the moment it exists; `false` if it never did
+/// in time: the pid was given out and is not there for 5 ms (the process
+/// came and went between two tries, on a busy machine; a pid is given out
+/// moments before it can be signalled), or not given out in 5 s (the test
+/// adds at once), or `stop` was set.
+fn catch(pid: Pid, signal: Signal, stop: &AtomicBool) -> bool {
+    let begin = Instant::now();
+    let mut given_out: Option<Instant> = None;
+    for tries in 0u64.. {
+        if kill_process(pid, signal).is_ok() {
+            return true;
+        }
+        if tries % 64 != 0 {
+            continue;
+        }
+        if last_pid() >= pid.as_raw_nonzero().get() {
+            given_out.get_or_insert_with(Instant::now);
+        }
+        if stop.load(Ordering::Relaxed)
+            || given_out.is_some_and(|t| t.elapsed() > Duration::from_millis(5))
+            || begin.elapsed() > Duration::from_secs(5)
+        {
+            return false;
+        }
+    }
+    false
 }
 
 /// The last pid given out in this process's pid namespace.
@@ -292,10 +289,10 @@ fn say(word: &str) {
 /// SIGKILLs the init as it appears; the word to say then: `killed` if the
 /// init came more than 25 ms after the helper went on.
 fn slow_helper_then_kill_init() -> &'static str {
-    const BUSY_THREADS: usize = 4;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    const BUSY_THREADS: usize = 8;
     static GO: AtomicBool = AtomicBool::new(false);
     static BUSY: AtomicBool = AtomicBool::new(true);
+    static NEVER: AtomicBool = AtomicBool::new(false);
     // Made before the pids are foreseen, and idle until the helper is
     // caught.
     for _ in 0..BUSY_THREADS {
@@ -311,31 +308,24 @@ fn slow_helper_then_kill_init() -> &'static str {
     let helper = Pid::from_raw(last_pid() + 1).unwrap();
     let init = Pid::from_raw(helper.as_raw_nonzero().get() + 1).unwrap();
     say("ready");
-    let begin = Instant::now();
-    let in_time = || begin.elapsed() < Duration::from_secs(5);
-    while kill_process(helper, Signal::STOP).is_err() {
-        if !in_time() {
-            return "missed";
-        }
+    if !catch(helper, Signal::STOP, &NEVER) {
+        return "missed";
     }
-    if kill_process(init, Signal::STOP).is_ok() {
+    if rustix::process::test_kill_process(init).is_ok() {
         let _ = kill_process(helper, Signal::CONT);
         return "missed"; // It had cloned the init already.
     }
-    GO.store(true, Ordering::Relaxed);
-    std::thread::sleep(Duration::from_millis(2)); // The busy threads start.
     // Allowed: root in the helper's user namespace has CAP_SYS_NICE there.
-    rustix::process::setpriority_process(Some(helper), 19).unwrap();
+    // Gone already if the program looked while it was stopped.
+    let reniced = rustix::process::setpriority_process(Some(helper), 19);
+    GO.store(true, Ordering::Relaxed);
     let _ = kill_process(helper, Signal::CONT);
+    if reniced.is_err() {
+        BUSY.store(false, Ordering::Relaxed);
+        return "missed";
+    }
     let slowed = Instant::now();
-    let killed = loop {
-        if kill_process(init, Signal::KILL).is_ok() {
-            break true;
-        }
-        if !in_time() {
-            break false;
-        }
-    };
+    let killed = catch(init, Signal::KILL, &NEVER);
     BUSY.store(false, Ordering::Relaxed);
     // Slowed past the program's first look (20 ms into its wait), or not
     // slowed enough to tell.

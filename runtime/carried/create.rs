@@ -134,6 +134,8 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
     if let Err(failure) = enter::check(sys::pass_credentials(ours), step::CLONE) {
         enter::fail(report, failure);
     }
+    // Anything the application left us that is a pidfd is not the init's.
+    let before = pidfds();
     let mut helper_pidfd = -1i32;
     let mut helper = CloneArgs {
         flags: CLONE_PARENT | CLONE_FILES | CLONE_PIDFD,
@@ -179,6 +181,7 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
         theirs,
         helper,
         helper_pidfd,
+        before,
         init_pidfd: None,
         proc,
     };
@@ -212,30 +215,39 @@ struct Creation {
     /// The helper's pid, in our pid namespace, and its pidfd.
     helper: isize,
     helper_pidfd: i32,
+    /// Our pidfds before the helper's clone ([`pidfds`]).
+    before: u64,
     /// The init's pidfd, once found (see [`init_pidfd`](Self::init_pidfd)).
     init_pidfd: Option<i32>,
     /// The application's `/proc`, or -1.
     proc: i32,
 }
 
-/// How many of our fds are searched for the init's pidfd: this program
-/// holds a handful.
-const OUR_FDS: i32 = 64;
+/// Which of our first 64 fds are pidfds, as bits (fd `n`: bit `n`): this
+/// program holds a handful of fds, and a new one takes the lowest free.
+/// `pidfd_send_signal` of signal 0 fails with `EBADF` on any other fd.
+fn pidfds() -> u64 {
+    const EBADF: i32 = 9;
+    const EINVAL: i32 = 22;
+    (0..64).fold(0, |bits, fd| {
+        let ret = sys::pidfd_kill(fd, 0);
+        match ret >= 0 || !matches!(sys::errno_of(ret), EBADF | EINVAL) {
+            true => bits | 1 << fd,
+            false => bits,
+        }
+    })
+}
 
 impl Creation {
     /// The init's pidfd, if the init exists: the one pidfd in our table
-    /// besides the helper's (`pidfd_send_signal` of signal 0 fails with
-    /// `EBADF` on any other fd), which the helper's clone put there — at
-    /// the lowest free fd then, which our own opening of files may have
-    /// moved, so it is searched for.
+    /// that was not there before the helper's clone, besides the helper's.
+    /// The helper's clone of the init put it at the lowest free fd then,
+    /// which our own opening of files meanwhile may have moved, so it is
+    /// searched for.
     fn init_pidfd(&mut self) -> Option<i32> {
-        const EBADF: i32 = 9;
-        const EINVAL: i32 = 22;
         if self.init_pidfd.is_none() {
-            self.init_pidfd = (0..OUR_FDS).filter(|&fd| fd != self.helper_pidfd).find(|&fd| {
-                let ret = sys::pidfd_kill(fd, 0);
-                ret >= 0 || !matches!(sys::errno_of(ret), EBADF | EINVAL)
-            });
+            let new = pidfds() & !self.before & !(1u64 << self.helper_pidfd);
+            self.init_pidfd = (new != 0).then(|| new.trailing_zeros() as i32);
         }
         self.init_pidfd
     }
