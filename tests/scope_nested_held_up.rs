@@ -24,7 +24,8 @@
 //! (the lowest priority, beside busy threads) so that the scope
 //! program has looked at it, opening files, before the init exists: the
 //! program must still find the init's pidfd, wherever in its fd table the
-//! clone put it.
+//! clone put it — and not take for it a pidfd the application left open
+//! across `execve` on its stdin.
 
 mod common;
 
@@ -84,6 +85,47 @@ fn an_init_killed_after_a_slowed_helper_is_reaped() {
     common::as_root_and_unprivileged("an_init_killed_after_a_slowed_helper_is_reaped", || {
         attack("slowed")
     });
+}
+
+/// The application's stdin is a pidfd of an unrelated process, left
+/// open across `execve` (as an application that hands one to a child of
+/// its own may): the scope program inherits it, and must not take it for
+/// the init's pidfd — which would SIGKILL that process and leave the init
+/// unreported.
+#[test]
+fn a_pidfd_the_application_passes_on_is_not_taken_for_the_init() {
+    // It counts every child of this process, and changes its fd 0.
+    let _turn = common::serial();
+    common::as_root_and_unprivileged(
+        "a_pidfd_the_application_passes_on_is_not_taken_for_the_init",
+        || {
+            use std::os::fd::AsRawFd;
+            // Not our child: its shell has exited.
+            let started = std::process::Command::new("sh")
+                .args(["-c", "sleep 600 </dev/null >/dev/null 2>&1 & echo $!"])
+                .output()
+                .unwrap();
+            let pid: i32 = String::from_utf8(started.stdout)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let victim = common::open_pidfd(pid).unwrap();
+            let stdin = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdin(), 3).unwrap();
+            // `dup2` clears close-on-exec on fd 0.
+            // SAFETY: fd 0 is replaced by a copy of an fd we own.
+            assert_eq!(unsafe { libc::dup2(victim.as_raw_fd(), 0) }, 0);
+            let attacked = std::panic::catch_unwind(|| attack("init"));
+            // SAFETY: fd 0 gets its copy back.
+            unsafe { libc::dup2(stdin.as_raw_fd(), 0) };
+            let killed = common::exits_within(&victim, Duration::from_millis(100));
+            let _ = rustix::process::pidfd_send_signal(&victim, Signal::KILL);
+            assert!(!killed, "the scope program killed the process of fd 0");
+            if let Err(panic) = attacked {
+                std::panic::resume_unwind(panic);
+            }
+        },
+    );
 }
 
 /// Makes a graph whose one node, in a user + pid scope, attacks (`target`)

@@ -326,14 +326,22 @@ impl Creation {
     }
 }
 
-/// Waits (a second at most) until the process of `pidfd` has exited.
+/// How long we wait for the SIGKILLed helper to be gone: a clone it was
+/// in puts the init's pidfd in our table only at its very end, and a node
+/// may keep the helper off the CPU (lowest priority, busy threads) for
+/// long. Added to [`ANNOUNCE_SECONDS`], still within the application's own
+/// limit for our report (`held_up::LIMIT`, 30 s).
+const HELPER_EXIT_SECONDS: i64 = 15;
+
+/// Waits until the SIGKILLed process of `pidfd` has exited, up to
+/// [`HELPER_EXIT_SECONDS`].
 fn wait_until_exited(pidfd: i32) {
     let mut fds = [PollFd {
         fd: pidfd,
         events: POLLIN,
         revents: 0,
     }];
-    while sys::errno_of(sys::poll_for(&mut fds, 1, 0)) == sys::EINTR {}
+    while sys::errno_of(sys::poll_for(&mut fds, HELPER_EXIT_SECONDS, 0)) == sys::EINTR {}
 }
 
 const ETIMEDOUT: i32 = 110;
