@@ -120,11 +120,12 @@ const ANNOUNCE_SECONDS: i64 = 10;
 /// the init before its message, in the microseconds after its clone. So we
 /// look at both while we wait ([`Creation::wait_for_announcement`]); and
 /// the helper shares our fd table (`CLONE_FILES`) and clones the init with
-/// `CLONE_PIDFD`: the init's pidfd is in our table as soon as the init
-/// exists, at the fd we know it takes (see [`free_fds`]). Without the
-/// message we kill the init through it, read its pid in the application's
-/// `/proc` (`proc`), and report the failure with that pid, for the
-/// application to reap.
+/// `CLONE_PIDFD`: the init's pidfd is in our table before the init runs
+/// (see [`Creation::init_pidfd`]). Without the message we kill the init
+/// through it, ask the kernel its pid in our pid namespace
+/// (`PIDFD_GET_INFO`, else the `fdinfo` in the application's `/proc`,
+/// `proc`), and report the failure with that pid, for the application to
+/// reap.
 fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> ! {
     let mut pair = [-1i32; 2];
     if let Err(failure) = enter::check(sys::seqpacket_pair(&mut pair), step::CLONE) {
@@ -195,7 +196,8 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
             let init = match creation.init_pidfd() {
                 Some(pidfd) => {
                     sys::pidfd_kill(pidfd, sys::SIGKILL);
-                    app_proc::pid_of_pidfd(proc, pidfd).unwrap_or(0)
+                    let pid = sys::pidfd_pid(pidfd);
+                    pid.or_else(|| app_proc::pid_of_pidfd(proc, pidfd)).unwrap_or(0)
                 }
                 None => 0,
             };

@@ -401,6 +401,24 @@ pub(crate) fn ioctl(fd: i32, request: usize, arg: &mut [u8]) -> isize {
     )
 }
 
+/// The pid, in our pid namespace, of the process `pidfd` refers to, by
+/// `ioctl(PIDFD_GET_INFO)` (Linux 6.13); `None` where the kernel has no
+/// such request, or the process is reaped.
+pub(crate) fn pidfd_pid(pidfd: i32) -> Option<i32> {
+    // `_IOWR(0xFF, 11, struct pidfd_info)`, the struct's first version: 64
+    // bytes, `mask` then `cgroupid` (u64 each), then `pid` (u32).
+    const PIDFD_GET_INFO: usize = 0xC040_FF0B;
+    const PIDFD_INFO_PID: u64 = 1;
+    let mut info = [0u8; 64];
+    info[..8].copy_from_slice(&PIDFD_INFO_PID.to_ne_bytes());
+    if ioctl(pidfd, PIDFD_GET_INFO, &mut info) < 0 {
+        return None;
+    }
+    let mask = u64::from_ne_bytes(info[..8].try_into().ok()?);
+    let pid = i32::from_ne_bytes(info[16..20].try_into().ok()?);
+    (mask & PIDFD_INFO_PID != 0 && pid > 0).then_some(pid)
+}
+
 /// `rt_sigprocmask(SIG_SETMASK, mask, NULL)`.
 pub(crate) fn set_signal_mask(mask: u64) -> isize {
     call(
