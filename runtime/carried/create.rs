@@ -97,6 +97,11 @@ pub(crate) fn run(args: &Args) -> ! {
 /// (`held_up::LIMIT`, 30 s), so that we can still report the helper.
 const ANNOUNCE_SECONDS: i64 = 10;
 
+/// How long all of a nested creation may take us, the wait for a killed
+/// helper to be gone included: within the application's 30 s, with room
+/// for the second [`sys::monotonic_seconds`] may round away.
+const CREATION_SECONDS: i64 = 24;
+
 /// Clones the init of a pid namespace nested in the enclosing scope's.
 ///
 /// `setns` moved only our future children into the enclosing pid
@@ -127,6 +132,7 @@ const ANNOUNCE_SECONDS: i64 = 10;
 /// `proc`), and report the failure with that pid, for the application to
 /// reap.
 fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Plan<'_>) -> ! {
+    let until = sys::monotonic_seconds() + CREATION_SECONDS;
     let mut pair = [-1i32; 2];
     if let Err(failure) = enter::check(sys::seqpacket_pair(&mut pair), step::CLONE) {
         enter::fail(report, failure);
@@ -178,6 +184,7 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
     };
     let helper_pid = helper as i32;
     let mut creation = Creation {
+        announce_until: sys::monotonic_seconds() + ANNOUNCE_SECONDS,
         ours,
         theirs,
         helper,
@@ -192,7 +199,7 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
             // The helper is the application's unreaped child: its pid is
             // still its own. Gone, it clones nothing more.
             sys::kill(helper, sys::SIGKILL);
-            wait_until_exited(helper_pidfd);
+            wait_until_exited(helper_pidfd, until);
             let init = match creation.init_pidfd() {
                 Some(pidfd) => {
                     sys::pidfd_kill(pidfd, sys::SIGKILL);
@@ -210,6 +217,8 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
 /// The creation of a nested pid namespace's init, once the helper is
 /// cloned.
 struct Creation {
+    /// When we stop waiting for the init's message ([`sys::monotonic_seconds`]).
+    announce_until: i64,
     /// Our end of the socket the init's message comes on, and the other,
     /// which we share with the helper (the init has a copy of its own).
     ours: i32,
@@ -248,23 +257,25 @@ impl Creation {
     /// searched for.
     fn init_pidfd(&mut self) -> Option<i32> {
         if self.init_pidfd.is_none() {
-            let new = pidfds() & !self.before & !(1u64 << self.helper_pidfd);
+            // The helper's is among the first 64 (a new fd takes the lowest
+            // free one); should it not be, it is not in the bits either.
+            let helper = 1u64.checked_shl(self.helper_pidfd as u32).unwrap_or(0);
+            let new = pidfds() & !self.before & !helper;
             self.init_pidfd = (new != 0).then(|| new.trailing_zeros() as i32);
         }
         self.init_pidfd
     }
 
     /// Waits for the init's message: the init's pid in our pid namespace,
-    /// or the failure — the helper's errno at `CLONE`; `ETIMEDOUT` after
-    /// [`ANNOUNCE_SECONDS`]; `EINTR` if the helper died before its clone or
-    /// the init died (only a signal does either), which the pidfds of both
-    /// tell at once. Every [`app_proc::CHECK_EVERY_NANOS`] without the
+    /// or the failure — the helper's errno at `CLONE`; `ETIMEDOUT` at
+    /// `announce_until`; `EINTR` if the helper died before its clone or the
+    /// init died (only a signal does either), which the pidfds of both tell
+    /// at once. Every [`app_proc::CHECK_EVERY_NANOS`] without the
     /// message, the helper and (once it exists) the init are looked at in
     /// the application's `/proc`: one found stopped ends the wait at
     /// `HELD_UP`.
     fn wait_for_announcement(&mut self) -> Result<i32, (i32, i32)> {
-        let checks_in_all = ANNOUNCE_SECONDS * 1_000_000_000 / i64::from(app_proc::CHECK_EVERY_NANOS);
-        let (mut checks, mut helper_stat, mut init_stat) = (0, -1, -1);
+        let (mut helper_stat, mut init_stat) = (-1, -1);
         // The message; the helper's exit; the init's (a negative fd is
         // not polled).
         let mut fds = [self.ours, self.helper_pidfd, -1].map(|fd| PollFd {
@@ -296,8 +307,7 @@ impl Creation {
             if let Some(init) = self.init_pidfd() {
                 fds[2].fd = init;
             }
-            checks += 1;
-            if checks >= checks_in_all {
+            if sys::monotonic_seconds() >= self.announce_until {
                 return Err((step::CLONE, ETIMEDOUT));
             }
             if self.proc < 0 {
@@ -328,22 +338,20 @@ impl Creation {
     }
 }
 
-/// How long we wait for the SIGKILLed helper to be gone: a clone it was
-/// in puts the init's pidfd in our table only at its very end, and a node
-/// may keep the helper off the CPU (lowest priority, busy threads) for
-/// long. Added to [`ANNOUNCE_SECONDS`], still within the application's own
-/// limit for our report (`held_up::LIMIT`, 30 s).
-const HELPER_EXIT_SECONDS: i64 = 15;
-
-/// Waits until the SIGKILLed process of `pidfd` has exited, up to
-/// [`HELPER_EXIT_SECONDS`].
-fn wait_until_exited(pidfd: i32) {
+/// Waits until the SIGKILLed process of `pidfd` has exited, up to `until`
+/// ([`sys::monotonic_seconds`]): a clone the helper was in puts the init's
+/// pidfd in our table only at its very end, and a node may keep the helper
+/// off the CPU (lowest priority, busy threads) for long.
+fn wait_until_exited(pidfd: i32, until: i64) {
     let mut fds = [PollFd {
         fd: pidfd,
         events: POLLIN,
         revents: 0,
     }];
-    while sys::errno_of(sys::poll_for(&mut fds, HELPER_EXIT_SECONDS, 0)) == sys::EINTR {}
+    let left = until - sys::monotonic_seconds();
+    if left > 0 {
+        sys::poll_for(&mut fds, left, 0);
+    }
 }
 
 const ETIMEDOUT: i32 = 110;

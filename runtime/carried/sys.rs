@@ -21,6 +21,7 @@ mod nr {
     pub(super) const SETPGID: usize = 109;
     pub(super) const GETPPID: usize = 110;
     pub(super) const GETPID: usize = 39;
+    pub(super) const CLOCK_GETTIME: usize = 228;
     pub(super) const PRCTL: usize = 157;
     pub(super) const MOUNT: usize = 165;
     pub(super) const SETHOSTNAME: usize = 170;
@@ -62,6 +63,7 @@ mod nr {
     pub(super) const SETPGID: usize = 154;
     pub(super) const GETPPID: usize = 173;
     pub(super) const GETPID: usize = 172;
+    pub(super) const CLOCK_GETTIME: usize = 113;
     pub(super) const PRCTL: usize = 167;
     pub(super) const MOUNT: usize = 40;
     pub(super) const SETHOSTNAME: usize = 161;
@@ -283,6 +285,18 @@ pub(crate) fn set_name(name: &core::ffi::CStr) -> isize {
 /// `prctl(PR_SET_DUMPABLE, 0)`.
 pub(crate) fn not_dumpable() -> isize {
     prctl(4, 0)
+}
+
+/// `CLOCK_MONOTONIC` in seconds (the nanoseconds dropped): enough for
+/// deadlines of whole seconds, which it never runs short of.
+pub(crate) fn monotonic_seconds() -> i64 {
+    const CLOCK_MONOTONIC: usize = 1;
+    let mut now = [0i64; 2];
+    call(
+        nr::CLOCK_GETTIME,
+        [CLOCK_MONOTONIC, now.as_mut_ptr() as usize, 0, 0, 0, 0],
+    );
+    now[0]
 }
 
 pub(crate) fn getpid() -> isize {
