@@ -40,9 +40,16 @@ pub(crate) fn stopped(stat: i32) -> bool {
     text.get(end + 2) == Some(&b'T')
 }
 
-/// The pid, in `proc`'s pid namespace, of the process that our pidfd
-/// `pidfd` refers to: the `Pid:` line of its `fdinfo`.
+/// The pid, in the application's pid namespace (ours), of the process
+/// that our pidfd `pidfd` refers to: the kernel's answer to
+/// `PIDFD_GET_INFO` (Linux 6.13), else the `Pid:` line of its `fdinfo` in
+/// `proc`.
 pub(crate) fn pid_of_pidfd(proc: i32, pidfd: i32) -> Option<i32> {
+    sys::pidfd_pid(pidfd).or_else(|| fdinfo_pid(proc, pidfd))
+}
+
+/// The `Pid:` line of the `fdinfo` of our pidfd `pidfd`, in `proc`.
+fn fdinfo_pid(proc: i32, pidfd: i32) -> Option<i32> {
     let info = sys::open_read_at(proc, &path(b"self/fdinfo/", pidfd as usize, b"\0"), false);
     if info < 0 {
         return None;
@@ -60,16 +67,7 @@ pub(crate) fn pid_of_pidfd(proc: i32, pidfd: i32) -> Option<i32> {
 /// `prefix`, `number` in decimal, then `suffix` (which ends with the NUL).
 fn path(prefix: &[u8], number: usize, suffix: &[u8]) -> [u8; 64] {
     let mut digits = [0u8; 20];
-    let (mut n, mut len) = (number, 0);
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-        len += 1;
-        if n == 0 {
-            break;
-        }
-    }
-    let number = &digits[digits.len() - len..];
+    let number = crate::protocol::decimal(number as u64, &mut digits);
     let mut path = [0u8; 64];
     let parts = prefix.iter().chain(number).chain(suffix);
     for (to, from) in path.iter_mut().zip(parts) {

@@ -203,8 +203,7 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
             let init = match creation.init_pidfd() {
                 Some(pidfd) => {
                     sys::pidfd_kill(pidfd, sys::SIGKILL);
-                    let pid = sys::pidfd_pid(pidfd);
-                    pid.or_else(|| app_proc::pid_of_pidfd(proc, pidfd)).unwrap_or(0)
+                    app_proc::pid_of_pidfd(proc, pidfd).unwrap_or(0)
                 }
                 None => 0,
             };

@@ -148,7 +148,6 @@ impl Node<'_> {
 struct Stack([u8; 64 * 1024]);
 static mut NODE_STACK: Stack = Stack([0; 64 * 1024]);
 
-
 /// Clones the node, waits until it has exec'd or exited, and reports.
 ///
 /// Without `CLONE_VFORK`, we and the clone run at once on one address

@@ -24,8 +24,8 @@ pub(crate) mod common {
     /// The fd the report is written to (a pipe to the application).
     pub(crate) const REPORT_FD: usize = 3;
     /// The first of the namespace fds of the scope joined first (one per
-    /// kind in `JOIN_FLAGS`, in [`NAMESPACES`](super::NAMESPACES) order, at consecutive fds),
-    /// or -1 for none.
+    /// kind in `JOIN_FLAGS`, in [`NAMESPACES`](super::NAMESPACES) order, at
+    /// consecutive fds), or -1 for none.
     pub(crate) const SCOPE_FDS: usize = 4;
     /// The `CLONE_NEW*` flags of the namespaces at `SCOPE_FDS`.
     pub(crate) const JOIN_FLAGS: usize = 5;
@@ -74,7 +74,8 @@ pub(crate) mod join {
     /// or [`KEEP_GROUPS`] to keep them.
     pub(crate) const GROUPS: usize = 11;
     /// The index in the environment of the `LISTEN_PID` entry to fill in
-    /// with the node's pid ([`write_listen_pid`](super::write_listen_pid)), or -1.
+    /// with the node's pid ([`write_listen_pid`](super::write_listen_pid)),
+    /// or -1.
     pub(crate) const LISTEN_PID_ENV: usize = 12;
     /// How many candidate paths follow.
     pub(crate) const CANDIDATES: usize = 13;
@@ -208,9 +209,19 @@ pub(crate) fn write_listen_pid(entry: &mut [u8], pid: u32) -> bool {
     if entry.len() <= LISTEN_PID_PLACEHOLDER.len() || !entry.starts_with(prefix) {
         return false;
     }
-    let mut digits = [0u8; 10];
-    let mut n = pid;
-    let mut len = 0;
+    let mut digits = [0u8; 20];
+    let used = decimal(u64::from(pid), &mut digits);
+    let (_, value) = entry.split_at_mut(prefix.len());
+    for (to, from) in value.iter_mut().zip(used.iter().chain(&[0])) {
+        *to = *from;
+    }
+    true
+}
+
+/// `n` in decimal, written at the end of `digits`: the digits used. No
+/// panics: it runs between clone and exec.
+pub(crate) fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let (mut n, mut len) = (n, 0);
     for slot in digits.iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;
         n /= 10;
@@ -219,10 +230,6 @@ pub(crate) fn write_listen_pid(entry: &mut [u8], pid: u32) -> bool {
             break;
         }
     }
-    let (_, value) = entry.split_at_mut(prefix.len());
     let (_, used) = digits.split_at(digits.len() - len);
-    for (to, from) in value.iter_mut().zip(used.iter().chain(&[0])) {
-        *to = *from;
-    }
-    true
+    used
 }
