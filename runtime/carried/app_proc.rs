@@ -58,7 +58,9 @@ fn fdinfo_pid(proc: i32, pidfd: i32) -> Option<i32> {
     let len = sys::read_from_start(info as i32, &mut text);
     sys::close(info as i32);
     let text = text.get(..len.max(0) as usize)?;
-    let line = text.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(b"Pid:"))?;
+    let line = text
+        .split(|&b| b == b'\n')
+        .find_map(|l| l.strip_prefix(b"Pid:"))?;
     let digits = line.trim_ascii();
     let pid = crate::args::decimal(digits)?;
     i32::try_from(pid).ok().filter(|&pid| pid > 0)

@@ -37,14 +37,16 @@ pub(crate) fn run(args: &Args) -> ! {
         args.number(create::CLEAR_GROUPS),
     ) {
         (Some(-1), Some(-1), Some(0)) => None,
-        (Some(uid), Some(gid), Some(clear @ 0..=1)) => match (u32::try_from(uid), u32::try_from(gid)) {
-            (Ok(uid), Ok(gid)) => Some(crate::init::InsideIds {
-                uid,
-                gid,
-                clear_groups: clear == 1,
-            }),
-            _ => enter::fail(c.report, bad_arguments()),
-        },
+        (Some(uid), Some(gid), Some(clear @ 0..=1)) => {
+            match (u32::try_from(uid), u32::try_from(gid)) {
+                (Ok(uid), Ok(gid)) => Some(crate::init::InsideIds {
+                    uid,
+                    gid,
+                    clear_groups: clear == 1,
+                }),
+                _ => enter::fail(c.report, bad_arguments()),
+            }
+        }
         _ => enter::fail(c.report, bad_arguments()),
     };
     const CLONE_NEWPID: u64 = 0x2000_0000;
@@ -316,7 +318,9 @@ impl Creation {
             if helper_stat < 0 && helper_there {
                 helper_stat = app_proc::open_stat(self.proc, self.helper) as i32;
             }
-            if init_stat < 0 && let Some(init) = self.init_pidfd {
+            if init_stat < 0
+                && let Some(init) = self.init_pidfd
+            {
                 init_stat = match app_proc::pid_of_pidfd(self.proc, init) {
                     Some(pid) => app_proc::open_stat(self.proc, pid as isize) as i32,
                     None => -1,

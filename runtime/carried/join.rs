@@ -50,11 +50,7 @@ pub(crate) fn run(args: &Args) -> ! {
     // The application's `/proc`, where the clone's state is read. -1 if
     // there is none to open: then a stopped clone holds us up until the
     // application's limit.
-    let proc = if clone_child {
-        app_proc::open()
-    } else {
-        -1
-    };
+    let proc = if clone_child { app_proc::open() } else { -1 };
     if let Err(failure) = enter::enter(&c).and_then(|()| crate::ids::drop_to(args, &c)) {
         enter::fail(c.report, failure);
     }

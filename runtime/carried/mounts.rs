@@ -188,4 +188,3 @@ fn send_locked_copy(socket: i32, inside: &InsideIds) -> i32 {
     sys::send_with_fds(socket, &0i32.to_ne_bytes(), &[copy as i32]);
     0
 }
-

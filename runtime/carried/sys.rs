@@ -313,10 +313,7 @@ pub(crate) fn kill(pid: isize, signal: usize) -> isize {
 
 /// `pidfd_send_signal(pidfd, signal, NULL, 0)`.
 pub(crate) fn pidfd_kill(pidfd: i32, signal: usize) -> isize {
-    call(
-        nr::PIDFD_SEND_SIGNAL,
-        [pidfd as usize, signal, 0, 0, 0, 0],
-    )
+    call(nr::PIDFD_SEND_SIGNAL, [pidfd as usize, signal, 0, 0, 0, 0])
 }
 
 /// `setpgid(0, 0)`.
@@ -478,7 +475,10 @@ pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64, nanos: u32) -> isize {
 /// `pipe2(fds, O_CLOEXEC)`: `[read end, write end]`, or `-errno`.
 pub(crate) fn pipe_cloexec() -> Result<[i32; 2], isize> {
     let mut fds = [-1i32; 2];
-    let ret = call(nr::PIPE2, [fds.as_mut_ptr() as usize, O_CLOEXEC, 0, 0, 0, 0]);
+    let ret = call(
+        nr::PIPE2,
+        [fds.as_mut_ptr() as usize, O_CLOEXEC, 0, 0, 0, 0],
+    );
     if ret < 0 { Err(ret) } else { Ok(fds) }
 }
 
@@ -590,7 +590,14 @@ pub(crate) fn pass_credentials(fd: i32) -> isize {
     let on: i32 = 1;
     call(
         nr::SETSOCKOPT,
-        [fd as usize, SOL_SOCKET, SO_PASSCRED, &raw const on as usize, 4, 0],
+        [
+            fd as usize,
+            SOL_SOCKET,
+            SO_PASSCRED,
+            &raw const on as usize,
+            4,
+            0,
+        ],
     )
 }
 

@@ -67,7 +67,12 @@ pub(crate) fn run(args: &Args) -> ! {
     let alive = application >= 0 && enter::parent_alive(&c).is_ok();
     // Every other fd goes, the report pipe among them, once it has told
     // the application that we run.
-    sys::report(c.report, crate::protocol::step::OK, 0, crate::protocol::ITSELF);
+    sys::report(
+        c.report,
+        crate::protocol::step::OK,
+        0,
+        crate::protocol::ITSELF,
+    );
     let mut keep = [parent, application as i32];
     keep.sort_unstable();
     let mut next = 0u32;
