@@ -57,7 +57,7 @@ pub trait RestartLoop {
 /// `scoped`, every node is in one user + pid scope.
 pub struct Ours {
     in_cgroups: bool,
-    scoped: bool,
+    label: String,
     running: RunningGraph,
     node: NodeId,
     marks: std::io::PipeReader,
@@ -126,7 +126,7 @@ impl Ours {
         }
         Ok(Ours {
             in_cgroups,
-            scoped,
+            label: graph_label("process-graph", scoped, in_cgroups),
             running,
             node,
             marks,
@@ -170,14 +170,22 @@ impl Ours {
     }
 }
 
+/// The label of our graph of this kind, driven by `driver`.
+fn graph_label(driver: &str, scoped: bool, in_cgroups: bool) -> String {
+    let scope = match scoped {
+        true => " in a user + pid scope",
+        false => "",
+    };
+    let cgroups = match in_cgroups {
+        true => "a cgroup per node",
+        false => "containment off",
+    };
+    format!("{driver}{scope}, {cgroups}")
+}
+
 impl RestartLoop for Ours {
     fn label(&self) -> &str {
-        match (self.scoped, self.in_cgroups) {
-            (false, true) => "process-graph, a cgroup per node",
-            (false, false) => "process-graph, containment off",
-            (true, true) => "process-graph in a user + pid scope, a cgroup per node",
-            (true, false) => "process-graph in a user + pid scope, containment off",
-        }
+        &self.label
     }
 
     fn in_cgroups(&self) -> bool {
@@ -203,6 +211,7 @@ impl RestartLoop for Ours {
 /// under one timeout.
 pub struct OursOnTokio {
     ours: Ours,
+    label: String,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -213,8 +222,10 @@ impl OursOnTokio {
         in_cgroups: bool,
         scoped: bool,
     ) -> io::Result<OursOnTokio> {
+        let ours = Ours::start(child, siblings, in_cgroups, scoped)?;
         Ok(OursOnTokio {
-            ours: Ours::start(child, siblings, in_cgroups, scoped)?,
+            label: graph_label("process-graph on tokio", scoped, in_cgroups),
+            ours,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,
@@ -224,12 +235,7 @@ impl OursOnTokio {
 
 impl RestartLoop for OursOnTokio {
     fn label(&self) -> &str {
-        match (self.ours.scoped, self.ours.in_cgroups) {
-            (false, true) => "process-graph on tokio, a cgroup per node",
-            (false, false) => "process-graph on tokio, containment off",
-            (true, true) => "process-graph on tokio in a user + pid scope, a cgroup per node",
-            (true, false) => "process-graph on tokio in a user + pid scope, containment off",
-        }
+        &self.label
     }
 
     fn in_cgroups(&self) -> bool {
