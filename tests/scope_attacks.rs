@@ -22,7 +22,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -288,17 +287,9 @@ fn visible_pids() -> BTreeSet<i32> {
 /// The command line of `pid` (a pid of our own pid namespace), found in
 /// `/proc` through the pid `/proc` knows it by: a pidfd's fdinfo gives it.
 fn command_of(pid: i32) -> String {
-    let Some(pidfd) = rustix::process::Pid::from_raw(pid).and_then(|pid| {
-        rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
-    }) else {
+    let Some(listed) = common::pidfd_info(pid, "Pid") else {
         return String::new();
     };
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
-        .unwrap_or_default();
-    let listed = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pid:"))
-        .map_or("", str::trim);
     std::fs::read(format!("/proc/{listed}/cmdline"))
         .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
         .unwrap_or_default()

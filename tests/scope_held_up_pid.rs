@@ -20,7 +20,6 @@
 mod common;
 
 use std::io::Read;
-use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
@@ -128,14 +127,7 @@ fn a_node_cannot_hold_up_the_application_by_stopping_its_siblings_before_their_e
 /// `/proc` numbers processes in: the pid `/proc` knows it by is read from
 /// the `fdinfo` of a pidfd of it.
 fn command_line(pid: rustix::process::Pid) -> Option<Vec<u8>> {
-    let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()?;
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).ok()?;
-    let seen = info
-        .lines()
-        .find_map(|line| line.strip_prefix("Pid:"))?
-        .trim()
-        .parse::<i32>()
-        .ok()?;
+    let seen = common::pidfd_info(pid.as_raw_nonzero().get(), "Pid")?;
     let mut command = Vec::new();
     std::fs::File::open(format!("/proc/{seen}/cmdline"))
         .ok()?

@@ -227,17 +227,9 @@ fn next_word(said: &mut impl BufRead) -> String {
 
 /// The pids `/proc` shows for `pid` of this pid namespace, outermost first
 /// (the `NSpid` of a pidfd's `fdinfo`, whatever namespace `/proc` is of).
-fn ns_pids(pid: rustix::process::Pid) -> Vec<i32> {
-    use std::os::fd::AsRawFd;
-    let Ok(pidfd) = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) else {
-        return Vec::new();
-    };
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()));
-    info.ok()
-        .and_then(|info| {
-            let line = info.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
-            line.split_whitespace().map(|p| p.parse().ok()).collect()
-        })
+fn ns_pids(pid: Pid) -> Vec<i32> {
+    common::pidfd_info(pid.as_raw_nonzero().get(), "NSpid")
+        .and_then(|line| line.split_whitespace().map(|p| p.parse().ok()).collect())
         .unwrap_or_default()
 }
 

@@ -172,6 +172,19 @@ pub fn open_pidfd(pid: i32) -> Option<OwnedFd> {
     pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()
 }
 
+/// The value of line `field` (`Pid`, `NSpid`, ...) of the `fdinfo` of a
+/// pidfd of `pid`, a pid of this process's pid namespace: `Pid` is the pid
+/// `/proc` knows the process by, `NSpid` its pids from `/proc`'s pid
+/// namespace down — whatever pid namespace `/proc` numbers processes in.
+pub fn pidfd_info(pid: i32, field: &str) -> Option<String> {
+    let pidfd = open_pidfd(pid)?;
+    let info = fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).ok()?;
+    let line = info
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+    Some(line.trim().to_owned())
+}
+
 /// True once the process behind `pidfd` has exited (a pidfd turns readable
 /// when its process ends, whoever its parent is); waits up to `timeout`.
 pub fn exits_within(pidfd: &OwnedFd, timeout: Duration) -> bool {
