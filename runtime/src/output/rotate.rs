@@ -18,15 +18,45 @@
 //! 28)`). Meanwhile the node runs on: its output is read and dropped rather
 //! than left to fill its pipe. Any other write error is handled the same
 //! way, without the early rotation.
+//!
+//! A node may be able to write the log's directory (a service user's own
+//! log directory), and so to put a symbolic link, a FIFO or a hard link at
+//! the log's name in the moment between a rotation's rename and the new
+//! file's creation. The application, often root, would then append the
+//! node's lines to a file of the node's choosing, create one, or block its
+//! output thread in `open` on a FIFO nobody reads. So the directory is
+//! opened once, when the sink is, and every later name is looked up in it
+//! alone (`renameat`, `openat`); a new file is made with `O_CREAT |
+//! O_EXCL | O_NOFOLLOW`, which creates a regular file or fails; where
+//! something else took the name, it is removed (`unlinkat`, which follows
+//! nothing) and the creation tried once more, and if that fails too the
+//! lines go on into the file just renamed and the next rotation tries
+//! again. The file first opened must be a
+//! regular file with a single link (`O_NOFOLLOW`, `O_NONBLOCK` so that a
+//! FIFO cannot block the open, then `fstat`), as logrotate requires by
+//! default; a symbolic link at the log's name is refused, not followed.
+//! With `keep` 0 the file is cut to nothing in place, no name involved.
 
-use std::fs::{File, OpenOptions};
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
 use std::io::{self, Write as _};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use super::{Line, LineEnd, Write};
 
 /// A file a node's output goes to, rotated by size, for
 /// [`Sink::File`](crate::Sink::File).
+///
+/// The file must be a regular file with a single link, or not exist yet: a
+/// symbolic link, a hard link or a FIFO at its name is refused when the
+/// sink is opened (at `spawn` or `add`), not followed. Its directory is
+/// opened then, and every rotation looks names up in it alone and creates
+/// each new file with `O_EXCL | O_NOFOLLOW`, so a node that may write that
+/// directory cannot make the application write through a link it puts
+/// there, nor block it on a FIFO.
 ///
 /// ```
 /// use process_graph_runtime::RotatingFile;
@@ -70,36 +100,87 @@ impl RotatingFile {
         &self.path
     }
 
-    /// Opens the file for appending.
+    /// Opens the file for appending, and its directory for the rotations.
+    /// Refuses a log name that is not a regular file with one link.
     pub(crate) fn open(&self) -> io::Result<Rotating> {
-        let file = append(&self.path)?;
-        let size = file.metadata()?.len();
+        let refused = |why: &str| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: {why}", self.path.display()),
+            )
+        };
+        let name = self
+            .path
+            .file_name()
+            .ok_or_else(|| refused("names no file"))?
+            .to_owned();
+        let parent = match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let in_place =
+            |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", self.path.display()));
+        let directory = rustix::fs::open(
+            parent,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| in_place(e.into()))?;
+        let file = match append_at(&directory, &name, OFlags::empty()) {
+            Err(rustix::io::Errno::LOOP) => return Err(refused("a symbolic link, not followed")),
+            Err(rustix::io::Errno::NXIO) => return Err(refused("a FIFO or a socket, not a file")),
+            opened => opened.map_err(|e| in_place(e.into()))?,
+        };
+        let stat = rustix::fs::fstat(&file).map_err(|e| in_place(e.into()))?;
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return Err(refused("not a regular file"));
+        }
+        if stat.st_nlink != 1 {
+            return Err(refused("a file with more than one link (a hard link)"));
+        }
         Ok(Rotating {
             config: self.clone(),
-            file,
-            size,
+            directory: crate::sys::held_high(directory),
+            name,
+            file: blocking(file)?,
+            size: stat.st_size as u64,
             batch: Vec::new(),
             lines: 0,
             in_cut_line: false,
             lost: None,
         })
     }
-
-    /// The name of the `n`th rotated file.
-    fn rotated(&self, n: u32) -> PathBuf {
-        let mut name = self.path.clone().into_os_string();
-        name.push(format!(".{n}"));
-        PathBuf::from(name)
-    }
 }
 
-fn append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+/// Opens `name` in `directory` for appending, creating it (mode 0644 less
+/// the umask), never through a symbolic link; with `O_NONBLOCK`, so that a
+/// FIFO there fails the open (`ENXIO`) instead of blocking it. `extra`:
+/// `O_EXCL` where the file must be new.
+fn append_at(directory: &OwnedFd, name: &OsStr, extra: OFlags) -> rustix::io::Result<OwnedFd> {
+    let flags = OFlags::WRONLY
+        | OFlags::APPEND
+        | OFlags::CREATE
+        | OFlags::NOFOLLOW
+        | OFlags::NONBLOCK
+        | OFlags::CLOEXEC
+        | extra;
+    rustix::fs::openat(directory, name, flags, Mode::from_raw_mode(0o644))
+}
+
+/// The regular file opened by [`append_at`], held high, with `O_NONBLOCK`
+/// taken back off.
+fn blocking(file: OwnedFd) -> io::Result<File> {
+    rustix::fs::fcntl_setfl(&file, OFlags::APPEND)?;
+    Ok(File::from(crate::sys::held_high(file)))
 }
 
 /// An open rotating file, on the output thread.
 pub(crate) struct Rotating {
     config: RotatingFile,
+    /// The directory the file was first opened in, where every rotation
+    /// looks names up, and the file's name there.
+    directory: OwnedFd,
+    name: OsString,
     file: File,
     /// The bytes in `file`.
     size: u64,
@@ -113,25 +194,48 @@ pub(crate) struct Rotating {
 }
 
 impl Rotating {
-    /// Renames the file away and starts a new one. On failure, writing
-    /// goes on in the file as it is.
+    /// Renames the file away and starts a new one; with `keep` 0, cuts it
+    /// to nothing. On failure, writing goes on in the file as it is.
     fn rotate(&mut self) {
-        let c = &self.config;
-        let renamed = if c.keep == 0 {
-            std::fs::remove_file(&c.path)
-        } else {
-            // A rotated file missing in the middle is no failure.
-            for n in (1..c.keep).rev() {
-                let _ = std::fs::rename(c.rotated(n), c.rotated(n + 1));
+        if self.config.keep == 0 {
+            if self.file.set_len(0).is_ok() {
+                self.size = 0;
             }
-            std::fs::rename(&c.path, c.rotated(1))
-        };
-        if renamed.is_ok()
-            && let Ok(file) = append(&c.path)
+            return;
+        }
+        let dir = &self.directory;
+        // A rotated file missing in the middle is no failure.
+        for n in (1..self.config.keep).rev() {
+            let _ = rustix::fs::renameat(dir, self.rotated(n), dir, self.rotated(n + 1));
+        }
+        if rustix::fs::renameat(dir, &self.name, dir, self.rotated(1)).is_ok()
+            && let Some(file) = self.create()
         {
             self.file = file;
             self.size = 0;
         }
+    }
+
+    /// A new file at the log's name, just renamed away. Whatever took the
+    /// name since (a link or a FIFO a node put there; a hard link to the
+    /// file renamed, which makes the rename do nothing) is removed, once.
+    fn create(&self) -> Option<File> {
+        let new = || append_at(&self.directory, &self.name, OFlags::EXCL);
+        let file = match new() {
+            Err(rustix::io::Errno::EXIST) => {
+                let _ = rustix::fs::unlinkat(&self.directory, &self.name, AtFlags::empty());
+                new()
+            }
+            created => created,
+        };
+        blocking(file.ok()?).ok()
+    }
+
+    /// The name of the `n`th rotated file.
+    fn rotated(&self, n: u32) -> OsString {
+        let mut name = self.name.clone();
+        name.push(format!(".{n}"));
+        name
     }
 }
 
@@ -257,6 +361,82 @@ mod tests {
             "0123456789\n"
         );
         assert_eq!(std::fs::read_to_string(dir.join("log")).unwrap(), "x\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn keep_0_cuts_the_file_in_place() {
+        let dir = dir("keep0");
+        let config = RotatingFile::new(dir.join("log")).max_bytes(6).keep(0);
+        let mut file = config.open().unwrap();
+        for text in [b"aaaa", b"bbbb"] {
+            file.line(&line(text));
+            file.flush();
+        }
+        assert_eq!(std::fs::read_to_string(dir.join("log")).unwrap(), "bbbb\n");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_log_name_that_is_no_single_regular_file_is_refused() {
+        let dir = dir("refused");
+        let target = dir.join("target");
+        std::fs::write(&target, "kept\n").unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("symlink")).unwrap();
+        std::os::unix::fs::symlink(dir.join("missing"), dir.join("dangling")).unwrap();
+        std::fs::hard_link(&target, dir.join("hardlink")).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            dir.join("fifo"),
+            Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        std::fs::create_dir(dir.join("directory")).unwrap();
+        for (name, why) in [
+            ("symlink", "a symbolic link"),
+            ("dangling", "a symbolic link"),
+            ("hardlink", "more than one link"),
+            // Without a reader: had the open blocked, this test would hang.
+            ("fifo", "a FIFO"),
+            ("directory", "Is a directory"),
+        ] {
+            let error = RotatingFile::new(dir.join(name)).open().err();
+            let text = error.map(|e| e.to_string()).unwrap_or_default();
+            assert!(text.contains(why), "{name}: {text:?}");
+            assert!(text.contains(name), "{name}: {text:?}");
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept\n");
+        assert!(!dir.join("missing").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn rotations_look_names_up_in_the_first_directory_and_follow_no_link() {
+        let dir = dir("moved");
+        let logs = dir.join("logs");
+        std::fs::create_dir(&logs).unwrap();
+        let config = RotatingFile::new(logs.join("log")).max_bytes(6).keep(1);
+        let mut file = config.open().unwrap();
+        file.line(&line(b"aaaa"));
+        file.flush();
+        // The directory moves away, and a link to elsewhere takes its name;
+        // then the file's own name becomes a link to a file kept elsewhere.
+        std::fs::rename(&logs, dir.join("moved")).unwrap();
+        std::fs::create_dir(dir.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere"), &logs).unwrap();
+        let kept = dir.join("kept");
+        std::fs::write(&kept, "kept\n").unwrap();
+        std::fs::rename(dir.join("moved/log"), dir.join("moved/old")).unwrap();
+        std::os::unix::fs::symlink(&kept, dir.join("moved/log")).unwrap();
+        file.line(&line(b"bbbb"));
+        file.flush();
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        assert_eq!(read("moved/log"), "bbbb\n");
+        assert!(dir.join("moved/log.1").is_symlink());
+        assert_eq!(read("moved/old"), "aaaa\n");
+        assert_eq!(read("kept"), "kept\n");
+        assert_eq!(std::fs::read_dir(dir.join("elsewhere")).unwrap().count(), 0);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
