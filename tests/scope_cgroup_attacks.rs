@@ -92,7 +92,7 @@ use common::app_cgroup::{AppCgroup, User, users};
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
     Command, Containment, Decision, Event, Graph, Namespace, NodeId, NodeOptions, Probe,
-    ProbeResult, Readiness, Restart, RunningGraph, ScopeSpec, Stdio,
+    ProbeResult, Readiness, Restart, RunningGraph, ScopeId, ScopeSpec, Stdio,
 };
 
 /// In the application's environment: which attacker it runs.
@@ -117,6 +117,10 @@ enum Attacker {
     PidScope,
     /// Root in a scope of all six namespaces.
     FullScope,
+    /// Root in a pid scope nested in a user+net scope (as a child's pid
+    /// scope in a pool's, `#[children(scope = ...)]`): in a user namespace
+    /// it does not own.
+    NestedPidScope,
 }
 
 impl Attacker {
@@ -124,21 +128,33 @@ impl Attacker {
         match self {
             Attacker::PidScope => "pid-scope",
             Attacker::FullScope => "full-scope",
+            Attacker::NestedPidScope => "nested-pid-scope",
         }
     }
 
-    fn scope(self) -> ScopeSpec {
+    /// Declares the attacker's scope (and the one it nests in) in `graph`.
+    fn declare(self, graph: &mut Graph) -> ScopeId {
         match self {
-            Attacker::PidScope => ScopeSpec::new([Namespace::User, Namespace::Pid]),
-            Attacker::FullScope => ScopeSpec::new(Namespace::ALL),
+            Attacker::PidScope => {
+                graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]))
+            }
+            Attacker::FullScope => graph.scope("box", ScopeSpec::new(Namespace::ALL)),
+            Attacker::NestedPidScope => {
+                let pool = graph.scope("pool", ScopeSpec::new([Namespace::User, Namespace::Net]));
+                graph.scope("box", ScopeSpec::new([Namespace::Pid]).parent(pool))
+            }
         }
     }
 
     fn from_name(name: &str) -> Attacker {
-        [Attacker::PidScope, Attacker::FullScope]
-            .into_iter()
-            .find(|a| a.name() == name)
-            .unwrap_or_else(|| panic!("no attacker {name:?}"))
+        [
+            Attacker::PidScope,
+            Attacker::FullScope,
+            Attacker::NestedPidScope,
+        ]
+        .into_iter()
+        .find(|a| a.name() == name)
+        .unwrap_or_else(|| panic!("no attacker {name:?}"))
     }
 }
 
@@ -270,6 +286,13 @@ fn a_node_root_in_a_user_and_pid_scope_cannot_reach_its_graphs_cgroups() {
 #[test]
 fn a_node_root_in_a_scope_of_all_six_namespaces_cannot_reach_its_graphs_cgroups() {
     attack_and_kill(Attacker::FullScope);
+}
+
+/// As above, from a pid scope whose user namespace is an enclosing
+/// scope's, which has no pid namespace and so no locked mount table.
+#[test]
+fn a_node_root_in_a_pid_scope_nested_in_a_user_scope_cannot_reach_its_graphs_cgroups() {
+    attack_and_kill(Attacker::NestedPidScope);
 }
 
 /// Runs the case as each user; fails with every user's problems. Says why
@@ -609,7 +632,7 @@ fn scope_cgroup_application() {
     let mut graph = Graph::new();
     graph.containment(Containment::Required);
     graph.intensity(100, Duration::from_secs(10));
-    let scope = graph.scope("box", attacker.scope());
+    let scope = attacker.declare(&mut graph);
     let restarted = || {
         NodeOptions::new()
             .ready(Readiness::Fd(3))

@@ -65,6 +65,10 @@ pub(crate) struct ScopeRuntime {
     /// Its user namespace (its own or an enclosing scope's) maps its
     /// processes to the application's own ids outside.
     as_the_application: bool,
+    /// Its nodes' mount table is locked, with no cgroup hierarchy and no
+    /// outside `/proc` in it: made so by its init or by an enclosing
+    /// scope's ([`locks_mounts`]).
+    mounts_locked: bool,
 }
 
 impl ScopeRuntime {
@@ -99,7 +103,11 @@ impl ScopeRuntime {
             None,
         )
         .map_err(|e| failed(None, "create sync socketpair", e.into()))?;
-        let own_flags = spec.clone_flags();
+        let locks = locks_mounts(spec, enclosing);
+        let own_flags = match locks {
+            true => spec.clone_flags() | Namespace::Mount.clone_flag(),
+            false => spec.clone_flags(),
+        };
         let entry = Entry {
             app_pid: rustix::process::getpid().as_raw_nonzero().get(),
             fds: ProgramFds {
@@ -117,7 +125,7 @@ impl ScopeRuntime {
             &entry,
             SYNC_FD,
             own_flags,
-            setup_of(spec),
+            setup_of(spec, own_flags, locks),
             spec.hostname.as_deref(),
             notify_sockets,
             inside_ids,
@@ -163,6 +171,7 @@ impl ScopeRuntime {
             inside_ids,
             id_claim: None,
             as_the_application: enclosing.is_some_and(|e| e.as_the_application),
+            mounts_locked: locks || enclosing.is_some_and(|e| e.mounts_locked),
         };
         if let Some(inside) = own_ids {
             (scope.id_claim, scope.as_the_application) = write_id_maps(pid, inside)
@@ -333,16 +342,33 @@ fn receive_report(
     Ok((report, fds))
 }
 
-/// The init's set-up steps for `spec`: the `SETUP_*` bits.
-fn setup_of(spec: &ScopeSpec) -> u32 {
+/// Whether the init of `spec`, nested in `enclosing`, locks its mount
+/// table with no cgroup hierarchy and no outside `/proc` in it (see
+/// "Scopes" in the README, and `carried/mounts.rs`): where the
+/// scope has a pid namespace of its own and is in a user namespace, its
+/// own or an enclosing scope's. Root there passes every check on the files
+/// of the ids its user namespace maps — under an unprivileged application,
+/// every cgroup file of its graphs — so with the enclosing mount table it
+/// could freeze a cgroup the application clones into, or see every
+/// process outside. Not again in a scope whose enclosing one locked its
+/// table: that table, or a copy of it, is locked already.
+fn locks_mounts(spec: &ScopeSpec, enclosing: Option<&ScopeRuntime>) -> bool {
+    let in_a_user_namespace = spec.has(Namespace::User)
+        || enclosing.is_some_and(|e| e.namespaces & libc::CLONE_NEWUSER as u32 != 0);
+    spec.has(Namespace::Pid) && in_a_user_namespace && !enclosing.is_some_and(|e| e.mounts_locked)
+}
+
+/// The init's set-up steps for `spec`, whose init is cloned with
+/// `own_flags` and `locks` its mounts: the `SETUP_*` bits.
+fn setup_of(spec: &ScopeSpec, own_flags: u64, locks: bool) -> u32 {
     let mut setup = 0;
-    if spec.clone_flags() & Namespace::Mount.clone_flag() != 0 {
+    if own_flags & Namespace::Mount.clone_flag() != 0 {
         setup |= SETUP_ROOT_PRIVATE;
         if spec.has(Namespace::Pid) {
             setup |= SETUP_MOUNT_PROC;
         }
     }
-    if spec.locks_mounts() {
+    if locks {
         setup |= SETUP_LOCK_MOUNTS;
     }
     if spec.has(Namespace::Net) {

@@ -218,23 +218,11 @@ impl ScopeSpec {
         self.namespaces.contains(&ns)
     }
 
-    /// Whether the scope's mounts are locked, with no cgroup hierarchy
-    /// among them: it has its own user and pid namespaces (and so a mount
-    /// namespace, declared or not). See "What a scope holds" in the README.
-    pub(crate) fn locks_mounts(&self) -> bool {
-        self.has(Namespace::User) && self.has(Namespace::Pid)
-    }
-
-    /// The `CLONE_NEW*` flags of the namespaces the scope creates: those
-    /// declared, and a mount namespace where [`locks_mounts`](Self::locks_mounts).
+    /// The `CLONE_NEW*` flags of the namespaces the scope declares (its
+    /// init may add a mount namespace: see `ScopeRuntime::create`).
     pub(crate) fn clone_flags(&self) -> u64 {
-        let declared = self
-            .namespaces
+        self.namespaces
             .iter()
-            .fold(0, |flags, ns| flags | ns.clone_flag());
-        match self.locks_mounts() {
-            true => declared | Namespace::Mount.clone_flag(),
-            false => declared,
-        }
+            .fold(0, |flags, ns| flags | ns.clone_flag())
     }
 }
