@@ -114,32 +114,32 @@ const MAX_NESTED: i32 = 15;
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Attacker {
     /// Root in a user+pid scope.
-    PidScope,
+    UserAndPid,
     /// Root in a scope of all six namespaces.
-    FullScope,
+    AllSix,
     /// Root in a pid scope nested in a user+net scope (as a child's pid
     /// scope in a pool's, `#[children(scope = ...)]`): in a user namespace
     /// it does not own.
-    NestedPidScope,
+    PidInUserNet,
 }
 
 impl Attacker {
     fn name(self) -> &'static str {
         match self {
-            Attacker::PidScope => "pid-scope",
-            Attacker::FullScope => "full-scope",
-            Attacker::NestedPidScope => "nested-pid-scope",
+            Attacker::UserAndPid => "pid-scope",
+            Attacker::AllSix => "full-scope",
+            Attacker::PidInUserNet => "nested-pid-scope",
         }
     }
 
     /// Declares the attacker's scope (and the one it nests in) in `graph`.
     fn declare(self, graph: &mut Graph) -> ScopeId {
         match self {
-            Attacker::PidScope => {
+            Attacker::UserAndPid => {
                 graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]))
             }
-            Attacker::FullScope => graph.scope("box", ScopeSpec::new(Namespace::ALL)),
-            Attacker::NestedPidScope => {
+            Attacker::AllSix => graph.scope("box", ScopeSpec::new(Namespace::ALL)),
+            Attacker::PidInUserNet => {
                 let pool = graph.scope("pool", ScopeSpec::new([Namespace::User, Namespace::Net]));
                 graph.scope("box", ScopeSpec::new([Namespace::Pid]).parent(pool))
             }
@@ -148,9 +148,9 @@ impl Attacker {
 
     fn from_name(name: &str) -> Attacker {
         [
-            Attacker::PidScope,
-            Attacker::FullScope,
-            Attacker::NestedPidScope,
+            Attacker::UserAndPid,
+            Attacker::AllSix,
+            Attacker::PidInUserNet,
         ]
         .into_iter()
         .find(|a| a.name() == name)
@@ -278,21 +278,21 @@ const RESTART_TIMEOUT: Duration = Duration::from_secs(5);
 /// graph, and nothing it does may hang a restart or leave a cgroup behind.
 #[test]
 fn a_node_root_in_a_user_and_pid_scope_cannot_reach_its_graphs_cgroups() {
-    attack_and_kill(Attacker::PidScope);
+    attack_and_kill(Attacker::UserAndPid);
 }
 
 /// As above, from a scope of all six namespaces (its mount namespace
 /// declared, with no cgroup namespace among them).
 #[test]
 fn a_node_root_in_a_scope_of_all_six_namespaces_cannot_reach_its_graphs_cgroups() {
-    attack_and_kill(Attacker::FullScope);
+    attack_and_kill(Attacker::AllSix);
 }
 
 /// As above, from a pid scope whose user namespace is an enclosing
 /// scope's, which has no pid namespace and so no locked mount table.
 #[test]
 fn a_node_root_in_a_pid_scope_nested_in_a_user_scope_cannot_reach_its_graphs_cgroups() {
-    attack_and_kill(Attacker::NestedPidScope);
+    attack_and_kill(Attacker::PidInUserNet);
 }
 
 /// Runs the case as each user; fails with every user's problems. Says why
