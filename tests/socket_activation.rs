@@ -179,6 +179,59 @@ fn a_unix_listener_bound_at_spawn_is_served_and_removed() {
     assert!(!path.exists(), "the socket file is removed with the graph");
 }
 
+/// A node that may write the directory above its socket's moves the
+/// socket's directory away and puts a link to another directory in its
+/// place, where a file of the socket's name is the application's. The
+/// graph's end removes the socket it bound, not that file. As root, with
+/// the node dropped to uid 65534, and as uid 65534.
+#[test]
+fn a_unix_listeners_removal_follows_no_link_a_node_put_in_its_path() {
+    common::as_root_and_unprivileged(
+        "a_unix_listeners_removal_follows_no_link_a_node_put_in_its_path",
+        || {
+            let base = common::TempDir::new("unix_listener_swap");
+            let node_dir = base.path().join("node");
+            let kept = base.path().join("kept");
+            for dir in [&node_dir, &kept] {
+                std::fs::create_dir(dir).unwrap();
+            }
+            let root = common::real_root();
+            if root {
+                std::os::unix::fs::chown(&node_dir, Some(65534), Some(65534)).unwrap();
+            }
+            std::fs::create_dir(node_dir.join("run")).unwrap();
+            std::fs::write(kept.join("app.sock"), "the application's\n").unwrap();
+            let socket = node_dir.join("run/app.sock");
+            let mut swap = Command::new("sh")
+                .args(["-c", "mv run moved && ln -s \"$0\" run"])
+                .arg(&kept)
+                .current_dir(&node_dir)
+                .listen(Listener::address(format!("unix:{}", socket.display())));
+            if root {
+                swap = swap.uid(65534).gid(65534);
+            }
+            let mut graph = Graph::new();
+            graph.node("swap", swap);
+            let mut running = graph.spawn().unwrap();
+            assert!(running.wait().unwrap().success());
+            drop(running);
+            assert!(
+                node_dir.join("run").is_symlink(),
+                "the node swapped the path"
+            );
+            assert_eq!(
+                std::fs::read_to_string(kept.join("app.sock")).unwrap(),
+                "the application's\n",
+                "the graph's end removed the file the link led to"
+            );
+            assert!(
+                !node_dir.join("moved/app.sock").exists(),
+                "the socket the graph bound is removed from where it was bound"
+            );
+        },
+    );
+}
+
 /// A node that changes its ids starts through the carried program, which
 /// fills `LISTEN_PID` there too.
 #[test]

@@ -150,6 +150,7 @@ mod async_wait;
 mod cgroup;
 mod command;
 mod credentials;
+mod dir_entry;
 mod error;
 mod exit;
 mod forward;

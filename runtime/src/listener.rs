@@ -8,10 +8,12 @@
 use std::fmt;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use process_graph_topology::ListenAddress;
+
+use crate::dir_entry::DirEntry;
 
 /// A listening socket for a node ([`Command::listen`](crate::Command::listen)).
 ///
@@ -54,13 +56,15 @@ pub(crate) struct BoundSocket {
 
 /// A unix socket's file, removed when the last holder drops it: the
 /// application's copy of the socket may be closed long before (after the
-/// node's last start), while the node still serves on it.
+/// node's last start), while the node still serves on it. Removed from
+/// the directory it was bound in, whatever the path leads to by then
+/// ([`DirEntry`]).
 #[derive(Debug)]
-pub(crate) struct SocketFile(PathBuf);
+pub(crate) struct SocketFile(DirEntry);
 
 impl Drop for SocketFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = self.0.remove();
     }
 }
 
@@ -145,9 +149,9 @@ fn bind(address: &ListenAddress) -> io::Result<BoundSocket> {
             });
         }
         ListenAddress::Unix(path) => {
+            let entry = DirEntry::of(Path::new(path))?;
             let listener = std::os::unix::net::UnixListener::bind(path)?;
-            let file = SocketFile(PathBuf::from(path));
-            (OwnedFd::from(listener), Some(Arc::new(file)))
+            (OwnedFd::from(listener), Some(Arc::new(SocketFile(entry))))
         }
         ListenAddress::Abstract(name) => {
             use std::os::linux::net::SocketAddrExt;

@@ -37,15 +37,15 @@
 //! default; a symbolic link at the log's name is refused, not followed.
 //! With `keep` 0 the file is cut to nothing in place, no name involved.
 
-use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Write as _};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{FileType, Mode, OFlags};
 
 use super::{Line, LineEnd, Write};
+use crate::dir_entry::DirEntry;
 
 /// A file a node's output goes to, rotated by size, for
 /// [`Sink::File`](crate::Sink::File).
@@ -109,29 +109,16 @@ impl RotatingFile {
                 format!("{}: {why}", self.path.display()),
             )
         };
-        let name = self
-            .path
-            .file_name()
-            .ok_or_else(|| refused("names no file"))?
-            .to_owned();
-        let parent = match self.path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
+        let in_place = |e: rustix::io::Errno| {
+            io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
         };
-        let in_place =
-            |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", self.path.display()));
-        let directory = rustix::fs::open(
-            parent,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| in_place(e.into()))?;
-        let file = match append_at(&directory, &name, OFlags::empty()) {
+        let entry = DirEntry::of(&self.path)?;
+        let file = match append_at(&entry, OFlags::empty()) {
             Err(rustix::io::Errno::LOOP) => return Err(refused("a symbolic link, not followed")),
             Err(rustix::io::Errno::NXIO) => return Err(refused("a FIFO or a socket, not a file")),
-            opened => opened.map_err(|e| in_place(e.into()))?,
+            opened => opened.map_err(in_place)?,
         };
-        let stat = rustix::fs::fstat(&file).map_err(|e| in_place(e.into()))?;
+        let stat = rustix::fs::fstat(&file).map_err(in_place)?;
         if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
             return Err(refused("not a regular file"));
         }
@@ -140,8 +127,7 @@ impl RotatingFile {
         }
         Ok(Rotating {
             config: self.clone(),
-            directory: crate::sys::held_high(directory),
-            name,
+            entry,
             file: blocking(file)?,
             size: stat.st_size as u64,
             batch: Vec::new(),
@@ -152,11 +138,11 @@ impl RotatingFile {
     }
 }
 
-/// Opens `name` in `directory` for appending, creating it (mode 0644 less
-/// the umask), never through a symbolic link; with `O_NONBLOCK`, so that a
+/// Opens the log's entry for appending, creating it (mode 0644 less the
+/// umask), never through a symbolic link; with `O_NONBLOCK`, so that a
 /// FIFO there fails the open (`ENXIO`) instead of blocking it. `extra`:
 /// `O_EXCL` where the file must be new.
-fn append_at(directory: &OwnedFd, name: &OsStr, extra: OFlags) -> rustix::io::Result<OwnedFd> {
+fn append_at(entry: &DirEntry, extra: OFlags) -> rustix::io::Result<OwnedFd> {
     let flags = OFlags::WRONLY
         | OFlags::APPEND
         | OFlags::CREATE
@@ -164,7 +150,12 @@ fn append_at(directory: &OwnedFd, name: &OsStr, extra: OFlags) -> rustix::io::Re
         | OFlags::NONBLOCK
         | OFlags::CLOEXEC
         | extra;
-    rustix::fs::openat(directory, name, flags, Mode::from_raw_mode(0o644))
+    rustix::fs::openat(
+        entry.directory(),
+        entry.name(),
+        flags,
+        Mode::from_raw_mode(0o644),
+    )
 }
 
 /// The regular file opened by [`append_at`], held high, with `O_NONBLOCK`
@@ -177,10 +168,9 @@ fn blocking(file: OwnedFd) -> io::Result<File> {
 /// An open rotating file, on the output thread.
 pub(crate) struct Rotating {
     config: RotatingFile,
-    /// The directory the file was first opened in, where every rotation
-    /// looks names up, and the file's name there.
-    directory: OwnedFd,
-    name: OsString,
+    /// The file's name in the directory it was first opened in, where
+    /// every rotation looks names up.
+    entry: DirEntry,
     file: File,
     /// The bytes in `file`.
     size: u64,
@@ -203,12 +193,13 @@ impl Rotating {
             }
             return;
         }
-        let dir = &self.directory;
+        let dir = self.entry.directory();
         // A rotated file missing in the middle is no failure.
         for n in (1..self.config.keep).rev() {
-            let _ = rustix::fs::renameat(dir, self.rotated(n), dir, self.rotated(n + 1));
+            let (from, to) = (self.entry.name_with(n), self.entry.name_with(n + 1));
+            let _ = rustix::fs::renameat(dir, from, dir, to);
         }
-        if rustix::fs::renameat(dir, &self.name, dir, self.rotated(1)).is_ok()
+        if rustix::fs::renameat(dir, self.entry.name(), dir, self.entry.name_with(1)).is_ok()
             && let Some(file) = self.create()
         {
             self.file = file;
@@ -220,22 +211,15 @@ impl Rotating {
     /// name since (a link or a FIFO a node put there; a hard link to the
     /// file renamed, which makes the rename do nothing) is removed, once.
     fn create(&self) -> Option<File> {
-        let new = || append_at(&self.directory, &self.name, OFlags::EXCL);
+        let new = || append_at(&self.entry, OFlags::EXCL);
         let file = match new() {
             Err(rustix::io::Errno::EXIST) => {
-                let _ = rustix::fs::unlinkat(&self.directory, &self.name, AtFlags::empty());
+                let _ = self.entry.remove();
                 new()
             }
             created => created,
         };
         blocking(file.ok()?).ok()
-    }
-
-    /// The name of the `n`th rotated file.
-    fn rotated(&self, n: u32) -> OsString {
-        let mut name = self.name.clone();
-        name.push(format!(".{n}"));
-        name
     }
 }
 

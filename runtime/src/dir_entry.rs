@@ -1,0 +1,73 @@
+//! A name in a directory held open, for the files the runtime makes on the
+//! application's behalf and later renames, recreates or removes (a rotating
+//! log, a unix socket's file).
+//!
+//! A node may be able to write such a directory (a service user's own log
+//! or run directory), and so swap what a path leads to between two of the
+//! application's steps: put a symbolic link at the name, or move the
+//! directory away and put a link to another one in its place. Looked up by
+//! path again, the application, often root, would then write, create or
+//! remove a file of the node's choosing. So the directory is opened once,
+//! when the file is first made, and every later step names the file
+//! relative to it (`renameat`, `openat`, `unlinkat`): whatever the node
+//! does, the application only ever touches entries of that one directory,
+//! which the node could change itself.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use rustix::fs::{Mode, OFlags};
+
+/// The directory of a path, held open (`O_PATH`, high in the fd table: it
+/// lives as long as its file), and the file's name in it.
+#[derive(Debug)]
+pub(crate) struct DirEntry {
+    directory: OwnedFd,
+    name: OsString,
+}
+
+impl DirEntry {
+    /// Opens the directory `path` names a file in (the current directory
+    /// for a bare name). Fails for a path that names no file (`/`, `..`).
+    pub(crate) fn of(path: &Path) -> io::Result<DirEntry> {
+        let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        let name = path
+            .file_name()
+            .ok_or_else(|| at(io::Error::new(io::ErrorKind::InvalidInput, "names no file")))?;
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let directory = rustix::fs::open(parent, flags, Mode::empty()).map_err(|e| at(e.into()))?;
+        Ok(DirEntry {
+            directory: crate::sys::held_high(directory),
+            name: name.to_owned(),
+        })
+    }
+
+    /// The directory, for the `*at` calls.
+    pub(crate) fn directory(&self) -> &OwnedFd {
+        &self.directory
+    }
+
+    /// The file's name in it.
+    pub(crate) fn name(&self) -> &OsStr {
+        &self.name
+    }
+
+    /// The file's name with `.suffix` appended (a rotated log's).
+    pub(crate) fn name_with(&self, suffix: impl std::fmt::Display) -> OsString {
+        let mut name = self.name.clone();
+        name.push(format!(".{suffix}"));
+        name
+    }
+
+    /// Removes the entry (never what a link there points to).
+    pub(crate) fn remove(&self) -> io::Result<()> {
+        let flags = rustix::fs::AtFlags::empty();
+        Ok(rustix::fs::unlinkat(&self.directory, &self.name, flags)?)
+    }
+}
