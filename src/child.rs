@@ -56,6 +56,22 @@ impl<G> fmt::Debug for Children<G> {
 /// One child added to a `#[children]` field: its number (from 0, in the
 /// order children were added to that field, never reused) and where its
 /// nodes are in the running graph. `N` is the child graph's node enum.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Worker { #[process] work: Cmd }
+/// #[process_graph]
+/// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+///
+/// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+/// let first = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+/// let second = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+/// assert_ne!(first, second);
+/// running.remove_child(first); // the handle for all of its nodes
+/// # Ok::<(), process_graph::Error>(())
+/// ```
 pub struct ChildId<N> {
     number: u32,
     first: NodeId,
@@ -72,12 +88,44 @@ impl<N: GraphNode> ChildId<N> {
     }
 
     /// The child's number within its field: `workers.3` is number 3.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Worker { #[process] work: Cmd }
+    /// #[process_graph]
+    /// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+    ///
+    /// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let first = running.add_workers(Worker::new(Cmd::new("true")))?;
+    /// running.remove_child(first);
+    /// let next = running.add_workers(Worker::new(Cmd::new("true")))?;
+    /// assert_eq!((first.number(), next.number()), (0, 1)); // numbers are not reused
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn number(self) -> u32 {
         self.number
     }
 
     /// Node `node` of this child, to wrap in the enclosing node enum's
     /// variant (`PoolNode::Workers(child.node(WorkerNode::Work))`).
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Worker { #[process] work: Cmd }
+    /// #[process_graph]
+    /// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+    ///
+    /// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let first = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+    /// let work = PoolNode::Workers(first.node(WorkerNode::Work));
+    /// assert!(running.process(work).pid().is_some());
+    /// assert_eq!(work.to_string(), "workers.0.work");
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn node(self, node: N) -> Child<N> {
         Child { id: self, node }
     }
@@ -91,6 +139,22 @@ impl<N: GraphNode> ChildId<N> {
 /// A node of a child: which child, and which of its nodes, by the child
 /// graph's own node enum. Shown as `number.node` (`3.work`), and by the
 /// enclosing node enum with the field first (`workers.3.work`).
+///
+/// ```
+/// use process_graph::{Child, prelude::*};
+///
+/// #[process_graph]
+/// struct Worker { #[process] work: Cmd }
+/// #[process_graph]
+/// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+///
+/// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+/// let first = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+/// let work: Child<WorkerNode> = first.node(WorkerNode::Work);
+/// assert_eq!(work.to_string(), "0.work");
+/// running.stop(PoolNode::Workers(work)); // the node enum names it too
+/// # Ok::<(), process_graph::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Child<N> {
     id: ChildId<N>,
@@ -99,16 +163,70 @@ pub struct Child<N> {
 
 impl<N: GraphNode> Child<N> {
     /// The child this node belongs to.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Worker { #[process] work: Cmd }
+    /// #[process_graph]
+    /// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+    ///
+    /// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let first = running.add_workers(Worker::new(Cmd::new("sh").args(["-c", "sleep 0.1; exit 1"])))?;
+    /// while let Some(event) = running.next_event(None)? {
+    ///     if let GraphEvent::Exited { node: PoolNode::Workers(failed), .. } = event {
+    ///         assert_eq!(failed.child(), first);
+    ///         running.remove_child(failed.child()); // all of the child's nodes
+    ///         break;
+    ///     }
+    /// }
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn child(self) -> ChildId<N> {
         self.id
     }
 
     /// The node, by the child graph's own node enum.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Worker { #[process] work: Cmd }
+    /// #[process_graph]
+    /// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+    ///
+    /// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let first = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+    /// let work = first.node(WorkerNode::Work);
+    /// match work.node() {
+    ///     WorkerNode::Work => assert_eq!(work.node().name(), "work"), // the child graph's own enum
+    /// }
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn node(self) -> N {
         self.node
     }
 
     /// The node's id in the running graph.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Worker { #[process] work: Cmd }
+    /// #[process_graph]
+    /// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+    ///
+    /// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let first = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+    /// let work = first.node(WorkerNode::Work);
+    /// let untyped = running.running_graph();
+    /// assert_eq!(untyped.name(work.id()), "workers.0.work");
+    /// assert_eq!(untyped.pid(work.id()), running.process(PoolNode::Workers(work)).pid());
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn id(self) -> NodeId {
         NodeId::from_index(self.id.first.index() + self.node.id().index())
     }
@@ -116,6 +234,23 @@ impl<N: GraphNode> Child<N> {
 
 /// How one node of a child ended: the entries of a `#[children]` field in a
 /// generated report, in the order the children were added.
+///
+/// ```
+/// use process_graph::{ChildExit, prelude::*};
+///
+/// #[process_graph]
+/// struct Worker { #[process] work: Cmd }
+/// #[process_graph]
+/// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+///
+/// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+/// running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+/// let report = running.shutdown(std::time::Duration::from_secs(5))?;
+/// let exit: &ChildExit<WorkerNode> = &report.workers[0];
+/// assert_eq!(exit.node.to_string(), "0.work");
+/// assert_eq!(exit.exit.status, Some(ExitStatus::Signaled(Signal::TERM)));
+/// # Ok::<(), process_graph::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildExit<N> {
     /// The node.

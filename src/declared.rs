@@ -99,6 +99,26 @@ pub trait ProcessGraph: Sized {
 /// The running handle of a declared graph, `Running<Name>`: it dereferences
 /// to [`Running<Node>`](Running) (events, signals, restarts, snapshot), and
 /// reports how each process ended with one field per process.
+///
+/// ```
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Job { #[process] work: Cmd }
+///
+/// /// Starts any declared graph and waits for its report.
+/// fn run<G: ProcessGraph>(
+///     graph: G,
+/// ) -> Result<<G::Running as RunningProcessGraph>::Report, process_graph::Error> {
+///     let mut running = graph.spawn()?;
+///     running.stop_on_signals(&[Signal::TERM])?; // through `Deref` to `Running<G::Node>`
+///     running.wait()
+/// }
+///
+/// let report = run(Job::new(Cmd::new("true")))?;
+/// assert_eq!(report.work.status, Some(ExitStatus::Exited(0)));
+/// # Ok::<(), process_graph::Error>(())
+/// ```
 pub trait RunningProcessGraph: DerefMut<Target = Running<Self::Node>> {
     /// The node enum, `<Name>Node`.
     type Node: GraphNode;

@@ -73,14 +73,44 @@
 //! ```
 
 /// A pipe into the subgraph: the enclosing graph connects its writers.
+///
+/// ```
+/// use process_graph::{port, prelude::*};
+///
+/// #[process_graph]
+/// struct Db { #[process] primary: Cmd, #[pipe(parent -> primary.stdin)] queries: Pipe }
+///
+/// // Nested as `db`, an edge of the enclosing graph writes into `db.queries`.
+/// let port::Input = Db::PORTS.queries; // would not compile for another kind
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Input;
 
 /// A pipe out of the subgraph: the enclosing graph connects its reader.
+///
+/// ```
+/// use process_graph::{port, prelude::*};
+///
+/// #[process_graph]
+/// struct Producer { #[process] generate: Cmd, #[pipe(generate.stdout -> parent)] lines: Pipe }
+///
+/// // Nested as `producer`, an edge of the enclosing graph reads `producer.lines`.
+/// assert_eq!(Producer::PORTS.lines, port::Output);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Output;
 
 /// A socketpair end of the subgraph: the enclosing graph connects the
 /// other end.
+///
+/// ```
+/// use process_graph::{port, prelude::*};
+///
+/// #[process_graph]
+/// struct Server { #[process] main: Cmd, #[socketpair(main.fd(3) <-> parent)] control: SocketPair }
+///
+/// // Nested as `server`, the enclosing graph pairs `server.control` with one end.
+/// assert_eq!(Server::PORTS.control, port::Socket);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Socket;

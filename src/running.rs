@@ -73,17 +73,64 @@ impl<N: GraphNode> Running<N> {
     }
 
     /// The handle of one process.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] db: Cmd, #[process(after = [db])] web: Cmd }
+    ///
+    /// let sleep = || Cmd::new("sleep").arg("10");
+    /// let running = Site::new(sleep(), sleep()).spawn()?;
+    /// for &node in SiteNode::ALL {
+    ///     let process = running.process(node); // as `running.db()`, `running.web()`
+    ///     assert!(process.pid().is_some(), "{node} is not running");
+    /// }
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn process(&self, node: N) -> ProcessHandle<'_, N> {
         ProcessHandle::new(&self.graph, node)
     }
 
     /// Sends `signal` to a process through its pidfd.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// running.signal(SiteNode::Web, Signal::INT)?;
+    /// let report = running.wait()?;
+    /// assert_eq!(report.web.status, Some(ExitStatus::Signaled(Signal::INT)));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn signal(&self, node: N, signal: Signal) -> Result<(), Error> {
         self.graph.signal(node.id(), signal)
     }
 
     /// Restarts a process now: stops it first if it is running, then starts
     /// it again (after the processes it starts `after` are ready).
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let before = running.web().pid();
+    /// running.restart(SiteNode::Web); // stopped with its stop signal, then started again
+    /// loop {
+    ///     match running.next_event(None)? {
+    ///         Some(GraphEvent::Started { pid, .. }) if Some(pid) != before => break,
+    ///         Some(_) => continue, // its first start, its exit
+    ///         None => panic!("not started again"),
+    ///     }
+    /// }
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn restart(&mut self, node: N) {
         self.graph.restart(node.id())
     }
@@ -91,17 +138,63 @@ impl<N: GraphNode> Running<N> {
     /// Asks a process to reload its configuration (its `reload_signal`,
     /// SIGHUP by default) and, for a `ready = "notify"` one, waits until it
     /// is ready again; see `RunningGraph::reload`.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader};
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Daemon { #[process] main: Cmd, #[pipe(main.stdout -> parent)] out: Pipe }
+    ///
+    /// let script = "trap 'echo config reread' HUP; echo up; while :; do sleep 0.1; done";
+    /// let mut running = Daemon::new(Cmd::new("sh").args(["-c", script])).spawn()?;
+    /// let mut lines = BufReader::new(running.out.take().unwrap()).lines();
+    /// assert_eq!(lines.next().unwrap()?, "up"); // its trap is set
+    /// running.reload(DaemonNode::Main)?; // SIGHUP, the default reload signal
+    /// assert_eq!(lines.next().unwrap()?, "config reread");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reload(&mut self, node: N) -> Result<(), Error> {
         self.graph.reload(node.id())
     }
 
     /// Stops a process for good, with its stop signal and timeout.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process(restart = "always")] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// running.stop(SiteNode::Web); // for good, `always` notwithstanding
+    /// let report = running.wait()?;
+    /// assert_eq!(report.web.status, Some(ExitStatus::Signaled(Signal::TERM)));
+    /// assert_eq!(report.web.restarts, 0);
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn stop(&mut self, node: N) {
         self.graph.stop(node.id())
     }
 
     /// Replaces what the runtime will do about the last `Exited` event
     /// returned by `next_event`; false if there is nothing left to decide.
+    ///
+    /// ```
+    /// use process_graph::{Decision, prelude::*};
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process(restart = "on-failure")] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sh").args(["-c", "sleep 0.1; exit 1"])).spawn()?;
+    /// while let Some(event) = running.next_event(None)? {
+    ///     if let GraphEvent::Exited { decision: Decision::Restart { .. }, .. } = event {
+    ///         assert!(running.decide(Decision::Leave)); // not this time
+    ///     }
+    /// }
+    /// assert_eq!(running.wait()?.web.status, Some(ExitStatus::Exited(1)));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn decide(&mut self, decision: Decision) -> bool {
         self.graph.decide(decision)
     }
@@ -110,6 +203,24 @@ impl<N: GraphNode> Running<N> {
     /// `Ok(None)` when the timeout passes or every process has been reaped.
     /// Events about nodes added untyped (`running_graph_mut().add`) are
     /// passed over: the runtime applies their policy as they declared it.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("true")).spawn()?;
+    /// let mut exit = None;
+    /// while let Some(event) = running.next_event(None)? {
+    ///     match event {
+    ///         GraphEvent::Exited { node: SiteNode::Web, status, .. } => exit = Some(status),
+    ///         other => println!("{other}"), // "web started (pid …)"
+    ///     }
+    /// }
+    /// assert_eq!(exit, Some(ExitStatus::Exited(0)));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn next_event(
         &mut self,
         timeout: Option<Duration>,
@@ -129,6 +240,21 @@ impl<N: GraphNode> Running<N> {
     /// Stops a child for good and lets go of what it held, as
     /// [`RunningGraph::remove`] does for its nodes (dependents first, each
     /// with its stop signal); its number is not reused.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Worker { #[process] work: Cmd }
+    /// #[process_graph]
+    /// struct Pool { #[process] dispatcher: Cmd, #[children] workers: Children<Worker> }
+    ///
+    /// let mut running = Pool::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let worker = running.add_workers(Worker::new(Cmd::new("sleep").arg("10")))?;
+    /// running.remove_child(worker); // stopped as the event loop runs, then forgotten
+    /// assert!(running.snapshot().nodes.iter().all(|n| n.name != "workers.0.work"));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn remove_child<M: GraphNode>(&mut self, child: ChildId<M>) {
         self.graph.remove(child.ids());
     }
@@ -174,23 +300,83 @@ impl<N: GraphNode> Running<N> {
 
     /// Every node's pid, state, restarts, uptime and last exit, as a table
     /// (its `Display`); see [`RunningGraph::snapshot`].
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let snapshot = running.snapshot();
+    /// assert_eq!(snapshot.nodes[0].name, "web");
+    /// assert_eq!(snapshot.nodes[0].pid, running.web().pid());
+    /// print!("{snapshot}"); // NODE  PID  PROCS  STATE  RESTARTS  UPTIME …
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn snapshot(&self) -> Snapshot {
         self.graph.snapshot()
     }
 
     /// Turns these signals, sent to the application, into a graceful stop
     /// of the graph; see [`RunningGraph::stop_on_signals`].
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sleep").arg("0.1")).spawn()?;
+    /// running.stop_on_signals(&[Signal::TERM, Signal::INT])?;
+    /// // A SIGTERM or Ctrl-C from now on stops the graph in order, and `wait` returns.
+    /// assert!(running.wait()?.web.success());
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
         self.graph.stop_on_signals(signals)
     }
 
     /// A handle another thread can use to wake `next_event`; see
     /// [`RunningGraph::waker`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let waker = running.waker()?;
+    /// std::thread::spawn(move || waker.wake()); // e.g. once a job is queued
+    /// loop {
+    ///     match running.next_event(Some(Duration::from_secs(5)))? {
+    ///         Some(GraphEvent::Started { .. }) => continue,
+    ///         other => break assert_eq!(other, Some(GraphEvent::Woken)),
+    ///     }
+    /// }
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn waker(&self) -> Result<Waker, Error> {
         self.graph.waker()
     }
 
     /// Whether every node has ended for good.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("true")).spawn()?;
+    /// while !running.is_finished() {
+    ///     running.next_event(None)?;
+    /// }
+    /// assert_eq!(running.web().status(), Some(ExitStatus::Exited(0)));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.graph.is_finished()
     }
@@ -214,11 +400,41 @@ impl<N: GraphNode> Running<N> {
     }
 
     /// The untyped running graph.
+    ///
+    /// ```
+    /// use process_graph::{RunningGraph, prelude::*};
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// /// Code that knows nothing of declared graphs.
+    /// fn alive(graph: &RunningGraph) -> usize {
+    ///     graph.snapshot().nodes.iter().filter(|n| n.state.is_alive()).count()
+    /// }
+    ///
+    /// let running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// assert_eq!(alive(running.running_graph()), 1);
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn running_graph(&self) -> &RunningGraph {
         &self.graph
     }
 
     /// The untyped running graph, mutably.
+    ///
+    /// ```
+    /// use process_graph::{Graph, prelude::*};
+    ///
+    /// #[process_graph]
+    /// struct Site { #[process] web: Cmd }
+    ///
+    /// let mut running = Site::new(Cmd::new("sleep").arg("10")).spawn()?;
+    /// let mut more = Graph::new(); // a node the declaration does not have
+    /// let probe = more.node("probe", Cmd::new("sleep").arg("10"));
+    /// let added = running.running_graph_mut().add(more)?;
+    /// assert_eq!(running.running_graph().name(added.node(probe)), "probe");
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     pub fn running_graph_mut(&mut self) -> &mut RunningGraph {
         &mut self.graph
     }

@@ -14,6 +14,20 @@ use crate::running::RunningGraph;
 /// Where the nodes and edges of a graph added to a running one went:
 /// [`node`](Self::node) and [`edge`](Self::edge) turn the added graph's ids
 /// into the running graph's.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph};
+///
+/// let mut graph = Graph::new();
+/// graph.node("db", Command::new("sleep").arg("10"));
+/// let mut running = graph.spawn()?;
+/// let mut more = Graph::new();
+/// let job = more.node("job", Command::new("sleep").arg("10")); // node 0 of `more`...
+/// let added = running.add(more)?;
+/// assert_eq!(added.node(job).index(), 1); // ...is node 1 of the running graph
+/// assert_eq!(running.name(added.node(job)), "job");
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Added {
     first_node: usize,
@@ -24,12 +38,42 @@ pub struct Added {
 impl Added {
     /// The running graph's id of node `node` of the added graph (of its
     /// replica 0, for a node with replicas).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeState};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// let mut more = Graph::new();
+    /// let cache = more.node("cache", Command::new("sleep").arg("10"));
+    /// let added = running.add(more)?;
+    /// let cache = added.node(cache); // from here on, the running graph's id
+    /// assert!(running.pid(cache).is_some());
+    /// assert_eq!(running.state(cache), NodeState::Running);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn node(&self, node: NodeId) -> NodeId {
         NodeId::from_index(self.first_node + node.index())
     }
 
     /// The running graph's id of edge `edge` of the added graph: take its
     /// parent end with it.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut running = Graph::new().spawn()?; // empty, for now
+    /// let mut more = Graph::new();
+    /// let report = more.node("report", Command::new("echo").arg("42 rows"));
+    /// let out = more.pipe(report.stdout(), Endpoint::Parent);
+    /// let added = running.add(more)?;
+    /// let mut text = String::new();
+    /// running.take_reader(added.edge(out)).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "42 rows\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn edge(&self, edge: EdgeId) -> EdgeId {
         EdgeId::from_index(self.first_edge + edge.index())
     }
@@ -168,6 +212,22 @@ impl RunningGraph {
     /// scope made at spawn stays until the graph ends. Their ids are not reused;
     /// snapshots leave them out, [`wait`](Self::wait)'s report still lists
     /// how they ended.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// let mut more = Graph::new();
+    /// let worker = more.node("worker", Command::new("sleep").arg("10"));
+    /// let worker = running.add(more)?.node(worker);
+    /// running.remove([worker]); // stopped as the event loop runs, then forgotten
+    /// assert!(running.snapshot().nodes.iter().all(|n| n.name != "worker"));
+    /// let report = running.shutdown(std::time::Duration::from_secs(5))?;
+    /// assert!(report.by_name("worker").is_some()); // how it ended is still reported
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn remove(&mut self, nodes: impl IntoIterator<Item = NodeId>) {
         let nodes: Vec<usize> = nodes
             .into_iter()

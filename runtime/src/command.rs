@@ -160,6 +160,18 @@ pub struct Command {
 
 impl Command {
     /// A command running `program`, looked up in `PATH` when it has no `/`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let found = graph.node("found", Command::new("true")); // looked up in PATH
+    /// let given = graph.node("given", Command::new("/bin/sh").args(["-c", "exit 3"]));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report[found].success());
+    /// assert_eq!(report[given].status.and_then(|s| s.code()), Some(3));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn new(program: impl AsRef<OsStr>) -> Self {
         Command {
             program: program.as_ref().to_owned(),
@@ -181,12 +193,42 @@ impl Command {
     }
 
     /// Appends one argument, passed to the program byte for byte.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// // One argument, spaces and all: no shell splits it.
+    /// let show = graph.node("show", Command::new("printf").arg("[%s]").arg("two words"));
+    /// let out = graph.pipe(show.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "[two words]");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
         self.args.push(arg.as_ref().to_owned());
         self
     }
 
     /// Appends several arguments.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let range = vec!["2".to_owned(), "4".to_owned()];
+    /// let mut graph = Graph::new();
+    /// let seq = graph.node("seq", Command::new("seq").args(&range));
+    /// let out = graph.pipe(seq.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "2\n3\n4\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -205,6 +247,21 @@ impl Command {
     /// the names set here are checked: spawning fails with
     /// [`Error::Command`](crate::Error::Command) if one is empty or holds
     /// `=`, or if a name or value holds a NUL byte.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let greet = Command::new("sh").args(["-c", r#"echo "$GREETING""#]).env("GREETING", "hello");
+    /// let greet = graph.node("greet", greet);
+    /// let out = graph.pipe(greet.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "hello\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env
             .insert(key.as_ref().to_owned(), Some(value.as_ref().to_owned()));
@@ -212,6 +269,22 @@ impl Command {
     }
 
     /// Sets several environment variables.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let settings = [("DB_HOST", "127.0.0.1"), ("DB_PORT", "5432")];
+    /// let mut graph = Graph::new();
+    /// let app = Command::new("sh").args(["-c", r#"echo "$DB_HOST:$DB_PORT""#]).envs(settings);
+    /// let app = graph.node("app", app);
+    /// let out = graph.pipe(app.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "127.0.0.1:5432\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn envs<I, K, V>(mut self, vars: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
@@ -225,12 +298,43 @@ impl Command {
     }
 
     /// Removes a variable from the inherited environment.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Whatever the application has, the plugin does not see the secret.
+    /// let plugin = Command::new("sh").args(["-c", r#"echo "${AWS_SECRET_ACCESS_KEY:-none}""#]);
+    /// let plugin = graph.node("plugin", plugin.env_remove("AWS_SECRET_ACCESS_KEY"));
+    /// let out = graph.pipe(plugin.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "none\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
         self.env.insert(key.as_ref().to_owned(), None);
         self
     }
 
     /// Starts the child with an empty environment plus the variables set here.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Without PATH, `env` is looked up in /bin:/usr/bin, as execvp does.
+    /// let env = graph.node("env", Command::new("env").env_clear().env("LANG", "C"));
+    /// let out = graph.pipe(env.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "LANG=C\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn env_clear(mut self) -> Self {
         self.env_clear = true;
         self.env.retain(|_, v| v.is_some());
@@ -238,24 +342,87 @@ impl Command {
     }
 
     /// The child's working directory.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let pwd = graph.node("pwd", Command::new("pwd").current_dir("/"));
+    /// let out = graph.pipe(pwd.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "/\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.cwd = Some(dir.as_ref().to_owned());
         self
     }
 
     /// Where stdin comes from when no edge claims it.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::OwnedFd;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+    ///
+    /// let (input, mut feed) = std::io::pipe()?;
+    /// feed.write_all(b"pear\napple\n")?;
+    /// drop(feed); // sort reads to EOF
+    /// let mut graph = Graph::new();
+    /// let sort = graph.node("sort", Command::new("sort").stdin(Stdio::from(OwnedFd::from(input))));
+    /// let out = graph.pipe(sort.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "apple\npear\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stdin(mut self, stdio: Stdio) -> Self {
         self.stdin = Some(stdio);
         self
     }
 
     /// Where stdout goes when no edge claims it.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::os::fd::OwnedFd;
+    /// use process_graph_runtime::{Command, Graph, Stdio};
+    ///
+    /// let (mut ours, theirs) = std::io::pipe()?;
+    /// let mut graph = Graph::new();
+    /// let echo = Command::new("echo").arg("done").stdout(Stdio::from(OwnedFd::from(theirs)));
+    /// graph.node("echo", echo);
+    /// assert!(graph.spawn()?.wait()?.success()); // the graph's copy of `theirs` is closed
+    /// let mut text = String::new();
+    /// ours.read_to_string(&mut text)?;
+    /// assert_eq!(text, "done\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stdout(mut self, stdio: Stdio) -> Self {
         self.stdout = Some(stdio);
         self
     }
 
     /// Where stderr goes when no edge claims it.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+    ///
+    /// let mut graph = Graph::new();
+    /// let tool = Command::new("sh").args(["-c", "echo 'progress: 50%' >&2; echo result"]);
+    /// let tool = graph.node("tool", tool.stderr(Stdio::Null)); // quiet progress
+    /// let out = graph.pipe(tool.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "result\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stderr(mut self, stdio: Stdio) -> Self {
         self.stderr = Some(stdio);
         self
@@ -349,16 +516,41 @@ impl Command {
     }
 
     /// The program.
+    ///
+    /// ```
+    /// use process_graph_runtime::Command;
+    ///
+    /// let cmd = Command::new("/usr/sbin/nginx").args(["-g", "daemon off;"]);
+    /// assert_eq!(cmd.get_program(), "/usr/sbin/nginx");
+    /// println!("starting {}", cmd.get_program().display());
+    /// ```
     pub fn get_program(&self) -> &OsStr {
         &self.program
     }
 
     /// The arguments, without the program.
+    ///
+    /// ```
+    /// use process_graph_runtime::Command;
+    ///
+    /// let cmd = Command::new("grep").args(["-c", "error", "app.log"]);
+    /// let shown: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+    /// assert_eq!(shown.join(" "), "-c error app.log");
+    /// ```
     pub fn get_args(&self) -> impl Iterator<Item = &OsStr> {
         self.args.iter().map(OsString::as_os_str)
     }
 
     /// The working directory, if one was set.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use process_graph_runtime::Command;
+    ///
+    /// let build = Command::new("make").current_dir("/src/app");
+    /// assert_eq!(build.get_current_dir(), Some(Path::new("/src/app")));
+    /// assert_eq!(Command::new("make").get_current_dir(), None); // the application's
+    /// ```
     pub fn get_current_dir(&self) -> Option<&Path> {
         self.cwd.as_deref()
     }

@@ -172,6 +172,23 @@ impl Command {
 
     /// Runs the node with group `gid`: real, effective and saved gid
     /// (`setresgid`), after its supplementary groups and before its uid.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Error, Graph, Step};
+    ///
+    /// let mut graph = Graph::new();
+    /// let worker = graph.node("worker", Command::new("id").arg("-g").gid(65534));
+    /// let out = graph.pipe(worker.stdout(), Endpoint::Parent);
+    /// let mut running = match graph.spawn() {
+    ///     Err(Error::Spawn(e)) if e.step() == Step::SetGid => return Ok(eprintln!("no CAP_SETGID: {e}")),
+    ///     other => other?,
+    /// };
+    /// let mut gid = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut gid)?;
+    /// assert_eq!(gid, "65534\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn gid(mut self, gid: u32) -> Self {
         self.credentials.gid = Some(gid);
         self
@@ -180,12 +197,45 @@ impl Command {
     /// Sets the node's supplementary groups (`setgroups`), before its gid
     /// and uid; an empty list clears them. At most 8,192 (more fails with
     /// [`Error::Command`](crate::Error::Command)).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Error, Graph, Step};
+    ///
+    /// let mut graph = Graph::new();
+    /// let worker = Command::new("id").arg("-G").groups(&[100]).gid(65534);
+    /// let worker = graph.node("worker", worker);
+    /// let out = graph.pipe(worker.stdout(), Endpoint::Parent);
+    /// let mut running = match graph.spawn() {
+    ///     Err(Error::Spawn(e)) if e.step() == Step::SetGroups => return Ok(eprintln!("no CAP_SETGID: {e}")),
+    ///     other => other?,
+    /// };
+    /// let mut groups = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut groups)?;
+    /// assert_eq!(groups, "65534 100\n"); // its gid, then its one supplementary group
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn groups(mut self, groups: &[u32]) -> Self {
         self.credentials.groups = Some(groups.to_vec());
         self
     }
 
     /// The node's file mode creation mask (`umask`), e.g. `0o027`.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Files it creates are not readable by others, nor writable by its group.
+    /// let app = graph.node("app", Command::new("sh").args(["-c", "umask"]).umask(0o027));
+    /// let out = graph.pipe(app.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut mask = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut mask)?;
+    /// assert_eq!(mask, "0027\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn umask(mut self, mask: u32) -> Self {
         self.umask = Some(mask & 0o777);
         self
@@ -196,6 +246,21 @@ impl Command {
     /// earlier. Raising a hard limit needs `CAP_SYS_RESOURCE`; without it
     /// the start fails at [`Step::SetRlimit`](crate::Step::SetRlimit),
     /// `EPERM`, as does a soft limit above the hard one (`EINVAL`).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Rlimit};
+    ///
+    /// let mut graph = Graph::new();
+    /// let cmd = Command::new("sh").args(["-c", "ulimit -n"]).rlimit(Rlimit::NoFile, 256, 256);
+    /// let server = graph.node("server", cmd);
+    /// let out = graph.pipe(server.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut limit = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut limit)?;
+    /// assert_eq!(limit, "256\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rlimit(mut self, resource: Rlimit, soft: u64, hard: u64) -> Self {
         self.rlimits.retain(|(r, ..)| *r != resource);
         self.rlimits.push((resource, soft, hard));
@@ -204,12 +269,42 @@ impl Command {
 
     /// The node's `argv[0]`, when it is not the program as given (a login
     /// shell's `-bash`, a multi-call binary's applet name).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// // A leading `-` is how a shell learns it is a login shell; `$0` shows it.
+    /// let shell = graph.node("shell", Command::new("sh").arg0("-sh").args(["-c", "echo $0"]));
+    /// let out = graph.pipe(shell.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut name = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut name)?;
+    /// assert_eq!(name, "-sh\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn arg0(mut self, arg0: impl AsRef<OsStr>) -> Self {
         self.arg0 = Some(arg0.as_ref().to_owned());
         self
     }
 
     /// Which process group the node runs in; see [`ProcessGroup`].
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, ProcessGroup};
+    ///
+    /// // Exits 0 if it does not lead a process group of its own.
+    /// let script = r#"read -r _ _ _ _ pgrp _ < /proc/$$/stat; test "$pgrp" != $$"#;
+    /// let mut graph = Graph::new();
+    /// let cmd = Command::new("sh").args(["-c", script]);
+    /// graph.node("in-ours", cmd.clone().process_group(ProcessGroup::Application));
+    /// let own = graph.node("own", cmd); // ProcessGroup::Own, the default
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report.by_name("in-ours").unwrap().success());
+    /// assert!(!report[own].success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn process_group(mut self, group: ProcessGroup) -> Self {
         self.process_group = group;
         self

@@ -317,6 +317,16 @@ impl std::error::Error for Error {
 /// carried program, after `Setns`, just before `Chdir`); `Setns` happens in
 /// the helper that joins a scope, and `Clone`, `ReadinessPipe`, `OutputPipe`,
 /// `Watch`, `CreateEdge` and `EdgeReleased` in the parent.
+///
+/// ```
+/// use process_graph_runtime::{Command, Error, Graph, Step};
+///
+/// let mut graph = Graph::new();
+/// graph.node("tool", Command::new("/nonexistent/tool"));
+/// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("it cannot start") };
+/// assert_eq!(e.step(), Step::Execve);
+/// assert_eq!(e.to_string(), r#"node "tool": execve failed"#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {
@@ -458,6 +468,19 @@ impl fmt::Display for Step {
 }
 
 /// What kind of spawn failure this is, for programs that react to it.
+///
+/// ```
+/// use process_graph_runtime::{Command, Error, Graph, SpawnErrorKind};
+///
+/// let mut graph = Graph::new();
+/// graph.node("lint", Command::new("shellcheck-not-installed"));
+/// match graph.spawn() {
+///     Err(Error::Spawn(e)) if e.kind() == SpawnErrorKind::NotFound => {
+///         eprintln!("{} is not installed; skipping the lint", e.node());
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnErrorKind {
@@ -520,26 +543,73 @@ impl SpawnError {
     }
 
     /// The name of the node that failed to start.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("true"));
+    /// graph.node("cache", Command::new("/nonexistent/cache"));
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("cache cannot start") };
+    /// assert_eq!(e.node(), "cache"); // and db was stopped and reaped again
+    /// ```
     pub fn node(&self) -> &str {
         &self.node
     }
 
     /// The id of the node that failed to start.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("true"));
+    /// let cache = graph.node("cache", Command::new("/nonexistent/cache"));
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("cache cannot start") };
+    /// assert_eq!(e.node_id(), cache);
+    /// ```
     pub fn node_id(&self) -> NodeId {
         self.id
     }
 
     /// The step that failed.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph, Step};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("build", Command::new("make").current_dir("/nonexistent/src"));
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("no such directory") };
+    /// assert_eq!(e.step(), Step::Chdir); // before execve: make never ran
+    /// ```
     pub fn step(&self) -> Step {
         self.step
     }
 
     /// The raw errno.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("build", Command::new("make").current_dir("/nonexistent/src"));
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("no such directory") };
+    /// assert_eq!(e.errno(), 2); // ENOENT
+    /// ```
     pub fn errno(&self) -> i32 {
         self.errno.0
     }
 
     /// The failure's kind.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph, SpawnErrorKind};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("config", Command::new("/etc")); // a directory: not executable
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("a directory cannot run") };
+    /// assert_eq!(e.kind(), SpawnErrorKind::PermissionDenied);
+    /// ```
     pub fn kind(&self) -> SpawnErrorKind {
         match (self.step, self.errno.0) {
             (Step::Execve, libc::ENOENT) => SpawnErrorKind::NotFound,
@@ -554,6 +624,17 @@ impl SpawnError {
     }
 
     /// The errno as an [`io::Error`].
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use process_graph_runtime::{Command, Error, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("tool", Command::new("/nonexistent/tool"));
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("it cannot start") };
+    /// assert_eq!(e.io_error().kind(), ErrorKind::NotFound);
+    /// println!("{e}: {}", e.io_error()); // node "tool": execve failed: No such file or directory (os error 2)
+    /// ```
     pub fn io_error(&self) -> io::Error {
         io::Error::from_raw_os_error(self.errno.0)
     }

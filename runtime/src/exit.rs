@@ -32,11 +32,31 @@ pub enum ExitStatus {
 
 impl ExitStatus {
     /// Exit code 0.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let check = graph.node("check", Command::new("test").args(["-d", "/"]));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report[check].status.unwrap().success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn success(self) -> bool {
         self == ExitStatus::Exited(0)
     }
 
     /// The exit code, if it exited.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, ExitStatus, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let lint = graph.node("lint", Command::new("sh").args(["-c", "exit 3"]));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert_eq!(report[lint].status.and_then(ExitStatus::code), Some(3));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn code(self) -> Option<i32> {
         match self {
             ExitStatus::Exited(code) => Some(code),
@@ -45,6 +65,19 @@ impl ExitStatus {
     }
 
     /// The signal, if one ended it.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// let server = graph.node("server", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// running.kill(server)?;
+    /// let status = running.wait()?[server].status.unwrap();
+    /// assert_eq!(status.signal(), Some(Signal::KILL));
+    /// assert_eq!(status.code(), None);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn signal(self) -> Option<Signal> {
         match self {
             ExitStatus::Signaled(signal) => Some(signal),
@@ -85,6 +118,19 @@ impl fmt::Display for ExitStatus {
 }
 
 /// How one node ended.
+///
+/// ```
+/// use process_graph_runtime::{Command, ExitStatus, Graph, NodeExit};
+///
+/// let mut graph = Graph::new();
+/// let migrate = graph.node("migrate", Command::new("true"));
+/// let report = graph.spawn()?.wait()?;
+/// let exit: &NodeExit = &report[migrate];
+/// assert_eq!((exit.name.as_str(), exit.status), ("migrate", Some(ExitStatus::Exited(0))));
+/// assert_eq!(exit.restarts, 0);
+/// assert_eq!(exit.to_string(), "migrate: exited with code 0");
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeExit {
     /// The node.
@@ -110,6 +156,18 @@ pub struct NodeExit {
 
 impl NodeExit {
     /// It ran, and its last process exited with code 0.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("build", Command::new("true"));
+    /// graph.node("test", Command::new("false"));
+    /// let report = graph.spawn()?.wait()?;
+    /// let failed: Vec<&str> = report.iter().filter(|n| !n.success()).map(|n| &*n.name).collect();
+    /// assert_eq!(failed, ["test"]);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn success(&self) -> bool {
         self.status.is_some_and(ExitStatus::success)
     }
@@ -138,6 +196,21 @@ impl fmt::Display for NodeExit {
 }
 
 /// Why a graph ended.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Graph, Outcome};
+///
+/// let mut graph = Graph::new();
+/// graph.node("server", Command::new("sleep").arg("10"));
+/// let mut running = graph.spawn()?;
+/// let report = running.shutdown(Duration::from_secs(5))?;
+/// match report.outcome() {
+///     Outcome::Shutdown => println!("stopped as asked"),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -179,6 +252,15 @@ impl Outcome {
     /// The graph failed: the outcomes [`wait`](crate::RunningGraph::wait)
     /// returns as an error (and [`spawn`](crate::Graph::spawn) too, when
     /// they come about while it starts the graph).
+    ///
+    /// ```
+    /// use process_graph_runtime::{NodeId, Outcome};
+    ///
+    /// let db = NodeId::from_index(0);
+    /// assert!(Outcome::RestartIntensity { node: db }.is_failure()); // `wait` returns an error
+    /// assert!(!Outcome::Critical { node: db }.is_failure()); // `wait` returns the report
+    /// assert!(!Outcome::Completed.is_failure());
+    /// ```
     pub fn is_failure(self) -> bool {
         matches!(
             self,
@@ -211,21 +293,65 @@ pub struct ExitReport {
 
 impl ExitReport {
     /// Every node ran and its last process exited with code 0.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("fetch", Command::new("true"));
+    /// graph.node("unpack", Command::new("true"));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report.success(), "some step failed:\n{report}");
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn success(&self) -> bool {
         self.nodes.iter().all(NodeExit::success)
     }
 
     /// Why the graph ended.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Outcome};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("job", Command::new("true"));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert_eq!(report.outcome(), Outcome::Completed); // it ended on its own
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn outcome(&self) -> Outcome {
         self.outcome
     }
 
     /// The nodes, in declaration order.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("true"));
+    /// graph.node("app", Command::new("sh").args(["-c", "exit 2"]));
+    /// let report = graph.spawn()?.wait()?;
+    /// let lines: Vec<String> = report.iter().map(|n| n.to_string()).collect();
+    /// assert_eq!(lines, ["db: exited with code 0", "app: exited with code 2"]);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &NodeExit> {
         self.nodes.iter()
     }
 
     /// The entry of the node named `name`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("migrate", Command::new("true"));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report.by_name("migrate").is_some_and(|m| m.success()));
+    /// assert!(report.by_name("seed").is_none());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn by_name(&self, name: &str) -> Option<&NodeExit> {
         self.nodes.iter().find(|n| n.name == name)
     }

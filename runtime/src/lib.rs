@@ -227,6 +227,20 @@ impl Graph {
     /// scope, or for the watcher of its cgroups — writes it to a sealed
     /// memfd, which stays open (close-on-exec) for the life of the process:
     /// one fd, shared by every later graph.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("sleep").arg("10"));
+    /// let after_db = NodeOptions::new().after([db]);
+    /// let app = graph.node_with("app", Command::new("sleep").arg("10"), after_db);
+    /// let mut running = graph.spawn()?; // db first, then app once db is ready
+    /// assert!(running.pid(db).is_some() && running.pid(app).is_some());
+    /// running.shutdown(Duration::from_secs(5))?; // app first, then db
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn spawn(self) -> Result<RunningGraph, Error> {
         RunningGraph::start(self)
     }

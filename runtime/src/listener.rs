@@ -76,6 +76,19 @@ impl Listener {
     /// Binds `address` now and listens: `tcp:127.0.0.1:8080`,
     /// `tcp:[::1]:8080` (`SO_REUSEADDR`, as std's `TcpListener::bind`),
     /// `unix:/run/app.sock` or `unix:@name` (abstract).
+    ///
+    /// ```
+    /// use std::net::TcpStream;
+    /// use process_graph_runtime::{Command, Listener};
+    ///
+    /// let http = Listener::bind("tcp:127.0.0.1:0")?.named("http");
+    /// let address = http.address_text().strip_prefix("tcp:").unwrap();
+    /// // Listening already: this connection waits in the backlog for the server.
+    /// let early = TcpStream::connect(address)?;
+    /// let server = Command::new("server").listen(http);
+    /// # let _ = (early, server);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind(address: &str) -> io::Result<Listener> {
         let parsed: ListenAddress = address
             .parse()
@@ -89,6 +102,15 @@ impl Listener {
     /// Binds `address` when the graph spawns. A malformed address is a
     /// wiring error ([`Rule::BadListenAddress`](crate::Rule::BadListenAddress)),
     /// found before anything starts.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph, Listener};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Names are not resolved: refused before anything starts.
+    /// graph.node("server", Command::new("true").listen(Listener::address("tcp:localhost:80")));
+    /// assert!(matches!(graph.spawn(), Err(Error::Invalid(_))));
+    /// ```
     pub fn address(address: impl Into<String>) -> Listener {
         Listener {
             name: DEFAULT_NAME.to_owned(),
@@ -98,6 +120,23 @@ impl Listener {
 
     /// The socket's name in `LISTEN_FDNAMES` (default `unknown`): 1 to 255
     /// printable ASCII characters, no `:`.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Listener};
+    ///
+    /// let mut graph = Graph::new();
+    /// let server = Command::new("sh").args(["-c", r#"echo "$LISTEN_FDNAMES""#])
+    ///     .listen(Listener::address("tcp:127.0.0.1:0").named("http"))
+    ///     .listen(Listener::address("tcp:127.0.0.1:0").named("admin"));
+    /// let server = graph.node("server", server);
+    /// let out = graph.pipe(server.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut names = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut names)?;
+    /// assert_eq!(names, "http:admin\n"); // fd 3 and fd 4
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn named(mut self, name: impl Into<String>) -> Listener {
         self.name = name.into();
         self
@@ -105,6 +144,16 @@ impl Listener {
 
     /// The address: as bound (the port the kernel chose for port 0), or
     /// as declared if it is bound at spawn.
+    ///
+    /// ```
+    /// use process_graph_runtime::Listener;
+    ///
+    /// let bound = Listener::bind("tcp:127.0.0.1:0")?;
+    /// assert!(!bound.address_text().ends_with(":0")); // the port the kernel chose
+    /// let later = Listener::address("unix:/run/app.sock");
+    /// assert_eq!(later.address_text(), "unix:/run/app.sock");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn address_text(&self) -> &str {
         match &self.socket {
             Socket::Bound(bound) => &bound.address,

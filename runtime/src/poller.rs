@@ -278,6 +278,23 @@ pub struct Waker(Arc<OwnedFd>);
 
 impl Waker {
     /// Wakes the waiting thread (or the next call, if none is waiting).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Event, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("server", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// running.waker()?.wake(); // nobody waits yet: the next call returns at once
+    /// loop {
+    ///     match running.next_event(Some(Duration::from_secs(5)))? {
+    ///         Some(Event::Started { .. }) => continue,
+    ///         other => break assert_eq!(other, Some(Event::Woken)),
+    ///     }
+    /// }
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn wake(&self) {
         // Fails only if the counter would overflow, which still leaves it readable.
         let _ = rustix::io::write(&*self.0, &1u64.to_ne_bytes());

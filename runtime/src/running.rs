@@ -90,12 +90,41 @@ impl RunningGraph {
     }
 
     /// The node's name.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("true"));
+    /// let mut running = graph.spawn()?;
+    /// assert_eq!(running.name(db), "db");
+    /// while let Some(event) = running.next_event(None)? {
+    ///     println!("{}", event.map_node(|id| running.name(id))); // "db exited with code 0; …"
+    /// }
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn name(&self, node: NodeId) -> &str {
         &self.core.names[node.index()]
     }
 
     /// The application's end of the node's pseudo-terminal, if it runs on
     /// one ([`Command::terminal`](crate::Command::terminal)); once.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let check = Command::new("sh").args(["-c", "test -t 0 && echo on a terminal"]);
+    /// let tty = graph.node("tty", check.terminal());
+    /// let mut running = graph.spawn()?;
+    /// let mut terminal = running.take_terminal(tty).unwrap();
+    /// assert!(running.take_terminal(tty).is_none()); // taken once
+    /// let mut screen = String::new();
+    /// terminal.read_to_string(&mut screen)?; // to its end: the node exited
+    /// assert_eq!(screen, "on a terminal\r\n"); // the terminal writes \n as \r\n
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn take_terminal(&mut self, node: NodeId) -> Option<crate::Terminal> {
         self.io.launcher.take_terminal(node.index())
     }
@@ -104,16 +133,51 @@ impl RunningGraph {
     /// its main process — the one it named with `MAINPID=` (see
     /// [`Readiness::Notify`](crate::Readiness::Notify)), else the one the
     /// runtime started.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("sleep").arg("10"));
+    /// let running = graph.spawn()?;
+    /// let pid = running.pid(db).unwrap();
+    /// assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn pid(&self, node: NodeId) -> Option<u32> {
         self.io.pid(node.index())
     }
 
     /// How the node's last process ended, once it has been reaped.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, ExitStatus, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let job = graph.node("job", Command::new("true"));
+    /// let mut running = graph.spawn()?;
+    /// while running.next_event(None)?.is_some() {} // until every node has ended
+    /// assert_eq!(running.status(job), Some(ExitStatus::Exited(0)));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn status(&self, node: NodeId) -> Option<ExitStatus> {
         self.core.nodes[node.index()].last_exit
     }
 
     /// Where the node is in its life.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeState};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// assert_eq!(running.state(db), NodeState::Running); // no readiness protocol: ready at exec
+    /// running.stop(db);
+    /// while running.next_event(None)?.is_some() {}
+    /// assert_eq!(running.state(db), NodeState::Stopped);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn state(&self, node: NodeId) -> NodeState {
         self.core.nodes[node.index()].state
     }
@@ -124,6 +188,17 @@ impl RunningGraph {
     /// Fails with [`Error::NotRunning`] once the process has been reaped: a
     /// stale handle never reaches a process that reused the pid; and with
     /// [`Error::ForeignProcess`] in a forked copy.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, ExitStatus, Graph, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// let worker = graph.node("worker", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// running.signal(worker, Signal::INT)?;
+    /// assert_eq!(running.wait()?[worker].status, Some(ExitStatus::Signaled(Signal::INT)));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn signal(&self, node: NodeId, signal: Signal) -> Result<(), Error> {
         self.io.check_owner()?;
         let not_running = || Error::NotRunning {
@@ -138,12 +213,41 @@ impl RunningGraph {
 
     /// Sends SIGKILL to the node's current process (only from the process
     /// that spawned the graph, as [`signal`](Self::signal)).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let hung = graph.node("hung", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// running.kill(hung)?;
+    /// running.wait()?;
+    /// // Reaped: its pid may be another process's by now, which is never hit.
+    /// assert!(matches!(running.kill(hung), Err(Error::NotRunning { .. })));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn kill(&self, node: NodeId) -> Result<(), Error> {
         self.signal(node, Signal::KILL)
     }
 
     /// Takes the parent's read end of a pipe whose reader is the parent.
     /// `None` if the edge has no such end or it was already taken.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let uname = graph.node("uname", Command::new("uname").arg("-s"));
+    /// let out = graph.pipe(uname.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut reader = running.take_reader(out).unwrap();
+    /// assert!(running.take_reader(out).is_none()); // taken once
+    /// let mut text = String::new();
+    /// reader.read_to_string(&mut text)?;
+    /// assert_eq!(text, "Linux\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn take_reader(&mut self, edge: EdgeId) -> Option<PipeReader> {
         match self.parent_ends.get_mut(edge.index())?.take()? {
             ParentEnd::Reader(r) => Some(r),
@@ -152,6 +256,24 @@ impl RunningGraph {
     }
 
     /// Takes the parent's write end of a pipe the parent writes into.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let wc = graph.node("wc", Command::new("wc").arg("-l"));
+    /// let lines = graph.pipe(Endpoint::Parent, wc.stdin());
+    /// let count = graph.pipe(wc.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut input = running.take_writer(lines).unwrap();
+    /// input.write_all(b"one\ntwo\n")?;
+    /// drop(input); // EOF: wc counts and exits
+    /// let mut text = String::new();
+    /// running.take_reader(count).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text.trim(), "2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn take_writer(&mut self, edge: EdgeId) -> Option<PipeWriter> {
         match self.parent_ends.get_mut(edge.index())?.take()? {
             ParentEnd::Writer(w) => Some(w),
@@ -161,6 +283,23 @@ impl RunningGraph {
 
     /// Takes the parent's end of a socketpair. For a `SeqPacket` socketpair
     /// each `write` sends one message and each `read` receives one.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Write};
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let script = r#"read -r question <&3; echo "got $question" >&3"#;
+    /// let peer = graph.node("peer", Command::new("sh").args(["-c", script]));
+    /// let link = graph.socketpair(Endpoint::Parent, peer.fd(3));
+    /// let mut running = graph.spawn()?;
+    /// let mut socket = running.take_socket(link).unwrap();
+    /// socket.write_all(b"ping\n")?;
+    /// let mut answer = String::new();
+    /// BufReader::new(socket).read_line(&mut answer)?;
+    /// assert_eq!(answer, "got ping\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn take_socket(&mut self, edge: EdgeId) -> Option<UnixStream> {
         match self.parent_ends.get_mut(edge.index())?.take()? {
             ParentEnd::Socket(s) => Some(s),
@@ -175,6 +314,26 @@ impl RunningGraph {
 
     /// A handle that wakes [`next_event`](Self::next_event) from another
     /// thread. The first call creates the eventfd behind it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Event, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("server", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// let (jobs, queue) = std::sync::mpsc::channel();
+    /// let waker = running.waker()?;
+    /// std::thread::spawn(move || { jobs.send("rotate logs").unwrap(); waker.wake(); });
+    /// loop {
+    ///     match running.next_event(Some(Duration::from_secs(5)))? {
+    ///         Some(Event::Woken) => break assert_eq!(queue.try_recv(), Ok("rotate logs")),
+    ///         Some(_) => continue, // the server's `Started`
+    ///         None => panic!("not woken"),
+    ///     }
+    /// }
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn waker(&self) -> Result<Waker, Error> {
         self.io
             .wake
@@ -193,11 +352,36 @@ impl RunningGraph {
     /// In a forked copy it fails with [`Error::ForeignProcess`]: the wait
     /// set may be an epoll instance shared with the process that spawned
     /// the graph.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("job", Command::new("sleep").arg("0.1"));
+    /// let mut running = graph.spawn()?;
+    /// running.stop_on_signals(&[Signal::TERM, Signal::INT])?;
+    /// // A SIGTERM or Ctrl-C from now on stops the graph in order, and `wait` returns.
+    /// assert!(running.wait()?.success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn stop_on_signals(&mut self, signals: &[Signal]) -> Result<(), Error> {
         self.io.stop_on_signals(signals)
     }
 
     /// True once every node has ended for good.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("job", Command::new("true"));
+    /// let mut running = graph.spawn()?;
+    /// while !running.is_finished() {
+    ///     running.next_event(None)?;
+    /// }
+    /// assert!(running.next_event(None)?.is_none()); // nothing more will happen
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.core.is_finished()
     }
@@ -207,6 +391,24 @@ impl RunningGraph {
     /// Returns `Ok(None)` when the timeout passes, or at once when the graph
     /// has finished. The decision of the previous [`Event::Exited`] is
     /// carried out first (see [`decide`](Self::decide)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Event, ExitStatus, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let job = graph.node("job", Command::new("true"));
+    /// let mut running = graph.spawn()?;
+    /// let mut exit = None;
+    /// while let Some(event) = running.next_event(Some(Duration::from_secs(10)))? {
+    ///     if let Event::Exited { node, status, .. } = event {
+    ///         exit = Some((node, status));
+    ///     }
+    /// }
+    /// assert!(running.is_finished()); // `None` because it finished, not a timeout
+    /// assert_eq!(exit, Some((job, ExitStatus::Exited(0))));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         self.io.turn(&mut self.core, deadline, Mode::Interactive)
@@ -217,12 +419,48 @@ impl RunningGraph {
     ///
     /// Returns false if there is no decision to replace (the exit was caused
     /// by the runtime itself, or the decision was already carried out).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Decision, Event, Graph, NodeOptions, Restart};
+    ///
+    /// let mut graph = Graph::new();
+    /// let flaky = Command::new("sh").args(["-c", "sleep 0.1; exit 1"]);
+    /// let on_failure = NodeOptions::new().restart(Restart::OnFailure);
+    /// let flaky = graph.node_with("flaky", flaky, on_failure);
+    /// let mut running = graph.spawn()?;
+    /// while let Some(event) = running.next_event(None)? {
+    ///     if let Event::Exited { decision: Decision::Restart { .. }, .. } = event {
+    ///         assert!(running.decide(Decision::Leave)); // not this time
+    ///     }
+    /// }
+    /// assert_eq!(running.wait()?[flaky].status.and_then(|s| s.code()), Some(1));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn decide(&mut self, decision: Decision) -> bool {
         self.core.decide(decision)
     }
 
     /// Restarts a node now: stops it first if it is running, then starts it
     /// again (after the nodes it starts `after` are ready).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Event, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let web = graph.node("web", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// let before = running.pid(web);
+    /// running.restart(web); // stopped with its stop signal, then started again
+    /// loop {
+    ///     match running.next_event(None)? {
+    ///         Some(Event::Started { pid, .. }) if Some(pid) != before => break,
+    ///         Some(_) => continue, // its first start, its exit
+    ///         None => panic!("not started again"),
+    ///     }
+    /// }
+    /// assert_eq!(running.snapshot().nodes[0].restarts, 1);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn restart(&mut self, node: NodeId) {
         self.core.request_restart(node.index(), Instant::now());
     }
@@ -242,12 +480,44 @@ impl RunningGraph {
     ///
     /// [`Error::NotRunning`] unless the node is running and ready;
     /// [`Error::ReloadFailed`] if it ends, or is not ready again in time.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader};
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let script = "trap 'echo config reread' HUP; echo up; while :; do sleep 0.1; done";
+    /// let daemon = graph.node("daemon", Command::new("sh").args(["-c", script]));
+    /// let out = graph.pipe(daemon.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut lines = BufReader::new(running.take_reader(out).unwrap()).lines();
+    /// assert_eq!(lines.next().unwrap()?, "up"); // its trap is set
+    /// running.reload(daemon)?; // SIGHUP, the default reload signal
+    /// assert_eq!(lines.next().unwrap()?, "config reread");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reload(&mut self, node: NodeId) -> Result<(), Error> {
         self.io.reload(&mut self.core, node.index())
     }
 
     /// Stops a node for good, with its stop signal and timeout; it is not
     /// restarted.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, ExitStatus, Graph, NodeOptions, Restart, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// let always = NodeOptions::new().restart(Restart::Always);
+    /// let worker = graph.node_with("worker", Command::new("sleep").arg("10"), always);
+    /// let mut running = graph.spawn()?;
+    /// running.stop(worker); // for good, `always` notwithstanding
+    /// let report = running.wait()?;
+    /// assert_eq!(report[worker].status, Some(ExitStatus::Signaled(Signal::TERM)));
+    /// assert_eq!(report[worker].restarts, 0);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn stop(&mut self, node: NodeId) {
         self.core.request_stop(node.index(), AfterStop::Leave);
     }
@@ -265,6 +535,24 @@ impl RunningGraph {
     /// [`Error::RestartIntensity`] if restarts exceeded the graph's intensity,
     /// [`Error::DependencyFailed`] if a node could never start; either way
     /// every node has been stopped and reaped.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+    ///
+    /// let mut graph = Graph::new();
+    /// let cat = graph.node("cat", Command::new("cat").stdout(Stdio::Null));
+    /// let input = graph.pipe(Endpoint::Parent, cat.stdin());
+    /// let mut running = graph.spawn()?;
+    /// let mut writer = running.take_writer(input).unwrap();
+    /// writer.write_all(b"last words\n")?;
+    /// drop(writer); // cat ends at EOF: close what you took before waiting
+    /// let report = running.wait()?;
+    /// assert!(report.success());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait(&mut self) -> Result<ExitReport, Error> {
         self.io.turn(&mut self.core, None, Mode::Automatic)?;
         self.io.finish(&mut self.core)
@@ -273,12 +561,42 @@ impl RunningGraph {
     /// Stops every node — dependents first, each with its stop signal, then
     /// SIGKILL to its process group after its stop timeout (`grace` for
     /// nodes that set none) — reaps them all and reports how each ended.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader};
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Outcome};
+    ///
+    /// let mut graph = Graph::new();
+    /// let script = "trap '' TERM; echo up; exec sleep 60"; // deaf to SIGTERM
+    /// let stubborn = graph.node("stubborn", Command::new("sh").args(["-c", script]));
+    /// let up = graph.pipe(stubborn.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// BufReader::new(running.take_reader(up).unwrap()).read_line(&mut String::new())?;
+    /// let report = running.shutdown(Duration::from_millis(100))?;
+    /// assert!(report[stubborn].killed_after_timeout); // SIGKILL after 100 ms
+    /// assert_eq!(report.outcome(), Outcome::Shutdown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shutdown(&mut self, grace: Duration) -> Result<ExitReport, Error> {
         self.io.shutdown(&mut self.core, grace)
     }
 
     /// A snapshot of every node: pid, state, restarts, uptime, last exit,
     /// status text. Its `Display` is a table.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("sleep").arg("10"));
+    /// let running = graph.spawn()?;
+    /// let snapshot = running.snapshot();
+    /// assert_eq!(snapshot.nodes[0].name, "db");
+    /// assert_eq!(snapshot.nodes[0].pid, running.pid(db));
+    /// print!("{snapshot}"); // NODE  PID  PROCS  STATE  RESTARTS  UPTIME …
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn snapshot(&self) -> Snapshot {
         Snapshot::of(&self.core, &self.io)
     }

@@ -24,6 +24,18 @@ use rustix::pty::{OpenptFlags, grantpt, ioctl_tiocgptpeer, openpt, unlockpt};
 use rustix::termios::{OptionalActions, Winsize, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize};
 
 /// A terminal's size in character cells.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, WindowSize};
+///
+/// let mut graph = Graph::new();
+/// let cat = graph.node("cat", Command::new("cat").terminal());
+/// let mut running = graph.spawn()?;
+/// let terminal = running.take_terminal(cat).unwrap();
+/// // A new terminal has no size until the application gives it one.
+/// assert_eq!(terminal.window_size()?, WindowSize { rows: 0, cols: 0 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowSize {
     /// Lines.
@@ -33,6 +45,21 @@ pub struct WindowSize {
 }
 
 /// How [`Terminal::attach`] ended.
+///
+/// ```no_run
+/// use process_graph_runtime::{Command, Detached, Graph};
+///
+/// let mut graph = Graph::new();
+/// let shell = graph.node("shell", Command::new("bash").arg("-i").terminal());
+/// let mut running = graph.spawn()?;
+/// let mut terminal = running.take_terminal(shell).unwrap();
+/// match terminal.attach(0x1d)? {
+///     Detached::Key => println!("detached; the shell runs on"),
+///     Detached::Closed => println!("the shell exited"),
+///     Detached::InputClosed => println!("our stdin ended"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detached {
     /// The detach key was typed.
@@ -98,6 +125,18 @@ impl Terminal {
     }
 
     /// The terminal's size (`TIOCGWINSZ`).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, WindowSize};
+    ///
+    /// let mut graph = Graph::new();
+    /// let pager = graph.node("pager", Command::new("cat").terminal());
+    /// let mut running = graph.spawn()?;
+    /// let terminal = running.take_terminal(pager).unwrap();
+    /// terminal.set_window_size(WindowSize { rows: 24, cols: 80 })?;
+    /// assert_eq!(terminal.window_size()?, WindowSize { rows: 24, cols: 80 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn window_size(&self) -> io::Result<WindowSize> {
         let size = tcgetwinsize(&self.master)?;
         Ok(WindowSize {
@@ -108,6 +147,24 @@ impl Terminal {
 
     /// Resizes the terminal (`TIOCSWINSZ`); the node's foreground process
     /// group gets SIGWINCH.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use process_graph_runtime::{Command, Graph, WindowSize};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Waits for a line, then prints its terminal's size as it sees it.
+    /// let shell = Command::new("sh").args(["-c", "read _; stty size"]).terminal();
+    /// let shell = graph.node("shell", shell);
+    /// let mut running = graph.spawn()?;
+    /// let mut terminal = running.take_terminal(shell).unwrap();
+    /// terminal.set_window_size(WindowSize { rows: 40, cols: 120 })?;
+    /// terminal.write_all(b"\n")?;
+    /// let mut screen = String::new();
+    /// terminal.read_to_string(&mut screen)?;
+    /// assert!(screen.contains("40 120"), "{screen:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_window_size(&self, size: WindowSize) -> io::Result<()> {
         let winsize = Winsize {
             ws_row: size.rows,
@@ -128,6 +185,19 @@ impl Terminal {
     /// terminal takes the application's window size. The mode is restored
     /// when this returns, on an error too. Fails with ENOTTY if stdin is not
     /// a terminal.
+    ///
+    /// ```no_run
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let repl = graph.node("repl", Command::new("python3").arg("-i").terminal());
+    /// let mut running = graph.spawn()?;
+    /// let mut terminal = running.take_terminal(repl).unwrap();
+    /// println!("attached to python3; Ctrl-] comes back");
+    /// let how = terminal.attach(0x1d)?; // blocks while the user types into the REPL
+    /// println!("back ({how:?})");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn attach(&mut self, detach: u8) -> io::Result<Detached> {
         let stdin = io::stdin();
         let stdout = io::stdout();
