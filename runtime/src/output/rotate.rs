@@ -20,22 +20,18 @@
 //! way, without the early rotation.
 //!
 //! A node may be able to write the log's directory (a service user's own
-//! log directory), and so to put a symbolic link, a FIFO or a hard link at
-//! the log's name in the moment between a rotation's rename and the new
-//! file's creation. The application, often root, would then append the
-//! node's lines to a file of the node's choosing, create one, or block its
-//! output thread in `open` on a FIFO nobody reads. So the directory is
-//! opened once, when the sink is, and every later name is looked up in it
-//! alone (`renameat`, `openat`); a new file is made with `O_CREAT |
-//! O_EXCL | O_NOFOLLOW`, which creates a regular file or fails; where
-//! something else took the name, it is removed (`unlinkat`, which follows
-//! nothing) and the creation tried once more, and if that fails too the
-//! lines go on into the file just renamed and the next rotation tries
-//! again. The file first opened must be a
-//! regular file with a single link (`O_NOFOLLOW`, `O_NONBLOCK` so that a
-//! FIFO cannot block the open, then `fstat`), as logrotate requires by
-//! default; a symbolic link at the log's name is refused, not followed.
-//! With `keep` 0 the file is cut to nothing in place, no name involved.
+//! log directory), and so put a symbolic link, a hard link or a FIFO at the
+//! log's name between a rotation's rename and the new file's creation. So
+//! every name is looked up in the directory held since the first open
+//! ([`DirEntry`]), and a new file is made with `O_CREAT | O_EXCL |
+//! O_NOFOLLOW | O_NONBLOCK`, which creates a regular file or fails without
+//! blocking; where something else took the name, it is removed (`unlinkat`
+//! follows nothing) and the creation tried once more, and if that fails
+//! too the lines go on into the file just renamed until the next rotation.
+//! The file first opened must be a regular file with a single link, as
+//! logrotate requires by default: a symbolic link, a hard link or a FIFO
+//! at the name is refused, not followed. With `keep` 0 the file is cut to
+//! nothing in place, no name involved.
 
 use std::fs::File;
 use std::io::{self, Write as _};
