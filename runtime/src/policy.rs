@@ -10,6 +10,17 @@ use crate::probe::Probe;
 use crate::signal::Signal;
 
 /// When a node is started again after it ends (OTP's restart types).
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NodeOptions, Restart};
+///
+/// let mut graph = Graph::new();
+/// let job = graph.node_with("job", Command::new("true"), NodeOptions::new().restart(Restart::OnFailure));
+/// let report = graph.spawn()?.wait()?;
+/// assert_eq!(report[job].restarts, 0); // it exited 0: no restart
+/// assert_eq!(Restart::OnFailure.to_string(), "on-failure");
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Restart {
     /// Never (OTP `temporary`). The default.
@@ -34,6 +45,16 @@ impl std::fmt::Display for Restart {
 
 impl Restart {
     /// Whether a node that ended with `status` is restarted under this policy.
+    ///
+    /// ```
+    /// use process_graph_runtime::{ExitStatus, Restart, Signal};
+    ///
+    /// let crashed = ExitStatus::Signaled(Signal::KILL);
+    /// assert!(Restart::OnFailure.applies_to(crashed));
+    /// assert!(!Restart::OnFailure.applies_to(ExitStatus::Exited(0)));
+    /// assert!(Restart::Always.applies_to(ExitStatus::Exited(0)));
+    /// assert!(!Restart::Never.applies_to(crashed));
+    /// ```
     pub fn applies_to(self, status: crate::ExitStatus) -> bool {
         match self {
             Restart::Never => false,
@@ -44,6 +65,20 @@ impl Restart {
 }
 
 /// When a node counts as ready, which is when nodes started `after` it may start.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Graph, NodeOptions, NodeState, Readiness};
+///
+/// let mut graph = Graph::new();
+/// let db = Command::new("sh").args(["-c", "sleep 0.1; echo >&3; exec sleep 10"]);
+/// let db = graph.node_with("db", db, NodeOptions::new().ready(Readiness::Fd(3)));
+/// graph.node_with("app", Command::new("true"), NodeOptions::new().after([db]));
+/// let mut running = graph.spawn()?; // returns once db wrote its newline and app started
+/// assert_eq!(running.state(db), NodeState::Running);
+/// running.shutdown(Duration::from_secs(1))?;
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Readiness {
     /// As soon as `execve` succeeded. The default.
@@ -195,6 +230,17 @@ impl std::fmt::Display for NotifyAccess {
 /// Exponential backoff between restarts of one node: the first restart waits
 /// `initial`, each further one twice as long, up to `max`. A node that stayed
 /// up for longer than `max` starts over at `initial`.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Backoff, NodeOptions};
+///
+/// let b = Backoff::default();
+/// assert_eq!((b.initial, b.max), (Duration::from_millis(100), Duration::from_secs(30)));
+/// assert_eq!(b.delay(3), Duration::from_millis(800));
+/// let patient = NodeOptions::new().backoff(b.initial * 10, b.max * 2);
+/// # let _ = patient;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     /// The first delay.
@@ -233,6 +279,18 @@ impl Backoff {
 }
 
 /// Which nodes are restarted with a failed one (OTP's supervisor strategies).
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NodeOptions, Strategy};
+///
+/// let mut graph = Graph::new();
+/// let db = graph.node("db", Command::new("true"));
+/// graph.node_with("cache", Command::new("true"), NodeOptions::new().after([db]));
+/// graph.node("metrics", Command::new("true"));
+/// // A restart of db restarts cache (started after it), not metrics.
+/// graph.strategy(Strategy::RestForOne);
+/// assert_eq!(Strategy::default(), Strategy::OneForOne);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Only the node that ended. The default.
@@ -359,11 +417,37 @@ impl NodeOptions {
 
     /// The defaults: never restarted, not critical, ready at exec, stopped
     /// with SIGTERM and the graph's stop timeout.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node_with("job", Command::new("true"), NodeOptions::new());
+    /// let node = &graph.topology().nodes[0];
+    /// assert_eq!((node.restart, node.critical, node.ready), ("never", false, None));
+    /// ```
     pub fn new() -> Self {
         NodeOptions::default()
     }
 
     /// The restart policy.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Decision, Event, Graph, NodeOptions, Restart};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node_with("flaky", Command::new("false"), NodeOptions::new().restart(Restart::OnFailure));
+    /// let mut running = graph.spawn()?;
+    /// let decision = loop {
+    ///     if let Some(Event::Exited { decision, .. }) = running.next_event(None)? {
+    ///         break decision;
+    ///     }
+    /// };
+    /// assert!(matches!(decision, Decision::Restart { .. })); // it exited 1
+    /// running.shutdown(Duration::from_secs(1))?;
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn restart(mut self, restart: Restart) -> Self {
         self.restart = restart;
         self
@@ -371,6 +455,18 @@ impl NodeOptions {
 
     /// A critical node ends the whole graph when it ends for good (OTP's
     /// significant children).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, ExitStatus, Graph, NodeOptions, Outcome, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// let server = graph.node("server", Command::new("sleep").arg("10"));
+    /// let main = graph.node_with("main", Command::new("true"), NodeOptions::new().critical(true));
+    /// let report = graph.spawn()?.wait()?; // main's end stops the server
+    /// assert_eq!(report.outcome(), Outcome::Critical { node: main });
+    /// assert_eq!(report[server].status, Some(ExitStatus::Signaled(Signal::TERM)));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn critical(mut self, critical: bool) -> Self {
         self.critical = critical;
         self
@@ -425,12 +521,36 @@ impl NodeOptions {
     }
 
     /// Start only once these nodes are ready (a one-shot job: done).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node_with("db", Command::new("true"), NodeOptions::new().ready(Readiness::Fd(3)));
+    /// let cache = graph.node("cache", Command::new("true"));
+    /// let app = graph.node_with("app", Command::new("true"), NodeOptions::new().after([db, cache]));
+    /// let plan = graph.plan()?;
+    /// assert_eq!(plan.nodes[app.index()].after, ["db", "cache"]);
+    /// assert_eq!(plan.waves, [vec![db, cache], vec![app]]); // app waits for db's readiness
+    /// # Ok::<(), process_graph_runtime::Violations>(())
+    /// ```
     pub fn after(mut self, nodes: impl IntoIterator<Item = NodeId>) -> Self {
         self.after.extend(nodes);
         self
     }
 
     /// When the node counts as ready.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, FdOrigin, Graph, NodeOptions, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node_with("db", Command::new("true"), NodeOptions::new().ready(Readiness::Fd(3)));
+    /// let plan = graph.plan()?;
+    /// assert_eq!(plan.nodes[db.index()].ready, Readiness::Fd(3));
+    /// assert_eq!(plan.nodes[db.index()].fds[3], (3, FdOrigin::Readiness)); // db writes a newline here
+    /// # Ok::<(), process_graph_runtime::Violations>(())
+    /// ```
     pub fn ready(mut self, ready: Readiness) -> Self {
         self.ready = ready;
         self
@@ -440,6 +560,21 @@ impl NodeOptions {
     /// (SIGKILL), reported as [`Event::ReadyTimeout`](crate::Event::ReadyTimeout),
     /// and its restart policy decides. For a one-shot job, the time it may
     /// take to finish.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Error, Graph, NodeOptions, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// // Never says it is ready.
+    /// let options = NodeOptions::new().ready(Readiness::Fd(3)).ready_timeout(Duration::from_millis(100));
+    /// let db = graph.node_with("db", Command::new("sleep").arg("10"), options);
+    /// graph.node_with("app", Command::new("true"), NodeOptions::new().after([db]));
+    /// match graph.spawn() {
+    ///     Err(Error::DependencyFailed { node, dependency, .. }) => assert_eq!((&*node, &*dependency), ("app", "db")),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
         self.rare_mut().ready_timeout = Some(timeout);
         self
@@ -449,6 +584,20 @@ impl NodeOptions {
     /// period from the node's start. In place of a readiness protocol
     /// ([`ready`](Self::ready) must stay [`Readiness::Exec`]); a
     /// [`ready_timeout`](Self::ready_timeout) bounds it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, NodeState, Probe};
+    ///
+    /// let mut graph = Graph::new();
+    /// let server = Command::new("sh").args(["-c", "sleep 0.1; echo listening; exec sleep 10"]);
+    /// let server = graph.node_with("server", server, NodeOptions::new().ready_probe(Probe::log_line("listening")));
+    /// graph.node_with("client", Command::new("true"), NodeOptions::new().after([server]));
+    /// let mut running = graph.spawn()?; // the client started once the line was seen
+    /// assert_eq!(running.state(server), NodeState::Running);
+    /// running.shutdown(Duration::from_secs(1))?;
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn ready_probe(mut self, probe: Probe) -> Self {
         self.rare_mut().ready_probe = Some(probe.info(false));
         self
@@ -485,6 +634,17 @@ impl NodeOptions {
     /// there, and then handled by its restart policy, as any node that
     /// failed. [`Graph::validate`](crate::Graph::validate) refuses a watchdog
     /// without `Readiness::Notify`, and a zero one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// let options = NodeOptions::new().ready(Readiness::Notify).watchdog(Duration::from_secs(30));
+    /// graph.node_with("daemon", Command::new("my-daemon"), options);
+    /// assert!(graph.validate().is_ok());
+    /// assert_eq!(graph.topology().nodes[0].watchdog_ms, Some(30_000));
+    /// ```
     pub fn watchdog(mut self, interval: Duration) -> Self {
         self.rare_mut().watchdog = Some(interval);
         self
@@ -492,6 +652,15 @@ impl NodeOptions {
 
     /// Whose `NOTIFY_SOCKET` messages count (default
     /// [`NotifyAccess::Main`]). Only with [`Readiness::Notify`].
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, NotifyAccess, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// let options = NodeOptions::new().ready(Readiness::Notify).notify_access(NotifyAccess::All);
+    /// graph.node_with("script", Command::new("sh").args(["-c", "systemd-notify --ready; exec sleep 1"]), options);
+    /// assert_eq!(graph.topology().nodes[0].notify_access, "all");
+    /// ```
     pub fn notify_access(mut self, access: NotifyAccess) -> Self {
         self.rare_mut().notify_access = access;
         self
@@ -499,24 +668,90 @@ impl NodeOptions {
 
     /// The signal that asks the node to reload its configuration (default
     /// SIGHUP), sent by [`RunningGraph::reload`](crate::RunningGraph::reload).
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader};
+    /// use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// let script = "trap 'echo reloaded; exit' USR1; echo up; sleep 10 & wait";
+    /// let server = graph.node_with("server", Command::new("sh").args(["-c", script]), NodeOptions::new().reload_signal(Signal::USR1));
+    /// let out = graph.pipe(server.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut lines = BufReader::new(running.take_reader(out).unwrap()).lines();
+    /// assert_eq!(lines.next().unwrap()?, "up"); // its trap is set
+    /// running.reload(server)?; // sends SIGUSR1
+    /// assert_eq!(lines.next().unwrap()?, "reloaded");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reload_signal(mut self, signal: Signal) -> Self {
         self.rare_mut().reload_signal = Some(signal);
         self
     }
 
     /// The signal that asks the node to stop (default SIGTERM).
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader};
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions, Signal};
+    ///
+    /// let mut graph = Graph::new();
+    /// let script = "trap 'exit 0' INT; echo up; sleep 10 & wait"; // stops cleanly on SIGINT
+    /// let server = graph.node_with("server", Command::new("sh").args(["-c", script]), NodeOptions::new().stop_signal(Signal::INT));
+    /// let out = graph.pipe(server.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// BufReader::new(running.take_reader(out).unwrap()).read_line(&mut String::new())?;
+    /// let report = running.shutdown(Duration::from_secs(5))?;
+    /// assert!(report[server].success());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop_signal(mut self, signal: Signal) -> Self {
         self.rare_mut().stop_signal = Some(signal);
         self
     }
 
     /// How long to wait after the stop signal before SIGKILL.
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader};
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let script = "trap '' TERM; echo up; sleep 10"; // ignores SIGTERM
+    /// let stubborn = graph.node_with("stubborn", Command::new("sh").args(["-c", script]), NodeOptions::new().stop_timeout(Duration::from_millis(100)));
+    /// let out = graph.pipe(stubborn.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// BufReader::new(running.take_reader(out).unwrap()).read_line(&mut String::new())?;
+    /// let report = running.shutdown(Duration::from_secs(30))?; // its own 100 ms apply
+    /// assert!(report[stubborn].killed_after_timeout);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
         self.rare_mut().stop_timeout = Some(timeout);
         self
     }
 
     /// The restart backoff.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Decision, Event, Graph, NodeOptions, Restart};
+    ///
+    /// let mut graph = Graph::new();
+    /// let options = NodeOptions::new().restart(Restart::Always).backoff(Duration::from_millis(50), Duration::from_secs(5));
+    /// graph.node_with("flaky", Command::new("false"), options);
+    /// let mut running = graph.spawn()?;
+    /// let decision = loop {
+    ///     if let Some(Event::Exited { decision, .. }) = running.next_event(None)? {
+    ///         break decision;
+    ///     }
+    /// };
+    /// assert_eq!(decision, Decision::Restart { delay: Duration::from_millis(50) });
+    /// running.shutdown(Duration::from_secs(1))?;
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.rare_mut().backoff = Backoff { initial, max };
         self
@@ -551,6 +786,18 @@ impl NodeOptions {
     }
 
     /// Run the node inside this scope's namespaces.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+    ///
+    /// let mut graph = Graph::new();
+    /// let offline = graph.scope("offline", ScopeSpec::new([Namespace::User, Namespace::Net]));
+    /// let tests = graph.node_with("tests", Command::new("true"), NodeOptions::new().scope(offline));
+    /// let plan = graph.plan()?;
+    /// assert_eq!(plan.nodes[tests.index()].scope.as_deref(), Some("offline"));
+    /// assert_eq!(plan.nodes[tests.index()].namespaces, [Namespace::User, Namespace::Net]);
+    /// # Ok::<(), process_graph_runtime::Violations>(())
+    /// ```
     pub fn scope(mut self, scope: ScopeId) -> Self {
         self.rare_mut().scope = Some(scope);
         self
@@ -592,6 +839,20 @@ impl NodeOptions {
 
     /// Limits how many processes and threads the node's cgroup may hold
     /// (`pids.max`; controller `pids`). See [`memory_max`](Self::memory_max).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// // A fork bomb in here stops at 32 processes.
+    /// graph.node_with("build", Command::new("true"), NodeOptions::new().pids_max(32));
+    /// match graph.spawn() {
+    ///     Ok(mut running) => assert!(running.wait()?.success()),
+    ///     Err(Error::ControllerUnavailable { .. } | Error::CgroupUnavailable { .. }) => {} // no cgroups here
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pids_max(mut self, max: u64) -> Self {
         self.rare_mut().limits.pids_max = Some(max);
         self
@@ -600,6 +861,20 @@ impl NodeOptions {
     /// The node's share of CPU time against its siblings, 1 to 10,000,
     /// default 100 (`cpu.weight`; controller `cpu`). See
     /// [`memory_max`](Self::memory_max).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Error, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// // A tenth of the CPU time of a default sibling when both are busy.
+    /// graph.node_with("indexer", Command::new("true"), NodeOptions::new().cpu_weight(10));
+    /// match graph.spawn() {
+    ///     Ok(mut running) => assert!(running.wait()?.success()),
+    ///     Err(Error::ControllerUnavailable { .. } | Error::CgroupUnavailable { .. }) => {} // no cgroups here
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cpu_weight(mut self, weight: u16) -> Self {
         self.rare_mut().limits.cpu_weight = Some(weight);
         self
@@ -608,6 +883,16 @@ impl NodeOptions {
 
 /// At most `max_restarts` restarts within `period`, or the graph gives up
 /// (OTP's intensity and period). Default: 3 within 5 seconds, as OTP.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Graph, Intensity};
+///
+/// let otp = Intensity::default();
+/// assert_eq!((otp.max_restarts, otp.period), (3, Duration::from_secs(5)));
+/// let mut graph = Graph::new();
+/// graph.intensity(otp.max_restarts * 2, otp.period); // twice as forgiving
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Intensity {
     /// Restarts allowed within `period`.
@@ -618,6 +903,14 @@ pub struct Intensity {
 
 impl Intensity {
     /// 3 restarts within 5 seconds, as Erlang/OTP.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::Intensity;
+    ///
+    /// assert_eq!(Intensity::DEFAULT, Intensity { max_restarts: 3, period: Duration::from_secs(5) });
+    /// assert_eq!(Intensity::default(), Intensity::DEFAULT);
+    /// ```
     pub const DEFAULT: Intensity = Intensity {
         max_restarts: process_graph_topology::Topology::DEFAULT_INTENSITY,
         period: Duration::from_millis(process_graph_topology::Topology::DEFAULT_PERIOD_MS),

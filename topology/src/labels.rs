@@ -11,6 +11,13 @@ use crate::subgraphs::{self, SubgraphPorts};
 const COMMAND_CHARS: usize = 36;
 
 /// The names of fds 0, 1 and 2 in the declaration syntax.
+///
+/// ```
+/// use process_graph_topology::STDIO;
+///
+/// assert_eq!(STDIO[2], "stderr");
+/// assert_eq!(STDIO.iter().position(|name| *name == "stdout"), Some(1)); // its fd
+/// ```
 pub const STDIO: [&str; 3] = ["stdin", "stdout", "stderr"];
 
 /// `stdin`, `stdout`, `stderr` or `fd(N)`: the names the declaration syntax

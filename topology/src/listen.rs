@@ -27,6 +27,15 @@ pub enum ListenAddress {
 }
 
 /// The longest unix socket path (`sun_path` holds 108 bytes with its NUL).
+///
+/// ```
+/// use process_graph_topology::{ListenAddress, UNIX_PATH_MAX};
+///
+/// let longest = format!("unix:/{}", "a".repeat(UNIX_PATH_MAX - 1));
+/// assert!(longest.parse::<ListenAddress>().is_ok());
+/// let too_long = format!("unix:/{}", "a".repeat(UNIX_PATH_MAX));
+/// assert!(too_long.parse::<ListenAddress>().is_err());
+/// ```
 pub const UNIX_PATH_MAX: usize = 107;
 
 impl std::str::FromStr for ListenAddress {
@@ -87,6 +96,15 @@ impl fmt::Display for ListenAddress {
 
 /// Whether `name` can be a `LISTEN_FDNAMES` entry: 1 to 255 printable
 /// ASCII characters, no `:` (sd_listen_fds_with_names' rule).
+///
+/// ```
+/// use process_graph_topology::valid_listener_name;
+///
+/// assert!(valid_listener_name("http"));
+/// assert!(!valid_listener_name("http:8080")); // `:` separates LISTEN_FDNAMES entries
+/// assert!(!valid_listener_name("admin api")); // no spaces
+/// assert!(!valid_listener_name(""));
+/// ```
 pub fn valid_listener_name(name: &str) -> bool {
     (1..=255).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }

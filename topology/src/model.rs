@@ -11,9 +11,29 @@ use crate::probe::ProbeInfo;
 use crate::rules::Side;
 
 /// Text that is `'static` in a `const` topology and owned in a built one.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use process_graph_topology::{NodeInfo, Text};
+///
+/// const NAME: Text = Cow::Borrowed("server"); // in a `const` topology, as the macro emits
+/// let built: Text = format!("worker-{}", 3).into(); // owned, in a topology built at run time
+/// let nodes = [NodeInfo { name: NAME, ..NodeInfo::default() }, NodeInfo { name: built, ..NodeInfo::default() }];
+/// assert_eq!(nodes[1].name, "worker-3");
+/// ```
 pub type Text = Cow<'static, str>;
 
 /// A list that is `'static` in a `const` topology and owned in a built one.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use process_graph_topology::{List, NodeInfo};
+///
+/// const NONE: List<usize> = Cow::Borrowed(&[]); // in a `const` topology, as the macro emits
+/// let after: List<usize> = vec![0, 2].into(); // owned, in a topology built at run time
+/// let node = NodeInfo { name: "app".into(), after, after_subgraphs: NONE, ..NodeInfo::default() };
+/// assert_eq!(node.after[..], [0, 2]);
+/// ```
 pub type List<T> = Cow<'static, [T]>;
 
 /// A whole graph.
@@ -60,10 +80,32 @@ impl Topology {
     /// The restart intensity when a graph sets none: 3 restarts within
     /// [`DEFAULT_PERIOD_MS`](Self::DEFAULT_PERIOD_MS), as Erlang/OTP. The
     /// macro (at compile time) and the runtime both take it from here.
+    ///
+    /// ```
+    /// use process_graph_topology::Topology;
+    ///
+    /// assert_eq!(Topology::DEFAULT_INTENSITY, 3);
+    /// assert_eq!(Topology::default().intensity, Topology::DEFAULT_INTENSITY);
+    /// ```
     pub const DEFAULT_INTENSITY: u32 = 3;
     /// The intensity period when a graph sets none: 5 seconds.
+    ///
+    /// ```
+    /// use process_graph_topology::Topology;
+    ///
+    /// assert_eq!(Topology::DEFAULT_PERIOD_MS, 5_000);
+    /// let lenient = Topology { period_ms: 2 * Topology::DEFAULT_PERIOD_MS, ..Topology::default() };
+    /// assert!(lenient.check().is_ok());
+    /// ```
     pub const DEFAULT_PERIOD_MS: u64 = 5_000;
     /// The restart strategy when a graph sets none.
+    ///
+    /// ```
+    /// use process_graph_topology::Topology;
+    ///
+    /// assert_eq!(Topology::DEFAULT_STRATEGY, "one_for_one");
+    /// assert_eq!(Topology::default().strategy, Topology::DEFAULT_STRATEGY);
+    /// ```
     pub const DEFAULT_STRATEGY: &'static str = "one_for_one";
 }
 
@@ -307,6 +349,19 @@ pub struct EndpointInfo {
 
 impl EndpointInfo {
     /// `parent`: the application holds this end.
+    ///
+    /// ```
+    /// use process_graph_topology::{EdgeInfo, EndpointInfo, NodeInfo, Topology};
+    ///
+    /// let topology = Topology {
+    ///     nodes: vec![NodeInfo { name: "log".into(), ..NodeInfo::default() }].into(),
+    ///     // `#[pipe(parent -> log.stdin)] lines: Pipe`
+    ///     edges: vec![EdgeInfo { from: vec![EndpointInfo::PARENT].into(), to: vec![EndpointInfo { node: Some(0), fd: 0 }].into(), ..EdgeInfo::default() }].into(),
+    ///     ..Topology::default()
+    /// };
+    /// assert!(topology.check().is_ok());
+    /// assert_eq!(topology.endpoint_name(&EndpointInfo::PARENT), "parent");
+    /// ```
     pub const PARENT: EndpointInfo = EndpointInfo { node: None, fd: -1 };
 }
 
@@ -456,6 +511,14 @@ pub struct PortInfo {
 }
 
 /// The namespace kinds a scope may create, as declared.
+///
+/// ```
+/// use process_graph_topology::{NAMESPACES, ScopeInfo};
+///
+/// let sandbox = ScopeInfo { name: "sandbox".into(), namespaces: vec!["user", "net"].into(), ..ScopeInfo::default() };
+/// assert!(sandbox.namespaces.iter().all(|ns| NAMESPACES.contains(ns)));
+/// assert!(!NAMESPACES.contains(&"mnt")); // declared as `mount`
+/// ```
 pub const NAMESPACES: [&str; 6] = ["user", "pid", "net", "mount", "uts", "ipc"];
 
 /// A listening socket a node gets by socket activation.

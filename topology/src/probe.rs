@@ -29,6 +29,14 @@ pub enum ProbeCheck {
 
 impl ProbeCheck {
     /// The key that declares it: `tcp`, `http`, `exec`, `log`.
+    ///
+    /// ```
+    /// use process_graph_topology::ProbeCheck;
+    ///
+    /// let check = ProbeCheck::Exec(vec!["pg_isready".into(), "-q".into()].into());
+    /// assert_eq!(check.key(), "exec");
+    /// assert_eq!(ProbeCheck::LogLine("ready".into()).key(), "log");
+    /// ```
     pub fn key(&self) -> &'static str {
         match self {
             ProbeCheck::Tcp(_) => "tcp",
@@ -76,17 +84,61 @@ pub struct ProbeInfo {
 impl ProbeInfo {
     /// How often a readiness probe tries when it sets no `period`: a port
     /// that opens is seen within 100 ms.
+    ///
+    /// ```
+    /// use process_graph_topology::{ProbeCheck, ProbeInfo};
+    ///
+    /// let probe = ProbeInfo::ready(ProbeCheck::Tcp("127.0.0.1:8080".into()));
+    /// assert_eq!(probe.period_ms, ProbeInfo::DEFAULT_READY_PERIOD_MS);
+    /// assert_eq!(ProbeInfo::DEFAULT_READY_PERIOD_MS, 100);
+    /// ```
     pub const DEFAULT_READY_PERIOD_MS: u64 = 100;
     /// How often a liveness probe runs when it sets no `period` (as
     /// Kubernetes).
+    ///
+    /// ```
+    /// use process_graph_topology::{ProbeCheck, ProbeInfo};
+    ///
+    /// let probe = ProbeInfo::live(ProbeCheck::Tcp("127.0.0.1:8080".into()));
+    /// assert_eq!(probe.period_ms, ProbeInfo::DEFAULT_LIVE_PERIOD_MS);
+    /// assert_eq!(ProbeInfo::DEFAULT_LIVE_PERIOD_MS, 10_000);
+    /// ```
     pub const DEFAULT_LIVE_PERIOD_MS: u64 = 10_000;
     /// How long one attempt may take when a probe sets no `timeout`.
+    ///
+    /// ```
+    /// use process_graph_topology::{ProbeCheck, ProbeInfo};
+    ///
+    /// let probe = ProbeInfo::live(ProbeCheck::Http("127.0.0.1:8080/health".into()));
+    /// assert_eq!(probe.timeout_ms, ProbeInfo::DEFAULT_TIMEOUT_MS);
+    /// assert_eq!(ProbeInfo::DEFAULT_TIMEOUT_MS, 1_000);
+    /// ```
     pub const DEFAULT_TIMEOUT_MS: u64 = 1_000;
     /// Failures in a row that kill a node, when a liveness probe sets no
     /// `failure_threshold` (as Kubernetes).
+    ///
+    /// ```
+    /// use process_graph_topology::{ProbeCheck, ProbeInfo};
+    ///
+    /// let probe = ProbeInfo::live(ProbeCheck::Tcp("127.0.0.1:5432".into()));
+    /// assert_eq!(probe.failure_threshold, ProbeInfo::DEFAULT_FAILURE_THRESHOLD);
+    /// let tolerant = ProbeInfo { failure_threshold: 2 * ProbeInfo::DEFAULT_FAILURE_THRESHOLD, ..probe };
+    /// assert_eq!(tolerant.failure_threshold, 6);
+    /// ```
     pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
 
     /// A readiness probe with the default period and timeout.
+    ///
+    /// ```
+    /// use process_graph_topology::{NodeInfo, ProbeCheck, ProbeInfo, Topology};
+    ///
+    /// // `ready_probe(log = "listening")`
+    /// let probe = ProbeInfo::ready(ProbeCheck::LogLine("listening".into()));
+    /// assert_eq!((probe.period_ms, probe.timeout_ms), (100, 1_000));
+    /// let node = NodeInfo { name: "server".into(), ready_probe: Some(probe), ..NodeInfo::default() };
+    /// let topology = Topology { nodes: vec![node].into(), ..Topology::default() };
+    /// assert!(topology.check().is_ok());
+    /// ```
     pub fn ready(check: ProbeCheck) -> Self {
         ProbeInfo {
             check,
@@ -97,6 +149,17 @@ impl ProbeInfo {
     }
 
     /// A liveness probe with the default period, timeout and threshold.
+    ///
+    /// ```
+    /// use process_graph_topology::{NodeInfo, ProbeCheck, ProbeInfo, Topology};
+    ///
+    /// // `live_probe(tcp = "127.0.0.1:5432")`
+    /// let probe = ProbeInfo::live(ProbeCheck::Tcp("127.0.0.1:5432".into()));
+    /// assert_eq!((probe.period_ms, probe.failure_threshold), (10_000, 3));
+    /// let node = NodeInfo { name: "db".into(), live_probe: Some(probe), ..NodeInfo::default() };
+    /// let topology = Topology { nodes: vec![node].into(), ..Topology::default() };
+    /// assert!(topology.check().is_ok());
+    /// ```
     pub fn live(check: ProbeCheck) -> Self {
         ProbeInfo {
             period_ms: Self::DEFAULT_LIVE_PERIOD_MS,
@@ -106,6 +169,14 @@ impl ProbeInfo {
 }
 
 /// Why a probe's address or URL is refused.
+///
+/// ```
+/// use process_graph_topology::probe_address;
+///
+/// let refused = probe_address("127.0.0.1:0").unwrap_err();
+/// assert_eq!(refused.to_string(), "bad port \"0\" in \"127.0.0.1:0\"; ports go from 1 to 65535");
+/// assert!(probe_address("db:5432").unwrap_err().0.contains("does not resolve names"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressError(pub String);
 

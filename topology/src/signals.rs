@@ -5,6 +5,15 @@
 /// The standard Linux signals as `kill -l` names them, in number order:
 /// `SIGNALS[i]` is signal `i + 1` (the numbering of x86 and Arm; the runtime
 /// checks it against libc).
+///
+/// ```
+/// use process_graph_topology::SIGNALS;
+///
+/// assert_eq!(SIGNALS[15 - 1], "TERM"); // signal 15
+/// let number = |name: &str| SIGNALS.iter().position(|s| *s == name).map(|i| i + 1);
+/// assert_eq!(number("KILL"), Some(9));
+/// assert_eq!(number("RTMIN"), None); // real-time signals are not listed
+/// ```
 pub const SIGNALS: [&str; 31] = [
     "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
     "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",

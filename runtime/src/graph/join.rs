@@ -49,6 +49,19 @@ impl Graph {
     /// The kind of port `edge` is: which end the parent holds. `None` for an
     /// edge between nodes only, an edge this graph does not have, and a port
     /// already connected or joined.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Endpoint, Graph, PortKind};
+    ///
+    /// let mut graph = Graph::new();
+    /// let cat = graph.node("cat", Command::new("cat"));
+    /// let input = graph.pipe(Endpoint::Parent, cat.stdin());
+    /// assert_eq!(graph.port_kind(input), Some(PortKind::Input));
+    /// let source = graph.node("source", Command::new("echo").arg("hi"));
+    /// graph.connect(input, source.stdout())?;
+    /// assert_eq!(graph.port_kind(input), None); // connected: no parent end left
+    /// # Ok::<(), process_graph_runtime::NotAPort>(())
+    /// ```
     pub fn port_kind(&self, edge: EdgeId) -> Option<PortKind> {
         let has_parent = |ends: &[Endpoint]| ends.contains(&Endpoint::Parent);
         match &self.edges.get(edge.index())?.kind {
@@ -146,6 +159,19 @@ impl Graph {
 
 /// A port as a [`JoinError`] names it: by its name (`db.results`, a
 /// subgraph's edge named by path), or by its id when it has none.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, JoinError};
+///
+/// let mut graph = Graph::new();
+/// let a = graph.node("a", Command::new("true"));
+/// let b = graph.node("b", Command::new("true"));
+/// let lines = graph.pipe(a.stdout(), b.stdin()); // between nodes: not a port
+/// graph.name_edge(lines, "lines");
+/// let Err(JoinError::NotAPort(port)) = graph.join(lines, lines) else { panic!() };
+/// assert_eq!((port.edge, port.name.as_deref()), (lines, Some("lines")));
+/// assert_eq!(port.to_string(), "\"lines\"");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortName {
     /// The port's edge.

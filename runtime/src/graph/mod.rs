@@ -62,11 +62,29 @@ pub(crate) struct EdgeSpec {
 /// How long a node has, after its stop signal, before it is SIGKILLed —
 /// whatever stops it (`shutdown`, `Drop`, a critical node, a group restart,
 /// `stop`) — unless the node sets its own `stop_timeout`.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{DEFAULT_STOP_TIMEOUT, Graph};
+///
+/// assert_eq!(DEFAULT_STOP_TIMEOUT, Duration::from_secs(5));
+/// let mut graph = Graph::new();
+/// graph.stop_timeout(DEFAULT_STOP_TIMEOUT * 4); // a graph of slow stoppers
+/// ```
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long [`Graph::spawn`] waits for the nodes it starts `after` others,
 /// unless the graph sets its own [`start_timeout`](Graph::start_timeout):
 /// systemd's `DefaultTimeoutStartSec`.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{DEFAULT_START_TIMEOUT, Graph};
+///
+/// assert_eq!(DEFAULT_START_TIMEOUT, Duration::from_secs(90));
+/// let mut graph = Graph::new();
+/// graph.start_timeout(DEFAULT_START_TIMEOUT / 3); // dependencies that start fast
+/// ```
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A graph of processes and the pipes and socketpairs between them, built at
@@ -112,6 +130,15 @@ impl Default for Graph {
 
 impl Graph {
     /// An empty graph.
+    ///
+    /// ```
+    /// use process_graph_runtime::Graph;
+    ///
+    /// let graph = Graph::new();
+    /// assert_eq!(graph.node_count(), 0);
+    /// assert!(graph.spawn()?.wait()?.success()); // nothing to run: done at once
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn new() -> Self {
         Graph {
             nodes: Vec::new(),
@@ -127,11 +154,34 @@ impl Graph {
     }
 
     /// Adds a process. Names must be unique within the graph.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let hello = graph.node("hello", Command::new("echo").arg("hello"));
+    /// assert_eq!(graph.node_name(hello), Some("hello"));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report[hello].success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn node(&mut self, name: impl Into<String>, command: Command) -> NodeId {
         self.node_with(name, command, NodeOptions::default())
     }
 
     /// Adds a process with supervision options.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Restart};
+    ///
+    /// let mut graph = Graph::new();
+    /// let worker = graph.node_with(
+    ///     "worker",
+    ///     Command::new("true"),
+    ///     NodeOptions::new().restart(Restart::OnFailure),
+    /// );
+    /// assert_eq!(graph.topology().nodes[worker.index()].restart, "on-failure");
+    /// ```
     pub fn node_with(
         &mut self,
         name: impl Into<String>,
@@ -149,6 +199,17 @@ impl Graph {
     }
 
     /// Adds a namespace scope; nodes join it with [`NodeOptions::scope`].
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+    ///
+    /// let mut graph = Graph::new();
+    /// let offline = graph.scope("offline", ScopeSpec::new([Namespace::User, Namespace::Net]));
+    /// graph.node_with("tests", Command::new("true"), NodeOptions::new().scope(offline));
+    /// let topology = graph.topology();
+    /// assert_eq!(topology.scopes[offline.index()].name, "offline");
+    /// assert_eq!(topology.scopes[offline.index()].namespaces[..], ["user", "net"]);
+    /// ```
     pub fn scope(&mut self, name: impl Into<String>, spec: ScopeSpec) -> ScopeId {
         let id = ScopeId::from_index(self.scopes.len());
         self.scopes.push(spec.named(name.into()));
@@ -156,12 +217,36 @@ impl Graph {
     }
 
     /// Which nodes are restarted together (default [`Strategy::OneForOne`]).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Strategy};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("true"));
+    /// graph.node_with("app", Command::new("true"), NodeOptions::new().after([db]));
+    /// graph.strategy(Strategy::RestForOne); // db's restart restarts app too
+    /// assert_eq!(graph.topology().strategy, "rest_for_one");
+    /// ```
     pub fn strategy(&mut self, strategy: Strategy) {
         self.strategy = strategy;
     }
 
     /// At most `max_restarts` restarts within `period`, or the graph stops
     /// and reports which node exceeded it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Error, Graph, NodeOptions, Restart};
+    ///
+    /// let mut graph = Graph::new();
+    /// let options = NodeOptions::new().restart(Restart::Always).backoff(Duration::ZERO, Duration::ZERO);
+    /// graph.node_with("crasher", Command::new("false"), options);
+    /// graph.intensity(2, Duration::from_secs(60));
+    /// match graph.spawn().and_then(|mut running| running.wait()) {
+    ///     Err(Error::RestartIntensity { node, max_restarts, .. }) => assert_eq!((&*node, max_restarts), ("crasher", 2)),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn intensity(&mut self, max_restarts: u32, period: Duration) {
         self.intensity = Intensity {
             max_restarts,
@@ -175,11 +260,37 @@ impl Graph {
     /// `fd(N)`) or the parent; its read end is an input (`stdin` or `fd(N)`)
     /// or the parent. Several writers may share a pipe; several readers may
     /// not (each would see an arbitrary share of the data).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let a = graph.node("a", Command::new("echo").arg("a"));
+    /// let b = graph.node("b", Command::new("echo").arg("b"));
+    /// let both = graph.pipe([a.stdout(), b.stdout()], Endpoint::Parent); // two writers
+    /// let mut running = graph.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(both).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text.len(), 4); // "a\n" and "b\n", in either order
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pipe(&mut self, writers: impl Into<Endpoints>, readers: impl Into<Endpoints>) -> EdgeId {
         self.pipe_of(Pipe::default(), writers, readers)
     }
 
     /// Adds a pipe with options.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Pipe};
+    ///
+    /// let mut graph = Graph::new();
+    /// let dump = graph.node("dump", Command::new("seq").arg("100000"));
+    /// let count = graph.node("count", Command::new("wc").arg("-c"));
+    /// graph.pipe_of(Pipe::with_capacity(1 << 20), dump.stdout(), count.stdin());
+    /// assert!(graph.spawn()?.wait()?.success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn pipe_of(
         &mut self,
         pipe: Pipe,
@@ -194,16 +305,57 @@ impl Graph {
     }
 
     /// Adds a `SOCK_STREAM` socketpair between `a` and `b`.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let upper = graph.node("upper", Command::new("sh").args(["-c", "tr a-z A-Z <&3 >&4"]));
+    /// let in_pair = graph.socketpair(upper.fd(3), Endpoint::Parent);
+    /// let out_pair = graph.socketpair(upper.fd(4), Endpoint::Parent);
+    /// let mut running = graph.spawn()?;
+    /// let mut input = running.take_socket(in_pair).unwrap();
+    /// input.write_all(b"hello")?;
+    /// drop(input); // EOF for tr
+    /// let mut text = String::new();
+    /// running.take_socket(out_pair).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "HELLO");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn socketpair(&mut self, a: Endpoint, b: Endpoint) -> EdgeId {
         self.socketpair_of(SocketPair::default(), a, b)
     }
 
     /// Adds a socketpair with options between `a` and `b`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, SocketPair};
+    ///
+    /// let mut graph = Graph::new();
+    /// let client = graph.node("client", Command::new("true"));
+    /// let server = graph.node("server", Command::new("true"));
+    /// // Requests keep their boundaries: one write, one message.
+    /// let requests = graph.socketpair_of(SocketPair::seqpacket(), client.fd(3), server.fd(3));
+    /// graph.name_edge(requests, "requests");
+    /// assert!(graph.validate().is_ok());
+    /// ```
     pub fn socketpair_of(&mut self, pair: SocketPair, a: Endpoint, b: Endpoint) -> EdgeId {
         self.edge(EdgeKind::SocketPair { ends: [a, b], pair })
     }
 
     /// Names an edge; error messages then use the name.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Endpoint, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let a = graph.node("a", Command::new("true"));
+    /// let lines = graph.pipe(a.stdin(), Endpoint::Parent); // stdin cannot write
+    /// graph.name_edge(lines, "lines");
+    /// let refused = graph.validate().unwrap_err();
+    /// assert!(refused.to_string().starts_with("edge \"lines\": "));
+    /// ```
     pub fn name_edge(&mut self, edge: EdgeId, name: impl Into<String>) {
         if let Some(spec) = self.edges.get_mut(edge.index()) {
             spec.name = Some(name.into());
@@ -213,6 +365,22 @@ impl Graph {
     /// Sets how long a node has after its stop signal before it is
     /// SIGKILLed, for nodes without a `stop_timeout` of their own (default
     /// [`DEFAULT_STOP_TIMEOUT`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// let stubborn = graph.node("stubborn", Command::new("sh").args(["-c", "trap '' TERM; echo up; sleep 10"]));
+    /// // `main` ends once stubborn is up, and the graph stops with it:
+    /// // SIGTERM to stubborn, then SIGKILL 100 ms later.
+    /// let main = graph.node_with("main", Command::new("sh").args(["-c", "read up"]), NodeOptions::new().critical(true));
+    /// graph.pipe(stubborn.stdout(), main.stdin());
+    /// graph.stop_timeout(Duration::from_millis(100));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report[stubborn].killed_after_timeout);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn stop_timeout(&mut self, timeout: Duration) {
         self.stop_timeout = timeout;
     }
@@ -249,17 +417,51 @@ impl Graph {
     /// Whether the nodes run in cgroups of their own (default
     /// [`Containment::Auto`]: where the application may create them). See
     /// [`Containment`] for the example.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Containment, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// let job = graph.node("job", Command::new("true"));
+    /// graph.containment(Containment::Off); // process groups only, no cgroups
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report[job].success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn containment(&mut self, containment: Containment) {
         self.containment = containment;
     }
 
     /// The name of a node, if it exists.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeId};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node("db", Command::new("true"));
+    /// assert_eq!(graph.node_name(db), Some("db"));
+    /// assert_eq!(graph.node_name(NodeId::from_index(1)), None);
+    /// ```
     pub fn node_name(&self, node: NodeId) -> Option<&str> {
         self.nodes.get(node.index()).map(|n| n.name.as_str())
     }
 
     /// The edge named `name` (see [`name_edge`](Graph::name_edge)); a
     /// subgraph's edges are named by path, `db.queries`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Endpoint, Graph, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// let server = db.node("server", Command::new("cat"));
+    /// let queries = db.pipe(Endpoint::Parent, server.stdin());
+    /// db.name_edge(queries, "queries");
+    ///
+    /// let mut app = Graph::new();
+    /// let nested = app.subgraph("db", db, SubgraphFailure::Restart);
+    /// assert_eq!(app.edge_named("db.queries"), Some(nested.edge(queries)));
+    /// assert_eq!(app.edge_named("queries"), None);
+    /// ```
     pub fn edge_named(&self, name: &str) -> Option<EdgeId> {
         self.edges
             .iter()
@@ -268,6 +470,17 @@ impl Graph {
     }
 
     /// The number of nodes.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("true"));
+    /// graph.node_with("worker", Command::new("true"), NodeOptions::new().replicas(4));
+    /// assert_eq!(graph.node_count(), 2); // as declared: replicas are started as 4 nodes
+    /// assert_eq!(graph.plan()?.nodes.len(), 5);
+    /// # Ok::<(), process_graph_runtime::Violations>(())
+    /// ```
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }

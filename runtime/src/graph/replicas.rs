@@ -21,6 +21,23 @@ use process_graph_topology::replica_indices;
 use crate::graph::EdgeId;
 
 /// The environment variable that tells a replica its index.
+///
+/// ```
+/// use std::io::Read;
+/// use process_graph_runtime::{Command, Endpoint, Graph, NodeOptions, REPLICA_VAR};
+///
+/// let mut graph = Graph::new();
+/// let script = format!("echo shard ${REPLICA_VAR}");
+/// let shard = graph.node_with("shard", Command::new("sh").args(["-c", &script]), NodeOptions::new().replicas(2));
+/// let out = graph.pipe(shard.stdout(), Endpoint::Parent);
+/// let mut running = graph.spawn()?;
+/// let mut text = String::new();
+/// running.take_reader(out).unwrap().read_to_string(&mut text)?;
+/// let mut lines: Vec<&str> = text.lines().collect();
+/// lines.sort();
+/// assert_eq!(lines, ["shard 0", "shard 1"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const REPLICA_VAR: &str = "PROCESS_GRAPH_REPLICA";
 
 impl Graph {

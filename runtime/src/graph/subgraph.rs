@@ -19,6 +19,20 @@ use crate::policy::{Intensity, Strategy};
 /// What the enclosing graph does when a subgraph fails as a unit — when
 /// restarts inside it exceed its intensity (OTP: a child supervisor that
 /// gave up).
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Error, Graph, NodeOptions, Restart, SubgraphFailure};
+///
+/// let mut db = Graph::new();
+/// db.node_with("primary", Command::new("false"), NodeOptions::new().restart(Restart::Always));
+/// db.intensity(0, Duration::from_secs(5)); // the first restart is one too many
+///
+/// let mut app = Graph::new();
+/// app.subgraph("db", db, SubgraphFailure::Escalate); // db failing fails the app
+/// let ended = app.spawn().and_then(|mut running| running.wait());
+/// assert!(matches!(ended, Err(Error::RestartIntensity { node, .. }) if node == "db.primary"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SubgraphFailure {
     /// Stop every node of the subgraph and start them all again, with the
@@ -35,12 +49,37 @@ pub enum SubgraphFailure {
 }
 
 /// A subgraph of a [`Graph`], returned by [`Graph::subgraph`].
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, SubgraphFailure, SubgraphId};
+///
+/// let mut db = Graph::new();
+/// db.node("primary", Command::new("true"));
+/// let mut app = Graph::new();
+/// let id: SubgraphId = app.subgraph("db", db, SubgraphFailure::Restart).id();
+/// assert_eq!(app.subgraph_name(id), Some("db"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubgraphId(pub(crate) u32);
 
 impl SubgraphId {
     /// The subgraph's position in its graph, in the order subgraphs were
     /// added (a nested graph's own subgraphs follow it).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// db.node("primary", Command::new("true"));
+    /// let mut site = Graph::new();
+    /// site.subgraph("db", db, SubgraphFailure::Restart);
+    /// let mut cache = Graph::new();
+    /// cache.node("redis", Command::new("true"));
+    /// let mut app = Graph::new();
+    /// let site = app.subgraph("site", site, SubgraphFailure::Restart);
+    /// let cache = app.subgraph("cache", cache, SubgraphFailure::Restart);
+    /// assert_eq!((site.id().index(), cache.id().index()), (0, 2)); // site.db is 1
+    /// ```
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -85,12 +124,37 @@ pub struct Nested {
 
 impl Nested {
     /// The subgraph, as events and snapshots name it.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, SubgraphFailure};
+    ///
+    /// let mut cache = Graph::new();
+    /// cache.node("redis", Command::new("true"));
+    /// let mut app = Graph::new();
+    /// let a = app.subgraph("cache-a", cache.clone(), SubgraphFailure::Restart);
+    /// let b = app.subgraph("cache-b", cache, SubgraphFailure::Restart);
+    /// assert_ne!(a.id(), b.id());
+    /// assert_eq!(app.subgraph_name(b.id()), Some("cache-b"));
+    /// ```
     pub fn id(&self) -> SubgraphId {
         self.id
     }
 
     /// Node `node` of the inner graph, in the enclosing graph (a replica's
     /// id as [`Graph::replica_ids`] gave it in the inner graph).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// let primary = db.node("primary", Command::new("true"));
+    /// let mut app = Graph::new();
+    /// app.node("web", Command::new("true"));
+    /// let nested = app.subgraph("db", db, SubgraphFailure::Restart);
+    /// let report = app.spawn()?.wait()?;
+    /// assert_eq!(report[nested.node(primary)].name, "db.primary");
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn node(&self, node: NodeId) -> NodeId {
         NodeId::from_index(self.first_node + node.index())
     }
@@ -120,11 +184,39 @@ impl Nested {
 
     /// Edge `edge` of the inner graph, in the enclosing graph: a port, to
     /// [`connect`](Graph::connect), when it has a parent end.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, SubgraphFailure};
+    ///
+    /// let mut producer = Graph::new();
+    /// let echo = producer.node("echo", Command::new("echo").arg("hello"));
+    /// let out = producer.pipe(echo.stdout(), Endpoint::Parent); // a port
+    /// let mut app = Graph::new();
+    /// let nested = app.subgraph("producer", producer, SubgraphFailure::Restart);
+    /// let mut running = app.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(nested.edge(out)).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text, "hello\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn edge(&self, edge: EdgeId) -> EdgeId {
         EdgeId::from_index(self.first_edge + edge.index())
     }
 
     /// Scope `scope` of the inner graph, in the enclosing graph.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// let net = db.scope("net", ScopeSpec::new([Namespace::User, Namespace::Net]));
+    /// db.node_with("primary", Command::new("true"), NodeOptions::new().scope(net));
+    /// let mut app = Graph::new();
+    /// app.node("web", Command::new("true"));
+    /// let nested = app.subgraph("db", db, SubgraphFailure::Restart);
+    /// assert_eq!(app.topology().scopes[nested.scope(net).index()].name, "db.net");
+    /// ```
     pub fn scope(&self, scope: ScopeId) -> ScopeId {
         ScopeId::from_index(self.first_scope + scope.index())
     }
@@ -137,6 +229,21 @@ impl Graph {
     /// unit to this graph, which handles it by `on_failure`. The inner
     /// graph's stop and start timeouts and containment give way to this
     /// graph's. See [`Nested`] for the example.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// db.node("primary", Command::new("true"));
+    /// db.node("standby", Command::new("true"));
+    ///
+    /// let mut app = Graph::new();
+    /// app.node("web", Command::new("true"));
+    /// app.subgraph("db", db, SubgraphFailure::Restart);
+    /// let report = app.spawn()?.wait()?;
+    /// assert!(report.by_name("db.standby").is_some_and(|n| n.success()));
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn subgraph(
         &mut self,
         name: impl Into<String>,
@@ -259,6 +366,26 @@ impl Graph {
     /// parent read, the other end of a socketpair (exactly one endpoint).
     /// The wiring rules then check the edge as if it had been declared so.
     ///
+    /// ```
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, SubgraphFailure};
+    ///
+    /// let mut counter = Graph::new();
+    /// let wc = counter.node("wc", Command::new("wc").arg("-l"));
+    /// let input = counter.pipe(Endpoint::Parent, wc.stdin());
+    /// let count = counter.pipe(wc.stdout(), Endpoint::Parent);
+    ///
+    /// let mut app = Graph::new();
+    /// let seq = app.node("seq", Command::new("seq").arg("3"));
+    /// let nested = app.subgraph("counter", counter, SubgraphFailure::Restart);
+    /// app.connect(nested.edge(input), seq.stdout())?; // seq writes where the parent would
+    /// let mut running = app.spawn()?;
+    /// let mut text = String::new();
+    /// running.take_reader(nested.edge(count)).unwrap().read_to_string(&mut text)?;
+    /// assert_eq!(text.trim(), "3");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`NotAPort`] when `port` names no edge, or an edge without a parent
@@ -351,6 +478,16 @@ impl Graph {
     }
 
     /// The path of `subgraph`, if it exists.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, SubgraphFailure};
+    ///
+    /// let mut db = Graph::new();
+    /// db.node("primary", Command::new("true"));
+    /// let mut app = Graph::new();
+    /// let nested = app.subgraph("db", db, SubgraphFailure::Restart);
+    /// assert_eq!(app.subgraph_name(nested.id()), Some("db"));
+    /// ```
     pub fn subgraph_name(&self, subgraph: SubgraphId) -> Option<&str> {
         self.subgraphs
             .get(subgraph.index())
@@ -359,6 +496,18 @@ impl Graph {
 }
 
 /// [`Graph::connect`] was given an edge that has no parent end to replace.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NotAPort};
+///
+/// let mut graph = Graph::new();
+/// let a = graph.node("a", Command::new("true"));
+/// let b = graph.node("b", Command::new("true"));
+/// let lines = graph.pipe(a.stdout(), b.stdin()); // no parent end to replace
+/// let c = graph.node("c", Command::new("true"));
+/// assert_eq!(graph.connect(lines, c.stdin()), Err(NotAPort(lines)));
+/// assert_eq!(NotAPort(lines).to_string(), "edge 0 is not a port: it has no parent end to connect");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotAPort(pub EdgeId);
 

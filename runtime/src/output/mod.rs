@@ -29,6 +29,20 @@ pub(crate) use time::Clock;
 pub(crate) use watch::{LineWatch, take_matches};
 
 /// A node's standard output stream.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use process_graph_runtime::{Command, Graph, Sink, Stdio, Stream};
+///
+/// let streams = Arc::new(Mutex::new(Vec::new()));
+/// let seen = streams.clone();
+/// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.stream()));
+/// let mut graph = Graph::new();
+/// graph.node("talker", Command::new("sh").args(["-c", "echo oops >&2"]).stdout(Stdio::Sink(sink.clone())).stderr(Stdio::Sink(sink)));
+/// graph.spawn()?.wait()?;
+/// assert_eq!(*streams.lock().unwrap(), [Stream::Stderr]);
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stream {
     /// fd 1.
@@ -48,6 +62,14 @@ impl Stream {
     }
 
     /// `"stdout"` or `"stderr"`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Sink, Stream};
+    ///
+    /// assert_eq!(Stream::Stderr.as_str(), "stderr");
+    /// let sink = Sink::callback(|line| eprintln!("{} {}: {}", line.node(), line.stream().as_str(), line.text_lossy()));
+    /// # let _ = sink;
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Stream::Stdout => "stdout",
@@ -57,6 +79,20 @@ impl Stream {
 }
 
 /// How a line read from a node ended.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use process_graph_runtime::{Command, Graph, LineEnd, Sink, Stdio};
+///
+/// let ends = Arc::new(Mutex::new(Vec::new()));
+/// let seen = ends.clone();
+/// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.end()));
+/// let mut graph = Graph::new();
+/// graph.node("job", Command::new("printf").arg("done\\npartial").stdout(Stdio::Sink(sink)));
+/// graph.spawn()?.wait()?;
+/// assert_eq!(*ends.lock().unwrap(), [LineEnd::Newline, LineEnd::Eof]);
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineEnd {
     /// With a newline (not part of [`Line::text`]).
@@ -95,41 +131,156 @@ pub struct Line<'a> {
 impl<'a> Line<'a> {
     /// The longest line delivered whole: a longer one comes in pieces of
     /// this size, each but the last ending with [`LineEnd::Continued`].
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, Line, Sink, Stdio};
+    ///
+    /// let pieces = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = pieces.clone();
+    /// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.text().len()));
+    /// let blob = format!("head -c {} /dev/zero | tr '\\0' x; echo", Line::MAX_LINE + 10);
+    /// let mut graph = Graph::new();
+    /// graph.node("blob", Command::new("sh").args(["-c", &blob]).stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(*pieces.lock().unwrap(), [Line::MAX_LINE, 10]); // one line, two pieces
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub const MAX_LINE: usize = lines::MAX_LINE;
 
     /// The node's name.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, Sink, Stdio};
+    ///
+    /// let nodes = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = nodes.clone();
+    /// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.node().to_owned()));
+    /// let mut graph = Graph::new();
+    /// graph.node("db", Command::new("echo").arg("up").stdout(Stdio::Sink(sink.clone())));
+    /// graph.node("web", Command::new("echo").arg("up").stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// let mut nodes = nodes.lock().unwrap().clone();
+    /// nodes.sort();
+    /// assert_eq!(nodes, ["db", "web"]); // one sink, told apart by node
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn node(&self) -> &'a str {
         self.node
     }
 
     /// The stream it came from.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, Sink, Stdio, Stream};
+    ///
+    /// let errors = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = errors.clone();
+    /// let sink = Sink::callback(move |line| if line.stream() == Stream::Stderr { seen.lock().unwrap().push(line.text_lossy().into_owned()) });
+    /// let mut graph = Graph::new();
+    /// graph.node("job", Command::new("sh").args(["-c", "echo ok; echo failed >&2"]).stdout(Stdio::Sink(sink.clone())).stderr(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(*errors.lock().unwrap(), ["failed"]);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn stream(&self) -> Stream {
         self.stream
     }
 
     /// The bytes of the line, without its newline.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, Sink, Stdio};
+    ///
+    /// let lines = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = lines.clone();
+    /// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.text().to_vec()));
+    /// let mut graph = Graph::new();
+    /// graph.node("latin1", Command::new("printf").arg("caf\\351\\n").stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(*lines.lock().unwrap(), [b"caf\xe9"]); // the bytes as written, no newline
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn text(&self) -> &'a [u8] {
         self.text
     }
 
     /// The line as text, invalid UTF-8 replaced by U+FFFD.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, Sink, Stdio};
+    ///
+    /// let lines = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = lines.clone();
+    /// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.text_lossy().into_owned()));
+    /// let mut graph = Graph::new();
+    /// graph.node("latin1", Command::new("printf").arg("caf\\351\\n").stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(*lines.lock().unwrap(), ["caf\u{FFFD}"]);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn text_lossy(&self) -> std::borrow::Cow<'a, str> {
         String::from_utf8_lossy(self.text)
     }
 
     /// How it ended.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, LineEnd, Sink, Stdio};
+    ///
+    /// let last = Arc::new(Mutex::new(None));
+    /// let seen = last.clone();
+    /// let sink = Sink::callback(move |line| *seen.lock().unwrap() = Some((line.text_lossy().into_owned(), line.end())));
+    /// let mut graph = Graph::new();
+    /// graph.node("prompt", Command::new("printf").arg("name? ").stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(*last.lock().unwrap(), Some(("name? ".to_owned(), LineEnd::Eof))); // no newline
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn end(&self) -> LineEnd {
         self.end
     }
 
     /// Whether it goes on from the previous line of its stream, which
     /// ended with [`LineEnd::Continued`].
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use process_graph_runtime::{Command, Graph, Line, Sink, Stdio};
+    ///
+    /// let pieces = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = pieces.clone();
+    /// let sink = Sink::callback(move |line| seen.lock().unwrap().push(line.is_continuation()));
+    /// let blob = format!("head -c {} /dev/zero | tr '\\0' x; echo; echo next", Line::MAX_LINE + 10);
+    /// let mut graph = Graph::new();
+    /// graph.node("blob", Command::new("sh").args(["-c", &blob]).stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(*pieces.lock().unwrap(), [false, true, false]); // the long line's rest, then `next`
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn is_continuation(&self) -> bool {
         self.continuation
     }
 }
 
 /// The timestamp a prefixed line starts with.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, Sink, Stdio, Timestamps};
+///
+/// let mut graph = Graph::new();
+/// // `+0.001234 [app] hello` on the application's stdout.
+/// let sink = Sink::prefixed(Some(Timestamps::SinceStart));
+/// let app = graph.node("app", Command::new("echo").arg("hello").stdout(Stdio::Sink(sink)));
+/// let report = graph.spawn()?.wait()?;
+/// assert!(report[app].success());
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timestamps {
     /// Wall-clock time in UTC, RFC 3339 with microseconds:
@@ -141,6 +292,22 @@ pub enum Timestamps {
 }
 
 /// A function each line of a node's output is handed to.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use process_graph_runtime::{Callback, Command, Graph, Line, Sink, Stdio};
+///
+/// let count = Arc::new(AtomicUsize::new(0));
+/// let counter = count.clone();
+/// let callback: Callback = Arc::new(move |_: &Line<'_>| { counter.fetch_add(1, Ordering::Relaxed); });
+/// let mut graph = Graph::new();
+/// graph.node("a", Command::new("seq").arg("3").stdout(Stdio::Sink(Sink::Callback(callback.clone()))));
+/// graph.node("b", Command::new("seq").arg("2").stdout(Stdio::Sink(Sink::Callback(callback))));
+/// graph.spawn()?.wait()?;
+/// assert_eq!(count.load(Ordering::Relaxed), 5);
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 pub type Callback = Arc<dyn Fn(&Line<'_>) + Send + Sync>;
 
 /// Where a forwarded stream's lines go.
@@ -184,16 +351,57 @@ pub enum Sink {
 
 impl Sink {
     /// [`Sink::Prefixed`].
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Sink, Stdio};
+    ///
+    /// let mut graph = Graph::new();
+    /// // `[web] listening` on the application's stdout, `[web] …` on its stderr.
+    /// let web = Command::new("sh").args(["-c", "echo listening; echo warning >&2"])
+    ///     .stdout(Stdio::Sink(Sink::prefixed(None)))
+    ///     .stderr(Stdio::Sink(Sink::prefixed(None)));
+    /// let web = graph.node("web", web);
+    /// assert!(graph.spawn()?.wait()?[web].success());
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn prefixed(timestamps: Option<Timestamps>) -> Sink {
         Sink::Prefixed(timestamps)
     }
 
     /// [`Sink::File`].
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, RotatingFile, Sink, Stdio};
+    ///
+    /// let log = std::env::temp_dir().join(format!("process-graph-doc-file-{}.log", std::process::id()));
+    /// let mut graph = Graph::new();
+    /// let job = Command::new("sh").args(["-c", "echo out; echo err >&2"])
+    ///     .stdout(Stdio::Sink(Sink::file(RotatingFile::new(&log))))
+    ///     .stderr(Stdio::Sink(Sink::file(RotatingFile::new(&log)))); // one file, both streams
+    /// graph.node("job", job);
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(std::fs::read_to_string(&log)?.lines().count(), 2);
+    /// # std::fs::remove_file(&log)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn file(file: RotatingFile) -> Sink {
         Sink::File(file)
     }
 
     /// [`Sink::Callback`].
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use process_graph_runtime::{Command, Graph, Sink, Stdio};
+    ///
+    /// let (send, receive) = mpsc::channel();
+    /// let sink = Sink::callback(move |line| send.send(line.text_lossy().into_owned()).unwrap());
+    /// let mut graph = Graph::new();
+    /// graph.node("seq", Command::new("seq").arg("3").stdout(Stdio::Sink(sink)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(receive.try_iter().collect::<Vec<_>>(), ["1", "2", "3"]);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn callback(f: impl Fn(&Line<'_>) + Send + Sync + 'static) -> Sink {
         Sink::Callback(Arc::new(f))
     }

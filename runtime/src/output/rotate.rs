@@ -71,6 +71,19 @@ pub struct RotatingFile {
 impl RotatingFile {
     /// Appends to `path` (created if missing, mode 0644 less the umask),
     /// at most 10 MiB per file, keeping 5 rotated files.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, RotatingFile, Sink, Stdio};
+    ///
+    /// let log = std::env::temp_dir().join(format!("process-graph-doc-new-{}.log", std::process::id()));
+    /// let mut graph = Graph::new();
+    /// let file = Sink::file(RotatingFile::new(&log));
+    /// graph.node("app", Command::new("echo").arg("hello").stdout(Stdio::Sink(file)));
+    /// graph.spawn()?.wait()?;
+    /// assert_eq!(std::fs::read_to_string(&log)?, "hello\n");
+    /// # std::fs::remove_file(&log)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(path: impl AsRef<Path>) -> RotatingFile {
         RotatingFile {
             path: path.as_ref().to_owned(),
@@ -80,18 +93,54 @@ impl RotatingFile {
     }
 
     /// The size a file may reach before the next line goes to a new one.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, RotatingFile, Sink, Stdio};
+    ///
+    /// let log = std::env::temp_dir().join(format!("process-graph-doc-max-{}.log", std::process::id()));
+    /// let mut graph = Graph::new();
+    /// let file = Sink::file(RotatingFile::new(&log).max_bytes(100));
+    /// graph.node("app", Command::new("seq").arg("100").stdout(Stdio::Sink(file))); // 292 bytes
+    /// graph.spawn()?.wait()?;
+    /// assert!(std::fs::metadata(&log)?.len() <= 100);
+    /// assert!(log.with_extension("log.1").exists()); // the lines before
+    /// # for n in ["", ".1", ".2", ".3", ".4", ".5"] { let _ = std::fs::remove_file(format!("{}{n}", log.display())); }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_bytes(mut self, bytes: u64) -> RotatingFile {
         self.max_bytes = bytes;
         self
     }
 
     /// How many rotated files (`NAME.1` … `NAME.N`) are kept; 0 keeps none.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, RotatingFile, Sink, Stdio};
+    ///
+    /// let log = std::env::temp_dir().join(format!("process-graph-doc-keep-{}.log", std::process::id()));
+    /// let mut graph = Graph::new();
+    /// let file = Sink::file(RotatingFile::new(&log).max_bytes(50).keep(2));
+    /// graph.node("app", Command::new("seq").arg("100").stdout(Stdio::Sink(file))); // 292 bytes
+    /// graph.spawn()?.wait()?;
+    /// assert!(log.with_extension("log.2").exists());
+    /// assert!(!log.with_extension("log.3").exists()); // older lines are gone
+    /// # for n in ["", ".1", ".2"] { std::fs::remove_file(format!("{}{n}", log.display()))?; }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn keep(mut self, files: u32) -> RotatingFile {
         self.keep = files;
         self
     }
 
     /// The file written to now.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use process_graph_runtime::RotatingFile;
+    ///
+    /// let log = RotatingFile::new("/var/log/app.log").keep(3);
+    /// assert_eq!(log.path(), Path::new("/var/log/app.log")); // then app.log.1 … app.log.3
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -14,6 +14,22 @@ use crate::supervise::Deps;
 use process_graph_topology::Violations;
 
 /// Where one fd of a child comes from.
+///
+/// ```
+/// use process_graph_runtime::{Command, FdOrigin, Graph, Stdio};
+///
+/// let mut graph = Graph::new();
+/// let seq = graph.node("seq", Command::new("seq").arg("3").stderr(Stdio::Null));
+/// let wc = graph.node("wc", Command::new("wc").arg("-l"));
+/// let lines = graph.pipe(seq.stdout(), wc.stdin());
+/// graph.name_edge(lines, "lines");
+/// let plan = graph.plan()?;
+/// let fds = &plan.nodes[seq.index()].fds;
+/// assert_eq!(fds[0], (0, FdOrigin::Inherited));
+/// assert_eq!(fds[1], (1, FdOrigin::PipeWrite { edge: "lines".into() }));
+/// assert_eq!(fds[2].1.to_string(), "/dev/null");
+/// # Ok::<(), process_graph_runtime::Violations>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FdOrigin {
@@ -70,6 +86,21 @@ impl fmt::Display for FdOrigin {
 }
 
 /// The plan of one node.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NodeOptions, Readiness, Restart};
+///
+/// let mut graph = Graph::new();
+/// let db = graph.node_with("db", Command::new("true"), NodeOptions::new().ready(Readiness::Fd(3)));
+/// let app = NodeOptions::new().after([db]).restart(Restart::OnFailure).critical(true);
+/// let app = graph.node_with("app", Command::new("true"), app);
+/// let plan = graph.plan()?;
+/// let planned = &plan.nodes[app.index()];
+/// assert_eq!((planned.name.as_str(), planned.restart, planned.critical), ("app", Restart::OnFailure, true));
+/// assert_eq!(planned.after, ["db"]);
+/// assert!(planned.scope.is_none() && planned.namespaces.is_empty());
+/// # Ok::<(), process_graph_runtime::Violations>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedNode {
     /// The node.
@@ -123,6 +154,20 @@ impl Graph {
     /// The plan of what [`spawn`](Graph::spawn) will do, without starting
     /// anything; fails with the same errors. Replicas are planned as the
     /// nodes they start as (`worker[0]`, `worker[1]`, ...).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Readiness};
+    ///
+    /// let mut graph = Graph::new();
+    /// let db = graph.node_with("db", Command::new("true"), NodeOptions::new().ready(Readiness::Fd(3)));
+    /// graph.node_with("app", Command::new("true"), NodeOptions::new().after([db]));
+    /// graph.node_with("worker", Command::new("true"), NodeOptions::new().replicas(2));
+    /// let plan = graph.plan()?; // nothing is started
+    /// let name = |node: &process_graph_runtime::NodeId| plan.nodes[node.index()].name.as_str();
+    /// let waves: Vec<Vec<&str>> = plan.waves.iter().map(|wave| wave.iter().map(name).collect()).collect();
+    /// assert_eq!(waves, [vec!["db", "worker[0]", "worker[1]"], vec!["app"]]);
+    /// # Ok::<(), process_graph_runtime::Violations>(())
+    /// ```
     pub fn plan(&self) -> Result<SpawnPlan, Violations> {
         self.validate()?;
         Ok(self.clone().expand_replicas().plan_checked())

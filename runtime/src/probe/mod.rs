@@ -53,12 +53,41 @@ impl Probe {
     /// `"[::1]:8080"` or `"localhost:8080"` (names are not resolved). For a
     /// node in a scope with its own network namespace, the connect is made
     /// in that namespace.
+    ///
+    /// ```
+    /// use std::net::TcpListener;
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, NodeState, Probe};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?; // stands in for the server's socket
+    /// let probe = Probe::tcp(listener.local_addr()?.to_string());
+    /// let mut graph = Graph::new();
+    /// let server = graph.node_with("server", Command::new("sleep").arg("10"), NodeOptions::new().ready_probe(probe));
+    /// graph.node_with("client", Command::new("true"), NodeOptions::new().after([server]));
+    /// let mut running = graph.spawn()?; // the client started once a connect succeeded
+    /// assert_eq!(running.state(server), NodeState::Running);
+    /// running.shutdown(Duration::from_secs(1))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tcp(address: impl Into<String>) -> Self {
         Probe::of(ProbeCheck::Tcp(address.into().into()))
     }
 
     /// Passes when `GET` of `[http://]host:port[/path]` answers with a 2xx
     /// or 3xx status (`https` is not probed).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Probe, Rule};
+    ///
+    /// let mut graph = Graph::new();
+    /// let health = Probe::http("127.0.0.1:8080/healthz");
+    /// graph.node_with("web", Command::new("web-server"), NodeOptions::new().live_probe(health));
+    /// assert!(graph.validate().is_ok());
+    /// let mut graph = Graph::new();
+    /// let tls = Probe::http("https://127.0.0.1:8443/healthz"); // refused: not probed
+    /// graph.node_with("web", Command::new("web-server"), NodeOptions::new().live_probe(tls));
+    /// assert!(matches!(graph.validate().unwrap_err().violations()[0].rule, Rule::BadProbeAddress { .. }));
+    /// ```
     pub fn http(url: impl Into<String>) -> Self {
         Probe::of(ProbeCheck::Http(url.into().into()))
     }
@@ -70,6 +99,25 @@ impl Probe {
     /// and freeze it), each attempt gets a fresh leaf of the node's cgroup,
     /// beside the node's own leaf and under its limits, removed once the
     /// attempt is reaped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, NodeState, Probe};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("process-graph-doc-exec-probe-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let ready = dir.join("ready").to_string_lossy().into_owned();
+    /// let server = Command::new("sh").args(["-c", "sleep 0.1; touch \"$0\"; exec sleep 10", &ready]);
+    /// let mut graph = Graph::new();
+    /// let probe = Probe::exec(["test", "-e", &ready]);
+    /// let server = graph.node_with("server", server, NodeOptions::new().ready_probe(probe));
+    /// graph.node_with("client", Command::new("true"), NodeOptions::new().after([server]));
+    /// let mut running = graph.spawn()?; // the client started once `test` exited 0
+    /// assert_eq!(running.state(server), NodeState::Running);
+    /// running.shutdown(Duration::from_secs(1))?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn exec<I, S>(argv: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -81,12 +129,36 @@ impl Probe {
 
     /// Passes when a line of the node's stdout or stderr contains `text`;
     /// the line still goes wherever it was going. A readiness probe only.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, NodeState, Probe};
+    ///
+    /// let mut graph = Graph::new();
+    /// let server = Command::new("sh").args(["-c", "echo starting; sleep 0.1; echo 'listening on :8080'; exec sleep 10"]);
+    /// let server = graph.node_with("server", server, NodeOptions::new().ready_probe(Probe::log_line("listening on")));
+    /// graph.node_with("client", Command::new("true"), NodeOptions::new().after([server]));
+    /// let mut running = graph.spawn()?;
+    /// assert_eq!(running.state(server), NodeState::Running);
+    /// running.shutdown(Duration::from_secs(1))?;
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn log_line(text: impl Into<String>) -> Self {
         Probe::of(ProbeCheck::LogLine(text.into().into()))
     }
 
     /// How long after one attempt starts the next one starts (default
     /// 100 ms for a readiness probe, 10 s for a liveness probe).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Probe};
+    ///
+    /// let mut graph = Graph::new();
+    /// let probe = Probe::tcp("127.0.0.1:5432").period(Duration::from_secs(30));
+    /// graph.node_with("db", Command::new("postgres"), NodeOptions::new().live_probe(probe));
+    /// assert_eq!(graph.topology().nodes[0].live_probe.as_ref().map(|p| p.period_ms), Some(30_000));
+    /// ```
     pub fn period(mut self, period: Duration) -> Self {
         self.period = Some(period);
         self
@@ -94,12 +166,37 @@ impl Probe {
 
     /// How long one attempt may take (default 1 s). A liveness attempt that
     /// takes longer kills the node at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Probe};
+    ///
+    /// let mut graph = Graph::new();
+    /// // A check that hangs: its first attempt runs past 100 ms, and kills the node.
+    /// let probe = Probe::exec(["sleep", "10"]).period(Duration::from_millis(10)).timeout(Duration::from_millis(100));
+    /// let web = graph.node_with("web", Command::new("sleep").arg("10"), NodeOptions::new().live_probe(probe));
+    /// let report = graph.spawn()?.wait()?;
+    /// assert!(report[web].killed_by_probe);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// How many liveness failures in a row kill the node (default 3).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph_runtime::{Command, Graph, NodeOptions, Probe};
+    ///
+    /// let mut graph = Graph::new();
+    /// let probe = Probe::exec(["false"]).period(Duration::from_millis(20)).failure_threshold(2);
+    /// let web = graph.node_with("web", Command::new("sleep").arg("10"), NodeOptions::new().live_probe(probe));
+    /// let report = graph.spawn()?.wait()?; // killed at the second failure in a row
+    /// assert!(report[web].killed_by_probe);
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn failure_threshold(mut self, failures: u32) -> Self {
         self.failure_threshold = Some(failures);
         self
@@ -137,6 +234,23 @@ fn millis_up(d: Duration) -> u64 {
 }
 
 /// How a probe attempt ended.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Event, Graph, NodeOptions, Probe, ProbeResult};
+///
+/// let mut graph = Graph::new();
+/// let probe = Probe::exec(["false"]).period(Duration::from_millis(20));
+/// graph.node_with("web", Command::new("sleep").arg("10"), NodeOptions::new().live_probe(probe));
+/// let mut running = graph.spawn()?;
+/// let result = loop {
+///     if let Some(Event::ProbeFailed { result, .. }) = running.next_event(None)? {
+///         break result;
+///     }
+/// };
+/// assert!(matches!(result, ProbeResult::Failed(_)));
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProbeResult {
@@ -160,6 +274,23 @@ impl fmt::Display for ProbeResult {
 }
 
 /// Which of a node's probes.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Event, Graph, NodeOptions, Probe, ProbeKind};
+///
+/// let mut graph = Graph::new();
+/// let probe = Probe::exec(["false"]).period(Duration::from_millis(20));
+/// graph.node_with("web", Command::new("sleep").arg("10"), NodeOptions::new().live_probe(probe));
+/// let mut running = graph.spawn()?;
+/// let kind = loop {
+///     if let Some(Event::ProbeFailed { probe, .. }) = running.next_event(None)? {
+///         break probe;
+///     }
+/// };
+/// assert_eq!((kind, kind.to_string()), (ProbeKind::Live, "liveness".to_owned()));
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProbeKind {
     /// The readiness probe: passing once makes the node ready.
@@ -179,6 +310,21 @@ impl fmt::Display for ProbeKind {
 }
 
 /// The state of one probe of a node, in a [`NodeSnapshot`](crate::NodeSnapshot).
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Graph, NodeOptions, Probe, ProbeKind, ProbeResult};
+///
+/// let mut graph = Graph::new();
+/// let server = graph.node_with("server", Command::new("sleep").arg("10"), NodeOptions::new().ready_probe(Probe::exec(["true"])));
+/// graph.node_with("client", Command::new("true"), NodeOptions::new().after([server]));
+/// let mut running = graph.spawn()?; // the readiness probe has passed
+/// let probe = &running.snapshot().nodes[server.index()].probes[0];
+/// assert_eq!((probe.kind, &probe.last), (ProbeKind::Ready, &Some(ProbeResult::Passed)));
+/// assert_eq!(probe.consecutive_failures, 0);
+/// running.shutdown(Duration::from_secs(1))?;
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeSnapshot {
     /// Which probe.

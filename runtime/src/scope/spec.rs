@@ -5,6 +5,17 @@ use std::fmt;
 use crate::graph::ScopeId;
 
 /// A kind of Linux namespace a scope can create.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+///
+/// let mut graph = Graph::new();
+/// let offline = graph.scope("offline", ScopeSpec::new([Namespace::User, Namespace::Net]));
+/// let tests = graph.node_with("tests", Command::new("true"), NodeOptions::new().scope(offline));
+/// assert_eq!(graph.plan()?.nodes[tests.index()].namespaces, [Namespace::User, Namespace::Net]);
+/// assert_eq!(Namespace::Mount.to_string(), "mount");
+/// # Ok::<(), process_graph_runtime::Violations>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Namespace {
     /// `CLONE_NEWUSER`: own uid/gid mapping; makes the others possible unprivileged.
@@ -29,6 +40,15 @@ pub enum Namespace {
 
 impl Namespace {
     /// Every kind, in the order they are listed in docs.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Namespace, ScopeSpec};
+    ///
+    /// let names: Vec<&str> = Namespace::ALL.iter().map(|ns| ns.name()).collect();
+    /// assert_eq!(names, ["user", "pid", "net", "mnt", "uts", "ipc"]);
+    /// let everything = ScopeSpec::new(Namespace::ALL);
+    /// assert!(Namespace::ALL.iter().all(|&ns| everything.has(ns)));
+    /// ```
     pub const ALL: [Namespace; 6] = [
         Namespace::User,
         Namespace::Pid,
@@ -57,6 +77,16 @@ impl Namespace {
     }
 
     /// The name used in declarations and `/proc/<pid>/ns/`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use process_graph_runtime::Namespace;
+    ///
+    /// for ns in Namespace::ALL {
+    ///     assert!(Path::new("/proc/self/ns").join(ns.name()).exists());
+    /// }
+    /// assert_eq!(Namespace::Mount.name(), "mnt"); // its Display says `mount`
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Namespace::User => "user",
@@ -102,6 +132,15 @@ pub struct Scope {
 
 impl Scope {
     /// Root inside the user namespace.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Namespace, Scope, ScopeSpec};
+    ///
+    /// let root_inside = Scope::new();
+    /// assert_eq!((root_inside.inside_uid(), root_inside.inside_gid()), (0, 0));
+    /// let spec = ScopeSpec::new([Namespace::User, Namespace::Pid]).settings(root_inside);
+    /// assert_eq!(spec, ScopeSpec::new([Namespace::User, Namespace::Pid])); // the default
+    /// ```
     pub fn new() -> Self {
         Scope::default()
     }
@@ -135,17 +174,38 @@ impl Scope {
     /// The gid processes have inside the user namespace; outside, like the
     /// uid (see [`uid`](Self::uid)), the application's own gid or one drawn
     /// for the scope.
+    ///
+    /// ```
+    /// use process_graph_runtime::Scope;
+    ///
+    /// let builder = Scope::new().uid(1000).gid(100); // `users` inside
+    /// assert_eq!((builder.inside_uid(), builder.inside_gid()), (1000, 100));
+    /// ```
     pub fn gid(mut self, gid: u32) -> Self {
         self.gid = gid;
         self
     }
 
     /// The uid inside.
+    ///
+    /// ```
+    /// use process_graph_runtime::Scope;
+    ///
+    /// assert_eq!(Scope::new().inside_uid(), 0);
+    /// assert_eq!(Scope::new().uid(1000).inside_uid(), 1000);
+    /// ```
     pub fn inside_uid(&self) -> u32 {
         self.uid
     }
 
     /// The gid inside.
+    ///
+    /// ```
+    /// use process_graph_runtime::Scope;
+    ///
+    /// assert_eq!(Scope::new().inside_gid(), 0);
+    /// assert_eq!(Scope::new().gid(1000).inside_gid(), 1000);
+    /// ```
     pub fn inside_gid(&self) -> u32 {
         self.gid
     }
@@ -180,6 +240,14 @@ pub struct ScopeSpec {
 
 impl ScopeSpec {
     /// A scope creating these namespaces.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Namespace, ScopeSpec};
+    ///
+    /// let spec = ScopeSpec::new([Namespace::Net, Namespace::User, Namespace::Net]);
+    /// assert_eq!(spec, ScopeSpec::new([Namespace::User, Namespace::Net])); // a set
+    /// assert!(spec.has(Namespace::Net) && !spec.has(Namespace::Pid));
+    /// ```
     pub fn new(namespaces: impl IntoIterator<Item = Namespace>) -> Self {
         let mut namespaces: Vec<Namespace> = namespaces.into_iter().collect();
         namespaces.sort();
@@ -191,18 +259,59 @@ impl ScopeSpec {
     }
 
     /// The hostname set in the scope's uts namespace (needs [`Namespace::Uts`]).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, Rule, ScopeSpec};
+    ///
+    /// let mut graph = Graph::new();
+    /// let named = graph.scope("named", ScopeSpec::new([Namespace::User, Namespace::Uts]).hostname("sandbox"));
+    /// graph.node_with("a", Command::new("hostname"), NodeOptions::new().scope(named));
+    /// assert_eq!(graph.topology().scopes[0].hostname.as_deref(), Some("sandbox"));
+    /// let shared = graph.scope("shared", ScopeSpec::new([Namespace::User]).hostname("oops"));
+    /// graph.node_with("b", Command::new("hostname"), NodeOptions::new().scope(shared));
+    /// assert_eq!(graph.validate().unwrap_err().violations()[0].rule, Rule::HostnameNeedsUts);
+    /// ```
     pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
         self.hostname = Some(hostname.into());
         self
     }
 
     /// Nest this scope inside `parent`: its namespaces are created inside the parent's.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+    ///
+    /// let mut graph = Graph::new();
+    /// let sandbox = graph.scope("sandbox", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    /// let offline = graph.scope("offline", ScopeSpec::new([Namespace::Net]).parent(sandbox));
+    /// let tests = graph.node_with("tests", Command::new("true"), NodeOptions::new().scope(offline));
+    /// graph.node_with("server", Command::new("true"), NodeOptions::new().scope(sandbox));
+    /// let plan = graph.plan()?; // tests joins both scopes' namespaces
+    /// assert_eq!(plan.nodes[tests.index()].namespaces, [Namespace::User, Namespace::Pid, Namespace::Net]);
+    /// # Ok::<(), process_graph_runtime::Violations>(())
+    /// ```
     pub fn parent(mut self, parent: ScopeId) -> Self {
         self.parent = Some(parent);
         self
     }
 
     /// The run-time settings.
+    ///
+    /// ```no_run
+    /// use std::io::Read;
+    /// use process_graph_runtime::{Command, Endpoint, Graph, Namespace, NodeOptions, Scope, ScopeSpec};
+    ///
+    /// let mut graph = Graph::new();
+    /// let spec = ScopeSpec::new([Namespace::User]).settings(Scope::new().uid(1000));
+    /// let sandbox = graph.scope("sandbox", spec);
+    /// let id = graph.node_with("id", Command::new("id").arg("-u"), NodeOptions::new().scope(sandbox));
+    /// let out = graph.pipe(id.stdout(), Endpoint::Parent);
+    /// let mut running = graph.spawn()?; // needs user namespaces
+    /// let mut uid = String::new();
+    /// running.take_reader(out).unwrap().read_to_string(&mut uid)?;
+    /// assert_eq!(uid, "1000\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn settings(mut self, settings: Scope) -> Self {
         self.settings = settings;
         self
@@ -214,6 +323,14 @@ impl ScopeSpec {
     }
 
     /// Whether the scope creates namespace `ns`.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Namespace, ScopeSpec};
+    ///
+    /// let sandbox = ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Net]);
+    /// assert!(sandbox.has(Namespace::Net));
+    /// assert!(!sandbox.has(Namespace::Uts)); // so no `hostname`
+    /// ```
     pub fn has(&self, ns: Namespace) -> bool {
         self.namespaces.contains(&ns)
     }

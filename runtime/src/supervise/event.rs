@@ -11,6 +11,21 @@ use crate::supervise::MainPidRefusal;
 
 /// What the runtime will do after a node ended, unless the application
 /// decides otherwise with [`RunningGraph::decide`](crate::RunningGraph::decide).
+///
+/// ```
+/// use process_graph_runtime::{Command, Decision, Event, Graph, NodeOptions, Restart};
+///
+/// let mut graph = Graph::new();
+/// let worker = graph.node_with("worker", Command::new("false"), NodeOptions::new().restart(Restart::Always));
+/// let mut running = graph.spawn()?;
+/// while let Some(event) = running.next_event(None)? {
+///     if let Event::Exited { decision: Decision::Restart { .. }, .. } = event {
+///         assert!(running.decide(Decision::Leave)); // keep it down after all
+///     }
+/// }
+/// assert_eq!(running.wait()?[worker].restarts, 0);
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Decision {
@@ -31,6 +46,21 @@ pub enum Decision {
 /// `N` names the nodes: a [`NodeId`] from the dynamic API, or the node enum
 /// of a `#[process_graph]` struct (see [`Event::map_node`]), so a failure
 /// policy can be an exhaustive `match`.
+///
+/// ```
+/// use process_graph_runtime::{Command, Event, Graph};
+///
+/// let mut graph = Graph::new();
+/// let job = graph.node("job", Command::new("true"));
+/// let mut running = graph.spawn()?;
+/// let mut events = Vec::new();
+/// while let Some(event) = running.next_event(None)? {
+///     events.push(event); // None: the graph has finished
+/// }
+/// assert!(matches!(events[0], Event::Started { node, .. } if node == job));
+/// assert!(matches!(events.last(), Some(Event::Exited { status, .. }) if status.success()));
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event<N = NodeId> {

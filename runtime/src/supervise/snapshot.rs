@@ -9,6 +9,21 @@ use crate::exit::ExitStatus;
 use crate::probe::ProbeSnapshot;
 
 /// One node's status.
+///
+/// ```
+/// use std::time::Duration;
+/// use process_graph_runtime::{Command, Graph, NodeState};
+///
+/// let mut graph = Graph::new();
+/// let sleeper = graph.node("sleeper", Command::new("sleep").arg("10"));
+/// let mut running = graph.spawn()?;
+/// let node = &running.snapshot().nodes[sleeper.index()];
+/// assert_eq!((node.name.as_str(), node.state, node.restarts), ("sleeper", NodeState::Running, 0));
+/// assert_eq!(node.pid, running.pid(sleeper));
+/// assert!(node.uptime.is_some() && node.last_exit.is_none());
+/// running.shutdown(Duration::from_secs(1))?;
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeSnapshot {
     /// The node's name.

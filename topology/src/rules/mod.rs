@@ -20,9 +20,34 @@ use crate::model::{EndpointInfo, Topology};
 /// Fd numbers a node may use: `0..MAX_FD`. The kernel's ceiling on any
 /// process's fd table (`fs.nr_open`) defaults to 2^20; keeping below it also
 /// keeps every fd computation in the child far from overflow.
+///
+/// ```
+/// use process_graph_topology::{EdgeInfo, EndpointInfo, MAX_FD, NodeInfo, Rule, Topology};
+///
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "a".into(), ..NodeInfo::default() }].into(),
+///     edges: vec![EdgeInfo { from: vec![EndpointInfo { node: Some(0), fd: MAX_FD }].into(), to: vec![EndpointInfo::PARENT].into(), ..EdgeInfo::default() }].into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err();
+/// assert_eq!(broken.violations()[0].rule, Rule::FdOutOfRange { fd: MAX_FD });
+/// ```
 pub const MAX_FD: i32 = 1 << 20;
 
 /// `sethostname` takes at most this many bytes (`HOST_NAME_MAX`).
+///
+/// ```
+/// use process_graph_topology::{HOST_NAME_MAX, NodeInfo, Rule, ScopeInfo, Topology};
+///
+/// let hostname = "h".repeat(HOST_NAME_MAX + 1);
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "a".into(), scope: Some(0), ..NodeInfo::default() }].into(),
+///     scopes: vec![ScopeInfo { name: "box".into(), namespaces: vec!["uts"].into(), hostname: Some(hostname.into()), ..ScopeInfo::default() }].into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err();
+/// assert_eq!(broken.violations()[0].rule, Rule::HostnameLength { len: 65 });
+/// ```
 pub const HOST_NAME_MAX: usize = 64;
 
 impl Topology {
@@ -67,6 +92,23 @@ impl Topology {
 
     /// How messages name an edge: `edge "lines"`, or by its wiring when it
     /// has no name: `pipe a.stdout -> b.stdin`.
+    ///
+    /// ```
+    /// use process_graph_topology::{EdgeInfo, EndpointInfo, NodeInfo, Topology};
+    ///
+    /// let stdout = EndpointInfo { node: Some(0), fd: 1 };
+    /// let topology = Topology {
+    ///     nodes: vec![NodeInfo { name: "a".into(), ..NodeInfo::default() }].into(),
+    ///     edges: vec![
+    ///         EdgeInfo { name: Some("out".into()), from: vec![stdout].into(), to: vec![EndpointInfo::PARENT].into(), ..EdgeInfo::default() },
+    ///         EdgeInfo { name: None, from: vec![EndpointInfo { fd: 2, ..stdout }].into(), to: vec![EndpointInfo::PARENT].into(), ..EdgeInfo::default() },
+    ///     ]
+    ///     .into(),
+    ///     ..Topology::default()
+    /// };
+    /// assert_eq!(topology.edge_subject(0), "edge \"out\"");
+    /// assert_eq!(topology.edge_subject(1), "pipe a.stderr -> parent");
+    /// ```
     pub fn edge_subject(&self, edge: usize) -> String {
         let Some(info) = self.edges.get(edge) else {
             return format!("edge #{edge}");
@@ -90,6 +132,18 @@ impl Topology {
 
     /// An endpoint as the declaration writes it: `source.stdout`,
     /// `filter.fd(3)`, `parent`; a node the graph does not have is `#7`.
+    ///
+    /// ```
+    /// use process_graph_topology::{EndpointInfo, NodeInfo, Topology};
+    ///
+    /// let topology = Topology {
+    ///     nodes: vec![NodeInfo { name: "filter".into(), ..NodeInfo::default() }].into(),
+    ///     ..Topology::default()
+    /// };
+    /// assert_eq!(topology.endpoint_name(&EndpointInfo { node: Some(0), fd: 3 }), "filter.fd(3)");
+    /// assert_eq!(topology.endpoint_name(&EndpointInfo { node: Some(7), fd: 0 }), "#7.stdin");
+    /// assert_eq!(topology.endpoint_name(&EndpointInfo::PARENT), "parent");
+    /// ```
     pub fn endpoint_name(&self, end: &EndpointInfo) -> String {
         match end.node {
             None => "parent".to_owned(),

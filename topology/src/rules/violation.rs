@@ -10,6 +10,19 @@ use crate::model::{Ready, StdioMode};
 use crate::rules::{HOST_NAME_MAX, MAX_FD};
 
 /// Which side of an edge an endpoint is on.
+///
+/// ```
+/// use process_graph_topology::{EdgeInfo, EndpointInfo, NodeInfo, Place, Side, Topology};
+///
+/// let stdin = EndpointInfo { node: Some(0), fd: 0 };
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "a".into(), ..NodeInfo::default() }].into(),
+///     edges: vec![EdgeInfo { from: vec![stdin].into(), to: vec![EndpointInfo::PARENT].into(), ..EdgeInfo::default() }].into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err(); // stdin cannot write into a pipe
+/// assert_eq!(broken.violations()[0].place, Place::Endpoint { edge: 0, side: Side::From, index: 0 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
     /// [`EdgeInfo::from`](crate::EdgeInfo::from): the writers of a pipe, the
@@ -22,6 +35,19 @@ pub enum Side {
 
 /// Where a broken rule is, as indices into the [`Topology`](crate::Topology):
 /// the macro maps it to the token the user wrote there.
+///
+/// ```
+/// use process_graph_topology::{NodeInfo, Place, Rule, Topology};
+///
+/// // `#[process(after = [...])] a: Cmd`, its first entry naming no node.
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "a".into(), after: vec![5].into(), ..NodeInfo::default() }].into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err();
+/// assert_eq!(broken.violations()[0].place, Place::After { node: 0, entry: 0 }); // where the macro points
+/// assert_eq!(broken.violations()[0].rule, Rule::UnknownNode { index: 5 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Place {
@@ -119,6 +145,21 @@ pub enum Place {
 }
 
 /// What already holds an fd of a node.
+///
+/// ```
+/// use process_graph_topology::{Claim, EdgeInfo, EndpointInfo, NodeInfo, Rule, StdioMode, Topology};
+///
+/// let quiet = NodeInfo { name: "a".into(), stdio: [Some(StdioMode::Null), None, None], ..NodeInfo::default() };
+/// let topology = Topology {
+///     nodes: vec![quiet].into(),
+///     edges: vec![EdgeInfo { from: vec![EndpointInfo::PARENT].into(), to: vec![EndpointInfo { node: Some(0), fd: 0 }].into(), ..EdgeInfo::default() }].into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err(); // `a.stdin` is null already
+/// let Rule::FdTaken { first, .. } = &broken.violations()[0].rule else { panic!() };
+/// assert_eq!(*first, Claim::Stdio { node: "a".into(), fd: 0, mode: StdioMode::Null });
+/// assert_eq!(first.to_string(), "`stdin = \"null\"` on `a`");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// An edge, as a violation's subject names it: `edge "lines"`.
@@ -178,6 +219,16 @@ impl fmt::Display for Claim {
 /// A wiring rule, with what its message needs. Its `Display` is the
 /// message the macro shows at the user's token; [`Violation`] adds the
 /// subject in front.
+///
+/// ```
+/// use process_graph_topology::{NodeInfo, Rule, Topology};
+///
+/// let node = |name: &'static str| NodeInfo { name: name.into(), ..NodeInfo::default() };
+/// let topology = Topology { nodes: vec![node("a"), node("a")].into(), ..Topology::default() };
+/// let broken = topology.check().unwrap_err();
+/// assert_eq!(broken.violations()[0].rule, Rule::DuplicateName);
+/// assert_eq!(Rule::DuplicateName.to_string(), "another node has the same name; names are unique");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rule {
@@ -551,11 +602,37 @@ impl fmt::Display for Violation {
 impl std::error::Error for Violation {}
 
 /// Every rule a graph breaks, in the order of the declaration.
+///
+/// ```
+/// use process_graph_topology::{NodeInfo, Topology};
+///
+/// let topology = Topology {
+///     nodes: vec![NodeInfo { name: "a".into(), after: vec![0, 5].into(), ..NodeInfo::default() }].into(),
+///     ..Topology::default()
+/// };
+/// let broken = topology.check().unwrap_err();
+/// assert_eq!(broken.to_string(), "node \"a\": node #5 is not in this graph; \
+///                                 node \"a\": `after` cycle: a -> a (each starts after the next); \
+///                                 remove one of these `after` entries");
+/// for violation in broken {
+///     eprintln!("{:?}: {violation}", violation.place);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violations(pub(crate) Vec<Violation>);
 
 impl Violations {
     /// The broken rules.
+    ///
+    /// ```
+    /// use process_graph_topology::{NodeInfo, Place, Topology};
+    ///
+    /// let node = |name: &'static str| NodeInfo { name: name.into(), ..NodeInfo::default() };
+    /// let topology = Topology { nodes: vec![node("a"), node("a"), node("a")].into(), ..Topology::default() };
+    /// let broken = topology.check().unwrap_err();
+    /// let places: Vec<Place> = broken.violations().iter().map(|v| v.place).collect();
+    /// assert_eq!(places, [Place::Node(1), Place::Node(2)]); // all of them, in order
+    /// ```
     pub fn violations(&self) -> &[Violation] {
         &self.0
     }

@@ -6,6 +6,19 @@ use std::time::Instant;
 use crate::exit::ExitStatus;
 
 /// Where a node is in its life.
+///
+/// ```
+/// use process_graph_runtime::{Command, Graph, NodeState};
+///
+/// let mut graph = Graph::new();
+/// let sleeper = graph.node("sleeper", Command::new("sleep").arg("10"));
+/// let mut running = graph.spawn()?;
+/// assert_eq!(running.state(sleeper), NodeState::Running);
+/// running.stop(sleeper);
+/// running.wait()?;
+/// assert_eq!(running.state(sleeper), NodeState::Stopped);
+/// # Ok::<(), process_graph_runtime::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NodeState {
@@ -33,6 +46,20 @@ pub enum NodeState {
 
 impl NodeState {
     /// A process of the node exists (not yet reaped).
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeState};
+    ///
+    /// let mut graph = Graph::new();
+    /// let sleeper = graph.node("sleeper", Command::new("sleep").arg("10"));
+    /// let mut running = graph.spawn()?;
+    /// assert!(running.state(sleeper).is_alive());
+    /// running.kill(sleeper)?;
+    /// running.wait()?;
+    /// assert!(!running.state(sleeper).is_alive());
+    /// assert!(NodeState::Stopping.is_alive()); // sent its stop signal, not reaped yet
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn is_alive(self) -> bool {
         matches!(
             self,
@@ -41,6 +68,18 @@ impl NodeState {
     }
 
     /// Nothing more will happen to the node.
+    ///
+    /// ```
+    /// use process_graph_runtime::{Command, Graph, NodeState};
+    ///
+    /// let mut graph = Graph::new();
+    /// let job = graph.node("job", Command::new("true"));
+    /// let mut running = graph.spawn()?;
+    /// running.wait()?;
+    /// assert!(running.state(job).is_final());
+    /// assert!(!NodeState::BackingOff.is_final()); // it will be started again
+    /// # Ok::<(), process_graph_runtime::Error>(())
+    /// ```
     pub fn is_final(self) -> bool {
         matches!(self, NodeState::Stopped | NodeState::Failed)
     }
