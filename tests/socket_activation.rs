@@ -232,6 +232,78 @@ fn a_unix_listeners_removal_follows_no_link_a_node_put_in_its_path() {
     );
 }
 
+/// As above, while a process of the node's uid swaps the socket's
+/// directory with a link to another directory, back and forth as fast as
+/// it can (`renameat2(RENAME_EXCHANGE)`): each bind and its removal happen
+/// in one directory, so the other directory's file of the socket's name
+/// survives and no socket is left behind. As root, with the swapper at uid
+/// 65534, and as uid 65534.
+#[test]
+fn a_unix_listener_is_bound_and_removed_in_one_directory_while_its_path_flips() {
+    common::as_root_and_unprivileged(
+        "a_unix_listener_is_bound_and_removed_in_one_directory_while_its_path_flips",
+        || {
+            use std::os::unix::fs::FileTypeExt;
+            let base = common::TempDir::new("unix_listener_flip");
+            let node_dir = base.path().join("node");
+            let kept = base.path().join("kept");
+            std::fs::create_dir_all(node_dir.join("run")).unwrap();
+            std::fs::create_dir(&kept).unwrap();
+            std::os::unix::fs::symlink(&kept, node_dir.join("alt")).unwrap();
+            let victim = kept.join("app.sock");
+            std::fs::write(&victim, "the application's\n").unwrap();
+            let root = common::real_root();
+            let mut swapper = match root {
+                true => {
+                    for path in [&node_dir, &node_dir.join("run"), &node_dir.join("alt")] {
+                        std::os::unix::fs::lchown(path, Some(65534), Some(65534)).unwrap();
+                    }
+                    common::as_uid_65534()
+                }
+                false => std::process::Command::new("env"),
+            };
+            let mut swapper = swapper
+                .args(["python3", "-c"])
+                .arg(
+                    "import ctypes\n\
+                     swap = ctypes.CDLL(None).renameat2\n\
+                     while True: swap(-100, b'run', -100, b'alt', 2)",
+                )
+                .current_dir(&node_dir)
+                .spawn()
+                .unwrap();
+            let address = format!("unix:{}", node_dir.join("run/app.sock").display());
+            let (mut bound, mut stray) = (0, 0);
+            let until = std::time::Instant::now() + Duration::from_secs(2);
+            while std::time::Instant::now() < until {
+                // A bind fails where the swap leaves no directory for a
+                // moment, or one of a previous bind's sockets is left.
+                if let Ok(listener) = Listener::bind(&address) {
+                    bound += 1;
+                    drop(listener);
+                }
+                for dir in ["run", "alt"] {
+                    let left = node_dir.join(dir).join("app.sock");
+                    if std::fs::symlink_metadata(&left).is_ok_and(|m| m.file_type().is_socket())
+                        && std::fs::remove_file(&left).is_ok()
+                    {
+                        stray += 1;
+                    }
+                }
+            }
+            swapper.kill().unwrap();
+            swapper.wait().unwrap();
+            assert!(bound >= 100, "only {bound} binds in 2 s");
+            assert_eq!(
+                std::fs::read_to_string(&victim).ok().as_deref(),
+                Some("the application's\n"),
+                "a listener's removal went to the other directory"
+            );
+            assert_eq!(stray, 0, "sockets left where they were bound, of {bound}");
+        },
+    );
+}
+
 /// A node that changes its ids starts through the carried program, which
 /// fills `LISTEN_PID` there too.
 #[test]

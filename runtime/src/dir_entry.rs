@@ -65,6 +65,28 @@ impl DirEntry {
         name
     }
 
+    /// Runs `f` with the held directory as its working directory, on a
+    /// thread of its own whose working directory is its own
+    /// (`unshare(CLONE_FS)`), so `f` may name the entry relative to it
+    /// ([`name`](Self::name)) where no `*at` call exists, as for `bind`.
+    pub(crate) fn within<T: Send>(
+        &self,
+        f: impl FnOnce(&OsStr) -> io::Result<T> + Send,
+    ) -> io::Result<T> {
+        std::thread::scope(|threads| {
+            threads
+                .spawn(|| {
+                    // SAFETY: CLONE_FS unshares the working directory, root
+                    // and umask alone; no fd table is unshared.
+                    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS) }?;
+                    rustix::process::fchdir(&self.directory)?;
+                    f(&self.name)
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
     /// Removes the entry (never what a link there points to).
     pub(crate) fn remove(&self) -> io::Result<()> {
         let flags = rustix::fs::AtFlags::empty();

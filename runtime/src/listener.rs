@@ -198,8 +198,10 @@ fn bind(address: &ListenAddress) -> io::Result<BoundSocket> {
             });
         }
         ListenAddress::Unix(path) => {
+            // Bound by its name in the directory held open: looked up
+            // twice, the path may lead to two directories.
             let entry = DirEntry::of(Path::new(path))?;
-            let listener = std::os::unix::net::UnixListener::bind(path)?;
+            let listener = entry.within(|name| std::os::unix::net::UnixListener::bind(name))?;
             (OwnedFd::from(listener), Some(Arc::new(SocketFile(entry))))
         }
         ListenAddress::Abstract(name) => {
