@@ -152,6 +152,48 @@ fn attack_the_log(binary: &Path, attack: &'static str) {
     );
 }
 
+/// The node makes a directory, with something in it, where the first
+/// rotated file goes, so that no rotation can rename the log away: the log
+/// must still stay within its size (cut in place), not grow with the node's
+/// output. As root with the node at uid 65534, and as uid 65534.
+#[test]
+fn a_node_that_blocks_rotation_cannot_grow_its_log_past_its_limit() {
+    common::as_root_and_unprivileged(
+        "a_node_that_blocks_rotation_cannot_grow_its_log_past_its_limit",
+        || {
+            let base = common::TempDir::new("log-blocked");
+            let logs = base.path().join("logs");
+            std::fs::create_dir(&logs).unwrap();
+            let mut node = Command::new("sh")
+                .args([
+                    "-c",
+                    "mkdir -p app.log.1/x app.log.2/x && yes 0123456789 | head -c 200000",
+                ])
+                .current_dir(&logs)
+                .stdout(Stdio::Sink(Sink::file(
+                    RotatingFile::new(logs.join("app.log"))
+                        .max_bytes(1000)
+                        .keep(2),
+                )));
+            if common::real_root() {
+                std::os::unix::fs::chown(&logs, Some(65534), Some(65534)).unwrap();
+                node = node.uid(65534).gid(65534);
+            }
+            let mut graph = Graph::new();
+            graph.node("blocker", node);
+            let mut running = graph.spawn().unwrap();
+            assert!(running.wait().unwrap().success());
+            drop(running);
+            assert!(
+                logs.join("app.log.1/x").is_dir(),
+                "the node blocked rotation"
+            );
+            let size = std::fs::metadata(logs.join("app.log")).unwrap().len();
+            assert!(size <= 1000, "the log grew to {size} bytes, past its 1000");
+        },
+    );
+}
+
 /// Whether the kernel refuses to link a file its linker does not own.
 fn protected_hardlinks() -> bool {
     std::fs::read_to_string("/proc/sys/fs/protected_hardlinks").is_ok_and(|v| v.trim() != "0")

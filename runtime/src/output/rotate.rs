@@ -31,7 +31,8 @@
 //! The file first opened must be a regular file with a single link, as
 //! logrotate requires by default: a symbolic link, a hard link or a FIFO
 //! at the name is refused, not followed. With `keep` 0 the file is cut to
-//! nothing in place, no name involved.
+//! nothing in place, no name involved, and so it is where the rename fails
+//! (a directory a node made at `NAME.1`): the size limit always holds.
 
 use std::fs::File;
 use std::io::{self, Write as _};
@@ -52,7 +53,9 @@ use crate::dir_entry::DirEntry;
 /// opened then, and every rotation looks names up in it alone and creates
 /// each new file with `O_EXCL | O_NOFOLLOW`, so a node that may write that
 /// directory cannot make the application write through a link it puts
-/// there, nor block it on a FIFO.
+/// there, nor block it on a FIFO; where the file cannot be renamed (a
+/// directory at `NAME.1`), it is cut to nothing in place, so `max_bytes`
+/// always holds.
 ///
 /// ```
 /// use process_graph_runtime::RotatingFile;
@@ -229,14 +232,12 @@ pub(crate) struct Rotating {
 }
 
 impl Rotating {
-    /// Renames the file away and starts a new one; with `keep` 0, cuts it
-    /// to nothing. On failure, writing goes on in the file as it is.
+    /// Renames the file away and starts a new one. With `keep` 0, or where
+    /// the file cannot be renamed, cuts it to nothing in place instead;
+    /// where no new file can be made, writing goes on in the renamed one.
     fn rotate(&mut self) {
         if self.config.keep == 0 {
-            if self.file.set_len(0).is_ok() {
-                self.size = 0;
-            }
-            return;
+            return self.cut();
         }
         let dir = self.entry.directory();
         // A rotated file missing in the middle is no failure.
@@ -244,10 +245,20 @@ impl Rotating {
             let (from, to) = (self.entry.name_with(n), self.entry.name_with(n + 1));
             let _ = rustix::fs::renameat(dir, from, dir, to);
         }
-        if rustix::fs::renameat(dir, self.entry.name(), dir, self.entry.name_with(1)).is_ok()
-            && let Some(file) = self.create()
-        {
+        if rustix::fs::renameat(dir, self.entry.name(), dir, self.entry.name_with(1)).is_err() {
+            // Something at `NAME.1` takes no file (a directory a node made
+            // there): the size limit holds all the same.
+            return self.cut();
+        }
+        if let Some(file) = self.create() {
             self.file = file;
+            self.size = 0;
+        }
+    }
+
+    /// Cuts the file to nothing in place.
+    fn cut(&mut self) {
+        if self.file.set_len(0).is_ok() {
             self.size = 0;
         }
     }
@@ -404,6 +415,21 @@ mod tests {
         }
         assert_eq!(std::fs::read_to_string(dir.join("log")).unwrap(), "bbbb\n");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_renamed_is_cut_in_place() {
+        let dir = dir("blocked");
+        std::fs::create_dir_all(dir.join("log.1/x")).unwrap();
+        let config = RotatingFile::new(dir.join("log")).max_bytes(6).keep(1);
+        let mut file = config.open().unwrap();
+        for text in [b"aaaa", b"bbbb", b"cccc"] {
+            file.line(&line(text));
+            file.flush();
+        }
+        assert_eq!(std::fs::read_to_string(dir.join("log")).unwrap(), "cccc\n");
+        assert!(dir.join("log.1/x").is_dir());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
