@@ -189,6 +189,60 @@ fn a_flooding_node_does_not_starve_the_others() {
 /// What [`record`] saw.
 static RECORDED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
+/// A node leaves a daemon behind (`setsid`, no cgroup to kill it) that
+/// writes to the node's stdout without pause, with its pipe grown to 1 MiB.
+/// The graph's end delivers what the node wrote and what the pipe holds,
+/// and returns: it does not read on for as long as the daemon writes (whose
+/// next write then fails with `EPIPE`). As root and as uid 65534.
+#[test]
+fn a_daemon_writing_on_does_not_hold_up_the_graphs_end() {
+    common::as_root_and_unprivileged(
+        "a_daemon_writing_on_does_not_hold_up_the_graphs_end",
+        || {
+            let marker = common::unique_marker("daemon-drain");
+            let (sink, seen) = collecting();
+            let mut graph = Graph::new();
+            graph.containment(process_graph_runtime::Containment::Off);
+            graph.node(
+                "talker",
+                common::marked(
+                    Command::new("sh")
+                        .args([
+                            "-c",
+                            "echo first; setsid python3 -c \"import fcntl, os\n\
+                         fcntl.fcntl(1, fcntl.F_SETPIPE_SZ, 1 << 20)\n\
+                         while True: os.write(1, b'y\\n' * 32768)\" & \
+                         setsid yes & sleep 0.3",
+                        ])
+                        .stdout(Stdio::Sink(sink)),
+                    &marker,
+                ),
+            );
+            let mut running = graph.spawn().unwrap();
+            let ended = common::within(Duration::from_secs(10), "the graph's end", move || {
+                let report = running.wait();
+                drop(running);
+                report
+            });
+            let daemons = common::live_marked_processes(&marker);
+            for daemon in &daemons {
+                let pid = rustix::process::Pid::from_raw(daemon.pid).unwrap();
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+            assert!(ended.unwrap().success());
+            let seen = seen.lock().unwrap();
+            assert_eq!(
+                seen.first().map(|l| l.text_lossy()).as_deref(),
+                Some("first")
+            );
+            assert!(
+                seen.len() > 1,
+                "the daemons wrote nothing: nothing was tried"
+            );
+        },
+    );
+}
+
 fn record(line: &process_graph::Line<'_>) {
     RECORDED
         .lock()

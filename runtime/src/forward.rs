@@ -12,8 +12,9 @@
 //! starts: when that process (and whatever inherited its stream) has closed
 //! them, the thread sees EOF and delivers the partial last line, if any, at
 //! once — not merged into the first line of the next start. The thread ends
-//! when told to, after the graph has been reaped: it drains what is left
-//! (a double-forked daemon may hold a write end forever) and stops.
+//! when told to, after the graph has been reaped: it delivers what the
+//! pipes hold then, and no more (a double-forked daemon may hold a write
+//! end and write forever), and stops.
 //!
 //! Nodes added to the running graph hand the thread their names and sinks
 //! first; a node removed from it, once it has ended, has what its streams
@@ -176,11 +177,6 @@ const INBOX: u64 = u64::MAX;
 /// does not hold up the lines of the others.
 const READS_PER_TURN: usize = 4;
 
-/// The most reads of a removed node's stream before it is closed: what its
-/// pipe holds (64 KiB by default) takes one or two; more only if something
-/// it left behind keeps writing, and that is cut off.
-const READS_AT_REMOVAL: usize = 16;
-
 /// A stream being forwarded, on the thread.
 struct Open {
     node: usize,
@@ -245,15 +241,33 @@ impl Output {
                     wake.drain();
                     running = !self.take(inbox);
                 } else {
-                    self.pump(token as usize, Some(READS_PER_TURN));
+                    self.pump(token as usize, READS_PER_TURN);
                 }
             }
         }
         self.take(inbox);
         for slot in 0..self.open.len() {
-            self.pump(slot, None);
+            self.pump(slot, self.reads_of_what_is_held(slot));
             self.close(slot);
         }
+    }
+
+    /// The reads that take what slot's pipe holds now, and no more: what a
+    /// node wrote before it ended is all there (a write to a full pipe
+    /// waits), and what it left behind that goes on writing (a daemon with
+    /// the write end) is cut off, not waited out — its later writes get
+    /// `EPIPE`.
+    fn reads_of_what_is_held(&self, slot: usize) -> usize {
+        let held = self
+            .open
+            .get(slot)
+            .and_then(Option::as_ref)
+            .and_then(|open| rustix::io::ioctl_fionread(&open.read_end).ok())
+            .unwrap_or(0);
+        usize::try_from(held)
+            .unwrap_or(usize::MAX)
+            .div_ceil(self.buffer.len())
+            .max(1)
     }
 
     /// Takes what was handed over, in the order it was sent; true once
@@ -327,7 +341,7 @@ impl Output {
             .map(|n| std::mem::take(&mut n.open))
             .unwrap_or_default();
         for slot in slots {
-            self.pump(slot, Some(READS_AT_REMOVAL));
+            self.pump(slot, self.reads_of_what_is_held(slot));
             self.close(slot);
         }
         self.nodes.remove(&node);
@@ -341,7 +355,7 @@ impl Output {
 
     /// Reads what slot's stream has (at most `reads` times), hands the
     /// lines on; closes it at EOF or on an error.
-    fn pump(&mut self, slot: usize, reads: Option<usize>) {
+    fn pump(&mut self, slot: usize, reads: usize) {
         let Some(open) = self.open.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
@@ -349,7 +363,7 @@ impl Output {
             return;
         };
         let name = self.nodes.get(&open.node).map_or("", |n| n.name.as_str());
-        let mut left = reads.unwrap_or(usize::MAX);
+        let mut left = reads;
         let ended = loop {
             if left == 0 {
                 break false;
