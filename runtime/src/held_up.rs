@@ -33,6 +33,15 @@ const STOPPED_LOOKS: u32 = 5;
 /// of this process, not yet reaped — is neither stopped nor past [`LIMIT`];
 /// else `ETIMEDOUT`.
 pub(crate) fn wait_for_answer(answer: BorrowedFd<'_>, helper: &Process) -> io::Result<()> {
+    wait_looking(answer, helper, || {})
+}
+
+/// [`wait_for_answer`], calling `each_look` at every look.
+fn wait_looking(
+    answer: BorrowedFd<'_>,
+    helper: &Process,
+    mut each_look: impl FnMut(),
+) -> io::Result<()> {
     let deadline = Instant::now() + LIMIT;
     let mut stopped_looks = 0;
     loop {
@@ -42,6 +51,7 @@ pub(crate) fn wait_for_answer(answer: BorrowedFd<'_>, helper: &Process) -> io::R
         if readable(answer, left.min(CHECK_EVERY))? {
             return Ok(());
         }
+        each_look();
         stopped_looks = match stopped(helper) {
             true => stopped_looks + 1,
             false => 0,
@@ -54,11 +64,13 @@ pub(crate) fn wait_for_answer(answer: BorrowedFd<'_>, helper: &Process) -> io::R
     }
 }
 
-/// Waits until `helper` has exited, under the same rules; does not reap it.
-pub(crate) fn wait_for_exit(helper: &Process) -> io::Result<()> {
+/// Waits until `helper` has exited, under the same rules, calling
+/// `each_look` at every look (what may hold up its exit is dealt with
+/// there); does not reap it.
+pub(crate) fn wait_for_exit(helper: &Process, each_look: impl FnMut()) -> io::Result<()> {
     match helper.pidfd() {
         // A pidfd is readable once its process has exited.
-        Some(pidfd) => wait_for_answer(pidfd, helper),
+        Some(pidfd) => wait_looking(pidfd, helper, each_look),
         None => Ok(()),
     }
 }

@@ -5,6 +5,7 @@ mod ids;
 mod joined;
 mod runtime;
 mod spec;
+mod strays;
 
 pub(crate) use ids::InsideIds;
 pub(crate) use runtime::{ScopeRuntime, Scopes, ScopesMark};

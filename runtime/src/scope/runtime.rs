@@ -29,9 +29,10 @@ use crate::error::{Error, Step};
 use crate::graph::{Graph, ScopeId};
 use crate::process::Process;
 use crate::spawn::{
-    Entry, ExecSpec, FdMove, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6,
-    SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
-    create_arguments, decode_words, describe, spawn_process, step_namespace_flag,
+    Entry, ExecSpec, FdMove, NAMESPACES, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4,
+    REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
+    SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, spawn_process,
+    step_namespace_flag,
 };
 
 /// Where the `create` program finds its fds (see `carried/protocol.rs`).
@@ -69,6 +70,8 @@ pub(crate) struct ScopeRuntime {
     /// outside `/proc` in it: made so by its init or by an enclosing
     /// scope's ([`locks_mounts`]).
     mounts_locked: bool,
+    /// Its init is pid 1 of a pid namespace of its own.
+    own_pid_namespace: bool,
 }
 
 impl ScopeRuntime {
@@ -172,6 +175,7 @@ impl ScopeRuntime {
             id_claim: None,
             as_the_application: enclosing.is_some_and(|e| e.as_the_application),
             mounts_locked: locks || enclosing.is_some_and(|e| e.mounts_locked),
+            own_pid_namespace: spec.has(Namespace::Pid),
         };
         if let Some(inside) = own_ids {
             (scope.id_claim, scope.as_the_application) = write_id_maps(pid, inside)
@@ -304,6 +308,20 @@ impl ScopeRuntime {
     /// its children enter, so the node must be cloned after the join.
     pub(crate) fn has_pid_namespace(&self) -> bool {
         self.namespaces & libc::CLONE_NEWPID as u32 != 0
+    }
+
+    /// An fd of the pid namespace its init is pid 1 of, if it has one of
+    /// its own. The init sends an fd of each of its namespaces, in
+    /// `NAMESPACES` order.
+    fn own_pid_namespace_fd(&self) -> Option<&OwnedFd> {
+        if !self.own_pid_namespace {
+            return None;
+        }
+        let position = NAMESPACES
+            .iter()
+            .filter(|(flag, _)| self.namespaces & flag != 0)
+            .position(|(flag, _)| *flag == libc::CLONE_NEWPID as u32)?;
+        self.namespace_fds.get(position)
     }
 }
 
@@ -593,7 +611,14 @@ impl Drop for ScopeRuntime {
         let killed = self.init.signal(crate::Signal::KILL);
         // A forked copy (EPERM) acts on nothing, and waits for nothing.
         let ours = !matches!(&killed, Err(e) if e.raw_os_error() == Some(libc::EPERM));
-        let exited = ours && crate::held_up::wait_for_exit(&self.init).is_ok();
+        // What a node cloned into the dying namespace as the application's
+        // child holds the init's exit until it is reaped (`strays`).
+        let reap_strays = || {
+            if let Some(namespace) = self.own_pid_namespace_fd() {
+                super::strays::reap_in(namespace);
+            }
+        };
+        let exited = ours && crate::held_up::wait_for_exit(&self.init, reap_strays).is_ok();
         let _ = self.init.reap(exited);
     }
 }

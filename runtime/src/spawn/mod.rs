@@ -35,10 +35,10 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
 pub(crate) use carried::{
-    Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4,
-    REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
-    SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, program_fd, step_namespace_flag,
-    watch_arguments,
+    Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, NAMESPACES, ProgramFds, REPORT_LEN,
+    REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS,
+    SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments, decode_words,
+    describe, program_fd, step_namespace_flag, watch_arguments,
 };
 pub(crate) use child::FdMove;
 pub(crate) use edges::{HeldEdge, ParentEnd};
@@ -278,7 +278,7 @@ fn adopt(pid: i32) -> Result<Process, i32> {
 /// it, without touching its process group: it may hold the init the program
 /// just cloned, which has yet to leave it.
 fn wait_exited(process: Process) {
-    if crate::held_up::wait_for_exit(&process).is_err() {
+    if crate::held_up::wait_for_exit(&process, || {}).is_err() {
         let _ = process.signal(crate::Signal::KILL);
     }
     if let Some(pidfd) = process.pidfd() {
