@@ -54,9 +54,8 @@ pub(crate) struct GraphCgroup {
 }
 
 impl GraphCgroup {
-    /// Creates the graph's cgroup in `app`, makes sure the application's
-    /// watcher runs, then creates one cgroup for each node named in
-    /// `nodes`. Whatever was created is removed again if a later step
+    /// Makes sure the application's watcher runs, creates the graph's
+    /// cgroup in `app`, then one cgroup for each node named in `nodes`. Whatever was created is removed again if a later step
     /// fails.
     ///
     /// `Err` of kind `Unsupported` if the kernel has no `cgroup.kill`.
@@ -67,6 +66,9 @@ impl GraphCgroup {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
+        // Before the graph's cgroup exists: an application killed from its
+        // `mkdir` on leaves the cgroup to the watcher, not behind.
+        watcher::ensure(&app.dir, parent.as_fd())?;
         // The application's prefix (its pid and a random token of its own)
         // and a number: a name nobody else's graph has.
         let name = format!(
@@ -104,7 +106,6 @@ impl GraphCgroup {
             "cgroup.max.depth",
             &crate::sys::CGROUP_MAX_DEPTH.to_string(),
         )?;
-        watcher::ensure(&app.dir, created.parent.as_fd())?;
         for name in nodes {
             created.add_node(name)?;
         }
