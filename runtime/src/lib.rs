@@ -103,7 +103,9 @@
 //!   node's process group (`setsid`, `setpgid`, a double-forking daemon)
 //!   escapes the group kills, and PDEATHSIG covers only the direct child: if
 //!   the application is SIGKILLed, direct children die, their own children
-//!   do not.
+//!   do not — nor a direct child that changed its own uid or gid or
+//!   executed a set-id program, which makes the kernel clear its
+//!   parent-death signal.
 //! - A node running as root, or as the application's own user in a
 //!   delegated subtree, may move itself out of its cgroup by writing a
 //!   `cgroup.procs` it can write; only a pid scope with a user namespace
