@@ -385,8 +385,9 @@ impl<N: GraphNode> Running<N> {
     /// (feature `tokio`): `Ok(None)` once every process has been reaped.
     ///
     /// The generated `Running<Name>` adds `wait_async` and `shutdown_async`.
-    /// Dropping a graph that has not finished blocks the thread while its
-    /// processes stop: await `shutdown_async` or `wait_async` first.
+    /// Dropping a graph within a tokio runtime hands what is left of its
+    /// stop to a thread and returns at once: await `shutdown_async` or
+    /// `wait_async` to know its processes are gone.
     #[cfg(feature = "tokio")]
     pub async fn next_event_async(&mut self) -> Result<Option<GraphEvent<N>>, Error> {
         loop {

@@ -68,3 +68,130 @@ fn a_running_graph_can_move_to_another_thread() {
     fn is_send<T: Send>() {}
     is_send::<process_graph::RunningGraph>();
 }
+
+/// A graph whose one node writes 300 lines into a sink that takes 10 ms a
+/// line: its end waits ~3 s for the output thread to deliver them.
+/// Returned once every node has ended and every event is taken.
+async fn finished_with_a_slow_sink() -> process_graph::RunningGraph {
+    let sink = process_graph::Sink::callback(|_| std::thread::sleep(Duration::from_millis(10)));
+    let mut graph = Graph::new();
+    graph.node(
+        "chatty",
+        Command::new("sh")
+            .args([
+                "-c",
+                "i=0; while [ $i -lt 300 ]; do echo $i; i=$((i+1)); done",
+            ])
+            .stdout(process_graph::Stdio::Sink(sink)),
+    );
+    let mut running = graph.spawn().unwrap();
+    while running.next_event_async().await.unwrap().is_some() {}
+    running
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn dropping_a_finished_graph_on_tokio_does_not_block_the_executor() {
+    let running = finished_with_a_slow_sink().await;
+    let started = Instant::now();
+    drop(running);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "the drop took {took:?} on the executor"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wait_async_does_not_block_the_executor_while_the_graph_ends() {
+    let mut running = finished_with_a_slow_sink().await;
+    // The longest gap of a task ticking every 10 ms beside the wait.
+    let longest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let record = longest.clone();
+    let ticker = tokio::spawn(async move {
+        let mut last = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let gap = last.elapsed().as_millis() as u64;
+            record.fetch_max(gap, std::sync::atomic::Ordering::Relaxed);
+            last = Instant::now();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(running.wait_async().await.unwrap().success());
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    ticker.abort();
+    let longest = longest.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(longest < 1000, "the executor was held {longest} ms");
+}
+
+/// Takes the node's `Started` event, and waits on until nothing else comes
+/// for 100 ms: the graph is then registered with this runtime's reactor.
+async fn take_the_start(running: &mut process_graph::RunningGraph) {
+    let first = tokio::time::timeout(Duration::from_millis(100), running.next_event_async()).await;
+    assert!(
+        matches!(first, Ok(Ok(Some(process_graph::Event::Started { .. })))),
+        "{first:?}"
+    );
+    let second = tokio::time::timeout(Duration::from_millis(100), running.next_event_async()).await;
+    assert!(
+        second.is_err(),
+        "an event came before the node's end: {second:?}"
+    );
+}
+
+/// A graph awaited on one runtime, then on another (the first dropped, or
+/// alive but idle): its events reach the second.
+#[test]
+fn a_graph_moved_to_another_runtime_gets_its_events_there() {
+    for first_dropped in [true, false] {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let mut graph = Graph::new();
+        graph.node("sleeper", Command::new("sleep").arg("0.5"));
+        let mut running = graph.spawn().unwrap();
+        let first = runtime();
+        first.block_on(take_the_start(&mut running));
+        if first_dropped {
+            drop(first);
+        } else {
+            std::mem::forget(first);
+        }
+        let ended = runtime().block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), running.wait_async()).await
+        });
+        let report = ended.expect("no event within 10 s").unwrap();
+        assert!(report.success(), "first runtime dropped: {first_dropped}");
+    }
+}
+
+/// A forked child that drops its copy of a graph registered with tokio
+/// leaves the parent's registration alone: the parent still gets its
+/// node's exit.
+#[test]
+fn a_forked_copy_dropped_does_not_deregister_the_parents_graph() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut graph = Graph::new();
+        graph.node("sleeper", Command::new("sleep").arg("0.5"));
+        let mut running = graph.spawn().unwrap();
+        take_the_start(&mut running).await;
+        // SAFETY: the child only drops its copy and exits.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            drop(running);
+            // SAFETY: ends the child without running the parent's exit code.
+            unsafe { libc::_exit(0) };
+        }
+        let pid = rustix::process::Pid::from_raw(child).unwrap();
+        rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty()).unwrap();
+        let ended = tokio::time::timeout(Duration::from_secs(10), running.wait_async()).await;
+        assert!(ended.expect("no event within 10 s").unwrap().success());
+    });
+}

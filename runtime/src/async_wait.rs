@@ -57,8 +57,15 @@ impl RunningGraph {
             io.watch_wake()?;
             let drained = io.waits.drained();
             let next_timer = self.core.next_deadline();
+            // Registered with this runtime's reactor: a graph moved to
+            // another runtime registers again there (a reactor that is gone,
+            // or idle, would never say the graph is ready).
+            let runtime = tokio::runtime::Handle::current().id();
+            if io.reactor.as_ref().is_some_and(|(id, _)| *id != runtime) {
+                io.reactor = None;
+            }
             let reactor = match &mut io.reactor {
-                Some(reactor) => reactor,
+                Some((_, reactor)) => reactor,
                 None => {
                     let epoll = io
                         .waits
@@ -72,7 +79,7 @@ impl RunningGraph {
                             .map_err(|e| {
                                 Error::io(None, "register with the tokio reactor", e.into_parts().1)
                             })?;
-                    io.reactor.insert(reactor)
+                    &mut io.reactor.insert((runtime, reactor)).1
                 }
             };
             let readable = reactor.readable();
@@ -105,12 +112,36 @@ impl RunningGraph {
         self.wait_async().await
     }
 
-    /// [`wait`](Self::wait), as a future.
+    /// [`wait`](Self::wait), as a future. The teardown once every node is
+    /// reaped (the output thread's last lines delivered, scopes and cgroups
+    /// ended) runs on tokio's blocking pool, not on the executor's thread.
     pub async fn wait_async(&mut self) -> Result<ExitReport, Error> {
         while !self.is_finished() {
             self.next_event_async().await?;
         }
-        self.io.finish(&mut self.core)
+        self.io.check_owner()?;
+        if self.io.torn_down {
+            return self.io.finish(&mut self.core);
+        }
+        let Some((mut io, mut core)) = self.take_for_another_thread() else {
+            return self.io.finish(&mut self.core);
+        };
+        let finished = tokio::task::spawn_blocking(move || {
+            let report = io.finish(&mut core);
+            (io, core, report)
+        })
+        .await;
+        // A pool that could not run it (the runtime shutting down) has
+        // dropped the graph there, which tears it down all the same.
+        let (io, core, report) = finished.map_err(|e| {
+            Error::io(
+                None,
+                "finish on tokio's blocking pool",
+                std::io::Error::from(e),
+            )
+        })?;
+        (self.io, self.core) = (io, core);
+        report
     }
 }
 
@@ -120,19 +151,14 @@ impl RunningGraph {
     /// goes to a thread named `process-graph-stop`, so the executor's thread
     /// is not blocked for up to the stop timeouts.
     pub(crate) fn stop_on_another_thread(&mut self) {
-        // What stays behind in the handle: the driver and core of an empty
-        // graph, which hold nothing (no cgroup, no scope, no fd).
-        let mut empty = Graph::new();
-        empty.containment(crate::Containment::Off);
-        let Ok((idle, _)) = Driver::prepare(&empty) else {
+        let Some((io, core)) = self.take_for_another_thread() else {
             let grace = self.core.stop_timeout;
             let _ = self.io.shutdown(&mut self.core, grace);
             return;
         };
-        self.io.leave_thread();
         let handoff = Handoff {
-            io: std::mem::replace(&mut self.io, idle),
-            core: std::mem::replace(&mut self.core, Core::new(empty)),
+            io,
+            core,
             _parent_ends: std::mem::take(&mut self.parent_ends),
         };
         // Should no thread start, the closure is dropped here, and with it
@@ -140,6 +166,21 @@ impl RunningGraph {
         let _ = std::thread::Builder::new()
             .name("process-graph-stop".into())
             .spawn(move || drop(handoff));
+    }
+
+    /// The graph's driver and core, for another thread to end the graph
+    /// with, having let go of what belongs to this one; what stays in the
+    /// handle is the driver and core of an empty graph, which hold nothing
+    /// (no cgroup, no scope, no fd). `None` if that cannot be made.
+    fn take_for_another_thread(&mut self) -> Option<(Driver, Core)> {
+        let mut empty = Graph::new();
+        empty.containment(crate::Containment::Off);
+        let (idle, _) = Driver::prepare(&empty).ok()?;
+        self.io.leave_thread();
+        Some((
+            std::mem::replace(&mut self.io, idle),
+            std::mem::replace(&mut self.core, Core::new(empty)),
+        ))
     }
 }
 

@@ -606,12 +606,21 @@ impl Drop for RunningGraph {
     fn drop(&mut self) {
         // In a forked copy the fields' own drops only close fds: processes,
         // the stdio thread and cgroups check their owner too.
-        if self.is_finished() || !self.io.owner.is_current() {
+        if !self.io.owner.is_current() {
+            #[cfg(feature = "tokio")]
+            self.io.forget_reactor();
             return;
         }
+        // Within a tokio runtime, what is left to do goes to a thread: the
+        // stop, or for a graph that has finished, the teardown `finish`
+        // does (the output thread joined, scopes and cgroups ended), which
+        // may wait on a slow sink or a dying scope.
         #[cfg(feature = "tokio")]
-        if tokio::runtime::Handle::try_current().is_ok() {
+        if !self.io.torn_down && tokio::runtime::Handle::try_current().is_ok() {
             return self.stop_on_another_thread();
+        }
+        if self.is_finished() {
+            return;
         }
         let grace = self.core.stop_timeout;
         let _ = self.io.shutdown(&mut self.core, grace);

@@ -139,10 +139,13 @@ pub(crate) struct Driver {
     pub(crate) waits: WaitSet<Token>,
     /// Whether `wake`'s eventfd, made on the first `waker()`, is in `waits`.
     wake_watched: bool,
-    /// `waits`, registered once with the tokio reactor of the first async
-    /// call.
+    /// `waits`, registered with the reactor of the tokio runtime (by its
+    /// id) that the async calls run in: once, unless they move to another.
     #[cfg(feature = "tokio")]
-    pub(crate) reactor: Option<tokio::io::unix::AsyncFd<std::sync::Arc<OwnedFd>>>,
+    pub(crate) reactor: Option<(
+        tokio::runtime::Id,
+        tokio::io::unix::AsyncFd<std::sync::Arc<OwnedFd>>,
+    )>,
     /// Per node with `Readiness::Notify`: its socket (boxed: most nodes
     /// have none), until the node is gone or the graph ends.
     notify: Vec<Option<Box<NotifySocket>>>,
@@ -151,6 +154,9 @@ pub(crate) struct Driver {
     probes: ProbeRuns,
     /// The process that spawned the graph, the only one it acts in.
     pub(crate) owner: Owner,
+    /// [`finish`](Self::finish) has ended the scopes, the output thread and
+    /// the cgroups: what is left drops at once.
+    pub(crate) torn_down: bool,
 }
 
 impl Driver {
@@ -176,6 +182,7 @@ impl Driver {
             signals: None,
             probes: ProbeRuns::new(graph),
             owner: Owner::current(),
+            torn_down: false,
         };
         watch_notify(&mut driver.waits, &driver.notify, graph, 0)?;
         driver
@@ -234,6 +241,14 @@ impl Driver {
             .extend(graph.nodes.iter().map(|_| NodeIo::default()));
         self.notify.append(&mut notify);
         Ok(added.parent_ends)
+    }
+
+    /// In a forked copy: forgets the reactor registration without
+    /// deregistering it. The runtime's epoll instance is the parent's open
+    /// file too, so deregistering here would deregister the parent's graph.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn forget_reactor(&mut self) {
+        std::mem::forget(self.reactor.take());
     }
 
     /// Lets go of what belongs to the calling thread, before the rest is
@@ -560,9 +575,9 @@ impl Driver {
         for socket in self.notify.iter_mut().filter_map(Option::take) {
             self.waits.remove(socket.fd());
         }
-        self.launcher
-            .remove_cgroups()
-            .map_err(|e| Error::io(None, "remove the graph's cgroups", e))?;
+        let removed = self.launcher.remove_cgroups();
+        self.torn_down = true;
+        removed.map_err(|e| Error::io(None, "remove the graph's cgroups", e))?;
         let name = |node: NodeId| core.names[node.index()].clone();
         let nodes = core
             .nodes
