@@ -85,8 +85,9 @@ fn a_remove(binary: &std::path::Path) {
 
 /// Declares the hostile node in a user + pid scope of its own, and a pipe
 /// from its stdout to the application: this test binary's
-/// [`clone_parent_node`], making three clones that exit at once and three
-/// that live until the scope ends.
+/// [`clone_parent_node`], making three clones that exit at once, three
+/// that live until the scope ends, and one that lives in a pid namespace of
+/// its own.
 fn declare_cloner(
     graph: &mut Graph,
     binary: &std::path::Path,
@@ -111,7 +112,7 @@ fn wait_for_clones(running: &mut RunningGraph, out: process_graph_runtime::EdgeI
         .lines()
         .map_while(Result::ok)
         .find(|line| line.starts_with("made"));
-    assert_eq!(made.as_deref(), Some("made 6"), "the node's clones");
+    assert_eq!(made.as_deref(), Some("made 7"), "the node's clones");
 }
 
 /// No child of this process is left, live or zombie: no clone, no init.
@@ -127,8 +128,9 @@ fn assert_nothing_left() {
 }
 
 /// The hostile node: clones itself with `CLONE_PARENT` (the clones are its
-/// parent's children: the application's), half of them exiting at once,
-/// half sleeping; says how many it made, then sleeps.
+/// parent's children: the application's), some exiting at once, some
+/// sleeping, one sleeping in a pid namespace nested in the scope's; says
+/// how many it made, then sleeps.
 #[test]
 #[ignore = "the hostile node of the tests above"]
 fn clone_parent_node() {
@@ -138,33 +140,30 @@ fn clone_parent_node() {
     else {
         return; // Only meaningful as a node.
     };
+    // The last clone lives in pid (and user) namespaces of its own, nested
+    // in the scope's.
+    let nested = libc::CLONE_NEWUSER | libc::CLONE_NEWPID;
+    let clones = (0..n)
+        .map(|_| (false, 0))
+        .chain((0..n).map(|_| (true, 0)))
+        .chain([(true, nested)]);
     let mut made = 0;
-    for live in [false, true] {
-        for _ in 0..n {
-            // SAFETY: a fork-like clone (no CLONE_VM); the clone only sleeps
-            // or exits, with raw system calls.
-            let pid = unsafe {
-                libc::syscall(
-                    libc::SYS_clone,
-                    libc::CLONE_PARENT | libc::SIGCHLD,
-                    0,
-                    0,
-                    0,
-                    0,
-                )
-            };
-            if pid == 0 {
-                loop {
-                    if !live {
-                        // SAFETY: ends this clone alone.
-                        unsafe { libc::_exit(0) };
-                    }
-                    // SAFETY: waits for a signal, nothing else.
-                    unsafe { libc::pause() };
+    for (live, namespaces) in clones {
+        let flags = libc::CLONE_PARENT | libc::SIGCHLD | namespaces;
+        // SAFETY: a fork-like clone (no CLONE_VM); the clone only sleeps or
+        // exits, with raw system calls.
+        let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0, 0, 0, 0) };
+        if pid == 0 {
+            loop {
+                if !live {
+                    // SAFETY: ends this clone alone.
+                    unsafe { libc::_exit(0) };
                 }
+                // SAFETY: waits for a signal, nothing else.
+                unsafe { libc::pause() };
             }
-            made += usize::from(pid > 0);
         }
+        made += usize::from(pid > 0);
     }
     // On a line of its own: libtest's "test clone_parent_node ... " has none.
     println!("\nmade {made}");

@@ -10,19 +10,21 @@
 //! Left alone they would hold the init, and with it the graph's end (or the
 //! `remove` that ended the scope), for a helper's 30 s limit, and stay
 //! zombies after it. So while the killed init has not exited, each child of
-//! the application that is in the scope's pid namespace is reaped: the
+//! the application that is in the scope's pid namespace, or in one nested
+//! in it, is reaped: the
 //! namespace is dying, and the graph has reaped every node it started
 //! there, so such a child is one a node made.
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
+use rustix::fs::{Mode, OFlags};
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
 
 use crate::kernel_file::ProcStat;
 
 /// Reaps the application's children that have ended in the pid namespace
-/// `namespace` (an fd of it), as `/proc` lists them.
+/// `namespace` (an fd of it) or one nested in it, as `/proc` lists them.
 pub(crate) fn reap_in(namespace: &OwnedFd) {
     let Ok(wanted) = rustix::fs::fstat(namespace) else {
         return;
@@ -52,12 +54,38 @@ pub(crate) fn reap_in(namespace: &OwnedFd) {
     }
 }
 
-/// Whether process `pid` is in the pid namespace `wanted` (its `fstat`).
-/// `/proc/PID/ns/pid` still names it for a zombie.
+/// Whether process `pid` is in the pid namespace `wanted` (its `fstat`) or
+/// in one nested in it: a node may clone itself into a pid namespace of its
+/// own (with a user namespace of its own, no privilege needed), which dies
+/// with the scope's all the same. `/proc/PID/ns/pid` still names a
+/// zombie's; `NS_GET_PARENT` walks up from it, and fails above the
+/// application's own.
 fn in_namespace(pid: i32, wanted: &rustix::fs::Stat) -> bool {
     let Ok(path) = CString::new(format!("/proc/{pid}/ns/pid")) else {
         return false;
     };
-    rustix::fs::stat(path.as_c_str())
-        .is_ok_and(|ns| (ns.st_dev, ns.st_ino) == (wanted.st_dev, wanted.st_ino))
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    let Ok(mut namespace) = rustix::fs::open(path.as_c_str(), flags, Mode::empty()) else {
+        return false;
+    };
+    // Pid namespaces nest 32 deep at most.
+    for _ in 0..=32 {
+        let Ok(stat) = rustix::fs::fstat(&namespace) else {
+            return false;
+        };
+        if (stat.st_dev, stat.st_ino) == (wanted.st_dev, wanted.st_ino) {
+            return true;
+        }
+        // SAFETY: NS_GET_PARENT takes no argument and returns a new fd.
+        let parent = unsafe { libc::ioctl(namespace.as_raw_fd(), NS_GET_PARENT) };
+        if parent < 0 {
+            return false;
+        }
+        // SAFETY: the ioctl returned a new fd, ours alone.
+        namespace = unsafe { OwnedFd::from_raw_fd(parent) };
+    }
+    false
 }
+
+/// `_IO(0xb7, 0x2)`: the parent of a pid or user namespace.
+const NS_GET_PARENT: libc::Ioctl = 0xb702;
