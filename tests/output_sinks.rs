@@ -243,6 +243,36 @@ fn a_daemon_writing_on_does_not_hold_up_the_graphs_end() {
     );
 }
 
+/// A node that puts its stdout pipe in packet mode (`O_DIRECT`: one write
+/// per read) and grows it, then writes 1,000 lines, one write each, while
+/// the sink is slow: every line still reaches the sink at the graph's end,
+/// however many packets are left in the pipe.
+#[test]
+fn every_line_of_a_pipe_in_packet_mode_is_delivered_at_the_end() {
+    let (record, seen) = common::collecting_callback();
+    let sink = Sink::callback(move |line| {
+        if line.text() == b"line 800" {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        record(line);
+    });
+    let script = "import os, fcntl\n\
+                  fcntl.fcntl(1, 1031, 1 << 20)  # F_SETPIPE_SZ\n\
+                  fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_DIRECT)\n\
+                  for i in range(1000): os.write(1, b'line %d\\n' % i)\n";
+    let mut graph = Graph::new();
+    graph.node(
+        "packets",
+        Command::new("python3")
+            .args(["-c", script])
+            .stdout(Stdio::Sink(sink)),
+    );
+    assert!(graph.spawn().unwrap().wait().unwrap().success());
+    let lines = texts(&seen);
+    assert_eq!(lines.len(), 1000, "last line: {:?}", lines.last());
+    assert_eq!(lines[999].0, "line 999");
+}
+
 fn record(line: &process_graph::Line<'_>) {
     RECORDED
         .lock()

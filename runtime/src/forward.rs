@@ -177,6 +177,29 @@ const INBOX: u64 = u64::MAX;
 /// does not hold up the lines of the others.
 const READS_PER_TURN: usize = 4;
 
+/// How much one [`pump`](Output::pump) of a stream may read.
+#[derive(Clone, Copy)]
+enum Budget {
+    /// So many reads.
+    Reads(usize),
+    /// So many bytes (the last read may take more).
+    Bytes(u64),
+}
+
+impl Budget {
+    fn spent(self) -> bool {
+        matches!(self, Budget::Reads(0) | Budget::Bytes(0))
+    }
+
+    /// Counts a read of `n` bytes.
+    fn take(&mut self, n: usize) {
+        match self {
+            Budget::Reads(left) => *left = left.saturating_sub(1),
+            Budget::Bytes(left) => *left = left.saturating_sub(n as u64),
+        }
+    }
+}
+
 /// A stream being forwarded, on the thread.
 struct Open {
     node: usize,
@@ -241,33 +264,31 @@ impl Output {
                     wake.drain();
                     running = !self.take(inbox);
                 } else {
-                    self.pump(token as usize, READS_PER_TURN);
+                    self.pump(token as usize, Budget::Reads(READS_PER_TURN));
                 }
             }
         }
         self.take(inbox);
         for slot in 0..self.open.len() {
-            self.pump(slot, self.reads_of_what_is_held(slot));
+            self.pump(slot, self.what_is_held(slot));
             self.close(slot);
         }
     }
 
-    /// The reads that take what slot's pipe holds now, and no more: what a
-    /// node wrote before it ended is all there (a write to a full pipe
-    /// waits), and what it left behind that goes on writing (a daemon with
-    /// the write end) is cut off, not waited out — its later writes get
-    /// `EPIPE`.
-    fn reads_of_what_is_held(&self, slot: usize) -> usize {
+    /// What slot's pipe holds now, to be read and no more: what a node
+    /// wrote before it ended is all there (a write to a full pipe waits),
+    /// and what it left behind that goes on writing (a daemon with the
+    /// write end) is cut off, not waited out — its later writes get
+    /// `EPIPE`. Counted in bytes, not reads: a pipe in packet mode
+    /// (`O_DIRECT`) gives one write per read.
+    fn what_is_held(&self, slot: usize) -> Budget {
         let held = self
             .open
             .get(slot)
             .and_then(Option::as_ref)
             .and_then(|open| rustix::io::ioctl_fionread(&open.read_end).ok())
             .unwrap_or(0);
-        usize::try_from(held)
-            .unwrap_or(usize::MAX)
-            .div_ceil(self.buffer.len())
-            .max(1)
+        Budget::Bytes(held)
     }
 
     /// Takes what was handed over, in the order it was sent; true once
@@ -341,7 +362,7 @@ impl Output {
             .map(|n| std::mem::take(&mut n.open))
             .unwrap_or_default();
         for slot in slots {
-            self.pump(slot, self.reads_of_what_is_held(slot));
+            self.pump(slot, self.what_is_held(slot));
             self.close(slot);
         }
         self.nodes.remove(&node);
@@ -353,9 +374,9 @@ impl Output {
         }
     }
 
-    /// Reads what slot's stream has (at most `reads` times), hands the
-    /// lines on; closes it at EOF or on an error.
-    fn pump(&mut self, slot: usize, reads: usize) {
+    /// Reads what slot's stream has, within `budget`, hands the lines on;
+    /// closes it at EOF or on an error.
+    fn pump(&mut self, slot: usize, mut budget: Budget) {
         let Some(open) = self.open.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
@@ -363,15 +384,14 @@ impl Output {
             return;
         };
         let name = self.nodes.get(&open.node).map_or("", |n| n.name.as_str());
-        let mut left = reads;
         let ended = loop {
-            if left == 0 {
+            if budget.spent() {
                 break false;
             }
-            left -= 1;
             match rustix::io::read(&open.read_end, &mut self.buffer) {
                 Ok(0) => break true,
                 Ok(n) => {
+                    budget.take(n);
                     let (node, stream) = (name, open.stream);
                     let mut matched = false;
                     let watch = open.watch.as_ref();
