@@ -15,8 +15,8 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::OwnedFd;
-use std::path::Path;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags};
 
@@ -69,22 +69,34 @@ impl DirEntry {
     /// thread of its own whose working directory is its own
     /// (`unshare(CLONE_FS)`), so `f` may name the entry relative to it
     /// ([`name`](Self::name)) where no `*at` call exists, as for `bind`.
+    /// The outer `Err`: no such thread could be had (a thread limit, a
+    /// seccomp profile that denies `unshare`); see
+    /// [`through_proc`](Self::through_proc).
     pub(crate) fn within<T: Send>(
         &self,
         f: impl FnOnce(&OsStr) -> io::Result<T> + Send,
-    ) -> io::Result<T> {
+    ) -> io::Result<io::Result<T>> {
         std::thread::scope(|threads| {
-            threads
-                .spawn(|| {
-                    // SAFETY: CLONE_FS unshares the working directory, root
-                    // and umask alone; no fd table is unshared.
-                    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS) }?;
-                    rustix::process::fchdir(&self.directory)?;
-                    f(&self.name)
-                })
+            let thread = std::thread::Builder::new().spawn_scoped(threads, || {
+                // SAFETY: CLONE_FS unshares the working directory, root and
+                // umask alone; no fd table is unshared.
+                unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS) }?;
+                rustix::process::fchdir(&self.directory)?;
+                Ok(f(&self.name))
+            })?;
+            thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
+    }
+
+    /// A path to the entry through the held directory's fd in
+    /// `/proc/self/fd`, which leads to that directory whatever happened to
+    /// the path it was opened by; needs `/proc`.
+    pub(crate) fn through_proc(&self) -> PathBuf {
+        let mut path = PathBuf::from(format!("/proc/self/fd/{}", self.directory.as_raw_fd()));
+        path.push(&self.name);
+        path
     }
 
     /// Removes the entry (never what a link there points to).

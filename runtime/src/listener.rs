@@ -8,6 +8,7 @@
 use std::fmt;
 use std::io;
 use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -201,16 +202,16 @@ fn bind(address: &ListenAddress) -> io::Result<BoundSocket> {
             // Bound by its name in the directory held open: looked up
             // twice, the path may lead to two directories.
             let entry = DirEntry::of(Path::new(path))?;
-            let listener = entry.within(|name| std::os::unix::net::UnixListener::bind(name))?;
+            let listener = match entry.within(|name| UnixListener::bind(name)) {
+                Ok(bound) => bound?,
+                Err(_) => UnixListener::bind(entry.through_proc())?,
+            };
             (OwnedFd::from(listener), Some(Arc::new(SocketFile(entry))))
         }
         ListenAddress::Abstract(name) => {
             use std::os::linux::net::SocketAddrExt;
             let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-            (
-                OwnedFd::from(std::os::unix::net::UnixListener::bind_addr(&addr)?),
-                None,
-            )
+            (OwnedFd::from(UnixListener::bind_addr(&addr)?), None)
         }
     };
     Ok(BoundSocket {
@@ -232,8 +233,8 @@ impl From<std::net::TcpListener> for Listener {
 
 /// A unix listener the application bound itself; its file is the
 /// application's to remove.
-impl From<std::os::unix::net::UnixListener> for Listener {
-    fn from(listener: std::os::unix::net::UnixListener) -> Listener {
+impl From<UnixListener> for Listener {
+    fn from(listener: UnixListener) -> Listener {
         let address = listener
             .local_addr()
             .ok()
