@@ -124,6 +124,36 @@ async fn wait_async_does_not_block_the_executor_while_the_graph_ends() {
     assert!(longest < 1000, "the executor was held {longest} ms");
 }
 
+/// A `wait_async` cancelled while the graph's teardown runs (behind a slow
+/// sink) loses nothing: the next call waits for that teardown and reports
+/// the node's real exit, and the graph still knows its nodes.
+#[tokio::test(flavor = "current_thread")]
+async fn a_cancelled_wait_async_leaves_the_graph_whole() {
+    let sink = process_graph::Sink::callback(|_| std::thread::sleep(Duration::from_millis(10)));
+    let mut graph = Graph::new();
+    let node = graph.node(
+        "failing",
+        Command::new("sh")
+            .args([
+                "-c",
+                "i=0; while [ $i -lt 100 ]; do echo $i; i=$((i+1)); done; exit 3",
+            ])
+            .stdout(process_graph::Stdio::Sink(sink)),
+    );
+    let mut running = graph.spawn().unwrap();
+    while running.next_event_async().await.unwrap().is_some() {}
+    let cut = tokio::time::timeout(Duration::from_millis(100), running.wait_async()).await;
+    assert!(
+        cut.is_err(),
+        "the teardown behind the slow sink was quicker than 100 ms"
+    );
+    assert_eq!(running.name(node), "failing");
+    let report = running.wait_async().await.unwrap();
+    assert!(!report.success());
+    let exit = report.by_name("failing").expect("the node's exit");
+    assert_eq!(exit.status.and_then(|s| s.code()), Some(3));
+}
+
 /// Takes the node's `Started` event, and waits on until nothing else comes
 /// for 100 ms: the graph is then registered with this runtime's reactor.
 async fn take_the_start(running: &mut process_graph::RunningGraph) {

@@ -114,34 +114,32 @@ impl RunningGraph {
 
     /// [`wait`](Self::wait), as a future. The teardown once every node is
     /// reaped (the output thread's last lines delivered, scopes and cgroups
-    /// ended) runs on tokio's blocking pool, not on the executor's thread.
+    /// ended) runs on tokio's blocking pool, not on the executor's thread;
+    /// cancelled meanwhile, it goes on, and the next call awaits it.
     pub async fn wait_async(&mut self) -> Result<ExitReport, Error> {
         while !self.is_finished() {
             self.next_event_async().await?;
         }
         self.io.check_owner()?;
-        if self.io.torn_down {
-            return self.io.finish(&mut self.core);
+        if !self.io.torn_down {
+            let teardown = match self.io.teardown.take() {
+                Some(running) => running,
+                None => {
+                    self.io.kill_probes();
+                    let teardown = self.io.launcher.take_teardown();
+                    tokio::task::spawn_blocking(move || teardown.run())
+                }
+            };
+            // Kept in the graph while awaited: a cancelled call leaves it
+            // there for the next.
+            let ended = self.io.teardown.insert(teardown).await;
+            self.io.teardown = None;
+            ended
+                .map_err(std::io::Error::from)
+                .and_then(|removed| removed)
+                .map_err(|e| Error::io(None, "end the graph's scopes, output and cgroups", e))?;
         }
-        let Some((mut io, mut core)) = self.take_for_another_thread() else {
-            return self.io.finish(&mut self.core);
-        };
-        let finished = tokio::task::spawn_blocking(move || {
-            let report = io.finish(&mut core);
-            (io, core, report)
-        })
-        .await;
-        // A pool that could not run it (the runtime shutting down) has
-        // dropped the graph there, which tears it down all the same.
-        let (io, core, report) = finished.map_err(|e| {
-            Error::io(
-                None,
-                "finish on tokio's blocking pool",
-                std::io::Error::from(e),
-            )
-        })?;
-        (self.io, self.core) = (io, core);
-        report
+        self.io.finish(&mut self.core)
     }
 }
 

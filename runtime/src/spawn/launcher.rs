@@ -873,6 +873,39 @@ impl Launcher {
     pub(crate) fn end_scopes(&mut self) {
         self.scopes = Scopes::default();
     }
+
+    /// What ending the graph may wait on — its scopes' inits, the output
+    /// thread's last lines, its cgroups emptying — taken out, to be done
+    /// on another thread; the launcher is left without them.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn take_teardown(&mut self) -> Teardown {
+        Teardown {
+            scopes: std::mem::take(&mut self.scopes),
+            output: self.output.take(),
+            cgroups: self.cgroups.take(),
+        }
+    }
+}
+
+/// A finished graph's scopes, output thread and cgroups, ended in the order
+/// `Driver::finish` ends them ([`Launcher::take_teardown`]).
+#[cfg(feature = "tokio")]
+pub(crate) struct Teardown {
+    scopes: Scopes,
+    output: Option<Forwarder>,
+    cgroups: Option<GraphCgroup>,
+}
+
+#[cfg(feature = "tokio")]
+impl Teardown {
+    /// Ends them; the error of removing the cgroups.
+    pub(crate) fn run(mut self) -> io::Result<()> {
+        drop(std::mem::take(&mut self.scopes));
+        if let Some(output) = &mut self.output {
+            output.finish();
+        }
+        self.cgroups.as_mut().map_or(Ok(()), GraphCgroup::remove)
+    }
 }
 
 /// Appends `items` to `to`, which takes them over without a copy when it

@@ -157,6 +157,10 @@ pub(crate) struct Driver {
     /// [`finish`](Self::finish) has ended the scopes, the output thread and
     /// the cgroups: what is left drops at once.
     pub(crate) torn_down: bool,
+    /// `wait_async`'s teardown on tokio's blocking pool, kept while it runs
+    /// so that a `wait_async` cancelled meanwhile is awaited on by the next.
+    #[cfg(feature = "tokio")]
+    pub(crate) teardown: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Driver {
@@ -183,6 +187,8 @@ impl Driver {
             probes: ProbeRuns::new(graph),
             owner: Owner::current(),
             torn_down: false,
+            #[cfg(feature = "tokio")]
+            teardown: None,
         };
         watch_notify(&mut driver.waits, &driver.notify, graph, 0)?;
         driver
@@ -241,6 +247,12 @@ impl Driver {
             .extend(graph.nodes.iter().map(|_| NodeIo::default()));
         self.notify.append(&mut notify);
         Ok(added.parent_ends)
+    }
+
+    /// Every node is reaped; a probe's command killed at its timeout may
+    /// not be yet: kills and reaps the probes' commands.
+    pub(crate) fn kill_probes(&mut self) {
+        self.probes.kill_all(&self.launcher, &mut self.waits);
     }
 
     /// In a forked copy: forgets the reactor registration without
@@ -564,9 +576,7 @@ impl Driver {
     /// the graph's scopes and cgroups.
     pub(crate) fn finish(&mut self, core: &mut Core) -> Result<ExitReport, Error> {
         self.check_owner()?;
-        // Every node is reaped; a probe's command killed at its timeout may
-        // not be yet.
-        self.probes.kill_all(&self.launcher, &mut self.waits);
+        self.kill_probes();
         // End the scopes too, so that nothing started in a pid scope (a
         // daemon that left its node) outlives this call.
         self.launcher.end_scopes();
