@@ -12,7 +12,7 @@ use crate::model::{Graph, Role};
 
 /// Methods of the generated `Running*` struct; a process accessor of the
 /// same name would clash with them.
-pub const RUNNING_METHODS: [&str; 17] = [
+pub const RUNNING_METHODS: [&str; 19] = [
     "process",
     "signal",
     "restart",
@@ -21,6 +21,10 @@ pub const RUNNING_METHODS: [&str; 17] = [
     "decide",
     "next_event",
     "next_event_async",
+    // Generated with the `tokio` feature only: a name must not compile
+    // without it and clash with it.
+    "wait_async",
+    "shutdown_async",
     "snapshot",
     "stop_on_signals",
     "waker",
@@ -31,6 +35,10 @@ pub const RUNNING_METHODS: [&str; 17] = [
     "running_graph_mut",
     "remove_child",
 ];
+
+/// Associated consts of the generated node enum; a node variant of the same
+/// name would shadow them.
+pub const NODE_ENUM_CONSTS: [&str; 5] = ["ALL", "COUNT", "DECLARED", "NESTED", "REPLICAS"];
 
 /// The private field of the `Running*` struct that holds the running graph,
 /// beside the parent's ends of the edges (named after the edges).
@@ -91,10 +99,12 @@ fn pascal_case(snake: &str) -> String {
             first.into_iter().chain(chars).collect::<String>()
         })
         .collect();
-    // `__` or `_1` are field names, but `` and `1` are not identifiers.
-    match pascal.chars().next() {
-        Some(c) if !c.is_ascii_digit() => pascal,
-        _ => format!("N{pascal}"),
+    // `__`, `_1`, `_٣` or `self_` are field names, but ``, `1`, `٣` (a
+    // character no identifier starts with) and `Self` (a keyword) are not
+    // identifiers.
+    match syn::parse_str::<Ident>(&pascal) {
+        Ok(_) => pascal,
+        Err(_) => format!("N{pascal}"),
     }
 }
 
@@ -142,6 +152,15 @@ pub fn clashes(graph: &Graph) -> Vec<(usize, String)> {
                 "a subgraph cannot be named `{RUNNING_INNER}`: `{}` keeps its running graph in a field of that name",
                 running(name)
             )),
+            Some(Role::Process(_) | Role::Subgraph(_) | Role::Children(_))
+                if NODE_ENUM_CONSTS.contains(&variant(&field.ident).to_string().as_str()) =>
+            {
+                Some(format!(
+                    "`{field_name}` would be the node variant `{0}`, but `{1}::{0}` is a generated constant; rename the field",
+                    variant(&field.ident),
+                    node_enum(name)
+                ))
+            }
             Some(Role::Process(_) | Role::Subgraph(_) | Role::Children(_)) => {
                 let variant = variant(&field.ident).to_string();
                 variants.get(&variant).map(|first| {
@@ -178,5 +197,8 @@ mod tests {
         assert_eq!(pascal_case("a2b_c"), "A2bC");
         assert_eq!(pascal_case("_1"), "N1");
         assert_eq!(pascal_case("__"), "N");
+        assert_eq!(pascal_case("_٣"), "N٣");
+        assert_eq!(pascal_case("_\u{301}x"), "N\u{301}x");
+        assert_eq!(pascal_case("self_"), "NSelf");
     }
 }

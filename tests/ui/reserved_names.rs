@@ -8,6 +8,11 @@ struct Reserved {
     wait: Cmd,
     #[process]
     outcome: Cmd,
+    #[process]
+    wait_async: Cmd,
+    #[process]
+    #[allow(non_snake_case)]
+    COUNT: Cmd,
     #[pipe(wait.stdout -> parent)]
     running: Pipe,
 }

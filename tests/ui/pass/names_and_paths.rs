@@ -1,4 +1,6 @@
-//! Raw identifiers, visibility, docs and derives on the struct, and the
+//! Raw identifiers, fields whose node variant needs a prefix (`_٣`, whose
+//! first character starts no identifier, and `self_`, which would be the
+//! keyword `Self`), visibility, docs and derives on the struct, and the
 //! `crate = "..."` path.
 
 use process_graph as pg;
@@ -15,6 +17,10 @@ mod graphs {
         pub r#type: pg::Cmd,
         #[process]
         pub db_server2: pg::Command,
+        #[process]
+        pub _٣: pg::Cmd,
+        #[process]
+        pub self_: pg::Cmd,
         #[pipe(r#type.stdout -> db_server2.stdin)]
         pub r#match: pg::Pipe,
     }
@@ -23,10 +29,14 @@ mod graphs {
 use graphs::{AwkwardNode, AwkwardReport, RunningAwkward};
 
 fn main() {
-    assert_eq!(AwkwardNode::ALL, [AwkwardNode::Type, AwkwardNode::DbServer2]);
+    assert_eq!(
+        AwkwardNode::ALL,
+        [AwkwardNode::Type, AwkwardNode::DbServer2, AwkwardNode::N٣, AwkwardNode::NSelf]
+    );
     assert_eq!(AwkwardNode::Type.name(), "type");
     assert_eq!(graphs::Awkward::TOPOLOGY.edges[0].name.as_deref(), Some("match"));
-    let graph = graphs::Awkward::new(pg::Cmd::new("true"), pg::Cmd::new("true"));
+    let t = || pg::Cmd::new("true");
+    let graph = graphs::Awkward::new(t(), t(), t(), t());
     let _copy = graph.clone();
     let _ = |r: RunningAwkward, report: AwkwardReport| (r.r#type().name(), report.db_server2);
 }
