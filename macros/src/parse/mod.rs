@@ -38,6 +38,7 @@ pub fn graph(cx: &Ctxt, args: TokenStream, mut item: DeriveInput) -> (DeriveInpu
     let shape_ok = check_shape(cx, &item);
     let mut fields = Vec::new();
     for_each_field(&mut item.data, |field| {
+        refuse_cfg(cx, field);
         let role_attrs = take_role_attrs(field);
         if let (true, Some(ident)) = (shape_ok, &field.ident) {
             fields.push(Field {
@@ -146,6 +147,19 @@ fn for_each_field(data: &mut Data, mut f: impl FnMut(&mut syn::Field)) {
             .flat_map(|v| &mut v.fields)
             .for_each(&mut f),
         Data::Union(u) => u.fields.named.iter_mut().for_each(&mut f),
+    }
+}
+
+/// `#[cfg]` on a field: the macro runs before `cfg` is evaluated, so it
+/// would build the graph with the field while the compiler then strips it,
+/// and the generated code would name a field that is not there.
+fn refuse_cfg(cx: &Ctxt, field: &syn::Field) {
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("cfg")) {
+        cx.error_spanned_by(
+            attr,
+            "`#[cfg]` on a field of a process graph is not supported: the graph is \
+             built from every field; declare two graphs, or add the node at run time",
+        );
     }
 }
 
