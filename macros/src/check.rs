@@ -339,6 +339,20 @@ pub fn ports(cx: &Ctxt, graph: &mut Graph) {
                 ok = false;
             }
         }
+        // (`ok`: every port names a subgraph's, not a misspelt stream.)
+        if ok && from + to > 0 {
+            // Code for both would have to exist; only the port's does.
+            let parents = wiring.from.iter().chain(&wiring.to);
+            for parent in parents.filter(|e| matches!(e.target, Target::Parent)) {
+                cx.error_spanned_by(
+                    &parent.tokens,
+                    "an edge with a subgraph port cannot end at `parent` too: leave the port \
+                     unwired, and its end is the application's already, in the running \
+                     handle's field for the subgraph; or wire it to processes of this graph",
+                );
+                ok = false;
+            }
+        }
         if from > 0 && to > 0 {
             for other in wiring.from.iter().chain(&wiring.to).filter(|e| !is_port(e)) {
                 cx.error_spanned_by(
