@@ -20,6 +20,11 @@ const KEYS: [&str; 6] = [
 pub fn parse(cx: &Ctxt, args: TokenStream) -> GraphOptions {
     let mut options = GraphOptions::default();
     let parser = syn::meta::parser(value::each_key(cx, |meta, key| {
+        // Every key takes a value; without one, `meta.value()` would say
+        // "expected `=`" at the end of the arguments: the whole attribute.
+        if KEYS.contains(&key) && !meta.input.peek(syn::Token![=]) {
+            return Err(meta.error(format!("`{key}` takes a value: `{key} = ...`")));
+        }
         match key {
             "strategy" => {
                 options.strategy = value::keyword::<Strategy>(cx, meta)?.map(|s| s.value);

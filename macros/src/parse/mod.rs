@@ -101,9 +101,14 @@ fn check_shape(cx: &Ctxt, item: &DeriveInput) -> bool {
         return false;
     }
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        // A where clause alone is not among the generics' tokens.
+        let tokens = match &item.generics.where_clause {
+            Some(clause) if item.generics.params.is_empty() => clause.to_token_stream(),
+            _ => item.generics.to_token_stream(),
+        };
         cx.error_spanned_by(
-            &item.generics,
-            "a #[process_graph] struct cannot have generic parameters: \
+            tokens,
+            "a #[process_graph] struct cannot have generic parameters or a where clause: \
              its fields are processes, edges and scopes of fixed types",
         );
         return false;
