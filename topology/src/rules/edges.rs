@@ -38,7 +38,7 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
             EdgeKind::Pipe => pipe(found, e),
             EdgeKind::SocketPair => socketpair(found, e),
         }
-        into_replicas(found, e);
+        into_replicas(found, &ports, e);
         let sides = edge
             .from
             .iter()
@@ -147,23 +147,30 @@ fn pipe(found: &mut Found<'_>, e: usize) {
 }
 
 /// Edges into replicas come from the parent: each replica then gets an
-/// edge of its own. Out of replicas, a pipe is shared by all of them.
-fn into_replicas(found: &mut Found<'_>, e: usize) {
+/// edge of its own. Out of replicas, a pipe is shared by all of them. A
+/// subgraph's port is no parent here: what comes through it comes from the
+/// subgraph's processes.
+fn into_replicas(found: &mut Found<'_>, ports: &SubgraphPorts, e: usize) {
     let t = found.topology;
     let edge = &t.edges[e];
     let replicated = |end: &EndpointInfo| {
         let node = t.nodes.get(end.node?)?;
         (node.replicas > 1).then(|| node.name.to_string())
     };
-    let fed_by_parent = |ends: &[EndpointInfo]| ends.iter().all(|end| end.node.is_none());
+    let fed_by_parent = |side: Side, ends: &[EndpointInfo]| {
+        let parent = |(index, end): (usize, &EndpointInfo)| {
+            end.node.is_none() && ports.at(e, side, index).is_none()
+        };
+        ends.iter().enumerate().all(parent)
+    };
     // A pipe's writers are shared; its reader, and either end of a
     // socketpair, is fed by the other side.
-    let mut sides = vec![(Side::To, &edge.to, &edge.from)];
+    let mut sides = vec![(Side::To, &edge.to, Side::From, &edge.from)];
     if edge.kind == EdgeKind::SocketPair {
-        sides.push((Side::From, &edge.from, &edge.to));
+        sides.push((Side::From, &edge.from, Side::To, &edge.to));
     }
-    for (side, ends, other) in sides {
-        if fed_by_parent(other) {
+    for (side, ends, other_side, other) in sides {
+        if fed_by_parent(other_side, other) {
             continue;
         }
         for (index, end) in ends.iter().enumerate() {
