@@ -154,6 +154,41 @@ async fn a_cancelled_wait_async_leaves_the_graph_whole() {
     assert_eq!(exit.status.and_then(|s| s.code()), Some(3));
 }
 
+/// After a `wait_async` cancelled while the teardown runs, the blocking
+/// `wait` returns only once that teardown has ended: every line delivered.
+#[test]
+fn a_blocking_wait_after_a_cancelled_wait_async_waits_for_its_teardown() {
+    let lines = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = lines.clone();
+    let sink = process_graph::Sink::callback(move |_| {
+        std::thread::sleep(Duration::from_millis(10));
+        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let mut graph = Graph::new();
+    graph.node(
+        "chatty",
+        Command::new("sh")
+            .args([
+                "-c",
+                "i=0; while [ $i -lt 100 ]; do echo $i; i=$((i+1)); done",
+            ])
+            .stdout(process_graph::Stdio::Sink(sink)),
+    );
+    let mut running = graph.spawn().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        while running.next_event_async().await.unwrap().is_some() {}
+        let cut = tokio::time::timeout(Duration::from_millis(100), running.wait_async()).await;
+        assert!(cut.is_err(), "the teardown was quicker than 100 ms");
+    });
+    assert!(running.wait().unwrap().success());
+    let delivered = lines.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(delivered, 100, "lines delivered when wait returned");
+}
+
 /// Takes the node's `Started` event, and waits on until nothing else comes
 /// for 100 ms: the graph is then registered with this runtime's reactor.
 async fn take_the_start(running: &mut process_graph::RunningGraph) {

@@ -143,6 +143,39 @@ impl RunningGraph {
     }
 }
 
+impl Driver {
+    /// Waits, blocking, for the teardown a cancelled `wait_async` left on
+    /// tokio's blocking pool, if there is one: it runs there whatever this
+    /// thread does, so waiting for it cannot deadlock a runtime.
+    pub(crate) fn join_teardown(&mut self) -> std::io::Result<()> {
+        let Some(teardown) = self.teardown.take() else {
+            return Ok(());
+        };
+        block_on(teardown)
+            .map_err(std::io::Error::from)
+            .and_then(|ended| ended)
+    }
+}
+
+/// Polls `future` on this thread, parking it between polls.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::sync::Arc::new(Unpark(std::thread::current())).into();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
 impl RunningGraph {
     /// `Drop` within a tokio runtime: the rest of the stop — stop signals,
     /// the stop timeouts, SIGKILL, reaping, removing cgroups and scopes —

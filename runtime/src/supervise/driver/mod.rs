@@ -586,6 +586,9 @@ impl Driver {
             self.waits.remove(socket.fd());
         }
         let removed = self.launcher.remove_cgroups();
+        // A teardown a cancelled `wait_async` left running has ended too.
+        #[cfg(feature = "tokio")]
+        let removed = removed.and(self.join_teardown());
         self.torn_down = true;
         removed.map_err(|e| Error::io(None, "remove the graph's cgroups", e))?;
         let name = |node: NodeId| core.names[node.index()].clone();
