@@ -327,6 +327,8 @@ fn a_unix_listener_is_bound_where_unshare_is_denied() {
         text.contains("unshare: EPERM"),
         "the filter did not hold: {text}"
     );
+    assert!(text.contains("socket file there: true"), "{text}");
+    assert!(text.contains("long name bound: Ok"), "{text}");
 }
 
 /// The child of the test above: denies itself `unshare` with a seccomp
@@ -375,6 +377,13 @@ fn bind_without_unshare() {
     let bound = Listener::bind(&format!("unix:{}", path.to_str().unwrap()));
     let there = std::fs::symlink_metadata(&path).is_ok();
     println!("bound: {:?}, socket file there: {there}", bound.map(|_| ()));
+    // A name that fits `sun_path` only without `/proc/self/fd/N/` before it.
+    let short = std::path::PathBuf::from(format!("/tmp/pg-{}", std::process::id()));
+    std::fs::create_dir_all(&short).unwrap();
+    let long = short.join("n".repeat(90));
+    let bound = Listener::bind(&format!("unix:{}", long.to_str().unwrap()));
+    println!("long name bound: {:?}", bound.map(|_| ()));
+    let _ = std::fs::remove_dir_all(&short);
 }
 
 /// A node that changes its ids starts through the carried program, which

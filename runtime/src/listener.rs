@@ -12,7 +12,7 @@ use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::Arc;
 
-use process_graph_topology::ListenAddress;
+use process_graph_topology::{ListenAddress, UNIX_PATH_MAX};
 
 use crate::dir_entry::DirEntry;
 
@@ -204,7 +204,15 @@ fn bind(address: &ListenAddress) -> io::Result<BoundSocket> {
             let entry = DirEntry::of(Path::new(path))?;
             let listener = match entry.within(|name| UnixListener::bind(name)) {
                 Ok(bound) => bound?,
-                Err(_) => UnixListener::bind(entry.through_proc())?,
+                // No thread of its own to be had: through `/proc`, unless
+                // that path is too long for `sun_path` (108 bytes), where
+                // only the path itself is left.
+                Err(_) => match entry.through_proc() {
+                    via_proc if via_proc.as_os_str().len() <= UNIX_PATH_MAX => {
+                        UnixListener::bind(via_proc)?
+                    }
+                    _ => UnixListener::bind(path)?,
+                },
             };
             (OwnedFd::from(listener), Some(Arc::new(SocketFile(entry))))
         }
