@@ -69,22 +69,39 @@ fn a_running_graph_can_move_to_another_thread() {
     is_send::<process_graph::RunningGraph>();
 }
 
-/// A graph whose one node writes 300 lines into a sink that takes 10 ms a
-/// line: its end waits ~3 s for the output thread to deliver them.
-/// Returned once every node has ended and every event is taken.
-async fn finished_with_a_slow_sink() -> process_graph::RunningGraph {
-    let sink = process_graph::Sink::callback(|_| std::thread::sleep(Duration::from_millis(10)));
+/// A running graph whose one node, `chatty`, writes `lines` lines into a
+/// sink that takes 10 ms a line (counted in the returned counter), then
+/// exits with `code`: its end waits for the output thread to deliver them.
+fn slow_sink_graph(
+    lines: u32,
+    code: u8,
+) -> (
+    process_graph::RunningGraph,
+    process_graph::NodeId,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let delivered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = delivered.clone();
+    let sink = process_graph::Sink::callback(move |_| {
+        std::thread::sleep(Duration::from_millis(10));
+        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let script =
+        format!("i=0; while [ $i -lt {lines} ]; do echo $i; i=$((i+1)); done; exit {code}");
     let mut graph = Graph::new();
-    graph.node(
+    let node = graph.node(
         "chatty",
         Command::new("sh")
-            .args([
-                "-c",
-                "i=0; while [ $i -lt 300 ]; do echo $i; i=$((i+1)); done",
-            ])
+            .args(["-c", &script])
             .stdout(process_graph::Stdio::Sink(sink)),
     );
-    let mut running = graph.spawn().unwrap();
+    (graph.spawn().unwrap(), node, delivered)
+}
+
+/// [`slow_sink_graph`] of 300 lines (~3 s to deliver), returned once every
+/// node has ended and every event is taken.
+async fn finished_with_a_slow_sink() -> process_graph::RunningGraph {
+    let (mut running, _, _) = slow_sink_graph(300, 0);
     while running.next_event_async().await.unwrap().is_some() {}
     running
 }
@@ -129,28 +146,17 @@ async fn wait_async_does_not_block_the_executor_while_the_graph_ends() {
 /// the node's real exit, and the graph still knows its nodes.
 #[tokio::test(flavor = "current_thread")]
 async fn a_cancelled_wait_async_leaves_the_graph_whole() {
-    let sink = process_graph::Sink::callback(|_| std::thread::sleep(Duration::from_millis(10)));
-    let mut graph = Graph::new();
-    let node = graph.node(
-        "failing",
-        Command::new("sh")
-            .args([
-                "-c",
-                "i=0; while [ $i -lt 100 ]; do echo $i; i=$((i+1)); done; exit 3",
-            ])
-            .stdout(process_graph::Stdio::Sink(sink)),
-    );
-    let mut running = graph.spawn().unwrap();
+    let (mut running, node, _) = slow_sink_graph(100, 3);
     while running.next_event_async().await.unwrap().is_some() {}
     let cut = tokio::time::timeout(Duration::from_millis(100), running.wait_async()).await;
     assert!(
         cut.is_err(),
         "the teardown behind the slow sink was quicker than 100 ms"
     );
-    assert_eq!(running.name(node), "failing");
+    assert_eq!(running.name(node), "chatty");
     let report = running.wait_async().await.unwrap();
     assert!(!report.success());
-    let exit = report.by_name("failing").expect("the node's exit");
+    let exit = report.by_name("chatty").expect("the node's exit");
     assert_eq!(exit.status.and_then(|s| s.code()), Some(3));
 }
 
@@ -158,23 +164,7 @@ async fn a_cancelled_wait_async_leaves_the_graph_whole() {
 /// `wait` returns only once that teardown has ended: every line delivered.
 #[test]
 fn a_blocking_wait_after_a_cancelled_wait_async_waits_for_its_teardown() {
-    let lines = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = lines.clone();
-    let sink = process_graph::Sink::callback(move |_| {
-        std::thread::sleep(Duration::from_millis(10));
-        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    });
-    let mut graph = Graph::new();
-    graph.node(
-        "chatty",
-        Command::new("sh")
-            .args([
-                "-c",
-                "i=0; while [ $i -lt 100 ]; do echo $i; i=$((i+1)); done",
-            ])
-            .stdout(process_graph::Stdio::Sink(sink)),
-    );
-    let mut running = graph.spawn().unwrap();
+    let (mut running, _, lines) = slow_sink_graph(100, 0);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
