@@ -818,12 +818,6 @@ impl Launcher {
         self.cgroups.as_ref()?.oom_kills(index)
     }
 
-    /// Kills whatever is left in the graph's cgroups, waits until it is
-    /// gone and removes them (nothing, if the graph has none).
-    pub(crate) fn remove_cgroups(&mut self) -> std::io::Result<()> {
-        self.cgroups.as_mut().map_or(Ok(()), GraphCgroup::remove)
-    }
-
     /// Closes the fds of node `index`'s edges that no node which may still
     /// start needs, and the fds passed in for it if it may not start again:
     /// called right after it started, it costs only its own fds.
@@ -859,25 +853,9 @@ impl Launcher {
         });
     }
 
-    /// Delivers what the nodes wrote and stops the output thread. Called
-    /// once every node has been reaped.
-    pub(crate) fn finish_output(&mut self) {
-        if let Some(output) = &mut self.output {
-            output.finish();
-        }
-    }
-
-    /// Ends the graph's scopes: kills each init (innermost first) and reaps
-    /// it; the kernel kills whatever was left in a pid scope. Called once
-    /// every node has been reaped.
-    pub(crate) fn end_scopes(&mut self) {
-        self.scopes = Scopes::default();
-    }
-
     /// What ending the graph may wait on — its scopes' inits, the output
-    /// thread's last lines, its cgroups emptying — taken out, to be done
-    /// on another thread; the launcher is left without them.
-    #[cfg(feature = "tokio")]
+    /// thread's last lines, its cgroups emptying — taken out, to be ended
+    /// here or on another thread; the launcher is left without them.
     pub(crate) fn take_teardown(&mut self) -> Teardown {
         Teardown {
             scopes: std::mem::take(&mut self.scopes),
@@ -887,18 +865,20 @@ impl Launcher {
     }
 }
 
-/// A finished graph's scopes, output thread and cgroups, ended in the order
-/// `Driver::finish` ends them ([`Launcher::take_teardown`]).
-#[cfg(feature = "tokio")]
+/// A finished graph's scopes, output thread and cgroups
+/// ([`Launcher::take_teardown`]), once every node has been reaped.
 pub(crate) struct Teardown {
     scopes: Scopes,
     output: Option<Forwarder>,
     cgroups: Option<GraphCgroup>,
 }
 
-#[cfg(feature = "tokio")]
 impl Teardown {
-    /// Ends them; the error of removing the cgroups.
+    /// Ends the scopes first — kills each init, innermost first, and reaps
+    /// it; the kernel kills whatever was left in a pid scope — then
+    /// delivers what the nodes wrote and stops the output thread, then
+    /// kills whatever is left in the cgroups, waits until it is gone and
+    /// removes them. The error of removing the cgroups.
     pub(crate) fn run(mut self) -> io::Result<()> {
         drop(std::mem::take(&mut self.scopes));
         if let Some(output) = &mut self.output {

@@ -577,18 +577,18 @@ impl Driver {
     pub(crate) fn finish(&mut self, core: &mut Core) -> Result<ExitReport, Error> {
         self.check_owner()?;
         self.kill_probes();
-        // End the scopes too, so that nothing started in a pid scope (a
+        // A teardown a cancelled `wait_async` left running ends first.
+        #[cfg(feature = "tokio")]
+        let parked = self.join_teardown();
+        #[cfg(not(feature = "tokio"))]
+        let parked = Ok(());
+        // The scopes end too, so that nothing started in a pid scope (a
         // daemon that left its node) outlives this call.
-        self.launcher.end_scopes();
-        self.launcher.finish_output();
+        let removed = parked.and(self.launcher.take_teardown().run());
         let outcome = core.settle_outcome(Outcome::Completed);
         for socket in self.notify.iter_mut().filter_map(Option::take) {
             self.waits.remove(socket.fd());
         }
-        let removed = self.launcher.remove_cgroups();
-        // A teardown a cancelled `wait_async` left running has ended too.
-        #[cfg(feature = "tokio")]
-        let removed = removed.and(self.join_teardown());
         self.torn_down = true;
         removed.map_err(|e| Error::io(None, "remove the graph's cgroups", e))?;
         let name = |node: NodeId| core.names[node.index()].clone();
