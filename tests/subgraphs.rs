@@ -212,3 +212,54 @@ fn a_subgraph_placed_in_a_scope_runs_in_its_namespaces() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A filter whose ports are named as a process's streams are: `stdin`,
+/// `stdout`, and `fd` for what it writes on its fd 3.
+#[process_graph]
+pub struct Filter {
+    #[process]
+    tr: Cmd,
+    #[pipe(parent -> tr.stdin)]
+    stdin: Pipe,
+    #[pipe(tr.stdout -> parent)]
+    stdout: Pipe,
+    #[pipe(tr.fd(3) -> parent)]
+    fd: Pipe,
+}
+
+/// `echo | filter`, the filter's `stdout` port left to the application and
+/// its `fd` port read by a process: `filter.stdin` and `filter.fd` are the
+/// ports, not streams of a process.
+#[process_graph]
+pub struct Filtered {
+    #[process]
+    echo: Cmd,
+    #[subgraph]
+    filter: Filter,
+    #[pipe(echo.stdout -> filter.stdin)]
+    feed: Pipe,
+    #[process]
+    count: Cmd,
+    #[pipe(filter.fd -> count.stdin)]
+    side: Pipe,
+}
+
+#[test]
+fn ports_named_stdin_stdout_and_fd_are_wired_as_ports() {
+    let dir = std::env::temp_dir().join(format!("pg-port-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let counted = dir.join("counted");
+    let filter = Filter::new(Cmd::new("sh").args(["-c", "tr a-z A-Z | tee /dev/fd/3; exec 3>&-"]));
+    let count = Cmd::new("sh").args(["-c", &format!("wc -l > {}", counted.display())]);
+    let mut running = Filtered::new(Cmd::new("printf").arg("one\\ntwo\\n"), filter, count)
+        .spawn()
+        .expect("spawn");
+    let stdout = running.filter.stdout.take().expect("the unwired port");
+    let report = running.wait().expect("the graph ends");
+    assert!(report.success(), "{report}");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::BufReader::new(stdout), &mut text).unwrap();
+    assert_eq!(text, "ONE\nTWO\n");
+    assert_eq!(std::fs::read_to_string(&counted).unwrap().trim(), "2");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

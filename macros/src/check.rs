@@ -9,7 +9,7 @@
 //! where it is parsed, in `parse/`.)
 
 use proc_macro2::{Span, TokenStream};
-use process_graph_topology::{Place, Rule, Side, Topology};
+use process_graph_topology::{Place, Rule, STDIO, Side, Topology};
 use quote::ToTokens;
 use syn::spanned::Spanned as _;
 use syn::{Ident, Type};
@@ -223,8 +223,6 @@ const FIELD_TYPES: [(&str, &str, &str); 5] = [
     ("Scope", "scope", "the scope's settings"),
 ];
 
-/// A field of a type meant for another role (`#[pipe] x: Cmd`). Other types
-/// (aliases) are left to the compiler, which reports a mismatch at the type.
 /// A resource limit needs the node's cgroup: none with `cgroup = "off"`.
 fn resource_limits(cx: &Ctxt, graph: &Graph) {
     if graph
@@ -242,7 +240,26 @@ fn resource_limits(cx: &Ctxt, graph: &Graph) {
     }
 }
 
+/// A field of a type meant for another role (`#[pipe] x: Cmd`). Other types
+/// (aliases) are left to the compiler, which reports a mismatch at the type.
 fn field_types(cx: &Ctxt, graph: &Graph) {
+    for (index, found) in not_graphs(graph) {
+        let field = &graph.fields[index];
+        let (attr, ty) = match &field.role {
+            Some(Role::Children(children)) => ("children", &children.graph),
+            _ => ("subgraph", &field.ty),
+        };
+        let instead = match FIELD_TYPES.iter().find(|(t, _, _)| *t == found) {
+            Some((_, role, _)) => format!("a `{found}` field is a #[{role}]"),
+            None => "a pool of child graphs is a #[children] field".to_string(),
+        };
+        cx.error_spanned_by(
+            ty,
+            format!(
+                "a #[{attr}] field nests another #[process_graph] struct, not `{found}`; {instead}"
+            ),
+        );
+    }
     for field in &graph.fields {
         let Some(role) = &field.role else { continue };
         let attr = match role {
@@ -253,7 +270,7 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
             }) => "pipe",
             Role::Edge(_) => "socketpair",
             Role::Scope(_) => "scope",
-            // Any `#[process_graph]` struct: rustc checks the trait bound.
+            // Checked above.
             Role::Subgraph(_) | Role::Children(_) => continue,
         };
         let Some(found) = type_name(&field.ty) else {
@@ -275,6 +292,65 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
     }
 }
 
+/// `#[subgraph]` and `#[children]` fields that nest one of the library's own
+/// types (`#[subgraph] db: Cmd`), by index into `graph.fields`, with the
+/// type's name. Any other type is left to rustc's `ProcessGraph` bound; these
+/// are reported by the checks and left out of the placeholder expansion,
+/// where rustc would report the missing impl at every generated use.
+pub fn not_graphs(graph: &Graph) -> impl Iterator<Item = (usize, String)> {
+    graph
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(index, field)| {
+            let nested = match &field.role {
+                Some(Role::Subgraph(_)) => &field.ty,
+                Some(Role::Children(children)) => &children.graph,
+                _ => return None,
+            };
+            let found = library_type(nested)?;
+            Some((index, found))
+        })
+}
+
+/// The name of `ty` when it is one of the library's role types: the field
+/// types above, or `Children<G>` (which only a `#[children]` field holds).
+fn library_type(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let name = last.ident.to_string();
+    (FIELD_TYPES.iter().any(|(t, _, _)| *t == name) || name == "Children").then_some(name)
+}
+
+/// `db.stdout` where `db` is a subgraph: its port named `stdout`, which the
+/// parser, not knowing which fields are subgraphs, read as a stream.
+fn ports_named_as_streams(graph: &mut Graph) {
+    let subgraphs: Vec<Ident> = graph.subgraphs().map(|(f, _)| f.ident.clone()).collect();
+    for field in &mut graph.fields {
+        let Some(Role::Edge(Edge {
+            wiring: Some(wiring),
+            ..
+        })) = &mut field.role
+        else {
+            continue;
+        };
+        for end in wiring.from.iter_mut().chain(&mut wiring.to) {
+            let Target::Node { node, fd } = &end.target else {
+                continue;
+            };
+            let (Some(stream), true) = (STDIO.get(*fd as usize), subgraphs.contains(node)) else {
+                continue;
+            };
+            let span = end.tokens.clone().into_iter().last().map(|t| t.span());
+            let port = Ident::new(stream, span.unwrap_or_else(|| node.span()));
+            end.target = Target::Port {
+                subgraph: node.clone(),
+                port,
+            };
+        }
+    }
+}
+
 /// Endpoints `a.b` whose `b` is no stream: a port of subgraph `a`, checked
 /// against the subgraph's declared ports by rustc (see `expand/ports.rs`),
 /// or a misspelt stream of process `a`. A port is an edge of its subgraph:
@@ -286,6 +362,7 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
 /// dropped), as a wiring that did not parse is, so that one mistake gives
 /// one error.
 pub fn ports(cx: &Ctxt, graph: &mut Graph) {
+    ports_named_as_streams(graph);
     let mut broken = Vec::new();
     let by_name = graph.by_name();
     for (index, field) in graph.fields.iter().enumerate() {

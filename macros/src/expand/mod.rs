@@ -59,7 +59,12 @@ pub fn process_graph(args: TokenStream, input: TokenStream) -> TokenStream {
         if bodies == Bodies::Placeholder {
             // Leave out fields whose names clash with generated items, so the
             // clash is reported once, by the checks, and not again by rustc.
-            for (index, _) in names::clashes(&graph) {
+            let misplaced: Vec<usize> = names::clashes(&graph)
+                .into_iter()
+                .map(|(index, _)| index)
+                .chain(check::not_graphs(&graph).map(|(index, _)| index))
+                .collect();
+            for index in misplaced {
                 graph.fields[index].role = None;
             }
         }

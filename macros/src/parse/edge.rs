@@ -123,7 +123,8 @@ fn target(input: ParseStream) -> syn::Result<Target> {
     let stream_name = stream.to_string();
     let fd = match STDIO.iter().position(|s| *s == stream_name) {
         Some(fd) => fd as i32,
-        None if stream_name == "fd" => {
+        // `db.fd` with no number is a port named `fd`.
+        None if stream_name == "fd" && input.peek(syn::token::Paren) => {
             let fd = value::fd_number(input)?;
             if let Some(name) = STDIO.get(fd.value as usize) {
                 return Err(syn::Error::new(
