@@ -85,6 +85,11 @@ pub enum Readiness {
     #[default]
     Exec,
     /// s6's notification-fd protocol: the child writes a newline to this fd.
+    ///
+    /// Each start gets a fresh pipe. EOF before the newline, or 4 KiB
+    /// without one, closes it: the node will not become ready that way and
+    /// its ready timeout applies. The supervisor reads at most 4 KiB of it
+    /// per turn, so a node writing without pause holds up nothing else.
     Fd(i32),
     /// systemd's protocol: the child sends `READY=1` to `$NOTIFY_SOCKET`.
     ///

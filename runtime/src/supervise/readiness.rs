@@ -2,7 +2,8 @@
 //!
 //! - `Readiness::Fd(n)`: each start gets a fresh pipe whose write end is the
 //!   child's fd `n`; the node is ready when a newline arrives. EOF before a
-//!   newline means it will never say so (the ready timeout then applies).
+//!   newline, or 4 KiB without one, means it will never say so (the pipe is
+//!   closed and the ready timeout then applies).
 //! - `Readiness::Notify`: one datagram socket per node, named in the child's
 //!   `NOTIFY_SOCKET` (see `notify_socket`). `READY=1` marks it ready;
 //!   `STATUS=…` is kept as its status text; `RELOADING=1`, `WATCHDOG=1`,
@@ -36,23 +37,29 @@ pub(crate) struct Notice {
     pub(crate) closed: bool,
 }
 
-/// Reads what arrived on a readiness pipe (non-blocking).
+/// The most a readiness pipe may hold before its newline. s6's protocol is a
+/// newline, maybe after a word or two; a full read without one is a node
+/// flooding its supervisor, and its pipe is closed as if it had said EOF.
+const MOST_BEFORE_NEWLINE: usize = 4096;
+
+/// Reads what arrived on a readiness pipe (non-blocking), in one read: the
+/// event loop never spends more than that on one node's pipe per turn, so a
+/// node writing without pause cannot hold up timers or other nodes. More is
+/// read on the next turn (the wait set is level-triggered).
 pub(crate) fn read_ready_pipe(pipe: &OwnedFd) -> Notice {
     let mut notice = Notice::default();
-    let mut buf = [0u8; 256];
+    let mut buf = [0u8; MOST_BEFORE_NEWLINE];
     loop {
         match rustix::io::read(pipe, &mut buf) {
-            Ok(0) => {
-                notice.closed = true;
-                return notice;
+            Ok(0) => notice.closed = true,
+            Ok(n) => {
+                notice.ready = buf[..n].contains(&b'\n');
+                notice.closed = !notice.ready && n == buf.len();
             }
-            Ok(n) => notice.ready |= buf[..n].contains(&b'\n'),
-            Err(Errno::INTR) => {}
-            Err(Errno::AGAIN) => return notice,
-            Err(_) => {
-                notice.closed = true;
-                return notice;
-            }
+            Err(Errno::INTR) => continue,
+            Err(Errno::AGAIN) => {}
+            Err(_) => notice.closed = true,
         }
+        return notice;
     }
 }
