@@ -243,6 +243,76 @@ fn a_daemon_writing_on_does_not_hold_up_the_graphs_end() {
     );
 }
 
+/// Each start of a node leaves a daemon behind (`setsid`, no cgroup to kill
+/// it) that keeps the node's stdout and writes to it every 50 ms. When the
+/// node starts again, the earlier start's pipe is drained and closed, so
+/// that daemon's next write fails (`SIGPIPE`) and it dies: restarts do not
+/// pile up pipes, partial lines and daemons in the application (before the
+/// fix: +1 fd and up to 64 KiB per start, unbounded). Every start's own
+/// line is still delivered. As root and as uid 65534.
+#[test]
+fn a_restart_cuts_off_what_the_earlier_start_left_writing() {
+    common::as_root_and_unprivileged(
+        "a_restart_cuts_off_what_the_earlier_start_left_writing",
+        || {
+            const STARTS: usize = 10;
+            let marker = common::unique_marker("restart-daemons");
+            let (sink, seen) = collecting();
+            let mut graph = Graph::new();
+            graph.containment(process_graph_runtime::Containment::Off);
+            let node = graph.node_with(
+                "leaver",
+                common::marked(
+                    Command::new("sh")
+                        .args([
+                            "-c",
+                            "echo start; setsid sh -c 'for i in $(seq 400); do \
+                             echo tick; sleep 0.05; done' & sleep 0.1; exit 1",
+                        ])
+                        .stdout(Stdio::Sink(sink)),
+                    &marker,
+                ),
+                NodeOptions::new()
+                    .restart(Restart::Always)
+                    .backoff(Duration::from_millis(10), Duration::from_millis(10)),
+            );
+            graph.intensity(u32::MAX, Duration::from_secs(1));
+            let mut running = graph.spawn().unwrap();
+            let mut starts = 0;
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            // Its processes alive at best: the node's shell and the daemons of
+            // its last start or two, with their `sleep`s; without the cut,
+            // two per start ever made.
+            let mut fewest = usize::MAX;
+            while std::time::Instant::now() < deadline && fewest >= STARTS {
+                let event = running.next_event(Some(Duration::from_millis(20)));
+                if let Ok(Some(process_graph_runtime::Event::Started { node: n, .. })) = event
+                    && n == node
+                {
+                    starts += 1;
+                }
+                if starts > STARTS {
+                    fewest = fewest.min(common::live_marked_processes(&marker).len());
+                }
+            }
+            drop(running);
+            for daemon in common::live_marked_processes(&marker) {
+                let pid = rustix::process::Pid::from_raw(daemon.pid).unwrap();
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+            assert!(starts > STARTS, "only {starts} starts: nothing was tried");
+            assert!(
+                fewest < STARTS,
+                "after {starts} starts, {fewest} of their processes live on at best"
+            );
+            let lines = texts(&seen);
+            let said = lines.iter().filter(|(text, _)| text == "start").count();
+            // The last start may have been stopped before it said anything.
+            assert!(said + 1 >= starts, "{said} of {starts} starts' lines came");
+        },
+    );
+}
+
 /// A node that puts its stdout pipe in packet mode (`O_DIRECT`: one write
 /// per read) and grows it, then writes 1,000 lines, one write each, while
 /// the sink is slow: every line still reaches the sink at the graph's end,

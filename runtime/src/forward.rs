@@ -11,7 +11,10 @@
 //! Each start of a node gets new pipes, handed to the thread as the node
 //! starts: when that process (and whatever inherited its stream) has closed
 //! them, the thread sees EOF and delivers the partial last line, if any, at
-//! once — not merged into the first line of the next start. The thread ends
+//! once — not merged into the first line of the next start. When the node
+//! starts again, what its last start left writing to them (a daemon, with
+//! no cgroup to kill it) is cut off: what the pipe holds is delivered and
+//! the pipe closed, so restarts leave nothing behind. The thread ends
 //! when told to, after the graph has been reaped: it delivers what the
 //! pipes hold then, and no more (a double-forked daemon may hold a write
 //! end and write forever), and stops.
@@ -321,8 +324,19 @@ impl Output {
         stop
     }
 
-    /// Forwards a stream, from the next turn on.
+    /// Forwards a stream, from the next turn on, in place of the same
+    /// stream of the node's earlier start.
     fn watch(&mut self, new: Forwarded) {
+        // A node starts again only once its last start was reaped, so all
+        // that start wrote is in its pipe; whatever still writes there is
+        // something it left behind (a daemon with the write end, no cgroup
+        // to kill it). Deliver what the pipe holds and cut that off, as at
+        // the graph's end: else each restart would leave a pipe and a
+        // partial line here for as long as the daemon lives.
+        while let Some(earlier) = self.open_stream_of(new.node, new.stream) {
+            self.pump(earlier, self.what_is_held(earlier));
+            self.close(earlier);
+        }
         // A stream that cannot be watched is dropped: its node then sees
         // EPIPE, not a hang.
         let Some(node) = self.nodes.get_mut(&new.node) else {
@@ -351,6 +365,16 @@ impl Output {
             lines: LineBuffer::default(),
             watch: new.watch,
         });
+    }
+
+    /// The slot of `node`'s open `stream`, if one is open.
+    fn open_stream_of(&self, node: usize, stream: Stream) -> Option<usize> {
+        let open = &self.nodes.get(&node)?.open;
+        open.iter().copied().find(|&slot| {
+            self.open[slot]
+                .as_ref()
+                .is_some_and(|open| open.stream == stream)
+        })
     }
 
     /// Delivers what the streams of removed node `node` hold and closes
