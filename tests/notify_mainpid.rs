@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Decision, Event, ExitStatus, Graph, MainPidRefusal, Namespace, NodeId, NodeOptions,
-    NodeState, NotifyAccess, Readiness, Restart, RunningGraph, ScopeSpec, Signal,
+    NodeState, NotifyAccess, Probe, Readiness, Restart, RunningGraph, ScopeSpec, Signal,
 };
 
 /// What a test found before it started anything, to compare with what is
@@ -498,6 +498,152 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
             leftovers.assert_none();
         },
     );
+}
+
+/// [`NAMES_OTHERS`], but each pid is first written into the node's own
+/// `cgroup.procs` (where it may: as root), and the word `server` makes it
+/// fork a `sleep` into a cgroup `server` it makes below its own, and name
+/// that.
+const MOVES_INTO_ITS_CGROUP: &str = r#"
+import os, socket, sys, time
+path = sys.argv[1]
+address = os.environ["NOTIFY_SOCKET"]
+address = "\0" + address[1:] if address.startswith("@") else address
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.sendto(b"READY=1", address)
+mount = next(l.split()[4] for l in open("/proc/self/mountinfo") if " - cgroup2 " in l)
+own = mount + next(l[3:].strip() for l in open("/proc/self/cgroup") if l.startswith("0::"))
+while not os.path.exists(path):
+    time.sleep(0.01)
+for line in open(path).read().split():
+    if line == "server":
+        os.mkdir(own + "/server")
+        pid = os.fork()
+        if pid == 0:
+            os.execvp("sleep", ["sleep", "300"])
+        open(own + "/server/cgroup.procs", "w").write(str(pid))
+        line = str(pid)
+    else:
+        try:
+            open(own + "/cgroup.procs", "w").write(line)
+        except OSError:
+            pass
+    sock.sendto(("MAINPID=" + line).encode(), address)
+while True:
+    time.sleep(1)
+"#;
+
+/// Whether this application gets cgroups; says why not and skips if not.
+fn cgroups_or_skip() -> bool {
+    if !rustix::process::geteuid().is_root() {
+        common::skip("the attacks on cgroup membership need root's cgroups");
+        return false;
+    }
+    let mut graph = Graph::new();
+    graph.node("probe", Command::new("true"));
+    graph.containment(process_graph_runtime::Containment::Required);
+    match graph.spawn() {
+        Ok(mut running) => running.wait().is_ok(),
+        Err(e) => {
+            common::skip(&format!("cgroups are not available here: {e}"));
+            false
+        }
+    }
+}
+
+/// With a cgroup, the node's cgroup says which processes are its own — but
+/// a root node may write its `cgroup.procs`. A hostile root node moves a
+/// sibling node's process and another graph's node into its cgroup and
+/// names them, and names its own exec probe's command (which the runtime
+/// clones into its cgroup): all refused, as the runtime's children that are
+/// not the node's started process. Then it makes a cgroup below its own,
+/// forks its server into it and names it: that is its own, and accepted.
+/// Dropped to uid 65534 (it cannot write `cgroup.procs` then), it names its
+/// probe's command: refused.
+#[test]
+fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
+    let _turn = common::serial();
+    if !cgroups_or_skip() {
+        return;
+    }
+    for dropped in [false, true] {
+        let leftovers = Leftovers::before("mover");
+        let dir = common::TempDir::writable_by_scopes("mainpid_mover");
+        let (claims, probe) = (dir.path().join("claims"), dir.path().join("probe"));
+        let mut graph = Graph::new();
+        graph.containment(process_graph_runtime::Containment::Required);
+        let sibling = graph.node("sibling", leftovers.mark(Command::new("sleep")).arg("300"));
+        let mut command = leftovers
+            .mark(Command::new("/usr/bin/python3"))
+            .args(["-c", MOVES_INTO_ITS_CGROUP])
+            .arg(&claims);
+        if dropped {
+            command = command.uid(65534).gid(65534).groups(&[]);
+        }
+        let probe_command = format!("echo $$ > {}; exec sleep 300", probe.display());
+        let hostile = graph.node_with(
+            "hostile",
+            command,
+            NodeOptions::new().ready(Readiness::Notify).live_probe(
+                Probe::exec(["sh", "-c", &probe_command])
+                    .period(Duration::from_millis(50))
+                    .timeout(Duration::from_secs(300)),
+            ),
+        );
+        let mut running = graph.spawn().unwrap();
+        let mut other_graph = Graph::new();
+        let other = other_graph.node("other", leftovers.mark(Command::new("sleep")).arg("300"));
+        let mut other_running = other_graph.spawn().unwrap();
+        run_without_exit_of(&mut running, hostile, || {
+            std::fs::read_to_string(&probe).is_ok_and(|p| p.ends_with('\n'))
+        });
+        let probe_pid: u32 = std::fs::read_to_string(&probe)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let sibling_pid = running.pid(sibling).unwrap();
+        let other_pid = other_running.pid(other).unwrap();
+        let (sibling_text, probe_text) = (sibling_pid.to_string(), probe_pid.to_string());
+        let other_text = other_pid.to_string();
+        let not_its = MainPidRefusal::NotTheNodes;
+        let mut expected = vec![
+            (&sibling_text[..], Some(sibling_pid), not_its),
+            (&probe_text[..], Some(probe_pid), not_its),
+        ];
+        if !dropped {
+            expected.insert(1, (&other_text[..], Some(other_pid), not_its));
+        }
+        let mut text: Vec<&str> = expected.iter().map(|(text, ..)| *text).collect();
+        if !dropped {
+            text.push("server");
+        }
+        let written = claims.with_extension("tmp");
+        std::fs::write(&written, text.join("\n")).unwrap();
+        std::fs::rename(&written, &claims).unwrap();
+        for &(text, claimed, reason) in &expected {
+            let refusal = until(&mut running, "MainPidRefused", |e| match e {
+                Event::MainPidRefused {
+                    node,
+                    claimed,
+                    reason,
+                } if *node == hostile => Some((*claimed, *reason)),
+                Event::MainPid { .. } => panic!("accepted: {e:?} (dropped: {dropped})"),
+                _ => None,
+            });
+            assert_eq!(refusal, (claimed, reason), "MAINPID={text}");
+        }
+        if !dropped {
+            let server = until(&mut running, "MainPid", |e| main_pid_of(e, hostile));
+            let cgroup = common::cgroup_of(server).unwrap();
+            assert!(cgroup.ends_with("server"), "{}", cgroup.display());
+            assert_eq!(running.pid(hostile), Some(server));
+        }
+        running.shutdown(Duration::from_secs(5)).unwrap();
+        other_running.shutdown(Duration::from_secs(1)).unwrap();
+        drop((running, other_running));
+        leftovers.assert_none();
+    }
 }
 
 /// Ready, pings its watchdog a few times, says `STOPPING=1`, then takes

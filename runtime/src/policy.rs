@@ -165,15 +165,19 @@ pub enum Readiness {
     ///   taken); when the named one ends, whatever is left of the node —
     ///   the started process, its process group, its cgroup — is killed.
     ///
-    ///   Only a process of the node's own is accepted: in its cgroup when
-    ///   it has one (as systemd checks), otherwise a descendant of the
-    ///   started or current main process, or a member of the node's process
-    ///   group (with [`ProcessGroup::Own`](crate::ProcessGroup::Own), the
-    ///   default, which a server forked into the background stays in after
-    ///   its parent exits). Never the application, pid 1, another node's process (a
-    ///   sibling could only become one by moving itself into the node's
-    ///   group or cgroup), a scope's init, a process of another graph or of
-    ///   nobody's. The pid is read in the sender's pid namespace (a node in
+    ///   Only a process of the node's own is accepted: in its cgroup or a
+    ///   cgroup below it when it has one (as systemd checks), otherwise a
+    ///   descendant of the started or current main process, or a member of
+    ///   the node's process group (with
+    ///   [`ProcessGroup::Own`](crate::ProcessGroup::Own), the default,
+    ///   which a server forked into the background stays in after its
+    ///   parent exits). Never the application, pid 1, another node's
+    ///   started process (of this graph or another), the node's probe
+    ///   commands, a scope's init, a process of another graph or of
+    ///   nobody's. A node that may write `cgroup.procs` (root, or in a
+    ///   delegated subtree) can move a process it could signal anyway into
+    ///   its cgroup; of those, the started processes and probe commands
+    ///   are still refused, another node's forked server would not be. The pid is read in the sender's pid namespace (a node in
     ///   a pid scope names its server by its pid there). The check is
     ///   race-free against pid reuse: the pidfd is opened first, and the
     ///   process must still be unreaped after every check. A refused claim

@@ -17,6 +17,8 @@ use rustix::io::Errno;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AppCgroup {
     pub(crate) dir: PathBuf,
+    /// Its path in the hierarchy, as `/proc/PID/cgroup` names it.
+    pub(crate) path: PathBuf,
 }
 
 /// Every cgroup2 mount, as last read from `/proc/self/mountinfo`. The
@@ -89,7 +91,10 @@ fn writable_dir(mounts: &[Mount], own: &Path) -> Result<AppCgroup, Found> {
     };
     check(&dir, Access::WRITE_OK | Access::EXEC_OK)?;
     check(&dir.join("cgroup.procs"), Access::WRITE_OK)?;
-    Ok(AppCgroup { dir })
+    Ok(AppCgroup {
+        dir,
+        path: own.to_path_buf(),
+    })
 }
 
 fn read(path: &std::ffi::CStr) -> Result<Vec<u8>, String> {
@@ -97,7 +102,16 @@ fn read(path: &std::ffi::CStr) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))
 }
 
-/// The path of the `0::` line of `/proc/self/cgroup`.
+/// The cgroup v2 path of process `pid` (of the application's namespace),
+/// as the application's cgroup namespace names it; `None` once it is
+/// reaped.
+pub(crate) fn cgroup_of(pid: rustix::process::Pid) -> Option<PathBuf> {
+    let file = format!("/proc/{}/cgroup", pid.as_raw_nonzero());
+    let text = crate::kernel_file::read_path(&std::ffi::CString::new(file).ok()?).ok()?;
+    own_v2_path(&text)
+}
+
+/// The path of the `0::` line of a `/proc/PID/cgroup`.
 fn own_v2_path(text: &[u8]) -> Option<PathBuf> {
     text.split(|&b| b == b'\n')
         .find_map(|line| line.strip_prefix(b"0::"))

@@ -102,7 +102,7 @@ impl NodeCgroup {
     /// The path, below the graph's cgroup, of the cgroup the node's
     /// processes run in: this one (borrowed: asked at every start), or its
     /// leaf.
-    fn process_dir(&self) -> io::Result<Cow<'_, CStr>> {
+    pub(super) fn process_dir(&self) -> io::Result<Cow<'_, CStr>> {
         match self.leaf {
             0 => Ok(Cow::Borrowed(&self.name)),
             n => Ok(Cow::Owned(self.child_path(format!("run{n}").as_bytes())?)),

@@ -5,9 +5,11 @@
 //! by `Drop` on every other path, a failed spawn included.
 
 use std::collections::BTreeMap;
-use std::ffi::{CStr, CString};
+use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -32,6 +34,9 @@ pub(crate) struct GraphCgroup {
     /// removed in it, nothing else in it is touched.
     parent: OwnedFd,
     graph: Cgroup,
+    /// The graph's cgroup's path in the hierarchy, as `/proc/PID/cgroup`
+    /// names it: cgroup v2 renames no cgroup, so it holds for its life.
+    path: PathBuf,
     /// Per node: its cgroup (`None` once a node removed at run time has
     /// had its cgroup removed).
     nodes: Vec<Option<NodeCgroup>>,
@@ -76,10 +81,12 @@ impl GraphCgroup {
             watcher::prefix()?,
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
+        let path = app.path.join(&name);
         let graph = Cgroup::create(parent.as_fd(), CString::new(name)?)?;
         let mut created = GraphCgroup {
             parent,
             graph,
+            path,
             nodes: Vec::with_capacity(nodes.len()),
             retired: Vec::new(),
             probes: BTreeMap::new(),
@@ -151,6 +158,14 @@ impl GraphCgroup {
             graph: self.graph.dir(),
             node,
         })
+    }
+
+    /// The path in the hierarchy of the cgroup node `index`'s processes run
+    /// in (its own or its leaf), as `/proc/PID/cgroup` names it.
+    pub(crate) fn process_path(&self, index: usize) -> Option<PathBuf> {
+        let node = self.nodes.get(index)?.as_ref()?;
+        let dir = node.process_dir().ok()?;
+        Some(self.path.join(OsStr::from_bytes(dir.to_bytes())))
     }
 
     /// Node `index`'s main process has exited: `cgroup.events`, to wait on,

@@ -257,6 +257,19 @@ impl ProbeRuns {
         Ok(())
     }
 
+    /// The pids of node `node`'s probe commands not reaped yet (each names
+    /// its attempt): processes in the node's cgroup and scope that are the
+    /// runtime's, not the node's.
+    pub(crate) fn commands_of(&self, node: usize) -> Vec<rustix::process::Pid> {
+        [ProbeKind::Ready, ProbeKind::Live]
+            .into_iter()
+            .filter_map(|kind| match self.slot(node, kind)?.in_flight.as_ref()? {
+                InFlight::Child(process) | InFlight::Killed(process) => Some(process.pid()),
+                InFlight::AwaitingSocket { .. } | InFlight::Connect { .. } => None,
+            })
+            .collect()
+    }
+
     /// Node `node` was removed and has ended, and the launcher is about to
     /// forget it: the eventfd of its log-line probe leaves the wait set
     /// before the launcher closes it (left in, `ppoll` would report it

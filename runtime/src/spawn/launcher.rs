@@ -796,6 +796,12 @@ impl Launcher {
         self.cgroups.as_ref()?.node(index)
     }
 
+    /// The path of the cgroup node `index`'s processes run in, as
+    /// `/proc/PID/cgroup` names it (see [`GraphCgroup::process_path`]).
+    pub(crate) fn cgroup_path(&self, index: usize) -> Option<PathBuf> {
+        self.cgroups.as_ref()?.process_path(index)
+    }
+
     /// Node `index`'s main process has exited: its `cgroup.events`, to
     /// wait on, if a process is left in its cgroup.
     pub(crate) fn drain_cgroup(

@@ -77,8 +77,9 @@ pub(crate) fn zombie_exit_code(pid: Pid) -> Option<i32> {
     Some(code)
 }
 
-/// The parent in `/proc/PID/stat`; `None` once the process is reaped.
-fn parent_of(pid: i32) -> Option<i32> {
+/// The parent in `/proc/PID/stat`, as a pid of this process's namespace;
+/// `None` once the process is reaped.
+pub(crate) fn parent_of(pid: i32) -> Option<i32> {
     ProcStat::of(pid)?.field(1)
 }
 

@@ -4,8 +4,9 @@
 //!
 //! Which pid a node may name — one of its own, never anyone else's:
 //!
-//! - with a cgroup of its own, a process in that cgroup (its
-//!   `cgroup.procs`), as systemd checks;
+//! - with a cgroup of its own, a process in the cgroup its processes run in
+//!   or in a cgroup below it (`/proc/PID/cgroup`), as systemd checks — a
+//!   server the node moved into a child cgroup of its own included;
 //! - otherwise a live descendant of the process the runtime started or of
 //!   the current main process, or a process in the node's own process
 //!   group (a server forked by a script or a `fork()` stays there, and is
@@ -18,10 +19,13 @@
 //!   node can draw another's process into its group.
 //!
 //! The application, pid 1, another node's processes, a process of another
-//! graph or of nobody's: none of them is any of these (a sibling could only
-//! become one by moving itself into the node's group or cgroup — its own
-//! choice). The application and pid 1 are refused before any check all the
-//! same: a root node could move them into its cgroup.
+//! graph or of nobody's: none of them is any of these — unless moved into
+//! the node's cgroup, which a node that may write `cgroup.procs` (root, or
+//! in a delegated subtree) can do with any process it could signal anyway.
+//! So whatever the checks say, never the application, pid 1, a child of the
+//! application but the node's started process (another node's started
+//! process, in this graph or another, the runtime's helpers) or one of the
+//! node's probe commands (which run in its cgroup and scope).
 //!
 //! The pid in the message is in the sender's pid namespace. When that is
 //! not the application's (a node in a pid scope), it is looked up in the
@@ -48,11 +52,11 @@
 use std::fmt;
 use std::fs;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
 
 use rustix::process::{Pid, PidfdFlags, pidfd_open, pidfd_send_signal};
 
 use super::lineage;
-use crate::cgroup::NodeRef;
 use crate::exit::ExitStatus;
 use crate::owner::Owner;
 use crate::signal::Signal;
@@ -104,9 +108,10 @@ pub enum MainPidRefusal {
     /// No live process has that pid (in the sender's pid namespace), or the
     /// one that had it ended while the claim was judged.
     NoSuchProcess,
-    /// The process exists but is not the node's: not in its cgroup, or —
-    /// without one — neither a descendant of its main process nor in its
-    /// process group.
+    /// The process exists but is not the node's: not in its cgroup (or
+    /// below it), or — without one — neither a descendant of its main
+    /// process nor in its process group; or it is the runtime's (the
+    /// application, another node's started process, a probe command).
     NotTheNodes,
     /// The node has no running main process to hand over from (the message
     /// came as it ended).
@@ -133,8 +138,12 @@ pub(crate) struct Members<'a> {
     pub(crate) started: Pid,
     /// The main process named before, if any.
     pub(crate) current: Option<&'a MainPid>,
-    /// The node's own cgroup, if it has one.
-    pub(crate) cgroup: Option<NodeRef<'a>>,
+    /// The node's probe commands in flight: the runtime's processes,
+    /// which run in the node's cgroup and scope.
+    pub(crate) probes: Vec<Pid>,
+    /// The path of the cgroup the node's processes run in, if it has one
+    /// (as `/proc/PID/cgroup` names it).
+    pub(crate) cgroup: Option<PathBuf>,
 }
 
 impl Members<'_> {
@@ -142,7 +151,8 @@ impl Members<'_> {
     /// as `/proc` and the cgroup say now.
     fn contain(&self, pid: Pid) -> bool {
         if let Some(cgroup) = &self.cgroup {
-            return cgroup.pids().unwrap_or_default().contains(&pid);
+            // Component by component: `run1` is not below `run10`.
+            return crate::cgroup::cgroup_of(pid).is_some_and(|of| of.starts_with(cgroup));
         }
         let started = self.started.as_raw_nonzero().get();
         lineage::descends_from(pid, self.started)
@@ -150,6 +160,17 @@ impl Members<'_> {
                 .current
                 .is_some_and(|c| lineage::descends_from(pid, c.pid()))
             || lineage::process_group_of(pid) == Some(started)
+    }
+
+    /// Whether `pid` is the runtime's, in the node's cgroup or not: one of
+    /// its probe commands, or a child of the application but the node's
+    /// started process (another node's, the runtime's helpers). A node that
+    /// may write `cgroup.procs` could move any of them into its cgroup;
+    /// none can stop being our child.
+    fn are_the_runtimes(&self, pid: Pid) -> bool {
+        let application = rustix::process::getpid().as_raw_nonzero().get();
+        let ours = lineage::parent_of(pid.as_raw_nonzero().get()) == Some(application);
+        (ours && pid != self.started) || self.probes.contains(&pid)
     }
 
     /// Whether the answers of [`contain`](Self::contain) were about the
@@ -265,7 +286,7 @@ fn adopt_one(
     // the process this pidfd holds only if that one is still unreaped after
     // them — a pid names one process until it is reaped.
     let pidfd = pidfd_open(pid, PidfdFlags::empty()).map_err(|_| MainPidRefusal::NoSuchProcess)?;
-    if !members.contain(pid) {
+    if members.are_the_runtimes(pid) || !members.contain(pid) {
         return Err(MainPidRefusal::NotTheNodes);
     }
     let still_named = namespace.reads(pid, claimed);
@@ -403,6 +424,7 @@ mod tests {
         let members = Members {
             started: pid(shell.id()),
             current: None,
+            probes: Vec::new(),
             cgroup: None,
         };
         let me = rustix::process::getpid();
@@ -463,6 +485,7 @@ mod tests {
             &Members {
                 started: pid(shell.id()),
                 current: None,
+                probes: Vec::new(),
                 cgroup: None,
             },
         )
@@ -473,6 +496,7 @@ mod tests {
         let members = Members {
             started: pid(other.id()),
             current: Some(&current),
+            probes: Vec::new(),
             cgroup: None,
         };
         assert!(!members.still_pinned());
@@ -491,6 +515,7 @@ mod tests {
         let members = Members {
             started: pid(shell.id()),
             current: None,
+            probes: Vec::new(),
             cgroup: None,
         };
         shell.kill().unwrap();

@@ -69,7 +69,8 @@ impl Driver {
                 let members = Members {
                     started,
                     current: self.nodes[i].main_pid.as_deref(),
-                    cgroup: self.launcher.cgroup(i),
+                    probes: self.probes.commands_of(i),
+                    cgroup: self.launcher.cgroup_path(i),
                 };
                 main_pid::adopt(claim, &members)
             }
