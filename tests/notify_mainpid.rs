@@ -276,17 +276,35 @@ fn an_orphaned_server_named_by_the_main_process_gets_the_nodes_signals() {
 
 /// Waits for a file naming pids (or garbage), one per line, then sends each
 /// as `MAINPID=` in a datagram of its own, from itself (the main process,
-/// believed), and then sleeps.
+/// believed), and then sleeps. With a second argument `move`, each pid is
+/// first written into the node's own `cgroup.procs` (where it may: as
+/// root), and the word `server` makes it fork a `sleep` into a cgroup
+/// `server` it makes below its own, and name that.
 const NAMES_OTHERS: &str = r#"
 import os, socket, sys, time
-path = sys.argv[1]
+path, moves = sys.argv[1], sys.argv[2:] == ["move"]
 address = os.environ["NOTIFY_SOCKET"]
 address = "\0" + address[1:] if address.startswith("@") else address
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 sock.sendto(b"READY=1", address)
+if moves:
+    mount = next(l.split()[4] for l in open("/proc/self/mountinfo") if " - cgroup2 " in l)
+    own = mount + next(l[3:].strip() for l in open("/proc/self/cgroup") if l.startswith("0::"))
 while not os.path.exists(path):
     time.sleep(0.01)
 for line in open(path).read().split():
+    if moves and line == "server":
+        os.mkdir(own + "/server")
+        pid = os.fork()
+        if pid == 0:
+            os.execvp("sleep", ["sleep", "300"])
+        open(own + "/server/cgroup.procs", "w").write(str(pid))
+        line = str(pid)
+    elif moves:
+        try:
+            open(own + "/cgroup.procs", "w").write(line)
+        except OSError:
+            pass
     sock.sendto(("MAINPID=" + line).encode(), address)
 while True:
     time.sleep(1)
@@ -301,15 +319,17 @@ fn hostile(leftovers: &Leftovers, claims: &std::path::Path) -> Command {
 }
 
 /// Hands `claims` to a [`NAMES_OTHERS`] node (written whole, then renamed
-/// into place) and checks that each is refused for `reason`, in order, and
-/// none accepted.
+/// into place, followed by the lines `then`) and checks that each is
+/// refused for `reason`, in order, and none accepted.
 fn refused_in_order(
     running: &mut RunningGraph,
     node: NodeId,
     claims: &std::path::Path,
     expected: &[(&str, Option<u32>, MainPidRefusal)],
+    then: &[&str],
 ) {
-    let text: Vec<&str> = expected.iter().map(|(text, ..)| *text).collect();
+    let mut text: Vec<&str> = expected.iter().map(|(text, ..)| *text).collect();
+    text.extend(then);
     let written = claims.with_extension("tmp");
     std::fs::write(&written, text.join("\n")).unwrap();
     std::fs::rename(&written, claims).unwrap();
@@ -384,6 +404,7 @@ fn a_node_cannot_name_a_process_that_is_not_its_own() {
                 ("-1", None, MainPidRefusal::Malformed),
                 ("4294967297", None, MainPidRefusal::Malformed),
             ],
+            &[],
         );
         assert_eq!(running.pid(hostile), Some(hostile_pid), "nothing changed");
         assert_eq!(running.state(hostile), NodeState::Running);
@@ -480,6 +501,7 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
                     // has this number.
                     ("99999", Some(99999), MainPidRefusal::NoSuchProcess),
                 ],
+                &[],
             );
             running.stop(hostile);
             until(&mut running, "the hostile node's exit", |e| {
@@ -499,39 +521,6 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
         },
     );
 }
-
-/// [`NAMES_OTHERS`], but each pid is first written into the node's own
-/// `cgroup.procs` (where it may: as root), and the word `server` makes it
-/// fork a `sleep` into a cgroup `server` it makes below its own, and name
-/// that.
-const MOVES_INTO_ITS_CGROUP: &str = r#"
-import os, socket, sys, time
-path = sys.argv[1]
-address = os.environ["NOTIFY_SOCKET"]
-address = "\0" + address[1:] if address.startswith("@") else address
-sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-sock.sendto(b"READY=1", address)
-mount = next(l.split()[4] for l in open("/proc/self/mountinfo") if " - cgroup2 " in l)
-own = mount + next(l[3:].strip() for l in open("/proc/self/cgroup") if l.startswith("0::"))
-while not os.path.exists(path):
-    time.sleep(0.01)
-for line in open(path).read().split():
-    if line == "server":
-        os.mkdir(own + "/server")
-        pid = os.fork()
-        if pid == 0:
-            os.execvp("sleep", ["sleep", "300"])
-        open(own + "/server/cgroup.procs", "w").write(str(pid))
-        line = str(pid)
-    else:
-        try:
-            open(own + "/cgroup.procs", "w").write(line)
-        except OSError:
-            pass
-    sock.sendto(("MAINPID=" + line).encode(), address)
-while True:
-    time.sleep(1)
-"#;
 
 /// Whether this application gets cgroups; says why not and skips if not.
 fn cgroups_or_skip() -> bool {
@@ -573,10 +562,7 @@ fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
         let mut graph = Graph::new();
         graph.containment(process_graph_runtime::Containment::Required);
         let sibling = graph.node("sibling", leftovers.mark(Command::new("sleep")).arg("300"));
-        let mut command = leftovers
-            .mark(Command::new("/usr/bin/python3"))
-            .args(["-c", MOVES_INTO_ITS_CGROUP])
-            .arg(&claims);
+        let mut command = hostile(&leftovers, &claims).arg("move");
         if dropped {
             command = command.uid(65534).gid(65534).groups(&[]);
         }
@@ -614,25 +600,8 @@ fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
         if !dropped {
             expected.insert(1, (&other_text[..], Some(other_pid), not_its));
         }
-        let mut text: Vec<&str> = expected.iter().map(|(text, ..)| *text).collect();
-        if !dropped {
-            text.push("server");
-        }
-        let written = claims.with_extension("tmp");
-        std::fs::write(&written, text.join("\n")).unwrap();
-        std::fs::rename(&written, &claims).unwrap();
-        for &(text, claimed, reason) in &expected {
-            let refusal = until(&mut running, "MainPidRefused", |e| match e {
-                Event::MainPidRefused {
-                    node,
-                    claimed,
-                    reason,
-                } if *node == hostile => Some((*claimed, *reason)),
-                Event::MainPid { .. } => panic!("accepted: {e:?} (dropped: {dropped})"),
-                _ => None,
-            });
-            assert_eq!(refusal, (claimed, reason), "MAINPID={text}");
-        }
+        let then: &[&str] = if dropped { &[] } else { &["server"] };
+        refused_in_order(&mut running, hostile, &claims, &expected, then);
         if !dropped {
             let server = until(&mut running, "MainPid", |e| main_pid_of(e, hostile));
             let cgroup = common::cgroup_of(server).unwrap();
