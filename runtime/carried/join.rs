@@ -282,7 +282,7 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
 unsafe extern "C" fn node_main(arg: *mut core::ffi::c_void) -> ! {
     // SAFETY: see above.
     let node = unsafe { &mut *arg.cast::<Node<'_>>() };
-    let set_up = enter::check(sys::own_process_group(), step::PROCESS_GROUP)
+    let set_up = enter::check(sys::own_session(), step::SESSION)
         .and_then(|()| enter::check(sys::die_with_parent(), step::DEATH_SIGNAL));
     node.failure = Some(match set_up {
         Err(failure) => failure,

@@ -166,7 +166,7 @@ pub(crate) mod step {
     pub(crate) const NOT_DUMPABLE: i32 = 4;
     pub(crate) const SETNS: i32 = 5;
     pub(crate) const CLONE: i32 = 6;
-    pub(crate) const PROCESS_GROUP: i32 = 7;
+    pub(crate) const SESSION: i32 = 7;
     pub(crate) const CHDIR: i32 = 8;
     pub(crate) const EXECVE: i32 = 9;
     pub(crate) const WAIT_FOR_MAPS: i32 = 10;

@@ -68,12 +68,14 @@ impl std::fmt::Display for Rlimit {
 
 /// Which process group a node runs in.
 ///
-/// By default each node leads a group of its own, so that a stop or a kill
-/// reaches everything it started in one signal. A node in its own group is
-/// in the background of the application's terminal: if it reads the
-/// terminal it is stopped by SIGTTIN, and the terminal's Ctrl-C (SIGINT to
-/// the foreground group) does not reach it. For a node that talks to the
-/// terminal, choose [`ProcessGroup::Application`].
+/// By default each node leads a session and group of its own, so that a
+/// stop or a kill reaches everything it started in one signal, and the
+/// application's terminal is not its controlling terminal: the terminal's
+/// Ctrl-C (SIGINT to the foreground group) does not reach it, and it cannot
+/// take the terminal, type into it or send SIGCONT into the application's
+/// session. For a node that talks to the terminal, choose
+/// [`ProcessGroup::Application`], or give it a terminal of its own
+/// ([`Command::terminal`](crate::Command::terminal)).
 ///
 /// Joining another node's group is not offered: the runtime treats a
 /// node's group as the node — once its main process is reaped, what is
@@ -89,7 +91,7 @@ impl std::fmt::Display for Rlimit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ProcessGroup {
-    /// A group of its own (`setpgid(0, 0)`), the default.
+    /// A session and group of its own (`setsid()`), the default.
     #[default]
     Own,
     /// The application's group: in the terminal's foreground when the

@@ -334,9 +334,7 @@ pub enum Step {
     Clone,
     /// `setns`: joining the namespaces of the node's scope.
     Setns,
-    /// `setpgid(0, 0)`: putting the child in its own process group.
-    ProcessGroup,
-    /// `setsid()`: a session of its own, for a node on a terminal.
+    /// `setsid()`: a session and process group of its own.
     Session,
     /// `ioctl(TIOCSCTTY)`: making the node's pseudo-terminal its
     /// controlling terminal.
@@ -435,7 +433,6 @@ impl fmt::Display for Step {
         match self {
             Step::Clone => f.write_str("clone3"),
             Step::Setns => f.write_str("setns into the scope"),
-            Step::ProcessGroup => f.write_str("setpgid"),
             Step::Session => f.write_str("setsid"),
             Step::ControllingTerminal => f.write_str("ioctl TIOCSCTTY"),
             Step::TerminalOpen => f.write_str("open the pseudo-terminal's node end"),

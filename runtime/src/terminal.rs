@@ -3,12 +3,11 @@
 //! terminal, in a session of its own; the application holds the master end
 //! as a [`Terminal`].
 //!
-//! Why a terminal of its own: every node runs in a process group of its own
-//! (so that it can be signalled and killed as a whole), and a process group
-//! that is not the terminal's foreground group is stopped by SIGTTIN when
-//! it reads from the terminal (and by SIGTTOU when it writes, if the
-//! terminal has `tostop` set), and never receives the Ctrl-C typed there:
-//! the kernel sends that SIGINT to the foreground group, the application's.
+//! Why a terminal of its own: every node runs in a session of its own (so
+//! that it can be signalled and killed as a whole, and cannot take the
+//! application's terminal), so the application's terminal is not its
+//! controlling terminal, and it never receives the Ctrl-C typed there: the
+//! kernel sends that SIGINT to the foreground group, the application's.
 //! A node that must be interactive gets a terminal of its own instead: what
 //! the application writes to the master is typed into it, with the line
 //! discipline applied (`\x03` is Ctrl-C: SIGINT to the node's foreground

@@ -104,13 +104,15 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     if let Some(keep) = ctx.keep {
         check(sys::unshare_fds_below(keep), Step::CloseRange)?;
     }
-    // Its own process group, so the whole node can be signalled at once;
-    // or the application's, left as it is. A node on a terminal gets a
-    // session of its own (its process group is the session's, same id).
-    if ctx.setup.controlling_terminal.is_some() {
+    // A session of its own, and so a process group of its own (same id),
+    // so the whole node can be signalled at once; or the application's,
+    // left as it is. Not its process group alone: in the application's
+    // session a node could open `/dev/tty`, the application's terminal,
+    // make itself its foreground (Ctrl-C, and a SIGTTOU that stops the
+    // application), type into it (`TIOCSTI`), and send SIGCONT to any
+    // process of the session, whatever its uid.
+    if ctx.setup.controlling_terminal.is_some() || ctx.setup.group == ProcessGroup::Own {
         process::setsid().map_err(failed_at(Step::Session))?;
-    } else if ctx.setup.group == ProcessGroup::Own {
-        process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
     }
     if !ctx.outlives_parent {
         process::set_parent_process_death_signal(Some(Signal::KILL))
