@@ -162,3 +162,30 @@ fn a_reaped_node_is_not_running_and_cannot_be_signalled() {
         }
     }
 }
+
+/// A stopped node (it stops itself with SIGSTOP, as the application's
+/// `signal(STOP)` would; job-control stops do not reach a node, which leads
+/// an orphaned process group) gets its stop signal and SIGCONT, so it ends
+/// as its stop signal says — exit 0 from its trap — not SIGKILLed at the
+/// end of its stop timeout.
+#[test]
+fn a_stopped_node_gets_its_stop_signal_not_the_timeouts_kill() {
+    let mut graph = Graph::new();
+    let node = graph.node(
+        "stopped",
+        Command::new("sh").args([
+            "-c",
+            "trap 'exit 0' TERM; kill -STOP $$; while :; do sleep 0.1; done",
+        ]),
+    );
+    let mut running = graph.spawn().unwrap();
+    let pid = running.pid(node).unwrap() as i32;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while common::proc_stat(pid).map(|s| s.state) != Some('T') {
+        assert!(std::time::Instant::now() < deadline, "it never stopped");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let report = running.shutdown(Duration::from_secs(10)).unwrap();
+    assert_eq!(report[node].status, Some(ExitStatus::Exited(0)));
+    assert!(!report[node].killed_after_timeout);
+}

@@ -698,7 +698,9 @@ impl NodeOptions {
         self
     }
 
-    /// The signal that asks the node to stop (default SIGTERM).
+    /// The signal that asks the node to stop (default SIGTERM), sent to
+    /// its main process and followed by SIGCONT, as systemd does, so that
+    /// a stopped node acts on it rather than waiting out its stop timeout.
     ///
     /// ```
     /// use std::io::{BufRead, BufReader};

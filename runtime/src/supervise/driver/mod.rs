@@ -324,6 +324,10 @@ impl Driver {
                 Action::Signal(i, signal) => {
                     // ESRCH: it already exited; its exit is being reaped.
                     let _ = self.signal_main(i, signal);
+                    // A stop or abort: a node stopped (job control, or the
+                    // application's own `signal(STOP)`) would leave it
+                    // pending until SIGKILLed at its timeout. As systemd.
+                    let _ = self.signal_main(i, Signal::CONT);
                 }
                 Action::Kill(i) => self.kill_node(i),
                 Action::ReleaseEdges => self.launcher.release(&|n| core.may_start(n)),
