@@ -92,6 +92,14 @@ impl Claim {
     }
 }
 
+impl Claim {
+    /// Whether judging it reads every process's `NSpid`: a pid of a deeper
+    /// pid namespace than the application's (see [`Namespace::meanings`]).
+    pub(crate) fn reads_every_process(&self) -> bool {
+        self.claimed.is_some() && matches!(self.sender, Some(Namespace::Deeper(_)))
+    }
+}
+
 /// Why a `MAINPID=` was refused. Nothing changed: the node's main process
 /// is the one it was.
 ///

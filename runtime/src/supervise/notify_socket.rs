@@ -23,9 +23,11 @@
 //!   `BARRIER=1` (it sends a pipe's write end and waits until it is closed)
 //!   as systemd would, and keeps `systemd-notify` alive, so traceable, until
 //!   its `READY=1` was judged.
-//! - At most [`DATAGRAMS_PER_TURN`] datagrams per socket per wake-up, and
-//!   no more once the `NotifyAccess::All` walks have made
-//!   [`LINEAGE_READS_PER_TURN`] `/proc` reads: the loop's `poll` is
+//! - At most [`DATAGRAMS_PER_TURN`] datagrams per socket per wake-up, no
+//!   more once the `NotifyAccess::All` walks have made
+//!   [`LINEAGE_READS_PER_TURN`] `/proc` reads, and none after one with a
+//!   `MAINPID=` from a deeper pid namespace (which is looked up in every
+//!   process's `/proc/PID/status`): the loop's `poll` is
 //!   level-triggered, so the rest waits for the next turn, and a flooding
 //!   node — even one sending from the far end of a deep chain of its own
 //!   processes — cannot hold the loop in one socket's drain.
@@ -143,7 +145,15 @@ impl NotifySocket {
                 _ => false,
             };
             if let (true, Some(sender)) = (believed, sender) {
+                let claims = notice.main_pids.len();
                 parse_notify(sender, message, &mut notice);
+                // Looked up in every process: one such claim per turn.
+                if notice.main_pids[claims..]
+                    .iter()
+                    .any(Claim::reads_every_process)
+                {
+                    break;
+                }
             }
         }
         notice
