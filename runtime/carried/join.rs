@@ -239,12 +239,22 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
     sys::exit_group(0)
 }
 
+/// How long the clone may take to `execve`: within the application's own
+/// limit for our report (`held_up::LIMIT`, 30 s), so that it is we who
+/// give up and kill the clone, whose pid only we know. A scope-mate can
+/// hold an `execve` up without stopping anything (a lease on the program
+/// it bind-mounted there holds its open for `lease-break-time`); given up
+/// on by the application instead, the clone would go on into `execve` as
+/// a node nobody tracks.
+const EXEC_SECONDS: i64 = 24;
+
 /// Waits until the clone `pid` has exec'd or exited, which closes the write
 /// end of `exec` it holds. Every [`app_proc::CHECK_EVERY_NANOS`] without
 /// that, looks at its state in the application's `/proc` (`proc`): found
-/// stopped, it is killed — it never stops itself — and the start fails at
-/// `HELD_UP`.
+/// stopped, or still there after [`EXEC_SECONDS`], it is killed — it never
+/// stops itself — and the start fails at `HELD_UP`.
 fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
+    let until = sys::monotonic_seconds() + EXEC_SECONDS;
     // Opened only once the clone is slow to exec: a fast start costs no
     // more than a `ppoll`. Its pid cannot be reused meanwhile: the clone is
     // the application's child, which reaps it only after our report.
@@ -266,7 +276,7 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
         if stat < 0 && proc >= 0 {
             stat = app_proc::open_stat(proc, pid) as i32;
         }
-        if stat >= 0 && app_proc::stopped(stat) {
+        if (stat >= 0 && app_proc::stopped(stat)) || sys::monotonic_seconds() >= until {
             sys::kill(pid, sys::SIGKILL);
             return Err((step::HELD_UP, sys::ETIMEDOUT));
         }
