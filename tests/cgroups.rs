@@ -25,6 +25,7 @@ const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
 const APPLICATION: &str = "PROCESS_GRAPH_TEST_CGROUP_APPLICATION";
 const KILLED_CGROUP: &str = "PROCESS_GRAPH_TEST_KILLED_CGROUP";
 const ONE_WATCHER: &str = "PROCESS_GRAPH_TEST_ONE_WATCHER";
+const NO_LEVELS: &str = "PROCESS_GRAPH_TEST_NO_LEVELS";
 
 /// A node that starts a daemon the classic way — a new session, a fork, the
 /// middle process gone — prints the daemon's pid and its own cgroup, and
@@ -427,6 +428,86 @@ fn a_node_killed_before_its_exec_is_a_spawn_error() {
         }
         removed.unwrap();
     });
+}
+
+/// The application of the test below, started in a cgroup with
+/// `cgroup.max.depth` 0: prints how a graph with automatic containment ran
+/// (and the cgroup its node was in), and how one that requires cgroups
+/// failed.
+#[test]
+#[ignore = "the application of the test below, run in a copy of this binary"]
+fn no_levels_application_helper() {
+    if std::env::var_os(NO_LEVELS).is_none() {
+        return; // Only meaningful when started by the test below.
+    }
+    let mut graph = Graph::new();
+    let node = graph.node(
+        "node",
+        Command::new("grep").arg("^0::").arg("/proc/self/cgroup"),
+    );
+    let out = graph.pipe(node.stdout(), Endpoint::Parent);
+    let mut running = graph.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(running.take_reader(out).unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mine = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    println!(
+        "\nauto {:?} same-cgroup {}",
+        running.wait().map(|r| r.success()),
+        mine.contains(line.trim())
+    );
+    let mut graph = Graph::new();
+    graph.containment(Containment::Required);
+    graph.node("node", Command::new("true"));
+    match graph.spawn() {
+        Err(Error::CgroupUnavailable { reason, .. }) => {
+            println!("\nrequired unavailable: {reason}")
+        }
+        Err(e) => println!("\nrequired other error: {e}"),
+        Ok(_) => println!("\nrequired spawned"),
+    }
+}
+
+/// A program of this library nested in another's node runs in a cgroup
+/// with fewer levels left below it at each nesting (two per program); where
+/// none is left (`cgroup.max.depth` reached), a graph runs without cgroups
+/// under automatic containment, and one that requires them fails with
+/// `Error::CgroupUnavailable` naming the limit.
+#[test]
+fn a_cgroup_with_no_levels_left_runs_graphs_without_cgroups() {
+    as_root_and_delegated(
+        "a_cgroup_with_no_levels_left_runs_graphs_without_cgroups",
+        || {
+            let dir = own_cgroup_dir().join(format!("pg-test-{}", unique_marker("no-levels")));
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("cgroup.max.depth"), "0").unwrap();
+            let output = StdCommand::new("sh")
+                .arg("-c")
+                .arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#)
+                .arg(&dir)
+                .arg(std::env::current_exe().unwrap())
+                .args(common::ignored_test_args("no_levels_application_helper"))
+                .env(NO_LEVELS, "1")
+                .output()
+                .unwrap();
+            let removed = remove_when_empty(&dir);
+            let text = String::from_utf8_lossy(&output.stdout);
+            let explain = || format!("{text}\n{}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                text.contains("auto Ok(true) same-cgroup true"),
+                "{}",
+                explain()
+            );
+            assert!(
+                text.contains("required unavailable: the application's cgroup")
+                    && text.contains("cgroup.max.depth"),
+                "{}",
+                explain()
+            );
+            removed.unwrap();
+        },
+    );
 }
 
 /// Starts a node that leaves a daemon behind and ignores SIGTERM, shuts the

@@ -71,7 +71,10 @@ fn a_start_held_in_execve_fails_and_leaves_nothing_running() {
     );
     let late = running.add(more).unwrap().node(late);
     let mut failed = None;
-    while let Some(event) = running.next_event(Some(Duration::from_millis(200))).unwrap() {
+    while let Some(event) = running
+        .next_event(Some(Duration::from_millis(200)))
+        .unwrap()
+    {
         if let Event::StartFailed { node, error } = event
             && node == late
         {

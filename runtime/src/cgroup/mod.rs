@@ -92,9 +92,23 @@ pub(crate) fn prepare(graph: &Graph) -> Result<Option<GraphCgroup>, Error> {
     let names: Vec<&str> = graph.nodes.iter().map(|n| n.name.as_str()).collect();
     let mut cgroups = match GraphCgroup::create(&app, &names) {
         Ok(cgroups) => cgroups,
-        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+        // A kernel without `cgroup.kill`; or no more levels below the
+        // application's cgroup (`EAGAIN`): a program of this library nested
+        // in another's node takes two (graph and node) of the 16 the
+        // outermost graph allows, so the ninth finds none left.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::Unsupported
+                || e.raw_os_error() == Some(libc::EAGAIN) =>
+        {
             return if required {
-                Err(unavailable(e.to_string()))
+                Err(unavailable(match e.raw_os_error() {
+                    Some(libc::EAGAIN) => format!(
+                        "the application's cgroup {} allows no more cgroups below it \
+                         (cgroup.max.depth or cgroup.max.descendants): {e}",
+                        app.path.display()
+                    ),
+                    _ => e.to_string(),
+                }))
             } else {
                 Ok(None)
             };
