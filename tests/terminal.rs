@@ -114,6 +114,75 @@ fn attached_application_helper() {
     assert!(running.wait().unwrap().success());
 }
 
+/// Set for the helper below, like [`ATTACHED`].
+const ATTACHED_TO_A_DEAF_NODE: &str = "PROCESS_GRAPH_ATTACHED_TO_A_DEAF_NODE";
+
+/// The application of the test below: attaches its own terminal to a node
+/// that never reads its terminal, then says how it came back.
+#[test]
+#[ignore = "run by a_node_that_does_not_read_its_terminal_does_not_hide_the_detach_key"]
+fn deaf_node_application_helper() {
+    if std::env::var_os(ATTACHED_TO_A_DEAF_NODE).is_none() {
+        return;
+    }
+    let mut graph = Graph::new();
+    let script = "stty raw -echo; echo DEAF-AND-RAW; exec sleep 60";
+    let deaf = graph.node("deaf", Command::new("sh").args(["-c", script]).terminal());
+    let mut running = graph.spawn().unwrap();
+    let detached = running.take_terminal(deaf).unwrap().attach(0x1d);
+    println!("\r\ndetached {detached:?}");
+    running.shutdown(Duration::from_secs(1)).unwrap();
+}
+
+/// A node that does not read its terminal (raw mode: nothing is discarded)
+/// lets its input buffer fill; what the user types then waits in `attach`,
+/// up to 64 KiB, and the detach key still comes back at once — a 64 KiB
+/// paste first. (Before: `attach` blocked writing the paste, deaf to the
+/// detach key, the user's terminal left raw.)
+#[test]
+fn a_node_that_does_not_read_its_terminal_does_not_hide_the_detach_key() {
+    use rustix::fs::{Mode, OFlags};
+    let master =
+        rustix::pty::openpt(rustix::pty::OpenptFlags::RDWR | rustix::pty::OpenptFlags::NOCTTY)
+            .unwrap();
+    rustix::pty::grantpt(&master).unwrap();
+    rustix::pty::unlockpt(&master).unwrap();
+    let name = rustix::pty::ptsname(&master, Vec::new()).unwrap();
+    let flags = OFlags::RDWR | OFlags::NOCTTY;
+    let slave = rustix::fs::open(name.as_c_str(), flags, Mode::empty()).unwrap();
+    let mut application = common::ignored_test("deaf_node_application_helper")
+        .env(ATTACHED_TO_A_DEAF_NODE, "1")
+        .stdin(std::fs::File::from(slave.try_clone().unwrap()))
+        .stdout(std::fs::File::from(slave))
+        .spawn()
+        .unwrap();
+    let mut outer = std::fs::File::from(master);
+    // Not the test's name: the node's line, passed on by `attach`.
+    read_until(&mut outer, "DEAF-AND-RAW");
+    // `read_until` made the master non-blocking: write as the application
+    // takes it.
+    let mut typed = vec![b'a'; 64 * 1024];
+    typed.push(0x1d);
+    let mut written = 0;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while written < typed.len() {
+        assert!(
+            Instant::now() < deadline,
+            "the application stopped reading its terminal"
+        );
+        match outer.write(&typed[written..]) {
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("type: {e}"),
+        }
+    }
+    read_until(&mut outer, "detached Ok(Key)");
+    let status = application.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
+
 #[test]
 fn an_attached_terminal_passes_keys_through_until_the_detach_key() {
     use rustix::fs::{Mode, OFlags};

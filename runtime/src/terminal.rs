@@ -19,6 +19,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::event::{PollFd, PollFlags, poll};
+use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
 use rustix::pty::{OpenptFlags, grantpt, ioctl_tiocgptpeer, openpt, unlockpt};
 use rustix::termios::{OptionalActions, Winsize, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize};
 
@@ -183,7 +184,9 @@ impl Terminal {
     /// then interrupts the node and not the application — and the node's
     /// terminal takes the application's window size. The mode is restored
     /// when this returns, on an error too. Fails with ENOTTY if stdin is not
-    /// a terminal.
+    /// a terminal. What the node's terminal does not take at once (a node
+    /// that does not read it) waits here, up to 64 KiB, beyond which keys
+    /// are dropped: the detach key is always seen.
     ///
     /// ```no_run
     /// use process_graph_runtime::{Command, Graph};
@@ -201,40 +204,73 @@ impl Terminal {
         let stdin = io::stdin();
         let stdout = io::stdout();
         let _raw = RawMode::enter(stdin.as_fd())?;
+        // Written to only as far as it takes: a node that does not read its
+        // terminal must not hold us in a write, deaf to the detach key.
+        let _nonblocking = NonBlocking::set(self.master.as_fd())?;
         if let Ok(size) = tcgetwinsize(stdout.as_fd()) {
             let _ = tcsetwinsize(&self.master, size);
         }
         let mut buf = [0u8; 4096];
+        // Typed, not yet taken by the node's terminal.
+        let mut pending = Vec::new();
         loop {
+            let to_node = match pending.is_empty() {
+                true => PollFlags::IN,
+                false => PollFlags::IN | PollFlags::OUT,
+            };
             let mut fds = [
                 PollFd::new(&stdin, PollFlags::IN),
-                PollFd::new(&self.master, PollFlags::IN),
+                PollFd::new(&self.master, to_node),
             ];
             match poll(&mut fds, None) {
                 Err(rustix::io::Errno::INTR) => continue,
                 other => other?,
             };
-            let (typed, shown) = (!fds[0].revents().is_empty(), !fds[1].revents().is_empty());
-            if shown {
-                let n = self.read(&mut buf)?;
-                if n == 0 {
-                    return Ok(Detached::Closed);
+            let (typed, node) = (fds[0].revents(), fds[1].revents());
+            if node.intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR) {
+                match rustix::io::read(&self.master, &mut buf) {
+                    // EIO: no process has the node's end open.
+                    Ok(0) | Err(rustix::io::Errno::IO) => return Ok(Detached::Closed),
+                    Ok(n) => {
+                        let mut out = stdout.lock();
+                        out.write_all(&buf[..n])?;
+                        out.flush()?;
+                    }
+                    Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
                 }
-                let mut out = stdout.lock();
-                out.write_all(&buf[..n])?;
-                out.flush()?;
             }
-            if typed {
+            if node.contains(PollFlags::OUT) {
+                self.write_some(&mut pending)?;
+            }
+            if !typed.is_empty() {
                 let n = rustix::io::read(&stdin, &mut buf)?;
                 if n == 0 {
                     return Ok(Detached::InputClosed);
                 }
-                if let Some(at) = buf[..n].iter().position(|&b| b == detach) {
-                    self.master.write_all(&buf[..at])?;
+                let detached = buf[..n].iter().position(|&b| b == detach);
+                let keys = &buf[..detached.unwrap_or(n)];
+                // Past that, keys are dropped, as a full terminal drops them.
+                let room = PENDING_MAX.saturating_sub(pending.len());
+                pending.extend_from_slice(&keys[..keys.len().min(room)]);
+                self.write_some(&mut pending)?;
+                if detached.is_some() {
                     return Ok(Detached::Key);
                 }
-                self.master.write_all(&buf[..n])?;
             }
+        }
+    }
+
+    /// Writes what of `pending` the node's terminal takes now (the master
+    /// is non-blocking while attached), and keeps the rest.
+    fn write_some(&self, pending: &mut Vec<u8>) -> io::Result<()> {
+        match rustix::io::write(&self.master, pending) {
+            Ok(n) => {
+                pending.drain(..n);
+                Ok(())
+            }
+            Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => Ok(()),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -284,5 +320,31 @@ impl<'a> RawMode<'a> {
 impl Drop for RawMode<'_> {
     fn drop(&mut self) {
         let _ = tcsetattr(self.fd, OptionalActions::Now, &self.saved);
+    }
+}
+
+/// How much typed input `attach` holds for a node whose terminal is full:
+/// a paste's worth. Beyond it keys are dropped, as the kernel drops them
+/// at a full terminal in canonical mode.
+const PENDING_MAX: usize = 64 * 1024;
+
+/// `O_NONBLOCK` on an fd for as long as this lives; its flags before are
+/// restored on drop.
+struct NonBlocking<'a> {
+    fd: BorrowedFd<'a>,
+    saved: OFlags,
+}
+
+impl<'a> NonBlocking<'a> {
+    fn set(fd: BorrowedFd<'a>) -> io::Result<NonBlocking<'a>> {
+        let saved = fcntl_getfl(fd)?;
+        fcntl_setfl(fd, saved | OFlags::NONBLOCK)?;
+        Ok(NonBlocking { fd, saved })
+    }
+}
+
+impl Drop for NonBlocking<'_> {
+    fn drop(&mut self) {
+        let _ = fcntl_setfl(self.fd, self.saved);
     }
 }
