@@ -334,6 +334,9 @@ pub enum Step {
     Clone,
     /// `setns`: joining the namespaces of the node's scope.
     Setns,
+    /// `setpgid(0, 0)`: a process group of its own (the runtime's cgroup
+    /// watcher).
+    ProcessGroup,
     /// `setsid()`: a session and process group of its own.
     Session,
     /// `ioctl(TIOCSCTTY)`: making the node's pseudo-terminal its
@@ -433,6 +436,7 @@ impl fmt::Display for Step {
         match self {
             Step::Clone => f.write_str("clone3"),
             Step::Setns => f.write_str("setns into the scope"),
+            Step::ProcessGroup => f.write_str("setpgid"),
             Step::Session => f.write_str("setsid"),
             Step::ControllingTerminal => f.write_str("ioctl TIOCSCTTY"),
             Step::TerminalOpen => f.write_str("open the pseudo-terminal's node end"),

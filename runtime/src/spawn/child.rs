@@ -111,8 +111,12 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     // make itself its foreground (Ctrl-C, and a SIGTTOU that stops the
     // application), type into it (`TIOCSTI`), and send SIGCONT to any
     // process of the session, whatever its uid.
-    if ctx.setup.controlling_terminal.is_some() || ctx.setup.group == ProcessGroup::Own {
+    let own = ctx.setup.group == ProcessGroup::Own;
+    if ctx.setup.controlling_terminal.is_some() || (own && !ctx.setup.group_only) {
         process::setsid().map_err(failed_at(Step::Session))?;
+    } else if own {
+        // The cgroup watcher (see `ChildSetup::group_only`).
+        process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
     }
     if !ctx.outlives_parent {
         process::set_parent_process_death_signal(Some(Signal::KILL))

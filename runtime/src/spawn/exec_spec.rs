@@ -77,6 +77,13 @@ pub(crate) struct ChildSetup {
     /// A session of its own, with the terminal on this target fd (a
     /// pseudo-terminal's node end) as its controlling terminal.
     pub(crate) controlling_terminal: Option<i32>,
+    /// With [`ProcessGroup::Own`]: a group of its own in the application's
+    /// session, not a session of its own. Only for the cgroup watcher: the
+    /// application's death must orphan its group, so that the kernel
+    /// continues it should a node of the application's uid have stopped it
+    /// (`kill_orphaned_pgrp`); a group in a session of its own is orphaned
+    /// from the start.
+    pub(crate) group_only: bool,
 }
 
 impl ChildSetup {
@@ -97,6 +104,7 @@ impl ChildSetup {
                 .collect(),
             umask: command.umask.map(rustix::fs::Mode::from_raw_mode),
             controlling_terminal: None,
+            group_only: false,
         }
     }
 }
@@ -443,6 +451,10 @@ impl ExecSpec {
     pub(crate) fn watcher(argv: StringArray, fds: ProgramFds) -> ExecSpec {
         ExecSpec {
             outlives_parent: true,
+            setup: ChildSetup {
+                group_only: true,
+                ..ChildSetup::default()
+            },
             ..ExecSpec::program(argv, fds)
         }
     }
