@@ -544,11 +544,11 @@ fn cgroups_or_skip() -> bool {
 /// a root node may write its `cgroup.procs`. A hostile root node moves a
 /// sibling node's process and another graph's node into its cgroup and
 /// names them, and names its own exec probe's command (which the runtime
-/// clones into its cgroup): all refused, as the runtime's children that are
-/// not the node's started process. Then it makes a cgroup below its own,
+/// clones into its cgroup) and what that command forked: all refused, as
+/// the runtime's. Then it makes a cgroup below its own,
 /// forks its server into it and names it: that is its own, and accepted.
 /// Dropped to uid 65534 (it cannot write `cgroup.procs` then), it names its
-/// probe's command: refused.
+/// probe's command and its child: refused.
 #[test]
 fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
     let _turn = common::serial();
@@ -566,7 +566,7 @@ fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
         if dropped {
             command = command.uid(65534).gid(65534).groups(&[]);
         }
-        let probe_command = format!("echo $$ > {}; exec sleep 300", probe.display());
+        let probe_command = format!("sleep 300 & echo $$ $! > {}; wait", probe.display());
         let hostile = graph.node_with(
             "hostile",
             command,
@@ -583,19 +583,21 @@ fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
         run_without_exit_of(&mut running, hostile, || {
             std::fs::read_to_string(&probe).is_ok_and(|p| p.ends_with('\n'))
         });
-        let probe_pid: u32 = std::fs::read_to_string(&probe)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let probe_pids = std::fs::read_to_string(&probe).unwrap();
+        let (probe_text, probe_child_text) = probe_pids.trim().split_once(' ').unwrap();
+        let (probe_pid, probe_child) = (
+            probe_text.parse().unwrap(),
+            probe_child_text.parse().unwrap(),
+        );
         let sibling_pid = running.pid(sibling).unwrap();
         let other_pid = other_running.pid(other).unwrap();
-        let (sibling_text, probe_text) = (sibling_pid.to_string(), probe_pid.to_string());
+        let sibling_text = sibling_pid.to_string();
         let other_text = other_pid.to_string();
         let not_its = MainPidRefusal::NotTheNodes;
         let mut expected = vec![
             (&sibling_text[..], Some(sibling_pid), not_its),
-            (&probe_text[..], Some(probe_pid), not_its),
+            (probe_text, Some(probe_pid), not_its),
+            (probe_child_text, Some(probe_child), not_its),
         ];
         if !dropped {
             expected.insert(1, (&other_text[..], Some(other_pid), not_its));
@@ -613,6 +615,84 @@ fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
         drop((running, other_running));
         leftovers.assert_none();
     }
+}
+
+/// Set for the helper below: it makes itself a child subreaper.
+const SUBREAPER: &str = "PROCESS_GRAPH_TEST_SUBREAPER";
+
+/// A classic daemon: forks, the child leaves the session and forks the
+/// server, and exits; the main process names the server (an orphan by
+/// then) and says it is ready.
+const DAEMONIZES: &str = r#"
+import os, socket, time
+address = os.environ["NOTIFY_SOCKET"]
+address = "\0" + address[1:] if address.startswith("@") else address
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    server = os.fork()
+    if server == 0:
+        os.execvp("sleep", ["sleep", "300"])
+    os.write(w, str(server).encode())
+    os._exit(0)
+os.wait()
+server = int(os.read(r, 32))
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.sendto(("READY=1\nMAINPID=%d" % server).encode(), address)
+time.sleep(300)
+"#;
+
+/// The application of the test below: a child subreaper (as a supervisor
+/// in a container often is, or pid 1), whose node names its daemonized
+/// server — an orphan, so the application's child. Prints the verdict.
+#[test]
+#[ignore = "run by a_subreaper_application_accepts_its_nodes_daemonized_server"]
+fn subreaper_application() {
+    if std::env::var_os(SUBREAPER).is_none() {
+        return;
+    }
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
+    let mut graph = Graph::new();
+    let node = graph.node_with(
+        "daemon",
+        Command::new("/usr/bin/python3").args(["-c", DAEMONIZES]),
+        NodeOptions::new().ready(Readiness::Notify),
+    );
+    let mut running = graph.spawn().unwrap();
+    let verdict = until(&mut running, "a verdict on MAINPID", |e| match e {
+        Event::MainPid { node: n, .. } if *n == node => Some(format!("accepted {e:?}")),
+        Event::MainPidRefused { .. } => Some(format!("refused {e:?}")),
+        _ => None,
+    });
+    println!("\nverdict: {verdict}");
+    running.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+/// Where orphans come to the application (a child subreaper, or pid 1),
+/// a node's daemonized server is the application's child, and still the
+/// node's own: its `MAINPID=` is accepted (in its cgroup as root, in no
+/// group of the node's otherwise — the lists of the runtime's own
+/// processes decide there).
+#[test]
+fn a_subreaper_application_accepts_its_nodes_daemonized_server() {
+    let _turn = common::serial();
+    let output = common::ignored_test("subreaper_application")
+        .env(SUBREAPER, "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let verdict = text.lines().find_map(|l| l.strip_prefix("verdict: "));
+    let expected = if rustix::process::geteuid().is_root() {
+        "accepted"
+    } else {
+        // Without a cgroup: not a descendant, not in the node's group.
+        "refused"
+    };
+    assert!(
+        verdict.is_some_and(|v| v.starts_with(expected)),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Ready, pings its watchdog a few times, says `STOPPING=1`, then takes

@@ -173,8 +173,8 @@ pub enum Readiness {
     ///   which a server forked into the background stays in after its
     ///   parent exits). Never the application, pid 1, another node's
     ///   started process (of this graph or another), the node's probe
-    ///   commands, a scope's init, a process of another graph or of
-    ///   nobody's. A node that may write `cgroup.procs` (root, or in a
+    ///   commands and what they fork, a scope's init, a process of another
+    ///   graph or of nobody's. A node that may write `cgroup.procs` (root, or in a
     ///   delegated subtree) can move a process it could signal anyway into
     ///   its cgroup; of those, the started processes and probe commands
     ///   are still refused, another node's forked server would not be. The pid is read in the sender's pid namespace (a node in

@@ -149,6 +149,8 @@ pub(crate) struct Members<'a> {
     /// The node's probe commands in flight: the runtime's processes,
     /// which run in the node's cgroup and scope.
     pub(crate) probes: Vec<Pid>,
+    /// The other nodes' started and named main processes.
+    pub(crate) others: Vec<Pid>,
     /// The path of the cgroup the node's processes run in, if it has one
     /// (as `/proc/PID/cgroup` names it).
     pub(crate) cgroup: Option<PathBuf>,
@@ -171,14 +173,26 @@ impl Members<'_> {
     }
 
     /// Whether `pid` is the runtime's, in the node's cgroup or not: one of
-    /// its probe commands, or a child of the application but the node's
-    /// started process (another node's, the runtime's helpers). A node that
-    /// may write `cgroup.procs` could move any of them into its cgroup;
-    /// none can stop being our child.
+    /// the node's probe commands or what they forked, another node's main
+    /// process, or a child of the application but the node's started
+    /// process (another graph's nodes, the runtime's helpers, scope inits).
+    /// A node that may write `cgroup.procs` could move any of them into its
+    /// cgroup; none can stop being our child. Unless orphans come to us (the
+    /// application is pid 1 or a child subreaper): then a node's daemonized
+    /// server is our child too, and only the lists say.
     fn are_the_runtimes(&self, pid: Pid) -> bool {
-        let application = rustix::process::getpid().as_raw_nonzero().get();
-        let ours = lineage::parent_of(pid.as_raw_nonzero().get()) == Some(application);
-        (ours && pid != self.started) || self.probes.contains(&pid)
+        let application = rustix::process::getpid();
+        let orphans_come_to_us =
+            application.is_init() || rustix::process::child_subreaper().is_ok_and(|s| s.is_some());
+        let ours = !orphans_come_to_us
+            && lineage::parent_of(pid.as_raw_nonzero().get())
+                == Some(application.as_raw_nonzero().get());
+        (ours && pid != self.started)
+            || self.others.contains(&pid)
+            || self
+                .probes
+                .iter()
+                .any(|&probe| lineage::descends_from(pid, probe))
     }
 
     /// Whether the answers of [`contain`](Self::contain) were about the
@@ -433,6 +447,7 @@ mod tests {
             started: pid(shell.id()),
             current: None,
             probes: Vec::new(),
+            others: Vec::new(),
             cgroup: None,
         };
         let me = rustix::process::getpid();
@@ -494,6 +509,7 @@ mod tests {
                 started: pid(shell.id()),
                 current: None,
                 probes: Vec::new(),
+                others: Vec::new(),
                 cgroup: None,
             },
         )
@@ -505,6 +521,7 @@ mod tests {
             started: pid(other.id()),
             current: Some(&current),
             probes: Vec::new(),
+            others: Vec::new(),
             cgroup: None,
         };
         assert!(!members.still_pinned());
@@ -524,6 +541,7 @@ mod tests {
             started: pid(shell.id()),
             current: None,
             probes: Vec::new(),
+            others: Vec::new(),
             cgroup: None,
         };
         shell.kill().unwrap();

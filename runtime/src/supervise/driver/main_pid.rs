@@ -66,10 +66,19 @@ impl Driver {
             .map(|p| p.pid());
         let judged = match (current, started) {
             (Some(_), Some(started)) => {
+                let others = self.nodes.iter().enumerate().filter(|&(n, _)| n != i);
+                let others = others.flat_map(|(_, node)| {
+                    let running = node.process.as_ref().filter(|p| p.status().is_none());
+                    [
+                        running.map(|p| p.pid()),
+                        node.main_pid.as_ref().map(|m| m.pid()),
+                    ]
+                });
                 let members = Members {
                     started,
                     current: self.nodes[i].main_pid.as_deref(),
                     probes: self.probes.commands_of(i),
+                    others: others.flatten().collect(),
                     cgroup: self.launcher.cgroup_path(i),
                 };
                 main_pid::adopt(claim, &members)
