@@ -186,7 +186,8 @@ impl Terminal {
     /// when this returns, on an error too. Fails with ENOTTY if stdin is not
     /// a terminal. What the node's terminal does not take at once (a node
     /// that does not read it) waits here, up to 64 KiB, beyond which keys
-    /// are dropped: the detach key is always seen.
+    /// are dropped: the detach key is always seen. What still waits when
+    /// this returns is dropped too.
     ///
     /// ```no_run
     /// use process_graph_runtime::{Command, Graph};
