@@ -141,22 +141,8 @@ fn deaf_node_application_helper() {
 /// detach key, the user's terminal left raw.)
 #[test]
 fn a_node_that_does_not_read_its_terminal_does_not_hide_the_detach_key() {
-    use rustix::fs::{Mode, OFlags};
-    let master =
-        rustix::pty::openpt(rustix::pty::OpenptFlags::RDWR | rustix::pty::OpenptFlags::NOCTTY)
-            .unwrap();
-    rustix::pty::grantpt(&master).unwrap();
-    rustix::pty::unlockpt(&master).unwrap();
-    let name = rustix::pty::ptsname(&master, Vec::new()).unwrap();
-    let flags = OFlags::RDWR | OFlags::NOCTTY;
-    let slave = rustix::fs::open(name.as_c_str(), flags, Mode::empty()).unwrap();
-    let mut application = common::ignored_test("deaf_node_application_helper")
-        .env(ATTACHED_TO_A_DEAF_NODE, "1")
-        .stdin(std::fs::File::from(slave.try_clone().unwrap()))
-        .stdout(std::fs::File::from(slave))
-        .spawn()
-        .unwrap();
-    let mut outer = std::fs::File::from(master);
+    let (mut application, mut outer) =
+        application_on_a_terminal("deaf_node_application_helper", ATTACHED_TO_A_DEAF_NODE);
     // Not the test's name: the node's line, passed on by `attach`.
     read_until(&mut outer, "DEAF-AND-RAW");
     // `read_until` made the master non-blocking: write as the application
@@ -183,32 +169,34 @@ fn a_node_that_does_not_read_its_terminal_does_not_hide_the_detach_key() {
     assert!(status.success(), "{status}");
 }
 
-#[test]
-fn an_attached_terminal_passes_keys_through_until_the_detach_key() {
+/// Starts this binary's ignored test `helper`, with `var` set, as an
+/// application whose stdin and stdout are a terminal of its own; returns it
+/// and that terminal's master, which the test holds.
+fn application_on_a_terminal(helper: &str, var: &str) -> (std::process::Child, std::fs::File) {
     use rustix::fs::{Mode, OFlags};
-    if !common::installed("python3", "python3") {
-        return;
-    }
-    // The application's own terminal: the test holds its master.
-    let master =
-        rustix::pty::openpt(rustix::pty::OpenptFlags::RDWR | rustix::pty::OpenptFlags::NOCTTY)
-            .unwrap();
-    rustix::pty::grantpt(&master).unwrap();
-    rustix::pty::unlockpt(&master).unwrap();
-    let name = rustix::pty::ptsname(&master, Vec::new()).unwrap();
-    let slave = rustix::fs::open(
-        name.as_c_str(),
-        OFlags::RDWR | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .unwrap();
-    let mut application = common::ignored_test("attached_application_helper")
-        .env(ATTACHED, "1")
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let flags = OFlags::RDWR | OFlags::NOCTTY;
+    let slave = rustix::fs::open(name.as_c_str(), flags, Mode::empty()).unwrap();
+    let application = common::ignored_test(helper)
+        .env(var, "1")
         .stdin(std::fs::File::from(slave.try_clone().unwrap()))
         .stdout(std::fs::File::from(slave))
         .spawn()
         .unwrap();
-    let mut outer = std::fs::File::from(master);
+    (application, std::fs::File::from(master))
+}
+
+#[test]
+fn an_attached_terminal_passes_keys_through_until_the_detach_key() {
+    if !common::installed("python3", "python3") {
+        return;
+    }
+    let (mut application, mut outer) =
+        application_on_a_terminal("attached_application_helper", ATTACHED);
     // Keys typed on the application's terminal reach the node ...
     read_until(&mut outer, ">>> ");
     outer.write_all(b"print(6 * 7)\n").unwrap();
