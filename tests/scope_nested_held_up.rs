@@ -82,6 +82,10 @@ fn an_init_stopped_before_it_said_it_exists_is_killed_and_reaped() {
 fn an_init_killed_after_a_slowed_helper_is_reaped() {
     // It counts every child of this process.
     let _turn = common::serial();
+    // For the run as uid 65534 too, which cannot turn them off.
+    let Some(_off) = NoAutogroups::turn_off() else {
+        return;
+    };
     common::as_root_and_unprivileged("an_init_killed_after_a_slowed_helper_is_reaped", || {
         attack("slowed")
     });
@@ -149,6 +153,38 @@ fn attack(target: &'static str) {
             panic!("in {ATTEMPTS} attempts the attacker never stopped the {target} in time");
         },
     );
+}
+
+/// `kernel.sched_autogroup_enabled` at 0 while it lives, as it was after.
+///
+/// The attacker slows the helper down with busy threads beside it at a
+/// lower priority; but each node leads a session of its own, and with
+/// autogroups the scheduler weighs each session as one group, so the
+/// attacker's threads leave the helper (in the application's session) half
+/// of a CPU, and the attack never lands in time. A host without autogroups
+/// (servers often turn them off) is what the attack needs.
+struct NoAutogroups(bool);
+
+impl NoAutogroups {
+    const KNOB: &str = "/proc/sys/kernel/sched_autogroup_enabled";
+
+    /// `None` (and says why) where they are on and cannot be turned off.
+    fn turn_off() -> Option<NoAutogroups> {
+        let on = std::fs::read_to_string(Self::KNOB).is_ok_and(|v| v.trim() == "1");
+        if on && std::fs::write(Self::KNOB, "0").is_err() {
+            common::skip("scheduler autogroups are on and only root may turn them off");
+            return None;
+        }
+        Some(NoAutogroups(on))
+    }
+}
+
+impl Drop for NoAutogroups {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = std::fs::write(Self::KNOB, "1");
+        }
+    }
 }
 
 /// One attempt of [`attack`]: whether the attacker stopped `target` before

@@ -99,7 +99,7 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     // A clone does not inherit the parent-death signal, and `unshare` of a
     // user namespace clears it (a change of credentials).
     check(sys::die_with_parent(), step::DEATH_SIGNAL)?;
-    check(sys::own_session(), step::SESSION)?;
+    check(sys::own_process_group(), step::PROCESS_GROUP)?;
     // The application sends one byte once the id maps are written; EOF
     // means it is gone.
     let mut go = [0u8; 1];

@@ -166,7 +166,7 @@ pub(crate) mod step {
     pub(crate) const NOT_DUMPABLE: i32 = 4;
     pub(crate) const SETNS: i32 = 5;
     pub(crate) const CLONE: i32 = 6;
-    pub(crate) const SESSION: i32 = 7;
+    pub(crate) const PROCESS_GROUP: i32 = 7;
     pub(crate) const CHDIR: i32 = 8;
     pub(crate) const EXECVE: i32 = 9;
     pub(crate) const WAIT_FOR_MAPS: i32 = 10;
@@ -192,6 +192,7 @@ pub(crate) mod step {
     /// Covering the cgroup hierarchies and the other `proc` mounts.
     pub(crate) const COVER_OUTSIDE_VIEWS: i32 = 26;
     pub(crate) const LOCK_MOUNTS: i32 = 27;
+    pub(crate) const SESSION: i32 = 28;
 }
 
 /// The `LISTEN_PID` entry of a socket-activated node's environment as the

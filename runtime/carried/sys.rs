@@ -18,8 +18,8 @@ mod nr {
     pub(super) const KILL: usize = 62;
     pub(super) const FCNTL: usize = 72;
     pub(super) const CHDIR: usize = 80;
+    pub(super) const SETPGID: usize = 109;
     pub(super) const SETSID: usize = 112;
-    pub(super) const GETSID: usize = 124;
     pub(super) const GETPPID: usize = 110;
     pub(super) const GETPID: usize = 39;
     pub(super) const CLOCK_GETTIME: usize = 228;
@@ -61,8 +61,8 @@ mod nr {
     pub(super) const KILL: usize = 129;
     pub(super) const FCNTL: usize = 25;
     pub(super) const CHDIR: usize = 49;
+    pub(super) const SETPGID: usize = 154;
     pub(super) const SETSID: usize = 157;
-    pub(super) const GETSID: usize = 156;
     pub(super) const GETPPID: usize = 173;
     pub(super) const GETPID: usize = 172;
     pub(super) const CLOCK_GETTIME: usize = 113;
@@ -91,7 +91,6 @@ mod nr {
 }
 
 pub(crate) const SIGKILL: usize = 9;
-pub(crate) const EPERM: i32 = 1;
 pub(crate) const ENOENT: i32 = 2;
 pub(crate) const EINTR: i32 = 4;
 pub(crate) const SIGCHLD: usize = 17;
@@ -319,15 +318,16 @@ pub(crate) fn pidfd_kill(pidfd: i32, signal: usize) -> isize {
     call(nr::PIDFD_SEND_SIGNAL, [pidfd as usize, signal, 0, 0, 0, 0])
 }
 
-/// `setsid()`: a session and process group of its own, outside the
-/// application's (see `spawn/child.rs`). A process that leads its session
-/// already (the init, started as a node is) has one: `setsid` would say
-/// `EPERM`.
+/// `setpgid(0, 0)`: the init's own group, in the application's session
+/// (see `ChildSetup::group_only`).
+pub(crate) fn own_process_group() -> isize {
+    call(nr::SETPGID, [0; 6])
+}
+
+/// `setsid()`: a node's session and process group of its own, outside the
+/// application's (see `spawn/child.rs`).
 pub(crate) fn own_session() -> isize {
-    match call(nr::SETSID, [0; 6]) {
-        ret if ret == -(EPERM as isize) && call(nr::GETSID, [0; 6]) == getpid() => 0,
-        ret => ret,
-    }
+    call(nr::SETSID, [0; 6])
 }
 
 /// `setgroups(groups.len(), groups)`.

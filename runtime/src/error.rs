@@ -334,8 +334,8 @@ pub enum Step {
     Clone,
     /// `setns`: joining the namespaces of the node's scope.
     Setns,
-    /// `setpgid(0, 0)`: a process group of its own (the runtime's cgroup
-    /// watcher).
+    /// `setpgid(0, 0)`: a process group of its own (the runtime's own
+    /// programs: a scope's init, the cgroup watcher).
     ProcessGroup,
     /// `setsid()`: a session and process group of its own.
     Session,

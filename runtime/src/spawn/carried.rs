@@ -280,6 +280,7 @@ pub(crate) fn node_step(step: i32) -> Step {
     match step {
         SETNS => Step::Setns,
         CLONE => Step::Clone,
+        PROCESS_GROUP => Step::ProcessGroup,
         SESSION => Step::Session,
         DEATH_SIGNAL => Step::ParentDeathSignal,
         PARENT_DIED => Step::ParentDied,
@@ -305,6 +306,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         NOT_DUMPABLE => "prctl(PR_SET_DUMPABLE, 0)",
         SETNS => "setns into the enclosing scope",
         CLONE => "clone3",
+        PROCESS_GROUP => "setpgid",
         SESSION => "setsid",
         WAIT_FOR_MAPS => "wait for the id maps",
         ROOT_PRIVATE => "make / private (mount MS_REC|MS_PRIVATE)",

@@ -115,7 +115,7 @@ fn setup_and_exec(ctx: &mut ChildContext<'_>) -> Result<core::convert::Infallibl
     if ctx.setup.controlling_terminal.is_some() || (own && !ctx.setup.group_only) {
         process::setsid().map_err(failed_at(Step::Session))?;
     } else if own {
-        // The cgroup watcher (see `ChildSetup::group_only`).
+        // The runtime's own programs (see `ChildSetup::group_only`).
         process::setpgid(None, None).map_err(failed_at(Step::ProcessGroup))?;
     }
     if !ctx.outlives_parent {

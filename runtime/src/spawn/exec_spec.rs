@@ -78,11 +78,12 @@ pub(crate) struct ChildSetup {
     /// pseudo-terminal's node end) as its controlling terminal.
     pub(crate) controlling_terminal: Option<i32>,
     /// With [`ProcessGroup::Own`]: a group of its own in the application's
-    /// session, not a session of its own. Only for the cgroup watcher: the
-    /// application's death must orphan its group, so that the kernel
-    /// continues it should a node of the application's uid have stopped it
-    /// (`kill_orphaned_pgrp`); a group in a session of its own is orphaned
-    /// from the start.
+    /// session, not a session of its own. For the runtime's own programs,
+    /// not nodes: a group in a session of its own is orphaned from the
+    /// start, and the kernel SIGHUPs a stopped member of an orphaned group
+    /// when another member exits (`kill_orphaned_pgrp`), while it must
+    /// SIGCONT the cgroup watcher, stopped by a node of the application's
+    /// uid, only once the application's death orphans the watcher's group.
     pub(crate) group_only: bool,
 }
 
@@ -422,7 +423,10 @@ impl ExecSpec {
     pub(crate) fn program(argv: StringArray, fds: ProgramFds) -> ExecSpec {
         ExecSpec {
             target: Target::Program(fds),
-            setup: ChildSetup::default(),
+            setup: ChildSetup {
+                group_only: true,
+                ..ChildSetup::default()
+            },
             outlives_parent: false,
             listen_pid: None,
             argv,
@@ -451,10 +455,6 @@ impl ExecSpec {
     pub(crate) fn watcher(argv: StringArray, fds: ProgramFds) -> ExecSpec {
         ExecSpec {
             outlives_parent: true,
-            setup: ChildSetup {
-                group_only: true,
-                ..ChildSetup::default()
-            },
             ..ExecSpec::program(argv, fds)
         }
     }
