@@ -19,7 +19,8 @@
 //! Run with `cargo run --example nested_program`.
 
 use std::error::Error;
-use std::io::Read;
+use std::io::{Read, Write};
+use std::os::fd::FromRawFd;
 use std::time::Duration;
 
 use process_graph::prelude::*;
@@ -71,8 +72,14 @@ pub fn store_main() -> Result<(), Box<dyn Error>> {
                 started += 1;
                 if started == StoreNode::ALL.len() {
                     // Ready only now: a signal from here on is an ordered
-                    // shutdown, not the default action.
-                    std::fs::write("/proc/self/fd/3", "\n")?;
+                    // shutdown, not the default action. Written to fd 3
+                    // itself, not reopened through `/proc/self/fd/3`: a
+                    // store dropped to another uid may not open the
+                    // application's pipe.
+                    // SAFETY: fd 3 is the readiness pipe the outer graph
+                    // gave this node (`ready = fd(3)`); nothing else uses it.
+                    let mut ready = unsafe { std::fs::File::from_raw_fd(3) };
+                    ready.write_all(b"\n")?;
                 }
             }
             GraphEvent::Exited { node, .. } => println!("stopped {node}"),
