@@ -90,9 +90,7 @@ impl Claim {
             sender: Namespace::of(sender),
         }
     }
-}
 
-impl Claim {
     /// Whether judging it reads every process's `NSpid`: a pid of a deeper
     /// pid namespace than the application's (see [`Namespace::meanings`]).
     pub(crate) fn reads_every_process(&self) -> bool {

@@ -47,19 +47,22 @@ const MOST_BEFORE_NEWLINE: usize = 4096;
 /// node writing without pause cannot hold up timers or other nodes. More is
 /// read on the next turn (the wait set is level-triggered).
 pub(crate) fn read_ready_pipe(pipe: &OwnedFd) -> Notice {
-    let mut notice = Notice::default();
     let mut buf = [0u8; MOST_BEFORE_NEWLINE];
-    loop {
+    let read = loop {
         match rustix::io::read(pipe, &mut buf) {
-            Ok(0) => notice.closed = true,
-            Ok(n) => {
-                notice.ready = buf[..n].contains(&b'\n');
-                notice.closed = !notice.ready && n == buf.len();
-            }
-            Err(Errno::INTR) => continue,
-            Err(Errno::AGAIN) => {}
-            Err(_) => notice.closed = true,
+            Err(Errno::INTR) => {}
+            read => break read,
         }
-        return notice;
+    };
+    let mut notice = Notice::default();
+    match read {
+        Ok(0) => notice.closed = true,
+        Ok(n) => {
+            notice.ready = buf[..n].contains(&b'\n');
+            notice.closed = !notice.ready && n == buf.len();
+        }
+        Err(Errno::AGAIN) => {}
+        Err(_) => notice.closed = true,
     }
+    notice
 }
