@@ -36,7 +36,7 @@ const DAEMONIZE: &str = "setsid -w sh -c 'sleep 600 </dev/null >/dev/null 2>&1 &
 /// Runs `body` as the current user, then, if that is root, as uid 65534 in a
 /// cgroup delegated to it.
 fn as_root_and_delegated(test: &str, body: fn()) {
-    if !cgroups_available() {
+    if !common::cgroups_available() {
         return;
     }
     body();
@@ -114,29 +114,6 @@ fn remove_when_empty(dir: &Path) -> std::io::Result<()> {
             }
             other => return other,
         }
-    }
-}
-
-/// Whether this process may create cgroups; says why not. In CI (`CI` set)
-/// root must be able to.
-fn cgroups_available() -> bool {
-    let mut graph = Graph::new();
-    graph.node("probe", Command::new("true"));
-    graph.containment(Containment::Required);
-    match graph.spawn() {
-        Ok(mut running) => {
-            running.wait().unwrap();
-            true
-        }
-        Err(Error::CgroupUnavailable { reason, .. }) => {
-            assert!(
-                !common::in_ci() || rustix::process::geteuid().as_raw() != 0,
-                "cgroups are not available to root in CI: {reason}"
-            );
-            common::skip(&format!("cgroups are not available here: {reason}"));
-            false
-        }
-        Err(e) => panic!("the probe failed: {e}"),
     }
 }
 

@@ -522,22 +522,13 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
     );
 }
 
-/// Whether this application gets cgroups; says why not and skips if not.
-fn cgroups_or_skip() -> bool {
+/// Whether this application is root with cgroups; says why not if not.
+fn root_with_cgroups() -> bool {
     if !rustix::process::geteuid().is_root() {
         common::skip("the attacks on cgroup membership need root's cgroups");
         return false;
     }
-    let mut graph = Graph::new();
-    graph.node("probe", Command::new("true"));
-    graph.containment(process_graph_runtime::Containment::Required);
-    match graph.spawn() {
-        Ok(mut running) => running.wait().is_ok(),
-        Err(e) => {
-            common::skip(&format!("cgroups are not available here: {e}"));
-            false
-        }
-    }
+    common::cgroups_available()
 }
 
 /// With a cgroup, the node's cgroup says which processes are its own — but
@@ -552,7 +543,7 @@ fn cgroups_or_skip() -> bool {
 #[test]
 fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
     let _turn = common::serial();
-    if !cgroups_or_skip() {
+    if !root_with_cgroups() {
         return;
     }
     for dropped in [false, true] {

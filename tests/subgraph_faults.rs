@@ -264,11 +264,7 @@ fn sigkill_of_the_application_leaves_nothing_of_two_levels_in_cgroups() {
         common::skip("cgroups need root here (or a delegated subtree, not set up by this test)");
         return;
     }
-    let mut probe = Graph::new();
-    probe.node("probe", Command::new("true"));
-    probe.containment(Containment::Required);
-    if let Err(e) = probe.spawn().and_then(|mut r| r.wait()) {
-        common::skip(&format!("cgroups are not available here: {e}"));
+    if !common::cgroups_available() {
         return;
     }
     let (survivors, orphans) = sigkill_trials("cgroups", TRIALS);

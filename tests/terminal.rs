@@ -173,14 +173,7 @@ fn a_node_that_does_not_read_its_terminal_does_not_hide_the_detach_key() {
 /// application whose stdin and stdout are a terminal of its own; returns it
 /// and that terminal's master, which the test holds.
 fn application_on_a_terminal(helper: &str, var: &str) -> (std::process::Child, std::fs::File) {
-    use rustix::fs::{Mode, OFlags};
-    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let flags = OFlags::RDWR | OFlags::NOCTTY;
-    let slave = rustix::fs::open(name.as_c_str(), flags, Mode::empty()).unwrap();
+    let (master, slave) = common::pseudo_terminal();
     let application = common::ignored_test(helper)
         .env(var, "1")
         .stdin(std::fs::File::from(slave.try_clone().unwrap()))

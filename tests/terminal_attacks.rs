@@ -151,15 +151,8 @@ struct OnTerminal {
 
 impl OnTerminal {
     fn start(mode: &str) -> OnTerminal {
-        use rustix::fs::{Mode, OFlags};
-        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
         let dir = common::TempDir::writable_by_scopes(&format!("terminal-{mode}"));
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
-        grantpt(&master).unwrap();
-        unlockpt(&master).unwrap();
-        let name = ptsname(&master, Vec::new()).unwrap();
-        let flags = OFlags::RDWR | OFlags::NOCTTY;
-        let slave: OwnedFd = rustix::fs::open(name.as_c_str(), flags, Mode::empty()).unwrap();
+        let (master, slave) = common::pseudo_terminal();
         let file = || std::fs::File::from(slave.try_clone().unwrap());
         let shell = std::process::Command::new("python3")
             .arg("-c")

@@ -337,6 +337,44 @@ pub fn skip(reason: &str) {
     let _ = writeln!(std::io::stderr(), "{SKIP_MARKER} {reason}");
 }
 
+/// Whether this process may create cgroups (a graph with
+/// `Containment::Required` spawns); says why not. In CI (`CI` set) root
+/// must be able to.
+pub fn cgroups_available() -> bool {
+    let mut graph = Graph::new();
+    graph.node("probe", Command::new("true"));
+    graph.containment(process_graph_runtime::Containment::Required);
+    match graph.spawn() {
+        Ok(mut running) => {
+            running.wait().unwrap();
+            true
+        }
+        Err(Error::CgroupUnavailable { reason, .. }) => {
+            assert!(
+                !in_ci() || !rustix::process::geteuid().is_root(),
+                "cgroups are not available to root in CI: {reason}"
+            );
+            skip(&format!("cgroups are not available here: {reason}"));
+            false
+        }
+        Err(e) => panic!("the probe failed: {e}"),
+    }
+}
+
+/// A fresh pseudo-terminal: its master and its slave, neither the
+/// controlling terminal of this process.
+pub fn pseudo_terminal() -> (OwnedFd, OwnedFd) {
+    use rustix::fs::{Mode, OFlags};
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let flags = OFlags::RDWR | OFlags::NOCTTY;
+    let slave = rustix::fs::open(name.as_c_str(), flags, Mode::empty()).unwrap();
+    (master, slave)
+}
+
 /// Takes the parent's read end of `out` and reads it to EOF.
 pub fn read_to_end(
     running: &mut process_graph_runtime::RunningGraph,
