@@ -8,7 +8,7 @@
 //! cargo run --release --example bench -- scopes [--iterations N] [--rounds N] [--memory N] [--pin[=CPU]]
 //! cargo run --release --example bench -- restart [--siblings N] [--containment on|off|both] [--scope none|shared] [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
-//! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--pin[=CPU]]
+//! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--depth D | --mainpid-sleepers[=N]] [--pin[=CPU]]
 //! cargo run --release --example bench -- fan [--nodes 1000] [--scopes shared,own] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- hold [--nodes 1000] [--pin[=CPU]]
 //! cargo run --release --example bench -- output [--mib N] [--rounds N] [--pin[=CPU]]
@@ -98,6 +98,10 @@ subcommands:
           NOTIFY_SOCKET: wake → Event::Woken, without and with flooders
           --flooders N     flooding nodes (default 4)
           --wakes N        wakes measured per row (default 500)
+          --depth D        STATUS= from D processes below the main one
+          --mainpid-sleepers[=N]
+                           MAINPID= from a user + pid scope beside N
+                           sleepers (default 2000) instead
           --pin[=CPU]      as above
   fan     N independent nodes, spawn all then reap all, against raw clone3
           and one epoll
