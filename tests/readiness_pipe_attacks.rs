@@ -2,6 +2,8 @@
 //! written without pause, and without the newline that would end it. The
 //! rules these tests pin are written on `Readiness::Fd`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{Command, Event, Graph, NodeOptions, Readiness};
@@ -37,9 +39,16 @@ fn events_until_exit(
 /// supervisor that read on until the pipe was empty would never get there:
 /// the node would run until its ready timeout, with the event loop busy
 /// reading it (before the fix: 2.3 s stalls, a ready timeout missed by a
-/// second).
+/// second). As root and as uid 65534.
 #[test]
 fn a_node_flooding_its_readiness_pipe_has_it_closed() {
+    common::as_root_and_unprivileged(
+        "a_node_flooding_its_readiness_pipe_has_it_closed",
+        flood_the_readiness_pipe,
+    );
+}
+
+fn flood_the_readiness_pipe() {
     let mut graph = Graph::new();
     let flood = graph.node_with(
         "flood",
