@@ -15,7 +15,7 @@
 //! to it.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::event::{PollFd, PollFlags, poll};
@@ -229,16 +229,16 @@ impl Terminal {
             };
             let (typed, node) = (fds[0].revents(), fds[1].revents());
             if node.intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR) {
-                match rustix::io::read(&self.master, &mut buf) {
-                    // EIO: no process has the node's end open.
-                    Ok(0) | Err(rustix::io::Errno::IO) => return Ok(Detached::Closed),
+                match read_master(&self.master, &mut buf) {
+                    Ok(0) => return Ok(Detached::Closed),
                     Ok(n) => {
                         let mut out = stdout.lock();
                         out.write_all(&buf[..n])?;
                         out.flush()?;
                     }
-                    Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
-                    Err(e) => return Err(e.into()),
+                    Err(e)
+                        if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+                    Err(e) => return Err(e),
                 }
             }
             if node.contains(PollFlags::OUT) {
@@ -278,11 +278,16 @@ impl Terminal {
 
 impl Read for Terminal {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.master.read(buf) {
-            // No process has the node's end open.
-            Err(e) if e.raw_os_error() == Some(libc::EIO) => Ok(0),
-            other => other,
-        }
+        read_master(&self.master, buf)
+    }
+}
+
+/// Reads what the node's terminal shows: EOF once no process has the
+/// node's end open (the master then says `EIO`).
+fn read_master(mut master: &File, buf: &mut [u8]) -> io::Result<usize> {
+    match master.read(buf) {
+        Err(e) if e.raw_os_error() == Some(libc::EIO) => Ok(0),
+        other => other,
     }
 }
 
