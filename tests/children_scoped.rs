@@ -119,13 +119,13 @@ fn children_get_their_own_scopes_and_forward_their_output() {
                 let work = HostNode::Boxes(first.node(SandboxedNode::Work));
                 running.remove_child(first);
                 let deadline = Instant::now() + Duration::from_secs(10);
-                while running.running_graph().pid(work.id()).is_some() {
+                while !running.running_graph().state(work.id()).is_final() {
                     assert!(Instant::now() < deadline, "the removed child still runs");
                     running.next_event(Some(Duration::from_millis(5))).unwrap();
                 }
                 assert_eq!(scope_inits(), 1, "the removed child's scope ended with it");
                 let kept = HostNode::Boxes(second.node(SandboxedNode::Work));
-                assert!(running.running_graph().pid(kept.id()).is_some());
+                reported_pid(&mut running, kept.id());
                 running.shutdown(Duration::from_secs(5)).unwrap();
                 let left = live_marked_processes(&marker);
                 assert!(left.is_empty(), "left after shutdown: {left:?}");
@@ -199,7 +199,7 @@ fn children_declared_in_a_scope_join_the_running_scope() {
                 let work = PoolNode::Jobs(first.node(JobNode::Work));
                 running.remove_child(first);
                 let deadline = Instant::now() + Duration::from_secs(10);
-                while running.running_graph().pid(work.id()).is_some() {
+                while !running.running_graph().state(work.id()).is_final() {
                     assert!(Instant::now() < deadline, "the removed child still runs");
                     running.next_event(Some(Duration::from_millis(5))).unwrap();
                 }
@@ -209,7 +209,7 @@ fn children_declared_in_a_scope_join_the_running_scope() {
                     "the pool's scope outlives a removed child"
                 );
                 let kept = PoolNode::Jobs(second.node(JobNode::Work));
-                assert!(running.running_graph().pid(kept.id()).is_some());
+                reported_pid(&mut running, kept.id());
                 running.shutdown(Duration::from_secs(5)).unwrap();
                 let left = live_marked_processes(&marker);
                 assert!(left.is_empty(), "left after shutdown: {left:?}");
@@ -331,6 +331,23 @@ fn where_it_runs(running: &mut RunningNesting, name: &str) -> (String, u32) {
     (link.to_owned(), pid.parse().unwrap())
 }
 
+/// The pid of `node`, an added node in a scope: it has one once the
+/// carried program has reported, which the loop may not have read yet when
+/// the node's first line came.
+fn reported_pid<N: process_graph::GraphNode>(
+    running: &mut Running<N>,
+    node: process_graph_runtime::NodeId,
+) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(pid) = running.running_graph().pid(node) {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "no pid in 10 s");
+        running.next_event(Some(Duration::from_millis(5))).unwrap();
+    }
+}
+
 /// Removes a child, waits until its node `work` has stopped, and checks
 /// that its scope ended with it while the sandbox runs on.
 fn remove_and_check(
@@ -342,7 +359,7 @@ fn remove_and_check(
     let before = scope_inits();
     running.remove_child(child);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while running.running_graph().pid(work.id()).is_some() {
+    while !running.running_graph().state(work.id()).is_final() {
         assert!(Instant::now() < deadline, "the removed child still runs");
         running.next_event(Some(Duration::from_millis(5))).unwrap();
     }
@@ -397,7 +414,9 @@ fn a_childs_own_network_nests_in_the_pools_scope() {
                     "{name}'s pid {pid} is numbered inside the sandbox"
                 );
                 let work = NestingNode::Networked(child.node(NetworkedNode::Work));
-                let work_pid = running.running_graph().pid(work.id()).unwrap();
+                // Its pid comes with the carried program's report, which
+                // the loop may not have read when the line came.
+                let work_pid = reported_pid(&mut running, work.id());
                 assert_eq!(namespace_of(work_pid, "pid"), sandbox.pid_ns);
                 assert_eq!(namespace_of(work_pid, "user"), sandbox.user_ns);
                 let net = namespace_of(work_pid, "net");
@@ -415,7 +434,7 @@ fn a_childs_own_network_nests_in_the_pools_scope() {
             let work = NestingNode::Networked(first.node(NetworkedNode::Work));
             remove_and_check(&mut running, first, work, &sandbox);
             let kept = NestingNode::Networked(second.node(NetworkedNode::Work));
-            let kept_pid = running.running_graph().pid(kept.id()).unwrap();
+            let kept_pid = reported_pid(&mut running, kept.id());
             assert_eq!(namespace_of(kept_pid, "net"), nets[1]);
             running.shutdown(Duration::from_secs(5)).unwrap();
             let left = live_marked_processes(&marker);
@@ -453,7 +472,7 @@ fn a_childs_own_pid_namespace_nests_in_the_pools_scope() {
                             "{name}'s pid {pid} is numbered inside its own scope"
                         );
                         let work = NestingNode::Boxed(child.node(BoxedNode::Work));
-                        let work_pid = running.running_graph().pid(work.id()).unwrap();
+                        let work_pid = reported_pid(&mut running, work.id());
                         let pids = ns_pids(work_pid);
                         assert_eq!(
                             pids.len(),
@@ -475,7 +494,7 @@ fn a_childs_own_pid_namespace_nests_in_the_pools_scope() {
                     let work = NestingNode::Boxed(first.node(BoxedNode::Work));
                     remove_and_check(&mut running, first, work, &sandbox);
                     let kept = NestingNode::Boxed(second.node(BoxedNode::Work));
-                    let kept_pid = running.running_graph().pid(kept.id()).unwrap();
+                    let kept_pid = reported_pid(&mut running, kept.id());
                     assert_eq!(
                         namespace_above(kept_pid, "pid", libc::NS_GET_PARENT),
                         sandbox.pid_ns

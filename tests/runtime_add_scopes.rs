@@ -127,8 +127,10 @@ fn remove(running: &mut RunningGraph, node: NodeId) {
     common::run_until(running, |r| r.state(node).is_final());
 }
 
-/// The pid of `node` once it runs.
-fn pid_of(running: &RunningGraph, node: NodeId) -> u32 {
+/// The pid of `node` once it runs: an added node in a scope has one once
+/// the carried program has reported, as the event loop runs.
+fn pid_of(running: &mut RunningGraph, node: NodeId) -> u32 {
+    common::run_until(running, |r| r.pid(node).is_some());
     running.pid(node).expect("the node runs")
 }
 
@@ -173,8 +175,8 @@ fn an_added_node_joins_a_running_scope_and_dies_with_the_graph() {
                 assert!(late_pid < 10, "pid {late_pid} is numbered inside the scope");
                 // Where the graph has cgroups, the added node has its own,
                 // beside the first node's.
-                let first_cgroup = cgroup_of(pid_of(&running, first));
-                let late_cgroup = cgroup_of(pid_of(&running, added.node(late)));
+                let first_cgroup = cgroup_of(pid_of(&mut running, first));
+                let late_cgroup = cgroup_of(pid_of(&mut running, added.node(late)));
                 let own_cgroup = cgroup_of(std::process::id());
                 if first_cgroup != own_cgroup {
                     assert!(late_cgroup.ends_with(".late"), "{late_cgroup}");

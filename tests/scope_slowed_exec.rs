@@ -6,23 +6,29 @@
 //! `lease-break-time` (45 s by default): asleep, not stopped, so the
 //! stopped-helper checks do not see it.
 //!
-//! The guarantee (README, "Limits to know"): such a start is cut at the
+//! The guarantees (README, "Limits to know"): such a start is cut at the
 //! helpers' limit, fails, and leaves nothing running. The program gives up
 //! on the clone before the application gives up on the program, so it is
 //! the program — the only one that knows the clone's pid — that kills it,
 //! and the application reaps it. Before, the application gave up first:
 //! the clone, the application's child, went on into `execve` once the
 //! lease expired, a node that had been reported failed and that no graph
-//! tracked.
+//! tracked. And the start holds up that node alone: the application's
+//! event loop does not wait for it, so an unrelated node's crash is seen and
+//! restarted at once, and the graph stops without waiting it out. Before,
+//! the `add` that made the start, and the loop with it, waited the 24 s.
 //!
-//! Takes about 25 s (the program's limit). Root and unprivileged alike: a
-//! user namespace is all the node needs.
+//! The first test takes about 25 s (the program's limit). Root and
+//! unprivileged alike: a user namespace is all the node needs.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Event, Graph, Namespace, NodeOptions, ScopeSpec};
+use process_graph_runtime::{
+    Command, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Probe, Restart, RunningGraph,
+    ScopeId, ScopeSpec,
+};
 
 const LEASE: &str = r#"
 import fcntl, os, shutil, signal, sys, tempfile, time, ctypes
@@ -38,11 +44,23 @@ open(sys.argv[1], "w").write("leased")
 time.sleep(600)
 "#;
 
-#[test]
-fn a_start_held_in_execve_fails_and_leaves_nothing_running() {
-    if !common::user_namespaces_available() {
-        return;
-    }
+/// The [`leased`] graph with a node added into the scope, whose start the
+/// lease holds up: the running graph, the added node, the unrelated node,
+/// the children of this process before the add, and how long the add took.
+struct Held {
+    running: RunningGraph,
+    late: NodeId,
+    other: NodeId,
+    children: usize,
+    add_took: Duration,
+    _dir: common::TempDir,
+}
+
+/// A graph of the leasing node (with `leaser`'s options) in a user + pid +
+/// mount scope and an unrelated node outside it that restarts whenever it
+/// ends, running once the lease is taken: the running graph, the scope, the
+/// unrelated node, and the directory the lease is told in.
+fn leased(leaser: NodeOptions) -> (RunningGraph, ScopeId, NodeId, common::TempDir) {
     let dir = common::TempDir::writable_by_scopes("slowed-exec");
     let leased = dir.path().join("leased");
     let mut graph = Graph::new();
@@ -53,7 +71,12 @@ fn a_start_held_in_execve_fails_and_leaves_nothing_running() {
     graph.node_with(
         "leaser",
         Command::new("/usr/bin/python3").args(["-c", LEASE, leased.to_str().unwrap()]),
-        NodeOptions::new().scope(scope),
+        leaser.scope(scope),
+    );
+    let other = graph.node_with(
+        "other",
+        Command::new("sleep").arg("600"),
+        NodeOptions::new().restart(Restart::Always),
     );
     let mut running = graph.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -61,6 +84,22 @@ fn a_start_held_in_execve_fails_and_leaves_nothing_running() {
         assert!(Instant::now() < deadline, "the node took no lease");
         let _ = running.next_event(Some(Duration::from_millis(20)));
     }
+    (running, scope, other, dir)
+}
+
+/// SIGKILLs node `node`'s process; when.
+fn crash(running: &RunningGraph, node: NodeId) -> Instant {
+    let pid = running.pid(node).unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid as i32).unwrap(),
+        rustix::process::Signal::KILL,
+    )
+    .unwrap();
+    Instant::now()
+}
+
+fn held_start() -> Held {
+    let (mut running, scope, other, dir) = leased(NodeOptions::new());
     let children = common::children_of_this_process().len();
     let mut more = Graph::new();
     let inside = more.running_scope(scope);
@@ -69,22 +108,136 @@ fn a_start_held_in_execve_fails_and_leaves_nothing_running() {
         Command::new("sleep").arg("600"),
         NodeOptions::new().scope(inside),
     );
+    let asked = Instant::now();
     let late = running.add(more).unwrap().node(late);
+    Held {
+        add_took: asked.elapsed(),
+        running,
+        late,
+        other,
+        children,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn a_start_held_in_execve_holds_up_that_node_alone_then_fails_and_leaves_nothing() {
+    let _serial = common::serial();
+    if !common::user_namespaces_available() {
+        return;
+    }
+    let Held {
+        mut running,
+        late,
+        other,
+        children,
+        add_took,
+        _dir,
+    } = held_start();
+    assert!(
+        add_took < Duration::from_secs(5),
+        "the add waited {add_took:?}"
+    );
+    assert_eq!(running.state(late), NodeState::Starting);
+    assert_eq!(running.pid(late), None);
+    // While the start is held: an unrelated node that crashes is seen and
+    // restarted at once.
+    let killed = crash(&running, other);
     let mut failed = None;
-    while let Some(event) = running
-        .next_event(Some(Duration::from_millis(200)))
-        .unwrap()
-    {
-        if let Event::StartFailed { node, error } = event
-            && node == late
+    let mut restarted = None;
+    let deadline = killed + Duration::from_secs(40);
+    while failed.is_none() && Instant::now() < deadline {
+        match running
+            .next_event(Some(Duration::from_millis(200)))
+            .unwrap()
         {
-            failed = Some(error);
+            Some(Event::Started { node, .. }) if node == other => {
+                restarted.get_or_insert(killed.elapsed());
+            }
+            Some(Event::StartFailed { node, error }) if node == late => failed = Some(error),
+            _ => {}
         }
     }
+    let restarted = restarted.expect("the unrelated node was not restarted");
+    assert!(
+        restarted < Duration::from_secs(5),
+        "the unrelated node's restart waited {restarted:?} for the held start"
+    );
     assert!(failed.is_some(), "the held-up start did not fail");
     assert_eq!(running.pid(late), None);
     // Nothing of it is left: no clone asleep in `execve`, no zombie.
     let left = common::children_of_this_process();
     assert_eq!(left.len(), children, "left: {left:?} ({failed:?})");
     running.shutdown(Duration::from_secs(1)).unwrap();
+}
+
+#[test]
+fn a_graph_stops_without_waiting_for_a_start_held_in_execve() {
+    let _serial = common::serial();
+    if !common::user_namespaces_available() {
+        return;
+    }
+    // The clone asleep in `execve` is known to the program alone; the
+    // application reaches it through the node's cgroup. Without cgroups the
+    // stop waits for the program's own limit.
+    if !common::cgroups_available() {
+        return;
+    }
+    let before = common::children_of_this_process().len();
+    let Held {
+        mut running,
+        add_took,
+        _dir,
+        ..
+    } = held_start();
+    // Into `execve` by now, and held there.
+    std::thread::sleep(Duration::from_millis(500));
+    let asked = Instant::now();
+    running.shutdown(Duration::from_secs(1)).unwrap();
+    let took = add_took + asked.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "the add and the stop took {took:?}"
+    );
+    let left = common::children_of_this_process();
+    assert_eq!(left.len(), before, "left: {left:?}");
+}
+
+#[test]
+fn a_node_that_holds_its_own_exec_probe_does_not_hold_the_event_loop() {
+    let _serial = common::serial();
+    if !common::user_namespaces_available() {
+        return;
+    }
+    let before = common::children_of_this_process().len();
+    // Its liveness probe runs `/usr/bin/sleep` in the scope, which the node
+    // has leased: every attempt blocks in `execve`.
+    let probe = Probe::exec(["/usr/bin/sleep", "0"])
+        .period(Duration::from_millis(100))
+        .timeout(Duration::from_secs(20));
+    let (mut running, _, other, _dir) = leased(NodeOptions::new().live_probe(probe));
+    // An attempt is under way, held in `execve`.
+    let until = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < until {
+        let _ = running.next_event(Some(Duration::from_millis(50)));
+    }
+    let killed = crash(&running, other);
+    let restarted = loop {
+        let elapsed = killed.elapsed();
+        assert!(
+            elapsed < Duration::from_secs(5),
+            "the unrelated node's restart waited {elapsed:?} for the held probe"
+        );
+        if let Some(Event::Started { node, .. }) = running
+            .next_event(Some(Duration::from_millis(100)))
+            .unwrap()
+            && node == other
+        {
+            break killed.elapsed();
+        }
+    };
+    assert!(restarted < Duration::from_secs(5), "{restarted:?}");
+    running.shutdown(Duration::from_secs(1)).unwrap();
+    let left = common::children_of_this_process();
+    assert_eq!(left.len(), before, "left: {left:?}");
 }

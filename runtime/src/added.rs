@@ -118,7 +118,12 @@ impl RunningGraph {
     /// the event loop runs). Edges connect the added nodes with each other
     /// and with the parent; the added nodes are supervised like the rest,
     /// under the running graph's strategy and intensity, and stopped with
-    /// it.
+    /// it. A node started through the carried program (in a scope, or
+    /// under other ids) may still be starting when `add` returns: it is
+    /// [`NodeState::Starting`](crate::NodeState::Starting) with no pid
+    /// until the program has reported, as the event loop runs, with
+    /// [`Event::Started`](crate::Event::Started) or
+    /// [`Event::StartFailed`](crate::Event::StartFailed).
     ///
     /// `graph` is checked by the same rules as at spawn. Its nodes may run
     /// in scopes: scopes of the running graph, named with

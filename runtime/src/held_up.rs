@@ -23,11 +23,45 @@ use crate::process::Process;
 /// The longest a helper may take to answer.
 pub(crate) const LIMIT: Duration = Duration::from_secs(30);
 /// How often a helper that has not answered is looked at.
-const CHECK_EVERY: Duration = Duration::from_millis(20);
+pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(20);
 /// How many looks in a row must find a helper stopped (100 ms): a stop and
 /// continue of the whole application (`systemctl kill -s STOP`, then
 /// `CONT`) may resume the application a moment before its helpers.
 const STOPPED_LOOKS: u32 = 5;
+
+/// The looks at one helper that has not answered yet: when it is past
+/// [`LIMIT`], and how many looks in a row found it stopped.
+#[derive(Debug)]
+pub(crate) struct Looks {
+    deadline: Instant,
+    stopped_in_a_row: u32,
+}
+
+impl Looks {
+    /// Looks at a helper asked from now on.
+    pub(crate) fn new() -> Looks {
+        Looks {
+            deadline: Instant::now() + LIMIT,
+            stopped_in_a_row: 0,
+        }
+    }
+
+    /// How long until the helper is past [`LIMIT`].
+    fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// One look, [`CHECK_EVERY`] after the last: whether `helper` is to be
+    /// given up on, found stopped [`STOPPED_LOOKS`] times in a row or past
+    /// [`LIMIT`]. What it wrote before is still to be taken.
+    pub(crate) fn held_up(&mut self, helper: &Process) -> bool {
+        self.stopped_in_a_row = match stopped(helper) {
+            true => self.stopped_in_a_row + 1,
+            false => 0,
+        };
+        self.left().is_zero() || self.stopped_in_a_row == STOPPED_LOOKS
+    }
+}
 
 /// Waits until `answer` is readable or hung up, while `helper` — a child
 /// of this process, not yet reaped — is neither stopped nor past [`LIMIT`];
@@ -42,23 +76,16 @@ fn wait_looking(
     helper: &Process,
     mut each_look: impl FnMut(),
 ) -> io::Result<()> {
-    let deadline = Instant::now() + LIMIT;
-    let mut stopped_looks = 0;
+    let mut looks = Looks::new();
     loop {
         // Asked once more after the deadline: an application stopped past
         // it (job control, a debugger) finds the answer that came meanwhile.
-        let left = deadline.saturating_duration_since(Instant::now());
-        if readable(answer, left.min(CHECK_EVERY))? {
+        if readable(answer, looks.left().min(CHECK_EVERY))? {
             return Ok(());
         }
         each_look();
-        stopped_looks = match stopped(helper) {
-            true => stopped_looks + 1,
-            false => 0,
-        };
         // What a helper wrote before it was stopped is still taken.
-        if (left.is_zero() || stopped_looks == STOPPED_LOOKS) && !readable(answer, Duration::ZERO)?
-        {
+        if looks.held_up(helper) && !readable(answer, Duration::ZERO)? {
             return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
         }
     }

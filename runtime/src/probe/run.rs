@@ -21,7 +21,7 @@ use super::{ProbeKind, ProbeResult};
 use crate::graph::Graph;
 use crate::poller::{Interest, WaitSet};
 use crate::process::Process;
-use crate::spawn::Launcher;
+use crate::spawn::{Launcher, PendingStart, Started};
 use crate::supervise::Token;
 
 /// What one probe checks, as the driver runs it.
@@ -62,6 +62,13 @@ enum InFlight {
     Connect {
         attempt: Attempt,
         interest: Interest,
+    },
+    /// An exec probe's command the carried program is starting in the
+    /// node's scope, its report to come; `cancelled` at the attempt's
+    /// timeout meanwhile: what the start brings is killed.
+    Launching {
+        start: PendingStart,
+        cancelled: bool,
     },
     Child(Process),
     /// Killed at its timeout; reaped once its pidfd is readable.
@@ -159,22 +166,23 @@ impl ProbeRuns {
         match target {
             Target::LogLine => None,
             Target::Exec => match launcher.launch_probe(node, kind) {
-                Ok(process) => {
-                    let watched = process
-                        .pidfd()
-                        .map_or(Ok(()), |fd| waits.add(fd, token, Interest::Readable));
-                    if let Err(e) = watched {
-                        process.kill();
+                Ok(Started::Running(process)) => watch_command(slot, process, token, waits)
+                    .inspect(|_| launcher.probe_ended(node, kind)),
+                Ok(Started::Reporting(start)) => {
+                    if let Err(e) = waits.add(start.fd(), token, Interest::Readable) {
+                        if let Ok(process) = start.abandon() {
+                            kill_and_reap(process, waits);
+                        }
                         launcher.probe_ended(node, kind);
-                        return Some(ProbeResult::Failed(format!("watch its command: {e}")));
+                        return Some(ProbeResult::Failed(format!("watch its start: {e}")));
                     }
-                    slot.in_flight = Some(InFlight::Child(process));
+                    slot.in_flight = Some(InFlight::Launching {
+                        start,
+                        cancelled: false,
+                    });
                     None
                 }
-                Err((step, errno)) => Some(ProbeResult::Failed(format!(
-                    "start its command: {step} failed: {}",
-                    std::io::Error::from_raw_os_error(errno)
-                ))),
+                Err((step, errno)) => Some(start_failed(step, errno)),
             },
             Target::Tcp(address) | Target::Http(address, _) => {
                 if let Some((scope_id, scope)) = scope.filter(|(_, s)| s.has_own_network()) {
@@ -265,6 +273,8 @@ impl ProbeRuns {
             .into_iter()
             .filter_map(|kind| match self.slot(node, kind)?.in_flight.as_ref()? {
                 InFlight::Child(process) | InFlight::Killed(process) => Some(process.pid()),
+                // The program becomes the command, or is its parent.
+                InFlight::Launching { start, .. } => Some(start.pid()),
                 InFlight::AwaitingSocket { .. } | InFlight::Connect { .. } => None,
             })
             .collect()
@@ -326,6 +336,35 @@ impl ProbeRuns {
                     None
                 }
             },
+            InFlight::Launching {
+                mut start,
+                cancelled,
+            } => {
+                let Some(complete) = start.read() else {
+                    slot.in_flight = Some(InFlight::Launching { start, cancelled });
+                    return None;
+                };
+                waits.remove(start.fd());
+                match (start.conclude(complete), cancelled) {
+                    (Ok(process), false) => {
+                        let token = Token::Probe(node, kind);
+                        let failed = watch_command(slot, process, token, waits);
+                        if failed.is_some() {
+                            launcher.probe_ended(node, kind);
+                        }
+                        failed
+                    }
+                    (Ok(process), true) => {
+                        kill_and_reap(process, waits);
+                        launcher.probe_ended(node, kind);
+                        None
+                    }
+                    (Err((step, errno)), cancelled) => {
+                        launcher.probe_ended(node, kind);
+                        (!cancelled).then(|| start_failed(step, errno))
+                    }
+                }
+            }
             InFlight::Child(mut process) => {
                 let result = match reap(&mut process, waits) {
                     Ok(Some(status)) if status.success() => ProbeResult::Passed,
@@ -411,6 +450,15 @@ impl ProbeRuns {
                 process.kill();
                 Some(InFlight::Killed(process))
             }
+            // Left to report, within the program's own limit: before the
+            // command runs, it may have a clone only the program knows.
+            Some(InFlight::Launching { start, .. }) => {
+                start.kill_the_node();
+                Some(InFlight::Launching {
+                    start,
+                    cancelled: true,
+                })
+            }
             Some(InFlight::AwaitingSocket { .. }) | None => None,
         };
     }
@@ -439,15 +487,54 @@ impl ProbeRuns {
             .flatten()
         {
             match slot.in_flight.take() {
-                Some(InFlight::Child(mut process) | InFlight::Killed(mut process)) => {
-                    process.kill();
-                    let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
+                Some(InFlight::Child(process) | InFlight::Killed(process)) => {
+                    kill_and_reap(process, waits);
                 }
                 Some(InFlight::Connect { attempt, .. }) => waits.remove(attempt.fd()),
+                Some(InFlight::Launching { start, .. }) => {
+                    waits.remove(start.fd());
+                    if let Ok(process) = start.abandon() {
+                        kill_and_reap(process, waits);
+                    }
+                }
                 _ => {}
             }
         }
     }
+}
+
+/// Watches a probe's command by its pidfd, as the slot's attempt in flight;
+/// if it cannot be watched, kills it (reaped at once: SIGKILL cannot be
+/// caught) and returns why the attempt failed.
+fn watch_command(
+    slot: &mut Slot,
+    process: Process,
+    token: Token,
+    waits: &mut WaitSet<Token>,
+) -> Option<ProbeResult> {
+    let watched = process
+        .pidfd()
+        .map_or(Ok(()), |fd| waits.add(fd, token, Interest::Readable));
+    if let Err(e) = watched {
+        kill_and_reap(process, waits);
+        return Some(ProbeResult::Failed(format!("watch its command: {e}")));
+    }
+    slot.in_flight = Some(InFlight::Child(process));
+    None
+}
+
+/// Kills a probe's command and reaps it, blocking (SIGKILL cannot be
+/// caught, so this returns promptly).
+fn kill_and_reap(mut process: Process, waits: &mut WaitSet<Token>) {
+    process.kill();
+    let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
+}
+
+fn start_failed(step: crate::error::Step, errno: i32) -> ProbeResult {
+    ProbeResult::Failed(format!(
+        "start its command: {step} failed: {}",
+        std::io::Error::from_raw_os_error(errno)
+    ))
 }
 
 /// Reaps a probe child if it ended, taking its pidfd out of the wait set.

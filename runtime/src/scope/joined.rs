@@ -26,7 +26,7 @@ impl Graph {
     /// graph that names one (there is no running graph).
     ///
     /// ```
-    /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+    /// use process_graph_runtime::{Command, Event, Graph, Namespace, NodeOptions, ScopeSpec};
     ///
     /// let mut graph = Graph::new();
     /// let sandbox = graph.scope("sandbox", ScopeSpec::new([Namespace::User, Namespace::Pid]));
@@ -39,8 +39,17 @@ impl Graph {
     /// let mut more = Graph::new();
     /// let inside = more.running_scope(sandbox);
     /// let job = more.node_with("job", Command::new("true"), NodeOptions::new().scope(inside));
-    /// let added = running.add(more)?;
-    /// assert!(running.pid(added.node(job)).is_some());
+    /// let job = running.add(more)?.node(job);
+    /// // Started in the scope by the carried program as the loop runs.
+    /// let pid = loop {
+    ///     match running.next_event(None)? {
+    ///         Some(Event::Started { node, pid }) if node == job => break pid,
+    ///         Some(Event::StartFailed { error, .. }) => return Err(error.into()),
+    ///         Some(_) => {}
+    ///         None => unreachable!("the graph has not ended"),
+    ///     }
+    /// };
+    /// assert!(pid > 0);
     /// running.shutdown(std::time::Duration::from_secs(5))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -18,7 +18,8 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use super::extras::{Extras, Passed};
 use super::sinks::{OpenedSinks, SinkTable, open_sinks};
 use super::{
-    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, Target, spawn_process,
+    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, Started, Target,
+    start_process,
 };
 use process_graph_topology::{ProbeCheck, ProbeInfo};
 
@@ -33,7 +34,6 @@ use crate::output::LineWatch;
 use crate::output::{Clock, Stream, Write};
 use crate::plan::{FdSource, NodePlan, Plan};
 use crate::probe::ProbeKind;
-use crate::process::Process;
 use crate::scope::{ScopeRuntime, Scopes, ScopesMark};
 use crate::terminal::Terminal;
 
@@ -59,7 +59,8 @@ fn probe_command(node: &Command, probe: &ProbeInfo) -> Option<Command> {
 /// A node that has just been started.
 #[derive(Debug)]
 pub(crate) struct Launched {
-    pub(crate) process: Process,
+    /// Running, or still being started in its scope by the carried program.
+    pub(crate) process: Started,
     /// The read end of its readiness pipe, for `Readiness::Fd`.
     pub(crate) ready_pipe: Option<OwnedFd>,
 }
@@ -574,7 +575,7 @@ impl Launcher {
             .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let scope = self.scope_fds(index);
         let process =
-            spawn_process(exec, fds, self.app_pid, scope, cgroups.clone_into()).map_err(failed)?;
+            start_process(exec, fds, self.app_pid, scope, cgroups.clone_into()).map_err(failed)?;
         if let Some(output) = &self.output
             && let Some(extra) = self.extras[index].as_deref()
         {
@@ -605,7 +606,7 @@ impl Launcher {
         &mut self,
         index: usize,
         kind: ProbeKind,
-    ) -> Result<Process, (Step, i32)> {
+    ) -> Result<Started, (Step, i32)> {
         let exec = self.extras[index]
             .as_deref()
             .and_then(|e| e.probe_exec(kind))
@@ -624,7 +625,7 @@ impl Launcher {
             .map_err(|e| (Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO)))
             .and_then(|cgroups| {
                 let scope = self.scope_fds(index);
-                spawn_process(exec, fds, self.app_pid, scope, cgroups.clone_into())
+                start_process(exec, fds, self.app_pid, scope, cgroups.clone_into())
             });
         if started.is_err() {
             self.probe_ended(index, kind);

@@ -26,13 +26,13 @@ mod edges;
 mod exec_spec;
 mod extras;
 mod launcher;
+mod report;
 mod sinks;
 
-use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::pipe::{PipeFlags, pipe_with};
-use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
+use rustix::process::Pid;
 
 pub(crate) use carried::{
     Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, NAMESPACES, ProgramFds, REPORT_LEN,
@@ -48,8 +48,8 @@ pub(crate) use launcher::{LaunchKit, Launched, Launcher, listen_env};
 use crate::error::Step;
 use crate::process::Process;
 use crate::sys::{self, ChildStack, clone3_then_call};
-use carried::Report;
 use child::{ChildContext, child_main};
+pub(crate) use report::PendingStart;
 
 // clone3 flags as u64: libc's CLONE_CLEAR_SIGHAND is a c_int that overflows.
 const CLONE_VM: u64 = libc::CLONE_VM as u64;
@@ -58,6 +58,28 @@ const CLONE_PIDFD: u64 = libc::CLONE_PIDFD as u64;
 const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
 pub(crate) const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// A process started: running, or still reporting through the carried
+/// program how its start goes.
+#[derive(Debug)]
+pub(crate) enum Started {
+    Running(Process),
+    Reporting(PendingStart),
+}
+
+/// [`start_process`], waiting for the carried program's report.
+pub(crate) fn spawn_process(
+    exec: &ExecSpec,
+    fds: Vec<FdMove>,
+    parent: Pid,
+    scope: &[OwnedFd],
+    cgroup: Option<BorrowedFd<'_>>,
+) -> Result<Process, (Step, i32)> {
+    match start_process(exec, fds, parent, scope, cgroup)? {
+        Started::Running(process) => Ok(process),
+        Started::Reporting(start) => start.wait(),
+    }
+}
 
 /// Starts one process running `exec` with the fd table `fds`, in the cgroup
 /// whose directory is `cgroup` if given. Returns the failed step and errno
@@ -70,14 +92,15 @@ const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 /// (or, for `create`, the scope's init), never the program itself. A node
 /// the program clones starts in the program's cgroup, so `cgroup` holds for
 /// it too — unless the exec names a cgroup for it
-/// (`ProgramFds::node_cgroup`), which the caller places among `fds`.
-pub(crate) fn spawn_process(
+/// (`ProgramFds::node_cgroup`), which the caller places among `fds`. That
+/// program's report is still to come: [`Started::Reporting`].
+pub(crate) fn start_process(
     exec: &ExecSpec,
     mut fds: Vec<FdMove>,
     parent: Pid,
     scope: &[OwnedFd],
     cgroup: Option<BorrowedFd<'_>>,
-) -> Result<Process, (Step, i32)> {
+) -> Result<Started, (Step, i32)> {
     let mut program_memfd = -1;
     let report = match &exec.target {
         Target::Path { .. } => None,
@@ -160,131 +183,11 @@ pub(crate) fn spawn_process(
         return Err(failure);
     }
     match report {
-        None => Ok(process),
+        None => Ok(Started::Running(process)),
         Some((read, write)) => {
             drop(write);
-            take_over(process, read)
+            PendingStart::new(process, read).map(Started::Reporting)
         }
-    }
-}
-
-/// Reads the carried program's report and returns the process it stands
-/// for: itself once it exec'd the node or became a scope's init or the
-/// watcher, or the process it cloned.
-///
-/// A node of the scope may stop the program once it is in the scope's user
-/// namespace: a program held up (see [`crate::held_up`]) is killed and
-/// the start fails with `ETIMEDOUT`.
-fn take_over(program: Process, report: OwnedFd) -> Result<Process, (Step, i32)> {
-    let mut pipe = std::fs::File::from(report);
-    let (report, helper) = match read_report(&mut pipe, &program) {
-        // EOF now: it exec'd; another report: the execve failed.
-        (Report::Executing, _) => match read_report(&mut pipe, &program) {
-            (Report::Died, _) => return Ok(program),
-            (Report::Executing, helper) => (Report::protocol_error(), helper),
-            other => other,
-        },
-        other => other,
-    };
-    // A helper the program cloned as our child: it has exited or is about
-    // to (or, stopped by a process of the scope, is killed).
-    if let Some(helper) = helper.and_then(|pid| adopt(pid).ok()) {
-        wait_exited(helper);
-    }
-    match report {
-        Report::Itself => Ok(program),
-        Report::Cloned(pid) => {
-            // It exits right after this report, and runs in no cgroup the
-            // node may freeze (`Launcher::clone_cgroups`); killed all the
-            // same, so that nothing could hold this wait for the whole
-            // limit (a frozen process is not "stopped", and a SIGKILL
-            // reaches it).
-            let _ = program.signal(crate::Signal::KILL);
-            wait_exited(program);
-            adopt(pid).map_err(|errno| (Step::ScopeProgram, errno))
-        }
-        Report::Died | Report::Executing => {
-            wait_exited(program);
-            Err((Step::Killed, libc::EINTR))
-        }
-        Report::HeldUp => {
-            let _ = program.signal(crate::Signal::KILL);
-            wait_exited(program);
-            Err((Step::ScopeProgram, libc::ETIMEDOUT))
-        }
-        Report::Failed { step, errno, pid } => {
-            wait_exited(program);
-            // A clone that failed after its clone: dead or dying, killed
-            // all the same, so that nothing holds this wait.
-            if let Ok(mut orphan) = adopt(pid) {
-                let _ = orphan.signal(crate::Signal::KILL);
-                let _ = orphan.reap(true);
-            }
-            Err((carried::node_step(step), errno))
-        }
-    }
-}
-
-/// Reads up to one report, or EOF: a clone of the program (a scope's init)
-/// may hold the pipe open long after its report. With it, the pid of the
-/// helper the report names, if any (see `carried/protocol.rs`).
-fn read_report(pipe: &mut std::fs::File, program: &Process) -> (Report, Option<i32>) {
-    let mut bytes = [0u8; REPORT_LEN];
-    let mut filled = 0;
-    while filled < REPORT_LEN {
-        if crate::held_up::wait_for_answer(pipe.as_fd(), program).is_err() {
-            return (Report::HeldUp, None);
-        }
-        match pipe.read(&mut bytes[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                let failed = Report::Failed {
-                    step: -1,
-                    errno: e.raw_os_error().unwrap_or(libc::EIO),
-                    pid: 0,
-                };
-                return (failed, None);
-            }
-        }
-    }
-    let helper = match decode_words(&bytes) {
-        [.., helper] if filled == REPORT_LEN && helper > 0 => Some(helper),
-        _ => None,
-    };
-    (Report::decode(&bytes[..filled]), helper)
-}
-
-/// Our child `pid`, which the program cloned with `CLONE_PARENT`, as a
-/// process we hold by pidfd. Its pid cannot have been reused: we have not
-/// reaped it, and nobody else can.
-fn adopt(pid: i32) -> Result<Process, i32> {
-    let pid = Pid::from_raw(pid).ok_or(libc::ESRCH)?;
-    let pidfd =
-        rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(|e| e.raw_os_error())?;
-    // It must be ours: waitid on a pidfd of someone else's child is ECHILD.
-    let ours = rustix::process::waitid(
-        WaitId::PidFd(pidfd.as_fd()),
-        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
-    );
-    match ours {
-        Err(e) => Err(e.raw_os_error()),
-        Ok(_) => Ok(Process::new(pid, pidfd)),
-    }
-}
-
-/// Waits for the program to exit, killing it if it is held up, and reaps
-/// it, without touching its process group: it may hold the init the program
-/// just cloned, which has yet to leave it.
-fn wait_exited(process: Process) {
-    if crate::held_up::wait_for_exit(&process, || {}).is_err() {
-        let _ = process.signal(crate::Signal::KILL);
-    }
-    if let Some(pidfd) = process.pidfd() {
-        while let Err(rustix::io::Errno::INTR) =
-            rustix::process::waitid(WaitId::PidFd(pidfd), WaitIdOptions::EXITED)
-        {}
     }
 }
 

@@ -48,6 +48,8 @@ pub(crate) enum Token {
     /// The sync socket of a scope (by index) whose init is to send probe
     /// sockets.
     ScopeSync(usize),
+    /// The report pipe of a node's start under way (`Input::Launching`).
+    Launch(usize),
 }
 
 /// The kind in the top byte, the node index below it.
@@ -64,6 +66,7 @@ impl crate::poller::WaitKey for Token {
             Token::Probe(i, crate::probe::ProbeKind::Live) => (7, i),
             Token::ScopeSync(s) => (8, s),
             Token::MainPid(i) => (9, i),
+            Token::Launch(i) => (10, i),
         };
         (kind << 56) | index as u64
     }
@@ -80,6 +83,7 @@ impl crate::poller::WaitKey for Token {
             7 => Token::Probe(index, crate::probe::ProbeKind::Live),
             8 => Token::ScopeSync(index),
             9 => Token::MainPid(index),
+            10 => Token::Launch(index),
             _ => Token::Wake,
         }
     }

@@ -14,7 +14,8 @@
 //! until it returns `None`, carrying each action out — and answering an
 //! [`Action::Spawn`] with [`Input::Spawned`] or [`Input::SpawnFailed`]
 //! before asking for the next action, so that nodes start in the order the
-//! launcher's edge plan expects.
+//! launcher's edge plan expects — or with [`Input::Launching`] for a start
+//! the carried program reports on later, which must not hold up the loop.
 
 mod agenda;
 mod deps;
@@ -58,6 +59,12 @@ pub(crate) enum Input {
     },
     /// The answer to [`Action::Spawn`]: it could not be started.
     SpawnFailed { node: usize, error: SpawnError },
+    /// The answer to [`Action::Spawn`] for a node the carried program starts
+    /// (in a scope, or under other ids): under way, its `Spawned` or
+    /// `SpawnFailed` to come later, as the program reports. Meanwhile the
+    /// start pass goes on, and [`Action::CheckStart`] comes every
+    /// [`CHECK_EVERY`](crate::held_up::CHECK_EVERY).
+    Launching { node: usize },
     /// The node's main process was reaped (and its cgroup is empty).
     Exited { node: usize, status: ExitStatus },
     /// The node said it is ready, by whatever protocol (at its start, or at
@@ -94,9 +101,13 @@ pub(crate) enum Input {
 /// What the core wants done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// Start the node; answer with [`Input::Spawned`] or
-    /// [`Input::SpawnFailed`] before the next action.
+    /// Start the node; answer with [`Input::Spawned`],
+    /// [`Input::SpawnFailed`] or [`Input::Launching`] before the next
+    /// action.
     Spawn(usize),
+    /// Look at the node's start under way (see [`Input::Launching`]): give
+    /// it up if it is held up, answering as the start would.
+    CheckStart(usize),
     /// Send the node's main process this signal (it may have just exited).
     Signal(usize, Signal),
     /// SIGKILL the node: main process, process group, cgroup.
@@ -373,6 +384,7 @@ impl Core {
                 ready_at_exec,
             } => self.spawned(node, pid, ready_at_exec, now),
             Input::SpawnFailed { node, error } => self.spawn_failed(node, error),
+            Input::Launching { node } => self.launching(node, now),
             Input::Exited { node, status } => self.on_exit(node, status, now),
             Input::Ready { node } => self.mark_ready(node, now),
             Input::Reloading { node } => {
@@ -469,6 +481,12 @@ impl Core {
                     node.killed_after_timeout = true;
                     trace::killed_after_timeout(&self.names[i]);
                     self.outbox.push_back(Action::Kill(i));
+                }
+            }
+            Purpose::Launch => {
+                if node.launching {
+                    self.outbox.push_back(Action::CheckStart(i));
+                    self.timers.arm(key, now + crate::held_up::CHECK_EVERY);
                 }
             }
             Purpose::Probe(kind) => self.run_probe(i, kind, now),

@@ -24,7 +24,8 @@ use crate::exit::ExitStatus;
 pub enum NodeState {
     /// Not started yet: waiting for the nodes it starts `after`.
     Waiting,
-    /// Started; not ready yet.
+    /// Started, not ready yet; or being started by the carried program (in
+    /// a scope, or under other ids), with no pid until it has reported.
     Starting,
     /// Started and ready.
     Running,
@@ -119,6 +120,9 @@ pub(crate) struct NodeRuntime {
     /// shutdown), and what then.
     pub(crate) stop_requested: Option<AfterStop>,
     pub(crate) started_at: Option<Instant>,
+    /// Being started by the carried program, whose report is to come: the
+    /// node is `Starting` with no process of its own yet.
+    pub(crate) launching: bool,
     /// How its last process ended, once reaped.
     pub(crate) last_exit: Option<ExitStatus>,
     /// The current (or last) process became ready.
@@ -140,6 +144,7 @@ impl NodeRuntime {
             state: NodeState::Waiting,
             stop_requested: None,
             started_at: None,
+            launching: false,
             last_exit: None,
             was_ready: false,
             restarts: 0,

@@ -53,20 +53,55 @@ impl Core {
             .settle(|i| agenda::pending(&nodes[i], undecided.contains_key(&i)));
     }
 
-    /// Node `i` was started at `now`.
-    pub(super) fn spawned(&mut self, i: usize, pid: u32, ready_at_exec: bool, now: Instant) {
+    /// Node `i`'s start is under way at `now`, its answer to come: it is
+    /// starting, and alive (a process, the carried program, exists), so
+    /// that a stop or group restart waits for it.
+    pub(super) fn launching(&mut self, i: usize, now: Instant) {
+        self.begin_start(i);
+        let node = &mut self.nodes[i];
+        node.launching = true;
+        node.state = NodeState::Starting;
+        let key = TimerKey {
+            node: i,
+            purpose: Purpose::Launch,
+        };
+        self.timers.arm(key, now + crate::held_up::CHECK_EVERY);
+    }
+
+    /// A start begins (or, for a start under way, ends): the node counts as
+    /// alive, and the marks of its last process go.
+    fn begin_start(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        if node.launching {
+            node.launching = false;
+            self.timers.cancel(TimerKey {
+                node: i,
+                purpose: Purpose::Launch,
+            });
+            return;
+        }
         self.agenda.started();
         self.timers.cancel(TimerKey {
             node: i,
             purpose: Purpose::Start,
         });
+        node.killed_after_timeout = false;
+        node.killed_by_probe = false;
+    }
+
+    /// Node `i` was started at `now`.
+    pub(super) fn spawned(&mut self, i: usize, pid: u32, ready_at_exec: bool, now: Instant) {
+        self.begin_start(i);
         let node = &mut self.nodes[i];
         if node.started_at.is_some() {
             node.restarts += 1;
         }
+        // Asked to stop while its start was under way: its stop signal goes
+        // out now that there is a process to take it.
+        if node.stop_requested.is_some() {
+            self.agenda.mark(i);
+        }
         node.started_at = Some(now);
-        node.killed_after_timeout = false;
-        node.killed_by_probe = false;
         node.was_ready = ready_at_exec;
         node.state = if ready_at_exec {
             NodeState::Running
@@ -97,6 +132,12 @@ impl Core {
 
     /// Node `i` could not be started.
     pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError) {
+        if self.nodes[i].launching {
+            self.begin_start(i);
+            // The program that was starting it is reaped.
+            self.agenda.reaped();
+            self.nodes[i].stop_requested = None;
+        }
         self.nodes[i].state = NodeState::Failed;
         let node = NodeId::from_index(i);
         self.emit(Event::StartFailed { node, error });

@@ -708,4 +708,5 @@ fn a_refused_main_pid_is_reported_and_changes_nothing() {
     assert_eq!(h.deadline(), deadline);
 }
 
+mod launching;
 mod subgraphs;

@@ -15,6 +15,8 @@ pub(crate) enum Purpose {
     Ready,
     /// A stopping node's stop timeout ran out: SIGKILL.
     Stop,
+    /// A start under way is to be looked at (`Input::Launching`).
+    Launch,
     /// A probe's next attempt is due, or its attempt's timeout ran out.
     Probe(crate::probe::ProbeKind),
     /// A node's `WATCHDOG=1` was due: SIGABRT.

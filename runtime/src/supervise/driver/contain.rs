@@ -87,7 +87,8 @@ impl Driver {
 
     /// SIGKILLs node `i`: its main process (the one it named too), its
     /// process group, and everything in its cgroup.
-    pub(super) fn kill_node(&self, i: usize) {
+    pub(super) fn kill_node(&mut self, i: usize) {
+        self.kill_start(i);
         if let Some(process) = &self.nodes[i].process {
             process.kill();
         }

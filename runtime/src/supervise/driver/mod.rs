@@ -11,6 +11,7 @@
 
 mod blocking;
 mod contain;
+mod launch;
 mod main_pid;
 mod reload;
 
@@ -33,7 +34,7 @@ use crate::probe::run::ProbeRuns;
 use crate::process::Process;
 use crate::scope::Scopes;
 use crate::signal::Signal;
-use crate::spawn::{LaunchKit, Launched, Launcher, ParentEnd};
+use crate::spawn::{LaunchKit, Launched, Launcher, ParentEnd, Started};
 
 /// A notify socket for each node of `graph` with `Readiness::Notify`. A node
 /// with a network of its own gets a socket its scope's init made there:
@@ -114,6 +115,8 @@ fn extra_env(
 pub(crate) struct NodeIo {
     /// The current process, or the last one (then reaped, status cached).
     pub(crate) process: Option<Process>,
+    /// Its start under way, while the carried program has not reported.
+    launch: Option<Box<launch::Launch>>,
     /// The main process the node named (`MAINPID=`), while the node runs;
     /// `process` then stays unreaped until the node ends (see `main_pid`).
     main_pid: Option<Box<MainPid>>,
@@ -330,6 +333,7 @@ impl Driver {
                     let _ = self.signal_main(i, Signal::CONT);
                 }
                 Action::Kill(i) => self.kill_node(i),
+                Action::CheckStart(i) => self.check_start(core, i, now),
                 Action::ReleaseEdges => self.launcher.release(&|n| core.may_start(n)),
                 Action::StartProbe(node, kind) => {
                     let probes = &mut self.probes;
@@ -346,16 +350,34 @@ impl Driver {
 
     /// Starts node `i`; the answer is the core's input.
     fn spawn(&mut self, core: &Core, i: usize) -> Input {
-        match self
-            .launcher
-            .launch(i, &core.names[i])
-            .and_then(|l| self.watch(i, &core.names[i], l))
-        {
-            Ok(launched) => {
+        match self.launcher.launch(i, &core.names[i]) {
+            Ok(Launched {
+                process: Started::Running(process),
+                ready_pipe,
+            }) => self.running(core, i, process, ready_pipe),
+            Ok(Launched {
+                process: Started::Reporting(start),
+                ready_pipe,
+            }) => self.await_report(core, i, start, ready_pipe),
+            Err(error) => Input::SpawnFailed { node: i, error },
+        }
+    }
+
+    /// Node `i` runs `process`: it is watched from now on; the answer is
+    /// the core's input.
+    fn running(
+        &mut self,
+        core: &Core,
+        i: usize,
+        process: Process,
+        ready_pipe: Option<OwnedFd>,
+    ) -> Input {
+        match self.watch(i, &core.names[i], process, ready_pipe) {
+            Ok((process, ready_pipe)) => {
                 let node = &mut self.nodes[i];
-                let pid = launched.process.pid().as_raw_nonzero().get() as u32;
-                node.process = Some(launched.process);
-                node.ready_pipe = launched.ready_pipe;
+                let pid = process.pid().as_raw_nonzero().get() as u32;
+                node.process = Some(process);
+                node.ready_pipe = ready_pipe;
                 node.oom_kills_at_start = self.launcher.oom_kills(i);
                 Input::Spawned {
                     node: i,
@@ -367,32 +389,31 @@ impl Driver {
         }
     }
 
-    /// Adds a just-launched node's pidfd and readiness pipe to the wait set;
+    /// Adds a just-started node's pidfd and readiness pipe to the wait set;
     /// if that fails, kills and reaps it (it could never be waited on).
     fn watch(
         &mut self,
         i: usize,
         name: &str,
-        mut launched: Launched,
-    ) -> Result<Launched, SpawnError> {
+        mut process: Process,
+        ready_pipe: Option<OwnedFd>,
+    ) -> Result<(Process, Option<OwnedFd>), SpawnError> {
         let waits = &mut self.waits;
-        let mut added = launched.process.pidfd().map_or(Ok(()), |pidfd| {
+        let mut added = process.pidfd().map_or(Ok(()), |pidfd| {
             waits.add(pidfd, Token::Pidfd(i), Interest::Readable)
         });
-        if let (Ok(()), Some(pipe)) = (&added, &launched.ready_pipe) {
+        if let (Ok(()), Some(pipe)) = (&added, &ready_pipe) {
             added = waits.add(pipe.as_fd(), Token::ReadyPipe(i), Interest::Readable);
         }
         let Err(error) = added else {
-            return Ok(launched);
+            return Ok((process, ready_pipe));
         };
-        if let Some(pipe) = &launched.ready_pipe {
+        if let Some(pipe) = &ready_pipe {
             waits.remove(pipe.as_fd());
         }
-        launched.process.kill();
+        process.kill();
         // Blocking: SIGKILL cannot be caught, so this returns promptly.
-        let _ = launched
-            .process
-            .reap_then(true, |pidfd| waits.remove(pidfd));
+        let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
         // Anything it forked meanwhile, too.
         if let Some(cgroup) = self.launcher.cgroup(i) {
             let _ = cgroup.kill();
@@ -451,6 +472,7 @@ impl Driver {
                 self.wake.drain();
                 core.handle(Input::Woken, now);
             }
+            Token::Launch(i) => self.start_reported(core, i, now),
             Token::Probe(node, kind) => {
                 let resumed = self
                     .probes
@@ -560,6 +582,7 @@ impl Driver {
     /// their cgroups goes when the cgroups are removed.
     pub(crate) fn kill_all(&mut self, core: &mut Core) {
         for i in 0..self.nodes.len() {
+            self.abandon_start(i);
             self.kill_node(i);
             self.stop_draining(i);
             if let Some(named) = self.nodes[i].main_pid.take() {

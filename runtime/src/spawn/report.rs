@@ -1,0 +1,258 @@
+//! A start through the carried program, until its report is in.
+//!
+//! The program says how a start went over a pipe: the process it became or
+//! cloned, or the step that failed. The report comes once the program has
+//! entered the scope and the node has reached `execve`, which a scope-mate
+//! can slow without stopping anything (see `tests/scope_slowed_exec.rs`).
+//! So a [`PendingStart`] is read as it comes: the event loop waits on its
+//! pipe beside everything else and looks at the program every
+//! [`CHECK_EVERY`](crate::held_up::CHECK_EVERY), and the blocking callers
+//! (a scope's creation, the cgroup watcher) wait for it in
+//! [`PendingStart::wait`].
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::io::Errno;
+use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
+
+use super::carried::{self, REPORT_LEN, Report, decode_words};
+use crate::error::Step;
+use crate::held_up::{self, Looks};
+use crate::process::Process;
+
+/// A start whose report has not all come yet.
+#[derive(Debug)]
+pub(crate) struct PendingStart {
+    program: Process,
+    /// The report pipe's read end, non-blocking.
+    pipe: OwnedFd,
+    bytes: [u8; REPORT_LEN],
+    filled: usize,
+    /// The program said it is about to `execve` the node itself: EOF next
+    /// means it did, another report that it failed.
+    executing: bool,
+    looks: Looks,
+}
+
+/// A report read whole (or the EOF that ends it), for
+/// [`PendingStart::conclude`].
+#[derive(Debug)]
+pub(crate) struct Complete {
+    report: Report,
+    /// A helper the program cloned as our child, to be reaped.
+    helper: Option<i32>,
+}
+
+impl PendingStart {
+    /// The start `program` reports on through `pipe`, the read end.
+    pub(crate) fn new(program: Process, pipe: OwnedFd) -> Result<PendingStart, (Step, i32)> {
+        if let Err(e) = rustix::fs::fcntl_setfl(&pipe, rustix::fs::OFlags::NONBLOCK) {
+            let start = PendingStart::reading(program, pipe);
+            let _ = start.conclude(Complete::of(Report::HeldUp));
+            return Err((Step::ScopeProgram, e.raw_os_error()));
+        }
+        Ok(PendingStart::reading(program, pipe))
+    }
+
+    fn reading(program: Process, pipe: OwnedFd) -> PendingStart {
+        PendingStart {
+            program,
+            pipe,
+            bytes: [0; REPORT_LEN],
+            filled: 0,
+            executing: false,
+            looks: Looks::new(),
+        }
+    }
+
+    /// The pipe to wait on: readable when more of the report, or its EOF,
+    /// has come.
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.pipe.as_fd()
+    }
+
+    /// The program's pid: the process starting, which becomes the command
+    /// or clones it.
+    pub(crate) fn pid(&self) -> rustix::process::Pid {
+        self.program.pid()
+    }
+
+    /// Kills the start where that leaves nothing behind: once the program
+    /// is the node, about to `execve` it or in it (the report then ends as
+    /// a start whose process was killed). Before that, a clone of the node
+    /// may exist that only the program knows of, so the program is left to
+    /// report it, which it does within its own limit.
+    pub(crate) fn kill_the_node(&self) {
+        if self.executing {
+            let _ = self.program.signal(crate::Signal::KILL);
+        }
+    }
+
+    /// Reads what the pipe holds, without blocking: the report once it is
+    /// complete, `None` while more is to come.
+    pub(crate) fn read(&mut self) -> Option<Complete> {
+        loop {
+            if self.filled == REPORT_LEN {
+                let helper = match decode_words(&self.bytes) {
+                    [.., helper] if helper > 0 => Some(helper),
+                    _ => None,
+                };
+                let report = Report::decode(&self.bytes);
+                self.filled = 0;
+                match (self.executing, report) {
+                    (false, Report::Executing) => self.executing = true,
+                    (true, Report::Executing) => {
+                        return Some(Complete {
+                            report: Report::protocol_error(),
+                            helper,
+                        });
+                    }
+                    (_, report) => return Some(Complete { report, helper }),
+                }
+            }
+            match rustix::io::read(&self.pipe, &mut self.bytes[self.filled..]) {
+                Ok(0) => {
+                    let report = match (self.executing, self.filled) {
+                        // EOF after `EXECUTING`: the `execve` happened.
+                        (true, 0) => Report::Itself,
+                        (_, filled) => Report::decode(&self.bytes[..filled]),
+                    };
+                    return Some(Complete::of(report));
+                }
+                Ok(n) => self.filled += n,
+                Err(Errno::AGAIN) => return None,
+                Err(Errno::INTR) => {}
+                Err(e) => {
+                    let report = Report::Failed {
+                        step: -1,
+                        errno: e.raw_os_error(),
+                        pid: 0,
+                    };
+                    return Some(Complete::of(report));
+                }
+            }
+        }
+    }
+
+    /// One look at the program, [`CHECK_EVERY`](held_up::CHECK_EVERY) after
+    /// the last: whether it is held up (see [`crate::held_up`]), and the
+    /// start to be given up on with [`abandon`](Self::abandon).
+    pub(crate) fn held_up(&mut self) -> bool {
+        self.looks.held_up(&self.program)
+    }
+
+    /// Gives up on a held-up start: kills the program and takes what it
+    /// reported before (a node it cloned is then ours to kill), else fails
+    /// the start with `ETIMEDOUT`.
+    pub(crate) fn abandon(mut self) -> Result<Process, (Step, i32)> {
+        let _ = self.program.signal(crate::Signal::KILL);
+        // Dead (SIGKILL is prompt), so whatever it wrote is in the pipe.
+        let _ = held_up::wait_for_exit(&self.program, || {});
+        match self.read() {
+            Some(complete) if !self.executing => self.conclude(complete),
+            // About to `execve` when killed: the node will not run.
+            _ => self.conclude(Complete::of(Report::HeldUp)),
+        }
+    }
+
+    /// Waits for the whole report, giving up on a program held up.
+    pub(crate) fn wait(mut self) -> Result<Process, (Step, i32)> {
+        loop {
+            if held_up::wait_for_answer(self.fd(), &self.program).is_err() {
+                return self.abandon();
+            }
+            if let Some(complete) = self.read() {
+                return self.conclude(complete);
+            }
+        }
+    }
+
+    /// The process the report stands for: the program itself once it
+    /// exec'd the node or became a scope's init or the watcher, or the
+    /// process it cloned; or the step that failed. Reaps the program when it
+    /// is not that process, and any helper it named.
+    pub(crate) fn conclude(self, complete: Complete) -> Result<Process, (Step, i32)> {
+        let program = self.program;
+        // A helper the program cloned as our child: it has exited or is about
+        // to (or, stopped by a process of the scope, is killed).
+        if let Some(helper) = complete.helper.and_then(|pid| adopt(pid).ok()) {
+            wait_exited(helper);
+        }
+        match complete.report {
+            Report::Itself => Ok(program),
+            Report::Cloned(pid) => {
+                // It exits right after this report, and runs in no cgroup the
+                // node may freeze (`Launcher::clone_cgroups`); killed all the
+                // same, so that nothing could hold this wait for the whole
+                // limit (a frozen process is not "stopped", and a SIGKILL
+                // reaches it).
+                let _ = program.signal(crate::Signal::KILL);
+                wait_exited(program);
+                adopt(pid).map_err(|errno| (Step::ScopeProgram, errno))
+            }
+            Report::Died | Report::Executing => {
+                wait_exited(program);
+                Err((Step::Killed, libc::EINTR))
+            }
+            Report::HeldUp => {
+                let _ = program.signal(crate::Signal::KILL);
+                wait_exited(program);
+                Err((Step::ScopeProgram, libc::ETIMEDOUT))
+            }
+            Report::Failed { step, errno, pid } => {
+                // It exits right after this report: killed all the same, so
+                // that a scope-mate stopping it there holds nothing up.
+                let _ = program.signal(crate::Signal::KILL);
+                wait_exited(program);
+                // A clone that failed after its clone: dead or dying, killed
+                // all the same, so that nothing holds this wait.
+                if let Ok(mut orphan) = adopt(pid) {
+                    let _ = orphan.signal(crate::Signal::KILL);
+                    let _ = orphan.reap(true);
+                }
+                Err((carried::node_step(step), errno))
+            }
+        }
+    }
+}
+
+impl Complete {
+    fn of(report: Report) -> Complete {
+        Complete {
+            report,
+            helper: None,
+        }
+    }
+}
+
+/// Our child `pid`, which the program cloned with `CLONE_PARENT`, as a
+/// process we hold by pidfd. Its pid cannot have been reused: we have not
+/// reaped it, and nobody else can.
+fn adopt(pid: i32) -> Result<Process, i32> {
+    let pid = Pid::from_raw(pid).ok_or(libc::ESRCH)?;
+    let pidfd =
+        rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(|e| e.raw_os_error())?;
+    // It must be ours: waitid on a pidfd of someone else's child is ECHILD.
+    let ours = rustix::process::waitid(
+        WaitId::PidFd(pidfd.as_fd()),
+        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+    );
+    match ours {
+        Err(e) => Err(e.raw_os_error()),
+        Ok(_) => Ok(Process::new(pid, pidfd)),
+    }
+}
+
+/// Waits for the program to exit, killing it if it is held up, and reaps
+/// it, without touching its process group: it may hold the init the program
+/// just cloned, which has yet to leave it.
+fn wait_exited(process: Process) {
+    if held_up::wait_for_exit(&process, || {}).is_err() {
+        let _ = process.signal(crate::Signal::KILL);
+    }
+    if let Some(pidfd) = process.pidfd() {
+        while let Err(Errno::INTR) =
+            rustix::process::waitid(WaitId::PidFd(pidfd), WaitIdOptions::EXITED)
+        {}
+    }
+}

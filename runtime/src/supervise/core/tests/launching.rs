@@ -1,0 +1,123 @@
+//! Starts the carried program reports on later (`Input::Launching`): the
+//! start pass goes on past them, the node counts as alive meanwhile, its
+//! program is looked at on a timer, and a stop asked for meanwhile reaches
+//! the process the start brings.
+
+use super::*;
+use crate::held_up::CHECK_EVERY;
+
+/// A round at `offset` ms in which node `launched` answers its spawn with
+/// `Launching` and every other node is spawned.
+fn round_launching(h: &mut Harness, offset: u64, launched: usize) -> Vec<Action> {
+    let now = h.at(offset);
+    let mut actions = Vec::new();
+    h.core.advance(now);
+    while let Some(action) = h.core.next_action() {
+        if let Action::Spawn(node) = action {
+            let input = match node == launched {
+                true => Input::Launching { node },
+                false => Input::Spawned {
+                    node,
+                    pid: 100 + node as u32,
+                    ready_at_exec: true,
+                },
+            };
+            h.core.handle(input, now);
+        }
+        if action != Action::ReleaseEdges {
+            actions.push(action);
+        }
+    }
+    actions
+}
+
+fn spawned(h: &mut Harness, node: usize, offset: u64) {
+    let input = Input::Spawned {
+        node,
+        pid: 100 + node as u32,
+        ready_at_exec: true,
+    };
+    h.core.handle(input, h.at(offset));
+}
+
+fn check_every() -> u64 {
+    CHECK_EVERY.as_millis() as u64
+}
+
+#[test]
+fn a_start_under_way_lets_the_pass_go_on_and_is_looked_at_until_it_answers() {
+    let graph = graph_of(&[always(), always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    assert_eq!(
+        round_launching(&mut h, 0, 0),
+        [Action::Spawn(0), Action::Spawn(1)],
+        "the next node starts without waiting for the report"
+    );
+    assert_eq!(h.core.nodes[0].state, NodeState::Starting);
+    assert!(h.core.nodes[0].started_at.is_none());
+    assert!(!h.core.all_started(), "spawn waits for its report");
+    assert_eq!(h.deadline(), Some(check_every()));
+    assert_eq!(h.round(check_every()), [Action::CheckStart(0)]);
+    assert_eq!(h.deadline(), Some(2 * check_every()), "and again");
+    h.events();
+    spawned(&mut h, 0, 30);
+    assert!(matches!(h.events()[..], [Event::Started { pid: 100, .. }]));
+    assert_eq!(h.core.nodes[0].state, NodeState::Running);
+    assert!(h.core.all_started());
+    assert_eq!(h.deadline(), None, "no more looks");
+    assert_eq!(h.core.nodes[0].restarts, 0);
+}
+
+#[test]
+fn a_stop_asked_for_during_a_start_reaches_the_process_it_brings() {
+    let graph = graph_of(&[NodeOptions::new()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    round_launching(&mut h, 0, 0);
+    h.core.stop_graph(Outcome::Shutdown);
+    // No process to take it yet: the driver finds none.
+    assert_eq!(h.automatic(1), [Action::Signal(0, Signal::TERM)]);
+    assert!(!h.core.is_finished(), "the program is alive");
+    spawned(&mut h, 0, 5);
+    assert_eq!(
+        h.automatic(5),
+        [Action::Signal(0, Signal::TERM)],
+        "sent again, to the node"
+    );
+    h.exit(0, ExitStatus::Signaled(Signal::TERM), 6);
+    h.automatic(6);
+    assert!(h.core.is_finished());
+}
+
+#[test]
+fn a_start_under_way_killed_at_its_stop_timeout_that_then_fails_ends_the_graph() {
+    let graph = graph_of(&[NodeOptions::new()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.core.stop_timeout = ms(1_000);
+    round_launching(&mut h, 0, 0);
+    h.core.stop_graph(Outcome::Shutdown);
+    h.automatic(1);
+    let actions = h.automatic(1_001);
+    assert!(actions.contains(&Action::Kill(0)), "{actions:?}");
+    let error = SpawnError::new(NodeId::from_index(0), "n0".into(), Step::Killed, 4);
+    h.core
+        .handle(Input::SpawnFailed { node: 0, error }, h.at(1_002));
+    assert_eq!(h.core.nodes[0].state, NodeState::Failed);
+    assert!(h.core.nodes[0].killed_after_timeout);
+    h.automatic(1_002);
+    assert!(h.core.is_finished(), "nothing alive is counted");
+    assert_eq!(h.deadline(), None);
+}
+
+#[test]
+fn a_restart_under_way_counts_as_a_restart_once_it_runs() {
+    let graph = graph_of(&[always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(0, FAILED, 10);
+    h.automatic(10);
+    let now = 110;
+    assert_eq!(round_launching(&mut h, now, 0), [Action::Spawn(0)]);
+    assert_eq!(h.core.nodes[0].restarts, 0);
+    spawned(&mut h, 0, now + 1);
+    assert_eq!(h.core.nodes[0].restarts, 1);
+}

@@ -1,0 +1,151 @@
+//! Starts the carried program reports on later: a node in a scope, or
+//! started under other ids. The event loop does not wait for them. The
+//! report pipe is in the wait set, the program is looked at every
+//! [`CHECK_EVERY`](crate::held_up::CHECK_EVERY) (`Action::CheckStart`), and
+//! the core hears how the start went when the report is in. A scope-mate
+//! that slows such a start without stopping anything (an `execve` held up
+//! by a lease: `tests/scope_slowed_exec.rs`) delays that node alone, not
+//! the application's other nodes and graphs.
+
+use std::os::fd::OwnedFd;
+use std::time::Instant;
+
+use super::Driver;
+use crate::error::{SpawnError, Step};
+use crate::graph::NodeId;
+use crate::poller::Interest;
+use crate::process::Process;
+use crate::spawn::PendingStart;
+use crate::supervise::Token;
+use crate::supervise::core::{Core, Input};
+
+/// A node's start under way.
+#[derive(Debug)]
+pub(super) struct Launch {
+    start: PendingStart,
+    /// The read end of its readiness pipe, for `Readiness::Fd`.
+    ready_pipe: Option<OwnedFd>,
+    /// The core asked for the node to be killed meanwhile (its stop
+    /// timeout ran out): what the start brings is killed at once.
+    kill_when_started: bool,
+}
+
+impl Driver {
+    /// Node `i`'s start is under way: its report pipe goes into the wait
+    /// set. The answer is the core's input.
+    pub(super) fn await_report(
+        &mut self,
+        core: &Core,
+        i: usize,
+        start: PendingStart,
+        ready_pipe: Option<OwnedFd>,
+    ) -> Input {
+        if let Err(e) = self
+            .waits
+            .add(start.fd(), Token::Launch(i), Interest::Readable)
+        {
+            if let Ok(mut process) = start.abandon() {
+                process.kill();
+                let _ = process.reap(true);
+            }
+            let errno = e.raw_os_error().unwrap_or(libc::ENOMEM);
+            return Input::SpawnFailed {
+                node: i,
+                error: SpawnError::new(
+                    NodeId::from_index(i),
+                    core.names[i].clone(),
+                    Step::Watch,
+                    errno,
+                ),
+            };
+        }
+        self.nodes[i].launch = Some(Box::new(Launch {
+            start,
+            ready_pipe,
+            kill_when_started: false,
+        }));
+        Input::Launching { node: i }
+    }
+
+    /// Node `i`'s report pipe is readable: once the report is whole, the
+    /// core hears how the start went.
+    pub(super) fn start_reported(&mut self, core: &mut Core, i: usize, now: Instant) {
+        let Some(launch) = &mut self.nodes[i].launch else {
+            return;
+        };
+        let Some(complete) = launch.start.read() else {
+            return;
+        };
+        self.end_start(core, i, now, |start| start.conclude(complete));
+    }
+
+    /// Looks at node `i`'s start under way: a program held up (stopped,
+    /// or past its limit) is given up on, as a blocking wait would.
+    pub(super) fn check_start(&mut self, core: &mut Core, i: usize, now: Instant) {
+        let Some(launch) = &mut self.nodes[i].launch else {
+            return;
+        };
+        if !launch.start.held_up() {
+            return;
+        }
+        self.end_start(core, i, now, PendingStart::abandon);
+    }
+
+    /// Node `i` is to be killed while its start is under way: the program
+    /// is killed where that leaves nothing behind, and whatever the start
+    /// brings is killed when it comes.
+    pub(super) fn kill_start(&mut self, i: usize) {
+        if let Some(launch) = &mut self.nodes[i].launch {
+            launch.kill_when_started = true;
+            launch.start.kill_the_node();
+        }
+    }
+
+    /// Gives up node `i`'s start under way, if any, killing and reaping
+    /// what it brought: every node is being killed (a failed start).
+    pub(super) fn abandon_start(&mut self, i: usize) {
+        if self.nodes[i].launch.is_none() {
+            return;
+        }
+        if let Ok(mut process) = self.take_launch(i).start.abandon() {
+            process.kill();
+            let _ = process.reap(true);
+        }
+    }
+
+    fn take_launch(&mut self, i: usize) -> Box<Launch> {
+        let launch = self.nodes[i].launch.take().expect("a start under way");
+        self.waits.remove(launch.start.fd());
+        launch
+    }
+
+    /// Ends node `i`'s start under way with what `end` makes of it: the
+    /// core hears how it went.
+    fn end_start(
+        &mut self,
+        core: &mut Core,
+        i: usize,
+        now: Instant,
+        end: impl FnOnce(PendingStart) -> Result<Process, (Step, i32)>,
+    ) {
+        let launch = self.take_launch(i);
+        let (ready_pipe, kill) = (launch.ready_pipe, launch.kill_when_started);
+        let result = end(launch.start);
+        let input = match result {
+            Ok(process) => self.running(core, i, process, ready_pipe),
+            Err((step, errno)) => Input::SpawnFailed {
+                node: i,
+                error: SpawnError::new(NodeId::from_index(i), core.names[i].clone(), step, errno),
+            },
+        };
+        let spawned = matches!(input, Input::Spawned { .. });
+        core.handle(input, now);
+        if spawned && kill {
+            self.kill_node(i);
+        }
+        // Removed meanwhile, and it never ran: what it held goes now.
+        if core.is_gone(i) {
+            self.forget(i);
+        }
+    }
+}
