@@ -686,6 +686,58 @@ fn a_subreaper_application_accepts_its_nodes_daemonized_server() {
     );
 }
 
+/// Run by [`a_subreaper_application_refuses_a_sibling_moved_into_a_nodes_cgroup`]
+/// as a subreaper: a hostile node moves its sibling's started process
+/// into its cgroup (as root) and names it. Prints the verdict.
+#[test]
+#[ignore = "run by a_subreaper_application_refuses_a_sibling_moved_into_a_nodes_cgroup"]
+fn subreaper_application_with_a_hostile_node() {
+    if std::env::var_os(SUBREAPER).is_none() {
+        return;
+    }
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
+    let leftovers = Leftovers::before("subreaper-hostile");
+    let dir = common::TempDir::new("mainpid_subreaper_hostile");
+    let claims = dir.path().join("claims");
+    let mut graph = Graph::new();
+    let sibling = graph.node("sibling", leftovers.mark(Command::new("sleep")).arg("300"));
+    let hostile = graph.node_with(
+        "hostile",
+        hostile(&leftovers, &claims).arg("move"),
+        NodeOptions::new().ready(Readiness::Notify),
+    );
+    let mut running = graph.spawn().unwrap();
+    until(&mut running, "Ready", |e| {
+        (*e == Event::Ready { node: hostile }).then_some(())
+    });
+    let sibling_pid = running.pid(sibling).unwrap();
+    let text = sibling_pid.to_string();
+    let refused = (&*text, Some(sibling_pid), MainPidRefusal::NotTheNodes);
+    refused_in_order(&mut running, hostile, &claims, &[refused], &[]);
+    println!("\nverdict: refused");
+    running.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+/// Where orphans come to the application, a child of it is no longer the
+/// runtime's by that alone: only the list of the other nodes' processes
+/// tells a sibling's started process apart from the node's daemonized
+/// server. A root node that moves its sibling into its cgroup and names
+/// it is refused (as uid 65534 it cannot move it, and is refused too).
+#[test]
+fn a_subreaper_application_refuses_a_sibling_moved_into_a_nodes_cgroup() {
+    let _turn = common::serial();
+    let output = common::ignored_test("subreaper_application_with_a_hostile_node")
+        .env(SUBREAPER, "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines().any(|l| l == "verdict: refused") && output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Ready, pings its watchdog a few times, says `STOPPING=1`, then takes
 /// longer than its watchdog interval to wind down, and exits 0.
 const WINDS_DOWN: &str = r#"

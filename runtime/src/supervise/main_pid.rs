@@ -136,7 +136,6 @@ impl fmt::Display for MainPidRefusal {
 }
 
 /// What the checks need to know of a node.
-#[derive(Debug)]
 pub(crate) struct Members<'a> {
     /// The process the runtime started: the driver's child, which it does
     /// not reap while a claim is judged, so its pid (and process-group id)
@@ -147,8 +146,8 @@ pub(crate) struct Members<'a> {
     /// The node's probe commands in flight: the runtime's processes,
     /// which run in the node's cgroup and scope.
     pub(crate) probes: Vec<Pid>,
-    /// The other nodes' started and named main processes.
-    pub(crate) others: Vec<Pid>,
+    /// Whether a pid is another node's started or named main process.
+    pub(crate) others: &'a dyn Fn(Pid) -> bool,
     /// The path of the cgroup the node's processes run in, if it has one
     /// (as `/proc/PID/cgroup` names it).
     pub(crate) cgroup: Option<PathBuf>,
@@ -186,7 +185,7 @@ impl Members<'_> {
             && lineage::parent_of(pid.as_raw_nonzero().get())
                 == Some(application.as_raw_nonzero().get());
         (ours && pid != self.started)
-            || self.others.contains(&pid)
+            || (self.others)(pid)
             || self
                 .probes
                 .iter()
@@ -445,7 +444,7 @@ mod tests {
             started: pid(shell.id()),
             current: None,
             probes: Vec::new(),
-            others: Vec::new(),
+            others: &|_| false,
             cgroup: None,
         };
         let me = rustix::process::getpid();
@@ -507,7 +506,7 @@ mod tests {
                 started: pid(shell.id()),
                 current: None,
                 probes: Vec::new(),
-                others: Vec::new(),
+                others: &|_| false,
                 cgroup: None,
             },
         )
@@ -519,7 +518,7 @@ mod tests {
             started: pid(other.id()),
             current: Some(&current),
             probes: Vec::new(),
-            others: Vec::new(),
+            others: &|_| false,
             cgroup: None,
         };
         assert!(!members.still_pinned());
@@ -539,7 +538,7 @@ mod tests {
             started: pid(shell.id()),
             current: None,
             probes: Vec::new(),
-            others: Vec::new(),
+            others: &|_| false,
             cgroup: None,
         };
         shell.kill().unwrap();

@@ -17,6 +17,7 @@
 //!   (Linux 6.15); [`ExitStatus::Unknown`](crate::ExitStatus::Unknown) when
 //!   neither can tell (not permitted to read it, and an older kernel).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use rustix::process::Pid;
@@ -44,6 +45,17 @@ impl Driver {
         }
     }
 
+    /// The node whose started (and unreaped) or named main process `pid`
+    /// is, if any.
+    fn node_of(&self, pid: Pid) -> Option<usize> {
+        let n = self.node_of_pid.get(pid)?;
+        let node = &self.nodes[n];
+        let started = node.process.as_ref().filter(|p| p.status().is_none());
+        let holds = started.is_some_and(|p| p.pid() == pid)
+            || node.main_pid.as_ref().is_some_and(|m| m.pid() == pid);
+        holds.then_some(n)
+    }
+
     /// Sends `signal` to node `i`'s main process: `ESRCH` once it is gone.
     pub(crate) fn signal_main(&self, i: usize, signal: Signal) -> std::io::Result<()> {
         let node = &self.nodes[i];
@@ -66,19 +78,12 @@ impl Driver {
             .map(|p| p.pid());
         let judged = match (current, started) {
             (Some(_), Some(started)) => {
-                let others = self.nodes.iter().enumerate().filter(|&(n, _)| n != i);
-                let others = others.flat_map(|(_, node)| {
-                    let running = node.process.as_ref().filter(|p| p.status().is_none());
-                    [
-                        running.map(|p| p.pid()),
-                        node.main_pid.as_ref().map(|m| m.pid()),
-                    ]
-                });
+                let anothers = |pid| self.node_of(pid).is_some_and(|n| n != i);
                 let members = Members {
                     started,
                     current: self.nodes[i].main_pid.as_deref(),
                     probes: self.probes.commands_of(i),
-                    others: others.flatten().collect(),
+                    others: &anothers,
                     cgroup: self.launcher.cgroup_path(i),
                 };
                 main_pid::adopt(claim, &members)
@@ -108,9 +113,11 @@ impl Driver {
                 return core.handle(refused, now);
             }
         };
+        self.node_of_pid.insert(named.pid(), i);
         let pid = named.pid().as_raw_nonzero().get() as u32;
         if let Some(old) = self.nodes[i].main_pid.replace(Box::new(named)) {
             self.waits.remove(old.pidfd());
+            self.node_of_pid.remove(old.pid(), i);
         }
         core.handle(Input::MainPid { node: i, pid }, now);
     }
@@ -156,4 +163,39 @@ impl Driver {
         }
         self.main_exited(core, i, now)
     }
+}
+
+/// Which node each started and named main process is, by pid: a claim is
+/// checked against the other nodes' processes at one lookup, whatever the
+/// graph's size. An entry is a lead only, believed while the node still
+/// holds that process ([`Driver::node_of`]); a node's entries go when it
+/// ends, and a reused pid's entry is replaced.
+#[derive(Debug, Default)]
+pub(crate) struct NodeOfPid(HashMap<u32, u32>);
+
+impl NodeOfPid {
+    /// Room for `nodes` processes: made once, at its full size, so that no
+    /// smaller table left behind by growing stays in the parent's memory.
+    pub(crate) fn reserve(&mut self, nodes: usize) {
+        self.0.reserve(nodes.saturating_sub(self.0.len()));
+    }
+
+    pub(crate) fn insert(&mut self, pid: Pid, node: usize) {
+        self.0.insert(raw(pid), node as u32);
+    }
+
+    /// Takes `pid` out, if it stands for `node`.
+    pub(crate) fn remove(&mut self, pid: Pid, node: usize) {
+        if self.0.get(&raw(pid)) == Some(&(node as u32)) {
+            self.0.remove(&raw(pid));
+        }
+    }
+
+    fn get(&self, pid: Pid) -> Option<usize> {
+        self.0.get(&raw(pid)).map(|&node| node as usize)
+    }
+}
+
+fn raw(pid: Pid) -> u32 {
+    pid.as_raw_nonzero().get() as u32
 }

@@ -155,6 +155,8 @@ pub(crate) struct Driver {
     signals: Option<SignalFd>,
     /// The probe attempts in flight.
     probes: ProbeRuns,
+    /// The node of each started and named main process, by pid.
+    node_of_pid: main_pid::NodeOfPid,
     /// The process that spawned the graph, the only one it acts in.
     pub(crate) owner: Owner,
     /// [`finish`](Self::finish) has ended the scopes, the output thread and
@@ -188,11 +190,13 @@ impl Driver {
             notify,
             signals: None,
             probes: ProbeRuns::new(graph),
+            node_of_pid: main_pid::NodeOfPid::default(),
             owner: Owner::current(),
             torn_down: false,
             #[cfg(feature = "tokio")]
             teardown: None,
         };
+        driver.node_of_pid.reserve(graph.nodes.len());
         watch_notify(&mut driver.waits, &driver.notify, graph, 0)?;
         driver
             .probes
@@ -248,6 +252,7 @@ impl Driver {
         let added = self.launcher.commit(pending);
         self.nodes
             .extend(graph.nodes.iter().map(|_| NodeIo::default()));
+        self.node_of_pid.reserve(self.nodes.len());
         self.notify.append(&mut notify);
         Ok(added.parent_ends)
     }
@@ -376,6 +381,7 @@ impl Driver {
             Ok((process, ready_pipe)) => {
                 let node = &mut self.nodes[i];
                 let pid = process.pid().as_raw_nonzero().get() as u32;
+                self.node_of_pid.insert(process.pid(), i);
                 node.process = Some(process);
                 node.ready_pipe = ready_pipe;
                 node.oom_kills_at_start = self.launcher.oom_kills(i);
@@ -532,6 +538,12 @@ impl Driver {
     /// now, the latest moment), else the started one's.
     fn node_ended(&mut self, core: &mut Core, i: usize, now: Instant) {
         let io = &mut self.nodes[i];
+        if let Some(process) = &io.process {
+            self.node_of_pid.remove(process.pid(), i);
+        }
+        if let Some(named) = &io.main_pid {
+            self.node_of_pid.remove(named.pid(), i);
+        }
         let status = match io.main_pid.take() {
             Some(named) => Some(named.exit_status()),
             None => io.process.as_ref().and_then(Process::status),
