@@ -666,21 +666,28 @@ fn subreaper_application() {
 /// processes decide there).
 #[test]
 fn a_subreaper_application_accepts_its_nodes_daemonized_server() {
-    let _turn = common::serial();
-    let output = common::ignored_test("subreaper_application")
-        .env(SUBREAPER, "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    let verdict = text.lines().find_map(|l| l.strip_prefix("verdict: "));
     let expected = if rustix::process::geteuid().is_root() {
         "accepted"
     } else {
         // Without a cgroup: not a descendant, not in the node's group.
         "refused"
     };
+    verdict_as_subreaper("subreaper_application", expected);
+}
+
+/// Runs the ignored test `name` in a process of its own with [`SUBREAPER`]
+/// set, and checks that it passed with the verdict it printed starting
+/// with `expected`.
+fn verdict_as_subreaper(name: &str, expected: &str) {
+    let _turn = common::serial();
+    let output = common::ignored_test(name)
+        .env(SUBREAPER, "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let verdict = text.lines().find_map(|l| l.strip_prefix("verdict: "));
     assert!(
-        verdict.is_some_and(|v| v.starts_with(expected)),
+        verdict.is_some_and(|v| v.starts_with(expected)) && output.status.success(),
         "{text}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -725,17 +732,7 @@ fn subreaper_application_with_a_hostile_node() {
 /// it is refused (as uid 65534 it cannot move it, and is refused too).
 #[test]
 fn a_subreaper_application_refuses_a_sibling_moved_into_a_nodes_cgroup() {
-    let _turn = common::serial();
-    let output = common::ignored_test("subreaper_application_with_a_hostile_node")
-        .env(SUBREAPER, "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        text.lines().any(|l| l == "verdict: refused") && output.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    verdict_as_subreaper("subreaper_application_with_a_hostile_node", "refused");
 }
 
 /// Ready, pings its watchdog a few times, says `STOPPING=1`, then takes

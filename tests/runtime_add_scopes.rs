@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
-    Command, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, RunningGraph, ScopeSpec,
+    Command, Endpoint, Error, Graph, Namespace, NodeId, NodeOptions, NodeState, Readiness,
+    RunningGraph, ScopeSpec,
 };
 
 /// Prints its pid and network namespaces and its pid as it sees them, leaves a
@@ -235,9 +236,7 @@ fn a_scope_the_running_graph_lacks_is_an_error_naming_the_node() {
             notifying.node_with(
                 "notifier",
                 Command::new("true"),
-                NodeOptions::new()
-                    .scope(net)
-                    .ready(process_graph_runtime::Readiness::Notify),
+                NodeOptions::new().scope(net).ready(Readiness::Notify),
             );
             assert!(matches!(
                 running.add(notifying),
@@ -370,4 +369,54 @@ fn an_added_graph_makes_its_own_scopes_which_later_adds_join() {
             })
         },
     );
+}
+
+/// Says `READY=1` the moment it runs, then stays.
+const READY_AT_ONCE: &str = r#"
+import os, socket, time
+address = os.environ["NOTIFY_SOCKET"]
+address = "\0" + address[1:] if address.startswith("@") else address
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", address)
+time.sleep(600)
+"#;
+
+/// An added node in a scope is started by the carried program, whose
+/// report the loop reads on a later turn. A node that says `READY=1` at
+/// once may have said it by then: the datagram must wait for the node's
+/// pid to be known, not be read first from a sender nobody believes, and
+/// lost (the node would never be ready).
+#[test]
+fn an_added_scoped_node_that_says_ready_before_its_start_is_read_becomes_ready() {
+    if !common::user_namespaces_available() {
+        return;
+    }
+    let mut graph = Graph::new();
+    let scope = graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    graph.node_with(
+        "anchor",
+        Command::new("sleep").arg("600"),
+        NodeOptions::new().scope(scope),
+    );
+    let mut running = graph.spawn().unwrap();
+    let mut more = Graph::new();
+    let inside = more.running_scope(scope);
+    let quick = more.node_with(
+        "quick",
+        Command::new("/usr/bin/python3").args(["-c", READY_AT_ONCE]),
+        NodeOptions::new().scope(inside).ready(Readiness::Notify),
+    );
+    let quick = running.add(more).unwrap().node(quick);
+    // The loop does not run while the node starts and says it is ready:
+    // its report and its datagram both wait for the next turn.
+    std::thread::sleep(Duration::from_millis(500));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while running.state(quick) != NodeState::Running {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ready: {}",
+            running.state(quick)
+        );
+        running.next_event(Some(Duration::from_millis(50))).unwrap();
+    }
+    running.shutdown(Duration::from_secs(5)).unwrap();
 }

@@ -44,9 +44,8 @@ impl Driver {
             .waits
             .add(start.fd(), Token::Launch(i), Interest::Readable)
         {
-            if let Ok(mut process) = start.abandon() {
-                process.kill();
-                let _ = process.reap(true);
+            if let Ok(process) = start.abandon() {
+                discard(process);
             }
             let errno = e.raw_os_error().unwrap_or(libc::ENOMEM);
             return Input::SpawnFailed {
@@ -58,6 +57,13 @@ impl Driver {
                     errno,
                 ),
             };
+        }
+        // Read only once the node's pid is known: a datagram read before
+        // would come from no believed sender, and be lost (a `READY=1` sent
+        // at once, before the program's report is read). It waits in the
+        // socket meanwhile.
+        if let Some(socket) = &self.notify[i] {
+            self.waits.remove(socket.fd());
         }
         self.nodes[i].launch = Some(Box::new(Launch {
             start,
@@ -107,16 +113,24 @@ impl Driver {
         if self.nodes[i].launch.is_none() {
             return;
         }
-        if let Ok(mut process) = self.take_launch(i).start.abandon() {
-            process.kill();
-            let _ = process.reap(true);
+        let (launch, _) = self.take_launch(i);
+        if let Ok(process) = launch.start.abandon() {
+            discard(process);
         }
     }
 
-    fn take_launch(&mut self, i: usize) -> Box<Launch> {
+    /// Node `i`'s start under way, out of the wait set, and its
+    /// `NOTIFY_SOCKET` back in (or why it could not be).
+    fn take_launch(&mut self, i: usize) -> (Box<Launch>, std::io::Result<()>) {
         let launch = self.nodes[i].launch.take().expect("a start under way");
         self.waits.remove(launch.start.fd());
-        launch
+        let notify = match &self.notify[i] {
+            Some(socket) => self
+                .waits
+                .add(socket.fd(), Token::Notify(i), Interest::Readable),
+            None => Ok(()),
+        };
+        (launch, notify)
     }
 
     /// Ends node `i`'s start under way with what `end` makes of it: the
@@ -128,9 +142,16 @@ impl Driver {
         now: Instant,
         end: impl FnOnce(PendingStart) -> Result<Process, (Step, i32)>,
     ) {
-        let launch = self.take_launch(i);
+        let (launch, notify) = self.take_launch(i);
         let (ready_pipe, kill) = (launch.ready_pipe, launch.kill_when_started);
-        let result = end(launch.start);
+        let result = match (end(launch.start), notify) {
+            // It could never tell its readiness.
+            (Ok(process), Err(e)) => {
+                discard(process);
+                Err((Step::Watch, e.raw_os_error().unwrap_or(libc::ENOMEM)))
+            }
+            (result, _) => result,
+        };
         let input = match result {
             Ok(process) => self.running(core, i, process, ready_pipe),
             Err((step, errno)) => Input::SpawnFailed {
@@ -148,4 +169,11 @@ impl Driver {
             self.forget(i);
         }
     }
+}
+
+/// Kills and reaps a process a start brought that will not run as the
+/// node. Blocking: SIGKILL cannot be caught, so this returns promptly.
+fn discard(mut process: Process) {
+    process.kill();
+    let _ = process.reap(true);
 }
