@@ -24,6 +24,11 @@ use crate::process::Process;
 pub(crate) const LIMIT: Duration = Duration::from_secs(30);
 /// How often a helper that has not answered is looked at.
 pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(20);
+/// When a start the event loop does not wait for is first looked at: most
+/// are over by then, and cost no look at all (a graph starting 1,000 nodes
+/// through the carried program at once would otherwise look at each every
+/// [`CHECK_EVERY`] while the others start).
+pub(crate) const FIRST_LOOK: Duration = Duration::from_millis(100);
 /// How many looks in a row must find a helper stopped (100 ms): a stop and
 /// continue of the whole application (`systemctl kill -s STOP`, then
 /// `CONT`) may resume the application a moment before its helpers.

@@ -62,7 +62,8 @@ pub(crate) enum Input {
     /// The answer to [`Action::Spawn`] for a node the carried program starts
     /// (in a scope, or under other ids): under way, its `Spawned` or
     /// `SpawnFailed` to come later, as the program reports. Meanwhile the
-    /// start pass goes on, and [`Action::CheckStart`] comes every
+    /// start pass goes on, and [`Action::CheckStart`] comes from
+    /// [`FIRST_LOOK`](crate::held_up::FIRST_LOOK) on, every
     /// [`CHECK_EVERY`](crate::held_up::CHECK_EVERY).
     Launching { node: usize },
     /// The node's main process was reaped (and its cgroup is empty).

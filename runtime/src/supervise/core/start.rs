@@ -65,7 +65,7 @@ impl Core {
             node: i,
             purpose: Purpose::Launch,
         };
-        self.timers.arm(key, now + crate::held_up::CHECK_EVERY);
+        self.timers.arm(key, now + crate::held_up::FIRST_LOOK);
     }
 
     /// A start begins (or, for a start under way, ends): the node counts as

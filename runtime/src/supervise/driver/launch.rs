@@ -1,6 +1,7 @@
 //! Starts the carried program reports on later: a node in a scope, or
 //! started under other ids. The event loop does not wait for them. The
-//! report pipe is in the wait set, the program is looked at every
+//! report pipe is in the wait set, the program is looked at from
+//! [`FIRST_LOOK`](crate::held_up::FIRST_LOOK) on, every
 //! [`CHECK_EVERY`](crate::held_up::CHECK_EVERY) (`Action::CheckStart`), and
 //! the core hears how the start went when the report is in. A scope-mate
 //! that slows such a start without stopping anything (an `execve` held up

@@ -4,7 +4,7 @@
 //! the process the start brings.
 
 use super::*;
-use crate::held_up::CHECK_EVERY;
+use crate::held_up::{CHECK_EVERY, FIRST_LOOK};
 
 /// A round at `offset` ms in which node `launched` answers its spawn with
 /// `Launching` and every other node is spawned.
@@ -56,11 +56,12 @@ fn a_start_under_way_lets_the_pass_go_on_and_is_looked_at_until_it_answers() {
     assert_eq!(h.core.nodes[0].state, NodeState::Starting);
     assert!(h.core.nodes[0].started_at.is_none());
     assert!(!h.core.all_started(), "spawn waits for its report");
-    assert_eq!(h.deadline(), Some(check_every()));
-    assert_eq!(h.round(check_every()), [Action::CheckStart(0)]);
-    assert_eq!(h.deadline(), Some(2 * check_every()), "and again");
+    let first = FIRST_LOOK.as_millis() as u64;
+    assert_eq!(h.deadline(), Some(first));
+    assert_eq!(h.round(first), [Action::CheckStart(0)]);
+    assert_eq!(h.deadline(), Some(first + check_every()), "and again");
     h.events();
-    spawned(&mut h, 0, 30);
+    spawned(&mut h, 0, first + 10);
     assert!(matches!(h.events()[..], [Event::Started { pid: 100, .. }]));
     assert_eq!(h.core.nodes[0].state, NodeState::Running);
     assert!(h.core.all_started());
