@@ -30,20 +30,6 @@ use process_graph_runtime::{
     ScopeId, ScopeSpec,
 };
 
-const LEASE: &str = r#"
-import fcntl, os, shutil, signal, sys, tempfile, time, ctypes
-signal.signal(signal.SIGIO, signal.SIG_IGN)
-libc = ctypes.CDLL(None, use_errno=True)
-mine = os.path.join(tempfile.mkdtemp(), "sleep")
-shutil.copy("/usr/bin/sleep", mine)
-if libc.mount(mine.encode(), b"/usr/bin/sleep", None, 4096, None) != 0:  # MS_BIND
-    sys.exit("mount failed: errno %d" % ctypes.get_errno())
-fd = os.open("/usr/bin/sleep", os.O_RDONLY)
-fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
-open(sys.argv[1], "w").write("leased")
-time.sleep(600)
-"#;
-
 /// The [`leased`] graph with a node added into the scope, whose start the
 /// lease holds up: the running graph, the added node, the unrelated node,
 /// the children of this process before the add, and how long the add took.
@@ -70,7 +56,7 @@ fn leased(leaser: NodeOptions) -> (RunningGraph, ScopeId, NodeId, common::TempDi
     );
     graph.node_with(
         "leaser",
-        Command::new("/usr/bin/python3").args(["-c", LEASE, leased.to_str().unwrap()]),
+        Command::new("/usr/bin/python3").args(["-c", common::LEASE, leased.to_str().unwrap()]),
         leaser.scope(scope),
     );
     let other = graph.node_with(
@@ -79,11 +65,7 @@ fn leased(leaser: NodeOptions) -> (RunningGraph, ScopeId, NodeId, common::TempDi
         NodeOptions::new().restart(Restart::Always),
     );
     let mut running = graph.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !leased.exists() {
-        assert!(Instant::now() < deadline, "the node took no lease");
-        let _ = running.next_event(Some(Duration::from_millis(20)));
-    }
+    common::run_until_file_exists(&mut running, &leased);
     (running, scope, other, dir)
 }
 

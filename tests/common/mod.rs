@@ -852,3 +852,37 @@ pub fn thread_cpu_time() -> Duration {
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
+
+/// A node's program that slows its scope-mates' starts without stopping
+/// anything: root in its scope, with a mount namespace of its own, it
+/// bind-mounts a copy of `/usr/bin/sleep` it owns over the real one, takes
+/// a write lease on it, and says so in the file named by its argument. An
+/// `execve` of `/usr/bin/sleep` in the scope then blocks, breaking the
+/// lease, for the kernel's `lease-break-time` (45 s): asleep, not stopped.
+pub const LEASE: &str = r#"
+import fcntl, os, shutil, signal, sys, tempfile, time, ctypes
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+libc = ctypes.CDLL(None, use_errno=True)
+mine = os.path.join(tempfile.mkdtemp(), "sleep")
+shutil.copy("/usr/bin/sleep", mine)
+if libc.mount(mine.encode(), b"/usr/bin/sleep", None, 4096, None) != 0:  # MS_BIND
+    sys.exit("mount failed: errno %d" % ctypes.get_errno())
+fd = os.open("/usr/bin/sleep", os.O_RDONLY)
+fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+open(sys.argv[1], "w").write("leased")
+time.sleep(600)
+"#;
+
+/// Runs `running`'s loop until `path` exists (a node says it is ready to
+/// attack); fails after 10 s.
+pub fn run_until_file_exists(running: &mut RunningGraph, path: &Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {}",
+            path.display()
+        );
+        let _ = running.next_event(Some(Duration::from_millis(20)));
+    }
+}

@@ -77,6 +77,11 @@ impl PendingStart {
         self.program.pid()
     }
 
+    /// Whether the program said it is about to `execve` the node itself.
+    pub(crate) fn is_executing(&self) -> bool {
+        self.executing
+    }
+
     /// Kills the start where that leaves nothing behind: once the program
     /// is the node, about to `execve` it or in it (the report then ends as
     /// a start whose process was killed). Before that, a clone of the node

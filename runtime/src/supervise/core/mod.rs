@@ -197,6 +197,9 @@ pub(crate) struct Core {
     outbox: VecDeque<Action>,
     /// The start pass under way, if any.
     pass: Option<Pass>,
+    /// Per scope (by index), how many of its nodes' starts are under way
+    /// (`Input::Launching`): see `start::STARTS_IN_FLIGHT_PER_SCOPE`.
+    launching_in: BTreeMap<usize, u32>,
     /// The decision of the last `Exited` event handed out (with the node),
     /// applied at the next call unless the application overrides it.
     pending: Option<(usize, Verdict)>,
@@ -242,6 +245,7 @@ impl Core {
             events: VecDeque::new(),
             outbox: VecDeque::new(),
             pass: None,
+            launching_in: BTreeMap::new(),
             pending: None,
             undecided: BTreeMap::new(),
             groups: Vec::new(),
@@ -384,7 +388,7 @@ impl Core {
                 pid,
                 ready_at_exec,
             } => self.spawned(node, pid, ready_at_exec, now),
-            Input::SpawnFailed { node, error } => self.spawn_failed(node, error),
+            Input::SpawnFailed { node, error } => self.spawn_failed(node, error, now),
             Input::Launching { node } => self.launching(node, now),
             Input::Exited { node, status } => self.on_exit(node, status, now),
             Input::Ready { node } => self.mark_ready(node, now),

@@ -12,6 +12,15 @@ use crate::graph::NodeId;
 use crate::policy::{NodeOptions, Restart};
 use crate::supervise::Event;
 
+/// How many starts of one scope's nodes may be under way at once. Each
+/// holds a pidfd and a report pipe until its report is read: a graph of
+/// hundreds of scoped nodes started in one pass would otherwise need twice
+/// its fds for a moment (and fail where `RLIMIT_NOFILE` fits the graph
+/// running). Per scope, so that a scope whose starts are held up (by a
+/// node of it: `tests/scope_slowed_exec.rs`) holds up no other scope's, nor
+/// the nodes outside scopes.
+const STARTS_IN_FLIGHT_PER_SCOPE: u32 = 16;
+
 impl Core {
     /// Goes on with the start pass from where it stopped: up to the next
     /// node to spawn (handed out as [`Action::Spawn`], the pass resuming
@@ -40,7 +49,7 @@ impl Core {
                 self.stop_graph(Outcome::DependencyFailed { node, dependency });
                 break;
             }
-            if self.dependencies_ready(i) {
+            if self.dependencies_ready(i) && !self.scope_busy(i) {
                 pass.progressed = true;
                 self.pass = Some(pass);
                 self.outbox.push_back(Action::Spawn(i));
@@ -58,6 +67,9 @@ impl Core {
     /// that a stop or group restart waits for it.
     pub(super) fn launching(&mut self, i: usize, now: Instant) {
         self.begin_start(i);
+        if let Some(scope) = self.options[i].rare().scope {
+            *self.launching_in.entry(scope.index()).or_default() += 1;
+        }
         let node = &mut self.nodes[i];
         node.launching = true;
         node.state = NodeState::Starting;
@@ -78,6 +90,14 @@ impl Core {
                 node: i,
                 purpose: Purpose::Launch,
             });
+            if let Some(scope) = self.options[i].rare().scope
+                && let Some(count) = self.launching_in.get_mut(&scope.index())
+            {
+                *count -= 1;
+                if *count == 0 {
+                    self.launching_in.remove(&scope.index());
+                }
+            }
             return;
         }
         self.agenda.started();
@@ -131,12 +151,28 @@ impl Core {
     }
 
     /// Node `i` could not be started.
-    pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError) {
+    pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError, now: Instant) {
         if self.nodes[i].launching {
             self.begin_start(i);
             // The program that was starting it is reaped.
             self.agenda.reaped();
-            self.nodes[i].stop_requested = None;
+            // Asked to stop meanwhile (a removal, a restart, a stop whose
+            // timeout killed the start): it ended as the stop meant, not as
+            // a node that cannot start.
+            if let Some(after) = self.nodes[i].stop_requested.take() {
+                self.agenda.mark(i);
+                self.timers.cancel(TimerKey {
+                    node: i,
+                    purpose: Purpose::Stop,
+                });
+                match after {
+                    AfterStop::Restart if self.outcome.is_none() && !self.nodes[i].removed => {
+                        self.schedule(i, now, now);
+                    }
+                    _ => self.nodes[i].state = NodeState::Stopped,
+                }
+                return;
+            }
         }
         self.nodes[i].state = NodeState::Failed;
         let node = NodeId::from_index(i);
@@ -144,6 +180,15 @@ impl Core {
         if self.options[i].critical {
             self.stop_graph(Outcome::Critical { node });
         }
+    }
+
+    /// Node `i` is in a scope with as many starts under way as may be: it
+    /// waits for one of them to end (its node is marked then).
+    fn scope_busy(&self, i: usize) -> bool {
+        self.options[i].rare().scope.is_some_and(|scope| {
+            self.launching_in.get(&scope.index()).copied().unwrap_or(0)
+                >= STARTS_IN_FLIGHT_PER_SCOPE
+        })
     }
 
     /// A member of a group restart waits until every member is down.

@@ -88,15 +88,45 @@ impl Driver {
     /// SIGKILLs node `i`: its main process (the one it named too), its
     /// process group, and everything in its cgroup.
     pub(super) fn kill_node(&mut self, i: usize) {
-        self.kill_start(i);
+        let program = self.kill_start(i);
         if let Some(process) = &self.nodes[i].process {
             process.kill();
         }
         if let Some(named) = &self.nodes[i].main_pid {
             let _ = named.signal(Signal::KILL);
         }
-        if let Some(cgroup) = self.launcher.cgroup(i) {
-            let _ = cgroup.kill();
+        match (self.launcher.cgroup(i), program) {
+            (Some(_), Some(program)) => self.kill_cgroup_but(i, program),
+            (Some(cgroup), None) => {
+                let _ = cgroup.kill();
+            }
+            (None, _) => {}
+        }
+    }
+
+    /// SIGKILLs what is in node `i`'s cgroup but `spared`: the program of a
+    /// start under way, which may share the cgroup with the clone it made,
+    /// and must live to report it (killed first, it would leave the clone a
+    /// zombie whose pid nobody knows). What the report brings is killed
+    /// then, with the whole cgroup. Each process is killed by a pidfd opened
+    /// before its membership is read again, so that a pid freed and reused
+    /// meanwhile is not killed.
+    fn kill_cgroup_but(&self, i: usize, spared: rustix::process::Pid) {
+        let (Some(cgroup), Some(path)) = (self.launcher.cgroup(i), self.launcher.cgroup_path(i))
+        else {
+            return;
+        };
+        for pid in cgroup.pids().unwrap_or_default() {
+            if pid == spared {
+                continue;
+            }
+            let Ok(pidfd) = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())
+            else {
+                continue;
+            };
+            if crate::cgroup::cgroup_of(pid).is_some_and(|of| of.starts_with(&path)) {
+                let _ = rustix::process::pidfd_send_signal(&pidfd, rustix::process::Signal::KILL);
+            }
         }
     }
 }

@@ -81,6 +81,12 @@ impl Driver {
             return;
         };
         let Some(complete) = launch.start.read() else {
+            // A kill asked for before the program said it is about to
+            // `execve` (its stop timeout ran out first): carried out now
+            // that the program is the node.
+            if launch.kill_when_started {
+                launch.start.kill_the_node();
+            }
             return;
         };
         self.end_start(core, i, now, |start| start.conclude(complete));
@@ -100,12 +106,13 @@ impl Driver {
 
     /// Node `i` is to be killed while its start is under way: the program
     /// is killed where that leaves nothing behind, and whatever the start
-    /// brings is killed when it comes.
-    pub(super) fn kill_start(&mut self, i: usize) {
-        if let Some(launch) = &mut self.nodes[i].launch {
-            launch.kill_when_started = true;
-            launch.start.kill_the_node();
-        }
+    /// brings is killed when it comes. The program's pid while it must be
+    /// spared, to report the clone it may have made (which only it knows).
+    pub(super) fn kill_start(&mut self, i: usize) -> Option<rustix::process::Pid> {
+        let launch = self.nodes[i].launch.as_mut()?;
+        launch.kill_when_started = true;
+        launch.start.kill_the_node();
+        (!launch.start.is_executing()).then(|| launch.start.pid())
     }
 
     /// Gives up node `i`'s start under way, if any, killing and reaping
@@ -160,9 +167,10 @@ impl Driver {
                 error: SpawnError::new(NodeId::from_index(i), core.names[i].clone(), step, errno),
             },
         };
-        let spawned = matches!(input, Input::Spawned { .. });
         core.handle(input, now);
-        if spawned && kill {
+        // Killed meanwhile: what it brought, and whatever its clone forked
+        // into the cgroup before its report, if the start failed.
+        if kill {
             self.kill_node(i);
         }
         // Removed meanwhile, and it never ran: what it held goes now.

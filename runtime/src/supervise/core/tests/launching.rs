@@ -102,7 +102,7 @@ fn a_start_under_way_killed_at_its_stop_timeout_that_then_fails_ends_the_graph()
     let error = SpawnError::new(NodeId::from_index(0), "n0".into(), Step::Killed, 4);
     h.core
         .handle(Input::SpawnFailed { node: 0, error }, h.at(1_002));
-    assert_eq!(h.core.nodes[0].state, NodeState::Failed);
+    assert_eq!(h.core.nodes[0].state, NodeState::Stopped);
     assert!(h.core.nodes[0].killed_after_timeout);
     h.automatic(1_002);
     assert!(h.core.is_finished(), "nothing alive is counted");
@@ -121,4 +121,51 @@ fn a_restart_under_way_counts_as_a_restart_once_it_runs() {
     assert_eq!(h.core.nodes[0].restarts, 0);
     spawned(&mut h, 0, now + 1);
     assert_eq!(h.core.nodes[0].restarts, 1);
+}
+
+/// A round at `offset` ms in which every spawn but `outside`'s answers
+/// `Launching`; the nodes asked to spawn.
+fn round_all_launching(h: &mut Harness, offset: u64, outside: usize) -> Vec<usize> {
+    let now = h.at(offset);
+    h.core.advance(now);
+    let mut spawned = Vec::new();
+    while let Some(action) = h.core.next_action() {
+        if let Action::Spawn(node) = action {
+            let input = match node == outside {
+                true => Input::Spawned {
+                    node,
+                    pid: 100,
+                    ready_at_exec: true,
+                },
+                false => Input::Launching { node },
+            };
+            h.core.handle(input, now);
+            spawned.push(node);
+        }
+    }
+    spawned
+}
+
+#[test]
+fn a_scope_has_at_most_sixteen_starts_under_way_and_the_others_wait_their_turn() {
+    let mut graph = Graph::new();
+    let scope = graph.scope("box", crate::ScopeSpec::default());
+    let outside = graph.node("outside", Command::new("true")).index();
+    for i in 0..20 {
+        graph.node_with(
+            format!("n{i}"),
+            Command::new("true"),
+            NodeOptions::new().scope(scope),
+        );
+    }
+    let mut h = Harness::new(&graph);
+    let first = round_all_launching(&mut h, 0, outside);
+    assert_eq!(first, (0..17).collect::<Vec<_>>(), "16 of the scope's");
+    assert_eq!(round_all_launching(&mut h, 1, outside), [], "the rest wait");
+    spawned(&mut h, 1, 2);
+    assert_eq!(
+        round_all_launching(&mut h, 2, outside),
+        [17],
+        "one ended, one more starts"
+    );
 }
