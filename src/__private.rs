@@ -94,3 +94,62 @@ pub fn nested_ends(nested: &Nested, ends: Vec<Vec<EdgeId>>) -> Vec<Vec<EdgeId>> 
 pub fn typed_running<N: GraphNode>(running: RunningGraph) -> Running<N> {
     Running::new(running)
 }
+
+/// What the type of a `#[subgraph]` field must be; the generated code
+/// asserts it once, at the type, through `CHECKED` (see [`Nest`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a #[process_graph] struct; a #[subgraph] field nests one",
+    label = "not a #[process_graph] struct",
+    note = "a #[subgraph] field's type is a struct declared with #[process_graph]"
+)]
+pub trait Subgraph {
+    /// 0, for a graph; the assertion, for any other type.
+    const CHECKED: usize = 0;
+}
+
+impl<G: ProcessGraph> Subgraph for G {}
+
+/// What `G` of a `#[children]` field's `Children<G>` must be; asserted as
+/// for [`Subgraph`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a #[process_graph] struct; a #[children] field's `Children<G>` adds \
+               graphs of type `G`",
+    label = "not a #[process_graph] struct",
+    note = "`G` of a #[children] field's `Children<G>` is a struct declared with #[process_graph]"
+)]
+pub trait ChildGraph {
+    /// 0, for a graph; the assertion, for any other type.
+    const CHECKED: usize = 0;
+}
+
+impl<G: ProcessGraph> ChildGraph for G {}
+
+/// The nested graph `G` as the generated code names it, through a private
+/// alias `__Outer_nested_field` of
+/// `<Nest<G, { Outer::__nested_field }> as NestedGraph>::Graph`, where the
+/// const is `<G as Subgraph>::CHECKED` (or `ChildGraph`): `G` itself for a
+/// graph (and, under `cfg(doc)`, the alias is `G` itself, so that rustdoc
+/// shows `<G as ProcessGraph>::Node` in the public signatures). For a type that is no graph, the const is the one
+/// error rustc reports, and the type it leaves is an error type, about which
+/// rustc says nothing more, where `<G as ProcessGraph>` would be reported at
+/// each of its uses.
+///
+/// ```
+/// use process_graph::__private::{Nest, NestedGraph, ProcessGraph};
+/// use process_graph::prelude::*;
+///
+/// #[process_graph]
+/// struct Db { #[process] primary: Cmd }
+///
+/// let _: DbNode = <<Nest<Db, 0> as NestedGraph>::Graph as ProcessGraph>::Node::Primary;
+/// ```
+pub struct Nest<G: ?Sized, const CHECKED: usize>(core::marker::PhantomData<G>);
+
+/// `Graph`: the `G` of a [`Nest`] whose const evaluated.
+pub trait NestedGraph {
+    type Graph: ProcessGraph;
+}
+
+impl<G: ProcessGraph> NestedGraph for Nest<G, 0> {
+    type Graph = G;
+}

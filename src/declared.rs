@@ -49,6 +49,11 @@ use crate::{GraphNode, Running};
 /// let _same_loop_with_a_scope = run::<Boxed>;
 /// # Ok::<(), process_graph::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a #[process_graph] struct",
+    label = "not a #[process_graph] struct",
+    note = "`ProcessGraph` is implemented by #[process_graph] on a struct"
+)]
 pub trait ProcessGraph: Sized {
     /// The node enum, `<Name>Node`.
     type Node: GraphNode;

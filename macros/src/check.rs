@@ -294,9 +294,9 @@ fn field_types(cx: &Ctxt, graph: &Graph) {
 
 /// `#[subgraph]` and `#[children]` fields that nest one of the library's own
 /// types (`#[subgraph] db: Cmd`), by index into `graph.fields`, with the
-/// type's name. Any other type is left to rustc's `ProcessGraph` bound; these
-/// are reported by the checks and left out of the placeholder expansion,
-/// where rustc would report the missing impl at every generated use.
+/// type's name. Any other type is left to rustc, through the one assertion
+/// the expansion makes at the type (`expand::nested_checks`); these are
+/// reported by the checks and left out of the placeholder expansion.
 pub fn not_graphs(graph: &Graph) -> impl Iterator<Item = (usize, String)> {
     graph
         .fields

@@ -108,6 +108,18 @@ fn pascal_case(snake: &str) -> String {
     }
 }
 
+/// The private const of the struct that asserts that the graph a
+/// `#[subgraph]` or `#[children]` field nests is one: `db` → `__nested_db`.
+pub fn nested_check(field: &Ident) -> Ident {
+    format_ident!("__nested_{}", field.unraw())
+}
+
+/// The private alias of the graph a `#[subgraph]` or `#[children]` field
+/// nests: `Site`'s `db` → `__Site_nested_db`.
+pub fn nested_alias(graph: &Ident, field: &Ident) -> Ident {
+    format_ident!("__{}_nested_{}", graph.unraw(), field.unraw())
+}
+
 /// An identifier for a local of generated code, invisible to the user's code.
 pub fn local(prefix: &str, field: &Ident) -> Ident {
     Ident::new(&format!("{prefix}_{}", field.unraw()), Span::mixed_site())

@@ -33,6 +33,24 @@ pub struct Ordered {
     db: Db,
     cache: Cache,
 }
+#[cfg(not(doc))]
+#[allow(non_camel_case_types)]
+type __Ordered_nested_db = <::process_graph::__private::Nest<
+    Db,
+    { Ordered::__nested_db },
+> as ::process_graph::__private::NestedGraph>::Graph;
+#[cfg(doc)]
+#[allow(non_camel_case_types)]
+type __Ordered_nested_db = Db;
+#[cfg(not(doc))]
+#[allow(non_camel_case_types)]
+type __Ordered_nested_cache = <::process_graph::__private::Nest<
+    Cache,
+    { Ordered::__nested_cache },
+> as ::process_graph::__private::NestedGraph>::Graph;
+#[cfg(doc)]
+#[allow(non_camel_case_types)]
+type __Ordered_nested_cache = Cache;
 /// The processes of [`Ordered`], one variant per `#[process]` field, in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OrderedNode {
@@ -41,9 +59,9 @@ pub enum OrderedNode {
     /// The `web` process.
     Web,
     /// A node of the `db` subgraph.
-    Db(<Db as ::process_graph::__private::ProcessGraph>::Node),
+    Db(<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node),
     /// A node of the `cache` subgraph.
-    Cache(<Cache as ::process_graph::__private::ProcessGraph>::Node),
+    Cache(<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node),
 }
 /// How each process of [`Ordered`] ended: one field per process, returned by [`RunningOrdered::wait`] and [`RunningOrdered::shutdown`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,9 +82,9 @@ Dropping it stops every process still running (the stop signal in reverse start 
 #[derive(Debug)]
 pub struct RunningOrdered {
     /// The parent's ends of the ports of subgraph `db` that this graph leaves unwired (`None` for each port it wires).
-    pub db: <Db as ::process_graph::__private::ProcessGraph>::PortEnds,
+    pub db: <__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::PortEnds,
     /// The parent's ends of the ports of subgraph `cache` that this graph leaves unwired (`None` for each port it wires).
-    pub cache: <Cache as ::process_graph::__private::ProcessGraph>::PortEnds,
+    pub cache: <__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::PortEnds,
     running: ::process_graph::__private::Running<OrderedNode>,
 }
 /// The ports of [`Ordered`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
@@ -76,6 +94,11 @@ pub struct OrderedPorts {}
 #[derive(Debug)]
 pub struct OrderedPortEnds {}
 const _: () = {
+    #[allow(non_upper_case_globals)]
+    impl Ordered {
+        const __nested_db: usize = <Db as ::process_graph::__private::Subgraph>::CHECKED;
+        const __nested_cache: usize = <Cache as ::process_graph::__private::Subgraph>::CHECKED;
+    }
     impl OrderedNode {
         /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[Self::Migrate, Self::Web];
@@ -85,8 +108,8 @@ const _: () = {
         const DECLARED: usize = 2;
         /// How many nodes its subgraphs run, all together.
         const NESTED: usize = 0
-            + <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
-            + <<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
+            + <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+            + <<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
         /// How many nodes the graph runs: every replica, and every node
         /// of its subgraphs.
         pub const COUNT: usize = 2 + Self::NESTED;
@@ -143,7 +166,7 @@ const _: () = {
                 Self::Cache(inner) => {
                     ::process_graph::__private::NodeId::from_index(
                         Self::DECLARED + 0
-                            + <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+                            + <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
                             + ::process_graph::__private::GraphNode::id(inner).index(),
                     )
                 }
@@ -157,25 +180,25 @@ const _: () = {
             let mut nested = index.wrapping_sub(Self::DECLARED);
             if index >= Self::DECLARED && nested < Self::NESTED {
                 if nested
-                    < <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+                    < <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
                 {
-                    return <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                    return <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                             ::process_graph::__private::NodeId::from_index(nested),
                         )
                         .map(Self::Db);
                 }
                 nested
-                    -= <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
+                    -= <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
                 if nested
-                    < <<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+                    < <<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
                 {
-                    return <<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                    return <<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                             ::process_graph::__private::NodeId::from_index(nested),
                         )
                         .map(Self::Cache);
                 }
                 nested
-                    -= <<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
+                    -= <<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
                 let _ = nested;
                 return ::process_graph::__private::Option::None;
             }
@@ -304,24 +327,24 @@ const _: () = {
             OrderedReport,
             ::process_graph::__private::Error,
         > {
-            <Db as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+            <__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::__close_port_writers(
                 &mut self.db,
             );
-            <Cache as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+            <__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::__close_port_writers(
                 &mut self.cache,
             );
             let report = self.running.running_graph_mut().wait()?;
             ::process_graph::__private::Result::Ok(OrderedReport {
                 migrate: report[OrderedNode::Migrate.id()].clone(),
                 web: report[OrderedNode::Web.id()].clone(),
-                db: (0..<<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                db: (0..<<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[OrderedNode::Db(inner).id()].clone())
                     .collect(),
-                cache: (0..<<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                cache: (0..<<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[OrderedNode::Cache(inner).id()].clone())
@@ -342,14 +365,14 @@ const _: () = {
             ::process_graph::__private::Result::Ok(OrderedReport {
                 migrate: report[OrderedNode::Migrate.id()].clone(),
                 web: report[OrderedNode::Web.id()].clone(),
-                db: (0..<<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                db: (0..<<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[OrderedNode::Db(inner).id()].clone())
                     .collect(),
-                cache: (0..<<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                cache: (0..<<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[OrderedNode::Cache(inner).id()].clone())
@@ -383,21 +406,23 @@ const _: () = {
         impl RunningOrdered { #[doc =
         r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
         wait_async(& mut self) -> ::process_graph::__private::Result < OrderedReport,
-        ::process_graph::__private::Error > { < Db as
+        ::process_graph::__private::Error > { < __Ordered_nested_db as
         ::process_graph::__private::ProcessGraph > ::__close_port_writers(& mut self.db);
-        < Cache as ::process_graph::__private::ProcessGraph > ::__close_port_writers(&
-        mut self.cache); let report = self.running.running_graph_mut().wait_async().
-        await ?; ::process_graph::__private::Result::Ok(OrderedReport { migrate :
+        < __Ordered_nested_cache as ::process_graph::__private::ProcessGraph >
+        ::__close_port_writers(& mut self.cache); let report = self.running
+        .running_graph_mut().wait_async(). await ?;
+        ::process_graph::__private::Result::Ok(OrderedReport { migrate :
         report[OrderedNode::Migrate.id()].clone(), web : report[OrderedNode::Web.id()]
-        .clone(), db : (0.. << Db as ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Db as
+        .clone(), db : (0.. < < __Ordered_nested_db as
         ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Ordered_nested_db as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
-        report[OrderedNode::Db(inner).id()].clone()).collect(), cache : (0.. << Cache as
-        ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Cache as
-        ::process_graph::__private::ProcessGraph > ::Node as
+        report[OrderedNode::Db(inner).id()].clone()).collect(), cache : (0.. < <
+        __Ordered_nested_cache as ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Ordered_nested_cache as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
         report[OrderedNode::Cache(inner).id()].clone()).collect(), outcome : report
@@ -411,15 +436,16 @@ const _: () = {
         .running_graph_mut().shutdown_async(grace). await ?;
         ::process_graph::__private::Result::Ok(OrderedReport { migrate :
         report[OrderedNode::Migrate.id()].clone(), web : report[OrderedNode::Web.id()]
-        .clone(), db : (0.. << Db as ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Db as
+        .clone(), db : (0.. < < __Ordered_nested_db as
         ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Ordered_nested_db as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
-        report[OrderedNode::Db(inner).id()].clone()).collect(), cache : (0.. << Cache as
-        ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Cache as
-        ::process_graph::__private::ProcessGraph > ::Node as
+        report[OrderedNode::Db(inner).id()].clone()).collect(), cache : (0.. < <
+        __Ordered_nested_cache as ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Ordered_nested_cache as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
         report[OrderedNode::Cache(inner).id()].clone()).collect(), outcome : report
@@ -541,11 +567,11 @@ const _: () = {
             let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningOrdered {
-                db: <Db as ::process_graph::__private::ProcessGraph>::__port_ends(
+                db: <__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::__port_ends(
                     &mut started,
                     &port_ends[0],
                 ),
-                cache: <Cache as ::process_graph::__private::ProcessGraph>::__port_ends(
+                cache: <__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::__port_ends(
                     &mut started,
                     &port_ends[1],
                 ),
@@ -617,7 +643,7 @@ const _: () = {
                 ::process_graph::__private::NodeOptions::new()
                     .after([OrderedNode::Migrate.id()]),
             );
-        let (inner_db, ends_db) = <Db as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+        let (inner_db, ends_db) = <__Ordered_nested_db as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
             field_db,
         );
         let _nested_db = graph
@@ -627,7 +653,7 @@ const _: () = {
                 ::process_graph::__private::SubgraphFailure::Restart,
             );
         let ends_db = ::process_graph::__private::nested_ends(&_nested_db, ends_db);
-        let (inner_cache, ends_cache) = <Cache as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+        let (inner_cache, ends_cache) = <__Ordered_nested_cache as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
             field_cache,
         );
         let _nested_cache = graph

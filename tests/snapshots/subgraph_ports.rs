@@ -35,13 +35,35 @@ pub struct Joined {
     lines: Pipe,
     control: SocketPair,
 }
+#[cfg(not(doc))]
+#[allow(non_camel_case_types)]
+type __Joined_nested_producer = <::process_graph::__private::Nest<
+    Producer,
+    { Joined::__nested_producer },
+> as ::process_graph::__private::NestedGraph>::Graph;
+#[cfg(doc)]
+#[allow(non_camel_case_types)]
+type __Joined_nested_producer = Producer;
+#[cfg(not(doc))]
+#[allow(non_camel_case_types)]
+type __Joined_nested_consumer = <::process_graph::__private::Nest<
+    Consumer,
+    { Joined::__nested_consumer },
+> as ::process_graph::__private::NestedGraph>::Graph;
+#[cfg(doc)]
+#[allow(non_camel_case_types)]
+type __Joined_nested_consumer = Consumer;
 /// The processes of [`Joined`], one variant per `#[process]` field, in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JoinedNode {
     /// A node of the `producer` subgraph.
-    Producer(<Producer as ::process_graph::__private::ProcessGraph>::Node),
+    Producer(
+        <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node,
+    ),
     /// A node of the `consumer` subgraph.
-    Consumer(<Consumer as ::process_graph::__private::ProcessGraph>::Node),
+    Consumer(
+        <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node,
+    ),
 }
 /// How each process of [`Joined`] ended: one field per process, returned by [`RunningJoined::wait`] and [`RunningJoined::shutdown`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +80,9 @@ Dropping it stops every process still running (the stop signal in reverse start 
 #[derive(Debug)]
 pub struct RunningJoined {
     /// The parent's ends of the ports of subgraph `producer` that this graph leaves unwired (`None` for each port it wires).
-    pub producer: <Producer as ::process_graph::__private::ProcessGraph>::PortEnds,
+    pub producer: <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::PortEnds,
     /// The parent's ends of the ports of subgraph `consumer` that this graph leaves unwired (`None` for each port it wires).
-    pub consumer: <Consumer as ::process_graph::__private::ProcessGraph>::PortEnds,
+    pub consumer: <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::PortEnds,
     running: ::process_graph::__private::Running<JoinedNode>,
 }
 /// The ports of [`Joined`] when it is nested as a `#[subgraph]`: its edges with a `parent` end, by kind.
@@ -70,6 +92,11 @@ pub struct JoinedPorts {}
 #[derive(Debug)]
 pub struct JoinedPortEnds {}
 const _: () = {
+    #[allow(non_upper_case_globals)]
+    impl Joined {
+        const __nested_producer: usize = <Producer as ::process_graph::__private::Subgraph>::CHECKED;
+        const __nested_consumer: usize = <Consumer as ::process_graph::__private::Subgraph>::CHECKED;
+    }
     impl JoinedNode {
         /// Every process (each replica), in declaration order.
         pub const ALL: &'static [Self] = &[];
@@ -79,8 +106,8 @@ const _: () = {
         const DECLARED: usize = 0;
         /// How many nodes its subgraphs run, all together.
         const NESTED: usize = 0
-            + <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
-            + <<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
+            + <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+            + <<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
         /// How many nodes the graph runs: every replica, and every node
         /// of its subgraphs.
         pub const COUNT: usize = 0 + Self::NESTED;
@@ -105,7 +132,7 @@ const _: () = {
                 Self::Consumer(inner) => {
                     ::process_graph::__private::NodeId::from_index(
                         Self::DECLARED + 0
-                            + <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+                            + <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
                             + ::process_graph::__private::GraphNode::id(inner).index(),
                     )
                 }
@@ -119,25 +146,25 @@ const _: () = {
             let mut nested = index.wrapping_sub(Self::DECLARED);
             if index >= Self::DECLARED && nested < Self::NESTED {
                 if nested
-                    < <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+                    < <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
                 {
-                    return <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                    return <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                             ::process_graph::__private::NodeId::from_index(nested),
                         )
                         .map(Self::Producer);
                 }
                 nested
-                    -= <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
+                    -= <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
                 if nested
-                    < <<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
+                    < <<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT
                 {
-                    return <<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                    return <<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                             ::process_graph::__private::NodeId::from_index(nested),
                         )
                         .map(Self::Consumer);
                 }
                 nested
-                    -= <<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
+                    -= <<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT;
                 let _ = nested;
                 return ::process_graph::__private::Option::None;
             }
@@ -258,22 +285,22 @@ const _: () = {
             JoinedReport,
             ::process_graph::__private::Error,
         > {
-            <Producer as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+            <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::__close_port_writers(
                 &mut self.producer,
             );
-            <Consumer as ::process_graph::__private::ProcessGraph>::__close_port_writers(
+            <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::__close_port_writers(
                 &mut self.consumer,
             );
             let report = self.running.running_graph_mut().wait()?;
             ::process_graph::__private::Result::Ok(JoinedReport {
-                producer: (0..<<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                producer: (0..<<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[JoinedNode::Producer(inner).id()].clone())
                     .collect(),
-                consumer: (0..<<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                consumer: (0..<<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[JoinedNode::Consumer(inner).id()].clone())
@@ -292,14 +319,14 @@ const _: () = {
         > {
             let report = self.running.running_graph_mut().shutdown(grace)?;
             ::process_graph::__private::Result::Ok(JoinedReport {
-                producer: (0..<<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                producer: (0..<<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[JoinedNode::Producer(inner).id()].clone())
                     .collect(),
-                consumer: (0..<<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
-                    .filter_map(|k| <<Consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
+                consumer: (0..<<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::COUNT)
+                    .filter_map(|k| <<__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::Node as ::process_graph::__private::GraphNode>::from_id(
                         ::process_graph::__private::NodeId::from_index(k),
                     ))
                     .map(|inner| report[JoinedNode::Consumer(inner).id()].clone())
@@ -333,21 +360,21 @@ const _: () = {
         impl RunningJoined { #[doc =
         r" [`wait`](Self::wait), as a future (feature `tokio`)."] pub async fn
         wait_async(& mut self) -> ::process_graph::__private::Result < JoinedReport,
-        ::process_graph::__private::Error > { < Producer as
+        ::process_graph::__private::Error > { < __Joined_nested_producer as
         ::process_graph::__private::ProcessGraph > ::__close_port_writers(& mut self
-        .producer); < Consumer as ::process_graph::__private::ProcessGraph >
-        ::__close_port_writers(& mut self.consumer); let report = self.running
-        .running_graph_mut().wait_async(). await ?;
-        ::process_graph::__private::Result::Ok(JoinedReport { producer : (0.. << Producer
-        as ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Producer as
-        ::process_graph::__private::ProcessGraph > ::Node as
+        .producer); < __Joined_nested_consumer as
+        ::process_graph::__private::ProcessGraph > ::__close_port_writers(& mut self
+        .consumer); let report = self.running.running_graph_mut().wait_async(). await ?;
+        ::process_graph::__private::Result::Ok(JoinedReport { producer : (0.. < <
+        __Joined_nested_producer as ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Joined_nested_producer as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
-        report[JoinedNode::Producer(inner).id()].clone()).collect(), consumer : (0.. <<
-        Consumer as ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Consumer as
-        ::process_graph::__private::ProcessGraph > ::Node as
+        report[JoinedNode::Producer(inner).id()].clone()).collect(), consumer : (0.. < <
+        __Joined_nested_consumer as ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Joined_nested_consumer as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
         report[JoinedNode::Consumer(inner).id()].clone()).collect(), outcome : report
@@ -359,16 +386,16 @@ const _: () = {
         ::process_graph::__private::Result < JoinedReport,
         ::process_graph::__private::Error > { let report = self.running
         .running_graph_mut().shutdown_async(grace). await ?;
-        ::process_graph::__private::Result::Ok(JoinedReport { producer : (0.. << Producer
-        as ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Producer as
-        ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::Result::Ok(JoinedReport { producer : (0.. < <
+        __Joined_nested_producer as ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Joined_nested_producer as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
-        report[JoinedNode::Producer(inner).id()].clone()).collect(), consumer : (0.. <<
-        Consumer as ::process_graph::__private::ProcessGraph > ::Node as
-        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | << Consumer as
-        ::process_graph::__private::ProcessGraph > ::Node as
+        report[JoinedNode::Producer(inner).id()].clone()).collect(), consumer : (0.. < <
+        __Joined_nested_consumer as ::process_graph::__private::ProcessGraph > ::Node as
+        ::process_graph::__private::GraphNode > ::COUNT).filter_map(| k | < <
+        __Joined_nested_consumer as ::process_graph::__private::ProcessGraph > ::Node as
         ::process_graph::__private::GraphNode >
         ::from_id(::process_graph::__private::NodeId::from_index(k))).map(| inner |
         report[JoinedNode::Consumer(inner).id()].clone()).collect(), outcome : report
@@ -521,11 +548,11 @@ const _: () = {
             let (graph, ends, port_ends) = build(self);
             let mut started = graph.spawn()?;
             ::process_graph::__private::Result::Ok(RunningJoined {
-                producer: <Producer as ::process_graph::__private::ProcessGraph>::__port_ends(
+                producer: <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::__port_ends(
                     &mut started,
                     &port_ends[0],
                 ),
-                consumer: <Consumer as ::process_graph::__private::ProcessGraph>::__port_ends(
+                consumer: <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::__port_ends(
                     &mut started,
                     &port_ends[1],
                 ),
@@ -570,13 +597,13 @@ const _: () = {
             (graph, ::process_graph::__private::Vec::from(ends))
         }
     }
-    const _: ::process_graph::__private::port::Output = <Producer as ::process_graph::__private::ProcessGraph>::PORTS
+    const _: ::process_graph::__private::port::Output = <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::PORTS
         .lines;
-    const _: ::process_graph::__private::port::Input = <Consumer as ::process_graph::__private::ProcessGraph>::PORTS
+    const _: ::process_graph::__private::port::Input = <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::PORTS
         .input;
-    const _: ::process_graph::__private::port::Socket = <Producer as ::process_graph::__private::ProcessGraph>::PORTS
+    const _: ::process_graph::__private::port::Socket = <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::PORTS
         .control;
-    const _: ::process_graph::__private::port::Socket = <Consumer as ::process_graph::__private::ProcessGraph>::PORTS
+    const _: ::process_graph::__private::port::Socket = <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::PORTS
         .control;
     fn build(
         value: Joined,
@@ -592,7 +619,7 @@ const _: () = {
         let field_lines: ::process_graph::__private::Pipe = value.lines;
         let field_control: ::process_graph::__private::SocketPair = value.control;
         let mut graph = ::process_graph::__private::Graph::new();
-        let (inner_producer, ends_producer) = <Producer as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+        let (inner_producer, ends_producer) = <__Joined_nested_producer as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
             field_producer,
         );
         let _nested_producer = graph
@@ -605,7 +632,7 @@ const _: () = {
             &_nested_producer,
             ends_producer,
         );
-        let (inner_consumer, ends_consumer) = <Consumer as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
+        let (inner_consumer, ends_consumer) = <__Joined_nested_consumer as ::process_graph::__private::ProcessGraph>::__graph_with_ends(
             field_consumer,
         );
         let _nested_consumer = graph

@@ -7,7 +7,7 @@ use process_graph_topology::{ProbeCheck, ProbeInfo, STDIO, Topology};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
-use super::{Bodies, Parts, Private, ports, running, topology};
+use super::{Bodies, Parts, Private, as_graph, ports, running, topology};
 use crate::model::{
     After, ByName, EdgeKind, Endpoint, Field, FileSink, Graph, Keyword, OnFailure, Process, Ready,
     Role, Stdio, StdioMode, Target, Wiring,
@@ -206,7 +206,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
     // the declared ones, the subgraphs' come next (see `node_enum.rs`).
     let subgraphs = graph.subgraphs().map(|(field, decl)| {
         let name = names::display(&field.ident);
-        let ty = &field.ty;
+        let graph_ty = as_graph(graph, field, pg);
         let local = names::local("field", &field.ident);
         let nested = names::local("_nested", &field.ident);
         let inner = names::local("inner", &field.ident);
@@ -229,7 +229,7 @@ fn build(graph: &Graph, pg: &Private, value: &Ident, g: &Ident) -> TokenStream {
             }
         };
         quote! {
-            let (#inner, #ends) = <#ty as #pg::ProcessGraph>::__graph_with_ends(#local);
+            let (#inner, #ends) = #graph_ty::__graph_with_ends(#local);
             let #nested = #nest;
             let #ends = #pg::nested_ends(&#nested, #ends);
         }

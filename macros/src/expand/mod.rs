@@ -19,11 +19,13 @@ pub(crate) mod topology;
 
 use proc_macro2::TokenStream;
 use process_graph_topology::Topology;
-use quote::quote;
-use syn::DeriveInput;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{DeriveInput, Type};
+
+use crate::model::{Field, Graph, Role};
 
 use crate::ctxt::Ctxt;
-use crate::model::Graph;
 use crate::{check, names, parse};
 
 /// The whole macro: `#[process_graph(args)] item` → generated code.
@@ -121,6 +123,86 @@ impl quote::ToTokens for Private {
     }
 }
 
+/// The graph a `#[subgraph]` field nests (its type), or the one each child
+/// of a `#[children]` field is (`G` of its `Children<G>`), and the library's
+/// trait that says so.
+fn nested_type(field: &Field) -> Option<(&Type, TokenStream)> {
+    match field.role.as_ref()? {
+        Role::Subgraph(_) => Some((&field.ty, quote!(Subgraph))),
+        Role::Children(children) => Some((&children.graph, quote!(ChildGraph))),
+        _ => None,
+    }
+}
+
+/// For each `#[subgraph]` and `#[children]` field, a private const of the
+/// struct that asserts, at the field's type, that it is a `#[process_graph]`
+/// struct: where it is not, the only error (see `as_graph`).
+fn nested_checks(graph: &Graph, pg: &Private) -> TokenStream {
+    let name = &graph.item.ident;
+    let checks: Vec<TokenStream> = graph
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let (ty, bound) = nested_type(field)?;
+            let check = names::nested_check(&field.ident);
+            let value = quote_spanned!(ty.span()=> <#ty as #pg::#bound>::CHECKED);
+            Some(quote!(const #check: usize = #value;))
+        })
+        .collect();
+    if checks.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[allow(non_upper_case_globals)]
+        impl #name {
+            #(#checks)*
+        }
+    }
+}
+
+/// The graph `G` that `field` nests, written so that, when `G` is no graph,
+/// rustc reports it once, at `nested_checks`'s const, and nothing at the
+/// many uses (where `<G as ProcessGraph>` would be reported at each one):
+/// the private alias `nested_aliases` makes, `<Nest<G, { const }> as
+/// NestedGraph>::Graph`, an error type when the const is an error.
+fn nested_graph(graph: &Graph, field: &Field) -> TokenStream {
+    let (ty, _) = nested_type(field).expect("a #[subgraph] or #[children] field");
+    let alias = names::nested_alias(&graph.item.ident, &field.ident);
+    quote_spanned!(ty.span()=> #alias)
+}
+
+/// For each `#[subgraph]` and `#[children]` field, the private alias
+/// `nested_graph` names: `G` through `Nest` for the compiler, `G` itself
+/// for rustdoc, which shows a private alias in a public signature as what
+/// it stands for (the node enum's variants, the running handle's fields).
+fn nested_aliases(graph: &Graph, pg: &Private) -> TokenStream {
+    let name = &graph.item.ident;
+    graph
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let (ty, _) = nested_type(field)?;
+            let alias = names::nested_alias(name, &field.ident);
+            let check = names::nested_check(&field.ident);
+            Some(quote! {
+                #[cfg(not(doc))]
+                #[allow(non_camel_case_types)]
+                type #alias = <#pg::Nest<#ty, { #name::#check }> as #pg::NestedGraph>::Graph;
+                #[cfg(doc)]
+                #[allow(non_camel_case_types)]
+                type #alias = #ty;
+            })
+        })
+        .collect()
+}
+
+/// `<G as ProcessGraph>` for the graph `G` that `field` nests (see
+/// `nested_graph`), spanned at `G`.
+fn as_graph(graph: &Graph, field: &Field, pg: &Private) -> TokenStream {
+    let nested = nested_graph(graph, field);
+    quote_spanned!(nested.span()=> <#nested as #pg::ProcessGraph>)
+}
+
 /// What one module generates: items the user names, and their impls.
 #[derive(Default)]
 struct Parts {
@@ -139,9 +221,13 @@ fn generate(graph: &Graph, topology: &Topology, bodies: Bodies) -> TokenStream {
     ];
     let items = parts.iter().map(|p| &p.items);
     let impls = parts.iter().map(|p| &p.impls);
+    let nested_checks = nested_checks(graph, &pg);
+    let nested_aliases = nested_aliases(graph, &pg);
     quote! {
+        #nested_aliases
         #(#items)*
         const _: () = {
+            #nested_checks
             #(#impls)*
         };
     }

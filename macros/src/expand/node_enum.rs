@@ -15,15 +15,15 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
-use super::{Parts, Private};
-use crate::model::{ChildrenDecl, Graph};
+use super::{Parts, Private, as_graph};
+use crate::model::{Field, Graph};
 use crate::names;
 
-/// The node enum of a `#[children]` field's graph, spanned at the graph's
-/// type, where rustc reports a type that is no `#[process_graph]` struct.
-pub(super) fn child_node(decl: &ChildrenDecl, pg: &Private) -> TokenStream {
-    let ty = &decl.graph;
-    quote_spanned!(ty.span()=> <#ty as #pg::ProcessGraph>::Node)
+/// The node enum of the graph a `#[subgraph]` or `#[children]` field
+/// nests, spanned at its type (see `as_graph`).
+pub(super) fn nested_node(graph: &Graph, field: &Field, pg: &Private) -> TokenStream {
+    let nested = as_graph(graph, field, pg);
+    quote_spanned!(nested.span()=> #nested::Node)
 }
 
 pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
@@ -57,10 +57,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
     let sub_strings: Vec<_> = subgraphs.iter().map(|f| names::display(&f.ident)).collect();
     let sub_types: Vec<TokenStream> = subgraphs
         .iter()
-        .map(|f| {
-            let ty = &f.ty;
-            quote!(<#ty as #pg::ProcessGraph>::Node)
-        })
+        .map(|f| nested_node(graph, f, pg))
         .collect();
     let sub_counts: Vec<TokenStream> = sub_types
         .iter()
@@ -86,9 +83,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             .iter()
             .zip(&child_variants)
             .zip(&child_strings)
-            .map(|(((_, decl), v), s)| {
+            .map(|(((f, _), v), s)| {
                 let doc = format!(" A node of a child of `{s}`, added at run time.");
-                let ty = child_node(decl, pg);
+                let ty = nested_node(graph, f, pg);
                 quote!(#[doc = #doc] #v(#pg::Child<#ty>))
             }),
     );

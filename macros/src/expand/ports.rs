@@ -9,8 +9,8 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::Private;
 use super::running::{self, ParentEdge};
+use super::{Private, nested_graph};
 use crate::model::{EdgeKind, Graph, ParentEnd, Target};
 use crate::names;
 
@@ -99,7 +99,7 @@ pub(super) fn checks(graph: &Graph, pg: &Private) -> TokenStream {
             let Target::Port { subgraph, port } = &end.target else {
                 return None;
             };
-            let ty = &by_name.subgraph(subgraph)?.ty;
+            let nested = nested_graph(graph, by_name.subgraph(subgraph)?);
             // The port stands where the parent would: the enclosing graph
             // writes into an input, reads an output.
             let kind = match (edge.kind, side) {
@@ -108,7 +108,7 @@ pub(super) fn checks(graph: &Graph, pg: &Private) -> TokenStream {
                 (EdgeKind::SocketPair, _) => quote!(Socket),
             };
             Some(quote_spanned! {port.span()=>
-                const _: #pg::port::#kind = <#ty as #pg::ProcessGraph>::PORTS.#port;
+                const _: #pg::port::#kind = <#nested as #pg::ProcessGraph>::PORTS.#port;
             })
         })
     });

@@ -1,9 +1,10 @@
 //! `struct NameReport`: how each process ended, one field per process.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
 
-use super::{Parts, Private, node_enum};
+use super::{Parts, Private, as_graph, node_enum};
 use crate::model::Graph;
 use crate::names;
 
@@ -51,8 +52,8 @@ pub(super) fn expand(graph: &Graph, pg: &Private) -> Parts {
             names::display(f)
         )
     });
-    let child_types = children.iter().map(|(_, c)| {
-        let ty = node_enum::child_node(c, pg);
+    let child_types = children.iter().map(|(f, _)| {
+        let ty = node_enum::nested_node(graph, f, pg);
         quote!(#pg::Vec<#pg::ChildExit<#ty>>)
     });
     let gets = gets.chain(child_fields.iter().map(|f| {
@@ -167,9 +168,10 @@ pub(super) fn from_exit_report(
         }
     });
     let nested = graph.subgraphs().map(|(f, _)| {
-        let (field, ty) = (&f.ident, &f.ty);
+        let field = &f.ident;
+        let nested = as_graph(graph, f, pg);
         let variant = names::variant(field);
-        let inner = quote!(<<#ty as #pg::ProcessGraph>::Node as #pg::GraphNode>);
+        let inner = quote_spanned!(f.ty.span()=> <#nested::Node as #pg::GraphNode>);
         quote! {
             #field: (0..#inner::COUNT)
                 .filter_map(|k| #inner::from_id(#pg::NodeId::from_index(k)))

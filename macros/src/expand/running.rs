@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use super::{Parts, Private, api, node_enum, report};
+use super::{Parts, Private, api, as_graph, nested_graph, node_enum, report};
 use crate::model::{ByName, EdgeKind, Graph, Keyword, OnFailure, ParentEnd, Target};
 use crate::names;
 
@@ -104,12 +104,16 @@ pub(super) fn close_writers(
 }
 
 /// Each `#[subgraph]` field of the running handle: its name, the nested
-/// graph's type (the field holds its `PortEnds`), and its doc.
-fn subgraph_fields(graph: &Graph) -> (Vec<&Ident>, Vec<&syn::Type>, Vec<String>) {
+/// graph as `<Type as ProcessGraph>` (the field holds its `PortEnds`), and
+/// its doc.
+fn subgraph_fields<'g>(
+    graph: &'g Graph,
+    pg: &Private,
+) -> (Vec<&'g Ident>, Vec<TokenStream>, Vec<String>) {
     let mut fields = (Vec::new(), Vec::new(), Vec::new());
     for (field, _) in graph.subgraphs() {
         fields.0.push(&field.ident);
-        fields.1.push(&field.ty);
+        fields.1.push(as_graph(graph, field, pg));
         fields.2.push(format!(
             " The parent's ends of the ports of subgraph `{}` that this graph leaves \
              unwired (`None` for each port it wires).",
@@ -143,9 +147,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     let inner = Ident::new(names::RUNNING_INNER, Span::call_site());
     let end_fields = end_fields(ends, pg);
     let close_writers = close_writers(ends, pg, &quote!(self));
-    let (subgraphs, subgraph_types, subgraph_docs) = subgraph_fields(graph);
+    let (subgraphs, subgraph_graphs, subgraph_docs) = subgraph_fields(graph, pg);
     let close_subgraph_writers = quote! {
-        #( <#subgraph_types as #pg::ProcessGraph>::__close_port_writers(&mut self.#subgraphs); )*
+        #( #subgraph_graphs::__close_port_writers(&mut self.#subgraphs); )*
     };
     let handles = graph.processes().map(|(f, p)| {
         let field = &f.ident;
@@ -189,7 +193,8 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
     let adds = graph.children().map(|(f, c)| {
         let method = names::add_child(&f.ident);
         let (ty, name, variant) = (&c.graph, names::display(&f.ident), names::variant(&f.ident));
-        let child_node = node_enum::child_node(c, pg);
+        let child_node = node_enum::nested_node(graph, f, pg);
+        let child_graph = nested_graph(graph, f);
         let on_failure = Ident::new(
             c.on_failure
                 .map_or(OnFailure::Restart, |o| o.value)
@@ -222,7 +227,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             pub fn #method(&mut self, child: #ty)
                 -> #pg::Result<#pg::ChildId<#child_node>, #pg::Error>
             {
-                self.#inner.__add_child(
+                self.#inner.__add_child::<#child_graph>(
                     #name,
                     child,
                     #pg::SubgraphFailure::#on_failure,
@@ -239,7 +244,7 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
             #end_fields
             #(
                 #[doc = #subgraph_docs]
-                pub #subgraphs: <#subgraph_types as #pg::ProcessGraph>::PortEnds,
+                pub #subgraphs: #subgraph_graphs::PortEnds,
             )*
             #inner: #pg::Running<#node>,
         }
@@ -368,10 +373,8 @@ fn subgraph_ends<'g>(
         .subgraphs()
         .enumerate()
         .map(|(i, (field, _))| {
-            let (i, ty) = (Literal::usize_unsuffixed(i), &field.ty);
-            let take = quote! {
-                <#ty as #pg::ProcessGraph>::__port_ends(&mut #running, &#port_ends[#i])
-            };
+            let (i, graph) = (Literal::usize_unsuffixed(i), as_graph(graph, field, pg));
+            let take = quote!(#graph::__port_ends(&mut #running, &#port_ends[#i]));
             (&field.ident, take)
         })
         .unzip()
