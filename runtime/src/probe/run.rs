@@ -341,6 +341,11 @@ impl ProbeRuns {
                 cancelled,
             } => {
                 let Some(complete) = start.read() else {
+                    // Cancelled before the program said it is about to
+                    // `execve`: carried out once it has (as for a node).
+                    if cancelled {
+                        start.kill_the_node();
+                    }
                     slot.in_flight = Some(InFlight::Launching { start, cancelled });
                     return None;
                 };
