@@ -77,20 +77,16 @@ impl PendingStart {
         self.program.pid()
     }
 
-    /// Whether the program said it is about to `execve` the node itself.
-    pub(crate) fn is_executing(&self) -> bool {
-        self.executing
-    }
-
     /// Kills the start where that leaves nothing behind: once the program
     /// is the node, about to `execve` it or in it (the report then ends as
     /// a start whose process was killed). Before that, a clone of the node
     /// may exist that only the program knows of, so the program is left to
-    /// report it, which it does within its own limit.
-    pub(crate) fn kill_the_node(&self) {
+    /// report it, which it does within its own limit. Whether it was killed.
+    pub(crate) fn kill_the_node(&self) -> bool {
         if self.executing {
             let _ = self.program.signal(crate::Signal::KILL);
         }
+        self.executing
     }
 
     /// Reads what the pipe holds, without blocking: the report once it is

@@ -111,8 +111,8 @@ impl Driver {
     pub(super) fn kill_start(&mut self, i: usize) -> Option<rustix::process::Pid> {
         let launch = self.nodes[i].launch.as_mut()?;
         launch.kill_when_started = true;
-        launch.start.kill_the_node();
-        (!launch.start.is_executing()).then(|| launch.start.pid())
+        let killed = launch.start.kill_the_node();
+        (!killed).then(|| launch.start.pid())
     }
 
     /// Gives up node `i`'s start under way, if any, killing and reaping
