@@ -865,7 +865,7 @@ fn worked_for_it(results: &Path, attack: &str) {
         .append(true)
         .open(results)
         .unwrap();
-    writeln!(file, "{attack} 0").unwrap();
+    file.write_all(format!("{attack} 0\n").as_bytes()).unwrap();
 }
 
 /// SIGKILLs `node` (which must be running) and requires its next start
@@ -994,9 +994,11 @@ fn scope_cgroup_hostile_probe() {
     else {
         return; // Only meaningful as a probe.
     };
+    // One `write` a line: `writeln!` may write a line in pieces, between
+    // which the attacker's own lines (appended to the same file) get in.
     let note = |name: &str, value: i32| {
         let out = std::fs::OpenOptions::new().append(true).open(&results);
-        let _ = out.map(|mut f| writeln!(f, "{name} {value}"));
+        let _ = out.map(|mut f| f.write_all(format!("{name} {value}\n").as_bytes()));
     };
     let record = |errno: i32| note("hostile-probe-freeze", errno);
     note("hostile-probe-inherited-dirs", inherited_dirs());
