@@ -194,7 +194,7 @@ impl RunningGraph {
         };
         let ends = self.io.add(&graph)?;
         self.parent_ends.extend(ends);
-        self.core.add(graph);
+        self.core.add(graph, added.first_scope);
         self.io.run(&mut self.core, Instant::now());
         Ok(added)
     }

@@ -42,7 +42,7 @@ use self::levels::{Levels, Unit};
 use super::{Decision, Event, MainPidRefusal, trace};
 use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
-use crate::graph::{Graph, NodeId};
+use crate::graph::{Graph, NodeId, ScopeId};
 use crate::policy::{Intensity, NodeOptions};
 use crate::probe::{ProbeKind, ProbeResult};
 use crate::signal::Signal;
@@ -271,7 +271,11 @@ impl Core {
     /// Appends the nodes of a validated `graph`, node `i` of it becoming
     /// node `first + i` (`first` is the node count so far); they start on
     /// the next round, in dependency order among themselves.
-    pub(crate) fn add(&mut self, graph: Graph) {
+    ///
+    /// A node's scope becomes the running graph's: the one a stand-in
+    /// (`Graph::running_scope`) joins, or the graph's own scope `s` as
+    /// scope `first_scope + s` of the running graph (`Added::scope`).
+    pub(crate) fn add(&mut self, graph: Graph, first_scope: usize) {
         let first = self.names.len();
         self.deps.append(Deps::of(&graph), first);
         self.levels.append(&graph);
@@ -279,6 +283,11 @@ impl Core {
             let mut options = node.options;
             for dep in &mut options.after {
                 *dep = NodeId::from_index(first + dep.index());
+            }
+            if let Some(local) = options.rare().scope {
+                let joined = graph.scopes.get(local.index()).and_then(|s| s.joins);
+                let scope = joined.unwrap_or(ScopeId::from_index(first_scope + local.index()));
+                options = options.scope(scope);
             }
             if let Some(live) = &mut self.live_names {
                 live.insert(node.name.as_str().into());

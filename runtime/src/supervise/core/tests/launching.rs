@@ -169,3 +169,33 @@ fn a_scope_has_at_most_sixteen_starts_under_way_and_the_others_wait_their_turn()
         "one ended, one more starts"
     );
 }
+
+#[test]
+fn an_added_nodes_starts_count_against_the_running_scope_it_is_in() {
+    let mut graph = Graph::new();
+    let scope = graph.scope("box", crate::ScopeSpec::default());
+    for i in 0..16 {
+        graph.node_with(
+            format!("n{i}"),
+            Command::new("true"),
+            NodeOptions::new().scope(scope),
+        );
+    }
+    let mut h = Harness::new(&graph);
+    assert_eq!(round_all_launching(&mut h, 0, usize::MAX).len(), 16);
+    // Its own scope 0 is the running graph's scope 1; the stand-in joins
+    // the running graph's scope 0, which has all its starts under way.
+    let mut more = Graph::new();
+    let own = more.scope("own", crate::ScopeSpec::default());
+    let joined = more.running_scope(scope);
+    more.node_with("mine", Command::new("true"), NodeOptions::new().scope(own));
+    more.node_with(
+        "theirs",
+        Command::new("true"),
+        NodeOptions::new().scope(joined),
+    );
+    h.core.add(more, 1);
+    assert_eq!(round_all_launching(&mut h, 1, usize::MAX), [16]);
+    spawned(&mut h, 0, 2);
+    assert_eq!(round_all_launching(&mut h, 2, usize::MAX), [17]);
+}

@@ -305,7 +305,7 @@ fn subgraphs_added_at_run_time_are_levels_of_their_own() {
         db.intensity(1, ms(1_000));
         let mut more = Graph::new();
         more.subgraph("db", db, SubgraphFailure::Escalate);
-        h.core.add(more);
+        h.core.add(more, 0);
     };
     added(&mut h);
     added(&mut h);
