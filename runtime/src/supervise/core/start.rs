@@ -80,38 +80,46 @@ impl Core {
         self.timers.arm(key, now + crate::held_up::FIRST_LOOK);
     }
 
-    /// A start begins (or, for a start under way, ends): the node counts as
-    /// alive, and the marks of its last process go.
+    /// A start begins: the node counts as alive, and the marks of its last
+    /// process go.
     fn begin_start(&mut self, i: usize) {
-        let node = &mut self.nodes[i];
-        if node.launching {
-            node.launching = false;
-            self.timers.cancel(TimerKey {
-                node: i,
-                purpose: Purpose::Launch,
-            });
-            if let Some(scope) = self.options[i].rare().scope
-                && let Some(count) = self.launching_in.get_mut(&scope.index())
-            {
-                *count -= 1;
-                if *count == 0 {
-                    self.launching_in.remove(&scope.index());
-                }
-            }
-            return;
-        }
         self.agenda.started();
         self.timers.cancel(TimerKey {
             node: i,
             purpose: Purpose::Start,
         });
+        let node = &mut self.nodes[i];
         node.killed_after_timeout = false;
         node.killed_by_probe = false;
     }
 
+    /// Node `i`'s start under way, if any, has its answer: it no longer
+    /// counts against its scope's starts, nor is looked at. Whether there
+    /// was one (the start then began at `Launching`).
+    fn end_launch(&mut self, i: usize) -> bool {
+        if !std::mem::take(&mut self.nodes[i].launching) {
+            return false;
+        }
+        self.timers.cancel(TimerKey {
+            node: i,
+            purpose: Purpose::Launch,
+        });
+        if let Some(scope) = self.options[i].rare().scope
+            && let Some(count) = self.launching_in.get_mut(&scope.index())
+        {
+            *count -= 1;
+            if *count == 0 {
+                self.launching_in.remove(&scope.index());
+            }
+        }
+        true
+    }
+
     /// Node `i` was started at `now`.
     pub(super) fn spawned(&mut self, i: usize, pid: u32, ready_at_exec: bool, now: Instant) {
-        self.begin_start(i);
+        if !self.end_launch(i) {
+            self.begin_start(i);
+        }
         let node = &mut self.nodes[i];
         if node.started_at.is_some() {
             node.restarts += 1;
@@ -152,8 +160,7 @@ impl Core {
 
     /// Node `i` could not be started.
     pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError, now: Instant) {
-        if self.nodes[i].launching {
-            self.begin_start(i);
+        if self.end_launch(i) {
             // The program that was starting it is reaped.
             self.agenda.reaped();
             // Asked to stop meanwhile (a removal, a restart, a stop whose
@@ -183,7 +190,8 @@ impl Core {
     }
 
     /// Node `i` is in a scope with as many starts under way as may be: it
-    /// waits for one of them to end (its node is marked then).
+    /// stays waiting, on the agenda, and the pass after one of them ends
+    /// starts it.
     fn scope_busy(&self, i: usize) -> bool {
         self.options[i].rare().scope.is_some_and(|scope| {
             self.launching_in.get(&scope.index()).copied().unwrap_or(0)
