@@ -96,6 +96,14 @@ impl Process {
         let _ = self.signal(Signal::KILL);
     }
 
+    /// [`kill`](Self::kill)s it and reaps it, handing the pidfd to
+    /// `before_close` as [`reap_then`](Self::reap_then) does. Blocking:
+    /// SIGKILL cannot be caught, so this returns promptly.
+    pub(crate) fn kill_and_reap(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) {
+        self.kill();
+        let _ = self.reap_then(true, before_close);
+    }
+
     /// How the process ended, if it has, without reaping it: it stays a
     /// zombie, its pid (and so its process-group id) taken. `Ok(None)` from
     /// any process but its owner, or once reaped.

@@ -64,12 +64,10 @@ enum InFlight {
         interest: Interest,
     },
     /// An exec probe's command the carried program is starting in the
-    /// node's scope, its report to come; `cancelled` at the attempt's
-    /// timeout meanwhile: what the start brings is killed.
-    Launching {
-        start: PendingStart,
-        cancelled: bool,
-    },
+    /// node's scope, its report to come; cancelled at the attempt's timeout
+    /// meanwhile ([`PendingStart::cancel`]): what the start brings is
+    /// killed.
+    Launching(PendingStart),
     Child(Process),
     /// Killed at its timeout; reaped once its pidfd is readable.
     Killed(Process),
@@ -176,10 +174,7 @@ impl ProbeRuns {
                         launcher.probe_ended(node, kind);
                         return Some(ProbeResult::Failed(format!("watch its start: {e}")));
                     }
-                    slot.in_flight = Some(InFlight::Launching {
-                        start,
-                        cancelled: false,
-                    });
+                    slot.in_flight = Some(InFlight::Launching(start));
                     None
                 }
                 Err((step, errno)) => Some(start_failed(step, errno)),
@@ -274,7 +269,7 @@ impl ProbeRuns {
             .filter_map(|kind| match self.slot(node, kind)?.in_flight.as_ref()? {
                 InFlight::Child(process) | InFlight::Killed(process) => Some(process.pid()),
                 // The program becomes the command, or is its parent.
-                InFlight::Launching { start, .. } => Some(start.pid()),
+                InFlight::Launching(start) => Some(start.pid()),
                 InFlight::AwaitingSocket { .. } | InFlight::Connect { .. } => None,
             })
             .collect()
@@ -336,20 +331,13 @@ impl ProbeRuns {
                     None
                 }
             },
-            InFlight::Launching {
-                mut start,
-                cancelled,
-            } => {
+            InFlight::Launching(mut start) => {
                 let Some(complete) = start.read() else {
-                    // Cancelled before the program said it is about to
-                    // `execve`: carried out once it has (as for a node).
-                    if cancelled {
-                        start.kill_the_node();
-                    }
-                    slot.in_flight = Some(InFlight::Launching { start, cancelled });
+                    slot.in_flight = Some(InFlight::Launching(start));
                     return None;
                 };
                 waits.remove(start.fd());
+                let cancelled = start.is_cancelled();
                 match (start.conclude(complete), cancelled) {
                     (Ok(process), false) => {
                         let token = Token::Probe(node, kind);
@@ -457,12 +445,9 @@ impl ProbeRuns {
             }
             // Left to report, within the program's own limit: before the
             // command runs, it may have a clone only the program knows.
-            Some(InFlight::Launching { start, .. }) => {
-                start.kill_the_node();
-                Some(InFlight::Launching {
-                    start,
-                    cancelled: true,
-                })
+            Some(InFlight::Launching(mut start)) => {
+                start.cancel();
+                Some(InFlight::Launching(start))
             }
             Some(InFlight::AwaitingSocket { .. }) | None => None,
         };
@@ -496,7 +481,7 @@ impl ProbeRuns {
                     kill_and_reap(process, waits);
                 }
                 Some(InFlight::Connect { attempt, .. }) => waits.remove(attempt.fd()),
-                Some(InFlight::Launching { start, .. }) => {
+                Some(InFlight::Launching(start)) => {
                     waits.remove(start.fd());
                     if let Ok(process) = start.abandon() {
                         kill_and_reap(process, waits);
@@ -528,11 +513,9 @@ fn watch_command(
     None
 }
 
-/// Kills a probe's command and reaps it, blocking (SIGKILL cannot be
-/// caught, so this returns promptly).
+/// Kills a probe's command and reaps it, out of the wait set.
 fn kill_and_reap(mut process: Process, waits: &mut WaitSet<Token>) {
-    process.kill();
-    let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
+    process.kill_and_reap(|pidfd| waits.remove(pidfd));
 }
 
 fn start_failed(step: crate::error::Step, errno: i32) -> ProbeResult {

@@ -108,7 +108,10 @@ pub(crate) fn start_process(
             let no_program =
                 |e: std::io::Error| (Step::ScopeProgram, e.raw_os_error().unwrap_or(libc::EIO));
             program_memfd = program_fd().map_err(no_program)?.as_raw_fd();
-            let (read, write) = pipe_with(PipeFlags::CLOEXEC)
+            // Non-blocking both ends: the report is read as it comes
+            // (`PendingStart`), and the program's writes of 16 bytes never
+            // fill a pipe.
+            let (read, write) = pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)
                 .map_err(|e| (Step::ScopeProgram, e.raw_os_error()))?;
             fds.push(FdMove {
                 src: write.as_raw_fd(),
@@ -186,7 +189,7 @@ pub(crate) fn start_process(
         None => Ok(Started::Running(process)),
         Some((read, write)) => {
             drop(write);
-            PendingStart::new(process, read).map(Started::Reporting)
+            Ok(Started::Reporting(PendingStart::new(process, read)))
         }
     }
 }

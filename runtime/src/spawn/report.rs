@@ -31,6 +31,8 @@ pub(crate) struct PendingStart {
     /// The program said it is about to `execve` the node itself: EOF next
     /// means it did, another report that it failed.
     executing: bool,
+    /// The start is to be killed ([`cancel`](Self::cancel)).
+    cancelled: bool,
     looks: Looks,
 }
 
@@ -44,23 +46,16 @@ pub(crate) struct Complete {
 }
 
 impl PendingStart {
-    /// The start `program` reports on through `pipe`, the read end.
-    pub(crate) fn new(program: Process, pipe: OwnedFd) -> Result<PendingStart, (Step, i32)> {
-        if let Err(e) = rustix::fs::fcntl_setfl(&pipe, rustix::fs::OFlags::NONBLOCK) {
-            let start = PendingStart::reading(program, pipe);
-            let _ = start.conclude(Complete::of(Report::HeldUp));
-            return Err((Step::ScopeProgram, e.raw_os_error()));
-        }
-        Ok(PendingStart::reading(program, pipe))
-    }
-
-    fn reading(program: Process, pipe: OwnedFd) -> PendingStart {
+    /// The start `program` reports on through `pipe`, the read end, made
+    /// non-blocking with the pipe.
+    pub(crate) fn new(program: Process, pipe: OwnedFd) -> PendingStart {
         PendingStart {
             program,
             pipe,
             bytes: [0; REPORT_LEN],
             filled: 0,
             executing: false,
+            cancelled: false,
             looks: Looks::new(),
         }
     }
@@ -77,12 +72,24 @@ impl PendingStart {
         self.program.pid()
     }
 
-    /// Kills the start where that leaves nothing behind: once the program
-    /// is the node, about to `execve` it or in it (the report then ends as
-    /// a start whose process was killed). Before that, a clone of the node
-    /// may exist that only the program knows of, so the program is left to
-    /// report it, which it does within its own limit. Whether it was killed.
-    pub(crate) fn kill_the_node(&self) -> bool {
+    /// The start is to be killed (a stop timeout, a probe's timeout): the
+    /// program at once where that leaves nothing behind — once it is the
+    /// node, about to `execve` it or in it (the report then ends as a start
+    /// whose process was killed) — or as soon as it says so. Before that, a
+    /// clone of the node may exist that only the program knows of, so the
+    /// program is left to report it, which it does within its own limit,
+    /// and what the report brings is for the caller to kill
+    /// ([`is_cancelled`](Self::is_cancelled)). Whether it was killed now.
+    pub(crate) fn cancel(&mut self) -> bool {
+        self.cancelled = true;
+        self.kill_if_the_node()
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled
+    }
+
+    fn kill_if_the_node(&self) -> bool {
         if self.executing {
             let _ = self.program.signal(crate::Signal::KILL);
         }
@@ -101,7 +108,12 @@ impl PendingStart {
                 let report = Report::decode(&self.bytes);
                 self.filled = 0;
                 match (self.executing, report) {
-                    (false, Report::Executing) => self.executing = true,
+                    (false, Report::Executing) => {
+                        self.executing = true;
+                        if self.cancelled {
+                            self.kill_if_the_node();
+                        }
+                    }
                     (true, Report::Executing) => {
                         return Some(Complete {
                             report: Report::protocol_error(),

@@ -26,9 +26,6 @@ pub(super) struct Launch {
     start: PendingStart,
     /// The read end of its readiness pipe, for `Readiness::Fd`.
     ready_pipe: Option<OwnedFd>,
-    /// The core asked for the node to be killed meanwhile (its stop
-    /// timeout ran out): what the start brings is killed at once.
-    kill_when_started: bool,
 }
 
 impl Driver {
@@ -45,8 +42,8 @@ impl Driver {
             .waits
             .add(start.fd(), Token::Launch(i), Interest::Readable)
         {
-            if let Ok(process) = start.abandon() {
-                discard(process);
+            if let Ok(mut process) = start.abandon() {
+                process.kill_and_reap(|_| {});
             }
             let errno = e.raw_os_error().unwrap_or(libc::ENOMEM);
             return Input::SpawnFailed {
@@ -66,11 +63,7 @@ impl Driver {
         if let Some(socket) = &self.notify[i] {
             self.waits.remove(socket.fd());
         }
-        self.nodes[i].launch = Some(Box::new(Launch {
-            start,
-            ready_pipe,
-            kill_when_started: false,
-        }));
+        self.nodes[i].launch = Some(Box::new(Launch { start, ready_pipe }));
         Input::Launching { node: i }
     }
 
@@ -81,12 +74,6 @@ impl Driver {
             return;
         };
         let Some(complete) = launch.start.read() else {
-            // A kill asked for before the program said it is about to
-            // `execve` (its stop timeout ran out first): carried out now
-            // that the program is the node.
-            if launch.kill_when_started {
-                launch.start.kill_the_node();
-            }
             return;
         };
         self.end_start(core, i, now, |start| start.conclude(complete));
@@ -104,15 +91,14 @@ impl Driver {
         self.end_start(core, i, now, PendingStart::abandon);
     }
 
-    /// Node `i` is to be killed while its start is under way: the program
-    /// is killed where that leaves nothing behind, and whatever the start
-    /// brings is killed when it comes. The program's pid while it must be
-    /// spared, to report the clone it may have made (which only it knows).
+    /// Node `i` is to be killed while its start is under way
+    /// ([`PendingStart::cancel`]); whatever the start brings is killed when
+    /// it comes. The program's pid while it must be spared, to report the
+    /// clone it may have made (which only it knows).
     pub(super) fn kill_start(&mut self, i: usize) -> Option<rustix::process::Pid> {
-        let launch = self.nodes[i].launch.as_mut()?;
-        launch.kill_when_started = true;
-        let killed = launch.start.kill_the_node();
-        (!killed).then(|| launch.start.pid())
+        let start = &mut self.nodes[i].launch.as_mut()?.start;
+        let killed = start.cancel();
+        (!killed).then(|| start.pid())
     }
 
     /// Gives up node `i`'s start under way, if any, killing and reaping
@@ -122,8 +108,8 @@ impl Driver {
             return;
         }
         let (launch, _) = self.take_launch(i);
-        if let Ok(process) = launch.start.abandon() {
-            discard(process);
+        if let Ok(mut process) = launch.start.abandon() {
+            process.kill_and_reap(|_| {});
         }
     }
 
@@ -151,11 +137,11 @@ impl Driver {
         end: impl FnOnce(PendingStart) -> Result<Process, (Step, i32)>,
     ) {
         let (launch, notify) = self.take_launch(i);
-        let (ready_pipe, kill) = (launch.ready_pipe, launch.kill_when_started);
+        let (ready_pipe, kill) = (launch.ready_pipe, launch.start.is_cancelled());
         let result = match (end(launch.start), notify) {
             // It could never tell its readiness.
-            (Ok(process), Err(e)) => {
-                discard(process);
+            (Ok(mut process), Err(e)) => {
+                process.kill_and_reap(|_| {});
                 Err((Step::Watch, e.raw_os_error().unwrap_or(libc::ENOMEM)))
             }
             (result, _) => result,
@@ -178,11 +164,4 @@ impl Driver {
             self.forget(i);
         }
     }
-}
-
-/// Kills and reaps a process a start brought that will not run as the
-/// node. Blocking: SIGKILL cannot be caught, so this returns promptly.
-fn discard(mut process: Process) {
-    process.kill();
-    let _ = process.reap(true);
 }

@@ -417,9 +417,7 @@ impl Driver {
         if let Some(pipe) = &ready_pipe {
             waits.remove(pipe.as_fd());
         }
-        process.kill();
-        // Blocking: SIGKILL cannot be caught, so this returns promptly.
-        let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
+        process.kill_and_reap(|pidfd| waits.remove(pidfd));
         // Anything it forked meanwhile, too.
         if let Some(cgroup) = self.launcher.cgroup(i) {
             let _ = cgroup.kill();
