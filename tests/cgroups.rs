@@ -424,10 +424,7 @@ fn no_levels_application_helper() {
     );
     let out = graph.pipe(node.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(running.take_reader(out).unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = common::first_line(&mut running, out);
     let mine = std::fs::read_to_string("/proc/self/cgroup").unwrap();
     println!(
         "\nauto {:?} same-cgroup {}",
@@ -564,10 +561,7 @@ fn running_nodes_hold_no_fd_of_their_cgroups() {
         let mut running = graph.spawn().unwrap();
         let mut lines = Vec::new();
         for out in outs {
-            let mut line = String::new();
-            BufReader::new(running.take_reader(out).unwrap())
-                .read_line(&mut line)
-                .unwrap();
+            let line = common::first_line(&mut running, out);
             lines.push(line);
         }
         // Every node is running: each has printed its cgroup.

@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, EdgeId, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, NodeState,
-    NotifyAccess, Readiness, Restart, RunningGraph, ScopeSpec,
+    Command, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, NotifyAccess,
+    Readiness, Restart, RunningGraph, ScopeSpec,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -100,15 +100,6 @@ fn spawn_victim() -> (RunningGraph, NodeId, String) {
     (running, victim, address)
 }
 
-/// The first line the parent reads from `edge`.
-fn first_line(running: &mut RunningGraph, edge: EdgeId) -> String {
-    let mut line = String::new();
-    BufReader::new(running.take_reader(edge).unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    line
-}
-
 /// Parses `a=b c=d` into pairs.
 fn outcomes(report: &str) -> Vec<(String, String)> {
     report
@@ -139,7 +130,7 @@ fn attack_from_scope(namespaces: &[Namespace], address: &str, victim_pid: u32) -
     );
     let out = graph.pipe(attacker.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().unwrap();
-    let report = first_line(&mut running, out);
+    let report = common::first_line(&mut running, out);
     let ready = drain_events(&mut running).contains(&attacker);
     running.shutdown(Duration::from_secs(1)).unwrap();
     (report, ready)
@@ -242,7 +233,7 @@ fn a_sibling_cannot_mark_another_node_ready() {
         );
         let out = graph.pipe(sibling.stdout(), Endpoint::Parent);
         let mut running = graph.spawn().unwrap();
-        let report = first_line(&mut running, out);
+        let report = common::first_line(&mut running, out);
         let outcomes = outcomes(&report);
         let context = format!("as uid {}: {report}", uid());
         assert!(
@@ -286,7 +277,7 @@ fn a_truncated_message_does_not_make_a_node_ready() {
     );
     let out = graph.pipe(node.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().unwrap();
-    let sent = first_line(&mut running, out);
+    let sent = common::first_line(&mut running, out);
     assert_eq!(sent.trim(), "sent");
     let mut events = Vec::new();
     while let Some(event) =

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::os::fd::OwnedFd;
 use std::time::Duration;
 
@@ -37,10 +36,7 @@ struct Stubborn {
 }
 
 fn watch_stubborn(running: &mut RunningGraph, node: NodeId, out: EdgeId) -> Stubborn {
-    let mut line = String::new();
-    BufReader::new(running.take_reader(out).unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = common::first_line(running, out);
     let sleep_pid: i32 = line.trim().parse().expect("the sleep's pid");
     let shell_pid = running.pid(node).expect("the shell runs") as i32;
     // Make sure the test means something: the sleep really ignores SIGTERM.
@@ -117,10 +113,7 @@ fn signal_reaches_a_running_node() {
     );
     let out = graph.pipe(node.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(running.take_reader(out).unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = common::first_line(&mut running, out);
     assert_eq!(line, "ready\n");
 
     running.signal(node, Signal::USR1).unwrap();

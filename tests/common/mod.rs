@@ -376,6 +376,23 @@ pub fn pseudo_terminal() -> (OwnedFd, OwnedFd) {
 }
 
 /// Takes the parent's read end of `out` and reads it to EOF.
+/// The first line the parent reads from `edge`, its newline included.
+pub fn first_line(
+    running: &mut process_graph_runtime::RunningGraph,
+    edge: process_graph_runtime::EdgeId,
+) -> String {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(
+        running
+            .take_reader(edge)
+            .expect("the parent reads this edge"),
+    )
+    .read_line(&mut line)
+    .unwrap();
+    line
+}
+
 pub fn read_to_end(
     running: &mut process_graph_runtime::RunningGraph,
     out: process_graph_runtime::EdgeId,
