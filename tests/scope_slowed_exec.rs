@@ -9,18 +9,21 @@
 //! The guarantees (README, "Limits to know"): such a start is cut at the
 //! helpers' limit, fails, and leaves nothing running. The program gives up
 //! on the clone before the application gives up on the program, so it is
-//! the program — the only one that knows the clone's pid — that kills it,
-//! and the application reaps it. Before, the application gave up first:
-//! the clone, the application's child, went on into `execve` once the
-//! lease expired, a node that had been reported failed and that no graph
-//! tracked. And the start holds up that node alone: the application's
-//! event loop does not wait for it, so an unrelated node's crash is seen and
-//! restarted at once, and the graph stops without waiting it out. Before,
-//! the `add` that made the start, and the loop with it, waited the 24 s.
+//! the program that kills it, and the application reaps it. Before, the
+//! application gave up first, and the clone, the application's child, went
+//! on into `execve` once the lease expired: a node that had been reported
+//! failed and that no graph tracked. And the start holds up that node
+//! alone: the application's event loop does not wait for it, so an
+//! unrelated node's crash is seen and restarted at once. A stop or a
+//! `remove` of the node during the start kills the clone at its stop
+//! timeout, with or without cgroups: the program reports the clone's pid
+//! before the clone may go on, so the application holds it. Before, that
+//! pid was the program's alone until the `execve`, and without cgroups the
+//! stop waited out the program's limit (24 s).
 //!
-//! The first test takes about 25 s (the program's limit), twice: it and
-//! the probe's run as root and again as uid 65534 (a user namespace is all
-//! the node needs); the stop's needs cgroups, which uid 65534 has not here.
+//! The first test takes about 25 s (the program's limit), twice. Every
+//! test runs as root and again as uid 65534 (a user namespace is all the
+//! node needs), the second without cgroups here.
 
 mod common;
 
@@ -89,7 +92,9 @@ fn held_start() -> Held {
     let late = more.node_with(
         "late",
         Command::new("sleep").arg("600"),
-        NodeOptions::new().scope(inside),
+        NodeOptions::new()
+            .scope(inside)
+            .stop_timeout(Duration::from_secs(1)),
     );
     let asked = Instant::now();
     let late = running.add(more).unwrap().node(late);
@@ -161,15 +166,13 @@ fn a_start_held_in_execve_holds_up_that_node_alone_then_fails_and_leaves_nothing
 #[test]
 fn a_graph_stops_without_waiting_for_a_start_held_in_execve() {
     let _serial = common::serial();
-    if !common::user_namespaces_available() {
-        return;
-    }
-    // The clone asleep in `execve` is known to the program alone; the
-    // application reaches it through the node's cgroup. Without cgroups the
-    // stop waits for the program's own limit.
-    if !common::cgroups_available() {
-        return;
-    }
+    common::as_root_and_unprivileged(
+        "a_graph_stops_without_waiting_for_a_start_held_in_execve",
+        a_graph_stops_without_waiting_for_a_start_held_in_execve_as_this_user,
+    );
+}
+
+fn a_graph_stops_without_waiting_for_a_start_held_in_execve_as_this_user() {
     let before = common::children_of_this_process().len();
     let Held {
         mut running,
@@ -188,6 +191,43 @@ fn a_graph_stops_without_waiting_for_a_start_held_in_execve() {
     );
     let left = common::children_of_this_process();
     assert_eq!(left.len(), before, "left: {left:?}");
+}
+
+#[test]
+fn a_node_removed_during_a_start_held_in_execve_is_gone_at_its_stop_timeout() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_node_removed_during_a_start_held_in_execve_is_gone_at_its_stop_timeout",
+        a_node_removed_during_a_start_held_in_execve_is_gone_at_its_stop_timeout_as_this_user,
+    );
+}
+
+/// The scope lives on (the leaser is in it), so only the clone's own kill
+/// ends the start: nothing else would end a clone asleep in `execve`.
+fn a_node_removed_during_a_start_held_in_execve_is_gone_at_its_stop_timeout_as_this_user() {
+    let Held {
+        mut running,
+        late,
+        children,
+        _dir,
+        ..
+    } = held_start();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(running.state(late), NodeState::Starting);
+    let asked = Instant::now();
+    running.remove([late]);
+    while !running.state(late).is_final() && asked.elapsed() < Duration::from_secs(40) {
+        let _ = running
+            .next_event(Some(Duration::from_millis(100)))
+            .unwrap();
+    }
+    let took = asked.elapsed();
+    // Its stop timeout is 1 s.
+    assert!(took < Duration::from_secs(5), "the removal took {took:?}");
+    assert_eq!(running.pid(late), None);
+    let left = common::children_of_this_process();
+    assert_eq!(left.len(), children, "left: {left:?}");
+    running.shutdown(Duration::from_secs(1)).unwrap();
 }
 
 #[test]

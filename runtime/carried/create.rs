@@ -196,7 +196,9 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
         proc,
     };
     match creation.wait_for_announcement() {
-        Ok(init) => sys::report_helper(report, step::OK, 0, init, helper_pid),
+        Ok(init) => {
+            sys::report_helper(report, step::OK, 0, init, helper_pid);
+        }
         Err((step, errno)) => {
             // The helper is the application's unreaped child: its pid is
             // still its own. Gone, it clones nothing more.

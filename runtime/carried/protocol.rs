@@ -146,6 +146,15 @@ pub(crate) const ITSELF: i32 = 0;
 /// death: a program SIGKILLed before it reports closes the pipe too.
 pub(crate) const EXECUTING: i32 = -1;
 
+/// The errno of an `OK` report that means "cloned, not yet exec'd": the
+/// pid is the node's clone, which waits for this report to be written
+/// before it goes on, and the report of how the start went follows. So the
+/// application holds the clone's pid for as long as the clone may run, and
+/// can kill it when it gives up on the start, or stops the node during it,
+/// without waiting for the program (a scope-mate may slow the clone's
+/// `execve`, or stop the program).
+pub(crate) const CLONING: i32 = -1;
+
 /// The report: `[step, errno, pid, helper]`. `helper` is 0, or the pid of
 /// a helper the program cloned as the application's child (`CLONE_PARENT`),
 /// which has exited or is about to, for the application to reap: the one

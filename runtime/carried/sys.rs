@@ -568,18 +568,20 @@ pub(crate) fn errno_of(ret: isize) -> i32 {
     (ret as i32).wrapping_neg()
 }
 
-/// Writes the report `[step, errno, pid, 0]` to `fd`.
-pub(crate) fn report(fd: i32, step: i32, errno: i32, pid: i32) {
-    report_helper(fd, step, errno, pid, 0);
+/// Writes the report `[step, errno, pid, 0]` to `fd`; whether it was
+/// written whole.
+pub(crate) fn report(fd: i32, step: i32, errno: i32, pid: i32) -> bool {
+    report_helper(fd, step, errno, pid, 0)
 }
 
-/// Writes the report `[step, errno, pid, helper]` to `fd`.
-pub(crate) fn report_helper(fd: i32, step: i32, errno: i32, pid: i32, helper: i32) {
+/// Writes the report `[step, errno, pid, helper]` to `fd`; whether it was
+/// written whole.
+pub(crate) fn report_helper(fd: i32, step: i32, errno: i32, pid: i32, helper: i32) -> bool {
     let mut bytes = [0u8; crate::protocol::REPORT_LEN];
     for (chunk, value) in bytes.chunks_exact_mut(4).zip([step, errno, pid, helper]) {
         chunk.copy_from_slice(&value.to_ne_bytes());
     }
-    let _ = write(fd, &bytes);
+    write(fd, &bytes) == bytes.len() as isize
 }
 
 /// `socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)` into `pair`.

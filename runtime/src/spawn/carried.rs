@@ -231,6 +231,9 @@ pub(crate) enum Report {
     /// The program is the process it was asked for (a scope's init that
     /// needed no pid namespace), and runs on.
     Itself,
+    /// It cloned the node with this pid, which waits for this report before
+    /// it goes on; the report of how the start went follows.
+    Cloning(i32),
     /// It cloned a process (a node, or a scope's init) with this pid.
     Cloned(i32),
     /// It failed at this step; `pid` is a clone that failed after it, or 0.
@@ -252,9 +255,19 @@ impl Report {
         match step {
             protocol::step::OK if pid == protocol::ITSELF => Report::Itself,
             protocol::step::OK if pid == protocol::EXECUTING => Report::Executing,
+            protocol::step::OK if errno == protocol::CLONING && pid > 0 => Report::Cloning(pid),
             protocol::step::OK if pid > 0 => Report::Cloned(pid),
             protocol::step::OK => Report::protocol_error(),
             step => Report::Failed { step, errno, pid },
+        }
+    }
+
+    /// A start that failed at its clone with `errno`.
+    pub(crate) fn clone_failed(errno: i32) -> Report {
+        Report::Failed {
+            step: protocol::step::CLONE,
+            errno,
+            pid: 0,
         }
     }
 
@@ -370,6 +383,9 @@ mod tests {
         assert_eq!(Report::decode(&bytes), Report::Itself);
         bytes[8..12].copy_from_slice(&42i32.to_ne_bytes());
         assert_eq!(Report::decode(&bytes), Report::Cloned(42));
+        bytes[4..8].copy_from_slice(&protocol::CLONING.to_ne_bytes());
+        assert_eq!(Report::decode(&bytes), Report::Cloning(42));
+        bytes[4..8].fill(0);
         assert_eq!(Report::decode(&[]), Report::Died);
         bytes[8..12].copy_from_slice(&protocol::EXECUTING.to_ne_bytes());
         assert_eq!(Report::decode(&bytes), Report::Executing);

@@ -24,6 +24,10 @@ use crate::process::Process;
 #[derive(Debug)]
 pub(crate) struct PendingStart {
     program: Process,
+    /// The node's clone, once the program has reported it: it waits for
+    /// that report before it goes on, so it is ours to kill whatever
+    /// becomes of the program.
+    clone: Option<Process>,
     /// The report pipe's read end, non-blocking.
     pipe: OwnedFd,
     bytes: [u8; REPORT_LEN],
@@ -51,6 +55,7 @@ impl PendingStart {
     pub(crate) fn new(program: Process, pipe: OwnedFd) -> PendingStart {
         PendingStart {
             program,
+            clone: None,
             pipe,
             bytes: [0; REPORT_LEN],
             filled: 0,
@@ -72,14 +77,15 @@ impl PendingStart {
         self.program.pid()
     }
 
-    /// The start is to be killed (a stop timeout, a probe's timeout): the
-    /// program at once where that leaves nothing behind — once it is the
-    /// node, about to `execve` it or in it (the report then ends as a start
-    /// whose process was killed) — or as soon as it says so. Before that, a
-    /// clone of the node may exist that only the program knows of, so the
-    /// program is left to report it, which it does within its own limit,
-    /// and what the report brings is for the caller to kill
-    /// ([`is_cancelled`](Self::is_cancelled)). Whether it was killed now.
+    /// The start is to be killed (a stop timeout, a probe's timeout): at
+    /// once where that leaves nothing behind — the program once it is the
+    /// node, about to `execve` it or in it, and the node's clone once the
+    /// program has reported it (the report then ends as a start whose
+    /// process was killed) — or as soon as the program says either. Before
+    /// that, a clone may have been made whose report has yet to be read, so
+    /// the program is left to report it, and what the report brings is for
+    /// the caller to kill ([`is_cancelled`](Self::is_cancelled)). Whether
+    /// it was killed now.
     pub(crate) fn cancel(&mut self) -> bool {
         self.cancelled = true;
         self.kill_if_the_node()
@@ -90,10 +96,13 @@ impl PendingStart {
     }
 
     fn kill_if_the_node(&self) -> bool {
-        if self.executing {
-            let _ = self.program.signal(crate::Signal::KILL);
-        }
-        self.executing
+        let node = match &self.clone {
+            Some(clone) => clone,
+            None if self.executing => &self.program,
+            None => return false,
+        };
+        let _ = node.signal(crate::Signal::KILL);
+        true
     }
 
     /// Reads what the pipe holds, without blocking: the report once it is
@@ -114,7 +123,16 @@ impl PendingStart {
                             self.kill_if_the_node();
                         }
                     }
-                    (true, Report::Executing) => {
+                    (false, Report::Cloning(pid)) if self.clone.is_none() => {
+                        match adopt(pid) {
+                            Ok(clone) => self.clone = Some(clone),
+                            Err(errno) => return Some(Complete::of(unheld_clone(pid, errno))),
+                        }
+                        if self.cancelled {
+                            self.kill_if_the_node();
+                        }
+                    }
+                    (true, Report::Executing) | (_, Report::Cloning(_)) => {
                         return Some(Complete {
                             report: Report::protocol_error(),
                             helper,
@@ -155,8 +173,8 @@ impl PendingStart {
     }
 
     /// Gives up on a held-up start: kills the program and takes what it
-    /// reported before (a node it cloned is then ours to kill), else fails
-    /// the start with `ETIMEDOUT`.
+    /// reported before, else fails the start with `ETIMEDOUT` (killing the
+    /// clone it reported, if any).
     pub(crate) fn abandon(mut self) -> Result<Process, (Step, i32)> {
         let _ = self.program.signal(crate::Signal::KILL);
         // Dead (SIGKILL is prompt), so whatever it wrote is in the pipe.
@@ -183,15 +201,18 @@ impl PendingStart {
     /// The process the report stands for: the program itself once it
     /// exec'd the node or became a scope's init or the watcher, or the
     /// process it cloned; or the step that failed. Reaps the program when it
-    /// is not that process, and any helper it named.
+    /// is not that process, and any helper it named; kills and reaps the
+    /// node's clone when the start failed.
     pub(crate) fn conclude(self, complete: Complete) -> Result<Process, (Step, i32)> {
-        let program = self.program;
+        let PendingStart {
+            program, mut clone, ..
+        } = self;
         // A helper the program cloned as our child: it has exited or is about
         // to (or, stopped by a process of the scope, is killed).
         if let Some(helper) = complete.helper.and_then(|pid| adopt(pid).ok()) {
             wait_exited(helper);
         }
-        match complete.report {
+        let result = match complete.report {
             Report::Itself => Ok(program),
             Report::Cloned(pid) => {
                 // It exits right after this report, and runs in no cgroup the
@@ -201,9 +222,17 @@ impl PendingStart {
                 // reaches it).
                 let _ = program.signal(crate::Signal::KILL);
                 wait_exited(program);
-                adopt(pid).map_err(|errno| (Step::ScopeProgram, errno))
+                match clone.take() {
+                    Some(node) if node.pid().as_raw_nonzero().get() == pid => Ok(node),
+                    Some(other) => {
+                        clone = Some(other);
+                        Err((Step::ScopeProgram, libc::EPROTO))
+                    }
+                    // A scope's init.
+                    None => adopt(pid).map_err(|errno| (Step::ScopeProgram, errno)),
+                }
             }
-            Report::Died | Report::Executing => {
+            Report::Died | Report::Executing | Report::Cloning(_) => {
                 wait_exited(program);
                 Err((Step::Killed, libc::EINTR))
             }
@@ -217,15 +246,20 @@ impl PendingStart {
                 // that a scope-mate stopping it there holds nothing up.
                 let _ = program.signal(crate::Signal::KILL);
                 wait_exited(program);
-                // A clone that failed after its clone: dead or dying, killed
-                // all the same, so that nothing holds this wait.
-                if let Ok(mut orphan) = adopt(pid) {
-                    let _ = orphan.signal(crate::Signal::KILL);
-                    let _ = orphan.reap(true);
+                // A scope's init that failed after its clone: dead or dying,
+                // killed all the same, so that nothing holds this wait.
+                if clone.is_none() {
+                    clone = adopt(pid).ok();
                 }
                 Err((carried::node_step(step), errno))
             }
+        };
+        // The node's clone, where the start failed: it may be waiting for
+        // its pid to be reported, or asleep in its `execve`.
+        if let Some(mut clone) = clone {
+            clone.kill_and_reap(|_| {});
         }
+        result
     }
 }
 
@@ -254,6 +288,17 @@ fn adopt(pid: i32) -> Result<Process, i32> {
         Err(e) => Err(e.raw_os_error()),
         Ok(_) => Ok(Process::new(pid, pidfd)),
     }
+}
+
+/// A report of the node's clone `pid` (our child) that no pidfd could be
+/// opened for (`errno`): the clone is killed and reaped by its pid, still
+/// its own as we have not reaped it, and the start fails.
+fn unheld_clone(pid: i32, errno: i32) -> Report {
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
+    }
+    Report::clone_failed(errno)
 }
 
 /// Waits for the program to exit, killing it if it is held up, and reaps
