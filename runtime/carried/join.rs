@@ -9,11 +9,12 @@
 //! node's own `execve` replaces it: at no point is a process that anything
 //! in the scope could ptrace holding anything but what the node will hold.
 //!
-//! The clone waits, before anything else, until this program has reported
-//! its pid ([`CLONING`]): the application then holds every clone that may
-//! run, and can kill one whose start it gives up on, or whose node it
-//! stops meanwhile, whatever becomes of this program (a scope-mate may stop
-//! it). A clone whose pid was not reported exits.
+//! The clone reports its own pid ([`CLONING`]) before anything else, as
+//! the kernel stored it for us at the clone (`CLONE_PARENT_SETTID`, in our
+//! pid namespace, which is the application's): the application then holds
+//! every clone that may run, and can kill one whose start it gives up on,
+//! or whose node it stops meanwhile, whatever becomes of this program. A
+//! clone that cannot report exits.
 //!
 //! The clone is visible in the scope, and root there may stop it before its
 //! `execve`. So this program does not wait for it with `CLONE_VFORK` (a
@@ -27,7 +28,9 @@ use crate::app_proc;
 use crate::args::Args;
 use crate::enter::{self, Common, bad_arguments};
 use crate::protocol::{CLONING, join, step, write_listen_pid};
-use crate::sys::{self, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_VM, CloneArgs, POLLIN, PollFd};
+use crate::sys::{
+    self, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_VM, CloneArgs, POLLIN, PollFd,
+};
 
 /// What the node runs, and where its failure is written.
 struct Node<'a> {
@@ -40,12 +43,11 @@ struct Node<'a> {
     listen_pid: Option<usize>,
     /// The cgroup directory a clone of the node starts in, or -1 for ours.
     cgroup: i32,
-    /// The pipe the clone waits on until its pid is reported: `[read,
-    /// write]`, -1 until made.
-    gate: [i32; 2],
-    /// Set by us once the clone's pid is reported, before we close our end
-    /// of `gate`: the clone goes on only then.
-    pid_reported: bool,
+    /// The report pipe, where the clone reports its pid.
+    report: i32,
+    /// The clone's pid in the application's pid namespace, stored by the
+    /// kernel before the clone runs (`CLONE_PARENT_SETTID`).
+    clone_pid: i32,
     failure: Option<(i32, i32)>,
     /// Set by the node's clone just before its `execve`: a clone that has
     /// neither set it nor a failure was killed before it got there.
@@ -115,8 +117,8 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         candidates,
         listen_pid,
         cgroup,
-        gate: [-1, -1],
-        pid_reported: false,
+        report: c.report,
+        clone_pid: 0,
         failure: None,
         executing: false,
     })
@@ -169,10 +171,9 @@ static mut NODE_STACK: Stack = Stack([0; 64 * 1024]);
 ///   the clone uses only those two, and the strings above them.
 /// - The clone reads `node`, `args` and the strings they point to, and
 ///   writes only `node.failure`, `node.executing` and the `LISTEN_PID`
-///   entry of the environment. We write `node.pid_reported` once, before
-///   the clone reads it: it reads it only past the gate's EOF, which our
-///   close makes. Until the wait below ends, we write none of the clone's
-///   fields, and read nothing the clone writes: we keep to our locals, the
+///   entry of the environment; the kernel writes `node.clone_pid` before
+///   the clone runs. Until the wait below ends, we write none of those,
+///   and read nothing the clone writes: we keep to our locals, the
 ///   pipe, the clone's `/proc` stat and `c` (read-only on both sides). We
 ///   hold `node` only as a raw pointer from the clone on, and read its two
 ///   fields, volatile, once the wait is over.
@@ -194,15 +195,11 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
         Ok(ends) => ends,
         Err(ret) => enter::fail(c.report, (step::CLONE, sys::errno_of(ret))),
     };
-    node.gate = match sys::pipe_cloexec() {
-        Ok(ends) => ends,
-        Err(ret) => enter::fail(c.report, (step::CLONE, sys::errno_of(ret))),
-    };
-    let [gate_read, gate_write] = node.gate;
     // SAFETY: a raw pointer, no reference; this program has one thread.
     let stack = unsafe { &raw mut NODE_STACK.0 };
     let mut clone = CloneArgs {
-        flags: CLONE_VM | CLONE_PARENT,
+        flags: CLONE_VM | CLONE_PARENT | CLONE_PARENT_SETTID,
+        parent_tid: (&raw mut node.clone_pid) as u64,
         stack: stack as u64,
         stack_size: core::mem::size_of::<Stack>() as u64,
         ..CloneArgs::default()
@@ -222,19 +219,9 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
     // The clone has its own copy of the fd table: its write end is now the
     // only one, and its exec or exit closes it.
     sys::close(exec_write);
-    sys::close(gate_read);
     if pid < 0 {
         enter::fail(c.report, (step::CLONE, sys::errno_of(pid)));
     }
-    // The clone goes on once the application holds its pid: our end of
-    // the gate closes, and it reads `pid_reported`.
-    if sys::report(c.report, step::OK, CLONING, pid as i32) {
-        // SAFETY: a plain field the clone only reads, after the close below
-        // (which orders this store before its read); volatile, as the
-        // clone's reads are not ours.
-        unsafe { core::ptr::write_volatile(&raw mut (*node).pid_reported, true) };
-    }
-    sys::close(gate_write);
     let failure = match wait_for_exec(exec_read, pid, proc) {
         // Killed: `node` may still be in use until it is gone.
         Err(failure) => Some(failure),
@@ -323,15 +310,10 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
 unsafe extern "C" fn node_main(arg: *mut core::ffi::c_void) -> ! {
     // SAFETY: see above.
     let node = unsafe { &mut *arg.cast::<Node<'_>>() };
-    // Our copy of the gate's write end goes, so that its EOF comes when
-    // the program closes its own.
-    sys::close(node.gate[1]);
-    let mut byte = [0u8; 1];
-    while sys::errno_of(sys::read(node.gate[0], &mut byte)) == sys::EINTR {}
-    sys::close(node.gate[0]);
-    // SAFETY: written by the program before it closed its end, which our
-    // read has seen.
-    if !unsafe { core::ptr::read_volatile(&raw const node.pid_reported) } {
+    // SAFETY: stored by the kernel before we first ran; volatile, as the
+    // store was not the compiler's to see.
+    let pid = unsafe { core::ptr::read_volatile(&raw const node.clone_pid) };
+    if !sys::report(node.report, step::OK, CLONING, pid) {
         sys::exit_group(127);
     }
     let set_up = enter::check(sys::own_session(), step::SESSION)

@@ -147,12 +147,12 @@ pub(crate) const ITSELF: i32 = 0;
 pub(crate) const EXECUTING: i32 = -1;
 
 /// The errno of an `OK` report that means "cloned, not yet exec'd": the
-/// pid is the node's clone, which waits for this report to be written
-/// before it goes on, and the report of how the start went follows. So the
-/// application holds the clone's pid for as long as the clone may run, and
-/// can kill it when it gives up on the start, or stops the node during it,
-/// without waiting for the program (a scope-mate may slow the clone's
-/// `execve`, or stop the program).
+/// pid is the node's clone, which writes this report itself before
+/// anything else (and exits if it cannot), and the program's report of how
+/// the start went follows. So the application holds the pid of every clone
+/// that may run, and can kill it when it gives up on the start, or stops
+/// the node during it, without waiting for the program (a scope-mate may
+/// slow the clone's `execve`) and whatever becomes of the program.
 pub(crate) const CLONING: i32 = -1;
 
 /// The report: `[step, errno, pid, helper]`. `helper` is 0, or the pid of

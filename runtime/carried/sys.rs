@@ -99,6 +99,7 @@ pub(crate) const CLONE_VM: u64 = 0x100;
 pub(crate) const CLONE_FILES: u64 = 0x400;
 pub(crate) const CLONE_PIDFD: u64 = 0x1000;
 pub(crate) const CLONE_PARENT: u64 = 0x8000;
+pub(crate) const CLONE_PARENT_SETTID: u64 = 0x10_0000;
 pub(crate) const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 const O_RDWR: usize = 2;
 const O_NONBLOCK: usize = 0o4000;

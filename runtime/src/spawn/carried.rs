@@ -231,8 +231,8 @@ pub(crate) enum Report {
     /// The program is the process it was asked for (a scope's init that
     /// needed no pid namespace), and runs on.
     Itself,
-    /// It cloned the node with this pid, which waits for this report before
-    /// it goes on; the report of how the start went follows.
+    /// The node's clone, with this pid, reported itself before anything
+    /// else; the program's report of how the start went follows.
     Cloning(i32),
     /// It cloned a process (a node, or a scope's init) with this pid.
     Cloned(i32),
