@@ -259,11 +259,12 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
 
 /// How long the clone may take to `execve`: within the application's own
 /// limit for our report (`held_up::LIMIT`, 30 s), so that it is we who
-/// give up and kill the clone, whose pid only we know. A scope-mate can
-/// hold an `execve` up without stopping anything (a lease on the program
-/// it bind-mounted there holds its open for `lease-break-time`); given up
-/// on by the application instead, the clone would go on into `execve` as
-/// a node nobody tracks.
+/// give up and kill the clone, and report it. A scope-mate can hold an
+/// `execve` up without stopping anything (a lease on the program it
+/// bind-mounted there holds its open for `lease-break-time`). The
+/// application holds the clone's pid once the clone has reported itself,
+/// and kills it if it gives up first; a clone held before that report
+/// (stopped at once) is known to us alone.
 const EXEC_SECONDS: i64 = 24;
 
 /// Waits until the clone `pid` has exec'd or exited, which closes the write

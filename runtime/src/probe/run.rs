@@ -443,8 +443,8 @@ impl ProbeRuns {
                 process.kill();
                 Some(InFlight::Killed(process))
             }
-            // Left to report, within the program's own limit: before the
-            // command runs, it may have a clone only the program knows.
+            // The command killed if it runs or its clone has reported
+            // itself, else once it does; the program left to report.
             Some(InFlight::Launching(mut start)) => {
                 start.cancel();
                 Some(InFlight::Launching(start))

@@ -94,7 +94,8 @@ impl Driver {
     /// Node `i` is to be killed while its start is under way
     /// ([`PendingStart::cancel`]); whatever the start brings is killed when
     /// it comes. The program's pid while it must be spared, to report the
-    /// clone it may have made (which only it knows).
+    /// clone it may have made (which only it knows until the clone has
+    /// reported itself, and for good if the clone is killed before).
     pub(super) fn kill_start(&mut self, i: usize) -> Option<rustix::process::Pid> {
         let start = &mut self.nodes[i].launch.as_mut()?.start;
         let killed = start.cancel();
