@@ -110,12 +110,6 @@ fn many_scoped_nodes_start_within_the_fds_they_need_to_run() {
 }
 
 fn many_scoped_nodes_start_within_the_fds_they_need_to_run_as_this_user() {
-    let nofile = rustix::process::Resource::Nofile;
-    let old = rustix::process::getrlimit(nofile);
-    let lowered = rustix::process::Rlimit {
-        current: Some(400),
-        maximum: old.maximum,
-    };
     let mut graph = Graph::new();
     let scope = graph.scope("s", ScopeSpec::new([Namespace::User]));
     for i in 0..300 {
@@ -125,6 +119,40 @@ fn many_scoped_nodes_start_within_the_fds_they_need_to_run_as_this_user() {
             NodeOptions::new().scope(scope),
         );
     }
+    spawn_300_under_a_limit_of_400(graph, "scoped nodes");
+}
+
+/// The same for nodes outside scopes that change their ids, also started
+/// through the carried program: they had no limit on their starts under
+/// way. The uid is this process's own, so that the test runs unprivileged
+/// too: a change to the same id still goes through the program.
+#[test]
+fn many_nodes_that_change_their_ids_start_within_the_fds_they_need_to_run() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "many_nodes_that_change_their_ids_start_within_the_fds_they_need_to_run",
+        many_nodes_that_change_their_ids_start_within_the_fds_they_need_to_run_as_this_user,
+    );
+}
+
+fn many_nodes_that_change_their_ids_start_within_the_fds_they_need_to_run_as_this_user() {
+    let uid = rustix::process::geteuid().as_raw();
+    let mut graph = Graph::new();
+    for i in 0..300 {
+        graph.node(format!("n{i}"), Command::new("sleep").arg("600").uid(uid));
+    }
+    spawn_300_under_a_limit_of_400(graph, "nodes that change their ids");
+}
+
+/// Spawns `graph` (300 nodes of `what`) under a soft `RLIMIT_NOFILE` of
+/// 400, then stops it.
+fn spawn_300_under_a_limit_of_400(graph: Graph, what: &str) {
+    let nofile = rustix::process::Resource::Nofile;
+    let old = rustix::process::getrlimit(nofile);
+    let lowered = rustix::process::Rlimit {
+        current: Some(400),
+        maximum: old.maximum,
+    };
     rustix::process::setrlimit(nofile, lowered).unwrap();
     let spawned = graph.spawn();
     let fds = common::open_fds().len();
@@ -135,7 +163,7 @@ fn many_scoped_nodes_start_within_the_fds_they_need_to_run_as_this_user() {
             stopped.unwrap();
         }
         Err(e) => panic!(
-            "300 scoped nodes under a limit of 400 fds: {} ({fds} fds open)",
+            "300 {what} under a limit of 400 fds: {} ({fds} fds open)",
             common::report(&e)
         ),
     }

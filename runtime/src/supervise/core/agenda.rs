@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn a_running_node_leaves_the_agenda_and_a_marked_one_returns() {
-        let mut nodes = vec![NodeRuntime::new(), NodeRuntime::new()];
+        let mut nodes = vec![NodeRuntime::new(false), NodeRuntime::new(false)];
         let mut agenda = Agenda::all(2);
         for node in &mut nodes {
             node.state = NodeState::Running;

@@ -197,8 +197,9 @@ pub(crate) struct Core {
     outbox: VecDeque<Action>,
     /// The start pass under way, if any.
     pass: Option<Pass>,
-    /// Per scope (by index), how many of its nodes' starts are under way
-    /// (`Input::Launching`): see `start::STARTS_IN_FLIGHT_PER_SCOPE`.
+    /// Per scope (by index), and for the nodes outside scopes that change
+    /// their ids, how many starts are under way (`Input::Launching`): see
+    /// `start::launch_bucket`.
     launching_in: BTreeMap<usize, u32>,
     /// The decision of the last `Exited` event handed out (with the node),
     /// applied at the next call unless the application overrides it.
@@ -229,6 +230,9 @@ impl Core {
         let deps = Deps::of(&graph);
         let levels = Levels::of(&graph);
         let probes = graph.nodes.iter().map(|n| probes::of(&n.options)).collect();
+        let nodes = (graph.nodes.iter())
+            .map(|n| NodeRuntime::new(n.command.credentials.any()))
+            .collect();
         let (names, options) = graph.nodes.into_iter().map(|n| (n.name, n.options)).unzip();
         Core {
             names,
@@ -237,7 +241,7 @@ impl Core {
             levels,
             stop_timeout: graph.stop_timeout,
             start_timeout: graph.start_timeout,
-            nodes: (0..count).map(|_| NodeRuntime::new()).collect(),
+            nodes,
             probes,
             probe_grid: None,
             agenda: Agenda::all(count),
@@ -295,7 +299,8 @@ impl Core {
             self.names.push(node.name);
             self.probes.push(probes::of(&options));
             self.options.push(options);
-            self.nodes.push(NodeRuntime::new());
+            self.nodes
+                .push(NodeRuntime::new(node.command.credentials.any()));
             self.agenda.mark(i);
         }
     }

@@ -123,6 +123,10 @@ pub(crate) struct NodeRuntime {
     /// Being started by the carried program, whose report is to come: the
     /// node is `Starting` with no process of its own yet.
     pub(crate) launching: bool,
+    /// Started through the carried program because it changes its ids
+    /// (`Command::uid` and the like): outside scopes, its start counts
+    /// among those of other nodes so started (`start::launch_bucket`).
+    pub(crate) changes_ids: bool,
     /// How its last process ended, once reaped.
     pub(crate) last_exit: Option<ExitStatus>,
     /// The current (or last) process became ready.
@@ -139,12 +143,15 @@ pub(crate) struct NodeRuntime {
 }
 
 impl NodeRuntime {
-    pub(crate) fn new() -> Self {
+    /// A node's bookkeeping before its first start; `changes_ids` as for
+    /// the field.
+    pub(crate) fn new(changes_ids: bool) -> Self {
         NodeRuntime {
             state: NodeState::Waiting,
             stop_requested: None,
             started_at: None,
             launching: false,
+            changes_ids,
             last_exit: None,
             was_ready: false,
             restarts: 0,

@@ -12,14 +12,16 @@ use crate::graph::NodeId;
 use crate::policy::{NodeOptions, Restart};
 use crate::supervise::Event;
 
-/// How many starts of one scope's nodes may be under way at once. Each
-/// holds a pidfd and a report pipe until its report is read: a graph of
-/// hundreds of scoped nodes started in one pass would otherwise need twice
-/// its fds for a moment (and fail where `RLIMIT_NOFILE` fits the graph
-/// running). Per scope, so that a scope whose starts are held up (by a
-/// node of it: `tests/scope_slowed_exec.rs`) holds up no other scope's, nor
-/// the nodes outside scopes.
-const STARTS_IN_FLIGHT_PER_SCOPE: u32 = 16;
+/// How many starts through the carried program may be under way at once in
+/// one [`launch_bucket`](Core::launch_bucket). Each holds a pidfd and a
+/// report pipe until its report is read: a graph of hundreds of scoped
+/// nodes, or of nodes that change their ids, started in one pass would
+/// otherwise need twice its fds for a moment (and fail where
+/// `RLIMIT_NOFILE` fits the graph running).
+const STARTS_IN_FLIGHT_PER_BUCKET: u32 = 16;
+
+/// The bucket of the nodes outside scopes that change their ids.
+const OUTSIDE_SCOPES: usize = usize::MAX;
 
 impl Core {
     /// Goes on with the start pass from where it stopped: up to the next
@@ -49,7 +51,7 @@ impl Core {
                 self.stop_graph(Outcome::DependencyFailed { node, dependency });
                 break;
             }
-            if self.dependencies_ready(i) && !self.scope_busy(i) {
+            if self.dependencies_ready(i) && !self.launches_busy(i) {
                 pass.progressed = true;
                 self.pass = Some(pass);
                 self.outbox.push_back(Action::Spawn(i));
@@ -67,8 +69,8 @@ impl Core {
     /// that a stop or group restart waits for it.
     pub(super) fn launching(&mut self, i: usize, now: Instant) {
         self.begin_start(i);
-        if let Some(scope) = self.options[i].rare().scope {
-            *self.launching_in.entry(scope.index()).or_default() += 1;
+        if let Some(bucket) = self.launch_bucket(i) {
+            *self.launching_in.entry(bucket).or_default() += 1;
         }
         let node = &mut self.nodes[i];
         node.launching = true;
@@ -104,12 +106,12 @@ impl Core {
             node: i,
             purpose: Purpose::Launch,
         });
-        if let Some(scope) = self.options[i].rare().scope
-            && let Some(count) = self.launching_in.get_mut(&scope.index())
+        if let Some(bucket) = self.launch_bucket(i)
+            && let Some(count) = self.launching_in.get_mut(&bucket)
         {
             *count -= 1;
             if *count == 0 {
-                self.launching_in.remove(&scope.index());
+                self.launching_in.remove(&bucket);
             }
         }
         true
@@ -189,14 +191,27 @@ impl Core {
         }
     }
 
-    /// Node `i` is in a scope with as many starts under way as may be: it
-    /// stays waiting, on the agenda, and the pass after one of them ends
-    /// starts it.
-    fn scope_busy(&self, i: usize) -> bool {
-        self.options[i].rare().scope.is_some_and(|scope| {
-            self.launching_in.get(&scope.index()).copied().unwrap_or(0)
-                >= STARTS_IN_FLIGHT_PER_SCOPE
+    /// Node `i`'s bucket has as many starts under way as may be: it stays
+    /// waiting, on the agenda, and the pass after one of them ends starts
+    /// it.
+    fn launches_busy(&self, i: usize) -> bool {
+        self.launch_bucket(i).is_some_and(|bucket| {
+            self.launching_in.get(&bucket).copied().unwrap_or(0) >= STARTS_IN_FLIGHT_PER_BUCKET
         })
+    }
+
+    /// Which starts under way node `i`'s counts among: its scope's (by
+    /// index), or, outside scopes, those of the nodes that change their ids
+    /// ([`OUTSIDE_SCOPES`]); none for a node started directly. Per scope, so
+    /// that a scope whose starts are held up (by a node of it:
+    /// `tests/scope_slowed_exec.rs`) holds up no other scope's, nor the
+    /// nodes outside scopes; and nodes started directly never wait.
+    fn launch_bucket(&self, i: usize) -> Option<usize> {
+        match self.options[i].rare().scope {
+            Some(scope) => Some(scope.index()),
+            None if self.nodes[i].changes_ids => Some(OUTSIDE_SCOPES),
+            None => None,
+        }
     }
 
     /// A member of a group restart waits until every member is down.

@@ -199,3 +199,33 @@ fn an_added_nodes_starts_count_against_the_running_scope_it_is_in() {
     spawned(&mut h, 0, 2);
     assert_eq!(round_all_launching(&mut h, 2, usize::MAX), [17]);
 }
+
+#[test]
+fn nodes_outside_scopes_that_change_their_ids_have_at_most_sixteen_starts_under_way() {
+    let mut graph = Graph::new();
+    let scope = graph.scope("box", crate::ScopeSpec::default());
+    for i in 0..20 {
+        graph.node(format!("dropped{i}"), Command::new("true").uid(65534));
+    }
+    let plain = graph.node("plain", Command::new("true")).index();
+    let scoped = graph.node_with(
+        "scoped",
+        Command::new("true"),
+        NodeOptions::new().scope(scope),
+    );
+    let mut h = Harness::new(&graph);
+    let first = round_all_launching(&mut h, 0, plain);
+    let mut expected: Vec<usize> = (0..16).collect();
+    expected.extend([plain, scoped.index()]);
+    assert_eq!(
+        first, expected,
+        "16 of those that change ids; neither the plain node nor a scope's waits for them"
+    );
+    assert_eq!(round_all_launching(&mut h, 1, plain), [], "the rest wait");
+    spawned(&mut h, 3, 2);
+    assert_eq!(
+        round_all_launching(&mut h, 2, plain),
+        [16],
+        "one ended, one more starts"
+    );
+}
