@@ -90,7 +90,11 @@ fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
     check(sys::die_with_parent(), step::DEATH_SIGNAL)
 }
 
-/// Where the init keeps its two fds once every other one is closed.
+/// Where the init keeps its two fds once every other one is closed, above
+/// its stdio: the application's `/dev/null`, which the `create` program
+/// starts with, so that nothing of the application's (its terminal, its
+/// pipes) stays open in a process that lives as long as the scope, and the
+/// init opens nothing in the scope's mount namespace.
 const SYNC: i32 = 3;
 const SIGNALS: i32 = 4;
 
@@ -139,9 +143,6 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     if let Some(ids) = &plan.ids {
         take_inside_ids(ids)?;
     }
-    // Nothing of the application's — its terminal, its pipes — stays open
-    // in a process that lives as long as the scope.
-    stdio_to_dev_null().map_err(|errno| (step::STDIO, errno))?;
     if sync != SYNC {
         check(sys::dup3(sync, SYNC), step::CLOSE_FDS)?;
     }
@@ -230,24 +231,6 @@ fn answer(request: u8) {
     report[..4].copy_from_slice(&step::OK.to_ne_bytes());
     sys::send_with_fds(SYNC, &report, &[socket as i32]);
     sys::close(socket as i32);
-}
-
-/// `/dev/null` onto fds 0, 1 and 2.
-fn stdio_to_dev_null() -> Result<(), i32> {
-    let null = sys::open_rdwr(c"/dev/null");
-    if null < 0 {
-        return Err(sys::errno_of(null));
-    }
-    let null = null as i32;
-    for fd in 0..3 {
-        if fd != null && sys::dup3(null, fd) < 0 {
-            return Err(9);
-        }
-    }
-    if null > 2 {
-        sys::close(null);
-    }
-    Ok(())
 }
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The

@@ -31,7 +31,8 @@ pub(crate) mod common {
     pub(crate) const JOIN_FLAGS: usize = 5;
 }
 
-/// The rest of `create`'s arguments.
+/// The rest of `create`'s arguments. Its fds 0, 1 and 2 are `/dev/null`,
+/// opened by the application, which the init keeps as its stdio.
 pub(crate) mod create {
     /// The init's end of its sync socket, kept for the init's whole life.
     pub(crate) const SYNC_FD: usize = 6;
@@ -183,7 +184,6 @@ pub(crate) mod step {
     pub(crate) const MOUNT_PROC: i32 = 12;
     pub(crate) const LOOPBACK_UP: i32 = 13;
     pub(crate) const HOSTNAME: i32 = 14;
-    pub(crate) const STDIO: i32 = 15;
     pub(crate) const SIGNALFD: i32 = 16;
     pub(crate) const CLOSE_FDS: i32 = 17;
     pub(crate) const NAMESPACE_FDS: i32 = 18;

@@ -101,7 +101,6 @@ pub(crate) const CLONE_PIDFD: u64 = 0x1000;
 pub(crate) const CLONE_PARENT: u64 = 0x8000;
 pub(crate) const CLONE_PARENT_SETTID: u64 = 0x10_0000;
 pub(crate) const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-const O_RDWR: usize = 2;
 const O_NONBLOCK: usize = 0o4000;
 const O_CLOEXEC: usize = 0o2_000_000;
 pub(crate) const AT_FDCWD: isize = -100;
@@ -134,15 +133,6 @@ pub(crate) fn close(fd: i32) -> isize {
 /// `fcntl(fd, F_SETFD, FD_CLOEXEC)`.
 pub(crate) fn set_cloexec(fd: i32) -> isize {
     call(nr::FCNTL, [fd as usize, 2, 1, 0, 0, 0])
-}
-
-/// `openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC)`.
-pub(crate) fn open_rdwr(path: &core::ffi::CStr) -> isize {
-    let flags = O_RDWR | O_CLOEXEC;
-    call(
-        nr::OPENAT,
-        [AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0, 0],
-    )
 }
 
 /// `openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)`.

@@ -872,19 +872,21 @@ pub fn thread_cpu_time() -> Duration {
 
 /// A node's program that slows its scope-mates' starts without stopping
 /// anything: root in its scope, with a mount namespace of its own, it
-/// bind-mounts a copy of `/usr/bin/sleep` it owns over the real one, takes
-/// a write lease on it, and says so in the file named by its argument. An
-/// `execve` of `/usr/bin/sleep` in the scope then blocks, breaking the
-/// lease, for the kernel's `lease-break-time` (45 s): asleep, not stopped.
+/// bind-mounts a copy it owns of `/usr/bin/sleep` (or of the file named by
+/// its second argument) over the real one, takes a write lease on it, and
+/// says so in the file named by its first argument. An `execve` (or any
+/// `open`) of that file in the scope then blocks, breaking the lease, for
+/// the kernel's `lease-break-time` (45 s): asleep, not stopped.
 pub const LEASE: &str = r#"
 import fcntl, os, shutil, signal, sys, tempfile, time, ctypes
 signal.signal(signal.SIGIO, signal.SIG_IGN)
 libc = ctypes.CDLL(None, use_errno=True)
-mine = os.path.join(tempfile.mkdtemp(), "sleep")
-shutil.copy("/usr/bin/sleep", mine)
-if libc.mount(mine.encode(), b"/usr/bin/sleep", None, 4096, None) != 0:  # MS_BIND
+target = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/sleep"
+mine = os.path.join(tempfile.mkdtemp(), "leased")
+shutil.copyfile(target, mine)
+if libc.mount(mine.encode(), target.encode(), None, 4096, None) != 0:  # MS_BIND
     sys.exit("mount failed: errno %d" % ctypes.get_errno())
-fd = os.open("/usr/bin/sleep", os.O_RDONLY)
+fd = os.open(target, os.O_RDONLY)
 fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
 open(sys.argv[1], "w").write("leased")
 time.sleep(600)

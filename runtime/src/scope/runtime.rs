@@ -138,10 +138,26 @@ impl ScopeRuntime {
             failed(Some(Namespace::Uts), "sethostname", source)
         })?;
         let exec = ExecSpec::program(argv, entry.fds);
-        let fds = vec![FdMove {
+        // The init's stdio, opened here: opened by the init, in the scope's
+        // mount namespace, it could be held up for the kernel's
+        // `lease-break-time` by a node of an enclosing scope that leases a
+        // file it mounted over `/dev/null` (`tests/scope_nested_leased.rs`).
+        let null = rustix::fs::open(
+            "/dev/null",
+            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| failed(None, "open /dev/null for the init's stdio", e.into()))?;
+        let mut fds: Vec<FdMove> = (0..3)
+            .map(|target| FdMove {
+                src: null.as_raw_fd(),
+                target,
+            })
+            .collect();
+        fds.push(FdMove {
             src: theirs.as_raw_fd(),
             target: SYNC_FD,
-        }];
+        });
         let parent = rustix::process::getpid();
         let result = spawn_process(
             &exec,
@@ -150,7 +166,7 @@ impl ScopeRuntime {
             enclosing.map_or(&[][..], ScopeRuntime::namespace_fds),
             None,
         );
-        drop(theirs);
+        drop((theirs, null));
         let init = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);
             let (namespace, step) = match step {

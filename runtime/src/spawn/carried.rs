@@ -326,7 +326,6 @@ pub(crate) fn describe(step: i32) -> &'static str {
         MOUNT_PROC => "mount /proc",
         LOOPBACK_UP => "bring lo up (SIOCSIFFLAGS)",
         HOSTNAME => "sethostname",
-        STDIO => "open /dev/null for the init's stdio",
         SIGNALFD => "signalfd for SIGCHLD",
         CLOSE_FDS => "close inherited fds",
         NAMESPACE_FDS => "send the namespace fds",

@@ -1,0 +1,75 @@
+//! A node slows the creation of a scope nested in its own without
+//! stopping anything: root in a user + pid + mount scope, it bind-mounts a
+//! file it owns over `/dev/null` and takes a write lease on it
+//! (`common::LEASE`). An `open` of `/dev/null` there then sleeps, breaking
+//! the lease, for the kernel's `lease-break-time` (45 s).
+//!
+//! The guarantee (README, "Limits to know"): the nested scope's creation,
+//! which an `add` waits for, opens nothing in the enclosing scope's mount
+//! namespace, so the application does not wait on the node. Before, the
+//! nested scope's init opened `/dev/null` there for its stdio: the `add`,
+//! and with it the application's event loop, waited the helpers' 30 s
+//! limit, and the scope failed.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
+
+#[test]
+fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null",
+        a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null_as_this_user,
+    );
+}
+
+fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null_as_this_user() {
+    let dir = common::TempDir::writable_by_scopes("nested-leased");
+    let leased = dir.path().join("leased");
+    let mut graph = Graph::new();
+    let outer = graph.scope(
+        "outer",
+        ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]),
+    );
+    graph.node_with(
+        "leaser",
+        Command::new("/usr/bin/python3").args([
+            "-c",
+            common::LEASE,
+            leased.to_str().unwrap(),
+            "/dev/null",
+        ]),
+        NodeOptions::new().scope(outer),
+    );
+    let mut running = graph.spawn().unwrap();
+    common::run_until_file_exists(&mut running, &leased);
+    let mut more = Graph::new();
+    let enclosing = more.running_scope(outer);
+    let inner = more.scope("inner", ScopeSpec::new([Namespace::Pid]).parent(enclosing));
+    let node = more.node_with(
+        "inner-node",
+        Command::new("sleep").arg("600"),
+        NodeOptions::new().scope(inner),
+    );
+    let asked = Instant::now();
+    let added = running.add(more);
+    let took = asked.elapsed();
+    eprintln!(
+        "the add took {took:?}: {:?}",
+        added.as_ref().map(|_| ()).map_err(|e| common::report(e))
+    );
+    assert!(took < Duration::from_secs(5), "the add took {took:?}");
+    let node = added.unwrap().node(node);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running.pid(node).is_none() && Instant::now() < deadline {
+        let _ = running.next_event(Some(Duration::from_millis(50))).unwrap();
+    }
+    assert!(
+        running.pid(node).is_some(),
+        "the nested scope's node never ran"
+    );
+    running.shutdown(Duration::from_secs(1)).unwrap();
+}
