@@ -27,6 +27,14 @@ fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null() {
 }
 
 fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null_as_this_user() {
+    nested_scope_beside(common::LEASE, &["/dev/null"]);
+}
+
+/// Runs `leaser` (a Python program, its first argument a file to create
+/// once it is in place, then `args`) in a user + pid + mount scope, then
+/// adds a pid scope nested in that scope, with a node: the add must not
+/// wait for the leases, and the node must run.
+fn nested_scope_beside(leaser: &str, args: &[&str]) {
     let dir = common::TempDir::writable_by_scopes("nested-leased");
     let leased = dir.path().join("leased");
     let mut graph = Graph::new();
@@ -36,12 +44,9 @@ fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null_as_this_us
     );
     graph.node_with(
         "leaser",
-        Command::new("/usr/bin/python3").args([
-            "-c",
-            common::LEASE,
-            leased.to_str().unwrap(),
-            "/dev/null",
-        ]),
+        Command::new("/usr/bin/python3")
+            .args(["-c", leaser, leased.to_str().unwrap()])
+            .args(args),
         NodeOptions::new().scope(outer),
     );
     let mut running = graph.spawn().unwrap();
@@ -72,4 +77,42 @@ fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null_as_this_us
         "the nested scope's node never ran"
     );
     running.shutdown(Duration::from_secs(1)).unwrap();
+}
+
+/// A node's program that mounts over its scope's `/proc` a directory of
+/// its own in which `self/ns/*` are regular files it holds write leases
+/// on, then says so in the file named by its argument: an `open` of
+/// `/proc/self/ns/user` in that mount namespace sleeps for the kernel's
+/// `lease-break-time`.
+const PROC_LEASES: &str = r#"
+import fcntl, os, signal, sys, tempfile, time, ctypes
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+libc = ctypes.CDLL(None, use_errno=True)
+top = tempfile.mkdtemp()
+os.makedirs(os.path.join(top, "fake", "ns"))
+os.symlink("fake", os.path.join(top, "self"))
+os.symlink("fake", os.path.join(top, "thread-self"))
+held = []
+for name in ["user", "pid", "net", "mnt", "uts", "ipc"]:
+    path = os.path.join(top, "fake", "ns", name)
+    open(path, "w").close()
+    held.append(path)
+if libc.mount(top.encode(), b"/proc", None, 4096, None) != 0:  # MS_BIND
+    sys.exit("mount failed: errno %d" % ctypes.get_errno())
+fds = []
+for name in ["user", "pid", "net", "mnt", "uts", "ipc"]:
+    fd = os.open("/proc/self/ns/" + name, os.O_RDONLY)
+    fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+    fds.append(fd)
+open(sys.argv[1], "w").write("leased")
+time.sleep(600)
+"#;
+
+#[test]
+fn a_nested_scope_made_at_run_time_is_not_held_by_leases_over_proc() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_nested_scope_made_at_run_time_is_not_held_by_leases_over_proc",
+        || nested_scope_beside(PROC_LEASES, &[]),
+    );
 }

@@ -51,9 +51,10 @@ pub(crate) fn run(args: &Args) -> ! {
     };
     const CLONE_NEWPID: u64 = 0x2000_0000;
     let nested = c.join_flags as u64 & new_flags as u64 & CLONE_NEWPID != 0;
-    // For a nested pid namespace: where the init's pid is read, should it
-    // not say it (see `nested_pid`).
-    let proc = if nested { app_proc::open() } else { -1 };
+    // Where the init opens its namespace files (see `init::Plan`), and, for
+    // a nested pid namespace, where its pid is read should it not say it
+    // (see `nested_pid`).
+    let proc = app_proc::open();
     if let Err(failure) = enter::enter(&c) {
         enter::fail(c.report, failure);
     }
@@ -65,6 +66,7 @@ pub(crate) fn run(args: &Args) -> ! {
         notify_sockets: sockets as usize,
         ids,
         announce: None,
+        app_proc: proc,
     };
     // Only where no pid namespace is involved at all: one joined through an
     // enclosing scope also holds only our future children, and our own pid
@@ -167,7 +169,6 @@ fn nested_pid(report: i32, proc: i32, new_flags: u64, mut plan: crate::init::Pla
                     // are not the init's (nor the helper's pidfd, which it
                     // closes with every other fd before the scope is used).
                     sys::close(ours);
-                    sys::close(proc);
                     plan.announce = Some(theirs);
                     crate::init::run(plan)
                 }

@@ -42,6 +42,13 @@ pub(crate) struct Plan<'a> {
     /// of a nested pid namespace says it exists to the `create` program,
     /// which learns its pid from that message (see `create.rs`).
     pub(crate) announce: Option<i32>,
+    /// The application's `/proc`, opened before any scope was entered, or
+    /// -1: where the init opens its own namespace files (`self/ns/*`).
+    /// Through the `/proc` of its mount namespace, a copy of an enclosing
+    /// scope's for a nested scope, a node of that scope could have mounted
+    /// files of its own there, and hold the opens up with leases
+    /// (`tests/scope_nested_leased.rs`), or hand us other namespaces.
+    pub(crate) app_proc: i32,
 }
 
 /// The ids of a scope's processes inside its user namespace.
@@ -89,6 +96,10 @@ fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
     check(sys::not_dumpable(), step::NOT_DUMPABLE)?;
     check(sys::die_with_parent(), step::DEATH_SIGNAL)
 }
+
+/// Where the init keeps the application's `/proc` until it has sent its
+/// namespace fds.
+const APP_PROC: i32 = 5;
 
 /// Where the init keeps its two fds once every other one is closed, above
 /// its stdio: the application's `/dev/null`, which the `create` program
@@ -153,8 +164,16 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     if signals as i32 != SIGNALS {
         check(sys::dup3(signals as i32, SIGNALS), step::CLOSE_FDS)?;
     }
-    check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
-    send_namespaces(plan.namespaces)?;
+    let proc = match plan.app_proc {
+        -1 => -1,
+        APP_PROC => APP_PROC,
+        proc => {
+            check(sys::dup3(proc, APP_PROC), step::CLOSE_FDS)?;
+            APP_PROC
+        }
+    };
+    check(sys::close_from(APP_PROC as u32 + 1), step::CLOSE_FDS)?;
+    send_namespaces(plan.namespaces, proc)?;
     check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
     for _ in 0..plan.notify_sockets {
         send_notify_socket()?;
@@ -167,13 +186,17 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
 /// are non-dumpable, so a `setns` through our pidfd, or opening our
 /// `/proc/PID/ns` files, would need CAP_SYS_PTRACE in the application's user
 /// namespace, which an unprivileged application lacks. Opening our own is
-/// always allowed.
-fn send_namespaces(namespaces: u32) -> Result<(), (i32, i32)> {
+/// always allowed: in the application's `/proc` (`proc`, see
+/// [`Plan::app_proc`]), else in ours.
+fn send_namespaces(namespaces: u32, proc: i32) -> Result<(), (i32, i32)> {
     let mut fds = [0i32; protocol::NAMESPACES.len()];
     let mut count = 0;
     for (flag, path) in protocol::NAMESPACES {
         if namespaces & flag != 0 {
-            let fd = sys::open_read(path);
+            let fd = match path.to_bytes_with_nul().strip_prefix(b"/proc/") {
+                Some(relative) if proc >= 0 => sys::open_read_at(proc, relative, false),
+                _ => sys::open_read(path),
+            };
             check(fd, step::NAMESPACE_FDS)?;
             fds[count] = fd as i32;
             count += 1;
