@@ -12,7 +12,9 @@
 //! each node in a user + pid scope of its own, beside the raw loop whose
 //! `clone3` creates a user and a pid namespace for each child (nothing set
 //! up in them): how scoped nodes scale, not what a scope costs (`bench
-//! scopes` measures that).
+//! scopes` measures that). With `--scopes ids`, every node outside scopes
+//! changes its uid (to the bench's own), which starts it through the
+//! carried program too, at most 16 starts under way at once.
 
 use std::error::Error;
 use std::io;
@@ -130,15 +132,19 @@ enum Scopes {
     Shared,
     /// Each in a user + pid scope of its own.
     Own,
+    /// In the application's namespaces, each changing its uid to the
+    /// bench's own: started through the carried program.
+    Ids,
 }
 
 impl Scopes {
-    /// `--scopes shared,own`.
+    /// `--scopes shared,own,ids`.
     fn named(name: &str) -> Result<Scopes, String> {
         match name {
             "shared" => Ok(Scopes::Shared),
             "own" => Ok(Scopes::Own),
-            _ => Err(format!("--scopes: {name:?} is neither shared nor own")),
+            "ids" => Ok(Scopes::Ids),
+            _ => Err(format!("--scopes: {name:?} is none of shared, own, ids")),
         }
     }
 
@@ -164,6 +170,7 @@ impl Subject for GraphFan {
             Scopes::None => measure::graph_label(self.containment),
             Scopes::Shared => "process-graph, all in one user + pid scope",
             Scopes::Own => "process-graph, a user + pid scope each",
+            Scopes::Ids => "process-graph, each under other ids (its own uid)",
         }
     }
 
@@ -178,7 +185,7 @@ impl Subject for GraphFan {
             matches!(self.scopes, Scopes::Shared).then(|| graph.scope("all", Scopes::spec()));
         for i in 0..self.nodes {
             let scope = match self.scopes {
-                Scopes::None => None,
+                Scopes::None | Scopes::Ids => None,
                 Scopes::Shared => shared,
                 Scopes::Own => Some(graph.scope(format!("own{i}"), Scopes::spec())),
             };
@@ -186,7 +193,11 @@ impl Subject for GraphFan {
                 Some(scope) => NodeOptions::new().scope(scope),
                 None => NodeOptions::new(),
             };
-            graph.node_with(format!("node{i}"), Command::new(&self.child), options);
+            let mut command = Command::new(&self.child);
+            if let Scopes::Ids = self.scopes {
+                command = command.uid(rustix::process::geteuid().as_raw());
+            }
+            graph.node_with(format!("node{i}"), command, options);
         }
         spawn_and_wait(graph)
     }
