@@ -883,7 +883,7 @@ signal.signal(signal.SIGIO, signal.SIG_IGN)
 libc = ctypes.CDLL(None, use_errno=True)
 target = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/sleep"
 mine = os.path.join(tempfile.mkdtemp(), "leased")
-shutil.copyfile(target, mine)
+shutil.copy(target, mine)
 if libc.mount(mine.encode(), target.encode(), None, 4096, None) != 0:  # MS_BIND
     sys.exit("mount failed: errno %d" % ctypes.get_errno())
 fd = os.open(target, os.O_RDONLY)
