@@ -16,8 +16,8 @@
 //! alone: the application's event loop does not wait for it, so an
 //! unrelated node's crash is seen and restarted at once. A stop or a
 //! `remove` of the node during the start kills the clone at its stop
-//! timeout, with or without cgroups: the program reports the clone's pid
-//! before the clone may go on, so the application holds it. Before, that
+//! timeout, with or without cgroups: the clone reports its own pid before
+//! it does anything else, so the application holds it. Before, that
 //! pid was the program's alone until the `execve`, and without cgroups the
 //! stop waited out the program's limit (24 s).
 //!

@@ -11,10 +11,11 @@
 //!
 //! The clone reports its own pid ([`CLONING`]) before anything else, as
 //! the kernel stored it for us at the clone (`CLONE_PARENT_SETTID`, in our
-//! pid namespace, which is the application's): the application then holds
-//! every clone that may run, and can kill one whose start it gives up on,
-//! or whose node it stops meanwhile, whatever becomes of this program. A
-//! clone that cannot report exits.
+//! pid namespace, which is the application's), then checks that we are
+//! alive: the application then holds every clone that may run, and can
+//! kill one whose start it gives up on, or whose node it stops meanwhile,
+//! whatever becomes of this program. A clone that cannot report, or finds
+//! us dead, exits (see [`program_alive`]).
 //!
 //! The clone is visible in the scope, and root there may stop it before its
 //! `execve`. So this program does not wait for it with `CLONE_VFORK` (a
@@ -29,7 +30,8 @@ use crate::args::Args;
 use crate::enter::{self, Common, bad_arguments};
 use crate::protocol::{CLONING, join, step, write_listen_pid};
 use crate::sys::{
-    self, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_VM, CloneArgs, POLLIN, PollFd,
+    self, CLONE_INTO_CGROUP, CLONE_PARENT, CLONE_PARENT_SETTID, CLONE_VM, CloneArgs, POLLERR,
+    POLLIN, POLLOUT, PollFd,
 };
 
 /// What the node runs, and where its failure is written.
@@ -45,6 +47,9 @@ struct Node<'a> {
     cgroup: i32,
     /// The report pipe, where the clone reports its pid.
     report: i32,
+    /// The pipe whose write end the clone's `execve` or exit closes, `[read,
+    /// write]`; -1 until made.
+    exec_pipe: [i32; 2],
     /// The clone's pid in the application's pid namespace, stored by the
     /// kernel before the clone runs (`CLONE_PARENT_SETTID`).
     clone_pid: i32,
@@ -118,6 +123,7 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         listen_pid,
         cgroup,
         report: c.report,
+        exec_pipe: [-1, -1],
         clone_pid: 0,
         failure: None,
         executing: false,
@@ -195,6 +201,7 @@ fn clone_node(c: &Common, node: &mut Node<'_>, proc: i32) -> ! {
         Ok(ends) => ends,
         Err(ret) => enter::fail(c.report, (step::CLONE, sys::errno_of(ret))),
     };
+    node.exec_pipe = [exec_read, exec_write];
     // SAFETY: a raw pointer, no reference; this program has one thread.
     let stack = unsafe { &raw mut NODE_STACK.0 };
     let mut clone = CloneArgs {
@@ -302,6 +309,23 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
     }
 }
 
+/// Whether the program, which holds the only read end of the exec pipe
+/// whose write end is `exec`, is alive; asked by the clone right after its
+/// report. The application reads what is left in the report pipe once the
+/// program is dead, and gives up on a start whose report that read does
+/// not finish: alive now, the program dies (if it does) after the report
+/// is in the pipe, and that read has it. Dead, it may have been read
+/// without it, and the clone, whose pid the application would not hold,
+/// must not run.
+fn program_alive(exec: i32) -> bool {
+    let mut fds = [PollFd {
+        fd: exec,
+        events: POLLOUT,
+        revents: 0,
+    }];
+    sys::poll_for(&mut fds, 0, 0) >= 0 && fds[0].revents & POLLERR == 0
+}
+
 /// The node's side of the clone.
 ///
 /// # Safety
@@ -311,10 +335,13 @@ fn wait_for_exec(exec: i32, pid: isize, proc: i32) -> Result<(), (i32, i32)> {
 unsafe extern "C" fn node_main(arg: *mut core::ffi::c_void) -> ! {
     // SAFETY: see above.
     let node = unsafe { &mut *arg.cast::<Node<'_>>() };
+    // Our copy of the exec pipe's read end goes: the program's is then the
+    // only one, and our write end tells whether it lives.
+    sys::close(node.exec_pipe[0]);
     // SAFETY: stored by the kernel before we first ran; volatile, as the
     // store was not the compiler's to see.
     let pid = unsafe { core::ptr::read_volatile(&raw const node.clone_pid) };
-    if !sys::report(node.report, step::OK, CLONING, pid) {
+    if !sys::report(node.report, step::OK, CLONING, pid) || !program_alive(node.exec_pipe[1]) {
         sys::exit_group(127);
     }
     let set_up = enter::check(sys::own_session(), step::SESSION)

@@ -492,6 +492,8 @@ pub(crate) struct PollFd {
 
 pub(crate) const POLLIN: i16 = 1;
 pub(crate) const POLLPRI: i16 = 2;
+pub(crate) const POLLOUT: i16 = 4;
+pub(crate) const POLLERR: i16 = 8;
 
 /// `wait4(pid, NULL, 0, NULL)`: waits for the child `pid` and reaps it.
 pub(crate) fn wait_for(pid: isize) -> isize {

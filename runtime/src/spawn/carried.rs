@@ -253,9 +253,10 @@ impl Report {
         };
         let [step, errno, pid, _] = decode_words(&bytes);
         match step {
+            protocol::step::OK if errno == protocol::CLONING && pid > 0 => Report::Cloning(pid),
+            protocol::step::OK if errno == protocol::CLONING => Report::protocol_error(),
             protocol::step::OK if pid == protocol::ITSELF => Report::Itself,
             protocol::step::OK if pid == protocol::EXECUTING => Report::Executing,
-            protocol::step::OK if errno == protocol::CLONING && pid > 0 => Report::Cloning(pid),
             protocol::step::OK if pid > 0 => Report::Cloned(pid),
             protocol::step::OK => Report::protocol_error(),
             step => Report::Failed { step, errno, pid },

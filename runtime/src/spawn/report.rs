@@ -24,9 +24,9 @@ use crate::process::Process;
 #[derive(Debug)]
 pub(crate) struct PendingStart {
     program: Process,
-    /// The node's clone, once the program has reported it: it waits for
-    /// that report before it goes on, so it is ours to kill whatever
-    /// becomes of the program.
+    /// The node's clone, once it has reported itself, which it does before
+    /// anything else (and only while the program lives, see
+    /// `carried/join.rs`): ours to kill whatever becomes of the program.
     clone: Option<Process>,
     /// The report pipe's read end, non-blocking.
     pipe: OwnedFd,
@@ -79,13 +79,13 @@ impl PendingStart {
 
     /// The start is to be killed (a stop timeout, a probe's timeout): at
     /// once where that leaves nothing behind — the program once it is the
-    /// node, about to `execve` it or in it, and the node's clone once the
-    /// program has reported it (the report then ends as a start whose
-    /// process was killed) — or as soon as the program says either. Before
-    /// that, a clone may have been made whose report has yet to be read, so
-    /// the program is left to report it, and what the report brings is for
-    /// the caller to kill ([`is_cancelled`](Self::is_cancelled)). Whether
-    /// it was killed now.
+    /// node, about to `execve` it or in it, and the node's clone once it
+    /// has reported itself (the report then ends as a start whose process
+    /// was killed) — or as soon as either report is read. Before that, a
+    /// clone may have been made whose report has yet to be read, so the
+    /// program is left to report how the start went, and what the report
+    /// brings is for the caller to kill
+    /// ([`is_cancelled`](Self::is_cancelled)). Whether it was killed now.
     pub(crate) fn cancel(&mut self) -> bool {
         self.cancelled = true;
         self.kill_if_the_node()
@@ -254,8 +254,8 @@ impl PendingStart {
                 Err((carried::node_step(step), errno))
             }
         };
-        // The node's clone, where the start failed: it may be waiting for
-        // its pid to be reported, or asleep in its `execve`.
+        // The node's clone, where the start failed: it may be on its way to
+        // its `execve`, or asleep in it.
         if let Some(mut clone) = clone {
             clone.kill_and_reap(|_| {});
         }
@@ -290,11 +290,15 @@ fn adopt(pid: i32) -> Result<Process, i32> {
     }
 }
 
-/// A report of the node's clone `pid` (our child) that no pidfd could be
-/// opened for (`errno`): the clone is killed and reaped by its pid, still
-/// its own as we have not reaped it, and the start fails.
+/// A report of the node's clone `pid` (our child) that could not be
+/// adopted (`errno`); the start fails. Where no pidfd could be opened for
+/// lack of fds or memory, the clone is killed and reaped by its pid, still
+/// its own as we have not reaped it. Any other failure says another part
+/// of the application reaped it (`waitpid(-1)`), and its pid may be
+/// another process's now: nothing is killed.
 fn unheld_clone(pid: i32, errno: i32) -> Report {
-    if let Some(pid) = Pid::from_raw(pid) {
+    let no_room = [libc::EMFILE, libc::ENFILE, libc::ENOMEM].contains(&errno);
+    if let Some(pid) = Pid::from_raw(pid).filter(|_| no_room) {
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
         let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
     }

@@ -14,7 +14,8 @@ use crate::supervise::Event;
 
 /// How many starts through the carried program may be under way at once in
 /// one [`launch_bucket`](Core::launch_bucket). Each holds a pidfd and a
-/// report pipe until its report is read: a graph of hundreds of scoped
+/// report pipe until its report is read (and a second pidfd once a node's
+/// clone has reported itself): a graph of hundreds of scoped
 /// nodes, or of nodes that change their ids, started in one pass would
 /// otherwise need twice its fds for a moment (and fail where
 /// `RLIMIT_NOFILE` fits the graph running).
