@@ -177,6 +177,7 @@ mod spawn;
 mod supervise;
 mod sys;
 mod terminal;
+mod tracer;
 
 pub use added::Added;
 pub use cgroup::Containment;

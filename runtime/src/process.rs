@@ -11,7 +11,9 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::process::{Pid, WaitId, WaitIdOptions, kill_process_group, pidfd_send_signal};
+use rustix::process::{
+    Pid, WaitId, WaitIdOptions, WaitIdStatus, kill_process_group, pidfd_send_signal,
+};
 
 use crate::exit::ExitStatus;
 use crate::owner::Owner;
@@ -98,7 +100,8 @@ impl Process {
 
     /// [`kill`](Self::kill)s it and reaps it, handing the pidfd to
     /// `before_close` as [`reap_then`](Self::reap_then) does. Blocking:
-    /// SIGKILL cannot be caught, so this returns promptly.
+    /// SIGKILL cannot be caught, and a tracer cannot keep the end from us
+    /// for long (see [`crate::tracer`]), so this returns promptly.
     pub(crate) fn kill_and_reap(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) {
         self.kill();
         let _ = self.reap_then(true, before_close);
@@ -111,10 +114,27 @@ impl Process {
         let Some(pidfd) = self.pidfd.as_ref().filter(|_| self.owner.is_current()) else {
             return Ok(None);
         };
-        match waitid_retrying(pidfd, PEEK) {
-            Ok(status) => Ok(status.map(|s| ExitStatus::from_waitid(&s))),
+        match self.peek_released(pidfd) {
+            Ok(Some(status)) => Ok(Some(ExitStatus::from_waitid(&status))),
+            // Ended, and kept from us by a tracer that would not let go.
+            Ok(None) if crate::tracer::ended(pidfd.as_fd()) => Ok(Some(ExitStatus::Unknown)),
+            Ok(None) => Ok(None),
             Err(e) if reaped_elsewhere(&e) => Ok(Some(ExitStatus::Unknown)),
             Err(e) => Err(e),
+        }
+    }
+
+    /// A `waitid` peek that sees the process's end even where a tracer
+    /// keeps it from us: once its pidfd says it has ended, the tracer is
+    /// given a moment, then killed ([`crate::tracer::release`]).
+    fn peek_released(&self, pidfd: &OwnedFd) -> io::Result<Option<WaitIdStatus>> {
+        match waitid_retrying(pidfd, PEEK)? {
+            None if crate::tracer::ended(pidfd.as_fd()) => {
+                let shown = || matches!(waitid_retrying(pidfd, PEEK), Ok(Some(_)) | Err(_));
+                crate::tracer::release(self.pid, shown);
+                waitid_retrying(pidfd, PEEK)
+            }
+            status => Ok(status),
         }
     }
 
@@ -148,14 +168,21 @@ impl Process {
         let Some(pidfd) = &self.pidfd else {
             return Ok(None);
         };
-        let mut options = WaitIdOptions::EXITED;
-        if !blocking {
-            options |= WaitIdOptions::NOHANG;
+        // Waited for on the pidfd, not in `waitid`, which a tracer could
+        // hold for as long as it lives.
+        if blocking {
+            crate::tracer::wait_ended(pidfd.as_fd());
         }
         // Peek first (WNOWAIT), so the group is killed while the leader's pid
         // still pins the group id.
-        let status = match waitid_retrying(pidfd, options | WaitIdOptions::NOWAIT) {
-            Ok(None) => return Ok(None),
+        let status = match self.peek_released(pidfd) {
+            Ok(None) if !crate::tracer::ended(pidfd.as_fd()) => return Ok(None),
+            // Ended, and kept from us by a tracer that would not let go: it
+            // stays unreaped (its pid stays its own), reported ended.
+            Ok(None) => {
+                self.kill_group_of_unreaped();
+                ExitStatus::Unknown
+            }
             // Its pid may already be another process's: its group is not
             // killed.
             Err(e) if reaped_elsewhere(&e) => ExitStatus::Unknown,
