@@ -19,6 +19,7 @@
 
 mod agenda;
 mod deps;
+mod events;
 mod levels;
 mod node;
 mod policy;
@@ -192,7 +193,7 @@ pub(crate) struct Core {
     /// The nodes the next round must look at, and how many are alive.
     agenda: Agenda,
     timers: Timers,
-    events: VecDeque<Event>,
+    events: events::Events,
     /// Actions decided, not yet handed to the driver.
     outbox: VecDeque<Action>,
     /// The start pass under way, if any.
@@ -246,7 +247,7 @@ impl Core {
             probe_grid: None,
             agenda: Agenda::all(count),
             timers: Timers::default(),
-            events: VecDeque::new(),
+            events: events::Events::default(),
             outbox: VecDeque::new(),
             pass: None,
             launching_in: BTreeMap::new(),
@@ -360,14 +361,14 @@ impl Core {
     /// made, and so where they are traced (feature `tracing`).
     fn emit(&mut self, event: Event) {
         trace::event(&self.names, &event);
-        self.events.push_back(event);
+        self.events.push(event);
     }
 
     /// The next event for the application. An `Exited` one carries a
     /// decision the application may replace ([`decide`](Self::decide))
     /// until the next round applies it.
     pub(crate) fn pop_event(&mut self) -> Option<Event> {
-        let event = self.events.pop_front()?;
+        let event = self.events.pop()?;
         if let Event::Exited { node, .. } = event
             && let Some(verdict) = self.undecided.remove(&node.index())
         {

@@ -47,8 +47,7 @@ impl Core {
             if let Some(dependency) = self.failed_dependency(i) {
                 self.nodes[i].state = NodeState::Failed;
                 let (node, dependency) = (NodeId::from_index(i), NodeId::from_index(dependency));
-                self.events
-                    .push_back(Event::DependencyFailed { node, dependency });
+                self.emit(Event::DependencyFailed { node, dependency });
                 self.stop_graph(Outcome::DependencyFailed { node, dependency });
                 break;
             }
