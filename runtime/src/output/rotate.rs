@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{FileType, Mode, OFlags};
 
-use super::{Line, LineEnd, Write};
+use super::{Line, LineEnd, Stream, Write};
 use crate::dir_entry::DirEntry;
 
 /// A file a node's output goes to, rotated by size, for
@@ -180,7 +180,8 @@ impl RotatingFile {
             size: stat.st_size as u64,
             batch: Vec::new(),
             lines: 0,
-            in_cut_line: false,
+            mid_line: None,
+            cut: Vec::new(),
             lost: None,
         })
     }
@@ -225,8 +226,14 @@ pub(crate) struct Rotating {
     /// Lines not written yet, and how many.
     batch: Vec<u8>,
     lines: u64,
-    /// Whether the last line taken was cut (`LineEnd::Continued`).
-    in_cut_line: bool,
+    /// The stream whose cut line (`LineEnd::Continued`) the file ends in
+    /// the middle of, if any.
+    mid_line: Option<Source>,
+    /// The streams writing here whose line was cut and has not ended: it
+    /// goes on in their next pieces, and no rotation comes before it ends.
+    /// A file may take several streams (a node's stdout and stderr, or
+    /// several nodes').
+    cut: Vec<Source>,
     /// Lines lost to failed writes since the last success, and the error.
     lost: Option<(u64, io::Error)>,
 }
@@ -279,12 +286,26 @@ impl Rotating {
     }
 }
 
+/// A stream writing to a file: its node's name and which stream.
+type Source = (String, Stream);
+
+fn is(source: &Source, line: &Line<'_>) -> bool {
+    source.0 == line.node && source.1 == line.stream
+}
+
 impl Write for Rotating {
     fn line(&mut self, line: &Line<'_>) {
+        // Another stream's line while the file ends in the middle of a cut
+        // one: that piece ends here, so that the two lines are not merged,
+        // and its line goes on below, on a line of its own.
+        if self.mid_line.as_ref().is_some_and(|open| !is(open, line)) {
+            self.batch.push(b'\n');
+            self.mid_line = None;
+        }
         let newline = line.end != LineEnd::Continued;
         let len = (line.text.len() + usize::from(newline)) as u64;
         let held = self.size + self.batch.len() as u64;
-        if !self.in_cut_line && held > 0 && held + len > self.config.max_bytes {
+        if self.cut.is_empty() && held > 0 && held + len > self.config.max_bytes {
             self.flush();
             self.rotate();
         }
@@ -292,8 +313,15 @@ impl Write for Rotating {
         if newline {
             self.batch.push(b'\n');
             self.lines += 1;
+            self.cut.retain(|source| !is(source, line));
+            self.mid_line = None;
+        } else {
+            let source = (line.node.to_owned(), line.stream);
+            if !self.cut.contains(&source) {
+                self.cut.push(source.clone());
+            }
+            self.mid_line = Some(source);
         }
-        self.in_cut_line = !newline;
     }
 
     fn flush(&mut self) {
