@@ -7,8 +7,8 @@
 //! The guarantee (README, "Guarantees, and where they stop"): the events
 //! queued stay bounded by the graph, not by the flood. Found by a red-team
 //! pass (stop 34): before, a 45 s flood during `reload` queued 1,076,800
-//! events, 50.6 MiB; now a node's newer claim event replaces its older one
-//! while that is still queued.
+//! events, 50.6 MiB; now at most 16 of a node's claim events are queued,
+//! later ones replacing its last.
 
 mod common;
 
@@ -77,7 +77,7 @@ fn claims_flooded_during_spawn_do_not_pile_up() {
     let mut running = graph.spawn().unwrap();
     let queued = refusals_queued(&mut running);
     running.shutdown(Duration::from_secs(1)).unwrap();
-    assert!(queued <= 2, "{queued} refusals queued during spawn");
+    assert!(queued <= 16, "{queued} refusals queued during spawn");
 }
 
 #[test]
@@ -102,5 +102,5 @@ fn claims_flooded_during_reload_do_not_pile_up() {
     running.reload(hostile).unwrap();
     let queued = refusals_queued(&mut running);
     running.shutdown(Duration::from_secs(1)).unwrap();
-    assert!(queued <= 2, "{queued} refusals queued during reload");
+    assert!(queued <= 16, "{queued} refusals queued during reload");
 }

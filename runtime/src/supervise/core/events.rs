@@ -4,14 +4,19 @@
 //! is a `MainPid` or a `MainPidRefused`. While the application takes no
 //! events (`spawn` and `reload` run the loop until every node has started,
 //! or the node is ready) they would pile up without bound: a node's flood
-//! queued a million in 45 s, 50 MiB (`tests/event_flood.rs`). So a node's
-//! claim event replaces its last one of the same kind while that one is
-//! still queued with nothing of that node after it: the application learns
-//! each node's latest claim, in its place among the node's other events.
+//! queued a million in 45 s, 50 MiB (`tests/event_flood.rs`). So once
+//! [`CLAIMS_PER_NODE`] of a node's claim events are queued, its next one
+//! replaces its last of the same kind, if nothing of that node came after
+//! it, and is dropped otherwise: an application that takes its events
+//! sees every claim; one that does not, each node's latest.
 
 use std::collections::{HashMap, VecDeque};
 
 use crate::supervise::Event;
+
+/// How many claim events of one node may be queued before newer ones
+/// replace or drop.
+const CLAIMS_PER_NODE: u32 = 16;
 
 #[derive(Debug, Default)]
 pub(crate) struct Events {
@@ -22,6 +27,8 @@ pub(crate) struct Events {
     /// Per node and kind (`true`: refused), the sequence number of its last
     /// claim event, while it is the node's last event queued.
     claims: HashMap<(usize, bool), u64>,
+    /// Per node, how many of its claim events are queued.
+    claims_queued: HashMap<usize, u32>,
 }
 
 impl Events {
@@ -29,13 +36,17 @@ impl Events {
         let seq = self.gone + self.queue.len() as u64;
         match claim(&event) {
             Some(key) => {
-                let queued = (self.claims.get(&key))
-                    .and_then(|&at| usize::try_from(at.checked_sub(self.gone)?).ok())
-                    .and_then(|index| self.queue.get_mut(index));
-                if let Some(queued) = queued {
-                    *queued = event;
+                let count = self.claims_queued.entry(key.0).or_default();
+                if *count >= CLAIMS_PER_NODE {
+                    let last = (self.claims.get(&key))
+                        .and_then(|&at| usize::try_from(at.checked_sub(self.gone)?).ok())
+                        .and_then(|index| self.queue.get_mut(index));
+                    if let Some(last) = last {
+                        *last = event;
+                    }
                     return;
                 }
+                *count += 1;
                 self.claims.insert(key, seq);
             }
             // Anything else of the node comes after its claims so far: a
@@ -52,10 +63,16 @@ impl Events {
 
     pub(crate) fn pop(&mut self) -> Option<Event> {
         let event = self.queue.pop_front()?;
-        if let Some(key) = claim(&event)
-            && self.claims.get(&key) == Some(&self.gone)
-        {
-            self.claims.remove(&key);
+        if let Some(key) = claim(&event) {
+            if self.claims.get(&key) == Some(&self.gone) {
+                self.claims.remove(&key);
+            }
+            if let Some(count) = self.claims_queued.get_mut(&key.0) {
+                *count -= 1;
+                if *count == 0 {
+                    self.claims_queued.remove(&key.0);
+                }
+            }
         }
         self.gone += 1;
         Some(event)
@@ -65,6 +82,7 @@ impl Events {
         self.gone += self.queue.len() as u64;
         self.queue.clear();
         self.claims.clear();
+        self.claims_queued.clear();
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -118,28 +136,30 @@ mod tests {
     }
 
     #[test]
-    fn a_nodes_claims_replace_each_other_in_place_until_anything_else_of_it() {
+    fn past_the_cap_a_nodes_claims_replace_its_last_or_are_dropped() {
         let mut events = Events::default();
-        events.push(main_pid(0, 10));
-        events.push(main_pid(1, 20));
-        events.push(main_pid(0, 11));
-        events.push(main_pid(1, 21));
-        assert_eq!(events.iter().count(), 2);
+        let cap = CLAIMS_PER_NODE;
+        for pid in 0..cap {
+            events.push(main_pid(0, pid));
+        }
+        events.push(main_pid(1, 500));
+        // Past the cap: node 0's last is replaced, node 1 is not held back.
+        events.push(main_pid(0, 100));
+        events.push(main_pid(1, 501));
         let ready = Event::Ready {
             node: NodeId::from_index(0),
         };
         events.push(ready.clone());
-        // After node 0's `Ready`: queued after it, not in the old place.
-        events.push(main_pid(0, 12));
-        events.push(main_pid(1, 22));
+        // After node 0's `Ready`, its last claim is no longer replaced:
+        // this one is dropped.
+        events.push(main_pid(0, 101));
+        let mut expected: Vec<Event> = (0..cap - 1).map(|pid| main_pid(0, pid)).collect();
+        expected.extend([main_pid(0, 100), main_pid(1, 500), main_pid(1, 501), ready]);
         let queued: Vec<Event> = std::iter::from_fn(|| events.pop()).collect();
-        assert_eq!(
-            queued,
-            [main_pid(0, 11), main_pid(1, 22), ready, main_pid(0, 12)]
-        );
-        // Handed out: the next claim is queued anew.
-        events.push(main_pid(0, 13));
-        assert_eq!(events.pop(), Some(main_pid(0, 13)));
+        assert_eq!(queued, expected);
+        // Handed out: room again.
+        events.push(main_pid(0, 102));
+        assert_eq!(events.pop(), Some(main_pid(0, 102)));
         assert_eq!(events.pop(), None);
     }
 }
