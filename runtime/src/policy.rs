@@ -104,7 +104,12 @@ pub enum Readiness {
     /// A message counts only if the pid the kernel attaches to it
     /// (`SCM_CREDENTIALS`) is the node's main process — the one the runtime
     /// started, or the one it named with `MAINPID=` (below) — and that
-    /// process has not been reaped. The kernel lets a
+    /// process has not been reaped. From Linux 6.5 the sender must also be
+    /// unreaped when the datagram is read, as the pidfd the kernel took of
+    /// it when it sent says (`SO_PASSPIDFD`): a sender reaped since has left
+    /// its pid to whoever got it next, and a stranger who cycles pids can
+    /// time that for the node's next main process. Before 6.5 that race is
+    /// open. The kernel lets a
     /// sender attach another pid than its own only if it holds
     /// `CAP_SYS_ADMIN` over the user namespace that owns its pid namespace,
     /// and only a pid that exists in that pid namespace. So a process can

@@ -11,6 +11,7 @@
 //! the wait's timeout, so an idle graph never wakes up.
 
 mod core;
+mod datagram;
 mod driver;
 mod event;
 mod event_text;

@@ -14,12 +14,15 @@
 //! - Believed: a datagram whose `SCM_CREDENTIALS` pid is the node's main
 //!   process, while that process is unreaped (its pid cannot be reused
 //!   until then) — or, with `NotifyAccess::All`, a process that descends
-//!   from it when the datagram is read (see `lineage`). A truncated datagram
+//!   from it when the datagram is read (see `lineage`) — and, from Linux
+//!   6.5, whose sender is itself unreaped when it is read, as the pidfd the
+//!   kernel took of it when it sent says: a sender reaped since may have
+//!   left its pid to the main process (see [`datagram`]). A truncated datagram
 //!   (`MSG_TRUNC`) is dropped: its cut could read as something it did not
 //!   say (`READY=10` cut after `READY=1`).
-//! - Fds sent along are never taken: the receive buffer has no room for
-//!   them, so the kernel closes them as it hands their datagram over — after
-//!   every datagram before it was judged. That answers `systemd-notify`'s
+//! - Fds sent along are closed as their datagram is read: the receive
+//!   buffer has room for one, closed at once; the kernel closes the rest —
+//!   after every datagram before it was judged. That answers `systemd-notify`'s
 //!   `BARRIER=1` (it sends a pipe's write end and waits until it is closed)
 //!   as systemd would, and keeps `systemd-notify` alive, so traceable, until
 //!   its `READY=1` was judged.
@@ -33,20 +36,16 @@
 //!   processes — cannot hold the loop in one socket's drain.
 
 use std::ffi::OsString;
-use std::io::{self, IoSliceMut};
-use std::mem::MaybeUninit;
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
-use rustix::net::{
-    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags,
-    SocketAddrUnix, SocketFlags, SocketType,
-};
+use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use rustix::process::Pid;
 
-use super::lineage;
 use super::main_pid::Claim;
 use super::readiness::Notice;
+use super::{datagram, lineage};
 use crate::policy::NotifyAccess;
 
 /// How many datagrams one wake-up reads from one socket, at most. A node
@@ -74,6 +73,8 @@ pub(crate) struct NotifySocket {
     socket: OwnedFd,
     /// The `NOTIFY_SOCKET` value.
     address: String,
+    /// The kernel attaches a pidfd of each sender (see [`datagram`]).
+    pidfds: bool,
 }
 
 impl NotifySocket {
@@ -107,8 +108,13 @@ impl NotifySocket {
     /// Held as long as its node: moved above the fds spawns copy.
     fn from_bound(socket: OwnedFd, address: String) -> io::Result<NotifySocket> {
         rustix::net::sockopt::set_socket_passcred(&socket, true)?;
+        let pidfds = datagram::pass_pidfds(socket.as_fd());
         let socket = crate::sys::held_high(socket);
-        Ok(NotifySocket { socket, address })
+        Ok(NotifySocket {
+            socket,
+            address,
+            pidfds,
+        })
     }
 
     /// The `NOTIFY_SOCKET` variable: `@` marks an abstract address.
@@ -133,7 +139,8 @@ impl NotifySocket {
             if lineage_reads >= LINEAGE_READS_PER_TURN {
                 break;
             }
-            let Some((sender, message)) = self.receive(&mut buf) else {
+            let received = datagram::receive(self.socket.as_fd(), &mut buf, self.pidfds);
+            let Some((sender, message)) = received else {
                 break;
             };
             let believed = match (sender, main_pid) {
@@ -157,34 +164,6 @@ impl NotifySocket {
             }
         }
         notice
-    }
-
-    /// One datagram: the pid it carries and its bytes, or `None` when none
-    /// is pending. A truncated one comes back with no bytes.
-    fn receive<'b>(&self, buf: &'b mut [u8]) -> Option<(Option<Pid>, &'b [u8])> {
-        // No room for fds: the kernel closes any sent along (`MSG_CTRUNC`)
-        // as it hands the datagram over.
-        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
-        let mut control = RecvAncillaryBuffer::new(&mut space);
-        let received = loop {
-            match rustix::net::recvmsg(
-                &self.socket,
-                &mut [IoSliceMut::new(buf)],
-                &mut control,
-                RecvFlags::DONTWAIT | RecvFlags::CMSG_CLOEXEC,
-            ) {
-                Ok(received) => break received,
-                Err(Errno::INTR) => {}
-                Err(_) => return None,
-            }
-        };
-        let sender = control.drain().find_map(|m| match m {
-            RecvAncillaryMessage::ScmCredentials(cred) => Some(cred.pid),
-            _ => None,
-        });
-        let whole = !received.flags.contains(ReturnFlags::TRUNC);
-        let length = if whole { received.bytes } else { 0 };
-        Some((sender, &buf[..length]))
     }
 }
 
@@ -379,6 +358,36 @@ mod tests {
         assert!(notify.read(own_pid(), NotifyAccess::Main).ready);
     }
 
+    /// The attack: a stranger's process sends, exits and is reaped, and its
+    /// pid goes to the node's next main process (a stranger who cycles pids
+    /// can time that). The runtime is told here that the main process has
+    /// that pid.
+    #[test]
+    fn a_sender_reaped_since_it_sent_is_not_believed_whoever_has_its_pid_now() {
+        let notify = NotifySocket::bind().unwrap();
+        if !notify.pidfds {
+            eprintln!("SKIP: this kernel gives no pidfd of a sender (SO_PASSPIDFD, Linux 6.5)");
+            return;
+        }
+        let name = notify.address.strip_prefix('@').unwrap();
+        let script = "import socket, sys\n\
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n\
+                    s.sendto(b'READY=1', '\\0' + sys.argv[1])";
+        let mut sender = std::process::Command::new("python3")
+            .args(["-c", script, name])
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_raw(sender.id() as i32);
+        assert!(sender.wait().unwrap().success());
+        assert!(
+            !notify.read(pid, NotifyAccess::Main).ready,
+            "a reaped sender"
+        );
+        // Unreaped, the sender is believed: its pid is still its own.
+        send(&notify, b"READY=1").unwrap();
+        assert!(notify.read(own_pid(), NotifyAccess::Main).ready);
+    }
+
     #[test]
     fn all_access_believes_descendants_of_the_main_process_only() {
         let notify = NotifySocket::bind().unwrap();
@@ -411,7 +420,7 @@ mod tests {
         let to = SocketAddrUnix::new_abstract_name(name.as_bytes()).unwrap();
         let sender = datagram_socket().unwrap();
         let fds = [write_end.as_fd()];
-        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
         let mut control = rustix::net::SendAncillaryBuffer::new(&mut space);
         assert!(control.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)));
         rustix::net::sendmsg_addr(
