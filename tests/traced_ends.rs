@@ -27,12 +27,10 @@ use process_graph_runtime::{
     ScopeSpec,
 };
 
-/// The node's started process P: a tracer that leaves P's process group
-/// (double fork, `setsid`) seizes P and holds it `argv[1]` seconds; P forks
-/// a server that lives 1 s, names it in `MAINPID=`, and exits. P is now a
-/// zombie only its tracer may reap. When the server exits, the runtime
-/// reaps P with a blocking `waitid` (`named_main_ended`).
-const TRACED_MAIN: &str = r#"
+/// The start of a node's program: a tracer that leaves the node's process
+/// group (double fork, `setsid`) seizes the node's started process P and
+/// holds it `argv[1]` seconds; P goes on once it is seized.
+const SEIZED: &str = r#"
 import ctypes, os, socket, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 hold = float(sys.argv[1])
@@ -50,6 +48,12 @@ os.wait()
 err = int(os.read(r, 16))
 if err:
     sys.exit("PTRACE_SEIZE failed: errno %d" % err)
+"#;
+
+/// After [`SEIZED`]: P forks a server that lives 1 s, names it in
+/// `MAINPID=`, and exits. P is now a zombie only its tracer may reap. When
+/// the server exits, the runtime reaps P (`named_main_ended`).
+const THEN_NAMES_A_SERVER: &str = r#"
 server = os.fork()
 if server == 0:
     time.sleep(1)
@@ -62,27 +66,9 @@ time.sleep(0.3)
 os._exit(0)
 "#;
 
-/// A node that has a tracer of its own (out of its process group) seize it,
-/// then exits after 0.5 s: its end is hidden while the tracer lives
-/// (`argv[1]` seconds).
-const TRACED_EXIT: &str = r#"
-import ctypes, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-hold = float(sys.argv[1])
-me = os.getpid()
-r, w = os.pipe()
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        rc = libc.ptrace(0x4206, me, 0, 0)
-        os.write(w, b"%d" % (0 if rc == 0 else ctypes.get_errno()))
-        time.sleep(hold)
-        os._exit(0)
-    os._exit(0)
-os.wait()
-err = int(os.read(r, 16))
-if err:
-    sys.exit("PTRACE_SEIZE failed: errno %d" % err)
+/// After [`SEIZED`]: P exits after 0.5 s (or, given a file's name, says so
+/// there and sleeps): its end is hidden while the tracer lives.
+const THEN_EXITS: &str = r#"
 if len(sys.argv) > 2:
     open(sys.argv[2], "w").write("traced")
     time.sleep(600)
@@ -138,7 +124,7 @@ fn held_by_named_main(scoped: bool) {
     let marker = common::unique_marker("traced_main");
     let mut graph = Graph::new();
     let options = scoped_or_dropped(&mut graph, scoped).ready(Readiness::Notify);
-    let mut command = python(&marker, TRACED_MAIN).arg("8");
+    let mut command = python(&marker, &format!("{SEIZED}{THEN_NAMES_A_SERVER}")).arg("8");
     if !scoped {
         command = command.uid(65534).gid(65534);
     }
@@ -193,7 +179,7 @@ fn a_traced_nodes_end_does_not_spin_the_loop() {
         let options = scoped_or_dropped(&mut graph, true);
         let node = graph.node_with(
             "n",
-            python(&marker, TRACED_EXIT).arg("30"),
+            python(&marker, &format!("{SEIZED}{THEN_EXITS}")).arg("30"),
             options.restart(Restart::Never),
         );
         let mut running = graph.spawn().unwrap();
@@ -256,7 +242,9 @@ fn traced_shutdown(containment: Containment) {
         let options = scoped_or_dropped(&mut graph, true);
         graph.node_with(
             "n",
-            python(&marker, TRACED_EXIT).arg("600").arg(&flag),
+            python(&marker, &format!("{SEIZED}{THEN_EXITS}"))
+                .arg("600")
+                .arg(&flag),
             options.restart(Restart::Never),
         );
         let mut running = graph.spawn().unwrap();
