@@ -15,10 +15,10 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{WaitId, WaitIdOptions};
 
 use crate::process::Process;
+use crate::sys::readable;
 
 /// The longest a helper may take to answer.
 pub(crate) const LIMIT: Duration = Duration::from_secs(30);
@@ -85,12 +85,12 @@ fn wait_looking(
     loop {
         // Asked once more after the deadline: an application stopped past
         // it (job control, a debugger) finds the answer that came meanwhile.
-        if readable(answer, looks.left().min(CHECK_EVERY))? {
+        if readable(answer, Some(looks.left().min(CHECK_EVERY)))? {
             return Ok(());
         }
         each_look();
         // What a helper wrote before it was stopped is still taken.
-        if looks.held_up(helper) && !readable(answer, Duration::ZERO)? {
+        if looks.held_up(helper) && !readable(answer, Some(Duration::ZERO))? {
             return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
         }
     }
@@ -104,16 +104,6 @@ pub(crate) fn wait_for_exit(helper: &Process, each_look: impl FnMut()) -> io::Re
         // A pidfd is readable once its process has exited.
         Some(pidfd) => wait_looking(pidfd, helper, each_look),
         None => Ok(()),
-    }
-}
-
-/// Whether `fd` is readable or hung up within `wait`.
-fn readable(fd: BorrowedFd<'_>, wait: Duration) -> io::Result<bool> {
-    let wait = Timespec::try_from(wait).map_err(io::Error::other)?;
-    match poll(&mut [PollFd::new(&fd, PollFlags::IN)], Some(&wait)) {
-        Ok(ready) => Ok(ready > 0),
-        Err(rustix::io::Errno::INTR) => Ok(false),
-        Err(e) => Err(e.into()),
     }
 }
 

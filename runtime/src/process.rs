@@ -115,10 +115,9 @@ impl Process {
             return Ok(None);
         };
         match self.peek_released(pidfd) {
-            Ok(Some(status)) => Ok(Some(ExitStatus::from_waitid(&status))),
-            // Ended, and kept from us by a tracer that would not let go.
-            Ok(None) if crate::tracer::ended(pidfd.as_fd()) => Ok(Some(ExitStatus::Unknown)),
-            Ok(None) => Ok(None),
+            Ok(Peeked::Ended(status)) => Ok(Some(ExitStatus::from_waitid(&status))),
+            Ok(Peeked::Held) => Ok(Some(ExitStatus::Unknown)),
+            Ok(Peeked::Running) => Ok(None),
             Err(e) if reaped_elsewhere(&e) => Ok(Some(ExitStatus::Unknown)),
             Err(e) => Err(e),
         }
@@ -127,15 +126,19 @@ impl Process {
     /// A `waitid` peek that sees the process's end even where a tracer
     /// keeps it from us: once its pidfd says it has ended, the tracer is
     /// given a moment, then killed ([`crate::tracer::release`]).
-    fn peek_released(&self, pidfd: &OwnedFd) -> io::Result<Option<WaitIdStatus>> {
-        match waitid_retrying(pidfd, PEEK)? {
-            None if crate::tracer::ended(pidfd.as_fd()) => {
-                let shown = || matches!(waitid_retrying(pidfd, PEEK), Ok(Some(_)) | Err(_));
-                crate::tracer::release(self.pid, shown);
-                waitid_retrying(pidfd, PEEK)
-            }
-            status => Ok(status),
+    fn peek_released(&self, pidfd: &OwnedFd) -> io::Result<Peeked> {
+        if let Some(status) = waitid_retrying(pidfd, PEEK)? {
+            return Ok(Peeked::Ended(status));
         }
+        if !crate::tracer::ended(pidfd.as_fd()) {
+            return Ok(Peeked::Running);
+        }
+        let shown = || matches!(waitid_retrying(pidfd, PEEK), Ok(Some(_)) | Err(_));
+        crate::tracer::release(self.pid, shown);
+        Ok(match waitid_retrying(pidfd, PEEK)? {
+            Some(status) => Peeked::Ended(status),
+            None => Peeked::Held,
+        })
     }
 
     /// Reaps the process if it has exited; `blocking` waits until it does.
@@ -176,10 +179,9 @@ impl Process {
         // Peek first (WNOWAIT), so the group is killed while the leader's pid
         // still pins the group id.
         let status = match self.peek_released(pidfd) {
-            Ok(None) if !crate::tracer::ended(pidfd.as_fd()) => return Ok(None),
-            // Ended, and kept from us by a tracer that would not let go: it
-            // stays unreaped (its pid stays its own), reported ended.
-            Ok(None) => {
+            Ok(Peeked::Running) => return Ok(None),
+            // It stays unreaped (its pid stays its own), reported ended.
+            Ok(Peeked::Held) => {
                 self.kill_group_of_unreaped();
                 ExitStatus::Unknown
             }
@@ -187,7 +189,7 @@ impl Process {
             // killed.
             Err(e) if reaped_elsewhere(&e) => ExitStatus::Unknown,
             Err(e) => return Err(e),
-            Ok(Some(peeked)) => {
+            Ok(Peeked::Ended(peeked)) => {
                 self.kill_group_of_unreaped();
                 // Without WNOHANG, `Ok(None)` does not happen.
                 match waitid_retrying(pidfd, WaitIdOptions::EXITED) {
@@ -203,6 +205,14 @@ impl Process {
         self.pidfd = None;
         Ok(Some(status))
     }
+}
+
+/// What a peek at a child found.
+enum Peeked {
+    Ended(WaitIdStatus),
+    /// Ended, and kept from us by a tracer that would not let go.
+    Held,
+    Running,
 }
 
 /// Whether `waitid` failed because another part of the application reaped

@@ -16,8 +16,9 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
+
+use crate::sys::readable;
 
 /// How long an ended child's tracer has to wait for it before it is killed.
 const GRACE: Duration = Duration::from_millis(50);
@@ -34,13 +35,12 @@ const PIDFD_THREAD: u32 = libc::O_EXCL as u32;
 
 /// Whether the process of `pidfd` has ended (its pidfd is readable).
 pub(crate) fn ended(pidfd: BorrowedFd<'_>) -> bool {
-    readable(pidfd, Duration::ZERO)
+    readable(pidfd, Some(Duration::ZERO)).unwrap_or(false)
 }
 
 /// Waits until the process of `pidfd` has ended, for as long as it takes.
 pub(crate) fn wait_ended(pidfd: BorrowedFd<'_>) {
-    while let Err(rustix::io::Errno::INTR) = poll(&mut [PollFd::new(&pidfd, PollFlags::IN)], None) {
-    }
+    let _ = readable(pidfd, None);
 }
 
 /// Hands our ended child `pid` back from its tracer: waits up to [`GRACE`]
@@ -69,7 +69,7 @@ pub(crate) fn release(pid: Pid, shown: impl Fn() -> bool) {
         return;
     }
     if pidfd_send_signal(&pidfd, Signal::KILL).is_ok() {
-        readable(pidfd.as_fd(), DEATH);
+        let _ = readable(pidfd.as_fd(), Some(DEATH));
     }
 }
 
@@ -78,20 +78,4 @@ pub(crate) fn release(pid: Pid, shown: impl Fn() -> bool) {
 fn tracer_of(pid: Pid) -> Option<Pid> {
     let tracer = crate::kernel_file::proc_status_line(pid.as_raw_nonzero().get(), "TracerPid")?;
     Pid::from_raw(tracer.parse().ok()?)
-}
-
-/// Whether `fd` is readable within `wait`.
-fn readable(fd: BorrowedFd<'_>, wait: Duration) -> bool {
-    let until = Instant::now() + wait;
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        let Ok(left) = Timespec::try_from(left) else {
-            return false;
-        };
-        match poll(&mut [PollFd::new(&fd, PollFlags::IN)], Some(&left)) {
-            Err(rustix::io::Errno::INTR) => {}
-            Ok(ready) => return ready > 0,
-            Err(_) => return false,
-        }
-    }
 }

@@ -11,7 +11,7 @@
 
 use std::io;
 use std::mem::{MaybeUninit, size_of};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::process::Pid;
 
@@ -80,7 +80,11 @@ pub(crate) fn receive<'b>(
     // SAFETY: `msg` as `recvmsg` left it, its control messages in `control`.
     let (sender, pidfd) = unsafe { control_messages(&msg) };
     let sender = match pidfds {
-        true => sender.filter(|_| pidfd.as_ref().is_some_and(unreaped)),
+        true => sender.filter(|_| {
+            pidfd
+                .as_ref()
+                .is_some_and(|fd| !crate::sys::pidfd_is_reaped(fd.as_fd()))
+        }),
         false => sender,
     };
     let whole = msg.msg_flags & libc::MSG_TRUNC == 0;
@@ -135,20 +139,4 @@ unsafe fn control_messages(msg: &libc::msghdr) -> (Option<Pid>, Option<OwnedFd>)
         cmsg = unsafe { libc::CMSG_NXTHDR(msg, cmsg) };
     }
     (sender, pidfd)
-}
-
-/// Whether the process of `pidfd` is not reaped yet: running, or a zombie.
-/// A signal 0 through it fails with `ESRCH` once the process is reaped.
-fn unreaped(pidfd: &OwnedFd) -> bool {
-    // SAFETY: `pidfd_send_signal(fd, 0, NULL, 0)` sends nothing.
-    let sent = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            pidfd.as_raw_fd(),
-            0,
-            std::ptr::null::<libc::siginfo_t>(),
-            0,
-        )
-    };
-    sent == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }

@@ -39,8 +39,8 @@ pub(crate) use cgroup::{MAX_DEPTH as CGROUP_MAX_DEPTH, populated_in, remove_tree
 pub(crate) use fds::{close_fds_except, errno_of, failed_at, fds_to_keep, unshare_fds_below};
 pub(crate) use high_fd::{copies_prefix, held_high, low_copy};
 
-pub(crate) use pidfd::{pidfd_exit_status, pidfd_is_unreaped};
-pub(crate) use poll::{epoll_add_listed, ppoll};
+pub(crate) use pidfd::{pidfd_exit_status, pidfd_is_reaped, pidfd_is_unreaped};
+pub(crate) use poll::{epoll_add_listed, ppoll, readable};
 pub(crate) use raw::{ChildEntry, clone3_then_call, dup3, execve_fd, exit_group, set_signal_mask};
 pub(crate) use signals::reset_ignored_signals;
 pub(crate) use stack::ChildStack;

@@ -48,8 +48,19 @@ pub(crate) fn pidfd_exit_status(pidfd: BorrowedFd<'_>) -> Option<i32> {
 }
 
 /// `pidfd_send_signal(pidfd, 0)`: whether the process is not reaped yet
-/// (running, or a zombie). Until it is reaped its pid names nobody else.
+/// (running, or a zombie), and ours to signal. Until it is reaped its pid
+/// names nobody else.
 pub(crate) fn pidfd_is_unreaped(pidfd: BorrowedFd<'_>) -> bool {
+    signal_zero(pidfd).is_ok()
+}
+
+/// Whether the process is reaped, known by `pidfd_send_signal(pidfd, 0)`
+/// failing with `ESRCH`: one we may not signal (`EPERM`) is still there.
+pub(crate) fn pidfd_is_reaped(pidfd: BorrowedFd<'_>) -> bool {
+    signal_zero(pidfd).is_err_and(|e| e.raw_os_error() == Some(libc::ESRCH))
+}
+
+fn signal_zero(pidfd: BorrowedFd<'_>) -> std::io::Result<()> {
     // SAFETY: signal 0 sends nothing, only checks; no siginfo is passed.
     let sent = unsafe {
         libc::syscall(
@@ -60,5 +71,8 @@ pub(crate) fn pidfd_is_unreaped(pidfd: BorrowedFd<'_>) -> bool {
             0,
         )
     };
-    sent == 0
+    match sent {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
 }

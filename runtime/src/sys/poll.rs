@@ -4,7 +4,8 @@
 //! into an epoll instance.
 
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::time::Duration;
 
 use rustix::event::epoll;
 
@@ -37,6 +38,21 @@ pub(crate) fn ppoll(
             return Err(error);
         }
     }
+}
+
+/// Whether `fd` is readable (or hung up) within `wait`; `None` waits for
+/// as long as it takes. `EINTR` is retried with the whole wait.
+pub(crate) fn readable(fd: BorrowedFd<'_>, wait: Option<Duration>) -> io::Result<bool> {
+    let mut entry = [libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let timeout = wait.map(|wait| libc::timespec {
+        tv_sec: wait.as_secs().try_into().unwrap_or(libc::time_t::MAX),
+        tv_nsec: wait.subsec_nanos().into(),
+    });
+    Ok(ppoll(&mut entry, timeout.as_ref())? > 0)
 }
 
 /// `epoll_ctl(EPOLL_CTL_ADD)` of one entry of a `ppoll` list, for the same
