@@ -14,7 +14,8 @@ pub(crate) const CHECK_EVERY_NANOS: u32 = 20_000_000;
 
 /// The application's `/proc` directory, or -1 where there is none to open.
 pub(crate) fn open() -> i32 {
-    sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32
+    // A failed open is `-errno`: -1 says "none" to every caller.
+    (sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32).max(-1)
 }
 
 /// Opens `PID/stat` in `proc`.
