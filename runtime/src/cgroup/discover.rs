@@ -111,6 +111,13 @@ pub(crate) fn cgroup_of(pid: rustix::process::Pid) -> Option<PathBuf> {
     own_v2_path(&text)
 }
 
+/// Whether process `pid` is in the cgroup at `path` (as [`cgroup_of`]
+/// names it) or below it: component by component, so `run1` is not below
+/// `run10`.
+pub(crate) fn in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
+    cgroup_of(pid).is_some_and(|of| of.starts_with(path))
+}
+
 /// The path of the `0::` line of a `/proc/PID/cgroup`.
 fn own_v2_path(text: &[u8]) -> Option<PathBuf> {
     text.split(|&b| b == b'\n')

@@ -168,9 +168,7 @@ impl ProbeRuns {
                     .inspect(|_| launcher.probe_ended(node, kind)),
                 Ok(Started::Reporting(start)) => {
                     if let Err(e) = waits.add(start.fd(), token, Interest::Readable) {
-                        if let Ok(process) = start.abandon() {
-                            kill_and_reap(process, waits);
-                        }
+                        start.discard(|_| {});
                         launcher.probe_ended(node, kind);
                         return Some(ProbeResult::Failed(format!("watch its start: {e}")));
                     }
@@ -483,9 +481,7 @@ impl ProbeRuns {
                 Some(InFlight::Connect { attempt, .. }) => waits.remove(attempt.fd()),
                 Some(InFlight::Launching(start)) => {
                     waits.remove(start.fd());
-                    if let Ok(process) = start.abandon() {
-                        kill_and_reap(process, waits);
-                    }
+                    start.discard(|_| {});
                 }
                 _ => {}
             }

@@ -88,12 +88,13 @@ pub(crate) fn spawn_process(
 ///
 /// When `exec` is the carried program, `scope` holds the namespace fds of
 /// the scope it joins first (placed from the fd its arguments name on), and
-/// the process returned is the one the program became or reported: the node
-/// (or, for `create`, the scope's init), never the program itself. A node
-/// the program clones starts in the program's cgroup, so `cgroup` holds for
-/// it too — unless the exec names a cgroup for it
-/// (`ProgramFds::node_cgroup`), which the caller places among `fds`. That
-/// program's report is still to come: [`Started::Reporting`].
+/// the start is [`Started::Reporting`]: the program's report is still to
+/// come, and [`PendingStart::conclude`] turns it into the process the
+/// program became or reported — the node (or, for `create`, the scope's
+/// init), never the program itself. A node the program clones starts in
+/// the program's cgroup, so `cgroup` holds for it too — unless the exec
+/// names a cgroup for it (`ProgramFds::node_cgroup`), which the caller
+/// places among `fds`.
 pub(crate) fn start_process(
     exec: &ExecSpec,
     mut fds: Vec<FdMove>,

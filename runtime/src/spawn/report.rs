@@ -117,21 +117,11 @@ impl PendingStart {
                 let report = Report::decode(&self.bytes);
                 self.filled = 0;
                 match (self.executing, report) {
-                    (false, Report::Executing) => {
-                        self.executing = true;
-                        if self.cancelled {
-                            self.kill_if_the_node();
-                        }
-                    }
-                    (false, Report::Cloning(pid)) if self.clone.is_none() => {
-                        match adopt(pid) {
-                            Ok(clone) => self.clone = Some(clone),
-                            Err(errno) => return Some(Complete::of(unheld_clone(pid, errno))),
-                        }
-                        if self.cancelled {
-                            self.kill_if_the_node();
-                        }
-                    }
+                    (false, Report::Executing) => self.executing = true,
+                    (false, Report::Cloning(pid)) if self.clone.is_none() => match adopt(pid) {
+                        Ok(clone) => self.clone = Some(clone),
+                        Err(errno) => return Some(Complete::of(unheld_clone(pid, errno))),
+                    },
                     (true, Report::Executing) | (_, Report::Cloning(_)) => {
                         return Some(Complete {
                             report: Report::protocol_error(),
@@ -139,6 +129,10 @@ impl PendingStart {
                         });
                     }
                     (_, report) => return Some(Complete { report, helper }),
+                }
+                // The node is known now: a kill asked for before is carried out.
+                if self.cancelled {
+                    self.kill_if_the_node();
                 }
             }
             match rustix::io::read(&self.pipe, &mut self.bytes[self.filled..]) {
@@ -183,6 +177,15 @@ impl PendingStart {
             Some(complete) if !self.executing => self.conclude(complete),
             // About to `execve` when killed: the node will not run.
             _ => self.conclude(Complete::of(Report::HeldUp)),
+        }
+    }
+
+    /// Gives the start up and kills and reaps whatever it brought (an error
+    /// while it was under way); `before_close` as for
+    /// [`Process::reap_then`].
+    pub(crate) fn discard(self, before_close: impl FnOnce(BorrowedFd<'_>)) {
+        if let Ok(mut process) = self.abandon() {
+            process.kill_and_reap(before_close);
         }
     }
 

@@ -158,8 +158,7 @@ impl Members<'_> {
     /// as `/proc` and the cgroup say now.
     fn contain(&self, pid: Pid) -> bool {
         if let Some(cgroup) = &self.cgroup {
-            // Component by component: `run1` is not below `run10`.
-            return crate::cgroup::cgroup_of(pid).is_some_and(|of| of.starts_with(cgroup));
+            return crate::cgroup::in_cgroup(pid, cgroup);
         }
         let started = self.started.as_raw_nonzero().get();
         lineage::descends_from(pid, self.started)

@@ -51,7 +51,7 @@ impl Core {
                 self.stop_graph(Outcome::DependencyFailed { node, dependency });
                 break;
             }
-            if self.dependencies_ready(i) && !self.launches_busy(i) {
+            if !self.launches_busy(i) && self.dependencies_ready(i) {
                 pass.progressed = true;
                 self.pass = Some(pass);
                 self.outbox.push_back(Action::Spawn(i));

@@ -95,12 +95,13 @@ impl Driver {
         if let Some(named) = &self.nodes[i].main_pid {
             let _ = named.signal(Signal::KILL);
         }
-        match (self.launcher.cgroup(i), program) {
-            (Some(_), Some(program)) => self.kill_cgroup_but(i, program),
-            (Some(cgroup), None) => {
-                let _ = cgroup.kill();
+        match program {
+            Some(program) => self.kill_cgroup_but(i, program),
+            None => {
+                if let Some(cgroup) = self.launcher.cgroup(i) {
+                    let _ = cgroup.kill();
+                }
             }
-            (None, _) => {}
         }
     }
 
@@ -124,7 +125,7 @@ impl Driver {
             else {
                 continue;
             };
-            if crate::cgroup::cgroup_of(pid).is_some_and(|of| of.starts_with(&path)) {
+            if crate::cgroup::in_cgroup(pid, &path) {
                 let _ = rustix::process::pidfd_send_signal(&pidfd, rustix::process::Signal::KILL);
             }
         }

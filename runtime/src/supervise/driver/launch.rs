@@ -42,9 +42,7 @@ impl Driver {
             .waits
             .add(start.fd(), Token::Launch(i), Interest::Readable)
         {
-            if let Ok(mut process) = start.abandon() {
-                process.kill_and_reap(|_| {});
-            }
+            start.discard(|_| {});
             let errno = e.raw_os_error().unwrap_or(libc::ENOMEM);
             return Input::SpawnFailed {
                 node: i,
@@ -109,9 +107,7 @@ impl Driver {
             return;
         }
         let (launch, _) = self.take_launch(i);
-        if let Ok(mut process) = launch.start.abandon() {
-            process.kill_and_reap(|_| {});
-        }
+        launch.start.discard(|_| {});
     }
 
     /// Node `i`'s start under way, out of the wait set, and its

@@ -174,8 +174,9 @@ impl Driver {
 pub(crate) struct NodeOfPid(HashMap<u32, u32>);
 
 impl NodeOfPid {
-    /// Room for `nodes` processes: made once, at its full size, so that no
-    /// smaller table left behind by growing stays in the parent's memory.
+    /// Room for `nodes` processes: made at the graph's full size, so that no
+    /// smaller table left behind by growing stays in the parent's memory;
+    /// grown again only by an `add`.
     pub(crate) fn reserve(&mut self, nodes: usize) {
         self.0.reserve(nodes.saturating_sub(self.0.len()));
     }
