@@ -63,6 +63,13 @@ fn flooder(mode: &str) -> Command {
 #[test]
 fn claims_flooded_during_spawn_do_not_pile_up() {
     let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "claims_flooded_during_spawn_do_not_pile_up",
+        claims_flooded_during_spawn_do_not_pile_up_as_this_user,
+    );
+}
+
+fn claims_flooded_during_spawn_do_not_pile_up_as_this_user() {
     let mut graph = Graph::new();
     let hostile = graph.node_with(
         "hostile",
@@ -77,12 +84,23 @@ fn claims_flooded_during_spawn_do_not_pile_up() {
     let mut running = graph.spawn().unwrap();
     let queued = refusals_queued(&mut running);
     running.shutdown(Duration::from_secs(1)).unwrap();
-    assert!(queued <= 16, "{queued} refusals queued during spawn");
+    // Some, so the flood was judged; no more than the cap.
+    assert!(
+        (1..=16).contains(&queued),
+        "{queued} refusals queued during spawn"
+    );
 }
 
 #[test]
 fn claims_flooded_during_reload_do_not_pile_up() {
     let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "claims_flooded_during_reload_do_not_pile_up",
+        claims_flooded_during_reload_do_not_pile_up_as_this_user,
+    );
+}
+
+fn claims_flooded_during_reload_do_not_pile_up_as_this_user() {
     let mut graph = Graph::new();
     let hostile = graph.node_with(
         "hostile",
@@ -102,5 +120,8 @@ fn claims_flooded_during_reload_do_not_pile_up() {
     running.reload(hostile).unwrap();
     let queued = refusals_queued(&mut running);
     running.shutdown(Duration::from_secs(1)).unwrap();
-    assert!(queued <= 16, "{queued} refusals queued during reload");
+    assert!(
+        (1..=16).contains(&queued),
+        "{queued} refusals queued during reload"
+    );
 }
