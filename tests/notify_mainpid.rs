@@ -633,16 +633,26 @@ sock.sendto(("READY=1\nMAINPID=%d" % server).encode(), address)
 time.sleep(300)
 "#;
 
+/// Makes this process a child subreaper, where a test that runs it as an
+/// application asked for it (`SUBREAPER` set); says why not otherwise.
+fn become_subreaper() -> bool {
+    if std::env::var_os(SUBREAPER).is_none() {
+        common::skip("an application of another test, run only by it");
+        return false;
+    }
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
+    true
+}
+
 /// The application of the test below: a child subreaper (as a supervisor
 /// in a container often is, or pid 1), whose node names its daemonized
 /// server — an orphan, so the application's child. Prints the verdict.
 #[test]
 #[ignore = "run by a_subreaper_application_accepts_its_nodes_daemonized_server"]
 fn subreaper_application() {
-    if std::env::var_os(SUBREAPER).is_none() {
+    if !become_subreaper() {
         return;
     }
-    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
     let mut graph = Graph::new();
     let node = graph.node_with(
         "daemon",
@@ -699,10 +709,9 @@ fn verdict_as_subreaper(name: &str, expected: &str) {
 #[test]
 #[ignore = "run by a_subreaper_application_refuses_a_sibling_moved_into_a_nodes_cgroup"]
 fn subreaper_application_with_a_hostile_node() {
-    if std::env::var_os(SUBREAPER).is_none() {
+    if !become_subreaper() {
         return;
     }
-    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
     let leftovers = Leftovers::before("subreaper-hostile");
     let dir = common::TempDir::new("mainpid_subreaper_hostile");
     let claims = dir.path().join("claims");

@@ -176,12 +176,14 @@ fn a_graph_stops_without_waiting_for_a_start_held_in_execve_as_this_user() {
     let before = common::children_of_this_process().len();
     let Held {
         mut running,
+        late,
         add_took,
         _dir,
         ..
     } = held_start();
     // Into `execve` by now, and held there.
     std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(running.state(late), NodeState::Starting);
     let asked = Instant::now();
     running.shutdown(Duration::from_secs(1)).unwrap();
     let took = add_took + asked.elapsed();

@@ -23,8 +23,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Containment, Event, Graph, Namespace, NodeOptions, Readiness, Restart, RunningGraph,
-    ScopeSpec,
+    Command, Containment, Event, ExitStatus, Graph, Namespace, NodeOptions, Readiness, Restart,
+    RunningGraph, ScopeSpec,
 };
 
 /// The start of a node's program: a tracer that leaves the node's process
@@ -144,6 +144,15 @@ fn held_by_named_main(scoped: bool) {
         longest < NO_FREEZE,
         "the event loop was held up {longest:?}"
     );
+    // The attack took place: the server was named, and the node's end seen.
+    assert!(
+        events.iter().any(|e| e.starts_with("MainPid {")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.starts_with("Exited {")),
+        "{events:?}"
+    );
 }
 
 /// A node of a user + pid scope would freeze the event loop for as long as
@@ -202,6 +211,8 @@ fn a_traced_nodes_end_does_not_spin_the_loop() {
             took < Duration::from_secs(15),
             "its end was not seen within {took:?}: {events:?}"
         );
+        // Its own end, seized: a failed seize exits 1 at once.
+        assert_eq!(exited, Some(ExitStatus::Exited(3)), "{events:?}");
         assert!(
             cpu < Duration::from_millis(400),
             "the loop spun: {cpu:?} of CPU in {took:?}, node's status {exited:?}"
@@ -266,6 +277,10 @@ fn traced_shutdown(containment: Containment) {
         }
         let after = result.recv_timeout(Duration::from_secs(10));
         eprintln!("after killing the tracer: {after:?}");
-        assert!(outcome.is_ok(), "shutdown did not return within 20 s");
+        let (took, report) = outcome.expect("shutdown did not return within 20 s");
+        // Its stop timeout (1 s), the tracer's 50 ms and its death (1 s at
+        // most), with room for a loaded machine.
+        assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+        assert!(report.starts_with("Ok("), "{report}");
     }
 }

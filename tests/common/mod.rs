@@ -375,7 +375,6 @@ pub fn pseudo_terminal() -> (OwnedFd, OwnedFd) {
     (master, slave)
 }
 
-/// Takes the parent's read end of `out` and reads it to EOF.
 /// The first line the parent reads from `edge`, its newline included.
 pub fn first_line(
     running: &mut process_graph_runtime::RunningGraph,
@@ -393,6 +392,7 @@ pub fn first_line(
     line
 }
 
+/// Takes the parent's read end of `out` and reads it to EOF.
 pub fn read_to_end(
     running: &mut process_graph_runtime::RunningGraph,
     out: process_graph_runtime::EdgeId,

@@ -366,7 +366,12 @@ mod tests {
     fn a_sender_reaped_since_it_sent_is_not_believed_whoever_has_its_pid_now() {
         let notify = NotifySocket::bind().unwrap();
         if !notify.pidfds {
-            eprintln!("SKIP: this kernel gives no pidfd of a sender (SO_PASSPIDFD, Linux 6.5)");
+            // Past the test harness's capture, so that the skip is seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP: this kernel gives no pidfd of a sender (SO_PASSPIDFD, Linux 6.5)"
+            );
             return;
         }
         let name = notify.address.strip_prefix('@').unwrap();
