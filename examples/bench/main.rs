@@ -9,7 +9,7 @@
 //! cargo run --release --example bench -- restart [--siblings N] [--containment on|off|both] [--scope none|shared] [--iterations N] [--rounds N] [--idle N] [--pin[=CPU]]
 //! cargo run --release --example bench -- pipeline [--stages 10,100,1000,2000] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- notify-flood [--flooders N] [--wakes N] [--depth D | --mainpid-sleepers[=N]] [--pin[=CPU]]
-//! cargo run --release --example bench -- fan [--nodes 1000] [--scopes shared,own] [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- fan [--nodes 1000] [--scopes shared,own,ids] [--iterations N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- hold [--nodes 1000] [--pin[=CPU]]
 //! cargo run --release --example bench -- output [--mib N] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- cgroups [--nodes 1,100] [--iterations N] [--rounds N] [--pin[=CPU]]
@@ -107,7 +107,8 @@ subcommands:
           and one epoll
           --nodes LIST     fan sizes (default 1000)
           --scopes LIST    also with every node in one user + pid scope
-                           (shared), each in a scope of its own (own)
+                           (shared), each in a scope of its own (own),
+                           each changing its uid to the bench's own (ids)
           --iterations N, --rounds N, --pin[=CPU] as above
   hold    the parent's PSS and wake-ups while N children run idle,
           against a raw loop holding their pidfds
