@@ -51,6 +51,15 @@ impl Looks {
         }
     }
 
+    /// Looks at a helper already past [`LIMIT`].
+    #[cfg(test)]
+    pub(crate) fn past_limit() -> Looks {
+        Looks {
+            deadline: Instant::now(),
+            stopped_in_a_row: 0,
+        }
+    }
+
     /// How long until the helper is past [`LIMIT`].
     fn left(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
@@ -72,16 +81,27 @@ impl Looks {
 /// of this process, not yet reaped — is neither stopped nor past [`LIMIT`];
 /// else `ETIMEDOUT`.
 pub(crate) fn wait_for_answer(answer: BorrowedFd<'_>, helper: &Process) -> io::Result<()> {
-    wait_looking(answer, helper, || {})
+    wait_looking(answer, helper, &mut Looks::new(), || {})
+}
+
+/// [`wait_for_answer`] for one of several answers, under `looks` kept
+/// across them: a helper that answers a byte at a time is still given up
+/// on at [`LIMIT`] from its first look, not from its last byte.
+pub(crate) fn wait_for_more(
+    answer: BorrowedFd<'_>,
+    helper: &Process,
+    looks: &mut Looks,
+) -> io::Result<()> {
+    wait_looking(answer, helper, looks, || {})
 }
 
 /// [`wait_for_answer`], calling `each_look` at every look.
 fn wait_looking(
     answer: BorrowedFd<'_>,
     helper: &Process,
+    looks: &mut Looks,
     mut each_look: impl FnMut(),
 ) -> io::Result<()> {
-    let mut looks = Looks::new();
     loop {
         // Asked once more after the deadline: an application stopped past
         // it (job control, a debugger) finds the answer that came meanwhile.
@@ -102,7 +122,7 @@ fn wait_looking(
 pub(crate) fn wait_for_exit(helper: &Process, each_look: impl FnMut()) -> io::Result<()> {
     match helper.pidfd() {
         // A pidfd is readable once its process has exited.
-        Some(pidfd) => wait_looking(pidfd, helper, each_look),
+        Some(pidfd) => wait_looking(pidfd, helper, &mut Looks::new(), each_look),
         None => Ok(()),
     }
 }

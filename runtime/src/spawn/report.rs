@@ -189,10 +189,12 @@ impl PendingStart {
         }
     }
 
-    /// Waits for the whole report, giving up on a program held up.
+    /// Waits for the whole report, giving up on a program held up: the
+    /// limit runs from the start, however the report is cut up.
     pub(crate) fn wait(mut self) -> Result<Process, (Step, i32)> {
         loop {
-            if held_up::wait_for_answer(self.fd(), &self.program).is_err() {
+            let waited = held_up::wait_for_more(self.pipe.as_fd(), &self.program, &mut self.looks);
+            if waited.is_err() {
                 return self.abandon();
             }
             if let Some(complete) = self.read() {
@@ -319,5 +321,37 @@ fn wait_exited(process: Process) {
         while let Err(Errno::INTR) =
             rustix::process::waitid(WaitId::PidFd(pidfd), WaitIdOptions::EXITED)
         {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A program that writes its report a byte at a time is given up on at
+    /// the limit from the start's first look, not from its last byte.
+    #[test]
+    fn a_report_cut_up_does_not_renew_the_limit() {
+        let child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .expect("spawn sleep");
+        let program = adopt(child.id() as i32).expect("our child");
+        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::NONBLOCK).unwrap();
+        let mut start = PendingStart::new(program, read);
+        start.looks = Looks::past_limit();
+        rustix::io::write(&write, &[0]).unwrap();
+        let began = std::time::Instant::now();
+        let result = start.wait();
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(10),
+            "waited {:?}: the limit began again at the byte",
+            began.elapsed()
+        );
+        assert_eq!(result.unwrap_err(), (Step::ScopeProgram, libc::ETIMEDOUT));
+        // Killed and reaped by `wait`: its pid is no longer ours to wait for.
+        let pid = Pid::from_raw(child.id() as i32);
+        let reaped = rustix::process::waitpid(pid, rustix::process::WaitOptions::NOHANG);
+        assert!(reaped.is_err(), "the program was left unreaped");
     }
 }
