@@ -148,8 +148,9 @@ impl ProbeRuns {
         launcher: &mut Launcher,
         waits: &mut WaitSet<Token>,
     ) -> Option<ProbeResult> {
-        let scope = launcher.scope_of(node);
         let slot = self.slot_mut(node, kind)?;
+        give_up_if_held_up(slot, waits, || launcher.probe_ended(node, kind));
+        let scope = launcher.scope_of(node);
         if slot.in_flight.is_some() {
             return Some(ProbeResult::Failed(
                 "its last attempt, cancelled at its timeout, has not ended yet".into(),
@@ -486,6 +487,27 @@ impl ProbeRuns {
                 _ => {}
             }
         }
+    }
+}
+
+/// A start of the last attempt's command that has not reported by the
+/// next attempt, and whose program is held up (stopped by a process of the
+/// node's scope, or past the helpers' limit, see [`crate::held_up`]): given
+/// up on, its program and anything it brought killed and reaped, so that
+/// the probe is tried again (`ended`, as for every attempt that ends).
+/// Looked at once per attempt: a program stopped for good is given up on
+/// at the fifth attempt or the limit, whichever comes first.
+fn give_up_if_held_up(slot: &mut Slot, waits: &mut WaitSet<Token>, ended: impl FnOnce()) {
+    let Some(InFlight::Launching(start)) = &mut slot.in_flight else {
+        return;
+    };
+    if !start.held_up() {
+        return;
+    }
+    if let Some(InFlight::Launching(start)) = slot.in_flight.take() {
+        waits.remove(start.fd());
+        start.discard(|_| {});
+        ended();
     }
 }
 
