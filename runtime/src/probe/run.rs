@@ -165,7 +165,7 @@ impl ProbeRuns {
         match target {
             Target::LogLine => None,
             Target::Exec => match launcher.launch_probe(node, kind) {
-                Ok(Started::Running(process)) => watch_command(slot, process, token, waits)
+                Ok(Started::Running(process)) => watch_command(slot, process, token, waits, false)
                     .inspect(|_| launcher.probe_ended(node, kind)),
                 Ok(Started::Reporting(start)) => {
                     if let Err(e) = waits.add(start.fd(), token, Interest::Readable) {
@@ -337,21 +337,16 @@ impl ProbeRuns {
                 };
                 waits.remove(start.fd());
                 let cancelled = start.is_cancelled();
-                match (start.conclude(complete), cancelled) {
-                    (Ok(process), false) => {
+                match start.conclude(complete) {
+                    Ok(process) => {
                         let token = Token::Probe(node, kind);
-                        let failed = watch_command(slot, process, token, waits);
+                        let failed = watch_command(slot, process, token, waits, cancelled);
                         if failed.is_some() {
                             launcher.probe_ended(node, kind);
                         }
-                        failed
+                        failed.filter(|_| !cancelled)
                     }
-                    (Ok(process), true) => {
-                        kill_and_reap(process, waits);
-                        launcher.probe_ended(node, kind);
-                        None
-                    }
-                    (Err((step, errno)), cancelled) => {
+                    Err((step, errno)) => {
                         launcher.probe_ended(node, kind);
                         (!cancelled).then(|| start_failed(step, errno))
                     }
@@ -511,14 +506,18 @@ fn give_up_if_held_up(slot: &mut Slot, waits: &mut WaitSet<Token>, ended: impl F
     }
 }
 
-/// Watches a probe's command by its pidfd, as the slot's attempt in flight;
-/// if it cannot be watched, kills it (reaped at once: SIGKILL cannot be
-/// caught) and returns why the attempt failed.
+/// Watches a probe's command by its pidfd, as the slot's attempt in flight
+/// — one `killed` now if its attempt was cancelled while it started, to be
+/// reaped once its pidfd says it ended (not at once: a command in an
+/// uninterruptible sleep would block the loop). If it cannot be watched,
+/// kills it (reaped at once: SIGKILL cannot be caught) and returns why the
+/// attempt failed.
 fn watch_command(
     slot: &mut Slot,
     process: Process,
     token: Token,
     waits: &mut WaitSet<Token>,
+    killed: bool,
 ) -> Option<ProbeResult> {
     let watched = process
         .pidfd()
@@ -527,7 +526,13 @@ fn watch_command(
         kill_and_reap(process, waits);
         return Some(ProbeResult::Failed(format!("watch its command: {e}")));
     }
-    slot.in_flight = Some(InFlight::Child(process));
+    slot.in_flight = Some(match killed {
+        true => {
+            process.kill();
+            InFlight::Killed(process)
+        }
+        false => InFlight::Child(process),
+    });
     None
 }
 
