@@ -1,5 +1,7 @@
 //! Stdio defaults: `Prefixed` forwards each line to the parent's own stream
-//! with a `[node] ` prefix; `Null` connects a stream to /dev/null.
+//! with a `[node] ` prefix, control characters written out so that a node
+//! cannot drive the application's terminal; `Null` connects a stream to
+//! /dev/null.
 //!
 //! The forwarder writes to the real fds 1 and 2, which the test harness does
 //! not capture, so the prefixed graph runs in a second copy of this test
@@ -45,6 +47,15 @@ fn prefixed_graph_helper() {
             .arg("counted")
             .stdout(Stdio::Sink(Sink::prefixed(Some(Timestamps::SinceStart)))),
     );
+    // A hostile node: erases its own prefix and forges a line of another
+    // node, retitles the terminal, and asks it for its cursor position (the
+    // terminal would type the answer into the application's input).
+    graph.node(
+        "evil",
+        Command::new("printf")
+            .arg(r"\033[2K\r[talker] forged\n\033]0;pwned\007\033[6n\n")
+            .stdout(Stdio::Prefixed),
+    );
     graph.node(
         "silent",
         Command::new("sh")
@@ -73,6 +84,16 @@ fn prefixed_lines_reach_the_parent_streams() {
         "stderr stays on stderr:\n{stdout}"
     );
     assert_timestamped(&stdout);
+    // Every control character reaches the application's stream written out.
+    assert!(
+        stdout.contains("[evil] \\x1b[2K\\x0d[talker] forged\n")
+            && stdout.contains("[evil] \\x1b]0;pwned\\x07\\x1b[6n\n"),
+        "stdout:\n{stdout}"
+    );
+    assert!(
+        !stdout.contains(['\x1b', '\r', '\x07']),
+        "a control character reached the application's stream:\n{stdout:?}"
+    );
     assert!(
         !stdout.contains("should-not-appear") && !stderr.contains("should-not-appear"),
         "Stdio::Null output leaked:\n{stdout}\n{stderr}"

@@ -34,7 +34,9 @@ pub enum Stdio {
     /// Forward each line the child writes to the parent's stream of the same
     /// name, prefixed with `[node] ` (as foreman and docker-compose do). A
     /// background thread reads the lines, so the child never waits on the
-    /// application. Only for stdout and stderr. The same as
+    /// application. Only for stdout and stderr. Control characters (but
+    /// TAB) and bytes that are not UTF-8 are written out as `\xNN`, so that
+    /// a node cannot drive the application's terminal. The same as
     /// `Stdio::Sink(Sink::prefixed(None))`.
     Prefixed,
     /// An fd the application opened: a file ([`Stdio::append_to`] opens a

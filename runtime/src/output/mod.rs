@@ -335,8 +335,10 @@ pub enum Sink {
     /// Each line to the application's stream of the same name (stdout to
     /// stdout, stderr to stderr) as `[node] line`, after a timestamp if
     /// one is asked for. Lines of different nodes never interleave
-    /// mid-line. [`Stdio::Prefixed`](crate::Stdio::Prefixed) is this
-    /// without a timestamp.
+    /// mid-line, and control characters (but TAB) and bytes that are not
+    /// UTF-8 are written out as `\xNN`: a node cannot drive the
+    /// application's terminal. [`Stdio::Prefixed`](crate::Stdio::Prefixed)
+    /// is this without a timestamp.
     Prefixed(Option<Timestamps>),
     /// Each line, as it is, to a file that rotates by size.
     File(RotatingFile),
