@@ -99,11 +99,17 @@ impl Write for Prefixed {
 /// that is not part of UTF-8 written as `\xNN` (a C1 character, two bytes
 /// in UTF-8, as both). Printable text, the common case, is copied as it is.
 fn push_escaped(out: &mut Vec<u8>, text: &[u8]) {
-    let plain = |b: &u8| (b' '..0x7f).contains(b) || *b == b'\t';
-    let Some(first) = text.iter().position(|b| !plain(b)) else {
+    // Without an early exit, so that it is vectorised: most lines are
+    // printable ASCII, and this look is then all they cost.
+    let printable = text
+        .iter()
+        .fold(true, |all, b| all & (b.wrapping_sub(b' ') < 0x7f - b' '));
+    if printable {
         out.extend_from_slice(text);
         return;
-    };
+    }
+    let plain = |b: &u8| (b' '..0x7f).contains(b) || *b == b'\t';
+    let first = text.iter().position(|b| !plain(b)).unwrap_or(text.len());
     out.extend_from_slice(&text[..first]);
     let escape = |out: &mut Vec<u8>, bytes: &[u8]| {
         for byte in bytes {
