@@ -16,6 +16,7 @@
 //! cargo run --release --example bench -- probe-idle [--nodes 100] [--period-ms 1000] [--seconds 10] [--pin[=CPU]]
 //! cargo run --release --example bench -- probe-detect [--period-ms 100] [--rounds N] [--pin[=CPU]]
 //! cargo run --release --example bench -- probe-exec [--iterations N] [--rounds N] [--pin[=CPU]]
+//! cargo run --release --example bench -- survey CASE [--nodes 10,100,1000] [--containment auto|off] [--rounds N] [--iterations N] [--pin[=CPU]]
 //! ```
 //!
 //! Each subcommand is one module; `measure` holds what they share (interleaved
@@ -59,6 +60,8 @@ mod scopes;
 mod setup;
 #[cfg(target_arch = "x86_64")]
 mod spawn;
+#[cfg(target_arch = "x86_64")]
+mod survey;
 #[cfg(target_arch = "x86_64")]
 mod system;
 
@@ -142,7 +145,12 @@ subcommands:
           one attempt of an exec probe (a static program exiting 1, back
           to back) of a node outside scopes and of one in a user + pid
           scope, against the raw clone3 + exec + waitid of the program
-          --iterations N, --rounds N, --pin[=CPU] as above";
+          --iterations N, --rounds N, --pin[=CPU] as above
+  survey CASE
+          scale survey at 10, 100, 1,000 nodes (survey.rs): shutdown,
+          shutdown-deaf, drop, shutdown-chain, add, restart-edges,
+          restart-plain, ready-chain, exec-chain-reversed
+          --nodes LIST, --containment auto|off, --rounds N, --pin[=CPU]";
 
 #[cfg(target_arch = "x86_64")]
 fn main() -> ExitCode {
@@ -161,6 +169,7 @@ fn main() -> ExitCode {
         Some("probe-idle") => probes::run_idle(args),
         Some("probe-detect") => probes::run_detect(args),
         Some("probe-exec") => probe_exec::run(args),
+        Some("survey") => survey::run(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

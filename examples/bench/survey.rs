@@ -1,0 +1,400 @@
+//! `bench survey CASE`: a scale survey of operations not measured elsewhere
+//! at 10, 100 and 1,000 nodes. Each case times one operation on a graph of
+//! N nodes (its set-up untimed), the sizes interleaved round by round, and
+//! prints the median and the median per node for each size, so that a
+//! per-node cost that grows with N shows.
+//!
+//! Cases:
+//!
+//! - `shutdown`: N idle nodes (SIGTERM kills them), `shutdown(10 s)`.
+//! - `shutdown-deaf`: N idle nodes that ignore SIGTERM, `shutdown(20 ms)`:
+//!   the stop timeout, then SIGKILL (the 20 ms are subtracted).
+//! - `drop`: N idle nodes, the running graph dropped.
+//! - `shutdown-chain`: N idle nodes, each `after` the one before: the stop
+//!   goes dependents first, one node at a time.
+//! - `add`: one idle node spawned, then N idle nodes added one by one
+//!   (timed: every `add`), then removed one by one, each until its `Exited`
+//!   event (timed: every remove), then shut down.
+//! - `restart-edges`: one node exiting at once, restarted at once, beside
+//!   N idle restartable nodes chained by N − 1 pipes (timed: one restart,
+//!   SIGKILL-free: exit → `Started`); `restart-plain` the same without the
+//!   pipes.
+//! - `ready-chain`: N nodes, each `after` the one before and ready when it
+//!   writes a newline to fd 3 (timed: `spawn`, which waits for each
+//!   dependency's readiness); `exec-chain-reversed` N nodes each `after`
+//!   the one declared after it, ready at exec.
+
+use std::error::Error;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{
+    Command, Containment, Event, Graph, NodeId, NodeOptions, Readiness, Restart, RunningGraph,
+};
+
+use crate::child_elf::{self, Behaviour};
+use crate::measure::next_restart;
+use crate::setup::{self, Subcommand};
+
+/// `again: mov eax, 34 (pause); syscall; jmp again`: idle until a signal
+/// kills it.
+const PAUSE: [u8; 9] = [0xb8, 0x22, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7];
+
+/// `rt_sigaction(SIGTERM, {SIG_IGN}, NULL, 8)`, then `pause()` forever.
+#[rustfmt::skip]
+const DEAF: [u8; 40] = [
+    0x6a, 0x00,                         // push 0 (mask)
+    0x6a, 0x00,                         // push 0 (restorer)
+    0x6a, 0x00,                         // push 0 (flags)
+    0x6a, 0x01,                         // push 1 (SIG_IGN)
+    0xbf, 0x0f, 0x00, 0x00, 0x00,       // mov edi, 15 (SIGTERM)
+    0x48, 0x89, 0xe6,                   // mov rsi, rsp
+    0x31, 0xd2,                         // xor edx, edx
+    0x41, 0xba, 0x08, 0x00, 0x00, 0x00, // mov r10d, 8
+    0xb8, 0x0d, 0x00, 0x00, 0x00,       // mov eax, 13 (rt_sigaction)
+    0x0f, 0x05,                         // syscall
+    0xb8, 0x22, 0x00, 0x00, 0x00,       // again: mov eax, 34 (pause)
+    0x0f, 0x05,                         // syscall
+    0xeb, 0xf7,                         // jmp again
+];
+
+/// Writes "\n" to fd 3 (s6 readiness), then `pause()` forever.
+#[rustfmt::skip]
+const READY_THEN_PAUSE: [u8; 31] = [
+    0x6a, 0x0a,                   // push '\n'
+    0xbf, 0x03, 0x00, 0x00, 0x00, // mov edi, 3
+    0x48, 0x89, 0xe6,             // mov rsi, rsp
+    0xba, 0x01, 0x00, 0x00, 0x00, // mov edx, 1
+    0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1 (write)
+    0x0f, 0x05,                   // syscall
+    0xb8, 0x22, 0x00, 0x00, 0x00, // again: mov eax, 34 (pause)
+    0x0f, 0x05,                   // syscall
+    0xeb, 0xf7,                   // jmp again (to the pause)
+];
+
+const SURVEY: Subcommand = Subcommand {
+    operation: "scale survey",
+    child: Behaviour::Exit0,
+    rounds: 5,
+    iterations: 1,
+    budget: None,
+};
+
+struct Programs {
+    dir: PathBuf,
+    pause: PathBuf,
+    deaf: PathBuf,
+    ready: PathBuf,
+    exit0: PathBuf,
+}
+
+impl Programs {
+    fn create(exit0: &Path) -> io::Result<Programs> {
+        let dir = std::env::temp_dir().join(format!("pg-survey-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let write = |name: &str, code: &[u8]| -> io::Result<PathBuf> {
+            let path = dir.join(name);
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o755)
+                .open(&path)?
+                .write_all(&child_elf::executable(code))?;
+            Ok(path)
+        };
+        Ok(Programs {
+            pause: write("pause", &PAUSE)?,
+            deaf: write("deaf", &DEAF)?,
+            ready: write("ready", &READY_THEN_PAUSE)?,
+            exit0: exit0.to_owned(),
+            dir,
+        })
+    }
+}
+
+impl Drop for Programs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// A graph of `n` nodes running `program`, with `options(i, ids so far)`.
+fn graph_of(
+    n: usize,
+    program: &Path,
+    containment: Containment,
+    mut options: impl FnMut(usize, &[NodeId]) -> NodeOptions,
+) -> (Graph, Vec<NodeId>) {
+    let mut graph = Graph::new();
+    graph.containment(containment);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let o = options(i, &ids);
+        ids.push(graph.node_with(format!("n{i}"), Command::new(program), o));
+    }
+    (graph, ids)
+}
+
+/// Waits until every node of `running` is running (a `Started` per node).
+fn all_started(running: &mut RunningGraph, n: usize) -> io::Result<()> {
+    let mut seen = 0;
+    while seen < n {
+        match running.next_event(Some(Duration::from_secs(30))).map_err(err)? {
+            Some(Event::Started { .. }) => seen += 1,
+            Some(_) => {}
+            None => return Err(err("timed out waiting for starts")),
+        }
+    }
+    Ok(())
+}
+
+/// One timed operation on `n` nodes; the time of what is measured.
+fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Duration> {
+    match case {
+        "shutdown" | "shutdown-deaf" | "drop" | "shutdown-chain" => {
+            let program = if case == "shutdown-deaf" { &p.deaf } else { &p.pause };
+            let chain = case == "shutdown-chain";
+            let (graph, _) = graph_of(n, program, c, |i, ids| {
+                let o = NodeOptions::new();
+                if chain && i > 0 { o.after([ids[i - 1]]) } else { o }
+            });
+            let mut running = graph.spawn().map_err(err)?;
+            all_started(&mut running, n)?;
+            // Let the deaf ones reach their `rt_sigaction`.
+            std::thread::sleep(Duration::from_millis(20));
+            let t = Instant::now();
+            let grace = match case {
+                "shutdown-deaf" => Duration::from_millis(20),
+                _ => Duration::from_secs(10),
+            };
+            if case == "drop" {
+                drop(running);
+                return Ok(t.elapsed());
+            }
+            let report = running.shutdown(grace).map_err(err)?;
+            let took = t.elapsed();
+            let killed = report.iter().filter(|x| x.killed_after_timeout).count();
+            let want = if case == "shutdown-deaf" { n } else { 0 };
+            if killed != want {
+                return Err(err(format!("{killed} killed after the timeout, not {want}")));
+            }
+            Ok(if case == "shutdown-deaf" { took.saturating_sub(grace) } else { took })
+        }
+        _ => Err(err(format!("unknown case {case}"))),
+    }
+}
+
+/// `add`: per-add and per-remove times, as medians over the adds of each
+/// tenth of the run.
+fn add_remove(p: &Programs, n: usize, c: Containment) -> io::Result<(Vec<Duration>, Vec<Duration>)> {
+    let (graph, _) = graph_of(1, &p.pause, c, |_, _| NodeOptions::new());
+    let mut running = graph.spawn().map_err(err)?;
+    all_started(&mut running, 1)?;
+    let mut adds = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut more = Graph::new();
+        let id = more.node(format!("a{i}"), Command::new(&p.pause));
+        let t = Instant::now();
+        let added = running.add(more).map_err(err)?;
+        adds.push(t.elapsed());
+        ids.push(added.node(id));
+    }
+    all_started(&mut running, n)?;
+    let mut removes = Vec::with_capacity(n);
+    for &id in &ids {
+        let t = Instant::now();
+        running.remove([id]);
+        loop {
+            match running.next_event(Some(Duration::from_secs(10))).map_err(err)? {
+                Some(Event::Exited { node, .. }) if node == id => break,
+                Some(_) => {}
+                None => return Err(err("remove: no exit")),
+            }
+        }
+        removes.push(t.elapsed());
+    }
+    running.shutdown(Duration::from_secs(10)).map_err(err)?;
+    Ok((adds, removes))
+}
+
+/// `restart-edges` / `restart-plain`: a running graph whose node 0 exits
+/// at once and restarts at once, beside `n` idle restartable nodes.
+fn restarting(p: &Programs, n: usize, c: Containment, edges: bool) -> io::Result<(RunningGraph, NodeId)> {
+    let mut graph = Graph::new();
+    graph.containment(c);
+    graph.intensity(u32::MAX, Duration::from_secs(1));
+    let fast = NodeOptions::new()
+        .restart(Restart::Always)
+        .backoff(Duration::ZERO, Duration::ZERO);
+    let node = graph.node_with("crasher", Command::new(&p.exit0), fast.clone());
+    let mut prev: Option<NodeId> = None;
+    for i in 0..n {
+        let id = graph.node_with(format!("s{i}"), Command::new(&p.pause), fast.clone());
+        if edges && let Some(prev) = prev {
+            graph.pipe(prev.stdout(), id.stdin());
+        }
+        prev = Some(id);
+    }
+    let running = graph.spawn().map_err(err)?;
+    Ok((running, node))
+}
+
+/// `ready-chain` / `exec-chain-reversed`: spawn of a chain of `after`.
+fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Result<Duration> {
+    let mut graph = Graph::new();
+    graph.containment(c);
+    let program = if ready { &p.ready } else { &p.pause };
+    if ready {
+        let mut prev: Option<NodeId> = None;
+        for i in 0..n {
+            let mut o = NodeOptions::new().ready(Readiness::Fd(3));
+            if let Some(prev) = prev {
+                o = o.after([prev]);
+            }
+            prev = Some(graph.node_with(format!("n{i}"), Command::new(program), o));
+        }
+    } else {
+        // Node i after node i + 1: declared before what it waits for.
+        // Ids are handed out in order, so node i's dependency is i + 1.
+        for i in 0..n {
+            let mut o = NodeOptions::new();
+            if i + 1 < n {
+                o = o.after([NodeId::from_index(i + 1)]);
+            }
+            graph.node_with(format!("n{i}"), Command::new(program), o);
+        }
+    }
+    let t = Instant::now();
+    let running = graph.spawn().map_err(err)?;
+    let took = t.elapsed();
+    let mut running = running;
+    running.shutdown(Duration::from_secs(10)).map_err(err)?;
+    Ok(took)
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn show(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us >= 10_000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
+}
+
+pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
+    let case = args.next().ok_or("survey: which case?")?;
+    let setup = setup::prepare(args, &["nodes", "containment"], SURVEY)?;
+    let sizes: Vec<usize> = setup.flags.list("nodes", &[10, 100, 1000])?;
+    let containment = match setup.flags.value::<String>("containment", "auto".into())?.as_str() {
+        "off" => Containment::Off,
+        _ => Containment::Auto,
+    };
+    let programs = Programs::create(setup.child.path())?;
+    let rounds = setup.plan.rounds;
+    println!("case {case}, containment {containment:?}, sizes {sizes:?}, {rounds} rounds (sizes interleaved)\n");
+    match case.as_str() {
+        "add" => {
+            // Per size: median per add over the whole run, and over the
+            // first and the last tenth; the same for removes.
+            let mut cols: Vec<[Vec<Duration>; 6]> = sizes.iter().map(|_| Default::default()).collect();
+            for _ in 0..rounds {
+                for (k, &n) in sizes.iter().enumerate() {
+                    let (mut adds, mut removes) = add_remove(&programs, n, containment)?;
+                    let tenth = (n / 10).max(1);
+                    let c = &mut cols[k];
+                    c[0].push(median(&mut adds.clone()));
+                    c[1].push(median(&mut adds[..tenth].to_vec()));
+                    c[2].push(median(&mut adds[n - tenth..]));
+                    c[3].push(median(&mut removes.clone()));
+                    c[4].push(median(&mut removes[..tenth].to_vec()));
+                    c[5].push(median(&mut removes[n - tenth..]));
+                }
+            }
+            println!("| N | add: median | first tenth | last tenth | remove→Exited: median | first tenth | last tenth |");
+            println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for (k, &n) in sizes.iter().enumerate() {
+                let m: Vec<String> = cols[k].iter_mut().map(|v| show(median(v))).collect();
+                println!("| {n} | {} |", m.join(" | "));
+            }
+        }
+        "restart-edges" | "restart-plain" => {
+            let edges = case == "restart-edges";
+            let iterations = setup.plan.iterations.max(200);
+            let mut graphs = sizes
+                .iter()
+                .map(|&n| {
+                    let (mut r, node) = restarting(&programs, n, containment, edges)?;
+                    // Every node's first start, the crasher's restarts meanwhile too.
+                    let mut seen = std::collections::HashSet::new();
+                    while seen.len() < n + 1 {
+                        match r.next_event(Some(Duration::from_secs(30))).map_err(err)? {
+                            Some(Event::Started { node, .. }) => {
+                                seen.insert(node);
+                            }
+                            Some(_) => {}
+                            None => return Err(err("timed out waiting for starts")),
+                        }
+                    }
+                    Ok((r, node))
+                })
+                .collect::<io::Result<Vec<_>>>()?;
+            let mut per: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
+            for _ in 0..rounds {
+                for (k, (r, node)) in graphs.iter_mut().enumerate() {
+                    let mut times = Vec::with_capacity(iterations);
+                    for _ in 0..iterations {
+                        let t = Instant::now();
+                        next_restart(r, *node)?;
+                        times.push(t.elapsed());
+                    }
+                    per[k].push(median(&mut times));
+                }
+            }
+            println!("| N siblings | median restart (exit → Started), median of round medians | fastest–slowest round |");
+            println!("| ---: | ---: | ---: |");
+            for (k, &n) in sizes.iter().enumerate() {
+                let v = &mut per[k];
+                let m = median(v);
+                println!("| {n} | {} | {}–{} |", show(m), show(v[0]), show(v[v.len() - 1]));
+            }
+            for (mut r, _) in graphs.drain(..) {
+                r.shutdown(Duration::from_secs(10))?;
+            }
+        }
+        _ => {
+            let mut per: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
+            for _ in 0..rounds {
+                for (k, &n) in sizes.iter().enumerate() {
+                    let took = match case.as_str() {
+                        "ready-chain" => chain_spawn(&programs, n, containment, true)?,
+                        "exec-chain-reversed" => chain_spawn(&programs, n, containment, false)?,
+                        _ => once(&case, &programs, n, containment)?,
+                    };
+                    per[k].push(took);
+                }
+            }
+            println!("| N | median | per node | fastest–slowest round |");
+            println!("| ---: | ---: | ---: | ---: |");
+            for (k, &n) in sizes.iter().enumerate() {
+                let v = &mut per[k];
+                let m = median(v);
+                println!(
+                    "| {n} | {} | {} | {}–{} |",
+                    show(m),
+                    show(m / n as u32),
+                    show(v[0]),
+                    show(v[v.len() - 1])
+                );
+            }
+        }
+    }
+    Ok(())
+}
