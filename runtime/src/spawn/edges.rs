@@ -153,13 +153,6 @@ impl HeldEdge {
         self.sides.is_some()
     }
 
-    /// Whether the parent holds a side of it now.
-    pub(crate) fn is_open(&self) -> bool {
-        self.sides
-            .as_ref()
-            .is_some_and(|sides| sides.iter().any(Option::is_some))
-    }
-
     /// The parent's fd for a plan source of this edge; -1 if already released.
     pub(crate) fn raw(&self, source: FdSource) -> RawFd {
         let side = match source {

@@ -77,7 +77,6 @@ pub(crate) struct Added {
 /// [`Launcher::abandon`] undoes it.
 pub(crate) struct PendingAdd {
     first_node: usize,
-    first_edge: usize,
     plans: Vec<NodePlan>,
     execs: Vec<ExecSpec>,
     extras: Vec<Option<Box<Extras>>>,
@@ -109,9 +108,6 @@ pub(crate) struct Launcher {
     /// sinks, terminal and passed fds, for the few nodes that have any.
     extras: Vec<Option<Box<Extras>>>,
     edges: Vec<HeldEdge>,
-    /// The edges with a side still open in the parent, so that releasing
-    /// costs what is open, not every edge of the graph.
-    open_edges: Vec<usize>,
     dev_null: Option<OwnedFd>,
     /// The graph's output thread, once a stream is forwarded.
     output: Option<Forwarder>,
@@ -119,8 +115,6 @@ pub(crate) struct Launcher {
     sinks: SinkTable,
     /// When the graph started: what `Timestamps::SinceStart` counts from.
     clock: Clock,
-    /// The nodes whose passed fds are still held.
-    passing: Vec<usize>,
     /// The files of the unix sockets the runtime bound, removed when the
     /// graph ends.
     _socket_files: Vec<Arc<SocketFile>>,
@@ -148,12 +142,10 @@ impl Launcher {
             execs: Vec::new(),
             extras: Vec::new(),
             edges: Vec::new(),
-            open_edges: Vec::new(),
             dev_null: None,
             output: None,
             sinks: SinkTable::default(),
             clock: Clock::new(),
-            passing: Vec::new(),
             _socket_files: Vec::new(),
             app_pid: rustix::process::getpid(),
             cgroups,
@@ -373,7 +365,6 @@ impl Launcher {
         }
         Ok(PendingAdd {
             first_node,
-            first_edge,
             plans,
             execs,
             extras,
@@ -401,8 +392,7 @@ impl Launcher {
     /// nothing appended since: cannot fail.
     pub(crate) fn commit(&mut self, pending: PendingAdd) -> Added {
         let PendingAdd {
-            first_node,
-            first_edge,
+            first_node: _,
             plans,
             execs,
             extras,
@@ -415,12 +405,6 @@ impl Launcher {
             writers,
             socket_files,
         } = pending;
-        self.open_edges.extend(
-            (first_edge..)
-                .zip(&edges)
-                .filter(|(_, held)| held.is_open())
-                .map(|(index, _)| index),
-        );
         append(&mut self.edges, edges);
         if dev_null.is_some() {
             self.dev_null = dev_null;
@@ -433,12 +417,6 @@ impl Launcher {
             let streams = extras.iter().flatten().flat_map(|extra| &extra.sinks);
             self.sinks.commit(new_sinks, streams.copied());
         }
-        self.passing.extend(
-            (first_node..)
-                .zip(&extras)
-                .filter(|(_, extra)| extra.as_deref().is_some_and(|e| !e.passed.is_empty()))
-                .map(|(node, _)| node),
-        );
         for scope in extras.iter().flatten().filter_map(|extra| extra.scope) {
             self.scopes.join(scope);
         }
@@ -499,7 +477,6 @@ impl Launcher {
                         e.raw_os_error().unwrap_or(libc::EIO),
                     ))
                 })?;
-                self.open_edges.push(edge.index());
             }
         }
         // Only the parent's end is non-blocking; the child gets a plain fd.
@@ -839,25 +816,6 @@ impl Launcher {
         {
             extra.passed.clear();
         }
-    }
-
-    /// Closes every held fd that no node which may still start needs.
-    pub(crate) fn release(&mut self, may_start: &dyn Fn(usize) -> bool) {
-        let edges = &mut self.edges;
-        self.open_edges.retain(|&e| {
-            edges[e].release(may_start);
-            edges[e].is_open()
-        });
-        let extras = &mut self.extras;
-        self.passing.retain(|&node| {
-            if may_start(node) {
-                return true;
-            }
-            if let Some(extra) = extras[node].as_deref_mut() {
-                extra.passed.clear();
-            }
-            false
-        });
     }
 
     /// What ending the graph may wait on — its scopes' inits, the output

@@ -40,6 +40,11 @@ impl Agenda {
         self.nodes.iter().copied().collect()
     }
 
+    /// The nodes on the agenda now, in index order, without a copy.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().copied()
+    }
+
     /// The first node on the agenda at index `from` or after.
     pub(crate) fn next_from(&self, from: usize) -> Option<usize> {
         self.nodes.range(from..).next().copied()

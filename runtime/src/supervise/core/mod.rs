@@ -114,9 +114,15 @@ pub(crate) enum Action {
     Signal(usize, Signal),
     /// SIGKILL the node: main process, process group, cgroup.
     Kill(usize),
-    /// Close the edge fds that no node which may still start needs
-    /// ([`Core::may_start`]).
-    ReleaseEdges,
+    /// Close the fds of this node's edges that no node which may still
+    /// start needs ([`Core::may_start`]), and what was passed in for it if
+    /// it may not start again. Handed out at the end of a pass for each
+    /// node on the agenda: whatever may stop a node from starting again
+    /// (an exit, a stop, a failed start, the graph stopping) puts it on the
+    /// agenda, so an edge is looked at when its last user can no longer
+    /// start, and a round costs the nodes it looks at, not every edge the
+    /// graph holds.
+    ReleaseEdgesOf(usize),
     /// Start an attempt of the node's probe; answer with
     /// [`Input::ProbeResult`] when it ends.
     StartProbe(usize, ProbeKind),

@@ -140,6 +140,9 @@ pub(crate) struct NodeRuntime {
     /// Removed from the running graph: stopped for good, left out of
     /// snapshots; its index is never reused.
     pub(crate) removed: bool,
+    /// Its edges were let go of since it last could start again
+    /// (`Action::ReleaseEdgesOf`): not handed out again while it cannot.
+    pub(crate) released: bool,
 }
 
 impl NodeRuntime {
@@ -159,6 +162,7 @@ impl NodeRuntime {
             killed_after_timeout: false,
             killed_by_probe: false,
             removed: false,
+            released: false,
         }
     }
 

@@ -58,7 +58,17 @@ impl Core {
                 return;
             }
         }
-        self.outbox.push_back(Action::ReleaseEdges);
+        // Each node that can no longer start has its edges let go of once,
+        // not at every round it stays on the agenda (a shutdown's).
+        let stopping = self.outcome.is_some();
+        for i in self.agenda.iter() {
+            let node = &mut self.nodes[i];
+            let may = may_start(node, &self.options[i], stopping);
+            if !may && !node.released {
+                self.outbox.push_back(Action::ReleaseEdgesOf(i));
+            }
+            node.released = !may;
+        }
         let (nodes, undecided) = (&self.nodes, &self.undecided);
         self.agenda
             .settle(|i| agenda::pending(&nodes[i], undecided.contains_key(&i)));
@@ -126,11 +136,13 @@ impl Core {
         if node.started_at.is_some() {
             node.restarts += 1;
         }
-        // Asked to stop while its start was under way: its stop signal goes
-        // out now that there is a process to take it.
-        if node.stop_requested.is_some() {
-            self.agenda.mark(i);
-        }
+        // On the agenda for one round at least: asked to stop while its
+        // start was under way, its stop signal goes out now that there is a
+        // process to take it; and a node that is never restarted may not
+        // start again once started, while a start the carried program
+        // reports comes outside a pass, so that round's end lets go of its
+        // edges (`Action::ReleaseEdgesOf`).
+        self.agenda.mark(i);
         node.started_at = Some(now);
         node.was_ready = ready_at_exec;
         node.state = if ready_at_exec {
@@ -183,6 +195,7 @@ impl Core {
                 return;
             }
         }
+        self.agenda.mark(i);
         self.nodes[i].state = NodeState::Failed;
         let node = NodeId::from_index(i);
         self.emit(Event::StartFailed { node, error });

@@ -339,7 +339,9 @@ impl Driver {
                 }
                 Action::Kill(i) => self.kill_node(i),
                 Action::CheckStart(i) => self.check_start(core, i, now),
-                Action::ReleaseEdges => self.launcher.release(&|n| core.may_start(n)),
+                Action::ReleaseEdgesOf(i) => {
+                    self.launcher.release_edges_of(i, &|n| core.may_start(n));
+                }
                 Action::StartProbe(node, kind) => {
                     let probes = &mut self.probes;
                     if let Some(result) =

@@ -24,7 +24,7 @@ fn round_launching(h: &mut Harness, offset: u64, launched: usize) -> Vec<Action>
             };
             h.core.handle(input, now);
         }
-        if action != Action::ReleaseEdges {
+        if !matches!(action, Action::ReleaseEdgesOf(_)) {
             actions.push(action);
         }
     }
