@@ -2,7 +2,7 @@
 //! limit and strategy, its backoff — decided, handed to the application
 //! with the `Exited` event, then carried out.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::levels::Unit;
 use super::{AfterStop, Core, Group, NodeState, Purpose, TimerKey, Verdict};
@@ -44,13 +44,9 @@ impl Core {
         // The levels that give up on this exit, told after the exit itself.
         let mut unit_failures = Vec::new();
         let decision = if let Some(after) = node.stop_requested.take() {
-            if after == AfterStop::Restart && self.outcome.is_none() {
-                let at = self.group_at(i).unwrap_or(now).max(now);
-                self.schedule(i, at, now);
-                Decision::Restart { delay: at - now }
-            } else {
-                self.nodes[i].state = NodeState::Stopped;
-                Decision::Leave
+            match self.end_as_asked(i, after, now) {
+                Some(delay) => Decision::Restart { delay },
+                None => Decision::Leave,
             }
         } else {
             let verdict = self.decide_exit(i, status, now, &mut unit_failures);
@@ -292,6 +288,26 @@ impl Core {
             .filter(|g| g.members.contains(&i))
             .map(|g| g.at)
             .max()
+    }
+
+    /// Node `i` ended, or its start failed, while a stop asked for it was
+    /// under way: it goes as the stop meant — started again after a
+    /// restart's stop (at its group's time) while the graph goes on and the
+    /// node was not removed, else down for good. The delay until it starts
+    /// again, if it does.
+    pub(super) fn end_as_asked(
+        &mut self,
+        i: usize,
+        after: AfterStop,
+        now: Instant,
+    ) -> Option<Duration> {
+        if after != AfterStop::Restart || self.outcome.is_some() || self.nodes[i].removed {
+            self.nodes[i].state = NodeState::Stopped;
+            return None;
+        }
+        let at = self.group_at(i).unwrap_or(now).max(now);
+        self.schedule(i, at, now);
+        Some(at - now)
     }
 
     /// Marks a node to start at `at` (after its dependencies are ready).

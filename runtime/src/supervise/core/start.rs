@@ -186,12 +186,7 @@ impl Core {
                     node: i,
                     purpose: Purpose::Stop,
                 });
-                match after {
-                    AfterStop::Restart if self.outcome.is_none() && !self.nodes[i].removed => {
-                        self.schedule(i, now, now);
-                    }
-                    _ => self.nodes[i].state = NodeState::Stopped,
-                }
+                self.end_as_asked(i, after, now);
                 return;
             }
         }
