@@ -181,6 +181,7 @@ struct HeldPid {
 }
 
 fn held_in_pid_scope(late_options: NodeOptions) -> Option<HeldPid> {
+    // Each says why not.
     if !common::user_namespaces_available() || !common::cgroups_available() {
         return None;
     }
@@ -310,7 +311,10 @@ fn removing_a_critical_node_while_its_start_is_held_does_not_stop_the_graph() {
 fn a_node_restarted_while_its_start_is_held_starts_again() {
     let _serial = common::serial();
     let Some(HeldPid {
-        mut running, late, ..
+        mut running,
+        late,
+        children,
+        ..
     }) = held_in_pid_scope(
         NodeOptions::new()
             .stop_timeout(Duration::from_millis(200))
@@ -319,6 +323,15 @@ fn a_node_restarted_while_its_start_is_held_starts_again() {
     else {
         return;
     };
+    // The first start's processes: the carried program and its clone,
+    // held in `execve`.
+    let pids = |list: &[common::ProcStat]| list.iter().map(|p| p.pid).collect::<Vec<_>>();
+    let before = pids(&children);
+    let first: Vec<i32> = pids(&common::children_of_this_process())
+        .into_iter()
+        .filter(|pid| !before.contains(pid))
+        .collect();
+    assert!(!first.is_empty(), "the held start has no process");
     running.restart(late);
     // Cut at its stop timeout (200 ms), it starts again, and the lease
     // holds that start too: it counts as a restart only once it runs, so
@@ -327,10 +340,22 @@ fn a_node_restarted_while_its_start_is_held_starts_again() {
         r.state(late).is_final()
     });
     let state = running.state(late);
+    let now = pids(&common::children_of_this_process());
     running.shutdown(Duration::from_secs(1)).unwrap();
     assert_eq!(
         state,
         NodeState::Starting,
         "asked to restart, the node is {state}: {events:?}"
+    );
+    // The first start's clone was killed and reaped, and a second start is
+    // under way in processes of its own.
+    let left: Vec<_> = first.iter().filter(|pid| now.contains(pid)).collect();
+    assert!(
+        left.is_empty(),
+        "the first start's {left:?} are left: {now:?}"
+    );
+    assert!(
+        now.iter().any(|pid| !before.contains(pid)),
+        "no second start is under way: {now:?}"
     );
 }
