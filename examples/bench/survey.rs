@@ -145,7 +145,10 @@ fn graph_of(
 fn all_started(running: &mut RunningGraph, n: usize) -> io::Result<()> {
     let mut seen = 0;
     while seen < n {
-        match running.next_event(Some(Duration::from_secs(30))).map_err(err)? {
+        match running
+            .next_event(Some(Duration::from_secs(30)))
+            .map_err(err)?
+        {
             Some(Event::Started { .. }) => seen += 1,
             Some(_) => {}
             None => return Err(err("timed out waiting for starts")),
@@ -158,11 +161,19 @@ fn all_started(running: &mut RunningGraph, n: usize) -> io::Result<()> {
 fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Duration> {
     match case {
         "shutdown" | "shutdown-deaf" | "drop" | "shutdown-chain" => {
-            let program = if case == "shutdown-deaf" { &p.deaf } else { &p.pause };
+            let program = if case == "shutdown-deaf" {
+                &p.deaf
+            } else {
+                &p.pause
+            };
             let chain = case == "shutdown-chain";
             let (graph, _) = graph_of(n, program, c, |i, ids| {
                 let o = NodeOptions::new();
-                if chain && i > 0 { o.after([ids[i - 1]]) } else { o }
+                if chain && i > 0 {
+                    o.after([ids[i - 1]])
+                } else {
+                    o
+                }
             });
             let mut running = graph.spawn().map_err(err)?;
             all_started(&mut running, n)?;
@@ -182,9 +193,15 @@ fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Durati
             let killed = report.iter().filter(|x| x.killed_after_timeout).count();
             let want = if case == "shutdown-deaf" { n } else { 0 };
             if killed != want {
-                return Err(err(format!("{killed} killed after the timeout, not {want}")));
+                return Err(err(format!(
+                    "{killed} killed after the timeout, not {want}"
+                )));
             }
-            Ok(if case == "shutdown-deaf" { took.saturating_sub(grace) } else { took })
+            Ok(if case == "shutdown-deaf" {
+                took.saturating_sub(grace)
+            } else {
+                took
+            })
         }
         _ => Err(err(format!("unknown case {case}"))),
     }
@@ -192,7 +209,11 @@ fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Durati
 
 /// `add`: per-add and per-remove times, as medians over the adds of each
 /// tenth of the run.
-fn add_remove(p: &Programs, n: usize, c: Containment) -> io::Result<(Vec<Duration>, Vec<Duration>)> {
+fn add_remove(
+    p: &Programs,
+    n: usize,
+    c: Containment,
+) -> io::Result<(Vec<Duration>, Vec<Duration>)> {
     let (graph, _) = graph_of(1, &p.pause, c, |_, _| NodeOptions::new());
     let mut running = graph.spawn().map_err(err)?;
     all_started(&mut running, 1)?;
@@ -212,7 +233,10 @@ fn add_remove(p: &Programs, n: usize, c: Containment) -> io::Result<(Vec<Duratio
         let t = Instant::now();
         running.remove([id]);
         loop {
-            match running.next_event(Some(Duration::from_secs(10))).map_err(err)? {
+            match running
+                .next_event(Some(Duration::from_secs(10)))
+                .map_err(err)?
+            {
                 Some(Event::Exited { node, .. }) if node == id => break,
                 Some(_) => {}
                 None => return Err(err("remove: no exit")),
@@ -226,7 +250,12 @@ fn add_remove(p: &Programs, n: usize, c: Containment) -> io::Result<(Vec<Duratio
 
 /// `restart-edges` / `restart-plain`: a running graph whose node 0 exits
 /// at once and restarts at once, beside `n` idle restartable nodes.
-fn restarting(p: &Programs, n: usize, c: Containment, edges: bool) -> io::Result<(RunningGraph, NodeId)> {
+fn restarting(
+    p: &Programs,
+    n: usize,
+    c: Containment,
+    edges: bool,
+) -> io::Result<(RunningGraph, NodeId)> {
     let mut graph = Graph::new();
     graph.containment(c);
     graph.intensity(u32::MAX, Duration::from_secs(1));
@@ -286,25 +315,36 @@ fn median(v: &mut [Duration]) -> Duration {
 
 fn show(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
-    if us >= 10_000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
+    if us >= 10_000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
 }
 
 pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let case = args.next().ok_or("survey: which case?")?;
     let setup = setup::prepare(args, &["nodes", "containment"], SURVEY)?;
     let sizes: Vec<usize> = setup.flags.list("nodes", &[10, 100, 1000])?;
-    let containment = match setup.flags.value::<String>("containment", "auto".into())?.as_str() {
+    let containment = match setup
+        .flags
+        .value::<String>("containment", "auto".into())?
+        .as_str()
+    {
         "off" => Containment::Off,
         _ => Containment::Auto,
     };
     let programs = Programs::create(setup.child.path())?;
     let rounds = setup.plan.rounds;
-    println!("case {case}, containment {containment:?}, sizes {sizes:?}, {rounds} rounds (sizes interleaved)\n");
+    println!(
+        "case {case}, containment {containment:?}, sizes {sizes:?}, {rounds} rounds (sizes interleaved)\n"
+    );
     match case.as_str() {
         "add" => {
             // Per size: median per add over the whole run, and over the
             // first and the last tenth; the same for removes.
-            let mut cols: Vec<[Vec<Duration>; 6]> = sizes.iter().map(|_| Default::default()).collect();
+            let mut cols: Vec<[Vec<Duration>; 6]> =
+                sizes.iter().map(|_| Default::default()).collect();
             for _ in 0..rounds {
                 for (k, &n) in sizes.iter().enumerate() {
                     let (mut adds, mut removes) = add_remove(&programs, n, containment)?;
@@ -318,7 +358,9 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
                     c[5].push(median(&mut removes[n - tenth..]));
                 }
             }
-            println!("| N | add: median | first tenth | last tenth | remove→Exited: median | first tenth | last tenth |");
+            println!(
+                "| N | add: median | first tenth | last tenth | remove→Exited: median | first tenth | last tenth |"
+            );
             println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for (k, &n) in sizes.iter().enumerate() {
                 let m: Vec<String> = cols[k].iter_mut().map(|v| show(median(v))).collect();
@@ -358,12 +400,19 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
                     per[k].push(median(&mut times));
                 }
             }
-            println!("| N siblings | median restart (exit → Started), median of round medians | fastest–slowest round |");
+            println!(
+                "| N siblings | median restart (exit → Started), median of round medians | fastest–slowest round |"
+            );
             println!("| ---: | ---: | ---: |");
             for (k, &n) in sizes.iter().enumerate() {
                 let v = &mut per[k];
                 let m = median(v);
-                println!("| {n} | {} | {}–{} |", show(m), show(v[0]), show(v[v.len() - 1]));
+                println!(
+                    "| {n} | {} | {}–{} |",
+                    show(m),
+                    show(v[0]),
+                    show(v[v.len() - 1])
+                );
             }
             for (mut r, _) in graphs.drain(..) {
                 r.shutdown(Duration::from_secs(10))?;
