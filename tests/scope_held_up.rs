@@ -192,17 +192,10 @@ fn probe_failures(
 #[test]
 #[ignore = "the hostile node of the tests above"]
 fn stopping_node() {
-    let Some(app) = std::env::var(ATTACK)
-        .ok()
-        .and_then(|pid| pid.parse::<i32>().ok())
-    else {
+    let Some(app) = application() else {
         return; // Only meaningful as a node.
     };
-    let helper = |pid: i32| {
-        std::fs::read(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|command| command.starts_with(b"process-graph-scope"))
-            && common::proc_stat(pid).is_some_and(|stat| stat.ppid == app)
-    };
+    let helper = |pid| is_helper(pid, app);
     let stop = |pid: i32, signal| {
         let pid = rustix::process::Pid::from_raw(pid).unwrap();
         rustix::process::kill_process(pid, signal).is_ok()
@@ -216,10 +209,7 @@ fn stopping_node() {
                 }
             }
         }
-        let Some(last) = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
-            .ok()
-            .and_then(|text| text.trim().parse::<i32>().ok())
-        else {
+        let Some(last) = last_pid() else {
             continue;
         };
         for pid in (last..=last + 2).filter(|&pid| pid > 1 && !ours(pid)) {
@@ -240,23 +230,13 @@ fn stopping_node() {
 #[test]
 #[ignore = "the hostile node of the probe test"]
 fn spinning_stopper() {
-    let Some(app) = std::env::var(ATTACK)
-        .ok()
-        .and_then(|pid| pid.parse::<i32>().ok())
-    else {
+    let Some(app) = application() else {
         return; // Only meaningful as a node.
     };
-    let helper = |pid: i32| {
-        std::fs::read(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|command| command.starts_with(b"process-graph-scope"))
-            && common::proc_stat(pid).is_some_and(|stat| stat.ppid == app)
-    };
+    let helper = |pid| is_helper(pid, app);
     let mut seen = 0;
     loop {
-        let Some(last) = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
-            .ok()
-            .and_then(|text| text.trim().parse::<i32>().ok())
-        else {
+        let Some(last) = last_pid() else {
             continue;
         };
         if last == seen || ours(last) {
@@ -276,6 +256,27 @@ fn spinning_stopper() {
             }
         }
     }
+}
+
+/// The application's pid, given to the attacker as a node.
+fn application() -> Option<i32> {
+    std::env::var(ATTACK).ok()?.parse().ok()
+}
+
+/// Whether `pid` is one of the runtime's helpers started by `app`.
+fn is_helper(pid: i32, app: i32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|command| command.starts_with(b"process-graph-scope"))
+        && common::proc_stat(pid).is_some_and(|stat| stat.ppid == app)
+}
+
+/// The pid the kernel gave last.
+fn last_pid() -> Option<i32> {
+    std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Whether `pid` is one of this process's own threads: the test harness's
