@@ -87,11 +87,14 @@ pub(crate) fn pending(node: &NodeRuntime, undecided: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supervise::core::node::AfterStop;
+    use crate::supervise::core::node::{AfterStop, IdChange};
 
     #[test]
     fn a_running_node_leaves_the_agenda_and_a_marked_one_returns() {
-        let mut nodes = vec![NodeRuntime::new(false), NodeRuntime::new(false)];
+        let mut nodes = vec![
+            NodeRuntime::new(IdChange::None),
+            NodeRuntime::new(IdChange::None),
+        ];
         let mut agenda = Agenda::all(2);
         for node in &mut nodes {
             node.state = NodeState::Running;

@@ -35,11 +35,12 @@ use std::time::{Duration, Instant};
 
 pub(crate) use deps::Deps;
 pub use node::NodeState;
-pub(crate) use node::{AfterStop, NodeRuntime};
+pub(crate) use node::{AfterStop, IdChange, NodeRuntime};
 pub(crate) use timers::{Purpose, TimerKey, Timers};
 
 use self::agenda::Agenda;
 use self::levels::{Levels, Unit};
+use self::start::Bucket;
 use super::{Decision, Event, MainPidRefusal, trace};
 use crate::error::SpawnError;
 use crate::exit::{ExitStatus, Outcome};
@@ -207,7 +208,7 @@ pub(crate) struct Core {
     /// Per scope (by index), and for the nodes outside scopes that change
     /// their ids, how many starts are under way (`Input::Launching`): see
     /// `start::launch_bucket`.
-    launching_in: BTreeMap<usize, u32>,
+    launching_in: BTreeMap<Bucket, u32>,
     /// The decision of the last `Exited` event handed out (with the node),
     /// applied at the next call unless the application overrides it.
     pending: Option<(usize, Verdict)>,
@@ -238,7 +239,7 @@ impl Core {
         let levels = Levels::of(&graph);
         let probes = graph.nodes.iter().map(|n| probes::of(&n.options)).collect();
         let nodes = (graph.nodes.iter())
-            .map(|n| NodeRuntime::new(n.command.credentials.any()))
+            .map(|n| NodeRuntime::new(IdChange::of(&n.command.credentials)))
             .collect();
         let (names, options) = graph.nodes.into_iter().map(|n| (n.name, n.options)).unzip();
         Core {
@@ -307,7 +308,7 @@ impl Core {
             self.probes.push(probes::of(&options));
             self.options.push(options);
             self.nodes
-                .push(NodeRuntime::new(node.command.credentials.any()));
+                .push(NodeRuntime::new(IdChange::of(&node.command.credentials)));
             self.agenda.mark(i);
         }
     }

@@ -111,6 +111,29 @@ pub(crate) enum AfterStop {
     Restart,
 }
 
+/// Which of its ids a node changes, as far as its start is concerned: once
+/// the carried program starting it has taken a uid, every process of that
+/// uid may signal it (and slow or stop that start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdChange {
+    /// It keeps the application's ids.
+    None,
+    /// It takes this uid.
+    Uid(u32),
+    /// It keeps the application's uid, and changes its group ids only.
+    Groups,
+}
+
+impl IdChange {
+    pub(crate) fn of(credentials: &crate::credentials::Credentials) -> IdChange {
+        match credentials.uid {
+            Some(uid) => IdChange::Uid(uid),
+            None if credentials.any() => IdChange::Groups,
+            None => IdChange::None,
+        }
+    }
+}
+
 /// Supervision bookkeeping for one node, as the core sees it (its process
 /// and fds are the driver's: `driver::NodeIo`).
 #[derive(Debug)]
@@ -125,8 +148,9 @@ pub(crate) struct NodeRuntime {
     pub(crate) launching: bool,
     /// Started through the carried program because it changes its ids
     /// (`Command::uid` and the like): outside scopes, its start counts
-    /// among those of other nodes so started (`start::launch_bucket`).
-    pub(crate) changes_ids: bool,
+    /// among those of the nodes that take the same uid
+    /// (`start::launch_bucket`).
+    pub(crate) ids: IdChange,
     /// How its last process ended, once reaped.
     pub(crate) last_exit: Option<ExitStatus>,
     /// The current (or last) process became ready.
@@ -146,15 +170,15 @@ pub(crate) struct NodeRuntime {
 }
 
 impl NodeRuntime {
-    /// A node's bookkeeping before its first start; `changes_ids` as for
-    /// the field.
-    pub(crate) fn new(changes_ids: bool) -> Self {
+    /// A node's bookkeeping before its first start; `ids` as for the
+    /// field.
+    pub(crate) fn new(ids: IdChange) -> Self {
         NodeRuntime {
             state: NodeState::Waiting,
             stop_requested: None,
             started_at: None,
             launching: false,
-            changes_ids,
+            ids,
             last_exit: None,
             was_ready: false,
             restarts: 0,

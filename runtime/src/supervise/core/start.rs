@@ -5,7 +5,9 @@
 
 use std::time::Instant;
 
-use super::{Action, AfterStop, Core, NodeRuntime, NodeState, Pass, Purpose, TimerKey, agenda};
+use super::{
+    Action, AfterStop, Core, IdChange, NodeRuntime, NodeState, Pass, Purpose, TimerKey, agenda,
+};
 use crate::error::SpawnError;
 use crate::exit::Outcome;
 use crate::graph::NodeId;
@@ -21,8 +23,16 @@ use crate::supervise::Event;
 /// `RLIMIT_NOFILE` fits the graph running).
 const STARTS_IN_FLIGHT_PER_BUCKET: u32 = 16;
 
-/// The bucket of the nodes outside scopes that change their ids.
-const OUTSIDE_SCOPES: usize = usize::MAX;
+/// The starts under way that one [`launch_bucket`](Core::launch_bucket)
+/// counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Bucket {
+    /// Those of the nodes of one scope (by index).
+    Scope(usize),
+    /// Those of the nodes outside scopes that change their ids, by the uid
+    /// they take (`None`: they keep the application's).
+    Uid(Option<u32>),
+}
 
 impl Core {
     /// Goes on with the start pass from where it stopped: up to the next
@@ -208,17 +218,20 @@ impl Core {
         })
     }
 
-    /// Which starts under way node `i`'s counts among: its scope's (by
-    /// index), or, outside scopes, those of the nodes that change their ids
-    /// ([`OUTSIDE_SCOPES`]); none for a node started directly. Per scope, so
-    /// that a scope whose starts are held up (by a node of it:
-    /// `tests/scope_slowed_exec.rs`) holds up no other scope's, nor the
-    /// nodes outside scopes; and nodes started directly never wait.
-    fn launch_bucket(&self, i: usize) -> Option<usize> {
-        match self.options[i].rare().scope {
-            Some(scope) => Some(scope.index()),
-            None if self.nodes[i].changes_ids => Some(OUTSIDE_SCOPES),
-            None => None,
+    /// Which starts under way node `i`'s counts among: its scope's, or,
+    /// outside scopes, those of the nodes that change their ids to the same
+    /// uid; none for a node started directly. By who may hold a start up:
+    /// root in a scope may stop or slow the starts into it
+    /// (`tests/scope_slowed_exec.rs`), and a node running as a uid those
+    /// of the nodes dropping to that uid, whose program it may signal. So
+    /// starts held up by one scope or uid hold up no other's, and nodes
+    /// started directly never wait.
+    fn launch_bucket(&self, i: usize) -> Option<Bucket> {
+        match (self.options[i].rare().scope, self.nodes[i].ids) {
+            (Some(scope), _) => Some(Bucket::Scope(scope.index())),
+            (None, IdChange::Uid(uid)) => Some(Bucket::Uid(Some(uid))),
+            (None, IdChange::Groups) => Some(Bucket::Uid(None)),
+            (None, IdChange::None) => None,
         }
     }
 

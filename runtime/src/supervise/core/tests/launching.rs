@@ -229,3 +229,21 @@ fn nodes_outside_scopes_that_change_their_ids_have_at_most_sixteen_starts_under_
         "one ended, one more starts"
     );
 }
+
+#[test]
+fn nodes_dropping_to_another_uid_do_not_wait_for_those_held_under_one() {
+    let mut graph = Graph::new();
+    for i in 0..20 {
+        graph.node(format!("nobody{i}"), Command::new("true").uid(65534));
+    }
+    let other = graph.node("other", Command::new("true").uid(1000)).index();
+    let groups = graph.node("groups", Command::new("true").gid(1000)).index();
+    let mut h = Harness::new(&graph);
+    let first = round_all_launching(&mut h, 0, usize::MAX);
+    let mut expected: Vec<usize> = (0..16).collect();
+    expected.extend([other, groups]);
+    assert_eq!(
+        first, expected,
+        "16 of uid 65534's; a node of another uid, or changing only its groups, does not wait"
+    );
+}
