@@ -23,18 +23,10 @@ fn leased(
     namespaces: &[Namespace],
     containment: Containment,
 ) -> (RunningGraph, ScopeId, NodeId, common::TempDir) {
-    let dir = common::TempDir::writable_by_scopes("launch-attacks");
-    let leased = dir.path().join("leased");
     let mut graph = Graph::new();
     graph.containment(containment);
     let scope = graph.scope("box", ScopeSpec::new(namespaces.iter().copied()));
-    let leaser = graph.node_with(
-        "leaser",
-        Command::new("/usr/bin/python3").args(["-c", common::LEASE, leased.to_str().unwrap()]),
-        NodeOptions::new().scope(scope),
-    );
-    let mut running = graph.spawn().unwrap();
-    common::run_until_file_exists(&mut running, &leased);
+    let (running, leaser, dir) = common::spawn_leased(graph, scope, NodeOptions::new());
     (running, scope, leaser, dir)
 }
 

@@ -83,7 +83,7 @@ fn the_next_add_runs_its_node(running: &mut RunningGraph, index: usize) {
     let id = running.add(more).unwrap().node(check);
     assert_eq!(id.index(), index, "the next add's first id");
     // The added node ran: its line arrived.
-    common::run_until(running, |_| {
+    common::run_until(running, "the added node's line", |_| {
         seen.lock()
             .unwrap()
             .iter()

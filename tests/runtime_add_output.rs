@@ -35,7 +35,7 @@ const HELPER_VAR: &str = "PROCESS_GRAPH_TEST_ADD_PREFIXED_HELPER";
 /// Waits up to 10 s for `seen` to hold a line `(node, text, end)`.
 fn wait_for_line(running: &mut RunningGraph, seen: &Seen, node: &str, text: &str, end: LineEnd) {
     let found = |seen: &Seen| seen.lock().unwrap().iter().any(|l| l.is(node, text, end));
-    run_until(running, |_| found(seen));
+    run_until(running, "the line", |_| found(seen));
 }
 
 /// The fds among `fds` (a process's, by number) open on the file `path`.
@@ -85,7 +85,7 @@ fn prefixed_helper() {
         );
         let added = running.add(more).unwrap();
         let id = added.node(node);
-        run_until(&mut running, |r| r.state(id).is_final());
+        run_until(&mut running, "the node ended", |r| r.state(id).is_final());
     }
     running.shutdown(Duration::from_secs(5)).unwrap();
 }
@@ -116,7 +116,7 @@ fn added_nodes_share_the_sinks_of_the_graph() {
         );
         let mut running = graph.spawn().unwrap();
         // Its line is in the file before anything is added.
-        run_until(&mut running, |_| {
+        run_until(&mut running, "the first line in the file", |_| {
             std::fs::read_to_string(&log).is_ok_and(|text| text == "from-first\n")
         });
 
@@ -161,7 +161,9 @@ fn added_nodes_share_the_sinks_of_the_graph() {
             LineEnd::Newline,
         );
         // Ended, not cut short by the stop before it wrote.
-        run_until(&mut running, |r| r.state(filed).is_final());
+        run_until(&mut running, "the node ended", |r| {
+            r.state(filed).is_final()
+        });
         writers(&running, "once the added node has written");
         running.shutdown(Duration::from_secs(5)).unwrap();
         let text = std::fs::read_to_string(&log).unwrap();
@@ -202,7 +204,7 @@ fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
             wait_for_line(&mut running, &seen, &name, "up", LineEnd::Newline);
             assert_eq!(threads(), tasks, "no thread per node (round {round})");
             running.remove([id]);
-            run_until(&mut running, |r| r.state(id).is_final());
+            run_until(&mut running, "the node ended", |r| r.state(id).is_final());
             // Delivered when the node has ended, before its pipe is closed.
             wait_for_line(&mut running, &seen, &name, "partial", LineEnd::Eof);
         }
@@ -269,14 +271,14 @@ fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
             );
             let id = running.add(more).unwrap().node(job);
             // Its shell has written everything once it has become `sleep`.
-            run_until(&mut running, |r| {
+            run_until(&mut running, "the shell became sleep", |r| {
                 r.pid(id).is_some_and(|pid| {
                     std::fs::read_to_string(format!("/proc/{pid}/comm"))
                         .is_ok_and(|comm| comm == "sleep\n")
                 })
             });
             running.remove([id]);
-            run_until(&mut running, |r| r.state(id).is_final());
+            run_until(&mut running, "the node ended", |r| r.state(id).is_final());
         }
         // The thread drops a removed node's sinks right after its last
         // lines: give it the moment it takes.

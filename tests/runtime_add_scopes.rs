@@ -125,13 +125,13 @@ fn unreaped_inits_since(before: &[(i32, u64)]) -> Vec<(i32, u64)> {
 /// Removes `node` and runs the event loop until it has ended.
 fn remove(running: &mut RunningGraph, node: NodeId) {
     running.remove([node]);
-    common::run_until(running, |r| r.state(node).is_final());
+    common::run_until(running, "the node ended", |r| r.state(node).is_final());
 }
 
 /// The pid of `node` once it runs: an added node in a scope has one once
 /// the carried program has reported, as the event loop runs.
 fn pid_of(running: &mut RunningGraph, node: NodeId) -> u32 {
-    common::run_until(running, |r| r.pid(node).is_some());
+    common::run_until(running, "the node started", |r| r.pid(node).is_some());
     running.pid(node).expect("the node runs")
 }
 

@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::open_fds;
-use process_graph_runtime::{
-    Command, Graph, NodeId, NodeOptions, NodeState, Probe, Readiness, RunningGraph,
-};
+use process_graph_runtime::{Command, Graph, NodeId, NodeOptions, NodeState, Probe, Readiness};
 
 #[test]
 fn removed_nodes_leave_nothing_in_the_wait_set() {
@@ -31,15 +29,6 @@ fn removed_nodes_leave_nothing_in_the_wait_set() {
 /// How many of this process's fds point to `what` (`"anon_inode:[eventfd]"`).
 fn count(fds: &BTreeMap<i32, String>, what: &str) -> usize {
     fds.values().filter(|t| *t == what).count()
-}
-
-/// Runs the event loop until `done` holds.
-fn run_until(running: &mut RunningGraph, what: &str, done: impl Fn(&RunningGraph) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(running) {
-        assert!(Instant::now() < deadline, "{what}: not within 10 s");
-        running.next_event(Some(Duration::from_millis(20))).unwrap();
-    }
 }
 
 /// A node whose readiness probe watches its output for a line is removed
@@ -62,7 +51,7 @@ fn removed_log_line_node_leaves_the_loop_idle(sleepers: usize) {
             }
             let mut running = graph.spawn().unwrap();
             // Its probe saw the line.
-            run_until(&mut running, "printer ready", |r| {
+            common::run_until(&mut running, "printer ready", |r| {
                 r.state(printer) == NodeState::Running
             });
             let fds = open_fds();
@@ -77,12 +66,12 @@ fn removed_log_line_node_leaves_the_loop_idle(sleepers: usize) {
             let eventfds = count(&fds, "anon_inode:[eventfd]");
             assert!(eventfds >= 1, "no eventfd for the log-line probe: {fds:?}");
             running.remove([printer]);
-            run_until(&mut running, "printer ended", |r| {
+            common::run_until(&mut running, "printer ended", |r| {
                 r.state(printer).is_final()
             });
             // The output thread lets go of its copy once it has forwarded what
             // the node wrote: then the eventfd is closed.
-            run_until(&mut running, "the probe's eventfd closed", |_| {
+            common::run_until(&mut running, "the probe's eventfd closed", |_| {
                 count(&open_fds(), "anon_inode:[eventfd]") < eventfds
             });
             let (cpu0, wall0) = (common::thread_cpu_time(), Instant::now());
@@ -117,7 +106,7 @@ fn removed_notify_nodes_leave_no_sockets() {
         let mut graph = Graph::new();
         let base = graph.node("base", Command::new("sleep").arg("600"));
         let mut running = graph.spawn().unwrap();
-        run_until(&mut running, "base started", |r| {
+        common::run_until(&mut running, "base started", |r| {
             r.state(base) == NodeState::Running
         });
         let before = fds_besides_pidfds();
@@ -142,7 +131,7 @@ fn removed_notify_nodes_leave_no_sockets() {
             );
             let added = running.add(more).unwrap();
             let (gate, waiter) = (added.node(gate), added.node(waiter));
-            run_until(&mut running, "gate started", |r| r.pid(gate).is_some());
+            common::run_until(&mut running, "gate started", |r| r.pid(gate).is_some());
             assert_eq!(running.state(waiter), NodeState::Waiting);
             // Each has its socket now.
             assert!(
@@ -151,7 +140,7 @@ fn removed_notify_nodes_leave_no_sockets() {
                 open_fds()
             );
             running.remove([gate, waiter]);
-            run_until(&mut running, "removed nodes ended", |r| {
+            common::run_until(&mut running, "removed nodes ended", |r| {
                 r.state(gate).is_final() && r.state(waiter).is_final()
             });
         }

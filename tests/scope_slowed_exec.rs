@@ -51,25 +51,17 @@ struct Held {
 /// ends, running once the lease is taken: the running graph, the scope, the
 /// unrelated node, and the directory the lease is told in.
 fn leased(leaser: NodeOptions) -> (RunningGraph, ScopeId, NodeId, common::TempDir) {
-    let dir = common::TempDir::writable_by_scopes("slowed-exec");
-    let leased = dir.path().join("leased");
     let mut graph = Graph::new();
     let scope = graph.scope(
         "box",
         ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]),
-    );
-    graph.node_with(
-        "leaser",
-        Command::new("/usr/bin/python3").args(["-c", common::LEASE, leased.to_str().unwrap()]),
-        leaser.scope(scope),
     );
     let other = graph.node_with(
         "other",
         Command::new("sleep").arg("600"),
         NodeOptions::new().restart(Restart::Always),
     );
-    let mut running = graph.spawn().unwrap();
-    common::run_until_file_exists(&mut running, &leased);
+    let (running, _, dir) = common::spawn_leased(graph, scope, leaser);
     (running, scope, other, dir)
 }
 

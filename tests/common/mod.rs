@@ -813,20 +813,32 @@ impl<N: process_graph::GraphNode> EventLoop for process_graph::Running<N> {
 }
 
 /// Runs `running`'s event loop until `done` holds; fails if it does not
-/// within 10 s.
-pub fn run_until<R: EventLoop>(running: &mut R, done: impl Fn(&R) -> bool) {
-    run_until_seeing(running, |_| {}, done);
+/// within 10 s, naming `what` it waited for.
+pub fn run_until<R: EventLoop>(running: &mut R, what: &str, done: impl Fn(&R) -> bool) {
+    run_until_seeing_what(running, what, |_| {}, done);
 }
 
 /// [`run_until`], handing each event on the way to `seen`.
 pub fn run_until_seeing<R: EventLoop>(
     running: &mut R,
+    seen: impl FnMut(R::Event),
+    done: impl Fn(&R) -> bool,
+) {
+    run_until_seeing_what(running, "the awaited state", seen, done);
+}
+
+fn run_until_seeing_what<R: EventLoop>(
+    running: &mut R,
+    what: &str,
     mut seen: impl FnMut(R::Event),
     done: impl Fn(&R) -> bool,
 ) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !done(running) {
-        assert!(std::time::Instant::now() < deadline, "not done within 10 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within 10 s"
+        );
         if let Some(event) = running.next_within(Duration::from_millis(5)) {
             seen(event);
         }
@@ -892,16 +904,30 @@ open(sys.argv[1], "w").write("leased")
 time.sleep(600)
 "#;
 
+/// Spawns `graph` with a node running [`LEASE`] added in `scope` with
+/// `options`, and runs it until the lease is taken: the running graph, the
+/// leasing node, and the directory the lease is told in.
+pub fn spawn_leased(
+    mut graph: Graph,
+    scope: process_graph_runtime::ScopeId,
+    options: NodeOptions,
+) -> (RunningGraph, process_graph_runtime::NodeId, TempDir) {
+    let dir = TempDir::writable_by_scopes("leased");
+    let leased = dir.path().join("leased");
+    let leaser = graph.node_with(
+        "leaser",
+        Command::new("/usr/bin/python3").args(["-c", LEASE, leased.to_str().unwrap()]),
+        options.scope(scope),
+    );
+    let mut running = graph.spawn().unwrap();
+    run_until_file_exists(&mut running, &leased);
+    (running, leaser, dir)
+}
+
 /// Runs `running`'s loop until `path` exists (a node says it is ready to
 /// attack); fails after 10 s.
 pub fn run_until_file_exists(running: &mut RunningGraph, path: &Path) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !path.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {}",
-            path.display()
-        );
-        let _ = running.next_event(Some(Duration::from_millis(20)));
-    }
+    run_until(running, &format!("no {}", path.display()), |_| {
+        path.exists()
+    });
 }
