@@ -147,6 +147,9 @@ fn a_probe_whose_starting_program_is_stopped_is_tried_again() {
                     results.iter().any(held),
                     "the attack did not take place: no probe start was held"
                 );
+                // Looked at once per attempt, a start found stopped five
+                // looks in a row (`held_up::STOPPED_LOOKS`) is given up on
+                // at the fifth: four attempts fail as held before it.
                 assert!(
                     longest_hold <= 4,
                     "a stopped start held the probe for {longest_hold} attempts in a row"

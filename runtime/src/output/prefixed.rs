@@ -8,7 +8,8 @@
 //! text of a prefixed line goes out with every control character but TAB
 //! (C0, DEL and C1) and every byte that is not UTF-8 written as `\xNN`.
 //! Lines passed on bare are a node's own stream, which it would have had
-//! as its own fd (`Stdio::Inherit`), and go out as they are.
+//! as its own fd (`Stdio::Inherit`), and go out as they are. Not a
+//! reversible encoding: a backslash stays as it is.
 
 use std::io::{self, Write as _};
 

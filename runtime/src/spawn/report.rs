@@ -159,9 +159,12 @@ impl PendingStart {
         }
     }
 
-    /// One look at the program, [`CHECK_EVERY`](held_up::CHECK_EVERY) after
-    /// the last: whether it is held up (see [`crate::held_up`]), and the
-    /// start to be given up on with [`abandon`](Self::abandon).
+    /// One look at the program: whether it is held up (see
+    /// [`crate::held_up`]), and the start to be given up on with
+    /// [`abandon`](Self::abandon). The event loop looks every
+    /// [`CHECK_EVERY`](held_up::CHECK_EVERY) at a node's start, and once
+    /// per attempt at a probe's: a program found stopped at five looks in a
+    /// row is held up, so a probe's after five attempts.
     pub(crate) fn held_up(&mut self) -> bool {
         self.looks.held_up(&self.program)
     }

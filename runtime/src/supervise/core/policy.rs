@@ -292,16 +292,16 @@ impl Core {
 
     /// Node `i` ended, or its start failed, while a stop asked for it was
     /// under way: it goes as the stop meant — started again after a
-    /// restart's stop (at its group's time) while the graph goes on and the
-    /// node was not removed, else down for good. The delay until it starts
-    /// again, if it does.
+    /// restart's stop (at its group's time) while the graph goes on, else
+    /// down for good (a removal always asks for that: `request_stop`). The
+    /// delay until it starts again, if it does.
     pub(super) fn end_as_asked(
         &mut self,
         i: usize,
         after: AfterStop,
         now: Instant,
     ) -> Option<Duration> {
-        if after != AfterStop::Restart || self.outcome.is_some() || self.nodes[i].removed {
+        if after != AfterStop::Restart || self.outcome.is_some() {
             self.nodes[i].state = NodeState::Stopped;
             return None;
         }

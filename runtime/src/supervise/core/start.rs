@@ -68,8 +68,11 @@ impl Core {
                 return;
             }
         }
-        // Each node that can no longer start has its edges let go of once,
-        // not at every round it stays on the agenda (a shutdown's).
+        // Each node on the agenda that can no longer start has its edges
+        // let go of when it first cannot (the driver also does right after
+        // a spawn), not at every round it stays on the agenda (a
+        // shutdown's). Whatever makes a node unable to start puts it on
+        // the agenda (`tests/releases.rs` checks this on random runs).
         let stopping = self.outcome.is_some();
         for i in self.agenda.iter() {
             let node = &mut self.nodes[i];
@@ -146,13 +149,11 @@ impl Core {
         if node.started_at.is_some() {
             node.restarts += 1;
         }
-        // On the agenda for one round at least: asked to stop while its
-        // start was under way, its stop signal goes out now that there is a
-        // process to take it; and a node that is never restarted may not
-        // start again once started, while a start the carried program
-        // reports comes outside a pass, so that round's end lets go of its
-        // edges (`Action::ReleaseEdgesOf`).
-        self.agenda.mark(i);
+        // Asked to stop while its start was under way: its stop signal goes
+        // out now that there is a process to take it.
+        if node.stop_requested.is_some() {
+            self.agenda.mark(i);
+        }
         node.started_at = Some(now);
         node.was_ready = ready_at_exec;
         node.state = if ready_at_exec {

@@ -712,4 +712,5 @@ fn a_refused_main_pid_is_reported_and_changes_nothing() {
 }
 
 mod launching;
+mod releases;
 mod subgraphs;
