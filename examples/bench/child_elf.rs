@@ -45,6 +45,35 @@ const MARK_THEN_PAUSE: [u8; 49] = [
     0x0f, 0x05,                   // syscall
 ];
 
+/// `again: mov eax, 34 (pause); syscall; jmp again`: idle until a signal
+/// kills it.
+const PAUSE: [u8; 9] = [0xb8, 0x22, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7];
+
+/// `rt_sigaction(SIGTERM, {SIG_IGN}, NULL, 8)`, then `pause()` forever.
+#[rustfmt::skip]
+const DEAF_THEN_PAUSE: [u8; 40] = [
+    0x6a, 0x00,                         // push 0 (mask)
+    0x6a, 0x00,                         // push 0 (restorer)
+    0x6a, 0x00,                         // push 0 (flags)
+    0x6a, 0x01,                         // push 1 (SIG_IGN)
+    0xbf, 0x0f, 0x00, 0x00, 0x00,       // mov edi, 15 (SIGTERM)
+    0x48, 0x89, 0xe6,                   // mov rsi, rsp
+    0x31, 0xd2,                         // xor edx, edx
+    0x41, 0xba, 0x08, 0x00, 0x00, 0x00, // mov r10d, 8
+    0xb8, 0x0d, 0x00, 0x00, 0x00,       // mov eax, 13 (rt_sigaction)
+    0x0f, 0x05,                         // syscall
+    0xb8, 0x22, 0x00, 0x00, 0x00,       // again: mov eax, 34 (pause)
+    0x0f, 0x05,                         // syscall
+    0xeb, 0xf7,                         // jmp again
+];
+
+/// [`MARK_THEN_PAUSE`] writing a newline: s6 readiness on fd 3.
+const READY_THEN_PAUSE: [u8; 49] = {
+    let mut code = MARK_THEN_PAUSE;
+    code[1] = b'\n';
+    code
+};
+
 /// `cat`: copies fd 0 to fd 1 in reads of up to 4 KiB until a read returns
 /// 0 or fails, then exits 0 (a short write is not retried: the benchmark's
 /// pipelines carry no data, only the EOF).
@@ -79,6 +108,13 @@ pub enum Behaviour {
     MarkThenPause,
     /// Copies fd 0 to fd 1 until EOF, then exits 0.
     Cat,
+    /// Blocks in `pause()` until killed.
+    Pause,
+    /// Ignores SIGTERM, then blocks in `pause()` until killed.
+    DeafThenPause,
+    /// Writes a newline to fd 3 (s6 readiness), then blocks in `pause()`
+    /// until killed.
+    ReadyThenPause,
 }
 
 impl Behaviour {
@@ -88,6 +124,9 @@ impl Behaviour {
             Behaviour::Exit1 => &EXIT_GROUP_1,
             Behaviour::MarkThenPause => &MARK_THEN_PAUSE,
             Behaviour::Cat => &CAT,
+            Behaviour::Pause => &PAUSE,
+            Behaviour::DeafThenPause => &DEAF_THEN_PAUSE,
+            Behaviour::ReadyThenPause => &READY_THEN_PAUSE,
         }
     }
 
@@ -97,7 +136,10 @@ impl Behaviour {
         match self {
             Behaviour::Exit0 | Behaviour::Cat => Some(0),
             Behaviour::Exit1 => Some(1),
-            Behaviour::MarkThenPause => None,
+            Behaviour::MarkThenPause
+            | Behaviour::Pause
+            | Behaviour::DeafThenPause
+            | Behaviour::ReadyThenPause => None,
         }
     }
 
@@ -107,6 +149,9 @@ impl Behaviour {
             Behaviour::Exit1 => "exit1",
             Behaviour::MarkThenPause => "mark-then-pause",
             Behaviour::Cat => "cat",
+            Behaviour::Pause => "pause",
+            Behaviour::DeafThenPause => "deaf-then-pause",
+            Behaviour::ReadyThenPause => "ready-then-pause",
         }
     }
 
@@ -116,6 +161,9 @@ impl Behaviour {
             Behaviour::Exit1 => "calls exit_group(1)",
             Behaviour::MarkThenPause => "writes one byte to fd 3, then pause()s until killed",
             Behaviour::Cat => "copies fd 0 to fd 1 until EOF, then calls exit_group(0)",
+            Behaviour::Pause => "pause()s until killed",
+            Behaviour::DeafThenPause => "ignores SIGTERM, then pause()s until killed",
+            Behaviour::ReadyThenPause => "writes a newline to fd 3, then pause()s until killed",
         }
     }
 }
@@ -166,9 +214,12 @@ impl ChildProgram {
     /// or `Cat` child is run once (with stdin at /dev/null) and must exit 0; a `MarkThenPause` child needs an
     /// fd 3, so its user checks for the byte it writes.
     pub fn create(behaviour: Behaviour) -> io::Result<ChildProgram> {
-        let dir = std::env::temp_dir().join(format!("process-graph-bench-{}", std::process::id()));
+        // One directory per program: a run may hold several.
+        let name = behaviour.file_name();
+        let dir =
+            std::env::temp_dir().join(format!("process-graph-bench-{}-{name}", std::process::id()));
         fs::create_dir(&dir)?;
-        let path = dir.join(behaviour.file_name());
+        let path = dir.join(name);
         let bytes = executable(behaviour.code());
         let program = ChildProgram {
             dir,

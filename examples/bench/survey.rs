@@ -25,8 +25,7 @@
 //!   the one declared after it, ready at exec.
 
 use std::error::Error;
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -34,45 +33,9 @@ use process_graph_runtime::{
     Command, Containment, Event, Graph, NodeId, NodeOptions, Readiness, Restart, RunningGraph,
 };
 
-use crate::child_elf::{self, Behaviour};
+use crate::child_elf::{Behaviour, ChildProgram};
 use crate::measure::next_restart;
 use crate::setup::{self, Subcommand};
-
-/// `again: mov eax, 34 (pause); syscall; jmp again`: idle until a signal
-/// kills it.
-const PAUSE: [u8; 9] = [0xb8, 0x22, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7];
-
-/// `rt_sigaction(SIGTERM, {SIG_IGN}, NULL, 8)`, then `pause()` forever.
-#[rustfmt::skip]
-const DEAF: [u8; 40] = [
-    0x6a, 0x00,                         // push 0 (mask)
-    0x6a, 0x00,                         // push 0 (restorer)
-    0x6a, 0x00,                         // push 0 (flags)
-    0x6a, 0x01,                         // push 1 (SIG_IGN)
-    0xbf, 0x0f, 0x00, 0x00, 0x00,       // mov edi, 15 (SIGTERM)
-    0x48, 0x89, 0xe6,                   // mov rsi, rsp
-    0x31, 0xd2,                         // xor edx, edx
-    0x41, 0xba, 0x08, 0x00, 0x00, 0x00, // mov r10d, 8
-    0xb8, 0x0d, 0x00, 0x00, 0x00,       // mov eax, 13 (rt_sigaction)
-    0x0f, 0x05,                         // syscall
-    0xb8, 0x22, 0x00, 0x00, 0x00,       // again: mov eax, 34 (pause)
-    0x0f, 0x05,                         // syscall
-    0xeb, 0xf7,                         // jmp again
-];
-
-/// Writes "\n" to fd 3 (s6 readiness), then `pause()` forever.
-#[rustfmt::skip]
-const READY_THEN_PAUSE: [u8; 31] = [
-    0x6a, 0x0a,                   // push '\n'
-    0xbf, 0x03, 0x00, 0x00, 0x00, // mov edi, 3
-    0x48, 0x89, 0xe6,             // mov rsi, rsp
-    0xba, 0x01, 0x00, 0x00, 0x00, // mov edx, 1
-    0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1 (write)
-    0x0f, 0x05,                   // syscall
-    0xb8, 0x22, 0x00, 0x00, 0x00, // again: mov eax, 34 (pause)
-    0x0f, 0x05,                   // syscall
-    0xeb, 0xf7,                   // jmp again (to the pause)
-];
 
 const SURVEY: Subcommand = Subcommand {
     operation: "scale survey",
@@ -82,41 +45,22 @@ const SURVEY: Subcommand = Subcommand {
     budget: None,
 };
 
+/// The children of the cases: `setup`'s own (exit 0) and three that idle.
 struct Programs {
-    dir: PathBuf,
-    pause: PathBuf,
-    deaf: PathBuf,
-    ready: PathBuf,
+    pause: ChildProgram,
+    deaf: ChildProgram,
+    ready: ChildProgram,
     exit0: PathBuf,
 }
 
 impl Programs {
     fn create(exit0: &Path) -> io::Result<Programs> {
-        let dir = std::env::temp_dir().join(format!("pg-survey-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let write = |name: &str, code: &[u8]| -> io::Result<PathBuf> {
-            let path = dir.join(name);
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o755)
-                .open(&path)?
-                .write_all(&child_elf::executable(code))?;
-            Ok(path)
-        };
         Ok(Programs {
-            pause: write("pause", &PAUSE)?,
-            deaf: write("deaf", &DEAF)?,
-            ready: write("ready", &READY_THEN_PAUSE)?,
+            pause: ChildProgram::create(Behaviour::Pause)?,
+            deaf: ChildProgram::create(Behaviour::DeafThenPause)?,
+            ready: ChildProgram::create(Behaviour::ReadyThenPause)?,
             exit0: exit0.to_owned(),
-            dir,
         })
-    }
-}
-
-impl Drop for Programs {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -162,9 +106,9 @@ fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Durati
     match case {
         "shutdown" | "shutdown-deaf" | "drop" | "shutdown-chain" => {
             let program = if case == "shutdown-deaf" {
-                &p.deaf
+                p.deaf.path()
             } else {
-                &p.pause
+                p.pause.path()
             };
             let chain = case == "shutdown-chain";
             let (graph, _) = graph_of(n, program, c, |i, ids| {
@@ -214,14 +158,14 @@ fn add_remove(
     n: usize,
     c: Containment,
 ) -> io::Result<(Vec<Duration>, Vec<Duration>)> {
-    let (graph, _) = graph_of(1, &p.pause, c, |_, _| NodeOptions::new());
+    let (graph, _) = graph_of(1, p.pause.path(), c, |_, _| NodeOptions::new());
     let mut running = graph.spawn().map_err(err)?;
     all_started(&mut running, 1)?;
     let mut adds = Vec::with_capacity(n);
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         let mut more = Graph::new();
-        let id = more.node(format!("a{i}"), Command::new(&p.pause));
+        let id = more.node(format!("a{i}"), Command::new(p.pause.path()));
         let t = Instant::now();
         let added = running.add(more).map_err(err)?;
         adds.push(t.elapsed());
@@ -265,7 +209,7 @@ fn restarting(
     let node = graph.node_with("crasher", Command::new(&p.exit0), fast.clone());
     let mut prev: Option<NodeId> = None;
     for i in 0..n {
-        let id = graph.node_with(format!("s{i}"), Command::new(&p.pause), fast.clone());
+        let id = graph.node_with(format!("s{i}"), Command::new(p.pause.path()), fast.clone());
         if edges && let Some(prev) = prev {
             graph.pipe(prev.stdout(), id.stdin());
         }
@@ -279,7 +223,11 @@ fn restarting(
 fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Result<Duration> {
     let mut graph = Graph::new();
     graph.containment(c);
-    let program = if ready { &p.ready } else { &p.pause };
+    let program = if ready {
+        p.ready.path()
+    } else {
+        p.pause.path()
+    };
     if ready {
         let mut prev: Option<NodeId> = None;
         for i in 0..n {
@@ -301,9 +249,8 @@ fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Resul
         }
     }
     let t = Instant::now();
-    let running = graph.spawn().map_err(err)?;
+    let mut running = graph.spawn().map_err(err)?;
     let took = t.elapsed();
-    let mut running = running;
     running.shutdown(Duration::from_secs(10)).map_err(err)?;
     Ok(took)
 }
