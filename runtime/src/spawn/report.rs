@@ -335,7 +335,7 @@ mod tests {
     /// the limit from the start's first look, not from its last byte.
     #[test]
     fn a_report_cut_up_does_not_renew_the_limit() {
-        let child = std::process::Command::new("sleep")
+        let mut child = std::process::Command::new("sleep")
             .arg("60")
             .spawn()
             .expect("spawn sleep");
@@ -353,8 +353,6 @@ mod tests {
         );
         assert_eq!(result.unwrap_err(), (Step::ScopeProgram, libc::ETIMEDOUT));
         // Killed and reaped by `wait`: its pid is no longer ours to wait for.
-        let pid = Pid::from_raw(child.id() as i32);
-        let reaped = rustix::process::waitpid(pid, rustix::process::WaitOptions::NOHANG);
-        assert!(reaped.is_err(), "the program was left unreaped");
+        assert!(child.try_wait().is_err(), "the program was left unreaped");
     }
 }
