@@ -16,7 +16,9 @@
 //! and reports every success. Run as root and as uid 65534, in user+pid,
 //! user+net and all six namespaces, and with the attacker and the sibling
 //! added to the running graph (`Graph::running_scope`) into a user+pid
-//! scope it already has.
+//! scope it already has; and while the application makes 20 pid scopes in
+//! the attacker's, one after the other (each a helper and an init made in
+//! the attacker's pid namespace by the application's program).
 
 mod common;
 
@@ -26,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Endpoint, Event, Graph, Namespace, NodeOptions, Restart, ScopeSpec,
+    Command, Endpoint, Event, Graph, Namespace, NodeOptions, Restart, ScopeId, ScopeSpec,
 };
 
 use common::as_root_and_unprivileged;
@@ -42,11 +44,16 @@ const ATTACK: &str = "PROCESS_GRAPH_TEST_ATTACK";
 /// Restarts of the sibling while the attacker runs: each is a join.
 const RESTARTS: usize = 1000;
 
+/// Pid scopes made in the attacker's scope, one after the other, each with
+/// a node that lives 300 ms: their helpers and inits are new processes of
+/// the attacker's pid namespace, made by the application's program.
+const NESTED_SCOPES: usize = 20;
+
 #[test]
 fn a_hostile_node_in_a_user_and_pid_scope_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_in_a_user_and_pid_scope_cannot_reach_the_application",
-        || attack_from(&[Namespace::User, Namespace::Pid], Arrival::AtSpawn),
+        || attack_from(&[Namespace::User, Namespace::Pid], Arrival::AtSpawn, 0),
     );
 }
 
@@ -54,7 +61,7 @@ fn a_hostile_node_in_a_user_and_pid_scope_cannot_reach_the_application() {
 fn a_hostile_node_added_to_a_running_user_and_pid_scope_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_added_to_a_running_user_and_pid_scope_cannot_reach_the_application",
-        || attack_from(&[Namespace::User, Namespace::Pid], Arrival::Added),
+        || attack_from(&[Namespace::User, Namespace::Pid], Arrival::Added, 0),
     );
 }
 
@@ -62,7 +69,7 @@ fn a_hostile_node_added_to_a_running_user_and_pid_scope_cannot_reach_the_applica
 fn a_hostile_node_in_a_user_and_net_scope_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_in_a_user_and_net_scope_cannot_reach_the_application",
-        || attack_from(&[Namespace::User, Namespace::Net], Arrival::AtSpawn),
+        || attack_from(&[Namespace::User, Namespace::Net], Arrival::AtSpawn, 0),
     );
 }
 
@@ -70,7 +77,21 @@ fn a_hostile_node_in_a_user_and_net_scope_cannot_reach_the_application() {
 fn a_hostile_node_in_a_scope_of_all_six_namespaces_cannot_reach_the_application() {
     as_root_and_unprivileged(
         "a_hostile_node_in_a_scope_of_all_six_namespaces_cannot_reach_the_application",
-        || attack_from(&Namespace::ALL, Arrival::AtSpawn),
+        || attack_from(&Namespace::ALL, Arrival::AtSpawn, 0),
+    );
+}
+
+#[test]
+fn a_hostile_node_cannot_reach_the_application_while_scopes_are_made_in_its_own() {
+    as_root_and_unprivileged(
+        "a_hostile_node_cannot_reach_the_application_while_scopes_are_made_in_its_own",
+        || {
+            attack_from(
+                &[Namespace::User, Namespace::Pid],
+                Arrival::AtSpawn,
+                NESTED_SCOPES,
+            )
+        },
     );
 }
 
@@ -92,7 +113,9 @@ enum Arrival {
     Added,
 }
 
-fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
+/// `nested_scopes`: how many pid scopes the application makes in the
+/// attacker's scope after the sibling's restarts.
+fn attack_from(namespaces: &[Namespace], arrival: Arrival, nested_scopes: usize) {
     let mut graph = Graph::new();
     graph.intensity(u32::MAX, Duration::from_secs(1));
     let target = graph.scope("target", ScopeSpec::new(namespaces.iter().copied()));
@@ -154,6 +177,9 @@ fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
             None => panic!("no event in 10 s after {starts} starts"),
         }
     }
+    for i in 0..nested_scopes {
+        make_nested_scope(&mut running, target, i);
+    }
     // Idle a while with the attacker still at work, then stop it.
     std::thread::sleep(Duration::from_millis(300));
     drop(running.take_writer(stop));
@@ -203,7 +229,7 @@ fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
     // scope's uid outside is fair game but the application itself.
     let own_pid_namespace = namespaces.contains(&Namespace::Pid);
     let scope_mate = |s: &Success| {
-        s.command.starts_with("sleep 1000") || s.command.trim() == "true" || s.command.is_empty()
+        s.command.starts_with("sleep ") || s.command.trim() == "true" || s.command.is_empty()
     };
     let app = std::process::id() as i32;
     let forbidden: Vec<&Success> = successes
@@ -228,6 +254,15 @@ fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
             .any(|s| s.kind == "seize" && s.command.starts_with("sleep")),
         "the attacker never reached its scope-mate, so the test proves nothing:\n{text}"
     );
+    // It reached the nested scopes' nodes, so it saw their pid namespaces,
+    // and their inits in them, made while it attacked.
+    assert!(
+        nested_scopes == 0
+            || successes
+                .iter()
+                .any(|s| s.kind == "seize" && s.command.starts_with("sleep 0.3")),
+        "the attacker never reached a nested scope's node:\n{text}"
+    );
     println!(
         "{namespaces:?}: {} successes, all on scope-mates; {}",
         successes.len(),
@@ -235,6 +270,27 @@ fn attack_from(namespaces: &[Namespace], arrival: Arrival) {
             .find(|l| l.starts_with("rounds "))
             .unwrap_or("")
     );
+}
+
+/// Adds a pid scope nested in `target` with a node that lives 300 ms, runs
+/// until it has ended, and removes it (which ends the scope).
+fn make_nested_scope(running: &mut process_graph_runtime::RunningGraph, target: ScopeId, i: usize) {
+    let mut more = Graph::new();
+    let enclosing = more.running_scope(target);
+    let inner = more.scope(
+        format!("nested{i}"),
+        ScopeSpec::new([Namespace::Pid]).parent(enclosing),
+    );
+    let node = more.node_with(
+        format!("in-nested{i}"),
+        Command::new("sleep").arg("0.3"),
+        NodeOptions::new().scope(inner),
+    );
+    let node = running.add(more).unwrap().node(node);
+    common::run_until(running, "the nested scope's node ended", |r| {
+        r.state(node).is_final()
+    });
+    running.remove([node]);
 }
 
 /// The attacker: started by the tests above as a node, in a copy of this
