@@ -1,5 +1,10 @@
 //! A child's fd table is exactly 0, 1, 2 and its declared fds, even while
-//! another thread of the parent keeps opening fds without `O_CLOEXEC`.
+//! another thread of the parent keeps opening fds without `O_CLOEXEC` —
+//! whether the runtime starts it itself or through the carried program
+//! (a node in a scope, at spawn or added to a running one, or one that
+//! drops to another uid), which holds fds of its own: the application's
+//! `/proc` and the scope's namespaces among them, each a way out of the
+//! scope were it to reach the node.
 
 mod common;
 
@@ -9,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use process_graph_runtime::{Command, Endpoint, Graph, Stdio};
+use process_graph_runtime::{Command, Endpoint, Graph, Namespace, NodeOptions, ScopeSpec, Stdio};
 
 const SPAWNS: usize = 200;
 
@@ -144,4 +149,115 @@ fn child_sees_only_stdio_and_declared_fds_while_another_thread_opens_fds() {
             "the leaking thread ran alongside: {opened} fds"
         );
     });
+}
+
+/// How a node started through the carried program comes to run.
+#[derive(Clone, Copy, Debug)]
+enum Carried {
+    /// In a user + pid + mount scope of the graph.
+    Scoped,
+    /// Added to a running graph, into its user + pid + mount scope.
+    AddedToScope,
+    /// Outside scopes, dropped to uid and gid 65534 (root only).
+    Dropped,
+}
+
+/// Spawns a `cat` started `how`, with stdin and stdout from the parent, a
+/// socketpair at fd 3 and a pipe to the parent at fd 7; checks its fd table
+/// once it has echoed a line (so it is past its own start-up).
+fn check_carried_fd_table(how: Carried) {
+    let cat = || Command::new("cat").stderr(Stdio::Null);
+    let spec = || ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]);
+    let mut graph = Graph::new();
+    let mut more = Graph::new();
+    let (nodes, command, options) = match how {
+        Carried::Scoped => {
+            let scope = graph.scope("box", spec());
+            (&mut graph, cat(), NodeOptions::new().scope(scope))
+        }
+        Carried::AddedToScope => {
+            let scope = graph.scope("box", spec());
+            let first = Command::new("sleep").arg("600");
+            graph.node_with("first", first, NodeOptions::new().scope(scope));
+            let inside = more.running_scope(scope);
+            (&mut more, cat(), NodeOptions::new().scope(inside))
+        }
+        Carried::Dropped => (&mut graph, cat().uid(65534).gid(65534), NodeOptions::new()),
+    };
+    let node = nodes.node_with("cat", command, options);
+    let edges = [
+        nodes.pipe(Endpoint::Parent, node.stdin()),
+        nodes.pipe(node.stdout(), Endpoint::Parent),
+        nodes.socketpair(node.fd(3), Endpoint::Parent),
+        nodes.pipe(node.fd(7), Endpoint::Parent),
+    ];
+    let mut running = graph.spawn().unwrap();
+    let (node, [input, output, _, _]) = match how {
+        Carried::AddedToScope => {
+            let added = running.add(more).unwrap();
+            (added.node(node), edges.map(|e| added.edge(e)))
+        }
+        _ => (node, edges),
+    };
+    let mut input = running.take_writer(input).unwrap();
+    let mut output = BufReader::new(running.take_reader(output).unwrap());
+    input.write_all(b"ping\n").unwrap();
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    assert_eq!(line, "ping\n", "{how:?}");
+    // The program's report of the start is read by the event loop.
+    common::run_until(&mut running, "the node's pid", |r| r.pid(node).is_some());
+    let fds = common::fds_of(running.pid(node).unwrap());
+    drop(input);
+    running.shutdown(Duration::from_secs(1)).unwrap();
+    let numbers: Vec<i32> = fds.keys().copied().collect();
+    assert_eq!(
+        numbers,
+        [0, 1, 2, 3, 7],
+        "{how:?}: the node's fd table: {fds:?}"
+    );
+    assert!(fds[&3].starts_with("socket:"), "{how:?}: fd 3: {fds:?}");
+    assert!(fds[&7].starts_with("pipe:"), "{how:?}: fd 7: {fds:?}");
+}
+
+/// [`check_carried_fd_table`] 20 times each way, while another thread
+/// opens fds.
+fn carried_fd_tables(ways: &[Carried]) {
+    let ways = ways.to_vec();
+    common::within(
+        Duration::from_secs(120),
+        "the carried fd hygiene",
+        move || {
+            let leaker = FdLeaker::start();
+            for how in ways {
+                for _ in 0..20 {
+                    check_carried_fd_table(how);
+                }
+            }
+            leaker.stop();
+        },
+    );
+}
+
+#[test]
+fn a_node_started_in_a_scope_sees_only_stdio_and_declared_fds() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_node_started_in_a_scope_sees_only_stdio_and_declared_fds",
+        || {
+            if !common::user_namespaces_available() {
+                return;
+            }
+            carried_fd_tables(&[Carried::Scoped, Carried::AddedToScope]);
+        },
+    );
+}
+
+#[test]
+fn a_node_that_drops_to_another_uid_sees_only_stdio_and_declared_fds() {
+    let _serial = common::serial();
+    if !common::real_root() {
+        return common::skip("only root may drop a node to another uid");
+    }
+    carried_fd_tables(&[Carried::Dropped]);
 }
