@@ -267,33 +267,35 @@ time.sleep(60)
 
 #[test]
 fn a_truncated_message_does_not_make_a_node_ready() {
-    let mut graph = Graph::new();
-    let node = graph.node_with(
-        "long",
-        Command::new(PYTHON).args(["-c", &format!("{SEND}{TRUNCATED}")]),
-        NodeOptions::new()
-            .ready(Readiness::Notify)
-            .ready_timeout(Duration::from_millis(500)),
-    );
-    let out = graph.pipe(node.stdout(), Endpoint::Parent);
-    let mut running = graph.spawn().unwrap();
-    let sent = common::first_line(&mut running, out);
-    assert_eq!(sent.trim(), "sent");
-    let mut events = Vec::new();
-    while let Some(event) =
-        common::next_event_past_starts(&mut running, Some(Duration::from_secs(10)))
-    {
-        let timed_out = matches!(event, Event::ReadyTimeout { .. });
-        events.push(event);
-        if timed_out {
-            break;
+    common::as_root_and_unprivileged("a_truncated_message_does_not_make_a_node_ready", || {
+        let mut graph = Graph::new();
+        let node = graph.node_with(
+            "long",
+            Command::new(PYTHON).args(["-c", &format!("{SEND}{TRUNCATED}")]),
+            NodeOptions::new()
+                .ready(Readiness::Notify)
+                .ready_timeout(Duration::from_millis(500)),
+        );
+        let out = graph.pipe(node.stdout(), Endpoint::Parent);
+        let mut running = graph.spawn().unwrap();
+        let sent = common::first_line(&mut running, out);
+        assert_eq!(sent.trim(), "sent");
+        let mut events = Vec::new();
+        while let Some(event) =
+            common::next_event_past_starts(&mut running, Some(Duration::from_secs(10)))
+        {
+            let timed_out = matches!(event, Event::ReadyTimeout { .. });
+            events.push(event);
+            if timed_out {
+                break;
+            }
         }
-    }
-    assert!(
-        matches!(events.as_slice(), [Event::ReadyTimeout { node: n }] if *n == node),
-        "{events:?}"
-    );
-    running.shutdown(Duration::from_secs(1)).unwrap();
+        assert!(
+            matches!(events.as_slice(), [Event::ReadyTimeout { node: n }] if *n == node),
+            "{events:?}"
+        );
+        running.shutdown(Duration::from_secs(1)).unwrap();
+    });
 }
 
 /// Sends `STATUS=` lines to its own socket as fast as the kernel takes them.
@@ -301,50 +303,53 @@ const FLOOD: &str = include_str!("programs/notify_flood.py");
 
 #[test]
 fn flooding_nodes_do_not_stall_the_loop() {
-    common::within(Duration::from_secs(60), "the flooded loop", || {
-        let mut graph = Graph::new();
-        graph.intensity(1000, Duration::from_secs(1));
-        for i in 0..4 {
-            graph.node_with(
-                format!("flood{i}"),
-                Command::new(PYTHON).args(["-c", FLOOD]),
-                NodeOptions::new().ready(Readiness::Notify),
-            );
-        }
-        let restarting = graph.node_with(
-            "restarting",
-            Command::new("true"),
-            NodeOptions::new()
-                .restart(Restart::Always)
-                .backoff(Duration::from_millis(5), Duration::from_millis(5)),
-        );
-        let mut running = graph.spawn().unwrap();
-        // The flooders are flooding once their status text changes.
-        let started = Instant::now();
-        while (0..4).any(|i| {
-            running.snapshot().nodes[i].status_text.is_none() && started.elapsed().as_secs() < 10
-        }) {
-            running.next_event(Some(Duration::from_millis(10))).unwrap();
-        }
-        assert!(
-            (0..4).all(|i| running.snapshot().nodes[i].status_text.is_some()),
-            "every flooder is flooding"
-        );
-        // Each exit and restart of the other node is reported, turn after
-        // turn, while the four keep sending. The limit is generous: this is
-        // not a timing test (`bench notify-flood` measures the stall).
-        let mut exits = 0;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while exits < 20 && Instant::now() < deadline {
-            if let Some(Event::Exited { node, .. }) =
-                running.next_event(Some(Duration::from_secs(1))).unwrap()
-                && node == restarting
-            {
-                exits += 1;
+    common::as_root_and_unprivileged("flooding_nodes_do_not_stall_the_loop", || {
+        common::within(Duration::from_secs(60), "the flooded loop", || {
+            let mut graph = Graph::new();
+            graph.intensity(1000, Duration::from_secs(1));
+            for i in 0..4 {
+                graph.node_with(
+                    format!("flood{i}"),
+                    Command::new(PYTHON).args(["-c", FLOOD]),
+                    NodeOptions::new().ready(Readiness::Notify),
+                );
             }
-        }
-        assert_eq!(exits, 20, "the restarting node's exits kept coming");
-        running.shutdown(Duration::from_secs(2)).unwrap();
+            let restarting = graph.node_with(
+                "restarting",
+                Command::new("true"),
+                NodeOptions::new()
+                    .restart(Restart::Always)
+                    .backoff(Duration::from_millis(5), Duration::from_millis(5)),
+            );
+            let mut running = graph.spawn().unwrap();
+            // The flooders are flooding once their status text changes.
+            let started = Instant::now();
+            while (0..4).any(|i| {
+                running.snapshot().nodes[i].status_text.is_none()
+                    && started.elapsed().as_secs() < 10
+            }) {
+                running.next_event(Some(Duration::from_millis(10))).unwrap();
+            }
+            assert!(
+                (0..4).all(|i| running.snapshot().nodes[i].status_text.is_some()),
+                "every flooder is flooding"
+            );
+            // Each exit and restart of the other node is reported, turn after
+            // turn, while the four keep sending. The limit is generous: this is
+            // not a timing test (`bench notify-flood` measures the stall).
+            let mut exits = 0;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while exits < 20 && Instant::now() < deadline {
+                if let Some(Event::Exited { node, .. }) =
+                    running.next_event(Some(Duration::from_secs(1))).unwrap()
+                    && node == restarting
+                {
+                    exits += 1;
+                }
+            }
+            assert_eq!(exits, 20, "the restarting node's exits kept coming");
+            running.shutdown(Duration::from_secs(2)).unwrap();
+        });
     });
 }
 
@@ -356,38 +361,44 @@ fn flooding_nodes_do_not_stall_the_loop() {
 /// built; from then on only the near chain's numbers may come through.
 #[test]
 fn a_message_from_below_the_walks_reach_is_not_believed() {
-    common::within(Duration::from_secs(60), "the deep chains", || {
-        let mut graph = Graph::new();
-        let mut chain = |depth: usize| {
-            graph.node_with(
-                format!("chain{depth}"),
-                Command::new(PYTHON).args(["-c", FLOOD, &depth.to_string()]),
-                NodeOptions::new()
-                    .ready(Readiness::Notify)
-                    .notify_access(NotifyAccess::All),
-            )
-        };
-        let (near, far) = (chain(63), chain(64));
-        let mut running = graph.spawn().unwrap();
-        let status = |running: &RunningGraph, node: NodeId| {
-            running.snapshot().nodes[node.index()].status_text.clone()
-        };
-        let counting = |status: Option<String>| status.is_some_and(|s| s.parse::<u64>().is_ok());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !(counting(status(&running, near)) && status(&running, far).is_some()) {
-            assert!(Instant::now() < deadline, "the chains were not built");
-            running.next_event(Some(Duration::from_millis(10))).unwrap();
-        }
-        // The far chain floods as the near one does; a second of turns
-        // would take in thousands of its messages if they were believed.
-        let watch_until = Instant::now() + Duration::from_secs(1);
-        while Instant::now() < watch_until {
-            running.next_event(Some(Duration::from_millis(10))).unwrap();
-            assert_eq!(status(&running, far).as_deref(), Some("chained"));
-        }
-        assert!(counting(status(&running, near)));
-        running.shutdown(Duration::from_secs(2)).unwrap();
-    });
+    common::as_root_and_unprivileged(
+        "a_message_from_below_the_walks_reach_is_not_believed",
+        || {
+            common::within(Duration::from_secs(60), "the deep chains", || {
+                let mut graph = Graph::new();
+                let mut chain = |depth: usize| {
+                    graph.node_with(
+                        format!("chain{depth}"),
+                        Command::new(PYTHON).args(["-c", FLOOD, &depth.to_string()]),
+                        NodeOptions::new()
+                            .ready(Readiness::Notify)
+                            .notify_access(NotifyAccess::All),
+                    )
+                };
+                let (near, far) = (chain(63), chain(64));
+                let mut running = graph.spawn().unwrap();
+                let status = |running: &RunningGraph, node: NodeId| {
+                    running.snapshot().nodes[node.index()].status_text.clone()
+                };
+                let counting =
+                    |status: Option<String>| status.is_some_and(|s| s.parse::<u64>().is_ok());
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !(counting(status(&running, near)) && status(&running, far).is_some()) {
+                    assert!(Instant::now() < deadline, "the chains were not built");
+                    running.next_event(Some(Duration::from_millis(10))).unwrap();
+                }
+                // The far chain floods as the near one does; a second of turns
+                // would take in thousands of its messages if they were believed.
+                let watch_until = Instant::now() + Duration::from_secs(1);
+                while Instant::now() < watch_until {
+                    running.next_event(Some(Duration::from_millis(10))).unwrap();
+                    assert_eq!(status(&running, far).as_deref(), Some("chained"));
+                }
+                assert!(counting(status(&running, near)));
+                running.shutdown(Duration::from_secs(2)).unwrap();
+            });
+        },
+    );
 }
 
 /// Binds, as abstract names, every line it reads from stdin up to an empty
