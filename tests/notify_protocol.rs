@@ -8,8 +8,8 @@ use std::os::linux::net::SocketAddrExt;
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Decision, Event, ExitStatus, Graph, NodeOptions, NotifyAccess, Readiness, Restart,
-    RunningGraph, Signal,
+    Command, Decision, Event, ExitStatus, Graph, Namespace, NodeOptions, NotifyAccess, Readiness,
+    Restart, RunningGraph, ScopeSpec, Signal,
 };
 
 fn sh(script: &str) -> Command {
@@ -187,13 +187,69 @@ while True:
     time.sleep(1)
 "#;
 
+/// A hostile sibling: once the file named by its first argument holds the
+/// victim's pid and `NOTIFY_SOCKET`, it pings `WATCHDOG=1` there every 20
+/// ms, with credentials forged to the victim's pid where the kernel lets it,
+/// else its own; it counts the pings sent in the file named by its second
+/// argument, and the forged ones apart.
+const WATCHDOG_FORGER: &str = r#"
+import os, socket, struct, sys, time
+while True:
+    try:
+        victim, address = open(sys.argv[1]).read().split()
+        victim = int(victim)
+        break
+    except (OSError, ValueError):
+        time.sleep(0.01)
+address = "\0" + address[1:] if address.startswith("@") else address
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+forged = struct.pack("3i", victim, os.getuid(), os.getgid())
+sent, forged_sent = 0, 0
+while True:
+    try:
+        sock.sendmsg([b"WATCHDOG=1"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, forged)], 0, address)
+        forged_sent += 1
+    except PermissionError:
+        sock.sendto(b"WATCHDOG=1", address)
+    sent += 1
+    open(sys.argv[2] + ".new", "w").write("%d %d" % (sent, forged_sent))
+    os.rename(sys.argv[2] + ".new", sys.argv[2])
+    time.sleep(0.02)
+"#;
+
 /// A node that stops pinging is aborted (SIGABRT; SIGKILL after its stop
-/// timeout if it ignores that), and its restart policy decides. The
-/// application's own `WATCHDOG=1` to its socket does not keep it alive.
+/// timeout if it ignores that), and its restart policy decides. Pings from
+/// anyone else do not keep it alive: the application's own `WATCHDOG=1` to
+/// its socket, nor those of a sibling in a user scope — root there, but not
+/// over the victim — that reaches the socket and tries to forge the
+/// victim's pid in its credentials. (A sibling that may forge them — root
+/// in the application's pid namespace — may signal and ptrace the victim
+/// anyway: the README says so.)
 #[test]
 fn a_node_that_misses_its_watchdog_is_aborted_then_restarted() {
+    common::as_root_and_unprivileged(
+        "a_node_that_misses_its_watchdog_is_aborted_then_restarted",
+        a_node_that_misses_its_watchdog_is_aborted_then_restarted_as_this_user,
+    );
+}
+
+fn a_node_that_misses_its_watchdog_is_aborted_then_restarted_as_this_user() {
     for (ignores_abort, ended_by) in [(false, Signal::ABRT), (true, Signal::KILL)] {
+        let dir = common::TempDir::writable_by_scopes("watchdog-forger");
+        let (victim, sent) = (dir.path().join("victim"), dir.path().join("sent"));
         let mut graph = Graph::new();
+        let scope = graph.scope("box", ScopeSpec::new([Namespace::User]));
+        let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+        graph.node_with(
+            "forger",
+            Command::new("/usr/bin/python3").args([
+                "-c",
+                WATCHDOG_FORGER,
+                &path(&victim),
+                &path(&sent),
+            ]),
+            NodeOptions::new().scope(scope),
+        );
         let mut args = vec!["-c", PINGER];
         if ignores_abort {
             args.push("ignore");
@@ -211,17 +267,23 @@ fn a_node_that_misses_its_watchdog_is_aborted_then_restarted() {
         assert!(becomes_ready(&mut running, pinger));
         let status = running.snapshot().nodes[pinger.index()].status_text.clone();
         assert_eq!(status.as_deref(), Some("WATCHDOG_USEC=300000"));
+        let pid = running.pid(pinger).unwrap();
+        let address = common::notify_socket_of(pid);
+        std::fs::write(&victim, format!("{pid} {address}")).unwrap();
         // A stranger's pings are not the node's.
         let address = common::notify_socket_of(running.pid(pinger).unwrap());
         let stranger = std::os::unix::net::UnixDatagram::unbound().unwrap();
         let name = address.strip_prefix('@').unwrap().as_bytes();
         let to = std::os::unix::net::SocketAddr::from_abstract_name(name).unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let mut events = Vec::new();
+        let (mut events, mut sent_by_timeout) = (Vec::new(), String::new());
         loop {
             assert!(std::time::Instant::now() < deadline, "{events:?}");
             let _ = stranger.send_to_addr(b"WATCHDOG=1", &to);
             if let Some(event) = running.next_event(Some(Duration::from_millis(50))).unwrap() {
+                if event == (Event::WatchdogTimeout { node: pinger }) {
+                    sent_by_timeout = std::fs::read_to_string(&sent).unwrap_or_default();
+                }
                 let restarted = matches!(event, Event::Started { .. });
                 events.push(event);
                 if restarted {
@@ -241,5 +303,14 @@ fn a_node_that_misses_its_watchdog_is_aborted_then_restarted() {
             "ignores SIGABRT: {ignores_abort}; {events:?}"
         );
         running.shutdown(Duration::from_secs(1)).unwrap();
+        // The forger pinged before the timeout, which came all the same.
+        let pings = sent_by_timeout.split(' ').next();
+        assert!(
+            pings
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n > 0),
+            "the forger had sent no ping by the timeout: {sent_by_timeout:?}"
+        );
+        eprintln!("the forger's pings by the timeout, sent and forged: {sent_by_timeout}");
     }
 }
