@@ -910,3 +910,55 @@ fn sigkill_of_the_application_leaves_no_process_and_no_cgroup() {
         },
     );
 }
+
+/// Cgroups beside the application's graphs that it did not make — one
+/// named with its pid but another token, one with its token but another
+/// pid, one named like nothing of ours — are left alone when its watcher
+/// ends its graphs after a SIGKILL of the application.
+#[test]
+fn the_watcher_ends_only_its_own_applications_graphs() {
+    as_root_and_delegated("the_watcher_ends_only_its_own_applications_graphs", || {
+        let marker = unique_marker("decoys");
+        let (mut app, printed) =
+            common::start_application("cgroup_application_helper", APPLICATION, &marker);
+        let line = printed
+            .find("0::/")
+            .map(|at| printed[at..].lines().next().unwrap_or(""));
+        let graph = cgroup_dir(line.expect("the node printed its cgroup"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        // `process-graph-PID-TOKEN-…`
+        let name = graph.file_name().unwrap().to_str().unwrap().to_owned();
+        let parts: Vec<&str> = name.splitn(5, '-').collect();
+        let (pid, token) = (parts[2], parts[3]);
+        let other_pid = pid.parse::<u32>().unwrap() + 1;
+        let decoys: Vec<_> = [
+            format!("process-graph-{pid}-0000000000000000-1"),
+            format!("process-graph-{other_pid}-{token}-1"),
+            "not-a-graph".to_owned(),
+        ]
+        .iter()
+        .map(|decoy| graph.parent().unwrap().join(decoy))
+        .collect();
+        for decoy in &decoys {
+            std::fs::create_dir(decoy).unwrap();
+        }
+        app.kill().unwrap();
+        app.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while graph.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let kept: Vec<bool> = decoys.iter().map(|d| d.exists()).collect();
+        for decoy in &decoys {
+            let _ = std::fs::remove_dir(decoy);
+        }
+        assert!(!graph.exists(), "the watcher did not end the graph");
+        assert!(live_marked_processes(&marker).is_empty());
+        assert_eq!(
+            kept, [true; 3],
+            "a cgroup it did not make was removed: {decoys:?}"
+        );
+    });
+}
