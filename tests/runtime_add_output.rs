@@ -21,7 +21,7 @@ use common::{
     unique_marker,
 };
 use process_graph_runtime::{
-    Command, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
+    Command, Containment, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
 };
 
 const ROUNDS: usize = 100;
@@ -57,6 +57,7 @@ fn added_nodes_forward_their_output() {
         added_nodes_share_the_sinks_of_the_graph();
         hundred_forwarding_nodes_come_and_go_and_leave_nothing();
         removed_nodes_leave_the_output_thread_none_of_their_sinks();
+        a_removed_nodes_daemon_does_not_keep_its_pipe_open();
     });
 }
 
@@ -318,5 +319,54 @@ fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
         drop(seen);
         running.shutdown(Duration::from_secs(5)).unwrap();
         assert!(live_marked_processes(&marker).is_empty());
+    });
+}
+
+/// A node added without a cgroup to contain it leaves a `setsid` daemon
+/// writing into its forwarded stdout as fast as it can, and is removed:
+/// once the node has ended its pipe is closed all the same, so the daemon's
+/// next write fails (it dies of SIGPIPE), and the application holds what it
+/// held before the add.
+fn a_removed_nodes_daemon_does_not_keep_its_pipe_open() {
+    common::within(Duration::from_secs(30), "a removed node's daemon", || {
+        let marker = unique_marker("add-daemon");
+        let (sink, seen) = collecting();
+        let mut graph = Graph::new();
+        graph.containment(Containment::Off);
+        graph.node(
+            "quiet",
+            Command::new("sh")
+                .args(["-c", "echo up; exec sleep 600"])
+                .stdout(Stdio::Sink(sink.clone())),
+        );
+        let mut running = graph.spawn().unwrap();
+        wait_for_line(&mut running, &seen, "quiet", "up", LineEnd::Newline);
+        let (fds, tasks) = (fds_besides_pidfds(), threads());
+        let mut more = Graph::new();
+        let flood = "setsid sh -c 'while :; do echo flood; done' & exec sleep 600";
+        let job = more.node(
+            "job",
+            marked(Command::new("sh").args(["-c", flood]), &marker)
+                .stdout(Stdio::Sink(sink.clone())),
+        );
+        let id = running.add(more).unwrap().node(job);
+        wait_for_line(&mut running, &seen, "job", "flood", LineEnd::Newline);
+        running.remove([id]);
+        run_until(&mut running, "the node ended", |r| r.state(id).is_final());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while (fds_besides_pidfds() != fds || !live_marked_processes(&marker).is_empty())
+            && Instant::now() < deadline
+        {
+            let _ = running.next_event(Some(Duration::from_millis(10))).unwrap();
+        }
+        let (left, fds_now, tasks_now) = (
+            live_marked_processes(&marker),
+            fds_besides_pidfds(),
+            threads(),
+        );
+        running.shutdown(Duration::from_secs(5)).unwrap();
+        assert!(left.is_empty(), "the daemon still writes: {left:?}");
+        assert_eq!(fds_now, fds, "fds leaked");
+        assert_eq!(tasks_now, tasks, "threads leaked");
     });
 }
