@@ -164,67 +164,69 @@ fn a_stopped_node_is_killed_by_its_liveness_probe_and_restarted() {
     if !common::installed(PYTHON, "python3") {
         return;
     }
-    common::within(
-        Duration::from_secs(60),
-        "a stopped node is killed by its liveness probe and restarted",
-        move || {
-            let dir = common::TempDir::new("live");
-            let port = free_port();
-            let address = format!("127.0.0.1:{port}");
-            let mut graph = Graph::new();
-            // Without cgroups: on this kernel (6.18) a cgroup that was once
-            // `cgroup.kill`ed SIGKILLs every process later cloned into it, so
-            // the restart after the SIGKILL below would die at once (a bug of
-            // the cgroup restart path, not of probes; see the report).
-            graph.containment(process_graph_runtime::Containment::Off);
-            let server = graph.node_with(
-                "server",
-                http_server(port, dir.path(), "0"),
-                NodeOptions::new()
-                    .restart(Restart::Always)
-                    .stop_timeout(Duration::from_millis(300))
-                    .ready_probe(Probe::tcp(&address).period(Duration::from_millis(50)))
-                    .live_probe(
-                        Probe::http(format!("{address}/"))
-                            .period(Duration::from_millis(100))
-                            .timeout(Duration::from_millis(500))
-                            .failure_threshold(2),
-                    ),
+    common::as_root_and_unprivileged(
+        "a_stopped_node_is_killed_by_its_liveness_probe_and_restarted",
+        || {
+            common::within(
+                Duration::from_secs(60),
+                "a stopped node is killed by its liveness probe and restarted",
+                move || {
+                    let dir = common::TempDir::new("live");
+                    let port = free_port();
+                    let address = format!("127.0.0.1:{port}");
+                    let mut graph = Graph::new();
+                    let server = graph.node_with(
+                        "server",
+                        http_server(port, dir.path(), "0"),
+                        NodeOptions::new()
+                            .restart(Restart::Always)
+                            .stop_timeout(Duration::from_millis(300))
+                            .ready_probe(Probe::tcp(&address).period(Duration::from_millis(50)))
+                            .live_probe(
+                                Probe::http(format!("{address}/"))
+                                    .period(Duration::from_millis(100))
+                                    .timeout(Duration::from_millis(500))
+                                    .failure_threshold(2),
+                            ),
+                    );
+                    let mut running = graph.spawn().unwrap();
+                    events_until(&mut running, Duration::from_secs(20), |e| {
+                        *e == Event::Ready { node: server }
+                    });
+                    let first = running.pid(server).unwrap();
+                    // Alive but hung: it accepts connections (the kernel does) but never
+                    // answers, so each attempt runs into its timeout.
+                    running.signal(server, Signal::STOP).unwrap();
+                    let events = events_until(
+                        &mut running,
+                        Duration::from_secs(20),
+                        |e| matches!(e, Event::Exited { node, .. } if *node == server),
+                    );
+                    let killed = events
+                        .iter()
+                        .find_map(|e| match e {
+                            Event::ProbeKilled { node, result, .. } if *node == server => {
+                                Some(result)
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| panic!("no ProbeKilled event: {events:#?}"));
+                    assert_eq!(*killed, ProbeResult::TimedOut);
+                    // Its stop signal, followed by SIGCONT, ended it: not the SIGKILL
+                    // at its stop timeout (a stopped process keeps SIGTERM pending).
+                    let Some(Event::Exited { status, .. }) = events.last() else {
+                        unreachable!()
+                    };
+                    assert_eq!(*status, ExitStatus::Signaled(Signal::TERM));
+                    // Its restart policy applies: it starts again and is ready again.
+                    events_until(&mut running, Duration::from_secs(20), |e| {
+                        *e == Event::Ready { node: server }
+                    });
+                    assert_ne!(running.pid(server), Some(first));
+                    let report = running.shutdown(Duration::from_secs(2)).unwrap();
+                    assert!(report[server].restarts >= 1);
+                },
             );
-            let mut running = graph.spawn().unwrap();
-            events_until(&mut running, Duration::from_secs(20), |e| {
-                *e == Event::Ready { node: server }
-            });
-            let first = running.pid(server).unwrap();
-            // Alive but hung: it accepts connections (the kernel does) but never
-            // answers, so each attempt runs into its timeout.
-            running.signal(server, Signal::STOP).unwrap();
-            let events = events_until(
-                &mut running,
-                Duration::from_secs(20),
-                |e| matches!(e, Event::Exited { node, .. } if *node == server),
-            );
-            let killed = events
-                .iter()
-                .find_map(|e| match e {
-                    Event::ProbeKilled { node, result, .. } if *node == server => Some(result),
-                    _ => None,
-                })
-                .unwrap_or_else(|| panic!("no ProbeKilled event: {events:#?}"));
-            assert_eq!(*killed, ProbeResult::TimedOut);
-            // Its stop signal, followed by SIGCONT, ended it: not the SIGKILL
-            // at its stop timeout (a stopped process keeps SIGTERM pending).
-            let Some(Event::Exited { status, .. }) = events.last() else {
-                unreachable!()
-            };
-            assert_eq!(*status, ExitStatus::Signaled(Signal::TERM));
-            // Its restart policy applies: it starts again and is ready again.
-            events_until(&mut running, Duration::from_secs(20), |e| {
-                *e == Event::Ready { node: server }
-            });
-            assert_ne!(running.pid(server), Some(first));
-            let report = running.shutdown(Duration::from_secs(2)).unwrap();
-            assert!(report[server].restarts >= 1);
         },
     );
 }
@@ -532,39 +534,44 @@ fn a_hostile_http_answer_times_out_and_never_stalls_the_loop() {
     if !common::installed(PYTHON, "python3") {
         return;
     }
-    common::within(Duration::from_secs(60), "hostile http", move || {
-        let port = free_port();
-        let mut graph = Graph::new();
-        let node = graph.node_with(
-            "trickler",
-            Command::new(PYTHON).args(["-c", TRICKLE, &port.to_string()]),
-            NodeOptions::new().live_probe(
-                Probe::http(format!("127.0.0.1:{port}/"))
-                    .period(Duration::from_millis(100))
-                    .timeout(Duration::from_millis(800)),
-            ),
-        );
-        let mut running = graph.spawn().unwrap();
-        // While an attempt reads the trickle, the loop still answers at once.
-        let waker = running.waker().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        let woken_at = Instant::now();
-        waker.wake();
-        events_until(&mut running, Duration::from_secs(5), |e| *e == Event::Woken);
-        assert!(
-            woken_at.elapsed() < Duration::from_millis(200),
-            "{:?}",
-            woken_at.elapsed()
-        );
-        let events = events_until(&mut running, Duration::from_secs(20), |e| {
-            matches!(e, Event::Exited { .. })
-        });
-        let killed = Event::ProbeKilled {
-            node,
-            result: ProbeResult::TimedOut,
-            failures: 1,
-        };
-        assert!(events.contains(&killed), "{events:#?}");
-        running.wait().unwrap();
-    });
+    common::as_root_and_unprivileged(
+        "a_hostile_http_answer_times_out_and_never_stalls_the_loop",
+        || {
+            common::within(Duration::from_secs(60), "hostile http", move || {
+                let port = free_port();
+                let mut graph = Graph::new();
+                let node = graph.node_with(
+                    "trickler",
+                    Command::new(PYTHON).args(["-c", TRICKLE, &port.to_string()]),
+                    NodeOptions::new().live_probe(
+                        Probe::http(format!("127.0.0.1:{port}/"))
+                            .period(Duration::from_millis(100))
+                            .timeout(Duration::from_millis(800)),
+                    ),
+                );
+                let mut running = graph.spawn().unwrap();
+                // While an attempt reads the trickle, the loop still answers at once.
+                let waker = running.waker().unwrap();
+                std::thread::sleep(Duration::from_millis(300));
+                let woken_at = Instant::now();
+                waker.wake();
+                events_until(&mut running, Duration::from_secs(5), |e| *e == Event::Woken);
+                assert!(
+                    woken_at.elapsed() < Duration::from_millis(200),
+                    "{:?}",
+                    woken_at.elapsed()
+                );
+                let events = events_until(&mut running, Duration::from_secs(20), |e| {
+                    matches!(e, Event::Exited { .. })
+                });
+                let killed = Event::ProbeKilled {
+                    node,
+                    result: ProbeResult::TimedOut,
+                    failures: 1,
+                };
+                assert!(events.contains(&killed), "{events:#?}");
+                running.wait().unwrap();
+            });
+        },
+    );
 }
