@@ -113,77 +113,84 @@ fn a_line_longer_than_the_buffer_arrives_in_pieces_with_every_byte() {
 /// its limit, and all of them together must be exactly the writer's output.
 #[test]
 fn rotation_under_a_writer_at_full_speed_loses_and_splits_no_line() {
-    let dir = common::TempDir::new("rotation_full_speed");
-    let log = dir.path().join("seq.log");
-    let max = 64 * 1024;
-    let mut graph = Graph::new();
-    graph.node(
-        "seq",
-        Command::new("seq")
-            .args(["1", "300000"])
-            .stdout(Stdio::Sink(Sink::file(
-                RotatingFile::new(&log).max_bytes(max).keep(1000),
-            ))),
+    common::as_root_and_unprivileged(
+        "rotation_under_a_writer_at_full_speed_loses_and_splits_no_line",
+        || {
+            let dir = common::TempDir::new("rotation_full_speed");
+            let log = dir.path().join("seq.log");
+            let max = 64 * 1024;
+            let mut graph = Graph::new();
+            graph.node(
+                "seq",
+                Command::new("seq")
+                    .args(["1", "300000"])
+                    .stdout(Stdio::Sink(Sink::file(
+                        RotatingFile::new(&log).max_bytes(max).keep(1000),
+                    ))),
+            );
+            assert!(graph.spawn().unwrap().wait().unwrap().success());
+            let mut files: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            // Oldest first: seq.log.N, …, seq.log.1, seq.log.
+            let age = |p: &std::path::PathBuf| {
+                p.extension()
+                    .and_then(|e| e.to_str()?.parse::<u32>().ok())
+                    .unwrap_or(0)
+            };
+            files.sort_by_key(|p| std::cmp::Reverse(age(p)));
+            assert!(files.len() > 20, "it rotated: {} files", files.len());
+            let mut all = Vec::new();
+            for file in &files {
+                let bytes = std::fs::read(file).unwrap();
+                assert!(
+                    bytes.len() as u64 <= max,
+                    "{} is within its limit",
+                    file.display()
+                );
+                assert_eq!(
+                    bytes.last(),
+                    Some(&b'\n'),
+                    "{} ends on a whole line",
+                    file.display()
+                );
+                all.extend_from_slice(&bytes);
+            }
+            let expected: String = (1..=300_000).map(|n| format!("{n}\n")).collect();
+            assert!(all == expected.as_bytes(), "every line once, in order");
+        },
     );
-    assert!(graph.spawn().unwrap().wait().unwrap().success());
-    let mut files: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    // Oldest first: seq.log.N, …, seq.log.1, seq.log.
-    let age = |p: &std::path::PathBuf| {
-        p.extension()
-            .and_then(|e| e.to_str()?.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    files.sort_by_key(|p| std::cmp::Reverse(age(p)));
-    assert!(files.len() > 20, "it rotated: {} files", files.len());
-    let mut all = Vec::new();
-    for file in &files {
-        let bytes = std::fs::read(file).unwrap();
-        assert!(
-            bytes.len() as u64 <= max,
-            "{} is within its limit",
-            file.display()
-        );
-        assert_eq!(
-            bytes.last(),
-            Some(&b'\n'),
-            "{} ends on a whole line",
-            file.display()
-        );
-        all.extend_from_slice(&bytes);
-    }
-    let expected: String = (1..=300_000).map(|n| format!("{n}\n")).collect();
-    assert!(all == expected.as_bytes(), "every line once, in order");
 }
 
 /// A node that floods its output does not hold up the lines of another.
 #[test]
 fn a_flooding_node_does_not_starve_the_others() {
-    let (sink, seen) = collecting();
-    let mut graph = Graph::new();
-    graph.node(
-        "flood",
-        Command::new("yes").stdout(Stdio::Sink(Sink::callback(|_| {}))),
-    );
-    graph.node(
-        "polite",
-        Command::new("sh")
-            .args(["-c", "echo hello; sleep 1000"])
-            .stdout(Stdio::Sink(sink)),
-    );
-    let running = graph.spawn().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while texts(&seen).is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the polite line never came"
+    common::as_root_and_unprivileged("a_flooding_node_does_not_starve_the_others", || {
+        let (sink, seen) = collecting();
+        let mut graph = Graph::new();
+        graph.node(
+            "flood",
+            Command::new("yes").stdout(Stdio::Sink(Sink::callback(|_| {}))),
         );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(texts(&seen), [("hello".to_owned(), LineEnd::Newline)]);
-    drop(running);
+        graph.node(
+            "polite",
+            Command::new("sh")
+                .args(["-c", "echo hello; sleep 1000"])
+                .stdout(Stdio::Sink(sink)),
+        );
+        let running = graph.spawn().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while texts(&seen).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the polite line never came"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(texts(&seen), [("hello".to_owned(), LineEnd::Newline)]);
+        drop(running);
+    });
 }
 
 /// What [`record`] saw.

@@ -69,35 +69,38 @@ fn prefixed_graph_helper() {
 
 #[test]
 fn prefixed_lines_reach_the_parent_streams() {
-    let (stdout, stderr) = common::run_ignored_test("prefixed_graph_helper", &[(HELPER_VAR, "1")]);
-    // The harness prints "test prefixed_graph_helper ... " without a
-    // newline, so the first line may share its line with that.
-    assert!(
-        stdout.contains("[talker] hello\n[talker] world\n"),
-        "stdout:\n{stdout}"
-    );
-    // The final line had no newline: it is flushed as a line of its own.
-    assert!(stdout.contains("\n[talker] partial\n"), "stdout:\n{stdout}");
-    assert!(stderr.contains("[talker] oops\n"), "stderr:\n{stderr}");
-    assert!(
-        !stdout.contains("oops"),
-        "stderr stays on stderr:\n{stdout}"
-    );
-    assert_timestamped(&stdout);
-    // Every control character reaches the application's stream written out.
-    assert!(
-        stdout.contains("[evil] \\x1b[2K\\x0d[talker] forged\n")
-            && stdout.contains("[evil] \\x1b]0;pwned\\x07\\x1b[6n\n"),
-        "stdout:\n{stdout}"
-    );
-    assert!(
-        !stdout.contains(['\x1b', '\r', '\x07']),
-        "a control character reached the application's stream:\n{stdout:?}"
-    );
-    assert!(
-        !stdout.contains("should-not-appear") && !stderr.contains("should-not-appear"),
-        "Stdio::Null output leaked:\n{stdout}\n{stderr}"
-    );
+    common::as_root_and_unprivileged("prefixed_lines_reach_the_parent_streams", || {
+        let (stdout, stderr) =
+            common::run_ignored_test("prefixed_graph_helper", &[(HELPER_VAR, "1")]);
+        // The harness prints "test prefixed_graph_helper ... " without a
+        // newline, so the first line may share its line with that.
+        assert!(
+            stdout.contains("[talker] hello\n[talker] world\n"),
+            "stdout:\n{stdout}"
+        );
+        // The final line had no newline: it is flushed as a line of its own.
+        assert!(stdout.contains("\n[talker] partial\n"), "stdout:\n{stdout}");
+        assert!(stderr.contains("[talker] oops\n"), "stderr:\n{stderr}");
+        assert!(
+            !stdout.contains("oops"),
+            "stderr stays on stderr:\n{stdout}"
+        );
+        assert_timestamped(&stdout);
+        // Every control character reaches the application's stream written out.
+        assert!(
+            stdout.contains("[evil] \\x1b[2K\\x0d[talker] forged\n")
+                && stdout.contains("[evil] \\x1b]0;pwned\\x07\\x1b[6n\n"),
+            "stdout:\n{stdout}"
+        );
+        assert!(
+            !stdout.contains(['\x1b', '\r', '\x07']),
+            "a control character reached the application's stream:\n{stdout:?}"
+        );
+        assert!(
+            !stdout.contains("should-not-appear") && !stderr.contains("should-not-appear"),
+            "Stdio::Null output leaked:\n{stdout}\n{stderr}"
+        );
+    });
 }
 
 #[test]
