@@ -11,8 +11,8 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Endpoint, Event, ExitStatus, Graph, Namespace, NodeId, NodeOptions, Probe, ProbeKind,
-    ProbeResult, Restart, RunningGraph, ScopeSpec, Signal,
+    Command, Containment, Endpoint, Event, ExitStatus, Graph, Namespace, NodeId, NodeOptions,
+    Probe, ProbeKind, ProbeResult, Restart, RunningGraph, ScopeSpec, Signal,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -572,6 +572,75 @@ fn a_hostile_http_answer_times_out_and_never_stalls_the_loop() {
                 assert!(events.contains(&killed), "{events:#?}");
                 running.wait().unwrap();
             });
+        },
+    );
+}
+
+/// The live processes whose command line is `sleep SECONDS`.
+fn sleeping(seconds: &str) -> Vec<common::ProcStat> {
+    let wanted = format!("sleep\0{seconds}\0");
+    common::all_processes()
+        .into_iter()
+        .filter(|p| p.is_live())
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/cmdline", p.pid)).is_ok_and(|c| c == wanted.as_bytes())
+        })
+        .collect()
+}
+
+/// An exec probe's command leaves a `sleep` in its process group and a
+/// `setsid` daemon, then exits 0, every 100 ms. What it leaves goes as a
+/// node's does: the sleep is killed with its process group when the
+/// command ends; the daemon with the node's cgroup where there is one, else
+/// it survives (the README says so), and is killed here.
+#[test]
+fn what_an_exec_probe_leaves_behind_goes_as_a_nodes_does() {
+    common::as_root_and_unprivileged(
+        "what_an_exec_probe_leaves_behind_goes_as_a_nodes_does",
+        || {
+            // As uid 65534 the test runs outside any delegated cgroup.
+        let cgroups = rustix::process::geteuid().is_root() && common::cgroups_available();
+            for containment in [Containment::Auto, Containment::Off] {
+                // Numbers of this run alone, to find its sleeps by.
+                let (grouped, daemon) = (
+                    format!("300.{}", std::process::id()),
+                    format!("301.{}", std::process::id()),
+                );
+                let script = format!("sleep {grouped} & setsid sleep {daemon} & exit 0");
+                let mut graph = Graph::new();
+                graph.containment(containment);
+                graph.node_with(
+                    "prober",
+                    Command::new("sleep").arg("60"),
+                    NodeOptions::new().live_probe(
+                        Probe::exec(["sh", "-c", &script]).period(Duration::from_millis(100)),
+                    ),
+                );
+                let mut running = graph.spawn().unwrap();
+                common::run_until(&mut running, "a probe's daemon", |_| {
+                    !sleeping(&daemon).is_empty()
+                });
+                running.shutdown(Duration::from_secs(1)).unwrap();
+                // Killed with a SIGKILL: dead within moments, if at all.
+                std::thread::sleep(Duration::from_millis(200));
+                let (grouped, daemons) = (sleeping(&grouped), sleeping(&daemon));
+                for p in &daemons {
+                    let _ = rustix::process::kill_process(
+                        rustix::process::Pid::from_raw(p.pid).unwrap(),
+                        rustix::process::Signal::KILL,
+                    );
+                }
+                assert!(
+                    grouped.is_empty(),
+                    "{containment:?}: left in the group: {grouped:?}"
+                );
+                let contained = cgroups && containment == Containment::Auto;
+                assert_eq!(
+                    daemons.is_empty(),
+                    contained,
+                    "{containment:?}, cgroups {cgroups}: daemons left: {daemons:?}"
+                );
+            }
         },
     );
 }
