@@ -41,12 +41,27 @@ fn running_sleeper(command: Command) -> Result<(RunningGraph, u32), Error> {
     Ok((running, pid))
 }
 
+/// The error of a spawn that must fail, once it is checked that the
+/// failure left nothing running: no process, no zombie, no fd. (Every test
+/// here holds the serial lock, so the children and fds counted are its own.)
 fn spawn_error(command: Command) -> process_graph_runtime::SpawnError {
-    match running_sleeper(command) {
+    let (children, fds) = (
+        common::children_of_this_process(),
+        common::fds_besides_pidfds(),
+    );
+    let error = match running_sleeper(command) {
         Err(Error::Spawn(e)) => e,
         Err(other) => panic!("expected a spawn error, got {other}"),
         Ok(_) => panic!("expected a spawn error, the node started"),
-    }
+    };
+    let pids = |list: Vec<common::ProcStat>| list.into_iter().map(|p| p.pid).collect::<Vec<_>>();
+    assert_eq!(
+        pids(common::children_of_this_process()),
+        pids(children),
+        "{error}: left running"
+    );
+    assert_eq!(common::fds_besides_pidfds(), fds, "{error}: fds left");
+    error
 }
 
 fn sleeper() -> Command {
@@ -55,6 +70,7 @@ fn sleeper() -> Command {
 
 #[test]
 fn a_node_drops_to_another_user() {
+    let _serial = common::serial();
     common::as_root_and_unprivileged("a_node_drops_to_another_user", || {
         if is_root() {
             // A real drop: real, effective, saved and filesystem ids, and
@@ -87,6 +103,7 @@ fn a_node_drops_to_another_user() {
 
 #[test]
 fn supplementary_groups_are_set_up_to_the_limit() {
+    let _serial = common::serial();
     if !is_root() {
         return common::skip("setting groups needs root");
     }
@@ -105,6 +122,7 @@ fn supplementary_groups_are_set_up_to_the_limit() {
 /// anything starts.
 #[test]
 fn hostile_ids_are_refused_before_anything_starts() {
+    let _serial = common::serial();
     let too_many: Vec<u32> = (0..8193).collect();
     for (command, problem) in [
         (sleeper().uid(u32::MAX), "uid 4294967295 is (uid_t)-1"),
@@ -185,6 +203,7 @@ fn attacker() {
 /// application" for such a scope.
 #[test]
 fn a_dropped_node_cannot_signal_or_ptrace_the_application() {
+    let _serial = common::serial();
     if !is_root() {
         return common::skip("a drop to another user needs root");
     }
@@ -231,6 +250,7 @@ fn a_dropped_node_cannot_signal_or_ptrace_the_application() {
 
 #[test]
 fn rlimits_and_umask_apply() {
+    let _serial = common::serial();
     common::as_root_and_unprivileged("rlimits_and_umask_apply", || {
         let mut graph = Graph::new();
         let node = graph.node(
@@ -289,6 +309,7 @@ fn rlimits_and_umask_apply() {
 
 #[test]
 fn arg0_is_what_the_node_sees() {
+    let _serial = common::serial();
     let mut graph = Graph::new();
     let node = graph.node(
         "renamed",
@@ -307,6 +328,7 @@ fn arg0_is_what_the_node_sees() {
 /// group, where a terminal's Ctrl-C reaches it.
 #[test]
 fn the_process_group_is_chosen() {
+    let _serial = common::serial();
     let pgid = |pid: u32| {
         rustix::process::getpgid(rustix::process::Pid::from_raw(pid as i32))
             .unwrap()
@@ -324,6 +346,7 @@ fn the_process_group_is_chosen() {
 
 #[test]
 fn a_node_in_a_scope_keeps_a_group_of_its_own() {
+    let _serial = common::serial();
     let mut graph = Graph::new();
     let scope = graph.scope("box", ScopeSpec::new([Namespace::User, Namespace::Pid]));
     graph.node_with(
@@ -345,6 +368,7 @@ fn a_node_in_a_scope_keeps_a_group_of_its_own() {
 /// pid scope without a user namespace runs the node as the uid asked for.
 #[test]
 fn a_node_in_a_pid_scope_drops_too() {
+    let _serial = common::serial();
     if !is_root() {
         return common::skip("a pid scope without a user namespace needs root");
     }
@@ -368,6 +392,7 @@ fn a_node_in_a_pid_scope_drops_too() {
 /// mapped there is refused by the kernel (EINVAL), named.
 #[test]
 fn an_id_not_mapped_in_the_scope_is_refused() {
+    let _serial = common::serial();
     common::as_root_and_unprivileged("an_id_not_mapped_in_the_scope_is_refused", || {
         let mut graph = Graph::new();
         let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));

@@ -599,7 +599,7 @@ fn what_an_exec_probe_leaves_behind_goes_as_a_nodes_does() {
         "what_an_exec_probe_leaves_behind_goes_as_a_nodes_does",
         || {
             // As uid 65534 the test runs outside any delegated cgroup.
-        let cgroups = rustix::process::geteuid().is_root() && common::cgroups_available();
+            let cgroups = rustix::process::geteuid().is_root() && common::cgroups_available();
             for containment in [Containment::Auto, Containment::Off] {
                 // Numbers of this run alone, to find its sleeps by.
                 let (grouped, daemon) = (
