@@ -142,11 +142,50 @@ struct Pass {
 }
 
 /// Nodes restarting together: none of them starts before all are down.
+///
+/// Every member waiting asks at every pass whether the group still holds
+/// it, and a `one_for_all` level of N nodes takes about N turns to stop:
+/// so each ask costs O(1), not a walk of the members, or the restart costs
+/// O(N²) asks of O(N) each.
 #[derive(Debug)]
 struct Group {
+    /// In index order: whether a node is a member is a binary search.
     members: Vec<usize>,
     /// When they restart.
     at: Instant,
+    /// Where the last member found alive is in `members`: the next look
+    /// begins there. A member down stays down while the group holds it, so
+    /// the looks of the whole restart pass each member about once.
+    alive_at: usize,
+}
+
+impl Group {
+    fn new(mut members: Vec<usize>, at: Instant) -> Group {
+        members.sort_unstable();
+        members.dedup();
+        Group {
+            members,
+            at,
+            alive_at: 0,
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.members.binary_search(&i).is_ok()
+    }
+
+    /// Whether a member is alive still; once none is, the group has done
+    /// its job.
+    fn any_alive(&mut self, nodes: &[NodeRuntime]) -> bool {
+        let count = self.members.len();
+        let found = (0..count)
+            .map(|k| (self.alive_at + k) % count)
+            .find(|&k| nodes[self.members[k]].state.is_alive());
+        if let Some(k) = found {
+            self.alive_at = k;
+        }
+        found.is_some()
+    }
 }
 
 /// A decision about a node's exit: why, when it stops the graph; at which
@@ -463,13 +502,17 @@ impl Core {
         self.progress_stops(now);
         // Once every member has been down at the same time, a group has
         // done its job; the members then start in dependency order as usual.
-        let nodes = &self.nodes;
-        self.groups
-            .retain(|g| g.members.iter().any(|&m| nodes[m].state.is_alive()));
+        self.settle_groups();
         self.pass = Some(Pass {
             cursor: 0,
             progressed: false,
         });
+    }
+
+    /// Drops the groups whose members have all been down at the same time.
+    fn settle_groups(&mut self) {
+        let nodes = &self.nodes;
+        self.groups.retain_mut(|g| g.any_alive(nodes));
     }
 
     /// The next thing to do, or `None` when the round is over.

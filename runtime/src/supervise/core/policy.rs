@@ -277,7 +277,7 @@ impl Core {
                 group.push(m);
             }
         }
-        self.groups.push(Group { members: group, at });
+        self.groups.push(Group::new(group, at));
     }
 
     /// When the group restart node `i` is part of starts it again, if any
@@ -285,7 +285,7 @@ impl Core {
     fn group_at(&self, i: usize) -> Option<Instant> {
         self.groups
             .iter()
-            .filter(|g| g.members.contains(&i))
+            .filter(|g| g.contains(i))
             .map(|g| g.at)
             .max()
     }

@@ -237,10 +237,9 @@ impl Core {
     }
 
     /// A member of a group restart waits until every member is down.
-    fn held_by_group(&self, i: usize) -> bool {
-        self.groups.iter().any(|g| {
-            g.members.contains(&i) && g.members.iter().any(|&m| self.nodes[m].state.is_alive())
-        })
+    fn held_by_group(&mut self, i: usize) -> bool {
+        self.settle_groups();
+        self.groups.iter().any(|g| g.contains(i))
     }
 
     fn dependencies_ready(&self, i: usize) -> bool {

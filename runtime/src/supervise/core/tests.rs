@@ -262,6 +262,29 @@ fn one_for_all_stops_every_other_node_then_starts_all_together() {
 }
 
 #[test]
+fn a_group_holds_its_members_until_the_last_is_down_whatever_the_order() {
+    let graph = graph_of(
+        &[always(), always(), always(), always(), always()],
+        Strategy::OneForAll,
+    );
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(3, FAILED, 10);
+    assert_eq!(h.automatic(10).len(), 4, "the other four are stopped");
+    // The first member seen alive goes first, then one past it, then the
+    // one before it, so that the look for one alive wraps around.
+    for (member, at) in [(0, 200), (4, 210), (1, 220)] {
+        h.exit(member, ExitStatus::Signaled(Signal::TERM), at);
+        assert_eq!(h.automatic(at), [], "held: node 2 is still up");
+    }
+    h.exit(2, ExitStatus::Signaled(Signal::TERM), 230);
+    assert_eq!(
+        h.automatic(230),
+        (0..5).map(Action::Spawn).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn rest_for_one_restarts_the_node_and_what_reads_from_it() {
     let mut graph = graph_of(&[always(), always(), always()], Strategy::RestForOne);
     graph.pipe(
