@@ -2,10 +2,14 @@
 //! costs what is happening, not the size of the graph.
 //!
 //! A node is on the agenda while something may be due for it: it waits to
-//! start or to be restarted, its exit awaits a decision, or it is being
-//! stopped. A node that is just running, or has ended for good, is off it;
-//! the few things that can wake such a node (its exit, a stop or restart
-//! request, one of its timers firing) put it back. The count of live processes
+//! start or to be restarted, its exit awaits a decision, or its stop signal
+//! is yet to go. A node that is just running, has ended for good, has been
+//! sent its stop signal, or waits for other nodes to go down (a group
+//! restart's other members; for its stop signal, its dependents being
+//! stopped) is off it; the few things that can wake such a node (its exit,
+//! a stop or restart request, one of its timers firing, its group done, a
+//! dependent's end) put it back. So a `one_for_all` level or a chain of N
+//! nodes, which takes about N turns to stop, is not walked at each. The count of live processes
 //! is kept beside, so whether the graph has finished is known without a
 //! scan.
 
@@ -74,14 +78,19 @@ impl Agenda {
 }
 
 /// Whether anything may be due for `node`: it must stay on the agenda.
-/// `undecided`: its exit still awaits a decision.
-pub(crate) fn pending(node: &NodeRuntime, undecided: bool) -> bool {
+/// `undecided`: its exit still awaits a decision; `waits`: it waits for
+/// other nodes to go down — waiting to start, held by a group restart
+/// until its other members are; asked to stop, for the nodes that depend
+/// on it — and their ends put it back.
+pub(crate) fn pending(node: &NodeRuntime, undecided: bool, waits: bool) -> bool {
     undecided
-        || matches!(
-            node.state,
-            NodeState::Waiting | NodeState::BackingOff | NodeState::Exited | NodeState::Stopping
-        )
-        || node.stop_requested.is_some()
+        || match node.state {
+            NodeState::Waiting => !waits,
+            NodeState::BackingOff | NodeState::Exited => true,
+            // Signalled: its exit or stop timeout puts it back.
+            NodeState::Stopping => false,
+            _ => node.stop_requested.is_some() && !waits,
+        }
 }
 
 #[cfg(test)]
@@ -102,8 +111,15 @@ mod tests {
         agenda.started();
         agenda.started();
         nodes[1].stop_requested = Some(AfterStop::Leave);
-        agenda.settle(|i| pending(&nodes[i], false));
+        agenda.settle(|i| pending(&nodes[i], false, false));
         assert_eq!(agenda.nodes(), [1], "a stop request keeps a node on");
+        nodes[1].state = NodeState::Stopping;
+        agenda.settle(|i| pending(&nodes[i], false, false));
+        assert!(
+            agenda.nodes().is_empty(),
+            "signalled, it waits for its exit"
+        );
+        agenda.mark(1);
         assert!(!agenda.finished(&nodes));
         nodes[0].state = NodeState::Exited;
         agenda.mark(0);
@@ -113,5 +129,14 @@ mod tests {
         nodes[1].state = NodeState::Stopped;
         agenda.reaped();
         assert!(agenda.finished(&nodes));
+    }
+
+    #[test]
+    fn a_node_held_by_a_group_restart_is_off_until_its_group_is_done() {
+        let mut node = NodeRuntime::new(IdChange::None);
+        node.state = NodeState::Waiting;
+        assert!(!pending(&node, false, true));
+        assert!(pending(&node, false, false));
+        assert!(pending(&node, true, true), "an exit to decide keeps it on");
     }
 }

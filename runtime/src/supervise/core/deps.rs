@@ -10,14 +10,18 @@ pub(crate) struct Deps {
     after: Lists,
     /// Per node, the nodes that depend on it directly.
     dependents: Lists,
+    /// Per node, the nodes it depends on directly (`dependents` the other
+    /// way round): those whose stop waits for its end.
+    dependencies: Lists,
 }
 
 /// A list of node indices per node, all in one array: most nodes have
 /// none, and a `Vec` each would cost every running node 24 bytes for it.
+/// The ends are `u32`, as node ids are: 4 bytes per node and list, not 8.
 #[derive(Debug, Clone, Default)]
 struct Lists {
     /// Node `i`'s list is `items[ends[i - 1]..ends[i]]` (from 0 for node 0).
-    ends: Vec<usize>,
+    ends: Vec<u32>,
     items: Vec<usize>,
 }
 
@@ -25,7 +29,8 @@ impl Lists {
     /// Appends the next node's list.
     fn push(&mut self, list: impl IntoIterator<Item = usize>) {
         self.items.extend(list);
-        self.ends.push(self.items.len());
+        self.ends
+            .push(u32::try_from(self.items.len()).unwrap_or(u32::MAX));
     }
 
     /// The lists of `count` nodes from `(node, item)` pairs, sorted.
@@ -46,7 +51,7 @@ impl Lists {
 
     fn of(&self, node: usize) -> &[usize] {
         let start = node.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.items[start..self.ends[node]]
+        &self.items[start as usize..self.ends[node] as usize]
     }
 
     fn len(&self) -> usize {
@@ -55,7 +60,7 @@ impl Lists {
 
     /// Appends `other`'s lists, each index in them shifted by `first`.
     fn append(&mut self, other: Lists, first: usize) {
-        let base = self.items.len();
+        let base = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
         self.ends
             .extend(other.ends.into_iter().map(|end| base + end));
         self.items
@@ -92,9 +97,13 @@ impl Deps {
         }
         pairs.sort_unstable();
         pairs.dedup();
+        let dependents = Lists::grouped(count, &pairs);
+        let mut reversed: Vec<_> = pairs.into_iter().map(|(dep, node)| (node, dep)).collect();
+        reversed.sort_unstable();
         Deps {
             after,
-            dependents: Lists::grouped(count, &pairs),
+            dependents,
+            dependencies: Lists::grouped(count, &reversed),
         }
     }
 
@@ -108,11 +117,18 @@ impl Deps {
         self.dependents.of(node)
     }
 
+    /// The nodes `node` depends on directly: by `after`, or by reading a
+    /// pipe they write.
+    pub(crate) fn dependencies(&self, node: usize) -> &[usize] {
+        self.dependencies.of(node)
+    }
+
     /// Appends the dependencies of nodes added to a running graph, whose
     /// own indices (`deps`'s) start at `first` in this one.
     pub(crate) fn append(&mut self, deps: Deps, first: usize) {
         self.after.append(deps.after, first);
         self.dependents.append(deps.dependents, first);
+        self.dependencies.append(deps.dependencies, first);
     }
 
     /// `node` and everything that depends on it, transitively, in index order.

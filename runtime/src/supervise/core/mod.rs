@@ -509,10 +509,17 @@ impl Core {
         });
     }
 
-    /// Drops the groups whose members have all been down at the same time.
+    /// Drops the groups whose members have all been down at the same time,
+    /// and puts their members back on the agenda: held, they were off it.
     fn settle_groups(&mut self) {
-        let nodes = &self.nodes;
-        self.groups.retain_mut(|g| g.any_alive(nodes));
+        let (nodes, agenda) = (&self.nodes, &mut self.agenda);
+        self.groups.retain_mut(|g| {
+            let holds = g.any_alive(nodes);
+            if !holds {
+                g.members.iter().for_each(|&m| agenda.mark(m));
+            }
+            holds
+        });
     }
 
     /// The next thing to do, or `None` when the round is over.

@@ -17,6 +17,7 @@ impl Core {
     pub(super) fn on_exit(&mut self, i: usize, status: ExitStatus, now: Instant) {
         self.agenda.mark(i);
         self.agenda.reaped();
+        self.wake_dependencies(i);
         for purpose in [
             Purpose::Ready,
             Purpose::Stop,

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::{
     Action, AfterStop, Core, IdChange, NodeRuntime, NodeState, Pass, Purpose, TimerKey, agenda,
+    stop,
 };
 use crate::error::SpawnError;
 use crate::exit::Outcome;
@@ -82,9 +83,20 @@ impl Core {
             }
             node.released = !may;
         }
-        let (nodes, undecided) = (&self.nodes, &self.undecided);
-        self.agenda
-            .settle(|i| agenda::pending(&nodes[i], undecided.contains_key(&i)));
+        // A node held leaves the agenda; its group, once done, puts it
+        // back. One done by now does so here, not at the next round, which
+        // might not come: nodes held by a group with no member alive are
+        // off the agenda of a graph that looks finished.
+        self.settle_groups();
+        let (nodes, deps, groups) = (&self.nodes, &self.deps, &self.groups);
+        let undecided = &self.undecided;
+        self.agenda.settle(|i| {
+            let waits = match nodes[i].state {
+                NodeState::Waiting => groups.iter().any(|g| g.contains(i)),
+                _ => stop::stop_waits(nodes, deps, i),
+            };
+            agenda::pending(&nodes[i], undecided.contains_key(&i), waits)
+        });
     }
 
     /// Node `i`'s start is under way at `now`, its answer to come: it is
@@ -188,6 +200,7 @@ impl Core {
         if self.end_launch(i) {
             // The program that was starting it is reaped.
             self.agenda.reaped();
+            self.wake_dependencies(i);
             // Asked to stop meanwhile (a removal, a restart, a stop whose
             // timeout killed the start): it ended as the stop meant, not as
             // a node that cannot start.

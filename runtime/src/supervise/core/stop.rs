@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use super::{Action, AfterStop, Core, NodeState, Purpose, TimerKey};
+use super::{Action, AfterStop, Core, Deps, NodeRuntime, NodeState, Purpose, TimerKey};
 use crate::exit::Outcome;
 use crate::graph::NodeId;
 use crate::signal::Signal;
@@ -86,14 +86,22 @@ impl Core {
             {
                 continue;
             }
-            let dependents_running =
-                self.deps.dependents(i).iter().any(|&d| {
-                    self.nodes[d].stop_requested.is_some() && self.nodes[d].state.is_alive()
-                });
-            if dependents_running {
+            if stop_waits(&self.nodes, &self.deps, i) {
                 continue;
             }
             self.send_stop_signal(i, now);
+        }
+    }
+
+    /// Node `i` is no longer alive: the stops of the nodes it depends on
+    /// may have been waiting for it. They wait off the agenda (a chain of N
+    /// stopping one by one would walk them all at each of its N turns), so
+    /// they are put back.
+    pub(super) fn wake_dependencies(&mut self, i: usize) {
+        for &d in self.deps.dependencies(i) {
+            if self.nodes[d].stop_requested.is_some() {
+                self.agenda.mark(d);
+            }
         }
     }
 
@@ -154,4 +162,12 @@ impl Core {
             .stop_timeout
             .unwrap_or(self.stop_timeout)
     }
+}
+
+/// Node `i`'s stop signal waits: a node that depends on it is being
+/// stopped too and is still alive (dependents stop first).
+pub(super) fn stop_waits(nodes: &[NodeRuntime], deps: &Deps, i: usize) -> bool {
+    deps.dependents(i)
+        .iter()
+        .any(|&d| nodes[d].stop_requested.is_some() && nodes[d].state.is_alive())
 }

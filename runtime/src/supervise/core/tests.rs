@@ -276,6 +276,10 @@ fn a_group_holds_its_members_until_the_last_is_down_whatever_the_order() {
     for (member, at) in [(0, 200), (4, 210), (1, 220)] {
         h.exit(member, ExitStatus::Signaled(Signal::TERM), at);
         assert_eq!(h.automatic(at), [], "held: node 2 is still up");
+        assert!(
+            h.core.agenda.nodes().is_empty(),
+            "held or signalled, no member is looked at until something happens to it"
+        );
     }
     h.exit(2, ExitStatus::Signaled(Signal::TERM), 230);
     assert_eq!(
@@ -298,6 +302,36 @@ fn rest_for_one_restarts_the_node_and_what_reads_from_it() {
     h.exit(1, ExitStatus::Signaled(Signal::TERM), 20);
     assert_eq!(h.automatic(110), [Action::Spawn(0), Action::Spawn(1)]);
     assert_eq!(h.core.nodes[2].restarts, 0);
+}
+
+#[test]
+fn a_chain_stops_from_its_end_with_only_the_next_stop_on_the_agenda() {
+    let after = |i: usize| always().after([NodeId::from_index(i)]);
+    let mut graph = graph_of(
+        &[always(), after(0), after(1), always()],
+        Strategy::RestForOne,
+    );
+    graph.pipe(
+        NodeId::from_index(2).stdout(),
+        NodeId::from_index(3).stdin(),
+    );
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.exit(0, FAILED, 10);
+    assert_eq!(h.automatic(10), [Action::Signal(3, Signal::TERM)]);
+    for (node, next, at) in [(3, 2, 200), (2, 1, 210)] {
+        h.exit(node, ExitStatus::Signaled(Signal::TERM), at);
+        assert_eq!(h.automatic(at), [Action::Signal(next, Signal::TERM)]);
+        assert!(
+            h.core.agenda.nodes().is_empty(),
+            "the stops that wait, and the nodes held, are off the agenda"
+        );
+    }
+    h.exit(1, ExitStatus::Signaled(Signal::TERM), 220);
+    assert_eq!(
+        h.automatic(220),
+        (0..4).map(Action::Spawn).collect::<Vec<_>>()
+    );
 }
 
 #[test]
