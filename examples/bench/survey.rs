@@ -23,6 +23,14 @@
 //!   writes a newline to fd 3 (timed: `spawn`, which waits for each
 //!   dependency's readiness); `exec-chain-reversed` N nodes each `after`
 //!   the one declared after it, ready at exec.
+//! - `mass-exit`: N idle nodes restarted at once (`Restart::Always`, no
+//!   backoff), all SIGKILLed in one go (timed: the kills to the last of the
+//!   N new `Started`): N exits decided in the same turns.
+//! - `one-for-all`: N idle nodes of a `one_for_all` graph, one of them
+//!   SIGKILLed (timed: the kill to all N started again).
+//! - `rest-for-one`: N idle nodes, each `after` the one before, of a
+//!   `rest_for_one` graph, the first SIGKILLed (timed: the kill to all N
+//!   started again, in order).
 
 use std::error::Error;
 use std::io;
@@ -31,6 +39,7 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Containment, Event, Graph, NodeId, NodeOptions, Readiness, Restart, RunningGraph,
+    Strategy,
 };
 
 use crate::child_elf::{Behaviour, ChildProgram};
@@ -102,7 +111,7 @@ fn all_started(running: &mut RunningGraph, n: usize) -> io::Result<()> {
 }
 
 /// One timed operation on `n` nodes; the time of what is measured.
-fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Duration> {
+fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Took> {
     match case {
         "shutdown" | "shutdown-deaf" | "drop" | "shutdown-chain" => {
             let program = if case == "shutdown-deaf" {
@@ -123,7 +132,7 @@ fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Durati
             all_started(&mut running, n)?;
             // Let the deaf ones reach their `rt_sigaction`.
             std::thread::sleep(Duration::from_millis(20));
-            let t = Instant::now();
+            let t = Stopwatch::start();
             let grace = match case {
                 "shutdown-deaf" => Duration::from_millis(20),
                 _ => Duration::from_secs(10),
@@ -142,7 +151,10 @@ fn once(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Durati
                 )));
             }
             Ok(if case == "shutdown-deaf" {
-                took.saturating_sub(grace)
+                Took {
+                    wall: took.wall.saturating_sub(grace),
+                    ..took
+                }
             } else {
                 took
             })
@@ -219,8 +231,48 @@ fn restarting(
     Ok((running, node))
 }
 
+/// `mass-exit` / `one-for-all` / `rest-for-one`: `n` idle nodes that
+/// restart at once, some SIGKILLed (all, or the first); the time until
+/// every node has started again.
+fn kill_restart(case: &str, p: &Programs, n: usize, c: Containment) -> io::Result<Took> {
+    let mut graph = Graph::new();
+    graph.containment(c);
+    graph.intensity(u32::MAX, Duration::from_secs(1));
+    graph.strategy(match case {
+        "one-for-all" => Strategy::OneForAll,
+        "rest-for-one" => Strategy::RestForOne,
+        _ => Strategy::OneForOne,
+    });
+    let fast = NodeOptions::new()
+        .restart(Restart::Always)
+        .backoff(Duration::ZERO, Duration::ZERO);
+    let mut ids: Vec<NodeId> = Vec::with_capacity(n);
+    for i in 0..n {
+        let o = match ids.last() {
+            Some(&prev) if case == "rest-for-one" => fast.clone().after([prev]),
+            _ => fast.clone(),
+        };
+        ids.push(graph.node_with(format!("n{i}"), Command::new(p.pause.path()), o));
+    }
+    let mut running = graph.spawn().map_err(err)?;
+    all_started(&mut running, n)?;
+    let killed = if case == "mass-exit" {
+        &ids[..]
+    } else {
+        &ids[..1]
+    };
+    let t = Stopwatch::start();
+    for &id in killed {
+        running.kill(id).map_err(err)?;
+    }
+    all_started(&mut running, n)?;
+    let took = t.elapsed();
+    running.shutdown(Duration::from_secs(10)).map_err(err)?;
+    Ok(took)
+}
+
 /// `ready-chain` / `exec-chain-reversed`: spawn of a chain of `after`.
-fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Result<Duration> {
+fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Result<Took> {
     let mut graph = Graph::new();
     graph.containment(c);
     let program = if ready {
@@ -248,11 +300,52 @@ fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Resul
             graph.node_with(format!("n{i}"), Command::new(program), o);
         }
     }
-    let t = Instant::now();
+    let t = Stopwatch::start();
     let mut running = graph.spawn().map_err(err)?;
     let took = t.elapsed();
     running.shutdown(Duration::from_secs(10)).map_err(err)?;
     Ok(took)
+}
+
+/// A timed operation's wall-clock time, and the CPU time of this thread
+/// meanwhile (the blocking driver runs in it): on a shared machine, other
+/// loads stretch the first, not the second.
+#[derive(Debug, Clone, Copy)]
+struct Took {
+    wall: Duration,
+    cpu: Duration,
+}
+
+struct Stopwatch {
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            wall: Instant::now(),
+            cpu: thread_cpu(),
+        }
+    }
+
+    fn elapsed(&self) -> Took {
+        Took {
+            wall: self.wall.elapsed(),
+            cpu: thread_cpu().saturating_sub(self.cpu),
+        }
+    }
+}
+
+/// The CPU time this thread has used.
+fn thread_cpu() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write to.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 fn median(v: &mut [Duration]) -> Duration {
@@ -367,27 +460,37 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
         }
         _ => {
             let mut per: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
+            let mut cpu: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
             for _ in 0..rounds {
                 for (k, &n) in sizes.iter().enumerate() {
                     let took = match case.as_str() {
                         "ready-chain" => chain_spawn(&programs, n, containment, true)?,
                         "exec-chain-reversed" => chain_spawn(&programs, n, containment, false)?,
+                        "mass-exit" | "one-for-all" | "rest-for-one" => {
+                            kill_restart(&case, &programs, n, containment)?
+                        }
                         _ => once(&case, &programs, n, containment)?,
                     };
-                    per[k].push(took);
+                    per[k].push(took.wall);
+                    cpu[k].push(took.cpu);
                 }
             }
-            println!("| N | median | per node | fastest–slowest round |");
-            println!("| ---: | ---: | ---: | ---: |");
+            println!(
+                "| N | median | per node | fastest–slowest round | supervisor thread CPU: median | per node |"
+            );
+            println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
             for (k, &n) in sizes.iter().enumerate() {
                 let v = &mut per[k];
                 let m = median(v);
+                let c = median(&mut cpu[k]);
                 println!(
-                    "| {n} | {} | {} | {}–{} |",
+                    "| {n} | {} | {} | {}–{} | {} | {} |",
                     show(m),
                     show(m / n as u32),
                     show(v[0]),
-                    show(v[v.len() - 1])
+                    show(v[v.len() - 1]),
+                    show(c),
+                    show(c / n as u32)
                 );
             }
         }
