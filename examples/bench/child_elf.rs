@@ -201,6 +201,22 @@ pub fn executable(code: &[u8]) -> Vec<u8> {
     elf
 }
 
+/// Writes the executable of `code` at `path`, a new file.
+pub fn write_executable(path: &Path, code: &[u8]) -> io::Result<()> {
+    write_file(path, &executable(code))
+}
+
+/// Writes `bytes` to the new executable file `path`, closed before its
+/// first exec: a file still open for writing fails `execve` with ETXTBSY.
+fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o755)
+        .open(path)?
+        .write_all(bytes)
+}
+
 /// The child program on disk, removed (with its directory) on drop.
 pub struct ChildProgram {
     dir: PathBuf,
@@ -227,14 +243,7 @@ impl ChildProgram {
             size: bytes.len(),
             behaviour,
         };
-        // Closed before the first exec: a file still open for writing fails
-        // execve with ETXTBSY.
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o755)
-            .open(&program.path)?
-            .write_all(&bytes)?;
+        write_file(&program.path, &bytes)?;
         if let Some(expected) = behaviour.exit_code() {
             let status = std::process::Command::new(&program.path)
                 .stdin(std::process::Stdio::null())

@@ -2,7 +2,9 @@
 //! at 10, 100 and 1,000 nodes. Each case times one operation on a graph of
 //! N nodes (its set-up untimed), the sizes interleaved round by round, and
 //! prints the median and the median per node for each size, so that a
-//! per-node cost that grows with N shows.
+//! per-node cost that grows with N shows; beside it, the CPU time of the
+//! thread the blocking driver runs in (unless the case says otherwise),
+//! which other loads on a shared machine do not stretch.
 //!
 //! Cases:
 //!
@@ -31,20 +33,56 @@
 //! - `rest-for-one`: N idle nodes, each `after` the one before, of a
 //!   `rest_for_one` graph, the first SIGKILLed (timed: the kill to all N
 //!   started again, in order).
+//! - `ready-exec` / `ready-tcp`: N idle nodes, each ready once its
+//!   readiness probe passes (an exec probe of the libc-free `exit0`; a TCP
+//!   connect to a listener of the bench's own), first attempt at the start
+//!   (timed: `spawn` to the last `Ready`).
+//! - `live-exec` / `live-tcp`: N idle nodes with a liveness probe of period
+//!   `--period-ms` (100), passing; the graph watched for `--watch-ms`
+//!   (1,000) once every node is ready. The CPU column is what counts: per
+//!   node, the supervisor thread's CPU time for watch ÷ period attempts.
+//! - `prefixed`: N nodes, each writing `--lines` (1,000) lines of 40 bytes
+//!   to its stdout, one `write` each, through `Stdio::Prefixed` (the
+//!   application's stdout is `/dev/null` meanwhile); timed: `spawn` to
+//!   every node reaped and the output thread done. The CPU column is the
+//!   whole process's here (the output thread's with the supervisor's).
 
 use std::error::Error;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Containment, Event, Graph, NodeId, NodeOptions, Readiness, Restart, RunningGraph,
-    Strategy,
+    Command, Containment, Event, Graph, NodeId, NodeOptions, Probe, Readiness, Restart,
+    RunningGraph, Stdio, Strategy,
 };
 
-use crate::child_elf::{Behaviour, ChildProgram};
+use crate::child_elf::{self, Behaviour, ChildProgram};
 use crate::measure::next_restart;
 use crate::setup::{self, Subcommand};
+
+/// `write(1, LINE, 40)` as many times as the 4 bytes at [`WRITER_COUNT`]
+/// say, then `exit_group(0)`.
+#[rustfmt::skip]
+const WRITER: [u8; 84] = [
+    0x41, 0xbc, 0x00, 0x00, 0x00, 0x00, // mov r12d, count
+    0xb8, 0x01, 0x00, 0x00, 0x00,       // again: mov eax, 1 (write)
+    0xbf, 0x01, 0x00, 0x00, 0x00,       // mov edi, 1
+    0x48, 0x8d, 0x35, 0x15, 0x00, 0x00, 0x00, // lea rsi, [rip + 21] (the line)
+    0xba, 0x28, 0x00, 0x00, 0x00,       // mov edx, 40
+    0x0f, 0x05,                         // syscall
+    0x41, 0xff, 0xcc,                   // dec r12d
+    0x75, 0xe3,                         // jnz again
+    0xb8, 0xe7, 0x00, 0x00, 0x00,       // mov eax, 231 (exit_group)
+    0x31, 0xff,                         // xor edi, edi
+    0x0f, 0x05,                         // syscall
+    b'a', b' ', b'l', b'o', b'g', b' ', b'l', b'i', b'n', b'e', b' ', b'o', b'f', b' ',
+    b'f', b'o', b'r', b't', b'y', b' ', b'b', b'y', b't', b'e', b's', b',', b' ', b'a',
+    b' ', b'n', b'e', b'w', b'l', b'i', b'n', b'e', b' ', b'.', b'.', b'\n',
+];
+
+/// Where [`WRITER`]'s count of lines is.
+const WRITER_COUNT: usize = 2;
 
 const SURVEY: Subcommand = Subcommand {
     operation: "scale survey",
@@ -70,6 +108,67 @@ impl Programs {
             ready: ChildProgram::create(Behaviour::ReadyThenPause)?,
             exit0: exit0.to_owned(),
         })
+    }
+}
+
+/// [`WRITER`] writing `lines` lines, beside `p`'s programs (and removed
+/// with them).
+fn writer(p: &Programs, lines: u32) -> io::Result<PathBuf> {
+    let path = p.pause.path().with_file_name(format!("writer-{lines}"));
+    if !path.exists() {
+        let mut code = WRITER;
+        code[WRITER_COUNT..WRITER_COUNT + 4].copy_from_slice(&lines.to_le_bytes());
+        child_elf::write_executable(&path, &code)?;
+    }
+    Ok(path)
+}
+
+/// `prefixed`: `n` nodes writing `lines` lines each through
+/// `Stdio::Prefixed`, from `spawn` to the graph dropped (every line
+/// delivered).
+fn prefixed(p: &Programs, n: usize, c: Containment, lines: u32) -> io::Result<Took> {
+    let program = writer(p, lines)?;
+    let mut graph = Graph::new();
+    graph.containment(c);
+    for i in 0..n {
+        let command = Command::new(&program).stdout(Stdio::Prefixed);
+        graph.node(format!("n{i}"), command);
+    }
+    let t = Stopwatch::process();
+    let mut running = graph.spawn().map_err(err)?;
+    let report = running.wait().map_err(err)?;
+    drop(running);
+    let took = t.elapsed();
+    if report.iter().any(|x| !x.success()) {
+        return Err(err("a writer failed"));
+    }
+    Ok(took)
+}
+
+/// Sends this process's stdout to `/dev/null` until the guard is dropped.
+struct Silenced(i32);
+
+impl Silenced {
+    fn stdout() -> io::Result<Silenced> {
+        use std::os::fd::AsRawFd;
+        io::stdout().flush()?;
+        let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+        // SAFETY: plain fd calls on fds this process owns.
+        let saved = unsafe { libc::dup(1) };
+        if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 1) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Silenced(saved))
+    }
+}
+
+impl Drop for Silenced {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` is the saved stdout, ours to put back and close.
+        unsafe {
+            libc::dup2(self.0, 1);
+            libc::close(self.0);
+        }
     }
 }
 
@@ -271,6 +370,77 @@ fn kill_restart(case: &str, p: &Programs, n: usize, c: Containment) -> io::Resul
     Ok(took)
 }
 
+/// A probe of each kind that passes: `exit0` run, or a connect to `listener`.
+fn passing_probe(case: &str, p: &Programs, listener: &str) -> Probe {
+    if case.ends_with("exec") {
+        Probe::exec([p.exit0.to_string_lossy().into_owned()])
+    } else {
+        Probe::tcp(listener)
+    }
+}
+
+/// `ready-exec` / `ready-tcp`: `spawn` of `n` nodes made ready by a probe,
+/// to the last `Ready`.
+fn probed_ready(
+    case: &str,
+    p: &Programs,
+    n: usize,
+    c: Containment,
+    listener: &str,
+) -> io::Result<Took> {
+    let probe = passing_probe(case, p, listener);
+    let (graph, _) = graph_of(n, p.pause.path(), c, |_, _| {
+        NodeOptions::new().ready_probe(probe.clone())
+    });
+    let t = Stopwatch::start();
+    let mut running = graph.spawn().map_err(err)?;
+    let mut ready = 0;
+    while ready < n {
+        match running
+            .next_event(Some(Duration::from_secs(30)))
+            .map_err(err)?
+        {
+            Some(Event::Ready { .. }) => ready += 1,
+            Some(Event::ProbeFailed { .. }) => return Err(err("a probe failed")),
+            Some(_) => {}
+            None => return Err(err("timed out waiting for readiness")),
+        }
+    }
+    let took = t.elapsed();
+    running.shutdown(Duration::from_secs(10)).map_err(err)?;
+    Ok(took)
+}
+
+/// `live-exec` / `live-tcp`: `n` ready nodes whose liveness probe runs every
+/// `period`, watched for `watch`; an event other than a `Started` is an
+/// error (a probe failed).
+fn probed_live(
+    case: &str,
+    p: &Programs,
+    n: usize,
+    c: Containment,
+    listener: &str,
+    period: Duration,
+    watch: Duration,
+) -> io::Result<Took> {
+    let probe = passing_probe(case, p, listener).period(period);
+    let (graph, _) = graph_of(n, p.pause.path(), c, |_, _| {
+        NodeOptions::new().live_probe(probe.clone())
+    });
+    let mut running = graph.spawn().map_err(err)?;
+    all_started(&mut running, n)?;
+    let t = Stopwatch::start();
+    let end = Instant::now() + watch;
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        if let Some(event) = running.next_event(Some(left)).map_err(err)? {
+            return Err(err(format!("{event:?} while idle")));
+        }
+    }
+    let took = t.elapsed();
+    running.shutdown(Duration::from_secs(10)).map_err(err)?;
+    Ok(took)
+}
+
 /// `ready-chain` / `exec-chain-reversed`: spawn of a chain of `after`.
 fn chain_spawn(p: &Programs, n: usize, c: Containment, ready: bool) -> io::Result<Took> {
     let mut graph = Graph::new();
@@ -318,34 +488,67 @@ struct Took {
 
 struct Stopwatch {
     wall: Instant,
+    clock: libc::clockid_t,
     cpu: Duration,
 }
 
 impl Stopwatch {
+    /// CPU time of this thread.
     fn start() -> Stopwatch {
+        Stopwatch::of(libc::CLOCK_THREAD_CPUTIME_ID)
+    }
+
+    /// CPU time of the whole process (every thread; not the children).
+    fn process() -> Stopwatch {
+        Stopwatch::of(libc::CLOCK_PROCESS_CPUTIME_ID)
+    }
+
+    fn of(clock: libc::clockid_t) -> Stopwatch {
         Stopwatch {
             wall: Instant::now(),
-            cpu: thread_cpu(),
+            clock,
+            cpu: cpu_time(clock),
         }
     }
 
     fn elapsed(&self) -> Took {
         Took {
             wall: self.wall.elapsed(),
-            cpu: thread_cpu().saturating_sub(self.cpu),
+            cpu: cpu_time(self.clock).saturating_sub(self.cpu),
         }
     }
 }
 
-/// The CPU time this thread has used.
-fn thread_cpu() -> Duration {
+/// The CPU time `clock` has counted.
+fn cpu_time(clock: libc::clockid_t) -> Duration {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `t` is a valid timespec to write to.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    unsafe { libc::clock_gettime(clock, &mut t) };
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// A TCP listener of this process's, on a thread that accepts and drops
+/// every connection: what a TCP probe connects to. Its backlog is raised
+/// from std's 128 to 4,096: the probes of all nodes are due in the same
+/// tick, and 1,000 connects at once would overflow 128 (the SYNs dropped,
+/// retried after 1 s, the attempts timed out).
+fn accepting_listener() -> io::Result<String> {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    // SAFETY: a listening socket's fd; `listen` again only sets its backlog.
+    if unsafe { libc::listen(listener.as_raw_fd(), 4096) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let address = listener.local_addr()?.to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
+    Ok(address)
 }
 
 fn median(v: &mut [Duration]) -> Duration {
@@ -364,7 +567,15 @@ fn show(d: Duration) -> String {
 
 pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let case = args.next().ok_or("survey: which case?")?;
-    let setup = setup::prepare(args, &["nodes", "containment"], SURVEY)?;
+    let setup = setup::prepare(
+        args,
+        &["nodes", "containment", "period-ms", "watch-ms", "lines"],
+        SURVEY,
+    )?;
+    let period = Duration::from_millis(setup.flags.value("period-ms", 100)?);
+    let watch = Duration::from_millis(setup.flags.value("watch-ms", 1000)?);
+    let listener = accepting_listener()?;
+    let lines: u32 = setup.flags.value("lines", 1000)?;
     let sizes: Vec<usize> = setup.flags.list("nodes", &[10, 100, 1000])?;
     let containment = match setup
         .flags
@@ -461,6 +672,7 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
         _ => {
             let mut per: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
             let mut cpu: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
+            let silenced = (case == "prefixed").then(Silenced::stdout).transpose()?;
             for _ in 0..rounds {
                 for (k, &n) in sizes.iter().enumerate() {
                     let took = match case.as_str() {
@@ -469,14 +681,22 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
                         "mass-exit" | "one-for-all" | "rest-for-one" => {
                             kill_restart(&case, &programs, n, containment)?
                         }
+                        "ready-exec" | "ready-tcp" => {
+                            probed_ready(&case, &programs, n, containment, &listener)?
+                        }
+                        "prefixed" => prefixed(&programs, n, containment, lines)?,
+                        "live-exec" | "live-tcp" => {
+                            probed_live(&case, &programs, n, containment, &listener, period, watch)?
+                        }
                         _ => once(&case, &programs, n, containment)?,
                     };
                     per[k].push(took.wall);
                     cpu[k].push(took.cpu);
                 }
             }
+            drop(silenced);
             println!(
-                "| N | median | per node | fastest–slowest round | supervisor thread CPU: median | per node |"
+                "| N | median | per node | fastest–slowest round | CPU (the case says whose): median | per node |"
             );
             println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
             for (k, &n) in sizes.iter().enumerate() {
