@@ -351,3 +351,62 @@ fn a_node_restarted_while_its_start_is_held_starts_again() {
         "no second start is under way: {now:?}"
     );
 }
+
+/// Seventeen starts held in `execve` in one scope, one more than may be
+/// under way there at once: a node of another scope and a node outside
+/// scopes, added next, start all the same, each within a second.
+#[test]
+fn starts_held_in_one_scope_hold_up_no_other_scope_nor_the_nodes_outside() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "starts_held_in_one_scope_hold_up_no_other_scope_nor_the_nodes_outside",
+        || {
+            if !common::user_namespaces_available() {
+                return;
+            }
+            let (mut running, scope, _, _dir) = leased(
+                &[Namespace::User, Namespace::Pid, Namespace::Mount],
+                Containment::Auto,
+            );
+            let mut held = Graph::new();
+            let inside = held.running_scope(scope);
+            let late: Vec<NodeId> = (0..17)
+                .map(|i| {
+                    held.node_with(
+                        format!("late{i}"),
+                        Command::new("/usr/bin/sleep").arg("600"),
+                        NodeOptions::new()
+                            .scope(inside)
+                            .stop_timeout(Duration::from_millis(200)),
+                    )
+                })
+                .collect();
+            let added = running.add(held).unwrap();
+            let late: Vec<NodeId> = late.into_iter().map(|n| added.node(n)).collect();
+            run_for(&mut running, Duration::from_millis(500), |_| false);
+            let count = |state| late.iter().filter(|&&n| running.state(n) == state).count();
+            // Sixteen under way, held by the lease; the last waits its turn.
+            assert_eq!(
+                (count(NodeState::Starting), count(NodeState::Waiting)),
+                (16, 1),
+                "the lease holds the starts of its scope"
+            );
+            let mut more = Graph::new();
+            let other = more.scope("other", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            let sleeper = || Command::new("sleep").arg("600");
+            let scoped = more.node_with("other-scope", sleeper(), NodeOptions::new().scope(other));
+            let plain = more.node("plain", sleeper());
+            let added = running.add(more).unwrap();
+            let (scoped, plain) = (added.node(scoped), added.node(plain));
+            let took = run_for(&mut running, Duration::from_secs(5), |r| {
+                r.pid(scoped).is_some() && r.pid(plain).is_some()
+            });
+            let (scoped_pid, plain_pid) = (running.pid(scoped), running.pid(plain));
+            running.shutdown(Duration::from_secs(1)).unwrap();
+            assert!(
+                scoped_pid.is_some() && plain_pid.is_some() && took < Duration::from_secs(1),
+                "held up by another scope's starts: {took:?} ({scoped_pid:?}, {plain_pid:?})"
+            );
+        },
+    );
+}
