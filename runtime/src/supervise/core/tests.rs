@@ -769,5 +769,6 @@ fn a_refused_main_pid_is_reported_and_changes_nothing() {
 }
 
 mod launching;
+mod liveness;
 mod releases;
 mod subgraphs;
