@@ -247,3 +247,64 @@ fn nodes_dropping_to_another_uid_do_not_wait_for_those_held_under_one() {
         "16 of uid 65534's; a node of another uid, or changing only its groups, does not wait"
     );
 }
+
+/// A group restart's last member alive is a start under way, given up at
+/// its look (`Action::CheckStart`, answered in the same round): the group
+/// is done only once the round's pass has begun. Its members held off the
+/// agenda before the cursor must still start, in this round, for no later
+/// round need come: nothing is due, no timer is armed.
+#[test]
+fn a_group_done_by_a_start_given_up_in_the_round_starts_every_member() {
+    let no_backoff = || always().backoff(ms(0), ms(1_000));
+    let graph = graph_of(
+        &[no_backoff(), no_backoff().after([NodeId::from_index(0)])],
+        Strategy::OneForAll,
+    );
+    let mut h = Harness::new(&graph);
+    assert_eq!(
+        round_launching(&mut h, 0, 1),
+        [Action::Spawn(0), Action::Spawn(1)]
+    );
+    h.exit(0, FAILED, 10);
+    assert_eq!(h.automatic(10), [Action::Signal(1, Signal::TERM)]);
+    assert_eq!(h.core.nodes[0].state, NodeState::Waiting, "held");
+    // Node 1's start is looked at, and given up at once, as the driver's
+    // `check_start` does for a start held up.
+    let first = FIRST_LOOK.as_millis() as u64;
+    let now = h.at(first);
+    h.core.advance(now);
+    let mut actions = Vec::new();
+    while let Some(action) = h.core.next_action() {
+        match action {
+            Action::CheckStart(node) => {
+                let error = SpawnError::new(
+                    NodeId::from_index(node),
+                    "n1".into(),
+                    Step::Killed,
+                    libc::EINTR,
+                );
+                h.core.handle(Input::SpawnFailed { node, error }, now);
+            }
+            Action::Spawn(node) => {
+                let input = Input::Spawned {
+                    node,
+                    pid: 100 + node as u32,
+                    ready_at_exec: true,
+                };
+                h.core.handle(input, now);
+            }
+            _ => {}
+        }
+        if !matches!(action, Action::ReleaseEdgesOf(_)) {
+            actions.push(action);
+        }
+    }
+    assert_eq!(
+        actions,
+        [Action::CheckStart(1), Action::Spawn(0), Action::Spawn(1)],
+        "agenda {:?}, deadline {:?}, states {:?}",
+        h.core.agenda.nodes(),
+        h.deadline(),
+        h.core.nodes.iter().map(|n| n.state).collect::<Vec<_>>()
+    );
+}
