@@ -136,8 +136,8 @@ impl World {
                     }
                 }
                 Action::CheckStart(i) => {
-                    // Held up, in the fault phase: given up.
-                    if faults && self.launching[i] && rng.below(3) == 0 {
+                    // Held up: given up, in the round (`check_start`).
+                    if self.launching[i] && rng.below(3) == 0 {
                         self.launching[i] = false;
                         self.due[i] = None;
                         self.handle(
