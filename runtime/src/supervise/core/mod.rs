@@ -511,8 +511,10 @@ impl Core {
 
     /// Drops the groups whose members have all been down at the same time,
     /// and puts their members back on the agenda: held, they were off it.
-    fn settle_groups(&mut self) {
+    /// Whether it dropped any.
+    fn settle_groups(&mut self) -> bool {
         let (nodes, agenda) = (&self.nodes, &mut self.agenda);
+        let before = self.groups.len();
         self.groups.retain_mut(|g| {
             let holds = g.any_alive(nodes);
             if !holds {
@@ -520,6 +522,7 @@ impl Core {
             }
             holds
         });
+        self.groups.len() < before
     }
 
     /// The next thing to do, or `None` when the round is over.

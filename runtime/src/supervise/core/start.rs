@@ -42,7 +42,11 @@ impl Core {
     pub(super) fn continue_pass(&mut self, mut pass: Pass) {
         while self.outcome.is_none() {
             let Some(i) = self.agenda.next_from(pass.cursor) else {
-                if !pass.progressed {
+                // A group done since the round began (its last member's
+                // start given up at its look, `Action::CheckStart`) puts
+                // its members back, some maybe behind the cursor: they are
+                // looked at in this round, for no other need come.
+                if !pass.progressed && !self.settle_groups() {
                     break;
                 }
                 pass = Pass {
@@ -52,7 +56,7 @@ impl Core {
                 continue;
             };
             pass.cursor = i + 1;
-            if self.nodes[i].state != NodeState::Waiting || self.held_by_group(i) {
+            if self.nodes[i].state != NodeState::Waiting || self.held_by_group(i, &mut pass) {
                 continue;
             }
             if let Some(dependency) = self.failed_dependency(i) {
@@ -249,9 +253,11 @@ impl Core {
         }
     }
 
-    /// A member of a group restart waits until every member is down.
-    fn held_by_group(&mut self, i: usize) -> bool {
-        self.settle_groups();
+    /// A member of a group restart waits until every member is down. A
+    /// group found done here puts back members held off the agenda, maybe
+    /// behind the cursor: another pass follows.
+    fn held_by_group(&mut self, i: usize, pass: &mut Pass) -> bool {
+        pass.progressed |= self.settle_groups();
         self.groups.iter().any(|g| g.contains(i))
     }
 
