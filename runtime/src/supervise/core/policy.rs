@@ -17,7 +17,6 @@ impl Core {
     pub(super) fn on_exit(&mut self, i: usize, status: ExitStatus, now: Instant) {
         self.agenda.mark(i);
         self.agenda.reaped();
-        self.wake_dependencies(i);
         for purpose in [
             Purpose::Ready,
             Purpose::Stop,
@@ -60,6 +59,8 @@ impl Core {
             decision,
         });
         unit_failures.into_iter().for_each(|e| self.emit(e));
+        // Down now: the stops of the nodes it depends on may go.
+        self.wake_dependencies(i, now);
     }
 
     /// What the policies say about a node that ended on its own; the

@@ -201,29 +201,36 @@ impl Core {
 
     /// Node `i` could not be started.
     pub(super) fn spawn_failed(&mut self, i: usize, error: SpawnError, now: Instant) {
-        if self.end_launch(i) {
-            // The program that was starting it is reaped.
+        let launched = self.end_launch(i);
+        // The program that was starting it is reaped.
+        if launched {
             self.agenda.reaped();
-            self.wake_dependencies(i);
-            // Asked to stop meanwhile (a removal, a restart, a stop whose
-            // timeout killed the start): it ended as the stop meant, not as
-            // a node that cannot start.
-            if let Some(after) = self.nodes[i].stop_requested.take() {
-                self.agenda.mark(i);
+        }
+        self.agenda.mark(i);
+        // Asked to stop while its start was under way (a removal, a restart,
+        // a stop whose timeout killed the start): it ended as the stop
+        // meant, not as a node that cannot start.
+        match launched.then(|| self.nodes[i].stop_requested.take()).flatten() {
+            Some(after) => {
                 self.timers.cancel(TimerKey {
                     node: i,
                     purpose: Purpose::Stop,
                 });
                 self.end_as_asked(i, after, now);
-                return;
+            }
+            None => {
+                self.nodes[i].state = NodeState::Failed;
+                let node = NodeId::from_index(i);
+                self.emit(Event::StartFailed { node, error });
+                if self.options[i].critical {
+                    self.stop_graph(Outcome::Critical { node });
+                }
             }
         }
-        self.agenda.mark(i);
-        self.nodes[i].state = NodeState::Failed;
-        let node = NodeId::from_index(i);
-        self.emit(Event::StartFailed { node, error });
-        if self.options[i].critical {
-            self.stop_graph(Outcome::Critical { node });
+        // Down now, after its start under way: the stops of the nodes it
+        // depends on may go.
+        if launched {
+            self.wake_dependencies(i, now);
         }
     }
 

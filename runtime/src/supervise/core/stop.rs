@@ -77,30 +77,38 @@ impl Core {
     /// timeout (SIGKILL when it runs out: `on_timer`).
     pub(super) fn progress_stops(&mut self, now: Instant) {
         for i in self.agenda.nodes() {
-            let node = &self.nodes[i];
-            // Stopping: the signal was sent and the timer is armed.
-            if node.stop_requested.is_none()
-                || !node.state.is_alive()
-                || node.state == NodeState::Stopping
-                || node.killed_after_timeout
-            {
-                continue;
-            }
-            if stop_waits(&self.nodes, &self.deps, i) {
-                continue;
-            }
-            self.send_stop_signal(i, now);
+            self.stop_if_due(i, now);
         }
     }
 
+    /// Sends node `i` its stop signal if one was asked for, it is alive,
+    /// and its turn has come (no dependent of it is still being stopped).
+    fn stop_if_due(&mut self, i: usize, now: Instant) {
+        let node = &self.nodes[i];
+        // Stopping: the signal was sent and the timer is armed.
+        if node.stop_requested.is_none()
+            || !node.state.is_alive()
+            || node.state == NodeState::Stopping
+            || node.killed_after_timeout
+            || stop_waits(&self.nodes, &self.deps, i)
+        {
+            return;
+        }
+        self.send_stop_signal(i, now);
+    }
+
     /// Node `i` is no longer alive: the stops of the nodes it depends on
-    /// may have been waiting for it. They wait off the agenda (a chain of N
-    /// stopping one by one would walk them all at each of its N turns), so
-    /// they are put back.
-    pub(super) fn wake_dependencies(&mut self, i: usize) {
-        for &d in self.deps.dependencies(i) {
+    /// may have been waiting for it, off the agenda (a chain of N stopping
+    /// one by one would walk them all at each of its N turns). Each whose
+    /// turn has come gets its signal now: the end may come in a round, from
+    /// a start given up at its look, after the round's stops went out, and
+    /// no later round need come. The others are put back all the same.
+    pub(super) fn wake_dependencies(&mut self, i: usize, now: Instant) {
+        for k in 0..self.deps.dependencies(i).len() {
+            let d = self.deps.dependencies(i)[k];
             if self.nodes[d].stop_requested.is_some() {
                 self.agenda.mark(d);
+                self.stop_if_due(d, now);
             }
         }
     }

@@ -31,6 +31,39 @@ fn round_launching(h: &mut Harness, offset: u64, launched: usize) -> Vec<Action>
     actions
 }
 
+/// One round at `offset` ms in which every start looked at
+/// (`Action::CheckStart`) is given up at once, as the driver's
+/// `check_start` does for a start held up, and every spawn succeeds.
+/// Returns the actions, `ReleaseEdgesOf` left out.
+fn round_giving_up(h: &mut Harness, offset: u64) -> Vec<Action> {
+    let now = h.at(offset);
+    h.core.advance(now);
+    let mut actions = Vec::new();
+    while let Some(action) = h.core.next_action() {
+        match action {
+            Action::CheckStart(node) => {
+                let name = format!("n{node}");
+                let error =
+                    SpawnError::new(NodeId::from_index(node), name, Step::Killed, libc::EINTR);
+                h.core.handle(Input::SpawnFailed { node, error }, now);
+            }
+            Action::Spawn(node) => {
+                let input = Input::Spawned {
+                    node,
+                    pid: 100 + node as u32,
+                    ready_at_exec: true,
+                };
+                h.core.handle(input, now);
+            }
+            _ => {}
+        }
+        if !matches!(action, Action::ReleaseEdgesOf(_)) {
+            actions.push(action);
+        }
+    }
+    actions
+}
+
 fn spawned(h: &mut Harness, node: usize, offset: u64) {
     let input = Input::Spawned {
         node,
@@ -270,38 +303,38 @@ fn a_group_done_by_a_start_given_up_in_the_round_starts_every_member() {
     assert_eq!(h.core.nodes[0].state, NodeState::Waiting, "held");
     // Node 1's start is looked at, and given up at once, as the driver's
     // `check_start` does for a start held up.
-    let first = FIRST_LOOK.as_millis() as u64;
-    let now = h.at(first);
-    h.core.advance(now);
-    let mut actions = Vec::new();
-    while let Some(action) = h.core.next_action() {
-        match action {
-            Action::CheckStart(node) => {
-                let error = SpawnError::new(
-                    NodeId::from_index(node),
-                    "n1".into(),
-                    Step::Killed,
-                    libc::EINTR,
-                );
-                h.core.handle(Input::SpawnFailed { node, error }, now);
-            }
-            Action::Spawn(node) => {
-                let input = Input::Spawned {
-                    node,
-                    pid: 100 + node as u32,
-                    ready_at_exec: true,
-                };
-                h.core.handle(input, now);
-            }
-            _ => {}
-        }
-        if !matches!(action, Action::ReleaseEdgesOf(_)) {
-            actions.push(action);
-        }
-    }
+    let actions = round_giving_up(&mut h, FIRST_LOOK.as_millis() as u64);
     assert_eq!(
         actions,
         [Action::CheckStart(1), Action::Spawn(0), Action::Spawn(1)],
+        "agenda {:?}, deadline {:?}, states {:?}",
+        h.core.agenda.nodes(),
+        h.deadline(),
+        h.core.nodes.iter().map(|n| n.state).collect::<Vec<_>>()
+    );
+}
+
+/// The graph stops while node 1's start is under way; node 0, which it
+/// starts `after`, waits for it to go down first, off the agenda. The
+/// start is given up at its look, in a round: node 0's stop signal goes out
+/// in that round, for no later round need come.
+#[test]
+fn a_stop_that_waited_for_a_start_given_up_in_the_round_goes_out_in_it() {
+    let graph = graph_of(
+        &[always(), always().after([NodeId::from_index(0)])],
+        Strategy::OneForOne,
+    );
+    let mut h = Harness::new(&graph);
+    assert_eq!(
+        round_launching(&mut h, 0, 1),
+        [Action::Spawn(0), Action::Spawn(1)]
+    );
+    h.core.stop_graph(Outcome::Shutdown);
+    assert_eq!(h.automatic(10), [Action::Signal(1, Signal::TERM)]);
+    let actions = round_giving_up(&mut h, FIRST_LOOK.as_millis() as u64);
+    assert_eq!(
+        actions,
+        [Action::CheckStart(1), Action::Signal(0, Signal::TERM)],
         "agenda {:?}, deadline {:?}, states {:?}",
         h.core.agenda.nodes(),
         h.deadline(),

@@ -516,14 +516,20 @@ fn run(seed: u64, cycles: bool) {
     w.log.push("-- stop_graph".into());
     w.core.stop_graph(Outcome::Shutdown);
     let (finished, _) = w.drain(now, &mut rng, "shutdown");
-    assert!(finished, "shutdown: not finished, nothing due:\n{}", w.dump());
+    assert!(
+        finished,
+        "shutdown: not finished, nothing due:\n{}",
+        w.dump()
+    );
 }
 
 #[test]
 fn liveness_every_run_settles_once_faults_stop() {
-    let seeds: u64 = std::env::var("LIVENESS_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let seeds: u64 = std::env::var("LIVENESS_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     for seed in 1..seeds {
         run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, false);
     }
 }
-
