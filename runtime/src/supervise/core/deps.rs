@@ -13,6 +13,12 @@ pub(crate) struct Deps {
     /// Per node, the nodes it depends on directly (`dependents` the other
     /// way round): those whose stop waits for its end.
     dependencies: Lists,
+    /// `(node, cycle)` for each node in a cycle of dependencies — pipes both
+    /// ways, or around a ring (`after` cycles are refused) — `cycle` the
+    /// lowest index in it; sorted, and empty for most graphs. The nodes of a
+    /// cycle stop together: each waiting for the others to stop first would
+    /// wait for ever.
+    cycles: Vec<(usize, usize)>,
 }
 
 /// A list of node indices per node, all in one array: most nodes have
@@ -102,9 +108,21 @@ impl Deps {
         reversed.sort_unstable();
         Deps {
             after,
+            cycles: cycles_of(&dependents),
             dependents,
             dependencies: Lists::grouped(count, &reversed),
         }
+    }
+
+    /// Whether nodes `a` and `b` are in one cycle of dependencies, and so
+    /// stop together rather than one after the other.
+    pub(crate) fn in_one_cycle(&self, a: usize, b: usize) -> bool {
+        let cycle = |n: usize| {
+            self.cycles
+                .binary_search_by_key(&n, |&(node, _)| node)
+                .map_or(n, |at| self.cycles[at].1)
+        };
+        cycle(a) == cycle(b)
     }
 
     /// The nodes that must be ready before `node` starts.
@@ -129,6 +147,9 @@ impl Deps {
         self.after.append(deps.after, first);
         self.dependents.append(deps.dependents, first);
         self.dependencies.append(deps.dependencies, first);
+        let shifted = deps.cycles.into_iter();
+        self.cycles
+            .extend(shifted.map(|(node, cycle)| (first + node, first + cycle)));
     }
 
     /// `node` and everything that depends on it, transitively, in index order.
@@ -177,5 +198,82 @@ impl Deps {
             }
             waves.push(wave);
         }
+    }
+}
+
+/// The nodes in cycles of `dependents` (its strongly connected components
+/// of more than one node, by Tarjan's algorithm, without recursion: a chain
+/// of 100,000 nodes must not overflow the stack), as [`Deps::cycles`] keeps
+/// them.
+fn cycles_of(dependents: &Lists) -> Vec<(usize, usize)> {
+    const UNSEEN: usize = usize::MAX;
+    let count = dependents.len();
+    let (mut index, mut low) = (vec![UNSEEN; count], vec![0; count]);
+    let (mut on_stack, mut stack, mut next) = (vec![false; count], Vec::new(), 0);
+    let mut cycles = Vec::new();
+    for root in 0..count {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // (node, how many of its dependents were looked at)
+        let mut walk = vec![(root, 0)];
+        (index[root], low[root], on_stack[root]) = (next, next, true);
+        stack.push(root);
+        next += 1;
+        while let Some(&(v, looked)) = walk.last() {
+            if let Some(&w) = dependents.of(v).get(looked) {
+                walk.last_mut().expect("not empty").1 += 1;
+                if index[w] == UNSEEN {
+                    (index[w], low[w], on_stack[w]) = (next, next, true);
+                    stack.push(w);
+                    next += 1;
+                    walk.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            walk.pop();
+            if let Some(&(u, _)) = walk.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let at = stack.iter().rposition(|&n| n == v).expect("on the stack");
+                let members = stack.split_off(at);
+                members.iter().for_each(|&n| on_stack[n] = false);
+                if members.len() > 1 {
+                    let lowest = *members.iter().min().expect("not empty");
+                    cycles.extend(members.into_iter().map(|n| (n, lowest)));
+                }
+            }
+        }
+    }
+    cycles.sort_unstable();
+    cycles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists(count: usize, pairs: &[(usize, usize)]) -> Lists {
+        Lists::grouped(count, pairs)
+    }
+
+    #[test]
+    fn the_nodes_of_each_cycle_are_found_and_no_others() {
+        // 0 -> 1 -> 0 (pipes both ways); 2 -> 3 -> 4 -> 2 (a ring); 4 -> 5.
+        let pairs = [(0, 1), (1, 0), (2, 3), (3, 4), (4, 2), (4, 5)];
+        assert_eq!(
+            cycles_of(&lists(6, &pairs)),
+            [(0, 0), (1, 0), (2, 2), (3, 2), (4, 2)]
+        );
+        assert_eq!(cycles_of(&lists(3, &[(0, 1), (1, 2)])), []);
+    }
+
+    #[test]
+    fn a_long_chain_is_walked_without_recursion() {
+        let pairs: Vec<_> = (0..99_999).map(|i| (i, i + 1)).collect();
+        assert_eq!(cycles_of(&lists(100_000, &pairs)), []);
     }
 }

@@ -210,7 +210,10 @@ impl Core {
         // Asked to stop while its start was under way (a removal, a restart,
         // a stop whose timeout killed the start): it ended as the stop
         // meant, not as a node that cannot start.
-        match launched.then(|| self.nodes[i].stop_requested.take()).flatten() {
+        match launched
+            .then(|| self.nodes[i].stop_requested.take())
+            .flatten()
+        {
             Some(after) => {
                 self.timers.cancel(TimerKey {
                     node: i,

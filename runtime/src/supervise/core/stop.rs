@@ -173,9 +173,10 @@ impl Core {
 }
 
 /// Node `i`'s stop signal waits: a node that depends on it is being
-/// stopped too and is still alive (dependents stop first).
+/// stopped too and is still alive (dependents stop first), unless the two
+/// are in one cycle of dependencies (they stop together).
 pub(super) fn stop_waits(nodes: &[NodeRuntime], deps: &Deps, i: usize) -> bool {
-    deps.dependents(i)
-        .iter()
-        .any(|&d| nodes[d].stop_requested.is_some() && nodes[d].state.is_alive())
+    deps.dependents(i).iter().any(|&d| {
+        nodes[d].stop_requested.is_some() && nodes[d].state.is_alive() && !deps.in_one_cycle(i, d)
+    })
 }

@@ -334,6 +334,26 @@ fn a_chain_stops_from_its_end_with_only_the_next_stop_on_the_agenda() {
     );
 }
 
+/// Two nodes with a pipe each way: each depends on the other, so neither
+/// may stop first; they stop together.
+#[test]
+fn nodes_with_pipes_both_ways_stop_together() {
+    let mut graph = graph_of(&[always(), always()], Strategy::OneForOne);
+    let (a, b) = (NodeId::from_index(0), NodeId::from_index(1));
+    graph.pipe(a.stdout(), b.stdin());
+    graph.pipe(b.stdout(), a.stdin());
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    h.core.stop_graph(Outcome::Shutdown);
+    assert_eq!(
+        h.automatic(10),
+        [
+            Action::Signal(0, Signal::TERM),
+            Action::Signal(1, Signal::TERM)
+        ]
+    );
+}
+
 #[test]
 fn a_stop_goes_to_dependents_first_and_kills_after_the_stop_timeout() {
     let mut graph = graph_of(

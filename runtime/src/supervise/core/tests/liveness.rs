@@ -533,3 +533,16 @@ fn liveness_every_run_settles_once_faults_stop() {
         run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, false);
     }
 }
+
+/// The same with pipes in any direction, so in cycles: the nodes of a cycle
+/// stop together.
+#[test]
+fn liveness_with_pipes_in_cycles() {
+    let seeds: u64 = std::env::var("LIVENESS_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    for seed in 1..seeds {
+        run(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, true);
+    }
+}
