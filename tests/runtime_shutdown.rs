@@ -83,3 +83,25 @@ fn drop_stops_and_reaps_every_node() {
         );
     }
 }
+
+/// Two nodes that read what the other writes: each depends on the other,
+/// and they stop together. Before, each waited for the other to stop
+/// first, and `shutdown` never returned.
+#[test]
+fn nodes_in_a_cycle_of_pipes_are_shut_down() {
+    common::within(Duration::from_secs(30), "a cycle of pipes", || {
+        let mut graph = Graph::new();
+        let a = graph.node("a", Command::new("cat"));
+        let b = graph.node("b", Command::new("cat"));
+        graph.pipe(a.stdout(), b.stdin());
+        graph.pipe(b.stdout(), a.stdin());
+        let mut running = graph.spawn().unwrap();
+        let report = running.shutdown(Duration::from_secs(5)).unwrap();
+        for node in [a, b] {
+            assert_eq!(
+                report[node].status,
+                Some(ExitStatus::Signaled(Signal::TERM))
+            );
+        }
+    });
+}
