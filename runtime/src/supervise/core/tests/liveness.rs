@@ -121,11 +121,9 @@ impl World {
                     };
                     self.handle(input, now);
                 }
-                Action::Signal(i, signal) => {
-                    if self.process[i] && !self.stubborn[i] {
-                        let at = now + ms(1 + rng.below(10));
-                        self.set_due(i, at, Due::Exit(ExitStatus::Signaled(signal)));
-                    }
+                Action::Signal(i, signal) if self.process[i] && !self.stubborn[i] => {
+                    let at = now + ms(1 + rng.below(10));
+                    self.set_due(i, at, Due::Exit(ExitStatus::Signaled(signal)));
                 }
                 Action::Kill(i) => {
                     if self.process[i] {
@@ -135,19 +133,12 @@ impl World {
                         self.cancelled[i] = true;
                     }
                 }
-                Action::CheckStart(i) => {
-                    // Held up: given up, in the round (`check_start`).
-                    if self.launching[i] && rng.below(3) == 0 {
-                        self.launching[i] = false;
-                        self.due[i] = None;
-                        self.handle(
-                            Input::SpawnFailed {
-                                node: i,
-                                error: spawn_error(i),
-                            },
-                            now,
-                        );
-                    }
+                // Held up: given up, in the round (`check_start`).
+                Action::CheckStart(i) if self.launching[i] && rng.below(3) == 0 => {
+                    self.launching[i] = false;
+                    self.due[i] = None;
+                    let error = spawn_error(i);
+                    self.handle(Input::SpawnFailed { node: i, error }, now);
                 }
                 _ => {}
             }
@@ -446,12 +437,8 @@ fn run(seed: u64, cycles: bool) {
                 };
                 w.handle(Input::Exited { node: i, status }, now);
             }
-            6 => {
-                // Whatever is due for it, now.
-                if w.due[i].is_some() {
-                    w.deliver(i, now);
-                }
-            }
+            // Whatever is due for it, now.
+            6 if w.due[i].is_some() => w.deliver(i, now),
             7 if w.process[i] => w.handle(Input::Ready { node: i }, now),
             8 => {
                 w.log.push(format!("stop({i})"));
