@@ -157,6 +157,23 @@ fn duplicate_node_names_are_rejected() {
     });
 }
 
+/// A name is printed in prefixed output (`[name] line`), events and errors:
+/// an empty one, or one with a newline, a NUL or an escape, would not read
+/// as one name there (a newline in it could forge a line of another node).
+#[test]
+fn names_that_do_not_print_as_one_name_are_rejected() {
+    for name in ["", "a\nb", "a\0b", "\x1b[2Kforged", "tab\there"] {
+        let mut graph = Graph::new();
+        graph.node(name, Command::new("cat"));
+        assert_single_error(graph, &format!("name {name:?}"), |e| {
+            matches!(e, Rule::UnprintableName)
+        });
+    }
+    let mut graph = Graph::new();
+    graph.node("größe-1 (beta)", Command::new("cat"));
+    assert!(graph.validate().is_ok(), "a printable name is fine");
+}
+
 #[test]
 fn every_mistake_is_reported_at_once() {
     let (mut graph, a, b, c) = three_nodes();

@@ -153,7 +153,11 @@ impl Graph {
         }
     }
 
-    /// Adds a process. Names must be unique within the graph.
+    /// Adds a process. Names must be unique within the graph, not empty,
+    /// and free of control characters (a newline, a NUL, an escape): a
+    /// name is printed in prefixed output, events and errors, where it must
+    /// read as one name. [`validate`](Self::validate) and `spawn` refuse
+    /// others (`Rule::UnprintableName`).
     ///
     /// ```
     /// use process_graph_runtime::{Command, Graph};

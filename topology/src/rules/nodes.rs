@@ -1,4 +1,4 @@
-//! The rules of each node on its own: a unique name, a scope that
+//! The rules of each node on its own: a unique, printable name, a scope that
 //! resolves (its `after` lists are `after.rs`'s), a readiness fd above stdio, a ready
 //! timeout only with a readiness protocol or probe or on a one-shot job, a
 //! one-shot job neither restarted always nor with a readiness protocol, a
@@ -20,6 +20,9 @@ pub(super) fn check(found: &mut Found<'_>, claims: &mut Claims) {
     for (n, node) in t.nodes.iter().enumerate() {
         if !names.insert(&*node.name) {
             found.push(Place::Node(n), Rule::DuplicateName);
+        }
+        if node.name.is_empty() || node.name.chars().any(char::is_control) {
+            found.push(Place::Node(n), Rule::UnprintableName);
         }
         if node.replicas == 0 {
             found.push(Place::Replicas(n), Rule::ZeroReplicas);

@@ -234,6 +234,10 @@ impl fmt::Display for Claim {
 pub enum Rule {
     /// Two nodes share a name.
     DuplicateName,
+    /// A node's name is empty or holds a control character (a newline, a
+    /// NUL, an escape): it is printed in prefixed output, events, errors
+    /// and diagrams, where it must read as one name.
+    UnprintableName,
     /// A reference to node number `index`, which the graph does not have.
     UnknownNode {
         /// The index.
@@ -408,6 +412,9 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Rule::DuplicateName => f.write_str("another node has the same name; names are unique"),
+            Rule::UnprintableName => {
+                f.write_str("the name is empty or holds a control character; it must print as one name")
+            }
             Rule::UnknownNode { index } => write!(f, "node #{index} is not in this graph"),
             Rule::UnknownSubgraph { index } => {
                 write!(f, "subgraph #{index} is not in this graph")
