@@ -11,17 +11,17 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
+use common::delegated::{as_root_and_delegated, remove_when_empty, run_as_nobody};
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
     Command, Containment, Endpoint, Error, Event, ExitStatus, Graph, Namespace, NodeOptions,
     Readiness, ScopeSpec, Signal,
 };
 
-const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
 const APPLICATION: &str = "PROCESS_GRAPH_TEST_CGROUP_APPLICATION";
 const KILLED_CGROUP: &str = "PROCESS_GRAPH_TEST_KILLED_CGROUP";
 const ONE_WATCHER: &str = "PROCESS_GRAPH_TEST_ONE_WATCHER";
@@ -33,103 +33,16 @@ const NO_LEVELS: &str = "PROCESS_GRAPH_TEST_NO_LEVELS";
 const DAEMONIZE: &str = "setsid -w sh -c 'sleep 600 </dev/null >/dev/null 2>&1 & echo $!'; \
                          grep ^0:: /proc/self/cgroup";
 
-/// Runs `body` as the current user, then, if that is root, as uid 65534 in a
-/// cgroup delegated to it.
-fn as_root_and_delegated(test: &str, body: fn()) {
-    if !common::cgroups_available() {
-        return;
-    }
-    body();
-    if rustix::process::geteuid().as_raw() != 0 || std::env::var_os(DELEGATED).is_some() {
-        return;
-    }
-    let delegated = delegated_cgroup();
-    let output = run_as_nobody(test, Some(&delegated));
-    // Everything the re-run created in its cgroup is gone: nothing keeps
-    // the delegated cgroup from being removed.
-    let removed = remove_when_empty(&delegated);
-    let text = String::from_utf8_lossy(&output.stdout);
-    let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && text.contains("1 passed"),
-        "as uid 65534 in a delegated cgroup:\n{text}\n{errors}"
-    );
-    assert!(
-        !text.contains(common::SKIP_MARKER) && !errors.contains(common::SKIP_MARKER),
-        "as uid 65534 in a delegated cgroup the test skipped instead of running:\n{text}\n{errors}"
-    );
-    removed.unwrap_or_else(|e| {
-        panic!(
-            "{} is not empty after the run: {e}; left inside: {:?}",
-            delegated.display(),
-            std::fs::read_dir(&delegated)
-                .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
-        )
-    });
-}
-
-/// Re-runs `test` in a copy of this binary as uid 65534, inside `cgroup` if
-/// given (the shell moves itself there before it execs `setpriv`).
-fn run_as_nobody(test: &str, cgroup: Option<&Path>) -> std::process::Output {
-    let copy = common::unprivileged_copy_of_this_binary();
-    let setpriv = common::as_uid_65534();
-    let mut command = StdCommand::new("sh");
-    command
-        .arg("-c")
-        .arg(r#"if [ -n "$0" ]; then echo $$ > "$0/cgroup.procs" || exit 1; fi; exec "$@""#)
-        .arg(cgroup.map_or(Path::new(""), |c| c))
-        .arg(setpriv.get_program())
-        .args(setpriv.get_args())
-        .arg(&copy)
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .current_dir("/");
-    if cgroup.is_some() {
-        command.env(DELEGATED, "1");
-    }
-    command.output().expect("sh and setpriv (util-linux) run")
-}
-
-/// A fresh cgroup below this process's, delegated to uid 65534.
-fn delegated_cgroup() -> PathBuf {
-    let dir = own_cgroup_dir().join(format!("pg-test-delegated-{}", unique_marker("cg")));
-    std::fs::create_dir(&dir).unwrap();
-    for path in [
-        dir.clone(),
-        dir.join("cgroup.procs"),
-        dir.join("cgroup.subtree_control"),
-        dir.join("cgroup.threads"),
-    ] {
-        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
-    }
-    dir
-}
-
-/// `rmdir` of `dir`, retried for a moment while its last process exits.
-fn remove_when_empty(dir: &Path) -> std::io::Result<()> {
-    let deadline = Instant::now() + common::DEATH_TIMEOUT;
-    loop {
-        match std::fs::remove_dir(dir) {
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
-}
-
 use common::cgroup_dir;
-
-fn own_cgroup_dir() -> PathBuf {
-    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-    cgroup_dir(text.lines().find(|l| l.starts_with("0::")).unwrap())
-}
 
 /// Fails unless the node cgroup given by its `0::` line, and the graph's
 /// cgroup around it, have been removed.
 fn assert_removed(node_line: &str) {
     let node = cgroup_dir(node_line);
     assert!(
-        node.parent().unwrap().starts_with(own_cgroup_dir()),
+        node.parent()
+            .unwrap()
+            .starts_with(common::app_cgroup::own_cgroup()),
         "the node's cgroup {} is below the application's",
         node.display()
     );
@@ -376,7 +289,8 @@ fn one_watcher_serves_every_graph_of_an_application() {
 #[test]
 fn a_node_killed_before_its_exec_is_a_spawn_error() {
     as_root_and_delegated("a_node_killed_before_its_exec_is_a_spawn_error", || {
-        let dir = own_cgroup_dir().join(format!("pg-test-{}", unique_marker("killed")));
+        let dir =
+            common::app_cgroup::own_cgroup().join(format!("pg-test-{}", unique_marker("killed")));
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("cgroup.kill"), "1").unwrap();
         let output = StdCommand::new("sh")
@@ -453,7 +367,8 @@ fn a_cgroup_with_no_levels_left_runs_graphs_without_cgroups() {
     as_root_and_delegated(
         "a_cgroup_with_no_levels_left_runs_graphs_without_cgroups",
         || {
-            let dir = own_cgroup_dir().join(format!("pg-test-{}", unique_marker("no-levels")));
+            let dir = common::app_cgroup::own_cgroup()
+                .join(format!("pg-test-{}", unique_marker("no-levels")));
             std::fs::create_dir(&dir).unwrap();
             std::fs::write(dir.join("cgroup.max.depth"), "0").unwrap();
             let output = StdCommand::new("sh")
@@ -647,8 +562,10 @@ fn snapshot_counts_the_processes_in_each_node() {
 #[test]
 fn a_missing_controller_is_a_typed_error() {
     as_root_and_delegated("a_missing_controller_is_a_typed_error", || {
-        let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
-            .unwrap_or_default();
+        let enabled = std::fs::read_to_string(
+            common::app_cgroup::own_cgroup().join("cgroup.subtree_control"),
+        )
+        .unwrap_or_default();
         if enabled.split_whitespace().any(|c| c == "memory") {
             common::skip("memory is enabled for this cgroup's children: the error cannot occur");
             return;
@@ -689,8 +606,10 @@ struct Declared {
 #[test]
 fn declared_limits_and_containment_reach_the_runtime() {
     as_root_and_delegated("declared_limits_and_containment_reach_the_runtime", || {
-        let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
-            .unwrap_or_default();
+        let enabled = std::fs::read_to_string(
+            common::app_cgroup::own_cgroup().join("cgroup.subtree_control"),
+        )
+        .unwrap_or_default();
         if enabled.split_whitespace().any(|c| c == "memory") {
             common::skip("memory is enabled for this cgroup's children: the error cannot occur");
             return;
@@ -707,8 +626,9 @@ fn declared_limits_and_containment_reach_the_runtime() {
 
 #[test]
 fn resource_limits_are_written_where_the_controllers_are_enabled() {
-    let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
-        .unwrap_or_default();
+    let enabled =
+        std::fs::read_to_string(common::app_cgroup::own_cgroup().join("cgroup.subtree_control"))
+            .unwrap_or_default();
     let missing: Vec<&str> = ["memory", "pids", "cpu"]
         .into_iter()
         .filter(|c| !enabled.split_whitespace().any(|e| e == *c))
@@ -743,8 +663,9 @@ fn resource_limits_are_written_where_the_controllers_are_enabled() {
 
 #[test]
 fn an_oom_kill_is_reported_as_such() {
-    let enabled = std::fs::read_to_string(own_cgroup_dir().join("cgroup.subtree_control"))
-        .unwrap_or_default();
+    let enabled =
+        std::fs::read_to_string(common::app_cgroup::own_cgroup().join("cgroup.subtree_control"))
+            .unwrap_or_default();
     if !enabled.split_whitespace().any(|c| c == "memory") {
         common::skip(
             "the memory controller is not enabled in cgroup v2 for this cgroup's children \

@@ -53,19 +53,24 @@ fn ends_within(running: &mut RunningGraph, limit: Duration) -> bool {
     running.is_finished()
 }
 
+/// As root, and as uid 65534 in a delegated cgroup.
 #[test]
 fn with_cgroups_a_writers_daemon_dies_with_it_and_the_graph_ends() {
     let _serial = common::serial();
-    // Each says why not.
-    if !common::user_namespaces_available() || !common::cgroups_available() {
-        return;
-    }
-    let (mut running, marker) = daemon_holding_an_edge(Containment::Required);
-    let ended = ends_within(&mut running, Duration::from_secs(10));
-    running.wait().unwrap();
-    assert!(ended, "the reader did not see EOF");
-    let left = common::live_marked_processes(&marker);
-    assert!(left.is_empty(), "left behind: {left:?}");
+    common::delegated::as_root_and_delegated(
+        "with_cgroups_a_writers_daemon_dies_with_it_and_the_graph_ends",
+        || {
+            if !common::user_namespaces_available() {
+                return;
+            }
+            let (mut running, marker) = daemon_holding_an_edge(Containment::Required);
+            let ended = ends_within(&mut running, Duration::from_secs(10));
+            running.wait().unwrap();
+            assert!(ended, "the reader did not see EOF");
+            let left = common::live_marked_processes(&marker);
+            assert!(left.is_empty(), "left behind: {left:?}");
+        },
+    );
 }
 
 #[test]

@@ -232,15 +232,16 @@ fn a_traced_node_cannot_hang_shutdown() {
     });
 }
 
-/// The same with cgroups (root): the tracer dies with the node's cgroup at
-/// the stop timeout, so the stop is bounded by it.
+/// The same with cgroups (as root, and as uid 65534 in a delegated
+/// cgroup): the tracer dies with the node's cgroup at the stop timeout, so
+/// the stop is bounded by it.
 #[test]
 fn a_traced_node_with_cgroups_stops_within_its_stop_timeout() {
     let _turn = common::serial();
-    if !common::real_root() {
-        return common::skip("cgroups need root here");
-    }
-    traced_shutdown(Containment::Auto);
+    common::delegated::as_root_and_delegated(
+        "a_traced_node_with_cgroups_stops_within_its_stop_timeout",
+        || traced_shutdown(Containment::Required),
+    );
 }
 
 fn traced_shutdown(containment: Containment) {

@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod app_cgroup;
+pub mod delegated;
 
 use std::collections::BTreeMap;
 use std::fs;
