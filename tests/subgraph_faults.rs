@@ -257,22 +257,21 @@ fn reap_orphans() -> usize {
 
 const TRIALS: usize = 20;
 
+/// As root, and as uid 65534 in a delegated cgroup.
 #[test]
 fn sigkill_of_the_application_leaves_nothing_of_two_levels_in_cgroups() {
     let _serial = serial();
-    if !rustix::process::geteuid().is_root() {
-        common::skip("cgroups need root here (or a delegated subtree, not set up by this test)");
-        return;
-    }
-    if !common::cgroups_available() {
-        return;
-    }
-    let (survivors, orphans) = sigkill_trials("cgroups", TRIALS);
-    say(&format!(
-        "SIGKILL of the application, two-level subgraph in cgroups, {TRIALS} trials: \
-         {survivors} surviving processes, {orphans} orphans (all dead, reaped here)"
-    ));
-    assert_eq!(survivors, 0, "processes outlived the SIGKILLed application");
+    common::delegated::as_root_and_delegated(
+        "sigkill_of_the_application_leaves_nothing_of_two_levels_in_cgroups",
+        || {
+            let (survivors, orphans) = sigkill_trials("cgroups", TRIALS);
+            say(&format!(
+                "SIGKILL of the application, two-level subgraph in cgroups, {TRIALS} trials: \
+                 {survivors} surviving processes, {orphans} orphans (all dead, reaped here)"
+            ));
+            assert_eq!(survivors, 0, "processes outlived the SIGKILLed application");
+        },
+    );
 }
 
 #[test]
