@@ -522,15 +522,6 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
     );
 }
 
-/// Whether this application is root with cgroups; says why not if not.
-fn root_with_cgroups() -> bool {
-    if !rustix::process::geteuid().is_root() {
-        common::skip("the attacks on cgroup membership need root's cgroups");
-        return false;
-    }
-    common::cgroups_available()
-}
-
 /// With a cgroup, the node's cgroup says which processes are its own — but
 /// a root node may write its `cgroup.procs`. A hostile root node moves a
 /// sibling node's process and another graph's node into its cgroup and
@@ -540,13 +531,25 @@ fn root_with_cgroups() -> bool {
 /// forks its server into it and names it: that is its own, and accepted.
 /// Dropped to uid 65534 (it cannot write `cgroup.procs` then), it names its
 /// probe's command and its child: refused.
+///
+/// As root, and as uid 65534 in a delegated cgroup, where the node (of the
+/// application's uid) may write the `cgroup.procs` of the graphs' cgroups
+/// too; only root may drop a node to another uid.
 #[test]
 fn a_node_that_moves_processes_into_its_cgroup_cannot_name_them() {
     let _turn = common::serial();
-    if !root_with_cgroups() {
-        return;
-    }
-    for dropped in [false, true] {
+    common::delegated::as_root_and_delegated(
+        "a_node_that_moves_processes_into_its_cgroup_cannot_name_them",
+        moves_processes_into_its_cgroup,
+    );
+}
+
+fn moves_processes_into_its_cgroup() {
+    let drops: &[bool] = match rustix::process::geteuid().is_root() {
+        true => &[false, true],
+        false => &[false],
+    };
+    for &dropped in drops {
         let leftovers = Leftovers::before("mover");
         let dir = common::TempDir::writable_by_scopes("mainpid_mover");
         let (claims, probe) = (dir.path().join("claims"), dir.path().join("probe"));
