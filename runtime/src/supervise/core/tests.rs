@@ -788,6 +788,23 @@ fn a_refused_main_pid_is_reported_and_changes_nothing() {
     assert_eq!(h.deadline(), deadline);
 }
 
+/// The random runs of the model tests (`liveness`, `releases`): xorshift64,
+/// the same runs on every machine, no crate for it.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
 mod launching;
 mod liveness;
 mod releases;

@@ -10,21 +10,6 @@ use super::*;
 use crate::graph::SubgraphFailure;
 use crate::supervise::core::node::AfterStop;
 
-/// xorshift64: the same runs on every machine, no crate for it.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// What the fake world does next for a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Due {
