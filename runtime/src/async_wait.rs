@@ -47,6 +47,14 @@ impl RunningGraph {
     /// ```
     pub async fn next_event_async(&mut self) -> Result<Option<Event>, Error> {
         loop {
+            // A turn of this loop that finds an event ready, or the reactor
+            // ready again at once (the wait set not drained), does not
+            // suspend: under a node's flood of its `NOTIFY_SOCKET` the task
+            // would hold its thread, and starve every other task of the
+            // executor, for as long as the flood lasts. Each turn spends
+            // one unit of tokio's cooperative budget, which yields when it
+            // runs out.
+            tokio::task::coop::consume_budget().await;
             if let Some(event) = self.next_event(Some(Duration::ZERO))? {
                 return Ok(Some(event));
             }

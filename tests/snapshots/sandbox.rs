@@ -268,14 +268,14 @@ const _: () = {
         .id()].clone(), client : report[SandboxNode::Client.id()].clone(), outcome :
         report.outcome(), }) } #[doc =
         r" [`shutdown`](Self::shutdown), as a future (feature `tokio`):"] #[doc =
-        r" await it before dropping the handle in async code, since a"] #[doc =
-        r" drop that still has processes to stop blocks the thread."] pub async fn
-        shutdown_async(& mut self, grace : pg::__private::Duration) ->
-        pg::__private::Result < SandboxReport, pg::__private::Error > { let report = self
-        .running.running_graph_mut().shutdown_async(grace). await ?;
-        pg::__private::Result::Ok(SandboxReport { server : report[SandboxNode::Server
-        .id()].clone(), client : report[SandboxNode::Client.id()].clone(), outcome :
-        report.outcome(), }) } }
+        r" await it to know the nodes are stopped. A drop within a tokio"] #[doc =
+        r" runtime that still has processes to stop hands the stop to a"] #[doc =
+        r" thread of its own and returns at once."] pub async fn shutdown_async(& mut
+        self, grace : pg::__private::Duration) -> pg::__private::Result < SandboxReport,
+        pg::__private::Error > { let report = self.running.running_graph_mut()
+        .shutdown_async(grace). await ?; pg::__private::Result::Ok(SandboxReport { server
+        : report[SandboxNode::Server.id()].clone(), client : report[SandboxNode::Client
+        .id()].clone(), outcome : report.outcome(), }) } }
     }
     impl Sandbox {
         /// The shape of [`Sandbox`] — its processes, edges with their fds, scopes and policies — as data, e.g. to draw it.

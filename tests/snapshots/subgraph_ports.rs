@@ -380,9 +380,10 @@ const _: () = {
         report[JoinedNode::Consumer(inner).id()].clone()).collect(), outcome : report
         .outcome(), }) } #[doc =
         r" [`shutdown`](Self::shutdown), as a future (feature `tokio`):"] #[doc =
-        r" await it before dropping the handle in async code, since a"] #[doc =
-        r" drop that still has processes to stop blocks the thread."] pub async fn
-        shutdown_async(& mut self, grace : ::process_graph::__private::Duration) ->
+        r" await it to know the nodes are stopped. A drop within a tokio"] #[doc =
+        r" runtime that still has processes to stop hands the stop to a"] #[doc =
+        r" thread of its own and returns at once."] pub async fn shutdown_async(& mut
+        self, grace : ::process_graph::__private::Duration) ->
         ::process_graph::__private::Result < JoinedReport,
         ::process_graph::__private::Error > { let report = self.running
         .running_graph_mut().shutdown_async(grace). await ?;

@@ -309,8 +309,9 @@ pub(super) fn expand(graph: &Graph, pg: &Private, ends: &[ParentEdge<'_>]) -> Pa
                 }
 
                 /// [`shutdown`](Self::shutdown), as a future (feature `tokio`):
-                /// await it before dropping the handle in async code, since a
-                /// drop that still has processes to stop blocks the thread.
+                /// await it to know the nodes are stopped. A drop within a tokio
+                /// runtime that still has processes to stop hands the stop to a
+                /// thread of its own and returns at once.
                 pub async fn shutdown_async(&mut self, grace: #pg::Duration) -> #pg::Result<#report_ty, #pg::Error> {
                     let #report = self.#inner.running_graph_mut().shutdown_async(grace).await?;
                     #pg::Result::Ok(#typed_report)
