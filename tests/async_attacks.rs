@@ -35,6 +35,46 @@ fn counting_ticker() -> (Arc<AtomicU64>, Arc<AtomicU64>, tokio::task::JoinHandle
     (longest, ticks, handle)
 }
 
+/// Fails unless, within `limit`, this process has no children (zombies
+/// included) and no process tagged `marker` lives, and unless its fds
+/// (besides pidfds) are back to `fds_before` within 5 s.
+fn assert_nothing_left(
+    marker: &str,
+    fds_before: &std::collections::BTreeMap<i32, String>,
+    limit: Duration,
+) {
+    let left = children_gone_within(limit);
+    assert!(left.is_empty(), "{} children left: {left:?}", left.len());
+    assert!(common::live_marked_processes(marker).is_empty());
+    let fds = fds_back_within(fds_before, Duration::from_secs(5));
+    assert!(
+        fds.keys().all(|fd| fds_before.contains_key(fd)),
+        "fds leaked: {fds:?} (before: {fds_before:?})"
+    );
+}
+
+/// Fails unless, within 5 s, no thread of the runtime (a graph's stop
+/// thread, `process-graph-stop`) or of a tokio runtime is left. By name:
+/// the test harness starts threads of its own meanwhile.
+fn assert_no_runtime_threads() {
+    let named = || {
+        let tasks = std::fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .flatten();
+        tasks
+            .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+            .filter(|comm| comm.starts_with("process-graph") || comm.starts_with("tokio-runtime"))
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !named().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = named();
+    assert!(left.is_empty(), "threads left: {left:?}");
+}
+
 /// Waits (blocking) until this process has no children (zombies included)
 /// besides the cgroup watcher, or `limit` passes; returns what is left.
 fn children_gone_within(limit: Duration) -> Vec<common::ProcStat> {
@@ -287,14 +327,7 @@ fn cancelled_futures_lose_nothing_and_leave_nothing() {
         drop(running);
     });
     drop(runtime);
-    let left = children_gone_within(Duration::from_secs(10));
-    assert!(left.is_empty(), "children left: {left:?}");
-    assert!(common::live_marked_processes(&marker).is_empty());
-    let fds = fds_back_within(&fds_before, Duration::from_secs(5));
-    assert!(
-        fds.keys().all(|fd| fds_before.contains_key(fd)),
-        "fds leaked: {fds:?} (before: {fds_before:?})"
-    );
+    assert_nothing_left(&marker, &fds_before, Duration::from_secs(10));
 }
 
 /// Every event taken with cancelled calls in between, and the exact count
@@ -353,7 +386,6 @@ fn cancelled_next_event_async_sees_every_start_and_exit() {
 /// runtime is gone.
 fn drop_stubborn_graphs_in(runtime: tokio::runtime::Runtime, graphs: usize) {
     let fds_before = common::fds_besides_pidfds();
-    let threads_before = common::threads();
     let marker = common::unique_marker("drop_stubborn");
     let (took, longest) = runtime.block_on(async {
         let mut all = Vec::new();
@@ -382,28 +414,13 @@ fn drop_stubborn_graphs_in(runtime: tokio::runtime::Runtime, graphs: usize) {
     });
     eprintln!("drop of {graphs} graphs took {took:?}; longest tick gap {longest} ms");
     drop(runtime);
-    let left = children_gone_within(Duration::from_secs(20));
     assert!(
         took < Duration::from_millis(500),
         "the drop held the executor {took:?}"
     );
     assert!(longest < 500, "a tick waited {longest} ms");
-    assert!(left.is_empty(), "children left 20 s after: {left:?}");
-    assert!(common::live_marked_processes(&marker).is_empty());
-    let fds = fds_back_within(&fds_before, Duration::from_secs(5));
-    assert!(
-        fds.keys().all(|fd| fds_before.contains_key(fd)),
-        "fds leaked: {fds:?} (before: {fds_before:?})"
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while common::threads() > threads_before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        common::threads() <= threads_before,
-        "threads {} > {threads_before}",
-        common::threads()
-    );
+    assert_nothing_left(&marker, &fds_before, Duration::from_secs(20));
+    assert_no_runtime_threads();
 }
 
 #[test]
@@ -464,14 +481,7 @@ fn graphs_in_tasks_dropped_by_runtime_shutdown() {
         drop(runtime);
         eprintln!("runtime (multi: {multi}) dropped in {:?}", began.elapsed());
     }
-    let left = children_gone_within(Duration::from_secs(20));
-    assert!(left.is_empty(), "children left 20 s after: {left:?}");
-    assert!(common::live_marked_processes(&marker).is_empty());
-    let fds = fds_back_within(&fds_before, Duration::from_secs(5));
-    assert!(
-        fds.keys().all(|fd| fds_before.contains_key(fd)),
-        "fds leaked: {fds:?} (before: {fds_before:?})"
-    );
+    assert_nothing_left(&marker, &fds_before, Duration::from_secs(20));
 }
 
 /// Attack 4: 50 graphs on one multi-thread runtime, each with a node that
@@ -481,7 +491,6 @@ fn graphs_in_tasks_dropped_by_runtime_shutdown() {
 fn fifty_graphs_restarting_on_a_multi_thread_runtime_leave_nothing() {
     let _serial = common::serial();
     let fds_before = common::fds_besides_pidfds();
-    let threads_before = common::threads();
     let marker = common::unique_marker("fifty");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -538,21 +547,6 @@ fn fifty_graphs_restarting_on_a_multi_thread_runtime_leave_nothing() {
     });
     eprintln!("{starts} restarts seen over 50 graphs");
     drop(runtime);
-    let left = children_gone_within(Duration::from_secs(30));
-    assert!(
-        left.is_empty(),
-        "{} children left 30 s after: {left:?}",
-        left.len()
-    );
-    assert!(common::live_marked_processes(&marker).is_empty());
-    let fds = fds_back_within(&fds_before, Duration::from_secs(5));
-    assert!(
-        fds.keys().all(|fd| fds_before.contains_key(fd)),
-        "fds leaked: {fds:?} (before: {fds_before:?})"
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while common::threads() > threads_before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(common::threads() <= threads_before, "threads leaked");
+    assert_nothing_left(&marker, &fds_before, Duration::from_secs(30));
+    assert_no_runtime_threads();
 }
