@@ -805,6 +805,48 @@ impl Rng {
     }
 }
 
+/// One of the application's requests, drawn by the model tests at their
+/// steps 8 to 11 and 13: stop, restart or remove node `i` (a remove one
+/// draw in `remove_odds`), stop the graph (one in 8), or decide the exit
+/// that awaits a decision. Logged in `log`.
+fn random_request(
+    core: &mut Core,
+    rng: &mut Rng,
+    step: u64,
+    (i, now): (usize, Instant),
+    remove_odds: u64,
+    log: &mut Vec<String>,
+) {
+    match step {
+        8 => {
+            log.push(format!("stop({i})"));
+            core.request_stop(i, super::AfterStop::Leave);
+        }
+        9 => {
+            log.push(format!("restart({i})"));
+            core.request_restart(i, now);
+        }
+        10 if rng.below(remove_odds) == 0 => {
+            log.push(format!("remove({i})"));
+            core.remove(i);
+        }
+        11 if rng.below(8) == 0 => {
+            log.push("stop_graph".into());
+            core.stop_graph(Outcome::Shutdown);
+        }
+        13 => {
+            let d = match rng.below(3) {
+                0 => Decision::Leave,
+                1 => Decision::Restart { delay: ms(5) },
+                _ => Decision::StopGraph,
+            };
+            log.push(format!("decide {d:?}"));
+            core.decide(d);
+        }
+        _ => {}
+    }
+}
+
 mod launching;
 mod liveness;
 mod releases;

@@ -8,7 +8,6 @@
 
 use super::*;
 use crate::graph::SubgraphFailure;
-use crate::supervise::core::node::AfterStop;
 
 /// What the fake world does next for a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,21 +424,8 @@ fn run(seed: u64, cycles: bool) {
             // Whatever is due for it, now.
             6 if w.due[i].is_some() => w.deliver(i, now),
             7 if w.process[i] => w.handle(Input::Ready { node: i }, now),
-            8 => {
-                w.log.push(format!("stop({i})"));
-                w.core.request_stop(i, AfterStop::Leave);
-            }
-            9 => {
-                w.log.push(format!("restart({i})"));
-                w.core.request_restart(i, now);
-            }
-            10 if rng.below(3) == 0 => {
-                w.log.push(format!("remove({i})"));
-                w.core.remove(i);
-            }
-            11 if rng.below(8) == 0 => {
-                w.log.push("stop_graph".into());
-                w.core.stop_graph(Outcome::Shutdown);
+            step @ (8..=11 | 13) => {
+                random_request(&mut w.core, &mut rng, step, (i, now), 3, &mut w.log);
             }
             12 if w.core.outcome.is_none() && rng.below(2) == 0 => {
                 let mut more = Graph::new();
@@ -459,15 +445,6 @@ fn run(seed: u64, cycles: bool) {
                 w.log.push(format!("add {k} at {first}"));
                 w.core.add(more, 0);
                 w.grow();
-            }
-            13 => {
-                let d = match rng.below(3) {
-                    0 => Decision::Leave,
-                    1 => Decision::Restart { delay: ms(5) },
-                    _ => Decision::StopGraph,
-                };
-                w.log.push(format!("decide {d:?}"));
-                w.core.decide(d);
             }
             14 if w.process[i] => w.handle(Input::Stopping { node: i }, now),
             15 => {

@@ -4,7 +4,6 @@
 //! runs.
 
 use super::*;
-use crate::supervise::core::node::AfterStop;
 
 /// The core under a fake driver, and what the driver would have let go of.
 struct Model {
@@ -191,21 +190,8 @@ fn run(seed: u64) {
                 model.handle(input, now);
             }
             7 if model.process[i] => model.handle(Input::Ready { node: i }, now),
-            8 => {
-                model.log.push(format!("stop({i})"));
-                model.core.request_stop(i, AfterStop::Leave);
-            }
-            9 => {
-                model.log.push(format!("restart({i})"));
-                model.core.request_restart(i, now);
-            }
-            10 if rng.below(4) == 0 => {
-                model.log.push(format!("remove({i})"));
-                model.core.remove(i);
-            }
-            11 if rng.below(8) == 0 => {
-                model.log.push("stop_graph".into());
-                model.core.stop_graph(Outcome::Shutdown);
+            step @ (8..=11 | 13) => {
+                random_request(&mut model.core, &mut rng, step, (i, now), 4, &mut model.log);
             }
             12 => {
                 let mut more = Graph::new();
@@ -227,15 +213,6 @@ fn run(seed: u64) {
                     let other = first + (j + 1) % k;
                     model.edges.push(([first + j, other], false));
                 }
-            }
-            13 => {
-                let d = match rng.below(3) {
-                    0 => Decision::Leave,
-                    1 => Decision::Restart { delay: ms(5) },
-                    _ => Decision::StopGraph,
-                };
-                model.log.push(format!("decide {d:?}"));
-                model.core.decide(d);
             }
             _ => {}
         }
