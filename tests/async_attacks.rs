@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Event, Graph, NodeOptions, Readiness, Restart};
+use process_graph_runtime::{Command, Event, Graph, NodeId, NodeOptions, Readiness, Restart};
 
 /// A task ticking every 5 ms that records its longest gap (ms).
 fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
@@ -75,6 +75,28 @@ fn assert_no_runtime_threads() {
     assert!(left.is_empty(), "threads left: {left:?}");
 }
 
+/// A node that runs `seconds`, fails, and is restarted after `backoff`,
+/// for ever (the graph's intensity raised for it), tagged `marker`.
+fn add_flaky(graph: &mut Graph, marker: &str, seconds: &str, backoff: Duration) -> NodeId {
+    graph.intensity(100_000, Duration::from_secs(1));
+    let script = format!("sleep {seconds}; exit 1");
+    graph.node_with(
+        "flaky",
+        common::marked(Command::new("sh").args(["-c", &script]), marker),
+        NodeOptions::new()
+            .restart(Restart::Always)
+            .backoff(backoff, backoff),
+    )
+}
+
+/// A current-thread tokio runtime with I/O and time.
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Waits (blocking) until this process has no children (zombies included)
 /// besides the cgroup watcher, or `limit` passes; returns what is left.
 fn children_gone_within(limit: Duration) -> Vec<common::ProcStat> {
@@ -136,10 +158,7 @@ time.sleep(600)
 /// the application awaits `next_event_async` on a current-thread runtime;
 /// returns the longest gap of a ticking task and the number of events.
 fn flood_while_awaiting(message: &str, threads: u32, awaiting: bool) -> (u64, u64, u64) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread();
     runtime.block_on(async {
         let mut graph = Graph::new();
         graph.node_with(
@@ -224,23 +243,10 @@ fn cancelled_futures_lose_nothing_and_leave_nothing() {
     let _serial = common::serial();
     let fds_before = common::fds_besides_pidfds();
     let marker = common::unique_marker("cancelled_futures");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread();
     runtime.block_on(async {
         let mut graph = Graph::new();
-        let flaky = graph.node_with(
-            "flaky",
-            common::marked(
-                Command::new("sh").args(["-c", "sleep 0.01; exit 1"]),
-                &marker,
-            ),
-            NodeOptions::new()
-                .restart(Restart::Always)
-                .backoff(Duration::from_millis(5), Duration::from_millis(5)),
-        );
-        graph.intensity(100_000, Duration::from_secs(1));
+        let flaky = add_flaky(&mut graph, &marker, "0.01", Duration::from_millis(5));
         let stubborn_node = graph.node_with(
             "stubborn",
             stubborn(&marker),
@@ -336,10 +342,7 @@ fn cancelled_futures_lose_nothing_and_leave_nothing() {
 #[test]
 fn cancelled_next_event_async_sees_every_start_and_exit() {
     let _serial = common::serial();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread();
     runtime.block_on(async {
         let mut graph = Graph::new();
         graph.intensity(100_000, Duration::from_secs(1));
@@ -426,10 +429,7 @@ fn drop_stubborn_graphs_in(runtime: tokio::runtime::Runtime, graphs: usize) {
 #[test]
 fn drop_on_current_thread_runtime_of_stubborn_nodes() {
     let _serial = common::serial();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread();
     drop_stubborn_graphs_in(runtime, 5);
 }
 
@@ -503,17 +503,7 @@ fn fifty_graphs_restarting_on_a_multi_thread_runtime_leave_nothing() {
             let marker = marker.clone();
             tasks.push(tokio::spawn(async move {
                 let mut graph = Graph::new();
-                graph.intensity(100_000, Duration::from_secs(1));
-                graph.node_with(
-                    "flaky",
-                    common::marked(
-                        Command::new("sh").args(["-c", "sleep 0.02; exit 1"]),
-                        &marker,
-                    ),
-                    NodeOptions::new()
-                        .restart(Restart::Always)
-                        .backoff(Duration::from_millis(10), Duration::from_millis(10)),
-                );
+                add_flaky(&mut graph, &marker, "0.02", Duration::from_millis(10));
                 graph.node("stubborn", stubborn(&marker));
                 graph.stop_timeout(Duration::from_millis(500));
                 let mut running = graph.spawn().unwrap();
