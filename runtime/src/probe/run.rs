@@ -169,7 +169,7 @@ impl ProbeRuns {
                     .inspect(|_| launcher.probe_ended(node, kind)),
                 Ok(Started::Reporting(start)) => {
                     if let Err(e) = waits.add(start.fd(), token, Interest::Readable) {
-                        start.discard(|_| {});
+                        start.discard();
                         launcher.probe_ended(node, kind);
                         return Some(ProbeResult::Failed(format!("watch its start: {e}")));
                     }
@@ -477,7 +477,7 @@ impl ProbeRuns {
                 Some(InFlight::Connect { attempt, .. }) => waits.remove(attempt.fd()),
                 Some(InFlight::Launching(start)) => {
                     waits.remove(start.fd());
-                    start.discard(|_| {});
+                    start.discard();
                 }
                 _ => {}
             }
@@ -501,7 +501,7 @@ fn give_up_if_held_up(slot: &mut Slot, waits: &mut WaitSet<Token>, ended: impl F
     }
     if let Some(InFlight::Launching(start)) = slot.in_flight.take() {
         waits.remove(start.fd());
-        start.discard(|_| {});
+        start.discard();
         ended();
     }
 }

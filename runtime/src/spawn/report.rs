@@ -184,11 +184,10 @@ impl PendingStart {
     }
 
     /// Gives the start up and kills and reaps whatever it brought (an error
-    /// while it was under way); `before_close` as for
-    /// [`Process::reap_then`].
-    pub(crate) fn discard(self, before_close: impl FnOnce(BorrowedFd<'_>)) {
+    /// while it was under way). What it brought was never in a wait set.
+    pub(crate) fn discard(self) {
         if let Ok(mut process) = self.abandon() {
-            process.kill_and_reap(before_close);
+            process.kill_and_reap(|_| {});
         }
     }
 

@@ -42,7 +42,7 @@ impl Driver {
             .waits
             .add(start.fd(), Token::Launch(i), Interest::Readable)
         {
-            start.discard(|_| {});
+            start.discard();
             let errno = e.raw_os_error().unwrap_or(libc::ENOMEM);
             return Input::SpawnFailed {
                 node: i,
@@ -107,7 +107,7 @@ impl Driver {
             return;
         }
         let (launch, _) = self.take_launch(i);
-        launch.start.discard(|_| {});
+        launch.start.discard();
     }
 
     /// Node `i`'s start under way, out of the wait set, and its
