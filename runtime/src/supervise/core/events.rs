@@ -6,8 +6,8 @@
 //! or the node is ready) they would pile up without bound: a node's flood
 //! queued a million in 45 s, 50 MiB (`tests/event_flood.rs`). So once
 //! [`CLAIMS_PER_NODE`] of a node's claim events are queued, its next one
-//! replaces its last of the same kind, if nothing of that node came after
-//! it, and is dropped otherwise: an application that takes its events
+//! replaces its last if that is of the same kind and nothing of that node
+//! came after it, and is dropped otherwise: an application that takes its events
 //! sees every claim; one that does not, each node's latest.
 
 use std::collections::{HashMap, VecDeque};
@@ -24,11 +24,17 @@ pub(crate) struct Events {
     /// How many events have left the queue (handed out or dropped): an
     /// event's sequence number less this is its index.
     gone: u64,
-    /// Per node and kind (`true`: refused), the sequence number of its last
-    /// claim event, while it is the node's last event queued.
-    claims: HashMap<(usize, bool), u64>,
-    /// Per node, how many of its claim events are queued.
-    claims_queued: HashMap<usize, u32>,
+    /// Per node with claim events queued, how many, and where its last.
+    claims: HashMap<usize, Claims>,
+}
+
+/// A node's claim events in the queue.
+#[derive(Debug, Default)]
+struct Claims {
+    queued: u32,
+    /// The sequence number of the node's last event queued, while that is
+    /// a claim: the one a claim past the cap may replace.
+    last: Option<u64>,
 }
 
 impl Events {
@@ -36,25 +42,25 @@ impl Events {
         let seq = self.gone + self.queue.len() as u64;
         match claim(&event) {
             Some(key) => {
-                let count = self.claims_queued.entry(key.0).or_default();
-                if *count >= CLAIMS_PER_NODE {
-                    let last = (self.claims.get(&key))
-                        .and_then(|&at| usize::try_from(at.checked_sub(self.gone)?).ok())
-                        .and_then(|index| self.queue.get_mut(index));
+                let node = self.claims.entry(key.0).or_default();
+                if node.queued >= CLAIMS_PER_NODE {
+                    let last = (node.last)
+                        .and_then(|at| usize::try_from(at.checked_sub(self.gone)?).ok())
+                        .and_then(|index| self.queue.get_mut(index))
+                        .filter(|last| claim(last) == Some(key));
                     if let Some(last) = last {
                         *last = event;
                     }
                     return;
                 }
-                *count += 1;
-                self.claims.insert(key, seq);
+                node.queued += 1;
+                node.last = Some(seq);
             }
             // Anything else of the node comes after its claims so far: a
             // later claim must not move before it.
             None => {
-                if let Some(node) = node_of(&event) {
-                    self.claims.remove(&(node, false));
-                    self.claims.remove(&(node, true));
+                if let Some(node) = node_of(&event).and_then(|n| self.claims.get_mut(&n)) {
+                    node.last = None;
                 }
             }
         }
@@ -63,15 +69,15 @@ impl Events {
 
     pub(crate) fn pop(&mut self) -> Option<Event> {
         let event = self.queue.pop_front()?;
-        if let Some(key) = claim(&event) {
-            if self.claims.get(&key) == Some(&self.gone) {
-                self.claims.remove(&key);
+        if let Some((n, _)) = claim(&event)
+            && let Some(node) = self.claims.get_mut(&n)
+        {
+            if node.last == Some(self.gone) {
+                node.last = None;
             }
-            if let Some(count) = self.claims_queued.get_mut(&key.0) {
-                *count -= 1;
-                if *count == 0 {
-                    self.claims_queued.remove(&key.0);
-                }
+            node.queued -= 1;
+            if node.queued == 0 {
+                self.claims.remove(&n);
             }
         }
         self.gone += 1;
@@ -82,7 +88,6 @@ impl Events {
         self.gone += self.queue.len() as u64;
         self.queue.clear();
         self.claims.clear();
-        self.claims_queued.clear();
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -161,5 +166,30 @@ mod tests {
         events.push(main_pid(0, 102));
         assert_eq!(events.pop(), Some(main_pid(0, 102)));
         assert_eq!(events.pop(), None);
+    }
+
+    /// Past the cap, a claim replaces the node's last event only if that is
+    /// a claim of the same kind: a `MainPid` after a `MainPidRefused` must
+    /// not move before it by replacing an earlier `MainPid`.
+    #[test]
+    fn past_the_cap_a_claim_replaces_only_a_last_of_its_kind() {
+        let refused = |claimed| Event::MainPidRefused {
+            node: NodeId::from_index(0),
+            claimed: Some(claimed),
+            reason: crate::MainPidRefusal::Malformed,
+        };
+        let mut events = Events::default();
+        for pid in 0..CLAIMS_PER_NODE - 1 {
+            events.push(main_pid(0, pid));
+        }
+        events.push(refused(900));
+        events.push(main_pid(0, 100)); // Dropped: the last is a refusal.
+        events.push(refused(901)); // Replaces the last refusal.
+        let mut expected: Vec<Event> = (0..CLAIMS_PER_NODE - 1)
+            .map(|pid| main_pid(0, pid))
+            .collect();
+        expected.push(refused(901));
+        let queued: Vec<Event> = std::iter::from_fn(|| events.pop()).collect();
+        assert_eq!(queued, expected);
     }
 }
