@@ -230,10 +230,11 @@ impl ChildProgram {
     /// or `Cat` child is run once (with stdin at /dev/null) and must exit 0; a `MarkThenPause` child needs an
     /// fd 3, so its user checks for the byte it writes.
     pub fn create(behaviour: Behaviour) -> io::Result<ChildProgram> {
-        // One directory per program: a run may hold several.
+        // One directory per program: a run may hold several. The path is
+        // as long as it was with one directory (`process-graph-bench-PID`):
+        // the runtime keeps a node's path, and `bench hold` counts its bytes.
         let name = behaviour.file_name();
-        let dir =
-            std::env::temp_dir().join(format!("process-graph-bench-{}-{name}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("pgb-{}-{name}", std::process::id()));
         fs::create_dir(&dir)?;
         let path = dir.join(name);
         let bytes = executable(behaviour.code());
