@@ -65,7 +65,9 @@ fn with_cgroups_a_writers_daemon_dies_with_it_and_the_graph_ends() {
             }
             let (mut running, marker) = daemon_holding_an_edge(Containment::Required);
             let ended = ends_within(&mut running, Duration::from_secs(10));
-            running.wait().unwrap();
+            // Not `wait` first: without the fix it would wait out the
+            // daemon's minute.
+            running.shutdown(Duration::from_secs(1)).unwrap();
             assert!(ended, "the reader did not see EOF");
             let left = common::live_marked_processes(&marker);
             assert!(left.is_empty(), "left behind: {left:?}");

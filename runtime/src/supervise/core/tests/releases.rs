@@ -9,7 +9,7 @@ use super::*;
 struct Model {
     core: Core,
     t0: Instant,
-    /// What was passed in for it was let go of (for good).
+    /// Its edges and passed fds were let go of since it last could start.
     released: Vec<bool>,
     /// Random edges between two nodes, and whether closed (for good).
     edges: Vec<([usize; 2], bool)>,
@@ -100,6 +100,11 @@ impl Model {
                 self.core.nodes[i].stop_requested,
                 self.log.join("\n")
             );
+            // A node that may start again must be let go of again when it
+            // no longer may.
+            if self.core.may_start(i) {
+                self.released[i] = false;
+            }
         }
     }
 }
