@@ -227,8 +227,8 @@ pub(crate) struct Rotating {
     batch: Vec<u8>,
     lines: u64,
     /// The stream whose cut line (`LineEnd::Continued`) the file ends in
-    /// the middle of, if any.
-    mid_line: Option<Source>,
+    /// the middle of, if any: an index into `cut`.
+    mid_line: Option<usize>,
     /// The streams writing here whose line was cut and has not ended: it
     /// goes on in their next pieces, and no rotation comes before it ends.
     /// A file may take several streams (a node's stdout and stderr, or
@@ -298,7 +298,7 @@ impl Write for Rotating {
         // Another stream's line while the file ends in the middle of a cut
         // one: that piece ends here, so that the two lines are not merged,
         // and its line goes on below, on a line of its own.
-        if self.mid_line.as_ref().is_some_and(|open| !is(open, line)) {
+        if self.mid_line.is_some_and(|open| !is(&self.cut[open], line)) {
             self.batch.push(b'\n');
             self.mid_line = None;
         }
@@ -316,11 +316,14 @@ impl Write for Rotating {
             self.cut.retain(|source| !is(source, line));
             self.mid_line = None;
         } else {
-            let source = (line.node.to_owned(), line.stream);
-            if !self.cut.contains(&source) {
-                self.cut.push(source.clone());
-            }
-            self.mid_line = Some(source);
+            let open = match self.cut.iter().position(|source| is(source, line)) {
+                Some(open) => open,
+                None => {
+                    self.cut.push((line.node.to_owned(), line.stream));
+                    self.cut.len() - 1
+                }
+            };
+            self.mid_line = Some(open);
         }
     }
 
