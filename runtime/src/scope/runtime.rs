@@ -17,7 +17,7 @@
 //! init exits when it closes, however the application ends.
 
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
@@ -77,10 +77,12 @@ pub(crate) struct ScopeRuntime {
 impl ScopeRuntime {
     /// Creates `spec`'s namespaces, inside `enclosing` if it is nested, and
     /// `notify_sockets` `NOTIFY_SOCKET`s in its network namespace.
+    /// `null` is `/dev/null`, for the init's stdio ([`InitStdio`]).
     pub(crate) fn create(
         spec: &ScopeSpec,
         enclosing: Option<&ScopeRuntime>,
         notify_sockets: usize,
+        null: BorrowedFd<'_>,
     ) -> Result<ScopeRuntime, Error> {
         let failed =
             |namespace: Option<Namespace>, step: &'static str, source: io::Error| Error::Scope {
@@ -138,16 +140,6 @@ impl ScopeRuntime {
             failed(Some(Namespace::Uts), "sethostname", source)
         })?;
         let exec = ExecSpec::program(argv, entry.fds);
-        // The init's stdio, opened here: opened by the init, in the scope's
-        // mount namespace, it could be held up for the kernel's
-        // `lease-break-time` by a node of an enclosing scope that leases a
-        // file it mounted over `/dev/null` (`tests/scope_nested_leased.rs`).
-        let null = rustix::fs::open(
-            "/dev/null",
-            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .map_err(|e| failed(None, "open /dev/null for the init's stdio", e.into()))?;
         let mut fds: Vec<FdMove> = (0..3)
             .map(|target| FdMove {
                 src: null.as_raw_fd(),
@@ -166,7 +158,7 @@ impl ScopeRuntime {
             enclosing.map_or(&[][..], ScopeRuntime::namespace_fds),
             None,
         );
-        drop((theirs, null));
+        drop(theirs);
         let init = result.map_err(|(step, errno)| {
             let source = io::Error::from_raw_os_error(errno);
             let (namespace, step) = match step {
@@ -376,6 +368,35 @@ fn receive_report(
     Ok((report, fds))
 }
 
+/// `/dev/null` for the stdio of the inits an add creates, opened once, by
+/// the application: opened by an init, in its scope's mount namespace, it
+/// could be held up for the kernel's `lease-break-time` by a node of an
+/// enclosing scope that leases a file it mounted over `/dev/null`
+/// (`tests/scope_nested_leased.rs`).
+#[derive(Default)]
+struct InitStdio(Option<OwnedFd>);
+
+impl InitStdio {
+    /// It, opened at the first scope that needs it; an error names `spec`.
+    fn get(&mut self, spec: &ScopeSpec) -> Result<BorrowedFd<'_>, Error> {
+        if self.0.is_none() {
+            let null = rustix::fs::open(
+                "/dev/null",
+                rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .map_err(|e| Error::Scope {
+                scope: spec.name.clone(),
+                namespace: None,
+                step: "open /dev/null for the init's stdio",
+                source: e.into(),
+            })?;
+            self.0 = Some(null);
+        }
+        Ok(self.0.as_ref().expect("opened above").as_fd())
+    }
+}
+
 /// Whether the init of `spec`, nested in `enclosing`, locks its mount
 /// table with no cgroup hierarchy and no outside `/proc` in it (see
 /// "Scopes" in the README, and `carried/mounts.rs`): where the
@@ -490,6 +511,7 @@ impl Scopes {
                 notify_sockets[scope.index()] += 1;
             }
         }
+        let mut null = InitStdio::default();
         // Validation rejected nesting cycles, so each pass creates at least one.
         while place.iter().any(Option::is_none) {
             for (index, spec) in graph.scopes.iter().enumerate() {
@@ -504,7 +526,10 @@ impl Scopes {
                     None => None,
                 };
                 let outer = enclosing.and_then(|outer| self.live[outer].scope.as_ref());
-                match ScopeRuntime::create(spec, outer, notify_sockets[index]) {
+                let created = null.get(spec).and_then(|null| {
+                    ScopeRuntime::create(spec, outer, notify_sockets[index], null)
+                });
+                match created {
                     Ok(scope) => {
                         place[index] = Some(self.live.len());
                         if let Some(outer) = enclosing {
