@@ -211,6 +211,11 @@ impl StringArray {
         self.bytes.push(0);
     }
 
+    /// Appends string `index` again, as a second pointer to the same bytes.
+    fn push_again(&mut self, index: usize) {
+        self.ptrs.push(self.ptrs[index]);
+    }
+
     /// Ends a list inside the array with a null pointer, as `execve` ends
     /// `argv`; more strings may follow it.
     fn end_list(&mut self) {
@@ -354,7 +359,12 @@ impl ExecSpec {
         argv.end_list();
         let candidates = argv.len();
         for candidate in &parts.candidates {
-            argv.push_bytes(candidate);
+            // Most commands name their program by a path, which is also
+            // their `argv[0]`: the node holds the path once.
+            match candidate[..] == *parts.args[0] {
+                true => argv.push_again(0),
+                false => argv.push_bytes(candidate),
+            }
         }
         argv.end_list();
         if let Some(dir) = parts.cwd {
@@ -663,6 +673,13 @@ mod tests {
             plain.argv.ptrs.len(),
             5,
             "argv, null, a candidate, null, null"
+        );
+        assert_eq!(plain.argv.bytes, b"/bin/run\0", "the path held once");
+        let renamed = Command::new("/bin/run").arg0("run");
+        let renamed = ExecSpec::new(&renamed, &mut env("/a"), &[]).unwrap();
+        assert_eq!(
+            strings(&renamed),
+            (vec![c"run"], vec![c"/bin/run"], None)
         );
     }
 }
