@@ -3,6 +3,12 @@
 //! run and nothing happens — through process-graph and through a raw loop
 //! that keeps one pidfd per child and waits in one epoll.
 //!
+//! The PSS of the parent's anonymous memory (`Pss_Anon`: its heap) is
+//! printed too. The whole PSS also moves with how many other processes of
+//! the machine share the parent's libraries' pages at each reading, which
+//! moves its per-child figure by ±60 B from run to run on a busy machine;
+//! the heap's does not.
+//!
 //! Each child writes one byte to fd 3 (a pipe shared by all, read by the
 //! parent) and then sleeps in `pause()`, so "running" is checked, not
 //! assumed. Memory is not timed, so the two are measured one after the
@@ -51,7 +57,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
     let raw = hold_raw(&ExecArgs::new(path)?, n)?;
     let first_graph = warm_up(path)?;
     let ours = hold_graph(path, n)?;
-    let per_child = |kb: u64, h: &Held| kb.saturating_sub(h.pss_before) as f64 * 1024.0 / n as f64;
+    let per_child = |kb: u64, before: u64| kb.saturating_sub(before) as f64 * 1024.0 / n as f64;
     let rows = [
         ("process-graph RunningGraph", &ours),
         ("raw clone3 + pidfds + epoll", &raw),
@@ -60,10 +66,11 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         (
             label.to_owned(),
             vec![
-                format!("{} kB", held.pss_before),
-                format!("{:.0} B", per_child(held.pss_described, held)),
-                format!("{} kB", held.pss_with),
-                format!("{:.0} B", per_child(held.pss_with, held)),
+                format!("{} kB", held.before.pss),
+                format!("{:.0} B", per_child(held.described.pss, held.before.pss)),
+                format!("{} kB", held.with.pss),
+                format!("{:.0} B", per_child(held.with.pss, held.before.pss)),
+                format!("{:.0} B", per_child(held.with.anon, held.before.anon)),
                 format!("{}", held.wakeups),
             ],
         )
@@ -73,6 +80,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
         "per child, once described".to_owned(),
         format!("parent PSS holding {n}"),
         "per child, running".to_owned(),
+        "of which heap (Pss_Anon)".to_owned(),
         format!("wake-ups in {IDLE:?} idle"),
     ];
     measure::print_markdown(&format!("{n} running children"), &columns, rows.into_iter());
@@ -87,7 +95,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
 /// Spawns a graph of [`WARM_UP`] nodes, waits until they all run, shuts it
 /// down; returns by how much it left the parent's PSS larger, in kB.
 fn warm_up(child: &std::path::Path) -> io::Result<u64> {
-    let pss_before = pss_kb()?;
+    let before = Memory::now()?;
     let (graph, marks) = described(child, WARM_UP);
     let mut running = graph.spawn().map_err(io::Error::other)?;
     let mut marks = running
@@ -96,7 +104,7 @@ fn warm_up(child: &std::path::Path) -> io::Result<u64> {
     read_marks(&mut marks, WARM_UP)?;
     running.shutdown(Duration::ZERO).map_err(io::Error::other)?;
     drop(running);
-    Ok(pss_kb()?.saturating_sub(pss_before))
+    Ok(Memory::now()?.pss.saturating_sub(before.pss))
 }
 
 /// A graph of `n` nodes running `child`, each with fd 3 on one pipe to the
@@ -112,22 +120,37 @@ fn described(child: &std::path::Path, n: usize) -> (Graph, EdgeId) {
 }
 
 struct Held {
-    pss_before: u64,
+    before: Memory,
     /// After the graph was built, before anything started (the raw loop
     /// has nothing to describe).
-    pss_described: u64,
-    pss_with: u64,
+    described: Memory,
+    with: Memory,
     wakeups: i64,
 }
 
 /// The parent's proportional set size in kB.
-fn pss_kb() -> io::Result<u64> {
-    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup")?;
-    rollup
-        .lines()
-        .find_map(|line| line.strip_prefix("Pss:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| io::Error::other("no Pss line in /proc/self/smaps_rollup"))
+/// The parent's memory, in kB: all of it, and its anonymous part.
+#[derive(Clone, Copy)]
+struct Memory {
+    pss: u64,
+    anon: u64,
+}
+
+impl Memory {
+    fn now() -> io::Result<Memory> {
+        let rollup = std::fs::read_to_string("/proc/self/smaps_rollup")?;
+        let field = |name: &str| {
+            rollup
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .ok_or_else(|| io::Error::other(format!("no {name} line in /proc/self/smaps_rollup")))
+        };
+        Ok(Memory {
+            pss: field("Pss")?,
+            anon: field("Pss_Anon")?,
+        })
+    }
 }
 
 /// Voluntary context switches of the calling thread: one per wait that
@@ -153,9 +176,9 @@ fn read_marks(marks: &mut impl Read, n: usize) -> io::Result<()> {
 }
 
 fn hold_graph(child: &std::path::Path, n: usize) -> io::Result<Held> {
-    let pss_before = pss_kb()?;
+    let before = Memory::now()?;
     let (graph, marks) = described(child, n);
-    let pss_described = pss_kb()?;
+    let described = Memory::now()?;
     let mut running = graph.spawn().map_err(io::Error::other)?;
     let mut marks = running
         .take_reader(marks)
@@ -170,25 +193,25 @@ fn hold_graph(child: &std::path::Path, n: usize) -> io::Result<Held> {
             return Err(io::Error::other(format!("unexpected {event:?}")));
         }
     }
-    let pss_with = pss_kb()?;
-    let before = thread_wakeups()?;
+    let with = Memory::now()?;
+    let switches_before = thread_wakeups()?;
     if let Some(event) = running.next_event(Some(IDLE)).map_err(io::Error::other)? {
         return Err(io::Error::other(format!(
             "an idle graph reported {event:?}"
         )));
     }
-    let wakeups = thread_wakeups()? - before;
+    let wakeups = thread_wakeups()? - switches_before;
     running.shutdown(Duration::ZERO).map_err(io::Error::other)?;
     Ok(Held {
-        pss_before,
-        pss_described,
-        pss_with,
+        before,
+        described,
+        with,
         wakeups,
     })
 }
 
 fn hold_raw(exec: &ExecArgs, n: usize) -> io::Result<Held> {
-    let pss_before = pss_kb()?;
+    let before = Memory::now()?;
     let (mut reader, writer) = std::io::pipe()?;
     let children = (0..n)
         .map(|_| floor::spawn(exec, 0, ChildSetup::Fd3(writer.as_fd())))
@@ -196,8 +219,8 @@ fn hold_raw(exec: &ExecArgs, n: usize) -> io::Result<Held> {
     drop(writer);
     read_marks(&mut reader, n)?;
     let instance = floor::epoll_of(&children)?;
-    let pss_with = pss_kb()?;
-    let before = thread_wakeups()?;
+    let with = Memory::now()?;
+    let switches_before = thread_wakeups()?;
     let mut events = Vec::with_capacity(64);
     let timeout = rustix::event::Timespec {
         tv_sec: IDLE.as_secs() as i64,
@@ -208,7 +231,7 @@ fn hold_raw(exec: &ExecArgs, n: usize) -> io::Result<Held> {
         rustix::buffer::spare_capacity(&mut events),
         Some(&timeout),
     )?;
-    let wakeups = thread_wakeups()? - before;
+    let wakeups = thread_wakeups()? - switches_before;
     if !events.is_empty() {
         return Err(io::Error::other("a raw child ended while idle"));
     }
@@ -217,9 +240,9 @@ fn hold_raw(exec: &ExecArgs, n: usize) -> io::Result<Held> {
         floor::wait(child, WaitIdOptions::empty())?;
     }
     Ok(Held {
-        pss_before,
-        pss_described: pss_before,
-        pss_with,
+        before,
+        described: before,
+        with,
         wakeups,
     })
 }
