@@ -26,7 +26,8 @@ fn leased(
     let mut graph = Graph::new();
     graph.containment(containment);
     let scope = graph.scope("box", ScopeSpec::new(namespaces.iter().copied()));
-    let (running, leaser, dir) = common::spawn_leased(graph, scope, NodeOptions::new());
+    let (running, leaser, dir) =
+        common::spawn_leased(graph, scope, NodeOptions::new(), common::LEASE, &[]);
     (running, scope, leaser, dir)
 }
 

@@ -35,22 +35,13 @@ fn a_nested_scope_made_at_run_time_is_not_held_by_a_lease_on_dev_null_as_this_us
 /// adds a pid scope nested in that scope, with a node: the add must not
 /// wait for the leases, and the node must run.
 fn nested_scope_beside(leaser: &str, args: &[&str]) {
-    let dir = common::TempDir::writable_by_scopes("nested-leased");
-    let leased = dir.path().join("leased");
     let mut graph = Graph::new();
     let outer = graph.scope(
         "outer",
         ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]),
     );
-    graph.node_with(
-        "leaser",
-        Command::new("/usr/bin/python3")
-            .args(["-c", leaser, leased.to_str().unwrap()])
-            .args(args),
-        NodeOptions::new().scope(outer),
-    );
-    let mut running = graph.spawn().unwrap();
-    common::run_until_file_exists(&mut running, &leased);
+    let (mut running, _, _dir) =
+        common::spawn_leased(graph, outer, NodeOptions::new(), leaser, args);
     let mut more = Graph::new();
     let enclosing = more.running_scope(outer);
     let inner = more.scope("inner", ScopeSpec::new([Namespace::Pid]).parent(enclosing));

@@ -61,7 +61,7 @@ fn leased(leaser: NodeOptions) -> (RunningGraph, ScopeId, NodeId, common::TempDi
         Command::new("sleep").arg("600"),
         NodeOptions::new().restart(Restart::Always),
     );
-    let (running, _, dir) = common::spawn_leased(graph, scope, leaser);
+    let (running, _, dir) = common::spawn_leased(graph, scope, leaser, common::LEASE, &[]);
     (running, scope, other, dir)
 }
 

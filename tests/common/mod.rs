@@ -905,19 +905,25 @@ open(sys.argv[1], "w").write("leased")
 time.sleep(600)
 "#;
 
-/// Spawns `graph` with a node running [`LEASE`] added in `scope` with
-/// `options`, and runs it until the lease is taken: the running graph, the
-/// leasing node, and the directory the lease is told in.
+/// Spawns `graph` with a node running the Python program `leaser` (such
+/// as [`LEASE`]; its first argument the file it creates once its leases are
+/// taken, then `args`) added in `scope` with `options`, and runs it until
+/// that file exists: the running graph, the leasing node, and the
+/// directory the file is in.
 pub fn spawn_leased(
     mut graph: Graph,
     scope: process_graph_runtime::ScopeId,
     options: NodeOptions,
+    leaser: &str,
+    args: &[&str],
 ) -> (RunningGraph, process_graph_runtime::NodeId, TempDir) {
     let dir = TempDir::writable_by_scopes("leased");
     let leased = dir.path().join("leased");
     let leaser = graph.node_with(
         "leaser",
-        Command::new("/usr/bin/python3").args(["-c", LEASE, leased.to_str().unwrap()]),
+        Command::new("/usr/bin/python3")
+            .args(["-c", leaser, leased.to_str().unwrap()])
+            .args(args),
         options.scope(scope),
     );
     let mut running = graph.spawn().unwrap();
