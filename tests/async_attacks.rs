@@ -5,35 +5,14 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::ticker::Ticker;
 use process_graph_runtime::{Command, Event, Graph, NodeId, NodeOptions, Readiness, Restart};
 
-/// A task ticking every 5 ms that records its longest gap (ms).
-fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
-    let (longest, _, handle) = counting_ticker();
-    (longest, handle)
-}
-
-/// [`ticker`], counting its ticks too.
-fn counting_ticker() -> (Arc<AtomicU64>, Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
-    let longest = Arc::new(AtomicU64::new(0));
-    let ticks = Arc::new(AtomicU64::new(0));
-    let record = longest.clone();
-    let count = ticks.clone();
-    let handle = tokio::spawn(async move {
-        let mut last = Instant::now();
-        loop {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            let gap = last.elapsed().as_millis() as u64;
-            record.fetch_max(gap, Ordering::Relaxed);
-            count.fetch_add(1, Ordering::Relaxed);
-            last = Instant::now();
-        }
-    });
-    (longest, ticks, handle)
-}
+/// How often the ticking task beside each attack ticks.
+const TICK: Duration = Duration::from_millis(5);
 
 /// Fails unless, within `limit`, this process has no children (zombies
 /// included) and no process tagged `marker` lives, and unless its fds
@@ -173,7 +152,7 @@ fn flood_while_awaiting(message: &str, threads: u32) -> (u64, u64, u64) {
             NodeOptions::new().ready(Readiness::Notify),
         );
         let mut running = graph.spawn().unwrap();
-        let (longest, ticks, tick) = counting_ticker();
+        let ticker = Ticker::start(TICK);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         tokio::spawn(async move {
@@ -193,16 +172,12 @@ fn flood_while_awaiting(message: &str, threads: u32) -> (u64, u64, u64) {
                 Err(_) => {}
             }
         }
-        tick.abort();
+        let ticks = ticker.stop();
         running
             .shutdown_async(Duration::from_secs(1))
             .await
             .unwrap();
-        (
-            longest.load(Ordering::Relaxed),
-            ticks.load(Ordering::Relaxed),
-            events,
-        )
+        (ticks.longest_gap_ms, ticks.count, events)
     })
 }
 
@@ -398,14 +373,13 @@ fn drop_stubborn_graphs_in(runtime: tokio::runtime::Runtime, graphs: usize) {
         }
         // Wait for the shells to install their traps.
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let (longest, tick) = ticker();
+        let ticker = Ticker::start(TICK);
         tokio::time::sleep(Duration::from_millis(20)).await;
         let started = Instant::now();
         drop(all);
         let took = started.elapsed();
         tokio::time::sleep(Duration::from_millis(300)).await;
-        tick.abort();
-        (took, longest.load(Ordering::Relaxed))
+        (took, ticker.stop().longest_gap_ms)
     });
     eprintln!("drop of {graphs} graphs took {took:?}; longest tick gap {longest} ms");
     drop(runtime);

@@ -2,9 +2,12 @@
 //! executor: the stop goes to a thread of its own (the runtime's `tokio`
 //! feature, which the tests always enable).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
+use common::ticker::Ticker;
 use process_graph::{Command, Endpoint, Graph};
 
 /// Whether `pid` names a process (this test's node: it is not reaped by
@@ -121,23 +124,12 @@ async fn dropping_a_finished_graph_on_tokio_does_not_block_the_executor() {
 #[tokio::test(flavor = "current_thread")]
 async fn wait_async_does_not_block_the_executor_while_the_graph_ends() {
     let mut running = finished_with_a_slow_sink().await;
-    // The longest gap of a task ticking every 10 ms beside the wait.
-    let longest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let record = longest.clone();
-    let ticker = tokio::spawn(async move {
-        let mut last = Instant::now();
-        loop {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            let gap = last.elapsed().as_millis() as u64;
-            record.fetch_max(gap, std::sync::atomic::Ordering::Relaxed);
-            last = Instant::now();
-        }
-    });
+    // A task ticking every 10 ms beside the wait.
+    let ticker = Ticker::start(Duration::from_millis(10));
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert!(running.wait_async().await.unwrap().success());
     tokio::time::sleep(Duration::from_millis(30)).await;
-    ticker.abort();
-    let longest = longest.load(std::sync::atomic::Ordering::Relaxed);
+    let longest = ticker.stop().longest_gap_ms;
     assert!(longest < 1000, "the executor was held {longest} ms");
 }
 
