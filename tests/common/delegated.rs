@@ -3,9 +3,11 @@
 //! `cgroup.procs`, `cgroup.subtree_control` and `cgroup.threads` to 65534,
 //! and starts a copy of the test binary in it under `setpriv`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
+
+use super::app_cgroup::AppCgroup;
 
 /// Set in the copy of the test binary that runs in a delegated cgroup.
 const DELEGATED: &str = "PROCESS_GRAPH_TEST_DELEGATED";
@@ -20,11 +22,11 @@ pub fn as_root_and_delegated(test: &str, body: fn()) {
     if rustix::process::geteuid().as_raw() != 0 || std::env::var_os(DELEGATED).is_some() {
         return;
     }
-    let delegated = delegated_cgroup();
-    let output = run_as_nobody(test, Some(&delegated));
+    let delegated = AppCgroup::new("delegated", true).expect("root creates a cgroup below its own");
+    let output = run_as_nobody(test, Some(delegated.path()));
     // Everything the re-run created in its cgroup is gone: nothing keeps
     // the delegated cgroup from being removed.
-    let removed = remove_when_empty(&delegated);
+    let removed = remove_when_empty(delegated.path());
     let text = String::from_utf8_lossy(&output.stdout);
     let errors = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -38,8 +40,8 @@ pub fn as_root_and_delegated(test: &str, body: fn()) {
     removed.unwrap_or_else(|e| {
         panic!(
             "{} is not empty after the run: {e}; left inside: {:?}",
-            delegated.display(),
-            std::fs::read_dir(&delegated)
+            delegated.path().display(),
+            std::fs::read_dir(delegated.path())
                 .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
         )
     });
@@ -64,22 +66,6 @@ pub fn run_as_nobody(test: &str, cgroup: Option<&Path>) -> std::process::Output 
         command.env(DELEGATED, "1");
     }
     command.output().expect("sh and setpriv (util-linux) run")
-}
-
-/// A fresh cgroup below this process's, delegated to uid 65534.
-fn delegated_cgroup() -> PathBuf {
-    let dir = super::app_cgroup::own_cgroup()
-        .join(format!("pg-test-delegated-{}", super::unique_marker("cg")));
-    std::fs::create_dir(&dir).unwrap();
-    for path in [
-        dir.clone(),
-        dir.join("cgroup.procs"),
-        dir.join("cgroup.subtree_control"),
-        dir.join("cgroup.threads"),
-    ] {
-        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
-    }
-    dir
 }
 
 /// `rmdir` of `dir`, retried for a moment while its last process exits.
