@@ -442,29 +442,25 @@ pub fn as_root_and_unprivileged(test: &str, body: fn()) {
     if euid != 0 || std::env::var_os(UNPRIVILEGED).is_some() {
         return;
     }
-    // The checkout may sit where uid 65534 cannot reach (under /root, say):
-    // run a world-readable copy of this test binary from the temp dir.
-    let copy = unprivileged_copy_of_this_binary();
-    let output = as_uid_65534()
-        .arg(&copy)
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(UNPRIVILEGED, "1")
-        .current_dir("/")
-        .output()
-        .expect("setpriv (util-linux) runs");
-    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+    let output = delegated::run_as_nobody(test, None);
+    // The child passes when it skips too: a skip as uid 65534 (the kernel
+    // lets root, but not others, create user namespaces) would leave the
+    // unprivileged case unchecked.
+    assert_passed_without_skipping(&output, "as uid 65534");
+}
+
+/// Fails unless `output`, of a test re-run `how` (`as uid 65534`), says
+/// the test ran and passed: a skipped test passes too.
+pub fn assert_passed_without_skipping(output: &std::process::Output, how: &str) {
     let text = String::from_utf8_lossy(&output.stdout);
     let errors = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success() && text.contains("1 passed"),
-        "as uid 65534:\n{text}\n{errors}"
+        "{how}:\n{text}\n{errors}"
     );
-    // The child passes when it skips too: a skip as uid 65534 (the kernel
-    // lets root, but not others, create user namespaces) would leave the
-    // unprivileged case unchecked.
     assert!(
         !text.contains(SKIP_MARKER) && !errors.contains(SKIP_MARKER),
-        "as uid 65534 the test skipped instead of running:\n{text}\n{errors}"
+        "{how} the test skipped instead of running:\n{text}\n{errors}"
     );
 }
 
