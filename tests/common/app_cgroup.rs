@@ -3,7 +3,6 @@
 //! without anyone else's.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// Who runs an application a test starts in an [`AppCgroup`].
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -109,18 +108,10 @@ pub fn remove_tree(dir: &Path) {
             remove_tree(&entry.path());
         }
     }
-    let deadline = Instant::now() + super::DEATH_TIMEOUT;
-    loop {
-        match std::fs::remove_dir(dir) {
-            Ok(()) => return,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-            Err(e) => assert!(
-                e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline,
-                "cannot remove {}: {e}",
-                dir.display()
-            ),
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    if let Err(e) = super::delegated::remove_when_empty(dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        panic!("cannot remove {}: {e}", dir.display());
     }
 }
 
