@@ -60,6 +60,22 @@ fn events_until(
     }
 }
 
+/// Runs `running` until a node exits (within 20 s), and then to its end;
+/// fails unless `node` was killed by its liveness probe after one attempt
+/// that timed out.
+fn ends_killed_by_a_timed_out_probe(running: &mut RunningGraph, node: NodeId) {
+    let events = events_until(running, Duration::from_secs(20), |e| {
+        matches!(e, Event::Exited { .. })
+    });
+    let killed = Event::ProbeKilled {
+        node,
+        result: ProbeResult::TimedOut,
+        failures: 1,
+    };
+    assert!(events.contains(&killed), "{events:#?}");
+    running.wait().unwrap();
+}
+
 #[test]
 fn a_tcp_readiness_probe_holds_dependents_until_the_port_opens() {
     if !common::installed(PYTHON, "python3") {
@@ -312,16 +328,7 @@ fn an_exec_probe_past_its_timeout_is_killed_and_reaped() {
                 ),
             );
             let mut running = graph.spawn().unwrap();
-            let events = events_until(&mut running, Duration::from_secs(20), |e| {
-                matches!(e, Event::Exited { .. })
-            });
-            let killed = Event::ProbeKilled {
-                node,
-                result: ProbeResult::TimedOut,
-                failures: 1,
-            };
-            assert!(events.contains(&killed), "{events:#?}");
-            running.wait().unwrap();
+            ends_killed_by_a_timed_out_probe(&mut running, node);
             // Each probe command is gone and reaped: not even a zombie is left.
             let pids = std::fs::read_to_string(&pids).unwrap();
             assert!(!pids.is_empty());
@@ -502,7 +509,6 @@ fn an_idle_probe_reports_nothing_between_periods() {
                 (ProbeKind::Live, &Some(ProbeResult::Passed))
             );
             running.shutdown(Duration::from_secs(2)).unwrap();
-            let _ = NodeId::from_index(0);
         },
     );
 }
@@ -561,16 +567,7 @@ fn a_hostile_http_answer_times_out_and_never_stalls_the_loop() {
                     "{:?}",
                     woken_at.elapsed()
                 );
-                let events = events_until(&mut running, Duration::from_secs(20), |e| {
-                    matches!(e, Event::Exited { .. })
-                });
-                let killed = Event::ProbeKilled {
-                    node,
-                    result: ProbeResult::TimedOut,
-                    failures: 1,
-                };
-                assert!(events.contains(&killed), "{events:#?}");
-                running.wait().unwrap();
+                ends_killed_by_a_timed_out_probe(&mut running, node);
             });
         },
     );
