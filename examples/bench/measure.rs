@@ -421,8 +421,14 @@ pub fn print_markdown(
 
 /// `61.3 µs`, or `13.42 ms` from one millisecond up.
 pub fn format_duration(d: Duration) -> String {
+    format_duration_ms_from(d, Duration::from_millis(1))
+}
+
+/// `d` in µs with one decimal below `ms_from`, in ms with two decimals
+/// from there up.
+pub fn format_duration_ms_from(d: Duration, ms_from: Duration) -> String {
     let micros = d.as_secs_f64() * 1e6;
-    if micros < 1000.0 {
+    if micros < ms_from.as_secs_f64() * 1e6 {
         format!("{micros:.1} µs")
     } else {
         format!("{:.2} ms", micros / 1000.0)

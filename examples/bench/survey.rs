@@ -58,7 +58,7 @@ use process_graph_runtime::{
 };
 
 use crate::child_elf::{self, Behaviour, ChildProgram};
-use crate::measure::next_restart;
+use crate::measure::{self, next_restart};
 use crate::setup::{self, Subcommand};
 
 /// `write(1, LINE, 40)` as many times as the 4 bytes at [`WRITER_COUNT`]
@@ -556,13 +556,9 @@ fn median(v: &mut [Duration]) -> Duration {
     v[v.len() / 2]
 }
 
+/// A time in the survey's tables: in µs up to 10 ms.
 fn show(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 10_000.0 {
-        format!("{:.2} ms", us / 1000.0)
-    } else {
-        format!("{us:.1} µs")
-    }
+    measure::format_duration_ms_from(d, Duration::from_millis(10))
 }
 
 pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>> {
