@@ -109,9 +109,17 @@ pub fn run_idle(args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>
 }
 
 /// A listener on a free port of 127.0.0.1, accepting and dropping every
-/// connection on a thread of its own, so probes never fill its backlog.
-fn accepting_listener() -> io::Result<SocketAddr> {
+/// connection on a thread of its own: what a TCP probe connects to. Its
+/// backlog is raised from std's 128 to 4,096: the probes of all nodes may
+/// be due in the same tick, and 1,000 connects at once would overflow 128
+/// (the SYNs dropped, retried after 1 s, the attempts timed out).
+pub fn accepting_listener() -> io::Result<SocketAddr> {
+    use std::os::fd::AsRawFd;
     let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    // SAFETY: a listening socket's fd; `listen` again only sets its backlog.
+    if unsafe { libc::listen(listener.as_raw_fd(), 4096) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
     let address = listener.local_addr()?;
     std::thread::spawn(move || {
         for stream in listener.incoming() {

@@ -59,6 +59,7 @@ use process_graph_runtime::{
 
 use crate::child_elf::{self, Behaviour, ChildProgram};
 use crate::measure::{self, next_restart};
+use crate::probes;
 use crate::setup::{self, Subcommand};
 
 /// `write(1, LINE, 40)` as many times as the 4 bytes at [`WRITER_COUNT`]
@@ -530,27 +531,6 @@ fn cpu_time(clock: libc::clockid_t) -> Duration {
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
-/// A TCP listener of this process's, on a thread that accepts and drops
-/// every connection: what a TCP probe connects to. Its backlog is raised
-/// from std's 128 to 4,096: the probes of all nodes are due in the same
-/// tick, and 1,000 connects at once would overflow 128 (the SYNs dropped,
-/// retried after 1 s, the attempts timed out).
-fn accepting_listener() -> io::Result<String> {
-    use std::os::fd::AsRawFd;
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-    // SAFETY: a listening socket's fd; `listen` again only sets its backlog.
-    if unsafe { libc::listen(listener.as_raw_fd(), 4096) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let address = listener.local_addr()?.to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            drop(stream);
-        }
-    });
-    Ok(address)
-}
-
 fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -570,7 +550,7 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
     )?;
     let period = Duration::from_millis(setup.flags.value("period-ms", 100)?);
     let watch = Duration::from_millis(setup.flags.value("watch-ms", 1000)?);
-    let listener = accepting_listener()?;
+    let listener = probes::accepting_listener()?.to_string();
     let lines: u32 = setup.flags.value("lines", 1000)?;
     let sizes: Vec<usize> = setup.flags.list("nodes", &[10, 100, 1000])?;
     let containment = match setup
