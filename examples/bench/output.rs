@@ -13,6 +13,8 @@
 //! throughput to `| cat > file`.
 
 use std::error::Error;
+use std::io::Write as _;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -96,17 +98,35 @@ fn shell(script: &str) -> Result<(), Box<dyn Error>> {
 /// The writer as a node, its stdout prefixed and timestamped onto the
 /// application's stdout, which is `file` meanwhile.
 fn prefixed(writer: &str, file: &Path) -> Result<(), Box<dyn Error>> {
-    use std::io::Write;
-    std::io::stdout().flush()?;
-    let out = std::fs::File::create(file)?;
-    let saved = rustix::io::dup(std::io::stdout())?;
-    rustix::stdio::dup2_stdout(&out)?;
-    let result = node(
+    let _stdout = RedirectedStdout::to(std::fs::File::create(file)?)?;
+    node(
         writer,
         Stdio::Sink(Sink::prefixed(Some(Timestamps::Rfc3339))),
-    );
-    rustix::stdio::dup2_stdout(&saved)?;
-    result
+    )
+}
+
+/// This process's stdout (fd 1) sent elsewhere until the guard is dropped,
+/// when the one it saved is put back: where `Stdio::Prefixed` and
+/// `Sink::prefixed` write a bench's nodes' output.
+pub struct RedirectedStdout(OwnedFd);
+
+impl RedirectedStdout {
+    /// Flushes what is buffered for the current stdout, then makes `file`
+    /// fd 1.
+    pub fn to(file: impl AsFd) -> std::io::Result<RedirectedStdout> {
+        std::io::stdout().flush()?;
+        let saved = rustix::io::dup(std::io::stdout())?;
+        rustix::stdio::dup2_stdout(file)?;
+        Ok(RedirectedStdout(saved))
+    }
+}
+
+impl Drop for RedirectedStdout {
+    fn drop(&mut self) {
+        let _ = std::io::stdout().flush();
+        // The saved fd itself is closed as the guard's `OwnedFd` drops.
+        let _ = rustix::stdio::dup2_stdout(&self.0);
+    }
 }
 
 fn rotating(writer: &str, file: &Path) -> Result<(), Box<dyn Error>> {

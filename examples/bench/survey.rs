@@ -48,7 +48,7 @@
 //!   whole process's here (the output thread's with the supervisor's).
 
 use std::error::Error;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,7 @@ use process_graph_runtime::{
 
 use crate::child_elf::{self, Behaviour, ChildProgram};
 use crate::measure::{self, next_restart};
+use crate::output::RedirectedStdout;
 use crate::probes;
 use crate::setup::{self, Subcommand};
 
@@ -144,33 +145,6 @@ fn prefixed(p: &Programs, n: usize, c: Containment, lines: u32) -> io::Result<To
         return Err(err("a writer failed"));
     }
     Ok(took)
-}
-
-/// Sends this process's stdout to `/dev/null` until the guard is dropped.
-struct Silenced(i32);
-
-impl Silenced {
-    fn stdout() -> io::Result<Silenced> {
-        use std::os::fd::AsRawFd;
-        io::stdout().flush()?;
-        let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
-        // SAFETY: plain fd calls on fds this process owns.
-        let saved = unsafe { libc::dup(1) };
-        if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 1) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Silenced(saved))
-    }
-}
-
-impl Drop for Silenced {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` is the saved stdout, ours to put back and close.
-        unsafe {
-            libc::dup2(self.0, 1);
-            libc::close(self.0);
-        }
-    }
 }
 
 fn err(e: impl std::fmt::Display) -> io::Error {
@@ -648,7 +622,13 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
         _ => {
             let mut per: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
             let mut cpu: Vec<Vec<Duration>> = sizes.iter().map(|_| Vec::new()).collect();
-            let silenced = (case == "prefixed").then(Silenced::stdout).transpose()?;
+            // The prefixed output goes to `/dev/null`, not to the table.
+            let silenced = match case.as_str() {
+                "prefixed" => Some(RedirectedStdout::to(
+                    std::fs::OpenOptions::new().write(true).open("/dev/null")?,
+                )?),
+                _ => None,
+            };
             for _ in 0..rounds {
                 for (k, &n) in sizes.iter().enumerate() {
                     let took = match case.as_str() {
