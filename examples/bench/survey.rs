@@ -170,15 +170,28 @@ fn graph_of(
 
 /// Waits until every node of `running` is running (a `Started` per node).
 fn all_started(running: &mut RunningGraph, n: usize) -> io::Result<()> {
+    count_events(running, n, "starts", |e| {
+        Ok(matches!(e, Event::Started { .. }))
+    })
+}
+
+/// Takes the events of `running`, each within 30 s, until `counts` has
+/// said `Ok(true)` of `n` of them; an error from `counts` ends the wait.
+/// `what` names the awaited events in the error on a time-out.
+fn count_events(
+    running: &mut RunningGraph,
+    n: usize,
+    what: &str,
+    mut counts: impl FnMut(&Event) -> io::Result<bool>,
+) -> io::Result<()> {
     let mut seen = 0;
     while seen < n {
         match running
             .next_event(Some(Duration::from_secs(30)))
             .map_err(err)?
         {
-            Some(Event::Started { .. }) => seen += 1,
-            Some(_) => {}
-            None => return Err(err("timed out waiting for starts")),
+            Some(event) => seen += usize::from(counts(&event)?),
+            None => return Err(err(format!("timed out waiting for {what}"))),
         }
     }
     Ok(())
@@ -369,18 +382,11 @@ fn probed_ready(
     });
     let t = Stopwatch::start();
     let mut running = graph.spawn().map_err(err)?;
-    let mut ready = 0;
-    while ready < n {
-        match running
-            .next_event(Some(Duration::from_secs(30)))
-            .map_err(err)?
-        {
-            Some(Event::Ready { .. }) => ready += 1,
-            Some(Event::ProbeFailed { .. }) => return Err(err("a probe failed")),
-            Some(_) => {}
-            None => return Err(err("timed out waiting for readiness")),
-        }
-    }
+    count_events(&mut running, n, "readiness", |e| match e {
+        Event::Ready { .. } => Ok(true),
+        Event::ProbeFailed { .. } => Err(err("a probe failed")),
+        _ => Ok(false),
+    })?;
     let took = t.elapsed();
     running.shutdown(Duration::from_secs(10)).map_err(err)?;
     Ok(took)
@@ -577,15 +583,9 @@ pub fn run(mut args: impl Iterator<Item = String>) -> Result<(), Box<dyn Error>>
                     let (mut r, node) = restarting(&programs, n, containment, edges)?;
                     // Every node's first start, the crasher's restarts meanwhile too.
                     let mut seen = std::collections::HashSet::new();
-                    while seen.len() < n + 1 {
-                        match r.next_event(Some(Duration::from_secs(30))).map_err(err)? {
-                            Some(Event::Started { node, .. }) => {
-                                seen.insert(node);
-                            }
-                            Some(_) => {}
-                            None => return Err(err("timed out waiting for starts")),
-                        }
-                    }
+                    count_events(&mut r, n + 1, "starts", |e| {
+                        Ok(matches!(e, Event::Started { node, .. } if seen.insert(*node)))
+                    })?;
                     Ok((r, node))
                 })
                 .collect::<io::Result<Vec<_>>>()?;
