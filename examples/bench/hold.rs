@@ -144,7 +144,9 @@ impl Memory {
                 .lines()
                 .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
                 .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-                .ok_or_else(|| io::Error::other(format!("no {name} line in /proc/self/smaps_rollup")))
+                .ok_or_else(|| {
+                    io::Error::other(format!("no {name} line in /proc/self/smaps_rollup"))
+                })
         };
         Ok(Memory {
             pss: field("Pss")?,

@@ -677,9 +677,6 @@ mod tests {
         assert_eq!(plain.argv.bytes, b"/bin/run\0", "the path held once");
         let renamed = Command::new("/bin/run").arg0("run");
         let renamed = ExecSpec::new(&renamed, &mut env("/a"), &[]).unwrap();
-        assert_eq!(
-            strings(&renamed),
-            (vec![c"run"], vec![c"/bin/run"], None)
-        );
+        assert_eq!(strings(&renamed), (vec![c"run"], vec![c"/bin/run"], None));
     }
 }
