@@ -122,8 +122,24 @@ pub type Cmd = Command;
 /// "127.0.0.1:8080/health"` (2xx or 3xx), `exec = ["pg_isready", "-q"]`
 /// (exits 0) or, for readiness, `log = "listening"` (a line of its stdout or
 /// stderr contains the text) — and `period`, `timeout`, and for liveness
-/// `failure_threshold` (see [`Probe`]); `stop_signal = "SIGINT"`;
-/// `stop_timeout = "3s"`; `backoff = "100ms..30s"`; `scope = name`;
+/// `failure_threshold` (see [`Probe`]); `oneshot` (a job that is done when
+/// it exits 0, as systemd's `Type=oneshot`: `after` on it waits for its
+/// success; not with `restart = "always"` or a `ready` protocol);
+/// `watchdog = "10s"` (the node gets `WATCHDOG_USEC` and must send
+/// `WATCHDOG=1` within it) and `notify_access = "main" | "all"` (whose
+/// `NOTIFY_SOCKET` messages count, default `"main"`), both only with
+/// `ready = "notify"`; `reload_signal = "SIGHUP"` (the default; see
+/// [`RunningGraph::reload`]); `stop_signal = "SIGINT"` (default SIGTERM);
+/// `stop_timeout = "3s"` (default 5 s, [`DEFAULT_STOP_TIMEOUT`]);
+/// `backoff = "100ms..30s"` (the first restart delay, then the cap; this is
+/// the default); `scope = name`; `replicas = 4` (that many copies, each
+/// supervised on its own; at most 1024); `listen = [http =
+/// "tcp:127.0.0.1:8080", admin = "unix:/run/web.sock"]` (listening sockets
+/// the application binds and passes at fds 3, 4, … with `LISTEN_FDS` and
+/// `LISTEN_FDNAMES`, see [`Listener`]); the cgroup limits `memory_max =
+/// "512M"` (bytes, or a number with unit K, M, G or T, powers of 1024),
+/// `pids_max = 64` and `cpu_weight = 200` (1 to 10000, default 100), which
+/// need cgroups (refused with `cgroup = "off"`, see [`NodeOptions::memory_max`]);
 /// `stdin`, `stdout`, `stderr = "inherit" | "null"` and, for `stdout` and
 /// `stderr`, the output sinks `"prefixed"`, `prefixed(timestamps =
 /// "rfc3339" | "since-start")`, `file("app.log", max_size = "10M", keep =
@@ -134,11 +150,16 @@ pub type Cmd = Command;
 ///
 /// **`#[scope(...)]`**: namespace kinds `user`, `pid`, `net`, `mount`,
 /// `uts`, `ipc`; `hostname = "box"` (needs `uts`); `parent = other_scope`.
+/// Unprivileged, a scope needs `user`, its own or its parent's (see
+/// [`ScopeSpec`]).
 ///
 /// **`#[process_graph(...)]`**: `strategy = "one_for_one" | "one_for_all" |
-/// "rest_for_one"`, `intensity = 5`, `period = "10s"` (at most `intensity`
-/// restarts per `period`), and `crate = "path"` when this crate is not
-/// reachable as `::process_graph`.
+/// "rest_for_one"` (default `"one_for_one"`), `intensity = 5`, `period =
+/// "10s"` (at most `intensity` restarts per `period`; default 3 in 5 s, as
+/// OTP), `start_timeout = "2m"` (how long `spawn` waits for dependencies to
+/// be ready; default 90 s, [`DEFAULT_START_TIMEOUT`]), `cgroup = "auto" |
+/// "required" | "off"` (default `"auto"`, see [`Containment`]), and `crate =
+/// "path"` when this crate is not reachable as `::process_graph`.
 ///
 /// # What it generates
 ///
