@@ -188,8 +188,9 @@ pub enum Event<N = NodeId> {
     /// failed as one unit to the level that encloses it, which handles it by
     /// the subgraph's [`SubgraphFailure`] policy — restart all its nodes
     /// (against its own intensity, so another `SubgraphFailed` of the
-    /// enclosing subgraph may follow), or fail itself. The `Exited` event of
-    /// `node` follows, its decision saying what comes of it all.
+    /// enclosing subgraph may follow), or fail itself. It comes right after
+    /// the [`Event::Exited`] of `node`, whose decision says what comes of it
+    /// all: that event is the first of the two.
     SubgraphFailed {
         /// The subgraph's path, `db` or `site.db`.
         subgraph: String,
