@@ -214,6 +214,13 @@ impl Scope {
 /// The declaration of a scope: which namespaces it creates, its hostname,
 /// the scope it is nested in, and its settings.
 ///
+/// An unprivileged application needs [`Namespace::User`], in the scope or
+/// in the scope it nests in: the kernel lets only a process with
+/// `CAP_SYS_ADMIN` create the other kinds. Without it, `spawn` fails with
+/// [`Error::Scope`](crate::Error::Scope), naming the scope, the namespace
+/// and the step (`scope "box": clone3 failed for the pid namespace`, with
+/// `EPERM` as its source), and nothing is left running.
+///
 /// ```
 /// use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec};
 ///
