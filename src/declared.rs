@@ -78,10 +78,33 @@ pub trait ProcessGraph: Sized {
     /// named after it.
     type PortEnds: Debug;
 
-    /// The dynamic graph this declaration stands for.
+    /// The dynamic graph this declaration stands for: the calls of the
+    /// runtime's API the macro expands to. Its [`plan`](Graph::plan) shows,
+    /// without starting anything, what `spawn` would do.
+    ///
+    /// ```
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Pair {
+    ///     #[process]
+    ///     writer: Cmd,
+    ///     #[process(after = [writer])]
+    ///     reader: Cmd,
+    ///     #[pipe(writer.stdout -> reader.stdin)]
+    ///     lines: Pipe,
+    /// }
+    ///
+    /// let graph = Pair::new(Cmd::new("echo"), Cmd::new("cat")).graph();
+    /// assert_eq!(graph.topology().nodes.len(), 2);
+    /// println!("{}", graph.plan()?); // start order, fd tables, policies
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn graph(self) -> Graph;
 
-    /// Starts every process and wires every edge.
+    /// Checks the graph, starts every process in dependency order and wires
+    /// every edge; returns once every process has started
+    /// ([`Graph::spawn`] says what happens when one fails).
     fn spawn(self) -> Result<Self::Running, Error>;
 
     /// [`graph`](Self::graph), and the ids of its edges with a `parent`
@@ -134,7 +157,25 @@ pub trait RunningProcessGraph: DerefMut<Target = Running<Self::Node>> {
     /// process to end.
     fn wait(&mut self) -> Result<Self::Report, Error>;
 
-    /// Stops every process still running: the stop signal, then SIGKILL
-    /// after `grace`.
+    /// Stops every process still running — dependents first, each with its
+    /// stop signal, then SIGKILL to its process group after its stop timeout
+    /// (`grace` for processes that set no `stop_timeout`) — reaps them all
+    /// and reports how each ended.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Idle {
+    ///     #[process]
+    ///     sleeper: Cmd,
+    /// }
+    ///
+    /// let mut running = Idle::new(Cmd::new("sleep").arg("60")).spawn()?;
+    /// let report = running.shutdown(Duration::from_secs(1))?;
+    /// assert_eq!(report.sleeper.status, Some(ExitStatus::Signaled(Signal::TERM)));
+    /// # Ok::<(), process_graph::Error>(())
+    /// ```
     fn shutdown(&mut self, grace: Duration) -> Result<Self::Report, Error>;
 }

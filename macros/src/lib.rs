@@ -13,6 +13,12 @@ mod names;
 mod parse;
 mod suggest;
 
+/// Declares a graph of processes as a struct: its `#[process]`, `#[pipe]`,
+/// `#[socketpair]`, `#[scope]`, `#[subgraph]` and `#[children]` fields. The
+/// `process-graph` crate re-exports it and documents its attributes, what it
+/// generates and what it rejects; the generated code names that crate
+/// (`::process_graph`, or the path given with `crate = "..."`), so use the
+/// macro through it.
 #[proc_macro_attribute]
 pub fn process_graph(
     args: proc_macro::TokenStream,
