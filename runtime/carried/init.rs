@@ -10,7 +10,8 @@
 //! When the init of a pid namespace dies, the kernel kills every process left
 //! in it: that is the containment guarantee of pid scopes. Meanwhile it
 //! answers the application's requests for TCP sockets of the scope's network
-//! namespace, for probes of its nodes.
+//! namespace, for probes of its nodes, and kills what the scope's only node
+//! left when it ended.
 //!
 //! No process of the scope can keep the init from dying: its address space
 //! is a copy of this program's, made while it belonged to the application's
@@ -231,20 +232,41 @@ fn send_notify_socket() -> Result<(), (i32, i32)> {
     sent
 }
 
-/// Answers one request of the application's: a TCP socket made here, in
-/// the scope's network namespace, sent over the sync socket — the only way
-/// an unprivileged application gets one, as it cannot `setns` into a
-/// network namespace its child user namespace owns.
+/// Answers one request of the application's, in the order they came:
+/// - a TCP socket made here, in the scope's network namespace, sent over
+///   the sync socket — the only way an unprivileged application gets one,
+///   as it cannot `setns` into a network namespace its child user
+///   namespace owns;
+/// - every other process of the pid namespace SIGKILLed: from its pid 1,
+///   `kill(-1)` reaches each of them (root of the scope's user namespace,
+///   the init may signal them all), a fork under way included, and nothing
+///   of the scope can keep it from being sent. The kernel has queued the
+///   signal before the answer goes: none of them runs another instruction.
 fn answer(request: u8) {
     const AF_INET: usize = 2;
     const AF_INET6: usize = 10;
+    let mut report = [0u8; protocol::REPORT_LEN];
     let family = match request {
         protocol::REQUEST_TCP_SOCKET_V4 => AF_INET,
         protocol::REQUEST_TCP_SOCKET_V6 => AF_INET6,
+        protocol::REQUEST_CLEAR => {
+            // Checked here too, however the request came: from an init of
+            // no pid namespace of its own, kill(-1) reaches outside.
+            if sys::getpid() == 1 {
+                // ESRCH: there was nothing left.
+                sys::kill(-1, sys::SIGKILL);
+                report[..4].copy_from_slice(&step::OK.to_ne_bytes());
+            } else {
+                const EPERM: i32 = 1;
+                report[..4].copy_from_slice(&step::CLEAR.to_ne_bytes());
+                report[4..8].copy_from_slice(&EPERM.to_ne_bytes());
+            }
+            sys::send_with_fds(SYNC, &report, &[]);
+            return;
+        }
         _ => return,
     };
     let socket = sys::tcp_socket(family);
-    let mut report = [0u8; protocol::REPORT_LEN];
     if socket < 0 {
         report[..4].copy_from_slice(&step::PROBE_SOCKET.to_ne_bytes());
         report[4..8].copy_from_slice(&sys::errno_of(socket).to_ne_bytes());

@@ -136,6 +136,11 @@ pub(crate) const SETUP_LOCK_MOUNTS: u32 = 16;
 pub(crate) const REQUEST_TCP_SOCKET_V4: u8 = b'4';
 /// See [`REQUEST_TCP_SOCKET_V4`].
 pub(crate) const REQUEST_TCP_SOCKET_V6: u8 = b'6';
+/// A request byte: SIGKILL every process of the init's pid namespace but
+/// the init (`kill(-1, SIGKILL)` from its pid 1), then answer with an `OK`
+/// report without fds. The application asks it when the only node of a pid
+/// scope without cgroups has ended: what is left are that node's daemons.
+pub(crate) const REQUEST_CLEAR: u8 = b'k';
 
 /// The pid of an `OK` report that means "this process": a scope's init
 /// that needs no pid namespace is the `create` program itself.
@@ -202,6 +207,10 @@ pub(crate) mod step {
     pub(crate) const COVER_OUTSIDE_VIEWS: i32 = 26;
     pub(crate) const LOCK_MOUNTS: i32 = 27;
     pub(crate) const SESSION: i32 = 28;
+    /// The init was asked to kill what its scope's only node left, and is
+    /// no pid 1 (the errno is `EPERM`): from anywhere else, `kill(-1)`
+    /// would reach every process of its uid outside the scope.
+    pub(crate) const CLEAR: i32 = 29;
 }
 
 /// The `LISTEN_PID` entry of a socket-activated node's environment as the

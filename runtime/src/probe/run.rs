@@ -10,7 +10,6 @@
 //! since a child stuck in an uninterruptible sleep would block the loop. A
 //! socket the init sends for a cancelled attempt is dropped when it comes.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
 
@@ -21,8 +20,10 @@ use super::{ProbeKind, ProbeResult};
 use crate::graph::Graph;
 use crate::poller::{Interest, WaitSet};
 use crate::process::Process;
+use crate::scope::ScopeRuntime;
 use crate::spawn::{Launcher, PendingStart, Started};
 use crate::supervise::Token;
+use crate::supervise::scope_requests::{Answer, Asked, ScopeRequests};
 
 /// What one probe checks, as the driver runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,19 +83,12 @@ struct Slot {
     attempts: u64,
 }
 
-/// An attempt that ended.
-pub(crate) type Ended = (usize, ProbeKind, ProbeResult);
-
 /// Every probe attempt of a graph in flight.
 #[derive(Debug, Default)]
 pub(crate) struct ProbeRuns {
     /// Per node: its readiness and its liveness probe (boxed, and only for
     /// nodes that have probes: most have none).
     slots: Vec<Option<Box<[Option<Slot>; 2]>>>,
-    /// Per scope (by index): the attempts waiting for a socket from its
-    /// init, in the order they asked; while not empty, the init's sync
-    /// socket is in the wait set.
-    awaiting: Vec<VecDeque<(usize, ProbeKind, u64)>>,
 }
 
 fn index(kind: ProbeKind) -> usize {
@@ -125,10 +119,7 @@ impl ProbeRuns {
                 })
             })
             .collect();
-        ProbeRuns {
-            slots,
-            awaiting: vec![VecDeque::new(); graph.scopes.len()],
-        }
+        ProbeRuns { slots }
     }
 
     fn slot(&self, node: usize, kind: ProbeKind) -> Option<&Slot> {
@@ -140,12 +131,14 @@ impl ProbeRuns {
     }
 
     /// Starts an attempt of node `node`'s probe `kind`; its result, if it
-    /// ended at once.
+    /// ended at once. A socket asked of the node's scope is noted in
+    /// `requests`.
     pub(crate) fn start(
         &mut self,
         node: usize,
         kind: ProbeKind,
         launcher: &mut Launcher,
+        requests: &mut ScopeRequests,
         waits: &mut WaitSet<Token>,
     ) -> Option<ProbeResult> {
         let slot = self.slot_mut(node, kind)?;
@@ -179,24 +172,19 @@ impl ProbeRuns {
                 Err((step, errno)) => Some(start_failed(step, errno)),
             },
             Target::Tcp(address) | Target::Http(address, _) => {
-                if let Some((scope_id, scope)) = scope.filter(|(_, s)| s.has_own_network()) {
+                if let Some((place, scope)) = scope.filter(|(_, s)| s.has_own_network()) {
                     let attempt = slot.attempts;
-                    if let Err(e) = scope.request_socket(address) {
+                    let asked = Asked::Socket {
+                        node,
+                        kind,
+                        attempt,
+                    };
+                    let send = |scope: &ScopeRuntime| scope.request_socket(address);
+                    if let Err(e) = requests.ask(place, scope, asked, send, waits) {
                         return Some(ProbeResult::Failed(format!(
                             "ask the scope for a socket: {e}"
                         )));
                     }
-                    let queue = &mut self.awaiting[scope_id.index()];
-                    if queue.is_empty()
-                        && let Err(e) = waits.add(
-                            scope.sync_fd(),
-                            Token::ScopeSync(scope_id.index()),
-                            Interest::Readable,
-                        )
-                    {
-                        return Some(ProbeResult::Failed(format!("watch the scope: {e}")));
-                    }
-                    queue.push_back((node, kind, attempt));
                     self.slot_mut(node, kind)?.in_flight =
                         Some(InFlight::AwaitingSocket { attempt });
                     return None;
@@ -381,45 +369,33 @@ impl ProbeRuns {
         }
     }
 
-    /// Scope `scope`'s init answered: hands each socket that came to the
-    /// attempt that asked for it; the attempts that ended.
-    pub(crate) fn sockets_arrived(
+    /// The socket attempt `attempt` of node `node`'s probe `kind` asked
+    /// its scope's init for has come (or why it could not be made): the
+    /// attempt connects with it, unless it was cancelled meanwhile (then
+    /// the socket is dropped); its result, if it ended at once.
+    pub(crate) fn socket_arrived(
         &mut self,
-        scope: usize,
-        launcher: &Launcher,
+        node: usize,
+        kind: ProbeKind,
+        attempt: u64,
+        answer: Answer,
         waits: &mut WaitSet<Token>,
-    ) -> Vec<Ended> {
-        let mut ended = Vec::new();
-        let Some(live) = launcher.scope_by_index(scope) else {
-            return ended;
-        };
-        while let Some(answer) = live.receive_socket() {
-            let Some((node, kind, attempt)) = self.awaiting[scope].pop_front() else {
-                break;
-            };
-            let current = matches!(
-                self.slot(node, kind).and_then(|s| s.in_flight.as_ref()),
-                Some(InFlight::AwaitingSocket { attempt: a }) if *a == attempt
-            );
-            if !current {
-                continue; // Cancelled meanwhile: the socket is dropped.
-            }
-            if let Some(slot) = self.slot_mut(node, kind) {
-                slot.in_flight = None;
-            }
-            let result = match answer {
-                Ok(socket) => self.connect(node, kind, socket, waits),
-                Err(e) => Some(ProbeResult::Failed(format!(
-                    "the scope could not make a socket: {e}"
-                ))),
-            };
-            ended.extend(result.map(|r| (node, kind, r)));
+    ) -> Option<ProbeResult> {
+        let slot = self.slot_mut(node, kind)?;
+        if !matches!(slot.in_flight, Some(InFlight::AwaitingSocket { attempt: a }) if a == attempt)
+        {
+            return None;
         }
-        // At EOF (the init is gone) each waiter got the error above.
-        if self.awaiting[scope].is_empty() {
-            waits.remove(live.sync_fd());
+        slot.in_flight = None;
+        match answer {
+            Ok(Some(socket)) => self.connect(node, kind, socket, waits),
+            Ok(None) => Some(ProbeResult::Failed(
+                "the scope could not make a socket: it sent none".into(),
+            )),
+            Err(e) => Some(ProbeResult::Failed(format!(
+                "the scope could not make a socket: {e}"
+            ))),
         }
-        ended
     }
 
     /// Ends the attempt in flight, if any (its timeout passed, or the node
@@ -448,20 +424,13 @@ impl ProbeRuns {
     }
 
     /// Kills and reaps every probe child, blocking (the graph is being torn
-    /// down; SIGKILL cannot be caught), and stops waiting for sockets.
+    /// down; SIGKILL cannot be caught); the sockets asked of scopes are
+    /// the driver's to forget ([`ScopeRequests::forget_all`]).
     pub(crate) fn kill_all(&mut self, launcher: &Launcher, waits: &mut WaitSet<Token>) {
         for node in 0..self.slots.len() {
             if let Some(matched) = launcher.line_watch(node) {
                 waits.remove(matched);
             }
-        }
-        for (scope, queue) in self.awaiting.iter_mut().enumerate() {
-            if !queue.is_empty()
-                && let Some(live) = launcher.scope_by_index(scope)
-            {
-                waits.remove(live.sync_fd());
-            }
-            queue.clear();
         }
         for slot in self
             .slots

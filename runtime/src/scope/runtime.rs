@@ -29,10 +29,10 @@ use crate::error::{Error, Step};
 use crate::graph::{Graph, ScopeId};
 use crate::process::Process;
 use crate::spawn::{
-    Entry, ExecSpec, FdMove, NAMESPACES, ProgramFds, REPORT_LEN, REQUEST_TCP_SOCKET_V4,
-    REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC,
-    SETUP_ROOT_PRIVATE, create_arguments, decode_words, describe, spawn_process,
-    step_namespace_flag,
+    Entry, ExecSpec, FdMove, NAMESPACES, ProgramFds, REPORT_LEN, REQUEST_CLEAR,
+    REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS,
+    SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments, decode_words,
+    describe, spawn_process, step_namespace_flag,
 };
 
 /// Where the `create` program finds its fds (see `carried/protocol.rs`).
@@ -244,13 +244,25 @@ impl ScopeRuntime {
     /// Asks the init for a non-blocking TCP socket of the scope's network
     /// namespace, for `address`'s family, without waiting: the init answers
     /// on the sync socket, which becomes readable (see
-    /// [`sync_fd`](Self::sync_fd)); [`receive_socket`](Self::receive_socket)
+    /// [`sync_fd`](Self::sync_fd)); [`receive_answer`](Self::receive_answer)
     /// takes the answer. Answers come in the order of the requests.
     pub(crate) fn request_socket(&self, address: std::net::SocketAddr) -> io::Result<()> {
-        let request = match address {
+        self.request(match address {
             std::net::SocketAddr::V4(_) => REQUEST_TCP_SOCKET_V4,
             std::net::SocketAddr::V6(_) => REQUEST_TCP_SOCKET_V6,
-        };
+        })
+    }
+
+    /// Asks the init, without waiting, to SIGKILL every other process of
+    /// its pid namespace (one of its own: see
+    /// [`has_own_pid_namespace`](Self::has_own_pid_namespace)); its answer,
+    /// without fds, says it has. In the order of the requests, as
+    /// [`request_socket`](Self::request_socket)'s.
+    pub(crate) fn request_clear(&self) -> io::Result<()> {
+        self.request(REQUEST_CLEAR)
+    }
+
+    fn request(&self, request: u8) -> io::Result<()> {
         let flags = rustix::net::SendFlags::DONTWAIT | rustix::net::SendFlags::NOSIGNAL;
         match rustix::net::send(&self.sync, &[request], flags)? {
             1 => Ok(()),
@@ -258,12 +270,17 @@ impl ScopeRuntime {
         }
     }
 
-    /// The init's next report, waited for while it is neither stopped nor
-    /// past [`held_up::LIMIT`](crate::held_up::LIMIT): a node of the scope
-    /// may signal it (see [`crate::held_up`]). A held-up init is dropped
-    /// with the scope, which kills it.
+    /// Waits for the init's next report to arrive, while the init is
+    /// neither stopped nor past [`held_up::LIMIT`](crate::held_up::LIMIT):
+    /// a node of the scope may signal it (see [`crate::held_up`]). A
+    /// held-up init is dropped with the scope, which kills it.
+    pub(crate) fn wait_for_answer(&self) -> io::Result<()> {
+        crate::held_up::wait_for_answer(self.sync_fd(), &self.init)
+    }
+
+    /// The init's next report, waited for ([`wait_for_answer`](Self::wait_for_answer)).
     fn answer(&self) -> io::Result<([u8; REPORT_LEN], Vec<OwnedFd>)> {
-        crate::held_up::wait_for_answer(self.sync_fd(), &self.init)?;
+        self.wait_for_answer()?;
         receive_report(&self.sync, false)
     }
 
@@ -273,16 +290,17 @@ impl ScopeRuntime {
         self.sync.as_fd()
     }
 
-    /// The next answer to [`request_socket`](Self::request_socket), if one
-    /// has arrived: the socket, or why the init could not make it.
-    pub(crate) fn receive_socket(&self) -> Option<io::Result<OwnedFd>> {
+    /// The next answer to a request, if one has arrived: the fd it
+    /// carries (a socket), none (a clear), or why the init could not do
+    /// it. At EOF (the init is gone) every call returns an error.
+    pub(crate) fn receive_answer(&self) -> Option<io::Result<Option<OwnedFd>>> {
         let (report, mut fds) = match receive_report(&self.sync, true) {
             Ok(received) => received,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
             Err(e) => return Some(Err(e)),
         };
         Some(match (decode_words(&report), fds.pop()) {
-            ([0, ..], Some(socket)) if fds.is_empty() => Ok(socket),
+            ([0, ..], fd) if fds.is_empty() => Ok(fd),
             ([0, ..], _) => Err(io::ErrorKind::InvalidData.into()),
             ([_, errno, ..], _) => Err(io::Error::from_raw_os_error(errno)),
         })
@@ -310,6 +328,12 @@ impl ScopeRuntime {
     /// application made (see [`GraphCgroup::ready_for_start`](crate::cgroup::GraphCgroup::ready_for_start)).
     pub(crate) fn as_the_application(&self) -> bool {
         self.as_the_application
+    }
+
+    /// Whether its init is pid 1 of a pid namespace of its own, which it
+    /// may clear ([`request_clear`](Self::request_clear)).
+    pub(crate) fn has_own_pid_namespace(&self) -> bool {
+        self.own_pid_namespace
     }
 
     /// Whether joining puts a process in a new pid namespace — which only
@@ -598,6 +622,35 @@ impl Scopes {
         }
     }
 
+    /// Where declared scope `scope`'s live scope is (another declared scope
+    /// may stand for the same one), and that scope, if it has not ended:
+    /// what keys the requests to its init.
+    pub(crate) fn place_of(&self, scope: ScopeId) -> Option<(usize, &ScopeRuntime)> {
+        let live = *self.place.get(scope.index())?;
+        self.at(live).map(|runtime| (live, runtime))
+    }
+
+    /// The live scope at place `live`, if it has not ended.
+    pub(crate) fn at(&self, live: usize) -> Option<&ScopeRuntime> {
+        self.live.get(live)?.scope.as_ref()
+    }
+
+    /// Whether every process of declared scope `scope`'s pid namespace but
+    /// its init belongs to its one member: the scope has a pid namespace of
+    /// its own, one member node, and no live scope nested in it.
+    pub(crate) fn has_one_member_in_own_pid_namespace(&self, scope: ScopeId) -> bool {
+        self.place
+            .get(scope.index())
+            .map(|&live| &self.live[live])
+            .is_some_and(|held| {
+                held.members == 1
+                    && held
+                        .scope
+                        .as_ref()
+                        .is_some_and(ScopeRuntime::has_own_pid_namespace)
+            })
+    }
+
     /// The live scope of declared scope `scope`, if the graph has it and it
     /// has not ended.
     pub(crate) fn try_get(&self, scope: ScopeId) -> Option<&ScopeRuntime> {
@@ -720,7 +773,7 @@ mod tests {
     }
 
     #[test]
-    fn the_init_makes_probe_sockets_in_the_scopes_network() {
+    fn the_init_makes_probe_sockets_in_the_scopes_network_in_the_order_asked() {
         let mut graph = Graph::new();
         let spec = ScopeSpec::new([Namespace::User, Namespace::Net]);
         let scope = graph.scope("net", spec);
@@ -744,11 +797,14 @@ mod tests {
             connect_with(tcp_socket(address).unwrap(), address),
             ProbeResult::Passed
         );
-        for _ in 0..3 {
-            live.request_socket(address).unwrap();
-        }
+        // A clear between them is answered in its turn: refused, as this
+        // init is no pid 1 (its kill(-1) would reach outside the scope).
+        live.request_socket(address).unwrap();
+        live.request_clear().unwrap();
+        live.request_socket(address).unwrap();
+        live.request_socket(address).unwrap();
         let mut answers = Vec::new();
-        while answers.len() < 3 {
+        while answers.len() < 4 {
             let sync = live.sync_fd();
             let mut fds = [rustix::event::PollFd::new(
                 &sync,
@@ -756,12 +812,22 @@ mod tests {
             )];
             let timeout = rustix::event::Timespec::try_from(Duration::from_secs(5)).unwrap();
             assert_eq!(rustix::event::poll(&mut fds, Some(&timeout)).unwrap(), 1);
-            while let Some(answer) = live.receive_socket() {
-                answers.push(answer.unwrap());
+            while let Some(answer) = live.receive_answer() {
+                answers.push(answer);
             }
         }
-        assert!(live.receive_socket().is_none(), "one answer per request");
-        for socket in answers {
+        assert!(live.receive_answer().is_none(), "one answer per request");
+        let kinds: Vec<_> = answers
+            .iter()
+            .map(|a| {
+                a.as_ref()
+                    .map(Option::is_some)
+                    .map_err(|e| e.raw_os_error())
+            })
+            .collect();
+        let refused = Err(Some(libc::EPERM));
+        assert_eq!(kinds, [Ok(true), refused, Ok(true), Ok(true)], "in order");
+        for socket in answers.into_iter().flatten().flatten() {
             let ProbeResult::Failed(why) = connect_with(socket, address) else {
                 panic!("a socket of the scope reached the host's port");
             };

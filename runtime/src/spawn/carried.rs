@@ -34,8 +34,8 @@ mod mountinfo;
 pub(crate) use protocol::join::MAX_GROUPS;
 pub(crate) use protocol::{LISTEN_PID_PLACEHOLDER, write_listen_pid};
 pub(crate) use protocol::{
-    NAMESPACES, REPORT_LEN, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME,
-    SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
+    NAMESPACES, REPORT_LEN, REQUEST_CLEAR, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6,
+    SETUP_HOSTNAME, SETUP_LOCK_MOUNTS, SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE,
 };
 
 /// The program, built for this target by the build script.
@@ -342,6 +342,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         LOCK_MOUNTS => {
             "lock the mounts (a copy of the mount namespace made by a nested user namespace)"
         }
+        CLEAR => "kill what the scope's only node left (the init is no pid 1)",
         _ => "the scope program",
     }
 }

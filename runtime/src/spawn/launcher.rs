@@ -701,10 +701,22 @@ impl Launcher {
         self.scopes.try_get(scope).map(ScopeRuntime::namespaces)
     }
 
-    /// The live scope node `index` runs in, if any.
-    pub(crate) fn scope_of(&self, index: usize) -> Option<(ScopeId, &ScopeRuntime)> {
+    /// The live scope node `index` runs in, if any, and its place (see
+    /// [`scope_at`](Self::scope_at)).
+    pub(crate) fn scope_of(&self, index: usize) -> Option<(usize, &ScopeRuntime)> {
         let id = self.extras[index].as_deref()?.scope?;
-        self.scopes.try_get(id).map(|scope| (id, scope))
+        self.scopes.place_of(id)
+    }
+
+    /// The scope node `index` runs in, and its place, where that scope's
+    /// init is to kill what the node left when it ends: the node has no
+    /// cgroup (which would), and is the only member of a scope with a pid
+    /// namespace of its own (see [`ScopeRuntime::request_clear`]).
+    pub(crate) fn scope_to_clear(&self, index: usize) -> Option<(usize, &ScopeRuntime)> {
+        let id = self.extras[index].as_deref()?.scope?;
+        let clears =
+            self.cgroup(index).is_none() && self.scopes.has_one_member_in_own_pid_namespace(id);
+        clears.then(|| self.scopes.place_of(id)).flatten()
     }
 
     /// The namespace fds of the scope node `index` joins (none outside
@@ -714,9 +726,10 @@ impl Launcher {
             .map_or(&[][..], |(_, scope)| scope.namespace_fds())
     }
 
-    /// The live scope declared as scope number `index`.
-    pub(crate) fn scope_by_index(&self, index: usize) -> Option<&ScopeRuntime> {
-        self.scopes.try_get(ScopeId(u32::try_from(index).ok()?))
+    /// The live scope at place `place` ([`scope_of`](Self::scope_of)), if it
+    /// has not ended.
+    pub(crate) fn scope_at(&self, place: usize) -> Option<&ScopeRuntime> {
+        self.scopes.at(place)
     }
 
     /// Node `index` was removed from the running graph and has ended: its

@@ -19,6 +19,7 @@ mod lineage;
 mod main_pid;
 mod notify_socket;
 mod readiness;
+pub(crate) mod scope_requests;
 mod signals;
 mod snapshot;
 mod trace;
@@ -46,8 +47,8 @@ pub(crate) enum Token {
     Wake,
     /// The socket or the command's pidfd of a node's probe attempt.
     Probe(usize, crate::probe::ProbeKind),
-    /// The sync socket of a scope (by index) whose init is to send probe
-    /// sockets.
+    /// The sync socket of a scope (by its place) whose init is to answer
+    /// ([`scope_requests`]).
     ScopeSync(usize),
     /// The report pipe of a node's start under way (`Input::Launching`).
     Launch(usize),

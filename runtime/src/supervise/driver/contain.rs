@@ -15,9 +15,11 @@ use std::time::Instant;
 use super::Driver;
 use crate::error::Error;
 use crate::poller::Interest;
+use crate::scope::ScopeRuntime;
 use crate::signal::Signal;
 use crate::supervise::Token;
 use crate::supervise::core::Core;
+use crate::supervise::scope_requests::Asked;
 
 impl Driver {
     /// Node `i`'s main process has ended (reaped, or — one it named — seen
@@ -50,7 +52,10 @@ impl Driver {
                 kill_left(self);
                 watched.map_err(|e| Error::io(Some(&core.names[i]), "watch cgroup.events", e))?;
             }
-            Ok(None) => self.node_ended(core, i, now),
+            Ok(None) => {
+                self.clear_scope_of(core, i, now);
+                self.node_ended(core, i, now);
+            }
             // Unreadable (the cgroup gone, or no fd left to read it): what
             // may be left is killed, and the node counts as ended.
             Err(_) => {
@@ -59,6 +64,40 @@ impl Driver {
             }
         }
         Ok(())
+    }
+
+    /// Node `i`, without a cgroup, has ended as the only member of a scope
+    /// with a pid namespace of its own: everything else in that namespace
+    /// is what it left — setsid'd or double-forked daemons — and the
+    /// scope's init kills it before the node counts as ended, so before it
+    /// may start again, and before an add may start another node there.
+    /// Waited for here, as every wait on an init is: while the init is
+    /// neither stopped nor past [`held_up::LIMIT`](crate::held_up::LIMIT);
+    /// the answers to the scope's earlier requests are handed out
+    /// meanwhile. Where the init cannot be asked, or is held up (which only
+    /// a process that may signal the node anyway can do), what is left
+    /// lives until the scope ends, or until the init gets to the kill.
+    fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) {
+        let Some((place, scope)) = self.launcher.scope_to_clear(i) else {
+            return;
+        };
+        let send = ScopeRuntime::request_clear;
+        let asked = self
+            .scope_requests
+            .ask(place, scope, Asked::Clear, send, &mut self.waits);
+        if asked.is_err() {
+            return;
+        }
+        while self.scope_requests.is_clearing(place) {
+            let waited = self
+                .launcher
+                .scope_at(place)
+                .map(ScopeRuntime::wait_for_answer);
+            if !matches!(waited, Some(Ok(()))) {
+                return;
+            }
+            self.scope_answered(core, place, now);
+        }
     }
 
     /// Node `i`'s `cgroup.events` changed: a draining node whose cgroup is

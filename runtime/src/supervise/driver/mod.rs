@@ -14,6 +14,7 @@ mod contain;
 mod launch;
 mod main_pid;
 mod reload;
+mod scope_answers;
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
@@ -23,6 +24,7 @@ pub(crate) use blocking::Mode;
 use super::core::{Action, Core, Input};
 use super::main_pid::MainPid;
 use super::readiness::read_ready_pipe;
+use super::scope_requests::ScopeRequests;
 use super::{NotifySocket, SignalFd, Token};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitReport, NodeExit, Outcome};
@@ -155,6 +157,8 @@ pub(crate) struct Driver {
     signals: Option<SignalFd>,
     /// The probe attempts in flight.
     probes: ProbeRuns,
+    /// What the scopes' inits have been asked and not answered.
+    scope_requests: ScopeRequests,
     /// The node of each started and named main process, by pid.
     node_of_pid: main_pid::NodeOfPid,
     /// The process that spawned the graph, the only one it acts in.
@@ -190,6 +194,7 @@ impl Driver {
             notify,
             signals: None,
             probes: ProbeRuns::new(graph),
+            scope_requests: ScopeRequests::default(),
             node_of_pid: main_pid::NodeOfPid::default(),
             owner: Owner::current(),
             torn_down: false,
@@ -258,9 +263,13 @@ impl Driver {
     }
 
     /// Every node is reaped; a probe's command killed at its timeout may
-    /// not be yet: kills and reaps the probes' commands.
+    /// not be yet: kills and reaps the probes' commands, and stops waiting
+    /// for the sockets asked of the scopes for them.
     pub(crate) fn kill_probes(&mut self) {
         self.probes.kill_all(&self.launcher, &mut self.waits);
+        let launcher = &self.launcher;
+        self.scope_requests
+            .forget_all(|place| launcher.scope_at(place), &mut self.waits);
     }
 
     /// In a forked copy: forgets the reactor registration without
@@ -344,9 +353,13 @@ impl Driver {
                 }
                 Action::StartProbe(node, kind) => {
                     let probes = &mut self.probes;
-                    if let Some(result) =
-                        probes.start(node, kind, &mut self.launcher, &mut self.waits)
-                    {
+                    if let Some(result) = probes.start(
+                        node,
+                        kind,
+                        &mut self.launcher,
+                        &mut self.scope_requests,
+                        &mut self.waits,
+                    ) {
                         core.handle(Input::ProbeResult { node, kind, result }, now);
                     }
                 }
@@ -487,14 +500,7 @@ impl Driver {
                     core.handle(Input::ProbeResult { node, kind, result }, now);
                 }
             }
-            Token::ScopeSync(scope) => {
-                for (node, kind, result) in
-                    self.probes
-                        .sockets_arrived(scope, &self.launcher, &mut self.waits)
-                {
-                    core.handle(Input::ProbeResult { node, kind, result }, now);
-                }
-            }
+            Token::ScopeSync(place) => self.scope_answered(core, place, now),
         }
         Ok(())
     }
@@ -606,7 +612,7 @@ impl Driver {
                 let _ = process.reap_then(true, |pidfd| waits.remove(pidfd));
             }
         }
-        self.probes.kill_all(&self.launcher, &mut self.waits);
+        self.kill_probes();
         core.abort();
     }
 

@@ -1,0 +1,118 @@
+//! What the application has asked the scopes' inits and not had answered:
+//! sockets for probes of their nodes, and kills of what a scope's only node
+//! left behind. An init answers in the order it was asked, on its sync
+//! socket, so one queue per scope pairs each answer with its request; while
+//! a queue is not empty, that socket is in the wait set.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::OwnedFd;
+
+use super::Token;
+use crate::poller::{Interest, WaitSet};
+use crate::probe::ProbeKind;
+use crate::scope::ScopeRuntime;
+
+/// One request sent to a scope's init.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Asked {
+    /// A TCP socket, for attempt `attempt` of node `node`'s probe `kind`
+    /// ([`ScopeRuntime::request_socket`]).
+    Socket {
+        node: usize,
+        kind: ProbeKind,
+        attempt: u64,
+    },
+    /// What the scope's only member left when it ended, killed
+    /// ([`ScopeRuntime::request_clear`]).
+    Clear,
+}
+
+/// An init's answer: the fd it carries, none, or why it could not.
+pub(crate) type Answer = io::Result<Option<OwnedFd>>;
+
+#[derive(Debug, Default)]
+pub(crate) struct ScopeRequests {
+    /// Per scope, by its place in the graph's scopes: what was asked, in
+    /// order.
+    asked: Vec<VecDeque<Asked>>,
+}
+
+impl ScopeRequests {
+    /// Sends `scope` (at `place`) the request `asked` with `send`, and
+    /// waits for its answer with `waits`: the answer is watched for before
+    /// the request goes, and noted only if it went, so that every answer
+    /// that comes pairs with its request.
+    pub(crate) fn ask(
+        &mut self,
+        place: usize,
+        scope: &ScopeRuntime,
+        asked: Asked,
+        send: impl FnOnce(&ScopeRuntime) -> io::Result<()>,
+        waits: &mut WaitSet<Token>,
+    ) -> io::Result<()> {
+        if self.asked.len() <= place {
+            self.asked.resize_with(place + 1, VecDeque::new);
+        }
+        let queue = &mut self.asked[place];
+        if queue.is_empty() {
+            waits.add(scope.sync_fd(), Token::ScopeSync(place), Interest::Readable)?;
+        }
+        if let Err(e) = send(scope) {
+            if queue.is_empty() {
+                waits.remove(scope.sync_fd());
+            }
+            return Err(e);
+        }
+        queue.push_back(asked);
+        Ok(())
+    }
+
+    /// The answers `scope` (at `place`) has sent, each with what it
+    /// answers. At EOF (the init is gone) every request left gets an error.
+    pub(crate) fn answers(
+        &mut self,
+        place: usize,
+        scope: &ScopeRuntime,
+        waits: &mut WaitSet<Token>,
+    ) -> Vec<(Asked, Answer)> {
+        let mut answered = Vec::new();
+        let Some(queue) = self.asked.get_mut(place) else {
+            return answered;
+        };
+        while !queue.is_empty() {
+            let Some(answer) = scope.receive_answer() else {
+                break;
+            };
+            answered.extend(queue.pop_front().map(|asked| (asked, answer)));
+        }
+        if queue.is_empty() {
+            waits.remove(scope.sync_fd());
+        }
+        answered
+    }
+
+    /// Whether a kill asked of the scope at `place` has not been answered.
+    pub(crate) fn is_clearing(&self, place: usize) -> bool {
+        self.asked
+            .get(place)
+            .is_some_and(|queue| queue.contains(&Asked::Clear))
+    }
+
+    /// Stops waiting for any answer (the graph is being torn down):
+    /// `scope_at` finds each scope by its place.
+    pub(crate) fn forget_all<'s>(
+        &mut self,
+        scope_at: impl Fn(usize) -> Option<&'s ScopeRuntime>,
+        waits: &mut WaitSet<Token>,
+    ) {
+        for (place, queue) in self.asked.iter_mut().enumerate() {
+            if !queue.is_empty()
+                && let Some(scope) = scope_at(place)
+            {
+                waits.remove(scope.sync_fd());
+            }
+            queue.clear();
+        }
+    }
+}

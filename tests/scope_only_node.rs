@@ -1,0 +1,276 @@
+//! A node that is the only member of a pid scope, without cgroups: when it
+//! ends, the scope's init kills everything else in the scope's pid
+//! namespace — what the node left, `setsid` daemons and their forks
+//! included — before the node counts as ended, so its next start finds
+//! none of it. A node sharing its scope leaves its daemons until the scope
+//! ends, and never harms its scope-mates. As root (cgroups turned off) and
+//! as uid 65534 (no cgroups to be had).
+
+mod common;
+
+use std::os::fd::OwnedFd;
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{
+    Command, Containment, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Restart,
+    RunningGraph, ScopeSpec,
+};
+
+/// Leaves a `setsid` daemon, waits until it leads a session of its own
+/// (else it would die with the node's process group), and writes its pid
+/// (in the scope) to `$1/daemon`.
+const LEAVES_A_DAEMON: &str = "setsid sh -c 'exec sleep 300' </dev/null >/dev/null 2>&1 & \
+    while [ \"$(cut -d' ' -f6 /proc/$!/stat)\" != $! ]; do sleep 0.01; done; \
+    echo $! > \"$1/daemon.tmp\"; mv \"$1/daemon.tmp\" \"$1/daemon\"";
+
+/// Then waits for `$1/go` and exits 0.
+const THEN_EXITS_WHEN_TOLD: &str = "; while [ ! -e \"$1/go\" ]; do sleep 0.01; done";
+
+/// A graph whose scope `jail` (user + pid) holds `in_scope`, with no
+/// cgroups; a node outside scopes (`sleep 300`) keeps the graph, and so
+/// the scope, alive. The running graph and the marker of its processes.
+fn spawn(in_scope: &[(&str, &str, Restart)], dir: &std::path::Path) -> (RunningGraph, String) {
+    let marker = common::unique_marker("scope-only-node");
+    let mut graph = Graph::new();
+    graph.containment(Containment::Off);
+    graph.intensity(10, Duration::from_secs(5));
+    let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    for (name, script, restart) in in_scope {
+        let command = Command::new("sh").args(["-c", script, "sh"]).arg(dir);
+        graph.node_with(
+            *name,
+            common::marked(command, &marker),
+            NodeOptions::new().scope(scope).restart(*restart),
+        );
+    }
+    graph.node(
+        "keeper",
+        common::marked(Command::new("sleep").arg("300"), &marker),
+    );
+    (graph.spawn().unwrap(), marker)
+}
+
+/// Runs the loop until `node` has exited, failing on any other node's exit.
+fn until_exited(running: &mut RunningGraph, node: NodeId) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "{node:?} did not exit");
+        match running.next_event(Some(Duration::from_millis(50))).unwrap() {
+            Some(Event::Exited { node: n, .. }) if n == node => return,
+            Some(Event::Exited { node: n, .. }) => panic!("{n:?} exited"),
+            _ => {}
+        }
+    }
+}
+
+/// The daemon `dir/daemon` names (its pid in the scope), once it is
+/// there: its host pid, and a pidfd of it.
+fn daemon(dir: &std::path::Path, marker: &str) -> (i32, OwnedFd) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let inner: i32 = loop {
+        if let Ok(text) = std::fs::read_to_string(dir.join("daemon")) {
+            break text.trim().parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "no daemon within 10 s");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let found: Vec<i32> = common::live_marked_processes(marker)
+        .iter()
+        .map(|p| p.pid)
+        .filter(|&pid| innermost_pid(pid) == Some(inner))
+        .collect();
+    assert_eq!(found.len(), 1, "one daemon at pid {inner} of the scope");
+    (found[0], common::open_pidfd(found[0]).unwrap())
+}
+
+fn innermost_pid(pid: i32) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+    line.split_whitespace().last()?.parse().ok()
+}
+
+/// Whether `pid` runs on: neither gone, a zombie, nor with SIGKILL
+/// pending (which it can no longer escape).
+fn runs_on(pid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or("", str::trim)
+    };
+    let sigkill = 1u64 << 8;
+    let pending = |name| u64::from_str_radix(field(name), 16).unwrap_or(0) & sigkill != 0;
+    !(field("State:").starts_with(['Z', 'X']) || pending("ShdPnd:") || pending("SigPnd:"))
+}
+
+/// Whether the daemon `(pid, pidfd)` runs on (its pidfd tells a pid
+/// reused since it exited).
+fn daemon_runs_on((pid, pidfd): &(i32, OwnedFd)) -> bool {
+    runs_on(*pid) && !common::exits_within(pidfd, Duration::ZERO)
+}
+
+fn finish(mut running: RunningGraph, marker: &str) {
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    drop(running);
+    common::assert_all_exit(
+        &common::live_marked_processes(marker),
+        "left after the graph",
+    );
+}
+
+#[test]
+fn what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
+            let (mut running, marker) = spawn(&[("alone", &script, Restart::Never)], dir.path());
+            let daemon = daemon(dir.path(), &marker);
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            until_exited(&mut running, NodeId::from_index(0));
+            // When the node's end is reported, the daemon can do nothing more.
+            assert!(!daemon_runs_on(&daemon), "the daemon it left runs on");
+            assert!(common::exits_within(&daemon.1, common::DEATH_TIMEOUT));
+            assert_eq!(running.state(NodeId::from_index(1)), NodeState::Running);
+            finish(running, &marker);
+        },
+    );
+}
+
+#[test]
+fn the_next_start_of_the_only_node_finds_nothing_of_its_last() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "the_next_start_of_the_only_node_finds_nothing_of_its_last",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            // Each start counts the processes of the scope it sees (its init,
+            // itself, the `ls` and whatever an earlier start left), then leaves
+            // a daemon.
+            let counts = "ls /proc | grep -c '^[0-9]' >> \"$1/counts\"; ";
+            let script = format!("{counts}{LEAVES_A_DAEMON}; rm \"$1/daemon\"");
+            let (mut running, marker) = spawn(&[("again", &script, Restart::Always)], dir.path());
+            let again = NodeId::from_index(0);
+            for _ in 0..5 {
+                until_exited(&mut running, again);
+            }
+            let counts = std::fs::read_to_string(dir.path().join("counts")).unwrap();
+            let counts: Vec<u32> = counts.lines().map(|l| l.parse().unwrap()).collect();
+            assert!(counts.len() >= 5, "{counts:?}");
+            assert!(
+                counts.windows(2).all(|w| w[0] == w[1]),
+                "a start saw what an earlier one left: processes seen {counts:?}"
+            );
+            finish(running, &marker);
+        },
+    );
+}
+
+#[test]
+fn a_node_sharing_its_pid_scope_leaves_its_daemon_and_its_mate_alone() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_node_sharing_its_pid_scope_leaves_its_daemon_and_its_mate_alone",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
+            let in_scope = [
+                ("leaver", &script[..], Restart::Never),
+                ("mate", "exec sleep 300", Restart::Never),
+            ];
+            let (mut running, marker) = spawn(&in_scope, dir.path());
+            let daemon = daemon(dir.path(), &marker);
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            until_exited(&mut running, NodeId::from_index(0));
+            // Another run of the loop, so that a kill asked at the end would
+            // have been done.
+            assert!(
+                running
+                    .next_event(Some(Duration::from_millis(200)))
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(daemon_runs_on(&daemon), "a kill reached the scope-mates");
+            assert_eq!(running.state(NodeId::from_index(1)), NodeState::Running);
+            finish(running, &marker);
+        },
+    );
+}
+
+/// A daemon that forks without end while its node ends: the kill, one
+/// `kill(-1)` from the scope's pid 1, reaches every fork.
+#[test]
+fn a_daemon_forking_without_end_is_killed_with_all_its_forks() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_daemon_forking_without_end_is_killed_with_all_its_forks",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let forks = "setsid sh -c 'while :; do sleep 300 & done' </dev/null >/dev/null 2>&1 & \
+                sleep 0.2";
+            let (mut running, marker) = spawn(&[("forker", forks, Restart::Never)], dir.path());
+            until_exited(&mut running, NodeId::from_index(0));
+            let keeper = running.pid(NodeId::from_index(1)).unwrap() as i32;
+            let left: Vec<_> = common::live_marked_processes(&marker)
+                .into_iter()
+                .filter(|p| p.pid != keeper && runs_on(p.pid))
+                .collect();
+            assert!(
+                left.is_empty(),
+                "{} left running, among them {:?}",
+                left.len(),
+                &left[..left.len().min(3)]
+            );
+            finish(running, &marker);
+        },
+    );
+}
+
+/// The scope's init held up (stopped) when the node ends: the loop waits
+/// for its kill only as long as it waits for any held-up helper, and the
+/// graph still ends with nothing left.
+#[test]
+fn an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
+            let (mut running, marker) = spawn(&[("first", &script, Restart::Never)], dir.path());
+            let first = NodeId::from_index(0);
+            let daemon = daemon(dir.path(), &marker);
+            let init = scope_init();
+            rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            let begin = Instant::now();
+            until_exited(&mut running, first);
+            let waited = begin.elapsed();
+            assert!(
+                waited < Duration::from_secs(2),
+                "the loop waited {waited:?}"
+            );
+            assert!(daemon_runs_on(&daemon), "a stopped init killed the daemon");
+            rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
+            // The kill, asked before, comes now.
+            assert!(common::exits_within(&daemon.1, common::DEATH_TIMEOUT));
+            assert_eq!(running.state(NodeId::from_index(1)), NodeState::Running);
+            finish(running, &marker);
+        },
+    );
+}
+
+/// The init of the test's one scope: a child of this process (it was
+/// cloned with `CLONE_PARENT`) that is pid 1 of its pid namespace.
+fn scope_init() -> rustix::process::Pid {
+    let init = common::children_of_this_process()
+        .into_iter()
+        .find(|p| innermost_pid(p.pid) == Some(1))
+        .expect("the scope's init");
+    rustix::process::Pid::from_raw(init.pid).unwrap()
+}
