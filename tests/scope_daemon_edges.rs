@@ -4,7 +4,9 @@
 //!
 //! With cgroups the daemon dies with its node's cgroup, so the reader sees
 //! EOF and the graph ends by itself. Without, the daemon lives until the
-//! scope ends, which for a scope of the graph is the graph's end: the
+//! scope ends (its node shares the scope with the reader; a scope's only
+//! node's leftovers die with it: `tests/scope_only_node.rs`), which for a
+//! scope of the graph is the graph's end: the
 //! reader never sees EOF, so the graph does not end by itself, and a
 //! `shutdown` is what ends it, leaving nothing (found by a red-team pass;
 //! the table said the daemon was killed "at the latest when `wait` returns",
