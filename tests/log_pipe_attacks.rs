@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,6 +30,20 @@ struct Piece {
 }
 
 type Pieces = Arc<Mutex<Vec<Piece>>>;
+
+/// `command`, marked with `marker`, writing both its streams to `sink`.
+fn into_sink(command: Command, sink: &Sink, marker: &str) -> Command {
+    let command = command
+        .stdout(Stdio::Sink(sink.clone()))
+        .stderr(Stdio::Sink(sink.clone()));
+    common::marked(command, marker)
+}
+
+/// Adds the polite node, which writes `lines` lines to each stream.
+fn add_polite(graph: &mut Graph, lines: usize, sink: &Sink, marker: &str) {
+    let command = Command::new(PYTHON).args(["-c", POLITE, &lines.to_string()]);
+    graph.node("polite", into_sink(command, sink, marker));
+}
 
 /// A callback sink that records what it is handed, the text of lines up
 /// to `keep` bytes.
@@ -79,25 +92,6 @@ fn assert_whole_lines(pieces: &Pieces, node: &str, stream: Stream, expected: &[S
         want.len(),
         got.iter().zip(&want).find(|(a, b)| a != b)
     );
-}
-
-/// Fails unless, within a few seconds, no process carrying `marker` lives,
-/// this process has no child (no zombie either), and its fds are `before`.
-fn assert_nothing_left(before: &BTreeMap<i32, String>, marker: &str, what: &str) {
-    common::assert_all_exit(&common::live_marked_processes(marker), what);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let children = common::children_of_this_process();
-        let fds = common::open_fds();
-        if children.is_empty() && fds == *before {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: left behind: children {children:?}; fds {fds:?}, before {before:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// This process's resident memory, in KiB.
@@ -165,25 +159,13 @@ fn a_line_without_end_costs_a_bounded_buffer_and_no_other_line() {
             let mut graph = Graph::new();
             let endless = graph.node(
                 "endless",
-                common::marked(
-                    Command::new(PYTHON)
-                        .args(["-c", ENDLESS])
-                        .arg(&counts)
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink.clone())),
+                into_sink(
+                    Command::new(PYTHON).args(["-c", ENDLESS]).arg(&counts),
+                    &sink,
                     &marker,
                 ),
             );
-            graph.node(
-                "polite",
-                common::marked(
-                    Command::new(PYTHON)
-                        .args(["-c", POLITE, &POLITE_LINES.to_string()])
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink)),
-                    &marker,
-                ),
-            );
+            add_polite(&mut graph, POLITE_LINES, &sink, &marker);
             let rss_before = rss_kib();
             let mut running = graph.spawn().unwrap();
             let started = Instant::now();
@@ -249,7 +231,7 @@ fn a_line_without_end_costs_a_bounded_buffer_and_no_other_line() {
                 "the application grew by {rss_grew} KiB while the node wrote {written:?} bytes"
             );
             drop(pieces);
-            assert_nothing_left(&before, &marker, "after the endless line");
+            common::assert_nothing_left(&before, &marker, "after the endless line");
         },
     );
 }
@@ -301,25 +283,13 @@ fn huge_and_tiny_lines_on_both_streams_are_each_delivered_whole() {
             let mut graph = Graph::new();
             let mixer = graph.node(
                 "mixer",
-                common::marked(
-                    Command::new(PYTHON)
-                        .args(["-c", INTERLEAVER])
-                        .arg(&copy)
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink.clone())),
+                into_sink(
+                    Command::new(PYTHON).args(["-c", INTERLEAVER]).arg(&copy),
+                    &sink,
                     &marker,
                 ),
             );
-            graph.node(
-                "polite",
-                common::marked(
-                    Command::new(PYTHON)
-                        .args(["-c", POLITE, &POLITE_LINES.to_string()])
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink)),
-                    &marker,
-                ),
-            );
+            add_polite(&mut graph, POLITE_LINES, &sink, &marker);
             let mut running = graph.spawn().unwrap();
             common::run_until(&mut running, "the mixer's end and the polite lines", |r| {
                 r.status(mixer).is_some()
@@ -370,7 +340,7 @@ fn huge_and_tiny_lines_on_both_streams_are_each_delivered_whole() {
                     joined.iter().zip(&written).position(|(a, b)| a != b)
                 );
             }
-            assert_nothing_left(&before, &marker, "after the interleaved lines");
+            common::assert_nothing_left(&before, &marker, "after the interleaved lines");
         },
     );
 }
@@ -421,13 +391,7 @@ fn a_node_that_closes_and_reopens_its_stdout_loses_and_merges_nothing() {
             let mut graph = Graph::new();
             let node = graph.node_with(
                 "reopener",
-                common::marked(
-                    Command::new(PYTHON)
-                        .args(["-c", REOPENER])
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink)),
-                    &marker,
-                ),
+                into_sink(Command::new(PYTHON).args(["-c", REOPENER]), &sink, &marker),
                 NodeOptions::new()
                     .restart(Restart::Always)
                     .backoff(Duration::from_millis(1), Duration::from_millis(1)),
@@ -473,7 +437,7 @@ fn a_node_that_closes_and_reopens_its_stdout_loses_and_merges_nothing() {
                     .iter()
                     .all(|l| *l == ("closed".to_owned(), LineEnd::Newline))
             );
-            assert_nothing_left(&before, &marker, "after the reopened stdout");
+            common::assert_nothing_left(&before, &marker, "after the reopened stdout");
         },
     );
 }
@@ -530,7 +494,7 @@ fn a_daemon_writing_after_its_node_ended_is_cut_off_by_the_nodes_removal() {
             graph.containment(Containment::Off);
             let leaver = graph.node(
                 "leaver",
-                common::marked(
+                into_sink(
                     Command::new("sh")
                         .args([
                             "-c",
@@ -540,22 +504,12 @@ fn a_daemon_writing_after_its_node_ended_is_cut_off_by_the_nodes_removal() {
                              while [ ! -e \"$2\" ]; do sleep 0.01; done",
                         ])
                         .args([PYTHON, DAEMON])
-                        .arg(&said)
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink.clone())),
+                        .arg(&said),
+                    &sink,
                     &marker,
                 ),
             );
-            graph.node(
-                "polite",
-                common::marked(
-                    Command::new(PYTHON)
-                        .args(["-c", POLITE, &POLITE_LINES.to_string()])
-                        .stdout(Stdio::Sink(sink.clone()))
-                        .stderr(Stdio::Sink(sink)),
-                    &marker,
-                ),
-            );
+            add_polite(&mut graph, POLITE_LINES, &sink, &marker);
             let mut running = graph.spawn().unwrap();
             common::run_until(&mut running, "the leaver's end and its daemon", |r| {
                 r.status(leaver).is_some() && said.exists()
@@ -613,7 +567,7 @@ fn a_daemon_writing_after_its_node_ended_is_cut_off_by_the_nodes_removal() {
                 leaver_lines.first(),
                 Some(&("leaving".to_owned(), LineEnd::Newline))
             );
-            assert_nothing_left(&before, &marker, "after the daemon");
+            common::assert_nothing_left(&before, &marker, "after the daemon");
         },
     );
 }

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -68,25 +67,6 @@ fn connect_without_waiting(port: u16) -> OwnedFd {
             "connect: {error}"
         );
         OwnedFd::from_raw_fd(fd)
-    }
-}
-
-/// Fails unless, within a few seconds, no process carrying `marker` lives,
-/// this process has no child (no zombie either), and its fds are `before`.
-fn assert_nothing_left(before: &BTreeMap<i32, String>, marker: &str, what: &str) {
-    common::assert_all_exit(&common::live_marked_processes(marker), what);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let children = common::children_of_this_process();
-        let fds = common::open_fds();
-        if children.is_empty() && fds == *before {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: left behind: children {children:?}; fds {fds:?}, before {before:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -189,7 +169,7 @@ fn a_node_that_never_accepts_under_a_full_backlog_holds_up_nothing() {
                 request(port).is_err(),
                 "the socket is closed with the graph"
             );
-            assert_nothing_left(&before, &marker, "after the backlog flood");
+            common::assert_nothing_left(&before, &marker, "after the backlog flood");
         },
     );
 }
@@ -315,7 +295,7 @@ fn what_a_node_does_to_its_listener_reaches_its_next_start_only_through_the_sock
                 "a shut-down listener still served: {after_shutdown:?}"
             );
             assert!(exit.success(), "{exit:?}");
-            assert_nothing_left(&before, &marker, "after the tampering node");
+            common::assert_nothing_left(&before, &marker, "after the tampering node");
         },
     );
 }
@@ -483,6 +463,6 @@ fn a_node_cannot_take_or_read_another_nodes_listener() {
             );
         }
         assert_eq!(answer.unwrap(), "victim\n", "the victim served as before");
-        assert_nothing_left(&before, &marker, "after the thieves");
+        common::assert_nothing_left(&before, &marker, "after the thieves");
     });
 }

@@ -19,7 +19,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Error, Event, Graph, Namespace, NodeOptions, RunningGraph, ScopeSpec,
@@ -215,6 +215,25 @@ pub fn assert_all_exit(processes: &[ProcStat], what: &str) {
                 p.comm
             );
         }
+    }
+}
+
+/// Fails unless, within a few seconds, no process carrying `marker` lives,
+/// this process has no child (no zombie either), and its fds are `before`.
+pub fn assert_nothing_left(before: &BTreeMap<i32, String>, marker: &str, what: &str) {
+    assert_all_exit(&live_marked_processes(marker), what);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let children = children_of_this_process();
+        let fds = open_fds();
+        if children.is_empty() && fds == *before {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: left behind: children {children:?}; fds {fds:?}, before {before:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
