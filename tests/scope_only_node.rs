@@ -274,3 +274,29 @@ fn scope_init() -> rustix::process::Pid {
         .expect("the scope's init");
     rustix::process::Pid::from_raw(init.pid).unwrap()
 }
+
+/// A daemon that hides in namespaces of its own, nested in the scope's (a
+/// user namespace where it is root, and a pid namespace where it is pid
+/// 1): the scope's init still sees it, and kills it.
+#[test]
+fn a_daemon_in_nested_namespaces_of_its_own_is_killed_too() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_daemon_in_nested_namespaces_of_its_own_is_killed_too",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let hides = "setsid unshare --user --map-root-user --pid --fork --kill-child=SIGTERM \
+                sh -c 'touch \"$0/hidden\"; exec sleep 300' \"$1\" </dev/null >/dev/null 2>&1 & \
+                while [ ! -e \"$1/hidden\" ]; do sleep 0.01; done";
+            let (mut running, marker) = spawn(&[("hider", hides, Restart::Never)], dir.path());
+            until_exited(&mut running, NodeId::from_index(0));
+            let keeper = running.pid(NodeId::from_index(1)).unwrap() as i32;
+            let left: Vec<_> = common::live_marked_processes(&marker)
+                .into_iter()
+                .filter(|p| p.pid != keeper && runs_on(p.pid))
+                .collect();
+            assert!(left.is_empty(), "left running: {left:?}");
+            finish(running, &marker);
+        },
+    );
+}
