@@ -12,7 +12,9 @@ use std::path::Path;
 // holds a copy of its write fd (between clone and close_range); no spawn
 // may run while a test writes a program.
 use common::serial;
-use process_graph_runtime::{Command, Error, Graph, SpawnError, SpawnErrorKind, Step};
+use process_graph_runtime::{
+    Command, Error, Graph, Namespace, NodeOptions, ScopeSpec, SpawnError, SpawnErrorKind, Step,
+};
 
 /// Writes `bytes` to `dir/name` with permission bits `mode`.
 fn write_file(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> std::path::PathBuf {
@@ -43,12 +45,13 @@ fn spawn_error(node: &str, command: Command) -> SpawnError {
     e
 }
 
-/// The message names the node and the step; the errno's text is its
-/// source, printed once in a report.
-fn assert_message(e: &SpawnError, step: &str) {
-    assert_eq!(e.to_string(), format!("node {:?}: {step} failed", e.node()));
-    let expected = format!("node {:?}: {step} failed: {}", e.node(), e.io_error());
-    assert_eq!(common::report(e), expected);
+/// The message names the node, the step and what the step failed on
+/// (`path`); the errno's text is its source, printed once in a report.
+fn assert_message(e: &SpawnError, step: &str, path: &str) {
+    assert_eq!(e.path(), Some(Path::new(path)));
+    let failed = format!("node {:?}: {step} {path:?} failed", e.node());
+    assert_eq!(e.to_string(), failed);
+    assert_eq!(common::report(e), format!("{failed}: {}", e.io_error()));
 }
 
 #[test]
@@ -59,7 +62,8 @@ fn a_missing_program_is_not_found_at_execve() {
         assert_eq!(e.step(), Step::Execve);
         assert_eq!(e.errno(), libc::ENOENT);
         assert_eq!(e.kind(), SpawnErrorKind::NotFound);
-        assert_message(&e, "execve");
+        // A name searched for in several directories is named as given.
+        assert_message(&e, "execve of", program);
     }
 }
 
@@ -71,11 +75,12 @@ fn a_file_without_execute_permission_is_permission_denied() {
     // Root bypasses read and write checks, but execve still wants an x bit.
     let by_path = spawn_error("locked", Command::new(&script));
     let by_search = spawn_error("locked", Command::new("script").env("PATH", dir.path()));
-    for e in [by_path, by_search] {
+    // PATH holds one directory: the one path tried is named.
+    for (e, named) in [(by_path, &script), (by_search, &script)] {
         assert_eq!(e.step(), Step::Execve);
         assert_eq!(e.errno(), libc::EACCES);
         assert_eq!(e.kind(), SpawnErrorKind::PermissionDenied);
-        assert_message(&e, "execve");
+        assert_message(&e, "execve of", named.to_str().unwrap());
     }
 }
 
@@ -89,7 +94,7 @@ fn an_executable_file_of_garbage_is_not_executable() {
     assert_eq!(e.step(), Step::Execve);
     assert_eq!(e.errno(), libc::ENOEXEC);
     assert_eq!(e.kind(), SpawnErrorKind::NotExecutable);
-    assert_message(&e, "execve");
+    assert_message(&e, "execve of", garbage.to_str().unwrap());
 }
 
 #[test]
@@ -99,7 +104,35 @@ fn a_bad_working_directory_fails_at_chdir() {
     assert_eq!(e.step(), Step::Chdir);
     assert_eq!(e.errno(), libc::ENOENT);
     assert_eq!(e.kind(), SpawnErrorKind::BadWorkingDirectory);
-    assert_message(&e, "chdir");
+    assert_message(&e, "chdir to", "/nonexistent/dir");
+}
+
+/// A node in a scope is started by the runtime's carried program, which
+/// reports the failed step: the message names the program and the
+/// directory all the same.
+#[test]
+fn a_scoped_nodes_failed_start_names_its_program_and_directory() {
+    let _serial = serial();
+    common::as_root_and_unprivileged(
+        "a_scoped_nodes_failed_start_names_its_program_and_directory",
+        || {
+            let scoped = |command: Command| {
+                let mut graph = Graph::new();
+                let scope = graph.scope("box", ScopeSpec::new([Namespace::User]));
+                graph.node_with("boxed", command, NodeOptions::new().scope(scope));
+                match graph.spawn() {
+                    Err(Error::Spawn(e)) => e,
+                    other => panic!("expected a spawn error, got {other:?}"),
+                }
+            };
+            let e = scoped(Command::new("/nonexistent/program"));
+            assert_eq!(e.step(), Step::Execve);
+            assert_message(&e, "execve of", "/nonexistent/program");
+            let e = scoped(Command::new("true").current_dir("/nonexistent/dir"));
+            assert_eq!(e.step(), Step::Chdir);
+            assert_message(&e, "chdir to", "/nonexistent/dir");
+        },
+    );
 }
 
 #[test]

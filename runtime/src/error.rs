@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::io;
+use std::path::{Path, PathBuf};
 
 use process_graph_topology::Violations;
 
@@ -325,7 +326,7 @@ impl std::error::Error for Error {
 /// graph.node("tool", Command::new("/nonexistent/tool"));
 /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("it cannot start") };
 /// assert_eq!(e.step(), Step::Execve);
-/// assert_eq!(e.to_string(), r#"node "tool": execve failed"#);
+/// assert_eq!(e.to_string(), r#"node "tool": execve of "/nonexistent/tool" failed"#);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -514,9 +515,13 @@ pub enum SpawnErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnError {
     id: NodeId,
-    node: String,
+    node: Box<str>,
     step: Step,
     errno: Errno,
+    /// The program of a failed `execve`, the directory of a failed
+    /// `chdir` (boxed: an `Event` holds a `SpawnError`, and every node's
+    /// events may be queued at once).
+    path: Option<Box<PathBuf>>,
 }
 
 /// The errno of a failed step, as the source of a [`SpawnError`]: its
@@ -537,10 +542,39 @@ impl SpawnError {
     pub(crate) fn new(id: NodeId, node: String, step: Step, errno: i32) -> Self {
         SpawnError {
             id,
-            node,
+            node: node.into_boxed_str(),
             step,
             errno: Errno(errno),
+            path: None,
         }
+    }
+
+    /// The same, naming `path`: the program of a failed `execve`, the
+    /// directory of a failed `chdir`.
+    pub(crate) fn naming(self, path: PathBuf) -> Self {
+        SpawnError {
+            path: Some(Box::new(path)),
+            ..self
+        }
+    }
+
+    /// The program that could not be executed ([`Step::Execve`]: the path
+    /// tried, or the name searched for where `PATH` gave several paths to
+    /// try), or the directory that could not be changed to
+    /// ([`Step::Chdir`]); `None` for other steps.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use process_graph_runtime::{Command, Error, Graph};
+    ///
+    /// let mut graph = Graph::new();
+    /// graph.node("tool", Command::new("/nonexistent/tool"));
+    /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("it cannot start") };
+    /// assert_eq!(e.path(), Some(Path::new("/nonexistent/tool")));
+    /// assert_eq!(e.to_string(), r#"node "tool": execve of "/nonexistent/tool" failed"#);
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref().map(PathBuf::as_path)
     }
 
     /// The name of the node that failed to start.
@@ -634,7 +668,7 @@ impl SpawnError {
     /// graph.node("tool", Command::new("/nonexistent/tool"));
     /// let Err(Error::Spawn(e)) = graph.spawn() else { panic!("it cannot start") };
     /// assert_eq!(e.io_error().kind(), ErrorKind::NotFound);
-    /// println!("{e}: {}", e.io_error()); // node "tool": execve failed: No such file or directory (os error 2)
+    /// println!("{e}: {}", e.io_error()); // node "tool": execve of "/nonexistent/tool" failed: No such file or directory (os error 2)
     /// ```
     pub fn io_error(&self) -> io::Error {
         io::Error::from_raw_os_error(self.errno.0)
@@ -643,7 +677,13 @@ impl SpawnError {
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "node {:?}: {} failed", self.node, self.step)
+        match (self.step, self.path()) {
+            (Step::Execve, Some(program)) => {
+                write!(f, "node {:?}: execve of {program:?} failed", self.node)
+            }
+            (Step::Chdir, Some(dir)) => write!(f, "node {:?}: chdir to {dir:?} failed", self.node),
+            _ => write!(f, "node {:?}: {} failed", self.node, self.step),
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! application's memory (see `carried/main.rs` for why this matters, and the
 //! crate's "Guarantees" documentation).
 
-use std::ffi::OsStr;
+use std::ffi::{CStr, OsStr};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -207,6 +207,23 @@ pub(crate) fn join_arguments(
         args.0.push_bytes(arg);
     }
     args.0.finish()
+}
+
+/// What a [`join_arguments`] array names for the node, read back from its
+/// strings (`string(i)` is string `i`): the paths its `execve` tries, and
+/// the directory it changes to first.
+pub(crate) fn joined_paths<'a>(
+    string: impl Fn(usize) -> Option<&'a CStr>,
+) -> (Vec<&'a CStr>, Option<&'a CStr>) {
+    use protocol::join::{CANDIDATES, CWD, FIRST_CANDIDATE};
+    let count = string(CANDIDATES)
+        .and_then(|n| n.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    let candidates = (0..count)
+        .map_while(|i| string(FIRST_CANDIDATE + i))
+        .collect();
+    let cwd = string(CWD).filter(|dir| !dir.is_empty());
+    (candidates, cwd)
 }
 
 /// `argv` of `watch`: outlive the application, and end its graphs' cgroups

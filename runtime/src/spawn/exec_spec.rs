@@ -222,6 +222,14 @@ impl StringArray {
         self.ptrs.push(std::ptr::without_provenance(LIST_END));
     }
 
+    /// String `index`, once finished.
+    fn string(&self, index: usize) -> Option<&CStr> {
+        let ptr = *self.ptrs.get(index).filter(|p| !p.is_null())?;
+        // SAFETY: after `finish`, a non-null entry points to a
+        // NUL-terminated string in `bytes`, which lives as long as `self`.
+        Some(unsafe { CStr::from_ptr(ptr) })
+    }
+
     /// How many strings it holds, until `finish`.
     pub(crate) fn len(&self) -> usize {
         self.ptrs.len()
@@ -486,6 +494,21 @@ impl ExecSpec {
                 }
             }
             Target::Program(_) => ChildTarget::Program,
+        }
+    }
+
+    /// The paths its `execve` tries, and the directory it changes to
+    /// first: what a failed start's message names.
+    pub(crate) fn paths(&self) -> (Vec<&CStr>, Option<&CStr>) {
+        match self.child_target() {
+            ChildTarget::Path { candidates, cwd } => {
+                let candidates = candidates.iter().map(|&p| {
+                    // SAFETY: as in `child_target`.
+                    unsafe { CStr::from_ptr(p) }
+                });
+                (candidates.collect(), cwd)
+            }
+            ChildTarget::Program => super::carried::joined_paths(|i| self.argv.string(i)),
         }
     }
 

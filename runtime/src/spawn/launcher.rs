@@ -4,9 +4,10 @@
 //! forwarded streams — so that a restart costs one `clone3` (and a pipe per
 //! forwarded stream) and nothing is rebuilt.
 
-use std::ffi::OsString;
+use std::ffi::{CStr, OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -551,8 +552,8 @@ impl Launcher {
             .and_then(|runs_in| self.clone_cgroups(index, exec, runs_in, &mut fds))
             .map_err(|e| failed((Step::NodeCgroup, e.raw_os_error().unwrap_or(libc::EIO))))?;
         let scope = self.scope_fds(index);
-        let process =
-            start_process(exec, fds, self.app_pid, scope, cgroups.clone_into()).map_err(failed)?;
+        let process = start_process(exec, fds, self.app_pid, scope, cgroups.clone_into())
+            .map_err(|e| self.naming_path(index, failed(e)))?;
         if let Some(output) = &self.output
             && let Some(extra) = self.extras[index].as_deref()
         {
@@ -572,6 +573,26 @@ impl Launcher {
             process,
             ready_pipe: ready.map(|(read, _write)| read),
         })
+    }
+
+    /// `error`, a failed start of node `index`, naming the program of a
+    /// failed `execve` (the path tried; the name searched for where `PATH`
+    /// gave several) or the directory of a failed `chdir`.
+    pub(crate) fn naming_path(&self, index: usize, error: SpawnError) -> SpawnError {
+        let (candidates, cwd) = self.execs[index].paths();
+        let path = match error.step() {
+            Step::Execve => match &candidates[..] {
+                [program] => Some(program.to_bytes()),
+                [first, ..] => first.to_bytes().rsplit(|&b| b == b'/').next(),
+                [] => None,
+            },
+            Step::Chdir => cwd.map(CStr::to_bytes),
+            _ => None,
+        };
+        match path {
+            Some(path) => error.naming(PathBuf::from(OsStr::from_bytes(path))),
+            None => error,
+        }
     }
 
     /// Starts node `index`'s exec probe of kind `kind`: its command, with

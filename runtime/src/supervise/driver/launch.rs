@@ -147,7 +147,10 @@ impl Driver {
             Ok(process) => self.running(core, i, process, ready_pipe),
             Err((step, errno)) => Input::SpawnFailed {
                 node: i,
-                error: SpawnError::new(NodeId::from_index(i), core.names[i].clone(), step, errno),
+                error: self.launcher.naming_path(
+                    i,
+                    SpawnError::new(NodeId::from_index(i), core.names[i].clone(), step, errno),
+                ),
             },
         };
         core.handle(input, now);
