@@ -607,19 +607,24 @@ impl Scopes {
     }
 
     /// A node of declared scope `scope` has been removed and has ended: a
-    /// scope made by an add that has no member left ends, killing its init,
-    /// and so may the scope it was nested in.
-    pub(crate) fn leave(&mut self, scope: ScopeId) {
+    /// scope made by an add that has no member left ends, and so may the
+    /// scope it was nested in. The scopes that ended, innermost first, with
+    /// their places: dropping each kills its init, which the caller does
+    /// in that order once it no longer waits on their sync sockets.
+    #[must_use = "dropping the ended scopes, innermost first, kills their inits"]
+    pub(crate) fn leave(&mut self, scope: ScopeId) -> Vec<(usize, ScopeRuntime)> {
+        let mut ended = Vec::new();
         let mut next = self.place.get(scope.index()).copied();
         while let Some(live) = next {
             let held = &mut self.live[live];
             held.members = held.members.saturating_sub(1);
             if held.members > 0 || !held.ends_when_empty {
-                return;
+                break;
             }
-            drop(held.scope.take());
+            ended.extend(held.scope.take().map(|scope| (live, scope)));
             next = held.enclosing;
         }
+        ended
     }
 
     /// Where declared scope `scope`'s live scope is (another declared scope

@@ -757,11 +757,15 @@ impl Launcher {
     /// cgroup is removed, the fds it alone held are closed — its forwarded
     /// streams, and the sinks no other node uses, once the output thread
     /// has delivered what they hold — and it leaves its scope, which ends
-    /// if an add made it and it was the last member.
-    pub(crate) fn forget(&mut self, index: usize) {
+    /// if an add made it and it was the last member: the scopes that ended
+    /// ([`Scopes::leave`](crate::scope::Scopes::leave)), for the caller to
+    /// drop in order.
+    #[must_use = "dropping the ended scopes, innermost first, kills their inits"]
+    pub(crate) fn forget(&mut self, index: usize) -> Vec<(usize, ScopeRuntime)> {
         if let Some(cgroups) = &mut self.cgroups {
             cgroups.remove_node(index);
         }
+        let mut ended = Vec::new();
         if let Some(extra) = self.extras[index].as_deref_mut() {
             extra.passed.clear();
             // Once: a node may be forgotten twice (removed twice).
@@ -770,13 +774,14 @@ impl Launcher {
                 output.remove_node(index, self.sinks.release(&streams));
             }
             if let Some(scope) = extra.scope.take() {
-                self.scopes.leave(scope);
+                ended = self.scopes.leave(scope);
             }
         }
         // It never starts again: what only a start needs goes, so that a
         // graph whose nodes come and go does not keep each one's command.
         self.extras[index] = None;
         self.execs[index].forget();
+        ended
     }
 
     /// The edges node `index` uses.

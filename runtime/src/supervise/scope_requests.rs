@@ -99,6 +99,19 @@ impl ScopeRequests {
             .is_some_and(|queue| queue.contains(&Asked::Clear))
     }
 
+    /// The scope at `place` ends (its sync socket is about to be closed):
+    /// what it was asked will not be answered, and its socket leaves the
+    /// wait set first (a closed fd left in a `ppoll` list is reported
+    /// without end, and its number may name another fd next).
+    pub(crate) fn end(&mut self, place: usize, scope: &ScopeRuntime, waits: &mut WaitSet<Token>) {
+        if let Some(queue) = self.asked.get_mut(place)
+            && !queue.is_empty()
+        {
+            waits.remove(scope.sync_fd());
+            queue.clear();
+        }
+    }
+
     /// Stops waiting for any answer (the graph is being torn down):
     /// `scope_at` finds each scope by its place.
     pub(crate) fn forget_all<'s>(
@@ -106,13 +119,11 @@ impl ScopeRequests {
         scope_at: impl Fn(usize) -> Option<&'s ScopeRuntime>,
         waits: &mut WaitSet<Token>,
     ) {
-        for (place, queue) in self.asked.iter_mut().enumerate() {
-            if !queue.is_empty()
-                && let Some(scope) = scope_at(place)
-            {
-                waits.remove(scope.sync_fd());
+        for place in 0..self.asked.len() {
+            match scope_at(place) {
+                Some(scope) => self.end(place, scope, waits),
+                None => self.asked[place].clear(),
             }
-            queue.clear();
         }
     }
 }

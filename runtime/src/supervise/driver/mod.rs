@@ -573,13 +573,16 @@ impl Driver {
     /// Node `i` was removed and has ended: what the wait set holds of it
     /// leaves the set, then the launcher lets go of the rest, closing those
     /// fds (see [`Launcher::forget`]). Its `NOTIFY_SOCKET` is closed too,
-    /// not kept until the graph ends.
+    /// not kept until the graph ends, and so is a scope it ended, once its
+    /// sync socket has left the wait set.
     pub(crate) fn forget(&mut self, i: usize) {
         self.probes.forget_node(i, &self.launcher, &mut self.waits);
         if let Some(socket) = self.notify[i].take() {
             self.waits.remove(socket.fd());
         }
-        self.launcher.forget(i);
+        for (place, scope) in self.launcher.forget(i) {
+            self.scope_requests.end(place, &scope, &mut self.waits);
+        }
     }
 
     /// Turns these signals into an orderly shutdown (see
