@@ -276,6 +276,12 @@ impl ProbeRuns {
         if let Some(matched) = launcher.line_watch(node) {
             waits.remove(matched);
         }
+        self.cancel_node(node, waits);
+    }
+
+    /// Ends the attempts in flight of both of node `node`'s probes (it has
+    /// ended): see [`cancel`](Self::cancel).
+    pub(crate) fn cancel_node(&mut self, node: usize, waits: &mut WaitSet<Token>) {
         self.cancel(node, ProbeKind::Ready, waits);
         self.cancel(node, ProbeKind::Live, waits);
     }

@@ -72,15 +72,19 @@ impl Driver {
     /// scope's init kills it before the node counts as ended, so before it
     /// may start again, and before an add may start another node there.
     /// Waited for here, as every wait on an init is: while the init is
-    /// neither stopped nor past [`held_up::LIMIT`](crate::held_up::LIMIT);
-    /// the answers to the scope's earlier requests are handed out
-    /// meanwhile. Where the init cannot be asked, or is held up (which only
-    /// a process that may signal the node anyway can do), what is left
-    /// lives until the scope ends, or until the init gets to the kill.
+    /// neither stopped nor past [`held_up::LIMIT`](crate::held_up::LIMIT).
+    /// The answers to the scope's earlier requests, which only the node's
+    /// own probes can have asked, are taken meanwhile: its attempts in
+    /// flight are cancelled first, so that none is tried, and its result
+    /// counted, against a node that has ended before its end is. Where the
+    /// init cannot be asked, or is held up (which only a process that may
+    /// signal the node anyway can do), what is left lives until the scope
+    /// ends, or until the init gets to the kill.
     fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) {
         let Some((place, scope)) = self.launcher.scope_to_clear(i) else {
             return;
         };
+        self.probes.cancel_node(i, &mut self.waits);
         let send = ScopeRuntime::request_clear;
         let asked = self
             .scope_requests
