@@ -75,7 +75,10 @@ fn a_probe_answer_during_the_clear_does_not_outrun_the_nodes_end() {
             while Instant::now() < until {
                 let event = running.next_event(Some(Duration::from_millis(20))).unwrap();
                 assert!(
-                    !matches!(event, Some(Event::ProbeKilled { .. } | Event::Exited { .. })),
+                    !matches!(
+                        event,
+                        Some(Event::ProbeKilled { .. } | Event::Exited { .. })
+                    ),
                     "{event:?}"
                 );
             }

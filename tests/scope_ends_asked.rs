@@ -95,7 +95,9 @@ fn a_scope_ending_with_a_request_unanswered_leaves_the_loop_idle() {
             // killed while its answer is still awaited.
             running.remove([alone]);
             let before = thread_cpu_time();
-            let event = running.next_event(Some(Duration::from_millis(500))).unwrap();
+            let event = running
+                .next_event(Some(Duration::from_millis(500)))
+                .unwrap();
             let spent = thread_cpu_time() - before;
             assert_eq!(event, None);
             assert!(
