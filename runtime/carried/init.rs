@@ -267,15 +267,21 @@ fn answer(request: u8) {
         _ => return,
     };
     let socket = sys::tcp_socket(family);
-    if socket < 0 {
-        report[..4].copy_from_slice(&step::PROBE_SOCKET.to_ne_bytes());
-        report[4..8].copy_from_slice(&sys::errno_of(socket).to_ne_bytes());
-        sys::send_with_fds(SYNC, &report, &[]);
-        return;
+    let mut failed = socket;
+    if socket >= 0 {
+        report[..4].copy_from_slice(&step::OK.to_ne_bytes());
+        failed = sys::send_with_fds(SYNC, &report, &[socket as i32]);
+        sys::close(socket as i32);
     }
-    report[..4].copy_from_slice(&step::OK.to_ne_bytes());
-    sys::send_with_fds(SYNC, &report, &[socket as i32]);
-    sys::close(socket as i32);
+    // No socket, or it could not go with the answer (`ETOOMANYREFS`, which
+    // other processes of the application's uid may bring about): an
+    // answer all the same, without it, so that every request has exactly
+    // one and the application pairs the next answers with their requests.
+    if failed < 0 {
+        report[..4].copy_from_slice(&step::PROBE_SOCKET.to_ne_bytes());
+        report[4..8].copy_from_slice(&sys::errno_of(failed).to_ne_bytes());
+        sys::send_with_fds(SYNC, &report, &[]);
+    }
 }
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
