@@ -114,6 +114,8 @@ impl<T: WaitKey> WaitSet<T> {
 
     /// Watches `fd` for `interest`, reported as `token`, until
     /// [`remove`](Self::remove)d. The caller keeps `fd` open until then.
+    /// On an error `fd` is not watched: the caller, which then forgets it,
+    /// may close it.
     pub(crate) fn add(
         &mut self,
         fd: BorrowedFd<'_>,
@@ -134,8 +136,14 @@ impl<T: WaitKey> WaitSet<T> {
             revents: 0,
         });
         self.tokens.push(token);
-        if self.polled.len() > POLL_LIMIT {
-            self.move_to_epoll()?;
+        if self.polled.len() > POLL_LIMIT
+            && let Err(e) = self.move_to_epoll()
+        {
+            // Still a `ppoll` list: a closed fd left in it would be
+            // reported without end.
+            self.polled.pop();
+            self.tokens.pop();
+            return Err(e);
         }
         Ok(())
     }
@@ -304,6 +312,7 @@ impl Waker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustix::fs::{Mode, OFlags};
 
     fn ready_now(set: &mut WaitSet<u64>) -> Vec<u64> {
         let mut ready = Vec::new();
@@ -352,6 +361,29 @@ mod tests {
     #[test]
     fn reports_the_tokens_of_ready_fds_only_in_epoll() {
         reports_the_tokens_of_ready_fds_only(POLL_LIMIT);
+    }
+
+    /// An add that fails leaves the fd out of the set: the caller may
+    /// close it. Here the move to epoll fails, as epoll takes no regular
+    /// file, which `ppoll` took.
+    #[test]
+    fn an_add_that_fails_leaves_its_fd_unwatched() {
+        let file = rustix::fs::open("/proc/self/stat", OFlags::RDONLY, Mode::empty()).unwrap();
+        let pipes: Vec<_> = (0..POLL_LIMIT)
+            .map(|_| rustix::pipe::pipe().unwrap())
+            .collect();
+        let mut set = WaitSet::new();
+        set.add(file.as_fd(), 0u64, Interest::Readable).unwrap();
+        for (i, (reader, _)) in pipes[1..].iter().enumerate() {
+            set.add(reader.as_fd(), 1 + i as u64, Interest::Readable)
+                .unwrap();
+        }
+        let (last, _writer) = &pipes[0];
+        let failed = set.add(last.as_fd(), 99, Interest::Readable);
+        assert_eq!(failed.unwrap_err().raw_os_error(), Some(libc::EPERM));
+        assert!(set.epoll.is_none());
+        assert_eq!(set.tokens, (0..POLL_LIMIT as u64).collect::<Vec<_>>());
+        assert!(!set.polled.iter().any(|p| p.fd == last.as_raw_fd()));
     }
 
     #[test]
