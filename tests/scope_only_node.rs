@@ -12,7 +12,7 @@ use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Containment, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Restart,
+    Command, Containment, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Probe, Restart,
     RunningGraph, ScopeSpec,
 };
 
@@ -297,6 +297,162 @@ fn a_daemon_in_nested_namespaces_of_its_own_is_killed_too() {
                 .collect();
             assert!(left.is_empty(), "left running: {left:?}");
             finish(running, &marker);
+        },
+    );
+}
+
+/// A scope made by an add can end while its init has a request of the
+/// application's unanswered: its only node ended while the init was held
+/// up (stopped), so the kill was asked and never answered, and then the
+/// node was removed, which ends the scope. The scope's sync socket leaves
+/// the wait set before it is closed: the loop then idles.
+#[test]
+fn a_scope_ending_with_a_request_unanswered_leaves_the_loop_idle() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_scope_ending_with_a_request_unanswered_leaves_the_loop_idle",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let marker = common::unique_marker("scope-ends-asked");
+            let mut graph = Graph::new();
+            graph.containment(Containment::Off);
+            graph.node(
+                "keeper",
+                common::marked(Command::new("sleep").arg("300"), &marker),
+            );
+            let mut running = graph.spawn().unwrap();
+            let mut more = Graph::new();
+            let scope = more.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            let waits = "touch \"$1/started\"; while [ ! -e \"$1/go\" ]; do sleep 0.01; done";
+            let command = Command::new("sh").args(["-c", waits, "sh"]).arg(dir.path());
+            let alone = more.node_with(
+                "alone",
+                common::marked(command, &marker),
+                NodeOptions::new().scope(scope),
+            );
+            let alone = running.add(more).unwrap().node(alone);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !dir.path().join("started").exists() {
+                assert!(Instant::now() < deadline, "the node did not start");
+                running.next_event(Some(Duration::from_millis(10))).unwrap();
+            }
+            let init = scope_init();
+            rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            until_exited(&mut running, alone);
+            // Gone at once (it has ended): the scope ends with it, its init
+            // killed while its answer is still awaited.
+            running.remove([alone]);
+            let before = common::thread_cpu_time();
+            let event = running
+                .next_event(Some(Duration::from_millis(500)))
+                .unwrap();
+            let spent = common::thread_cpu_time() - before;
+            assert_eq!(event, None);
+            assert!(
+                spent < Duration::from_millis(100),
+                "the loop spun for {spent:?} of 500 ms over the ended scope"
+            );
+            running.shutdown(Duration::from_secs(5)).unwrap();
+            drop(running);
+            common::assert_all_exit(
+                &common::live_marked_processes(&marker),
+                "left after the graph",
+            );
+        },
+    );
+}
+
+/// The only node of a pid scope with a network of its own ends while a
+/// TCP liveness attempt of its waits for its socket from the scope's init:
+/// the socket's answer comes first, while the loop waits for the kill. The
+/// node's end is what counts: its probe is not tried against a node that
+/// has already exited, and the node is not reported killed by it.
+#[test]
+fn a_probe_answer_during_the_clear_does_not_outrun_the_nodes_end() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_probe_answer_during_the_clear_does_not_outrun_the_nodes_end",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let marker = common::unique_marker("scope-clear-probe");
+            let mut graph = Graph::new();
+            graph.containment(Containment::Off);
+            let scope = graph.scope(
+                "jail",
+                ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Net]),
+            );
+            // No route in the scope's network: every connect fails at once, and
+            // the first failure kills.
+            let probe = Probe::tcp("10.1.2.3:9")
+                .period(Duration::from_millis(300))
+                .timeout(Duration::from_secs(10))
+                .failure_threshold(1);
+            let waits = "while [ ! -e \"$1/go\" ]; do sleep 0.01; done";
+            let command = Command::new("sh").args(["-c", waits, "sh"]).arg(dir.path());
+            let alone = graph.node_with(
+                "alone",
+                common::marked(command, &marker),
+                NodeOptions::new()
+                    .scope(scope)
+                    .restart(Restart::Never)
+                    .live_probe(probe),
+            );
+            graph.node(
+                "keeper",
+                common::marked(Command::new("sleep").arg("300"), &marker),
+            );
+            let mut running = graph.spawn().unwrap();
+            let init = scope_init();
+            // Held up before the first attempt (one period after the start)
+            // asks it for a socket: the attempt waits.
+            rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
+            let until = Instant::now() + Duration::from_millis(600);
+            while Instant::now() < until {
+                let event = running.next_event(Some(Duration::from_millis(20))).unwrap();
+                assert!(
+                    !matches!(
+                        event,
+                        Some(Event::ProbeKilled { .. } | Event::Exited { .. })
+                    ),
+                    "{event:?}"
+                );
+            }
+            // Going on again once the node has exited, while the loop waits
+            // for its kill: the socket's answer comes first.
+            let pid = running.pid(alone).unwrap() as i32;
+            let pidfd = common::open_pidfd(pid).unwrap();
+            let resume = std::thread::spawn(move || {
+                assert!(common::exits_within(&pidfd, Duration::from_secs(10)));
+                std::thread::sleep(Duration::from_millis(30));
+                rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
+            });
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                assert!(Instant::now() < deadline, "the node did not exit");
+                match running.next_event(Some(Duration::from_millis(50))).unwrap() {
+                    Some(Event::Exited { node, status, .. }) if node == alone => {
+                        assert!(status.success(), "{status:?}");
+                        break;
+                    }
+                    Some(event @ Event::ProbeKilled { .. }) => {
+                        panic!("a probe tried after its node ended: {event:?}")
+                    }
+                    _ => {}
+                }
+            }
+            resume.join().unwrap();
+            let report = running.shutdown(Duration::from_secs(5)).unwrap();
+            assert!(
+                !report[alone].killed_by_probe,
+                "a node that exited by itself reported killed by its probe"
+            );
+            drop(running);
+            common::assert_all_exit(
+                &common::live_marked_processes(&marker),
+                "left after the graph",
+            );
         },
     );
 }
