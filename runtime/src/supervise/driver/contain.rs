@@ -8,6 +8,11 @@
 //! (`POLLPRI`) only while the node drains, so nothing is polled in a loop.
 //! Where the memory controller is enabled, the node's `oom_kill` count before
 //! and after the run tells an OOM kill apart from other SIGKILLs.
+//!
+//! Without a cgroup, a node that is the only member of a scope with a pid
+//! namespace of its own gets the same from the scope's init: everything else
+//! in that namespace is what the node left, and the init kills it before
+//! the node counts as ended.
 
 use std::os::fd::AsFd;
 use std::time::Instant;
@@ -25,7 +30,9 @@ impl Driver {
     /// Node `i`'s main process has ended (reaped, or — one it named — seen
     /// to end): kills what is left in its cgroup, and reports the end once
     /// the cgroup is empty — now, or when
-    /// [`cgroup_changed`](Self::cgroup_changed) sees it empty.
+    /// [`cgroup_changed`](Self::cgroup_changed) sees it empty. Without a
+    /// cgroup, what is left in a pid scope it is alone in is killed first
+    /// ([`clear_scope_of`](Self::clear_scope_of)).
     pub(super) fn main_exited(
         &mut self,
         core: &mut Core,
