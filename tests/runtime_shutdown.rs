@@ -97,11 +97,22 @@ fn nodes_in_a_cycle_of_pipes_are_shut_down() {
         graph.pipe(b.stdout(), a.stdin());
         let mut running = graph.spawn().unwrap();
         let report = running.shutdown(Duration::from_secs(5)).unwrap();
-        for node in [a, b] {
-            assert_eq!(
-                report[node].status,
-                Some(ExitStatus::Signaled(Signal::TERM))
+        // Both are sent SIGTERM in one turn; one that dies first closes
+        // the other's stdin, and under load the other may read that EOF and
+        // exit 0 before its own SIGTERM lands. Neither needed a SIGKILL.
+        let statuses = [a, b].map(|node| report[node].status);
+        for status in statuses {
+            assert!(
+                matches!(
+                    status,
+                    Some(ExitStatus::Signaled(Signal::TERM) | ExitStatus::Exited(0))
+                ),
+                "{statuses:?}"
             );
         }
+        assert!(
+            statuses.contains(&Some(ExitStatus::Signaled(Signal::TERM))),
+            "{statuses:?}"
+        );
     });
 }
