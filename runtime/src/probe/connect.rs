@@ -100,6 +100,12 @@ impl Attempt {
     }
 
     fn connected(&mut self) -> Step {
+        if self.connected_to_itself() {
+            return Step::Done(ProbeResult::Failed(format!(
+                "connect to {} reached the probe's own socket: nothing listens there",
+                self.address
+            )));
+        }
         let Phase::Connecting { request } = &mut self.phase else {
             unreachable!("connected while connecting")
         };
@@ -110,6 +116,19 @@ impl Attempt {
                 self.send()
             }
         }
+    }
+
+    /// Whether the connect met itself. To a port nothing listens on, the
+    /// kernel may pick that very port as the socket's own (on loopback,
+    /// for a port of the ephemeral range, about one connect in as many as
+    /// the range has ports: 28,232 by default), and a
+    /// socket whose two ends are one address is connected, to no server:
+    /// a TCP probe would pass before its node listens, and hold the port
+    /// its node is about to bind.
+    fn connected_to_itself(&self) -> bool {
+        let local = rustix::net::getsockname(&self.socket);
+        let peer = rustix::net::getpeername(&self.socket);
+        matches!((local, peer), (Ok(local), Ok(Some(peer))) if local == peer)
     }
 
     fn send(&mut self) -> Step {
@@ -195,7 +214,11 @@ mod tests {
 
     /// Runs an attempt to its end, waiting on its socket as the graph would.
     fn run(address: SocketAddr, http_path: Option<&str>) -> ProbeResult {
-        let socket = tcp_socket(address).unwrap();
+        run_on(tcp_socket(address).unwrap(), address, http_path)
+    }
+
+    /// [`run`] on `socket`.
+    fn run_on(socket: OwnedFd, address: SocketAddr, http_path: Option<&str>) -> ProbeResult {
         let (mut attempt, mut step) = Attempt::start(socket, address, http_path);
         loop {
             match step {
@@ -223,16 +246,43 @@ mod tests {
         (address, server)
     }
 
+    /// A socket bound to a free port of 127.0.0.1 and not listening: the
+    /// port stays closed, and no other socket (a parallel test's, or a
+    /// connect's own end) can take it while this is held.
+    fn closed_port() -> (OwnedFd, SocketAddr) {
+        let socket = tcp_socket("127.0.0.1:0".parse().unwrap()).unwrap();
+        rustix::net::bind(&socket, &"127.0.0.1:0".parse::<SocketAddr>().unwrap()).unwrap();
+        let address = rustix::net::getsockname(&socket).unwrap();
+        (socket, SocketAddr::try_from(address).unwrap())
+    }
+
     #[test]
     fn a_listening_port_passes_and_a_closed_one_fails() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        assert_eq!(run(address, None), ProbeResult::Passed);
-        drop(listener);
-        let ProbeResult::Failed(why) = run(address, None) else {
+        assert_eq!(
+            run(listener.local_addr().unwrap(), None),
+            ProbeResult::Passed
+        );
+        let (_held, closed) = closed_port();
+        let ProbeResult::Failed(why) = run(closed, None) else {
             panic!("a closed port passed");
         };
         assert!(why.contains("Connection refused"), "{why}");
+    }
+
+    /// A socket bound to the port it connects to meets itself at once: the
+    /// connect succeeds, to no server. A TCP probe fails it, and an HTTP
+    /// probe does not read its own request back as an answer.
+    #[test]
+    fn a_connect_that_meets_itself_fails() {
+        for http_path in [None, Some("/")] {
+            let (socket, address) = closed_port();
+            let result = run_on(socket, address, http_path);
+            let ProbeResult::Failed(why) = result else {
+                panic!("{http_path:?}: a connect to itself passed: {result:?}");
+            };
+            assert!(why.contains("own socket"), "{why}");
+        }
     }
 
     #[test]
