@@ -101,6 +101,17 @@ fn is_live(pid: u32) -> bool {
     common::proc_stat(pid as i32).is_some_and(|s| s.is_live())
 }
 
+/// The pid `node` was started as. Taken from its `Started` event, not from
+/// `RunningGraph::pid` after `spawn`: a claim the loop judged while `spawn`
+/// ran (under load, the node's datagram comes before its siblings have
+/// started) has already moved the node's pid to the one it named.
+fn started_pid_of(event: &Event, node: NodeId) -> Option<u32> {
+    match event {
+        Event::Started { node: n, pid } if *n == node => Some(*pid),
+        _ => None,
+    }
+}
+
 /// The pid of `node`'s accepted `MAINPID=`.
 fn main_pid_of(event: &Event, node: NodeId) -> Option<u32> {
     match event {
@@ -136,8 +147,12 @@ fn a_script_that_forks_its_server_and_exits_keeps_the_node_until_the_server_ends
                     .backoff(Duration::from_millis(10), Duration::from_millis(100)),
             );
             let mut running = graph.spawn().unwrap();
-            let shell = running.pid(node).unwrap();
-            let server = until(&mut running, "MainPid", |e| main_pid_of(e, node));
+            let mut shell = None;
+            let server = until(&mut running, "MainPid", |e| {
+                shell = shell.or(started_pid_of(e, node));
+                main_pid_of(e, node)
+            });
+            let shell = shell.expect("Started comes before MainPid");
             assert_ne!(server, shell);
             assert_eq!(common::proc_stat(server as i32).unwrap().comm, "sleep");
             until(&mut running, "Ready", |e| {
@@ -240,8 +255,12 @@ fn an_orphaned_server_named_by_the_main_process_gets_the_nodes_signals() {
                 NodeOptions::new().ready(Readiness::Notify),
             );
             let mut running = graph.spawn().unwrap();
-            let started = running.pid(node).unwrap();
-            let server = until(&mut running, "MainPid", |e| main_pid_of(e, node));
+            let mut started = None;
+            let server = until(&mut running, "MainPid", |e| {
+                started = started.or(started_pid_of(e, node));
+                main_pid_of(e, node)
+            });
+            let started = started.expect("Started comes before MainPid");
             run_without_exit_of(&mut running, node, || is_zombie(started));
             assert_eq!(running.pid(node), Some(server));
             running.signal(node, Signal::USR1).unwrap();
@@ -469,14 +488,14 @@ fn in_a_pid_scope_pids_are_the_scopes_and_its_init_cannot_be_named() {
                 NodeOptions::new().scope(scope).ready(Readiness::Notify),
             );
             let mut running = graph.spawn().unwrap();
-            let started = running.pid(server).unwrap();
-            let (mut named, mut hostile_ready) = (None, false);
+            let (mut started, mut named, mut hostile_ready) = (None, None, false);
             until(&mut running, "MainPid and Ready", |e| {
+                started = started.or(started_pid_of(e, server));
                 named = named.or(main_pid_of(e, server));
                 hostile_ready |= *e == Event::Ready { node: hostile };
                 (named.is_some() && hostile_ready).then_some(())
             });
-            let named = named.unwrap();
+            let (started, named) = (started.unwrap(), named.unwrap());
             assert_ne!(named, started);
             assert_ne!(
                 innermost_pid(named),
