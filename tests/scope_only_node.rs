@@ -265,6 +265,45 @@ fn an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper() 
     );
 }
 
+/// The end waits for the init's answer, not only for its request to be
+/// sent: the init is slowed (stopped, and continued 40 ms after the node's
+/// exit, within the loop's first looks at a stopped helper), so an end
+/// reported without waiting would find the daemon still running. Without
+/// this slowing, the init kills the daemon on the other core in the
+/// microseconds before a test looks, whether the loop waited or not (the
+/// tests above all pass with the wait taken out; a review found that).
+#[test]
+fn the_end_is_reported_only_once_the_init_has_answered() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "the_end_is_reported_only_once_the_init_has_answered",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
+            let (mut running, marker) = spawn(&[("alone", &script, Restart::Never)], dir.path());
+            let alone = NodeId::from_index(0);
+            let daemon = daemon(dir.path(), &marker);
+            let init = scope_init();
+            let node = common::open_pidfd(running.pid(alone).unwrap() as i32).unwrap();
+            rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
+            let resume = std::thread::spawn(move || {
+                assert!(common::exits_within(&node, Duration::from_secs(10)));
+                std::thread::sleep(Duration::from_millis(40));
+                rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
+            });
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            until_exited(&mut running, alone);
+            let ran_on_at_the_end = daemon_runs_on(&daemon);
+            resume.join().unwrap();
+            finish(running, &marker);
+            assert!(
+                !ran_on_at_the_end,
+                "the end was reported before the daemon was killed"
+            );
+        },
+    );
+}
+
 /// The init of the test's one scope: a child of this process (it was
 /// cloned with `CLONE_PARENT`) that is pid 1 of its pid namespace.
 fn scope_init() -> rustix::process::Pid {

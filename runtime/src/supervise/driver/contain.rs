@@ -86,7 +86,10 @@ impl Driver {
     /// counted, against a node that has ended before its end is. Where the
     /// init cannot be asked, or is held up (which only a process that may
     /// signal the node anyway can do), what is left lives until the scope
-    /// ends, or until the init gets to the kill.
+    /// ends, or until the init gets to the kill, which then reaches
+    /// whatever runs in the scope, the node's next start included. The
+    /// answer says the SIGKILLs are queued, not that their processes have
+    /// exited: what they hold goes as each exits.
     fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) {
         let Some((place, scope)) = self.launcher.scope_to_clear(i) else {
             return;
