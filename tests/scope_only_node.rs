@@ -50,6 +50,15 @@ fn spawn(in_scope: &[(&str, &str, Restart)], dir: &std::path::Path) -> (RunningG
     (graph.spawn().unwrap(), marker)
 }
 
+/// The graph of [`spawn`] with one node, which leaves a daemon and exits
+/// when told (`dir/go`): the running graph, its marker, and the daemon.
+fn alone_with_a_daemon(dir: &std::path::Path) -> (RunningGraph, String, (i32, OwnedFd)) {
+    let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
+    let (running, marker) = spawn(&[("alone", &script, Restart::Never)], dir);
+    let daemon = daemon(dir, &marker);
+    (running, marker, daemon)
+}
+
 /// Runs the loop until `node` has exited, failing on any other node's exit.
 fn until_exited(running: &mut RunningGraph, node: NodeId) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -128,9 +137,7 @@ fn what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends() {
         "what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends",
         || {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
-            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
-            let (mut running, marker) = spawn(&[("alone", &script, Restart::Never)], dir.path());
-            let daemon = daemon(dir.path(), &marker);
+            let (mut running, marker, daemon) = alone_with_a_daemon(dir.path());
             std::fs::write(dir.path().join("go"), "").unwrap();
             until_exited(&mut running, NodeId::from_index(0));
             // When the node's end is reported, the daemon can do nothing more.
@@ -241,10 +248,8 @@ fn an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper() 
         "an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper",
         || {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
-            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
-            let (mut running, marker) = spawn(&[("first", &script, Restart::Never)], dir.path());
+            let (mut running, marker, daemon) = alone_with_a_daemon(dir.path());
             let first = NodeId::from_index(0);
-            let daemon = daemon(dir.path(), &marker);
             let init = scope_init();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
             std::fs::write(dir.path().join("go"), "").unwrap();
@@ -279,10 +284,8 @@ fn the_end_is_reported_only_once_the_init_has_answered() {
         "the_end_is_reported_only_once_the_init_has_answered",
         || {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
-            let script = format!("{LEAVES_A_DAEMON}{THEN_EXITS_WHEN_TOLD}");
-            let (mut running, marker) = spawn(&[("alone", &script, Restart::Never)], dir.path());
+            let (mut running, marker, daemon) = alone_with_a_daemon(dir.path());
             let alone = NodeId::from_index(0);
-            let daemon = daemon(dir.path(), &marker);
             let init = scope_init();
             let node = common::open_pidfd(running.pid(alone).unwrap() as i32).unwrap();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
