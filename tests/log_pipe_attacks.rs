@@ -468,7 +468,9 @@ while len(failed) < 2:
             os.write(fd, tiny)
         except OSError as e:
             failed[fd] = errno.errorcode[e.errno]
-open(sys.argv[1] + ".end", "w").write(f"{failed[1]} {failed[2]}")
+# Written whole, then renamed: the test reads it as soon as it exists.
+open(sys.argv[1] + ".end.tmp", "w").write(f"{failed[1]} {failed[2]}")
+os.rename(sys.argv[1] + ".end.tmp", sys.argv[1] + ".end")
 "#;
 
 /// A node leaves a daemon (no cgroup to kill it) holding both its pipes
