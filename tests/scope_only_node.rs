@@ -307,6 +307,57 @@ fn the_end_is_reported_only_once_the_init_has_answered() {
     );
 }
 
+/// The init held up when the node ends, with a restart to follow: the
+/// kill asked then comes when the init goes on, and reaches whatever runs
+/// in the scope then. So the restart waits for the init's answer: none
+/// while the init is stopped, then one that runs on. Before, the restart
+/// went at once and the late kill ended it (found by a review).
+#[test]
+fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_restart_waits_for_a_held_up_init_to_answer_the_kill",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let starts = dir.path().join("starts");
+            let script = "echo $$ >> \"$1/starts\"; \
+                while [ ! -e \"$1/go\" ]; do sleep 0.01; done; rm -f \"$1/go\"";
+            let (mut running, marker) = spawn(&[("again", script, Restart::Always)], dir.path());
+            let again = NodeId::from_index(0);
+            let starts_seen = || std::fs::read_to_string(&starts).map_or(0, |t| t.lines().count());
+            common::run_until(&mut running, "the first start", |_| starts_seen() == 1);
+            let init = scope_init();
+            rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            until_exited(&mut running, again);
+            // Held: 300 ms, three times the backoff's first step.
+            let held_until = Instant::now() + Duration::from_millis(300);
+            while Instant::now() < held_until {
+                running.next_event(Some(Duration::from_millis(20))).unwrap();
+            }
+            assert_eq!(
+                starts_seen(),
+                1,
+                "a start went while the kill was unanswered"
+            );
+            rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
+            common::run_until(&mut running, "the restart", |_| starts_seen() == 2);
+            let restarted = common::open_pidfd(running.pid(again).unwrap() as i32).unwrap();
+            // The kill, answered before the restart, does not reach it.
+            let ran_until = Instant::now() + Duration::from_millis(300);
+            while Instant::now() < ran_until {
+                if let Some(Event::Exited { node, status, .. }) =
+                    running.next_event(Some(Duration::from_millis(20))).unwrap()
+                {
+                    panic!("{node:?} ended: {status:?}");
+                }
+            }
+            assert!(!common::exits_within(&restarted, Duration::ZERO));
+            finish(running, &marker);
+        },
+    );
+}
+
 /// The init of the test's one scope: a child of this process (it was
 /// cloned with `CLONE_PARENT`) that is pid 1 of its pid namespace.
 fn scope_init() -> rustix::process::Pid {

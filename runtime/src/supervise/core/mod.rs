@@ -92,6 +92,12 @@ pub(crate) enum Input {
     Signal(Signal),
     /// A `Waker` was used.
     Woken,
+    /// The answer to [`Action::Spawn`] when the node may not start yet: it
+    /// stays waiting, and no start pass hands it out, until
+    /// [`Input::ReleaseStart`].
+    HoldStart { node: usize },
+    /// A node held by [`Input::HoldStart`] may start again.
+    ReleaseStart { node: usize },
     /// An attempt of a node's probe ended (for a log-line probe: a line
     /// matched).
     ProbeResult {
@@ -105,8 +111,8 @@ pub(crate) enum Input {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     /// Start the node; answer with [`Input::Spawned`],
-    /// [`Input::SpawnFailed`] or [`Input::Launching`] before the next
-    /// action.
+    /// [`Input::SpawnFailed`], [`Input::Launching`] or [`Input::HoldStart`]
+    /// before the next action.
     Spawn(usize),
     /// Look at the node's start under way (see [`Input::Launching`]): give
     /// it up if it is held up, answering as the start would.
@@ -488,6 +494,11 @@ impl Core {
                 self.stop_graph(Outcome::Signal(signal));
             }
             Input::Woken => self.emit(Event::Woken),
+            Input::HoldStart { node } => self.nodes[node].start_held = true,
+            Input::ReleaseStart { node } => {
+                self.nodes[node].start_held = false;
+                self.agenda.mark(node);
+            }
             Input::ProbeResult { node, kind, result } => self.probe_result(node, kind, result, now),
         }
     }

@@ -851,3 +851,44 @@ mod launching;
 mod liveness;
 mod releases;
 mod subgraphs;
+
+/// A spawn the driver answers with `HoldStart` is not handed out again,
+/// whatever rounds come, until `ReleaseStart`; a graph stopped meanwhile
+/// does not wait for it.
+#[test]
+fn a_held_start_waits_for_its_release_and_not_the_graphs_stop() {
+    let graph = graph_of(&[always(), always()], Strategy::OneForOne);
+    for stop_while_held in [false, true] {
+        let mut h = Harness::new(&graph);
+        h.core.advance(h.at(0));
+        assert_eq!(h.core.next_action(), Some(Action::Spawn(0)));
+        h.core.handle(Input::HoldStart { node: 0 }, h.at(0));
+        let mut rest = Vec::new();
+        while let Some(action) = h.core.next_action() {
+            if let Action::Spawn(node) = action {
+                let spawned = Input::Spawned {
+                    node,
+                    pid: 100 + node as u32,
+                    ready_at_exec: true,
+                };
+                h.core.handle(spawned, h.at(0));
+            }
+            if !matches!(action, Action::ReleaseEdgesOf(_)) {
+                rest.push(action);
+            }
+        }
+        assert_eq!(rest, [Action::Spawn(1)], "the other node starts");
+        assert_eq!(h.automatic(10), [], "held");
+        assert_eq!(h.core.nodes[0].state, NodeState::Waiting);
+        if stop_while_held {
+            h.core.stop_graph(Outcome::Shutdown);
+            h.automatic(20);
+            h.exit(1, ExitStatus::Signaled(Signal::TERM), 30);
+            h.automatic(30);
+            assert!(h.core.is_finished(), "the held node holds nothing up");
+            continue;
+        }
+        h.core.handle(Input::ReleaseStart { node: 0 }, h.at(40));
+        assert_eq!(h.automatic(40), [Action::Spawn(0)]);
+    }
+}

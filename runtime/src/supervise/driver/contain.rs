@@ -23,7 +23,7 @@ use crate::poller::Interest;
 use crate::scope::ScopeRuntime;
 use crate::signal::Signal;
 use crate::supervise::Token;
-use crate::supervise::core::Core;
+use crate::supervise::core::{Core, Input};
 use crate::supervise::scope_requests::Asked;
 
 impl Driver {
@@ -86,10 +86,11 @@ impl Driver {
     /// counted, against a node that has ended before its end is. Where the
     /// init cannot be asked, or is held up (which only a process that may
     /// signal the node anyway can do), what is left lives until the scope
-    /// ends, or until the init gets to the kill, which then reaches
-    /// whatever runs in the scope, the node's next start included. The
-    /// answer says the SIGKILLs are queued, not that their processes have
-    /// exited: what they hold goes as each exits.
+    /// ends, or until the init gets to the kill; no start into the scope
+    /// goes before that answer ([`holds_start`](Self::holds_start)), so
+    /// the kill finds no start of it. The answer says the SIGKILLs are
+    /// queued, not that their processes have exited: what they hold goes as
+    /// each exits.
     fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) {
         let Some((place, scope)) = self.launcher.scope_to_clear(i) else {
             return;
@@ -111,6 +112,39 @@ impl Driver {
                 return;
             }
             self.scope_answered(core, place, now);
+        }
+    }
+
+    /// Whether node `i` may not start yet: its scope's init was held up
+    /// when a run there ended, and the kill asked then is not answered. The
+    /// kill comes when the init goes on and reaches whatever runs in the
+    /// scope then; so the start waits for the answer
+    /// ([`release_starts`](Self::release_starts)), however long the init
+    /// is held up, as any start into a held-up scope would.
+    pub(super) fn holds_start(&mut self, i: usize) -> bool {
+        let Some((place, _)) = self.launcher.scope_of(i) else {
+            return false;
+        };
+        let holds = self.scope_requests.is_clearing(place);
+        if holds {
+            self.held_starts.push((place, i));
+        }
+        holds
+    }
+
+    /// The kill asked of the scope at `place` was answered (or will not
+    /// be: the init is gone): the starts held for it may go.
+    pub(super) fn release_starts(&mut self, core: &mut Core, place: usize, now: Instant) {
+        let mut released = Vec::new();
+        self.held_starts.retain(|&(at, node)| {
+            let held = at != place;
+            if !held {
+                released.push(node);
+            }
+            held
+        });
+        for node in released {
+            core.handle(Input::ReleaseStart { node }, now);
         }
     }
 

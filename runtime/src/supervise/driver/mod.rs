@@ -159,6 +159,9 @@ pub(crate) struct Driver {
     probes: ProbeRuns,
     /// What the scopes' inits have been asked and not answered.
     scope_requests: ScopeRequests,
+    /// Nodes whose start waits for a kill asked of the init of the scope
+    /// at a place (`contain.rs`), by place.
+    held_starts: Vec<(usize, usize)>,
     /// The node of each started and named main process, by pid.
     node_of_pid: main_pid::NodeOfPid,
     /// The process that spawned the graph, the only one it acts in.
@@ -195,6 +198,7 @@ impl Driver {
             signals: None,
             probes: ProbeRuns::new(graph),
             scope_requests: ScopeRequests::default(),
+            held_starts: Vec::new(),
             node_of_pid: main_pid::NodeOfPid::default(),
             owner: Owner::current(),
             torn_down: false,
@@ -332,6 +336,10 @@ impl Driver {
         while let Some(action) = core.next_action() {
             match action {
                 Action::Spawn(i) => {
+                    if self.holds_start(i) {
+                        core.handle(Input::HoldStart { node: i }, now);
+                        continue;
+                    }
                     let input = self.spawn(core, i);
                     core.handle(input, now);
                     // Its edge fds that no node which may still start
