@@ -30,7 +30,7 @@ mod stop;
 mod tests;
 mod timers;
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 pub(crate) use deps::Deps;
@@ -248,6 +248,11 @@ pub(crate) struct Core {
     events: events::Events,
     /// Actions decided, not yet handed to the driver.
     outbox: VecDeque<Action>,
+    /// Nodes whose start waits for the driver's word ([`Input::HoldStart`]):
+    /// a kill asked of their scope's init is not answered yet, and would
+    /// reach the start. A set beside the nodes, not a flag in each: it is
+    /// empty but for a held-up init.
+    held_starts: BTreeSet<usize>,
     /// The start pass under way, if any.
     pass: Option<Pass>,
     /// Per scope (by index), and for the nodes outside scopes that change
@@ -301,6 +306,7 @@ impl Core {
             timers: Timers::default(),
             events: events::Events::default(),
             outbox: VecDeque::new(),
+            held_starts: BTreeSet::new(),
             pass: None,
             launching_in: BTreeMap::new(),
             pending: None,
@@ -494,9 +500,11 @@ impl Core {
                 self.stop_graph(Outcome::Signal(signal));
             }
             Input::Woken => self.emit(Event::Woken),
-            Input::HoldStart { node } => self.nodes[node].start_held = true,
+            Input::HoldStart { node } => {
+                self.held_starts.insert(node);
+            }
             Input::ReleaseStart { node } => {
-                self.nodes[node].start_held = false;
+                self.held_starts.remove(&node);
                 self.agenda.mark(node);
             }
             Input::ProbeResult { node, kind, result } => self.probe_result(node, kind, result, now),

@@ -167,12 +167,6 @@ pub(crate) struct NodeRuntime {
     /// Its edges were let go of since it last could start again
     /// (`Action::ReleaseEdgesOf`): not handed out again while it cannot.
     pub(crate) released: bool,
-    /// Its start waits for the driver's word ([`Input::HoldStart`]): the
-    /// kill asked of its scope's init is not answered yet, and would reach
-    /// the start.
-    ///
-    /// [`Input::HoldStart`]: super::Input::HoldStart
-    pub(crate) start_held: bool,
 }
 
 impl NodeRuntime {
@@ -193,7 +187,6 @@ impl NodeRuntime {
             killed_by_probe: false,
             removed: false,
             released: false,
-            start_held: false,
         }
     }
 

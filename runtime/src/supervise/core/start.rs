@@ -66,7 +66,10 @@ impl Core {
                 self.stop_graph(Outcome::DependencyFailed { node, dependency });
                 break;
             }
-            if !self.nodes[i].start_held && !self.launches_busy(i) && self.dependencies_ready(i) {
+            if !self.held_starts.contains(&i)
+                && !self.launches_busy(i)
+                && self.dependencies_ready(i)
+            {
                 pass.progressed = true;
                 self.pass = Some(pass);
                 self.outbox.push_back(Action::Spawn(i));
