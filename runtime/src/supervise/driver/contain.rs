@@ -119,8 +119,8 @@ impl Driver {
     /// when a run there ended, and the kill asked then is not answered. The
     /// kill comes when the init goes on and reaches whatever runs in the
     /// scope then; so the start waits for the answer
-    /// ([`release_starts`](Self::release_starts)), however long the init
-    /// is held up, as any start into a held-up scope would.
+    /// ([`release_starts`](Self::release_starts)), for as long as the init
+    /// is held up.
     pub(super) fn holds_start(&mut self, i: usize) -> bool {
         let Some((place, _)) = self.launcher.scope_of(i) else {
             return false;
@@ -135,14 +135,10 @@ impl Driver {
     /// The kill asked of the scope at `place` was answered (or will not
     /// be: the init is gone): the starts held for it may go.
     pub(super) fn release_starts(&mut self, core: &mut Core, place: usize, now: Instant) {
-        let mut released = Vec::new();
-        self.held_starts.retain(|&(at, node)| {
-            let held = at != place;
-            if !held {
-                released.push(node);
-            }
-            held
-        });
+        let released: Vec<usize> = (self.held_starts)
+            .extract_if(.., |(at, _)| *at == place)
+            .map(|(_, node)| node)
+            .collect();
         for node in released {
             core.handle(Input::ReleaseStart { node }, now);
         }

@@ -159,8 +159,8 @@ pub(crate) struct Driver {
     probes: ProbeRuns,
     /// What the scopes' inits have been asked and not answered.
     scope_requests: ScopeRequests,
-    /// Nodes whose start waits for a kill asked of the init of the scope
-    /// at a place (`contain.rs`), by place.
+    /// `(place, node)`: node's start waits for a kill asked of the init of
+    /// the scope at that place (`contain.rs`).
     held_starts: Vec<(usize, usize)>,
     /// The node of each started and named main process, by pid.
     node_of_pid: main_pid::NodeOfPid,
