@@ -453,6 +453,11 @@ impl Core {
         }
     }
 
+    /// The nodes whose start is held ([`Input::HoldStart`]).
+    pub(crate) fn held_starts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.held_starts.iter().copied()
+    }
+
     /// Tells the core what happened.
     pub(crate) fn handle(&mut self, input: Input, now: Instant) {
         match input {

@@ -121,23 +121,17 @@ impl Driver {
     /// scope then; so the start waits for the answer
     /// ([`release_starts`](Self::release_starts)), for as long as the init
     /// is held up.
-    pub(super) fn holds_start(&mut self, i: usize) -> bool {
-        let Some((place, _)) = self.launcher.scope_of(i) else {
-            return false;
-        };
-        let holds = self.scope_requests.is_clearing(place);
-        if holds {
-            self.held_starts.push((place, i));
-        }
-        holds
+    pub(super) fn holds_start(&self, i: usize) -> bool {
+        (self.launcher.scope_of(i)).is_some_and(|(place, _)| self.scope_requests.is_clearing(place))
     }
 
-    /// The kill asked of the scope at `place` was answered (or will not
-    /// be: the init is gone): the starts held for it may go.
-    pub(super) fn release_starts(&mut self, core: &mut Core, place: usize, now: Instant) {
-        let released: Vec<usize> = (self.held_starts)
-            .extract_if(.., |(at, _)| *at == place)
-            .map(|(_, node)| node)
+    /// A kill asked of a scope's init was answered (or will not be: the
+    /// init is gone): the starts the core holds that nothing holds any
+    /// more may go.
+    pub(super) fn release_starts(&self, core: &mut Core, now: Instant) {
+        let released: Vec<usize> = core
+            .held_starts()
+            .filter(|&n| !self.holds_start(n))
             .collect();
         for node in released {
             core.handle(Input::ReleaseStart { node }, now);

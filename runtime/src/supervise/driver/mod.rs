@@ -159,9 +159,6 @@ pub(crate) struct Driver {
     probes: ProbeRuns,
     /// What the scopes' inits have been asked and not answered.
     scope_requests: ScopeRequests,
-    /// `(place, node)`: node's start waits for a kill asked of the init of
-    /// the scope at that place (`contain.rs`).
-    held_starts: Vec<(usize, usize)>,
     /// The node of each started and named main process, by pid.
     node_of_pid: main_pid::NodeOfPid,
     /// The process that spawned the graph, the only one it acts in.
@@ -198,7 +195,6 @@ impl Driver {
             signals: None,
             probes: ProbeRuns::new(graph),
             scope_requests: ScopeRequests::default(),
-            held_starts: Vec::new(),
             node_of_pid: main_pid::NodeOfPid::default(),
             owner: Owner::current(),
             torn_down: false,

@@ -29,7 +29,7 @@ impl Driver {
                         core.handle(Input::ProbeResult { node, kind, result }, now);
                     }
                 }
-                Asked::Clear => self.release_starts(core, place, now),
+                Asked::Clear => self.release_starts(core, now),
             }
         }
     }
