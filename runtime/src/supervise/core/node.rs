@@ -22,7 +22,10 @@ use crate::exit::ExitStatus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NodeState {
-    /// Not started yet: waiting for the nodes it starts `after`.
+    /// Not started yet: waiting for the nodes it starts `after`; or, in a
+    /// pid scope whose init was stopped as the scope's only node ended, for
+    /// that init to answer the kill of what the node left (README,
+    /// "Nothing outlives the graph").
     Waiting,
     /// Started, not ready yet; or being started by the carried program (in
     /// a scope, or under other ids), with no pid until it has reported.
