@@ -112,6 +112,17 @@ fn started_pid_of(event: &Event, node: NodeId) -> Option<u32> {
     }
 }
 
+/// Runs the loop until `node`'s `MAINPID=` is accepted: the pid it was
+/// started as ([`started_pid_of`]) and the pid it named.
+fn started_then_named(running: &mut RunningGraph, node: NodeId) -> (u32, u32) {
+    let mut started = None;
+    let named = until(running, "MainPid", |e| {
+        started = started.or(started_pid_of(e, node));
+        main_pid_of(e, node)
+    });
+    (started.expect("Started comes before MainPid"), named)
+}
+
 /// The pid of `node`'s accepted `MAINPID=`.
 fn main_pid_of(event: &Event, node: NodeId) -> Option<u32> {
     match event {
@@ -147,12 +158,7 @@ fn a_script_that_forks_its_server_and_exits_keeps_the_node_until_the_server_ends
                     .backoff(Duration::from_millis(10), Duration::from_millis(100)),
             );
             let mut running = graph.spawn().unwrap();
-            let mut shell = None;
-            let server = until(&mut running, "MainPid", |e| {
-                shell = shell.or(started_pid_of(e, node));
-                main_pid_of(e, node)
-            });
-            let shell = shell.expect("Started comes before MainPid");
+            let (shell, server) = started_then_named(&mut running, node);
             assert_ne!(server, shell);
             assert_eq!(common::proc_stat(server as i32).unwrap().comm, "sleep");
             until(&mut running, "Ready", |e| {
@@ -255,12 +261,7 @@ fn an_orphaned_server_named_by_the_main_process_gets_the_nodes_signals() {
                 NodeOptions::new().ready(Readiness::Notify),
             );
             let mut running = graph.spawn().unwrap();
-            let mut started = None;
-            let server = until(&mut running, "MainPid", |e| {
-                started = started.or(started_pid_of(e, node));
-                main_pid_of(e, node)
-            });
-            let started = started.expect("Started comes before MainPid");
+            let (started, server) = started_then_named(&mut running, node);
             run_without_exit_of(&mut running, node, || is_zombie(started));
             assert_eq!(running.pid(node), Some(server));
             running.signal(node, Signal::USR1).unwrap();
