@@ -72,6 +72,16 @@ fn until_exited(running: &mut RunningGraph, node: NodeId) {
     }
 }
 
+/// Runs the loop for `time`: the events it handed out.
+fn serve_for(running: &mut RunningGraph, time: Duration) -> Vec<Event> {
+    let until = Instant::now() + time;
+    let mut events = Vec::new();
+    while Instant::now() < until {
+        events.extend(running.next_event(Some(Duration::from_millis(20))).unwrap());
+    }
+    events
+}
+
 /// The daemon `dir/daemon` names (its pid in the scope), once it is
 /// there: its host pid, and a pidfd of it.
 fn daemon(dir: &std::path::Path, marker: &str) -> (i32, OwnedFd) {
@@ -331,10 +341,7 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
             std::fs::write(dir.path().join("go"), "").unwrap();
             until_exited(&mut running, again);
             // Held: 300 ms, three times the backoff's first step.
-            let held_until = Instant::now() + Duration::from_millis(300);
-            while Instant::now() < held_until {
-                running.next_event(Some(Duration::from_millis(20))).unwrap();
-            }
+            serve_for(&mut running, Duration::from_millis(300));
             assert_eq!(
                 starts_seen(),
                 1,
@@ -344,11 +351,8 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
             common::run_until(&mut running, "the restart", |_| starts_seen() == 2);
             let restarted = common::open_pidfd(running.pid(again).unwrap() as i32).unwrap();
             // The kill, answered before the restart, does not reach it.
-            let ran_until = Instant::now() + Duration::from_millis(300);
-            while Instant::now() < ran_until {
-                if let Some(Event::Exited { node, status, .. }) =
-                    running.next_event(Some(Duration::from_millis(20))).unwrap()
-                {
+            for event in serve_for(&mut running, Duration::from_millis(300)) {
+                if let Event::Exited { node, status, .. } = event {
                     panic!("{node:?} ended: {status:?}");
                 }
             }
@@ -500,14 +504,9 @@ fn a_probe_answer_during_the_clear_does_not_outrun_the_nodes_end() {
             // Held up before the first attempt (one period after the start)
             // asks it for a socket: the attempt waits.
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
-            let until = Instant::now() + Duration::from_millis(600);
-            while Instant::now() < until {
-                let event = running.next_event(Some(Duration::from_millis(20))).unwrap();
+            for event in serve_for(&mut running, Duration::from_millis(600)) {
                 assert!(
-                    !matches!(
-                        event,
-                        Some(Event::ProbeKilled { .. } | Event::Exited { .. })
-                    ),
+                    !matches!(event, Event::ProbeKilled { .. } | Event::Exited { .. }),
                     "{event:?}"
                 );
             }
