@@ -25,7 +25,7 @@ pub enum ChildSetup<'fd> {
     None,
     /// The system calls process-graph's child makes for a node with
     /// inherited stdio (runtime/src/spawn/child.rs), results ignored:
-    /// `setpgid(0, 0)`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
+    /// `setsid()`, `prctl(PR_SET_PDEATHSIG, SIGKILL)`, `getppid()`,
     /// `rt_sigaction` asked about each of the 64 signals but SIGKILL and
     /// SIGSTOP, and each ignored one (SIGPIPE, in a Rust parent) set to
     /// `SIG_DFL`, an empty signal mask, `close_range(3, ~0,
@@ -101,9 +101,7 @@ pub fn spawn_in(
             "jnz 3f",
             "test r15, r15",
             "jz 2f",
-            "mov eax, {setpgid}",
-            "xor edi, edi",
-            "xor esi, esi",
+            "mov eax, {setsid}",
             "syscall",
             "mov eax, {prctl}",
             "mov edi, {pr_set_pdeathsig}",
@@ -164,7 +162,7 @@ pub fn spawn_in(
             "syscall",
             "ud2",
             "3:",
-            setpgid = const libc::SYS_setpgid,
+            setsid = const libc::SYS_setsid,
             prctl = const libc::SYS_prctl,
             pr_set_pdeathsig = const libc::PR_SET_PDEATHSIG,
             sigkill = const libc::SIGKILL,

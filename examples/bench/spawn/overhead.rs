@@ -79,7 +79,7 @@ const REPLICAS: [(&str, Extras); 8] = [
         },
     ),
     (
-        "+ child set-up (setpgid, PDEATHSIG, getppid, 62 sigactions, sigmask, close_range)",
+        "+ child set-up (setsid, PDEATHSIG, getppid, 62 sigactions, sigmask, close_range)",
         Extras {
             child_setup: true,
             ..FLOOR
