@@ -17,14 +17,6 @@ use process_graph_runtime::{
 
 const PYTHON: &str = "/usr/bin/python3";
 
-/// A port nothing listens on now (the kernel picked it free).
-fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port()
-}
-
 /// python3's `http.server` on `127.0.0.1:port`, serving `dir`, started once
 /// the shell has slept `delay`.
 fn http_server(port: u16, dir: &std::path::Path, delay: &str) -> Command {
@@ -86,7 +78,7 @@ fn a_tcp_readiness_probe_holds_dependents_until_the_port_opens() {
         "a tcp readiness probe holds dependents until the port opens",
         move || {
             let dir = common::TempDir::new("tcp-ready");
-            let port = free_port();
+            let port = common::free_port();
             let mut graph = Graph::new();
             let server = graph.node_with(
                 "server",
@@ -138,7 +130,7 @@ fn an_http_readiness_probe_waits_for_a_2xx_or_3xx_status() {
         "an http readiness probe waits for a 2xx or 3xx status",
         move || {
             let dir = common::TempDir::new("http-ready");
-            let port = free_port();
+            let port = common::free_port();
             let mut graph = Graph::new();
             let server = graph.node_with(
                 "server",
@@ -188,7 +180,7 @@ fn a_stopped_node_is_killed_by_its_liveness_probe_and_restarted() {
                 "a stopped node is killed by its liveness probe and restarted",
                 move || {
                     let dir = common::TempDir::new("live");
-                    let port = free_port();
+                    let port = common::free_port();
                     let address = format!("127.0.0.1:{port}");
                     let mut graph = Graph::new();
                     let server = graph.node_with(
@@ -544,7 +536,7 @@ fn a_hostile_http_answer_times_out_and_never_stalls_the_loop() {
         "a_hostile_http_answer_times_out_and_never_stalls_the_loop",
         || {
             common::within(Duration::from_secs(60), "hostile http", move || {
-                let port = free_port();
+                let port = common::free_port();
                 let mut graph = Graph::new();
                 let node = graph.node_with(
                     "trickler",

@@ -92,11 +92,7 @@ fn members_share_pid_net_and_uts_namespaces() {
     common::as_root_and_unprivileged("members_share_pid_net_and_uts_namespaces", || {
         // A port nothing on the host listens on (any listener there would
         // make the outside connect below succeed for the wrong reason).
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-            .and_then(|l| l.local_addr())
-            .unwrap()
-            .port()
-            .to_string();
+        let port = common::free_port().to_string();
         let mut graph = Graph::new();
         let scope = graph.scope(
             "box",

@@ -490,11 +490,7 @@ fn replicas_share_one_listener() {
     let dir = common::TempDir::new("replica_listener");
     let out = dir.path().join("sockets");
     // A port free a moment ago.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut graph = Graph::new();
     graph.node_with(
         "server",

@@ -169,6 +169,30 @@ pub fn live_group_members(pgid: i32) -> Vec<ProcStat> {
         .collect()
 }
 
+/// A TCP port of 127.0.0.1 nothing is bound to now, outside the kernel's
+/// ephemeral range: a port the kernel hands out (`bind` to port 0) may
+/// meanwhile become the local end of any connect on the machine — a probe
+/// polling that very port included — before the test's server binds it.
+pub fn free_port() -> u16 {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap();
+    let mut bounds = range.split_whitespace().map(|n| n.parse::<u32>().unwrap());
+    let (lowest, highest) = (bounds.next().unwrap(), bounds.next().unwrap());
+    // 1,024 ports just below the range, or those above it where it starts low.
+    let (first, span) = if lowest >= 2048 {
+        (lowest - 1024, 1024)
+    } else {
+        (highest + 1, 65535 - highest)
+    };
+    // Start from a different place in each test process and call.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let seed =
+        std::process::id().wrapping_add(NEXT.fetch_add(7919, std::sync::atomic::Ordering::Relaxed));
+    (0..span)
+        .map(|i| (first + seed.wrapping_add(i) % span) as u16)
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port outside the ephemeral range")
+}
+
 /// A pidfd for `pid`, or `None` if it has already gone.
 pub fn open_pidfd(pid: i32) -> Option<OwnedFd> {
     pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()
