@@ -263,11 +263,11 @@ fn a_unix_listener_is_bound_and_removed_in_one_directory_while_its_path_flips() 
                 false => std::process::Command::new("env"),
             };
             let mut swapper = swapper
-                .args(["python3", "-c"])
+                .args(["/usr/bin/python3", "-c"])
                 .arg(
                     "import ctypes\n\
                      swap = ctypes.CDLL(None).renameat2\n\
-                     while True: swap(-100, b'run', -100, b'alt', 2)",
+                     while swap(-100, b'run', -100, b'alt', 2) == 0: pass",
                 )
                 .current_dir(&node_dir)
                 .spawn()
@@ -291,8 +291,11 @@ fn a_unix_listener_is_bound_and_removed_in_one_directory_while_its_path_flips() 
                     }
                 }
             }
+            // Still swapping: its loop ends at the first swap that fails.
+            let swapping = swapper.try_wait().unwrap();
             swapper.kill().unwrap();
             swapper.wait().unwrap();
+            assert_eq!(swapping, None, "the swapper stopped swapping");
             assert!(bound >= 100, "only {bound} binds in 2 s");
             assert_eq!(
                 std::fs::read_to_string(&victim).ok().as_deref(),
