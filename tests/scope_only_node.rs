@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Command, Containment, Event, Graph, Namespace, NodeId, NodeOptions, NodeState, Probe, Restart,
-    RunningGraph, ScopeSpec,
+    RunningGraph, ScopeId, ScopeSpec,
 };
 
 /// Leaves a `setsid` daemon, waits until it leads a session of its own
@@ -357,6 +357,79 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
                 }
             }
             assert!(!common::exits_within(&restarted, Duration::ZERO));
+            finish(running, &marker);
+        },
+    );
+}
+
+/// The init held up when the scope's only node ends, and a node added
+/// into that scope (named by `Graph::running_scope`; a scope made at spawn
+/// stays while the graph runs) before the init goes on. The kill asked at
+/// the end comes when the init goes on, and reaches whatever runs in the
+/// scope then: so the added node's start waits for the init's answer as a
+/// restart does, none while the init is stopped, then one that runs on.
+/// An add starts its nodes on its own path (`RunningGraph::add`, not a
+/// restart's backoff), which the restart's test does not go through.
+#[test]
+fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let waits = "touch \"$1/started\"; while [ ! -e \"$1/go\" ]; do sleep 0.01; done";
+            let (mut running, marker) = spawn(&[("alone", waits, Restart::Never)], dir.path());
+            let alone = NodeId::from_index(0);
+            let jail = ScopeId::from_index(0);
+            let started = dir.path().join("started");
+            common::run_until(&mut running, "the first start", |_| started.exists());
+            let init = scope_init();
+            rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
+            std::fs::write(dir.path().join("go"), "").unwrap();
+            until_exited(&mut running, alone);
+            // The kill is asked, and unanswered: a node is added into the scope.
+            let mut more = Graph::new();
+            let inside = more.running_scope(jail);
+            let script = "echo $$ >> \"$1/added\"; exec sleep 300";
+            let command = Command::new("sh")
+                .args(["-c", script, "sh"])
+                .arg(dir.path());
+            let added = more.node_with(
+                "added",
+                common::marked(command, &marker),
+                NodeOptions::new().scope(inside).restart(Restart::Never),
+            );
+            let added = running.add(more).unwrap().node(added);
+            let starts = dir.path().join("added");
+            let starts_seen = || std::fs::read_to_string(&starts).map_or(0, |t| t.lines().count());
+            // Held: 300 ms, many times what a start into a scope takes.
+            for event in serve_for(&mut running, Duration::from_millis(300)) {
+                assert!(
+                    !matches!(event, Event::Started { node, .. } if node == added),
+                    "the added node started while the kill was unanswered: {event:?}"
+                );
+            }
+            assert_eq!(
+                starts_seen(),
+                0,
+                "the added node started while the kill was unanswered"
+            );
+            assert_eq!(running.state(added), NodeState::Waiting);
+            rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
+            common::run_until(&mut running, "the added node's start", |running| {
+                starts_seen() == 1 && running.pid(added).is_some()
+            });
+            let pid = running.pid(added).unwrap() as i32;
+            let pidfd = common::open_pidfd(pid).unwrap();
+            // The kill, answered before the start, does not reach it.
+            for event in serve_for(&mut running, Duration::from_millis(300)) {
+                if let Event::Exited { node, status, .. } = event {
+                    panic!("{node:?} ended: {status:?}");
+                }
+            }
+            assert!(runs_on(pid), "the late kill reached the added node");
+            assert!(!common::exits_within(&pidfd, Duration::ZERO));
+            assert_eq!(starts_seen(), 1);
             finish(running, &marker);
         },
     );
