@@ -167,9 +167,11 @@ fn the_next_start_of_the_only_node_finds_nothing_of_its_last() {
         || {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
             // Each start counts the processes of the scope it sees (its init,
-            // itself, the `ls` and whatever an earlier start left), then leaves
-            // a daemon.
-            let counts = "ls /proc | grep -c '^[0-9]' >> \"$1/counts\"; ";
+            // itself and whatever an earlier start left), then leaves a
+            // daemon. The shell counts by itself: a pipe's programs would be
+            // seen or not as they happened to be forked.
+            let counts = "n=0; for p in /proc/[0-9]*; do n=$((n + 1)); done; \
+                echo $n >> \"$1/counts\"; ";
             let script = format!("{counts}{LEAVES_A_DAEMON}; rm \"$1/daemon\"");
             let (mut running, marker) = spawn(&[("again", &script, Restart::Always)], dir.path());
             let again = NodeId::from_index(0);
@@ -348,7 +350,10 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
                 "a start went while the kill was unanswered"
             );
             rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
-            common::run_until(&mut running, "the restart", |_| starts_seen() == 2);
+            // The script's line can come before the loop has the pid.
+            common::run_until(&mut running, "the restart", |running| {
+                starts_seen() == 2 && running.pid(again).is_some()
+            });
             let restarted = common::open_pidfd(running.pid(again).unwrap() as i32).unwrap();
             // The kill, answered before the restart, does not reach it.
             for event in serve_for(&mut running, Duration::from_millis(300)) {
