@@ -298,7 +298,8 @@ fn an_orphaned_server_named_by_the_main_process_gets_the_nodes_signals() {
 /// as `MAINPID=` in a datagram of its own, from itself (the main process,
 /// believed), and then sleeps. With a second argument `move`, each pid is
 /// first written into the node's own `cgroup.procs` (where it may: as
-/// root), and the word `server` makes it fork a `sleep` into a cgroup
+/// root), with a line "PID moved" or "PID not moved: why" in the file's
+/// `.moves`, and the word `server` makes it fork a `sleep` into a cgroup
 /// `server` it makes below its own, and name that.
 const NAMES_OTHERS: &str = r#"
 import os, socket, sys, time
@@ -323,8 +324,10 @@ for line in open(path).read().split():
     elif moves:
         try:
             open(own + "/cgroup.procs", "w").write(line)
-        except OSError:
-            pass
+            moved = "moved"
+        except OSError as e:
+            moved = "not moved: " + os.strerror(e.errno)
+        open(path + ".moves", "a").write(line + " " + moved + "\n")
     sock.sendto(("MAINPID=" + line).encode(), address)
 while True:
     time.sleep(1)
@@ -619,6 +622,14 @@ fn moves_processes_into_its_cgroup() {
         let then: &[&str] = if dropped { &[] } else { &["server"] };
         refused_in_order(&mut running, hostile, &claims, &expected, then);
         if !dropped {
+            // Refused although in the node's cgroup, not for being outside it.
+            let moves = std::fs::read_to_string(dir.path().join("claims.moves")).unwrap();
+            let moved: Vec<&str> = moves
+                .lines()
+                .filter_map(|l| l.strip_suffix(" moved"))
+                .collect();
+            let named: Vec<&str> = expected.iter().map(|&(pid, ..)| pid).collect();
+            assert_eq!(moved, named, "moves into the node's cgroup: {moves}");
             let server = until(&mut running, "MainPid", |e| main_pid_of(e, hostile));
             let cgroup = common::cgroup_of(server).unwrap();
             assert!(cgroup.ends_with("server"), "{}", cgroup.display());
