@@ -28,9 +28,11 @@ echo $$
 exec sleep 60
 "#;
 
-/// Every attempt on the victim; each prints its word when it works.
+/// Every attempt on the victim, after the pid it read and its own uid;
+/// each prints its word when it works.
 const ATTEMPTS: &str = r#"
 read victim
+echo "$victim"
 id -u
 kill -0 "$victim" 2> /dev/null && echo signal
 cat "/proc/$victim/environ" > /dev/null 2>&1 && echo read-environ
@@ -71,10 +73,14 @@ fn a_node_root_in_its_scope_cannot_reach_another_scope() {
                 let out = graph.pipe(attacker.stdout(), Endpoint::Parent);
                 let mut running = graph.spawn().unwrap();
                 let text = common::read_to_end(&mut running, out);
+                let victim_pid = running.pid(victim).unwrap().to_string();
                 running.shutdown(Duration::from_secs(5)).unwrap();
 
-                assert_eq!(text.lines().next(), Some("0"), "root in its scope: {text}");
-                let worked: Vec<&str> = text.lines().skip(1).collect();
+                let mut lines = text.lines();
+                // Else every attempt failed for want of a pid, whatever the scopes.
+                assert_eq!(lines.next(), Some(&victim_pid[..]), "the pid read: {text}");
+                assert_eq!(lines.next(), Some("0"), "root in its scope: {text}");
+                let worked: Vec<&str> = lines.collect();
                 let file = std::fs::read_to_string(dir.path().join("victims")).unwrap();
                 if common::real_root() {
                     assert!(worked.is_empty(), "reached the other scope: {worked:?}");
