@@ -1,7 +1,8 @@
 //! Credentials and limits: a real privilege drop (groups, gid, uid), umask,
 //! resource limits, `argv[0]` and the process group — as root (the drop
 //! happens, checked in `/proc/PID/status`) and as uid 65534 (the kernel
-//! refuses, and the error names the node and the step).
+//! refuses, and the error names the node and the step) — and the
+//! parent-death signal a drop would clear.
 
 mod common;
 
@@ -9,8 +10,8 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use process_graph_runtime::{
-    Command, Endpoint, Error, Graph, Namespace, NodeOptions, ProcessGroup, Rlimit, RunningGraph,
-    ScopeSpec, Step,
+    Command, Containment, Endpoint, Error, Graph, Namespace, NodeOptions, ProcessGroup, Readiness,
+    Rlimit, RunningGraph, ScopeSpec, Step,
 };
 
 fn is_root() -> bool {
@@ -409,4 +410,157 @@ fn an_id_not_mapped_in_the_scope_is_refused() {
             other => panic!("expected setuid to fail, got {:?}", other.map(|_| ())),
         }
     });
+}
+
+/// Names [`pdeath_application`]'s trial, in its environment.
+const PDEATH_TRIAL: &str = "PG_TEST_PDEATH_TRIAL";
+
+/// The nodes of [`pdeath_application`]: a name, the first digits of the
+/// seconds its `sleep` is given (the rest name the trial, so that the test
+/// finds each by its command line), and whether it must die with a
+/// SIGKILLed application.
+const PDEATH_NODES: [(&str, &str, bool); 4] = [
+    // Dropped by the runtime, which arms the parent-death signal again.
+    ("uid-dropped", "601", true),
+    ("gid-dropped", "602", true),
+    ("plain", "603", true),
+    // Drops itself: the kernel clears its parent-death signal and nothing
+    // arms it again (README, "Limits to know"). Nothing else may kill it
+    // either, or the nodes above would prove nothing.
+    ("drops-itself", "604", false),
+];
+
+/// The `sleep` argument of node `prefix` in trial `trial`.
+fn pdeath_seconds(prefix: &str, trial: &str) -> String {
+    format!("{prefix}.{trial}")
+}
+
+/// The application of the test below, run in a child process: the nodes of
+/// [`PDEATH_NODES`] with no cgroup, so that only their parent-death signal
+/// can end them when it is SIGKILLed.
+#[test]
+#[ignore = "the application of a_node_dropped_by_the_runtime_dies_with_a_sigkilled_application"]
+fn pdeath_application() {
+    let Ok(trial) = std::env::var(PDEATH_TRIAL) else {
+        return; // Only meaningful when started by the test below.
+    };
+    let mut graph = Graph::new();
+    graph.containment(Containment::Off);
+    for (name, prefix, _) in PDEATH_NODES {
+        let seconds = pdeath_seconds(prefix, &trial);
+        let mut options = NodeOptions::new();
+        let command = match name {
+            "uid-dropped" => Command::new("sleep")
+                .arg(&seconds)
+                .groups(&[])
+                .gid(65534)
+                .uid(65534),
+            "gid-dropped" => Command::new("sleep").arg(&seconds).gid(65534),
+            "drops-itself" => Command::new("setpriv").args([
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                "--",
+                "sleep",
+                &seconds,
+            ]),
+            // Says when it runs: the application serves until killed once
+            // a node is ready (the test waits for every sleep itself).
+            _ => {
+                options = options.ready(Readiness::Fd(3));
+                let script = format!("echo >&3; exec sleep {seconds}");
+                Command::new("sh").args(["-c", &script])
+            }
+        };
+        graph.node_with(name, command, options);
+    }
+    common::serve_until_killed(graph.spawn().unwrap())
+}
+
+/// The live process whose command line is exactly `sleep seconds`: a node
+/// once it has executed its program (the runtime's carried program and
+/// `setpriv` carry the seconds too, before).
+fn sleeping(seconds: &str) -> Option<i32> {
+    let cmdline = format!("sleep\0{seconds}\0");
+    common::all_processes()
+        .into_iter()
+        .filter(common::ProcStat::is_live)
+        .find(|p| {
+            std::fs::read(format!("/proc/{}/cmdline", p.pid))
+                .is_ok_and(|text| text == cmdline.as_bytes())
+        })
+        .map(|p| p.pid)
+}
+
+/// The parent-death signal the runtime arms again after a `Cmd::uid`/`gid`
+/// drop (the kernel clears it when credentials change). Without cgroups
+/// (`Containment::Off`) it is all that ends a node when the application is
+/// SIGKILLed; a node dropped to uid 65534, one that only changes its gid,
+/// and a plain one must die within [`common::DEATH_TIMEOUT`]. A node that
+/// drops itself with `setpriv` outlives the application, as the README
+/// documents: the control that shows the kernel clears the signal here
+/// and nothing else kills the others (the signals all go at the same
+/// moment, when the application's thread exits). Root only.
+#[test]
+fn a_node_dropped_by_the_runtime_dies_with_a_sigkilled_application() {
+    let _serial = common::serial();
+    if !common::real_root() {
+        return common::skip("a drop to another user needs root");
+    }
+    if !common::installed("setpriv", "util-linux") {
+        return;
+    }
+    const TRIALS: usize = 3;
+    // How long the survivor must outlive the others.
+    const SURVIVES: Duration = Duration::from_millis(500);
+    for trial in 0..TRIALS {
+        let trial = format!("{}{trial:03}", std::process::id());
+        let (mut app, _) = common::start_application("pdeath_application", PDEATH_TRIAL, &trial);
+        // Every node has executed its sleep: the drops, and the arming
+        // after them, are done.
+        let deadline = std::time::Instant::now() + common::DEATH_TIMEOUT;
+        let nodes: Vec<_> = PDEATH_NODES
+            .iter()
+            .map(|&(name, prefix, dies)| {
+                let seconds = pdeath_seconds(prefix, &trial);
+                loop {
+                    if let Some(pid) = sleeping(&seconds)
+                        && let Some(pidfd) = common::open_pidfd(pid)
+                    {
+                        break (name, dies, pidfd);
+                    }
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "node {name} never ran `sleep {seconds}`"
+                    );
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .collect();
+        app.kill().unwrap();
+        app.wait().unwrap();
+        // In order, the survivor last: had its parent-death signal been
+        // armed, it would have been sent it with the others, gone by then.
+        let died: Vec<_> = nodes
+            .iter()
+            .map(|(name, dies, pidfd)| {
+                let wait = if *dies {
+                    common::DEATH_TIMEOUT
+                } else {
+                    SURVIVES
+                };
+                (*name, common::exits_within(pidfd, wait))
+            })
+            .collect();
+        for (_, _, pidfd) in &nodes {
+            let _ = rustix::process::pidfd_send_signal(pidfd, rustix::process::Signal::KILL);
+        }
+        let expected: Vec<_> = nodes.iter().map(|(name, dies, _)| (*name, *dies)).collect();
+        assert_eq!(
+            died, expected,
+            "trial {trial}: which nodes died with the SIGKILLed application"
+        );
+    }
 }
