@@ -80,8 +80,11 @@ time.sleep(60)
 "#;
 
 /// A login shell's part: a session with the terminal as its controlling
-/// terminal, the application in a foreground process group of its own.
-/// Notes how the application ended in `app-status`.
+/// terminal, the application in a foreground process group of its own
+/// (made by both, as shells do: the shell's `setpgid` fails once the
+/// child has executed, and the shell must live on, or its session's end
+/// hangs the application up). Notes how the application ended in
+/// `app-status`.
 const SHELL: &str = r#"
 import os, sys, fcntl, termios, signal
 os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0)
@@ -92,7 +95,10 @@ if pid == 0:
     os.tcsetpgrp(0, os.getpid())
     signal.signal(signal.SIGTTOU, signal.SIG_DFL)
     os.execv(sys.argv[1], sys.argv[1:])
-os.setpgid(pid, pid)
+try:
+    os.setpgid(pid, pid)
+except PermissionError:
+    pass  # EACCES: the child has executed already, in the group it made.
 while True:
     p, st = os.waitpid(pid, os.WUNTRACED)
     if not os.WIFSTOPPED(st): break
