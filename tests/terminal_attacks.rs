@@ -1,24 +1,28 @@
 //! Attacks on the application's terminal and session, from a node that is
 //! not on a terminal of its own: dropped to uid 65534 under a root
-//! application, or root in a user + pid scope (an unprivileged uid
-//! outside). Each node leads a session of its own, so the application's
-//! terminal is not its controlling terminal: it cannot open `/dev/tty`,
-//! make itself the terminal's foreground (and so take its Ctrl-C, or stop
-//! the application with SIGTTOU on its next write), type into it
-//! (`TIOCSTI`), or send SIGCONT to the application or a root sibling (the
-//! kernel lets any process of a session send SIGCONT to any other).
+//! application, root in a user + pid scope (an unprivileged uid outside),
+//! or a plain node of an unprivileged application, its own uid. Each node
+//! leads a session of its own, so the application's terminal is not its
+//! controlling terminal: it cannot open `/dev/tty`, make itself the
+//! terminal's foreground (and so take its Ctrl-C, or stop the application
+//! with SIGTTOU on its next write), type into it (`TIOCSTI`), or send
+//! SIGCONT to the application or a root sibling (the kernel lets any
+//! process of a session send SIGCONT to any other).
 //!
 //! The application runs as a login shell's job would: a python "shell"
 //! makes a pseudo-terminal its controlling terminal and runs this test
-//! binary's ignored [`terminal_app`] in the terminal's foreground. Root
-//! only (the dropped node needs root; a scope under an unprivileged
-//! application is that application's uid outside, which may signal it).
+//! binary's ignored [`terminal_app`] in the terminal's foreground. The
+//! dropped and scoped nodes run only as root (a drop needs root; a scope
+//! under an unprivileged application is that application's uid outside,
+//! which may signal it); the plain node's application runs as uid 65534
+//! under root, as the test's own user otherwise.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,9 +31,14 @@ use process_graph_runtime::{Command, Graph, Namespace, NodeOptions, ScopeSpec, S
 const MODE: &str = "PG_TEST_TERMINAL_MODE";
 const DIR: &str = "PG_TEST_TERMINAL_DIR";
 
+/// Python, at a path uid 65534 can run (`python3` on `PATH` may be a shim
+/// in root's home).
+const PYTHON: &str = "/usr/bin/python3";
+
 /// The hostile node: ignores SIGTTOU, opens `/dev/tty`, sets `tostop`,
 /// makes its group the terminal's foreground and types a command into it.
-/// Writes what it managed to `node-done`.
+/// Where `/dev/tty` does not open, it tries the last two on the terminal
+/// it was given as stderr. Writes what it managed to `node-done`.
 const TAKES_THE_TERMINAL: &str = r#"
 import os, signal, fcntl, termios, time, sys
 d = sys.argv[1]
@@ -44,28 +53,31 @@ def attempt(what):
     except OSError as e:
         return 'errno %d' % e.errno
 try:
-    fd = os.open('/dev/tty', os.O_RDWR)
+    fd, opened = os.open('/dev/tty', os.O_RDWR), 'ok'
 except OSError as e:
-    note('node-done', 'uid=%d open=errno %d' % (os.getuid(), e.errno))
-    time.sleep(60)
+    fd, opened = 2, 'errno %d' % e.errno
 def tostop():
     a = termios.tcgetattr(fd); a[3] |= termios.TOSTOP
     termios.tcsetattr(fd, termios.TCSANOW, a)
 def type_in():
     for c in b'echo INJECTED-BY-NODE\n':
         fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
-done = 'uid=%d open=ok tostop=%s foreground=%s tiocsti=%s' % (
-    os.getuid(), attempt(tostop), attempt(lambda: os.tcsetpgrp(fd, os.getpgrp())),
-    attempt(type_in))
-note('node-done', done)
+done = ['uid=%d' % os.getuid(), 'open=' + opened]
+if fd != 2:
+    done.append('tostop=' + attempt(tostop))
+done.append('foreground=' + attempt(lambda: os.tcsetpgrp(fd, os.getpgrp())))
+done.append('tiocsti=' + attempt(type_in))
+note('node-done', ' '.join(done))
 time.sleep(60)
 "#;
 
 /// The hostile node types Ctrl-C into the terminal (through its inherited
 /// stderr too, should `/dev/tty` fail): SIGINT to the terminal's
-/// foreground, the application.
+/// foreground, the application. It ignores SIGINT itself, so as to say
+/// what it managed should it share that foreground.
 const TYPES_CTRL_C: &str = r#"
-import os, fcntl, termios, sys, time
+import os, fcntl, signal, termios, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 out = []
 for name, open_it in [('/dev/tty', lambda: os.open('/dev/tty', os.O_RDWR)), ('stderr', lambda: 2)]:
     try:
@@ -107,9 +119,19 @@ open(os.path.join(d, 'app-status'), 'w').write(
     'signal %d' % os.WTERMSIG(st) if os.WIFSIGNALED(st) else 'exit %d' % os.WEXITSTATUS(st))
 "#;
 
-/// The application on the terminal: one hostile node (its streams on
-/// `/dev/null`, or stderr on the terminal for `ctrl-c`), then an event loop
-/// that writes a heartbeat to its terminal and to a file every 100 ms.
+/// Set by [`terminal_app`]'s SIGINT handler.
+static APP_SIGINT: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    APP_SIGINT.store(true, Ordering::Relaxed);
+}
+
+/// The application on the terminal: one hostile node (stdin and stdout on
+/// `/dev/null`, stderr on the terminal) — dropped to uid 65534, in a
+/// user + pid scope, or plain, as `mode` starts — then an event loop that
+/// writes a heartbeat to its terminal and to a file every 100 ms. It
+/// survives a SIGINT, noting it in `app-sigint`: a test sees whom a Ctrl-C
+/// reached.
 #[test]
 #[ignore = "run by the tests below, on a terminal"]
 fn terminal_app() {
@@ -117,13 +139,16 @@ fn terminal_app() {
         return;
     };
     let dir = PathBuf::from(std::env::var_os(DIR).unwrap());
+    // SAFETY: the handler only stores to an atomic.
+    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+    assert_ne!(old, libc::SIG_ERR);
     std::fs::write(dir.join("app-pid"), std::process::id().to_string()).unwrap();
     let script = if mode.ends_with("ctrl-c") {
         TYPES_CTRL_C
     } else {
         TAKES_THE_TERMINAL
     };
-    let command = Command::new("python3")
+    let command = Command::new(PYTHON)
         .args(["-c", script, dir.to_str().unwrap()])
         .stdin(Stdio::Null)
         .stdout(Stdio::Null);
@@ -131,12 +156,17 @@ fn terminal_app() {
     if mode.starts_with("scope") {
         let scope = graph.scope("s", ScopeSpec::new([Namespace::User, Namespace::Pid]));
         graph.node_with("hostile", command, NodeOptions::new().scope(scope));
+    } else if mode.starts_with("plain") {
+        graph.node("hostile", command);
     } else {
         graph.node("hostile", command.groups(&[]).gid(65534).uid(65534));
     }
     let mut running = graph.spawn().unwrap();
     for beat in 1.. {
         std::fs::write(dir.join("heartbeat"), beat.to_string()).unwrap();
+        if APP_SIGINT.load(Ordering::Relaxed) {
+            std::fs::write(dir.join("app-sigint"), "yes").unwrap();
+        }
         let _ = writeln!(std::io::stderr(), "app heartbeat {beat}");
         let _ = running.next_event(Some(Duration::from_millis(100)));
     }
@@ -153,17 +183,54 @@ struct OnTerminal {
     master: OwnedFd,
     shell: std::process::Child,
     screen: Arc<Mutex<Vec<u8>>>,
+    /// The uid the application runs as.
+    uid: u32,
+    /// The copy of this binary uid 65534 runs, if it does.
+    _copy: Option<common::BinaryCopy>,
 }
 
 impl OnTerminal {
+    /// The application as the test's own user.
     fn start(mode: &str) -> OnTerminal {
+        OnTerminal::launch(mode, false)
+    }
+
+    /// The application as an unprivileged user: uid 65534, on a terminal
+    /// it owns as a login's, when the test runs as root; else the test's
+    /// own user.
+    fn start_unprivileged(mode: &str) -> OnTerminal {
+        OnTerminal::launch(mode, common::real_root())
+    }
+
+    fn launch(mode: &str, as_65534: bool) -> OnTerminal {
         let dir = common::TempDir::writable_by_scopes(&format!("terminal-{mode}"));
         let (master, slave) = common::pseudo_terminal();
         let file = || std::fs::File::from(slave.try_clone().unwrap());
-        let shell = std::process::Command::new("python3")
+        let (mut shell, copy, uid) = if as_65534 {
+            let ids = (
+                Some(rustix::process::Uid::from_raw(65534)),
+                Some(rustix::process::Gid::from_raw(65534)),
+            );
+            rustix::fs::fchown(&slave, ids.0, ids.1).unwrap();
+            let mut setpriv = common::as_uid_65534();
+            setpriv.arg(PYTHON);
+            (
+                setpriv,
+                Some(common::unprivileged_copy_of_this_binary()),
+                65534,
+            )
+        } else {
+            let uid = rustix::process::getuid().as_raw();
+            (std::process::Command::new(PYTHON), None, uid)
+        };
+        let program = match &copy {
+            Some(copy) => copy.to_path_buf(),
+            None => std::env::current_exe().unwrap(),
+        };
+        let shell = shell
             .arg("-c")
             .arg(SHELL)
-            .arg(std::env::current_exe().unwrap())
+            .arg(program)
             .args(common::ignored_test_args("terminal_app"))
             .env(MODE, mode)
             .env(DIR, dir.path())
@@ -187,6 +254,8 @@ impl OnTerminal {
             master,
             shell,
             screen,
+            uid,
+            _copy: copy,
         }
     }
 
@@ -201,7 +270,10 @@ impl OnTerminal {
             if let Ok(text) = std::fs::read_to_string(self.file("node-done")) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "the node never ran");
+            if Instant::now() > deadline {
+                let shown = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+                panic!("the node never ran; the terminal showed:\n{shown}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -232,75 +304,134 @@ fn root_or_skip() -> bool {
     root
 }
 
-/// The node cannot open `/dev/tty`; the terminal's foreground stays the
-/// application's, which keeps running (no SIGTTOU stop) and gets the
-/// terminal's Ctrl-C; nothing the node types reaches the terminal.
-fn cannot_take_the_terminal(mode: &str) {
-    if !root_or_skip() {
-        return;
+/// The errno of `TIOCSTI` on a terminal that is not the caller's
+/// controlling terminal, for a caller without `CAP_SYS_ADMIN`: EPERM, or
+/// EIO where `dev.tty.legacy_tiocsti` is 0 (no such caller may use it).
+fn tiocsti_refused() -> i32 {
+    match std::fs::read_to_string("/proc/sys/dev/tty/legacy_tiocsti") {
+        Ok(value) if value.trim() == "0" => libc::EIO,
+        _ => libc::EPERM,
     }
-    let terminal = OnTerminal::start(mode);
+}
+
+/// The node (uid `node_uid` as it sees itself) cannot open `/dev/tty`
+/// (ENXIO: it has no controlling terminal), nor make itself the foreground
+/// of the terminal it was given as stderr (ENOTTY) or type into it
+/// (`tiocsti_refused`): not its controlling terminal. The terminal's
+/// foreground stays the application's, which keeps running (no SIGTTOU
+/// stop) and alone gets the Ctrl-C typed on the terminal; nothing the node
+/// types reaches the terminal. Every check is made, then every failure
+/// reported.
+fn cannot_take_the_terminal(terminal: OnTerminal, node_uid: u32) {
     let node = terminal.node_done();
     let app = terminal.app_pid();
     let beat = read_number(&terminal.file("heartbeat"));
     std::thread::sleep(Duration::from_millis(500));
-    let foreground = rustix::termios::tcgetpgrp(&terminal.master).map(|p| p.as_raw_nonzero().get());
-    assert_eq!(foreground, Ok(app), "the node took the terminal: {node}");
-    assert!(
-        read_number(&terminal.file("heartbeat")) > beat,
-        "the application stopped: {node}"
+    let mut wrong = Vec::new();
+    let refused = format!(
+        "uid={node_uid} open=errno {} foreground=errno {} tiocsti=errno {}",
+        libc::ENXIO,
+        libc::ENOTTY,
+        tiocsti_refused()
     );
+    if node != refused {
+        wrong.push(format!("the node's attacks gave {node:?}, not {refused:?}"));
+    }
+    let foreground = rustix::termios::tcgetpgrp(&terminal.master).map(|p| p.as_raw_nonzero().get());
+    if foreground != Ok(app) {
+        wrong.push(format!(
+            "the terminal's foreground is {foreground:?}, not the application's group {app}"
+        ));
+    }
+    if read_number(&terminal.file("heartbeat")) <= beat {
+        wrong.push("the application stopped".to_owned());
+    }
     std::fs::File::from(terminal.master.try_clone().unwrap())
         .write_all(b"\x03")
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !terminal.file("app-sigint").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The node would have been sent it at the same moment.
     std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        !terminal.file("node-sigint").exists(),
-        "Ctrl-C reached the node: {node}"
-    );
+    if !terminal.file("app-sigint").exists() {
+        wrong.push("Ctrl-C did not reach the application".to_owned());
+    }
+    if terminal.file("node-sigint").exists() {
+        wrong.push("Ctrl-C reached the node".to_owned());
+    }
     let shown = String::from_utf8_lossy(&terminal.screen.lock().unwrap()).into_owned();
-    assert!(
-        !shown.contains("INJECTED"),
-        "the node typed into the terminal: {node}"
-    );
-    assert!(
-        node.contains("open=errno 6"),
-        "/dev/tty opened (not ENXIO): {node}"
-    );
+    if shown.contains("INJECTED") {
+        wrong.push("the node typed into the terminal".to_owned());
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// A node dropped to uid 65534 under a root application, against the
+/// application's terminal.
 #[test]
 fn a_dropped_node_cannot_take_the_applications_terminal() {
-    cannot_take_the_terminal("dropped");
+    if root_or_skip() {
+        cannot_take_the_terminal(OnTerminal::start("dropped"), 65534);
+    }
 }
 
+/// A node root in a user + pid scope under a root application, against the
+/// application's terminal.
 #[test]
 fn a_user_scope_node_cannot_take_the_applications_terminal() {
-    cannot_take_the_terminal("scope");
+    if root_or_skip() {
+        // Root in its scope.
+        cannot_take_the_terminal(OnTerminal::start("scope"), 0);
+    }
+}
+
+/// A plain node of an unprivileged application — the same uid, no drop,
+/// no scope — on the application's terminal: only its session keeps it
+/// from `/dev/tty`, the foreground and `TIOCSTI`, and from the Ctrl-C.
+/// The application runs as uid 65534 (as root), else as the test's user.
+#[test]
+fn a_plain_node_cannot_take_an_unprivileged_applications_terminal() {
+    let terminal = OnTerminal::start_unprivileged("plain");
+    let uid = terminal.uid;
+    cannot_take_the_terminal(terminal, uid);
 }
 
 /// The node types Ctrl-C (`TIOCSTI`) through `/dev/tty` and through the
-/// terminal it was given as stderr: refused both ways (not its controlling
-/// terminal), so the root application is not interrupted.
-#[test]
-fn a_dropped_node_cannot_type_ctrl_c_to_the_application() {
-    if !root_or_skip() {
-        return;
-    }
-    let terminal = OnTerminal::start("dropped-ctrl-c");
+/// terminal it was given as stderr: refused both ways (ENXIO, then
+/// [`tiocsti_refused`]: not its controlling terminal), so the application
+/// is not interrupted.
+fn cannot_type_ctrl_c(terminal: OnTerminal) {
     let node = terminal.node_done();
     std::thread::sleep(Duration::from_millis(500));
+    let interrupted = terminal.file("app-sigint").exists();
     let status = std::fs::read_to_string(terminal.file("app-status")).ok();
-    assert_eq!(status, None, "the application ended: {node}");
-    // EPERM: not its controlling terminal; EIO where `dev.tty.legacy_tiocsti` is 0.
-    assert!(
-        [
-            "/dev/tty=errno 6 stderr=errno 1",
-            "/dev/tty=errno 6 stderr=errno 5"
-        ]
-        .contains(&node.as_str()),
-        "{node}"
+    let refused = format!(
+        "/dev/tty=errno {} stderr=errno {}",
+        libc::ENXIO,
+        tiocsti_refused()
     );
+    assert_eq!(
+        (node.as_str(), interrupted, status),
+        (refused.as_str(), false, None),
+        "the node's attacks, whether the application got SIGINT, how it ended"
+    );
+}
+
+/// A node dropped to uid 65534 types Ctrl-C to its root application.
+#[test]
+fn a_dropped_node_cannot_type_ctrl_c_to_the_application() {
+    if root_or_skip() {
+        cannot_type_ctrl_c(OnTerminal::start("dropped-ctrl-c"));
+    }
+}
+
+/// A plain node of an unprivileged application (uid 65534 as root, else
+/// the test's user) types Ctrl-C to it: only its session stops it.
+#[test]
+fn a_plain_node_cannot_type_ctrl_c_to_an_unprivileged_application() {
+    cannot_type_ctrl_c(OnTerminal::start_unprivileged("plain-ctrl-c"));
 }
 
 /// SIGCONT, which the kernel lets any process send within its session: to
