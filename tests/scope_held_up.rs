@@ -1,44 +1,56 @@
-//! A node SIGSTOPs the program that starts its siblings in its scope.
+//! A node SIGSTOPs the program that starts its siblings: in its scope, or,
+//! dropped to another uid, the program that starts its siblings dropped to
+//! the same uid.
 //!
 //! Once the carried program that starts a node has joined the scope's user
-//! namespace, root in the scope may signal it. The guarantee (README, the
-//! threat model): a node cannot freeze the application that way. A stopped
-//! program is killed, that start fails, and the application goes on
-//! serving events. (A user+net scope: the program execs the node itself,
-//! with no clone of its own in between.)
+//! namespace, root in the scope may signal it; once it has taken a node's
+//! uid (`Command::uid`), so may every process of that uid. The guarantee
+//! (README, the threat model and "Limits to know"): a node cannot freeze
+//! the application that way. A stopped program is killed, that start fails
+//! (README: `Step::ScopeProgram`, `ETIMEDOUT`; but see [`held_up`]), and
+//! the application goes on serving events. (A user+net scope, or a drop to another uid: the
+//! program execs the node itself, with no clone of its own in between.)
 //!
-//! The attacker watches the kernel's last pid and stops every new process
-//! it may signal the moment it appears, letting go of all but the
-//! runtime's helpers (`process-graph-scope` in their command line).
+//! The attacker watches the kernel's last pid and stops every new child of
+//! the application it may signal the moment it appears, letting go of all
+//! but the runtime's helpers (`process-graph-scope` in their command line).
+//! A failed start is not tried again, so one graph is attacked until its
+//! sibling's start fails, and the test tries again with a new graph when
+//! the attacker missed.
 
 mod common;
 
+use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Event, Graph, Namespace, NodeOptions, Probe, ProbeResult, Restart, RunningGraph,
-    ScopeSpec,
+    Command, EdgeId, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, Probe, ProbeResult,
+    Restart, RunningGraph, ScopeSpec, SpawnError, Step,
 };
 
 const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_HELPERS";
 
-/// How long a test attacks.
+/// How long a graph is attacked, at most: until its sibling's start fails.
 const ATTACK_FOR: Duration = Duration::from_secs(5);
+
+/// How many graphs a test attacks before it says the attack never landed.
+const ATTEMPTS: usize = 5;
 
 /// Longer than any wait a stopped helper may cost (a few checks 20 ms
 /// apart), far shorter than the 30 s limit on one that answers slowly.
 const NO_FREEZE: Duration = Duration::from_secs(3);
 
 /// The attacker, given the application's pid: it stops only the
-/// application's helpers, none of another process's on the machine.
-fn attacker() -> Command {
-    hostile("stopping_node")
+/// application's helpers, and signals no other process on the machine than
+/// the application's children.
+fn attacker(binary: &std::path::Path) -> Command {
+    hostile(binary, "stopping_node")
 }
 
-/// The hostile node that runs the ignored test `name`, given the
-/// application's pid.
-fn hostile(name: &str) -> Command {
-    Command::new(std::env::current_exe().unwrap())
+/// The hostile node that runs the ignored test `name` of `binary` (this
+/// test binary, or a copy of it), given the application's pid.
+fn hostile(binary: &std::path::Path, name: &str) -> Command {
+    Command::new(binary)
         .args(common::ignored_test_args(name))
         .arg("-q")
         .env(ATTACK, std::process::id().to_string())
@@ -51,24 +63,129 @@ fn assert_nothing_left() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
-/// Waits for events for `ATTACK_FOR`, each wait answered within
-/// [`NO_FREEZE`]; returns how many starts of `node` it saw.
-fn serve(running: &mut RunningGraph, node: process_graph_runtime::NodeId) -> usize {
-    let (begin, mut starts) = (Instant::now(), 0);
-    while begin.elapsed() < ATTACK_FOR {
+/// A graph to attack: the attacker, told to begin through `go` once the
+/// graph is spawned (a first start that fails fails the spawn), and its
+/// sibling, `true`, started again at once whenever it ends.
+struct Attacked {
+    graph: Graph,
+    sibling: NodeId,
+    go: EdgeId,
+}
+
+impl Attacked {
+    /// `attacker` and `sibling`, both in a scope of `namespaces` if any.
+    fn new(attacker: Command, sibling: Command, namespaces: Option<&[Namespace]>) -> Attacked {
+        let mut graph = Graph::new();
+        graph.intensity(u32::MAX, Duration::from_secs(1));
+        let mut options = NodeOptions::new();
+        if let Some(namespaces) = namespaces {
+            let scope = graph.scope("s", ScopeSpec::new(namespaces.iter().copied()));
+            options = options.scope(scope);
+        }
+        let attacker = graph.node_with("attacker", attacker, options.clone());
+        let go = graph.pipe(Endpoint::Parent, attacker.stdin());
+        let sibling = graph.node_with(
+            "sibling",
+            sibling,
+            options
+                .after([attacker])
+                .restart(Restart::Always)
+                .backoff(Duration::ZERO, Duration::ZERO),
+        );
+        Attacked { graph, sibling, go }
+    }
+}
+
+/// What one attacked graph saw of its sibling.
+#[derive(Debug)]
+struct Seen {
+    starts: usize,
+    /// Its one failed start (the sibling is not started again), and how
+    /// long after the attacker was told to go.
+    failed: Option<(SpawnError, Duration)>,
+}
+
+/// Whether a start failed held up: its program found stopped, and killed.
+/// The README says with `Step::ScopeProgram` (`ETIMEDOUT`); the runtime
+/// says so of a program that had said it was about to `execve`, but
+/// reports one stopped before that as `Step::Killed` (`EINTR`):
+/// `PendingStart::abandon` takes the end of the killed program's report
+/// pipe for a report that it died. The attacker kills nothing, so only the
+/// runtime giving up on a stopped program ends a start either way here.
+fn held_up(error: &SpawnError) -> bool {
+    matches!(
+        (error.step(), error.errno()),
+        (Step::ScopeProgram, libc::ETIMEDOUT) | (Step::Killed, libc::EINTR)
+    )
+}
+
+/// Attacks graphs made by `attacked` until one's sibling start fails, up
+/// to [`ATTEMPTS`] of them, and checks that it failed held up; each wait
+/// for an event must be answered within [`NO_FREEZE`], and nothing may be
+/// left after each graph's shutdown.
+fn attack_until_it_lands(attacked: impl Fn() -> Attacked) {
+    for attempt in 1..=ATTEMPTS {
+        let seen = attack(attacked());
+        eprintln!("attempt {attempt}: {seen:?}");
+        if let Some((error, _)) = &seen.failed {
+            let why = common::report(error);
+            assert!(
+                held_up(error),
+                "the sibling's start failed, not held up: {why}"
+            );
+            assert!(seen.starts > 0, "the sibling never started");
+            return;
+        }
+    }
+    panic!(
+        "the attack did not take place: in {ATTEMPTS} graphs no start of the sibling failed \
+         within {ATTACK_FOR:?}: the attacker stopped none of its programs, or the application \
+         never gave up on one it stopped (each graph's outcome is above)"
+    );
+}
+
+/// Spawns `attacked`, lets the attacker go, and waits for events until
+/// the sibling's start fails or for [`ATTACK_FOR`], each wait answered
+/// within [`NO_FREEZE`]; then shuts it down.
+fn attack(attacked: Attacked) -> Seen {
+    let Attacked { graph, sibling, go } = attacked;
+    let mut running = graph.spawn().unwrap();
+    let mut go = running.take_writer(go).unwrap();
+    go.write_all(b"go\n").unwrap();
+    let seen = serve(&mut running, sibling);
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    assert_nothing_left();
+    seen
+}
+
+/// Waits for events until `node`'s start fails or for [`ATTACK_FOR`],
+/// each wait answered within [`NO_FREEZE`].
+fn serve(running: &mut RunningGraph, node: NodeId) -> Seen {
+    let begin = Instant::now();
+    let mut seen = Seen {
+        starts: 0,
+        failed: None,
+    };
+    while seen.failed.is_none() && begin.elapsed() < ATTACK_FOR {
         let asked = Instant::now();
         let event = running
             .next_event(Some(Duration::from_millis(500)))
             .unwrap();
         let took = asked.elapsed();
         assert!(took < NO_FREEZE, "the application was frozen for {took:?}");
-        if matches!(event, Some(Event::Started { node: n, .. }) if n == node) {
-            starts += 1;
+        match event {
+            Some(Event::Started { node: n, .. }) if n == node => seen.starts += 1,
+            Some(Event::StartFailed { node: n, error }) if n == node => {
+                seen.failed = Some((error, begin.elapsed()));
+            }
+            _ => {}
         }
     }
-    starts
+    seen
 }
 
+/// A node in a user+net scope stops the program that starts its
+/// scope-mate, once that program has joined the scope's user namespace.
 #[test]
 fn a_node_cannot_freeze_the_application_by_stopping_the_program_that_starts_its_siblings() {
     let _serial = common::serial();
@@ -78,30 +195,44 @@ fn a_node_cannot_freeze_the_application_by_stopping_the_program_that_starts_its_
             if !common::user_namespaces_available() {
                 return common::skip("user namespaces are not available here");
             }
-            common::within(Duration::from_secs(60), "stopped programs", || {
-                let mut graph = Graph::new();
-                graph.intensity(u32::MAX, Duration::from_secs(1));
-                let scope = graph.scope("s", ScopeSpec::new([Namespace::User, Namespace::Net]));
-                let attacker =
-                    graph.node_with("attacker", attacker(), NodeOptions::new().scope(scope));
-                let sibling = graph.node_with(
-                    "sibling",
-                    Command::new("true"),
-                    NodeOptions::new()
-                        .scope(scope)
-                        .after([attacker])
-                        .restart(Restart::Always)
-                        .backoff(Duration::ZERO, Duration::ZERO),
-                );
-                let mut running = graph.spawn().unwrap();
-                let starts = serve(&mut running, sibling);
-                running.shutdown(Duration::from_secs(5)).unwrap();
-                eprintln!("{starts} starts of the sibling under attack");
-                assert!(starts > 0, "the sibling still starts");
-                assert_nothing_left();
+            common::within(Duration::from_secs(120), "stopped programs", || {
+                let binary = std::env::current_exe().unwrap();
+                attack_until_it_lands(|| {
+                    Attacked::new(
+                        attacker(&binary),
+                        Command::new("true"),
+                        Some(&[Namespace::User, Namespace::Net]),
+                    )
+                });
             });
         },
     );
+}
+
+/// A node dropped to uid 65534, in no scope, stops the program that starts
+/// its sibling dropped to the same uid, once that program has taken the
+/// uid (README: "The same 30 s limit holds for every start through that
+/// program — a node in a scope or with `Cmd::uid`/`gid`"). Root only: a
+/// drop to another uid needs it.
+#[test]
+fn a_dropped_node_cannot_freeze_the_application_by_stopping_the_program_that_starts_its_same_uid_siblings()
+ {
+    let _serial = common::serial();
+    if !common::real_root() {
+        return common::skip("only root may drop a node to another uid");
+    }
+    common::within(Duration::from_secs(120), "stopped programs", || {
+        // As uid 65534, which may not reach this binary where it is built.
+        let binary = common::unprivileged_copy_of_this_binary();
+        let as_65534 = |command: Command| command.uid(65534).gid(65534).groups(&[]);
+        attack_until_it_lands(|| {
+            Attacked::new(
+                as_65534(attacker(&binary)),
+                as_65534(Command::new("true")),
+                None,
+            )
+        });
+    });
 }
 
 /// The attacker stops the program that starts its own exec probe (one that
@@ -128,7 +259,7 @@ fn a_probe_whose_starting_program_is_stopped_is_tried_again() {
                     .timeout(Duration::from_millis(100));
                 let attacker = graph.node_with(
                     "attacker",
-                    hostile("spinning_stopper"),
+                    hostile(&std::env::current_exe().unwrap(), "spinning_stopper"),
                     NodeOptions::new().scope(scope).ready_probe(probe),
                 );
                 let mut running = graph.spawn().unwrap();
@@ -168,10 +299,7 @@ fn held(result: &ProbeResult) -> bool {
 /// The failed attempts of `node`'s probe, until one found a start held and
 /// 40 more periods went by (the probe held for good would fail them all),
 /// or for 10 s at most.
-fn probe_failures(
-    running: &mut RunningGraph,
-    node: process_graph_runtime::NodeId,
-) -> Vec<ProbeResult> {
+fn probe_failures(running: &mut RunningGraph, node: NodeId) -> Vec<ProbeResult> {
     let (begin, mut results, mut first_held) = (Instant::now(), Vec::new(), None);
     while begin.elapsed() < 2 * ATTACK_FOR && first_held.is_none_or(|at| results.len() < at + 40) {
         let event = running.next_event(Some(Duration::from_millis(500)));
@@ -189,38 +317,61 @@ fn probe_failures(
     results
 }
 
-/// The attacker, run as a node in the tests above: stops every new process
-/// it may signal as it appears, lets go of all but the runtime's helpers,
-/// and looks through all of `/proc` for helpers now and then.
+/// The attacker, run as a node in the tests above: once told to go (on
+/// stdin), stops each new child of the application it may signal as it
+/// appears, and holds it if it is one of the runtime's helpers, else lets
+/// it go. Now and then it looks through all of `/proc` for helpers to
+/// stop, and lets go of those it holds that have become their node (the
+/// stop came while their `execve` was under way), so that the node ends
+/// and is started again.
 #[test]
 #[ignore = "the hostile node of the tests above"]
 fn stopping_node() {
+    use rustix::process::Signal;
     let Some(app) = application() else {
         return; // Only meaningful as a node.
     };
-    let helper = |pid| is_helper(pid, app);
-    let stop = |pid: i32, signal| {
-        let pid = rustix::process::Pid::from_raw(pid).unwrap();
-        rustix::process::kill_process(pid, signal).is_ok()
+    // Not before the graph's spawn is done: a first start that fails fails
+    // the spawn.
+    std::io::stdin()
+        .lock()
+        .read_line(&mut String::new())
+        .unwrap();
+    // Not itself, nor any process but the application's children.
+    let child = |pid: i32| !ours(pid) && common::proc_stat(pid).is_some_and(|s| s.ppid == app);
+    let stop = |pid: i32, held: &mut Vec<i32>| {
+        if child(pid) && signal(pid, Signal::STOP) {
+            match is_helper(pid, app) {
+                true => held.push(pid),
+                false => _ = signal(pid, Signal::CONT),
+            }
+        }
     };
+    let mut held = Vec::new();
     for round in 0u64.. {
         if round % 64 == 0 {
-            let pids = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-            for pid in pids.filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok()) {
-                if !ours(pid) && helper(pid) {
-                    stop(pid, rustix::process::Signal::STOP);
+            held.retain(|&pid| {
+                let helper = is_helper(pid, app);
+                if !helper && child(pid) {
+                    signal(pid, Signal::CONT);
                 }
-            }
+                helper
+            });
+            let pids = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+            pids.filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|&pid| is_helper(pid, app))
+                .for_each(|pid| stop(pid, &mut held));
         }
-        let Some(last) = last_pid() else {
-            continue;
-        };
-        for pid in (last..=last + 2).filter(|&pid| pid > 1 && !ours(pid)) {
-            if stop(pid, rustix::process::Signal::STOP) && !helper(pid) {
-                stop(pid, rustix::process::Signal::CONT);
-            }
+        if let Some(last) = last_pid() {
+            (last..=last + 2).for_each(|pid| stop(pid, &mut held));
         }
     }
+}
+
+/// Sends `signal` to `pid`; whether it was sent.
+fn signal(pid: i32, signal: rustix::process::Signal) -> bool {
+    let pid = rustix::process::Pid::from_raw(pid).unwrap();
+    rustix::process::kill_process(pid, signal).is_ok()
 }
 
 /// The attacker of the probe test: each new process it sees, it tries to
