@@ -177,6 +177,11 @@ impl PendingStart {
         // Dead (SIGKILL is prompt), so whatever it wrote is in the pipe.
         let _ = held_up::wait_for_exit(&self.program, || {});
         match self.read() {
+            // Nothing more than the EOF: the end our SIGKILL made.
+            Some(Complete {
+                report: Report::Died,
+                ..
+            }) => self.conclude(Complete::of(Report::HeldUp)),
             Some(complete) if !self.executing => self.conclude(complete),
             // About to `execve` when killed: the node will not run.
             _ => self.conclude(Complete::of(Report::HeldUp)),
@@ -352,6 +357,27 @@ mod tests {
         );
         assert_eq!(result.unwrap_err(), (Step::ScopeProgram, libc::ETIMEDOUT));
         // Killed and reaped by `wait`: its pid is no longer ours to wait for.
+        assert!(child.try_wait().is_err(), "the program was left unreaped");
+    }
+
+    /// A program held up before it reported anything fails the start as
+    /// held up, not as killed: the EOF that follows is the kill's own.
+    #[test]
+    fn a_program_given_up_on_before_its_first_word_was_held_up() {
+        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::NONBLOCK).unwrap();
+        // The program holds the pipe's only write end, as the carried one does.
+        let mut child = std::process::Command::new("sleep")
+            .arg("60")
+            .stdout(write)
+            .spawn()
+            .expect("spawn sleep");
+        let program = adopt(child.id() as i32).expect("our child");
+        let mut start = PendingStart::new(program, read);
+        start.looks = Looks::past_limit();
+        assert_eq!(
+            start.wait().unwrap_err(),
+            (Step::ScopeProgram, libc::ETIMEDOUT)
+        );
         assert!(child.try_wait().is_err(), "the program was left unreaped");
     }
 }
