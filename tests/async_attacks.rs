@@ -16,20 +16,43 @@ const TICK: Duration = Duration::from_millis(5);
 
 /// Fails unless, within `limit`, this process has no children (zombies
 /// included) and no process tagged `marker` lives, and unless its fds
-/// (besides pidfds) are back to `fds_before` within 5 s.
+/// (besides pidfds) are back to `fds_before` within 5 s. A dropped graph's
+/// stop goes on in a thread of its own: a node's own children may still be
+/// dying once the nodes are reaped.
 fn assert_nothing_left(
     marker: &str,
     fds_before: &std::collections::BTreeMap<i32, String>,
     limit: Duration,
 ) {
-    let left = children_gone_within(limit);
+    let deadline = Instant::now() + limit;
+    let left = by(deadline, common::children_of_this_process, Vec::is_empty);
     assert!(left.is_empty(), "{} children left: {left:?}", left.len());
-    assert!(common::live_marked_processes(marker).is_empty());
-    let fds = fds_back_within(fds_before, Duration::from_secs(5));
-    assert!(
-        fds.keys().all(|fd| fds_before.contains_key(fd)),
-        "fds leaked: {fds:?} (before: {fds_before:?})"
+    let marked = by(
+        deadline,
+        || common::live_marked_processes(marker),
+        Vec::is_empty,
     );
+    assert!(
+        marked.is_empty(),
+        "processes of the graphs left: {marked:?}"
+    );
+    let back = |fds: &std::collections::BTreeMap<i32, String>| {
+        fds.keys().all(|fd| fds_before.contains_key(fd))
+    };
+    let in_5_s = Instant::now() + Duration::from_secs(5);
+    let fds = by(in_5_s, common::fds_besides_pidfds, back);
+    assert!(back(&fds), "fds leaked: {fds:?} (before: {fds_before:?})");
+}
+
+/// What `look` sees once `done` says so, or at `deadline`.
+fn by<T>(deadline: Instant, look: impl Fn() -> T, done: impl Fn(&T) -> bool) -> T {
+    loop {
+        let seen = look();
+        if done(&seen) || Instant::now() > deadline {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Fails unless, within 5 s, no thread of the runtime (a graph's stop
@@ -74,34 +97,6 @@ fn current_thread() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-/// Waits (blocking) until this process has no children (zombies included)
-/// besides the cgroup watcher, or `limit` passes; returns what is left.
-fn children_gone_within(limit: Duration) -> Vec<common::ProcStat> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let left = common::children_of_this_process();
-        if left.is_empty() || Instant::now() > deadline {
-            return left;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Waits until the fds besides pidfds are `baseline` again, or `limit`.
-fn fds_back_within(
-    baseline: &std::collections::BTreeMap<i32, String>,
-    limit: Duration,
-) -> std::collections::BTreeMap<i32, String> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let now = common::fds_besides_pidfds();
-        if now.keys().all(|fd| baseline.contains_key(fd)) || Instant::now() > deadline {
-            return now;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn stubborn(marker: &str) -> Command {
