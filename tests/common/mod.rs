@@ -11,6 +11,7 @@
 
 pub mod app_cgroup;
 pub mod delegated;
+pub mod hostile;
 pub mod ticker;
 
 use std::collections::BTreeMap;
