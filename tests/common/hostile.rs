@@ -21,8 +21,11 @@
 //! pipe the test reads: [`successes_in`] and [`refusals_in`] parse it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::AtomicU64;
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use process_graph_runtime::{EdgeId, RunningGraph};
 
 /// The canary's value; the attacker writes [`EVIL`] wherever it can.
 pub const MAGIC: u64 = 0x5afe_c0de_5afe_c0de;
@@ -39,6 +42,30 @@ pub const ATTACK: &str = "PROCESS_GRAPH_TEST_ATTACK";
 /// uid outside any user namespace could otherwise ptrace and write into
 /// every process of that uid, other tests' included.
 pub const ONLY_CHILDREN_OF: &str = "PROCESS_GRAPH_TEST_ATTACK_ONLY_CHILDREN_OF";
+
+/// Stops the attacker (closes `stop`, its stdin), reads its whole report
+/// from `report`, its stdout, and shuts the graph down. Fails if the
+/// attacker wrote the application's [`CANARY`] or did not report.
+pub fn stop_and_report(running: &mut RunningGraph, stop: EdgeId, report: EdgeId) -> String {
+    drop(running.take_writer(stop));
+    let mut text = String::new();
+    running
+        .take_reader(report)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    running.shutdown(Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        CANARY.load(Ordering::SeqCst),
+        MAGIC,
+        "the attacker wrote the application's memory"
+    );
+    assert!(
+        text.contains("rounds "),
+        "the attacker did not report:\n{text}"
+    );
+    text
+}
 
 /// The name the carried program runs under: its `argv[0]`, and its
 /// memfd's, which `/proc/PID/exe` shows as `/memfd:process-graph-scope`.
