@@ -7,38 +7,27 @@
 //! uid (`Command::uid`), so may every process of that uid. The guarantee
 //! (README, the threat model and "Limits to know"): a node cannot freeze
 //! the application that way. A stopped program is killed, that start fails
-//! (README: `Step::ScopeProgram`, `ETIMEDOUT`; but see [`held_up`]), and
+//! (README: `Step::ScopeProgram`, `ETIMEDOUT`), and
 //! the application goes on serving events. (A user+net scope, or a drop to another uid: the
 //! program execs the node itself, with no clone of its own in between.)
 //!
 //! The attacker watches the kernel's last pid and stops every new child of
 //! the application it may signal the moment it appears, letting go of all
 //! but the runtime's helpers (`process-graph-scope` in their command line).
-//! A failed start is not tried again, so one graph is attacked until its
-//! sibling's start fails, and the test tries again with a new graph when
-//! the attacker missed.
+//! The loop around the attacks is `common::held_up_attack`'s.
 
 mod common;
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::time::{Duration, Instant};
 
+use common::held_up_attack::{self, ATTACK_FOR, Attacked};
 use process_graph_runtime::{
-    Command, EdgeId, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, Probe, ProbeResult,
-    Restart, RunningGraph, ScopeSpec, SpawnError, Step,
+    Command, Event, Graph, Namespace, NodeId, NodeOptions, Probe, ProbeResult, RunningGraph,
+    ScopeSpec,
 };
 
 const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_HELPERS";
-
-/// How long a graph is attacked, at most: until its sibling's start fails.
-const ATTACK_FOR: Duration = Duration::from_secs(5);
-
-/// How many graphs a test attacks before it says the attack never landed.
-const ATTEMPTS: usize = 5;
-
-/// Longer than any wait a stopped helper may cost (a few checks 20 ms
-/// apart), far shorter than the 30 s limit on one that answers slowly.
-const NO_FREEZE: Duration = Duration::from_secs(3);
 
 /// The attacker, given the application's pid: it stops only the
 /// application's helpers, and signals no other process on the machine than
@@ -63,120 +52,6 @@ fn assert_nothing_left() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
-/// A graph to attack: the attacker, told to begin through `go` once the
-/// graph is spawned (a first start that fails fails the spawn), and its
-/// sibling, `true`, started again at once whenever it ends.
-struct Attacked {
-    graph: Graph,
-    sibling: NodeId,
-    go: EdgeId,
-}
-
-impl Attacked {
-    /// `attacker` and `sibling`, both in a scope of `namespaces` if any.
-    fn new(attacker: Command, sibling: Command, namespaces: Option<&[Namespace]>) -> Attacked {
-        let mut graph = Graph::new();
-        graph.intensity(u32::MAX, Duration::from_secs(1));
-        let mut options = NodeOptions::new();
-        if let Some(namespaces) = namespaces {
-            let scope = graph.scope("s", ScopeSpec::new(namespaces.iter().copied()));
-            options = options.scope(scope);
-        }
-        let attacker = graph.node_with("attacker", attacker, options.clone());
-        let go = graph.pipe(Endpoint::Parent, attacker.stdin());
-        let sibling = graph.node_with(
-            "sibling",
-            sibling,
-            options
-                .after([attacker])
-                .restart(Restart::Always)
-                .backoff(Duration::ZERO, Duration::ZERO),
-        );
-        Attacked { graph, sibling, go }
-    }
-}
-
-/// What one attacked graph saw of its sibling.
-#[derive(Debug)]
-struct Seen {
-    starts: usize,
-    /// Its one failed start (the sibling is not started again), and how
-    /// long after the attacker was told to go.
-    failed: Option<(SpawnError, Duration)>,
-}
-
-/// Whether a start failed held up: its program found stopped, and killed
-/// (`Step::ScopeProgram`, `ETIMEDOUT`, as the README says, however far the
-/// program had got).
-fn held_up(error: &SpawnError) -> bool {
-    (error.step(), error.errno()) == (Step::ScopeProgram, libc::ETIMEDOUT)
-}
-
-/// Attacks graphs made by `attacked` until one's sibling start fails, up
-/// to [`ATTEMPTS`] of them, and checks that it failed held up; each wait
-/// for an event must be answered within [`NO_FREEZE`], and nothing may be
-/// left after each graph's shutdown.
-fn attack_until_it_lands(attacked: impl Fn() -> Attacked) {
-    for attempt in 1..=ATTEMPTS {
-        let seen = attack(attacked());
-        eprintln!("attempt {attempt}: {seen:?}");
-        if let Some((error, _)) = &seen.failed {
-            let why = common::report(error);
-            assert!(
-                held_up(error),
-                "the sibling's start failed, not held up: {why}"
-            );
-            assert!(seen.starts > 0, "the sibling never started");
-            return;
-        }
-    }
-    panic!(
-        "the attack did not take place: in {ATTEMPTS} graphs no start of the sibling failed \
-         within {ATTACK_FOR:?}: the attacker stopped none of its programs, or the application \
-         never gave up on one it stopped (each graph's outcome is above)"
-    );
-}
-
-/// Spawns `attacked`, lets the attacker go, and waits for events until
-/// the sibling's start fails or for [`ATTACK_FOR`], each wait answered
-/// within [`NO_FREEZE`]; then shuts it down.
-fn attack(attacked: Attacked) -> Seen {
-    let Attacked { graph, sibling, go } = attacked;
-    let mut running = graph.spawn().unwrap();
-    let mut go = running.take_writer(go).unwrap();
-    go.write_all(b"go\n").unwrap();
-    let seen = serve(&mut running, sibling);
-    running.shutdown(Duration::from_secs(5)).unwrap();
-    assert_nothing_left();
-    seen
-}
-
-/// Waits for events until `node`'s start fails or for [`ATTACK_FOR`],
-/// each wait answered within [`NO_FREEZE`].
-fn serve(running: &mut RunningGraph, node: NodeId) -> Seen {
-    let begin = Instant::now();
-    let mut seen = Seen {
-        starts: 0,
-        failed: None,
-    };
-    while seen.failed.is_none() && begin.elapsed() < ATTACK_FOR {
-        let asked = Instant::now();
-        let event = running
-            .next_event(Some(Duration::from_millis(500)))
-            .unwrap();
-        let took = asked.elapsed();
-        assert!(took < NO_FREEZE, "the application was frozen for {took:?}");
-        match event {
-            Some(Event::Started { node: n, .. }) if n == node => seen.starts += 1,
-            Some(Event::StartFailed { node: n, error }) if n == node => {
-                seen.failed = Some((error, begin.elapsed()));
-            }
-            _ => {}
-        }
-    }
-    seen
-}
-
 /// A node in a user+net scope stops the program that starts its
 /// scope-mate, once that program has joined the scope's user namespace.
 #[test]
@@ -190,7 +65,7 @@ fn a_node_cannot_freeze_the_application_by_stopping_the_program_that_starts_its_
             }
             common::within(Duration::from_secs(120), "stopped programs", || {
                 let binary = std::env::current_exe().unwrap();
-                attack_until_it_lands(|| {
+                held_up_attack::until_it_lands("programs", || {
                     Attacked::new(
                         attacker(&binary),
                         Command::new("true"),
@@ -218,7 +93,7 @@ fn a_dropped_node_cannot_freeze_the_application_by_stopping_the_program_that_sta
         // As uid 65534, which may not reach this binary where it is built.
         let binary = common::unprivileged_copy_of_this_binary();
         let as_65534 = |command: Command| command.uid(65534).gid(65534).groups(&[]);
-        attack_until_it_lands(|| {
+        held_up_attack::until_it_lands("programs", || {
             Attacked::new(
                 as_65534(attacker(&binary)),
                 as_65534(Command::new("true")),

@@ -15,31 +15,18 @@
 //! process it may signal the moment it appears, letting go of all but the
 //! runtime's (`process-graph-scope` in their command line: a clone before
 //! its `execve` is still the program's memory), so its sibling keeps
-//! restarting and being attacked until a start fails. A failed start is
-//! not tried again, so the test tries again with a new graph when the
-//! attacker missed.
+//! restarting and being attacked until a start fails. The loop around the
+//! attacks is `common::held_up_attack`'s.
 
 mod common;
 
-use std::io::{BufRead, Read, Write};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, Read};
+use std::time::Duration;
 
-use process_graph_runtime::{
-    Command, Endpoint, Event, Graph, Namespace, NodeId, NodeOptions, Restart, RunningGraph,
-    ScopeSpec, SpawnError, Step,
-};
+use common::held_up_attack::{self, Attacked};
+use process_graph_runtime::{Command, Namespace};
 
 const ATTACK: &str = "PROCESS_GRAPH_TEST_STOP_CLONES";
-
-/// How long a graph is attacked, at most: until its sibling's start fails.
-const ATTACK_FOR: Duration = Duration::from_secs(5);
-
-/// How many graphs a test attacks before it says the attack never landed.
-const ATTEMPTS: usize = 5;
-
-/// Longer than any wait a stopped clone may cost (a few checks 20 ms
-/// apart), far shorter than the 30 s limit on a helper that answers slowly.
-const NO_FREEZE: Duration = Duration::from_secs(3);
 
 fn attacker() -> Command {
     Command::new(std::env::current_exe().unwrap())
@@ -48,104 +35,17 @@ fn attacker() -> Command {
         .env(ATTACK, "1")
 }
 
-/// What one attacked graph saw of its sibling.
-#[derive(Debug)]
-struct Seen {
-    starts: usize,
-    /// Its one failed start (the sibling is not started again), and how
-    /// long after the attacker was told to go.
-    failed: Option<(SpawnError, Duration)>,
-}
-
-/// Whether a start failed held up: its clone found stopped, and killed, by
-/// the program (its `HELD_UP` report).
-fn held_up(error: &SpawnError) -> bool {
-    (error.step(), error.errno()) == (Step::ScopeProgram, libc::ETIMEDOUT)
-}
-
-/// Waits for events until `node`'s start fails or for [`ATTACK_FOR`],
-/// each wait answered within [`NO_FREEZE`].
-fn serve(running: &mut RunningGraph, node: NodeId) -> Seen {
-    let begin = Instant::now();
-    let mut seen = Seen {
-        starts: 0,
-        failed: None,
-    };
-    while seen.failed.is_none() && begin.elapsed() < ATTACK_FOR {
-        let asked = Instant::now();
-        let event = running
-            .next_event(Some(Duration::from_millis(500)))
-            .unwrap();
-        let took = asked.elapsed();
-        assert!(took < NO_FREEZE, "the application was frozen for {took:?}");
-        match event {
-            Some(Event::Started { node: n, .. }) if n == node => seen.starts += 1,
-            Some(Event::StartFailed { node: n, error }) if n == node => {
-                seen.failed = Some((error, begin.elapsed()));
-            }
-            _ => {}
-        }
-    }
-    seen
-}
-
 /// Attacks graphs whose scope has `namespaces` until one's sibling start
-/// fails, up to [`ATTEMPTS`] of them, and checks that it failed held up.
+/// fails, and checks that it failed held up.
 fn attack_in(namespaces: Vec<Namespace>) {
     if !common::user_namespaces_available() {
         return common::skip("user namespaces are not available here");
     }
     common::within(Duration::from_secs(120), "stopped clones", move || {
-        for attempt in 1..=ATTEMPTS {
-            let seen = attack(&namespaces);
-            eprintln!("attempt {attempt}: {seen:?}");
-            if let Some((error, _)) = &seen.failed {
-                let why = common::report(error);
-                assert!(
-                    held_up(error),
-                    "the sibling's start failed, not held up: {why}"
-                );
-                assert!(seen.starts > 0, "the sibling never started");
-                return;
-            }
-        }
-        panic!(
-            "the attack did not take place: in {ATTEMPTS} graphs no start of the sibling \
-             failed within {ATTACK_FOR:?}: the attacker stopped none of its clones before their \
-             execve, or the program never gave up on one it stopped (each graph's outcome is \
-             above)"
-        );
+        held_up_attack::until_it_lands("clones before their execve", || {
+            Attacked::new(attacker(), Command::new("true"), Some(&namespaces))
+        });
     });
-}
-
-/// One graph of [`attack_in`]: the attacker, told to begin once the graph
-/// is spawned (a first start that fails fails the spawn), and its
-/// scope-mate `true`, started again at once whenever it ends.
-fn attack(namespaces: &[Namespace]) -> Seen {
-    let mut graph = Graph::new();
-    graph.intensity(u32::MAX, Duration::from_secs(1));
-    let scope = graph.scope("s", ScopeSpec::new(namespaces.iter().copied()));
-    let attacker = graph.node_with("attacker", attacker(), NodeOptions::new().scope(scope));
-    let go = graph.pipe(Endpoint::Parent, attacker.stdin());
-    let sibling = graph.node_with(
-        "sibling",
-        Command::new("true"),
-        NodeOptions::new()
-            .scope(scope)
-            .after([attacker])
-            .restart(Restart::Always)
-            .backoff(Duration::ZERO, Duration::ZERO),
-    );
-    let mut running = graph.spawn().unwrap();
-    let mut go = running.take_writer(go).unwrap();
-    go.write_all(b"go\n").unwrap();
-    let seen = serve(&mut running, sibling);
-    running.shutdown(Duration::from_secs(5)).unwrap();
-    // No child of this process is left: not a stopped clone, nor a
-    // zombie of one.
-    let left = common::children_of_this_process();
-    assert!(left.is_empty(), "left behind: {left:?}");
-    seen
 }
 
 /// A node of a user+pid scope stops the clone the program makes of its

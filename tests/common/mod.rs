@@ -11,6 +11,7 @@
 
 pub mod app_cgroup;
 pub mod delegated;
+pub mod held_up_attack;
 pub mod hostile;
 pub mod ticker;
 
