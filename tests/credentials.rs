@@ -456,16 +456,9 @@ fn pdeath_application() {
                 .gid(65534)
                 .uid(65534),
             "gid-dropped" => Command::new("sleep").arg(&seconds).gid(65534),
-            "drops-itself" => Command::new("setpriv").args([
-                "--reuid",
-                "65534",
-                "--regid",
-                "65534",
-                "--clear-groups",
-                "--",
-                "sleep",
-                &seconds,
-            ]),
+            "drops-itself" => Command::new("setpriv")
+                .args(common::SETPRIV_TO_65534)
+                .args(["sleep", &seconds]),
             // Says when it runs: the application serves until killed once
             // a node is ready (the test waits for every sleep itself).
             _ => {

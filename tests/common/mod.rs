@@ -509,18 +509,23 @@ pub fn assert_passed_without_skipping(output: &std::process::Output, how: &str) 
     );
 }
 
-/// `setpriv` (util-linux) set to run the program given next as uid and gid
-/// 65534, with no supplementary groups: another local user. Needs root.
+/// The arguments that make `setpriv` (util-linux) run the program given
+/// next as uid and gid 65534, with no supplementary groups: another local
+/// user. Needs root.
+pub const SETPRIV_TO_65534: [&str; 6] = [
+    "--reuid",
+    "65534",
+    "--regid",
+    "65534",
+    "--clear-groups",
+    "--",
+];
+
+/// `setpriv` set to run the program given next as uid 65534
+/// ([`SETPRIV_TO_65534`]).
 pub fn as_uid_65534() -> std::process::Command {
     let mut setpriv = std::process::Command::new("setpriv");
-    setpriv.args([
-        "--reuid",
-        "65534",
-        "--regid",
-        "65534",
-        "--clear-groups",
-        "--",
-    ]);
+    setpriv.args(SETPRIV_TO_65534);
     setpriv
 }
 
