@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::as_root_and_unprivileged;
 use process_graph_runtime::{
-    Command, Endpoint, ExitStatus, Graph, Namespace, NodeOptions, ScopeSpec, Signal,
+    Command, Endpoint, Event, ExitStatus, Graph, Namespace, NodeOptions, Probe, ScopeSpec, Signal,
 };
 
 const IGNORED: [Signal; 4] = [Signal::TERM, Signal::INT, Signal::HUP, Signal::USR1];
@@ -72,14 +72,19 @@ fn become_a_nohup_application() {
 }
 
 /// What `cat` prints of the given files from inside a node of `scope`, if
-/// any; each file ends with its own lines.
-fn cat_from_a_node(scope: Option<ScopeSpec>, files: &[&str]) -> String {
+/// any, dropped to uid 65534 by the runtime if `dropped`; each file ends
+/// with its own lines.
+fn cat_from_a_node(scope: Option<ScopeSpec>, dropped: bool, files: &[&str]) -> String {
     let mut graph = Graph::new();
     let mut options = NodeOptions::new();
     if let Some(spec) = scope {
         options = options.scope(graph.scope("scope", spec));
     }
-    let cat = graph.node_with("cat", Command::new("cat").args(files), options);
+    let mut cat = Command::new("cat").args(files);
+    if dropped {
+        cat = cat.uid(65534).gid(65534).groups(&[]);
+    }
+    let cat = graph.node_with("cat", cat, options);
     let out = graph.pipe(cat.stdout(), Endpoint::Parent);
     let mut running = graph.spawn().expect("spawn");
     let text = common::read_to_end(&mut running, out);
@@ -93,11 +98,66 @@ fn cat_from_a_node(scope: Option<ScopeSpec>, files: &[&str]) -> String {
 #[test]
 fn a_node_starts_with_no_signal_ignored_or_blocked() {
     become_a_nohup_application();
-    let status = cat_from_a_node(None, &["/proc/self/status"]);
+    let status = cat_from_a_node(None, false, &["/proc/self/status"]);
     assert_eq!(
         ignored_and_blocked(&status),
         (0, 0),
         "SigIgn and SigBlk of the node:\n{status}"
+    );
+}
+
+/// The same for a node dropped to another uid, which the runtime's carried
+/// program starts (it drops the ids, then execs the node). Root only: a
+/// drop to another uid needs it.
+#[test]
+fn a_dropped_node_starts_with_no_signal_ignored_or_blocked() {
+    if !common::real_root() {
+        return common::skip("only root may drop a node to another uid");
+    }
+    become_a_nohup_application();
+    let status = cat_from_a_node(None, true, &["/proc/self/status"]);
+    assert!(status.contains("\nUid:\t65534\t"), "not dropped:\n{status}");
+    assert_eq!(
+        ignored_and_blocked(&status),
+        (0, 0),
+        "SigIgn and SigBlk of the dropped node:\n{status}"
+    );
+}
+
+/// The same for an exec probe's command, which is started apart from its
+/// node: a readiness probe that writes the status of its own process.
+#[test]
+fn an_exec_probe_starts_with_no_signal_ignored_or_blocked() {
+    become_a_nohup_application();
+    let dir = common::TempDir::new("inherited_signals_probe");
+    let path = dir.path().join("status");
+    // `exec`: the status is the probe's own process, not a child's.
+    let write = format!("exec cat /proc/self/status > '{}'", path.display());
+    let mut graph = Graph::new();
+    let node = graph.node_with(
+        "sleeper",
+        Command::new("sleep").arg("60"),
+        NodeOptions::new()
+            .ready_probe(Probe::exec(["sh", "-c", &write]).period(Duration::from_millis(50))),
+    );
+    let mut running = graph.spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "the probe never passed");
+        if let Some(Event::Ready { node: n }) = running
+            .next_event(Some(Duration::from_millis(100)))
+            .unwrap()
+            && n == node
+        {
+            break;
+        }
+    }
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    let status = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        ignored_and_blocked(&status),
+        (0, 0),
+        "SigIgn and SigBlk of the probe:\n{status}"
     );
 }
 
@@ -110,7 +170,7 @@ fn a_scope_node_and_its_init_ignore_no_signal() {
     as_root_and_unprivileged("a_scope_node_and_its_init_ignore_no_signal", || {
         become_a_nohup_application();
         let spec = ScopeSpec::new([Namespace::User, Namespace::Pid, Namespace::Mount]);
-        let text = cat_from_a_node(Some(spec), &["/proc/self/status", "/proc/1/status"]);
+        let text = cat_from_a_node(Some(spec), false, &["/proc/self/status", "/proc/1/status"]);
         let (node, init) = text
             .split_once("\nName:")
             .expect("two status files, the second starting with Name:");
