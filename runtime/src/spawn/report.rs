@@ -177,13 +177,12 @@ impl PendingStart {
         // Dead (SIGKILL is prompt), so whatever it wrote is in the pipe.
         let _ = held_up::wait_for_exit(&self.program, || {});
         match self.read() {
-            // Nothing more than the EOF: the end our SIGKILL made.
-            Some(Complete {
-                report: Report::Died,
-                ..
-            }) => self.conclude(Complete::of(Report::HeldUp)),
-            Some(complete) if !self.executing => self.conclude(complete),
-            // About to `execve` when killed: the node will not run.
+            // A report it made before the kill; not the bare EOF the kill
+            // made (`Died`), nor the end of an `execve` it was about to make
+            // (the node will not run).
+            Some(complete) if !self.executing && !matches!(complete.report, Report::Died) => {
+                self.conclude(complete)
+            }
             _ => self.conclude(Complete::of(Report::HeldUp)),
         }
     }
