@@ -82,6 +82,23 @@ fn serve_for(running: &mut RunningGraph, time: Duration) -> Vec<Event> {
     events
 }
 
+/// How many lines `path` holds (none if it is not there yet).
+fn lines_in(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
+}
+
+/// The kill a held-up init was asked, answered before `node` started,
+/// does not reach it: for 300 ms no node ends, and it runs on.
+fn assert_untouched_by_the_late_kill(running: &mut RunningGraph, node: NodeId) {
+    let pidfd = common::open_pidfd(running.pid(node).unwrap() as i32).unwrap();
+    for event in serve_for(running, Duration::from_millis(300)) {
+        if let Event::Exited { node, status, .. } = event {
+            panic!("{node:?} ended: {status:?}");
+        }
+    }
+    assert!(!common::exits_within(&pidfd, Duration::ZERO));
+}
+
 /// The daemon `dir/daemon` names (its pid in the scope), once it is
 /// there: its host pid, and a pidfd of it.
 fn daemon(dir: &std::path::Path, marker: &str) -> (i32, OwnedFd) {
@@ -332,11 +349,10 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
         || {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
             let starts = dir.path().join("starts");
-            let script = "echo $$ >> \"$1/starts\"; \
-                while [ ! -e \"$1/go\" ]; do sleep 0.01; done; rm -f \"$1/go\"";
-            let (mut running, marker) = spawn(&[("again", script, Restart::Always)], dir.path());
+            let script = format!("echo $$ >> \"$1/starts\"{THEN_EXITS_WHEN_TOLD}; rm -f \"$1/go\"");
+            let (mut running, marker) = spawn(&[("again", &script, Restart::Always)], dir.path());
             let again = NodeId::from_index(0);
-            let starts_seen = || std::fs::read_to_string(&starts).map_or(0, |t| t.lines().count());
+            let starts_seen = || lines_in(&starts);
             common::run_until(&mut running, "the first start", |_| starts_seen() == 1);
             let init = scope_init();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
@@ -354,14 +370,7 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
             common::run_until(&mut running, "the restart", |running| {
                 starts_seen() == 2 && running.pid(again).is_some()
             });
-            let restarted = common::open_pidfd(running.pid(again).unwrap() as i32).unwrap();
-            // The kill, answered before the restart, does not reach it.
-            for event in serve_for(&mut running, Duration::from_millis(300)) {
-                if let Event::Exited { node, status, .. } = event {
-                    panic!("{node:?} ended: {status:?}");
-                }
-            }
-            assert!(!common::exits_within(&restarted, Duration::ZERO));
+            assert_untouched_by_the_late_kill(&mut running, again);
             finish(running, &marker);
         },
     );
@@ -382,8 +391,8 @@ fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
         "a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill",
         || {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
-            let waits = "touch \"$1/started\"; while [ ! -e \"$1/go\" ]; do sleep 0.01; done";
-            let (mut running, marker) = spawn(&[("alone", waits, Restart::Never)], dir.path());
+            let waits = format!("touch \"$1/started\"{THEN_EXITS_WHEN_TOLD}");
+            let (mut running, marker) = spawn(&[("alone", &waits, Restart::Never)], dir.path());
             let alone = NodeId::from_index(0);
             let jail = ScopeId::from_index(0);
             let started = dir.path().join("started");
@@ -406,7 +415,7 @@ fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
             );
             let added = running.add(more).unwrap().node(added);
             let starts = dir.path().join("added");
-            let starts_seen = || std::fs::read_to_string(&starts).map_or(0, |t| t.lines().count());
+            let starts_seen = || lines_in(&starts);
             // Held: 300 ms, many times what a start into a scope takes.
             for event in serve_for(&mut running, Duration::from_millis(300)) {
                 assert!(
@@ -425,15 +434,8 @@ fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
                 starts_seen() == 1 && running.pid(added).is_some()
             });
             let pid = running.pid(added).unwrap() as i32;
-            let pidfd = common::open_pidfd(pid).unwrap();
-            // The kill, answered before the start, does not reach it.
-            for event in serve_for(&mut running, Duration::from_millis(300)) {
-                if let Event::Exited { node, status, .. } = event {
-                    panic!("{node:?} ended: {status:?}");
-                }
-            }
+            assert_untouched_by_the_late_kill(&mut running, added);
             assert!(runs_on(pid), "the late kill reached the added node");
-            assert!(!common::exits_within(&pidfd, Duration::ZERO));
             assert_eq!(starts_seen(), 1);
             finish(running, &marker);
         },
