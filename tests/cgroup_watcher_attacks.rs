@@ -494,7 +494,7 @@ fn watcher_application() {
         .env(APP_CGROUP, own_cgroup())
         .stdout(Stdio::Null);
     if attacker == Attacker::Dropped {
-        command = command.uid(65534).gid(65534).groups(&[]);
+        command = common::dropped_to_65534(command);
     }
     let node = graph.node_with(
         "attacker",

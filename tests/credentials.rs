@@ -450,11 +450,7 @@ fn pdeath_application() {
         let seconds = pdeath_seconds(prefix, &trial);
         let mut options = NodeOptions::new();
         let command = match name {
-            "uid-dropped" => Command::new("sleep")
-                .arg(&seconds)
-                .groups(&[])
-                .gid(65534)
-                .uid(65534),
+            "uid-dropped" => common::dropped_to_65534(Command::new("sleep").arg(&seconds)),
             "gid-dropped" => Command::new("sleep").arg(&seconds).gid(65534),
             "drops-itself" => Command::new("setpriv")
                 .args(common::SETPRIV_TO_65534)

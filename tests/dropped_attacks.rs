@@ -58,11 +58,6 @@ fn a_dropped_node_cannot_reach_the_program_that_starts_its_same_uid_siblings_wit
     attack(Containment::Off);
 }
 
-/// `command` run as uid and gid 65534, with no supplementary group.
-fn as_nobody(command: Command) -> Command {
-    command.uid(NOBODY).gid(NOBODY).groups(&[])
-}
-
 fn attack(containment: Containment) {
     // One attacker at a time: each attacks every child of this process.
     let _serial = common::serial();
@@ -85,7 +80,7 @@ fn attack_with(containment: Containment) {
     graph.intensity(u32::MAX, Duration::from_secs(1));
     let attacker = graph.node(
         "attacker",
-        as_nobody(
+        common::dropped_to_65534(
             Command::new(&copy)
                 .args(common::ignored_test_args("hostile_node"))
                 .env(ATTACK, format!("{canary:x}"))
@@ -95,7 +90,7 @@ fn attack_with(containment: Containment) {
     );
     let sibling = graph.node_with(
         "sibling",
-        as_nobody(Command::new("true")),
+        common::dropped_to_65534(Command::new("true")),
         NodeOptions::new()
             .after([attacker])
             .restart(Restart::Always)
@@ -105,7 +100,7 @@ fn attack_with(containment: Containment) {
     // shows the attack has teeth.
     graph.node_with(
         "mate",
-        as_nobody(Command::new("sleep").arg("1000")),
+        common::dropped_to_65534(Command::new("sleep").arg("1000")),
         NodeOptions::new().after([attacker]),
     );
     let stop = graph.pipe(Endpoint::Parent, attacker.stdin());

@@ -82,7 +82,7 @@ fn cat_from_a_node(scope: Option<ScopeSpec>, dropped: bool, files: &[&str]) -> S
     }
     let mut cat = Command::new("cat").args(files);
     if dropped {
-        cat = cat.uid(65534).gid(65534).groups(&[]);
+        cat = common::dropped_to_65534(cat);
     }
     let cat = graph.node_with("cat", cat, options);
     let out = graph.pipe(cat.stdout(), Endpoint::Parent);

@@ -581,7 +581,7 @@ fn moves_processes_into_its_cgroup() {
         let sibling = graph.node("sibling", leftovers.mark(Command::new("sleep")).arg("300"));
         let mut command = hostile(&leftovers, &claims).arg("move");
         if dropped {
-            command = command.uid(65534).gid(65534).groups(&[]);
+            command = common::dropped_to_65534(command);
         }
         let probe_command = format!("sleep 300 & echo $$ $! > {}; wait", probe.display());
         let hostile = graph.node_with(

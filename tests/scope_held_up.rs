@@ -92,11 +92,10 @@ fn a_dropped_node_cannot_freeze_the_application_by_stopping_the_program_that_sta
     common::within(Duration::from_secs(120), "stopped programs", || {
         // As uid 65534, which may not reach this binary where it is built.
         let binary = common::unprivileged_copy_of_this_binary();
-        let as_65534 = |command: Command| command.uid(65534).gid(65534).groups(&[]);
         held_up_attack::until_it_lands("programs", || {
             Attacked::new(
-                as_65534(attacker(&binary)),
-                as_65534(Command::new("true")),
+                common::dropped_to_65534(attacker(&binary)),
+                common::dropped_to_65534(Command::new("true")),
                 None,
             )
         });

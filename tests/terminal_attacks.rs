@@ -159,7 +159,7 @@ fn terminal_app() {
     } else if mode.starts_with("plain") {
         graph.node("hostile", command);
     } else {
-        graph.node("hostile", command.groups(&[]).gid(65534).uid(65534));
+        graph.node("hostile", common::dropped_to_65534(command));
     }
     let mut running = graph.spawn().unwrap();
     for beat in 1.. {
@@ -484,7 +484,7 @@ fn cannot_send_sigcont(scope: bool) {
         let s = added.scope("s", ScopeSpec::new([Namespace::User]));
         added.node_with("hostile", command, NodeOptions::new().scope(s));
     } else {
-        added.node("hostile", command.groups(&[]).gid(65534).uid(65534));
+        added.node("hostile", common::dropped_to_65534(command));
     }
     running.add(added).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -521,6 +521,12 @@ pub const SETPRIV_TO_65534: [&str; 6] = [
     "--",
 ];
 
+/// `command` dropped by the runtime (`Command::uid`, `gid`, `groups`) to
+/// uid and gid 65534, with no supplementary groups. Needs root.
+pub fn dropped_to_65534(command: Command) -> Command {
+    command.uid(65534).gid(65534).groups(&[])
+}
+
 /// `setpriv` set to run the program given next as uid 65534
 /// ([`SETPRIV_TO_65534`]).
 pub fn as_uid_65534() -> std::process::Command {
