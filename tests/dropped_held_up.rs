@@ -44,11 +44,6 @@ time.sleep(600)
 /// More than may be under way at once to one uid.
 const HELD: usize = 17;
 
-/// `command` run as `uid`, with the same gid and no supplementary group.
-fn as_uid(command: Command, uid: u32) -> Command {
-    command.uid(uid).gid(uid).groups(&[])
-}
-
 /// Seventeen starts of nodes dropped to uid 65534, held in `execve` by a
 /// node of that uid, one more than may be under way at once to one uid:
 /// a node dropped to uid 65533 and a node started directly, added next,
@@ -68,7 +63,7 @@ fn starts_held_up_by_a_node_of_one_uid_hold_up_no_other_uid_nor_the_nodes_starte
             .args(["-c", LEASE_A_COPY_OF_SLEEP])
             .arg(&said)
             .arg(dir.path());
-        graph.node("attacker", as_uid(lease, 65534));
+        graph.node("attacker", common::dropped_to_65534(lease));
         let mut running = graph.spawn().unwrap();
         common::run_until_file_exists(&mut running, &said);
         let leased = std::fs::read_to_string(&said).unwrap();
@@ -78,7 +73,7 @@ fn starts_held_up_by_a_node_of_one_uid_hold_up_no_other_uid_nor_the_nodes_starte
             .map(|i| {
                 held.node_with(
                     format!("held{i}"),
-                    as_uid(Command::new(&leased).arg("600"), 65534),
+                    common::dropped_to_65534(Command::new(&leased).arg("600")),
                     NodeOptions::new().stop_timeout(Duration::from_millis(200)),
                 )
             })
@@ -92,7 +87,7 @@ fn starts_held_up_by_a_node_of_one_uid_hold_up_no_other_uid_nor_the_nodes_starte
 
         let mut more = Graph::new();
         let sleeper = || Command::new("sleep").arg("600");
-        let other_uid = more.node("other-uid", as_uid(sleeper(), 65533));
+        let other_uid = more.node("other-uid", common::dropped_to(sleeper(), 65533));
         let direct = more.node("direct", sleeper());
         let asked = Instant::now();
         let added = running.add(more).unwrap();

@@ -522,9 +522,14 @@ pub const SETPRIV_TO_65534: [&str; 6] = [
 ];
 
 /// `command` dropped by the runtime (`Command::uid`, `gid`, `groups`) to
-/// uid and gid 65534, with no supplementary groups. Needs root.
+/// `uid`, with the same gid and no supplementary groups. Needs root.
+pub fn dropped_to(command: Command, uid: u32) -> Command {
+    command.uid(uid).gid(uid).groups(&[])
+}
+
+/// [`dropped_to`] uid 65534: another local user.
 pub fn dropped_to_65534(command: Command) -> Command {
-    command.uid(65534).gid(65534).groups(&[])
+    dropped_to(command, 65534)
 }
 
 /// `setpriv` set to run the program given next as uid 65534
