@@ -174,6 +174,7 @@ mod sigchld;
 mod sigmask;
 mod signal;
 mod spawn;
+mod strays;
 mod supervise;
 mod sys;
 mod terminal;

@@ -5,7 +5,7 @@
 //! application may create children there and move processes into them.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -116,6 +116,18 @@ pub(crate) fn cgroup_of(pid: rustix::process::Pid) -> Option<PathBuf> {
 /// `run10`.
 pub(crate) fn in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
     cgroup_of(pid).is_some_and(|of| of.starts_with(path))
+}
+
+/// Whether process `pid` is, or was when it exited, in the cgroup at `path`
+/// or below it, though that cgroup may have been removed since: an exited
+/// process keeps its cgroup, which `rmdir` does not wait for, and
+/// `/proc/PID/cgroup` then names it with ` (deleted)` after it.
+pub(crate) fn ended_in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
+    cgroup_of(pid).is_some_and(|of| {
+        let of = of.as_os_str().as_bytes();
+        let of = of.strip_suffix(b" (deleted)").unwrap_or(of);
+        Path::new(std::ffi::OsStr::from_bytes(of)).starts_with(path)
+    })
 }
 
 /// The path of the `0::` line of a `/proc/PID/cgroup`.

@@ -9,7 +9,7 @@ use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -158,6 +158,12 @@ impl GraphCgroup {
             graph: self.graph.dir(),
             node,
         })
+    }
+
+    /// The graph's cgroup's path in the hierarchy, as `/proc/PID/cgroup`
+    /// names it.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The path in the hierarchy of the cgroup node `index`'s processes run

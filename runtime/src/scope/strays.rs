@@ -16,42 +16,18 @@
 //! there, so such a child is one a node made.
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags};
-use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
-
-use crate::kernel_file::ProcStat;
+use rustix::process::Pid;
 
 /// Reaps the application's children that have ended in the pid namespace
-/// `namespace` (an fd of it) or one nested in it, as `/proc` lists them.
+/// `namespace` (an fd of it) or one nested in it.
 pub(crate) fn reap_in(namespace: &OwnedFd) {
     let Ok(wanted) = rustix::fs::fstat(namespace) else {
         return;
     };
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    let me = rustix::process::getpid().as_raw_nonzero().get();
-    let pids = entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok());
-    for pid in pids {
-        // Pinned first: whatever `/proc` says next is about this process,
-        // and the wait takes it alone, and only if it is our child.
-        let Some(pidfd) = Pid::from_raw(pid)
-            .and_then(|p| rustix::process::pidfd_open(p, PidfdFlags::empty()).ok())
-        else {
-            continue;
-        };
-        let ours = ProcStat::of(pid).and_then(|stat| stat.field::<i32>(1)) == Some(me);
-        if ours && in_namespace(pid, &wanted) {
-            let _ = rustix::process::waitid(
-                WaitId::PidFd(pidfd.as_fd()),
-                WaitIdOptions::EXITED | WaitIdOptions::NOHANG,
-            );
-        }
-    }
+    crate::strays::reap_seen(|pid| in_namespace(pid, &wanted), |_| false);
 }
 
 /// Whether process `pid` is in the pid namespace `wanted` (its `fstat`) or
@@ -60,8 +36,8 @@ pub(crate) fn reap_in(namespace: &OwnedFd) {
 /// with the scope's all the same. `/proc/PID/ns/pid` still names a
 /// zombie's; `NS_GET_PARENT` walks up from it, and fails above the
 /// application's own.
-fn in_namespace(pid: i32, wanted: &rustix::fs::Stat) -> bool {
-    let Ok(path) = CString::new(format!("/proc/{pid}/ns/pid")) else {
+fn in_namespace(pid: Pid, wanted: &rustix::fs::Stat) -> bool {
+    let Ok(path) = CString::new(format!("/proc/{}/ns/pid", pid.as_raw_nonzero())) else {
         return false;
     };
     let flags = OFlags::RDONLY | OFlags::CLOEXEC;

@@ -882,13 +882,26 @@ impl Teardown {
     /// it; the kernel kills whatever was left in a pid scope — then
     /// delivers what the nodes wrote and stops the output thread, then
     /// kills whatever is left in the cgroups, waits until it is gone and
-    /// removes them. The error of removing the cgroups.
+    /// removes them, and reaps what the nodes made the application's
+    /// children there ([`strays`](crate::strays)): every node has been
+    /// reaped by now, so an ended child of the application in the graph's
+    /// cgroups is one. The error of removing the cgroups.
     pub(crate) fn run(mut self) -> io::Result<()> {
         drop(std::mem::take(&mut self.scopes));
         if let Some(output) = &mut self.output {
             output.finish();
         }
-        self.cgroups.as_mut().map_or(Ok(()), GraphCgroup::remove)
+        let Some(cgroups) = &mut self.cgroups else {
+            return Ok(());
+        };
+        let removed = cgroups.remove();
+        let graph = cgroups.path();
+        crate::strays::reap_listed(
+            |pid| crate::cgroup::ended_in_cgroup(pid, graph),
+            |_| false,
+            true,
+        );
+        removed
     }
 }
 

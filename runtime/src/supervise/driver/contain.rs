@@ -61,13 +61,13 @@ impl Driver {
             }
             Ok(None) => {
                 self.clear_scope_of(core, i, now);
-                self.node_ended(core, i, now);
+                self.node_ended(core, i, false, now);
             }
             // Unreadable (the cgroup gone, or no fd left to read it): what
             // may be left is killed, and the node counts as ended.
             Err(_) => {
                 kill_left(self);
-                self.node_ended(core, i, now);
+                self.node_ended(core, i, true, now);
             }
         }
         Ok(())
@@ -150,7 +150,7 @@ impl Driver {
             return;
         }
         self.stop_draining(i);
-        self.node_ended(core, i, now);
+        self.node_ended(core, i, true, now);
     }
 
     /// Node `i` no longer drains: its `cgroup.events` leaves the wait set.

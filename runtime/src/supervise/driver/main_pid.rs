@@ -192,6 +192,11 @@ impl NodeOfPid {
         }
     }
 
+    /// Whether `pid` is a node's started or named main process.
+    pub(crate) fn holds(&self, pid: Pid) -> bool {
+        self.0.contains_key(&raw(pid))
+    }
+
     fn get(&self, pid: Pid) -> Option<usize> {
         self.0.get(&raw(pid)).map(|&node| node as usize)
     }
