@@ -149,3 +149,40 @@ fn children() -> Vec<Pid> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child that has exited, unreaped.
+    fn ended_child() -> Pid {
+        let child = std::process::Command::new("true").spawn().unwrap();
+        let pid = Pid::from_raw(child.id() as i32).unwrap();
+        let pidfd = pidfd_open(pid, PidfdFlags::empty()).unwrap();
+        crate::sys::readable(pidfd.as_fd(), None).unwrap();
+        pid
+    }
+
+    fn unreaped(pid: Pid) -> bool {
+        pinned_ended(pid).is_some()
+    }
+
+    #[test]
+    fn reaps_only_the_children_named_strays_and_never_an_awaited_one() {
+        let (stray, own, awaited) = (ended_child(), ended_child(), ended_child());
+        let is_stray = |pid| pid == stray || pid == awaited;
+        reap_seen(is_stray, |pid| pid == awaited);
+        assert!(!unreaped(stray), "the stray is reaped");
+        assert!(unreaped(own), "the application's own child is left");
+        assert!(unreaped(awaited), "the awaited child is left");
+        reap_listed(
+            |pid| pid == own || pid == awaited,
+            |pid| pid == awaited,
+            true,
+        );
+        assert!(!unreaped(own));
+        assert!(unreaped(awaited));
+        reap_listed(|pid| pid == awaited, |_| false, false);
+        assert!(!unreaped(awaited));
+    }
+}

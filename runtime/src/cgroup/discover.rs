@@ -123,11 +123,15 @@ pub(crate) fn in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
 /// process keeps its cgroup, which `rmdir` does not wait for, and
 /// `/proc/PID/cgroup` then names it with ` (deleted)` after it.
 pub(crate) fn ended_in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
-    cgroup_of(pid).is_some_and(|of| {
-        let of = of.as_os_str().as_bytes();
-        let of = of.strip_suffix(b" (deleted)").unwrap_or(of);
-        Path::new(std::ffi::OsStr::from_bytes(of)).starts_with(path)
-    })
+    cgroup_of(pid).is_some_and(|of| at_or_below(&of, path))
+}
+
+/// Whether the cgroup `of` (as `/proc/PID/cgroup` names it, ` (deleted)`
+/// after a removed one) is the one at `path` or below it.
+fn at_or_below(of: &Path, path: &Path) -> bool {
+    let of = of.as_os_str().as_bytes();
+    let of = of.strip_suffix(b" (deleted)").unwrap_or(of);
+    Path::new(std::ffi::OsStr::from_bytes(of)).starts_with(path)
 }
 
 /// The path of the `0::` line of a `/proc/PID/cgroup`.
@@ -184,6 +188,21 @@ mod tests {
 35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
 41 31 0:38 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw
 ";
+
+    #[test]
+    fn a_removed_cgroup_is_still_the_one_its_ended_processes_were_in() {
+        let node = Path::new("/app/pg-1/web");
+        for (of, expected) in [
+            ("/app/pg-1/web", true),
+            ("/app/pg-1/web (deleted)", true),
+            ("/app/pg-1/web/run3 (deleted)", true),
+            ("/app/pg-1/web~1 (deleted)", false),
+            ("/app/pg-1/webs", false),
+            ("/app/pg-1", false),
+        ] {
+            assert_eq!(at_or_below(Path::new(of), node), expected, "{of}");
+        }
+    }
 
     #[test]
     fn finds_the_v2_mount_beside_v1_hierarchies() {
