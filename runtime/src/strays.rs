@@ -155,6 +155,7 @@ mod tests {
     use super::*;
 
     /// A child that has exited, unreaped.
+    #[expect(clippy::zombie_processes, reason = "the zombie is what the test needs")]
     fn ended_child() -> Pid {
         let child = std::process::Command::new("true").spawn().unwrap();
         let pid = Pid::from_raw(child.id() as i32).unwrap();
