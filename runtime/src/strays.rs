@@ -20,8 +20,7 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, pidfd_open, waitid};
 
-/// How long [`reap_listed`] waits, in all, for strays that are still
-/// exiting.
+/// How long [`reap_pinned`] waits, in all, for strays to finish exiting.
 const EXITING: Duration = Duration::from_millis(50);
 
 /// What [`reap_seen`] left to look at again.
@@ -53,36 +52,36 @@ pub(crate) fn reap_seen(is_stray: impl Fn(Pid) -> bool, awaited: impl Fn(Pid) ->
             break;
         }
     }
-    reap_listed(is_stray, awaited, false);
+    reap_listed(is_stray, awaited);
     Swept::All
 }
 
-/// Reaps every child of the application that `is_stray` names and
-/// `awaited` does not, as listed; with `exiting`, it also waits, up to
-/// [`EXITING`] in all, for those not ended yet — where `is_stray` names
-/// only cgroups that are empty, such a child is past the point where it
-/// left its cgroup and before its exit is shown to its parent.
-pub(crate) fn reap_listed(
-    is_stray: impl Fn(Pid) -> bool,
-    awaited: impl Fn(Pid) -> bool,
-    exiting: bool,
-) {
-    let deadline = Instant::now() + EXITING;
+/// Reaps every ended child of the application that `is_stray` names and
+/// `awaited` does not, as listed.
+fn reap_listed(is_stray: impl Fn(Pid) -> bool, awaited: impl Fn(Pid) -> bool) {
     for child in children().into_iter().filter(|&child| !awaited(child)) {
-        // Pinned first: what `is_stray` reads of `/proc` next is about this
-        // process while it stays unreaped, and the waits take it alone.
-        let Ok(pidfd) = pidfd_open(child, PidfdFlags::empty()) else {
-            continue;
-        };
-        // `None`: not our child (`ECHILD`).
-        let Some(ended) = peek(&pidfd) else {
-            continue;
-        };
-        if !(ended || exiting) || !is_stray(child) {
-            continue;
+        if let Some(pidfd) = pinned_ended(child)
+            && is_stray(child)
+        {
+            reaped(&pidfd);
         }
+    }
+}
+
+/// `pid`, pinned by a pidfd, if it is a child of the application, ended or
+/// not, left unreaped.
+pub(crate) fn pinned_child(pid: Pid) -> Option<OwnedFd> {
+    let pidfd = pidfd_open(pid, PidfdFlags::empty()).ok()?;
+    peek(&pidfd).is_some().then_some(pidfd)
+}
+
+/// Reaps the children `pinned` holds, waiting up to [`EXITING`] in all for
+/// those that have not ended: they were killed, and are on their way out.
+pub(crate) fn reap_pinned(pinned: impl IntoIterator<Item = OwnedFd>) {
+    let deadline = Instant::now() + EXITING;
+    for pidfd in pinned {
         let wait = deadline.saturating_duration_since(Instant::now());
-        if ended || matches!(crate::sys::readable(pidfd.as_fd(), Some(wait)), Ok(true)) {
+        if matches!(crate::sys::readable(pidfd.as_fd(), Some(wait)), Ok(true)) {
             reaped(&pidfd);
         }
     }
@@ -176,14 +175,10 @@ mod tests {
         assert!(!unreaped(stray), "the stray is reaped");
         assert!(unreaped(own), "the application's own child is left");
         assert!(unreaped(awaited), "the awaited child is left");
-        reap_listed(
-            |pid| pid == own || pid == awaited,
-            |pid| pid == awaited,
-            true,
-        );
+        reap_listed(|pid| pid == own || pid == awaited, |pid| pid == awaited);
         assert!(!unreaped(own));
         assert!(unreaped(awaited));
-        reap_listed(|pid| pid == awaited, |_| false, false);
+        reap_pinned(pinned_child(awaited));
         assert!(!unreaped(awaited));
     }
 }

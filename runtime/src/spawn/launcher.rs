@@ -896,11 +896,7 @@ impl Teardown {
         };
         let removed = cgroups.remove();
         let graph = cgroups.path();
-        crate::strays::reap_listed(
-            |pid| crate::cgroup::ended_in_cgroup(pid, graph),
-            |_| false,
-            true,
-        );
+        crate::strays::reap_seen(|pid| crate::cgroup::ended_in_cgroup(pid, graph), |_| false);
         removed
     }
 }

@@ -47,7 +47,8 @@ impl Driver {
         // Whatever is left is killed on every path, a failure to watch the
         // cgroup included; the kill fails only if the cgroup is gone, which
         // leaves it empty.
-        let kill_left = |driver: &Driver| {
+        let kill_left = |driver: &mut Driver| {
+            driver.pin_strays_left(i);
             if let Some(cgroup) = driver.launcher.cgroup(i) {
                 let _ = cgroup.kill();
             }
@@ -61,13 +62,13 @@ impl Driver {
             }
             Ok(None) => {
                 self.clear_scope_of(core, i, now);
-                self.node_ended(core, i, false, now);
+                self.node_ended(core, i, now);
             }
             // Unreadable (the cgroup gone, or no fd left to read it): what
             // may be left is killed, and the node counts as ended.
             Err(_) => {
                 kill_left(self);
-                self.node_ended(core, i, true, now);
+                self.node_ended(core, i, now);
             }
         }
         Ok(())
@@ -150,7 +151,7 @@ impl Driver {
             return;
         }
         self.stop_draining(i);
-        self.node_ended(core, i, true, now);
+        self.node_ended(core, i, now);
     }
 
     /// Node `i` no longer drains: its `cgroup.events` leaves the wait set.

@@ -162,9 +162,8 @@ pub(crate) struct Driver {
     scope_requests: ScopeRequests,
     /// The node of each started and named main process, by pid.
     node_of_pid: main_pid::NodeOfPid,
-    /// The cgroups of ended nodes still to be looked in for what they made
-    /// the application's children (see `strays`).
-    stray_cgroups: Vec<strays::StrayCgroup>,
+    /// What nodes made the application's children, still to be reaped.
+    strays: strays::Strays,
     /// The process that spawned the graph, the only one it acts in.
     pub(crate) owner: Owner,
     /// [`finish`](Self::finish) has ended the scopes, the output thread and
@@ -200,7 +199,7 @@ impl Driver {
             probes: ProbeRuns::new(graph),
             scope_requests: ScopeRequests::default(),
             node_of_pid: main_pid::NodeOfPid::default(),
-            stray_cgroups: Vec::new(),
+            strays: strays::Strays::default(),
             owner: Owner::current(),
             torn_down: false,
             #[cfg(feature = "tokio")]
@@ -549,13 +548,12 @@ impl Driver {
         }
     }
 
-    /// Node `i` has ended for good (main process reaped, cgroup empty;
-    /// `drained`: the cgroup was killed and waited for). How its main
-    /// process ended: the named one's status if it named one (read now, the
-    /// latest moment), else the started one's. What it made the
+    /// Node `i` has ended for good (main process reaped, cgroup empty). How
+    /// its main process ended: the named one's status if it named one (read
+    /// now, the latest moment), else the started one's. What it made the
     /// application's children in its cgroup is reaped before the end is
     /// handed on.
-    fn node_ended(&mut self, core: &mut Core, i: usize, drained: bool, now: Instant) {
+    fn node_ended(&mut self, core: &mut Core, i: usize, now: Instant) {
         let io = &mut self.nodes[i];
         if let Some(process) = &io.process {
             self.node_of_pid.remove(process.pid(), i);
@@ -567,7 +565,7 @@ impl Driver {
             Some(named) => Some(named.exit_status()),
             None => io.process.as_ref().and_then(Process::status),
         };
-        self.reap_strays_of(i, drained);
+        self.reap_strays_of(i);
         let Some(status) = status else {
             return;
         };

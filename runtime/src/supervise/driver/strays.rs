@@ -5,61 +5,77 @@
 //!
 //! The cgroup's kill at the node's end killed them; an ended child of the
 //! application in the cgroup a node's processes ran in, once that node has
-//! ended, is one of them. Two things may keep the look from reaching one
-//! then: a node's exit the graph has not reaped yet (it comes first in the
-//! kernel's list of ended children, and names nobody's stray), and a probe
-//! command of the node not reaped yet (the runtime's, in the node's
-//! cgroup). Its cgroup is then looked at again at the next node's end, and
-//! before the node starts again — into a fresh cgroup, if it is still not
-//! done with — and at the graph's end, every cgroup of the graph at once
-//! (`Teardown`).
+//! ended, is one of them. Those still running when the node's main process
+//! ended are pinned by pidfds before the kill: a killed process leaves its
+//! cgroup (and the cgroup reads empty) a moment before its exit is shown to
+//! its parent, so a look at the node's end could miss it. Two things may
+//! keep the look from reaching one: a node's exit the graph has not reaped
+//! yet (it comes first in the kernel's list of ended children, and names
+//! nobody's stray), and a probe command of the node not reaped yet (the
+//! runtime's, in the node's cgroup). The cgroup is then looked in again at
+//! the next node's end, and before the node starts again — into a fresh
+//! cgroup, if it is still not done with — and at the graph's end, every
+//! cgroup of the graph at once (`Teardown`).
 
-use std::path::PathBuf;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
 
 use super::Driver;
 use crate::strays::Swept;
 
-/// The cgroup node `node`'s processes ran in when it last ended, to be
-/// looked in for strays.
-#[derive(Debug)]
-pub(crate) struct StrayCgroup {
-    node: usize,
-    path: PathBuf,
-    /// The node's processes outlived its main process, so the cgroup was
-    /// killed and waited for: its last clones may be exiting still.
-    drained: bool,
+/// What is left to reap of what nodes made the application's children.
+#[derive(Debug, Default)]
+pub(crate) struct Strays {
+    /// The cgroups ended nodes' processes ran in, still to be looked in.
+    cgroups: Vec<(usize, PathBuf)>,
+    /// The application's children left running in a node's cgroup when its
+    /// main process ended, pinned until the node ends.
+    killed: Vec<(usize, OwnedFd)>,
 }
 
 impl Driver {
-    /// Node `i` has ended (its cgroup empty); `drained`: its cgroup was
-    /// killed and waited for. Reaps what it made the application's children
-    /// in its cgroup, or keeps the cgroup to look in again.
-    pub(super) fn reap_strays_of(&mut self, i: usize, drained: bool) {
+    /// Node `i`'s main process has ended, and what is left in its cgroup is
+    /// about to be killed: the application's children among it that are
+    /// not the runtime's (a node's process, a probe command) are pinned.
+    pub(super) fn pin_strays_left(&mut self, i: usize) {
+        let Some(pids) = self.launcher.cgroup(i).and_then(|c| c.pids().ok()) else {
+            return;
+        };
+        let commands = self.probes.commands_of(i);
+        let strays = pids
+            .into_iter()
+            .filter(|pid| !self.node_of_pid.holds(*pid) && !commands.contains(pid));
+        let pinned = strays.filter_map(crate::strays::pinned_child);
+        self.strays.killed.extend(pinned.map(|pidfd| (i, pidfd)));
+    }
+
+    /// Node `i` has ended (its cgroup empty): reaps what it made the
+    /// application's children in its cgroup, or keeps the cgroup to look in
+    /// again.
+    pub(super) fn reap_strays_of(&mut self, i: usize) {
+        let (pinned, others) = std::mem::take(&mut self.strays.killed)
+            .into_iter()
+            .partition(|(node, _)| *node == i);
+        self.strays.killed = others;
+        crate::strays::reap_pinned(pinned.into_iter().map(|(_, pidfd)| pidfd));
         if let Some(path) = self.launcher.cgroup_path(i) {
-            let stray_cgroup = StrayCgroup {
-                node: i,
-                path,
-                drained,
-            };
-            self.stray_cgroups.push(stray_cgroup);
+            self.strays.cgroups.push((i, path));
             self.reap_strays();
         }
     }
 
     /// Node `i` is about to start: where its cgroup is still to be looked
     /// in, it is looked in now; if that is still not done, the cgroup is
-    /// killed, so that the start goes into a fresh one, which none of the
-    /// runtime's own processes the look could mistake are in.
+    /// killed (empty, it only counts as killed), so that the start goes
+    /// into a fresh one, where none of the runtime's own processes the
+    /// look could mistake for strays will be.
     pub(super) fn strays_before_start(&mut self, i: usize) {
-        if !self.stray_cgroups.iter().any(|c| c.node == i) {
+        if !self.strays.cgroups.iter().any(|(node, _)| *node == i) {
             return;
         }
         self.reap_strays();
         let path = self.launcher.cgroup_path(i);
-        let pending = self
-            .stray_cgroups
-            .iter()
-            .any(|c| Some(&c.path) == path.as_ref());
+        let pending = (self.strays.cgroups.iter()).any(|(_, p)| Some(p) == path.as_ref());
         if pending && let Some(cgroup) = self.launcher.cgroup(i) {
             let _ = cgroup.kill();
         }
@@ -69,28 +85,18 @@ impl Driver {
     /// command left, and forgets those it is done with.
     fn reap_strays(&mut self) {
         let probes = &self.probes;
-        let free = |c: &&StrayCgroup| probes.commands_of(c.node).is_empty();
-        let paths: Vec<&std::path::Path> = self
-            .stray_cgroups
-            .iter()
-            .filter(free)
-            .map(|c| c.path.as_path())
+        let free = |node: usize| probes.commands_of(node).is_empty();
+        let paths: Vec<&Path> = (self.strays.cgroups.iter())
+            .filter(|(node, _)| free(*node))
+            .map(|(_, path)| path.as_path())
             .collect();
         if paths.is_empty() {
             return;
         }
         let is_stray = |pid| (paths.iter()).any(|path| crate::cgroup::ended_in_cgroup(pid, path));
         let awaited = |pid| self.node_of_pid.holds(pid);
-        let swept = match self.stray_cgroups.iter().filter(free).any(|c| c.drained) {
-            true => {
-                crate::strays::reap_listed(is_stray, awaited, true);
-                Swept::All
-            }
-            false => crate::strays::reap_seen(is_stray, awaited),
-        };
-        if swept == Swept::All {
-            self.stray_cgroups
-                .retain(|c| !probes.commands_of(c.node).is_empty());
+        if crate::strays::reap_seen(is_stray, awaited) == Swept::All {
+            self.strays.cgroups.retain(|(node, _)| !free(*node));
         }
     }
 }
