@@ -118,12 +118,15 @@ pub(crate) fn in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
     cgroup_of(pid).is_some_and(|of| of.starts_with(path))
 }
 
-/// Whether process `pid` is, or was when it exited, in the cgroup at `path`
-/// or below it, though that cgroup may have been removed since: an exited
-/// process keeps its cgroup, which `rmdir` does not wait for, and
-/// `/proc/PID/cgroup` then names it with ` (deleted)` after it.
-pub(crate) fn ended_in_cgroup(pid: rustix::process::Pid, path: &Path) -> bool {
-    cgroup_of(pid).is_some_and(|of| at_or_below(&of, path))
+/// Whether process `pid` is, or was when it exited, in one of the cgroups
+/// at `paths` or below it, though that cgroup may have been removed since:
+/// an exited process keeps its cgroup, which `rmdir` does not wait for,
+/// and `/proc/PID/cgroup` then names it with ` (deleted)` after it.
+pub(crate) fn ended_in_cgroups<'a>(
+    pid: rustix::process::Pid,
+    mut paths: impl Iterator<Item = &'a Path>,
+) -> bool {
+    cgroup_of(pid).is_some_and(|of| paths.any(|path| at_or_below(&of, path)))
 }
 
 /// Whether the cgroup `of` (as `/proc/PID/cgroup` names it, ` (deleted)`

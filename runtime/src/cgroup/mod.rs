@@ -22,7 +22,7 @@ mod remove;
 mod tree;
 mod watcher;
 
-pub(crate) use discover::{ended_in_cgroup, in_cgroup};
+pub(crate) use discover::{ended_in_cgroups, in_cgroup};
 pub(crate) use limits::Limits;
 pub(crate) use node::NodeRef;
 pub(crate) use tree::GraphCgroup;

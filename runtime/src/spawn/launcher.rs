@@ -896,7 +896,8 @@ impl Teardown {
         };
         let removed = cgroups.remove();
         let graph = cgroups.path();
-        crate::strays::reap_seen(|pid| crate::cgroup::ended_in_cgroup(pid, graph), |_| false);
+        let is_stray = |pid| crate::cgroup::ended_in_cgroups(pid, std::iter::once(graph));
+        crate::strays::reap_seen(is_stray, |_| false);
         removed
     }
 }

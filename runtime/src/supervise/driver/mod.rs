@@ -378,7 +378,6 @@ impl Driver {
 
     /// Starts node `i`; the answer is the core's input.
     fn spawn(&mut self, core: &Core, i: usize) -> Input {
-        self.strays_before_start(i);
         match self.launcher.launch(i, &core.names[i]) {
             Ok(Launched {
                 process: Started::Running(process),

@@ -8,17 +8,20 @@
 //! ended, is one of them. Those still running when the node's main process
 //! ended are pinned by pidfds before the kill: a killed process leaves its
 //! cgroup (and the cgroup reads empty) a moment before its exit is shown to
-//! its parent, so a look at the node's end could miss it. Two things may
-//! keep the look from reaching one: a node's exit the graph has not reaped
-//! yet (it comes first in the kernel's list of ended children, and names
-//! nobody's stray), and a probe command of the node not reaped yet (the
-//! runtime's, in the node's cgroup). The cgroup is then looked in again at
-//! the next node's end, and before the node starts again — into a fresh
-//! cgroup, if it is still not done with — and at the graph's end, every
-//! cgroup of the graph at once (`Teardown`).
+//! its parent, so a look at the node's end could miss it.
+//!
+//! Two things may keep the look from reaching one: a node's exit the graph
+//! has not reaped yet (it comes first in the kernel's list of ended
+//! children, and names nobody's stray), and the runtime's own processes in
+//! the node's cgroup — a probe command, or the program of a start under way
+//! and what it cloned before saying so — which a node's next run may have
+//! put there. The cgroup is then looked in again at the next node's end,
+//! and at the graph's end every cgroup of the graph at once (`Teardown`).
+//! A node starts again into the same cgroup meanwhile: what the look finds
+//! there later is still the node's.
 
 use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Driver;
 use crate::strays::Swept;
@@ -59,41 +62,31 @@ impl Driver {
         self.strays.killed = others;
         crate::strays::reap_pinned(pinned.into_iter().map(|(_, pidfd)| pidfd));
         if let Some(path) = self.launcher.cgroup_path(i) {
-            self.strays.cgroups.push((i, path));
+            let cgroups = &mut self.strays.cgroups;
+            if !cgroups.iter().any(|(node, p)| *node == i && *p == path) {
+                cgroups.push((i, path));
+            }
             self.reap_strays();
         }
     }
 
-    /// Node `i` is about to start: where its cgroup is still to be looked
-    /// in, it is looked in now; if that is still not done, the cgroup is
-    /// killed (empty, it only counts as killed), so that the start goes
-    /// into a fresh one, where none of the runtime's own processes the
-    /// look could mistake for strays will be.
-    pub(super) fn strays_before_start(&mut self, i: usize) {
-        if !self.strays.cgroups.iter().any(|(node, _)| *node == i) {
-            return;
-        }
-        self.reap_strays();
-        let path = self.launcher.cgroup_path(i);
-        let pending = (self.strays.cgroups.iter()).any(|(_, p)| Some(p) == path.as_ref());
-        if pending && let Some(cgroup) = self.launcher.cgroup(i) {
-            let _ = cgroup.kill();
-        }
-    }
-
-    /// Looks in every cgroup still to be looked in whose node has no probe
-    /// command left, and forgets those it is done with.
+    /// Looks in every cgroup still to be looked in where none of the
+    /// runtime's own processes may be, and forgets those it is done with.
+    /// Each node's end in a mass exit costs one `waitid` here, however many
+    /// are still to be looked in: the cgroups are read only for an ended
+    /// child that is not a node's.
     fn reap_strays(&mut self) {
-        let probes = &self.probes;
-        let free = |node: usize| probes.commands_of(node).is_empty();
-        let paths: Vec<&Path> = (self.strays.cgroups.iter())
-            .filter(|(node, _)| free(*node))
-            .map(|(_, path)| path.as_path())
-            .collect();
-        if paths.is_empty() {
-            return;
-        }
-        let is_stray = |pid| (paths.iter()).any(|path| crate::cgroup::ended_in_cgroup(pid, path));
+        let (probes, nodes) = (&self.probes, &self.nodes);
+        // A node's index outlives it only within the graph's lists.
+        let free = |node: usize| {
+            nodes.get(node).is_none_or(|n| n.launch.is_none())
+                && probes.commands_of(node).is_empty()
+        };
+        let cgroups = &self.strays.cgroups;
+        let is_stray = |pid| {
+            let paths = cgroups.iter().filter(|(node, _)| free(*node));
+            crate::cgroup::ended_in_cgroups(pid, paths.map(|(_, path)| path.as_path()))
+        };
         let awaited = |pid| self.node_of_pid.holds(pid);
         if crate::strays::reap_seen(is_stray, awaited) == Swept::All {
             self.strays.cgroups.retain(|(node, _)| !free(*node));
