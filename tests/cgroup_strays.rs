@@ -1,0 +1,446 @@
+//! A plain node with a cgroup of its own clones with `CLONE_PARENT`: its
+//! clones are the application's children, not the node's. They are in the
+//! node's cgroup, so the cgroup's kill at the node's end kills them, but a
+//! killed process stays its parent's zombie until someone reaps it, and
+//! only the application can: the runtime must, when the node ends (before
+//! the end is reported and before the node starts again), and must never
+//! reap a child the application made itself. A node that crash-loops, each
+//! run leaving five clones in sessions of their own (so the node's process
+//! group kill misses them), would otherwise pile up zombies until the
+//! application ends, and fill the pid table long before. As root, and as
+//! uid 65534 in a cgroup delegated to it.
+//!
+//! The runtime finds them two ways, and each case runs both: where some
+//! clones outlive the node's main process, its cgroup is killed and waited
+//! for, and the application's children are listed; where every clone has
+//! ended before it, the cgroup is empty at once, and a `waitid` peek shows
+//! the strays one by one — unless the application's own zombie comes
+//! first, which makes it list them after all.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::delegated::as_root_and_delegated;
+use common::{ProcStat, children_of_this_process, marked, proc_stat, unique_marker};
+use process_graph_runtime::{
+    Command, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart,
+    RunningGraph,
+};
+
+/// In the node's environment: it is the hostile node,
+/// [`crash_looping_cloner`], and how many of its clones sleep.
+const CLONER: &str = "PG_TEST_CGROUP_STRAYS";
+
+/// How many clones each run of the node makes; all but the sleeping ones
+/// (the last ones) exit at once, and those sleep until the node's cgroup
+/// is killed.
+const CLONES: usize = 5;
+
+/// How many times the node crashes (exits 1) and is restarted.
+const CRASHES: usize = 8;
+
+/// The node's restart backoff: long enough that its next run has not
+/// started while the test looks at what the last one left.
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// How long a clone may take to become what the test waits for.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// Every case in one test: they count this process's children, which a test
+/// running beside them would add to.
+#[test]
+fn clone_parent_strays_of_a_node_with_a_cgroup_are_reaped_at_each_of_its_ends() {
+    as_root_and_delegated(
+        "clone_parent_strays_of_a_node_with_a_cgroup_are_reaped_at_each_of_its_ends",
+        || {
+            // On one thread, the graphs' and the application's own child's:
+            // the application's zombie is then first in the list of children
+            // a `waitid` walks, ahead of every stray.
+            common::within(Duration::from_secs(180), "the crash loops", || {
+                let binary = common::unprivileged_copy_of_this_binary();
+                nothing_left_but(None, "before the cases");
+                // 1. The strays are the application's only zombies: with
+                // two clones alive at each end, and with none.
+                crash_loop(&binary, None, 2, End::Shutdown);
+                crash_loop(&binary, None, 0, End::Leave);
+                // 2. An unreaped child of the application's own is its first
+                // zombie: it hides the strays from a `waitid` that peeks at
+                // one zombie, and must outlive every node's end and the
+                // graph's.
+                for (sleeping, end) in [(2, End::Leave), (0, End::Shutdown)] {
+                    let mut own = own_zombie();
+                    crash_loop(&binary, Some(own.id() as i32), sleeping, end);
+                    let status = own
+                        .wait()
+                        .expect("the application's own child is still its to reap");
+                    assert!(status.success(), "the application's own child: {status}");
+                    nothing_left_but(None, "once the application reaped its own child");
+                }
+            })
+        },
+    );
+}
+
+/// How the graph of a [`crash_loop`] ends.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    /// At the node's last crash the application leaves it down, and `wait`
+    /// returns: the node's end is the graph's.
+    Leave,
+    /// The node runs once more, its clones made, and `shutdown` stops it.
+    Shutdown,
+}
+
+/// Runs [`crash_looping_cloner`] as a node restarted on failure until it
+/// crashed [`CRASHES`] times, `sleeping` of its clones alive at each crash,
+/// then ends the graph as `end` says. At each
+/// run it checks that the clones were made and are the application's
+/// children; at each of the node's ends, that no zombie child is left but
+/// `own` (the application's own zombie, if it made one), and `own` still
+/// is; at the graph's end, that no child at all is left but `own`.
+fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
+    let marker = unique_marker("cgroup-strays");
+    let mut graph = Graph::new();
+    let node = graph.node_with(
+        "cloner",
+        marked(
+            Command::new(binary)
+                .args(common::ignored_test_args("crash_looping_cloner"))
+                .env(CLONER, sleeping.to_string()),
+            &marker,
+        ),
+        NodeOptions::new()
+            .restart(Restart::OnFailure)
+            .backoff(BACKOFF, BACKOFF),
+    );
+    graph.intensity(u32::MAX, Duration::from_secs(1));
+    let out = graph.pipe(node.stdout(), Endpoint::Parent);
+    let go = graph.pipe(Endpoint::Parent, node.stdin());
+    let mut running = graph.spawn().unwrap();
+    let lines = lines_of(&mut running, out);
+    let mut go = running.take_writer(go).unwrap();
+    let case =
+        format!("{sleeping} clones sleeping, {end:?}, the application's own zombie: {own:?}");
+
+    for run in 1.. {
+        let pid = next_start(&mut running, node, run);
+        let clones = clones_of_run(&lines, run);
+        assert_clones_are_the_applications(pid, &clones, CLONES - sleeping, run);
+        if run > CRASHES {
+            // End::Shutdown: this run's clones are made, two of them alive.
+            running.shutdown(Duration::from_secs(1)).unwrap();
+            break;
+        }
+        go.write_all(b"\n").unwrap();
+        let (status, decision) = next_end(&mut running, node, run);
+        assert_eq!(status, ExitStatus::Exited(1), "run {run} crashed");
+        assert!(
+            matches!(decision, Decision::Restart { .. }),
+            "run {run}: {decision:?}"
+        );
+        no_zombie_but(
+            own,
+            &format!("{case}: at the end of run {run}, clones {clones:?}"),
+        );
+        if run == CRASHES && matches!(end, End::Leave) {
+            assert!(running.decide(Decision::Leave));
+            running.wait().unwrap();
+            break;
+        }
+    }
+    drop(running);
+    nothing_left_but(own, &format!("{case}: at the graph's end"));
+    let left = common::live_marked_processes(&marker);
+    assert!(
+        left.is_empty(),
+        "{case}: the node's processes outlived the graph: {left:?}"
+    );
+}
+
+/// A child of the application's own, which it has not reaped: a zombie.
+fn own_zombie() -> std::process::Child {
+    let child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id() as i32;
+    wait_for(
+        &format!("the application's own child {pid} to be a zombie"),
+        || proc_stat(pid).is_some_and(|stat| stat.state == 'Z'),
+    );
+    child
+}
+
+/// The lines the node writes to `out`, read on a thread of their own.
+fn lines_of(
+    running: &mut RunningGraph,
+    out: process_graph_runtime::EdgeId,
+) -> mpsc::Receiver<String> {
+    let reader = BufReader::new(running.take_reader(out).unwrap());
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    received
+}
+
+/// The pids of its clones that run `run` of the node reports (libtest's
+/// own lines are passed over).
+fn clones_of_run(lines: &mpsc::Receiver<String>, run: usize) -> Vec<i32> {
+    let deadline = Instant::now() + SETTLE;
+    let mut passed = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => match line.strip_prefix("clones ") {
+                Some(pids) => {
+                    return pids
+                        .split_whitespace()
+                        .map(|pid| pid.parse().unwrap())
+                        .collect();
+                }
+                None => passed.push(line),
+            },
+            Err(e) => panic!("run {run} of the node reported no clones ({e}); it wrote {passed:?}"),
+        }
+    }
+}
+
+/// Fails unless each of `clones` is a child of this process in a session of
+/// its own, the first `exiting` of them zombies and the others alive in
+/// the cgroup of the node's main process `node`, which is not this
+/// process's: the strays the runtime must reap really are there. (Once the
+/// exiting ones are zombies they have left the cgroup, so where none
+/// sleeps, the node's main process is alone in it when it exits.)
+fn assert_clones_are_the_applications(node: u32, clones: &[i32], exiting: usize, run: usize) {
+    assert_eq!(clones.len(), CLONES, "run {run}: the clones made");
+    let me = std::process::id() as i32;
+    let cgroup = common::cgroup_of(node).expect("the node's cgroup");
+    assert_ne!(
+        Some(&cgroup),
+        common::cgroup_of(me as u32).as_ref(),
+        "run {run}: the node has no cgroup of its own"
+    );
+    let describe = || {
+        clones
+            .iter()
+            .map(|&pid| (pid, proc_stat(pid)))
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let stats: Vec<Option<ProcStat>> = clones.iter().map(|&pid| proc_stat(pid)).collect();
+        for (i, stat) in stats.iter().enumerate() {
+            let stat = stat.as_ref().unwrap_or_else(|| {
+                panic!(
+                    "run {run}: clone {} is gone before its node ended: {:?}",
+                    clones[i],
+                    describe()
+                )
+            });
+            assert_eq!(
+                stat.ppid,
+                me,
+                "run {run}: clone {} is not the application's child: {:?}",
+                clones[i],
+                describe()
+            );
+            assert_eq!(
+                stat.pgrp, stat.pid,
+                "run {run}: clone {} did not leave the node's process group",
+                clones[i]
+            );
+        }
+        let (ending, sleeping) = stats.split_at(exiting);
+        let exited = ending.iter().flatten().all(|stat| stat.state == 'Z');
+        assert!(
+            sleeping.iter().flatten().all(ProcStat::is_live),
+            "run {run}: a sleeping clone ended: {:?}",
+            describe()
+        );
+        if exited {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "run {run}: the exiting clones are no zombies within {SETTLE:?}: {:?}",
+            describe()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for &pid in &clones[exiting..] {
+        assert_eq!(
+            common::cgroup_of(pid as u32).as_ref(),
+            Some(&cgroup),
+            "run {run}: clone {pid} is not in its node's cgroup"
+        );
+    }
+}
+
+/// The pid of `node`'s next start, its run number `run`.
+fn next_start(running: &mut RunningGraph, node: NodeId, run: usize) -> u32 {
+    loop {
+        match next(running, run) {
+            Event::Started { node: n, pid } if n == node => return pid,
+            Event::Exited {
+                node: n, status, ..
+            } if n == node => {
+                panic!("run {run} ended before it started: {status:?}")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How `node`'s run `run` ended, and what the runtime decided.
+fn next_end(running: &mut RunningGraph, node: NodeId, run: usize) -> (ExitStatus, Decision) {
+    loop {
+        if let Event::Exited {
+            node: n,
+            status,
+            decision,
+        } = next(running, run)
+            && n == node
+        {
+            return (status, decision);
+        }
+    }
+}
+
+/// The graph's next event, within [`SETTLE`]; a failed start fails the test.
+fn next(running: &mut RunningGraph, run: usize) -> Event {
+    match running.next_event(Some(SETTLE)).unwrap() {
+        Some(Event::StartFailed { error, .. }) => panic!("run {run} failed to start: {error}"),
+        Some(event) => event,
+        None => panic!("run {run}: no event within {SETTLE:?}, or the graph ended"),
+    }
+}
+
+/// Fails if this process has a zombie child other than `own`, or if `own`
+/// is no longer its zombie.
+fn no_zombie_but(own: Option<i32>, when: &str) {
+    let children = children_of_this_process();
+    let zombies: Vec<_> = children
+        .iter()
+        .filter(|child| child.state == 'Z' && Some(child.pid) != own)
+        .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
+        .collect();
+    assert!(
+        zombies.is_empty(),
+        "{when}: zombie children left: {zombies:?}"
+    );
+    assert_own_zombie(own, &children, when);
+}
+
+/// Fails if this process has any child other than `own` (its cgroup
+/// watcher aside), now or a moment later (a killed process that became a
+/// zombie only after the graph looked), or if `own` is no longer its
+/// zombie.
+fn nothing_left_but(own: Option<i32>, when: &str) {
+    for pause in [Duration::ZERO, Duration::from_millis(200)] {
+        std::thread::sleep(pause);
+        let children = children_of_this_process();
+        let left: Vec<_> = children
+            .iter()
+            .filter(|child| Some(child.pid) != own)
+            .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{when} (+{pause:?}): children left: {left:?}"
+        );
+        assert_own_zombie(own, &children, when);
+    }
+}
+
+/// Fails unless `own`, if any, is among `children`, still a zombie.
+fn assert_own_zombie(own: Option<i32>, children: &[ProcStat], when: &str) {
+    if let Some(own) = own {
+        assert!(
+            children
+                .iter()
+                .any(|child| child.pid == own && child.state == 'Z'),
+            "{when}: the application's own zombie {own} was reaped by someone else: {:?}",
+            proc_stat(own)
+        );
+    }
+}
+
+/// Polls `done` until it holds; fails after [`SETTLE`].
+fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + SETTLE;
+    while !done() {
+        assert!(Instant::now() < deadline, "waited {SETTLE:?} for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The hostile node: makes [`CLONES`] clones with `CLONE_PARENT` (its
+/// parent's children: the application's), each in a session of its own;
+/// the last ones, as many as [`CLONER`] says, sleep, the others exit at
+/// once. Once every clone
+/// is in its session, it reports their pids on stdout, waits for a line on
+/// stdin, and crashes (exits 1).
+#[test]
+#[ignore = "the hostile node of the test above"]
+fn crash_looping_cloner() {
+    use std::os::fd::AsRawFd;
+    let Some(sleeping) = std::env::var(CLONER)
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return; // Only meaningful as a node.
+    };
+    let (made, made_write) = rustix::pipe::pipe().unwrap();
+    let mut clones = Vec::new();
+    for i in 0..CLONES {
+        let exits = i < CLONES - sleeping;
+        // SAFETY: a fork-like clone (no CLONE_VM); the clone makes only raw
+        // system calls, and ends or sleeps.
+        let pid = unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                libc::CLONE_PARENT | libc::SIGCHLD,
+                0,
+                0,
+                0,
+                0,
+            )
+        };
+        if pid == 0 {
+            // SAFETY: system calls on this clone alone; one byte from a
+            // valid buffer into a pipe it holds.
+            unsafe {
+                libc::setsid();
+                libc::write(made_write.as_raw_fd(), b"x".as_ptr().cast(), 1);
+                if exits {
+                    libc::_exit(0);
+                }
+                loop {
+                    libc::pause();
+                }
+            }
+        }
+        assert!(pid > 0, "clone: {}", std::io::Error::last_os_error());
+        clones.push(pid);
+    }
+    drop(made_write);
+    // One byte from each clone, once it is in its session (the sleeping
+    // ones keep the write end open: no EOF to wait for).
+    let mut bytes = [0; CLONES];
+    let mut got = 0;
+    while got < CLONES {
+        got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
+    }
+    let pids: Vec<String> = clones.iter().map(ToString::to_string).collect();
+    // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
+    println!("\nclones {}", pids.join(" "));
+    let mut go = [0];
+    let _ = rustix::io::read(rustix::stdio::stdin(), &mut go);
+    std::process::exit(1);
+}
