@@ -11,11 +11,11 @@
 //! uid 65534 in a cgroup delegated to it.
 //!
 //! The runtime finds them two ways, and each case runs both: where some
-//! clones outlive the node's main process, its cgroup is killed and waited
-//! for, and the application's children are listed; where every clone has
-//! ended before it, the cgroup is empty at once, and a `waitid` peek shows
-//! the strays one by one — unless the application's own zombie comes
-//! first, which makes it list them after all.
+//! clones outlive the node's main process, they are pinned by pidfds before
+//! its cgroup is killed, and reaped once it is empty; the clones that ended
+//! before, and all of them where the cgroup is empty at once, a `waitid`
+//! peek shows one by one — unless the application's own zombie comes
+//! first, which makes the runtime list the application's children.
 
 mod common;
 
