@@ -628,3 +628,84 @@ fn a_probe_answer_during_the_clear_does_not_outrun_the_nodes_end() {
         },
     );
 }
+
+/// Each run binds a port its last run's daemon held, at once (no backoff):
+/// the daemon holds the listening socket and 512 MiB it has written to, so
+/// its exit takes tens of ms, and releases the socket only after the
+/// memory. The init answers the kill only once it has reaped what it
+/// killed, so every bind finds the port free; answered at the kill, the
+/// next run's bind found it held (`EADDRINUSE`, errno 98).
+#[test]
+fn the_next_run_finds_free_what_the_last_runs_daemon_held() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "the_next_run_finds_free_what_the_last_runs_daemon_held",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope_only_node");
+            let port = common::free_port();
+            let script = dir.path().join("holder.py");
+            std::fs::write(&script, HOLDS_THE_PORT).unwrap();
+            let marker = common::unique_marker("scope-only-node-port");
+            let mut graph = Graph::new();
+            graph.containment(Containment::Off);
+            graph.intensity(100, Duration::from_secs(5));
+            let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+            let command = Command::new("/usr/bin/python3")
+                .arg(&script)
+                .arg(dir.path())
+                .arg(port.to_string());
+            let options = NodeOptions::new()
+                .scope(scope)
+                .restart(Restart::Always)
+                .backoff(Duration::ZERO, Duration::ZERO);
+            let holder = graph.node_with("holder", common::marked(command, &marker), options);
+            graph.node(
+                "keeper",
+                common::marked(Command::new("sleep").arg("300"), &marker),
+            );
+            let mut running = graph.spawn().unwrap();
+            let binds = dir.path().join("binds");
+            while lines_in(&binds) < 6 {
+                until_exited(&mut running, holder);
+            }
+            finish(running, &marker);
+            let binds = std::fs::read_to_string(&binds).unwrap();
+            let binds: Vec<&str> = binds.lines().collect();
+            assert!(
+                binds.iter().all(|&b| b == "bound"),
+                "the runs' binds: {binds:?}"
+            );
+        },
+    );
+}
+
+/// Binds `$2` on 127.0.0.1 and notes how that went in `$1/binds`; leaves a
+/// daemon that holds the listening socket and 512 MiB it has written to;
+/// exits once the daemon has both.
+const HOLDS_THE_PORT: &str = r#"
+import os, socket, sys, time
+dir, port = sys.argv[1], int(sys.argv[2])
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    bound = "bound"
+except OSError as e:
+    bound = "errno %d" % e.errno
+with open(os.path.join(dir, "binds"), "a") as f:
+    f.write(bound + "\n")
+ready = os.path.join(dir, "held")
+if os.path.exists(ready):
+    os.unlink(ready)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        blob = bytearray(b"x" * (512 << 20))
+        open(ready, "w").close()
+        time.sleep(300)
+    os._exit(0)
+listener.close()
+while not os.path.exists(ready):
+    time.sleep(0.01)
+"#;

@@ -240,8 +240,8 @@ fn send_notify_socket() -> Result<(), (i32, i32)> {
 /// - every other process of the pid namespace SIGKILLed: from its pid 1,
 ///   `kill(-1)` reaches each of them (root of the scope's user namespace,
 ///   the init may signal them all), a fork under way included, and nothing
-///   of the scope can keep it from being sent. The kernel has queued the
-///   signal before the answer goes: none of them runs another instruction.
+///   of the scope can keep it from being sent. The answer waits until they
+///   are gone ([`reap_the_killed`]), so that what they held is free.
 fn answer(request: u8) {
     const AF_INET: usize = 2;
     const AF_INET6: usize = 10;
@@ -255,6 +255,7 @@ fn answer(request: u8) {
             if sys::getpid() == 1 {
                 // ESRCH: there was nothing left.
                 sys::kill(-1, sys::SIGKILL);
+                reap_the_killed();
                 report[..4].copy_from_slice(&step::OK.to_ne_bytes());
             } else {
                 const EPERM: i32 = 1;
@@ -283,6 +284,45 @@ fn answer(request: u8) {
         sys::send_with_fds(SYNC, &report, &[]);
     }
 }
+
+/// After the kill of every other process of the namespace: reaps them as
+/// they exit, until none is left that is ours to reap, for up to
+/// [`CLEAR_WAIT_POLLS`] waits of 10 ms without an exit — so that what they
+/// held (a port, a lock, a pipe end, memory) is free when the application
+/// hears the answer, tens of ms later for one freeing much memory, rather
+/// than after its end is reported and its next run has started. Every one
+/// of them is ours: an orphan comes to pid 1, and a process's children come
+/// to it when it exits, before its parent can reap it — so once we have no
+/// child, none is left but the application's own children (what a node
+/// cloned with `CLONE_PARENT`), which are its to wait for. One stuck in the
+/// kernel is given up on at the limit, still dying.
+fn reap_the_killed() {
+    let mut polls = 0;
+    loop {
+        let reaped = sys::reap_any();
+        if reaped > 0 {
+            continue;
+        }
+        // ECHILD (or a failure): nothing left to wait for.
+        if reaped < 0 || polls == CLEAR_WAIT_POLLS {
+            return;
+        }
+        let mut signals = [PollFd {
+            fd: SIGNALS,
+            events: POLLIN,
+            revents: 0,
+        }];
+        if sys::poll_for(&mut signals, 0, 10_000_000) == 0 {
+            polls += 1;
+        }
+        let mut info = [0u8; 128];
+        while sys::read(SIGNALS, &mut info) > 0 {}
+    }
+}
+
+/// How many 10 ms waits without an exit the answer to a clear waits for
+/// the killed processes: a second.
+const CLEAR_WAIT_POLLS: u32 = 100;
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
 /// kernel then adds 127.0.0.1/8 and ::1 by itself.

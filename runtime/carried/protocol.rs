@@ -137,8 +137,9 @@ pub(crate) const REQUEST_TCP_SOCKET_V4: u8 = b'4';
 /// See [`REQUEST_TCP_SOCKET_V4`].
 pub(crate) const REQUEST_TCP_SOCKET_V6: u8 = b'6';
 /// A request byte: SIGKILL every process of the init's pid namespace but
-/// the init (`kill(-1, SIGKILL)` from its pid 1), then answer with an `OK`
-/// report without fds. The application asks it when the only node of a pid
+/// the init (`kill(-1, SIGKILL)` from its pid 1), reap them as they exit
+/// (up to a second without an exit), then answer with an `OK` report
+/// without fds. The application asks it when the only node of a pid
 /// scope without cgroups has ended: what is left are that node's daemons.
 pub(crate) const REQUEST_CLEAR: u8 = b'k';
 

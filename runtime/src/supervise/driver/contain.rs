@@ -89,9 +89,9 @@ impl Driver {
     /// signal the node anyway can do), what is left lives until the scope
     /// ends, or until the init gets to the kill; no start into the scope
     /// goes before that answer ([`holds_start`](Self::holds_start)), so
-    /// the kill finds no start of it. The answer says the SIGKILLs are
-    /// queued, not that their processes have exited: what they hold goes as
-    /// each exits.
+    /// the kill finds no start of it. The answer comes once the init has
+    /// reaped what it killed (up to a second without an exit), so what
+    /// those processes held is free by then.
     fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) {
         let Some((place, scope)) = self.launcher.scope_to_clear(i) else {
             return;
