@@ -26,6 +26,13 @@ use std::path::PathBuf;
 use super::Driver;
 use crate::strays::Swept;
 
+/// How many of a node's clones still running at its main process's exit
+/// are pinned, at most: each holds an fd of the application's until the
+/// node ends, and a node could leave thousands; the rest are found by the
+/// look at its end, which misses only one caught between leaving its cgroup
+/// and being shown ended.
+const PINNED_PER_NODE: usize = 16;
+
 /// What is left to reap of what nodes made the application's children.
 #[derive(Debug, Default)]
 pub(crate) struct Strays {
@@ -48,7 +55,9 @@ impl Driver {
         let strays = pids
             .into_iter()
             .filter(|pid| !self.node_of_pid.holds(*pid) && !commands.contains(pid));
-        let pinned = strays.filter_map(crate::strays::pinned_child);
+        let pinned = strays
+            .filter_map(crate::strays::pinned_child)
+            .take(PINNED_PER_NODE);
         self.strays.killed.extend(pinned.map(|pidfd| (i, pidfd)));
     }
 
