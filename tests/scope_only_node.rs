@@ -359,11 +359,17 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
             std::fs::write(dir.path().join("go"), "").unwrap();
             until_exited(&mut running, again);
             // Held: 300 ms, three times the backoff's first step.
-            serve_for(&mut running, Duration::from_millis(300));
+            let events = serve_for(&mut running, Duration::from_millis(300));
             assert_eq!(
                 starts_seen(),
                 1,
                 "a start went while the kill was unanswered"
+            );
+            let held = Event::StartHeld { node: again };
+            assert_eq!(
+                events.iter().filter(|e| **e == held).count(),
+                1,
+                "the application hears once that the start is held: {events:?}"
             );
             rustix::process::kill_process(init, rustix::process::Signal::CONT).unwrap();
             // The script's line can come before the loop has the pid.

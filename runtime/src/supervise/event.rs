@@ -178,6 +178,20 @@ pub enum Event<N = NodeId> {
         /// The dependency that failed.
         dependency: N,
     },
+    /// A node's start waits for its scope's init: the node ran alone in a
+    /// pid scope without a cgroup, and the init, asked to kill what its
+    /// last run left there, has not answered, because it is held up
+    /// (stopped, by someone who may signal it: the node's own uid in the
+    /// scope, or root). A start now could be reached by that kill when the
+    /// init goes on, so none goes: the node stays
+    /// [`NodeState::Waiting`](crate::NodeState::Waiting) for as long as the
+    /// init is held up, and its [`Event::Started`] follows the answer. An
+    /// application that waits on the node's start may see this as the
+    /// reason.
+    StartHeld {
+        /// The node whose start waits.
+        node: N,
+    },
     /// A signal registered with
     /// [`RunningGraph::stop_on_signals`](crate::RunningGraph::stop_on_signals)
     /// arrived; the graph is being stopped.
@@ -271,6 +285,7 @@ impl<N> Event<N> {
                 result,
                 failures,
             },
+            Event::StartHeld { node } => Event::StartHeld { node: rename(node) },
             Event::Signal(signal) => Event::Signal(signal),
             Event::Woken => Event::Woken,
             Event::SubgraphFailed {

@@ -79,6 +79,10 @@ impl<N: fmt::Display> fmt::Display for Event<N> {
                 error.step(),
                 error.io_error()
             ),
+            Event::StartHeld { node } => write!(
+                f,
+                "{node} waits to start: its scope's init, held up, has not killed what its last run left"
+            ),
             Event::DependencyFailed { node, dependency } => write!(
                 f,
                 "{node} cannot start: {dependency}, which it starts after, ended without becoming ready"

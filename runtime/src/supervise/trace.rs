@@ -43,7 +43,9 @@ pub(crate) fn event(names: &[String], event: &Event) {
             event!(target: T, Level::INFO, node = name(*node), "{text}");
         }
         Event::Exited { node, .. } => event!(target: T, Level::WARN, node = name(*node), "{text}"),
-        Event::ProbeFailed { node, .. } | Event::ProbeKilled { node, .. } => {
+        Event::ProbeFailed { node, .. }
+        | Event::ProbeKilled { node, .. }
+        | Event::StartHeld { node } => {
             event!(target: T, Level::WARN, node = name(*node), "{text}");
         }
         Event::StartFailed { node, .. }

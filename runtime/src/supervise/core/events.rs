@@ -123,6 +123,7 @@ fn node_of(event: &Event) -> Option<usize> {
         | Event::Exited { node, .. }
         | Event::StartFailed { node, .. }
         | Event::DependencyFailed { node, .. }
+        | Event::StartHeld { node }
         | Event::SubgraphFailed { node, .. } => Some(node.index()),
         Event::Signal(_) | Event::Woken => None,
     }

@@ -506,7 +506,11 @@ impl Core {
             }
             Input::Woken => self.emit(Event::Woken),
             Input::HoldStart { node } => {
-                self.held_starts.insert(node);
+                if self.held_starts.insert(node) {
+                    self.emit(Event::StartHeld {
+                        node: NodeId::from_index(node),
+                    });
+                }
             }
             Input::ReleaseStart { node } => {
                 self.held_starts.remove(&node);

@@ -853,8 +853,8 @@ mod releases;
 mod subgraphs;
 
 /// A spawn the driver answers with `HoldStart` is not handed out again,
-/// whatever rounds come, until `ReleaseStart`; a graph stopped meanwhile
-/// does not wait for it.
+/// whatever rounds come, until `ReleaseStart`; the application hears of
+/// it once; a graph stopped meanwhile does not wait for it.
 #[test]
 fn a_held_start_waits_for_its_release_and_not_the_graphs_stop() {
     let graph = graph_of(&[always(), always()], Strategy::OneForOne);
@@ -863,6 +863,10 @@ fn a_held_start_waits_for_its_release_and_not_the_graphs_stop() {
         h.core.advance(h.at(0));
         assert_eq!(h.core.next_action(), Some(Action::Spawn(0)));
         h.core.handle(Input::HoldStart { node: 0 }, h.at(0));
+        let held = Event::StartHeld {
+            node: NodeId::from_index(0),
+        };
+        assert_eq!(h.events(), std::slice::from_ref(&held));
         let mut rest = Vec::new();
         while let Some(action) = h.core.next_action() {
             if let Action::Spawn(node) = action {
@@ -880,6 +884,8 @@ fn a_held_start_waits_for_its_release_and_not_the_graphs_stop() {
         assert_eq!(rest, [Action::Spawn(1)], "the other node starts");
         assert_eq!(h.automatic(10), [], "held");
         assert_eq!(h.core.nodes[0].state, NodeState::Waiting);
+        h.core.handle(Input::HoldStart { node: 0 }, h.at(10));
+        assert!(!h.events().contains(&held), "told once");
         if stop_while_held {
             h.core.stop_graph(Outcome::Shutdown);
             h.automatic(20);
