@@ -1,7 +1,7 @@
 //! The driver's side of [`crate::strays`]: what a node with a cgroup of its
 //! own cloned with `CLONE_PARENT` — the application's children, in the
 //! node's cgroup — is reaped when the node ends, before its end is handed
-//! on and before it starts again.
+//! on and before it starts again, unless the look is kept from it (below).
 //!
 //! The cgroup's kill at the node's end killed them; an ended child of the
 //! application in the cgroup a node's processes ran in, once that node has
