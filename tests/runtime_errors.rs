@@ -58,7 +58,11 @@ fn assert_message(e: &SpawnError, step: &str, path: &str) {
 fn a_missing_program_is_not_found_at_execve() {
     let _serial = serial();
     for program in ["/nonexistent/program", "no-such-program-on-path"] {
-        let e = spawn_error("missing", Command::new(program));
+        // A `PATH` of searchable directories: one the uid may not search
+        // (a root's `/root/.cargo/bin` left to uid 65534) makes the search
+        // fail with EACCES, as `execvp` does.
+        let command = Command::new(program).env("PATH", "/usr/local/bin:/usr/bin:/bin");
+        let e = spawn_error("missing", command);
         assert_eq!(e.step(), Step::Execve);
         assert_eq!(e.errno(), libc::ENOENT);
         assert_eq!(e.kind(), SpawnErrorKind::NotFound);
