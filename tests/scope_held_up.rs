@@ -241,9 +241,12 @@ fn signal(pid: i32, signal: rustix::process::Signal) -> bool {
     rustix::process::kill_process(pid, signal).is_ok()
 }
 
-/// The attacker of the probe test: each new process it sees, it tries to
-/// stop again and again, letting go of all but the runtime's helpers, until
-/// it holds a helper, the process is gone, or 20 ms went by. Spinning on
+/// The attacker of the probe test: each new child of the application's it
+/// sees, it tries to stop again and again, letting go of all but the
+/// runtime's helpers, until it holds a helper, the process is gone, or 20
+/// ms went by. Only the application's children: a helper is one, and the
+/// node, its uid the application's outside its user namespace, could stop
+/// any process of that uid on the machine — another test's, a shell's. Spinning on
 /// the one pid, it stops a program within microseconds of its being one it
 /// may signal and a helper (the program's own `execve` done, and for root
 /// of the scope its joining the scope's user namespace), well before it
@@ -264,6 +267,10 @@ fn spinning_stopper() {
             continue;
         }
         seen = last;
+        // A clone's parent is set as it is made: no race with the check.
+        if common::proc_stat(last).is_none_or(|stat| stat.ppid != app) {
+            continue;
+        }
         let pid = rustix::process::Pid::from_raw(last).unwrap();
         let until = Instant::now() + Duration::from_millis(20);
         while Instant::now() < until {
