@@ -415,28 +415,76 @@ fn an_id_not_mapped_in_the_scope_is_refused() {
 /// Names [`pdeath_application`]'s trial, in its environment.
 const PDEATH_TRIAL: &str = "PG_TEST_PDEATH_TRIAL";
 
-/// The nodes of [`pdeath_application`]: a name, the first digits of the
-/// seconds its `sleep` is given (the rest name the trial, so that the test
-/// finds each by its command line), and whether it must die with a
-/// SIGKILLed application.
-const PDEATH_NODES: [(&str, &str, bool); 4] = [
-    // Dropped by the runtime, which arms the parent-death signal again.
-    ("uid-dropped", "601", true),
-    ("gid-dropped", "602", true),
-    ("plain", "603", true),
-    // Drops itself: the kernel clears its parent-death signal and nothing
-    // arms it again (README, "Limits to know"). Nothing else may kill it
-    // either, or the nodes above would prove nothing.
-    ("drops-itself", "604", false),
-];
+/// The nodes of [`pdeath_application`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PdeathNode {
+    /// Dropped to uid 65534 by the runtime, which arms the parent-death
+    /// signal again.
+    UidDropped,
+    /// Its gid dropped by the runtime, likewise.
+    GidDropped,
+    /// No drop; it says when it runs (the application serves until killed
+    /// once a node is ready, and the test waits for every sleep itself).
+    Plain,
+    /// Drops itself: the kernel clears its parent-death signal and nothing
+    /// arms it again (README, "Limits to know"). Nothing else may kill it
+    /// either, or the nodes above would prove nothing.
+    DropsItself,
+}
 
-/// The `sleep` argument of node `prefix` in trial `trial`.
-fn pdeath_seconds(prefix: &str, trial: &str) -> String {
-    format!("{prefix}.{trial}")
+impl PdeathNode {
+    const ALL: [PdeathNode; 4] = [
+        PdeathNode::UidDropped,
+        PdeathNode::GidDropped,
+        PdeathNode::Plain,
+        PdeathNode::DropsItself,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            PdeathNode::UidDropped => "uid-dropped",
+            PdeathNode::GidDropped => "gid-dropped",
+            PdeathNode::Plain => "plain",
+            PdeathNode::DropsItself => "drops-itself",
+        }
+    }
+
+    /// Whether it must die with a SIGKILLed application.
+    fn dies(self) -> bool {
+        self != PdeathNode::DropsItself
+    }
+
+    /// The `sleep` argument it is given in trial `trial`: its own first
+    /// digits, then the trial's, so that the test finds each node by its
+    /// command line.
+    fn seconds(self, trial: &str) -> String {
+        format!("{}.{trial}", 601 + self as u32)
+    }
+
+    /// Its command and options in trial `trial`.
+    fn declared(self, trial: &str) -> (Command, NodeOptions) {
+        let seconds = self.seconds(trial);
+        let sleep = Command::new("sleep").arg(&seconds);
+        match self {
+            PdeathNode::UidDropped => (common::dropped_to_65534(sleep), NodeOptions::new()),
+            PdeathNode::GidDropped => (sleep.gid(65534), NodeOptions::new()),
+            PdeathNode::DropsItself => {
+                let command = Command::new("setpriv")
+                    .args(common::SETPRIV_TO_65534)
+                    .args(["sleep", &seconds]);
+                (command, NodeOptions::new())
+            }
+            PdeathNode::Plain => {
+                let script = format!("echo >&3; exec sleep {seconds}");
+                let command = Command::new("sh").args(["-c", &script]);
+                (command, NodeOptions::new().ready(Readiness::Fd(3)))
+            }
+        }
+    }
 }
 
 /// The application of the test below, run in a child process: the nodes of
-/// [`PDEATH_NODES`] with no cgroup, so that only their parent-death signal
+/// [`PdeathNode`] with no cgroup, so that only their parent-death signal
 /// can end them when it is SIGKILLed.
 #[test]
 #[ignore = "the application of a_node_dropped_by_the_runtime_dies_with_a_sigkilled_application"]
@@ -446,24 +494,9 @@ fn pdeath_application() {
     };
     let mut graph = Graph::new();
     graph.containment(Containment::Off);
-    for (name, prefix, _) in PDEATH_NODES {
-        let seconds = pdeath_seconds(prefix, &trial);
-        let mut options = NodeOptions::new();
-        let command = match name {
-            "uid-dropped" => common::dropped_to_65534(Command::new("sleep").arg(&seconds)),
-            "gid-dropped" => Command::new("sleep").arg(&seconds).gid(65534),
-            "drops-itself" => Command::new("setpriv")
-                .args(common::SETPRIV_TO_65534)
-                .args(["sleep", &seconds]),
-            // Says when it runs: the application serves until killed once
-            // a node is ready (the test waits for every sleep itself).
-            _ => {
-                options = options.ready(Readiness::Fd(3));
-                let script = format!("echo >&3; exec sleep {seconds}");
-                Command::new("sh").args(["-c", &script])
-            }
-        };
-        graph.node_with(name, command, options);
+    for node in PdeathNode::ALL {
+        let (command, options) = node.declared(&trial);
+        graph.node_with(node.name(), command, options);
     }
     common::serve_until_killed(graph.spawn().unwrap())
 }
@@ -510,10 +543,10 @@ fn a_node_dropped_by_the_runtime_dies_with_a_sigkilled_application() {
         // Every node has executed its sleep: the drops, and the arming
         // after them, are done.
         let deadline = std::time::Instant::now() + common::DEATH_TIMEOUT;
-        let nodes: Vec<_> = PDEATH_NODES
+        let nodes: Vec<_> = PdeathNode::ALL
             .iter()
-            .map(|&(name, prefix, dies)| {
-                let seconds = pdeath_seconds(prefix, &trial);
+            .map(|&node| {
+                let (name, dies, seconds) = (node.name(), node.dies(), node.seconds(&trial));
                 loop {
                     if let Some(pid) = sleeping(&seconds)
                         && let Some(pidfd) = common::open_pidfd(pid)
