@@ -37,6 +37,16 @@ pub(crate) fn read_path(path: &CStr) -> io::Result<Vec<u8>> {
     )?)
 }
 
+/// Every process the application's `/proc` lists, by pid.
+pub(crate) fn every_process() -> Vec<rustix::process::Pid> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(rustix::process::Pid::from_raw)
+        .collect()
+}
+
 /// The value of line `key` (`"NSpid"`, `"ShdPnd"`) of `/proc/PID/status`,
 /// trimmed; `None` once the process is reaped, or without such a line.
 pub(crate) fn proc_status_line(pid: i32, key: &str) -> Option<String> {

@@ -127,11 +127,7 @@ fn reaped(pidfd: &OwnedFd) -> bool {
 /// of `/proc`, which the waits sort out (`ECHILD`).
 fn children() -> Vec<Pid> {
     if !std::path::Path::new("/proc/thread-self/children").exists() {
-        let entries = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-        return entries
-            .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
-            .filter_map(Pid::from_raw)
-            .collect();
+        return crate::kernel_file::every_process();
     }
     let threads = std::fs::read_dir("/proc/self/task")
         .into_iter()

@@ -50,7 +50,6 @@
 //! `notify_socket`): a claim is only ever made by the node itself.
 
 use std::fmt;
-use std::fs;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
@@ -199,18 +198,6 @@ impl Members<'_> {
     }
 }
 
-/// Every process the application can see: what a pid of another namespace
-/// may mean. All of them, not only a node's cgroup, so that a refusal says
-/// whether the number named any process at all.
-fn every_process() -> Vec<Pid> {
-    fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .filter_map(Pid::from_raw)
-        .collect()
-}
-
 /// The `NSpid` line of `/proc/PID/status`: the pid in each namespace from
 /// the application's down to the process's own. Empty once it is reaped.
 fn namespace_pids(pid: Pid) -> Vec<i32> {
@@ -262,7 +249,7 @@ impl Namespace {
     fn meanings(self, claimed: Pid) -> Vec<Pid> {
         match self {
             Namespace::Ours => vec![claimed],
-            Namespace::Deeper(_) => every_process()
+            Namespace::Deeper(_) => crate::kernel_file::every_process()
                 .into_iter()
                 .filter(|&c| self.reads(c, claimed))
                 .collect(),
