@@ -223,6 +223,17 @@ fn reaped_elsewhere(error: &io::Error) -> bool {
     error.raw_os_error() == Some(libc::ECHILD) && crate::sigchld::reaped_by_kernel().is_none()
 }
 
+/// Our child `pid`, held by a pidfd from now on, and whether it has ended
+/// (left unreaped). `ECHILD` for a process that is not our child: a
+/// `waitid` on a pidfd takes only one's own. Until we reap it, its pid
+/// names it and nobody else: nothing read of `/proc/PID` meanwhile is about
+/// a stranger unless another part of the application reaps it.
+pub(crate) fn pin_child(pid: Pid) -> io::Result<(OwnedFd, bool)> {
+    let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())?;
+    let ended = waitid_retrying(&pidfd, PEEK)?.is_some();
+    Ok((pidfd, ended))
+}
+
 /// A `waitid` that says whether, and how, the process ended, leaving it
 /// unreaped.
 const PEEK: WaitIdOptions = WaitIdOptions::EXITED

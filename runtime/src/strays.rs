@@ -18,7 +18,7 @@
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, pidfd_open, waitid};
+use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
 
 /// How long [`reap_pinned`] waits, in all, for strays to finish exiting.
 const EXITING: Duration = Duration::from_millis(50);
@@ -71,8 +71,7 @@ fn reap_listed(is_stray: impl Fn(Pid) -> bool, awaited: impl Fn(Pid) -> bool) {
 /// `pid`, pinned by a pidfd, if it is a child of the application, ended or
 /// not, left unreaped.
 pub(crate) fn pinned_child(pid: Pid) -> Option<OwnedFd> {
-    let pidfd = pidfd_open(pid, PidfdFlags::empty()).ok()?;
-    peek(&pidfd).is_some().then_some(pidfd)
+    crate::process::pin_child(pid).ok().map(|(pidfd, _)| pidfd)
 }
 
 /// Reaps the children `pinned` holds, waiting up to [`EXITING`] in all for
@@ -103,17 +102,8 @@ fn first_ended() -> Option<Pid> {
 
 /// `pid`, pinned by a pidfd, if it is an ended child of the application.
 fn pinned_ended(pid: Pid) -> Option<OwnedFd> {
-    let pidfd = pidfd_open(pid, PidfdFlags::empty()).ok()?;
-    (peek(&pidfd) == Some(true)).then_some(pidfd)
-}
-
-/// Whether `pidfd`'s process, a child of the application, has ended (left
-/// unreaped); `None` if it is not our child.
-fn peek(pidfd: &OwnedFd) -> Option<bool> {
-    let peek = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-    waitid(WaitId::PidFd(pidfd.as_fd()), peek)
-        .ok()
-        .map(|status| status.is_some())
+    let (pidfd, ended) = crate::process::pin_child(pid).ok()?;
+    ended.then_some(pidfd)
 }
 
 /// Reaps `pidfd`'s process, if it is an ended child of the application.
@@ -154,7 +144,7 @@ mod tests {
     fn ended_child() -> Pid {
         let child = std::process::Command::new("true").spawn().unwrap();
         let pid = Pid::from_raw(child.id() as i32).unwrap();
-        let pidfd = pidfd_open(pid, PidfdFlags::empty()).unwrap();
+        let (pidfd, _) = crate::process::pin_child(pid).unwrap();
         crate::sys::readable(pidfd.as_fd(), None).unwrap();
         pid
     }

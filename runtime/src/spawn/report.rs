@@ -13,7 +13,7 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
-use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions};
+use rustix::process::{Pid, WaitId, WaitIdOptions};
 
 use super::carried::{self, REPORT_LEN, Report, decode_words};
 use crate::error::Step;
@@ -288,17 +288,9 @@ impl Complete {
 /// reaped it, and nobody else can.
 fn adopt(pid: i32) -> Result<Process, i32> {
     let pid = Pid::from_raw(pid).ok_or(libc::ESRCH)?;
-    let pidfd =
-        rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(|e| e.raw_os_error())?;
-    // It must be ours: waitid on a pidfd of someone else's child is ECHILD.
-    let ours = rustix::process::waitid(
-        WaitId::PidFd(pidfd.as_fd()),
-        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
-    );
-    match ours {
-        Err(e) => Err(e.raw_os_error()),
-        Ok(_) => Ok(Process::new(pid, pidfd)),
-    }
+    let (pidfd, _) =
+        crate::process::pin_child(pid).map_err(|e| e.raw_os_error().unwrap_or(libc::EINVAL))?;
+    Ok(Process::new(pid, pidfd))
 }
 
 /// A report of the node's clone `pid` (our child) that could not be
