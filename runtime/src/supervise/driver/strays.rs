@@ -65,11 +65,8 @@ impl Driver {
     /// application's children in its cgroup, or keeps the cgroup to look in
     /// again.
     pub(super) fn reap_strays_of(&mut self, i: usize) {
-        let (pinned, others) = std::mem::take(&mut self.strays.killed)
-            .into_iter()
-            .partition(|(node, _)| *node == i);
-        self.strays.killed = others;
-        crate::strays::reap_pinned(pinned.into_iter().map(|(_, pidfd)| pidfd));
+        let pinned = self.strays.killed.extract_if(.., |(node, _)| *node == i);
+        crate::strays::reap_pinned(pinned.map(|(_, pidfd)| pidfd));
         if let Some(path) = self.launcher.cgroup_path(i) {
             let cgroups = &mut self.strays.cgroups;
             if !cgroups.iter().any(|(node, p)| *node == i && *p == path) {
