@@ -315,8 +315,7 @@ fn reap_the_killed() {
         if sys::poll_for(&mut signals, 0, 10_000_000) == 0 {
             polls += 1;
         }
-        let mut info = [0u8; 128];
-        while sys::read(SIGNALS, &mut info) > 0 {}
+        drain_signals();
     }
 }
 
@@ -383,8 +382,13 @@ fn reap_forever() -> ! {
                 answer(request);
             }
         }
-        let mut info = [0u8; 128];
-        while sys::read(SIGNALS, &mut info) > 0 {}
+        drain_signals();
         while sys::reap_any() > 0 {}
     }
+}
+
+/// Reads every SIGCHLD queued on the signalfd: they only wake the poll.
+fn drain_signals() {
+    let mut info = [0u8; 128];
+    while sys::read(SIGNALS, &mut info) > 0 {}
 }
