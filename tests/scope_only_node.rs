@@ -30,18 +30,26 @@ const THEN_EXITS_WHEN_TOLD: &str = "; while [ ! -e \"$1/go\" ]; do sleep 0.01; d
 /// cgroups; a node outside scopes (`sleep 300`) keeps the graph, and so
 /// the scope, alive. The running graph and the marker of its processes.
 fn spawn(in_scope: &[(&str, &str, Restart)], dir: &std::path::Path) -> (RunningGraph, String) {
+    let nodes = in_scope.iter().map(|&(name, script, restart)| {
+        let command = Command::new("sh").args(["-c", script, "sh"]).arg(dir);
+        (name, command, NodeOptions::new().restart(restart))
+    });
+    spawn_nodes(nodes)
+}
+
+/// The graph of [`spawn`], its nodes in the scope each with its own command
+/// and options.
+fn spawn_nodes<'a>(
+    in_scope: impl IntoIterator<Item = (&'a str, Command, NodeOptions)>,
+) -> (RunningGraph, String) {
     let marker = common::unique_marker("scope-only-node");
     let mut graph = Graph::new();
     graph.containment(Containment::Off);
     graph.intensity(10, Duration::from_secs(5));
     let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
-    for (name, script, restart) in in_scope {
-        let command = Command::new("sh").args(["-c", script, "sh"]).arg(dir);
-        graph.node_with(
-            *name,
-            common::marked(command, &marker),
-            NodeOptions::new().scope(scope).restart(*restart),
-        );
+    for (name, command, options) in in_scope {
+        let command = common::marked(command, &marker);
+        graph.node_with(name, command, options.scope(scope));
     }
     graph.node(
         "keeper",
@@ -651,25 +659,15 @@ fn the_next_run_finds_free_what_the_last_runs_daemon_held() {
             let port = common::free_port();
             let script = dir.path().join("holder.py");
             std::fs::write(&script, HOLDS_THE_PORT).unwrap();
-            let marker = common::unique_marker("scope-only-node-port");
-            let mut graph = Graph::new();
-            graph.containment(Containment::Off);
-            graph.intensity(100, Duration::from_secs(5));
-            let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
             let command = Command::new("/usr/bin/python3")
                 .arg(&script)
                 .arg(dir.path())
                 .arg(port.to_string());
             let options = NodeOptions::new()
-                .scope(scope)
                 .restart(Restart::Always)
                 .backoff(Duration::ZERO, Duration::ZERO);
-            let holder = graph.node_with("holder", common::marked(command, &marker), options);
-            graph.node(
-                "keeper",
-                common::marked(Command::new("sleep").arg("300"), &marker),
-            );
-            let mut running = graph.spawn().unwrap();
+            let (mut running, marker) = spawn_nodes([("holder", command, options)]);
+            let holder = NodeId::from_index(0);
             let binds = dir.path().join("binds");
             while lines_in(&binds) < 6 {
                 until_exited(&mut running, holder);
