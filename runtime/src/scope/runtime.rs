@@ -19,6 +19,7 @@
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
 
@@ -270,17 +271,25 @@ impl ScopeRuntime {
         }
     }
 
-    /// Waits for the init's next report to arrive, while the init is
-    /// neither stopped nor past [`held_up::LIMIT`](crate::held_up::LIMIT):
-    /// a node of the scope may signal it (see [`crate::held_up`]). A
-    /// held-up init is dropped with the scope, which kills it.
-    pub(crate) fn wait_for_answer(&self) -> io::Result<()> {
-        crate::held_up::wait_for_answer(self.sync_fd(), &self.init)
+    /// One look at the init, whose answer has not come, under `looks`:
+    /// whether to give it up, stopped or past
+    /// [`held_up::LIMIT`](crate::held_up::LIMIT) — a node of the scope may
+    /// signal it (see [`crate::held_up`]) — with no answer written before.
+    /// A held-up init is dropped with the scope, which kills it.
+    pub(crate) fn is_held_up(&self, looks: &mut crate::held_up::Looks) -> bool {
+        let answered = || {
+            matches!(
+                crate::sys::readable(self.sync_fd(), Some(Duration::ZERO)),
+                Ok(true)
+            )
+        };
+        looks.held_up(&self.init) && !answered()
     }
 
-    /// The init's next report, waited for ([`wait_for_answer`](Self::wait_for_answer)).
+    /// The init's next report, waited for while the init is not held up
+    /// ([`crate::held_up::wait_for_answer`]).
     fn answer(&self) -> io::Result<([u8; REPORT_LEN], Vec<OwnedFd>)> {
-        self.wait_for_answer()?;
+        crate::held_up::wait_for_answer(self.sync_fd(), &self.init)?;
         receive_report(&self.sync, false)
     }
 

@@ -23,9 +23,9 @@ pub(crate) enum Asked {
         kind: ProbeKind,
         attempt: u64,
     },
-    /// What the scope's only member left when it ended, killed
-    /// ([`ScopeRuntime::request_clear`]).
-    Clear,
+    /// What the scope's only member, node `node`, left when it ended,
+    /// killed ([`ScopeRuntime::request_clear`]).
+    Clear { node: usize },
 }
 
 /// An init's answer: the fd it carries, none, or why it could not.
@@ -96,7 +96,7 @@ impl ScopeRequests {
     pub(crate) fn is_clearing(&self, place: usize) -> bool {
         self.asked
             .get(place)
-            .is_some_and(|queue| queue.contains(&Asked::Clear))
+            .is_some_and(|queue| queue.iter().any(|a| matches!(a, Asked::Clear { .. })))
     }
 
     /// The scope at `place` ends (its sync socket is about to be closed):

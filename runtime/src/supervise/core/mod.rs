@@ -68,6 +68,11 @@ pub(crate) enum Input {
     /// [`FIRST_LOOK`](crate::held_up::FIRST_LOOK) on, every
     /// [`CHECK_EVERY`](crate::held_up::CHECK_EVERY).
     Launching { node: usize },
+    /// The node's main process was reaped, and its end waits for its
+    /// scope's init to kill what it left: [`Action::CheckClear`] comes
+    /// every [`CHECK_EVERY`](crate::held_up::CHECK_EVERY) until its
+    /// `Exited`.
+    Clearing { node: usize },
     /// The node's main process was reaped (and its cgroup is empty).
     Exited { node: usize, status: ExitStatus },
     /// The node said it is ready, by whatever protocol (at its start, or at
@@ -117,6 +122,9 @@ pub(crate) enum Action {
     /// Look at the node's start under way (see [`Input::Launching`]): give
     /// it up if it is held up, answering as the start would.
     CheckStart(usize),
+    /// Look at the init whose answer the node's end waits for (see
+    /// [`Input::Clearing`]): give it up if it is held up, ending the node.
+    CheckClear(usize),
     /// Send the node's main process this signal (it may have just exited).
     Signal(usize, Signal),
     /// SIGKILL the node: main process, process group, cgroup.
@@ -468,6 +476,13 @@ impl Core {
             } => self.spawned(node, pid, ready_at_exec, now),
             Input::SpawnFailed { node, error } => self.spawn_failed(node, error, now),
             Input::Launching { node } => self.launching(node, now),
+            Input::Clearing { node } => {
+                let key = TimerKey {
+                    node,
+                    purpose: Purpose::Clear,
+                };
+                self.timers.arm(key, now + crate::held_up::CHECK_EVERY);
+            }
             Input::Exited { node, status } => self.on_exit(node, status, now),
             Input::Ready { node } => self.mark_ready(node, now),
             Input::Reloading { node } => {
@@ -596,6 +611,11 @@ impl Core {
                     self.outbox.push_back(Action::CheckStart(i));
                     self.timers.arm(key, now + crate::held_up::CHECK_EVERY);
                 }
+            }
+            // Until the node's `Exited`, which cancels it.
+            Purpose::Clear => {
+                self.outbox.push_back(Action::CheckClear(i));
+                self.timers.arm(key, now + crate::held_up::CHECK_EVERY);
             }
             Purpose::Probe(kind) => self.run_probe(i, kind, now),
             // As systemd: SIGABRT for a core dump, then SIGKILL with the

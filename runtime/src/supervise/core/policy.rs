@@ -22,6 +22,7 @@ impl Core {
             Purpose::Stop,
             Purpose::Watchdog,
             Purpose::Abort,
+            Purpose::Clear,
         ] {
             self.timers.cancel(TimerKey { node: i, purpose });
         }

@@ -898,3 +898,26 @@ fn a_held_start_waits_for_its_release_and_not_the_graphs_stop() {
         assert_eq!(h.automatic(40), [Action::Spawn(0)]);
     }
 }
+
+/// A node whose end waits for its scope's init (`Input::Clearing`): the
+/// init is looked at every `CHECK_EVERY` until the node's `Exited`, and
+/// never after it, so a graph idle again makes no wake-ups.
+#[test]
+fn a_clearing_node_is_looked_at_until_its_end_and_not_after() {
+    let graph = graph_of(&[always()], Strategy::OneForOne);
+    let mut h = Harness::new(&graph);
+    h.round(0);
+    let every = crate::held_up::CHECK_EVERY.as_millis() as u64;
+    h.core.handle(Input::Clearing { node: 0 }, h.at(5));
+    assert_eq!(h.deadline(), Some(5 + every));
+    assert_eq!(h.automatic(4 + every), [], "not before its time");
+    for look in 1..=3 {
+        assert_eq!(h.automatic(5 + look * every), [Action::CheckClear(0)]);
+    }
+    assert_eq!(h.core.nodes[0].state, NodeState::Running, "alive meanwhile");
+    let end = 5 + 3 * every + 1;
+    h.exit(0, FAILED, end);
+    assert_eq!(h.automatic(end), []);
+    assert_eq!(h.deadline(), Some(end + 100), "its backoff alone");
+    assert_eq!(h.automatic(5 + 4 * every), []);
+}

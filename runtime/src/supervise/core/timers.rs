@@ -17,6 +17,9 @@ pub(crate) enum Purpose {
     Stop,
     /// A start under way is to be looked at (`Input::Launching`).
     Launch,
+    /// The init whose answer an ended node waits for is to be looked at
+    /// (`Input::Clearing`).
+    Clear,
     /// A probe's next attempt is due, or its attempt's timeout ran out.
     Probe(crate::probe::ProbeKind),
     /// A node's `WATCHDOG=1` was due: SIGABRT.

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::error::Error;
+use crate::held_up::Looks;
 use crate::poller::Interest;
 use crate::scope::ScopeRuntime;
 use crate::signal::Signal;
@@ -61,8 +62,9 @@ impl Driver {
                 watched.map_err(|e| Error::io(Some(&core.names[i]), "watch cgroup.events", e))?;
             }
             Ok(None) => {
-                self.clear_scope_of(core, i, now);
-                self.node_ended(core, i, now);
+                if !self.clear_scope_of(core, i, now) {
+                    self.node_ended(core, i, now);
+                }
             }
             // Unreadable (the cgroup gone, or no fd left to read it): what
             // may be left is killed, and the node counts as ended.
@@ -77,42 +79,49 @@ impl Driver {
     /// Node `i`, without a cgroup, has ended as the only member of a scope
     /// with a pid namespace of its own: everything else in that namespace
     /// is what it left — setsid'd or double-forked daemons — and the
-    /// scope's init kills it before the node counts as ended, so before it
+    /// scope's init is asked to kill it. Whether the node's end waits for
+    /// the answer: then it stays alive ("clearing") until the answer comes
+    /// ([`scope_answered`](Self::scope_answered)), which the init gives once
+    /// it has reaped what it killed (up to a second without an exit), so
+    /// that what those processes held is free by then; so before the node
     /// may start again, and before an add may start another node there.
-    /// Waited for here, as every wait on an init is: while the init is
-    /// neither stopped nor past [`held_up::LIMIT`](crate::held_up::LIMIT).
-    /// The answers to the scope's earlier requests, which only the node's
-    /// own probes can have asked, are taken meanwhile: its attempts in
-    /// flight are cancelled first, so that none is tried, and its result
-    /// counted, against a node that has ended before its end is. Where the
-    /// init cannot be asked, or is held up (which only a process that may
-    /// signal the node anyway can do), what is left lives until the scope
-    /// ends, or until the init gets to the kill; no start into the scope
-    /// goes before that answer ([`holds_start`](Self::holds_start)), so
-    /// the kill finds no start of it. The answer comes once the init has
-    /// reaped what it killed (up to a second without an exit), so what
-    /// those processes held is free by then.
-    fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) {
+    /// Meanwhile the loop serves the rest of the graph, and the init is
+    /// looked at every [`CHECK_EVERY`](crate::held_up::CHECK_EVERY), as
+    /// every helper it waits for is ([`check_clear`](Self::check_clear)).
+    /// Its attempts in flight are cancelled first, so that none is tried,
+    /// and its result counted, against a node that has ended before its
+    /// end is. Where the init cannot be asked, what is left lives until the
+    /// scope ends.
+    fn clear_scope_of(&mut self, core: &mut Core, i: usize, now: Instant) -> bool {
         let Some((place, scope)) = self.launcher.scope_to_clear(i) else {
-            return;
+            return false;
         };
         self.probes.cancel_node(i, &mut self.waits);
         let send = ScopeRuntime::request_clear;
-        let asked = self
-            .scope_requests
-            .ask(place, scope, Asked::Clear, send, &mut self.waits);
+        let asked = Asked::Clear { node: i };
+        let asked = (self.scope_requests).ask(place, scope, asked, send, &mut self.waits);
         if asked.is_err() {
-            return;
+            return false;
         }
-        while self.scope_requests.is_clearing(place) {
-            let waited = self
-                .launcher
-                .scope_at(place)
-                .map(ScopeRuntime::wait_for_answer);
-            if !matches!(waited, Some(Ok(()))) {
-                return;
-            }
-            self.scope_answered(core, place, now);
+        self.clears.insert(i, Looks::new());
+        core.handle(Input::Clearing { node: i }, now);
+        true
+    }
+
+    /// Looks at the init whose answer node `i`'s end waits for: one held
+    /// up (stopped, which only a process that may signal the node anyway
+    /// can do, or past its limit) is given up on, and the node ends. The
+    /// kill asked of it comes when it goes on, and reaches whatever runs in
+    /// the scope then; so no start into the scope goes before that answer
+    /// ([`holds_start`](Self::holds_start)).
+    pub(super) fn check_clear(&mut self, core: &mut Core, i: usize, now: Instant) {
+        let Some(looks) = self.clears.get_mut(&i) else {
+            return;
+        };
+        let scope = self.launcher.scope_of(i);
+        if scope.is_none_or(|(_, scope)| scope.is_held_up(looks)) {
+            self.clears.remove(&i);
+            self.node_ended(core, i, now);
         }
     }
 

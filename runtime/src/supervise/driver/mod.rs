@@ -17,6 +17,7 @@ mod reload;
 mod scope_answers;
 mod strays;
 
+use std::collections::HashMap;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
@@ -30,6 +31,7 @@ use super::{NotifySocket, SignalFd, Token};
 use crate::error::{Error, SpawnError, Step};
 use crate::exit::{ExitReport, NodeExit, Outcome};
 use crate::graph::{Graph, NodeId};
+use crate::held_up::Looks;
 use crate::owner::Owner;
 use crate::policy::Readiness;
 use crate::poller::{Interest, WaitSet, WakeFd};
@@ -160,6 +162,9 @@ pub(crate) struct Driver {
     probes: ProbeRuns,
     /// What the scopes' inits have been asked and not answered.
     scope_requests: ScopeRequests,
+    /// Per node whose end waits for its scope's init to kill what it left
+    /// (see `contain`): the looks at that init so far.
+    clears: HashMap<usize, Looks>,
     /// The node of each started and named main process, by pid.
     node_of_pid: main_pid::NodeOfPid,
     /// What nodes made the application's children, still to be reaped.
@@ -198,6 +203,7 @@ impl Driver {
             signals: None,
             probes: ProbeRuns::new(graph),
             scope_requests: ScopeRequests::default(),
+            clears: HashMap::new(),
             node_of_pid: main_pid::NodeOfPid::default(),
             strays: strays::Strays::default(),
             owner: Owner::current(),
@@ -356,6 +362,7 @@ impl Driver {
                 }
                 Action::Kill(i) => self.kill_node(i),
                 Action::CheckStart(i) => self.check_start(core, i, now),
+                Action::CheckClear(i) => self.check_clear(core, i, now),
                 Action::ReleaseEdgesOf(i) => {
                     self.launcher.release_edges_of(i, &|n| core.may_start(n));
                 }
@@ -617,6 +624,7 @@ impl Driver {
             self.abandon_start(i);
             self.kill_node(i);
             self.stop_draining(i);
+            self.clears.remove(&i);
             if let Some(named) = self.nodes[i].main_pid.take() {
                 self.waits.remove(named.pidfd());
             }

@@ -1,6 +1,6 @@
 //! The driver's side of the scopes' inits' answers (`ScopeRequests`): a
 //! socket for a probe attempt, or the kill of what a scope's only node
-//! left when it ended (waited for where it is asked: `contain.rs`).
+//! left when it ended, whose answer ends that node (`contain.rs`).
 
 use std::time::Instant;
 
@@ -29,7 +29,14 @@ impl Driver {
                         core.handle(Input::ProbeResult { node, kind, result }, now);
                     }
                 }
-                Asked::Clear => self.release_starts(core, now),
+                Asked::Clear { node } => {
+                    // Answered, or the init is gone, and with it its pid
+                    // namespace: nothing the node left runs.
+                    if self.clears.remove(&node).is_some() {
+                        self.node_ended(core, node, now);
+                    }
+                    self.release_starts(core, now);
+                }
             }
         }
     }
