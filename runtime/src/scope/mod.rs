@@ -10,3 +10,4 @@ mod strays;
 pub(crate) use ids::InsideIds;
 pub(crate) use runtime::{ScopeRuntime, Scopes, ScopesMark};
 pub use spec::{Namespace, Scope, ScopeSpec};
+pub(crate) use strays::PidNamespace;

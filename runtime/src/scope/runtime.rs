@@ -25,6 +25,7 @@ use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
 
 use super::id_claim::IdClaim;
 use super::ids::{InsideIds, write_id_maps};
+use super::strays::PidNamespace;
 use super::{Namespace, ScopeSpec};
 use crate::error::{Error, Step};
 use crate::graph::{Graph, ScopeId};
@@ -349,6 +350,14 @@ impl ScopeRuntime {
     /// its children enter, so the node must be cloned after the join.
     pub(crate) fn has_pid_namespace(&self) -> bool {
         self.namespaces & libc::CLONE_NEWPID as u32 != 0
+    }
+
+    /// The pid namespace its init is pid 1 of, if it has one of its own,
+    /// and the init's pid: what the scope's nodes make the application's
+    /// children there ([`super::strays`]) is in it, and is not the init.
+    pub(crate) fn pid_namespace(&self) -> Option<(PidNamespace, rustix::process::Pid)> {
+        let namespace = PidNamespace::of(self.own_pid_namespace_fd()?)?;
+        Some((namespace, self.init.pid()))
     }
 
     /// An fd of the pid namespace its init is pid 1 of, if it has one of

@@ -24,43 +24,58 @@ use rustix::process::Pid;
 /// Reaps the application's children that have ended in the pid namespace
 /// `namespace` (an fd of it) or one nested in it.
 pub(crate) fn reap_in(namespace: &OwnedFd) {
-    let Ok(wanted) = rustix::fs::fstat(namespace) else {
+    let Some(namespace) = PidNamespace::of(namespace) else {
         return;
     };
-    crate::strays::reap_seen(|pid| in_namespace(pid, &wanted), |_| false);
+    crate::strays::reap_seen(|pid| namespace.holds(pid), |_| false);
 }
 
-/// Whether process `pid` is in the pid namespace `wanted` (its `fstat`) or
-/// in one nested in it: a node may clone itself into a pid namespace of its
-/// own (with a user namespace of its own, no privilege needed), which dies
-/// with the scope's all the same. `/proc/PID/ns/pid` still names a
-/// zombie's; `NS_GET_PARENT` walks up from it, and fails above the
-/// application's own.
-fn in_namespace(pid: Pid, wanted: &rustix::fs::Stat) -> bool {
-    let Ok(path) = CString::new(format!("/proc/{}/ns/pid", pid.as_raw_nonzero())) else {
-        return false;
-    };
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
-    let Ok(mut namespace) = rustix::fs::open(path.as_c_str(), flags, Mode::empty()) else {
-        return false;
-    };
-    // Pid namespaces nest 32 deep at most.
-    for _ in 0..=32 {
-        let Ok(stat) = rustix::fs::fstat(&namespace) else {
+/// A pid namespace, as `fstat` of an fd of it names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PidNamespace {
+    dev: u64,
+    ino: u64,
+}
+
+impl PidNamespace {
+    /// The pid namespace `fd` is an fd of.
+    pub(crate) fn of(fd: &OwnedFd) -> Option<PidNamespace> {
+        let stat = rustix::fs::fstat(fd).ok()?;
+        Some(PidNamespace {
+            dev: stat.st_dev,
+            ino: stat.st_ino,
+        })
+    }
+
+    /// Whether process `pid` is in this pid namespace or in one nested in
+    /// it: a node may clone itself into a pid namespace of its own (with a
+    /// user namespace of its own, no privilege needed), which dies with the
+    /// scope's all the same. `/proc/PID/ns/pid` still names a zombie's;
+    /// `NS_GET_PARENT` walks up from it, and fails above the application's
+    /// own.
+    pub(crate) fn holds(self, pid: Pid) -> bool {
+        let Ok(path) = CString::new(format!("/proc/{}/ns/pid", pid.as_raw_nonzero())) else {
             return false;
         };
-        if (stat.st_dev, stat.st_ino) == (wanted.st_dev, wanted.st_ino) {
-            return true;
-        }
-        // SAFETY: NS_GET_PARENT takes no argument and returns a new fd.
-        let parent = unsafe { libc::ioctl(namespace.as_raw_fd(), NS_GET_PARENT) };
-        if parent < 0 {
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        let Ok(mut namespace) = rustix::fs::open(path.as_c_str(), flags, Mode::empty()) else {
             return false;
+        };
+        // Pid namespaces nest 32 deep at most.
+        for _ in 0..=32 {
+            if PidNamespace::of(&namespace) == Some(self) {
+                return true;
+            }
+            // SAFETY: NS_GET_PARENT takes no argument and returns a new fd.
+            let parent = unsafe { libc::ioctl(namespace.as_raw_fd(), NS_GET_PARENT) };
+            if parent < 0 {
+                return false;
+            }
+            // SAFETY: the ioctl returned a new fd, ours alone.
+            namespace = unsafe { OwnedFd::from_raw_fd(parent) };
         }
-        // SAFETY: the ioctl returned a new fd, ours alone.
-        namespace = unsafe { OwnedFd::from_raw_fd(parent) };
+        false
     }
-    false
 }
 
 /// `_IO(0xb7, 0x2)`: the parent of a pid or user namespace.

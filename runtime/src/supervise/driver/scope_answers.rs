@@ -31,9 +31,12 @@ impl Driver {
                 }
                 Asked::Clear { node } => {
                     // Answered, or the init is gone, and with it its pid
-                    // namespace: nothing the node left runs.
-                    if self.clears.remove(&node).is_some() {
-                        self.node_ended(core, node, now);
+                    // namespace: nothing the node left runs. An answer
+                    // after the end was reported (the init was held up):
+                    // what the kill ended is reaped now.
+                    match self.clears.remove(&node) {
+                        Some(_) => self.node_ended(core, node, now),
+                        None => self.reap_strays_of(node),
                     }
                     self.release_starts(core, now);
                 }

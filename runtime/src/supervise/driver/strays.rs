@@ -1,29 +1,39 @@
-//! The driver's side of [`crate::strays`]: what a node with a cgroup of its
-//! own cloned with `CLONE_PARENT` — the application's children, in the
-//! node's cgroup — is reaped when the node ends, before its end is handed
-//! on and before it starts again, unless the look is kept from it (below).
+//! The driver's side of [`crate::strays`]: what a node cloned with
+//! `CLONE_PARENT` — the application's children — is reaped when the node
+//! ends, before its end is handed on and before it starts again, unless the
+//! look is kept from it (below). Two kinds of node have clones the runtime
+//! can tell from the application's own children:
 //!
-//! The cgroup's kill at the node's end killed them; an ended child of the
-//! application in the cgroup a node's processes ran in, once that node has
-//! ended, is one of them. Those still running when the node's main process
-//! ended are pinned by pidfds before the kill: a killed process leaves its
-//! cgroup (and the cgroup reads empty) a moment before its exit is shown to
-//! its parent, so a look at the node's end could miss it.
+//! - A node with a cgroup of its own: the cgroup's kill at the node's end
+//!   killed them; an ended child of the application in the cgroup a node's
+//!   processes ran in, once that node has ended, is one of them. Those
+//!   still running when the node's main process ended are pinned by pidfds
+//!   before the kill: a killed process leaves its cgroup (and the cgroup
+//!   reads empty) a moment before its exit is shown to its parent, so a look
+//!   at the node's end could miss it.
+//! - A node without one, the only member of a scope with a pid namespace of
+//!   its own: the scope's init killed them at the node's end
+//!   (`contain.rs`); an ended child of the application in that namespace,
+//!   or one nested in it, but the init, is one of them. One still exiting
+//!   when the init answers is reaped at a later look.
 //!
 //! Two things may keep the look from reaching one: a node's exit the graph
 //! has not reaped yet (it comes first in the kernel's list of ended
-//! children, and names nobody's stray), and the runtime's own processes in
-//! the node's cgroup — a probe command, or the program of a start under way
-//! and what it cloned before saying so — which a node's next run may have
-//! put there. The cgroup is then looked in again at the next node's end,
-//! and at the graph's end every cgroup of the graph at once (`Teardown`).
-//! A node starts again into the same cgroup meanwhile: what the look finds
-//! there later is still the node's.
+//! children, and names nobody's stray), and the runtime's own processes
+//! where the node ran — a probe command, or the program of a start under
+//! way and what it cloned before saying so — which a node's next run may
+//! have put there. Where it ran is then looked in again at the next node's
+//! end, and at the graph's end every cgroup of the graph at once, and every
+//! scope as it ends (`Teardown`). A node starts again into the same cgroup
+//! or scope meanwhile: what the look finds there later is still the node's.
 
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
+use rustix::process::Pid;
+
 use super::Driver;
+use crate::scope::PidNamespace;
 use crate::strays::Swept;
 
 /// How many of a node's clones still running at its main process's exit
@@ -33,11 +43,20 @@ use crate::strays::Swept;
 /// and being shown ended.
 const PINNED_PER_NODE: usize = 16;
 
+/// Where an ended node's processes ran, and so where its clones are.
+#[derive(Debug, PartialEq, Eq)]
+enum Ran {
+    /// In its cgroup, by path.
+    InCgroup(PathBuf),
+    /// Alone in a pid scope, whose init has this pid.
+    InPidScope(PidNamespace, Pid),
+}
+
 /// What is left to reap of what nodes made the application's children.
 #[derive(Debug, Default)]
 pub(crate) struct Strays {
-    /// The cgroups ended nodes' processes ran in, still to be looked in.
-    cgroups: Vec<(usize, PathBuf)>,
+    /// Where ended nodes' processes ran, still to be looked in.
+    ran: Vec<(usize, Ran)>,
     /// The application's children left running in a node's cgroup when its
     /// main process ended, pinned until the node ends.
     killed: Vec<(usize, OwnedFd)>,
@@ -61,26 +80,34 @@ impl Driver {
         self.strays.killed.extend(pinned.map(|pidfd| (i, pidfd)));
     }
 
-    /// Node `i` has ended (its cgroup empty): reaps what it made the
-    /// application's children in its cgroup, or keeps the cgroup to look in
-    /// again.
+    /// Node `i` has ended (its cgroup empty, or its scope's init asked to
+    /// kill what it left): reaps what it made the application's children
+    /// where it ran, or keeps that place to look in again.
     pub(super) fn reap_strays_of(&mut self, i: usize) {
         let pinned = self.strays.killed.extract_if(.., |(node, _)| *node == i);
         crate::strays::reap_pinned(pinned.map(|(_, pidfd)| pidfd));
-        if let Some(path) = self.launcher.cgroup_path(i) {
-            let cgroups = &mut self.strays.cgroups;
-            if !cgroups.iter().any(|(node, p)| *node == i && *p == path) {
-                cgroups.push((i, path));
+        let ran = match self.launcher.cgroup_path(i) {
+            Some(path) => Ran::InCgroup(path),
+            None => {
+                let scope = self.launcher.scope_to_clear(i);
+                let Some((namespace, init)) = scope.and_then(|(_, s)| s.pid_namespace()) else {
+                    return;
+                };
+                Ran::InPidScope(namespace, init)
             }
-            self.reap_strays();
+        };
+        let places = &mut self.strays.ran;
+        if !places.iter().any(|(node, r)| *node == i && *r == ran) {
+            places.push((i, ran));
         }
+        self.reap_strays();
     }
 
-    /// Looks in every cgroup still to be looked in where none of the
-    /// runtime's own processes may be, and forgets those it is done with.
-    /// Each node's end in a mass exit costs one `waitid` here, however many
-    /// are still to be looked in: the cgroups are read only for an ended
-    /// child that is not a node's.
+    /// Looks everywhere still to be looked in where none of the runtime's
+    /// own processes may be, and forgets those it is done with. Each node's
+    /// end in a mass exit costs one `waitid` here, however many are still to
+    /// be looked in: where a child ran is read only for an ended child that
+    /// is not a node's.
     fn reap_strays(&mut self) {
         let (probes, nodes) = (&self.probes, &self.nodes);
         // A node's index outlives it only within the graph's lists.
@@ -88,14 +115,24 @@ impl Driver {
             nodes.get(node).is_none_or(|n| n.launch.is_none())
                 && probes.commands_of(node).is_empty()
         };
-        let cgroups = &self.strays.cgroups;
+        let places = || self.strays.ran.iter().filter(|(node, _)| free(*node));
         let is_stray = |pid| {
-            let paths = cgroups.iter().filter(|(node, _)| free(*node));
-            crate::cgroup::ended_in_cgroups(pid, paths.map(|(_, path)| path.as_path()))
+            let mut paths = (places())
+                .filter_map(|(_, ran)| match ran {
+                    Ran::InCgroup(path) => Some(path.as_path()),
+                    Ran::InPidScope(..) => None,
+                })
+                .peekable();
+            let in_cgroup = paths.peek().is_some() && crate::cgroup::ended_in_cgroups(pid, paths);
+            in_cgroup
+                || places().any(|(_, ran)| {
+                    matches!(ran, Ran::InPidScope(namespace, init)
+                        if pid != *init && namespace.holds(pid))
+                })
         };
         let awaited = |pid| self.node_of_pid.holds(pid);
         if crate::strays::reap_seen(is_stray, awaited) == Swept::All {
-            self.strays.cgroups.retain(|(node, _)| !free(*node));
+            self.strays.ran.retain(|(node, _)| !free(*node));
         }
     }
 }
