@@ -18,7 +18,7 @@ pub(crate) fn open() -> i32 {
     (sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32).max(-1)
 }
 
-/// Opens `PID/stat` in `proc`.
+/// Opens `PID/stat` in `proc` (the application's, or a scope's own).
 pub(crate) fn open_stat(proc: i32, pid: isize) -> isize {
     sys::open_read_at(proc, &path(b"", pid.unsigned_abs(), b"/stat\0"), false)
 }
@@ -27,18 +27,19 @@ pub(crate) fn open_stat(proc: i32, pid: isize) -> isize {
 /// signal (`T`). Not a tracer's stop (`t`): nothing in a scope may trace
 /// the processes we look at, whose memory is this program's, so a tracer is
 /// one the application's user runs (`strace -f`), whose stops are short.
-/// The state follows the last `)`: the command's name (at most 15 bytes)
-/// may hold one, no field after it does.
 pub(crate) fn stopped(stat: i32) -> bool {
+    state(stat) == Some(b'T')
+}
+
+/// The state letter of the process whose `stat` file is open at `stat`
+/// (`R`, `S`, `T`, `Z`, …). It follows the last `)`: the command's name
+/// (at most 15 bytes) may hold one, no field after it does.
+pub(crate) fn state(stat: i32) -> Option<u8> {
     let mut text = [0u8; 128];
     let len = sys::read_from_start(stat, &mut text);
-    let Some(text) = text.get(..len.max(0) as usize) else {
-        return false;
-    };
-    let Some(end) = text.iter().rposition(|&b| b == b')') else {
-        return false;
-    };
-    text.get(end + 2) == Some(&b'T')
+    let text = text.get(..len.max(0) as usize)?;
+    let end = text.iter().rposition(|&b| b == b')')?;
+    text.get(end + 2).copied()
 }
 
 /// The pid, in the application's pid namespace (ours), of the process

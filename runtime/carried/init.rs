@@ -22,6 +22,7 @@
 
 use core::convert::Infallible;
 
+use crate::app_proc;
 use crate::enter::check;
 use crate::protocol::{self, step};
 use crate::sys::{self, POLLIN, PollFd};
@@ -256,6 +257,7 @@ fn answer(request: u8) {
                 // ESRCH: there was nothing left.
                 sys::kill(-1, sys::SIGKILL);
                 reap_the_killed();
+                wait_for_the_applications_killed();
                 report[..4].copy_from_slice(&step::OK.to_ne_bytes());
             } else {
                 const EPERM: i32 = 1;
@@ -322,6 +324,48 @@ fn reap_the_killed() {
 /// How many 10 ms waits without an exit the answer to a clear waits for
 /// the killed processes: a second.
 const CLEAR_WAIT_POLLS: u32 = 100;
+
+/// After [`reap_the_killed`]: waits until every other process of the
+/// namespace has ended too. What is left then are the application's
+/// children (what a node cloned with `CLONE_PARENT`), killed with the rest;
+/// the application reaps them once it has the answer, and their exit frees
+/// what they held, as the reap of ours does. This namespace's `/proc`
+/// shows one that has ended as a zombie until the application reaps it.
+/// Looked at every ms, for up to a second in all: one stuck in the kernel
+/// is given up on, still dying.
+fn wait_for_the_applications_killed() {
+    for _ in 0..1000 {
+        if !another_runs() {
+            return;
+        }
+        sys::poll_for(&mut [], 0, 1_000_000);
+    }
+}
+
+/// Whether a process of the namespace other than this one (pid 1) has not
+/// ended, as our `/proc` lists them.
+fn another_runs() -> bool {
+    let proc = sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true);
+    if proc < 0 {
+        return false;
+    }
+    let proc = proc as i32;
+    let mut runs = false;
+    crate::cgroup::for_each_directory(proc, |name| {
+        let digits = name.strip_suffix(b"\0").unwrap_or(name);
+        let Some(pid) = crate::args::decimal(digits).filter(|&pid| pid > 1) else {
+            return;
+        };
+        let stat = app_proc::open_stat(proc, pid as isize);
+        // Gone (reaped) since the listing: ended.
+        if stat >= 0 {
+            runs |= !matches!(app_proc::state(stat as i32), Some(b'Z' | b'X'));
+            sys::close(stat as i32);
+        }
+    });
+    sys::close(proc);
+    runs
+}
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
 /// kernel then adds 127.0.0.1/8 and ::1 by itself.
