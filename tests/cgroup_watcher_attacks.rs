@@ -12,6 +12,19 @@
 //! still runs, SIGKILLs the application and counts what is left: live
 //! processes of the graph and cgroups named `process-graph-<pid>-…`.
 //!
+//! The cgroup files the attacker aims at are named by the application, as
+//! it sees them (its `cgroup2` mount, the attacker's `/proc/PID/cgroup`),
+//! never by the attacker's own view, which a scope may change: the
+//! attacker's cgroup (a leaf `run<k>` of its node's under an unprivileged
+//! application's scope), its graph's (`process-graph-…`) and the
+//! application's. The test checks that each exists while the attacker's
+//! graph runs, and the attacker reports what it sees of each (`view`
+//! lines): the nearest directory on the path that exists and its file
+//! system. From a scope with a pid namespace that must be the empty tmpfs
+//! covering the `cgroup2` mount, so an `ENOENT` there is the cover's, not
+//! a wrong path's; from anywhere else the file itself, so a refusal there
+//! is a refusal.
+//!
 //! The application's fresh cgroup keeps an attack that works from
 //! reaching anything but the test's own processes, and is killed and
 //! removed after each case.
@@ -41,9 +54,11 @@ const RESULTS: &str = "PROCESS_GRAPH_TEST_WATCHER_RESULTS";
 /// Set by the application for the attacker: the watcher's pid, as the
 /// application sees it.
 const WATCHER_PID: &str = "PROCESS_GRAPH_TEST_WATCHER_PID";
-/// Set by the application for the attacker: the application's cgroup
-/// directory (a node in a cgroup namespace cannot tell it).
-const APP_CGROUP: &str = "PROCESS_GRAPH_TEST_WATCHER_APP_CGROUP";
+
+/// The cgroups the attacker aims at, as the application names them for it
+/// on its stdin (`target <name> <dir>` lines, then `end`) and prints them
+/// for the test.
+const TARGETS: [&str; 3] = ["own", "graph", "app"];
 
 /// Who the attacker is.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -79,6 +94,12 @@ impl Attacker {
             Attacker::FullScope => Some(ScopeSpec::new(Namespace::ALL)),
             Attacker::Dropped | Attacker::SameUid => None,
         }
+    }
+
+    /// Whether its scope's mount table covers every cgroup hierarchy: a
+    /// scope with a pid namespace of its own in a user namespace (README).
+    fn behind_the_cover(self) -> bool {
+        matches!(self, Attacker::PidScope | Attacker::FullScope)
     }
 
     fn from_name(name: &str) -> Attacker {
@@ -146,9 +167,13 @@ const AT_THE_WATCHER_FROM_A_PID_SCOPE: &[Attack] = &[
 
 /// What a process in a scope of every namespace may try: its `/proc` is
 /// its own and the cgroup hierarchy is covered, as in a user+pid scope.
+/// (`Namespace::ALL` has no cgroup namespace: its `/proc/self/cgroup`
+/// names the same paths as the application's, but the targets come from
+/// the application anyway.)
 const AT_THE_WATCHER_FROM_A_FULL_SCOPE: &[Attack] = &[
     ("kill-KILL", NOT_THERE),
     ("mem-open", HIDDEN),
+    ("own-procs-watcher", HIDDEN),
     ("graph-kill", HIDDEN),
     ("app-kill", HIDDEN),
 ];
@@ -277,6 +302,12 @@ struct Outcome {
     replacement: Option<i32>,
     /// Whether the application lived until its attacker was done.
     up: bool,
+    /// Each target the application named, its directory, and whether that
+    /// exists as the test sees it (while the attacker's graph runs).
+    targets: Vec<(String, PathBuf, bool)>,
+    /// What the attacker saw of each target: `(name, file system, found)`
+    /// (see [`view`]).
+    views: Vec<(String, String, String)>,
     /// Live processes of the graph after the application's SIGKILL.
     survivors: usize,
     /// Graph cgroups left after it.
@@ -331,6 +362,7 @@ impl Outcome {
         if !self.up {
             problems.push("the application died before its attacker was done".to_owned());
         }
+        problems.extend(self.target_problems(attacker));
         let killed = self
             .results
             .iter()
@@ -354,6 +386,48 @@ impl Outcome {
                 "after SIGKILL of the application {} processes and {} cgroups are left",
                 self.survivors, self.cgroups_left
             ));
+        }
+        problems
+    }
+
+    /// Whether each target was a real cgroup, and whether the attacker saw
+    /// the cover over it (a scope with a pid namespace) or the file itself
+    /// (anywhere else): else its result tells nothing of the cover or of
+    /// the permissions.
+    fn target_problems(&self, attacker: Attacker) -> Vec<String> {
+        if !self.up {
+            return Vec::new(); // nothing to tell, said above
+        }
+        let mut problems = Vec::new();
+        for name in TARGETS {
+            match self.targets.iter().find(|(n, _, _)| n == name) {
+                None => problems.push(format!("the application named no {name} cgroup")),
+                Some((_, dir, false)) => problems.push(format!(
+                    "the {name} cgroup {} is not there as the test sees it: a wrong path",
+                    dir.display()
+                )),
+                Some(_) => {}
+            }
+            let wanted = match attacker.behind_the_cover() {
+                true => ("tmpfs", "covered"),
+                false => ("cgroup2", "found"),
+            };
+            match self.views.iter().find(|(n, _, _)| n == name) {
+                None => problems.push(format!("the attacker reported no view of {name}")),
+                Some((_, fs, found)) if (fs.as_str(), found.as_str()) != wanted => {
+                    problems.push(format!(
+                        "the attacker sees {name} as {fs} {found} (wanted {} {}){}",
+                        wanted.0,
+                        wanted.1,
+                        match (fs.as_str(), found.as_str()) {
+                            ("cgroup2", "found") => ": the cgroup hierarchy is not covered",
+                            ("cgroup2", _) => ": a wrong path",
+                            _ => "",
+                        }
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         problems
     }
@@ -396,6 +470,7 @@ fn run_application(
     let mut out = BufReader::new(app.stdout.take().unwrap());
     let mut line = String::new();
     let mut up = false;
+    let mut targets = Vec::new();
     loop {
         line.clear();
         if out.read_line(&mut line).unwrap() == 0 {
@@ -411,10 +486,22 @@ fn run_application(
         if let Some(pid) = line.trim().strip_prefix("watcher ") {
             watchers.push(pid.parse::<i32>().unwrap());
         }
+        if let Some((name, dir)) = line
+            .trim()
+            .strip_prefix("target ")
+            .and_then(|t| t.split_once(' '))
+        {
+            targets.push((name.to_owned(), PathBuf::from(dir), false));
+        }
         if line.trim_end().ends_with("application-up") {
             up = true;
             break;
         }
+    }
+    // While the graph still runs: a target that is not there now was
+    // never there.
+    for (_, dir, exists) in &mut targets {
+        *exists = dir.join("cgroup.procs").exists();
     }
     let watcher = *watchers.first().expect("the application names its watcher");
     let watcher_state = common::proc_stat(watcher)
@@ -440,6 +527,8 @@ fn run_application(
         watcher_state,
         replacement: watchers.get(1).copied(),
         up,
+        targets,
+        views: results.views(),
         survivors,
         cgroups_left,
     })
@@ -466,6 +555,19 @@ impl ResultsFile {
     fn read(&self) -> Vec<(String, i32)> {
         common::named_values(&std::fs::read_to_string(self.path()).unwrap())
     }
+
+    /// Each `view <target> <file system> <found>` line, in order.
+    fn views(&self) -> Vec<(String, String, String)> {
+        std::fs::read_to_string(self.path())
+            .unwrap()
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.strip_prefix("view ")?.split(' ');
+                let mut next = || words.next().map(str::to_owned);
+                Some((next()?, next()?, next()?))
+            })
+            .collect()
+    }
 }
 
 /// The application: starts its watcher with a first graph, then the
@@ -488,10 +590,11 @@ fn watcher_application() {
         Some(spec) => NodeOptions::new().scope(graph.scope("box", spec)),
         None => NodeOptions::new(),
     };
+    let (targets_in, mut targets_out) = std::io::pipe().unwrap();
     let mut command = Command::new(std::env::current_exe().unwrap())
         .args(common::ignored_test_args("watcher_attacker"))
         .env(WATCHER_PID, watcher.to_string())
-        .env(APP_CGROUP, own_cgroup())
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(targets_in)))
         .stdout(Stdio::Null);
     if attacker == Attacker::Dropped {
         command = common::dropped_to_65534(command);
@@ -515,6 +618,16 @@ fn watcher_application() {
         }
         Err(e) => panic!("the attack graph did not start: {e}"),
     };
+    let attacker_pid = running.pid(node).expect("the attacker runs");
+    let mut targets = String::new();
+    for (name, dir) in targets_of(attacker_pid) {
+        println!("\ntarget {name} {}", dir.display());
+        targets.push_str(&format!("target {name} {}\n", dir.display()));
+    }
+    targets_out
+        .write_all(format!("{targets}end\n").as_bytes())
+        .unwrap();
+    drop(targets_out);
     // The victim's daemon runs, and the attacker is done: it says so, or
     // an attack of its own ended it.
     let (mut daemon_up, mut done) = (false, false);
@@ -534,6 +647,34 @@ fn watcher_application() {
     println!("\napplication-up");
     std::thread::sleep(Duration::from_secs(60));
     panic!("the application was not killed within 60 s");
+}
+
+/// The cgroups the attacker `pid` is to aim at, as this application (in
+/// the suite's mount and cgroup namespaces) sees them: the one it runs in,
+/// its graph's (the `process-graph-…` above it: under an unprivileged
+/// application a scoped node runs in a leaf of its node's cgroup) and this
+/// application's.
+fn targets_of(pid: u32) -> [(&'static str, PathBuf); 3] {
+    let own = common::cgroup_of(pid).expect("the attacker has a cgroup");
+    let app = own_cgroup();
+    let prefix = format!("process-graph-{}-", std::process::id());
+    let graph = own
+        .ancestors()
+        .find(|dir| {
+            dir.parent() == Some(&app)
+                && dir
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is in no graph cgroup of {}",
+                own.display(),
+                app.display()
+            )
+        })
+        .to_owned();
+    [("own", own), ("graph", graph), ("app", app)]
 }
 
 /// Runs a one-node graph with cgroups, and prints and returns the one
@@ -563,7 +704,13 @@ fn watcher_attacker() {
         .append(true)
         .open(std::env::var_os(RESULTS).unwrap())
         .unwrap();
-    let cgroups = Cgroups::of_this_process();
+    let cgroups = Cgroups::from_stdin();
+    for (name, dir) in cgroups.all() {
+        let (fs, found) = view(dir);
+        (&results)
+            .write_all(format!("view {name} {fs} {found}\n").as_bytes())
+            .unwrap();
+    }
     for name in attacks.to_str().unwrap().split(',') {
         let errno = attack(name, watcher, &cgroups);
         if name == "kill-KILL" && errno == 0 {
@@ -584,8 +731,9 @@ fn watcher_attacker() {
     std::thread::sleep(Duration::from_secs(600));
 }
 
-/// The attacker's node cgroup and its graph's (as `/proc/self/cgroup`
-/// tells them: wrong in a cgroup namespace), and its application's.
+/// The attacker's cgroup, its graph's and its application's, as the
+/// application names them (see [`targets_of`]): the paths that would lead
+/// to them from the attacker's mount table but for the cover.
 struct Cgroups {
     own: PathBuf,
     graph: PathBuf,
@@ -593,12 +741,63 @@ struct Cgroups {
 }
 
 impl Cgroups {
-    fn of_this_process() -> Cgroups {
-        let own = own_cgroup();
-        let graph = own.parent().unwrap_or(&own).to_owned();
-        let app = PathBuf::from(std::env::var_os(APP_CGROUP).unwrap());
-        Cgroups { own, graph, app }
+    /// Reads the application's `target <name> <dir>` lines, up to `end`.
+    fn from_stdin() -> Cgroups {
+        let mut named = std::collections::HashMap::new();
+        for line in std::io::stdin().lock().lines() {
+            let line = line.unwrap();
+            if line == "end" {
+                break;
+            }
+            let (name, dir) = line
+                .strip_prefix("target ")
+                .and_then(|t| t.split_once(' '))
+                .unwrap_or_else(|| panic!("not a target: {line:?}"));
+            named.insert(name.to_owned(), PathBuf::from(dir));
+        }
+        let mut take = |name: &str| {
+            named
+                .remove(name)
+                .unwrap_or_else(|| panic!("the application named no {name} cgroup"))
+        };
+        Cgroups {
+            own: take("own"),
+            graph: take("graph"),
+            app: take("app"),
+        }
     }
+
+    fn all(&self) -> [(&'static str, &Path); 3] {
+        [
+            ("own", &self.own),
+            ("graph", &self.graph),
+            ("app", &self.app),
+        ]
+    }
+}
+
+/// What this process sees of the cgroup directory `dir`: the file system
+/// of the nearest directory on its path that exists (`tmpfs`: the cover of
+/// a scope; `cgroup2`: the hierarchy itself), and whether `dir` is there
+/// (`found`), or that nearest one is the empty cover (`covered`), or
+/// something else is (`missing`: a wrong path, or an uncovered one).
+fn view(dir: &Path) -> (String, &'static str) {
+    let Some(nearest) = dir.ancestors().find(|d| d.exists()) else {
+        return ("nothing".to_owned(), "missing");
+    };
+    let fs = match rustix::fs::statfs(nearest) {
+        Ok(st) if st.f_type as u64 == libc::TMPFS_MAGIC as u64 => "tmpfs".to_owned(),
+        Ok(st) if st.f_type as u64 == libc::CGROUP2_SUPER_MAGIC as u64 => "cgroup2".to_owned(),
+        Ok(st) => format!("{:#x}", st.f_type),
+        Err(e) => format!("statfs-error-{}", e.raw_os_error()),
+    };
+    let empty = || std::fs::read_dir(nearest).is_ok_and(|mut d| d.next().is_none());
+    let found = match nearest == dir {
+        true => "found",
+        false if fs == "tmpfs" && empty() => "covered",
+        false => "missing",
+    };
+    (fs, found)
 }
 
 /// One attack at the watcher `w`: `0` if it worked, else its errno.
