@@ -1,0 +1,512 @@
+//! The only node of a user + pid scope, without a cgroup (cgroups turned
+//! off as root; none to be had as uid 65534), clones with `CLONE_PARENT`:
+//! its clones are the application's children (the node itself is one: the
+//! carried program clones it with `CLONE_PARENT`), in the scope's pid
+//! namespace or one nested in it. When the node ends, the scope's init
+//! kills them with the rest of the namespace (`tests/scope_only_node.rs`),
+//! but a killed process stays its parent's zombie until its parent reaps
+//! it, and the init is not their parent. A node that crash-loops, each run
+//! leaving five clones in sessions of their own (so its process group's
+//! kill misses them), would pile up zombies in the application for the
+//! scope's whole life, and fill the pid table. The runtime must reap, at
+//! each of the node's ends (before the end is reported and before the node
+//! starts again), the application's ended children in the scope's pid
+//! namespace or one nested in it, and never a child the application made
+//! itself. `tests/cgroup_strays.rs` is the same attack on a node with a
+//! cgroup. As root and as uid 65534.
+//!
+//! Why the assertions cannot pass vacuously: each run's clones are found
+//! among the application's children by their pid in the scope (what
+//! `clone` told the node), so they were made, are the application's, and
+//! are in the scope's pid namespace (one of them in a pid namespace nested
+//! in it); each left the node's session; the node has no cgroup but the
+//! application's, so no cgroup's kill or reap is what clears them; and
+//! the test lets the node end only once the clones that exit at once are
+//! zombies.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{ProcStat, children_of_this_process, marked, proc_stat, unique_marker};
+use process_graph_runtime::{
+    Command, Containment, Decision, EdgeId, Endpoint, Event, ExitStatus, Graph, Namespace, NodeId,
+    NodeOptions, Restart, RunningGraph, ScopeSpec,
+};
+
+/// In the node's environment: it is the hostile node,
+/// [`crash_looping_cloner`], and how many of its clones sleep.
+const CLONER: &str = "PG_TEST_SCOPE_ONLY_STRAYS";
+
+/// How many clones each run of the node makes: those that exit at once
+/// first, the last of them in a pid namespace nested in the scope's, then
+/// the sleeping ones, which the scope's init kills at the node's end.
+const CLONES: usize = 5;
+
+/// How many times the node crashes (exits 1) and is restarted.
+const CRASHES: usize = 8;
+
+/// The node's restart backoff: its next run does not start while the test
+/// looks at what the last one left.
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// How long a clone may take to become what the test waits for.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// Every case in one test: they count this process's children, which a test
+/// running beside them would add to.
+#[test]
+fn clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its_ends() {
+    common::as_root_and_unprivileged(
+        "clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its_ends",
+        || {
+            // On one thread, the graphs' and the application's own child's:
+            // the application's zombie is then first in the list of children
+            // a `waitid` walks, ahead of every stray.
+            common::within(Duration::from_secs(100), "the crash loops", || {
+                let binary = common::unprivileged_copy_of_this_binary();
+                nothing_left_but(None, "before the cases");
+                // 1. The strays are the application's only zombies: with
+                // two clones alive at each end, and with none.
+                crash_loop(&binary, None, 2, End::Shutdown);
+                crash_loop(&binary, None, 0, End::Leave);
+                // 2. An unreaped child of the application's own is its first
+                // zombie: it hides the strays from a `waitid` that peeks at
+                // one zombie, and must outlive every node's end and the
+                // graph's.
+                for (sleeping, end) in [(2, End::Leave), (0, End::Shutdown)] {
+                    let mut own = own_zombie();
+                    crash_loop(&binary, Some(own.id() as i32), sleeping, end);
+                    let status = own
+                        .wait()
+                        .expect("the application's own child is still its to reap");
+                    assert!(status.success(), "the application's own child: {status}");
+                    nothing_left_but(None, "once the application reaped its own child");
+                }
+            })
+        },
+    );
+}
+
+/// How the graph of a [`crash_loop`] ends.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    /// At the node's last crash the application leaves it down, then shuts
+    /// the graph down: the scope ends with no node in it running.
+    Leave,
+    /// The node runs once more, its clones made, and `shutdown` stops it.
+    Shutdown,
+}
+
+/// One of a run's clones: its pid in the application's pid namespace, and
+/// a pidfd of it, which tells its end apart from a pid reused since.
+struct Stray {
+    pid: i32,
+    pidfd: OwnedFd,
+}
+
+/// Runs [`crash_looping_cloner`] as the only node of a user + pid scope,
+/// beside a keeper outside it that keeps the scope alive, restarted until
+/// it crashed [`CRASHES`] times, `sleeping` of its clones alive at each
+/// crash; then ends the graph as `end` says. At each run it checks that the
+/// clones were made, are the application's children in the scope, and that
+/// those of earlier runs have all ended; at each of the node's ends, that
+/// no zombie is left in the scope but this run's sleeping clones, and
+/// `own` (the application's own zombie, if it made one) still is one; at
+/// the graph's end, that no child at all is left but `own`.
+///
+/// Which zombies each end may leave: the init's kill of the sleeping clones
+/// is not waited for (they are not the init's children), so one may finish
+/// exiting just after the runtime looked (here, where the runtime reaps
+/// what has ended once the init answered, at about one end in five), and
+/// is then reaped at the node's next end, or the graph's. Everything else
+/// the runtime must have reaped, deterministically: the clones that exit
+/// at once were zombies before the node was let crash, and the sleeping
+/// clones of every earlier run had ended before this run was let crash.
+fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
+    let marker = unique_marker("scope-only-strays");
+    let mut graph = Graph::new();
+    graph.containment(Containment::Off);
+    graph.intensity(u32::MAX, Duration::from_secs(1));
+    let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    let node = graph.node_with(
+        "cloner",
+        marked(
+            Command::new(binary)
+                .args(common::ignored_test_args("crash_looping_cloner"))
+                .env(CLONER, sleeping.to_string()),
+            &marker,
+        ),
+        NodeOptions::new()
+            .scope(scope)
+            .restart(Restart::Always)
+            .backoff(BACKOFF, BACKOFF),
+    );
+    graph.node("keeper", marked(Command::new("sleep").arg("300"), &marker));
+    let out = graph.pipe(node.stdout(), Endpoint::Parent);
+    let go = graph.pipe(Endpoint::Parent, node.stdin());
+    let mut running = graph.spawn().unwrap();
+    let reports = clone_reports(&mut running, out);
+    let mut go = running.take_writer(go).unwrap();
+    let case =
+        format!("{sleeping} clones sleeping, {end:?}, the application's own zombie: {own:?}");
+
+    // Each run's clones, the first run's first.
+    let mut runs: Vec<Vec<Stray>> = Vec::new();
+    for run in 1.. {
+        let pid = match next_of(&mut running, node, run) {
+            Event::Started { pid, .. } => pid,
+            event => panic!("{case}: run {run} ended before it started: {event:?}"),
+        };
+        let in_scope = reports
+            .recv_timeout(SETTLE)
+            .unwrap_or_else(|e| panic!("{case}: run {run} of the node reported no clones ({e})"));
+        let clones = clones_of_the_application(pid, &in_scope, sleeping, run);
+        for (earlier, clones) in runs.iter().enumerate() {
+            for clone in clones {
+                assert!(
+                    common::exits_within(&clone.pidfd, SETTLE),
+                    "{case}: clone {} of run {} lives on in run {run}",
+                    clone.pid,
+                    earlier + 1
+                );
+            }
+        }
+        runs.push(clones);
+        if run > CRASHES {
+            // End::Shutdown: this run's clones are made, the sleeping ones
+            // alive.
+            running.shutdown(Duration::from_secs(1)).unwrap();
+            break;
+        }
+        go.write_all(b"\n").unwrap();
+        let status = match next_of(&mut running, node, run) {
+            Event::Exited {
+                status, decision, ..
+            } => {
+                assert!(
+                    matches!(decision, Decision::Restart { .. }),
+                    "{case}: run {run}: {decision:?}"
+                );
+                status
+            }
+            event => panic!("{case}: run {run} started again before it ended: {event:?}"),
+        };
+        assert_eq!(status, ExitStatus::Exited(1), "{case}: run {run} crashed");
+        no_stray_zombie_but_the_last_sleeping(&runs, sleeping, &format!("{case}: run {run}"));
+        assert_own_zombie(
+            own,
+            &children_of_this_process(),
+            &format!("{case}: run {run}"),
+        );
+        if run == CRASHES && matches!(end, End::Leave) {
+            assert!(running.decide(Decision::Leave));
+            running.shutdown(Duration::from_secs(1)).unwrap();
+            break;
+        }
+    }
+    drop(running);
+    nothing_left_but(own, &format!("{case}: at the graph's end"));
+    let left = common::live_marked_processes(&marker);
+    assert!(
+        left.is_empty(),
+        "{case}: the node's processes outlived the graph: {left:?}"
+    );
+}
+
+/// A child of the application's own, which it has not reaped: a zombie.
+/// (As in `tests/cgroup_strays.rs`.)
+fn own_zombie() -> std::process::Child {
+    let child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id() as i32;
+    wait_for(
+        &format!("the application's own child {pid} to be a zombie"),
+        || proc_stat(pid).is_some_and(|stat| stat.state == 'Z'),
+    );
+    child
+}
+
+/// The pids (in the scope) each run of the node says its clones have, read
+/// from `out` on a thread of its own; libtest's lines are passed over.
+fn clone_reports(running: &mut RunningGraph, out: EdgeId) -> mpsc::Receiver<Vec<i32>> {
+    let reader = BufReader::new(running.take_reader(out).unwrap());
+    let (reports, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            let Some(pids) = line.strip_prefix("clones ") else {
+                continue;
+            };
+            let pids = pids.split_whitespace().map(|pid| pid.parse().unwrap());
+            if reports.send(pids.collect()).is_err() {
+                break;
+            }
+        }
+    });
+    received
+}
+
+/// Finds the clones the node `node` (its pid here) said it made (their
+/// pids in the scope, `in_scope`) among this process's children, and fails
+/// unless each is in the node's pid namespace (the one before the
+/// sleeping ones in a pid namespace nested in it, where it is pid 1), in a
+/// session of its own, those that exit at once zombies and the `sleeping`
+/// last ones alive; and unless the node has a pid namespace of its own and
+/// no cgroup but the application's. The strays the runtime must reap
+/// really are there.
+fn clones_of_the_application(
+    node: u32,
+    in_scope: &[i32],
+    sleeping: usize,
+    run: usize,
+) -> Vec<Stray> {
+    assert_eq!(in_scope.len(), CLONES, "run {run}: the clones made");
+    let me = std::process::id();
+    let scope = pid_namespace(node as i32).expect("the node's pid namespace");
+    assert_ne!(
+        Some(&scope),
+        pid_namespace(me as i32).as_ref(),
+        "run {run}: the node has no pid namespace of its own"
+    );
+    assert_eq!(
+        common::cgroup_of(node),
+        common::cgroup_of(me),
+        "run {run}: the node has a cgroup of its own"
+    );
+    let depth = pid_namespace_pids(me as i32).unwrap().len();
+    let exiting = CLONES - sleeping;
+    let mut clones = Vec::new();
+    for (i, &inner) in in_scope.iter().enumerate() {
+        let nested = i == exiting - 1;
+        let mut found = Vec::new();
+        wait_for(
+            &format!("run {run}: clone {inner} (in the scope) among the application's children"),
+            || {
+                found = children_of_this_process()
+                    .into_iter()
+                    .filter(|child| {
+                        pid_namespace_pids(child.pid)
+                            .is_some_and(|pids| pids.get(depth) == Some(&inner))
+                    })
+                    .collect::<Vec<ProcStat>>();
+                found.len() == 1 && found[0].is_live() != (i < exiting)
+            },
+        );
+        let stat = &found[0];
+        let pids = pid_namespace_pids(stat.pid).unwrap();
+        let namespace = pid_namespace(stat.pid);
+        if nested {
+            assert_eq!(
+                pids.len(),
+                depth + 2,
+                "run {run}: clone {stat:?} is not in a pid namespace nested in the scope's ({pids:?})"
+            );
+            assert_ne!(namespace.as_ref(), Some(&scope), "run {run}: {stat:?}");
+        } else {
+            assert_eq!(
+                namespace.as_ref(),
+                Some(&scope),
+                "run {run}: clone {stat:?} is not in the node's pid namespace"
+            );
+        }
+        assert_eq!(
+            stat.pgrp, stat.pid,
+            "run {run}: clone {stat:?} did not leave the node's process group"
+        );
+        let pidfd = common::open_pidfd(stat.pid).expect("a clone not yet reaped");
+        clones.push(Stray {
+            pid: stat.pid,
+            pidfd,
+        });
+    }
+    clones
+}
+
+/// The next start or end of `node`, run `run`, within [`SETTLE`]; a failed
+/// start fails the test.
+fn next_of(running: &mut RunningGraph, node: NodeId, run: usize) -> Event {
+    loop {
+        match running.next_event(Some(SETTLE)).unwrap() {
+            Some(Event::StartFailed { error, .. }) => panic!("run {run} failed to start: {error}"),
+            Some(event @ (Event::Started { node: n, .. } | Event::Exited { node: n, .. }))
+                if n == node =>
+            {
+                return event;
+            }
+            Some(_) => {}
+            None => panic!("run {run}: no event within {SETTLE:?}, or the graph ended"),
+        }
+    }
+}
+
+/// Fails if a zombie child of this process in a pid namespace below its
+/// own (the scope's, or one nested in it) is left that is not a sleeping
+/// clone of the last of `runs`: a clone of an earlier run, or one that
+/// exited at once, or no clone at all. Says which run each zombie is of.
+fn no_stray_zombie_but_the_last_sleeping(runs: &[Vec<Stray>], sleeping: usize, when: &str) {
+    let depth = pid_namespace_pids(std::process::id() as i32).unwrap().len();
+    let zombies: Vec<i32> = children_of_this_process()
+        .into_iter()
+        .filter(|child| child.state == 'Z')
+        .filter(|child| pid_namespace_pids(child.pid).is_some_and(|pids| pids.len() > depth))
+        .map(|child| child.pid)
+        .collect();
+    // A pid reaped and given again is the latest run's.
+    let run_of = |pid| {
+        runs.iter()
+            .rposition(|run| run.iter().any(|c| c.pid == pid))
+    };
+    let last = runs.len() - 1;
+    let may_be_left = |pid| {
+        runs[last][CLONES - sleeping..]
+            .iter()
+            .any(|clone| clone.pid == pid)
+    };
+    let left: Vec<i32> = zombies
+        .iter()
+        .copied()
+        .filter(|&pid| !may_be_left(pid))
+        .collect();
+    let mut per_run = vec![0; runs.len()];
+    for run in zombies.iter().filter_map(|&pid| run_of(pid)) {
+        per_run[run] += 1;
+    }
+    assert!(
+        left.is_empty(),
+        "{when}: at the node's end {} zombies in the scope ({} may be this run's sleeping clones), \
+         of runs 1.. {per_run:?}: {left:?} should have been reaped",
+        zombies.len(),
+        sleeping
+    );
+}
+
+/// Fails if this process has any child other than `own`, now or a moment
+/// later (a killed process that became a zombie only after the graph
+/// looked), or if `own` is no longer its zombie. (As in
+/// `tests/cgroup_strays.rs`.)
+fn nothing_left_but(own: Option<i32>, when: &str) {
+    for pause in [Duration::ZERO, Duration::from_millis(200)] {
+        std::thread::sleep(pause);
+        let children = children_of_this_process();
+        let left: Vec<_> = children
+            .iter()
+            .filter(|child| Some(child.pid) != own)
+            .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{when} (+{pause:?}): children left: {left:?}"
+        );
+        assert_own_zombie(own, &children, when);
+    }
+}
+
+/// Fails unless `own`, if any, is among `children`, still a zombie. (As in
+/// `tests/cgroup_strays.rs`.)
+fn assert_own_zombie(own: Option<i32>, children: &[ProcStat], when: &str) {
+    if let Some(own) = own {
+        assert!(
+            children
+                .iter()
+                .any(|child| child.pid == own && child.state == 'Z'),
+            "{when}: the application's own zombie {own} was reaped by someone else: {:?}",
+            proc_stat(own)
+        );
+    }
+}
+
+/// Polls `done` until it holds; fails after [`SETTLE`].
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SETTLE;
+    while !done() {
+        assert!(Instant::now() < deadline, "waited {SETTLE:?} for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The pids process `pid` has, from `/proc`'s pid namespace down to its
+/// own (`NSpid`): a zombie's too.
+fn pid_namespace_pids(pid: i32) -> Option<Vec<i32>> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+    line.split_whitespace().map(|p| p.parse().ok()).collect()
+}
+
+/// The pid namespace of process `pid` (`pid:[inode]`): a zombie's too.
+fn pid_namespace(pid: i32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
+}
+
+/// The hostile node: makes [`CLONES`] clones with `CLONE_PARENT` (its
+/// parent's children: the application's), each in a session of its own.
+/// The first ones exit at once, the last of those in user and pid
+/// namespaces of its own; the last ones, as many as [`CLONER`] says, sleep.
+/// Once every clone is in its session, it reports their pids (in the
+/// scope) on stdout, waits for a line on stdin, and crashes (exits 1).
+/// (`tests/cgroup_strays.rs`'s, with the nested clone.)
+#[test]
+#[ignore = "the hostile node of the test above"]
+fn crash_looping_cloner() {
+    use std::os::fd::AsRawFd;
+    let Some(sleeping) = std::env::var(CLONER)
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return; // Only meaningful as a node.
+    };
+    let (made, made_write) = rustix::pipe::pipe().unwrap();
+    let mut clones = Vec::new();
+    for i in 0..CLONES {
+        let exits = i < CLONES - sleeping;
+        let nested = if i == CLONES - sleeping - 1 {
+            libc::CLONE_NEWUSER | libc::CLONE_NEWPID
+        } else {
+            0
+        };
+        // SAFETY: a fork-like clone (no CLONE_VM); the clone makes only raw
+        // system calls, and ends or sleeps.
+        let pid = unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                libc::CLONE_PARENT | libc::SIGCHLD | nested,
+                0,
+                0,
+                0,
+                0,
+            )
+        };
+        if pid == 0 {
+            // SAFETY: system calls on this clone alone; one byte from a
+            // valid buffer into a pipe it holds.
+            unsafe {
+                libc::setsid();
+                libc::write(made_write.as_raw_fd(), b"x".as_ptr().cast(), 1);
+                if exits {
+                    libc::_exit(0);
+                }
+                loop {
+                    libc::pause();
+                }
+            }
+        }
+        assert!(pid > 0, "clone: {}", std::io::Error::last_os_error());
+        clones.push(pid);
+    }
+    drop(made_write);
+    // One byte from each clone, once it is in its session (the sleeping
+    // ones keep the write end open: no EOF to wait for).
+    let mut bytes = [0; CLONES];
+    let mut got = 0;
+    while got < CLONES {
+        got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
+    }
+    let pids: Vec<String> = clones.iter().map(ToString::to_string).collect();
+    // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
+    println!("\nclones {}", pids.join(" "));
+    let mut go = [0];
+    let _ = rustix::io::read(rustix::stdio::stdin(), &mut go);
+    std::process::exit(1);
+}
