@@ -115,18 +115,16 @@ struct Stray {
 /// crash; then ends the graph as `end` says. At each run it checks that the
 /// clones were made, are the application's children in the scope, and that
 /// those of earlier runs have all ended; at each of the node's ends, that
-/// no zombie is left in the scope but this run's sleeping clones, and
-/// `own` (the application's own zombie, if it made one) still is one; at
-/// the graph's end, that no child at all is left but `own`.
+/// no clone is left in the scope, ended or not, and `own` (the application's own
+/// zombie, if it made one) still is one; at the graph's end, that no child
+/// at all is left but `own`.
 ///
-/// Which zombies each end may leave: the init's kill of the sleeping clones
-/// is not waited for (they are not the init's children), so one may finish
-/// exiting just after the runtime looked (here, where the runtime reaps
-/// what has ended once the init answered, at about one end in five), and
-/// is then reaped at the node's next end, or the graph's. Everything else
-/// the runtime must have reaped, deterministically: the clones that exit
-/// at once were zombies before the node was let crash, and the sleeping
-/// clones of every earlier run had ended before this run was let crash.
+/// None at all, deterministically: the clones that exit at once were
+/// zombies before the node was let crash, and the init answers the kill
+/// only once the sleeping ones, which it cannot reap, have ended too. Each
+/// sleeping clone frees [`HELD`] bytes as it exits, so an answer that did
+/// not wait for them would leave them exiting when the runtime looks, and
+/// still there (exiting, or a zombie) when the test does.
 fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
     let marker = unique_marker("scope-only-strays");
     let mut graph = Graph::new();
@@ -197,7 +195,7 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
             event => panic!("{case}: run {run} started again before it ended: {event:?}"),
         };
         assert_eq!(status, ExitStatus::Exited(1), "{case}: run {run} crashed");
-        no_stray_zombie_but_the_last_sleeping(&runs, sleeping, &format!("{case}: run {run}"));
+        no_clone_left_in_the_scope(&runs, &format!("{case}: run {run}"));
         assert_own_zombie(
             own,
             &children_of_this_process(),
@@ -342,44 +340,35 @@ fn next_of(running: &mut RunningGraph, node: NodeId, run: usize) -> Event {
     }
 }
 
-/// Fails if a zombie child of this process in a pid namespace below its
-/// own (the scope's, or one nested in it) is left that is not a sleeping
-/// clone of the last of `runs`: a clone of an earlier run, or one that
-/// exited at once, or no clone at all. Says which run each zombie is of.
-fn no_stray_zombie_but_the_last_sleeping(runs: &[Vec<Stray>], sleeping: usize, when: &str) {
+/// Fails if a child of this process in a pid namespace below its own (the
+/// scope's, or one nested in it) is left, a zombie or still exiting, but
+/// the scope's init (pid 1 of the scope's namespace): a clone of this run
+/// or an earlier one, or no clone at all. Says which run each is of.
+fn no_clone_left_in_the_scope(runs: &[Vec<Stray>], when: &str) {
     let depth = pid_namespace_pids(std::process::id() as i32).unwrap().len();
-    let zombies: Vec<i32> = children_of_this_process()
+    let is_the_scopes_init = |pids: &[i32]| pids.len() == depth + 1 && pids.last() == Some(&1);
+    let left: Vec<(i32, char)> = children_of_this_process()
         .into_iter()
-        .filter(|child| child.state == 'Z')
-        .filter(|child| pid_namespace_pids(child.pid).is_some_and(|pids| pids.len() > depth))
-        .map(|child| child.pid)
+        .filter(|child| {
+            pid_namespace_pids(child.pid)
+                .is_some_and(|pids| pids.len() > depth && !is_the_scopes_init(&pids))
+        })
+        .map(|child| (child.pid, child.state))
         .collect();
     // A pid reaped and given again is the latest run's.
     let run_of = |pid| {
         runs.iter()
             .rposition(|run| run.iter().any(|c| c.pid == pid))
     };
-    let last = runs.len() - 1;
-    let may_be_left = |pid| {
-        runs[last][CLONES - sleeping..]
-            .iter()
-            .any(|clone| clone.pid == pid)
-    };
-    let left: Vec<i32> = zombies
-        .iter()
-        .copied()
-        .filter(|&pid| !may_be_left(pid))
-        .collect();
     let mut per_run = vec![0; runs.len()];
-    for run in zombies.iter().filter_map(|&pid| run_of(pid)) {
+    for run in left.iter().filter_map(|&(pid, _)| run_of(pid)) {
         per_run[run] += 1;
     }
     assert!(
         left.is_empty(),
-        "{when}: at the node's end {} zombies in the scope ({} may be this run's sleeping clones), \
-         of runs 1.. {per_run:?}: {left:?} should have been reaped",
-        zombies.len(),
-        sleeping
+        "{when}: at the node's end {} clones left in the scope, of runs 1.. {per_run:?} \
+         (pid, state): {left:?} should have ended and been reaped",
+        left.len(),
     );
 }
 
@@ -440,6 +429,30 @@ fn pid_namespace(pid: i32) -> Option<std::path::PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
 }
 
+/// How much memory each sleeping clone has written to: freeing it makes
+/// its exit, once killed, take milliseconds, so an end reported before the
+/// killed clones had ended would find them still exiting.
+const HELD: usize = 256 << 20;
+
+/// Maps [`HELD`] bytes and writes to every page, with system calls alone
+/// (a clone of a process with threads must not take malloc's locks).
+///
+/// # Safety
+///
+/// Only in a clone, which then never returns to Rust code that owns memory.
+unsafe fn hold_memory() {
+    // SAFETY: an anonymous private mapping, written within its length.
+    unsafe {
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+        let at = libc::mmap(std::ptr::null_mut(), HELD, libc::PROT_WRITE, flags, -1, 0);
+        if at != libc::MAP_FAILED {
+            for page in (0..HELD).step_by(4096) {
+                at.cast::<u8>().add(page).write_volatile(1);
+            }
+        }
+    }
+}
+
 /// The hostile node: makes [`CLONES`] clones with `CLONE_PARENT` (its
 /// parent's children: the application's), each in a session of its own.
 /// The first ones exit at once, the last of those in user and pid
@@ -483,6 +496,9 @@ fn crash_looping_cloner() {
             // valid buffer into a pipe it holds.
             unsafe {
                 libc::setsid();
+                if !exits {
+                    hold_memory();
+                }
                 libc::write(made_write.as_raw_fd(), b"x".as_ptr().cast(), 1);
                 if exits {
                     libc::_exit(0);
