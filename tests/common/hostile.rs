@@ -13,7 +13,11 @@
 //! on (the runtime's machinery, a node's program, or unknown) while the
 //! process is ptrace-stopped (so cannot exec), not after letting it go,
 //! when the runtime's program has become the node or is gone. It also
-//! reports each machinery process that refused it, with the uid it held.
+//! reports each machinery process that refused it, with the uid it held;
+//! and, told which process is the application ([`ONLY_CHILDREN_OF`]),
+//! each that refused it from another user namespace than its own (another
+//! scope's, or the application's), with that namespace's uid map and
+//! whether it was dumpable with the attacker's own uid meanwhile.
 //!
 //! A test runs it as its ignored test `hostile_node`, whose body is
 //! [`hostile_node`], with [`ATTACK`] (and maybe [`ONLY_CHILDREN_OF`]) in its
@@ -73,6 +77,10 @@ pub const PROGRAM: &str = "process-graph-scope";
 
 /// The attacker's line for a machinery process that refused it.
 const REFUSED_MACHINERY: &str = "refused-machinery";
+
+/// The attacker's line for a machinery process that refused it from
+/// another user namespace than the attacker's.
+const REFUSED_ELSEWHERE: &str = "refused-elsewhere";
 
 /// What a way in worked on. A process runs the runtime's code first (the
 /// application's child before it execs the carried program, which shares
@@ -179,12 +187,92 @@ pub fn refusals_in(text: &str) -> Vec<Refusal> {
         .collect()
 }
 
+/// The user namespace a [`RefusalElsewhere`] was in, as the attacker
+/// tells it by the uid map it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Elsewhere {
+    /// The application's: the carried program before it enters a scope.
+    Application,
+    /// Neither the attacker's nor the application's: another scope's.
+    OtherScope,
+}
+
+impl Elsewhere {
+    fn name(self) -> &'static str {
+        match self {
+            Elsewhere::Application => "application",
+            Elsewhere::OtherScope => "other-scope",
+        }
+    }
+}
+
+/// A process running the carried program that refused the attacker's
+/// seize from another user namespace than the attacker's: it was in that
+/// same namespace (by its uid map) and ran the carried program both before
+/// the seize and after the refusal.
+#[derive(Debug)]
+pub struct RefusalElsewhere {
+    pub pid: i32,
+    pub errno: i32,
+    /// Its parent, as the attacker's `/proc` shows it.
+    pub parent: Option<i32>,
+    pub namespace: Elsewhere,
+    /// Its uid map as the attacker reads it (each id shown as the
+    /// attacker's namespace sees it): extents `inside:outside:count`,
+    /// comma-separated; `-` if none is written yet (a scope's init before
+    /// the application writes its maps).
+    pub uid_map: String,
+    /// It was dumpable and held the attacker's own kernel uid, before the
+    /// seize and after the refusal: the kernel's uid and dumpability checks
+    /// let the attacker through, and only the user namespace refused it.
+    pub dumpable_as_us: bool,
+    pub command: String,
+}
+
+impl RefusalElsewhere {
+    /// Whether it ran the carried program's `mode` (`create`, `join`).
+    pub fn runs(&self, mode: &str) -> bool {
+        self.command.starts_with(&format!("{PROGRAM} {mode} "))
+    }
+}
+
+/// The attacker's `refused-elsewhere pid errno parent namespace uid-map
+/// dumpable-as-us|- command` lines.
+pub fn refusals_elsewhere_in(text: &str) -> Vec<RefusalElsewhere> {
+    text.lines()
+        .filter_map(|line| match line.splitn(8, ' ').collect::<Vec<_>>()[..] {
+            [
+                REFUSED_ELSEWHERE,
+                pid,
+                errno,
+                parent,
+                namespace,
+                uid_map,
+                dumpable,
+                command,
+            ] => Some(RefusalElsewhere {
+                pid: pid.parse().ok()?,
+                errno: errno.parse().ok()?,
+                parent: parent.parse().ok(),
+                namespace: [Elsewhere::Application, Elsewhere::OtherScope]
+                    .into_iter()
+                    .find(|n| n.name() == namespace)?,
+                uid_map: uid_map.to_owned(),
+                dumpable_as_us: dumpable == "dumpable-as-us",
+                command: command.to_owned(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The attacker: the body of the ignored test `hostile_node` of a test
 /// binary that runs it as a node. Attacks every pid it sees, and over and
 /// over the newest ones, until its stdin closes; then prints `kind pid
 /// target command` for each success, `refused-machinery pid errno uid
 /// command` for each process of the runtime's machinery in its user
-/// namespace that refused it, and a `rounds N` line.
+/// namespace that refused it, `refused-elsewhere ...` (see
+/// [`refusals_elsewhere_in`]) for each in another, and a `rounds N` line.
 pub fn hostile_node() {
     let Some(address) = std::env::var_os(ATTACK) else {
         return; // Only meaningful as a node.
@@ -196,6 +284,9 @@ pub fn hostile_node() {
         me: std::process::id() as i32,
         only_children_of,
         uid_map: std::fs::read("/proc/self/uid_map").unwrap(),
+        application_uid_map: only_children_of
+            .map(|app| std::fs::read(format!("/proc/{app}/uid_map")).unwrap()),
+        euid: rustix::process::geteuid().as_raw(),
         findings: Findings::default(),
     };
     let stdin = std::io::stdin();
@@ -245,6 +336,12 @@ struct Attacker {
     /// ids are shown as our namespace sees them, ours as our parent
     /// namespace does). Anyone may read it.
     uid_map: Vec<u8>,
+    /// The application's uid map as we read it, when we know the
+    /// application ([`ONLY_CHILDREN_OF`]): what the carried program's reads
+    /// before it enters a scope.
+    application_uid_map: Option<Vec<u8>>,
+    /// Our effective uid, as our namespace sees it.
+    euid: u32,
     findings: Findings,
 }
 
@@ -288,8 +385,12 @@ impl Attacker {
         {
             return;
         }
-        let in_our_namespace =
-            std::fs::read(format!("/proc/{listed}/uid_map")).is_ok_and(|map| map == self.uid_map);
+        let uid_map = uid_map_of(&listed);
+        let in_our_namespace = uid_map.as_deref() == Some(&self.uid_map[..]);
+        // Only what another user namespace's machinery needs, and only when
+        // we can tell the application's namespace from a scope's.
+        let elsewhere = (!in_our_namespace && self.application_uid_map.is_some())
+            .then(|| Sighting::of(&listed, uid_map));
         let (worked, target, identity) = match Held::seize(pid) {
             Ok(held) => {
                 // Read while it is stopped: what the seize and every way in
@@ -319,6 +420,10 @@ impl Attacker {
                         .refused_machinery
                         .entry(pid)
                         .or_insert_with(|| (errno, status.uid, before.command.clone()));
+                } else if let Some(sighting) = elsewhere
+                    && errno == libc::EPERM
+                {
+                    self.note_refused_elsewhere(pid, errno, &status, sighting, &before);
                 }
                 let worked = ways_in_but_ptrace(pid, self.address);
                 if worked.is_empty() {
@@ -335,6 +440,108 @@ impl Attacker {
                 .or_insert_with(|| identity.command.clone());
         }
     }
+
+    /// Notes a refusal by `pid` in another user namespace than ours — the
+    /// application's or another scope's — if it ran the carried program
+    /// in that same namespace before the seize (`before`) and after the
+    /// refusal (`after`, read just after it, whose command line is noted,
+    /// and once more here).
+    fn note_refused_elsewhere(
+        &mut self,
+        pid: i32,
+        errno: i32,
+        status: &Status,
+        before: Sighting,
+        after: &Identity,
+    ) {
+        let Some(application) = &self.application_uid_map else {
+            return;
+        };
+        let since = Sighting::of(&before.listed, uid_map_of(&before.listed));
+        let Some(map) = before
+            .uid_map
+            .as_ref()
+            .filter(|&map| since.uid_map.as_ref() == Some(map))
+        else {
+            return;
+        };
+        if !(before.machinery && since.machinery && after.target() == Target::Machinery) {
+            return;
+        }
+        let namespace = match map == application {
+            true => Elsewhere::Application,
+            false => Elsewhere::OtherScope,
+        };
+        let dumpable_as_us = [before.status_owner, since.status_owner]
+            .iter()
+            .all(|&owner| owner == Some(self.euid));
+        let noted = self
+            .findings
+            .refused_elsewhere
+            .entry((pid, namespace))
+            .or_insert_with(|| RefusalElsewhere {
+                pid,
+                errno,
+                parent: status.parent,
+                namespace,
+                uid_map: compact_uid_map(map),
+                dumpable_as_us,
+                command: after.command.clone(),
+            });
+        noted.dumpable_as_us |= dumpable_as_us;
+    }
+}
+
+/// The `/proc/PID/uid_map` of the process `/proc` lists as `listed`, as
+/// we read it (see [`Attacker::uid_map`]); anyone may read it.
+fn uid_map_of(listed: &str) -> Option<Vec<u8>> {
+    std::fs::read(format!("/proc/{listed}/uid_map")).ok()
+}
+
+/// A uid map as `/proc` prints it, in one word: `inside:outside:count`
+/// for each extent, comma-separated; `-` if it is empty.
+fn compact_uid_map(map: &[u8]) -> String {
+    let ids: Vec<&str> = std::str::from_utf8(map)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let extents: Vec<String> = ids.chunks(3).map(|extent| extent.join(":")).collect();
+    match extents.is_empty() {
+        true => "-".to_owned(),
+        false => extents.join(","),
+    }
+}
+
+/// What anyone may read in `/proc` of a process in another user namespace
+/// at one moment: its uid map, whether it runs the carried program, and
+/// the owner of its `/proc/PID/status`.
+struct Sighting {
+    /// The pid `/proc` lists it by.
+    listed: String,
+    /// Its `/proc/PID/uid_map`, as we read it (see [`Attacker::uid_map`]).
+    uid_map: Option<Vec<u8>>,
+    /// It runs the carried program ([`Target::Machinery`]).
+    machinery: bool,
+    /// The owner of its `/proc/PID/status`, as our namespace sees it: its
+    /// effective uid while it is dumpable, else root of the user namespace
+    /// it was executed in (the application's, for the carried program).
+    status_owner: Option<u32>,
+}
+
+impl Sighting {
+    /// `listed`: the pid `/proc` lists the process by; `uid_map`: its uid
+    /// map, read just before.
+    fn of(listed: &str, uid_map: Option<Vec<u8>>) -> Sighting {
+        use std::os::unix::fs::MetadataExt;
+        Sighting {
+            listed: listed.to_owned(),
+            uid_map,
+            machinery: Identity::of(listed).target() == Target::Machinery,
+            status_owner: std::fs::metadata(format!("/proc/{listed}/status"))
+                .ok()
+                .map(|status| status.uid()),
+        }
+    }
 }
 
 /// What the attacker found.
@@ -345,6 +552,10 @@ struct Findings {
     /// Each process of the runtime's machinery in our user namespace that
     /// refused the seize: the errno, the uid, and the command line.
     refused_machinery: BTreeMap<i32, (i32, Option<u32>, String)>,
+    /// Each process of the runtime's machinery in another user namespace
+    /// that refused the seize, by pid and namespace (the `create` program
+    /// of a scope without a pid namespace moves into the scope's).
+    refused_elsewhere: BTreeMap<(i32, Elsewhere), RefusalElsewhere>,
 }
 
 impl Findings {
@@ -355,6 +566,23 @@ impl Findings {
         for (pid, (errno, uid, command)) in &self.refused_machinery {
             let uid = uid.map_or_else(|| "-".to_owned(), |uid| uid.to_string());
             println!("{REFUSED_MACHINERY} {pid} {errno} {uid} {command}");
+        }
+        for refusal in self.refused_elsewhere.values() {
+            let parent = refusal
+                .parent
+                .map_or_else(|| "-".to_owned(), |parent| parent.to_string());
+            let dumpable = match refusal.dumpable_as_us {
+                true => "dumpable-as-us",
+                false => "-",
+            };
+            println!(
+                "{REFUSED_ELSEWHERE} {} {} {parent} {} {} {dumpable} {}",
+                refusal.pid,
+                refusal.errno,
+                refusal.namespace.name(),
+                refusal.uid_map,
+                refusal.command
+            );
         }
     }
 }
