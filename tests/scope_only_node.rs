@@ -34,19 +34,23 @@ fn spawn(in_scope: &[(&str, &str, Restart)], dir: &std::path::Path) -> (RunningG
         let command = Command::new("sh").args(["-c", script, "sh"]).arg(dir);
         (name, command, NodeOptions::new().restart(restart))
     });
-    spawn_nodes(nodes)
+    spawn_nodes(USER_AND_PID, nodes)
 }
 
-/// The graph of [`spawn`], its nodes in the scope each with its own command
-/// and options.
+/// The namespaces of the tests' scope, but where a test says otherwise.
+const USER_AND_PID: &[Namespace] = &[Namespace::User, Namespace::Pid];
+
+/// The graph of [`spawn`], its scope of `namespaces`, its nodes in the
+/// scope each with its own command and options.
 fn spawn_nodes<'a>(
+    namespaces: &[Namespace],
     in_scope: impl IntoIterator<Item = (&'a str, Command, NodeOptions)>,
 ) -> (RunningGraph, String) {
     let marker = common::unique_marker("scope-only-node");
     let mut graph = Graph::new();
     graph.containment(Containment::Off);
     graph.intensity(10, Duration::from_secs(5));
-    let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    let scope = graph.scope("jail", ScopeSpec::new(namespaces.iter().copied()));
     for (name, command, options) in in_scope {
         let command = common::marked(command, &marker);
         graph.node_with(name, command, options.scope(scope));
@@ -182,6 +186,53 @@ fn what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends() {
             finish(running, &marker);
         },
     );
+}
+
+/// A root application's scope with a pid namespace and no user or mount
+/// namespace of its own: its init has no `/proc` of its own — it sees the
+/// application's, every process of the machine — so it must not look
+/// there for the application's children of its namespace to end, which
+/// would hold every end for that wait's whole second. What the node left
+/// is killed all the same.
+#[test]
+fn a_root_applications_pid_only_scope_is_cleared_without_waiting_out_its_limit() {
+    if !rustix::process::geteuid().is_root() {
+        common::skip("a scope without a user namespace needs root");
+        return;
+    }
+    let _serial = common::serial();
+    let dir = common::TempDir::writable_by_scopes("scope_only_node");
+    // Its `/proc` is the application's: [`LEAVES_A_DAEMON`]'s look at the
+    // daemon's session there would name another process.
+    let script =
+        format!("setsid sleep 300 </dev/null >/dev/null 2>&1 & true{THEN_EXITS_WHEN_TOLD}");
+    let command = Command::new("sh")
+        .args(["-c", &script, "sh"])
+        .arg(dir.path());
+    let alone = ("alone", command, NodeOptions::new().restart(Restart::Never));
+    let (mut running, marker) = spawn_nodes(&[Namespace::Pid], [alone]);
+    // The daemon: a `sleep` of the scope (its pid there not the
+    // application's) leading a process group, and so the session it made.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let daemon = loop {
+        let found = common::live_marked_processes(&marker)
+            .into_iter()
+            .find(|p| p.comm == "sleep" && p.pgrp == p.pid && innermost_pid(p.pid) != Some(p.pid));
+        if let Some(found) = found {
+            break (found.pid, common::open_pidfd(found.pid).unwrap());
+        }
+        assert!(Instant::now() < deadline, "no daemon within 10 s");
+        // Its start into the scope ends in the loop.
+        running.next_event(Some(Duration::from_millis(5))).unwrap();
+    };
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    let told = Instant::now();
+    until_exited(&mut running, NodeId::from_index(0));
+    let took = told.elapsed();
+    assert!(!daemon_runs_on(&daemon), "the daemon it left runs on");
+    // The node notices `go` within 10 ms; the clear takes about one.
+    assert!(took < Duration::from_millis(500), "the end took {took:?}");
+    finish(running, &marker);
 }
 
 #[test]
@@ -666,7 +717,7 @@ fn the_next_run_finds_free_what_the_last_runs_daemon_held() {
             let options = NodeOptions::new()
                 .restart(Restart::Always)
                 .backoff(Duration::ZERO, Duration::ZERO);
-            let (mut running, marker) = spawn_nodes([("holder", command, options)]);
+            let (mut running, marker) = spawn_nodes(USER_AND_PID, [("holder", command, options)]);
             let holder = NodeId::from_index(0);
             let binds = dir.path().join("binds");
             while lines_in(&binds) < 6 {

@@ -180,7 +180,9 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     for _ in 0..plan.notify_sockets {
         send_notify_socket()?;
     }
-    reap_forever()
+    // Our `/proc` lists our pid namespace's processes only where we
+    // mounted it: else it is the application's, with every process there.
+    reap_forever(setup & protocol::SETUP_MOUNT_PROC != 0)
 }
 
 /// Sends the OK report with an fd of each of our namespaces (the kinds in
@@ -242,8 +244,10 @@ fn send_notify_socket() -> Result<(), (i32, i32)> {
 ///   `kill(-1)` reaches each of them (root of the scope's user namespace,
 ///   the init may signal them all), a fork under way included, and nothing
 ///   of the scope can keep it from being sent. The answer waits until they
-///   are gone ([`reap_the_killed`]), so that what they held is free.
-fn answer(request: u8) {
+///   are gone ([`reap_the_killed`], and, where `own_proc` says our `/proc`
+///   shows them, [`wait_for_the_applications_killed`]), so that what they
+///   held is free.
+fn answer(request: u8, own_proc: bool) {
     const AF_INET: usize = 2;
     const AF_INET6: usize = 10;
     let mut report = [0u8; protocol::REPORT_LEN];
@@ -257,7 +261,9 @@ fn answer(request: u8) {
                 // ESRCH: there was nothing left.
                 sys::kill(-1, sys::SIGKILL);
                 reap_the_killed();
-                wait_for_the_applications_killed();
+                if own_proc {
+                    wait_for_the_applications_killed();
+                }
                 report[..4].copy_from_slice(&step::OK.to_ne_bytes());
             } else {
                 const EPERM: i32 = 1;
@@ -330,9 +336,11 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 /// children (what a node cloned with `CLONE_PARENT`), killed with the rest;
 /// the application reaps them once it has the answer, and their exit frees
 /// what they held, as the reap of ours does. This namespace's `/proc`
-/// shows one that has ended as a zombie until the application reaps it.
-/// Looked at every ms, for up to a second in all: one stuck in the kernel
-/// is given up on, still dying.
+/// shows one that has ended as a zombie until the application reaps it
+/// (where it is ours: a scope of a root application without a mount
+/// namespace sees the application's, and does not wait). Looked at every
+/// ms, for up to a second in all: one stuck in the kernel is given up on,
+/// still dying.
 fn wait_for_the_applications_killed() {
     for _ in 0..1000 {
         if !another_runs() {
@@ -394,9 +402,10 @@ fn loopback_up() -> Result<(), i32> {
     }
 }
 
-/// Reaps every child that dies, until the application's end of the sync
-/// socket closes.
-fn reap_forever() -> ! {
+/// Reaps every child that dies, and answers the application's requests,
+/// until its end of the sync socket closes. `own_proc`: our `/proc` is our
+/// pid namespace's.
+fn reap_forever(own_proc: bool) -> ! {
     loop {
         let mut fds = [
             PollFd {
@@ -423,7 +432,7 @@ fn reap_forever() -> ! {
                 sys::exit_group(0);
             }
             for &request in &message[..read as usize] {
-                answer(request);
+                answer(request, own_proc);
             }
         }
         drain_signals();
