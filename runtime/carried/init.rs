@@ -246,7 +246,9 @@ fn send_notify_socket() -> Result<(), (i32, i32)> {
 ///   of the scope can keep it from being sent. The answer waits until they
 ///   are gone ([`reap_the_killed`], and, where `own_proc` says our `/proc`
 ///   shows them, [`wait_for_the_applications_killed`]), so that what they
-///   held is free.
+///   held is free. The report's third word says how many of the
+///   application's children it left, all ended, for the application to
+///   reap; -1 where it cannot tell.
 fn answer(request: u8, own_proc: bool) {
     const AF_INET: usize = 2;
     const AF_INET6: usize = 10;
@@ -261,10 +263,13 @@ fn answer(request: u8, own_proc: bool) {
                 // ESRCH: there was nothing left.
                 sys::kill(-1, sys::SIGKILL);
                 reap_the_killed();
-                if own_proc {
-                    wait_for_the_applications_killed();
-                }
+                let left = match own_proc {
+                    true => wait_for_the_applications_killed(),
+                    false => None,
+                };
                 report[..4].copy_from_slice(&step::OK.to_ne_bytes());
+                let left = left.and_then(|n| i32::try_from(n).ok()).unwrap_or(-1);
+                report[8..12].copy_from_slice(&left.to_ne_bytes());
             } else {
                 const EPERM: i32 = 1;
                 report[..4].copy_from_slice(&step::CLEAR.to_ne_bytes());
@@ -332,47 +337,61 @@ fn reap_the_killed() {
 const CLEAR_WAIT_POLLS: u32 = 100;
 
 /// After [`reap_the_killed`]: waits until every other process of the
-/// namespace has ended too. What is left then are the application's
-/// children (what a node cloned with `CLONE_PARENT`), killed with the rest;
-/// the application reaps them once it has the answer, and their exit frees
-/// what they held, as the reap of ours does. This namespace's `/proc`
-/// shows one that has ended as a zombie until the application reaps it
-/// (where it is ours: a scope of a root application without a mount
-/// namespace sees the application's, and does not wait). Looked at every
-/// ms, for up to a second in all: one stuck in the kernel is given up on,
-/// still dying.
-fn wait_for_the_applications_killed() {
+/// namespace has ended too, and says how many there are (all ended), or
+/// `None` if some still run at the limit. What is left then are the
+/// application's children (what a node cloned with `CLONE_PARENT`), killed
+/// with the rest; the application reaps them once it has the answer, and
+/// their exit frees what they held, as the reap of ours does. This
+/// namespace's `/proc` shows one that has ended as a zombie until the
+/// application reaps it (where it is ours: a scope of a root application
+/// without a mount namespace sees the application's, and does not wait).
+/// Looked at every ms, for up to a second in all: one stuck in the kernel
+/// is given up on, still dying.
+fn wait_for_the_applications_killed() -> Option<u32> {
     for _ in 0..1000 {
-        if !another_runs() {
-            return;
+        let others = others_in_the_namespace();
+        if others.running == 0 {
+            return Some(others.ended);
         }
         sys::poll_for(&mut [], 0, 1_000_000);
     }
+    None
 }
 
-/// Whether a process of the namespace other than this one (pid 1) has not
-/// ended, as our `/proc` lists them.
-fn another_runs() -> bool {
+/// The processes of the namespace other than this one (pid 1), as our
+/// `/proc` lists them.
+struct Others {
+    running: u32,
+    ended: u32,
+}
+
+fn others_in_the_namespace() -> Others {
+    let mut others = Others {
+        running: 0,
+        ended: 0,
+    };
     let proc = sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true);
     if proc < 0 {
-        return false;
+        return others;
     }
     let proc = proc as i32;
-    let mut runs = false;
     crate::cgroup::for_each_directory(proc, |name| {
         let digits = name.strip_suffix(b"\0").unwrap_or(name);
         let Some(pid) = crate::args::decimal(digits).filter(|&pid| pid > 1) else {
             return;
         };
         let stat = app_proc::open_stat(proc, pid as isize);
-        // Gone (reaped) since the listing: ended.
+        // Gone (reaped) since the listing: not left.
         if stat >= 0 {
-            runs |= !matches!(app_proc::state(stat as i32), Some(b'Z' | b'X'));
+            match app_proc::state(stat as i32) {
+                Some(b'Z' | b'X') => others.ended += 1,
+                _ => others.running += 1,
+            }
             sys::close(stat as i32);
         }
     });
     sys::close(proc);
-    runs
+    others
 }
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The

@@ -170,7 +170,10 @@ pub(crate) const CLONING: i32 = -1;
 /// its namespace fds attached (`SCM_RIGHTS`, in [`NAMESPACES`] order), then
 /// one message per `NOTIFY_SOCKET` it was asked for, each carrying a unix
 /// datagram socket of its network namespace, bound to an address the
-/// kernel chose (autobind: unique, and no one can take it first).
+/// kernel chose (autobind: unique, and no one can take it first). Its
+/// answer to a [`REQUEST_CLEAR`] puts in the `pid` word how many of the
+/// application's children the kill left in its namespace, all ended; -1
+/// where it cannot tell.
 pub(crate) const REPORT_LEN: usize = 16;
 
 /// The steps a report names: `OK`, or where the program failed.

@@ -23,7 +23,7 @@ use crate::process::Process;
 use crate::scope::ScopeRuntime;
 use crate::spawn::{Launcher, PendingStart, Started};
 use crate::supervise::Token;
-use crate::supervise::scope_requests::{Answer, Asked, ScopeRequests};
+use crate::supervise::scope_requests::{Asked, ScopeRequests};
 
 /// What one probe checks, as the driver runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,7 +384,7 @@ impl ProbeRuns {
         node: usize,
         kind: ProbeKind,
         attempt: u64,
-        answer: Answer,
+        answer: std::io::Result<Option<std::os::fd::OwnedFd>>,
         waits: &mut WaitSet<Token>,
     ) -> Option<ProbeResult> {
         let slot = self.slot_mut(node, kind)?;

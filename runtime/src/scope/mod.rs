@@ -8,6 +8,6 @@ mod spec;
 mod strays;
 
 pub(crate) use ids::InsideIds;
-pub(crate) use runtime::{ScopeRuntime, Scopes, ScopesMark};
+pub(crate) use runtime::{Answer, ScopeRuntime, Scopes, ScopesMark};
 pub use spec::{Namespace, Scope, ScopeSpec};
 pub(crate) use strays::PidNamespace;

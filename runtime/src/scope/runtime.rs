@@ -300,19 +300,24 @@ impl ScopeRuntime {
         self.sync.as_fd()
     }
 
-    /// The next answer to a request, if one has arrived: the fd it
-    /// carries (a socket), none (a clear), or why the init could not do
-    /// it. At EOF (the init is gone) every call returns an error.
-    pub(crate) fn receive_answer(&self) -> Option<io::Result<Option<OwnedFd>>> {
+    /// The next answer to a request, if one has arrived. At EOF (the init
+    /// is gone) every call returns an error.
+    pub(crate) fn receive_answer(&self) -> Option<Answer> {
         let (report, mut fds) = match receive_report(&self.sync, true) {
             Ok(received) => received,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
-            Err(e) => return Some(Err(e)),
+            Err(e) => return Some(Answer::failed(e)),
         };
-        Some(match (decode_words(&report), fds.pop()) {
+        let words = decode_words(&report);
+        let result = match (words, fds.pop()) {
             ([0, ..], fd) if fds.is_empty() => Ok(fd),
             ([0, ..], _) => Err(io::ErrorKind::InvalidData.into()),
             ([_, errno, ..], _) => Err(io::Error::from_raw_os_error(errno)),
+        };
+        let left = (result.is_ok()).then(|| u32::try_from(words[2]).ok());
+        Some(Answer {
+            result,
+            left: left.flatten(),
         })
     }
 
@@ -372,6 +377,28 @@ impl ScopeRuntime {
             .filter(|(flag, _)| self.namespaces & flag != 0)
             .position(|(flag, _)| *flag == libc::CLONE_NEWPID as u32)?;
         self.namespace_fds.get(position)
+    }
+}
+
+/// An init's answer to a request ([`ScopeRuntime::receive_answer`]).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    /// The fd it carries (a socket), none (a clear), or why the init could
+    /// not do it.
+    pub(crate) result: io::Result<Option<OwnedFd>>,
+    /// To a clear: how many of the application's children the kill left
+    /// in the namespace, all ended, for it to reap; `None` where the init
+    /// could not tell (see `carried/init.rs`).
+    pub(crate) left: Option<u32>,
+}
+
+impl Answer {
+    /// The answer of an init that is gone, or could not be read.
+    pub(crate) fn failed(error: io::Error) -> Answer {
+        Answer {
+            result: Err(error),
+            left: None,
+        }
     }
 }
 
@@ -836,7 +863,7 @@ mod tests {
             let timeout = rustix::event::Timespec::try_from(Duration::from_secs(5)).unwrap();
             assert_eq!(rustix::event::poll(&mut fds, Some(&timeout)).unwrap(), 1);
             while let Some(answer) = live.receive_answer() {
-                answers.push(answer);
+                answers.push(answer.result);
             }
         }
         assert!(live.receive_answer().is_none(), "one answer per request");

@@ -6,12 +6,11 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::OwnedFd;
 
 use super::Token;
 use crate::poller::{Interest, WaitSet};
 use crate::probe::ProbeKind;
-use crate::scope::ScopeRuntime;
+use crate::scope::{Answer, ScopeRuntime};
 
 /// One request sent to a scope's init.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +26,6 @@ pub(crate) enum Asked {
     /// killed ([`ScopeRuntime::request_clear`]).
     Clear { node: usize },
 }
-
-/// An init's answer: the fd it carries, none, or why it could not.
-pub(crate) type Answer = io::Result<Option<OwnedFd>>;
 
 #[derive(Debug, Default)]
 pub(crate) struct ScopeRequests {

@@ -22,9 +22,13 @@ impl Driver {
                     kind,
                     attempt,
                 } => {
-                    let result =
-                        self.probes
-                            .socket_arrived(node, kind, attempt, answer, &mut self.waits);
+                    let result = (self.probes).socket_arrived(
+                        node,
+                        kind,
+                        attempt,
+                        answer.result,
+                        &mut self.waits,
+                    );
                     if let Some(result) = result {
                         core.handle(Input::ProbeResult { node, kind, result }, now);
                     }
@@ -33,7 +37,12 @@ impl Driver {
                     // Answered, or the init is gone, and with it its pid
                     // namespace: nothing the node left runs. An answer
                     // after the end was reported (the init was held up):
-                    // what the kill ended is reaped now.
+                    // what the kill ended is reaped now. An init that saw
+                    // none of the application's children left spares the
+                    // end a look for them.
+                    if answer.left == Some(0) {
+                        self.strays.nothing_left_by(node);
+                    }
                     match self.clears.remove(&node) {
                         Some(_) => self.node_ended(core, node, now),
                         None => self.reap_strays_of(node),

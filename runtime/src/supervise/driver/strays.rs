@@ -60,6 +60,18 @@ pub(crate) struct Strays {
     /// The application's children left running in a node's cgroup when its
     /// main process ended, pinned until the node ends.
     killed: Vec<(usize, OwnedFd)>,
+    /// The node whose scope's init, answering the kill of what it left,
+    /// saw none of the application's children left there: the end it is
+    /// about to report looks for none.
+    nothing_left: Option<usize>,
+}
+
+impl Strays {
+    /// Node `node`'s scope's init saw none of the application's children
+    /// left in its namespace after the kill it asked for.
+    pub(super) fn nothing_left_by(&mut self, node: usize) {
+        self.nothing_left = Some(node);
+    }
 }
 
 impl Driver {
@@ -86,8 +98,13 @@ impl Driver {
     pub(super) fn reap_strays_of(&mut self, i: usize) {
         let pinned = self.strays.killed.extract_if(.., |(node, _)| *node == i);
         crate::strays::reap_pinned(pinned.map(|(_, pidfd)| pidfd));
+        let nothing_left = self.strays.nothing_left.take() == Some(i);
         let ran = match self.launcher.cgroup_path(i) {
             Some(path) => Ran::InCgroup(path),
+            // Its init said so: no look, which would list the application's
+            // children while another graph's exit or the application's own
+            // zombie is unreaped.
+            None if nothing_left => return,
             None => {
                 let scope = self.launcher.scope_to_clear(i);
                 let Some((namespace, init)) = scope.and_then(|(_, s)| s.pid_namespace()) else {
