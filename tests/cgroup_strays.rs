@@ -25,6 +25,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::delegated::as_root_and_delegated;
+use common::stray_cases::{self, End, SETTLE, assert_own_zombie, nothing_left_but};
 use common::{ProcStat, children_of_this_process, marked, proc_stat, unique_marker};
 use process_graph_runtime::{
     Command, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart,
@@ -47,9 +48,6 @@ const CRASHES: usize = 8;
 /// started while the test looks at what the last one left.
 const BACKOFF: Duration = Duration::from_millis(200);
 
-/// How long a clone may take to become what the test waits for.
-const SETTLE: Duration = Duration::from_secs(10);
-
 /// Every case in one test: they count this process's children, which a test
 /// running beside them would add to.
 #[test]
@@ -57,42 +55,9 @@ fn clone_parent_strays_of_a_node_with_a_cgroup_are_reaped_at_each_of_its_ends() 
     as_root_and_delegated(
         "clone_parent_strays_of_a_node_with_a_cgroup_are_reaped_at_each_of_its_ends",
         || {
-            // On one thread, the graphs' and the application's own child's:
-            // the application's zombie is then first in the list of children
-            // a `waitid` walks, ahead of every stray.
-            common::within(Duration::from_secs(180), "the crash loops", || {
-                let binary = common::unprivileged_copy_of_this_binary();
-                nothing_left_but(None, "before the cases");
-                // 1. The strays are the application's only zombies: with
-                // two clones alive at each end, and with none.
-                crash_loop(&binary, None, 2, End::Shutdown);
-                crash_loop(&binary, None, 0, End::Leave);
-                // 2. An unreaped child of the application's own is its first
-                // zombie: it hides the strays from a `waitid` that peeks at
-                // one zombie, and must outlive every node's end and the
-                // graph's.
-                for (sleeping, end) in [(2, End::Leave), (0, End::Shutdown)] {
-                    let mut own = own_zombie();
-                    crash_loop(&binary, Some(own.id() as i32), sleeping, end);
-                    let status = own
-                        .wait()
-                        .expect("the application's own child is still its to reap");
-                    assert!(status.success(), "the application's own child: {status}");
-                    nothing_left_but(None, "once the application reaped its own child");
-                }
-            })
+            stray_cases::run_the_cases(Duration::from_secs(180), crash_loop);
         },
     );
-}
-
-/// How the graph of a [`crash_loop`] ends.
-#[derive(Debug, Clone, Copy)]
-enum End {
-    /// At the node's last crash the application leaves it down, and `wait`
-    /// returns: the node's end is the graph's.
-    Leave,
-    /// The node runs once more, its clones made, and `shutdown` stops it.
-    Shutdown,
 }
 
 /// Runs [`crash_looping_cloner`] as a node restarted on failure until it
@@ -159,17 +124,6 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
         left.is_empty(),
         "{case}: the node's processes outlived the graph: {left:?}"
     );
-}
-
-/// A child of the application's own, which it has not reaped: a zombie.
-fn own_zombie() -> std::process::Child {
-    let child = std::process::Command::new("true").spawn().unwrap();
-    let pid = child.id() as i32;
-    wait_for(
-        &format!("the application's own child {pid} to be a zombie"),
-        || proc_stat(pid).is_some_and(|stat| stat.state == 'Z'),
-    );
-    child
 }
 
 /// The lines the node writes to `out`, read on a thread of their own.
@@ -335,49 +289,6 @@ fn no_zombie_but(own: Option<i32>, when: &str) {
         "{when}: zombie children left: {zombies:?}"
     );
     assert_own_zombie(own, &children, when);
-}
-
-/// Fails if this process has any child other than `own` (its cgroup
-/// watcher aside), now or a moment later (a killed process that became a
-/// zombie only after the graph looked), or if `own` is no longer its
-/// zombie.
-fn nothing_left_but(own: Option<i32>, when: &str) {
-    for pause in [Duration::ZERO, Duration::from_millis(200)] {
-        std::thread::sleep(pause);
-        let children = children_of_this_process();
-        let left: Vec<_> = children
-            .iter()
-            .filter(|child| Some(child.pid) != own)
-            .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
-            .collect();
-        assert!(
-            left.is_empty(),
-            "{when} (+{pause:?}): children left: {left:?}"
-        );
-        assert_own_zombie(own, &children, when);
-    }
-}
-
-/// Fails unless `own`, if any, is among `children`, still a zombie.
-fn assert_own_zombie(own: Option<i32>, children: &[ProcStat], when: &str) {
-    if let Some(own) = own {
-        assert!(
-            children
-                .iter()
-                .any(|child| child.pid == own && child.state == 'Z'),
-            "{when}: the application's own zombie {own} was reaped by someone else: {:?}",
-            proc_stat(own)
-        );
-    }
-}
-
-/// Polls `done` until it holds; fails after [`SETTLE`].
-fn wait_for(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + SETTLE;
-    while !done() {
-        assert!(Instant::now() < deadline, "waited {SETTLE:?} for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// The hostile node: makes [`CLONES`] clones with `CLONE_PARENT` (its
