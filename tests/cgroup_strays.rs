@@ -291,67 +291,14 @@ fn no_zombie_but(own: Option<i32>, when: &str) {
     assert_own_zombie(own, &children, when);
 }
 
-/// The hostile node: makes [`CLONES`] clones with `CLONE_PARENT` (its
-/// parent's children: the application's), each in a session of its own;
-/// the last ones, as many as [`CLONER`] says, sleep, the others exit at
-/// once. Once every clone
-/// is in its session, it reports their pids on stdout, waits for a line on
-/// stdin, and crashes (exits 1).
+/// The hostile node ([`stray_cases::crash_looping_cloner`]).
 #[test]
 #[ignore = "the hostile node of the test above"]
 fn crash_looping_cloner() {
-    use std::os::fd::AsRawFd;
-    let Some(sleeping) = std::env::var(CLONER)
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-    else {
-        return; // Only meaningful as a node.
+    let clones = stray_cases::Clones {
+        count: CLONES,
+        nested: false,
+        held: 0,
     };
-    let (made, made_write) = rustix::pipe::pipe().unwrap();
-    let mut clones = Vec::new();
-    for i in 0..CLONES {
-        let exits = i < CLONES - sleeping;
-        // SAFETY: a fork-like clone (no CLONE_VM); the clone makes only raw
-        // system calls, and ends or sleeps.
-        let pid = unsafe {
-            libc::syscall(
-                libc::SYS_clone,
-                libc::CLONE_PARENT | libc::SIGCHLD,
-                0,
-                0,
-                0,
-                0,
-            )
-        };
-        if pid == 0 {
-            // SAFETY: system calls on this clone alone; one byte from a
-            // valid buffer into a pipe it holds.
-            unsafe {
-                libc::setsid();
-                libc::write(made_write.as_raw_fd(), b"x".as_ptr().cast(), 1);
-                if exits {
-                    libc::_exit(0);
-                }
-                loop {
-                    libc::pause();
-                }
-            }
-        }
-        assert!(pid > 0, "clone: {}", std::io::Error::last_os_error());
-        clones.push(pid);
-    }
-    drop(made_write);
-    // One byte from each clone, once it is in its session (the sleeping
-    // ones keep the write end open: no EOF to wait for).
-    let mut bytes = [0; CLONES];
-    let mut got = 0;
-    while got < CLONES {
-        got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
-    }
-    let pids: Vec<String> = clones.iter().map(ToString::to_string).collect();
-    // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
-    println!("\nclones {}", pids.join(" "));
-    let mut go = [0];
-    let _ = rustix::io::read(rustix::stdio::stdin(), &mut go);
-    std::process::exit(1);
+    stray_cases::crash_looping_cloner(CLONER, clones);
 }

@@ -120,15 +120,6 @@ fn next_before(running: &mut RunningGraph, deadline: Instant) -> Event {
     }
 }
 
-fn finish(mut running: RunningGraph, marker: &str) {
-    running.shutdown(Duration::from_secs(5)).unwrap();
-    drop(running);
-    common::assert_all_exit(
-        &common::live_marked_processes(marker),
-        "left after the graph",
-    );
-}
-
 /// The jailed node and the outsider end together, the init stopped; the
 /// test continues the init only once it has the outsider's exit. So the
 /// jailed node's end is answered, not given up on, only if the loop served
@@ -179,7 +170,7 @@ fn another_nodes_exit_is_served_while_a_clear_waits() {
             }
         }
         drop(init);
-        finish(running, &marker);
+        common::shut_down_leaving_nothing(running, &marker);
     });
 }
 
@@ -233,6 +224,6 @@ fn the_executors_thread_is_free_while_a_clear_waits() {
                  the clear held the executor's thread"
         );
         drop(init);
-        finish(running, &marker);
+        common::shut_down_leaving_nothing(running, &marker);
     });
 }

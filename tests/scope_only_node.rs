@@ -160,15 +160,6 @@ fn daemon_runs_on((pid, pidfd): &(i32, OwnedFd)) -> bool {
     runs_on(*pid) && !common::exits_within(pidfd, Duration::ZERO)
 }
 
-fn finish(mut running: RunningGraph, marker: &str) {
-    running.shutdown(Duration::from_secs(5)).unwrap();
-    drop(running);
-    common::assert_all_exit(
-        &common::live_marked_processes(marker),
-        "left after the graph",
-    );
-}
-
 #[test]
 fn what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends() {
     let _serial = common::serial();
@@ -183,7 +174,7 @@ fn what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends() {
             assert!(!daemon_runs_on(&daemon), "the daemon it left runs on");
             assert!(common::exits_within(&daemon.1, common::DEATH_TIMEOUT));
             assert_eq!(running.state(NodeId::from_index(1)), NodeState::Running);
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -232,7 +223,7 @@ fn a_root_applications_pid_only_scope_is_cleared_without_waiting_out_its_limit()
     assert!(!daemon_runs_on(&daemon), "the daemon it left runs on");
     // The node notices `go` within 10 ms; the clear takes about one.
     assert!(took < Duration::from_millis(500), "the end took {took:?}");
-    finish(running, &marker);
+    common::shut_down_leaving_nothing(running, &marker);
 }
 
 #[test]
@@ -261,7 +252,7 @@ fn the_next_start_of_the_only_node_finds_nothing_of_its_last() {
                 counts.windows(2).all(|w| w[0] == w[1]),
                 "a start saw what an earlier one left: processes seen {counts:?}"
             );
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -292,7 +283,7 @@ fn a_node_sharing_its_pid_scope_leaves_its_daemon_and_its_mate_alone() {
             );
             assert!(daemon_runs_on(&daemon), "a kill reached the scope-mates");
             assert_eq!(running.state(NodeId::from_index(1)), NodeState::Running);
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -321,7 +312,7 @@ fn a_daemon_forking_without_end_is_killed_with_all_its_forks() {
                 left.len(),
                 &left[..left.len().min(3)]
             );
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -353,7 +344,7 @@ fn an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper() 
             // The kill, asked before, comes now.
             assert!(common::exits_within(&daemon.1, common::DEATH_TIMEOUT));
             assert_eq!(running.state(NodeId::from_index(1)), NodeState::Running);
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -386,7 +377,7 @@ fn the_end_is_reported_only_once_the_init_has_answered() {
             until_exited(&mut running, alone);
             let ran_on_at_the_end = daemon_runs_on(&daemon);
             resume.join().unwrap();
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
             assert!(
                 !ran_on_at_the_end,
                 "the end was reported before the daemon was killed"
@@ -436,7 +427,7 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
                 starts_seen() == 2 && running.pid(again).is_some()
             });
             assert_untouched_by_the_late_kill(&mut running, again);
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -502,7 +493,7 @@ fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
             assert_untouched_by_the_late_kill(&mut running, added);
             assert!(runs_on(pid), "the late kill reached the added node");
             assert_eq!(starts_seen(), 1);
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -538,7 +529,7 @@ fn a_daemon_in_nested_namespaces_of_its_own_is_killed_too() {
                 .filter(|p| p.pid != keeper && runs_on(p.pid))
                 .collect();
             assert!(left.is_empty(), "left running: {left:?}");
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
         },
     );
 }
@@ -723,7 +714,7 @@ fn the_next_run_finds_free_what_the_last_runs_daemon_held() {
             while lines_in(&binds) < 6 {
                 until_exited(&mut running, holder);
             }
-            finish(running, &marker);
+            common::shut_down_leaving_nothing(running, &marker);
             let binds = std::fs::read_to_string(&binds).unwrap();
             let binds: Vec<&str> = binds.lines().collect();
             assert!(

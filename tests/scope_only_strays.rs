@@ -343,95 +343,16 @@ fn pid_namespace(pid: i32) -> Option<std::path::PathBuf> {
 /// killed clones had ended would find them still exiting.
 const HELD: usize = 256 << 20;
 
-/// Maps [`HELD`] bytes and writes to every page, with system calls alone
-/// (a clone of a process with threads must not take malloc's locks).
-///
-/// # Safety
-///
-/// Only in a clone, which then never returns to Rust code that owns memory.
-unsafe fn hold_memory() {
-    // SAFETY: an anonymous private mapping, written within its length.
-    unsafe {
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
-        let at = libc::mmap(std::ptr::null_mut(), HELD, libc::PROT_WRITE, flags, -1, 0);
-        if at != libc::MAP_FAILED {
-            for page in (0..HELD).step_by(4096) {
-                at.cast::<u8>().add(page).write_volatile(1);
-            }
-        }
-    }
-}
-
-/// The hostile node: makes [`CLONES`] clones with `CLONE_PARENT` (its
-/// parent's children: the application's), each in a session of its own.
-/// The first ones exit at once, the last of those in user and pid
-/// namespaces of its own; the last ones, as many as [`CLONER`] says, sleep.
-/// Once every clone is in its session, it reports their pids (in the
-/// scope) on stdout, waits for a line on stdin, and crashes (exits 1).
-/// (`tests/cgroup_strays.rs`'s, with the nested clone.)
+/// The hostile node ([`stray_cases::crash_looping_cloner`]): the last of
+/// the clones that exit at once is in user and pid namespaces of its own,
+/// and each sleeping clone holds [`HELD`] bytes.
 #[test]
 #[ignore = "the hostile node of the test above"]
 fn crash_looping_cloner() {
-    use std::os::fd::AsRawFd;
-    let Some(sleeping) = std::env::var(CLONER)
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-    else {
-        return; // Only meaningful as a node.
+    let clones = stray_cases::Clones {
+        count: CLONES,
+        nested: true,
+        held: HELD,
     };
-    let (made, made_write) = rustix::pipe::pipe().unwrap();
-    let mut clones = Vec::new();
-    for i in 0..CLONES {
-        let exits = i < CLONES - sleeping;
-        let nested = if i == CLONES - sleeping - 1 {
-            libc::CLONE_NEWUSER | libc::CLONE_NEWPID
-        } else {
-            0
-        };
-        // SAFETY: a fork-like clone (no CLONE_VM); the clone makes only raw
-        // system calls, and ends or sleeps.
-        let pid = unsafe {
-            libc::syscall(
-                libc::SYS_clone,
-                libc::CLONE_PARENT | libc::SIGCHLD | nested,
-                0,
-                0,
-                0,
-                0,
-            )
-        };
-        if pid == 0 {
-            // SAFETY: system calls on this clone alone; one byte from a
-            // valid buffer into a pipe it holds.
-            unsafe {
-                libc::setsid();
-                if !exits {
-                    hold_memory();
-                }
-                libc::write(made_write.as_raw_fd(), b"x".as_ptr().cast(), 1);
-                if exits {
-                    libc::_exit(0);
-                }
-                loop {
-                    libc::pause();
-                }
-            }
-        }
-        assert!(pid > 0, "clone: {}", std::io::Error::last_os_error());
-        clones.push(pid);
-    }
-    drop(made_write);
-    // One byte from each clone, once it is in its session (the sleeping
-    // ones keep the write end open: no EOF to wait for).
-    let mut bytes = [0; CLONES];
-    let mut got = 0;
-    while got < CLONES {
-        got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
-    }
-    let pids: Vec<String> = clones.iter().map(ToString::to_string).collect();
-    // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
-    println!("\nclones {}", pids.join(" "));
-    let mut go = [0];
-    let _ = rustix::io::read(rustix::stdio::stdin(), &mut go);
-    std::process::exit(1);
+    stray_cases::crash_looping_cloner(CLONER, clones);
 }

@@ -228,6 +228,14 @@ pub fn exits_within(pidfd: &OwnedFd, timeout: Duration) -> bool {
     }
 }
 
+/// Shuts `running` down and drops it, then fails if a process marked with
+/// `marker` is still alive (see [`assert_all_exit`]).
+pub fn shut_down_leaving_nothing(mut running: process_graph_runtime::RunningGraph, marker: &str) {
+    running.shutdown(Duration::from_secs(5)).unwrap();
+    drop(running);
+    assert_all_exit(&live_marked_processes(marker), "left after the graph");
+}
+
 /// Fails unless each of `processes` exits within [`DEATH_TIMEOUT`].
 ///
 /// Right after a SIGKILL a process may still show as live while the signal

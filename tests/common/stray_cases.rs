@@ -106,3 +106,108 @@ pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// How [`crash_looping_cloner`] makes its clones.
+pub struct Clones {
+    /// How many, each run.
+    pub count: usize,
+    /// The last of those that exit at once goes into user and pid
+    /// namespaces of its own.
+    pub nested: bool,
+    /// How many bytes each sleeping clone writes to before it says it is
+    /// made: freeing them makes its exit, once killed, take milliseconds.
+    pub held: usize,
+}
+
+/// The hostile node, the body of an ignored test of the binary that runs
+/// it: makes `clones.count` clones with `CLONE_PARENT` (its parent's
+/// children: the application's), each in a session of its own; the last
+/// ones, as many as the environment variable `var` says, sleep, the others
+/// exit at once. Once every clone is in its session, it reports their pids
+/// on stdout (`clones PID…`), waits for a line on stdin, and crashes
+/// (exits 1).
+pub fn crash_looping_cloner(var: &str, clones: Clones) {
+    use std::os::fd::AsRawFd;
+    let Some(sleeping) = std::env::var(var)
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return; // Only meaningful as a node.
+    };
+    let (made, made_write) = rustix::pipe::pipe().unwrap();
+    let mut pids = Vec::new();
+    for i in 0..clones.count {
+        let exits = i < clones.count - sleeping;
+        let nested = match clones.nested && i + 1 == clones.count - sleeping {
+            true => libc::CLONE_NEWUSER | libc::CLONE_NEWPID,
+            false => 0,
+        };
+        // SAFETY: a fork-like clone (no CLONE_VM); the clone makes only raw
+        // system calls, and ends or sleeps.
+        let pid = unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                libc::CLONE_PARENT | libc::SIGCHLD | nested,
+                0,
+                0,
+                0,
+                0,
+            )
+        };
+        if pid == 0 {
+            // SAFETY: system calls on this clone alone; one byte from a
+            // valid buffer into a pipe it holds.
+            unsafe {
+                libc::setsid();
+                if !exits {
+                    hold_memory(clones.held);
+                }
+                libc::write(made_write.as_raw_fd(), b"x".as_ptr().cast(), 1);
+                if exits {
+                    libc::_exit(0);
+                }
+                loop {
+                    libc::pause();
+                }
+            }
+        }
+        assert!(pid > 0, "clone: {}", std::io::Error::last_os_error());
+        pids.push(pid);
+    }
+    drop(made_write);
+    // One byte from each clone, once it is in its session (the sleeping
+    // ones keep the write end open: no EOF to wait for).
+    let mut bytes = vec![0; clones.count];
+    let mut got = 0;
+    while got < clones.count {
+        got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
+    }
+    let pids: Vec<String> = pids.iter().map(ToString::to_string).collect();
+    // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
+    println!("\nclones {}", pids.join(" "));
+    let mut go = [0];
+    let _ = rustix::io::read(rustix::stdio::stdin(), &mut go);
+    std::process::exit(1);
+}
+
+/// Maps `bytes` and writes to every page, with system calls alone (a clone
+/// of a process with threads must not take malloc's locks).
+///
+/// # Safety
+///
+/// Only in a clone, which then never returns to Rust code that owns memory.
+unsafe fn hold_memory(bytes: usize) {
+    if bytes == 0 {
+        return;
+    }
+    // SAFETY: an anonymous private mapping, written within its length.
+    unsafe {
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+        let at = libc::mmap(std::ptr::null_mut(), bytes, libc::PROT_WRITE, flags, -1, 0);
+        if at != libc::MAP_FAILED {
+            for page in (0..bytes).step_by(4096) {
+                at.cast::<u8>().add(page).write_volatile(1);
+            }
+        }
+    }
+}
