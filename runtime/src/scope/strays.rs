@@ -14,6 +14,10 @@
 //! in it, is reaped: the
 //! namespace is dying, and the graph has reaped every node it started
 //! there, so such a child is one a node made.
+//!
+//! [`PidNamespace::holds`] is the same test at the end of a scope's only
+//! node, whose init has killed what it left: the driver's strays
+//! (`supervise/driver/strays.rs`) reap what that node cloned.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
