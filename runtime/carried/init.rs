@@ -345,17 +345,21 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 /// namespace's `/proc` shows one that has ended as a zombie until the
 /// application reaps it (where it is ours: a scope of a root application
 /// without a mount namespace sees the application's, and does not wait).
-/// Looked at every ms, for up to a second in all: one stuck in the kernel
-/// is given up on, still dying.
+/// Looked at every ms, for a second or two in all (the clock counts whole
+/// seconds; a look over many processes takes time too): one stuck in the
+/// kernel is given up on, still dying.
 fn wait_for_the_applications_killed() -> Option<u32> {
-    for _ in 0..1000 {
+    let until = sys::monotonic_seconds() + 2;
+    loop {
         let others = others_in_the_namespace();
         if others.running == 0 {
             return Some(others.ended);
         }
+        if sys::monotonic_seconds() >= until {
+            return None;
+        }
         sys::poll_for(&mut [], 0, 1_000_000);
     }
-    None
 }
 
 /// The processes of the namespace other than this one (pid 1), as our
