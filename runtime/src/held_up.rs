@@ -75,6 +75,17 @@ impl Looks {
         };
         self.left().is_zero() || self.stopped_in_a_row == STOPPED_LOOKS
     }
+
+    /// One look at `helper`, whose answer is to come on `answer`: whether
+    /// to give it up, [`held_up`](Self::held_up) with nothing written
+    /// before — what a helper wrote before it was stopped is still taken.
+    pub(crate) fn gives_up(
+        &mut self,
+        helper: &Process,
+        answer: BorrowedFd<'_>,
+    ) -> io::Result<bool> {
+        Ok(self.held_up(helper) && !readable(answer, Some(Duration::ZERO))?)
+    }
 }
 
 /// Waits until `answer` is readable or hung up, while `helper` — a child
@@ -109,8 +120,7 @@ fn wait_looking(
             return Ok(());
         }
         each_look();
-        // What a helper wrote before it was stopped is still taken.
-        if looks.held_up(helper) && !readable(answer, Some(Duration::ZERO))? {
+        if looks.gives_up(helper, answer)? {
             return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
         }
     }

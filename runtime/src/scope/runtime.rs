@@ -19,7 +19,6 @@
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
 
@@ -278,13 +277,8 @@ impl ScopeRuntime {
     /// signal it (see [`crate::held_up`]) — with no answer written before.
     /// A held-up init is dropped with the scope, which kills it.
     pub(crate) fn is_held_up(&self, looks: &mut crate::held_up::Looks) -> bool {
-        let answered = || {
-            matches!(
-                crate::sys::readable(self.sync_fd(), Some(Duration::ZERO)),
-                Ok(true)
-            )
-        };
-        looks.held_up(&self.init) && !answered()
+        // An answer that cannot be looked for will not be read either.
+        looks.gives_up(&self.init, self.sync_fd()).unwrap_or(true)
     }
 
     /// The init's next report, waited for while the init is not held up
