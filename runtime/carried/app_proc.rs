@@ -12,7 +12,8 @@ use crate::sys;
 /// at: as often as the application looks at this program (`held_up.rs`).
 pub(crate) const CHECK_EVERY_NANOS: u32 = 20_000_000;
 
-/// The application's `/proc` directory, or -1 where there is none to open.
+/// The `/proc` directory this process sees — the application's, until it
+/// enters a scope's mount namespace — or -1 where there is none to open.
 pub(crate) fn open() -> i32 {
     // A failed open is `-errno`: -1 says "none" to every caller.
     (sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true) as i32).max(-1)

@@ -374,11 +374,10 @@ fn others_in_the_namespace() -> Others {
         running: 0,
         ended: 0,
     };
-    let proc = sys::open_read_at(sys::AT_FDCWD as i32, b"/proc\0", true);
+    let proc = app_proc::open();
     if proc < 0 {
         return others;
     }
-    let proc = proc as i32;
     crate::cgroup::for_each_directory(proc, |name| {
         let digits = name.strip_suffix(b"\0").unwrap_or(name);
         let Some(pid) = crate::args::decimal(digits).filter(|&pid| pid > 1) else {

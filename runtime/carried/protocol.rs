@@ -138,9 +138,12 @@ pub(crate) const REQUEST_TCP_SOCKET_V4: u8 = b'4';
 pub(crate) const REQUEST_TCP_SOCKET_V6: u8 = b'6';
 /// A request byte: SIGKILL every process of the init's pid namespace but
 /// the init (`kill(-1, SIGKILL)` from its pid 1), reap them as they exit
-/// (up to a second without an exit), then answer with an `OK` report
-/// without fds. The application asks it when the only node of a pid
-/// scope without cgroups has ended: what is left are that node's daemons.
+/// (up to a second without an exit), wait until the application's children
+/// among them have ended too (where the init has a `/proc` of its own, one
+/// to two seconds at most), then answer with an `OK` report without fds
+/// that says how many of those it left ([`REPORT_LEN`]). The application
+/// asks it when the only node of a pid scope without cgroups has ended:
+/// what is left are that node's daemons and clones.
 pub(crate) const REQUEST_CLEAR: u8 = b'k';
 
 /// The pid of an `OK` report that means "this process": a scope's init
