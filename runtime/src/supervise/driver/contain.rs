@@ -63,6 +63,7 @@ impl Driver {
             }
             Ok(None) => {
                 if !self.clear_scope_of(core, i, now) {
+                    self.reap_scope_strays_of(i, None);
                     self.node_ended(core, i, now);
                 }
             }
@@ -121,6 +122,7 @@ impl Driver {
         let scope = self.launcher.scope_of(i);
         if scope.is_none_or(|(_, scope)| scope.is_held_up(looks)) {
             self.clears.remove(&i);
+            self.reap_scope_strays_of(i, None);
             self.node_ended(core, i, now);
         }
     }

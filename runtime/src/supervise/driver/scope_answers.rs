@@ -35,17 +35,12 @@ impl Driver {
                 }
                 Asked::Clear { node } => {
                     // Answered, or the init is gone, and with it its pid
-                    // namespace: nothing the node left runs. An answer
-                    // after the end was reported (the init was held up):
-                    // what the kill ended is reaped now. An init that saw
-                    // none of the application's children left spares the
-                    // end a look for them.
-                    if answer.left == Some(0) {
-                        self.strays.nothing_left_by(node);
-                    }
-                    match self.clears.remove(&node) {
-                        Some(_) => self.node_ended(core, node, now),
-                        None => self.reap_strays_of(node),
+                    // namespace: nothing the node left runs, and what it
+                    // cloned is reaped — now too where its end was reported
+                    // before (the init was held up).
+                    self.reap_scope_strays_of(node, answer.left);
+                    if self.clears.remove(&node).is_some() {
+                        self.node_ended(core, node, now);
                     }
                     self.release_starts(core, now);
                 }

@@ -14,8 +14,10 @@
 //! - A node without one, the only member of a scope with a pid namespace of
 //!   its own: the scope's init killed them at the node's end
 //!   (`contain.rs`); an ended child of the application in that namespace,
-//!   or one nested in it, but the init, is one of them. One still exiting
-//!   when the init answers is reaped at a later look.
+//!   or one nested in it, but the init, is one of them. The init answers
+//!   once they have ended (where it has a `/proc` of its own to see them),
+//!   and says how many it left: none spares the look. One it could not
+//!   wait for is reaped at a later look.
 //!
 //! Two things may keep the look from reaching one: a node's exit the graph
 //! has not reaped yet (it comes first in the kernel's list of ended
@@ -60,18 +62,6 @@ pub(crate) struct Strays {
     /// The application's children left running in a node's cgroup when its
     /// main process ended, pinned until the node ends.
     killed: Vec<(usize, OwnedFd)>,
-    /// The node whose scope's init, answering the kill of what it left,
-    /// saw none of the application's children left there: the end it is
-    /// about to report looks for none.
-    nothing_left: Option<usize>,
-}
-
-impl Strays {
-    /// Node `node`'s scope's init saw none of the application's children
-    /// left in its namespace after the kill it asked for.
-    pub(super) fn nothing_left_by(&mut self, node: usize) {
-        self.nothing_left = Some(node);
-    }
 }
 
 impl Driver {
@@ -92,27 +82,38 @@ impl Driver {
         self.strays.killed.extend(pinned.map(|pidfd| (i, pidfd)));
     }
 
-    /// Node `i` has ended (its cgroup empty, or its scope's init asked to
-    /// kill what it left): reaps what it made the application's children
-    /// where it ran, or keeps that place to look in again.
+    /// Node `i` has ended (its cgroup empty): reaps what it made the
+    /// application's children in its cgroup, or keeps the cgroup to look in
+    /// again.
     pub(super) fn reap_strays_of(&mut self, i: usize) {
         let pinned = self.strays.killed.extract_if(.., |(node, _)| *node == i);
         crate::strays::reap_pinned(pinned.map(|(_, pidfd)| pidfd));
-        let nothing_left = self.strays.nothing_left.take() == Some(i);
-        let ran = match self.launcher.cgroup_path(i) {
-            Some(path) => Ran::InCgroup(path),
-            // Its init said so: no look, which would list the application's
-            // children while another graph's exit or the application's own
-            // zombie is unreaped.
-            None if nothing_left => return,
-            None => {
-                let scope = self.launcher.scope_to_clear(i);
-                let Some((namespace, init)) = scope.and_then(|(_, s)| s.pid_namespace()) else {
-                    return;
-                };
-                Ran::InPidScope(namespace, init)
-            }
-        };
+        if let Some(path) = self.launcher.cgroup_path(i) {
+            self.look_in(i, Ran::InCgroup(path));
+        }
+    }
+
+    /// Node `i`, alone in a pid scope without a cgroup, has ended, and its
+    /// scope's init was asked to kill what it left ([`clear_scope_of`]):
+    /// reaps what it made the application's children there, or keeps the
+    /// scope to look in again — unless the init's answer said it left none
+    /// (`left`: `None` unanswered, or where the init could not tell). That
+    /// look would list the application's children while another graph's
+    /// exit or the application's own zombie is unreaped.
+    ///
+    /// [`clear_scope_of`]: Self::clear_scope_of
+    pub(super) fn reap_scope_strays_of(&mut self, i: usize, left: Option<u32>) {
+        if left == Some(0) {
+            return;
+        }
+        let scope = self.launcher.scope_to_clear(i);
+        if let Some((namespace, init)) = scope.and_then(|(_, s)| s.pid_namespace()) {
+            self.look_in(i, Ran::InPidScope(namespace, init));
+        }
+    }
+
+    /// Looks where node `i` ran, with every place still to be looked in.
+    fn look_in(&mut self, i: usize, ran: Ran) {
         let places = &mut self.strays.ran;
         if !places.iter().any(|(node, r)| *node == i && *r == ran) {
             places.push((i, ran));
