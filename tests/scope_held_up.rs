@@ -246,11 +246,11 @@ fn signal(pid: i32, signal: rustix::process::Signal) -> bool {
 /// runtime's helpers, until it holds a helper, the process is gone, or 20
 /// ms went by. Only the application's children: a helper is one, and the
 /// node, its uid the application's outside its user namespace, could stop
-/// any process of that uid on the machine — another test's, a shell's. Spinning on
-/// the one pid, it stops a program within microseconds of its being one it
-/// may signal and a helper (the program's own `execve` done, and for root
-/// of the scope its joining the scope's user namespace), well before it
-/// says it is about to `execve` the probe's command.
+/// any process of that uid on the machine — another test's, a shell's.
+/// Spinning on the one pid, it stops a program within microseconds of its
+/// being one it may signal and a helper (the program's own `execve` done,
+/// and for root of the scope its joining the scope's user namespace), well
+/// before it says it is about to `execve` the probe's command.
 #[test]
 #[ignore = "the hostile node of the probe test"]
 fn spinning_stopper() {
