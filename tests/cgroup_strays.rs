@@ -25,7 +25,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::delegated::as_root_and_delegated;
-use common::stray_cases::{self, End, SETTLE, assert_own_zombie, nothing_left_but};
+use common::stray_cases::{
+    self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie, nothing_left_but,
+};
 use common::{ProcStat, children_of_this_process, marked, proc_stat, unique_marker};
 use process_graph_runtime::{
     Command, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart,
@@ -35,18 +37,6 @@ use process_graph_runtime::{
 /// In the node's environment: it is the hostile node,
 /// [`crash_looping_cloner`], and how many of its clones sleep.
 const CLONER: &str = "PG_TEST_CGROUP_STRAYS";
-
-/// How many clones each run of the node makes; all but the sleeping ones
-/// (the last ones) exit at once, and those sleep until the node's cgroup
-/// is killed.
-const CLONES: usize = 5;
-
-/// How many times the node crashes (exits 1) and is restarted.
-const CRASHES: usize = 8;
-
-/// The node's restart backoff: long enough that its next run has not
-/// started while the test looks at what the last one left.
-const BACKOFF: Duration = Duration::from_millis(200);
 
 /// Every case in one test: they count this process's children, which a test
 /// running beside them would add to.
@@ -296,7 +286,6 @@ fn no_zombie_but(own: Option<i32>, when: &str) {
 #[ignore = "the hostile node of the test above"]
 fn crash_looping_cloner() {
     let clones = stray_cases::Clones {
-        count: CLONES,
         nested: false,
         held: 0,
     };

@@ -32,7 +32,9 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::stray_cases::{self, End, SETTLE, assert_own_zombie, nothing_left_but, wait_for};
+use common::stray_cases::{
+    self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie, nothing_left_but, wait_for,
+};
 use common::{ProcStat, children_of_this_process, marked, unique_marker};
 use process_graph_runtime::{
     Command, Containment, Decision, EdgeId, Endpoint, Event, ExitStatus, Graph, Namespace, NodeId,
@@ -42,18 +44,6 @@ use process_graph_runtime::{
 /// In the node's environment: it is the hostile node,
 /// [`crash_looping_cloner`], and how many of its clones sleep.
 const CLONER: &str = "PG_TEST_SCOPE_ONLY_STRAYS";
-
-/// How many clones each run of the node makes: those that exit at once
-/// first, the last of them in a pid namespace nested in the scope's, then
-/// the sleeping ones, which the scope's init kills at the node's end.
-const CLONES: usize = 5;
-
-/// How many times the node crashes (exits 1) and is restarted.
-const CRASHES: usize = 8;
-
-/// The node's restart backoff: its next run does not start while the test
-/// looks at what the last one left.
-const BACKOFF: Duration = Duration::from_millis(200);
 
 /// Every case in one test: they count this process's children, which a test
 /// running beside them would add to.
@@ -350,7 +340,6 @@ const HELD: usize = 256 << 20;
 #[ignore = "the hostile node of the test above"]
 fn crash_looping_cloner() {
     let clones = stray_cases::Clones {
-        count: CLONES,
         nested: true,
         held: HELD,
     };

@@ -12,6 +12,18 @@ use super::{ProcStat, children_of_this_process, proc_stat};
 /// what a test waits for.
 pub const SETTLE: Duration = Duration::from_secs(10);
 
+/// How many clones each run of the node makes; all but the sleeping ones
+/// (the last ones) exit at once, and those sleep until the node's end
+/// kills them.
+pub const CLONES: usize = 5;
+
+/// How many times the node crashes (exits 1) and is restarted.
+pub const CRASHES: usize = 8;
+
+/// The node's restart backoff: long enough that its next run has not
+/// started while the test looks at what the last one left.
+pub const BACKOFF: Duration = Duration::from_millis(200);
+
 /// How the graph of a crash loop ends.
 #[derive(Debug, Clone, Copy)]
 pub enum End {
@@ -109,8 +121,6 @@ pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 /// How [`crash_looping_cloner`] makes its clones.
 pub struct Clones {
-    /// How many, each run.
-    pub count: usize,
     /// The last of those that exit at once goes into user and pid
     /// namespaces of its own.
     pub nested: bool,
@@ -120,7 +130,7 @@ pub struct Clones {
 }
 
 /// The hostile node, the body of an ignored test of the binary that runs
-/// it: makes `clones.count` clones with `CLONE_PARENT` (its parent's
+/// it: makes [`CLONES`] clones with `CLONE_PARENT` (its parent's
 /// children: the application's), each in a session of its own; the last
 /// ones, as many as the environment variable `var` says, sleep, the others
 /// exit at once. Once every clone is in its session, it reports their pids
@@ -136,9 +146,9 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
     };
     let (made, made_write) = rustix::pipe::pipe().unwrap();
     let mut pids = Vec::new();
-    for i in 0..clones.count {
-        let exits = i < clones.count - sleeping;
-        let nested = match clones.nested && i + 1 == clones.count - sleeping {
+    for i in 0..CLONES {
+        let exits = i < CLONES - sleeping;
+        let nested = match clones.nested && i + 1 == CLONES - sleeping {
             true => libc::CLONE_NEWUSER | libc::CLONE_NEWPID,
             false => 0,
         };
@@ -177,9 +187,9 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
     drop(made_write);
     // One byte from each clone, once it is in its session (the sleeping
     // ones keep the write end open: no EOF to wait for).
-    let mut bytes = vec![0; clones.count];
+    let mut bytes = [0; CLONES];
     let mut got = 0;
-    while got < clones.count {
+    while got < CLONES {
         got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
     }
     let pids: Vec<String> = pids.iter().map(ToString::to_string).collect();
