@@ -28,10 +28,9 @@ use common::delegated::as_root_and_delegated;
 use common::stray_cases::{
     self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie, nothing_left_but,
 };
-use common::{ProcStat, children_of_this_process, marked, proc_stat, unique_marker};
+use common::{ProcStat, children_of_this_process, proc_stat, unique_marker};
 use process_graph_runtime::{
-    Command, Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart,
-    RunningGraph,
+    Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart, RunningGraph,
 };
 
 /// In the node's environment: it is the hostile node,
@@ -62,12 +61,7 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
     let mut graph = Graph::new();
     let node = graph.node_with(
         "cloner",
-        marked(
-            Command::new(binary)
-                .args(common::ignored_test_args("crash_looping_cloner"))
-                .env(CLONER, sleeping.to_string()),
-            &marker,
-        ),
+        stray_cases::cloner(binary, CLONER, sleeping, &marker),
         NodeOptions::new()
             .restart(Restart::OnFailure)
             .backoff(BACKOFF, BACKOFF),

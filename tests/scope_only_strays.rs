@@ -88,12 +88,7 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
     let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
     let node = graph.node_with(
         "cloner",
-        marked(
-            Command::new(binary)
-                .args(common::ignored_test_args("crash_looping_cloner"))
-                .env(CLONER, sleeping.to_string()),
-            &marker,
-        ),
+        stray_cases::cloner(binary, CLONER, sleeping, &marker),
         NodeOptions::new()
             .scope(scope)
             .restart(Restart::Always)

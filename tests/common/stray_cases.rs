@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use process_graph_runtime::Command;
+
 use super::{ProcStat, children_of_this_process, proc_stat};
 
 /// How long a clone, or the application's own child, may take to become
@@ -64,6 +66,17 @@ pub fn run_the_cases(limit: Duration, crash_loop: fn(&Path, Option<i32>, usize, 
             nothing_left_but(None, "once the application reaped its own child");
         }
     });
+}
+
+/// The crash-looping node's command, marked with `marker`: `binary`'s
+/// ignored test `crash_looping_cloner` (which calls
+/// [`crash_looping_cloner`]), told through `var` that `sleeping` of its
+/// clones sleep.
+pub fn cloner(binary: &Path, var: &str, sleeping: usize, marker: &str) -> Command {
+    let command = Command::new(binary)
+        .args(super::ignored_test_args("crash_looping_cloner"))
+        .env(var, sleeping.to_string());
+    super::marked(command, marker)
 }
 
 /// A child of the application's own, which it has not reaped: a zombie.
