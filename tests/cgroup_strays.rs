@@ -25,9 +25,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::delegated::as_root_and_delegated;
-use common::stray_cases::{
-    self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie, nothing_left_but,
-};
+use common::stray_cases::{self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie};
 use common::{ProcStat, children_of_this_process, proc_stat, unique_marker};
 use process_graph_runtime::{
     Decision, Endpoint, Event, ExitStatus, Graph, NodeId, NodeOptions, Restart, RunningGraph,
@@ -101,13 +99,7 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
             break;
         }
     }
-    drop(running);
-    nothing_left_but(own, &format!("{case}: at the graph's end"));
-    let left = common::live_marked_processes(&marker);
-    assert!(
-        left.is_empty(),
-        "{case}: the node's processes outlived the graph: {left:?}"
-    );
+    stray_cases::nothing_left_after(running, own, &marker, &case);
 }
 
 /// The lines the node writes to `out`, read on a thread of their own.

@@ -33,7 +33,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::stray_cases::{
-    self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie, nothing_left_but, wait_for,
+    self, BACKOFF, CLONES, CRASHES, End, SETTLE, assert_own_zombie, wait_for,
 };
 use common::{ProcStat, children_of_this_process, marked, unique_marker};
 use process_graph_runtime::{
@@ -157,13 +157,7 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
             break;
         }
     }
-    drop(running);
-    nothing_left_but(own, &format!("{case}: at the graph's end"));
-    let left = common::live_marked_processes(&marker);
-    assert!(
-        left.is_empty(),
-        "{case}: the node's processes outlived the graph: {left:?}"
-    );
+    stray_cases::nothing_left_after(running, own, &marker, &case);
 }
 
 /// The pids (in the scope) each run of the node says its clones have, read

@@ -90,10 +90,28 @@ fn own_zombie() -> std::process::Child {
     child
 }
 
+/// Drops `running` and fails if anything of it is left: a child of this
+/// process but `own` (see [`nothing_left_but`]), or a live process marked
+/// with `marker`.
+pub fn nothing_left_after(
+    running: process_graph_runtime::RunningGraph,
+    own: Option<i32>,
+    marker: &str,
+    case: &str,
+) {
+    drop(running);
+    nothing_left_but(own, &format!("{case}: at the graph's end"));
+    let left = super::live_marked_processes(marker);
+    assert!(
+        left.is_empty(),
+        "{case}: the node's processes outlived the graph: {left:?}"
+    );
+}
+
 /// Fails if this process has any child other than `own`, now or a moment
 /// later (a killed process that became a zombie only after the graph
 /// looked), or if `own` is no longer its zombie.
-pub fn nothing_left_but(own: Option<i32>, when: &str) {
+fn nothing_left_but(own: Option<i32>, when: &str) {
     for pause in [Duration::ZERO, Duration::from_millis(200)] {
         std::thread::sleep(pause);
         let children = children_of_this_process();
