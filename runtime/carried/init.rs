@@ -99,17 +99,19 @@ fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
     check(sys::die_with_parent(), step::DEATH_SIGNAL)
 }
 
-/// Where the init keeps the application's `/proc` until it has sent its
-/// namespace fds.
-const APP_PROC: i32 = 5;
-
-/// Where the init keeps its two fds once every other one is closed, above
-/// its stdio: the application's `/dev/null`, which the `create` program
-/// starts with, so that nothing of the application's (its terminal, its
-/// pipes) stays open in a process that lives as long as the scope, and the
-/// init opens nothing in the scope's mount namespace.
+/// Where the init keeps its fds once every other one is closed, above its
+/// stdio: the application's `/dev/null`, which the `create` program starts
+/// with, so that nothing of the application's (its terminal, its pipes)
+/// stays open in a process that lives as long as the scope.
 const SYNC: i32 = 3;
 const SIGNALS: i32 = 4;
+/// Where the init mounted the scope's `/proc`: another instance of it, of
+/// the init's own, attached nowhere (see [`mount_own_proc`]).
+const OWN_PROC: i32 = 5;
+
+/// Where the init keeps the application's `/proc` until it has sent its
+/// namespace fds.
+const APP_PROC: i32 = 6;
 
 fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     let (sync, setup, hostname) = (plan.sync, plan.setup, plan.hostname);
@@ -174,15 +176,40 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
             APP_PROC
         }
     };
+    // Where we mounted no `/proc`, the one we see is the application's,
+    // with every process there, not our pid namespace's alone.
+    let own_proc = setup & protocol::SETUP_MOUNT_PROC != 0;
+    if own_proc {
+        let proc = mount_own_proc();
+        check(proc, step::MOUNT_PROC)?;
+        if proc as i32 != OWN_PROC {
+            check(sys::dup3(proc as i32, OWN_PROC), step::CLOSE_FDS)?;
+        }
+    }
     check(sys::close_from(APP_PROC as u32 + 1), step::CLOSE_FDS)?;
     send_namespaces(plan.namespaces, proc)?;
-    check(sys::close_from(SIGNALS as u32 + 1), step::CLOSE_FDS)?;
+    let kept = if own_proc { OWN_PROC } else { SIGNALS };
+    check(sys::close_from(kept as u32 + 1), step::CLOSE_FDS)?;
     for _ in 0..plan.notify_sockets {
         send_notify_socket()?;
     }
-    // Our `/proc` lists our pid namespace's processes only where we
-    // mounted it: else it is the application's, with every process there.
-    reap_forever(setup & protocol::SETUP_MOUNT_PROC != 0)
+    reap_forever(own_proc)
+}
+
+/// A `/proc` of our pid namespace for the init alone, which counts what a
+/// clear left ([`others_in_the_namespace`]): an fd of a new instance,
+/// attached nowhere. Not the scope's `/proc`, which a node root in the
+/// scope could hide its processes in from a listing by its path: by
+/// mounting over it (an empty `tmpfs`), or by remounting it with
+/// `hidepid=invisible`, which hides a non-dumpable process that has
+/// ended, or is ending, from every reader without `CAP_SYS_PTRACE` in the
+/// machine's first user namespace. An instance's options are its own, and
+/// no path leads a node to this one: we are non-dumpable, so our fds are
+/// out of its reach. The `/proc` we mounted for the scope already shows
+/// all of it, so the kernel lets us mount another (`mount_too_revealing`).
+fn mount_own_proc() -> isize {
+    const MOUNT_ATTR_NOSUID_NODEV_NOEXEC: usize = 0x2 | 0x4 | 0x8;
+    sys::detached_mount(c"proc", MOUNT_ATTR_NOSUID_NODEV_NOEXEC)
 }
 
 /// Sends the OK report with an fd of each of our namespaces (the kinds in
@@ -362,8 +389,8 @@ fn wait_for_the_applications_killed() -> Option<u32> {
     }
 }
 
-/// The processes of the namespace other than this one (pid 1), as our
-/// `/proc` lists them.
+/// The processes of the namespace other than this one (pid 1), as the
+/// `/proc` we mounted lists them ([`OWN_PROC`]).
 struct Others {
     running: u32,
     ended: u32,
@@ -374,7 +401,8 @@ fn others_in_the_namespace() -> Others {
         running: 0,
         ended: 0,
     };
-    let proc = app_proc::open();
+    // A listing of its own: the directory's offset is the open file's.
+    let proc = sys::open_read_at(OWN_PROC, b".\0", true) as i32;
     if proc < 0 {
         return others;
     }
@@ -425,8 +453,8 @@ fn loopback_up() -> Result<(), i32> {
 }
 
 /// Reaps every child that dies, and answers the application's requests,
-/// until its end of the sync socket closes. `own_proc`: our `/proc` is our
-/// pid namespace's.
+/// until its end of the sync socket closes. `own_proc`: we hold our pid
+/// namespace's `/proc` at [`OWN_PROC`].
 fn reap_forever(own_proc: bool) -> ! {
     loop {
         let mut fds = [

@@ -35,6 +35,9 @@ mod nr {
     pub(super) const SETNS: usize = 308;
     pub(super) const UNSHARE: usize = 272;
     pub(super) const CLONE3: usize = 435;
+    pub(super) const FSOPEN: usize = 430;
+    pub(super) const FSCONFIG: usize = 431;
+    pub(super) const FSMOUNT: usize = 432;
     pub(super) const CLOSE_RANGE: usize = 436;
     pub(super) const PIDFD_OPEN: usize = 434;
     pub(super) const PIDFD_SEND_SIGNAL: usize = 424;
@@ -78,6 +81,9 @@ mod nr {
     pub(super) const SETNS: usize = 268;
     pub(super) const UNSHARE: usize = 97;
     pub(super) const CLONE3: usize = 435;
+    pub(super) const FSOPEN: usize = 430;
+    pub(super) const FSCONFIG: usize = 431;
+    pub(super) const FSMOUNT: usize = 432;
     pub(super) const CLOSE_RANGE: usize = 436;
     pub(super) const PIDFD_OPEN: usize = 434;
     pub(super) const PIDFD_SEND_SIGNAL: usize = 424;
@@ -369,6 +375,33 @@ pub(crate) fn mount(
         0,
     ];
     call(nr::MOUNT, args)
+}
+
+/// A mount of a new instance of the file system `fstype`, attached nowhere
+/// (`fsopen`, `fsconfig(FSCONFIG_CMD_CREATE)`, `fsmount`), with the
+/// `MOUNT_ATTR_*` bits `attributes`: an fd of its root (`O_PATH`), which no
+/// other process can reach through a path, or `-errno`.
+pub(crate) fn detached_mount(fstype: &core::ffi::CStr, attributes: usize) -> isize {
+    const FSOPEN_CLOEXEC: usize = 1;
+    const FSCONFIG_CMD_CREATE: usize = 6;
+    const FSMOUNT_CLOEXEC: usize = 1;
+    let context = call(
+        nr::FSOPEN,
+        [fstype.as_ptr() as usize, FSOPEN_CLOEXEC, 0, 0, 0, 0],
+    );
+    if context < 0 {
+        return context;
+    }
+    let create = [context as usize, FSCONFIG_CMD_CREATE, 0, 0, 0, 0];
+    let mut ret = call(nr::FSCONFIG, create);
+    if ret >= 0 {
+        ret = call(
+            nr::FSMOUNT,
+            [context as usize, FSMOUNT_CLOEXEC, attributes, 0, 0, 0],
+        );
+    }
+    close(context as i32);
+    ret
 }
 
 pub(crate) fn sethostname(name: &[u8]) -> isize {
