@@ -20,7 +20,7 @@
 //! (`supervise/driver/strays.rs`) reap what that node cloned.
 
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Pid;
@@ -28,24 +28,32 @@ use rustix::process::Pid;
 /// Reaps the application's children that have ended in the pid namespace
 /// `namespace` (an fd of it) or one nested in it.
 pub(crate) fn reap_in(namespace: &OwnedFd) {
-    let Some(namespace) = PidNamespace::of(namespace) else {
-        return;
-    };
-    crate::strays::reap_seen(|pid| namespace.holds(pid), |_| false);
+    crate::strays::reap_seen(|pid| holds(namespace.as_fd(), pid), |_| false);
 }
 
-/// A pid namespace, as `fstat` of an fd of it names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A pid namespace, held by an fd of it, and named as `fstat` of that fd
+/// names it: two are equal when they are the same namespace.
+#[derive(Debug)]
 pub(crate) struct PidNamespace {
+    fd: OwnedFd,
     dev: u64,
     ino: u64,
 }
 
+impl PartialEq for PidNamespace {
+    fn eq(&self, other: &Self) -> bool {
+        (self.dev, self.ino) == (other.dev, other.ino)
+    }
+}
+
+impl Eq for PidNamespace {}
+
 impl PidNamespace {
-    /// The pid namespace `fd` is an fd of.
+    /// The pid namespace `fd` is an fd of, held by a copy of `fd`.
     pub(crate) fn of(fd: &OwnedFd) -> Option<PidNamespace> {
         let stat = rustix::fs::fstat(fd).ok()?;
         Some(PidNamespace {
+            fd: fd.try_clone().ok()?,
             dev: stat.st_dev,
             ino: stat.st_ino,
         })
@@ -54,33 +62,73 @@ impl PidNamespace {
     /// Whether process `pid` is in this pid namespace or in one nested in
     /// it: a node may clone itself into a pid namespace of its own (with a
     /// user namespace of its own, no privilege needed), which dies with the
-    /// scope's all the same. `/proc/PID/ns/pid` still names a zombie's;
-    /// `NS_GET_PARENT` walks up from it, and fails above the application's
-    /// own.
-    pub(crate) fn holds(self, pid: Pid) -> bool {
-        let Ok(path) = CString::new(format!("/proc/{}/ns/pid", pid.as_raw_nonzero())) else {
-            return false;
-        };
-        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
-        let Ok(mut namespace) = rustix::fs::open(path.as_c_str(), flags, Mode::empty()) else {
-            return false;
-        };
-        // Pid namespaces nest 32 deep at most.
-        for _ in 0..=32 {
-            if PidNamespace::of(&namespace) == Some(self) {
-                return true;
-            }
-            // SAFETY: NS_GET_PARENT takes no argument and returns a new fd.
-            let parent = unsafe { libc::ioctl(namespace.as_raw_fd(), NS_GET_PARENT) };
-            if parent < 0 {
-                return false;
-            }
-            // SAFETY: the ioctl returned a new fd, ours alone.
-            namespace = unsafe { OwnedFd::from_raw_fd(parent) };
-        }
-        false
+    /// scope's all the same.
+    pub(crate) fn holds(&self, pid: Pid) -> bool {
+        holds(self.fd.as_fd(), pid)
     }
 }
+
+/// Whether process `pid` (a pid of ours) is in the pid namespace
+/// `namespace`, or in one nested in it: whether it has a pid there, as
+/// `NS_GET_TGID_IN_PIDNS` answers (Linux 6.8), a zombie's too, and whatever
+/// it made itself. A node root in its scope can make itself non-dumpable,
+/// and then, once it has ended, `/proc/PID/ns/pid` is closed to an
+/// application without `CAP_SYS_PTRACE` in the machine's first user
+/// namespace, whose user owns the process all the same; so that file is
+/// read only where the kernel has no such request ([`holds_by_proc`]).
+fn holds(namespace: BorrowedFd<'_>, pid: Pid) -> bool {
+    // SAFETY: the request takes a pid by value and writes nothing.
+    let tgid = unsafe {
+        libc::ioctl(
+            namespace.as_raw_fd(),
+            NS_GET_TGID_IN_PIDNS,
+            pid.as_raw_nonzero().get() as libc::c_ulong,
+        )
+    };
+    match tgid {
+        tgid if tgid > 0 => true,
+        _ if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOTTY) => {
+            holds_by_proc(namespace, pid)
+        }
+        // ESRCH: no pid there, or no process at all.
+        _ => false,
+    }
+}
+
+/// [`holds`] where the kernel has no `NS_GET_TGID_IN_PIDNS`: the namespace
+/// `/proc/PID/ns/pid` names, or one that `NS_GET_PARENT` finds above it,
+/// is `namespace`. Walking up fails above the application's own.
+fn holds_by_proc(namespace: BorrowedFd<'_>, pid: Pid) -> bool {
+    let named = |fd: BorrowedFd<'_>| rustix::fs::fstat(fd).ok().map(|s| (s.st_dev, s.st_ino));
+    let Some(wanted) = named(namespace) else {
+        return false;
+    };
+    let Ok(path) = CString::new(format!("/proc/{}/ns/pid", pid.as_raw_nonzero())) else {
+        return false;
+    };
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    let Ok(mut walked) = rustix::fs::open(path.as_c_str(), flags, Mode::empty()) else {
+        return false;
+    };
+    // Pid namespaces nest 32 deep at most.
+    for _ in 0..=32 {
+        if named(walked.as_fd()) == Some(wanted) {
+            return true;
+        }
+        // SAFETY: NS_GET_PARENT takes no argument and returns a new fd.
+        let parent = unsafe { libc::ioctl(walked.as_raw_fd(), NS_GET_PARENT) };
+        if parent < 0 {
+            return false;
+        }
+        // SAFETY: the ioctl returned a new fd, ours alone.
+        walked = unsafe { OwnedFd::from_raw_fd(parent) };
+    }
+    false
+}
+
+/// `_IOR(0xb7, 0x9, int)`: the thread group id that a process, named by a
+/// pid of the caller's, has in a pid namespace.
+const NS_GET_TGID_IN_PIDNS: libc::Ioctl = 0x8004_b709;
 
 /// `_IO(0xb7, 0x2)`: the parent of a pid or user namespace.
 const NS_GET_PARENT: libc::Ioctl = 0xb702;
