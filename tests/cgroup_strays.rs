@@ -274,6 +274,7 @@ fn crash_looping_cloner() {
     let clones = stray_cases::Clones {
         nested: false,
         held: 0,
+        hide_proc: false,
     };
     stray_cases::crash_looping_cloner(CLONER, clones);
 }

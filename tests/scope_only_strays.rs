@@ -15,14 +15,27 @@
 //! itself. `tests/cgroup_strays.rs` is the same attack on a node with a
 //! cgroup. As root and as uid 65534.
 //!
+//! The node also hides its clones, as root in its scope may, from whoever
+//! lists the scope's `/proc` by its path: in one run it mounts an empty
+//! `tmpfs` over it; in the next it takes that off and relies on `/proc`
+//! remounted with `hidepid=invisible`, which hides a non-dumpable process
+//! that has ended, or is ending, from every reader without
+//! `CAP_SYS_PTRACE` in the machine's first user namespace — and each clone
+//! makes itself non-dumpable. Either way an init that counted through that
+//! `/proc` would answer that none was left, and wait for none; and an
+//! application that read a clone's `/proc/PID/ns/pid` would be refused it
+//! once the clone ended, as uid 65534.
+//!
 //! Why the assertions cannot pass vacuously: each run's clones are found
 //! among the application's children by their pid in the scope (what
 //! `clone` told the node), so they were made, are the application's, and
 //! are in the scope's pid namespace (one of them in a pid namespace nested
 //! in it); each left the node's session; the node has no cgroup but the
-//! application's, so no cgroup's kill or reap is what clears them; and
-//! the test lets the node end only once the clones that exit at once are
-//! zombies.
+//! application's, so no cgroup's kill or reap is what clears them; the
+//! test lets the node end only once the clones that exit at once are
+//! zombies; and each run says how it hid them, once it saw that it took
+//! (an empty listing under the `tmpfs`, `hidepid=invisible` in the mount
+//! table), in turn one way and the other.
 
 mod common;
 
@@ -110,10 +123,17 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
             Event::Started { pid, .. } => pid,
             event => panic!("{case}: run {run} ended before it started: {event:?}"),
         };
-        let in_scope = reports
+        let report = reports
             .recv_timeout(SETTLE)
             .unwrap_or_else(|e| panic!("{case}: run {run} of the node reported no clones ({e})"));
-        let clones = clones_of_the_application(pid, &in_scope, sleeping, run);
+        // A `tmpfs` in the first run, then the other way, in turn.
+        let hiding = ["tmpfs", "hidepid"][(run - 1) % 2];
+        assert_eq!(
+            report.hid_by.as_deref(),
+            Some(hiding),
+            "{case}: run {run} did not hide the scope's processes from /proc"
+        );
+        let clones = clones_of_the_application(pid, &report.in_scope, sleeping, run);
         for (earlier, clones) in runs.iter().enumerate() {
             for clone in clones {
                 assert!(
@@ -160,18 +180,34 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
     stray_cases::nothing_left_after(running, own, &marker, &case);
 }
 
-/// The pids (in the scope) each run of the node says its clones have, read
-/// from `out` on a thread of its own; libtest's lines are passed over.
-fn clone_reports(running: &mut RunningGraph, out: EdgeId) -> mpsc::Receiver<Vec<i32>> {
+/// What a run of the node said: how it hid the scope's processes from
+/// `/proc` (`tmpfs` or `hidepid`), and the pids (in the scope) of its
+/// clones.
+struct Report {
+    hid_by: Option<String>,
+    in_scope: Vec<i32>,
+}
+
+/// Each run's [`Report`], read from `out` on a thread of its own;
+/// libtest's lines are passed over.
+fn clone_reports(running: &mut RunningGraph, out: EdgeId) -> mpsc::Receiver<Report> {
     let reader = BufReader::new(running.take_reader(out).unwrap());
     let (reports, received) = mpsc::channel();
     std::thread::spawn(move || {
+        let mut hid_by = None;
         for line in reader.lines().map_while(Result::ok) {
+            if let Some(how) = line.strip_prefix("hid /proc by ") {
+                hid_by = Some(how.to_string());
+            }
             let Some(pids) = line.strip_prefix("clones ") else {
                 continue;
             };
             let pids = pids.split_whitespace().map(|pid| pid.parse().unwrap());
-            if reports.send(pids.collect()).is_err() {
+            let report = Report {
+                hid_by: hid_by.take(),
+                in_scope: pids.collect(),
+            };
+            if reports.send(report).is_err() {
                 break;
             }
         }
@@ -206,6 +242,7 @@ fn clones_of_the_application(
         common::cgroup_of(me),
         "run {run}: the node has a cgroup of its own"
     );
+    let scope_fd = std::fs::File::open(format!("/proc/{node}/ns/pid")).unwrap();
     let depth = pid_namespace_pids(me as i32).unwrap().len();
     let exiting = CLONES - sleeping;
     let mut clones = Vec::new();
@@ -226,22 +263,19 @@ fn clones_of_the_application(
             },
         );
         let stat = &found[0];
+        assert_eq!(
+            tgid_in(&scope_fd, stat.pid),
+            Some(inner),
+            "run {run}: clone {stat:?} is not {inner} in the node's pid namespace"
+        );
         let pids = pid_namespace_pids(stat.pid).unwrap();
-        let namespace = pid_namespace(stat.pid);
-        if nested {
-            assert_eq!(
-                pids.len(),
-                depth + 2,
-                "run {run}: clone {stat:?} is not in a pid namespace nested in the scope's ({pids:?})"
-            );
-            assert_ne!(namespace.as_ref(), Some(&scope), "run {run}: {stat:?}");
-        } else {
-            assert_eq!(
-                namespace.as_ref(),
-                Some(&scope),
-                "run {run}: clone {stat:?} is not in the node's pid namespace"
-            );
-        }
+        let levels = if nested { depth + 2 } else { depth + 1 };
+        assert_eq!(
+            pids.len(),
+            levels,
+            "run {run}: clone {stat:?} (nested: {nested}) is not as deep below the node's pid \
+             namespace as it should be ({pids:?})"
+        );
         assert_eq!(
             stat.pgrp, stat.pid,
             "run {run}: clone {stat:?} did not leave the node's process group"
@@ -312,9 +346,27 @@ fn pid_namespace_pids(pid: i32) -> Option<Vec<i32>> {
     line.split_whitespace().map(|p| p.parse().ok()).collect()
 }
 
-/// The pid namespace of process `pid` (`pid:[inode]`): a zombie's too.
+/// The pid namespace of process `pid` (`pid:[inode]`).
 fn pid_namespace(pid: i32) -> Option<std::path::PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
+}
+
+/// The thread group id that process `pid` (ours) has in the pid namespace
+/// `namespace` (an fd of it), if it has one there: it is in it, or in one
+/// nested in it (`NS_GET_TGID_IN_PIDNS`). Not `/proc/PID/ns/pid`, which
+/// the kernel closes to us once a non-dumpable clone has ended.
+fn tgid_in(namespace: &std::fs::File, pid: i32) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    const NS_GET_TGID_IN_PIDNS: libc::Ioctl = 0x8004_b709;
+    // SAFETY: the request takes a pid by value and writes nothing.
+    let tgid = unsafe {
+        libc::ioctl(
+            namespace.as_raw_fd(),
+            NS_GET_TGID_IN_PIDNS,
+            pid as libc::c_ulong,
+        )
+    };
+    (tgid > 0).then_some(tgid)
 }
 
 /// How much memory each sleeping clone has written to: freeing it makes
@@ -331,6 +383,7 @@ fn crash_looping_cloner() {
     let clones = stray_cases::Clones {
         nested: true,
         held: HELD,
+        hide_proc: true,
     };
     stray_cases::crash_looping_cloner(CLONER, clones);
 }

@@ -129,8 +129,8 @@ fn assert_nothing_left() {
 
 /// The hostile node: clones itself with `CLONE_PARENT` (the clones are its
 /// parent's children: the application's), some exiting at once, some
-/// sleeping, one sleeping in a pid namespace nested in the scope's; says
-/// how many it made, then sleeps.
+/// sleeping, one sleeping in a pid namespace nested in the scope's, each
+/// non-dumpable; says how many it made, then sleeps.
 #[test]
 #[ignore = "the hostile node of the tests above"]
 fn clone_parent_node() {
@@ -154,6 +154,11 @@ fn clone_parent_node() {
         // exits, with raw system calls.
         let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0, 0, 0, 0) };
         if pid == 0 {
+            // Non-dumpable: once ended, its `/proc/PID/ns/pid` is closed
+            // to an application without CAP_SYS_PTRACE in the machine's
+            // first user namespace, though the clone is its own uid's.
+            // SAFETY: a flag of this clone's own.
+            unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
             loop {
                 if !live {
                     // SAFETY: ends this clone alone.

@@ -158,6 +158,11 @@ pub struct Clones {
     /// How many bytes each sleeping clone writes to before it says it is
     /// made: freeing them makes its exit, once killed, take milliseconds.
     pub held: usize,
+    /// Before it clones, the node hides its scope's processes from whoever
+    /// lists `/proc` by its path ([`hide_proc`]), and each clone makes
+    /// itself non-dumpable. Only for a node root in a mount namespace of
+    /// its scope's: elsewhere it would cover the machine's `/proc`.
+    pub hide_proc: bool,
 }
 
 /// The hostile node, the body of an ignored test of the binary that runs
@@ -165,8 +170,8 @@ pub struct Clones {
 /// children: the application's), each in a session of its own; the last
 /// ones, as many as the environment variable `var` says, sleep, the others
 /// exit at once. Once every clone is in its session, it reports their pids
-/// on stdout (`clones PID…`), waits for a line on stdin, and crashes
-/// (exits 1).
+/// on stdout (`clones PID…`, after `hid /proc by HOW` where it hid them),
+/// waits for a line on stdin, and crashes (exits 1).
 pub fn crash_looping_cloner(var: &str, clones: Clones) {
     use std::os::fd::AsRawFd;
     let Some(sleeping) = std::env::var(var)
@@ -175,6 +180,10 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
     else {
         return; // Only meaningful as a node.
     };
+    if clones.hide_proc {
+        // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
+        println!("\nhid /proc by {}", hide_proc());
+    }
     let (made, made_write) = rustix::pipe::pipe().unwrap();
     let mut pids = Vec::new();
     for i in 0..CLONES {
@@ -200,6 +209,9 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
             // valid buffer into a pipe it holds.
             unsafe {
                 libc::setsid();
+                if clones.hide_proc {
+                    libc::prctl(libc::PR_SET_DUMPABLE, 0);
+                }
                 if !exits {
                     hold_memory(clones.held);
                 }
@@ -224,7 +236,6 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
         got += rustix::io::read(&made, &mut bytes[got..]).unwrap();
     }
     let pids: Vec<String> = pids.iter().map(ToString::to_string).collect();
-    // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
     println!("\nclones {}", pids.join(" "));
     let mut go = [0];
     let _ = rustix::io::read(rustix::stdio::stdin(), &mut go);
@@ -251,4 +262,66 @@ unsafe fn hold_memory(bytes: usize) {
             }
         }
     }
+}
+
+/// Hides every process of the node's pid namespace from a listing of
+/// `/proc` by its path, one way in one run and the other in the next (the
+/// mount namespace outlives a run): over the locked `/proc`, an empty
+/// `tmpfs`; or, with the last run's `tmpfs` taken off, the `/proc` itself
+/// remounted with `hidepid=invisible`, which hides a process from a reader
+/// that may not trace it (a non-dumpable one, from a reader without
+/// `CAP_SYS_PTRACE`). The `tmpfs` runs keep `hidepid` on below it. Says
+/// which way it hid them, once it checked that the way took: panics (the
+/// node then reports no clones) where the kernel refused it.
+fn hide_proc() -> &'static str {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    let proc = c"/proc";
+    // SAFETY: `statfs` into a zeroed struct of its own; a mount, a
+    // remount and an unmount of `/proc`, with valid C strings.
+    unsafe {
+        let mut fs: libc::statfs = std::mem::zeroed();
+        assert_eq!(libc::statfs(proc.as_ptr(), &mut fs), 0, "statfs /proc");
+        let covered = fs.f_type as i64 == TMPFS_MAGIC;
+        if covered {
+            let ret = libc::umount2(proc.as_ptr(), libc::MNT_DETACH);
+            assert_eq!(ret, 0, "{}", std::io::Error::last_os_error());
+        }
+        // The flags it was mounted with, which the lock keeps.
+        let flags = libc::MS_REMOUNT | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+        let data = c"hidepid=invisible";
+        let ret = libc::mount(
+            std::ptr::null(),
+            proc.as_ptr(),
+            std::ptr::null(),
+            flags,
+            data.as_ptr().cast(),
+        );
+        assert_eq!(ret, 0, "remount /proc: {}", std::io::Error::last_os_error());
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        assert!(
+            mounts
+                .lines()
+                .any(|line| line.contains(" /proc ") && line.contains("hidepid=invisible")),
+            "/proc not remounted with hidepid: {mounts}"
+        );
+        if covered {
+            return "hidepid";
+        }
+        let ret = libc::mount(
+            c"none".as_ptr(),
+            proc.as_ptr(),
+            c"tmpfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        );
+        assert_eq!(
+            ret,
+            0,
+            "tmpfs over /proc: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    let listed = std::fs::read_dir("/proc").unwrap().count();
+    assert_eq!(listed, 0, "the tmpfs over /proc lists {listed} entries");
+    "tmpfs"
 }
