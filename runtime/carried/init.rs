@@ -176,16 +176,23 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
             APP_PROC
         }
     };
-    // Where we mounted no `/proc`, the one we see is the application's,
-    // with every process there, not our pid namespace's alone.
-    let own_proc = setup & protocol::SETUP_MOUNT_PROC != 0;
-    if own_proc {
-        let proc = mount_own_proc();
-        check(proc, step::MOUNT_PROC)?;
-        if proc as i32 != OWN_PROC {
-            check(sys::dup3(proc as i32, OWN_PROC), step::CLOSE_FDS)?;
-        }
-    }
+    // Where we are pid 1 of a namespace: where we mounted the scope's
+    // `/proc` we can mount this one, and fail the scope if not; a root
+    // application's scope without a mount namespace does without it if it
+    // must (the clear then does not wait for the application's children).
+    let own_proc = sys::getpid() == 1
+        && match mount_own_proc() {
+            proc if proc >= 0 => {
+                if proc as i32 != OWN_PROC {
+                    check(sys::dup3(proc as i32, OWN_PROC), step::CLOSE_FDS)?;
+                }
+                true
+            }
+            failed if setup & protocol::SETUP_MOUNT_PROC != 0 => {
+                return Err((step::MOUNT_PROC, sys::errno_of(failed)));
+            }
+            _ => false,
+        };
     check(sys::close_from(APP_PROC as u32 + 1), step::CLOSE_FDS)?;
     send_namespaces(plan.namespaces, proc)?;
     let kept = if own_proc { OWN_PROC } else { SIGNALS };
@@ -206,7 +213,10 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
 /// machine's first user namespace. An instance's options are its own, and
 /// no path leads a node to this one: we are non-dumpable, so our fds are
 /// out of its reach. The `/proc` we mounted for the scope already shows
-/// all of it, so the kernel lets us mount another (`mount_too_revealing`).
+/// all of it, so the kernel lets us mount another (`mount_too_revealing`);
+/// in a scope without a user namespace (a root application's) we are
+/// root, and mount one all the same, though the `/proc` we see is the
+/// application's, with every process of the machine.
 fn mount_own_proc() -> isize {
     const MOUNT_ATTR_NOSUID_NODEV_NOEXEC: usize = 0x2 | 0x4 | 0x8;
     sys::detached_mount(c"proc", MOUNT_ATTR_NOSUID_NODEV_NOEXEC)
@@ -271,8 +281,8 @@ fn send_notify_socket() -> Result<(), (i32, i32)> {
 ///   `kill(-1)` reaches each of them (root of the scope's user namespace,
 ///   the init may signal them all), a fork under way included, and nothing
 ///   of the scope can keep it from being sent. The answer waits until they
-///   are gone ([`reap_the_killed`], and, where `own_proc` says our `/proc`
-///   shows them, [`wait_for_the_applications_killed`]), so that what they
+///   are gone ([`reap_the_killed`], and, where `own_proc` says we hold
+///   our `/proc`, [`wait_for_the_applications_killed`]), so that what they
 ///   held is free. The report's third word says how many of the
 ///   application's children it left, all ended, for the application to
 ///   reap; -1 where it cannot tell.
@@ -369,10 +379,8 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 /// application's children (what a node cloned with `CLONE_PARENT`), killed
 /// with the rest; the application reaps them once it has the answer, and
 /// their exit frees what they held, as the reap of ours does. This
-/// namespace's `/proc` shows one that has ended as a zombie until the
-/// application reaps it (where it is ours: a scope of a root application
-/// without a mount namespace sees the application's, and does not wait).
-/// Looked at every ms, for a second or two in all (the clock counts whole
+/// namespace's `/proc` ([`OWN_PROC`]) shows one that has ended as a zombie
+/// until the application reaps it. Looked at every ms, for a second or two in all (the clock counts whole
 /// seconds; a look over many processes takes time too): one stuck in the
 /// kernel is given up on, still dying.
 fn wait_for_the_applications_killed() -> Option<u32> {
