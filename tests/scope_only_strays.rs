@@ -1,5 +1,6 @@
-//! The only node of a user + pid scope, without a cgroup (cgroups turned
-//! off as root; none to be had as uid 65534), clones with `CLONE_PARENT`:
+//! The only node of a user + pid scope (and, as root, of a scope with a
+//! pid namespace alone), without a cgroup (cgroups turned off as root;
+//! none to be had as uid 65534), clones with `CLONE_PARENT`:
 //! its clones are the application's children (the node itself is one: the
 //! carried program clones it with `CLONE_PARENT`), in the scope's pid
 //! namespace or one nested in it. When the node ends, the scope's init
@@ -15,7 +16,8 @@
 //! itself. `tests/cgroup_strays.rs` is the same attack on a node with a
 //! cgroup. As root and as uid 65534.
 //!
-//! The node also hides its clones, as root in its scope may, from whoever
+//! In a user + pid scope the node also hides its clones, as root in its
+//! scope may (in a pid scope alone it would cover the machine's), from whoever
 //! lists the scope's `/proc` by its path: in one run it mounts an empty
 //! `tmpfs` over it; in the next it takes that off and relies on `/proc`
 //! remounted with `hidepid=invisible`, which hides a non-dumpable process
@@ -58,6 +60,10 @@ use process_graph_runtime::{
 /// [`crash_looping_cloner`], and how many of its clones sleep.
 const CLONER: &str = "PG_TEST_SCOPE_ONLY_STRAYS";
 
+/// In the node's environment: `1` if it hides its clones from the scope's
+/// `/proc` ([`Scope::UserAndPid`]).
+const HIDES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_HIDE";
+
 /// Every case in one test: they count this process's children, which a test
 /// running beside them would add to.
 #[test]
@@ -65,9 +71,31 @@ fn clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its
     common::as_root_and_unprivileged(
         "clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its_ends",
         || {
-            stray_cases::run_the_cases(Duration::from_secs(100), crash_loop);
+            let in_user_and_pid = |binary: &Path, own, sleeping, end| {
+                crash_loop(Scope::UserAndPid, binary, own, sleeping, end);
+            };
+            stray_cases::run_the_cases(Duration::from_secs(100), in_user_and_pid);
+            if rustix::process::geteuid().is_root() {
+                let in_pid_alone = |binary: &Path, own, sleeping, end| {
+                    crash_loop(Scope::PidAlone, binary, own, sleeping, end);
+                };
+                stray_cases::run_the_cases(Duration::from_secs(100), in_pid_alone);
+            }
         },
     );
+}
+
+/// The node's scope.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scope {
+    /// User and pid namespaces (and so a mount namespace, its mounts
+    /// locked): the node is root in it, and hides its clones from the
+    /// scope's `/proc`.
+    UserAndPid,
+    /// A pid namespace alone, a root application's: the scope's `/proc` is
+    /// the application's, which the node leaves alone. The init counts in
+    /// a `/proc` of its own all the same, and waits.
+    PidAlone,
 }
 
 /// One of a run's clones: its pid in the application's pid namespace, and
@@ -77,7 +105,7 @@ struct Stray {
     pidfd: OwnedFd,
 }
 
-/// Runs [`crash_looping_cloner`] as the only node of a user + pid scope,
+/// Runs [`crash_looping_cloner`] as the only node of a `scope`,
 /// beside a keeper outside it that keeps the scope alive, restarted until
 /// it crashed [`CRASHES`] times, `sleeping` of its clones alive at each
 /// crash; then ends the graph as `end` says. At each run it checks that the
@@ -93,17 +121,21 @@ struct Stray {
 /// sleeping clone frees [`HELD`] bytes as it exits, so an answer that did
 /// not wait for them would leave them exiting when the runtime looks, and
 /// still there (exiting, or a zombie) when the test does.
-fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
+fn crash_loop(scope: Scope, binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
     let marker = unique_marker("scope-only-strays");
     let mut graph = Graph::new();
     graph.containment(Containment::Off);
     graph.intensity(u32::MAX, Duration::from_secs(1));
-    let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    let (spec, hides) = match scope {
+        Scope::UserAndPid => (ScopeSpec::new([Namespace::User, Namespace::Pid]), "1"),
+        Scope::PidAlone => (ScopeSpec::new([Namespace::Pid]), "0"),
+    };
+    let jail = graph.scope("jail", spec);
     let node = graph.node_with(
         "cloner",
-        stray_cases::cloner(binary, CLONER, sleeping, &marker),
+        stray_cases::cloner(binary, CLONER, sleeping, &marker).env(HIDES, hides),
         NodeOptions::new()
-            .scope(scope)
+            .scope(jail)
             .restart(Restart::Always)
             .backoff(BACKOFF, BACKOFF),
     );
@@ -113,8 +145,9 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
     let mut running = graph.spawn().unwrap();
     let reports = clone_reports(&mut running, out);
     let mut go = running.take_writer(go).unwrap();
-    let case =
-        format!("{sleeping} clones sleeping, {end:?}, the application's own zombie: {own:?}");
+    let case = format!(
+        "{scope:?}: {sleeping} clones sleeping, {end:?}, the application's own zombie: {own:?}"
+    );
 
     // Each run's clones, the first run's first.
     let mut runs: Vec<Vec<Stray>> = Vec::new();
@@ -130,7 +163,7 @@ fn crash_loop(binary: &Path, own: Option<i32>, sleeping: usize, end: End) {
         let hiding = ["tmpfs", "hidepid"][(run - 1) % 2];
         assert_eq!(
             report.hid_by.as_deref(),
-            Some(hiding),
+            (scope == Scope::UserAndPid).then_some(hiding),
             "{case}: run {run} did not hide the scope's processes from /proc"
         );
         let clones = clones_of_the_application(pid, &report.in_scope, sleeping, run);
@@ -376,14 +409,15 @@ const HELD: usize = 256 << 20;
 
 /// The hostile node ([`stray_cases::crash_looping_cloner`]): the last of
 /// the clones that exit at once is in user and pid namespaces of its own,
-/// and each sleeping clone holds [`HELD`] bytes.
+/// each sleeping clone holds [`HELD`] bytes, and it hides them where
+/// [`HIDES`] says.
 #[test]
 #[ignore = "the hostile node of the test above"]
 fn crash_looping_cloner() {
     let clones = stray_cases::Clones {
         nested: true,
         held: HELD,
-        hide_proc: true,
+        hide_proc: std::env::var(HIDES).is_ok_and(|hides| hides == "1"),
     };
     stray_cases::crash_looping_cloner(CLONER, clones);
 }
