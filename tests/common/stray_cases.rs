@@ -159,15 +159,18 @@ pub struct Clones {
     /// made: freeing them makes its exit, once killed, take milliseconds.
     pub held: usize,
     /// Before it clones, the node hides its scope's processes from whoever
-    /// lists `/proc` by its path ([`hide_proc`]), and each clone makes
-    /// itself non-dumpable. Only for a node root in a mount namespace of
-    /// its scope's: elsewhere it would cover the machine's `/proc`.
+    /// lists `/proc` by its path ([`hide_proc`]). Only for a node root in a
+    /// mount namespace of its scope's: elsewhere it would cover the
+    /// machine's `/proc`.
     pub hide_proc: bool,
 }
 
 /// The hostile node, the body of an ignored test of the binary that runs
 /// it: makes [`CLONES`] clones with `CLONE_PARENT` (its parent's
-/// children: the application's), each in a session of its own; the last
+/// children: the application's), each in a session of its own and
+/// non-dumpable (once it has ended, an application without
+/// `CAP_SYS_PTRACE` in the machine's first user namespace may not read its
+/// `/proc/PID/ns`); the last
 /// ones, as many as the environment variable `var` says, sleep, the others
 /// exit at once. Once every clone is in its session, it reports their pids
 /// on stdout (`clones PID…`, after `hid /proc by HOW` where it hid them),
@@ -209,9 +212,7 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
             // valid buffer into a pipe it holds.
             unsafe {
                 libc::setsid();
-                if clones.hide_proc {
-                    libc::prctl(libc::PR_SET_DUMPABLE, 0);
-                }
+                libc::prctl(libc::PR_SET_DUMPABLE, 0);
                 if !exits {
                     hold_memory(clones.held);
                 }
