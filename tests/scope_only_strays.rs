@@ -390,12 +390,11 @@ fn pid_namespace(pid: i32) -> Option<std::path::PathBuf> {
 /// the kernel closes to us once a non-dumpable clone has ended.
 fn tgid_in(namespace: &std::fs::File, pid: i32) -> Option<i32> {
     use std::os::fd::AsRawFd;
-    const NS_GET_TGID_IN_PIDNS: libc::Ioctl = 0x8004_b709;
     // SAFETY: the request takes a pid by value and writes nothing.
     let tgid = unsafe {
         libc::ioctl(
             namespace.as_raw_fd(),
-            NS_GET_TGID_IN_PIDNS,
+            libc::NS_GET_TGID_IN_PIDNS,
             pid as libc::c_ulong,
         )
     };

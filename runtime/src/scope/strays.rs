@@ -70,18 +70,18 @@ impl PidNamespace {
 
 /// Whether process `pid` (a pid of ours) is in the pid namespace
 /// `namespace`, or in one nested in it: whether it has a pid there, as
-/// `NS_GET_TGID_IN_PIDNS` answers (Linux 6.8), a zombie's too, and whatever
-/// it made itself. A node root in its scope can make itself non-dumpable,
-/// and then, once it has ended, `/proc/PID/ns/pid` is closed to an
-/// application without `CAP_SYS_PTRACE` in the machine's first user
-/// namespace, whose user owns the process all the same; so that file is
-/// read only where the kernel has no such request ([`holds_by_proc`]).
+/// `NS_GET_TGID_IN_PIDNS` answers for a zombie too, whatever the process
+/// made itself. A node root in its scope can make itself non-dumpable, and
+/// then, once it has ended, `/proc/PID/ns/pid` is closed to an application
+/// without `CAP_SYS_PTRACE` in the machine's first user namespace, whose
+/// user owns the process all the same; so that file is read only where the
+/// kernel is too old to know the request ([`holds_by_proc`]).
 fn holds(namespace: BorrowedFd<'_>, pid: Pid) -> bool {
     // SAFETY: the request takes a pid by value and writes nothing.
     let tgid = unsafe {
         libc::ioctl(
             namespace.as_raw_fd(),
-            NS_GET_TGID_IN_PIDNS,
+            libc::NS_GET_TGID_IN_PIDNS,
             pid.as_raw_nonzero().get() as libc::c_ulong,
         )
     };
@@ -116,7 +116,7 @@ fn holds_by_proc(namespace: BorrowedFd<'_>, pid: Pid) -> bool {
             return true;
         }
         // SAFETY: NS_GET_PARENT takes no argument and returns a new fd.
-        let parent = unsafe { libc::ioctl(walked.as_raw_fd(), NS_GET_PARENT) };
+        let parent = unsafe { libc::ioctl(walked.as_raw_fd(), libc::NS_GET_PARENT) };
         if parent < 0 {
             return false;
         }
@@ -125,10 +125,3 @@ fn holds_by_proc(namespace: BorrowedFd<'_>, pid: Pid) -> bool {
     }
     false
 }
-
-/// `_IOR(0xb7, 0x9, int)`: the thread group id that a process, named by a
-/// pid of the caller's, has in a pid namespace.
-const NS_GET_TGID_IN_PIDNS: libc::Ioctl = 0x8004_b709;
-
-/// `_IO(0xb7, 0x2)`: the parent of a pid or user namespace.
-const NS_GET_PARENT: libc::Ioctl = 0xb702;
