@@ -102,11 +102,14 @@ fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
 /// Where the init keeps its fds once every other one is closed, above its
 /// stdio: the application's `/dev/null`, which the `create` program starts
 /// with, so that nothing of the application's (its terminal, its pipes)
-/// stays open in a process that lives as long as the scope.
+/// stays open in a process that lives as long as the scope. Its sync
+/// socket, the signalfd of its children's deaths, and, where it has one,
+/// its own `/proc` ([`OWN_PROC`]); nothing else.
 const SYNC: i32 = 3;
 const SIGNALS: i32 = 4;
-/// Where the init mounted the scope's `/proc`: another instance of it, of
-/// the init's own, attached nowhere (see [`mount_own_proc`]).
+/// A `/proc` of the init's pid namespace, of its own, attached nowhere
+/// ([`mount_own_proc`]), where the init is pid 1 and the kernel let it
+/// mount one.
 const OWN_PROC: i32 = 5;
 
 /// Where the init keeps the application's `/proc` until it has sent its
@@ -176,25 +179,23 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
             APP_PROC
         }
     };
-    // Where we are pid 1 of a namespace: where we mounted the scope's
-    // `/proc` we can mount this one, and fail the scope if not; a root
-    // application's scope without a mount namespace does without it if it
-    // must (the clear then does not wait for the application's children).
-    let own_proc = sys::getpid() == 1
-        && match mount_own_proc() {
-            proc if proc >= 0 => {
-                if proc as i32 != OWN_PROC {
-                    check(sys::dup3(proc as i32, OWN_PROC), step::CLOSE_FDS)?;
-                }
-                true
-            }
-            failed if setup & protocol::SETUP_MOUNT_PROC != 0 => {
-                return Err((step::MOUNT_PROC, sys::errno_of(failed)));
-            }
-            _ => false,
-        };
+    // Where we are pid 1 of a namespace. Where the kernel refuses the
+    // mount (no new mount API: a sandbox, a seccomp list older than it) we
+    // do without: the clear then says it cannot tell what it left, so the
+    // application looks, and only the wait for those still exiting is lost.
+    let own_proc = sys::getpid() == 1 && {
+        let mounted = mount_own_proc();
+        if mounted >= 0 && mounted as i32 != OWN_PROC {
+            check(sys::dup3(mounted as i32, OWN_PROC), step::CLOSE_FDS)?;
+        }
+        mounted >= 0
+    };
     check(sys::close_from(APP_PROC as u32 + 1), step::CLOSE_FDS)?;
-    send_namespaces(plan.namespaces, proc)?;
+    let ours = match (proc, own_proc) {
+        (-1, true) => OWN_PROC,
+        _ => proc,
+    };
+    send_namespaces(plan.namespaces, ours)?;
     let kept = if own_proc { OWN_PROC } else { SIGNALS };
     check(sys::close_from(kept as u32 + 1), step::CLOSE_FDS)?;
     for _ in 0..plan.notify_sockets {
@@ -227,8 +228,10 @@ fn mount_own_proc() -> isize {
 /// are non-dumpable, so a `setns` through our pidfd, or opening our
 /// `/proc/PID/ns` files, would need CAP_SYS_PTRACE in the application's user
 /// namespace, which an unprivileged application lacks. Opening our own is
-/// always allowed: in the application's `/proc` (`proc`, see
-/// [`Plan::app_proc`]), else in ours.
+/// always allowed: in `proc`, the application's `/proc` (see
+/// [`Plan::app_proc`]) or, without it, our own ([`OWN_PROC`]); else in
+/// the `/proc` at the path, which a node of an enclosing scope could have
+/// mounted over.
 fn send_namespaces(namespaces: u32, proc: i32) -> Result<(), (i32, i32)> {
     let mut fds = [0i32; protocol::NAMESPACES.len()];
     let mut count = 0;
@@ -380,9 +383,9 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 /// with the rest; the application reaps them once it has the answer, and
 /// their exit frees what they held, as the reap of ours does. This
 /// namespace's `/proc` ([`OWN_PROC`]) shows one that has ended as a zombie
-/// until the application reaps it. Looked at every ms, for a second or two in all (the clock counts whole
-/// seconds; a look over many processes takes time too): one stuck in the
-/// kernel is given up on, still dying.
+/// until the application reaps it. Looked at every ms, for a second or two
+/// in all (the clock counts whole seconds; a look over many processes
+/// takes time too): one stuck in the kernel is given up on, still dying.
 fn wait_for_the_applications_killed() -> Option<u32> {
     let until = sys::monotonic_seconds() + 2;
     loop {
