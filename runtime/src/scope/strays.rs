@@ -49,11 +49,14 @@ impl PartialEq for PidNamespace {
 impl Eq for PidNamespace {}
 
 impl PidNamespace {
-    /// The pid namespace `fd` is an fd of, held by a copy of `fd`.
+    /// The pid namespace `fd` is an fd of, held by a copy of `fd` (high in
+    /// the fd table, out of the spawns' way, as it may wait there for a
+    /// later look); `None` where no copy can be made (`EMFILE`), and then
+    /// what the look would have reaped is left to the scope's end.
     pub(crate) fn of(fd: &OwnedFd) -> Option<PidNamespace> {
         let stat = rustix::fs::fstat(fd).ok()?;
         Some(PidNamespace {
-            fd: fd.try_clone().ok()?,
+            fd: crate::sys::held_high(fd.try_clone().ok()?),
             dev: stat.st_dev,
             ino: stat.st_ino,
         })
