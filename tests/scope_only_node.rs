@@ -180,11 +180,11 @@ fn what_the_only_node_of_a_pid_scope_leaves_is_killed_when_it_ends() {
 }
 
 /// A root application's scope with a pid namespace and no user or mount
-/// namespace of its own: its init has no `/proc` of its own — it sees the
-/// application's, every process of the machine — so it must not look
-/// there for the application's children of its namespace to end, which
-/// would hold every end for that wait's whole second. What the node left
-/// is killed all the same.
+/// namespace of its own: the `/proc` its init sees is the application's,
+/// every process of the machine, so it must not look there for the
+/// application's children of its namespace to end, which would hold every
+/// end for that wait's whole second; it looks in a `/proc` instance of its
+/// own pid namespace. What the node left is killed all the same.
 #[test]
 fn a_root_applications_pid_only_scope_is_cleared_without_waiting_out_its_limit() {
     if !rustix::process::geteuid().is_root() {
