@@ -9,7 +9,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{live_marked_processes, marked, unique_marker};
 use process_graph_runtime::{
@@ -183,6 +183,13 @@ fn an_added_node_joins_a_running_scope_and_dies_with_the_graph() {
                     assert!(late_cgroup.ends_with(".late"), "{late_cgroup}");
                     let parent = |path: &str| path.rsplit_once('/').map(|(p, _)| p.to_owned());
                     assert_eq!(parent(&late_cgroup), parent(&first_cgroup));
+                }
+                // Each shell wrote its view before its daemon, or itself,
+                // had exec'd `sleep`: a process in the middle of `execve`
+                // shows no environment, so it may not be counted yet.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while live_marked_processes(&marker).len() < 4 && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(10));
                 }
                 assert_eq!(
                     live_marked_processes(&marker).len(),
