@@ -156,7 +156,15 @@ pub fn live_marked_processes(marker: &str) -> Vec<ProcStat> {
         .into_iter()
         .filter(ProcStat::is_live)
         .filter(|p| {
-            fs::read(format!("/proc/{}/environ", p.pid)).is_ok_and(|env| {
+            // Read empty, it may have been opened on the memory a process
+            // had before an `execve` that finished before the read: once
+            // more, on the new one.
+            let environ = || fs::read(format!("/proc/{}/environ", p.pid));
+            let env = match environ() {
+                Ok(env) if env.is_empty() => environ(),
+                read => read,
+            };
+            env.is_ok_and(|env| {
                 env.split(|&b| b == 0)
                     .any(|entry| entry == needle.as_bytes())
             })
