@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    Seen, collecting, fds_besides_pidfds, live_marked_processes, marked, run_until, threads,
-    unique_marker,
+    Seen, collecting, fds_besides_pidfds, live_marked_processes, marked, new_threads, run_until,
+    thread_ids, unique_marker,
 };
 use process_graph_runtime::{
     Command, Containment, Graph, LineEnd, RotatingFile, RunningGraph, Sink, Stdio, Timestamps,
@@ -189,7 +189,7 @@ fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
         );
         let mut running = graph.spawn().unwrap();
         wait_for_line(&mut running, &seen, "writer", "tick", LineEnd::Newline);
-        let (fds, tasks) = (fds_besides_pidfds(), threads());
+        let (fds, tasks) = (fds_besides_pidfds(), thread_ids());
         for round in 0..ROUNDS {
             let name = format!("job{round}");
             let mut more = Graph::new();
@@ -203,7 +203,11 @@ fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
             );
             let id = running.add(more).unwrap().node(job);
             wait_for_line(&mut running, &seen, &name, "up", LineEnd::Newline);
-            assert_eq!(threads(), tasks, "no thread per node (round {round})");
+            assert_eq!(
+                new_threads(&tasks),
+                [],
+                "no thread per node (round {round})"
+            );
             running.remove([id]);
             run_until(&mut running, "the node ended", |r| r.state(id).is_final());
             // Delivered when the node has ended, before its pipe is closed.
@@ -216,7 +220,7 @@ fn hundred_forwarding_nodes_come_and_go_and_leave_nothing() {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(fds_besides_pidfds(), fds, "fds leaked");
-        assert_eq!(threads(), tasks, "threads leaked");
+        assert_eq!(new_threads(&tasks), [], "threads leaked");
         let writer = running.pid(process_graph_runtime::NodeId::from_index(0));
         let left = live_marked_processes(&marker);
         assert!(
@@ -252,7 +256,7 @@ fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
             marked(Command::new("sleep").arg("600"), &marker).stdout(Stdio::Sink(Sink::file(base))),
         );
         let mut running = graph.spawn().unwrap();
-        let (fds, tasks) = (fds_besides_pidfds(), threads());
+        let (fds, tasks) = (fds_besides_pidfds(), thread_ids());
         // Held here, and by the output thread for each node not removed.
         let (callback, seen) = common::collecting_callback();
         let log = |round: usize| dir.path().join(format!("job{round}.log"));
@@ -298,7 +302,7 @@ fn removed_nodes_leave_the_output_thread_none_of_their_sinks() {
             left.values().next()
         );
         assert_eq!(fds_besides_pidfds(), fds, "the graph's own fds changed");
-        assert_eq!(threads(), tasks, "threads leaked");
+        assert_eq!(new_threads(&tasks), [], "threads leaked");
         assert_eq!(
             Arc::strong_count(&callback) - 1,
             0,
@@ -341,7 +345,7 @@ fn a_removed_nodes_daemon_does_not_keep_its_pipe_open() {
         );
         let mut running = graph.spawn().unwrap();
         wait_for_line(&mut running, &seen, "quiet", "up", LineEnd::Newline);
-        let (fds, tasks) = (fds_besides_pidfds(), threads());
+        let (fds, tasks) = (fds_besides_pidfds(), thread_ids());
         let mut more = Graph::new();
         let flood = "setsid sh -c 'while :; do echo flood; done' & exec sleep 600";
         let job = more.node(
@@ -359,14 +363,14 @@ fn a_removed_nodes_daemon_does_not_keep_its_pipe_open() {
         {
             let _ = running.next_event(Some(Duration::from_millis(10))).unwrap();
         }
-        let (left, fds_now, tasks_now) = (
+        let (left, fds_now, threads_made) = (
             live_marked_processes(&marker),
             fds_besides_pidfds(),
-            threads(),
+            new_threads(&tasks),
         );
         running.shutdown(Duration::from_secs(5)).unwrap();
         assert!(left.is_empty(), "the daemon still writes: {left:?}");
         assert_eq!(fds_now, fds, "fds leaked");
-        assert_eq!(tasks_now, tasks, "threads leaked");
+        assert_eq!(threads_made, [], "threads leaked");
     });
 }

@@ -926,6 +926,21 @@ pub fn threads() -> usize {
     fs::read_dir("/proc/self/task").unwrap().count()
 }
 
+/// The ids of this process's threads.
+pub fn thread_ids() -> std::collections::BTreeSet<u32> {
+    fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| task.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// This process's threads that are not among `before` ([`thread_ids`]):
+/// made since, and still there. A thread of `before` that has ended since
+/// (an earlier graph's, winding down) is not one.
+pub fn new_threads(before: &std::collections::BTreeSet<u32>) -> Vec<u32> {
+    thread_ids().difference(before).copied().collect()
+}
+
 /// This process's fds ([`open_fds`]) but its pidfds, which come and go as
 /// nodes start, restart and are removed.
 pub fn fds_besides_pidfds() -> BTreeMap<i32, String> {
