@@ -308,11 +308,9 @@ impl ScopeRuntime {
             ([0, ..], _) => Err(io::ErrorKind::InvalidData.into()),
             ([_, errno, ..], _) => Err(io::Error::from_raw_os_error(errno)),
         };
-        let left = (result.is_ok()).then(|| u32::try_from(words[2]).ok());
-        Some(Answer {
-            result,
-            left: left.flatten(),
-        })
+        // A negative count (-1) is "cannot tell".
+        let left = result.as_ref().ok().and(u32::try_from(words[2]).ok());
+        Some(Answer { result, left })
     }
 
     /// Whether the scope, or one it is nested in, has a network namespace
