@@ -255,11 +255,7 @@ fn next(running: &mut RunningGraph, run: usize) -> Event {
 /// is no longer its zombie.
 fn no_zombie_but(own: Option<i32>, when: &str) {
     let children = children_of_this_process();
-    let zombies: Vec<_> = children
-        .iter()
-        .filter(|child| child.state == 'Z' && Some(child.pid) != own)
-        .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
-        .collect();
+    let zombies = stray_cases::described_but(own, &children, |child| child.state == 'Z');
     assert!(
         zombies.is_empty(),
         "{when}: zombie children left: {zombies:?}"

@@ -115,17 +115,26 @@ fn nothing_left_but(own: Option<i32>, when: &str) {
     for pause in [Duration::ZERO, Duration::from_millis(200)] {
         std::thread::sleep(pause);
         let children = children_of_this_process();
-        let left: Vec<_> = children
-            .iter()
-            .filter(|child| Some(child.pid) != own)
-            .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
-            .collect();
+        let left = described_but(own, &children, |_| true);
         assert!(
             left.is_empty(),
             "{when} (+{pause:?}): children left: {left:?}"
         );
         assert_own_zombie(own, &children, when);
     }
+}
+
+/// Those of `children` that `counted` names, but `own`, as `pid comm state`.
+pub fn described_but(
+    own: Option<i32>,
+    children: &[ProcStat],
+    counted: impl Fn(&ProcStat) -> bool,
+) -> Vec<String> {
+    children
+        .iter()
+        .filter(|child| Some(child.pid) != own && counted(child))
+        .map(|child| format!("{} {} {}", child.pid, child.comm, child.state))
+        .collect()
 }
 
 /// Fails unless `own`, if any, is among `children`, still a zombie.
