@@ -168,8 +168,14 @@ pub struct Refusal {
 impl Refusal {
     /// Whether it ran the carried program's `mode` (`create`, `join`).
     pub fn runs(&self, mode: &str) -> bool {
-        self.command.starts_with(&format!("{PROGRAM} {mode} "))
+        runs(&self.command, mode)
     }
+}
+
+/// Whether `command` (a process's command line) is the carried program's
+/// `mode` (`create`, `join`).
+fn runs(command: &str, mode: &str) -> bool {
+    command.starts_with(&format!("{PROGRAM} {mode} "))
 }
 
 /// The attacker's `refused-machinery pid errno uid command` lines.
@@ -232,7 +238,7 @@ pub struct RefusalElsewhere {
 impl RefusalElsewhere {
     /// Whether it ran the carried program's `mode` (`create`, `join`).
     pub fn runs(&self, mode: &str) -> bool {
-        self.command.starts_with(&format!("{PROGRAM} {mode} "))
+        runs(&self.command, mode)
     }
 }
 
