@@ -189,9 +189,15 @@ impl Attack {
             1,
             "one process at pid {claimed}: {victims:?}"
         );
-        let victim = victims[0].clone();
+        let mut victim = victims[0].clone();
         let victim_pid = self.running.pid(self.victim_node).unwrap();
         assert_eq!(victim.ppid, victim_pid as i32, "the scope-mate's child");
+        // The child says it has the pid before it has exec'd `sleep`.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while victim.comm != "sleep" && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+            victim = common::proc_stat(victim.pid).unwrap_or(victim);
+        }
         assert_eq!(victim.comm, "sleep");
         (claimed, victim)
     }
