@@ -342,37 +342,7 @@ fn bind_without_unshare() {
     let Some(path) = std::env::var_os("PG_TEST_BIND") else {
         return; // Only meaningful as the child.
     };
-    let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
-    const LOAD_NR: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS, offset 0: the syscall number
-    const JUMP_IF_EQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-    const RETURN: u16 = 0x06; // BPF_RET | BPF_K
-    const ERRNO: u32 = 0x0005_0000; // SECCOMP_RET_ERRNO
-    const ALLOW: u32 = 0x7fff_0000; // SECCOMP_RET_ALLOW
-    let filter = [
-        op(LOAD_NR, 0, 0, 0),
-        op(JUMP_IF_EQ, 0, 1, libc::SYS_unshare as u32),
-        op(RETURN, 0, 0, ERRNO | libc::EPERM as u32),
-        op(RETURN, 0, 0, ALLOW),
-    ];
-    let program = libc::sock_fprog {
-        len: filter.len() as u16,
-        filter: filter.as_ptr().cast_mut(),
-    };
-    // SAFETY: no new privileges, then the filter above, for this process.
-    unsafe {
-        assert_eq!(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-        let program = &program as *const libc::sock_fprog as usize;
-        assert_eq!(
-            libc::prctl(
-                libc::PR_SET_SECCOMP,
-                libc::SECCOMP_MODE_FILTER,
-                program,
-                0,
-                0
-            ),
-            0
-        );
-    }
+    common::seccomp::refuse(libc::SYS_unshare, libc::EPERM);
     // SAFETY: an unshare of nothing, to see the filter refuse it.
     let denied = unsafe { libc::unshare(0) } != 0
         && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);

@@ -13,6 +13,7 @@ pub mod app_cgroup;
 pub mod delegated;
 pub mod held_up_attack;
 pub mod hostile;
+pub mod seccomp;
 pub mod stray_cases;
 pub mod ticker;
 
