@@ -122,8 +122,9 @@ fn remove_children(dir: i32, depth: u32) {
 /// Calls `each` with the NUL-terminated name of every directory in `dir`
 /// but `.` and `..`, as `getdents64` lists them (`linux_dirent64` records:
 /// inode, offset, record length, type, then the NUL-terminated name).
-/// `each` may remove the directory it is given.
-pub(crate) fn for_each_directory(dir: i32, mut each: impl FnMut(&[u8])) {
+/// `each` may remove the directory it is given. Returns 0 once every
+/// entry was listed, or the `-errno` of the `getdents64` that failed.
+pub(crate) fn for_each_directory(dir: i32, mut each: impl FnMut(&[u8])) -> isize {
     let mut buffer = [0u8; 1024];
     loop {
         let len = call(
@@ -138,7 +139,7 @@ pub(crate) fn for_each_directory(dir: i32, mut each: impl FnMut(&[u8])) {
             ],
         );
         if len <= 0 {
-            return;
+            return len;
         }
         let mut at = 0;
         while let Some(record) = buffer.get(at..len as usize) {

@@ -378,7 +378,7 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 
 /// After [`reap_the_killed`]: waits until every other process of the
 /// namespace has ended too, and says how many there are (all ended), or
-/// `None` if some still run at the limit. What is left then are the
+/// `None` if some still run at the limit or they cannot be counted. What is left then are the
 /// application's children (what a node cloned with `CLONE_PARENT`), killed
 /// with the rest; the application reaps them once it has the answer, and
 /// their exit frees what they held, as the reap of ours does. This
@@ -389,7 +389,7 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 fn wait_for_the_applications_killed() -> Option<u32> {
     let until = sys::monotonic_seconds() + 2;
     loop {
-        let others = others_in_the_namespace();
+        let others = others_in_the_namespace()?;
         if others.running == 0 {
             return Some(others.ended);
         }
@@ -401,13 +401,15 @@ fn wait_for_the_applications_killed() -> Option<u32> {
 }
 
 /// The processes of the namespace other than this one (pid 1), as the
-/// `/proc` we mounted lists them ([`OWN_PROC`]).
+/// `/proc` we mounted lists them ([`OWN_PROC`]), or `None` if it cannot
+/// be read whole (no memory for an open, say): then we cannot tell, and
+/// must not answer that none is left.
 struct Others {
     running: u32,
     ended: u32,
 }
 
-fn others_in_the_namespace() -> Others {
+fn others_in_the_namespace() -> Option<Others> {
     let mut others = Others {
         running: 0,
         ended: 0,
@@ -415,25 +417,28 @@ fn others_in_the_namespace() -> Others {
     // A listing of its own: the directory's offset is the open file's.
     let proc = sys::open_read_at(OWN_PROC, b".\0", true) as i32;
     if proc < 0 {
-        return others;
+        return None;
     }
-    crate::cgroup::for_each_directory(proc, |name| {
+    let mut read_all = true;
+    let listed = crate::cgroup::for_each_directory(proc, |name| {
         let digits = name.strip_suffix(b"\0").unwrap_or(name);
         let Some(pid) = crate::args::decimal(digits).filter(|&pid| pid > 1) else {
             return;
         };
         let stat = app_proc::open_stat(proc, pid as isize);
-        // Gone (reaped) since the listing: not left.
-        if stat >= 0 {
-            match app_proc::state(stat as i32) {
-                Some(b'Z' | b'X') => others.ended += 1,
-                _ => others.running += 1,
-            }
-            sys::close(stat as i32);
+        if stat < 0 {
+            // Gone (reaped) since the listing: not left.
+            read_all &= sys::errno_of(stat) == sys::ENOENT;
+            return;
         }
+        match app_proc::state(stat as i32) {
+            Some(b'Z' | b'X') => others.ended += 1,
+            _ => others.running += 1,
+        }
+        sys::close(stat as i32);
     });
     sys::close(proc);
-    others
+    (listed >= 0 && read_all).then_some(others)
 }
 
 /// `ioctl(SIOCGIFFLAGS)`, set `IFF_UP`, `ioctl(SIOCSIFFLAGS)` on `lo`. The
