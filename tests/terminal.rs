@@ -3,6 +3,7 @@
 //! in a session of its own; the window size reaches it; Ctrl-C written to
 //! the master interrupts the node, not the application; and an attached
 //! application terminal passes every key through until the detach key.
+//! The same in a scope; refused in the application's process group.
 
 mod common;
 
@@ -10,7 +11,10 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use process_graph_runtime::{Command, Graph, WindowSize};
+use process_graph_runtime::{
+    Command, Error, Event, ExitStatus, Graph, Namespace, NodeOptions, ProcessGroup, ScopeSpec,
+    Signal, WindowSize,
+};
 
 /// Reads from `terminal` until `want` has appeared (in a thread of its
 /// own, so that a silent node fails the test instead of hanging it).
@@ -209,4 +213,98 @@ fn an_attached_terminal_passes_keys_through_until_the_detach_key() {
     read_until(&mut outer, "detached Key, canonical again true");
     let status = application.wait().unwrap();
     assert!(status.success(), "{status}");
+}
+
+/// A node on a terminal in a scope: as in `tests/scope_only_node.rs`, with
+/// user and pid namespaces (the carried program clones the node into the
+/// pid namespace; the clone starts the session), a user namespace alone
+/// (the application's child becomes the node), and, as root, a pid
+/// namespace alone. In each the node leads its session, whose controlling
+/// terminal is its own terminal (`/dev/tty` opens; the foreground group is
+/// its own), the window size set reaches it, and Ctrl-C typed into the
+/// terminal ends it by SIGINT. As root and as uid 65534.
+#[test]
+fn a_node_in_a_scope_runs_on_its_own_terminal() {
+    common::as_root_and_unprivileged("a_node_in_a_scope_runs_on_its_own_terminal", || {
+        let mut scopes = vec![vec![Namespace::User, Namespace::Pid], vec![Namespace::User]];
+        if rustix::process::geteuid().is_root() {
+            scopes.push(vec![Namespace::Pid]);
+        }
+        for namespaces in scopes {
+            common::within(Duration::from_secs(60), "a node on a terminal", move || {
+                on_a_terminal_in(namespaces);
+            });
+        }
+    });
+}
+
+/// What the node of the test above runs: says whether it leads its session
+/// (`stat` fields 1 and 6), has a controlling terminal (7), which its group
+/// has the foreground of (8 and 5), and can open `/dev/tty`, then its
+/// window size; then sleeps until Ctrl-C. Its own `stat`, read by the
+/// shell itself (`read` is built in): in a pid scope without a `/proc` of
+/// its own, `$$` names another process in the `/proc` it sees.
+const ON_ITS_TERMINAL: &str = r#"read -r stat </proc/self/stat
+set -- $stat
+[ "$6" = "$1" ] && leads=leads
+[ "$7" != 0 ] && ctty=ctty
+[ "$8" = "$5" ] && fg=foreground
+( : </dev/tty ) 2>/dev/null && tty=dev-tty
+echo "SESSION $leads $ctty $fg $tty SIZE $(stty size) SAID"
+sleep 60
+echo NOT-INTERRUPTED"#;
+
+fn on_a_terminal_in(namespaces: Vec<Namespace>) {
+    let case = format!("{namespaces:?}");
+    let mut graph = Graph::new();
+    let scope = graph.scope("jail", ScopeSpec::new(namespaces.iter().copied()));
+    let node = graph.node_with(
+        "shell",
+        Command::new("sh").args(["-c", ON_ITS_TERMINAL]).terminal(),
+        NodeOptions::new().scope(scope),
+    );
+    let mut running = graph.spawn().unwrap_or_else(|e| panic!("{case}: {e}"));
+    let mut terminal = running.take_terminal(node).expect("the node's terminal");
+    terminal
+        .set_window_size(WindowSize { rows: 21, cols: 77 })
+        .unwrap();
+    let screen = read_until(&mut terminal, " SAID");
+    assert!(
+        screen.contains("SESSION leads ctty foreground dev-tty SIZE 21 77"),
+        "{case}: {screen}"
+    );
+    // The line is out before `sleep` runs: give it the moment it needs.
+    std::thread::sleep(Duration::from_millis(300));
+    terminal.write_all(b"\x03").unwrap();
+    loop {
+        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
+            Some(Event::Exited { status, .. }) => {
+                assert_eq!(status, ExitStatus::Signaled(Signal::INT), "{case}");
+                break;
+            }
+            Some(_) => {}
+            None => panic!("{case}: Ctrl-C did not end the node"),
+        }
+    }
+    running.shutdown(Duration::from_secs(1)).unwrap();
+}
+
+/// A node in the application's process group cannot lead a session, so it
+/// cannot have a controlling terminal: the spawn is refused, naming it.
+#[test]
+fn a_node_on_a_terminal_in_the_applications_group_is_refused() {
+    let mut graph = Graph::new();
+    let command = Command::new("true").terminal();
+    graph.node("shell", command.process_group(ProcessGroup::Application));
+    match graph.spawn() {
+        Err(error @ Error::Io { .. }) => {
+            let text = error.to_string();
+            assert!(
+                text.contains("shell") && text.contains("process group of its own"),
+                "{text}"
+            );
+        }
+        Err(other) => panic!("refused otherwise: {other}"),
+        Ok(_) => panic!("a node on a terminal in the application's group was spawned"),
+    }
 }

@@ -45,6 +45,9 @@ struct Node<'a> {
     listen_pid: Option<usize>,
     /// The cgroup directory a clone of the node starts in, or -1 for ours.
     cgroup: i32,
+    /// The node's pseudo-terminal, which its clone makes its controlling
+    /// terminal, or -1.
+    terminal: i32,
     /// The report pipe, where the clone reports its pid.
     report: i32,
     /// The pipe whose write end the clone's `execve` or exit closes, `[read,
@@ -115,6 +118,11 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         }
         None => return Err(bad_arguments()),
     };
+    let terminal = args
+        .number(join::CONTROLLING_TERMINAL)
+        .and_then(|fd| i32::try_from(fd).ok())
+        .filter(|&fd| fd >= -1)
+        .ok_or_else(bad_arguments)?;
     Ok(Node {
         args,
         cwd,
@@ -122,6 +130,7 @@ fn parse<'a>(args: &'a Args, c: &Common) -> Result<Node<'a>, (i32, i32)> {
         candidates,
         listen_pid,
         cgroup,
+        terminal,
         report: c.report,
         exec_pipe: [-1, -1],
         clone_pid: 0,
@@ -345,6 +354,10 @@ unsafe extern "C" fn node_main(arg: *mut core::ffi::c_void) -> ! {
         sys::exit_group(127);
     }
     let set_up = enter::check(sys::own_session(), step::SESSION)
+        .and_then(|()| match node.terminal {
+            -1 => Ok(()),
+            fd => enter::check(sys::controlling_terminal(fd), step::CONTROLLING_TERMINAL),
+        })
         .and_then(|()| enter::check(sys::die_with_parent(), step::DEATH_SIGNAL));
     node.failure = Some(match set_up {
         Err(failure) => failure,

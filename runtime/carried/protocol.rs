@@ -78,10 +78,14 @@ pub(crate) mod join {
     /// with the node's pid ([`write_listen_pid`](super::write_listen_pid)),
     /// or -1.
     pub(crate) const LISTEN_PID_ENV: usize = 12;
+    /// With `CLONE_CHILD`: the node's fd of its pseudo-terminal, which its
+    /// clone makes its controlling terminal once it leads a session of its
+    /// own (`TIOCSCTTY`), or -1.
+    pub(crate) const CONTROLLING_TERMINAL: usize = 13;
     /// How many candidate paths follow.
-    pub(crate) const CANDIDATES: usize = 13;
+    pub(crate) const CANDIDATES: usize = 14;
     /// The first candidate path; the node's `argv` follows the last one.
-    pub(crate) const FIRST_CANDIDATE: usize = 14;
+    pub(crate) const FIRST_CANDIDATE: usize = 15;
     /// `GROUPS` when the node keeps its supplementary groups.
     pub(crate) const KEEP_GROUPS: &[u8] = b"-";
     /// The most supplementary groups `GROUPS` may list: it is one
@@ -218,6 +222,8 @@ pub(crate) mod step {
     /// no pid 1 (the errno is `EPERM`): from anywhere else, `kill(-1)`
     /// would reach every process of its uid outside the scope.
     pub(crate) const CLEAR: i32 = 29;
+    /// `ioctl(TIOCSCTTY)` on the node's pseudo-terminal.
+    pub(crate) const CONTROLLING_TERMINAL: i32 = 30;
 }
 
 /// The `LISTEN_PID` entry of a socket-activated node's environment as the

@@ -327,6 +327,13 @@ pub(crate) fn own_session() -> isize {
     call(nr::SETSID, [0; 6])
 }
 
+/// `ioctl(fd, TIOCSCTTY, 0)`: the terminal at `fd` becomes the controlling
+/// terminal of our session, which we lead and which has none yet.
+pub(crate) fn controlling_terminal(fd: i32) -> isize {
+    const TIOCSCTTY: usize = 0x540E;
+    call(nr::IOCTL, [fd as usize, TIOCSCTTY, 0, 0, 0, 0])
+}
+
 /// `setgroups(groups.len(), groups)`.
 pub(crate) fn setgroups(groups: &[u32]) -> isize {
     call(

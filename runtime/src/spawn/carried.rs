@@ -165,13 +165,24 @@ pub(crate) struct IdChange<'a> {
     pub(crate) groups: Option<&'a [u32]>,
 }
 
+/// How a `join` clones the node into its scope's pid namespace (`setns`
+/// moves only the caller's future children there).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeClone {
+    /// The node's fd of its pseudo-terminal: the clone, which leads a
+    /// session of its own, makes it its controlling terminal. (A node that
+    /// is not cloned is given it by the application's child, which becomes
+    /// the program and then the node, in its session.)
+    pub(crate) controlling_terminal: Option<i32>,
+}
+
 /// `argv` of `join`: enter the scope (if any), drop to `ids`, and run the
 /// node, whose own `argv` (already checked for NUL bytes) follows its
-/// candidate paths. With `clone_child`, the node is cloned into the scope's
+/// candidate paths. With `clone`, the node is cloned into the scope's
 /// pid namespace.
 pub(crate) fn join_arguments(
     entry: &Entry,
-    clone_child: bool,
+    clone: Option<NodeClone>,
     cwd: Option<&OsStr>,
     ids: &IdChange<'_>,
     listen_pid: Option<usize>,
@@ -179,7 +190,7 @@ pub(crate) fn join_arguments(
     node_argv: &[&[u8]],
 ) -> StringArray {
     let mut args = Arguments::new(protocol::MODE_JOIN, entry);
-    args.number(protocol::join::CLONE_CHILD, u8::from(clone_child));
+    args.number(protocol::join::CLONE_CHILD, u8::from(clone.is_some()));
     args.number(
         protocol::join::NODE_CGROUP_FD,
         entry.fds.node_cgroup.unwrap_or(-1),
@@ -199,6 +210,8 @@ pub(crate) fn join_arguments(
         protocol::join::LISTEN_PID_ENV,
         listen_pid.map_or(-1, |i| i as i64),
     );
+    let terminal = clone.and_then(|clone| clone.controlling_terminal);
+    args.number(protocol::join::CONTROLLING_TERMINAL, terminal.unwrap_or(-1));
     args.number(protocol::join::CANDIDATES, candidates.len());
     for (i, candidate) in candidates.iter().enumerate() {
         args.put(protocol::join::FIRST_CANDIDATE + i, candidate);
@@ -313,6 +326,7 @@ pub(crate) fn node_step(step: i32) -> Step {
         CLONE => Step::Clone,
         PROCESS_GROUP => Step::ProcessGroup,
         SESSION => Step::Session,
+        CONTROLLING_TERMINAL => Step::ControllingTerminal,
         DEATH_SIGNAL => Step::ParentDeathSignal,
         PARENT_DIED => Step::ParentDied,
         CHDIR => Step::Chdir,
@@ -339,6 +353,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         CLONE => "clone3",
         PROCESS_GROUP => "setpgid",
         SESSION => "setsid",
+        CONTROLLING_TERMINAL => "ioctl TIOCSCTTY",
         WAIT_FOR_MAPS => "wait for the id maps",
         ROOT_PRIVATE => "make / private (mount MS_REC|MS_PRIVATE)",
         MOUNT_PROC => "mount /proc",

@@ -11,7 +11,9 @@ use core::ffi::c_char;
 
 use std::cell::UnsafeCell;
 
-use super::carried::{Entry, IdChange, LISTEN_PID_PLACEHOLDER, ProgramFds, join_arguments};
+use super::carried::{
+    Entry, IdChange, LISTEN_PID_PLACEHOLDER, NodeClone, ProgramFds, join_arguments,
+};
 use crate::command::Command;
 use crate::credentials::{ProcessGroup, Rlimit};
 use crate::scope::InsideIds;
@@ -391,7 +393,7 @@ impl ExecSpec {
     /// Prepares `command` for a node in a scope, or one that changes its
     /// ids: the carried program enters the scope (if any) as `entry` says,
     /// drops to the command's ids, then runs the command (cloning it into
-    /// the scope's pid namespace with `clone_child`). `as_root`: the
+    /// the scope's pid namespace as `clone` says). `as_root`: the
     /// application runs as root, so a uid or gid change clears the
     /// supplementary groups unless the command sets them. `scope_ids`: the
     /// scope has a user namespace, whose ids the node takes where the
@@ -401,7 +403,7 @@ impl ExecSpec {
         inherited: &mut InheritedEnv,
         extra_env: &[(OsString, OsString)],
         entry: &Entry,
-        clone_child: bool,
+        clone: Option<NodeClone>,
         as_root: bool,
         scope_ids: Option<InsideIds>,
     ) -> Result<ExecSpec, String> {
@@ -420,7 +422,7 @@ impl ExecSpec {
         };
         let argv = join_arguments(
             entry,
-            clone_child,
+            clone,
             parts.cwd,
             &ids,
             parts.listen_pid,

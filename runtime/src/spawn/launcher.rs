@@ -19,8 +19,8 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use super::extras::{Extras, Passed};
 use super::sinks::{OpenedSinks, SinkTable, open_sinks};
 use super::{
-    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, ParentEnd, ProgramFds, Started, Target,
-    start_process,
+    Entry, ExecSpec, FdMove, HeldEdge, InheritedEnv, NodeClone, ParentEnd, ProgramFds, Started,
+    Target, start_process,
 };
 use process_graph_topology::{ProbeCheck, ProbeInfo};
 
@@ -230,13 +230,22 @@ impl Launcher {
         let as_root = rustix::process::geteuid().is_root();
         // The `execve` of `command`: directly, or through the carried
         // program (into a scope, or to change credentials), whose own fds
-        // go at `above` and up.
+        // go at `above` and up. `terminal`: the fd of the node's
+        // pseudo-terminal, made its controlling terminal by the process
+        // that leads its session.
         let mut exec_of = |command: &Command,
                            env: &[(OsString, OsString)],
                            scope: Option<ScopeId>,
-                           above: i32| {
+                           above: i32,
+                           terminal: Option<i32>| {
+            let leads_the_session = |mut exec: ExecSpec| {
+                exec.setup.controlling_terminal = terminal;
+                exec
+            };
             match scope {
-                None if !command.credentials.any() => ExecSpec::new(command, &mut inherited, env),
+                None if !command.credentials.any() => {
+                    ExecSpec::new(command, &mut inherited, env).map(leads_the_session)
+                }
                 None => {
                     let entry = Entry {
                         app_pid: app_pid.as_raw_nonzero().get(),
@@ -247,7 +256,8 @@ impl Launcher {
                         },
                         join_flags: 0,
                     };
-                    ExecSpec::joining(command, &mut inherited, env, &entry, false, as_root, None)
+                    ExecSpec::joining(command, &mut inherited, env, &entry, None, as_root, None)
+                        .map(leads_the_session)
                 }
                 Some(_) if command.process_group != ProcessGroup::Own => {
                     Err("a node in a scope runs in a process group of its own; \
@@ -275,15 +285,23 @@ impl Launcher {
                         join_flags: scope.namespaces(),
                     };
                     let ids = scope.inside_ids();
-                    ExecSpec::joining(
+                    // A clone of the node leads a session of its own.
+                    let clone = clone_child.then_some(NodeClone {
+                        controlling_terminal: terminal,
+                    });
+                    let exec = ExecSpec::joining(
                         command,
                         &mut inherited,
                         env,
                         &entry,
-                        clone_child,
+                        clone,
                         as_root,
                         ids,
-                    )
+                    );
+                    match clone_child {
+                        true => exec,
+                        false => exec.map(leads_the_session),
+                    }
                 }
             }
         };
@@ -318,9 +336,9 @@ impl Launcher {
                 false => env.iter().cloned().chain(listen).collect(),
             };
             let above = node_plan.fds.iter().map(|a| a.target).fold(2, i32::max) + 1;
-            let mut exec = exec_of(&node.command, &env, extra.scope, above).map_err(failed)?;
-            exec.setup.controlling_terminal = node_plan.terminal();
-            execs.push(exec);
+            let terminal = node_plan.terminal();
+            let exec = exec_of(&node.command, &env, extra.scope, above, terminal);
+            execs.push(exec.map_err(failed)?);
             // An exec probe has stdin, stdout and stderr only.
             let [ready, live] = [
                 &node.options.rare().ready_probe,
@@ -328,9 +346,11 @@ impl Launcher {
             ]
             .map(|probe| {
                 let command = probe_command(&node.command, probe.as_ref()?)?;
-                Some(exec_of(&command, &[], extra.scope, 3).map_err(|problem| {
-                    failed(format!("exec probe {:?}: {problem}", command.program))
-                }))
+                Some(
+                    exec_of(&command, &[], extra.scope, 3, None).map_err(|problem| {
+                        failed(format!("exec probe {:?}: {problem}", command.program))
+                    }),
+                )
             });
             extra.probe_execs = [ready.transpose()?, live.transpose()?];
             extra.line_watch = node
@@ -932,8 +952,7 @@ pub(crate) fn listen_env(listeners: &[Listener]) -> Vec<(OsString, OsString)> {
 
 /// Per node on a terminal: the master the launcher keeps, and the
 /// application's end. Refused where the node cannot be a session leader:
-/// in a scope (the carried program that joins it would have to start the
-/// session; it does not yet) or in the application's process group.
+/// in the application's process group.
 #[allow(clippy::type_complexity)]
 fn open_terminals(
     graph: &Graph,
@@ -947,10 +966,10 @@ fn open_terminals(
             ends.push(None);
             continue;
         }
-        if node.options.rare().scope.is_some() || node.command.process_group != ProcessGroup::Own {
+        if node.command.process_group != ProcessGroup::Own {
             return Err(Error::io(
                 Some(&node.name),
-                "run on a terminal (only outside scopes, in a process group of its own)",
+                "run on a terminal (only in a process group of its own)",
                 std::io::ErrorKind::Unsupported,
             ));
         }

@@ -35,8 +35,8 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::Pid;
 
 pub(crate) use carried::{
-    Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, NAMESPACES, ProgramFds, REPORT_LEN, REQUEST_CLEAR,
-    REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS,
+    Entry, LISTEN_PID_PLACEHOLDER, MAX_GROUPS, NAMESPACES, NodeClone, ProgramFds, REPORT_LEN,
+    REQUEST_CLEAR, REQUEST_TCP_SOCKET_V4, REQUEST_TCP_SOCKET_V6, SETUP_HOSTNAME, SETUP_LOCK_MOUNTS,
     SETUP_LOOPBACK_UP, SETUP_MOUNT_PROC, SETUP_ROOT_PRIVATE, create_arguments, decode_words,
     describe, program_fd, step_namespace_flag, watch_arguments,
 };
