@@ -140,7 +140,10 @@ pub type Cmd = Command;
 /// "512M"` (bytes, or a number with unit K, M, G or T, powers of 1024),
 /// `pids_max = 64` and `cpu_weight = 200` (1 to 10000, default 100), which
 /// need cgroups (refused with `cgroup = "off"`, see [`NodeOptions::memory_max`]);
-/// `stdin`, `stdout`, `stderr = "inherit" | "null"` and, for `stdout` and
+/// `terminal` (stdin, stdout and stderr are a pseudo-terminal of the
+/// process's own, its controlling terminal, whose other end
+/// [`Running::take_terminal`] hands over; see [`Terminal`]);
+/// `stdin`, `stdout`, `stderr = "inherit" | "null" | "terminal"` and, for `stdout` and
 /// `stderr`, the output sinks `"prefixed"`, `prefixed(timestamps =
 /// "rfc3339" | "since-start")`, `file("app.log", max_size = "10M", keep =
 /// 5)` (a file rotated by size), `callback(path::to::function)` (a
@@ -248,6 +251,7 @@ pub use process_graph_macros::process_graph;
 pub mod prelude {
     pub use crate::{
         Children, Cmd, Command, ExitStatus, GraphEvent, GraphNode, Listener, Pipe, ProcessGraph,
-        ProcessGroup, Rlimit, RunningProcessGraph, Scope, Signal, SocketPair, Stdio, process_graph,
+        ProcessGroup, Rlimit, RunningProcessGraph, Scope, Signal, SocketPair, Stdio, Terminal,
+        WindowSize, process_graph,
     };
 }

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
     Decision, Error, ExitReport, Graph, NodeId, RunningGraph, ScopeId, Signal, Snapshot,
-    SubgraphFailure, Waker,
+    SubgraphFailure, Terminal, Waker,
 };
 
 use crate::child::{Child, ChildExit, ChildId};
@@ -90,6 +90,41 @@ impl<N: GraphNode> Running<N> {
     /// ```
     pub fn process(&self, node: N) -> ProcessHandle<'_, N> {
         ProcessHandle::new(&self.graph, node)
+    }
+
+    /// The application's end of a process's pseudo-terminal, declared with
+    /// `#[process(terminal)]` (or `stdin = "terminal"` and the like, or
+    /// given by its command, [`Cmd::terminal`](crate::Command::terminal)):
+    /// `Read + Write`, its window size, [`attach`](crate::Terminal::attach).
+    /// `None` for a process without one, and once taken. The same terminal
+    /// serves every start of the process.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use process_graph::prelude::*;
+    ///
+    /// #[process_graph]
+    /// struct Repl {
+    ///     #[process(terminal)]
+    ///     shell: Cmd,
+    /// }
+    ///
+    /// let shell = Cmd::new("sh").args(["-c", r#"read line; echo "got $line""#]);
+    /// let mut running = Repl::new(shell).spawn()?;
+    /// let mut terminal = running.take_terminal(ReplNode::Shell).expect("declared");
+    /// terminal.write_all(b"hello\n")?; // typed, line discipline and all
+    /// let mut screen = String::new();
+    /// while !screen.contains("got hello") {
+    ///     let mut bytes = [0; 256];
+    ///     let read = terminal.read(&mut bytes)?;
+    ///     screen.push_str(&String::from_utf8_lossy(&bytes[..read]));
+    /// }
+    /// assert!(running.wait()?.success());
+    /// assert!(running.take_terminal(ReplNode::Shell).is_none()); // taken once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_terminal(&mut self, node: N) -> Option<Terminal> {
+        self.graph.take_terminal(node.id())
     }
 
     /// Sends `signal` to a process through its pidfd.

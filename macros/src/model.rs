@@ -318,6 +318,7 @@ keyword!(StdioMode, "stdio mode", {
     "null" => Null,
     "prefixed" => Prefixed,
     "tracing" => Tracing,
+    "terminal" => Terminal,
 });
 
 keyword!(Timestamps, "timestamp kind", {
@@ -327,7 +328,8 @@ keyword!(Timestamps, "timestamp kind", {
 
 /// `stdout = ...`: where a stream goes when no edge claims it.
 pub enum Stdio {
-    /// `"inherit"`, `"null"`, `"prefixed"`, `"tracing"`.
+    /// `"inherit"`, `"null"`, `"prefixed"`, `"tracing"`, `"terminal"`
+    /// (the `terminal` flag sets all three).
     Word(StdioMode),
     /// `prefixed(timestamps = "rfc3339")`.
     Prefixed(Timestamps),
@@ -353,6 +355,7 @@ impl Stdio {
             Stdio::Word(StdioMode::Null) => Mode::Null,
             Stdio::Word(StdioMode::Prefixed) | Stdio::Prefixed(_) => Mode::Prefixed,
             Stdio::Word(StdioMode::Tracing) => Mode::Tracing,
+            Stdio::Word(StdioMode::Terminal) => Mode::Terminal,
             Stdio::File(_) => Mode::File,
             Stdio::Callback(_) => Mode::Callback,
         }

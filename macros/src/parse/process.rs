@@ -3,6 +3,7 @@
 
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned as _;
 use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, bracketed, parenthesized};
 
 use process_graph_topology::STDIO;
@@ -14,7 +15,7 @@ use crate::model::{
 };
 use crate::suggest;
 
-const KEYS: [&str; 23] = [
+const KEYS: [&str; 24] = [
     "restart",
     "critical",
     "oneshot",
@@ -33,6 +34,7 @@ const KEYS: [&str; 23] = [
     "stdin",
     "stdout",
     "stderr",
+    "terminal",
     "memory_max",
     "pids_max",
     "cpu_weight",
@@ -77,6 +79,10 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
             value::flag(cx, meta)?;
             p.oneshot = true;
         }
+        "terminal" => {
+            value::flag(cx, meta)?;
+            terminal(cx, p, meta.path.span());
+        }
         "after" => p.after = After::written(value::idents(meta)?),
         "ready" => p.ready = ready(cx, meta)?,
         "ready_timeout" => p.ready_timeout = value::duration(cx, meta)?,
@@ -104,9 +110,38 @@ fn item(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, key: &str) -> syn::R
     Ok(())
 }
 
+/// `terminal`: stdin, stdout and stderr are the process's pseudo-terminal
+/// (`Command::terminal`), each unless a `stdin = ...` before it set it.
+fn terminal(cx: &Ctxt, p: &mut Process, span: proc_macro2::Span) {
+    for (fd, stream) in STDIO.iter().enumerate() {
+        match &p.stdio[fd] {
+            Some(set) => cx.error(set.span, set_by_terminal(stream)),
+            None => {
+                p.stdio[fd] = Some(Spanned {
+                    value: Stdio::Word(StdioMode::Terminal),
+                    span,
+                });
+            }
+        }
+    }
+}
+
+/// Why `stream = ...` cannot go with `terminal`.
+fn set_by_terminal(stream: &str) -> String {
+    format!(
+        "`terminal` makes stdin, stdout and stderr the process's terminal: \
+         `{stream}` cannot be set too"
+    )
+}
+
 /// `stdin = "null"`, `stdout = "prefixed"`, `stdout = file("x.log")`, ...:
 /// the default of fd `fd`.
 fn stdio(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, fd: usize) -> syn::Result<()> {
+    if p.stdio[fd].is_some() {
+        // Only `terminal` sets one before its own key.
+        cx.error(meta.path.span(), set_by_terminal(STDIO[fd]));
+        return value::skip_value(meta.input);
+    }
     let input = meta.value()?;
     if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
@@ -157,7 +192,7 @@ fn stdio(cx: &Ctxt, p: &mut Process, meta: &ParseNestedMeta, fd: usize) -> syn::
 const SINKS: [&str; 3] = ["prefixed", "file", "callback"];
 
 /// What `stdout = ...` takes.
-const SINK_HELP: &str = "write \"inherit\", \"null\", \"prefixed\", \"tracing\", \
+const SINK_HELP: &str = "write \"inherit\", \"null\", \"prefixed\", \"tracing\", \"terminal\", \
                          `prefixed(timestamps = \"rfc3339\" | \"since-start\")`, \
                          `file(\"path\", max_size = \"10M\", keep = 5)` or `callback(path::to::function)`";
 
