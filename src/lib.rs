@@ -143,8 +143,8 @@ pub type Cmd = Command;
 /// `terminal` (stdin, stdout and stderr are a pseudo-terminal of the
 /// process's own, its controlling terminal, whose other end
 /// [`Running::take_terminal`] hands over; see [`Terminal`]);
-/// `stdin`, `stdout`, `stderr = "inherit" | "null" | "terminal"` and, for `stdout` and
-/// `stderr`, the output sinks `"prefixed"`, `prefixed(timestamps =
+/// `stdin`, `stdout`, `stderr = "inherit" | "null" | "terminal"` and,
+/// for `stdout` and `stderr`, the output sinks `"prefixed"`, `prefixed(timestamps =
 /// "rfc3339" | "since-start")`, `file("app.log", max_size = "10M", keep =
 /// 5)` (a file rotated by size), `callback(path::to::function)` (a
 /// `fn(&Line)`) and `"tracing"` (feature `tracing`; without it, a compile

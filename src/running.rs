@@ -114,11 +114,8 @@ impl<N: GraphNode> Running<N> {
     /// let mut terminal = running.take_terminal(ReplNode::Shell).expect("declared");
     /// terminal.write_all(b"hello\n")?; // typed, line discipline and all
     /// let mut screen = String::new();
-    /// while !screen.contains("got hello") {
-    ///     let mut bytes = [0; 256];
-    ///     let read = terminal.read(&mut bytes)?;
-    ///     screen.push_str(&String::from_utf8_lossy(&bytes[..read]));
-    /// }
+    /// terminal.read_to_string(&mut screen)?; // to its end: the node exited
+    /// assert!(screen.contains("got hello"), "{screen}");
     /// assert!(running.wait()?.success());
     /// assert!(running.take_terminal(ReplNode::Shell).is_none()); // taken once
     /// # Ok::<(), Box<dyn std::error::Error>>(())

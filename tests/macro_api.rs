@@ -295,34 +295,36 @@ struct Console {
 
 #[test]
 fn a_declared_terminal_is_the_processs_controlling_terminal() {
-    // `read` is built in: the shell's own `stat` (fields 7 and 8: its
-    // controlling terminal, and that terminal's foreground group).
-    let script = r#"read -r stat </proc/self/stat; set -- $stat
+    common::within(Duration::from_secs(30), "a declared terminal", || {
+        // `read` is built in: the shell's own `stat` (fields 7 and 8: its
+        // controlling terminal, and that terminal's foreground group).
+        let script = r#"read -r stat </proc/self/stat; set -- $stat
 [ "$7" != 0 ] && [ "$8" = "$5" ] && echo "ctty of its own"
 read -r line; echo "typed: $line"; echo "to stderr" >&2"#;
-    let mut running = Console::new(Cmd::new("sh").args(["-c", script]))
-        .spawn()
-        .unwrap();
-    let mut terminal = running.take_terminal(ConsoleNode::Shell).expect("declared");
-    assert!(
-        running.take_terminal(ConsoleNode::Shell).is_none(),
-        "taken once"
-    );
-    terminal.write_all(b"hello\n").unwrap();
-    let mut errors = String::new();
-    running
-        .errors
-        .take()
-        .unwrap()
-        .read_to_string(&mut errors)
-        .unwrap();
-    assert_eq!(errors, "to stderr\n");
-    // The node has ended: all it wrote is in the terminal, to be read
-    // until the kernel says its other end is closed (EIO).
-    let mut screen = Vec::new();
-    let _ = terminal.read_to_end(&mut screen);
-    let screen = String::from_utf8_lossy(&screen);
-    assert!(screen.contains("ctty of its own"), "{screen}");
-    assert!(screen.contains("typed: hello"), "{screen}");
-    assert!(running.wait().unwrap().success());
+        let mut running = Console::new(Cmd::new("sh").args(["-c", script]))
+            .spawn()
+            .unwrap();
+        let mut terminal = running.take_terminal(ConsoleNode::Shell).expect("declared");
+        assert!(
+            running.take_terminal(ConsoleNode::Shell).is_none(),
+            "taken once"
+        );
+        terminal.write_all(b"hello\n").unwrap();
+        let mut errors = String::new();
+        running
+            .errors
+            .take()
+            .unwrap()
+            .read_to_string(&mut errors)
+            .unwrap();
+        assert_eq!(errors, "to stderr\n");
+        // The node has ended: all it wrote is in the terminal, to be read
+        // until the kernel says its other end is closed (EIO).
+        let mut screen = Vec::new();
+        let _ = terminal.read_to_end(&mut screen);
+        let screen = String::from_utf8_lossy(&screen);
+        assert!(screen.contains("ctty of its own"), "{screen}");
+        assert!(screen.contains("typed: hello"), "{screen}");
+        assert!(running.wait().unwrap().success());
+    });
 }

@@ -3,7 +3,8 @@
 //! in a session of its own; the window size reaches it; Ctrl-C written to
 //! the master interrupts the node, not the application; and an attached
 //! application terminal passes every key through until the detach key.
-//! The same in a scope; refused in the application's process group.
+//! The same in a scope, and at each restart; refused in the application's
+//! process group.
 
 mod common;
 
@@ -12,8 +13,8 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Error, Event, ExitStatus, Graph, Namespace, NodeOptions, ProcessGroup, ScopeSpec,
-    Signal, WindowSize,
+    Command, Containment, Error, Event, ExitStatus, Graph, Namespace, NodeOptions, ProcessGroup,
+    Restart, RunningGraph, ScopeSpec, Signal, Step, Terminal, WindowSize,
 };
 
 /// Reads from `terminal` until `want` has appeared (in a thread of its
@@ -241,10 +242,12 @@ fn a_node_in_a_scope_runs_on_its_own_terminal() {
 /// What the node of the test above runs: says whether it leads its session
 /// (`stat` fields 1 and 6), has a controlling terminal (7), which its group
 /// has the foreground of (8 and 5), and can open `/dev/tty`, then its
-/// window size; then sleeps until Ctrl-C. Its own `stat`, read by the
-/// shell itself (`read` is built in): in a pid scope without a `/proc` of
-/// its own, `$$` names another process in the `/proc` it sees.
-const ON_ITS_TERMINAL: &str = r#"read -r stat </proc/self/stat
+/// window size, once told to go (the size is set by then); then sleeps
+/// until Ctrl-C. Its own `stat`, read by the shell itself (`read` is built
+/// in): in a pid scope without a `/proc` of its own, `$$` names another
+/// process in the `/proc` it sees.
+const ON_ITS_TERMINAL: &str = r#"read -r go
+read -r stat </proc/self/stat
 set -- $stat
 [ "$6" = "$1" ] && leads=leads
 [ "$7" != 0 ] && ctty=ctty
@@ -268,13 +271,14 @@ fn on_a_terminal_in(namespaces: Vec<Namespace>) {
     terminal
         .set_window_size(WindowSize { rows: 21, cols: 77 })
         .unwrap();
+    terminal.write_all(b"go\n").unwrap();
     let screen = read_until(&mut terminal, " SAID");
     assert!(
         screen.contains("SESSION leads ctty foreground dev-tty SIZE 21 77"),
         "{case}: {screen}"
     );
-    // The line is out before `sleep` runs: give it the moment it needs.
-    std::thread::sleep(Duration::from_millis(300));
+    // SIGINT to the foreground group, the shell's: it ends of it, in
+    // `sleep` or before.
     terminal.write_all(b"\x03").unwrap();
     loop {
         match running.next_event(Some(Duration::from_secs(10))).unwrap() {
@@ -306,5 +310,125 @@ fn a_node_on_a_terminal_in_the_applications_group_is_refused() {
         }
         Err(other) => panic!("refused otherwise: {other}"),
         Ok(_) => panic!("a node on a terminal in the application's group was spawned"),
+    }
+}
+
+/// The terminal is the same across a node's restarts, and each start makes
+/// it its controlling terminal again. A process a run left behind still
+/// holds it, and once that run's session has ended it may make it its own
+/// controlling terminal: the next start then fails at `ioctl TIOCSCTTY`,
+/// naming the node and the step. In a user + pid scope shared with a
+/// keeper (no clear at the node's end) and without cgroups, where what a
+/// node leaves lives on. As root and as uid 65534.
+#[test]
+fn a_restarted_node_takes_its_terminal_again_unless_a_leftover_took_it() {
+    common::as_root_and_unprivileged(
+        "a_restarted_node_takes_its_terminal_again_unless_a_leftover_took_it",
+        || common::within(Duration::from_secs(60), "restarts on a terminal", restarts),
+    );
+}
+
+/// Each run of the node of the test above: says whether its terminal is its
+/// controlling terminal, then reads what to do: `steal` starts [`THIEF`]
+/// with the terminal at fd 3, waits for `go`, and ends; anything else
+/// ends at once.
+const RUNS_ON_ITS_TERMINAL: &str = r#"read -r stat </proc/self/stat
+set -- $stat
+[ "$7" != 0 ] && [ "$8" = "$5" ] && ctty=yes
+echo "RUN ctty=$ctty"
+read -r what
+if [ "$what" = steal ]; then
+    exec 3<&0 # not on the job: its stdin is /dev/null first
+    /usr/bin/python3 -c "$THIEF" &
+    read -r go
+fi
+exit 1"#;
+
+/// Leaves the run's session (and so its process group's kill) and lives
+/// on; once the run's session has ended, makes the terminal at fd 3 its
+/// own controlling terminal.
+const THIEF: &str = r#"
+import fcntl, os, signal, termios, time
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+os.setsid()
+os.write(3, b'THIEF READY\n')
+for _ in range(1000):
+    try:
+        fcntl.ioctl(3, termios.TIOCSCTTY, 0)
+        os.write(3, b'STOLE\n')
+        break
+    except OSError:
+        time.sleep(0.01)
+time.sleep(60)
+"#;
+
+fn restarts() {
+    let mut graph = Graph::new();
+    graph.containment(Containment::Off);
+    let scope = graph.scope("jail", ScopeSpec::new([Namespace::User, Namespace::Pid]));
+    // Time for the thief to take the terminal before the next start.
+    let backoff = Duration::from_secs(2);
+    let node = graph.node_with(
+        "shell",
+        Command::new("sh")
+            .args(["-c", RUNS_ON_ITS_TERMINAL])
+            .env("THIEF", THIEF)
+            .terminal(),
+        NodeOptions::new()
+            .scope(scope)
+            .restart(Restart::Always)
+            .backoff(backoff, backoff),
+    );
+    let keeper = Command::new("sleep").arg("60");
+    graph.node_with("keeper", keeper, NodeOptions::new().scope(scope));
+    let mut running = graph.spawn().unwrap();
+    let mut terminal = running.take_terminal(node).expect("the node's terminal");
+    for what in ["again", "steal"] {
+        serve_until(&mut running, &mut terminal, "RUN ctty=yes");
+        terminal.write_all(format!("{what}\n").as_bytes()).unwrap();
+    }
+    serve_until(&mut running, &mut terminal, "THIEF READY");
+    terminal.write_all(b"go\n").unwrap();
+    serve_until(&mut running, &mut terminal, "STOLE");
+    let error = loop {
+        match running.next_event(Some(Duration::from_secs(10))).unwrap() {
+            Some(Event::StartFailed { error, .. }) => break error,
+            Some(Event::Started { .. }) => panic!("started on a terminal a leftover took"),
+            Some(_) => {}
+            None => panic!("no start failed"),
+        }
+    };
+    assert_eq!(error.step(), Step::ControllingTerminal, "{error}");
+    assert!(error.to_string().contains("shell"), "{error}");
+    running.shutdown(Duration::from_secs(1)).unwrap();
+}
+
+/// [`read_until`], serving the graph's events meanwhile (its restarts are
+/// timers of its event loop); a start that fails fails the test.
+fn serve_until(running: &mut RunningGraph, terminal: &mut Terminal, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut screen = Vec::new();
+    let mut buf = [0u8; 4096];
+    rustix::fs::fcntl_setfl(terminal.as_fd(), rustix::fs::OFlags::NONBLOCK).unwrap();
+    while !String::from_utf8_lossy(&screen).contains(want) {
+        assert!(
+            Instant::now() < deadline,
+            "no {want:?} on the terminal:\n{}",
+            String::from_utf8_lossy(&screen)
+        );
+        match terminal.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                screen.extend_from_slice(&buf[..n]);
+                continue;
+            }
+            // No node end open: between two runs.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("read the terminal: {e}"),
+        }
+        let event = running.next_event(Some(Duration::from_millis(10)));
+        if let Some(Event::StartFailed { error, .. }) = event.unwrap() {
+            panic!("waiting for {want:?}: {error}");
+        }
     }
 }

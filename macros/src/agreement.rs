@@ -253,11 +253,11 @@ fn random(rng: &mut Rng) -> Decl {
                         "file(\"n.log\")",
                     )),
                     4 if output => Some((Stdio::Sink(Sink::callback(|_| {})), "callback(ignore)")),
-                    6 => Some((Stdio::Terminal, "\"terminal\"")),
                     5 if output => Some((
                         Stdio::Sink(Sink::prefixed(Some(Timestamps::Rfc3339))),
                         "prefixed(timestamps = \"rfc3339\")",
                     )),
+                    6 => Some((Stdio::Terminal, "\"terminal\"")),
                     _ => None,
                 }
             }),

@@ -9,6 +9,11 @@
 //! node's own `execve` replaces it: at no point is a process that anything
 //! in the scope could ptrace holding anything but what the node will hold.
 //!
+//! The clone leads a session of its own (the node's, as outside scopes),
+//! and for a node on a pseudo-terminal makes it its controlling terminal
+//! there; a node this process becomes has both from the application's
+//! child that executed it.
+//!
 //! The clone reports its own pid ([`CLONING`]) before anything else, as
 //! the kernel stored it for us at the clone (`CLONE_PARENT_SETTID`, in our
 //! pid namespace, which is the application's), then checks that we are

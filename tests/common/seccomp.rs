@@ -3,7 +3,8 @@
 //! sandbox's allow-list).
 
 /// Makes the kernel refuse `syscall` (a `libc::SYS_*` number of this
-/// machine's own architecture) with `errno`, to every thread of this
+/// machine's own architecture: the filter does not check
+/// `seccomp_data.arch`, which only a test's own calls reach) with `errno`, to every thread of this
 /// process (`SECCOMP_FILTER_FLAG_TSYNC`) and to every thread and process
 /// started from now on: a filter is inherited by `clone` and kept across
 /// `execve`. Sets `no_new_privs` first, as a filter set without

@@ -298,9 +298,10 @@ impl Launcher {
                         as_root,
                         ids,
                     );
-                    match clone_child {
-                        true => exec,
-                        false => exec.map(leads_the_session),
+                    if clone_child {
+                        exec
+                    } else {
+                        exec.map(leads_the_session)
                     }
                 }
             }
