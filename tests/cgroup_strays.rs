@@ -271,6 +271,7 @@ fn crash_looping_cloner() {
         nested: false,
         held: 0,
         hide_proc: false,
+        starve_init: false,
     };
     stray_cases::crash_looping_cloner(CLONER, clones);
 }

@@ -46,6 +46,10 @@
 //! cannot tell what it left, so that the application looks all the same,
 //! whatever the node hid. Only the wait for the clones still exiting is
 //! lost: those of a run may be left at its end, never at the next one.
+//!
+//! And where the node, root in its scope, lowers the init's
+//! `RLIMIT_NOFILE` to 0 (`prlimit`), so that the init can open nothing to
+//! count in: it must answer that it cannot tell, never that none is left.
 
 mod common;
 
@@ -72,6 +76,10 @@ const CLONER: &str = "PG_TEST_SCOPE_ONLY_STRAYS";
 /// `/proc` ([`Scope::UserAndPid`]).
 const HIDES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_HIDE";
 
+/// In the node's environment: `1` if it starves the scope's init of fds
+/// ([`Init::Starved`]).
+const STARVES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_STARVE";
+
 /// In the environment of this binary run again as its ignored test
 /// [`where_the_kernel_refuses_the_mount_api`]: it is that run.
 const REFUSED: &str = "PG_TEST_SCOPE_ONLY_STRAYS_MOUNT_API_REFUSED";
@@ -85,6 +93,17 @@ fn clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its
         "clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its_ends",
         || {
             the_cases::<true>();
+            common::within(Duration::from_secs(60), "the starved init", || {
+                let binary = common::unprivileged_copy_of_this_binary();
+                crash_loop(
+                    Scope::UserAndPid,
+                    Init::Starved,
+                    &binary,
+                    None,
+                    2,
+                    End::Shutdown,
+                );
+            });
             let (out, _) = common::run_ignored_test(
                 "where_the_kernel_refuses_the_mount_api",
                 &[(REFUSED, "1")],
@@ -106,12 +125,13 @@ fn clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its
 /// (without it, the init of either does the same).
 fn the_cases<const MOUNT_API: bool>() {
     let in_user_and_pid = |binary: &Path, own, sleeping, end| {
-        crash_loop(Scope::UserAndPid, MOUNT_API, binary, own, sleeping, end);
+        let init = Init::with_mount_api(MOUNT_API);
+        crash_loop(Scope::UserAndPid, init, binary, own, sleeping, end);
     };
     stray_cases::run_the_cases(Duration::from_secs(100), in_user_and_pid);
     if MOUNT_API && rustix::process::geteuid().is_root() {
         let in_pid_alone = |binary: &Path, own, sleeping, end| {
-            crash_loop(Scope::PidAlone, MOUNT_API, binary, own, sleeping, end);
+            crash_loop(Scope::PidAlone, Init::Counts, binary, own, sleeping, end);
         };
         stray_cases::run_the_cases(Duration::from_secs(100), in_pid_alone);
     }
@@ -138,6 +158,29 @@ fn where_the_kernel_refuses_the_mount_api() {
     let refused = context < 0 && errno == Some(libc::ENOSYS);
     println!("fsopen: {}", if refused { "ENOSYS" } else { "allowed" });
     the_cases::<false>();
+}
+
+/// What the scope's init has to count what a clear left in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Init {
+    /// A `/proc` of its own: it counts, and waits for the clones still
+    /// exiting.
+    Counts,
+    /// None: the kernel refuses it the mount API.
+    CannotMount,
+    /// One it can no longer list: the node lowered its `RLIMIT_NOFILE` to
+    /// 0 ([`STARVES`]).
+    Starved,
+}
+
+impl Init {
+    /// [`Init::Counts`] where the kernel lets the init mount its `/proc`.
+    fn with_mount_api(mount_api: bool) -> Init {
+        match mount_api {
+            true => Init::Counts,
+            false => Init::CannotMount,
+        }
+    }
 }
 
 /// The node's scope.
@@ -168,9 +211,9 @@ struct Stray {
 /// those of earlier runs have all ended; at each of the node's ends, that
 /// no clone is left in the scope, ended or not, and `own` (the application's own
 /// zombie, if it made one) still is one; at the graph's end, that no child
-/// at all is left but `own`. Where the kernel refuses the init the mount
-/// API (not `mount_api`), the sleeping clones of the run that just ended
-/// may be left at its end, still exiting: the init did not wait for them.
+/// at all is left but `own`. Where the init cannot count (`init`), the
+/// sleeping clones of the run that just ended may be left at its end,
+/// still exiting: it did not wait for them.
 ///
 /// None at all, deterministically: the clones that exit at once were
 /// zombies before the node was let crash, and the init answers the kill
@@ -180,7 +223,7 @@ struct Stray {
 /// still there (exiting, or a zombie) when the test does.
 fn crash_loop(
     scope: Scope,
-    mount_api: bool,
+    init: Init,
     binary: &Path,
     own: Option<i32>,
     sleeping: usize,
@@ -197,7 +240,9 @@ fn crash_loop(
     let jail = graph.scope("jail", spec);
     let node = graph.node_with(
         "cloner",
-        stray_cases::cloner(binary, CLONER, sleeping, &marker).env(HIDES, hides),
+        stray_cases::cloner(binary, CLONER, sleeping, &marker)
+            .env(HIDES, hides)
+            .env(STARVES, if init == Init::Starved { "1" } else { "0" }),
         NodeOptions::new()
             .scope(jail)
             .restart(Restart::Always)
@@ -210,10 +255,10 @@ fn crash_loop(
     let reports = clone_reports(&mut running, out);
     let mut go = running.take_writer(go).unwrap();
     let case = format!(
-        "{scope:?}, mount API: {mount_api}: {sleeping} clones sleeping, {end:?}, the \
-         application's own zombie: {own:?}"
+        "{scope:?}, init {init:?}: {sleeping} clones sleeping, {end:?}, the application's \
+         own zombie: {own:?}"
     );
-    let unwaited = if mount_api { 0 } else { sleeping };
+    let unwaited = if init == Init::Counts { 0 } else { sleeping };
 
     // Each run's clones, the first run's first.
     let mut runs: Vec<Vec<Stray>> = Vec::new();
@@ -231,6 +276,11 @@ fn crash_loop(
             report.hid_by.as_deref(),
             (scope == Scope::UserAndPid).then_some(hiding),
             "{case}: run {run} did not hide the scope's processes from /proc"
+        );
+        assert_eq!(
+            report.starved,
+            init == Init::Starved,
+            "{case}: run {run} did not starve the init"
         );
         let clones = clones_of_the_application(pid, &report.in_scope, sleeping, run);
         for (earlier, clones) in runs.iter().enumerate() {
@@ -280,10 +330,11 @@ fn crash_loop(
 }
 
 /// What a run of the node said: how it hid the scope's processes from
-/// `/proc` (`tmpfs` or `hidepid`), and the pids (in the scope) of its
-/// clones.
+/// `/proc` (`tmpfs` or `hidepid`), whether it starved the init, and the
+/// pids (in the scope) of its clones.
 struct Report {
     hid_by: Option<String>,
+    starved: bool,
     in_scope: Vec<i32>,
 }
 
@@ -294,16 +345,19 @@ fn clone_reports(running: &mut RunningGraph, out: EdgeId) -> mpsc::Receiver<Repo
     let (reports, received) = mpsc::channel();
     std::thread::spawn(move || {
         let mut hid_by = None;
+        let mut starved = false;
         for line in reader.lines().map_while(Result::ok) {
             if let Some(how) = line.strip_prefix("hid /proc by ") {
                 hid_by = Some(how.to_string());
             }
+            starved |= line == "starved the init";
             let Some(pids) = line.strip_prefix("clones ") else {
                 continue;
             };
             let pids = pids.split_whitespace().map(|pid| pid.parse().unwrap());
             let report = Report {
                 hid_by: hid_by.take(),
+                starved: std::mem::take(&mut starved),
                 in_scope: pids.collect(),
             };
             if reports.send(report).is_err() {
@@ -519,6 +573,7 @@ fn crash_looping_cloner() {
         nested: true,
         held: HELD,
         hide_proc: std::env::var(HIDES).is_ok_and(|hides| hides == "1"),
+        starve_init: std::env::var(STARVES).is_ok_and(|starves| starves == "1"),
     };
     stray_cases::crash_looping_cloner(CLONER, clones);
 }

@@ -25,7 +25,7 @@ use core::convert::Infallible;
 use crate::app_proc;
 use crate::enter::check;
 use crate::protocol::{self, step};
-use crate::sys::{self, POLLIN, PollFd};
+use crate::sys;
 
 /// What the init is to do, from the `create` program's arguments.
 pub(crate) struct Plan<'a> {
@@ -103,18 +103,25 @@ fn take_inside_ids(ids: &InsideIds) -> Result<(), (i32, i32)> {
 /// stdio: the application's `/dev/null`, which the `create` program starts
 /// with, so that nothing of the application's (its terminal, its pipes)
 /// stays open in a process that lives as long as the scope. Its sync
-/// socket, the signalfd of its children's deaths, and, where it has one,
-/// its own `/proc` ([`OWN_PROC`]); nothing else.
+/// socket, the signalfd of its children's deaths, the two waits on them,
+/// and, where it has one, its own `/proc` ([`OWN_PROC`]); nothing else.
 const SYNC: i32 = 3;
 const SIGNALS: i32 = 4;
+/// An epoll of [`SIGNALS`] and [`SYNC`], and one of [`SIGNALS`] alone:
+/// what the init waits on. Not `ppoll`, which the kernel refuses once
+/// `RLIMIT_NOFILE` is below the number of fds waited on, and a node root
+/// in the scope may lower ours to 0 (`prlimit`): our loop would fail, we
+/// would exit, and the scope's pid namespace would die with us.
+const WAITS: i32 = 5;
+const CHILD_EXITS: i32 = 6;
 /// A `/proc` of the init's pid namespace, of its own, attached nowhere
 /// ([`mount_own_proc`]), where the init is pid 1 and the kernel let it
 /// mount one.
-const OWN_PROC: i32 = 5;
+const OWN_PROC: i32 = 7;
 
 /// Where the init keeps the application's `/proc` until it has sent its
 /// namespace fds.
-const APP_PROC: i32 = 6;
+const APP_PROC: i32 = 8;
 
 fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
     let (sync, setup, hostname) = (plan.sync, plan.setup, plan.hostname);
@@ -190,13 +197,21 @@ fn set_up(plan: &Plan<'_>) -> Result<Infallible, (i32, i32)> {
         }
         mounted >= 0
     };
+    // Made last: each is moved to its place over what is no longer needed.
+    for (place, fds) in [(WAITS, &[SIGNALS, SYNC][..]), (CHILD_EXITS, &[SIGNALS])] {
+        let epoll = sys::epoll_of(fds);
+        check(epoll, step::EPOLL)?;
+        if epoll as i32 != place {
+            check(sys::dup3(epoll as i32, place), step::CLOSE_FDS)?;
+        }
+    }
     check(sys::close_from(APP_PROC as u32 + 1), step::CLOSE_FDS)?;
     let ours = match (proc, own_proc) {
         (-1, true) => OWN_PROC,
         _ => proc,
     };
     send_namespaces(plan.namespaces, ours)?;
-    let kept = if own_proc { OWN_PROC } else { SIGNALS };
+    let kept = if own_proc { OWN_PROC } else { CHILD_EXITS };
     check(sys::close_from(kept as u32 + 1), step::CLOSE_FDS)?;
     for _ in 0..plan.notify_sockets {
         send_notify_socket()?;
@@ -360,12 +375,8 @@ fn reap_the_killed() {
         if reaped < 0 || polls == CLEAR_WAIT_POLLS {
             return;
         }
-        let mut signals = [PollFd {
-            fd: SIGNALS,
-            events: POLLIN,
-            revents: 0,
-        }];
-        if sys::poll_for(&mut signals, 0, 10_000_000) == 0 {
+        let mut exited = [sys::EpollEvent::default()];
+        if sys::epoll_wait(CHILD_EXITS, &mut exited, 10) == 0 {
             polls += 1;
         }
         drain_signals();
@@ -378,9 +389,9 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 
 /// After [`reap_the_killed`]: waits until every other process of the
 /// namespace has ended too, and says how many there are (all ended), or
-/// `None` if some still run at the limit or they cannot be counted. What is left then are the
-/// application's children (what a node cloned with `CLONE_PARENT`), killed
-/// with the rest; the application reaps them once it has the answer, and
+/// `None` if some still run at the limit or they cannot be counted. What
+/// is left then are the application's children (what a node cloned with
+/// `CLONE_PARENT`), killed with the rest; the application reaps them once it has the answer, and
 /// their exit frees what they held, as the reap of ours does. This
 /// namespace's `/proc` ([`OWN_PROC`]) shows one that has ended as a zombie
 /// until the application reaps it. Looked at every ms, for a second or two
@@ -400,15 +411,16 @@ fn wait_for_the_applications_killed() -> Option<u32> {
     }
 }
 
-/// The processes of the namespace other than this one (pid 1), as the
-/// `/proc` we mounted lists them ([`OWN_PROC`]), or `None` if it cannot
-/// be read whole (no memory for an open, say): then we cannot tell, and
-/// must not answer that none is left.
+/// The processes of the namespace other than this one (pid 1).
 struct Others {
     running: u32,
     ended: u32,
 }
 
+/// [`Others`], as the `/proc` we mounted lists them ([`OWN_PROC`]), or
+/// `None` if it cannot be read whole (no fd left to open, or no memory):
+/// then we cannot tell, and must not answer that none is left. A node
+/// root in the scope may lower our `RLIMIT_NOFILE` to 0 (`prlimit`).
 fn others_in_the_namespace() -> Option<Others> {
     let mut others = Others {
         running: 0,
@@ -427,7 +439,8 @@ fn others_in_the_namespace() -> Option<Others> {
         };
         let stat = app_proc::open_stat(proc, pid as isize);
         if stat < 0 {
-            // Gone (reaped) since the listing: not left.
+            // ENOENT: reaped since the listing, not left; anything else:
+            // we cannot tell.
             read_all &= sys::errno_of(stat) == sys::ENOENT;
             return;
         }
@@ -473,23 +486,14 @@ fn loopback_up() -> Result<(), i32> {
 /// namespace's `/proc` at [`OWN_PROC`].
 fn reap_forever(own_proc: bool) -> ! {
     loop {
-        let mut fds = [
-            PollFd {
-                fd: SIGNALS,
-                events: POLLIN,
-                revents: 0,
-            },
-            PollFd {
-                fd: SYNC,
-                events: POLLIN,
-                revents: 0,
-            },
-        ];
-        let ret = sys::poll(&mut fds);
+        let mut events = [sys::EpollEvent::default(); 2];
+        let ret = sys::epoll_wait(WAITS, &mut events, -1);
         if ret < 0 && sys::errno_of(ret) != sys::EINTR {
             sys::exit_group(1);
         }
-        if fds[1].revents != 0 {
+        let ready = &events[..ret.max(0) as usize];
+        // A copy: the field of a packed struct cannot be borrowed.
+        if ready.iter().any(|event| { event.data } == SYNC as u64) {
             let mut message = [0u8; 64];
             let read = sys::read(SYNC, &mut message);
             if read <= 0 {
@@ -506,7 +510,7 @@ fn reap_forever(own_proc: bool) -> ! {
     }
 }
 
-/// Reads every SIGCHLD queued on the signalfd: they only wake the poll.
+/// Reads every SIGCHLD queued on the signalfd: they only wake the wait.
 fn drain_signals() {
     let mut info = [0u8; 128];
     while sys::read(SIGNALS, &mut info) > 0 {}

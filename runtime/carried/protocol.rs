@@ -224,6 +224,8 @@ pub(crate) mod step {
     pub(crate) const CLEAR: i32 = 29;
     /// `ioctl(TIOCSCTTY)` on the node's pseudo-terminal.
     pub(crate) const CONTROLLING_TERMINAL: i32 = 30;
+    /// The init's waits (`epoll_create1`, `epoll_ctl`).
+    pub(crate) const EPOLL: i32 = 31;
 }
 
 /// The `LISTEN_PID` entry of a socket-activated node's environment as the

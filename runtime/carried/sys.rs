@@ -29,6 +29,9 @@ mod nr {
     pub(super) const EXIT_GROUP: usize = 231;
     pub(super) const OPENAT: usize = 257;
     pub(super) const PPOLL: usize = 271;
+    pub(super) const EPOLL_CREATE1: usize = 291;
+    pub(super) const EPOLL_CTL: usize = 233;
+    pub(super) const EPOLL_PWAIT: usize = 281;
     pub(super) const PIPE2: usize = 293;
     pub(super) const SIGNALFD4: usize = 289;
     pub(super) const DUP3: usize = 292;
@@ -75,6 +78,9 @@ mod nr {
     pub(super) const EXIT_GROUP: usize = 94;
     pub(super) const OPENAT: usize = 56;
     pub(super) const PPOLL: usize = 73;
+    pub(super) const EPOLL_CREATE1: usize = 20;
+    pub(super) const EPOLL_CTL: usize = 21;
+    pub(super) const EPOLL_PWAIT: usize = 22;
     pub(super) const PIPE2: usize = 59;
     pub(super) const SIGNALFD4: usize = 74;
     pub(super) const DUP3: usize = 24;
@@ -510,6 +516,65 @@ pub(crate) fn poll_for(fds: &mut [PollFd], seconds: i64, nanos: u32) -> isize {
             0,
         ],
     )
+}
+
+/// `epoll_create1(EPOLL_CLOEXEC)` with `fds` added, each for input, its
+/// fd its data: the fd of a wait on them, or `-errno`. Unlike `ppoll`, a
+/// wait on it is not refused once `RLIMIT_NOFILE` is below the number of
+/// fds waited on (a process may lower another's, see `init.rs`).
+pub(crate) fn epoll_of(fds: &[i32]) -> isize {
+    const EPOLL_CTL_ADD: usize = 1;
+    const EPOLLIN: u32 = 1;
+    let epoll = call(nr::EPOLL_CREATE1, [O_CLOEXEC, 0, 0, 0, 0, 0]);
+    for &fd in fds {
+        if epoll < 0 {
+            break;
+        }
+        let event = EpollEvent {
+            events: EPOLLIN,
+            data: fd as u64,
+        };
+        let add = [
+            epoll as usize,
+            EPOLL_CTL_ADD,
+            fd as usize,
+            &raw const event as usize,
+            0,
+            0,
+        ];
+        let ret = call(nr::EPOLL_CTL, add);
+        if ret < 0 {
+            close(epoll as i32);
+            return ret;
+        }
+    }
+    epoll
+}
+
+/// `epoll_pwait(epoll, events, n, timeout_ms, NULL)`: waits up to
+/// `timeout_ms` (-1: without a limit); how many of `events` it filled, 0
+/// when nothing happened in time, or `-errno`.
+pub(crate) fn epoll_wait(epoll: i32, events: &mut [EpollEvent], timeout_ms: i32) -> isize {
+    call(
+        nr::EPOLL_PWAIT,
+        [
+            epoll as usize,
+            events.as_mut_ptr() as usize,
+            events.len(),
+            timeout_ms as isize as usize,
+            0,
+            8,
+        ],
+    )
+}
+
+/// `struct epoll_event`: packed on x86-64 alone.
+#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
+#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct EpollEvent {
+    pub(crate) events: u32,
+    pub(crate) data: u64,
 }
 
 /// `pipe2(fds, O_CLOEXEC)`: `[read end, write end]`, or `-errno`.

@@ -172,6 +172,10 @@ pub struct Clones {
     /// mount namespace of its scope's: elsewhere it would cover the
     /// machine's `/proc`.
     pub hide_proc: bool,
+    /// Before it clones, the node lowers the `RLIMIT_NOFILE` of its
+    /// scope's init (pid 1 of its pid namespace) to 0, soft and hard, as
+    /// root in the init's user namespace may ([`starve_the_init`]).
+    pub starve_init: bool,
 }
 
 /// The hostile node, the body of an ignored test of the binary that runs
@@ -195,6 +199,10 @@ pub fn crash_looping_cloner(var: &str, clones: Clones) {
     if clones.hide_proc {
         // On a line of its own: libtest's "test crash_looping_cloner ... " has none.
         println!("\nhid /proc by {}", hide_proc());
+    }
+    if clones.starve_init {
+        starve_the_init();
+        println!("\nstarved the init");
     }
     let (made, made_write) = rustix::pipe::pipe().unwrap();
     let mut pids = Vec::new();
@@ -272,6 +280,45 @@ unsafe fn hold_memory(bytes: usize) {
             }
         }
     }
+}
+
+/// Lowers the `RLIMIT_NOFILE` of pid 1 (the scope's init) to 0, soft and
+/// hard (`prlimit`: the node is root in the init's user namespace; raising
+/// a hard limit again needs `CAP_SYS_RESOURCE` in the machine's first
+/// one), and fails unless it took: the init can open no file again, the
+/// directory it lists to count what a clear left included.
+fn starve_the_init() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let mut now = libc::rlimit {
+        rlim_cur: 1,
+        rlim_max: 1,
+    };
+    // SAFETY: `prlimit` of pid 1 with a valid new limit, then into a valid
+    // struct.
+    unsafe {
+        let set = libc::prlimit(1, libc::RLIMIT_NOFILE, &none, std::ptr::null_mut());
+        assert_eq!(
+            set,
+            0,
+            "prlimit of the init: {}",
+            std::io::Error::last_os_error()
+        );
+        let got = libc::prlimit(1, libc::RLIMIT_NOFILE, std::ptr::null(), &mut now);
+        assert_eq!(
+            got,
+            0,
+            "prlimit of the init: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    assert_eq!(
+        (now.rlim_cur, now.rlim_max),
+        (0, 0),
+        "the init's RLIMIT_NOFILE"
+    );
 }
 
 /// Hides every process of the node's pid namespace from a listing of

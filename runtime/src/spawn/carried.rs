@@ -354,6 +354,7 @@ pub(crate) fn describe(step: i32) -> &'static str {
         PROCESS_GROUP => "setpgid",
         SESSION => "setsid",
         CONTROLLING_TERMINAL => "ioctl TIOCSCTTY",
+        EPOLL => "epoll of the signalfd and the sync socket",
         WAIT_FOR_MAPS => "wait for the id maps",
         ROOT_PRIVATE => "make / private (mount MS_REC|MS_PRIVATE)",
         MOUNT_PROC => "mount /proc",
