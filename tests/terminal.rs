@@ -20,6 +20,18 @@ use process_graph_runtime::{
 /// Reads from `terminal` until `want` has appeared (in a thread of its
 /// own, so that a silent node fails the test instead of hanging it).
 fn read_until(terminal: &mut (impl Read + AsFd), want: &str) -> String {
+    read_until_with(terminal, want, || {
+        std::thread::sleep(Duration::from_millis(10));
+    })
+}
+
+/// [`read_until`], calling `idle` whenever there is nothing to read: none
+/// written yet, or no node end open (between two runs of the node).
+fn read_until_with(
+    terminal: &mut (impl Read + AsFd),
+    want: &str,
+    mut idle: impl FnMut(),
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut screen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -31,10 +43,9 @@ fn read_until(terminal: &mut (impl Read + AsFd), want: &str) -> String {
             String::from_utf8_lossy(&screen)
         );
         match terminal.read(&mut buf) {
-            Ok(n) => screen.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
+            Ok(n) if n > 0 => screen.extend_from_slice(&buf[..n]),
+            Ok(_) => idle(),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => idle(),
             Err(e) => panic!("read the terminal: {e}"),
         }
     }
@@ -406,29 +417,10 @@ fn restarts() {
 /// [`read_until`], serving the graph's events meanwhile (its restarts are
 /// timers of its event loop); a start that fails fails the test.
 fn serve_until(running: &mut RunningGraph, terminal: &mut Terminal, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut screen = Vec::new();
-    let mut buf = [0u8; 4096];
-    rustix::fs::fcntl_setfl(terminal.as_fd(), rustix::fs::OFlags::NONBLOCK).unwrap();
-    while !String::from_utf8_lossy(&screen).contains(want) {
-        assert!(
-            Instant::now() < deadline,
-            "no {want:?} on the terminal:\n{}",
-            String::from_utf8_lossy(&screen)
-        );
-        match terminal.read(&mut buf) {
-            Ok(n) if n > 0 => {
-                screen.extend_from_slice(&buf[..n]);
-                continue;
-            }
-            // No node end open: between two runs.
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => panic!("read the terminal: {e}"),
-        }
+    read_until_with(terminal, want, || {
         let event = running.next_event(Some(Duration::from_millis(10)));
         if let Some(Event::StartFailed { error, .. }) = event.unwrap() {
             panic!("waiting for {want:?}: {error}");
         }
-    }
+    });
 }
