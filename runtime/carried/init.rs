@@ -391,12 +391,13 @@ const CLEAR_WAIT_POLLS: u32 = 100;
 /// namespace has ended too, and says how many there are (all ended), or
 /// `None` if some still run at the limit or they cannot be counted. What
 /// is left then are the application's children (what a node cloned with
-/// `CLONE_PARENT`), killed with the rest; the application reaps them once it has the answer, and
-/// their exit frees what they held, as the reap of ours does. This
-/// namespace's `/proc` ([`OWN_PROC`]) shows one that has ended as a zombie
-/// until the application reaps it. Looked at every ms, for a second or two
-/// in all (the clock counts whole seconds; a look over many processes
-/// takes time too): one stuck in the kernel is given up on, still dying.
+/// `CLONE_PARENT`), killed with the rest; the application reaps them once
+/// it has the answer, and their exit frees what they held, as the reap of
+/// ours does. This namespace's `/proc` ([`OWN_PROC`]) shows one that has
+/// ended as a zombie until the application reaps it. Looked at every ms,
+/// for a second or two in all (the clock counts whole seconds; a look over
+/// many processes takes time too): one stuck in the kernel is given up on,
+/// still dying.
 fn wait_for_the_applications_killed() -> Option<u32> {
     let until = sys::monotonic_seconds() + 2;
     loop {
