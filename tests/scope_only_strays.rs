@@ -92,18 +92,8 @@ fn clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its
     common::as_root_and_unprivileged(
         "clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its_ends",
         || {
-            the_cases::<true>();
-            common::within(Duration::from_secs(60), "the starved init", || {
-                let binary = common::unprivileged_copy_of_this_binary();
-                crash_loop(
-                    Scope::UserAndPid,
-                    Init::Starved,
-                    &binary,
-                    None,
-                    2,
-                    End::Shutdown,
-                );
-            });
+            the_cases();
+            without_a_count(Init::Starved);
             let (out, _) = common::run_ignored_test(
                 "where_the_kernel_refuses_the_mount_api",
                 &[(REFUSED, "1")],
@@ -119,22 +109,33 @@ fn clone_parent_strays_of_the_only_node_of_a_pid_scope_are_reaped_at_each_of_its
     );
 }
 
-/// The cases of the test above, in this process: in a scope with user and
-/// pid namespaces and, as root where the kernel lets the init mount a
-/// `/proc` of its own (`MOUNT_API`), in one with a pid namespace alone
-/// (without it, the init of either does the same).
-fn the_cases<const MOUNT_API: bool>() {
+/// The cases of the test above where the init counts: in a scope with
+/// user and pid namespaces and, as root, in one with a pid namespace
+/// alone.
+fn the_cases() {
     let in_user_and_pid = |binary: &Path, own, sleeping, end| {
-        let init = Init::with_mount_api(MOUNT_API);
-        crash_loop(Scope::UserAndPid, init, binary, own, sleeping, end);
+        crash_loop(Scope::UserAndPid, Init::Counts, binary, own, sleeping, end);
     };
     stray_cases::run_the_cases(Duration::from_secs(100), in_user_and_pid);
-    if MOUNT_API && rustix::process::geteuid().is_root() {
+    if rustix::process::geteuid().is_root() {
         let in_pid_alone = |binary: &Path, own, sleeping, end| {
             crash_loop(Scope::PidAlone, Init::Counts, binary, own, sleeping, end);
         };
         stray_cases::run_the_cases(Duration::from_secs(100), in_pid_alone);
     }
+}
+
+/// Where the init cannot count (`init`), in a user + pid scope: the two
+/// crash loops without the application's own zombie (the cases with one
+/// test the look, which is the same whatever the init answered), one
+/// with clones still asleep at each crash, and one without.
+fn without_a_count(init: Init) {
+    common::within(Duration::from_secs(100), "the crash loops", move || {
+        let binary = common::unprivileged_copy_of_this_binary();
+        stray_cases::nothing_left_but(None, "before the cases");
+        crash_loop(Scope::UserAndPid, init, &binary, None, 2, End::Shutdown);
+        crash_loop(Scope::UserAndPid, init, &binary, None, 0, End::Leave);
+    });
 }
 
 /// The cases with `fsopen` refused (`ENOSYS`, as a kernel older than the
@@ -157,7 +158,7 @@ fn where_the_kernel_refuses_the_mount_api() {
     }
     let refused = context < 0 && errno == Some(libc::ENOSYS);
     println!("fsopen: {}", if refused { "ENOSYS" } else { "allowed" });
-    the_cases::<false>();
+    without_a_count(Init::CannotMount);
 }
 
 /// What the scope's init has to count what a clear left in.
@@ -171,16 +172,6 @@ enum Init {
     /// One it can no longer list: the node lowered its `RLIMIT_NOFILE` to
     /// 0 ([`STARVES`]).
     Starved,
-}
-
-impl Init {
-    /// [`Init::Counts`] where the kernel lets the init mount its `/proc`.
-    fn with_mount_api(mount_api: bool) -> Init {
-        match mount_api {
-            true => Init::Counts,
-            false => Init::CannotMount,
-        }
-    }
 }
 
 /// The node's scope.

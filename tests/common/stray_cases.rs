@@ -111,7 +111,7 @@ pub fn nothing_left_after(
 /// Fails if this process has any child other than `own`, now or a moment
 /// later (a killed process that became a zombie only after the graph
 /// looked), or if `own` is no longer its zombie.
-fn nothing_left_but(own: Option<i32>, when: &str) {
+pub fn nothing_left_but(own: Option<i32>, when: &str) {
     for pause in [Duration::ZERO, Duration::from_millis(200)] {
         std::thread::sleep(pause);
         let children = children_of_this_process();
