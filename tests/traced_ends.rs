@@ -36,15 +36,20 @@ libc = ctypes.CDLL(None, use_errno=True)
 hold = float(sys.argv[1])
 me = os.getpid()
 r, w = os.pipe()
+go_r, go_w = os.pipe()
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
+        # Only once the middle child is reaped: a SIGCHLD sent to a
+        # traced process stops it for its tracer, which would not go on.
+        os.read(go_r, 1)
         rc = libc.ptrace(0x4206, me, 0, 0)  # PTRACE_SEIZE, nothing stopped
         os.write(w, b"%d" % (0 if rc == 0 else ctypes.get_errno()))
         time.sleep(hold)
         os._exit(0)
     os._exit(0)
 os.wait()
+os.write(go_w, b"x")
 err = int(os.read(r, 16))
 if err:
     sys.exit("PTRACE_SEIZE failed: errno %d" % err)
