@@ -326,7 +326,6 @@ fn cannot_take_the_terminal(terminal: OnTerminal, node_uid: u32) {
     let node = terminal.node_done();
     let app = terminal.app_pid();
     let beat = read_number(&terminal.file("heartbeat"));
-    std::thread::sleep(Duration::from_millis(500));
     let mut wrong = Vec::new();
     let refused = format!(
         "uid={node_uid} open=errno {} foreground=errno {} tiocsti=errno {}",
@@ -343,7 +342,19 @@ fn cannot_take_the_terminal(terminal: OnTerminal, node_uid: u32) {
             "the terminal's foreground is {foreground:?}, not the application's group {app}"
         ));
     }
-    if read_number(&terminal.file("heartbeat")) <= beat {
+    // A stopped application never beats again; a loaded machine may only
+    // beat late, so wait for the next beat rather than sample one window.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let beat_again = loop {
+        if read_number(&terminal.file("heartbeat")) > beat {
+            break true;
+        }
+        if Instant::now() >= deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if !beat_again {
         wrong.push("the application stopped".to_owned());
     }
     std::fs::File::from(terminal.master.try_clone().unwrap())
