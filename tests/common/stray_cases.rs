@@ -20,7 +20,7 @@ pub const SETTLE: Duration = Duration::from_secs(10);
 pub const CLONES: usize = 5;
 
 /// How many times the node crashes (exits 1) and is restarted.
-pub const CRASHES: usize = 8;
+pub const CRASHES: usize = 5;
 
 /// The node's restart backoff: long enough that its next run has not
 /// started while the test looks at what the last one left.
