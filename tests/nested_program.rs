@@ -45,7 +45,7 @@ fn main() {
     println!("test outer_shutdown_stops_the_inner_graph_in_order ... ok");
     sigkill_of_the_outer_application_leaves_nothing();
     println!("test sigkill_of_the_outer_application_leaves_nothing ... ok");
-    if rustix::process::geteuid().is_root() && std::env::var_os(common::UNPRIVILEGED).is_none() {
+    if common::needs_an_unprivileged_run() {
         again_as_uid_65534();
         println!("test again_as_uid_65534 ... ok");
     }

@@ -21,9 +21,10 @@
 //! pid was the program's alone until the `execve`, and without cgroups the
 //! stop waited out the program's limit (24 s).
 //!
-//! The first test takes about 25 s (the program's limit), twice. Every
-//! test runs as root and again as uid 65534 (a user namespace is all the
-//! node needs), the second without cgroups here.
+//! The first test takes about 25 s (the program's limit), its root and
+//! uid 65534 runs at once. Every test runs as root and again as uid 65534
+//! (a user namespace is all the node needs), the second without cgroups
+//! here.
 
 mod common;
 
@@ -103,7 +104,8 @@ fn held_start() -> Held {
 #[test]
 fn a_start_held_in_execve_holds_up_that_node_alone_then_fails_and_leaves_nothing() {
     let _serial = common::serial();
-    common::as_root_and_unprivileged(
+    // Each run waits out the program's limit: wait once.
+    common::as_root_and_unprivileged_at_once(
         "a_start_held_in_execve_holds_up_that_node_alone_then_fails_and_leaves_nothing",
         a_start_held_in_execve_holds_up_that_node_alone_then_fails_and_leaves_nothing_as_this_user,
     );

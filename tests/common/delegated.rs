@@ -41,6 +41,11 @@ pub fn as_root_and_delegated(test: &str, body: fn()) {
 /// [`UNPRIVILEGED`](super::UNPRIVILEGED) set; inside `cgroup` if given,
 /// with [`DELEGATED`] set too.
 pub fn run_as_nobody(test: &str, cgroup: Option<&AppCgroup>) -> std::process::Output {
+    start_as_nobody(test, cgroup).output()
+}
+
+/// [`run_as_nobody`], started: the re-run runs while the caller goes on.
+pub fn start_as_nobody(test: &str, cgroup: Option<&AppCgroup>) -> Rerun {
     // The checkout may sit where uid 65534 cannot reach (under /root, say):
     // run a world-readable copy of this test binary from the temp dir.
     let copy = super::unprivileged_copy_of_this_binary();
@@ -52,12 +57,48 @@ pub fn run_as_nobody(test: &str, cgroup: Option<&AppCgroup>) -> std::process::Ou
         }
         None => super::as_uid_65534(),
     };
-    command
+    let child = command
         .arg(&copy)
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(super::UNPRIVILEGED, "1")
-        .current_dir("/");
-    command.output().expect("sh and setpriv (util-linux) run")
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh and setpriv (util-linux) run");
+    Rerun {
+        child: Some(child),
+        _copy: copy,
+    }
+}
+
+/// A re-run of a test as uid 65534 ([`start_as_nobody`]), with the copy of
+/// this binary it runs. Dropped before its [`output`](Rerun::output) (the
+/// caller's own run failed first), it is killed and reaped, so it neither
+/// outlives the test nor runs on unseen.
+pub struct Rerun {
+    child: Option<std::process::Child>,
+    _copy: super::BinaryCopy,
+}
+
+impl Rerun {
+    /// Waits for the re-run to end: its status and all it wrote.
+    pub fn output(mut self) -> std::process::Output {
+        let child = self.child.take().expect("waited for once");
+        child
+            .wait_with_output()
+            .expect("the re-run is ours to wait for")
+    }
+}
+
+impl Drop for Rerun {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// `rmdir` of `dir`, retried for a moment while its last process exits.
