@@ -87,7 +87,7 @@ fn the_struct_docs_show_the_diagram() {
             "sandbox",
             "--target-dir",
         ])
-        .arg(&target)
+        .arg(target)
         .current_dir(manifest)
         .stderr(Stdio::null())
         .status()
