@@ -9,6 +9,13 @@
 //! SIGCONT to the application or a root sibling (the kernel lets any
 //! process of a session send SIGCONT to any other).
 //!
+//! A node root in a user + pid scope on a terminal of its own, its
+//! controlling terminal, attacks the application's terminal by its path:
+//! under a root application it cannot open it (the scope is a drawn uid
+//! outside); under an unprivileged one it can, as any file of the
+//! application's uid, and write to it, but not type into it, take its
+//! foreground, or give up its own terminal and steal the application's.
+//!
 //! The application runs as a login shell's job would: a python "shell"
 //! makes a pseudo-terminal its controlling terminal and runs this test
 //! binary's ignored [`terminal_app`] in the terminal's foreground. The
@@ -91,6 +98,46 @@ os.rename(os.path.join(d, 'node-done.tmp'), os.path.join(d, 'node-done'))
 time.sleep(60)
 "#;
 
+/// The hostile node on a terminal of its own, root in a user + pid scope:
+/// checks that `/dev/tty` (its own terminal) opens, then opens the
+/// application's terminal by its path (the second argument) and, if that
+/// works, writes to it, types a command into it, makes its group the
+/// foreground, and gives up its own terminal to steal the application's
+/// (`TIOCSCTTY` with 1: steal, which needs `CAP_SYS_ADMIN` in the machine's
+/// first user namespace). Writes what it managed to `node-done`.
+const ON_ITS_OWN_TERMINAL: &str = r#"
+import os, signal, fcntl, termios, time, sys
+d, app_terminal = sys.argv[1], sys.argv[2]
+def note(name, text):
+    open(os.path.join(d, name + '.tmp'), 'w').write(text)
+    os.rename(os.path.join(d, name + '.tmp'), os.path.join(d, name))
+signal.signal(signal.SIGINT, lambda *a: note('node-sigint', 'yes'))
+signal.signal(signal.SIGHUP, signal.SIG_IGN)  # giving up its terminal hangs its own group up
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+def attempt(what):
+    try:
+        what(); return 'ok'
+    except OSError as e:
+        return 'errno %d' % e.errno
+def type_in():
+    for c in b'echo INJECTED-BY-NODE\n':
+        fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+done = ['uid=%d' % os.getuid(), 'own=' + attempt(lambda: os.close(os.open('/dev/tty', os.O_RDWR)))]
+try:
+    fd, opened = os.open(app_terminal, os.O_RDWR | os.O_NOCTTY), 'ok'
+except OSError as e:
+    fd, opened = None, 'errno %d' % e.errno
+done.append('open=' + opened)
+if fd is not None:
+    done.append('write=' + attempt(lambda: os.write(fd, b'WRITTEN-BY-NODE\n')))
+    done.append('tiocsti=' + attempt(type_in))
+    done.append('foreground=' + attempt(lambda: os.tcsetpgrp(fd, os.getpgrp())))
+    done.append('own-given-up=' + attempt(lambda: fcntl.ioctl(0, termios.TIOCNOTTY)))
+    done.append('steal=' + attempt(lambda: fcntl.ioctl(fd, termios.TIOCSCTTY, 1)))
+note('node-done', ' '.join(done))
+time.sleep(60)
+"#;
+
 /// A login shell's part: a session with the terminal as its controlling
 /// terminal, the application in a foreground process group of its own
 /// (made by both, as shells do: the shell's `setpgid` fails once the
@@ -127,8 +174,9 @@ extern "C" fn on_sigint(_: libc::c_int) {
 }
 
 /// The application on the terminal: one hostile node (stdin and stdout on
-/// `/dev/null`, stderr on the terminal) — dropped to uid 65534, in a
-/// user + pid scope, or plain, as `mode` starts — then an event loop that
+/// `/dev/null`, stderr on the terminal; or, for an `own-terminal` mode, all
+/// three on a terminal of its own) — dropped to uid 65534, in a user + pid
+/// scope, or plain, as `mode` starts — then an event loop that
 /// writes a heartbeat to its terminal and to a file every 100 ms. It
 /// survives a SIGINT, noting it in `app-sigint`: a test sees whom a Ctrl-C
 /// reached.
@@ -143,15 +191,23 @@ fn terminal_app() {
     let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
     assert_ne!(old, libc::SIG_ERR);
     std::fs::write(dir.join("app-pid"), std::process::id().to_string()).unwrap();
+    let own_terminal = mode.ends_with("own-terminal");
     let script = if mode.ends_with("ctrl-c") {
         TYPES_CTRL_C
+    } else if own_terminal {
+        ON_ITS_OWN_TERMINAL
     } else {
         TAKES_THE_TERMINAL
     };
+    let app_terminal = std::fs::read_link("/proc/self/fd/2").unwrap();
     let command = Command::new(PYTHON)
-        .args(["-c", script, dir.to_str().unwrap()])
-        .stdin(Stdio::Null)
-        .stdout(Stdio::Null);
+        .args(["-c", script])
+        .args([dir.as_os_str(), app_terminal.as_os_str()]);
+    let command = if own_terminal {
+        command.terminal()
+    } else {
+        command.stdin(Stdio::Null).stdout(Stdio::Null)
+    };
     let mut graph = Graph::new();
     if mode.starts_with("scope") {
         let scope = graph.scope("s", ScopeSpec::new([Namespace::User, Namespace::Pid]));
@@ -317,24 +373,32 @@ fn tiocsti_refused() -> i32 {
 /// The node (uid `node_uid` as it sees itself) cannot open `/dev/tty`
 /// (ENXIO: it has no controlling terminal), nor make itself the foreground
 /// of the terminal it was given as stderr (ENOTTY) or type into it
-/// (`tiocsti_refused`): not its controlling terminal. The terminal's
-/// foreground stays the application's, which keeps running (no SIGTTOU
-/// stop) and alone gets the Ctrl-C typed on the terminal; nothing the node
-/// types reaches the terminal. Every check is made, then every failure
-/// reported.
+/// (`tiocsti_refused`): not its controlling terminal. The rest as
+/// [`holds_against`], the node writing nothing.
 fn cannot_take_the_terminal(terminal: OnTerminal, node_uid: u32) {
-    let node = terminal.node_done();
-    let app = terminal.app_pid();
-    let beat = read_number(&terminal.file("heartbeat"));
-    let mut wrong = Vec::new();
     let refused = format!(
         "uid={node_uid} open=errno {} foreground=errno {} tiocsti=errno {}",
         libc::ENXIO,
         libc::ENOTTY,
         tiocsti_refused()
     );
-    if node != refused {
-        wrong.push(format!("the node's attacks gave {node:?}, not {refused:?}"));
+    holds_against(terminal, &refused, false);
+}
+
+/// The node said `expected` of its attacks. The terminal's foreground stays
+/// the application's, which keeps running (no SIGTTOU stop) and alone gets
+/// the Ctrl-C typed on the terminal; nothing the node types reaches the
+/// terminal, and what it writes does only where it may (`written`). Every
+/// check is made, then every failure reported.
+fn holds_against(terminal: OnTerminal, expected: &str, written: bool) {
+    let node = terminal.node_done();
+    let app = terminal.app_pid();
+    let beat = read_number(&terminal.file("heartbeat"));
+    let mut wrong = Vec::new();
+    if node != expected {
+        wrong.push(format!(
+            "the node's attacks gave {node:?}, not {expected:?}"
+        ));
     }
     let foreground = rustix::termios::tcgetpgrp(&terminal.master).map(|p| p.as_raw_nonzero().get());
     if foreground != Ok(app) {
@@ -376,6 +440,12 @@ fn cannot_take_the_terminal(terminal: OnTerminal, node_uid: u32) {
     if shown.contains("INJECTED") {
         wrong.push("the node typed into the terminal".to_owned());
     }
+    if shown.contains("WRITTEN-BY-NODE") != written {
+        wrong.push(format!(
+            "the node's write reached the terminal: {}",
+            !written
+        ));
+    }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
@@ -407,6 +477,43 @@ fn a_plain_node_cannot_take_an_unprivileged_applications_terminal() {
     let terminal = OnTerminal::start_unprivileged("plain");
     let uid = terminal.uid;
     cannot_take_the_terminal(terminal, uid);
+}
+
+/// A node root in a user + pid scope, on a terminal of its own, under a
+/// root application: the scope is a drawn uid outside, so the
+/// application's terminal (root's, mode 0620) does not open.
+#[test]
+fn a_scoped_node_on_its_own_terminal_cannot_open_a_root_applications_terminal() {
+    if root_or_skip() {
+        let terminal = OnTerminal::start("scope-own-terminal");
+        holds_against(
+            terminal,
+            &format!("uid=0 own=ok open=errno {}", libc::EACCES),
+            false,
+        );
+    }
+}
+
+/// A node root in a user + pid scope, on a terminal of its own, under an
+/// unprivileged application (uid 65534 as root, else the test's user):
+/// the scope is the application's uid outside, so the application's
+/// terminal opens and takes what it writes (README, "A node on a
+/// terminal"), but the node cannot type into it, take its foreground
+/// (ENOTTY: not its controlling terminal), or, having given up its own
+/// terminal, steal it (EPERM: the terminal is another session's).
+#[test]
+fn a_scoped_node_on_its_own_terminal_only_writes_to_an_unprivileged_applications_terminal() {
+    if !common::user_namespaces_available() {
+        return;
+    }
+    let terminal = OnTerminal::start_unprivileged("scope-own-terminal");
+    let expected = format!(
+        "uid=0 own=ok open=ok write=ok tiocsti=errno {} foreground=errno {} own-given-up=ok steal=errno {}",
+        tiocsti_refused(),
+        libc::ENOTTY,
+        libc::EPERM
+    );
+    holds_against(terminal, &expected, true);
 }
 
 /// The node types Ctrl-C (`TIOCSTI`) through `/dev/tty` and through the
