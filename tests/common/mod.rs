@@ -941,11 +941,6 @@ fn run_until_seeing_what<R: EventLoop>(
     }
 }
 
-/// How many threads this process has.
-pub fn threads() -> usize {
-    fs::read_dir("/proc/self/task").unwrap().count()
-}
-
 /// The ids of this process's threads.
 pub fn thread_ids() -> std::collections::BTreeSet<u32> {
     fs::read_dir("/proc/self/task")
