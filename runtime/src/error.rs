@@ -392,6 +392,15 @@ pub enum Step {
     /// a scope with a pid namespace, the node's process was found stopped
     /// before its `execve`, and killed.
     ScopeProgram,
+    /// The pid namespace the node starts in (its scope's, or an enclosing
+    /// scope's) has lost its init, pid 1, and with it every process in it:
+    /// nothing starts there again (its `clone3` fails with `ENOMEM`), so
+    /// the error says why instead, with `ESRCH`. The runtime never ends an
+    /// init while its scope lives; something killed it — the kernel, for
+    /// one, once the init has used the CPU time its `RLIMIT_CPU` allows,
+    /// which a node root in the scope may lower. The dead init is reaped
+    /// when this is found.
+    ScopeInitEnded,
     /// The child was killed before it reached `execve`, by a signal it
     /// cannot handle (SIGKILL from the OOM killer, from another process, or
     /// from a `cgroup.kill`): the node's program never ran. The errno is
@@ -455,6 +464,9 @@ impl fmt::Display for Step {
             Step::Chdir => f.write_str("chdir"),
             Step::Execve => f.write_str("execve"),
             Step::ScopeProgram => f.write_str("run the scope program"),
+            Step::ScopeInitEnded => {
+                f.write_str("start in its scope (its pid namespace's init has ended)")
+            }
             Step::Killed => f.write_str("reach execve (the child was killed first)"),
             Step::NodeCgroup => f.write_str("prepare the node's cgroup"),
             Step::ReadinessPipe => f.write_str("create the readiness pipe"),
@@ -554,6 +566,17 @@ impl SpawnError {
     pub(crate) fn naming(self, path: PathBuf) -> Self {
         SpawnError {
             path: Some(Box::new(path)),
+            ..self
+        }
+    }
+
+    /// The same node's start, failed at `step` with `errno` instead: the
+    /// cause, where it is found only after the step that failed.
+    pub(crate) fn because(self, step: Step, errno: i32) -> Self {
+        SpawnError {
+            step,
+            errno: Errno(errno),
+            path: None,
             ..self
         }
     }

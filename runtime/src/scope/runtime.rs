@@ -28,6 +28,7 @@ use super::strays::PidNamespace;
 use super::{Namespace, ScopeSpec};
 use crate::error::{Error, Step};
 use crate::graph::{Graph, ScopeId};
+use crate::kernel_file::ProcStat;
 use crate::process::Process;
 use crate::spawn::{
     Entry, ExecSpec, FdMove, NAMESPACES, ProgramFds, REPORT_LEN, REQUEST_CLEAR,
@@ -347,6 +348,26 @@ impl ScopeRuntime {
     /// its children enter, so the node must be cloned after the join.
     pub(crate) fn has_pid_namespace(&self) -> bool {
         self.namespaces & libc::CLONE_NEWPID as u32 != 0
+    }
+
+    /// Whether its init has ended, reaping it if so. The runtime ends it
+    /// only by dropping the scope, so it was killed.
+    fn reap_ended_init(&mut self) -> bool {
+        matches!(self.init.reap(false), Ok(Some(_)))
+    }
+
+    /// Whether its init has ended (reaping it) or is ending: an init
+    /// killed while other processes of its pid namespace are still to be
+    /// reaped waits for them in its exit, `PF_EXITING` in its `stat`
+    /// flags, and its namespace refuses new processes from the start of
+    /// that wait. Its pid is its own until it is reaped, so the `stat` read
+    /// is of it.
+    fn init_has_ended(&mut self) -> bool {
+        const PF_EXITING: u32 = 0x4;
+        self.reap_ended_init()
+            || ProcStat::of(self.init.pid().as_raw_nonzero().get())
+                .and_then(|stat| stat.field::<u32>(6))
+                .is_some_and(|flags| flags & PF_EXITING != 0)
     }
 
     /// The pid namespace its init is pid 1 of, if it has one of its own,
@@ -691,6 +712,40 @@ impl Scopes {
                         .as_ref()
                         .is_some_and(ScopeRuntime::has_own_pid_namespace)
             })
+    }
+
+    /// Whether the pid namespace the nodes of declared scope `scope` start
+    /// in — of the scope itself, or of the nearest enclosing scope with
+    /// one — has lost its init, pid 1, reaping that init if so. Such a
+    /// namespace is dead: every process in it was killed, and none can
+    /// start there again. Never for a scope without a pid namespace, whose
+    /// init may end without keeping a start from joining the namespace
+    /// fds the application holds.
+    ///
+    /// A dead namespace's init exits only once every process in it is
+    /// reaped, the inits of scopes nested in it (the application's
+    /// children there) included: every ended init is reaped first,
+    /// innermost first (a nested scope is made after the one it is in).
+    pub(crate) fn pid_namespace_ended(&mut self, scope: ScopeId) -> bool {
+        for runtime in self
+            .live
+            .iter_mut()
+            .rev()
+            .filter_map(|held| held.scope.as_mut())
+        {
+            runtime.reap_ended_init();
+        }
+        let mut next = self.place.get(scope.index()).copied();
+        while let Some(live) = next {
+            let held = &mut self.live[live];
+            match &mut held.scope {
+                Some(runtime) if runtime.has_own_pid_namespace() => {
+                    return runtime.init_has_ended();
+                }
+                _ => next = held.enclosing,
+            }
+        }
+        false
     }
 
     /// The live scope of declared scope `scope`, if the graph has it and it

@@ -750,6 +750,13 @@ impl Launcher {
         self.scopes.place_of(id)
     }
 
+    /// Whether the pid namespace node `index` starts in has lost its init
+    /// ([`Scopes::pid_namespace_ended`](crate::scope::Scopes::pid_namespace_ended)).
+    pub(crate) fn pid_namespace_ended(&mut self, index: usize) -> bool {
+        let scope = self.extras[index].as_deref().and_then(|e| e.scope);
+        scope.is_some_and(|id| self.scopes.pid_namespace_ended(id))
+    }
+
     /// The scope node `index` runs in, and its place, where that scope's
     /// init is to kill what the node left when it ends: the node has no
     /// cgroup (which would), and is the only member of a scope with a pid

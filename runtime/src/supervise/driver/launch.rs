@@ -145,13 +145,12 @@ impl Driver {
         };
         let input = match result {
             Ok(process) => self.running(core, i, process, ready_pipe),
-            Err((step, errno)) => Input::SpawnFailed {
-                node: i,
-                error: self.launcher.naming_path(
-                    i,
-                    SpawnError::new(NodeId::from_index(i), core.names[i].clone(), step, errno),
-                ),
-            },
+            Err((step, errno)) => {
+                let error =
+                    SpawnError::new(NodeId::from_index(i), core.names[i].clone(), step, errno);
+                let error = self.launcher.naming_path(i, error);
+                self.start_failed(i, error)
+            }
         };
         core.handle(input, now);
         // Killed meanwhile: what it brought, and whatever its clone forked

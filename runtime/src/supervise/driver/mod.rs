@@ -394,8 +394,21 @@ impl Driver {
                 process: Started::Reporting(start),
                 ready_pipe,
             }) => self.await_report(core, i, start, ready_pipe),
-            Err(error) => Input::SpawnFailed { node: i, error },
+            Err(error) => self.start_failed(i, error),
         }
+    }
+
+    /// Node `i`'s start failed with `error`: the core's input. Where the
+    /// pid namespace it was to start in has lost its init, that is the
+    /// cause, whatever step failed, and the error says so
+    /// ([`Step::ScopeInitEnded`]).
+    fn start_failed(&mut self, i: usize, error: SpawnError) -> Input {
+        let error = if self.launcher.pid_namespace_ended(i) {
+            error.because(Step::ScopeInitEnded, libc::ESRCH)
+        } else {
+            error
+        };
+        Input::SpawnFailed { node: i, error }
     }
 
     /// Node `i` runs `process`: it is watched from now on; the answer is

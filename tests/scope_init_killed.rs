@@ -1,0 +1,189 @@
+//! A scope's init killed while the graph runs. A node root in a user + pid
+//! scope may lower the init's `RLIMIT_CPU`, soft and hard (`prlimit`: it
+//! has `CAP_SYS_RESOURCE` in the init's user namespace, and under an
+//! unprivileged application it is the init's uid outside as well), and the
+//! init cannot raise it again. Once the init has used that much CPU time —
+//! reaping the node's orphans, say — the kernel SIGKILLs it, which no pid
+//! namespace protects its init from, and the namespace dies with it.
+//!
+//! The hostile node here lowers the limit and reads it back, so the first
+//! half of the attack is shown to take; the test then SIGKILLs the init as
+//! the kernel would at the limit, rather than wait for the node to make it
+//! burn a second of CPU. What must hold: the node's end is reported, its
+//! restart fails with an error that names the node and says why
+//! (`Step::ScopeInitEnded`, not `clone3`'s `ENOMEM`), the dead inits are
+//! reaped then rather than left zombies until the graph's end, a node
+//! outside the scope runs on, and the graph's end leaves no process, no
+//! zombie and no fd behind. The same where the dead init is an enclosing
+//! scope's, and the node's own scope has no pid namespace of its own.
+//! As root and as uid 65534.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use process_graph_runtime::{
+    Command, Containment, Event, Graph, Namespace, NodeId, NodeOptions, Restart, RunningGraph,
+    ScopeSpec, Step,
+};
+
+/// Lowers the `RLIMIT_CPU` of its pid namespace's init (pid 1) to one
+/// second, soft and hard, reads it back into `$1/limit`, and sleeps.
+const LOWERS_THE_INITS_CPU_LIMIT: &str = r#"
+import os, resource, sys, time
+resource.prlimit(1, resource.RLIMIT_CPU, (1, 1))
+soft, hard = resource.prlimit(1, resource.RLIMIT_CPU)
+path = os.path.join(sys.argv[1], 'limit')
+open(path + '.tmp', 'w').write('%d %d' % (soft, hard))
+os.rename(path + '.tmp', path)
+time.sleep(300)
+"#;
+
+/// Where the node's pid namespace comes from.
+#[derive(Debug, Clone, Copy)]
+enum Nesting {
+    /// Its own scope has user and pid namespaces.
+    Own,
+    /// Its scope has a network namespace alone, nested in a user + pid
+    /// scope.
+    Enclosing,
+}
+
+#[test]
+fn a_killed_init_fails_the_scopes_next_start_by_name_and_leaves_nothing() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_killed_init_fails_the_scopes_next_start_by_name_and_leaves_nothing",
+        || {
+            killed_init(Nesting::Own);
+            killed_init(Nesting::Enclosing);
+        },
+    );
+}
+
+fn killed_init(nesting: Nesting) {
+    let dir = common::TempDir::writable_by_scopes("scope-init-killed");
+    let marker = common::unique_marker("scope-init-killed");
+    let children = common::children_of_this_process().len();
+    let fds = common::open_fds();
+    let (mut running, hostile, keeper) = spawn(nesting, dir.path(), &marker);
+    let limit = dir.path().join("limit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !limit.exists() {
+        assert!(Instant::now() < deadline, "{nesting:?}: the node never ran");
+        let _ = running.next_event(Some(Duration::from_millis(20))).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&limit).unwrap(),
+        "1 1",
+        "{nesting:?}: the node set the init's RLIMIT_CPU"
+    );
+    let init = pid_namespace_init();
+    rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
+    let error = start_failure(&mut running, hostile, nesting);
+    assert_eq!(
+        (error.step(), error.errno(), error.to_string()),
+        (
+            Step::ScopeInitEnded,
+            libc::ESRCH,
+            "node \"hostile\": start in its scope (its pid namespace's init has ended) failed"
+                .to_owned()
+        ),
+        "{nesting:?}"
+    );
+    // Reaped as the failure was found, and so, nested, the inner scope's
+    // init, which died with the namespace it was in; the outer init, which
+    // waited for that reap, may have ended only since.
+    let zombies: Vec<_> = common::children_of_this_process()
+        .into_iter()
+        .filter(|p| p.state == 'Z' && p.pid != init.as_raw_nonzero().get())
+        .collect();
+    assert!(zombies.is_empty(), "{nesting:?}: {zombies:?}");
+    assert!(
+        running.pid(keeper).is_some(),
+        "{nesting:?}: the keeper outside the scope stopped"
+    );
+    common::shut_down_leaving_nothing(running, &marker);
+    let left = common::children_of_this_process();
+    assert_eq!(left.len(), children, "{nesting:?}: left {left:?}");
+    assert_eq!(common::open_fds(), fds, "{nesting:?}: the fds");
+}
+
+/// The graph: the hostile node, restarted whenever it ends, in a scope as
+/// `nesting` says, and a keeper outside scopes. No cgroups: where the
+/// application may create them, the node's would be killed with it, and
+/// the test is of the scope alone.
+fn spawn(nesting: Nesting, dir: &Path, marker: &str) -> (RunningGraph, NodeId, NodeId) {
+    let mut graph = Graph::new();
+    graph.containment(Containment::Off);
+    let user_and_pid = ScopeSpec::new([Namespace::User, Namespace::Pid]);
+    let scope = match nesting {
+        Nesting::Own => graph.scope("jail", user_and_pid),
+        Nesting::Enclosing => {
+            let outer = graph.scope("outer", user_and_pid);
+            graph.scope("inner", ScopeSpec::new([Namespace::Net]).parent(outer))
+        }
+    };
+    let command = Command::new("/usr/bin/python3")
+        .args(["-c", LOWERS_THE_INITS_CPU_LIMIT])
+        .arg(dir);
+    let hostile = graph.node_with(
+        "hostile",
+        common::marked(command, marker),
+        NodeOptions::new()
+            .scope(scope)
+            .restart(Restart::Always)
+            .backoff(Duration::from_millis(50), Duration::from_millis(50)),
+    );
+    let keeper = graph.node(
+        "keeper",
+        common::marked(Command::new("sleep").arg("300"), marker),
+    );
+    (graph.spawn().unwrap(), hostile, keeper)
+}
+
+/// The init that is pid 1 of the graph's one pid namespace: a child of this
+/// process (scopes' inits are cloned with `CLONE_PARENT`).
+fn pid_namespace_init() -> rustix::process::Pid {
+    let init = common::children_of_this_process()
+        .into_iter()
+        .find(|p| innermost_pid(p.pid) == Some(1))
+        .expect("the scope's init");
+    rustix::process::Pid::from_raw(init.pid).unwrap()
+}
+
+/// `pid`'s pid in the innermost pid namespace it is in.
+fn innermost_pid(pid: i32) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+    line.split_whitespace().last()?.parse().ok()
+}
+
+/// Serves the graph until `node`'s start fails, which must follow its end
+/// by the SIGKILL of its namespace: that failure.
+fn start_failure(
+    running: &mut RunningGraph,
+    node: NodeId,
+    nesting: Nesting,
+) -> process_graph_runtime::SpawnError {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut ended = false;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "{nesting:?}: no failed start (ended: {ended})"
+        );
+        match running.next_event(Some(Duration::from_millis(50))).unwrap() {
+            Some(Event::Exited { node: n, .. }) if n == node => ended = true,
+            Some(Event::StartFailed { node: n, error }) if n == node => {
+                assert!(ended, "{nesting:?}: a start failed before the node ended");
+                return error;
+            }
+            Some(Event::Started { node: n, .. }) if n == node && ended => {
+                panic!("{nesting:?}: the node started again in a dead namespace")
+            }
+            _ => {}
+        }
+    }
+}
