@@ -50,6 +50,8 @@
 //! And where the node, root in its scope, lowers the init's
 //! `RLIMIT_NOFILE` to 0 (`prlimit`), so that the init can open nothing to
 //! count in: it must answer that it cannot tell, never that none is left.
+//! It lowers the init's other limits to 0 too (memory, stack, processes,
+//! queued signals, locked pages, file size), and the init must serve on.
 
 mod common;
 
@@ -77,7 +79,7 @@ const CLONER: &str = "PG_TEST_SCOPE_ONLY_STRAYS";
 const HIDES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_HIDE";
 
 /// In the node's environment: `1` if it starves the scope's init of fds
-/// ([`Init::Starved`]).
+/// and every other resource but CPU time ([`Init::Starved`]).
 const STARVES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_STARVE";
 
 /// In the environment of this binary run again as its ignored test
@@ -169,8 +171,8 @@ enum Init {
     Counts,
     /// None: the kernel refuses it the mount API.
     CannotMount,
-    /// One it can no longer list: the node lowered its `RLIMIT_NOFILE` to
-    /// 0 ([`STARVES`]).
+    /// One it can no longer list: the node lowered its `RLIMIT_NOFILE`,
+    /// and its other limits but `RLIMIT_CPU`, to 0 ([`STARVES`]).
     Starved,
 }
 

@@ -173,8 +173,9 @@ pub struct Clones {
     /// machine's `/proc`.
     pub hide_proc: bool,
     /// Before it clones, the node lowers the `RLIMIT_NOFILE` of its
-    /// scope's init (pid 1 of its pid namespace) to 0, soft and hard, as
-    /// root in the init's user namespace may ([`starve_the_init`]).
+    /// scope's init (pid 1 of its pid namespace), and its other limits but
+    /// `RLIMIT_CPU`, to 0, soft and hard, as root in the init's user
+    /// namespace may ([`starve_the_init`]).
     pub starve_init: bool,
 }
 
@@ -282,43 +283,47 @@ unsafe fn hold_memory(bytes: usize) {
     }
 }
 
-/// Lowers the `RLIMIT_NOFILE` of pid 1 (the scope's init) to 0, soft and
-/// hard (`prlimit`: the node is root in the init's user namespace; raising
-/// a hard limit again needs `CAP_SYS_RESOURCE` in the machine's first
-/// one), and fails unless it took: the init can open no file again, the
-/// directory it lists to count what a clear left included.
+/// Lowers every resource limit of pid 1 (the scope's init) that could
+/// hinder it to 0, soft and hard (`prlimit`: the node is root in the
+/// init's user namespace; raising a hard limit again needs
+/// `CAP_SYS_RESOURCE` in the machine's first one), and fails unless each
+/// took. With `RLIMIT_NOFILE` at 0 the init can open no file again, the
+/// directory it lists to count what a clear left included; the others
+/// would refuse it memory, stack growth, processes, queued signals,
+/// locked pages or file writes. All but `RLIMIT_CPU`, which ends it
+/// (`tests/scope_init_killed.rs`).
 fn starve_the_init() {
+    const LIMITS: [(libc::__rlimit_resource_t, &str); 8] = [
+        (libc::RLIMIT_NOFILE, "RLIMIT_NOFILE"),
+        (libc::RLIMIT_AS, "RLIMIT_AS"),
+        (libc::RLIMIT_DATA, "RLIMIT_DATA"),
+        (libc::RLIMIT_STACK, "RLIMIT_STACK"),
+        (libc::RLIMIT_NPROC, "RLIMIT_NPROC"),
+        (libc::RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"),
+        (libc::RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"),
+        (libc::RLIMIT_FSIZE, "RLIMIT_FSIZE"),
+    ];
     let none = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    let mut now = libc::rlimit {
-        rlim_cur: 1,
-        rlim_max: 1,
-    };
-    // SAFETY: `prlimit` of pid 1 with a valid new limit, then into a valid
-    // struct.
-    unsafe {
-        let set = libc::prlimit(1, libc::RLIMIT_NOFILE, &none, std::ptr::null_mut());
-        assert_eq!(
-            set,
-            0,
-            "prlimit of the init: {}",
-            std::io::Error::last_os_error()
-        );
-        let got = libc::prlimit(1, libc::RLIMIT_NOFILE, std::ptr::null(), &mut now);
-        assert_eq!(
-            got,
-            0,
-            "prlimit of the init: {}",
-            std::io::Error::last_os_error()
-        );
+    for (resource, name) in LIMITS {
+        let mut now = libc::rlimit {
+            rlim_cur: 1,
+            rlim_max: 1,
+        };
+        // SAFETY: `prlimit` of pid 1 with a valid new limit, then into a
+        // valid struct.
+        let (set, got) = unsafe {
+            (
+                libc::prlimit(1, resource, &none, std::ptr::null_mut()),
+                libc::prlimit(1, resource, std::ptr::null(), &mut now),
+            )
+        };
+        let error = std::io::Error::last_os_error();
+        assert_eq!((set, got), (0, 0), "prlimit of the init's {name}: {error}");
+        assert_eq!((now.rlim_cur, now.rlim_max), (0, 0), "the init's {name}");
     }
-    assert_eq!(
-        (now.rlim_cur, now.rlim_max),
-        (0, 0),
-        "the init's RLIMIT_NOFILE"
-    );
 }
 
 /// Hides every process of the node's pid namespace from a listing of
