@@ -13,8 +13,9 @@
 //! controlling terminal, attacks the application's terminal by its path:
 //! under a root application it cannot open it (the scope is a drawn uid
 //! outside); under an unprivileged one it can, as any file of the
-//! application's uid, and write to it, but not type into it, take its
-//! foreground, or give up its own terminal and steal the application's.
+//! application's uid, and write to it, read from it and change its
+//! settings, but not type into it, take its foreground, or give up its own
+//! terminal and steal the application's.
 //!
 //! The application runs as a login shell's job would: a python "shell"
 //! makes a pseudo-terminal its controlling terminal and runs this test
@@ -42,11 +43,11 @@ const DIR: &str = "PG_TEST_TERMINAL_DIR";
 /// in root's home).
 const PYTHON: &str = "/usr/bin/python3";
 
-/// The hostile node: ignores SIGTTOU, opens `/dev/tty`, sets `tostop`,
-/// makes its group the terminal's foreground and types a command into it.
-/// Where `/dev/tty` does not open, it tries the last two on the terminal
-/// it was given as stderr. Writes what it managed to `node-done`.
-const TAKES_THE_TERMINAL: &str = r#"
+/// What the hostile nodes that say what they managed share: `note(name,
+/// text)` writes a file of the directory given as first argument at once
+/// (a rename), SIGINT is noted in `node-sigint`, SIGTTOU ignored, and
+/// `attempt(what)` says how a call went (`ok`, `errno N`).
+const HOSTILE_PRELUDE: &str = r#"
 import os, signal, fcntl, termios, time, sys
 d = sys.argv[1]
 def note(name, text):
@@ -59,6 +60,13 @@ def attempt(what):
         what(); return 'ok'
     except OSError as e:
         return 'errno %d' % e.errno
+"#;
+
+/// The hostile node, after [`HOSTILE_PRELUDE`]: opens `/dev/tty`, sets
+/// `tostop`, makes its group the terminal's foreground and types a command
+/// into it. Where `/dev/tty` does not open, it tries the last two on the
+/// terminal it was given as stderr. Writes what it managed to `node-done`.
+const TAKES_THE_TERMINAL: &str = r#"
 try:
     fd, opened = os.open('/dev/tty', os.O_RDWR), 'ok'
 except OSError as e:
@@ -98,27 +106,19 @@ os.rename(os.path.join(d, 'node-done.tmp'), os.path.join(d, 'node-done'))
 time.sleep(60)
 "#;
 
-/// The hostile node on a terminal of its own, root in a user + pid scope:
-/// checks that `/dev/tty` (its own terminal) opens, then opens the
+/// The hostile node on a terminal of its own, root in a user + pid scope,
+/// after [`HOSTILE_PRELUDE`]: checks that `/dev/tty` (its own terminal)
+/// opens, then opens the
 /// application's terminal by its path (the second argument) and, if that
-/// works, writes to it, types a command into it, makes its group the
-/// foreground, and gives up its own terminal to steal the application's
+/// works, writes to it, reads from it (non-blocking: `EAGAIN` says the read
+/// was let through, with nothing typed yet), sets its settings (to what
+/// they were), types a command into it, makes its group the foreground,
+/// and gives up its own terminal to steal the application's
 /// (`TIOCSCTTY` with 1: steal, which needs `CAP_SYS_ADMIN` in the machine's
 /// first user namespace). Writes what it managed to `node-done`.
 const ON_ITS_OWN_TERMINAL: &str = r#"
-import os, signal, fcntl, termios, time, sys
-d, app_terminal = sys.argv[1], sys.argv[2]
-def note(name, text):
-    open(os.path.join(d, name + '.tmp'), 'w').write(text)
-    os.rename(os.path.join(d, name + '.tmp'), os.path.join(d, name))
-signal.signal(signal.SIGINT, lambda *a: note('node-sigint', 'yes'))
+app_terminal = sys.argv[2]
 signal.signal(signal.SIGHUP, signal.SIG_IGN)  # giving up its terminal hangs its own group up
-signal.signal(signal.SIGTTOU, signal.SIG_IGN)
-def attempt(what):
-    try:
-        what(); return 'ok'
-    except OSError as e:
-        return 'errno %d' % e.errno
 def type_in():
     for c in b'echo INJECTED-BY-NODE\n':
         fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
@@ -130,6 +130,9 @@ except OSError as e:
 done.append('open=' + opened)
 if fd is not None:
     done.append('write=' + attempt(lambda: os.write(fd, b'WRITTEN-BY-NODE\n')))
+    os.set_blocking(fd, False)  # its own open file: the application's stays blocking
+    done.append('read=' + attempt(lambda: os.read(fd, 1)))
+    done.append('settings=' + attempt(lambda: termios.tcsetattr(fd, termios.TCSANOW, termios.tcgetattr(fd))))
     done.append('tiocsti=' + attempt(type_in))
     done.append('foreground=' + attempt(lambda: os.tcsetpgrp(fd, os.getpgrp())))
     done.append('own-given-up=' + attempt(lambda: fcntl.ioctl(0, termios.TIOCNOTTY)))
@@ -193,15 +196,15 @@ fn terminal_app() {
     std::fs::write(dir.join("app-pid"), std::process::id().to_string()).unwrap();
     let own_terminal = mode.ends_with("own-terminal");
     let script = if mode.ends_with("ctrl-c") {
-        TYPES_CTRL_C
+        TYPES_CTRL_C.to_owned()
     } else if own_terminal {
-        ON_ITS_OWN_TERMINAL
+        [HOSTILE_PRELUDE, ON_ITS_OWN_TERMINAL].concat()
     } else {
-        TAKES_THE_TERMINAL
+        [HOSTILE_PRELUDE, TAKES_THE_TERMINAL].concat()
     };
     let app_terminal = std::fs::read_link("/proc/self/fd/2").unwrap();
     let command = Command::new(PYTHON)
-        .args(["-c", script])
+        .args(["-c", script.as_str()])
         .args([dir.as_os_str(), app_terminal.as_os_str()]);
     let command = if own_terminal {
         command.terminal()
@@ -440,11 +443,10 @@ fn holds_against(terminal: OnTerminal, expected: &str, written: bool) {
     if shown.contains("INJECTED") {
         wrong.push("the node typed into the terminal".to_owned());
     }
-    if shown.contains("WRITTEN-BY-NODE") != written {
-        wrong.push(format!(
-            "the node's write reached the terminal: {}",
-            !written
-        ));
+    match (shown.contains("WRITTEN-BY-NODE"), written) {
+        (true, false) => wrong.push("the node's write reached the terminal".to_owned()),
+        (false, true) => wrong.push("the node's write never showed".to_owned()),
+        _ => {}
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
@@ -497,8 +499,9 @@ fn a_scoped_node_on_its_own_terminal_cannot_open_a_root_applications_terminal() 
 /// A node root in a user + pid scope, on a terminal of its own, under an
 /// unprivileged application (uid 65534 as root, else the test's user):
 /// the scope is the application's uid outside, so the application's
-/// terminal opens and takes what it writes (README, "A node on a
-/// terminal"), but the node cannot type into it, take its foreground
+/// terminal opens, takes what it writes, lets it read and change its
+/// settings (README, "A node on a terminal"), but the node cannot type
+/// into it, take its foreground
 /// (ENOTTY: not its controlling terminal), or, having given up its own
 /// terminal, steal it (EPERM: the terminal is another session's).
 #[test]
@@ -508,7 +511,8 @@ fn a_scoped_node_on_its_own_terminal_only_writes_to_an_unprivileged_applications
     }
     let terminal = OnTerminal::start_unprivileged("scope-own-terminal");
     let expected = format!(
-        "uid=0 own=ok open=ok write=ok tiocsti=errno {} foreground=errno {} own-given-up=ok steal=errno {}",
+        "uid=0 own=ok open=ok write=ok read=errno {} settings=ok tiocsti=errno {} foreground=errno {} own-given-up=ok steal=errno {}",
+        libc::EAGAIN,
         tiocsti_refused(),
         libc::ENOTTY,
         libc::EPERM
