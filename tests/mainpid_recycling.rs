@@ -97,19 +97,12 @@ while True:
     time.sleep(1)
 "#;
 
-/// The pid of `pid` in its own (innermost) pid namespace.
-fn innermost_pid(pid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
-    line.split_whitespace().last()?.parse().ok()
-}
-
 /// The processes of this test (by marker) whose pid in their own pid
 /// namespace is `inner`.
 fn marked_with_inner_pid(marker: &str, inner: i32) -> Vec<common::ProcStat> {
     common::live_marked_processes(marker)
         .into_iter()
-        .filter(|p| innermost_pid(p.pid) == Some(inner))
+        .filter(|p| common::innermost_pid(p.pid) == Some(inner))
         .collect()
 }
 

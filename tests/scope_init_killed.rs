@@ -12,7 +12,9 @@
 //! burn a second of CPU. What must hold: the node's end is reported, its
 //! restart fails with an error that names the node and says why
 //! (`Step::ScopeInitEnded`, not `clone3`'s `ENOMEM`), the dead inits are
-//! reaped then rather than left zombies until the graph's end, a node
+//! reaped then rather than left zombies until the graph's end (but an
+//! enclosing init that could exit only once the inner one was reaped,
+//! which its scope's end reaps), a node
 //! outside the scope runs on, and the graph's end leaves no process, no
 //! zombie and no fd behind. The same where the dead init is an enclosing
 //! scope's, and the node's own scope has no pid namespace of its own.
@@ -79,7 +81,7 @@ fn killed_init(nesting: Nesting) {
         "1 1",
         "{nesting:?}: the node set the init's RLIMIT_CPU"
     );
-    let init = pid_namespace_init();
+    let init = common::pid_scope_init();
     rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
     let error = start_failure(&mut running, hostile, nesting);
     assert_eq!(
@@ -94,10 +96,15 @@ fn killed_init(nesting: Nesting) {
     );
     // Reaped as the failure was found, and so, nested, the inner scope's
     // init, which died with the namespace it was in; the outer init, which
-    // waited for that reap, may have ended only since.
+    // waited for that reap, may have ended only since, and is reaped when
+    // its scope ends.
+    let still_exiting = match nesting {
+        Nesting::Own => None,
+        Nesting::Enclosing => Some(init.as_raw_nonzero().get()),
+    };
     let zombies: Vec<_> = common::children_of_this_process()
         .into_iter()
-        .filter(|p| p.state == 'Z' && p.pid != init.as_raw_nonzero().get())
+        .filter(|p| p.state == 'Z' && Some(p.pid) != still_exiting)
         .collect();
     assert!(zombies.is_empty(), "{nesting:?}: {zombies:?}");
     assert!(
@@ -141,23 +148,6 @@ fn spawn(nesting: Nesting, dir: &Path, marker: &str) -> (RunningGraph, NodeId, N
         common::marked(Command::new("sleep").arg("300"), marker),
     );
     (graph.spawn().unwrap(), hostile, keeper)
-}
-
-/// The init that is pid 1 of the graph's one pid namespace: a child of this
-/// process (scopes' inits are cloned with `CLONE_PARENT`).
-fn pid_namespace_init() -> rustix::process::Pid {
-    let init = common::children_of_this_process()
-        .into_iter()
-        .find(|p| innermost_pid(p.pid) == Some(1))
-        .expect("the scope's init");
-    rustix::process::Pid::from_raw(init.pid).unwrap()
-}
-
-/// `pid`'s pid in the innermost pid namespace it is in.
-fn innermost_pid(pid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
-    line.split_whitespace().last()?.parse().ok()
 }
 
 /// Serves the graph until `node`'s start fails, which must follow its end

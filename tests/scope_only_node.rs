@@ -125,16 +125,10 @@ fn daemon(dir: &std::path::Path, marker: &str) -> (i32, OwnedFd) {
     let found: Vec<i32> = common::live_marked_processes(marker)
         .iter()
         .map(|p| p.pid)
-        .filter(|&pid| innermost_pid(pid) == Some(inner))
+        .filter(|&pid| common::innermost_pid(pid) == Some(inner))
         .collect();
     assert_eq!(found.len(), 1, "one daemon at pid {inner} of the scope");
     (found[0], common::open_pidfd(found[0]).unwrap())
-}
-
-fn innermost_pid(pid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
-    line.split_whitespace().last()?.parse().ok()
 }
 
 /// Whether `pid` runs on: neither gone, a zombie, nor with SIGKILL
@@ -208,7 +202,9 @@ fn a_root_applications_pid_only_scope_is_cleared_without_waiting_out_its_limit()
     let daemon = loop {
         let found = common::live_marked_processes(&marker)
             .into_iter()
-            .find(|p| p.comm == "sleep" && p.pgrp == p.pid && innermost_pid(p.pid) != Some(p.pid));
+            .find(|p| {
+                p.comm == "sleep" && p.pgrp == p.pid && common::innermost_pid(p.pid) != Some(p.pid)
+            });
         if let Some(found) = found {
             break (found.pid, common::open_pidfd(found.pid).unwrap());
         }
@@ -329,7 +325,7 @@ fn an_init_held_up_at_the_nodes_end_holds_the_loop_up_no_longer_than_a_helper() 
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
             let (mut running, marker, daemon) = alone_with_a_daemon(dir.path());
             let first = NodeId::from_index(0);
-            let init = scope_init();
+            let init = common::pid_scope_init();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
             std::fs::write(dir.path().join("go"), "").unwrap();
             let begin = Instant::now();
@@ -365,7 +361,7 @@ fn the_end_is_reported_only_once_the_init_has_answered() {
             let dir = common::TempDir::writable_by_scopes("scope_only_node");
             let (mut running, marker, daemon) = alone_with_a_daemon(dir.path());
             let alone = NodeId::from_index(0);
-            let init = scope_init();
+            let init = common::pid_scope_init();
             let node = common::open_pidfd(running.pid(alone).unwrap() as i32).unwrap();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
             let resume = std::thread::spawn(move || {
@@ -404,7 +400,7 @@ fn a_restart_waits_for_a_held_up_init_to_answer_the_kill() {
             let again = NodeId::from_index(0);
             let starts_seen = || lines_in(&starts);
             common::run_until(&mut running, "the first start", |_| starts_seen() == 1);
-            let init = scope_init();
+            let init = common::pid_scope_init();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
             std::fs::write(dir.path().join("go"), "").unwrap();
             until_exited(&mut running, again);
@@ -453,7 +449,7 @@ fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
             let jail = ScopeId::from_index(0);
             let started = dir.path().join("started");
             common::run_until(&mut running, "the first start", |_| started.exists());
-            let init = scope_init();
+            let init = common::pid_scope_init();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
             std::fs::write(dir.path().join("go"), "").unwrap();
             until_exited(&mut running, alone);
@@ -496,16 +492,6 @@ fn a_node_added_into_the_scope_waits_for_a_held_up_init_to_answer_the_kill() {
             common::shut_down_leaving_nothing(running, &marker);
         },
     );
-}
-
-/// The init of the test's one scope: a child of this process (it was
-/// cloned with `CLONE_PARENT`) that is pid 1 of its pid namespace.
-fn scope_init() -> rustix::process::Pid {
-    let init = common::children_of_this_process()
-        .into_iter()
-        .find(|p| innermost_pid(p.pid) == Some(1))
-        .expect("the scope's init");
-    rustix::process::Pid::from_raw(init.pid).unwrap()
 }
 
 /// A daemon that hides in namespaces of its own, nested in the scope's (a
@@ -569,7 +555,7 @@ fn a_scope_ending_with_a_request_unanswered_leaves_the_loop_idle() {
                 assert!(Instant::now() < deadline, "the node did not start");
                 running.next_event(Some(Duration::from_millis(10))).unwrap();
             }
-            let init = scope_init();
+            let init = common::pid_scope_init();
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();
             std::fs::write(dir.path().join("go"), "").unwrap();
             until_exited(&mut running, alone);
@@ -636,7 +622,7 @@ fn a_probe_answer_during_the_clear_does_not_outrun_the_nodes_end() {
                 common::marked(Command::new("sleep").arg("300"), &marker),
             );
             let mut running = graph.spawn().unwrap();
-            let init = scope_init();
+            let init = common::pid_scope_init();
             // Held up before the first attempt (one period after the start)
             // asks it for a socket: the attempt waits.
             rustix::process::kill_process(init, rustix::process::Signal::STOP).unwrap();

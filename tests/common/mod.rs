@@ -136,6 +136,25 @@ pub fn children_of_this_process() -> Vec<ProcStat> {
         .collect()
 }
 
+/// `pid`'s pid in the innermost pid namespace it is in (the last of
+/// `NSpid` in its `status`), if it is still there.
+pub fn innermost_pid(pid: i32) -> Option<i32> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+    line.split_whitespace().last()?.parse().ok()
+}
+
+/// The init of the test's one pid scope: a child of this process (scopes'
+/// inits are cloned with `CLONE_PARENT`) that is pid 1 of its pid
+/// namespace.
+pub fn pid_scope_init() -> rustix::process::Pid {
+    let init = children_of_this_process()
+        .into_iter()
+        .find(|p| innermost_pid(p.pid) == Some(1))
+        .expect("the scope's init");
+    rustix::process::Pid::from_raw(init.pid).unwrap()
+}
+
 /// The `comm` of the runtime's cgroup watcher: one per application, left
 /// running by its first graph with cgroups, so not among the children a
 /// test counts ([`children_of_this_process`]); [`cgroup_watchers`] lists it.

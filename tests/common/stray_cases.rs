@@ -293,7 +293,7 @@ unsafe fn hold_memory(bytes: usize) {
 /// locked pages or file writes. All but `RLIMIT_CPU`, which ends it
 /// (`tests/scope_init_killed.rs`).
 fn starve_the_init() {
-    const LIMITS: [(libc::__rlimit_resource_t, &str); 8] = [
+    let limits = [
         (libc::RLIMIT_NOFILE, "RLIMIT_NOFILE"),
         (libc::RLIMIT_AS, "RLIMIT_AS"),
         (libc::RLIMIT_DATA, "RLIMIT_DATA"),
@@ -307,7 +307,7 @@ fn starve_the_init() {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    for (resource, name) in LIMITS {
+    for (resource, name) in limits {
         let mut now = libc::rlimit {
             rlim_cur: 1,
             rlim_max: 1,

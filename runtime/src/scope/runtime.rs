@@ -363,6 +363,7 @@ impl ScopeRuntime {
     /// that wait. Its pid is its own until it is reaped, so the `stat` read
     /// is of it.
     fn init_has_ended(&mut self) -> bool {
+        // `include/linux/sched.h`: set as `do_exit` begins.
         const PF_EXITING: u32 = 0x4;
         self.reap_ended_init()
             || ProcStat::of(self.init.pid().as_raw_nonzero().get())
