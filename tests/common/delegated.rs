@@ -45,6 +45,8 @@ pub fn run_as_nobody(test: &str, cgroup: Option<&AppCgroup>) -> std::process::Ou
 }
 
 /// [`run_as_nobody`], started: the re-run runs while the caller goes on.
+/// What it writes goes to files, not pipes, so that it never waits for the
+/// caller to read.
 pub fn start_as_nobody(test: &str, cgroup: Option<&AppCgroup>) -> Rerun {
     // The checkout may sit where uid 65534 cannot reach (under /root, say):
     // run a world-readable copy of this test binary from the temp dir.
@@ -57,38 +59,46 @@ pub fn start_as_nobody(test: &str, cgroup: Option<&AppCgroup>) -> Rerun {
         }
         None => super::as_uid_65534(),
     };
+    let written = super::TempDir::new("rerun");
+    let file = |name: &str| std::fs::File::create(written.path().join(name)).unwrap();
     let child = command
         .arg(&copy)
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(super::UNPRIVILEGED, "1")
         .current_dir("/")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(file("stdout"))
+        .stderr(file("stderr"))
         .spawn()
         .expect("sh and setpriv (util-linux) run");
     Rerun {
         child: Some(child),
+        written,
         _copy: copy,
     }
 }
 
 /// A re-run of a test as uid 65534 ([`start_as_nobody`]), with the copy of
-/// this binary it runs. Dropped before its [`output`](Rerun::output) (the
-/// caller's own run failed first), it is killed and reaped, so it neither
-/// outlives the test nor runs on unseen.
+/// this binary it runs and the directory of what it writes. Dropped before
+/// its [`output`](Rerun::output) (the caller's own run failed first), it is
+/// killed and reaped, so it neither outlives the test nor runs on unseen.
 pub struct Rerun {
     child: Option<std::process::Child>,
+    written: super::TempDir,
     _copy: super::BinaryCopy,
 }
 
 impl Rerun {
     /// Waits for the re-run to end: its status and all it wrote.
     pub fn output(mut self) -> std::process::Output {
-        let child = self.child.take().expect("waited for once");
-        child
-            .wait_with_output()
-            .expect("the re-run is ours to wait for")
+        let mut child = self.child.take().expect("waited for once");
+        let status = child.wait().expect("the re-run is ours to wait for");
+        let read = |name: &str| std::fs::read(self.written.path().join(name)).unwrap();
+        std::process::Output {
+            status,
+            stdout: read("stdout"),
+            stderr: read("stderr"),
+        }
     }
 }
 
