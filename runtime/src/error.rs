@@ -399,11 +399,11 @@ pub enum Step {
     /// init while its scope lives; something killed it — the kernel, for
     /// one, once the init has used the CPU time its `RLIMIT_CPU` allows,
     /// which a node root in the scope may lower. The inits found ended
-    /// then are reaped; one still exiting then (an enclosing scope's, which
-    /// waited for the inits nested in it to be reaped) is reaped when its
-    /// scope ends. Only node starts say this: an exec probe's command, or a
-    /// scope added inside the dead one, still fails at `clone3` with
-    /// `ENOMEM`.
+    /// then are reaped, and one still exiting then (an enclosing scope's,
+    /// which waits for the inits nested in it to be reaped) is watched and
+    /// reaped as soon as it has exited. Only node starts say this: an exec
+    /// probe's command, or a scope added inside the dead one, still fails
+    /// at `clone3` with `ENOMEM`.
     ScopeInitEnded,
     /// The child was killed before it reached `execve`, by a signal it
     /// cannot handle (SIGKILL from the OOM killer, from another process, or

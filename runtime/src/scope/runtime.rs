@@ -352,8 +352,16 @@ impl ScopeRuntime {
 
     /// Whether its init has ended, reaping it if so. The runtime ends it
     /// only by dropping the scope, so it was killed.
-    fn reap_ended_init(&mut self) -> bool {
-        matches!(self.init.reap(false), Ok(Some(_)))
+    ///
+    /// `before_close` gets the init's pidfd just before it is closed, to
+    /// take it out of a wait set it may be in.
+    pub(crate) fn reap_ended_init(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) -> bool {
+        matches!(self.init.reap_then(false, before_close), Ok(Some(_)))
+    }
+
+    /// The init's pidfd until it is reaped: readable once it has exited.
+    pub(crate) fn init_pidfd(&self) -> Option<BorrowedFd<'_>> {
+        self.init.pidfd()
     }
 
     /// Whether its init has ended (reaping it) or is ending: an init
@@ -362,10 +370,10 @@ impl ScopeRuntime {
     /// flags, and its namespace refuses new processes from the start of
     /// that wait. Its pid is its own until it is reaped, so the `stat` read
     /// is of it.
-    fn init_has_ended(&mut self) -> bool {
+    fn init_has_ended(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) -> bool {
         // `include/linux/sched.h`: set as `do_exit` begins.
         const PF_EXITING: u32 = 0x4;
-        self.reap_ended_init()
+        self.reap_ended_init(before_close)
             || ProcStat::of(self.init.pid().as_raw_nonzero().get())
                 .and_then(|stat| stat.field::<u32>(6))
                 .is_some_and(|flags| flags & PF_EXITING != 0)
@@ -715,38 +723,54 @@ impl Scopes {
             })
     }
 
-    /// Whether the pid namespace the nodes of declared scope `scope` start
-    /// in — of the scope itself, or of the nearest enclosing scope with
-    /// one — has lost its init, pid 1, reaping that init if so. Such a
-    /// namespace is dead: every process in it was killed, and none can
-    /// start there again. Never for a scope without a pid namespace, whose
-    /// init may end without keeping a start from joining the namespace
-    /// fds the application holds.
+    /// The place of the scope whose init is pid 1 of the pid namespace the
+    /// nodes of declared scope `scope` start in — the scope itself, or the
+    /// nearest enclosing scope with one — if that init has ended or is
+    /// exiting. Such a namespace is dead: every process in it was killed,
+    /// and none can start there again. Never for a scope without a pid
+    /// namespace, whose init may end without keeping a start from joining
+    /// the namespace fds the application holds.
     ///
     /// A dead namespace's init exits only once every process in it is
     /// reaped, the inits of scopes nested in it (the application's
     /// children there) included: every ended init is reaped first,
     /// innermost first (a nested scope is made after the one it is in).
-    pub(crate) fn pid_namespace_ended(&mut self, scope: ScopeId) -> bool {
-        for runtime in self
-            .live
-            .iter_mut()
-            .rev()
-            .filter_map(|held| held.scope.as_mut())
-        {
-            runtime.reap_ended_init();
+    /// `before_close` gets the place and pidfd of each init reaped, just
+    /// before the pidfd is closed.
+    pub(crate) fn pid_namespace_ended(
+        &mut self,
+        scope: ScopeId,
+        mut before_close: impl FnMut(usize, BorrowedFd<'_>),
+    ) -> Option<usize> {
+        for (place, held) in self.live.iter_mut().enumerate().rev() {
+            if let Some(runtime) = &mut held.scope {
+                runtime.reap_ended_init(|pidfd| before_close(place, pidfd));
+            }
         }
         let mut next = self.place.get(scope.index()).copied();
         while let Some(live) = next {
             let held = &mut self.live[live];
             match &mut held.scope {
                 Some(runtime) if runtime.has_own_pid_namespace() => {
-                    return runtime.init_has_ended();
+                    let ended = runtime.init_has_ended(|pidfd| before_close(live, pidfd));
+                    return ended.then_some(live);
                 }
                 _ => next = held.enclosing,
             }
         }
-        false
+        None
+    }
+
+    /// Reaps the init of the scope at place `live` if it has exited,
+    /// handing its pidfd to `before_close` just before closing it.
+    pub(crate) fn reap_ended_init(
+        &mut self,
+        live: usize,
+        before_close: impl FnOnce(BorrowedFd<'_>),
+    ) {
+        if let Some(runtime) = self.live.get_mut(live).and_then(|held| held.scope.as_mut()) {
+            runtime.reap_ended_init(before_close);
+        }
     }
 
     /// The live scope of declared scope `scope`, if the graph has it and it

@@ -750,11 +750,26 @@ impl Launcher {
         self.scopes.place_of(id)
     }
 
-    /// Whether the pid namespace node `index` starts in has lost its init
+    /// The place of the scope whose init the pid namespace node `index`
+    /// starts in has lost
     /// ([`Scopes::pid_namespace_ended`](crate::scope::Scopes::pid_namespace_ended)).
-    pub(crate) fn pid_namespace_ended(&mut self, index: usize) -> bool {
-        let scope = self.extras[index].as_deref().and_then(|e| e.scope);
-        scope.is_some_and(|id| self.scopes.pid_namespace_ended(id))
+    pub(crate) fn pid_namespace_ended(
+        &mut self,
+        index: usize,
+        before_close: impl FnMut(usize, BorrowedFd<'_>),
+    ) -> Option<usize> {
+        let scope = self.extras[index].as_deref().and_then(|e| e.scope)?;
+        self.scopes.pid_namespace_ended(scope, before_close)
+    }
+
+    /// Reaps the init of the scope at `place` if it has exited
+    /// ([`Scopes::reap_ended_init`](crate::scope::Scopes::reap_ended_init)).
+    pub(crate) fn reap_ended_init(
+        &mut self,
+        place: usize,
+        before_close: impl FnOnce(BorrowedFd<'_>),
+    ) {
+        self.scopes.reap_ended_init(place, before_close);
     }
 
     /// The scope node `index` runs in, and its place, where that scope's

@@ -52,6 +52,9 @@ pub(crate) enum Token {
     ScopeSync(usize),
     /// The report pipe of a node's start under way (`Input::Launching`).
     Launch(usize),
+    /// The pidfd of a scope's init (by its place) found exiting, until it
+    /// has exited and is reaped ([`scope_requests`]).
+    ScopeInit(usize),
 }
 
 /// The kind in the top byte, the node index below it.
@@ -69,6 +72,7 @@ impl crate::poller::WaitKey for Token {
             Token::ScopeSync(s) => (8, s),
             Token::MainPid(i) => (9, i),
             Token::Launch(i) => (10, i),
+            Token::ScopeInit(s) => (11, s),
         };
         (kind << 56) | index as u64
     }
@@ -86,6 +90,7 @@ impl crate::poller::WaitKey for Token {
             8 => Token::ScopeSync(index),
             9 => Token::MainPid(index),
             10 => Token::Launch(index),
+            11 => Token::ScopeInit(index),
             _ => Token::Wake,
         }
     }

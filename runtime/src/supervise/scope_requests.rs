@@ -2,10 +2,13 @@
 //! sockets for probes of their nodes, and kills of what a scope's only node
 //! left behind. An init answers in the order it was asked, on its sync
 //! socket, so one queue per scope pairs each answer with its request; while
-//! a queue is not empty, that socket is in the wait set.
+//! a queue is not empty, that socket is in the wait set. And the inits
+//! found exiting (killed: see `Step::ScopeInitEnded`), whose pidfds are in
+//! the wait set until they have exited and are reaped.
 
 use std::collections::VecDeque;
 use std::io;
+use std::os::fd::BorrowedFd;
 
 use super::Token;
 use crate::poller::{Interest, WaitSet};
@@ -32,6 +35,9 @@ pub(crate) struct ScopeRequests {
     /// Per scope, by its place in the graph's scopes: what was asked, in
     /// order.
     asked: Vec<VecDeque<Asked>>,
+    /// The places of the scopes whose init was found exiting, its pidfd in
+    /// the wait set.
+    exiting_inits: Vec<usize>,
 }
 
 impl ScopeRequests {
@@ -106,10 +112,48 @@ impl ScopeRequests {
             waits.remove(scope.sync_fd());
             queue.clear();
         }
+        if let Some(pidfd) = scope.init_pidfd() {
+            self.init_reaped(place, pidfd, waits);
+        }
     }
 
-    /// Stops waiting for any answer (the graph is being torn down):
-    /// `scope_at` finds each scope by its place.
+    /// The init of `scope` (at `place`) was found exiting: its pidfd goes
+    /// into the wait set, once, to be reaped when it has exited. Not
+    /// watched if it cannot go in: its scope's end reaps it then.
+    pub(crate) fn watch_exiting_init(
+        &mut self,
+        place: usize,
+        scope: &ScopeRuntime,
+        waits: &mut WaitSet<Token>,
+    ) {
+        let Some(pidfd) = scope.init_pidfd() else {
+            return; // Reaped already.
+        };
+        if !self.exiting_inits.contains(&place)
+            && waits
+                .add(pidfd, Token::ScopeInit(place), Interest::Readable)
+                .is_ok()
+        {
+            self.exiting_inits.push(place);
+        }
+    }
+
+    /// The init of the scope at `place` is reaped, or its scope ends:
+    /// `pidfd`, about to be closed, leaves the wait set if it is in it.
+    pub(crate) fn init_reaped(
+        &mut self,
+        place: usize,
+        pidfd: BorrowedFd<'_>,
+        waits: &mut WaitSet<Token>,
+    ) {
+        if let Some(at) = self.exiting_inits.iter().position(|&p| p == place) {
+            waits.remove(pidfd);
+            self.exiting_inits.swap_remove(at);
+        }
+    }
+
+    /// Stops waiting for any answer or init's exit (the graph is being
+    /// torn down): `scope_at` finds each scope by its place.
     pub(crate) fn forget_all<'s>(
         &mut self,
         scope_at: impl Fn(usize) -> Option<&'s ScopeRuntime>,
@@ -119,6 +163,11 @@ impl ScopeRequests {
             match scope_at(place) {
                 Some(scope) => self.end(place, scope, waits),
                 None => self.asked[place].clear(),
+            }
+        }
+        for place in std::mem::take(&mut self.exiting_inits) {
+            if let Some(pidfd) = scope_at(place).and_then(ScopeRuntime::init_pidfd) {
+                waits.remove(pidfd);
             }
         }
     }
