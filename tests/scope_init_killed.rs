@@ -15,9 +15,11 @@
 //! reaped then rather than left zombies until the graph's end (an
 //! enclosing init that could exit only once the inner one was reaped, as
 //! soon as it has), a node outside the scope runs on, and the graph's end
-//! leaves no process, no zombie and no fd behind. The same where the dead init is an enclosing
-//! scope's, and the node's own scope has no pid namespace of its own.
-//! As root and as uid 65534.
+//! leaves no process, no zombie and no fd behind. The same where the dead
+//! init is an enclosing scope's, and the node's own scope has no pid
+//! namespace of its own. And where the node is not restarted, so that no
+//! start fails: its end, which asks the init to clear the scope, finds it
+//! gone, and it is reaped all the same. As root and as uid 65534.
 
 mod common;
 
@@ -51,6 +53,35 @@ enum Nesting {
     Enclosing,
 }
 
+/// Without a restart, no start fails to tell: the node's end, which would
+/// have asked the init to clear the scope, finds it gone, and it is reaped
+/// all the same.
+#[test]
+fn a_killed_init_of_a_node_that_does_not_restart_is_reaped() {
+    let _serial = common::serial();
+    common::as_root_and_unprivileged(
+        "a_killed_init_of_a_node_that_does_not_restart_is_reaped",
+        || {
+            let dir = common::TempDir::writable_by_scopes("scope-init-killed");
+            let marker = common::unique_marker("scope-init-killed");
+            let fds = common::open_fds();
+            let (mut running, hostile, _) =
+                spawn(Nesting::Own, Restart::Never, dir.path(), &marker);
+            wait_for_the_limit(&mut running, dir.path(), Nesting::Own);
+            let init = common::pid_scope_init();
+            rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !running.state(hostile).is_final() {
+                assert!(Instant::now() < deadline, "the node never ended");
+                let _ = running.next_event(Some(Duration::from_millis(20))).unwrap();
+            }
+            nothing_dead_left(&mut running, init, Nesting::Own);
+            common::shut_down_leaving_nothing(running, &marker);
+            assert_eq!(common::open_fds(), fds, "the fds");
+        },
+    );
+}
+
 #[test]
 fn a_killed_init_fails_the_scopes_next_start_by_name_and_leaves_nothing() {
     let _serial = common::serial();
@@ -68,18 +99,8 @@ fn killed_init(nesting: Nesting) {
     let marker = common::unique_marker("scope-init-killed");
     let children = common::children_of_this_process().len();
     let fds = common::open_fds();
-    let (mut running, hostile, keeper) = spawn(nesting, dir.path(), &marker);
-    let limit = dir.path().join("limit");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !limit.exists() {
-        assert!(Instant::now() < deadline, "{nesting:?}: the node never ran");
-        let _ = running.next_event(Some(Duration::from_millis(20))).unwrap();
-    }
-    assert_eq!(
-        std::fs::read_to_string(&limit).unwrap(),
-        "1 1",
-        "{nesting:?}: the node set the init's RLIMIT_CPU"
-    );
+    let (mut running, hostile, keeper) = spawn(nesting, Restart::Always, dir.path(), &marker);
+    wait_for_the_limit(&mut running, dir.path(), nesting);
     let init = common::pid_scope_init();
     rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
     let error = start_failure(&mut running, hostile, nesting);
@@ -96,22 +117,7 @@ fn killed_init(nesting: Nesting) {
     // Reaped as the failure was found, and so, nested, the inner scope's
     // init, which died with the namespace it was in; the outer init, which
     // waited for that reap, as soon as it has exited, while the loop runs.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let zombies: Vec<_> = common::children_of_this_process()
-            .into_iter()
-            .filter(|p| p.state == 'Z')
-            .collect();
-        let init_gone = rustix::process::test_kill_process(init).is_err();
-        if zombies.is_empty() && init_gone {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{nesting:?}: zombies {zombies:?}, the init gone: {init_gone}"
-        );
-        let _ = running.next_event(Some(Duration::from_millis(20))).unwrap();
-    }
+    nothing_dead_left(&mut running, init, nesting);
     assert!(
         running.pid(keeper).is_some(),
         "{nesting:?}: the keeper outside the scope stopped"
@@ -122,11 +128,53 @@ fn killed_init(nesting: Nesting) {
     assert_eq!(common::open_fds(), fds, "{nesting:?}: the fds");
 }
 
-/// The graph: the hostile node, restarted whenever it ends, in a scope as
-/// `nesting` says, and a keeper outside scopes. No cgroups: where the
-/// application may create them, the node's would be killed with it, and
-/// the test is of the scope alone.
-fn spawn(nesting: Nesting, dir: &Path, marker: &str) -> (RunningGraph, NodeId, NodeId) {
+/// Serves the graph until the hostile node says it lowered its init's
+/// `RLIMIT_CPU`, which it must have.
+fn wait_for_the_limit(running: &mut RunningGraph, dir: &Path, nesting: Nesting) {
+    let limit = dir.join("limit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !limit.exists() {
+        assert!(Instant::now() < deadline, "{nesting:?}: the node never ran");
+        let _ = running.next_event(Some(Duration::from_millis(20))).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&limit).unwrap(),
+        "1 1",
+        "{nesting:?}: the node set the init's RLIMIT_CPU"
+    );
+}
+
+/// Serves the graph until no child of this process is a zombie and the
+/// killed `init` is gone: reaped.
+fn nothing_dead_left(running: &mut RunningGraph, init: rustix::process::Pid, nesting: Nesting) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let zombies: Vec<_> = common::children_of_this_process()
+            .into_iter()
+            .filter(|p| p.state == 'Z')
+            .collect();
+        let init_gone = rustix::process::test_kill_process(init).is_err();
+        if zombies.is_empty() && init_gone {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{nesting:?}: zombies {zombies:?}, the init gone: {init_gone}"
+        );
+        let _ = running.next_event(Some(Duration::from_millis(20))).unwrap();
+    }
+}
+
+/// The graph: the hostile node, with `restart`, in a scope as `nesting`
+/// says, and a keeper outside scopes. No cgroups: where the application
+/// may create them, the node's would be killed with it, and the test is of
+/// the scope alone.
+fn spawn(
+    nesting: Nesting,
+    restart: Restart,
+    dir: &Path,
+    marker: &str,
+) -> (RunningGraph, NodeId, NodeId) {
     let mut graph = Graph::new();
     graph.containment(Containment::Off);
     let user_and_pid = ScopeSpec::new([Namespace::User, Namespace::Pid]);
@@ -145,7 +193,7 @@ fn spawn(nesting: Nesting, dir: &Path, marker: &str) -> (RunningGraph, NodeId, N
         common::marked(command, marker),
         NodeOptions::new()
             .scope(scope)
-            .restart(Restart::Always)
+            .restart(restart)
             .backoff(Duration::from_millis(50), Duration::from_millis(50)),
     );
     let keeper = graph.node(

@@ -102,6 +102,9 @@ impl Driver {
         let asked = Asked::Clear { node: i };
         let asked = (self.scope_requests).ask(place, scope, asked, send, &mut self.waits);
         if asked.is_err() {
+            // Killed: the init of a node that may never start again (no
+            // restart) is reaped all the same.
+            self.pid_namespace_ended(i);
             return false;
         }
         self.clears.insert(i, Looks::new());

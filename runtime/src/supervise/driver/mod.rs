@@ -401,28 +401,35 @@ impl Driver {
     /// Node `i`'s start failed with `error`: the core's input. Where the
     /// pid namespace it was to start in has lost its init, that is the
     /// cause, whatever step failed, and the error says so
-    /// ([`Step::ScopeInitEnded`]). An init still exiting is watched, and
-    /// reaped once it has exited ([`init_exited`](Self::init_exited)).
+    /// ([`Step::ScopeInitEnded`]).
     fn start_failed(&mut self, i: usize, error: SpawnError) -> Input {
-        let (requests, waits) = (&mut self.scope_requests, &mut self.waits);
-        let ended = self.launcher.pid_namespace_ended(i, |place, pidfd| {
-            requests.init_reaped(place, pidfd, waits);
-        });
-        let error = match ended {
-            Some(place) => {
-                if let Some(scope) = self.launcher.scope_at(place) {
-                    self.scope_requests
-                        .watch_exiting_init(place, scope, &mut self.waits);
-                }
-                error.because(Step::ScopeInitEnded, libc::ESRCH)
-            }
-            None => error,
+        let error = if self.pid_namespace_ended(i) {
+            error.because(Step::ScopeInitEnded, libc::ESRCH)
+        } else {
+            error
         };
         Input::SpawnFailed { node: i, error }
     }
 
-    /// The init of the scope at `place`, found exiting at a failed start,
-    /// has exited: it is reaped, its pidfd out of the wait set first.
+    /// Whether the pid namespace node `i` starts in has lost its init
+    /// ([`Launcher::pid_namespace_ended`]). The inits found ended are
+    /// reaped, and one still exiting is watched, to be reaped once it has
+    /// exited ([`init_exited`](Self::init_exited)).
+    pub(super) fn pid_namespace_ended(&mut self, i: usize) -> bool {
+        let (requests, waits) = (&mut self.scope_requests, &mut self.waits);
+        let ended = self.launcher.pid_namespace_ended(i, |place, pidfd| {
+            requests.init_reaped(place, pidfd, waits);
+        });
+        if let Some(place) = ended
+            && let Some(scope) = self.launcher.scope_at(place)
+        {
+            (self.scope_requests).watch_exiting_init(place, scope, &mut self.waits);
+        }
+        ended.is_some()
+    }
+
+    /// The init of the scope at `place`, found exiting, has exited: it is
+    /// reaped, its pidfd out of the wait set first.
     fn init_exited(&mut self, place: usize) {
         let (requests, waits) = (&mut self.scope_requests, &mut self.waits);
         self.launcher.reap_ended_init(place, |pidfd| {
