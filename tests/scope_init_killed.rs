@@ -11,7 +11,8 @@
 //! the kernel would at the limit, rather than wait for the node to make it
 //! burn a second of CPU. What must hold: the node's end is reported, its
 //! restart fails with an error that names the node and says why
-//! (`Step::ScopeInitEnded`, not `clone3`'s `ENOMEM`), the dead inits are
+//! (`Step::ScopeInitEnded`, not `clone3`'s `ENOMEM`), as does an add of a
+//! scope inside the dead one, the dead inits are
 //! reaped then rather than left zombies until the graph's end (an
 //! enclosing init that could exit only once the inner one was reaped, as
 //! soon as it has), a node outside the scope runs on, and the graph's end
@@ -27,8 +28,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use process_graph_runtime::{
-    Command, Containment, Event, Graph, Namespace, NodeId, NodeOptions, Restart, RunningGraph,
-    ScopeSpec, Step,
+    Command, Containment, Error, Event, Graph, Namespace, NodeId, NodeOptions, Restart,
+    RunningGraph, ScopeId, ScopeSpec, Step,
 };
 
 /// Lowers the `RLIMIT_CPU` of its pid namespace's init (pid 1) to one
@@ -65,7 +66,7 @@ fn a_killed_init_of_a_node_that_does_not_restart_is_reaped() {
             let dir = common::TempDir::writable_by_scopes("scope-init-killed");
             let marker = common::unique_marker("scope-init-killed");
             let fds = common::open_fds();
-            let (mut running, hostile, _) =
+            let (mut running, hostile, _, _) =
                 spawn(Nesting::Own, Restart::Never, dir.path(), &marker);
             wait_for_the_limit(&mut running, dir.path(), Nesting::Own);
             let init = common::pid_scope_init();
@@ -99,7 +100,8 @@ fn killed_init(nesting: Nesting) {
     let marker = common::unique_marker("scope-init-killed");
     let children = common::children_of_this_process().len();
     let fds = common::open_fds();
-    let (mut running, hostile, keeper) = spawn(nesting, Restart::Always, dir.path(), &marker);
+    let (mut running, hostile, keeper, scope) =
+        spawn(nesting, Restart::Always, dir.path(), &marker);
     wait_for_the_limit(&mut running, dir.path(), nesting);
     let init = common::pid_scope_init();
     rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
@@ -122,6 +124,27 @@ fn killed_init(nesting: Nesting) {
         running.pid(keeper).is_some(),
         "{nesting:?}: the keeper outside the scope stopped"
     );
+    // A scope added inside the dead one cannot be made, and the add says
+    // why.
+    let mut more = Graph::new();
+    let inside = more.running_scope(scope);
+    let nested = more.scope("nested", ScopeSpec::new([Namespace::Uts]).parent(inside));
+    more.node_with(
+        "late",
+        Command::new("true"),
+        NodeOptions::new().scope(nested),
+    );
+    match running.add(more) {
+        Err(Error::Scope { step, source, .. }) => assert_eq!(
+            (step, source.raw_os_error()),
+            (
+                "start in the enclosing scope (its pid namespace's init has ended)",
+                Some(libc::ESRCH)
+            ),
+            "{nesting:?}"
+        ),
+        other => panic!("{nesting:?}: the add into the dead scope gave {other:?}"),
+    }
     common::shut_down_leaving_nothing(running, &marker);
     let left = common::children_of_this_process();
     assert_eq!(left.len(), children, "{nesting:?}: left {left:?}");
@@ -174,7 +197,7 @@ fn spawn(
     restart: Restart,
     dir: &Path,
     marker: &str,
-) -> (RunningGraph, NodeId, NodeId) {
+) -> (RunningGraph, NodeId, NodeId, ScopeId) {
     let mut graph = Graph::new();
     graph.containment(Containment::Off);
     let user_and_pid = ScopeSpec::new([Namespace::User, Namespace::Pid]);
@@ -200,7 +223,7 @@ fn spawn(
         "keeper",
         common::marked(Command::new("sleep").arg("300"), marker),
     );
-    (graph.spawn().unwrap(), hostile, keeper)
+    (graph.spawn().unwrap(), hostile, keeper, scope)
 }
 
 /// Serves the graph until `node`'s start fails, which must follow its end

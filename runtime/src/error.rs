@@ -401,9 +401,9 @@ pub enum Step {
     /// which a node root in the scope may lower. The inits found ended
     /// then are reaped, and one still exiting then (an enclosing scope's,
     /// which waits for the inits nested in it to be reaped) is watched and
-    /// reaped as soon as it has exited. Only node starts say this: an exec
-    /// probe's command, or a scope added inside the dead one, still fails
-    /// at `clone3` with `ENOMEM`.
+    /// reaped as soon as it has exited. A scope added inside the dead one
+    /// fails the add with an [`Error::Scope`] that says the same; an exec
+    /// probe's command still fails at `clone3` with `ENOMEM`.
     ScopeInitEnded,
     /// The child was killed before it reached `execve`, by a signal it
     /// cannot handle (SIGKILL from the OOM killer, from another process, or

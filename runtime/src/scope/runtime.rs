@@ -364,19 +364,33 @@ impl ScopeRuntime {
         self.init.pidfd()
     }
 
-    /// Whether its init has ended (reaping it) or is ending: an init
-    /// killed while other processes of its pid namespace are still to be
-    /// reaped waits for them in its exit, `PF_EXITING` in its `stat`
-    /// flags, and its namespace refuses new processes from the start of
-    /// that wait. Its pid is its own until it is reaped, so the `stat` read
-    /// is of it.
-    fn init_has_ended(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) -> bool {
+    /// Whether its init, not reaped, is exiting: one killed while other
+    /// processes of its pid namespace are still to be reaped waits for them
+    /// in its exit, `PF_EXITING` in its `stat` flags, and its namespace
+    /// refuses new processes from the start of that wait. Its pid is its
+    /// own until it is reaped, so the `stat` read is of it; once it is
+    /// reaped, nothing is read.
+    fn init_is_exiting(&self) -> bool {
         // `include/linux/sched.h`: set as `do_exit` begins.
         const PF_EXITING: u32 = 0x4;
-        self.reap_ended_init(before_close)
-            || ProcStat::of(self.init.pid().as_raw_nonzero().get())
+        self.init.status().is_none()
+            && ProcStat::of(self.init.pid().as_raw_nonzero().get())
                 .and_then(|stat| stat.field::<u32>(6))
                 .is_some_and(|flags| flags & PF_EXITING != 0)
+    }
+
+    /// Whether its init has ended (reaping it, see
+    /// [`reap_ended_init`](Self::reap_ended_init)) or is exiting.
+    fn init_has_ended(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) -> bool {
+        self.reap_ended_init(before_close) || self.init_is_exiting()
+    }
+
+    /// Whether its init has ended (reaped or not) or is exiting, leaving
+    /// it as it is.
+    fn init_is_dead(&self) -> bool {
+        self.init.status().is_some()
+            || matches!(self.init.peek(), Ok(Some(_)))
+            || self.init_is_exiting()
     }
 
     /// The pid namespace its init is pid 1 of, if it has one of its own,
@@ -634,6 +648,7 @@ impl Scopes {
                         });
                     }
                     Err(e) => {
+                        let e = self.dead_enclosing_namespace(enclosing, spec).unwrap_or(e);
                         self.truncate(before);
                         return Err(e);
                     }
@@ -642,6 +657,26 @@ impl Scopes {
         }
         self.place.extend(place.into_iter().flatten());
         Ok(())
+    }
+
+    /// Why `spec` could not be created inside the scope at place
+    /// `enclosing`, if it is that the pid namespace it was to be made in
+    /// has lost its init (see [`Step::ScopeInitEnded`]): nothing can start
+    /// there, whatever step failed. Its init is not reaped here, as the
+    /// event loop may be watching it.
+    fn dead_enclosing_namespace(
+        &self,
+        enclosing: Option<usize>,
+        spec: &ScopeSpec,
+    ) -> Option<Error> {
+        let owner = self.pid_namespace_owner(enclosing?)?;
+        let dead = self.live[owner].scope.as_ref()?.init_is_dead();
+        dead.then(|| Error::Scope {
+            scope: spec.name.clone(),
+            namespace: Some(Namespace::Pid),
+            step: "start in the enclosing scope (its pid namespace's init has ended)",
+            source: io::Error::from_raw_os_error(libc::ESRCH),
+        })
     }
 
     /// How many scopes there are now: what [`truncate`](Self::truncate)
@@ -747,16 +782,27 @@ impl Scopes {
                 runtime.reap_ended_init(|pidfd| before_close(place, pidfd));
             }
         }
-        let mut next = self.place.get(scope.index()).copied();
-        while let Some(live) = next {
-            let held = &mut self.live[live];
-            match &mut held.scope {
-                Some(runtime) if runtime.has_own_pid_namespace() => {
-                    let ended = runtime.init_has_ended(|pidfd| before_close(live, pidfd));
-                    return ended.then_some(live);
-                }
-                _ => next = held.enclosing,
+        let owner = self.pid_namespace_owner(*self.place.get(scope.index())?)?;
+        let runtime = self.live[owner].scope.as_mut()?;
+        let ended = runtime.init_has_ended(|pidfd| before_close(owner, pidfd));
+        ended.then_some(owner)
+    }
+
+    /// The place of the scope whose init is pid 1 of the pid namespace the
+    /// scope at place `live` starts its processes in: itself, or the
+    /// nearest enclosing scope with a pid namespace of its own.
+    fn pid_namespace_owner(&self, live: usize) -> Option<usize> {
+        let mut next = Some(live);
+        while let Some(at) = next {
+            let held = &self.live[at];
+            if held
+                .scope
+                .as_ref()
+                .is_some_and(ScopeRuntime::has_own_pid_namespace)
+            {
+                return Some(at);
             }
+            next = held.enclosing;
         }
         None
     }
