@@ -350,13 +350,13 @@ impl ScopeRuntime {
         self.namespaces & libc::CLONE_NEWPID as u32 != 0
     }
 
-    /// Whether its init has ended, reaping it if so. The runtime ends it
-    /// only by dropping the scope, so it was killed.
+    /// Reaps its init if it has ended. The runtime ends it only by
+    /// dropping the scope, so it was killed.
     ///
     /// `before_close` gets the init's pidfd just before it is closed, to
     /// take it out of a wait set it may be in.
-    pub(crate) fn reap_ended_init(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) -> bool {
-        matches!(self.init.reap_then(false, before_close), Ok(Some(_)))
+    pub(crate) fn reap_ended_init(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) {
+        let _ = self.init.reap_then(false, before_close);
     }
 
     /// The init's pidfd until it is reaped: readable once it has exited.
@@ -377,12 +377,6 @@ impl ScopeRuntime {
             && ProcStat::of(self.init.pid().as_raw_nonzero().get())
                 .and_then(|stat| stat.field::<u32>(6))
                 .is_some_and(|flags| flags & PF_EXITING != 0)
-    }
-
-    /// Whether its init has ended (reaping it, see
-    /// [`reap_ended_init`](Self::reap_ended_init)) or is exiting.
-    fn init_has_ended(&mut self, before_close: impl FnOnce(BorrowedFd<'_>)) -> bool {
-        self.reap_ended_init(before_close) || self.init_is_exiting()
     }
 
     /// Whether its init has ended (reaped or not) or is exiting, leaving
@@ -768,24 +762,42 @@ impl Scopes {
     ///
     /// A dead namespace's init exits only once every process in it is
     /// reaped, the inits of scopes nested in it (the application's
-    /// children there) included: every ended init is reaped first,
-    /// innermost first (a nested scope is made after the one it is in).
-    /// `before_close` gets the place and pidfd of each init reaped, just
-    /// before the pidfd is closed.
+    /// children there) included: the ended inits of the scopes inside it
+    /// are reaped, innermost first (a nested scope is made after the one
+    /// it is in), its own last. `before_close` gets the place and pidfd of
+    /// each init reaped, just before the pidfd is closed. A namespace that
+    /// lives costs a look at its init alone, whatever the number of scopes.
     pub(crate) fn pid_namespace_ended(
         &mut self,
         scope: ScopeId,
         mut before_close: impl FnMut(usize, BorrowedFd<'_>),
     ) -> Option<usize> {
-        for (place, held) in self.live.iter_mut().enumerate().rev() {
-            if let Some(runtime) = &mut held.scope {
+        let owner = self.pid_namespace_owner(*self.place.get(scope.index())?)?;
+        if !self.live[owner].scope.as_ref()?.init_is_dead() {
+            return None;
+        }
+        for place in (owner..self.live.len()).rev() {
+            if !self.encloses(owner, place) {
+                continue;
+            }
+            if let Some(runtime) = &mut self.live[place].scope {
                 runtime.reap_ended_init(|pidfd| before_close(place, pidfd));
             }
         }
-        let owner = self.pid_namespace_owner(*self.place.get(scope.index())?)?;
-        let runtime = self.live[owner].scope.as_mut()?;
-        let ended = runtime.init_has_ended(|pidfd| before_close(owner, pidfd));
-        ended.then_some(owner)
+        Some(owner)
+    }
+
+    /// Whether the scope at place `inner` is the one at `outer`, or nested
+    /// in it, however deep.
+    fn encloses(&self, outer: usize, inner: usize) -> bool {
+        let mut next = Some(inner);
+        while let Some(at) = next {
+            if at == outer {
+                return true;
+            }
+            next = self.live[at].enclosing;
+        }
+        false
     }
 
     /// The place of the scope whose init is pid 1 of the pid namespace the
