@@ -790,33 +790,24 @@ impl Scopes {
     /// Whether the scope at place `inner` is the one at `outer`, or nested
     /// in it, however deep.
     fn encloses(&self, outer: usize, inner: usize) -> bool {
-        let mut next = Some(inner);
-        while let Some(at) = next {
-            if at == outer {
-                return true;
-            }
-            next = self.live[at].enclosing;
-        }
-        false
+        self.outward_from(inner).any(|at| at == outer)
+    }
+
+    /// The place `live`, then those of the scopes it is nested in, outward.
+    fn outward_from(&self, live: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(live), |&at| self.live[at].enclosing)
     }
 
     /// The place of the scope whose init is pid 1 of the pid namespace the
     /// scope at place `live` starts its processes in: itself, or the
     /// nearest enclosing scope with a pid namespace of its own.
     fn pid_namespace_owner(&self, live: usize) -> Option<usize> {
-        let mut next = Some(live);
-        while let Some(at) = next {
-            let held = &self.live[at];
-            if held
+        self.outward_from(live).find(|&at| {
+            self.live[at]
                 .scope
                 .as_ref()
                 .is_some_and(ScopeRuntime::has_own_pid_namespace)
-            {
-                return Some(at);
-            }
-            next = held.enclosing;
-        }
-        None
+        })
     }
 
     /// Reaps the init of the scope at place `live` if it has exited,
