@@ -63,14 +63,14 @@ fn a_killed_init_of_a_node_that_does_not_restart_is_reaped() {
     common::as_root_and_unprivileged(
         "a_killed_init_of_a_node_that_does_not_restart_is_reaped",
         || {
-            let dir = common::TempDir::writable_by_scopes("scope-init-killed");
-            let marker = common::unique_marker("scope-init-killed");
             let fds = common::open_fds();
-            let (mut running, hostile, _, _) =
-                spawn(Nesting::Own, Restart::Never, dir.path(), &marker);
-            wait_for_the_limit(&mut running, dir.path(), Nesting::Own);
-            let init = common::pid_scope_init();
-            rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
+            let Killed {
+                mut running,
+                hostile,
+                init,
+                marker,
+                ..
+            } = kill_the_init(Nesting::Own, Restart::Never);
             let deadline = Instant::now() + Duration::from_secs(10);
             while !running.state(hostile).is_final() {
                 assert!(Instant::now() < deadline, "the node never ended");
@@ -96,15 +96,17 @@ fn a_killed_init_fails_the_scopes_next_start_by_name_and_leaves_nothing() {
 }
 
 fn killed_init(nesting: Nesting) {
-    let dir = common::TempDir::writable_by_scopes("scope-init-killed");
-    let marker = common::unique_marker("scope-init-killed");
     let children = common::children_of_this_process().len();
     let fds = common::open_fds();
-    let (mut running, hostile, keeper, scope) =
-        spawn(nesting, Restart::Always, dir.path(), &marker);
-    wait_for_the_limit(&mut running, dir.path(), nesting);
-    let init = common::pid_scope_init();
-    rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
+    let Killed {
+        mut running,
+        hostile,
+        keeper,
+        scope,
+        init,
+        marker,
+        _dir,
+    } = kill_the_init(nesting, Restart::Always);
     let error = start_failure(&mut running, hostile, nesting);
     assert_eq!(
         (error.step(), error.errno(), error.to_string()),
@@ -149,6 +151,38 @@ fn killed_init(nesting: Nesting) {
     let left = common::children_of_this_process();
     assert_eq!(left.len(), children, "{nesting:?}: left {left:?}");
     assert_eq!(common::open_fds(), fds, "{nesting:?}: the fds");
+}
+
+/// The [`spawn`]ed graph once its node has lowered its init's
+/// `RLIMIT_CPU` and the test has killed that init, as the kernel would at
+/// the limit.
+struct Killed {
+    running: RunningGraph,
+    hostile: NodeId,
+    keeper: NodeId,
+    /// The hostile node's scope.
+    scope: ScopeId,
+    init: rustix::process::Pid,
+    marker: String,
+    _dir: common::TempDir,
+}
+
+fn kill_the_init(nesting: Nesting, restart: Restart) -> Killed {
+    let dir = common::TempDir::writable_by_scopes("scope-init-killed");
+    let marker = common::unique_marker("scope-init-killed");
+    let (mut running, hostile, keeper, scope) = spawn(nesting, restart, dir.path(), &marker);
+    wait_for_the_limit(&mut running, dir.path(), nesting);
+    let init = common::pid_scope_init();
+    rustix::process::kill_process(init, rustix::process::Signal::KILL).unwrap();
+    Killed {
+        running,
+        hostile,
+        keeper,
+        scope,
+        init,
+        marker,
+        _dir: dir,
+    }
 }
 
 /// Serves the graph until the hostile node says it lowered its init's

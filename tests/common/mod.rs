@@ -516,17 +516,7 @@ pub fn real_root() -> bool {
 
 /// Runs `body` as the current user, then as uid 65534 if we are root.
 pub fn as_root_and_unprivileged(test: &str, body: fn()) {
-    if !user_namespaces_available() {
-        return;
-    }
-    body();
-    if needs_an_unprivileged_run() {
-        let output = delegated::run_as_nobody(test, None);
-        // The child passes when it skips too: a skip as uid 65534 (the
-        // kernel lets root, but not others, create user namespaces) would
-        // leave the unprivileged case unchecked.
-        assert_passed_without_skipping(&output, "as uid 65534");
-    }
+    both_runs(test, body, false);
 }
 
 /// [`as_root_and_unprivileged`], the two runs at once: for a test that
@@ -535,12 +525,22 @@ pub fn as_root_and_unprivileged(test: &str, body: fn()) {
 /// from before `body` starts until after it ends, so `body`'s counts of
 /// this process's children hold it throughout.
 pub fn as_root_and_unprivileged_at_once(test: &str, body: fn()) {
+    both_runs(test, body, true);
+}
+
+/// `body` as the current user and, if we are root, `test` again as uid
+/// 65534: started before `body` if `at_once`, else after it.
+fn both_runs(test: &str, body: fn(), at_once: bool) {
     if !user_namespaces_available() {
         return;
     }
-    let rerun = needs_an_unprivileged_run().then(|| delegated::start_as_nobody(test, None));
+    let start = || needs_an_unprivileged_run().then(|| delegated::start_as_nobody(test, None));
+    let early = if at_once { start() } else { None };
     body();
-    if let Some(rerun) = rerun {
+    if let Some(rerun) = if at_once { early } else { start() } {
+        // The child passes when it skips too: a skip as uid 65534 (the
+        // kernel lets root, but not others, create user namespaces) would
+        // leave the unprivileged case unchecked.
         assert_passed_without_skipping(&rerun.output(), "as uid 65534");
     }
 }
