@@ -79,7 +79,7 @@ const CLONER: &str = "PG_TEST_SCOPE_ONLY_STRAYS";
 const HIDES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_HIDE";
 
 /// In the node's environment: `1` if it starves the scope's init of fds
-/// and every other resource but CPU time ([`Init::Starved`]).
+/// and of the other resources that could hinder it ([`Init::Starved`]).
 const STARVES: &str = "PG_TEST_SCOPE_ONLY_STRAYS_STARVE";
 
 /// In the environment of this binary run again as its ignored test
